@@ -1,0 +1,1 @@
+"""tierwise: run Claude on Amazon Bedrock with the right tier for every request."""

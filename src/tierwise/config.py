@@ -1,0 +1,302 @@
+"""Settings: tiers, model IDs, prices, retries, ledger; loaded in layers with provenance.
+
+Layers, lowest first: the built-in ``defaults.toml``, the config file (``--config PATH``,
+else ``$TIERWISE_CONFIG``, else ``./tierwise.toml`` when present), ``TIERWISE_*``
+environment variables (``__`` separates nesting: ``TIERWISE_TIERS__HAIKU__MODEL_ID``), and
+explicit overrides (CLI flags). Every leaf remembers which layer set it, for
+``tierwise config show``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tierwise.core.pricing import Rates
+from tierwise.core.tiers import Tier
+from tierwise.errors import ConfigError
+
+__all__ = [
+    "LedgerSettings",
+    "LoadedSettings",
+    "Prices",
+    "RetrySettings",
+    "Settings",
+    "TierSettings",
+    "load_settings",
+]
+
+ENV_PREFIX = "TIERWISE_"
+CONFIG_ENV = "TIERWISE_CONFIG"
+DEFAULT_CONFIG_NAME = "tierwise.toml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Prices(_Model):
+    """US dollars per 1M tokens."""
+
+    input: Decimal = Field(ge=0)
+    output: Decimal = Field(ge=0)
+    cache_write_5m: Decimal = Field(ge=0)
+    cache_write_1h: Decimal = Field(ge=0)
+    cache_read: Decimal = Field(ge=0)
+    batch_discount: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
+
+    def rates(self) -> Rates:
+        return Rates(
+            input=self.input,
+            output=self.output,
+            cache_write_5m=self.cache_write_5m,
+            cache_write_1h=self.cache_write_1h,
+            cache_read=self.cache_read,
+            batch_discount=self.batch_discount,
+        )
+
+
+class TierSettings(_Model):
+    model_id: str = Field(min_length=1, pattern=r"^[a-zA-Z0-9_.\-/:]+$")
+    alternates: tuple[str, ...] = ()
+    prices: Prices
+    cache_min_tokens: int = Field(default=1024, ge=0)
+    supports_caching: bool = True
+    supports_thinking: bool = True
+
+
+class RetrySettings(_Model):
+    max_attempts: int = Field(default=4, ge=1, le=20)
+    base_delay_s: float = Field(default=0.2, ge=0)
+    max_delay_s: float = Field(default=5.0, ge=0)
+    total_timeout_s: float = Field(default=60.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    read_timeout_s: float = Field(default=300.0, gt=0)
+
+
+class LedgerSettings(_Model):
+    url: str = ""
+
+    def resolved_url(self) -> str:
+        """The ledger URL; empty means a SQLite file in the user data directory."""
+        if self.url:
+            return self.url
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir("tierwise")) / "ledger.db"
+        return f"sqlite:///{path}"
+
+
+class Settings(_Model):
+    region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    endpoint_url: str = ""
+    default_tier: Tier = Tier.SONNET
+    price_sheet: str = ""
+    retry: RetrySettings = RetrySettings()
+    ledger: LedgerSettings = LedgerSettings()
+    tiers: dict[Tier, TierSettings]
+    price_sheets: dict[str, dict[Tier, Prices]] = {}
+
+    @field_validator("tiers")
+    @classmethod
+    def _all_tiers(cls, value: dict[Tier, TierSettings]) -> dict[Tier, TierSettings]:
+        missing = [t.value for t in Tier.ordered() if t not in value]
+        if missing:
+            raise ValueError(f"missing tier(s): {', '.join(missing)}; all of haiku, sonnet, opus")
+        return value
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, or be empty for AWS")
+        return value.rstrip("/")
+
+    def model_post_init(self, __context: Any) -> None:
+        if self.price_sheet and self.price_sheet not in self.price_sheets:
+            names = ", ".join(sorted(self.price_sheets)) or "none defined"
+            raise ValueError(f"price_sheet {self.price_sheet!r} is not defined; known: {names}")
+
+    def tier(self, tier: Tier) -> TierSettings:
+        return self.tiers[tier]
+
+    def rates(self, tier: Tier) -> Rates:
+        """Prices for ``tier``: the selected price sheet's, else the tier's own."""
+        if self.price_sheet:
+            sheet = self.price_sheets[self.price_sheet]
+            if tier in sheet:
+                return sheet[tier].rates()
+        return self.tiers[tier].prices.rates()
+
+    def all_rates(self) -> dict[Tier, Rates]:
+        return {t: self.rates(t) for t in Tier.ordered()}
+
+    def tier_of_model(self, model_id: str) -> Tier | None:
+        """The tier whose primary or alternate profile is ``model_id``."""
+        for tier, ts in self.tiers.items():
+            if model_id == ts.model_id or model_id in ts.alternates:
+                return tier
+        return None
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with dotted-key overrides applied (validated again)."""
+        data = self.model_dump(mode="json")
+        for key, value in overrides.items():
+            _set_path(data, key.split("."), value)
+        return _validate(data, {})
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Settings plus where each leaf value came from."""
+
+    settings: Settings
+    sources: dict[str, str] = field(default_factory=dict)
+    config_path: Path | None = None
+
+    def source_of(self, key: str) -> str:
+        return self.sources.get(key, "default")
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("tierwise").joinpath("defaults.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _set_path(data: dict[str, Any], path: list[str], value: Any) -> None:
+    node = data
+    for part in path[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[path[-1]] = value
+
+
+def _merge(
+    base: dict[str, Any], layer: Mapping[str, Any], source: str, sources: dict[str, str],
+    prefix: str = "",
+) -> None:
+    for key, value in layer.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value, source, sources, dotted + ".")
+        else:
+            base[key] = dict(value) if isinstance(value, Mapping) else value
+            for leaf in _leaves(value, dotted):
+                sources[leaf] = source
+
+
+def _leaves(value: Any, dotted: str) -> list[str]:
+    if isinstance(value, Mapping):
+        out: list[str] = []
+        for k, v in value.items():
+            out.extend(_leaves(v, f"{dotted}.{k}"))
+        return out
+    return [dotted]
+
+
+def _env_layer(environ: Mapping[str, str]) -> dict[str, tuple[list[str], Any, str]]:
+    out: dict[str, tuple[list[str], Any, str]] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+            continue
+        path = [p.lower() for p in name[len(ENV_PREFIX):].split("__") if p]
+        if not path:
+            continue
+        value: Any = raw
+        if raw.strip().startswith(("[", "{")):
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError:
+                value = raw
+        out[".".join(path)] = (path, value, f"env:{name}")
+    return out
+
+
+_KNOWN_TOP = frozenset(Settings.model_fields)
+
+
+def _validate(data: dict[str, Any], sources: Mapping[str, str]) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "(root)"
+        origin = sources.get(key)
+        where = f" (set by {origin})" if origin else ""
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        raise ConfigError(f"config key `{key}`{where}: {msg}") from None
+    except ValueError as exc:  # model_post_init
+        raise ConfigError(f"config: {exc}") from None
+
+
+def find_config_path(explicit: str | Path | None, environ: Mapping[str, str]) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist", hint="check --config PATH")
+        return path
+    env_path = environ.get(CONFIG_ENV)
+    if env_path:
+        path = Path(env_path)
+        if not path.is_file():
+            raise ConfigError(
+                f"config file {path} (from {CONFIG_ENV}) does not exist",
+                hint=f"fix or unset {CONFIG_ENV}",
+            )
+        return path
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    return local if local.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+
+
+def load_settings(
+    config_path: str | Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedSettings:
+    """Resolve settings from defaults, file, environment and ``overrides`` (dotted keys)."""
+    env = os.environ if environ is None else environ
+    sources: dict[str, str] = {}
+    data = _defaults()
+    for leaf in _leaves(data, "")[:]:
+        sources[leaf.lstrip(".")] = "default"
+    path = find_config_path(config_path, env)
+    if path is not None:
+        _merge(data, read_config_file(path), f"file:{path}", sources)
+    for dotted, (parts, value, origin) in sorted(_env_layer(env).items()):
+        if parts[0] not in _KNOWN_TOP:
+            raise ConfigError(
+                f"environment variable {origin[4:]}: unknown key `{dotted}`",
+                hint=f"known top-level keys: {', '.join(sorted(_KNOWN_TOP))}",
+            )
+        _set_path(data, parts, value)
+        sources[dotted] = origin
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        _set_path(data, dotted.split("."), value)
+        sources[dotted] = "cli"
+    return LoadedSettings(_validate(data, sources), sources, path)

@@ -1,0 +1,156 @@
+"""A deterministic token estimator for Converse requests.
+
+Bedrock's real tokenizer is not public; tierwise needs an estimate that is cheap, stable and
+the same everywhere it is used (the emulator's ``usage`` and ``count-tokens``, automatic cache
+placement, routing's size signal). The rule:
+
+* text: one token per 4 UTF-8 characters, rounded up (``ceil(len(text) / 4)``);
+* JSON payloads (tool specs, tool inputs, ``json`` tool results): the text rule applied to
+  their canonical serialization (sorted keys, no spaces);
+* images: one token per 750 bytes of encoded image, at least 85 and at most 1,600;
+* documents: the text rule applied to the byte length;
+* each message adds 3 tokens of framing, each tool 8.
+
+:func:`segments` walks a request in the order Bedrock builds the prompt (tools, then
+system, then messages) and yields the token count of every block together with the cache
+points, so callers can compute the size of the prefix in front of each cache point.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "Segment",
+    "canonical_json",
+    "count_request",
+    "count_text",
+    "prefix_tokens_at_cache_points",
+    "segments",
+]
+
+MESSAGE_OVERHEAD = 3
+TOOL_OVERHEAD = 8
+IMAGE_MIN, IMAGE_MAX, IMAGE_BYTES_PER_TOKEN = 85, 1600, 750
+
+Section = Literal["tools", "system", "messages"]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One block of a request: its tokens, or a cache point (tokens 0, ``ttl`` set)."""
+
+    section: Section
+    tokens: int
+    cache_point: bool = False
+    ttl: str = "5m"
+    message_index: int = -1
+    block_index: int = -1
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def count_text(text: str) -> int:
+    return math.ceil(len(text) / 4)
+
+
+def _byte_len(source: Mapping[str, Any] | None) -> int:
+    if not source:
+        return 0
+    raw = source.get("bytes")
+    if isinstance(raw, bytes | bytearray):
+        return len(raw)
+    if isinstance(raw, str):  # base64 on the wire
+        try:
+            return len(base64.b64decode(raw, validate=False))
+        except ValueError:
+            return len(raw) * 3 // 4
+    return 0
+
+
+def _image_tokens(image: Mapping[str, Any]) -> int:
+    n = _byte_len(image.get("source"))
+    return max(IMAGE_MIN, min(IMAGE_MAX, math.ceil(n / IMAGE_BYTES_PER_TOKEN)))
+
+
+def _document_tokens(document: Mapping[str, Any]) -> int:
+    source = document.get("source") or {}
+    if "text" in source:
+        return count_text(str(source["text"]))
+    return math.ceil(_byte_len(source) / 4) + count_text(str(document.get("name", "")))
+
+
+def count_block(block: Mapping[str, Any]) -> int:
+    """Tokens of one content block (message, system or tool-result content)."""
+    if "text" in block:
+        return count_text(str(block["text"]))
+    if "image" in block:
+        return _image_tokens(block["image"])
+    if "document" in block:
+        return _document_tokens(block["document"])
+    if "json" in block:
+        return count_text(canonical_json(block["json"]))
+    if "toolUse" in block:
+        use = block["toolUse"]
+        return count_text(str(use.get("name", ""))) + count_text(canonical_json(use.get("input")))
+    if "toolResult" in block:
+        return sum(count_block(c) for c in block["toolResult"].get("content") or ())
+    if "reasoningContent" in block:
+        reasoning = block["reasoningContent"].get("reasoningText") or {}
+        return count_text(str(reasoning.get("text", "")))
+    if "guardContent" in block:
+        return count_text(canonical_json(block["guardContent"]))
+    return 0
+
+
+def _tool_tokens(tool: Mapping[str, Any]) -> int:
+    spec = tool.get("toolSpec")
+    if spec is None:
+        return 0
+    return TOOL_OVERHEAD + count_text(canonical_json(spec))
+
+
+def segments(request: Mapping[str, Any]) -> Iterator[Segment]:
+    """Every block of ``request`` in prompt order: tools, system, messages."""
+    tools: Sequence[Mapping[str, Any]] = (request.get("toolConfig") or {}).get("tools") or ()
+    for i, tool in enumerate(tools):
+        if "cachePoint" in tool:
+            yield Segment("tools", 0, True, tool["cachePoint"].get("ttl", "5m"), -1, i)
+        else:
+            yield Segment("tools", _tool_tokens(tool), block_index=i)
+    for i, block in enumerate(request.get("system") or ()):
+        if "cachePoint" in block:
+            yield Segment("system", 0, True, block["cachePoint"].get("ttl", "5m"), -1, i)
+        else:
+            yield Segment("system", count_block(block), block_index=i)
+    for m, message in enumerate(request.get("messages") or ()):
+        yield Segment("messages", MESSAGE_OVERHEAD, message_index=m, block_index=-1)
+        for i, block in enumerate(message.get("content") or ()):
+            if "cachePoint" in block:
+                ttl = block["cachePoint"].get("ttl", "5m")
+                yield Segment("messages", 0, True, ttl, m, i)
+            else:
+                yield Segment("messages", count_block(block), message_index=m, block_index=i)
+
+
+def count_request(request: Mapping[str, Any]) -> int:
+    """Estimated input tokens of a Converse request (cache points cost nothing)."""
+    return sum(s.tokens for s in segments(request))
+
+
+def prefix_tokens_at_cache_points(request: Mapping[str, Any]) -> list[tuple[int, Segment]]:
+    """For each cache point, the cumulative tokens of everything before it."""
+    out: list[tuple[int, Segment]] = []
+    total = 0
+    for seg in segments(request):
+        if seg.cache_point:
+            out.append((total, seg))
+        total += seg.tokens
+    return out

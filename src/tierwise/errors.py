@@ -1,0 +1,164 @@
+"""The errors tierwise raises, and nothing else.
+
+Every error is a :class:`TierwiseError`; callers never see a botocore, sqlite or pydantic
+exception. Library errors are translated at exactly one boundary per adapter
+(``tierwise.bedrock.errors`` for AWS). Each error carries a ``hint``: what to do about it.
+
+::
+
+    TierwiseError
+    ├── ConfigError                 bad or missing configuration (names the key)
+    ├── InvalidRequestError         the request itself is wrong (400-class)
+    │   └── TooManyCachePointsError more than 4 cachePoint blocks in one request
+    ├── UpstreamError               Bedrock failed or refused
+    │   ├── ThrottledError          429 ThrottlingException / ServiceQuotaExceeded
+    │   ├── ModelNotAvailableError  unknown model, needs an inference profile, not ready
+    │   ├── AccessDeniedError       credentials or IAM permissions
+    │   ├── UnavailableError        503 / 500 / timeouts / connection errors
+    │   ├── ModelOutputError        the model errored or its stream broke
+    │   └── ExhaustedError          every retry, profile and fallback was tried
+    ├── ValidationRejected          an answer failed an escalation validator (internal)
+    ├── LedgerError                 the ledger could not be read or written
+    └── EmulatorError               the built-in emulator could not start
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDeniedError",
+    "ConfigError",
+    "EmulatorError",
+    "ExhaustedError",
+    "InvalidRequestError",
+    "LedgerError",
+    "ModelNotAvailableError",
+    "ModelOutputError",
+    "ThrottledError",
+    "TierwiseError",
+    "TooManyCachePointsError",
+    "UnavailableError",
+    "UpstreamError",
+    "ValidationRejected",
+]
+
+
+class TierwiseError(Exception):
+    """Base of every error tierwise raises.
+
+    ``message`` says what went wrong, ``hint`` what to do about it.
+    """
+
+    default_hint = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} ({self.hint})"
+        return self.message
+
+
+class ConfigError(TierwiseError):
+    default_hint = "fix the value in tierwise.toml, the TIERWISE_* variable or the CLI flag"
+
+
+class InvalidRequestError(TierwiseError):
+    default_hint = "correct the request; retrying it unchanged will fail the same way"
+
+
+class TooManyCachePointsError(InvalidRequestError):
+    default_hint = "Bedrock allows at most 4 cachePoint blocks per request; remove some"
+
+
+class UpstreamError(TierwiseError):
+    """Bedrock failed. ``code`` is the AWS error code, ``status`` the HTTP status."""
+
+    default_hint = "check the Bedrock service health and your request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        code: str | None = None,
+        status: int | None = None,
+        model_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+        self.status = status
+        self.model_id = model_id
+        self.retry_after = retry_after
+
+
+class ThrottledError(UpstreamError):
+    default_hint = (
+        "slow down, raise the Bedrock quota, or configure alternate profiles for this tier"
+    )
+
+
+class ModelNotAvailableError(UpstreamError):
+    default_hint = (
+        "check the model ID with `tierwise models`; newer Claude models need an inference "
+        "profile ID such as global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    )
+
+
+class AccessDeniedError(UpstreamError):
+    default_hint = (
+        "check AWS credentials (environment, profile, SSO, role or AWS_BEARER_TOKEN_BEDROCK) "
+        "and that model access is enabled in the Bedrock console"
+    )
+
+
+class UnavailableError(UpstreamError):
+    default_hint = "Bedrock is unavailable; retry later or fail over to another region"
+
+
+class ModelOutputError(UpstreamError):
+    default_hint = "the model failed while answering; retry the request"
+
+
+class ExhaustedError(UpstreamError):
+    """Every attempt failed. ``attempts`` lists what was tried, in order."""
+
+    default_hint = "every retry and fallback failed; see `attempts` and retry later"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        attempts: list[str],
+        hint: str | None = None,
+        code: str | None = None,
+        status: int | None = None,
+        model_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            hint=hint,
+            code=code,
+            status=status,
+            model_id=model_id,
+            retry_after=retry_after,
+        )
+        self.attempts = attempts
+
+
+class ValidationRejected(TierwiseError):
+    """An answer failed a validator; the cascade catches it and escalates."""
+
+    default_hint = "the answer was rejected; tierwise escalates when policy allows"
+
+
+class LedgerError(TierwiseError):
+    default_hint = "check the ledger location (`tierwise config show`) and its permissions"
+
+
+class EmulatorError(TierwiseError):
+    default_hint = "choose another port with --port"
