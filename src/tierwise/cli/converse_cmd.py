@@ -1,0 +1,111 @@
+"""``tierwise converse``: send one prompt through tierwise and show who answered at what cost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tierwise.cli.state import CliState, state_of
+from tierwise.errors import InvalidRequestError
+
+__all__ = ["build_request", "converse"]
+
+_IMAGE_MAGIC = {
+    b"\x89PNG": "png",
+    b"\xff\xd8\xff": "jpeg",
+    b"GIF8": "gif",
+    b"RIFF": "webp",
+}
+
+
+def _image_block(path: Path) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidRequestError(
+            f"cannot read image {path}: {exc.strerror}", hint="check the --image path"
+        ) from None
+    for magic, fmt in _IMAGE_MAGIC.items():
+        if data.startswith(magic):
+            return {"image": {"format": fmt, "source": {"bytes": data}}}
+    raise InvalidRequestError(
+        f"{path} is not a PNG, JPEG, GIF or WebP image", hint="Bedrock accepts those four formats"
+    )
+
+
+def build_request(
+    text: str, *, system: str | None, images: list[Path], max_tokens: int | None
+) -> dict[str, Any]:
+    """The Converse keyword arguments for one user prompt."""
+    content: list[dict[str, Any]] = [_image_block(p) for p in images]
+    content.append({"text": text})
+    request: dict[str, Any] = {"messages": [{"role": "user", "content": content}]}
+    if system:
+        request["system"] = [{"text": system}]
+    if max_tokens:
+        request["inferenceConfig"] = {"maxTokens": max_tokens}
+    return request
+
+
+def _footer(state: CliState, info: dict[str, Any]) -> None:
+    state.err.print(
+        f"[dim]tier[/] [bold]{info.get('tier') or '-'}[/]  [dim]model[/] {info.get('modelId')}  "
+        f"[dim]cost[/] ${info.get('costUsd')}  [dim]latency[/] {info.get('latencyMs')} ms  "
+        f"[dim]ledger[/] #{info.get('ledgerId')}",
+        highlight=False,
+    )
+
+
+def _answer_text(response: dict[str, Any]) -> str:
+    blocks = response.get("output", {}).get("message", {}).get("content", [])
+    parts: list[str] = []
+    for block in blocks:
+        if "text" in block:
+            parts.append(block["text"])
+        elif "toolUse" in block:
+            use = block["toolUse"]
+            parts.append(f"[tool call] {use['name']}({json.dumps(use['input'])})")
+    return "\n".join(parts)
+
+
+def converse(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The prompt.")],
+    tier: Annotated[
+        str, typer.Option(help="auto (the router decides), haiku, sonnet, opus, or a model ID.")
+    ] = "auto",
+    stream: Annotated[bool, typer.Option("--stream", help="Stream the answer.")] = False,
+    image: Annotated[
+        list[Path] | None, typer.Option("--image", help="Attach an image (repeatable).")
+    ] = None,
+    system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Cap on output tokens.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full response as JSON.")] = False,
+) -> None:
+    """Send one prompt and print the answer, the tier that gave it and what it cost."""
+    from tierwise.client import Tierwise
+
+    state = state_of(ctx)
+    request = build_request(text, system=system, images=image or [], max_tokens=max_tokens)
+    with Tierwise.from_settings(state.loaded().settings) as tw:
+        if stream:
+            response = tw.converse_stream(modelId=tier, **request)
+            for event in response["stream"]:
+                delta = event.get("contentBlockDelta", {}).get("delta", {})
+                if "text" in delta and not as_json:
+                    state.out.print(delta["text"], end="", highlight=False, markup=False)
+            if as_json:
+                state.out.print_json(json.dumps(response["tierwise"]))
+            else:
+                state.out.print()
+                _footer(state, response["tierwise"])
+            return
+        result = tw.converse(modelId=tier, **request)
+    if as_json:
+        state.out.print_json(json.dumps(result, default=str))
+        return
+    state.out.print(_answer_text(result), highlight=False, markup=False)
+    _footer(state, result["tierwise"])

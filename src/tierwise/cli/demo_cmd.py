@@ -1,0 +1,82 @@
+"""``tierwise demo``: a fully offline tour through the built-in emulator."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tierwise.cli.demo_workload import demo_workload
+from tierwise.cli.state import state_of
+from tierwise.core.pricing import Usage, price
+from tierwise.core.tiers import Tier
+
+__all__ = ["demo"]
+
+
+def _default_demo_ledger() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("tierwise")) / "demo-ledger.db"
+
+
+def demo(
+    ctx: typer.Context,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(help="SQLite file for the demo's ledger (kept apart from your real one)."),
+    ] = None,
+) -> None:
+    """Start the emulator in-process, send a mixed workload, and show tier and cost per call."""
+    from tierwise.client import Tierwise
+    from tierwise.emulator import Emulator
+
+    state = state_of(ctx)
+    settings = state.loaded().settings
+    ledger_path = ledger or _default_demo_ledger()
+    with Emulator(settings, port=0).start() as emu:
+        state.err.print(
+            f"[bold yellow]offline demo[/]: Bedrock emulator on {emu.url}; answers are synthetic."
+        )
+        local = settings.with_overrides({"endpoint_url": emu.url})
+        table = Table(title="tierwise demo", show_footer=True)
+        for col in ("request", "tier", "model", "input", "cache write", "cache read", "output"):
+            table.add_column(col)
+        table.add_column("cost (USD)", justify="right")
+        table.add_column("all-Opus cost", justify="right")
+        total = Decimal(0)
+        opus_total = Decimal(0)
+        opus_rates = local.rates(Tier.OPUS)
+        with Tierwise.from_settings(local, ledger_url=f"sqlite:///{ledger_path}") as tw:
+            for item in demo_workload():
+                response = tw.converse(modelId=item.tier, **item.request)
+                info = response["tierwise"]
+                usage = Usage.from_converse(response["usage"])
+                cost = Decimal(info["costUsd"])
+                opus_cost = price(usage, opus_rates).total
+                total += cost
+                opus_total += opus_cost
+                table.add_row(
+                    item.name,
+                    str(info["tier"]),
+                    str(info["modelId"]),
+                    str(usage.input),
+                    str(usage.cache_write),
+                    str(usage.cache_read),
+                    str(usage.output),
+                    f"{cost:.6f}",
+                    f"{opus_cost:.6f}",
+                )
+        table.columns[0].footer = "total"
+        table.columns[7].footer = f"{total:.6f}"
+        table.columns[8].footer = f"{opus_total:.6f}"
+        state.out.print(table)
+        saved = (1 - total / opus_total) * 100 if opus_total else Decimal(0)
+        state.out.print(
+            f"Spent ${total:.6f}; sending everything to Opus would have cost "
+            f"${opus_total:.6f} ({saved:.0f}% saved)."
+        )
+        state.out.print(f"Every call is in the ledger: {ledger_path}")

@@ -1,0 +1,47 @@
+"""``tierwise emulator``: run the built-in Bedrock emulator in the foreground."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tierwise.cli.state import state_of
+
+__all__ = ["emulator"]
+
+
+def emulator(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 4566,
+    throttle_rate: Annotated[float, typer.Option(help="Share of calls throttled (0-1).")] = 0.0,
+    error_rate: Annotated[float, typer.Option(help="Share of calls failing with 5xx.")] = 0.0,
+    latency_ms: Annotated[int, typer.Option(help="Latency added to every call.")] = 0,
+    cut_stream_after: Annotated[
+        int | None, typer.Option(help="Break every stream after N events.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for injected faults.")] = 0,
+) -> None:
+    """Serve Bedrock's wire protocol locally, with synthetic, deterministic answers."""
+    from tierwise.emulator import Emulator, Faults
+
+    state = state_of(ctx)
+    faults = Faults(
+        throttle_rate=throttle_rate,
+        error_rate=error_rate,
+        latency_ms=latency_ms,
+        cut_stream_after=cut_stream_after,
+        seed=seed,
+    )
+    emu = Emulator(state.loaded().settings, host=host, port=port, faults=faults)
+    state.err.print(
+        f"[bold yellow]tierwise emulator[/] on {emu.url} — answers are synthetic. "
+        f"Point boto3 at it with endpoint_url={emu.url!r}. Ctrl-C stops it."
+    )
+    try:
+        emu.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()
