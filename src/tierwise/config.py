@@ -33,6 +33,7 @@ __all__ = [
     "Settings",
     "TierSettings",
     "load_settings",
+    "update_config_file",
 ]
 
 ENV_PREFIX = "TIERWISE_"
@@ -300,3 +301,26 @@ def load_settings(
         _set_path(data, dotted.split("."), value)
         sources[dotted] = "cli"
     return LoadedSettings(_validate(data, sources), sources, path)
+
+
+def update_config_file(path: Path, values: Mapping[str, Any]) -> None:
+    """Set dotted keys in a TOML config file, keeping its comments and layout.
+
+    The result is validated before it is written, so a bad value never reaches disk.
+    """
+    import tomlkit
+
+    doc = tomlkit.parse(path.read_text("utf-8")) if path.is_file() else tomlkit.document()
+    for dotted, value in values.items():
+        node: Any = doc
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            if part not in node:
+                node[part] = tomlkit.table()
+            node = node[part]
+        node[parts[-1]] = value
+    text = tomlkit.dumps(doc)
+    data = _defaults()
+    _merge(data, tomllib.loads(text), f"file:{path}", {})
+    _validate(data, {})
+    path.write_text(text, "utf-8")
