@@ -1,0 +1,88 @@
+"""``tierwise models``: the Claude models and inference profiles the account can use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tierwise.cli.state import state_of
+from tierwise.config import DEFAULT_CONFIG_NAME, update_config_file
+from tierwise.core.catalog import newest_per_tier, parse_claude_id
+from tierwise.core.tiers import Tier
+from tierwise.errors import ConfigError
+
+__all__ = ["models"]
+
+
+def models(
+    ctx: typer.Context,
+    write: Annotated[
+        bool,
+        typer.Option("--write", help="Put the newest Haiku, Sonnet and Opus profiles in the config."),
+    ] = False,
+    geo: Annotated[
+        str, typer.Option(help="Inference-profile prefix to prefer: global, us, eu, apac, jp.")
+    ] = "global",
+) -> None:
+    """List Claude foundation models and inference profiles (ListFoundationModels/Profiles)."""
+    from tierwise.bedrock import BedrockClient
+
+    state = state_of(ctx)
+    loaded = state.loaded()
+    catalog = BedrockClient(loaded.settings).list_models()
+
+    table = Table("inference profile", "tier", "status", title="Claude inference profiles")
+    profile_ids = []
+    for profile in catalog.profiles:
+        parsed = parse_claude_id(profile.profile_id)
+        if parsed is None:
+            continue
+        profile_ids.append(profile.profile_id)
+        table.add_row(profile.profile_id, parsed.tier.value, profile.status)
+    state.out.print(table)
+    model_table = Table("foundation model", "name", "on-demand", title="Claude foundation models")
+    for model in catalog.models:
+        on_demand = "yes" if "ON_DEMAND" in model.inference_types else "profile only"
+        model_table.add_row(model.model_id, model.name, on_demand)
+    state.out.print(model_table)
+
+    newest = newest_per_tier(profile_ids, geo=geo)
+    for tier in Tier.ordered():
+        current = loaded.settings.tier(tier).model_id
+        pick = newest.get(tier)
+        mark = "" if pick in (None, current) else "  (newer than configured)"
+        state.out.print(f"{tier.value:>6}: configured {current}; newest {pick or '-'}{mark}")
+    if not write:
+        return
+    missing = [t.value for t in Tier.ordered() if t not in newest]
+    if missing:
+        raise ConfigError(
+            f"no {geo}. inference profile found for: {', '.join(missing)}",
+            hint="choose another --geo or set the model IDs by hand",
+        )
+    path = loaded.config_path or Path.cwd() / DEFAULT_CONFIG_NAME
+    values: dict[str, object] = {}
+    for tier in Tier.ordered():
+        values[f"tiers.{tier.value}.model_id"] = newest[tier]
+        values[f"tiers.{tier.value}.alternates"] = _same_model_elsewhere(newest[tier], profile_ids)
+    update_config_file(path, values)
+    state.out.print(f"wrote the newest profiles to {path}")
+
+
+def _same_model_elsewhere(chosen: str, profile_ids: list[str]) -> list[str]:
+    """Profiles of the same model in other geographies: the failover alternates."""
+    target = parse_claude_id(chosen)
+    out = []
+    for pid in profile_ids:
+        parsed = parse_claude_id(pid)
+        if (
+            target is not None
+            and parsed is not None
+            and pid != chosen
+            and (parsed.tier, parsed.version, parsed.date) == (target.tier, target.version, target.date)
+        ):
+            out.append(pid)
+    return sorted(out)

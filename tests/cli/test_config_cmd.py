@@ -1,0 +1,59 @@
+"""`tierwise config show` and CLI error display."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tierwise.cli.app import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(__import__("os").environ):
+        if name.startswith("TIERWISE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def test_config_show_names_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "tierwise.toml"
+    cfg.write_text('[tiers.opus]\nmodel_id = "us.anthropic.claude-opus-4-5-20251101-v1:0"\n')
+    monkeypatch.setenv("TIERWISE_RETRY__MAX_ATTEMPTS", "7")
+    result = runner.invoke(app, ["--region", "eu-west-1", "config", "show", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["tiers.opus.model_id"] == {
+        "value": "us.anthropic.claude-opus-4-5-20251101-v1:0",
+        "source": f"file:{cfg}",
+    }
+    assert data["retry.max_attempts"] == {"value": 7, "source": "env:TIERWISE_RETRY__MAX_ATTEMPTS"}
+    assert data["region"] == {"value": "eu-west-1", "source": "cli"}
+    assert data["tiers.haiku.prices.input"]["source"] == "default"
+
+
+def test_config_show_table() -> None:
+    result = runner.invoke(app, ["config", "show"])
+    assert result.exit_code == 0, result.output
+    assert "global.anthropic.claude-sonnet-4-5-20250929-v1:0" in result.stdout
+    assert "config file: none" in result.stdout
+
+
+def test_bad_config_is_one_clear_line_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "tierwise.toml").write_text("[retry]\nmax_attempts = 'many'\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", "from tierwise.cli.app import main; main()", "config", "show"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "retry.max_attempts" in proc.stderr
+    assert proc.stderr.count("error:") == 1
