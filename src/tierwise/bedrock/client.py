@@ -1,0 +1,351 @@
+"""BedrockClient: Converse, ConverseStream, CountTokens and model listing with retry/failover.
+
+A call names a tier's profiles in order (primary first, then alternates). Each profile is
+called until it succeeds or its retries are spent, then the next one is tried; one wall-clock
+budget covers the whole call. Errors that mean "this request is wrong" stop at once, since
+another profile would refuse it the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+from tierwise.bedrock.catalog import ModelCatalog, catalog_from_pages
+from tierwise.bedrock.cooldown import Cooldown, CooldownTracker
+from tierwise.bedrock.errors import is_retryable, translate
+from tierwise.bedrock.retry import Backoff, RetryBudget
+from tierwise.bedrock.session import AwsAuth, control_client, runtime_client
+from tierwise.config import Settings
+from tierwise.errors import (
+    ConfigError,
+    ExhaustedError,
+    InvalidRequestError,
+    TierwiseError,
+    UpstreamError,
+)
+
+if TYPE_CHECKING:
+    from botocore.eventstream import EventStream
+    from mypy_boto3_bedrock.client import BedrockClient as ControlPlaneClient
+    from mypy_boto3_bedrock_runtime.client import BedrockRuntimeClient
+
+__all__ = ["BedrockClient", "CallResult", "FailedAttempt", "StreamResult"]
+
+_log = logging.getLogger(__name__)
+
+# What a boto3 call can raise that is the service's or the network's fault, not ours. urllib3
+# errors escape botocore while an event stream is being read.
+BOTO_ERRORS = (BotoCoreError, ClientError, Urllib3Error)
+# The fields CountTokens' ``ConverseTokensRequest`` accepts; the rest of a Converse request
+# (inferenceConfig, guardrails, ...) does not change the input token count.
+_COUNT_FIELDS = ("messages", "system", "toolConfig", "additionalModelRequestFields")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FailedAttempt:
+    """One call that failed before the call that answered (or before giving up)."""
+
+    model_id: str
+    error_class: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.model_id}: {self.error_class}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """A Converse answer and how it was obtained."""
+
+    response: dict[str, Any]
+    model_id: str
+    attempts: tuple[FailedAttempt, ...]
+    latency_ms: float
+
+
+@dataclass
+class StreamResult:
+    """An established ConverseStream.
+
+    ``events`` yields the boto3 event dicts; an error after the first event is raised from
+    it as a TierwiseError. Close it (or use ``with``) if you stop reading early.
+    """
+
+    model_id: str
+    attempts: tuple[FailedAttempt, ...]
+    events: Iterator[dict[str, Any]]
+    first_event_ms: float
+    _stream: EventStream[Any] | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+    def __enter__(self) -> StreamResult:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class _Opened:
+    stream: EventStream[Any]
+    events: Iterator[dict[str, Any]]
+    first: dict[str, Any] | None
+
+
+class BedrockClient:
+    """The tierwise view of Bedrock. Thread-safe: one instance serves many threads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        auth: AwsAuth | None = None,
+        cooldown: Cooldown | None = None,
+    ) -> None:
+        self.settings = settings
+        self.auth = auth or AwsAuth()
+        self.backoff = Backoff.from_settings(settings.retry, rng=rng, sleep=sleep, clock=clock)
+        self.cooldown: Cooldown = cooldown if cooldown is not None else CooldownTracker()
+        self._clock = clock
+        self._runtime = runtime_client(settings, self.auth)
+        self._control: ControlPlaneClient | None = None
+        self._control_lock = threading.Lock()
+
+    @property
+    def runtime_client(self) -> BedrockRuntimeClient:
+        """The underlying boto3 ``bedrock-runtime`` client (for botocore's Stubber in tests)."""
+        return self._runtime
+
+    @property
+    def control_client(self) -> ControlPlaneClient:
+        """The boto3 ``bedrock`` control-plane client, created on first use."""
+        with self._control_lock:
+            if self._control is None:
+                self._control = control_client(self.settings, self.auth)
+            return self._control
+
+    # -- runtime ---------------------------------------------------------------------
+
+    def converse(self, profiles: Sequence[str], request: Mapping[str, Any]) -> CallResult:
+        """Call Converse on the first profile that answers."""
+        kwargs = _request_kwargs(request)
+
+        def call(profile: str) -> tuple[dict[str, Any], float]:
+            started = self._clock()
+            response = self._runtime.converse(modelId=profile, **kwargs)
+            return dict(response), (self._clock() - started) * 1000.0
+
+        (response, latency_ms), model_id, failed = self._with_failover(profiles, call)
+        response.pop("ResponseMetadata", None)
+        return CallResult(response, model_id, failed, latency_ms)
+
+    def converse_stream(self, profiles: Sequence[str], request: Mapping[str, Any]) -> StreamResult:
+        """Open ConverseStream on the first profile that answers.
+
+        Retries and failover apply until the first event has arrived; once the caller has
+        seen output, switching profiles would duplicate it, so later errors are raised.
+        """
+        kwargs = _request_kwargs(request)
+
+        def call(profile: str) -> tuple[_Opened, float]:
+            started = self._clock()
+            response = self._runtime.converse_stream(modelId=profile, **kwargs)
+            stream = response["stream"]
+            events: Iterator[dict[str, Any]] = iter(stream)  # type: ignore[arg-type]
+            try:
+                first = next(events, None)
+            except BaseException:
+                stream.close()
+                raise
+            return _Opened(stream, events, first), (self._clock() - started) * 1000.0
+
+        (opened, first_ms), model_id, failed = self._with_failover(profiles, call)
+        return StreamResult(
+            model_id=model_id,
+            attempts=failed,
+            events=_guarded_events(opened, model_id),
+            first_event_ms=first_ms,
+            _stream=opened.stream,
+        )
+
+    def count_tokens(self, model_id: str, request: Mapping[str, Any]) -> int:
+        """Bedrock's own input-token count for a Converse request to ``model_id``."""
+        kwargs = _request_kwargs(request)
+        converse = {k: kwargs[k] for k in _COUNT_FIELDS if k in kwargs}
+
+        def call(profile: str) -> int:
+            response = self._runtime.count_tokens(
+                modelId=profile,
+                input={"converse": converse},  # type: ignore[typeddict-item]
+            )
+            return int(response["inputTokens"])
+
+        count, _, _ = self._with_failover([model_id], call)
+        return count
+
+    # -- control plane ---------------------------------------------------------------
+
+    def list_models(self) -> ModelCatalog:
+        """Anthropic foundation models and the inference profiles that serve them."""
+        control = self.control_client
+        try:
+            models = control.list_foundation_models(byProvider="Anthropic")
+            pages = list(control.get_paginator("list_inference_profiles").paginate())
+        except BOTO_ERRORS as exc:
+            raise translate(exc, model_id=None) from exc
+        return catalog_from_pages(
+            models.get("modelSummaries", []),
+            [p.get("inferenceProfileSummaries", []) for p in pages],
+        )
+
+    # -- the loop --------------------------------------------------------------------
+
+    def _with_failover(
+        self, profiles: Sequence[str], call: Callable[[str], T]
+    ) -> tuple[T, str, tuple[FailedAttempt, ...]]:
+        order = self._order(profiles)
+        budget = self.backoff.start()
+        failed: list[FailedAttempt] = []
+        last: TierwiseError | None = None
+        for profile in order:
+            made = 0
+            while True:
+                if (made or failed) and budget.expired():
+                    raise _exhausted(failed, last, budget, out_of_time=True)
+                made += 1
+                try:
+                    value = call(profile)
+                except BOTO_ERRORS as exc:
+                    err = translate(exc, model_id=profile)
+                    err.__cause__ = exc
+                else:
+                    self.cooldown.succeeded(profile)
+                    return value, profile, tuple(failed)
+                failed.append(FailedAttempt(profile, type(err).__name__, err.message))
+                last = err
+                if not _fails_over(err):
+                    raise err
+                delay = budget.next_delay(made, _retry_after(err)) if is_retryable(err) else None
+                if delay is None:
+                    _log.info(
+                        "bedrock profile %s given up after %d call(s): %s",
+                        profile,
+                        made,
+                        type(err).__name__,
+                    )
+                    self.cooldown.failed(profile)
+                    break
+                _log.info(
+                    "bedrock retry %d on %s in %.2fs after %s",
+                    made,
+                    profile,
+                    delay,
+                    type(err).__name__,
+                )
+                budget.sleep(delay)
+        if len(failed) == 1 and last is not None:
+            # A single call failed: its own error is clearer than a one-line summary.
+            raise last
+        raise _exhausted(failed, last, budget, out_of_time=False)
+
+    def _order(self, profiles: Sequence[str]) -> list[str]:
+        if isinstance(profiles, str):
+            raise ConfigError(
+                "profiles must be a sequence of model IDs, not one string",
+                hint="pass [model_id] for a single profile",
+            )
+        unique = list(dict.fromkeys(profiles))
+        if not unique:
+            raise ConfigError(
+                "no Bedrock model ID to call", hint="set tiers.<tier>.model_id in tierwise.toml"
+            )
+        # Cooling profiles go last rather than away: a tier is never left with nothing to try.
+        return sorted(unique, key=self.cooldown.is_cooling)
+
+
+def _fails_over(err: TierwiseError) -> bool:
+    """Whether another profile might succeed where this one failed."""
+    # Not-available and access-denied are about this profile (its region, its grant), and
+    # throttling/outages are local to it too; only request errors are the same everywhere.
+    return isinstance(err, UpstreamError) and not isinstance(err, ExhaustedError)
+
+
+def _retry_after(err: TierwiseError) -> float | None:
+    return err.retry_after if isinstance(err, UpstreamError) else None
+
+
+def _exhausted(
+    failed: list[FailedAttempt],
+    last: TierwiseError | None,
+    budget: RetryBudget,
+    *,
+    out_of_time: bool,
+) -> ExhaustedError:
+    profiles = list(dict.fromkeys(a.model_id for a in failed))
+    why = (
+        f"the {budget.policy.total_timeout_s:g} s budget ran out"
+        if out_of_time
+        else "every profile failed"
+    )
+    summary = (
+        f"Bedrock call failed: {why} after {len(failed)} attempt(s) on "
+        f"{len(profiles)} profile(s) ({', '.join(profiles)})"
+    )
+    fields: dict[str, Any] = {}
+    if isinstance(last, UpstreamError):
+        summary += f"; last error: {last.message}"
+        fields = {
+            "code": last.code,
+            "status": last.status,
+            "model_id": last.model_id,
+            "retry_after": last.retry_after,
+        }
+    hint = last.hint if last is not None and last.hint else None
+    err = ExhaustedError(summary, attempts=[str(a) for a in failed], hint=hint, **fields)
+    err.__cause__ = last
+    return err
+
+
+def _request_kwargs(request: Mapping[str, Any]) -> dict[str, Any]:
+    if "modelId" in request:
+        raise InvalidRequestError(
+            "the request carries its own modelId",
+            hint="pass the model IDs as `profiles`; tierwise sets modelId per attempt",
+        )
+    return dict(request)
+
+
+def _guarded_events(opened: _Opened, model_id: str) -> Iterator[dict[str, Any]]:
+    try:
+        if opened.first is None:
+            return
+        yield opened.first
+        try:
+            yield from opened.events
+        except BOTO_ERRORS as exc:
+            raise translate(exc, model_id=model_id) from exc
+    finally:
+        opened.stream.close()

@@ -1,0 +1,219 @@
+"""The one boundary where botocore exceptions become tierwise errors.
+
+Everything in ``tierwise.bedrock`` that calls boto3 catches ``BotoCoreError``/``ClientError``
+(and urllib3's errors, which escape botocore while an event stream is being read) and passes
+them to :func:`translate`; nothing above this package sees a botocore exception.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from botocore import exceptions as bce
+from urllib3 import exceptions as u3e
+
+from tierwise.errors import (
+    AccessDeniedError,
+    ConfigError,
+    InvalidRequestError,
+    ModelNotAvailableError,
+    ModelOutputError,
+    ThrottledError,
+    TierwiseError,
+    UnavailableError,
+    UpstreamError,
+)
+
+__all__ = ["is_retryable", "translate"]
+
+_THROTTLING = frozenset({"ThrottlingException", "ServiceQuotaExceededException"})
+_UNAVAILABLE = frozenset(
+    {"ServiceUnavailableException", "InternalServerException", "ModelTimeoutException"}
+)
+_MODEL_OUTPUT = frozenset({"ModelErrorException", "ModelStreamErrorException"})
+_ACCESS = frozenset(
+    {
+        "AccessDeniedException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "IncompleteSignatureException",
+        "ExpiredTokenException",
+        "MissingAuthenticationTokenException",
+    }
+)
+_NOT_AVAILABLE = frozenset({"ResourceNotFoundException", "ModelNotReadyException"})
+
+# Bedrock's statuses per code (service-2.json ``httpStatusCode``): event-stream errors carry
+# no HTTP status of their own, so the modelled one is filled in.
+_STATUS = {
+    "ThrottlingException": 429,
+    "ModelNotReadyException": 429,
+    "ServiceQuotaExceededException": 400,
+    "ServiceUnavailableException": 503,
+    "InternalServerException": 500,
+    "ValidationException": 400,
+    "AccessDeniedException": 403,
+    "ResourceNotFoundException": 404,
+    "ModelTimeoutException": 408,
+    "ModelErrorException": 424,
+    "ModelStreamErrorException": 424,
+}
+
+# ValidationExceptions that are really about the model ID, not the request body.
+_NEEDS_PROFILE = re.compile(r"on-demand throughput isn.t supported|inference profile", re.I)
+_BAD_MODEL_ID = re.compile(r"model identifier is invalid", re.I)
+
+# ParamValidationError reports echo the offending value, which may be prompt text.
+_PARAM_VALUE = re.compile(r"value: .*?, type: ", re.S)
+
+_CREDENTIAL_ERRORS = (
+    bce.NoCredentialsError,
+    bce.PartialCredentialsError,
+    bce.CredentialRetrievalError,
+    bce.NoAuthTokenError,
+    bce.TokenRetrievalError,
+    bce.SSOError,
+    bce.RefreshWithMFAUnsupportedError,
+)
+
+
+def translate(exc: BaseException, *, model_id: str | None) -> TierwiseError:
+    """Map a botocore (or urllib3) exception to the matching :mod:`tierwise.errors` class."""
+    if isinstance(exc, TierwiseError):
+        return exc
+    if isinstance(exc, bce.ClientError):
+        return _from_client_error(exc, model_id)
+    if isinstance(exc, _CREDENTIAL_ERRORS):
+        return AccessDeniedError(
+            f"no usable AWS credentials for Bedrock: {exc}",
+            code=type(exc).__name__,
+            model_id=model_id,
+        )
+    if isinstance(exc, bce.ProfileNotFound):
+        return ConfigError(
+            f"AWS profile not found: {exc}",
+            hint="check the profile name (AWS_PROFILE or --profile) against ~/.aws/config",
+        )
+    if isinstance(exc, bce.InvalidEndpointConfigurationError):
+        return ConfigError(
+            f"the Bedrock endpoint cannot be used this way: {exc}",
+            hint="use an https:// endpoint_url for API-key (bearer) auth, or SigV4 credentials",
+        )
+    if isinstance(exc, bce.NoRegionError | bce.InvalidRegionError):
+        return ConfigError(f"invalid AWS region: {exc}", hint="set `region` in tierwise.toml")
+    if isinstance(exc, bce.ParamValidationError):
+        report = _PARAM_VALUE.sub("value: <omitted>, type: ", str(exc))
+        return InvalidRequestError(f"the request does not match the Bedrock API: {report}")
+    if isinstance(exc, bce.ConnectionError | bce.HTTPClientError | u3e.HTTPError):
+        return UnavailableError(
+            f"could not reach Bedrock: {exc}",
+            hint="check the network, the region and endpoint_url; retry later",
+            code=type(exc).__name__,
+            model_id=model_id,
+        )
+    return UpstreamError(
+        f"unexpected {type(exc).__name__} from the Bedrock client: {exc}",
+        code=type(exc).__name__,
+        model_id=model_id,
+    )
+
+
+def is_retryable(err: TierwiseError) -> bool:
+    """Whether repeating the same call on the same profile may succeed."""
+    if isinstance(err, ThrottledError | UnavailableError | ModelOutputError):
+        return True
+    # Not ready is "not available yet": Bedrock is loading the model, so waiting helps.
+    return isinstance(err, ModelNotAvailableError) and err.code == "ModelNotReadyException"
+
+
+def _from_client_error(exc: bce.ClientError, model_id: str | None) -> TierwiseError:
+    response: Mapping[str, Any] = exc.response or {}
+    error: Mapping[str, Any] = response.get("Error") or {}
+    meta: Mapping[str, Any] = response.get("ResponseMetadata") or {}
+    code = _normalise_code(str(error.get("Code") or "Unknown"))
+    aws_message = str(error.get("Message") or "").strip() or "no message"
+    raw_status = meta.get("HTTPStatusCode")
+    status = raw_status if isinstance(raw_status, int) else _STATUS.get(code)
+    headers: Mapping[str, Any] = meta.get("HTTPHeaders") or {}
+    fields: dict[str, Any] = {
+        "code": code,
+        "status": status,
+        "model_id": model_id,
+        "retry_after": _retry_after(headers),
+    }
+    who = f" for {model_id}" if model_id else ""
+    what = f"{aws_message} ({code}{f', HTTP {status}' if status else ''})"
+
+    if code in _THROTTLING:
+        hint = None
+        if code == "ServiceQuotaExceededException":
+            hint = "request a higher Bedrock quota in Service Quotas, or add alternate profiles"
+        return ThrottledError(f"Bedrock throttled the call{who}: {what}", hint=hint, **fields)
+    if code == "ValidationException":
+        if _NEEDS_PROFILE.search(aws_message):
+            return ModelNotAvailableError(
+                f"{model_id or 'this model'} cannot be called on demand: {what}",
+                hint="use an inference profile ID (global./us./eu. prefix) as the model ID",
+                **fields,
+            )
+        if _BAD_MODEL_ID.search(aws_message):
+            return ModelNotAvailableError(
+                f"Bedrock does not know the model ID {model_id or '(none)'}: {what}", **fields
+            )
+        return InvalidRequestError(f"Bedrock rejected the request{who}: {what}")
+    if code in _NOT_AVAILABLE:
+        if code == "ModelNotReadyException":
+            return ModelNotAvailableError(
+                f"the model{who} is not ready yet: {what}",
+                hint="Bedrock is still preparing the model; retry shortly",
+                **fields,
+            )
+        return ModelNotAvailableError(f"the model{who} was not found: {what}", **fields)
+    if code in _ACCESS:
+        hint = None
+        if code == "ExpiredTokenException":
+            hint = "the AWS session has expired; refresh it (for SSO: `aws sso login`)"
+        elif code == "AccessDeniedException":
+            hint = (
+                "allow bedrock:InvokeModel* for this model in IAM and enable model access "
+                "in the Bedrock console"
+            )
+        return AccessDeniedError(f"Bedrock refused access{who}: {what}", hint=hint, **fields)
+    if code in _UNAVAILABLE:
+        return UnavailableError(f"Bedrock failed{who}: {what}", **fields)
+    if code in _MODEL_OUTPUT:
+        return ModelOutputError(f"the model failed while answering{who}: {what}", **fields)
+    if status == 429:
+        return ThrottledError(f"Bedrock throttled the call{who}: {what}", **fields)
+    if isinstance(status, int) and status >= 500:
+        return UnavailableError(f"Bedrock failed{who}: {what}", **fields)
+    return UpstreamError(f"Bedrock returned an error{who}: {what}", **fields)
+
+
+def _normalise_code(code: str) -> str:
+    # Event-stream errors use the union member name (``throttlingException``); HTTP errors
+    # the shape name (``ThrottlingException``). One spelling keeps the table above simple.
+    return code[:1].upper() + code[1:]
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float | None:
+    raw = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), None)
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)

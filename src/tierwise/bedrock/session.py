@@ -1,0 +1,129 @@
+"""boto3 clients for Bedrock, built from Settings: endpoint, timeouts, pool and credentials.
+
+Credentials come from boto3's standard chain (environment, shared profile including SSO,
+container or instance role), which is left alone apart from an optional profile name.
+Bedrock API keys use botocore's own bearer support: with ``AWS_BEARER_TOKEN_BEDROCK`` set,
+botocore signs ``bedrock``/``bedrock-runtime`` calls with ``Authorization: Bearer``; a token
+passed explicitly is fed to botocore's token-provider chain and bearer signing is selected.
+Neither the token nor any credential is ever logged or put in a repr.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from tierwise.config import Settings
+from tierwise.errors import ConfigError
+
+if TYPE_CHECKING:
+    import botocore.session
+    from mypy_boto3_bedrock.client import BedrockClient as ControlPlaneClient
+    from mypy_boto3_bedrock_runtime.client import BedrockRuntimeClient
+
+__all__ = ["AwsAuth", "control_client", "is_loopback", "runtime_client"]
+
+BEARER_ENV = "AWS_BEARER_TOKEN_BEDROCK"
+# Enough sockets for the async wrapper's thread pool and the gateway's concurrency; botocore's
+# default of 10 makes the 11th concurrent call wait for a free connection.
+MAX_POOL_CONNECTIONS = 50
+# Only ever used against a loopback emulator, which checks no signature.
+_EMULATOR_KEY = "tierwise-emulator"
+
+
+@dataclass(frozen=True)
+class AwsAuth:
+    """Which AWS identity to use; the default means boto3's standard chain.
+
+    ``bearer_token`` is a Bedrock API key; when None, botocore still picks up
+    ``AWS_BEARER_TOKEN_BEDROCK`` from the environment by itself.
+    """
+
+    profile: str | None = None
+    bearer_token: str | None = field(default=None, repr=False)
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (the built-in emulator, never AWS)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def runtime_client(settings: Settings, auth: AwsAuth | None = None) -> BedrockRuntimeClient:
+    """A ``bedrock-runtime`` client (Converse, ConverseStream, CountTokens)."""
+    client: BedrockRuntimeClient = _client("bedrock-runtime", settings, auth or AwsAuth())
+    return client
+
+
+def control_client(settings: Settings, auth: AwsAuth | None = None) -> ControlPlaneClient:
+    """A ``bedrock`` control-plane client (model and inference-profile listing, batch jobs)."""
+    client: ControlPlaneClient = _client("bedrock", settings, auth or AwsAuth())
+    return client
+
+
+def _client(
+    service: Literal["bedrock-runtime", "bedrock"], settings: Settings, auth: AwsAuth
+) -> Any:
+    import boto3
+    import botocore.session
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
+
+    from tierwise.bedrock.errors import translate
+
+    endpoint = settings.endpoint_url or None
+    plain_http = bool(endpoint) and urlsplit(endpoint or "").scheme == "http"
+    loopback = bool(endpoint) and is_loopback(endpoint or "")
+    if auth.bearer_token and plain_http and not loopback:
+        raise ConfigError(
+            f"a Bedrock API key cannot be sent to {endpoint} over plain HTTP",
+            hint="use an https:// endpoint_url, or SigV4 credentials instead of the API key",
+        )
+
+    config_args: dict[str, Any] = {
+        "region_name": settings.region,
+        "connect_timeout": settings.retry.connect_timeout_s,
+        "read_timeout": settings.retry.read_timeout_s,
+        # botocore must not retry on its own: tierwise's loop does the backoff, the failover
+        # to alternate profiles and the cooldown, and records every attempt in the ledger.
+        # (``max_attempts: 1`` still sends two requests; ``total_max_attempts`` sends one.)
+        "retries": {"total_max_attempts": 1, "mode": "standard"},
+        "max_pool_connections": MAX_POOL_CONNECTIONS,
+        "tcp_keepalive": True,
+        "user_agent_extra": "tierwise",
+    }
+    core = botocore.session.Session(profile=auth.profile)
+    if plain_http:
+        # botocore refuses bearer tokens without TLS; pinning SigV4 keeps an exported
+        # AWS_BEARER_TOKEN_BEDROCK from breaking calls to the local emulator.
+        config_args["signature_version"] = "v4"
+    elif auth.bearer_token:
+        _give_token(core, auth.bearer_token)
+        config_args["signature_version"] = "bearer"
+
+    client_args: dict[str, Any] = {"config": Config(**config_args)}
+    if endpoint:
+        client_args["endpoint_url"] = endpoint
+    try:
+        if loopback and core.get_credentials() is None:
+            client_args["aws_access_key_id"] = _EMULATOR_KEY
+            client_args["aws_secret_access_key"] = _EMULATOR_KEY
+        return boto3.Session(botocore_session=core).client(service, **client_args)
+    except BotoCoreError as exc:
+        raise translate(exc, model_id=None) from None
+
+
+def _give_token(core: botocore.session.Session, token: str) -> None:
+    from botocore.tokens import ScopedEnvTokenProvider
+
+    # botocore's own provider, reading from a private mapping instead of os.environ, put in
+    # front of the chain: the explicit key wins over the environment and SSO.
+    chain = core.get_component("token_provider")
+    chain.insert_before("env", ScopedEnvTokenProvider(core, environ={BEARER_ENV: token}))
