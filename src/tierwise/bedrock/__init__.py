@@ -3,6 +3,7 @@
 Importing ``tierwise`` does not import this package; importing this package loads boto3.
 """
 
+from tierwise.bedrock.aio import AsyncBedrockClient, AsyncStreamResult
 from tierwise.bedrock.catalog import FoundationModel, InferenceProfile, ModelCatalog
 from tierwise.bedrock.client import BedrockClient, CallResult, FailedAttempt, StreamResult
 from tierwise.bedrock.cooldown import Cooldown, CooldownTracker
@@ -11,6 +12,8 @@ from tierwise.bedrock.retry import Backoff, RetryBudget
 from tierwise.bedrock.session import AwsAuth
 
 __all__ = [
+    "AsyncBedrockClient",
+    "AsyncStreamResult",
     "AwsAuth",
     "Backoff",
     "BedrockClient",
