@@ -19,9 +19,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from tierwise.core.pricing import Rates
+from tierwise.core.rules import RoutingPolicy
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
@@ -30,6 +38,7 @@ __all__ = [
     "LoadedSettings",
     "Prices",
     "RetrySettings",
+    "RoutingSettings",
     "Settings",
     "TierSettings",
     "load_settings",
@@ -97,6 +106,49 @@ class LedgerSettings(_Model):
         return f"sqlite:///{path}"
 
 
+class RoutingSettings(_Model):
+    """``[routing]``: thresholds, thinking band and rule weights (see ``defaults.toml``)."""
+
+    version: str = Field(default="rules-v1", min_length=1)
+    model_path: str = ""
+    prior: float = Field(default=0.5, gt=0, lt=1)
+    learned_center: float = Field(default=0.5, gt=0, lt=1)
+    learned_weight: float = Field(default=1.0, ge=0)
+    haiku_threshold: float = Field(default=0.35, gt=0, lt=1)
+    sonnet_thinking_threshold: float = Field(default=0.65, gt=0, lt=1)
+    opus_threshold: float = Field(default=0.75, gt=0, lt=1)
+    thinking_band: bool = True
+    thinking_min_budget: int = Field(default=1024, ge=1024)
+    thinking_max_budget: int = Field(default=8192, ge=1024)
+    high_stakes_floor: Literal["opus", "sonnet_thinking"] = "opus"
+    many_passages: int = Field(default=5, ge=0)
+    large_code_lines: int = Field(default=300, ge=1)
+    refactor_min_files: int = Field(default=3, ge=1)
+    refactor_min_code_lines: int = Field(default=150, ge=1)
+    big_input_tokens: int = Field(default=20_000, ge=1)
+    deep_conversation_messages: int = Field(default=10, ge=1)
+    many_tools: int = Field(default=10, ge=1)
+    short_output_tokens: int = Field(default=64, ge=1)
+    long_output_tokens: int = Field(default=8192, ge=1)
+    scorer_max_chars: int = Field(default=4000, ge=100)
+    scorer_context_chars: int = Field(default=500, ge=0)
+    weights: dict[str, float] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RoutingSettings:
+        try:
+            self.policy()
+        except ConfigError as exc:
+            raise ValueError(exc.message) from None
+        return self
+
+    def policy(self, thinking_tiers: frozenset[Tier] | None = None) -> RoutingPolicy:
+        """The core policy; ``thinking_tiers`` are the tiers whose ``supports_thinking`` is on."""
+        data = self.model_dump(exclude={"model_path"})
+        tiers = frozenset(Tier) if thinking_tiers is None else frozenset(thinking_tiers)
+        return RoutingPolicy(**data, thinking_tiers=tiers)
+
+
 class Settings(_Model):
     region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     endpoint_url: str = ""
@@ -104,6 +156,7 @@ class Settings(_Model):
     price_sheet: str = ""
     retry: RetrySettings = RetrySettings()
     ledger: LedgerSettings = LedgerSettings()
+    routing: RoutingSettings = RoutingSettings()
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}
 

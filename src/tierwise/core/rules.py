@@ -1,0 +1,345 @@
+"""Routing rules: the policy's thresholds and weights, and the evidence rules find.
+
+Each rule reads :class:`~tierwise.core.signals.Signals` and, when it fires, contributes a
+logit-space weight and a human-readable reason. Negative weights lean to Haiku, positive to
+Opus. :class:`RoutingPolicy` holds every number the router uses; its defaults equal those in
+``defaults.toml`` (a test holds the two together), so the core works without settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Literal
+
+from tierwise.core.hints import Hints
+from tierwise.core.signals import Signals
+from tierwise.core.tiers import Tier
+from tierwise.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "SONNET_CUE_REASONS",
+    "Evidence",
+    "HighStakesFloor",
+    "RoutingPolicy",
+    "evidence",
+    "logit",
+    "sigmoid",
+    "sonnet_cues",
+]
+
+# Logit-space weights. Negative leans to Haiku, positive to Opus. Sonnet-class cues are
+# "pull" weights: they lift a score that sits below the prior back toward it (at most by
+# their weight) and never push above it, because they are evidence for the default.
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "classification": -1.5,
+        "closed_label_set": -1.0,
+        "yes_no": -0.8,
+        "triage": -1.2,
+        "extraction": -1.2,
+        "short_form": -1.0,
+        "format_conversion": -1.0,
+        "bulk": -0.5,
+        "short_output": -0.5,
+        "latency_sensitive": -1.0,
+        "rag": 1.0,
+        "support_reply": 1.0,
+        "draft": 0.8,
+        "routine_code": 1.0,
+        "summarization": 0.8,
+        "analysis": 0.6,
+        "agent": 0.8,
+        "proof": 2.0,
+        "multi_step_math": 1.5,
+        "math": 0.5,
+        "reconcile": 1.5,
+        "research": 1.5,
+        "large_refactor": 1.5,
+        "architecture": 1.5,
+        "high_stakes": 2.0,
+        "high_stakes_hint": 2.0,
+        "destructive_tools": 0.7,
+        "passage": 0.3,
+        "passages_cap": 1.2,
+        "large_code": 0.5,
+        "big_input": 0.5,
+        "images": 0.3,
+        "many_tools": 0.3,
+        "conversation_message": 0.1,
+        "conversation_cap": 0.5,
+        "long_output": 0.5,
+    }
+)
+
+_SONNET_PULL = ("rag", "support_reply", "draft", "routine_code", "summarization", "analysis")
+_HAIKU_CUE_REASONS = {
+    "classification": "classification task",
+    "closed_label_set": "answer limited to a closed label set",
+    "yes_no": "yes/no answer requested",
+    "triage": "routing/triage task",
+    "extraction": "extraction from the given text",
+    "short_form": "short-form generation (title, subject line, tweet)",
+    "format_conversion": "simple format conversion",
+    "bulk": "bulk or first-stage processing",
+}
+SONNET_CUE_REASONS = {
+    "rag": "answer grounded in retrieved passages",
+    "support_reply": "support reply",
+    "draft": "content draft",
+    "routine_code": "routine coding help",
+    "summarization": "summarization",
+    "analysis": "document analysis",
+    "agent": "agent step with tools",
+}
+_OPUS_CUE_REASONS = {
+    "proof": "proof or derivation requested",
+    "reconcile": "conflicting information to reconcile or synthesize",
+    "research": "research-style synthesis requested",
+    "architecture": "system-design or concurrency problem",
+    "high_stakes": "high-stakes action in the request (hard to undo)",
+}
+_DESTRUCTIVE_TOOL = re.compile(
+    r"delete|drop|remove|destroy|terminate|truncate|transfer|payment|pay_|refund|deploy"
+    r"|execute_sql|run_sql|shell|exec|send_money|wire",
+    re.IGNORECASE,
+)
+_EPS = 1e-6
+
+HighStakesFloor = Literal["opus", "sonnet_thinking"]
+
+
+def logit(p: float) -> float:
+    p = min(max(p, _EPS), 1.0 - _EPS)
+    return math.log(p / (1.0 - p))
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    """Thresholds, weights and limits for :func:`decide`; built from config ``[routing]``.
+
+    The defaults here equal ``defaults.toml``'s (a test holds them together), so the core is
+    usable without loading settings.
+    """
+
+    version: str = "rules-v1"
+    prior: float = 0.5
+    learned_center: float = 0.5
+    learned_weight: float = 1.0
+    haiku_threshold: float = 0.35
+    sonnet_thinking_threshold: float = 0.65
+    opus_threshold: float = 0.75
+    thinking_band: bool = True
+    thinking_min_budget: int = 1024
+    thinking_max_budget: int = 8192
+    thinking_tiers: frozenset[Tier] = frozenset(Tier)
+    high_stakes_floor: HighStakesFloor = "opus"
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    many_passages: int = 5
+    large_code_lines: int = 300
+    refactor_min_files: int = 3
+    refactor_min_code_lines: int = 150
+    big_input_tokens: int = 20_000
+    deep_conversation_messages: int = 10
+    many_tools: int = 10
+    short_output_tokens: int = 64
+    long_output_tokens: int = 8192
+    scorer_max_chars: int = 4000
+    scorer_context_chars: int = 500
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.weights) - set(DEFAULT_WEIGHTS))
+        if unknown:
+            raise ConfigError(
+                f"config key `routing.weights`: unknown weight(s) {', '.join(unknown)}",
+                hint=f"known weights: {', '.join(sorted(DEFAULT_WEIGHTS))}",
+            )
+        merged = {**DEFAULT_WEIGHTS, **self.weights}
+        object.__setattr__(self, "weights", MappingProxyType(merged))
+        for key in ("prior", "learned_center"):
+            if not 0.0 < getattr(self, key) < 1.0:
+                raise ConfigError(f"config key `routing.{key}`: must be strictly between 0 and 1")
+        if self.learned_weight < 0:
+            raise ConfigError("config key `routing.learned_weight`: must be 0 or more")
+        if not (
+            0.0
+            < self.haiku_threshold
+            <= self.sonnet_thinking_threshold
+            <= self.opus_threshold
+            < 1.0
+        ):
+            raise ConfigError(
+                "config keys `routing.*_threshold`: need 0 < haiku_threshold <= "
+                "sonnet_thinking_threshold <= opus_threshold < 1, got "
+                f"{self.haiku_threshold}, {self.sonnet_thinking_threshold}, "
+                f"{self.opus_threshold}"
+            )
+        if not 1024 <= self.thinking_min_budget <= self.thinking_max_budget:
+            raise ConfigError(
+                "config keys `routing.thinking_*_budget`: need 1024 <= thinking_min_budget "
+                "<= thinking_max_budget (Bedrock's smallest thinking budget is 1024 tokens)"
+            )
+        if self.high_stakes_floor not in ("opus", "sonnet_thinking"):
+            raise ConfigError(
+                "config key `routing.high_stakes_floor`: must be 'opus' or 'sonnet_thinking'"
+            )
+
+    @property
+    def label(self) -> str:
+        """``version``, plus a fingerprint of the numbers when they differ from the defaults.
+
+        The ledger records this, so decisions made under tuned thresholds stay tellable apart.
+        """
+        if self == RoutingPolicy(version=self.version, thinking_tiers=self.thinking_tiers):
+            return self.version
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "weights":
+                value = sorted(value.items())
+            elif f.name == "thinking_tiers":
+                value = sorted(t.value for t in value)
+            parts.append(f"{f.name}={value!r}")
+        digest = hashlib.sha256(";".join(parts).encode()).hexdigest()[:8]
+        return f"{self.version}.{digest}"
+
+    def w(self, name: str) -> float:
+        return self.weights[name]
+
+    def thresholds(self) -> dict[str, float]:
+        return {
+            "haiku": self.haiku_threshold,
+            "sonnet_thinking": self.sonnet_thinking_threshold,
+            "opus": self.opus_threshold,
+        }
+
+    def tier_for(self, score: float) -> Tier:
+        if score < self.haiku_threshold:
+            return Tier.HAIKU
+        if score >= self.opus_threshold:
+            return Tier.OPUS
+        return Tier.SONNET
+
+    def thinking_budget_for(self, score: float) -> int:
+        """Budget by position in the thinking band: min at its bottom, max at Opus's line."""
+        low, high = self.sonnet_thinking_threshold, self.opus_threshold
+        frac = 1.0 if high <= low else min(max((score - low) / (high - low), 0.0), 1.0)
+        span = self.thinking_max_budget - self.thinking_min_budget
+        return self.thinking_min_budget + int(span * frac)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    key: str
+    logit: float
+    reason: str
+
+
+def _cue_evidence(s: Signals, p: RoutingPolicy) -> list[Evidence]:
+    reasons = dict(_HAIKU_CUE_REASONS)
+    if s.has("classification") and s.has("closed_label_set"):
+        # One finding, told once: the pair is the clearest Haiku case there is.
+        short = "short " if len(s.user_text) < 2000 else ""
+        reasons["classification"] = f"{short}classification prompt with a closed label set"
+        reasons["closed_label_set"] = ""
+    out = [Evidence(cue, p.w(cue), reasons[cue]) for cue in reasons if s.has(cue)]
+    out.extend(
+        Evidence(cue, p.w(cue), reason) for cue, reason in _OPUS_CUE_REASONS.items() if s.has(cue)
+    )
+    if s.has("step_by_step") and s.has("math"):
+        out.append(Evidence("multi_step_math", p.w("multi_step_math"), "multi-step math"))
+    elif s.has("math"):
+        out.append(Evidence("math", p.w("math"), "advanced mathematics"))
+    big_code = s.code_lines >= p.refactor_min_code_lines
+    many_files = s.files_referenced >= p.refactor_min_files
+    if s.has("refactor") and (big_code or many_files or s.has("codebase")):
+        scope = []
+        if many_files:
+            scope.append(f"{s.files_referenced} files")
+        if big_code:
+            scope.append(f"{s.code_lines} lines of code")
+        what = " and ".join(scope) if scope else "a whole codebase"
+        out.append(Evidence("large_refactor", p.w("large_refactor"), f"refactor across {what}"))
+    return out
+
+
+def _size_evidence(s: Signals, p: RoutingPolicy, hints: Hints, refactor: bool) -> list[Evidence]:
+    out: list[Evidence] = []
+    sources = s.passages + s.documents
+    extra = sources - p.many_passages
+    if extra > 0:
+        logit = min(extra * p.w("passage"), p.w("passages_cap"))
+        verb = "to reconcile" if s.has("reconcile") else "to read and combine"
+        out.append(Evidence("passage", logit, f"{sources} retrieved passages {verb}"))
+    if s.code_lines >= p.large_code_lines and not refactor:
+        out.append(Evidence("large_code", p.w("large_code"), f"{s.code_lines} lines of code"))
+    if s.input_tokens > p.big_input_tokens:
+        out.append(
+            Evidence("big_input", p.w("big_input"), f"large input (~{s.input_tokens:,} tokens)")
+        )
+    if s.images:
+        noun = "image" if s.images == 1 else "images"
+        out.append(Evidence("images", p.w("images"), f"{s.images} {noun} to interpret"))
+    if s.tool_count >= p.many_tools:
+        out.append(Evidence("many_tools", p.w("many_tools"), f"{s.tool_count} tools offered"))
+    risky = [n for n in s.tool_names if _DESTRUCTIVE_TOOL.search(n)]
+    if risky and (s.tool_results or s.has("high_stakes") or hints.high_stakes):
+        out.append(
+            Evidence(
+                "destructive_tools",
+                p.w("destructive_tools"),
+                f"agent step that can call irreversible tools ({', '.join(risky[:3])})",
+            )
+        )
+    deep = s.message_count - p.deep_conversation_messages
+    if deep > 0:
+        logit = min(deep * p.w("conversation_message"), p.w("conversation_cap"))
+        out.append(
+            Evidence("conversation", logit, f"long conversation ({s.message_count} messages)")
+        )
+    short = s.output_length == "short" or (
+        s.max_tokens is not None and s.max_tokens <= p.short_output_tokens
+    )
+    long_ = s.output_length == "long" or (
+        s.max_tokens is not None and s.max_tokens >= p.long_output_tokens
+    )
+    if short:
+        out.append(Evidence("short_output", p.w("short_output"), "very short answer requested"))
+    elif long_:
+        out.append(Evidence("long_output", p.w("long_output"), "long, detailed answer requested"))
+    if hints.latency_sensitive:
+        out.append(
+            Evidence("latency_sensitive", p.w("latency_sensitive"), "caller is latency-sensitive")
+        )
+    if hints.high_stakes:
+        out.append(
+            Evidence("high_stakes_hint", p.w("high_stakes_hint"), "caller marked it high-stakes")
+        )
+    return out
+
+
+def evidence(s: Signals, p: RoutingPolicy, hints: Hints) -> tuple[Evidence, ...]:
+    """Every rule that fires for ``s``, with its weight and reason, cues before sizes."""
+    cues = _cue_evidence(s, p)
+    refactor = any(e.key == "large_refactor" for e in cues)
+    return tuple(cues + _size_evidence(s, p, hints, refactor))
+
+
+def sonnet_cues(s: Signals) -> tuple[str, ...]:
+    """Sonnet-class cues present, tools included (an agent step is Sonnet work)."""
+    found = [c for c in _SONNET_PULL if s.has(c)]
+    if s.tool_count or s.tool_results:
+        found.append("agent")
+    return tuple(found)

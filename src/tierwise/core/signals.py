@@ -1,0 +1,416 @@
+"""Signals: the observable facts about a Converse request that routing decides on.
+
+:func:`extract_signals` reads a request once and returns a frozen :class:`Signals`: sizes
+(estimated tokens, turns, code lines, retrieved passages), attachments (images, documents,
+tools), the requested output length and the task-type cues found by the regexes in
+:data:`CUE_PATTERNS`. It judges nothing; weights and thresholds live in
+:mod:`tierwise.core.routing`.
+
+Cue regexes run over a bounded window of the text (its head and tail) because instructions
+sit at the ends of a prompt while the middle is usually pasted material; that keeps a
+20k-token request cheap and stops words inside a pasted document from posing as the task.
+Passages and code are counted over the whole text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tierwise.core.tokens import count_request
+
+__all__ = [
+    "CUE_CLASSES",
+    "CUE_PATTERNS",
+    "OutputLength",
+    "Signals",
+    "extract_signals",
+]
+
+OutputLength = Literal["short", "normal", "long"]
+
+# Task-type cues: name -> pattern. Matched case-insensitively over the last user turn and the
+# system prompt. Compiled once at import; this table is data, not state.
+_CUE_SOURCE: dict[str, str] = {
+    # --- Haiku-class work ---
+    "classification": (
+        r"\b(?:classif(?:y|ies|ication)|categori[sz](?:e|ation)|which category|what category"
+        r"|sentiment|is (?:this|it) (?:\w+ )?spam|spam or (?:not|ham)"
+        r"|(?:label|tag) (?:this|each|every|it|them|the following)"
+        r"|assign (?:a|one|the) (?:label|category))"
+    ),
+    "closed_label_set": (
+        r"(?:\bone of\s*[:\[({]|\bone of the following (?:labels|categories|classes|options)"
+        r"|\b(?:respond|reply|answer|output|return)(?: with)? only (?:the|a|one)\s+"
+        r"(?:\w+ )?(?:label|category|class|letter|number|word|name)"
+        r"|\b(?:answer|respond|reply) with (?:a single|one) (?:word|label|letter|number)"
+        r"|\b(?:labels?|categories|classes)\s*:\s*\w+(?:\s*[,/|]\s*\w+){1,})"
+    ),
+    "yes_no": r"\b(?:yes or no|yes/no|true or false|true/false)\b",
+    "triage": (
+        r"\b(?:triage|route (?:this|the|each) (?:ticket|request|message|email|issue)"
+        r"|which (?:team|queue|department)|(?:assign|set|determine) (?:a |the |its )?priority"
+        r"|priority\s*(?:level)?\s*[:(]\s*(?:low|p[0-4])|urgency (?:level|score))"
+    ),
+    "extraction": (
+        r"\b(?:extract(?!\s+(?:a |an |the )?(?:method|function|class|interface|module|component"
+        r"|helper|variable))|pull out (?:the|all|every)|return the fields"
+        r"|parse (?:this|the following|out|these)|fill in the (?:fields|schema|form|json)"
+        r"|named entit(?:y|ies)|(?:find|list|get) (?:all )?(?:the )?(?:names|dates|email "
+        r"addresses|emails|phone numbers|amounts|entities|addresses) (?:in|from|mentioned))"
+    ),
+    "short_form": (
+        r"\b(?:(?:a|an|one|short|catchy|good) (?:title|headline|subject line|tagline|slogan"
+        r"|caption|tweet|alt text|commit message)|subject line|(?:title|headline) for"
+        r"|write a tweet)\b"
+    ),
+    "format_conversion": (
+        r"\b(?:(?:convert|transform|turn|reformat|rewrite) (?:this|the following|these|it|them)?"
+        r"\s*(?:[\w-]+\s){0,3}(?:to|into|as) (?:valid )?(?:json|csv|yaml|xml|markdown|a table"
+        r"|a markdown table|html|toml|snake_?case|camel_?case|title case|lower ?case|upper ?case"
+        r"|iso[- ]?8601|bullet points)|reformat"
+        r"|translate (?:this|the following|it|these)?\s*(?:[\w-]+\s){0,2}(?:in)?to "
+        r"(?:english|french|german|spanish|italian|portuguese|dutch|japanese|chinese|korean))\b"
+    ),
+    "bulk": (
+        r"\b(?:for each (?:of the following|row|item|record|line|entry)|in bulk|batch of"
+        r"|first[- ](?:pass|stage) (?:filter|screen|triage|classification)|pre-?filter"
+        r"|each of the \d+ (?:items|rows|records|messages|tickets))"
+    ),
+    # --- Sonnet-class work (the default) ---
+    "rag": (
+        r"\b(?:(?:based on|according to|using only|using|from|given) (?:the |these |this )?"
+        r"(?:following |provided |above |retrieved |given |attached )?(?:passages?|documents?"
+        r"|context|sources?|excerpts?|search results|snippets?)|cite (?:the )?(?:sources?"
+        r"|passages?|documents?))\b"
+    ),
+    "support_reply": (
+        r"\b(?:(?:reply|respond|write a (?:reply|response)|draft a (?:reply|response)) to"
+        r" (?:this|the|a|our) (?:\w+ )?(?:customer|user|ticket|complaint|email|review|message)"
+        r"|customer (?:support|service) (?:reply|response|agent)|support agent)"
+    ),
+    "draft": (
+        r"\b(?:draft|write|compose|create) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
+        r"(?:email|blog post|post|article|announcement|newsletter|cover letter|memo|proposal"
+        r"|press release|product description|landing page|letter|speech|story|poem|faq)\b"
+    ),
+    "routine_code": (
+        r"\b(?:(?:write|implement|create|add) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
+        r"(?:function|method|class|script|query|regex|unit tests?|endpoint|component|test)"
+        r"|fix (?:this|the|my) (?:[\w-]+\s)?(?:error|bug|exception|test|code|crash)"
+        r"|traceback|stack trace|typeerror|valueerror|keyerror|attributeerror|nullpointer"
+        r"|segmentation fault|undefined is not|why (?:does|is|doesn't) (?:this|my) (?:code"
+        r"|function|query|test)|code review|review (?:this|my) (?:code|pr|pull request))"
+    ),
+    "summarization": (
+        r"\b(?:summari[sz](?:e|ation)|summary|tl;?dr|key (?:points|takeaways)|main points"
+        r"|recap|condense)"
+    ),
+    "analysis": (
+        r"\b(?:analy[sz]e|analysis of|review (?:this|the) (?:contract|document|report|policy)"
+        r"|pros and cons|what are the (?:risks|implications))"
+    ),
+    # --- Opus-class work ---
+    "proof": (
+        r"\b(?:prove|proof|proving|derive|derivation|lemma|theorem|rigorous(?:ly)?"
+        r"|by induction|formally verify|q\.?e\.?d)\b"
+    ),
+    "step_by_step": (
+        r"\b(?:step[- ]by[- ]step|multi-?step|chain of (?:reasoning|logic)|show your work)"
+    ),
+    "math": (
+        r"(?:\b(?:integral|eigen\w*|differential equation|combinatori\w*|expected value"
+        r"|asymptotic|lagrang\w*|recurrence relation|modular arithmetic|mod \d+|matri(?:x|ces)"
+        r"|topolog\w*|prime(?:s)?|polynomial|convergen\w*|probability that|infinitely many"
+        r"|irrational|inequality|bijection|isomorphi\w*|manifold)\b|[≡∀∃∫∑√≤≥])"
+    ),
+    "reconcile": (
+        r"\b(?:reconcil\w*|conflicting|contradict\w*|inconsisten\w*|disagree(?:s|ment)?"
+        r"|synthesi[sz]\w* (?:across|the|these|all|findings|information)"
+        r"|across (?:all )?(?:these|the|\d+|several|multiple) (?:sources|documents|reports"
+        r"|papers|studies|passages)|compare (?:these |the |all )?(?:\d+|two|three|four|five|six"
+        r"|seven|eight|nine|ten|several|multiple) (?:sources|documents|reports|papers|studies"
+        r"|vendors|proposals|contracts)|trade-?offs? (?:across|among))"
+    ),
+    "research": (
+        r"\b(?:literature review|research report|systematic review|meta-analys\w*"
+        r"|state of the art|survey (?:of|the) (?:literature|research|field)"
+        r"|research (?:proposal|agenda)|white ?paper|novel (?:hypothesis|research))"
+    ),
+    "refactor": (
+        r"\b(?:refactor\w*|restructur\w*|re-?architect\w*|rewrite (?:the|our|this) (?:\w+ )?"
+        r"(?:module|service|codebase|system)|migrat\w* (?:the|our|this|a) (?:[\w-]+\s){0,2}"
+        r"(?:codebase|monolith|service|application|app|project|system|schema))"
+    ),
+    "codebase": (
+        r"\b(?:codebase|(?:entire|whole) (?:repo(?:sitory)?|project|code ?base)"
+        r"|across (?:the|our|this|all) (?:repo(?:sitory)?|modules|services|packages|files))\b"
+    ),
+    "architecture": (
+        r"\b(?:system design|design (?:a|an|the) (?:[\w-]+\s){0,3}(?:distributed|scalable"
+        r"|fault[- ]tolerant|multi-region|sharded|replicated|event-driven|high-availability)"
+        r"|distributed (?:system|consensus|transaction|lock)s?|race condition|deadlock"
+        r"|lock-free|consistency model|consensus (?:protocol|algorithm))"
+    ),
+    "high_stakes": (
+        r"\b(?:production (?:database|db|server|cluster|environment|system|data)"
+        r"|deploy\w* (?:\w+ )?to prod(?:uction)?|irreversibl\w*|cannot be undone|can't be undone"
+        r"|wire transfer|(?:send|make|authori[sz]e|execute|approve) (?:a |the )?(?:payment"
+        r"|wire|transfer|refund)|drop (?:table|database)|rm -rf"
+        r"|delete (?:all|every|the)? ?(?:\w+ )?(?:customer|user|production|prod)\w* ?(?:\w+ )?"
+        r"(?:records|rows|data|accounts|tables|database|backups)?"
+        r"|legal (?:advice|opinion|liability)|legally binding|medical (?:advice|diagnosis)"
+        r"|dosage|drug interactions?|tax liability)"
+    ),
+}
+
+CUE_PATTERNS: Mapping[str, re.Pattern[str]] = {
+    name: re.compile(source, re.IGNORECASE | re.MULTILINE) for name, source in _CUE_SOURCE.items()
+}
+
+# Which class of work each cue is evidence for. Cues without a class ("math", "refactor",
+# "codebase", "step_by_step") only count in combination; routing combines them.
+CUE_CLASSES: Mapping[str, str] = {
+    "classification": "haiku",
+    "closed_label_set": "haiku",
+    "yes_no": "haiku",
+    "triage": "haiku",
+    "extraction": "haiku",
+    "short_form": "haiku",
+    "format_conversion": "haiku",
+    "bulk": "haiku",
+    "rag": "sonnet",
+    "support_reply": "sonnet",
+    "draft": "sonnet",
+    "routine_code": "sonnet",
+    "summarization": "sonnet",
+    "analysis": "sonnet",
+    "proof": "opus",
+    "reconcile": "opus",
+    "research": "opus",
+    "architecture": "opus",
+    "high_stakes": "opus",
+}
+
+_SHORT_OUTPUT = re.compile(
+    r"\b(?:(?:in|with|using) (?:one|a single|1) (?:word|sentence|line|number|letter)"
+    r"|one[- ](?:word|sentence|line) (?:answer|reply|summary|response)|single word"
+    r"|(?:in|under|at most|no more than|max(?:imum)?) (?:\d|[12]\d|30) words|briefly"
+    r"|be brief|keep it short|just the (?:number|answer|label|name))\b",
+    re.IGNORECASE,
+)
+_LONG_OUTPUT = re.compile(
+    r"\b(?:detailed|comprehensive|in[- ]depth|thorough(?:ly)?|essay|long[- ]form|exhaustive"
+    r"|(?:at least )?(?:[1-9]\d{3,}|[2-9]\d\d)[- ]words?|(?:several|multiple|many) pages)\b",
+    re.IGNORECASE,
+)
+_PASSAGE_LINE = re.compile(
+    r"^\s*(?:#+\s*)?(?:\[(\d{1,3})\]|\(?(?:passage|document|doc|source|context|excerpt"
+    r"|article|snippet|result|chunk)\s*#?\s*(\d{1,3})\)?\s*[:.)\]-])",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PASSAGE_TAG = re.compile(r"<(?:document|doc|passage|source|search_result)\b[^>]*>", re.I)
+_FENCE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
+_CODE_LINE = re.compile(
+    r"^\s*(?:def |class \w|import \w|from [\w.]+ import|function\b|const |let |var |public "
+    r"|private |protected |#include|package \w|fn \w|func \w|return\b|if\s*\(|for\s*\("
+    r"|while\s*\(|\}\s*else|select .+ from|create table|insert into|@\w+)"
+    r"|[;{]\s*$|^\s*\}\s*;?\s*$",
+    re.IGNORECASE,
+)
+_FILE_PATH = re.compile(
+    r"\b[\w./-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|cpp|cc|c|h|hpp|swift|scala"
+    r"|sql|vue|svelte)\b"
+)
+_N_FILES = re.compile(
+    r"\b(\d{1,4}|two|three|four|five|six|seven|eight|nine|ten|dozens of|hundreds of) "
+    r"(?:other |more |source |python |related )?(?:files|modules|services|packages|repos)\b",
+    re.IGNORECASE,
+)
+_WORD_NUMBERS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "dozens of": 24, "hundreds of": 200,
+}  # fmt: skip
+
+# Head/tail window for cue matching: instructions sit at the ends of a prompt.
+_CUE_HEAD_CHARS = 6000
+_CUE_TAIL_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What a request looks like, without any judgement of what tier it needs."""
+
+    user_text: str = ""
+    system_text: str = ""
+    input_tokens: int = 0
+    message_count: int = 0
+    user_turns: int = 0
+    tool_count: int = 0
+    tool_names: tuple[str, ...] = ()
+    tool_results: int = 0
+    forced_tool_choice: bool = False
+    images: int = 0
+    documents: int = 0
+    passages: int = 0
+    code_blocks: int = 0
+    code_lines: int = 0
+    files_referenced: int = 0
+    max_tokens: int | None = None
+    output_length: OutputLength = "normal"
+    thinking_requested: bool = False
+    cues: frozenset[str] = frozenset()
+
+    def has(self, cue: str) -> bool:
+        return cue in self.cues
+
+    def cues_of(self, cls: str) -> tuple[str, ...]:
+        """The cues found that are evidence for ``cls`` ("haiku", "sonnet" or "opus")."""
+        return tuple(sorted(c for c in self.cues if CUE_CLASSES.get(c) == cls))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The signals that are set (non-zero, non-empty), without any prompt text."""
+        out: dict[str, Any] = {"input_tokens": self.input_tokens}
+        for key in (
+            "message_count", "user_turns", "tool_count", "tool_results", "images",
+            "documents", "passages", "code_blocks", "code_lines", "files_referenced",
+        ):  # fmt: skip
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        if self.tool_names:
+            out["tool_names"] = list(self.tool_names)
+        if self.forced_tool_choice:
+            out["forced_tool_choice"] = True
+        if self.max_tokens is not None:
+            out["max_tokens"] = self.max_tokens
+        if self.output_length != "normal":
+            out["output_length"] = self.output_length
+        if self.thinking_requested:
+            out["thinking_requested"] = True
+        if self.cues:
+            out["cues"] = sorted(self.cues)
+        return out
+
+
+def _texts(blocks: Iterable[Any]) -> list[str]:
+    return [str(b["text"]) for b in blocks if isinstance(b, Mapping) and "text" in b]
+
+
+def _cue_window(text: str) -> str:
+    if len(text) <= _CUE_HEAD_CHARS + _CUE_TAIL_CHARS:
+        return text
+    return text[:_CUE_HEAD_CHARS] + "\n" + text[-_CUE_TAIL_CHARS:]
+
+
+def _find_cues(texts: Iterable[str]) -> frozenset[str]:
+    window = "\n".join(_cue_window(t) for t in texts if t)
+    return frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window))
+
+
+def _count_passages(text: str) -> int:
+    numbers = {int(a or b) for a, b in _PASSAGE_LINE.findall(text)}
+    return max(len(numbers), len(_PASSAGE_TAG.findall(text)))
+
+
+def _code_stats(text: str) -> tuple[int, int]:
+    """(fenced blocks, code lines): lines inside fences plus code-like lines outside."""
+    blocks = 0
+    lines = 0
+    inside = False
+    loose = 0
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            inside = not inside
+            blocks += 1 if inside else 0
+            continue
+        if inside:
+            lines += 1 if line.strip() else 0
+        elif _CODE_LINE.search(line):
+            loose += 1
+    # A stray code-looking line in prose is noise; three or more is pasted code.
+    return blocks, lines + (loose if loose >= 3 else 0)
+
+
+def _files_referenced(text: str) -> int:
+    paths = len(set(_FILE_PATH.findall(_cue_window(text))))
+    stated = 0
+    for word in _N_FILES.findall(_cue_window(text)):
+        key = word.lower()
+        stated = max(stated, int(key) if key.isdigit() else _WORD_NUMBERS.get(key, 0))
+    return max(paths, stated)
+
+
+def _output_length(texts: Iterable[str]) -> OutputLength:
+    window = "\n".join(_cue_window(t) for t in texts if t)
+    if _SHORT_OUTPUT.search(window):
+        return "short"
+    if _LONG_OUTPUT.search(window):
+        return "long"
+    return "normal"
+
+
+def _last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    # In an agent loop the last user turn is often only tool results; the task is then the
+    # most recent user turn that has text.
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            texts = _texts(message.get("content") or ())
+            if texts:
+                return "\n".join(texts)
+    return ""
+
+
+def extract_signals(request: Mapping[str, Any]) -> Signals:
+    """The :class:`Signals` of a Converse request (``messages``, ``system``, ``toolConfig``...)."""
+    messages: Sequence[Mapping[str, Any]] = request.get("messages") or ()
+    system_text = "\n".join(_texts(request.get("system") or ()))
+    user_text = _last_user_text(messages)
+
+    images = documents = tool_results = search_results = 0
+    for message in messages:
+        for block in message.get("content") or ():
+            if not isinstance(block, Mapping):
+                continue
+            images += "image" in block
+            documents += "document" in block
+            tool_results += "toolResult" in block
+            search_results += "searchResult" in block
+
+    tool_config: Mapping[str, Any] = request.get("toolConfig") or {}
+    names = tuple(
+        str(t["toolSpec"].get("name", ""))
+        for t in tool_config.get("tools") or ()
+        if isinstance(t, Mapping) and "toolSpec" in t
+    )
+    choice = tool_config.get("toolChoice") or {}
+    inference: Mapping[str, Any] = request.get("inferenceConfig") or {}
+    raw_max = inference.get("maxTokens")
+    max_tokens = int(raw_max) if isinstance(raw_max, int | float) else None
+    extra: Mapping[str, Any] = request.get("additionalModelRequestFields") or {}
+
+    blocks, code_lines = _code_stats(user_text)
+    passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
+    return Signals(
+        user_text=user_text,
+        system_text=system_text,
+        input_tokens=count_request(request),
+        message_count=len(messages),
+        user_turns=sum(1 for m in messages if m.get("role") == "user"),
+        tool_count=len(names),
+        tool_names=names,
+        tool_results=tool_results,
+        forced_tool_choice="any" in choice or "tool" in choice,
+        images=images,
+        documents=documents,
+        passages=passages,
+        code_blocks=blocks,
+        code_lines=code_lines,
+        files_referenced=_files_referenced(user_text),
+        max_tokens=max_tokens,
+        output_length=_output_length((system_text, user_text)),
+        thinking_requested="thinking" in extra,
+        cues=_find_cues((system_text, user_text)),
+    )
