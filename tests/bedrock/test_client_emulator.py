@@ -1,0 +1,141 @@
+"""BedrockClient against the built-in emulator: real boto3, real HTTP, real event streams."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+emulator = pytest.importorskip("tierwise.emulator")
+if not hasattr(emulator, "Emulator"):  # the package directory exists before its server does
+    pytest.skip("tierwise.emulator.Emulator is not available yet", allow_module_level=True)
+
+from tierwise.bedrock import AsyncBedrockClient, BedrockClient  # noqa: E402
+from tierwise.config import Settings, load_settings  # noqa: E402
+from tierwise.core.tiers import Tier  # noqa: E402
+from tierwise.errors import ExhaustedError, ModelNotAvailableError  # noqa: E402
+
+REQUEST: dict[str, Any] = {
+    "messages": [{"role": "user", "content": [{"text": "Say hello in five words."}]}],
+    "inferenceConfig": {"maxTokens": 64},
+}
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Any]:
+    base = load_settings(environ={}).settings
+    with emulator.Emulator(base, port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def settings(emu: Any) -> Settings:
+    base = load_settings(environ={}).settings
+    return base.with_overrides({"endpoint_url": emu.url, "retry.base_delay_s": 0.0})
+
+
+@pytest.fixture
+def profiles(settings: Settings) -> tuple[str, str]:
+    haiku = settings.tier(Tier.HAIKU)
+    return haiku.model_id, haiku.alternates[0]
+
+
+def _client(settings: Settings) -> BedrockClient:
+    return BedrockClient(settings, rng=random.Random(0))
+
+
+def test_plain_call_answers(settings: Settings, profiles: tuple[str, str]) -> None:
+    result = _client(settings).converse(list(profiles), REQUEST)
+    assert result.model_id == profiles[0]
+    assert result.attempts == ()
+    assert result.response["stopReason"] in {"end_turn", "max_tokens"}
+    assert result.response["usage"]["inputTokens"] > 0
+    assert "ResponseMetadata" not in result.response
+
+
+def test_throttled_call_is_retried_then_succeeds(
+    emu: Any, settings: Settings, profiles: tuple[str, str]
+) -> None:
+    emu.inject(kind="throttle", count=2, model_id=profiles[0])
+    result = _client(settings).converse(list(profiles), REQUEST)
+    assert result.model_id == profiles[0]
+    assert [(a.model_id, a.error_class) for a in result.attempts] == [
+        (profiles[0], "ThrottledError"),
+        (profiles[0], "ThrottledError"),
+    ]
+
+
+def test_failover_when_the_primary_keeps_throttling(
+    emu: Any, settings: Settings, profiles: tuple[str, str]
+) -> None:
+    attempts = settings.retry.max_attempts
+    emu.inject(kind="throttle", count=attempts, model_id=profiles[0])
+    result = _client(settings).converse(list(profiles), REQUEST)
+    assert result.model_id == profiles[1]
+    assert [a.model_id for a in result.attempts] == [profiles[0]] * attempts
+
+
+def test_every_profile_throttling_is_exhausted(
+    emu: Any, settings: Settings, profiles: tuple[str, str]
+) -> None:
+    s = settings.with_overrides({"retry.max_attempts": 2})
+    emu.inject(kind="throttle", count=4, model_id=None)
+    with pytest.raises(ExhaustedError) as info:
+        _client(s).converse(list(profiles), REQUEST)
+    assert len(info.value.attempts) == 4
+    assert info.value.code == "ThrottlingException"
+    assert info.value.status == 429
+
+
+def test_unknown_model_is_a_typed_error(settings: Settings) -> None:
+    with pytest.raises(ModelNotAvailableError) as info:
+        _client(settings).converse(["anthropic.claude-no-such-model-v9:0"], REQUEST)
+    assert info.value.model_id == "anthropic.claude-no-such-model-v9:0"
+    assert info.value.hint
+
+
+def test_converse_stream_yields_the_events(settings: Settings, profiles: tuple[str, str]) -> None:
+    with _client(settings).converse_stream(list(profiles), REQUEST) as stream:
+        events = list(stream.events)
+    assert stream.model_id == profiles[0]
+    kinds = [next(iter(e)) for e in events]
+    assert kinds[0] == "messageStart"
+    assert "contentBlockDelta" in kinds
+    assert kinds[-2:] == ["messageStop", "metadata"]
+    text = "".join(
+        e["contentBlockDelta"]["delta"].get("text", "") for e in events if "contentBlockDelta" in e
+    )
+    assert text
+
+
+def test_stream_retries_before_the_first_event(
+    emu: Any, settings: Settings, profiles: tuple[str, str]
+) -> None:
+    emu.inject(kind="throttle", count=1, model_id=profiles[0])
+    with _client(settings).converse_stream(list(profiles), REQUEST) as stream:
+        kinds = [next(iter(e)) for e in stream.events]
+    assert [a.error_class for a in stream.attempts] == ["ThrottledError"]
+    assert kinds[-1] == "metadata"
+
+
+def test_count_tokens_over_http(settings: Settings, profiles: tuple[str, str]) -> None:
+    assert _client(settings).count_tokens(profiles[0], REQUEST) > 0
+
+
+def test_async_stream_pulls_events_in_the_pool(
+    settings: Settings, profiles: tuple[str, str]
+) -> None:
+    async def main() -> list[str]:
+        async with AsyncBedrockClient(settings) as client:
+            result = await client.converse(list(profiles), REQUEST)
+            assert result.model_id == profiles[0]
+            stream = await client.converse_stream(list(profiles), REQUEST)
+            async with stream:
+                return [next(iter(e)) async for e in stream]
+
+    kinds = asyncio.run(main())
+    assert kinds[0] == "messageStart"
+    assert kinds[-1] == "metadata"
