@@ -237,3 +237,19 @@ def test_unknown_codes_fall_back_by_status(settings: Settings) -> None:
     assert type(throttled) is ThrottledError
     assert type(broken) is UnavailableError
     assert type(other) is UpstreamError
+
+
+def test_param_validation_report_keeps_paths_and_drops_multiline_values() -> None:
+    report = (
+        "Invalid type for parameter messages[0].content[0].text, value: first line\n"
+        "second secret line, type: <class 'bytes'>, valid types: <class 'str'>\n"
+        'Missing required parameter in messages[1]: "role"\n'
+        'Unknown parameter in input: "temperature", must be one of: modelId, messages'
+    )
+    err = translate(bce.ParamValidationError(report=report), model_id=HAIKU)
+    assert isinstance(err, InvalidRequestError)
+    assert "secret" not in str(err)
+    assert "first line" not in str(err)
+    assert "messages[0].content[0].text" in err.message
+    assert 'messages[1]: "role"' in err.message
+    assert '"temperature"' in err.message

@@ -68,8 +68,12 @@ _STATUS = {
 _NEEDS_PROFILE = re.compile(r"on-demand throughput isn.t supported|inference profile", re.I)
 _BAD_MODEL_ID = re.compile(r"model identifier is invalid", re.I)
 
-# ParamValidationError reports echo the offending value, which may be prompt text.
-_PARAM_VALUE = re.compile(r"value: .*?, type: ", re.S)
+# ParamValidationError reports echo the offending value, which may be prompt text (and may
+# span lines), so only the problem and the parameter's path are kept.
+_PARAM_PROBLEM = re.compile(
+    r"(?:Invalid [\w ]+? for parameter|Missing required parameter in|Unknown parameter in)"
+    r'(?: input)? ?[\w.\[\]]*(?:: "[\w.]+")?'
+)
 
 _CREDENTIAL_ERRORS = (
     bce.NoCredentialsError,
@@ -107,8 +111,11 @@ def translate(exc: BaseException, *, model_id: str | None) -> TierwiseError:
     if isinstance(exc, bce.NoRegionError | bce.InvalidRegionError):
         return ConfigError(f"invalid AWS region: {exc}", hint="set `region` in tierwise.toml")
     if isinstance(exc, bce.ParamValidationError):
-        report = _PARAM_VALUE.sub("value: <omitted>, type: ", str(exc))
-        return InvalidRequestError(f"the request does not match the Bedrock API: {report}")
+        problems = "; ".join(dict.fromkeys(_PARAM_PROBLEM.findall(str(exc))))
+        return InvalidRequestError(
+            f"the request does not match the Bedrock API: {problems or 'invalid parameters'}",
+            hint="compare the request with the Converse API reference (field names and types)",
+        )
     if isinstance(exc, bce.ConnectionError | bce.HTTPClientError | u3e.HTTPError):
         return UnavailableError(
             f"could not reach Bedrock: {exc}",
