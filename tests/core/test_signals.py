@@ -222,6 +222,8 @@ def test_each_cue_fires(cue: str, text: str) -> None:
         ("high_stakes", "Classify: billing, payment, refund."),
         ("format_conversion", "Convert the recipe for four people."),
         ("refactor", "Write a function that adds two numbers."),
+        # Grade-school arithmetic is not advanced mathematics.
+        ("math", "Which of these is a prime number? A) 21 B) 29"),
     ],
 )
 def test_near_misses_do_not_fire(cue: str, text: str) -> None:
