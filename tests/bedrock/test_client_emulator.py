@@ -16,7 +16,12 @@ if not hasattr(emulator, "Emulator"):  # the package directory exists before its
 from tierwise.bedrock import AsyncBedrockClient, BedrockClient  # noqa: E402
 from tierwise.config import Settings, load_settings  # noqa: E402
 from tierwise.core.tiers import Tier  # noqa: E402
-from tierwise.errors import ExhaustedError, ModelNotAvailableError  # noqa: E402
+from tierwise.errors import (  # noqa: E402
+    AccessDeniedError,
+    ExhaustedError,
+    ModelNotAvailableError,
+    ModelOutputError,
+)
 
 REQUEST: dict[str, Any] = {
     "messages": [{"role": "user", "content": [{"text": "Say hello in five words."}]}],
@@ -33,6 +38,7 @@ def emu() -> Iterator[Any]:
 
 @pytest.fixture
 def settings(emu: Any) -> Settings:
+    emu.reset()
     base = load_settings(environ={}).settings
     return base.with_overrides({"endpoint_url": emu.url, "retry.base_delay_s": 0.0})
 
@@ -76,6 +82,7 @@ def test_failover_when_the_primary_keeps_throttling(
     result = _client(settings).converse(list(profiles), REQUEST)
     assert result.model_id == profiles[1]
     assert [a.model_id for a in result.attempts] == [profiles[0]] * attempts
+    assert emu.stats["calls"] == {profiles[0]: attempts, profiles[1]: 1}
 
 
 def test_every_profile_throttling_is_exhausted(
@@ -139,3 +146,55 @@ def test_async_stream_pulls_events_in_the_pool(
     kinds = asyncio.run(main())
     assert kinds[0] == "messageStart"
     assert kinds[-1] == "metadata"
+
+
+def test_bare_id_of_a_profile_only_model_names_the_fix(settings: Settings) -> None:
+    bare = settings.tier(Tier.SONNET).model_id.split(".", 1)[1]  # drop the "global." prefix
+    with pytest.raises(ModelNotAvailableError) as info:
+        _client(settings).converse([bare], REQUEST)
+    assert info.value.code == "ValidationException"
+    assert "inference profile" in info.value.hint
+
+
+def test_access_denied_fails_over_without_retrying(
+    emu: Any, settings: Settings, profiles: tuple[str, str]
+) -> None:
+    emu.inject(kind="access_denied", count=1, model_id=profiles[0])
+    result = _client(settings).converse(list(profiles), REQUEST)
+    assert result.model_id == profiles[1]
+    assert [a.error_class for a in result.attempts] == [AccessDeniedError.__name__]
+    assert emu.stats["calls"] == {profiles[0]: 1, profiles[1]: 1}
+
+
+def test_error_after_the_first_event_is_raised_from_the_iterator(
+    emu: Any, settings: Settings, profiles: tuple[str, str]
+) -> None:
+    client = _client(settings)
+
+    def cut_after_three(request: Any, **_: Any) -> None:
+        request.headers["x-tierwise-emulator-cut-stream-after"] = "3"
+
+    client.runtime_client.meta.events.register(
+        "before-sign.bedrock-runtime.ConverseStream", cut_after_three
+    )
+    seen: list[dict[str, Any]] = []
+    stream = client.converse_stream(list(profiles), REQUEST)
+    with stream, pytest.raises(ModelOutputError) as info:
+        for event in stream.events:
+            seen.append(event)
+    assert len(seen) == 3
+    assert info.value.code == "ModelStreamErrorException"
+    assert info.value.model_id == profiles[0]
+    # Output had reached the caller: no retry, no failover.
+    assert emu.stats["calls"] == {profiles[0]: 1}
+
+
+def test_list_models_from_the_control_plane(settings: Settings) -> None:
+    catalog = _client(settings).list_models()
+    haiku = settings.tier(Tier.HAIKU)
+    profile_ids = {p.profile_id for p in catalog.profiles}
+    assert {haiku.model_id, *haiku.alternates} <= profile_ids
+    assert all(m.model_id.startswith("anthropic.") for m in catalog.models)
+    bare = haiku.model_id.split(".", 1)[1]
+    assert bare in {m.model_id for m in catalog.models}
+    assert catalog.profiles_for(bare)
