@@ -1,0 +1,120 @@
+"""Fault injection: random rates, queued one-shot faults, and per-request test controls.
+
+All randomness comes from the ``random.Random`` the owning :class:`FaultPlan` holds, seeded
+from :attr:`Faults.seed`, so a run with the same seed and request order fails the same way.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+from tierwise.emulator.apierror import ApiError
+
+__all__ = ["FAULT_KINDS", "FaultPlan", "Faults", "fault_error"]
+
+
+@dataclass
+class Faults:
+    """Standing faults applied to every model invocation."""
+
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    latency_ms: int = 0
+    cut_stream_after: int | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("throttle_rate", "error_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"Faults.{name} must be between 0 and 1, got {value}")
+        if self.throttle_rate + self.error_rate > 1.0:
+            raise ValueError("Faults.throttle_rate + Faults.error_rate must not exceed 1")
+        if self.latency_ms < 0:
+            raise ValueError("Faults.latency_ms must be >= 0")
+        if self.cut_stream_after is not None and self.cut_stream_after < 0:
+            raise ValueError("Faults.cut_stream_after must be >= 0 or None")
+
+
+_FAULTS: dict[str, tuple[str, str]] = {
+    "throttle": ("ThrottlingException", "Too many requests, please wait before trying again."),
+    "unavailable": (
+        "ServiceUnavailableException",
+        "Bedrock is unable to process your request.",
+    ),
+    "internal": (
+        "InternalServerException",
+        "The system encountered an unexpected error during processing. Try your request again.",
+    ),
+    "model_not_ready": (
+        "ModelNotReadyException",
+        "Model is not ready to serve inference requests. The AWS SDK will automatically retry "
+        "the operation up to 5 times.",
+    ),
+    "access_denied": (
+        "AccessDeniedException",
+        "You don't have access to the model with the specified model ID.",
+    ),
+}
+FAULT_KINDS: tuple[str, ...] = tuple(_FAULTS)
+
+
+def fault_error(kind: str) -> ApiError:
+    """The Bedrock error a fault ``kind`` produces."""
+    try:
+        code, message = _FAULTS[kind]
+    except KeyError:
+        raise ValueError(
+            f"unknown fault kind {kind!r}; use one of: {', '.join(FAULT_KINDS)}"
+        ) from None
+    return ApiError(code, message)
+
+
+@dataclass
+class _Queued:
+    kind: str
+    remaining: int
+    model_id: str | None
+
+
+class FaultPlan:
+    """Decides, per invocation, whether it fails; thread-safe."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self._rng = random.Random(faults.seed)
+        self._queue: deque[_Queued] = deque()
+        self._lock = threading.Lock()
+
+    def inject(self, kind: str, count: int = 1, model_id: str | None = None) -> None:
+        fault_error(kind)  # validates the kind
+        if count < 1:
+            raise ValueError("count must be >= 1")
+        with self._lock:
+            self._queue.append(_Queued(kind, count, model_id))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._queue.clear()
+
+    def next_fault(self, model_id: str) -> str | None:
+        """The fault kind this invocation of ``model_id`` must fail with, if any."""
+        with self._lock:
+            for queued in self._queue:
+                if queued.model_id is None or queued.model_id == model_id:
+                    queued.remaining -= 1
+                    if queued.remaining == 0:
+                        self._queue.remove(queued)
+                    return queued.kind
+            f = self.faults
+            if f.throttle_rate <= 0 and f.error_rate <= 0:
+                return None
+            draw = self._rng.random()
+            if draw < f.throttle_rate:
+                return "throttle"
+            if draw < f.throttle_rate + f.error_rate:
+                return self._rng.choice(("unavailable", "internal"))
+            return None

@@ -1,0 +1,286 @@
+"""The HTTP side: a stdlib ``ThreadingHTTPServer`` speaking bedrock-runtime's rest-json.
+
+HTTP/1.1 with keep-alive and exact ``Content-Length``; streams are sent with chunked
+transfer encoding, one eventstream frame per chunk, so injected latency shows up as
+time-to-first-token. :class:`Emulator` owns the server, its thread and the :class:`Service`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, cast
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tierwise.config import Settings
+from tierwise.emulator.apierror import ApiError
+from tierwise.emulator.faults import FAULT_KINDS, Faults
+from tierwise.emulator.service import RUNTIME_OPERATIONS, Controls, Reply, Service, error_reply
+from tierwise.emulator.service import json_reply as _json_reply
+from tierwise.errors import EmulatorError
+
+__all__ = ["Emulator"]
+
+_RUNTIME = re.compile(r"^/model/(?P<id>.+)/(?P<op>" + "|".join(RUNTIME_OPERATIONS) + r")$")
+_CONTROL_PREFIXES = ("/foundation-models", "/inference-profiles")
+_HEADER_FAULT = "x-tierwise-emulator-fault"
+_HEADER_LATENCY = "x-tierwise-emulator-latency-ms"
+_HEADER_CUT = "x-tierwise-emulator-cut-stream-after"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], service: Service) -> None:
+        self.service = service
+        self.request_ids = itertools.count(1)
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "tierwise-emulator"
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: request lines can carry model IDs and nothing here is worth a log line."""
+
+    @property
+    def _service(self) -> Service:
+        return cast(_Server, self.server).service
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _start(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        request_id = next(cast(_Server, self.server).request_ids)
+        self.send_header("x-amzn-RequestId", f"00000000-0000-4000-8000-{request_id:012d}")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+
+    def _send(self, reply: Reply) -> None:
+        if reply.frames is None:
+            if reply.delay_s > 0:
+                time.sleep(reply.delay_s)
+            self._start(reply)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+            return
+        self._start(reply)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        if reply.delay_s > 0:
+            time.sleep(reply.delay_s)
+        try:
+            for frame in reply.frames:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _controls(self) -> Controls:
+        fault = self.headers.get(_HEADER_FAULT)
+        if fault is not None and fault not in FAULT_KINDS:
+            raise ApiError(
+                "ValidationException",
+                f"{_HEADER_FAULT} must be one of: {', '.join(FAULT_KINDS)}",
+            )
+        try:
+            latency = self.headers.get(_HEADER_LATENCY)
+            cut = self.headers.get(_HEADER_CUT)
+            return Controls(
+                fault=fault,
+                latency_ms=max(0, int(latency)) if latency is not None else None,
+                cut_stream_after=max(0, int(cut)) if cut is not None else None,
+            )
+        except ValueError:
+            raise ApiError(
+                "ValidationException", f"{_HEADER_LATENCY} and {_HEADER_CUT} must be integers"
+            ) from None
+
+    def _authorized(self) -> bool:
+        auth = self.headers.get("Authorization", "")
+        return auth.startswith(("AWS4-HMAC-SHA256 ", "Bearer "))
+
+    # -- routes -------------------------------------------------------------------------------
+
+    def do_POST(self) -> None:
+        raw = self._read_body()
+        path = urlsplit(self.path).path
+        if path == "/_emulator/faults":
+            self._send(self._inject(raw))
+            return
+        if path == "/_emulator/reset":
+            emulator_reset(self._service)
+            self._send(_json_reply({"ok": True}))
+            return
+        match = _RUNTIME.match(path)
+        if match is None:
+            self._send(error_reply(ApiError("UnknownOperationException", "Unknown operation.")))
+            return
+        if not self._authorized():
+            self._send(
+                error_reply(
+                    ApiError("MissingAuthenticationTokenException", "Missing Authentication Token")
+                )
+            )
+            return
+        try:
+            controls = self._controls()
+        except ApiError as error:
+            self._send(error_reply(error))
+            return
+        identifier = unquote(match.group("id"))
+        self._send(self._service.runtime(match.group("op"), identifier, raw, controls))
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path == "/_emulator/stats":
+            self._send(_json_reply(self._service.stats()))
+            return
+        if not parts.path.startswith(_CONTROL_PREFIXES):
+            self._send(error_reply(ApiError("UnknownOperationException", "Unknown operation.")))
+            return
+        if not self._authorized():
+            self._send(
+                error_reply(
+                    ApiError("MissingAuthenticationTokenException", "Missing Authentication Token")
+                )
+            )
+            return
+        query = dict(parse_qsl(parts.query))
+        self._send(self._service.control(unquote(parts.path), query))
+
+    def _inject(self, raw: bytes) -> Reply:
+        try:
+            spec = json.loads(raw or b"{}")
+            count = int(spec.get("count", 1))
+            self._service.plan.inject(str(spec.get("kind")), count, spec.get("model_id"))
+        except (ValueError, TypeError, AttributeError) as exc:
+            return _json_reply({"message": str(exc)}, status=400)
+        return _json_reply({"ok": True})
+
+
+def emulator_reset(service: Service) -> None:
+    """Forget cached prefixes, queued faults and statistics."""
+    service.cache.clear()
+    service.plan.clear()
+    service.reset_stats()
+
+
+class Emulator:
+    """A local Bedrock (runtime + control plane) for tests, demos and offline work.
+
+    The socket is bound on construction, so :attr:`url` is known before :meth:`start`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.faults = faults if faults is not None else Faults()
+        self._service = Service(settings, self.faults, clock)
+        try:
+            self._server = _Server((host, port), self._service)
+        except OSError as exc:
+            raise EmulatorError(
+                f"the emulator cannot listen on {host}:{port}: {exc.strerror or exc}"
+            ) from None
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Invocation counts: ``calls``, ``succeeded``, ``failed`` per model ID as requested,
+        ``operations`` per operation name, and ``total``."""
+        return self._service.stats()
+
+    def start(self) -> Emulator:
+        """Serve in a background daemon thread; returns ``self``."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"tierwise-emulator-{self.port}",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (the CLI's foreground mode)."""
+        self._server.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        """Stop serving and release the port; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+    def inject(self, kind: str = "throttle", count: int = 1, model_id: str | None = None) -> None:
+        """Make the next ``count`` invocations (of ``model_id`` only, if given) fail with
+        ``kind``: throttle, unavailable, internal, model_not_ready or access_denied."""
+        self._service.plan.inject(kind, count, model_id)
+
+    def reset(self) -> None:
+        """Forget cached prompt prefixes, queued faults and statistics."""
+        emulator_reset(self._service)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

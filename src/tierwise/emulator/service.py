@@ -1,0 +1,279 @@
+"""What the emulator answers, independent of HTTP: runtime and control-plane operations.
+
+The HTTP layer (``server``) parses requests into calls on :class:`Service` and writes the
+:class:`Reply` back; everything stateful (prompt cache, fault plan, call statistics) lives on
+the one ``Service`` an :class:`~tierwise.emulator.Emulator` owns.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tierwise.config import Settings
+from tierwise.core.tokens import count_request
+from tierwise.emulator import anthropic_body
+from tierwise.emulator.apierror import ApiError, error_headers, validation
+from tierwise.emulator.cache import CacheUsage, PromptCache
+from tierwise.emulator.catalog import Catalog, Target
+from tierwise.emulator.engine import Answer, answer
+from tierwise.emulator.eventstream import CONTENT_TYPE, event_frame, exception_frame
+from tierwise.emulator.faults import FaultPlan, Faults, fault_error
+from tierwise.emulator.streaming import converse_events
+from tierwise.emulator.validation import check_request, count_cache_points
+
+__all__ = ["INVOCATIONS", "Controls", "Reply", "Service"]
+
+INVOCATIONS = ("converse", "converse-stream", "invoke", "invoke-with-response-stream")
+RUNTIME_OPERATIONS = (*INVOCATIONS, "count-tokens")
+_JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Controls:
+    """Per-request test controls (from ``x-tierwise-emulator-*`` headers)."""
+
+    fault: str | None = None
+    latency_ms: int | None = None
+    cut_stream_after: int | None = None
+
+
+@dataclass
+class Reply:
+    """An HTTP answer: a JSON body, or eventstream ``frames`` sent chunked after ``delay_s``."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    frames: list[bytes] | None = None
+    delay_s: float = 0.0
+
+
+def json_reply(value: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
+    return Reply(
+        status, json.dumps(value).encode("utf-8"), {"Content-Type": _JSON, **(headers or {})}
+    )
+
+
+def error_reply(error: ApiError) -> Reply:
+    return Reply(error.status, error.body(), {"Content-Type": _JSON, **error_headers(error.code)})
+
+
+def _usage(total_input: int, answer_: Answer, cache: CacheUsage, cached: bool) -> dict[str, Any]:
+    uncached = total_input - cache.read - cache.write
+    usage: dict[str, Any] = {
+        "inputTokens": uncached,
+        "outputTokens": answer_.output_tokens,
+        "totalTokens": uncached + answer_.output_tokens + cache.read + cache.write,
+    }
+    if cached:
+        usage["cacheReadInputTokens"] = cache.read
+        usage["cacheWriteInputTokens"] = cache.write
+        if cache.details:
+            usage["cacheDetails"] = [{"ttl": t, "inputTokens": n} for t, n in cache.details]
+    return usage
+
+
+class Service:
+    """The emulator's behaviour; thread-safe."""
+
+    def __init__(self, settings: Settings, faults: Faults, clock: Callable[[], float]) -> None:
+        self.catalog = Catalog(settings)
+        self.plan = FaultPlan(faults)
+        self.cache = PromptCache(clock)
+        self._lock = threading.Lock()
+        self._stats: dict[str, Any] = {}
+        self.reset_stats()
+
+    # -- statistics ---------------------------------------------------------------------------
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._stats = {"calls": {}, "succeeded": {}, "failed": {}, "operations": {}, "total": 0}
+
+    def _count(self, bucket: str, key: str) -> None:
+        with self._lock:
+            counts = self._stats[bucket]
+            counts[key] = counts.get(key, 0) + 1
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._stats)
+
+    # -- runtime ------------------------------------------------------------------------------
+
+    def runtime(self, operation: str, identifier: str, raw: bytes, controls: Controls) -> Reply:
+        """One bedrock-runtime call; errors become Bedrock error replies."""
+        started = time.monotonic()
+        invocation = operation in INVOCATIONS
+        if invocation:
+            self._count("calls", identifier)
+            self._count("operations", operation)
+            with self._lock:
+                self._stats["total"] += 1
+        try:
+            target = self.catalog.resolve(identifier)
+            fault = controls.fault
+            if fault is None and invocation:
+                fault = self.plan.next_fault(identifier)
+            if fault is not None:
+                raise fault_error(fault)
+            body = _parse_json(raw)
+            if operation == "count-tokens":
+                return self._count_tokens(target, body)
+            reply = self._invoke(operation, target, body, controls, started)
+        except ApiError as error:
+            if invocation:
+                self._count("failed", identifier)
+            return error_reply(error)
+        except Exception as exc:  # a bug here must reach the client as Bedrock would say it
+            if invocation:
+                self._count("failed", identifier)
+            return error_reply(
+                ApiError(
+                    "InternalServerException", f"internal emulator error: {type(exc).__name__}"
+                )
+            )
+        if invocation:
+            self._count("succeeded", identifier)
+        return reply
+
+    def _count_tokens(self, target: Target, body: Any) -> Reply:
+        source = body.get("input") if isinstance(body, Mapping) else None
+        if not isinstance(source, Mapping) or len(source) != 1:
+            raise validation("input must contain exactly one of converse or invokeModel.")
+        if "converse" in source:
+            request = dict(source["converse"] or {})
+        elif "invokeModel" in source:
+            encoded = (source["invokeModel"] or {}).get("body", "")
+            try:
+                inner = json.loads(base64.b64decode(encoded, validate=True))
+            except (binascii.Error, ValueError):
+                raise validation("input.invokeModel.body is not valid JSON.") from None
+            request = anthropic_body.to_converse(inner)
+        else:
+            raise validation("input must contain exactly one of converse or invokeModel.")
+        check_request(request, target.model)
+        return json_reply({"inputTokens": count_request(request)})
+
+    def _invoke(
+        self, operation: str, target: Target, body: Any, controls: Controls, started: float
+    ) -> Reply:
+        anthropic = operation.startswith("invoke")
+        request = anthropic_body.to_converse(body) if anthropic else body
+        if not isinstance(request, Mapping):
+            raise validation("The request body must be a JSON object.")
+        checked = check_request(request, target.model)
+        cache = (
+            self.cache.apply(target.invoked_id, request, target.model.cache_min_tokens)
+            if target.model.supports_caching
+            else CacheUsage()
+        )
+        result = answer(request, checked, target.model)
+        usage = _usage(count_request(request), result, cache, count_cache_points(request) > 0)
+        delay_ms = controls.latency_ms
+        if delay_ms is None:
+            delay_ms = self.plan.faults.latency_ms
+        latency = max(1, int((time.monotonic() - started) * 1000) + delay_ms)
+        delay = delay_ms / 1000
+        model_id = target.model.model_id
+        if operation == "converse":
+            reply = json_reply(
+                {
+                    "output": {"message": {"role": "assistant", "content": list(result.content)}},
+                    "stopReason": result.stop_reason,
+                    "usage": usage,
+                    "metrics": {"latencyMs": latency},
+                }
+            )
+            return _delayed(reply, delay)
+        if operation == "invoke":
+            reply = json_reply(
+                anthropic_body.anthropic_response(request, result, usage, model_id),
+                headers=_invoke_headers(usage, latency),
+            )
+            return _delayed(reply, delay)
+        if operation == "converse-stream":
+            frames = [event_frame(t, p) for t, p in converse_events(result, usage, latency)]
+        else:
+            frames = [
+                event_frame(
+                    "chunk",
+                    {
+                        "bytes": base64.b64encode(
+                            json.dumps(event, separators=(",", ":")).encode("utf-8")
+                        ).decode()
+                    },
+                )
+                for event in anthropic_body.anthropic_events(
+                    request, result, usage, model_id, latency
+                )
+            ]
+        cut = controls.cut_stream_after
+        if cut is None:
+            cut = self.plan.faults.cut_stream_after
+        if cut is not None and cut < len(frames):
+            frames = [
+                *frames[:cut],
+                exception_frame(
+                    "modelStreamErrorException",
+                    {
+                        "message": f"The model stream was interrupted after {cut} events "
+                        "(tierwise emulator cut-stream-after fault).",
+                        "originalStatusCode": 500,
+                        "originalMessage": "stream interrupted",
+                    },
+                ),
+            ]
+        headers = {"Content-Type": CONTENT_TYPE}
+        if operation == "invoke-with-response-stream":
+            headers["X-Amzn-Bedrock-Content-Type"] = _JSON
+        return Reply(200, headers=headers, frames=frames, delay_s=delay)
+
+    # -- control plane ------------------------------------------------------------------------
+
+    def control(self, path: str, query: dict[str, str]) -> Reply:
+        try:
+            if path == "/foundation-models":
+                return json_reply({"modelSummaries": self.catalog.foundation_models(query)})
+            if path.startswith("/foundation-models/"):
+                ident = path.split("/", 2)[2]
+                return json_reply({"modelDetails": self.catalog.foundation_model(ident)})
+            if path == "/inference-profiles":
+                return json_reply(self.catalog.inference_profiles(query))
+            if path.startswith("/inference-profiles/"):
+                return json_reply(self.catalog.inference_profile(path.split("/", 2)[2]))
+        except ApiError as error:
+            return error_reply(error)
+        return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
+
+
+def _delayed(reply: Reply, delay: float) -> Reply:
+    reply.delay_s = delay
+    return reply
+
+
+def _invoke_headers(usage: Mapping[str, Any], latency: int) -> dict[str, str]:
+    return {
+        "X-Amzn-Bedrock-Input-Token-Count": str(usage["inputTokens"]),
+        "X-Amzn-Bedrock-Output-Token-Count": str(usage["outputTokens"]),
+        "X-Amzn-Bedrock-Invocation-Latency": str(latency),
+        "X-Amzn-Bedrock-Cache-Read-Input-Token-Count": str(usage.get("cacheReadInputTokens", 0)),
+        "X-Amzn-Bedrock-Cache-Write-Input-Token-Count": str(usage.get("cacheWriteInputTokens", 0)),
+    }
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise validation("The request body is not valid JSON.") from None

@@ -1,0 +1,355 @@
+"""Request validation with Bedrock's rules and messages (failures are 400 ValidationException).
+
+Works on the Converse shape; Invoke bodies are converted to it first, so both doors share the
+same rules.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tierwise.emulator.apierror import ApiError, validation
+from tierwise.emulator.catalog import ModelSpec
+
+__all__ = ["MAX_CACHE_POINTS", "Checked", "check_request", "count_cache_points"]
+
+MAX_CACHE_POINTS = 4
+DEFAULT_MAX_TOKENS = 4096
+_IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
+_DOC_FORMATS = ("pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md")
+_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_BLOCK_KEYS = frozenset(
+    {
+        "text",
+        "image",
+        "document",
+        "video",
+        "audio",
+        "toolUse",
+        "toolResult",
+        "guardContent",
+        "cachePoint",
+        "reasoningContent",
+        "citationsContent",
+        "searchResult",
+    }
+)
+_ALTERNATE = (
+    "A conversation must alternate between user and assistant roles. Make sure the "
+    "conversation alternates between user and assistant roles and try again."
+)
+_START_USER = (
+    "A conversation must start with a user message. Try again with a conversation that "
+    "starts with a user message."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What the answer engine needs from a valid request."""
+
+    max_tokens: int
+    thinking_budget: int | None
+    tool_choice: str  # "auto", "any", "tool" or "none" (no tools offered)
+    tool_name: str | None
+    stop_sequences: tuple[str, ...]
+
+
+def _constraint(value: Any, where: str, rule: str) -> ApiError:
+    return validation(
+        f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
+        f"constraint: {rule}"
+    )
+
+
+def _model_error(detail: str) -> ApiError:
+    return validation(f"The model returned the following errors: {detail}")
+
+
+def _check_bytes(source: Any, where: str) -> None:
+    if not isinstance(source, Mapping):
+        raise validation(f"{where}.source must be an object with bytes")
+    raw = source.get("bytes")
+    if "text" in source or "s3Location" in source:
+        return
+    if not isinstance(raw, str):
+        raise validation(f"{where}.source.bytes is required")
+    try:
+        base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise validation(f"{where}.source.bytes is not valid base64") from None
+
+
+def _check_block(block: Any, where: str, role: str, spec: ModelSpec) -> None:
+    if not isinstance(block, Mapping) or len(block) != 1 or next(iter(block)) not in _BLOCK_KEYS:
+        raise validation(
+            f"{where} must contain exactly one member: text, image, document, toolUse, "
+            "toolResult, cachePoint or reasoningContent."
+        )
+    if "text" in block:
+        if not isinstance(block["text"], str):
+            raise _constraint(block["text"], f"{where}.text", "Member must be a string")
+        if not block["text"].strip():
+            raise validation(
+                f"The text field in the ContentBlock object at {where} is blank. Add text to "
+                "the text field, and try again."
+            )
+    elif "image" in block:
+        image = block["image"]
+        if not spec.images:
+            raise validation(
+                "This model doesn't support the image content block that you provided. Try "
+                "again with a supported content block."
+            )
+        if image.get("format") not in _IMAGE_FORMATS:
+            raise _constraint(
+                image.get("format"),
+                f"{where}.image.format",
+                f"Member must satisfy enum value set: [{', '.join(_IMAGE_FORMATS)}]",
+            )
+        _check_bytes(image.get("source"), f"{where}.image")
+    elif "document" in block:
+        doc = block["document"]
+        if doc.get("format", "txt") not in _DOC_FORMATS:
+            raise _constraint(
+                doc.get("format"),
+                f"{where}.document.format",
+                f"Member must satisfy enum value set: [{', '.join(_DOC_FORMATS)}]",
+            )
+        if not doc.get("name"):
+            raise validation(f"The document at {where} needs a name. Add a name and try again.")
+        _check_bytes(doc.get("source"), f"{where}.document")
+    elif "toolUse" in block and role != "user":
+        use = block["toolUse"]
+        if not use.get("toolUseId") or not use.get("name"):
+            raise validation(f"{where}.toolUse needs toolUseId, name and input.")
+    elif "toolUse" in block or ("toolResult" in block and role != "user"):
+        raise validation(
+            f"{where}: toolUse blocks belong to assistant messages and toolResult blocks to "
+            "user messages."
+        )
+    elif "cachePoint" in block:
+        _check_cache_point(block["cachePoint"], where)
+
+
+def _check_cache_point(point: Any, where: str) -> None:
+    if not isinstance(point, Mapping) or point.get("type") != "default":
+        raise _constraint(
+            point, f"{where}.cachePoint.type", "Member must satisfy enum value set: [default]"
+        )
+    if "ttl" in point and point["ttl"] not in ("5m", "1h"):
+        raise _constraint(
+            point["ttl"], f"{where}.cachePoint.ttl", "Member must satisfy enum value set: [5m, 1h]"
+        )
+
+
+def _check_messages(messages: Any, spec: ModelSpec, has_tools: bool) -> None:
+    if not isinstance(messages, list) or not messages:
+        raise validation(_START_USER)
+    previous: Mapping[str, Any] | None = None
+    for i, message in enumerate(messages):
+        if not isinstance(message, Mapping):
+            raise validation(f"messages.{i} must be an object with role and content.")
+        role = message.get("role")
+        if role not in ("user", "assistant"):
+            raise _constraint(
+                role,
+                f"messages.{i + 1}.member.role",
+                "Member must satisfy enum value set: [user, assistant]",
+            )
+        if i == 0 and role != "user":
+            raise validation(_START_USER)
+        if previous is not None and previous.get("role") == role:
+            raise validation(_ALTERNATE)
+        content = message.get("content")
+        if not isinstance(content, list) or not content:
+            raise validation(
+                f"The content field in the Message object at messages.{i} is empty. Add a "
+                "ContentBlock object to the content field and try again."
+            )
+        for j, block in enumerate(content):
+            _check_block(block, f"messages.{i}.content.{j}", str(role), spec)
+        results = [b["toolResult"] for b in content if "toolResult" in b]
+        uses = [b["toolUse"] for b in content if "toolUse" in b]
+        if (results or uses) and not has_tools:
+            raise validation(
+                "The toolConfig field must be defined when using toolUse and toolResult "
+                "content blocks."
+            )
+        if results:
+            offered = {
+                b["toolUse"].get("toolUseId")
+                for b in (previous or {}).get("content") or ()
+                if isinstance(b, Mapping) and "toolUse" in b
+            }
+            unknown = [r.get("toolUseId") for r in results if r.get("toolUseId") not in offered]
+            if unknown:
+                raise _model_error(
+                    f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` "
+                    f"blocks: {unknown[0]}. Each `tool_result` block must have a corresponding "
+                    "`tool_use` block in the previous message."
+                )
+        previous = message
+
+
+def _check_tools(tool_config: Any) -> tuple[str, str | None]:
+    if tool_config is None:
+        return "none", None
+    tools = tool_config.get("tools") if isinstance(tool_config, Mapping) else None
+    if not isinstance(tools, list) or not tools:
+        raise _constraint(
+            "[]", "toolConfig.tools", "Member must have length greater than or equal to 1"
+        )
+    names: list[str] = []
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, Mapping):
+            raise validation(f"toolConfig.tools.{i} must be an object.")
+        if "cachePoint" in tool:
+            _check_cache_point(tool["cachePoint"], f"toolConfig.tools.{i}")
+            continue
+        spec = tool.get("toolSpec")
+        if not isinstance(spec, Mapping):
+            raise validation(f"toolConfig.tools.{i} needs a toolSpec.")
+        name = spec.get("name")
+        if not isinstance(name, str) or not _TOOL_NAME.match(name):
+            raise _constraint(
+                name,
+                f"toolConfig.tools.{i + 1}.member.toolSpec.name",
+                "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+",
+            )
+        schema = (spec.get("inputSchema") or {}).get("json")
+        if not isinstance(schema, Mapping):
+            raise validation(f"toolConfig.tools.{i}.toolSpec.inputSchema.json must be an object.")
+        if name in names:
+            raise _model_error("tools: Tool names must be unique.")
+        names.append(name)
+    choice = tool_config.get("toolChoice") or {"auto": {}}
+    if not isinstance(choice, Mapping) or len(choice) != 1:
+        raise validation("toolConfig.toolChoice must have exactly one of auto, any or tool.")
+    kind = next(iter(choice))
+    if kind == "tool":
+        wanted = (choice["tool"] or {}).get("name")
+        if wanted not in names:
+            raise _model_error(f"tool_choice: Tool '{wanted}' not found in 'tools'.")
+        return "tool", str(wanted)
+    if kind not in ("auto", "any"):
+        raise validation("toolConfig.toolChoice must have exactly one of auto, any or tool.")
+    return kind, None
+
+
+def count_cache_points(request: Mapping[str, Any]) -> int:
+    tools = (request.get("toolConfig") or {}).get("tools") or ()
+    blocks: list[Any] = [*tools, *(request.get("system") or ())]
+    for message in request.get("messages") or ():
+        blocks.extend(message.get("content") or ())
+    return sum(1 for b in blocks if isinstance(b, Mapping) and "cachePoint" in b)
+
+
+def _number(config: Mapping[str, Any], key: str, low: float, high: float) -> None:
+    value = config.get(key)
+    if value is None:
+        return
+    if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
+        raise _constraint(
+            value, f"inferenceConfig.{key}", f"Member must have value between {low} and {high}"
+        )
+
+
+def check_request(request: Mapping[str, Any], spec: ModelSpec) -> Checked:
+    """Validate a Converse-shaped request for the model ``spec``, or raise ApiError."""
+    if not isinstance(request, Mapping):
+        raise validation("The request body must be a JSON object.")
+    system = request.get("system") or []
+    if not isinstance(system, list):
+        raise validation("system must be a list of content blocks.")
+    for i, block in enumerate(system):
+        if not isinstance(block, Mapping) or not (
+            {"text", "guardContent", "cachePoint"} & set(block)
+        ):
+            raise validation(f"system.{i} must contain text, guardContent or cachePoint.")
+        if "cachePoint" in block:
+            _check_cache_point(block["cachePoint"], f"system.{i}")
+    tool_choice, tool_name = _check_tools(request.get("toolConfig"))
+    _check_messages(request.get("messages"), spec, tool_choice != "none")
+
+    config = request.get("inferenceConfig") or {}
+    max_tokens = config.get("maxTokens", min(DEFAULT_MAX_TOKENS, spec.max_output_tokens))
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        raise _constraint(
+            max_tokens,
+            "inferenceConfig.maxTokens",
+            "Member must have value greater than or equal to 1",
+        )
+    if max_tokens > spec.max_output_tokens:
+        raise validation(
+            f"The maximum tokens you requested exceeds the model limit of "
+            f"{spec.max_output_tokens}. Try again with a maximum tokens value that is lower "
+            f"than {spec.max_output_tokens}."
+        )
+    _number(config, "temperature", 0, 1)
+    _number(config, "topP", 0, 1)
+    stops = config.get("stopSequences") or []
+    if not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops):
+        raise validation("inferenceConfig.stopSequences must be a list of non-empty strings.")
+
+    points = count_cache_points(request)
+    if points > MAX_CACHE_POINTS:
+        raise validation(
+            f"A maximum of {MAX_CACHE_POINTS} blocks with cache_control may be provided. "
+            f"Found {points}."
+        )
+    if points and not spec.supports_caching:
+        raise validation(
+            "You invoked an unsupported model or your request did not allow prompt caching. "
+            "See the documentation for more information."
+        )
+    budget = _check_thinking(request, spec, max_tokens, tool_choice, config)
+    return Checked(max_tokens, budget, tool_choice, tool_name, tuple(stops))
+
+
+def _check_thinking(
+    request: Mapping[str, Any],
+    spec: ModelSpec,
+    max_tokens: int,
+    tool_choice: str,
+    config: Mapping[str, Any],
+) -> int | None:
+    extra = request.get("additionalModelRequestFields") or {}
+    if not isinstance(extra, Mapping):
+        raise validation("additionalModelRequestFields must be a JSON object.")
+    thinking = extra.get("thinking")
+    if thinking is None:
+        return None
+    if not isinstance(thinking, Mapping) or thinking.get("type") not in ("enabled", "disabled"):
+        raise _model_error("thinking.type: Input should be 'enabled' or 'disabled'")
+    if thinking["type"] == "disabled":
+        return None
+    if not spec.supports_thinking:
+        raise _model_error(f"thinking: extended thinking is not supported by {spec.model_id}")
+    budget = thinking.get("budget_tokens")
+    if not isinstance(budget, int) or isinstance(budget, bool):
+        raise _model_error("thinking.enabled.budget_tokens: Field required")
+    if budget < 1024:
+        raise _model_error(
+            "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+        )
+    if budget >= max_tokens:
+        raise _model_error(
+            "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
+            "documentation at https://docs.claude.com/en/docs/build-with-claude/"
+            "extended-thinking#max-tokens-and-context-window-size"
+        )
+    if config.get("temperature") not in (None, 1, 1.0):
+        raise _model_error(
+            "`temperature` may only be set to 1 when thinking is enabled. Please consult our "
+            "documentation at https://docs.claude.com/en/docs/build-with-claude/"
+            "extended-thinking#important-considerations-when-using-extended-thinking"
+        )
+    if tool_choice in ("any", "tool"):
+        raise _model_error("Thinking may not be enabled when tool_choice forces tool use.")
+    return budget
