@@ -3,9 +3,10 @@
 ``Tierwise.converse`` takes the same keyword arguments as boto3's ``bedrock-runtime``
 ``converse``; ``modelId`` may be a tier name (``haiku``, ``sonnet``, ``opus``), ``auto`` or
 omitted (the router decides), or a raw Bedrock model/profile ID (passed through). The result
-is the Converse response plus a ``tierwise`` section: tier, model id, cost, latency, ledger id.
+is the Converse response plus a ``tierwise`` section: tier, model id, cost, latency, ledger id,
+the routing decision and every attempt.
 
-Flow: decide tier -> call Bedrock (retries, failover) -> price -> record in the ledger.
+Flow: decide tier -> prepare (thinking) -> call Bedrock (retries, failover) -> price -> record.
 """
 
 from __future__ import annotations
@@ -18,16 +19,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage, price
+from tierwise.core.routing import Decision, DifficultyScorer, decide
 from tierwise.core.tiers import Tier
-from tierwise.errors import TierwiseError
+from tierwise.errors import InvalidRequestError, TierwiseError
 
 if TYPE_CHECKING:
     from tierwise.bedrock import BedrockClient
     from tierwise.config import Settings
     from tierwise.store import Ledger, LedgerRow
 
-__all__ = ["Target", "Tierwise"]
+__all__ = ["CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking"]
 
 # Converse request fields tierwise forwards to Bedrock unchanged.
 CONVERSE_FIELDS = (
@@ -45,41 +48,85 @@ CONVERSE_FIELDS = (
     "outputConfig",
 )
 AUTO = "auto"
+# Output room left beside a thinking budget when the caller set no maxTokens.
+DEFAULT_ANSWER_TOKENS = 4096
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
-    """Where a request goes: a tier (or None for a raw passthrough) and its profiles."""
+class Plan:
+    """Where a request goes: a tier (None for an unknown raw ID), its profiles, and why."""
 
     tier: Tier | None
     profiles: tuple[str, ...]
     reason: str
+    decision: Decision | None = None
+
+    def route_record(self) -> dict[str, Any]:
+        if self.decision is not None:
+            return self.decision.to_dict()
+        return {"tier": self.tier.value if self.tier else None, "reasons": [self.reason]}
+
+
+def apply_thinking(request: Mapping[str, Any], budget: int) -> dict[str, Any]:
+    """``request`` with extended thinking of ``budget`` tokens, unless it already has some.
+
+    Bedrock requires ``maxTokens`` above the budget, and Claude's thinking mode does not
+    accept a changed temperature or top_p, so those are dropped.
+    """
+    fields = dict(request.get("additionalModelRequestFields") or {})
+    if "thinking" in fields:
+        return dict(request)
+    fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    inference = dict(request.get("inferenceConfig") or {})
+    answer_room = int(inference.get("maxTokens") or DEFAULT_ANSWER_TOKENS)
+    inference["maxTokens"] = budget + answer_room
+    inference.pop("temperature", None)
+    inference.pop("topP", None)
+    return {**request, "additionalModelRequestFields": fields, "inferenceConfig": inference}
 
 
 class Tierwise:
     """Claude on Bedrock with a tier per request, priced and ledgered.
 
     Build it with :meth:`from_settings` (or :meth:`from_config`); the constructor takes
-    ready collaborators so tests and the gateway can share them.
+    ready collaborators so tests and the gateway can share them. Thread-safe.
     """
 
-    def __init__(self, settings: Settings, *, bedrock: BedrockClient, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        bedrock: BedrockClient,
+        ledger: Ledger,
+        scorer: DifficultyScorer | None = None,
+    ) -> None:
         self.settings = settings
         self.bedrock = bedrock
         self.ledger = ledger
+        self.scorer = scorer
+        self.policy = settings.routing_policy()
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, ledger_url: str | None = None) -> Tierwise:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        ledger_url: str | None = None,
+        scorer: DifficultyScorer | None = None,
+    ) -> Tierwise:
         from tierwise.bedrock import BedrockClient
         from tierwise.store import open_ledger
 
         url = ledger_url or settings.ledger.resolved_url()
-        return cls(settings, bedrock=BedrockClient(settings), ledger=open_ledger(url))
+        return cls(
+            settings,
+            bedrock=BedrockClient(settings),
+            ledger=open_ledger(url),
+            scorer=scorer if scorer is not None else load_scorer(settings),
+        )
 
     @classmethod
-    def from_config(
-        cls, config_path: str | None = None, **overrides: Any
-    ) -> Tierwise:
+    def from_config(cls, config_path: str | None = None, **overrides: Any) -> Tierwise:
         """Load settings (file, ``TIERWISE_*`` environment, dotted-key overrides) and build."""
         from tierwise.config import load_settings
 
@@ -94,71 +141,108 @@ class Tierwise:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- targeting -------------------------------------------------------------------
+    # -- planning --------------------------------------------------------------------
 
-    def target(self, model_id: str | None) -> Target:
-        """Resolve ``modelId`` (tier name, ``auto``/None, or raw ID) to a target."""
+    def route(self, request: Mapping[str, Any], hints: Hints | None = None) -> Decision:
+        """The routing decision for ``request`` (no model is called)."""
+        return decide(request, hints=hints, policy=self.policy, scorer=self.scorer)
+
+    def plan(
+        self, model_id: str | None, request: Mapping[str, Any], hints: Hints | None = None
+    ) -> Plan:
+        """Resolve ``modelId`` (``auto``/None, a tier name, or a raw ID) to a plan."""
         if model_id is None or model_id == AUTO:
-            tier = self.settings.default_tier
-            return Target(tier, self._profiles(tier), f"default tier {tier.value}")
+            decision = self.route(request, hints)
+            return Plan(decision.tier, self.profiles(decision.tier), "routed", decision)
         try:
             tier = Tier(model_id.lower())
         except ValueError:
-            known = self.settings.tier_of_model(model_id)
-            return Target(known, (model_id,), "raw model ID passed through")
-        return Target(tier, self._profiles(tier), f"pinned to {tier.value} by the caller")
+            return Plan(
+                self.settings.tier_of_model(model_id), (model_id,), "raw model ID passed through"
+            )
+        return Plan(tier, self.profiles(tier), f"pinned to {tier.value} by the caller")
 
-    def _profiles(self, tier: Tier) -> tuple[str, ...]:
+    def profiles(self, tier: Tier) -> tuple[str, ...]:
         ts = self.settings.tier(tier)
         return (ts.model_id, *ts.alternates)
 
+    def prepare(self, request: Mapping[str, Any], plan: Plan) -> dict[str, Any]:
+        """The request as sent for ``plan``: with the decision's thinking budget, if any."""
+        decision = plan.decision
+        if decision is not None and decision.thinking_budget:
+            return apply_thinking(request, decision.thinking_budget)
+        return dict(request)
+
     # -- calls -----------------------------------------------------------------------
 
-    def converse(self, *, modelId: str | None = None, **kwargs: Any) -> dict[str, Any]:  # noqa: N803 - boto3's name
+    def converse(
+        self,
+        *,
+        modelId: str | None = None,  # noqa: N803 - boto3's spelling
+        hints: Hints | None = None,
+        api_key_id: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """Like boto3 ``converse``; see the module docstring for ``modelId``."""
-        request = _request_fields(kwargs)
-        target = self.target(modelId)
+        request = request_fields(kwargs)
+        plan = self.plan(modelId, request, hints)
         request_id = uuid.uuid4().hex
         started = time.perf_counter()
         try:
-            result = self.bedrock.converse(target.profiles, request)
+            result = self.bedrock.converse(plan.profiles, self.prepare(request, plan))
         except TierwiseError as exc:
-            self._record_failure(request_id, target, exc, started)
+            self._record_failure(request_id, plan, exc, started, api_key_id=api_key_id)
             raise
         usage = Usage.from_converse(result.response.get("usage") or {})
-        row = self._record_success(
-            request_id, target, result.model_id, usage, result.latency_ms,
-            result.response.get("stopReason"),
+        row = self._record(
+            self._row(
+                request_id,
+                plan,
+                result.model_id,
+                result.latency_ms,
+                usage=usage,
+                stop_reason=result.response.get("stopReason"),
+                api_key_id=api_key_id,
+            )
         )
-        response = dict(result.response)
-        response["tierwise"] = self._summary(row, target, [a.model_id for a in result.attempts])
+        response = {k: v for k, v in result.response.items() if k != "ResponseMetadata"}
+        response["tierwise"] = self._summary(row, plan, [a.model_id for a in result.attempts])
         return response
 
     def converse_stream(
-        self, *, modelId: str | None = None, **kwargs: Any  # noqa: N803 - boto3's name
+        self,
+        *,
+        modelId: str | None = None,  # noqa: N803 - boto3's spelling
+        hints: Hints | None = None,
+        api_key_id: str | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
         """Like boto3 ``converse_stream``: ``response["stream"]`` yields the events.
 
-        ``response["tierwise"]`` is filled in (cost, ledger id) once the stream has ended.
+        ``response["tierwise"]`` holds the plan at once and is completed (cost, ledger id)
+        when the stream ends. A stream abandoned early is still ledgered, with the usage
+        seen so far, when the iterator is closed or garbage-collected.
         """
-        request = _request_fields(kwargs)
-        target = self.target(modelId)
+        request = request_fields(kwargs)
+        plan = self.plan(modelId, request, hints)
         request_id = uuid.uuid4().hex
         started = time.perf_counter()
         try:
-            stream = self.bedrock.converse_stream(target.profiles, request)
+            stream = self.bedrock.converse_stream(plan.profiles, self.prepare(request, plan))
         except TierwiseError as exc:
-            self._record_failure(request_id, target, exc, started)
+            self._record_failure(request_id, plan, exc, started, api_key_id=api_key_id)
             raise
         summary: dict[str, Any] = {
-            "tier": target.tier.value if target.tier else None,
+            "tier": plan.tier.value if plan.tier else None,
             "modelId": stream.model_id,
             "requestId": request_id,
+            "route": plan.route_record(),
         }
 
         def events() -> Iterator[dict[str, Any]]:
             usage = Usage()
             stop_reason: str | None = None
+            error: TierwiseError | None = None
             try:
                 for event in stream.events:
                     if "metadata" in event:
@@ -167,51 +251,62 @@ class Tierwise:
                         stop_reason = event["messageStop"].get("stopReason")
                     yield event
             except TierwiseError as exc:
-                self._record_failure(request_id, target, exc, started, model_id=stream.model_id)
+                error = exc
                 raise
             finally:
                 stream.close()
-            latency = (time.perf_counter() - started) * 1000
-            row = self._record_success(
-                request_id, target, stream.model_id, usage, latency, stop_reason
-            )
-            summary.update(self._summary(row, target, [a.model_id for a in stream.attempts]))
+                latency = (time.perf_counter() - started) * 1000
+                row = self._record(
+                    self._row(
+                        request_id,
+                        plan,
+                        stream.model_id,
+                        latency,
+                        usage=usage,
+                        stop_reason=stop_reason or ("error" if error else "client_closed"),
+                        error=error,
+                        api_key_id=api_key_id,
+                    )
+                )
+                summary.update(self._summary(row, plan, [a.model_id for a in stream.attempts]))
 
         return {"stream": events(), "tierwise": summary}
 
     def count_tokens(self, *, modelId: str | None = None, **kwargs: Any) -> int:  # noqa: N803
-        request = _request_fields(kwargs)
-        target = self.target(modelId)
-        return self.bedrock.count_tokens(target.profiles[0], request)
+        request = request_fields(kwargs)
+        plan = self.plan(modelId, request)
+        return self.bedrock.count_tokens(plan.profiles[0], request)
 
     # -- accounting ------------------------------------------------------------------
 
-    def cost_of(self, tier: Tier | None, model_id: str, usage: Usage) -> Decimal:
-        rate_tier = tier or self.settings.tier_of_model(model_id)
-        if rate_tier is None:
+    def cost_of(self, tier: Tier | None, usage: Usage, *, batch: bool = False) -> Decimal:
+        """Cost of ``usage`` at ``tier``'s prices; an unknown raw model costs 0 (flagged)."""
+        if tier is None:
             return Decimal(0)
-        return price(usage, self.settings.rates(rate_tier)).total
+        return price(usage, self.settings.rates(tier), batch=batch).total
 
     def _row(
         self,
         request_id: str,
-        target: Target,
+        plan: Plan,
         model_id: str,
         latency_ms: float,
         *,
         usage: Usage | None = None,
         stop_reason: str | None = None,
         error: TierwiseError | None = None,
+        api_key_id: str | None = None,
+        attempt: int = 1,
     ) -> LedgerRow:
         from tierwise.store import LedgerRow
 
-        tier = target.tier or self.settings.tier_of_model(model_id)
+        tier = plan.tier or self.settings.tier_of_model(model_id)
         usage = usage or Usage()
         return LedgerRow(
             id=None,
             ts=datetime.now(UTC),
             request_id=request_id,
-            attempt=1,
+            attempt=attempt,
             tier=tier.value if tier else None,
             model_id=model_id,
             input_tokens=usage.input,
@@ -219,47 +314,38 @@ class Tierwise:
             cache_read_tokens=usage.cache_read,
             cache_write_5m_tokens=usage.cache_write_5m,
             cache_write_1h_tokens=usage.cache_write_1h,
-            cost_usd=self.cost_of(tier, model_id, usage),
+            cost_usd=self.cost_of(tier, usage),
             latency_ms=latency_ms,
             status="ok" if error is None else "error",
             error_class=None if error is None else type(error).__name__,
             stop_reason=stop_reason,
             batch=False,
-            api_key_id=None,
-            route={"reason": target.reason},
+            api_key_id=api_key_id,
+            route=plan.route_record(),
             rejection_reason=None,
-            metadata=None,
+            metadata=None if tier is not None else {"unpriced": "model not in any tier"},
         )
 
-    def _record_success(
-        self,
-        request_id: str,
-        target: Target,
-        model_id: str,
-        usage: Usage,
-        latency_ms: float,
-        stop_reason: str | None,
-    ) -> LedgerRow:
-        row = self._row(
-            request_id, target, model_id, latency_ms, usage=usage, stop_reason=stop_reason
-        )
+    def _record(self, row: LedgerRow) -> LedgerRow:
         return replace(row, id=self.ledger.record(row))
 
     def _record_failure(
         self,
         request_id: str,
-        target: Target,
+        plan: Plan,
         exc: TierwiseError,
         started: float,
         *,
-        model_id: str | None = None,
+        api_key_id: str | None,
     ) -> None:
-        failed_on = model_id or getattr(exc, "model_id", None) or target.profiles[0]
+        failed_on = getattr(exc, "model_id", None) or plan.profiles[0]
         latency = (time.perf_counter() - started) * 1000
-        self.ledger.record(self._row(request_id, target, failed_on, latency, error=exc))
+        self._record(
+            self._row(request_id, plan, failed_on, latency, error=exc, api_key_id=api_key_id)
+        )
 
     @staticmethod
-    def _summary(row: LedgerRow, target: Target, failed_profiles: list[str]) -> dict[str, Any]:
+    def _summary(row: LedgerRow, plan: Plan, failed_profiles: list[str]) -> dict[str, Any]:
         return {
             "tier": row.tier,
             "modelId": row.model_id,
@@ -267,18 +353,26 @@ class Tierwise:
             "latencyMs": round(row.latency_ms, 1),
             "ledgerId": row.id,
             "requestId": row.request_id,
-            "routeReason": target.reason,
+            "route": plan.route_record(),
             "failedProfiles": failed_profiles,
         }
 
 
-def _request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The Converse fields of ``kwargs``; anything else is a caller mistake."""
     unknown = sorted(set(kwargs) - set(CONVERSE_FIELDS))
     if unknown:
-        from tierwise.errors import InvalidRequestError
-
         raise InvalidRequestError(
             f"unknown converse argument(s): {', '.join(unknown)}",
-            hint=f"converse accepts modelId and: {', '.join(CONVERSE_FIELDS)}",
+            hint=f"converse accepts modelId, hints and: {', '.join(CONVERSE_FIELDS)}",
         )
     return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def load_scorer(settings: Settings) -> DifficultyScorer | None:
+    """The learned difficulty model: ``routing.model_path`` or the packaged one."""
+    try:
+        from tierwise.router.weights import load_model
+    except ImportError:  # the router package is optional at this layer
+        return None
+    return load_model(settings.routing.model_path or None)

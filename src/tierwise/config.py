@@ -183,6 +183,12 @@ class Settings(_Model):
     def tier(self, tier: Tier) -> TierSettings:
         return self.tiers[tier]
 
+    def routing_policy(self) -> RoutingPolicy:
+        """The core routing policy, with thinking limited to tiers that support it."""
+        return self.routing.policy(
+            frozenset(t for t in Tier.ordered() if self.tiers[t].supports_thinking)
+        )
+
     def rates(self, tier: Tier) -> Rates:
         """Prices for ``tier``: the selected price sheet's, else the tier's own."""
         if self.price_sheet:
