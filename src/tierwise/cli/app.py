@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tierwise.cli import config_cmd, converse_cmd, demo_cmd, emulator_cmd, models_cmd
+from tierwise.cli import (
+    config_cmd,
+    converse_cmd,
+    demo_cmd,
+    emulator_cmd,
+    models_cmd,
+    route_cmd,
+)
 from tierwise.cli.state import CliState
 from tierwise.errors import TierwiseError
 
@@ -48,6 +55,7 @@ app.command("converse")(converse_cmd.converse)
 app.command("demo")(demo_cmd.demo)
 app.command("emulator")(emulator_cmd.emulator)
 app.command("models")(models_cmd.models)
+app.command("route")(route_cmd.route)
 app.add_typer(config_cmd.app, name="config")
 
 

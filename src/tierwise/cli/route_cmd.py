@@ -1,0 +1,64 @@
+"""``tierwise route``: the routing decision for a prompt, without calling a model."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tierwise.cli.converse_cmd import build_request
+from tierwise.cli.state import state_of
+from tierwise.core.hints import Hints
+from tierwise.core.routing import decide
+
+__all__ = ["hints_from_options", "route"]
+
+
+def hints_from_options(
+    min_tier: str | None, max_tier: str | None, latency_sensitive: bool, high_stakes: bool
+) -> Hints | None:
+    values = {
+        "min_tier": min_tier or "",
+        "max_tier": max_tier or "",
+        "latency_sensitive": "true" if latency_sensitive else "",
+        "high_stakes": "true" if high_stakes else "",
+    }
+    hints = Hints.parse({k: v for k, v in values.items() if v})
+    return None if hints.empty else hints
+
+
+def route(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The prompt to route.")],
+    system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Requested output cap.")] = None,
+    min_tier: Annotated[str | None, typer.Option(help="Never below this tier.")] = None,
+    max_tier: Annotated[str | None, typer.Option(help="Never above this tier.")] = None,
+    latency_sensitive: Annotated[bool, typer.Option(help="Prefer speed.")] = False,
+    high_stakes: Annotated[bool, typer.Option(help="A wrong answer is expensive.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+) -> None:
+    """Print the tier tierwise would pick for TEXT, with its scores and reasons."""
+    from tierwise.client import load_scorer
+
+    state = state_of(ctx)
+    settings = state.loaded().settings
+    request = build_request(text, system=system, images=[], max_tokens=max_tokens)
+    hints = hints_from_options(min_tier, max_tier, latency_sensitive, high_stakes)
+    decision = decide(
+        request, hints=hints, policy=settings.routing_policy(), scorer=load_scorer(settings)
+    )
+    if as_json:
+        state.out.print_json(json.dumps(decision.to_dict()))
+        return
+    thinking = f" + thinking {decision.thinking_budget} tokens" if decision.thinking_budget else ""
+    state.out.print(f"[bold]{decision.tier.value}{thinking}[/]  (score {decision.score:.3f})")
+    table = Table("threshold", "value", title=None)
+    for name, value in decision.thresholds.items():
+        table.add_row(name, f"{value:.3f}")
+    state.out.print(table)
+    for reason in decision.reasons:
+        state.out.print(f"  - {reason}", highlight=False)
+    state.out.print(f"[dim]policy {decision.policy_version}[/]")
