@@ -1,0 +1,67 @@
+"""One emulator per test module, on a manual clock, with real boto3 and anthropic clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tierwise.config import Settings, load_settings
+from tierwise.emulator import Emulator
+
+from emulator_testdata import ManualClock, make_runtime
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings(environ={}).settings
+
+
+@pytest.fixture(scope="module")
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture(scope="module")
+def emu(settings: Settings, clock: ManualClock) -> Iterator[Emulator]:
+    with Emulator(settings, port=0, clock=clock).start() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _fresh(request: pytest.FixtureRequest) -> None:
+    """Each test starts with an empty cache, no queued faults and zeroed statistics."""
+    if "emu" in request.fixturenames:
+        request.getfixturevalue("emu").reset()
+
+
+@pytest.fixture(scope="module")
+def runtime(emu: Emulator) -> Any:
+    return make_runtime(emu.url)
+
+
+@pytest.fixture(scope="module")
+def control(emu: Emulator) -> Any:
+    return boto3.client(
+        "bedrock",
+        endpoint_url=emu.url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+@pytest.fixture(scope="module")
+def claude(emu: Emulator) -> Any:
+    import anthropic
+
+    return anthropic.AnthropicBedrock(
+        base_url=emu.url,
+        aws_access_key="x",
+        aws_secret_key="y",
+        aws_region="us-east-1",
+        max_retries=0,
+    )
