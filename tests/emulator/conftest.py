@@ -8,11 +8,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from emulator_testdata import ManualClock, make_runtime
 
 from tierwise.config import Settings, load_settings
 from tierwise.emulator import Emulator
 
-from emulator_testdata import ManualClock, make_runtime
 
 @pytest.fixture(scope="module")
 def settings() -> Settings:

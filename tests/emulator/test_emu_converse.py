@@ -150,12 +150,16 @@ def test_unknown_model_is_refused(runtime: Any, model_id: str) -> None:
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 404)
 
 
-def _raw(emu: Emulator, body: bytes, model: str = SONNET, auth: bool = True) -> tuple[int, dict[str, Any], dict[str, str]]:
+def _raw(
+    emu: Emulator, body: bytes, model: str = SONNET, auth: bool = True
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     quoted = model.replace(":", "%3A")
     req = urllib.request.Request(f"{emu.url}/model/{quoted}/converse", data=body, method="POST")
     req.add_header("Content-Type", "application/json")
     if auth:
-        req.add_header("Authorization", "AWS4-HMAC-SHA256 Credential=x/20250101/us-east-1/bedrock/aws4_request")
+        req.add_header(
+            "Authorization", "AWS4-HMAC-SHA256 Credential=x/20250101/us-east-1/bedrock/aws4_request"
+        )
     try:
         with urllib.request.urlopen(req) as resp:
             return resp.status, json.loads(resp.read()), dict(resp.headers)
@@ -188,7 +192,9 @@ def _body(**overrides: Any) -> bytes:
         (_body(messages=[user("  ")]), "is blank"),
     ],
 )
-def test_malformed_requests_get_validation_exception(emu: Emulator, body: bytes, fragment: str) -> None:
+def test_malformed_requests_get_validation_exception(
+    emu: Emulator, body: bytes, fragment: str
+) -> None:
     status, payload, headers = _raw(emu, body)
     assert status == 400
     assert fragment in payload["message"]

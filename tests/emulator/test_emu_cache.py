@@ -1,0 +1,126 @@
+"""Prompt caching with Bedrock semantics: writes, reads, TTLs, minimums, limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from emulator_testdata import HAIKU, SONNET, ManualClock, make_runtime, user
+
+from tierwise.config import Settings
+from tierwise.core.tokens import count_request, prefix_tokens_at_cache_points
+from tierwise.emulator import Emulator
+
+LONG_SYSTEM = "You are a meticulous assistant. " * 200  # ~1600 tokens: above Sonnet's 1024
+
+
+def _request(ttl: str | None = None, question: str = "Question one?") -> dict[str, Any]:
+    point: dict[str, Any] = {"type": "default"}
+    if ttl:
+        point["ttl"] = ttl
+    return {
+        "modelId": SONNET,
+        "system": [{"text": LONG_SYSTEM}, {"cachePoint": point}],
+        "messages": [user(question)],
+    }
+
+
+def _prefix(request: dict[str, Any]) -> int:
+    return prefix_tokens_at_cache_points(request)[0][0]
+
+
+def test_first_call_writes_then_repeat_reads(runtime: Any) -> None:
+    request = _request()
+    total = count_request(request)
+    prefix = _prefix(request)
+    first = runtime.converse(**request)["usage"]
+    assert first["cacheWriteInputTokens"] == prefix
+    assert first["cacheReadInputTokens"] == 0
+    assert first["inputTokens"] == total - prefix
+    assert first["cacheDetails"] == [{"ttl": "5m", "inputTokens": prefix}]
+    second = runtime.converse(**_request(question="A different question?"))["usage"]
+    assert second["cacheReadInputTokens"] == prefix
+    assert second["cacheWriteInputTokens"] == 0
+    assert "cacheDetails" not in second
+    assert second["totalTokens"] == (
+        second["inputTokens"] + second["outputTokens"] + second["cacheReadInputTokens"]
+    )
+
+
+def test_one_hour_ttl_is_reported_and_honoured(runtime: Any, clock: ManualClock) -> None:
+    request = _request(ttl="1h")
+    first = runtime.converse(**request)["usage"]
+    assert first["cacheDetails"] == [{"ttl": "1h", "inputTokens": _prefix(request)}]
+    clock.advance(30 * 60)
+    assert runtime.converse(**request)["usage"]["cacheReadInputTokens"] == _prefix(request)
+
+
+def test_entries_expire_and_hits_reset_the_ttl(runtime: Any, clock: ManualClock) -> None:
+    request = _request()
+    runtime.converse(**request)
+    clock.advance(240)
+    assert runtime.converse(**request)["usage"]["cacheReadInputTokens"] > 0  # hit resets TTL
+    clock.advance(240)  # 480 s after the write, 240 s after the hit
+    assert runtime.converse(**request)["usage"]["cacheReadInputTokens"] > 0
+    clock.advance(301)
+    expired = runtime.converse(**request)["usage"]
+    assert expired["cacheReadInputTokens"] == 0
+    assert expired["cacheWriteInputTokens"] == _prefix(request)
+
+
+def test_longest_prefix_is_read_and_later_points_written(runtime: Any) -> None:
+    base = _request()
+    runtime.converse(**base)
+    extended = {
+        **base,
+        "messages": [
+            {
+                "role": "user",
+                "content": [{"text": "More context. " * 400}, {"cachePoint": {"type": "default"}}],
+            }
+        ],
+    }
+    points = [tokens for tokens, _ in prefix_tokens_at_cache_points(extended)]
+    usage = runtime.converse(**extended)["usage"]
+    assert usage["cacheReadInputTokens"] == points[0]
+    assert usage["cacheWriteInputTokens"] == points[1] - points[0]
+    assert usage["inputTokens"] == count_request(extended) - points[1]
+    again = runtime.converse(**extended)["usage"]
+    assert again["cacheReadInputTokens"] == points[1]
+    assert again["cacheWriteInputTokens"] == 0
+
+
+def test_prefix_below_the_model_minimum_is_not_cached(runtime: Any) -> None:
+    request = {**_request(), "modelId": HAIKU}  # Haiku 4.5 needs 4096 tokens
+    usage = runtime.converse(**request)["usage"]
+    assert usage["cacheWriteInputTokens"] == 0
+    assert usage["cacheReadInputTokens"] == 0
+    assert usage["inputTokens"] == count_request(request)
+
+
+def test_cache_is_per_model(runtime: Any) -> None:
+    runtime.converse(**_request())
+    other = {**_request(), "modelId": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"}
+    assert runtime.converse(**other)["usage"]["cacheReadInputTokens"] == 0
+
+
+def test_more_than_four_cache_points_is_refused(runtime: Any) -> None:
+    content: list[dict[str, Any]] = []
+    for i in range(5):
+        content += [{"text": f"part {i}"}, {"cachePoint": {"type": "default"}}]
+    with pytest.raises(runtime.exceptions.ValidationException) as info:
+        runtime.converse(modelId=SONNET, messages=[{"role": "user", "content": content}])
+    assert info.value.response["Error"]["Message"] == (
+        "A maximum of 4 blocks with cache_control may be provided. Found 5."
+    )
+
+
+def test_cache_point_to_a_model_without_caching_is_refused(settings: Settings) -> None:
+    no_cache = settings.with_overrides({"tiers.sonnet.supports_caching": False})
+    with Emulator(no_cache).start() as emu:
+        runtime = make_runtime(emu.url)
+        with pytest.raises(runtime.exceptions.ValidationException) as info:
+            runtime.converse(**_request())
+        assert "prompt caching" in info.value.response["Error"]["Message"]
+        plain = runtime.converse(modelId=SONNET, messages=[user("no cache point here")])
+        assert "cacheReadInputTokens" not in plain["usage"]
