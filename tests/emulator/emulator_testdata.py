@@ -10,6 +10,7 @@ from botocore.config import Config
 SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 HAIKU = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 OPUS = "global.anthropic.claude-opus-4-5-20251101-v1:0"
+SONNET_BASE = "anthropic.claude-sonnet-4-5-20250929-v1:0"  # CountTokens takes base model IDs
 
 
 class ManualClock:

@@ -8,7 +8,7 @@ from typing import Any
 import anthropic
 import jsonschema
 import pytest
-from emulator_testdata import SONNET
+from emulator_testdata import SONNET, SONNET_BASE
 
 WEATHER_SCHEMA = {
     "type": "object",
@@ -118,7 +118,7 @@ def test_count_tokens_of_an_invoke_body_matches(claude: Any, runtime: Any) -> No
         "messages": [{"role": "user", "content": "Count me, please"}],
     }
     counted = runtime.count_tokens(
-        modelId=SONNET, input={"invokeModel": {"body": json.dumps(body).encode()}}
+        modelId=SONNET_BASE, input={"invokeModel": {"body": json.dumps(body).encode()}}
     )["inputTokens"]
     response = runtime.invoke_model(modelId=SONNET, body=json.dumps(body))
     answer = json.loads(response["body"].read())

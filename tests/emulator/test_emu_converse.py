@@ -8,7 +8,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from emulator_testdata import HAIKU, SONNET, user
+from emulator_testdata import HAIKU, SONNET, SONNET_BASE, user
 
 from tierwise.core.tokens import count_request, count_text
 from tierwise.emulator import Emulator
@@ -103,12 +103,26 @@ def test_count_tokens_equals_converse_input_tokens(runtime: Any) -> None:
             ]
         },
     }
-    counted = runtime.count_tokens(modelId=SONNET, input={"converse": request})["inputTokens"]
+    counted = runtime.count_tokens(modelId=SONNET_BASE, input={"converse": request})["inputTokens"]
     response = runtime.converse(modelId=SONNET, **request)
     assert counted == response["usage"]["inputTokens"]
     # the image (3008 bytes -> 85 tokens minimum) and the document are counted
     text_only = {**request, "messages": [user("Describe this image and the attached notes.")]}
     assert counted > count_request(text_only) + 85
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    [SONNET, f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{SONNET}"],
+)
+def test_count_tokens_refuses_inference_profiles(runtime: Any, model_id: str) -> None:
+    with pytest.raises(runtime.exceptions.ValidationException) as info:
+        runtime.count_tokens(modelId=model_id, input={"converse": {"messages": [user("x")]}})
+    assert info.value.response["Error"]["Message"] == (
+        "The provided model doesn't support counting tokens."
+    )
+    arn = f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET_BASE}"
+    assert runtime.count_tokens(modelId=arn, input={"converse": {"messages": [user("x")]}})
 
 
 def test_arn_and_regional_profile_are_accepted(runtime: Any) -> None:

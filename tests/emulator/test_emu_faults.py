@@ -7,7 +7,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from emulator_testdata import HAIKU, SONNET, make_runtime, user
+from emulator_testdata import HAIKU, SONNET, SONNET_BASE, make_runtime, user
 
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
@@ -53,7 +53,9 @@ def test_count_and_model_filter(emu: Emulator, runtime: Any) -> None:
 
 def test_faults_do_not_apply_to_count_tokens(emu: Emulator, runtime: Any) -> None:
     emu.inject(kind="throttle")
-    counted = runtime.count_tokens(modelId=SONNET, input={"converse": {"messages": [user("x")]}})
+    counted = runtime.count_tokens(
+        modelId=SONNET_BASE, input={"converse": {"messages": [user("x")]}}
+    )
     assert counted["inputTokens"] > 0
     with pytest.raises(runtime.exceptions.ThrottlingException):
         _call(runtime)

@@ -16,7 +16,8 @@ Usage::
 
 Served operations: ``POST /model/{modelId}/converse``, ``/converse-stream``, ``/count-tokens``,
 ``/invoke``, ``/invoke-with-response-stream`` (model IDs, inference-profile IDs and ARNs; bare
-IDs of profile-only models get Bedrock's on-demand ValidationException), and the control plane
+IDs of profile-only models get Bedrock's on-demand ValidationException; count-tokens, like
+Bedrock, takes foundation-model IDs only and refuses inference profiles), and the control plane
 ``GET /foundation-models[/{id}]``, ``GET /inference-profiles[/{id}]`` (``maxResults`` /
 ``nextToken`` paging). Requests must be signed (SigV4 or a Bearer token), as on AWS.
 Behaviour covered: Bedrock's validation rules and error shapes, prompt caching (cache points,

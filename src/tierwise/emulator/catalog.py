@@ -201,6 +201,21 @@ class Catalog:
             )
         return Target(ident, spec, None)
 
+    def resolve_for_counting(self, identifier: str) -> Target:
+        """CountTokens takes foundation models only: bare IDs (on-demand or not) or their ARNs.
+
+        Inference-profile IDs and ARNs are refused, as Bedrock refuses them.
+        """
+        arn = _ARN.match(identifier)
+        ident = arn.group("id") if arn else identifier
+        kind = arn.group("kind") if arn else None
+        if ident in self.profiles or kind == "inference-profile":
+            raise validation("The provided model doesn't support counting tokens.")
+        spec = self.models.get(ident)
+        if spec is None:
+            raise validation("The provided model identifier is invalid.")
+        return Target(ident, spec, None)
+
     # -- control plane ----------------------------------------------------------------------
 
     def model_arn(self, model_id: str, region: str | None = None) -> str:

@@ -119,7 +119,10 @@ class Service:
             with self._lock:
                 self._stats["total"] += 1
         try:
-            target = self.catalog.resolve(identifier)
+            if operation == "count-tokens":
+                target = self.catalog.resolve_for_counting(identifier)
+            else:
+                target = self.catalog.resolve(identifier)
             fault = controls.fault
             if fault is None and invocation:
                 fault = self.plan.next_fault(identifier)
