@@ -304,8 +304,9 @@ def test_count_tokens_sends_only_the_fields_count_tokens_accepts(
         "inferenceConfig": {"maxTokens": 10},
         "performanceConfig": {"latency": "standard"},
     }
+    # CountTokens refuses inference profiles: the profile's foundation model is counted.
     expected = {
-        "modelId": HAIKU,
+        "modelId": HAIKU.split(".", 1)[1],
         "input": {
             "converse": {
                 "messages": MESSAGES,

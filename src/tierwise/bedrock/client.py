@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,7 +40,13 @@ if TYPE_CHECKING:
     from mypy_boto3_bedrock.client import BedrockClient as ControlPlaneClient
     from mypy_boto3_bedrock_runtime.client import BedrockRuntimeClient
 
-__all__ = ["BedrockClient", "CallResult", "FailedAttempt", "StreamResult"]
+__all__ = [
+    "BedrockClient",
+    "CallResult",
+    "FailedAttempt",
+    "StreamResult",
+    "foundation_model_id",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -51,6 +58,16 @@ BOTO_ERRORS = (BotoCoreError, ClientError, Urllib3Error)
 _COUNT_FIELDS = ("messages", "system", "toolConfig", "additionalModelRequestFields")
 
 T = TypeVar("T")
+
+# CountTokens takes foundation-model IDs only; inference profiles are refused, so the
+# geography prefix of a profile ID is dropped ("global.anthropic.x" -> "anthropic.x").
+_PROFILE_PREFIX = re.compile(r"^(?:global|us|us-gov|eu|apac|jp|au|ca)\.(?=[a-z]+\.)")
+
+
+def foundation_model_id(model_id: str) -> str:
+    """The foundation-model ID behind an inference-profile ID or ARN."""
+    tail = model_id.rsplit("/", 1)[-1]
+    return _PROFILE_PREFIX.sub("", tail)
 
 
 @dataclass(frozen=True)
@@ -203,7 +220,7 @@ class BedrockClient:
             )
             return int(response["inputTokens"])
 
-        count, _, _ = self._with_failover([model_id], call)
+        count, _, _ = self._with_failover([foundation_model_id(model_id)], call)
         return count
 
     # -- control plane ---------------------------------------------------------------
