@@ -1,0 +1,42 @@
+"""Opening a ledger from its URL: the scheme picks the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tierwise.errors import LedgerError
+from tierwise.store.base import Ledger
+
+__all__ = ["open_ledger"]
+
+
+def _sqlite(url: str) -> Ledger:
+    from tierwise.store.sqlite import SQLiteLedger
+
+    return SQLiteLedger(url)
+
+
+def _postgresql(url: str) -> Ledger:
+    raise LedgerError(
+        "the PostgreSQL ledger is not available in this version",
+        hint="use a sqlite:/// URL or a file path",
+    )
+
+
+_STORES: dict[str, Callable[[str], Ledger]] = {
+    "sqlite": _sqlite,
+    "postgresql": _postgresql,
+    "postgres": _postgresql,
+}
+
+
+def open_ledger(url: str) -> Ledger:
+    """The ledger at ``url`` (``sqlite:///path``, or a plain file path for SQLite)."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0] if "://" in url else "sqlite"
+    opener = _STORES.get(scheme)
+    if opener is None:
+        raise LedgerError(
+            f"unsupported ledger URL scheme {scheme!r}",
+            hint=f"use one of: {', '.join(sorted(_STORES))}",
+        )
+    return opener(url)

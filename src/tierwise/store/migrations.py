@@ -1,0 +1,48 @@
+"""Named, ordered schema migrations, recorded in ``_migrations`` as they are applied.
+
+Append new migrations at the end; never edit or reorder applied ones. The SQL is kept to
+what SQLite and PostgreSQL both accept so one list serves every store.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS"]
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "m001_ledger",
+        """
+        CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            tier TEXT,
+            model_id TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cache_read_tokens INTEGER NOT NULL,
+            cache_write_5m_tokens INTEGER NOT NULL,
+            cache_write_1h_tokens INTEGER NOT NULL,
+            cost_usd TEXT NOT NULL,
+            latency_ms REAL NOT NULL,
+            status TEXT NOT NULL,
+            error_class TEXT,
+            stop_reason TEXT,
+            batch INTEGER NOT NULL DEFAULT 0,
+            api_key_id TEXT,
+            route TEXT,
+            rejection_reason TEXT,
+            metadata TEXT
+        )
+        """,
+    ),
+    (
+        "m002_ledger_indexes",
+        """
+        CREATE INDEX ledger_ts ON ledger (ts);
+        CREATE INDEX ledger_request ON ledger (request_id);
+        CREATE INDEX ledger_key ON ledger (api_key_id)
+        """,
+    ),
+]
