@@ -1,0 +1,156 @@
+"""Tierwise end to end over real HTTP against the emulator: route, call, price, ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tierwise.client import Tierwise, apply_thinking
+from tierwise.config import Settings
+from tierwise.core.hints import Hints
+from tierwise.core.pricing import Usage, price
+from tierwise.core.tiers import Tier
+from tierwise.errors import ExhaustedError, InvalidRequestError, ModelNotAvailableError
+
+
+@pytest.fixture
+def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
+        yield client
+
+
+def user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": [{"text": text}]}]
+
+
+CLASSIFY = (
+    "Classify this support ticket into exactly one of: billing, technical, account. "
+    "Respond with only the label. Ticket: my card was charged twice."
+)
+RAG = (
+    "Passage 1: Annual plans renew on the signup date.\n"
+    "Passage 2: Refunds on annual plans are prorated by month.\n"
+    "Passage 3: Refunds go to the original payment method.\n"
+    "Using the passages above, answer the customer: can I get a partial refund after "
+    "four months, and where will the money go? Cite the passages."
+)
+PROOF = (
+    "Prove rigorously that there are infinitely many primes congruent to 3 mod 4. "
+    "Give every step of the argument."
+)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "tier"),
+    [(CLASSIFY, Tier.HAIKU), (RAG, Tier.SONNET), (PROOF, Tier.OPUS)],
+)
+def test_auto_routing_end_to_end_with_reasons_in_the_ledger(
+    tw: Tierwise, prompt: str, tier: Tier
+) -> None:
+    response = tw.converse(messages=user(prompt))
+    info = response["tierwise"]
+    assert info["tier"] == tier.value
+    assert info["modelId"] == tw.settings.tier(tier).model_id
+    (row,) = tw.ledger.rows(request_id=info["requestId"])
+    assert row.tier == tier.value and row.status == "ok"
+    assert row.route is not None and row.route["tier"] == tier.value
+    assert row.route["reasons"], "the decision's reasons are recorded"
+    assert row.route["policy_version"]
+    usage = Usage.from_converse(response["usage"])
+    assert row.cost_usd == price(usage, tw.settings.rates(tier)).total
+    assert Decimal(info["costUsd"]) == row.cost_usd
+
+
+def test_pinned_tier_and_raw_model_passthrough(tw: Tierwise) -> None:
+    pinned = tw.converse(modelId="opus", messages=user("hello"))
+    assert pinned["tierwise"]["tier"] == "opus"
+    raw_id = "us.anthropic.claude-haiku-4-5-20251001-v1:0"  # a configured alternate
+    raw = tw.converse(modelId=raw_id, messages=user("hello"))
+    assert raw["tierwise"]["modelId"] == raw_id
+    assert raw["tierwise"]["tier"] == "haiku"  # priced as the tier that lists it
+
+
+def test_hints_cap_the_tier(tw: Tierwise) -> None:
+    response = tw.converse(messages=user(PROOF), hints=Hints(max_tier=Tier.SONNET))
+    assert response["tierwise"]["tier"] == "sonnet"
+    reasons = " ".join(response["tierwise"]["route"]["reasons"])
+    assert "sonnet" in reasons
+
+
+def test_stream_is_ledgered_with_usage(tw: Tierwise) -> None:
+    response = tw.converse_stream(modelId="sonnet", messages=user("Write two sentences."))
+    text = "".join(
+        e["contentBlockDelta"]["delta"].get("text", "")
+        for e in response["stream"]
+        if "contentBlockDelta" in e
+    )
+    assert text
+    info = response["tierwise"]
+    (row,) = tw.ledger.rows(request_id=info["requestId"])
+    assert row.output_tokens > 0 and row.stop_reason == "end_turn"
+    assert info["ledgerId"] == row.id and Decimal(info["costUsd"]) == row.cost_usd > 0
+
+
+def test_abandoned_stream_is_still_ledgered(tw: Tierwise) -> None:
+    response = tw.converse_stream(modelId="haiku", messages=user("Write a long essay."))
+    stream = response["stream"]
+    next(stream)
+    stream.close()
+    (row,) = tw.ledger.rows(request_id=response["tierwise"]["requestId"])
+    assert row.stop_reason == "client_closed"
+
+
+def test_prompt_cache_write_then_read_is_priced_at_cache_rates(tw: Tierwise) -> None:
+    system = [{"text": "Policy. " * 1200}, {"cachePoint": {"type": "default"}}]
+    first = tw.converse(modelId="sonnet", system=system, messages=user("Question one?"))
+    second = tw.converse(modelId="sonnet", system=system, messages=user("Question two?"))
+    u1 = Usage.from_converse(first["usage"])
+    u2 = Usage.from_converse(second["usage"])
+    assert u1.cache_write_5m > 1024 and u1.cache_read == 0
+    assert u2.cache_read == u1.cache_write_5m and u2.cache_write == 0
+    rates = tw.settings.rates(Tier.SONNET)
+    assert Decimal(second["tierwise"]["costUsd"]) == price(u2, rates).total
+    assert Decimal(second["tierwise"]["costUsd"]) < Decimal(first["tierwise"]["costUsd"])
+
+
+def test_thinking_budget_is_applied_for_the_thinking_band() -> None:
+    request = {"messages": user("x"), "inferenceConfig": {"maxTokens": 500, "temperature": 0.2}}
+    out = apply_thinking(request, 2048)
+    assert out["additionalModelRequestFields"]["thinking"] == {
+        "type": "enabled",
+        "budget_tokens": 2048,
+    }
+    assert out["inferenceConfig"] == {"maxTokens": 2548}
+    assert request["inferenceConfig"]["temperature"] == 0.2  # input untouched
+    own = {"messages": user("x"), "additionalModelRequestFields": {"thinking": {"type": "x"}}}
+    assert apply_thinking(own, 4096) == own
+
+
+def test_errors_are_typed_and_ledgered(tw: Tierwise, live_emulator: Any) -> None:
+    with pytest.raises(ModelNotAvailableError):
+        tw.converse(modelId="us.anthropic.claude-nonexistent-v1:0", messages=user("hi"))
+    live_emulator.inject(kind="throttle", count=50)
+    with pytest.raises(ExhaustedError) as info:
+        tw.converse(modelId="haiku", messages=user("hi"))
+    assert info.value.code == "ThrottlingException"
+    assert len(info.value.attempts) == 2 * tw.settings.retry.max_attempts  # both profiles
+    live_emulator.reset()
+    failed = [r for r in tw.ledger.rows() if r.status == "error"]
+    assert {r.error_class for r in failed} == {"ModelNotAvailableError", "ExhaustedError"}
+    assert len(failed) == 2
+    assert all(r.cost_usd == 0 for r in failed)
+
+
+def test_unknown_argument_is_a_clear_error(tw: Tierwise) -> None:
+    with pytest.raises(InvalidRequestError, match="unknown converse argument"):
+        tw.converse(messages=user("hi"), maxTokens=5)
+
+
+def test_count_tokens_matches_usage(tw: Tierwise) -> None:
+    messages = user("How many tokens is this sentence?")
+    counted = tw.count_tokens(modelId="sonnet", messages=messages)
+    response = tw.converse(modelId="sonnet", messages=messages)
+    assert counted == response["usage"]["inputTokens"]
