@@ -244,7 +244,10 @@ def _set_path(data: dict[str, Any], path: list[str], value: Any) -> None:
 
 
 def _merge(
-    base: dict[str, Any], layer: Mapping[str, Any], source: str, sources: dict[str, str],
+    base: dict[str, Any],
+    layer: Mapping[str, Any],
+    source: str,
+    sources: dict[str, str],
     prefix: str = "",
 ) -> None:
     for key, value in layer.items():
@@ -271,7 +274,7 @@ def _env_layer(environ: Mapping[str, str]) -> dict[str, tuple[list[str], Any, st
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
             continue
-        path = [p.lower() for p in name[len(ENV_PREFIX):].split("__") if p]
+        path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
         if not path:
             continue
         value: Any = raw

@@ -17,7 +17,7 @@ exception. Library errors are translated at exactly one boundary per adapter
     │   ├── UnavailableError        503 / 500 / timeouts / connection errors
     │   ├── ModelOutputError        the model errored or its stream broke
     │   └── ExhaustedError          every retry, profile and fallback was tried
-    ├── ValidationRejected          an answer failed an escalation validator (internal)
+    ├── AnswerRejectedError          an answer failed an escalation validator (internal)
     ├── LedgerError                 the ledger could not be read or written
     └── EmulatorError               the built-in emulator could not start
 """
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 __all__ = [
     "AccessDeniedError",
+    "AnswerRejectedError",
     "ConfigError",
     "EmulatorError",
     "ExhaustedError",
@@ -38,7 +39,6 @@ __all__ = [
     "TooManyCachePointsError",
     "UnavailableError",
     "UpstreamError",
-    "ValidationRejected",
 ]
 
 
@@ -150,7 +150,7 @@ class ExhaustedError(UpstreamError):
         self.attempts = attempts
 
 
-class ValidationRejected(TierwiseError):
+class AnswerRejectedError(TierwiseError):
     """An answer failed a validator; the cascade catches it and escalates."""
 
     default_hint = "the answer was rejected; tierwise escalates when policy allows"

@@ -35,7 +35,9 @@ def _root(
     ctx: typer.Context,
     config: Annotated[
         str | None,
-        typer.Option("--config", "-c", help="Config file (default: $TIERWISE_CONFIG or ./tierwise.toml)."),
+        typer.Option(
+            "--config", "-c", help="Config file (default: $TIERWISE_CONFIG or ./tierwise.toml)."
+        ),
     ] = None,
     region: Annotated[str | None, typer.Option(help="AWS region (overrides config).")] = None,
     endpoint_url: Annotated[

@@ -36,9 +36,7 @@ def show(
     data["ledger"]["resolved_url"] = loaded.settings.ledger.resolved_url()
     rows = _flatten(data)
     if as_json:
-        payload = {
-            key: {"value": value, "source": loaded.source_of(key)} for key, value in rows
-        }
+        payload = {key: {"value": value, "source": loaded.source_of(key)} for key, value in rows}
         state.out.print_json(json.dumps(payload))
         return
     where = str(loaded.config_path) if loaded.config_path else "none (built-in defaults)"

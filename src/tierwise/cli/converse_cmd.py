@@ -83,7 +83,9 @@ def converse(
     ] = None,
     system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Cap on output tokens.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full response as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full response as JSON.")
+    ] = False,
 ) -> None:
     """Send one prompt and print the answer, the tier that gave it and what it cost."""
     from tierwise.client import Tierwise

@@ -21,7 +21,9 @@ def models(
     ctx: typer.Context,
     write: Annotated[
         bool,
-        typer.Option("--write", help="Put the newest Haiku, Sonnet and Opus profiles in the config."),
+        typer.Option(
+            "--write", help="Put the newest Haiku, Sonnet and Opus profiles in the config."
+        ),
     ] = False,
     geo: Annotated[
         str, typer.Option(help="Inference-profile prefix to prefer: global, us, eu, apac, jp.")
@@ -82,7 +84,8 @@ def _same_model_elsewhere(chosen: str, profile_ids: list[str]) -> list[str]:
             target is not None
             and parsed is not None
             and pid != chosen
-            and (parsed.tier, parsed.version, parsed.date) == (target.tier, target.version, target.date)
+            and (parsed.tier, parsed.version, parsed.date)
+            == (target.tier, target.version, target.date)
         ):
             out.append(pid)
     return sorted(out)
