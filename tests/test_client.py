@@ -139,8 +139,11 @@ def test_errors_are_typed_and_ledgered(tw: Tierwise, live_emulator: Any) -> None
     assert len(info.value.attempts) == 2 * tw.settings.retry.max_attempts  # both profiles
     live_emulator.reset()
     failed = [r for r in tw.ledger.rows() if r.status == "error"]
-    assert {r.error_class for r in failed} == {"ModelNotAvailableError", "ExhaustedError"}
-    assert len(failed) == 2
+    assert [r.error_class for r in failed] == ["ModelNotAvailableError"] + ["ExhaustedError"] * 3
+    # The default error policy ("allow-upgrade") tried the next tiers up before giving up.
+    assert [r.tier for r in failed[1:]] == ["haiku", "sonnet", "opus"]
+    assert len({r.request_id for r in failed[1:]}) == 1
+    assert [r.attempt for r in failed[1:]] == [1, 2, 3]
     assert all(r.cost_usd == 0 for r in failed)
 
 

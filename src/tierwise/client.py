@@ -17,10 +17,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from tierwise.cascade import Cascade, ValidationSpec
+from tierwise.core.caching import place_cache_points
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage, price
+from tierwise.core.replay import replay_events
 from tierwise.core.routing import Decision, DifficultyScorer, decide
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, TierwiseError
@@ -114,13 +117,14 @@ class Tierwise:
         ledger_url: str | None = None,
         scorer: DifficultyScorer | None = None,
     ) -> Tierwise:
-        from tierwise.bedrock import BedrockClient
+        from tierwise.bedrock import BedrockClient, CooldownTracker
         from tierwise.store import open_ledger
 
         url = ledger_url or settings.ledger.resolved_url()
+        cooldown = CooldownTracker(settings.escalation.cooldown_s)
         return cls(
             settings,
-            bedrock=BedrockClient(settings),
+            bedrock=BedrockClient(settings, cooldown=cooldown),
             ledger=open_ledger(url),
             scorer=scorer if scorer is not None else load_scorer(settings),
         )
@@ -167,11 +171,15 @@ class Tierwise:
         return (ts.model_id, *ts.alternates)
 
     def prepare(self, request: Mapping[str, Any], plan: Plan) -> dict[str, Any]:
-        """The request as sent for ``plan``: with the decision's thinking budget, if any."""
+        """The request as sent for ``plan``: cache points placed for its model, and the
+        decision's thinking budget, if any."""
+        prepared = dict(request)
+        if plan.tier is not None:
+            prepared = place_cache_points(prepared, self.settings.cache_policy(plan.tier)).request
         decision = plan.decision
-        if decision is not None and decision.thinking_budget:
-            return apply_thinking(request, decision.thinking_budget)
-        return dict(request)
+        if decision is not None and decision.thinking_budget and plan.tier == decision.tier:
+            prepared = apply_thinking(prepared, decision.thinking_budget)
+        return prepared
 
     # -- calls -----------------------------------------------------------------------
 
@@ -180,57 +188,58 @@ class Tierwise:
         *,
         modelId: str | None = None,  # noqa: N803 - boto3's spelling
         hints: Hints | None = None,
+        validate: ValidationSpec = None,
+        escalate: bool | None = None,
+        cheap_first: bool | None = None,
         api_key_id: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Like boto3 ``converse``; see the module docstring for ``modelId``."""
+        """Like boto3 ``converse``; see the module docstring for ``modelId``.
+
+        ``validate`` (a spec such as ``{"json_schema": {...}, "self_verify": {"threshold":
+        0.7}}`` or a list of validators) judges each answer; with ``escalate`` (default from
+        ``[escalation] enabled``) a rejected answer is retried one tier up, and with
+        ``cheap_first`` the cascade starts at the cheapest allowed tier.
+        """
         request = request_fields(kwargs)
         plan = self.plan(modelId, request, hints)
-        request_id = uuid.uuid4().hex
-        started = time.perf_counter()
-        try:
-            result = self.bedrock.converse(plan.profiles, self.prepare(request, plan))
-        except TierwiseError as exc:
-            self._record_failure(request_id, plan, exc, started, api_key_id=api_key_id)
-            raise
-        usage = Usage.from_converse(result.response.get("usage") or {})
-        row = self._record(
-            self._row(
-                request_id,
-                plan,
-                result.model_id,
-                result.latency_ms,
-                usage=usage,
-                stop_reason=result.response.get("stopReason"),
-                api_key_id=api_key_id,
-            )
-        )
-        response = {k: v for k, v in result.response.items() if k != "ResponseMetadata"}
-        response["tierwise"] = self._summary(row, plan, [a.model_id for a in result.attempts])
-        return response
+        cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
+        return cascade.run(request, uuid.uuid4().hex, api_key_id)
 
     def converse_stream(
         self,
         *,
         modelId: str | None = None,  # noqa: N803 - boto3's spelling
         hints: Hints | None = None,
+        validate: ValidationSpec = None,
+        escalate: bool | None = None,
+        cheap_first: bool | None = None,
         api_key_id: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Like boto3 ``converse_stream``: ``response["stream"]`` yields the events.
 
-        ``response["tierwise"]`` holds the plan at once and is completed (cost, ledger id)
-        when the stream ends. A stream abandoned early is still ledgered, with the usage
-        seen so far, when the iterator is closed or garbage-collected.
+        Without validators the first attempt streams straight through; ``response["tierwise"]``
+        holds the plan at once and is completed (cost, ledger id) when the stream ends. A
+        stream abandoned early is still ledgered, with the usage seen so far, when the
+        iterator is closed or garbage-collected. With validators (``validate``), an answer
+        must be judged before the caller sees it: the cascade runs to completion, buffered,
+        and the accepted answer is then replayed as the same stream events.
         """
         request = request_fields(kwargs)
         plan = self.plan(modelId, request, hints)
         request_id = uuid.uuid4().hex
+        cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
+        if cascade.validators or cascade.self_verify is not None:
+            response = cascade.run(request, request_id, api_key_id)
+            return {"stream": replay_events(response), "tierwise": response["tierwise"]}
         started = time.perf_counter()
         try:
             stream = self.bedrock.converse_stream(plan.profiles, self.prepare(request, plan))
         except TierwiseError as exc:
-            self._record_failure(request_id, plan, exc, started, api_key_id=api_key_id)
+            failed_on = getattr(exc, "model_id", None) or plan.profiles[0]
+            elapsed = (time.perf_counter() - started) * 1000
+            self.record_call(request_id, plan, failed_on, elapsed, error=exc, api_key_id=api_key_id)
             raise
         summary: dict[str, Any] = {
             "tier": plan.tier.value if plan.tier else None,
@@ -256,17 +265,15 @@ class Tierwise:
             finally:
                 stream.close()
                 latency = (time.perf_counter() - started) * 1000
-                row = self._record(
-                    self._row(
-                        request_id,
-                        plan,
-                        stream.model_id,
-                        latency,
-                        usage=usage,
-                        stop_reason=stop_reason or ("error" if error else "client_closed"),
-                        error=error,
-                        api_key_id=api_key_id,
-                    )
+                row = self.record_call(
+                    request_id,
+                    plan,
+                    stream.model_id,
+                    latency,
+                    usage=usage,
+                    stop_reason=stop_reason or ("error" if error else "client_closed"),
+                    error=error,
+                    api_key_id=api_key_id,
                 )
                 summary.update(self._summary(row, plan, [a.model_id for a in stream.attempts]))
 
@@ -285,24 +292,38 @@ class Tierwise:
             return Decimal(0)
         return price(usage, self.settings.rates(tier), batch=batch).total
 
-    def _row(
+    def record_call(
         self,
         request_id: str,
         plan: Plan,
         model_id: str,
         latency_ms: float,
         *,
+        attempt: int = 1,
         usage: Usage | None = None,
         stop_reason: str | None = None,
         error: TierwiseError | None = None,
         api_key_id: str | None = None,
-        attempt: int = 1,
+        rejection_reason: str | None = None,
+        kind: str = "answer",
     ) -> LedgerRow:
+        """Price one model call and write its ledger row; returns the row with its id."""
         from tierwise.store import LedgerRow
 
         tier = plan.tier or self.settings.tier_of_model(model_id)
         usage = usage or Usage()
-        return LedgerRow(
+        metadata: dict[str, Any] = {}
+        if kind != "answer":
+            metadata["kind"] = kind
+        if tier is None:
+            metadata["unpriced"] = "model is in no tier; add it to a tier to price it"
+        if error is not None:
+            status = "error"
+        elif rejection_reason is not None:
+            status = "rejected"
+        else:
+            status = "ok"
+        row = LedgerRow(
             id=None,
             ts=datetime.now(UTC),
             request_id=request_id,
@@ -316,33 +337,16 @@ class Tierwise:
             cache_write_1h_tokens=usage.cache_write_1h,
             cost_usd=self.cost_of(tier, usage),
             latency_ms=latency_ms,
-            status="ok" if error is None else "error",
+            status=status,
             error_class=None if error is None else type(error).__name__,
             stop_reason=stop_reason,
             batch=False,
             api_key_id=api_key_id,
             route=plan.route_record(),
-            rejection_reason=None,
-            metadata=None if tier is not None else {"unpriced": "model not in any tier"},
+            rejection_reason=rejection_reason,
+            metadata=metadata or None,
         )
-
-    def _record(self, row: LedgerRow) -> LedgerRow:
         return replace(row, id=self.ledger.record(row))
-
-    def _record_failure(
-        self,
-        request_id: str,
-        plan: Plan,
-        exc: TierwiseError,
-        started: float,
-        *,
-        api_key_id: str | None,
-    ) -> None:
-        failed_on = getattr(exc, "model_id", None) or plan.profiles[0]
-        latency = (time.perf_counter() - started) * 1000
-        self._record(
-            self._row(request_id, plan, failed_on, latency, error=exc, api_key_id=api_key_id)
-        )
 
     @staticmethod
     def _summary(row: LedgerRow, plan: Plan, failed_profiles: list[str]) -> dict[str, Any]:
@@ -371,8 +375,10 @@ def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 def load_scorer(settings: Settings) -> DifficultyScorer | None:
     """The learned difficulty model: ``routing.model_path`` or the packaged one."""
+    import importlib
+
     try:
-        from tierwise.router.weights import load_model
-    except ImportError:  # the router package is optional at this layer
+        weights = importlib.import_module("tierwise.router.weights")
+    except ModuleNotFoundError:
         return None
-    return load_model(settings.routing.model_path or None)
+    return cast("DifficultyScorer", weights.load_model(settings.routing.model_path or None))

@@ -28,12 +28,15 @@ from pydantic import (
     model_validator,
 )
 
+from tierwise.core.caching import CachePolicy
 from tierwise.core.pricing import Rates
 from tierwise.core.rules import RoutingPolicy
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
 __all__ = [
+    "CachingSettings",
+    "EscalationSettings",
     "LedgerSettings",
     "LoadedSettings",
     "Prices",
@@ -91,6 +94,26 @@ class RetrySettings(_Model):
     total_timeout_s: float = Field(default=60.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)
     read_timeout_s: float = Field(default=300.0, gt=0)
+
+
+class EscalationSettings(_Model):
+    """``[escalation]``: the quality cascade and the error-fallback policy."""
+
+    enabled: bool = False
+    max_tier: Tier = Tier.OPUS
+    max_attempts: int = Field(default=3, ge=1, le=6)
+    cheap_first: bool = False
+    self_verify_threshold: float = Field(default=0.7, ge=0, le=1)
+    on_error: Literal["never", "allow-upgrade", "allow-any"] = "allow-upgrade"
+    cooldown_s: float = Field(default=30.0, ge=0)
+
+
+class CachingSettings(_Model):
+    """``[caching]``: automatic prompt-cache placement."""
+
+    mode: Literal["auto", "off", "manual"] = "auto"
+    ttl: Literal["5m", "1h"] = "5m"
+    min_document_tokens: int = Field(default=1024, ge=0)
 
 
 class LedgerSettings(_Model):
@@ -157,6 +180,8 @@ class Settings(_Model):
     retry: RetrySettings = RetrySettings()
     ledger: LedgerSettings = LedgerSettings()
     routing: RoutingSettings = RoutingSettings()
+    escalation: EscalationSettings = EscalationSettings()
+    caching: CachingSettings = CachingSettings()
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}
 
@@ -182,6 +207,17 @@ class Settings(_Model):
 
     def tier(self, tier: Tier) -> TierSettings:
         return self.tiers[tier]
+
+    def cache_policy(self, tier: Tier) -> CachePolicy:
+        """Cache placement for ``tier``'s model: its minimum prefix and caching support."""
+        ts = self.tiers[tier]
+        return CachePolicy(
+            mode=self.caching.mode,
+            min_tokens=ts.cache_min_tokens,
+            supports_caching=ts.supports_caching,
+            ttl=self.caching.ttl,
+            min_document_tokens=self.caching.min_document_tokens,
+        )
 
     def routing_policy(self) -> RoutingPolicy:
         """The core routing policy, with thinking limited to tiers that support it."""

@@ -1,0 +1,292 @@
+"""The cascade: call a tier, judge the answer, and on rejection try the same request one up.
+
+Quality escalation (a validator rejected the answer) and error fallback (a tier stayed
+throttled or unavailable after retries and its alternate profiles) are separate decisions
+with separate policies; both are bounded by the ceiling tier and ``max_attempts``. Every call,
+including a self-verification call, is its own ledger row under one request id, so the chain
+and its total cost can always be reconstructed, and the decision NOT to escalate is recorded
+as plainly as the decision to.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tierwise.core.hints import Hints
+from tierwise.core.pricing import Usage
+from tierwise.core.tiers import Tier
+from tierwise.core.validators import (
+    Validator,
+    Verdict,
+    judge,
+    parse_verification,
+    validators_from_spec,
+    verification_request,
+)
+from tierwise.errors import (
+    ExhaustedError,
+    InvalidRequestError,
+    ThrottledError,
+    TierwiseError,
+    UnavailableError,
+)
+
+if TYPE_CHECKING:
+    from tierwise.client import Plan, Tierwise
+
+__all__ = ["Cascade", "Step", "ValidationSpec"]
+
+ValidationSpec = Mapping[str, Any] | Sequence[Validator] | None
+# Upstream codes that mean "this tier has no capacity now", as opposed to "this request fails".
+_CAPACITY_CODES = frozenset(
+    {"ThrottlingException", "ServiceUnavailableException", "InternalServerException",
+     "ModelNotReadyException", "ServiceQuotaExceededException", "ModelTimeoutException"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Step:
+    """One call in the chain, as reported in ``response["tierwise"]["attempts"]``."""
+
+    attempt: int
+    kind: str  # "answer" or "self_verify"
+    tier: str | None
+    model_id: str
+    outcome: str  # "accepted", "rejected", "error", "checked"
+    reason: str
+    cost_usd: Decimal
+    ledger_id: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "attempt": self.attempt,
+            "kind": self.kind,
+            "tier": self.tier,
+            "modelId": self.model_id,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "costUsd": str(self.cost_usd),
+            "ledgerId": self.ledger_id,
+        }
+
+
+def _is_capacity_error(exc: TierwiseError) -> bool:
+    if isinstance(exc, ThrottledError | UnavailableError):
+        return True
+    return isinstance(exc, ExhaustedError) and exc.code in _CAPACITY_CODES
+
+
+@dataclass
+class Cascade:
+    """How one request will run: validators, start tier, bounds and policies."""
+
+    client: Tierwise
+    plan: Plan
+    validators: tuple[Validator, ...] = ()
+    self_verify: float | None = None
+    escalate: bool = False
+    start: Tier | None = None
+    floor: Tier = Tier.HAIKU
+    ceiling: Tier = Tier.OPUS
+    max_attempts: int = 1
+    on_error: str = "never"
+    steps: list[Step] = field(default_factory=list)
+    request_id: str = ""
+
+    @classmethod
+    def build(  # noqa: PLR0917 - mirrors converse's keyword set
+        cls,
+        client: Tierwise,
+        plan: Plan,
+        hints: Hints | None,
+        validate: ValidationSpec,
+        escalate: bool | None,
+        cheap_first: bool | None,
+    ) -> Cascade:
+        policy = client.settings.escalation
+        validators, threshold = _validators(validate)
+        hints = hints or Hints()
+        ceiling = policy.max_tier
+        if hints.max_tier is not None and hints.max_tier.rank < ceiling.rank:
+            ceiling = hints.max_tier
+        floor = hints.min_tier or Tier.HAIKU
+        wants = policy.enabled if escalate is None else escalate
+        start = plan.tier
+        cheap = policy.cheap_first if cheap_first is None else cheap_first
+        if wants and start is not None and cheap:
+            start = floor
+        return cls(
+            client=client,
+            plan=plan,
+            validators=validators,
+            self_verify=threshold,
+            escalate=wants and plan.tier is not None,
+            start=start,
+            floor=floor,
+            ceiling=ceiling if plan.tier is None else max(ceiling, plan.tier, key=_rank),
+            max_attempts=policy.max_attempts,
+            on_error=policy.on_error,
+        )
+
+    # -- the loop --------------------------------------------------------------------
+
+    def run(
+        self, request: Mapping[str, Any], request_id: str, api_key_id: str | None
+    ) -> dict[str, Any]:
+        """Run the chain; returns the final Converse response with its ``tierwise`` section."""
+        self.request_id = request_id
+        tier = self.start
+        attempt = 0
+        while True:
+            attempt += 1
+            plan = self._plan_for(tier)
+            started = time.perf_counter()
+            try:
+                prepared = self.client.prepare(request, plan)
+                result = self.client.bedrock.converse(plan.profiles, prepared)
+            except TierwiseError as exc:
+                row = self.client.record_call(
+                    request_id, plan, getattr(exc, "model_id", None) or plan.profiles[0],
+                    (time.perf_counter() - started) * 1000, attempt=attempt, error=exc,
+                    api_key_id=api_key_id,
+                )  # fmt: skip
+                self._add(attempt, "answer", row, "error", type(exc).__name__)
+                fallback = self._fallback(tier, exc)
+                if fallback is None or attempt >= self.max_attempts:
+                    raise
+                tier = fallback
+                continue
+            response = {k: v for k, v in result.response.items() if k != "ResponseMetadata"}
+            verdict = self._judge(request, response, plan, request_id, attempt, api_key_id)
+            rejected = verdict is not None and not verdict.ok
+            row = self.client.record_call(
+                request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
+                usage=Usage.from_converse(response.get("usage") or {}),
+                stop_reason=response.get("stopReason"), api_key_id=api_key_id,
+                rejection_reason=verdict.reason if rejected and verdict else None,
+            )  # fmt: skip
+            outcome = "rejected" if rejected else "accepted"
+            reason = verdict.reason if verdict is not None else "no validators"
+            nxt = self._next_up(tier) if rejected else None
+            if rejected and (nxt is None or attempt >= self.max_attempts):
+                reason += f"; not escalated: {self._why_not(tier, attempt)}"
+            self._add(attempt, "answer", row, outcome, reason)
+            if not rejected or nxt is None or attempt >= self.max_attempts:
+                return self._finish(response, plan, row.id, verdict)
+            tier = nxt
+
+    def _plan_for(self, tier: Tier | None) -> Plan:
+        from tierwise.client import Plan
+
+        if tier is None or tier == self.plan.tier:
+            return self.plan
+        last = self.steps[-1]
+        reason = f"escalated to {tier.value} after {last.outcome} on {last.tier}"
+        return Plan(tier, self.client.profiles(tier), reason, self.plan.decision)
+
+    def _judge(  # noqa: PLR0917
+        self,
+        request: Mapping[str, Any],
+        response: dict[str, Any],
+        plan: Plan,
+        request_id: str,
+        attempt: int,
+        api_key_id: str | None,
+    ) -> Verdict | None:
+        if not self.validators and self.self_verify is None:
+            return None
+        verdict = judge(request, response, list(self.validators))
+        if not verdict.ok or self.self_verify is None:
+            return verdict
+        check = verification_request(request, response)
+        started = time.perf_counter()
+        try:
+            result = self.client.bedrock.converse(plan.profiles, check)
+        except TierwiseError as exc:
+            row = self.client.record_call(
+                request_id, plan, plan.profiles[0], (time.perf_counter() - started) * 1000,
+                attempt=attempt, error=exc, api_key_id=api_key_id, kind="self_verify",
+            )  # fmt: skip
+            self._add(attempt, "self_verify", row, "error", type(exc).__name__)
+            return verdict  # a failed check is not a rejection of the answer
+        row = self.client.record_call(
+            request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
+            usage=Usage.from_converse(result.response.get("usage") or {}),
+            stop_reason=result.response.get("stopReason"), api_key_id=api_key_id,
+            kind="self_verify",
+        )  # fmt: skip
+        checked = parse_verification(result.response, self.self_verify)
+        self._add(attempt, "self_verify", row, "checked", checked.reason)
+        return checked
+
+    def _next_up(self, tier: Tier | None) -> Tier | None:
+        if not self.escalate or tier is None:
+            return None
+        up = tier.up()
+        return up if up is not None and up.rank <= self.ceiling.rank else None
+
+    def _why_not(self, tier: Tier | None, attempt: int) -> str:
+        if not self.escalate:
+            return "escalation is off for this request"
+        if attempt >= self.max_attempts:
+            return f"max_attempts {self.max_attempts} reached"
+        return f"{tier.value if tier else 'raw model'} is the ceiling ({self.ceiling.value})"
+
+    def _fallback(self, tier: Tier | None, exc: TierwiseError) -> Tier | None:
+        if tier is None or self.on_error == "never" or not _is_capacity_error(exc):
+            return None
+        up = tier.up()
+        if up is not None and up.rank <= self.ceiling.rank:
+            return up
+        down = tier.down()
+        if self.on_error == "allow-any" and down is not None and down.rank >= self.floor.rank:
+            return down
+        return None
+
+    def _add(self, attempt: int, kind: str, row: Any, outcome: str, reason: str) -> None:
+        self.steps.append(
+            Step(attempt, kind, row.tier, row.model_id, outcome, reason, row.cost_usd, row.id)
+        )
+
+    def _finish(
+        self, response: dict[str, Any], plan: Plan, ledger_id: int | None, verdict: Verdict | None
+    ) -> dict[str, Any]:
+        final = self.steps[-1] if self.steps[-1].kind == "answer" else self.steps[-2]
+        total = sum((s.cost_usd for s in self.steps), Decimal(0))
+        response["tierwise"] = {
+            "tier": final.tier,
+            "modelId": final.model_id,
+            "costUsd": str(total),
+            "latencyMs": round(float(response.get("metrics", {}).get("latencyMs", 0)), 1),
+            "ledgerId": ledger_id,
+            "requestId": self.request_id,
+            "route": plan.route_record(),
+            "accepted": verdict is None or verdict.ok,
+            "escalated": len({s.tier for s in self.steps if s.kind == "answer"}) > 1,
+            "attempts": [s.to_dict() for s in self.steps],
+        }
+        return response
+
+
+def _rank(tier: Tier) -> int:
+    return tier.rank
+
+
+def _validators(spec: ValidationSpec) -> tuple[tuple[Validator, ...], float | None]:
+    """Validators and the self-verification threshold (None: no self-check) from a spec."""
+    if spec is None:
+        return (), None
+    if isinstance(spec, Mapping):
+        rest = {k: v for k, v in spec.items() if k != "self_verify"}
+        verify = spec.get("self_verify")
+        threshold: float | None = None
+        if verify:
+            threshold = float(verify.get("threshold", 0.7)) if isinstance(verify, Mapping) else 0.7
+        return tuple(validators_from_spec(rest)), threshold
+    if isinstance(spec, str | bytes):
+        raise InvalidRequestError("validate must be a spec mapping or a list of validators")
+    return tuple(spec), None

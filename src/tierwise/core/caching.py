@@ -1,0 +1,261 @@
+"""Automatic prompt-cache placement: ``cachePoint`` blocks after stable, reused prefixes.
+
+Bedrock caches the prompt prefix in front of a ``cachePoint`` (prompt order: tools, system,
+messages). A point pays off when the same prefix comes back within the TTL, and is wasted
+(or refused) otherwise, so placement follows rules, each tested:
+
+* at most 4 points per request, the caller's own included (more is an error upstream);
+* each cached segment must reach the model's minimum (the minimum is cumulative: the k-th
+  point needs at least k x minimum tokens in front of it), by :mod:`tierwise.core.tokens`;
+* none at all for a model configured without caching (Bedrock rejects such requests), so
+  the caller's own points are removed there too;
+* a point goes beside a tool result, never inside its content;
+* the points tierwise adds carry the configured TTL; the caller's keep theirs; a 1-hour point
+  never follows a 5-minute one (longer TTLs must come first);
+* ``auto`` places, in priority order: after the tool definitions, after the system prompt,
+  after large documents in the first user turn, and, in multi-turn chats, at the end of the
+  previous user turn (what the last call cached) and of the current one (for the next call).
+
+:func:`canonicalize` sorts the keys of tool schemas so a logically equal prefix is
+byte-identical from call to call.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tierwise.core.tokens import segments
+from tierwise.errors import TooManyCachePointsError
+
+__all__ = [
+    "MAX_CACHE_POINTS",
+    "CachePlacement",
+    "CachePolicy",
+    "PlacementResult",
+    "canonicalize",
+    "count_cache_points",
+    "place_cache_points",
+]
+
+MAX_CACHE_POINTS = 4
+Mode = Literal["auto", "off", "manual"]
+
+
+@dataclass(frozen=True, slots=True)
+class CachePolicy:
+    mode: Mode = "auto"
+    min_tokens: int = 1024
+    supports_caching: bool = True
+    ttl: Literal["5m", "1h"] = "5m"
+    min_document_tokens: int = 1024
+    max_points: int = MAX_CACHE_POINTS
+
+
+@dataclass(frozen=True, slots=True)
+class CachePlacement:
+    where: str  # "tools", "system", "document", "history", "turn"
+    prefix_tokens: int
+    ttl: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementResult:
+    request: dict[str, Any]
+    placed: tuple[CachePlacement, ...]
+    skipped: tuple[str, ...]
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def canonicalize(request: Mapping[str, Any]) -> dict[str, Any]:
+    """``request`` with tool specs' keys sorted recursively (tool order is the caller's)."""
+    out = dict(request)
+    config = request.get("toolConfig")
+    if config and config.get("tools"):
+        tools = [
+            {"toolSpec": _sorted(t["toolSpec"])} if "toolSpec" in t else t for t in config["tools"]
+        ]
+        out["toolConfig"] = {**config, "tools": tools}
+    return out
+
+
+def _is_point(block: Mapping[str, Any]) -> bool:
+    return "cachePoint" in block
+
+
+def count_cache_points(request: Mapping[str, Any]) -> int:
+    return sum(1 for s in segments(request) if s.cache_point)
+
+
+def _strip(request: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(request))
+    if out.get("system"):
+        out["system"] = [b for b in out["system"] if not _is_point(b)]
+    if out.get("toolConfig"):
+        out["toolConfig"]["tools"] = [t for t in out["toolConfig"]["tools"] if not _is_point(t)]
+    for message in out.get("messages") or ():
+        message["content"] = [b for b in message.get("content") or () if not _is_point(b)]
+    return out
+
+
+# A slot is "after block i of a section": ("tools", -1, i), ("system", -1, i), or
+# ("messages", m, i) for message m.
+Slot = tuple[str, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    where: str
+    slot: Slot
+
+
+def _candidates(request: Mapping[str, Any], policy: CachePolicy) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    tools = (request.get("toolConfig") or {}).get("tools") or []
+    if tools:
+        out.append(_Candidate("tools", ("tools", -1, len(tools) - 1)))
+    system = request.get("system") or []
+    if system:
+        out.append(_Candidate("system", ("system", -1, len(system) - 1)))
+    messages = request.get("messages") or []
+    first_user = next((i for i, m in enumerate(messages) if m.get("role") == "user"), None)
+    if first_user is not None:
+        from tierwise.core.tokens import count_block
+
+        for i, block in enumerate(messages[first_user].get("content") or ()):
+            if "document" in block and count_block(block) >= policy.min_document_tokens:
+                out.append(_Candidate("document", ("messages", first_user, i)))
+    if len(messages) >= 3:
+        prev = len(messages) - 3
+        out.append(
+            _Candidate("history", ("messages", prev, len(messages[prev].get("content") or ()) - 1))
+        )
+        last = len(messages) - 1
+        out.append(
+            _Candidate("turn", ("messages", last, len(messages[last].get("content") or ()) - 1))
+        )
+    return out
+
+
+def _layout(request: Mapping[str, Any]) -> tuple[dict[Slot, int], list[tuple[int, str]]]:
+    """Prefix tokens at the end of every block, and the existing points (prefix, ttl)."""
+    ends: dict[Slot, int] = {}
+    points: list[tuple[int, str]] = []
+    total = 0
+    for seg in segments(request):
+        if seg.cache_point:
+            points.append((total, seg.ttl))
+            continue
+        total += seg.tokens
+        if seg.block_index >= 0:
+            ends[(seg.section, seg.message_index, seg.block_index)] = total
+    return ends, points
+
+
+def _insert(request: dict[str, Any], slot: Slot, point: dict[str, Any]) -> None:
+    section, message, index = slot
+    if section == "tools":
+        request["toolConfig"]["tools"].insert(index + 1, point)
+    elif section == "system":
+        request["system"].insert(index + 1, point)
+    else:
+        request["messages"][message]["content"].insert(index + 1, point)
+
+
+def _point_after(request: Mapping[str, Any], slot: Slot) -> bool:
+    section, message, index = slot
+    if section == "tools":
+        blocks = request["toolConfig"]["tools"]
+    elif section == "system":
+        blocks = request["system"]
+    else:
+        blocks = request["messages"][message]["content"]
+    return index + 1 < len(blocks) and _is_point(blocks[index + 1])
+
+
+def place_cache_points(
+    request: Mapping[str, Any],
+    policy: CachePolicy,
+    *,
+    token_counter: Callable[[Mapping[str, Any]], int] | None = None,
+) -> PlacementResult:
+    """A new request with cache points per ``policy``; the input is never modified.
+
+    ``token_counter`` may give an exact total (e.g. Bedrock's CountTokens); the block-level
+    estimate is scaled to it so the minimum-prefix rule uses the better number.
+    """
+    existing = count_cache_points(request)
+    if policy.mode == "off" or not policy.supports_caching:
+        why = "caching is off" if policy.mode == "off" else "this model does not support caching"
+        note = f"{why}: removed {existing} cache point(s)" if existing else why
+        return PlacementResult(_strip(request), (), (note,))
+    if existing > policy.max_points:
+        raise TooManyCachePointsError(
+            f"the request has {existing} cache points; Bedrock allows at most {policy.max_points}"
+        )
+    out = canonicalize(request)
+    out = copy.deepcopy(out)
+    if policy.mode == "manual":
+        return PlacementResult(out, (), ("manual mode: only the caller's cache points",))
+
+    ends, points = _layout(out)
+    scale = 1.0
+    if token_counter is not None and ends:
+        estimated = max(ends.values())
+        if estimated:
+            scale = token_counter(out) / estimated
+    placed: list[CachePlacement] = []
+    skipped: list[str] = []
+    chosen: list[tuple[Slot, _Candidate, int]] = []
+    taken = [p for p, _ in points]
+    for cand in _candidates(out, policy):
+        if cand.slot not in ends:
+            continue
+        prefix = int(ends[cand.slot] * scale)
+        if _point_after(out, cand.slot):
+            skipped.append(f"{cand.where}: the caller already has a cache point there")
+            continue
+        if existing + len(chosen) >= policy.max_points:
+            skipped.append(f"{cand.where}: already {policy.max_points} cache points")
+            continue
+        all_points = sorted([*taken, prefix])
+        rank = all_points.index(prefix)
+        before = all_points[rank - 1] if rank > 0 else 0
+        after = all_points[rank + 1] if rank + 1 < len(all_points) else None
+        if prefix - before < policy.min_tokens or (
+            after is not None and after - prefix < policy.min_tokens
+        ):
+            skipped.append(
+                f"{cand.where}: segment below the model's {policy.min_tokens}-token minimum"
+            )
+            continue
+        if policy.ttl == "1h" and any(p < prefix and ttl == "5m" for p, ttl in points):
+            skipped.append(f"{cand.where}: a 1h cache point may not follow a 5m one")
+            continue
+        taken.append(prefix)
+        chosen.append((cand.slot, cand, prefix))
+    # Insert from the back so earlier slots keep their indexes.
+    for slot, _, _ in sorted(chosen, key=lambda c: _order(c[0]), reverse=True):
+        body: dict[str, Any] = {"type": "default"}
+        if policy.ttl == "1h":
+            body["ttl"] = "1h"
+        _insert(out, slot, {"cachePoint": body})
+    for _, cand, prefix in sorted(chosen, key=lambda c: c[2]):
+        placed.append(CachePlacement(cand.where, prefix, policy.ttl))
+    return PlacementResult(out, tuple(placed), tuple(skipped))
+
+
+_SECTION_ORDER = {"tools": 0, "system": 1, "messages": 2}
+
+
+def _order(slot: Slot) -> tuple[int, int, int]:
+    return (_SECTION_ORDER[slot[0]], slot[1], slot[2])

@@ -1,0 +1,55 @@
+"""Turning a finished Converse response into the ConverseStream events it would have made.
+
+When an answer must be validated before the caller sees it (a cascade with validators), the
+accepted attempt is buffered and then replayed to a streaming caller in Bedrock's own event
+shapes, so stream consumers need no special case.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["replay_events"]
+
+# Replayed text is cut into pieces of this many characters, like a real stream's deltas.
+CHUNK_CHARS = 64
+
+
+def _chunks(text: str) -> Iterator[str]:
+    for start in range(0, len(text), CHUNK_CHARS):
+        yield text[start : start + CHUNK_CHARS]
+
+
+def replay_events(response: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The ConverseStream events equivalent to ``response`` (a Converse response)."""
+    message = response.get("output", {}).get("message", {})
+    yield {"messageStart": {"role": message.get("role", "assistant")}}
+    for index, block in enumerate(message.get("content") or ()):
+        if "text" in block:
+            for piece in list(_chunks(block["text"])) or [""]:
+                yield {"contentBlockDelta": {"contentBlockIndex": index, "delta": {"text": piece}}}
+        elif "toolUse" in block:
+            use = block["toolUse"]
+            start = {"toolUse": {"toolUseId": use["toolUseId"], "name": use["name"]}}
+            yield {"contentBlockStart": {"contentBlockIndex": index, "start": start}}
+            arguments = json.dumps(use.get("input", {}), separators=(",", ":"))
+            for piece in _chunks(arguments):
+                delta = {"toolUse": {"input": piece}}
+                yield {"contentBlockDelta": {"contentBlockIndex": index, "delta": delta}}
+        elif "reasoningContent" in block:
+            reasoning = block["reasoningContent"].get("reasoningText", {})
+            for piece in _chunks(reasoning.get("text", "")):
+                delta = {"reasoningContent": {"text": piece}}
+                yield {"contentBlockDelta": {"contentBlockIndex": index, "delta": delta}}
+            if reasoning.get("signature"):
+                delta = {"reasoningContent": {"signature": reasoning["signature"]}}
+                yield {"contentBlockDelta": {"contentBlockIndex": index, "delta": delta}}
+        else:
+            continue
+        yield {"contentBlockStop": {"contentBlockIndex": index}}
+    yield {"messageStop": {"stopReason": response.get("stopReason", "end_turn")}}
+    metadata: dict[str, Any] = {"usage": dict(response.get("usage") or {})}
+    metadata["metrics"] = dict(response.get("metrics") or {"latencyMs": 0})
+    yield {"metadata": metadata}
