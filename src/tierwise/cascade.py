@@ -184,8 +184,11 @@ class Cascade:
 
         if tier is None or tier == self.plan.tier:
             return self.plan
-        last = self.steps[-1]
-        reason = f"escalated to {tier.value} after {last.outcome} on {last.tier}"
+        if not self.steps:
+            reason = f"cheap first: starting at {tier.value}, the cheapest allowed tier"
+        else:
+            last = self.steps[-1]
+            reason = f"escalated to {tier.value} after {last.outcome} on {last.tier}"
         return Plan(tier, self.client.profiles(tier), reason, self.plan.decision)
 
     def _judge(  # noqa: PLR0917

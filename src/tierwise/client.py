@@ -66,7 +66,10 @@ class Plan:
 
     def route_record(self) -> dict[str, Any]:
         if self.decision is not None:
-            return self.decision.to_dict()
+            record = self.decision.to_dict()
+            if self.reason != "routed":
+                record["via"] = self.reason
+            return record
         return {"tier": self.tier.value if self.tier else None, "reasons": [self.reason]}
 
 

@@ -42,7 +42,12 @@ Over HTTP, without signing:
 * ``POST /_emulator/faults`` with ``{"kind": ..., "count": N, "model_id": ID-or-null}`` does
   what :meth:`Emulator.inject` does.
 * ``GET /_emulator/stats`` returns :attr:`Emulator.stats`.
-* ``POST /_emulator/reset`` forgets cached prefixes, queued faults and statistics.
+* ``POST /_emulator/quirks`` with ``{"kind": ..., "model_id": ID, "share": 0-1}`` makes a
+  model answer badly on purpose (``invalid_json``, ``refusal``, ``empty``, ``truncate``,
+  ``low_confidence``) for a deterministic share of requests, as :meth:`Emulator.misbehave`
+  does (which also takes ``tier=``). Self-check prompts (asking for a ``"confidence"``) get a
+  JSON confidence of 0.9, or 0.2 under ``low_confidence``. See :mod:`tierwise.emulator.quirks`.
+* ``POST /_emulator/reset`` forgets cached prefixes, queued faults, quirks and statistics.
 
 Standing faults come from :class:`Faults` (``throttle_rate``, ``error_rate``, ``latency_ms``,
 ``cut_stream_after``, ``seed``). Queued and random faults apply to model invocations

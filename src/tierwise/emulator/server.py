@@ -20,6 +20,7 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tierwise.config import Settings
+from tierwise.core.tiers import Tier
 from tierwise.emulator.apierror import ApiError
 from tierwise.emulator.faults import FAULT_KINDS, Faults
 from tierwise.emulator.service import RUNTIME_OPERATIONS, Controls, Reply, Service, error_reply
@@ -144,6 +145,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/faults":
             self._send(self._inject(raw))
             return
+        if path == "/_emulator/quirks":
+            self._send(self._quirk(raw))
+            return
         if path == "/_emulator/reset":
             emulator_reset(self._service)
             self._send(_json_reply({"ok": True}))
@@ -194,9 +198,19 @@ class _Handler(BaseHTTPRequestHandler):
             return _json_reply({"message": str(exc)}, status=400)
         return _json_reply({"ok": True})
 
+    def _quirk(self, raw: bytes) -> Reply:
+        try:
+            spec = json.loads(raw or b"{}")
+            share = float(spec.get("share", 1.0))
+            self._service.quirks.set(str(spec.get("kind")), str(spec["model_id"]), share)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            return _json_reply({"message": str(exc)}, status=400)
+        return _json_reply({"ok": True})
+
 
 def emulator_reset(service: Service) -> None:
-    """Forget cached prefixes, queued faults and statistics."""
+    """Forget cached prefixes, queued faults, quirks and statistics."""
+    service.quirks.clear()
     service.cache.clear()
     service.plan.clear()
     service.reset_stats()
@@ -277,6 +291,27 @@ class Emulator:
         """Make the next ``count`` invocations (of ``model_id`` only, if given) fail with
         ``kind``: throttle, unavailable, internal, model_not_ready or access_denied."""
         self._service.plan.inject(kind, count, model_id)
+
+    def misbehave(
+        self,
+        kind: str,
+        *,
+        model_id: str | None = None,
+        tier: str | None = None,
+        share: float = 1.0,
+    ) -> None:
+        """Make ``model_id`` (or every profile of ``tier``) answer badly for ``share`` of
+        requests: ``invalid_json``, ``refusal``, ``empty``, ``truncate``, ``low_confidence``
+        (see :mod:`tierwise.emulator.quirks`)."""
+        if tier is not None:
+            ts = self.settings.tiers[Tier(tier)]
+            targets = [ts.model_id, *ts.alternates]
+        elif model_id is not None:
+            targets = [model_id]
+        else:
+            raise ValueError("misbehave needs model_id or tier")
+        for target in targets:
+            self._service.quirks.set(kind, target, share)
 
     def reset(self) -> None:
         """Forget cached prompt prefixes, queued faults and statistics."""

@@ -23,9 +23,10 @@ from tierwise.emulator import anthropic_body
 from tierwise.emulator.apierror import ApiError, error_headers, validation
 from tierwise.emulator.cache import CacheUsage, PromptCache
 from tierwise.emulator.catalog import Catalog, Target
-from tierwise.emulator.engine import Answer, answer
+from tierwise.emulator.engine import Answer, answer, request_digest
 from tierwise.emulator.eventstream import CONTENT_TYPE, event_frame, exception_frame
 from tierwise.emulator.faults import FaultPlan, Faults, fault_error
+from tierwise.emulator.quirks import Quirks
 from tierwise.emulator.streaming import converse_events
 from tierwise.emulator.validation import check_request, count_cache_points
 
@@ -88,6 +89,7 @@ class Service:
         self.catalog = Catalog(settings)
         self.plan = FaultPlan(faults)
         self.cache = PromptCache(clock)
+        self.quirks = Quirks()
         self._lock = threading.Lock()
         self._stats: dict[str, Any] = {}
         self.reset_stats()
@@ -180,6 +182,7 @@ class Service:
             else CacheUsage()
         )
         result = answer(request, checked, target.model)
+        result = self.quirks.apply(target.invoked_id, request, request_digest(request), result)
         usage = _usage(count_request(request), result, cache, count_cache_points(request) > 0)
         delay_ms = controls.latency_ms
         if delay_ms is None:

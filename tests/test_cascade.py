@@ -1,0 +1,213 @@
+"""The cascade over real HTTP: validators, quality escalation, self-checks, error fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tierwise.client import Tierwise
+from tierwise.config import Settings
+from tierwise.core.hints import Hints
+from tierwise.core.tiers import Tier
+from tierwise.core.validators import Verdict
+from tierwise.errors import ExhaustedError
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"label": {"type": "string"}},
+    "required": ["label"],
+}
+JSON_PROMPT = "Answer in JSON with a label for: 'the app crashes on start'."
+
+
+@pytest.fixture
+def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
+        yield client
+
+
+def user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": [{"text": text}]}]
+
+
+def always_label(request: Any, response: Any) -> Verdict:
+    return Verdict(True, "fine", "custom")
+
+
+def test_invalid_json_on_haiku_is_escalated_to_sonnet_with_linked_rows(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    live_emulator.misbehave("invalid_json", tier="haiku")
+    response = tw.converse(
+        modelId="haiku",
+        messages=user(JSON_PROMPT),
+        validate={"json_schema": {"type": "object"}},
+        escalate=True,
+    )
+    info = response["tierwise"]
+    assert info["tier"] == "sonnet" and info["accepted"] and info["escalated"]
+    first, second = info["attempts"]
+    assert (first["tier"], first["outcome"]) == ("haiku", "rejected")
+    assert "not valid JSON" in first["reason"]
+    assert (second["tier"], second["outcome"]) == ("sonnet", "accepted")
+    rows = tw.ledger.rows(request_id=info["requestId"])
+    assert [(r.attempt, r.tier, r.status) for r in rows] == [
+        (1, "haiku", "rejected"),
+        (2, "sonnet", "ok"),
+    ]
+    assert rows[0].rejection_reason and "JSON" in rows[0].rejection_reason
+    assert rows[0].cost_usd > 0, "the rejected attempt is billed too"
+    assert str(sum(r.cost_usd for r in rows)) == info["costUsd"]
+
+
+def test_accepted_first_answer_is_not_escalated_and_says_so(tw: Tierwise) -> None:
+    response = tw.converse(
+        modelId="haiku", messages=user(JSON_PROMPT), validate={"json_schema": SCHEMA | {}},
+        escalate=True,
+    )  # fmt: skip
+    info = response["tierwise"]
+    # The emulator's JSON has no "label" key: the schema rejects it at every tier.
+    assert not info["accepted"]
+    assert [a["tier"] for a in info["attempts"]] == ["haiku", "sonnet", "opus"]
+    assert "not escalated" in info["attempts"][-1]["reason"]
+
+    ok = tw.converse(
+        modelId="haiku", messages=user(JSON_PROMPT), validate={"json_schema": {"type": "object"}},
+        escalate=True,
+    )  # fmt: skip
+    assert ok["tierwise"]["accepted"] and not ok["tierwise"]["escalated"]
+    assert len(ok["tierwise"]["attempts"]) == 1
+    assert ok["tierwise"]["attempts"][0]["reason"].startswith("accepted: json_schema")
+
+
+def test_rejection_without_escalation_returns_the_answer_and_the_reason(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    live_emulator.misbehave("refusal", tier="haiku")
+    response = tw.converse(modelId="haiku", messages=user("hi"), validate={"refusal": True})
+    info = response["tierwise"]
+    assert not info["accepted"] and info["tier"] == "haiku"
+    assert "escalation is off" in info["attempts"][0]["reason"]
+
+
+def test_self_verification_rejection_escalates_and_its_cost_counts(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    live_emulator.misbehave("low_confidence", tier="haiku")
+    response = tw.converse(
+        modelId="haiku",
+        messages=user("What is the capital of Australia?"),
+        validate={"self_verify": {"threshold": 0.7}},
+        escalate=True,
+    )
+    info = response["tierwise"]
+    kinds = [(a["kind"], a["tier"], a["outcome"]) for a in info["attempts"]]
+    assert kinds == [
+        ("self_verify", "haiku", "checked"),
+        ("answer", "haiku", "rejected"),
+        ("self_verify", "sonnet", "checked"),
+        ("answer", "sonnet", "accepted"),
+    ]
+    assert "confidence 0.20 below 0.70" in info["attempts"][1]["reason"]
+    rows = tw.ledger.rows(request_id=info["requestId"])
+    assert len(rows) == 4
+    assert sum(1 for r in rows if (r.metadata or {}).get("kind") == "self_verify") == 2
+    assert str(sum(r.cost_usd for r in rows)) == info["costUsd"]
+
+
+def test_caller_cap_and_cheap_first(tw: Tierwise, live_emulator: Any) -> None:
+    live_emulator.misbehave("invalid_json", tier="haiku")
+    live_emulator.misbehave("invalid_json", tier="sonnet")
+    response = tw.converse(
+        messages=user("Prove the claim rigorously. " + JSON_PROMPT),
+        hints=Hints(max_tier=Tier.SONNET),
+        validate={"json_schema": {"type": "object"}},
+        escalate=True,
+        cheap_first=True,
+    )
+    info = response["tierwise"]
+    assert [a["tier"] for a in info["attempts"]] == ["haiku", "sonnet"]
+    assert not info["accepted"]
+    assert "ceiling (sonnet)" in info["attempts"][-1]["reason"]
+
+
+def test_user_callable_validator(tw: Tierwise) -> None:
+    calls: list[str] = []
+
+    def no_haiku(request: Any, response: Any) -> bool:
+        calls.append("x")
+        return len(calls) > 1
+
+    from tierwise.core.validators import CallableValidator
+
+    response = tw.converse(
+        modelId="haiku", messages=user("hello"), validate=[CallableValidator(no_haiku)],
+        escalate=True,
+    )  # fmt: skip
+    assert response["tierwise"]["tier"] == "sonnet" and len(calls) == 2
+
+
+def test_validated_stream_is_buffered_then_replayed(tw: Tierwise, live_emulator: Any) -> None:
+    live_emulator.misbehave("invalid_json", tier="haiku")
+    response = tw.converse_stream(
+        modelId="haiku",
+        messages=user(JSON_PROMPT),
+        validate={"json_schema": {"type": "object"}},
+        escalate=True,
+    )
+    events = list(response["stream"])
+    text = "".join(
+        e["contentBlockDelta"]["delta"].get("text", "") for e in events if "contentBlockDelta" in e
+    )
+    import json
+
+    assert isinstance(json.loads(text), dict)
+    assert "metadata" in events[-1] and events[-1]["metadata"]["usage"]["outputTokens"] > 0
+    assert response["tierwise"]["tier"] == "sonnet"
+
+
+def test_error_fallback_policy_never_raises(
+    emu_settings: Settings, ledger_url: str, live_emulator: Any
+) -> None:
+    settings = emu_settings.with_overrides({"escalation.on_error": "never"})
+    live_emulator.inject(kind="unavailable", count=100)
+    with (
+        Tierwise.from_settings(settings, ledger_url=ledger_url) as tw,
+        pytest.raises(ExhaustedError),
+    ):
+        tw.converse(modelId="haiku", messages=user("hi"))
+    live_emulator.reset()
+
+
+def test_error_fallback_upgrades_when_a_tier_is_out_of_capacity(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    for profile in tw.profiles(Tier.HAIKU):
+        live_emulator.inject(
+            kind="throttle", count=tw.settings.retry.max_attempts, model_id=profile
+        )
+    response = tw.converse(modelId="haiku", messages=user("hi"))
+    info = response["tierwise"]
+    assert info["tier"] == "sonnet"
+    assert [(a["tier"], a["outcome"]) for a in info["attempts"]] == [
+        ("haiku", "error"),
+        ("sonnet", "accepted"),
+    ]
+
+
+def test_cooldown_sends_a_failing_profile_to_the_back(
+    emu_settings: Settings, ledger_url: str, live_emulator: Any
+) -> None:
+    settings = emu_settings.with_overrides({"escalation.cooldown_s": 60})
+    with Tierwise.from_settings(settings, ledger_url=ledger_url) as tw:
+        primary, alternate = tw.profiles(Tier.HAIKU)
+        live_emulator.inject(kind="throttle", count=settings.retry.max_attempts, model_id=primary)
+        first = tw.converse(modelId="haiku", messages=user("one"))
+        assert first["tierwise"]["modelId"] == alternate
+        live_emulator.reset()
+        # The primary is cooling: the next call goes straight to the alternate.
+        second = tw.converse(modelId="haiku", messages=user("two"))
+        assert second["tierwise"]["modelId"] == alternate
+        assert live_emulator.stats["calls"].get(primary, 0) == 0
