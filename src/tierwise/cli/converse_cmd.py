@@ -50,7 +50,28 @@ def build_request(
     return request
 
 
+def _validation_spec(schema: Path | None, self_verify: float | None) -> dict[str, Any] | None:
+    spec: dict[str, Any] = {}
+    if schema is not None:
+        try:
+            spec["json_schema"] = json.loads(schema.read_text("utf-8"))
+        except OSError as exc:
+            raise InvalidRequestError(f"cannot read schema {schema}: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise InvalidRequestError(f"schema {schema} is not valid JSON: {exc.msg}") from None
+    if self_verify is not None:
+        spec["self_verify"] = {"threshold": self_verify}
+    return spec or None
+
+
 def _footer(state: CliState, info: dict[str, Any]) -> None:
+    for step in info.get("attempts") or ():
+        state.err.print(
+            f"[dim]attempt {step['attempt']} {step['kind']} on {step['tier']}: "
+            f"{step['outcome']} ({step['reason']}) ${step['costUsd']}[/]",
+            highlight=False,
+            markup=True,
+        )
     state.err.print(
         f"[dim]tier[/] [bold]{info.get('tier') or '-'}[/]  [dim]model[/] {info.get('modelId')}  "
         f"[dim]cost[/] ${info.get('costUsd')}  [dim]latency[/] {info.get('latencyMs')} ms  "
@@ -86,15 +107,36 @@ def converse(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the full response as JSON.")
     ] = False,
+    escalate: Annotated[
+        bool, typer.Option("--escalate", help="Retry one tier up when the answer is rejected.")
+    ] = False,
+    schema: Annotated[
+        Path | None, typer.Option(help="JSON Schema file the answer must satisfy.")
+    ] = None,
+    self_verify: Annotated[
+        float | None, typer.Option(help="Ask the tier to grade its answer; escalate below this.")
+    ] = None,
+    cheap_first: Annotated[
+        bool, typer.Option("--cheap-first", help="Start the cascade at the cheapest tier.")
+    ] = False,
+    min_tier: Annotated[str | None, typer.Option(help="Never below this tier.")] = None,
+    max_tier: Annotated[str | None, typer.Option(help="Never above this tier.")] = None,
 ) -> None:
     """Send one prompt and print the answer, the tier that gave it and what it cost."""
+    from tierwise.cli.route_cmd import hints_from_options
     from tierwise.client import Tierwise
 
     state = state_of(ctx)
     request = build_request(text, system=system, images=image or [], max_tokens=max_tokens)
+    options: dict[str, Any] = {
+        "hints": hints_from_options(min_tier, max_tier, False, False),
+        "validate": _validation_spec(schema, self_verify),
+        "escalate": escalate or None,
+        "cheap_first": cheap_first or None,
+    }
     with Tierwise.from_settings(state.loaded().settings) as tw:
         if stream:
-            response = tw.converse_stream(modelId=tier, **request)
+            response = tw.converse_stream(modelId=tier, **options, **request)
             for event in response["stream"]:
                 delta = event.get("contentBlockDelta", {}).get("delta", {})
                 if "text" in delta and not as_json:
@@ -105,7 +147,7 @@ def converse(
                 state.out.print()
                 _footer(state, response["tierwise"])
             return
-        result = tw.converse(modelId=tier, **request)
+        result = tw.converse(modelId=tier, **options, **request)
     if as_json:
         state.out.print_json(json.dumps(result, default=str))
         return

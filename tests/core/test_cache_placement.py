@@ -1,0 +1,210 @@
+"""Automatic cache placement: every rule, on pure requests."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from tierwise.core.caching import (
+    CachePolicy,
+    canonicalize,
+    count_cache_points,
+    place_cache_points,
+)
+from tierwise.errors import TooManyCachePointsError
+
+BIG = "x" * 8000  # 2,000 estimated tokens
+POINT = {"cachePoint": {"type": "default"}}
+
+
+def tool(name: str, text: str = "") -> dict[str, Any]:
+    return {
+        "toolSpec": {
+            "name": name,
+            "description": text,
+            "inputSchema": {"json": {"type": "object", "properties": {"q": {"type": "string"}}}},
+        }
+    }
+
+
+def turn(role: str, text: str) -> dict[str, Any]:
+    return {"role": role, "content": [{"text": text}]}
+
+
+def points(request: dict[str, Any]) -> list[tuple[str, int, int]]:
+    out = []
+    for i, t in enumerate((request.get("toolConfig") or {}).get("tools") or ()):
+        if "cachePoint" in t:
+            out.append(("tools", -1, i))
+    for i, b in enumerate(request.get("system") or ()):
+        if "cachePoint" in b:
+            out.append(("system", -1, i))
+    for m, msg in enumerate(request.get("messages") or ()):
+        for i, b in enumerate(msg["content"]):
+            if "cachePoint" in b:
+                out.append(("messages", m, i))
+    return out
+
+
+def test_after_system_prompt_when_long_enough() -> None:
+    request = {"system": [{"text": BIG}], "messages": [turn("user", "hi")]}
+    result = place_cache_points(request, CachePolicy(min_tokens=1024))
+    assert points(result.request) == [("system", -1, 1)]
+    assert [p.where for p in result.placed] == ["system"]
+    assert "cachePoint" not in json.dumps(request), "the input is never modified"
+
+
+def test_never_below_the_minimum_prefix() -> None:
+    request = {"system": [{"text": "short"}], "messages": [turn("user", "hi")]}
+    result = place_cache_points(request, CachePolicy(min_tokens=1024))
+    assert points(result.request) == []
+    assert any("minimum" in s for s in result.skipped)
+    # Haiku/Opus 4.5 need 4,096: a 2,000-token system prompt is not enough there.
+    big = {"system": [{"text": BIG}], "messages": [turn("user", "hi")]}
+    assert points(place_cache_points(big, CachePolicy(min_tokens=4096)).request) == []
+
+
+def test_minimum_is_cumulative_per_segment() -> None:
+    # tools ~2,000 tokens, then a tiny system prompt: the second point would cache a segment
+    # below the minimum, so only the tools point is placed.
+    request = {
+        "toolConfig": {"tools": [tool("search", BIG)]},
+        "system": [{"text": "be brief"}],
+        "messages": [turn("user", "hi")],
+    }
+    result = place_cache_points(request, CachePolicy(min_tokens=1024))
+    assert points(result.request) == [("tools", -1, 1)]
+    assert any(s.startswith("system") for s in result.skipped)
+
+
+def test_tools_system_document_and_history_in_order_capped_at_four() -> None:
+    doc = {"document": {"format": "txt", "name": "ref", "source": {"bytes": b"y" * 9000}}}
+    request = {
+        "toolConfig": {"tools": [tool("a", BIG)]},
+        "system": [{"text": BIG}],
+        "messages": [
+            {"role": "user", "content": [doc, {"text": BIG}]},
+            turn("assistant", BIG),
+            turn("user", BIG),
+        ],
+    }
+    result = place_cache_points(request, CachePolicy(min_tokens=1024))
+    assert count_cache_points(result.request) == 4
+    assert [p.where for p in result.placed] == ["tools", "system", "document", "history"]
+    assert any("already 4" in s for s in result.skipped)
+
+
+def test_callers_points_count_toward_the_cap() -> None:
+    request = {
+        "toolConfig": {"tools": [tool("a", BIG), POINT]},
+        "system": [{"text": BIG}, POINT],
+        "messages": [
+            {"role": "user", "content": [{"text": BIG}, POINT]},
+            turn("assistant", BIG),
+            {"role": "user", "content": [{"text": BIG}, POINT]},
+        ],
+    }
+    result = place_cache_points(request, CachePolicy(min_tokens=1024))
+    assert count_cache_points(result.request) == 4
+    assert result.placed == ()
+    too_many = copy.deepcopy(request)
+    too_many["messages"][1]["content"].append(POINT)
+    with pytest.raises(TooManyCachePointsError):
+        place_cache_points(too_many, CachePolicy())
+
+
+def test_model_without_caching_gets_no_points_at_all() -> None:
+    request = {"system": [{"text": BIG}, POINT], "messages": [turn("user", "hi")]}
+    result = place_cache_points(request, CachePolicy(supports_caching=False))
+    assert count_cache_points(result.request) == 0
+    assert "does not support caching" in result.skipped[0]
+
+
+def test_off_strips_and_manual_keeps_only_the_callers() -> None:
+    request = {"system": [{"text": BIG}, POINT], "messages": [turn("user", BIG)]}
+    assert count_cache_points(place_cache_points(request, CachePolicy(mode="off")).request) == 0
+    manual = place_cache_points(request, CachePolicy(mode="manual")).request
+    assert points(manual) == [("system", -1, 1)]
+
+
+def test_point_goes_beside_a_tool_result_never_inside() -> None:
+    result_block = {
+        "toolResult": {"toolUseId": "t1", "content": [{"text": BIG}], "status": "success"}
+    }
+    request = {
+        "messages": [
+            turn("user", BIG),
+            {
+                "role": "assistant",
+                "content": [{"toolUse": {"toolUseId": "t1", "name": "a", "input": {}}}],
+            },
+            {"role": "user", "content": [result_block]},
+        ]
+    }
+    out = place_cache_points(request, CachePolicy(min_tokens=1024)).request
+    last = out["messages"][2]["content"]
+    assert "toolResult" in last[0] and last[1] == POINT
+    assert all("cachePoint" not in c for c in last[0]["toolResult"]["content"])
+
+
+def test_configured_ttl_on_added_points_and_callers_ttl_kept() -> None:
+    request = {
+        "toolConfig": {"tools": [tool("a", BIG), {"cachePoint": {"type": "default", "ttl": "1h"}}]},
+        "system": [{"text": BIG}],
+        "messages": [turn("user", "hi")],
+    }
+    out = place_cache_points(request, CachePolicy(min_tokens=1024, ttl="1h")).request
+    assert out["toolConfig"]["tools"][1] == {"cachePoint": {"type": "default", "ttl": "1h"}}
+    assert out["system"][1] == {"cachePoint": {"type": "default", "ttl": "1h"}}
+    five = place_cache_points(request, CachePolicy(min_tokens=1024, ttl="5m")).request
+    assert five["system"][1] == POINT
+
+
+def test_one_hour_point_never_follows_a_five_minute_one() -> None:
+    request = {
+        "toolConfig": {"tools": [tool("a", BIG), POINT]},
+        "system": [{"text": BIG}],
+        "messages": [turn("user", "hi")],
+    }
+    result = place_cache_points(request, CachePolicy(min_tokens=1024, ttl="1h"))
+    assert points(result.request) == [("tools", -1, 1)]
+    assert any("1h cache point may not follow a 5m" in s for s in result.skipped)
+
+
+def test_canonical_tool_json_is_byte_identical() -> None:
+    a = {
+        "toolConfig": {
+            "tools": [
+                {
+                    "toolSpec": {
+                        "name": "t",
+                        "inputSchema": {
+                            "json": {
+                                "type": "object",
+                                "properties": {"b": {"type": "string"}, "a": {"type": "integer"}},
+                            }
+                        },
+                    }
+                }
+            ]
+        }
+    }
+    b = {"toolConfig": {"tools": [{"toolSpec": {"inputSchema": {"json": {
+        "properties": {"a": {"type": "integer"}, "b": {"type": "string"}}, "type": "object"}},
+        "name": "t"}}]}}  # fmt: skip
+    assert json.dumps(canonicalize(a)) == json.dumps(canonicalize(b))
+    placed_a = place_cache_points(a, CachePolicy()).request
+    placed_b = place_cache_points(b, CachePolicy()).request
+    assert json.dumps(placed_a) == json.dumps(placed_b)
+
+
+def test_exact_token_counter_scales_the_estimate() -> None:
+    request = {"system": [{"text": "y" * 3000}], "messages": [turn("user", "hi")]}  # ~750 est.
+    assert points(place_cache_points(request, CachePolicy(min_tokens=1024)).request) == []
+    counted = place_cache_points(
+        request, CachePolicy(min_tokens=1024), token_counter=lambda r: 2000
+    )
+    assert points(counted.request) == [("system", -1, 1)]

@@ -1,0 +1,64 @@
+"""Automatic prompt caching over real HTTP: reads billed at the cache-read rate."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tierwise.client import Tierwise
+from tierwise.config import Settings
+from tierwise.core.pricing import Usage, price
+from tierwise.core.tiers import Tier
+from tierwise.emulator import Emulator
+
+LONG_SYSTEM = "You answer questions about the travel policy. " + "Policy clause. " * 1500
+
+
+def ask(tw: Tierwise, question: str, **extra: Any) -> dict[str, Any]:
+    return tw.converse(
+        modelId="sonnet",
+        system=[{"text": LONG_SYSTEM}],
+        messages=[{"role": "user", "content": [{"text": question}]}],
+        **extra,
+    )
+
+
+def test_second_call_with_the_same_long_system_prompt_reads_the_cache(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+        first = ask(tw, "Can I book business class?")
+        second = ask(tw, "Is a hotel minibar refundable?")
+    u1, u2 = Usage.from_converse(first["usage"]), Usage.from_converse(second["usage"])
+    assert u1.cache_write_5m > 0 and u1.cache_read == 0
+    assert u2.cache_read == u1.cache_write_5m and u2.cache_write == 0
+    rates = emu_settings.rates(Tier.SONNET)
+    # Hand check: the read part is billed at $0.30/M instead of $3/M.
+    assert price(u2, rates).cache_read == Decimal(u2.cache_read) * Decimal("0.30") / 1_000_000
+    assert Decimal(second["tierwise"]["costUsd"]) == price(u2, rates).total
+
+
+def test_caching_off_sends_no_cache_points(emu_settings: Settings, ledger_url: str) -> None:
+    settings = emu_settings.with_overrides({"caching.mode": "off"})
+    with Tierwise.from_settings(settings, ledger_url=ledger_url) as tw:
+        ask(tw, "one")
+        second = ask(tw, "two")
+    assert "cacheReadInputTokens" not in second["usage"]
+
+
+def test_no_cache_point_reaches_a_model_without_caching(
+    default_settings: Settings, ledger_url: str
+) -> None:
+    # The emulator shares the setting and, like Bedrock, rejects cache points for such a
+    # model: success proves tierwise stripped even the caller's own point.
+    settings = default_settings.with_overrides({"tiers.sonnet.supports_caching": False})
+    with Emulator(settings, port=0).start() as emu:
+        local = settings.with_overrides({"endpoint_url": emu.url})
+        with Tierwise.from_settings(local, ledger_url=ledger_url) as tw:
+            response = tw.converse(
+                modelId="sonnet",
+                system=[{"text": LONG_SYSTEM}, {"cachePoint": {"type": "default"}}],
+                messages=[{"role": "user", "content": [{"text": "hi"}]}],
+            )
+    assert response["stopReason"] == "end_turn"
+    assert "cacheWriteInputTokens" not in response["usage"]
