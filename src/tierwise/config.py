@@ -135,7 +135,7 @@ class RoutingSettings(_Model):
     version: str = Field(default="rules-v1", min_length=1)
     model_path: str = ""
     prior: float = Field(default=0.5, gt=0, lt=1)
-    learned_center: float = Field(default=0.5, gt=0, lt=1)
+    learned_center: float = Field(default=0.25, gt=0, lt=1)
     learned_weight: float = Field(default=1.0, ge=0)
     haiku_threshold: float = Field(default=0.35, gt=0, lt=1)
     sonnet_thinking_threshold: float = Field(default=0.65, gt=0, lt=1)
