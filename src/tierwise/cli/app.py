@@ -15,6 +15,7 @@ from tierwise.cli import (
     emulator_cmd,
     models_cmd,
     route_cmd,
+    router_cmd,
 )
 from tierwise.cli.state import CliState
 from tierwise.errors import TierwiseError
@@ -59,6 +60,7 @@ app.command("emulator")(emulator_cmd.emulator)
 app.command("models")(models_cmd.models)
 app.command("route")(route_cmd.route)
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(router_cmd.app, name="router")
 
 
 def main() -> None:
