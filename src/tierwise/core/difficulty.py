@@ -231,6 +231,8 @@ class DifficultyModel:
         header = json.loads(data[offset : offset + head_len])
         offset += head_len
         count = int(header["count"])
+        if len(data) != offset + 8 * count:
+            raise ValueError("truncated difficulty model file")
         idx = array("I")
         idx.frombytes(data[offset : offset + 4 * count])
         offset += 4 * count
