@@ -1,0 +1,71 @@
+"""Routing decision latency: model load time, and p50/p99 of score() and decide().
+
+Run: python bench/router_latency.py
+Prints timings for short prompts and ~20k-token requests. No thresholds: compare runs.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from tierwise.config import load_settings
+from tierwise.core.routing import decide
+from tierwise.router.weights import load_model
+
+SHORT = [
+    "Classify this ticket into billing, technical or account: I was charged twice.",
+    "Is this email spam? Answer yes or no: 'You won a cruise!'",
+    "Summarize the attached meeting notes in three bullets.",
+    "Prove that the square root of 2 is irrational.",
+    "Write a Python function that merges two sorted lists.",
+]
+LONG = "Passage: " + ("The quarterly report lists revenue, costs and churn by region. " * 1300)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def timed(fn: object, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def main() -> None:
+    loads = []
+    for _ in range(5):
+        start = time.perf_counter()
+        model = load_model()
+        loads.append((time.perf_counter() - start) * 1000)
+    policy = load_settings(environ={}).settings.routing_policy()
+    print(f"model load: median {statistics.median(loads):.1f} ms over 5 loads")
+    print(f"long request: {len(LONG):,} chars (~{len(LONG) // 4:,} tokens)")
+    print(f"{'case':<28}{'p50 ms':>10}{'p99 ms':>10}")
+    cases = {
+        "score(), short prompts": lambda i: model.score(SHORT[i % len(SHORT)]),
+        "decide(), short prompts": lambda i: decide(
+            {"messages": [{"role": "user", "content": [{"text": SHORT[i % len(SHORT)]}]}]},
+            policy=policy,
+            scorer=model,
+        ),
+        "decide(), 20k-token request": lambda i: decide(
+            {"messages": [{"role": "user", "content": [{"text": LONG}]}]},
+            policy=policy,
+            scorer=model,
+        ),
+    }
+    for name, fn in cases.items():
+        runs = 200 if "20k" in name else 2000
+        counter = iter(range(runs))
+        samples = timed(lambda fn=fn, counter=counter: fn(next(counter)), runs)
+        print(f"{name:<28}{percentile(samples, 0.5):>10.3f}{percentile(samples, 0.99):>10.3f}")
+
+
+if __name__ == "__main__":
+    main()
