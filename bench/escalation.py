@@ -79,9 +79,10 @@ def main() -> None:
                     calls += len(response["tierwise"].get("attempts") or [1])
                     ok += valid(response)
             rows.append((name, ok / args.requests, cost, calls / args.requests))
-    table = Table(
-        title=f"{args.requests} JSON requests; Haiku answers invalid JSON {args.bad_share:.0%} of the time"
+    title = (
+        f"{args.requests} JSON requests; Haiku gives invalid JSON {args.bad_share:.0%} of the time"
     )
+    table = Table(title=title)
     for col in ("strategy", "valid answers", "total cost", "cost / 1k", "calls / request"):
         table.add_column(col, justify="right")
     for name, rate, cost, calls in rows:
