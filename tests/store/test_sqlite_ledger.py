@@ -1,0 +1,127 @@
+"""The SQLite ledger: migrations, exact round trips, atomic batches, concurrency."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tierwise.errors import LedgerError
+from tierwise.store import LedgerRow, open_ledger
+from tierwise.store.migrations import MIGRATIONS
+from tierwise.store.sqlite import SQLiteLedger
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def row(**changes: object) -> LedgerRow:
+    base = LedgerRow(
+        id=None,
+        ts=T0,
+        request_id="req-1",
+        attempt=1,
+        tier="sonnet",
+        model_id="global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        input_tokens=120,
+        output_tokens=45,
+        cache_read_tokens=4000,
+        cache_write_5m_tokens=10,
+        cache_write_1h_tokens=20,
+        cost_usd=Decimal("0.001234567890123456789"),
+        latency_ms=812.5,
+        status="ok",
+        route={"tier": "sonnet", "reasons": ["default"], "score": 0.5},
+        metadata={"kind": "answer"},
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> SQLiteLedger:
+    store = SQLiteLedger(f"sqlite:///{tmp_path / 'sub' / 'dir' / 'ledger.db'}")
+    yield store  # type: ignore[misc]
+    store.close()
+
+
+def test_round_trip_is_exact(ledger: SQLiteLedger) -> None:
+    original = row()
+    row_id = ledger.record(original)
+    (stored,) = ledger.rows()
+    assert stored == replace(original, id=row_id)
+    assert stored.cost_usd == Decimal("0.001234567890123456789")
+
+
+def test_migrations_are_named_ordered_recorded_and_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    SQLiteLedger(str(path)).close()
+    again = SQLiteLedger(str(path))
+    assert again.migrations() == sorted(name for name, _ in MIGRATIONS)
+    again.close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO _migrations VALUES ('m999_future', 'x')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(LedgerError, match="newer tierwise"):
+        SQLiteLedger(str(path))
+
+
+def test_wal_mode_and_directory_creation(ledger: SQLiteLedger, tmp_path: Path) -> None:
+    assert (tmp_path / "sub" / "dir" / "ledger.db").exists()
+    mode = ledger._query("PRAGMA journal_mode")[0][0]
+    assert mode == "wal"
+
+
+def test_filters_and_totals(ledger: SQLiteLedger) -> None:
+    ledger.record(row(request_id="a", ts=T0))
+    ledger.record(row(request_id="a", attempt=2, ts=T0 + timedelta(seconds=1)))
+    ledger.record(row(request_id="b", ts=T0 + timedelta(days=2), cost_usd=Decimal("1")))
+    assert [r.attempt for r in ledger.rows(request_id="a")] == [1, 2]
+    assert [r.request_id for r in ledger.rows(since=T0 + timedelta(days=1))] == ["b"]
+    assert len(ledger.rows(limit=2, order="desc")) == 2
+    assert ledger.rows(order="desc")[0].request_id == "b"
+    totals = ledger.totals()
+    assert (totals.requests, totals.calls) == (2, 3)
+    assert totals.cost_usd == Decimal("0.001234567890123456789") * 2 + 1
+    assert totals.cache_read_tokens == 12000
+
+
+def test_record_many_is_all_or_nothing(ledger: SQLiteLedger) -> None:
+    ledger.record_many([row(request_id="x"), row(request_id="y")])
+    assert len(ledger.rows()) == 2
+    bad = row(request_id="z", input_tokens=None)  # type: ignore[arg-type]
+    with pytest.raises(LedgerError):
+        ledger.record_many([row(request_id="ok"), bad])
+    assert {r.request_id for r in ledger.rows()} == {"x", "y"}
+
+
+def test_concurrent_writers_lose_nothing(ledger: SQLiteLedger) -> None:
+    def write(n: int) -> None:
+        for i in range(50):
+            ledger.record(row(request_id=f"t{n}-{i}"))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ledger.rows()) == 400
+
+
+def test_reopen_keeps_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'keep.db'}"
+    with open_ledger(url) as first:
+        first.record(row())
+    with open_ledger(url) as second:
+        assert len(second.rows()) == 1
+
+
+def test_bad_urls() -> None:
+    with pytest.raises(LedgerError, match="unsupported ledger URL scheme"):
+        open_ledger("mysql://x")
+    with pytest.raises(LedgerError, match="unsupported SQLite URL"):
+        open_ledger("sqlite://relative.db")

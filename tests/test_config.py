@@ -1,0 +1,94 @@
+"""Layered configuration: defaults, file, environment, overrides, provenance, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tierwise.config import load_settings, update_config_file
+from tierwise.core.tiers import Tier
+from tierwise.errors import ConfigError
+
+
+def test_defaults_are_the_claude_45_global_profiles() -> None:
+    s = load_settings(environ={}).settings
+    assert s.tier(Tier.HAIKU).model_id == "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert s.tier(Tier.SONNET).model_id == "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert s.tier(Tier.OPUS).model_id == "global.anthropic.claude-opus-4-5-20251101-v1:0"
+    assert (s.tier(Tier.HAIKU).cache_min_tokens, s.tier(Tier.SONNET).cache_min_tokens) == (
+        4096,
+        1024,
+    )
+    assert s.tier(Tier.OPUS).cache_min_tokens == 4096
+    assert "representative-2026" in s.price_sheets
+
+
+def test_file_layers_and_provenance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "custom.toml"
+    cfg.write_text('region = "eu-west-1"\n[retry]\nmax_attempts = 6\n')
+    loaded = load_settings(cfg, environ={})
+    assert loaded.settings.region == "eu-west-1" and loaded.settings.retry.max_attempts == 6
+    assert loaded.source_of("region") == f"file:{cfg}"
+    assert loaded.source_of("retry.base_delay_s") == "default"
+    via_env = load_settings(environ={"TIERWISE_CONFIG": str(cfg)})
+    assert via_env.settings.region == "eu-west-1"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tierwise.toml").write_text('default_tier = "haiku"\n')
+    assert load_settings(environ={}).settings.default_tier is Tier.HAIKU
+
+
+def test_environment_and_overrides_win(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('region = "eu-west-1"\n')
+    loaded = load_settings(
+        cfg,
+        environ={
+            "TIERWISE_REGION": "us-west-2",
+            "TIERWISE_TIERS__HAIKU__ALTERNATES": '["eu.anthropic.claude-haiku-4-5-20251001-v1:0"]',
+        },
+        overrides={"retry.max_attempts": 2},
+    )
+    s = loaded.settings
+    assert s.region == "us-west-2" and loaded.source_of("region") == "env:TIERWISE_REGION"
+    assert s.tier(Tier.HAIKU).alternates == ("eu.anthropic.claude-haiku-4-5-20251001-v1:0",)
+    assert s.retry.max_attempts == 2 and loaded.source_of("retry.max_attempts") == "cli"
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "fragment"),
+    [
+        ("[retry]\nmax_attempts = 'x'\n", {}, "retry.max_attempts"),
+        ("[retry]\nmax_atempts = 3\n", {}, "unknown key"),
+        ('endpoint_url = "localhost:4566"\n', {}, "endpoint_url"),
+        ("price_sheet = 'nope'\n", {}, "price_sheet 'nope' is not defined"),
+        ("region = [\n", {}, "not valid TOML"),
+        ("", {"TIERWISE_BOGUS": "1"}, "unknown key `bogus`"),
+        ("[tiers.haiku]\nmodel_id = 'has space'\n", {}, "tiers.haiku.model_id"),
+    ],
+)
+def test_bad_values_are_one_clear_line(
+    tmp_path: Path, text: str, env: dict[str, str], fragment: str
+) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, environ=env)
+    assert fragment in str(info.value)
+    assert "\n" not in info.value.message
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_update_config_file_keeps_comments_and_validates(tmp_path: Path) -> None:
+    cfg = tmp_path / "tierwise.toml"
+    cfg.write_text("# my settings\nregion = 'us-east-1'\n")
+    update_config_file(cfg, {"routing.opus_threshold": 0.8})
+    text = cfg.read_text()
+    assert "# my settings" in text and "opus_threshold = 0.8" in text
+    with pytest.raises(ConfigError):
+        update_config_file(cfg, {"routing.opus_threshold": 7})
+    assert "opus_threshold = 0.8" in cfg.read_text()
