@@ -1,0 +1,446 @@
+"""Anthropic Messages <-> Bedrock Converse.
+
+``cache_control`` on a system block, content block or tool becomes a Converse ``cachePoint``
+right after it, keeping its ``ttl``. Thinking blocks round-trip as ``reasoningContent`` with
+their signatures, as Claude requires when a thinking conversation continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tierwise.core.convert.request import (
+    IMAGE_FORMATS,
+    Converted,
+    decode_base64,
+    invalid,
+    merge_turns,
+    require,
+)
+from tierwise.core.pricing import Usage
+
+__all__ = [
+    "AnthropicStreamTranslator",
+    "count_tokens_request",
+    "from_messages",
+    "to_message",
+]
+
+STOP_REASONS = {
+    "end_turn": "end_turn",
+    "stop_sequence": "stop_sequence",
+    "max_tokens": "max_tokens",
+    "model_context_window_exceeded": "max_tokens",
+    "tool_use": "tool_use",
+    "content_filtered": "refusal",
+    "guardrail_intervened": "refusal",
+}
+_DOC_FORMATS = {
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+    "text/csv": "csv",
+    "text/html": "html",
+}
+
+
+def _cache_point(block: Mapping[str, Any]) -> dict[str, Any] | None:
+    control = block.get("cache_control")
+    if not control:
+        return None
+    point: dict[str, Any] = {"type": "default"}
+    if isinstance(control, Mapping) and control.get("ttl"):
+        require(
+            control["ttl"] in ("5m", "1h"), "cache_control.ttl must be 5m or 1h", "cache_control"
+        )
+        point["ttl"] = control["ttl"]
+    return {"cachePoint": point}
+
+
+def _image(block: Mapping[str, Any], where: str) -> dict[str, Any]:
+    source = block.get("source")
+    if not isinstance(source, Mapping) or source.get("type") != "base64":
+        raise invalid(f"{where}.source must be a base64 image source", where)
+    fmt = IMAGE_FORMATS.get(str(source.get("media_type")))
+    require(fmt is not None, f"{where}.source.media_type is not a supported image type", where)
+    return {"image": {"format": fmt, "source": {"bytes": decode_base64(source.get("data"), where)}}}
+
+
+def _document(block: Mapping[str, Any], where: str, index: int) -> dict[str, Any]:
+    source = block.get("source")
+    if not isinstance(source, Mapping):
+        raise invalid(f"{where}.source is required", where)
+    name = str(block.get("title") or f"document-{index}")
+    if source.get("type") == "text":
+        data = str(source.get("data", "")).encode("utf-8")
+        fmt = "txt"
+    else:
+        fmt = _DOC_FORMATS.get(str(source.get("media_type")), "")
+        require(fmt, f"{where}.source.media_type is not a supported document type", where)
+        data = decode_base64(source.get("data"), where)
+    return {"document": {"format": fmt, "name": name, "source": {"bytes": data}}}
+
+
+def _tool_result(block: Mapping[str, Any], where: str) -> dict[str, Any]:
+    content = block.get("content", "")
+    blocks: list[dict[str, Any]] = []
+    if isinstance(content, str):
+        blocks.append({"text": content})
+    elif isinstance(content, list):
+        for j, part in enumerate(content):
+            if isinstance(part, Mapping) and part.get("type") == "text":
+                blocks.append({"text": str(part.get("text", ""))})
+            elif isinstance(part, Mapping) and part.get("type") == "image":
+                blocks.append(_image(part, f"{where}.content[{j}]"))
+            else:
+                raise invalid(f"{where}.content[{j}] must be text or image", where)
+    result: dict[str, Any] = {"toolUseId": str(block.get("tool_use_id")), "content": blocks}
+    if block.get("is_error"):
+        result["status"] = "error"
+    return {"toolResult": result}
+
+
+def _content(content: Any, where: str) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [{"text": content}]
+    if not isinstance(content, list):
+        raise invalid(f"{where} must be a string or a list of blocks", where)
+    out: list[dict[str, Any]] = []
+    for i, block in enumerate(content):
+        at = f"{where}[{i}]"
+        if not isinstance(block, Mapping):
+            raise invalid(f"{at} must be an object", at)
+        kind = block.get("type")
+        if kind == "text":
+            require(isinstance(block.get("text"), str), f"{at}.text must be a string", at)
+            out.append({"text": block["text"]})
+        elif kind == "image":
+            out.append(_image(block, at))
+        elif kind == "document":
+            out.append(_document(block, at, i))
+        elif kind == "tool_use":
+            require(isinstance(block.get("name"), str), f"{at}.name is required", at)
+            out.append(
+                {
+                    "toolUse": {
+                        "toolUseId": str(block.get("id")),
+                        "name": block["name"],
+                        "input": block.get("input") or {},
+                    }
+                }
+            )
+        elif kind == "tool_result":
+            out.append(_tool_result(block, at))
+        elif kind == "thinking":
+            text = {
+                "text": str(block.get("thinking", "")),
+                "signature": str(block.get("signature", "")),
+            }
+            out.append({"reasoningContent": {"reasoningText": text}})
+        elif kind == "redacted_thinking":
+            data = str(block.get("data", "")).encode("utf-8")
+            out.append({"reasoningContent": {"redactedContent": data}})
+        else:
+            raise invalid(f"{at}: unsupported content block type {kind!r}", at)
+        point = _cache_point(block)
+        if point:
+            out.append(point)
+    return out
+
+
+def _system(system: Any) -> list[dict[str, Any]]:
+    if system is None:
+        return []
+    if isinstance(system, str):
+        return [{"text": system}] if system else []
+    if not isinstance(system, list):
+        raise invalid("system must be a string or a list of text blocks", "system")
+    out: list[dict[str, Any]] = []
+    for i, block in enumerate(system):
+        if not isinstance(block, Mapping) or block.get("type") != "text":
+            raise invalid(f"system[{i}] must be a text block", "system")
+        out.append({"text": str(block.get("text", ""))})
+        point = _cache_point(block)
+        if point:
+            out.append(point)
+    return out
+
+
+def _tools(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    tools = body.get("tools")
+    if not tools:
+        return None
+    if not isinstance(tools, list):
+        raise invalid("tools must be a list", "tools")
+    specs: list[dict[str, Any]] = []
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, Mapping) or not isinstance(tool.get("name"), str):
+            raise invalid(f"tools[{i}].name is required", "tools")
+        spec: dict[str, Any] = {
+            "name": tool["name"],
+            "inputSchema": {"json": tool.get("input_schema") or {"type": "object"}},
+        }
+        if tool.get("description"):
+            spec["description"] = tool["description"]
+        specs.append({"toolSpec": spec})
+        point = _cache_point(tool)
+        if point:
+            specs.append(point)
+    config: dict[str, Any] = {"tools": specs}
+    choice = body.get("tool_choice")
+    if isinstance(choice, Mapping):
+        kind = choice.get("type")
+        if kind == "auto":
+            config["toolChoice"] = {"auto": {}}
+        elif kind == "any":
+            config["toolChoice"] = {"any": {}}
+        elif kind == "tool":
+            config["toolChoice"] = {"tool": {"name": str(choice.get("name"))}}
+        elif kind != "none":
+            raise invalid(f"tool_choice type {kind!r} is not supported", "tool_choice")
+    return config
+
+
+def _messages(body: Mapping[str, Any], max_images: int) -> list[dict[str, Any]]:
+    raw = body.get("messages")
+    if not isinstance(raw, list) or not raw:
+        raise invalid("messages must be a non-empty list", "messages")
+    turns = []
+    for i, message in enumerate(raw):
+        where = f"messages[{i}]"
+        if not isinstance(message, Mapping) or message.get("role") not in ("user", "assistant"):
+            raise invalid(f"{where}.role must be user or assistant", where)
+        turns.append(
+            {
+                "role": message["role"],
+                "content": _content(message.get("content"), f"{where}.content"),
+            }
+        )
+    merged = merge_turns(turns)
+    require(
+        merged and merged[0]["role"] == "user",
+        "the first message must be from the user",
+        "messages",
+    )
+    images = sum(1 for m in merged for b in m["content"] if "image" in b)
+    require(images <= max_images, f"too many images: {images} (at most {max_images})", "messages")
+    return merged
+
+
+def from_messages(body: Any, *, max_images: int = 20) -> Converted:
+    """An Anthropic Messages request body -> Converse request (``InvalidRequestError`` if bad)."""
+    if not isinstance(body, Mapping):
+        raise invalid("the request body must be a JSON object")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise invalid("model is required", "model")
+    max_tokens = body.get("max_tokens")
+    if not isinstance(max_tokens, int) or max_tokens < 1:
+        raise invalid("max_tokens is required and must be a positive integer", "max_tokens")
+    inference: dict[str, Any] = {"maxTokens": max_tokens}
+    for wire, name in (("temperature", "temperature"), ("top_p", "topP")):
+        value = body.get(wire)
+        if value is not None:
+            require(
+                isinstance(value, int | float) and 0 <= value <= 1,
+                f"{wire} must be between 0 and 1",
+                wire,
+            )
+            inference[name] = value
+    stops = body.get("stop_sequences")
+    if stops is not None:
+        require(
+            isinstance(stops, list) and all(isinstance(s, str) for s in stops),
+            "stop_sequences must be a list of strings",
+            "stop_sequences",
+        )
+        inference["stopSequences"] = stops
+    request: dict[str, Any] = {
+        "messages": _messages(body, max_images),
+        "inferenceConfig": inference,
+    }
+    system = _system(body.get("system"))
+    if system:
+        request["system"] = system
+    tools = _tools(body)
+    if tools:
+        request["toolConfig"] = tools
+    extra: dict[str, Any] = {}
+    thinking = body.get("thinking")
+    if isinstance(thinking, Mapping) and thinking.get("type") == "enabled":
+        budget = thinking.get("budget_tokens")
+        require(
+            isinstance(budget, int) and budget >= 1024,
+            "thinking.budget_tokens must be an integer >= 1024",
+            "thinking",
+        )
+        require(
+            isinstance(budget, int) and budget < max_tokens,
+            "thinking.budget_tokens must be below max_tokens",
+            "thinking",
+        )
+        extra["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    if body.get("top_k") is not None:
+        extra["top_k"] = body["top_k"]
+    if extra:
+        request["additionalModelRequestFields"] = extra
+    return Converted(model=model, request=request, stream=bool(body.get("stream")))
+
+
+def count_tokens_request(body: Any) -> Converted:
+    """An Anthropic ``count_tokens`` body (no ``max_tokens``) -> Converse-shaped request."""
+    if not isinstance(body, Mapping):
+        raise invalid("the request body must be a JSON object")
+    return from_messages({**body, "max_tokens": 1, "thinking": None})
+
+
+def _usage(usage: Mapping[str, Any]) -> dict[str, int]:
+    u = Usage.from_converse(usage)
+    return {
+        "input_tokens": u.input,
+        "output_tokens": u.output,
+        "cache_creation_input_tokens": u.cache_write,
+        "cache_read_input_tokens": u.cache_read,
+    }
+
+
+def _block(block: Mapping[str, Any]) -> dict[str, Any] | None:
+    if "text" in block:
+        return {"type": "text", "text": block["text"]}
+    if "toolUse" in block:
+        use = block["toolUse"]
+        return {
+            "type": "tool_use",
+            "id": use["toolUseId"],
+            "name": use["name"],
+            "input": use.get("input", {}),
+        }
+    if "reasoningContent" in block:
+        text = block["reasoningContent"].get("reasoningText")
+        if text is not None:
+            return {
+                "type": "thinking",
+                "thinking": text.get("text", ""),
+                "signature": text.get("signature", ""),
+            }
+        return {
+            "type": "redacted_thinking",
+            "data": str(block["reasoningContent"].get("redactedContent", "")),
+        }
+    return None
+
+
+def to_message(response: Mapping[str, Any], *, model: str, request_id: str) -> dict[str, Any]:
+    """A Converse response -> an Anthropic ``message`` object."""
+    blocks = response.get("output", {}).get("message", {}).get("content") or []
+    content = [b for b in (_block(x) for x in blocks) if b is not None]
+    return {
+        "id": f"msg_{request_id}",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": STOP_REASONS.get(str(response.get("stopReason")), "end_turn"),
+        "stop_sequence": None,
+        "usage": _usage(response.get("usage") or {}),
+    }
+
+
+class AnthropicStreamTranslator:
+    """Converse stream events -> Anthropic SSE events as ``(event name, data)`` pairs."""
+
+    def __init__(self, *, model: str, request_id: str) -> None:
+        self.model = model
+        self.id = f"msg_{request_id}"
+        self._open: int | None = None
+        self._index = -1
+        self._stop: str = "end_turn"
+
+    def _start_block(self, block: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        events = self._close_block()
+        self._index += 1
+        self._open = self._index
+        events.append(
+            (
+                "content_block_start",
+                {"type": "content_block_start", "index": self._index, "content_block": block},
+            )
+        )
+        return events
+
+    def _close_block(self) -> list[tuple[str, dict[str, Any]]]:
+        if self._open is None:
+            return []
+        index, self._open = self._open, None
+        return [("content_block_stop", {"type": "content_block_stop", "index": index})]
+
+    def _delta(self, delta: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return (
+            "content_block_delta",
+            {"type": "content_block_delta", "index": self._index, "delta": delta},
+        )
+
+    def feed(self, event: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        if "messageStart" in event:
+            message: dict[str, Any] = {
+                "id": self.id, "type": "message", "role": "assistant", "model": self.model,
+                "content": [], "stop_reason": None, "stop_sequence": None,
+                "usage": {"input_tokens": 0, "output_tokens": 0},
+            }  # fmt: skip
+            return [("message_start", {"type": "message_start", "message": message})]
+        if "contentBlockStart" in event:
+            use = event["contentBlockStart"].get("start", {}).get("toolUse")
+            if use is not None:
+                block = {
+                    "type": "tool_use",
+                    "id": use["toolUseId"],
+                    "name": use["name"],
+                    "input": {},
+                }
+                return self._start_block(block)
+            return []
+        if "contentBlockDelta" in event:
+            delta = event["contentBlockDelta"].get("delta", {})
+            out: list[tuple[str, dict[str, Any]]] = []
+            if "text" in delta:
+                if self._open is None:
+                    out += self._start_block({"type": "text", "text": ""})
+                out.append(self._delta({"type": "text_delta", "text": delta["text"]}))
+            elif "toolUse" in delta:
+                out.append(
+                    self._delta(
+                        {
+                            "type": "input_json_delta",
+                            "partial_json": delta["toolUse"].get("input", ""),
+                        }
+                    )
+                )
+            elif "reasoningContent" in delta:
+                reasoning = delta["reasoningContent"]
+                if self._open is None:
+                    out += self._start_block({"type": "thinking", "thinking": "", "signature": ""})
+                if "text" in reasoning:
+                    out.append(
+                        self._delta({"type": "thinking_delta", "thinking": reasoning["text"]})
+                    )
+                if "signature" in reasoning:
+                    out.append(
+                        self._delta(
+                            {"type": "signature_delta", "signature": reasoning["signature"]}
+                        )
+                    )
+            return out
+        if "contentBlockStop" in event:
+            return self._close_block()
+        if "messageStop" in event:
+            self._stop = STOP_REASONS.get(str(event["messageStop"].get("stopReason")), "end_turn")
+            return self._close_block()
+        if "metadata" in event:
+            usage = _usage(event["metadata"].get("usage") or {})
+            delta = {
+                "type": "message_delta",
+                "delta": {"stop_reason": self._stop, "stop_sequence": None},
+                "usage": usage,
+            }
+            return [("message_delta", delta), ("message_stop", {"type": "message_stop"})]
+        return []

@@ -1,0 +1,442 @@
+"""OpenAI Chat Completions <-> Bedrock Converse.
+
+Decisions: OpenAI allows ``temperature`` up to 2 but Claude takes 0-1, so values above 1 are
+refused (silently clamping would change behaviour). Remote ``image_url`` URLs are refused
+unless the gateway allows them: fetching arbitrary URLs from a gateway is an SSRF risk.
+``max_tokens`` defaults to :data:`DEFAULT_MAX_TOKENS`. ``reasoning_effort`` maps to an
+extended-thinking budget (:data:`REASONING_BUDGETS`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from tierwise.core.convert.request import (
+    IMAGE_FORMATS,
+    Converted,
+    decode_base64,
+    invalid,
+    merge_turns,
+    require,
+)
+from tierwise.core.pricing import Usage
+
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "REASONING_BUDGETS",
+    "OpenAIStreamTranslator",
+    "from_chat_completions",
+    "to_chat_completion",
+]
+
+DEFAULT_MAX_TOKENS = 4096
+REASONING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 4096, "high": 16384}
+FINISH_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "content_filtered": "content_filter",
+    "guardrail_intervened": "content_filter",
+}
+_SCHEMA_INSTRUCTION = (
+    "Respond with a single JSON object that validates against this JSON Schema, and nothing else:\n"
+)
+_DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z]+);base64,(?P<data>.*)$", re.DOTALL)
+
+
+def _text_of(content: Any, param: str) -> str:
+    if isinstance(content, str):
+        return content
+    require(isinstance(content, list), f"{param} must be a string or a list of parts", param)
+    texts = []
+    for part in content:
+        require(
+            isinstance(part, Mapping) and part.get("type") == "text",
+            f"{param}: only text parts are allowed here",
+            param,
+        )
+        texts.append(str(part.get("text", "")))
+    return "".join(texts)
+
+
+def _image(part: Mapping[str, Any], param: str, allow_remote: bool) -> dict[str, Any]:
+    image_url = part.get("image_url")
+    url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
+    if not isinstance(url, str):
+        raise invalid(f"{param}.image_url.url must be a string", param)
+    match = _DATA_URL.match(url)
+    if match is None:
+        if url.startswith(("http://", "https://")) and not allow_remote:
+            raise invalid(
+                "remote image URLs are not allowed by this gateway; send a data: URL", param
+            )
+        raise invalid(f"{param}: only data:image/...;base64 URLs are supported", param)
+    fmt = IMAGE_FORMATS.get(match.group("mime"))
+    require(
+        fmt is not None,
+        f"{param}: image type {match.group('mime')} is not supported (png, jpeg, gif, webp)",
+        param,
+    )
+    raw = decode_base64(match.group("data"), f"{param}.image_url.url")
+    return {"image": {"format": fmt, "source": {"bytes": raw}}}
+
+
+def _user_content(content: Any, param: str, allow_remote: bool) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [{"text": content}]
+    require(isinstance(content, list), f"{param} must be a string or a list of parts", param)
+    blocks: list[dict[str, Any]] = []
+    for i, part in enumerate(content):
+        where = f"{param}[{i}]"
+        require(isinstance(part, Mapping), f"{where} must be an object", where)
+        kind = part.get("type")
+        if kind == "text":
+            require(isinstance(part.get("text"), str), f"{where}.text must be a string", where)
+            blocks.append({"text": part["text"]})
+        elif kind == "image_url":
+            blocks.append(_image(part, where, allow_remote))
+        else:
+            raise invalid(f"{where}: unsupported content part type {kind!r}", where)
+    return blocks
+
+
+def _tool_calls(calls: Any, param: str) -> list[dict[str, Any]]:
+    require(isinstance(calls, list), f"{param} must be a list", param)
+    out = []
+    for i, call in enumerate(calls):
+        where = f"{param}[{i}]"
+        fn = call.get("function") if isinstance(call, Mapping) else None
+        if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
+            raise invalid(f"{where}.function.name is required", where)
+        try:
+            arguments = json.loads(fn.get("arguments") or "{}")
+        except json.JSONDecodeError:
+            raise invalid(f"{where}.function.arguments is not valid JSON", where) from None
+        out.append(
+            {
+                "toolUse": {
+                    "toolUseId": str(call.get("id") or f"call_{i}"),
+                    "name": fn["name"],
+                    "input": arguments,
+                }
+            }
+        )
+    return out
+
+
+def _messages(
+    body: Mapping[str, Any], allow_remote: bool, max_images: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    raw = body.get("messages")
+    if not isinstance(raw, list) or not raw:
+        raise invalid("messages must be a non-empty list", "messages")
+    system: list[dict[str, Any]] = []
+    turns: list[dict[str, Any]] = []
+    for i, message in enumerate(raw):
+        where = f"messages[{i}]"
+        require(isinstance(message, Mapping), f"{where} must be an object", where)
+        role = message.get("role")
+        content = message.get("content")
+        if role in ("system", "developer"):
+            system.append({"text": _text_of(content, f"{where}.content")})
+        elif role == "user":
+            turns.append(
+                {
+                    "role": "user",
+                    "content": _user_content(content, f"{where}.content", allow_remote),
+                }
+            )
+        elif role == "assistant":
+            blocks: list[dict[str, Any]] = []
+            if content:
+                blocks.append({"text": _text_of(content, f"{where}.content")})
+            if message.get("tool_calls"):
+                blocks.extend(_tool_calls(message["tool_calls"], f"{where}.tool_calls"))
+            require(bool(blocks), f"{where} has neither content nor tool_calls", where)
+            turns.append({"role": "assistant", "content": blocks})
+        elif role == "tool":
+            require(
+                isinstance(message.get("tool_call_id"), str),
+                f"{where}.tool_call_id is required",
+                where,
+            )
+            text = _text_of(content or "", f"{where}.content")
+            result = {
+                "toolResult": {"toolUseId": message["tool_call_id"], "content": [{"text": text}]}
+            }
+            turns.append({"role": "user", "content": [result]})
+        else:
+            require(
+                False,
+                f"{where}.role {role!r} is not one of system, developer, user, assistant, tool",
+                where,
+            )
+    merged = merge_turns(turns)
+    require(
+        bool(merged) and merged[0]["role"] == "user",
+        "the first non-system message must be from the user",
+        "messages",
+    )
+    images = sum(1 for m in merged for b in m["content"] if "image" in b)
+    require(images <= max_images, f"too many images: {images} (at most {max_images})", "messages")
+    return system, merged
+
+
+def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | None:
+    tools = body.get("tools")
+    choice = body.get("tool_choice", "auto")
+    if not tools:
+        return None
+    require(isinstance(tools, list), "tools must be a list", "tools")
+    specs = []
+    for i, tool in enumerate(tools):
+        fn = tool.get("function") if isinstance(tool, Mapping) else None
+        if not isinstance(fn, Mapping) or tool.get("type") != "function":
+            raise invalid(f"tools[{i}] must be a function tool", f"tools[{i}]")
+        require(
+            isinstance(fn.get("name"), str), f"tools[{i}].function.name is required", f"tools[{i}]"
+        )
+        spec: dict[str, Any] = {
+            "name": fn["name"],
+            "inputSchema": {"json": fn.get("parameters") or {"type": "object", "properties": {}}},
+        }
+        if fn.get("description"):
+            spec["description"] = fn["description"]
+        specs.append({"toolSpec": spec})
+    config: dict[str, Any] = {"tools": specs}
+    if choice == "none":
+        # Converse has no "none": keep the tools only when the history needs them.
+        return {"tools": specs, "toolChoice": {"auto": {}}} if has_tool_history else None
+    if choice == "auto":
+        config["toolChoice"] = {"auto": {}}
+    elif choice == "required":
+        config["toolChoice"] = {"any": {}}
+    elif isinstance(choice, Mapping) and isinstance(choice.get("function"), Mapping):
+        config["toolChoice"] = {"tool": {"name": choice["function"].get("name")}}
+    else:
+        raise invalid(f"tool_choice {choice!r} is not supported", "tool_choice")
+    return config
+
+
+def from_chat_completions(
+    body: Any, *, allow_remote_images: bool = False, max_images: int = 20
+) -> Converted:
+    """A Chat Completions request body -> Converse request (``InvalidRequestError`` if bad)."""
+    require(isinstance(body, Mapping), "the request body must be a JSON object")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise invalid("model is required", "model")
+    require(body.get("n", 1) == 1, "n must be 1", "n")
+    system, messages = _messages(body, allow_remote_images, max_images)
+    inference: dict[str, Any] = {}
+    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    if max_tokens is not None:
+        require(
+            isinstance(max_tokens, int) and max_tokens >= 1,
+            "max_tokens must be a positive integer",
+            "max_tokens",
+        )
+    inference["maxTokens"] = max_tokens or DEFAULT_MAX_TOKENS
+    temperature = body.get("temperature")
+    if temperature is not None:
+        require(
+            isinstance(temperature, int | float) and 0 <= temperature <= 1,
+            "temperature must be between 0 and 1 for Claude",
+            "temperature",
+        )
+        inference["temperature"] = temperature
+    top_p = body.get("top_p")
+    if top_p is not None:
+        require(
+            isinstance(top_p, int | float) and 0 <= top_p <= 1,
+            "top_p must be between 0 and 1",
+            "top_p",
+        )
+        inference["topP"] = top_p
+    stop = body.get("stop")
+    if stop is not None:
+        stops = [stop] if isinstance(stop, str) else stop
+        require(
+            isinstance(stops, list) and all(isinstance(s, str) for s in stops),
+            "stop must be a string or a list of strings",
+            "stop",
+        )
+        inference["stopSequences"] = stops
+    json_schema: Mapping[str, Any] | None = None
+    response_format = body.get("response_format")
+    if isinstance(response_format, Mapping):
+        kind = response_format.get("type")
+        if kind == "json_object":
+            system.append({"text": "Respond with a single valid JSON object and nothing else."})
+        elif kind == "json_schema":
+            spec = response_format.get("json_schema")
+            if not isinstance(spec, Mapping) or not isinstance(spec.get("schema"), Mapping):
+                raise invalid("response_format.json_schema.schema is required", "response_format")
+            json_schema = spec["schema"]
+            system.append({"text": _SCHEMA_INSTRUCTION + json.dumps(json_schema, sort_keys=True)})
+        else:
+            require(
+                kind == "text", f"response_format type {kind!r} is not supported", "response_format"
+            )
+    has_tool_history = any(
+        "toolUse" in b or "toolResult" in b for m in messages for b in m["content"]
+    )
+    request: dict[str, Any] = {"messages": messages, "inferenceConfig": inference}
+    if system:
+        request["system"] = system
+    tools = _tools(body, has_tool_history)
+    if tools:
+        request["toolConfig"] = tools
+    effort = body.get("reasoning_effort")
+    if effort is not None:
+        require(
+            effort in REASONING_BUDGETS,
+            f"reasoning_effort must be one of {', '.join(REASONING_BUDGETS)}",
+            "reasoning_effort",
+        )
+        budget = REASONING_BUDGETS[effort]
+        if budget:
+            request["additionalModelRequestFields"] = {
+                "thinking": {"type": "enabled", "budget_tokens": budget}
+            }
+            inference["maxTokens"] = inference["maxTokens"] + budget
+            inference.pop("temperature", None)
+            inference.pop("topP", None)
+    options = body.get("stream_options") or {}
+    return Converted(
+        model=model,
+        request=request,
+        stream=bool(body.get("stream")),
+        include_usage=bool(isinstance(options, Mapping) and options.get("include_usage")),
+        json_schema=json_schema,
+    )
+
+
+def usage_of(usage: Mapping[str, Any]) -> dict[str, Any]:
+    u = Usage.from_converse(usage)
+    return {
+        "prompt_tokens": u.prompt_total,
+        "completion_tokens": u.output,
+        "total_tokens": u.total,
+        "prompt_tokens_details": {"cached_tokens": u.cache_read},
+    }
+
+
+def to_chat_completion(
+    response: Mapping[str, Any], *, model: str, request_id: str, created: int
+) -> dict[str, Any]:
+    """A Converse response -> a ``chat.completion`` object."""
+    blocks = response.get("output", {}).get("message", {}).get("content") or []
+    text = "".join(b["text"] for b in blocks if "text" in b)
+    reasoning = "".join(
+        b["reasoningContent"].get("reasoningText", {}).get("text", "")
+        for b in blocks
+        if "reasoningContent" in b
+    )
+    calls = [
+        {
+            "id": b["toolUse"]["toolUseId"],
+            "type": "function",
+            "function": {
+                "name": b["toolUse"]["name"],
+                "arguments": json.dumps(b["toolUse"].get("input", {})),
+            },
+        }
+        for b in blocks
+        if "toolUse" in b
+    ]
+    message: dict[str, Any] = {"role": "assistant", "content": text or None}
+    if calls:
+        message["tool_calls"] = calls
+    if reasoning:
+        message["reasoning_content"] = reasoning
+    return {
+        "id": f"chatcmpl-{request_id}",
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": FINISH_REASONS.get(str(response.get("stopReason")), "stop"),
+                "logprobs": None,
+            }
+        ],
+        "usage": usage_of(response.get("usage") or {}),
+    }
+
+
+class OpenAIStreamTranslator:
+    """Converse stream events -> ``chat.completion.chunk`` dicts."""
+
+    def __init__(self, *, model: str, request_id: str, created: int, include_usage: bool) -> None:
+        self.model = model
+        self.id = f"chatcmpl-{request_id}"
+        self.created = created
+        self.include_usage = include_usage
+        self._tool_index: dict[int, int] = {}
+        self._usage: dict[str, Any] | None = None
+        self._finish: str | None = None
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+        }
+
+    def feed(self, event: Mapping[str, Any]) -> list[dict[str, Any]]:
+        if "messageStart" in event:
+            return [self._chunk({"role": "assistant", "content": ""})]
+        if "contentBlockStart" in event:
+            start = event["contentBlockStart"]
+            use = start.get("start", {}).get("toolUse")
+            if use is None:
+                return []
+            index = self._tool_index.setdefault(start["contentBlockIndex"], len(self._tool_index))
+            call = {
+                "index": index,
+                "id": use["toolUseId"],
+                "type": "function",
+                "function": {"name": use["name"], "arguments": ""},
+            }
+            return [self._chunk({"tool_calls": [call]})]
+        if "contentBlockDelta" in event:
+            block = event["contentBlockDelta"]
+            delta = block.get("delta", {})
+            if "text" in delta:
+                return [self._chunk({"content": delta["text"]})]
+            if "toolUse" in delta:
+                index = self._tool_index.setdefault(
+                    block["contentBlockIndex"], len(self._tool_index)
+                )
+                call = {
+                    "index": index,
+                    "function": {"arguments": delta["toolUse"].get("input", "")},
+                }
+                return [self._chunk({"tool_calls": [call]})]
+            if "reasoningContent" in delta and "text" in delta["reasoningContent"]:
+                return [self._chunk({"reasoning_content": delta["reasoningContent"]["text"]})]
+            return []
+        if "messageStop" in event:
+            self._finish = FINISH_REASONS.get(str(event["messageStop"].get("stopReason")), "stop")
+            return [self._chunk({}, self._finish)]
+        if "metadata" in event:
+            self._usage = usage_of(event["metadata"].get("usage") or {})
+        return []
+
+    def finish(self) -> list[dict[str, Any]]:
+        if not self.include_usage:
+            return []
+        chunk = self._chunk({})
+        chunk["choices"] = []
+        chunk["usage"] = self._usage or usage_of({})
+        return [chunk]
