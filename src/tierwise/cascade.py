@@ -96,6 +96,7 @@ class Cascade:
     on_error: str = "never"
     steps: list[Step] = field(default_factory=list)
     request_id: str = ""
+    upstream_ms: float = 0.0
 
     @classmethod
     def build(  # noqa: PLR0917 - mirrors converse's keyword set
@@ -144,11 +145,12 @@ class Cascade:
         while True:
             attempt += 1
             plan = self._plan_for(tier)
+            prepared = self.client.prepare(request, plan)
             started = time.perf_counter()
             try:
-                prepared = self.client.prepare(request, plan)
                 result = self.client.bedrock.converse(plan.profiles, prepared)
             except TierwiseError as exc:
+                self.upstream_ms += (time.perf_counter() - started) * 1000
                 row = self.client.record_call(
                     request_id, plan, getattr(exc, "model_id", None) or plan.profiles[0],
                     (time.perf_counter() - started) * 1000, attempt=attempt, error=exc,
@@ -160,6 +162,7 @@ class Cascade:
                     raise
                 tier = fallback
                 continue
+            self.upstream_ms += (time.perf_counter() - started) * 1000
             response = {k: v for k, v in result.response.items() if k != "ResponseMetadata"}
             verdict = self._judge(request, response, plan, request_id, attempt, api_key_id)
             rejected = verdict is not None and not verdict.ok
@@ -210,12 +213,14 @@ class Cascade:
         try:
             result = self.client.bedrock.converse(plan.profiles, check)
         except TierwiseError as exc:
+            self.upstream_ms += (time.perf_counter() - started) * 1000
             row = self.client.record_call(
                 request_id, plan, plan.profiles[0], (time.perf_counter() - started) * 1000,
                 attempt=attempt, error=exc, api_key_id=api_key_id, kind="self_verify",
             )  # fmt: skip
             self._add(attempt, "self_verify", row, "error", type(exc).__name__)
             return verdict  # a failed check is not a rejection of the answer
+        self.upstream_ms += (time.perf_counter() - started) * 1000
         row = self.client.record_call(
             request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
             usage=Usage.from_converse(result.response.get("usage") or {}),
@@ -271,6 +276,7 @@ class Cascade:
             "accepted": verdict is None or verdict.ok,
             "escalated": len({s.tier for s in self.steps if s.kind == "answer"}) > 1,
             "attempts": [s.to_dict() for s in self.steps],
+            "upstreamMs": round(self.upstream_ms, 3),
         }
         return response
 

@@ -249,6 +249,7 @@ class Tierwise:
             "modelId": stream.model_id,
             "requestId": request_id,
             "route": plan.route_record(),
+            "upstreamMs": round(stream.first_event_ms, 3),
         }
 
         def events() -> Iterator[dict[str, Any]]:

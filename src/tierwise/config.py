@@ -37,6 +37,7 @@ from tierwise.errors import ConfigError
 __all__ = [
     "CachingSettings",
     "EscalationSettings",
+    "GatewaySettings",
     "LedgerSettings",
     "LoadedSettings",
     "Prices",
@@ -116,6 +117,18 @@ class CachingSettings(_Model):
     min_document_tokens: int = Field(default=1024, ge=0)
 
 
+class GatewaySettings(_Model):
+    """``[gateway]``: the HTTP gateway (``tierwise serve``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    auth: bool = True
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    max_images: int = Field(default=20, ge=0)
+    allow_remote_images: bool = False
+    threads: int = Field(default=64, ge=1, le=1024)
+
+
 class LedgerSettings(_Model):
     url: str = ""
 
@@ -182,6 +195,7 @@ class Settings(_Model):
     routing: RoutingSettings = RoutingSettings()
     escalation: EscalationSettings = EscalationSettings()
     caching: CachingSettings = CachingSettings()
+    gateway: GatewaySettings = GatewaySettings()
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}
 

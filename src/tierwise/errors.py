@@ -17,7 +17,11 @@ exception. Library errors are translated at exactly one boundary per adapter
     │   ├── UnavailableError        503 / 500 / timeouts / connection errors
     │   ├── ModelOutputError        the model errored or its stream broke
     │   └── ExhaustedError          every retry, profile and fallback was tried
-    ├── AnswerRejectedError          an answer failed an escalation validator (internal)
+    ├── AccessError                 the gateway refused the caller
+    │   ├── AuthenticationError     missing, unknown or revoked API key
+    │   ├── BudgetExceededError     the key's budget is spent
+    │   └── RateLimitedError        the key's requests-per-minute limit
+    ├── AnswerRejectedError         an answer failed an escalation validator (internal)
     ├── LedgerError                 the ledger could not be read or written
     └── EmulatorError               the built-in emulator could not start
 """
@@ -26,7 +30,10 @@ from __future__ import annotations
 
 __all__ = [
     "AccessDeniedError",
+    "AccessError",
     "AnswerRejectedError",
+    "AuthenticationError",
+    "BudgetExceededError",
     "ConfigError",
     "EmulatorError",
     "ExhaustedError",
@@ -34,6 +41,7 @@ __all__ = [
     "LedgerError",
     "ModelNotAvailableError",
     "ModelOutputError",
+    "RateLimitedError",
     "ThrottledError",
     "TierwiseError",
     "TooManyCachePointsError",
@@ -154,6 +162,26 @@ class AnswerRejectedError(TierwiseError):
     """An answer failed a validator; the cascade catches it and escalates."""
 
     default_hint = "the answer was rejected; tierwise escalates when policy allows"
+
+
+class AccessError(TierwiseError):
+    """The gateway refused the caller (not the request's content)."""
+
+
+class AuthenticationError(AccessError):
+    default_hint = "send a valid key as `Authorization: Bearer <key>` or `x-api-key: <key>`"
+
+
+class BudgetExceededError(AccessError):
+    default_hint = "raise the key's budget (`tierwise keys create --budget-usd`) or use another key"
+
+
+class RateLimitedError(AccessError):
+    default_hint = "slow down; the key's requests-per-minute limit was reached"
+
+    def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
 
 
 class LedgerError(TierwiseError):

@@ -13,9 +13,11 @@ from tierwise.cli import (
     converse_cmd,
     demo_cmd,
     emulator_cmd,
+    keys_cmd,
     models_cmd,
     route_cmd,
     router_cmd,
+    serve_cmd,
 )
 from tierwise.cli.state import CliState
 from tierwise.errors import TierwiseError
@@ -59,8 +61,10 @@ app.command("demo")(demo_cmd.demo)
 app.command("emulator")(emulator_cmd.emulator)
 app.command("models")(models_cmd.models)
 app.command("route")(route_cmd.route)
+app.command("serve")(serve_cmd.serve)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(router_cmd.app, name="router")
+app.add_typer(keys_cmd.app, name="keys")
 
 
 def main() -> None:

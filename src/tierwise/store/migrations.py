@@ -45,4 +45,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX ledger_key ON ledger (api_key_id)
         """,
     ),
+    (
+        "m003_api_keys",
+        """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            salt TEXT NOT NULL,
+            secret_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            budget_pico INTEGER,
+            spent_pico INTEGER NOT NULL DEFAULT 0,
+            rpm INTEGER,
+            max_tier TEXT,
+            admin INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+    ),
 ]

@@ -131,7 +131,7 @@ class SQLiteLedger:
             except sqlite3.Error as exc:
                 raise LedgerError(f"ledger write failed: {exc}") from None
 
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
                 return list(self._conn.execute(sql, params).fetchall())
@@ -164,7 +164,7 @@ class SQLiteLedger:
                 )
 
     def migrations(self) -> list[str]:
-        return [r["name"] for r in self._query("SELECT name FROM _migrations ORDER BY name")]
+        return [r["name"] for r in self.query("SELECT name FROM _migrations ORDER BY name")]
 
     def record(self, row: LedgerRow) -> int:
         with self.transaction() as conn:
@@ -193,11 +193,11 @@ class SQLiteLedger:
         if limit is not None:
             sql += " LIMIT ?"
             params = (*params, int(limit))
-        return [_to_row(r) for r in self._query(sql, params)]
+        return [_to_row(r) for r in self.query(sql, params)]
 
     def totals(self, *, since: datetime | None = None) -> LedgerTotals:
         where, params = _filters(since=since)
-        rows = self._query(
+        rows = self.query(
             "SELECT COUNT(DISTINCT request_id) AS requests, COUNT(*) AS calls,"
             " COALESCE(SUM(input_tokens), 0) AS i, COALESCE(SUM(output_tokens), 0) AS o,"
             " COALESCE(SUM(cache_read_tokens), 0) AS cr,"
@@ -206,7 +206,7 @@ class SQLiteLedger:
             f" FROM ledger{where}",
             params,
         )
-        costs = self._query(f"SELECT cost_usd FROM ledger{where}", params)
+        costs = self.query(f"SELECT cost_usd FROM ledger{where}", params)
         r = rows[0]
         return LedgerTotals(
             requests=r["requests"],

@@ -1,0 +1,87 @@
+"""``tierwise serve``: the OpenAI- and Anthropic-compatible gateway."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from tierwise.cli.state import state_of
+from tierwise.errors import ConfigError
+
+__all__ = ["serve"]
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default [gateway] host).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default [gateway] port).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    emulate: Annotated[
+        bool, typer.Option("--emulate", help="Serve against the built-in Bedrock emulator.")
+    ] = False,
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="No API keys (only on a loopback address).")
+    ] = False,
+) -> None:
+    """Serve /v1/chat/completions, /v1/messages and friends, routed to the right Claude tier."""
+    import uvicorn
+
+    from tierwise.gateway.app import create_app, is_loopback
+
+    state = state_of(ctx)
+    overrides = dict(state.overrides)
+    if host:
+        overrides["gateway.host"] = host
+    if port is not None:
+        overrides["gateway.port"] = port
+    if no_auth:
+        overrides["gateway.auth"] = False
+    state.overrides = overrides
+    settings = state.loaded().settings
+    bind = settings.gateway.host
+    if not settings.gateway.auth and not is_loopback(bind):
+        raise ConfigError(
+            f"refusing to serve without API keys on {bind}",
+            hint="bind to 127.0.0.1 for --no-auth, or create keys with `tierwise keys create`",
+        )
+    emulator = None
+    if emulate:
+        from tierwise.emulator import Emulator
+
+        emulator = Emulator(settings, port=0).start()
+        settings = settings.with_overrides({"endpoint_url": emulator.url})
+        state.err.print(
+            f"[bold yellow]--emulate[/]: Bedrock emulator on {emulator.url}; "
+            "every answer is SYNTHETIC, no model is called."
+        )
+    auth_note = "API keys required" if settings.gateway.auth else "NO AUTH (loopback only)"
+    state.err.print(
+        f"tierwise gateway on http://{bind}:{settings.gateway.port} ({auth_note}); "
+        f"OpenAI base URL http://{bind}:{settings.gateway.port}/v1"
+    )
+    try:
+        if workers > 1:
+            os.environ["TIERWISE_ENDPOINT_URL"] = settings.endpoint_url
+            os.environ["TIERWISE_GATEWAY__AUTH"] = "true" if settings.gateway.auth else "false"
+            os.environ["TIERWISE_GATEWAY__HOST"] = bind
+            if state.config_path:
+                os.environ["TIERWISE_CONFIG"] = state.config_path
+            uvicorn.run(
+                "tierwise.gateway.app:app_from_environment",
+                factory=True,
+                host=bind,
+                port=settings.gateway.port,
+                workers=workers,
+                log_level="warning",
+            )
+        else:
+            uvicorn.run(
+                create_app(settings), host=bind, port=settings.gateway.port, log_level="warning"
+            )
+    finally:
+        if emulator is not None:
+            emulator.stop()

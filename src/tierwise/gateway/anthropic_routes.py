@@ -1,0 +1,80 @@
+"""``POST /v1/messages`` and ``POST /v1/messages/count_tokens`` (Anthropic's wire format)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from tierwise.core.convert.anthropic import (
+    AnthropicStreamTranslator,
+    count_tokens_request,
+    from_messages,
+    to_message,
+)
+from tierwise.errors import TierwiseError
+from tierwise.gateway.errors import Dialect
+from tierwise.gateway.openai_routes import failure
+from tierwise.gateway.service import Call, Gateway, tierwise_headers
+from tierwise.gateway.streaming import bridge, sse_event
+
+__all__ = ["count_tokens", "messages"]
+
+
+async def messages(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    try:
+        call = gw.begin(request)
+        converted = from_messages(await gw.body(request), max_images=gw.settings.gateway.max_images)
+        gw.model_allowed(converted.model, call.key)
+        kwargs: dict[str, Any] = {
+            "modelId": converted.model,
+            "hints": gw.hints(request, call.key),
+            "escalate": gw.escalate(request),
+            "api_key_id": call.key_id,
+            **converted.request,
+        }
+        if converted.stream:
+            result = await gw.converse_stream(**kwargs)
+            return _stream(gw, call, result)
+        response = await gw.converse(**kwargs)
+    except Exception as exc:  # every failure becomes a native error reply
+        return failure(exc, Dialect.ANTHROPIC)
+    info = response["tierwise"]
+    gw.charge(call, info)
+    payload = to_message(response, model=info["modelId"], request_id=info["requestId"])
+    return JSONResponse(payload, headers=tierwise_headers(info, call.started))
+
+
+def _stream(gw: Gateway, call: Call, result: dict[str, Any]) -> Response:
+    info = result["tierwise"]
+    translator = AnthropicStreamTranslator(model=info["modelId"], request_id=info["requestId"])
+    headers = tierwise_headers(info, call.started)
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for event in bridge(result["stream"]):
+                for name, data in translator.feed(event):
+                    yield sse_event(name, data)
+            yield f": tierwise cost_usd={info.get('costUsd')} tier={info.get('tier')}\n\n".encode()
+        except TierwiseError as exc:
+            error = {"type": "error", "error": {"type": "api_error", "message": str(exc)}}
+            yield sse_event("error", error)
+        finally:
+            gw.charge(call, info)
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
+
+
+async def count_tokens(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    try:
+        gw.begin(request)
+        converted = count_tokens_request(await gw.body(request))
+        fields = {k: v for k, v in converted.request.items() if k != "inferenceConfig"}
+        tokens = await gw.count_tokens(modelId=converted.model, **fields)
+    except Exception as exc:
+        return failure(exc, Dialect.ANTHROPIC)
+    return JSONResponse({"input_tokens": tokens})

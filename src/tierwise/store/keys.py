@@ -1,0 +1,161 @@
+"""API keys for the gateway: hashed secrets, budgets, rate limits, tier caps.
+
+A key reads ``tw_<id>_<secret>``. Only a salted SHA-256 of the secret is stored, and the
+check is a constant-time comparison. Spend is kept in integer pico-dollars (1e-12 USD), exact
+for every price quoted per million tokens, so the budget update is one atomic
+``UPDATE ... SET spent = spent + ?`` in the database: concurrent requests never lose an
+increment, and admission reads the committed spend every time (no cached, stale spend).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from tierwise.core.tiers import Tier
+from tierwise.errors import BudgetExceededError, InvalidRequestError, LedgerError
+from tierwise.store.sqlite import SQLiteLedger
+
+__all__ = ["ApiKey", "KeyStore", "to_pico"]
+
+PICO = Decimal("1e12")
+PREFIX = "tw"
+
+
+def to_pico(usd: Decimal) -> int:
+    return int((usd * PICO).to_integral_value(rounding=ROUND_CEILING))
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    name: str
+    created_at: datetime
+    revoked: bool
+    budget_usd: Decimal | None
+    spent_usd: Decimal
+    rpm: int | None
+    max_tier: Tier | None
+    admin: bool
+
+    @property
+    def remaining_usd(self) -> Decimal | None:
+        return None if self.budget_usd is None else self.budget_usd - self.spent_usd
+
+
+def _hash(salt: str, secret: str) -> str:
+    return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
+
+
+def _key(row: Any) -> ApiKey:
+    budget = row["budget_pico"]
+    return ApiKey(
+        id=row["id"],
+        name=row["name"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        revoked=row["revoked_at"] is not None,
+        budget_usd=None if budget is None else Decimal(budget) / PICO,
+        spent_usd=Decimal(row["spent_pico"]) / PICO,
+        rpm=row["rpm"],
+        max_tier=Tier(row["max_tier"]) if row["max_tier"] else None,
+        admin=bool(row["admin"]),
+    )
+
+
+class KeyStore:
+    """Keys in the ledger's database (SQLite here; shared by every gateway process)."""
+
+    def __init__(self, db: SQLiteLedger) -> None:
+        self.db = db
+
+    def create(
+        self,
+        name: str,
+        *,
+        budget_usd: Decimal | None = None,
+        rpm: int | None = None,
+        max_tier: Tier | None = None,
+        admin: bool = False,
+    ) -> tuple[ApiKey, str]:
+        """A new key; the full secret is returned once and never stored."""
+        if not name.strip():
+            raise InvalidRequestError("a key needs a name", hint="--name team-search")
+        if budget_usd is not None and budget_usd < 0:
+            raise InvalidRequestError("a budget cannot be negative")
+        if rpm is not None and rpm < 1:
+            raise InvalidRequestError("rpm must be at least 1")
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(24)
+        salt = secrets.token_hex(16)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO api_keys (id, name, salt, secret_hash, created_at, budget_pico, rpm,"
+                " max_tier, admin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key_id, name, salt, _hash(salt, secret), datetime.now(UTC).isoformat(),
+                    None if budget_usd is None else to_pico(budget_usd), rpm,
+                    max_tier.value if max_tier else None, int(admin),
+                ),
+            )  # fmt: skip
+        key = self.get(key_id)
+        if key is None:
+            raise LedgerError(f"the new key {key_id} was not stored")
+        return key, f"{PREFIX}_{key_id}_{secret}"
+
+    def get(self, key_id: str) -> ApiKey | None:
+        rows = self.db.query("SELECT * FROM api_keys WHERE id = ?", (key_id,))
+        return _key(rows[0]) if rows else None
+
+    def verify(self, presented: str) -> ApiKey | None:
+        """The active key for ``presented``, or None (unknown, malformed, revoked)."""
+        parts = presented.strip().split("_", 2)
+        if len(parts) != 3 or parts[0] != PREFIX:
+            return None
+        rows = self.db.query(
+            "SELECT * FROM api_keys WHERE id = ? AND revoked_at IS NULL", (parts[1],)
+        )
+        if not rows:
+            # Spend comparable time on unknown ids, so timing does not reveal which exist.
+            hmac.compare_digest(_hash("00" * 16, parts[2]), "0" * 64)
+            return None
+        row = rows[0]
+        if not hmac.compare_digest(_hash(row["salt"], parts[2]), row["secret_hash"]):
+            return None
+        return _key(row)
+
+    def list(self) -> list[ApiKey]:
+        return [_key(r) for r in self.db.query("SELECT * FROM api_keys ORDER BY created_at")]
+
+    def revoke(self, key_id: str) -> bool:
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (datetime.now(UTC).isoformat(), key_id),
+            )
+            return cur.rowcount == 1
+
+    def admit(self, key_id: str) -> None:
+        """Refuse when the key's committed spend has reached its budget."""
+        rows = self.db.query("SELECT budget_pico, spent_pico FROM api_keys WHERE id = ?", (key_id,))
+        if rows and rows[0]["budget_pico"] is not None:
+            budget, spent = rows[0]["budget_pico"], rows[0]["spent_pico"]
+            if spent >= budget:
+                raise BudgetExceededError(
+                    f"the key's budget of ${Decimal(budget) / PICO} is spent "
+                    f"(${Decimal(spent) / PICO} used)"
+                )
+
+    def charge(self, key_id: str, cost_usd: Decimal) -> None:
+        """Add ``cost_usd`` to the key's spend atomically."""
+        if cost_usd <= 0:
+            return
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE api_keys SET spent_pico = spent_pico + ? WHERE id = ?",
+                (to_pico(cost_usd), key_id),
+            )
