@@ -72,7 +72,7 @@ def test_migrations_are_named_ordered_recorded_and_idempotent(tmp_path: Path) ->
 
 def test_wal_mode_and_directory_creation(ledger: SQLiteLedger, tmp_path: Path) -> None:
     assert (tmp_path / "sub" / "dir" / "ledger.db").exists()
-    mode = ledger._query("PRAGMA journal_mode")[0][0]
+    mode = ledger.query("PRAGMA journal_mode")[0][0]
     assert mode == "wal"
 
 
