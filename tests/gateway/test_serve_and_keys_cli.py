@@ -1,0 +1,73 @@
+"""`tierwise serve` refuses unsafe setups; `tierwise keys` manages keys; health endpoints."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tierwise.cli.app import app
+from tierwise.config import load_settings
+from tierwise.gateway.app import is_loopback
+from tierwise.store.keys import KeyStore
+from tierwise.store.sqlite import SQLiteLedger
+
+
+@pytest.fixture(autouse=True)
+def _ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TIERWISE_LEDGER__URL", f"sqlite:///{tmp_path / 'keys.db'}")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def test_serve_refuses_no_auth_off_loopback() -> None:
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--no-auth"])
+    assert result.exit_code != 0
+    assert "refusing to serve without API keys" in str(result.exception)
+
+
+def test_loopback_detection() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("10.0.0.5")
+
+
+def test_keys_create_list_revoke(tmp_path: Path) -> None:
+    runner = CliRunner()
+    created = runner.invoke(
+        app, ["keys", "create", "--name", "team-a", "--budget-usd", "12.5", "--rpm", "60",
+              "--max-tier", "sonnet"],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[0]
+    assert secret.startswith("tw_")
+    store = KeyStore(SQLiteLedger(str(tmp_path / "keys.db")))
+    key = store.verify(secret)
+    assert key is not None and key.name == "team-a" and key.rpm == 60
+    assert key.budget_usd == Decimal("12.5")
+    listed = runner.invoke(app, ["keys", "list"])
+    assert "team-a" in listed.stdout and secret not in listed.stdout
+    assert runner.invoke(app, ["keys", "revoke", key.id]).exit_code == 0
+    assert store.verify(secret) is None
+    again = runner.invoke(app, ["keys", "revoke", key.id])
+    assert again.exit_code != 0
+
+
+def test_secrets_are_stored_hashed(tmp_path: Path) -> None:
+    db = SQLiteLedger(str(tmp_path / "h.db"))
+    store = KeyStore(db)
+    _, secret = store.create("x")
+    dump = "\n".join(str(tuple(r)) for r in db.query("SELECT * FROM api_keys"))
+    assert secret.split("_", 2)[2] not in dump
+    assert store.verify(secret[:-1] + ("a" if secret[-1] != "a" else "b")) is None
+
+
+def test_health_and_readiness(gateway) -> None:  # type: ignore[no-untyped-def]
+    assert httpx.get(gateway.url + "/healthz").json() == {"status": "ok"}
+    ready = httpx.get(gateway.url + "/readyz").json()
+    assert ready == {"ready": True, "checks": {"ledger": "ok", "upstream": "ok"}}
+
+
+def test_settings_default_to_auth() -> None:
+    assert load_settings(environ={}).settings.gateway.auth is True
