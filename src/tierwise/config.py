@@ -14,6 +14,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,7 @@ from pydantic import (
 )
 
 from tierwise.core.caching import CachePolicy
+from tierwise.core.credits import CreditPool
 from tierwise.core.pricing import Rates
 from tierwise.core.rules import RoutingPolicy
 from tierwise.core.tiers import Tier
@@ -36,6 +38,7 @@ from tierwise.errors import ConfigError
 
 __all__ = [
     "CachingSettings",
+    "CreditPoolSettings",
     "EscalationSettings",
     "GatewaySettings",
     "LedgerSettings",
@@ -129,6 +132,19 @@ class GatewaySettings(_Model):
     threads: int = Field(default=64, ge=1, le=1024)
 
 
+class CreditPoolSettings(_Model):
+    """One ``[[credits]]`` entry: an AWS credit pool."""
+
+    name: str = Field(min_length=1)
+    amount: Decimal = Field(gt=0)
+    start: date
+    expires: date
+    covers: str = ""
+
+    def pool(self) -> CreditPool:
+        return CreditPool(self.name, self.amount, self.start, self.expires, self.covers)
+
+
 class LedgerSettings(_Model):
     url: str = ""
 
@@ -196,6 +212,8 @@ class Settings(_Model):
     escalation: EscalationSettings = EscalationSettings()
     caching: CachingSettings = CachingSettings()
     gateway: GatewaySettings = GatewaySettings()
+    credits: tuple[CreditPoolSettings, ...] = ()
+    credit_warning_days: int = Field(default=30, ge=0)
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}
 

@@ -15,6 +15,7 @@ from tierwise.cli import (
     emulator_cmd,
     keys_cmd,
     models_cmd,
+    reports_cmd,
     route_cmd,
     router_cmd,
     serve_cmd,
@@ -62,6 +63,8 @@ app.command("emulator")(emulator_cmd.emulator)
 app.command("models")(models_cmd.models)
 app.command("route")(route_cmd.route)
 app.command("serve")(serve_cmd.serve)
+app.command("spend")(reports_cmd.spend)
+app.command("credits")(reports_cmd.credits)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(router_cmd.app, name="router")
 app.add_typer(keys_cmd.app, name="keys")

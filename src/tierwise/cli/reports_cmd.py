@@ -1,0 +1,205 @@
+"""``tierwise spend`` and ``tierwise credits``: where the money goes and how long credits last."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import typer
+from rich.table import Table
+
+from tierwise.cli.state import CliState, state_of
+from tierwise.core.credits import Runway, runway
+from tierwise.core.pricing import Usage
+from tierwise.core.spend import SpendReport, SpendRow, report
+from tierwise.errors import InvalidRequestError
+from tierwise.store import LedgerRow
+
+__all__ = ["credits", "daily_spend", "load_rows", "parse_since", "spend", "spend_rows"]
+
+_SINCE = re.compile(r"^(\d+)([dhw])$")
+
+
+def parse_since(value: str, now: datetime) -> datetime:
+    """``30d``, ``12h``, ``2w`` or an ISO date."""
+    match = _SINCE.match(value.strip())
+    if match:
+        n, unit = int(match.group(1)), match.group(2)
+        delta = {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[unit]
+        return now - delta
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequestError(
+            f"--since {value!r} is not a duration or a date", hint="use 30d, 12h, 2w or 2026-11-01"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def spend_rows(rows: list[LedgerRow]) -> list[SpendRow]:
+    return [
+        SpendRow(
+            day=r.ts.astimezone(UTC).date(),
+            request_id=r.request_id,
+            tier=r.tier,
+            model_id=r.model_id,
+            api_key_id=r.api_key_id,
+            usage=Usage(
+                input=r.input_tokens,
+                output=r.output_tokens,
+                cache_read=r.cache_read_tokens,
+                cache_write_5m=r.cache_write_5m_tokens,
+                cache_write_1h=r.cache_write_1h_tokens,
+            ),
+            cost=r.cost_usd,
+            batch=r.batch,
+            status=r.status,
+            kind=str((r.metadata or {}).get("kind", "answer")),
+        )
+        for r in rows
+    ]
+
+
+def load_rows(state: CliState, since: datetime | None) -> list[LedgerRow]:
+    from tierwise.store import open_ledger
+
+    with open_ledger(state.loaded().settings.ledger.resolved_url()) as ledger:
+        return ledger.rows(since=since)
+
+
+def daily_spend(rows: list[LedgerRow]) -> dict[date, Decimal]:
+    out: dict[date, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        out[r.ts.astimezone(UTC).date()] += r.cost_usd
+    return dict(out)
+
+
+def _table(result: SpendReport, by: str) -> Table:
+    table = Table(
+        by, "requests", "calls", "input", "output", "cache read", "cache write", "cost (USD)"
+    )
+    for g in [*result.groups, result.total]:
+        table.add_row(
+            g.name, str(len(g.requests)), str(g.calls), f"{g.usage.input:,}", f"{g.usage.output:,}",
+            f"{g.usage.cache_read:,}", f"{g.usage.cache_write:,}", f"{g.cost:.6f}",
+        )  # fmt: skip
+    return table
+
+
+def spend(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option(help="Window: 30d, 12h, 2w or a date.")] = "30d",
+    by: Annotated[str, typer.Option(help="Group by tier, day, key or model.")] = "tier",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Spend, requests, tokens, tier mix, escalation, cache hits, batch share and savings."""
+    if by not in ("tier", "day", "key", "model"):
+        raise InvalidRequestError(f"--by {by!r}", hint="use tier, day, key or model")
+    if fmt not in ("table", "csv", "json"):
+        raise InvalidRequestError(f"--format {fmt!r}", hint="use table, csv or json")
+    state = state_of(ctx)
+    start = parse_since(since, datetime.now(UTC))
+    group_by: Literal["tier", "day", "key", "model"] = by  # type: ignore[assignment]
+    result = report(
+        spend_rows(load_rows(state, start)), state.loaded().settings.all_rates(), by=group_by
+    )
+    if fmt == "json":
+        state.out.print_json(json.dumps(result.to_dict()))
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        rows = [g.to_dict() for g in [*result.groups, result.total]]
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        state.out.print(buffer.getvalue(), end="", highlight=False, markup=False)
+        return
+    state.out.print(_table(result, by))
+    mix = ", ".join(f"{t} {share:.1%}" for t, share in result.tier_mix.items()) or "-"
+    state.out.print(f"tier mix (by request): {mix}")
+    state.out.print(
+        f"escalation rate {result.escalation_rate:.1%}; cache hit ratio "
+        f"{result.cache_hit_ratio:.1%}; batch share {result.batch_share:.1%}"
+    )
+    state.out.print(
+        f"saved ${result.vs_all_opus:.6f} vs all-Opus (${result.all_opus_cost:.6f}), "
+        f"${result.vs_all_sonnet:.6f} vs all-Sonnet (${result.all_sonnet_cost:.6f}); "
+        f"caching saved ${result.caching_saved:.6f}; batch saved ${result.batch_saved:.6f}"
+    )
+
+
+def _runway_table(result: Runway) -> Table:
+    table = Table(
+        "pool", "covers", "amount", "used", "balance", "expires", "runs out", "unused at expiry"
+    )
+    for s in result.pools:
+        table.add_row(
+            s.pool.name, s.pool.covers, f"${s.pool.amount:,.2f}", f"${s.used:,.2f}",
+            f"${s.balance:,.2f}", s.pool.expires.isoformat(),
+            s.runs_out.isoformat() if s.runs_out else "-",
+            f"${s.expires_unused:,.2f}" if s.expires_unused else "-",
+        )  # fmt: skip
+    return table
+
+
+def credits(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Credit pool balances, burn rate, run-out dates and when spend reaches the card."""
+    state = state_of(ctx)
+    settings = state.loaded().settings
+    if not settings.credits:
+        raise InvalidRequestError(
+            "no credit pools are configured",
+            hint="add [[credits]] entries (name, amount, start, expires, covers) to tierwise.toml",
+        )
+    today = datetime.now(UTC).date()
+    result = runway(
+        [c.pool() for c in settings.credits],
+        daily_spend(load_rows(state, None)),
+        today,
+        warn_days=settings.credit_warning_days,
+    )
+    if as_json:
+        state.out.print_json(json.dumps(runway_dict(result)))
+        return
+    state.out.print(_runway_table(result))
+    state.out.print(
+        f"burn rate: ${result.burn_7d:,.2f}/day (7 days), ${result.burn_30d:,.2f}/day (30 days)"
+    )
+    card = result.card_from.isoformat() if result.card_from else "not within the forecast horizon"
+    state.out.print(f"spend reaches the card: {card}")
+    for warning in result.warnings:
+        state.err.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+
+
+def runway_dict(result: Runway) -> dict[str, object]:
+    return {
+        "as_of": result.as_of.isoformat(),
+        "burn_7d_usd": str(result.burn_7d),
+        "burn_30d_usd": str(result.burn_30d),
+        "card_spend_so_far_usd": str(result.card_spend_so_far),
+        "card_from": result.card_from.isoformat() if result.card_from else None,
+        "pools": [
+            {
+                "name": s.pool.name,
+                "covers": s.pool.covers,
+                "amount_usd": str(s.pool.amount),
+                "used_usd": str(s.used),
+                "balance_usd": str(s.balance),
+                "start": s.pool.start.isoformat(),
+                "expires": s.pool.expires.isoformat(),
+                "runs_out": s.runs_out.isoformat() if s.runs_out else None,
+                "unused_at_expiry_usd": str(s.expires_unused),
+            }
+            for s in result.pools
+        ],
+        "warnings": result.warnings,
+    }

@@ -1,0 +1,164 @@
+"""Spend reports from ledger rows: totals, groupings and savings (pure, exact).
+
+Savings are recomputed from the same token counts at the configured prices, so the figures
+are exact and reproducible:
+
+* versus all-Opus / all-Sonnet: every answered call priced at that tier's on-demand rates;
+* caching saved: what the cached tokens would have cost as plain input, minus what the cache
+  reads and writes did cost;
+* batch saved: the on-demand price of batch calls minus their batch price.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from tierwise.core.pricing import Rates, Usage, price
+from tierwise.core.tiers import Tier
+
+__all__ = ["Group", "SpendReport", "SpendRow", "report"]
+
+GroupBy = Literal["tier", "day", "key", "model"]
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class SpendRow:
+    day: date
+    request_id: str
+    tier: str | None
+    model_id: str
+    api_key_id: str | None
+    usage: Usage
+    cost: Decimal
+    batch: bool
+    status: str
+    kind: str = "answer"
+
+
+@dataclass
+class Group:
+    name: str
+    requests: set[str] = field(default_factory=set)
+    calls: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cost: Decimal = _ZERO
+
+    def add(self, row: SpendRow) -> None:
+        self.requests.add(row.request_id)
+        self.calls += 1
+        self.usage = self.usage + row.usage
+        self.cost += row.cost
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.name,
+            "requests": len(self.requests),
+            "calls": self.calls,
+            "input_tokens": self.usage.input,
+            "output_tokens": self.usage.output,
+            "cache_read_tokens": self.usage.cache_read,
+            "cache_write_tokens": self.usage.cache_write,
+            "cost_usd": str(self.cost),
+        }
+
+
+@dataclass
+class SpendReport:
+    total: Group
+    groups: list[Group]
+    tier_mix: dict[str, float]
+    escalation_rate: float
+    cache_hit_ratio: float
+    batch_share: float
+    vs_all_opus: Decimal
+    vs_all_sonnet: Decimal
+    caching_saved: Decimal
+    batch_saved: Decimal
+    all_opus_cost: Decimal
+    all_sonnet_cost: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total.to_dict(),
+            "groups": [g.to_dict() for g in self.groups],
+            "tier_mix": self.tier_mix,
+            "escalation_rate": self.escalation_rate,
+            "cache_hit_ratio": self.cache_hit_ratio,
+            "batch_share": self.batch_share,
+            "savings": {
+                "vs_all_opus_usd": str(self.vs_all_opus),
+                "vs_all_sonnet_usd": str(self.vs_all_sonnet),
+                "caching_saved_usd": str(self.caching_saved),
+                "batch_saved_usd": str(self.batch_saved),
+                "all_opus_cost_usd": str(self.all_opus_cost),
+                "all_sonnet_cost_usd": str(self.all_sonnet_cost),
+            },
+        }
+
+
+_KEYS: dict[str, Callable[[SpendRow], str]] = {
+    "tier": lambda r: r.tier or "passthrough",
+    "day": lambda r: r.day.isoformat(),
+    "key": lambda r: r.api_key_id or "(no key)",
+    "model": lambda r: r.model_id,
+}
+
+
+def _uncached(usage: Usage) -> Usage:
+    return Usage(input=usage.prompt_total, output=usage.output)
+
+
+def report(
+    rows: Iterable[SpendRow], rates: Mapping[Tier, Rates], *, by: GroupBy = "tier"
+) -> SpendReport:
+    """Totals, groups by ``by``, and savings for ``rows`` at ``rates``."""
+    key_of = _KEYS[by]
+    total = Group("total")
+    groups: dict[str, Group] = {}
+    answers_per_request: dict[str, int] = defaultdict(int)
+    final_tier: dict[str, str] = {}
+    all_opus = all_sonnet = caching = batch_saved = batch_cost = _ZERO
+    for row in rows:
+        total.add(row)
+        groups.setdefault(key_of(row), Group(key_of(row))).add(row)
+        if row.kind == "answer" and row.status != "error":
+            answers_per_request[row.request_id] += 1
+            final_tier[row.request_id] = row.tier or "passthrough"
+        if row.status == "error":
+            continue
+        all_opus += price(row.usage, rates[Tier.OPUS], batch=row.batch).total
+        all_sonnet += price(row.usage, rates[Tier.SONNET], batch=row.batch).total
+        tier = Tier(row.tier) if row.tier in {t.value for t in Tier} else None
+        if tier is not None:
+            own = rates[tier]
+            paid = price(row.usage, own, batch=row.batch).total
+            caching += price(_uncached(row.usage), own, batch=row.batch).total - paid
+            if row.batch:
+                batch_saved += price(row.usage, own).total - paid
+        if row.batch:
+            batch_cost += row.cost
+    requests = len(answers_per_request) or 1
+    mix: dict[str, int] = defaultdict(int)
+    for tier_name in final_tier.values():
+        mix[tier_name] += 1
+    prompt = total.usage.prompt_total or 1
+    return SpendReport(
+        total=total,
+        groups=sorted(groups.values(), key=lambda g: g.name),
+        tier_mix={k: v / requests for k, v in sorted(mix.items())},
+        escalation_rate=sum(1 for n in answers_per_request.values() if n > 1) / requests,
+        cache_hit_ratio=total.usage.cache_read / prompt,
+        batch_share=float(batch_cost / total.cost) if total.cost else 0.0,
+        vs_all_opus=all_opus - total.cost,
+        vs_all_sonnet=all_sonnet - total.cost,
+        caching_saved=caching,
+        batch_saved=batch_saved,
+        all_opus_cost=all_opus,
+        all_sonnet_cost=all_sonnet,
+    )

@@ -1,0 +1,80 @@
+"""`tierwise spend` and `tierwise credits` on a seeded ledger."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tierwise.cli.app import app
+from tierwise.store import LedgerRow, open_ledger
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "seed.db"
+    monkeypatch.setenv("TIERWISE_LEDGER__URL", f"sqlite:///{db}")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)
+    now = datetime.now(UTC)
+    with open_ledger(f"sqlite:///{db}") as ledger:
+        for day in range(7):
+            ledger.record(
+                LedgerRow(
+                    id=None, ts=now - timedelta(days=day), request_id=f"r{day}", attempt=1,
+                    tier="sonnet", model_id="global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                    input_tokens=1_000_000, output_tokens=0, cache_read_tokens=0,
+                    cache_write_5m_tokens=0, cache_write_1h_tokens=0, cost_usd=Decimal("3"),
+                    latency_ms=5.0, status="ok",
+                )
+            )  # fmt: skip
+    return tmp_path
+
+
+def test_spend_json(seeded: Path) -> None:
+    result = CliRunner().invoke(app, ["spend", "--since", "30d", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["total"]["cost_usd"] == "21"  # 7 x $3
+    assert data["total"]["requests"] == 7
+    # All-Opus: 7M input at $5/M = $35; saved $14.
+    assert data["savings"]["vs_all_opus_usd"] == "14.00"
+    assert data["tier_mix"] == {"sonnet": 1.0}
+
+
+def test_spend_table_csv_and_bad_options(seeded: Path) -> None:
+    table = CliRunner().invoke(app, ["spend", "--by", "day"])
+    assert table.exit_code == 0 and "saved $14.00" in table.stdout
+    csv_out = CliRunner().invoke(app, ["spend", "--format", "csv", "--since", "2d"])
+    lines = csv_out.stdout.strip().splitlines()
+    assert lines[0].startswith("group,requests") and lines[-1].startswith("total,")
+    bad = CliRunner().invoke(app, ["spend", "--by", "colour"])
+    assert bad.exit_code != 0
+
+
+def test_credits(seeded: Path) -> None:
+    today = datetime.now(UTC).date()
+    (seeded / "tierwise.toml").write_text(
+        "[[credits]]\n"
+        f'name = "Bedrock POC"\namount = "30"\nstart = {today - timedelta(days=60)}\n'
+        f'expires = {today + timedelta(days=365)}\ncovers = "Bedrock"\n'
+    )
+    result = CliRunner().invoke(app, ["credits", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    (pool,) = data["pools"]
+    assert pool["used_usd"] == "21" and pool["balance_usd"] == "9"
+    # $9 left at $3/day: empty three days from today; the card pays from the fourth.
+    assert pool["runs_out"] == (today + timedelta(days=3)).isoformat()
+    assert data["card_from"] == (today + timedelta(days=4)).isoformat()
+    assert any("runs out" in w for w in data["warnings"])
+
+
+def test_credits_without_pools_is_a_clear_error(seeded: Path) -> None:
+    result = CliRunner().invoke(app, ["credits"])
+    assert result.exit_code != 0
+    assert "no credit pools" in str(result.exception)

@@ -1,0 +1,79 @@
+"""Spend reports and savings against hand computations."""
+
+from datetime import date
+from decimal import Decimal
+
+from tierwise.config import load_settings
+from tierwise.core.pricing import Usage
+from tierwise.core.spend import SpendRow, report
+
+RATES = load_settings(environ={}).settings.all_rates()  # Haiku $1/$5, Sonnet $3/$15, Opus $5/$25
+D = date(2026, 11, 20)
+
+
+def row(req: str, tier: str, usage: Usage, cost: str, **kw: object) -> SpendRow:
+    return SpendRow(
+        day=kw.get("day", D),  # type: ignore[arg-type]
+        request_id=req,
+        tier=tier,
+        model_id=f"m-{tier}",
+        api_key_id=kw.get("key"),  # type: ignore[arg-type]
+        usage=usage,
+        cost=Decimal(cost),
+        batch=bool(kw.get("batch", False)),
+        status=str(kw.get("status", "ok")),
+    )
+
+
+ROWS = [
+    # r1: Haiku, 1M in + 1M out = $1 + $5 = $6
+    row("r1", "haiku", Usage(input=1_000_000, output=1_000_000), "6", key="k1"),
+    # r2: Haiku rejected ($6) then Sonnet ($18): an escalation
+    row("r2", "haiku", Usage(input=1_000_000, output=1_000_000), "6", status="rejected", key="k1"),
+    row("r2", "sonnet", Usage(input=1_000_000, output=1_000_000), "18", key="k2"),
+    # r3: Sonnet with 1M cache read: $0.30 read + 1M out $15 = $15.30
+    row(
+        "r3",
+        "sonnet",
+        Usage(cache_read=1_000_000, output=1_000_000),
+        "15.30",
+        day=date(2026, 11, 21),
+    ),
+    # r4: Opus batch, 1M in + 1M out at 50%: $2.50 + $12.50 = $15
+    row("r4", "opus", Usage(input=1_000_000, output=1_000_000), "15", batch=True),
+]
+
+
+def test_totals_groups_and_rates() -> None:
+    r = report(ROWS, RATES, by="tier")
+    assert r.total.cost == Decimal("60.30")
+    assert [(g.name, len(g.requests), g.calls, g.cost) for g in r.groups] == [
+        ("haiku", 2, 2, Decimal("12")),
+        ("opus", 1, 1, Decimal("15")),
+        ("sonnet", 2, 2, Decimal("33.30")),
+    ]
+    assert r.escalation_rate == 1 / 4
+    assert r.tier_mix == {"haiku": 0.25, "opus": 0.25, "sonnet": 0.5}
+    # Prompt tokens: 1M + 1M + 1M + 1M(read) + 1M = 5M; 1M read.
+    assert r.cache_hit_ratio == 0.2
+    assert r.batch_share == float(Decimal("15") / Decimal("60.30"))
+
+
+def test_savings_by_hand() -> None:
+    r = report(ROWS, RATES)
+    # All-Opus: r1 $30, r2 $30 + $30, r3 1M read at $0.50 + 1M out $25 = $25.50, r4 batch $15.
+    assert r.all_opus_cost == Decimal("130.50")
+    assert r.vs_all_opus == Decimal("130.50") - Decimal("60.30")
+    # All-Sonnet: $18 + $18 + $18 + $15.30 + batch $9 = $78.30
+    assert r.all_sonnet_cost == Decimal("78.30")
+    # Caching: r3's 1M read as plain input would be $3 instead of $0.30.
+    assert r.caching_saved == Decimal("2.70")
+    # Batch: r4 on demand $30 vs $15.
+    assert r.batch_saved == Decimal("15")
+
+
+def test_group_by_key_and_day() -> None:
+    by_key = {g.name: g.cost for g in report(ROWS, RATES, by="key").groups}
+    assert by_key == {"k1": Decimal("12"), "k2": Decimal("18"), "(no key)": Decimal("30.30")}
+    by_day = {g.name: g.cost for g in report(ROWS, RATES, by="day").groups}
+    assert by_day == {"2026-11-20": Decimal("45"), "2026-11-21": Decimal("15.30")}
