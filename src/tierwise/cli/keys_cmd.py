@@ -20,11 +20,11 @@ app = typer.Typer(help="Manage gateway API keys.", no_args_is_help=True)
 
 def _store(state: CliState) -> KeyStore:
     from tierwise.store import open_ledger
-    from tierwise.store.sqlite import SQLiteLedger
+    from tierwise.store.sql import SQLLedger
 
     ledger = open_ledger(state.loaded().settings.ledger.resolved_url())
-    if not isinstance(ledger, SQLiteLedger):
-        raise ConfigError("keys need the SQLite ledger in this version")
+    if not isinstance(ledger, SQLLedger):
+        raise ConfigError("keys need a SQL ledger (SQLite or PostgreSQL)")
     return KeyStore(ledger)
 
 

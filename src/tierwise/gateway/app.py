@@ -22,7 +22,7 @@ from tierwise.errors import ConfigError
 from tierwise.gateway import anthropic_routes, openai_routes
 from tierwise.gateway.service import Gateway
 from tierwise.store.keys import KeyStore
-from tierwise.store.sqlite import SQLiteLedger
+from tierwise.store.sql import SQLLedger
 
 __all__ = ["app_from_environment", "create_app", "is_loopback"]
 
@@ -38,7 +38,7 @@ def is_loopback(host: str) -> bool:
 
 def _key_store(tierwise: Tierwise) -> KeyStore | None:
     ledger = tierwise.ledger
-    return KeyStore(ledger) if isinstance(ledger, SQLiteLedger) else None
+    return KeyStore(ledger) if isinstance(ledger, SQLLedger) else None
 
 
 async def _healthz(request: Request) -> Response:

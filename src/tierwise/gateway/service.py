@@ -18,7 +18,6 @@ from tierwise.config import Settings
 from tierwise.core.hints import Hints
 from tierwise.core.tiers import Tier
 from tierwise.errors import AuthenticationError, InvalidRequestError
-from tierwise.gateway.limits import RateLimiter
 from tierwise.store.keys import ApiKey, KeyStore
 
 __all__ = ["Call", "Gateway", "tierwise_headers"]
@@ -67,13 +66,11 @@ class Gateway:
         keys: KeyStore | None,
         *,
         auth: bool,
-        limiter: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.tierwise = tierwise
         self.keys = keys
         self.auth = auth
-        self.limiter = limiter or RateLimiter()
 
     def begin(self, request: Request) -> Call:
         """Authenticate, then apply the key's rate limit and budget."""
@@ -89,8 +86,8 @@ class Gateway:
         key = self.keys.verify(presented) if self.keys else None
         if key is None:
             raise AuthenticationError("the API key is not valid (unknown, malformed or revoked)")
-        self.limiter.check(key.id, key.rpm)
         if self.keys is not None:
+            self.keys.hit(key.id, key.rpm)
             self.keys.admit(key.id)
         return Call(key, started)
 

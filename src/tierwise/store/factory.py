@@ -17,10 +17,9 @@ def _sqlite(url: str) -> Ledger:
 
 
 def _postgresql(url: str) -> Ledger:
-    raise LedgerError(
-        "the PostgreSQL ledger is not available in this version",
-        hint="use a sqlite:/// URL or a file path",
-    )
+    from tierwise.store.postgres import PostgresLedger
+
+    return PostgresLedger(url)
 
 
 _STORES: dict[str, Callable[[str], Ledger]] = {

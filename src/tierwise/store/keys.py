@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from tierwise.core.tiers import Tier
-from tierwise.errors import BudgetExceededError, InvalidRequestError, LedgerError
-from tierwise.store.sqlite import SQLiteLedger
+from tierwise.errors import BudgetExceededError, InvalidRequestError, LedgerError, RateLimitedError
+from tierwise.store.sql import SQLLedger
 
 __all__ = ["ApiKey", "KeyStore", "to_pico"]
 
@@ -68,9 +69,10 @@ def _key(row: Any) -> ApiKey:
 
 
 class KeyStore:
-    """Keys in the ledger's database (SQLite here; shared by every gateway process)."""
+    """Keys in the ledger's database, so every gateway sharing the ledger shares the keys,
+    their budgets and their rate windows."""
 
-    def __init__(self, db: SQLiteLedger) -> None:
+    def __init__(self, db: SQLLedger) -> None:
         self.db = db
 
     def create(
@@ -149,6 +151,27 @@ class KeyStore:
                     f"the key's budget of ${Decimal(budget) / PICO} is spent "
                     f"(${Decimal(spent) / PICO} used)"
                 )
+
+    def hit(self, key_id: str, rpm: int | None, now: float | None = None) -> None:
+        """Count one request against the key's per-minute limit, atomically in the database
+        (one counter per key and clock minute: a fixed window, shared by all gateways)."""
+        if rpm is None:
+            return
+        now = time.time() if now is None else now
+        minute = int(now // 60)
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM rate_windows WHERE key_id = ? AND minute < ?", (key_id, minute))
+            (row,) = tx.execute(
+                "INSERT INTO rate_windows (key_id, minute, hits) VALUES (?, ?, 1)"
+                " ON CONFLICT (key_id, minute) DO UPDATE SET hits = rate_windows.hits + 1"
+                " RETURNING hits",
+                (key_id, minute),
+            ).fetchall()
+        if int(row["hits"]) > rpm:
+            raise RateLimitedError(
+                f"the key's limit of {rpm} requests per minute is reached",
+                retry_after=60 - now % 60,
+            )
 
     def charge(self, key_id: str, cost_usd: Decimal) -> None:
         """Add ``cost_usd`` to the key's spend atomically."""

@@ -1,7 +1,8 @@
 """Named, ordered schema migrations, recorded in ``_migrations`` as they are applied.
 
 Append new migrations at the end; never edit or reorder applied ones. The SQL is kept to
-what SQLite and PostgreSQL both accept so one list serves every store.
+what SQLite and PostgreSQL both accept so one list serves every store; the few types they
+spell differently are ``{id_pk}``, ``{float}`` and ``{bigint}``, filled in per store.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         "m001_ledger",
         """
         CREATE TABLE ledger (
-            id INTEGER PRIMARY KEY,
+            id {id_pk},
             ts TEXT NOT NULL,
             request_id TEXT NOT NULL,
             attempt INTEGER NOT NULL,
@@ -25,7 +26,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             cache_write_5m_tokens INTEGER NOT NULL,
             cache_write_1h_tokens INTEGER NOT NULL,
             cost_usd TEXT NOT NULL,
-            latency_ms REAL NOT NULL,
+            latency_ms {float} NOT NULL,
             status TEXT NOT NULL,
             error_class TEXT,
             stop_reason TEXT,
@@ -55,11 +56,22 @@ MIGRATIONS: list[tuple[str, str]] = [
             secret_hash TEXT NOT NULL,
             created_at TEXT NOT NULL,
             revoked_at TEXT,
-            budget_pico INTEGER,
-            spent_pico INTEGER NOT NULL DEFAULT 0,
+            budget_pico {bigint},
+            spent_pico {bigint} NOT NULL DEFAULT 0,
             rpm INTEGER,
             max_tier TEXT,
             admin INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+    ),
+    (
+        "m004_rate_windows",
+        """
+        CREATE TABLE rate_windows (
+            key_id TEXT NOT NULL,
+            minute {bigint} NOT NULL,
+            hits INTEGER NOT NULL,
+            PRIMARY KEY (key_id, minute)
         )
         """,
     ),

@@ -1,8 +1,7 @@
-"""The SQLite ledger: migrations, exact round trips, atomic batches, concurrency."""
+"""The ledger, on every store: migrations, exact round trips, atomic batches, concurrency."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ import pytest
 from tierwise.errors import LedgerError
 from tierwise.store import LedgerRow, open_ledger
 from tierwise.store.migrations import MIGRATIONS
+from tierwise.store.sql import SQLLedger
 from tierwise.store.sqlite import SQLiteLedger
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -41,14 +41,7 @@ def row(**changes: object) -> LedgerRow:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def ledger(tmp_path: Path) -> SQLiteLedger:
-    store = SQLiteLedger(f"sqlite:///{tmp_path / 'sub' / 'dir' / 'ledger.db'}")
-    yield store  # type: ignore[misc]
-    store.close()
-
-
-def test_round_trip_is_exact(ledger: SQLiteLedger) -> None:
+def test_round_trip_is_exact(ledger: SQLLedger) -> None:
     original = row()
     row_id = ledger.record(original)
     (stored,) = ledger.rows()
@@ -56,27 +49,26 @@ def test_round_trip_is_exact(ledger: SQLiteLedger) -> None:
     assert stored.cost_usd == Decimal("0.001234567890123456789")
 
 
-def test_migrations_are_named_ordered_recorded_and_idempotent(tmp_path: Path) -> None:
-    path = tmp_path / "l.db"
-    SQLiteLedger(str(path)).close()
-    again = SQLiteLedger(str(path))
+def test_migrations_are_named_ordered_recorded_and_idempotent(store_url: str) -> None:
+    open_ledger(store_url).close()
+    again = open_ledger(store_url)
+    assert isinstance(again, SQLLedger)
     assert again.migrations() == sorted(name for name, _ in MIGRATIONS)
+    with again.transaction() as tx:
+        tx.execute("INSERT INTO _migrations VALUES ('m999_future', 'x')")
     again.close()
-    conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO _migrations VALUES ('m999_future', 'x')")
-    conn.commit()
-    conn.close()
     with pytest.raises(LedgerError, match="newer tierwise"):
-        SQLiteLedger(str(path))
+        open_ledger(store_url)
 
 
-def test_wal_mode_and_directory_creation(ledger: SQLiteLedger, tmp_path: Path) -> None:
+def test_sqlite_wal_mode_and_directory_creation(tmp_path: Path) -> None:
+    store = SQLiteLedger(f"sqlite:///{tmp_path / 'sub' / 'dir' / 'ledger.db'}")
     assert (tmp_path / "sub" / "dir" / "ledger.db").exists()
-    mode = ledger.query("PRAGMA journal_mode")[0][0]
-    assert mode == "wal"
+    assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+    store.close()
 
 
-def test_filters_and_totals(ledger: SQLiteLedger) -> None:
+def test_filters_and_totals(ledger: SQLLedger) -> None:
     ledger.record(row(request_id="a", ts=T0))
     ledger.record(row(request_id="a", attempt=2, ts=T0 + timedelta(seconds=1)))
     ledger.record(row(request_id="b", ts=T0 + timedelta(days=2), cost_usd=Decimal("1")))
@@ -90,7 +82,7 @@ def test_filters_and_totals(ledger: SQLiteLedger) -> None:
     assert totals.cache_read_tokens == 12000
 
 
-def test_record_many_is_all_or_nothing(ledger: SQLiteLedger) -> None:
+def test_record_many_is_all_or_nothing(ledger: SQLLedger) -> None:
     ledger.record_many([row(request_id="x"), row(request_id="y")])
     assert len(ledger.rows()) == 2
     bad = row(request_id="z", input_tokens=None)  # type: ignore[arg-type]
@@ -99,7 +91,7 @@ def test_record_many_is_all_or_nothing(ledger: SQLiteLedger) -> None:
     assert {r.request_id for r in ledger.rows()} == {"x", "y"}
 
 
-def test_concurrent_writers_lose_nothing(ledger: SQLiteLedger) -> None:
+def test_concurrent_writers_lose_nothing(ledger: SQLLedger) -> None:
     def write(n: int) -> None:
         for i in range(50):
             ledger.record(row(request_id=f"t{n}-{i}"))
@@ -112,11 +104,10 @@ def test_concurrent_writers_lose_nothing(ledger: SQLiteLedger) -> None:
     assert len(ledger.rows()) == 400
 
 
-def test_reopen_keeps_rows(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'keep.db'}"
-    with open_ledger(url) as first:
+def test_reopen_keeps_rows(store_url: str) -> None:
+    with open_ledger(store_url) as first:
         first.record(row())
-    with open_ledger(url) as second:
+    with open_ledger(store_url) as second:
         assert len(second.rows()) == 1
 
 
