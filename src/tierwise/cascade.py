@@ -60,6 +60,7 @@ class Step:
     reason: str
     cost_usd: Decimal
     ledger_id: int | None
+    usage: Usage = field(default_factory=Usage)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +72,7 @@ class Step:
             "reason": self.reason,
             "costUsd": str(self.cost_usd),
             "ledgerId": self.ledger_id,
+            "usage": self.usage.to_converse(),
         }
 
 
@@ -257,7 +259,17 @@ class Cascade:
 
     def _add(self, attempt: int, kind: str, row: Any, outcome: str, reason: str) -> None:
         self.steps.append(
-            Step(attempt, kind, row.tier, row.model_id, outcome, reason, row.cost_usd, row.id)
+            Step(
+                attempt,
+                kind,
+                row.tier,
+                row.model_id,
+                outcome,
+                reason,
+                row.cost_usd,
+                row.id,
+                row.usage,
+            )
         )
 
     def _finish(

@@ -363,6 +363,7 @@ class Tierwise:
             "requestId": row.request_id,
             "route": plan.route_record(),
             "failedProfiles": failed_profiles,
+            "usage": row.usage.to_converse(),
         }
 
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import typer
@@ -16,54 +13,12 @@ from rich.table import Table
 
 from tierwise.cli.state import CliState, state_of
 from tierwise.core.credits import Runway, runway
-from tierwise.core.pricing import Usage
-from tierwise.core.spend import SpendReport, SpendRow, report
+from tierwise.core.spend import SpendReport, report
 from tierwise.errors import InvalidRequestError
+from tierwise.reports import daily_spend, parse_since, runway_dict, spend_rows
 from tierwise.store import LedgerRow
 
-__all__ = ["credits", "daily_spend", "load_rows", "parse_since", "spend", "spend_rows"]
-
-_SINCE = re.compile(r"^(\d+)([dhw])$")
-
-
-def parse_since(value: str, now: datetime) -> datetime:
-    """``30d``, ``12h``, ``2w`` or an ISO date."""
-    match = _SINCE.match(value.strip())
-    if match:
-        n, unit = int(match.group(1)), match.group(2)
-        delta = {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[unit]
-        return now - delta
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequestError(
-            f"--since {value!r} is not a duration or a date", hint="use 30d, 12h, 2w or 2026-11-01"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def spend_rows(rows: list[LedgerRow]) -> list[SpendRow]:
-    return [
-        SpendRow(
-            day=r.ts.astimezone(UTC).date(),
-            request_id=r.request_id,
-            tier=r.tier,
-            model_id=r.model_id,
-            api_key_id=r.api_key_id,
-            usage=Usage(
-                input=r.input_tokens,
-                output=r.output_tokens,
-                cache_read=r.cache_read_tokens,
-                cache_write_5m=r.cache_write_5m_tokens,
-                cache_write_1h=r.cache_write_1h_tokens,
-            ),
-            cost=r.cost_usd,
-            batch=r.batch,
-            status=r.status,
-            kind=str((r.metadata or {}).get("kind", "answer")),
-        )
-        for r in rows
-    ]
+__all__ = ["credits", "load_rows", "spend"]
 
 
 def load_rows(state: CliState, since: datetime | None) -> list[LedgerRow]:
@@ -71,13 +26,6 @@ def load_rows(state: CliState, since: datetime | None) -> list[LedgerRow]:
 
     with open_ledger(state.loaded().settings.ledger.resolved_url()) as ledger:
         return ledger.rows(since=since)
-
-
-def daily_spend(rows: list[LedgerRow]) -> dict[date, Decimal]:
-    out: dict[date, Decimal] = defaultdict(Decimal)
-    for r in rows:
-        out[r.ts.astimezone(UTC).date()] += r.cost_usd
-    return dict(out)
 
 
 def _table(result: SpendReport, by: str) -> Table:
@@ -178,28 +126,3 @@ def credits(
     state.out.print(f"spend reaches the card: {card}")
     for warning in result.warnings:
         state.err.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
-
-
-def runway_dict(result: Runway) -> dict[str, object]:
-    return {
-        "as_of": result.as_of.isoformat(),
-        "burn_7d_usd": str(result.burn_7d),
-        "burn_30d_usd": str(result.burn_30d),
-        "card_spend_so_far_usd": str(result.card_spend_so_far),
-        "card_from": result.card_from.isoformat() if result.card_from else None,
-        "pools": [
-            {
-                "name": s.pool.name,
-                "covers": s.pool.covers,
-                "amount_usd": str(s.pool.amount),
-                "used_usd": str(s.used),
-                "balance_usd": str(s.balance),
-                "start": s.pool.start.isoformat(),
-                "expires": s.pool.expires.isoformat(),
-                "runs_out": s.runs_out.isoformat() if s.runs_out else None,
-                "unused_at_expiry_usd": str(s.expires_unused),
-            }
-            for s in result.pools
-        ],
-        "warnings": result.warnings,
-    }

@@ -41,11 +41,11 @@ async def messages(request: Request) -> Response:
             return _stream(gw, call, result)
         response = await gw.converse(**kwargs)
     except Exception as exc:  # every failure becomes a native error reply
-        return failure(exc, Dialect.ANTHROPIC)
+        return failure(exc, Dialect.ANTHROPIC, gw)
     info = response["tierwise"]
-    gw.charge(call, info)
+    headers = gw.finish("anthropic", call, info)
     payload = to_message(response, model=info["modelId"], request_id=info["requestId"])
-    return JSONResponse(payload, headers=tierwise_headers(info, call.started))
+    return JSONResponse(payload, headers=headers)
 
 
 def _stream(gw: Gateway, call: Call, result: dict[str, Any]) -> Response:
@@ -63,7 +63,7 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any]) -> Response:
             error = {"type": "error", "error": {"type": "api_error", "message": str(exc)}}
             yield sse_event("error", error)
         finally:
-            gw.charge(call, info)
+            gw.finish("anthropic", call, info)
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
 
@@ -76,5 +76,5 @@ async def count_tokens(request: Request) -> Response:
         fields = {k: v for k, v in converted.request.items() if k != "inferenceConfig"}
         tokens = await gw.count_tokens(modelId=converted.model, **fields)
     except Exception as exc:
-        return failure(exc, Dialect.ANTHROPIC)
+        return failure(exc, Dialect.ANTHROPIC, gw)
     return JSONResponse({"input_tokens": tokens})

@@ -7,19 +7,21 @@ import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 from urllib.parse import urlsplit
 
 import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
 from tierwise.errors import ConfigError
-from tierwise.gateway import anthropic_routes, openai_routes
+from tierwise.gateway import admin_routes, anthropic_routes, openai_routes
 from tierwise.gateway.service import Gateway
 from tierwise.store.keys import KeyStore
 from tierwise.store.sql import SQLLedger
@@ -39,6 +41,11 @@ def is_loopback(host: str) -> bool:
 def _key_store(tierwise: Tierwise) -> KeyStore | None:
     ledger = tierwise.ledger
     return KeyStore(ledger) if isinstance(ledger, SQLLedger) else None
+
+
+async def _dashboard(request: Request) -> Response:
+    page = resources.files("tierwise.gateway").joinpath("static", "dashboard.html")
+    return HTMLResponse(page.read_text("utf-8"))
 
 
 async def _healthz(request: Request) -> Response:
@@ -98,6 +105,11 @@ def create_app(
         Route("/v1/models", openai_routes.list_models, methods=["GET"]),
         Route("/v1/messages", anthropic_routes.messages, methods=["POST"]),
         Route("/v1/messages/count_tokens", anthropic_routes.count_tokens, methods=["POST"]),
+        Route("/v1/spend", admin_routes.spend, methods=["GET"]),
+        Route("/v1/credits", admin_routes.credits, methods=["GET"]),
+        Route("/metrics", admin_routes.metrics, methods=["GET"]),
+        Route("/dashboard", _dashboard, methods=["GET"]),
+        Mount("/dashboard/static", StaticFiles(packages=[("tierwise.gateway", "static")])),
         Route("/healthz", _healthz, methods=["GET"]),
         Route("/readyz", _readyz, methods=["GET"]),
     ]

@@ -26,9 +26,11 @@ __all__ = ["chat_completions", "list_models"]
 _log = logging.getLogger(__name__)
 
 
-def failure(exc: BaseException, dialect: Dialect) -> Response:
+def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> Response:
     if not isinstance(exc, TierwiseError):
         _log.error("gateway error: %s", type(exc).__name__)
+    if gw is not None:
+        gw.metrics.observe_error(exc)
     reply = error_reply(exc, dialect, status=413 if isinstance(exc, BodyTooLargeError) else None)
     return Response(reply.body, reply.status, reply.headers, media_type="application/json")
 
@@ -57,13 +59,13 @@ async def chat_completions(request: Request) -> Response:
             return _stream(gw, call, result, include_usage=converted.include_usage)
         response = await gw.converse(**kwargs)
     except Exception as exc:  # every failure becomes a native error reply
-        return failure(exc, Dialect.OPENAI)
+        return failure(exc, Dialect.OPENAI, gw)
     info = response["tierwise"]
-    gw.charge(call, info)
+    headers = gw.finish("openai", call, info)
     payload = to_chat_completion(
         response, model=info["modelId"], request_id=info["requestId"], created=int(time.time())
     )
-    return JSONResponse(payload, headers=tierwise_headers(info, call.started))
+    return JSONResponse(payload, headers=headers)
 
 
 def _stream(gw: Gateway, call: Call, result: dict[str, Any], *, include_usage: bool) -> Response:
@@ -88,7 +90,7 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any], *, include_usage: b
         except TierwiseError as exc:
             yield sse_data({"error": {"message": str(exc), "type": "server_error", "code": None}})
         finally:
-            gw.charge(call, info)
+            gw.finish("openai", call, info)
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
 
@@ -96,9 +98,9 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any], *, include_usage: b
 async def list_models(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
-        gw.begin(request)
+        gw.authenticate(request)
     except Exception as exc:
-        return failure(exc, Dialect.OPENAI)
+        return failure(exc, Dialect.OPENAI, gw)
     ids = ["auto", *(t.value for t in Tier.ordered())]
     for tier in Tier.ordered():
         ts = gw.settings.tier(tier)

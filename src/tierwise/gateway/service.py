@@ -18,6 +18,7 @@ from tierwise.config import Settings
 from tierwise.core.hints import Hints
 from tierwise.core.tiers import Tier
 from tierwise.errors import AuthenticationError, InvalidRequestError
+from tierwise.gateway.metrics import Metrics
 from tierwise.store.keys import ApiKey, KeyStore
 
 __all__ = ["Call", "Gateway", "tierwise_headers"]
@@ -71,12 +72,12 @@ class Gateway:
         self.tierwise = tierwise
         self.keys = keys
         self.auth = auth
+        self.metrics = Metrics()
 
-    def begin(self, request: Request) -> Call:
-        """Authenticate, then apply the key's rate limit and budget."""
-        started = time.perf_counter()
+    def authenticate(self, request: Request, *, admin: bool = False) -> ApiKey | None:
+        """The caller's key (None when auth is off); ``admin`` requires an admin key."""
         if not self.auth:
-            return Call(None, started)
+            return None
         presented = request.headers.get("x-api-key") or ""
         authorization = request.headers.get("authorization") or ""
         if authorization.lower().startswith("bearer "):
@@ -86,6 +87,18 @@ class Gateway:
         key = self.keys.verify(presented) if self.keys else None
         if key is None:
             raise AuthenticationError("the API key is not valid (unknown, malformed or revoked)")
+        if admin and not key.admin:
+            raise AuthenticationError(
+                "this endpoint needs an admin key", hint="tierwise keys create --admin ..."
+            )
+        return key
+
+    def begin(self, request: Request) -> Call:
+        """Authenticate, then apply the key's rate limit and budget."""
+        started = time.perf_counter()
+        key = self.authenticate(request)
+        if key is None:
+            return Call(None, started)
         if self.keys is not None:
             self.keys.hit(key.id, key.rpm)
             self.keys.admit(key.id)
@@ -153,9 +166,14 @@ class Gateway:
     async def count_tokens(self, **kwargs: Any) -> int:
         return await run_in_threadpool(partial(self.tierwise.count_tokens, **kwargs))
 
-    def charge(self, call: Call, info: Mapping[str, Any]) -> None:
+    def finish(self, api: str, call: Call, info: Mapping[str, Any]) -> dict[str, str]:
+        """Charge the key, record metrics, and return the x-tierwise headers."""
         if self.keys is not None and call.key is not None:
             self.keys.charge(call.key.id, Decimal(str(info.get("costUsd") or "0")))
+        headers = tierwise_headers(info, call.started)
+        latency = time.perf_counter() - call.started
+        self.metrics.observe(api, info, latency, float(headers["x-tierwise-overhead-ms"]) / 1000)
+        return headers
 
 
 class BodyTooLargeError(InvalidRequestError):

@@ -11,6 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from tierwise.core.pricing import Usage
+
 __all__ = ["Ledger", "LedgerRow", "LedgerTotals", "Status"]
 
 Status = Literal["ok", "error", "rejected"]
@@ -41,6 +43,16 @@ class LedgerRow:
     route: dict[str, Any] | None = None
     rejection_reason: str | None = None
     metadata: dict[str, Any] | None = None
+
+    @property
+    def usage(self) -> Usage:
+        return Usage(
+            input=self.input_tokens,
+            output=self.output_tokens,
+            cache_read=self.cache_read_tokens,
+            cache_write_5m=self.cache_write_5m_tokens,
+            cache_write_1h=self.cache_write_1h_tokens,
+        )
 
 
 @dataclass(frozen=True, slots=True)

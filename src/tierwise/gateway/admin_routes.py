@@ -1,0 +1,99 @@
+"""Spend you can see: ``/v1/spend``, ``/v1/credits``, ``/metrics`` and the ``/dashboard`` page.
+
+The dashboard page is static (it ships in the package: no CDN) and holds no data; its
+charts read the JSON endpoints, which need an admin key.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tierwise.core.credits import runway
+from tierwise.core.spend import report
+from tierwise.errors import InvalidRequestError
+from tierwise.gateway.errors import Dialect
+from tierwise.gateway.openai_routes import failure
+from tierwise.gateway.service import Gateway
+from tierwise.reports import daily_spend, parse_since, runway_dict, spend_rows
+from tierwise.store import LedgerRow
+
+__all__ = ["credits", "metrics", "spend"]
+
+LATEST = 25
+
+
+def _latest(rows: list[LedgerRow]) -> list[dict[str, Any]]:
+    out = []
+    for r in sorted(rows, key=lambda row: row.ts)[-LATEST:][::-1]:
+        reasons = (r.route or {}).get("reasons") or []
+        out.append(
+            {
+                "ts": r.ts.isoformat(),
+                "request_id": r.request_id,
+                "tier": r.tier,
+                "model_id": r.model_id,
+                "cost_usd": str(r.cost_usd),
+                "status": r.status,
+                "reason": reasons[-1] if reasons else (r.route or {}).get("via", ""),
+            }
+        )
+    return out
+
+
+async def spend(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    try:
+        gw.authenticate(request, admin=True)
+        by = request.query_params.get("by", "tier")
+        if by not in ("tier", "day", "key", "model"):
+            raise InvalidRequestError(f"by={by!r}", hint="use tier, day, key or model")
+        since = parse_since(request.query_params.get("since", "30d"), datetime.now(UTC))
+        rows = await run_in_threadpool(gw.tierwise.ledger.rows, since=since)
+    except Exception as exc:
+        return failure(exc, Dialect.OPENAI, gw)
+    result = report(spend_rows(rows), gw.settings.all_rates(), by=by)  # type: ignore[arg-type]
+    daily: dict[str, dict[str, str]] = defaultdict(dict)
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for r in rows:
+        sums[(r.ts.astimezone(UTC).date().isoformat(), r.tier or "passthrough")] += r.cost_usd
+    for (day, tier), cost in sorted(sums.items()):
+        daily[day][tier] = str(cost)
+    payload = result.to_dict()
+    payload["daily_by_tier"] = daily
+    payload["latest"] = _latest(rows)
+    payload["since"] = since.isoformat()
+    return JSONResponse(payload)
+
+
+async def credits(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    try:
+        gw.authenticate(request, admin=True)
+        if not gw.settings.credits:
+            raise InvalidRequestError("no credit pools are configured", hint="add [[credits]]")
+        rows = await run_in_threadpool(gw.tierwise.ledger.rows)
+    except Exception as exc:
+        return failure(exc, Dialect.OPENAI, gw)
+    result = runway(
+        [c.pool() for c in gw.settings.credits],
+        daily_spend(rows),
+        datetime.now(UTC).date(),
+        warn_days=gw.settings.credit_warning_days,
+    )
+    return JSONResponse(runway_dict(result))
+
+
+async def metrics(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    try:
+        gw.authenticate(request)
+    except Exception as exc:
+        return failure(exc, Dialect.OPENAI, gw)
+    return Response(gw.metrics.render(), media_type="text/plain; version=0.0.4")

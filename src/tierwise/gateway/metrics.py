@@ -1,0 +1,86 @@
+"""Prometheus metrics for one gateway app (its own registry: no process-global state)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from tierwise.core.pricing import Usage
+
+__all__ = ["Metrics"]
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+_OVERHEAD_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "tierwise_requests", "Requests answered", ["api", "tier"], registry=r
+        )
+        self.attempts = Counter(
+            "tierwise_attempts", "Model calls by outcome", ["tier", "outcome"], registry=r
+        )
+        self.escalations = Counter("tierwise_escalations", "Requests escalated a tier", registry=r)
+        self.tokens = Counter(
+            "tierwise_tokens", "Tokens by kind and tier", ["kind", "tier"], registry=r
+        )
+        self.cost = Counter("tierwise_cost_usd", "Cost in USD by tier", ["tier"], registry=r)
+        self.latency = Histogram(
+            "tierwise_request_seconds",
+            "Request latency",
+            ["api"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.overhead = Histogram(
+            "tierwise_overhead_seconds", "Time in tierwise, Bedrock excluded", ["api"],
+            buckets=_OVERHEAD_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.errors = Counter(
+            "tierwise_errors", "Failed requests by error class", ["error"], registry=r
+        )
+        self.cache_hit_ratio = Gauge(
+            "tierwise_cache_hit_ratio", "Cache-read share of prompt tokens so far", registry=r
+        )
+        self._read = 0
+        self._prompt = 0
+
+    def observe(
+        self, api: str, info: Mapping[str, Any], latency_s: float, overhead_s: float
+    ) -> None:
+        tier = str(info.get("tier") or "passthrough")
+        self.requests.labels(api, tier).inc()
+        self.latency.labels(api).observe(latency_s)
+        self.overhead.labels(api).observe(overhead_s)
+        self.cost.labels(tier).inc(float(Decimal(str(info.get("costUsd") or "0"))))
+        steps = info.get("attempts") or [
+            {"tier": tier, "outcome": "accepted", "usage": info.get("usage")}
+        ]
+        for step in steps:
+            step_tier = str(step.get("tier") or tier)
+            self.attempts.labels(step_tier, str(step.get("outcome", "accepted"))).inc()
+            usage = Usage.from_converse(step.get("usage") or {})
+            for kind, n in (
+                ("input", usage.input), ("output", usage.output), ("cache_read", usage.cache_read),
+                ("cache_write", usage.cache_write),
+            ):  # fmt: skip
+                if n:
+                    self.tokens.labels(kind, step_tier).inc(n)
+            self._read += usage.cache_read
+            self._prompt += usage.prompt_total
+        if info.get("escalated"):
+            self.escalations.inc()
+        if self._prompt:
+            self.cache_hit_ratio.set(self._read / self._prompt)
+
+    def observe_error(self, error: BaseException) -> None:
+        self.errors.labels(type(error).__name__).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

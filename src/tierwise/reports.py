@@ -1,0 +1,83 @@
+"""Spend and credit reports from a ledger: shared by the CLI and the gateway's JSON API."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from tierwise.core.credits import Runway
+from tierwise.core.spend import SpendRow
+from tierwise.errors import InvalidRequestError
+from tierwise.store import LedgerRow
+
+__all__ = ["daily_spend", "parse_since", "runway_dict", "spend_rows"]
+
+_SINCE = re.compile(r"^(\d+)([dhw])$")
+
+
+def parse_since(value: str, now: datetime) -> datetime:
+    """``30d``, ``12h``, ``2w`` or an ISO date."""
+    match = _SINCE.match(value.strip())
+    if match:
+        n, unit = int(match.group(1)), match.group(2)
+        delta = {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[unit]
+        return now - delta
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequestError(
+            f"--since {value!r} is not a duration or a date", hint="use 30d, 12h, 2w or 2026-11-01"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def spend_rows(rows: list[LedgerRow]) -> list[SpendRow]:
+    return [
+        SpendRow(
+            day=r.ts.astimezone(UTC).date(),
+            request_id=r.request_id,
+            tier=r.tier,
+            model_id=r.model_id,
+            api_key_id=r.api_key_id,
+            usage=r.usage,
+            cost=r.cost_usd,
+            batch=r.batch,
+            status=r.status,
+            kind=str((r.metadata or {}).get("kind", "answer")),
+        )
+        for r in rows
+    ]
+
+
+def daily_spend(rows: list[LedgerRow]) -> dict[date, Decimal]:
+    out: dict[date, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        out[r.ts.astimezone(UTC).date()] += r.cost_usd
+    return dict(out)
+
+
+def runway_dict(result: Runway) -> dict[str, object]:
+    return {
+        "as_of": result.as_of.isoformat(),
+        "burn_7d_usd": str(result.burn_7d),
+        "burn_30d_usd": str(result.burn_30d),
+        "card_spend_so_far_usd": str(result.card_spend_so_far),
+        "card_from": result.card_from.isoformat() if result.card_from else None,
+        "pools": [
+            {
+                "name": s.pool.name,
+                "covers": s.pool.covers,
+                "amount_usd": str(s.pool.amount),
+                "used_usd": str(s.used),
+                "balance_usd": str(s.balance),
+                "start": s.pool.start.isoformat(),
+                "expires": s.pool.expires.isoformat(),
+                "runs_out": s.runs_out.isoformat() if s.runs_out else None,
+                "unused_at_expiry_usd": str(s.expires_unused),
+            }
+            for s in result.pools
+        ],
+        "warnings": result.warnings,
+    }
