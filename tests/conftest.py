@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tierwise.config import Settings, load_settings
+from tierwise.config import NON_SETTING_ENV, Settings, load_settings
 
 
 @pytest.fixture(autouse=True)
 def _no_user_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's TIERWISE_* variables or AWS bearer token must not steer the tests."""
     for name in list(os.environ):
-        if name.startswith("TIERWISE_") and name != "TIERWISE_CI":
+        if name.startswith("TIERWISE_") and name not in NON_SETTING_ENV:
             monkeypatch.delenv(name)
     monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
 

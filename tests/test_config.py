@@ -92,3 +92,8 @@ def test_update_config_file_keeps_comments_and_validates(tmp_path: Path) -> None
     with pytest.raises(ConfigError):
         update_config_file(cfg, {"routing.opus_threshold": 7})
     assert "opus_threshold = 0.8" in cfg.read_text()
+
+
+def test_ci_and_test_switches_are_not_settings() -> None:
+    env = {"TIERWISE_CI": "1", "TIERWISE_TEST_PG": "postgresql://x", "TIERWISE_EVAL_DATA": "/d"}
+    assert load_settings(environ=env).settings.region == "us-east-1"

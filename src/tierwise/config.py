@@ -37,6 +37,8 @@ from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
 __all__ = [
+    "NON_SETTING_ENV",
+    "BatchSettings",
     "CachingSettings",
     "CreditPoolSettings",
     "EscalationSettings",
@@ -54,6 +56,10 @@ __all__ = [
 
 ENV_PREFIX = "TIERWISE_"
 CONFIG_ENV = "TIERWISE_CONFIG"
+# TIERWISE_* variables that are not settings (where the config lives, test and CI switches).
+NON_SETTING_ENV = frozenset(
+    {CONFIG_ENV, "TIERWISE_CI", "TIERWISE_EVAL_DATA", "TIERWISE_TEST_PG", "TIERWISE_TEST_ARTIFACTS"}
+)
 DEFAULT_CONFIG_NAME = "tierwise.toml"
 
 
@@ -145,6 +151,19 @@ class CreditPoolSettings(_Model):
         return CreditPool(self.name, self.amount, self.start, self.expires, self.covers)
 
 
+class BatchSettings(_Model):
+    """``[batch]``: Bedrock batch inference (S3 locations, IAM role, job options)."""
+
+    bucket: str = "tierwise-batch"
+    prefix: str = "tierwise"
+    role_arn: str = "arn:aws:iam::123456789012:role/tierwise-batch"
+    timeout_hours: int = Field(default=24, ge=24, le=168)
+    min_records: int = Field(default=100, ge=1)
+    small_groups: Literal["on-demand", "wait"] = "on-demand"
+    tags: dict[str, str] = {}
+    s3_endpoint_url: str = ""
+
+
 class LedgerSettings(_Model):
     url: str = ""
 
@@ -213,6 +232,7 @@ class Settings(_Model):
     caching: CachingSettings = CachingSettings()
     gateway: GatewaySettings = GatewaySettings()
     credits: tuple[CreditPoolSettings, ...] = ()
+    batch: BatchSettings = BatchSettings()
     credit_warning_days: int = Field(default=30, ge=0)
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}
@@ -340,7 +360,7 @@ def _leaves(value: Any, dotted: str) -> list[str]:
 def _env_layer(environ: Mapping[str, str]) -> dict[str, tuple[list[str], Any, str]]:
     out: dict[str, tuple[list[str], Any, str]] = {}
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+        if not name.startswith(ENV_PREFIX) or name in NON_SETTING_ENV:
             continue
         path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
         if not path:
