@@ -14,10 +14,10 @@ from tierwise.core.convert.anthropic import (
     from_messages,
     to_message,
 )
-from tierwise.errors import TierwiseError
-from tierwise.gateway.errors import Dialect
-from tierwise.gateway.openai_routes import failure
-from tierwise.gateway.service import Call, Gateway, tierwise_headers
+from tierwise.gateway.errors import Dialect, error_reply
+from tierwise.gateway.headers import tierwise_headers
+from tierwise.gateway.openai_routes import failure, trailer
+from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import bridge, sse_event
 
 __all__ = ["count_tokens", "messages"]
@@ -26,7 +26,7 @@ __all__ = ["count_tokens", "messages"]
 async def messages(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
-        call = gw.begin(request)
+        call = await gw.begin(request)
         converted = from_messages(await gw.body(request), max_images=gw.settings.gateway.max_images)
         gw.model_allowed(converted.model, call.key)
         kwargs: dict[str, Any] = {
@@ -37,9 +37,9 @@ async def messages(request: Request) -> Response:
             **converted.request,
         }
         if converted.stream:
-            result = await gw.converse_stream(**kwargs)
+            result = await gw.converse_stream(call, **kwargs)
             return _stream(gw, call, result)
-        response = await gw.converse(**kwargs)
+        response = await gw.converse(call, **kwargs)
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.ANTHROPIC, gw)
     info = response["tierwise"]
@@ -51,17 +51,17 @@ async def messages(request: Request) -> Response:
 def _stream(gw: Gateway, call: Call, result: dict[str, Any]) -> Response:
     info = result["tierwise"]
     translator = AnthropicStreamTranslator(model=info["modelId"], request_id=info["requestId"])
-    headers = tierwise_headers(info, call.started)
+    headers = tierwise_headers(info, call.started, final="costUsd" in info)
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for event in bridge(result["stream"]):
+            async for event in bridge(result["stream"], gw.run):
                 for name, data in translator.feed(event):
                     yield sse_event(name, data)
-            yield f": tierwise cost_usd={info.get('costUsd')} tier={info.get('tier')}\n\n".encode()
-        except TierwiseError as exc:
-            error = {"type": "error", "error": {"type": "api_error", "message": str(exc)}}
-            yield sse_event("error", error)
+            yield trailer(info)
+        except Exception as exc:  # headers are sent: the error goes in the stream
+            gw.metrics.observe_error(exc)
+            yield b"event: error\ndata: " + error_reply(exc, Dialect.ANTHROPIC).body + b"\n\n"
         finally:
             gw.finish("anthropic", call, info)
 
@@ -71,7 +71,7 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any]) -> Response:
 async def count_tokens(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
-        gw.begin(request)
+        await gw.begin(request)
         converted = count_tokens_request(await gw.body(request))
         fields = {k: v for k, v in converted.request.items() if k != "inferenceConfig"}
         tokens = await gw.count_tokens(modelId=converted.model, **fields)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
-from urllib.parse import urlsplit
 
 import anyio
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -21,7 +19,9 @@ from starlette.staticfiles import StaticFiles
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
 from tierwise.errors import ConfigError
-from tierwise.gateway import admin_routes, anthropic_routes, openai_routes
+from tierwise.gateway import admin_routes, anthropic_routes, health, openai_routes
+from tierwise.gateway.errors import Dialect, error_response
+from tierwise.gateway.limits import RateLimits
 from tierwise.gateway.service import Gateway
 from tierwise.store.keys import KeyStore
 from tierwise.store.sql import SQLLedger
@@ -48,32 +48,29 @@ async def _dashboard(request: Request) -> Response:
     return HTMLResponse(page.read_text("utf-8"))
 
 
-async def _healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+def _dialect(request: Request) -> Dialect:
+    return Dialect.ANTHROPIC if request.url.path.startswith("/v1/messages") else Dialect.OPENAI
 
 
-async def _readyz(request: Request) -> Response:
-    gw: Gateway = request.app.state.gateway
-    checks: dict[str, str] = {}
-    try:
-        await run_in_threadpool(gw.tierwise.ledger.rows, limit=1)
-        checks["ledger"] = "ok"
-    except Exception as exc:  # readiness reports, never raises
-        checks["ledger"] = f"error: {type(exc).__name__}"
-    endpoint = (
-        gw.settings.endpoint_url or f"https://bedrock-runtime.{gw.settings.region}.amazonaws.com"
-    )
-    parts = urlsplit(endpoint)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with anyio.fail_after(2):
-            stream = await anyio.connect_tcp(parts.hostname or "localhost", port)
-            await stream.aclose()
-        checks["upstream"] = "ok"
-    except (OSError, TimeoutError, socket.gaierror):
-        checks["upstream"] = f"unreachable: {parts.hostname}:{port}"
-    ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and wrong methods, in the caller's API format."""
+    status = getattr(exc, "status_code", 404)
+    message = f"{request.method} {request.url.path}: {getattr(exc, 'detail', 'not found')}"
+    if _dialect(request) is Dialect.ANTHROPIC:
+        error_type = "not_found_error" if status == 404 else "invalid_request_error"
+        body: dict[str, object] = {
+            "type": "error",
+            "error": {"type": error_type, "message": message},
+        }
+    else:
+        body = {"error": {"message": message, "type": "invalid_request_error", "param": None,
+                          "code": None}}  # fmt: skip
+    return JSONResponse(body, status_code=status)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """The last net: an opaque 500 in the caller's format, the class logged, no traceback."""
+    return error_response(exc, _dialect(request))
 
 
 def create_app(
@@ -82,6 +79,7 @@ def create_app(
     tierwise: Tierwise | None = None,
     keys: KeyStore | None = None,
     auth: bool | None = None,
+    limits: RateLimits | None = None,
 ) -> Starlette:
     """The gateway app. ``auth`` defaults to ``[gateway] auth``; everything lives on
     ``app.state.gateway``, nothing in module globals."""
@@ -91,14 +89,18 @@ def create_app(
         client,
         keys if keys is not None else _key_store(client),
         auth=settings.gateway.auth if auth is None else auth,
+        limits=limits,
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway.threads
-        yield
-        if tierwise is None:
-            client.close()
+        try:
+            yield
+        finally:
+            gateway.close()
+            if tierwise is None:
+                client.close()
 
     routes = [
         Route("/v1/chat/completions", openai_routes.chat_completions, methods=["POST"]),
@@ -110,10 +112,14 @@ def create_app(
         Route("/metrics", admin_routes.metrics, methods=["GET"]),
         Route("/dashboard", _dashboard, methods=["GET"]),
         Mount("/dashboard/static", StaticFiles(packages=[("tierwise.gateway", "static")])),
-        Route("/healthz", _healthz, methods=["GET"]),
-        Route("/readyz", _readyz, methods=["GET"]),
+        Route("/healthz", health.healthz, methods=["GET"]),
+        Route("/readyz", health.readyz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _unexpected},
+    )
     app.state.gateway = gateway
     return app
 

@@ -1,17 +1,27 @@
-"""TierwiseError -> HTTP status and each API's native error body: one table, one place."""
+"""TierwiseError -> HTTP status and each API's native error body: one table, one place.
+
+OpenAI replies ``{"error": {"message", "type", "param", "code"}}`` and Anthropic
+``{"type": "error", "error": {"type", "message"}}``; the status codes are the ones each
+API's own SDK maps to its typed exceptions (so callers catch ``openai.RateLimitError``,
+``anthropic.PaymentRequiredError`` and so on). Anything that is not a TierwiseError, and any
+gateway-side failure (configuration, ledger), is an opaque 500: the class is logged, never
+the message, which could hold paths or prompt text.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass
 from enum import Enum
+
+from starlette.responses import Response
 
 from tierwise.errors import (
     AccessDeniedError,
     AuthenticationError,
     BudgetExceededError,
-    ConfigError,
     ExhaustedError,
     InvalidRequestError,
     ModelNotAvailableError,
@@ -23,12 +33,22 @@ from tierwise.errors import (
     UpstreamError,
 )
 
-__all__ = ["Dialect", "ErrorReply", "error_reply"]
+__all__ = ["BodyTooLargeError", "Dialect", "ErrorReply", "error_reply", "error_response"]
+
+_log = logging.getLogger("tierwise.gateway")
 
 
 class Dialect(Enum):
     OPENAI = "openai"
     ANTHROPIC = "anthropic"
+
+
+class BodyTooLargeError(InvalidRequestError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the request body is larger than {limit} bytes",
+            hint="send smaller images or raise [gateway] max_body_bytes",
+        )
 
 
 @dataclass(frozen=True)
@@ -37,34 +57,40 @@ class _Kind:
     openai_type: str
     openai_code: str | None
     anthropic_type: str
+    anthropic_status: int | None = None  # when Anthropic's convention differs
+    retry: bool = False  # send retry-after
+    public: bool = True  # the message may be shown to the caller
 
 
-_THROTTLED = _Kind(429, "rate_limit_error", "rate_limit_exceeded", "rate_limit_error")
-_NOT_FOUND = _Kind(404, "invalid_request_error", "model_not_found", "not_found_error")
-_UNAVAILABLE = _Kind(503, "server_error", "service_unavailable", "overloaded_error")
+_THROTTLED = _Kind(429, "rate_limit_error", "rate_limit_exceeded", "rate_limit_error", retry=True)
+_UNAVAILABLE = _Kind(503, "server_error", "service_unavailable", "overloaded_error", retry=True)
 _UPSTREAM = _Kind(502, "server_error", "upstream_error", "api_error")
+_INTERNAL = _Kind(500, "server_error", None, "api_error", public=False)
 _AUTH = _Kind(401, "invalid_request_error", "invalid_api_key", "authentication_error")
-_QUOTA = _Kind(429, "insufficient_quota", "insufficient_quota", "rate_limit_error")
+# OpenAI signals a spent quota as 429 insufficient_quota; Anthropic as 402 billing_error.
+_BUDGET = _Kind(429, "insufficient_quota", "insufficient_quota", "billing_error", 402)
+_NOT_FOUND = _Kind(404, "invalid_request_error", "model_not_found", "not_found_error")
+_TOO_LARGE = _Kind(413, "invalid_request_error", "request_too_large", "request_too_large")
 
 # Most specific first; the first isinstance match wins.
 _TABLE: tuple[tuple[type[TierwiseError], _Kind], ...] = (
     (AuthenticationError, _AUTH),
-    (BudgetExceededError, _QUOTA),
+    (BudgetExceededError, _BUDGET),
     (RateLimitedError, _THROTTLED),
     (ThrottledError, _THROTTLED),
     (ModelNotAvailableError, _NOT_FOUND),
     (AccessDeniedError, _Kind(403, "permission_error", None, "permission_error")),
     (UnavailableError, _UNAVAILABLE),
     (ModelOutputError, _UPSTREAM),
+    (BodyTooLargeError, _TOO_LARGE),
     (InvalidRequestError, _Kind(400, "invalid_request_error", None, "invalid_request_error")),
-    (ConfigError, _Kind(500, "server_error", None, "api_error")),
     (UpstreamError, _UPSTREAM),
 )  # fmt: skip
-_DEFAULT = _Kind(500, "server_error", None, "api_error")
 _EXHAUSTED_BY_CODE = {
     "ThrottlingException": _THROTTLED,
     "ServiceQuotaExceededException": _THROTTLED,
 }
+_INTERNAL_MESSAGE = "internal error in the tierwise gateway; the request was not completed"
 
 
 @dataclass(frozen=True)
@@ -76,35 +102,30 @@ class ErrorReply:
 
 def _kind(exc: BaseException) -> _Kind:
     if isinstance(exc, ExhaustedError):
-        by_code = _EXHAUSTED_BY_CODE.get(exc.code or "")
-        return by_code or _UNAVAILABLE
+        # Every retry and fallback failed: throttling stays 429, anything else is 503.
+        return _EXHAUSTED_BY_CODE.get(exc.code or "") or _UNAVAILABLE
     for cls, kind in _TABLE:
         if isinstance(exc, cls):
             return kind
-    return _DEFAULT
+    return _INTERNAL
 
 
-def error_reply(exc: BaseException, dialect: Dialect, *, status: int | None = None) -> ErrorReply:
-    """The response for ``exc``; anything that is not a TierwiseError is an opaque 500."""
+def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
+    """The status, native body and headers for ``exc``."""
     kind = _kind(exc)
-    if isinstance(exc, TierwiseError):
-        message = str(exc)
-    else:
-        message = "internal error in the tierwise gateway; the request was not completed"
-    code = status or kind.status
+    message = str(exc) if kind.public and isinstance(exc, TierwiseError) else _INTERNAL_MESSAGE
     headers: dict[str, str] = {}
-    retry_after = getattr(exc, "retry_after", None)
-    if code == 429 or retry_after:
-        headers["retry-after"] = str(max(1, math.ceil(retry_after or 1)))
+    if kind.retry:
+        retry_after = getattr(exc, "retry_after", None) or 1
+        headers["retry-after"] = str(max(1, math.ceil(retry_after)))
     if dialect is Dialect.ANTHROPIC:
+        status = kind.anthropic_status or kind.status
         payload: dict[str, object] = {
             "type": "error",
-            "error": {
-                "type": "request_too_large" if code == 413 else kind.anthropic_type,
-                "message": message,
-            },
+            "error": {"type": kind.anthropic_type, "message": message},
         }
     else:
+        status = kind.status
         payload = {
             "error": {
                 "message": message,
@@ -113,4 +134,12 @@ def error_reply(exc: BaseException, dialect: Dialect, *, status: int | None = No
                 "code": kind.openai_code,
             }
         }
-    return ErrorReply(code, json.dumps(payload).encode("utf-8"), headers)
+    return ErrorReply(status, json.dumps(payload).encode("utf-8"), headers)
+
+
+def error_response(exc: BaseException, dialect: Dialect) -> Response:
+    """``exc`` as a native error response; gateway-side failures are logged by class."""
+    reply = error_reply(exc, dialect)
+    if reply.status >= 500 and not isinstance(exc, UpstreamError):
+        _log.error("gateway error: %s", type(exc).__name__)
+    return Response(reply.body, reply.status, reply.headers, media_type="application/json")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,32 +15,41 @@ from tierwise.core.convert.openai import (
     to_chat_completion,
 )
 from tierwise.core.tiers import Tier
-from tierwise.errors import TierwiseError
-from tierwise.gateway.errors import Dialect, error_reply
-from tierwise.gateway.service import BodyTooLargeError, Call, Gateway, tierwise_headers
-from tierwise.gateway.streaming import bridge, sse_data
+from tierwise.gateway.errors import Dialect, error_reply, error_response
+from tierwise.gateway.headers import tierwise_headers
+from tierwise.gateway.service import Call, Gateway
+from tierwise.gateway.streaming import bridge, sse_comment, sse_data
 
-__all__ = ["chat_completions", "list_models"]
-
-_log = logging.getLogger(__name__)
+__all__ = ["chat_completions", "failure", "list_models", "trailer"]
 
 
 def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> Response:
-    if not isinstance(exc, TierwiseError):
-        _log.error("gateway error: %s", type(exc).__name__)
+    """``exc`` as a native error response, counted in the metrics."""
     if gw is not None:
         gw.metrics.observe_error(exc)
-    reply = error_reply(exc, dialect, status=413 if isinstance(exc, BodyTooLargeError) else None)
-    return Response(reply.body, reply.status, reply.headers, media_type="application/json")
+    return error_response(exc, dialect)
+
+
+def trailer(info: dict[str, Any]) -> bytes:
+    """The SSE comment closing a stream: what the headers could not know yet."""
+    answers = [a for a in info.get("attempts") or () if a.get("kind") == "answer"]
+    return sse_comment(
+        {
+            "cost_usd": info.get("costUsd", "0"),
+            "tier": info.get("tier") or "passthrough",
+            "model_id": info.get("modelId", ""),
+            "attempts": len(answers) or 1,
+            "ledger_id": info.get("ledgerId"),
+        }
+    )
 
 
 async def chat_completions(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
-        call = gw.begin(request)
-        body = await gw.body(request)
+        call = await gw.begin(request)
         converted = from_chat_completions(
-            body,
+            await gw.body(request),
             allow_remote_images=gw.settings.gateway.allow_remote_images,
             max_images=gw.settings.gateway.max_images,
         )
@@ -49,15 +57,16 @@ async def chat_completions(request: Request) -> Response:
         kwargs: dict[str, Any] = {
             "modelId": converted.model,
             "hints": gw.hints(request, call.key),
+            # The response_format schema also judges the answer (and escalates on failure).
             "validate": {"json_schema": converted.json_schema} if converted.json_schema else None,
             "escalate": gw.escalate(request),
             "api_key_id": call.key_id,
             **converted.request,
         }
         if converted.stream:
-            result = await gw.converse_stream(**kwargs)
+            result = await gw.converse_stream(call, **kwargs)
             return _stream(gw, call, result, include_usage=converted.include_usage)
-        response = await gw.converse(**kwargs)
+        response = await gw.converse(call, **kwargs)
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.OPENAI, gw)
     info = response["tierwise"]
@@ -76,19 +85,20 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any], *, include_usage: b
         created=int(time.time()),
         include_usage=include_usage,
     )
-    headers = tierwise_headers(info, call.started)
+    headers = tierwise_headers(info, call.started, final="costUsd" in info)
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for event in bridge(result["stream"]):
+            async for event in bridge(result["stream"], gw.run):
                 for chunk in translator.feed(event):
                     yield sse_data(chunk)
             for chunk in translator.finish():
                 yield sse_data(chunk)
-            yield f": tierwise cost_usd={info.get('costUsd')} tier={info.get('tier')}\n\n".encode()
+            yield trailer(info)
             yield sse_data("[DONE]")
-        except TierwiseError as exc:
-            yield sse_data({"error": {"message": str(exc), "type": "server_error", "code": None}})
+        except Exception as exc:  # headers are sent: the error goes in the stream
+            gw.metrics.observe_error(exc)
+            yield b"data: " + error_reply(exc, Dialect.OPENAI).body + b"\n\n"
         finally:
             gw.finish("openai", call, info)
 
@@ -98,12 +108,14 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any], *, include_usage: b
 async def list_models(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
-        gw.authenticate(request)
+        presented = gw.authenticator.require_presented(request.headers)
+        if presented is not None:
+            await gw.run(gw.authenticator.verify, presented)
     except Exception as exc:
         return failure(exc, Dialect.OPENAI, gw)
     ids = ["auto", *(t.value for t in Tier.ordered())]
     for tier in Tier.ordered():
         ts = gw.settings.tier(tier)
-        ids.extend([ts.model_id, *ts.alternates])
+        ids.extend(i for i in (ts.model_id, *ts.alternates) if i not in ids)
     data = [{"id": i, "object": "model", "created": 0, "owned_by": "tierwise"} for i in ids]
     return JSONResponse({"object": "list", "data": data})

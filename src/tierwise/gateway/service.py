@@ -1,29 +1,45 @@
-"""What every route shares: auth, limits, body parsing, hints, the call, headers, billing."""
+"""What every route shares: admission (key, rate limit, budget), body parsing, hints, the
+call in a worker thread, charging, headers and metrics.
+
+Nothing blocking runs on the event loop: key checks, budget reads and charges touch the
+database and Bedrock calls are synchronous boto3, so all of them run in the gateway's own
+bounded thread pool (``[gateway] threads``). A non-streaming request makes at most two
+thread hops (admission, then call-and-charge).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.core.hints import Hints
 from tierwise.core.tiers import Tier
-from tierwise.errors import AuthenticationError, InvalidRequestError
+from tierwise.errors import InvalidRequestError
+from tierwise.gateway.auth import Authenticator
+from tierwise.gateway.errors import BodyTooLargeError
+from tierwise.gateway.headers import tierwise_headers
+from tierwise.gateway.limits import InMemoryRateLimits, RateLimits, StoreRateLimits
 from tierwise.gateway.metrics import Metrics
 from tierwise.store.keys import ApiKey, KeyStore
 
-__all__ = ["Call", "Gateway", "tierwise_headers"]
+__all__ = ["BodyTooLargeError", "Call", "Gateway", "tierwise_headers"]
+
+T = TypeVar("T")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_HINT_HEADERS = (("min_tier", "x-tierwise-min-tier"), ("max_tier", "x-tierwise-max-tier"))
 
 
 @dataclass
@@ -38,25 +54,6 @@ class Call:
         return self.key.id if self.key else None
 
 
-def tierwise_headers(info: Mapping[str, Any], started: float) -> dict[str, str]:
-    """The x-tierwise-* headers from a response's ``tierwise`` section."""
-    elapsed = (time.perf_counter() - started) * 1000
-    overhead = max(0.0, elapsed - float(info.get("upstreamMs") or 0.0))
-    route = info.get("route") or {}
-    reasons = route.get("reasons") or []
-    reason = "; ".join(str(r) for r in reasons[-2:]) if reasons else str(route.get("via", ""))
-    attempts = [a for a in info.get("attempts") or () if a.get("kind") == "answer"]
-    return {
-        "x-tierwise-tier": str(info.get("tier") or "passthrough"),
-        "x-tierwise-model-id": str(info.get("modelId") or ""),
-        "x-tierwise-cost-usd": str(info.get("costUsd") or "0"),
-        "x-tierwise-route-reason": reason.encode("ascii", "replace").decode()[:300],
-        "x-tierwise-attempts": str(len(attempts) or 1),
-        "x-tierwise-overhead-ms": f"{overhead:.3f}",
-        "x-tierwise-request-id": str(info.get("requestId") or ""),
-    }
-
-
 class Gateway:
     """The gateway's collaborators; built once by ``create_app`` and kept on ``app.state``."""
 
@@ -67,66 +64,79 @@ class Gateway:
         keys: KeyStore | None,
         *,
         auth: bool,
+        limits: RateLimits | None = None,
     ) -> None:
         self.settings = settings
         self.tierwise = tierwise
         self.keys = keys
         self.auth = auth
+        self.authenticator = Authenticator(keys, enabled=auth)
+        if limits is None:
+            limits = StoreRateLimits(keys) if keys is not None else InMemoryRateLimits()
+        self.limits = limits
         self.metrics = Metrics()
+        # Threads start lazily, on the first call: building the app does no I/O.
+        self.executor = ThreadPoolExecutor(
+            settings.gateway.threads, thread_name_prefix="tierwise-gateway"
+        )
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn`` in the gateway's thread pool (lighter than anyio's, and bounded)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, partial(fn, *args, **kwargs))
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    # -- admission -------------------------------------------------------------------
 
     def authenticate(self, request: Request, *, admin: bool = False) -> ApiKey | None:
-        """The caller's key (None when auth is off); ``admin`` requires an admin key."""
-        if not self.auth:
+        """The caller's key (None when auth is off); blocking, for the rare admin routes."""
+        presented = self.authenticator.require_presented(request.headers)
+        if presented is None:
             return None
-        presented = request.headers.get("x-api-key") or ""
-        authorization = request.headers.get("authorization") or ""
-        if authorization.lower().startswith("bearer "):
-            presented = authorization[7:].strip()
-        if not presented:
-            raise AuthenticationError("no API key was sent")
-        key = self.keys.verify(presented) if self.keys else None
-        if key is None:
-            raise AuthenticationError("the API key is not valid (unknown, malformed or revoked)")
-        if admin and not key.admin:
-            raise AuthenticationError(
-                "this endpoint needs an admin key", hint="tierwise keys create --admin ..."
-            )
+        return self.authenticator.verify(presented, admin=admin)
+
+    async def begin(self, request: Request) -> Call:
+        """Authenticate, then apply the key's rate limit and budget (one thread hop)."""
+        started = time.perf_counter()
+        presented = self.authenticator.require_presented(request.headers)
+        if presented is None:
+            return Call(None, started)
+        return Call(await self.run(self._admit, presented), started)
+
+    def _admit(self, presented: str) -> ApiKey:
+        key = self.authenticator.verify(presented)
+        self.limits.hit(key.id, key.rpm)
+        if self.keys is not None:
+            self.keys.admit(key.id)
         return key
 
-    def begin(self, request: Request) -> Call:
-        """Authenticate, then apply the key's rate limit and budget."""
-        started = time.perf_counter()
-        key = self.authenticate(request)
-        if key is None:
-            return Call(None, started)
-        if self.keys is not None:
-            self.keys.hit(key.id, key.rpm)
-            self.keys.admit(key.id)
-        return Call(key, started)
+    # -- request ---------------------------------------------------------------------
 
     async def body(self, request: Request) -> Any:
+        """The JSON body, refused past ``[gateway] max_body_bytes`` without reading it all."""
         limit = self.settings.gateway.max_body_bytes
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise BodyTooLargeError(limit)
-        raw = await request.body()
-        if len(raw) > limit:
-            raise BodyTooLargeError(limit)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLargeError(limit)
+            chunks.append(chunk)
         try:
-            return json.loads(raw)
+            return json.loads(b"".join(chunks))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidRequestError(f"the request body is not valid JSON: {exc}") from None
 
     def hints(self, request: Request, key: ApiKey | None) -> Hints | None:
-        values = {
-            name: request.headers[header]
-            for name, header in (
-                ("min_tier", "x-tierwise-min-tier"),
-                ("max_tier", "x-tierwise-max-tier"),
-            )
-            if request.headers.get(header)
-        }
-        hints = Hints.parse(values)
+        """Routing hints from the ``x-tierwise-*-tier`` headers, capped by the key's tier."""
+        headers = request.headers
+        values = {name: headers[h] for name, h in _HINT_HEADERS if headers.get(h)}
+        hints = Hints.parse(values) if values else Hints()
         if key is not None and key.max_tier is not None:
             cap = key.max_tier
             if hints.max_tier is None or hints.max_tier.rank > cap.rank:
@@ -136,13 +146,21 @@ class Gateway:
 
     @staticmethod
     def escalate(request: Request) -> bool | None:
+        """``x-tierwise-escalate``: true/false, or None to use ``[escalation] enabled``."""
         value = request.headers.get("x-tierwise-escalate")
         if value is None:
             return None
-        return value.strip().lower() in _TRUE
+        flag = value.strip().lower()
+        if flag in _TRUE:
+            return True
+        if flag in _FALSE:
+            return False
+        raise InvalidRequestError(
+            f"x-tierwise-escalate: {value!r} is not a boolean", hint="use true or false"
+        )
 
     def model_allowed(self, model: str, key: ApiKey | None) -> None:
-        """A key capped at a tier may not pin a raw model ID above it."""
+        """A key capped at a tier may not pin a tier or raw model ID above it."""
         if key is None or key.max_tier is None:
             return
         tier = self.settings.tier_of_model(model)
@@ -157,28 +175,41 @@ class Gateway:
                 hint="use model 'auto' or a lower tier",
             )
 
-    async def converse(self, **kwargs: Any) -> dict[str, Any]:
-        return await run_in_threadpool(partial(self.tierwise.converse, **kwargs))
+    # -- the call --------------------------------------------------------------------
 
-    async def converse_stream(self, **kwargs: Any) -> dict[str, Any]:
-        return await run_in_threadpool(partial(self.tierwise.converse_stream, **kwargs))
+    async def converse(self, call: Call, **kwargs: Any) -> dict[str, Any]:
+        """The routed call, charged to the key in the same worker thread."""
+        return await self.run(self._converse_and_charge, call, kwargs)
+
+    def _converse_and_charge(self, call: Call, kwargs: dict[str, Any]) -> dict[str, Any]:
+        response = self.tierwise.converse(**kwargs)
+        self.charge(call, response["tierwise"])
+        return response
+
+    async def converse_stream(self, call: Call, **kwargs: Any) -> dict[str, Any]:
+        """The routed stream; its events are charged to the key when the stream ends or is
+        closed (a client disconnect closes it: the row is ledgered and the key charged)."""
+        result = await self.run(partial(self.tierwise.converse_stream, **kwargs))
+        return {"stream": self._charged(call, result), "tierwise": result["tierwise"]}
+
+    def _charged(self, call: Call, result: Mapping[str, Any]) -> Iterator[Any]:
+        try:
+            yield from result["stream"]
+        finally:
+            # The inner generator's own ``finally`` has priced the stream by now.
+            self.charge(call, result["tierwise"])
 
     async def count_tokens(self, **kwargs: Any) -> int:
-        return await run_in_threadpool(partial(self.tierwise.count_tokens, **kwargs))
+        return await self.run(partial(self.tierwise.count_tokens, **kwargs))
 
-    def finish(self, api: str, call: Call, info: Mapping[str, Any]) -> dict[str, str]:
-        """Charge the key, record metrics, and return the x-tierwise headers."""
+    def charge(self, call: Call, info: Mapping[str, Any]) -> None:
+        """Add the call's cost to the key's spend (blocking: one atomic UPDATE)."""
         if self.keys is not None and call.key is not None:
             self.keys.charge(call.key.id, Decimal(str(info.get("costUsd") or "0")))
+
+    def finish(self, api: str, call: Call, info: Mapping[str, Any]) -> dict[str, str]:
+        """Record metrics and return the x-tierwise headers (the key is already charged)."""
         headers = tierwise_headers(info, call.started)
         latency = time.perf_counter() - call.started
         self.metrics.observe(api, info, latency, float(headers["x-tierwise-overhead-ms"]) / 1000)
         return headers
-
-
-class BodyTooLargeError(InvalidRequestError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"the request body is larger than {limit} bytes",
-            hint="send smaller images or raise [gateway] max_body_bytes",
-        )

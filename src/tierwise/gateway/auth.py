@@ -1,0 +1,58 @@
+"""Who is calling: the API key from ``Authorization: Bearer`` or ``x-api-key``.
+
+Keys read ``tw_<id>_<secret>``; the store keeps only a salted SHA-256 of the secret and
+compares in constant time (:meth:`tierwise.store.keys.KeyStore.verify`). Finding the key in
+the request is cheap and runs on the event loop; verifying it reads the database and runs in
+a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tierwise.errors import AuthenticationError
+from tierwise.store.keys import ApiKey, KeyStore
+
+__all__ = ["Authenticator", "presented_key"]
+
+
+def presented_key(headers: Mapping[str, str]) -> str:
+    """The key the caller sent; ``Authorization: Bearer`` wins over ``x-api-key``."""
+    authorization = headers.get("authorization") or ""
+    if authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    return (headers.get("x-api-key") or "").strip()
+
+
+class Authenticator:
+    """Checks presented keys against the key store; ``enabled=False`` lets everyone in."""
+
+    def __init__(self, keys: KeyStore | None, *, enabled: bool) -> None:
+        self.keys = keys
+        self.enabled = enabled
+
+    def require_presented(self, headers: Mapping[str, str]) -> str | None:
+        """The presented key, None when auth is off; 401 at once when none was sent."""
+        if not self.enabled:
+            return None
+        presented = presented_key(headers)
+        if not presented:
+            raise AuthenticationError(
+                "no API key was sent",
+                hint="send `Authorization: Bearer tw_...` or `x-api-key: tw_...`",
+            )
+        return presented
+
+    def verify(self, presented: str, *, admin: bool = False) -> ApiKey:
+        """The active key for ``presented`` (blocking: reads the store)."""
+        key = self.keys.verify(presented) if self.keys is not None else None
+        if key is None:
+            raise AuthenticationError(
+                "the API key is not valid (unknown, malformed or revoked)",
+                hint="create one with `tierwise keys create --name NAME`",
+            )
+        if admin and not key.admin:
+            raise AuthenticationError(
+                "this endpoint needs an admin key", hint="tierwise keys create --admin ..."
+            )
+        return key

@@ -1,0 +1,48 @@
+"""The ``x-tierwise-*`` response headers: what answered, why, what it cost, what we added."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["REASON_MAX", "overhead_ms", "tierwise_headers"]
+
+REASON_MAX = 300
+
+
+def overhead_ms(info: Mapping[str, Any], started: float) -> float:
+    """Milliseconds spent in tierwise since ``started``, the Bedrock calls excluded."""
+    elapsed = (time.perf_counter() - started) * 1000
+    return max(0.0, elapsed - float(info.get("upstreamMs") or 0.0))
+
+
+def _reason(route: Mapping[str, Any]) -> str:
+    reasons = route.get("reasons") or []
+    # The last reasons state the conclusion ("... : Sonnet"); earlier ones are the inputs.
+    text = "; ".join(str(r) for r in reasons[-2:]) if reasons else str(route.get("via", ""))
+    # Header values must be ASCII and single-line.
+    ascii_text = text.encode("ascii", "replace").decode("ascii")
+    return " ".join(ascii_text.split())[:REASON_MAX]
+
+
+def tierwise_headers(
+    info: Mapping[str, Any], started: float, *, final: bool = True
+) -> dict[str, str]:
+    """Headers from a response's ``tierwise`` section.
+
+    ``final=False`` is for streams, whose headers leave before the answer is priced: cost
+    and attempts then come in the stream's last chunk and trailing comment instead.
+    """
+    headers = {
+        "x-tierwise-tier": str(info.get("tier") or "passthrough"),
+        "x-tierwise-model-id": str(info.get("modelId") or ""),
+        "x-tierwise-route-reason": _reason(info.get("route") or {}),
+        "x-tierwise-overhead-ms": f"{overhead_ms(info, started):.3f}",
+        "x-tierwise-request-id": str(info.get("requestId") or ""),
+    }
+    if final:
+        answers = [a for a in info.get("attempts") or () if a.get("kind") == "answer"]
+        headers["x-tierwise-cost-usd"] = str(info.get("costUsd") or "0")
+        headers["x-tierwise-attempts"] = str(len(answers) or 1)
+    return headers
