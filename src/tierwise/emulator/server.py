@@ -31,7 +31,7 @@ from tierwise.errors import EmulatorError
 __all__ = ["Emulator"]
 
 _RUNTIME = re.compile(r"^/model/(?P<id>.+)/(?P<op>" + "|".join(RUNTIME_OPERATIONS) + r")$")
-_CONTROL_PREFIXES = ("/foundation-models", "/inference-profiles")
+_CONTROL_PREFIXES = ("/foundation-models", "/inference-profiles", "/model-invocation-job")
 _HEADER_FAULT = "x-tierwise-emulator-fault"
 _HEADER_LATENCY = "x-tierwise-emulator-latency-ms"
 _HEADER_CUT = "x-tierwise-emulator-cut-stream-after"
@@ -158,6 +158,22 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/reset":
             emulator_reset(self._service)
             self._send(_json_reply({"ok": True}))
+            return
+        if path.startswith("/model-invocation-job"):
+            if not self._authorized():
+                self._send(
+                    error_reply(
+                        ApiError(
+                            "MissingAuthenticationTokenException", "Missing Authentication Token"
+                        )
+                    )
+                )
+                return
+            try:
+                body = json.loads(raw or b"{}")
+            except json.JSONDecodeError:
+                body = {}
+            self._send(self._service.batch_control("POST", unquote(path), body, {}))
             return
         match = _RUNTIME.match(path)
         if match is None:

@@ -21,6 +21,7 @@ from tierwise.config import Settings
 from tierwise.core.tokens import count_request
 from tierwise.emulator import anthropic_body
 from tierwise.emulator.apierror import ApiError, error_headers, validation
+from tierwise.emulator.batch import BatchJobs
 from tierwise.emulator.cache import CacheUsage, PromptCache
 from tierwise.emulator.catalog import Catalog, Target
 from tierwise.emulator.engine import Answer, answer, request_digest
@@ -90,6 +91,8 @@ class Service:
         self.plan = FaultPlan(faults)
         self.cache = PromptCache(clock)
         self.quirks = Quirks()
+        self.settings = settings
+        self.batch = BatchJobs(self.batch_answer, self._s3_client, settings.region)
         self._lock = threading.Lock()
         self._stats: dict[str, Any] = {}
         self.reset_stats()
@@ -243,9 +246,61 @@ class Service:
             headers["X-Amzn-Bedrock-Content-Type"] = _JSON
         return Reply(200, headers=headers, frames=frames, delay_s=delay)
 
+    # -- batch inference ----------------------------------------------------------------------
+
+    def _s3_client(self) -> Any:
+        import boto3
+
+        endpoint = self.settings.batch.s3_endpoint_url or None
+        return boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=self.settings.region,
+            aws_access_key_id="emulator",
+            aws_secret_access_key="emulator",
+        )
+
+    def _batch_model(self, identifier: str) -> Any:
+        ident = identifier.rsplit("/", 1)[-1]
+        if ident in self.catalog.profiles:
+            return self.catalog.models[self.catalog.profiles[ident]]
+        spec = self.catalog.models.get(ident)
+        if spec is None:
+            raise validation("The provided model identifier is invalid.")
+        return spec
+
+    def batch_answer(self, model_id: str, body: Any) -> dict[str, Any]:
+        """One batch record: an Anthropic Messages body in, an Anthropic response out."""
+        spec = self._batch_model(model_id)
+        request = anthropic_body.to_converse(body)
+        checked = check_request(request, spec)
+        result = answer(request, checked, spec)
+        usage = _usage(count_request(request), result, CacheUsage(), False)
+        return anthropic_body.anthropic_response(request, result, usage, spec.model_id)
+
+    def batch_control(self, method: str, path: str, body: Any, query: dict[str, str]) -> Reply:
+        try:
+            if method == "POST" and path == "/model-invocation-job":
+                return json_reply(self.batch.create(body, self._batch_model))
+            if method == "GET" and path == "/model-invocation-jobs":
+                return json_reply(self.batch.list(query))
+            if method == "GET" and path.startswith("/model-invocation-job/"):
+                return json_reply(self.batch.get(path.split("/", 2)[2]))
+            if (
+                method == "POST"
+                and path.startswith("/model-invocation-job/")
+                and path.endswith("/stop")
+            ):
+                return json_reply(self.batch.stop(path.split("/", 2)[2].removesuffix("/stop")))
+        except ApiError as error:
+            return error_reply(error)
+        return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
+
     # -- control plane ------------------------------------------------------------------------
 
     def control(self, path: str, query: dict[str, str]) -> Reply:
+        if path.startswith("/model-invocation-job"):
+            return self.batch_control("GET", path, None, query)
         try:
             if path == "/foundation-models":
                 return json_reply({"modelSummaries": self.catalog.foundation_models(query)})
