@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from tierwise.cli import (
+    batch_cmd,
     config_cmd,
     converse_cmd,
     demo_cmd,
@@ -68,6 +69,7 @@ app.command("credits")(reports_cmd.credits)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(router_cmd.app, name="router")
 app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(batch_cmd.app, name="batch")
 
 
 def main() -> None:

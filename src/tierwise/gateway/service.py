@@ -120,15 +120,19 @@ class Gateway:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise BodyTooLargeError(limit)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLargeError(limit)
-            chunks.append(chunk)
+        if declared and declared.isdigit():
+            raw = await request.body()  # uvicorn stops at the declared length
+        else:  # chunked: count as it arrives
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLargeError(limit)
+                chunks.append(chunk)
+            raw = b"".join(chunks)
         try:
-            return json.loads(b"".join(chunks))
+            return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidRequestError(f"the request body is not valid JSON: {exc}") from None
 

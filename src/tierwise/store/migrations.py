@@ -75,4 +75,39 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
+    (
+        "m005_batches",
+        """
+        CREATE TABLE batches (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            input_path TEXT NOT NULL,
+            record_count INTEGER NOT NULL
+        );
+        CREATE TABLE batch_jobs (
+            job_arn TEXT PRIMARY KEY,
+            batch_id TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            tier TEXT,
+            output_uri TEXT NOT NULL,
+            status TEXT NOT NULL,
+            detail TEXT
+        );
+        CREATE TABLE batch_records (
+            batch_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            custom_id TEXT NOT NULL,
+            tier TEXT,
+            model_id TEXT,
+            mode TEXT NOT NULL,
+            job_arn TEXT,
+            state TEXT NOT NULL,
+            reason TEXT,
+            result TEXT,
+            ledger_id {bigint},
+            PRIMARY KEY (batch_id, position)
+        )
+        """,
+    ),
 ]

@@ -7,6 +7,7 @@ their signatures, as Claude requires when a thinking conversation continues.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +25,9 @@ __all__ = [
     "AnthropicStreamTranslator",
     "count_tokens_request",
     "from_messages",
+    "to_invoke_body",
     "to_message",
+    "usage_from_message",
 ]
 
 STOP_REASONS = {
@@ -444,3 +447,69 @@ class AnthropicStreamTranslator:
             }
             return [("message_delta", delta), ("message_stop", {"type": "message_stop"})]
         return []
+
+
+def _body_block(block: Mapping[str, Any]) -> dict[str, Any] | None:
+    if "text" in block:
+        return {"type": "text", "text": block["text"]}
+    if "image" in block:
+        image = block["image"]
+        raw = image["source"]["bytes"]
+        data = raw if isinstance(raw, str) else base64.b64encode(raw).decode()
+        media = {v: k for k, v in IMAGE_FORMATS.items()}[image["format"]]
+        return {"type": "image", "source": {"type": "base64", "media_type": media, "data": data}}
+    if "document" in block:
+        document = block["document"]
+        raw = document["source"]["bytes"]
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        return {
+            "type": "document",
+            "source": {"type": "text", "media_type": "text/plain", "data": text},
+        }
+    return None
+
+
+def to_invoke_body(
+    request: Mapping[str, Any], *, version: str = "bedrock-2023-05-31"
+) -> dict[str, Any]:
+    """A Converse request -> an InvokeModel Anthropic Messages body (for batch ``modelInput``).
+
+    Cache points are dropped (batch does not cache); tool use is refused by the caller.
+    """
+    inference = request.get("inferenceConfig") or {}
+    body: dict[str, Any] = {
+        "anthropic_version": version,
+        "max_tokens": int(inference.get("maxTokens") or 4096),
+        "messages": [
+            {
+                "role": m["role"],
+                "content": [b for b in (_body_block(x) for x in m.get("content") or ()) if b],
+            }
+            for m in request.get("messages") or ()
+        ],
+    }
+    system = "".join(b["text"] for b in request.get("system") or () if "text" in b)
+    if system:
+        body["system"] = system
+    for name, wire in (
+        ("temperature", "temperature"),
+        ("topP", "top_p"),
+        ("stopSequences", "stop_sequences"),
+    ):
+        if name in inference:
+            body[wire] = inference[name]
+    thinking = (request.get("additionalModelRequestFields") or {}).get("thinking")
+    if thinking:
+        body["thinking"] = thinking
+    return body
+
+
+def usage_from_message(message: Mapping[str, Any]) -> Usage:
+    """An Anthropic response's ``usage`` as tierwise Usage."""
+    usage = message.get("usage") or {}
+    return Usage(
+        input=int(usage.get("input_tokens") or 0),
+        output=int(usage.get("output_tokens") or 0),
+        cache_read=int(usage.get("cache_read_input_tokens") or 0),
+        cache_write_5m=int(usage.get("cache_creation_input_tokens") or 0),
+    )

@@ -1,0 +1,443 @@
+"""Batch inference: route each record, group per model, run as Bedrock jobs at batch prices.
+
+Input records are JSONL with a ``custom_id`` and exactly one of ``converse`` (a Converse
+request), ``openai`` (a Chat Completions body) or ``anthropic`` (a Messages body); the request
+may pin a tier or model (``modelId``/``model``), else it is routed. Records batch cannot take
+(tool use, structured output) are refused with a reason, or run on demand with
+``on_demand_fallback``. A model's group below ``[batch] min_records`` runs on demand or waits
+(``[batch] small_groups``). Nothing is dropped: every input record has one outcome, and
+``collect`` writes one line per input record, in input order, joined by ``recordId``.
+``collect`` is idempotent: a record already ledgered is never billed again.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tierwise.client import Plan, Tierwise
+from tierwise.core.convert.anthropic import from_messages, to_invoke_body, usage_from_message
+from tierwise.core.convert.openai import from_chat_completions
+from tierwise.core.pricing import price
+from tierwise.core.tiers import Tier
+from tierwise.errors import InvalidRequestError, TierwiseError
+from tierwise.store import LedgerRow
+from tierwise.store.batches import BatchRecord, BatchStore, JobRow
+from tierwise.store.sql import SQLLedger
+
+__all__ = ["BatchRunner", "ParsedRecord", "parse_records"]
+
+_FORMATS = ("converse", "openai", "anthropic")
+_FINAL = frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"})
+
+
+@dataclass(frozen=True)
+class ParsedRecord:
+    position: int
+    custom_id: str
+    request: dict[str, Any]
+    model: str
+    refuse: str | None  # why batch cannot take it
+
+
+def _one(record: dict[str, Any], line: int) -> tuple[str, dict[str, Any], str, str | None]:
+    formats = [f for f in _FORMATS if f in record]
+    if len(formats) != 1:
+        raise InvalidRequestError(
+            f"line {line}: a record needs exactly one of converse, openai or anthropic",
+            hint='e.g. {"custom_id": "a1", "converse": {"messages": [...]}}',
+        )
+    fmt = formats[0]
+    body = record[fmt]
+    if fmt == "openai":
+        converted = from_chat_completions({"model": "auto", **body})
+        return (
+            converted.model,
+            converted.request,
+            fmt,
+            ("structured output (response_format json_schema)" if converted.json_schema else None),
+        )
+    if fmt == "anthropic":
+        converted = from_messages({"model": "auto", **body})
+        return converted.model, converted.request, fmt, None
+    if not isinstance(body, dict) or "messages" not in body:
+        raise InvalidRequestError(f"line {line}: converse needs messages")
+    request = {k: v for k, v in body.items() if k != "modelId"}
+    return str(body.get("modelId") or "auto"), request, fmt, None
+
+
+def parse_records(path: Path) -> list[ParsedRecord]:
+    out: list[ParsedRecord] = []
+    seen: set[str] = set()
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise InvalidRequestError(f"cannot read {path}: {exc.strerror}") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidRequestError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        custom_id = str(record.get("custom_id") or "")
+        if not custom_id or custom_id in seen:
+            raise InvalidRequestError(f"{path}:{number}: custom_id missing or duplicated")
+        seen.add(custom_id)
+        model, request, _, refuse = _one(record, number)
+        if "toolConfig" in request:
+            refuse = "tool use (batch inference does not support tools)"
+        out.append(ParsedRecord(len(out), custom_id, request, model, refuse))
+    if not out:
+        raise InvalidRequestError(f"{path} has no records")
+    return out
+
+
+def _s3_uri(bucket: str, *parts: str) -> str:
+    return "s3://" + "/".join([bucket, *[p.strip("/") for p in parts if p.strip("/")]])
+
+
+class BatchRunner:
+    """Submit, follow, collect and cancel batches (the Python API behind ``tierwise batch``)."""
+
+    def __init__(
+        self, tierwise: Tierwise, *, s3: Any | None = None, control: Any | None = None
+    ) -> None:
+        if not isinstance(tierwise.ledger, SQLLedger):
+            raise InvalidRequestError("batches need a SQL ledger (SQLite or PostgreSQL)")
+        self.tw = tierwise
+        self.settings = tierwise.settings
+        self.store = BatchStore(tierwise.ledger)
+        self._s3 = s3
+        self._control = control
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            import boto3
+
+            endpoint = self.settings.batch.s3_endpoint_url or None
+            host = (urlsplit(endpoint).hostname or "") if endpoint else ""
+            # A local S3 (moto) takes any credentials; AWS gets the standard chain.
+            dummy = "local" if host in ("127.0.0.1", "localhost", "::1") else None
+            self._s3 = boto3.client(
+                "s3",
+                endpoint_url=endpoint,
+                region_name=self.settings.region,
+                aws_access_key_id=dummy,
+                aws_secret_access_key=dummy,
+            )
+        return self._s3
+
+    @property
+    def control(self) -> Any:
+        if self._control is None:
+            self._control = self.tw.bedrock.control_client
+        return self._control
+
+    def _plan(self, record: ParsedRecord) -> Plan:
+        return self.tw.plan(record.model, record.request)
+
+    # -- submit ----------------------------------------------------------------------
+
+    def submit(
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        on_demand_fallback: bool = False,
+        small_groups: str | None = None,
+    ) -> str:
+        """Route, group, upload and create one job per model; returns the batch id."""
+        cfg = self.settings.batch
+        policy = small_groups or cfg.small_groups
+        records = parse_records(path)
+        batch_id = "b" + uuid.uuid4().hex[:11]
+        rows: list[BatchRecord] = []
+        groups: dict[str, list[tuple[ParsedRecord, Plan]]] = defaultdict(list)
+        on_demand: list[tuple[ParsedRecord, Plan]] = []
+        for record in records:
+            plan = self._plan(record)
+            model_id = plan.profiles[0]
+            if record.refuse and not on_demand_fallback:
+                rows.append(
+                    BatchRecord(
+                        record.position,
+                        record.custom_id,
+                        _tier(plan),
+                        model_id,
+                        "refused",
+                        None,
+                        "refused",
+                        record.refuse,
+                        None,
+                        None,
+                    )
+                )
+            elif record.refuse:
+                on_demand.append((record, plan))
+            else:
+                groups[model_id].append((record, plan))
+        for model_id, members in list(groups.items()):
+            if len(members) < cfg.min_records:
+                del groups[model_id]
+                if policy == "on-demand":
+                    on_demand.extend(members)
+                else:
+                    for record, plan in members:
+                        reason = (
+                            f"group of {len(members)} is below the {cfg.min_records}-record minimum"
+                        )
+                        rows.append(
+                            BatchRecord(
+                                record.position,
+                                record.custom_id,
+                                _tier(plan),
+                                model_id,
+                                "waiting",
+                                None,
+                                "waiting",
+                                reason,
+                                None,
+                                None,
+                            )
+                        )
+        for record, plan in on_demand:
+            rows.append(
+                BatchRecord(
+                    record.position,
+                    record.custom_id,
+                    _tier(plan),
+                    plan.profiles[0],
+                    "on-demand",
+                    None,
+                    "pending",
+                    record.refuse,
+                    None,
+                    None,
+                )
+            )
+        for model_id, members in groups.items():
+            for record, plan in members:
+                rows.append(
+                    BatchRecord(
+                        record.position,
+                        record.custom_id,
+                        _tier(plan),
+                        model_id,
+                        "batch",
+                        None,
+                        "pending",
+                        None,
+                        None,
+                        None,
+                    )
+                )
+        rows.sort(key=lambda r: r.position)
+        self.store.create(batch_id, name or batch_id, str(path), rows)
+        for model_id, members in groups.items():
+            self._create_job(batch_id, model_id, members)
+        for record, plan in on_demand:
+            self._run_on_demand(batch_id, record, plan)
+        return batch_id
+
+    def _create_job(
+        self, batch_id: str, model_id: str, members: list[tuple[ParsedRecord, Plan]]
+    ) -> None:
+        cfg = self.settings.batch
+        key_prefix = f"{cfg.prefix}/{batch_id}/{_safe(model_id)}"
+        lines = [
+            json.dumps({"recordId": r.custom_id, "modelInput": to_invoke_body(r.request)})
+            for r, _ in members
+        ]
+        self.s3.put_object(
+            Bucket=cfg.bucket,
+            Key=f"{key_prefix}/input/records.jsonl",
+            Body="\n".join(lines).encode("utf-8"),
+        )
+        output_uri = _s3_uri(cfg.bucket, key_prefix, "output/")
+        response = self.control.create_model_invocation_job(
+            jobName=f"tierwise-{batch_id}-{_safe(model_id)}"[:63],
+            roleArn=cfg.role_arn,
+            clientRequestToken=f"{batch_id}-{_safe(model_id)}"[:256],
+            modelId=model_id,
+            inputDataConfig={
+                "s3InputDataConfig": {"s3Uri": _s3_uri(cfg.bucket, key_prefix, "input/")}
+            },
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": output_uri}},
+            timeoutDurationInHours=cfg.timeout_hours,
+            tags=[{"key": k, "value": v} for k, v in cfg.tags.items()],
+        )
+        job = JobRow(
+            response["jobArn"], model_id, _tier(members[0][1]), output_uri, "Submitted", {}
+        )
+        self.store.add_job(batch_id, job, [r.position for r, _ in members])
+
+    def _run_on_demand(self, batch_id: str, record: ParsedRecord, plan: Plan) -> None:
+        try:
+            response = self.tw.converse(modelId=record.model, **record.request)
+        except TierwiseError as exc:
+            self.store.finish_record(
+                batch_id,
+                record.position,
+                state="error",
+                result=None,
+                reason=str(exc),
+                ledger_id=None,
+            )
+            return
+        info = response.pop("tierwise")
+        self.store.finish_record(
+            batch_id,
+            record.position,
+            state="done",
+            result={"on_demand": True, "response": response, "tier": info["tier"]},
+            reason=None,
+            ledger_id=info.get("ledgerId"),
+        )
+
+    # -- status ----------------------------------------------------------------------
+
+    def status(self, batch_id: str) -> list[JobRow]:
+        """Poll every unfinished job once and store what Bedrock says."""
+        if self.store.batch(batch_id) is None:
+            raise InvalidRequestError(f"no batch {batch_id}", hint="see `tierwise batch status`")
+        for job in self.store.jobs(batch_id):
+            if job.status in _FINAL:
+                continue
+            try:
+                got = self.control.get_model_invocation_job(jobIdentifier=job.job_arn)
+            except Exception as exc:
+                from tierwise.bedrock import translate
+
+                raise translate(exc, model_id=job.model_id) from None
+            detail = {
+                k: got.get(k)
+                for k in (
+                    "totalRecordCount",
+                    "processedRecordCount",
+                    "successRecordCount",
+                    "errorRecordCount",
+                    "message",
+                )
+            }
+            self.store.update_job(job.job_arn, str(got["status"]), detail)
+        return self.store.jobs(batch_id)
+
+    def cancel(self, batch_id: str) -> list[str]:
+        stopped = []
+        for job in self.store.jobs(batch_id):
+            if job.status not in _FINAL:
+                self.control.stop_model_invocation_job(jobIdentifier=job.job_arn)
+                self.store.update_job(job.job_arn, "Stopping", job.detail)
+                stopped.append(job.job_arn)
+        return stopped
+
+    # -- collect ---------------------------------------------------------------------
+
+    def _outputs(self, job: JobRow) -> dict[str, dict[str, Any]]:
+        bucket, _, prefix = job.output_uri.removeprefix("s3://").partition("/")
+        job_id = job.job_arn.rsplit("/", 1)[-1]
+        listing = self.s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix.rstrip('/')}/{job_id}/")
+        by_id: dict[str, dict[str, Any]] = {}
+        for obj in listing.get("Contents", []):
+            if not obj["Key"].endswith(".jsonl.out"):
+                continue
+            body = self.s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode("utf-8")
+            for line in body.splitlines():
+                if line.strip():
+                    out = json.loads(line)
+                    by_id[str(out.get("recordId"))] = out
+        return by_id
+
+    def collect(self, batch_id: str, out_path: Path | None = None) -> list[dict[str, Any]]:
+        """Join outputs by recordId, price at the batch rate, ledger once, write in input order."""
+        jobs = {j.job_arn: j for j in self.status(batch_id)}
+        outputs = {arn: self._outputs(j) for arn, j in jobs.items() if j.status in _FINAL}
+        results = []
+        for stored in self.store.records(batch_id):
+            record = stored
+            if stored.mode == "batch" and stored.state == "pending" and stored.job_arn in outputs:
+                record = self._settle(batch_id, stored, outputs[stored.job_arn])
+            results.append(_result_line(record, jobs.get(record.job_arn or "")))
+        if out_path is not None:
+            out_path.write_text("".join(json.dumps(r) + "\n" for r in results), "utf-8")
+        return results
+
+    def _settle(
+        self, batch_id: str, record: BatchRecord, outputs: dict[str, dict[str, Any]]
+    ) -> BatchRecord:
+        out = outputs.get(record.custom_id)
+        if out is None:
+            state, result, reason, ledger_id = "error", None, "no output for this record", None
+        elif "error" in out:
+            err = out["error"]
+            state, result, ledger_id = "error", None, None
+            reason = f"{err.get('errorCode')}: {err.get('errorMessage')}"
+        else:
+            message = out["modelOutput"]
+            usage = usage_from_message(message)
+            tier = Tier(record.tier) if record.tier else None
+            cost = price(usage, self.settings.rates(tier), batch=True).total if tier else Decimal(0)
+            row = LedgerRow(
+                id=None,
+                ts=datetime.now(UTC),
+                request_id=f"{batch_id}:{record.custom_id}",
+                attempt=1,
+                tier=record.tier,
+                model_id=record.model_id or "",
+                input_tokens=usage.input,
+                output_tokens=usage.output,
+                cache_read_tokens=usage.cache_read,
+                cache_write_5m_tokens=usage.cache_write_5m,
+                cache_write_1h_tokens=0,
+                cost_usd=cost,
+                latency_ms=0.0,
+                status="ok",
+                stop_reason=message.get("stop_reason"),
+                batch=True,
+                metadata={"batch_id": batch_id, "custom_id": record.custom_id},
+            )
+            ledger_id = self.tw.ledger.record(row)
+            state, result, reason = "done", {"message": message, "cost_usd": str(cost)}, None
+        self.store.finish_record(
+            batch_id,
+            record.position,
+            state=state,
+            result=result,
+            reason=reason,
+            ledger_id=ledger_id,
+        )
+        return replace(record, state=state, result=result, reason=reason, ledger_id=ledger_id)
+
+
+def _tier(plan: Plan) -> str | None:
+    return plan.tier.value if plan.tier else None
+
+
+def _safe(model_id: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in model_id.rsplit("/", 1)[-1])
+
+
+def _result_line(record: BatchRecord, job: JobRow | None) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "custom_id": record.custom_id,
+        "mode": record.mode,
+        "tier": record.tier,
+        "model_id": record.model_id,
+        "state": record.state,
+    }
+    if record.result is not None:
+        line["result"] = record.result
+    if record.reason:
+        line["reason" if record.state in ("refused", "waiting") else "error"] = record.reason
+    if record.state == "pending":
+        line["job_status"] = job.status if job else None
+    return line

@@ -1,0 +1,196 @@
+"""Batch inference end to end: 250 records through submit, status and collect against the
+emulator's batch jobs and moto's S3 server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tierwise.batch import BatchRunner
+from tierwise.client import Tierwise
+from tierwise.config import Settings
+from tierwise.core.convert.anthropic import usage_from_message
+from tierwise.core.pricing import price
+from tierwise.core.tiers import Tier
+from tierwise.emulator import Emulator
+
+CLASSIFY = (
+    "Classify this ticket into exactly one of: billing, technical, account. "
+    "Ticket #{i}: charged twice."
+)
+SUMMARY = (
+    "Summarize the following meeting notes for the team in a short paragraph (notes #{i}): "
+    "the launch moved to Friday and QA needs two more days."
+)
+PROOF = (
+    "Prove rigorously, step by step, that the sum of the first {i} odd numbers is a perfect square."
+)
+
+
+@pytest.fixture(scope="module")
+def s3_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def runner(default_settings: Settings, s3_url: str, tmp_path: Path) -> Iterator[BatchRunner]:
+    base = default_settings.with_overrides(
+        {"batch.s3_endpoint_url": s3_url, "batch.bucket": "tierwise-batch-test"}
+    )
+    with Emulator(base, port=0).start() as emu:
+        settings = base.with_overrides({"endpoint_url": emu.url})
+        s3 = boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="y")  # fmt: skip
+        s3.create_bucket(Bucket="tierwise-batch-test")
+        with Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'b.db'}") as tw:
+            yield BatchRunner(tw)
+
+
+def write_input(path: Path) -> list[str]:
+    lines: list[dict[str, Any]] = []
+    for i in range(130):
+        lines.append(
+            {
+                "custom_id": f"c{i}",
+                "converse": {
+                    "messages": [{"role": "user", "content": [{"text": CLASSIFY.format(i=i)}]}],
+                    "inferenceConfig": {"maxTokens": 20},
+                },
+            }
+        )
+    for i in range(110):
+        lines.append(
+            {
+                "custom_id": f"s{i}",
+                "openai": {
+                    "messages": [{"role": "user", "content": SUMMARY.format(i=i)}],
+                    "max_tokens": 200,
+                },
+            }
+        )
+    for i in range(7):
+        lines.append(
+            {
+                "custom_id": f"p{i}",
+                "anthropic": {
+                    "max_tokens": 500,
+                    "messages": [{"role": "user", "content": PROOF.format(i=i + 3)}],
+                },
+            }
+        )
+    lines.append(
+        {
+            "custom_id": "tool",
+            "converse": {
+                "modelId": "sonnet",
+                "messages": [{"role": "user", "content": [{"text": "Use the lookup tool."}]}],
+                "toolConfig": {
+                    "tools": [
+                        {
+                            "toolSpec": {
+                                "name": "lookup",
+                                "inputSchema": {"json": {"type": "object"}},
+                            }
+                        }
+                    ]
+                },
+            },
+        }
+    )
+    lines.append(
+        {
+            "custom_id": "too-long",
+            "converse": {
+                "modelId": "haiku",
+                "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+                "inferenceConfig": {"maxTokens": 900000},
+            },
+        }
+    )
+    lines.append(
+        {
+            "custom_id": "pinned",
+            "converse": {
+                "modelId": "haiku",
+                "messages": [{"role": "user", "content": [{"text": "Say hi."}]}],
+            },
+        }
+    )
+    # Interleave so that input order differs from any per-model grouping.
+    lines = lines[::2] + lines[1::2]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return [line["custom_id"] for line in lines]
+
+
+def test_250_records_through_submit_status_collect(runner: BatchRunner, tmp_path: Path) -> None:
+    source = tmp_path / "requests.jsonl"
+    order = write_input(source)
+    assert len(order) == 250
+    batch_id = runner.submit(source, name="nightly")
+    jobs = runner.status(batch_id)
+    assert {j.tier for j in jobs} == {"haiku", "sonnet"}  # opus's 7 records are a small group
+    for _ in range(10):
+        jobs = runner.status(batch_id)
+        if all(j.status in ("Completed", "PartiallyCompleted") for j in jobs):
+            break
+    assert all(j.status in ("Completed", "PartiallyCompleted") for j in jobs)
+    out = tmp_path / "results.jsonl"
+    results = runner.collect(batch_id, out)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["custom_id"] for r in lines] == order, "one line per input record, in input order"
+    by_id = {r["custom_id"]: r for r in lines}
+    assert by_id["tool"]["state"] == "refused" and "tool" in by_id["tool"]["reason"]
+    assert all(
+        by_id[f"p{i}"]["mode"] == "on-demand" and by_id[f"p{i}"]["state"] == "done"
+        for i in range(7)
+    )
+    assert by_id["too-long"]["state"] == "error" and by_id["too-long"]["error"]
+    assert by_id["c0"]["tier"] == "haiku" and by_id["s0"]["tier"] == "sonnet"
+    done_batch = [r for r in lines if r["mode"] == "batch" and r["state"] == "done"]
+    assert len(done_batch) == 130 + 110 + 1 - 0  # every classification, summary and "pinned"
+    # Batch prices in the ledger: each batch row costs half its on-demand price.
+    rows = [r for r in runner.tw.ledger.rows() if r.batch]
+    assert len(rows) == len(done_batch)
+    for row in rows[:20]:
+        rates = runner.settings.rates(Tier(row.tier))
+        assert row.cost_usd == price(row.usage, rates, batch=True).total
+        assert row.cost_usd * 2 == price(row.usage, rates).total
+    sample = by_id["c0"]["result"]
+    assert (
+        Decimal(sample["cost_usd"])
+        == price(
+            usage_from_message(sample["message"]), runner.settings.rates(Tier.HAIKU), batch=True
+        ).total
+    )
+    # Collect again: the same lines, nothing billed twice.
+    again = runner.collect(batch_id, tmp_path / "again.jsonl")
+    assert again == results
+    assert len([r for r in runner.tw.ledger.rows() if r.batch]) == len(rows)
+
+
+def test_small_groups_can_wait_and_cancel_stops_jobs(runner: BatchRunner, tmp_path: Path) -> None:
+    source = tmp_path / "few.jsonl"
+    source.write_text("".join(
+        json.dumps({"custom_id": f"x{i}", "converse": {"modelId": "sonnet", "messages": [{"role": "user", "content": [{"text": f"hello {i}"}]}]}}) + "\n"
+        for i in range(3)
+    ))  # fmt: skip
+    batch_id = runner.submit(source, small_groups="wait")
+    results = runner.collect(batch_id)
+    assert [r["state"] for r in results] == ["waiting"] * 3
+    assert "below the 100-record minimum" in results[0]["reason"]
+    big = tmp_path / "big.jsonl"
+    write_input(big)
+    second = runner.submit(big)
+    assert runner.cancel(second)
+    assert all(j.status in ("Stopping", "Stopped") for j in runner.status(second))

@@ -1,0 +1,69 @@
+"""`tierwise batch` from the command line, and batch spend in `tierwise spend`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+from typer.testing import CliRunner
+
+from tierwise.cli.app import app
+from tierwise.config import Settings
+from tierwise.emulator import Emulator
+
+
+def test_batch_cli_and_spend(
+    default_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    s3_url = f"http://{host}:{port}"
+    settings = default_settings.with_overrides({"batch.s3_endpoint_url": s3_url})
+    try:
+        with Emulator(settings, port=0).start() as emu:
+            boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1",
+                         aws_access_key_id="x", aws_secret_access_key="y").create_bucket(Bucket="clibatch")  # fmt: skip
+            for name, value in {
+                "TIERWISE_ENDPOINT_URL": emu.url,
+                "TIERWISE_BATCH__S3_ENDPOINT_URL": s3_url,
+                "TIERWISE_BATCH__BUCKET": "clibatch",
+                "TIERWISE_BATCH__MIN_RECORDS": "2",
+                "TIERWISE_LEDGER__URL": f"sqlite:///{tmp_path / 'cli.db'}",
+                "COLUMNS": "200",
+            }.items():
+                monkeypatch.setenv(name, value)
+            source = tmp_path / "in.jsonl"
+            source.write_text("".join(
+                json.dumps({"custom_id": f"r{i}", "converse": {"modelId": "haiku", "messages": [
+                    {"role": "user", "content": [{"text": f"Label {i}: spam or ham?"}]}]}}) + "\n"
+                for i in range(4)
+            ))  # fmt: skip
+            runner = CliRunner()
+            submitted = runner.invoke(app, ["batch", "submit", str(source), "--name", "cli"])
+            assert submitted.exit_code == 0, submitted.output
+            batch_id = submitted.stdout.strip().splitlines()[-1]
+            watched = runner.invoke(
+                app, ["batch", "status", batch_id, "--watch", "--interval", "0"]
+            )
+            assert watched.exit_code == 0, watched.output
+            assert "Completed" in watched.stdout
+            out = tmp_path / "results.jsonl"
+            collected = runner.invoke(app, ["batch", "collect", batch_id, "-o", str(out)])
+            assert collected.exit_code == 0, collected.output
+            assert [json.loads(x)["custom_id"] for x in out.read_text().splitlines()] == [
+                "r0",
+                "r1",
+                "r2",
+                "r3",
+            ]
+            spend = runner.invoke(app, ["spend", "--format", "json"])
+            data = json.loads(spend.stdout)
+            assert data["batch_share"] == 1.0
+            assert float(data["savings"]["batch_saved_usd"]) > 0
+            assert "cli" in runner.invoke(app, ["batch", "status"]).stdout
+    finally:
+        server.stop()
