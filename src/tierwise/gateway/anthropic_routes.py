@@ -55,7 +55,7 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any]) -> Response:
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for event in bridge(result["stream"], gw.run):
+            async for event in bridge(result["stream"], gw.executor):
                 for name, data in translator.feed(event):
                     yield sse_event(name, data)
             yield trailer(info)

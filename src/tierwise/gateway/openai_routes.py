@@ -89,7 +89,7 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any], *, include_usage: b
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for event in bridge(result["stream"], gw.run):
+            async for event in bridge(result["stream"], gw.executor):
                 for chunk in translator.feed(event):
                     yield sse_data(chunk)
             for chunk in translator.finish():
