@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -38,15 +39,33 @@ def create(
         str | None, typer.Option(help="Highest tier: haiku, sonnet or opus.")
     ] = None,
     admin: Annotated[bool, typer.Option("--admin", help="May read spend reports.")] = False,
+    validate: Annotated[
+        str | None,
+        typer.Option(help="Validators for every request, as JSON, e.g. '{\"refusal\": true}'."),
+    ] = None,
+    escalate: Annotated[
+        bool | None,
+        typer.Option("--escalate/--no-escalate", help="Escalate rejected answers by default."),
+    ] = None,
 ) -> None:
     """Create a key and print it ONCE (only a hash is stored)."""
     state = state_of(ctx)
+    policy: dict[str, object] = {}
+    if validate is not None:
+        try:
+            policy["validate"] = json.loads(validate)
+        except json.JSONDecodeError as exc:
+            raise InvalidRequestError(f"--validate is not JSON: {exc.msg}") from None
+    if escalate is not None:
+        policy["escalate"] = escalate
     try:
         budget = Decimal(budget_usd) if budget_usd is not None else None
     except InvalidOperation:
         raise InvalidRequestError(f"--budget-usd {budget_usd!r} is not a number") from None
     tier = Tier.parse(max_tier) if max_tier else None
-    key, secret = _store(state).create(name, budget_usd=budget, rpm=rpm, max_tier=tier, admin=admin)
+    key, secret = _store(state).create(
+        name, budget_usd=budget, rpm=rpm, max_tier=tier, admin=admin, policy=policy or None
+    )
     state.out.print(secret, highlight=False, markup=False)
     state.err.print(f"created key {key.id} ({key.name}); store it now, it is not shown again")
 

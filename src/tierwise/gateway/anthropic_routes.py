@@ -32,7 +32,8 @@ async def messages(request: Request) -> Response:
         kwargs: dict[str, Any] = {
             "modelId": converted.model,
             "hints": gw.hints(request, call.key),
-            "escalate": gw.escalate(request),
+            "validate": gw.validation(call.key),
+            "escalate": gw.escalate(request, call.key),
             "api_key_id": call.key_id,
             **converted.request,
         }

@@ -57,9 +57,9 @@ async def chat_completions(request: Request) -> Response:
         kwargs: dict[str, Any] = {
             "modelId": converted.model,
             "hints": gw.hints(request, call.key),
-            # The response_format schema also judges the answer (and escalates on failure).
-            "validate": {"json_schema": converted.json_schema} if converted.json_schema else None,
-            "escalate": gw.escalate(request),
+            # The key's validators and the response_format schema judge the answer.
+            "validate": gw.validation(call.key, converted.json_schema),
+            "escalate": gw.escalate(request, call.key),
             "api_key_id": call.key_id,
             **converted.request,
         }

@@ -149,11 +149,25 @@ class Gateway:
         return None if hints.empty else hints
 
     @staticmethod
-    def escalate(request: Request) -> bool | None:
-        """``x-tierwise-escalate``: true/false, or None to use ``[escalation] enabled``."""
+    def validation(
+        key: ApiKey | None, json_schema: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """The validators for a request: the key's policy, plus the request's own JSON schema
+        (``response_format``), which wins over the key's for the same validator."""
+        spec: dict[str, Any] = dict(((key.policy or {}).get("validate") or {}) if key else {})
+        if json_schema is not None:
+            spec["json_schema"] = dict(json_schema)
+        return spec or None
+
+    @staticmethod
+    def escalate(request: Request, key: ApiKey | None = None) -> bool | None:
+        """``x-tierwise-escalate`` true/false; else the key's policy; else None, which means
+        ``[escalation] enabled``."""
         value = request.headers.get("x-tierwise-escalate")
         if value is None:
-            return None
+            policy = (key.policy or {}) if key is not None else {}
+            flag_value = policy.get("escalate")
+            return flag_value if isinstance(flag_value, bool) else None
         flag = value.strip().lower()
         if flag in _TRUE:
             return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -43,10 +44,29 @@ class ApiKey:
     rpm: int | None
     max_tier: Tier | None
     admin: bool
+    policy: dict[str, Any] | None = None
+    """Escalation policy for the key's requests: ``{"validate": spec, "escalate": bool}``."""
 
     @property
     def remaining_usd(self) -> Decimal | None:
         return None if self.budget_usd is None else self.budget_usd - self.spent_usd
+
+
+def _check_policy(policy: dict[str, Any]) -> None:
+    """A key policy is ``{"validate": <validator spec>, "escalate": bool}``; check it now."""
+    from tierwise.core.validators import validators_from_spec
+
+    unknown = sorted(set(policy) - {"validate", "escalate"})
+    if unknown:
+        raise InvalidRequestError(
+            f"unknown key policy field(s): {', '.join(unknown)}", hint="use validate and escalate"
+        )
+    spec = policy.get("validate") or {}
+    if not isinstance(spec, dict):
+        raise InvalidRequestError("policy.validate must be a validator spec object")
+    validators_from_spec({k: v for k, v in spec.items() if k != "self_verify"})
+    if "escalate" in policy and not isinstance(policy["escalate"], bool):
+        raise InvalidRequestError("policy.escalate must be true or false")
 
 
 def _hash(salt: str, secret: str) -> str:
@@ -65,6 +85,7 @@ def _key(row: Any) -> ApiKey:
         rpm=row["rpm"],
         max_tier=Tier(row["max_tier"]) if row["max_tier"] else None,
         admin=bool(row["admin"]),
+        policy=json.loads(row["policy"]) if row["policy"] else None,
     )
 
 
@@ -83,6 +104,7 @@ class KeyStore:
         rpm: int | None = None,
         max_tier: Tier | None = None,
         admin: bool = False,
+        policy: dict[str, Any] | None = None,
     ) -> tuple[ApiKey, str]:
         """A new key; the full secret is returned once and never stored."""
         if not name.strip():
@@ -91,17 +113,20 @@ class KeyStore:
             raise InvalidRequestError("a budget cannot be negative")
         if rpm is not None and rpm < 1:
             raise InvalidRequestError("rpm must be at least 1")
+        if policy is not None:
+            _check_policy(policy)
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(24)
         salt = secrets.token_hex(16)
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO api_keys (id, name, salt, secret_hash, created_at, budget_pico, rpm,"
-                " max_tier, admin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " max_tier, admin, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key_id, name, salt, _hash(salt, secret), datetime.now(UTC).isoformat(),
                     None if budget_usd is None else to_pico(budget_usd), rpm,
                     max_tier.value if max_tier else None, int(admin),
+                    json.dumps(policy, sort_keys=True) if policy is not None else None,
                 ),
             )  # fmt: skip
         key = self.get(key_id)

@@ -110,4 +110,5 @@ MIGRATIONS: list[tuple[str, str]] = [
         )
         """,
     ),
+    ("m006_key_policy", "ALTER TABLE api_keys ADD COLUMN policy TEXT"),
 ]
