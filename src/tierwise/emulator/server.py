@@ -37,6 +37,13 @@ _HEADER_LATENCY = "x-tierwise-emulator-latency-ms"
 _HEADER_CUT = "x-tierwise-emulator-cut-stream-after"
 
 
+def _unsigned() -> Reply:
+    """AWS's answer to a request without a signature or bearer token."""
+    return error_reply(
+        ApiError("MissingAuthenticationTokenException", "Missing Authentication Token")
+    )
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -161,13 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path.startswith("/model-invocation-job"):
             if not self._authorized():
-                self._send(
-                    error_reply(
-                        ApiError(
-                            "MissingAuthenticationTokenException", "Missing Authentication Token"
-                        )
-                    )
-                )
+                self._send(_unsigned())
                 return
             try:
                 body = json.loads(raw or b"{}")
@@ -180,11 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(error_reply(ApiError("UnknownOperationException", "Unknown operation.")))
             return
         if not self._authorized():
-            self._send(
-                error_reply(
-                    ApiError("MissingAuthenticationTokenException", "Missing Authentication Token")
-                )
-            )
+            self._send(_unsigned())
             return
         try:
             controls = self._controls()
@@ -203,11 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(error_reply(ApiError("UnknownOperationException", "Unknown operation.")))
             return
         if not self._authorized():
-            self._send(
-                error_reply(
-                    ApiError("MissingAuthenticationTokenException", "Missing Authentication Token")
-                )
-            )
+            self._send(_unsigned())
             return
         query = dict(parse_qsl(parts.query))
         self._send(self._service.control(unquote(parts.path), query))
