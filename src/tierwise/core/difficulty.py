@@ -119,10 +119,14 @@ class Featurizer:
                 features.update("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
         if family:
             features.update([f"{family}|{f}" for f in features])
+        # The hashing loop is inlined (no per-feature method call): it runs on every request.
+        mask = (1 << self.bits) - 1
+        crc32 = zlib.crc32
         vec: dict[int, float] = {}
         for feature in features:
-            index, sign = self._hash(feature)
-            vec[index] = vec.get(index, 0.0) + sign
+            h = crc32(feature.encode("utf-8"))
+            index = (h >> 1) & mask
+            vec[index] = vec.get(index, 0.0) + (1.0 if h & 1 else -1.0)
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {i: v / norm for i, v in vec.items() if v}
 
