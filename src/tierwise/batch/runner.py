@@ -167,20 +167,7 @@ class BatchRunner:
             plan = self._plan(record)
             model_id = plan.profiles[0]
             if record.refuse and not on_demand_fallback:
-                rows.append(
-                    BatchRecord(
-                        record.position,
-                        record.custom_id,
-                        _tier(plan),
-                        model_id,
-                        "refused",
-                        None,
-                        "refused",
-                        record.refuse,
-                        None,
-                        None,
-                    )
-                )
+                rows.append(_entry(record, plan, "refused", "refused", record.refuse))
             elif record.refuse:
                 on_demand.append((record, plan))
             else:
@@ -191,55 +178,13 @@ class BatchRunner:
                 if policy == "on-demand":
                     on_demand.extend(members)
                 else:
-                    for record, plan in members:
-                        reason = (
-                            f"group of {len(members)} is below the {cfg.min_records}-record minimum"
-                        )
-                        rows.append(
-                            BatchRecord(
-                                record.position,
-                                record.custom_id,
-                                _tier(plan),
-                                model_id,
-                                "waiting",
-                                None,
-                                "waiting",
-                                reason,
-                                None,
-                                None,
-                            )
-                        )
-        for record, plan in on_demand:
-            rows.append(
-                BatchRecord(
-                    record.position,
-                    record.custom_id,
-                    _tier(plan),
-                    plan.profiles[0],
-                    "on-demand",
-                    None,
-                    "pending",
-                    record.refuse,
-                    None,
-                    None,
-                )
-            )
-        for model_id, members in groups.items():
-            for record, plan in members:
-                rows.append(
-                    BatchRecord(
-                        record.position,
-                        record.custom_id,
-                        _tier(plan),
-                        model_id,
-                        "batch",
-                        None,
-                        "pending",
-                        None,
-                        None,
-                        None,
+                    reason = (
+                        f"group of {len(members)} is below the {cfg.min_records}-record minimum"
                     )
-                )
+                    rows.extend(_entry(r, p, "waiting", "waiting", reason) for r, p in members)
+        rows.extend(_entry(r, p, "on-demand", "pending", r.refuse) for r, p in on_demand)
+        for members in groups.values():
+            rows.extend(_entry(r, p, "batch", "pending") for r, p in members)
         rows.sort(key=lambda r: r.position)
         self.store.create(batch_id, name or batch_id, str(path), rows)
         for model_id, members in groups.items():
@@ -416,6 +361,24 @@ class BatchRunner:
             ledger_id=ledger_id,
         )
         return replace(record, state=state, result=result, reason=reason, ledger_id=ledger_id)
+
+
+def _entry(
+    record: ParsedRecord, plan: Plan, mode: str, state: str, reason: str | None = None
+) -> BatchRecord:
+    """The stored outcome of one input record before any result exists."""
+    return BatchRecord(
+        position=record.position,
+        custom_id=record.custom_id,
+        tier=_tier(plan),
+        model_id=plan.profiles[0],
+        mode=mode,
+        job_arn=None,
+        state=state,
+        reason=reason,
+        result=None,
+        ledger_id=None,
+    )
 
 
 def _tier(plan: Plan) -> str | None:
