@@ -22,8 +22,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any
 
+from tierwise.core.difficulty import DifficultyScorer
 from tierwise.core.hints import Hints
 from tierwise.core.rules import (
     SONNET_CUE_REASONS,
@@ -48,17 +49,6 @@ __all__ = [
     "score_only",
     "scorer_text",
 ]
-
-
-class DifficultyScorer(Protocol):
-    """The learned difficulty model's shape (see :mod:`tierwise.core.difficulty`)."""
-
-    @property
-    def version(self) -> str: ...
-
-    def score(self, text: str) -> float:
-        """Probability in [0, 1] that the cheaper tier's answer is not good enough."""
-        ...
 
 
 @dataclass(frozen=True)
