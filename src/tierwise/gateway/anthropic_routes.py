@@ -56,9 +56,10 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any]) -> Response:
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for event in bridge(result["stream"], gw.executor):
-                for name, data in translator.feed(event):
-                    yield sse_event(name, data)
+            async for events in bridge(result["stream"], gw.executor):
+                out = b"".join(sse_event(n, d) for e in events for n, d in translator.feed(e))
+                if out:
+                    yield out
             yield trailer(info)
         except Exception as exc:  # headers are sent: the error goes in the stream
             gw.metrics.observe_error(exc)

@@ -89,13 +89,12 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any], *, include_usage: b
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for event in bridge(result["stream"], gw.executor):
-                for chunk in translator.feed(event):
-                    yield sse_data(chunk)
-            for chunk in translator.finish():
-                yield sse_data(chunk)
-            yield trailer(info)
-            yield sse_data("[DONE]")
+            async for events in bridge(result["stream"], gw.executor):
+                out = b"".join(sse_data(c) for e in events for c in translator.feed(e))
+                if out:
+                    yield out
+            closing = b"".join(sse_data(c) for c in translator.finish())
+            yield closing + trailer(info) + sse_data("[DONE]")
         except Exception as exc:  # headers are sent: the error goes in the stream
             gw.metrics.observe_error(exc)
             yield b"data: " + error_reply(exc, Dialect.OPENAI).body + b"\n\n"

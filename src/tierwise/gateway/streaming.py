@@ -88,6 +88,17 @@ class _Pump:
             if close is not None:
                 close()
 
+    def drain(self, first: Any) -> list[Any]:
+        """``first`` plus whatever else is already queued, without waiting."""
+        items = [first]
+        while first is not _DONE and not isinstance(first, _Failure):
+            try:
+                first = self.items.get_nowait()
+            except queue.Empty:
+                break
+            items.append(first)
+        return items
+
     async def get(self) -> Any:
         while True:
             try:
@@ -107,19 +118,31 @@ def _resolve(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-async def bridge(blocking: Iterator[Any], executor: Executor) -> AsyncIterator[Any]:
-    """Yield ``blocking``'s items, iterated by one worker thread from ``executor``."""
+async def bridge(blocking: Iterator[Any], executor: Executor) -> AsyncIterator[list[Any]]:
+    """Yield ``blocking``'s items in batches, iterated by one worker thread from ``executor``.
+
+    Each batch is what had arrived when the loop looked: the first item goes out as soon as
+    it exists (time to first token is untouched), and a burst becomes one write to the
+    client instead of one per event.
+    """
     loop = asyncio.get_running_loop()
     pump = _Pump(blocking, loop)
     worker = loop.run_in_executor(executor, pump.run)
     try:
         while True:
-            item = await pump.get()
-            if item is _DONE:
+            batch = pump.drain(await pump.get())
+            done = batch[-1] is _DONE
+            if done:
+                batch.pop()
+            elif isinstance(batch[-1], _Failure):
+                failure = batch.pop()
+                if batch:
+                    yield batch
+                raise failure.error
+            if batch:
+                yield batch
+            if done:
                 break
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item
     finally:
         pump.stopped.set()
         # Wait (shielded from the disconnect's cancellation) for the worker to close the
