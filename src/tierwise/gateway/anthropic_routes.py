@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from tierwise.core.convert.anthropic import (
     AnthropicStreamTranslator,
@@ -18,7 +18,7 @@ from tierwise.gateway.errors import Dialect, error_reply
 from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.openai_routes import failure, trailer
 from tierwise.gateway.service import Call, Gateway
-from tierwise.gateway.streaming import bridge, sse_event
+from tierwise.gateway.streaming import EventStreamResponse, FinalChunk, OpenStream, sse_event
 
 __all__ = ["count_tokens", "messages"]
 
@@ -38,8 +38,12 @@ async def messages(request: Request) -> Response:
             **converted.request,
         }
         if converted.stream:
-            result = await gw.converse_stream(call, **kwargs)
-            return _stream(gw, call, result)
+            stream = await gw.converse_stream(call, **kwargs)
+            try:
+                return _stream(gw, call, stream)
+            except BaseException:
+                stream.abandon()
+                raise
         response = await gw.converse(call, **kwargs)
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.ANTHROPIC, gw)
@@ -49,25 +53,27 @@ async def messages(request: Request) -> Response:
     return JSONResponse(payload, headers=headers)
 
 
-def _stream(gw: Gateway, call: Call, result: dict[str, Any]) -> Response:
-    info = result["tierwise"]
+def _stream(gw: Gateway, call: Call, stream: OpenStream) -> Response:
+    info = stream.info
     translator = AnthropicStreamTranslator(model=info["modelId"], request_id=info["requestId"])
     headers = tierwise_headers(info, call.started, final="costUsd" in info)
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for events in bridge(result["stream"], gw.executor):
-                out = b"".join(sse_event(n, d) for e in events for n, d in translator.feed(e))
-                if out:
-                    yield out
-            yield trailer(info)
-        except Exception as exc:  # headers are sent: the error goes in the stream
-            gw.metrics.observe_error(exc)
-            yield b"event: error\ndata: " + error_reply(exc, Dialect.ANTHROPIC).body + b"\n\n"
+            try:
+                async for events in stream.batches():
+                    out = b"".join(sse_event(n, d) for e in events for n, d in translator.feed(e))
+                    if out:
+                        yield out
+                last = trailer(info)
+            except Exception as exc:  # headers are sent: the error goes in the stream
+                gw.metrics.observe_error(exc)
+                last = b"event: error\ndata: " + error_reply(exc, Dialect.ANTHROPIC).body + b"\n\n"
+            yield FinalChunk(last)
         finally:
             gw.finish("anthropic", call, info)
 
-    return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
+    return EventStreamResponse(body(), stream, headers)
 
 
 async def count_tokens(request: Request) -> Response:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from tierwise.core.convert.openai import (
     OpenAIStreamTranslator,
@@ -18,7 +18,13 @@ from tierwise.core.tiers import Tier
 from tierwise.gateway.errors import Dialect, error_reply, error_response
 from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.service import Call, Gateway
-from tierwise.gateway.streaming import bridge, sse_comment, sse_data
+from tierwise.gateway.streaming import (
+    EventStreamResponse,
+    FinalChunk,
+    OpenStream,
+    sse_comment,
+    sse_data,
+)
 
 __all__ = ["chat_completions", "failure", "list_models", "trailer"]
 
@@ -30,7 +36,7 @@ def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> 
     return error_response(exc, dialect)
 
 
-def trailer(info: dict[str, Any]) -> bytes:
+def trailer(info: Mapping[str, Any]) -> bytes:
     """The SSE comment closing a stream: what the headers could not know yet."""
     answers = [a for a in info.get("attempts") or () if a.get("kind") == "answer"]
     return sse_comment(
@@ -64,8 +70,12 @@ async def chat_completions(request: Request) -> Response:
             **converted.request,
         }
         if converted.stream:
-            result = await gw.converse_stream(call, **kwargs)
-            return _stream(gw, call, result, include_usage=converted.include_usage)
+            stream = await gw.converse_stream(call, **kwargs)
+            try:
+                return _stream(gw, call, stream, include_usage=converted.include_usage)
+            except BaseException:
+                stream.abandon()
+                raise
         response = await gw.converse(call, **kwargs)
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.OPENAI, gw)
@@ -77,8 +87,8 @@ async def chat_completions(request: Request) -> Response:
     return JSONResponse(payload, headers=headers)
 
 
-def _stream(gw: Gateway, call: Call, result: dict[str, Any], *, include_usage: bool) -> Response:
-    info = result["tierwise"]
+def _stream(gw: Gateway, call: Call, stream: OpenStream, *, include_usage: bool) -> Response:
+    info = stream.info
     translator = OpenAIStreamTranslator(
         model=info["modelId"],
         request_id=info["requestId"],
@@ -89,19 +99,21 @@ def _stream(gw: Gateway, call: Call, result: dict[str, Any], *, include_usage: b
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for events in bridge(result["stream"], gw.executor):
-                out = b"".join(sse_data(c) for e in events for c in translator.feed(e))
-                if out:
-                    yield out
-            closing = b"".join(sse_data(c) for c in translator.finish())
-            yield closing + trailer(info) + sse_data("[DONE]")
-        except Exception as exc:  # headers are sent: the error goes in the stream
-            gw.metrics.observe_error(exc)
-            yield b"data: " + error_reply(exc, Dialect.OPENAI).body + b"\n\n"
+            try:
+                async for events in stream.batches():
+                    out = b"".join(sse_data(c) for e in events for c in translator.feed(e))
+                    if out:
+                        yield out
+                closing = b"".join(sse_data(c) for c in translator.finish())
+                last = closing + trailer(info) + sse_data("[DONE]")
+            except Exception as exc:  # headers are sent: the error goes in the stream
+                gw.metrics.observe_error(exc)
+                last = b"data: " + error_reply(exc, Dialect.OPENAI).body + b"\n\n"
+            yield FinalChunk(last)
         finally:
             gw.finish("openai", call, info)
 
-    return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
+    return EventStreamResponse(body(), stream, headers)
 
 
 async def list_models(request: Request) -> Response:

@@ -3,8 +3,8 @@ call in a worker thread, charging, headers and metrics.
 
 Nothing blocking runs on the event loop: key checks, budget reads and charges touch the
 database and Bedrock calls are synchronous boto3, so all of them run in the gateway's own
-bounded thread pool (``[gateway] threads``). A non-streaming request makes at most two
-thread hops (admission, then call-and-charge).
+bounded thread pool (``[gateway] threads``). A request makes at most two thread hops:
+admission, then call-and-charge (a stream's one worker opens it and then pumps it).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tierwise.gateway.errors import BodyTooLargeError
 from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.limits import InMemoryRateLimits, RateLimits, StoreRateLimits
 from tierwise.gateway.metrics import Metrics
+from tierwise.gateway.streaming import OpenStream, open_stream
 from tierwise.store.keys import ApiKey, KeyStore
 
 __all__ = ["BodyTooLargeError", "Call", "Gateway", "tierwise_headers"]
@@ -204,11 +205,17 @@ class Gateway:
         self.charge(call, response["tierwise"])
         return response
 
-    async def converse_stream(self, call: Call, **kwargs: Any) -> dict[str, Any]:
-        """The routed stream; its events are charged to the key when the stream ends or is
-        closed (a client disconnect closes it: the row is ledgered and the key charged)."""
-        result = await self.run(partial(self.tierwise.converse_stream, **kwargs))
-        return {"stream": self._charged(call, result), "tierwise": result["tierwise"]}
+    async def converse_stream(self, call: Call, **kwargs: Any) -> OpenStream:
+        """The routed stream, opened and pumped by one worker thread; it is charged to the
+        key when it ends or is closed (a client disconnect closes it: the row is ledgered
+        and the key charged)."""
+        return await open_stream(partial(self._open_charged, call, kwargs), self.executor)
+
+    def _open_charged(
+        self, call: Call, kwargs: dict[str, Any]
+    ) -> tuple[Mapping[str, Any], Iterator[Any]]:
+        result = self.tierwise.converse_stream(**kwargs)
+        return result["tierwise"], self._charged(call, result)
 
     def _charged(self, call: Call, result: Mapping[str, Any]) -> Iterator[Any]:
         try:

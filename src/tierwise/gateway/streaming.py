@@ -1,29 +1,44 @@
-"""Server-sent events, and a pump from a blocking iterator to the event loop.
+"""Server-sent events, and a pump from a blocking stream to the event loop.
 
-boto3 streams are blocking. One worker thread per stream iterates it and hands events over
-through a bounded queue (a slow client blocks the worker, not the loop); the loop is woken
-only when it is actually waiting, so a burst of events costs one wake-up, not one thread hop
-each. When the client disconnects, the pump stops and the worker closes the iterator in its
-own thread (a generator can only be closed by the thread running it), which closes the
-upstream stream, writes the ledger row and charges the key.
+boto3 streams are blocking. One worker thread per stream opens it and then iterates it,
+handing events over through a bounded buffer (a slow client blocks the worker, not the
+loop). Opening and pumping are one job on purpose: a stream costs one thread hop, not two,
+and the events that arrived with the first one are already waiting when the loop resumes.
+The loop is woken only when it is actually waiting, so a burst of events costs one
+wake-up, not one each. When the client disconnects, the pump stops and the worker closes
+the iterator in its own thread (a generator can only be closed by the thread running it),
+which closes the upstream stream, writes the ledger row and charges the key.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import queue
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import Executor
 from typing import Any
 
 import anyio
+from starlette.responses import StreamingResponse
+from starlette.types import Send
 
-__all__ = ["bridge", "sse_comment", "sse_data", "sse_event"]
+__all__ = [
+    "EventStreamResponse",
+    "FinalChunk",
+    "OpenStream",
+    "open_stream",
+    "sse_comment",
+    "sse_data",
+    "sse_event",
+]
 
 BUFFER = 64
 _DONE = object()
+
+# What the worker opens: the stream's summary (completed when the stream ends) and its events.
+Opener = Callable[[], tuple[Mapping[str, Any], Iterator[Any]]]
 
 
 def _json(payload: Any) -> str:
@@ -50,67 +65,74 @@ class _Failure:
         self.error = error
 
 
+class _Opened:
+    def __init__(self, info: Mapping[str, Any]) -> None:
+        self.info = info
+
+
 class _Pump:
-    def __init__(self, blocking: Iterator[Any], loop: asyncio.AbstractEventLoop) -> None:
-        self.blocking = blocking
+    """A bounded hand-over from one worker thread to the loop, with one lock per stream."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.items: queue.Queue[Any] = queue.Queue(BUFFER)
-        self.stopped = threading.Event()
+        self.items: deque[Any] = deque()
+        self.space = threading.Condition(threading.Lock())
+        self.stopped = False
         self.waiter: asyncio.Future[None] | None = None
 
-    def _wake(self) -> None:
-        waiter, self.waiter = self.waiter, None
+    def put(self, item: Any) -> bool:
+        """Hand ``item`` over, waiting while the buffer is full; False once stopped."""
+        with self.space:
+            while len(self.items) >= BUFFER and not self.stopped:
+                self.space.wait()
+            if self.stopped:
+                return False
+            self.items.append(item)
+            waiter, self.waiter = self.waiter, None
         if waiter is not None:
             self.loop.call_soon_threadsafe(_resolve, waiter)
+        return True
 
-    def _put(self, item: Any) -> bool:
-        while not self.stopped.is_set():
-            try:
-                self.items.put(item, timeout=0.1)
-            except queue.Full:
-                continue
-            self._wake()
-            return True
-        return False
-
-    def run(self) -> None:
-        """The worker: iterate, hand over, and always close the iterator here."""
+    def run(self, opener: Opener) -> None:
+        """The worker: open, hand over, iterate, and always close the iterator here."""
         try:
-            for item in self.blocking:
-                if not self._put(item):
+            info, blocking = opener()
+        except Exception as exc:  # handed to the loop, raised there
+            self.put(_Failure(exc))
+            return
+        self.put(_Opened(info))
+        try:
+            # Even when stopped already, the first item is pulled (it is buffered, no
+            # wait): a started generator runs its cleanup on close, an unstarted one not.
+            for item in blocking:
+                if not self.put(item):
                     break
             else:
-                self._put(_DONE)
-        except Exception as exc:  # handed to the loop, raised there
-            self._put(_Failure(exc))
+                self.put(_DONE)
+        except Exception as exc:
+            self.put(_Failure(exc))
         finally:
-            close = getattr(self.blocking, "close", None)
+            close = getattr(blocking, "close", None)
             if close is not None:
                 close()
 
-    def drain(self, first: Any) -> list[Any]:
-        """``first`` plus whatever else is already queued, without waiting."""
-        items = [first]
-        while first is not _DONE and not isinstance(first, _Failure):
-            try:
-                first = self.items.get_nowait()
-            except queue.Empty:
-                break
-            items.append(first)
-        return items
-
-    async def get(self) -> Any:
+    async def take(self) -> list[Any]:
+        """Everything handed over so far, waiting for at least one item."""
         while True:
-            try:
-                return self.items.get_nowait()
-            except queue.Empty:
-                pass
-            waiter = self.loop.create_future()
-            self.waiter = waiter
-            if not self.items.empty():  # filled between the check and arming the waiter
-                self.waiter = None
-                continue
+            with self.space:
+                if self.items:
+                    items = list(self.items)
+                    self.items.clear()
+                    self.space.notify()
+                    return items
+                waiter = self.loop.create_future()
+                self.waiter = waiter
             await waiter
+
+    def stop(self) -> None:
+        with self.space:
+            self.stopped = True
+            self.space.notify_all()
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:
@@ -118,23 +140,29 @@ def _resolve(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-async def bridge(blocking: Iterator[Any], executor: Executor) -> AsyncIterator[list[Any]]:
-    """Yield ``blocking``'s items in batches, iterated by one worker thread from ``executor``.
+class OpenStream:
+    """A stream whose first event has arrived: its summary, then its events in batches.
 
-    Each batch is what had arrived when the loop looked: the first item goes out as soon as
-    it exists (time to first token is untouched), and a burst becomes one write to the
-    client instead of one per event.
+    Each batch is what had arrived when the loop looked: the first event goes out as soon
+    as it exists (time to first token is untouched), and a burst becomes one write to the
+    client instead of one per event. :meth:`close` must follow, whatever happens.
     """
-    loop = asyncio.get_running_loop()
-    pump = _Pump(blocking, loop)
-    worker = loop.run_in_executor(executor, pump.run)
-    try:
+
+    def __init__(
+        self, info: Mapping[str, Any], pump: _Pump, worker: asyncio.Future[None], early: list[Any]
+    ) -> None:
+        self.info = info
+        self._pump = pump
+        self._worker = worker
+        self._early = early
+
+    async def batches(self) -> AsyncIterator[list[Any]]:
+        batch, self._early = self._early, []
         while True:
-            batch = pump.drain(await pump.get())
-            done = batch[-1] is _DONE
+            done = bool(batch) and batch[-1] is _DONE
             if done:
                 batch.pop()
-            elif isinstance(batch[-1], _Failure):
+            elif batch and isinstance(batch[-1], _Failure):
                 failure = batch.pop()
                 if batch:
                     yield batch
@@ -142,10 +170,70 @@ async def bridge(blocking: Iterator[Any], executor: Executor) -> AsyncIterator[l
             if batch:
                 yield batch
             if done:
-                break
-    finally:
-        pump.stopped.set()
-        # Wait (shielded from the disconnect's cancellation) for the worker to close the
-        # stream, so it is ledgered and charged before the request ends.
+                return
+            batch = await self._pump.take()
+
+    def abandon(self) -> None:
+        """Stop without waiting: the worker still closes (ledgers and charges) the stream."""
+        self._pump.stop()
+
+    async def close(self) -> None:
+        """Stop the pump and wait (shielded from a disconnect's cancellation) for the worker
+        to close the stream, so it is ledgered and charged before the request ends."""
+        self._pump.stop()
         with anyio.CancelScope(shield=True):
-            await worker
+            await self._worker
+
+
+async def open_stream(opener: Opener, executor: Executor) -> OpenStream:
+    """Run ``opener`` and pump its events in one worker from ``executor``; return once it
+    has opened (its error, if it failed to)."""
+    loop = asyncio.get_running_loop()
+    pump = _Pump(loop)
+    worker = loop.run_in_executor(executor, pump.run, opener)
+    try:
+        batch = await pump.take()
+    except BaseException:
+        pump.stop()
+        raise
+    first = batch.pop(0)
+    if isinstance(first, _Failure):
+        await worker
+        raise first.error
+    return OpenStream(first.info, pump, worker, batch)
+
+
+class FinalChunk(bytes):
+    """The last chunk of a response body: it goes out with the end of the response."""
+
+
+class EventStreamResponse(StreamingResponse):
+    """``text/event-stream`` over an :class:`OpenStream`, which it always closes.
+
+    A body may end with a :class:`FinalChunk`, sent in the same write as the end of the
+    chunked body instead of one more write for the terminator alone.
+    """
+
+    def __init__(
+        self, content: AsyncIterator[bytes], stream: OpenStream, headers: Mapping[str, str]
+    ) -> None:
+        super().__init__(content, media_type="text/event-stream", headers=headers)
+        self.stream = stream
+
+    async def __call__(self, scope: Any, receive: Any, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.stream.close()
+
+    async def stream_response(self, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        more = True
+        async for chunk in self.body_iterator:
+            if more:
+                more = not isinstance(chunk, FinalChunk)
+                await send({"type": "http.response.body", "body": chunk, "more_body": more})
+        if more:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
