@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from tierwise.errors import LedgerError
-from tierwise.store.sql import INSERT, SQLLedger, Tx
+from tierwise.store.base import LedgerRow
+from tierwise.store.sql import INSERT, SQLLedger, Tx, values
 
 __all__ = ["SQLiteLedger", "sqlite_path"]
 
@@ -80,6 +81,16 @@ class SQLiteLedger(SQLLedger):
                 return list(self._conn.execute(sql, tuple(params)).fetchall())
             except sqlite3.Error as exc:
                 raise LedgerError(f"ledger read failed: {exc}") from None
+
+    def record(self, row: LedgerRow) -> int:
+        # In autocommit mode one INSERT is its own transaction, as atomic and as durable as
+        # BEGIN IMMEDIATE / INSERT / COMMIT, for one statement instead of three.
+        params = values(row)
+        with self._lock:
+            try:
+                return int(self._conn.execute(INSERT, params).lastrowid or 0)
+            except sqlite3.Error as exc:
+                raise LedgerError(f"ledger write failed: {exc}") from None
 
     def _insert(self, tx: Tx, row_values: tuple[Any, ...]) -> int:
         cursor = tx.execute(INSERT, row_values)
