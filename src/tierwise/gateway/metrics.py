@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from tierwise.core.pricing import Usage
 
 __all__ = ["Metrics"]
+
+M = TypeVar("M", Counter, Histogram)
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _OVERHEAD_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25)
@@ -50,28 +52,38 @@ class Metrics:
         )
         self._read = 0
         self._prompt = 0
+        # ``labels()`` validates and locks on every call; the label sets are few (api, tier,
+        # outcome, token kind), so each child is looked up once and kept.
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+    def _child(self, metric: M, *labels: str) -> M:
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def observe(
         self, api: str, info: Mapping[str, Any], latency_s: float, overhead_s: float
     ) -> None:
         tier = str(info.get("tier") or "passthrough")
-        self.requests.labels(api, tier).inc()
-        self.latency.labels(api).observe(latency_s)
-        self.overhead.labels(api).observe(overhead_s)
-        self.cost.labels(tier).inc(float(Decimal(str(info.get("costUsd") or "0"))))
+        self._child(self.requests, api, tier).inc()
+        self._child(self.latency, api).observe(latency_s)
+        self._child(self.overhead, api).observe(overhead_s)
+        self._child(self.cost, tier).inc(float(Decimal(str(info.get("costUsd") or "0"))))
         steps = info.get("attempts") or [
             {"tier": tier, "outcome": "accepted", "usage": info.get("usage")}
         ]
         for step in steps:
             step_tier = str(step.get("tier") or tier)
-            self.attempts.labels(step_tier, str(step.get("outcome", "accepted"))).inc()
+            self._child(self.attempts, step_tier, str(step.get("outcome", "accepted"))).inc()
             usage = Usage.from_converse(step.get("usage") or {})
             for kind, n in (
                 ("input", usage.input), ("output", usage.output), ("cache_read", usage.cache_read),
                 ("cache_write", usage.cache_write),
             ):  # fmt: skip
                 if n:
-                    self.tokens.labels(kind, step_tier).inc(n)
+                    self._child(self.tokens, kind, step_tier).inc(n)
             self._read += usage.cache_read
             self._prompt += usage.prompt_total
         if info.get("escalated"):
@@ -80,7 +92,7 @@ class Metrics:
             self.cache_hit_ratio.set(self._read / self._prompt)
 
     def observe_error(self, error: BaseException) -> None:
-        self.errors.labels(type(error).__name__).inc()
+        self._child(self.errors, type(error).__name__).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
