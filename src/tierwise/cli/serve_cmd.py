@@ -77,10 +77,17 @@ def serve(
                 port=settings.gateway.port,
                 workers=workers,
                 log_level="warning",
+                access_log=False,
             )
         else:
             uvicorn.run(
-                create_app(settings), host=bind, port=settings.gateway.port, log_level="warning"
+                create_app(settings),
+                host=bind,
+                port=settings.gateway.port,
+                log_level="warning",
+                # Access lines are INFO, below the level above: without this, uvicorn still
+                # formats each one's arguments before the logger drops it.
+                access_log=False,
             )
     finally:
         if emulator is not None:
