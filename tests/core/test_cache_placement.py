@@ -208,3 +208,15 @@ def test_exact_token_counter_scales_the_estimate() -> None:
         request, CachePolicy(min_tokens=1024), token_counter=lambda r: 2000
     )
     assert points(counted.request) == [("system", -1, 1)]
+
+
+def test_points_in_every_section_leave_the_input_untouched() -> None:
+    request = {
+        "toolConfig": {"tools": [tool("search", BIG)]},
+        "system": [{"text": BIG}],
+        "messages": [turn("user", BIG), turn("assistant", "ok"), turn("user", BIG)],
+    }
+    before = copy.deepcopy(request)
+    out = place_cache_points(request, CachePolicy(min_tokens=1024)).request
+    assert {section for section, _, _ in points(out)} == {"tools", "system", "messages"}
+    assert request == before

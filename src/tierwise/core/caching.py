@@ -162,13 +162,20 @@ def _layout(request: Mapping[str, Any]) -> tuple[dict[Slot, int], list[tuple[int
 
 
 def _insert(request: dict[str, Any], slot: Slot, point: dict[str, Any]) -> None:
+    """Insert ``point`` after ``slot``, copying only the containers on the way to it: the
+    blocks themselves stay shared with the caller's request, which is never modified (a
+    deep copy of every request cost more than placing the points)."""
     section, message, index = slot
     if section == "tools":
-        request["toolConfig"]["tools"].insert(index + 1, point)
+        config = request["toolConfig"] = dict(request["toolConfig"])
+        blocks = config["tools"] = list(config["tools"])
     elif section == "system":
-        request["system"].insert(index + 1, point)
+        blocks = request["system"] = list(request["system"])
     else:
-        request["messages"][message]["content"].insert(index + 1, point)
+        messages = request["messages"] = list(request["messages"])
+        target = messages[message] = dict(messages[message])
+        blocks = target["content"] = list(target["content"])
+    blocks.insert(index + 1, point)
 
 
 def _point_after(request: Mapping[str, Any], slot: Slot) -> bool:
@@ -188,7 +195,8 @@ def place_cache_points(
     *,
     token_counter: Callable[[Mapping[str, Any]], int] | None = None,
 ) -> PlacementResult:
-    """A new request with cache points per ``policy``; the input is never modified.
+    """A new request with cache points per ``policy``; the input is never modified (blocks
+    the placement does not touch are shared with it, not copied).
 
     ``token_counter`` may give an exact total (e.g. Bedrock's CountTokens); the block-level
     estimate is scaled to it so the minimum-prefix rule uses the better number.
@@ -203,9 +211,10 @@ def place_cache_points(
             f"the request has {existing} cache points; Bedrock allows at most {policy.max_points}"
         )
     out = canonicalize(request)
-    out = copy.deepcopy(out)
     if policy.mode == "manual":
-        return PlacementResult(out, (), ("manual mode: only the caller's cache points",))
+        return PlacementResult(
+            copy.deepcopy(out), (), ("manual mode: only the caller's cache points",)
+        )
 
     ends, points = _layout(out)
     scale = 1.0
