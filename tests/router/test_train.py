@@ -86,6 +86,95 @@ def test_user_data_cli_training(tmp_path: Path) -> None:
 def test_packaged_model_loads_and_scores() -> None:
     model = load_model()
     assert model.version == "difficulty-v1"
+    assert set(model.specialists) == {"math"}
     easy = model.score("Classify this ticket: billing, technical or account?")
     assert 0.0 < easy < 1.0
     assert model.score("x") == model.score("x")
+
+
+def word_problems(n: int = 260) -> list[Example]:
+    """Math word problems whose weak-model failures grow with the number of quantities."""
+    rng = random.Random(11)
+    out = []
+    for i in range(n):
+        k = rng.randint(2, 9)
+        names = [rng.choice(["Ann", "Bo", "Cy"]) for _ in range(k)]
+        parts = [f"{name} buys {rng.randint(2, 90)} items" for name in names]
+        prompt = ". ".join(parts) + f". How many items in total for order {i}?"
+        weak = 0.0 if rng.random() < (k - 1) / 9 else 1.0
+        out.append(Example(prompt, weak, 1.0, "synthetic-math"))
+    return out
+
+
+def test_math_specialist_is_fitted_exported_and_matches_scikit_learn() -> None:
+    import numpy as np
+    from sklearn.ensemble import ExtraTreesRegressor
+
+    from tierwise.core.quantities import quantity_features
+    from tierwise.router import train as training
+
+    examples = word_problems() + synthetic(60)
+    model = train(examples, featurizer=Featurizer(bits=12))
+    assert set(model.specialists) == {"math"}
+    specialist = model.specialists["math"]
+    math = [e for e in examples if model.featurizer.family(e.prompt) == "math"]
+    features = np.asarray([quantity_features(e.prompt) for e in math])
+    reference = ExtraTreesRegressor(
+        n_estimators=training.TREES,
+        min_samples_leaf=training.TREE_MIN_LEAF,
+        max_features=0.5,
+        random_state=0,
+    ).fit(features, [e.strong - e.weak for e in math])
+    ours = [specialist.trees.predict(row) for row in features.tolist()]
+    assert ours == pytest.approx(reference.predict(features).tolist(), abs=1e-9)
+    # The blend ranks long problems above short ones, and the file round-trips exactly.
+    short = "Ann buys 3 items. Bo buys 4 items. How many items in total?"
+    long = ". ".join(f"Cy buys {n} items" for n in range(10, 19)) + ". How many items in total?"
+    assert model.score(long) > model.score(short)
+    data = model.to_bytes()
+    again = DifficultyModel.from_bytes(data)
+    assert again.to_bytes() == data
+    assert again.score(long) == model.score(long)
+    assert train(examples, featurizer=Featurizer(bits=12)).to_bytes() == data
+
+
+def test_specialists_can_be_turned_off_and_need_enough_examples() -> None:
+    examples = word_problems(150) + synthetic(60)
+    assert train(examples, featurizer=Featurizer(bits=12)).specialists == {}
+    off = train(word_problems(), featurizer=Featurizer(bits=12), specialists=False)
+    assert off.specialists == {}
+
+
+def test_version_1_files_still_load() -> None:
+    model = train(synthetic(), featurizer=Featurizer(bits=12), specialists=False)
+    v1 = b"TWDM1\n" + model.to_bytes()[len(b"TWDM2\n") :]
+    old = DifficultyModel.from_bytes(v1)
+    assert old.score("prove the lemma") == model.score("prove the lemma")
+
+
+def test_training_is_byte_identical_across_processes(tmp_path: Path) -> None:
+    """Python's string hash seed changes set order between processes; weights must not."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from test_train import synthetic, word_problems\n"
+        "from tierwise.core.difficulty import Featurizer\n"
+        "from tierwise.router.train import train\n"
+        "model = train(word_problems() + synthetic(60), featurizer=Featurizer(bits=12))\n"
+        "open(sys.argv[1], 'wb').write(model.to_bytes())\n"
+    )
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"model-{seed}.twdm"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-c", script, str(out), str(Path(__file__).parent)],
+            env=env,
+            check=True,
+        )
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]

@@ -9,6 +9,11 @@ model is logistic regression over hashed features:
 * a few dense shape features (length, digits, numbers, lines, multiple-choice options,
   math and code markers).
 
+Math word problems (see :mod:`tierwise.core.quantities`) also get a *specialist*: a small
+regression tree ensemble over quantity counts, blended with the linear score. On GSM8K the
+two rank prompts differently enough that their blend beats either (cross-validated on the
+training half; see docs/router/eval.md).
+
 Hashing uses CRC-32 (stable across processes, unlike ``hash()``) with a sign bit, into
 ``2**bits`` buckets; the hashed part is L2-normalised. Training lives in
 :mod:`tierwise.router.train` (numpy/scikit-learn, an optional extra); it exports to the
@@ -28,7 +33,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Protocol
 
-__all__ = ["DENSE_FEATURES", "DifficultyModel", "DifficultyScorer", "Featurizer"]
+from tierwise.core.quantities import QUANTITY_FEATURES, is_word_problem, quantity_features
+from tierwise.core.trees import TreeEnsemble
+
+__all__ = ["DENSE_FEATURES", "DifficultyModel", "DifficultyScorer", "Featurizer", "Specialist"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -44,7 +52,8 @@ _RELATION = re.compile(
     r"fewer|left|ratio|rate)\b",
     re.IGNORECASE,
 )
-_MAGIC = b"TWDM1\n"
+_MAGIC_V1 = b"TWDM1\n"
+_MAGIC = b"TWDM2\n"
 
 FAMILIES = ("choice", "math", "open")
 DENSE_FEATURES = (
@@ -101,13 +110,16 @@ class Featurizer:
         and an open-ended request."""
         if len(_OPTION.findall(text)) >= 3:
             return "choice"
-        if len(_NUMBER.findall(text)) >= 2 and "?" in text:
+        if is_word_problem(text):
             return "math"
         return "open"
 
-    def hashed(self, text: str) -> dict[int, float]:
-        """The L2-normalised hashed n-gram part."""
-        family = self.family(text) if self.families else ""
+    def hashed(self, text: str, family: str | None = None) -> dict[int, float]:
+        """The L2-normalised hashed n-gram part (``family`` if the caller already knows it)."""
+        if not self.families:
+            family = ""
+        elif family is None:
+            family = self.family(text)
         text = text[: self.max_chars].lower()
         words = _WORD.findall(text)
         features: set[str] = {"w:" + w for w in words}
@@ -130,12 +142,13 @@ class Featurizer:
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {i: v / norm for i, v in vec.items() if v}
 
-    def dense(self, text: str) -> list[float]:
+    def dense(self, text: str, family: str | None = None) -> list[float]:
         """Shape features, each scaled to roughly [0, 1], repeated per family (one-hot)."""
         base = self.shape(text)
         if not self.families:
             return base
-        family = self.family(text)
+        if family is None:
+            family = self.family(text)
         return base + [v if family == f else 0.0 for f in FAMILIES for v in base]
 
     @staticmethod
@@ -163,8 +176,46 @@ class Featurizer:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class Specialist:
+    """A second opinion for one prompt family, blended with the linear model.
+
+    Both scores are standardised by their spread on prompts the models had not seen in
+    training (out-of-fold), added, then mapped to a logit by a fitted ``slope``/``offset``.
+    """
+
+    trees: TreeEnsemble
+    linear_mean: float
+    linear_scale: float
+    trees_mean: float
+    trees_scale: float
+    slope: float
+    offset: float
+
+    def __post_init__(self) -> None:
+        if self.linear_scale <= 0 or self.trees_scale <= 0:
+            raise ValueError("specialist scales must be positive")
+        if self.trees.n_features > len(QUANTITY_FEATURES):
+            raise ValueError("the specialist's trees use features this version does not have")
+
+    def logit(self, text: str, linear: float) -> float:
+        trees = self.trees.predict(quantity_features(text))
+        blended = (linear - self.linear_mean) / self.linear_scale + (
+            trees - self.trees_mean
+        ) / self.trees_scale
+        return self.slope * blended + self.offset
+
+    def header(self) -> dict[str, list[float]]:
+        return {
+            "linear": [self.linear_mean, self.linear_scale],
+            "trees": [self.trees_mean, self.trees_scale],
+            "platt": [self.slope, self.offset],
+        }
+
+
 class DifficultyModel:
-    """A logistic model over :class:`Featurizer` features."""
+    """A logistic model over :class:`Featurizer` features, with optional per-family
+    :class:`Specialist` blends."""
 
     def __init__(
         self,
@@ -176,10 +227,14 @@ class DifficultyModel:
         bias: float,
         version: str,
         meta: Mapping[str, object] | None = None,
+        specialists: Mapping[str, Specialist] | None = None,
     ) -> None:
         expected = len(featurizer.dense(""))
         if len(dense_weights) != expected:
             raise ValueError(f"expected {expected} dense weights, got {len(dense_weights)}")
+        unknown = set(specialists or {}) - set(FAMILIES)
+        if unknown:
+            raise ValueError(f"specialists for unknown prompt families: {sorted(unknown)}")
         self.featurizer = featurizer
         self.indexes = indexes
         self.weights = weights
@@ -187,16 +242,32 @@ class DifficultyModel:
         self.bias = bias
         self.version = version
         self.meta = dict(meta or {})
+        self.specialists = dict(specialists or {})
         self._lookup = dict(zip(indexes, weights, strict=True))
 
-    def logit(self, text: str) -> float:
+    def linear_logit(self, text: str, family: str | None = None) -> float:
+        """The linear model alone (what a specialist blends with)."""
+        featurizer = self.featurizer
+        if family is None and featurizer.families:
+            family = featurizer.family(text)
         lookup = self._lookup
-        z = self.bias
-        for index, value in self.featurizer.hashed(text).items():
-            z += lookup.get(index, 0.0) * value
-        for w, v in zip(self.dense_weights, self.featurizer.dense(text), strict=True):
-            z += w * v
-        return z
+        get = lookup.get
+        # fsum, not +=: features come out of a set, whose order changes with Python's string
+        # hash seed, and a plain sum would then differ in the last bit between processes.
+        terms = [
+            get(index, 0.0) * value for index, value in featurizer.hashed(text, family).items()
+        ]
+        terms.extend(
+            w * v for w, v in zip(self.dense_weights, featurizer.dense(text, family), strict=True)
+        )
+        terms.append(self.bias)
+        return math.fsum(terms)
+
+    def logit(self, text: str) -> float:
+        family = self.featurizer.family(text) if self.featurizer.families else None
+        z = self.linear_logit(text, family)
+        specialist = self.specialists.get(family) if family is not None else None
+        return specialist.logit(text, z) if specialist is not None else z
 
     def score(self, text: str) -> float:
         z = self.logit(text)
@@ -206,8 +277,12 @@ class DifficultyModel:
         return e / (1.0 + e)
 
     # -- serialisation -----------------------------------------------------------------
+    # TWDM2: magic, header length, JSON header, bucket indexes (uint32), weights (float32),
+    # then each specialist's trees in the header's order. TWDM1 files (no specialists) load.
 
     def to_bytes(self) -> bytes:
+        names = sorted(self.specialists)
+        trees = [self.specialists[name].trees.to_bytes() for name in names]
         header = {
             "version": self.version,
             "bits": self.featurizer.bits,
@@ -217,35 +292,59 @@ class DifficultyModel:
             "bias": self.bias,
             "dense": list(self.dense_weights),
             "dense_features": list(DENSE_FEATURES),
+            "quantity_features": list(QUANTITY_FEATURES),
             "count": len(self.indexes),
             "meta": self.meta,
+            "specialists": [
+                {"family": name, "bytes": len(blob), **self.specialists[name].header()}
+                for name, blob in zip(names, trees, strict=True)
+            ],
         }
         head = json.dumps(header, sort_keys=True).encode("utf-8")
         idx = array("I", self.indexes)
         wts = array("f", self.weights)
-        return _MAGIC + struct.pack("<I", len(head)) + head + idx.tobytes() + wts.tobytes()
+        return b"".join(
+            [_MAGIC, struct.pack("<I", len(head)), head, idx.tobytes(), wts.tobytes(), *trees]
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DifficultyModel:
-        if not data.startswith(_MAGIC):
+        if not data.startswith((_MAGIC, _MAGIC_V1)):
             raise ValueError("not a tierwise difficulty model (bad magic)")
         offset = len(_MAGIC)
+        if len(data) < offset + 4:
+            raise ValueError("truncated difficulty model file")
         (head_len,) = struct.unpack_from("<I", data, offset)
         offset += 4
-        header = json.loads(data[offset : offset + head_len])
+        try:
+            header = json.loads(data[offset : offset + head_len])
+        except ValueError:
+            raise ValueError("truncated difficulty model file") from None
         offset += head_len
         count = int(header["count"])
-        if len(data) != offset + 8 * count:
+        entries = header.get("specialists") or []
+        tree_bytes = sum(int(e["bytes"]) for e in entries)
+        if len(data) != offset + 8 * count + tree_bytes:
             raise ValueError("truncated difficulty model file")
         idx = array("I")
         idx.frombytes(data[offset : offset + 4 * count])
         offset += 4 * count
         wts = array("f")
         wts.frombytes(data[offset : offset + 4 * count])
-        if len(idx) != count or len(wts) != count:
-            raise ValueError("truncated difficulty model file")
+        offset += 4 * count
         if list(header["dense_features"]) != list(DENSE_FEATURES):
             raise ValueError("the model was trained with different dense features")
+        if entries and list(header["quantity_features"]) != list(QUANTITY_FEATURES):
+            raise ValueError("the model was trained with different quantity features")
+        specialists: dict[str, Specialist] = {}
+        for entry in entries:
+            size = int(entry["bytes"])
+            trees = TreeEnsemble.from_bytes(data[offset : offset + size])
+            offset += size
+            (lm, ls), (tm, ts), (slope, off) = entry["linear"], entry["trees"], entry["platt"]
+            specialists[str(entry["family"])] = Specialist(
+                trees, float(lm), float(ls), float(tm), float(ts), float(slope), float(off)
+            )
         featurizer = Featurizer(
             bits=int(header["bits"]),
             char_ngrams=int(header["char_ngrams"]),
@@ -260,6 +359,7 @@ class DifficultyModel:
             bias=float(header["bias"]),
             version=str(header["version"]),
             meta=dict(header.get("meta") or {}),
+            specialists=specialists,
         )
 
     @classmethod
@@ -272,6 +372,7 @@ class DifficultyModel:
         bias: float,
         version: str,
         meta: Mapping[str, object] | None = None,
+        specialists: Mapping[str, Specialist] | None = None,
     ) -> DifficultyModel:
         """Build from a dense weight vector (training output), keeping non-zero buckets."""
         pairs = [(i, w) for i, w in enumerate(hashed_weights) if w != 0.0]
@@ -283,4 +384,5 @@ class DifficultyModel:
             bias=float(bias),
             version=version,
             meta=dict(meta or {}),
+            specialists=specialists,
         )

@@ -24,7 +24,7 @@ from tierwise.core.routing import decide, score_only
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_text
 from tierwise.router.dataset import Example
-from tierwise.router.metrics import Curve, apgr, cpt, curve
+from tierwise.router.metrics import Curve, apgr, apgr_interval, cpt, curve
 
 __all__ = ["PUBLISHED", "MethodResult", "Report", "evaluate", "write_report"]
 
@@ -48,6 +48,8 @@ class MethodResult:
     cpt80: float
     strong_pct_at_95: float | None
     cost_per_1k_at_95: Decimal | None
+    apgr_interval: tuple[float, float] | None = None
+    """95% bootstrap interval (computed for the full router only)."""
 
 
 @dataclass
@@ -65,6 +67,9 @@ class Report:
                     {
                         "method": r.name,
                         "apgr": round(r.apgr, 4),
+                        "apgr_95pct_bootstrap_interval": None
+                        if r.apgr_interval is None
+                        else [round(v, 4) for v in r.apgr_interval],
                         "cpt50_pct": round(r.cpt50, 2),
                         "cpt80_pct": round(r.cpt80, 2),
                         "strong_pct_at_95pct_quality": None
@@ -186,6 +191,7 @@ def evaluate(
         for name, scores in methods.items():
             c = curve([scores[i] for i in idx], weak, strong)
             results.append(_result(name, c, weak_cost, strong_cost))
+        results[0].apgr_interval = apgr_interval([full[i] for i in idx], weak, strong)
         results.append(_result("random (expected)", rnd, weak_cost, strong_cost))
         report.sources[source] = results
         report.above_random[source] = _strictly_above_random(results[0].curve, rnd)
@@ -231,6 +237,10 @@ def _markdown(report: Report, command: str) -> str:
         "for a cheaper/stronger Claude tier. Metrics follow RouteLLM's definitions (10",
         "equal-count score bins; APGR from the trapezoid area; CPT by interpolation).",
         "",
+        "Model: ridge regression over hashed n-grams and shape features, plus, for math word",
+        "problems, extra-trees over quantity counts blended with it (settings chosen by 5-fold",
+        "cross-validation on the training half; the held-out half is used only here).",
+        "",
     ]
     for source, results in report.sources.items():
         target = TARGETS.get(source)
@@ -239,6 +249,12 @@ def _markdown(report: Report, command: str) -> str:
             ours = results[0].apgr
             verdict = "meets" if ours >= target else "BELOW"
             lines.append(f"Target APGR >= {target}: tierwise router {ours:.3f} ({verdict}).")
+        if results[0].apgr_interval is not None:
+            lo, hi = results[0].apgr_interval
+            lines.append(
+                f"95% bootstrap interval of the router's APGR over these prompts: "
+                f"{lo:.3f}-{hi:.3f} (single-sample outcomes: differences inside it are noise)."
+            )
         above = "yes" if report.above_random[source] else "NO"
         lines += [f"Strictly above random at every measured cost level: {above}.", ""]
         lines.append(

@@ -15,10 +15,11 @@ threshold gives a point (% strong calls, quality). Then:
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Curve", "apgr", "auc", "cpt", "curve", "quantile_edges"]
+__all__ = ["Curve", "apgr", "apgr_interval", "auc", "cpt", "curve", "quantile_edges"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +103,32 @@ def cpt(c: Curve, gap_share: float) -> float:
                 return ys[i]
             return ys[i] + (ys[i + 1] - ys[i]) * (target - lo) / (hi - lo)
     return ys[-1]
+
+
+def apgr_interval(
+    scores: Sequence[float],
+    weak: Sequence[float],
+    strong: Sequence[float],
+    *,
+    resamples: int = 200,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """A percentile bootstrap interval for APGR (prompts resampled with replacement).
+
+    Per-prompt outcomes are single samples, so a few hundred prompts leave APGR uncertain
+    by several points; the report shows this interval beside each headline figure. Fixed
+    ``seed``: the same data gives the same interval.
+    """
+    rng = random.Random(seed)
+    n = len(scores)
+    values = []
+    for _ in range(resamples):
+        pick = [rng.randrange(n) for _ in range(n)]
+        c = curve([scores[i] for i in pick], [weak[i] for i in pick], [strong[i] for i in pick])
+        values.append(apgr(c))
+    values.sort()
+    tail = (1 - level) / 2
+    lo = values[int(tail * (resamples - 1))]
+    hi = values[round((1 - tail) * (resamples - 1))]
+    return lo, hi
