@@ -104,6 +104,9 @@ class RetrySettings(_Model):
     total_timeout_s: float = Field(default=60.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)
     read_timeout_s: float = Field(default=300.0, gt=0)
+    # "tierwise": Converse/ConverseStream/CountTokens bytes go through tierwise's lean HTTP
+    # client (botocore still signs and parses); "botocore": botocore's own urllib3 client.
+    http_client: Literal["tierwise", "botocore"] = "tierwise"
 
 
 class EscalationSettings(_Model):

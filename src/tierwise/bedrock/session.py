@@ -115,9 +115,39 @@ def _client(
         if loopback and core.get_credentials() is None:
             client_args["aws_access_key_id"] = _EMULATOR_KEY
             client_args["aws_secret_access_key"] = _EMULATOR_KEY
-        return boto3.Session(botocore_session=core).client(service, **client_args)
+        client = boto3.Session(botocore_session=core).client(service, **client_args)
     except BotoCoreError as exc:
         raise translate(exc, model_id=None) from None
+    if service == "bedrock-runtime" and settings.retry.http_client == "tierwise":
+        _lean_transport(client, core, settings)
+    return client
+
+
+def _lean_transport(client: Any, core: botocore.session.Session, settings: Settings) -> None:
+    """Put :mod:`tierwise.bedrock.transport` under the client, unless a proxy applies
+    (botocore's own session then goes through it)."""
+    import os
+
+    from botocore.utils import get_environ_proxies
+
+    from tierwise.bedrock.transport import LeanTransport
+
+    url = client.meta.endpoint_url
+    endpoint: Any = getattr(client, "_endpoint", None)
+    fallback = getattr(endpoint, "http_session", None)
+    if fallback is None or get_environ_proxies(url).get(urlsplit(url).scheme):
+        return  # (no http_session: a botocore whose internals moved keeps its own client)
+    # botocore's own order: ca_bundle (AWS_CA_BUNDLE or the profile), REQUESTS_CA_BUNDLE,
+    # then its default bundle.
+    verify = core.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE")
+    endpoint.http_session = LeanTransport(
+        fallback,
+        connect_timeout=settings.retry.connect_timeout_s,
+        read_timeout=settings.retry.read_timeout_s,
+        max_pool=MAX_POOL_CONNECTIONS,
+        verify=verify or True,
+        tcp_keepalive=True,
+    )
 
 
 def _give_token(core: botocore.session.Session, token: str) -> None:
