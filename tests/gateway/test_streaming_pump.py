@@ -131,3 +131,42 @@ def test_the_final_chunk_ends_the_response_in_the_same_message() -> None:
         (b"data: 1\n\n", True),
         (b"data: [DONE]\n\n", False),
     ]
+
+
+def test_a_client_disconnect_ends_the_response_and_closes_the_stream() -> None:
+    closed: list[str] = []
+    release = threading.Event()
+
+    def endless() -> Iterator[int]:
+        try:
+            yield 0
+            while not release.wait(0.01):
+                pass
+            yield 1
+        finally:
+            closed.append("closed")
+
+    async def main() -> list[Any]:
+        sent: list[Any] = []
+        with ThreadPoolExecutor(1) as pool:
+            stream = await open_stream(lambda: ({}, endless()), pool)
+
+            async def body() -> Any:
+                async for batch in stream.batches():
+                    yield b"".join(b"data: %d\n\n" % e for e in batch)
+                yield FinalChunk(b"data: [DONE]\n\n")
+
+            async def receive() -> dict[str, Any]:
+                await asyncio.sleep(0.05)
+                release.set()  # the worker's next hand-over sees the stop
+                return {"type": "http.disconnect"}
+
+            async def send(message: Any) -> None:
+                sent.append(message)
+
+            await EventStreamResponse(body(), stream, {})({"type": "http"}, receive, send)
+        return sent
+
+    sent = asyncio.run(main())
+    assert closed == ["closed"]
+    assert sent[-1]["more_body"] is False

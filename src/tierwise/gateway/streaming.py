@@ -20,9 +20,8 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import Executor
 from typing import Any
 
-import anyio
 from starlette.responses import StreamingResponse
-from starlette.types import Send
+from starlette.types import Receive, Send
 
 __all__ = [
     "EventStreamResponse",
@@ -117,7 +116,7 @@ class _Pump:
                 close()
 
     async def take(self) -> list[Any]:
-        """Everything handed over so far, waiting for at least one item."""
+        """Everything handed over so far, waiting for at least one item; [] once stopped."""
         while True:
             with self.space:
                 if self.items:
@@ -125,14 +124,20 @@ class _Pump:
                     self.items.clear()
                     self.space.notify()
                     return items
+                if self.stopped:
+                    return []
                 waiter = self.loop.create_future()
                 self.waiter = waiter
             await waiter
 
     def stop(self) -> None:
+        """Stop the worker (at its next hand-over) and wake the loop; on the loop only."""
         with self.space:
             self.stopped = True
             self.space.notify_all()
+            waiter, self.waiter = self.waiter, None
+        if waiter is not None:
+            _resolve(waiter)
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:
@@ -172,17 +177,20 @@ class OpenStream:
             if done:
                 return
             batch = await self._pump.take()
+            if not batch:  # stopped: the client has gone
+                return
 
     def abandon(self) -> None:
-        """Stop without waiting: the worker still closes (ledgers and charges) the stream."""
+        """Stop without waiting: :meth:`batches` ends, and the worker still closes (ledgers
+        and charges) the stream."""
         self._pump.stop()
 
     async def close(self) -> None:
-        """Stop the pump and wait (shielded from a disconnect's cancellation) for the worker
-        to close the stream, so it is ledgered and charged before the request ends."""
+        """Stop the pump and wait for the worker to close the stream, so it is ledgered and
+        charged before the request ends. (If this wait is cancelled, the worker still does
+        both, in its own time.)"""
         self._pump.stop()
-        with anyio.CancelScope(shield=True):
-            await self._worker
+        await asyncio.shield(self._worker)
 
 
 async def open_stream(opener: Opener, executor: Executor) -> OpenStream:
@@ -210,8 +218,11 @@ class FinalChunk(bytes):
 class EventStreamResponse(StreamingResponse):
     """``text/event-stream`` over an :class:`OpenStream`, which it always closes.
 
-    A body may end with a :class:`FinalChunk`, sent in the same write as the end of the
-    chunked body instead of one more write for the terminator alone.
+    A client that disconnects abandons the stream, which ends the body. This is watched by
+    one plain asyncio task rather than Starlette's anyio task group, which cost more per
+    stream than the rest of the response. A body may end with a :class:`FinalChunk`, sent
+    in the same write as the end of the chunked body instead of one more write for the
+    terminator alone.
     """
 
     def __init__(
@@ -220,11 +231,20 @@ class EventStreamResponse(StreamingResponse):
         super().__init__(content, media_type="text/event-stream", headers=headers)
         self.stream = stream
 
-    async def __call__(self, scope: Any, receive: Any, send: Send) -> None:
+    async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
+        watcher = asyncio.ensure_future(self._watch(receive))
         try:
-            await super().__call__(scope, receive, send)
+            await self.stream_response(send)
         finally:
+            watcher.cancel()
             await self.stream.close()
+        if self.background is not None:
+            await self.background()
+
+    async def _watch(self, receive: Receive) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.stream.abandon()
 
     async def stream_response(self, send: Send) -> None:
         await send(
