@@ -116,3 +116,35 @@ def test_bad_urls() -> None:
         open_ledger("mysql://x")
     with pytest.raises(LedgerError, match="unsupported SQLite URL"):
         open_ledger("sqlite://relative.db")
+
+
+def test_sqlite_rows_survive_sigkill_and_checkpoints_leave_the_wal_short(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "killed.db"
+    script = f"""
+import os, signal
+from datetime import UTC, datetime
+from decimal import Decimal
+from tierwise.store import LedgerRow
+from tierwise.store.sqlite import SQLiteLedger
+ledger = SQLiteLedger({str(db)!r})
+for i in range(300):
+    ledger.record(LedgerRow(id=None, ts=datetime.now(UTC), request_id=f"r{{i}}", attempt=1,
+        tier="haiku", model_id="m", input_tokens=1, output_tokens=1, cache_read_tokens=0,
+        cache_write_5m_tokens=0, cache_write_1h_tokens=0, cost_usd=Decimal("0.1"),
+        latency_ms=1.0, status="ok"))
+os.kill(os.getpid(), signal.SIGKILL)  # no close, no final checkpoint
+"""
+    done = subprocess.run([sys.executable, "-c", script], check=False)
+    assert done.returncode == -signal.SIGKILL
+    ledger = SQLiteLedger(str(db))
+    assert [r.request_id for r in ledger.rows()] == [f"r{i}" for i in range(300)]
+    ledger.record(row())
+    ledger.close()  # stops the checkpointer; the last connection folds the WAL in
+    assert not os.path.exists(str(db) + "-wal")
+    with SQLiteLedger(str(db)) as reopened:
+        assert len(reopened.rows()) == 301
