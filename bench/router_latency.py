@@ -2,6 +2,8 @@
 
 Run: python bench/router_latency.py
 Prints timings for short prompts and ~20k-token requests. No thresholds: compare runs.
+Word features are memoised, so repeated prompts run warm; the "new words" case adds three
+never-seen words to every prompt, a worst case for the memo.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def main() -> None:
     print(f"{'case':<28}{'p50 ms':>10}{'p99 ms':>10}")
     cases = {
         "score(), short prompts": lambda i: model.score(SHORT[i % len(SHORT)]),
+        "score(), short + new words": lambda i: model.score(
+            f"{SHORT[i % len(SHORT)]} Ref q{i:x}k, case {i * 7919:x}z, note w{i}v."
+        ),
         "decide(), short prompts": lambda i: decide(
             {"messages": [{"role": "user", "content": [{"text": SHORT[i % len(SHORT)]}]}]},
             policy=policy,

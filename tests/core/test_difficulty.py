@@ -54,3 +54,26 @@ def test_wrong_dense_width_is_refused() -> None:
             featurizer=fz, indexes=array("I"), weights=array("f"), dense_weights=(1.0,),
             bias=0.0, version="x",
         )  # fmt: skip
+
+
+def test_memoised_features_equal_fresh_ones_and_memory_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tierwise.core import difficulty
+
+    texts = [
+        "Tom has 3 apples and buys 5 more. How many apples does he have?",
+        "Prove that the sum of two even numbers is even.",
+        "Which is right?\nA. x\nB. y\nC. z\nD. w",
+    ]
+    warm = Featurizer(bits=12)
+    for text in texts * 2:
+        assert warm.hashed(text) == Featurizer(bits=12).hashed(text)  # a fresh, empty memo
+    monkeypatch.setattr(difficulty, "_MEMO_LIMIT", 5)
+    small = Featurizer(bits=12)
+    for text in texts:
+        assert small.hashed(text) == Featurizer(bits=12).hashed(text)
+        assert len(small._word_memo) <= 5 + len(set(text.split()))
+    assert len(small._code_memo) < 200
+    # Memo tables do not make featurizers unequal (they are part of the model's identity).
+    assert warm == Featurizer(bits=12)

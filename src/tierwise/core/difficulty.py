@@ -29,7 +29,7 @@ import struct
 import zlib
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Protocol
 
@@ -52,6 +52,7 @@ _RELATION = re.compile(
     r"fewer|left|ratio|rate)\b",
     re.IGNORECASE,
 )
+_MEMO_LIMIT = 100_000
 _MAGIC_V1 = b"TWDM1\n"
 _MAGIC = b"TWDM2\n"
 
@@ -94,6 +95,12 @@ class Featurizer:
     char_ngrams: int = 4
     max_chars: int = 6000
     families: bool = True
+    # Memo tables (pure functions of their keys, so sharing them is safe); bounded by
+    # clearing when full, which keeps memory flat under unbounded vocabularies.
+    _word_memo: dict[tuple[str, str], frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _code_memo: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def buckets(self) -> int:
@@ -122,25 +129,47 @@ class Featurizer:
             family = self.family(text)
         text = text[: self.max_chars].lower()
         words = _WORD.findall(text)
-        features: set[str] = {"w:" + w for w in words}
-        features.update(f"b:{a} {b}" for a, b in pairwise(words))
-        n = self.char_ngrams
-        if n:
-            for w in set(words):
-                padded = f"<{w}>"
-                features.update("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+        # Word and character n-gram features depend only on the word (and family), and the
+        # same words recur across requests, so they are built once per word and memoised.
+        known = self._word_memo
+        features: set[str] = set()
+        for w in set(words):
+            of_word = known.get((family, w))
+            if of_word is None:
+                of_word = self._word_features(w, family)
+                if len(known) >= _MEMO_LIMIT:
+                    known.clear()
+                known[(family, w)] = of_word
+            features |= of_word
+        bigrams = {f"b:{a} {b}" for a, b in pairwise(words)}
+        features |= bigrams
         if family:
-            features.update([f"{family}|{f}" for f in features])
-        # The hashing loop is inlined (no per-feature method call): it runs on every request.
+            features.update([f"{family}|{f}" for f in bigrams])
+        codes = self._code_memo
+        if len(codes) >= _MEMO_LIMIT:
+            codes.clear()
         mask = (1 << self.bits) - 1
         crc32 = zlib.crc32
         vec: dict[int, float] = {}
         for feature in features:
-            h = crc32(feature.encode("utf-8"))
-            index = (h >> 1) & mask
-            vec[index] = vec.get(index, 0.0) + (1.0 if h & 1 else -1.0)
+            code = codes.get(feature)
+            if code is None:
+                h = crc32(feature.encode("utf-8"))
+                code = codes[feature] = ((h >> 1) & mask) << 1 | (h & 1)
+            index = code >> 1
+            vec[index] = vec.get(index, 0.0) + (1.0 if code & 1 else -1.0)
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {i: v / norm for i, v in vec.items() if v}
+
+    def _word_features(self, word: str, family: str) -> frozenset[str]:
+        features = {"w:" + word}
+        n = self.char_ngrams
+        if n:
+            padded = f"<{word}>"
+            features.update("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+        if family:
+            features.update([f"{family}|{f}" for f in features])
+        return frozenset(features)
 
     def dense(self, text: str, family: str | None = None) -> list[float]:
         """Shape features, each scaled to roughly [0, 1], repeated per family (one-hot)."""
