@@ -1,6 +1,7 @@
 """What the gateway adds on top of Bedrock: requests/s and added latency at several loads.
 
 Run: python bench/gateway_overhead.py [--seconds 4] [--concurrency 1 4 16] [--rates 100 200 300]
+     [--http-client botocore|lean]
 
 Starts ``tierwise emulator`` and ``tierwise serve`` (routing on: model "auto", no auth,
 loopback) as separate processes, then drives (a) the emulator directly through boto3 and
@@ -173,10 +174,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--rates", type=float, nargs="+", default=[100, 200, 300])
+    parser.add_argument(
+        "--http-client",
+        choices=["botocore", "lean"],
+        default="botocore",
+        help="the gateway's [retry] http_client (the direct baseline always uses botocore's)",
+    )
     args = parser.parse_args()
     emu_port, gw_port = free_port(), free_port()
     db = f"/tmp/tierwise-bench-{gw_port}.db"
-    env = {**os.environ, "TIERWISE_LEDGER__URL": f"sqlite:///{db}"}
+    env = {
+        **os.environ,
+        "TIERWISE_LEDGER__URL": f"sqlite:///{db}",
+        "TIERWISE_RETRY__HTTP_CLIENT": args.http_client,
+    }
     tw = [sys.executable, "-c", "from tierwise.cli.app import main; main()"]
     emulator = subprocess.Popen(
         [*tw, "emulator", "--port", str(emu_port)], env=env, stderr=subprocess.DEVNULL

@@ -104,9 +104,10 @@ class RetrySettings(_Model):
     total_timeout_s: float = Field(default=60.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)
     read_timeout_s: float = Field(default=300.0, gt=0)
-    # "tierwise": Converse/ConverseStream/CountTokens bytes go through tierwise's lean HTTP
-    # client (botocore still signs and parses); "botocore": botocore's own urllib3 client.
-    http_client: Literal["tierwise", "botocore"] = "tierwise"
+    # "botocore": botocore's own urllib3 client (the default: a well-worn path to real
+    # Bedrock). "lean": Converse/ConverseStream/CountTokens bytes go through tierwise's lean
+    # HTTP/1.1 client (botocore still signs, parses and raises), ~0.6 ms less CPU per call.
+    http_client: Literal["botocore", "lean"] = "botocore"
 
 
 class EscalationSettings(_Model):

@@ -123,7 +123,11 @@ def serve() -> Iterator[Callable[..., Server]]:
 
 def _runtime(server: Server, scheme: str = "http", **overrides: Any) -> Any:
     settings = BASE.with_overrides(
-        {"endpoint_url": f"{scheme}://localhost:{server.port}", **overrides}
+        {
+            "endpoint_url": f"{scheme}://localhost:{server.port}",
+            "retry.http_client": "lean",
+            **overrides,
+        }
     )
     return runtime_client(settings)
 
@@ -305,6 +309,10 @@ def test_a_proxy_or_the_setting_leaves_sending_to_botocore(  # type: ignore[no-u
 ) -> None:
     server = serve(lambda r: _json_reply())
     assert isinstance(_runtime(server)._endpoint.http_session, LeanTransport)
+    default = runtime_client(
+        BASE.with_overrides({"endpoint_url": f"http://localhost:{server.port}"})
+    )
+    assert not isinstance(default._endpoint.http_session, LeanTransport)  # opt-in only
     botocore_only = _runtime(server, **{"retry.http_client": "botocore"})
     assert not isinstance(botocore_only._endpoint.http_session, LeanTransport)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")

@@ -118,7 +118,7 @@ def _client(
         client = boto3.Session(botocore_session=core).client(service, **client_args)
     except BotoCoreError as exc:
         raise translate(exc, model_id=None) from None
-    if service == "bedrock-runtime" and settings.retry.http_client == "tierwise":
+    if service == "bedrock-runtime" and settings.retry.http_client == "lean":
         _lean_transport(client, core, settings)
     return client
 
