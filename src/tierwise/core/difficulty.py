@@ -52,7 +52,9 @@ _RELATION = re.compile(
     r"fewer|left|ratio|rate)\b",
     re.IGNORECASE,
 )
-_MEMO_LIMIT = 100_000
+# About 2 KB per memoised word (its n-gram strings) and 150 B per hash: ~25 MB at most.
+_MEMO_LIMIT = 10_000
+_CODE_MEMO_LIMIT = 50_000
 _MAGIC_V1 = b"TWDM1\n"
 _MAGIC = b"TWDM2\n"
 
@@ -146,7 +148,7 @@ class Featurizer:
         if family:
             features.update([f"{family}|{f}" for f in bigrams])
         codes = self._code_memo
-        if len(codes) >= _MEMO_LIMIT:
+        if len(codes) >= _CODE_MEMO_LIMIT:
             codes.clear()
         mask = (1 << self.bits) - 1
         crc32 = zlib.crc32
