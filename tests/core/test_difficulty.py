@@ -70,6 +70,7 @@ def test_memoised_features_equal_fresh_ones_and_memory_stays_bounded(
     for text in texts * 2:
         assert warm.hashed(text) == Featurizer(bits=12).hashed(text)  # a fresh, empty memo
     monkeypatch.setattr(difficulty, "_MEMO_LIMIT", 5)
+    monkeypatch.setattr(difficulty, "_CODE_MEMO_LIMIT", 50)
     small = Featurizer(bits=12)
     for text in texts:
         assert small.hashed(text) == Featurizer(bits=12).hashed(text)
