@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import run_server
+from live_server import run_server
 from pg import in_ci
 from tierwise.client import Tierwise
 from tierwise.config import Settings

@@ -16,7 +16,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from conftest import free_port
+from live_server import free_port
 from pg import pg_schema_url
 from tierwise.config import Settings
 from tierwise.emulator import Emulator
