@@ -239,7 +239,8 @@ def _markdown(report: Report, command: str) -> str:
         "",
         "Model: ridge regression over hashed n-grams and shape features, plus, for math word",
         "problems, extra-trees over quantity counts blended with it (settings chosen by 5-fold",
-        "cross-validation on the training half; the held-out half is used only here).",
+        "cross-validation on the training half; the held-out half is never trained on, though",
+        "a few candidate models were scored on it during development).",
         "",
     ]
     for source, results in report.sources.items():
