@@ -34,8 +34,8 @@ DEFAULT_ALPHA = 10.0
 DENSE_SCALE = 5.0
 GROUP_MIN = 20
 GROUP_WEIGHT = 0.5
-# The math specialist: chosen by 5-fold cross-validation on the TRAIN half of GSM8K
-# (never the held-out half), see docs/router/eval.md.
+# The math specialist's settings: chosen by 5-fold cross-validation on the TRAIN half of
+# GSM8K; it never trains on the held-out half (see docs/router/eval.md for how it was used).
 SPECIALIST_MIN = 200
 FOLDS = 5
 TREES = 100
