@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
@@ -15,10 +14,9 @@ from tierwise.core.convert.anthropic import (
     to_message,
 )
 from tierwise.gateway.errors import Dialect, error_reply
-from tierwise.gateway.headers import tierwise_headers
-from tierwise.gateway.openai_routes import failure, trailer
+from tierwise.gateway.openai_routes import failure
 from tierwise.gateway.service import Call, Gateway
-from tierwise.gateway.streaming import EventStreamResponse, FinalChunk, OpenStream, sse_event
+from tierwise.gateway.streaming import OpenStream, sse_event, trailer
 
 __all__ = ["count_tokens", "messages"]
 
@@ -56,24 +54,18 @@ async def messages(request: Request) -> Response:
 def _stream(gw: Gateway, call: Call, stream: OpenStream) -> Response:
     info = stream.info
     translator = AnthropicStreamTranslator(model=info["modelId"], request_id=info["requestId"])
-    headers = tierwise_headers(info, call.started, final="costUsd" in info)
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            try:
-                async for events in stream.batches():
-                    out = b"".join(sse_event(n, d) for e in events for n, d in translator.feed(e))
-                    if out:
-                        yield out
-                last = trailer(info)
-            except Exception as exc:  # headers are sent: the error goes in the stream
-                gw.metrics.observe_error(exc)
-                last = b"event: error\ndata: " + error_reply(exc, Dialect.ANTHROPIC).body + b"\n\n"
-            yield FinalChunk(last)
-        finally:
-            gw.finish("anthropic", call, info)
-
-    return EventStreamResponse(body(), stream, headers)
+    return gw.relay(
+        "anthropic",
+        call,
+        stream,
+        encode=lambda events: b"".join(
+            sse_event(name, data) for e in events for name, data in translator.feed(e)
+        ),
+        closing=lambda: trailer(info),
+        error_frame=lambda exc: (
+            b"event: error\ndata: " + error_reply(exc, Dialect.ANTHROPIC).body + b"\n\n"
+        ),
+    )
 
 
 async def count_tokens(request: Request) -> Response:

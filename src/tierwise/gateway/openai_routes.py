@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -16,17 +15,10 @@ from tierwise.core.convert.openai import (
 )
 from tierwise.core.tiers import Tier
 from tierwise.gateway.errors import Dialect, error_reply, error_response
-from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.service import Call, Gateway
-from tierwise.gateway.streaming import (
-    EventStreamResponse,
-    FinalChunk,
-    OpenStream,
-    sse_comment,
-    sse_data,
-)
+from tierwise.gateway.streaming import OpenStream, sse_data, trailer
 
-__all__ = ["chat_completions", "failure", "list_models", "trailer"]
+__all__ = ["chat_completions", "failure", "list_models"]
 
 
 def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> Response:
@@ -34,20 +26,6 @@ def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> 
     if gw is not None:
         gw.metrics.observe_error(exc)
     return error_response(exc, dialect)
-
-
-def trailer(info: Mapping[str, Any]) -> bytes:
-    """The SSE comment closing a stream: what the headers could not know yet."""
-    answers = [a for a in info.get("attempts") or () if a.get("kind") == "answer"]
-    return sse_comment(
-        {
-            "cost_usd": info.get("costUsd", "0"),
-            "tier": info.get("tier") or "passthrough",
-            "model_id": info.get("modelId", ""),
-            "attempts": len(answers) or 1,
-            "ledger_id": info.get("ledgerId"),
-        }
-    )
 
 
 async def chat_completions(request: Request) -> Response:
@@ -95,25 +73,16 @@ def _stream(gw: Gateway, call: Call, stream: OpenStream, *, include_usage: bool)
         created=int(time.time()),
         include_usage=include_usage,
     )
-    headers = tierwise_headers(info, call.started, final="costUsd" in info)
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            try:
-                async for events in stream.batches():
-                    out = b"".join(sse_data(c) for e in events for c in translator.feed(e))
-                    if out:
-                        yield out
-                closing = b"".join(sse_data(c) for c in translator.finish())
-                last = closing + trailer(info) + sse_data("[DONE]")
-            except Exception as exc:  # headers are sent: the error goes in the stream
-                gw.metrics.observe_error(exc)
-                last = b"data: " + error_reply(exc, Dialect.OPENAI).body + b"\n\n"
-            yield FinalChunk(last)
-        finally:
-            gw.finish("openai", call, info)
-
-    return EventStreamResponse(body(), stream, headers)
+    return gw.relay(
+        "openai",
+        call,
+        stream,
+        encode=lambda events: b"".join(sse_data(c) for e in events for c in translator.feed(e)),
+        closing=lambda: (
+            b"".join(sse_data(c) for c in translator.finish()) + trailer(info) + sse_data("[DONE]")
+        ),
+        error_frame=lambda exc: b"data: " + error_reply(exc, Dialect.OPENAI).body + b"\n\n",
+    )
 
 
 async def list_models(request: Request) -> Response:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,7 +31,7 @@ from tierwise.gateway.errors import BodyTooLargeError
 from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.limits import InMemoryRateLimits, RateLimits, StoreRateLimits
 from tierwise.gateway.metrics import Metrics
-from tierwise.gateway.streaming import OpenStream, open_stream
+from tierwise.gateway.streaming import EventStreamResponse, FinalChunk, OpenStream, open_stream
 from tierwise.store.keys import ApiKey, KeyStore
 
 __all__ = ["BodyTooLargeError", "Call", "Gateway", "tierwise_headers"]
@@ -223,6 +223,39 @@ class Gateway:
         finally:
             # The inner generator's own ``finally`` has priced the stream by now.
             self.charge(call, result["tierwise"])
+
+    def relay(
+        self,
+        api: str,
+        call: Call,
+        stream: OpenStream,
+        *,
+        encode: Callable[[list[Any]], bytes],
+        closing: Callable[[], bytes],
+        error_frame: Callable[[Exception], bytes],
+    ) -> EventStreamResponse:
+        """The SSE response for an open stream: each batch of events as ``encode`` writes
+        it, then ``closing()`` once the stream has ended (and been priced), or the error as
+        ``error_frame`` writes it, since the headers have left by then; metrics last."""
+        info = stream.info
+        headers = tierwise_headers(info, call.started, final="costUsd" in info)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                try:
+                    async for events in stream.batches():
+                        out = encode(events)
+                        if out:
+                            yield out
+                    last = closing()
+                except Exception as exc:
+                    self.metrics.observe_error(exc)
+                    last = error_frame(exc)
+                yield FinalChunk(last)
+            finally:
+                self.finish(api, call, info)
+
+        return EventStreamResponse(body(), stream, headers)
 
     async def count_tokens(self, **kwargs: Any) -> int:
         return await self.run(partial(self.tierwise.count_tokens, **kwargs))

@@ -31,6 +31,7 @@ __all__ = [
     "sse_comment",
     "sse_data",
     "sse_event",
+    "trailer",
 ]
 
 BUFFER = 64
@@ -57,6 +58,20 @@ def sse_comment(fields: dict[str, Any]) -> bytes:
     """A comment line (ignored by SSE parsers and SDKs) carrying what headers could not."""
     text = " ".join(f"{k}={v}" for k, v in fields.items())
     return f": tierwise {' '.join(text.splitlines())}\n\n".encode()
+
+
+def trailer(info: Mapping[str, Any]) -> bytes:
+    """The SSE comment closing a stream: what the headers could not know yet."""
+    answers = [a for a in info.get("attempts") or () if a.get("kind") == "answer"]
+    return sse_comment(
+        {
+            "cost_usd": info.get("costUsd", "0"),
+            "tier": info.get("tier") or "passthrough",
+            "model_id": info.get("modelId", ""),
+            "attempts": len(answers) or 1,
+            "ledger_id": info.get("ledgerId"),
+        }
+    )
 
 
 class _Failure:
