@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tierwise.config import load_settings, update_config_file
+from tierwise.config import as_environment, load_settings, update_config_file
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
@@ -53,6 +53,25 @@ def test_environment_and_overrides_win(tmp_path: Path) -> None:
     assert s.region == "us-west-2" and loaded.source_of("region") == "env:TIERWISE_REGION"
     assert s.tier(Tier.HAIKU).alternates == ("eu.anthropic.claude-haiku-4-5-20251001-v1:0",)
     assert s.retry.max_attempts == 2 and loaded.source_of("retry.max_attempts") == "cli"
+
+
+def test_overrides_travel_through_the_environment_unchanged() -> None:
+    overrides = {
+        "ledger.url": "sqlite:////tmp/x.db",
+        "gateway.auth": False,
+        "gateway.port": 9001,
+        "tiers.haiku.alternates": ["eu.anthropic.claude-haiku-4-5-20251001-v1:0"],
+        "region": None,
+    }
+    environ = as_environment(overrides)
+    assert environ["TIERWISE_LEDGER__URL"] == "sqlite:////tmp/x.db"
+    assert environ["TIERWISE_GATEWAY__AUTH"] == "false"
+    assert "TIERWISE_REGION" not in environ
+    direct = load_settings(overrides=overrides, environ={}).settings
+    via_env = load_settings(environ=environ).settings
+    assert via_env == direct
+    assert via_env.gateway.auth is False and via_env.gateway.port == 9001
+    assert via_env.tier(Tier.HAIKU).alternates == ("eu.anthropic.claude-haiku-4-5-20251001-v1:0",)
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,7 @@ __all__ = [
     "RoutingSettings",
     "Settings",
     "TierSettings",
+    "as_environment",
     "load_settings",
     "update_config_file",
 ]
@@ -376,6 +377,23 @@ def _env_layer(environ: Mapping[str, str]) -> dict[str, tuple[list[str], Any, st
             except json.JSONDecodeError:
                 value = raw
         out[".".join(path)] = (path, value, f"env:{name}")
+    return out
+
+
+def as_environment(overrides: Mapping[str, Any]) -> dict[str, str]:
+    """Dotted overrides (``{"ledger.url": ...}``) as the ``TIERWISE_*`` variables that set
+    them, for a child process such as a gateway worker (the inverse of the env layer)."""
+    out: dict[str, str] = {}
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        name = ENV_PREFIX + "__".join(part.upper() for part in dotted.split("."))
+        if isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, (Mapping, list, tuple)):
+            out[name] = json.dumps(value)
+        else:
+            out[name] = str(value)
     return out
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,6 +14,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from live_server import free_port
 from tierwise.cli.app import app
 from tierwise.config import load_settings
 from tierwise.gateway.app import is_loopback
@@ -71,3 +77,40 @@ def test_health_and_readiness(gateway) -> None:  # type: ignore[no-untyped-def]
 
 def test_settings_default_to_auth() -> None:
     assert load_settings(environ={}).settings.gateway.auth is True
+
+
+def test_serve_emulate_with_two_workers_keeps_every_override(tmp_path: Path) -> None:
+    """The real command in a subprocess: the synthetic-answers banner, two worker processes
+    that still see the command-line ledger (--db), and a ledgered answer from each call."""
+    db = tmp_path / "workers.db"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIERWISE_")}
+    command = [sys.executable, "-m", "tierwise", "--db", f"sqlite:///{db}", "serve"]
+    command += ["--emulate", "--no-auth", "--port", str(port), "--workers", "2"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "gateway with two workers did not come up"
+            time.sleep(0.2)
+        body = {"model": "haiku", "messages": [{"role": "user", "content": "hi"}]}
+        for _ in range(6):
+            answer = httpx.post(url + "/v1/chat/completions", json=body, timeout=10)
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["x-tierwise-tier"] == "haiku"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    assert "SYNTHETIC" in err
+    assert len(SQLiteLedger(str(db)).rows()) == 6

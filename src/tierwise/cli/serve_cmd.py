@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tierwise.cli.state import state_of
+from tierwise.config import as_environment
 from tierwise.errors import ConfigError
 
 __all__ = ["serve"]
@@ -65,9 +66,18 @@ def serve(
     )
     try:
         if workers > 1:
-            os.environ["TIERWISE_ENDPOINT_URL"] = settings.endpoint_url
-            os.environ["TIERWISE_GATEWAY__AUTH"] = "true" if settings.gateway.auth else "false"
-            os.environ["TIERWISE_GATEWAY__HOST"] = bind
+            # Workers are fresh processes that load settings from the environment, so every
+            # command-line override (--db, --region, ...) travels there, not just a few.
+            os.environ.update(
+                as_environment(
+                    {
+                        **state.overrides,
+                        "endpoint_url": settings.endpoint_url,
+                        "gateway.host": bind,
+                        "gateway.auth": settings.gateway.auth,
+                    }
+                )
+            )
             if state.config_path:
                 os.environ["TIERWISE_CONFIG"] = state.config_path
             uvicorn.run(
