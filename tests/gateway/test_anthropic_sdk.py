@@ -121,13 +121,33 @@ def test_errors_are_the_sdks_own(client: anthropic.Anthropic, gateway) -> None: 
             model="eu.anthropic.claude-nope-v1:0", max_tokens=10, messages=user("hi")
         )
     gateway.emulator.inject(kind="throttle", count=100)
-    with pytest.raises(anthropic.RateLimitError):
+    with pytest.raises(anthropic.RateLimitError) as throttled:
         client.messages.create(model="haiku", max_tokens=10, messages=user("hi"))
+    assert throttled.value.response.headers.get("retry-after")
     gateway.emulator.reset()
     gateway.emulator.inject(kind="unavailable", count=100)
-    with pytest.raises(anthropic.InternalServerError):
+    with pytest.raises(anthropic.InternalServerError) as unavailable:
         client.messages.create(model="opus", max_tokens=10, messages=user("hi"))
+    assert unavailable.value.status_code == 503
     gateway.emulator.reset()
+    image = {
+        "type": "image",
+        "source": {
+            "type": "base64",
+            "media_type": "image/png",
+            "data": base64.b64encode(tiny_png()).decode(),
+        },
+    }
+    with pytest.raises(anthropic.BadRequestError, match="too many images: 21"):
+        client.messages.create(
+            model="sonnet", max_tokens=10, messages=[{"role": "user", "content": [image] * 21}]
+        )
+    huge = httpx.post(
+        gateway.url + "/v1/messages",
+        content=b"x" * (21 * 1024 * 1024),
+        headers={"x-api-key": gateway.key},
+    )
+    assert huge.status_code == 413 and huge.json()["type"] == "error"
     response = httpx.post(
         gateway.url + "/v1/messages", content=b"{", headers={"x-api-key": gateway.key}
     )

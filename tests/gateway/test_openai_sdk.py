@@ -102,6 +102,20 @@ def test_image_input(client: openai.OpenAI) -> None:
     assert completion.usage is not None and completion.usage.prompt_tokens >= 85
 
 
+def test_too_many_images_is_a_bad_request(client: openai.OpenAI) -> None:
+    url = "data:image/png;base64," + base64.b64encode(tiny_png()).decode()
+    parts = [{"type": "image_url", "image_url": {"url": url}} for _ in range(21)]
+    with pytest.raises(openai.BadRequestError, match="too many images: 21"):
+        client.chat.completions.create(
+            model="sonnet", messages=[{"role": "user", "content": parts}]
+        )
+    # The limit itself is allowed.
+    completion = client.chat.completions.create(
+        model="sonnet", messages=[{"role": "user", "content": parts[:20]}], max_tokens=20
+    )
+    assert completion.choices[0].message.content
+
+
 def test_json_schema_answer(client: openai.OpenAI) -> None:
     schema = {
         "type": "object",
