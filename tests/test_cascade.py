@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -195,6 +196,28 @@ def test_error_fallback_upgrades_when_a_tier_is_out_of_capacity(
         ("haiku", "error"),
         ("sonnet", "accepted"),
     ]
+
+
+def test_a_set_cancel_starts_no_fallback_or_escalation(tw: Tierwise, live_emulator: Any) -> None:
+    gone = threading.Event()
+    gone.set()
+    for profile in tw.profiles(Tier.HAIKU):
+        live_emulator.inject(
+            kind="throttle", count=tw.settings.retry.max_attempts, model_id=profile
+        )
+    with pytest.raises(ExhaustedError):
+        tw.converse(modelId="haiku", messages=user("hi"), cancel=gone)
+    live_emulator.misbehave("invalid_json", tier="haiku")
+    response = tw.converse(
+        modelId="haiku",
+        messages=user(JSON_PROMPT),
+        validate={"json_schema": SCHEMA},
+        escalate=True,
+        cancel=gone,
+    )
+    (attempt,) = response["tierwise"]["attempts"]
+    assert (attempt["tier"], attempt["outcome"]) == ("haiku", "rejected")
+    assert attempt["reason"].endswith("not escalated: the caller has gone")
 
 
 def test_cooldown_sends_a_failing_profile_to_the_back(

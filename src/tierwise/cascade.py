@@ -10,6 +10,7 @@ as plainly as the decision to.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,9 @@ class Cascade:
     steps: list[Step] = field(default_factory=list)
     request_id: str = ""
     upstream_ms: float = 0.0
+    # Set when the caller has gone (a gateway client hung up): the attempt in flight still
+    # completes and is ledgered, but no further attempt is started for nobody.
+    cancel: threading.Event | None = None
 
     @classmethod
     def build(  # noqa: PLR0917 - mirrors converse's keyword set
@@ -160,7 +164,7 @@ class Cascade:
                 )  # fmt: skip
                 self._add(attempt, "answer", row, "error", type(exc).__name__)
                 fallback = self._fallback(tier, exc)
-                if fallback is None or attempt >= self.max_attempts:
+                if fallback is None or attempt >= self.max_attempts or self._cancelled():
                     raise
                 tier = fallback
                 continue
@@ -176,7 +180,7 @@ class Cascade:
             )  # fmt: skip
             outcome = "rejected" if rejected else "accepted"
             reason = verdict.reason if verdict is not None else "no validators"
-            nxt = self._next_up(tier) if rejected else None
+            nxt = self._next_up(tier) if rejected and not self._cancelled() else None
             if rejected and (nxt is None or attempt >= self.max_attempts):
                 reason += f"; not escalated: {self._why_not(tier, attempt)}"
             self._add(attempt, "answer", row, outcome, reason)
@@ -239,7 +243,12 @@ class Cascade:
         up = tier.up()
         return up if up is not None and up.rank <= self.ceiling.rank else None
 
+    def _cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
     def _why_not(self, tier: Tier | None, attempt: int) -> str:
+        if self._cancelled():
+            return "the caller has gone"
         if not self.escalate:
             return "escalation is off for this request"
         if attempt >= self.max_attempts:

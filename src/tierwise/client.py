@@ -11,6 +11,7 @@ Flow: decide tier -> prepare (thinking) -> call Bedrock (retries, failover) -> p
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -195,6 +196,7 @@ class Tierwise:
         escalate: bool | None = None,
         cheap_first: bool | None = None,
         api_key_id: str | None = None,
+        cancel: threading.Event | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Like boto3 ``converse``; see the module docstring for ``modelId``.
@@ -202,11 +204,14 @@ class Tierwise:
         ``validate`` (a spec such as ``{"json_schema": {...}, "self_verify": {"threshold":
         0.7}}`` or a list of validators) judges each answer; with ``escalate`` (default from
         ``[escalation] enabled``) a rejected answer is retried one tier up, and with
-        ``cheap_first`` the cascade starts at the cheapest allowed tier.
+        ``cheap_first`` the cascade starts at the cheapest allowed tier. Setting ``cancel``
+        (from another thread) stops the cascade from starting another attempt; the one in
+        flight completes and is ledgered.
         """
         request = request_fields(kwargs)
         plan = self.plan(modelId, request, hints)
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
+        cascade.cancel = cancel
         return cascade.run(request, uuid.uuid4().hex, api_key_id)
 
     def converse_stream(
@@ -218,6 +223,7 @@ class Tierwise:
         escalate: bool | None = None,
         cheap_first: bool | None = None,
         api_key_id: str | None = None,
+        cancel: threading.Event | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Like boto3 ``converse_stream``: ``response["stream"]`` yields the events.
@@ -227,12 +233,14 @@ class Tierwise:
         stream abandoned early is still ledgered, with the usage seen so far, when the
         iterator is closed or garbage-collected. With validators (``validate``), an answer
         must be judged before the caller sees it: the cascade runs to completion, buffered,
-        and the accepted answer is then replayed as the same stream events.
+        and the accepted answer is then replayed as the same stream events (``cancel`` as
+        for :meth:`converse`).
         """
         request = request_fields(kwargs)
         plan = self.plan(modelId, request, hints)
         request_id = uuid.uuid4().hex
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
+        cascade.cancel = cancel
         if cascade.validators or cascade.self_verify is not None:
             response = cascade.run(request, request_id, api_key_id)
             return {"stream": replay_events(response), "tierwise": response["tierwise"]}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from starlette.requests import Request
+from starlette.types import Receive
 
 from tierwise.client import Tierwise
 from tierwise.config import Settings
@@ -45,10 +47,12 @@ _HINT_HEADERS = (("min_tier", "x-tierwise-min-tier"), ("max_tier", "x-tierwise-m
 
 @dataclass
 class Call:
-    """One request through the gateway: its key and when it started (for overhead)."""
+    """One request through the gateway: its key, when it started (for overhead), and how to
+    hear that its client has hung up."""
 
     key: ApiKey | None
     started: float
+    receive: Receive | None = None
 
     @property
     def key_id(self) -> str | None:
@@ -103,8 +107,8 @@ class Gateway:
         started = time.perf_counter()
         presented = self.authenticator.require_presented(request.headers)
         if presented is None:
-            return Call(None, started)
-        return Call(await self.run(self._admit, presented), started)
+            return Call(None, started, request.receive)
+        return Call(await self.run(self._admit, presented), started, request.receive)
 
     def _admit(self, presented: str) -> ApiKey:
         key = self.authenticator.verify(presented)
@@ -197,8 +201,16 @@ class Gateway:
     # -- the call --------------------------------------------------------------------
 
     async def converse(self, call: Call, **kwargs: Any) -> dict[str, Any]:
-        """The routed call, charged to the key in the same worker thread."""
-        return await self.run(self._converse_and_charge, call, kwargs)
+        """The routed call, charged to the key in the same worker thread. If the client hangs
+        up meanwhile, the attempt in flight completes and is ledgered and charged, but no
+        escalation or fallback attempt follows it."""
+        cancel = threading.Event()
+        watcher = _watch_disconnect(call, cancel)
+        try:
+            return await self.run(self._converse_and_charge, call, {**kwargs, "cancel": cancel})
+        finally:
+            if watcher is not None:
+                watcher.cancel()
 
     def _converse_and_charge(self, call: Call, kwargs: dict[str, Any]) -> dict[str, Any]:
         response = self.tierwise.converse(**kwargs)
@@ -208,8 +220,16 @@ class Gateway:
     async def converse_stream(self, call: Call, **kwargs: Any) -> OpenStream:
         """The routed stream, opened and pumped by one worker thread; it is charged to the
         key when it ends or is closed (a client disconnect closes it: the row is ledgered
-        and the key charged)."""
-        return await open_stream(partial(self._open_charged, call, kwargs), self.executor)
+        and the key charged). A validated stream runs its cascade before the first event,
+        and a hang-up during it stops further attempts, as for :meth:`converse`."""
+        cancel = threading.Event()
+        watcher = _watch_disconnect(call, cancel)
+        try:
+            opener = partial(self._open_charged, call, {**kwargs, "cancel": cancel})
+            return await open_stream(opener, self.executor)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
 
     def _open_charged(
         self, call: Call, kwargs: dict[str, Any]
@@ -271,3 +291,18 @@ class Gateway:
         latency = time.perf_counter() - call.started
         self.metrics.observe(api, info, latency, float(headers["x-tierwise-overhead-ms"]) / 1000)
         return headers
+
+
+def _watch_disconnect(call: Call, cancel: threading.Event) -> asyncio.Future[None] | None:
+    """A task that sets ``cancel`` when the client disconnects (the body has been read, so
+    the next ASGI message can only be the disconnect); the caller cancels it when done."""
+    receive = call.receive
+    if receive is None:
+        return None
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        cancel.set()
+
+    return asyncio.ensure_future(watch())
