@@ -1,7 +1,7 @@
 """What the gateway adds on top of Bedrock: requests/s and added latency at several loads.
 
 Run: python bench/gateway_overhead.py [--seconds 4] [--concurrency 1 4 16] [--rates 100 200 300]
-     [--http-client botocore|lean]
+     [--http-client botocore|lean] [--litellm PATH_TO_litellm]
 
 Starts ``tierwise emulator`` and ``tierwise serve`` (routing on: model "auto", no auth,
 loopback) as separate processes, then drives (a) the emulator directly through boto3 and
@@ -15,6 +15,16 @@ The gateway client is a bare keep-alive ``http.client`` connection per thread, s
 numbers are the gateway's, not an SDK's. Streams report time to first event. Also prints
 the distribution of the gateway's own ``x-tierwise-overhead-ms``. Figures only; no
 thresholds. Everything shares this machine's cores: the client, the gateway and the emulator.
+
+``--litellm PATH`` adds a baseline: (c) the LiteLLM proxy, one worker, in front of the same
+emulator (its Bedrock Converse route, same model), driven like the gateway at every load
+with the same prompt; extra columns give its rps, p50 and p99 and what it adds to the direct
+call, and two closing lines compare what each proxy adds. PATH is the ``litellm`` executable
+of a separate venv (``pip install 'litellm[proxy]'``); LiteLLM is not a tierwise dependency.
+It runs with no master key (like the gateway's --no-auth), no database, telemetry off, the
+bundled model-cost map (no download) and logging at ERROR; its output goes to a temporary
+log that is printed if it fails to start. With both proxies and the client on two cores,
+the three compete for CPU, so compare them within one run.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +49,27 @@ PROMPT = "Summarize in one sentence: the quarterly numbers beat the forecast."
 MODEL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": PROMPT}]}]
 BODY = {"model": "auto", "messages": [{"role": "user", "content": PROMPT}], "max_tokens": 60}
+LITELLM_MODEL = "bench-sonnet"
+LITELLM_CONFIG = """\
+model_list:
+  - model_name: {name}
+    litellm_params:
+      model: bedrock/converse/{model}
+      aws_bedrock_runtime_endpoint: http://127.0.0.1:{emu_port}
+      aws_region_name: us-east-1
+      aws_access_key_id: x
+      aws_secret_access_key: y
+litellm_settings:
+  telemetry: false
+general_settings:
+  dangerously_permit_weak_or_unset_master_key: true
+  disable_spend_logs: true
+"""
+LITELLM_ENV = {
+    "LITELLM_LOG": "ERROR",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "LITELLM_TELEMETRY_DISABLED": "true",
+}
 
 
 def free_port() -> int:
@@ -46,12 +78,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
+def wait_for(port: int, path: str = "/healthz", timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
+            conn.request("GET", path)
             conn.getresponse().read()
             return
         except OSError:
@@ -59,16 +91,67 @@ def wait_for(port: int) -> None:
     raise RuntimeError(f"port {port} did not come up")
 
 
+def start_litellm(
+    executable: str, emu_port: int, workdir: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Starts the LiteLLM proxy (one worker) in front of the emulator; waits until it answers."""
+    port = free_port()
+    config = os.path.join(workdir, "litellm.yaml")
+    with open(config, "w") as f:
+        f.write(LITELLM_CONFIG.format(name=LITELLM_MODEL, model=MODEL, emu_port=emu_port))
+    log_path = os.path.join(workdir, "litellm.log")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [executable, "--config", config, "--host", "127.0.0.1", "--port", str(port),
+             "--num_workers", "1"],
+            env={**os.environ, **LITELLM_ENV},
+            cwd=workdir,  # keeps it from reading a .env in the caller's directory
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_for(port, "/health/liveliness", timeout=120)
+    except RuntimeError:
+        stop(proc)
+        with open(log_path, errors="replace") as f:
+            sys.stderr.write(f.read()[-3000:])
+        raise RuntimeError(f"LiteLLM proxy did not come up (log above, from {log_path})") from None
+    return proc, port
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
 def pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-class GatewayClient:
-    """One keep-alive connection per thread; returns (ms to answer or first event, overhead)."""
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b > 0 else "n/a"
 
-    def __init__(self, port: int) -> None:
+
+def p50_p99(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    latencies = [x for x, _ in samples]
+    return pct(latencies, 0.5), pct(latencies, 0.99)
+
+
+class GatewayClient:
+    """One keep-alive connection per thread; returns (ms to answer or first event, overhead).
+
+    Works for any OpenAI-style /v1/chat/completions server; overhead is NaN for servers that
+    do not send ``x-tierwise-overhead-ms``.
+    """
+
+    def __init__(self, port: int, model: str = "auto") -> None:
         self.port = port
+        self.body = {**BODY, "model": model}
         self.local = threading.local()
 
     def _conn(self) -> http.client.HTTPConnection:
@@ -81,13 +164,15 @@ class GatewayClient:
         return conn
 
     def call(self, stream: bool, t0: float) -> tuple[float, float]:
-        payload = json.dumps({**BODY, "stream": True} if stream else BODY)
+        payload = json.dumps({**self.body, "stream": True} if stream else self.body)
         conn = self._conn()
         conn.request("POST", "/v1/chat/completions", payload, {"content-type": "application/json"})
         response = conn.getresponse()
         if response.status != 200:
-            raise RuntimeError(f"gateway answered {response.status}: {response.read()[:200]!r}")
-        overhead = float(response.headers["x-tierwise-overhead-ms"])
+            raise RuntimeError(
+                f"port {self.port} answered {response.status}: {response.read()[:200]!r}"
+            )
+        overhead = float(response.headers.get("x-tierwise-overhead-ms", "nan"))
         if not stream:
             response.read()
             return (time.perf_counter() - t0) * 1000, overhead
@@ -180,6 +265,11 @@ def main() -> None:
         default="botocore",
         help="the gateway's [retry] http_client (the direct baseline always uses botocore's)",
     )
+    parser.add_argument(
+        "--litellm",
+        metavar="PATH",
+        help="litellm executable (its own venv): also measure the LiteLLM proxy, one worker",
+    )
     args = parser.parse_args()
     emu_port, gw_port = free_port(), free_port()
     db = f"/tmp/tierwise-bench-{gw_port}.db"
@@ -198,6 +288,8 @@ def main() -> None:
         env=env,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    procs = [emulator, gateway]
+    workdir = tempfile.TemporaryDirectory(prefix="tierwise-bench-litellm-")
     try:
         wait_for(gw_port)
         runtime = boto3.client(
@@ -209,14 +301,29 @@ def main() -> None:
             config=Config(max_pool_connections=64, retries={"total_max_attempts": 1}),
         )
         client = GatewayClient(gw_port)
+        litellm: GatewayClient | None = None
+        if args.litellm:
+            proc, ll_port = start_litellm(args.litellm, emu_port, workdir.name)
+            procs.append(proc)
+            litellm = GatewayClient(ll_port, LITELLM_MODEL)
         for _ in range(50):  # warm up connections, caches and the router
             direct_call(runtime, False, time.perf_counter())
             client.call(False, time.perf_counter())
-        print(
+            if litellm is not None:
+                litellm.call(False, time.perf_counter())
+        header = (
             f"{'mode':<8}{'load':>9}{'direct rps':>12}{'gw rps':>8}{'direct p50':>12}"
             f"{'gw p50':>9}{'added p50':>11}{'direct p99':>12}{'gw p99':>9}{'added p99':>11}"
             f"{'overhead p50/p99 (header)':>28}"
         )
+        if litellm is not None:
+            header += (
+                f"{'litellm rps':>13}{'ll p50':>10}{'ll added p50':>14}{'ll p99':>11}"
+                f"{'ll added p99':>14}"
+            )
+        print(header)
+        # closed-loop rows per mode: (load, gw rps, gw added p50, litellm rps, litellm added p50)
+        compared: dict[str, list[tuple[str, float, float, float, float]]] = {}
         for stream in (False, True):
             mode = "stream" if stream else "request"
             loads: list[tuple[str, Callable[[Call], tuple[list[Any], float]]]] = [
@@ -229,19 +336,44 @@ def main() -> None:
             for label, drive in loads:
                 d, d_rps = drive(lambda t0, s=stream: direct_call(runtime, s, t0))
                 g, g_rps = drive(lambda t0, s=stream: client.call(s, t0))
-                dl, gl, oh = [x for x, _ in d], [x for x, _ in g], [y for _, y in g]
-                d50, g50, d99, g99 = pct(dl, 0.5), pct(gl, 0.5), pct(dl, 0.99), pct(gl, 0.99)
-                print(
+                (d50, d99), (g50, g99) = p50_p99(d), p50_p99(g)
+                oh = [y for _, y in g]
+                row = (
                     f"{mode:<8}{label:>9}{d_rps:>12.0f}{g_rps:>8.0f}{d50:>10.2f}ms"
                     f"{g50:>7.2f}ms{g50 - d50:>9.2f}ms{d99:>10.2f}ms{g99:>7.2f}ms"
                     f"{g99 - d99:>9.2f}ms{pct(oh, 0.5):>15.2f}/{pct(oh, 0.99):.2f}ms"
                 )
+                if litellm is not None:
+                    ll, ll_rps = drive(lambda t0, s=stream: litellm.call(s, t0))
+                    ll50, ll99 = p50_p99(ll)
+                    row += (
+                        f"{ll_rps:>13.0f}{ll50:>8.2f}ms{ll50 - d50:>12.2f}ms{ll99:>9.2f}ms"
+                        f"{ll99 - d99:>12.2f}ms"
+                    )
+                    if label.startswith("c="):
+                        compared.setdefault(mode, []).append(
+                            (label, g_rps, g50 - d50, ll_rps, ll50 - d50)
+                        )
+                print(row)
         print("(stream latencies are time to first event; added = gateway - direct)")
+        if litellm is not None:
+            print(
+                "(ll = the LiteLLM proxy, one worker, same emulator; ll added = LiteLLM - direct)"
+            )
+            for mode, rows in compared.items():
+                label, _, gw_added, _, ll_added = rows[0]
+                gw_peak, ll_peak = max(r[1] for r in rows), max(r[3] for r in rows)
+                print(
+                    f"tierwise vs LiteLLM, {mode}: added p50 at {label} {gw_added:.2f} vs "
+                    f"{ll_added:.2f} ms ({ratio(gw_added, ll_added)}); best closed-loop rps "
+                    f"{gw_peak:.0f} vs {ll_peak:.0f} ({ratio(gw_peak, ll_peak)})"
+                )
     finally:
-        gateway.terminate()
-        emulator.terminate()
-        gateway.wait(10)
-        emulator.wait(10)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            stop(proc)
+        workdir.cleanup()
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(db + suffix):
                 os.remove(db + suffix)
