@@ -1,10 +1,12 @@
 """What the gateway adds on top of Bedrock: requests/s and added latency at several loads.
 
 Run: python bench/gateway_overhead.py [--seconds 4] [--concurrency 1 4 16] [--rates 100 200 300]
-     [--http-client botocore|lean] [--litellm PATH_TO_litellm]
+     [--http-client botocore|lean] [--auth] [--litellm PATH_TO_litellm]
 
-Starts ``tierwise emulator`` and ``tierwise serve`` (routing on: model "auto", no auth,
-loopback) as separate processes, then drives (a) the emulator directly through boto3 and
+Starts ``tierwise emulator`` and ``tierwise serve`` (routing on: model "auto", loopback; no
+auth, or with ``--auth`` an API key with a budget and an rpm limit, so every request is
+verified, rate-limited, budget-checked and charged in the ledger's database) as separate
+processes, then drives (a) the emulator directly through boto3 and
 (b) the gateway's /v1/chat/completions with the same prompt, from this process:
 
 - closed loop at each concurrency level (throughput and latency under saturation), and
@@ -149,9 +151,12 @@ class GatewayClient:
     do not send ``x-tierwise-overhead-ms``.
     """
 
-    def __init__(self, port: int, model: str = "auto") -> None:
+    def __init__(self, port: int, model: str = "auto", key: str | None = None) -> None:
         self.port = port
         self.body = {**BODY, "model": model}
+        self.headers = {"content-type": "application/json"}
+        if key is not None:
+            self.headers["authorization"] = f"Bearer {key}"
         self.local = threading.local()
 
     def _conn(self) -> http.client.HTTPConnection:
@@ -166,7 +171,7 @@ class GatewayClient:
     def call(self, stream: bool, t0: float) -> tuple[float, float]:
         payload = json.dumps({**self.body, "stream": True} if stream else self.body)
         conn = self._conn()
-        conn.request("POST", "/v1/chat/completions", payload, {"content-type": "application/json"})
+        conn.request("POST", "/v1/chat/completions", payload, self.headers)
         response = conn.getresponse()
         if response.status != 200:
             raise RuntimeError(
@@ -266,6 +271,11 @@ def main() -> None:
         help="the gateway's [retry] http_client (the direct baseline always uses botocore's)",
     )
     parser.add_argument(
+        "--auth",
+        action="store_true",
+        help="serve with API keys: one key with a budget and an rpm limit for every request",
+    )
+    parser.add_argument(
         "--litellm",
         metavar="PATH",
         help="litellm executable (its own venv): also measure the LiteLLM proxy, one worker",
@@ -278,13 +288,21 @@ def main() -> None:
         "TIERWISE_LEDGER__URL": f"sqlite:///{db}",
         "TIERWISE_RETRY__HTTP_CLIENT": args.http_client,
     }
-    tw = [sys.executable, "-c", "from tierwise.cli.app import main; main()"]
+    tw = [sys.executable, "-m", "tierwise"]
+    key: str | None = None
+    if args.auth:  # budget and rpm high enough never to refuse, but checked on every request
+        created = subprocess.run(
+            [*tw, "keys", "create", "--name", "bench", "--budget-usd", "1000000",
+             "--rpm", "1000000"],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        key = next(w for w in created.stdout.split() if w.startswith("tw_"))
     emulator = subprocess.Popen(
         [*tw, "emulator", "--port", str(emu_port)], env=env, stderr=subprocess.DEVNULL
     )
     gateway = subprocess.Popen(
-        [*tw, "--endpoint-url", f"http://127.0.0.1:{emu_port}", "serve", "--no-auth",
-         "--port", str(gw_port)],
+        [*tw, "--endpoint-url", f"http://127.0.0.1:{emu_port}", "serve",
+         *([] if args.auth else ["--no-auth"]), "--port", str(gw_port)],
         env=env,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -300,7 +318,7 @@ def main() -> None:
             aws_secret_access_key="y",
             config=Config(max_pool_connections=64, retries={"total_max_attempts": 1}),
         )
-        client = GatewayClient(gw_port)
+        client = GatewayClient(gw_port, key=key)
         litellm: GatewayClient | None = None
         if args.litellm:
             proc, ll_port = start_litellm(args.litellm, emu_port, workdir.name)

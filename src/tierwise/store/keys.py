@@ -51,6 +51,14 @@ class ApiKey:
     def remaining_usd(self) -> Decimal | None:
         return None if self.budget_usd is None else self.budget_usd - self.spent_usd
 
+    def admit(self) -> None:
+        """Refuse when the spend read with this key has reached its budget. Only as fresh
+        as the read: use a key just returned by :meth:`KeyStore.verify` or ``get``."""
+        if self.budget_usd is not None and self.spent_usd >= self.budget_usd:
+            raise BudgetExceededError(
+                f"the key's budget of ${self.budget_usd} is spent (${self.spent_usd} used)"
+            )
+
 
 def _check_policy(policy: dict[str, Any]) -> None:
     """A key policy is ``{"validate": <validator spec>, "escalate": bool}``; check it now."""
@@ -168,14 +176,9 @@ class KeyStore:
 
     def admit(self, key_id: str) -> None:
         """Refuse when the key's committed spend has reached its budget."""
-        rows = self.db.query("SELECT budget_pico, spent_pico FROM api_keys WHERE id = ?", (key_id,))
-        if rows and rows[0]["budget_pico"] is not None:
-            budget, spent = rows[0]["budget_pico"], rows[0]["spent_pico"]
-            if spent >= budget:
-                raise BudgetExceededError(
-                    f"the key's budget of ${Decimal(budget) / PICO} is spent "
-                    f"(${Decimal(spent) / PICO} used)"
-                )
+        key = self.get(key_id)
+        if key is not None:
+            key.admit()
 
     def hit(self, key_id: str, rpm: int | None, now: float | None = None) -> None:
         """Count one request against the key's per-minute limit, atomically in the database
