@@ -141,6 +141,7 @@ class GatewaySettings(_Model):
     max_images: int = Field(default=20, ge=0)
     allow_remote_images: bool = False
     threads: int = Field(default=64, ge=1, le=1024)
+    freeze_gc: bool = True
 
 
 class CreditPoolSettings(_Model):

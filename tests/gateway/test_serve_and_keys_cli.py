@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -73,6 +74,25 @@ def test_health_and_readiness(gateway) -> None:  # type: ignore[no-untyped-def]
     assert httpx.get(gateway.url + "/healthz").json() == {"status": "ok"}
     ready = httpx.get(gateway.url + "/readyz").json()
     assert ready == {"ready": True, "checks": {"ledger": "ok", "upstream": "ok"}}
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_startup_objects_are_frozen_out_of_the_gc_while_serving(
+    tmp_path: Path, freeze: bool
+) -> None:
+    from starlette.testclient import TestClient
+
+    from tierwise.gateway.app import create_app
+
+    settings = load_settings(environ={}).settings.with_overrides(
+        {"gateway.freeze_gc": freeze, "ledger.url": f"sqlite:///{tmp_path / 'gc.db'}"}
+    )
+    before = gc.get_freeze_count()  # another live gateway in this process may have frozen
+    app = create_app(settings, auth=False)
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert (gc.get_freeze_count() > before) is freeze
+    assert gc.get_freeze_count() == (0 if freeze else before)
 
 
 def test_settings_default_to_auth() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 from collections.abc import AsyncIterator
@@ -95,9 +96,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway.threads
+        freeze = settings.gateway.freeze_gc
+        if freeze:
+            gc.freeze()
         try:
             yield
         finally:
+            if freeze:
+                gc.unfreeze()
             gateway.close()
             if tierwise is None:
                 client.close()
