@@ -1,7 +1,7 @@
 """What the gateway adds on top of Bedrock: requests/s and added latency at several loads.
 
 Run: python bench/gateway_overhead.py [--seconds 4] [--concurrency 1 4 16] [--rates 100 200 300]
-     [--http-client botocore|lean] [--auth] [--litellm PATH_TO_litellm]
+     [--http-client botocore|lean] [--auth] [--workers N] [--litellm PATH_TO_litellm]
 
 Starts ``tierwise emulator`` and ``tierwise serve`` (routing on: model "auto", loopback; no
 auth, or with ``--auth`` an API key with a budget and an rpm limit, so every request is
@@ -270,6 +270,7 @@ def main() -> None:
         default="botocore",
         help="the gateway's [retry] http_client (the direct baseline always uses botocore's)",
     )
+    parser.add_argument("--workers", type=int, default=1, help="gateway worker processes")
     parser.add_argument(
         "--auth",
         action="store_true",
@@ -302,7 +303,8 @@ def main() -> None:
     )
     gateway = subprocess.Popen(
         [*tw, "--endpoint-url", f"http://127.0.0.1:{emu_port}", "serve",
-         *([] if args.auth else ["--no-auth"]), "--port", str(gw_port)],
+         *([] if args.auth else ["--no-auth"]), "--port", str(gw_port),
+         "--workers", str(args.workers)],
         env=env,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
