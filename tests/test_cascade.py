@@ -150,6 +150,23 @@ def test_user_callable_validator(tw: Tierwise) -> None:
     assert response["tierwise"]["tier"] == "sonnet" and len(calls) == 2
 
 
+def test_a_validator_that_crashes_is_a_400_and_the_billed_answer_is_still_ledgered(
+    tw: Tierwise,
+) -> None:
+    from tierwise.core.validators import CallableValidator
+    from tierwise.errors import InvalidRequestError
+
+    def broken(request: Any, response: Any) -> bool:
+        raise KeyError("no such field")
+
+    before = len(tw.ledger.rows())
+    with pytest.raises(InvalidRequestError, match="a validator failed on the answer"):
+        tw.converse(modelId="haiku", messages=user("hello"), validate=[CallableValidator(broken)])
+    (row,) = tw.ledger.rows()[before:]
+    assert (row.tier, row.status) == ("haiku", "ok")
+    assert row.output_tokens > 0 and row.cost_usd > 0
+
+
 def test_validated_stream_is_buffered_then_replayed(tw: Tierwise, live_emulator: Any) -> None:
     live_emulator.misbehave("invalid_json", tier="haiku")
     response = tw.converse_stream(

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage
@@ -170,7 +170,10 @@ class Cascade:
                 continue
             self.upstream_ms += (time.perf_counter() - started) * 1000
             response = {k: v for k, v in result.response.items() if k != "ResponseMetadata"}
-            verdict = self._judge(request, response, plan, request_id, attempt, api_key_id)
+            try:
+                verdict = self._judge(request, response, plan, request_id, attempt, api_key_id)
+            except Exception as exc:
+                self._judge_failed(exc, response, plan, result, attempt, api_key_id)
             rejected = verdict is not None and not verdict.ok
             row = self.client.record_call(
                 request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
@@ -187,6 +190,30 @@ class Cascade:
             if not rejected or nxt is None or attempt >= self.max_attempts:
                 return self._finish(response, plan, row.id, verdict)
             tier = nxt
+
+    def _judge_failed(  # noqa: PLR0917
+        self,
+        exc: Exception,
+        response: Mapping[str, Any],
+        plan: Plan,
+        result: Any,
+        attempt: int,
+        api_key_id: str | None,
+    ) -> NoReturn:
+        """A validator crashed on an answer: the answer was billed, so its row is written
+        before the error leaves (as a 400 unless it is already a TierwiseError)."""
+        row = self.client.record_call(
+            self.request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
+            usage=Usage.from_converse(response.get("usage") or {}),
+            stop_reason=response.get("stopReason"), api_key_id=api_key_id,
+        )  # fmt: skip
+        self._add(attempt, "answer", row, "error", f"validator failed: {type(exc).__name__}")
+        if isinstance(exc, TierwiseError):
+            raise exc
+        raise InvalidRequestError(
+            f"a validator failed on the answer ({type(exc).__name__}: {exc})",
+            hint="check the response_format schema or the key's validators",
+        ) from None
 
     def _plan_for(self, tier: Tier | None) -> Plan:
         from tierwise.client import Plan

@@ -120,6 +120,30 @@ def test_spec() -> None:
         validators_from_spec({"json_schema": {"type": "banana"}})
 
 
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}, "$defs": {"A": {}}},
+        {"$defs": {"n": {"$anchor": "node", "properties": {"next": {"$ref": "#node"}}}},
+         "$ref": "#/$defs/n"},
+        {"type": "object", "properties": {"self": {"$ref": "#"}}},
+        {"prefixItems": [{"type": "string"}], "properties": {"b": {"$ref": "#/prefixItems/0"}}},
+    ],
+)  # fmt: skip
+def test_local_references_are_accepted(schema: dict[str, Any]) -> None:
+    assert validators_from_spec({"json_schema": schema})
+
+
+@pytest.mark.parametrize(
+    "ref", ["#/$defs/Missing", "#/prefixItems/3", "#nope", "https://example.com/s.json", "other.json"]
+)
+def test_references_that_do_not_resolve_are_refused_before_any_call(ref: str) -> None:
+    schema = {"type": "object", "properties": {"answer": {"$ref": ref}},
+              "prefixItems": [{"type": "string"}]}  # fmt: skip
+    with pytest.raises(InvalidRequestError, match="does not resolve"):
+        validators_from_spec({"json_schema": schema})
+
+
 def test_self_verification_request_and_parsing() -> None:
     request = {"messages": [{"role": "user", "content": [{"text": "2+2?"}]}]}
     check = verification_request(request, reply({"text": "4"}))

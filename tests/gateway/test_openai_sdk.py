@@ -227,3 +227,25 @@ def test_rpm_limit_and_tier_cap(gateway) -> None:  # type: ignore[no-untyped-def
         client.chat.completions.create(model="opus", messages=[{"role": "user", "content": "x"}])
     with pytest.raises(openai.RateLimitError, match="per minute"):
         client.chat.completions.create(model="haiku", messages=[{"role": "user", "content": "x"}])
+
+
+def test_a_schema_whose_ref_does_not_resolve_is_refused_before_bedrock_is_called(
+    client: openai.OpenAI, gateway
+) -> None:  # type: ignore[no-untyped-def]
+    schema = {"type": "object", "properties": {"answer": {"$ref": "#/$defs/Missing"}}}
+    calls = gateway.emulator.stats["total"]
+    before = len(gateway.tierwise.ledger.rows())
+    for stream in (False, True):
+        with pytest.raises(openai.BadRequestError, match="does not resolve"):
+            client.chat.completions.create(
+                model="haiku",
+                messages=[{"role": "user", "content": "hi"}],
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "a", "schema": schema},
+                },
+                extra_headers={"x-tierwise-escalate": "true"},
+                stream=stream,
+            )
+    assert len(gateway.tierwise.ledger.rows()) == before
+    assert gateway.emulator.stats["total"] == calls
