@@ -174,3 +174,13 @@ def test_client_disconnect_mid_stream_is_ledgered(gateway) -> None:  # type: ign
         rows = gateway.tierwise.ledger.rows(request_id=request_id)
         time.sleep(0.05)
     assert len(rows) == 1
+
+
+def test_tool_choice_none_gets_no_tool_call(client: anthropic.Anthropic) -> None:
+    tools = [{"name": "lookup_order", "input_schema": {"type": "object"}}]
+    message = client.messages.create(
+        model="sonnet", max_tokens=200, tools=tools, tool_choice={"type": "none"},
+        messages=user("Use the lookup_order tool for order A-17."),
+    )  # fmt: skip
+    assert message.stop_reason == "end_turn"
+    assert [b.type for b in message.content] == ["text"]

@@ -3,6 +3,10 @@
 ``cache_control`` on a system block, content block or tool becomes a Converse ``cachePoint``
 right after it, keeping its ``ttl``. Thinking blocks round-trip as ``reasoningContent`` with
 their signatures, as Claude requires when a thinking conversation continues.
+
+``tool_choice: {"type": "none"}`` drops the tools, which guarantees no tool call, unless the
+history holds tool_use or tool_result blocks: Bedrock then requires the tools, and Converse
+has no "none", so the tools stay and a system instruction forbids calling them (best effort).
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from typing import Any
 
 from tierwise.core.convert.request import (
     IMAGE_FORMATS,
+    NO_TOOL_CALLS,
     Converted,
     decode_base64,
+    has_tool_blocks,
     invalid,
     merge_turns,
     require,
@@ -169,7 +175,12 @@ def _system(system: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _tools(body: Mapping[str, Any]) -> dict[str, Any] | None:
+def _choice_kind(body: Mapping[str, Any]) -> Any:
+    choice = body.get("tool_choice")
+    return choice.get("type") if isinstance(choice, Mapping) else None
+
+
+def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | None:
     tools = body.get("tools")
     if not tools:
         return None
@@ -190,17 +201,20 @@ def _tools(body: Mapping[str, Any]) -> dict[str, Any] | None:
         if point:
             specs.append(point)
     config: dict[str, Any] = {"tools": specs}
-    choice = body.get("tool_choice")
-    if isinstance(choice, Mapping):
-        kind = choice.get("type")
-        if kind == "auto":
-            config["toolChoice"] = {"auto": {}}
-        elif kind == "any":
-            config["toolChoice"] = {"any": {}}
-        elif kind == "tool":
-            config["toolChoice"] = {"tool": {"name": str(choice.get("name"))}}
-        elif kind != "none":
-            raise invalid(f"tool_choice type {kind!r} is not supported", "tool_choice")
+    kind = _choice_kind(body)
+    if kind == "auto":
+        config["toolChoice"] = {"auto": {}}
+    elif kind == "any":
+        config["toolChoice"] = {"any": {}}
+    elif kind == "tool":
+        config["toolChoice"] = {"tool": {"name": str(body["tool_choice"].get("name"))}}
+    elif kind == "none":
+        # Converse has no "none". Without tools no call can happen, but Bedrock refuses
+        # tool_use/tool_result history without a toolConfig, so then the tools stay and
+        # the caller adds NO_TOOL_CALLS to the system prompt: best effort only.
+        return config if has_tool_history else None
+    elif kind is not None:
+        raise invalid(f"tool_choice type {kind!r} is not supported", "tool_choice")
     return config
 
 
@@ -258,16 +272,16 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
             "stop_sequences",
         )
         inference["stopSequences"] = stops
-    request: dict[str, Any] = {
-        "messages": _messages(body, max_images),
-        "inferenceConfig": inference,
-    }
+    messages = _messages(body, max_images)
+    request: dict[str, Any] = {"messages": messages, "inferenceConfig": inference}
     system = _system(body.get("system"))
-    if system:
-        request["system"] = system
-    tools = _tools(body)
+    tools = _tools(body, has_tool_blocks(messages))
     if tools:
         request["toolConfig"] = tools
+        if _choice_kind(body) == "none":
+            system.append({"text": NO_TOOL_CALLS})
+    if system:
+        request["system"] = system
     extra: dict[str, Any] = {}
     thinking = body.get("thinking")
     if isinstance(thinking, Mapping) and thinking.get("type") == "enabled":

@@ -5,6 +5,10 @@ refused (silently clamping would change behaviour). Remote ``image_url`` URLs ar
 unless the gateway allows them: fetching arbitrary URLs from a gateway is an SSRF risk.
 ``max_tokens`` defaults to :data:`DEFAULT_MAX_TOKENS`. ``reasoning_effort`` maps to an
 extended-thinking budget (:data:`REASONING_BUDGETS`).
+
+``tool_choice: "none"`` drops the tools, which guarantees no tool call, unless the history
+holds tool calls or results: Bedrock then requires the tools, and Converse has no "none", so
+the tools stay and a system instruction forbids calling them (best effort).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from typing import Any
 
 from tierwise.core.convert.request import (
     IMAGE_FORMATS,
+    NO_TOOL_CALLS,
     Converted,
     decode_base64,
+    has_tool_blocks,
     invalid,
     merge_turns,
     require,
@@ -210,7 +216,9 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
         specs.append({"toolSpec": spec})
     config: dict[str, Any] = {"tools": specs}
     if choice == "none":
-        # Converse has no "none": keep the tools only when the history needs them.
+        # Converse has no "none". Without tools no call can happen, but Bedrock refuses
+        # toolUse/toolResult history without a toolConfig, so then the tools stay and the
+        # caller adds NO_TOOL_CALLS to the system prompt: best effort, not a guarantee.
         return {"tools": specs, "toolChoice": {"auto": {}}} if has_tool_history else None
     if choice == "auto":
         config["toolChoice"] = {"auto": {}}
@@ -283,13 +291,12 @@ def from_chat_completions(
             require(
                 kind == "text", f"response_format type {kind!r} is not supported", "response_format"
             )
-    has_tool_history = any(
-        "toolUse" in b or "toolResult" in b for m in messages for b in m["content"]
-    )
+    tools = _tools(body, has_tool_blocks(messages))
+    if tools and body.get("tool_choice") == "none":
+        system.append({"text": NO_TOOL_CALLS})
     request: dict[str, Any] = {"messages": messages, "inferenceConfig": inference}
     if system:
         request["system"] = system
-    tools = _tools(body, has_tool_history)
     if tools:
         request["toolConfig"] = tools
     effort = body.get("reasoning_effort")

@@ -12,14 +12,18 @@ from tierwise.errors import InvalidRequestError
 
 __all__ = [
     "IMAGE_FORMATS",
+    "NO_TOOL_CALLS",
     "Converted",
     "decode_base64",
+    "has_tool_blocks",
     "invalid",
     "merge_turns",
     "require",
 ]
 
 IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
+# Converse has no tool choice "none"; when the tools must stay, this asks the model instead.
+NO_TOOL_CALLS = "Do not call any tools in this turn; answer in text only."
 
 
 @dataclass(frozen=True)
@@ -61,3 +65,8 @@ def merge_turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             out.append({"role": message["role"], "content": list(message["content"])})
     return [m for m in out if m["content"]]
+
+
+def has_tool_blocks(messages: list[dict[str, Any]]) -> bool:
+    """Whether any Converse turn holds a toolUse or toolResult (Bedrock then needs toolConfig)."""
+    return any("toolUse" in b or "toolResult" in b for m in messages for b in m["content"])
