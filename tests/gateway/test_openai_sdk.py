@@ -249,3 +249,27 @@ def test_a_schema_whose_ref_does_not_resolve_is_refused_before_bedrock_is_called
             )
     assert len(gateway.tierwise.ledger.rows()) == before
     assert gateway.emulator.stats["total"] == calls
+
+
+@pytest.mark.parametrize("arguments", [{"city": "Oslo"}, 7, "[1]", "not json"])
+def test_tool_call_arguments_that_are_not_a_json_object_string_are_400(
+    gateway,  # type: ignore[no-untyped-def]
+    arguments: object,
+) -> None:
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": arguments}}
+    body = {
+        "model": "sonnet",
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}],
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+        ],
+    }
+    response = httpx.post(
+        gateway.url + "/v1/chat/completions",
+        json=body,
+        headers={"authorization": f"Bearer {gateway.key}"},
+    )
+    assert response.status_code == 400, response.text
+    assert "tool_calls[0].function.arguments" in response.json()["error"]["message"]

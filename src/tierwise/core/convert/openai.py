@@ -119,10 +119,24 @@ def _tool_calls(calls: Any, param: str) -> list[dict[str, Any]]:
         fn = call.get("function") if isinstance(call, Mapping) else None
         if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
             raise invalid(f"{where}.function.name is required", where)
+        raw = fn.get("arguments") or "{}"
+        require(
+            isinstance(raw, str),
+            f"{where}.function.arguments must be a string of JSON",
+            f"{where}.function.arguments",
+        )
         try:
-            arguments = json.loads(fn.get("arguments") or "{}")
+            arguments = json.loads(raw)
         except json.JSONDecodeError:
-            raise invalid(f"{where}.function.arguments is not valid JSON", where) from None
+            raise invalid(
+                f"{where}.function.arguments is not valid JSON", f"{where}.function.arguments"
+            ) from None
+        # Converse (and Claude) take a tool's input only as an object.
+        require(
+            isinstance(arguments, dict),
+            f"{where}.function.arguments must be a JSON object",
+            f"{where}.function.arguments",
+        )
         out.append(
             {
                 "toolUse": {
