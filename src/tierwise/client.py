@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from tierwise.config import Settings
     from tierwise.store import Ledger, LedgerRow
 
-__all__ = ["CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking"]
+__all__ = ["AUTO", "CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking"]
 
 # Converse request fields tierwise forwards to Bedrock unchanged.
 CONVERSE_FIELDS = (
@@ -158,17 +158,22 @@ class Tierwise:
     def plan(
         self, model_id: str | None, request: Mapping[str, Any], hints: Hints | None = None
     ) -> Plan:
-        """Resolve ``modelId`` (``auto``/None, a tier name, or a raw ID) to a plan."""
-        if model_id is None or model_id == AUTO:
+        """Resolve ``modelId`` (``auto``/None, a tier name in any case, or a raw ID) to a
+        plan. A pinned tier, or a raw ID in a configured tier, outside the hints' bounds is
+        a contradiction and refused, not silently obeyed one way or the other."""
+        name = (model_id or AUTO).strip().lower()
+        if name == AUTO:
             decision = self.route(request, hints)
             return Plan(decision.tier, self.profiles(decision.tier), "routed", decision)
         try:
-            tier = Tier(model_id.lower())
+            tier = Tier(name)
         except ValueError:
-            return Plan(
-                self.settings.tier_of_model(model_id), (model_id,), "raw model ID passed through"
-            )
-        return Plan(tier, self.profiles(tier), f"pinned to {tier.value} by the caller")
+            raw = (model_id or "").strip()
+            plan = Plan(self.settings.tier_of_model(raw), (raw,), "raw model ID passed through")
+        else:
+            plan = Plan(tier, self.profiles(tier), f"pinned to {tier.value} by the caller")
+        _within_hints(model_id or "", plan.tier, hints)
+        return plan
 
     def profiles(self, tier: Tier) -> tuple[str, ...]:
         ts = self.settings.tier(tier)
@@ -384,6 +389,18 @@ def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
             hint=f"converse accepts modelId, hints and: {', '.join(CONVERSE_FIELDS)}",
         )
     return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def _within_hints(model_id: str, tier: Tier | None, hints: Hints | None) -> None:
+    if tier is None or hints is None:
+        return
+    low, high = hints.min_tier, hints.max_tier
+    if (high is not None and tier.rank > high.rank) or (low is not None and tier.rank < low.rank):
+        bounds = f"{low.value if low else 'haiku'}..{high.value if high else 'opus'}"
+        raise InvalidRequestError(
+            f"model {model_id!r} is {tier.value}, outside the requested tiers {bounds}",
+            hint="use model 'auto' to route within the bounds, or drop the tier hints",
+        )
 
 
 def load_scorer(settings: Settings) -> DifficultyScorer | None:

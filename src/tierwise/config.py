@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from tierwise.core.caching import CachePolicy
+from tierwise.core.catalog import foundation_model_id
 from tierwise.core.credits import CreditPool
 from tierwise.core.pricing import Rates
 from tierwise.core.rules import RoutingPolicy
@@ -295,9 +296,15 @@ class Settings(_Model):
         return {t: self.rates(t) for t in Tier.ordered()}
 
     def tier_of_model(self, model_id: str) -> Tier | None:
-        """The tier whose primary or alternate profile is ``model_id``."""
+        """The tier whose primary or alternate profile is ``model_id``, or else whose model
+        it is under another geography or as an ARN (``eu.`` for ``global.``): the same
+        model, so the same tier, cap and prices."""
         for tier, ts in self.tiers.items():
             if model_id == ts.model_id or model_id in ts.alternates:
+                return tier
+        base = foundation_model_id(model_id)
+        for tier, ts in self.tiers.items():
+            if any(foundation_model_id(m) == base for m in (ts.model_id, *ts.alternates)):
                 return tier
         return None
 

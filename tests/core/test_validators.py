@@ -135,7 +135,8 @@ def test_local_references_are_accepted(schema: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "ref", ["#/$defs/Missing", "#/prefixItems/3", "#nope", "https://example.com/s.json", "other.json"]
+    "ref",
+    ["#/$defs/Missing", "#/prefixItems/3", "#nope", "https://example.com/s.json", "other.json"],
 )
 def test_references_that_do_not_resolve_are_refused_before_any_call(ref: str) -> None:
     schema = {"type": "object", "properties": {"answer": {"$ref": ref}},

@@ -116,8 +116,11 @@ def test_errors_are_the_sdks_own(client: anthropic.Anthropic, gateway) -> None: 
         bad.messages.create(model="auto", max_tokens=10, messages=user("hi"))
     with pytest.raises(anthropic.BadRequestError):
         client.messages.create(model="auto", max_tokens=0, messages=user("hi"))
+    # A model in no tier reaches Bedrock (its 404) only for a key with neither a cap nor a
+    # budget; for the others it is refused up front (tests/gateway/test_key_caps.py).
+    free = anthropic.Anthropic(base_url=gateway.url, api_key=gateway.new_key(), max_retries=0)
     with pytest.raises(anthropic.NotFoundError):
-        client.messages.create(
+        free.messages.create(
             model="eu.anthropic.claude-nope-v1:0", max_tokens=10, messages=user("hi")
         )
     gateway.emulator.inject(kind="throttle", count=100)

@@ -154,8 +154,11 @@ def test_errors_are_the_sdks_own(client: openai.OpenAI, gateway) -> None:  # typ
         client.chat.completions.create(
             model="auto", messages=[{"role": "user", "content": "hi"}], temperature=1.7
         )
+    # A model in no tier reaches Bedrock (its 404) only for a key with neither a cap nor a
+    # budget; for the others it is refused up front (tests/gateway/test_key_caps.py).
+    free = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.new_key(), max_retries=0)
     with pytest.raises(openai.NotFoundError):
-        client.chat.completions.create(
+        free.chat.completions.create(
             model="us.anthropic.claude-nonexistent-v1:0",
             messages=[{"role": "user", "content": "hi"}],
         )
@@ -273,3 +276,14 @@ def test_tool_call_arguments_that_are_not_a_json_object_string_are_400(
     )
     assert response.status_code == 400, response.text
     assert "tool_calls[0].function.arguments" in response.json()["error"]["message"]
+
+
+def test_max_completion_tokens_caps_reasoning_and_answer_together(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(
+        model="sonnet",
+        messages=[{"role": "user", "content": "Think about why the sky is blue."}],
+        reasoning_effort="high",
+        max_completion_tokens=50,
+    )
+    assert completion.usage is not None and completion.usage.completion_tokens <= 50
+    assert completion.choices[0].finish_reason == "length"

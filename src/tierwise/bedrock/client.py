@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,6 +26,7 @@ from tierwise.bedrock.errors import is_retryable, translate
 from tierwise.bedrock.retry import Backoff, RetryBudget
 from tierwise.bedrock.session import AwsAuth, control_client, runtime_client
 from tierwise.config import Settings
+from tierwise.core.catalog import foundation_model_id
 from tierwise.errors import (
     ConfigError,
     ExhaustedError,
@@ -58,16 +58,6 @@ BOTO_ERRORS = (BotoCoreError, ClientError, Urllib3Error)
 _COUNT_FIELDS = ("messages", "system", "toolConfig", "additionalModelRequestFields")
 
 T = TypeVar("T")
-
-# CountTokens takes foundation-model IDs only; inference profiles are refused, so the
-# geography prefix of a profile ID is dropped ("global.anthropic.x" -> "anthropic.x").
-_PROFILE_PREFIX = re.compile(r"^(?:global|us|us-gov|eu|apac|jp|au|ca)\.(?=[a-z]+\.)")
-
-
-def foundation_model_id(model_id: str) -> str:
-    """The foundation-model ID behind an inference-profile ID or ARN."""
-    tail = model_id.rsplit("/", 1)[-1]
-    return _PROFILE_PREFIX.sub("", tail)
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,22 @@ from dataclasses import dataclass
 
 from tierwise.core.tiers import Tier
 
-__all__ = ["ClaudeId", "newest_per_tier", "parse_claude_id"]
+__all__ = ["ClaudeId", "foundation_model_id", "newest_per_tier", "parse_claude_id"]
 
 _ID = re.compile(
     r"^(?:(?P<geo>[a-z]+)\.)?anthropic\.claude-"
     r"(?:(?P<v1>\d+(?:-\d)?)-(?P<fam1>haiku|sonnet|opus)|(?P<fam2>haiku|sonnet|opus)-(?P<v2>\d+(?:-\d)?))"
     r"(?:-(?P<date>\d{8}))?(?:-v\d+(?::\d+)?)?$"
 )
+
+_PROFILE_PREFIX = re.compile(r"^(?:global|us|us-gov|eu|apac|jp|au|ca)\.(?=[a-z]+\.)")
+
+
+def foundation_model_id(model_id: str) -> str:
+    """The foundation-model ID behind an inference-profile ID or ARN
+    (``arn:...:inference-profile/eu.anthropic.x`` and ``global.anthropic.x`` -> ``anthropic.x``)."""
+    tail = model_id.rsplit("/", 1)[-1]
+    return _PROFILE_PREFIX.sub("", tail)
 
 
 @dataclass(frozen=True, slots=True, order=True)

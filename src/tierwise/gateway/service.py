@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.types import Receive
 
-from tierwise.client import Tierwise
+from tierwise.client import AUTO, Tierwise
 from tierwise.config import Settings
 from tierwise.core.hints import Hints
 from tierwise.core.tiers import Tier
@@ -148,9 +148,14 @@ class Gateway:
         hints = Hints.parse(values) if values else Hints()
         if key is not None and key.max_tier is not None:
             cap = key.max_tier
+            if hints.min_tier is not None and hints.min_tier.rank > cap.rank:
+                raise InvalidRequestError(
+                    f"x-tierwise-min-tier {hints.min_tier.value} is above this key's cap "
+                    f"({cap.value})",
+                    hint=f"ask for at most {cap.value}",
+                )
             if hints.max_tier is None or hints.max_tier.rank > cap.rank:
-                low = hints.min_tier if hints.min_tier and hints.min_tier.rank <= cap.rank else None
-                hints = Hints(min_tier=low, max_tier=cap)
+                hints = Hints(min_tier=hints.min_tier, max_tier=cap)
         return None if hints.empty else hints
 
     @staticmethod
@@ -183,16 +188,25 @@ class Gateway:
         )
 
     def model_allowed(self, model: str, key: ApiKey | None) -> None:
-        """A key capped at a tier may not pin a tier or raw model ID above it."""
-        if key is None or key.max_tier is None:
+        """A key capped at a tier may not use a tier or model above it, and a key with a cap
+        or a budget may not use a model in no configured tier: such a model can be neither
+        capped nor priced, so its calls would cost the key nothing."""
+        if key is None or (key.max_tier is None and key.budget_usd is None):
             return
-        tier = self.settings.tier_of_model(model)
+        name = model.strip().lower()
+        if name == AUTO:
+            return
+        try:
+            tier: Tier | None = Tier(name)
+        except ValueError:
+            tier = self.settings.tier_of_model(model.strip())
         if tier is None:
-            try:
-                tier = Tier(model)
-            except ValueError:
-                return
-        if tier.rank > key.max_tier.rank:
+            raise InvalidRequestError(
+                f"this key has a tier cap or a budget, and {model!r} is in no configured tier, "
+                "so its calls could be neither capped nor priced",
+                hint="use auto, haiku, sonnet or opus, or add the model ID to a tier in the config",
+            )
+        if key.max_tier is not None and tier.rank > key.max_tier.rank:
             raise InvalidRequestError(
                 f"this key may use tiers up to {key.max_tier.value}, not {tier.value}",
                 hint="use model 'auto' or a lower tier",
