@@ -72,6 +72,8 @@ _BUDGET = _Kind(429, "insufficient_quota", "insufficient_quota", "billing_error"
 _NOT_FOUND = _Kind(404, "invalid_request_error", "model_not_found", "not_found_error")
 _TOO_LARGE = _Kind(413, "invalid_request_error", "request_too_large", "request_too_large")
 
+_DENIED = _Kind(403, "permission_error", None, "permission_error")
+
 # Most specific first; the first isinstance match wins.
 _TABLE: tuple[tuple[type[TierwiseError], _Kind], ...] = (
     (AuthenticationError, _AUTH),
@@ -79,7 +81,7 @@ _TABLE: tuple[tuple[type[TierwiseError], _Kind], ...] = (
     (RateLimitedError, _THROTTLED),
     (ThrottledError, _THROTTLED),
     (ModelNotAvailableError, _NOT_FOUND),
-    (AccessDeniedError, _Kind(403, "permission_error", None, "permission_error")),
+    (AccessDeniedError, _DENIED),
     (UnavailableError, _UNAVAILABLE),
     (ModelOutputError, _UPSTREAM),
     (BodyTooLargeError, _TOO_LARGE),
@@ -89,6 +91,8 @@ _TABLE: tuple[tuple[type[TierwiseError], _Kind], ...] = (
 _EXHAUSTED_BY_CODE = {
     "ThrottlingException": _THROTTLED,
     "ServiceQuotaExceededException": _THROTTLED,
+    # Denied on every profile is permanent: a 5xx would make the SDKs retry it.
+    "AccessDeniedException": _DENIED,
 }
 _INTERNAL_MESSAGE = "internal error in the tierwise gateway; the request was not completed"
 
@@ -102,7 +106,7 @@ class ErrorReply:
 
 def _kind(exc: BaseException) -> _Kind:
     if isinstance(exc, ExhaustedError):
-        # Every retry and fallback failed: throttling stays 429, anything else is 503.
+        # Every retry and fallback failed: throttling stays 429, denial 403, the rest 503.
         return _EXHAUSTED_BY_CODE.get(exc.code or "") or _UNAVAILABLE
     for cls, kind in _TABLE:
         if isinstance(exc, cls):

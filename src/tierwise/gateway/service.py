@@ -140,6 +140,8 @@ class Gateway:
             return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidRequestError(f"the request body is not valid JSON: {exc}") from None
+        except RecursionError:  # "[[[[...]]]]" deeper than the parser's stack
+            raise InvalidRequestError("the request body is nested too deeply") from None
 
     def hints(self, request: Request, key: ApiKey | None) -> Hints | None:
         """Routing hints from the ``x-tierwise-*-tier`` headers, capped by the key's tier."""

@@ -1,0 +1,35 @@
+"""Error paths a reviewer found returning the wrong status: each must be the API's own 4xx."""
+
+from __future__ import annotations
+
+import anthropic
+import httpx
+import openai
+import pytest
+
+
+def test_a_body_nested_too_deeply_is_400_in_each_dialect(gateway) -> None:  # type: ignore[no-untyped-def]
+    body = b"[" * 100_000 + b"]" * 100_000
+    for path, key_header in (
+        ("/v1/chat/completions", {"authorization": f"Bearer {gateway.key}"}),
+        ("/v1/messages", {"x-api-key": gateway.key}),
+    ):
+        answer = httpx.post(gateway.url + path, content=body, headers=key_header)
+        assert answer.status_code == 400, answer.text
+        assert "nested too deeply" in answer.text
+
+
+def test_access_denied_everywhere_is_403_not_a_retryable_503(gateway) -> None:  # type: ignore[no-untyped-def]
+    gateway.emulator.inject(kind="access_denied", count=100)
+    try:
+        oa = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, max_retries=0)
+        with pytest.raises(openai.PermissionDeniedError):
+            oa.chat.completions.create(model="haiku", messages=[{"role": "user", "content": "hi"}])
+        an = anthropic.Anthropic(base_url=gateway.url, api_key=gateway.key, max_retries=0)
+        with pytest.raises(anthropic.PermissionDeniedError) as denied:
+            an.messages.create(
+                model="haiku", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+            )
+        assert "retry-after" not in denied.value.response.headers
+    finally:
+        gateway.emulator.reset()
