@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tierwise.core.convert.openai import from_chat_completions
 from tierwise.core.convert.request import NO_TOOL_CALLS
 
@@ -38,3 +40,36 @@ def test_tool_choice_none_with_tool_history_keeps_tools_and_forbids_calls() -> N
     assert request["toolConfig"]["tools"][0]["toolSpec"]["name"] == "lookup"
     assert request["toolConfig"]["toolChoice"] == {"auto": {}}
     assert request["system"][-1] == {"text": NO_TOOL_CALLS}
+
+
+def thinking_of(request: dict[str, Any]) -> int | None:
+    fields = request.get("additionalModelRequestFields") or {}
+    budget: int | None = fields.get("thinking", {}).get("budget_tokens")
+    return budget
+
+
+@pytest.mark.parametrize(
+    ("cap", "effort", "budget"),
+    [(60000, "high", 16384), (4096, "medium", 3072), (2048, "low", 1024), (8192, "low", 1024)],
+)
+def test_a_caller_cap_includes_the_thinking_budget(cap: int, effort: str, budget: int) -> None:
+    request = from_chat_completions(
+        body(max_completion_tokens=cap, reasoning_effort=effort)
+    ).request
+    assert request["inferenceConfig"]["maxTokens"] == cap
+    assert thinking_of(request) == budget
+
+
+@pytest.mark.parametrize("cap", [50, 2047])
+def test_a_cap_too_small_for_thinking_runs_without_it(cap: int) -> None:
+    request = from_chat_completions(
+        body(max_tokens=cap, reasoning_effort="high", temperature=0.2)
+    ).request
+    assert request["inferenceConfig"] == {"maxTokens": cap, "temperature": 0.2}
+    assert thinking_of(request) is None
+
+
+def test_without_a_cap_the_budget_comes_on_top_of_the_default_answer() -> None:
+    request = from_chat_completions(body(reasoning_effort="medium")).request
+    assert request["inferenceConfig"]["maxTokens"] == 4096 + 4096
+    assert thinking_of(request) == 4096

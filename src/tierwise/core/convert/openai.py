@@ -4,7 +4,11 @@ Decisions: OpenAI allows ``temperature`` up to 2 but Claude takes 0-1, so values
 refused (silently clamping would change behaviour). Remote ``image_url`` URLs are refused
 unless the gateway allows them: fetching arbitrary URLs from a gateway is an SSRF risk.
 ``max_tokens`` defaults to :data:`DEFAULT_MAX_TOKENS`. ``reasoning_effort`` maps to an
-extended-thinking budget (:data:`REASONING_BUDGETS`).
+extended-thinking budget (:data:`REASONING_BUDGETS`). Without ``max_completion_tokens`` /
+``max_tokens`` the budget comes on top of the default answer length. With one, the cap holds
+for reasoning and answer together, as OpenAI defines it: it becomes ``maxTokens`` and the
+budget shrinks to ``cap - MIN_ANSWER_TOKENS``; if that is under Claude's minimum budget of
+1024 (a cap below 2048), the request runs without thinking.
 
 ``tool_choice: "none"`` drops the tools, which guarantees no tool call, unless the history
 holds tool calls or results: Bedrock then requires the tools, and Converse has no "none", so
@@ -32,6 +36,7 @@ from tierwise.core.pricing import Usage
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
+    "MIN_ANSWER_TOKENS",
     "REASONING_BUDGETS",
     "OpenAIStreamTranslator",
     "from_chat_completions",
@@ -40,6 +45,8 @@ __all__ = [
 
 DEFAULT_MAX_TOKENS = 4096
 REASONING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 4096, "high": 16384}
+MIN_THINKING_BUDGET = 1024  # Claude refuses a smaller budget_tokens
+MIN_ANSWER_TOKENS = 1024
 FINISH_REASONS = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -245,6 +252,18 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
     return config
 
 
+def _thinking_budget(effort_budget: int, max_tokens: int | None) -> int:
+    """The thinking budget for an effort under the caller's cap (0: no thinking).
+
+    OpenAI's max_completion_tokens includes reasoning, so a given cap is Bedrock's maxTokens
+    and the budget must fit inside it with :data:`MIN_ANSWER_TOKENS` left for the answer.
+    """
+    if max_tokens is None:
+        return effort_budget
+    budget = min(effort_budget, max_tokens - MIN_ANSWER_TOKENS)
+    return budget if budget >= MIN_THINKING_BUDGET else 0
+
+
 def from_chat_completions(
     body: Any, *, allow_remote_images: bool = False, max_images: int = 20
 ) -> Converted:
@@ -320,12 +339,13 @@ def from_chat_completions(
             f"reasoning_effort must be one of {', '.join(REASONING_BUDGETS)}",
             "reasoning_effort",
         )
-        budget = REASONING_BUDGETS[effort]
+        budget = _thinking_budget(REASONING_BUDGETS[effort], max_tokens)
         if budget:
             request["additionalModelRequestFields"] = {
                 "thinking": {"type": "enabled", "budget_tokens": budget}
             }
-            inference["maxTokens"] = inference["maxTokens"] + budget
+            if max_tokens is None:
+                inference["maxTokens"] = DEFAULT_MAX_TOKENS + budget
             inference.pop("temperature", None)
             inference.pop("topP", None)
     options = body.get("stream_options") or {}
