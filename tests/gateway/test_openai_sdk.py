@@ -287,14 +287,3 @@ def test_max_completion_tokens_caps_reasoning_and_answer_together(client: openai
     )
     assert completion.usage is not None and completion.usage.completion_tokens <= 50
     assert completion.choices[0].finish_reason == "length"
-
-
-def test_max_completion_tokens_caps_reasoning_and_answer_together(client: openai.OpenAI) -> None:
-    completion = client.chat.completions.create(
-        model="sonnet",
-        messages=[{"role": "user", "content": "Think about why the sky is blue."}],
-        reasoning_effort="high",
-        max_completion_tokens=50,
-    )
-    assert completion.usage is not None and completion.usage.completion_tokens <= 50
-    assert completion.choices[0].finish_reason == "length"
