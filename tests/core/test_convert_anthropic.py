@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tierwise.core.convert.anthropic import from_messages
+from tierwise.core.convert.anthropic import AnthropicStreamTranslator, from_messages, to_message
 from tierwise.core.convert.request import NO_TOOL_CALLS
 
 TOOLS = [{"name": "lookup", "input_schema": {"type": "object"}}]
@@ -39,3 +39,59 @@ def test_tool_choice_none_with_tool_history_keeps_tools_and_forbids_calls() -> N
     assert request["toolConfig"]["tools"][0]["toolSpec"]["name"] == "lookup"
     assert "toolChoice" not in request["toolConfig"]
     assert request["system"] == [{"text": "Be brief."}, {"text": NO_TOOL_CALLS}]
+
+
+REDACTED = "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"
+
+
+def test_redacted_thinking_round_trips_exactly() -> None:
+    block = {"type": "redacted_thinking", "data": REDACTED}
+    messages = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": [block, {"type": "text", "text": "hello"}]},
+        {"role": "user", "content": "again"},
+    ]
+    sent = from_messages(body(messages=messages)).request["messages"][1]["content"][0]
+    assert sent == {"reasoningContent": {"redactedContent": REDACTED.encode("utf-8")}}
+    # boto3 returns the blob as bytes.
+    response = {
+        "output": {"message": {"role": "assistant", "content": [sent, {"text": "ok"}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 5, "outputTokens": 3},
+    }
+    message = to_message(response, model="m", request_id="r")
+    assert message["content"][0] == block
+
+
+def test_a_streamed_redacted_thinking_delta_is_a_redacted_thinking_block() -> None:
+    translator = AnthropicStreamTranslator(model="m", request_id="r")
+    events = [
+        {"messageStart": {"role": "assistant"}},
+        {
+            "contentBlockDelta": {
+                "contentBlockIndex": 0,
+                "delta": {"reasoningContent": {"redactedContent": REDACTED.encode()}},
+            }
+        },
+        {"contentBlockStop": {"contentBlockIndex": 0}},
+        {"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"text": "ok"}}},
+        {"contentBlockStop": {"contentBlockIndex": 1}},
+    ]
+    out = [pair for event in events for pair in translator.feed(event)]
+    assert out[1:3] == [
+        (
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "redacted_thinking", "data": REDACTED},
+            },
+        ),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+    ]
+    assert [name for name, _ in out[3:]] == [
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+    ]
+    assert out[3][1]["index"] == 1

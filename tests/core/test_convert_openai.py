@@ -6,7 +6,11 @@ from typing import Any
 
 import pytest
 
-from tierwise.core.convert.openai import from_chat_completions
+from tierwise.core.convert.openai import (
+    OpenAIStreamTranslator,
+    from_chat_completions,
+    to_chat_completion,
+)
 from tierwise.core.convert.request import NO_TOOL_CALLS
 
 TOOLS = [
@@ -73,3 +77,21 @@ def test_without_a_cap_the_budget_comes_on_top_of_the_default_answer() -> None:
     request = from_chat_completions(body(reasoning_effort="medium")).request
     assert request["inferenceConfig"]["maxTokens"] == 4096 + 4096
     assert thinking_of(request) == 4096
+
+
+def test_redacted_thinking_is_left_out_of_reasoning_content() -> None:
+    content = [
+        {"reasoningContent": {"redactedContent": b"EmwKAhgB"}},
+        {"reasoningContent": {"reasoningText": {"text": "hmm", "signature": "s"}}},
+        {"text": "ok"},
+    ]
+    response = {
+        "output": {"message": {"role": "assistant", "content": content}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 5, "outputTokens": 3},
+    }
+    message = to_chat_completion(response, model="m", request_id="r", created=0)
+    assert message["choices"][0]["message"]["reasoning_content"] == "hmm"
+    translator = OpenAIStreamTranslator(model="m", request_id="r", created=0, include_usage=False)
+    delta = {"reasoningContent": {"redactedContent": b"EmwKAhgB"}}
+    assert translator.feed({"contentBlockDelta": {"contentBlockIndex": 0, "delta": delta}}) == []

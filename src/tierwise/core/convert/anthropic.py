@@ -342,9 +342,18 @@ def _block(block: Mapping[str, Any]) -> dict[str, Any] | None:
             }
         return {
             "type": "redacted_thinking",
-            "data": str(block["reasoningContent"].get("redactedContent", "")),
+            "data": _redacted_data(block["reasoningContent"].get("redactedContent", b"")),
         }
     return None
+
+
+def _redacted_data(blob: bytes | str) -> str:
+    """Bedrock's redactedContent blob as Anthropic's ``data`` string (what the request sent).
+
+    boto3 hands blobs over as bytes; the data is Anthropic's opaque ASCII text, so decoding
+    restores it exactly (``replace`` only guards against a malformed upstream blob).
+    """
+    return blob.decode("utf-8", "replace") if isinstance(blob, bytes) else blob
 
 
 def to_message(response: Mapping[str, Any], *, model: str, request_id: str) -> dict[str, Any]:
@@ -432,6 +441,12 @@ class AnthropicStreamTranslator:
                         }
                     )
                 )
+            elif "redactedContent" in delta.get("reasoningContent", {}):
+                # Anthropic's redacted_thinking has no delta type: the data goes in the
+                # block's start event and the block closes at once.
+                data = _redacted_data(delta["reasoningContent"]["redactedContent"])
+                out += self._start_block({"type": "redacted_thinking", "data": data})
+                out += self._close_block()
             elif "reasoningContent" in delta:
                 reasoning = delta["reasoningContent"]
                 if self._open is None:
