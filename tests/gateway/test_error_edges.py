@@ -33,3 +33,15 @@ def test_access_denied_everywhere_is_403_not_a_retryable_503(gateway) -> None:  
         assert "retry-after" not in denied.value.response.headers
     finally:
         gateway.emulator.reset()
+
+
+def test_an_unpaired_surrogate_is_400_before_any_call_and_a_pair_is_fine(gateway) -> None:  # type: ignore[no-untyped-def]
+    headers = {"authorization": f"Bearer {gateway.key}", "content-type": "application/json"}
+    url = gateway.url + "/v1/chat/completions"
+    calls = gateway.emulator.stats["total"]
+    lone = b'{"model": "haiku", "messages": [{"role": "user", "content": "\\ud800 hi"}]}'
+    answer = httpx.post(url, content=lone, headers=headers)
+    assert answer.status_code == 400 and "surrogate" in answer.text
+    assert gateway.emulator.stats["total"] == calls
+    pair = b'{"model": "haiku", "messages": [{"role": "user", "content": "\\ud83d\\ude00 hi"}]}'
+    assert httpx.post(url, content=pair, headers=headers).status_code == 200

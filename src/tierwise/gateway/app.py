@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
 from tierwise.errors import ConfigError
-from tierwise.gateway import admin_routes, anthropic_routes, health, openai_routes
+from tierwise.gateway import admin_routes, anthropic_routes, health, model_routes, openai_routes
 from tierwise.gateway.errors import Dialect, error_response
 from tierwise.gateway.limits import RateLimits
 from tierwise.gateway.service import Gateway
@@ -110,7 +110,8 @@ def create_app(
 
     routes = [
         Route("/v1/chat/completions", openai_routes.chat_completions, methods=["POST"]),
-        Route("/v1/models", openai_routes.list_models, methods=["GET"]),
+        Route("/v1/models", model_routes.list_models, methods=["GET"]),
+        Route("/v1/models/{model_id:path}", model_routes.get_model, methods=["GET"]),
         Route("/v1/messages", anthropic_routes.messages, methods=["POST"]),
         Route("/v1/messages/count_tokens", anthropic_routes.count_tokens, methods=["POST"]),
         Route("/v1/spend", admin_routes.spend, methods=["GET"]),

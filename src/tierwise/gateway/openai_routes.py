@@ -13,12 +13,11 @@ from tierwise.core.convert.openai import (
     from_chat_completions,
     to_chat_completion,
 )
-from tierwise.core.tiers import Tier
 from tierwise.gateway.errors import Dialect, error_reply, error_response
 from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import OpenStream, sse_data, trailer
 
-__all__ = ["chat_completions", "failure", "list_models"]
+__all__ = ["chat_completions", "failure"]
 
 
 def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> Response:
@@ -83,19 +82,3 @@ def _stream(gw: Gateway, call: Call, stream: OpenStream, *, include_usage: bool)
         ),
         error_frame=lambda exc: b"data: " + error_reply(exc, Dialect.OPENAI).body + b"\n\n",
     )
-
-
-async def list_models(request: Request) -> Response:
-    gw: Gateway = request.app.state.gateway
-    try:
-        presented = gw.authenticator.require_presented(request.headers)
-        if presented is not None:
-            await gw.run(gw.authenticator.verify, presented)
-    except Exception as exc:
-        return failure(exc, Dialect.OPENAI, gw)
-    ids = ["auto", *(t.value for t in Tier.ordered())]
-    for tier in Tier.ordered():
-        ts = gw.settings.tier(tier)
-        ids.extend(i for i in (ts.model_id, *ts.alternates) if i not in ids)
-    data = [{"id": i, "object": "model", "created": 0, "owned_by": "tierwise"} for i in ids]
-    return JSONResponse({"object": "list", "data": data})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -43,6 +44,8 @@ T = TypeVar("T")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _HINT_HEADERS = (("min_tier", "x-tierwise-min-tier"), ("max_tier", "x-tierwise-max-tier"))
+# A JSON escape of a UTF-16 surrogate half; only bodies with one need the full check.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 @dataclass
@@ -137,11 +140,23 @@ class Gateway:
                 chunks.append(chunk)
             raw = b"".join(chunks)
         try:
-            return json.loads(raw)
+            body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidRequestError(f"the request body is not valid JSON: {exc}") from None
         except RecursionError:  # "[[[[...]]]]" deeper than the parser's stack
             raise InvalidRequestError("the request body is nested too deeply") from None
+        if _SURROGATE_ESCAPE.search(raw):
+            # JSON lets "\ud800" stand alone; such a string cannot be encoded to be sent on,
+            # and would fail upstream (and be retried) instead of here. Pairs are fine.
+            try:
+                json.dumps(body, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidRequestError(
+                    "the request body contains an unpaired UTF-16 surrogate escape "
+                    "(\\ud800-\\udfff)",
+                    hint="send valid Unicode text",
+                ) from None
+        return body
 
     def hints(self, request: Request, key: ApiKey | None) -> Hints | None:
         """Routing hints from the ``x-tierwise-*-tier`` headers, capped by the key's tier."""

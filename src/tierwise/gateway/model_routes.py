@@ -1,0 +1,79 @@
+"""``GET /v1/models`` and ``GET /v1/models/{model_id}``, in the caller's API format.
+
+Both SDKs call the same paths; the Anthropic SDK always sends ``anthropic-version``, the
+OpenAI SDK never does, so that header picks the shape of the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tierwise.client import AUTO
+from tierwise.core.tiers import Tier
+from tierwise.errors import ModelNotAvailableError
+from tierwise.gateway.errors import Dialect
+from tierwise.gateway.openai_routes import failure
+from tierwise.gateway.service import Gateway
+
+__all__ = ["get_model", "list_models"]
+
+_EPOCH = "1970-01-01T00:00:00Z"
+
+
+def _dialect(request: Request) -> Dialect:
+    return Dialect.ANTHROPIC if "anthropic-version" in request.headers else Dialect.OPENAI
+
+
+def _ids(gw: Gateway) -> list[str]:
+    """``auto``, the tier names, then every configured model ID (primary and alternates)."""
+    ids = [AUTO, *(t.value for t in Tier.ordered())]
+    for tier in Tier.ordered():
+        ts = gw.settings.tier(tier)
+        ids.extend(i for i in (ts.model_id, *ts.alternates) if i not in ids)
+    return ids
+
+
+def _entry(model_id: str, dialect: Dialect) -> dict[str, Any]:
+    if dialect is Dialect.ANTHROPIC:
+        name = "tierwise router" if model_id == AUTO else model_id
+        return {"type": "model", "id": model_id, "display_name": name, "created_at": _EPOCH}
+    return {"id": model_id, "object": "model", "created": 0, "owned_by": "tierwise"}
+
+
+async def _authorize(gw: Gateway, request: Request) -> None:
+    presented = gw.authenticator.require_presented(request.headers)
+    if presented is not None:
+        await gw.run(gw.authenticator.verify, presented)
+
+
+async def list_models(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    dialect = _dialect(request)
+    try:
+        await _authorize(gw, request)
+    except Exception as exc:
+        return failure(exc, dialect, gw)
+    data = [_entry(i, dialect) for i in _ids(gw)]
+    if dialect is Dialect.ANTHROPIC:
+        return JSONResponse(
+            {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]}
+        )
+    return JSONResponse({"object": "list", "data": data})
+
+
+async def get_model(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    dialect = _dialect(request)
+    model_id = request.path_params["model_id"]
+    try:
+        await _authorize(gw, request)
+        if model_id not in _ids(gw):
+            raise ModelNotAvailableError(
+                f"model {model_id!r} is not served here", hint="GET /v1/models lists them"
+            )
+    except Exception as exc:
+        return failure(exc, dialect, gw)
+    return JSONResponse(_entry(model_id, dialect))
