@@ -63,6 +63,23 @@ def test_stop_sequence_cuts_the_answer(runtime: Any) -> None:
     )
     assert response["stopReason"] == "stop_sequence"
     assert response["output"]["message"]["content"][0]["text"] == "[tierwise "
+    assert "additionalModelResponseFields" not in response
+
+
+def test_stop_sequence_path_returns_the_matched_sequence(runtime: Any) -> None:
+    request: dict[str, Any] = {
+        "modelId": SONNET,
+        "messages": [user("Say something")],
+        "inferenceConfig": {"stopSequences": ["zebra", "emulator"]},
+        "additionalModelResponseFieldPaths": ["/stop_sequence", "/nothing_here"],
+    }
+    response = runtime.converse(**request)
+    assert response["stopReason"] == "stop_sequence"
+    assert response["additionalModelResponseFields"] == {"stop_sequence": "emulator"}
+    request["inferenceConfig"] = {"stopSequences": ["zebra"]}
+    unmatched = runtime.converse(**request)
+    assert unmatched["stopReason"] == "end_turn"
+    assert unmatched["additionalModelResponseFields"] == {"stop_sequence": None}
 
 
 def test_json_prompt_gets_valid_json(runtime: Any) -> None:
@@ -204,6 +221,9 @@ def _body(**overrides: Any) -> bytes:
         (_body(inferenceConfig={"temperature": 1.5}), "inferenceConfig.temperature"),
         (_body(inferenceConfig={"topP": -0.1}), "inferenceConfig.topP"),
         (_body(messages=[user("  ")]), "is blank"),
+        (_body(additionalModelResponseFieldPaths="/stop_sequence"), "list of strings"),
+        (_body(additionalModelResponseFieldPaths=["stop_sequence"]), "JSON Pointer"),
+        (_body(additionalModelResponseFieldPaths=["/a"] * 11), "less than or equal to 10"),
     ],
 )
 def test_malformed_requests_get_validation_exception(

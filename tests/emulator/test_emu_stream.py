@@ -53,6 +53,8 @@ def assemble(events: list[dict[str, Any]]) -> dict[str, Any]:
                 r["signature"] += d["reasoningContent"].get("signature", "")
         elif "messageStop" in event:
             out["stopReason"] = event["messageStop"]["stopReason"]
+            if "additionalModelResponseFields" in event["messageStop"]:
+                out["fields"] = event["messageStop"]["additionalModelResponseFields"]
         elif "metadata" in event:
             out["usage"] = event["metadata"]["usage"]
             out["metrics"] = event["metadata"]["metrics"]
@@ -78,6 +80,19 @@ def test_text_stream_matches_converse(runtime: Any) -> None:
     assert streamed["stopReason"] == whole["stopReason"]
     assert streamed["usage"] == whole["usage"]
     assert streamed["order"].count("contentBlockDelta") > 1
+
+
+def test_stop_sequence_path_rides_on_message_stop(runtime: Any) -> None:
+    request = {
+        "modelId": SONNET,
+        "messages": [user("Say something")],
+        "inferenceConfig": {"stopSequences": ["emulator"]},
+        "additionalModelResponseFieldPaths": ["/stop_sequence"],
+    }
+    streamed = _stream(runtime, **request)
+    assert streamed["stopReason"] == "stop_sequence"
+    assert streamed["fields"] == runtime.converse(**request)["additionalModelResponseFields"]
+    assert streamed["fields"] == {"stop_sequence": "emulator"}
 
 
 def test_tool_use_stream(runtime: Any) -> None:

@@ -193,16 +193,17 @@ class Service:
         latency = max(1, int((time.monotonic() - started) * 1000) + delay_ms)
         delay = delay_ms / 1000
         model_id = target.model.model_id
+        fields = _response_fields(checked.response_paths, result)
         if operation == "converse":
-            reply = json_reply(
-                {
-                    "output": {"message": {"role": "assistant", "content": list(result.content)}},
-                    "stopReason": result.stop_reason,
-                    "usage": usage,
-                    "metrics": {"latencyMs": latency},
-                }
-            )
-            return _delayed(reply, delay)
+            response: dict[str, Any] = {
+                "output": {"message": {"role": "assistant", "content": list(result.content)}},
+                "stopReason": result.stop_reason,
+                "usage": usage,
+                "metrics": {"latencyMs": latency},
+            }
+            if fields:
+                response["additionalModelResponseFields"] = fields
+            return _delayed(json_reply(response), delay)
         if operation == "invoke":
             reply = json_reply(
                 anthropic_body.anthropic_response(request, result, usage, model_id),
@@ -210,7 +211,8 @@ class Service:
             )
             return _delayed(reply, delay)
         if operation == "converse-stream":
-            frames = [event_frame(t, p) for t, p in converse_events(result, usage, latency)]
+            events = converse_events(result, usage, latency, fields)
+            frames = [event_frame(t, p) for t, p in events]
         else:
             frames = [
                 event_frame(
@@ -314,6 +316,16 @@ class Service:
         except ApiError as error:
             return error_reply(error)
         return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
+
+
+def _response_fields(paths: tuple[str, ...], result: Answer) -> dict[str, Any]:
+    """additionalModelResponseFields: the requested paths into Claude's native response.
+
+    Only ``/stop_sequence`` is modelled (the matched sequence, or null); other paths select
+    nothing, as a path the native response lacks does on Bedrock.
+    """
+    native = {"/stop_sequence": ("stop_sequence", result.stop_sequence)}
+    return dict(native[p] for p in paths if p in native)
 
 
 def _delayed(reply: Reply, delay: float) -> Reply:

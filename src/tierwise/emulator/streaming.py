@@ -1,8 +1,8 @@
 """ConverseStream events for an answer, in the order Bedrock sends them.
 
 ``messageStart``; per content block: ``contentBlockStart`` (tool use only; text blocks begin
-with their first delta), deltas, ``contentBlockStop``; then ``messageStop`` and ``metadata``
-with usage and metrics.
+with their first delta), deltas, ``contentBlockStop``; then ``messageStop`` (with any
+additional model response fields) and ``metadata`` with usage and metrics.
 """
 
 from __future__ import annotations
@@ -37,9 +37,16 @@ def json_pieces(value: Any) -> list[str]:
 
 
 def converse_events(
-    answer: Answer, usage: Mapping[str, Any], latency_ms: int
+    answer: Answer,
+    usage: Mapping[str, Any],
+    latency_ms: int,
+    response_fields: Mapping[str, Any] | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(event type, payload) pairs of a ConverseStream response."""
+    """(event type, payload) pairs of a ConverseStream response.
+
+    ``response_fields`` (what additionalModelResponseFieldPaths selected) ride on
+    ``messageStop``, as Bedrock sends them.
+    """
     yield "messageStart", {"role": "assistant"}
     for index, block in enumerate(answer.content):
         if "toolUse" in block:
@@ -86,5 +93,8 @@ def converse_events(
                     },
                 )
         yield "contentBlockStop", {"contentBlockIndex": index}
-    yield "messageStop", {"stopReason": answer.stop_reason}
+    stop: dict[str, Any] = {"stopReason": answer.stop_reason}
+    if response_fields:
+        stop["additionalModelResponseFields"] = dict(response_fields)
+    yield "messageStop", stop
     yield "metadata", {"usage": dict(usage), "metrics": {"latencyMs": latency_ms}}

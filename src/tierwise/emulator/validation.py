@@ -19,6 +19,7 @@ from tierwise.emulator.catalog import ModelSpec
 __all__ = ["MAX_CACHE_POINTS", "Checked", "check_request", "count_cache_points"]
 
 MAX_CACHE_POINTS = 4
+MAX_RESPONSE_PATHS = 10
 DEFAULT_MAX_TOKENS = 4096
 _IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
 _DOC_FORMATS = ("pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md")
@@ -58,6 +59,7 @@ class Checked:
     tool_choice: str  # "auto", "any", "tool" or "none" (no tools offered)
     tool_name: str | None
     stop_sequences: tuple[str, ...]
+    response_paths: tuple[str, ...] = ()  # additionalModelResponseFieldPaths
 
 
 def _constraint(value: Any, where: str, rule: str) -> ApiError:
@@ -309,7 +311,27 @@ def check_request(request: Mapping[str, Any], spec: ModelSpec) -> Checked:
             "See the documentation for more information."
         )
     budget = _check_thinking(request, spec, max_tokens, tool_choice, config)
-    return Checked(max_tokens, budget, tool_choice, tool_name, tuple(stops))
+    paths = _check_response_paths(request.get("additionalModelResponseFieldPaths"))
+    return Checked(max_tokens, budget, tool_choice, tool_name, tuple(stops), paths)
+
+
+def _check_response_paths(paths: Any) -> tuple[str, ...]:
+    if paths is None:
+        return ()
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise validation("additionalModelResponseFieldPaths must be a list of strings.")
+    if len(paths) > MAX_RESPONSE_PATHS:
+        raise _constraint(
+            paths,
+            "additionalModelResponseFieldPaths",
+            f"Member must have length less than or equal to {MAX_RESPONSE_PATHS}",
+        )
+    for path in paths:
+        if not 1 <= len(path) <= 256 or not path.startswith("/"):
+            raise validation(
+                f"additionalModelResponseFieldPaths: '{path}' is not a valid JSON Pointer."
+            )
+    return tuple(paths)
 
 
 def _check_thinking(
