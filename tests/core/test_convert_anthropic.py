@@ -95,3 +95,29 @@ def test_a_streamed_redacted_thinking_delta_is_a_redacted_thinking_block() -> No
         "content_block_stop",
     ]
     assert out[3][1]["index"] == 1
+
+
+def test_stop_sequences_ask_bedrock_which_one_matched() -> None:
+    request = from_messages(body(stop_sequences=["END"])).request
+    assert request["additionalModelResponseFieldPaths"] == ["/stop_sequence"]
+    assert "additionalModelResponseFieldPaths" not in from_messages(body()).request
+
+
+def test_the_matched_stop_sequence_is_reported() -> None:
+    response = {
+        "output": {"message": {"role": "assistant", "content": [{"text": "one two "}]}},
+        "stopReason": "stop_sequence",
+        "additionalModelResponseFields": {"stop_sequence": "END"},
+        "usage": {"inputTokens": 5, "outputTokens": 3},
+    }
+    message = to_message(response, model="m", request_id="r")
+    assert (message["stop_reason"], message["stop_sequence"]) == ("stop_sequence", "END")
+    translator = AnthropicStreamTranslator(model="m", request_id="r")
+    stop = {
+        "stopReason": "stop_sequence",
+        "additionalModelResponseFields": {"stop_sequence": "END"},
+    }
+    translator.feed({"messageStop": stop})
+    (name, delta), _ = translator.feed({"metadata": {"usage": {}}})
+    assert name == "message_delta"
+    assert delta["delta"] == {"stop_reason": "stop_sequence", "stop_sequence": "END"}

@@ -95,3 +95,18 @@ def test_redacted_thinking_is_left_out_of_reasoning_content() -> None:
     translator = OpenAIStreamTranslator(model="m", request_id="r", created=0, include_usage=False)
     delta = {"reasoningContent": {"redactedContent": b"EmwKAhgB"}}
     assert translator.feed({"contentBlockDelta": {"contentBlockIndex": 0, "delta": delta}}) == []
+
+
+def test_stop_asks_for_no_extra_converse_fields_and_none_leak_back() -> None:
+    request = from_chat_completions(body(stop=["END"])).request
+    assert request["inferenceConfig"]["stopSequences"] == ["END"]
+    assert "additionalModelResponseFieldPaths" not in request
+    response = {
+        "output": {"message": {"role": "assistant", "content": [{"text": "one"}]}},
+        "stopReason": "stop_sequence",
+        "additionalModelResponseFields": {"stop_sequence": "END"},
+        "usage": {"inputTokens": 5, "outputTokens": 3},
+    }
+    completion = to_chat_completion(response, model="m", request_id="r", created=0)
+    assert "END" not in str(completion)
+    assert completion["choices"][0]["finish_reason"] == "stop"

@@ -187,3 +187,17 @@ def test_tool_choice_none_gets_no_tool_call(client: anthropic.Anthropic) -> None
     )  # fmt: skip
     assert message.stop_reason == "end_turn"
     assert [b.type for b in message.content] == ["text"]
+
+
+def test_stop_sequence_names_the_matched_sequence(client: anthropic.Anthropic) -> None:
+    kwargs = {
+        "model": "sonnet",
+        "max_tokens": 200,
+        "stop_sequences": ["zebra", "emulator"],
+        "messages": user("Say hello"),
+    }
+    message = client.messages.create(**kwargs)
+    assert (message.stop_reason, message.stop_sequence) == ("stop_sequence", "emulator")
+    with client.messages.stream(**kwargs) as stream:
+        final = stream.get_final_message()
+    assert (final.stop_reason, final.stop_sequence) == ("stop_sequence", "emulator")

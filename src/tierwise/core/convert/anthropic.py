@@ -274,6 +274,9 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
         inference["stopSequences"] = stops
     messages = _messages(body, max_images)
     request: dict[str, Any] = {"messages": messages, "inferenceConfig": inference}
+    if stops:
+        # Converse reports which sequence matched only when asked for Claude's own field.
+        request["additionalModelResponseFieldPaths"] = ["/stop_sequence"]
     system = _system(body.get("system"))
     tools = _tools(body, has_tool_blocks(messages))
     if tools:
@@ -356,6 +359,16 @@ def _redacted_data(blob: bytes | str) -> str:
     return blob.decode("utf-8", "replace") if isinstance(blob, bytes) else blob
 
 
+def _stop_sequence(response_or_stop: Mapping[str, Any]) -> str | None:
+    """The matched stop sequence Bedrock put in ``additionalModelResponseFields``, if asked.
+
+    Takes a Converse response or a stream's ``messageStop`` event: both carry the field.
+    """
+    fields = response_or_stop.get("additionalModelResponseFields")
+    matched = fields.get("stop_sequence") if isinstance(fields, Mapping) else None
+    return matched if isinstance(matched, str) else None
+
+
 def to_message(response: Mapping[str, Any], *, model: str, request_id: str) -> dict[str, Any]:
     """A Converse response -> an Anthropic ``message`` object."""
     blocks = response.get("output", {}).get("message", {}).get("content") or []
@@ -367,7 +380,7 @@ def to_message(response: Mapping[str, Any], *, model: str, request_id: str) -> d
         "model": model,
         "content": content,
         "stop_reason": STOP_REASONS.get(str(response.get("stopReason")), "end_turn"),
-        "stop_sequence": None,
+        "stop_sequence": _stop_sequence(response),
         "usage": _usage(response.get("usage") or {}),
     }
 
@@ -381,6 +394,7 @@ class AnthropicStreamTranslator:
         self._open: int | None = None
         self._index = -1
         self._stop: str = "end_turn"
+        self._stop_sequence: str | None = None
 
     def _start_block(self, block: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         events = self._close_block()
@@ -466,12 +480,13 @@ class AnthropicStreamTranslator:
             return self._close_block()
         if "messageStop" in event:
             self._stop = STOP_REASONS.get(str(event["messageStop"].get("stopReason")), "end_turn")
+            self._stop_sequence = _stop_sequence(event["messageStop"])
             return self._close_block()
         if "metadata" in event:
             usage = _usage(event["metadata"].get("usage") or {})
             delta = {
                 "type": "message_delta",
-                "delta": {"stop_reason": self._stop, "stop_sequence": None},
+                "delta": {"stop_reason": self._stop, "stop_sequence": self._stop_sequence},
                 "usage": usage,
             }
             return [("message_delta", delta), ("message_stop", {"type": "message_stop"})]
