@@ -20,8 +20,11 @@ from tierwise.core.convert.request import (
     NO_TOOL_CALLS,
     Converted,
     decode_base64,
+    flag,
     has_tool_blocks,
     invalid,
+    is_int,
+    is_number,
     merge_turns,
     require,
 )
@@ -252,14 +255,14 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
     if not isinstance(model, str) or not model:
         raise invalid("model is required", "model")
     max_tokens = body.get("max_tokens")
-    if not isinstance(max_tokens, int) or max_tokens < 1:
+    if not is_int(max_tokens) or max_tokens < 1:
         raise invalid("max_tokens is required and must be a positive integer", "max_tokens")
     inference: dict[str, Any] = {"maxTokens": max_tokens}
     for wire, name in (("temperature", "temperature"), ("top_p", "topP")):
         value = body.get(wire)
         if value is not None:
             require(
-                isinstance(value, int | float) and 0 <= value <= 1,
+                is_number(value) and 0 <= value <= 1,
                 f"{wire} must be between 0 and 1",
                 wire,
             )
@@ -290,7 +293,7 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
     if isinstance(thinking, Mapping) and thinking.get("type") == "enabled":
         budget = thinking.get("budget_tokens")
         require(
-            isinstance(budget, int) and budget >= 1024,
+            is_int(budget) and budget >= 1024,
             "thinking.budget_tokens must be an integer >= 1024",
             "thinking",
         )
@@ -304,7 +307,7 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
         extra["top_k"] = body["top_k"]
     if extra:
         request["additionalModelRequestFields"] = extra
-    return Converted(model=model, request=request, stream=bool(body.get("stream")))
+    return Converted(model=model, request=request, stream=flag(body, "stream"))
 
 
 def count_tokens_request(body: Any) -> Converted:

@@ -27,8 +27,11 @@ from tierwise.core.convert.request import (
     NO_TOOL_CALLS,
     Converted,
     decode_base64,
+    flag,
     has_tool_blocks,
     invalid,
+    is_int,
+    is_number,
     merge_turns,
     require,
 )
@@ -278,7 +281,7 @@ def from_chat_completions(
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     if max_tokens is not None:
         require(
-            isinstance(max_tokens, int) and max_tokens >= 1,
+            is_int(max_tokens) and max_tokens >= 1,
             "max_tokens must be a positive integer",
             "max_tokens",
         )
@@ -286,7 +289,7 @@ def from_chat_completions(
     temperature = body.get("temperature")
     if temperature is not None:
         require(
-            isinstance(temperature, int | float) and 0 <= temperature <= 1,
+            is_number(temperature) and 0 <= temperature <= 1,
             "temperature must be between 0 and 1 for Claude",
             "temperature",
         )
@@ -294,7 +297,7 @@ def from_chat_completions(
     top_p = body.get("top_p")
     if top_p is not None:
         require(
-            isinstance(top_p, int | float) and 0 <= top_p <= 1,
+            is_number(top_p) and 0 <= top_p <= 1,
             "top_p must be between 0 and 1",
             "top_p",
         )
@@ -352,7 +355,7 @@ def from_chat_completions(
     return Converted(
         model=model,
         request=request,
-        stream=bool(body.get("stream")),
+        stream=flag(body, "stream"),
         include_usage=bool(isinstance(options, Mapping) and options.get("include_usage")),
         json_schema=json_schema,
     )

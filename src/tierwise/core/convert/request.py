@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from tierwise.errors import InvalidRequestError
 
@@ -15,8 +15,11 @@ __all__ = [
     "NO_TOOL_CALLS",
     "Converted",
     "decode_base64",
+    "flag",
     "has_tool_blocks",
     "invalid",
+    "is_int",
+    "is_number",
     "merge_turns",
     "require",
 ]
@@ -46,6 +49,24 @@ def invalid(message: str, param: str | None = None) -> InvalidRequestError:
 def require(condition: object, message: str, param: str | None = None) -> None:
     if not condition:
         raise invalid(message, param)
+
+
+def is_int(value: object) -> TypeGuard[int]:
+    """An integer, and not a JSON boolean (``True`` is an ``int`` to Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def flag(body: Mapping[str, Any], name: str) -> bool:
+    """A boolean field; absent or null is false, and ``"false"`` is an error, not true."""
+    value = body.get(name)
+    if value is None:
+        return False
+    require(isinstance(value, bool), f"{name} must be a boolean", name)
+    return bool(value)
 
 
 def decode_base64(data: Any, param: str) -> bytes:
