@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tierwise.client import Tierwise, apply_thinking
+from tierwise.client import Tierwise, apply_thinking, thinking_conflict
 from tierwise.config import Settings
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage, price
@@ -127,6 +127,43 @@ def test_thinking_budget_is_applied_for_the_thinking_band() -> None:
     assert request["inferenceConfig"]["temperature"] == 0.2  # input untouched
     own = {"messages": user("x"), "additionalModelRequestFields": {"thinking": {"type": "x"}}}
     assert apply_thinking(own, 4096) == own
+
+
+@pytest.mark.parametrize(
+    ("request_", "why"),
+    [
+        ({"messages": [*user("x"), {"role": "assistant", "content": [{"text": "{"}]}]},
+         "prefill"),
+        ({"messages": user("x"), "toolConfig": {"tools": [], "toolChoice": {"any": {}}}},
+         "forces a tool call"),
+        ({"messages": [
+            *user("weather?"),
+            {"role": "assistant", "content": [
+                {"toolUse": {"toolUseId": "t1", "name": "w", "input": {}}}]},
+            {"role": "user", "content": [
+                {"toolResult": {"toolUseId": "t1", "content": [{"text": "sun"}]}}]},
+        ]}, "called tools without thinking"),
+    ],
+)  # fmt: skip
+def test_router_thinking_is_not_added_where_claude_would_refuse_it(
+    request_: dict[str, Any], why: str
+) -> None:
+    conflict = thinking_conflict(request_)
+    assert conflict is not None and why in conflict
+    assert apply_thinking(request_, 2048) == request_
+
+
+def test_a_tool_turn_that_kept_its_thinking_can_continue_with_thinking() -> None:
+    thought = {"reasoningContent": {"reasoningText": {"text": "hm", "signature": "s"}}}
+    request = {"messages": [
+        *user("weather?"),
+        {"role": "assistant", "content": [
+            thought, {"toolUse": {"toolUseId": "t1", "name": "w", "input": {}}}]},
+        {"role": "user", "content": [
+            {"toolResult": {"toolUseId": "t1", "content": [{"text": "sun"}]}}]},
+    ]}  # fmt: skip
+    assert thinking_conflict(request) is None
+    assert "thinking" in apply_thinking(request, 2048)["additionalModelRequestFields"]
 
 
 def test_errors_are_typed_and_ledgered(tw: Tierwise, live_emulator: Any) -> None:

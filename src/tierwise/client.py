@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from tierwise.config import Settings
     from tierwise.store import Ledger, LedgerRow
 
-__all__ = ["AUTO", "CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking"]
+__all__ = ["AUTO", "CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking", "thinking_conflict"]
 
 # Converse request fields tierwise forwards to Bedrock unchanged.
 CONVERSE_FIELDS = (
@@ -75,13 +75,14 @@ class Plan:
 
 
 def apply_thinking(request: Mapping[str, Any], budget: int) -> dict[str, Any]:
-    """``request`` with extended thinking of ``budget`` tokens, unless it already has some.
+    """``request`` with extended thinking of ``budget`` tokens, unless it already has some
+    or cannot take it (:func:`thinking_conflict`: Claude would refuse the request).
 
     Bedrock requires ``maxTokens`` above the budget, and Claude's thinking mode does not
     accept a changed temperature or top_p, so those are dropped.
     """
     fields = dict(request.get("additionalModelRequestFields") or {})
-    if "thinking" in fields:
+    if "thinking" in fields or thinking_conflict(request) is not None:
         return dict(request)
     fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
     inference = dict(request.get("inferenceConfig") or {})
@@ -90,6 +91,30 @@ def apply_thinking(request: Mapping[str, Any], budget: int) -> dict[str, Any]:
     inference.pop("temperature", None)
     inference.pop("topP", None)
     return {**request, "additionalModelRequestFields": fields, "inferenceConfig": inference}
+
+
+def thinking_conflict(request: Mapping[str, Any]) -> str | None:
+    """Why Claude would refuse ``request`` with thinking turned on, or None.
+
+    Thinking cannot continue an assistant prefill, forced tool choice is not allowed with
+    it, and an assistant turn that called tools must then begin with its thinking block,
+    which a conversation held without thinking does not have.
+    """
+    messages = request.get("messages") or []
+    if messages and messages[-1].get("role") == "assistant":
+        return "the conversation ends with an assistant prefill"
+    choice = (request.get("toolConfig") or {}).get("toolChoice") or {}
+    if "any" in choice or "tool" in choice:
+        return "tool choice forces a tool call"
+    for message in messages:
+        if message.get("role") != "assistant":
+            continue
+        content = message.get("content") or []
+        if any("toolUse" in b for b in content) and not any(
+            "reasoningContent" in b for b in content
+        ):
+            return "an earlier assistant turn called tools without thinking"
+    return None
 
 
 class Tierwise:
