@@ -38,6 +38,11 @@ def replay_events(response: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
             for piece in _chunks(arguments):
                 delta = {"toolUse": {"input": piece}}
                 yield {"contentBlockDelta": {"contentBlockIndex": index, "delta": delta}}
+        elif "redactedContent" in block.get("reasoningContent", {}):
+            # A redacted block has no text to cut up: a real stream sends its blob whole.
+            blob = block["reasoningContent"]["redactedContent"]
+            delta = {"reasoningContent": {"redactedContent": blob}}
+            yield {"contentBlockDelta": {"contentBlockIndex": index, "delta": delta}}
         elif "reasoningContent" in block:
             reasoning = block["reasoningContent"].get("reasoningText", {})
             for piece in _chunks(reasoning.get("text", "")):
@@ -49,7 +54,11 @@ def replay_events(response: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         else:
             continue
         yield {"contentBlockStop": {"contentBlockIndex": index}}
-    yield {"messageStop": {"stopReason": response.get("stopReason", "end_turn")}}
+    stop: dict[str, Any] = {"stopReason": response.get("stopReason", "end_turn")}
+    if response.get("additionalModelResponseFields"):
+        # A real stream carries them (e.g. the matched stop_sequence) on messageStop.
+        stop["additionalModelResponseFields"] = response["additionalModelResponseFields"]
+    yield {"messageStop": stop}
     metadata: dict[str, Any] = {"usage": dict(response.get("usage") or {})}
     metadata["metrics"] = dict(response.get("metrics") or {"latencyMs": 0})
     yield {"metadata": metadata}
