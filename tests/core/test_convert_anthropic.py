@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tierwise.core.convert.anthropic import AnthropicStreamTranslator, from_messages, to_message
 from tierwise.core.convert.request import NO_TOOL_CALLS
+from tierwise.errors import InvalidRequestError
 
 TOOLS = [{"name": "lookup", "input_schema": {"type": "object"}}]
 
@@ -121,3 +124,30 @@ def test_the_matched_stop_sequence_is_reported() -> None:
     (name, delta), _ = translator.feed({"metadata": {"usage": {}}})
     assert name == "message_delta"
     assert delta["delta"] == {"stop_reason": "stop_sequence", "stop_sequence": "END"}
+
+
+PNG = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0K"}}
+
+
+def tool_turns(top_level: int, in_result: int) -> list[dict[str, Any]]:
+    use = {"type": "tool_use", "id": "tu_1", "name": "lookup", "input": {}}
+    result = {"type": "tool_result", "tool_use_id": "tu_1", "content": [PNG] * in_result}
+    return [
+        {"role": "user", "content": [*([PNG] * top_level), {"type": "text", "text": "look"}]},
+        {"role": "assistant", "content": [use]},
+        {"role": "user", "content": [result]},
+    ]
+
+
+@pytest.mark.parametrize(("top_level", "in_result"), [(0, 30), (15, 6)])
+def test_images_inside_a_tool_result_count_toward_the_limit(top_level: int, in_result: int) -> None:
+    messages = tool_turns(top_level, in_result)
+    total = top_level + in_result
+    with pytest.raises(InvalidRequestError, match=rf"too many images: {total} \(at most 20\)"):
+        from_messages(body(messages=messages, tools=TOOLS))
+
+
+def test_images_up_to_the_limit_pass_wherever_they_are() -> None:
+    request = from_messages(body(messages=tool_turns(10, 10), tools=TOOLS)).request
+    result = request["messages"][2]["content"][0]["toolResult"]
+    assert len(result["content"]) == 10

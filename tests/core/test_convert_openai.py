@@ -12,6 +12,7 @@ from tierwise.core.convert.openai import (
     to_chat_completion,
 )
 from tierwise.core.convert.request import NO_TOOL_CALLS
+from tierwise.errors import InvalidRequestError
 
 TOOLS = [
     {
@@ -110,3 +111,15 @@ def test_stop_asks_for_no_extra_converse_fields_and_none_leak_back() -> None:
     completion = to_chat_completion(response, model="m", request_id="r", created=0)
     assert "END" not in str(completion)
     assert completion["choices"][0]["finish_reason"] == "stop"
+
+
+def test_a_tool_message_cannot_carry_images_around_the_limit() -> None:
+    """Only user messages take image parts, so every image is counted by the limit."""
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0K"}}
+    messages = [
+        {"role": "user", "content": "look"},
+        {"role": "assistant", "content": None, "tool_calls": [CALL]},
+        {"role": "tool", "tool_call_id": "call_1", "content": [image] * 30},
+    ]
+    with pytest.raises(InvalidRequestError, match="only text parts are allowed here"):
+        from_chat_completions(body(messages=messages, tools=TOOLS))

@@ -19,6 +19,7 @@ from tierwise.core.convert.request import (
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
     Converted,
+    count_images,
     decode_base64,
     flag,
     has_tool_blocks,
@@ -242,7 +243,7 @@ def _messages(body: Mapping[str, Any], max_images: int) -> list[dict[str, Any]]:
         "the first message must be from the user",
         "messages",
     )
-    images = sum(1 for m in merged for b in m["content"] if "image" in b)
+    images = count_images(merged)
     require(images <= max_images, f"too many images: {images} (at most {max_images})", "messages")
     return merged
 

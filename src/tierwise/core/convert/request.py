@@ -14,6 +14,7 @@ __all__ = [
     "IMAGE_FORMATS",
     "NO_TOOL_CALLS",
     "Converted",
+    "count_images",
     "decode_base64",
     "flag",
     "has_tool_blocks",
@@ -86,6 +87,22 @@ def merge_turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             out.append({"role": message["role"], "content": list(message["content"])})
     return [m for m in out if m["content"]]
+
+
+def count_images(messages: list[dict[str, Any]]) -> int:
+    """Every image the Converse turns carry, including those inside tool results.
+
+    Bedrock's per-request image limit counts them all, so a limit that looked only at the
+    top-level blocks let any number through in a tool result.
+    """
+    total = 0
+    for message in messages:
+        for block in message["content"]:
+            if "image" in block:
+                total += 1
+            elif "toolResult" in block:
+                total += sum(1 for b in block["toolResult"]["content"] if "image" in b)
+    return total
 
 
 def has_tool_blocks(messages: list[dict[str, Any]]) -> bool:
