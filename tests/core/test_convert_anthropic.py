@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -151,3 +152,64 @@ def test_images_up_to_the_limit_pass_wherever_they_are() -> None:
     request = from_messages(body(messages=tool_turns(10, 10), tools=TOOLS)).request
     result = request["messages"][2]["content"][0]["toolResult"]
     assert len(result["content"]) == 10
+
+
+def doc(title: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": "notes"},
+    }
+    if title is not None:
+        block["title"] = title
+    return block
+
+
+def document_names(messages: list[dict[str, Any]]) -> list[str]:
+    request = from_messages(body(messages=messages)).request
+    return [
+        b["document"]["name"] for m in request["messages"] for b in m["content"] if "document" in b
+    ]
+
+
+BEDROCK_NAME = r"[A-Za-z0-9()\[\]\- ]{1,200}"
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("My Doc!", "My Doc"),
+        ("report.pdf", "report pdf"),
+        ("John's  Q3\treport (final) [v2]", "John s Q3 report (final) [v2]"),
+        ("résumé_2024", "resume 2024"),
+        ("  ...  ", "document"),
+        ("分析", "document"),
+        ("x" * 300, "x" * 200),
+    ],
+)
+def test_a_document_title_becomes_a_name_bedrock_accepts(title: str, name: str) -> None:
+    ask = {"type": "text", "text": "read it"}
+    (sent,) = document_names([{"role": "user", "content": [doc(title), ask]}])
+    assert sent == name
+    assert re.fullmatch(BEDROCK_NAME, sent) and "  " not in sent
+
+
+def test_document_names_are_unique_across_the_whole_request() -> None:
+    ask = {"type": "text", "text": "read it"}
+    messages = [
+        {"role": "user", "content": [doc(), doc("Notes"), ask]},
+        {"role": "assistant", "content": "done"},
+        {"role": "user", "content": [doc(), doc("notes!"), doc("x" * 300), doc("x" * 250), ask]},
+    ]
+    names = document_names(messages)
+    assert names == [
+        "document",
+        "Notes",
+        "document (2)",
+        "notes (2)",
+        "x" * 200,
+        "x" * 196 + " (2)",
+    ]
+    assert len({n.lower() for n in names}) == len(names)
+    assert all(re.fullmatch(BEDROCK_NAME, n) for n in names)
+    # An earlier turn's names do not change when the conversation grows.
+    assert document_names(messages[:1]) == names[:2]

@@ -27,6 +27,7 @@ from tierwise.core.convert.request import (
     is_int,
     is_number,
     merge_turns,
+    name_documents,
     require,
 )
 from tierwise.core.pricing import Usage
@@ -79,11 +80,12 @@ def _image(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     return {"image": {"format": fmt, "source": {"bytes": decode_base64(source.get("data"), where)}}}
 
 
-def _document(block: Mapping[str, Any], where: str, index: int) -> dict[str, Any]:
+def _document(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     source = block.get("source")
     if not isinstance(source, Mapping):
         raise invalid(f"{where}.source is required", where)
-    name = str(block.get("title") or f"document-{index}")
+    # The title is free text; name_documents makes it a valid, unique Bedrock name.
+    name = str(block.get("title") or "")
     if source.get("type") == "text":
         data = str(source.get("data", "")).encode("utf-8")
         fmt = "txt"
@@ -130,7 +132,7 @@ def _content(content: Any, where: str) -> list[dict[str, Any]]:
         elif kind == "image":
             out.append(_image(block, at))
         elif kind == "document":
-            out.append(_document(block, at, i))
+            out.append(_document(block, at))
         elif kind == "tool_use":
             require(isinstance(block.get("name"), str), f"{at}.name is required", at)
             out.append(
@@ -243,6 +245,7 @@ def _messages(body: Mapping[str, Any], max_images: int) -> list[dict[str, Any]]:
         "the first message must be from the user",
         "messages",
     )
+    name_documents(merged)
     images = count_images(merged)
     require(images <= max_images, f"too many images: {images} (at most {max_images})", "messages")
     return merged

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -22,12 +24,17 @@ __all__ = [
     "is_int",
     "is_number",
     "merge_turns",
+    "name_documents",
     "require",
 ]
 
 IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
 # Converse has no tool choice "none"; when the tools must stay, this asks the model instead.
 NO_TOOL_CALLS = "Do not call any tools in this turn; answer in text only."
+DEFAULT_DOCUMENT_NAME = "document"
+MAX_DOCUMENT_NAME = 200  # Bedrock's DocumentBlock name length limit
+# Bedrock's documented DocumentBlock name characters; anything else becomes a space.
+_NAME_DISALLOWED = re.compile(r"[^A-Za-z0-9()\[\]\- ]+")
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,41 @@ def count_images(messages: list[dict[str, Any]]) -> int:
             elif "toolResult" in block:
                 total += sum(1 for b in block["toolResult"]["content"] if "image" in b)
     return total
+
+
+def _document_name(raw: str) -> str:
+    # Accents are dropped rather than the whole letter ("résumé" -> "resume").
+    ascii_name = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
+    name = " ".join(_NAME_DISALLOWED.sub(" ", ascii_name).split())
+    return name[:MAX_DOCUMENT_NAME].strip() or DEFAULT_DOCUMENT_NAME
+
+
+def name_documents(messages: list[dict[str, Any]]) -> None:
+    """Give every document block a name Bedrock accepts, unique across the whole request.
+
+    Bedrock refuses a request whose document names have other characters than letters,
+    digits, single spaces, hyphens, parentheses and square brackets, or repeat anywhere in
+    ``messages`` (a document sent in an earlier turn counts). Names are given in order, so an
+    earlier document keeps its name as the conversation grows; a repeat gets " (2)", " (3)".
+    """
+    used: set[str] = set()
+    for message in messages:
+        blocks = list(message["content"])
+        for block in message["content"]:
+            if "toolResult" in block:
+                blocks.extend(block["toolResult"].get("content") or ())
+        for block in blocks:
+            if "document" not in block:
+                continue
+            base = _document_name(str(block["document"].get("name") or ""))
+            name, n = base, 1
+            # Case-insensitively, in case Bedrock compares names that way.
+            while name.lower() in used:
+                n += 1
+                suffix = f" ({n})"
+                name = base[: MAX_DOCUMENT_NAME - len(suffix)].rstrip() + suffix
+            used.add(name.lower())
+            block["document"]["name"] = name
 
 
 def has_tool_blocks(messages: list[dict[str, Any]]) -> bool:
