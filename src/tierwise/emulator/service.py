@@ -168,7 +168,7 @@ class Service:
             request = anthropic_body.to_converse(inner)
         else:
             raise validation("input must contain exactly one of converse or invokeModel.")
-        check_request(request, target.model)
+        check_request(request, target.model, converse="converse" in source)
         return json_reply({"inputTokens": count_request(request)})
 
     def _invoke(
@@ -178,7 +178,7 @@ class Service:
         request = anthropic_body.to_converse(body) if anthropic else body
         if not isinstance(request, Mapping):
             raise validation("The request body must be a JSON object.")
-        checked = check_request(request, target.model)
+        checked = check_request(request, target.model, converse=not anthropic)
         cache = (
             self.cache.apply(target.invoked_id, request, target.model.cache_min_tokens)
             if target.model.supports_caching
@@ -275,7 +275,7 @@ class Service:
         """One batch record: an Anthropic Messages body in, an Anthropic response out."""
         spec = self._batch_model(model_id)
         request = anthropic_body.to_converse(body)
-        checked = check_request(request, spec)
+        checked = check_request(request, spec, converse=False)
         result = answer(request, checked, spec)
         usage = _usage(count_request(request), result, CacheUsage(), False)
         return anthropic_body.anthropic_response(request, result, usage, spec.model_id)

@@ -24,6 +24,18 @@ DEFAULT_MAX_TOKENS = 4096
 _IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
 _DOC_FORMATS = ("pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md")
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# Bedrock's documented characters plus the underscore, which it accepts in practice.
+_DOC_NAME = re.compile(r"^[A-Za-z0-9_()\[\]\- ]+$")
+MAX_DOCUMENT_NAME = 200
+_DOC_NAME_RULE = (
+    "The document file name can only contain alphanumeric characters, whitespace characters, "
+    "hyphens, parentheses, and square brackets. The name can't contain more than one "
+    "consecutive whitespace character. Check that the file name conforms to these "
+    "restrictions and retry your request."
+)
+_DOC_NAME_REPEATED = (
+    "Messages can't contain duplicate document names. Rename the document and retry your request."
+)
 _BLOCK_KEYS = frozenset(
     {
         "text",
@@ -199,6 +211,34 @@ def _check_messages(messages: Any, spec: ModelSpec, has_tools: bool) -> None:
         previous = message
 
 
+def _check_document_names(messages: list[Any]) -> None:
+    """Converse's own rules for DocumentBlock names (the Invoke door takes any title)."""
+    seen: set[str] = set()
+    for i, message in enumerate(messages):
+        found: list[tuple[str, Any]] = []
+        for j, block in enumerate(message.get("content") or ()):
+            where = f"messages.{i + 1}.member.content.{j + 1}.member"
+            if "document" in block:
+                found.append((where, block["document"].get("name")))
+            elif "toolResult" in block and isinstance(block["toolResult"], Mapping):
+                for k, part in enumerate(block["toolResult"].get("content") or ()):
+                    if isinstance(part, Mapping) and "document" in part:
+                        at = f"{where}.toolResult.content.{k + 1}.member"
+                        found.append((at, part["document"].get("name")))
+        for where, name in found:
+            if not isinstance(name, str) or len(name) > MAX_DOCUMENT_NAME:
+                raise _constraint(
+                    name,
+                    f"{where}.document.name",
+                    f"Member must have length less than or equal to {MAX_DOCUMENT_NAME}",
+                )
+            if not _DOC_NAME.match(name) or "  " in name:
+                raise validation(_DOC_NAME_RULE)
+            if name in seen:
+                raise validation(_DOC_NAME_REPEATED)
+            seen.add(name)
+
+
 def _check_tools(tool_config: Any) -> tuple[str, str | None]:
     if tool_config is None:
         return "none", None
@@ -262,8 +302,12 @@ def _number(config: Mapping[str, Any], key: str, low: float, high: float) -> Non
         )
 
 
-def check_request(request: Mapping[str, Any], spec: ModelSpec) -> Checked:
-    """Validate a Converse-shaped request for the model ``spec``, or raise ApiError."""
+def check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: bool = True) -> Checked:
+    """Validate a Converse-shaped request for the model ``spec``, or raise ApiError.
+
+    ``converse`` is false for a request converted from an Invoke (Anthropic Messages) body,
+    whose document titles are free text: Bedrock checks document names only on Converse.
+    """
     if not isinstance(request, Mapping):
         raise validation("The request body must be a JSON object.")
     system = request.get("system") or []
@@ -278,6 +322,8 @@ def check_request(request: Mapping[str, Any], spec: ModelSpec) -> Checked:
             _check_cache_point(block["cachePoint"], f"system.{i}")
     tool_choice, tool_name = _check_tools(request.get("toolConfig"))
     _check_messages(request.get("messages"), spec, tool_choice != "none")
+    if converse:
+        _check_document_names(request["messages"])
 
     config = request.get("inferenceConfig") or {}
     max_tokens = config.get("maxTokens", min(DEFAULT_MAX_TOKENS, spec.max_output_tokens))
