@@ -39,3 +39,65 @@ def test_stream_false_null_or_absent_is_not_a_stream() -> None:
     assert from_chat_completions({**OPENAI, "stream": True}).stream is True
     assert from_messages({**ANTHROPIC, "stream": None}).stream is False
     assert from_messages({**ANTHROPIC, "stream": True}).stream is True
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"tool_choice": "required"}, "tool_choice"),  # no tools to choose from
+        ({"response_format": "json"}, "response_format"),
+        ({"stream_options": {"include_usage": True}}, "stream_options"),  # without stream
+        ({"n": 2}, "n"),
+    ],
+)
+def test_openai_refuses_what_openai_refuses(extra: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidRequestError, match=field):
+        from_chat_completions({**OPENAI, **extra})
+
+
+def test_openai_accepts_nulls_it_documents_as_defaults() -> None:
+    converted = from_chat_completions({**OPENAI, "n": None, "tool_choice": "none"})
+    assert "toolConfig" not in converted.request
+    assert from_chat_completions(
+        {**OPENAI, "stream": True, "stream_options": {"include_usage": True}}
+    ).include_usage
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"tool_choice": "any"}, "tool_choice"),  # a string, not {"type": "any"}
+        ({"tool_choice": {"type": "any"}}, "tool_choice"),  # no tools
+        ({"thinking": "yes"}, "thinking"),
+        ({"thinking": {"type": "sometimes"}}, "thinking"),
+    ],
+)
+def test_anthropic_refuses_what_anthropic_refuses(extra: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidRequestError, match=field):
+        from_messages({**ANTHROPIC, **extra})
+
+
+def _tool_turns(result_content: Any) -> list[dict[str, Any]]:
+    return [
+        {"role": "user", "content": "look it up"},
+        {"role": "assistant", "content": [
+            {"type": "tool_use", "id": "t1", "name": "f", "input": {}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "t1", "content": result_content}]},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("content", [{"text": "x"}, 5])
+def test_a_tool_result_content_of_the_wrong_type_is_refused_not_dropped(content: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="content must be a string or a list"):
+        from_messages({**ANTHROPIC, "messages": _tool_turns(content)})
+
+
+def test_documents_inside_tool_results_and_content_sources_are_accepted() -> None:
+    doc = {"type": "document", "title": "Report",
+           "source": {"type": "content", "content": [{"type": "text", "text": "a"},
+                                                     {"type": "text", "text": "b"}]}}  # fmt: skip
+    request = from_messages({**ANTHROPIC, "messages": _tool_turns([doc])}).request
+    result = request["messages"][-1]["content"][0]["toolResult"]
+    document = result["content"][0]["document"]
+    assert document["format"] == "txt" and document["source"]["bytes"] == b"a\n\nb"

@@ -89,6 +89,17 @@ def _document(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     if source.get("type") == "text":
         data = str(source.get("data", "")).encode("utf-8")
         fmt = "txt"
+    elif source.get("type") == "content":  # a list of text blocks, sent as one text file
+        raw = source.get("content")
+        parts: Any = [{"type": "text", "text": raw}] if isinstance(raw, str) else raw
+        require(
+            isinstance(parts, list)
+            and all(isinstance(p, Mapping) and p.get("type") == "text" for p in parts),
+            f"{where}.source.content must be text blocks",
+            where,
+        )
+        data = "\n\n".join(str(p.get("text", "")) for p in parts).encode("utf-8")
+        fmt = "txt"
     else:
         fmt = _DOC_FORMATS.get(str(source.get("media_type")), "")
         require(fmt, f"{where}.source.media_type is not a supported document type", where)
@@ -99,16 +110,21 @@ def _document(block: Mapping[str, Any], where: str) -> dict[str, Any]:
 def _tool_result(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     content = block.get("content", "")
     blocks: list[dict[str, Any]] = []
-    if isinstance(content, str):
-        blocks.append({"text": content})
+    if content is None or isinstance(content, str):
+        blocks.append({"text": content or ""})
     elif isinstance(content, list):
         for j, part in enumerate(content):
-            if isinstance(part, Mapping) and part.get("type") == "text":
+            kind = part.get("type") if isinstance(part, Mapping) else None
+            if kind == "text":
                 blocks.append({"text": str(part.get("text", ""))})
-            elif isinstance(part, Mapping) and part.get("type") == "image":
+            elif kind == "image":
                 blocks.append(_image(part, f"{where}.content[{j}]"))
+            elif kind == "document":
+                blocks.append(_document(part, f"{where}.content[{j}]"))
             else:
-                raise invalid(f"{where}.content[{j}] must be text or image", where)
+                raise invalid(f"{where}.content[{j}] must be text, image or document", where)
+    else:
+        raise invalid(f"{where}.content must be a string or a list of blocks", where)
     result: dict[str, Any] = {"toolUseId": str(block.get("tool_use_id")), "content": blocks}
     if block.get("is_error"):
         result["status"] = "error"
@@ -183,12 +199,24 @@ def _system(system: Any) -> list[dict[str, Any]]:
 
 def _choice_kind(body: Mapping[str, Any]) -> Any:
     choice = body.get("tool_choice")
-    return choice.get("type") if isinstance(choice, Mapping) else None
+    if choice is None:
+        return None
+    require(
+        isinstance(choice, Mapping) and isinstance(choice.get("type"), str),
+        'tool_choice must be an object such as {"type": "auto"}',
+        "tool_choice",
+    )
+    return choice["type"]
 
 
 def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | None:
     tools = body.get("tools")
     if not tools:
+        require(
+            _choice_kind(body) in (None, "auto", "none"),
+            "tool_choice needs tools to choose from",
+            "tool_choice",
+        )
         return None
     if not isinstance(tools, list):
         raise invalid("tools must be a list", "tools")
@@ -294,6 +322,12 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
         request["system"] = system
     extra: dict[str, Any] = {}
     thinking = body.get("thinking")
+    require(
+        thinking is None
+        or (isinstance(thinking, Mapping) and thinking.get("type") in ("enabled", "disabled")),
+        'thinking must be {"type": "enabled", "budget_tokens": N} or {"type": "disabled"}',
+        "thinking",
+    )
     if isinstance(thinking, Mapping) and thinking.get("type") == "enabled":
         budget = thinking.get("budget_tokens")
         require(

@@ -222,6 +222,12 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
     tools = body.get("tools")
     choice = body.get("tool_choice", "auto")
     if not tools:
+        # As OpenAI does: a tool choice other than "none" needs tools to choose from.
+        require(
+            choice in ("auto", "none", None),
+            "tool_choice is only allowed when tools are specified",
+            "tool_choice",
+        )
         return None
     require(isinstance(tools, list), "tools must be a list", "tools")
     specs = []
@@ -276,7 +282,7 @@ def from_chat_completions(
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise invalid("model is required", "model")
-    require(body.get("n", 1) == 1, "n must be 1", "n")
+    require(body.get("n") in (None, 1), "n must be 1", "n")
     system, messages = _messages(body, allow_remote_images, max_images)
     inference: dict[str, Any] = {}
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
@@ -314,6 +320,11 @@ def from_chat_completions(
         inference["stopSequences"] = stops
     json_schema: Mapping[str, Any] | None = None
     response_format = body.get("response_format")
+    require(
+        response_format is None or isinstance(response_format, Mapping),
+        'response_format must be an object such as {"type": "json_object"}',
+        "response_format",
+    )
     if isinstance(response_format, Mapping):
         kind = response_format.get("type")
         if kind == "json_object":
@@ -352,7 +363,12 @@ def from_chat_completions(
                 inference["maxTokens"] = DEFAULT_MAX_TOKENS + budget
             inference.pop("temperature", None)
             inference.pop("topP", None)
-    options = body.get("stream_options") or {}
+    options = body.get("stream_options")
+    if options is not None:
+        require(isinstance(options, Mapping), "stream_options must be an object", "stream_options")
+        require(flag(body, "stream"), "stream_options is only allowed when stream is true",
+                "stream_options")  # fmt: skip
+    options = options or {}
     return Converted(
         model=model,
         request=request,
