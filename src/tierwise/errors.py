@@ -74,7 +74,14 @@ class ConfigError(TierwiseError):
 
 
 class InvalidRequestError(TierwiseError):
+    """``param`` names the offending request field when one is to blame (OpenAI's error
+    body reports it)."""
+
     default_hint = "correct the request; retrying it unchanged will fail the same way"
+
+    def __init__(self, message: str, *, hint: str | None = None, param: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.param = param
 
 
 class TooManyCachePointsError(InvalidRequestError):

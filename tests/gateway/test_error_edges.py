@@ -45,3 +45,12 @@ def test_an_unpaired_surrogate_is_400_before_any_call_and_a_pair_is_fine(gateway
     assert gateway.emulator.stats["total"] == calls
     pair = b'{"model": "haiku", "messages": [{"role": "user", "content": "\\ud83d\\ude00 hi"}]}'
     assert httpx.post(url, content=pair, headers=headers).status_code == 200
+
+
+def test_openai_errors_name_the_offending_field(gateway) -> None:  # type: ignore[no-untyped-def]
+    client = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, max_retries=0)
+    with pytest.raises(openai.BadRequestError) as bad:
+        client.chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": "hi"}], temperature=1.7
+        )
+    assert bad.value.param == "temperature"

@@ -134,7 +134,7 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
             "error": {
                 "message": message,
                 "type": kind.openai_type,
-                "param": None,
+                "param": getattr(exc, "param", None),
                 "code": kind.openai_code,
             }
         }

@@ -51,7 +51,7 @@ class Converted:
 
 def invalid(message: str, param: str | None = None) -> InvalidRequestError:
     """The error for a bad field (the gateway maps it to each API's 400 format)."""
-    return InvalidRequestError(message, hint=f"check `{param}`" if param else None)
+    return InvalidRequestError(message, hint=f"check `{param}`" if param else None, param=param)
 
 
 def require(condition: object, message: str, param: str | None = None) -> None:
