@@ -242,7 +242,12 @@ class Tierwise:
         plan = self.plan(modelId, request, hints)
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
-        return cascade.run(request, uuid.uuid4().hex, api_key_id)
+        request_id = uuid.uuid4().hex
+        try:
+            return cascade.run(request, request_id, api_key_id)
+        except TierwiseError as exc:
+            exc.request_id = request_id
+            raise
 
     def converse_stream(
         self,
@@ -272,7 +277,11 @@ class Tierwise:
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
         if cascade.validators or cascade.self_verify is not None:
-            response = cascade.run(request, request_id, api_key_id)
+            try:
+                response = cascade.run(request, request_id, api_key_id)
+            except TierwiseError as exc:
+                exc.request_id = request_id
+                raise
             return {"stream": replay_events(response), "tierwise": response["tierwise"]}
         started = time.perf_counter()
         try:
@@ -281,6 +290,7 @@ class Tierwise:
             failed_on = getattr(exc, "model_id", None) or plan.profiles[0]
             elapsed = (time.perf_counter() - started) * 1000
             self.record_call(request_id, plan, failed_on, elapsed, error=exc, api_key_id=api_key_id)
+            exc.request_id = request_id
             raise
         summary: dict[str, Any] = {
             "tier": plan.tier.value if plan.tier else None,

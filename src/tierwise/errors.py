@@ -53,10 +53,12 @@ __all__ = [
 class TierwiseError(Exception):
     """Base of every error tierwise raises.
 
-    ``message`` says what went wrong, ``hint`` what to do about it.
+    ``message`` says what went wrong, ``hint`` what to do about it. ``request_id`` is set
+    when the failure came after calls were made: their ledger rows carry that id.
     """
 
     default_hint = ""
+    request_id: str | None = None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message

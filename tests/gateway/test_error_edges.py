@@ -54,3 +54,20 @@ def test_openai_errors_name_the_offending_field(gateway) -> None:  # type: ignor
             model="auto", messages=[{"role": "user", "content": "hi"}], temperature=1.7
         )
     assert bad.value.param == "temperature"
+
+
+def test_an_upstream_failure_names_the_request_id_of_its_ledger_rows(gateway) -> None:  # type: ignore[no-untyped-def]
+    gateway.emulator.inject(kind="unavailable", count=100)
+    try:
+        for stream in (False, True):
+            answer = httpx.post(
+                gateway.url + "/v1/chat/completions",
+                json={"model": "haiku", "stream": stream,
+                      "messages": [{"role": "user", "content": "hi"}]},
+                headers={"authorization": f"Bearer {gateway.key}"},
+            )  # fmt: skip
+            assert answer.status_code == 503
+            rows = gateway.tierwise.ledger.rows(request_id=answer.headers["x-tierwise-request-id"])
+            assert rows and all(r.status == "error" for r in rows)
+    finally:
+        gateway.emulator.reset()

@@ -119,6 +119,9 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     kind = _kind(exc)
     message = str(exc) if kind.public and isinstance(exc, TierwiseError) else _INTERNAL_MESSAGE
     headers: dict[str, str] = {}
+    request_id = getattr(exc, "request_id", None)
+    if request_id:  # the failed calls' ledger rows carry it
+        headers["x-tierwise-request-id"] = str(request_id)
     if kind.retry:
         retry_after = getattr(exc, "retry_after", None) or 1
         headers["retry-after"] = str(max(1, math.ceil(retry_after)))
