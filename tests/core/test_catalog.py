@@ -55,3 +55,14 @@ def test_newest_per_tier_filters_by_geography() -> None:
     }
     newer = [*IDS, "global.anthropic.claude-sonnet-4-6"]
     assert newest_per_tier(newer)[Tier.SONNET] == "global.anthropic.claude-sonnet-4-6"
+
+
+def test_foundation_model_id_strips_geography_and_only_real_arns() -> None:
+    from tierwise.core.catalog import foundation_model_id
+
+    model = "anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert foundation_model_id("global." + model) == model
+    assert foundation_model_id("eu." + model) == model
+    arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us." + model
+    assert foundation_model_id(arn) == model
+    assert foundation_model_id("x/global." + model) == "x/global." + model

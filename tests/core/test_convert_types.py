@@ -101,3 +101,19 @@ def test_documents_inside_tool_results_and_content_sources_are_accepted() -> Non
     result = request["messages"][-1]["content"][0]["toolResult"]
     document = result["content"][0]["document"]
     assert document["format"] == "txt" and document["source"]["bytes"] == b"a\n\nb"
+
+
+def test_null_means_the_default() -> None:
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    converted = from_chat_completions({**OPENAI, "tools": tools, "tool_choice": None})
+    assert converted.request["toolConfig"]["toolChoice"] == {"auto": {}}
+    capped = from_chat_completions({**OPENAI, "max_completion_tokens": None, "max_tokens": 50})
+    assert capped.request["inferenceConfig"]["maxTokens"] == 50
+
+
+@pytest.mark.parametrize("model", ["", "   ", None, 3])
+def test_a_blank_model_is_refused(model: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="model is required"):
+        from_chat_completions({**OPENAI, "model": model})
+    with pytest.raises(InvalidRequestError, match="model is required"):
+        from_messages({**ANTHROPIC, "model": model})

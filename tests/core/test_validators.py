@@ -157,3 +157,11 @@ def test_self_verification_request_and_parsing() -> None:
     assert not low.ok and "0.30 below 0.70" in low.reason
     junk = parse_verification(reply({"text": "looks fine to me"}), 0.7)
     assert not junk.ok and "no readable confidence" in junk.reason
+
+
+def test_a_schema_nested_past_the_stack_is_refused_not_a_crash() -> None:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(2000):
+        schema = {"type": "object", "properties": {"a": schema}}
+    with pytest.raises(InvalidRequestError, match="nested too deeply"):
+        validators_from_spec({"json_schema": schema})

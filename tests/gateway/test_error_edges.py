@@ -71,3 +71,22 @@ def test_an_upstream_failure_names_the_request_id_of_its_ledger_rows(gateway) ->
             assert rows and all(r.status == "error" for r in rows)
     finally:
         gateway.emulator.reset()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A surrogate half as raw (CESU-style) bytes rather than a \u escape.
+        b'{"model": "haiku", "messages": [{"role": "user", "content": "hi \xed\xa0\x80 x"}]}',
+        '{"model": "haiku", "messages": [{"role": "user", "content": "hi"}]}'.encode("utf-16"),
+    ],
+)
+def test_a_body_that_is_not_utf8_is_400_before_any_call(gateway, body: bytes) -> None:  # type: ignore[no-untyped-def]
+    calls = gateway.emulator.stats["total"]
+    answer = httpx.post(
+        gateway.url + "/v1/chat/completions",
+        content=body,
+        headers={"authorization": f"Bearer {gateway.key}", "content-type": "application/json"},
+    )
+    assert answer.status_code == 400 and "UTF-8" in answer.text
+    assert gateway.emulator.stats["total"] == calls

@@ -29,7 +29,7 @@ _PROFILE_PREFIX = re.compile(r"^(?:global|us|us-gov|eu|apac|jp|au|ca)\.(?=[a-z]+
 def foundation_model_id(model_id: str) -> str:
     """The foundation-model ID behind an inference-profile ID or ARN
     (``arn:...:inference-profile/eu.anthropic.x`` and ``global.anthropic.x`` -> ``anthropic.x``)."""
-    tail = model_id.rsplit("/", 1)[-1]
+    tail = model_id.rsplit("/", 1)[-1] if model_id.startswith("arn:") else model_id
     return _PROFILE_PREFIX.sub("", tail)
 
 

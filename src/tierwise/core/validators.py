@@ -242,6 +242,8 @@ def _check_schema(schema: Mapping[str, Any]) -> None:
 
     try:
         jsonschema.validators.validator_for(schema).check_schema(dict(schema))
+    except RecursionError:
+        raise InvalidRequestError("json_schema is nested too deeply") from None
     except jsonschema.SchemaError as exc:
         raise InvalidRequestError(
             f"json_schema is not a valid JSON Schema: {exc.message}",

@@ -98,6 +98,7 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway.threads
         freeze = settings.gateway.freeze_gc
         if freeze:
+            gc.collect()  # what startup left as garbage is freed, not frozen for good
             gc.freeze()
         try:
             yield

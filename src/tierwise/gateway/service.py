@@ -45,7 +45,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _HINT_HEADERS = (("min_tier", "x-tierwise-min-tier"), ("max_tier", "x-tierwise-max-tier"))
 # A JSON escape of a UTF-16 surrogate half; only bodies with one need the full check.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass
@@ -140,12 +140,18 @@ class Gateway:
                 chunks.append(chunk)
             raw = b"".join(chunks)
         try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            # Strictly UTF-8 (RFC 8259): json.loads(bytes) would also take UTF-16 and let
+            # encoded surrogate halves through, which fail only upstream.
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidRequestError(f"the request body is not valid UTF-8: {exc}") from None
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError as exc:
             raise InvalidRequestError(f"the request body is not valid JSON: {exc}") from None
         except RecursionError:  # "[[[[...]]]]" deeper than the parser's stack
             raise InvalidRequestError("the request body is nested too deeply") from None
-        if _SURROGATE_ESCAPE.search(raw):
+        if _SURROGATE_ESCAPE.search(text):
             # JSON lets "\ud800" stand alone; such a string cannot be encoded to be sent on,
             # and would fail upstream (and be retried) instead of here. Pairs are fine.
             try:

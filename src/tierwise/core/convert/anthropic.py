@@ -284,7 +284,7 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
     if not isinstance(body, Mapping):
         raise invalid("the request body must be a JSON object")
     model = body.get("model")
-    if not isinstance(model, str) or not model:
+    if not isinstance(model, str) or not model.strip():
         raise invalid("model is required", "model")
     max_tokens = body.get("max_tokens")
     if not is_int(max_tokens) or max_tokens < 1:

@@ -220,7 +220,7 @@ def _messages(
 
 def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | None:
     tools = body.get("tools")
-    choice = body.get("tool_choice", "auto")
+    choice = body.get("tool_choice") or "auto"  # null means the default, as absent does
     if not tools:
         # As OpenAI does: a tool choice other than "none" needs tools to choose from.
         require(
@@ -280,12 +280,14 @@ def from_chat_completions(
     """A Chat Completions request body -> Converse request (``InvalidRequestError`` if bad)."""
     require(isinstance(body, Mapping), "the request body must be a JSON object")
     model = body.get("model")
-    if not isinstance(model, str) or not model:
+    if not isinstance(model, str) or not model.strip():
         raise invalid("model is required", "model")
     require(body.get("n") in (None, 1), "n must be 1", "n")
     system, messages = _messages(body, allow_remote_images, max_images)
     inference: dict[str, Any] = {}
-    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    max_tokens = body.get("max_completion_tokens")
+    if max_tokens is None:  # absent or null: the older field, if given
+        max_tokens = body.get("max_tokens")
     if max_tokens is not None:
         require(
             is_int(max_tokens) and max_tokens >= 1,
