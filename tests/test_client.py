@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from tierwise.client import Tierwise, apply_thinking, thinking_conflict
+from tierwise.client import Tierwise, apply_thinking
 from tierwise.config import Settings
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage, price
+from tierwise.core.signals import thinking_conflict
 from tierwise.core.tiers import Tier
 from tierwise.errors import ExhaustedError, InvalidRequestError, ModelNotAvailableError
 
@@ -117,53 +118,81 @@ def test_prompt_cache_write_then_read_is_priced_at_cache_rates(tw: Tierwise) -> 
 
 
 def test_thinking_budget_is_applied_for_the_thinking_band() -> None:
-    request = {"messages": user("x"), "inferenceConfig": {"maxTokens": 500, "temperature": 0.2}}
+    # Without a caller's cap the answer keeps its default room on top of the budget.
+    request = {"messages": user("x"), "inferenceConfig": {"temperature": 0.2}}
     out = apply_thinking(request, 2048)
     assert out["additionalModelRequestFields"]["thinking"] == {
         "type": "enabled",
         "budget_tokens": 2048,
     }
-    assert out["inferenceConfig"] == {"maxTokens": 2548}
+    assert out["inferenceConfig"] == {"maxTokens": 2048 + 4096}
     assert request["inferenceConfig"]["temperature"] == 0.2  # input untouched
     own = {"messages": user("x"), "additionalModelRequestFields": {"thinking": {"type": "x"}}}
     assert apply_thinking(own, 4096) == own
 
 
+def test_a_callers_max_tokens_caps_thinking_and_answer_together() -> None:
+    capped = {"messages": user("x"), "inferenceConfig": {"maxTokens": 5000}}
+    out = apply_thinking(capped, 8192)
+    assert out["additionalModelRequestFields"]["thinking"]["budget_tokens"] == 5000 - 1024
+    assert out["inferenceConfig"]["maxTokens"] == 5000
+    too_small = {"messages": user("x"), "inferenceConfig": {"maxTokens": 2000}}
+    assert apply_thinking(too_small, 8192) == too_small
+
+
+_TOOL_CALL = {"toolUse": {"toolUseId": "t1", "name": "w", "input": {}}}
+_TOOL_RESULT = {"toolResult": {"toolUseId": "t1", "content": [{"text": "sun"}]}}
+_THOUGHT = {"reasoningContent": {"reasoningText": {"text": "hm", "signature": "s"}}}
+
+
 @pytest.mark.parametrize(
-    ("request_", "why"),
+    ("messages", "why"),
     [
-        ({"messages": [*user("x"), {"role": "assistant", "content": [{"text": "{"}]}]},
-         "prefill"),
-        ({"messages": user("x"), "toolConfig": {"tools": [], "toolChoice": {"any": {}}}},
-         "forces a tool call"),
-        ({"messages": [
-            *user("weather?"),
-            {"role": "assistant", "content": [
-                {"toolUse": {"toolUseId": "t1", "name": "w", "input": {}}}]},
-            {"role": "user", "content": [
-                {"toolResult": {"toolUseId": "t1", "content": [{"text": "sun"}]}}]},
-        ]}, "called tools without thinking"),
+        ([*user("x"), {"role": "assistant", "content": [{"text": "{"}]}], "prefill"),
+        ([*user("weather?"), {"role": "assistant", "content": [_TOOL_CALL]},
+          {"role": "user", "content": [_TOOL_RESULT]}], "called tools without thinking"),
     ],
 )  # fmt: skip
 def test_router_thinking_is_not_added_where_claude_would_refuse_it(
-    request_: dict[str, Any], why: str
+    messages: list[dict[str, Any]], why: str
 ) -> None:
-    conflict = thinking_conflict(request_)
-    assert conflict is not None and why in conflict
-    assert apply_thinking(request_, 2048) == request_
+    request = {"messages": messages}
+    assert why in thinking_conflict(messages)
+    assert apply_thinking(request, 2048) == request
 
 
-def test_a_tool_turn_that_kept_its_thinking_can_continue_with_thinking() -> None:
-    thought = {"reasoningContent": {"reasoningText": {"text": "hm", "signature": "s"}}}
-    request = {"messages": [
+def test_only_the_last_assistant_turn_must_carry_thinking() -> None:
+    old_tool_turn = [
         *user("weather?"),
-        {"role": "assistant", "content": [
-            thought, {"toolUse": {"toolUseId": "t1", "name": "w", "input": {}}}]},
-        {"role": "user", "content": [
-            {"toolResult": {"toolUseId": "t1", "content": [{"text": "sun"}]}}]},
-    ]}  # fmt: skip
-    assert thinking_conflict(request) is None
-    assert "thinking" in apply_thinking(request, 2048)["additionalModelRequestFields"]
+        {"role": "assistant", "content": [_TOOL_CALL]},
+        {"role": "user", "content": [_TOOL_RESULT]},
+        {"role": "assistant", "content": [{"text": "Sunny."}]},
+        *user("and now?"),
+    ]
+    assert thinking_conflict(old_tool_turn) == ""
+    with_thought = [*user("weather?"), {"role": "assistant", "content": [_THOUGHT, _TOOL_CALL]},
+                    {"role": "user", "content": [_TOOL_RESULT]}]  # fmt: skip
+    assert thinking_conflict(with_thought) == ""
+    assert (
+        "thinking"
+        in apply_thinking({"messages": with_thought}, 2048)["additionalModelRequestFields"]
+    )
+
+
+def test_the_routing_decision_says_when_thinking_cannot_be_used(tw: Tierwise) -> None:
+    hard = (
+        "Prove that there are infinitely many primes p such that p + 2 is also prime, or "
+        "explain rigorously why the problem is open, reconciling the literature."
+    )
+    prefill = {"messages": [*user(hard), {"role": "assistant", "content": [{"text": "Proof:"}]}]}
+    hints = Hints(max_tier=Tier.SONNET)
+    open_ = tw.route({"messages": user(hard)}, hints)
+    blocked = tw.route(prefill, hints)
+    assert open_.tier is Tier.SONNET and open_.thinking_budget  # capped from Opus: thinks
+    assert blocked.thinking_budget is None
+    assert any("prefill" in r for r in blocked.reasons)
+    capped = tw.route({"messages": user(hard), "inferenceConfig": {"maxTokens": 3000}}, hints)
+    assert capped.thinking_budget == 3000 - 1024
 
 
 def test_errors_are_typed_and_ledgered(tw: Tierwise, live_emulator: Any) -> None:

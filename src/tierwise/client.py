@@ -26,6 +26,8 @@ from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage, price
 from tierwise.core.replay import replay_events
 from tierwise.core.routing import Decision, DifficultyScorer, decide
+from tierwise.core.rules import MIN_ANSWER_TOKENS
+from tierwise.core.signals import thinking_conflict
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, TierwiseError
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from tierwise.config import Settings
     from tierwise.store import Ledger, LedgerRow
 
-__all__ = ["AUTO", "CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking", "thinking_conflict"]
+__all__ = ["AUTO", "CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking"]
 
 # Converse request fields tierwise forwards to Bedrock unchanged.
 CONVERSE_FIELDS = (
@@ -54,6 +56,7 @@ CONVERSE_FIELDS = (
 AUTO = "auto"
 # Output room left beside a thinking budget when the caller set no maxTokens.
 DEFAULT_ANSWER_TOKENS = 4096
+MIN_THINKING_BUDGET = 1024  # Claude refuses a smaller budget_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,45 +79,28 @@ class Plan:
 
 def apply_thinking(request: Mapping[str, Any], budget: int) -> dict[str, Any]:
     """``request`` with extended thinking of ``budget`` tokens, unless it already has some
-    or cannot take it (:func:`thinking_conflict`: Claude would refuse the request).
+    or Claude would refuse it (:func:`~tierwise.core.signals.thinking_conflict`).
 
-    Bedrock requires ``maxTokens`` above the budget, and Claude's thinking mode does not
-    accept a changed temperature or top_p, so those are dropped.
+    A caller's ``maxTokens`` caps thinking and answer together, as both APIs count thinking
+    in it (the router's budget already fits inside it); without one the answer keeps its
+    default room on top of the budget. Claude's thinking mode does not accept a changed
+    temperature or top_p, so those are dropped.
     """
     fields = dict(request.get("additionalModelRequestFields") or {})
-    if "thinking" in fields or thinking_conflict(request) is not None:
+    if "thinking" in fields or thinking_conflict(request.get("messages") or ()):
         return dict(request)
-    fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
     inference = dict(request.get("inferenceConfig") or {})
-    answer_room = int(inference.get("maxTokens") or DEFAULT_ANSWER_TOKENS)
-    inference["maxTokens"] = budget + answer_room
+    cap = inference.get("maxTokens")
+    if cap is not None:
+        budget = min(budget, int(cap) - MIN_ANSWER_TOKENS)
+        if budget < MIN_THINKING_BUDGET:
+            return dict(request)
+    else:
+        inference["maxTokens"] = budget + DEFAULT_ANSWER_TOKENS
+    fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
     inference.pop("temperature", None)
     inference.pop("topP", None)
     return {**request, "additionalModelRequestFields": fields, "inferenceConfig": inference}
-
-
-def thinking_conflict(request: Mapping[str, Any]) -> str | None:
-    """Why Claude would refuse ``request`` with thinking turned on, or None.
-
-    Thinking cannot continue an assistant prefill, forced tool choice is not allowed with
-    it, and an assistant turn that called tools must then begin with its thinking block,
-    which a conversation held without thinking does not have.
-    """
-    messages = request.get("messages") or []
-    if messages and messages[-1].get("role") == "assistant":
-        return "the conversation ends with an assistant prefill"
-    choice = (request.get("toolConfig") or {}).get("toolChoice") or {}
-    if "any" in choice or "tool" in choice:
-        return "tool choice forces a tool call"
-    for message in messages:
-        if message.get("role") != "assistant":
-            continue
-        content = message.get("content") or []
-        if any("toolUse" in b for b in content) and not any(
-            "reasoningContent" in b for b in content
-        ):
-            return "an earlier assistant turn called tools without thinking"
-    return None
 
 
 class Tierwise:

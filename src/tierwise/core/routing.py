@@ -27,6 +27,7 @@ from typing import Any
 from tierwise.core.difficulty import DifficultyScorer
 from tierwise.core.hints import Hints
 from tierwise.core.rules import (
+    MIN_ANSWER_TOKENS,
     SONNET_CUE_REASONS,
     Evidence,
     RoutingPolicy,
@@ -163,7 +164,9 @@ def _thinking_block(s: Signals, p: RoutingPolicy, hints: Hints) -> str:
         return "request already configures extended thinking"
     if s.forced_tool_choice:
         return "forced tool choice cannot be combined with extended thinking"
-    if s.max_tokens is not None and s.max_tokens <= p.thinking_min_budget:
+    if s.thinking_conflict:
+        return f"{s.thinking_conflict}: no extended thinking"
+    if s.max_tokens is not None and s.max_tokens < p.thinking_min_budget + MIN_ANSWER_TOKENS:
         return f"maxTokens {s.max_tokens} leaves no room for a thinking budget"
     return ""
 
@@ -253,6 +256,10 @@ def decide_signals(
             reasons.append(blocked)
         else:
             budget = p.thinking_max_budget if full else p.thinking_budget_for(final)
+            if signals.max_tokens is not None:
+                # The caller's maxTokens caps thinking and answer together (both APIs count
+                # thinking in it), so the budget fits inside it rather than on top.
+                budget = min(budget, signals.max_tokens - MIN_ANSWER_TOKENS)
             reasons.append(f"sonnet with a {budget:,}-token thinking budget")
 
     scores: dict[str, float] = {"prior": p.prior}

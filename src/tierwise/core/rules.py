@@ -24,6 +24,7 @@ from tierwise.errors import ConfigError
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "MIN_ANSWER_TOKENS",
     "SONNET_CUE_REASONS",
     "Evidence",
     "HighStakesFloor",
@@ -33,6 +34,9 @@ __all__ = [
     "sigmoid",
     "sonnet_cues",
 ]
+
+# Room kept for the answer when a thinking budget must fit inside a caller's maxTokens.
+MIN_ANSWER_TOKENS = 1024
 
 # Logit-space weights. Negative leans to Haiku, positive to Opus. Sonnet-class cues are
 # "pull" weights: they lift a score that sits below the prior back toward it (at most by

@@ -27,6 +27,7 @@ __all__ = [
     "OutputLength",
     "Signals",
     "extract_signals",
+    "thinking_conflict",
 ]
 
 OutputLength = Literal["short", "normal", "long"]
@@ -252,6 +253,8 @@ class Signals:
     tool_names: tuple[str, ...] = ()
     tool_results: int = 0
     forced_tool_choice: bool = False
+    # Why Claude would refuse this conversation with thinking turned on ("" = it would not).
+    thinking_conflict: str = ""
     images: int = 0
     documents: int = 0
     passages: int = 0
@@ -308,6 +311,29 @@ def _cue_window(text: str) -> str:
 def _find_cues(texts: Iterable[str]) -> frozenset[str]:
     window = "\n".join(_cue_window(t) for t in texts if t).lower()
     return frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window))
+
+
+def thinking_conflict(messages: Sequence[Mapping[str, Any]]) -> str:
+    """Why Claude would refuse these Converse turns with thinking on, or "".
+
+    Thinking cannot continue an assistant prefill, and when the last assistant turn called
+    tools (a tool loop in progress), that turn must begin with its thinking block, which a
+    turn produced without thinking does not have.
+    """
+    if not messages:
+        return ""
+    if messages[-1].get("role") == "assistant":
+        return "the conversation ends with an assistant prefill"
+    for message in reversed(messages):
+        if message.get("role") != "assistant":
+            continue
+        content = message.get("content") or []
+        calls = any(isinstance(b, Mapping) and "toolUse" in b for b in content)
+        thought = any(isinstance(b, Mapping) and "reasoningContent" in b for b in content)
+        if calls and not thought:
+            return "the last assistant turn called tools without thinking"
+        break
+    return ""
 
 
 def _count_passages(text: str) -> int:
@@ -403,6 +429,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         tool_names=names,
         tool_results=tool_results,
         forced_tool_choice="any" in choice or "tool" in choice,
+        thinking_conflict=thinking_conflict(messages),
         images=images,
         documents=documents,
         passages=passages,

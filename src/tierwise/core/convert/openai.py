@@ -37,6 +37,7 @@ from tierwise.core.convert.request import (
     require,
 )
 from tierwise.core.pricing import Usage
+from tierwise.core.rules import MIN_ANSWER_TOKENS
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -50,7 +51,6 @@ __all__ = [
 DEFAULT_MAX_TOKENS = 4096
 REASONING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 4096, "high": 16384}
 MIN_THINKING_BUDGET = 1024  # Claude refuses a smaller budget_tokens
-MIN_ANSWER_TOKENS = 1024
 FINISH_REASONS = {
     "end_turn": "stop",
     "stop_sequence": "stop",
