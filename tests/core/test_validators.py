@@ -128,10 +128,29 @@ def test_spec() -> None:
          "$ref": "#/$defs/n"},
         {"type": "object", "properties": {"self": {"$ref": "#"}}},
         {"prefixItems": [{"type": "string"}], "properties": {"b": {"$ref": "#/prefixItems/0"}}},
+        # Found by review: valid schemas a hand-written resolver refused.
+        {"$schema": "http://json-schema.org/draft-07/schema#",
+         "definitions": {"x": {"$id": "#xx", "type": "string"}},
+         "properties": {"a": {"$ref": "#xx"}}},
+        {"$defs": {"n": {"$dynamicAnchor": "node"}}, "properties": {"a": {"$ref": "#node"}}},
+        {"$id": "https://e.com/root", "$defs": {"A": {}},
+         "properties": {"a": {"$ref": "https://e.com/root#/$defs/A"}}},
+        {"$id": "https://e.com/root", "$defs": {"B": {"$id": "b.json"}},
+         "properties": {"a": {"$ref": "b.json"}}},
+        {"const": {"$ref": "#/nowhere"}},  # data, not a reference
+        {"properties": {"a": {"$ref": "http://json-schema.org/draft-07/schema#"}}},
     ],
 )  # fmt: skip
 def test_local_references_are_accepted(schema: dict[str, Any]) -> None:
     assert validators_from_spec({"json_schema": schema})
+
+
+def test_a_pointer_inside_an_embedded_resource_resolves_against_that_resource() -> None:
+    # "#/$defs/Y" here means https://e.com/x#/$defs/Y, which does not exist.
+    schema = {"$defs": {"Y": {"type": "object"}},
+              "allOf": [{"$id": "https://e.com/x", "$ref": "#/$defs/Y"}]}  # fmt: skip
+    with pytest.raises(InvalidRequestError, match="does not resolve"):
+        validators_from_spec({"json_schema": schema})
 
 
 @pytest.mark.parametrize(

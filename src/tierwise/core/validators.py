@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import unquote
 
 from tierwise.errors import InvalidRequestError
 
@@ -250,56 +249,45 @@ def _check_schema(schema: Mapping[str, Any]) -> None:
             hint="check the schema with a JSON Schema validator",
         ) from None
     # A $ref that cannot be resolved only fails when an answer reaches it, after the model
-    # has been called and billed; refuse it now instead. References never leave the schema.
-    for ref in _refs(schema):
-        if not _resolves(schema, ref):
-            raise InvalidRequestError(
-                f"json_schema: $ref {ref!r} does not resolve within the schema",
-                hint="define it under $defs and refer to it as #/$defs/Name",
-            )
+    # has been called and billed; refuse it now. jsonschema's own resolver decides, so
+    # anchors, $id bases and the bundled metaschemas count, and nothing is fetched.
+    try:
+        ref = _unresolvable_ref(schema)
+    except RecursionError:
+        raise InvalidRequestError("json_schema is nested too deeply") from None
+    if ref is not None:
+        raise InvalidRequestError(
+            f"json_schema: $ref {ref!r} does not resolve within the schema",
+            hint="define it under $defs and refer to it as #/$defs/Name",
+        )
 
 
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                yield value
-            else:
-                yield from _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item)
+def _unresolvable_ref(schema: Mapping[str, Any]) -> str | None:
+    """The first ``$ref`` in ``schema`` that jsonschema could not resolve, or None."""
+    from jsonschema_specifications import REGISTRY
+    from referencing import Resource
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012, specification_with
 
+    spec = specification_with(str(schema.get("$schema", "")), default=DRAFT202012)
+    root: Resource[Any] = spec.create_resource(dict(schema))
+    base = root.id() or "urn:tierwise:response-schema"
+    registry = REGISTRY.with_resource(base, root).crawl()
 
-def _anchors(node: Any) -> Iterator[str]:
-    if isinstance(node, Mapping):
-        if isinstance(node.get("$anchor"), str):
-            yield node["$anchor"]
-        for value in node.values():
-            yield from _anchors(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _anchors(item)
+    def walk(resolver: Any, resource: Resource[Any]) -> str | None:
+        contents = resource.contents
+        if isinstance(contents, Mapping) and isinstance(contents.get("$ref"), str):
+            try:
+                resolver.lookup(contents["$ref"])
+            except Unresolvable:
+                return str(contents["$ref"])
+        for sub in resource.subresources():
+            found = walk(resolver.in_subresource(sub), sub)
+            if found is not None:
+                return found
+        return None
 
-
-def _resolves(schema: Mapping[str, Any], ref: str) -> bool:
-    """Whether ``ref`` is a local reference (``#``, ``#/json/pointer``, ``#anchor``) to a
-    part of ``schema``; remote references are never fetched, so they do not resolve."""
-    if not ref.startswith("#"):
-        return False
-    fragment = unquote(ref[1:])
-    if fragment and not fragment.startswith("/"):
-        return fragment in set(_anchors(schema))
-    node: Any = schema
-    for raw in fragment.split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return False
-    return True
+    return walk(registry.resolver(base_uri=base), root)
 
 
 _VERIFY_PROMPT = (
