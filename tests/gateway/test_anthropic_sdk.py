@@ -15,6 +15,11 @@ def client(gateway) -> anthropic.Anthropic:  # type: ignore[no-untyped-def]
     return anthropic.Anthropic(base_url=gateway.url, api_key=gateway.key, max_retries=0)
 
 
+def png_block() -> dict:
+    data = base64.b64encode(tiny_png()).decode()
+    return {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}
+
+
 def user(text: str) -> list[dict]:
     return [{"role": "user", "content": text}]
 
@@ -81,14 +86,7 @@ def test_tool_round_trip_and_cache_control(client: anthropic.Anthropic) -> None:
 
 
 def test_image_and_thinking(client: anthropic.Anthropic) -> None:
-    image = {
-        "type": "image",
-        "source": {
-            "type": "base64",
-            "media_type": "image/png",
-            "data": base64.b64encode(tiny_png()).decode(),
-        },
-    }
+    image = png_block()
     message = client.messages.create(
         model="sonnet",
         max_tokens=4000,
@@ -133,14 +131,7 @@ def test_errors_are_the_sdks_own(client: anthropic.Anthropic, gateway) -> None: 
         client.messages.create(model="opus", max_tokens=10, messages=user("hi"))
     assert unavailable.value.status_code == 503
     gateway.emulator.reset()
-    image = {
-        "type": "image",
-        "source": {
-            "type": "base64",
-            "media_type": "image/png",
-            "data": base64.b64encode(tiny_png()).decode(),
-        },
-    }
+    image = png_block()
     with pytest.raises(anthropic.BadRequestError, match="too many images: 21"):
         client.messages.create(
             model="sonnet", max_tokens=10, messages=[{"role": "user", "content": [image] * 21}]

@@ -34,7 +34,13 @@ from tierwise.gateway.errors import BodyTooLargeError
 from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.limits import InMemoryRateLimits, RateLimits, StoreRateLimits
 from tierwise.gateway.metrics import Metrics
-from tierwise.gateway.streaming import EventStreamResponse, FinalChunk, OpenStream, open_stream
+from tierwise.gateway.streaming import (
+    EventStreamResponse,
+    FinalChunk,
+    OpenStream,
+    disconnected,
+    open_stream,
+)
 from tierwise.store.keys import ApiKey, KeyStore
 
 __all__ = ["BodyTooLargeError", "Call", "Gateway", "tierwise_headers"]
@@ -338,8 +344,7 @@ def _watch_disconnect(call: Call, cancel: threading.Event) -> asyncio.Future[Non
         return None
 
     async def watch() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
+        await disconnected(receive)
         cancel.set()
 
     return asyncio.ensure_future(watch())

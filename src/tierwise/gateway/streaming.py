@@ -27,6 +27,7 @@ __all__ = [
     "EventStreamResponse",
     "FinalChunk",
     "OpenStream",
+    "disconnected",
     "open_stream",
     "sse_comment",
     "sse_data",
@@ -226,6 +227,13 @@ async def open_stream(opener: Opener, executor: Executor) -> OpenStream:
     return OpenStream(first.info, pump, worker, batch)
 
 
+async def disconnected(receive: Receive) -> None:
+    """Return when the client hangs up. Only once the request body has been read: any
+    message before the disconnect is discarded."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
 class FinalChunk(bytes):
     """The last chunk of a response body: it goes out with the end of the response."""
 
@@ -257,8 +265,7 @@ class EventStreamResponse(StreamingResponse):
             await self.background()
 
     async def _watch(self, receive: Receive) -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
+        await disconnected(receive)
         self.stream.abandon()
 
     async def stream_response(self, send: Send) -> None:
