@@ -308,6 +308,15 @@ class Settings(_Model):
                 return tier
         return None
 
+    def tier_named(self, model: str) -> Tier | None:
+        """The tier a request's ``model`` stands for: a tier name in any case, or a model in
+        a tier (see :meth:`tier_of_model`); None for anything else, ``auto`` included."""
+        name = model.strip()
+        try:
+            return Tier(name.lower())
+        except ValueError:
+            return self.tier_of_model(name)
+
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with dotted-key overrides applied (validated again)."""
         data = self.model_dump(mode="json")

@@ -30,3 +30,21 @@ def test_anthropic_sdk_lists_and_retrieves(gateway) -> None:  # type: ignore[no-
     bad = anthropic.Anthropic(base_url=gateway.url, api_key="wrong", max_retries=0)
     with pytest.raises(anthropic.AuthenticationError):
         bad.models.list()
+
+
+def test_retrieve_knows_every_name_a_request_accepts(gateway) -> None:  # type: ignore[no-untyped-def]
+    client = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, max_retries=0)
+    arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/" + OPUS
+    for name in ("HAIKU", "Auto", "eu." + OPUS.removeprefix("global."), arn):
+        assert client.models.retrieve(name).id == name
+
+
+def test_a_capped_key_sees_only_models_it_may_use(gateway) -> None:  # type: ignore[no-untyped-def]
+    from tierwise.core.tiers import Tier
+
+    key = gateway.new_key(max_tier=Tier.SONNET)
+    client = openai.OpenAI(base_url=gateway.url + "/v1", api_key=key, max_retries=0)
+    ids = [m.id for m in client.models.list()]
+    assert "sonnet" in ids and "opus" not in ids and OPUS not in ids
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("opus")

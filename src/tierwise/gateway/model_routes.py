@@ -27,13 +27,24 @@ def _dialect(request: Request) -> Dialect:
     return Dialect.ANTHROPIC if "anthropic-version" in request.headers else Dialect.OPENAI
 
 
-def _ids(gw: Gateway) -> list[str]:
-    """``auto``, the tier names, then every configured model ID (primary and alternates)."""
-    ids = [AUTO, *(t.value for t in Tier.ordered())]
-    for tier in Tier.ordered():
+def _ids(gw: Gateway, cap: Tier | None) -> list[str]:
+    """``auto``, the tier names, then every configured model ID (primary and alternates),
+    up to the key's tier cap."""
+    tiers = [t for t in Tier.ordered() if cap is None or t.rank <= cap.rank]
+    ids = [AUTO, *(t.value for t in tiers)]
+    for tier in tiers:
         ts = gw.settings.tier(tier)
         ids.extend(i for i in (ts.model_id, *ts.alternates) if i not in ids)
     return ids
+
+
+def _served(gw: Gateway, model_id: str, cap: Tier | None) -> bool:
+    """Whether a request could name ``model_id`` (any case for names, another geography or
+    an ARN for configured models), within the key's cap."""
+    if model_id.strip().lower() == AUTO:
+        return True
+    tier = gw.settings.tier_named(model_id)
+    return tier is not None and (cap is None or tier.rank <= cap.rank)
 
 
 def _entry(model_id: str, dialect: Dialect) -> dict[str, Any]:
@@ -43,20 +54,22 @@ def _entry(model_id: str, dialect: Dialect) -> dict[str, Any]:
     return {"id": model_id, "object": "model", "created": 0, "owned_by": "tierwise"}
 
 
-async def _authorize(gw: Gateway, request: Request) -> None:
+async def _cap(gw: Gateway, request: Request) -> Tier | None:
+    """Authenticate the caller; the tier cap of its key, if any."""
     presented = gw.authenticator.require_presented(request.headers)
-    if presented is not None:
-        await gw.run(gw.authenticator.verify, presented)
+    if presented is None:
+        return None
+    return (await gw.run(gw.authenticator.verify, presented)).max_tier
 
 
 async def list_models(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     dialect = _dialect(request)
     try:
-        await _authorize(gw, request)
+        cap = await _cap(gw, request)
     except Exception as exc:
         return failure(exc, dialect, gw)
-    data = [_entry(i, dialect) for i in _ids(gw)]
+    data = [_entry(i, dialect) for i in _ids(gw, cap)]
     if dialect is Dialect.ANTHROPIC:
         return JSONResponse(
             {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]}
@@ -69,8 +82,7 @@ async def get_model(request: Request) -> Response:
     dialect = _dialect(request)
     model_id = request.path_params["model_id"]
     try:
-        await _authorize(gw, request)
-        if model_id not in _ids(gw):
+        if not _served(gw, model_id, await _cap(gw, request)):
             raise ModelNotAvailableError(
                 f"model {model_id!r} is not served here", hint="GET /v1/models lists them"
             )

@@ -27,7 +27,6 @@ from starlette.types import Receive
 from tierwise.client import AUTO, Tierwise
 from tierwise.config import Settings
 from tierwise.core.hints import Hints
-from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError
 from tierwise.gateway.auth import Authenticator
 from tierwise.gateway.errors import BodyTooLargeError
@@ -222,13 +221,9 @@ class Gateway:
         capped nor priced, so its calls would cost the key nothing."""
         if key is None or (key.max_tier is None and key.budget_usd is None):
             return
-        name = model.strip().lower()
-        if name == AUTO:
+        if model.strip().lower() == AUTO:
             return
-        try:
-            tier: Tier | None = Tier(name)
-        except ValueError:
-            tier = self.settings.tier_of_model(model.strip())
+        tier = self.settings.tier_named(model)
         if tier is None:
             raise InvalidRequestError(
                 f"this key has a tier cap or a budget, and {model!r} is in no configured tier, "
