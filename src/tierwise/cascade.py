@@ -144,8 +144,18 @@ class Cascade:
     def run(
         self, request: Mapping[str, Any], request_id: str, api_key_id: str | None
     ) -> dict[str, Any]:
-        """Run the chain; returns the final Converse response with its ``tierwise`` section."""
+        """Run the chain; returns the final Converse response with its ``tierwise`` section.
+        An error that escapes carries ``request_id``, the id of the rows already ledgered."""
         self.request_id = request_id
+        try:
+            return self._attempts(request, request_id, api_key_id)
+        except TierwiseError as exc:
+            exc.request_id = request_id
+            raise
+
+    def _attempts(
+        self, request: Mapping[str, Any], request_id: str, api_key_id: str | None
+    ) -> dict[str, Any]:
         tier = self.start
         attempt = 0
         while True:

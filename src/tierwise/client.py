@@ -26,7 +26,7 @@ from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage, price
 from tierwise.core.replay import replay_events
 from tierwise.core.routing import Decision, DifficultyScorer, decide
-from tierwise.core.rules import MIN_ANSWER_TOKENS
+from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.signals import thinking_conflict
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, TierwiseError
@@ -56,7 +56,6 @@ CONVERSE_FIELDS = (
 AUTO = "auto"
 # Output room left beside a thinking budget when the caller set no maxTokens.
 DEFAULT_ANSWER_TOKENS = 4096
-MIN_THINKING_BUDGET = 1024  # Claude refuses a smaller budget_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +90,10 @@ def apply_thinking(request: Mapping[str, Any], budget: int) -> dict[str, Any]:
         return dict(request)
     inference = dict(request.get("inferenceConfig") or {})
     cap = inference.get("maxTokens")
-    if cap is not None:
-        budget = min(budget, int(cap) - MIN_ANSWER_TOKENS)
-        if budget < MIN_THINKING_BUDGET:
-            return dict(request)
-    else:
+    budget = fit_thinking_budget(budget, None if cap is None else int(cap))
+    if not budget:
+        return dict(request)
+    if cap is None:
         inference["maxTokens"] = budget + DEFAULT_ANSWER_TOKENS
     fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
     inference.pop("temperature", None)
@@ -228,12 +226,7 @@ class Tierwise:
         plan = self.plan(modelId, request, hints)
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
-        request_id = uuid.uuid4().hex
-        try:
-            return cascade.run(request, request_id, api_key_id)
-        except TierwiseError as exc:
-            exc.request_id = request_id
-            raise
+        return cascade.run(request, uuid.uuid4().hex, api_key_id)
 
     def converse_stream(
         self,
@@ -263,11 +256,7 @@ class Tierwise:
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
         if cascade.validators or cascade.self_verify is not None:
-            try:
-                response = cascade.run(request, request_id, api_key_id)
-            except TierwiseError as exc:
-                exc.request_id = request_id
-                raise
+            response = cascade.run(request, request_id, api_key_id)
             return {"stream": replay_events(response), "tierwise": response["tierwise"]}
         started = time.perf_counter()
         try:

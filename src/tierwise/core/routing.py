@@ -32,6 +32,7 @@ from tierwise.core.rules import (
     Evidence,
     RoutingPolicy,
     evidence,
+    fit_thinking_budget,
     logit,
     sigmoid,
     sonnet_cues,
@@ -256,10 +257,9 @@ def decide_signals(
             reasons.append(blocked)
         else:
             budget = p.thinking_max_budget if full else p.thinking_budget_for(final)
-            if signals.max_tokens is not None:
-                # The caller's maxTokens caps thinking and answer together (both APIs count
-                # thinking in it), so the budget fits inside it rather than on top.
-                budget = min(budget, signals.max_tokens - MIN_ANSWER_TOKENS)
+            # The caller's maxTokens caps thinking and answer together; _thinking_block has
+            # made sure a usable budget fits.
+            budget = fit_thinking_budget(budget, signals.max_tokens)
             reasons.append(f"sonnet with a {budget:,}-token thinking budget")
 
     scores: dict[str, float] = {"prior": p.prior}

@@ -25,11 +25,13 @@ from tierwise.errors import ConfigError
 __all__ = [
     "DEFAULT_WEIGHTS",
     "MIN_ANSWER_TOKENS",
+    "MIN_THINKING_BUDGET",
     "SONNET_CUE_REASONS",
     "Evidence",
     "HighStakesFloor",
     "RoutingPolicy",
     "evidence",
+    "fit_thinking_budget",
     "logit",
     "sigmoid",
     "sonnet_cues",
@@ -37,6 +39,17 @@ __all__ = [
 
 # Room kept for the answer when a thinking budget must fit inside a caller's maxTokens.
 MIN_ANSWER_TOKENS = 1024
+MIN_THINKING_BUDGET = 1024  # Claude refuses a smaller budget_tokens
+
+
+def fit_thinking_budget(budget: int, max_tokens: int | None) -> int:
+    """``budget`` fitted inside a caller's ``max_tokens`` (both APIs count thinking in it),
+    leaving :data:`MIN_ANSWER_TOKENS` for the answer; 0 when no usable budget fits."""
+    if max_tokens is None:
+        return budget
+    fitted = min(budget, max_tokens - MIN_ANSWER_TOKENS)
+    return fitted if fitted >= MIN_THINKING_BUDGET else 0
+
 
 # Logit-space weights. Negative leans to Haiku, positive to Opus. Sonnet-class cues are
 # "pull" weights: they lift a score that sits below the prior back toward it (at most by

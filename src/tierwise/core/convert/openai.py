@@ -37,7 +37,7 @@ from tierwise.core.convert.request import (
     require,
 )
 from tierwise.core.pricing import Usage
-from tierwise.core.rules import MIN_ANSWER_TOKENS
+from tierwise.core.rules import MIN_ANSWER_TOKENS, fit_thinking_budget
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -50,7 +50,6 @@ __all__ = [
 
 DEFAULT_MAX_TOKENS = 4096
 REASONING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 4096, "high": 16384}
-MIN_THINKING_BUDGET = 1024  # Claude refuses a smaller budget_tokens
 FINISH_REASONS = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -262,18 +261,6 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
     return config
 
 
-def _thinking_budget(effort_budget: int, max_tokens: int | None) -> int:
-    """The thinking budget for an effort under the caller's cap (0: no thinking).
-
-    OpenAI's max_completion_tokens includes reasoning, so a given cap is Bedrock's maxTokens
-    and the budget must fit inside it with :data:`MIN_ANSWER_TOKENS` left for the answer.
-    """
-    if max_tokens is None:
-        return effort_budget
-    budget = min(effort_budget, max_tokens - MIN_ANSWER_TOKENS)
-    return budget if budget >= MIN_THINKING_BUDGET else 0
-
-
 def from_chat_completions(
     body: Any, *, allow_remote_images: bool = False, max_images: int = 20
 ) -> Converted:
@@ -356,7 +343,9 @@ def from_chat_completions(
             f"reasoning_effort must be one of {', '.join(REASONING_BUDGETS)}",
             "reasoning_effort",
         )
-        budget = _thinking_budget(REASONING_BUDGETS[effort], max_tokens)
+        # OpenAI's max_completion_tokens includes reasoning: a given cap is Bedrock's
+        # maxTokens and the budget fits inside it (0: no thinking).
+        budget = fit_thinking_budget(REASONING_BUDGETS[effort], max_tokens)
         if budget:
             request["additionalModelRequestFields"] = {
                 "thinking": {"type": "enabled", "budget_tokens": budget}
