@@ -6,7 +6,7 @@ import base64
 import binascii
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -102,14 +102,16 @@ def count_images(messages: list[dict[str, Any]]) -> int:
     Bedrock's per-request image limit counts them all, so a limit that looked only at the
     top-level blocks let any number through in a tool result.
     """
-    total = 0
+    return sum(1 for block in _all_blocks(messages) if "image" in block)
+
+
+def _all_blocks(messages: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every content block, turn by turn: a turn's own blocks, then its tool results'."""
     for message in messages:
+        yield from message["content"]
         for block in message["content"]:
-            if "image" in block:
-                total += 1
-            elif "toolResult" in block:
-                total += sum(1 for b in block["toolResult"]["content"] if "image" in b)
-    return total
+            if "toolResult" in block:
+                yield from block["toolResult"].get("content") or ()
 
 
 def _document_name(raw: str) -> str:
@@ -128,23 +130,18 @@ def name_documents(messages: list[dict[str, Any]]) -> None:
     earlier document keeps its name as the conversation grows; a repeat gets " (2)", " (3)".
     """
     used: set[str] = set()
-    for message in messages:
-        blocks = list(message["content"])
-        for block in message["content"]:
-            if "toolResult" in block:
-                blocks.extend(block["toolResult"].get("content") or ())
-        for block in blocks:
-            if "document" not in block:
-                continue
-            base = _document_name(str(block["document"].get("name") or ""))
-            name, n = base, 1
-            # Case-insensitively, in case Bedrock compares names that way.
-            while name.lower() in used:
-                n += 1
-                suffix = f" ({n})"
-                name = base[: MAX_DOCUMENT_NAME - len(suffix)].rstrip() + suffix
-            used.add(name.lower())
-            block["document"]["name"] = name
+    for block in _all_blocks(messages):
+        if "document" not in block:
+            continue
+        base = _document_name(str(block["document"].get("name") or ""))
+        name, n = base, 1
+        # Case-insensitively, in case Bedrock compares names that way.
+        while name.lower() in used:
+            n += 1
+            suffix = f" ({n})"
+            name = base[: MAX_DOCUMENT_NAME - len(suffix)].rstrip() + suffix
+        used.add(name.lower())
+        block["document"]["name"] = name
 
 
 def has_tool_blocks(messages: list[dict[str, Any]]) -> bool:
