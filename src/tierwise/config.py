@@ -24,6 +24,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -143,6 +144,7 @@ class GatewaySettings(_Model):
     allow_remote_images: bool = False
     threads: int = Field(default=64, ge=1, le=1024)
     freeze_gc: bool = True
+    metrics_token: SecretStr = SecretStr("")  # shown masked by `tierwise config show`
 
 
 class CreditPoolSettings(_Model):

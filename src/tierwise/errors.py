@@ -19,6 +19,7 @@ exception. Library errors are translated at exactly one boundary per adapter
     │   └── ExhaustedError          every retry, profile and fallback was tried
     ├── AccessError                 the gateway refused the caller
     │   ├── AuthenticationError     missing, unknown or revoked API key
+    │   ├── PermissionDeniedError   a valid key without the right (admin, metrics)
     │   ├── BudgetExceededError     the key's budget is spent
     │   └── RateLimitedError        the key's requests-per-minute limit
     ├── AnswerRejectedError         an answer failed an escalation validator (internal)
@@ -41,6 +42,7 @@ __all__ = [
     "LedgerError",
     "ModelNotAvailableError",
     "ModelOutputError",
+    "PermissionDeniedError",
     "RateLimitedError",
     "ThrottledError",
     "TierwiseError",
@@ -179,6 +181,13 @@ class AccessError(TierwiseError):
 
 class AuthenticationError(AccessError):
     default_hint = "send a valid key as `Authorization: Bearer <key>` or `x-api-key: <key>`"
+
+
+class PermissionDeniedError(AccessError):
+    """The key is valid but lacks the right for this endpoint (403, not 401: the caller
+    is known, so sending the same key again will not help)."""
+
+    default_hint = "use an admin key (`tierwise keys create --admin`)"
 
 
 class BudgetExceededError(AccessError):

@@ -21,9 +21,16 @@ def parse_since(value: str, now: datetime) -> datetime:
     """``30d``, ``12h``, ``2w`` or an ISO date."""
     match = _SINCE.match(value.strip())
     if match:
-        n, unit = int(match.group(1)), match.group(2)
-        delta = {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[unit]
-        return now - delta
+        digits, unit = match.group(1), match.group(2)
+        hours = {"h": 1, "d": 24, "w": 24 * 7}[unit]
+        try:
+            return now - timedelta(hours=int(digits) * hours)
+        # OverflowError: past timedelta's or datetime's range; ValueError: past int's digits
+        except (OverflowError, ValueError):
+            raise InvalidRequestError(
+                f"--since {value!r} reaches back before the year 1",
+                hint="use a shorter duration such as 30d, or a date",
+            ) from None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -71,7 +71,7 @@ def test_spend_and_credits_json_need_an_admin_key(dashboard: tuple[str, str, str
     assert httpx.get(url + "/v1/spend").status_code == 401
     assert (
         httpx.get(url + "/v1/spend", headers={"authorization": f"Bearer {plain}"}).status_code
-        == 401
+        == 403  # a valid key without the right
     )
     data = httpx.get(url + "/v1/spend", headers={"authorization": f"Bearer {admin}"}).json()
     assert data["total"]["cost_usd"] == "30"

@@ -348,5 +348,5 @@ def _parse_json(raw: bytes) -> Any:
         return {}
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except ValueError:  # bad UTF-8, bad JSON, or an integer past Python's digit limit
         raise validation("The request body is not valid JSON.") from None

@@ -1,11 +1,13 @@
 """Spend you can see: ``/v1/spend``, ``/v1/credits``, ``/metrics`` and the ``/dashboard`` page.
 
 The dashboard page is static (it ships in the package: no CDN) and holds no data; its
-charts read the JSON endpoints, which need an admin key.
+charts read the JSON endpoints, which need an admin key. ``/metrics`` shows the same
+organisation-wide spend, so it needs an admin key too, or ``[gateway] metrics_token``.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,7 +19,8 @@ from starlette.responses import JSONResponse, Response
 
 from tierwise.core.credits import runway
 from tierwise.core.spend import report
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import AuthenticationError, InvalidRequestError
+from tierwise.gateway.auth import presented_key
 from tierwise.gateway.errors import Dialect
 from tierwise.gateway.openai_routes import failure
 from tierwise.gateway.service import Gateway
@@ -90,10 +93,25 @@ async def credits(request: Request) -> Response:
     return JSONResponse(runway_dict(result))
 
 
+def _metrics_allowed(gw: Gateway, request: Request) -> None:
+    """``[gateway] metrics_token`` when it is sent, else an admin key (401 without a valid
+    key, 403 for a valid key that is not an admin). With auth off, the token, when one is
+    set, is still required: the gateway then serves loopback only, but a scraper has one."""
+    token = gw.settings.gateway.metrics_token.get_secret_value()
+    presented = presented_key(request.headers)
+    if token and presented and hmac.compare_digest(presented.encode(), token.encode()):
+        return
+    if not gw.auth and token:
+        raise AuthenticationError(
+            "/metrics needs the metrics token", hint="send `Authorization: Bearer <token>`"
+        )
+    gw.authenticate(request, admin=True)
+
+
 async def metrics(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
-        gw.authenticate(request)
+        await run_in_threadpool(_metrics_allowed, gw, request)
     except Exception as exc:
         return failure(exc, Dialect.OPENAI, gw)
     return Response(gw.metrics.render(), media_type="text/plain; version=0.0.4")

@@ -93,6 +93,8 @@ def create_app(
         limits=limits,
     )
 
+    probe = health.LedgerProbe(client.ledger)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway.threads
@@ -106,6 +108,7 @@ def create_app(
             if freeze:
                 gc.unfreeze()
             gateway.close()
+            probe.close()
             if tierwise is None:
                 client.close()
 
@@ -129,6 +132,7 @@ def create_app(
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
     app.state.gateway = gateway
+    app.state.ledger_probe = probe
     return app
 
 

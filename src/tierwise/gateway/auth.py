@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tierwise.errors import AuthenticationError
+from tierwise.errors import AuthenticationError, PermissionDeniedError
 from tierwise.store.keys import ApiKey, KeyStore
 
 __all__ = ["Authenticator", "presented_key"]
@@ -52,7 +52,5 @@ class Authenticator:
                 hint="create one with `tierwise keys create --name NAME`",
             )
         if admin and not key.admin:
-            raise AuthenticationError(
-                "this endpoint needs an admin key", hint="tierwise keys create --admin ..."
-            )
+            raise PermissionDeniedError("this endpoint needs an admin key")
         return key

@@ -26,6 +26,7 @@ from tierwise.errors import (
     InvalidRequestError,
     ModelNotAvailableError,
     ModelOutputError,
+    PermissionDeniedError,
     RateLimitedError,
     ThrottledError,
     TierwiseError,
@@ -77,6 +78,7 @@ _DENIED = _Kind(403, "permission_error", None, "permission_error")
 # Most specific first; the first isinstance match wins.
 _TABLE: tuple[tuple[type[TierwiseError], _Kind], ...] = (
     (AuthenticationError, _AUTH),
+    (PermissionDeniedError, _DENIED),
     (BudgetExceededError, _BUDGET),
     (RateLimitedError, _THROTTLED),
     (ThrottledError, _THROTTLED),

@@ -156,6 +156,11 @@ class Gateway:
             raise InvalidRequestError(f"the request body is not valid JSON: {exc}") from None
         except RecursionError:  # "[[[[...]]]]" deeper than the parser's stack
             raise InvalidRequestError("the request body is nested too deeply") from None
+        except ValueError as exc:  # an integer past Python's int/str digit limit (4,300)
+            raise InvalidRequestError(
+                f"the request body has a number too long to read: {exc}",
+                hint="send numbers of at most 4,300 digits",
+            ) from None
         if _SURROGATE_ESCAPE.search(text):
             # JSON lets "\ud800" stand alone; such a string cannot be encoded to be sent on,
             # and would fail upstream (and be retried) instead of here. Pairs are fine.

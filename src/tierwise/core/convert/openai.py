@@ -137,7 +137,7 @@ def _tool_calls(calls: Any, param: str) -> list[dict[str, Any]]:
         )
         try:
             arguments = json.loads(raw)
-        except json.JSONDecodeError:
+        except ValueError:  # JSONDecodeError, or an integer past Python's digit limit
             raise invalid(
                 f"{where}.function.arguments is not valid JSON", f"{where}.function.arguments"
             ) from None
@@ -339,7 +339,7 @@ def from_chat_completions(
     effort = body.get("reasoning_effort")
     if effort is not None:
         require(
-            effort in REASONING_BUDGETS,
+            isinstance(effort, str) and effort in REASONING_BUDGETS,
             f"reasoning_effort must be one of {', '.join(REASONING_BUDGETS)}",
             "reasoning_effort",
         )

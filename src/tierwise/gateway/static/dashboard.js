@@ -94,7 +94,8 @@ async function load(key) {
     fetch("/v1/spend?since=30d&by=tier", { headers }),
     fetch("/v1/credits", { headers }),
   ]);
-  if (spendRes.status === 401) { throw new Error("That key is not an admin key."); }
+  if (spendRes.status === 401) { throw new Error("That key is not valid."); }
+  if (spendRes.status === 403) { throw new Error("That key is not an admin key."); }
   if (!spendRes.ok) { throw new Error("Spend request failed: " + spendRes.status); }
   const spend = await spendRes.json();
   document.getElementById("total-spend").textContent = usd(spend.total.cost_usd);

@@ -1,0 +1,69 @@
+"""Inputs a fuzzer found answered with 500: each is a clear 400 in the caller's API format."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+BIG = "1" + "0" * 5000  # a JSON integer past Python's 4,300-digit int/str limit
+
+
+def _post(gateway, path: str, raw: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+    return httpx.post(
+        gateway.url + path,
+        content=raw.encode(),
+        headers={"authorization": f"Bearer {gateway.key}", "content-type": "application/json"},
+        timeout=30,
+    )
+
+
+def test_reasoning_effort_that_is_not_a_string_is_a_400(gateway) -> None:  # type: ignore[no-untyped-def]
+    r = _post(
+        gateway,
+        "/v1/chat/completions",
+        '{"model": "haiku", "messages": [{"role": "user", "content": "hi"}],'
+        ' "reasoning_effort": ["high"]}',
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["param"] == "reasoning_effort"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/chat/completions",
+         '{"model": "haiku", "messages": [{"role": "user", "content": "hi"}], "max_tokens": %s}'),
+        ("/v1/messages",
+         '{"model": "haiku", "max_tokens": %s, "messages": [{"role": "user", "content": "hi"}]}'),
+        ("/v1/messages/count_tokens",
+         '{"model": "haiku", "messages": [{"role": "user", "content": "hi"}], "x": %s}'),
+        ("/v1/chat/completions",
+         '{"model": "haiku", "messages": [{"role": "assistant", "content": null, "tool_calls":'
+         ' [{"id": "c", "type": "function", "function": {"name": "f", "arguments":'
+         ' "{\\"a\\": %s}"}}]}, {"role": "tool", "tool_call_id": "c", "content": "x"},'
+         ' {"role": "user", "content": "hi"}]}'),
+    ],
+)  # fmt: skip
+def test_an_integer_longer_than_4300_digits_is_a_400(gateway, path: str, body: str) -> None:  # type: ignore[no-untyped-def]
+    r = _post(gateway, path, body % BIG)
+    assert r.status_code == 400, r.text
+    assert "4,300" in r.text or "not valid JSON" in r.text
+
+
+def test_anthropic_error_shape_for_a_huge_integer(gateway) -> None:  # type: ignore[no-untyped-def]
+    r = _post(gateway, "/v1/messages", f'{{"model": "haiku", "max_tokens": {BIG}}}')
+    assert r.status_code == 400
+    assert r.json()["type"] == "error"
+    assert r.json()["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize("since", ["99999999d", "99999999w", "9" * 5000 + "h"])
+def test_spend_since_past_the_calendar_is_a_400(gateway, since: str) -> None:  # type: ignore[no-untyped-def]
+    _, admin = gateway.keys.create("ops", admin=True)
+    r = httpx.get(
+        gateway.url + "/v1/spend",
+        params={"since": since},
+        headers={"authorization": f"Bearer {admin}"},
+    )
+    assert r.status_code == 400, r.text
+    assert "since" in r.json()["error"]["message"]
