@@ -223,3 +223,11 @@ def test_count_tokens_matches_usage(tw: Tierwise) -> None:
     counted = tw.count_tokens(modelId="sonnet", messages=messages)
     response = tw.converse(modelId="sonnet", messages=messages)
     assert counted == response["usage"]["inputTokens"]
+
+
+def test_route_takes_string_content_and_refuses_other_types(tw: Tierwise) -> None:
+    blocks = tw.route({"messages": user(CLASSIFY)})
+    text = tw.route({"messages": [{"role": "user", "content": CLASSIFY}]})
+    assert text.tier is blocks.tier and text.reasons == blocks.reasons
+    with pytest.raises(InvalidRequestError, match="must be a list of content blocks"):
+        tw.route({"messages": [{"role": "user", "content": 7}]})

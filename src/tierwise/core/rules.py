@@ -32,6 +32,7 @@ __all__ = [
     "RoutingPolicy",
     "evidence",
     "fit_thinking_budget",
+    "is_destructive_tool",
     "logit",
     "sigmoid",
     "sonnet_cues",
@@ -57,14 +58,15 @@ def fit_thinking_budget(budget: int, max_tokens: int | None) -> int:
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
         "classification": -1.5,
-        "closed_label_set": -1.0,
-        "yes_no": -0.8,
+        "closed_label_set": -1.5,
+        "yes_no": -1.5,
+        "json_keys": -1.5,
         "triage": -1.2,
         "extraction": -1.2,
-        "short_form": -1.0,
+        "short_form": -1.5,
         "format_conversion": -1.0,
         "bulk": -0.5,
-        "short_output": -0.5,
+        "short_output": -1.5,
         "latency_sensitive": -1.0,
         "rag": 1.0,
         "support_reply": 1.0,
@@ -100,6 +102,7 @@ _HAIKU_CUE_REASONS = {
     "classification": "classification task",
     "closed_label_set": "answer limited to a closed label set",
     "yes_no": "yes/no answer requested",
+    "json_keys": "JSON with given keys requested",
     "triage": "routing/triage task",
     "extraction": "extraction from the given text",
     "short_form": "short-form generation (title, subject line, tweet)",
@@ -122,11 +125,29 @@ _OPUS_CUE_REASONS = {
     "architecture": "system-design or concurrency problem",
     "high_stakes": "high-stakes action in the request (hard to undo)",
 }
-_DESTRUCTIVE_TOOL = re.compile(
-    r"delete|drop|remove|destroy|terminate|truncate|transfer|payment|pay_|refund|deploy"
-    r"|execute_sql|run_sql|shell|exec|send_money|wire",
-    re.IGNORECASE,
-)
+# Tool-name words for actions that are hard to undo. Names are split into words
+# (snake_case, kebab-case, camelCase, dots), so "get_wireless_status" is not a wire transfer.
+DESTRUCTIVE_TOOL_WORDS = frozenset(
+    {
+        "delete", "drop", "remove", "destroy", "terminate", "truncate", "transfer", "payment",
+        "pay", "refund", "deploy", "execute", "exec", "shell", "bash", "wire", "purge", "wipe",
+        "revoke", "rollback", "kill", "shutdown", "sudo", "charge", "payout", "withdraw",
+        "sql", "rm", "overwrite", "publish", "merge", "force",
+    }
+)  # fmt: skip
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def tool_words(name: str) -> frozenset[str]:
+    """The lower-cased words of a tool name (``runSQL`` -> run, sql)."""
+    return frozenset(w.lower() for w in _NAME_WORD.findall(name))
+
+
+def is_destructive_tool(name: str) -> bool:
+    """Whether a tool's name says it acts in a way that is hard to undo."""
+    return not tool_words(name).isdisjoint(DESTRUCTIVE_TOOL_WORDS)
+
+
 _EPS = 1e-6
 
 HighStakesFloor = Literal["opus", "sonnet_thinking"]
@@ -314,7 +335,7 @@ def _size_evidence(s: Signals, p: RoutingPolicy, hints: Hints, refactor: bool) -
         out.append(Evidence("images", p.w("images"), f"{s.images} {noun} to interpret"))
     if s.tool_count >= p.many_tools:
         out.append(Evidence("many_tools", p.w("many_tools"), f"{s.tool_count} tools offered"))
-    risky = [n for n in s.tool_names if _DESTRUCTIVE_TOOL.search(n)]
+    risky = [n for n in s.tool_names if is_destructive_tool(n)]
     if risky and (s.tool_results or s.has("high_stakes") or hints.high_stakes):
         out.append(
             Evidence(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from tierwise.core.tokens import count_request
+from tierwise.errors import InvalidRequestError
 
 __all__ = [
     "CUE_CLASSES",
@@ -27,7 +28,9 @@ __all__ = [
     "OutputLength",
     "Signals",
     "extract_signals",
+    "normalize_request",
     "thinking_conflict",
+    "whole_words",
 ]
 
 OutputLength = Literal["short", "normal", "long"]
@@ -37,140 +40,162 @@ OutputLength = Literal["short", "normal", "long"]
 _CUE_SOURCE: dict[str, str] = {
     # --- Haiku-class work ---
     "classification": (
-        r"\b(?:classif(?:y|ies|ication)|categori[sz](?:e|ation)|which category|what category"
-        r"|sentiment|is (?:this|it) (?:\w+ )?spam|spam or (?:not|ham)"
-        r"|(?:label|tag) (?:this|each|every|it|them|the following)"
-        r"|assign (?:a|one|the) (?:label|category))"
+        r"classif(?:y|ies|ied|ying|ication|ications|ier)|categori[sz](?:e|es|ed|ing|ation)"
+        r"|which category|what category|sentiment|is (?:this|it) (?:\w+ )?spam"
+        r"|spam or (?:not|ham)|(?:label|tag) (?:this|each|every|it|them|the following)"
+        r"|assign (?:a|one|the) (?:label|category|class)|detect the language"
+        r"|(?:what|which) language is (?:this|it|the following)|intent (?:label|detection)"
+        r"|(?:label|tag|categori[sz]e)s? (?:\w+ )?(?:tickets|messages|emails|reviews|comments"
+        r"|posts|texts|documents|queries|requests)"
     ),
     "closed_label_set": (
-        r"(?:\bone of\s*[:\[({]|\bone of the following (?:labels|categories|classes|options)"
-        r"|\b(?:respond|reply|answer|output|return)(?: with)? only (?:the|a|one)\s+"
+        r"one of\s*[:\[({]|one of the following (?:labels|categories|classes|options)"
+        r"|(?:respond|reply|answer|output|return)(?: with)? only (?:the|a|one)\s+"
         r"(?:\w+ )?(?:label|category|class|letter|number|word|name)"
-        r"|\b(?:answer|respond|reply) with (?:a single|one) (?:word|label|letter|number)"
-        r"|\b(?:labels?|categories|classes)\s*:\s*\w+(?:\s*[,/|]\s*\w+){1,})"
+        r"|(?:answer|respond|reply) with (?:a single|one|exactly one) (?:word|label|letter"
+        r"|number)|(?:labels?|categories|classes|options)\s*:\s*\w+(?:\s*[,/|]\s*\w+){1,}"
     ),
-    "yes_no": r"\b(?:yes or no|yes/no|true or false|true/false)\b",
+    "yes_no": r"yes or no|yes/no|true or false|true/false",
+    "json_keys": (
+        r"(?:json|object|dict(?:ionary)?) with (?:the )?(?:keys|fields|properties)"
+        r"|(?:keys|fields)\s*:\s*[\"'`]?\w+[\"'`]?(?:\s*,\s*[\"'`]?\w+[\"'`]?){1,}"
+        r"|(?:return|output|respond with|give me) (?:only )?(?:valid |the |a )?json"
+        r"|only (?:valid )?json"
+    ),
     "triage": (
-        r"\b(?:triage|route (?:this|the|each) (?:ticket|request|message|email|issue)"
+        r"triag(?:e|ed|ing)|route (?:this|the|each) (?:ticket|request|message|email|issue)"
         r"|which (?:team|queue|department)|(?:assign|set|determine) (?:a |the |its )?priority"
-        r"|priority\s*(?:level)?\s*[:(]\s*(?:low|p[0-4])|urgency (?:level|score))"
+        r"|priority\s*(?:level)?\s*[:(]\s*(?:low|p[0-4])|urgency (?:level|score)"
     ),
     "extraction": (
-        r"\b(?:extract(?!\s+(?:a |an |the )?(?:method|function|class|interface|module|component"
-        r"|helper|variable))|pull out (?:the|all|every)|return the fields"
+        r"extract(?:s|ed|ing|ion)?(?!\s+(?:a |an |the )?(?:method|function|class|interface"
+        r"|module|component|helper|variable))|pull out (?:the|all|every)|return the fields"
         r"|parse (?:this|the following|out|these)|fill in the (?:fields|schema|form|json)"
         r"|named entit(?:y|ies)|(?:find|list|get) (?:all )?(?:the )?(?:names|dates|email "
-        r"addresses|emails|phone numbers|amounts|entities|addresses) (?:in|from|mentioned))"
+        r"addresses|emails|phone numbers|amounts|entities|addresses) (?:in|from|mentioned)"
     ),
     "short_form": (
-        r"\b(?:(?:a|an|one|short|catchy|good) (?:title|headline|subject line|tagline|slogan"
-        r"|caption|tweet|alt text|commit message)|subject line|(?:title|headline) for"
-        r"|write a tweet)\b"
+        r"(?:a|an|one|short|catchy|good|\d+) (?:title|headline|subject line|tagline|slogan"
+        r"|caption|tweet|alt text|commit message|(?:[\w-]+ )?(?:tags|hashtags|keywords))"
+        r"|subject line|(?:title|headline|tags|hashtags|keywords) for|write a tweet"
+        r"|name (?:for|ideas)"
     ),
     "format_conversion": (
-        r"\b(?:(?:convert|transform|turn|reformat|rewrite) (?:this|the following|these|it|them)?"
+        r"(?:convert|transform|turn|reformat|rewrite) (?:this|the following|these|it|them)?"
         r"\s*(?:[\w-]+\s){0,3}(?:to|into|as) (?:valid )?(?:json|csv|yaml|xml|markdown|a table"
         r"|a markdown table|html|toml|snake_?case|camel_?case|title case|lower ?case|upper ?case"
-        r"|iso[- ]?8601|bullet points)|reformat"
+        r"|iso[- ]?8601|bullet points|\w+ format)|reformat"
         r"|translate (?:this|the following|it|these)?\s*(?:[\w-]+\s){0,2}(?:in)?to "
-        r"(?:english|french|german|spanish|italian|portuguese|dutch|japanese|chinese|korean))\b"
+        r"(?:english|french|german|spanish|italian|portuguese|dutch|japanese|chinese|korean)"
     ),
     "bulk": (
-        r"\b(?:for each (?:of the following|row|item|record|line|entry)|in bulk|batch of"
+        r"for each (?:of the following|row|item|record|line|entry)|in bulk|batch of"
         r"|first[- ](?:pass|stage) (?:filter|screen|triage|classification)|pre-?filter"
-        r"|each of the \d+ (?:items|rows|records|messages|tickets))"
+        r"|each of the \d+ (?:items|rows|records|messages|tickets)"
     ),
     # --- Sonnet-class work (the default) ---
     "rag": (
-        r"\b(?:(?:based on|according to|using only|using|from|given) (?:the |these |this )?"
+        r"(?:based on|according to|using only|using|from|given) (?:the |these |this )?"
         r"(?:following |provided |above |retrieved |given |attached )?(?:passages?|documents?"
         r"|context|sources?|excerpts?|search results|snippets?)|cite (?:the )?(?:sources?"
-        r"|passages?|documents?))\b"
+        r"|passages?|documents?)"
     ),
     "support_reply": (
-        r"\b(?:(?:reply|respond|write a (?:reply|response)|draft a (?:reply|response)) to"
+        r"(?:reply|respond|write a (?:reply|response)|draft a (?:reply|response)) to"
         r" (?:this|the|a|our) (?:\w+ )?(?:customer|user|ticket|complaint|email|review|message)"
-        r"|customer (?:support|service) (?:reply|response|agent)|support agent)"
+        r"|customer (?:support|service) (?:reply|response|agent)|support agent"
     ),
     "draft": (
-        r"\b(?:draft|write|compose|create) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
+        r"(?:draft|write|compose|create) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
         r"(?:email|blog post|post|article|announcement|newsletter|cover letter|memo|proposal"
-        r"|press release|product description|landing page|letter|speech|story|poem|faq)\b"
+        r"|press release|product description|landing page|letter|speech|story|poem|faq)"
     ),
     "routine_code": (
-        r"\b(?:(?:write|implement|create|add) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
+        r"(?:write|implement|create|add) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
         r"(?:function|method|class|script|query|regex|unit tests?|endpoint|component|test)"
         r"|fix (?:this|the|my) (?:[\w-]+\s)?(?:error|bug|exception|test|code|crash)"
-        r"|traceback|stack trace|typeerror|valueerror|keyerror|attributeerror|nullpointer"
+        r"|traceback|stack trace|typeerror|valueerror|keyerror|attributeerror|nullpointer\w*"
         r"|segmentation fault|undefined is not|why (?:does|is|doesn't) (?:this|my) (?:code"
-        r"|function|query|test)|code review|review (?:this|my) (?:code|pr|pull request))"
+        r"|function|query|test)|code review|review (?:this|my) (?:code|pr|pull request)"
     ),
     "summarization": (
-        r"\b(?:summari[sz](?:e|ation)|summary|tl;?dr|key (?:points|takeaways)|main points"
-        r"|recap|condense)"
+        r"summari[sz](?:e|es|ed|ing|ation)|summary|summaries|tl;?dr|key (?:points|takeaways)"
+        r"|main points|recap|condense"
     ),
     "analysis": (
-        r"\b(?:analy[sz]e|analysis of|review (?:this|the) (?:contract|document|report|policy)"
-        r"|pros and cons|what are the (?:risks|implications))"
+        r"analy[sz](?:e|es|ed|ing)|analysis of|review (?:this|the) (?:contract|document|report"
+        r"|policy)|pros and cons|what are the (?:risks|implications)"
     ),
     # --- Opus-class work ---
     "proof": (
-        r"\b(?:prove|proof|proving|derive|derivation|lemma|theorem|rigorous(?:ly)?"
-        r"|by induction|formally verify|q\.?e\.?d)\b"
+        r"prove|proves|proven|proof|proofs|proving|lemma|theorem|by induction|formally verify"
+        r"|q\.e\.d|qed|derivation|derive (?:\w+ ){0,2}(?:formula|expression|equation|bound"
+        r"|closed[- ]form|identity|gradient|estimator)"
     ),
-    "step_by_step": (
-        r"\b(?:step[- ]by[- ]step|multi-?step|chain of (?:reasoning|logic)|show your work)"
-    ),
+    "step_by_step": (r"step[- ]by[- ]step|multi-?step|chain of (?:reasoning|logic)|show your work"),
     "math": (
-        r"(?:\b(?:integral|eigen\w*|differential equation|combinatori\w*|expected value"
-        r"|asymptotic|lagrang\w*|recurrence relation|modular arithmetic|mod \d+|matri(?:x|ces)"
-        r"|topolog\w*|polynomial|convergen\w*|probability that|infinitely many"
-        r"|irrational|inequality|bijection|isomorphi\w*|manifold)\b|[≡∀∃∫∑√≤≥])"
+        r"integral|integrals|eigen\w*|differential equations?|combinatori\w*|expected value"
+        r"|asymptotic\w*|lagrang\w*|recurrence relation|modular arithmetic|mod \d+"
+        r"|matri(?:x|ces)|topolog\w*|polynomials?|convergen\w*|probability that"
+        r"|infinitely many|irrational|inequality|inequalities|bijections?|isomorphi\w*"
+        r"|manifolds?|[≡∀∃∫∑√≤≥]"
     ),
     "reconcile": (
-        r"\b(?:reconcil\w*|conflicting|contradict\w*|inconsisten\w*|disagree(?:s|ment)?"
+        r"reconcil\w*|conflicting|contradict\w*|inconsisten\w*|disagree(?:s|ment|ments)?"
         r"|synthesi[sz]\w* (?:across|the|these|all|findings|information)"
         r"|across (?:all )?(?:these|the|\d+|several|multiple) (?:sources|documents|reports"
         r"|papers|studies|passages)|compare (?:these |the |all )?(?:\d+|two|three|four|five|six"
         r"|seven|eight|nine|ten|several|multiple) (?:sources|documents|reports|papers|studies"
-        r"|vendors|proposals|contracts)|trade-?offs? (?:across|among))"
+        r"|vendors|proposals|contracts)|trade-?offs? (?:across|among)"
     ),
     "research": (
-        r"\b(?:literature review|research report|systematic review|meta-analys\w*"
+        r"literature review|research report|systematic review|meta-analys\w*"
         r"|state of the art|survey (?:of|the) (?:literature|research|field)"
-        r"|research (?:proposal|agenda)|white ?paper|novel (?:hypothesis|research))"
+        r"|research (?:proposal|agenda)|white ?paper|novel (?:hypothesis|research)"
     ),
     "refactor": (
-        r"\b(?:refactor\w*|restructur\w*|re-?architect\w*|rewrite (?:the|our|this) (?:\w+ )?"
+        r"refactor\w*|restructur\w*|re-?architect\w*|rewrite (?:the|our|this) (?:\w+ )?"
         r"(?:module|service|codebase|system)|migrat\w* (?:the|our|this|a) (?:[\w-]+\s){0,2}"
-        r"(?:codebase|monolith|service|application|app|project|system|schema))"
+        r"(?:codebase|monolith|service|application|app|project|system|schema)"
     ),
     "codebase": (
-        r"\b(?:codebase|(?:entire|whole) (?:repo(?:sitory)?|project|code ?base)"
-        r"|across (?:the|our|this|all) (?:repo(?:sitory)?|modules|services|packages|files))\b"
+        r"codebase|(?:entire|whole) (?:repo(?:sitory)?|project|code ?base)"
+        r"|across (?:the|our|this|all) (?:repo(?:sitory)?|modules|services|packages|files)"
     ),
     "architecture": (
-        r"\b(?:system design|design (?:a|an|the) (?:[\w-]+\s){0,3}(?:distributed|scalable"
+        r"system design|design (?:a|an|the) (?:[\w-]+\s){0,3}(?:distributed|scalable"
         r"|fault[- ]tolerant|multi-region|sharded|replicated|event-driven|high-availability)"
-        r"|distributed (?:system|consensus|transaction|lock)s?|race condition|deadlock"
-        r"|lock-free|consistency model|consensus (?:protocol|algorithm))"
+        r"|distributed (?:system|consensus|transaction|lock)s?|race conditions?|deadlocks?"
+        r"|lock-free|consistency model|consensus (?:protocol|algorithm)"
     ),
     "high_stakes": (
-        r"\b(?:production (?:database|db|server|cluster|environment|system|data)"
+        r"production (?:database|db|server|cluster|environment|system|data)"
         r"|deploy\w* (?:\w+ )?to prod(?:uction)?|irreversibl\w*|cannot be undone|can't be undone"
         r"|wire transfer|(?:send|make|authori[sz]e|execute|approve) (?:a |the )?(?:payment"
         r"|wire|transfer|refund)|drop (?:table|database)|rm -rf"
         r"|delete (?:all|every|the)? ?(?:\w+ )?(?:customer|user|production|prod)\w* ?(?:\w+ )?"
         r"(?:records|rows|data|accounts|tables|database|backups)?"
         r"|legal (?:advice|opinion|liability)|legally binding|medical (?:advice|diagnosis)"
-        r"|dosage|drug interactions?|tax liability)"
+        r"|dosage|drug interactions?|tax liability"
     ),
 }
+
+# Every cue is a whole word or phrase: it starts where no letter, digit or hyphen precedes
+# it and, when it ends on a word character, no letter, digit or hyphen follows. So "proof"
+# is not found in "leak-proof" or "proofread", nor "prove" in "improve".
+_WORD_START = r"(?:(?<![\w-])(?=\w)|(?!\w))"
+_WORD_END = r"(?:(?<=\w)(?![\w-])|(?<!\w))"
+
+
+def whole_words(source: str) -> str:
+    """``source`` (an alternation) matched only as whole words or phrases."""
+    return f"{_WORD_START}(?:{source}){_WORD_END}"
+
 
 # Patterns are written in lower case and run over lower-cased text: several times faster
 # than re.IGNORECASE on long windows.
 CUE_PATTERNS: Mapping[str, re.Pattern[str]] = {
-    name: re.compile(source, re.MULTILINE) for name, source in _CUE_SOURCE.items()
+    name: re.compile(whole_words(source), re.MULTILINE) for name, source in _CUE_SOURCE.items()
 }
 
 # Which class of work each cue is evidence for. Cues without a class ("math", "refactor",
@@ -179,6 +204,7 @@ CUE_CLASSES: Mapping[str, str] = {
     "classification": "haiku",
     "closed_label_set": "haiku",
     "yes_no": "haiku",
+    "json_keys": "haiku",
     "triage": "haiku",
     "extraction": "haiku",
     "short_form": "haiku",
@@ -197,15 +223,23 @@ CUE_CLASSES: Mapping[str, str] = {
     "high_stakes": "opus",
 }
 
+# Cues that the answer will be small: they count as much as cues of difficulty.
 _SHORT_OUTPUT = re.compile(
-    r"\b(?:(?:in|with|using) (?:one|a single|1) (?:word|sentence|line|number|letter)"
-    r"|one[- ](?:word|sentence|line) (?:answer|reply|summary|response)|single word"
-    r"|(?:in|under|at most|no more than|max(?:imum)?) (?:\d|[12]\d|30) words|briefly"
-    r"|be brief|keep it short|just the (?:number|answer|label|name))\b"
+    whole_words(
+        r"(?:in|with|using|as) (?:one|a single|1) (?:word|sentence|line|number|letter|label)"
+        r"|one[- ](?:word|sentence|line)(?: (?:answer|reply|summary|response|description))?"
+        r"|single (?:word|line|sentence|label|letter|number)"
+        r"|(?:in|under|at most|no more than|max(?:imum)?) (?:\d|[12]\d|30) words|briefly"
+        r"|be brief|keep it short|no explanation|without (?:any )?explanation"
+        r"|just the (?:number|answer|label|name|category|title)"
+        r"|only the (?:number|answer|label|name|category|title|json)"
+    )
 )
 _LONG_OUTPUT = re.compile(
-    r"\b(?:detailed|comprehensive|in[- ]depth|thorough(?:ly)?|essay|long[- ]form|exhaustive"
-    r"|(?:at least )?(?:[1-9]\d{3,}|[2-9]\d\d)[- ]words?|(?:several|multiple|many) pages)\b"
+    whole_words(
+        r"detailed|comprehensive|in[- ]depth|thorough(?:ly)?|essay|long[- ]form|exhaustive"
+        r"|(?:at least )?(?:[1-9]\d{3,}|[2-9]\d\d)[- ]words?|(?:several|multiple|many) pages"
+    )
 )
 _PASSAGE_LINE = re.compile(
     r"^\s*(?:#+\s*)?(?:\[(\d{1,3})\]|\(?(?:passage|document|doc|source|context|excerpt"
@@ -389,9 +423,62 @@ def _last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
     return ""
 
 
+def _blocks(value: Any, where: str) -> list[Any]:
+    """Content blocks of a message or system prompt; a plain string is one text block."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [{"text": value}] if value else []
+    if isinstance(value, list | tuple):
+        return list(value)
+    raise InvalidRequestError(
+        f"{where} must be a list of content blocks or a string, not {type(value).__name__}",
+        hint='use [{"text": "..."}] (Converse content blocks) or a plain string',
+    )
+
+
+def normalize_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """``request`` with string content (message ``content`` or ``system``) as text blocks.
+
+    The doors and the Python API take what people write; routing reads Converse blocks.
+    Anything else that is not a list of blocks is refused with an
+    :class:`~tierwise.errors.InvalidRequestError`.
+    """
+    if not isinstance(request, Mapping):
+        raise InvalidRequestError(
+            f"a request must be a mapping of Converse fields, not {type(request).__name__}"
+        )
+    raw_messages = request.get("messages") or []
+    if not isinstance(raw_messages, list | tuple):
+        raise InvalidRequestError(
+            f"messages must be a list, not {type(raw_messages).__name__}",
+            hint='use [{"role": "user", "content": [{"text": "..."}]}]',
+        )
+    messages = []
+    for i, message in enumerate(raw_messages):
+        if not isinstance(message, Mapping):
+            raise InvalidRequestError(
+                f"messages[{i}] must be an object with role and content, "
+                f"not {type(message).__name__}"
+            )
+        content = message.get("content")
+        if isinstance(content, list):
+            messages.append(message)
+        else:
+            messages.append({**message, "content": _blocks(content, f"messages[{i}].content")})
+    out = {**request, "messages": messages}
+    if "system" in request and not isinstance(request["system"], list):
+        out["system"] = _blocks(request["system"], "system")
+    return out
+
+
 def extract_signals(request: Mapping[str, Any]) -> Signals:
-    """The :class:`Signals` of a Converse request (``messages``, ``system``, ``toolConfig``...)."""
-    messages: Sequence[Mapping[str, Any]] = request.get("messages") or ()
+    """The :class:`Signals` of a Converse request (``messages``, ``system``, ``toolConfig``...).
+
+    Message content and ``system`` may be plain strings (read as one text block each).
+    """
+    request = normalize_request(request)
+    messages: Sequence[Mapping[str, Any]] = request["messages"]
     system_text = "\n".join(_texts(request.get("system") or ()))
     user_text = _last_user_text(messages)
 
