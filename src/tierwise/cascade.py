@@ -190,6 +190,7 @@ class Cascade:
                 usage=Usage.from_converse(response.get("usage") or {}),
                 stop_reason=response.get("stopReason"), api_key_id=api_key_id,
                 rejection_reason=verdict.reason if rejected and verdict else None,
+                service_tier=response.get("serviceTier"),
             )  # fmt: skip
             outcome = "rejected" if rejected else "accepted"
             reason = verdict.reason if verdict is not None else "no validators"
@@ -216,6 +217,7 @@ class Cascade:
             self.request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
             usage=Usage.from_converse(response.get("usage") or {}),
             stop_reason=response.get("stopReason"), api_key_id=api_key_id,
+            service_tier=response.get("serviceTier"),
         )  # fmt: skip
         self._add(attempt, "answer", row, "error", f"validator failed: {type(exc).__name__}")
         if isinstance(exc, TierwiseError):
@@ -268,7 +270,7 @@ class Cascade:
             request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
             usage=Usage.from_converse(result.response.get("usage") or {}),
             stop_reason=result.response.get("stopReason"), api_key_id=api_key_id,
-            kind="self_verify",
+            kind="self_verify", service_tier=result.response.get("serviceTier"),
         )  # fmt: skip
         checked = parse_verification(result.response, self.self_verify)
         self._add(attempt, "self_verify", row, "checked", checked.reason)

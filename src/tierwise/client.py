@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 from tierwise.cascade import Cascade, ValidationSpec
 from tierwise.core.caching import place_cache_points
 from tierwise.core.hints import Hints
-from tierwise.core.pricing import Usage, price
+from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.replay import replay_events
 from tierwise.core.routing import Decision, DifficultyScorer, decide
 from tierwise.core.rules import fit_thinking_budget
@@ -278,11 +278,13 @@ class Tierwise:
         def events() -> Iterator[dict[str, Any]]:
             usage = Usage()
             stop_reason: str | None = None
+            served: Any = None
             error: TierwiseError | None = None
             try:
                 for event in stream.events:
                     if "metadata" in event:
                         usage = Usage.from_converse(event["metadata"].get("usage") or {})
+                        served = event["metadata"].get("serviceTier")
                     elif "messageStop" in event:
                         stop_reason = event["messageStop"].get("stopReason")
                     yield event
@@ -301,6 +303,7 @@ class Tierwise:
                     stop_reason=stop_reason or ("error" if error else "client_closed"),
                     error=error,
                     api_key_id=api_key_id,
+                    service_tier=served,
                 )
                 summary.update(self._summary(row, plan, [a.model_id for a in stream.attempts]))
 
@@ -313,11 +316,21 @@ class Tierwise:
 
     # -- accounting ------------------------------------------------------------------
 
-    def cost_of(self, tier: Tier | None, usage: Usage, *, batch: bool = False) -> Decimal:
-        """Cost of ``usage`` at ``tier``'s prices; an unknown raw model costs 0 (flagged)."""
+    def cost_of(
+        self,
+        tier: Tier | None,
+        usage: Usage,
+        *,
+        batch: bool = False,
+        model_id: str | None = None,
+        service_tier: Any = None,
+    ) -> Decimal:
+        """Cost of ``usage`` at ``tier``'s prices, for the profile kind of ``model_id`` and
+        the ``service_tier`` Bedrock served; an unknown raw model costs 0 (flagged)."""
         if tier is None:
             return Decimal(0)
-        return price(usage, self.settings.rates(tier), batch=batch).total
+        rates = self.settings.rates(tier)
+        return price(usage, rates, batch=batch, model_id=model_id, service_tier=service_tier).total
 
     def record_call(
         self,
@@ -333,15 +346,22 @@ class Tierwise:
         api_key_id: str | None = None,
         rejection_reason: str | None = None,
         kind: str = "answer",
+        service_tier: Any = None,
     ) -> LedgerRow:
-        """Price one model call and write its ledger row; returns the row with its id."""
+        """Price one model call and write its ledger row; returns the row with its id.
+
+        ``service_tier`` is the response's ``serviceTier``; a tier other than the default
+        is kept in the row's metadata so reports re-price the row the same way."""
         from tierwise.store import LedgerRow
 
         tier = plan.tier or self.settings.tier_of_model(model_id)
         usage = usage or Usage()
+        served = service_tier_of(service_tier)
         metadata: dict[str, Any] = {}
         if kind != "answer":
             metadata["kind"] = kind
+        if served is not ServiceTier.DEFAULT:
+            metadata["service_tier"] = served.value
         if tier is None:
             metadata["unpriced"] = "model is in no tier; add it to a tier to price it"
         if error is not None:
@@ -362,7 +382,7 @@ class Tierwise:
             cache_read_tokens=usage.cache_read,
             cache_write_5m_tokens=usage.cache_write_5m,
             cache_write_1h_tokens=usage.cache_write_1h,
-            cost_usd=self.cost_of(tier, usage),
+            cost_usd=self.cost_of(tier, usage, model_id=model_id, service_tier=served),
             latency_ms=latency_ms,
             status=status,
             error_class=None if error is None else type(error).__name__,

@@ -33,13 +33,14 @@ from pydantic import (
 from tierwise.core.caching import CachePolicy
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.credits import CreditPool
-from tierwise.core.pricing import Rates
+from tierwise.core.pricing import Band, ProfileKind, Rates, ServiceTier
 from tierwise.core.rules import RoutingPolicy
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
 __all__ = [
     "NON_SETTING_ENV",
+    "BandPrices",
     "BatchSettings",
     "CachingSettings",
     "CreditPoolSettings",
@@ -70,8 +71,33 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class BandPrices(_Model):
+    """``[[tiers.X.prices.bands]]``: rates for a request whose whole prompt (input, cache
+    reads and cache writes) is above ``above_prompt_tokens``; every token of it is priced
+    at these rates (Anthropic's long-context pricing)."""
+
+    above_prompt_tokens: int = Field(gt=0)
+    input: Decimal = Field(ge=0)
+    output: Decimal = Field(ge=0)
+    cache_write_5m: Decimal = Field(ge=0)
+    cache_write_1h: Decimal = Field(ge=0)
+    cache_read: Decimal = Field(ge=0)
+
+    def band(self) -> Band:
+        return Band(
+            above_prompt_tokens=self.above_prompt_tokens,
+            input=self.input,
+            output=self.output,
+            cache_write_5m=self.cache_write_5m,
+            cache_write_1h=self.cache_write_1h,
+            cache_read=self.cache_read,
+        )
+
+
 class Prices(_Model):
-    """US dollars per 1M tokens."""
+    """A price sheet entry for one model: US dollars per 1M tokens at the global profile
+    on the default service tier, plus long-context bands and multipliers by profile kind
+    (``profiles``) and service tier (``service_tiers``); an unlisted kind or tier is 1x."""
 
     input: Decimal = Field(ge=0)
     output: Decimal = Field(ge=0)
@@ -79,6 +105,25 @@ class Prices(_Model):
     cache_write_1h: Decimal = Field(ge=0)
     cache_read: Decimal = Field(ge=0)
     batch_discount: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
+    bands: tuple[BandPrices, ...] = ()
+    profiles: dict[ProfileKind, Decimal] = {}
+    service_tiers: dict[ServiceTier, Decimal] = {}
+
+    @field_validator("bands")
+    @classmethod
+    def _distinct_bands(cls, value: tuple[BandPrices, ...]) -> tuple[BandPrices, ...]:
+        thresholds = [b.above_prompt_tokens for b in value]
+        if len(set(thresholds)) != len(thresholds):
+            raise ValueError("two bands share one above_prompt_tokens threshold")
+        return tuple(sorted(value, key=lambda b: b.above_prompt_tokens))
+
+    @field_validator("profiles", "service_tiers")
+    @classmethod
+    def _positive_factors(cls, value: dict[Any, Decimal]) -> dict[Any, Decimal]:
+        for key, factor in value.items():
+            if not factor > 0:
+                raise ValueError(f"multiplier for {key.value!r} must be above 0, got {factor}")
+        return value
 
     def rates(self) -> Rates:
         return Rates(
@@ -88,6 +133,9 @@ class Prices(_Model):
             cache_write_1h=self.cache_write_1h,
             cache_read=self.cache_read,
             batch_discount=self.batch_discount,
+            bands=tuple(b.band() for b in self.bands),
+            profiles=dict(self.profiles),
+            service_tiers=dict(self.service_tiers),
         )
 
 

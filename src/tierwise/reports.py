@@ -53,6 +53,7 @@ def spend_rows(rows: list[LedgerRow]) -> list[SpendRow]:
             batch=r.batch,
             status=r.status,
             kind=str((r.metadata or {}).get("kind", "answer")),
+            service_tier=str((r.metadata or {}).get("service_tier", "default")),
         )
         for r in rows
     ]

@@ -1,14 +1,21 @@
 """Spend reports and savings against hand computations."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from tierwise.config import load_settings
 from tierwise.core.pricing import Usage
 from tierwise.core.spend import SpendRow, report
+from tierwise.core.tiers import Tier
 
-RATES = load_settings(environ={}).settings.all_rates()  # Haiku $1/$5, Sonnet $3/$15, Opus $5/$25
+SETTINGS = load_settings(environ={}).settings
+# Haiku $1/$5, Sonnet $3/$15, Opus $5/$25 at global profiles. The 1M-token rows below are
+# above Sonnet's long-context band; these sums check the report's arithmetic at one rate
+# per tier, so the bands are left out here (test_report_prices_bands_kinds_and_tiers).
+RATES = {t: replace(r, bands=()) for t, r in SETTINGS.all_rates().items()}
 D = date(2026, 11, 20)
+MODEL = {t: SETTINGS.tier(t).model_id for t in Tier}
 
 
 def row(req: str, tier: str, usage: Usage, cost: str, **kw: object) -> SpendRow:
@@ -16,12 +23,13 @@ def row(req: str, tier: str, usage: Usage, cost: str, **kw: object) -> SpendRow:
         day=kw.get("day", D),  # type: ignore[arg-type]
         request_id=req,
         tier=tier,
-        model_id=f"m-{tier}",
+        model_id=str(kw.get("model_id", MODEL[Tier(tier)])),
         api_key_id=kw.get("key"),  # type: ignore[arg-type]
         usage=usage,
         cost=Decimal(cost),
         batch=bool(kw.get("batch", False)),
         status=str(kw.get("status", "ok")),
+        service_tier=str(kw.get("service_tier", "default")),
     )
 
 
@@ -77,3 +85,26 @@ def test_group_by_key_and_day() -> None:
     assert by_key == {"k1": Decimal("12"), "k2": Decimal("18"), "(no key)": Decimal("30.30")}
     by_day = {g.name: g.cost for g in report(ROWS, RATES, by="day").groups}
     assert by_day == {"2026-11-20": Decimal("45"), "2026-11-21": Decimal("15.30")}
+
+
+def test_report_prices_bands_kinds_and_tiers() -> None:
+    """The counterfactuals re-price each row through its profile kind, service tier and
+    context band, as the ledger priced it."""
+    rates = SETTINGS.all_rates()
+    sonnet_us = SETTINGS.tier(Tier.SONNET).alternates[0]
+    assert sonnet_us.startswith("us.")
+    rows = [
+        # 300k in + 1k out on Sonnet: above 200k, so $6 / $22.50: 1.8 + 0.0225 = $1.8225
+        row("a", "sonnet", Usage(input=300_000, output=1_000), "1.8225"),
+        # 100k in + 1k out on Sonnet's us. profile (1.10x): (0.3 + 0.015) x 1.1 = $0.3465
+        row("b", "sonnet", Usage(input=100_000, output=1_000), "0.3465", model_id=sonnet_us),
+        # 100k in + 1k out on flex (0.50x): (0.3 + 0.015) x 0.5 = $0.1575
+        row("c", "sonnet", Usage(input=100_000, output=1_000), "0.1575", service_tier="flex"),
+    ]
+    r = report(rows, rates)
+    # All-Sonnet equals what was paid: each row re-priced exactly as the ledger priced it.
+    assert r.all_sonnet_cost == Decimal("1.8225") + Decimal("0.3465") + Decimal("0.1575")
+    assert r.vs_all_sonnet == 0
+    # All-Opus has no long-context band: a: 1.5 + 0.025 = 1.525; b: (0.5 + 0.025) x 1.1 =
+    # 0.5775; c: 0.525 x 0.5 = 0.2625
+    assert r.all_opus_cost == Decimal("1.525") + Decimal("0.5775") + Decimal("0.2625")

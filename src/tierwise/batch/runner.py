@@ -330,7 +330,11 @@ class BatchRunner:
             message = out["modelOutput"]
             usage = usage_from_message(message)
             tier = Tier(record.tier) if record.tier else None
-            cost = price(usage, self.settings.rates(tier), batch=True).total if tier else Decimal(0)
+            cost = (
+                price(usage, self.settings.rates(tier), batch=True, model_id=record.model_id).total
+                if tier
+                else Decimal(0)
+            )
             row = LedgerRow(
                 id=None,
                 ts=datetime.now(UTC),
@@ -342,7 +346,7 @@ class BatchRunner:
                 output_tokens=usage.output,
                 cache_read_tokens=usage.cache_read,
                 cache_write_5m_tokens=usage.cache_write_5m,
-                cache_write_1h_tokens=0,
+                cache_write_1h_tokens=usage.cache_write_1h,
                 cost_usd=cost,
                 latency_ms=0.0,
                 status="ok",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -39,6 +39,18 @@ class SpendRow:
     batch: bool
     status: str
     kind: str = "answer"
+    service_tier: str = "default"
+
+    def price_at(self, rates: Rates, *, batch: bool | None = None) -> Decimal:
+        """This row's usage at ``rates``, through the same profile kind and service tier
+        (``batch`` overrides whether it is priced as batch)."""
+        return price(
+            self.usage,
+            rates,
+            batch=self.batch if batch is None else batch,
+            model_id=self.model_id or None,
+            service_tier=self.service_tier,
+        ).total
 
 
 @dataclass
@@ -132,15 +144,16 @@ def report(
             final_tier[row.request_id] = row.tier or "passthrough"
         if row.status == "error":
             continue
-        all_opus += price(row.usage, rates[Tier.OPUS], batch=row.batch).total
-        all_sonnet += price(row.usage, rates[Tier.SONNET], batch=row.batch).total
+        all_opus += row.price_at(rates[Tier.OPUS])
+        all_sonnet += row.price_at(rates[Tier.SONNET])
         tier = Tier(row.tier) if row.tier in {t.value for t in Tier} else None
         if tier is not None:
             own = rates[tier]
-            paid = price(row.usage, own, batch=row.batch).total
-            caching += price(_uncached(row.usage), own, batch=row.batch).total - paid
+            paid = row.price_at(own)
+            uncached = replace(row, usage=_uncached(row.usage))
+            caching += uncached.price_at(own) - paid
             if row.batch:
-                batch_saved += price(row.usage, own).total - paid
+                batch_saved += row.price_at(own, batch=False) - paid
         if row.batch:
             batch_cost += row.cost
     requests = len(answers_per_request) or 1

@@ -194,6 +194,7 @@ class Service:
         delay = delay_ms / 1000
         model_id = target.model.model_id
         fields = _response_fields(checked.response_paths, result)
+        served = _served_tier(request) if not anthropic else None
         if operation == "converse":
             response: dict[str, Any] = {
                 "output": {"message": {"role": "assistant", "content": list(result.content)}},
@@ -203,6 +204,8 @@ class Service:
             }
             if fields:
                 response["additionalModelResponseFields"] = fields
+            if served is not None:
+                response["serviceTier"] = served
             return _delayed(json_reply(response), delay)
         if operation == "invoke":
             reply = json_reply(
@@ -211,7 +214,7 @@ class Service:
             )
             return _delayed(reply, delay)
         if operation == "converse-stream":
-            events = converse_events(result, usage, latency, fields)
+            events = converse_events(result, usage, latency, fields, served)
             frames = [event_frame(t, p) for t, p in events]
         else:
             frames = [
@@ -326,6 +329,24 @@ def _response_fields(paths: tuple[str, ...], result: Answer) -> dict[str, Any]:
     """
     native = {"/stop_sequence": ("stop_sequence", result.stop_sequence)}
     return dict(native[p] for p in paths if p in native)
+
+
+_SERVICE_TIERS = ("priority", "default", "flex", "reserved")
+
+
+def _served_tier(request: Mapping[str, Any]) -> dict[str, str] | None:
+    """The ``serviceTier`` a Converse response reports: the one requested (the emulator
+    always has capacity on it), or none when the request named none."""
+    tier = request.get("serviceTier")
+    if tier is None:
+        return None
+    kind = tier.get("type") if isinstance(tier, Mapping) else None
+    if kind not in _SERVICE_TIERS:
+        raise validation(
+            f"1 validation error detected: Value '{kind}' at 'serviceTier.type' failed to "
+            f"satisfy constraint: Member must satisfy enum value set: [{', '.join(_SERVICE_TIERS)}]"
+        )
+    return {"type": kind}
 
 
 def _delayed(reply: Reply, delay: float) -> Reply:

@@ -41,6 +41,7 @@ def converse_events(
     usage: Mapping[str, Any],
     latency_ms: int,
     response_fields: Mapping[str, Any] | None = None,
+    service_tier: Mapping[str, Any] | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(event type, payload) pairs of a ConverseStream response.
 
@@ -97,4 +98,7 @@ def converse_events(
     if response_fields:
         stop["additionalModelResponseFields"] = dict(response_fields)
     yield "messageStop", stop
-    yield "metadata", {"usage": dict(usage), "metrics": {"latencyMs": latency_ms}}
+    metadata: dict[str, Any] = {"usage": dict(usage), "metrics": {"latencyMs": latency_ms}}
+    if service_tier is not None:
+        metadata["serviceTier"] = dict(service_tier)
+    yield "metadata", metadata

@@ -592,9 +592,15 @@ def to_invoke_body(
 def usage_from_message(message: Mapping[str, Any]) -> Usage:
     """An Anthropic response's ``usage`` as tierwise Usage."""
     usage = message.get("usage") or {}
+    written = int(usage.get("cache_creation_input_tokens") or 0)
+    # ``cache_creation`` splits the writes by TTL; writes it does not cover are 5-minute
+    # writes, the default TTL (as Usage.from_converse does with ``cacheDetails``).
+    split = usage.get("cache_creation") or {}
+    w1h = min(int(split.get("ephemeral_1h_input_tokens") or 0), written)
     return Usage(
         input=int(usage.get("input_tokens") or 0),
         output=int(usage.get("output_tokens") or 0),
         cache_read=int(usage.get("cache_read_input_tokens") or 0),
-        cache_write_5m=int(usage.get("cache_creation_input_tokens") or 0),
+        cache_write_5m=written - w1h,
+        cache_write_1h=w1h,
     )
