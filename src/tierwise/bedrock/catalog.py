@@ -9,7 +9,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FoundationModel", "InferenceProfile", "ModelCatalog", "catalog_from_pages"]
+__all__ = [
+    "FoundationModel",
+    "InferenceProfile",
+    "ModelCatalog",
+    "catalog_from_pages",
+    "profile_from_summary",
+]
 
 _FOUNDATION_MARK = ":foundation-model/"
 _ANTHROPIC_PREFIX = "anthropic."
@@ -69,7 +75,7 @@ def catalog_from_pages(
     profiles: list[InferenceProfile] = []
     for page in profile_pages:
         for summary in page:
-            profile = _profile(summary)
+            profile = profile_from_summary(summary)
             if profile.model_ids and all(
                 mid.startswith(_ANTHROPIC_PREFIX) for mid in profile.model_ids
             ):
@@ -95,7 +101,8 @@ def _model(summary: Mapping[str, Any]) -> FoundationModel:
     )
 
 
-def _profile(summary: Mapping[str, Any]) -> InferenceProfile:
+def profile_from_summary(summary: Mapping[str, Any]) -> InferenceProfile:
+    """An InferenceProfileSummary or GetInferenceProfile response as a dataclass."""
     model_ids: list[str] = []
     regions: list[str] = []
     for entry in summary.get("models") or ():

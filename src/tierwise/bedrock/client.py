@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from tierwise.bedrock.catalog import ModelCatalog, catalog_from_pages
+from tierwise.bedrock.catalog import (
+    InferenceProfile,
+    ModelCatalog,
+    catalog_from_pages,
+    profile_from_summary,
+)
 from tierwise.bedrock.cooldown import Cooldown, CooldownTracker
 from tierwise.bedrock.errors import is_retryable, translate
 from tierwise.bedrock.retry import Backoff, RetryBudget
@@ -227,6 +232,16 @@ class BedrockClient:
             models.get("modelSummaries", []),
             [p.get("inferenceProfileSummaries", []) for p in pages],
         )
+
+    def inference_profile(self, identifier: str) -> InferenceProfile:
+        """One inference profile (system-defined or application) with its model Regions."""
+        try:
+            summary = self.control_client.get_inference_profile(
+                inferenceProfileIdentifier=identifier
+            )
+        except BOTO_ERRORS as exc:
+            raise translate(exc, model_id=identifier) from exc
+        return profile_from_summary(summary)
 
     # -- the loop --------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from tierwise.cli import (
     converse_cmd,
     demo_cmd,
     emulator_cmd,
+    iam_cmd,
     keys_cmd,
     models_cmd,
     reports_cmd,
@@ -62,6 +63,7 @@ app.command("converse")(converse_cmd.converse)
 app.command("demo")(demo_cmd.demo)
 app.command("emulator")(emulator_cmd.emulator)
 app.command("models")(models_cmd.models)
+app.command("iam-policy")(iam_cmd.iam_policy)
 app.command("route")(route_cmd.route)
 app.command("serve")(serve_cmd.serve)
 app.command("spend")(reports_cmd.spend)
