@@ -62,7 +62,14 @@ ENV_PREFIX = "TIERWISE_"
 CONFIG_ENV = "TIERWISE_CONFIG"
 # TIERWISE_* variables that are not settings (where the config lives, test and CI switches).
 NON_SETTING_ENV = frozenset(
-    {CONFIG_ENV, "TIERWISE_CI", "TIERWISE_EVAL_DATA", "TIERWISE_TEST_PG", "TIERWISE_TEST_ARTIFACTS"}
+    {
+        CONFIG_ENV,
+        "TIERWISE_CI",
+        "TIERWISE_DEBUG",
+        "TIERWISE_EVAL_DATA",
+        "TIERWISE_TEST_PG",
+        "TIERWISE_TEST_ARTIFACTS",
+    }
 )
 DEFAULT_CONFIG_NAME = "tierwise.toml"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -104,6 +105,32 @@ def _s3_uri(bucket: str, *parts: str) -> str:
     return "s3://" + "/".join([bucket, *[p.strip("/") for p in parts if p.strip("/")]])
 
 
+class _Translated:
+    """An AWS client whose failures arrive as tierwise errors (no credentials, a missing
+    bucket, a refused job): one place for every S3 and Bedrock control call the runner makes."""
+
+    def __init__(self, client: Any, service: str) -> None:
+        self._client = client
+        self._service = service
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except TierwiseError:
+                raise
+            except Exception as exc:
+                from tierwise.bedrock import translate
+
+                err = translate(exc, model_id=kwargs.get("modelId"))
+                err.message = f"{self._service} {name} failed: {err.message}"
+                raise err from None
+
+        return call
+
+
 class BatchRunner:
     """Submit, follow, collect and cancel batches (the Python API behind ``tierwise batch``)."""
 
@@ -115,8 +142,8 @@ class BatchRunner:
         self.tw = tierwise
         self.settings = tierwise.settings
         self.store = BatchStore(tierwise.ledger)
-        self._s3 = s3
-        self._control = control
+        self._s3 = None if s3 is None else _Translated(s3, "S3")
+        self._control = None if control is None else _Translated(control, "Bedrock")
 
     @property
     def s3(self) -> Any:
@@ -127,19 +154,22 @@ class BatchRunner:
             host = (urlsplit(endpoint).hostname or "") if endpoint else ""
             # A local S3 (moto) takes any credentials; AWS gets the standard chain.
             dummy = "local" if host in ("127.0.0.1", "localhost", "::1") else None
-            self._s3 = boto3.client(
-                "s3",
-                endpoint_url=endpoint,
-                region_name=self.settings.region,
-                aws_access_key_id=dummy,
-                aws_secret_access_key=dummy,
+            self._s3 = _Translated(
+                boto3.client(
+                    "s3",
+                    endpoint_url=endpoint,
+                    region_name=self.settings.region,
+                    aws_access_key_id=dummy,
+                    aws_secret_access_key=dummy,
+                ),
+                "S3",
             )
         return self._s3
 
     @property
     def control(self) -> Any:
         if self._control is None:
-            self._control = self.tw.bedrock.control_client
+            self._control = _Translated(self.tw.bedrock.control_client, "Bedrock")
         return self._control
 
     def _plan(self, record: ParsedRecord) -> Plan:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import importlib
+import os
 import sys
+from types import ModuleType
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from tierwise.cli import (
     batch_cmd,
@@ -22,6 +25,7 @@ from tierwise.cli import (
     router_cmd,
     serve_cmd,
 )
+from tierwise.cli.output import console, line
 from tierwise.cli.state import CliState
 from tierwise.errors import TierwiseError
 
@@ -33,7 +37,21 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help text names config sections ("[gateway] host"): text, not rich markup.
+    rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("tierwise")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            from tierwise import __version__ as number
+        sys.stdout.write(f"tierwise {number}\n")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -52,6 +70,12 @@ def _root(
     db: Annotated[
         str | None, typer.Option("--db", help="Ledger URL, e.g. sqlite:///path/ledger.db.")
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     overrides = {"region": region, "endpoint_url": endpoint_url, "ledger.url": db}
     ctx.obj = CliState(
@@ -74,15 +98,77 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(batch_cmd.app, name="batch")
 
 
-def main() -> None:
-    """Entry point: run the app; a TierwiseError becomes one clear message, never a traceback."""
+def _one_line(text: str) -> str:
+    # Messages from AWS, pydantic or the OS may span lines; a failure is one line in a log.
+    return " ".join(text.split())
+
+
+def fail(message: str, hint: str | None = None) -> None:
+    """Print a failure as one ``error:`` line and an optional ``hint:`` line on stderr."""
+    err = console(stderr=True)
+    err.print(line(("error:", "bold red"), " ", _one_line(message)))
+    if hint:
+        err.print(line(("hint:", "dim"), " ", _one_line(hint)))
+
+
+def _click_exceptions() -> ModuleType:
+    # Recent typer releases carry their own copy of click; older ones use click itself.
     try:
-        app()
+        return importlib.import_module("typer._click.exceptions")
+    except ImportError:
+        return importlib.import_module("click.exceptions")
+
+
+def _run(args: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code: every failure is one error line, a hint and 1."""
+    click = _click_exceptions()
+    try:
+        code = app(args=args, prog_name="tierwise", standalone_mode=False)
     except TierwiseError as exc:
-        err = Console(stderr=True)
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-        if exc.hint:
-            err.print(f"[dim]hint:[/] {exc.hint}", highlight=False)
-        sys.exit(1)
+        fail(exc.message, exc.hint)
+        return 1
+    except click.NoArgsIsHelpError as exc:  # a group with no command: its help, not an error
+        help_text = exc.format_message()
+        if help_text:
+            sys.stdout.write(help_text.rstrip("\n") + "\n")
+        return 0
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "tierwise"
+        fail(exc.format_message(), f"see `{where} --help`")
+        return 1
+    except click.ClickException as exc:
+        fail(exc.format_message())
+        return 1
+    except typer.Abort:
+        return 130
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:  # `tierwise spend --format csv | head`: not a failure
+            _silence_stdout()
+            return 0
+        return _unexpected(exc)
+    except Exception as exc:
+        return _unexpected(exc)
+    return code if isinstance(code, int) else 0
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit; on a closed pipe that flush would print a traceback.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _unexpected(exc: BaseException) -> int:
+    if os.environ.get("TIERWISE_DEBUG"):
+        raise exc
+    fail(
+        f"unexpected {type(exc).__name__}: {exc}",
+        "this is a bug in tierwise: rerun with TIERWISE_DEBUG=1 for the traceback and report it",
+    )
+    return 1
+
+
+def main() -> None:
+    """Entry point: the ``tierwise`` command."""
+    sys.exit(_run())

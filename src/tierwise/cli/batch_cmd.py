@@ -10,12 +10,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from tierwise.cli.output import cells, line, plain, write_raw
 from tierwise.cli.state import CliState, state_of
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Run non-interactive work through Bedrock batch inference.", no_args_is_help=True
+    help="Run non-interactive work through Bedrock batch inference.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 _FINAL = {"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"}
 
@@ -50,12 +53,13 @@ def submit(
     for mode in ("batch", "on-demand", "refused", "waiting"):
         n = sum(1 for r in records if r.mode == mode)
         if n:
-            table.add_row(mode, str(n))
+            table.add_row(*cells(mode, n))
     state.out.print(table)
     for r in records:
         if r.mode in ("refused", "waiting"):
-            state.err.print(f"[yellow]{r.mode}[/] {r.custom_id}: {r.reason}", highlight=False)
-    state.out.print(batch_id)
+            state.err.print(line((r.mode, "yellow"), f" {r.custom_id}: {r.reason}"))
+    # The id alone on stdout's last line: `id=$(tierwise batch submit ... | tail -1)`.
+    write_raw(batch_id)
 
 
 @app.command("status")
@@ -71,11 +75,11 @@ def status(
     if batch is None:
         table = Table("batch", "name", "created", "records")
         for b in runner.store.batches():
-            table.add_row(b["id"], b["name"], b["created_at"][:19], str(b["record_count"]))
+            table.add_row(*cells(b["id"], b["name"], b["created_at"][:19], b["record_count"]))
         state.out.print(table)
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[detail]}"))  # fmt: skip
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[detail]}", markup=False))  # fmt: skip
     with Progress(*columns, console=state.out) as progress:
         tasks: dict[str, TaskID] = {}
         while True:
@@ -108,7 +112,7 @@ def collect(
     for r in results:
         counts[r["state"]] = counts.get(r["state"], 0) + 1
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    state.out.print(f"wrote {len(results)} lines to {output} ({summary})")
+    state.out.print(plain(f"wrote {len(results)} lines to {output} ({summary})"))
 
 
 @app.command("cancel")

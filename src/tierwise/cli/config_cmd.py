@@ -8,11 +8,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from tierwise.cli.output import cells, plain, write_json
 from tierwise.cli.state import state_of
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True, rich_markup_mode=None)
 
 
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -37,13 +38,13 @@ def show(
     rows = _flatten(data)
     if as_json:
         payload = {key: {"value": value, "source": loaded.source_of(key)} for key, value in rows}
-        state.out.print_json(json.dumps(payload))
+        write_json(payload)
         return
     where = str(loaded.config_path) if loaded.config_path else "none (built-in defaults)"
-    state.out.print(f"config file: {where}")
+    state.out.print(plain(f"config file: {where}"))
     table = Table("key", "value", "source")
     for key, value in rows:
         shown = json.dumps(value) if not isinstance(value, str) else value
         source = "derived" if key == "ledger.resolved_url" else loaded.source_of(key)
-        table.add_row(key, shown, source)
+        table.add_row(*cells(key, shown, source))
     state.out.print(table)

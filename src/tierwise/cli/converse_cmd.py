@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tierwise.cli.output import line, write_json, write_raw
 from tierwise.cli.state import CliState, state_of
 from tierwise.errors import InvalidRequestError
 
@@ -67,17 +68,28 @@ def _validation_spec(schema: Path | None, self_verify: float | None) -> dict[str
 def _footer(state: CliState, info: dict[str, Any]) -> None:
     for step in info.get("attempts") or ():
         state.err.print(
-            f"[dim]attempt {step['attempt']} {step['kind']} on {step['tier']}: "
-            f"{step['outcome']} ({step['reason']}) ${step['costUsd']}[/]",
-            highlight=False,
-            markup=True,
+            line(
+                (
+                    f"attempt {step['attempt']} {step['kind']} on {step['tier']}: "
+                    f"{step['outcome']} ({step['reason']}) ${step['costUsd']}",
+                    "dim",
+                )
+            )
         )
-    state.err.print(
-        f"[dim]tier[/] [bold]{info.get('tier') or '-'}[/]  [dim]model[/] {info.get('modelId')}  "
-        f"[dim]cost[/] ${info.get('costUsd')}  [dim]latency[/] {info.get('latencyMs')} ms  "
-        f"[dim]ledger[/] #{info.get('ledgerId')}",
-        highlight=False,
+    pairs = (
+        ("model", info.get("modelId")),
+        ("cost", f"${info.get('costUsd')}"),
+        ("latency", f"{info.get('latencyMs')} ms"),
+        ("ledger", f"#{info.get('ledgerId')}"),
     )
+    parts: list[str | tuple[str, str]] = [
+        ("tier", "dim"),
+        " ",
+        (str(info.get("tier") or "-"), "bold"),
+    ]
+    for label, value in pairs:
+        parts += ["  ", (label, "dim"), f" {value}"]
+    state.err.print(line(*parts))
 
 
 def _answer_text(response: dict[str, Any]) -> str:
@@ -140,16 +152,17 @@ def converse(
             for event in response["stream"]:
                 delta = event.get("contentBlockDelta", {}).get("delta", {})
                 if "text" in delta and not as_json:
-                    state.out.print(delta["text"], end="", highlight=False, markup=False)
+                    # The answer as it arrives, byte for byte: never re-wrapped.
+                    write_raw(delta["text"], end="")
             if as_json:
-                state.out.print_json(json.dumps(response["tierwise"]))
+                write_json(response["tierwise"])
             else:
-                state.out.print()
+                write_raw("")
                 _footer(state, response["tierwise"])
             return
         result = tw.converse(modelId=tier, **options, **request)
     if as_json:
-        state.out.print_json(json.dumps(result, default=str))
+        write_json(result)
         return
-    state.out.print(_answer_text(result), highlight=False, markup=False)
+    write_raw(_answer_text(result))
     _footer(state, result["tierwise"])

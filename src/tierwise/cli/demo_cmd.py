@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from tierwise.cli.demo_workload import demo_workload
+from tierwise.cli.output import cells, line, plain
 from tierwise.cli.state import state_of
 from tierwise.core.pricing import Usage, price
 from tierwise.core.tiers import Tier
@@ -39,7 +40,10 @@ def demo(
     ledger_path = ledger or _default_demo_ledger()
     with Emulator(settings, port=0).start() as emu:
         state.err.print(
-            f"[bold yellow]offline demo[/]: Bedrock emulator on {emu.url}; answers are synthetic."
+            line(
+                ("offline demo", "bold yellow"),
+                f": Bedrock emulator on {emu.url}; answers are synthetic.",
+            )
         )
         local = settings.with_overrides({"endpoint_url": emu.url})
         table = Table(title="tierwise demo", show_footer=True)
@@ -60,15 +64,17 @@ def demo(
                 total += cost
                 opus_total += opus_cost
                 table.add_row(
-                    item.name,
-                    str(info["tier"]),
-                    str(info["modelId"]),
-                    str(usage.input),
-                    str(usage.cache_write),
-                    str(usage.cache_read),
-                    str(usage.output),
-                    f"{cost:.6f}",
-                    f"{opus_cost:.6f}",
+                    *cells(
+                        item.name,
+                        str(info["tier"]),
+                        str(info["modelId"]),
+                        str(usage.input),
+                        str(usage.cache_write),
+                        str(usage.cache_read),
+                        str(usage.output),
+                        f"{cost:.6f}",
+                        f"{opus_cost:.6f}",
+                    )
                 )
         table.columns[0].footer = "total"
         table.columns[7].footer = f"{total:.6f}"
@@ -79,4 +85,4 @@ def demo(
             f"Spent ${total:.6f}; sending everything to Opus would have cost "
             f"${opus_total:.6f} ({saved:.0f}% saved)."
         )
-        state.out.print(f"Every call is in the ledger: {ledger_path}")
+        state.out.print(plain(f"Every call is in the ledger: {ledger_path}"))

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from tierwise.cli.output import line
 from tierwise.cli.state import state_of
 
 __all__ = ["emulator"]
@@ -36,8 +37,11 @@ def emulator(
     )
     emu = Emulator(state.loaded().settings, host=host, port=port, faults=faults)
     state.err.print(
-        f"[bold yellow]tierwise emulator[/] on {emu.url} — answers are synthetic. "
-        f"Point boto3 at it with endpoint_url={emu.url!r}. Ctrl-C stops it."
+        line(
+            ("tierwise emulator", "bold yellow"),
+            f" on {emu.url} — answers are synthetic. "
+            f"Point boto3 at it with endpoint_url={emu.url!r}. Ctrl-C stops it.",
+        )
     )
     try:
         emu.serve_forever()

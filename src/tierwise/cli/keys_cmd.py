@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from tierwise.cli.output import cells, plain, write_raw
 from tierwise.cli.state import CliState, state_of
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError, InvalidRequestError
@@ -16,7 +17,7 @@ from tierwise.store.keys import KeyStore
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Manage gateway API keys.", no_args_is_help=True)
+app = typer.Typer(help="Manage gateway API keys.", no_args_is_help=True, rich_markup_mode=None)
 
 
 def _store(state: CliState) -> KeyStore:
@@ -66,8 +67,10 @@ def create(
     key, secret = _store(state).create(
         name, budget_usd=budget, rpm=rpm, max_tier=tier, admin=admin, policy=policy or None
     )
-    state.out.print(secret, highlight=False, markup=False)
-    state.err.print(f"created key {key.id} ({key.name}); store it now, it is not shown again")
+    write_raw(secret)
+    state.err.print(
+        plain(f"created key {key.id} ({key.name}); store it now, it is not shown again")
+    )
 
 
 @app.command("list")
@@ -77,14 +80,16 @@ def list_keys(ctx: typer.Context) -> None:
     table = Table("id", "name", "budget", "spent", "rpm", "max tier", "admin", "status")
     for key in _store(state).list():
         table.add_row(
-            key.id,
-            key.name,
-            "-" if key.budget_usd is None else f"${key.budget_usd:.2f}",
-            f"${key.spent_usd:.6f}",
-            "-" if key.rpm is None else str(key.rpm),
-            key.max_tier.value if key.max_tier else "-",
-            "yes" if key.admin else "",
-            "revoked" if key.revoked else "active",
+            *cells(
+                key.id,
+                key.name,
+                "-" if key.budget_usd is None else f"${key.budget_usd:.2f}",
+                f"${key.spent_usd:.6f}",
+                "-" if key.rpm is None else str(key.rpm),
+                key.max_tier.value if key.max_tier else "-",
+                "yes" if key.admin else "",
+                "revoked" if key.revoked else "active",
+            )
         )
     state.out.print(table)
 
@@ -95,4 +100,4 @@ def revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The k
     state = state_of(ctx)
     if not _store(state).revoke(key_id):
         raise InvalidRequestError(f"no active key {key_id}", hint="see `tierwise keys list`")
-    state.out.print(f"revoked {key_id}")
+    state.out.print(plain(f"revoked {key_id}"))

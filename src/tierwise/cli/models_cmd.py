@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from tierwise.cli.output import cells, plain
 from tierwise.cli.state import state_of
 from tierwise.config import DEFAULT_CONFIG_NAME, update_config_file
 from tierwise.core.catalog import newest_per_tier, parse_claude_id
@@ -43,12 +44,12 @@ def models(
         if parsed is None:
             continue
         profile_ids.append(profile.profile_id)
-        table.add_row(profile.profile_id, parsed.tier.value, profile.status)
+        table.add_row(*cells(profile.profile_id, parsed.tier.value, profile.status))
     state.out.print(table)
     model_table = Table("foundation model", "name", "on-demand", title="Claude foundation models")
     for model in catalog.models:
         on_demand = "yes" if "ON_DEMAND" in model.inference_types else "profile only"
-        model_table.add_row(model.model_id, model.name, on_demand)
+        model_table.add_row(*cells(model.model_id, model.name, on_demand))
     state.out.print(model_table)
 
     newest = newest_per_tier(profile_ids, geo=geo)
@@ -56,7 +57,7 @@ def models(
         current = loaded.settings.tier(tier).model_id
         pick = newest.get(tier)
         mark = "" if pick in (None, current) else "  (newer than configured)"
-        state.out.print(f"{tier.value:>6}: configured {current}; newest {pick or '-'}{mark}")
+        state.out.print(plain(f"{tier.value:>6}: configured {current}; newest {pick or '-'}{mark}"))
     if not write:
         return
     missing = [t.value for t in Tier.ordered() if t not in newest]
@@ -71,7 +72,7 @@ def models(
         values[f"tiers.{tier.value}.model_id"] = newest[tier]
         values[f"tiers.{tier.value}.alternates"] = _same_model_elsewhere(newest[tier], profile_ids)
     update_config_file(path, values)
-    state.out.print(f"wrote the newest profiles to {path}")
+    state.out.print(plain(f"wrote the newest profiles to {path}"))
 
 
 def _same_model_elsewhere(chosen: str, profile_ids: list[str]) -> list[str]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
 
+from tierwise.cli.output import cells, line, plain, write_csv, write_json
 from tierwise.cli.state import CliState, state_of
 from tierwise.core.credits import Runway, runway
 from tierwise.core.spend import SpendReport, report
@@ -33,10 +31,10 @@ def _table(result: SpendReport, by: str) -> Table:
         by, "requests", "calls", "input", "output", "cache read", "cache write", "cost (USD)"
     )
     for g in [*result.groups, result.total]:
-        table.add_row(
-            g.name, str(len(g.requests)), str(g.calls), f"{g.usage.input:,}", f"{g.usage.output:,}",
+        table.add_row(*cells(
+            g.name, len(g.requests), g.calls, f"{g.usage.input:,}", f"{g.usage.output:,}",
             f"{g.usage.cache_read:,}", f"{g.usage.cache_write:,}", f"{g.cost:.6f}",
-        )  # fmt: skip
+        ))  # fmt: skip
     return table
 
 
@@ -58,19 +56,14 @@ def spend(
         spend_rows(load_rows(state, start)), state.loaded().settings.all_rates(), by=group_by
     )
     if fmt == "json":
-        state.out.print_json(json.dumps(result.to_dict()))
+        write_json(result.to_dict())
         return
     if fmt == "csv":
-        buffer = io.StringIO()
-        rows = [g.to_dict() for g in [*result.groups, result.total]]
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-        state.out.print(buffer.getvalue(), end="", highlight=False, markup=False)
+        write_csv([g.to_dict() for g in [*result.groups, result.total]])
         return
     state.out.print(_table(result, by))
     mix = ", ".join(f"{t} {share:.1%}" for t, share in result.tier_mix.items()) or "-"
-    state.out.print(f"tier mix (by request): {mix}")
+    state.out.print(plain(f"tier mix (by request): {mix}"))
     state.out.print(
         f"escalation rate {result.escalation_rate:.1%}; cache hit ratio "
         f"{result.cache_hit_ratio:.1%}; batch share {result.batch_share:.1%}"
@@ -87,12 +80,12 @@ def _runway_table(result: Runway) -> Table:
         "pool", "covers", "amount", "used", "balance", "expires", "runs out", "unused at expiry"
     )
     for s in result.pools:
-        table.add_row(
+        table.add_row(*cells(
             s.pool.name, s.pool.covers, f"${s.pool.amount:,.2f}", f"${s.used:,.2f}",
             f"${s.balance:,.2f}", s.pool.expires.isoformat(),
             s.runs_out.isoformat() if s.runs_out else "-",
             f"${s.expires_unused:,.2f}" if s.expires_unused else "-",
-        )  # fmt: skip
+        ))  # fmt: skip
     return table
 
 
@@ -116,7 +109,7 @@ def credits(
         warn_days=settings.credit_warning_days,
     )
     if as_json:
-        state.out.print_json(json.dumps(runway_dict(result)))
+        write_json(runway_dict(result))
         return
     state.out.print(_runway_table(result))
     state.out.print(
@@ -125,4 +118,4 @@ def credits(
     card = result.card_from.isoformat() if result.card_from else "not within the forecast horizon"
     state.out.print(f"spend reaches the card: {card}")
     for warning in result.warnings:
-        state.err.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+        state.err.print(line(("warning:", "bold yellow"), " ", warning))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from tierwise.cli.converse_cmd import build_request
+from tierwise.cli.output import cells, line, plain, write_json
 from tierwise.cli.state import state_of
 from tierwise.core.hints import Hints
 from tierwise.core.routing import decide
@@ -51,14 +51,16 @@ def route(
         request, hints=hints, policy=settings.routing_policy(), scorer=load_scorer(settings)
     )
     if as_json:
-        state.out.print_json(json.dumps(decision.to_dict()))
+        write_json(decision.to_dict())
         return
     thinking = f" + thinking {decision.thinking_budget} tokens" if decision.thinking_budget else ""
-    state.out.print(f"[bold]{decision.tier.value}{thinking}[/]  (score {decision.score:.3f})")
+    state.out.print(
+        line((f"{decision.tier.value}{thinking}", "bold"), f"  (score {decision.score:.3f})")
+    )
     table = Table("threshold", "value", title=None)
     for name, value in decision.thresholds.items():
-        table.add_row(name, f"{value:.3f}")
+        table.add_row(*cells(name, f"{value:.3f}"))
     state.out.print(table)
     for reason in decision.reasons:
-        state.out.print(f"  - {reason}", highlight=False)
-    state.out.print(f"[dim]policy {decision.policy_version}[/]")
+        state.out.print(plain(f"  - {reason}"))
+    state.out.print(plain(f"policy {decision.policy_version}", "dim"))

@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tierwise.cli.output import cells, plain
 from tierwise.cli.state import CliState, state_of
 from tierwise.errors import ConfigError
 
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Train, evaluate and calibrate the learned router.", no_args_is_help=True)
+app = typer.Typer(
+    help="Train, evaluate and calibrate the learned router.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 def _require_train_extra() -> None:
@@ -78,11 +83,13 @@ def train_cmd(
     )
     target.write_bytes(model.to_bytes())
     state.out.print(
-        f"wrote {target} ({target.stat().st_size:,} bytes, {len(model.indexes):,} weights); "
-        f"{len(held_out)} prompts held out for `tierwise router eval`"
+        plain(
+            f"wrote {target} ({target.stat().st_size:,} bytes, {len(model.indexes):,} weights); "
+            f"{len(held_out)} prompts held out for `tierwise router eval`"
+        )
     )
     if data is not None:
-        state.out.print(f'use it with: [routing] model_path = "{target}"')
+        state.out.print(plain(f'use it with: [routing] model_path = "{target}"'))
 
 
 @app.command("eval")
@@ -118,9 +125,11 @@ def eval_cmd(
     table = Table("source", "method", "APGR", "CPT(50%)", "CPT(80%)", title="router evaluation")
     for source, results in report.sources.items():
         for r in results:
-            table.add_row(source, r.name, f"{r.apgr:.3f}", f"{r.cpt50:.1f}%", f"{r.cpt80:.1f}%")
+            table.add_row(
+                *cells(source, r.name, f"{r.apgr:.3f}", f"{r.cpt50:.1f}%", f"{r.cpt80:.1f}%")
+            )
     state.out.print(table)
-    state.out.print("wrote " + ", ".join(str(p) for p in paths))
+    state.out.print(plain("wrote " + ", ".join(str(p) for p in paths)))
 
 
 @app.command("calibrate")
@@ -176,4 +185,4 @@ def calibrate_cmd(
     if write:
         path = loaded.config_path or Path.cwd() / DEFAULT_CONFIG_NAME
         update_config_file(path, result.overrides())
-        state.out.print(f"wrote the thresholds to {path}")
+        state.out.print(plain(f"wrote the thresholds to {path}"))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from tierwise.cli.output import line, plain
 from tierwise.cli.state import state_of
 from tierwise.config import as_environment
 from tierwise.errors import ConfigError
@@ -56,13 +57,18 @@ def serve(
         emulator = Emulator(settings, port=0).start()
         settings = settings.with_overrides({"endpoint_url": emulator.url})
         state.err.print(
-            f"[bold yellow]--emulate[/]: Bedrock emulator on {emulator.url}; "
-            "every answer is SYNTHETIC, no model is called."
+            line(
+                ("--emulate", "bold yellow"),
+                f": Bedrock emulator on {emulator.url}; "
+                "every answer is SYNTHETIC, no model is called.",
+            )
         )
     auth_note = "API keys required" if settings.gateway.auth else "NO AUTH (loopback only)"
     state.err.print(
-        f"tierwise gateway on http://{bind}:{settings.gateway.port} ({auth_note}); "
-        f"OpenAI base URL http://{bind}:{settings.gateway.port}/v1"
+        plain(
+            f"tierwise gateway on http://{bind}:{settings.gateway.port} ({auth_note}); "
+            f"OpenAI base URL http://{bind}:{settings.gateway.port}/v1"
+        )
     )
     try:
         if workers > 1:

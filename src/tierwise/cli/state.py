@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from tierwise.cli.output import console
 from tierwise.config import LoadedSettings, load_settings
 
 __all__ = ["CliState", "state_of"]
@@ -17,8 +18,8 @@ __all__ = ["CliState", "state_of"]
 class CliState:
     config_path: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
-    out: Console = field(default_factory=Console)
-    err: Console = field(default_factory=lambda: Console(stderr=True))
+    out: Console = field(default_factory=console)
+    err: Console = field(default_factory=lambda: console(stderr=True))
     _loaded: LoadedSettings | None = None
 
     def loaded(self) -> LoadedSettings:
