@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,7 @@ from tierwise.config import Settings
 from tierwise.core.hints import Hints
 from tierwise.core.tiers import Tier
 from tierwise.core.validators import Verdict
-from tierwise.errors import ExhaustedError
+from tierwise.errors import AnswerRejectedError, ExhaustedError
 
 SCHEMA = {
     "type": "object",
@@ -64,31 +65,49 @@ def test_invalid_json_on_haiku_is_escalated_to_sonnet_with_linked_rows(
 
 
 def test_accepted_first_answer_is_not_escalated_and_says_so(tw: Tierwise) -> None:
+    # The schema reaches the model (a forced tool), so the cheapest tier's answer fits it.
     response = tw.converse(
         modelId="haiku", messages=user(JSON_PROMPT), validate={"json_schema": SCHEMA | {}},
         escalate=True,
     )  # fmt: skip
     info = response["tierwise"]
-    # The emulator's JSON has no "label" key: the schema rejects it at every tier.
+    assert info["accepted"] and not info["escalated"]
+    assert len(info["attempts"]) == 1
+    assert info["attempts"][0]["reason"].startswith("accepted: json_schema")
+    answer = json.loads(response["output"]["message"]["content"][-1]["text"])
+    assert isinstance(answer["label"], str)
+    assert response["stopReason"] == "end_turn"
+
+
+def test_rejected_at_every_tier_is_an_error_not_a_success(tw: Tierwise, live_emulator: Any) -> None:
+    for tier in ("haiku", "sonnet", "opus"):
+        live_emulator.misbehave("invalid_json", tier=tier)
+    with pytest.raises(AnswerRejectedError) as caught:
+        tw.converse(
+            modelId="haiku", messages=user(JSON_PROMPT), validate={"json_schema": SCHEMA},
+            escalate=True,
+        )  # fmt: skip
+    error = caught.value
+    assert error.response is not None
+    info = error.response["tierwise"]
     assert not info["accepted"]
+    # Escalation spends no more than max_attempts (3) allows, and says so.
     assert [a["tier"] for a in info["attempts"]] == ["haiku", "sonnet", "opus"]
     assert "not escalated" in info["attempts"][-1]["reason"]
-
-    ok = tw.converse(
-        modelId="haiku", messages=user(JSON_PROMPT), validate={"json_schema": {"type": "object"}},
-        escalate=True,
-    )  # fmt: skip
-    assert ok["tierwise"]["accepted"] and not ok["tierwise"]["escalated"]
-    assert len(ok["tierwise"]["attempts"]) == 1
-    assert ok["tierwise"]["attempts"][0]["reason"].startswith("accepted: json_schema")
+    assert "haiku -> sonnet -> opus" in str(error) and "not valid JSON" in str(error)
+    rows = tw.ledger.rows(request_id=error.request_id)
+    assert [r.status for r in rows] == ["rejected"] * 3
+    assert str(sum(r.cost_usd for r in rows)) == info["costUsd"]
 
 
-def test_rejection_without_escalation_returns_the_answer_and_the_reason(
+def test_rejection_without_escalation_is_an_error_with_the_reason(
     tw: Tierwise, live_emulator: Any
 ) -> None:
     live_emulator.misbehave("refusal", tier="haiku")
-    response = tw.converse(modelId="haiku", messages=user("hi"), validate={"refusal": True})
-    info = response["tierwise"]
+    with pytest.raises(AnswerRejectedError) as caught:
+        tw.converse(modelId="haiku", messages=user("hi"), validate={"refusal": True})
+    assert caught.value.response is not None
+    info = caught.value.response["tierwise"]
     assert not info["accepted"] and info["tier"] == "haiku"
     assert "escalation is off" in info["attempts"][0]["reason"]
 
@@ -121,14 +140,16 @@ def test_self_verification_rejection_escalates_and_its_cost_counts(
 def test_caller_cap_and_cheap_first(tw: Tierwise, live_emulator: Any) -> None:
     live_emulator.misbehave("invalid_json", tier="haiku")
     live_emulator.misbehave("invalid_json", tier="sonnet")
-    response = tw.converse(
-        messages=user("Prove the claim rigorously. " + JSON_PROMPT),
-        hints=Hints(max_tier=Tier.SONNET),
-        validate={"json_schema": {"type": "object"}},
-        escalate=True,
-        cheap_first=True,
-    )
-    info = response["tierwise"]
+    with pytest.raises(AnswerRejectedError) as caught:
+        tw.converse(
+            messages=user("Prove the claim rigorously. " + JSON_PROMPT),
+            hints=Hints(max_tier=Tier.SONNET),
+            validate={"json_schema": {"type": "object"}},
+            escalate=True,
+            cheap_first=True,
+        )
+    assert caught.value.response is not None
+    info = caught.value.response["tierwise"]
     assert [a["tier"] for a in info["attempts"]] == ["haiku", "sonnet"]
     assert not info["accepted"]
     assert "ceiling (sonnet)" in info["attempts"][-1]["reason"]
@@ -225,14 +246,16 @@ def test_a_set_cancel_starts_no_fallback_or_escalation(tw: Tierwise, live_emulat
     with pytest.raises(ExhaustedError):
         tw.converse(modelId="haiku", messages=user("hi"), cancel=gone)
     live_emulator.misbehave("invalid_json", tier="haiku")
-    response = tw.converse(
-        modelId="haiku",
-        messages=user(JSON_PROMPT),
-        validate={"json_schema": SCHEMA},
-        escalate=True,
-        cancel=gone,
-    )
-    (attempt,) = response["tierwise"]["attempts"]
+    with pytest.raises(AnswerRejectedError) as caught:
+        tw.converse(
+            modelId="haiku",
+            messages=user(JSON_PROMPT),
+            validate={"json_schema": SCHEMA},
+            escalate=True,
+            cancel=gone,
+        )
+    assert caught.value.response is not None
+    (attempt,) = caught.value.response["tierwise"]["attempts"]
     assert (attempt["tier"], attempt["outcome"]) == ("haiku", "rejected")
     assert attempt["reason"].endswith("not escalated: the caller has gone")
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage
+from tierwise.core.structured import native_compatible, schema_from_spec, unwrap, with_schema
 from tierwise.core.tiers import Tier
 from tierwise.core.validators import (
     Validator,
@@ -29,6 +30,7 @@ from tierwise.core.validators import (
     verification_request,
 )
 from tierwise.errors import (
+    AnswerRejectedError,
     ExhaustedError,
     InvalidRequestError,
     ThrottledError,
@@ -90,6 +92,8 @@ class Cascade:
     client: Tierwise
     plan: Plan
     validators: tuple[Validator, ...] = ()
+    # The caller's JSON schema (structured output): shown to the model on every attempt.
+    schema: Mapping[str, Any] | None = None
     self_verify: float | None = None
     escalate: bool = False
     start: Tier | None = None
@@ -130,6 +134,7 @@ class Cascade:
             client=client,
             plan=plan,
             validators=validators,
+            schema=schema_from_spec(validate),
             self_verify=threshold,
             escalate=wants and plan.tier is not None,
             start=start,
@@ -161,7 +166,7 @@ class Cascade:
         while True:
             attempt += 1
             plan = self._plan_for(tier)
-            prepared = self.client.prepare(request, plan)
+            prepared, output_tool = self._ask_for_schema(self.client.prepare(request, plan), plan)
             started = time.perf_counter()
             try:
                 result = self.client.bedrock.converse(plan.profiles, prepared)
@@ -180,6 +185,8 @@ class Cascade:
                 continue
             self.upstream_ms += (time.perf_counter() - started) * 1000
             response = {k: v for k, v in result.response.items() if k != "ResponseMetadata"}
+            if self.schema is not None:
+                response = unwrap(response, output_tool, self.schema)
             try:
                 verdict = self._judge(request, response, plan, request_id, attempt, api_key_id)
             except Exception as exc:
@@ -199,8 +206,42 @@ class Cascade:
                 reason += f"; not escalated: {self._why_not(tier, attempt)}"
             self._add(attempt, "answer", row, outcome, reason)
             if not rejected or nxt is None or attempt >= self.max_attempts:
-                return self._finish(response, plan, row.id, verdict)
+                final = self._finish(response, plan, row.id, verdict)
+                if rejected:
+                    raise self._rejected(final)
+                return final
             tier = nxt
+
+    def _ask_for_schema(
+        self, prepared: dict[str, Any], plan: Plan
+    ) -> tuple[dict[str, Any], str | None]:
+        """``prepared`` showing the caller's schema to ``plan``'s model, natively where the
+        ``[structured_output]`` mode and the tier allow, else as a forced tool."""
+        if self.schema is None:
+            return prepared, None
+        mode = self.client.settings.structured_output.mode
+        supported = plan.tier is not None and (
+            self.client.settings.tier(plan.tier).supports_structured_output
+        )
+        native = supported and (
+            mode == "native" or (mode == "auto" and native_compatible(self.schema))
+        )
+        return with_schema(prepared, self.schema, native=native)
+
+    def _rejected(self, final: dict[str, Any]) -> AnswerRejectedError:
+        """The error for an answer still rejected when the cascade may go no further: a
+        rejected answer is never handed over as a success. It carries the last answer
+        (``exc.response``, with its ``tierwise`` section: every attempt and the total cost)."""
+        info = final["tierwise"]
+        last = next(s for s in reversed(self.steps) if s.kind == "answer")
+        tiers = " -> ".join(s.tier or s.model_id for s in self.steps if s.kind == "answer")
+        error = AnswerRejectedError(
+            f"the answer was rejected ({last.reason}); tried {tiers}, cost ${info['costUsd']}",
+            hint="escalate (--escalate / escalate=True), raise escalation.max_tier or "
+            "escalation.max_attempts, or loosen the schema or validators",
+        )
+        error.response = final
+        return error
 
     def _judge_failed(  # noqa: PLR0917
         self,

@@ -153,6 +153,8 @@ class TierSettings(_Model):
     cache_min_tokens: int = Field(default=1024, ge=0)
     supports_caching: bool = True
     supports_thinking: bool = True
+    # Bedrock's native structured output (outputConfig.textFormat); see [structured_output].
+    supports_structured_output: bool = False
 
 
 class RetrySettings(_Model):
@@ -186,6 +188,17 @@ class CachingSettings(_Model):
     mode: Literal["auto", "off", "manual"] = "auto"
     ttl: Literal["5m", "1h"] = "5m"
     min_document_tokens: int = Field(default=1024, ge=0)
+
+
+class StructuredOutputSettings(_Model):
+    """``[structured_output]``: how a JSON schema reaches the model (tierwise.core.structured).
+
+    ``tool``: a forced tool carrying the schema (every Claude model, any schema). ``native``:
+    Bedrock's ``outputConfig`` on tiers with ``supports_structured_output``, else the tool.
+    ``auto``: native only where the tier supports it and the schema is in Bedrock's subset.
+    """
+
+    mode: Literal["tool", "native", "auto"] = "tool"
 
 
 class GatewaySettings(_Model):
@@ -297,6 +310,7 @@ class Settings(_Model):
     gateway: GatewaySettings = GatewaySettings()
     credits: tuple[CreditPoolSettings, ...] = ()
     batch: BatchSettings = BatchSettings()
+    structured_output: StructuredOutputSettings = StructuredOutputSettings()
     credit_warning_days: int = Field(default=30, ge=0)
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}

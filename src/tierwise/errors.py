@@ -22,12 +22,14 @@ exception. Library errors are translated at exactly one boundary per adapter
     │   ├── PermissionDeniedError   a valid key without the right (admin, metrics)
     │   ├── BudgetExceededError     the key's budget is spent
     │   └── RateLimitedError        the key's requests-per-minute limit
-    ├── AnswerRejectedError         an answer failed an escalation validator (internal)
+    ├── AnswerRejectedError         the answer failed validation at every allowed attempt
     ├── LedgerError                 the ledger could not be read or written
     └── EmulatorError               the built-in emulator could not start
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "AccessDeniedError",
@@ -170,9 +172,15 @@ class ExhaustedError(UpstreamError):
 
 
 class AnswerRejectedError(TierwiseError):
-    """An answer failed a validator; the cascade catches it and escalates."""
+    """The answer failed a validator (a JSON schema, a refusal check, ...) at every attempt
+    the cascade was allowed to make. ``response`` is the last answer with its ``tierwise``
+    section (attempts, total cost), for callers who want to look at it anyway."""
 
     default_hint = "the answer was rejected; tierwise escalates when policy allows"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.response: dict[str, Any] | None = None
 
 
 class AccessError(TierwiseError):

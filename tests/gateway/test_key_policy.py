@@ -28,7 +28,11 @@ def test_key_policy_validates_and_escalates(gateway) -> None:  # type: ignore[no
     # The caller can still turn escalation off for one request.
     headers = {"authorization": f"Bearer {key}", "x-tierwise-escalate": "false"}
     off = httpx.post(gateway.url + "/v1/chat/completions", json=body, headers=headers)
-    assert off.headers["x-tierwise-attempts"] == "1"
+    # ... and then the rejected answer is an error (422, which SDKs do not retry), not a 200.
+    assert off.status_code == 422
+    assert off.json()["error"]["code"] == "answer_rejected"
+    assert "escalation is off" in off.json()["error"]["message"]
+    assert off.headers["x-tierwise-request-id"]
 
 
 def test_bad_key_policies_are_refused(gateway) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from typing import Any
 
 from tierwise.core.tokens import canonical_json, count_block, count_request
 from tierwise.emulator.catalog import ModelSpec
-from tierwise.emulator.toolinput import tool_input
+from tierwise.emulator.toolinput import schema_value, tool_input
 from tierwise.emulator.validation import Checked
 
 __all__ = ["Answer", "answer", "request_digest"]
@@ -76,6 +76,7 @@ def request_digest(request: Mapping[str, Any]) -> bytes:
             "toolConfig",
             "inferenceConfig",
             "additionalModelRequestFields",
+            "outputConfig",
         )
     }
     return hashlib.sha256(canonical_json(relevant).encode("utf-8")).digest()
@@ -230,7 +231,10 @@ def answer(request: Mapping[str, Any], checked: Checked, spec: ModelSpec) -> Ans
         opening = f"{PREFIX} Based on the tool result, here is a synthetic answer from {spec.name}."
     else:
         opening = f"{PREFIX} Synthetic answer from {spec.name}."
-    if _JSON_CUE.search(context) and not after_result:
+    if checked.output_schema is not None:
+        # Constrained decoding: the text is JSON valid against the schema, whatever the prompt.
+        text = json.dumps(schema_value(checked.output_schema, prompt, rng))
+    elif _JSON_CUE.search(context) and not after_result:
         text = _json_text(rng, topics, target * 4, spec.model_id)
     else:
         text = _prose(rng, topics, target * 4, opening)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["tool_input"]
+__all__ = ["schema_value", "tool_input"]
 
 _FORMATS = {
     "date": "2025-01-15",
@@ -42,6 +42,11 @@ def tool_input(schema: Mapping[str, Any], hint: str, rng: random.Random) -> dict
     """An input object valid against ``schema``; ``hint`` (the user's words) fills query fields."""
     value = _value(schema, "input", _Ctx(hint, rng, schema), 0)
     return value if isinstance(value, dict) else {}
+
+
+def schema_value(schema: Mapping[str, Any], hint: str, rng: random.Random) -> Any:
+    """A value of any JSON type valid against ``schema`` (a structured-output answer)."""
+    return _value(schema, "value", _Ctx(hint, rng, schema), 0)
 
 
 def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -92,7 +97,10 @@ def _value(schema: Mapping[str, Any], name: str, ctx: _Ctx, depth: int) -> Any:
     for key in ("anyOf", "oneOf"):
         options = schema.get(key)
         if isinstance(options, list) and options:
-            return _value(options[0], name, ctx, depth + 1)
+            # Deep in a recursive schema, take the null branch (Optional[...]) if there is one.
+            nulls = [o for o in options if isinstance(o, Mapping) and o.get("type") == "null"]
+            chosen = nulls[0] if nulls and depth >= _MAX_DEPTH else options[0]
+            return _value(chosen, name, ctx, depth + 1)
     if "default" in schema and rng.random() < 0.5:
         return schema["default"]
     kind = _type_of(schema)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tierwise.core.catalog import parse_claude_id
+from tierwise.core.structured import native_compatible
 from tierwise.emulator.apierror import ApiError, validation
 from tierwise.emulator.catalog import ModelSpec
 
@@ -72,6 +75,7 @@ class Checked:
     tool_name: str | None
     stop_sequences: tuple[str, ...]
     response_paths: tuple[str, ...] = ()  # additionalModelResponseFieldPaths
+    output_schema: Mapping[str, Any] | None = None  # outputConfig.textFormat's JSON schema
 
 
 def _constraint(value: Any, where: str, rule: str) -> ApiError:
@@ -358,7 +362,53 @@ def check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: bool
         )
     budget = _check_thinking(request, spec, max_tokens, tool_choice, config)
     paths = _check_response_paths(request.get("additionalModelResponseFieldPaths"))
-    return Checked(max_tokens, budget, tool_choice, tool_name, tuple(stops), paths)
+    schema = _check_output_config(request.get("outputConfig"), spec)
+    return Checked(max_tokens, budget, tool_choice, tool_name, tuple(stops), paths, schema)
+
+
+def supports_structured_output(spec: ModelSpec) -> bool:
+    """Bedrock's structured output is for Claude 4.5 models and later."""
+    parsed = parse_claude_id(spec.model_id)
+    return parsed is not None and parsed.version >= (4, 5)
+
+
+def _check_output_config(config: Any, spec: ModelSpec) -> Mapping[str, Any] | None:
+    """``outputConfig`` as Bedrock checks it: ``textFormat`` of type ``json_schema`` with a
+    ``structure.jsonSchema.schema`` string holding a JSON Schema in its supported subset."""
+    if config is None:
+        return None
+    if not isinstance(config, Mapping):
+        raise validation("outputConfig must be a JSON object.")
+    text_format = config.get("textFormat")
+    if text_format is None:
+        return None
+    if not isinstance(text_format, Mapping) or text_format.get("type") != "json_schema":
+        raise _constraint(
+            text_format.get("type") if isinstance(text_format, Mapping) else text_format,
+            "outputConfig.textFormat.type",
+            "Member must satisfy enum value set: [json_schema]",
+        )
+    structure = text_format.get("structure")
+    definition = structure.get("jsonSchema") if isinstance(structure, Mapping) else None
+    raw = definition.get("schema") if isinstance(definition, Mapping) else None
+    if not isinstance(raw, str):
+        raise validation("outputConfig.textFormat.structure.jsonSchema.schema must be a string.")
+    if not supports_structured_output(spec):
+        raise validation(
+            f"Structured output is not supported for the model {spec.model_id}. Remove "
+            "outputConfig.textFormat and try again."
+        )
+    try:
+        schema = json.loads(raw)
+    except ValueError:
+        raise validation("The provided JSON schema is not valid JSON.") from None
+    if not isinstance(schema, Mapping) or not native_compatible(schema):
+        raise validation(
+            "The provided JSON schema uses features that structured output does not support. "
+            "Every object must set additionalProperties to false, and numeric, string-length, "
+            "pattern and complex array constraints are not supported."
+        )
+    return schema
 
 
 def _check_response_paths(paths: Any) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from tierwise.core.convert.anthropic import (
     from_messages,
     to_message,
 )
+from tierwise.core.structured import with_schema
 from tierwise.gateway.errors import Dialect, error_reply
 from tierwise.gateway.openai_routes import failure
 from tierwise.gateway.service import Call, Gateway
@@ -30,7 +31,8 @@ async def messages(request: Request) -> Response:
         kwargs: dict[str, Any] = {
             "modelId": converted.model,
             "hints": gw.hints(request, call.key),
-            "validate": gw.validation(call.key),
+            # The key's validators and the output_config schema judge the answer.
+            "validate": gw.validation(call.key, converted.json_schema),
             "escalate": gw.escalate(request, call.key),
             "api_key_id": call.key_id,
             **converted.request,
@@ -73,7 +75,10 @@ async def count_tokens(request: Request) -> Response:
     try:
         await gw.begin(request)
         converted = count_tokens_request(await gw.body(request))
-        fields = {k: v for k, v in converted.request.items() if k != "inferenceConfig"}
+        fields = converted.request
+        if converted.json_schema is not None:  # the output tool's tokens count too
+            fields, _ = with_schema(fields, converted.json_schema, native=False)
+        fields = {k: v for k, v in fields.items() if k != "inferenceConfig"}
         tokens = await gw.count_tokens(modelId=converted.model, **fields)
     except Exception as exc:
         return failure(exc, Dialect.ANTHROPIC, gw)

@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from tierwise.errors import (
     AccessDeniedError,
+    AnswerRejectedError,
     AuthenticationError,
     BudgetExceededError,
     ExhaustedError,
@@ -74,6 +75,9 @@ _NOT_FOUND = _Kind(404, "invalid_request_error", "model_not_found", "not_found_e
 _TOO_LARGE = _Kind(413, "invalid_request_error", "request_too_large", "request_too_large")
 
 _DENIED = _Kind(403, "permission_error", None, "permission_error")
+# The model's answer failed the caller's schema or validators at every allowed attempt. Not a
+# 5xx: the SDKs would retry it, paying for the whole cascade again.
+_REJECTED = _Kind(422, "answer_rejected_error", "answer_rejected", "api_error")
 
 # Most specific first; the first isinstance match wins.
 _TABLE: tuple[tuple[type[TierwiseError], _Kind], ...] = (
@@ -84,6 +88,7 @@ _TABLE: tuple[tuple[type[TierwiseError], _Kind], ...] = (
     (ThrottledError, _THROTTLED),
     (ModelNotAvailableError, _NOT_FOUND),
     (AccessDeniedError, _DENIED),
+    (AnswerRejectedError, _REJECTED),
     (UnavailableError, _UNAVAILABLE),
     (ModelOutputError, _UPSTREAM),
     (BodyTooLargeError, _TOO_LARGE),

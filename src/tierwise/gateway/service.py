@@ -27,7 +27,7 @@ from starlette.types import Receive
 from tierwise.client import AUTO, Tierwise
 from tierwise.config import Settings
 from tierwise.core.hints import Hints
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import AnswerRejectedError, InvalidRequestError
 from tierwise.gateway.auth import Authenticator
 from tierwise.gateway.errors import BodyTooLargeError
 from tierwise.gateway.headers import tierwise_headers
@@ -256,9 +256,18 @@ class Gateway:
                 watcher.cancel()
 
     def _converse_and_charge(self, call: Call, kwargs: dict[str, Any]) -> dict[str, Any]:
-        response = self.tierwise.converse(**kwargs)
+        try:
+            response = self.tierwise.converse(**kwargs)
+        except AnswerRejectedError as exc:
+            self._charge_rejected(call, exc)
+            raise
         self.charge(call, response["tierwise"])
         return response
+
+    def _charge_rejected(self, call: Call, exc: AnswerRejectedError) -> None:
+        """A rejected answer is an error to the caller, but its calls were made and billed."""
+        if exc.response is not None:
+            self.charge(call, exc.response["tierwise"])
 
     async def converse_stream(self, call: Call, **kwargs: Any) -> OpenStream:
         """The routed stream, opened and pumped by one worker thread; it is charged to the
@@ -277,7 +286,11 @@ class Gateway:
     def _open_charged(
         self, call: Call, kwargs: dict[str, Any]
     ) -> tuple[Mapping[str, Any], Iterator[Any]]:
-        result = self.tierwise.converse_stream(**kwargs)
+        try:
+            result = self.tierwise.converse_stream(**kwargs)
+        except AnswerRejectedError as exc:
+            self._charge_rejected(call, exc)
+            raise
         return result["tierwise"], self._charged(call, result)
 
     def _charged(self, call: Call, result: Mapping[str, Any]) -> Iterator[Any]:

@@ -345,7 +345,44 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
         extra["top_k"] = body["top_k"]
     if extra:
         request["additionalModelRequestFields"] = extra
-    return Converted(model=model, request=request, stream=flag(body, "stream"))
+    return Converted(
+        model=model,
+        request=request,
+        stream=flag(body, "stream"),
+        json_schema=_output_schema(body),
+    )
+
+
+def _output_schema(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The JSON schema of ``output_config.format`` (or the beta's ``output_format``): it
+    reaches the model through the cascade (tierwise.core.structured) and judges the answer."""
+    config = body.get("output_config")
+    require(config is None or isinstance(config, Mapping), "output_config must be an object",
+            "output_config")  # fmt: skip
+    if isinstance(config, Mapping):
+        require(
+            config.get("effort") is None,
+            "output_config.effort is not supported by this gateway; use thinking",
+            "output_config.effort",
+        )
+        unknown = sorted(set(config) - {"format", "effort"})
+        require(not unknown, f"output_config.{unknown[0] if unknown else ''}: Extra inputs are "
+                "not permitted", "output_config")  # fmt: skip
+    fmt = (config or {}).get("format") if isinstance(config, Mapping) else None
+    where = "output_config.format"
+    if fmt is None:
+        fmt, where = body.get("output_format"), "output_format"
+    if fmt is None:
+        return None
+    require(
+        isinstance(fmt, Mapping)
+        and fmt.get("type") == "json_schema"
+        and isinstance(fmt.get("schema"), Mapping),
+        f'{where} must be {{"type": "json_schema", "schema": {{...}}}}',
+        where,
+    )
+    schema: Mapping[str, Any] = fmt["schema"]
+    return schema
 
 
 def count_tokens_request(body: Any) -> Converted:

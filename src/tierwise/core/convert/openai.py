@@ -59,9 +59,6 @@ FINISH_REASONS = {
     "content_filtered": "content_filter",
     "guardrail_intervened": "content_filter",
 }
-_SCHEMA_INSTRUCTION = (
-    "Respond with a single JSON object that validates against this JSON Schema, and nothing else:\n"
-)
 _DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z]+);base64,(?P<data>.*)$", re.DOTALL)
 
 
@@ -317,13 +314,15 @@ def from_chat_completions(
     if isinstance(response_format, Mapping):
         kind = response_format.get("type")
         if kind == "json_object":
+            # Any JSON object: the prompt says which keys, the output tool makes it JSON.
             system.append({"text": "Respond with a single valid JSON object and nothing else."})
+            json_schema = {"type": "object"}
         elif kind == "json_schema":
             spec = response_format.get("json_schema")
             if not isinstance(spec, Mapping) or not isinstance(spec.get("schema"), Mapping):
                 raise invalid("response_format.json_schema.schema is required", "response_format")
+            # The schema reaches the model through the cascade (tierwise.core.structured).
             json_schema = spec["schema"]
-            system.append({"text": _SCHEMA_INSTRUCTION + json.dumps(json_schema, sort_keys=True)})
         else:
             require(
                 kind == "text", f"response_format type {kind!r} is not supported", "response_format"
