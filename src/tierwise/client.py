@@ -27,6 +27,7 @@ from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.replay import replay_events
 from tierwise.core.routing import Decision, DifficultyScorer, decide
 from tierwise.core.rules import fit_thinking_budget
+from tierwise.core.sampling import settle_sampling
 from tierwise.core.signals import thinking_conflict
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, TierwiseError
@@ -199,6 +200,17 @@ class Tierwise:
             prepared = apply_thinking(prepared, decision.thinking_budget)
         return prepared
 
+    def settle_sampling(
+        self, request: Mapping[str, Any], plan: Plan
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """``request`` without what every model it may reach would refuse together
+        (:func:`~tierwise.core.sampling.settle_sampling`): the plan's profiles and, as
+        escalation and fallback may move it, every configured tier's."""
+        models = list(plan.profiles)
+        if plan.tier is not None:
+            models += [m for t in Tier.ordered() for m in self.profiles(t)]
+        return settle_sampling(request, models)
+
     # -- calls -----------------------------------------------------------------------
 
     def converse(
@@ -224,9 +236,13 @@ class Tierwise:
         """
         request = request_fields(kwargs)
         plan = self.plan(modelId, request, hints)
+        request, dropped = self.settle_sampling(request, plan)
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
-        return cascade.run(request, uuid.uuid4().hex, api_key_id)
+        response = cascade.run(request, uuid.uuid4().hex, api_key_id)
+        if dropped:
+            response["tierwise"]["dropped"] = list(dropped)
+        return response
 
     def converse_stream(
         self,
@@ -252,11 +268,14 @@ class Tierwise:
         """
         request = request_fields(kwargs)
         plan = self.plan(modelId, request, hints)
+        request, dropped = self.settle_sampling(request, plan)
         request_id = uuid.uuid4().hex
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
         if cascade.validators or cascade.self_verify is not None:
             response = cascade.run(request, request_id, api_key_id)
+            if dropped:
+                response["tierwise"]["dropped"] = list(dropped)
             return {"stream": replay_events(response), "tierwise": response["tierwise"]}
         started = time.perf_counter()
         try:
@@ -274,6 +293,8 @@ class Tierwise:
             "route": plan.route_record(),
             "upstreamMs": round(stream.first_event_ms, 3),
         }
+        if dropped:
+            summary["dropped"] = list(dropped)
 
         def events() -> Iterator[dict[str, Any]]:
             usage = Usage()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tierwise.core.catalog import parse_claude_id
+from tierwise.core.sampling import refuses_temperature_with_top_p
 from tierwise.core.structured import native_compatible
 from tierwise.emulator.apierror import ApiError, validation
 from tierwise.emulator.catalog import ModelSpec
@@ -345,6 +346,15 @@ def check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: bool
         )
     _number(config, "temperature", 0, 1)
     _number(config, "topP", 0, 1)
+    if (
+        config.get("temperature") is not None
+        and config.get("topP") is not None
+        and refuses_temperature_with_top_p(spec.model_id)
+    ):
+        raise _model_error(
+            "`temperature` and `top_p` cannot both be specified for this model. Please use "
+            "only one."
+        )
     stops = config.get("stopSequences") or []
     if not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops):
         raise validation("inferenceConfig.stopSequences must be a list of non-empty strings.")

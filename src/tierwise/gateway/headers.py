@@ -41,6 +41,10 @@ def tierwise_headers(
         "x-tierwise-overhead-ms": f"{overhead_ms(info, started):.3f}",
         "x-tierwise-request-id": str(info.get("requestId") or ""),
     }
+    dropped = info.get("dropped")
+    if dropped:
+        # Parameters tierwise removed because Bedrock refuses them together (top_p).
+        headers["x-tierwise-dropped"] = ", ".join(str(d) for d in dropped)
     if final:
         answers = [a for a in info.get("attempts") or () if a.get("kind") == "answer"]
         headers["x-tierwise-cost-usd"] = str(info.get("costUsd") or "0")

@@ -1,0 +1,49 @@
+"""Sampling parameters Claude on Bedrock refuses together, settled before a call is sent.
+
+Claude Sonnet 4.5 and later, Haiku 4.5 and later and Opus 4.1 and later answer a request
+that sets both ``temperature`` and ``top_p`` with a 400 ("`temperature` and `top_p` cannot
+both be specified for this model. Please use only one."). Many OpenAI and Anthropic clients
+send both by default, so tierwise keeps ``temperature`` (the parameter Anthropic recommends
+adjusting) and drops ``topP``, and says so (``x-tierwise-dropped: top_p`` on the gateway,
+``tierwise.dropped`` in Python results). Older models take both and keep both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tierwise.core.catalog import parse_claude_id
+from tierwise.core.tiers import Tier
+
+__all__ = ["refuses_temperature_with_top_p", "settle_sampling"]
+
+# The first version of each family that refuses temperature together with top_p.
+_FIRST_REFUSING: dict[Tier, tuple[int, ...]] = {
+    Tier.HAIKU: (4, 5),
+    Tier.SONNET: (4, 5),
+    Tier.OPUS: (4, 1),
+}
+
+
+def refuses_temperature_with_top_p(model_id: str) -> bool:
+    """Whether Claude ``model_id`` (a model, profile ID or ARN) refuses both at once."""
+    parsed = parse_claude_id(model_id)
+    return parsed is not None and parsed.version >= _FIRST_REFUSING[parsed.tier]
+
+
+def settle_sampling(
+    request: Mapping[str, Any], model_ids: Iterable[str]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``request`` without ``topP`` when it also sets ``temperature`` and any of
+    ``model_ids`` (every model the request may reach) refuses both, and the names of the
+    dropped parameters in the API spelling users know (``top_p``)."""
+    inference = request.get("inferenceConfig")
+    if not isinstance(inference, Mapping):
+        return dict(request), ()
+    if inference.get("temperature") is None or inference.get("topP") is None:
+        return dict(request), ()
+    if not any(refuses_temperature_with_top_p(m) for m in model_ids):
+        return dict(request), ()
+    kept = {k: v for k, v in inference.items() if k != "topP"}
+    return {**request, "inferenceConfig": kept}, ("top_p",)
