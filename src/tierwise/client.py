@@ -25,7 +25,7 @@ from tierwise.core.caching import place_cache_points
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.replay import replay_events
-from tierwise.core.routing import Decision, DifficultyScorer, decide
+from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
 from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.sampling import settle_sampling
 from tierwise.core.signals import thinking_conflict
@@ -116,11 +116,13 @@ class Tierwise:
         bedrock: BedrockClient,
         ledger: Ledger,
         scorer: DifficultyScorer | None = None,
+        class_scorer: ClassScorer | None = None,
     ) -> None:
         self.settings = settings
         self.bedrock = bedrock
         self.ledger = ledger
         self.scorer = scorer
+        self.class_scorer = class_scorer
         self.policy = settings.routing_policy()
 
     @classmethod
@@ -162,8 +164,18 @@ class Tierwise:
     # -- planning --------------------------------------------------------------------
 
     def route(self, request: Mapping[str, Any], hints: Hints | None = None) -> Decision:
-        """The routing decision for ``request`` (no model is called)."""
-        return decide(request, hints=hints, policy=self.policy, scorer=self.scorer)
+        """The routing decision for ``request`` (no model is called).
+
+        Message content and ``system`` may be Converse block lists or plain strings; other
+        types are an :class:`~tierwise.errors.InvalidRequestError`.
+        """
+        return decide(
+            request,
+            hints=hints,
+            policy=self.policy,
+            scorer=self.scorer,
+            class_scorer=self.class_scorer,
+        )
 
     def plan(
         self, model_id: str | None, request: Mapping[str, Any], hints: Hints | None = None

@@ -35,6 +35,7 @@ from tierwise.core.catalog import foundation_model_id
 from tierwise.core.credits import CreditPool
 from tierwise.core.pricing import Band, ProfileKind, Rates, ServiceTier
 from tierwise.core.rules import RoutingPolicy
+from tierwise.core.taxonomy import ClassRule
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
@@ -43,6 +44,7 @@ __all__ = [
     "BandPrices",
     "BatchSettings",
     "CachingSettings",
+    "ClassSettings",
     "CreditPoolSettings",
     "EscalationSettings",
     "GatewaySettings",
@@ -254,6 +256,23 @@ class LedgerSettings(_Model):
         return f"sqlite:///{path}"
 
 
+class ClassSettings(_Model):
+    """``[routing.classes.<name>]``: a task class's default tier and thinking budget."""
+
+    tier: Tier
+    thinking_budget: int = Field(default=0, ge=0)  # 0 = none; else at least 1024
+
+    @field_validator("thinking_budget")
+    @classmethod
+    def _budget(cls, value: int) -> int:
+        if 0 < value < 1024:
+            raise ValueError("must be 0 (no thinking) or at least 1024 (Bedrock's minimum)")
+        return value
+
+    def rule(self) -> ClassRule:
+        return ClassRule(self.tier, self.thinking_budget or None)
+
+
 class RoutingSettings(_Model):
     """``[routing]``: thresholds, thinking band and rule weights (see ``defaults.toml``)."""
 
@@ -280,21 +299,25 @@ class RoutingSettings(_Model):
     long_output_tokens: int = Field(default=8192, ge=1)
     scorer_max_chars: int = Field(default=4000, ge=100)
     scorer_context_chars: int = Field(default=500, ge=0)
+    class_min_confidence: float = Field(default=0.35, ge=0, lt=1)
     weights: dict[str, float] = {}
+    classes: dict[str, ClassSettings] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> RoutingSettings:
         try:
             self.policy()
         except ConfigError as exc:
-            raise ValueError(exc.message) from None
+            hint = getattr(exc, "hint", "")
+            raise ValueError(f"{exc.message} ({hint})" if hint else exc.message) from None
         return self
 
     def policy(self, thinking_tiers: frozenset[Tier] | None = None) -> RoutingPolicy:
         """The core policy; ``thinking_tiers`` are the tiers whose ``supports_thinking`` is on."""
-        data = self.model_dump(exclude={"model_path"})
+        data = self.model_dump(exclude={"model_path", "classes"})
         tiers = frozenset(Tier) if thinking_tiers is None else frozenset(thinking_tiers)
-        return RoutingPolicy(**data, thinking_tiers=tiers)
+        classes = {name: c.rule() for name, c in self.classes.items()}
+        return RoutingPolicy(**data, classes=classes, thinking_tiers=tiers)
 
 
 class Settings(_Model):

@@ -185,7 +185,7 @@ def test_output_length_cue_in_system_prompt() -> None:
         ("short_form", "Suggest a headline for this article."),
         ("short_form", "Write a tweet about our launch."),
         ("format_conversion", "Convert this table to CSV."),
-        ("format_conversion", "Translate this paragraph to Spanish."),
+        ("translation", "Translate this paragraph to Spanish."),
         ("bulk", "For each row, return the country code."),
         ("rag", "Based on the passages above, when was it founded?"),
         ("support_reply", "Write a reply to this customer about the refund delay."),

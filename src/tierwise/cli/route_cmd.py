@@ -57,6 +57,16 @@ def route(
     state.out.print(
         line((f"{decision.tier.value}{thinking}", "bold"), f"  (score {decision.score:.3f})")
     )
+    task = decision.task_class
+    state.out.print(
+        line(
+            "class ",
+            (task.name, "bold"),
+            f" {task.confidence:.2f} (runner-up {task.runner_up} "
+            f"{task.runner_up_confidence:.2f}; {task.scorer})",
+        )
+    )
+    state.out.print(plain(f"policy line: {decision.policy_line}"))
     table = Table("threshold", "value", title=None)
     for name, value in decision.thresholds.items():
         table.add_row(*cells(name, f"{value:.3f}"))

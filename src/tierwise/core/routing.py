@@ -1,19 +1,25 @@
 """Routing: which tier (and how much extended thinking) a request gets, and why.
 
-Sonnet is the starting assumption; a request moves only for a stated reason. The score is
-the probability that a cheaper tier's answer is not good enough. It starts from the learned
-difficulty model's estimate (or the policy's neutral ``prior`` when there is no model), and
-the rule evidence of :mod:`tierwise.core.rules` is added in logit space, so each rule is a
-weight a reader can check and a config can change. Then::
+Two stages, each explainable:
 
-    score <  haiku_threshold                          -> Haiku
-    sonnet_thinking_threshold <= score < opus_threshold -> Sonnet with a thinking budget
-    score >= opus_threshold                           -> Opus
-    otherwise                                         -> Sonnet
+1. **Task class.** A class model (:mod:`tierwise.core.classes`) reads the whole request
+   and names its task class, with a confidence and a runner-up. The class's policy line
+   (``[routing.classes.<name>]``) gives the default tier and optional thinking budget.
+   When the model is unsure between two classes whose defaults differ, the request takes
+   Sonnet, the default.
+2. **Difficulty within the class.** The difficulty score is P(the cheaper tier's answer is
+   not good enough): the learned :class:`DifficultyScorer`'s estimate (or the neutral
+   ``prior``) plus the rule evidence of :mod:`tierwise.core.rules` in logit space. It moves
+   the request at most one tier from its class default, and only on strong evidence::
 
-Caller hints apply last. The result is a :class:`Decision` carrying the scores, thresholds
-and human-readable reasons. Everything here is a pure function of its inputs: no clock, no
-randomness, so the same request and policy give the same decision.
+       score <  haiku_threshold  -> one tier down
+       score >= opus_threshold   -> one tier up
+
+   A Sonnet result scoring from ``sonnet_thinking_threshold`` up gets a thinking budget.
+
+Caller hints apply last. The result is a :class:`Decision` carrying the class, the
+scores, thresholds and human-readable reasons. Everything here is a pure function of its
+inputs: no clock, no randomness.
 """
 
 from __future__ import annotations
@@ -24,30 +30,36 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from tierwise.core.classes import (
+    ClassPrediction,
+    ClassScorer,
+    CueClassifier,
+    class_features,
+)
 from tierwise.core.difficulty import DifficultyScorer
 from tierwise.core.hints import Hints
 from tierwise.core.rules import (
     MIN_ANSWER_TOKENS,
-    SONNET_CUE_REASONS,
     Evidence,
     RoutingPolicy,
     evidence,
     fit_thinking_budget,
     logit,
     sigmoid,
-    sonnet_cues,
 )
 from tierwise.core.signals import Signals, extract_signals
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
 __all__ = [
+    "ClassScorer",
     "Decision",
     "DifficultyScorer",
     "Hints",
     "RoutingPolicy",
     "decide",
     "decide_signals",
+    "predict_class",
     "score_only",
     "scorer_text",
 ]
@@ -69,6 +81,9 @@ class Decision:
     signals: Mapping[str, Any]
     policy_version: str
     routed_tier: Tier
+    task_class: ClassPrediction
+    class_tier: Tier
+    policy_line: str
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form for the ledger and ``tierwise route --json``."""
@@ -82,6 +97,15 @@ class Decision:
             "reasons": list(self.reasons),
             "signals": dict(self.signals),
             "policy_version": self.policy_version,
+            "task_class": {
+                "name": self.task_class.name,
+                "confidence": round(self.task_class.confidence, 4),
+                "runner_up": self.task_class.runner_up,
+                "runner_up_confidence": round(self.task_class.runner_up_confidence, 4),
+                "model": self.task_class.scorer,
+                "default_tier": self.class_tier.value,
+                "policy_line": self.policy_line,
+            },
         }
 
 
@@ -106,9 +130,6 @@ class _Score:
     learned: float | None
     base_logit: float
     evidence: tuple[Evidence, ...]
-    sonnet_cues: tuple[str, ...]
-    pull: float
-    pull_cue: str
 
     @property
     def rules_logit(self) -> float:
@@ -116,7 +137,7 @@ class _Score:
 
     @property
     def final_logit(self) -> float:
-        return self.base_logit + self.rules_logit + self.pull
+        return self.base_logit + self.rules_logit
 
     @property
     def final(self) -> float:
@@ -139,26 +160,37 @@ def _score(s: Signals, p: RoutingPolicy, scorer: DifficultyScorer | None, hints:
     base = prior
     if learned is not None:
         # The model's deviation from its own typical output moves the score away from the
-        # prior, so a model whose scores sit low overall does not drag everything to Haiku.
+        # prior, so a model whose scores sit low overall does not drag everything down.
         base = prior + p.learned_weight * (logit(learned) - logit(p.learned_center))
-    found = evidence(s, p, hints)
-    sonnet = sonnet_cues(s)
-    pre = base + sum(e.logit for e in found)
-    pull, pull_cue = 0.0, ""
-    if sonnet and pre < prior:
-        # Sonnet-class cues are evidence for the default: they lift a low score back toward
-        # the prior by at most their weight, and never push above it.
-        pull_cue = max(sonnet, key=p.w)
-        pull = min(p.w(pull_cue), prior - pre)
-    return _Score(learned, base, found, sonnet, pull, pull_cue)
+    return _Score(learned, base, evidence(s, p, hints))
 
 
-def _thinking_block(s: Signals, p: RoutingPolicy, hints: Hints) -> str:
+_DEFAULT_CLASSIFIER = CueClassifier()
+
+
+def predict_class(signals: Signals, scorer: ClassScorer | None = None) -> ClassPrediction:
+    """The task class of a request (the cue classifier when ``scorer`` is None)."""
+    model = scorer if scorer is not None else _DEFAULT_CLASSIFIER
+    probs = model.probabilities(class_features(signals), class_text(signals))
+    return ClassPrediction.from_probs(probs, model.version)
+
+
+def class_text(signals: Signals, limit: int = 3000) -> str:
+    """What the class model reads as text: the system prompt's head, then the last user
+    turn's head and tail (instructions sit at the ends; the middle is pasted material)."""
+    user = signals.user_text
+    if len(user) > limit:
+        user = user[: limit * 2 // 3] + "\n" + user[-(limit // 3) :]
+    system = signals.system_text[:1000]
+    return f"{system}\n\n{user}" if system else user
+
+
+def _thinking_block(s: Signals, p: RoutingPolicy, hints: Hints, tier: Tier, band: bool) -> str:
     """Why extended thinking cannot be used for this request, or "" when it can."""
-    if not p.thinking_band:
+    if band and not p.thinking_band:
         return "thinking band disabled: plain sonnet"
-    if Tier.SONNET not in p.thinking_tiers:
-        return "sonnet tier does not support extended thinking: plain sonnet"
+    if tier not in p.thinking_tiers:
+        return f"{tier.value} tier does not support extended thinking: no thinking"
     if hints.latency_sensitive:
         return "latency-sensitive: extended thinking off"
     if s.thinking_requested:
@@ -175,34 +207,53 @@ def _thinking_block(s: Signals, p: RoutingPolicy, hints: Hints) -> str:
 def _score_reasons(sc: _Score, p: RoutingPolicy, version: str) -> list[str]:
     reasons: list[str] = []
     if sc.learned is None:
-        reasons.append(f"no learned model: neutral prior {p.prior:.2f}")
+        reasons.append(f"no learned difficulty model: neutral prior {p.prior:.2f}")
     else:
         reasons.append(
             f"learned difficulty {sc.learned:.2f} (typical {p.learned_center:.2f}; {version})"
         )
     ranked = sorted(sc.evidence, key=lambda e: -abs(e.logit))
     reasons.extend(f"{e.reason} ({e.logit:+.1f})" for e in ranked if e.reason)
-    if sc.pull > 0:
-        what = SONNET_CUE_REASONS[sc.pull_cue]
-        reasons.append(f"{what} is Sonnet work: score held up ({sc.pull:+.1f})")
     return reasons
 
 
-def _tier_reason(sc: _Score, p: RoutingPolicy, routed: Tier) -> str:
-    final = sc.final
-    if routed is Tier.HAIKU:
-        return f"score {final:.2f} is below the haiku threshold {p.haiku_threshold:.2f}"
-    if routed is Tier.OPUS:
-        return f"score {final:.2f} reaches the opus threshold {p.opus_threshold:.2f}"
-    if sc.sonnet_cues and sc.pull == 0 and final < p.sonnet_thinking_threshold:
-        return f"{SONNET_CUE_REASONS[sc.sonnet_cues[0]]}: Sonnet work"
-    quiet = not sc.evidence and not sc.sonnet_cues
-    if quiet and (sc.learned is None or final < p.sonnet_thinking_threshold):
-        return "no strong signal: Sonnet is the default"
-    return (
-        f"score {final:.2f} is between the haiku ({p.haiku_threshold:.2f}) and "
-        f"opus ({p.opus_threshold:.2f}) thresholds: Sonnet"
+def _class_step(pred: ClassPrediction, p: RoutingPolicy) -> tuple[Tier, str, str]:
+    """(class tier, policy line that applied, reason)."""
+    rule = p.classes[pred.name]
+    other = p.classes[pred.runner_up]
+    what = (
+        f"task class {pred.name} ({pred.confidence:.2f}; runner-up {pred.runner_up} "
+        f"{pred.runner_up_confidence:.2f})"
     )
+    if pred.confidence < p.class_min_confidence and other.tier is not rule.tier:
+        line = f"routing.class_min_confidence = {p.class_min_confidence}"
+        return (
+            Tier.SONNET,
+            line,
+            f"{what} is uncertain and the two classes default to {rule.tier.value} and "
+            f"{other.tier.value}: sonnet ({line})",
+        )
+    line = rule.line(pred.name)
+    return rule.tier, line, f"{what} defaults to {rule.tier.value} ({line})"
+
+
+def _difficulty_step(class_tier: Tier, sc: _Score, p: RoutingPolicy) -> tuple[Tier, str]:
+    final = sc.final
+    order = Tier.ordered()
+    i = order.index(class_tier)
+    if final >= p.opus_threshold and i + 1 < len(order):
+        up = order[i + 1]
+        return up, (
+            f"difficulty {final:.2f} reaches the step-up threshold {p.opus_threshold:.2f}: "
+            f"one tier up to {up.value}"
+        )
+    if final < p.haiku_threshold and i > 0:
+        down = order[i - 1]
+        return down, (
+            f"difficulty {final:.2f} is below the step-down threshold {p.haiku_threshold:.2f}: "
+            f"one tier down to {down.value}"
+        )
+    return class_tier, f"difficulty {final:.2f} keeps the class default {class_tier.value}"
 
 
 def _apply_hints(
@@ -237,30 +288,43 @@ def decide_signals(
     hints: Hints | None = None,
     policy: RoutingPolicy,
     scorer: DifficultyScorer | None = None,
+    class_scorer: ClassScorer | None = None,
 ) -> Decision:
     """:func:`decide` for signals already extracted."""
     h = hints or Hints()
     p = policy
+    pred = predict_class(signals, class_scorer)
+    class_tier, line, class_reason = _class_step(pred, p)
     sc = _score(signals, p, scorer, h)
     final = sc.final
-    reasons = _score_reasons(sc, p, scorer.version if scorer is not None else "")
-    routed = p.tier_for(final)
-    reasons.append(_tier_reason(sc, p, routed))
-    tier, want_thinking, full = _apply_hints(
-        routed, final >= p.sonnet_thinking_threshold, h, p, reasons
-    )
+    reasons = [class_reason, *_score_reasons(sc, p, scorer.version if scorer is not None else "")]
+    routed, step_reason = _difficulty_step(class_tier, sc, p)
+    reasons.append(step_reason)
+    band = routed is Tier.SONNET and final >= p.sonnet_thinking_threshold
+    rule = p.classes[pred.name]
+    # The class's own budget applies when the request stayed on the class's tier.
+    class_budget = rule.thinking_budget if routed is rule.tier and class_tier is rule.tier else None
+    tier, want_thinking, full = _apply_hints(routed, band, h, p, reasons)
 
     budget: int | None = None
-    if tier is Tier.SONNET and want_thinking:
-        blocked = _thinking_block(signals, p, h)
+    band_budget = tier is Tier.SONNET and want_thinking
+    if band_budget or (class_budget and tier is routed):
+        blocked = _thinking_block(signals, p, h, tier, band_budget and not class_budget)
         if blocked:
             reasons.append(blocked)
         else:
-            budget = p.thinking_max_budget if full else p.thinking_budget_for(final)
+            if full:
+                wanted = p.thinking_max_budget
+            elif band_budget:
+                wanted = max(p.thinking_budget_for(final), class_budget or 0)
+            else:
+                wanted = class_budget or 0
             # The caller's maxTokens caps thinking and answer together; _thinking_block has
             # made sure a usable budget fits.
-            budget = fit_thinking_budget(budget, signals.max_tokens)
-            reasons.append(f"sonnet with a {budget:,}-token thinking budget")
+            fitted = fit_thinking_budget(wanted, signals.max_tokens)
+            if fitted:
+                budget = fitted
+                reasons.append(f"{tier.value} with a {budget:,}-token thinking budget")
 
     scores: dict[str, float] = {"prior": p.prior}
     if sc.learned is not None:
@@ -268,9 +332,9 @@ def decide_signals(
     scores.update(
         base_logit=sc.base_logit,
         rules_logit=sc.rules_logit,
-        sonnet_pull=sc.pull,
         final_logit=sc.final_logit,
         final=final,
+        class_confidence=pred.confidence,
     )
     for e in sc.evidence:
         scores[f"rule.{e.key}"] = scores.get(f"rule.{e.key}", 0.0) + e.logit
@@ -283,8 +347,11 @@ def decide_signals(
         thresholds=MappingProxyType(p.thresholds()),
         reasons=tuple(reasons),
         signals=MappingProxyType(signals.to_dict()),
-        policy_version=f"{p.label}+{suffix}",
+        policy_version=f"{p.label}+{pred.scorer}+{suffix}",
         routed_tier=routed,
+        task_class=pred,
+        class_tier=class_tier,
+        policy_line=line,
     )
 
 
@@ -294,9 +361,17 @@ def decide(
     hints: Hints | None = None,
     policy: RoutingPolicy,
     scorer: DifficultyScorer | None = None,
+    class_scorer: ClassScorer | None = None,
 ) -> Decision:
-    """Route a Converse request. ``scorer=None`` is the rules-only router."""
-    return decide_signals(extract_signals(request), hints=hints, policy=policy, scorer=scorer)
+    """Route a Converse request. ``scorer=None`` uses rule evidence alone for difficulty;
+    ``class_scorer=None`` the cue classifier for the task class."""
+    return decide_signals(
+        extract_signals(request),
+        hints=hints,
+        policy=policy,
+        scorer=scorer,
+        class_scorer=class_scorer,
+    )
 
 
 def score_only(

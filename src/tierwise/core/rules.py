@@ -19,6 +19,7 @@ from typing import Literal
 
 from tierwise.core.hints import Hints
 from tierwise.core.signals import Signals
+from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, ClassRule, validate_class_names
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
@@ -26,7 +27,6 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "MIN_ANSWER_TOKENS",
     "MIN_THINKING_BUDGET",
-    "SONNET_CUE_REASONS",
     "Evidence",
     "HighStakesFloor",
     "RoutingPolicy",
@@ -35,7 +35,6 @@ __all__ = [
     "is_destructive_tool",
     "logit",
     "sigmoid",
-    "sonnet_cues",
 ]
 
 # Room kept for the answer when a thinking budget must fit inside a caller's maxTokens.
@@ -52,9 +51,8 @@ def fit_thinking_budget(budget: int, max_tokens: int | None) -> int:
     return fitted if fitted >= MIN_THINKING_BUDGET else 0
 
 
-# Logit-space weights. Negative leans to Haiku, positive to Opus. Sonnet-class cues are
-# "pull" weights: they lift a score that sits below the prior back toward it (at most by
-# their weight) and never push above it, because they are evidence for the default.
+# Logit-space difficulty evidence. Negative leans one tier down from the task class's
+# default, positive one tier up. Small-answer cues weigh as much as difficulty cues.
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
         "classification": -1.5,
@@ -68,13 +66,6 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "bulk": -0.5,
         "short_output": -1.5,
         "latency_sensitive": -1.0,
-        "rag": 1.0,
-        "support_reply": 1.0,
-        "draft": 0.8,
-        "routine_code": 1.0,
-        "summarization": 0.8,
-        "analysis": 0.6,
-        "agent": 0.8,
         "proof": 2.0,
         "multi_step_math": 1.5,
         "math": 0.5,
@@ -97,7 +88,6 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     }
 )
 
-_SONNET_PULL = ("rag", "support_reply", "draft", "routine_code", "summarization", "analysis")
 _HAIKU_CUE_REASONS = {
     "classification": "classification task",
     "closed_label_set": "answer limited to a closed label set",
@@ -108,15 +98,6 @@ _HAIKU_CUE_REASONS = {
     "short_form": "short-form generation (title, subject line, tweet)",
     "format_conversion": "simple format conversion",
     "bulk": "bulk or first-stage processing",
-}
-SONNET_CUE_REASONS = {
-    "rag": "answer grounded in retrieved passages",
-    "support_reply": "support reply",
-    "draft": "content draft",
-    "routine_code": "routine coding help",
-    "summarization": "summarization",
-    "analysis": "document analysis",
-    "agent": "agent step with tools",
 }
 _OPUS_CUE_REASONS = {
     "proof": "proof or derivation requested",
@@ -177,9 +158,16 @@ class RoutingPolicy:
     prior: float = 0.5
     learned_center: float = 0.5
     learned_weight: float = 1.0
-    haiku_threshold: float = 0.35
+    # Difficulty thresholds: below haiku_threshold a request moves one tier down from its
+    # class default, at or above opus_threshold one tier up; a Sonnet result from
+    # sonnet_thinking_threshold up gets a thinking budget.
+    haiku_threshold: float = 0.15
     sonnet_thinking_threshold: float = 0.65
-    opus_threshold: float = 0.75
+    opus_threshold: float = 0.85
+    classes: Mapping[str, ClassRule] = field(default_factory=lambda: dict(DEFAULT_CLASS_RULES))
+    # Below this class probability, when the runner-up class defaults to another tier, the
+    # request takes Sonnet (the default) rather than either class's tier.
+    class_min_confidence: float = 0.35
     thinking_band: bool = True
     thinking_min_budget: int = 1024
     thinking_max_budget: int = 8192
@@ -207,6 +195,11 @@ class RoutingPolicy:
             )
         merged = {**DEFAULT_WEIGHTS, **self.weights}
         object.__setattr__(self, "weights", MappingProxyType(merged))
+        validate_class_names(self.classes, "routing.classes")
+        classes = {**DEFAULT_CLASS_RULES, **self.classes}
+        object.__setattr__(self, "classes", MappingProxyType(classes))
+        if not 0.0 <= self.class_min_confidence < 1.0:
+            raise ConfigError("config key `routing.class_min_confidence`: must be in [0, 1)")
         for key in ("prior", "learned_center"):
             if not 0.0 < getattr(self, key) < 1.0:
                 raise ConfigError(f"config key `routing.{key}`: must be strictly between 0 and 1")
@@ -248,7 +241,7 @@ class RoutingPolicy:
         parts = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "weights":
+            if f.name in ("weights", "classes"):
                 value = sorted(value.items())
             elif f.name == "thinking_tiers":
                 value = sorted(t.value for t in value)
@@ -376,11 +369,3 @@ def evidence(s: Signals, p: RoutingPolicy, hints: Hints) -> tuple[Evidence, ...]
     cues = _cue_evidence(s, p)
     refactor = any(e.key == "large_refactor" for e in cues)
     return tuple(cues + _size_evidence(s, p, hints, refactor))
-
-
-def sonnet_cues(s: Signals) -> tuple[str, ...]:
-    """Sonnet-class cues present, tools included (an agent step is Sonnet work)."""
-    found = [c for c in _SONNET_PULL if s.has(c)]
-    if s.tool_count or s.tool_results:
-        found.append("agent")
-    return tuple(found)

@@ -85,13 +85,22 @@ _CUE_SOURCE: dict[str, str] = {
         r"\s*(?:[\w-]+\s){0,3}(?:to|into|as) (?:valid )?(?:json|csv|yaml|xml|markdown|a table"
         r"|a markdown table|html|toml|snake_?case|camel_?case|title case|lower ?case|upper ?case"
         r"|iso[- ]?8601|bullet points|\w+ format)|reformat"
-        r"|translate (?:this|the following|it|these)?\s*(?:[\w-]+\s){0,2}(?:in)?to "
-        r"(?:english|french|german|spanish|italian|portuguese|dutch|japanese|chinese|korean)"
     ),
     "bulk": (
         r"for each (?:of the following|row|item|record|line|entry)|in bulk|batch of"
         r"|first[- ](?:pass|stage) (?:filter|screen|triage|classification)|pre-?filter"
         r"|each of the \d+ (?:items|rows|records|messages|tickets)"
+    ),
+    "translation": (
+        r"translat(?:e|es|ed|ing|ion)|(?:in|into|to) (?:english|french|german|spanish|italian"
+        r"|portuguese|dutch|japanese|chinese|korean|polish|arabic|hindi|russian|turkish"
+        r"|swedish)(?: please)?[.:!?]?$|auf deutsch|en français|en español"
+    ),
+    "chit_chat": (
+        r"^(?:hi|hey|hello|thanks|thank you|thx|ty|cheers|good (?:morning|night|evening)"
+        r"|how are you|what's up|lol|cool|great|awesome|nice|ok(?:ay)?|bye)(?: (?:so much|a lot"
+        r"|again|there|everyone|all))?[ !.?:)]*$|how (?:are|is) (?:you|your day)"
+        r"|tell me a joke|good (?:morning|night) (?:to you|everyone)"
     ),
     # --- Sonnet-class work (the default) ---
     "rag": (
@@ -125,6 +134,23 @@ _CUE_SOURCE: dict[str, str] = {
     "analysis": (
         r"analy[sz](?:e|es|ed|ing)|analysis of|review (?:this|the) (?:contract|document|report"
         r"|policy)|pros and cons|what are the (?:risks|implications)"
+    ),
+    "debugging": (
+        r"debug\w*|bug|bugs|traceback|stack ?trace|exception|segfault|segmentation fault"
+        r"|doesn't work|does not work|not working|fails? with|error:|crash(?:es|ed|ing)?"
+        r"|code review|review (?:this|my|the) (?:code|pr|pull request|diff|patch)|memory leak"
+        r"|off[- ]by[- ]one|why (?:does|is|doesn't|isn't) (?:this|my|the) (?:\w+ )?(?:code"
+        r"|function|query|test|loop|script)"
+    ),
+    "math_task": (
+        r"solve|calculate|compute|how many|how much (?:\w+ )?(?:will|does|did|is)|equation"
+        r"|what is the (?:probability|value|sum|product|remainder|derivative|limit)"
+        r"|simplify|evaluate the|find (?:the )?(?:value|x|all (?:real|integer))|word problem"
+    ),
+    "planning": (
+        r"plan|roadmap|strategy|strategic|trade-?offs?|design (?:a|an|the|our)|architecture"
+        r"|migration plan|go-to-market|root cause|post-?mortem|risk assessment|evaluate"
+        r" (?:whether|the options)|recommend (?:an? )?(?:approach|strategy)"
     ),
     # --- Opus-class work ---
     "proof": (
@@ -299,6 +325,8 @@ class Signals:
     output_length: OutputLength = "normal"
     thinking_requested: bool = False
     cues: frozenset[str] = frozenset()
+    # The cues found in the system prompt alone (also part of ``cues``).
+    system_cues: frozenset[str] = frozenset()
 
     def has(self, cue: str) -> bool:
         return cue in self.cues
@@ -504,6 +532,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     max_tokens = int(raw_max) if isinstance(raw_max, int | float) else None
     extra: Mapping[str, Any] = request.get("additionalModelRequestFields") or {}
 
+    system_cues = _find_cues((system_text,))
     blocks, code_lines = _code_stats(user_text)
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
     return Signals(
@@ -526,5 +555,6 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         max_tokens=max_tokens,
         output_length=_output_length((system_text, user_text)),
         thinking_requested="thinking" in extra,
-        cues=_find_cues((system_text, user_text)),
+        cues=system_cues | _find_cues((user_text,)),
+        system_cues=system_cues,
     )

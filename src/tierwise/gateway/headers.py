@@ -8,7 +8,7 @@ from typing import Any
 
 __all__ = ["REASON_MAX", "overhead_ms", "tierwise_headers"]
 
-REASON_MAX = 300
+REASON_MAX = 400
 
 
 def overhead_ms(info: Mapping[str, Any], started: float) -> float:
@@ -21,6 +21,15 @@ def _reason(route: Mapping[str, Any]) -> str:
     reasons = route.get("reasons") or []
     # The last reasons state the conclusion ("... : Sonnet"); earlier ones are the inputs.
     text = "; ".join(str(r) for r in reasons[-2:]) if reasons else str(route.get("via", ""))
+    task = route.get("task_class")
+    if isinstance(task, Mapping):
+        # The class first: its name, confidence, runner-up and the policy line that applied.
+        confidence = float(task.get("confidence") or 0)
+        second = float(task.get("runner_up_confidence") or 0)
+        text = (
+            f"class {task.get('name')} {confidence:.2f} (runner-up {task.get('runner_up')} "
+            f"{second:.2f}) by {task.get('policy_line')}; {text}"
+        )
     # Header values must be ASCII and single-line.
     ascii_text = text.encode("ascii", "replace").decode("ascii")
     return " ".join(ascii_text.split())[:REASON_MAX]

@@ -1,0 +1,197 @@
+"""Task classes: what kind of work a request is, and the policy line each class follows.
+
+Routing starts from the task class: each class has a default tier (and optionally a
+thinking budget) in ``[routing.classes.<name>]``, which a team changes with one line once
+its own measurements say a cheaper tier clears its bar. Difficulty then moves a request at
+most one tier from that default (see :mod:`tierwise.core.routing`).
+
+All of a request is evidence for its class, not only the last user turn: the system prompt
+(a labeler asking for one word), the tools offered and what their names say they do (an
+agent that can delete or execute, mid-loop), retrieved passages and documents, images, the
+length of the conversation and the requested output size. :func:`class_features` turns
+those into named features; a :class:`ClassScorer` (the trained linear model in
+:mod:`tierwise.core.class_model`, or the :class:`CueClassifier` fallback) turns features
+into a probability per class.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from tierwise.core.rules import is_destructive_tool, tool_words
+from tierwise.core.signals import Signals
+from tierwise.core.taxonomy import FALLBACK_CLASS, TASK_CLASSES
+
+__all__ = [
+    "ClassPrediction",
+    "ClassScorer",
+    "CueClassifier",
+    "class_features",
+    "softmax",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassPrediction:
+    """The most likely class, its probability, and the runner-up's."""
+
+    name: str
+    confidence: float
+    runner_up: str
+    runner_up_confidence: float
+    scorer: str
+
+    @classmethod
+    def from_probs(cls, probs: Mapping[str, float], scorer: str) -> ClassPrediction:
+        ranked = sorted(probs.items(), key=lambda kv: (-kv[1], TASK_CLASSES.index(kv[0])))
+        (top, p1), (second, p2) = ranked[0], ranked[1]
+        return cls(top, p1, second, p2, scorer)
+
+
+class ClassScorer(Protocol):
+    """What routing needs from a task-class model."""
+
+    @property
+    def version(self) -> str: ...
+
+    def probabilities(self, features: Mapping[str, float], text: str) -> dict[str, float]:
+        """P(class) for every name in :data:`TASK_CLASSES` (summing to 1)."""
+        ...
+
+
+def softmax(logits: Mapping[str, float]) -> dict[str, float]:
+    top = max(logits.values())
+    exps = {k: math.exp(v - top) for k, v in logits.items()}
+    total = sum(exps.values())
+    return {k: v / total for k, v in exps.items()}
+
+
+_QUESTION = re.compile(r"\?\s*$")
+_SYSTEM_ONE_WORD = re.compile(
+    r"\b(?:one|single|1)[- ](?:word|label|letter|token)\b|\bonly (?:the|one) (?:label|category"
+    r"|word|letter)\b|\bno (?:explanation|other text)\b",
+    re.IGNORECASE,
+)
+
+
+def _bucket(n: int, edges: tuple[int, ...]) -> str:
+    for edge in edges:
+        if n <= edge:
+            return str(edge)
+    return f">{edges[-1]}"
+
+
+def class_features(s: Signals) -> dict[str, float]:
+    """Named structural features of a request (every part of it), for the class models.
+
+    Cue names come from :mod:`tierwise.core.signals`; ``sys.*`` cues are those found in
+    the system prompt alone, so "the labeler's instructions say one word" is its own fact.
+    """
+    f: dict[str, float] = {f"cue:{c}": 1.0 for c in s.cues}
+    f.update({f"sys:{c}": 1.0 for c in s.system_cues})
+    if s.system_text:
+        f["has_system"] = 1.0
+        if _SYSTEM_ONE_WORD.search(s.system_text[:4000]):
+            f["sys:one_word"] = 1.0
+    f[f"len:{_bucket(len(s.user_text), (40, 200, 1000, 4000, 20000))}"] = 1.0
+    f[f"out:{s.output_length}"] = 1.0
+    if s.max_tokens is not None:
+        f[f"max_tokens:{_bucket(s.max_tokens, (16, 64, 512, 4096))}"] = 1.0
+    if s.tool_count:
+        f["tools"] = 1.0
+        f[f"tools:{_bucket(s.tool_count, (1, 3, 9))}"] = 1.0
+        risky = [n for n in s.tool_names if is_destructive_tool(n)]
+        if risky:
+            f["tools:destructive"] = 1.0
+            f["tools:destructive_share"] = len(risky) / s.tool_count
+        for name in s.tool_names[:20]:
+            for word in tool_words(name):
+                f[f"toolword:{word}"] = 1.0
+    if s.tool_results:
+        f["tool_results"] = 1.0
+        if s.tool_count and any(is_destructive_tool(n) for n in s.tool_names):
+            f["tools:destructive_in_loop"] = 1.0
+    if s.passages or s.documents:
+        f[f"passages:{_bucket(s.passages + s.documents, (1, 3, 6))}"] = 1.0
+    if s.documents:
+        f["documents"] = 1.0
+    if s.images:
+        f["images"] = 1.0
+    if s.code_lines:
+        f[f"code:{_bucket(s.code_lines, (10, 60, 300))}"] = 1.0
+    if s.files_referenced:
+        f[f"files:{_bucket(s.files_referenced, (1, 3))}"] = 1.0
+    if s.message_count > 1:
+        f[f"turns:{_bucket(s.message_count, (3, 9))}"] = 1.0
+    if _QUESTION.search(s.user_text[-200:]):
+        f["ends_with_question"] = 1.0
+    return f
+
+
+# The fallback classifier's evidence: feature -> {class: logit}. Hand-set, readable, and
+# used only when no trained class model is available (or as a sanity check against one).
+_CUE_WEIGHTS: dict[str, dict[str, float]] = {
+    "cue:classification": {"classify": 3.0},
+    "cue:closed_label_set": {"classify": 2.0, "triage": 1.0},
+    "sys:one_word": {"classify": 1.5, "triage": 0.5},
+    "cue:yes_no": {"classify": 1.5},
+    "cue:triage": {"triage": 4.0},
+    "cue:extraction": {"extract": 3.0},
+    "cue:json_keys": {"extract": 1.5, "transform": 0.5},
+    "cue:format_conversion": {"transform": 3.0},
+    "cue:translation": {"translate": 3.5},
+    "cue:short_form": {"short_form": 3.0},
+    "cue:chit_chat": {"chit_chat": 2.5},
+    "cue:summarization": {"summarize": 3.0},
+    "cue:rag": {"rag_qa": 2.5},
+    "cue:support_reply": {"support_reply": 3.5},
+    "sys:support_reply": {"support_reply": 1.0},
+    "cue:draft": {"content_writing": 3.0},
+    "cue:routine_code": {"routine_code": 2.5},
+    "cue:debugging": {"code_debug": 2.5},
+    "cue:analysis": {"document_analysis": 2.5},
+    "cue:math": {"math": 2.0, "proof": 0.5},
+    "cue:math_task": {"math": 2.0},
+    "cue:step_by_step": {"math": 0.5},
+    "cue:proof": {"proof": 4.0},
+    "cue:architecture": {"complex_analysis": 3.0},
+    "cue:planning": {"complex_analysis": 1.5},
+    "cue:refactor": {"routine_code": 1.0, "complex_analysis": 1.0},
+    "cue:codebase": {"complex_analysis": 1.5},
+    "cue:research": {"research_synthesis": 3.5},
+    "cue:reconcile": {"research_synthesis": 3.0},
+    "cue:high_stakes": {"high_stakes_agent": 2.0},
+    "tools": {"agent_step": 2.5},
+    "tool_results": {"agent_step": 1.0},
+    "tools:destructive_in_loop": {"high_stakes_agent": 3.0},
+    "passages:3": {"rag_qa": 1.5},
+    "passages:6": {"rag_qa": 1.5, "research_synthesis": 1.0},
+    "passages:>6": {"rag_qa": 1.0, "research_synthesis": 2.0},
+    "documents": {"document_analysis": 1.5},
+    "code:10": {"routine_code": 0.5, "code_debug": 0.5},
+    "code:60": {"routine_code": 1.0, "code_debug": 1.0},
+    "code:300": {"routine_code": 1.0, "code_debug": 1.0},
+    "code:>300": {"complex_analysis": 1.5, "code_debug": 1.0},
+    "files:>3": {"complex_analysis": 1.5},
+    "len:40": {"chit_chat": 1.0},
+    "out:short": {"classify": 0.5, "extract": 0.3, "short_form": 0.3},
+    "out:long": {"content_writing": 0.5, "research_synthesis": 0.5, "complex_analysis": 0.5},
+}
+
+
+class CueClassifier:
+    """Task classes from hand-set cue weights: the classifier used without a trained model."""
+
+    version = "cues-v1"
+
+    def probabilities(self, features: Mapping[str, float], text: str) -> dict[str, float]:
+        logits = dict.fromkeys(TASK_CLASSES, 0.0)
+        logits[FALLBACK_CLASS] = 1.0  # with no evidence at all, it is a general question
+        for name, value in features.items():
+            for cls, weight in _CUE_WEIGHTS.get(name, {}).items():
+                logits[cls] += weight * value
+        return softmax(logits)

@@ -1,0 +1,88 @@
+"""The task-class taxonomy and each class's default policy line (no routing logic here).
+
+A team changes a class's tier with one line in ``tierwise.toml``::
+
+    [routing.classes.translate]
+    tier = "sonnet"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from tierwise.core.tiers import Tier
+from tierwise.errors import ConfigError
+
+__all__ = [
+    "CLASS_DESCRIPTIONS",
+    "DEFAULT_CLASS_RULES",
+    "FALLBACK_CLASS",
+    "TASK_CLASSES",
+    "ClassRule",
+    "validate_class_names",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRule:
+    """A class's policy line: its default tier and optional thinking budget (tokens)."""
+
+    tier: Tier
+    thinking_budget: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.thinking_budget is not None and self.thinking_budget < 1024:
+            raise ConfigError(
+                f"a class thinking_budget must be at least 1024 tokens, got {self.thinking_budget}",
+                hint="Bedrock's smallest thinking budget is 1024; leave it unset for none",
+            )
+
+    def line(self, name: str) -> str:
+        """The policy line as a team would write it in tierwise.toml."""
+        budget = ""
+        if self.thinking_budget is not None:
+            budget = f", thinking_budget = {self.thinking_budget}"
+        return f'routing.classes.{name} = {{ tier = "{self.tier.value}"{budget} }}'
+
+
+_H, _S, _O = Tier.HAIKU, Tier.SONNET, Tier.OPUS
+# name -> (default rule, one-line description). Order is the taxonomy's reading order:
+# cheap high-volume work first, then the Sonnet default, then the work that earns Opus.
+_TAXONOMY: dict[str, tuple[ClassRule, str]] = {
+    "classify": (ClassRule(_H), "pick a label, category, sentiment or language"),
+    "triage": (ClassRule(_H), "route a ticket or message to a team, queue or priority"),
+    "extract": (ClassRule(_H), "pull given fields or entities out of a text"),
+    "transform": (ClassRule(_H), "convert a format, casing, dates or units"),
+    "translate": (ClassRule(_H), "translate a text between languages"),
+    "short_form": (ClassRule(_H), "a title, subject line, tags, a one-liner"),
+    "chit_chat": (ClassRule(_H), "greetings, thanks, small talk"),
+    "general_qa": (ClassRule(_S), "an open question or explanation with no other signal"),
+    "summarize": (ClassRule(_S), "summarize or condense given material"),
+    "rag_qa": (ClassRule(_S), "answer from retrieved passages or given documents"),
+    "support_reply": (ClassRule(_S), "a reply to a customer or user"),
+    "content_writing": (ClassRule(_S), "emails, posts, articles, marketing copy"),
+    "routine_code": (ClassRule(_S), "write a function, query, script or test"),
+    "code_debug": (ClassRule(_S), "review code, find and fix a bug"),
+    "document_analysis": (ClassRule(_S), "analyse a contract, report or policy"),
+    "agent_step": (ClassRule(_S), "one step of a tool-using agent"),
+    "math": (ClassRule(_S, 4096), "calculation and word problems"),
+    "proof": (ClassRule(_O), "proofs, derivations, formal reasoning"),
+    "complex_analysis": (ClassRule(_O), "planning, system design, large refactors"),
+    "research_synthesis": (ClassRule(_O), "reconcile and synthesize many sources"),
+    "high_stakes_agent": (ClassRule(_O), "an agent about to take an irreversible action"),
+}
+TASK_CLASSES: tuple[str, ...] = tuple(_TAXONOMY)
+DEFAULT_CLASS_RULES: Mapping[str, ClassRule] = {k: v[0] for k, v in _TAXONOMY.items()}
+CLASS_DESCRIPTIONS: Mapping[str, str] = {k: v[1] for k, v in _TAXONOMY.items()}
+FALLBACK_CLASS = "general_qa"
+
+
+def validate_class_names(names: Iterable[str], where: str) -> None:
+    """Refuse unknown class names with the list of known ones."""
+    unknown = sorted(set(names) - set(TASK_CLASSES))
+    if unknown:
+        raise ConfigError(
+            f"config key `{where}`: unknown task class(es) {', '.join(unknown)}",
+            hint=f"known classes: {', '.join(TASK_CLASSES)}",
+        )
