@@ -116,3 +116,27 @@ def test_update_config_file_keeps_comments_and_validates(tmp_path: Path) -> None
 def test_ci_and_test_switches_are_not_settings() -> None:
     env = {"TIERWISE_CI": "1", "TIERWISE_TEST_PG": "postgresql://x", "TIERWISE_EVAL_DATA": "/d"}
     assert load_settings(environ=env).settings.region == "us-east-1"
+
+
+def test_class_policy_lines_load_and_bad_ones_are_config_errors(tmp_path: Path) -> None:
+    from tierwise.core.taxonomy import TASK_CLASSES
+
+    settings = load_settings(environ={}).settings
+    policy = settings.routing_policy()
+    assert set(policy.classes) == set(TASK_CLASSES)
+    assert policy.classes["classify"].tier is Tier.HAIKU
+    assert policy.classes["proof"].tier is Tier.OPUS
+    cfg = tmp_path / "tierwise.toml"
+    cfg.write_text('[routing.classes.translate]\ntier = "sonnet"\n')
+    moved = load_settings(str(cfg), environ={}).settings.routing_policy()
+    assert moved.classes["translate"].tier is Tier.SONNET
+    assert moved.classes["classify"] == policy.classes["classify"]
+    cfg.write_text('[routing.classes.translation]\ntier = "sonnet"\n')
+    with pytest.raises(ConfigError, match=r"unknown task class.*translation.*known classes"):
+        load_settings(str(cfg), environ={})
+    cfg.write_text('[routing.classes.translate]\ntier = "gpt-4"\n')
+    with pytest.raises(ConfigError, match=r"routing\.classes\.translate\.tier"):
+        load_settings(str(cfg), environ={})
+    cfg.write_text('[routing.classes.math]\ntier = "sonnet"\nthinking_budget = 500\n')
+    with pytest.raises(ConfigError, match="at least 1024"):
+        load_settings(str(cfg), environ={})

@@ -716,7 +716,10 @@ def test_uncertain_class_between_tiers_takes_sonnet() -> None:
 def test_class_thinking_budget_applies_on_its_tier() -> None:
     from tierwise.core.taxonomy import ClassRule
 
-    text = "A train leaves at 3pm at 80 km/h; another at 4pm at 100 km/h. Calculate when the second catches up."
+    text = (
+        "A train leaves at 3pm at 80 km/h; another at 4pm at 100 km/h. "
+        "Calculate when the second catches up."
+    )
     d = route(user(text), policy=RoutingPolicy(classes={"math": ClassRule(Tier.SONNET, 2048)}))
     assert d.task_class.name == "math"
     assert (d.tier, d.thinking_budget) == (Tier.SONNET, 2048)

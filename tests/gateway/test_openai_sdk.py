@@ -32,11 +32,16 @@ def test_plain_call_with_headers(client: openai.OpenAI, gateway) -> None:  # typ
     assert completion.model == raw.headers["x-tierwise-model-id"]
     assert completion.model.startswith("global.anthropic.claude-haiku")
     assert float(raw.headers["x-tierwise-cost-usd"]) > 0
-    assert "haiku" in raw.headers["x-tierwise-route-reason"]
+    reason = raw.headers["x-tierwise-route-reason"]
+    assert "haiku" in reason
+    assert reason.startswith("class classify ") and "runner-up " in reason
+    assert 'routing.classes.classify = { tier = "haiku" }' in reason
     assert raw.headers["x-tierwise-attempts"] == "1"
     assert float(raw.headers["x-tierwise-overhead-ms"]) >= 0
     rows = gateway.tierwise.ledger.rows(request_id=raw.headers["x-tierwise-request-id"])
     assert len(rows) == 1 and rows[0].api_key_id is not None
+    assert rows[0].route is not None
+    assert rows[0].route["task_class"]["name"] == "classify"
 
 
 def test_streamed_call_with_usage(client: openai.OpenAI) -> None:
