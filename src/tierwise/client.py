@@ -180,20 +180,26 @@ class Tierwise:
     def plan(
         self, model_id: str | None, request: Mapping[str, Any], hints: Hints | None = None
     ) -> Plan:
-        """Resolve ``modelId`` (``auto``/None, a tier name in any case, or a raw ID) to a
-        plan. A pinned tier, or a raw ID in a configured tier, outside the hints' bounds is
-        a contradiction and refused, not silently obeyed one way or the other."""
-        name = (model_id or AUTO).strip().lower()
+        """Resolve ``modelId`` (``auto``/None, a tier name in any case, an alias such as
+        ``claude-sonnet-4-5`` (``Settings.names``), or a raw ID) to a plan. A pinned tier, or
+        a raw ID in a configured tier, outside the hints' bounds is a contradiction and
+        refused, not silently obeyed one way or the other."""
+        asked = (model_id or AUTO).strip()
+        target = self.settings.names.resolve(asked)
+        via = f" (alias {asked})" if target is not None else ""
+        name = (target or asked).lower()
         if name == AUTO:
             decision = self.route(request, hints)
-            return Plan(decision.tier, self.profiles(decision.tier), "routed", decision)
+            return Plan(decision.tier, self.profiles(decision.tier), "routed" + via, decision)
         try:
             tier = Tier(name)
         except ValueError:
-            raw = (model_id or "").strip()
-            plan = Plan(self.settings.tier_of_model(raw), (raw,), "raw model ID passed through")
+            raw = (target or asked).strip()
+            plan = Plan(
+                self.settings.tier_of_model(raw), (raw,), "raw model ID passed through" + via
+            )
         else:
-            plan = Plan(tier, self.profiles(tier), f"pinned to {tier.value} by the caller")
+            plan = Plan(tier, self.profiles(tier), f"pinned to {tier.value} by the caller{via}")
         _within_hints(model_id or "", plan.tier, hints)
         return plan
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +35,7 @@ from pydantic import (
 from tierwise.core.caching import CachePolicy
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.credits import CreditPool
+from tierwise.core.names import ModelNames
 from tierwise.core.pricing import Band, ProfileKind, Rates, ServiceTier
 from tierwise.core.rules import RoutingPolicy
 from tierwise.core.taxonomy import ClassRule
@@ -203,6 +206,30 @@ class StructuredOutputSettings(_Model):
     mode: Literal["tool", "native", "auto"] = "tool"
 
 
+_ALIAS_TARGET = re.compile(r"^[a-zA-Z0-9_.\-/:]+$")
+
+
+def _check_alias_targets(table: dict[str, str]) -> dict[str, str]:
+    for name, target in table.items():
+        if not name.strip() or not _ALIAS_TARGET.match(target.strip()):
+            raise ValueError(
+                f"{name!r} = {target!r}: a target is a tier name (haiku, sonnet, opus), auto "
+                "or a Bedrock model ID"
+            )
+    return table
+
+
+class ModelNameSettings(_Model):
+    """``[model_names]``: other APIs' model names a request may use (tierwise.core.names)."""
+
+    anthropic: bool = True  # Anthropic API names -> their family's tier
+    openai: bool = False  # opt in: OpenAI model names -> the tiers in openai_names
+    anthropic_names: dict[str, str] = {}
+    openai_names: dict[str, str] = {}
+
+    _targets = field_validator("anthropic_names", "openai_names")(_check_alias_targets)
+
+
 class GatewaySettings(_Model):
     """``[gateway]``: the HTTP gateway (``tierwise serve``)."""
 
@@ -334,6 +361,10 @@ class Settings(_Model):
     credits: tuple[CreditPoolSettings, ...] = ()
     batch: BatchSettings = BatchSettings()
     structured_output: StructuredOutputSettings = StructuredOutputSettings()
+    model_names: ModelNameSettings = ModelNameSettings()
+    # A team's own names: "claude-sonnet-4-5-20250929" = "sonnet", "fast" = "haiku", or a
+    # model ID. Targets are tier names, auto or Bedrock model IDs (never another alias).
+    aliases: dict[str, str] = {}
     credit_warning_days: int = Field(default=30, ge=0)
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}
@@ -345,6 +376,8 @@ class Settings(_Model):
         if missing:
             raise ValueError(f"missing tier(s): {', '.join(missing)}; all of haiku, sonnet, opus")
         return value
+
+    _alias_targets = field_validator("aliases")(_check_alias_targets)
 
     @field_validator("endpoint_url")
     @classmethod
@@ -402,10 +435,21 @@ class Settings(_Model):
                 return tier
         return None
 
+    @cached_property
+    def names(self) -> ModelNames:
+        """The model names requests may use besides tiers and IDs (aliases, other APIs')."""
+        m = self.model_names
+        return ModelNames(self.aliases, m.anthropic_names, m.openai_names, m.anthropic, m.openai)
+
+    def resolve_model(self, model: str) -> str:
+        """``model`` with an alias replaced by its target (a tier name, auto or a model ID)."""
+        return self.names.resolve(model) or model
+
     def tier_named(self, model: str) -> Tier | None:
-        """The tier a request's ``model`` stands for: a tier name in any case, or a model in
-        a tier (see :meth:`tier_of_model`); None for anything else, ``auto`` included."""
-        name = model.strip()
+        """The tier a request's ``model`` stands for: a tier name in any case, an alias of
+        one, or a model in a tier (see :meth:`tier_of_model`); None for anything else,
+        ``auto`` included."""
+        name = self.resolve_model(model).strip()
         try:
             return Tier(name.lower())
         except ValueError:

@@ -28,20 +28,22 @@ def _dialect(request: Request) -> Dialect:
 
 
 def _ids(gw: Gateway, cap: Tier | None) -> list[str]:
-    """``auto``, the tier names, then every configured model ID (primary and alternates),
-    up to the key's tier cap."""
+    """``auto``, the tier names, every configured model ID (primary and alternates), then
+    every alias, up to the key's tier cap."""
     tiers = [t for t in Tier.ordered() if cap is None or t.rank <= cap.rank]
     ids = [AUTO, *(t.value for t in tiers)]
     for tier in tiers:
         ts = gw.settings.tier(tier)
         ids.extend(i for i in (ts.model_id, *ts.alternates) if i not in ids)
+    # Aliases (the team's, Anthropic's names, OpenAI's when on) within the same cap.
+    ids.extend(n for n in gw.settings.names.listed() if n not in ids and _served(gw, n, cap))
     return ids
 
 
 def _served(gw: Gateway, model_id: str, cap: Tier | None) -> bool:
     """Whether a request could name ``model_id`` (any case for names, another geography or
     an ARN for configured models), within the key's cap."""
-    if model_id.strip().lower() == AUTO:
+    if gw.settings.resolve_model(model_id).strip().lower() == AUTO:
         return True
     tier = gw.settings.tier_named(model_id)
     return tier is not None and (cap is None or tier.rank <= cap.rank)

@@ -226,7 +226,7 @@ class Gateway:
         capped nor priced, so its calls would cost the key nothing."""
         if key is None or (key.max_tier is None and key.budget_usd is None):
             return
-        if model.strip().lower() == AUTO:
+        if self.settings.resolve_model(model).strip().lower() == AUTO:
             return
         tier = self.settings.tier_named(model)
         if tier is None:
