@@ -1,4 +1,4 @@
-"""``tierwise router train|eval|calibrate``: fit, measure and tune the learned router."""
+"""``tierwise router train|eval|calibrate``: fit, measure and tune the difficulty stage."""
 
 from __future__ import annotations
 
@@ -16,34 +16,34 @@ from tierwise.cli.state import CliState, state_of
 from tierwise.errors import ConfigError
 
 if TYPE_CHECKING:
+    from tierwise.core.tiers import Tier
     from tierwise.router.dataset import Example
 
 __all__ = ["app"]
 
-app = typer.Typer(
-    help="Train, evaluate and calibrate the learned router.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
+app = typer.Typer(help="Train, evaluate and calibrate the difficulty stage.", no_args_is_help=True)
+
+DataOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data-dir",
+        help="Directory holding routellm-evals/, mmlu-pro-outcomes/ (alpaca-eval/, "
+        "arena-hard/ optional); repeatable. Default: $TIERWISE_EVAL_DATA, then shared/data "
+        "beside the checkout.",
+    ),
+]
 
 
 def _require_train_extra() -> None:
     try:
         import numpy  # noqa: F401
+        import scipy  # noqa: F401
         import sklearn  # noqa: F401
     except ImportError:
         raise ConfigError(
-            "training and evaluation need numpy and scikit-learn",
+            "training and evaluation need numpy, scipy and scikit-learn",
             hint="pip install 'tierwise[train]'",
         ) from None
-
-
-def _examples(data: Path | None, user_file: Path | None) -> tuple[list[Example], list[Example]]:
-    from tierwise.router.dataset import load_routellm, load_user_jsonl, split
-
-    if user_file is not None:
-        return split(load_user_jsonl(user_file))
-    return split(load_routellm(data))
 
 
 def _progress(state: CliState) -> Progress:
@@ -52,82 +52,146 @@ def _progress(state: CliState) -> Progress:
     )
 
 
+def _tier(name: str | None) -> Tier | None:
+    from tierwise.core.tiers import Tier
+
+    if name is None:
+        return None
+    try:
+        return Tier(name.lower())
+    except ValueError:
+        raise ConfigError(
+            f"unknown tier {name!r}", hint=f"one of {', '.join(t.value for t in Tier)}"
+        ) from None
+
+
+def _user_examples(path: Path, weak: str | None, strong: str | None) -> list[Example]:
+    from tierwise.router.dataset import load_user_jsonl
+
+    return load_user_jsonl(path, weak_tier=_tier(weak), strong_tier=_tier(strong))
+
+
 @app.command("train")
 def train_cmd(
     ctx: typer.Context,
     data: Annotated[
         Path | None,
-        typer.Option(help="Your own outcomes (JSONL: prompt + weak/strong or per-tier scores)."),
+        typer.Option(
+            help="Your own outcomes (JSONL, one request per line: "
+            '{"prompt": ..., "outcomes": {"haiku": 0, "sonnet": 1}}). The packaged model '
+            "is the prior: weights move from it only as far as your data supports."
+        ),
     ] = None,
-    routellm: Annotated[
-        Path | None, typer.Option(help="RouteLLM evals directory (default: shared data).")
-    ] = None,
+    data_dir: DataOption = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the model file.")] = None,
-    alpha: Annotated[float, typer.Option(help="Ridge regularisation strength.")] = 10.0,
+    weak_tier: Annotated[
+        str | None, typer.Option(help="The cheaper tier in --data (default: cheapest seen).")
+    ] = None,
+    strong_tier: Annotated[
+        str | None, typer.Option(help="The stronger tier in --data (default: strongest seen).")
+    ] = None,
+    from_scratch: Annotated[
+        bool, typer.Option("--from-scratch", help="With --data: ignore the packaged prior.")
+    ] = False,
 ) -> None:
-    """Fit the difficulty model on the TRAIN half (deterministic: same data, same weights)."""
+    """Fit the difficulty stage: on the public sources, or refit on your own outcomes."""
     _require_train_extra()
-    from tierwise.router.train import train
-    from tierwise.router.weights import DEFAULT_MODEL_FILE
+    from tierwise.router import train as training
+    from tierwise.router.dataset import TRAIN_SOURCES, find_roots, load_sources
+    from tierwise.router.weights import DEFAULT_MODEL_FILE, load_model
 
     state = state_of(ctx)
+    if data is None and from_scratch:
+        raise ConfigError("--from-scratch needs --data", hint="pass your outcomes JSONL")
     with _progress(state) as progress:
         task = progress.add_task("loading data", total=None)
-        train_half, held_out = _examples(routellm, data)
-        progress.update(task, description=f"fitting on {len(train_half)} prompts")
-        model = train(train_half, alpha=alpha)
+
+        def say(message: str) -> None:
+            progress.update(task, description=message)
+
+        try:
+            if data is not None:
+                examples = _user_examples(data, weak_tier, strong_tier)
+                if from_scratch:
+                    model = training.train(examples, progress=say)
+                else:
+                    prior = load_model(state.loaded().settings.routing.model_path or None)
+                    model = training.refit(examples, prior, progress=say)
+            else:
+                examples = load_sources(find_roots(data_dir or ()), TRAIN_SOURCES)
+                model = training.train(examples, progress=say)
+        except ValueError as exc:
+            raise ConfigError(str(exc), hint="label more requests, then train again") from None
     target = out or (
         Path(__file__).resolve().parents[1] / "router" / "data" / DEFAULT_MODEL_FILE
         if data is None
         else Path("difficulty-custom.twdm")
     )
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(model.to_bytes())
+    sizes = ", ".join(f"{s} {n}" for s, n in sorted(_counts(examples).items()))
     state.out.print(
         plain(
-            f"wrote {target} ({target.stat().st_size:,} bytes, {len(model.indexes):,} weights); "
-            f"{len(held_out)} prompts held out for `tierwise router eval`"
+            f"wrote {target} ({target.stat().st_size:,} bytes; version {model.version}; "
+            f"trained on {sizes})"
         )
     )
     if data is not None:
         state.out.print(plain(f'use it with: [routing] model_path = "{target}"'))
 
 
+def _counts(examples: list[Example]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in examples:
+        out[e.source] = out.get(e.source, 0) + 1
+    return out
+
+
 @app.command("eval")
 def eval_cmd(
     ctx: typer.Context,
-    data: Annotated[Path | None, typer.Option(help="Your own outcomes (JSONL).")] = None,
-    routellm: Annotated[Path | None, typer.Option(help="RouteLLM evals directory.")] = None,
+    data_dir: DataOption = None,
     out: Annotated[Path, typer.Option(help="Report directory.")] = Path("docs/router"),
 ) -> None:
-    """Replay the held-out half: APGR, CPT, cost at 95% quality, tier mix; PNG + JSON + MD."""
+    """Leave-one-source-out AUROC, APGR and CPT vs prompt length and TF-IDF; MD + JSON + PNG."""
     _require_train_extra()
-    from tierwise.client import load_scorer
-    from tierwise.router.evaluate import evaluate as run_eval
-    from tierwise.router.evaluate import write_report
+    from tierwise.router.dataset import (
+        OUTCOME_SOURCES,
+        TRAIN_SOURCES,
+        find_roots,
+        load_arena_hard,
+        load_sources,
+    )
+    from tierwise.router.evaluate import OURS, evaluate, write_report
 
     state = state_of(ctx)
-    settings = state.loaded().settings
-    model = load_scorer(settings)
-    if model is None:
-        raise ConfigError("no difficulty model available", hint="run `tierwise router train`")
+    roots = find_roots(data_dir or ())
+    # The training sources must be there; evaluation-only ones are used when present.
+    examples = load_sources(roots, TRAIN_SOURCES)
+    examples += load_sources(roots, set(OUTCOME_SOURCES) - set(TRAIN_SOURCES), require=False)
     with _progress(state) as progress:
         task = progress.add_task("loading data", total=None)
-        train_half, held_out = _examples(routellm, data)
-        report = run_eval(
-            train_half,
-            held_out,
-            model,  # type: ignore[arg-type]
-            settings,
+        report = evaluate(
+            examples,
+            arena_hard=load_arena_hard(roots),
             progress=lambda msg: progress.update(task, description=msg),
         )
     command = "tierwise " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     paths = write_report(report, out, command)
-    table = Table("source", "method", "APGR", "CPT(50%)", "CPT(80%)", title="router evaluation")
-    for source, results in report.sources.items():
-        for r in results:
-            table.add_row(
-                *cells(source, r.name, f"{r.apgr:.3f}", f"{r.cpt50:.1f}%", f"{r.cpt80:.1f}%")
+    table = Table(
+        "held-out source", "AUROC ours", "length", "TF-IDF", "APGR ours", title="LOSO eval"
+    )
+    for s in report.sources:
+        m = s.methods
+        table.add_row(
+            *cells(
+                s.source,
+                m[OURS].auroc.text(),
+                m["prompt length"].auroc.text(),
+                m["TF-IDF + LR"].auroc.text(),
+                m[OURS].apgr.text(),
             )
+        )
     state.out.print(table)
     state.out.print(plain("wrote " + ", ".join(str(p) for p in paths)))
 
@@ -142,7 +206,7 @@ def calibrate_cmd(
         float, typer.Option(help="Send at most this share of requests to Opus (0-1).")
     ] = 0.10,
     data: Annotated[Path | None, typer.Option(help="Your own outcomes (JSONL).")] = None,
-    routellm: Annotated[Path | None, typer.Option(help="RouteLLM evals directory.")] = None,
+    data_dir: DataOption = None,
     write: Annotated[
         bool, typer.Option("--write", help="Write the thresholds to the config.")
     ] = False,
@@ -151,11 +215,16 @@ def calibrate_cmd(
     from tierwise.client import load_scorer
     from tierwise.config import DEFAULT_CONFIG_NAME, update_config_file
     from tierwise.router.calibrate import calibrate
+    from tierwise.router.dataset import TRAIN_SOURCES, find_roots, load_sources, split
 
     state = state_of(ctx)
     loaded = state.loaded()
     model = load_scorer(loaded.settings)
-    train_half, _ = _examples(routellm, data)
+    if data is not None:
+        examples = _user_examples(data, None, None)
+    else:
+        examples = load_sources(find_roots(data_dir or ()), TRAIN_SOURCES)
+    train_half, _ = split(examples)
     try:
         result = calibrate(
             train_half,
@@ -168,19 +237,25 @@ def calibrate_cmd(
         raise ConfigError(str(exc)) from None
     total = sum(result.tier_mix.values()) or 1
     state.out.print(
-        f"thresholds: haiku < {result.haiku_threshold:.4f} <= sonnet "
-        f"(thinking from {result.sonnet_thinking_threshold:.4f}) < {result.opus_threshold:.4f} "
-        "<= opus"
+        plain(
+            f"thresholds: haiku < {result.haiku_threshold:.4f} <= sonnet "
+            f"(thinking from {result.sonnet_thinking_threshold:.4f}) < "
+            f"{result.opus_threshold:.4f} <= opus"
+        )
     )
     mix = ", ".join(f"{t} {n / total:.1%}" for t, n in result.tier_mix.items())
-    state.out.print(f"tier mix on {total} calibration prompts: {mix}")
+    state.out.print(plain(f"tier mix on {total} calibration prompts: {mix}"))
     state.out.print(
-        f"quality {result.expected_quality:.3f} vs all-strong {result.strong_quality:.3f} "
-        "(weak model = Haiku proxy, strong = Sonnet/Opus proxy)"
+        plain(
+            f"quality {result.expected_quality:.3f} vs all-strong {result.strong_quality:.3f} "
+            "(weak model = Haiku proxy, strong = Sonnet/Opus proxy)"
+        )
     )
     state.out.print(
-        f"expected cost per 1,000 requests: ${result.cost_per_1k:.4f} "
-        f"(all-Opus ${result.all_opus_cost_per_1k:.4f}; 300 output tokens assumed)"
+        plain(
+            f"expected cost per 1,000 requests: ${result.cost_per_1k:.4f} "
+            f"(all-Opus ${result.all_opus_cost_per_1k:.4f}; 300 output tokens assumed)"
+        )
     )
     if write:
         path = loaded.config_path or Path.cwd() / DEFAULT_CONFIG_NAME

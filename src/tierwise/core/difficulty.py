@@ -1,23 +1,27 @@
-"""The learned difficulty model: P(the cheaper tier's answer is not good enough | prompt).
+"""The learned difficulty stage: P(the cheaper tier fails | prompt), and P(rescue).
+
+Two calibrated probabilities, read by routing (:class:`DifficultyScorer`):
+
+* ``score(text)``: the probability that the cheaper tier's answer fails (the "weak fails"
+  label). Trained on prompts where a cheaper model's answer was graded, from several
+  sources, and calibrated on sources held out of each fit (see :mod:`tierwise.router.train`).
+* ``rescue(text)``: the probability that the stronger tier succeeds on a prompt where the
+  cheaper one failed. Escalating is only worth paying for when both are high.
 
 Pure Python on purpose: it runs on every request, so it must load in milliseconds, score a
-short prompt in well under a millisecond, and keep ``import tierwise`` free of numpy. The
-model is logistic regression over hashed features:
+short prompt in well under a millisecond, and keep ``import tierwise`` free of numpy. Each
+head is logistic regression over the same features:
 
-* word unigrams and bigrams (lower-cased ``\\w+`` tokens), presence only;
-* character 4-grams inside words (robust to inflections and unseen words);
-* a few dense shape features (length, digits, numbers, lines, multiple-choice options,
-  math and code markers).
-
-Math word problems (see :mod:`tierwise.core.quantities`) also get a *specialist*: a small
-regression tree ensemble over quantity counts, blended with the linear score. On GSM8K the
-two rank prompts differently enough that their blend beats either (cross-validated on the
-training half; see docs/router/eval.md).
+* hashed word unigrams, bigrams and character 4-grams inside words, presence only,
+  L2-normalised; they are penalised harder than the dense features in training, because
+  words carry a benchmark's subjects and formats, which do not transfer to other traffic;
+* dense features whose meaning transfers across sources: length and structure, reasoning,
+  constraint and condition cues, code, and maths density that dates, times, prices and years
+  do not inflate (:meth:`Featurizer.shape`).
 
 Hashing uses CRC-32 (stable across processes, unlike ``hash()``) with a sign bit, into
-``2**bits`` buckets; the hashed part is L2-normalised. Training lives in
-:mod:`tierwise.router.train` (numpy/scikit-learn, an optional extra); it exports to the
-compact format read by :meth:`DifficultyModel.from_bytes`.
+``2**bits`` buckets. Training lives in :mod:`tierwise.router.train` (numpy/scipy, an optional
+extra); it exports to the compact format read by :meth:`DifficultyModel.from_bytes`.
 """
 
 from __future__ import annotations
@@ -33,73 +37,193 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Protocol
 
-from tierwise.core.quantities import QUANTITY_FEATURES, is_word_problem, quantity_features
-from tierwise.core.trees import TreeEnsemble
-
-__all__ = ["DENSE_FEATURES", "DifficultyModel", "DifficultyScorer", "Featurizer", "Specialist"]
+__all__ = ["DENSE_FEATURES", "DifficultyModel", "DifficultyScorer", "Featurizer", "Head"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_OPTION = re.compile(r"^\s*[A-D][.)]\s", re.MULTILINE)
-_MATH = re.compile(r"[=+\-*/^<>]|\\frac|\\sum|\\int|\bsqrt\b")
-_CODE = re.compile(r"```|\bdef |\bclass |\breturn\b|[{};]\s*$", re.MULTILINE)
 _SENTENCE = re.compile(r"[.!?](?:\s|$)")
-_PERCENT = re.compile(r"\d\s*%|\bpercent")
-_FRACTION = re.compile(r"\d+/\d+|\d\.\d")
-_LARGE = re.compile(r"\d{4,}|\d{1,3}(?:,\d{3})+")
-_RELATION = re.compile(
-    r"\b(?:each|per|every|twice|half|times|remaining|rest|total|average|more than|less than|"
-    r"fewer|left|ratio|rate)\b",
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+\S", re.MULTILINE)
+_CODE_LINE = re.compile(
+    r"^\s*(?:def |class |import |from \S+ import |#include|function |public |private |"
+    r"return\b|for\s*\(|if\s*\(|while\s*\(|SELECT\b|const |let |var )|[{};]\s*$|=>",
+    re.MULTILINE,
+)
+_FENCE = re.compile(r"```|^(?: {4}|\t)\S", re.MULTILINE)
+# Numbers that are not maths: dates, times, prices, years, versions, phone-like runs. They
+# are masked before numbers and operators are counted, so "convert 2024-03-05" or "$4.99"
+# reads as data, not as a calculation.
+_NOT_MATHS = re.compile(
+    r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b"  # dates
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"  # times
+    r"|[$\u20ac\u00a3\u00a5]\s?\d[\d,]*(?:\.\d+)?"  # prices with a currency sign
+    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|JPY|dollars?|euros?)\b"  # prices in words
+    r"|\b(?:1[5-9]|20)\d\d\b"  # years
+    r"|\bv?\d+\.\d+\.\d+\b"  # versions
+    r"|\+?\d[\d -]{8,}\d",  # phone numbers, ids
     re.IGNORECASE,
 )
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_MATHS = re.compile(
+    r"\d\s*[-+*/\u00d7\u00f7^=<>]\s*[\d(a-z]"  # 3 + 4, 2^n, 5 = x
+    r"|\b[a-z]\s*(?:[=<>\u2264\u2265]|\^)\s*[\w(-]"  # x = 3, n^2, a < b
+    r"|\\(?:frac|sqrt|sum|int|prod|lim|cdot|times|le|ge|neq|infty|pi|theta|alpha)\b"
+    r"|\b\d+[a-z]\b(?!\w)"  # 2x
+    r"|\b(?:sin|cos|tan|log|ln|exp|sqrt|det|gcd|lcm|mod)\s*\("
+    r"|[\u2211\u222b\u221a\u2202\u2208\u2200\u2203\u2264\u2265\u2260\u221e\u03c0]",
+    re.IGNORECASE,
+)
+
+
+def _cue(*phrases: str) -> re.Pattern[str]:
+    # Whole words, and not part of a hyphenated compound: "leak-proof" is no proof.
+    return re.compile(r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])", re.IGNORECASE)
+
+
+_REASONING = _cue(
+    "why",
+    "explain",
+    "prove",
+    "proof",
+    "derive",
+    "justify",
+    "reason(?:ing)?",
+    "analy[sz]e",
+    "compare",
+    "evaluate",
+    "calculate",
+    "compute",
+    "determine",
+    "solve",
+    "estimate",
+    "optimi[sz]e",
+    "design",
+    "implement",
+    "debug",
+    "step[- ]by[- ]step",
+    "trade-?offs?",
+    "infer",
+    "deduce",
+)
+_CONSTRAINT = _cue(
+    "must",
+    "exactly",
+    "at least",
+    "at most",
+    "no more than",
+    "no fewer than",
+    "without",
+    "ensure",
+    "do not",
+    "don't",
+    "should not",
+    "cannot",
+    "constraints?",
+    "requirements?",
+    "only if",
+    "each",
+    "every",
+    "all",
+)
+_CONDITION = _cue(
+    "if",
+    "then",
+    "otherwise",
+    "unless",
+    "therefore",
+    "assume",
+    "assuming",
+    "suppose",
+    "given that",
+    "implies",
+    "whereas",
+    "however",
+)
+_SHORT_ANSWER = _cue(
+    "one word",
+    "single word",
+    "yes or no",
+    "true or false",
+    "in one sentence",
+    "one line",
+    "only the",
+    "just the",
+    "answer with",
+    "reply with",
+    "respond with",
+)
+_GENERATE = _cue(
+    "write",
+    "draft",
+    "compose",
+    "story",
+    "poem",
+    "essay",
+    "email",
+    "letter",
+    "blog",
+    "rewrite",
+    "summari[sz]e",
+    "translate",
+    "list",
+)
+
 # About 2 KB per memoised word (its n-gram strings) and 150 B per hash: ~25 MB at most.
 _MEMO_LIMIT = 10_000
 _CODE_MEMO_LIMIT = 50_000
-_MAGIC_V1 = b"TWDM1\n"
-_MAGIC = b"TWDM2\n"
+_MAGIC = b"TWDM3\n"
+_OLD_MAGICS = (b"TWDM1\n", b"TWDM2\n")
 
-FAMILIES = ("choice", "math", "open")
 DENSE_FEATURES = (
     "log_chars",
     "log_words",
-    "digit_ratio",
-    "log_numbers",
     "log_lines",
-    "options",
-    "math_ratio",
-    "code_lines",
-    "question_marks",
     "log_sentences",
-    "percentages",
-    "fractions_decimals",
-    "large_numbers",
-    "money",
-    "relations",
+    "words_per_sentence",
+    "question_marks",
+    "list_items",
+    "code_lines",
+    "code_block",
+    "maths_density",
+    "number_density",
+    "distinct_numbers",
+    "reasoning_cues",
+    "constraint_cues",
+    "condition_cues",
+    "short_answer_cues",
+    "generation_cues",
+    "long_words",
+    "non_ascii",
 )
 
 
 class DifficultyScorer(Protocol):
-    """What routing needs from a difficulty model."""
+    """What routing needs from the difficulty stage (both values calibrated probabilities)."""
 
     @property
     def version(self) -> str: ...
 
     def score(self, text: str) -> float:
-        """Probability in [0, 1] that the cheaper tier's answer is not good enough."""
+        """P(the cheaper tier's answer fails) for this prompt, in [0, 1]."""
         ...
+
+    def rescue(self, text: str) -> float:
+        """P(the stronger tier succeeds | the cheaper one failed), in [0, 1]."""
+        ...
+
+
+def _distinct(pattern: re.Pattern[str], text: str) -> int:
+    return len({m.lower() for m in pattern.findall(text)})
 
 
 @dataclass(frozen=True, slots=True)
 class Featurizer:
-    """Text -> sparse feature vector (bucket -> value); identical at training and serving."""
+    """Text -> (hashed sparse vector, dense vector); identical at training and serving."""
 
     bits: int = 18
     char_ngrams: int = 4
     max_chars: int = 6000
-    families: bool = True
     # Memo tables (pure functions of their keys, so sharing them is safe); bounded by
     # clearing when full, which keeps memory flat under unbounded vocabularies.
-    _word_memo: dict[tuple[str, str], frozenset[str]] = field(
+    _word_memo: dict[str, frozenset[str]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     _code_memo: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -108,45 +232,28 @@ class Featurizer:
     def buckets(self) -> int:
         return 1 << self.bits
 
-    def _hash(self, feature: str) -> tuple[int, float]:
+    def bucket(self, feature: str) -> tuple[int, float]:
+        """(bucket index, sign) of one named feature (``w:word``, ``b:a b``, ``c:<wor``)."""
         h = zlib.crc32(feature.encode("utf-8"))
         return (h >> 1) & (self.buckets - 1), (1.0 if h & 1 else -1.0)
 
-    @staticmethod
-    def family(text: str) -> str:
-        """A coarse prompt family; features are also learned per family, so one model can
-        weigh the same word differently in a multiple-choice question, a math word problem
-        and an open-ended request."""
-        if len(_OPTION.findall(text)) >= 3:
-            return "choice"
-        if is_word_problem(text):
-            return "math"
-        return "open"
-
-    def hashed(self, text: str, family: str | None = None) -> dict[int, float]:
-        """The L2-normalised hashed n-gram part (``family`` if the caller already knows it)."""
-        if not self.families:
-            family = ""
-        elif family is None:
-            family = self.family(text)
+    def hashed(self, text: str) -> dict[int, float]:
+        """The L2-normalised hashed n-gram part."""
         text = text[: self.max_chars].lower()
         words = _WORD.findall(text)
-        # Word and character n-gram features depend only on the word (and family), and the
-        # same words recur across requests, so they are built once per word and memoised.
+        # Word and character n-gram features depend only on the word, and the same words
+        # recur across requests, so they are built once per word and memoised.
         known = self._word_memo
         features: set[str] = set()
         for w in set(words):
-            of_word = known.get((family, w))
+            of_word = known.get(w)
             if of_word is None:
-                of_word = self._word_features(w, family)
+                of_word = self._word_features(w)
                 if len(known) >= _MEMO_LIMIT:
                     known.clear()
-                known[(family, w)] = of_word
+                known[w] = of_word
             features |= of_word
-        bigrams = {f"b:{a} {b}" for a, b in pairwise(words)}
-        features |= bigrams
-        if family:
-            features.update([f"{family}|{f}" for f in bigrams])
+        features.update([f"b:{a} {b}" for a, b in pairwise(words)])
         codes = self._code_memo
         if len(codes) >= _CODE_MEMO_LIMIT:
             codes.clear()
@@ -160,187 +267,173 @@ class Featurizer:
                 code = codes[feature] = ((h >> 1) & mask) << 1 | (h & 1)
             index = code >> 1
             vec[index] = vec.get(index, 0.0) + (1.0 if code & 1 else -1.0)
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        norm = math.sqrt(math.fsum(v * v for v in vec.values())) or 1.0
         return {i: v / norm for i, v in vec.items() if v}
 
-    def _word_features(self, word: str, family: str) -> frozenset[str]:
+    def _word_features(self, word: str) -> frozenset[str]:
         features = {"w:" + word}
         n = self.char_ngrams
         if n:
             padded = f"<{word}>"
             features.update("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
-        if family:
-            features.update([f"{family}|{f}" for f in features])
         return frozenset(features)
 
-    def dense(self, text: str, family: str | None = None) -> list[float]:
-        """Shape features, each scaled to roughly [0, 1], repeated per family (one-hot)."""
-        base = self.shape(text)
-        if not self.families:
-            return base
-        if family is None:
-            family = self.family(text)
-        return base + [v if family == f else 0.0 for f in FAMILIES for v in base]
+    def dense(self, text: str) -> list[float]:
+        """Dense features in the order of :data:`DENSE_FEATURES`, each roughly in [0, 1]."""
+        return self.shape(text[: self.max_chars])
 
     @staticmethod
     def shape(text: str) -> list[float]:
-        """Shape features, each scaled to roughly [0, 1]."""
+        """Length, structure and cue features that mean the same thing on any source."""
         chars = len(text) or 1
-        lines = text.count("\n") + 1
-        words = len(_WORD.findall(text))
+        lines = [line for line in text.splitlines() if line.strip()]
+        n_lines = len(lines) or 1
+        words = _WORD.findall(text)
+        n_words = len(words) or 1
+        sentences = len(_SENTENCE.findall(text)) or 1
+        plain = _NOT_MATHS.sub(" ", text)
+        numbers = _NUMBER.findall(plain)
         return [
             math.log1p(chars) / 10,
-            math.log1p(words) / 8,
-            sum(c.isdigit() for c in text) / chars,
-            math.log1p(len(_NUMBER.findall(text))) / 4,
-            math.log1p(lines) / 5,
-            min(len(_OPTION.findall(text)), 6) / 6,
-            min(len(_MATH.findall(text)) / chars * 20, 1.0),
-            min(len(_CODE.findall(text)) / lines, 1.0),
+            math.log1p(len(words)) / 8,
+            math.log1p(n_lines) / 5,
+            math.log1p(sentences) / 4,
+            min(n_words / sentences / 40, 1.0),
             min(text.count("?"), 5) / 5,
-            math.log1p(len(_SENTENCE.findall(text))) / 3,
-            min(len(_PERCENT.findall(text)), 4) / 4,
-            min(len(_FRACTION.findall(text)), 4) / 4,
-            min(len(_LARGE.findall(text)), 4) / 4,
-            min(text.count("$"), 4) / 4,
-            min(len(_RELATION.findall(text)), 6) / 6,
+            min(len(_LIST_ITEM.findall(text)), 10) / 10,
+            min(len(_CODE_LINE.findall(text)) / n_lines, 1.0),
+            1.0 if _FENCE.search(text) else 0.0,
+            min(len(_MATHS.findall(plain)) / n_words * 10, 1.0),
+            min(len(numbers) / n_words * 5, 1.0),
+            math.log1p(len(set(numbers))) / 3,
+            min(_distinct(_REASONING, text), 5) / 5,
+            min(_distinct(_CONSTRAINT, text), 8) / 8,
+            min(_distinct(_CONDITION, text), 5) / 5,
+            min(_distinct(_SHORT_ANSWER, text), 2) / 2,
+            min(_distinct(_GENERATE, text), 3) / 3,
+            sum(len(w) >= 9 for w in words) / n_words,
+            min(sum(not c.isascii() for c in text) / chars * 5, 1.0),
         ]
 
 
 @dataclass(frozen=True, slots=True)
-class Specialist:
-    """A second opinion for one prompt family, blended with the linear model.
+class Head:
+    """One logistic head: sparse weights over hashed buckets, dense weights, a bias."""
 
-    Both scores are standardised by their spread on prompts the models had not seen in
-    training (out-of-fold), added, then mapped to a logit by a fitted ``slope``/``offset``.
-    """
-
-    trees: TreeEnsemble
-    linear_mean: float
-    linear_scale: float
-    trees_mean: float
-    trees_scale: float
-    slope: float
-    offset: float
+    indexes: array[int]
+    weights: array[float]
+    dense: tuple[float, ...]
+    bias: float
+    _lookup: dict[int, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.linear_scale <= 0 or self.trees_scale <= 0:
-            raise ValueError("specialist scales must be positive")
-        if self.trees.n_features > len(QUANTITY_FEATURES):
-            raise ValueError("the specialist's trees use features this version does not have")
+        if len(self.indexes) != len(self.weights):
+            raise ValueError("a head needs one weight per bucket index")
+        if len(self.dense) != len(DENSE_FEATURES):
+            raise ValueError(f"expected {len(DENSE_FEATURES)} dense weights, got {len(self.dense)}")
+        object.__setattr__(self, "_lookup", dict(zip(self.indexes, self.weights, strict=True)))
 
-    def logit(self, text: str, linear: float) -> float:
-        trees = self.trees.predict(quantity_features(text))
-        blended = (linear - self.linear_mean) / self.linear_scale + (
-            trees - self.trees_mean
-        ) / self.trees_scale
-        return self.slope * blended + self.offset
+    @classmethod
+    def from_weights(cls, hashed: Sequence[float], dense: Sequence[float], bias: float) -> Head:
+        """From a dense weight vector (training output), keeping the non-zero buckets."""
+        pairs = [(i, w) for i, w in enumerate(hashed) if w != 0.0]
+        return cls(
+            array("I", (i for i, _ in pairs)),
+            array("f", (w for _, w in pairs)),
+            tuple(float(w) for w in dense),
+            float(bias),
+        )
 
-    def header(self) -> dict[str, list[float]]:
-        return {
-            "linear": [self.linear_mean, self.linear_scale],
-            "trees": [self.trees_mean, self.trees_scale],
-            "platt": [self.slope, self.offset],
-        }
+    def logit(self, hashed: Mapping[int, float], dense: Sequence[float]) -> float:
+        get = self._lookup.get
+        # fsum, not +=: features come out of a set, whose order changes with Python's string
+        # hash seed, and a plain sum would then differ in the last bit between processes.
+        terms = [get(index, 0.0) * value for index, value in hashed.items()]
+        terms.extend(w * v for w, v in zip(self.dense, dense, strict=True))
+        terms.append(self.bias)
+        return math.fsum(terms)
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
 
 
 class DifficultyModel:
-    """A logistic model over :class:`Featurizer` features, with optional per-family
-    :class:`Specialist` blends."""
+    """The ``fails`` and ``rescue`` heads over one :class:`Featurizer`."""
 
     def __init__(
         self,
         *,
         featurizer: Featurizer,
-        indexes: array[int],
-        weights: array[float],
-        dense_weights: tuple[float, ...],
-        bias: float,
+        fails: Head,
+        rescue: Head,
         version: str,
         meta: Mapping[str, object] | None = None,
-        specialists: Mapping[str, Specialist] | None = None,
     ) -> None:
-        expected = len(featurizer.dense(""))
-        if len(dense_weights) != expected:
-            raise ValueError(f"expected {expected} dense weights, got {len(dense_weights)}")
-        unknown = set(specialists or {}) - set(FAMILIES)
-        if unknown:
-            raise ValueError(f"specialists for unknown prompt families: {sorted(unknown)}")
         self.featurizer = featurizer
-        self.indexes = indexes
-        self.weights = weights
-        self.dense_weights = dense_weights
-        self.bias = bias
+        self.fails = fails
+        self.rescue_head = rescue
         self.version = version
         self.meta = dict(meta or {})
-        self.specialists = dict(specialists or {})
-        self._lookup = dict(zip(indexes, weights, strict=True))
+        # Routing asks score() then rescue() for the same text: keep the last features.
+        # One tuple, replaced whole, so concurrent callers never see a torn entry.
+        self._last: tuple[str, dict[int, float], list[float]] | None = None
 
-    def linear_logit(self, text: str, family: str | None = None) -> float:
-        """The linear model alone (what a specialist blends with)."""
-        featurizer = self.featurizer
-        if family is None and featurizer.families:
-            family = featurizer.family(text)
-        lookup = self._lookup
-        get = lookup.get
-        # fsum, not +=: features come out of a set, whose order changes with Python's string
-        # hash seed, and a plain sum would then differ in the last bit between processes.
-        terms = [
-            get(index, 0.0) * value for index, value in featurizer.hashed(text, family).items()
-        ]
-        terms.extend(
-            w * v for w, v in zip(self.dense_weights, featurizer.dense(text, family), strict=True)
-        )
-        terms.append(self.bias)
-        return math.fsum(terms)
+    def features(self, text: str) -> tuple[dict[int, float], list[float]]:
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1], last[2]
+        hashed, dense = self.featurizer.hashed(text), self.featurizer.dense(text)
+        self._last = (text, hashed, dense)
+        return hashed, dense
 
     def logit(self, text: str) -> float:
-        family = self.featurizer.family(text) if self.featurizer.families else None
-        z = self.linear_logit(text, family)
-        specialist = self.specialists.get(family) if family is not None else None
-        return specialist.logit(text, z) if specialist is not None else z
+        """The ``fails`` head's logit."""
+        return self.fails.logit(*self.features(text))
 
     def score(self, text: str) -> float:
-        z = self.logit(text)
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
+        """P(the cheaper tier fails on ``text``)."""
+        return _sigmoid(self.logit(text))
+
+    def rescue(self, text: str) -> float:
+        """P(the stronger tier succeeds on ``text`` | the cheaper one failed)."""
+        return _sigmoid(self.rescue_head.logit(*self.features(text)))
 
     # -- serialisation -----------------------------------------------------------------
-    # TWDM2: magic, header length, JSON header, bucket indexes (uint32), weights (float32),
-    # then each specialist's trees in the header's order. TWDM1 files (no specialists) load.
+    # TWDM3: magic, header length, JSON header, then per head (fails, rescue) its bucket
+    # indexes (uint32) and weights (float32).
 
     def to_bytes(self) -> bytes:
-        names = sorted(self.specialists)
-        trees = [self.specialists[name].trees.to_bytes() for name in names]
+        heads = {"fails": self.fails, "rescue": self.rescue_head}
         header = {
             "version": self.version,
             "bits": self.featurizer.bits,
             "char_ngrams": self.featurizer.char_ngrams,
             "max_chars": self.featurizer.max_chars,
-            "families": self.featurizer.families,
-            "bias": self.bias,
-            "dense": list(self.dense_weights),
             "dense_features": list(DENSE_FEATURES),
-            "quantity_features": list(QUANTITY_FEATURES),
-            "count": len(self.indexes),
-            "meta": self.meta,
-            "specialists": [
-                {"family": name, "bytes": len(blob), **self.specialists[name].header()}
-                for name, blob in zip(names, trees, strict=True)
+            "heads": [
+                {"name": name, "count": len(h.indexes), "bias": h.bias, "dense": list(h.dense)}
+                for name, h in heads.items()
             ],
+            "meta": self.meta,
         }
         head = json.dumps(header, sort_keys=True).encode("utf-8")
-        idx = array("I", self.indexes)
-        wts = array("f", self.weights)
-        return b"".join(
-            [_MAGIC, struct.pack("<I", len(head)), head, idx.tobytes(), wts.tobytes(), *trees]
-        )
+        blobs: list[bytes] = []
+        for h in heads.values():
+            blobs += [array("I", h.indexes).tobytes(), array("f", h.weights).tobytes()]
+        return b"".join([_MAGIC, struct.pack("<I", len(head)), head, *blobs])
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DifficultyModel:
-        if not data.startswith((_MAGIC, _MAGIC_V1)):
+        if data.startswith(_OLD_MAGICS):
+            raise ValueError(
+                "trained by an older tierwise (gain label, benchmark-specific features); "
+                "retrain it with `tierwise router train`"
+            )
+        if not data.startswith(_MAGIC):
             raise ValueError("not a tierwise difficulty model (bad magic)")
         offset = len(_MAGIC)
         if len(data) < offset + 4:
@@ -352,68 +445,32 @@ class DifficultyModel:
         except ValueError:
             raise ValueError("truncated difficulty model file") from None
         offset += head_len
-        count = int(header["count"])
-        entries = header.get("specialists") or []
-        tree_bytes = sum(int(e["bytes"]) for e in entries)
-        if len(data) != offset + 8 * count + tree_bytes:
-            raise ValueError("truncated difficulty model file")
-        idx = array("I")
-        idx.frombytes(data[offset : offset + 4 * count])
-        offset += 4 * count
-        wts = array("f")
-        wts.frombytes(data[offset : offset + 4 * count])
-        offset += 4 * count
         if list(header["dense_features"]) != list(DENSE_FEATURES):
-            raise ValueError("the model was trained with different dense features")
-        if entries and list(header["quantity_features"]) != list(QUANTITY_FEATURES):
-            raise ValueError("the model was trained with different quantity features")
-        specialists: dict[str, Specialist] = {}
-        for entry in entries:
-            size = int(entry["bytes"])
-            trees = TreeEnsemble.from_bytes(data[offset : offset + size])
-            offset += size
-            (lm, ls), (tm, ts), (slope, off) = entry["linear"], entry["trees"], entry["platt"]
-            specialists[str(entry["family"])] = Specialist(
-                trees, float(lm), float(ls), float(tm), float(ts), float(slope), float(off)
-            )
+            raise ValueError("the model was trained with different dense features; retrain it")
+        entries = {str(e["name"]): e for e in header["heads"]}
+        if set(entries) != {"fails", "rescue"}:
+            raise ValueError("a difficulty model needs a fails head and a rescue head")
+        if len(data) != offset + sum(8 * int(e["count"]) for e in header["heads"]):
+            raise ValueError("truncated difficulty model file")
+        heads: dict[str, Head] = {}
+        for entry in header["heads"]:
+            count = int(entry["count"])
+            idx, wts = array("I"), array("f")
+            idx.frombytes(data[offset : offset + 4 * count])
+            offset += 4 * count
+            wts.frombytes(data[offset : offset + 4 * count])
+            offset += 4 * count
+            dense = tuple(float(w) for w in entry["dense"])
+            heads[str(entry["name"])] = Head(idx, wts, dense, float(entry["bias"]))
         featurizer = Featurizer(
             bits=int(header["bits"]),
             char_ngrams=int(header["char_ngrams"]),
             max_chars=int(header["max_chars"]),
-            families=bool(header.get("families", False)),
         )
         return cls(
             featurizer=featurizer,
-            indexes=idx,
-            weights=wts,
-            dense_weights=tuple(float(w) for w in header["dense"]),
-            bias=float(header["bias"]),
+            fails=heads["fails"],
+            rescue=heads["rescue"],
             version=str(header["version"]),
             meta=dict(header.get("meta") or {}),
-            specialists=specialists,
-        )
-
-    @classmethod
-    def from_weights(
-        cls,
-        *,
-        featurizer: Featurizer,
-        hashed_weights: Sequence[float],
-        dense_weights: Sequence[float],
-        bias: float,
-        version: str,
-        meta: Mapping[str, object] | None = None,
-        specialists: Mapping[str, Specialist] | None = None,
-    ) -> DifficultyModel:
-        """Build from a dense weight vector (training output), keeping non-zero buckets."""
-        pairs = [(i, w) for i, w in enumerate(hashed_weights) if w != 0.0]
-        return cls(
-            featurizer=featurizer,
-            indexes=array("I", (i for i, _ in pairs)),
-            weights=array("f", (w for _, w in pairs)),
-            dense_weights=tuple(float(w) for w in dense_weights),
-            bias=float(bias),
-            version=version,
-            meta=dict(meta or {}),
-            specialists=specialists,
         )

@@ -58,6 +58,10 @@ def _quantile(values: Sequence[float], q: float) -> float:
     return edges[min(1000, max(0, round(q * 1000)))]
 
 
+def _strong(e: Example) -> float:
+    return e.weak if e.strong is None else e.strong
+
+
 def _clamp(value: float) -> float:
     return min(max(value, 1e-4), 1 - 1e-4)
 
@@ -70,14 +74,16 @@ def calibrate(
     quality: float = 0.95,
     max_opus_share: float = 0.10,
 ) -> Calibration:
+    # Only prompts graded on both tiers say what sending one up is worth.
+    examples = [e for e in examples if e.strong is not None]
     if not examples:
-        raise ValueError("calibration needs labelled examples")
+        raise ValueError("calibration needs examples with outcomes on both tiers")
     if not (0 < quality <= 1 and 0 <= max_opus_share <= 1):
         raise ValueError("quality must be in (0, 1] and max_opus_share in [0, 1]")
     policy = settings.routing_policy()
     scores = [score_only(_request(e.prompt), policy, model) for e in examples]
     order = sorted(range(len(examples)), key=lambda i: scores[i], reverse=True)
-    strong_quality = sum(e.strong for e in examples) / len(examples)
+    strong_quality = sum(_strong(e) for e in examples) / len(examples)
     target = quality * strong_quality
     # Send the hardest-scored prompts up first, until quality reaches the target.
     current = sum(e.weak for e in examples)
@@ -86,7 +92,7 @@ def calibrate(
         if current / len(examples) >= target:
             needed = k
             break
-        current += examples[i].strong - examples[i].weak
+        current += _strong(examples[i]) - examples[i].weak
     else:
         needed = len(examples)
     above = needed / len(examples)
@@ -111,7 +117,7 @@ def calibrate(
     for e in examples:
         tier = decide(_request(e.prompt), policy=tuned_policy, scorer=model).tier
         mix[tier.value] += 1
-        achieved += e.weak if tier is Tier.HAIKU else e.strong
+        achieved += e.weak if tier is Tier.HAIKU else _strong(e)
         usage = Usage(input=count_text(e.prompt), output=ASSUMED_OUTPUT_TOKENS)
         cost += price(usage, tuned.rates(tier)).total
         all_opus += price(usage, tuned.rates(Tier.OPUS)).total

@@ -1,289 +1,471 @@
-"""The router evaluation report: quality-vs-cost curves, APGR, CPT, cost at 95% quality.
+"""Leave-one-source-out evaluation of the difficulty stage (``tierwise router eval``).
 
-Replays labelled prompts of the held-out half through each method and computes RouteLLM's
-metrics (:mod:`tierwise.router.metrics`) per source. Methods: all-weak, all-strong, the
-expected random mix, a TF-IDF + logistic-regression baseline trained in domain on the
-training half, the learned model alone, the rules alone, and the full router (rules +
-learned model). Writes ``eval.json``, ``eval.md`` and ``eval.png``.
+For every source with outcomes, the difficulty stage is refitted on the *other* training
+sources (near-duplicate questions of the held-out source removed from them too), then it
+scores the held-out source. Compared on the same prompts:
+
+* prompt length (characters): what a router that knows nothing else would do;
+* TF-IDF + logistic regression (word 1-2 grams) trained on the same rows and weights.
+
+Per source: AUROC of "the cheaper tier fails" (with 95% bootstrap intervals, and paired
+intervals of the difference to each baseline), APGR and CPT(50%)/CPT(80%) from RouteLLM's
+quality-vs-strong-calls curve, and the AUROC of the rescue head on the prompts the cheaper
+model failed. Arena-Hard prompts (no outcomes) are scored by a model fitted on every
+training source, as a known-hard check. Writes ``eval.json``, ``eval.md`` and ``eval.png``.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tierwise.config import Settings
-from tierwise.core.difficulty import DifficultyModel
-from tierwise.core.pricing import Usage, price
-from tierwise.core.routing import decide, score_only
-from tierwise.core.tiers import Tier
-from tierwise.core.tokens import count_text
-from tierwise.router.dataset import Example
-from tierwise.router.metrics import Curve, apgr, apgr_interval, cpt, curve
+from tierwise.core.difficulty import Featurizer
+from tierwise.router.dataset import EVAL_ONLY, Example
+from tierwise.router.metrics import apgr, cpt, curve
+from tierwise.router.train import PACKAGED, Matrix, Penalty, featurize, fit_head, source_weights
 
-__all__ = ["PUBLISHED", "MethodResult", "Report", "evaluate", "write_report"]
+__all__ = ["METHODS", "Interval", "Report", "SourceResult", "evaluate", "write_report"]
 
-# Reference points stated in the tierwise router issue (RouteLLM, Ong et al. 2024, routers
-# trained on Chatbot Arena data, evaluated out of domain; and an in-domain TF-IDF + LR
-# baseline). Ours are computed in domain on a 50% held-out split, so compare with care.
-PUBLISHED = {
-    "mmlu": {"RouteLLM routers (out of domain)": "0.53-0.55", "TF-IDF + LR (in domain)": "~0.60"},
-    "gsm8k": {"TF-IDF + LR (in domain)": "~0.56"},
-}
-TARGETS = {"mmlu": 0.65, "gsm8k": 0.62}
-ASSUMED_OUTPUT_TOKENS = 300
+OURS = "difficulty stage"
+LENGTH = "prompt length"
+TFIDF = "TF-IDF + LR"
+METHODS = (OURS, LENGTH, TFIDF)
+RESAMPLES = 500
+SEED = 0
+
+
+@dataclass(frozen=True)
+class Interval:
+    value: float
+    lo: float
+    hi: float
+
+    def text(self, digits: int = 3) -> str:
+        return f"{self.value:.{digits}f} [{self.lo:.{digits}f}, {self.hi:.{digits}f}]"
 
 
 @dataclass
 class MethodResult:
-    name: str
-    curve: Curve
-    apgr: float
+    auroc: Interval
+    apgr: Interval
     cpt50: float
     cpt80: float
-    strong_pct_at_95: float | None
-    cost_per_1k_at_95: Decimal | None
-    apgr_interval: tuple[float, float] | None = None
-    """95% bootstrap interval (computed for the full router only)."""
+    curve: list[tuple[float, float]]
+
+
+@dataclass
+class SourceResult:
+    source: str
+    size: int
+    fail_rate: float
+    trained_on: list[str]
+    train_rows: int
+    methods: dict[str, MethodResult]
+    auroc_gain: dict[str, Interval]
+    """Ours minus each baseline, paired bootstrap."""
+    rescue_auroc: Interval | None
+    rescue_rows: int
+    in_packaged_training: bool
+
+    @property
+    def beats_baselines(self) -> bool:
+        ours = self.methods[OURS].auroc.value
+        return all(ours > m.auroc.value for k, m in self.methods.items() if k != OURS)
 
 
 @dataclass
 class Report:
-    sources: dict[str, list[MethodResult]] = field(default_factory=dict)
-    tier_mix: dict[str, dict[str, int]] = field(default_factory=dict)
-    above_random: dict[str, bool] = field(default_factory=dict)
-    costs: dict[str, str] = field(default_factory=dict)
-    sizes: dict[str, int] = field(default_factory=dict)
+    sources: list[SourceResult] = field(default_factory=list)
+    arena_hard: dict[str, float] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "sources": {
-                src: [
-                    {
-                        "method": r.name,
-                        "apgr": round(r.apgr, 4),
-                        "apgr_95pct_bootstrap_interval": None
-                        if r.apgr_interval is None
-                        else [round(v, 4) for v in r.apgr_interval],
-                        "cpt50_pct": round(r.cpt50, 2),
-                        "cpt80_pct": round(r.cpt80, 2),
-                        "strong_pct_at_95pct_quality": None
-                        if r.strong_pct_at_95 is None
-                        else round(r.strong_pct_at_95, 2),
-                        "cost_per_1k_at_95pct_quality_usd": None
-                        if r.cost_per_1k_at_95 is None
-                        else str(r.cost_per_1k_at_95.quantize(Decimal("0.0001"))),
-                        "curve": [
-                            [round(x, 3), round(y, 3)]
-                            for x, y in zip(r.curve.strong_pct, r.curve.quality, strict=True)
-                        ],
-                    }
-                    for r in results
-                ]
-                for src, results in self.sources.items()
-            },
-            "tier_mix": self.tier_mix,
-            "strictly_above_random_at_every_cost_level": self.above_random,
-            "targets": TARGETS,
-            "published": PUBLISHED,
-            "cost_assumptions": self.costs,
-            "eval_sizes": self.sizes,
-        }
+        out: dict[str, Any] = {"settings": self.settings, "arena_hard": self.arena_hard}
+        out["sources"] = []
+        for s in self.sources:
+            row = asdict(s)
+            row["beats_both_baselines"] = s.beats_baselines
+            out["sources"].append(row)
+        return out
 
 
-def _request(prompt: str) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": [{"text": prompt}]}]}
+def _auroc(labels: Any, scores: Any) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores))
 
 
-def _random_curve(weak: Sequence[float], strong: Sequence[float]) -> Curve:
-    n = len(weak)
-    w, s = sum(weak) / n * 100, sum(strong) / n * 100
-    xs = tuple(float(k * 10) for k in range(11))
-    return Curve(xs, tuple(w + (s - w) * x / 100 for x in xs), w, s)
+def _bootstrap(
+    n: int, stat: Callable[[Any], Sequence[float]], resamples: int = RESAMPLES
+) -> list[list[float]]:
+    """``stat`` on ``resamples`` resamples of range(n) (fixed seed); one list per output."""
+    import numpy as np
+
+    rng = np.random.default_rng(SEED)
+    out: list[list[float]] = []
+    for _ in range(resamples):
+        pick = rng.integers(0, n, n)
+        try:
+            values = stat(pick)
+        except ValueError:  # a resample with one class only
+            continue
+        for k, v in enumerate(values):
+            if len(out) <= k:
+                out.append([])
+            out[k].append(v)
+    return out
 
 
-def _quality_at(c: Curve, x: float) -> float:
-    xs, ys = c.strong_pct, c.quality
-    for i in range(len(xs) - 1):
-        if xs[i] <= x <= xs[i + 1]:
-            if xs[i + 1] == xs[i]:
-                return ys[i]
-            return ys[i] + (ys[i + 1] - ys[i]) * (x - xs[i]) / (xs[i + 1] - xs[i])
-    return ys[-1]
+def _interval(value: float, samples: Sequence[float]) -> Interval:
+    import numpy as np
+
+    if not samples:
+        return Interval(value, float("nan"), float("nan"))
+    lo, hi = np.percentile(samples, [2.5, 97.5])
+    return Interval(value, float(lo), float(hi))
 
 
-def _strictly_above_random(c: Curve, rnd: Curve) -> bool:
-    interior = [x for x in c.strong_pct if 0 < x < 100]
-    return all(_quality_at(c, x) > _quality_at(rnd, x) for x in interior)
-
-
-def _strong_pct_for(c: Curve, target: float) -> float | None:
-    if c.weak_quality >= target:
-        return 0.0
-    for i in range(len(c.quality) - 1):
-        lo, hi = c.quality[i], c.quality[i + 1]
-        if lo < target <= hi:
-            return c.strong_pct[i] + (c.strong_pct[i + 1] - c.strong_pct[i]) * (target - lo) / (
-                hi - lo
-            )
-    return None
-
-
-def _tfidf_scores(train: Sequence[Example], held_out: Sequence[Example]) -> list[float]:
+def _tfidf(
+    train: Sequence[Example], weights: Sequence[float], held: Sequence[Example]
+) -> list[float]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     x = vectorizer.fit_transform([e.prompt for e in train])
-    model = LogisticRegression(max_iter=2000, random_state=0)
-    model.fit(x, [int(e.weak_insufficient) for e in train])
-    probs = model.predict_proba(vectorizer.transform([e.prompt for e in held_out]))[:, 1]
+    model = LogisticRegression(max_iter=2000, random_state=SEED)
+    model.fit(x, [int(e.weak_fails) for e in train], sample_weight=list(weights))
+    probs = model.predict_proba(vectorizer.transform([e.prompt for e in held]))[:, 1]
     return [float(p) for p in probs]
 
 
+def fast_apgr(scores: Any, weak: Any, strong: Any, bins: int = 10) -> float:
+    """:func:`~tierwise.router.metrics.apgr` of :func:`~tierwise.router.metrics.curve`,
+    vectorised for bootstrapping (same edges, ties and de-duplication; tested equal)."""
+    import numpy as np
+
+    n = len(scores)
+    edges = np.quantile(scores, np.linspace(0.0, 1.0, bins + 1))
+    points: dict[float, float] = {}
+    gain = strong - weak
+    base = float(weak.sum())
+    for i, edge in enumerate(edges):
+        chosen = scores > edge if i == bins else scores >= edge
+        points[float(chosen.sum()) / n * 100] = (base + float(gain[chosen].sum())) / n * 100
+    xs = sorted(points)
+    ys = [points[x] for x in xs]
+    fx = [x / 100 for x in xs]
+    area = sum((fx[k + 1] - fx[k]) * (ys[k] + ys[k + 1]) / 2 for k in range(len(fx) - 1))
+    span = fx[-1] - fx[0]
+    weak_q, strong_q = float(weak.mean()) * 100, float(strong.mean()) * 100
+    if span == 0 or strong_q == weak_q:
+        return 0.0
+    return (area - weak_q * span) / ((strong_q - weak_q) * span)
+
+
+def _method(scores: Any, labels: Any, weak: Any, strong: Any, resamples: int) -> MethodResult:
+    import numpy as np
+
+    scores = np.asarray(scores, dtype=float)
+
+    def quality(pick: Any) -> list[float]:
+        return [
+            _auroc(labels[pick], scores[pick]),
+            fast_apgr(scores[pick], weak[pick], strong[pick]),
+        ]
+
+    c = curve(scores.tolist(), weak.tolist(), strong.tolist())
+    boots = _bootstrap(len(scores), quality, resamples)
+    return MethodResult(
+        auroc=_interval(_auroc(labels, scores), boots[0] if boots else []),
+        apgr=_interval(apgr(c), boots[1] if len(boots) > 1 else []),
+        cpt50=cpt(c, 0.5),
+        cpt80=cpt(c, 0.8),
+        curve=[(round(x, 2), round(y, 2)) for x, y in zip(c.strong_pct, c.quality, strict=True)],
+    )
+
+
 def evaluate(
-    train: Sequence[Example],
-    held_out: Sequence[Example],
-    model: DifficultyModel,
-    settings: Settings,
+    examples: Sequence[Example],
     *,
+    arena_hard: Sequence[str] = (),
+    featurizer: Featurizer | None = None,
+    penalty: Penalty = PACKAGED,
+    matrix: Matrix | None = None,
+    resamples: int = RESAMPLES,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """Score every method on ``held_out`` (never seen in training)."""
+    """Leave each source with outcomes out in turn; see the module docstring.
+
+    Every source except the evaluation-only ones (:data:`EVAL_ONLY`) is trained on when it
+    is not the one held out.
+    """
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
     say = progress or (lambda _: None)
-    policy = settings.routing_policy()
-    weak_rates, strong_rates = settings.rates(Tier.HAIKU), settings.rates(Tier.OPUS)
-    say("scoring: learned model")
-    learned = [model.score(e.prompt) for e in held_out]
-    say("scoring: rules only")
-    rules = [score_only(_request(e.prompt), policy, None) for e in held_out]
-    say("scoring: full router")
-    full = [score_only(_request(e.prompt), policy, model) for e in held_out]
-    say("training the TF-IDF + LR baseline on the training half")
-    tfidf = _tfidf_scores(train, held_out)
-    methods = {
-        "tierwise router (rules + learned)": full,
-        "learned only": learned,
-        "rules only": rules,
-        "TF-IDF + LR baseline": tfidf,
-    }
-    report = Report()
-    report.costs = {
-        "weak": "haiku at configured prices",
-        "strong": "opus at configured prices",
-        "tokens": f"input = prompt estimate, output = {ASSUMED_OUTPUT_TOKENS} per request",
-    }
-    for source in sorted({e.source for e in held_out}):
-        idx = [i for i, e in enumerate(held_out) if e.source == source]
-        weak = [held_out[i].weak for i in idx]
-        strong = [held_out[i].strong for i in idx]
-        report.sizes[source] = len(idx)
-        avg_in = sum(count_text(held_out[i].prompt) for i in idx) // max(len(idx), 1)
-        usage = Usage(input=avg_in, output=ASSUMED_OUTPUT_TOKENS)
-        weak_cost, strong_cost = price(usage, weak_rates).total, price(usage, strong_rates).total
-        rnd = _random_curve(weak, strong)
-        results = []
-        for name, scores in methods.items():
-            c = curve([scores[i] for i in idx], weak, strong)
-            results.append(_result(name, c, weak_cost, strong_cost))
-        results[0].apgr_interval = apgr_interval([full[i] for i in idx], weak, strong)
-        results.append(_result("random (expected)", rnd, weak_cost, strong_cost))
-        report.sources[source] = results
-        report.above_random[source] = _strictly_above_random(results[0].curve, rnd)
-        say(f"{source}: APGR {results[0].apgr:.3f}")
-    mix: Counter[str] = Counter()
-    for e in held_out:
-        mix[decide(_request(e.prompt), policy=policy, scorer=model).tier.value] += 1
-    report.tier_mix["all held-out prompts"] = {t.value: mix.get(t.value, 0) for t in Tier}
+    featurizer = featurizer or Featurizer()
+    if matrix is None:
+        say(f"features of {len(examples)} prompts")
+        matrix = featurize(featurizer, [e.prompt for e in examples])
+    source = np.asarray([e.source for e in examples])
+    keys = [e.key for e in examples]
+    fails = np.asarray([e.fails for e in examples])
+    weak_fails = np.asarray([e.weak_fails for e in examples], dtype=int)
+    weak = np.asarray([e.weak for e in examples])
+    strong = np.asarray([np.nan if e.strong is None else e.strong for e in examples])
+    lengths = np.asarray([len(e.prompt) for e in examples], dtype=float)
+    d = _Data(examples, featurizer, matrix, source, fails, weak_fails, strong)
+    trainable = sorted(set(source) - set(EVAL_ONLY))
+    report = Report(
+        settings={
+            "featurizer": {
+                "bits": featurizer.bits,
+                "char_ngrams": featurizer.char_ngrams,
+                "max_chars": featurizer.max_chars,
+            },
+            "penalty": asdict(penalty),
+            "bootstrap_resamples": resamples,
+            "training_sources": trainable,
+        }
+    )
+    with threadpool_limits(limits=1):
+        for held_name in sorted(set(source), key=lambda s: (s not in trainable, s)):
+            held = np.flatnonzero(source == held_name)
+            held_keys = {keys[i] for i in held}
+            rows = np.asarray(
+                [
+                    i
+                    for i in range(len(examples))
+                    if source[i] != held_name and source[i] in trainable
+                    and keys[i] not in held_keys
+                ]
+            )  # fmt: skip
+            train_examples = [examples[i] for i in rows]
+            weights = np.asarray(source_weights(train_examples))
+            say(f"{held_name}: fitting on {len(rows)} prompts of the other sources")
+            fit = fit_head(matrix.rows(rows), fails[rows], weights, penalty=penalty)
+            held_x = matrix.rows(held)
+            ours = held_x.hashed @ fit[0] + held_x.dense @ fit[1] + fit[2]
+            say(f"{held_name}: TF-IDF baseline")
+            tfidf = _tfidf(train_examples, weights.tolist(), [examples[int(i)] for i in held])
+            # Sources graded against a fixed reference (AlpacaEval) have strong = 0.5.
+            held_strong = np.where(np.isnan(strong[held]), 0.5, strong[held])
+            say(f"{held_name}: metrics")
+            methods = {
+                name: _method(scores, weak_fails[held], weak[held], held_strong, resamples)
+                for name, scores in ((OURS, ours), (LENGTH, lengths[held]), (TFIDF, tfidf))
+            }
+            gains = _gains(weak_fails[held], ours, {LENGTH: lengths[held], TFIDF: tfidf}, resamples)
+            rescue, rescue_rows = _rescue(
+                d, rows, held, penalty=penalty, weights=weights.tolist(), resamples=resamples
+            )
+            report.sources.append(
+                SourceResult(
+                    source=held_name,
+                    size=len(held),
+                    fail_rate=float(weak_fails[held].mean()),
+                    trained_on=sorted({examples[i].source for i in rows}),
+                    train_rows=len(rows),
+                    methods=methods,
+                    auroc_gain=gains,
+                    rescue_auroc=rescue,
+                    rescue_rows=rescue_rows,
+                    in_packaged_training=held_name in trainable,
+                )
+            )
+        if arena_hard:
+            report.arena_hard = _arena(d, trainable, penalty, arena_hard, say)
     return report
 
 
-def _result(name: str, c: Curve, weak_cost: Decimal, strong_cost: Decimal) -> MethodResult:
-    x95 = _strong_pct_for(c, 0.95 * c.strong_quality)
-    cost95 = None
-    if x95 is not None:
-        share = Decimal(str(round(x95 / 100, 6)))
-        cost95 = 1000 * (share * strong_cost + (1 - share) * weak_cost)
-    return MethodResult(name, c, apgr(c), cpt(c, 0.5), cpt(c, 0.8), x95, cost95)
+@dataclass
+class _Data:
+    """The examples and their arrays, shared by every held-out fold."""
+
+    examples: Sequence[Example]
+    featurizer: Featurizer
+    matrix: Matrix
+    source: Any
+    fails: Any
+    weak_fails: Any
+    strong: Any
+
+
+def _gains(
+    labels: Any, ours: Any, baselines: dict[str, Any], resamples: int
+) -> dict[str, Interval]:
+    import numpy as np
+
+    names = list(baselines)
+    arrays = [np.asarray(baselines[n], dtype=float) for n in names]
+
+    def diffs(pick: Any) -> list[float]:
+        mine = _auroc(labels[pick], ours[pick])
+        return [mine - _auroc(labels[pick], a[pick]) for a in arrays]
+
+    boots = _bootstrap(len(labels), diffs, resamples)
+    point = [_auroc(labels, ours) - _auroc(labels, a) for a in arrays]
+    return {n: _interval(point[k], boots[k] if boots else []) for k, n in enumerate(names)}
+
+
+def _rescue(
+    d: _Data, rows: Any, held: Any, *, penalty: Penalty, weights: Sequence[float], resamples: int
+) -> tuple[Interval | None, int]:
+    """AUROC of the rescue head (fitted without the held-out source) on the held-out
+    prompts the cheaper model failed, against "the stronger one succeeded"."""
+    import numpy as np
+
+    matrix, fails, strong, weak_fails = d.matrix, d.fails, d.strong, d.weak_fails
+    w = np.asarray(weights)
+    known = ~np.isnan(strong[rows])
+    fit_rows = rows[known]
+    target = held[(weak_fails[held] == 1) & ~np.isnan(strong[held])]
+    labels = (strong[target] >= 0.5).astype(int)
+    if len(fit_rows) < 10 or len(target) < 10 or labels.min() == labels.max():
+        return None, len(target)
+    fit = fit_head(
+        matrix.rows(fit_rows), strong[fit_rows], w[known] * fails[fit_rows], penalty=penalty
+    )
+    x = matrix.rows(target)
+    scores = x.hashed @ fit[0] + x.dense @ fit[1] + fit[2]
+    boots = _bootstrap(len(target), lambda p: [_auroc(labels[p], scores[p])], resamples)
+    return _interval(_auroc(labels, scores), boots[0] if boots else []), len(target)
+
+
+def _arena(
+    d: _Data,
+    trainable: Sequence[str],
+    penalty: Penalty,
+    prompts: Sequence[str],
+    say: Callable[[str], None],
+) -> dict[str, float]:
+    """Arena-Hard: never trained on. Where do its prompts fall among labelled prompts?"""
+    import numpy as np
+
+    matrix, examples, source, fails = d.matrix, d.examples, d.source, d.fails
+    featurizer = d.featurizer
+
+    rows = np.flatnonzero(np.isin(source, list(trainable)))
+    say(f"arena-hard: fitting on all {len(rows)} training prompts")
+    weights = source_weights([examples[int(i)] for i in rows])
+    fit = fit_head(matrix.rows(rows), fails[rows], weights, penalty=penalty)
+    x = featurize(featurizer, list(prompts))
+    arena = x.hashed @ fit[0] + x.dense @ fit[1] + fit[2]
+    labelled = matrix.rows(rows)
+    ref = labelled.hashed @ fit[0] + labelled.dense @ fit[1] + fit[2]
+    easy = ref[fails[rows] < 0.5]
+    hard = ref[fails[rows] >= 0.5]
+    return {
+        "prompts": float(len(prompts)),
+        "share_above_labelled_median": float((arena > np.median(ref)).mean()),
+        "share_above_labelled_p75": float((arena > np.percentile(ref, 75)).mean()),
+        "auroc_vs_cheap_succeeded_prompts": _auroc(
+            np.r_[np.ones(len(arena)), np.zeros(len(easy))], np.r_[arena, easy]
+        ),
+        "auroc_cheap_failed_vs_succeeded_in_sample": _auroc(
+            np.r_[np.ones(len(hard)), np.zeros(len(easy))], np.r_[hard, easy]
+        ),
+    }
 
 
 def write_report(report: Report, out_dir: Path, command: str) -> list[Path]:
     """``eval.json``, ``eval.md`` and ``eval.png`` in ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = report.to_dict()
     json_path = out_dir / "eval.json"
-    json_path.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+    json_path.write_text(json.dumps(report.to_dict(), indent=2) + "\n", "utf-8")
     md_path = out_dir / "eval.md"
-    md_path.write_text(_markdown(report, command), "utf-8")
+    md_path.write_text(markdown(report, command), "utf-8")
     png_path = out_dir / "eval.png"
     _plot(report, png_path)
     return [json_path, md_path, png_path]
 
 
-def _markdown(report: Report, command: str) -> str:
+def markdown(report: Report, command: str) -> str:
     lines = [
-        "# Router evaluation",
+        "# Difficulty stage: leave-one-source-out evaluation",
         "",
-        f"Produced by: `{command}`",
+        f"Produced by: `{command}` (data and licenses: [data.md](data.md)).",
         "",
-        "Data: RouteLLM's public per-prompt outcomes (GPT-4 strong, Mixtral 8x7B weak) on MMLU,",
-        "GSM8K and MT-Bench, contaminated prompts dropped, 50/50 split by a keyed hash of the",
-        "prompt (train half for fitting, held-out half below). The weak/strong pair is a proxy",
-        "for a cheaper/stronger Claude tier. Metrics follow RouteLLM's definitions (10",
-        "equal-count score bins; APGR from the trapezoid area; CPT by interpolation).",
+        "Label: **the cheaper tier fails** (a cheaper model's answer was wrong, or judged",
+        "worse; the share of cheap models wrong on MMLU-Pro). Each row holds one source out:",
+        "the difficulty stage and the TF-IDF + logistic-regression baseline are fitted on the",
+        "other training sources only (with the held-out source's near-duplicate questions",
+        "removed from them), then score the held-out prompts. Prompt length needs no fitting.",
+        "Brackets: 95% bootstrap intervals over the held-out prompts "
+        f"({report.settings['bootstrap_resamples']} resamples); the gain columns are paired",
+        "intervals of the AUROC difference. AlpacaEval is never trained on (non-commercial",
+        "data license): it is always held out.",
         "",
-        "Model: ridge regression over hashed n-grams and shape features, plus, for math word",
-        "problems, extra-trees over quantity counts blended with it (settings chosen by 5-fold",
-        "cross-validation on the training half; the held-out half is never trained on, though",
-        "a few candidate models were scored on it during development).",
+        '## AUROC of "the cheaper tier fails"',
         "",
+        "| held-out source | prompts | cheap fails | difficulty stage | prompt length "
+        "| TF-IDF + LR | gain vs length | gain vs TF-IDF | beats both |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for source, results in report.sources.items():
-        target = TARGETS.get(source)
-        lines += [f"## {source} ({report.sizes[source]} held-out prompts)", ""]
-        if target is not None:
-            ours = results[0].apgr
-            verdict = "meets" if ours >= target else "BELOW"
-            lines.append(f"Target APGR >= {target}: tierwise router {ours:.3f} ({verdict}).")
-        if results[0].apgr_interval is not None:
-            lo, hi = results[0].apgr_interval
-            lines.append(
-                f"95% bootstrap interval of the router's APGR over these prompts: "
-                f"{lo:.3f}-{hi:.3f} (single-sample outcomes: differences inside it are noise)."
-            )
-        above = "yes" if report.above_random[source] else "NO"
-        lines += [f"Strictly above random at every measured cost level: {above}.", ""]
+    for s in report.sources:
+        m = s.methods
         lines.append(
-            "| method | APGR | CPT(50%) | CPT(80%) | strong calls at 95% quality "
-            "| cost / 1k requests at 95% quality |"
+            f"| {s.source} | {s.size:,} | {s.fail_rate:.0%} | {m[OURS].auroc.text()} "
+            f"| {m[LENGTH].auroc.text()} | {m[TFIDF].auroc.text()} "
+            f"| {s.auroc_gain[LENGTH].text()} | {s.auroc_gain[TFIDF].text()} "
+            f"| {'yes' if s.beats_baselines else '**NO**'} |"
         )
-        lines.append("|---|---|---|---|---|---|")
-        for r in results:
-            x95 = "unreachable" if r.strong_pct_at_95 is None else f"{r.strong_pct_at_95:.1f}%"
-            c95 = "-" if r.cost_per_1k_at_95 is None else f"${r.cost_per_1k_at_95:.4f}"
-            lines.append(
-                f"| {r.name} | {r.apgr:.3f} | {r.cpt50:.1f}% | {r.cpt80:.1f}% | {x95} | {c95} |"
-            )
-        for name, value in PUBLISHED.get(source, {}).items():
-            lines.append(f"| {name} (published) | {value} | | | | |")
-        lines.append("")
-    lines += ["## Tier mix with the configured thresholds", ""]
-    for name, mix in report.tier_mix.items():
-        total = sum(mix.values()) or 1
-        parts = ", ".join(f"{t} {n} ({n / total:.0%})" for t, n in mix.items())
-        lines.append(f"- {name}: {parts}")
+    losers = [s.source for s in report.sources if not s.beats_baselines]
+    lines.append("")
+    if losers:
+        lines.append(
+            "**Not met on every source**: the difficulty stage does not beat both baselines "
+            f"on {', '.join(losers)}. It was not tuned to close that gap (see below)."
+        )
+    else:
+        lines.append("The difficulty stage beats both baselines on every held-out source.")
     lines += [
         "",
-        f"Costs: {report.costs['weak']} vs {report.costs['strong']}; {report.costs['tokens']}.",
+        "## Routing quality: APGR and CPT",
         "",
-        "![quality vs strong calls](eval.png)",
+        "Routing to the stronger model by each score, RouteLLM's curve (10 equal-count bins;",
+        "APGR = share of the weak-to-strong quality gap recovered on average, 0.5 = random;",
+        "CPT(x%) = share of calls sent up to recover x% of the gap). AlpacaEval's quality is",
+        "the win rate against GPT-4 Turbo, so the stronger model there is GPT-4 Turbo at 0.5.",
         "",
+        "| held-out source | method | APGR | CPT(50%) | CPT(80%) |",
+        "|---|---|---|---|---|",
     ]
+    for s in report.sources:
+        for name, r in s.methods.items():
+            lines.append(
+                f"| {s.source} | {name} | {r.apgr.text()} | {r.cpt50:.1f}% | {r.cpt80:.1f}% |"
+            )
+    lines += [
+        "",
+        "## Rescue head: P(the stronger tier succeeds | the cheaper failed)",
+        "",
+        "AUROC on the held-out prompts the cheaper model failed (fitted without the source).",
+        "",
+        "| held-out source | failed prompts | rescue AUROC |",
+        "|---|---|---|",
+    ]
+    for s in report.sources:
+        value = "n/a (no stronger outcome)" if s.rescue_auroc is None else s.rescue_auroc.text()
+        lines.append(f"| {s.source} | {s.rescue_rows:,} | {value} |")
+    if report.arena_hard:
+        a = report.arena_hard
+        lines += [
+            "",
+            "## Arena-Hard (known-hard prompts, no outcomes, never trained on)",
+            "",
+            f"Scored by a model fitted on every training source: {a['prompts']:.0f} prompts, "
+            f"{a['share_above_labelled_median']:.0%} above the median labelled prompt and "
+            f"{a['share_above_labelled_p75']:.0%} above its 75th percentile; AUROC against "
+            f"the labelled prompts the cheaper model got right "
+            f"{a['auroc_vs_cheap_succeeded_prompts']:.3f} (in-sample reference for labelled "
+            f"failures: {a['auroc_cheap_failed_vs_succeeded_in_sample']:.3f}).",
+        ]
+    lines += ["", "![LOSO AUROC and routing curves](eval.png)", ""]
     return "\n".join(lines)
 
 
@@ -293,25 +475,38 @@ def _plot(report: Report, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sources = list(report.sources)
-    fig, axes = plt.subplots(1, len(sources), figsize=(6 * len(sources), 4.5), squeeze=False)
-    for ax, source in zip(axes[0], sources, strict=True):
-        for r in report.sources[source]:
-            style = "--" if r.name.startswith("random") else "-"
+    sources = report.sources
+    fig, axes = plt.subplots(
+        1, len(sources) + 1, figsize=(4.2 * (len(sources) + 1), 4), squeeze=False
+    )
+    bars = axes[0][0]
+    width = 0.8 / len(METHODS)
+    for k, name in enumerate(METHODS):
+        xs = [i + k * width for i in range(len(sources))]
+        values = [s.methods[name].auroc.value for s in sources]
+        errors = [
+            [s.methods[name].auroc.value - s.methods[name].auroc.lo for s in sources],
+            [s.methods[name].auroc.hi - s.methods[name].auroc.value for s in sources],
+        ]
+        bars.bar(xs, values, width, yerr=errors, capsize=2, label=name)
+    bars.axhline(0.5, color="grey", linestyle=":")
+    bars.set_xticks([i + width for i in range(len(sources))])
+    bars.set_xticklabels([s.source for s in sources], rotation=30, fontsize=7)
+    bars.set_ylim(0.2, 0.9)
+    bars.set_title("LOSO AUROC: cheaper tier fails")
+    bars.legend(fontsize=7)
+    for ax, s in zip(axes[0][1:], sources, strict=True):
+        for name, r in s.methods.items():
             ax.plot(
-                r.curve.strong_pct,
-                r.curve.quality,
-                style,
+                [x for x, _ in r.curve],
+                [y for _, y in r.curve],
                 marker=".",
-                label=f"{r.name} ({r.apgr:.2f})",
+                label=f"{name} ({r.apgr.value:.2f})",
             )
-        first = report.sources[source][0].curve
-        ax.axhline(first.weak_quality, color="grey", linestyle=":", label="all weak")
-        ax.axhline(first.strong_quality, color="red", linestyle=":", label="all strong")
-        ax.set_title(f"{source}: quality vs strong-model calls")
-        ax.set_xlabel("strong-model calls (%)")
+        ax.set_title(f"{s.source} (held out)", fontsize=9)
+        ax.set_xlabel("calls sent to the stronger model (%)")
         ax.set_ylabel("quality (%)")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=6, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)

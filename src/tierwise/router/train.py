@@ -1,51 +1,110 @@
-"""Fitting the difficulty model (needs the ``train`` extra: numpy, scikit-learn).
+"""Fitting the difficulty stage (needs the ``train`` extra: numpy, scipy).
 
-The target is the *gain* of the stronger tier on a prompt, ``strong - weak`` in [-1, 1]: the
-prompts worth sending up are those where the stronger model succeeds and the weaker fails.
-Per-prompt outcomes are noisy (one sample each), so when prompts carry a ``group`` (an MMLU
-subject) the target is averaged with the group's mean gain on the training half. A ridge
-regression over the hashed features (chosen over logistic regression on "weak wrong" by
-measured APGR, see docs/router/eval.md) gives a ranking; a one-dimensional logistic fit on the
-training half turns it into P(the weaker tier's answer is not good enough), folded into the
-exported weights, so serving is one dot product and a sigmoid.
+Two logistic heads over the same features (:class:`~tierwise.core.difficulty.Featurizer`):
 
-Math word problems get a specialist on top (:class:`~tierwise.core.difficulty.Specialist`):
-extra-trees over quantity counts, blended with the linear score using out-of-fold
-statistics, because on GSM8K the blend ranks better than either part alone.
+* ``fails``: P(the cheaper tier fails), from the soft label ``1 - weak`` (the share of cheap
+  models that failed where several were graded);
+* ``rescue``: P(the stronger tier succeeds | the cheaper failed), from ``strong`` on every
+  prompt with a stronger outcome, each weighted by how much the cheaper one failed.
+
+Each head minimises the weighted log loss plus two L2 penalties: a strong one on the hashed
+n-grams (they learn a benchmark's subjects and formats, which do not transfer) and a weak
+one on the dense features (length, structure, cues), pulling toward ``prior`` weights: zero
+for the packaged model, the packaged model's weights when a team refits on its own data
+(:func:`refit`), so a few hundred labelled requests adjust the model rather than replace it.
+
+Sources are weighted so each counts in proportion to the square root of its size: 14,000
+MMLU questions do not drown 80 MT-Bench prompts, and 80 prompts do not count as much as
+14,000. Calibration: the model is refitted with each source held out, a one-dimensional
+logistic fit maps those out-of-source logits to the held-out outcomes, and the map is folded
+into the exported weights, so ``score`` is calibrated for traffic from a source it has not
+seen (in-source fits are overconfident). Deterministic: same data, same bytes.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from tierwise.core.difficulty import DifficultyModel, Featurizer, Specialist
-from tierwise.core.quantities import quantity_features
-from tierwise.core.trees import TreeEnsemble
+from tierwise.core.difficulty import DENSE_FEATURES, DifficultyModel, Featurizer, Head
 from tierwise.router.dataset import Example
 
-__all__ = ["DEFAULT_ALPHA", "DENSE_SCALE", "MODEL_VERSION", "design_matrix", "train"]
+__all__ = [
+    "MODEL_VERSION",
+    "Matrix",
+    "Penalty",
+    "featurize",
+    "fit_head",
+    "refit",
+    "source_weights",
+    "train",
+]
 
-MODEL_VERSION = "difficulty-v1"
-DEFAULT_ALPHA = 10.0
-# Dense shape features are scaled up so ridge's shared penalty does not drown them among
-# hundreds of thousands of sparse n-gram features; the scale is folded back at export.
-DENSE_SCALE = 5.0
-GROUP_MIN = 20
-GROUP_WEIGHT = 0.5
-# The math specialist's settings: chosen by 5-fold cross-validation on the TRAIN half of
-# GSM8K; it never trains on the held-out half (see docs/router/eval.md for how it was used).
-SPECIALIST_MIN = 200
-FOLDS = 5
-TREES = 100
-TREE_MIN_LEAF = 10
+MODEL_VERSION = "difficulty-v2"
+MIN_EXAMPLES = 10
+# Hashed weights smaller than this are dropped at export: under the strong n-gram penalty
+# most buckets get a tiny weight, and keeping them all quadruples the shipped file while a
+# prompt's ~100 features would move by a few thousandths of a logit.
+PRUNE = 0.004
 
 
-def design_matrix(featurizer: Featurizer, prompts: Sequence[str]) -> Any:
-    """The sparse training matrix: hashed features, then dense features x DENSE_SCALE."""
+@dataclass(frozen=True)
+class Penalty:
+    """L2 strengths (on the summed, weight-normalised log loss)."""
+
+    hashed: float = 30.0
+    dense: float = 1.0
+
+
+PACKAGED = Penalty()
+# Signs the dense weights may take, set from what the features mean, not from any source's
+# fit: more material, more steps, more maths, more reasoning or constraints can only make a
+# prompt harder for the cheaper tier; a request for a one-word answer only easier. Unsigned
+# features (question marks, lists, generation cues, non-ASCII) may go either way. Without
+# this, a source where longer prompts happen to be easier (MMLU questions with long
+# passages) teaches a sign that is wrong elsewhere.
+SIGNS = {
+    "log_chars": 1,
+    "log_words": 1,
+    "log_lines": 1,
+    "log_sentences": 1,
+    "words_per_sentence": 1,
+    "code_lines": 1,
+    "code_block": 1,
+    "maths_density": 1,
+    "distinct_numbers": 1,
+    "reasoning_cues": 1,
+    "constraint_cues": 1,
+    "condition_cues": 1,
+    "long_words": 1,
+    "short_answer_cues": -1,
+}
+# A team's refit: weights move away from the packaged ones only as far as its data pays for.
+REFIT = Penalty(hashed=60.0, dense=20.0)
+
+
+@dataclass
+class Matrix:
+    """Features of a list of prompts: a sparse hashed block and a dense block."""
+
+    hashed: Any  # scipy.sparse.csr_matrix, rows = prompts
+    dense: Any  # numpy array, rows = prompts
+
+    def rows(self, index: Any) -> Matrix:
+        return Matrix(self.hashed[index], self.dense[index])
+
+    def __len__(self) -> int:
+        return int(self.dense.shape[0])
+
+
+def featurize(
+    featurizer: Featurizer, prompts: Sequence[str], progress: Callable[[int], None] | None = None
+) -> Matrix:
+    """The training matrix, built with the serving featurizer (same numbers as serving)."""
     import numpy as np
-    from scipy.sparse import csr_matrix, hstack
+    from scipy.sparse import csr_matrix
 
     rows: list[int] = []
     cols: list[int] = []
@@ -57,185 +116,273 @@ def design_matrix(featurizer: Featurizer, prompts: Sequence[str]) -> Any:
             cols.append(j)
             vals.append(v)
         dense.append(featurizer.dense(prompt))
+        if progress is not None and i % 1000 == 999:
+            progress(i + 1)
     hashed = csr_matrix((vals, (rows, cols)), shape=(len(prompts), featurizer.buckets))
-    return hstack([hashed, csr_matrix(np.asarray(dense) * DENSE_SCALE)]).tocsr()
+    return Matrix(hashed, np.asarray(dense, dtype=float).reshape(len(prompts), len(DENSE_FEATURES)))
 
 
-def targets(examples: Sequence[Example]) -> list[float]:
-    """Gain per prompt, denoised by its group's mean gain where the group is large enough."""
-    by_group: dict[str, list[float]] = defaultdict(list)
-    for ex in examples:
-        if ex.group is not None:
-            by_group[ex.group].append(ex.strong - ex.weak)
-    means = {g: sum(v) / len(v) for g, v in by_group.items() if len(v) >= GROUP_MIN}
-    out = []
-    for ex in examples:
-        gain = ex.strong - ex.weak
-        if ex.group in means:
-            gain = (1 - GROUP_WEIGHT) * gain + GROUP_WEIGHT * means[ex.group]
-        out.append(gain)
-    return out
+def source_weights(examples: Sequence[Example]) -> list[float]:
+    """Per-example weights: each source's total is proportional to sqrt(its size); mean 1."""
+    sizes = Counter(ex.source for ex in examples)
+    raw = [sizes[ex.source] ** -0.5 for ex in examples]
+    scale = len(raw) / sum(raw)
+    return [w * scale for w in raw]
 
 
-def _fit_linear(
-    examples: Sequence[Example], *, alpha: float, featurizer: Featurizer, version: str
-) -> DifficultyModel:
-    import numpy as np
-    from sklearn.linear_model import Ridge
-
-    x = design_matrix(featurizer, [ex.prompt for ex in examples])
-    ridge = Ridge(alpha=alpha, random_state=0)
-    ridge.fit(x, np.asarray(targets(examples)))
-    ranking = x @ ridge.coef_ + ridge.intercept_
-    slope, offset = _platt(ranking, examples)
-    coef = ridge.coef_ * slope
-    buckets = featurizer.buckets
-    hashed = [float(w) if abs(w) > 1e-7 else 0.0 for w in coef[:buckets]]
-    dense = [float(w) * DENSE_SCALE for w in coef[buckets:]]
-    return DifficultyModel.from_weights(
-        featurizer=featurizer,
-        hashed_weights=hashed,
-        dense_weights=dense,
-        bias=float(ridge.intercept_) * slope + offset,
-        version=version,
-    )
-
-
-def _platt(ranking: Any, examples: Sequence[Example]) -> tuple[float, float]:
-    """slope, offset mapping ``ranking`` to the logit of P(weak insufficient)."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
-    insufficient = np.asarray([ex.weak_insufficient for ex in examples], dtype=int)
-    if insufficient.min() == insufficient.max():
-        return 1.0, 0.0  # one class only: keep the ranking, no calibration
-    platt = LogisticRegression(C=1e6, max_iter=1000)
-    platt.fit(np.asarray(ranking).reshape(-1, 1), insufficient)
-    return float(platt.coef_[0][0]), float(platt.intercept_[0])
-
-
-def _fit_trees(features: Any, gains: Any) -> TreeEnsemble:
-    from sklearn.ensemble import ExtraTreesRegressor
-
-    forest = ExtraTreesRegressor(
-        n_estimators=TREES,
-        min_samples_leaf=TREE_MIN_LEAF,
-        max_features=0.5,
-        random_state=0,
-    ).fit(features, gains)
-    roots: list[int] = []
-    feats: list[int] = []
-    thresholds: list[float] = []
-    left: list[int] = []
-    right: list[int] = []
-    values: list[float] = []
-    for estimator in forest.estimators_:
-        tree = estimator.tree_
-        base = len(feats)
-        roots.append(base)
-        for node in range(tree.node_count):
-            leaf = tree.children_left[node] == -1
-            feats.append(0 if leaf else int(tree.feature[node]))
-            thresholds.append(0.0 if leaf else float(tree.threshold[node]))
-            left.append(-1 if leaf else base + int(tree.children_left[node]))
-            right.append(-1 if leaf else base + int(tree.children_right[node]))
-            values.append(float(tree.value[node].ravel()[0]))
-    return TreeEnsemble(
-        roots=roots, features=feats, threshold=thresholds, left=left, right=right, value=values
-    )
-
-
-def _fit_specialist(
-    examples: Sequence[Example],
-    family: str,
+def fit_head(
+    x: Matrix,
+    labels: Any,
+    weights: Any,
     *,
-    alpha: float,
-    featurizer: Featurizer,
-    version: str,
-) -> Specialist | None:
-    """Trees over quantity counts for ``family``'s prompts, blended with the linear model.
+    penalty: Penalty,
+    prior: Head | None = None,
+    buckets: int | None = None,
+    monotone: bool = True,
+) -> tuple[Any, Any, float]:
+    """(hashed weights, dense weights, bias) minimising weighted log loss + L2 toward prior.
 
-    The blend's statistics come from out-of-fold scores: the linear model is refitted
-    without each fold of the family's prompts, so neither part is judged on prompts it was
-    trained on (in-sample ridge scores are overconfident and would swamp the trees).
+    ``labels`` may be soft (in [0, 1]). ``monotone``: dense weights keep the signs of
+    :data:`SIGNS` (bounds in L-BFGS-B).
     """
     import numpy as np
-    from sklearn.model_selection import KFold
+    from scipy.optimize import minimize
 
-    members = [i for i, ex in enumerate(examples) if featurizer.family(ex.prompt) == family]
-    if len(members) < SPECIALIST_MIN:
-        return None
-    gains = np.asarray(targets(examples))
-    features = np.asarray([quantity_features(examples[i].prompt) for i in members])
-    member_gains = gains[members]
-    linear_oof = np.zeros(len(members))
-    trees_oof = np.zeros(len(members))
-    for fit_idx, held_idx in KFold(FOLDS, shuffle=True, random_state=0).split(members):
-        held = {members[j] for j in held_idx}
-        rest = [ex for i, ex in enumerate(examples) if i not in held]
-        linear = _fit_linear(rest, alpha=alpha, featurizer=featurizer, version=version)
-        linear_oof[held_idx] = [linear.linear_logit(examples[members[j]].prompt) for j in held_idx]
-        trees = _fit_trees(features[fit_idx], member_gains[fit_idx])
-        trees_oof[held_idx] = [trees.predict(row) for row in features[held_idx]]
-    if linear_oof.std() == 0 or trees_oof.std() == 0:
-        return None
-    lm, ls = float(linear_oof.mean()), float(linear_oof.std())
-    tm, ts = float(trees_oof.mean()), float(trees_oof.std())
-    blended = (linear_oof - lm) / ls + (trees_oof - tm) / ts
-    slope, offset = _platt(blended, [examples[i] for i in members])
-    return Specialist(
-        trees=_fit_trees(features, member_gains),
-        linear_mean=lm,
-        linear_scale=ls,
-        trees_mean=tm,
-        trees_scale=ts,
-        slope=slope,
-        offset=offset,
+    n_hashed = int(x.hashed.shape[1])
+    n_dense = int(x.dense.shape[1])
+    y = np.asarray(labels, dtype=float)
+    s = np.asarray(weights, dtype=float)
+    h0 = np.zeros(n_hashed)
+    d0 = np.zeros(n_dense)
+    b0 = 0.0
+    if prior is not None:
+        if buckets is not None and buckets != n_hashed:
+            raise ValueError("the prior model uses a different number of buckets")
+        h0[np.asarray(prior.indexes, dtype=np.int64)] = np.asarray(prior.weights, dtype=float)
+        d0 = np.asarray(prior.dense, dtype=float)
+        b0 = prior.bias
+    hashed_t = x.hashed.T.tocsr()
+    dense = x.dense
+
+    def loss(theta: Any) -> tuple[float, Any]:
+        wh, wd, b = theta[:n_hashed], theta[n_hashed:-1], theta[-1]
+        z = x.hashed @ wh + dense @ wd + b
+        # log(1 + e^z) - y z, stably.
+        value = float(s @ (np.logaddexp(0.0, z) - y * z))
+        residual = s * (1.0 / (1.0 + np.exp(-z)) - y)
+        dh, dd = wh - h0, wd - d0
+        value += 0.5 * penalty.hashed * float(dh @ dh) + 0.5 * penalty.dense * float(dd @ dd)
+        grad = np.concatenate(
+            [
+                hashed_t @ residual + penalty.hashed * dh,
+                dense.T @ residual + penalty.dense * dd,
+                [residual.sum()],
+            ]
+        )
+        return value, grad
+
+    start = np.concatenate([h0, d0, [b0]])
+    bounds = None
+    if monotone:
+        sign = [SIGNS.get(name, 0) for name in DENSE_FEATURES]
+        dense_bounds = [(0.0, None) if g > 0 else (None, 0.0) if g < 0 else (None, None)
+                        for g in sign]  # fmt: skip
+        bounds = [(None, None)] * n_hashed + dense_bounds + [(None, None)]
+        start[n_hashed:-1] = np.clip(
+            start[n_hashed:-1],
+            [lo if lo is not None else -np.inf for lo, _ in dense_bounds],
+            [hi if hi is not None else np.inf for _, hi in dense_bounds],
+        )
+    result = minimize(
+        loss, start, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 500}
     )
+    theta = result.x
+    return theta[:n_hashed], theta[n_hashed:-1], float(theta[-1])
+
+
+def _logits(x: Matrix, fitted: tuple[Any, Any, float]) -> Any:
+    wh, wd, b = fitted
+    return x.hashed @ wh + x.dense @ wd + b
+
+
+def _platt(logits: Any, labels: Any, weights: Any) -> tuple[float, float]:
+    """slope, offset mapping out-of-source logits to the outcome's logit."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(labels, dtype=float)
+    s = np.asarray(weights, dtype=float)
+
+    def loss(theta: Any) -> tuple[float, Any]:
+        u = theta[0] * z + theta[1]
+        r = s * (1.0 / (1.0 + np.exp(-u)) - y)
+        return float(s @ (np.logaddexp(0.0, u) - y * u)), np.array([r @ z, r.sum()])
+
+    result = minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B")
+    slope, offset = float(result.x[0]), float(result.x[1])
+    if slope <= 0:
+        # Out of source the head does not rank at all: the calibrated answer is the base
+        # rate, whatever the prompt (the exported head becomes a constant).
+        rate = min(max(float(s @ y) / float(s.sum()), 1e-4), 1 - 1e-4)
+        return 0.0, float(np.log(rate / (1 - rate)))
+    return slope, offset
+
+
+def _export(fitted: tuple[Any, Any, float], slope: float, offset: float) -> Head:
+    wh, wd, b = fitted
+    hashed = [float(w) * slope if abs(w) * slope >= PRUNE else 0.0 for w in wh]
+    return Head.from_weights(hashed, [float(w) * slope for w in wd], b * slope + offset)
+
+
+@dataclass
+class _Task:
+    """One head's rows, labels and weights within the full example list."""
+
+    rows: Any
+    labels: Any
+    weights: Any
+
+
+def _tasks(examples: Sequence[Example]) -> dict[str, _Task]:
+    import numpy as np
+
+    w = np.asarray(source_weights(examples))
+    fails = np.asarray([ex.fails for ex in examples])
+    with_strong = np.asarray([i for i, ex in enumerate(examples) if ex.strong is not None])
+    rescue_rows = with_strong if len(with_strong) else np.zeros(0, dtype=int)
+    return {
+        "fails": _Task(np.arange(len(examples)), fails, w),
+        "rescue": _Task(
+            rescue_rows,
+            np.asarray([examples[i].strong for i in rescue_rows], dtype=float),
+            w[rescue_rows] * fails[rescue_rows],
+        ),
+    }
 
 
 def train(
     examples: Sequence[Example],
     *,
-    alpha: float = DEFAULT_ALPHA,
     featurizer: Featurizer | None = None,
+    penalty: Penalty = PACKAGED,
     version: str = MODEL_VERSION,
-    specialists: bool = True,
+    matrix: Matrix | None = None,
+    calibrate: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> DifficultyModel:
-    """Fit on ``examples`` (the TRAIN half only) and export a pure-Python model."""
+    """Fit both heads on ``examples`` and export a pure-Python model.
+
+    ``matrix``: features of ``examples`` already built with ``featurizer`` (saves time when
+    the caller fits several models on the same rows).
+    """
+    import numpy as np
     from threadpoolctl import threadpool_limits
 
-    if len(examples) < 10:
-        raise ValueError("need at least 10 labelled examples to train")
+    if len(examples) < MIN_EXAMPLES:
+        raise ValueError(f"need at least {MIN_EXAMPLES} labelled examples to train")
+    say = progress or (lambda _: None)
     featurizer = featurizer or Featurizer()
+    if matrix is None:
+        say(f"features of {len(examples)} prompts")
+        matrix = featurize(featurizer, [ex.prompt for ex in examples])
+    tasks = _tasks(examples)
+    if len(tasks["rescue"].rows) < MIN_EXAMPLES:
+        raise ValueError("need at least 10 examples with a stronger-tier outcome")
+    sources = sorted({ex.source for ex in examples})
+    source_of = np.asarray([ex.source for ex in examples])
+    heads: dict[str, Head] = {}
+    calibration: dict[str, list[float]] = {}
     # One BLAS thread: multi-threaded reductions round differently from run to run, and the
     # shipped weights must be reproducible byte for byte.
     with threadpool_limits(limits=1):
-        linear = _fit_linear(examples, alpha=alpha, featurizer=featurizer, version=version)
-        fitted: dict[str, Specialist] = {}
-        if specialists and featurizer.families:
-            math = _fit_specialist(
-                examples, "math", alpha=alpha, featurizer=featurizer, version=version
-            )
-            if math is not None:
-                fitted["math"] = math
+        for name, task in tasks.items():
+            x = matrix.rows(task.rows)
+            say(f"fitting the {name} head on {len(task.rows)} prompts")
+            fitted = fit_head(x, task.labels, task.weights, penalty=penalty)
+            slope, offset = 1.0, 0.0
+            held_sources = sorted(set(source_of[task.rows]))
+            if calibrate and len(held_sources) > 1:
+                oos = np.zeros(len(task.rows))
+                for source in held_sources:
+                    held = source_of[task.rows] == source
+                    say(f"{name}: calibrating on {source}, fitted without it")
+                    part = fit_head(
+                        x.rows(np.flatnonzero(~held)),
+                        task.labels[~held],
+                        task.weights[~held],
+                        penalty=penalty,
+                    )
+                    oos[held] = _logits(x.rows(np.flatnonzero(held)), part)
+                slope, offset = _platt(oos, task.labels, task.weights)
+            calibration[name] = [round(slope, 6), round(offset, 6)]
+            heads[name] = _export(fitted, slope, offset)
     meta = {
-        "alpha": alpha,
         "examples": len(examples),
-        "sources": sorted({ex.source for ex in examples}),
-        "target": "gain (strong - weak), group-smoothed; Platt-scaled to P(weak insufficient)",
-        "specialists": {
-            name: f"{TREES} extra-trees over quantity counts, blended out-of-fold"
-            for name in fitted
+        "sources": {s: int((source_of == s).sum()) for s in sources},
+        "labels": {
+            "fails": "1 - cheaper model's grade (share of cheap models wrong where several)",
+            "rescue": "stronger model's grade, weighted by how much the cheaper one failed",
         },
+        "penalty": {"hashed": penalty.hashed, "dense": penalty.dense},
+        "calibration": calibration,
+    }
+    return DifficultyModel(
+        featurizer=featurizer, fails=heads["fails"], rescue=heads["rescue"], version=version,
+        meta=meta,
+    )  # fmt: skip
+
+
+def refit(
+    examples: Sequence[Example],
+    prior: DifficultyModel,
+    *,
+    penalty: Penalty = REFIT,
+    version: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DifficultyModel:
+    """Refit on a team's own outcomes, shrinking toward ``prior`` (the packaged model).
+
+    A head with too few labelled rows (under 10) keeps the prior's weights: a team that
+    only records the cheaper tier's outcomes refits ``fails`` and keeps ``rescue``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    if len(examples) < MIN_EXAMPLES:
+        raise ValueError(f"need at least {MIN_EXAMPLES} labelled examples to train")
+    say = progress or (lambda _: None)
+    featurizer = prior.featurizer
+    say(f"features of {len(examples)} prompts")
+    matrix = featurize(featurizer, [ex.prompt for ex in examples])
+    priors = {"fails": prior.fails, "rescue": prior.rescue_head}
+    heads: dict[str, Head] = {}
+    refitted: list[str] = []
+    with threadpool_limits(limits=1):
+        for name, task in _tasks(examples).items():
+            if len(task.rows) < MIN_EXAMPLES:
+                heads[name] = priors[name]
+                continue
+            say(f"refitting the {name} head on {len(task.rows)} prompts")
+            fitted = fit_head(
+                matrix.rows(task.rows),
+                task.labels,
+                task.weights,
+                penalty=penalty,
+                prior=priors[name],
+                buckets=featurizer.buckets,
+            )
+            heads[name] = _export(fitted, 1.0, 0.0)
+            refitted.append(name)
+    meta = {
+        "prior": prior.version,
+        "examples": len(examples),
+        "refitted_heads": refitted,
+        "penalty": {"hashed": penalty.hashed, "dense": penalty.dense},
     }
     return DifficultyModel(
         featurizer=featurizer,
-        indexes=linear.indexes,
-        weights=linear.weights,
-        dense_weights=linear.dense_weights,
-        bias=linear.bias,
-        version=version,
+        fails=heads["fails"],
+        rescue=heads["rescue"],
+        version=version or f"{prior.version}+team",
         meta=meta,
-        specialists=fitted,
     )
