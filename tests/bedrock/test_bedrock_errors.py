@@ -64,12 +64,24 @@ def _stubbed_error(
     return info.value
 
 
+def _tierwise_class(err: TierwiseError) -> type[TierwiseError]:
+    """The tierwise class of ``err``: a Bedrock ClientError is translated to a subclass of
+    that class and of ClientError (see tierwise.bedrock.errors.boto_compatible)."""
+    if isinstance(err, bce.ClientError):
+        base = type(err).__bases__[0]
+        assert issubclass(base, TierwiseError) and base.__name__ == type(err).__name__
+        return base
+    return type(err)
+
+
 @pytest.mark.parametrize(("code", "status", "cls", "retryable"), CASES)
 def test_each_client_error_code_maps_to_its_class(
     settings: Settings, code: str, status: int, cls: type[TierwiseError], retryable: bool
 ) -> None:
     err = translate(_stubbed_error(settings, code, status), model_id=HAIKU)
-    assert type(err) is cls
+    assert _tierwise_class(err) is cls
+    # ... and still the ClientError boto3 raised, for code written against boto3.
+    assert isinstance(err, bce.ClientError) and err.response["Error"]["Code"] == code
     assert is_retryable(err) is retryable
     assert "boom" in err.message
     assert err.hint
@@ -92,7 +104,7 @@ def test_the_client_raises_the_typed_error_never_botocore(
         )
         with pytest.raises(TierwiseError) as info:
             client.converse([HAIKU], {"messages": MESSAGES})
-    assert type(info.value) is cls
+    assert _tierwise_class(info.value) is cls
     assert isinstance(info.value.__cause__, bce.ClientError)
 
 
@@ -120,7 +132,7 @@ def test_other_validation_is_an_invalid_request(settings: Settings) -> None:
         settings, "ValidationException", 400, "Input is too long for requested model."
     )
     err = translate(exc, model_id=HAIKU)
-    assert type(err) is InvalidRequestError
+    assert _tierwise_class(err) is InvalidRequestError
     assert "Input is too long" in err.message
 
 
@@ -159,7 +171,7 @@ def test_no_retry_after_header_means_none(settings: Settings) -> None:
 def test_event_stream_errors_use_lower_camel_codes(code: str, cls: type[TierwiseError]) -> None:
     exc = bce.EventStreamError({"Error": {"Code": code, "Message": "mid-stream"}}, "ConverseStream")
     err = translate(exc, model_id=HAIKU)
-    assert type(err) is cls
+    assert _tierwise_class(err) is cls
     if isinstance(err, UpstreamError):
         assert err.code == code[0].upper() + code[1:]
         assert err.status is not None
@@ -234,9 +246,9 @@ def test_unknown_codes_fall_back_by_status(settings: Settings) -> None:
     throttled = translate(_stubbed_error(settings, "TooManyRequests", 429), model_id=HAIKU)
     broken = translate(_stubbed_error(settings, "WeirdFailure", 502), model_id=HAIKU)
     other = translate(_stubbed_error(settings, "Teapot", 418), model_id=HAIKU)
-    assert type(throttled) is ThrottledError
-    assert type(broken) is UnavailableError
-    assert type(other) is UpstreamError
+    assert _tierwise_class(throttled) is ThrottledError
+    assert _tierwise_class(broken) is UnavailableError
+    assert _tierwise_class(other) is UpstreamError
 
 
 def test_param_validation_report_keeps_paths_and_drops_multiline_values() -> None:

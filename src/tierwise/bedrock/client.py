@@ -27,7 +27,7 @@ from tierwise.bedrock.catalog import (
     profile_from_summary,
 )
 from tierwise.bedrock.cooldown import Cooldown, CooldownTracker
-from tierwise.bedrock.errors import is_retryable, translate
+from tierwise.bedrock.errors import boto_compatible, is_retryable, translate
 from tierwise.bedrock.retry import Backoff, RetryBudget
 from tierwise.bedrock.session import AwsAuth, control_client, runtime_client
 from tierwise.config import Settings
@@ -347,6 +347,9 @@ def _exhausted(
         }
     hint = last.hint if last is not None and last.hint else None
     err = ExhaustedError(summary, attempts=[str(a) for a in failed], hint=hint, **fields)
+    if isinstance(last, ClientError):
+        # boto3 would have raised the last error: its code and response stay readable.
+        err = boto_compatible(err, last.response, last.operation_name)
     err.__cause__ = last
     return err
 

@@ -2,7 +2,14 @@
 
 Everything in ``tierwise.bedrock`` that calls boto3 catches ``BotoCoreError``/``ClientError``
 (and urllib3's errors, which escape botocore while an event stream is being read) and passes
-them to :func:`translate`; nothing above this package sees a botocore exception.
+them to :func:`translate`; nothing above this package sees a raw botocore exception.
+
+An error Bedrock answered with (a ``ClientError``) is translated to the matching tierwise
+class *and* stays a ``botocore.exceptions.ClientError``: the class is built here as a subclass
+of both, carrying boto3's ``response`` and ``operation_name`` unchanged. Code written for
+boto3 (``except ClientError as e: e.response["Error"]["Code"]``) keeps working against
+tierwise, and ``except ThrottledError`` works too. Only this package imports botocore, so
+``import tierwise`` stays light.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from botocore import exceptions as bce
 from urllib3 import exceptions as u3e
@@ -29,7 +36,7 @@ from tierwise.errors import (
     UpstreamError,
 )
 
-__all__ = ["is_retryable", "translate"]
+__all__ = ["boto_compatible", "is_retryable", "translate"]
 
 _THROTTLING = frozenset({"ThrottlingException", "ServiceQuotaExceededException"})
 _UNAVAILABLE = frozenset(
@@ -86,12 +93,59 @@ _CREDENTIAL_ERRORS = (
 )
 
 
+class _ClientErrorFace(bce.ClientError):
+    """The boto3 face of a tierwise error: ``response`` and ``operation_name`` as boto3 set
+    them. The tierwise class's ``__init__`` and ``__str__`` win (they come first in the MRO)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Reached from TierwiseError.__init__'s super() call: ClientError's own __init__
+        # wants (error_response, operation_name), which are set by boto_compatible instead.
+        Exception.__init__(self, *args)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ClientError pickles as (response, operation_name); this pickles as itself.
+        return _rebuild, (type(self).__mro__[1], self.args, dict(self.__dict__))
+
+
+E = TypeVar("E", bound=TierwiseError)
+_FACES: dict[type[TierwiseError], type[TierwiseError]] = {}
+
+
+def _face_class(cls: type[TierwiseError]) -> type[TierwiseError]:
+    face = _FACES.get(cls)
+    if face is None:
+        face = type(cls.__name__, (cls, _ClientErrorFace), {"__module__": cls.__module__})
+        face.__qualname__ = cls.__qualname__
+        _FACES[cls] = face
+    return face
+
+
+def _rebuild(
+    cls: type[TierwiseError], args: tuple[Any, ...], state: dict[str, Any]
+) -> TierwiseError:
+    err = _face_class(cls).__new__(_face_class(cls))
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
+
+def boto_compatible(err: E, response: Mapping[str, Any], operation_name: str) -> E:
+    """``err``, also a ``botocore.exceptions.ClientError`` with this ``response``.
+
+    ``isinstance(result, type(err))`` holds, and every attribute of ``err`` is kept."""
+    if isinstance(err, bce.ClientError):
+        return err
+    state = {**err.__dict__, "response": response, "operation_name": operation_name}
+    return cast(E, _rebuild(type(err), err.args, state))
+
+
 def translate(exc: BaseException, *, model_id: str | None) -> TierwiseError:
-    """Map a botocore (or urllib3) exception to the matching :mod:`tierwise.errors` class."""
+    """Map a botocore (or urllib3) exception to the matching :mod:`tierwise.errors` class;
+    a ``ClientError`` stays one (see :func:`boto_compatible`)."""
     if isinstance(exc, TierwiseError):
         return exc
     if isinstance(exc, bce.ClientError):
-        return _from_client_error(exc, model_id)
+        return boto_compatible(_from_client_error(exc, model_id), exc.response, exc.operation_name)
     if isinstance(exc, _CREDENTIAL_ERRORS):
         return AccessDeniedError(
             f"no usable AWS credentials for Bedrock: {exc}",

@@ -1,0 +1,155 @@
+"""Code written for boto3 keeps working against tierwise: what plain boto3 raises as a
+``botocore.exceptions.ClientError`` for a failure, the Python client raises too, with the same
+``e.response["Error"]["Code"]``, HTTP status and operation name, while staying the matching
+tierwise error. Both run against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tierwise.client import Tierwise
+from tierwise.config import Settings
+from tierwise.core.tiers import Tier
+from tierwise.errors import (
+    AccessDeniedError,
+    ExhaustedError,
+    InvalidRequestError,
+    ModelNotAvailableError,
+    ThrottledError,
+    TierwiseError,
+)
+
+MESSAGES = [{"role": "user", "content": [{"text": "Say hello in five words."}]}]
+
+
+@pytest.fixture
+def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
+        yield client
+
+
+@pytest.fixture
+def boto(live_emulator: Any) -> Any:
+    """Plain boto3, retries off, to see the error Bedrock's wire format gives."""
+    return boto3.client(
+        "bedrock-runtime",
+        endpoint_url=live_emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def _raised(fn: Callable[[], Any]) -> ClientError:
+    with pytest.raises(ClientError) as info:
+        fn()
+    return info.value
+
+
+def _same_as_boto(ours: ClientError, theirs: ClientError) -> None:
+    assert ours.response["Error"]["Code"] == theirs.response["Error"]["Code"]
+    assert ours.response["Error"]["Message"] == theirs.response["Error"]["Message"]
+    ours_meta, theirs_meta = ours.response["ResponseMetadata"], theirs.response["ResponseMetadata"]
+    assert ours_meta["HTTPStatusCode"] == theirs_meta["HTTPStatusCode"]
+    assert ours.operation_name == theirs.operation_name
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "tierwise_class"),
+    [
+        ({"modelId": "anthropic.no-such-model-v1:0"}, ModelNotAvailableError),
+        ({"modelId": "haiku", "inferenceConfig": {"temperature": 3.0}}, InvalidRequestError),
+        ({"modelId": "haiku", "inferenceConfig": {"maxTokens": 1_000_000}}, InvalidRequestError),
+    ],
+)
+def test_request_errors_are_client_errors_like_boto3(
+    tw: Tierwise,
+    boto: Any,
+    emu_settings: Settings,
+    kwargs: dict[str, Any],
+    tierwise_class: type[TierwiseError],
+) -> None:
+    ours = _raised(lambda: tw.converse(messages=MESSAGES, **kwargs))
+    assert isinstance(ours, tierwise_class)
+    model = kwargs["modelId"]
+    if model == "haiku":
+        model = emu_settings.tier(Tier.HAIKU).model_id
+    theirs = _raised(lambda: boto.converse(messages=MESSAGES, **{**kwargs, "modelId": model}))
+    _same_as_boto(ours, theirs)
+    assert ours.response["Error"]["Code"] == "ValidationException"
+    # The tierwise side is intact: message with a hint, typed attributes.
+    assert isinstance(ours, TierwiseError) and ours.hint and str(ours).startswith(ours.message)
+
+
+def test_exhausted_retries_keep_the_last_code(
+    tw: Tierwise, boto: Any, live_emulator: Any, emu_settings: Settings
+) -> None:
+    live_emulator.inject(kind="throttle", count=1000)
+    ours = _raised(lambda: tw.converse(modelId="haiku", messages=MESSAGES))
+    assert isinstance(ours, ExhaustedError | ThrottledError)
+    model = emu_settings.tier(Tier.HAIKU).model_id
+    theirs = _raised(lambda: boto.converse(modelId=model, messages=MESSAGES))
+    _same_as_boto(ours, theirs)
+    assert ours.response["Error"]["Code"] == "ThrottlingException"
+    assert ours.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
+def test_access_denied_and_streams(
+    tw: Tierwise, boto: Any, live_emulator: Any, emu_settings: Settings
+) -> None:
+    live_emulator.inject(kind="access_denied", count=1000)
+    ours = _raised(lambda: tw.converse_stream(modelId="haiku", messages=MESSAGES))
+    assert isinstance(ours, AccessDeniedError | ExhaustedError)
+    model = emu_settings.tier(Tier.HAIKU).model_id
+    theirs = _raised(lambda: boto.converse_stream(modelId=model, messages=MESSAGES))
+    _same_as_boto(ours, theirs)
+    assert ours.response["Error"]["Code"] == "AccessDeniedException"
+    assert ours.operation_name == "ConverseStream"
+
+
+def test_boto3_style_handler_works_unchanged(tw: Tierwise, live_emulator: Any) -> None:
+    """The pattern from boto3 docs and real code bases, pasted as is."""
+    live_emulator.inject(kind="throttle", count=1000)
+    try:
+        tw.converse(modelId="haiku", messages=MESSAGES)
+        outcome = "answered"
+    except ClientError as e:
+        if e.response["Error"]["Code"] == "ThrottlingException":
+            outcome = "throttled"
+        else:
+            raise
+    assert outcome == "throttled"
+
+
+def test_the_error_pickles_as_both(tw: Tierwise) -> None:
+    err = _raised(lambda: tw.converse(modelId="anthropic.no-such-model-v1:0", messages=MESSAGES))
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is type(err)
+    assert isinstance(copy, ClientError) and isinstance(copy, ModelNotAvailableError)
+    assert copy.response == err.response and str(copy) == str(err)
+    assert copy.model_id == "anthropic.no-such-model-v1:0"  # type: ignore[attr-defined]
+
+
+def test_errors_not_from_bedrock_are_not_client_errors(tw: Tierwise) -> None:
+    # A request tierwise itself refuses never reached AWS: boto3 would not have raised a
+    # ClientError for it either.
+    with pytest.raises(TierwiseError) as info:
+        tw.converse(modelId="haiku", messages=MESSAGES, validate="not a spec")
+    assert not isinstance(info.value, ClientError)
+
+
+def test_import_tierwise_still_loads_no_botocore(tmp_path: Path) -> None:
+    code = "import sys, tierwise, tierwise.errors; print('botocore' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
