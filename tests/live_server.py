@@ -7,14 +7,19 @@ pytest collected first.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
+import httpx
 import uvicorn
 
-__all__ = ["free_port", "run_server"]
+__all__ = ["free_port", "run_server", "start_gateway"]
 
 
 def free_port() -> int:
@@ -34,3 +39,28 @@ def run_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
             raise RuntimeError("gateway did not start")
         time.sleep(0.02)
     return server, thread, f"http://127.0.0.1:{port}"
+
+
+def start_gateway(
+    emu_url: str, db: str, *, args: Sequence[str] = (), env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``tierwise serve`` as its own process on ``db``, in front of the emulator at
+    ``emu_url``; returns the process and its base URL once /healthz answers."""
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TIERWISE_")}
+    environ.update(env or {})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from tierwise.cli.app import main; main()",
+         "--endpoint-url", emu_url, "--db", db, *args, "serve", "--port", str(port)],
+        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("gateway did not start")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -31,6 +31,7 @@ from tierwise.core.validators import (
 )
 from tierwise.errors import (
     AnswerRejectedError,
+    BudgetExceededError,
     ExhaustedError,
     InvalidRequestError,
     ThrottledError,
@@ -40,6 +41,7 @@ from tierwise.errors import (
 
 if TYPE_CHECKING:
     from tierwise.client import Plan, Tierwise
+    from tierwise.store.keys import Hold
 
 __all__ = ["Cascade", "Step", "ValidationSpec"]
 
@@ -163,10 +165,22 @@ class Cascade:
     ) -> dict[str, Any]:
         tier = self.start
         attempt = 0
+        # The last answer, kept in case the key's budget cannot cover the next attempt.
+        last: tuple[dict[str, Any], Plan, int | None, Verdict | None] | None = None
         while True:
             attempt += 1
             plan = self._plan_for(tier)
-            prepared, output_tool = self._ask_for_schema(self.client.prepare(request, plan), plan)
+            try:
+                # Each attempt reserves its own worst case against the key's budget.
+                hold, prepared = self.client.reserve(
+                    request_id, attempt, plan, self.client.prepare(request, plan), api_key_id
+                )
+            except BudgetExceededError as refused:
+                if last is None:
+                    raise
+                self._not_escalated(f"the key's budget cannot cover it ({refused.message})")
+                raise self._rejected(self._finish(*last)) from None
+            prepared, output_tool = self._ask_for_schema(prepared, plan)
             started = time.perf_counter()
             try:
                 result = self.client.bedrock.converse(plan.profiles, prepared)
@@ -175,7 +189,7 @@ class Cascade:
                 row = self.client.record_call(
                     request_id, plan, getattr(exc, "model_id", None) or plan.profiles[0],
                     (time.perf_counter() - started) * 1000, attempt=attempt, error=exc,
-                    api_key_id=api_key_id,
+                    api_key_id=api_key_id, hold=hold,
                 )  # fmt: skip
                 self._add(attempt, "answer", row, "error", type(exc).__name__)
                 fallback = self._fallback(tier, exc)
@@ -183,6 +197,9 @@ class Cascade:
                     raise
                 tier = fallback
                 continue
+            except BaseException:
+                self.client.release(hold)  # not a Bedrock answer or error: nothing billed
+                raise
             self.upstream_ms += (time.perf_counter() - started) * 1000
             response = {k: v for k, v in result.response.items() if k != "ResponseMetadata"}
             if self.schema is not None:
@@ -190,14 +207,14 @@ class Cascade:
             try:
                 verdict = self._judge(request, response, plan, request_id, attempt, api_key_id)
             except Exception as exc:
-                self._judge_failed(exc, response, plan, result, attempt, api_key_id)
+                self._judge_failed(exc, response, plan, result, attempt, api_key_id, hold)
             rejected = verdict is not None and not verdict.ok
             row = self.client.record_call(
                 request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
                 usage=Usage.from_converse(response.get("usage") or {}),
                 stop_reason=response.get("stopReason"), api_key_id=api_key_id,
                 rejection_reason=verdict.reason if rejected and verdict else None,
-                service_tier=response.get("serviceTier"),
+                service_tier=response.get("serviceTier"), hold=hold,
             )  # fmt: skip
             outcome = "rejected" if rejected else "accepted"
             reason = verdict.reason if verdict is not None else "no validators"
@@ -210,6 +227,7 @@ class Cascade:
                 if rejected:
                     raise self._rejected(final)
                 return final
+            last = (response, plan, row.id, verdict)
             tier = nxt
 
     def _ask_for_schema(
@@ -243,6 +261,14 @@ class Cascade:
         error.response = final
         return error
 
+    def _not_escalated(self, why: str) -> None:
+        """Add ``why`` to the last answer's reason: it stands, not escalated."""
+        for i in range(len(self.steps) - 1, -1, -1):
+            if self.steps[i].kind == "answer":
+                step = self.steps[i]
+                self.steps[i] = replace(step, reason=f"{step.reason}; not escalated: {why}")
+                return
+
     def _judge_failed(  # noqa: PLR0917
         self,
         exc: Exception,
@@ -251,6 +277,7 @@ class Cascade:
         result: Any,
         attempt: int,
         api_key_id: str | None,
+        hold: Hold | None = None,
     ) -> NoReturn:
         """A validator crashed on an answer: the answer was billed, so its row is written
         before the error leaves (as a 400 unless it is already a TierwiseError)."""
@@ -258,7 +285,7 @@ class Cascade:
             self.request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
             usage=Usage.from_converse(response.get("usage") or {}),
             stop_reason=response.get("stopReason"), api_key_id=api_key_id,
-            service_tier=response.get("serviceTier"),
+            service_tier=response.get("serviceTier"), hold=hold,
         )  # fmt: skip
         self._add(attempt, "answer", row, "error", f"validator failed: {type(exc).__name__}")
         if isinstance(exc, TierwiseError):
@@ -294,7 +321,13 @@ class Cascade:
         verdict = judge(request, response, list(self.validators))
         if not verdict.ok or self.self_verify is None:
             return verdict
-        check = verification_request(request, response)
+        try:
+            hold, check = self.client.reserve(
+                request_id, attempt, plan, verification_request(request, response), api_key_id,
+                kind="self_verify",
+            )  # fmt: skip
+        except BudgetExceededError:
+            return verdict  # a check the budget cannot cover is skipped, as a failed one
         started = time.perf_counter()
         try:
             result = self.client.bedrock.converse(plan.profiles, check)
@@ -302,7 +335,7 @@ class Cascade:
             self.upstream_ms += (time.perf_counter() - started) * 1000
             row = self.client.record_call(
                 request_id, plan, plan.profiles[0], (time.perf_counter() - started) * 1000,
-                attempt=attempt, error=exc, api_key_id=api_key_id, kind="self_verify",
+                attempt=attempt, error=exc, api_key_id=api_key_id, kind="self_verify", hold=hold,
             )  # fmt: skip
             self._add(attempt, "self_verify", row, "error", type(exc).__name__)
             return verdict  # a failed check is not a rejection of the answer
@@ -311,7 +344,7 @@ class Cascade:
             request_id, plan, result.model_id, result.latency_ms, attempt=attempt,
             usage=Usage.from_converse(result.response.get("usage") or {}),
             stop_reason=result.response.get("stopReason"), api_key_id=api_key_id,
-            kind="self_verify", service_tier=result.response.get("serviceTier"),
+            kind="self_verify", service_tier=result.response.get("serviceTier"), hold=hold,
         )  # fmt: skip
         checked = parse_verification(result.response, self.self_verify)
         self._add(attempt, "self_verify", row, "checked", checked.reason)

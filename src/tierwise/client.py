@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from tierwise.cascade import Cascade, ValidationSpec
+from tierwise.core.budgets import worst_case_usage
 from tierwise.core.caching import place_cache_points
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from tierwise.bedrock import BedrockClient
     from tierwise.config import Settings
     from tierwise.store import Ledger, LedgerRow
+    from tierwise.store.keys import Hold, KeyStore
 
 __all__ = ["AUTO", "CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking"]
 
@@ -117,6 +119,7 @@ class Tierwise:
         ledger: Ledger,
         scorer: DifficultyScorer | None = None,
         class_scorer: ClassScorer | None = None,
+        budgets: KeyStore | None = None,
     ) -> None:
         self.settings = settings
         self.bedrock = bedrock
@@ -124,6 +127,15 @@ class Tierwise:
         self.scorer = scorer
         self.class_scorer = class_scorer
         self.policy = settings.routing_policy()
+        if budgets is None:
+            from tierwise.store.sql import SQLLedger
+
+            if isinstance(ledger, SQLLedger):
+                from tierwise.store.keys import KeyStore
+
+                budgets = KeyStore(ledger)
+        #: Key budgets, reserved per attempt (None: a ledger without keys).
+        self.budgets = budgets
 
     @classmethod
     def from_settings(
@@ -295,14 +307,20 @@ class Tierwise:
             if dropped:
                 response["tierwise"]["dropped"] = list(dropped)
             return {"stream": replay_events(response), "tierwise": response["tierwise"]}
+        hold, prepared = self.reserve(request_id, 1, plan, self.prepare(request, plan), api_key_id)
         started = time.perf_counter()
         try:
-            stream = self.bedrock.converse_stream(plan.profiles, self.prepare(request, plan))
+            stream = self.bedrock.converse_stream(plan.profiles, prepared)
         except TierwiseError as exc:
             failed_on = getattr(exc, "model_id", None) or plan.profiles[0]
             elapsed = (time.perf_counter() - started) * 1000
-            self.record_call(request_id, plan, failed_on, elapsed, error=exc, api_key_id=api_key_id)
+            self.record_call(
+                request_id, plan, failed_on, elapsed, error=exc, api_key_id=api_key_id, hold=hold
+            )
             exc.request_id = request_id
+            raise
+        except BaseException:
+            self.release(hold)
             raise
         summary: dict[str, Any] = {
             "tier": plan.tier.value if plan.tier else None,
@@ -343,6 +361,7 @@ class Tierwise:
                     error=error,
                     api_key_id=api_key_id,
                     service_tier=served,
+                    hold=hold,
                 )
                 summary.update(self._summary(row, plan, [a.model_id for a in stream.attempts]))
 
@@ -354,6 +373,61 @@ class Tierwise:
         return self.bedrock.count_tokens(plan.profiles[0], request)
 
     # -- accounting ------------------------------------------------------------------
+
+    def reserve(
+        self,
+        request_id: str,
+        attempt: int,
+        plan: Plan,
+        request: dict[str, Any],
+        api_key_id: str | None,
+        *,
+        kind: str = "answer",
+    ) -> tuple[Hold | None, dict[str, Any]]:
+        """Reserve the attempt's worst case against the key's budget before it runs (raises
+        BudgetExceededError when it does not fit), and return the request as it must be
+        sent: with ``maxTokens`` set, since without it the output, and so the worst case,
+        would be unbounded. Nothing to reserve without a key (or a key store)."""
+        if api_key_id is None or self.budgets is None:
+            return None, request
+        inference = dict(request.get("inferenceConfig") or {})
+        if not inference.get("maxTokens"):
+            inference["maxTokens"] = self.settings.budgets.default_max_tokens
+            request = {**request, "inferenceConfig": inference}
+        tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
+        usage = worst_case_usage(request)
+        # The dearest way the call could be served: any of its profiles (their kinds are
+        # priced apart), at the service tier it asks for or Bedrock's default.
+        asked = request.get("serviceTier")
+        worst = max(
+            self.cost_of(tier, usage, model_id=profile, service_tier=served)
+            for profile in plan.profiles
+            for served in (asked, None)
+        )
+        hold = self.budgets.reserve(
+            api_key_id,
+            worst,
+            request_id=request_id,
+            attempt=attempt,
+            detail={
+                "tier": tier.value if tier else None,
+                "model_id": plan.profiles[0],
+                "kind": kind,
+                "usage": {
+                    "input": usage.input,
+                    "output": usage.output,
+                    "cache_write_5m": usage.cache_write_5m,
+                    "cache_write_1h": usage.cache_write_1h,
+                },
+            },
+            ttl_s=self.settings.budgets.reservation_ttl_s,
+        )
+        return hold, request
+
+    def release(self, hold: Hold | None) -> None:
+        """Give back a reservation whose call was never made."""
+        if hold is not None and self.budgets is not None:
+            self.budgets.release(hold)
 
     def cost_of(
         self,
@@ -386,11 +460,15 @@ class Tierwise:
         rejection_reason: str | None = None,
         kind: str = "answer",
         service_tier: Any = None,
+        hold: Hold | None = None,
+        estimated: str | None = None,
     ) -> LedgerRow:
         """Price one model call and write its ledger row; returns the row with its id.
 
         ``service_tier`` is the response's ``serviceTier``; a tier other than the default
-        is kept in the row's metadata so reports re-price the row the same way."""
+        is kept in the row's metadata so reports re-price the row the same way. With the
+        call's reservation ``hold``, the same transaction charges the key the actual cost
+        and releases the rest. ``estimated`` says why the usage is an estimate."""
         from tierwise.store import LedgerRow
 
         tier = plan.tier or self.settings.tier_of_model(model_id)
@@ -403,6 +481,9 @@ class Tierwise:
             metadata["service_tier"] = served.value
         if tier is None:
             metadata["unpriced"] = "model is in no tier; add it to a tier to price it"
+        if estimated is not None:
+            metadata["estimated"] = True
+            metadata["estimate"] = estimated
         if error is not None:
             status = "error"
         elif rejection_reason is not None:
@@ -432,6 +513,8 @@ class Tierwise:
             rejection_reason=rejection_reason,
             metadata=metadata or None,
         )
+        if hold is not None and self.budgets is not None:
+            return replace(row, id=self.budgets.settle(hold, row))
         return replace(row, id=self.ledger.record(row))
 
     @staticmethod

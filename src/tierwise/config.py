@@ -270,6 +270,13 @@ class BatchSettings(_Model):
     s3_endpoint_url: str = ""
 
 
+class BudgetSettings(_Model):
+    """``[budgets]``: how key budgets reserve each attempt's worst case."""
+
+    default_max_tokens: int = Field(default=4096, ge=1)
+    reservation_ttl_s: float = Field(default=3600.0, gt=0)
+
+
 class LedgerSettings(_Model):
     url: str = ""
 
@@ -354,6 +361,7 @@ class Settings(_Model):
     price_sheet: str = ""
     retry: RetrySettings = RetrySettings()
     ledger: LedgerSettings = LedgerSettings()
+    budgets: BudgetSettings = BudgetSettings()
     routing: RoutingSettings = RoutingSettings()
     escalation: EscalationSettings = EscalationSettings()
     caching: CachingSettings = CachingSettings()

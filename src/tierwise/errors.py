@@ -200,6 +200,9 @@ class PermissionDeniedError(AccessError):
 
 class BudgetExceededError(AccessError):
     default_hint = "raise the key's budget (`tierwise keys create --budget-usd`) or use another key"
+    #: Seconds until waiting may help (reservations in flight settle, or a periodic budget
+    #: starts again); None when only a bigger budget will.
+    retry_after: float | None = None
 
 
 class RateLimitedError(AccessError):

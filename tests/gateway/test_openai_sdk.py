@@ -214,11 +214,14 @@ def test_malformed_bodies_are_400_never_500(gateway) -> None:  # type: ignore[no
 def test_budget_is_enforced(gateway) -> None:  # type: ignore[no-untyped-def]
     from decimal import Decimal
 
-    key = gateway.new_key(budget_usd=Decimal("0.0000001"))
+    key = gateway.new_key(budget_usd=Decimal("0.01"))
     client = openai.OpenAI(base_url=gateway.url + "/v1", api_key=key, max_retries=0)
-    client.chat.completions.create(model="haiku", messages=[{"role": "user", "content": "hi"}])
+    hi = [{"role": "user", "content": "hi"}]
+    client.chat.completions.create(model="haiku", messages=hi, max_tokens=50)  # type: ignore[arg-type]
+    # 10,000 Opus output tokens could cost more than the budget: refused before any call.
     with pytest.raises(openai.RateLimitError, match="budget"):
-        client.chat.completions.create(model="haiku", messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(model="opus", messages=hi, max_tokens=10_000)  # type: ignore[arg-type]
+    assert gateway.keys.get(key.split("_")[1]).spent_usd < Decimal("0.01")
 
 
 def test_rpm_limit_and_tier_cap(gateway) -> None:  # type: ignore[no-untyped-def]

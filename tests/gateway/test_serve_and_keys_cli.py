@@ -134,3 +134,30 @@ def test_serve_emulate_with_two_workers_keeps_every_override(tmp_path: Path) -> 
             _, err = proc.communicate()
     assert "SYNTHETIC" in err
     assert len(SQLiteLedger(str(db)).rows()) == 6
+
+
+def test_keys_list_shows_spent_reserved_and_remaining(tmp_path: Path) -> None:
+    runner = CliRunner()
+    created = runner.invoke(
+        app, ["keys", "create", "--name", "monthly", "--budget-usd", "10",
+              "--budget-period", "monthly"],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    store = KeyStore(SQLiteLedger(str(tmp_path / "keys.db")))
+    key = store.verify(created.stdout.strip().splitlines()[0])
+    assert key is not None and key.budget_period is not None
+    store.charge(key.id, Decimal("2.5"))
+    store.reserve(key.id, Decimal("1.25"), request_id="r", attempt=1)
+    listed = runner.invoke(app, ["keys", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    import json
+
+    (row,) = json.loads(listed.stdout)
+    assert row["budget_period"] == "month"
+    assert Decimal(row["spent_usd"]) == Decimal("2.5")
+    assert Decimal(row["reserved_usd"]) == Decimal("1.25")
+    assert Decimal(row["remaining_usd"]) == Decimal("6.25")
+    table = runner.invoke(app, ["keys", "list"]).stdout
+    assert "reserved" in table and "remaining" in table and "$6.250000" in table
+    bad = runner.invoke(app, ["keys", "create", "--name", "x", "--budget-period", "month"])
+    assert bad.exit_code != 0  # a period without a budget

@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tierwise.cli.output import cells, plain, write_raw
+from tierwise.cli.output import cells, plain, write_json, write_raw
 from tierwise.cli.state import CliState, state_of
+from tierwise.core.budgets import Period
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError, InvalidRequestError
-from tierwise.store.keys import KeyStore
+from tierwise.store.keys import ApiKey, KeyStore
 
 __all__ = ["app"]
 
@@ -48,6 +49,10 @@ def create(
         bool | None,
         typer.Option("--escalate/--no-escalate", help="Escalate rejected answers by default."),
     ] = None,
+    budget_period: Annotated[
+        str | None,
+        typer.Option(help="Reset the spend every day, week or month (UTC); default: never."),
+    ] = None,
 ) -> None:
     """Create a key and print it ONCE (only a hash is stored)."""
     state = state_of(ctx)
@@ -64,9 +69,11 @@ def create(
     except InvalidOperation:
         raise InvalidRequestError(f"--budget-usd {budget_usd!r} is not a number") from None
     tier = Tier.parse(max_tier) if max_tier else None
+    period = Period.parse(budget_period) if budget_period else None
     key, secret = _store(state).create(
-        name, budget_usd=budget, rpm=rpm, max_tier=tier, admin=admin, policy=policy or None
-    )
+        name, budget_usd=budget, rpm=rpm, max_tier=tier, admin=admin, policy=policy or None,
+        budget_period=period,
+    )  # fmt: skip
     write_raw(secret)
     state.err.print(
         plain(f"created key {key.id} ({key.name}); store it now, it is not shown again")
@@ -74,17 +81,34 @@ def create(
 
 
 @app.command("list")
-def list_keys(ctx: typer.Context) -> None:
-    """Keys with their limits and spend (never the secrets)."""
+def list_keys(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Keys with their limits, spend, reservations in flight and what is left (never the
+    secrets). Expired reservations (a gateway that died mid-call) are reconciled first."""
     state = state_of(ctx)
-    table = Table("id", "name", "budget", "spent", "rpm", "max tier", "admin", "status")
-    for key in _store(state).list():
+    store = _store(state)
+    store.reconcile()
+    keys = [store.current(key) for key in store.list()]
+    if as_json:
+        write_json([_key_dict(k) for k in keys])
+        return
+    table = Table(
+        "id", "name", "budget", "period", "spent", "reserved", "remaining", "rpm", "max tier",
+        "admin", "status",
+    )  # fmt: skip
+    for key in keys:
+        remaining = key.remaining_usd
         table.add_row(
             *cells(
                 key.id,
                 key.name,
                 "-" if key.budget_usd is None else f"${key.budget_usd:.2f}",
+                key.budget_period.value if key.budget_period else "-",
                 f"${key.spent_usd:.6f}",
+                f"${key.reserved_usd:.6f}",
+                "-" if remaining is None else f"${remaining:.6f}",
                 "-" if key.rpm is None else str(key.rpm),
                 key.max_tier.value if key.max_tier else "-",
                 "yes" if key.admin else "",
@@ -92,6 +116,23 @@ def list_keys(ctx: typer.Context) -> None:
             )
         )
     state.out.print(table)
+
+
+def _key_dict(key: ApiKey) -> dict[str, object]:
+    remaining = key.remaining_usd
+    return {
+        "id": key.id,
+        "name": key.name,
+        "budget_usd": None if key.budget_usd is None else str(key.budget_usd),
+        "budget_period": key.budget_period.value if key.budget_period else None,
+        "spent_usd": str(key.spent_usd),
+        "reserved_usd": str(key.reserved_usd),
+        "remaining_usd": None if remaining is None else str(remaining),
+        "rpm": key.rpm,
+        "max_tier": key.max_tier.value if key.max_tier else None,
+        "admin": key.admin,
+        "revoked": key.revoked,
+    }
 
 
 @app.command("revoke")

@@ -30,6 +30,7 @@ __all__ = [
     "canonical_json",
     "count_request",
     "count_text",
+    "input_upper_bound",
     "prefix_tokens_at_cache_points",
     "segments",
 ]
@@ -154,3 +155,50 @@ def prefix_tokens_at_cache_points(request: Mapping[str, Any]) -> list[tuple[int,
             out.append((total, seg))
         total += seg.tokens
     return out
+
+
+# Claude's tool-use system prompt, added to a request with tools (a few hundred tokens per
+# Anthropic's docs), bounded from above.
+TOOL_SYSTEM_PROMPT_BOUND = 1000
+
+
+def _bytes(value: Any) -> int:
+    text = value if isinstance(value, str) else canonical_json(value)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _block_bound(block: Mapping[str, Any]) -> int:
+    if "image" in block:
+        return IMAGE_MAX
+    if "document" in block:
+        source = block["document"].get("source") or {}
+        size = _bytes(source["text"]) if "text" in source else _byte_len(source)
+        return size + _bytes(str(block["document"].get("name", "")))
+    if "toolResult" in block:
+        result = block["toolResult"]
+        return sum(_block_bound(c) for c in result.get("content") or ()) + _bytes(
+            str(result.get("toolUseId", ""))
+        )
+    if "cachePoint" in block:
+        return 0
+    return _bytes(block)
+
+
+def input_upper_bound(request: Mapping[str, Any]) -> int:
+    """Input tokens ``request`` cannot exceed, for reserving a budget before a call.
+
+    A byte-level BPE token is at least one byte, so the UTF-8 bytes of every block's JSON
+    (its text plus keys and quotes, which also cover the per-message framing) bound its
+    tokens; an image is at most :data:`IMAGE_MAX` tokens (Claude resizes larger ones), and
+    a request with tools carries Claude's tool-use system prompt.
+    """
+    total = 0
+    tools: Sequence[Mapping[str, Any]] = (request.get("toolConfig") or {}).get("tools") or ()
+    if tools:
+        total += TOOL_SYSTEM_PROMPT_BOUND + _bytes(request.get("toolConfig"))
+    for block in request.get("system") or ():
+        total += _block_bound(block)
+    for message in request.get("messages") or ():
+        total += MESSAGE_OVERHEAD + 16
+        total += sum(_block_bound(b) for b in message.get("content") or ())
+    return total

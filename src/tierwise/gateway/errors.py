@@ -69,8 +69,10 @@ _UNAVAILABLE = _Kind(503, "server_error", "service_unavailable", "overloaded_err
 _UPSTREAM = _Kind(502, "server_error", "upstream_error", "api_error")
 _INTERNAL = _Kind(500, "server_error", None, "api_error", public=False)
 _AUTH = _Kind(401, "invalid_request_error", "invalid_api_key", "authentication_error")
-# OpenAI signals a spent quota as 429 insufficient_quota; Anthropic as 402 billing_error.
-_BUDGET = _Kind(429, "insufficient_quota", "insufficient_quota", "billing_error", 402)
+# A budget that cannot cover a request is 429 in both APIs (OpenAI's insufficient_quota;
+# Anthropic's rate_limit_error), with retry-after when waiting helps: reservations in flight
+# settle, or a periodic budget starts again.
+_BUDGET = _Kind(429, "insufficient_quota", "insufficient_quota", "rate_limit_error")
 _NOT_FOUND = _Kind(404, "invalid_request_error", "model_not_found", "not_found_error")
 _TOO_LARGE = _Kind(413, "invalid_request_error", "request_too_large", "request_too_large")
 
@@ -129,9 +131,9 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     request_id = getattr(exc, "request_id", None)
     if request_id:  # the failed calls' ledger rows carry it
         headers["x-tierwise-request-id"] = str(request_id)
-    if kind.retry:
-        retry_after = getattr(exc, "retry_after", None) or 1
-        headers["retry-after"] = str(max(1, math.ceil(retry_after)))
+    retry_after = getattr(exc, "retry_after", None)
+    if kind.retry or (kind is _BUDGET and retry_after):
+        headers["retry-after"] = str(max(1, math.ceil(retry_after or 1)))
     if dialect is Dialect.ANTHROPIC:
         status = kind.anthropic_status or kind.status
         payload: dict[str, object] = {

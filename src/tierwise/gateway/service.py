@@ -17,7 +17,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
@@ -27,7 +26,7 @@ from starlette.types import Receive
 from tierwise.client import AUTO, Tierwise
 from tierwise.config import Settings
 from tierwise.core.hints import Hints
-from tierwise.errors import AnswerRejectedError, InvalidRequestError
+from tierwise.errors import InvalidRequestError
 from tierwise.gateway.auth import Authenticator
 from tierwise.gateway.errors import BodyTooLargeError
 from tierwise.gateway.headers import tierwise_headers
@@ -256,18 +255,10 @@ class Gateway:
                 watcher.cancel()
 
     def _converse_and_charge(self, call: Call, kwargs: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = self.tierwise.converse(**kwargs)
-        except AnswerRejectedError as exc:
-            self._charge_rejected(call, exc)
-            raise
-        self.charge(call, response["tierwise"])
-        return response
-
-    def _charge_rejected(self, call: Call, exc: AnswerRejectedError) -> None:
-        """A rejected answer is an error to the caller, but its calls were made and billed."""
-        if exc.response is not None:
-            self.charge(call, exc.response["tierwise"])
+        # The engine reserves each attempt against the key's budget and charges it with
+        # the attempt's ledger row (one transaction), a rejected answer's too: nothing is
+        # left to charge here.
+        return self.tierwise.converse(**kwargs)
 
     async def converse_stream(self, call: Call, **kwargs: Any) -> OpenStream:
         """The routed stream, opened and pumped by one worker thread; it is charged to the
@@ -286,19 +277,9 @@ class Gateway:
     def _open_charged(
         self, call: Call, kwargs: dict[str, Any]
     ) -> tuple[Mapping[str, Any], Iterator[Any]]:
-        try:
-            result = self.tierwise.converse_stream(**kwargs)
-        except AnswerRejectedError as exc:
-            self._charge_rejected(call, exc)
-            raise
-        return result["tierwise"], self._charged(call, result)
-
-    def _charged(self, call: Call, result: Mapping[str, Any]) -> Iterator[Any]:
-        try:
-            yield from result["stream"]
-        finally:
-            # The inner generator's own ``finally`` has priced the stream by now.
-            self.charge(call, result["tierwise"])
+        # Charged by the engine when the stream ends or is closed, with its ledger row.
+        result = self.tierwise.converse_stream(**kwargs)
+        return result["tierwise"], result["stream"]
 
     def relay(
         self,
@@ -336,13 +317,9 @@ class Gateway:
     async def count_tokens(self, **kwargs: Any) -> int:
         return await self.run(partial(self.tierwise.count_tokens, **kwargs))
 
-    def charge(self, call: Call, info: Mapping[str, Any]) -> None:
-        """Add the call's cost to the key's spend (blocking: one atomic UPDATE)."""
-        if self.keys is not None and call.key is not None:
-            self.keys.charge(call.key.id, Decimal(str(info.get("costUsd") or "0")))
-
     def finish(self, api: str, call: Call, info: Mapping[str, Any]) -> dict[str, str]:
-        """Record metrics and return the x-tierwise headers (the key is already charged)."""
+        """Record metrics and return the x-tierwise headers (the engine has charged the
+        key with each attempt's ledger row)."""
         headers = tierwise_headers(info, call.started)
         latency = time.perf_counter() - call.started
         self.metrics.observe(api, info, latency, float(headers["x-tierwise-overhead-ms"]) / 1000)

@@ -2,9 +2,16 @@
 
 A key reads ``tw_<id>_<secret>``. Only a salted SHA-256 of the secret is stored, and the
 check is a constant-time comparison. Spend is kept in integer pico-dollars (1e-12 USD), exact
-for every price quoted per million tokens, so the budget update is one atomic
-``UPDATE ... SET spent = spent + ?`` in the database: concurrent requests never lose an
-increment, and admission reads the committed spend every time (no cached, stale spend).
+for every price quoted per million tokens.
+
+A budget is a cap, held by reservation. Before each model call the engine reserves the
+call's worst case with one conditional ``UPDATE api_keys SET reserved = reserved + ? WHERE
+spent + reserved + ? <= budget``: the database serialises concurrent reservations (row lock
+on PostgreSQL, the write lock on SQLite), so however many gateways share the key, the sum of
+what they may still spend never passes the budget. After the call one transaction writes its
+ledger row, adds its actual cost to ``spent`` and releases the reservation. A reservation
+never settled (a gateway killed mid-call) expires: it is charged at its worst case with an
+``estimated`` ledger row, and corrected to the actual cost should its call settle after all.
 """
 
 from __future__ import annotations
@@ -14,16 +21,22 @@ import hmac
 import json
 import secrets
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from tierwise.core.budgets import Period, next_period_start, period_start
+from tierwise.core.pricing import Usage
 from tierwise.core.tiers import Tier
 from tierwise.errors import BudgetExceededError, InvalidRequestError, LedgerError, RateLimitedError
-from tierwise.store.sql import SQLLedger
+from tierwise.store.base import LedgerRow
+from tierwise.store.sql import SQLLedger, Tx, iso
 
-__all__ = ["ApiKey", "KeyStore", "to_pico"]
+__all__ = ["ApiKey", "Hold", "KeyStore", "to_pico"]
+
+RESERVATION_TTL_S = 3600.0
 
 PICO = Decimal("1e12")
 PREFIX = "tw"
@@ -46,15 +59,29 @@ class ApiKey:
     admin: bool
     policy: dict[str, Any] | None = None
     """Escalation policy for the key's requests: ``{"validate": spec, "escalate": bool}``."""
+    reserved_usd: Decimal = Decimal(0)
+    """Held by attempts in flight (their worst case), not yet settled."""
+    budget_period: Period | None = None
+    """When spend starts again from zero; None: the budget is for the key's lifetime."""
+    period_start: datetime | None = None
 
     @property
     def remaining_usd(self) -> Decimal | None:
-        return None if self.budget_usd is None else self.budget_usd - self.spent_usd
+        """What new attempts may still reserve."""
+        if self.budget_usd is None:
+            return None
+        return self.budget_usd - self.spent_usd - self.reserved_usd
 
     def admit(self) -> None:
-        """Refuse when the spend read with this key has reached its budget. Only as fresh
-        as the read: use a key just returned by :meth:`KeyStore.verify` or ``get``."""
-        if self.budget_usd is not None and self.spent_usd >= self.budget_usd:
+        """Refuse at once when the spend read with this key has reached its budget (each
+        model call still reserves its worst case, which is what caps the spend)."""
+        if self.budget_usd is None or (
+            self.budget_period is not None
+            and self.period_start is not None
+            and self.period_start < period_start(self.budget_period, datetime.now(UTC))
+        ):
+            return
+        if self.spent_usd >= self.budget_usd:
             raise BudgetExceededError(
                 f"the key's budget of ${self.budget_usd} is spent (${self.spent_usd} used)"
             )
@@ -94,7 +121,29 @@ def _key(row: Any) -> ApiKey:
         max_tier=Tier(row["max_tier"]) if row["max_tier"] else None,
         admin=bool(row["admin"]),
         policy=json.loads(row["policy"]) if row["policy"] else None,
+        reserved_usd=Decimal(row["reserved_pico"]) / PICO,
+        budget_period=Period(row["budget_period"]) if row["budget_period"] else None,
+        period_start=datetime.fromisoformat(row["period_start"]) if row["period_start"] else None,
     )
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One attempt's reservation, settled by :meth:`KeyStore.settle`."""
+
+    id: str
+    key_id: str
+    amount_pico: int
+
+    @property
+    def amount_usd(self) -> Decimal:
+        return Decimal(self.amount_pico) / PICO
+
+
+def _money(pico: int) -> str:
+    """Dollars with as many decimals as the amount needs (at least 2): "$0.0000001"."""
+    whole, _, frac = f"{Decimal(pico) / PICO:.12f}".partition(".")
+    return f"${whole}.{frac.rstrip('0').ljust(2, '0')}"
 
 
 class KeyStore:
@@ -113,6 +162,7 @@ class KeyStore:
         max_tier: Tier | None = None,
         admin: bool = False,
         policy: dict[str, Any] | None = None,
+        budget_period: Period | None = None,
     ) -> tuple[ApiKey, str]:
         """A new key; the full secret is returned once and never stored."""
         if not name.strip():
@@ -123,18 +173,26 @@ class KeyStore:
             raise InvalidRequestError("rpm must be at least 1")
         if policy is not None:
             _check_policy(policy)
+        if budget_period is not None and budget_usd is None:
+            raise InvalidRequestError(
+                "a budget period needs a budget", hint="add --budget-usd with --budget-period"
+            )
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(24)
         salt = secrets.token_hex(16)
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO api_keys (id, name, salt, secret_hash, created_at, budget_pico, rpm,"
-                " max_tier, admin, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " max_tier, admin, policy, budget_period, period_start)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key_id, name, salt, _hash(salt, secret), datetime.now(UTC).isoformat(),
                     None if budget_usd is None else to_pico(budget_usd), rpm,
                     max_tier.value if max_tier else None, int(admin),
                     json.dumps(policy, sort_keys=True) if policy is not None else None,
+                    budget_period.value if budget_period else None,
+                    iso(period_start(budget_period, datetime.now(UTC)))
+                    if budget_period else None,
                 ),
             )  # fmt: skip
         key = self.get(key_id)
@@ -202,7 +260,8 @@ class KeyStore:
             )
 
     def charge(self, key_id: str, cost_usd: Decimal) -> None:
-        """Add ``cost_usd`` to the key's spend atomically."""
+        """Add ``cost_usd`` to the key's spend atomically (outside any reservation: for
+        spend that was never reserved, such as batch results)."""
         if cost_usd <= 0:
             return
         with self.db.transaction() as conn:
@@ -210,3 +269,191 @@ class KeyStore:
                 "UPDATE api_keys SET spent_pico = spent_pico + ? WHERE id = ?",
                 (to_pico(cost_usd), key_id),
             )
+
+    # -- reservations ------------------------------------------------------------------
+
+    def reserve(
+        self,
+        key_id: str,
+        cost_usd: Decimal,
+        *,
+        request_id: str,
+        attempt: int,
+        detail: dict[str, Any] | None = None,
+        ttl_s: float = RESERVATION_TTL_S,
+        now: datetime | None = None,
+    ) -> Hold:
+        """Reserve ``cost_usd`` (an attempt's worst case) against the key's budget, or raise
+        :class:`BudgetExceededError` naming the budget, the spend and the reservation.
+
+        A key without a budget reserves too (``tierwise keys list`` shows what is in
+        flight); its reservation always fits. Expired reservations of the key are
+        reconciled before a refusal, so a gateway that died holding some does not block it.
+        """
+        now = now or datetime.now(UTC)
+        hold = Hold(uuid.uuid4().hex, key_id, to_pico(cost_usd))
+        for reconciled in (False, True):
+            with self.db.transaction() as tx:
+                state = self._locked(tx, key_id, now)
+                budget, spent, reserved = state
+                if budget is None or spent + reserved + hold.amount_pico <= budget:
+                    tx.execute(
+                        "UPDATE api_keys SET reserved_pico = reserved_pico + ? WHERE id = ?",
+                        (hold.amount_pico, key_id),
+                    )
+                    tx.execute(
+                        "INSERT INTO reservations (id, key_id, request_id, attempt, amount_pico,"
+                        " created_at, expires_at, state, detail) VALUES (?, ?, ?, ?, ?, ?, ?,"
+                        " 'held', ?)",
+                        (
+                            hold.id, key_id, request_id, attempt, hold.amount_pico, iso(now),
+                            iso(now + timedelta(seconds=ttl_s)),
+                            json.dumps(detail, sort_keys=True) if detail else None,
+                        ),
+                    )  # fmt: skip
+                    return hold
+            if reconciled or not self.reconcile(now, key_id=key_id):
+                break
+        raise self._refusal(key_id, hold, state, now)
+
+    def _locked(self, tx: Tx, key_id: str, now: datetime) -> tuple[int | None, int, int]:
+        """The key's (budget, spent, reserved) in pico-dollars, its row locked until the
+        transaction ends (PostgreSQL ``FOR UPDATE``; SQLite's write lock is already held),
+        after starting its spend again from zero if its budget period has turned."""
+        rows = tx.execute(
+            "SELECT budget_pico, spent_pico, reserved_pico, budget_period, period_start"
+            f" FROM api_keys WHERE id = ?{self.db.row_lock}",
+            (key_id,),
+        ).fetchall()
+        if not rows:
+            raise InvalidRequestError(f"no key {key_id}", hint="see `tierwise keys list`")
+        row = rows[0]
+        spent = int(row["spent_pico"])
+        if row["budget_period"]:
+            start = iso(period_start(Period(row["budget_period"]), now))
+            if not row["period_start"] or row["period_start"] < start:
+                tx.execute(
+                    "UPDATE api_keys SET spent_pico = 0, period_start = ? WHERE id = ?",
+                    (start, key_id),
+                )
+                spent = 0
+        budget = row["budget_pico"]
+        return (None if budget is None else int(budget)), spent, int(row["reserved_pico"])
+
+    def _refusal(
+        self, key_id: str, hold: Hold, state: tuple[int | None, int, int], now: datetime
+    ) -> BudgetExceededError:
+        """The refusal, stating the budget, spend and reservations as the refused
+        reservation saw them (in its own transaction, so the figures add up)."""
+        budget, spent, reserved = state
+        assert budget is not None  # a key without a budget is never refused
+        key = self.get(key_id)
+        period = key.budget_period if key is not None else None
+        error = BudgetExceededError(
+            f"the key's budget of {_money(budget)}{f' this {period.value}' if period else ''} "
+            f"cannot cover this request: {_money(spent)} is spent and {_money(reserved)} "
+            f"reserved by requests in flight, and this request reserves up to "
+            f"{_money(hold.amount_pico)} (its input and max output tokens at its tier's prices)",
+            hint="lower max_tokens, use a cheaper tier, or raise the key's budget",
+        )
+        if period is not None:
+            error.retry_after = (next_period_start(period, now) - now).total_seconds()
+        elif spent + hold.amount_pico <= budget:
+            error.retry_after = 1.0  # it fits once requests in flight have settled
+        return error
+
+    def settle(self, hold: Hold, row: LedgerRow) -> int:
+        """Write the attempt's ledger row, charge its actual cost and release its
+        reservation, in one transaction; returns the row's id. A reservation that had
+        expired (charged at its worst case, with an estimated row) is corrected: its
+        estimated row gives way to this one and the key is charged the difference."""
+        actual = to_pico(row.cost_usd)
+        with self.db.transaction() as tx:
+            held = tx.execute(
+                "DELETE FROM reservations WHERE id = ? AND state = 'held'", (hold.id,)
+            ).rowcount
+            if held == 1:
+                tx.execute(
+                    "UPDATE api_keys SET reserved_pico = reserved_pico - ?,"
+                    " spent_pico = spent_pico + ? WHERE id = ?",
+                    (hold.amount_pico, actual, hold.key_id),
+                )
+            else:
+                expired = tx.execute(
+                    "SELECT amount_pico, ledger_id FROM reservations WHERE id = ?", (hold.id,)
+                ).fetchall()
+                charged = int(expired[0]["amount_pico"]) if expired else 0
+                if expired:
+                    tx.execute("DELETE FROM reservations WHERE id = ?", (hold.id,))
+                    tx.execute("DELETE FROM ledger WHERE id = ?", (expired[0]["ledger_id"],))
+                tx.execute(
+                    "UPDATE api_keys SET spent_pico = CASE WHEN spent_pico + ? - ? < 0 THEN 0"
+                    " ELSE spent_pico + ? - ? END WHERE id = ?",
+                    (actual, charged, actual, charged, hold.key_id),
+                )
+            return self.db.insert(tx, row)
+
+    def release(self, hold: Hold) -> None:
+        """Drop a reservation whose call was never made (nothing to charge)."""
+        with self.db.transaction() as tx:
+            if tx.execute(
+                "DELETE FROM reservations WHERE id = ? AND state = 'held'", (hold.id,)
+            ).rowcount:
+                tx.execute(
+                    "UPDATE api_keys SET reserved_pico = reserved_pico - ? WHERE id = ?",
+                    (hold.amount_pico, hold.key_id),
+                )
+
+    def reconcile(self, now: datetime | None = None, *, key_id: str | None = None) -> int:
+        """Expire reservations past their time (their gateway stopped mid-call): each is
+        charged at its worst case, since Bedrock may have billed up to that, and gets an
+        ``estimated`` ledger row so the ledger and the spend agree. Returns how many."""
+        now = now or datetime.now(UTC)
+        sql = "SELECT * FROM reservations WHERE state = 'held' AND expires_at < ?"
+        params: tuple[Any, ...] = (iso(now),)
+        if key_id is not None:
+            sql += " AND key_id = ?"
+            params = (*params, key_id)
+        done = 0
+        for r in self.db.query(sql, params):
+            detail = json.loads(r["detail"]) if r["detail"] else {}
+            usage = Usage(**detail.get("usage", {}))
+            row = LedgerRow(
+                id=None, ts=now, request_id=r["request_id"], attempt=int(r["attempt"]),
+                tier=detail.get("tier"), model_id=str(detail.get("model_id", "unknown")),
+                input_tokens=usage.input, output_tokens=usage.output,
+                cache_read_tokens=usage.cache_read, cache_write_5m_tokens=usage.cache_write_5m,
+                cache_write_1h_tokens=usage.cache_write_1h,
+                cost_usd=Decimal(int(r["amount_pico"])) / PICO, latency_ms=0.0, status="error",
+                error_class="ReservationExpired", stop_reason="unknown", api_key_id=r["key_id"],
+                metadata={
+                    "estimated": True,
+                    "estimate": "the call never settled (its gateway stopped mid-call): "
+                    "charged at its reserved worst case",
+                },
+            )  # fmt: skip
+            with self.db.transaction() as tx:
+                if not tx.execute(
+                    "UPDATE reservations SET state = 'expired' WHERE id = ? AND state = 'held'",
+                    (r["id"],),
+                ).rowcount:
+                    continue  # settled or expired meanwhile
+                ledger_id = self.db.insert(tx, row)
+                tx.execute(
+                    "UPDATE reservations SET ledger_id = ? WHERE id = ?", (ledger_id, r["id"])
+                )
+                tx.execute(
+                    "UPDATE api_keys SET reserved_pico = reserved_pico - ?,"
+                    " spent_pico = spent_pico + ? WHERE id = ?",
+                    (r["amount_pico"], r["amount_pico"], r["key_id"]),
+                )
+            done += 1
+        return done
+
+    def current(self, key: ApiKey, now: datetime | None = None) -> ApiKey:
+        """``key`` as of its current period: spend from an earlier period reads as 0."""
+        if key.budget_period is None or key.period_start is None:
+            return key
+        if key.period_start < period_start(key.budget_period, now or datetime.now(UTC)):
+            return replace(key, spent_usd=Decimal(0))
+        return key

@@ -111,4 +111,30 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     ("m006_key_policy", "ALTER TABLE api_keys ADD COLUMN policy TEXT"),
+    (
+        # Budgets as caps: each attempt reserves its worst case (reserved_pico) before it
+        # runs and settles to its actual cost after; budget_period resets spent_pico at
+        # each period_start. A reservation never settled expires (state 'expired', charged
+        # at its worst case with an estimated ledger row, ledger_id) and is corrected if
+        # its call settles after all.
+        "m007_budget_reservations",
+        """
+        ALTER TABLE api_keys ADD COLUMN reserved_pico {bigint} NOT NULL DEFAULT 0;
+        ALTER TABLE api_keys ADD COLUMN budget_period TEXT;
+        ALTER TABLE api_keys ADD COLUMN period_start TEXT;
+        CREATE TABLE reservations (
+            id TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            amount_pico {bigint} NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            detail TEXT,
+            ledger_id {bigint}
+        );
+        CREATE INDEX reservations_expiry ON reservations (state, expires_at)
+        """,
+    ),
 ]

@@ -37,6 +37,7 @@ class PostgresLedger(SQLLedger):
         "float": "DOUBLE PRECISION",
         "bigint": "BIGINT",
     }
+    row_lock: ClassVar[str] = " FOR UPDATE"
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 16) -> None:
         try:

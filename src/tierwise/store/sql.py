@@ -116,6 +116,8 @@ class SQLLedger(ABC):
 
     #: Column types a dialect spells its own way, substituted into the migrations.
     types: ClassVar[dict[str, str]] = {}
+    #: Appended to a SELECT to lock its rows until the transaction ends, where needed.
+    row_lock: ClassVar[str] = ""
     location = ""
 
     @abstractmethod
@@ -163,6 +165,10 @@ class SQLLedger(ABC):
 
     def migrations(self) -> list[str]:
         return [r["name"] for r in self.query("SELECT name FROM _migrations ORDER BY name")]
+
+    def insert(self, tx: Tx, row: LedgerRow) -> int:
+        """Insert ``row`` inside the caller's transaction ``tx``; returns its id."""
+        return self._insert(tx, values(row))
 
     def record(self, row: LedgerRow) -> int:
         with self.transaction() as tx:

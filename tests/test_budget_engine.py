@@ -1,0 +1,143 @@
+"""Reservations inside the call engine: every attempt (escalations, self-checks, streams)
+reserves its own worst case, and settles with its ledger row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tierwise.client import Tierwise
+from tierwise.config import Settings
+from tierwise.core.budgets import worst_case_usage
+from tierwise.core.tiers import Tier
+from tierwise.errors import AnswerRejectedError, BudgetExceededError
+from tierwise.store.keys import KeyStore
+
+PROMPT = [{"role": "user", "content": [{"text": "Answer in JSON: label 'app crashes'."}]}]
+
+
+@pytest.fixture
+def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
+        yield client
+
+
+def keys_of(tw: Tierwise) -> KeyStore:
+    assert tw.budgets is not None
+    return tw.budgets
+
+
+def worst(tw: Tierwise, tier: Tier, max_tokens: int) -> Decimal:
+    request = {"messages": PROMPT, "inferenceConfig": {"maxTokens": max_tokens}}
+    plan = tw.plan(tier.value, request)
+    usage = worst_case_usage(tw.prepare(request, plan))
+    return max(tw.cost_of(tier, usage, model_id=profile) for profile in plan.profiles)
+
+
+def test_a_call_reserves_then_settles_to_its_ledger_row(tw: Tierwise) -> None:
+    key, _ = keys_of(tw).create("k", budget_usd=Decimal("1"))
+    response = tw.converse(
+        modelId="haiku", messages=PROMPT, inferenceConfig={"maxTokens": 50}, api_key_id=key.id
+    )
+    after = keys_of(tw).get(key.id)
+    assert after is not None and after.reserved_usd == 0
+    (row,) = tw.ledger.rows(request_id=response["tierwise"]["requestId"])
+    assert after.spent_usd == row.cost_usd > 0
+
+
+def test_a_call_whose_worst_case_does_not_fit_is_refused_before_bedrock(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    budget = worst(tw, Tier.HAIKU, 1000) - Decimal("0.000001")
+    key, _ = keys_of(tw).create("k", budget_usd=budget)
+    before = live_emulator.stats["total"]
+    with pytest.raises(BudgetExceededError, match="reserves up to"):
+        tw.converse(
+            modelId="haiku",
+            messages=PROMPT,
+            inferenceConfig={"maxTokens": 1000},
+            api_key_id=key.id,
+        )
+    assert tw.ledger.rows() == [], "nothing was called, nothing ledgered"
+    assert live_emulator.stats["total"] == before
+
+
+def test_an_escalation_the_budget_cannot_cover_is_not_attempted(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    live_emulator.misbehave("invalid_json", tier="haiku")
+    # Room for the Haiku attempt's worst case, not for Sonnet's on top.
+    budget = worst(tw, Tier.HAIKU, 300) + worst(tw, Tier.SONNET, 300) / 2
+    key, _ = keys_of(tw).create("k", budget_usd=budget)
+    with pytest.raises(AnswerRejectedError) as rejected:
+        tw.converse(
+            modelId="haiku",
+            messages=PROMPT,
+            inferenceConfig={"maxTokens": 300},
+            validate={"json_schema": {"type": "object"}},
+            escalate=True,
+            api_key_id=key.id,
+        )
+    assert rejected.value.response is not None
+    info = rejected.value.response["tierwise"]
+    (only,) = info["attempts"]
+    assert only["tier"] == "haiku" and only["outcome"] == "rejected"
+    assert "not escalated: the key's budget cannot cover it" in only["reason"]
+    after = keys_of(tw).get(key.id)
+    assert after is not None and after.reserved_usd == 0
+    assert 0 < after.spent_usd <= budget
+    assert after.spent_usd == Decimal(info["costUsd"])
+
+
+def test_each_escalation_step_reserves_and_settles_its_own_attempt(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    live_emulator.misbehave("invalid_json", tier="haiku")
+    key, _ = keys_of(tw).create("k", budget_usd=Decimal("10"))
+    response = tw.converse(
+        modelId="haiku",
+        messages=PROMPT,
+        inferenceConfig={"maxTokens": 300},
+        validate={"json_schema": {"type": "object"}},
+        escalate=True,
+        api_key_id=key.id,
+    )
+    rows = tw.ledger.rows(request_id=response["tierwise"]["requestId"])
+    assert [r.tier for r in rows] == ["haiku", "sonnet"]
+    after = keys_of(tw).get(key.id)
+    assert after is not None and after.reserved_usd == 0
+    assert after.spent_usd == sum((r.cost_usd for r in rows), Decimal(0))
+
+
+def test_a_stream_reserves_and_settles_when_it_ends(tw: Tierwise) -> None:
+    key, _ = keys_of(tw).create("k", budget_usd=Decimal("1"))
+    result = tw.converse_stream(
+        modelId="haiku", messages=PROMPT, inferenceConfig={"maxTokens": 50}, api_key_id=key.id
+    )
+    held = keys_of(tw).get(key.id)
+    assert held is not None and held.reserved_usd > 0, "reserved while the stream is open"
+    events = list(result["stream"])
+    assert any("metadata" in e for e in events)
+    after = keys_of(tw).get(key.id)
+    assert after is not None and after.reserved_usd == 0
+    assert after.spent_usd == Decimal(result["tierwise"]["costUsd"]) > 0
+
+
+def test_a_budgeted_call_without_max_tokens_is_bounded_by_the_default(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    key, _ = keys_of(tw).create("k", budget_usd=Decimal("1"))
+    plan = tw.plan("haiku", {"messages": PROMPT})
+    hold, sent = tw.reserve("r", 1, plan, {"messages": PROMPT}, key.id)
+    assert sent["inferenceConfig"]["maxTokens"] == tw.settings.budgets.default_max_tokens
+    assert hold is not None
+    usage = worst_case_usage(sent)
+    # The dearest of the tier's profiles (their kinds are priced apart).
+    assert hold.amount_usd == max(
+        tw.cost_of(Tier.HAIKU, usage, model_id=profile) for profile in plan.profiles
+    )
+    assert hold.amount_usd >= tw.cost_of(Tier.HAIKU, usage)
+    tw.release(hold)
