@@ -53,6 +53,7 @@ __all__ = [
     "GatewaySettings",
     "LedgerSettings",
     "LoadedSettings",
+    "ModelSettings",
     "Prices",
     "RetrySettings",
     "RoutingSettings",
@@ -149,6 +150,21 @@ class Prices(_Model):
             profiles=dict(self.profiles),
             service_tiers=dict(self.service_tiers),
         )
+
+
+class ModelSettings(_Model):
+    """``[models."<foundation model ID>"]``: what one Claude model can do and costs, so a
+    tier switched to it (``tierwise models --write``) takes its prices and limits too."""
+
+    name: str = ""
+    context_window: int = Field(default=200_000, gt=0)
+    max_output_tokens: int = Field(default=64_000, gt=0)
+    # Takes the context-1m-2025-08-07 beta (1M-token window).
+    long_context_beta: bool = False
+    # Thinking modes: "enabled" (a budget_tokens) and/or "adaptive".
+    thinking: tuple[Literal["enabled", "adaptive"], ...] = ("enabled",)
+    cache_min_tokens: int = Field(default=1024, ge=0)
+    prices: Prices
 
 
 class TierSettings(_Model):
@@ -376,6 +392,7 @@ class Settings(_Model):
     credit_warning_days: int = Field(default=30, ge=0)
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}
+    models: dict[str, ModelSettings] = {}
 
     @field_validator("tiers")
     @classmethod

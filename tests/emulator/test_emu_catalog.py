@@ -69,12 +69,17 @@ def test_paginator_walks_all_profiles(control: Any) -> None:
     assert len(ids) == len(set(ids)) > 10
 
 
-def test_newest_per_family_is_the_45_generation(control: Any) -> None:
+def test_newest_per_family_is_haiku_45_and_the_46_generation(control: Any) -> None:
     ids = [
         p["inferenceProfileId"]
         for p in control.list_inference_profiles()["inferenceProfileSummaries"]
     ]
-    assert newest_per_tier(ids) == {Tier.HAIKU: HAIKU, Tier.SONNET: SONNET, Tier.OPUS: OPUS}
+    assert newest_per_tier(ids) == {
+        Tier.HAIKU: HAIKU,
+        Tier.SONNET: "global.anthropic.claude-sonnet-4-6",
+        Tier.OPUS: "global.anthropic.claude-opus-4-6-v1",
+    }
+    assert {SONNET, OPUS} <= set(ids)
     assert "us.anthropic.claude-opus-4-1-20250805-v1:0" in ids
     assert "us.anthropic.claude-3-7-sonnet-20250219-v1:0" in ids
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from tierwise.cli.output import cells, plain
 from tierwise.cli.state import state_of
 from tierwise.config import DEFAULT_CONFIG_NAME, update_config_file
-from tierwise.core.catalog import newest_per_tier, parse_claude_id
+from tierwise.core.catalog import foundation_model_id, newest_per_tier, parse_claude_id
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
@@ -71,6 +71,17 @@ def models(
     for tier in Tier.ordered():
         values[f"tiers.{tier.value}.model_id"] = newest[tier]
         values[f"tiers.{tier.value}.alternates"] = _same_model_elsewhere(newest[tier], profile_ids)
+        known = loaded.settings.models.get(foundation_model_id(newest[tier]))
+        if known is not None:
+            # The tier takes the model's own prices (its long-context band or none) and
+            # cache minimum, so switching models never keeps the old model's rates.
+            values[f"tiers.{tier.value}.prices"] = known.prices.model_dump(mode="json")
+            values[f"tiers.{tier.value}.cache_min_tokens"] = known.cache_min_tokens
+            values[f"tiers.{tier.value}.supports_thinking"] = bool(known.thinking)
+        else:
+            state.out.print(
+                plain(f"note: {newest[tier]} has no [models] entry; {tier.value} keeps its prices")
+            )
     update_config_file(path, values)
     state.out.print(plain(f"wrote the newest profiles to {path}"))
 

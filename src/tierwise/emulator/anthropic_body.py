@@ -189,8 +189,11 @@ def to_converse(body: Any) -> dict[str, Any]:
         elif choice.get("type") == "tool":
             tool_config["toolChoice"] = {"tool": {"name": choice.get("name")}}
         request["toolConfig"] = tool_config
-    if "thinking" in body:
-        request["additionalModelRequestFields"] = {"thinking": body["thinking"]}
+    # Claude-native fields Converse carries in additionalModelRequestFields, so both doors
+    # meet the same rules (emulator.refusals).
+    native = {k: body[k] for k in ("thinking", "top_k", "anthropic_beta") if k in body}
+    if native:
+        request["additionalModelRequestFields"] = native
     return request
 
 

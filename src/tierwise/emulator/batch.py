@@ -124,6 +124,14 @@ class BatchJobs:
             job["status"] = "Stopping"
         return {}
 
+    def record_result(self, model_id: str, model_input: Any) -> dict[str, Any]:
+        """One record's outcome as the output line carries it: ``modelOutput``, or ``error``
+        with the status and message the same request gets from InvokeModel."""
+        try:
+            return {"modelOutput": self._answer(model_id, model_input)}
+        except ApiError as exc:
+            return {"error": {"errorCode": exc.status, "errorMessage": exc.message}}
+
     def _run(self, job: dict[str, Any]) -> None:
         """Answer every record of the job's input and write the outputs to S3."""
         s3 = self._s3()
@@ -148,12 +156,11 @@ class BatchJobs:
                     "recordId": record.get("recordId") or f"{total:011d}",
                     "modelInput": record.get("modelInput"),
                 }
-                try:
-                    out["modelOutput"] = self._answer(job["modelId"], record.get("modelInput"))
-                    success += 1
-                except ApiError as exc:
-                    out["error"] = {"errorCode": exc.status, "errorMessage": exc.message}
+                out.update(self.record_result(job["modelId"], record.get("modelInput")))
+                if "error" in out:
                     errors += 1
+                else:
+                    success += 1
                 lines.append(json.dumps(out))
             name = key.rsplit("/", 1)[-1]
             s3.put_object(

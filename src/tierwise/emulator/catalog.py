@@ -33,6 +33,12 @@ class ModelSpec:
     max_output_tokens: int = 64000
     images: bool = True
     released: str = "2025-01-01"
+    # Prompt tokens the model takes (input, cache reads and writes together).
+    context_window: int = 200_000
+    # Takes the ``context-1m-2025-08-07`` beta, which raises the window to 1M tokens.
+    long_context_beta: bool = False
+    # Takes ``thinking: {"type": "adaptive"}`` (Claude Opus 4.6 and Sonnet 4.6).
+    adaptive_thinking: bool = False
 
 
 MODELS: tuple[ModelSpec, ...] = (
@@ -62,6 +68,7 @@ MODELS: tuple[ModelSpec, ...] = (
         ("global", "us", "eu"),
         1024,
         released="2025-05-14",
+        long_context_beta=True,
     ),
     ModelSpec(
         "anthropic.claude-opus-4-20250514-v1:0",
@@ -93,9 +100,10 @@ MODELS: tuple[ModelSpec, ...] = (
         "anthropic.claude-sonnet-4-5-20250929-v1:0",
         "Claude Sonnet 4.5",
         False,
-        ("global", "us", "eu"),
+        ("global", "us", "eu", "jp"),
         1024,
         released="2025-09-29",
+        long_context_beta=True,
     ),
     ModelSpec(
         "anthropic.claude-opus-4-5-20251101-v1:0",
@@ -104,6 +112,31 @@ MODELS: tuple[ModelSpec, ...] = (
         ("global", "us", "eu"),
         4096,
         released="2025-11-01",
+    ),
+    # Claude 4.6: 1M-token context at standard rates (the beta is accepted, not needed) and
+    # adaptive thinking; IDs without a date (docs/emulator-refusals.md, "Catalog").
+    ModelSpec(
+        "anthropic.claude-sonnet-4-6",
+        "Claude Sonnet 4.6",
+        False,
+        ("global", "us", "eu", "jp"),
+        1024,
+        released="2026-02-17",
+        context_window=1_000_000,
+        long_context_beta=True,
+        adaptive_thinking=True,
+    ),
+    ModelSpec(
+        "anthropic.claude-opus-4-6-v1",
+        "Claude Opus 4.6",
+        False,
+        ("global", "us", "eu", "jp", "apac"),
+        4096,
+        max_output_tokens=128000,
+        released="2026-02-05",
+        context_window=1_000_000,
+        long_context_beta=True,
+        adaptive_thinking=True,
     ),
 )
 
@@ -156,8 +189,24 @@ class Catalog:
     def __init__(self, settings: Settings) -> None:
         self.region = settings.region
         self.models: dict[str, ModelSpec] = {m.model_id: m for m in MODELS}
+        # [models.*] in the settings set the limits and feature flags of the models they name
+        # (a model the built-in list lacks is served under global. and us. profiles).
+        for model_id, known in settings.models.items():
+            spec = self.models.get(model_id) or ModelSpec(
+                model_id, known.name or model_id, False, ("global", "us"), known.cache_min_tokens
+            )
+            self.models[model_id] = replace(
+                spec,
+                name=known.name or spec.name,
+                context_window=known.context_window,
+                max_output_tokens=known.max_output_tokens,
+                long_context_beta=known.long_context_beta,
+                adaptive_thinking="adaptive" in known.thinking,
+                supports_thinking=bool(known.thinking),
+                cache_min_tokens=known.cache_min_tokens,
+            )
         self.profiles: dict[str, str] = {
-            f"{geo}.{m.model_id}": m.model_id for m in MODELS for geo in m.geos
+            f"{geo}.{m.model_id}": m.model_id for m in self.models.values() for geo in m.geos
         }
         for tier_settings in settings.tiers.values():
             for configured in (tier_settings.model_id, *tier_settings.alternates):

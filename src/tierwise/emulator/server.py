@@ -329,6 +329,11 @@ class Emulator:
         for target in targets:
             self._service.quirks.set(kind, target, share)
 
+    def batch_record(self, model_id: str, model_input: Any) -> dict[str, Any]:
+        """What a batch job writes for one record of ``model_id`` (a model or profile ID):
+        ``{"modelOutput": ...}`` or ``{"error": {"errorCode", "errorMessage"}}``."""
+        return self._service.batch.record_result(model_id, model_input)
+
     def reset(self) -> None:
         """Forget cached prompt prefixes, queued faults and statistics."""
         emulator_reset(self._service)

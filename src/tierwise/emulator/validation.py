@@ -17,6 +17,7 @@ from typing import Any
 from tierwise.core.catalog import parse_claude_id
 from tierwise.core.sampling import refuses_temperature_with_top_p
 from tierwise.core.structured import native_compatible
+from tierwise.emulator import refusals
 from tierwise.emulator.apierror import ApiError, validation
 from tierwise.emulator.catalog import ModelSpec
 
@@ -370,7 +371,13 @@ def check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: bool
             "You invoked an unsupported model or your request did not allow prompt caching. "
             "See the documentation for more information."
         )
+    refusals.check_extra_fields(request)
+    refusals.check_betas(request, spec)
+    refusals.check_context_window(request, spec)
+    refusals.check_content(request)
+    refusals.check_tool_pairing(request)
     budget = _check_thinking(request, spec, max_tokens, tool_choice, config)
+    refusals.check_thinking_turns(request)
     paths = _check_response_paths(request.get("additionalModelResponseFieldPaths"))
     schema = _check_output_config(request.get("outputConfig"), spec)
     return Checked(max_tokens, budget, tool_choice, tool_name, tuple(stops), paths, schema)
@@ -453,12 +460,21 @@ def _check_thinking(
     thinking = extra.get("thinking")
     if thinking is None:
         return None
-    if not isinstance(thinking, Mapping) or thinking.get("type") not in ("enabled", "disabled"):
-        raise _model_error("thinking.type: Input should be 'enabled' or 'disabled'")
+    kinds: tuple[str, ...] = ("enabled", "disabled")
+    if spec.adaptive_thinking:
+        kinds = (*kinds, "adaptive")
+    if not isinstance(thinking, Mapping) or thinking.get("type") not in kinds:
+        allowed = ", ".join(f"'{k}'" for k in kinds[:-1]) + f" or '{kinds[-1]}'"
+        raise _model_error(f"thinking.type: Input should be {allowed}")
     if thinking["type"] == "disabled":
         return None
     if not spec.supports_thinking:
         raise _model_error(f"thinking: extended thinking is not supported by {spec.model_id}")
+    if thinking["type"] == "adaptive":
+        # Claude decides how much to think, within max_tokens; the same sampling and
+        # tool_choice limits apply as with a fixed budget.
+        _thinking_limits(config, tool_choice)
+        return max(1, max_tokens - 1)
     budget = thinking.get("budget_tokens")
     if not isinstance(budget, int) or isinstance(budget, bool):
         raise _model_error("thinking.enabled.budget_tokens: Field required")
@@ -472,6 +488,11 @@ def _check_thinking(
             "documentation at https://docs.claude.com/en/docs/build-with-claude/"
             "extended-thinking#max-tokens-and-context-window-size"
         )
+    _thinking_limits(config, tool_choice)
+    return budget
+
+
+def _thinking_limits(config: Mapping[str, Any], tool_choice: str) -> None:
     if config.get("temperature") not in (None, 1, 1.0):
         raise _model_error(
             "`temperature` may only be set to 1 when thinking is enabled. Please consult our "
@@ -480,4 +501,3 @@ def _check_thinking(
         )
     if tool_choice in ("any", "tool"):
         raise _model_error("Thinking may not be enabled when tool_choice forces tool use.")
-    return budget

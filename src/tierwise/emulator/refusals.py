@@ -1,0 +1,264 @@
+"""What Claude on Bedrock refuses beyond the request's shape, with Bedrock's messages.
+
+Each rule is one function, named in ``docs/emulator-refusals.md`` with its source. They run
+on the Converse shape (Invoke bodies and batch records are converted first), after the
+shape checks in :mod:`tierwise.emulator.validation`, so every door refuses alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tierwise.core.tokens import count_request
+from tierwise.emulator.apierror import ApiError, validation
+from tierwise.emulator.catalog import ModelSpec
+
+__all__ = [
+    "BEDROCK_BETAS",
+    "LONG_CONTEXT_BETA",
+    "LONG_CONTEXT_WINDOW",
+    "check_betas",
+    "check_content",
+    "check_context_window",
+    "check_extra_fields",
+    "check_thinking_turns",
+    "check_tool_pairing",
+]
+
+LONG_CONTEXT_BETA = "context-1m-2025-08-07"
+LONG_CONTEXT_WINDOW = 1_000_000
+# The anthropic_beta values Bedrock accepts for Claude (AWS's list, as collected in
+# BerriAI/litellm#19875); anything else is "invalid beta flag".
+BEDROCK_BETAS = frozenset(
+    {
+        "computer-use-2024-10-22",
+        "computer-use-2025-01-24",
+        "token-efficient-tools-2025-02-19",
+        "interleaved-thinking-2025-05-14",
+        "output-128k-2025-02-19",
+        "dev-full-thinking-2025-05-14",
+        LONG_CONTEXT_BETA,
+        "context-management-2025-06-27",
+        "effort-2025-11-24",
+        "tool-search-tool-2025-10-19",
+        "tool-examples-2025-10-29",
+    }
+)
+# Keys Claude's native body takes through Converse's additionalModelRequestFields.
+_EXTRA_FIELDS = frozenset(
+    {"thinking", "top_k", "anthropic_beta", "output_config", "context_management"}
+)
+_THINKING_DOCS = "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+_BLOCK_TYPES = {
+    "text": "text",
+    "toolUse": "tool_use",
+    "toolResult": "tool_result",
+    "image": "image",
+    "document": "document",
+    "reasoningContent": "thinking",
+}
+# Magic numbers of the image formats Converse takes.
+_IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "gif": (b"GIF87a", b"GIF89a"),
+    "webp": (b"RIFF",),
+}
+
+
+def _model_error(detail: str) -> ApiError:
+    return validation(f"The model returned the following errors: {detail}")
+
+
+def _extra(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    extra = request.get("additionalModelRequestFields") or {}
+    return extra if isinstance(extra, Mapping) else {}
+
+
+def check_extra_fields(request: Mapping[str, Any]) -> None:
+    """Unknown ``additionalModelRequestFields`` keys are refused, as the Invoke body's are."""
+    unknown = sorted(set(_extra(request)) - _EXTRA_FIELDS)
+    if unknown:
+        raise validation(
+            f"Malformed input request: #: extraneous key [{unknown[0]}] is not permitted, "
+            "please reformat your input and try again."
+        )
+
+
+def _betas(request: Mapping[str, Any]) -> list[str]:
+    betas = _extra(request).get("anthropic_beta")
+    if betas is None:
+        return []
+    if not isinstance(betas, list) or not all(isinstance(b, str) for b in betas):
+        raise validation(
+            "Malformed input request: #/anthropic_beta: expected type: JSONArray, please "
+            "reformat your input and try again."
+        )
+    return list(betas)
+
+
+def check_betas(request: Mapping[str, Any], spec: ModelSpec) -> None:
+    """An unknown beta name, or the 1M-context beta on a model without 1M context."""
+    for beta in _betas(request):
+        if beta not in BEDROCK_BETAS or (beta == LONG_CONTEXT_BETA and not spec.long_context_beta):
+            raise _model_error("invalid beta flag")
+
+
+def check_context_window(request: Mapping[str, Any], spec: ModelSpec) -> None:
+    """A prompt larger than the model's window (1M with the beta on a model that takes it)."""
+    window = spec.context_window
+    if spec.long_context_beta and LONG_CONTEXT_BETA in _betas(request):
+        window = max(window, LONG_CONTEXT_WINDOW)
+    if count_request(request) > window:
+        raise validation("Input is too long for requested model.")
+
+
+def _thinking_on(request: Mapping[str, Any]) -> bool:
+    thinking = _extra(request).get("thinking")
+    return isinstance(thinking, Mapping) and thinking.get("type") in ("enabled", "adaptive")
+
+
+def _first_type(content: Sequence[Any]) -> str:
+    for block in content:
+        if isinstance(block, Mapping) and block and "cachePoint" not in block:
+            key = str(next(iter(block)))
+            return _BLOCK_TYPES.get(key, key)
+    return "text"
+
+
+def check_thinking_turns(request: Mapping[str, Any]) -> None:
+    """With thinking on: no ``top_k``, ``topP`` of 0.95 or more, and the final assistant
+    turn (a prefill, or the turn whose tool calls the last user turn answers) must start
+    with its thinking block."""
+    if not _thinking_on(request):
+        return
+    if "top_k" in _extra(request):
+        raise _model_error(f"`top_k` must be unset when thinking is enabled. See {_THINKING_DOCS}")
+    top_p = (request.get("inferenceConfig") or {}).get("topP")
+    if top_p is not None and top_p < 0.95:
+        raise _model_error(
+            "`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled. "
+            f"Please consult our documentation at {_THINKING_DOCS}"
+        )
+    messages = request.get("messages") or []
+    final: int | None = None
+    if messages and messages[-1].get("role") == "assistant":
+        final = len(messages) - 1
+    else:
+        for i in range(len(messages) - 1, -1, -1):
+            if messages[i].get("role") == "assistant":
+                content = messages[i].get("content") or []
+                if any(isinstance(b, Mapping) and "toolUse" in b for b in content):
+                    final = i
+                break
+    if final is None:
+        return
+    found = _first_type(messages[final].get("content") or [])
+    if found not in ("thinking", "redacted_thinking"):
+        raise _model_error(
+            f"messages.{final}.content.0.type: Expected `thinking` or `redacted_thinking`, "
+            f"but found `{found}`. When `thinking` is enabled, a final `assistant` message "
+            "must start with a thinking block (preceeding the lastmost set of `tool_use` and "
+            "`tool_result` blocks). We recommend you include thinking blocks from previous "
+            "turns. To avoid this requirement, disable `thinking`. Please consult our "
+            f"documentation at {_THINKING_DOCS}"
+        )
+
+
+def check_tool_pairing(request: Mapping[str, Any]) -> None:
+    """Every tool call is answered in the next user turn; a result's status is an enum."""
+    messages = request.get("messages") or []
+    for i, message in enumerate(messages):
+        content = message.get("content") or []
+        for j, block in enumerate(content):
+            result = block.get("toolResult") if isinstance(block, Mapping) else None
+            if isinstance(result, Mapping) and result.get("status", "success") not in (
+                "success",
+                "error",
+            ):
+                raise validation(
+                    f"1 validation error detected: Value '{result['status']}' at "
+                    f"'messages.{i + 1}.member.content.{j + 1}.member.toolResult.status' "
+                    "failed to satisfy constraint: Member must satisfy enum value set: "
+                    "[success, error]"
+                )
+        if message.get("role") != "assistant" or i + 1 >= len(messages):
+            continue
+        calls = [
+            b["toolUse"].get("toolUseId")
+            for b in content
+            if isinstance(b, Mapping) and isinstance(b.get("toolUse"), Mapping)
+        ]
+        answered = {
+            b["toolResult"].get("toolUseId")
+            for b in messages[i + 1].get("content") or ()
+            if isinstance(b, Mapping) and isinstance(b.get("toolResult"), Mapping)
+        }
+        missing = [c for c in calls if c not in answered]
+        if missing:
+            raise _model_error(
+                f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks "
+                f"immediately after: {', '.join(str(m) for m in missing)}. Each `tool_use` "
+                "block must have a corresponding `tool_result` block in the next message."
+            )
+
+
+def _image_bytes(source: Mapping[str, Any]) -> bytes | None:
+    raw = source.get("bytes")
+    if not isinstance(raw, str):
+        return None
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _check_image(image: Mapping[str, Any]) -> None:
+    source = image.get("source") or {}
+    if isinstance(source, Mapping) and "s3Location" in source:
+        raise validation(
+            "This model doesn't support the S3 location image source that you provided. Try "
+            "again with the image bytes."
+        )
+    data = _image_bytes(source) if isinstance(source, Mapping) else None
+    if data is None:
+        return  # the shape checks have already refused missing or non-base64 bytes
+    magics = _IMAGE_MAGIC.get(str(image.get("format")), ())
+    if not any(data.startswith(m) for m in magics) or (
+        image.get("format") == "webp" and data[8:12] != b"WEBP"
+    ):
+        raise _model_error("Could not process image")
+
+
+def check_content(request: Mapping[str, Any]) -> None:
+    """Claude takes no video or audio, no S3 images, only real images, and a final
+    assistant prefill that does not end in whitespace."""
+    messages = request.get("messages") or []
+    for message in messages:
+        for block in message.get("content") or ():
+            if not isinstance(block, Mapping):
+                continue
+            parts = [block]
+            result = block.get("toolResult")
+            if isinstance(result, Mapping):
+                parts += [p for p in result.get("content") or () if isinstance(p, Mapping)]
+            for part in parts:
+                for kind in ("video", "audio"):
+                    if kind in part:
+                        raise validation(
+                            f"This model doesn't support the {kind} content block that you "
+                            "provided. Try again with a supported content block."
+                        )
+                if isinstance(part.get("image"), Mapping):
+                    _check_image(part["image"])
+    if messages and messages[-1].get("role") == "assistant":
+        texts = [
+            b["text"]
+            for b in messages[-1].get("content") or ()
+            if isinstance(b, Mapping) and isinstance(b.get("text"), str)
+        ]
+        if texts and texts[-1] != texts[-1].rstrip():
+            raise _model_error("final assistant content cannot end with trailing whitespace")

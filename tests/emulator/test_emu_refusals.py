@@ -1,0 +1,406 @@
+"""The refusals suite: one case per row of docs/emulator-refusals.md, through every door
+that can express it (Converse, ConverseStream, InvokeModel, batch records)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from emulator_testdata import HAIKU, OPUS, SONNET
+
+from tierwise.emulator import Emulator
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "emulator-refusals.md"
+SONNET_46 = "global.anthropic.claude-sonnet-4-6"
+OPUS_46 = "global.anthropic.claude-opus-4-6-v1"
+SONNET_37 = "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+THINKING = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+TOOLS = {"tools": [{"toolSpec": {"name": "lookup", "inputSchema": {"json": {"type": "object"}}}}]}
+ANTHROPIC_TOOLS = [{"name": "lookup", "input_schema": {"type": "object"}}]
+
+
+def _text(tokens: int) -> str:
+    return "alpha beta gamma delta. " * (tokens // 6)
+
+
+@dataclass
+class Case:
+    """A request Bedrock refuses (``message`` set) or accepts (``message`` empty)."""
+
+    id: str
+    model: str
+    converse: dict[str, Any] | None
+    invoke: dict[str, Any] | None = None  # the same request as an Anthropic Messages body
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _user(*blocks: dict[str, Any]) -> dict[str, Any]:
+    return {"role": "user", "content": list(blocks)}
+
+
+def _ask(text: str = "Look up the order.") -> dict[str, Any]:
+    return _user({"text": text})
+
+
+def _body(messages: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
+    version = "bedrock-2023-05-31"
+    return {"anthropic_version": version, "max_tokens": 2048, "messages": messages, **kw}
+
+
+TOOL_USE = {"toolUse": {"toolUseId": "tooluse_1", "name": "lookup", "input": {}}}
+TOOL_RESULT = {"toolResult": {"toolUseId": "tooluse_1", "content": [{"text": "found"}]}}
+A_TOOL_USE = {"type": "tool_use", "id": "tooluse_1", "name": "lookup", "input": {}}
+A_TOOL_RESULT = {"type": "tool_result", "tool_use_id": "tooluse_1", "content": "found"}
+REASONING = {"reasoningContent": {"reasoningText": {"text": "Look it up.", "signature": "sig"}}}
+A_THINKING = {"type": "thinking", "thinking": "Look it up.", "signature": "sig"}
+
+REFUSED = [
+    Case(
+        "window",
+        SONNET,
+        {"messages": [_ask(_text(210_000))]},
+        _body([{"role": "user", "content": _text(210_000)}]),
+        "Input is too long for requested model.",
+    ),
+    Case(
+        "window-1m",
+        SONNET,
+        {
+            "messages": [_ask(_text(1_010_000))],
+            "additionalModelRequestFields": {"anthropic_beta": ["context-1m-2025-08-07"]},
+        },
+        _body(
+            [{"role": "user", "content": _text(1_010_000)}],
+            anthropic_beta=["context-1m-2025-08-07"],
+        ),
+        "Input is too long for requested model.",
+    ),
+    Case(
+        "beta-model",
+        HAIKU,
+        {
+            "messages": [_ask()],
+            "additionalModelRequestFields": {"anthropic_beta": ["context-1m-2025-08-07"]},
+        },
+        _body([{"role": "user", "content": "hi"}], anthropic_beta=["context-1m-2025-08-07"]),
+        "The model returned the following errors: invalid beta flag",
+    ),
+    Case(
+        "beta-unknown",
+        SONNET,
+        {"messages": [_ask()], "additionalModelRequestFields": {"anthropic_beta": ["warp-9"]}},
+        _body([{"role": "user", "content": "hi"}], anthropic_beta=["warp-9"]),
+        "The model returned the following errors: invalid beta flag",
+    ),
+    Case(
+        "temperature-top_p",
+        SONNET,
+        {"messages": [_ask()], "inferenceConfig": {"temperature": 0.5, "topP": 0.9}},
+        _body([{"role": "user", "content": "hi"}], temperature=0.5, top_p=0.9),
+        "`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+    ),
+    Case(
+        "thinking-tool-turn",
+        SONNET,
+        {
+            "messages": [_ask(), {"role": "assistant", "content": [TOOL_USE]}, _user(TOOL_RESULT)],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": THINKING,
+        },
+        _body(
+            [
+                {"role": "user", "content": "Look up the order."},
+                {"role": "assistant", "content": [A_TOOL_USE]},
+                {"role": "user", "content": [A_TOOL_RESULT]},
+            ],
+            tools=ANTHROPIC_TOOLS,
+            **THINKING,
+        ),
+        "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+        "`tool_use`. When `thinking` is enabled, a final `assistant` message must start",
+    ),
+    Case(
+        "thinking-prefill",
+        SONNET,
+        {
+            "messages": [_ask(), {"role": "assistant", "content": [{"text": "The order"}]}],
+            "additionalModelRequestFields": THINKING,
+        },
+        _body(
+            [
+                {"role": "user", "content": "Look up the order."},
+                {"role": "assistant", "content": "The order"},
+            ],
+            **THINKING,
+        ),
+        "Expected `thinking` or `redacted_thinking`, but found `text`",
+    ),
+    Case(
+        "thinking-top_k",
+        SONNET,
+        {"messages": [_ask()], "additionalModelRequestFields": {**THINKING, "top_k": 40}},
+        _body([{"role": "user", "content": "hi"}], top_k=40, **THINKING),
+        "`top_k` must be unset when thinking is enabled",
+    ),
+    Case(
+        "thinking-top_p",
+        SONNET,
+        {
+            "messages": [_ask()],
+            "inferenceConfig": {"topP": 0.5, "maxTokens": 2048},
+            "additionalModelRequestFields": THINKING,
+        },
+        _body([{"role": "user", "content": "hi"}], top_p=0.5, **THINKING),
+        "`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled",
+    ),
+    Case(
+        "tool-no-result",
+        SONNET,
+        {
+            "messages": [
+                _ask(),
+                {"role": "assistant", "content": [TOOL_USE]},
+                _ask("Never mind, what time is it?"),
+            ],
+            "toolConfig": TOOLS,
+        },
+        _body(
+            [
+                {"role": "user", "content": "Look up the order."},
+                {"role": "assistant", "content": [A_TOOL_USE]},
+                {"role": "user", "content": "Never mind, what time is it?"},
+            ],
+            tools=ANTHROPIC_TOOLS,
+        ),
+        "`tool_use` ids were found without `tool_result` blocks immediately after: tooluse_1. "
+        "Each `tool_use` block must have a corresponding `tool_result` block in the next message.",
+    ),
+    Case(
+        "tool-status",
+        SONNET,
+        {
+            "messages": [
+                _ask(),
+                {"role": "assistant", "content": [TOOL_USE]},
+                _user({"toolResult": {**TOOL_RESULT["toolResult"], "status": "failed"}}),
+            ],
+            "toolConfig": TOOLS,
+        },
+        None,
+        "Member must satisfy enum value set: [success, error]",
+    ),
+    Case(
+        "prefill-whitespace",
+        SONNET,
+        {"messages": [_ask(), {"role": "assistant", "content": [{"text": "The order is "}]}]},
+        _body(
+            [
+                {"role": "user", "content": "Look up the order."},
+                {"role": "assistant", "content": "The order is "},
+            ]
+        ),
+        "final assistant content cannot end with trailing whitespace",
+    ),
+    Case(
+        "video",
+        SONNET,
+        {"messages": [_user({"video": {"format": "mp4", "source": {"bytes": b"\x00" * 8}}})]},
+        None,
+        "This model doesn't support the video content block that you provided.",
+    ),
+    Case(
+        "audio",
+        SONNET,
+        {"messages": [_user({"audio": {"format": "mp3", "source": {"bytes": b"\x00" * 8}}})]},
+        None,
+        "This model doesn't support the audio content block that you provided.",
+    ),
+    Case(
+        "image-s3",
+        SONNET,
+        {
+            "messages": [
+                _user(
+                    {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://b/k.png"}}}},
+                    {"text": "Describe it."},
+                )
+            ]
+        },
+        None,
+        "This model doesn't support the S3 location image source",
+    ),
+    Case(
+        "image-bytes",
+        SONNET,
+        {
+            "messages": [
+                _user(
+                    {"image": {"format": "png", "source": {"bytes": b"not an image at all"}}},
+                    {"text": "Describe it."},
+                )
+            ]
+        },
+        _body(
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "image",
+                            "source": {
+                                "type": "base64",
+                                "media_type": "image/png",
+                                "data": base64.b64encode(b"not an image at all").decode(),
+                            },
+                        },
+                        {"type": "text", "text": "Describe it."},
+                    ],
+                }
+            ]
+        ),
+        "The model returned the following errors: Could not process image",
+    ),
+    Case(
+        "extra-field",
+        SONNET,
+        {"messages": [_ask()], "additionalModelRequestFields": {"frequency_penalty": 0.5}},
+        _body([{"role": "user", "content": "hi"}], frequency_penalty=0.5),
+        "Malformed input request: #: extraneous key [frequency_penalty] is not permitted",
+    ),
+    Case(
+        "adaptive-old-model",
+        SONNET,
+        {"messages": [_ask()], "additionalModelRequestFields": {"thinking": {"type": "adaptive"}}},
+        _body([{"role": "user", "content": "hi"}], thinking={"type": "adaptive"}),
+        "thinking.type: Input should be 'enabled' or 'disabled'",
+    ),
+]
+
+ACCEPTED = [
+    Case(
+        "adaptive-sonnet-46",
+        SONNET_46,
+        {"messages": [_ask()], "additionalModelRequestFields": {"thinking": {"type": "adaptive"}}},
+        _body([{"role": "user", "content": "hi"}], thinking={"type": "adaptive"}),
+    ),
+    Case(
+        "adaptive-opus-46",
+        OPUS_46,
+        {"messages": [_ask()], "additionalModelRequestFields": {"thinking": {"type": "adaptive"}}},
+        _body([{"role": "user", "content": "hi"}], thinking={"type": "adaptive"}),
+    ),
+    Case(
+        "long-with-beta",
+        SONNET,
+        {
+            "messages": [_ask(_text(300_000))],
+            "additionalModelRequestFields": {"anthropic_beta": ["context-1m-2025-08-07"]},
+        },
+        _body(
+            [{"role": "user", "content": _text(300_000)}],
+            anthropic_beta=["context-1m-2025-08-07"],
+        ),
+    ),
+    Case(
+        "long-on-46",
+        SONNET_46,
+        {"messages": [_ask(_text(300_000))]},
+        _body([{"role": "user", "content": _text(300_000)}]),
+    ),
+    Case(
+        "thinking-tool-loop",
+        OPUS,
+        {
+            "messages": [
+                _ask(),
+                {"role": "assistant", "content": [REASONING, TOOL_USE]},
+                _user(TOOL_RESULT),
+            ],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": THINKING,
+        },
+        _body(
+            [
+                {"role": "user", "content": "Look up the order."},
+                {"role": "assistant", "content": [A_THINKING, A_TOOL_USE]},
+                {"role": "user", "content": [A_TOOL_RESULT]},
+            ],
+            tools=ANTHROPIC_TOOLS,
+            **THINKING,
+        ),
+    ),
+    Case(
+        "both-on-37",
+        SONNET_37,
+        {"messages": [_ask()], "inferenceConfig": {"temperature": 0.5, "topP": 0.9}},
+        _body([{"role": "user", "content": "hi"}], temperature=0.5, top_p=0.9),
+    ),
+    Case(
+        "real-image",
+        HAIKU,
+        {
+            "messages": [
+                _user({"image": {"format": "png", "source": {"bytes": PNG}}}, {"text": "Describe."})
+            ]
+        },
+        None,
+    ),
+]
+
+
+def _doc_ids() -> set[str]:
+    return set(re.findall(r"^\| `([a-z0-9_-]+)` \|", DOC.read_text("utf-8"), re.MULTILINE))
+
+
+def test_the_table_and_the_suite_list_the_same_rules() -> None:
+    assert _doc_ids() == {c.id for c in REFUSED}
+
+
+def _converse(runtime: Any, case: Case) -> Any:
+    return runtime.converse(modelId=case.model, **case.converse)
+
+
+def _stream(runtime: Any, case: Case) -> Any:
+    return list(runtime.converse_stream(modelId=case.model, **case.converse)["stream"])
+
+
+def _invoke(runtime: Any, case: Case) -> Any:
+    return runtime.invoke_model(modelId=case.model, body=json.dumps(case.invoke))
+
+
+DOORS = {"converse": _converse, "converse-stream": _stream, "invoke": _invoke}
+
+
+@pytest.mark.parametrize("door", [*DOORS, "batch"])
+@pytest.mark.parametrize("case", REFUSED, ids=[c.id for c in REFUSED])
+def test_refused(case: Case, door: str, runtime: Any, emu: Emulator) -> None:
+    if door in ("invoke", "batch") and case.invoke is None:
+        pytest.skip("an Anthropic Messages body cannot express this request")
+    if door == "batch":
+        out = emu.batch_record(case.model, case.invoke)
+        assert out["error"]["errorCode"] == 400
+        assert case.message in out["error"]["errorMessage"]
+        return
+    with pytest.raises(runtime.exceptions.ValidationException) as info:
+        DOORS[door](runtime, case)
+    assert case.message in info.value.response["Error"]["Message"]
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize("door", [*DOORS, "batch"])
+@pytest.mark.parametrize("case", ACCEPTED, ids=[c.id for c in ACCEPTED])
+def test_accepted(case: Case, door: str, runtime: Any, emu: Emulator) -> None:
+    if door in ("invoke", "batch") and case.invoke is None:
+        pytest.skip("an Anthropic Messages body cannot express this request")
+    if door == "batch":
+        out = emu.batch_record(case.model, case.invoke)
+        assert "modelOutput" in out, out
+        return
+    assert DOORS[door](runtime, case)
