@@ -24,6 +24,7 @@ from tierwise.cascade import Cascade, ValidationSpec
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.caching import place_cache_points
 from tierwise.core.hints import Hints
+from tierwise.core.metering import StreamMeter
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.replay import replay_events
 from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
@@ -333,23 +334,25 @@ class Tierwise:
             summary["dropped"] = list(dropped)
 
         def events() -> Iterator[dict[str, Any]]:
-            usage = Usage()
-            stop_reason: str | None = None
-            served: Any = None
+            meter = StreamMeter()
             error: TierwiseError | None = None
+            abandoned = False
             try:
                 for event in stream.events:
-                    if "metadata" in event:
-                        usage = Usage.from_converse(event["metadata"].get("usage") or {})
-                        served = event["metadata"].get("serviceTier")
-                    elif "messageStop" in event:
-                        stop_reason = event["messageStop"].get("stopReason")
+                    meter.note(event)
                     yield event
             except TierwiseError as exc:
                 error = exc
                 raise
+            except GeneratorExit:
+                abandoned = True
+                raise
             finally:
+                if abandoned and meter.usage is None:
+                    # Bedrock reports usage in the last event: give it a moment to arrive.
+                    _drain(stream, meter, self.settings.budgets.usage_grace_s)
                 stream.close()
+                usage, estimated = meter.billed(prepared)
                 latency = (time.perf_counter() - started) * 1000
                 row = self.record_call(
                     request_id,
@@ -357,11 +360,14 @@ class Tierwise:
                     stream.model_id,
                     latency,
                     usage=usage,
-                    stop_reason=stop_reason or ("error" if error else "client_closed"),
+                    stop_reason="client_closed"
+                    if abandoned
+                    else meter.stop_reason or ("error" if error else "client_closed"),
                     error=error,
                     api_key_id=api_key_id,
-                    service_tier=served,
+                    service_tier=meter.served,
                     hold=hold,
+                    estimated=estimated,
                 )
                 summary.update(self._summary(row, plan, [a.model_id for a in stream.attempts]))
 
@@ -530,6 +536,25 @@ class Tierwise:
             "failedProfiles": failed_profiles,
             "usage": row.usage.to_converse(),
         }
+
+
+def _drain(stream: Any, meter: StreamMeter, grace_s: float) -> None:
+    """Read the rest of an abandoned stream for up to ``grace_s`` seconds, noting its
+    events (for the usage event), on a thread of its own so a stalled upstream cannot hold
+    the caller past the grace period; closing the stream afterwards ends the read."""
+    done = threading.Event()
+
+    def read() -> None:
+        try:
+            for event in stream.events:
+                meter.note(event)
+        except Exception:  # the stream is being abandoned: its error is moot
+            pass
+        finally:
+            done.set()
+
+    threading.Thread(target=read, name="tierwise-stream-drain", daemon=True).start()
+    done.wait(grace_s)
 
 
 def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -291,6 +291,7 @@ class BudgetSettings(_Model):
 
     default_max_tokens: int = Field(default=4096, ge=1)
     reservation_ttl_s: float = Field(default=3600.0, gt=0)
+    usage_grace_s: float = Field(default=2.0, ge=0, le=60)
 
 
 class LedgerSettings(_Model):

@@ -1,0 +1,61 @@
+"""What a stream has cost, whether or not Bedrock's usage event arrived.
+
+A ConverseStream reports its usage only in its last event (``metadata``). A stream that
+ends before it (the client hung up and the grace period passed, or the stream broke) was
+still billed by Bedrock for what it generated, so its cost is estimated: the output from the
+text, tool input and reasoning that arrived, the input from the request, with the estimator
+the rest of tierwise uses (:mod:`tierwise.core.tokens`). Such a row is marked ``estimated``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tierwise.core.pricing import Usage
+from tierwise.core.tokens import count_request, count_text
+
+__all__ = ["StreamMeter"]
+
+ESTIMATE_NOTE = (
+    "the stream ended before Bedrock's usage event: output counted from the text that "
+    "arrived, input from the request"
+)
+
+
+@dataclass
+class StreamMeter:
+    """Notes a stream's events: Bedrock's usage when it comes, else what was generated."""
+
+    usage: Usage | None = None
+    served: Any = None
+    stop_reason: str | None = None
+    generated: list[str] = field(default_factory=list)
+
+    def note(self, event: Mapping[str, Any]) -> None:
+        if "contentBlockDelta" in event:
+            delta = event["contentBlockDelta"].get("delta") or {}
+            if isinstance(delta.get("text"), str):
+                self.generated.append(delta["text"])
+            elif isinstance((delta.get("toolUse") or {}).get("input"), str):
+                self.generated.append(delta["toolUse"]["input"])
+            elif isinstance((delta.get("reasoningContent") or {}).get("text"), str):
+                self.generated.append(delta["reasoningContent"]["text"])
+        elif "contentBlockStart" in event:
+            tool = (event["contentBlockStart"].get("start") or {}).get("toolUse") or {}
+            if isinstance(tool.get("name"), str):
+                self.generated.append(tool["name"])
+        elif "messageStop" in event:
+            self.stop_reason = event["messageStop"].get("stopReason")
+        elif "metadata" in event:
+            self.usage = Usage.from_converse(event["metadata"].get("usage") or {})
+            self.served = event["metadata"].get("serviceTier")
+
+    def billed(self, request: Mapping[str, Any]) -> tuple[Usage, str | None]:
+        """The usage to bill, and why it is an estimate (None: Bedrock reported it)."""
+        if self.usage is not None:
+            return self.usage, None
+        # The prompt was sent and read once the stream opened: it is billed in full.
+        output = count_text("".join(self.generated))
+        return Usage(input=count_request(request), output=output), ESTIMATE_NOTE
