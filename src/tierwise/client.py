@@ -20,13 +20,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
+from tierwise.capture import Capturer
 from tierwise.cascade import Cascade, ValidationSpec
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.caching import place_cache_points
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
-from tierwise.core.replay import replay_events
+from tierwise.core.replay import MessageCollector, replay_events
 from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
 from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.sampling import settle_sampling
@@ -70,14 +71,19 @@ class Plan:
     profiles: tuple[str, ...]
     reason: str
     decision: Decision | None = None
+    # Shadow mode: what the router would have done; recorded, not acted on.
+    shadow: Decision | None = None
 
     def route_record(self) -> dict[str, Any]:
         if self.decision is not None:
             record = self.decision.to_dict()
             if self.reason != "routed":
                 record["via"] = self.reason
-            return record
-        return {"tier": self.tier.value if self.tier else None, "reasons": [self.reason]}
+        else:
+            record = {"tier": self.tier.value if self.tier else None, "reasons": [self.reason]}
+        if self.shadow is not None:
+            record["shadow"] = self.shadow.to_dict()
+        return record
 
 
 def apply_thinking(request: Mapping[str, Any], budget: int) -> dict[str, Any]:
@@ -137,6 +143,7 @@ class Tierwise:
                 budgets = KeyStore(ledger)
         #: Key budgets, reserved per attempt (None: a ledger without keys).
         self.budgets = budgets
+        self.capturer = Capturer.build(settings.capture, ledger)
 
     @classmethod
     def from_settings(
@@ -191,16 +198,40 @@ class Tierwise:
         )
 
     def plan(
-        self, model_id: str | None, request: Mapping[str, Any], hints: Hints | None = None
+        self,
+        model_id: str | None,
+        request: Mapping[str, Any],
+        hints: Hints | None = None,
+        *,
+        routing_mode: str | None = None,
     ) -> Plan:
         """Resolve ``modelId`` (``auto``/None, a tier name in any case, an alias such as
         ``claude-sonnet-4-5`` (``Settings.names``), or a raw ID) to a plan. A pinned tier, or
         a raw ID in a configured tier, outside the hints' bounds is a contradiction and
-        refused, not silently obeyed one way or the other."""
+        refused, not silently obeyed one way or the other.
+
+        In shadow mode (``routing_mode`` or ``[routing] mode``), the request keeps what it
+        asked for (``auto`` gets ``default_tier`` within the hints) and the router's decision
+        rides along in :attr:`Plan.shadow`, to be ledgered beside the real call."""
         asked = (model_id or AUTO).strip()
         target = self.settings.names.resolve(asked)
         via = f" (alias {asked})" if target is not None else ""
         name = (target or asked).lower()
+        mode = routing_mode or self.settings.routing.mode
+        if mode not in ("route", "shadow"):
+            raise InvalidRequestError(
+                f"routing mode {mode!r} is not known", hint="use 'route' or 'shadow'"
+            )
+        if mode == "shadow":
+            decision = self.route(request, hints)
+            if name == AUTO:
+                h = hints or Hints()
+                tier = self.settings.default_tier.clamp(h.min_tier, h.max_tier)
+                reason = f"shadow mode: {tier.value} (the default tier), router not applied"
+                return Plan(tier, self.profiles(tier), reason, shadow=decision)
+            return replace(
+                self.plan(model_id, request, hints, routing_mode="route"), shadow=decision
+            )
         if name == AUTO:
             decision = self.route(request, hints)
             return Plan(decision.tier, self.profiles(decision.tier), "routed" + via, decision)
@@ -254,6 +285,8 @@ class Tierwise:
         cheap_first: bool | None = None,
         api_key_id: str | None = None,
         cancel: threading.Event | None = None,
+        routing_mode: str | None = None,
+        capture_rate: float | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Like boto3 ``converse``; see the module docstring for ``modelId``.
@@ -263,16 +296,21 @@ class Tierwise:
         ``[escalation] enabled``) a rejected answer is retried one tier up, and with
         ``cheap_first`` the cascade starts at the cheapest allowed tier. Setting ``cancel``
         (from another thread) stops the cascade from starting another attempt; the one in
-        flight completes and is ledgered.
+        flight completes and is ledgered. ``routing_mode`` ("route" or "shadow") overrides
+        ``[routing] mode`` and ``capture_rate`` overrides ``[capture] sample_rate`` for this
+        call (the gateway passes an API key's policy).
         """
         request = request_fields(kwargs)
-        plan = self.plan(modelId, request, hints)
+        plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
         request, dropped = self.settle_sampling(request, plan)
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
-        response = cascade.run(request, uuid.uuid4().hex, api_key_id)
+        request_id = uuid.uuid4().hex
+        response = cascade.run(request, request_id, api_key_id)
         if dropped:
             response["tierwise"]["dropped"] = list(dropped)
+        if self.capturer.wants(request_id, capture_rate):
+            self._capture(request_id, request, response, api_key_id)
         return response
 
     def converse_stream(
@@ -285,6 +323,8 @@ class Tierwise:
         cheap_first: bool | None = None,
         api_key_id: str | None = None,
         cancel: threading.Event | None = None,
+        routing_mode: str | None = None,
+        capture_rate: float | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Like boto3 ``converse_stream``: ``response["stream"]`` yields the events.
@@ -298,15 +338,18 @@ class Tierwise:
         for :meth:`converse`).
         """
         request = request_fields(kwargs)
-        plan = self.plan(modelId, request, hints)
+        plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
         request, dropped = self.settle_sampling(request, plan)
         request_id = uuid.uuid4().hex
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
+        capture = self.capturer.wants(request_id, capture_rate)
         if cascade.validators or cascade.self_verify is not None:
             response = cascade.run(request, request_id, api_key_id)
             if dropped:
                 response["tierwise"]["dropped"] = list(dropped)
+            if capture:
+                self._capture(request_id, request, response, api_key_id)
             return {"stream": replay_events(response), "tierwise": response["tierwise"]}
         hold, prepared = self.reserve(request_id, 1, plan, self.prepare(request, plan), api_key_id)
         started = time.perf_counter()
@@ -337,9 +380,12 @@ class Tierwise:
             meter = StreamMeter()
             error: TierwiseError | None = None
             abandoned = False
+            collector = MessageCollector() if capture else None
             try:
                 for event in stream.events:
                     meter.note(event)
+                    if collector is not None:
+                        collector.add(event)
                     yield event
             except TierwiseError as exc:
                 error = exc
@@ -370,6 +416,17 @@ class Tierwise:
                     estimated=estimated,
                 )
                 summary.update(self._summary(row, plan, [a.model_id for a in stream.attempts]))
+                if collector is not None and error is None and meter.stop_reason and not abandoned:
+                    self.capturer.capture(
+                        request_id,
+                        request,
+                        {"content": collector.content(), "stopReason": meter.stop_reason},
+                        plan.route_record(),
+                        tier=row.tier,
+                        model_id=row.model_id,
+                        cost=row.cost_usd,
+                        api_key_id=api_key_id,
+                    )
 
         return {"stream": events(), "tierwise": summary}
 
@@ -377,6 +434,28 @@ class Tierwise:
         request = request_fields(kwargs)
         plan = self.plan(modelId, request)
         return self.bedrock.count_tokens(plan.profiles[0], request)
+
+    def _capture(
+        self,
+        request_id: str,
+        request: Mapping[str, Any],
+        response: Mapping[str, Any],
+        api_key_id: str | None,
+    ) -> None:
+        info = response["tierwise"]
+        self.capturer.capture(
+            request_id,
+            request,
+            {
+                "content": response["output"]["message"]["content"],
+                "stopReason": response.get("stopReason"),
+            },
+            info.get("route"),
+            tier=info.get("tier"),
+            model_id=str(info.get("modelId")),
+            cost=Decimal(str(info.get("costUsd", "0"))),
+            api_key_id=api_key_id,
+        )
 
     # -- accounting ------------------------------------------------------------------
 

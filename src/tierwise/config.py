@@ -47,6 +47,7 @@ __all__ = [
     "BandPrices",
     "BatchSettings",
     "CachingSettings",
+    "CaptureSettings",
     "ClassSettings",
     "CreditPoolSettings",
     "EscalationSettings",
@@ -294,6 +295,31 @@ class BudgetSettings(_Model):
     usage_grace_s: float = Field(default=2.0, ge=0, le=60)
 
 
+class CaptureSettings(_Model):
+    """``[capture]``: opt-in storage of sampled requests and answers for ``tierwise evaluate``.
+
+    Off unless ``sample_rate`` > 0 (or a key's policy sets ``capture_rate``). Redaction of
+    personal data and secrets is on by default; ``redact_patterns`` adds ``NAME=regex`` rules.
+    """
+
+    sample_rate: float = Field(default=0.0, ge=0, le=1)
+    retention_days: int = Field(default=30, ge=1)
+    max_bytes: int = Field(default=64 * 1024, ge=1024)
+    redact: bool = True
+    redact_patterns: tuple[str, ...] = ()
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from tierwise.core.redact import Redactor
+
+        try:
+            Redactor.from_patterns(value)
+        except ConfigError as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+
 class LedgerSettings(_Model):
     url: str = ""
 
@@ -353,6 +379,9 @@ class RoutingSettings(_Model):
     class_min_confidence: float = Field(default=0.35, ge=0, lt=1)
     weights: dict[str, float] = {}
     classes: dict[str, ClassSettings] = {}
+    # "shadow": requests keep the model they asked for ("auto" gets default_tier) and the
+    # router's decision is recorded beside them, for `tierwise spend --shadow`.
+    mode: Literal["route", "shadow"] = "route"
 
     @model_validator(mode="after")
     def _consistent(self) -> RoutingSettings:
@@ -365,7 +394,7 @@ class RoutingSettings(_Model):
 
     def policy(self, thinking_tiers: frozenset[Tier] | None = None) -> RoutingPolicy:
         """The core policy; ``thinking_tiers`` are the tiers whose ``supports_thinking`` is on."""
-        data = self.model_dump(exclude={"model_path", "classes"})
+        data = self.model_dump(exclude={"model_path", "classes", "mode"})
         tiers = frozenset(Tier) if thinking_tiers is None else frozenset(thinking_tiers)
         classes = {name: c.rule() for name, c in self.classes.items()}
         return RoutingPolicy(**data, classes=classes, thinking_tiers=tiers)
@@ -390,6 +419,7 @@ class Settings(_Model):
     # A team's own names: "claude-sonnet-4-5-20250929" = "sonnet", "fast" = "haiku", or a
     # model ID. Targets are tier names, auto or Bedrock model IDs (never another alias).
     aliases: dict[str, str] = {}
+    capture: CaptureSettings = CaptureSettings()
     credit_warning_days: int = Field(default=30, ge=0)
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}

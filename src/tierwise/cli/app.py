@@ -17,6 +17,7 @@ from tierwise.cli import (
     converse_cmd,
     demo_cmd,
     emulator_cmd,
+    evaluate_cmd,
     iam_cmd,
     keys_cmd,
     models_cmd,
@@ -92,6 +93,8 @@ app.command("route")(route_cmd.route)
 app.command("serve")(serve_cmd.serve)
 app.command("spend")(reports_cmd.spend)
 app.command("credits")(reports_cmd.credits)
+app.command("evaluate")(evaluate_cmd.evaluate)
+app.add_typer(evaluate_cmd.capture_app, name="capture")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(router_cmd.app, name="router")
 app.add_typer(keys_cmd.app, name="keys")

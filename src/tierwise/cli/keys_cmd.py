@@ -53,6 +53,13 @@ def create(
         str | None,
         typer.Option(help="Reset the spend every day, week or month (UTC); default: never."),
     ] = None,
+    routing_mode: Annotated[
+        str | None,
+        typer.Option(help="'shadow': keep the asked-for model, record the router's choice."),
+    ] = None,
+    capture_rate: Annotated[
+        float | None, typer.Option(help="Share of this key's requests to capture (0-1).")
+    ] = None,
 ) -> None:
     """Create a key and print it ONCE (only a hash is stored)."""
     state = state_of(ctx)
@@ -64,6 +71,10 @@ def create(
             raise InvalidRequestError(f"--validate is not JSON: {exc.msg}") from None
     if escalate is not None:
         policy["escalate"] = escalate
+    if routing_mode is not None:
+        policy["routing_mode"] = routing_mode
+    if capture_rate is not None:
+        policy["capture_rate"] = capture_rate
     try:
         budget = Decimal(budget_usd) if budget_usd is not None else None
     except InvalidOperation:

@@ -43,6 +43,9 @@ def spend(
     since: Annotated[str, typer.Option(help="Window: 30d, 12h, 2w or a date.")] = "30d",
     by: Annotated[str, typer.Option(help="Group by tier, day, key or model.")] = "tier",
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    shadow: Annotated[
+        bool, typer.Option("--shadow", help="What the router's shadow decisions would cost.")
+    ] = False,
 ) -> None:
     """Spend, requests, tokens, tier mix, escalation, cache hits, batch share and savings."""
     if by not in ("tier", "day", "key", "model"):
@@ -51,6 +54,9 @@ def spend(
         raise InvalidRequestError(f"--format {fmt!r}", hint="use table, csv or json")
     state = state_of(ctx)
     start = parse_since(since, datetime.now(UTC))
+    if shadow:
+        _shadow(state, load_rows(state, start), fmt)
+        return
     group_by: Literal["tier", "day", "key", "model"] = by  # type: ignore[assignment]
     result = report(
         spend_rows(load_rows(state, start)), state.loaded().settings.all_rates(), by=group_by
@@ -72,6 +78,49 @@ def spend(
         f"saved ${result.vs_all_opus:.6f} vs all-Opus (${result.all_opus_cost:.6f}), "
         f"${result.vs_all_sonnet:.6f} vs all-Sonnet (${result.all_sonnet_cost:.6f}); "
         f"caching saved ${result.caching_saved:.6f}; batch saved ${result.batch_saved:.6f}"
+    )
+
+
+def _shadow(state: CliState, rows: list[LedgerRow], fmt: str) -> None:
+    from tierwise.core.shadow import ShadowRow, shadow_report
+
+    result = shadow_report(
+        (
+            ShadowRow(r.request_id, r.tier, r.usage, r.cost_usd, r.batch, r.status, r.route)
+            for r in rows
+        ),
+        state.loaded().settings.all_rates(),
+    )
+    groups = [*result.by_class, result.total]
+    if fmt == "json":
+        write_json(result.to_dict())
+        return
+    if fmt == "csv":
+        write_csv(
+            [{k: v for k, v in g.to_dict().items() if k != "moves"} for g in groups],
+        )
+        return
+    if not result.total.requests:
+        state.out.print(
+            'no shadow decisions in this window: set [routing] mode = "shadow" (or a key\'s '
+            "routing_mode) and let traffic run",
+            markup=False,
+        )
+        return
+    table = Table("class", "requests", "actual (USD)", "routed (USD)", "saving", "moves")
+    for g in groups:
+        share = f" ({g.saving / g.actual_cost:.0%})" if g.actual_cost else ""
+        moves = ", ".join(f"{k} {v}" for k, v in sorted(g.moves.items()))
+        table.add_row(*cells(
+            g.name, g.requests, f"{g.actual_cost:.6f}", f"{g.shadow_cost:.6f}",
+            f"{g.saving:.6f}{share}", moves,
+        ))  # fmt: skip
+    state.out.print(table)
+    state.out.print(
+        plain(
+            "routed cost re-prices each answer's tokens at the router's tier; output length "
+            "on another tier may differ"
+        )
     )
 
 

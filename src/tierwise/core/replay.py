@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["replay_events"]
+__all__ = ["MessageCollector", "replay_events"]
 
 # Replayed text is cut into pieces of this many characters, like a real stream's deltas.
 CHUNK_CHARS = 64
@@ -62,3 +62,48 @@ def replay_events(response: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     metadata: dict[str, Any] = {"usage": dict(response.get("usage") or {})}
     metadata["metrics"] = dict(response.get("metrics") or {"latencyMs": 0})
     yield {"metadata": metadata}
+
+
+class MessageCollector:
+    """The inverse of :func:`replay_events`: folds ConverseStream events back into the
+    assistant message's text and tool-use blocks (reasoning is left out), for callers that
+    keep what a stream said (capture)."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, dict[str, Any]] = {}
+        self.stop_reason: str | None = None
+
+    def add(self, event: Mapping[str, Any]) -> None:
+        if "contentBlockStart" in event:
+            start = event["contentBlockStart"]
+            use = (start.get("start") or {}).get("toolUse")
+            if use is not None:
+                self._blocks[int(start.get("contentBlockIndex", 0))] = {
+                    "toolUse": {"toolUseId": use.get("toolUseId"), "name": use.get("name")},
+                    "_input": "",
+                }
+        elif "contentBlockDelta" in event:
+            body = event["contentBlockDelta"]
+            index = int(body.get("contentBlockIndex", 0))
+            delta = body.get("delta") or {}
+            if "text" in delta:
+                block = self._blocks.setdefault(index, {"text": ""})
+                block["text"] = block.get("text", "") + str(delta["text"])
+            elif "toolUse" in delta and index in self._blocks:
+                self._blocks[index]["_input"] += str(delta["toolUse"].get("input", ""))
+        elif "messageStop" in event:
+            self.stop_reason = event["messageStop"].get("stopReason")
+
+    def content(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for _, block in sorted(self._blocks.items()):
+            if "toolUse" in block:
+                raw = block["_input"]
+                try:
+                    parsed = json.loads(raw) if raw else {}
+                except json.JSONDecodeError:
+                    parsed = {"_unparsed": raw}
+                out.append({"toolUse": {**block["toolUse"], "input": parsed}})
+            else:
+                out.append({"text": block["text"]})
+        return out

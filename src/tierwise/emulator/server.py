@@ -14,7 +14,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
@@ -162,6 +162,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/quirks":
             self._send(self._quirk(raw))
             return
+        if path == "/_emulator/skills":
+            self._send(self._skills(raw))
+            return
         if path == "/_emulator/reset":
             emulator_reset(self._service)
             self._send(_json_reply({"ok": True}))
@@ -223,10 +226,20 @@ class _Handler(BaseHTTPRequestHandler):
             return _json_reply({"message": str(exc)}, status=400)
         return _json_reply({"ok": True})
 
+    def _skills(self, raw: bytes) -> Reply:
+        try:
+            spec = json.loads(raw or b"{}")
+            bias = float(spec.get("judge_bias", 0.0))
+            self._service.skills.set(spec.get("skills") or {}, judge_bias=bias)
+        except (ValueError, TypeError, AttributeError) as exc:
+            return _json_reply({"message": str(exc)}, status=400)
+        return _json_reply({"ok": True})
+
 
 def emulator_reset(service: Service) -> None:
     """Forget cached prefixes, queued faults, quirks and statistics."""
     service.quirks.clear()
+    service.skills.clear()
     service.cache.clear()
     service.plan.clear()
     service.reset_stats()
@@ -333,6 +346,11 @@ class Emulator:
         """What a batch job writes for one record of ``model_id`` (a model or profile ID):
         ``{"modelOutput": ...}`` or ``{"error": {"errorCode", "errorMessage"}}``."""
         return self._service.batch.record_result(model_id, model_input)
+
+    def set_skills(self, table: Mapping[str, Any], *, judge_bias: float = 0.0) -> None:
+        """Give each task class a per-tier probability of an acceptable answer, for testing
+        evaluation offline (see :mod:`tierwise.emulator.skills`)."""
+        self._service.skills.set(table, judge_bias=judge_bias)
 
     def reset(self) -> None:
         """Forget cached prompt prefixes, queued faults and statistics."""

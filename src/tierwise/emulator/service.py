@@ -28,6 +28,7 @@ from tierwise.emulator.engine import Answer, answer, request_digest
 from tierwise.emulator.eventstream import CONTENT_TYPE, event_frame, exception_frame
 from tierwise.emulator.faults import FaultPlan, Faults, fault_error
 from tierwise.emulator.quirks import Quirks
+from tierwise.emulator.skills import Skills
 from tierwise.emulator.streaming import converse_events
 from tierwise.emulator.validation import check_request, count_cache_points
 
@@ -91,6 +92,7 @@ class Service:
         self.plan = FaultPlan(faults)
         self.cache = PromptCache(clock)
         self.quirks = Quirks()
+        self.skills = Skills()
         self.settings = settings
         self.batch = BatchJobs(self.batch_answer, self._s3_client, settings.region)
         self._lock = threading.Lock()
@@ -186,6 +188,7 @@ class Service:
         )
         result = answer(request, checked, target.model)
         result = self.quirks.apply(target.invoked_id, request, request_digest(request), result)
+        result = self.skills.apply(target.model.name, request, result)
         usage = _usage(count_request(request), result, cache, count_cache_points(request) > 0)
         delay_ms = controls.latency_ms
         if delay_ms is None:

@@ -27,7 +27,7 @@ from tierwise.gateway.service import Gateway
 from tierwise.reports import daily_spend, parse_since, runway_dict, spend_rows
 from tierwise.store import LedgerRow
 
-__all__ = ["credits", "metrics", "spend"]
+__all__ = ["captures", "credits", "metrics", "spend"]
 
 LATEST = 25
 
@@ -73,6 +73,32 @@ async def spend(request: Request) -> Response:
     payload["latest"] = _latest(rows)
     payload["since"] = since.isoformat()
     return JSONResponse(payload)
+
+
+async def captures(request: Request) -> Response:
+    """Captured requests and answers (admin keys only: they hold prompt text)."""
+    gw: Gateway = request.app.state.gateway
+    try:
+        gw.authenticate(request, admin=True)
+        from tierwise.store.captures import CaptureStore
+        from tierwise.store.sql import SQLLedger
+
+        ledger = gw.tierwise.ledger
+        if not isinstance(ledger, SQLLedger):
+            raise InvalidRequestError("captures live in a SQL ledger; this one is not")
+        raw_limit = request.query_params.get("limit", "100")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+            raise InvalidRequestError(f"limit={raw_limit!r}", hint="a whole number from 1 to 1000")
+        since = parse_since(request.query_params.get("since", "30d"), datetime.now(UTC))
+        rows = await run_in_threadpool(
+            CaptureStore(ledger).list,
+            task_class=request.query_params.get("class"),
+            since=since,
+        )
+    except Exception as exc:
+        return failure(exc, Dialect.OPENAI, gw)
+    data = [r.to_dict() for r in rows[-int(raw_limit) :]]
+    return JSONResponse({"object": "list", "data": data})
 
 
 async def credits(request: Request) -> Response:

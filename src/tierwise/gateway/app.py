@@ -120,6 +120,7 @@ def create_app(
         Route("/v1/messages/count_tokens", anthropic_routes.count_tokens, methods=["POST"]),
         Route("/v1/spend", admin_routes.spend, methods=["GET"]),
         Route("/v1/credits", admin_routes.credits, methods=["GET"]),
+        Route("/v1/captures", admin_routes.captures, methods=["GET"]),
         Route("/metrics", admin_routes.metrics, methods=["GET"]),
         Route("/dashboard", _dashboard, methods=["GET"]),
         Mount("/dashboard/static", StaticFiles(packages=[("tierwise.gateway", "static")])),

@@ -254,11 +254,22 @@ class Gateway:
             if watcher is not None:
                 watcher.cancel()
 
+    @staticmethod
+    def key_options(key: ApiKey | None) -> dict[str, Any]:
+        """What a key's policy sets for each call: shadow routing and its capture rate."""
+        policy = (key.policy or {}) if key is not None else {}
+        options: dict[str, Any] = {}
+        if "routing_mode" in policy:
+            options["routing_mode"] = policy["routing_mode"]
+        if "capture_rate" in policy:
+            options["capture_rate"] = float(policy["capture_rate"])
+        return options
+
     def _converse_and_charge(self, call: Call, kwargs: dict[str, Any]) -> dict[str, Any]:
         # The engine reserves each attempt against the key's budget and charges it with
         # the attempt's ledger row (one transaction), a rejected answer's too: nothing is
         # left to charge here.
-        return self.tierwise.converse(**kwargs)
+        return self.tierwise.converse(**self.key_options(call.key), **kwargs)
 
     async def converse_stream(self, call: Call, **kwargs: Any) -> OpenStream:
         """The routed stream, opened and pumped by one worker thread; it is charged to the
@@ -278,7 +289,7 @@ class Gateway:
         self, call: Call, kwargs: dict[str, Any]
     ) -> tuple[Mapping[str, Any], Iterator[Any]]:
         # Charged by the engine when the stream ends or is closed, with its ledger row.
-        result = self.tierwise.converse_stream(**kwargs)
+        result = self.tierwise.converse_stream(**self.key_options(call.key), **kwargs)
         return result["tierwise"], result["stream"]
 
     def relay(

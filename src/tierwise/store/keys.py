@@ -88,13 +88,16 @@ class ApiKey:
 
 
 def _check_policy(policy: dict[str, Any]) -> None:
-    """A key policy is ``{"validate": <validator spec>, "escalate": bool}``; check it now."""
+    """A key policy is ``{"validate": <validator spec>, "escalate": bool, "routing_mode":
+    "route" | "shadow", "capture_rate": 0..1}`` (every field optional); check it now."""
     from tierwise.core.validators import validators_from_spec
 
-    unknown = sorted(set(policy) - {"validate", "escalate"})
+    known = {"validate", "escalate", "routing_mode", "capture_rate"}
+    unknown = sorted(set(policy) - known)
     if unknown:
         raise InvalidRequestError(
-            f"unknown key policy field(s): {', '.join(unknown)}", hint="use validate and escalate"
+            f"unknown key policy field(s): {', '.join(unknown)}",
+            hint=f"use {', '.join(sorted(known))}",
         )
     spec = policy.get("validate") or {}
     if not isinstance(spec, dict):
@@ -102,6 +105,11 @@ def _check_policy(policy: dict[str, Any]) -> None:
     validators_from_spec({k: v for k, v in spec.items() if k != "self_verify"})
     if "escalate" in policy and not isinstance(policy["escalate"], bool):
         raise InvalidRequestError("policy.escalate must be true or false")
+    if policy.get("routing_mode", "route") not in ("route", "shadow"):
+        raise InvalidRequestError("policy.routing_mode must be 'route' or 'shadow'")
+    rate = policy.get("capture_rate", 0.0)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        raise InvalidRequestError("policy.capture_rate must be a number from 0 to 1")
 
 
 def _hash(salt: str, secret: str) -> str:

@@ -137,4 +137,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX reservations_expiry ON reservations (state, expires_at)
         """,
     ),
+    (
+        "m008_captures",
+        """
+        CREATE TABLE captures (
+            id {id_pk},
+            ts TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            api_key_id TEXT,
+            task_class TEXT,
+            tier TEXT,
+            model_id TEXT NOT NULL,
+            route TEXT,
+            request TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            redactions INTEGER NOT NULL,
+            truncated INTEGER NOT NULL DEFAULT 0,
+            cost_usd TEXT NOT NULL
+        );
+        CREATE INDEX captures_ts ON captures (ts);
+        CREATE INDEX captures_class ON captures (task_class)
+        """,
+    ),
 ]

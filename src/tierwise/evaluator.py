@@ -1,0 +1,328 @@
+"""``tierwise evaluate``: replay a sample of real requests on neighbouring tiers and judge them.
+
+Each sampled request is sent, pinned, to every tier asked for. The strongest tier's answer is
+the reference; each cheaper answer is judged against it: closed answers by direct checks,
+open ones by a pairwise LLM judge asked in both orders (:mod:`tierwise.core.judging`). The
+outcomes (class, signals, per-tier verdicts and costs) are written as JSONL, and become a
+per-class report (:mod:`tierwise.core.evaluation`).
+
+Money: every call is ledgered with ``purpose: evaluation`` in its metadata, so
+``tierwise spend`` can tell evaluation from production. The spend is capped: before each call
+its worst case (input at the dearest input rate, cache writes included, plus ``max_tokens``
+of output) must fit in what is left of ``budget_usd``, else the run stops there and says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tierwise.capture import task_class_of
+from tierwise.core.evaluation import Outcome
+from tierwise.core.judging import (
+    Check,
+    Verdict,
+    answer_text,
+    closed_check,
+    combine,
+    is_closed,
+    judge_request,
+    parse_judge_reply,
+)
+from tierwise.core.pricing import Usage, price
+from tierwise.core.signals import extract_signals
+from tierwise.core.tiers import Tier
+from tierwise.core.tokens import count_request
+from tierwise.errors import InvalidRequestError, TierwiseError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from tierwise.client import Tierwise
+    from tierwise.store import Ledger, LedgerRow, LedgerTotals
+
+__all__ = ["EvalItem", "EvalRun", "Evaluator", "PurposeLedger", "items_from_jsonl"]
+
+PURPOSE = "evaluation"
+_FIELDS = ("system", "messages", "toolConfig", "inferenceConfig", "requestMetadata")
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """One request to evaluate: the Converse request, its task class and where it came from."""
+
+    source_id: str
+    request: Mapping[str, Any]
+    task_class: str
+
+
+@dataclass
+class EvalRun:
+    outcomes: list[Outcome] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    spent: Decimal = Decimal(0)
+    calls: int = 0
+    stopped: str = ""  # why the run stopped early ("" when it finished)
+
+
+class PurposeLedger:
+    """A ledger that stamps ``purpose`` into every row's metadata before storing it."""
+
+    def __init__(self, inner: Ledger, purpose: str) -> None:
+        self.inner = inner
+        self.purpose = purpose
+
+    def _stamp(self, row: LedgerRow) -> LedgerRow:
+        return replace(row, metadata={**(row.metadata or {}), "purpose": self.purpose})
+
+    def record(self, row: LedgerRow) -> int:
+        return self.inner.record(self._stamp(row))
+
+    def record_many(self, rows: list[LedgerRow]) -> list[int]:
+        return self.inner.record_many([self._stamp(r) for r in rows])
+
+    def rows(self, **kwargs: Any) -> list[LedgerRow]:
+        return self.inner.rows(**kwargs)
+
+    def totals(self, *, since: datetime | None = None) -> LedgerTotals:
+        return self.inner.totals(since=since)
+
+    def close(self) -> None:
+        """The inner ledger belongs to the caller."""
+
+    def __enter__(self) -> PurposeLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def items_from_jsonl(path: Path, classify: Callable[[Mapping[str, Any]], str]) -> list[EvalItem]:
+    """Requests from a JSONL file: each line a Converse request (or ``{"request": ...}``,
+    optionally with ``task_class`` and ``id``); unlabelled lines are classified by the
+    router."""
+    items: list[EvalItem] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InvalidRequestError(
+            f"cannot read {path}: {exc.strerror}", hint="pass a JSONL file"
+        ) from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidRequestError(
+                f"{path}:{number}: not JSON ({exc.msg})", hint="one JSON object per line"
+            ) from None
+        if not isinstance(record, dict):
+            raise InvalidRequestError(f"{path}:{number}: a line must be a JSON object")
+        request = record.get("request", record)
+        if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
+            raise InvalidRequestError(
+                f"{path}:{number}: no Converse messages",
+                hint='each line is {"messages": [...]} or {"request": {"messages": [...]}}',
+            )
+        request = {k: v for k, v in request.items() if k in _FIELDS}
+        label = record.get("task_class")
+        items.append(
+            EvalItem(str(record.get("id", number)), request, str(label or classify(request)))
+        )
+    return items
+
+
+class Evaluator:
+    """Runs the replay-and-judge loop for one set of tiers, within a budget."""
+
+    def __init__(
+        self,
+        client: Tierwise,
+        *,
+        tiers: Iterable[Tier],
+        budget_usd: Decimal,
+        judge_tier: Tier = Tier.OPUS,
+        max_tokens: int = 1024,
+    ) -> None:
+        from tierwise.client import Tierwise
+
+        self.tiers = tuple(sorted(set(tiers), key=lambda t: t.rank))
+        if len(self.tiers) < 2:
+            raise InvalidRequestError(
+                "evaluation compares at least two tiers", hint="use --tiers haiku,sonnet,opus"
+            )
+        if budget_usd <= 0:
+            raise InvalidRequestError("--budget-usd must be above 0", hint="e.g. --budget-usd 5")
+        self.reference = self.tiers[-1]
+        self.budget = budget_usd
+        self.judge_tier = judge_tier
+        self.max_tokens = max_tokens
+        # Evaluation calls are ledgered with their purpose and never captured themselves.
+        self.client = Tierwise(
+            client.settings.with_overrides({"capture.sample_rate": 0.0, "routing.mode": "route"}),
+            bedrock=client.bedrock,
+            ledger=PurposeLedger(client.ledger, PURPOSE),
+            scorer=client.scorer,
+        )
+
+    def worst_case(self, tier: Tier, request: Mapping[str, Any]) -> Decimal:
+        """The most one call can cost: input at the dearest input rate (cache writes
+        included) plus the output cap."""
+        rates = self.client.settings.rates(tier)
+        tokens = count_request(request)
+        output = int((request.get("inferenceConfig") or {}).get("maxTokens") or self.max_tokens)
+        as_input = price(Usage(input=tokens, output=output), rates).total
+        as_write = price(Usage(cache_write_1h=tokens, output=output), rates).total
+        return max(as_input, as_write)
+
+    def _bounded(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The request with an output cap (needed to bound its cost)."""
+        inference = dict(request.get("inferenceConfig") or {})
+        inference["maxTokens"] = min(int(inference.get("maxTokens") or self.max_tokens),
+                                     self.max_tokens)  # fmt: skip
+        return {**request, "inferenceConfig": inference}
+
+    def _call(self, run: EvalRun, tier: Tier, request: Mapping[str, Any]) -> dict[str, Any] | None:
+        if run.spent + self.worst_case(tier, request) > self.budget:
+            run.stopped = (
+                f"budget: ${run.spent:.4f} spent of ${self.budget}; the next call could cost "
+                f"${self.worst_case(tier, request):.4f}"
+            )
+            return None
+        try:
+            response = self.client.converse(modelId=tier.value, escalate=False, **request)
+        except TierwiseError as exc:
+            run.calls += 1
+            return {"error": type(exc).__name__}
+        run.calls += 1
+        run.spent += Decimal(str(response["tierwise"]["costUsd"]))
+        return response
+
+    def _judge(self, run: EvalRun, item: EvalItem, candidate: str, reference: str) -> Check | None:
+        question = _request_text(item.request)
+        winners: list[str | None] = []
+        for first, second in ((reference, candidate), (candidate, reference)):
+            reply = self._call(run, self.judge_tier, judge_request(question, first, second))
+            if reply is None:
+                return None
+            if "error" in reply:
+                winners.append(None)
+                continue
+            winners.append(parse_judge_reply(answer_text(reply["output"]["message"]["content"])))
+        return combine(winners[0], winners[1])
+
+    def evaluate(self, item: EvalItem, run: EvalRun) -> bool:
+        """Evaluate one item into ``run``; False when the budget stopped it."""
+        request = self._bounded(item.request)
+        answers: dict[Tier, dict[str, Any]] = {}
+        for tier in reversed(self.tiers):  # the reference first: nothing to judge without it
+            response = self._call(run, tier, request)
+            if response is None:
+                return False
+            answers[tier] = response
+        ref = answers[self.reference]
+        verdicts: dict[str, str] = {}
+        methods: dict[str, str] = {}
+        costs: dict[str, Decimal] = {}
+        if "error" in ref:
+            return True  # no reference, no evidence; the calls are ledgered all the same
+        ref_content = ref["output"]["message"]["content"]
+        verdicts[self.reference.value] = "reference"
+        costs[self.reference.value] = Decimal(str(ref["tierwise"]["costUsd"]))
+        schema = _schema_of(item.request)
+        for tier in self.tiers[:-1]:
+            response = answers[tier]
+            if "error" in response:
+                verdicts[tier.value] = "error"
+                continue
+            costs[tier.value] = Decimal(str(response["tierwise"]["costUsd"]))
+            content = response["output"]["message"]["content"]
+            if schema is not None or is_closed(ref_content):
+                check = closed_check(content, ref_content, schema=schema)
+            else:
+                judged = self._judge(
+                    run, item, answer_text(content) or "(no text)", answer_text(ref_content)
+                )
+                if judged is None:
+                    return False
+                check = judged
+            verdicts[tier.value] = Verdict.PASS.value if check.passed else Verdict.FAIL.value
+            methods[tier.value] = check.method
+        outcome = Outcome(item.source_id, item.task_class, verdicts, costs, methods)
+        run.outcomes.append(outcome)
+        run.records.append(
+            {
+                "id": item.source_id,
+                "task_class": item.task_class,
+                "request": dict(item.request),
+                "features": extract_signals(item.request).to_dict(),
+                "verdicts": verdicts,
+                "methods": methods,
+                "costs_usd": {k: str(v) for k, v in costs.items()},
+                "reference_tier": self.reference.value,
+            }
+        )
+        return True
+
+    def run(self, items: Iterable[EvalItem], progress: Callable[[], None] | None = None) -> EvalRun:
+        run = EvalRun()
+        for item in items:
+            if not self.evaluate(item, run):
+                break
+            if progress is not None:
+                progress()
+        return run
+
+
+def _request_text(request: Mapping[str, Any]) -> str:
+    """The request as the judge reads it: system prompt and turns, as plain text."""
+    parts = [answer_text(request.get("system") or [])]
+    for message in request.get("messages") or []:
+        parts.append(f"{message.get('role', 'user')}: {answer_text(message.get('content') or [])}")
+    return "\n".join(p for p in parts if p.strip())
+
+
+def _schema_of(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A forced tool's input schema, when the request asks for structured output that way."""
+    config = request.get("toolConfig") or {}
+    forced = (config.get("toolChoice") or {}).get("tool", {}).get("name")
+    for tool in config.get("tools") or ():
+        spec = tool.get("toolSpec") or {}
+        if forced and spec.get("name") == forced:
+            schema = (spec.get("inputSchema") or {}).get("json")
+            return schema if isinstance(schema, Mapping) else None
+    return None
+
+
+def classify_with(client: Tierwise) -> Callable[[Mapping[str, Any]], str]:
+    """A classifier from the router: the decision's task class ("unclassified" if none)."""
+
+    def classify(request: Mapping[str, Any]) -> str:
+        return task_class_of(client.route(request).to_dict()) or "unclassified"
+
+    return classify
+
+
+def write_outcomes(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+
+
+def read_outcomes(lines: Iterable[str]) -> Iterator[Outcome]:
+    for line in lines:
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        yield Outcome(
+            str(record["id"]),
+            str(record["task_class"]),
+            dict(record["verdicts"]),
+            {k: Decimal(v) for k, v in (record.get("costs_usd") or {}).items()},
+            dict(record.get("methods") or {}),
+        )

@@ -1,0 +1,90 @@
+"""The evaluate loop offline against a known truth: the emulator's per-class skills."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tierwise.client import Tierwise
+from tierwise.config import Settings
+from tierwise.core.evaluation import class_reports, wilson
+from tierwise.core.tiers import Tier
+from tierwise.emulator.skills import CLASS_KEY
+from tierwise.evaluator import EvalItem, Evaluator
+
+SKILLS = {
+    "label": {"haiku": 0.9, "sonnet": 0.97, "opus": 1.0, "closed": True},
+    "reply": {"haiku": 0.5, "sonnet": 0.95, "opus": 1.0},
+}
+
+
+def item(name: str, i: int) -> EvalItem:
+    request = {
+        "messages": [{"role": "user", "content": [{"text": f"{name} task number {i}: go"}]}],
+        "requestMetadata": {CLASS_KEY: name},
+    }
+    return EvalItem(f"{name}-{i}", request, name)
+
+
+@pytest.fixture
+def tw(emu_settings: Settings, ledger_url: str, live_emulator: Any) -> Iterator[Tierwise]:
+    live_emulator.set_skills(SKILLS)
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
+        yield client
+
+
+def test_the_loop_recovers_the_configured_skills(tw: Tierwise) -> None:
+    items = [item("label", i) for i in range(80)] + [item("reply", i) for i in range(80)]
+    evaluator = Evaluator(tw, tiers=[Tier.HAIKU, Tier.SONNET, Tier.OPUS],
+                          budget_usd=Decimal("50"))  # fmt: skip
+    run = evaluator.run(items)
+    assert not run.stopped
+    assert len(run.outcomes) == 160
+    for report in class_reports(run.outcomes, reference=Tier.OPUS, quality_target=0.85):
+        for ev in report.evidence:
+            if ev.tier is Tier.OPUS:
+                continue
+            low, high = ev.interval
+            truth = SKILLS[report.task_class][ev.tier.value]
+            assert low <= truth <= high, (report.task_class, ev.tier, ev.passes, ev.n)
+    methods = {o.task_class: set(o.methods.values()) for o in run.outcomes}
+    assert methods["label"] == {"exact"}
+    assert methods["reply"] == {"judge"}
+
+
+def test_every_evaluation_call_is_ledgered_with_its_purpose(tw: Tierwise) -> None:
+    run = Evaluator(tw, tiers=[Tier.HAIKU, Tier.OPUS], budget_usd=Decimal("5")).run(
+        [item("reply", i) for i in range(3)]
+    )
+    rows = tw.ledger.rows()
+    # 3 items x (2 tiers + 2 judge calls)
+    assert len(rows) == run.calls == 12
+    assert all((r.metadata or {}).get("purpose") == "evaluation" for r in rows)
+    assert sum((r.cost_usd for r in rows), Decimal(0)) == run.spent
+
+
+def test_the_budget_caps_evaluation_spend(tw: Tierwise) -> None:
+    budget = Decimal("0.1")
+    evaluator = Evaluator(
+        tw, tiers=[Tier.HAIKU, Tier.SONNET, Tier.OPUS], budget_usd=budget, max_tokens=256
+    )
+    run = evaluator.run([item("reply", i) for i in range(100)])
+    assert run.stopped.startswith("budget")
+    assert 0 < len(run.outcomes) < 100
+    spent = sum((r.cost_usd for r in tw.ledger.rows()), Decimal(0))
+    assert spent == run.spent <= budget
+
+
+def test_a_judge_with_position_bias_is_cancelled_by_asking_both_ways(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    live_emulator.set_skills(SKILLS, judge_bias=1.0)  # every tie becomes "A wins"
+    run = Evaluator(tw, tiers=[Tier.SONNET, Tier.OPUS], budget_usd=Decimal("20")).run(
+        [item("reply", i) for i in range(40)]
+    )
+    passes = sum(1 for o in run.outcomes if o.passed("sonnet"))
+    low, high = wilson(passes, len(run.outcomes))
+    assert low <= SKILLS["reply"]["sonnet"] <= high
