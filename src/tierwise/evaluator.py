@@ -258,6 +258,13 @@ class Evaluator:
         run.records.append(
             {
                 "id": item.source_id,
+                # "prompt", "outcomes" and "source" are what `tierwise router train --data`
+                # reads, so these outcomes refit the router as they are.
+                "prompt": _last_user_text(item.request),
+                "outcomes": {
+                    t: int(v in ("pass", "reference")) for t, v in verdicts.items() if v != "error"
+                },
+                "source": "evaluation",
                 "task_class": item.task_class,
                 "request": dict(item.request),
                 "features": extract_signals(item.request).to_dict(),
@@ -285,6 +292,13 @@ def _request_text(request: Mapping[str, Any]) -> str:
     for message in request.get("messages") or []:
         parts.append(f"{message.get('role', 'user')}: {answer_text(message.get('content') or [])}")
     return "\n".join(p for p in parts if p.strip())
+
+
+def _last_user_text(request: Mapping[str, Any]) -> str:
+    for message in reversed(request.get("messages") or []):
+        if message.get("role") == "user":
+            return answer_text(message.get("content") or [])
+    return ""
 
 
 def _schema_of(request: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -61,8 +61,17 @@ def test_evaluate_from_a_jsonl_file(env: dict[str, Any]) -> None:
     assert len(outcomes) == 80
     first = json.loads(outcomes[0])
     assert {"task_class", "verdicts", "costs_usd", "features", "request"} <= set(first)
+    assert first["prompt"].startswith(first["task_class"])
+    assert first["outcomes"]["opus"] == 1 and set(first["outcomes"]) == {"haiku", "sonnet", "opus"}
     html = (env["path"] / "tierwise-evaluation.html").read_text()
     assert "<svg" in html and "label" in html and "reply" in html
+    # the outcomes file is what `tierwise router train --data` refits from
+    model = env["path"] / "mine.twdm"
+    refit = CliRunner().invoke(
+        app, ["router", "train", "--data", "tierwise-outcomes.jsonl", "--out", str(model)]
+    )
+    assert refit.exit_code == 0, refit.output
+    assert model.stat().st_size > 0
 
 
 def Decimal_ok(spent: str, budget: str) -> bool:
