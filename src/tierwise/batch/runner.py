@@ -67,7 +67,12 @@ def _one(record: dict[str, Any], line: int) -> tuple[str, dict[str, Any], str, s
         )
     if fmt == "anthropic":
         converted = from_messages({"model": "auto", **body})
-        return converted.model, converted.request, fmt, None
+        return (
+            converted.model,
+            converted.request,
+            fmt,
+            ("structured output (output_config.format)" if converted.json_schema else None),
+        )
     if not isinstance(body, dict) or "messages" not in body:
         raise InvalidRequestError(f"line {line}: converse needs messages")
     request = {k: v for k, v in body.items() if k != "modelId"}

@@ -15,6 +15,12 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
+from tierwise.core.convert.anthropic_fields import (
+    COUNT_TOKENS_FIELDS,
+    MESSAGES_FIELDS,
+    SERVER_TOOL_PREFIXES,
+)
+from tierwise.core.convert.fields import check_fields
 from tierwise.core.convert.request import (
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
@@ -224,10 +230,20 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
     for i, tool in enumerate(tools):
         if not isinstance(tool, Mapping) or not isinstance(tool.get("name"), str):
             raise invalid(f"tools[{i}].name is required", "tools")
-        spec: dict[str, Any] = {
-            "name": tool["name"],
-            "inputSchema": {"json": tool.get("input_schema") or {"type": "object"}},
-        }
+        kind = tool.get("type")
+        if kind not in (None, "custom"):
+            known = str(kind).startswith(SERVER_TOOL_PREFIXES)
+            raise invalid(
+                f"tools[{i}].type {kind!r}: "
+                + ("an Anthropic server or Anthropic-defined tool, which Bedrock's Converse "
+                   "does not run" if known else "unknown tool type")
+                + "; define a client tool with a name and an input_schema",
+                f"tools[{i}].type",
+            )  # fmt: skip
+        schema = tool.get("input_schema")
+        require(isinstance(schema, Mapping), f"tools[{i}].input_schema is required (an object)",
+                f"tools[{i}].input_schema")  # fmt: skip
+        spec: dict[str, Any] = {"name": tool["name"], "inputSchema": {"json": schema}}
         if tool.get("description"):
             spec["description"] = tool["description"]
         specs.append({"toolSpec": spec})
@@ -283,6 +299,7 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
     """An Anthropic Messages request body -> Converse request (``InvalidRequestError`` if bad)."""
     if not isinstance(body, Mapping):
         raise invalid("the request body must be a JSON object")
+    check_fields(body, MESSAGES_FIELDS, "Messages")
     model = body.get("model")
     if not isinstance(model, str) or not model.strip():
         raise invalid("model is required", "model")
@@ -389,6 +406,7 @@ def count_tokens_request(body: Any) -> Converted:
     """An Anthropic ``count_tokens`` body (no ``max_tokens``) -> Converse-shaped request."""
     if not isinstance(body, Mapping):
         raise invalid("the request body must be a JSON object")
+    check_fields(body, COUNT_TOKENS_FIELDS, "count_tokens")
     return from_messages({**body, "max_tokens": 1, "thinking": None})
 
 

@@ -22,6 +22,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from tierwise.core.convert.fields import check_fields
+from tierwise.core.convert.openai_fields import CHAT_FIELDS
 from tierwise.core.convert.request import (
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
@@ -266,7 +268,7 @@ def from_chat_completions(
     model = body.get("model")
     if not isinstance(model, str) or not model.strip():
         raise invalid("model is required", "model")
-    require(body.get("n") in (None, 1), "n must be 1", "n")
+    check_fields(body, CHAT_FIELDS, "Chat Completions")
     system, messages = _messages(body, allow_remote_images, max_images)
     inference: dict[str, Any] = {}
     max_tokens = body.get("max_completion_tokens")

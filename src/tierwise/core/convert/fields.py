@@ -1,0 +1,59 @@
+"""Each API's top-level request fields, in one table per API: what tierwise does with each.
+
+A table is the one source of truth for two things: the converters refuse any field that is
+not in it, or a value that tierwise cannot honour, with a 400 naming the field (nothing is
+silently ignored); and ``/openapi.json`` documents the request bodies from it.
+
+A field is *supported* (the converter uses it), *accepted* (it has no effect through Bedrock
+and says so: metadata, end-user ids), or *refused unless default* (``logprobs: true``,
+``n: 2``, ``seed``): the default value is fine, anything else is a 400 that says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tierwise.core.convert.request import invalid
+
+__all__ = ["Field", "check_fields", "unset"]
+
+
+def unset(value: Any) -> bool:
+    """Absent, null, false, zero or empty: the value that asks for nothing."""
+    return value is None or value is False or value == 0 or value in ({}, [], "")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One top-level request field."""
+
+    name: str
+    schema: Mapping[str, Any]  # JSON Schema of the value (for the OpenAPI document)
+    description: str
+    required: bool = False
+    # Values tierwise can honour; others are refused with ``refusal``. None: any value (the
+    # converter checks it in detail).
+    honours: Callable[[Any], bool] | None = None
+    refusal: str = ""
+
+    def openapi(self) -> dict[str, Any]:
+        schema = dict(self.schema)
+        note = f" {self.refusal}" if self.refusal else ""
+        schema["description"] = self.description + note
+        return schema
+
+
+def check_fields(body: Mapping[str, Any], fields: Mapping[str, Field], api: str) -> None:
+    """Refuse a field that is not in ``fields``, or a value tierwise cannot honour."""
+    for name, value in body.items():
+        spec = fields.get(name)
+        if spec is None:
+            raise invalid(
+                f"{name}: unknown or unsupported {api} field; tierwise refuses what it would "
+                "otherwise silently ignore (see GET /openapi.json)",
+                name,
+            )
+        if spec.honours is not None and not spec.honours(value):
+            raise invalid(f"{name}: {spec.refusal}", name)

@@ -1,0 +1,84 @@
+"""The Chat Completions request fields tierwise knows, and what it does with each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tierwise.core.convert.fields import Field, unset
+
+__all__ = ["CHAT_FIELDS"]
+
+_STR: dict[str, Any] = {"type": "string"}
+_INT: dict[str, Any] = {"type": "integer", "minimum": 1}
+_NUM: dict[str, Any] = {"type": "number"}
+_BOOL: dict[str, Any] = {"type": "boolean"}
+_OBJ: dict[str, Any] = {"type": "object"}
+_ARR: dict[str, Any] = {"type": "array", "items": {"type": "object"}}
+_ANY: dict[str, Any] = {}
+
+
+def _fields(*fields: Field) -> dict[str, Field]:
+    return {f.name: f for f in fields}
+
+
+CHAT_FIELDS = _fields(
+    Field("model", _STR, "auto, haiku, sonnet, opus, an alias (claude-sonnet-4-5, ...) or a "
+          "Bedrock model ID.", required=True),
+    Field("messages", _ARR, "system/developer, user (text and data: image parts), assistant "
+          "(text, tool_calls) and tool messages.", required=True),
+    Field("max_completion_tokens", _INT, "Cap on output tokens, thinking included."),
+    Field("max_tokens", _INT, "Older name of max_completion_tokens."),
+    Field("temperature", {"type": "number", "minimum": 0, "maximum": 1},
+          "0-1 (Claude's range; above 1 is refused, not clamped)."),
+    Field("top_p", {"type": "number", "minimum": 0, "maximum": 1}, "Nucleus sampling."),
+    Field("stop", {"oneOf": [_STR, {"type": "array", "items": _STR}]}, "Stop sequences."),
+    Field("stream", _BOOL, "Server-sent chat.completion.chunk events."),
+    Field("stream_options", _OBJ, "include_usage: a last chunk with usage."),
+    Field("tools", _ARR, "Function tools."),
+    Field("tool_choice", {"oneOf": [_STR, _OBJ]}, "auto, none, required or a function."),
+    Field("response_format", _OBJ, "text, json_object or json_schema: the schema reaches the "
+          "model (see [structured_output]) and the answer is validated."),
+    Field("reasoning_effort", _STR, "minimal, low, medium or high: an extended-thinking "
+          "budget."),
+    Field("n", {"type": "integer", "enum": [1]}, "Number of choices.",
+          honours=lambda v: v in (None, 1), refusal="only n = 1 is supported (Bedrock returns "
+          "one answer per call); send separate requests"),
+    Field("user", _STR, "Accepted; not forwarded (Bedrock has no end-user field)."),
+    Field("metadata", _OBJ, "Accepted; not forwarded."),
+    Field("prompt_cache_key", _STR, "Accepted; tierwise places cache points itself "
+          "([caching])."),
+    Field("safety_identifier", _STR, "Accepted; not forwarded."),
+    Field("store", _BOOL, "Only false: tierwise stores no completions.", honours=unset,
+          refusal="tierwise does not store completions; send store: false or leave it out"),
+    Field("parallel_tool_calls", _BOOL, "Only true (Claude may call several tools at once).",
+          honours=lambda v: v in (None, True),
+          refusal="false is not supported through Bedrock; leave it out"),
+    Field("service_tier", _STR, "Only auto or default.",
+          honours=lambda v: v in (None, "auto", "default"),
+          refusal="only auto or default are supported"),
+    Field("modalities", {"type": "array", "items": _STR}, "Only [\"text\"].",
+          honours=lambda v: v in (None, ["text"]), refusal="only text output is supported"),
+    Field("logprobs", _BOOL, "Refused when true.", honours=unset,
+          refusal="log probabilities are not available from Claude on Bedrock; leave it out"),
+    Field("top_logprobs", {"type": "integer"}, "Refused when set.", honours=unset,
+          refusal="log probabilities are not available from Claude on Bedrock; leave it out"),
+    Field("logit_bias", _OBJ, "Refused when set.", honours=unset,
+          refusal="Claude on Bedrock has no logit bias; leave it out"),
+    Field("seed", {"type": "integer"}, "Refused when set.", honours=lambda v: v is None,
+          refusal="Claude on Bedrock has no seeded sampling; leave it out"),
+    Field("frequency_penalty", _NUM, "Refused unless 0.", honours=unset,
+          refusal="Claude on Bedrock has no frequency penalty; leave it out"),
+    Field("presence_penalty", _NUM, "Refused unless 0.", honours=unset,
+          refusal="Claude on Bedrock has no presence penalty; leave it out"),
+    Field("audio", _OBJ, "Refused.", honours=unset, refusal="audio output is not supported"),
+    Field("prediction", _OBJ, "Refused.", honours=unset,
+          refusal="predicted outputs are not supported"),
+    Field("web_search_options", _OBJ, "Refused.", honours=unset,
+          refusal="web search is not available through Bedrock; offer a function tool"),
+    Field("functions", _ARR, "Refused: use tools.", honours=unset,
+          refusal="the legacy functions field is not supported; use tools"),
+    Field("function_call", _ANY, "Refused: use tool_choice.", honours=unset,
+          refusal="the legacy function_call field is not supported; use tool_choice"),
+    Field("verbosity", _STR, "Refused.", honours=unset,
+          refusal="verbosity is not supported; say it in the prompt"),
+)  # fmt: skip
