@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -241,3 +242,38 @@ def test_a_closed_pipe_is_not_an_error(seeded: Path) -> None:
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Traceback" not in err
+
+
+def _commands() -> list[tuple[list[str], Any]]:
+    import typer.main
+
+    from tierwise.cli.app import app
+
+    out: list[tuple[list[str], Any]] = []
+
+    def walk(cmd: Any, path: list[str]) -> None:
+        out.append((path, cmd))
+        for name, sub in (getattr(cmd, "commands", None) or {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return out
+
+
+def test_every_help_text_shows_as_written() -> None:
+    """Audit of every command: each option's and command's help appears verbatim in its
+    --help (rich markup would eat "[gateway]", "[[credits]]" and the like)."""
+    from typer.testing import CliRunner
+
+    from tierwise.cli.app import app
+
+    commands = _commands()
+    assert len(commands) > 15
+    for path, cmd in commands:
+        result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "300"})
+        assert result.exit_code == 0, (path, result.output)
+        shown = " ".join(result.output.split())
+        texts = [cmd.help or ""] + [getattr(p, "help", None) or "" for p in cmd.params]
+        for text in texts:
+            first = " ".join(text.split("\n\n")[0].split())
+            assert first in shown, (path, first)

@@ -99,6 +99,10 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(router_cmd.app, name="router")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(batch_cmd.app, name="batch")
+# Every group's help is text, not rich markup: help names config sections ("[gateway] host").
+for _group in app.registered_groups:
+    if _group.typer_instance is not None:
+        _group.typer_instance.rich_markup_mode = None
 
 
 def _one_line(text: str) -> str:

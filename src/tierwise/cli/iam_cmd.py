@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from tierwise.cli.output import plain, write_json
 from tierwise.cli.state import state_of
 from tierwise.config import Settings
 from tierwise.core.iam import (
@@ -185,9 +186,10 @@ def iam_policy(
     ).documents
     for name, size in PolicySet(docs).oversized().items():
         state.err.print(
-            f"warning: {name} is {size:,} characters, over IAM's managed-policy limit "
-            f"({MANAGED_POLICY_LIMIT:,}); attach it inline or trim --alternates",
-            highlight=False,
+            plain(
+                f"warning: {name} is {size:,} characters, over IAM's managed-policy limit "
+                f"({MANAGED_POLICY_LIMIT:,}); attach it inline or trim --alternates"
+            )
         )
     if document not in docs:
         raise InvalidRequestError(
@@ -198,8 +200,8 @@ def iam_policy(
         out_dir.mkdir(parents=True, exist_ok=True)
         for name, doc in docs.items():
             (out_dir / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-            state.err.print(f"wrote {out_dir / f'{name}.json'}", highlight=False)
-    typer.echo(json.dumps(docs[document], indent=2))
+            state.err.print(plain(f"wrote {out_dir / f'{name}.json'}"))
+    write_json(docs[document])
 
 
 def _account_of(arn: str) -> str | None:
