@@ -2,6 +2,11 @@
 
 Run: python bench/gateway_overhead.py [--seconds 4] [--concurrency 1 4 16] [--rates 100 200 300]
      [--http-client botocore|lean] [--auth] [--workers N] [--litellm PATH_TO_litellm]
+     [--serve-log FILE] [--log-level info|warning] [--log-format text|json]
+
+The gateway writes its log (one access line per request at the default level ``info``) to
+``--serve-log`` (default: discarded); ``--log-level warning`` turns the access log off, to
+measure what it costs.
 
 Starts ``tierwise emulator`` and ``tierwise serve`` (routing on: model "auto", loopback; no
 auth, or with ``--auth`` an API key with a budget and an rpm limit, so every request is
@@ -281,6 +286,9 @@ def main() -> None:
         metavar="PATH",
         help="litellm executable (its own venv): also measure the LiteLLM proxy, one worker",
     )
+    parser.add_argument("--serve-log", metavar="FILE", help="write the gateway's log here")
+    parser.add_argument("--log-level", default="info", help="the gateway's --log-level")
+    parser.add_argument("--log-format", default="text", help="the gateway's --log-format")
     args = parser.parse_args()
     emu_port, gw_port = free_port(), free_port()
     db = f"/tmp/tierwise-bench-{gw_port}.db"
@@ -304,9 +312,10 @@ def main() -> None:
     gateway = subprocess.Popen(
         [*tw, "--endpoint-url", f"http://127.0.0.1:{emu_port}", "serve",
          *([] if args.auth else ["--no-auth"]), "--port", str(gw_port),
-         "--workers", str(args.workers)],
+         "--workers", str(args.workers), "--log-level", args.log_level,
+         "--log-format", args.log_format],
         env=env,
-        stderr=subprocess.DEVNULL,
+        stderr=open(args.serve_log, "w") if args.serve_log else subprocess.DEVNULL,  # noqa: SIM115
     )  # fmt: skip
     procs = [emulator, gateway]
     workdir = tempfile.TemporaryDirectory(prefix="tierwise-bench-litellm-")

@@ -259,6 +259,9 @@ class GatewaySettings(_Model):
     threads: int = Field(default=64, ge=1, le=1024)
     freeze_gc: bool = True
     metrics_token: SecretStr = SecretStr("")  # shown masked by `tierwise config show`
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+    access_log: bool = True
 
 
 class CreditPoolSettings(_Model):

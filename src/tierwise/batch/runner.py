@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tierwise.client import Plan, Tierwise
+from tierwise.config import Settings
 from tierwise.core.convert.anthropic import from_messages, to_invoke_body, usage_from_message
 from tierwise.core.convert.openai import from_chat_completions
 from tierwise.core.pricing import price
@@ -33,7 +34,7 @@ from tierwise.store import LedgerRow
 from tierwise.store.batches import BatchRecord, BatchStore, JobRow
 from tierwise.store.sql import SQLLedger
 
-__all__ = ["BatchRunner", "ParsedRecord", "parse_records"]
+__all__ = ["BatchRunner", "ParsedRecord", "parse_records", "s3_endpoint"]
 
 _FORMATS = ("converse", "openai", "anthropic")
 _FINAL = frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"})
@@ -110,6 +111,22 @@ def _s3_uri(bucket: str, *parts: str) -> str:
     return "s3://" + "/".join([bucket, *[p.strip("/") for p in parts if p.strip("/")]])
 
 
+def _is_loopback_url(url: str | None) -> bool:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def s3_endpoint(settings: Settings) -> str | None:
+    """Where batch data goes: ``[batch] s3_endpoint_url``; else, when Bedrock is an emulator
+    on this machine (a loopback ``endpoint_url``), that emulator's own S3, which is where it
+    reads batch input; else AWS (None)."""
+    if settings.batch.s3_endpoint_url:
+        return settings.batch.s3_endpoint_url
+    if _is_loopback_url(settings.endpoint_url):
+        return settings.endpoint_url
+    return None
+
+
 class _Translated:
     """An AWS client whose failures arrive as tierwise errors (no credentials, a missing
     bucket, a refused job): one place for every S3 and Bedrock control call the runner makes."""
@@ -154,11 +171,12 @@ class BatchRunner:
     def s3(self) -> Any:
         if self._s3 is None:
             import boto3
+            from botocore.config import Config
 
-            endpoint = self.settings.batch.s3_endpoint_url or None
-            host = (urlsplit(endpoint).hostname or "") if endpoint else ""
-            # A local S3 (moto) takes any credentials; AWS gets the standard chain.
-            dummy = "local" if host in ("127.0.0.1", "localhost", "::1") else None
+            endpoint = s3_endpoint(self.settings)
+            local = _is_loopback_url(endpoint)
+            # A local S3 (the emulator's, moto) takes any credentials; AWS gets the chain.
+            dummy = "local" if local else None
             self._s3 = _Translated(
                 boto3.client(
                     "s3",
@@ -166,6 +184,8 @@ class BatchRunner:
                     region_name=self.settings.region,
                     aws_access_key_id=dummy,
                     aws_secret_access_key=dummy,
+                    # bucket.localhost does not resolve everywhere: /bucket/key does.
+                    config=Config(s3={"addressing_style": "path"}) if local else None,
                 ),
                 "S3",
             )

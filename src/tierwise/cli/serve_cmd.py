@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from tierwise.cli.output import line, plain
 from tierwise.cli.state import state_of
@@ -28,11 +30,20 @@ def serve(
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="No API keys (only on a loopback address).")
     ] = False,
+    log_level: Annotated[
+        str | None,
+        typer.Option(help="debug, info, warning or error (default [gateway] log_level)."),
+    ] = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(help="text or json: one object per line (default [gateway] log_format)."),
+    ] = None,
 ) -> None:
     """Serve /v1/chat/completions, /v1/messages and friends, routed to the right Claude tier."""
     import uvicorn
 
     from tierwise.gateway.app import create_app, is_loopback
+    from tierwise.gateway.logs import configure_logging
 
     state = state_of(ctx)
     overrides = dict(state.overrides)
@@ -42,9 +53,23 @@ def serve(
         overrides["gateway.port"] = port
     if no_auth:
         overrides["gateway.auth"] = False
+    if log_level is not None:
+        overrides["gateway.log_level"] = log_level.lower()
+    if log_format is not None:
+        overrides["gateway.log_format"] = log_format.lower()
     state.overrides = overrides
     settings = state.loaded().settings
     bind = settings.gateway.host
+    configure_logging(settings.gateway.log_level, settings.gateway.log_format)
+    as_json = settings.gateway.log_format == "json"
+
+    def announce(text: Text, level: int = logging.INFO) -> None:
+        # With JSON logs every stderr line is JSON, start-up lines included.
+        if as_json:
+            logging.getLogger("tierwise.gateway").log(level, text.plain)
+        else:
+            state.err.print(text)
+
     if not settings.gateway.auth and not is_loopback(bind):
         raise ConfigError(
             f"refusing to serve without API keys on {bind}",
@@ -56,15 +81,16 @@ def serve(
 
         emulator = Emulator(settings, port=0).start()
         settings = settings.with_overrides({"endpoint_url": emulator.url})
-        state.err.print(
+        announce(
             line(
                 ("--emulate", "bold yellow"),
                 f": Bedrock emulator on {emulator.url}; "
                 "every answer is SYNTHETIC, no model is called.",
-            )
+            ),
+            logging.WARNING,
         )
     auth_note = "API keys required" if settings.gateway.auth else "NO AUTH (loopback only)"
-    state.err.print(
+    announce(
         plain(
             f"tierwise gateway on http://{bind}:{settings.gateway.port} ({auth_note}); "
             f"OpenAI base URL http://{bind}:{settings.gateway.port}/v1"
@@ -92,7 +118,9 @@ def serve(
                 host=bind,
                 port=settings.gateway.port,
                 workers=workers,
-                log_level="warning",
+                # Logging is set up above (and in each worker): uvicorn installs none.
+                log_config=None,
+                log_level=settings.gateway.log_level,
                 access_log=False,
                 proxy_headers=False,
             )
@@ -101,9 +129,10 @@ def serve(
                 create_app(settings),
                 host=bind,
                 port=settings.gateway.port,
-                log_level="warning",
-                # Access lines are INFO, below the level above: without this, uvicorn still
-                # formats each one's arguments before the logger drops it.
+                log_config=None,
+                log_level=settings.gateway.log_level,
+                # tierwise.access writes one line per request; uvicorn's own would repeat it
+                # (and, even when dropped, formats each one's arguments).
                 access_log=False,
                 # Nothing reads the client address (keys, not IPs, are limited), so
                 # uvicorn's X-Forwarded-For rewriting is a per-request cost for nothing.

@@ -1,6 +1,7 @@
 """Bedrock batch inference (the ``bedrock`` control plane) over a real S3 API.
 
-Jobs read ``{"recordId", "modelInput"}`` JSONL from S3 (moto's server in tests and the demo),
+Jobs read ``{"recordId", "modelInput"}`` JSONL from S3 (the emulator's own local S3 unless
+``[batch] s3_endpoint_url`` names another, e.g. moto's server in some tests),
 answer every record with the same engine as InvokeModel, and write
 ``<output>/<job id>/<input file>.out`` plus ``manifest.json.out``. A job moves through
 Submitted -> Validating -> Scheduled -> InProgress -> Completed (or PartiallyCompleted when
@@ -99,7 +100,11 @@ class BatchJobs:
                 if job["_step"] < len(_STEPS):
                     job["status"] = _STEPS[job["_step"]]
                 else:
-                    self._run(job)
+                    try:
+                        self._run(job)
+                    except Exception as exc:  # unreadable input, unwritable output: as Bedrock
+                        job["status"] = "Failed"
+                        job["message"] = f"the job could not read or write S3: {exc}"
                 job["lastModifiedTime"] = datetime.now(UTC).isoformat()
             if job["status"] == "Stopping":
                 job["status"] = "Stopped"

@@ -24,6 +24,7 @@ from tierwise.config import Settings
 from tierwise.core.tiers import Tier
 from tierwise.emulator.apierror import ApiError
 from tierwise.emulator.faults import FAULT_KINDS, Faults
+from tierwise.emulator.s3 import is_s3_request
 from tierwise.emulator.service import RUNTIME_OPERATIONS, Controls, Reply, Service, error_reply
 from tierwise.emulator.service import json_reply as _json_reply
 from tierwise.errors import EmulatorError
@@ -151,9 +152,46 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         return auth.startswith(("AWS4-HMAC-SHA256 ", "Bearer "))
 
+    def _s3(self, method: str) -> bool:
+        """Serve the request from the local S3 if it was signed for S3 (as LocalStack tells
+        services apart on one port); False when it is not an S3 request."""
+        if not is_s3_request(self.headers.get("Authorization") or ""):
+            return False
+        headers = dict(self.headers.items())
+        body = self._read_body() if method in ("PUT", "POST") else b""
+        parts = urlsplit(self.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        reply = self._service.s3.handle(method, parts.path, query, headers, body)
+        if method == "HEAD":  # headers only; Content-Length is the object's, if any
+            self._start(reply)
+            if "Content-Length" not in reply.headers:
+                self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self._send(reply)
+        return True
+
+    def _s3_only(self, method: str) -> None:
+        if not self._s3(method):
+            self._send(error_reply(ApiError("UnknownOperationException", "Unknown operation.")))
+
+    def do_PUT(self) -> None:
+        self._s3_only("PUT")
+
+    def do_HEAD(self) -> None:
+        if not self._s3("HEAD"):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def do_DELETE(self) -> None:
+        self._s3_only("DELETE")
+
     # -- routes -------------------------------------------------------------------------------
 
     def do_POST(self) -> None:
+        if self._s3("POST"):
+            return
         raw = self._read_body()
         path = urlsplit(self.path).path
         if path == "/_emulator/faults":
@@ -195,6 +233,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(self._service.runtime(match.group("op"), identifier, raw, controls))
 
     def do_GET(self) -> None:
+        if self._s3("GET"):
+            return
         parts = urlsplit(self.path)
         if parts.path == "/_emulator/stats":
             self._send(_json_reply(self._service.stats()))

@@ -94,6 +94,10 @@ class Service:
         self.quirks = Quirks()
         self.skills = Skills()
         self.settings = settings
+        from tierwise.emulator.s3 import LocalS3  # s3 builds on this module's Reply
+
+        # Batch data stays here unless [batch] s3_endpoint_url names an S3 to use.
+        self.s3 = LocalS3([settings.batch.bucket])
         self.batch = BatchJobs(self.batch_answer, self._s3_client, settings.region)
         self._lock = threading.Lock()
         self._stats: dict[str, Any] = {}
@@ -257,9 +261,13 @@ class Service:
     # -- batch inference ----------------------------------------------------------------------
 
     def _s3_client(self) -> Any:
+        """The local S3, or a client of the S3 that ``[batch] s3_endpoint_url`` names: the
+        emulator never reaches AWS's S3 unless configured to."""
+        endpoint = self.settings.batch.s3_endpoint_url or None
+        if endpoint is None:
+            return self.s3
         import boto3
 
-        endpoint = self.settings.batch.s3_endpoint_url or None
         return boto3.client(
             "s3",
             endpoint_url=endpoint,

@@ -12,6 +12,7 @@ from importlib import resources
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -20,7 +21,14 @@ from starlette.staticfiles import StaticFiles
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
 from tierwise.errors import ConfigError
-from tierwise.gateway import admin_routes, anthropic_routes, health, model_routes, openai_routes
+from tierwise.gateway import (
+    access,
+    admin_routes,
+    anthropic_routes,
+    health,
+    model_routes,
+    openai_routes,
+)
 from tierwise.gateway.errors import Dialect, error_response
 from tierwise.gateway.limits import RateLimits
 from tierwise.gateway.service import Gateway
@@ -71,6 +79,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     """The last net: an opaque 500 in the caller's format, the class logged, no traceback."""
+    record = access.current()
+    if record is not None:
+        record.failed(exc)
     return error_response(exc, _dialect(request))
 
 
@@ -129,6 +140,7 @@ def create_app(
     ]
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(access.AccessLog)] if settings.gateway.access_log else [],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
@@ -139,7 +151,10 @@ def create_app(
 
 def app_from_environment() -> Starlette:
     """Factory for ``uvicorn --factory`` (several workers): settings from the environment."""
+    from tierwise.gateway.logs import configure_logging
+
     settings = load_settings(os.environ.get("TIERWISE_CONFIG") or None).settings
+    configure_logging(settings.gateway.log_level, settings.gateway.log_format)
     if not settings.gateway.auth and not is_loopback(settings.gateway.host):
         raise ConfigError("refusing to serve without auth on a non-loopback address")
     return create_app(settings)

@@ -13,6 +13,7 @@ from tierwise.core.convert.openai import (
     from_chat_completions,
     to_chat_completion,
 )
+from tierwise.gateway import access
 from tierwise.gateway.errors import Dialect, error_reply, error_response
 from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import OpenStream, sse_data, trailer
@@ -24,6 +25,9 @@ def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> 
     """``exc`` as a native error response, counted in the metrics."""
     if gw is not None:
         gw.metrics.observe_error(exc)
+    record = access.current()
+    if record is not None:
+        record.failed(exc)
     return error_response(exc, dialect)
 
 

@@ -27,6 +27,7 @@ from tierwise.client import AUTO, Tierwise
 from tierwise.config import Settings
 from tierwise.core.hints import Hints
 from tierwise.errors import InvalidRequestError
+from tierwise.gateway import access
 from tierwise.gateway.auth import Authenticator
 from tierwise.gateway.errors import BodyTooLargeError
 from tierwise.gateway.headers import tierwise_headers
@@ -115,7 +116,11 @@ class Gateway:
         presented = self.authenticator.require_presented(request.headers)
         if presented is None:
             return Call(None, started, request.receive)
-        return Call(await self.run(self._admit, presented), started, request.receive)
+        key = await self.run(self._admit, presented)
+        record = access.current()
+        if record is not None:
+            record.key = key.name
+        return Call(key, started, request.receive)
 
     def _admit(self, presented: str) -> ApiKey:
         key = self.authenticator.verify(presented)
@@ -223,6 +228,10 @@ class Gateway:
         """A key capped at a tier may not use a tier or model above it, and a key with a cap
         or a budget may not use a model in no configured tier: such a model can be neither
         capped nor priced, so its calls would cost the key nothing."""
+        # Every door checks the model it was asked for here: the access log notes it here.
+        record = access.current()
+        if record is not None:
+            record.model = model
         if key is None or (key.max_tier is None and key.budget_usd is None):
             return
         if self.settings.resolve_model(model).strip().lower() == AUTO:
@@ -276,6 +285,9 @@ class Gateway:
         key when it ends or is closed (a client disconnect closes it: the row is ledgered
         and the key charged). A validated stream runs its cascade before the first event,
         and a hang-up during it stops further attempts, as for :meth:`converse`."""
+        record = access.current()
+        if record is not None:
+            record.stream = True
         cancel = threading.Event()
         watcher = _watch_disconnect(call, cancel)
         try:
@@ -307,6 +319,7 @@ class Gateway:
         ``error_frame`` writes it, since the headers have left by then; metrics last."""
         info = stream.info
         headers = tierwise_headers(info, call.started, final="costUsd" in info)
+        record = access.current()
 
         async def body() -> AsyncIterator[bytes]:
             try:
@@ -318,6 +331,8 @@ class Gateway:
                     last = closing()
                 except Exception as exc:
                     self.metrics.observe_error(exc)
+                    if record is not None:
+                        record.failed(exc)
                     last = error_frame(exc)
                 yield FinalChunk(last)
             finally:
@@ -333,7 +348,11 @@ class Gateway:
         key with each attempt's ledger row)."""
         headers = tierwise_headers(info, call.started)
         latency = time.perf_counter() - call.started
-        self.metrics.observe(api, info, latency, float(headers["x-tierwise-overhead-ms"]) / 1000)
+        overhead_ms = float(headers["x-tierwise-overhead-ms"])
+        self.metrics.observe(api, info, latency, overhead_ms / 1000)
+        record = access.current()
+        if record is not None:
+            record.call(info, overhead_ms)
         return headers
 
 
