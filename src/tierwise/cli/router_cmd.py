@@ -199,62 +199,117 @@ def eval_cmd(
 @app.command("calibrate")
 def calibrate_cmd(
     ctx: typer.Context,
-    quality: Annotated[
-        float, typer.Option(help="Keep at least this share of top-tier quality (0-1).")
-    ] = 0.95,
-    max_opus: Annotated[
-        float, typer.Option(help="Send at most this share of requests to Opus (0-1).")
-    ] = 0.10,
-    data: Annotated[Path | None, typer.Option(help="Your own outcomes (JSONL).")] = None,
+    keep: Annotated[
+        float,
+        typer.Option(
+            help="Step down only where the cheaper tier keeps at least this share of the "
+            "stronger tier's quality on the moved requests (0-1)."
+        ),
+    ] = 0.97,
+    gain: Annotated[
+        float,
+        typer.Option(
+            help="Step up only where the stronger tier fixes at least this share of the "
+            "moved requests, net (0-1)."
+        ),
+    ] = 0.25,
+    data: Annotated[
+        Path | None, typer.Option(help="Your own outcomes (JSONL), scored by your model.")
+    ] = None,
     data_dir: DataOption = None,
     write: Annotated[
         bool, typer.Option("--write", help="Write the thresholds to the config.")
     ] = False,
 ) -> None:
-    """Set the Haiku/Sonnet and Sonnet/Opus thresholds for a quality or Opus-share target."""
+    """Difficulty step thresholds read off a cost/quality curve of labelled requests."""
+    _require_train_extra()
     from tierwise.client import load_scorer
     from tierwise.config import DEFAULT_CONFIG_NAME, update_config_file
-    from tierwise.router.calibrate import calibrate
-    from tierwise.router.dataset import TRAIN_SOURCES, find_roots, load_sources, split
+    from tierwise.router.calibrate import calibrate, configured, fixed_scores, router_scores
+    from tierwise.router.dataset import TRAIN_SOURCES, find_roots, load_sources
+    from tierwise.router.evaluate import out_of_source
 
     state = state_of(ctx)
     loaded = state.loaded()
+    policy = loaded.settings.routing_policy()
     model = load_scorer(loaded.settings)
-    if data is not None:
-        examples = _user_examples(data, None, None)
-    else:
-        examples = load_sources(find_roots(data_dir or ()), TRAIN_SOURCES)
-    train_half, _ = split(examples)
+    if model is None:
+        raise ConfigError("no difficulty model to calibrate", hint="set routing.model_path")
+    with _progress(state) as progress:
+        task = progress.add_task("loading data", total=None)
+
+        def say(message: str) -> None:
+            progress.update(task, description=message)
+
+        if data is not None:
+            examples = _user_examples(data, None, None)
+            scorer: object = model
+        else:
+            # Public data: score each source with a fit that never saw it, calibrated as the
+            # packaged model is, so thresholds fit traffic the model has not seen.
+            examples = load_sources(find_roots(data_dir or ()), TRAIN_SOURCES)
+            meta = getattr(model, "meta", {})
+            slope, offset = meta.get("calibration", {}).get("fails", (1.0, 0.0))
+            probs = out_of_source(examples, calibration=(slope, offset), progress=say)
+            scorer = fixed_scores(examples, probs, policy)
+        say("routing scores")
+        scores = router_scores(examples, policy, scorer)
     try:
-        result = calibrate(
-            train_half,
-            model,  # type: ignore[arg-type]
-            loaded.settings,
-            quality=quality,
-            max_opus_share=max_opus,
-        )
+        result = calibrate(examples, scores, policy, keep=keep, gain=gain)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    total = sum(result.tier_mix.values()) or 1
-    state.out.print(
-        plain(
-            f"thresholds: haiku < {result.haiku_threshold:.4f} <= sonnet "
-            f"(thinking from {result.sonnet_thinking_threshold:.4f}) < "
-            f"{result.opus_threshold:.4f} <= opus"
-        )
+    table = Table(
+        "moved",
+        "step-down threshold",
+        "kept at margin",
+        "step-up threshold",
+        "gain at margin",
+        title=f"cost/quality curve ({result.examples:,} requests; margins = nearest 10% moved)",
     )
-    mix = ", ".join(f"{t} {n / total:.1%}" for t, n in result.tier_mix.items())
-    state.out.print(plain(f"tier mix on {total} calibration prompts: {mix}"))
-    state.out.print(
-        plain(
-            f"quality {result.expected_quality:.3f} vs all-strong {result.strong_quality:.3f} "
-            "(weak model = Haiku proxy, strong = Sonnet/Opus proxy)"
+    for share in (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5):
+        down = min(result.curve_down, key=lambda p: abs(p.share - share), default=None)
+        up = min(result.curve_up, key=lambda p: abs(p.share - share), default=None)
+        table.add_row(
+            *cells(
+                f"{share:.0%}",
+                "-" if down is None else f"{down.threshold:.3f}",
+                "-" if down is None else f"{down.kept:.1%} (low {down.kept_low:.1%})",
+                "-" if up is None else f"{up.threshold:.3f}",
+                "-" if up is None else f"{up.gain:+.3f} (low {up.gain_low:+.3f})",
+            )
         )
-    )
+    state.out.print(table)
+    now_down, now_up = configured(examples, scores, policy)
+    for what, point in (("configured step down", now_down), ("configured step up", now_up)):
+        if point is None:
+            state.out.print(plain(f"{what}: moves no request"))
+        else:
+            state.out.print(
+                plain(
+                    f"{what} at {point.threshold:.3f}: moves {point.share:.1%}; cheaper "
+                    f"{point.weak_quality:.3f} vs stronger {point.strong_quality:.3f} on them"
+                )
+            )
+    for name, point, never in (
+        ("step down (haiku_threshold)", result.down, "never: no threshold keeps enough quality"),
+        ("step up (opus_threshold)", result.up, "never: no threshold buys enough quality"),
+    ):
+        if point is None:
+            state.out.print(plain(f"{name}: {never}"))
+        else:
+            state.out.print(
+                plain(
+                    f"{name}: {point.threshold:.4f} moves {point.share:.1%} of requests; "
+                    f"cheaper tier {point.weak_quality:.3f} vs stronger "
+                    f"{point.strong_quality:.3f} on them (kept {point.kept:.1%}, "
+                    f"net gain {point.gain:+.3f})"
+                )
+            )
     state.out.print(
         plain(
-            f"expected cost per 1,000 requests: ${result.cost_per_1k:.4f} "
-            f"(all-Opus ${result.all_opus_cost_per_1k:.4f}; 300 output tokens assumed)"
+            f"thresholds: haiku {result.haiku_threshold:.4f}, sonnet_thinking "
+            f"{result.sonnet_thinking_threshold:.4f}, opus {result.opus_threshold:.4f} "
+            f"({result.examples:,} requests graded on both tiers)"
         )
     )
     if write:

@@ -93,8 +93,11 @@ class Report:
 
 
 def _auroc(labels: Any, scores: Any) -> float:
+    import numpy as np
     from sklearn.metrics import roc_auc_score
 
+    if len(np.unique(labels)) < 2:
+        raise ValueError("AUROC needs both classes")  # a resample with one class: skipped
     return float(roc_auc_score(labels, scores))
 
 
@@ -450,7 +453,12 @@ def markdown(report: Report, command: str) -> str:
         "|---|---|---|",
     ]
     for s in report.sources:
-        value = "n/a (no stronger outcome)" if s.rescue_auroc is None else s.rescue_auroc.text()
+        if s.rescue_auroc is None:
+            value = "n/a (no stronger outcome)"
+        elif s.rescue_auroc.lo != s.rescue_auroc.lo:  # NaN: too few prompts to resample
+            value = f"{s.rescue_auroc.value:.3f} (too few prompts for an interval)"
+        else:
+            value = s.rescue_auroc.text()
         lines.append(f"| {s.source} | {s.rescue_rows:,} | {value} |")
     if report.arena_hard:
         a = report.arena_hard
@@ -465,7 +473,14 @@ def markdown(report: Report, command: str) -> str:
             f"{a['auroc_vs_cheap_succeeded_prompts']:.3f} (in-sample reference for labelled "
             f"failures: {a['auroc_cheap_failed_vs_succeeded_in_sample']:.3f}).",
         ]
-    lines += ["", "![LOSO AUROC and routing curves](eval.png)", ""]
+    lines += [
+        "",
+        "How the model was built, what was tried and what these results mean for routing:",
+        "[difficulty.md](difficulty.md).",
+        "",
+        "![LOSO AUROC and routing curves](eval.png)",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -510,3 +525,47 @@ def _plot(report: Report, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def out_of_source(
+    examples: Sequence[Example],
+    *,
+    calibration: tuple[float, float],
+    featurizer: Featurizer | None = None,
+    penalty: Penalty = PACKAGED,
+    progress: Callable[[str], None] | None = None,
+) -> list[float]:
+    """P(the cheaper tier fails) for every example from a fit that never saw its source
+    (nor near-duplicates of its questions), mapped through ``calibration`` (the packaged
+    model's (slope, offset)), so thresholds can be read off scores the model would give
+    new traffic rather than its own training rows."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    say = progress or (lambda _: None)
+    featurizer = featurizer or Featurizer()
+    say(f"features of {len(examples)} prompts")
+    matrix = featurize(featurizer, [e.prompt for e in examples])
+    source = np.asarray([e.source for e in examples])
+    keys = [e.key for e in examples]
+    fails = np.asarray([e.fails for e in examples])
+    trainable = sorted(set(source) - set(EVAL_ONLY))
+    logits = np.zeros(len(examples))
+    slope, offset = calibration
+    with threadpool_limits(limits=1):
+        for name in sorted(set(source)):
+            held = np.flatnonzero(source == name)
+            held_keys = {keys[i] for i in held}
+            rows = np.asarray(
+                [
+                    i
+                    for i in range(len(examples))
+                    if source[i] != name and source[i] in trainable and keys[i] not in held_keys
+                ]
+            )
+            say(f"{name}: scoring with a fit on the other sources")
+            weights = source_weights([examples[int(i)] for i in rows])
+            fit = fit_head(matrix.rows(rows), fails[rows], weights, penalty=penalty)
+            x = matrix.rows(held)
+            logits[held] = x.hashed @ fit[0] + x.dense @ fit[1] + fit[2]
+    return [float(p) for p in 1.0 / (1.0 + np.exp(-(slope * logits + offset)))]
