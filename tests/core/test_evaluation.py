@@ -48,15 +48,17 @@ def outcomes(name: str, haiku_pass: int, sonnet_pass: int, n: int) -> list[Outco
     return rows
 
 
-def test_recommendations_follow_the_lower_bound() -> None:
+def test_recommendations_need_evidence_in_their_direction() -> None:
     data = (
-        outcomes("classify", 99, 100, 100)  # haiku clears 0.9 with room
-        + outcomes("support", 70, 97, 100)  # sonnet clears it, haiku does not
-        + outcomes("proof", 40, 60, 100)  # neither: opus
-        + outcomes("tiny", 5, 5, 5)  # 5/5 is not enough evidence for 0.9
+        outcomes("classify", 99, 100, 100)  # haiku clears 0.9 with room: down
+        + outcomes("support", 70, 97, 100)  # sonnet clears it, haiku does not: stays
+        + outcomes("proof", 40, 60, 100)  # sonnet clearly below: up to opus
+        + outcomes("tiny", 5, 5, 5)  # 5/5 is not enough evidence to move anything
+        + outcomes("extract", 33, 34, 36)  # on haiku, 33/36 is no proof it fails: stays
+        + outcomes("design", 10, 98, 100)  # on opus, sonnet clears: down to sonnet
     )
     current = {"classify": Tier.SONNET, "support": Tier.SONNET, "proof": Tier.SONNET,
-               "tiny": Tier.SONNET}  # fmt: skip
+               "tiny": Tier.SONNET, "extract": Tier.HAIKU, "design": Tier.OPUS}  # fmt: skip
     reports = {
         r.task_class: r
         for r in class_reports(
@@ -70,8 +72,11 @@ def test_recommendations_follow_the_lower_bound() -> None:
     assert reports["classify"].recommended is Tier.HAIKU
     assert reports["support"].recommended is Tier.SONNET
     assert reports["proof"].recommended is Tier.OPUS
-    assert reports["tiny"].recommended is Tier.OPUS
-    assert "lower bound" in reports["tiny"].reason
+    assert reports["tiny"].recommended is Tier.SONNET
+    assert "not clear evidence" in reports["tiny"].reason
+    assert reports["extract"].recommended is Tier.HAIKU
+    assert reports["design"].recommended is Tier.SONNET
+    assert "upper bound" in reports["proof"].reason
     # 10,000 requests a month x ($0.003 - $0.001)
     assert reports["classify"].monthly_saving == Decimal("20.000")
     # moving proof up costs money: a negative saving, reported as such

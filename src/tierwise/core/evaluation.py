@@ -163,12 +163,20 @@ def _mean(values: Iterable[Decimal]) -> Decimal:
 
 
 def _recommend(
-    evidence: Sequence[TierEvidence], reference: Tier, target: float
+    evidence: Sequence[TierEvidence], reference: Tier, target: float, current: Tier | None
 ) -> tuple[Tier, float, str]:
-    """The cheapest tier whose pass-rate lower bound reaches ``target``; the reference tier
-    when none does. Returns (tier, quality risk, reason); risk is 1 - the lower bound."""
-    for ev in sorted(evidence, key=lambda e: e.tier.rank):
-        if ev.tier is reference:
+    """The tier a class should run on, and (quality risk, reason).
+
+    Moves need evidence in their own direction. Down: the cheapest tier (at or below the
+    current one) whose pass-rate lower bound reaches ``target``. Up: only when the current
+    tier is clearly below the bar (its upper bound is under ``target``), to the next tier up
+    that is not. Otherwise the class stays where it is: a handful of samples moves nothing.
+    Risk is 1 - the recommended tier's lower bound (0 for the reference tier).
+    """
+    by_tier = {e.tier: e for e in evidence}
+    ranked = sorted(evidence, key=lambda e: e.tier.rank)
+    for ev in ranked:
+        if ev.tier is reference or (current is not None and ev.tier.rank > current.rank):
             continue
         low, _ = ev.interval
         if ev.n and low >= target:
@@ -178,18 +186,40 @@ def _recommend(
                 f"{ev.tier.value} passes {ev.passes}/{ev.n} ({ev.rate:.0%}; 95% lower bound "
                 f"{low:.0%} >= target {target:.0%})",
             )
-    best = max(
-        (e for e in evidence if e.tier is not reference), key=lambda e: e.interval[0], default=None
-    )
-    if best is None:
-        return reference, 0.0, "no cheaper tier was evaluated"
-    low, _ = best.interval
-    return (
-        reference,
-        0.0,
-        f"no cheaper tier reaches the target: best is {best.tier.value} at "
-        f"{best.passes}/{best.n} ({best.rate:.0%}; lower bound {low:.0%} < {target:.0%})",
-    )
+    now = by_tier.get(current) if current is not None else None
+    if current is not None and current is not reference:
+        if now is not None and now.n and now.interval[1] < target:
+            for tier in sorted(by_tier, key=lambda t: t.rank):
+                if tier.rank <= current.rank:
+                    continue
+                ev = by_tier[tier]
+                if tier is reference or (ev.n and ev.interval[1] >= target):
+                    low = 1.0 if tier is reference else ev.interval[0]
+                    return (
+                        tier,
+                        1 - low,
+                        f"{current.value} falls short: {now.passes}/{now.n} ({now.rate:.0%}; "
+                        f"95% upper bound {now.interval[1]:.0%} < target {target:.0%})",
+                    )
+        if now is not None and now.n:
+            low, high = now.interval
+            return (
+                current,
+                1 - low,
+                f"stays on {current.value}: {now.passes}/{now.n} ({now.rate:.0%}, 95% interval "
+                f"{low:.0%}-{high:.0%}) is not clear evidence either way",
+            )
+    if current is reference:
+        cheaper = [e for e in ranked if e.tier is not reference and e.n]
+        best = max(cheaper, key=lambda e: e.interval[0], default=None)
+        detail = (
+            f": best is {best.tier.value} at {best.passes}/{best.n} (lower bound "
+            f"{best.interval[0]:.0%} < {target:.0%})"
+            if best is not None
+            else ""
+        )
+        return reference, 0.0, f"stays on {reference.value}: no cheaper tier clears the bar{detail}"
+    return reference, 0.0, "no cheaper tier clears the bar; the reference tier does by definition"
 
 
 def class_reports(
@@ -228,8 +258,8 @@ def class_reports(
                     _mean(o.costs[tier.value] for o in judged if tier.value in o.costs),
                 )
             )
-        recommended, risk, reason = _recommend(evidence, reference, quality_target)
         now = current.get(name)
+        recommended, risk, reason = _recommend(evidence, reference, quality_target, now)
         volume = float(volumes.get(name, 0.0))
         saving = Decimal(0)
         if now is not None and volume:

@@ -392,6 +392,10 @@ class Emulator:
         evaluation offline (see :mod:`tierwise.emulator.skills`)."""
         self._service.skills.set(table, judge_bias=judge_bias)
 
+    def acceptable(self, request: Mapping[str, Any], text: str) -> bool | None:
+        """Whether ``text`` is an acceptable answer to a skill-tagged ``request``."""
+        return self._service.skills.acceptable(request, text)
+
     def reset(self) -> None:
         """Forget cached prompt prefixes, queued faults and statistics."""
         emulator_reset(self._service)

@@ -164,6 +164,18 @@ class Skills:
         tag = _hex("ok", body)[:8] if ok else _hex("flawed", body)[:8]
         return _answer(f"{body} {_TAG_OPEN}{tag}{_TAG_CLOSE}")
 
+    def acceptable(self, request: Mapping[str, Any], text: str) -> bool | None:
+        """The ground truth for an answer to a skill-tagged request: whether it is one of
+        the acceptable ones (None when the request carries no configured class)."""
+        name = (request.get("requestMetadata") or {}).get(CLASS_KEY)
+        with self._lock:
+            skill = self._table.get(str(name)) if name is not None else None
+        if skill is None:
+            return None
+        if skill.closed:
+            return text.strip() == f"label-{_hex(_task_digest(request))[:6]}"
+        return bool(tag_ok(text))
+
     def _judge(self, request: str, a: str, b: str) -> Answer:
         a_ok, b_ok = bool(tag_ok(a)), bool(tag_ok(b))
         if a_ok and not b_ok:
