@@ -163,6 +163,7 @@ def run_traffic(tw: Tierwise, emu: Emulator, requests: list[dict[str, Any]]) -> 
     ok = 0
     per_class: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     tiers: dict[str, int] = defaultdict(int)
+    class_tiers: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for request in requests:
         response = tw.converse(**request)
         info = response["tierwise"]
@@ -172,16 +173,17 @@ def run_traffic(tw: Tierwise, emu: Emulator, requests: list[dict[str, Any]]) -> 
         per_class[truth][0] += int(good)
         per_class[truth][1] += 1
         tiers[info["tier"]] += 1
+        class_tiers[truth][info["tier"]] += 1
         ok += int(good)
     return {"cost": cost, "quality": ok / len(requests), "per_class": dict(per_class),
-            "tiers": dict(tiers)}  # fmt: skip
+            "tiers": dict(tiers), "class_tiers": class_tiers}  # fmt: skip
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--sample", type=int, default=660)
-    parser.add_argument("--capture-rate", type=float, default=0.5)
+    parser.add_argument("--capture-rate", type=float, default=1.0)
     parser.add_argument("--budget-usd", default="30")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -199,7 +201,7 @@ def main() -> int:
                 "endpoint_url": emu.url,
                 "retry.base_delay_s": 0.0,
                 "capture.sample_rate": args.capture_rate,
-            }  # fmt: skip
+            }
         )
         ledger = f"sqlite:///{Path(tmp) / 'ledger.db'}"
         with Tierwise.from_settings(settings, ledger_url=ledger) as tw:
@@ -213,7 +215,8 @@ def main() -> int:
             )  # fmt: skip
             say(f"workload: {args.requests} requests over {len(SKILLS)} classes; "
                 f"{len(captures)} captured (rate {args.capture_rate}); router class = true "
-                f"class on {agree / len(captures):.1%} of them")  # fmt: skip
+                f"class on {agree / len(captures):.1%} of them; packaged policy: "
+                f"${before['cost']:.4f}, quality {before['quality']:.1%}")  # fmt: skip
             # 2. evaluate a stratified sample of the captures
             items = [EvalItem(str(c.id), c.request, c.task_class or "unclassified")
                      for c in captures]  # fmt: skip
@@ -247,9 +250,10 @@ def main() -> int:
                         total += 1
                         recovered += int(low <= truth <= high)
                 skill = SKILLS.get(r.task_class, {})
+                now = r.current.value if r.current else "-"
                 say(f"{r.task_class:18} {r.samples:>4} {cells[0]:>24} {cells[1]:>24}  "
                     f"{skill.get('haiku', '-')}/{skill.get('sonnet', '-')}  "
-                    f"{r.current.value if r.current else '-':>7} -> {r.recommended.value}")  # fmt: skip
+                    f"{now:>7} -> {r.recommended.value}")  # fmt: skip
                 if r.changes:
                     changes[f"routing.classes.{r.task_class}.tier"] = r.recommended.value
             say(f"configured skills inside the 95% interval: {recovered}/{total}")
@@ -272,12 +276,18 @@ def main() -> int:
             mix = ", ".join(f"{t} {n / args.requests:.0%}" for t, n in sorted(r["tiers"].items()))
             say(f"  {label:17} cost ${r['cost']:.4f}  quality {r['quality']:.1%}  tiers: {mix}"
                 f"  classes below target: {', '.join(below) or 'none'}")  # fmt: skip
-        say("  per true class, packaged -> applied quality:")
+        say("  per true class, packaged -> applied: quality, and the tiers requests ran on")
         for cls in SKILLS:
             a_good, a_n = results["packaged default"]["per_class"].get(cls, (0, 0))
             b_good, b_n = results["applied policy"]["per_class"].get(cls, (0, 0))
             if a_n and b_n:
-                say(f"    {cls:18} {a_good / a_n:6.1%} -> {b_good / b_n:6.1%}  (n={b_n})")
+                mixes = []
+                for label in ("packaged default", "applied policy"):
+                    counts = results[label]["class_tiers"][cls]
+                    mixes.append("/".join(f"{t[0]}{counts.get(t, 0)}"
+                                          for t in ("haiku", "sonnet", "opus")))  # fmt: skip
+                say(f"    {cls:18} {a_good / a_n:6.1%} -> {b_good / b_n:6.1%}  (n={b_n}; "
+                    f"h/s/o {mixes[0]} -> {mixes[1]})")  # fmt: skip
         a, b = results["packaged default"], results["applied policy"]
         say(f"applied vs packaged: cost {b['cost'] / a['cost']:.2f}x, quality "
             f"{b['quality']:.1%} vs {a['quality']:.1%}")  # fmt: skip
