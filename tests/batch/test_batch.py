@@ -150,7 +150,8 @@ def test_250_records_through_submit_status_collect(runner: BatchRunner, tmp_path
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [r["custom_id"] for r in lines] == order, "one line per input record, in input order"
     by_id = {r["custom_id"]: r for r in lines}
-    assert by_id["tool"]["state"] == "refused" and "tool" in by_id["tool"]["reason"]
+    # Tool use goes to batch (InvokeModel-type jobs take tools; only Converse-type jobs refuse).
+    assert by_id["tool"]["mode"] == "batch" and by_id["tool"]["state"] == "done"
     assert all(
         by_id[f"p{i}"]["mode"] == "on-demand" and by_id[f"p{i}"]["state"] == "done"
         for i in range(7)
@@ -158,7 +159,8 @@ def test_250_records_through_submit_status_collect(runner: BatchRunner, tmp_path
     assert by_id["too-long"]["state"] == "error" and by_id["too-long"]["error"]
     assert by_id["c0"]["tier"] == "haiku" and by_id["s0"]["tier"] == "sonnet"
     done_batch = [r for r in lines if r["mode"] == "batch" and r["state"] == "done"]
-    assert len(done_batch) == 130 + 110 + 1 - 0  # every classification, summary and "pinned"
+    # every classification, summary, "pinned" and "tool"
+    assert len(done_batch) == 130 + 110 + 1 + 1
     # Batch prices in the ledger: each batch row costs half its on-demand price.
     rows = [r for r in runner.tw.ledger.rows() if r.batch]
     assert len(rows) == len(done_batch)

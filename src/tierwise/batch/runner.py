@@ -3,7 +3,7 @@
 Input records are JSONL with a ``custom_id`` and exactly one of ``converse`` (a Converse
 request), ``openai`` (a Chat Completions body) or ``anthropic`` (a Messages body); the request
 may pin a tier or model (``modelId``/``model``), else it is routed. Records batch cannot take
-(tool use, structured output) are refused with a reason, or run on demand with
+(structured output) are refused with a reason, or run on demand with
 ``on_demand_fallback``. A model's group below ``[batch] min_records`` runs on demand or waits
 (``[batch] small_groups``). Nothing is dropped: every input record has one outcome, and
 ``collect`` writes one line per input record, in input order, joined by ``recordId``.
@@ -99,8 +99,8 @@ def parse_records(path: Path) -> list[ParsedRecord]:
             raise InvalidRequestError(f"{path}:{number}: custom_id missing or duplicated")
         seen.add(custom_id)
         model, request, _, refuse = _one(record, number)
-        if "toolConfig" in request:
-            refuse = "tool use (batch inference does not support tools)"
+        # Tool use is fine: tierwise writes InvokeModel-type jobs, and AWS refuses tools
+        # only in jobs of the Converse invocation type (batch-inference user guide).
         out.append(ParsedRecord(len(out), custom_id, request, model, refuse))
     if not out:
         raise InvalidRequestError(f"{path} has no records")
@@ -254,8 +254,8 @@ class BatchRunner:
         cfg = self.settings.batch
         key_prefix = f"{cfg.prefix}/{batch_id}/{_safe(model_id)}"
         lines = [
-            json.dumps({"recordId": r.custom_id, "modelInput": to_invoke_body(r.request)})
-            for r, _ in members
+            json.dumps({"recordId": r.custom_id, "modelInput": self._model_input(r, plan)})
+            for r, plan in members
         ]
         self.s3.put_object(
             Bucket=cfg.bucket,
@@ -274,11 +274,18 @@ class BatchRunner:
             outputDataConfig={"s3OutputDataConfig": {"s3Uri": output_uri}},
             timeoutDurationInHours=cfg.timeout_hours,
             tags=[{"key": k, "value": v} for k, v in cfg.tags.items()],
+            modelInvocationType="InvokeModel",
         )
         job = JobRow(
             response["jobArn"], model_id, _tier(members[0][1]), output_uri, "Submitted", {}
         )
         self.store.add_job(batch_id, job, [r.position for r, _ in members])
+
+    def _model_input(self, record: ParsedRecord, plan: Plan) -> dict[str, Any]:
+        """The record as the InvokeModel body Bedrock batch runs: prepared as an on-demand
+        call would be (cache points, the router's thinking, sampling Bedrock refuses)."""
+        request, _ = self.tw.settle_sampling(record.request, plan)
+        return to_invoke_body(self.tw.prepare(request, plan))
 
     def _run_on_demand(self, batch_id: str, record: ParsedRecord, plan: Plan) -> None:
         try:

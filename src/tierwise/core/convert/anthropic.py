@@ -11,7 +11,6 @@ has no "none", so the tools stay and a system instruction forbids calling them (
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from tierwise.core.convert.anthropic_fields import (
     SERVER_TOOL_PREFIXES,
 )
 from tierwise.core.convert.fields import check_fields
+from tierwise.core.convert.invoke_body import to_invoke_body
 from tierwise.core.convert.request import (
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
@@ -587,61 +587,6 @@ class AnthropicStreamTranslator:
             }
             return [("message_delta", delta), ("message_stop", {"type": "message_stop"})]
         return []
-
-
-def _body_block(block: Mapping[str, Any]) -> dict[str, Any] | None:
-    if "text" in block:
-        return {"type": "text", "text": block["text"]}
-    if "image" in block:
-        image = block["image"]
-        raw = image["source"]["bytes"]
-        data = raw if isinstance(raw, str) else base64.b64encode(raw).decode()
-        media = {v: k for k, v in IMAGE_FORMATS.items()}[image["format"]]
-        return {"type": "image", "source": {"type": "base64", "media_type": media, "data": data}}
-    if "document" in block:
-        document = block["document"]
-        raw = document["source"]["bytes"]
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-        return {
-            "type": "document",
-            "source": {"type": "text", "media_type": "text/plain", "data": text},
-        }
-    return None
-
-
-def to_invoke_body(
-    request: Mapping[str, Any], *, version: str = "bedrock-2023-05-31"
-) -> dict[str, Any]:
-    """A Converse request -> an InvokeModel Anthropic Messages body (for batch ``modelInput``).
-
-    Cache points are dropped (batch does not cache); tool use is refused by the caller.
-    """
-    inference = request.get("inferenceConfig") or {}
-    body: dict[str, Any] = {
-        "anthropic_version": version,
-        "max_tokens": int(inference.get("maxTokens") or 4096),
-        "messages": [
-            {
-                "role": m["role"],
-                "content": [b for b in (_body_block(x) for x in m.get("content") or ()) if b],
-            }
-            for m in request.get("messages") or ()
-        ],
-    }
-    system = "".join(b["text"] for b in request.get("system") or () if "text" in b)
-    if system:
-        body["system"] = system
-    for name, wire in (
-        ("temperature", "temperature"),
-        ("topP", "top_p"),
-        ("stopSequences", "stop_sequences"),
-    ):
-        if name in inference:
-            body[wire] = inference[name]
-    thinking = (request.get("additionalModelRequestFields") or {}).get("thinking")
-    if thinking:
-        body["thinking"] = thinking
-    return body
 
 
 def usage_from_message(message: Mapping[str, Any]) -> Usage:
