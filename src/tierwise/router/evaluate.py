@@ -422,7 +422,7 @@ def markdown(report: Report, command: str) -> str:
     if losers:
         lines.append(
             "**Not met on every source**: the difficulty stage does not beat both baselines "
-            f"on {', '.join(losers)}. It was not tuned to close that gap (see below)."
+            f"on {', '.join(losers)}. It was not tuned to close that gap (see difficulty.md)."
         )
     else:
         lines.append("The difficulty stage beats both baselines on every held-out source.")
