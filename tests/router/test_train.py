@@ -161,7 +161,7 @@ def test_eval_says_where_to_get_the_data(tmp_path: Path) -> None:
     assert result.returncode == 1
     err = " ".join(result.stderr.split())
     assert "routellm-evals/ not found" in err
-    assert "github.com/lm-sys/RouteLLM" in err
+    assert "github.com/lm-sys/RouteLLM" in err and "--data-dir DIR" in err
     assert "Traceback" not in err
 
 

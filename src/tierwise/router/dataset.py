@@ -50,10 +50,11 @@ __all__ = [
 
 DATA_ENV = "TIERWISE_EVAL_DATA"
 DATA_HINT = (
-    f"pass --data DIR or set {DATA_ENV} to a directory holding routellm-evals/, "
+    f"pass --data-dir DIR or set {DATA_ENV} to a directory holding routellm-evals/, "
     "mmlu-pro-outcomes/ (and optionally alpaca-eval/, arena-hard/); where to get each: "
     "https://github.com/lm-sys/RouteLLM (routellm/evals), "
-    "https://github.com/TIGER-AI-Lab/MMLU-Pro (eval_results), docs/router/data.md"
+    "https://github.com/TIGER-AI-Lab/MMLU-Pro (eval_results), and docs/router/data.md in "
+    "the tierwise repository"
 )
 SPLIT_SEED = "tierwise-split-v1"
 WEAK_MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
