@@ -42,7 +42,12 @@ def run_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
 
 
 def start_gateway(
-    emu_url: str, db: str, *, args: Sequence[str] = (), env: dict[str, str] | None = None
+    emu_url: str,
+    db: str,
+    *,
+    args: Sequence[str] = (),
+    serve_args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """``tierwise serve`` as its own process on ``db``, in front of the emulator at
     ``emu_url``; returns the process and its base URL once /healthz answers."""
@@ -51,7 +56,8 @@ def start_gateway(
     environ.update(env or {})
     proc = subprocess.Popen(
         [sys.executable, "-c", "from tierwise.cli.app import main; main()",
-         "--endpoint-url", emu_url, "--db", db, *args, "serve", "--port", str(port)],
+         "--endpoint-url", emu_url, "--db", db, *args, "serve", "--port", str(port),
+         *serve_args],
         env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

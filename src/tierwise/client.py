@@ -33,13 +33,14 @@ from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.sampling import settle_sampling
 from tierwise.core.signals import thinking_conflict
 from tierwise.core.tiers import Tier
-from tierwise.errors import InvalidRequestError, TierwiseError
+from tierwise.errors import InvalidRequestError, LedgerUnavailableError, TierwiseError
 
 if TYPE_CHECKING:
     from tierwise.bedrock import BedrockClient
     from tierwise.config import Settings
     from tierwise.store import Ledger, LedgerRow
     from tierwise.store.keys import Hold, KeyStore
+    from tierwise.store.spool import Spool
 
 __all__ = ["AUTO", "CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking"]
 
@@ -127,6 +128,7 @@ class Tierwise:
         scorer: DifficultyScorer | None = None,
         class_scorer: ClassScorer | None = None,
         budgets: KeyStore | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self.settings = settings
         self.bedrock = bedrock
@@ -143,6 +145,8 @@ class Tierwise:
                 budgets = KeyStore(ledger)
         #: Key budgets, reserved per attempt (None: a ledger without keys).
         self.budgets = budgets
+        #: Where rows go while the ledger database is unreachable (None: the error stands).
+        self.spool = spool
         self.capturer = Capturer.build(settings.capture, ledger)
 
     @classmethod
@@ -155,14 +159,17 @@ class Tierwise:
     ) -> Tierwise:
         from tierwise.bedrock import BedrockClient, CooldownTracker
         from tierwise.store import open_ledger
+        from tierwise.store.spool import Spool
 
         url = ledger_url or settings.ledger.resolved_url()
         cooldown = CooldownTracker(settings.escalation.cooldown_s)
         return cls(
             settings,
             bedrock=BedrockClient(settings, cooldown=cooldown),
-            ledger=open_ledger(url),
+            # Lazy: a database that is down now must not stop calls whose rows can spool.
+            ledger=open_ledger(url, lazy=True),
             scorer=scorer if scorer is not None else load_scorer(settings),
+            spool=Spool(settings.ledger.resolved_spool_path(url)),
         )
 
     @classmethod
@@ -479,6 +486,30 @@ class Tierwise:
         if not inference.get("maxTokens"):
             inference["maxTokens"] = self.settings.budgets.default_max_tokens
             request = {**request, "inferenceConfig": inference}
+        if self.spool is not None and self.spool.outage.is_set():
+            if self.settings.ledger.on_outage == "spool":
+                return None, request  # charged to the key when its row is replayed
+            raise LedgerUnavailableError(
+                "the ledger database is unreachable, and a key's budget cannot be enforced "
+                "without it"
+            )
+        if self.spool is not None and self.settings.ledger.on_outage == "spool":
+            try:
+                return self._reserve(request_id, attempt, plan, request, api_key_id, kind), request
+            except LedgerUnavailableError:
+                return None, request  # charged to the key when its row is replayed
+        return self._reserve(request_id, attempt, plan, request, api_key_id, kind), request
+
+    def _reserve(  # noqa: PLR0917
+        self,
+        request_id: str,
+        attempt: int,
+        plan: Plan,
+        request: dict[str, Any],
+        api_key_id: str,
+        kind: str,
+    ) -> Hold:
+        assert self.budgets is not None
         tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
         usage = worst_case_usage(request)
         # The dearest way the call could be served: any of its profiles (their kinds are
@@ -489,7 +520,7 @@ class Tierwise:
             for profile in plan.profiles
             for served in (asked, None)
         )
-        hold = self.budgets.reserve(
+        return self.budgets.reserve(
             api_key_id,
             worst,
             request_id=request_id,
@@ -507,7 +538,6 @@ class Tierwise:
             },
             ttl_s=self.settings.budgets.reservation_ttl_s,
         )
-        return hold, request
 
     def release(self, hold: Hold | None) -> None:
         """Give back a reservation whose call was never made."""
@@ -598,9 +628,20 @@ class Tierwise:
             rejection_reason=rejection_reason,
             metadata=metadata or None,
         )
-        if hold is not None and self.budgets is not None:
-            return replace(row, id=self.budgets.settle(hold, row))
-        return replace(row, id=self.ledger.record(row))
+        try:
+            if self.spool is not None and self.spool.outage.is_set():
+                # Down when last tried: queue behind the spooled rows until the replayer
+                # (every second) finds the database back, instead of waiting on it again.
+                raise LedgerUnavailableError("the ledger database is unreachable")
+            if hold is not None and self.budgets is not None:
+                return replace(row, id=self.budgets.settle(hold, row))
+            return replace(row, id=self.ledger.record(row))
+        except LedgerUnavailableError:
+            if self.spool is None:
+                raise
+            # The call was made and billed: its row waits in the spool for the database.
+            self.spool.append(row, hold)
+            return row
 
     @staticmethod
     def _summary(row: LedgerRow, plan: Plan, failed_profiles: list[str]) -> dict[str, Any]:

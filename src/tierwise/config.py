@@ -325,6 +325,27 @@ class CaptureSettings(_Model):
 
 class LedgerSettings(_Model):
     url: str = ""
+    # While the database is unreachable: "refuse" new requests (503), "spool" them (their
+    # rows go to the spool; a key's budget is then charged on replay, not reserved), or
+    # "auto": refuse requests whose key has a budget, spool keyless ones. Calls already
+    # made are always spooled: a delivered response never loses its row.
+    on_outage: Literal["auto", "refuse", "spool"] = "auto"
+    spool_path: str = ""
+
+    def resolved_spool_path(self, url: str | None = None) -> Path:
+        """The spool file: ``spool_path``, else one per ledger URL (a SQLite ledger's sits
+        beside it) so every process on this machine using that ledger shares it."""
+        if self.spool_path:
+            return Path(self.spool_path).expanduser()
+        url = url or self.resolved_url()
+        if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+            return Path(url[len("sqlite:///") :] + ".spool").expanduser()
+        import hashlib
+
+        import platformdirs
+
+        digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+        return Path(platformdirs.user_data_dir("tierwise")) / f"ledger-spool-{digest}.jsonl"
 
     def resolved_url(self) -> str:
         """The ledger URL; empty means a SQLite file in the user data directory."""

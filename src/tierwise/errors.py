@@ -24,6 +24,7 @@ exception. Library errors are translated at exactly one boundary per adapter
     │   └── RateLimitedError        the key's requests-per-minute limit
     ├── AnswerRejectedError         the answer failed validation at every allowed attempt
     ├── LedgerError                 the ledger could not be read or written
+    │   └── LedgerUnavailableError  its database is unreachable (503, retry shortly)
     └── EmulatorError               the built-in emulator could not start
 """
 
@@ -42,6 +43,7 @@ __all__ = [
     "ExhaustedError",
     "InvalidRequestError",
     "LedgerError",
+    "LedgerUnavailableError",
     "ModelNotAvailableError",
     "ModelOutputError",
     "PermissionDeniedError",
@@ -215,6 +217,15 @@ class RateLimitedError(AccessError):
 
 class LedgerError(TierwiseError):
     default_hint = "check the ledger location (`tierwise config show`) and its permissions"
+
+
+class LedgerUnavailableError(LedgerError):
+    """The ledger's database cannot be reached (down, restarting, network). Calls already
+    answered are spooled to a local file and replayed when it returns; new requests that
+    need it (keys, budgets) are refused with 503 and retry-after."""
+
+    default_hint = "the ledger database is unreachable; retry shortly"
+    retry_after: float = 2.0
 
 
 class EmulatorError(TierwiseError):

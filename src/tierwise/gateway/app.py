@@ -105,6 +105,11 @@ def create_app(
     )
 
     probe = health.LedgerProbe(client.ledger)
+    replayer = None
+    if client.spool is not None and isinstance(client.ledger, SQLLedger):
+        from tierwise.store.spool import SpoolReplayer
+
+        replayer = SpoolReplayer(client.spool, client.ledger, gateway.keys)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -113,9 +118,13 @@ def create_app(
         if freeze:
             gc.collect()  # what startup left as garbage is freed, not frozen for good
             gc.freeze()
+        if replayer is not None:
+            replayer.start()  # also replays what a previous process spooled
         try:
             yield
         finally:
+            if replayer is not None:
+                replayer.stop()
             if freeze:
                 gc.unfreeze()
             gateway.close()

@@ -26,7 +26,7 @@ from starlette.types import Receive
 from tierwise.client import AUTO, Tierwise
 from tierwise.config import Settings
 from tierwise.core.hints import Hints
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import InvalidRequestError, LedgerUnavailableError
 from tierwise.gateway import access
 from tierwise.gateway.auth import Authenticator
 from tierwise.gateway.errors import BodyTooLargeError
@@ -115,12 +115,26 @@ class Gateway:
         started = time.perf_counter()
         presented = self.authenticator.require_presented(request.headers)
         if presented is None:
+            self._keyless_outage()
             return Call(None, started, request.receive)
         key = await self.run(self._admit, presented)
         record = access.current()
         if record is not None:
             record.key = key.name
         return Call(key, started, request.receive)
+
+    def _keyless_outage(self) -> None:
+        """With ``[ledger] on_outage = "refuse"``, keyless requests are refused too while
+        the ledger database is unreachable (keyed ones are: their key cannot be checked)."""
+        spool = self.tierwise.spool
+        if (
+            spool is not None
+            and spool.outage.is_set()
+            and self.settings.ledger.on_outage == "refuse"
+        ):
+            raise LedgerUnavailableError(
+                "the ledger database is unreachable and [ledger] on_outage is refuse"
+            )
 
     def _admit(self, presented: str) -> ApiKey:
         key = self.authenticator.verify(presented)

@@ -10,27 +10,28 @@ from tierwise.store.base import Ledger
 __all__ = ["open_ledger"]
 
 
-def _sqlite(url: str) -> Ledger:
+def _sqlite(url: str, lazy: bool) -> Ledger:
     from tierwise.store.sqlite import SQLiteLedger
 
     return SQLiteLedger(url)
 
 
-def _postgresql(url: str) -> Ledger:
+def _postgresql(url: str, lazy: bool) -> Ledger:
     from tierwise.store.postgres import PostgresLedger
 
-    return PostgresLedger(url)
+    return PostgresLedger(url, lazy=lazy)
 
 
-_STORES: dict[str, Callable[[str], Ledger]] = {
+_STORES: dict[str, Callable[[str, bool], Ledger]] = {
     "sqlite": _sqlite,
     "postgresql": _postgresql,
     "postgres": _postgresql,
 }
 
 
-def open_ledger(url: str) -> Ledger:
-    """The ledger at ``url`` (``sqlite:///path``, or a plain file path for SQLite)."""
+def open_ledger(url: str, *, lazy: bool = False) -> Ledger:
+    """The ledger at ``url`` (``sqlite:///path``, or a plain file path for SQLite).
+    ``lazy``: a database server that is down now is connected to when it answers."""
     scheme = url.split("://", 1)[0].split("+", 1)[0] if "://" in url else "sqlite"
     opener = _STORES.get(scheme)
     if opener is None:
@@ -38,4 +39,4 @@ def open_ledger(url: str) -> Ledger:
             f"unsupported ledger URL scheme {scheme!r}",
             hint=f"use one of: {', '.join(sorted(_STORES))}",
         )
-    return opener(url)
+    return opener(url, lazy)

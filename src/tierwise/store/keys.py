@@ -375,31 +375,43 @@ class KeyStore:
         reservation, in one transaction; returns the row's id. A reservation that had
         expired (charged at its worst case, with an estimated row) is corrected: its
         estimated row gives way to this one and the key is charged the difference."""
-        actual = to_pico(row.cost_usd)
         with self.db.transaction() as tx:
-            held = tx.execute(
-                "DELETE FROM reservations WHERE id = ? AND state = 'held'", (hold.id,)
-            ).rowcount
-            if held == 1:
-                tx.execute(
-                    "UPDATE api_keys SET reserved_pico = reserved_pico - ?,"
-                    " spent_pico = spent_pico + ? WHERE id = ?",
-                    (hold.amount_pico, actual, hold.key_id),
-                )
-            else:
-                expired = tx.execute(
-                    "SELECT amount_pico, ledger_id FROM reservations WHERE id = ?", (hold.id,)
-                ).fetchall()
-                charged = int(expired[0]["amount_pico"]) if expired else 0
-                if expired:
-                    tx.execute("DELETE FROM reservations WHERE id = ?", (hold.id,))
-                    tx.execute("DELETE FROM ledger WHERE id = ?", (expired[0]["ledger_id"],))
-                tx.execute(
-                    "UPDATE api_keys SET spent_pico = CASE WHEN spent_pico + ? - ? < 0 THEN 0"
-                    " ELSE spent_pico + ? - ? END WHERE id = ?",
-                    (actual, charged, actual, charged, hold.key_id),
-                )
-            return self.db.insert(tx, row)
+            return self.settle_in(tx, hold, row)
+
+    def settle_in(self, tx: Tx, hold: Hold, row: LedgerRow) -> int:
+        """:meth:`settle` inside the caller's transaction ``tx``."""
+        actual = to_pico(row.cost_usd)
+        held = tx.execute(
+            "DELETE FROM reservations WHERE id = ? AND state = 'held'", (hold.id,)
+        ).rowcount
+        if held == 1:
+            tx.execute(
+                "UPDATE api_keys SET reserved_pico = reserved_pico - ?,"
+                " spent_pico = spent_pico + ? WHERE id = ?",
+                (hold.amount_pico, actual, hold.key_id),
+            )
+        else:
+            expired = tx.execute(
+                "SELECT amount_pico, ledger_id FROM reservations WHERE id = ?", (hold.id,)
+            ).fetchall()
+            charged = int(expired[0]["amount_pico"]) if expired else 0
+            if expired:
+                tx.execute("DELETE FROM reservations WHERE id = ?", (hold.id,))
+                tx.execute("DELETE FROM ledger WHERE id = ?", (expired[0]["ledger_id"],))
+            tx.execute(
+                "UPDATE api_keys SET spent_pico = CASE WHEN spent_pico + ? - ? < 0 THEN 0"
+                " ELSE spent_pico + ? - ? END WHERE id = ?",
+                (actual, charged, actual, charged, hold.key_id),
+            )
+        return self.db.insert(tx, row)
+
+    def charge_in(self, tx: Tx, key_id: str, cost_usd: Decimal) -> None:
+        """Add ``cost_usd`` to the key's spend inside the caller's transaction."""
+        if cost_usd > 0:
+            tx.execute(
+                "UPDATE api_keys SET spent_pico = spent_pico + ? WHERE id = ?",
+                (to_pico(cost_usd), key_id),
+            )
 
     def release(self, hold: Hold) -> None:
         """Drop a reservation whose call was never made (nothing to charge)."""

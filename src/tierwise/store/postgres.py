@@ -9,16 +9,21 @@ which need no ORM. Migrations run under an advisory lock so gateways can start t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from tierwise.errors import LedgerError
+from tierwise.errors import LedgerError, LedgerUnavailableError
 from tierwise.store.sql import INSERT, Cursor, SQLLedger, Tx
 
 __all__ = ["PostgresLedger"]
 
 _MIGRATION_LOCK = 7_220_415  # any constant: one advisory lock for tierwise migrations
+# A ledger that cannot be reached is reported in seconds, not after a 10 s pool wait: the
+# engine then spools rows and the gateway answers 503 (retry-after) instead of hanging.
+CONNECT_TIMEOUT_S = 2
+ACQUIRE_TIMEOUT_S = 2.0
 
 
 class _PgTx:
@@ -39,49 +44,98 @@ class PostgresLedger(SQLLedger):
     }
     row_lock: ClassVar[str] = " FOR UPDATE"
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 16) -> None:
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 16, lazy: bool = False
+    ) -> None:
+        """``lazy``: start even when the database is down (it is migrated once it answers;
+        until then writes raise LedgerUnavailableError, which the engine spools)."""
         try:
             import psycopg
             from psycopg.rows import dict_row
-            from psycopg_pool import ConnectionPool
+            from psycopg_pool import ConnectionPool, PoolTimeout
         except ImportError:
             raise LedgerError(
                 "the PostgreSQL ledger needs psycopg", hint="pip install 'tierwise[postgres]'"
             ) from None
-        self._errors: tuple[type[BaseException], ...] = (psycopg.Error,)
+        self._errors: tuple[type[BaseException], ...] = (psycopg.Error, PoolTimeout)
+        # Connection failures (the server is down or restarting) as opposed to bad SQL.
+        self._unreachable: tuple[type[BaseException], ...] = (psycopg.OperationalError, PoolTimeout)
         self.location = url.rsplit("@", 1)[-1]  # never the password
+        self._migrated = False
+        self._migrating = False
+        self._migrate_lock = threading.RLock()
         try:
             self.pool = ConnectionPool(
                 url.replace("postgresql+psycopg://", "postgresql://"),
                 min_size=min_size,
                 max_size=max_size,
-                kwargs={"row_factory": dict_row, "autocommit": False},
+                kwargs={
+                    "row_factory": dict_row,
+                    "autocommit": False,
+                    "connect_timeout": CONNECT_TIMEOUT_S,
+                },
                 open=True,
-                timeout=10,
+                # A pooled connection is checked before use, so the first requests after a
+                # database restart do not fail on connections that died with it.
+                check=ConnectionPool.check_connection,
+                timeout=ACQUIRE_TIMEOUT_S,
             )
-            self.pool.wait(timeout=10)
+            if not lazy:
+                self.pool.wait(timeout=10)  # (a failed wait closes the pool)
         except Exception as exc:  # the pool raises its own and psycopg's errors
             raise LedgerError(
                 f"cannot connect to the PostgreSQL ledger at {self.location}: {exc}"
             ) from None
-        self.migrate()
+        try:
+            self.migrate()
+        except LedgerUnavailableError:
+            if not lazy:
+                raise
+            # Down now: the pool keeps connecting, and the first use migrates.
+
+    def _failed(self, what: str, exc: BaseException) -> LedgerError:
+        if isinstance(exc, self._unreachable):
+            return LedgerUnavailableError(
+                f"the PostgreSQL ledger at {self.location} is unreachable ({what}): {exc}"
+            )
+        return LedgerError(f"ledger {what} failed: {exc}")
+
+    def _ensure_migrated(self) -> None:
+        """Migrate on first use when the database was down at start. The lock is
+        re-entrant because migrating opens a transaction of its own."""
+        if self._migrated:
+            return
+        with self._migrate_lock:
+            if self._migrated or self._migrating:
+                return
+            self._migrating = True
+            try:
+                self.migrate()
+            finally:
+                self._migrating = False
+
+    def migrate(self) -> None:
+        super().migrate()
+        self._migrated = True
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
+        self._ensure_migrated()
         try:
             with self.pool.connection() as conn, conn.transaction():
                 yield _PgTx(conn)
         except self._errors as exc:
-            raise LedgerError(f"ledger write failed: {exc}") from None
+            raise self._failed("write", exc) from None
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        self._ensure_migrated()
         try:
             with self.pool.connection() as conn:
                 rows = conn.execute(sql.replace("?", "%s"), tuple(params)).fetchall()
                 conn.commit()
                 return list(rows)
         except self._errors as exc:
-            raise LedgerError(f"ledger read failed: {exc}") from None
+            raise self._failed("read", exc) from None
 
     def _lock_migrations(self, tx: Tx) -> None:
         tx.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))

@@ -1,0 +1,166 @@
+"""A local, append-only spool for ledger rows the database could not take.
+
+When the ledger's database is unreachable, a call that has already been made (and billed
+by Bedrock) must not lose its row: the engine appends it here instead, one JSON line per
+row, fsync'd before the call returns, with the key reservation it settles. When the
+database answers again the spool is replayed: each row is inserted, and its key charged and
+reservation released, in one transaction, unless a row with the same request id, attempt
+and kind is already there (a replay cut short is simply run again). The file is shared by
+every process that uses the same ledger on this machine (``flock``), so a gateway restarted
+during the outage replays what its predecessor spooled.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from tierwise.errors import LedgerError
+from tierwise.store.base import LedgerRow
+from tierwise.store.keys import Hold, KeyStore
+from tierwise.store.sql import SQLLedger
+
+__all__ = ["Spool"]
+
+_log = logging.getLogger(__name__)
+
+
+def _row_dict(row: LedgerRow) -> dict[str, Any]:
+    data = asdict(row)
+    data["ts"] = row.ts.isoformat()
+    data["cost_usd"] = str(row.cost_usd)
+    data["id"] = None
+    return data
+
+
+def _row(data: dict[str, Any]) -> LedgerRow:
+    return LedgerRow(
+        **{**data, "ts": datetime.fromisoformat(data["ts"]), "cost_usd": Decimal(data["cost_usd"])}
+    )
+
+
+def _kind(metadata: dict[str, Any] | None) -> str:
+    return str((metadata or {}).get("kind", "answer"))
+
+
+class Spool:
+    """Rows waiting for the ledger database, in the file at ``path``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        self._lock = threading.Lock()
+        #: Set while rows wait: the database was unreachable when last tried.
+        self.outage = threading.Event()
+        if self.pending():
+            self.outage.set()
+
+    @contextmanager
+    def _locked(self) -> Iterator[IO[str]]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.path, "a+", encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)  # other processes on this ledger
+            try:
+                yield f
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def append(self, row: LedgerRow, hold: Hold | None) -> None:
+        """Write ``row`` (and the reservation it settles) durably before returning."""
+        line = json.dumps(
+            {"row": _row_dict(row), "hold": asdict(hold) if hold else None}, sort_keys=True
+        )
+        try:
+            with self._locked() as f:
+                f.write(line + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            raise LedgerError(f"cannot write the ledger spool at {self.path}: {exc}") from None
+        self.outage.set()
+        _log.warning("ledger database unreachable: row spooled to %s", self.path)
+
+    def pending(self) -> int:
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                return sum(1 for line in f if line.strip())
+        except FileNotFoundError:
+            return 0
+
+    def replay(self, ledger: SQLLedger, keys: KeyStore | None) -> int:
+        """Move every spooled row into ``ledger`` (idempotently), then empty the file;
+        returns how many rows were inserted. Raises LedgerError (the spool is kept) when
+        the database is still unreachable."""
+        with self._locked() as f:
+            f.seek(0)
+            records = [json.loads(line) for line in f if line.strip()]
+            inserted = 0
+            for record in records:
+                row = _row(record["row"])
+                hold = Hold(**record["hold"]) if record.get("hold") else None
+                with ledger.transaction() as tx:
+                    existing = tx.execute(
+                        "SELECT metadata FROM ledger WHERE request_id = ? AND attempt = ?",
+                        (row.request_id, row.attempt),
+                    ).fetchall()
+                    kinds = {_kind(json.loads(r["metadata"]) if r["metadata"] else None)
+                             for r in existing}  # fmt: skip
+                    if _kind(row.metadata) in kinds:
+                        continue  # replayed before: the truncate below did not happen
+                    if hold is not None and keys is not None:
+                        keys.settle_in(tx, hold, row)
+                    else:
+                        ledger.insert(tx, row)
+                        if keys is not None and row.api_key_id is not None:
+                            keys.charge_in(tx, row.api_key_id, row.cost_usd)
+                inserted += 1
+            f.seek(0)
+            f.truncate()
+            f.flush()
+            os.fsync(f.fileno())
+        self.outage.clear()
+        if inserted:
+            _log.warning("ledger database back: %d spooled row(s) replayed", inserted)
+        return inserted
+
+
+class SpoolReplayer:
+    """Replays the spool every ``interval_s`` while it holds rows (a daemon thread)."""
+
+    def __init__(
+        self, spool: Spool, ledger: SQLLedger, keys: KeyStore | None, interval_s: float = 1.0
+    ) -> None:
+        self.spool = spool
+        self.ledger = ledger
+        self.keys = keys
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tierwise-spool", daemon=True)
+
+    def start(self) -> SpoolReplayer:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            if not self.spool.outage.is_set() and not self.spool.pending():
+                continue
+            try:
+                self.spool.replay(self.ledger, self.keys)
+            except LedgerError:
+                continue  # still unreachable: try again next round
+            except Exception:  # never let the thread die: the rows stay spooled
+                _log.exception("replaying the ledger spool failed; retrying")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)

@@ -1,0 +1,51 @@
+"""The ledger spool: durable appends, idempotent replay by request id, attempt and kind."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from tierwise.store import LedgerRow
+from tierwise.store.keys import KeyStore
+from tierwise.store.spool import Spool
+from tierwise.store.sql import SQLLedger
+
+
+def row(request_id: str, key_id: str | None, kind: str | None = None) -> LedgerRow:
+    return LedgerRow(
+        id=None, ts=datetime.now(UTC), request_id=request_id, attempt=1, tier="haiku",
+        model_id="m", input_tokens=10, output_tokens=5, cache_read_tokens=0,
+        cache_write_5m_tokens=0, cache_write_1h_tokens=0, cost_usd=Decimal("0.25"),
+        latency_ms=1.0, status="ok", api_key_id=key_id,
+        metadata={"kind": kind} if kind else None,
+    )  # fmt: skip
+
+
+def test_replay_settles_each_row_once_even_when_run_twice(
+    ledger: SQLLedger, tmp_path: Path
+) -> None:
+    keys = KeyStore(ledger)
+    key, _ = keys.create("k", budget_usd=Decimal("10"))
+    hold = keys.reserve(key.id, Decimal("1"), request_id="a", attempt=1)
+    spool = Spool(tmp_path / "spool.jsonl")
+    spool.append(row("a", key.id), hold)
+    spool.append(row("a", key.id, kind="self_verify"), None)  # same attempt, other kind
+    spool.append(row("b", None), None)
+    assert spool.pending() == 3 and spool.outage.is_set()
+    # A gateway restarted during the outage sees the same file.
+    again = Spool(tmp_path / "spool.jsonl")
+    assert again.outage.is_set()
+    assert again.replay(ledger, keys) == 3
+    assert again.pending() == 0 and not again.outage.is_set()
+    # A replay cut short before the file was emptied runs again: nothing is doubled.
+    again.append(row("a", key.id), hold)
+    assert again.replay(ledger, keys) == 0
+    rows = ledger.rows()
+    assert sorted((r.request_id, (r.metadata or {}).get("kind", "")) for r in rows) == [
+        ("a", ""), ("a", "self_verify"), ("b", ""),
+    ]  # fmt: skip
+    after = keys.get(key.id)
+    assert after is not None
+    assert after.reserved_usd == 0  # the spooled row settled its reservation
+    assert after.spent_usd == Decimal("0.50")  # both of the key's rows, each once
