@@ -15,8 +15,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage
 from tierwise.core.structured import native_compatible, schema_from_spec, unwrap, with_schema
@@ -32,6 +34,7 @@ from tierwise.core.validators import (
 from tierwise.errors import (
     AnswerRejectedError,
     BudgetExceededError,
+    DeadlineExceededError,
     ExhaustedError,
     InvalidRequestError,
     ThrottledError,
@@ -106,6 +109,8 @@ class Cascade:
     steps: list[Step] = field(default_factory=list)
     request_id: str = ""
     upstream_ms: float = 0.0
+    #: The whole call's wall-clock bound (set by ``run``).
+    deadline: Deadline = field(default_factory=lambda: Deadline(float("inf")))
     # Set when the caller has gone (a gateway client hung up): the attempt in flight still
     # completes and is ledgered, but no further attempt is started for nobody.
     cancel: threading.Event | None = None
@@ -170,6 +175,11 @@ class Cascade:
         while True:
             attempt += 1
             plan = self._plan_for(tier)
+            if self.deadline.expired():
+                if last is None:
+                    raise self.deadline.error(f"before attempt {attempt}")
+                self._not_escalated(f"the call's {self.deadline.total_s:g} s deadline passed")
+                raise self._rejected(self._finish(*last))
             try:
                 # Each attempt reserves its own worst case against the key's budget.
                 hold, prepared = self.client.reserve(
@@ -183,7 +193,12 @@ class Cascade:
             prepared, output_tool = self._ask_for_schema(prepared, plan)
             started = time.perf_counter()
             try:
-                result = self.client.bedrock.converse(plan.profiles, prepared)
+                result = self.client.call_within(
+                    self.deadline, self.client.bedrock.converse, plan.profiles, prepared,
+                    late=partial(self._late, plan, attempt, hold, api_key_id, started),
+                )  # fmt: skip
+            except DeadlineExceededError:
+                raise  # the attempt cut off is ledgered when it ends (_late)
             except TierwiseError as exc:
                 self.upstream_ms += (time.perf_counter() - started) * 1000
                 row = self.client.record_call(
@@ -261,6 +276,33 @@ class Cascade:
         error.response = final
         return error
 
+    def _late(  # noqa: PLR0917
+        self,
+        plan: Plan,
+        attempt: int,
+        hold: Hold | None,
+        api_key_id: str | None,
+        started: float,
+        outcome: Any,
+    ) -> None:
+        """Ledger an attempt the deadline cut off, once it ends: Bedrock bills it."""
+        latency = (time.perf_counter() - started) * 1000
+        cut = self.deadline.error("during this attempt")
+        if isinstance(outcome, BaseException):
+            error = outcome if isinstance(outcome, TierwiseError) else cut
+            self.client.record_call(
+                self.request_id, plan, plan.profiles[0], latency, attempt=attempt,
+                error=error, api_key_id=api_key_id, hold=hold,
+            )  # fmt: skip
+            return
+        response = outcome.response
+        self.client.record_call(
+            self.request_id, plan, outcome.model_id, latency, attempt=attempt,
+            usage=Usage.from_converse(response.get("usage") or {}),
+            stop_reason=response.get("stopReason"), error=cut, api_key_id=api_key_id,
+            service_tier=response.get("serviceTier"), hold=hold,
+        )  # fmt: skip
+
     def _not_escalated(self, why: str) -> None:
         """Add ``why`` to the last answer's reason: it stands, not escalated."""
         for i in range(len(self.steps) - 1, -1, -1):
@@ -330,7 +372,7 @@ class Cascade:
             return verdict  # a check the budget cannot cover is skipped, as a failed one
         started = time.perf_counter()
         try:
-            result = self.client.bedrock.converse(plan.profiles, check)
+            result = self.client.bedrock.converse(plan.profiles, check, self.deadline)
         except TierwiseError as exc:
             self.upstream_ms += (time.perf_counter() - started) * 1000
             row = self.client.record_call(

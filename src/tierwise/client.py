@@ -11,19 +11,24 @@ Flow: decide tier -> prepare (thinking) -> call Bedrock (retries, failover) -> p
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from tierwise.capture import Capturer
 from tierwise.cascade import Cascade, ValidationSpec
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.caching import place_cache_points
+from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
@@ -33,7 +38,12 @@ from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.sampling import settle_sampling
 from tierwise.core.signals import thinking_conflict
 from tierwise.core.tiers import Tier
-from tierwise.errors import InvalidRequestError, LedgerUnavailableError, TierwiseError
+from tierwise.errors import (
+    DeadlineExceededError,
+    InvalidRequestError,
+    LedgerUnavailableError,
+    TierwiseError,
+)
 
 if TYPE_CHECKING:
     from tierwise.bedrock import BedrockClient
@@ -60,6 +70,8 @@ CONVERSE_FIELDS = (
     "outputConfig",
 )
 AUTO = "auto"
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
 # Output room left beside a thinking budget when the caller set no maxTokens.
 DEFAULT_ANSWER_TOKENS = 4096
 
@@ -147,6 +159,9 @@ class Tierwise:
         self.budgets = budgets
         #: Where rows go while the ledger database is unreachable (None: the error stands).
         self.spool = spool
+        # Bedrock calls run here so the caller can stop waiting at its deadline.
+        self._calls: ThreadPoolExecutor | None = None
+        self._calls_lock = threading.Lock()
         self.capturer = Capturer.build(settings.capture, ledger)
 
     @classmethod
@@ -180,6 +195,9 @@ class Tierwise:
         return cls.from_settings(load_settings(config_path, overrides=overrides).settings)
 
     def close(self) -> None:
+        if self._calls is not None:
+            # Calls cut off by their deadline still run: wait for them to be ledgered.
+            self._calls.shutdown(wait=True)
         self.ledger.close()
 
     def __enter__(self) -> Tierwise:
@@ -292,6 +310,7 @@ class Tierwise:
         cheap_first: bool | None = None,
         api_key_id: str | None = None,
         cancel: threading.Event | None = None,
+        timeout_s: float | None = None,
         routing_mode: str | None = None,
         capture_rate: float | None = None,
         **kwargs: Any,
@@ -312,6 +331,7 @@ class Tierwise:
         request, dropped = self.settle_sampling(request, plan)
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
+        cascade.deadline = self.deadline(timeout_s)
         request_id = uuid.uuid4().hex
         response = cascade.run(request, request_id, api_key_id)
         if dropped:
@@ -330,6 +350,7 @@ class Tierwise:
         cheap_first: bool | None = None,
         api_key_id: str | None = None,
         cancel: threading.Event | None = None,
+        timeout_s: float | None = None,
         routing_mode: str | None = None,
         capture_rate: float | None = None,
         **kwargs: Any,
@@ -350,6 +371,7 @@ class Tierwise:
         request_id = uuid.uuid4().hex
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
+        deadline = cascade.deadline = self.deadline(timeout_s)
         capture = self.capturer.wants(request_id, capture_rate)
         if cascade.validators or cascade.self_verify is not None:
             response = cascade.run(request, request_id, api_key_id)
@@ -360,8 +382,34 @@ class Tierwise:
             return {"stream": replay_events(response), "tierwise": response["tierwise"]}
         hold, prepared = self.reserve(request_id, 1, plan, self.prepare(request, plan), api_key_id)
         started = time.perf_counter()
+
+        def opened_late(outcome: Any) -> None:
+            """The deadline passed while the stream was opening: close it once it opens,
+            and ledger what Bedrock bills for it (the prompt it read)."""
+            elapsed = (time.perf_counter() - started) * 1000
+            if isinstance(outcome, BaseException):
+                error = outcome if isinstance(outcome, TierwiseError) else None
+                self.record_call(
+                    request_id, plan, plan.profiles[0], elapsed,
+                    error=error or deadline.error("while the stream opened"),
+                    api_key_id=api_key_id, hold=hold,
+                )  # fmt: skip
+                return
+            outcome.close()
+            usage, estimated = StreamMeter().billed(prepared)
+            self.record_call(
+                request_id, plan, outcome.model_id, elapsed, usage=usage,
+                error=deadline.error("while the stream opened"), api_key_id=api_key_id,
+                hold=hold, estimated=estimated,
+            )  # fmt: skip
+
         try:
-            stream = self.bedrock.converse_stream(plan.profiles, prepared)
+            stream = self.call_within(
+                deadline, self.bedrock.converse_stream, plan.profiles, prepared, late=opened_late
+            )
+        except DeadlineExceededError as exc:
+            exc.request_id = request_id
+            raise  # ledgered when the opening ends (opened_late)
         except TierwiseError as exc:
             failed_on = getattr(exc, "model_id", None) or plan.profiles[0]
             elapsed = (time.perf_counter() - started) * 1000
@@ -388,12 +436,19 @@ class Tierwise:
             error: TierwiseError | None = None
             abandoned = False
             collector = MessageCollector() if capture else None
+            watchdog = _Watchdog(stream, deadline, self.settings.retry.stream_idle_timeout_s)
             try:
-                for event in stream.events:
-                    meter.note(event)
-                    if collector is not None:
-                        collector.add(event)
-                    yield event
+                try:
+                    for event in stream.events:
+                        watchdog.touch()
+                        meter.note(event)
+                        if collector is not None:
+                            collector.add(event)
+                        yield event
+                except Exception as exc:
+                    if watchdog.fired is not None:  # it closed the stream: say why
+                        raise watchdog.fired from None
+                    raise exc from exc.__cause__
             except TierwiseError as exc:
                 error = exc
                 raise
@@ -401,6 +456,7 @@ class Tierwise:
                 abandoned = True
                 raise
             finally:
+                watchdog.stop()
                 if abandoned and meter.usage is None:
                     # Bedrock reports usage in the last event: give it a moment to arrive.
                     _drain(stream, meter, self.settings.budgets.usage_grace_s)
@@ -465,6 +521,33 @@ class Tierwise:
         )
 
     # -- accounting ------------------------------------------------------------------
+
+    def deadline(self, timeout_s: float | None = None) -> Deadline:
+        """The wall-clock bound of one call: ``timeout_s`` (a request's override) or
+        ``[retry] total_timeout_s``."""
+        return Deadline(timeout_s if timeout_s is not None else self.settings.retry.total_timeout_s)
+
+    def call_within(
+        self,
+        deadline: Deadline,
+        fn: Callable[..., T],
+        *args: Any,
+        late: Callable[[Any], None],
+    ) -> T:
+        """``fn(*args, deadline)`` (a blocking Bedrock call), abandoned when ``deadline``
+        passes: the call goes on in its thread, and ``late`` gets its result or error when
+        it ends, to ledger what Bedrock billed. Raises DeadlineExceededError."""
+        with self._calls_lock:
+            if self._calls is None:
+                self._calls = ThreadPoolExecutor(
+                    self.settings.gateway.threads, thread_name_prefix="tierwise-call"
+                )
+        future = self._calls.submit(fn, *args, deadline)
+        try:
+            return future.result(timeout=deadline.remaining())
+        except FutureTimeout:
+            future.add_done_callback(partial(_finish_late, late))
+            raise deadline.error("while Bedrock was answering") from None
 
     def reserve(
         self,
@@ -656,6 +739,48 @@ class Tierwise:
             "failedProfiles": failed_profiles,
             "usage": row.usage.to_converse(),
         }
+
+
+def _finish_late(late: Callable[[Any], None], future: Future[Any]) -> None:
+    try:
+        late(future.exception() or future.result())
+    except Exception:  # a callback has nobody to raise to
+        _log.exception("ledgering a call cut off by its deadline failed")
+
+
+class _Watchdog:
+    """Closes a stream that passes its deadline or goes ``idle_s`` without an event (one
+    light thread per open stream); ``fired`` then holds the error to raise."""
+
+    def __init__(self, stream: Any, deadline: Deadline, idle_s: float) -> None:
+        self.stream = stream
+        self.deadline = deadline
+        self.idle_s = idle_s
+        self.fired: DeadlineExceededError | None = None
+        self._last = time.monotonic()
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, name="tierwise-stream-watch", daemon=True).start()
+
+    def touch(self) -> None:
+        self._last = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            idle = time.monotonic() - self._last
+            if self.deadline.expired():
+                self.fired = self.deadline.error("while the stream was open")
+            elif idle > self.idle_s:
+                self.fired = DeadlineExceededError(
+                    f"the stream sent no event for {self.idle_s:g} s",
+                    hint="raise [retry] stream_idle_timeout_s",
+                )
+            else:
+                continue
+            self.stream.close()
+            return
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def _drain(stream: Any, meter: StreamMeter, grace_s: float) -> None:

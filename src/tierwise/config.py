@@ -186,6 +186,7 @@ class RetrySettings(_Model):
     total_timeout_s: float = Field(default=60.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)
     read_timeout_s: float = Field(default=300.0, gt=0)
+    stream_idle_timeout_s: float = Field(default=60.0, gt=0)
     # "botocore": botocore's own urllib3 client (the default: a well-worn path to real
     # Bedrock). "lean": Converse/ConverseStream/CountTokens bytes go through tierwise's lean
     # HTTP/1.1 client (botocore still signs, parses and raises), ~0.6 ms less CPU per call.

@@ -16,6 +16,7 @@ exception. Library errors are translated at exactly one boundary per adapter
     │   ├── AccessDeniedError       credentials or IAM permissions
     │   ├── UnavailableError        503 / 500 / timeouts / connection errors
     │   ├── ModelOutputError        the model errored or its stream broke
+    │   ├── DeadlineExceededError   the call's total_timeout_s passed (504)
     │   └── ExhaustedError          every retry, profile and fallback was tried
     ├── AccessError                 the gateway refused the caller
     │   ├── AuthenticationError     missing, unknown or revoked API key
@@ -39,6 +40,7 @@ __all__ = [
     "AuthenticationError",
     "BudgetExceededError",
     "ConfigError",
+    "DeadlineExceededError",
     "EmulatorError",
     "ExhaustedError",
     "InvalidRequestError",
@@ -144,6 +146,13 @@ class UnavailableError(UpstreamError):
 
 class ModelOutputError(UpstreamError):
     default_hint = "the model failed while answering; retry the request"
+
+
+class DeadlineExceededError(UpstreamError):
+    """The call's wall-clock deadline passed (retries, failovers, escalations and the
+    attempt in flight all count). An attempt cut off is still ledgered when it ends."""
+
+    default_hint = "raise [retry] total_timeout_s or the request's x-tierwise-timeout-s"
 
 
 class ExhaustedError(UpstreamError):

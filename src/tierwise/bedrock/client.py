@@ -32,6 +32,7 @@ from tierwise.bedrock.retry import Backoff, RetryBudget
 from tierwise.bedrock.session import AwsAuth, control_client, runtime_client
 from tierwise.config import Settings
 from tierwise.core.catalog import foundation_model_id
+from tierwise.core.deadline import Deadline
 from tierwise.errors import (
     ConfigError,
     ExhaustedError,
@@ -161,8 +162,13 @@ class BedrockClient:
 
     # -- runtime ---------------------------------------------------------------------
 
-    def converse(self, profiles: Sequence[str], request: Mapping[str, Any]) -> CallResult:
-        """Call Converse on the first profile that answers."""
+    def converse(
+        self,
+        profiles: Sequence[str],
+        request: Mapping[str, Any],
+        deadline: Deadline | None = None,
+    ) -> CallResult:
+        """Call Converse on the first profile that answers (retries within ``deadline``)."""
         kwargs = _request_kwargs(request)
 
         def call(profile: str) -> tuple[dict[str, Any], float]:
@@ -170,11 +176,16 @@ class BedrockClient:
             response = self._runtime.converse(modelId=profile, **kwargs)
             return dict(response), (self._clock() - started) * 1000.0
 
-        (response, latency_ms), model_id, failed = self._with_failover(profiles, call)
+        (response, latency_ms), model_id, failed = self._with_failover(profiles, call, deadline)
         response.pop("ResponseMetadata", None)
         return CallResult(response, model_id, failed, latency_ms)
 
-    def converse_stream(self, profiles: Sequence[str], request: Mapping[str, Any]) -> StreamResult:
+    def converse_stream(
+        self,
+        profiles: Sequence[str],
+        request: Mapping[str, Any],
+        deadline: Deadline | None = None,
+    ) -> StreamResult:
         """Open ConverseStream on the first profile that answers.
 
         Retries and failover apply until the first event has arrived; once the caller has
@@ -194,7 +205,7 @@ class BedrockClient:
                 raise
             return _Opened(stream, events, first), (self._clock() - started) * 1000.0
 
-        (opened, first_ms), model_id, failed = self._with_failover(profiles, call)
+        (opened, first_ms), model_id, failed = self._with_failover(profiles, call, deadline)
         return StreamResult(
             model_id=model_id,
             attempts=failed,
@@ -246,16 +257,18 @@ class BedrockClient:
     # -- the loop --------------------------------------------------------------------
 
     def _with_failover(
-        self, profiles: Sequence[str], call: Callable[[str], T]
+        self, profiles: Sequence[str], call: Callable[[str], T], deadline: Deadline | None = None
     ) -> tuple[T, str, tuple[FailedAttempt, ...]]:
         order = self._order(profiles)
-        budget = self.backoff.start()
+        budget = self.backoff.start(deadline)
         failed: list[FailedAttempt] = []
         last: TierwiseError | None = None
         for profile in order:
             made = 0
             while True:
                 if (made or failed) and budget.expired():
+                    if deadline is not None and deadline.expired():
+                        raise deadline.error("during retries and failover") from last
                     raise _exhausted(failed, last, budget, out_of_time=True)
                 made += 1
                 try:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tierwise.config import RetrySettings
+from tierwise.core.deadline import Deadline
 
 __all__ = ["Backoff", "RetryBudget"]
 
@@ -61,23 +62,26 @@ class Backoff:
         """Full jitter: uniform in [0, ceiling], so synchronised clients spread out."""
         return self.rng.uniform(0.0, self.ceiling(retry))
 
-    def start(self) -> RetryBudget:
-        """Begin one logical call; its clock starts now."""
-        return RetryBudget(self, self.clock())
+    def start(self, deadline: Deadline | None = None) -> RetryBudget:
+        """Begin one logical call; its clock starts now. A caller's ``deadline`` (the
+        whole request's) bounds it too."""
+        return RetryBudget(self, self.clock(), deadline)
 
 
 class RetryBudget:
     """The state of one logical call: when it started and what it may still spend."""
 
-    def __init__(self, policy: Backoff, started: float) -> None:
+    def __init__(self, policy: Backoff, started: float, deadline: Deadline | None = None) -> None:
         self.policy = policy
         self.started = started
+        self.deadline = deadline
 
     def elapsed_s(self) -> float:
         return self.policy.clock() - self.started
 
     def remaining_s(self) -> float:
-        return self.policy.total_timeout_s - self.elapsed_s()
+        own = self.policy.total_timeout_s - self.elapsed_s()
+        return own if self.deadline is None else min(own, self.deadline.remaining())
 
     def expired(self) -> bool:
         return self.remaining_s() <= 0.0

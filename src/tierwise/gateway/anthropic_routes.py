@@ -34,6 +34,7 @@ async def messages(request: Request) -> Response:
             # The key's validators and the output_config schema judge the answer.
             "validate": gw.validation(call.key, converted.json_schema),
             "escalate": gw.escalate(request, call.key),
+            "timeout_s": gw.timeout(request),
             "api_key_id": call.key_id,
             **converted.request,
         }

@@ -23,6 +23,7 @@ from tierwise.errors import (
     AnswerRejectedError,
     AuthenticationError,
     BudgetExceededError,
+    DeadlineExceededError,
     ExhaustedError,
     InvalidRequestError,
     LedgerUnavailableError,
@@ -78,6 +79,7 @@ _NOT_FOUND = _Kind(404, "invalid_request_error", "model_not_found", "not_found_e
 _TOO_LARGE = _Kind(413, "invalid_request_error", "request_too_large", "request_too_large")
 
 _DENIED = _Kind(403, "permission_error", None, "permission_error")
+_TIMEOUT = _Kind(504, "timeout", "timeout", "timeout_error")
 # The model's answer failed the caller's schema or validators at every allowed attempt. Not a
 # 5xx: the SDKs would retry it, paying for the whole cascade again.
 _REJECTED = _Kind(422, "answer_rejected_error", "answer_rejected", "api_error")
@@ -94,6 +96,7 @@ _TABLE: tuple[tuple[type[TierwiseError], _Kind], ...] = (
     (AnswerRejectedError, _REJECTED),
     (UnavailableError, _UNAVAILABLE),
     (LedgerUnavailableError, _UNAVAILABLE),
+    (DeadlineExceededError, _TIMEOUT),
     (ModelOutputError, _UPSTREAM),
     (BodyTooLargeError, _TOO_LARGE),
     (InvalidRequestError, _Kind(400, "invalid_request_error", None, "invalid_request_error")),

@@ -47,6 +47,7 @@ async def chat_completions(request: Request) -> Response:
             # The key's validators and the response_format schema judge the answer.
             "validate": gw.validation(call.key, converted.json_schema),
             "escalate": gw.escalate(request, call.key),
+            "timeout_s": gw.timeout(request),
             "api_key_id": call.key_id,
             **converted.request,
         }

@@ -48,6 +48,7 @@ T = TypeVar("T")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+MAX_TIMEOUT_S = 3600.0
 _HINT_HEADERS = (("min_tier", "x-tierwise-min-tier"), ("max_tier", "x-tierwise-max-tier"))
 # A JSON escape of a UTF-16 surrogate half; only bodies with one need the full check.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -237,6 +238,25 @@ class Gateway:
         raise InvalidRequestError(
             f"x-tierwise-escalate: {value!r} is not a boolean", hint="use true or false"
         )
+
+    @staticmethod
+    def timeout(request: Request) -> float | None:
+        """``x-tierwise-timeout-s``: this request's wall-clock bound in seconds (instead of
+        ``[retry] total_timeout_s``); None when not sent."""
+        value = request.headers.get("x-tierwise-timeout-s")
+        if value is None:
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = float("nan")
+        if not 0 < seconds <= MAX_TIMEOUT_S:  # also refuses nan and inf
+            raise InvalidRequestError(
+                f"x-tierwise-timeout-s: {value!r} is not a number of seconds in (0, "
+                f"{MAX_TIMEOUT_S:g}]",
+                hint="send e.g. x-tierwise-timeout-s: 30",
+            )
+        return seconds
 
     def model_allowed(self, model: str, key: ApiKey | None) -> None:
         """A key capped at a tier may not use a tier or model above it, and a key with a cap

@@ -1,0 +1,103 @@
+"""Deadlines: ``total_timeout_s`` (or ``x-tierwise-timeout-s``) bounds the whole call in wall
+time, against an upstream that takes 6 s; the attempt cut off is still ledgered and charged
+when Bedrock finishes it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from live_server import run_server
+from tierwise.client import Tierwise
+from tierwise.config import Settings
+from tierwise.emulator import Emulator, Faults
+from tierwise.gateway import create_app
+from tierwise.store.keys import KeyStore
+
+UPSTREAM_S = 6.0
+BODY: dict[str, Any] = {
+    "model": "haiku", "max_tokens": 20, "messages": [{"role": "user", "content": "hi"}],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def slow(
+    default_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, KeyStore, Tierwise]]:
+    db: Path = tmp_path_factory.mktemp("deadline") / "ledger.db"
+    faults = Faults(latency_ms=int(UPSTREAM_S * 1000))
+    with Emulator(default_settings, port=0, faults=faults).start() as emu:
+        settings = default_settings.with_overrides(
+            {"endpoint_url": emu.url, "retry.total_timeout_s": 2.0, "retry.base_delay_s": 0.0}
+        )
+        tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{db}")
+        keys = KeyStore(tw.ledger)  # type: ignore[arg-type]
+        server, thread, url = run_server(create_app(settings, tierwise=tw, keys=keys, auth=True))
+        try:
+            yield url, keys, tw
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            tw.close()
+
+
+def timed_post(url: str, key: str, **extra: Any) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    headers = {"authorization": f"Bearer {key}", **extra.pop("headers", {})}
+    r = httpx.post(url, json={**BODY, **extra}, headers=headers, timeout=30)
+    return r, time.monotonic() - started
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/messages"])
+def test_a_2s_total_timeout_holds_against_a_6s_upstream(
+    slow: tuple[str, KeyStore, Tierwise], path: str
+) -> None:
+    url, keys, tw = slow
+    key, secret = keys.create("deadline", budget_usd=Decimal("1"))
+    r, elapsed = timed_post(url + path, secret)
+    assert r.status_code == 504, r.text
+    assert "deadline" in r.text
+    assert elapsed < UPSTREAM_S - 2, f"the call took {elapsed:.2f} s"
+    # Bedrock finishes the attempt and bills it: it is ledgered and charged then.
+    request_id = r.headers["x-tierwise-request-id"]
+    deadline = time.monotonic() + 15
+    while not tw.ledger.rows(request_id=request_id):
+        assert time.monotonic() < deadline, "the cut-off attempt was never ledgered"
+        time.sleep(0.1)
+    (row,) = tw.ledger.rows(request_id=request_id)
+    assert row.error_class == "DeadlineExceededError" and row.output_tokens > 0
+    after = keys.get(key.id)
+    assert after is not None and after.reserved_usd == 0 and after.spent_usd == row.cost_usd > 0
+
+
+def test_a_stream_that_does_not_open_in_time_is_a_504(
+    slow: tuple[str, KeyStore, Tierwise],
+) -> None:
+    url, keys, _ = slow
+    _, secret = keys.create("deadline-stream")
+    r, elapsed = timed_post(url + "/v1/messages", secret, stream=True)
+    assert r.status_code == 504, r.text
+    assert elapsed < UPSTREAM_S - 2
+
+
+def test_the_header_overrides_the_configured_timeout(
+    slow: tuple[str, KeyStore, Tierwise],
+) -> None:
+    url, keys, _ = slow
+    _, secret = keys.create("deadline-header")
+    r, elapsed = timed_post(
+        url + "/v1/chat/completions", secret, headers={"x-tierwise-timeout-s": "1"}
+    )
+    assert r.status_code == 504
+    assert "1 s deadline" in r.json()["error"]["message"]
+    assert elapsed < UPSTREAM_S - 2
+    bad, _ = timed_post(
+        url + "/v1/chat/completions", secret, headers={"x-tierwise-timeout-s": "soon"}
+    )
+    assert bad.status_code == 400
