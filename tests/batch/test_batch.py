@@ -1,5 +1,6 @@
 """Batch inference end to end: 250 records through submit, status and collect against the
-emulator's batch jobs and moto's S3 server."""
+emulator's batch jobs and a separate S3 server (a second emulator, serving only its S3), so
+both the runner and the batch jobs reach S3 through boto3 at a configured endpoint."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tierwise.batch import BatchRunner
 from tierwise.client import Tierwise
@@ -35,12 +35,9 @@ PROOF = (
 
 
 @pytest.fixture(scope="module")
-def s3_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+def s3_url(default_settings: Settings) -> Iterator[str]:
+    with Emulator(default_settings, port=0).start() as s3_server:
+        yield s3_server.url
 
 
 @pytest.fixture

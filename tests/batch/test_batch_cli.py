@@ -7,7 +7,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from tierwise.cli.app import app
@@ -18,10 +17,8 @@ from tierwise.emulator import Emulator
 def test_batch_cli_and_spend(
     default_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    s3_url = f"http://{host}:{port}"
+    server = Emulator(default_settings, port=0).start()  # another S3, as in production
+    s3_url = server.url
     settings = default_settings.with_overrides({"batch.s3_endpoint_url": s3_url})
     try:
         with Emulator(settings, port=0).start() as emu:

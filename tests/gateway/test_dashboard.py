@@ -96,7 +96,7 @@ def test_dashboard_renders_the_seeded_numbers_in_chromium(dashboard: tuple[str, 
     except ImportError:
         if in_ci():
             pytest.fail("playwright is required in CI for the browser test")
-        pytest.skip("playwright not installed")
+        pytest.skip("playwright not installed (pip install -e '.[dev,browser]')")
     if not Path(CHROMIUM).exists():
         if in_ci():
             pytest.fail(f"Chromium not found at {CHROMIUM}; .ci/run installs it")

@@ -175,7 +175,7 @@ class BatchRunner:
 
             endpoint = s3_endpoint(self.settings)
             local = _is_loopback_url(endpoint)
-            # A local S3 (the emulator's, moto) takes any credentials; AWS gets the chain.
+            # A local S3 (an emulator's, MinIO) takes any credentials; AWS gets the chain.
             dummy = "local" if local else None
             self._s3 = _Translated(
                 boto3.client(

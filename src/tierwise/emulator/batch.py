@@ -1,11 +1,11 @@
 """Bedrock batch inference (the ``bedrock`` control plane) over a real S3 API.
 
 Jobs read ``{"recordId", "modelInput"}`` JSONL from S3 (the emulator's own local S3 unless
-``[batch] s3_endpoint_url`` names another, e.g. moto's server in some tests),
-answer every record with the same engine as InvokeModel, and write
-``<output>/<job id>/<input file>.out`` plus ``manifest.json.out``. A job moves through
-Submitted -> Validating -> Scheduled -> InProgress -> Completed (or PartiallyCompleted when
-some records failed) one step per GetModelInvocationJob, so clients see realistic progress.
+``[batch] s3_endpoint_url`` names another S3), answer every record with the same engine as
+InvokeModel, and write ``<output>/<job id>/<input file>.out`` plus ``manifest.json.out``. A
+job moves through Submitted -> Validating -> Scheduled -> InProgress -> Completed (or
+PartiallyCompleted when some records failed) one step per GetModelInvocationJob, so clients
+see realistic progress.
 """
 
 from __future__ import annotations

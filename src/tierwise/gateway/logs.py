@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
@@ -28,11 +29,18 @@ def _timestamp(record: logging.LogRecord) -> str:
     return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
 
+# A value that needs no quotes in logfmt: no space, quote, equals sign or backslash.
+_BARE = re.compile(r'[^\s"=\\]+')
+
+
 def _logfmt_value(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
-    if not text or any(c in text for c in ' "=\\\n'):
-        return json.dumps(text)
-    return text
+    # Access lines are written per request: the common types take the short way.
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return text if _BARE.fullmatch(text) else json.dumps(text)
 
 
 class TextFormatter(logging.Formatter):
