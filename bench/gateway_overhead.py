@@ -320,6 +320,7 @@ def main() -> None:
     procs = [emulator, gateway]
     workdir = tempfile.TemporaryDirectory(prefix="tierwise-bench-litellm-")
     try:
+        wait_for(emu_port, "/_emulator/stats")  # both: a slow emulator failed warm-up
         wait_for(gw_port)
         runtime = boto3.client(
             "bedrock-runtime",
