@@ -22,6 +22,14 @@ def emulator(
     cut_stream_after: Annotated[
         int | None, typer.Option(help="Break every stream after N events.")
     ] = None,
+    stream_error: Annotated[
+        str,
+        typer.Option(
+            help="Exception a broken stream ends with: throttlingException, "
+            "internalServerException, serviceUnavailableException, validationException, "
+            "modelStreamErrorException."
+        ),
+    ] = "modelStreamErrorException",
     seed: Annotated[int, typer.Option(help="Seed for injected faults.")] = 0,
 ) -> None:
     """Serve Bedrock's wire protocol locally, with synthetic, deterministic answers."""
@@ -33,6 +41,7 @@ def emulator(
         error_rate=error_rate,
         latency_ms=latency_ms,
         cut_stream_after=cut_stream_after,
+        stream_error=stream_error,
         seed=seed,
     )
     emu = Emulator(state.loaded().settings, host=host, port=port, faults=faults)

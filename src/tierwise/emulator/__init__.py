@@ -35,7 +35,11 @@ Per request, as HTTP headers on a runtime call:
 * ``x-tierwise-emulator-latency-ms: N`` delays this response (for streams: the first event,
   after the 200 headers) by N ms; ``metrics.latencyMs`` includes it.
 * ``x-tierwise-emulator-cut-stream-after: N`` ends this stream after N events with a
-  ``modelStreamErrorException`` frame (boto3 raises ``EventStreamError``).
+  ``modelStreamErrorException`` frame (boto3 raises ``EventStreamError``), or with the
+  exception ``x-tierwise-emulator-stream-error`` names: ``throttlingException``,
+  ``internalServerException``, ``serviceUnavailableException``, ``validationException`` or
+  ``modelStreamErrorException``. :meth:`Emulator.inject_stream_error` queues the same for
+  the next streams (for code that cannot set headers, such as the gateway).
 
 Over HTTP, without signing:
 
@@ -50,9 +54,9 @@ Over HTTP, without signing:
 * ``POST /_emulator/reset`` forgets cached prefixes, queued faults, quirks and statistics.
 
 Standing faults come from :class:`Faults` (``throttle_rate``, ``error_rate``, ``latency_ms``,
-``cut_stream_after``, ``seed``). Queued and random faults apply to model invocations
-(converse, converse-stream, invoke, invoke-with-response-stream), not to count-tokens; random
-draws come from a ``random.Random(seed)`` owned by the emulator instance.
+``cut_stream_after``, ``stream_error``, ``seed``). Queued and random faults apply to model
+invocations (converse, converse-stream, invoke, invoke-with-response-stream), not to
+count-tokens; random draws come from a ``random.Random(seed)`` owned by the emulator instance.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tierwise.emulator.apierror import ApiError
 
-__all__ = ["FAULT_KINDS", "FaultPlan", "Faults", "fault_error"]
+__all__ = ["FAULT_KINDS", "STREAM_ERRORS", "FaultPlan", "Faults", "fault_error", "stream_error"]
 
 
 @dataclass
@@ -24,6 +24,8 @@ class Faults:
     error_rate: float = 0.0
     latency_ms: int = 0
     cut_stream_after: int | None = None
+    # The exception a cut stream ends with (one of STREAM_ERRORS).
+    stream_error: str = "modelStreamErrorException"
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -37,6 +39,7 @@ class Faults:
             raise ValueError("Faults.latency_ms must be >= 0")
         if self.cut_stream_after is not None and self.cut_stream_after < 0:
             raise ValueError("Faults.cut_stream_after must be >= 0 or None")
+        stream_error(self.stream_error, 0)  # validates the kind
 
 
 _FAULTS: dict[str, tuple[str, str]] = {
@@ -60,6 +63,35 @@ _FAULTS: dict[str, tuple[str, str]] = {
     ),
 }
 FAULT_KINDS: tuple[str, ...] = tuple(_FAULTS)
+
+# The exceptions a ConverseStream / InvokeModelWithResponseStream can end with mid-stream
+# (the ``ConverseStreamOutput`` / ``ResponseStream`` union's error members in botocore's
+# service-2.json; bedrock-facts.md section 2), with Bedrock-style messages.
+STREAM_ERRORS: dict[str, str] = {
+    "throttlingException": "Too many requests, please wait before trying again.",
+    "internalServerException": (
+        "The system encountered an unexpected error during processing. Try your request again."
+    ),
+    "serviceUnavailableException": "Bedrock is unable to process your request.",
+    "validationException": "The model returned the following errors: the output could not be "
+    "validated (tierwise emulator stream fault).",
+    "modelStreamErrorException": "The model stream was interrupted",
+}
+
+
+def stream_error(kind: str, after: int) -> tuple[str, dict[str, object]]:
+    """The exception frame (type, payload) that ends a stream cut after ``after`` events."""
+    if kind not in STREAM_ERRORS:
+        raise ValueError(f"unknown stream error {kind!r}; use one of: {', '.join(STREAM_ERRORS)}")
+    message = STREAM_ERRORS[kind]
+    if kind == "modelStreamErrorException":
+        return kind, {
+            "message": f"{message} after {after} events (tierwise emulator cut-stream-after "
+            "fault).",
+            "originalStatusCode": 500,
+            "originalMessage": "stream interrupted",
+        }
+    return kind, {"message": message}
 
 
 def fault_error(kind: str) -> ApiError:
@@ -87,6 +119,7 @@ class FaultPlan:
         self.faults = faults
         self._rng = random.Random(faults.seed)
         self._queue: deque[_Queued] = deque()
+        self._cuts: deque[tuple[_Queued, int]] = deque()
         self._lock = threading.Lock()
 
     def inject(self, kind: str, count: int = 1, model_id: str | None = None) -> None:
@@ -99,6 +132,32 @@ class FaultPlan:
     def clear(self) -> None:
         with self._lock:
             self._queue.clear()
+            self._cuts.clear()
+
+    def inject_stream_error(
+        self, kind: str, after: int, count: int = 1, model_id: str | None = None
+    ) -> None:
+        """End the next ``count`` streams (of ``model_id`` only, if given) after ``after``
+        events with the ``kind`` exception."""
+        stream_error(kind, after)  # validates the kind
+        if count < 1 or after < 0:
+            raise ValueError("count must be >= 1 and after >= 0")
+        with self._lock:
+            self._cuts.append((_Queued(kind, count, model_id), after))
+
+    def next_stream_cut(self, model_id: str) -> tuple[int, str] | None:
+        """(events before the cut, exception kind) for this stream of ``model_id``, if any:
+        a queued cut first, else the standing ``Faults.cut_stream_after``."""
+        with self._lock:
+            for queued, after in self._cuts:
+                if queued.model_id is None or queued.model_id == model_id:
+                    queued.remaining -= 1
+                    if queued.remaining == 0:
+                        self._cuts.remove((queued, after))
+                    return after, queued.kind
+        if self.faults.cut_stream_after is None:
+            return None
+        return self.faults.cut_stream_after, self.faults.stream_error
 
     def next_fault(self, model_id: str) -> str | None:
         """The fault kind this invocation of ``model_id`` must fail with, if any."""

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from tierwise.config import Settings
 from tierwise.core.tiers import Tier
 from tierwise.emulator.apierror import ApiError
-from tierwise.emulator.faults import FAULT_KINDS, Faults
+from tierwise.emulator.faults import FAULT_KINDS, STREAM_ERRORS, Faults
 from tierwise.emulator.s3 import is_s3_request
 from tierwise.emulator.service import RUNTIME_OPERATIONS, Controls, Reply, Service, error_reply
 from tierwise.emulator.service import json_reply as _json_reply
@@ -36,6 +36,7 @@ _CONTROL_PREFIXES = ("/foundation-models", "/inference-profiles", "/model-invoca
 _HEADER_FAULT = "x-tierwise-emulator-fault"
 _HEADER_LATENCY = "x-tierwise-emulator-latency-ms"
 _HEADER_CUT = "x-tierwise-emulator-cut-stream-after"
+_HEADER_STREAM_ERROR = "x-tierwise-emulator-stream-error"
 
 
 def _unsigned() -> Reply:
@@ -135,10 +136,17 @@ class _Handler(BaseHTTPRequestHandler):
                 "ValidationException",
                 f"{_HEADER_FAULT} must be one of: {', '.join(FAULT_KINDS)}",
             )
+        kind = self.headers.get(_HEADER_STREAM_ERROR)
+        if kind is not None and kind not in STREAM_ERRORS:
+            raise ApiError(
+                "ValidationException",
+                f"{_HEADER_STREAM_ERROR} must be one of: {', '.join(STREAM_ERRORS)}",
+            )
         try:
             latency = self.headers.get(_HEADER_LATENCY)
             cut = self.headers.get(_HEADER_CUT)
             return Controls(
+                stream_error=kind,
                 fault=fault,
                 latency_ms=max(0, int(latency)) if latency is not None else None,
                 cut_stream_after=max(0, int(cut)) if cut is not None else None,
@@ -360,6 +368,20 @@ class Emulator:
         """Make the next ``count`` invocations (of ``model_id`` only, if given) fail with
         ``kind``: throttle, unavailable, internal, model_not_ready or access_denied."""
         self._service.plan.inject(kind, count, model_id)
+
+    def inject_stream_error(
+        self,
+        kind: str = "modelStreamErrorException",
+        *,
+        after: int = 3,
+        count: int = 1,
+        model_id: str | None = None,
+    ) -> None:
+        """End the next ``count`` streams (of ``model_id`` only, if given) after ``after``
+        events with the ``kind`` exception frame: throttlingException,
+        internalServerException, serviceUnavailableException, validationException or
+        modelStreamErrorException."""
+        self._service.plan.inject_stream_error(kind, after, count, model_id)
 
     def misbehave(
         self,

@@ -26,7 +26,7 @@ from tierwise.emulator.cache import CacheUsage, PromptCache
 from tierwise.emulator.catalog import Catalog, Target
 from tierwise.emulator.engine import Answer, answer, request_digest
 from tierwise.emulator.eventstream import CONTENT_TYPE, event_frame, exception_frame
-from tierwise.emulator.faults import FaultPlan, Faults, fault_error
+from tierwise.emulator.faults import FaultPlan, Faults, fault_error, stream_error
 from tierwise.emulator.quirks import Quirks
 from tierwise.emulator.skills import Skills
 from tierwise.emulator.streaming import converse_events
@@ -46,6 +46,7 @@ class Controls:
     fault: str | None = None
     latency_ms: int | None = None
     cut_stream_after: int | None = None
+    stream_error: str | None = None  # the exception a cut stream ends with
 
 
 @dataclass
@@ -237,22 +238,13 @@ class Service:
                     request, result, usage, model_id, latency
                 )
             ]
-        cut = controls.cut_stream_after
-        if cut is None:
-            cut = self.plan.faults.cut_stream_after
-        if cut is not None and cut < len(frames):
-            frames = [
-                *frames[:cut],
-                exception_frame(
-                    "modelStreamErrorException",
-                    {
-                        "message": f"The model stream was interrupted after {cut} events "
-                        "(tierwise emulator cut-stream-after fault).",
-                        "originalStatusCode": 500,
-                        "originalMessage": "stream interrupted",
-                    },
-                ),
-            ]
+        planned = self.plan.next_stream_cut(target.invoked_id)
+        if controls.cut_stream_after is not None:
+            kind = controls.stream_error or (planned[1] if planned else "")
+            planned = (controls.cut_stream_after, kind or "modelStreamErrorException")
+        if planned is not None and planned[0] < len(frames):
+            cut, kind = planned
+            frames = [*frames[:cut], exception_frame(*stream_error(kind, cut))]
         headers = {"Content-Type": CONTENT_TYPE}
         if operation == "invoke-with-response-stream":
             headers["X-Amzn-Bedrock-Content-Type"] = _JSON
