@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from tierwise.client import load_class_scorer
 from tierwise.config import load_settings
 from tierwise.core.routing import decide
 from tierwise.router.weights import load_model
@@ -45,10 +46,17 @@ def main() -> None:
         start = time.perf_counter()
         model = load_model()
         loads.append((time.perf_counter() - start) * 1000)
-    policy = load_settings(environ={}).settings.routing_policy()
+    settings = load_settings(environ={}).settings
+    policy = settings.routing_policy()
+    class_loads = []
+    for _ in range(5):
+        start = time.perf_counter()
+        classes = load_class_scorer(settings)
+        class_loads.append((time.perf_counter() - start) * 1000)
+    print(f"class model load: median {statistics.median(class_loads):.1f} ms over 5 loads")
     print(f"model load: median {statistics.median(loads):.1f} ms over 5 loads")
     print(f"long request: {len(LONG):,} chars (~{len(LONG) // 4:,} tokens)")
-    print(f"{'case':<28}{'p50 ms':>10}{'p99 ms':>10}")
+    print(f"{'case':<32}{'p50 ms':>10}{'p99 ms':>10}")
     cases = {
         "score(), short prompts": lambda i: model.score(SHORT[i % len(SHORT)]),
         "score(), short + new words": lambda i: model.score(
@@ -64,12 +72,38 @@ def main() -> None:
             policy=policy,
             scorer=model,
         ),
+        # The whole decision as shipped: class model blended with cues, then difficulty.
+        "decide()+classes, short": lambda i: decide(
+            {"messages": [{"role": "user", "content": [{"text": SHORT[i % len(SHORT)]}]}]},
+            policy=policy,
+            scorer=model,
+            class_scorer=classes,
+        ),
+        "decide()+classes, short+new": lambda i: decide(
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"text": f"{SHORT[i % len(SHORT)]} Ref q{i:x}k z{i * 7:x}."}],
+                    }
+                ]
+            },
+            policy=policy,
+            scorer=model,
+            class_scorer=classes,
+        ),
+        "decide()+classes, 20k tokens": lambda i: decide(
+            {"messages": [{"role": "user", "content": [{"text": LONG}]}]},
+            policy=policy,
+            scorer=model,
+            class_scorer=classes,
+        ),
     }
     for name, fn in cases.items():
         runs = 200 if "20k" in name else 2000
         counter = iter(range(runs))
         samples = timed(lambda fn=fn, counter=counter: fn(next(counter)), runs)
-        print(f"{name:<28}{percentile(samples, 0.5):>10.3f}{percentile(samples, 0.99):>10.3f}")
+        print(f"{name:<32}{percentile(samples, 0.5):>10.3f}{percentile(samples, 0.99):>10.3f}")
 
 
 if __name__ == "__main__":

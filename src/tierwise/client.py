@@ -52,7 +52,14 @@ if TYPE_CHECKING:
     from tierwise.store.keys import Hold, KeyStore
     from tierwise.store.spool import Spool
 
-__all__ = ["AUTO", "CONVERSE_FIELDS", "Plan", "Tierwise", "apply_thinking"]
+__all__ = [
+    "AUTO",
+    "CONVERSE_FIELDS",
+    "Plan",
+    "Tierwise",
+    "apply_thinking",
+    "load_class_scorer",
+]
 
 # Converse request fields tierwise forwards to Bedrock unchanged.
 CONVERSE_FIELDS = (
@@ -185,6 +192,7 @@ class Tierwise:
             ledger=open_ledger(url, lazy=True),
             scorer=scorer if scorer is not None else load_scorer(settings),
             spool=Spool(settings.ledger.resolved_spool_path(url)),
+            class_scorer=load_class_scorer(settings),
         )
 
     @classmethod
@@ -823,6 +831,16 @@ def _within_hints(model_id: str, tier: Tier | None, hints: Hints | None) -> None
             f"model {model_id!r} is {tier.value}, outside the requested tiers {bounds}",
             hint="use model 'auto' to route within the bounds, or drop the tier hints",
         )
+
+
+def load_class_scorer(settings: Settings) -> ClassScorer | None:
+    """The task-class model (``routing.class_model_path`` or the packaged one) blended with
+    the cue classifier; None (the cue classifier alone) when no model file is installed."""
+    from tierwise.core.class_model import BlendedClassifier
+    from tierwise.router.class_weights import load_class_model
+
+    model = load_class_model(settings.routing.class_model_path or None)
+    return BlendedClassifier(model) if model is not None else None
 
 
 def load_scorer(settings: Settings) -> DifficultyScorer | None:

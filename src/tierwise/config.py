@@ -380,6 +380,7 @@ class RoutingSettings(_Model):
 
     version: str = Field(default="rules-v1", min_length=1)
     model_path: str = ""
+    class_model_path: str = ""
     prior: float = Field(default=0.5, gt=0, lt=1)
     learned_center: float = Field(default=0.25, gt=0, lt=1)
     learned_weight: float = Field(default=1.0, ge=0)
@@ -419,7 +420,7 @@ class RoutingSettings(_Model):
 
     def policy(self, thinking_tiers: frozenset[Tier] | None = None) -> RoutingPolicy:
         """The core policy; ``thinking_tiers`` are the tiers whose ``supports_thinking`` is on."""
-        data = self.model_dump(exclude={"model_path", "classes", "mode"})
+        data = self.model_dump(exclude={"model_path", "class_model_path", "classes", "mode"})
         tiers = frozenset(Tier) if thinking_tiers is None else frozenset(thinking_tiers)
         classes = {name: c.rule() for name, c in self.classes.items()}
         return RoutingPolicy(**data, classes=classes, thinking_tiers=tiers)

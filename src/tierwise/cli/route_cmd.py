@@ -41,14 +41,18 @@ def route(
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
 ) -> None:
     """Print the tier tierwise would pick for TEXT, with its scores and reasons."""
-    from tierwise.client import load_scorer
+    from tierwise.client import load_class_scorer, load_scorer
 
     state = state_of(ctx)
     settings = state.loaded().settings
     request = build_request(text, system=system, images=[], max_tokens=max_tokens)
     hints = hints_from_options(min_tier, max_tier, latency_sensitive, high_stakes)
     decision = decide(
-        request, hints=hints, policy=settings.routing_policy(), scorer=load_scorer(settings)
+        request,
+        hints=hints,
+        policy=settings.routing_policy(),
+        scorer=load_scorer(settings),
+        class_scorer=load_class_scorer(settings),
     )
     if as_json:
         write_json(decision.to_dict())

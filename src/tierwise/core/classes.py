@@ -58,8 +58,11 @@ class ClassScorer(Protocol):
     @property
     def version(self) -> str: ...
 
-    def probabilities(self, features: Mapping[str, float], text: str) -> dict[str, float]:
-        """P(class) for every name in :data:`TASK_CLASSES` (summing to 1)."""
+    def probabilities(
+        self, features: Mapping[str, float], system: str, user: str
+    ) -> dict[str, float]:
+        """P(class) for every name in :data:`TASK_CLASSES` (summing to 1), from the
+        structural features, the system prompt and the user text (head and tail)."""
         ...
 
 
@@ -137,7 +140,9 @@ def class_features(s: Signals) -> dict[str, float]:
 _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "cue:classification": {"classify": 3.0},
     "cue:closed_label_set": {"classify": 2.0, "triage": 1.0},
-    "sys:one_word": {"classify": 1.5, "triage": 0.5},
+    "sys:one_word": {"classify": 2.5, "triage": 1.0, "extract": 0.5},
+    "sys:closed_label_set": {"classify": 1.0},
+    "sys:classification": {"classify": 1.0},
     "cue:yes_no": {"classify": 1.5},
     "cue:triage": {"triage": 4.0},
     "cue:extraction": {"extract": 3.0},
@@ -177,7 +182,7 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "code:300": {"routine_code": 1.0, "code_debug": 1.0},
     "code:>300": {"complex_analysis": 1.5, "code_debug": 1.0},
     "files:>3": {"complex_analysis": 1.5},
-    "len:40": {"chit_chat": 1.0},
+    "len:40": {"chit_chat": 0.3},
     "out:short": {"classify": 0.5, "extract": 0.3, "short_form": 0.3},
     "out:long": {"content_writing": 0.5, "research_synthesis": 0.5, "complex_analysis": 0.5},
 }
@@ -188,7 +193,9 @@ class CueClassifier:
 
     version = "cues-v1"
 
-    def probabilities(self, features: Mapping[str, float], text: str) -> dict[str, float]:
+    def probabilities(
+        self, features: Mapping[str, float], system: str, user: str
+    ) -> dict[str, float]:
         logits = dict.fromkeys(TASK_CLASSES, 0.0)
         logits[FALLBACK_CLASS] = 1.0  # with no evidence at all, it is a general question
         for name, value in features.items():

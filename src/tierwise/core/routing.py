@@ -171,18 +171,18 @@ _DEFAULT_CLASSIFIER = CueClassifier()
 def predict_class(signals: Signals, scorer: ClassScorer | None = None) -> ClassPrediction:
     """The task class of a request (the cue classifier when ``scorer`` is None)."""
     model = scorer if scorer is not None else _DEFAULT_CLASSIFIER
-    probs = model.probabilities(class_features(signals), class_text(signals))
+    system, user = class_text(signals)
+    probs = model.probabilities(class_features(signals), system, user)
     return ClassPrediction.from_probs(probs, model.version)
 
 
-def class_text(signals: Signals, limit: int = 3000) -> str:
-    """What the class model reads as text: the system prompt's head, then the last user
+def class_text(signals: Signals, limit: int = 3000) -> tuple[str, str]:
+    """What the class model reads as text: the system prompt's head, and the last user
     turn's head and tail (instructions sit at the ends; the middle is pasted material)."""
     user = signals.user_text
     if len(user) > limit:
         user = user[: limit * 2 // 3] + "\n" + user[-(limit // 3) :]
-    system = signals.system_text[:1000]
-    return f"{system}\n\n{user}" if system else user
+    return signals.system_text[:2000], user
 
 
 def _thinking_block(s: Signals, p: RoutingPolicy, hints: Hints, tier: Tier, band: bool) -> str:

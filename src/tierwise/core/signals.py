@@ -45,8 +45,9 @@ _CUE_SOURCE: dict[str, str] = {
         r"|spam or (?:not|ham)|(?:label|tag) (?:this|each|every|it|them|the following)"
         r"|assign (?:a|one|the) (?:label|category|class)|detect the language"
         r"|(?:what|which) language is (?:this|it|the following)|intent (?:label|detection)"
-        r"|(?:label|tag|categori[sz]e)s? (?:\w+ )?(?:tickets|messages|emails|reviews|comments"
-        r"|posts|texts|documents|queries|requests)"
+        r"|(?:label|tag|categori[sz]e)s? (?:the |this |each |every |incoming |a |an )?(?:\w+ )?"
+        r"(?:tickets?|messages?|emails?|reviews?|comments?|posts?|texts?|documents?|quer(?:y|ies)"
+        r"|requests?|transactions?|headlines?|articles?|items?)"
     ),
     "closed_label_set": (
         r"one of\s*[:\[({]|one of the following (?:labels|categories|classes|options)"

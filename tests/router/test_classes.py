@@ -1,0 +1,196 @@
+"""The task-class model: file format, training, held-out-template evaluation, refit input."""
+
+from __future__ import annotations
+
+import json
+from array import array
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tierwise.core.class_model import BlendedClassifier, ClassModel
+from tierwise.core.routing import predict_class
+from tierwise.core.signals import extract_signals
+from tierwise.core.taxonomy import TASK_CLASSES
+from tierwise.errors import InvalidRequestError
+from tierwise.router.class_corpus import BANKS, TEMPLATES, build_corpus
+from tierwise.router.class_weights import load_class_model
+
+pytest.importorskip("scipy")
+
+from tierwise.router.class_train import (
+    EvalResult,
+    bootstrap_interval,
+    fit,
+    grouped_eval,
+    load_corpus,
+    load_labelled_jsonl,
+)
+
+
+def user(text: str, system: str | None = None) -> dict[str, Any]:
+    request: dict[str, Any] = {"messages": [{"role": "user", "content": [{"text": text}]}]}
+    if system:
+        request["system"] = [{"text": system}]
+    return request
+
+
+def toy_rows() -> list[dict[str, Any]]:
+    rows = []
+    for i in range(12):
+        rows.append(
+            {
+                "class": "classify",
+                "template": f"c{i % 3}",
+                "source": "team-templates",
+                "request": user(f"Label this message as spam or ham: offer {i}"),
+            }
+        )
+        rows.append(
+            {
+                "class": "proof",
+                "template": f"p{i % 3}",
+                "source": "team-templates",
+                "request": user(f"Prove that statement {i} holds for every n by induction"),
+            }
+        )
+        rows.append(
+            {
+                "class": "translate",
+                "template": f"t{i % 3}",
+                "source": "team-templates",
+                "request": user(f"Translate sentence {i} into German please"),
+            }
+        )
+    return rows  # fmt: skip
+
+
+def test_fit_learns_and_round_trips_through_bytes() -> None:
+    model = fit(toy_rows(), bits=12)
+    again = ClassModel.from_bytes(model.to_bytes())
+    for request, cls in [
+        (user("Label this message as spam or ham: cheap pills"), "classify"),
+        (user("Prove that it holds for every n by induction"), "proof"),
+        (user("Translate this into German please"), "translate"),
+    ]:
+        signals = extract_signals(request)
+        assert predict_class(signals, again).name == cls
+        assert predict_class(signals, again) == predict_class(signals, model)
+
+
+def test_truncated_or_foreign_files_are_refused() -> None:
+    data = fit(toy_rows(), bits=10).to_bytes()
+    with pytest.raises(ValueError, match="truncated"):
+        ClassModel.from_bytes(data[:-8])
+    with pytest.raises(ValueError, match="bad magic"):
+        ClassModel.from_bytes(b"TWDM2\n" + data[6:])
+    with pytest.raises(ValueError, match="unknown classes"):
+        ClassModel(bits=4, classes=["nope"], indexes=array("I"), weights=array("f"),
+                   bias=[0.0], version="x")  # fmt: skip
+
+
+def test_prior_pulls_a_refit_toward_the_packaged_weights() -> None:
+    base = fit(toy_rows(), bits=12)
+    # Three rows saying "label ..." is translation: without the prior they flip the class,
+    # with a strong prior the packaged knowledge holds.
+    text = "Label this message as spam or ham: offer {}"
+    few = [{"class": "translate", "template": f"u{i}", "source": "user",
+            "request": user(text.format(i))} for i in range(3)]  # fmt: skip
+    probe = extract_signals(user("Label this message as spam or ham: offer 99"))
+    assert predict_class(probe, fit(few, bits=12, prior=base, prior_strength=50.0)).name == (
+        "classify"
+    )
+    loose = fit(few, bits=12, prior=base, prior_strength=0.001)
+    assert predict_class(probe, loose).name == "translate"
+
+
+def test_grouped_eval_never_tests_on_a_template_it_trained_on() -> None:
+    rows = toy_rows()
+    result = grouped_eval(rows, folds=3, bits=10)
+    assert len(result.pairs) == len(rows)
+    assert {g for _, _, g in result.pairs} == {r["template"] for r in rows}
+
+
+def test_eval_result_metrics() -> None:
+    result = EvalResult(
+        [("classify", "classify", "a"), ("classify", "proof", "b"), ("proof", "proof", "c")]
+    )
+    assert result.accuracy() == pytest.approx(2 / 3)
+    precision, recall, support = result.per_class()["proof"]
+    assert (precision, recall, support) == (0.5, 1.0, 1)
+    assert result.confusion()["classify"]["proof"] == 1
+    lo, hi = bootstrap_interval([True] * 80 + [False] * 20)
+    assert 0.7 < lo < 0.8 < hi < 0.9
+
+
+def test_labelled_jsonl_reads_requests_and_prompts_and_refuses_bad_rows(tmp_path: Path) -> None:
+    good = tmp_path / "mine.jsonl"
+    good.write_text(
+        json.dumps({"class": "triage", "prompt": "Route this ticket"}) + "\n"
+        + json.dumps({"class": "proof", "request": user("Prove it")}) + "\n"
+        + json.dumps({"prompt": "no class: an outcome row", "weak_score": 1}) + "\n"
+    )  # fmt: skip
+    rows = load_labelled_jsonl(good)
+    assert [r["class"] for r in rows] == ["triage", "proof"]
+    assert rows[0]["request"]["messages"][0]["content"] == "Route this ticket"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"class": "labelling", "prompt": "x"}) + "\n")
+    with pytest.raises(InvalidRequestError, match="unknown task class 'labelling'"):
+        load_labelled_jsonl(bad)
+    bad.write_text("{not json\n")
+    with pytest.raises(InvalidRequestError, match="not JSON"):
+        load_labelled_jsonl(bad)
+
+
+def test_corpus_covers_every_class_with_several_templates() -> None:
+    templates: dict[str, set[str]] = {c: set() for c in TASK_CLASSES}
+    for row in build_corpus():
+        templates[row["class"]].add(row["template"])
+    assert all(len(t) >= 2 for t in templates.values()), templates
+    assert sum(len(t) for t in templates.values()) >= 150
+    assert {c for c, *_ in TEMPLATES} | set(BANKS) == set(TASK_CLASSES)
+
+
+def test_packaged_corpus_is_the_generator_output_plus_public_rows() -> None:
+    packaged = load_corpus()
+    generated = build_corpus()
+    team = [r for r in packaged if r["source"] == "team-templates"]
+    assert len(team) == len(generated)
+    assert {r["source"] for r in packaged} - {"team-templates"} <= {
+        "gsm8k", "mmlu", "arena-hard-v2"
+    }  # fmt: skip
+
+
+def test_acceptance_set_never_feeds_the_corpus() -> None:
+    heldout = Path(__file__).parent / "data" / "heldout_requests.jsonl"
+    held_texts = set()
+    for line in heldout.read_text().splitlines():
+        for message in json.loads(line)["request"]["messages"]:
+            for block in message["content"]:
+                if "text" in block and len(block["text"]) > 30:
+                    held_texts.add(block["text"])
+    for row in load_corpus():
+        for message in row["request"]["messages"]:
+            content = message["content"]
+            for block in content if isinstance(content, list) else [{"text": content}]:
+                assert block.get("text") not in held_texts
+
+
+def test_packaged_model_loads_and_blends_with_the_cues() -> None:
+    model = load_class_model()
+    assert model is not None
+    blended = BlendedClassifier(model)
+    assert blended.version == f"{model.version}+cues-v1"
+    request = user("It crashed on login.", system="Label the ticket: billing, bug, other. "
+                   "Reply with the label only.")  # fmt: skip
+    assert predict_class(extract_signals(request), blended).name == "classify"
+
+
+def test_bad_class_model_path_is_a_config_error(tmp_path: Path) -> None:
+    from tierwise.errors import ConfigError
+
+    path = tmp_path / "x.twcm"
+    path.write_bytes(b"nonsense")
+    with pytest.raises(ConfigError, match="class_model_path"):
+        load_class_model(path)
