@@ -149,11 +149,20 @@ def converse(
     with Tierwise.from_settings(state.loaded().settings) as tw:
         if stream:
             response = tw.converse_stream(modelId=tier, **options, **request)
-            for event in response["stream"]:
-                delta = event.get("contentBlockDelta", {}).get("delta", {})
-                if "text" in delta and not as_json:
-                    # The answer as it arrives, byte for byte: never re-wrapped.
-                    write_raw(delta["text"], end="")
+            events = response["stream"]
+            try:
+                for event in events:
+                    delta = event.get("contentBlockDelta", {}).get("delta", {})
+                    if "text" in delta and not as_json:
+                        # The answer as it arrives, byte for byte: never re-wrapped.
+                        write_raw(delta["text"], end="")
+            finally:
+                # A reader that went away (`| head`) ends the loop early: closing the stream
+                # here ledgers what was generated while the ledger is still open, not at
+                # garbage collection after it closed (a lost row and a traceback).
+                close = getattr(events, "close", None)
+                if close is not None:
+                    close()
             if as_json:
                 write_json(response["tierwise"])
             else:
