@@ -77,6 +77,7 @@ CONVERSE_FIELDS = (
     "outputConfig",
 )
 AUTO = "auto"
+_FOREVER_S = 1e7  # a deadline this far off is no deadline (about 4 months)
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Output room left beside a thinking budget when the caller set no maxTokens.
@@ -551,8 +552,10 @@ class Tierwise:
                     self.settings.gateway.threads, thread_name_prefix="tierwise-call"
                 )
         future = self._calls.submit(fn, *args, deadline)
+        remaining = deadline.remaining()
         try:
-            return future.result(timeout=deadline.remaining())
+            # A wait past the platform's time_t (an infinite or huge deadline) overflows.
+            return future.result(timeout=remaining if remaining < _FOREVER_S else None)
         except FutureTimeout:
             future.add_done_callback(partial(_finish_late, late))
             raise deadline.error("while Bedrock was answering") from None
