@@ -24,9 +24,11 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from tierwise.cache_router import CacheRouter
 from tierwise.capture import Capturer
 from tierwise.cascade import Cascade, ValidationSpec
 from tierwise.core.budgets import worst_case_usage
+from tierwise.core.cache_aware import CacheChoice
 from tierwise.core.caching import place_cache_points
 from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
@@ -94,12 +96,19 @@ class Plan:
     decision: Decision | None = None
     # Shadow mode: what the router would have done; recorded, not acted on.
     shadow: Decision | None = None
+    # Cache-aware routing: every allowed tier's expected cost and the one picked.
+    cache: CacheChoice | None = None
 
     def route_record(self) -> dict[str, Any]:
         if self.decision is not None:
             record = self.decision.to_dict()
             if self.reason != "routed":
                 record["via"] = self.reason
+            if self.cache is not None:
+                record["cache"] = self.cache.to_dict()
+                record["tier"] = self.cache.tier.value
+                if self.cache.tier is not self.decision.tier or self.cache.sticky:
+                    record["reasons"] = [*record.get("reasons", []), self.cache.reason]
         else:
             record = {"tier": self.tier.value if self.tier else None, "reasons": [self.reason]}
         if self.shadow is not None:
@@ -171,6 +180,9 @@ class Tierwise:
         self._calls: ThreadPoolExecutor | None = None
         self._calls_lock = threading.Lock()
         self.capturer = Capturer.build(settings.capture, ledger)
+        from tierwise.cache_state import open_cache_state
+
+        self.cache_router = CacheRouter(settings, open_cache_state(settings.cache_state.url))
 
     @classmethod
     def from_settings(
@@ -208,6 +220,7 @@ class Tierwise:
             # Calls cut off by their deadline still run: wait for them to be ledgered.
             self._calls.shutdown(wait=True)
         self.ledger.close()
+        self.cache_router.state.close()
 
     def __enter__(self) -> Tierwise:
         return self
@@ -268,7 +281,9 @@ class Tierwise:
             )
         if name == AUTO:
             decision = self.route(request, hints)
-            return Plan(decision.tier, self.profiles(decision.tier), "routed" + via, decision)
+            choice = self.cache_router.choose(decision, request, hints)
+            tier = decision.tier if choice is None else choice.tier
+            return Plan(tier, self.profiles(tier), "routed" + via, decision, cache=choice)
         try:
             tier = Tier(name)
         except ValueError:
@@ -345,6 +360,7 @@ class Tierwise:
         response = cascade.run(request, request_id, api_key_id)
         if dropped:
             response["tierwise"]["dropped"] = list(dropped)
+        self._learn(request, response)
         if self.capturer.wants(request_id, capture_rate):
             self._capture(request_id, request, response, api_key_id)
         return response
@@ -386,6 +402,7 @@ class Tierwise:
             response = cascade.run(request, request_id, api_key_id)
             if dropped:
                 response["tierwise"]["dropped"] = list(dropped)
+            self._learn(request, response)
             if capture:
                 self._capture(request_id, request, response, api_key_id)
             return {"stream": replay_events(response), "tierwise": response["tierwise"]}
@@ -488,6 +505,9 @@ class Tierwise:
                     estimated=estimated,
                 )
                 summary.update(self._summary(row, plan, [a.model_id for a in stream.attempts]))
+                self.cache_router.learn(
+                    request, Tier(row.tier) if row.tier else None, row.model_id, usage
+                )
                 if collector is not None and error is None and meter.stop_reason and not abandoned:
                     self.capturer.capture(
                         request_id,
@@ -506,6 +526,17 @@ class Tierwise:
         request = request_fields(kwargs)
         plan = self.plan(modelId, request)
         return self.bedrock.count_tokens(plan.profiles[0], request)
+
+    def _learn(self, request: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+        """What the answer left warm in its model's prompt cache (cache-aware routing)."""
+        info = response["tierwise"]
+        tier = info.get("tier")
+        self.cache_router.learn(
+            request,
+            Tier(tier) if tier else None,
+            str(info.get("modelId")),
+            Usage.from_converse(response.get("usage") or {}),
+        )
 
     def _capture(
         self,

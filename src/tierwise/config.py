@@ -46,6 +46,7 @@ __all__ = [
     "NON_SETTING_ENV",
     "BandPrices",
     "BatchSettings",
+    "CacheStateSettings",
     "CachingSettings",
     "CaptureSettings",
     "ClassSettings",
@@ -324,6 +325,25 @@ class CaptureSettings(_Model):
         return value
 
 
+class CacheStateSettings(_Model):
+    """``[cache_state]``: cache-aware routing and where warm-prefix state lives."""
+
+    enabled: bool = True
+    url: str = ""  # "" = in-process; "redis://host:6379/0" shares it across replicas
+    margin: float = Field(default=0.2, ge=0, le=1)
+    confidence: float = Field(default=0.6, ge=0, le=1)
+    output_tokens: int = Field(default=400, ge=1)
+    short_output_tokens: int = Field(default=100, ge=1)
+    max_reuse: int = Field(default=20, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError('must be "" (in-process) or a redis:// URL')
+        return value
+
+
 class LedgerSettings(_Model):
     url: str = ""
     # While the database is unreachable: "refuse" new requests (503), "spool" them (their
@@ -446,6 +466,7 @@ class Settings(_Model):
     # model ID. Targets are tier names, auto or Bedrock model IDs (never another alias).
     aliases: dict[str, str] = {}
     capture: CaptureSettings = CaptureSettings()
+    cache_state: CacheStateSettings = CacheStateSettings()
     credit_warning_days: int = Field(default=30, ge=0)
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}

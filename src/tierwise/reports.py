@@ -54,9 +54,24 @@ def spend_rows(rows: list[LedgerRow]) -> list[SpendRow]:
             status=r.status,
             kind=str((r.metadata or {}).get("kind", "answer")),
             service_tier=str((r.metadata or {}).get("service_tier", "default")),
+            cache_saving=_cache_saving(r),
+            cache_moved=bool(
+                (r.route or {}).get("cache")
+                and r.route["cache"].get("tier") != r.route["cache"].get("preferred")  # type: ignore[index]
+            ),
         )
         for r in rows
     ]
+
+
+def _cache_saving(row: LedgerRow) -> Decimal | None:
+    cache = (row.route or {}).get("cache")
+    if not isinstance(cache, dict) or "saving_usd" not in cache:
+        return None
+    try:
+        return Decimal(str(cache["saving_usd"]))
+    except ArithmeticError:
+        return None
 
 
 def daily_spend(rows: list[LedgerRow]) -> dict[date, Decimal]:

@@ -79,6 +79,12 @@ def spend(
         f"${result.vs_all_sonnet:.6f} vs all-Sonnet (${result.all_sonnet_cost:.6f}); "
         f"caching saved ${result.caching_saved:.6f}; batch saved ${result.batch_saved:.6f}"
     )
+    if result.cache_aware_moves:
+        state.out.print(
+            f"cache-aware routing moved {result.cache_aware_moves} request(s) to a tier whose "
+            f"cache was warm, saving ${result.cache_aware_saved:.6f} (expected, at the "
+            "configured prices)"
+        )
 
 
 def _shadow(state: CliState, rows: list[LedgerRow], fmt: str) -> None:

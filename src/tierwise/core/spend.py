@@ -40,6 +40,10 @@ class SpendRow:
     status: str
     kind: str = "answer"
     service_tier: str = "default"
+    # Cache-aware routing: the expected saving its choice made for this row's request (the
+    # routed tier's expected cost minus the chosen one's), and whether it moved the request.
+    cache_saving: Decimal | None = None
+    cache_moved: bool = False
 
     def price_at(self, rates: Rates, *, batch: bool | None = None) -> Decimal:
         """This row's usage at ``rates``, through the same profile kind and service tier
@@ -94,6 +98,8 @@ class SpendReport:
     batch_saved: Decimal
     all_opus_cost: Decimal
     all_sonnet_cost: Decimal
+    cache_aware_moves: int = 0
+    cache_aware_saved: Decimal = _ZERO
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +116,8 @@ class SpendReport:
                 "batch_saved_usd": str(self.batch_saved),
                 "all_opus_cost_usd": str(self.all_opus_cost),
                 "all_sonnet_cost_usd": str(self.all_sonnet_cost),
+                "cache_aware_saved_usd": str(self.cache_aware_saved),
+                "cache_aware_moves": self.cache_aware_moves,
             },
         }
 
@@ -136,7 +144,14 @@ def report(
     answers_per_request: dict[str, int] = defaultdict(int)
     final_tier: dict[str, str] = {}
     all_opus = all_sonnet = caching = batch_saved = batch_cost = _ZERO
+    cache_seen: set[str] = set()
+    cache_saved = _ZERO
+    cache_moves = 0
     for row in rows:
+        if row.cache_saving is not None and row.request_id not in cache_seen:
+            cache_seen.add(row.request_id)
+            cache_saved += row.cache_saving
+            cache_moves += int(row.cache_moved)
         total.add(row)
         groups.setdefault(key_of(row), Group(key_of(row))).add(row)
         if row.kind == "answer" and row.status != "error":
@@ -172,6 +187,8 @@ def report(
         vs_all_sonnet=all_sonnet - total.cost,
         caching_saved=caching,
         batch_saved=batch_saved,
+        cache_aware_moves=cache_moves,
+        cache_aware_saved=cache_saved,
         all_opus_cost=all_opus,
         all_sonnet_cost=all_sonnet,
     )

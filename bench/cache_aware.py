@@ -1,0 +1,219 @@
+"""Cache-aware routing against two baselines, on workloads where the prompt cache matters.
+
+Workloads (the emulator's prompt cache counts reads and writes as Bedrock does):
+- rag: a support assistant over per-tenant documentation (~30k tokens each, 30 tenants);
+  questions mix easy ones (which section, yes/no, a label) with ones that need an explained
+  answer, a few per tenant at a time; served by three gateway replicas round-robin that share
+  cache state through Redis (in-process state per replica when Redis is not running, which
+  the output says);
+- agent: multi-turn conversations of 8 turns over a growing history (a pasted incident log,
+  then follow-ups of mixed difficulty, each with new tool output: "thanks!", "list the
+  failing hosts", "write the post-mortem").
+
+Strategies, each on a fresh emulator cache and ledger, same requests in the same order:
+- all-sonnet: every request pinned to Sonnet;
+- class routing: the router's tier (task class + difficulty), no cache awareness;
+- cache-aware: the router's tier, or a tier above it when warm prefixes make it cheaper, with
+  conversation stickiness.
+
+    python bench/cache_aware.py [--questions 300] [--conversations 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import socket
+import sys
+import tempfile
+import time
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tierwise.client import Tierwise
+from tierwise.config import Settings, load_settings
+from tierwise.emulator import Emulator
+
+SECTIONS = ["billing", "refunds", "security", "data retention", "SSO", "rate limits",
+            "webhooks", "exports", "audit logs", "regions"]  # fmt: skip
+
+
+def documentation(tenant: int) -> str:
+    rng = random.Random(tenant)
+    parts = []
+    for n, name in enumerate(SECTIONS, 1):
+        body = " ".join(
+            f"Rule {n}.{i}: for tenant {tenant}, {name} settings apply to every workspace; "
+            f"admins change them from the console and changes apply within "
+            f"{rng.randint(1, 30)} minutes."
+            for i in range(1, 55)
+        )
+        parts.append(f"Section {n} ({name}). {body}")
+    return "\n\n".join(parts)
+
+
+def rag_requests(count: int, seed: int, tenants: int = 30) -> list[dict[str, Any]]:
+    """Per-tenant documentation (~30k tokens each); each tenant's questions arrive a few at a
+    time, interleaved with other tenants', so a prefix is reused a handful of times."""
+    rng = random.Random(seed)
+    systems = [
+        [{"text": "You answer questions about Acme Cloud using only this documentation.\n\n"
+                  + documentation(t)}]
+        for t in range(tenants)
+    ]  # fmt: skip
+    easy = [
+        "Which section covers {s}? Reply with the section number only.",
+        "Is {s} configurable per workspace? Answer yes or no.",
+        "Classify this question as billing, technical or account: how do I change {s}?",
+    ]
+    medium = [
+        "Using the documentation, explain to a customer how {s} works for their team and "
+        "what they should check first.",
+        "Draft a short reply to a customer asking why their {s} change has not applied yet.",
+    ]
+    out = []
+    for _ in range(count):
+        tenant = rng.randrange(tenants)
+        pool = easy if rng.random() < 0.4 else medium
+        text = rng.choice(pool).format(s=rng.choice(SECTIONS))
+        out.append(
+            {"system": systems[tenant], "messages": [{"role": "user", "content": [{"text": text}]}]}
+        )
+    return out
+
+
+def agent_conversations(count: int, seed: int) -> list[list[dict[str, Any]]]:
+    """Each conversation as its sequence of requests (turn k carries turns 1..k). Every
+    follow-up pastes new tool output (~1.5k tokens), as agent loops do."""
+    rng = random.Random(seed)
+
+    def log(lines: int) -> str:
+        return "\n".join(
+            f"2026-11-{rng.randint(1, 28):02d}T12:{i % 60:02d}:00Z host-{rng.randint(1, 40)} "
+            f"{rng.choice(['ERROR', 'WARN', 'INFO'])} request to ledger-db timed out after "
+            f"{rng.randint(100, 9000)} ms (pool exhausted, {rng.randint(1, 64)} waiters)"
+            for i in range(lines)
+        )
+
+    follow_ups = [
+        "thanks! here is the next log:",
+        "List the hosts that logged errors in this log, one per line:",
+        "ok, more output:",
+        "Which error is most frequent here? One line.",
+        "Write the post-mortem: timeline, root cause, contributing factors, and three "
+        "concrete remediations with owners, reasoning from all the logs so far:",
+        "Summarize the incident in two sentences for the status page, given this:",
+        "Now design a change to the connection pooling that prevents this under 10x load, "
+        "comparing two approaches and their failure modes, using this output:",
+    ]
+    conversations = []
+    for c in range(count):
+        messages: list[dict[str, Any]] = [
+            {"role": "user", "content": [{"text": f"Incident {c}: here is the log. Help me "
+                                                  f"investigate.\n\n{log(500)}"}]},
+        ]  # fmt: skip
+        turns = [list(messages)]
+        for turn in rng.sample(follow_ups, k=len(follow_ups)):
+            messages.append({"role": "assistant", "content": [{"text": "Noted; go on."}]})
+            messages.append({"role": "user", "content": [{"text": f"{turn}\n\n{log(60)}"}]})
+            turns.append(list(messages))
+        conversations.append(turns)
+    return conversations
+
+
+def redis_url() -> str | None:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return "redis://127.0.0.1:6379/14"
+    except OSError:
+        return None
+
+
+def run(
+    label: str, settings: Settings, emu: Emulator, requests: list[dict[str, Any]],
+    model: str | None, replicas: int, tmp: Path,
+) -> tuple[Decimal, Counter[str]]:  # fmt: skip
+    emu.reset()
+    if settings.cache_state.url:
+        import redis
+
+        redis.Redis.from_url(settings.cache_state.url).flushdb()
+    clients = [
+        Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp / f'{label}-{i}.db'}")
+        for i in range(replicas)
+    ]
+    cost = Decimal(0)
+    tiers: Counter[str] = Counter()
+    try:
+        for i, request in enumerate(requests):
+            response = clients[i % replicas].converse(modelId=model, **request)
+            cost += Decimal(response["tierwise"]["costUsd"])
+            tiers[response["tierwise"]["tier"]] += 1
+    finally:
+        for client in clients:
+            client.close()
+    return cost, tiers
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--conversations", type=int, default=20)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    base = load_settings(environ={}).settings
+    out: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        out.append(line)
+
+    shared = redis_url()
+    with tempfile.TemporaryDirectory() as tmp_name, Emulator(base, port=0).start() as emu:
+        tmp = Path(tmp_name)
+        common = {"endpoint_url": emu.url, "retry.base_delay_s": 0.0}
+        workloads = {
+            "rag (3 replicas)": (rag_requests(args.questions, 1), 3),
+            "agent (8-turn chats)": (
+                [
+                    {"messages": t}
+                    for conv in agent_conversations(args.conversations, 2)
+                    for t in conv
+                ],
+                1,
+            ),
+        }
+        say("replicas share cache state through "
+            + (f"Redis ({shared})" if shared else "nothing (Redis not running)"))  # fmt: skip
+        say(f"{'workload':22} {'strategy':16} {'cost (USD)':>11} {'vs all-sonnet':>14}  tiers")
+        for name, (requests, replicas) in workloads.items():
+            url = shared if (shared and replicas > 1) else ""
+            strategies: list[tuple[str, Settings, str | None]] = [
+                ("all-sonnet", base.with_overrides(common), "sonnet"),
+                ("class routing", base.with_overrides({**common, "cache_state.enabled": False}),
+                 None),
+                ("cache-aware", base.with_overrides({**common, "cache_state.url": url}), None),
+            ]  # fmt: skip
+            costs = {}
+            for label, settings, model in strategies:
+                cost, tiers = run(label, settings, emu, requests, model, replicas, tmp)
+                costs[label] = cost
+                base_cost = costs["all-sonnet"]
+                mix = ", ".join(f"{t} {n}" for t, n in sorted(tiers.items()))
+                say(f"{name:22} {label:16} {cost:11.4f} {float(cost / base_cost):13.2f}x  {mix}")
+            aware, routed, sonnet = (costs["cache-aware"], costs["class routing"],
+                                     costs["all-sonnet"])  # fmt: skip
+            say(f"{'':22} cache-aware vs class routing {float(aware / routed):.3f}x, vs "
+                f"all-sonnet {float(aware / sonnet):.3f}x; {len(requests)} requests")  # fmt: skip
+        say(f"({time.perf_counter() - started:.0f} s; emulator in-process)")
+    path = Path(__file__).parent / "results" / "cache_aware.txt"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f"$ python bench/cache_aware.py {' '.join(sys.argv[1:])}".strip() + "\n"
+                    + "\n".join(out) + "\n")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

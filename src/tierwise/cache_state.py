@@ -1,0 +1,223 @@
+"""Which prompt-cache prefixes each model has warm, learned from Bedrock's reported usage.
+
+In-process by default. With ``[cache_state] url = "redis://..."`` the state is shared by every
+gateway replica through Redis, expiry done by Redis TTLs; when Redis is unreachable the state
+falls back to this process's own memory (logged once) and Redis is tried again after a short
+pause, so an outage costs cache awareness, never a request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from tierwise.core.cache_aware import TTL_SECONDS, Prefix
+
+__all__ = ["CacheState", "MemoryCacheState", "RedisCacheState", "open_cache_state"]
+
+log = logging.getLogger("tierwise.cache_state")
+# Conversations remember their tier this long after their last turn.
+CONVERSATION_TTL_S = 3600
+
+
+class CacheState(Protocol):
+    def warm(self, model_id: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are warm on ``model_id`` now."""
+        ...
+
+    def mark(self, model_id: str, prefixes: Sequence[Prefix]) -> None:
+        """``prefixes`` are warm on ``model_id`` for their TTL from now."""
+        ...
+
+    def conversation_tier(self, key: str) -> str | None: ...
+
+    def seen(self, key: str, ttl_s: int) -> int:
+        """Count one more request carrying prefix ``key``; how many came before it within
+        the last ``ttl_s`` seconds (a fixed window)."""
+        ...
+
+    def set_conversation_tier(self, key: str, tier: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryCacheState:
+    """Warm prefixes in this process, expiring by their TTL; bounded in size."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_entries: int = 200_000
+    ) -> None:
+        self._clock = clock
+        self._max = max_entries
+        self._lock = threading.Lock()
+        self._warm: dict[tuple[str, str], float] = {}
+        self._conversations: dict[str, tuple[str, float]] = {}
+        self._seen: dict[str, tuple[int, float]] = {}
+
+    def _trim(self, now: float) -> None:
+        if len(self._warm) > self._max:
+            self._warm = {k: t for k, t in self._warm.items() if t > now}
+            while len(self._warm) > self._max:  # still full of live entries: drop the oldest
+                self._warm.pop(next(iter(self._warm)))
+        if len(self._conversations) > self._max:
+            self._conversations = {k: v for k, v in self._conversations.items() if v[1] > now}
+        if len(self._seen) > self._max:
+            self._seen = {k: v for k, v in self._seen.items() if v[1] > now}
+
+    def warm(self, model_id: str, keys: Sequence[str]) -> set[str]:
+        now = self._clock()
+        with self._lock:
+            return {k for k in keys if self._warm.get((model_id, k), 0.0) > now}
+
+    def mark(self, model_id: str, prefixes: Sequence[Prefix]) -> None:
+        now = self._clock()
+        with self._lock:
+            for p in prefixes:
+                self._warm[(model_id, p.key)] = now + TTL_SECONDS.get(p.ttl, 300)
+            self._trim(now)
+
+    def conversation_tier(self, key: str) -> str | None:
+        with self._lock:
+            entry = self._conversations.get(key)
+        if entry is None or entry[1] <= self._clock():
+            return None
+        return entry[0]
+
+    def set_conversation_tier(self, key: str, tier: str) -> None:
+        now = self._clock()
+        with self._lock:
+            self._conversations[key] = (tier, now + CONVERSATION_TTL_S)
+            self._trim(now)
+
+    def seen(self, key: str, ttl_s: int) -> int:
+        now = self._clock()
+        with self._lock:
+            count, until = self._seen.get(key, (0, 0.0))
+            if until <= now:
+                count, until = 0, now + ttl_s
+            self._seen[key] = (count + 1, until)
+            self._trim(now)
+            return count
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class RedisCacheState:
+    """Warm prefixes in Redis (shared by replicas), with a local fallback during outages."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "tierwise:cache",
+        retry_after_s: float = 5.0,
+        client: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        import redis
+
+        self._redis = client or redis.Redis.from_url(
+            url, socket_timeout=0.25, socket_connect_timeout=0.25
+        )
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self._prefix = prefix
+        self._fallback = MemoryCacheState(clock)
+        self._retry_after = retry_after_s
+        self._clock = clock
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def degraded(self) -> bool:
+        return self._clock() < self._down_until
+
+    def _key(self, model_id: str, key: str) -> str:
+        return f"{self._prefix}:{model_id}:{key}"
+
+    def _failed(self, exc: BaseException) -> None:
+        with self._lock:
+            first = not self.degraded
+            self._down_until = self._clock() + self._retry_after
+        if first:
+            log.warning(
+                "cache state: Redis unreachable (%s); using this process's memory for %.0f s",
+                type(exc).__name__,
+                self._retry_after,
+            )
+
+    def warm(self, model_id: str, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        if not self.degraded:
+            try:
+                values = self._redis.mget([self._key(model_id, k) for k in keys])
+                return {k for k, v in zip(keys, values, strict=True) if v is not None}
+            except self._errors as exc:
+                self._failed(exc)
+        return self._fallback.warm(model_id, keys)
+
+    def mark(self, model_id: str, prefixes: Sequence[Prefix]) -> None:
+        self._fallback.mark(model_id, prefixes)
+        if not prefixes or self.degraded:
+            return
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            for p in prefixes:
+                pipe.set(self._key(model_id, p.key), p.tokens, ex=TTL_SECONDS.get(p.ttl, 300))
+            pipe.execute()
+        except self._errors as exc:
+            self._failed(exc)
+
+    def conversation_tier(self, key: str) -> str | None:
+        if not self.degraded:
+            try:
+                value = self._redis.get(f"{self._prefix}:conv:{key}")
+                return value.decode() if isinstance(value, bytes) else value
+            except self._errors as exc:
+                self._failed(exc)
+        return self._fallback.conversation_tier(key)
+
+    def seen(self, key: str, ttl_s: int) -> int:
+        if not self.degraded:
+            try:
+                name = f"{self._prefix}:seen:{key}"
+                pipe = self._redis.pipeline(transaction=True)
+                pipe.incr(name)
+                pipe.expire(name, ttl_s, nx=True)
+                count, _ = pipe.execute()
+                return int(count) - 1
+            except self._errors as exc:
+                self._failed(exc)
+        return self._fallback.seen(key, ttl_s)
+
+    def set_conversation_tier(self, key: str, tier: str) -> None:
+        self._fallback.set_conversation_tier(key, tier)
+        if self.degraded:
+            return
+        try:
+            self._redis.set(f"{self._prefix}:conv:{key}", tier, ex=CONVERSATION_TTL_S)
+        except self._errors as exc:
+            self._failed(exc)
+
+    def close(self) -> None:
+        with contextlib.suppress(*self._errors):
+            self._redis.close()
+
+
+def open_cache_state(url: str) -> CacheState:
+    """The cache state for ``[cache_state] url``: "" is in-process, ``redis://`` is shared."""
+    if not url:
+        return MemoryCacheState()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisCacheState(url)
+    from tierwise.errors import ConfigError
+
+    raise ConfigError(
+        f"cache_state.url {url!r} is not a Redis URL",
+        hint='use "" for in-process state or redis://host:6379/0',
+    )

@@ -1,0 +1,283 @@
+"""Cache-aware tier choice: what a request will really cost on each tier, given warm prefixes.
+
+Bedrock's prompt cache is per model. A request whose long prefix (tools, system prompt,
+documents, the conversation so far) is warm on Sonnet pays Sonnet's cache-read rate for it
+(0.1x input); the same request moved to Haiku pays Haiku's full input rate plus a cache write,
+and leaves Sonnet's cache to go cold. With the default prices, a 50k-token prefix warm on
+Sonnet costs 50k x $0.30/M = $0.015, and cold on Haiku 50k x $1.25/M = $0.0625.
+
+So among the tiers the quality policy allows (the routed tier and the tiers above it, never
+one below: quality is not traded for money), tierwise picks the one with the lowest expected
+cost for this request: warm prefixes at the read rate, the cold part of each cacheable prefix
+at the write rate (only past the model's cache minimum), the rest at the input rate, and the
+class's expected output at the output rate. A tier above the routed one is picked only when
+it is cheaper.
+
+Within one conversation (the same first turns), a request stays on the tier the conversation
+is on unless the router moves it with confidence, or moving saves at least ``margin`` of the
+cost: bouncing between tiers rewrites the cache each time.
+
+Pure: the caller supplies which prefixes are warm (learned from Bedrock's reported usage, see
+:func:`learned_prefixes`) and the prices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from tierwise.core.pricing import Rates, Usage, price
+from tierwise.core.tiers import Tier
+from tierwise.core.tokens import canonical_json, count_request, prefix_tokens_at_cache_points
+
+__all__ = [
+    "TTL_SECONDS",
+    "CacheChoice",
+    "Prefix",
+    "TierOption",
+    "choose_tier",
+    "conversation_key",
+    "expected_cost",
+    "learned_prefixes",
+    "prefixes",
+]
+
+TTL_SECONDS = {"5m": 300, "1h": 3600}
+
+
+@dataclass(frozen=True, slots=True)
+class Prefix:
+    """The prompt in front of one cache point: its token count, TTL and content digest."""
+
+    tokens: int
+    ttl: str
+    key: str
+
+
+def prefixes(request: Mapping[str, Any], min_tokens: int) -> list[Prefix]:
+    """The cacheable prefixes of a request whose cache points are placed (prompt order),
+    each with a digest of its canonical content; those under the model's minimum, or adding
+    nothing to the previous one, are left out as Bedrock leaves them uncached."""
+    digest = hashlib.sha256()
+    keys: list[str] = []
+
+    def feed(section: str, item: Any) -> None:
+        digest.update(f"\x00{section}\x00".encode())
+        digest.update(canonical_json(item).encode("utf-8"))
+
+    for tool in (request.get("toolConfig") or {}).get("tools") or ():
+        if "cachePoint" in tool:
+            keys.append(digest.copy().hexdigest())
+        else:
+            feed("tool", tool)
+    for block in request.get("system") or ():
+        if "cachePoint" in block:
+            keys.append(digest.copy().hexdigest())
+        else:
+            feed("system", block)
+    for message in request.get("messages") or ():
+        feed("role", message.get("role"))
+        for block in message.get("content") or ():
+            if "cachePoint" in block:
+                keys.append(digest.copy().hexdigest())
+            else:
+                feed("block", block)
+    out: list[Prefix] = []
+    for (tokens, segment), key in zip(prefix_tokens_at_cache_points(request), keys, strict=True):
+        if tokens <= 0 or tokens < min_tokens or (out and out[-1].tokens == tokens):
+            continue
+        out.append(Prefix(tokens, segment.ttl or "5m", key))
+    return out
+
+
+def learned_prefixes(points: Sequence[Prefix], read: int, written: int) -> list[Prefix]:
+    """The prefixes a call left warm, from what Bedrock reported it read and wrote: every
+    cacheable prefix up to ``read + written`` tokens (a hit also refreshes its TTL). Nothing
+    is assumed when the call reported no cache activity."""
+    if read <= 0 and written <= 0:
+        return []
+    reach = read + written
+    return [p for p in points if p.tokens <= reach]
+
+
+def conversation_key(request: Mapping[str, Any]) -> str | None:
+    """What identifies a conversation: its system prompt and first user turn. None for a
+    single-turn request (nothing to stick to)."""
+    messages: Sequence[Mapping[str, Any]] = request.get("messages") or ()
+    if len(messages) < 2:
+        return None
+    first = messages[0]
+    content = [b for b in first.get("content") or () if "cachePoint" not in b]
+    system = [b for b in request.get("system") or () if "cachePoint" not in b]
+    material = canonical_json({"system": system, "first": content})
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class TierOption:
+    """One tier's expected cost for a request, and how much of it was warm."""
+
+    tier: Tier
+    cost: Decimal
+    warm_tokens: int
+    write_tokens: int
+    input_tokens: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier.value,
+            "cost_usd": str(self.cost.quantize(Decimal("0.000001"))),
+            "warm_tokens": self.warm_tokens,
+            "write_tokens": self.write_tokens,
+        }
+
+
+def expected_cost(  # noqa: PLR0917 - the inputs of one price, in reading order
+    tier: Tier,
+    points: Sequence[Prefix],
+    warm: Iterable[str],
+    total_input: int,
+    output_tokens: int,
+    rates: Rates,
+    reuse: int = 0,
+) -> TierOption:
+    """The expected cost of a request on ``tier``: the longest warm prefix read, the rest of
+    the cacheable prefixes written (at each point's TTL rate), the remainder as input.
+
+    ``reuse`` is how many more requests are expected to share this prefix within its TTL
+    (from how often it was seen lately). A write is an investment those requests read back,
+    so its cost is spread over them: the cold cost and the warm cost are averaged with
+    weights 1 and ``reuse``. A one-off prefix (reuse 0) pays its write in full."""
+    warm_keys = set(warm)
+    read = max((p.tokens for p in points if p.key in warm_keys), default=0)
+    write_5m = write_1h = 0
+    previous = read
+    for p in points:
+        if p.tokens <= read:
+            continue
+        if p.ttl == "1h":
+            write_1h += p.tokens - previous
+        else:
+            write_5m += p.tokens - previous
+        previous = p.tokens
+    plain = max(total_input - previous, 0)
+    usage = Usage(
+        input=plain,
+        output=output_tokens,
+        cache_read=read,
+        cache_write_5m=write_5m,
+        cache_write_1h=write_1h,
+    )
+    cost = price(usage, rates).total
+    if reuse > 0 and write_5m + write_1h:
+        warm_usage = Usage(input=plain, output=output_tokens, cache_read=previous)
+        cost = (cost + reuse * price(warm_usage, rates).total) / (1 + reuse)
+    return TierOption(tier, cost, read, write_5m + write_1h, plain)
+
+
+@dataclass(frozen=True)
+class CacheChoice:
+    """The tier picked, every allowed tier's expected cost, and why."""
+
+    tier: Tier
+    preferred: Tier
+    options: tuple[TierOption, ...]
+    reason: str
+    sticky: bool = False
+
+    @property
+    def saving(self) -> Decimal:
+        """Expected cost on the preferred tier minus on the chosen one (>= 0 unless the
+        conversation's stickiness kept a dearer tier)."""
+        by = {o.tier: o.cost for o in self.options}
+        return by[self.preferred] - by[self.tier]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier.value,
+            "preferred": self.preferred.value,
+            "options": [o.to_dict() for o in self.options],
+            "saving_usd": str(self.saving.quantize(Decimal("0.000001"))),
+            "sticky": self.sticky,
+            "reason": self.reason,
+        }
+
+
+def _fmt(cost: Decimal) -> str:
+    return f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"
+
+
+def choose_tier(
+    preferred: Tier,
+    allowed: Sequence[Tier],
+    request: Mapping[str, Any],
+    *,
+    prepared: Callable[[Tier], Mapping[str, Any]],
+    min_tokens: Callable[[Tier], int],
+    warm: Callable[[Tier, Sequence[Prefix]], Iterable[str]],
+    rates: Callable[[Tier], Rates],
+    output_tokens: int,
+    current: Tier | None = None,
+    confident: bool = True,
+    margin: float = 0.2,
+    reuse: int = 0,
+) -> CacheChoice:
+    """Pick among ``allowed`` (all at or above ``preferred``) the cheapest expected tier.
+
+    ``prepared(tier)`` is the request as it would be sent there (cache points placed for
+    that model); ``warm(tier, prefixes)`` the keys of those prefixes warm on that tier's
+    model. ``current`` is the tier the conversation is on, if any: the request stays there
+    unless the router moved it with ``confident`` evidence, or the move saves ``margin``
+    of the cost, and never stays below ``preferred``. ``reuse`` (see :func:`expected_cost`)
+    lets a popular prefix be written on the cheaper tier once instead of read on a dearer
+    one forever.
+    """
+    total = count_request(request)
+    options: list[TierOption] = []
+    for tier in sorted({preferred, *allowed}, key=lambda t: t.rank):
+        if tier.rank < preferred.rank:
+            continue
+        points = prefixes(prepared(tier), min_tokens(tier))
+        options.append(
+            expected_cost(
+                tier, points, warm(tier, points), total, output_tokens, rates(tier), reuse
+            )
+        )
+    by = {o.tier: o for o in options}
+    best = min(options, key=lambda o: (o.cost, o.tier is not preferred, o.tier.rank))
+    pref = by[preferred]
+    if best.tier is preferred:
+        reason = f"{preferred.value}: cheapest allowed ({_fmt(pref.cost)} expected)"
+    else:
+        warm_note = f"{best.warm_tokens:,}-token prefix warm on {best.tier.value}"
+        reason = (
+            f"{best.tier.value}: {preferred.value} allowed, but {warm_note}: "
+            f"{_fmt(best.cost)} vs {_fmt(pref.cost)}"
+        )
+    choice = CacheChoice(best.tier, preferred, tuple(options), reason)
+    if current is None or current is best.tier or current.rank < preferred.rank:
+        return choice
+    stay = by.get(current)
+    if stay is None:
+        return choice
+    saving = stay.cost - best.cost
+    if confident and current is not preferred:
+        return choice  # the router moved this turn, with confidence: follow it
+    if stay.cost > 0 and saving / stay.cost >= Decimal(str(margin)):
+        return choice
+    return CacheChoice(
+        current,
+        preferred,
+        tuple(options),
+        f"{current.value}: the conversation is on {current.value}; moving to "
+        f"{best.tier.value} would save {_fmt(saving)} ({_pct(saving, stay.cost)}), under the "
+        f"{margin:.0%} margin",
+        sticky=True,
+    )
+
+
+def _pct(part: Decimal, whole: Decimal) -> str:
+    return f"{float(part / whole):.0%}" if whole else "0%"

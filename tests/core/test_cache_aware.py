@@ -1,0 +1,135 @@
+"""Cache-aware tier choice: warm and cold prefixes, the allowed tiers, stickiness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from tierwise.core.cache_aware import (
+    Prefix,
+    choose_tier,
+    conversation_key,
+    expected_cost,
+    learned_prefixes,
+    prefixes,
+)
+from tierwise.core.caching import CachePolicy, place_cache_points
+from tierwise.core.pricing import Rates
+from tierwise.core.tiers import Tier
+
+RATES = {
+    Tier.HAIKU: Rates(Decimal(1), Decimal(5), Decimal("1.25"), Decimal(2), Decimal("0.1")),
+    Tier.SONNET: Rates(Decimal(3), Decimal(15), Decimal("3.75"), Decimal(6), Decimal("0.3")),
+    Tier.OPUS: Rates(Decimal(5), Decimal(25), Decimal("6.25"), Decimal(10), Decimal("0.5")),
+}
+DOC = "The refund policy says annual plans are prorated by month. " * 4000  # ~50k tokens
+
+
+def rag(question: str) -> dict[str, Any]:
+    return {
+        "system": [{"text": "Answer from the document. " + DOC}],
+        "messages": [{"role": "user", "content": [{"text": question}]}],
+    }
+
+
+def prepared(request: dict[str, Any]) -> Any:
+    return lambda tier: place_cache_points(request, CachePolicy(min_tokens=1024)).request
+
+
+class Warm:
+    """A fake cache state: which (tier, prefix key) pairs are warm."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[Tier, str]] = set()
+
+    def __call__(self, tier: Tier, points: Sequence[Prefix]) -> Iterable[str]:
+        return {p.key for p in points if (tier, p.key) in self.keys}
+
+    def heat(self, tier: Tier, request: dict[str, Any]) -> None:
+        for p in prefixes(prepared(request)(tier), 1024):
+            self.keys.add((tier, p.key))
+
+
+def choose(request: dict[str, Any], warm: Warm, preferred: Tier, **kw: Any) -> Any:
+    return choose_tier(
+        preferred,
+        [t for t in Tier.ordered() if t.rank >= preferred.rank],
+        request,
+        prepared=prepared(request),
+        min_tokens=lambda t: 1024,
+        warm=warm,
+        rates=lambda t: RATES[t],
+        output_tokens=100,
+        **kw,
+    )
+
+
+def test_a_prefix_warm_on_sonnet_beats_a_cold_haiku() -> None:
+    request = rag("Can I get a partial refund after four months?")
+    warm = Warm()
+    cold = choose(request, warm, Tier.HAIKU)
+    assert cold.tier is Tier.HAIKU and not cold.sticky
+    warm.heat(Tier.SONNET, request)
+    hot = choose(request, warm, Tier.HAIKU)
+    assert hot.tier is Tier.SONNET
+    assert "haiku allowed" in hot.reason and "warm on sonnet" in hot.reason
+    by = {o.tier: o.cost for o in hot.options}
+    assert by[Tier.SONNET] < by[Tier.HAIKU]
+    assert hot.saving == by[Tier.HAIKU] - by[Tier.SONNET] > 0
+
+
+def test_quality_is_never_traded_for_money() -> None:
+    request = rag("Summarise the policy")
+    warm = Warm()
+    warm.heat(Tier.HAIKU, request)  # warm on haiku, but the router wants sonnet
+    choice = choose(request, warm, Tier.SONNET)
+    assert choice.tier is Tier.SONNET
+    assert all(o.tier is not Tier.HAIKU for o in choice.options)
+
+
+def test_a_dearer_tier_is_never_picked_without_a_saving() -> None:
+    request = rag("What is the refund policy?")
+    choice = choose(request, Warm(), Tier.HAIKU)
+    assert choice.tier is Tier.HAIKU  # nothing warm: the preferred tier is cheapest
+
+
+def test_expected_cost_reads_warm_writes_cold_and_skips_short_prefixes() -> None:
+    request = rag("q")
+    points = prefixes(prepared(request)(Tier.SONNET), 1024)
+    assert points and points[0].tokens > 40_000
+    total = points[-1].tokens + 20
+    cold = expected_cost(Tier.SONNET, points, [], total, 0, RATES[Tier.SONNET])
+    hot = expected_cost(Tier.SONNET, points, [points[-1].key], total, 0, RATES[Tier.SONNET])
+    assert cold.write_tokens == points[-1].tokens and cold.warm_tokens == 0
+    assert hot.warm_tokens == points[-1].tokens and hot.write_tokens == 0
+    assert hot.cost < cold.cost
+    assert prefixes(prepared(request)(Tier.SONNET), 10**9) == []  # under the minimum
+
+
+def test_learning_from_usage_marks_only_what_bedrock_reported() -> None:
+    points = [Prefix(2000, "5m", "a"), Prefix(5000, "5m", "b"), Prefix(9000, "1h", "c")]
+    assert learned_prefixes(points, read=0, written=0) == []
+    assert learned_prefixes(points, read=0, written=5000) == points[:2]
+    assert learned_prefixes(points, read=5000, written=4000) == points
+
+
+def test_conversations_stick_unless_confident_or_worth_it() -> None:
+    first = {"role": "user", "content": [{"text": "Plan a database migration. " + DOC[:4000]}]}
+    turn = {
+        "system": [{"text": "You are a senior engineer."}],
+        "messages": [first, {"role": "assistant", "content": [{"text": "Sure."}]},
+                     {"role": "user", "content": [{"text": "thanks!"}]}],
+    }  # fmt: skip
+    key = conversation_key(turn)
+    assert key is not None and conversation_key({"messages": [first]}) is None
+    # the conversation is on sonnet; this turn alone would route to haiku
+    stay = choose(turn, Warm(), Tier.HAIKU, current=Tier.SONNET, confident=False, margin=0.9)
+    assert stay.tier is Tier.SONNET and stay.sticky and "margin" in stay.reason
+    moved = choose(turn, Warm(), Tier.HAIKU, current=Tier.SONNET, confident=True)
+    assert moved.tier is Tier.HAIKU and not moved.sticky
+    cheap = choose(turn, Warm(), Tier.HAIKU, current=Tier.SONNET, confident=False, margin=0.1)
+    assert cheap.tier is Tier.HAIKU  # the saving clears a 10% margin
+    # a conversation on a tier below what quality now needs never stays there
+    up = choose(turn, Warm(), Tier.OPUS, current=Tier.HAIKU, confident=False, margin=0.99)
+    assert up.tier is Tier.OPUS
