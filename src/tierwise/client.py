@@ -30,6 +30,7 @@ from tierwise.cascade import Cascade, ValidationSpec
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.cache_aware import CacheChoice
 from tierwise.core.caching import place_cache_points
+from tierwise.core.catalog import foundation_model_id
 from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
@@ -37,7 +38,7 @@ from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.replay import MessageCollector, replay_events
 from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
 from tierwise.core.rules import fit_thinking_budget
-from tierwise.core.sampling import settle_sampling
+from tierwise.core.sampling import settle_adaptive_thinking, settle_sampling
 from tierwise.core.signals import thinking_conflict
 from tierwise.core.tiers import Tier
 from tierwise.errors import (
@@ -301,9 +302,10 @@ class Tierwise:
         return (ts.model_id, *ts.alternates)
 
     def prepare(self, request: Mapping[str, Any], plan: Plan) -> dict[str, Any]:
-        """The request as sent for ``plan``: cache points placed for its model, and the
-        decision's thinking budget, if any."""
-        prepared = dict(request)
+        """The request as sent for ``plan``: cache points placed for its model, the
+        decision's thinking budget, if any, and adaptive thinking replaced by a budget when
+        this attempt's model has no adaptive mode (an escalation may reach one)."""
+        prepared, _ = settle_adaptive_thinking(request, plan.profiles, self._takes_adaptive)
         if plan.tier is not None:
             prepared = place_cache_points(prepared, self.settings.cache_policy(plan.tier)).request
         decision = plan.decision
@@ -320,7 +322,14 @@ class Tierwise:
         models = list(plan.profiles)
         if plan.tier is not None:
             models += [m for t in Tier.ordered() for m in self.profiles(t)]
-        return settle_sampling(request, models)
+        settled, dropped = settle_sampling(request, models)
+        # Adaptive thinking is settled per attempt (prepare); this reports the first one's.
+        _, replaced = settle_adaptive_thinking(settled, plan.profiles, self._takes_adaptive)
+        return settled, dropped + replaced
+
+    def _takes_adaptive(self, model_id: str) -> bool:
+        known = self.settings.models.get(foundation_model_id(model_id))
+        return known is not None and "adaptive" in known.thinking
 
     # -- calls -----------------------------------------------------------------------
 

@@ -10,13 +10,19 @@ adjusting) and drops ``topP``, and says so (``x-tierwise-dropped: top_p`` on the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tierwise.core.catalog import parse_claude_id
+from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.tiers import Tier
 
-__all__ = ["refuses_temperature_with_top_p", "settle_sampling"]
+__all__ = ["refuses_temperature_with_top_p", "settle_adaptive_thinking", "settle_sampling"]
+
+# Budgeted thinking that stands in for adaptive thinking on a model without it, and the room
+# left for the answer when the caller set no maxTokens (thinking counts inside maxTokens).
+ADAPTIVE_FALLBACK_BUDGET = 4096
+_ANSWER_ROOM = 4096
 
 # The first version of each family that refuses temperature together with top_p.
 _FIRST_REFUSING: dict[Tier, tuple[int, ...]] = {
@@ -47,3 +53,34 @@ def settle_sampling(
         return dict(request), ()
     kept = {k: v for k, v in inference.items() if k != "topP"}
     return {**request, "inferenceConfig": kept}, ("top_p",)
+
+
+def settle_adaptive_thinking(
+    request: Mapping[str, Any], model_ids: Iterable[str], takes_adaptive: Callable[[str], bool]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``request`` with ``thinking: {"type": "adaptive"}`` replaced by budgeted thinking when
+    a model it may reach has no adaptive mode (Claude 4.5 refuses it; Opus and Sonnet 4.6
+    take it), and ``("adaptive_thinking",)`` when it was replaced. The budget fits inside the
+    caller's ``maxTokens``; without room for one, thinking is left off."""
+    extra = request.get("additionalModelRequestFields")
+    thinking = extra.get("thinking") if isinstance(extra, Mapping) else None
+    if not isinstance(thinking, Mapping) or thinking.get("type") != "adaptive":
+        return dict(request), ()
+    models = list(model_ids)
+    if models and all(takes_adaptive(m) for m in models):
+        return dict(request), ()
+    assert isinstance(extra, Mapping)
+    inference = dict(request.get("inferenceConfig") or {})
+    cap = inference.get("maxTokens")
+    budget = fit_thinking_budget(ADAPTIVE_FALLBACK_BUDGET, cap if isinstance(cap, int) else None)
+    fields = {k: v for k, v in extra.items() if k != "thinking"}
+    if budget:
+        fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        if cap is None:
+            inference["maxTokens"] = budget + _ANSWER_ROOM
+    settled: dict[str, Any] = {**request, "additionalModelRequestFields": fields}
+    if inference:
+        settled["inferenceConfig"] = inference
+    if not fields:
+        settled.pop("additionalModelRequestFields")
+    return settled, ("adaptive_thinking",)

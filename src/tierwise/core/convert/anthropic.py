@@ -341,10 +341,18 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
     thinking = body.get("thinking")
     require(
         thinking is None
-        or (isinstance(thinking, Mapping) and thinking.get("type") in ("enabled", "disabled")),
-        'thinking must be {"type": "enabled", "budget_tokens": N} or {"type": "disabled"}',
+        or (
+            isinstance(thinking, Mapping)
+            and thinking.get("type") in ("enabled", "disabled", "adaptive")
+        ),
+        'thinking must be {"type": "enabled", "budget_tokens": N}, {"type": "adaptive"} or '
+        '{"type": "disabled"}',
         "thinking",
     )
+    if isinstance(thinking, Mapping) and thinking.get("type") == "adaptive":
+        # Claude 4.6 decides how much to think; on a model without adaptive mode the client
+        # substitutes budgeted thinking (core.sampling.settle_adaptive_thinking).
+        extra["thinking"] = {"type": "adaptive"}
     if isinstance(thinking, Mapping) and thinking.get("type") == "enabled":
         budget = thinking.get("budget_tokens")
         require(
