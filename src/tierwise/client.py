@@ -180,6 +180,7 @@ class Tierwise:
         # Bedrock calls run here so the caller can stop waiting at its deadline.
         self._calls: ThreadPoolExecutor | None = None
         self._calls_lock = threading.Lock()
+        self._watcher = _StreamWatcher()
         self.capturer = Capturer.build(settings.capture, ledger)
         from tierwise.cache_state import open_cache_state
 
@@ -471,7 +472,9 @@ class Tierwise:
             error: TierwiseError | None = None
             abandoned = False
             collector = MessageCollector() if capture else None
-            watchdog = _Watchdog(stream, deadline, self.settings.retry.stream_idle_timeout_s)
+            watchdog = self._watcher.watch(
+                stream, deadline, self.settings.retry.stream_idle_timeout_s
+            )
             try:
                 try:
                     for event in stream.events:
@@ -491,7 +494,7 @@ class Tierwise:
                 abandoned = True
                 raise
             finally:
-                watchdog.stop()
+                self._watcher.unwatch(watchdog)
                 if abandoned and meter.usage is None:
                     # Bedrock reports usage in the last event: give it a moment to arrive.
                     _drain(stream, meter, self.settings.budgets.usage_grace_s)
@@ -799,39 +802,73 @@ def _finish_late(late: Callable[[Any], None], future: Future[Any]) -> None:
         _log.exception("ledgering a call cut off by its deadline failed")
 
 
-class _Watchdog:
-    """Closes a stream that passes its deadline or goes ``idle_s`` without an event (one
-    light thread per open stream); ``fired`` then holds the error to raise."""
+class _Watch:
+    """One open stream under watch: its deadline, idle limit and last event."""
 
     def __init__(self, stream: Any, deadline: Deadline, idle_s: float) -> None:
         self.stream = stream
         self.deadline = deadline
         self.idle_s = idle_s
         self.fired: DeadlineExceededError | None = None
-        self._last = time.monotonic()
-        self._stop = threading.Event()
-        threading.Thread(target=self._watch, name="tierwise-stream-watch", daemon=True).start()
+        self.last = time.monotonic()
 
     def touch(self) -> None:
-        self._last = time.monotonic()
+        self.last = time.monotonic()
 
-    def _watch(self) -> None:
-        while not self._stop.wait(0.05):
-            idle = time.monotonic() - self._last
-            if self.deadline.expired():
-                self.fired = self.deadline.error("while the stream was open")
-            elif idle > self.idle_s:
-                self.fired = DeadlineExceededError(
-                    f"the stream sent no event for {self.idle_s:g} s",
-                    hint="raise [retry] stream_idle_timeout_s",
+    def due(self, now: float) -> DeadlineExceededError | None:
+        if self.deadline.expired():
+            return self.deadline.error("while the stream was open")
+        if now - self.last > self.idle_s:
+            return DeadlineExceededError(
+                f"the stream sent no event for {self.idle_s:g} s",
+                hint="raise [retry] stream_idle_timeout_s",
+            )
+        return None
+
+
+class _StreamWatcher:
+    """Closes open streams that pass their deadline or go idle too long: one thread for
+    all of a client's streams (started with the first), checking them every 50 ms; a
+    closed stream's reader then raises the watch's ``fired`` error."""
+
+    INTERVAL_S = 0.05
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._watched: set[_Watch] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, stream: Any, deadline: Deadline, idle_s: float) -> _Watch:
+        entry = _Watch(stream, deadline, idle_s)
+        with self._lock:
+            self._watched.add(entry)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="tierwise-stream-watch", daemon=True
                 )
-            else:
-                continue
-            self.stream.close()
-            return
+                self._thread.start()
+        return entry
 
-    def stop(self) -> None:
-        self._stop.set()
+    def unwatch(self, entry: _Watch) -> None:
+        with self._lock:
+            self._watched.discard(entry)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.INTERVAL_S)
+            now = time.monotonic()
+            with self._lock:
+                entries = list(self._watched)
+            for entry in entries:
+                error = entry.due(now)
+                if error is None:
+                    continue
+                entry.fired = error
+                self.unwatch(entry)
+                try:
+                    entry.stream.close()
+                except Exception:  # closing a stream that broke anyway
+                    _log.debug("closing a timed-out stream failed", exc_info=True)
 
 
 def _drain(stream: Any, meter: StreamMeter, grace_s: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -40,3 +41,30 @@ def test_a_call_under_a_huge_or_infinite_deadline_just_runs(
         while not late and time.monotonic() < deadline:
             time.sleep(0.02)
         assert late == [None], "the cut-off call's outcome reaches its late callback"
+
+
+class _Stream:
+    def __init__(self) -> None:
+        self.closed = threading.Event()
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+def test_the_stream_watcher_closes_idle_and_late_streams_only() -> None:
+    from tierwise.client import _StreamWatcher
+
+    watcher = _StreamWatcher()
+    idle, late, busy = _Stream(), _Stream(), _Stream()
+    idle_watch = watcher.watch(idle, Deadline(60), idle_s=0.3)
+    late_watch = watcher.watch(late, Deadline(0.3), idle_s=60)
+    busy_watch = watcher.watch(busy, Deadline(60), idle_s=0.3)
+    end = time.monotonic() + 1.0
+    while time.monotonic() < end:  # events keep arriving on the busy stream
+        busy_watch.touch()
+        time.sleep(0.05)
+    assert idle.closed.is_set() and late.closed.is_set() and not busy.closed.is_set()
+    assert idle_watch.fired is not None and "no event for 0.3 s" in idle_watch.fired.message
+    assert late_watch.fired is not None and "deadline passed" in late_watch.fired.message
+    assert busy_watch.fired is None
+    watcher.unwatch(busy_watch)
