@@ -75,6 +75,7 @@ def serve(
             f"refusing to serve without API keys on {bind}",
             hint="bind to 127.0.0.1 for --no-auth, or create keys with `tierwise keys create`",
         )
+    port_n = _claim_port(bind, settings.gateway.port)
     emulator = None
     if emulate:
         from tierwise.emulator import Emulator
@@ -92,8 +93,8 @@ def serve(
     auth_note = "API keys required" if settings.gateway.auth else "NO AUTH (loopback only)"
     announce(
         plain(
-            f"tierwise gateway on http://{bind}:{settings.gateway.port} ({auth_note}); "
-            f"OpenAI base URL http://{bind}:{settings.gateway.port}/v1"
+            f"tierwise gateway on http://{bind}:{port_n} ({auth_note}); "
+            f"OpenAI base URL http://{bind}:{port_n}/v1"
         )
     )
     try:
@@ -116,7 +117,7 @@ def serve(
                 "tierwise.gateway.app:app_from_environment",
                 factory=True,
                 host=bind,
-                port=settings.gateway.port,
+                port=port_n,
                 workers=workers,
                 # Logging is set up above (and in each worker): uvicorn installs none.
                 log_config=None,
@@ -128,7 +129,7 @@ def serve(
             uvicorn.run(
                 create_app(settings),
                 host=bind,
-                port=settings.gateway.port,
+                port=port_n,
                 log_config=None,
                 log_level=settings.gateway.log_level,
                 # tierwise.access writes one line per request; uvicorn's own would repeat it
@@ -141,3 +142,23 @@ def serve(
     finally:
         if emulator is not None:
             emulator.stop()
+
+
+def _claim_port(host: str, port: int) -> int:
+    """The port the gateway will listen on, checked before the banner: a port in use is a
+    one-line error (uvicorn would log it after announcing the gateway, and exit 3), and
+    port 0 becomes a free port the banner can name (it announced ``:0``)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT is free, one with a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                hint="pick another --port (0 picks a free one) or stop what is using it",
+            ) from None
+        return int(probe.getsockname()[1])
