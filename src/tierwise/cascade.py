@@ -347,7 +347,9 @@ class Cascade:
         else:
             last = self.steps[-1]
             reason = f"escalated to {tier.value} after {last.outcome} on {last.tier}"
-        return Plan(tier, self.client.profiles(tier), reason, self.plan.decision)
+        plan = self.plan
+        profiles = self.client.profiles(tier)
+        return Plan(tier, profiles, reason, plan.decision, guardrail=plan.guardrail)
 
     def _judge(  # noqa: PLR0917
         self,

@@ -32,6 +32,7 @@ from tierwise.core.cache_aware import CacheChoice
 from tierwise.core.caching import place_cache_points
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.deadline import Deadline
+from tierwise.core.guardrails import INTERVENED, guardrail_summary
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
@@ -99,6 +100,8 @@ class Plan:
     shadow: Decision | None = None
     # Cache-aware routing: every allowed tier's expected cost and the one picked.
     cache: CacheChoice | None = None
+    guardrail: str | None = None
+    """``ID:VERSION`` of the request's Bedrock guardrail, for the ledger."""
 
     def route_record(self) -> dict[str, Any]:
         if self.decision is not None:
@@ -298,6 +301,16 @@ class Tierwise:
         _within_hints(model_id or "", plan.tier, hints)
         return plan
 
+    def with_guardrail(
+        self, request: dict[str, Any], api_key_id: str | None = None
+    ) -> dict[str, Any]:
+        """``request`` with the configured default guardrail (the key's, else the global
+        one) when it names none of its own."""
+        if "guardrailConfig" in request:
+            return request
+        config = self.settings.guardrails.config_for(api_key_id)
+        return request if config is None else {**request, "guardrailConfig": config}
+
     def profiles(self, tier: Tier) -> tuple[str, ...]:
         ts = self.settings.tier(tier)
         return (ts.model_id, *ts.alternates)
@@ -360,14 +373,15 @@ class Tierwise:
         ``[routing] mode`` and ``capture_rate`` overrides ``[capture] sample_rate`` for this
         call (the gateway passes an API key's policy).
         """
-        request = request_fields(kwargs)
+        request = self.with_guardrail(request_fields(kwargs), api_key_id)
         plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
+        plan = replace(plan, guardrail=guardrail_name(request))
         request, dropped = self.settle_sampling(request, plan)
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
         cascade.cancel = cancel
         cascade.deadline = self.deadline(timeout_s)
         request_id = uuid.uuid4().hex
-        response = cascade.run(request, request_id, api_key_id)
+        response = _with_guardrail_summary(cascade.run(request, request_id, api_key_id), plan)
         if dropped:
             response["tierwise"]["dropped"] = list(dropped)
         self._learn(request, response)
@@ -400,8 +414,9 @@ class Tierwise:
         and the accepted answer is then replayed as the same stream events (``cancel`` as
         for :meth:`converse`).
         """
-        request = request_fields(kwargs)
+        request = self.with_guardrail(request_fields(kwargs), api_key_id)
         plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
+        plan = replace(plan, guardrail=guardrail_name(request))
         request, dropped = self.settle_sampling(request, plan)
         request_id = uuid.uuid4().hex
         cascade = Cascade.build(self, plan, hints, validate, escalate, cheap_first)
@@ -409,7 +424,7 @@ class Tierwise:
         deadline = cascade.deadline = self.deadline(timeout_s)
         capture = self.capturer.wants(request_id, capture_rate)
         if cascade.validators or cascade.self_verify is not None:
-            response = cascade.run(request, request_id, api_key_id)
+            response = _with_guardrail_summary(cascade.run(request, request_id, api_key_id), plan)
             if dropped:
                 response["tierwise"]["dropped"] = list(dropped)
             self._learn(request, response)
@@ -472,6 +487,7 @@ class Tierwise:
             error: TierwiseError | None = None
             abandoned = False
             collector = MessageCollector() if capture else None
+            trace: Any = None
             watchdog = self._watcher.watch(
                 stream, deadline, self.settings.retry.stream_idle_timeout_s
             )
@@ -480,6 +496,8 @@ class Tierwise:
                     for event in stream.events:
                         watchdog.touch()
                         meter.note(event)
+                        if "metadata" in event:
+                            trace = event["metadata"].get("trace")
                         if collector is not None:
                             collector.add(event)
                         yield event
@@ -520,6 +538,10 @@ class Tierwise:
                 self.cache_router.learn(
                     request, Tier(row.tier) if row.tier else None, row.model_id, usage
                 )
+                seen = {"stopReason": meter.stop_reason, "trace": trace}
+                guard = guardrail_summary(seen, plan.guardrail)
+                if guard is not None:
+                    summary["guardrail"] = guard
                 if collector is not None and error is None and meter.stop_reason and not abandoned:
                     self.capturer.capture(
                         request_id,
@@ -731,6 +753,10 @@ class Tierwise:
             metadata["kind"] = kind
         if served is not ServiceTier.DEFAULT:
             metadata["service_tier"] = served.value
+        if plan.guardrail is not None:
+            metadata["guardrail"] = plan.guardrail
+        if stop_reason == INTERVENED:
+            metadata["guardrail_intervened"] = True
         if tier is None:
             metadata["unpriced"] = "model is in no tier; add it to a tier to price it"
         if estimated is not None:
@@ -888,6 +914,22 @@ def _drain(stream: Any, meter: StreamMeter, grace_s: float) -> None:
 
     threading.Thread(target=read, name="tierwise-stream-drain", daemon=True).start()
     done.wait(grace_s)
+
+
+def _with_guardrail_summary(response: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    guard = guardrail_summary(response, plan.guardrail)
+    if guard is not None:
+        response["tierwise"]["guardrail"] = guard
+    return response
+
+
+def guardrail_name(request: Mapping[str, Any]) -> str | None:
+    """``ID:VERSION`` of the request's ``guardrailConfig``, or None."""
+    config = request.get("guardrailConfig")
+    if not isinstance(config, Mapping):
+        return None
+    ident = str(config.get("guardrailIdentifier") or "").rsplit("/", 1)[-1]
+    return f"{ident}:{config.get('guardrailVersion') or ''}" if ident else None
 
 
 def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -53,6 +53,8 @@ __all__ = [
     "CreditPoolSettings",
     "EscalationSettings",
     "GatewaySettings",
+    "GuardrailRef",
+    "GuardrailSettings",
     "LedgerSettings",
     "LoadedSettings",
     "ModelSettings",
@@ -344,6 +346,43 @@ class CacheStateSettings(_Model):
         return value
 
 
+_GUARDRAIL_ID = (
+    r"^(|[a-z0-9]+|arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+)$"
+)
+
+
+class GuardrailRef(_Model):
+    """A Bedrock guardrail to apply: its ID (or ARN), version and trace setting."""
+
+    id: str = Field(pattern=_GUARDRAIL_ID)
+    version: str = Field(default="DRAFT", pattern=r"^([1-9][0-9]{0,7}|DRAFT)$")
+    trace: Literal["enabled", "disabled", "enabled_full"] = "disabled"
+
+    def config(self) -> dict[str, str]:
+        """The Converse ``guardrailConfig`` for this guardrail."""
+        return {"guardrailIdentifier": self.id, "guardrailVersion": self.version,
+                "trace": self.trace}  # fmt: skip
+
+
+class GuardrailSettings(_Model):
+    """``[guardrails]``: a default guardrail for requests that name none, and per API key
+    (``[guardrails.keys.<key id>]``); a request's own ``guardrailConfig`` always wins."""
+
+    id: str = Field(default="", pattern=_GUARDRAIL_ID)
+    version: str = Field(default="DRAFT", pattern=r"^([1-9][0-9]{0,7}|DRAFT)$")
+    trace: Literal["enabled", "disabled", "enabled_full"] = "disabled"
+    keys: dict[str, GuardrailRef] = {}
+
+    def config_for(self, api_key_id: str | None) -> dict[str, str] | None:
+        """The ``guardrailConfig`` for a request from ``api_key_id`` that named none."""
+        if api_key_id is not None and api_key_id in self.keys:
+            ref = self.keys[api_key_id]
+            return ref.config() if ref.id else None
+        if not self.id:
+            return None
+        return GuardrailRef(id=self.id, version=self.version, trace=self.trace).config()
+
+
 class LedgerSettings(_Model):
     url: str = ""
     # While the database is unreachable: "refuse" new requests (503), "spool" them (their
@@ -467,6 +506,7 @@ class Settings(_Model):
     aliases: dict[str, str] = {}
     capture: CaptureSettings = CaptureSettings()
     cache_state: CacheStateSettings = CacheStateSettings()
+    guardrails: GuardrailSettings = GuardrailSettings()
     credit_warning_days: int = Field(default=30, ge=0)
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}

@@ -59,6 +59,7 @@ def spend_rows(rows: list[LedgerRow]) -> list[SpendRow]:
                 (r.route or {}).get("cache")
                 and r.route["cache"].get("tier") != r.route["cache"].get("preferred")  # type: ignore[index]
             ),
+            guardrail_intervened=r.stop_reason == "guardrail_intervened",
         )
         for r in rows
     ]

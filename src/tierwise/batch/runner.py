@@ -27,6 +27,7 @@ from tierwise.client import Plan, Tierwise
 from tierwise.config import Settings
 from tierwise.core.convert.anthropic import from_messages, to_invoke_body, usage_from_message
 from tierwise.core.convert.openai import from_chat_completions
+from tierwise.core.guardrails import guardrail_config
 from tierwise.core.pricing import price
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, TierwiseError
@@ -37,6 +38,7 @@ from tierwise.store.sql import SQLLedger
 __all__ = ["BatchRunner", "ParsedRecord", "parse_records", "s3_endpoint"]
 
 _FORMATS = ("converse", "openai", "anthropic")
+NO_BATCH_GUARDRAILS = "a guardrail (batch jobs apply none; it runs on demand to keep it)"
 _FINAL = frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"})
 
 
@@ -58,11 +60,16 @@ def _one(record: dict[str, Any], line: int) -> tuple[str, dict[str, Any], str, s
         )
     fmt = formats[0]
     body = record[fmt]
+    guard = None
+    if isinstance(body, dict) and "guardrailConfig" in body:
+        # tierwise's extension to the OpenAI and Anthropic bodies, as at the gateway
+        body = dict(body)
+        guard = {"guardrailConfig": guardrail_config(body.pop("guardrailConfig"), stream=False)}
     if fmt == "openai":
         converted = from_chat_completions({"model": "auto", **body})
         return (
             converted.model,
-            converted.request,
+            {**converted.request, **(guard or {})},
             fmt,
             ("structured output (response_format json_schema)" if converted.json_schema else None),
         )
@@ -70,14 +77,14 @@ def _one(record: dict[str, Any], line: int) -> tuple[str, dict[str, Any], str, s
         converted = from_messages({"model": "auto", **body})
         return (
             converted.model,
-            converted.request,
+            {**converted.request, **(guard or {})},
             fmt,
             ("structured output (output_config.format)" if converted.json_schema else None),
         )
     if not isinstance(body, dict) or "messages" not in body:
         raise InvalidRequestError(f"line {line}: converse needs messages")
     request = {k: v for k, v in body.items() if k != "modelId"}
-    return str(body.get("modelId") or "auto"), request, fmt, None
+    return str(body.get("modelId") or "auto"), {**request, **(guard or {})}, fmt, None
 
 
 def parse_records(path: Path) -> list[ParsedRecord]:
@@ -213,11 +220,18 @@ class BatchRunner:
         """Route, group, upload and create one job per model; returns the batch id."""
         cfg = self.settings.batch
         policy = small_groups or cfg.small_groups
-        records = parse_records(path)
         batch_id = "b" + uuid.uuid4().hex[:11]
         rows: list[BatchRecord] = []
         groups: dict[str, list[tuple[ParsedRecord, Plan]]] = defaultdict(list)
         on_demand: list[tuple[ParsedRecord, Plan]] = []
+        # Batch jobs run InvokeModel bodies, which carry no guardrail: a guarded record
+        # (its own guardrail or the configured default) keeps it only on demand.
+        records = [
+            replace(r, refuse=NO_BATCH_GUARDRAILS)
+            if not r.refuse and "guardrailConfig" in self.tw.with_guardrail(r.request)
+            else r
+            for r in parse_records(path)
+        ]
         for record in records:
             plan = self._plan(record)
             model_id = plan.profiles[0]

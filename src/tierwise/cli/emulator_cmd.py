@@ -8,6 +8,7 @@ import typer
 
 from tierwise.cli.output import line
 from tierwise.cli.state import state_of
+from tierwise.errors import InvalidRequestError
 
 __all__ = ["emulator"]
 
@@ -31,9 +32,14 @@ def emulator(
         ),
     ] = "modelStreamErrorException",
     seed: Annotated[int, typer.Option(help="Seed for injected faults.")] = 0,
+    guardrail: Annotated[
+        list[str] | None,
+        typer.Option(help="ID:VERSION=word,word: a guardrail blocking those words (repeatable)."),
+    ] = None,
 ) -> None:
     """Serve Bedrock's wire protocol locally, with synthetic, deterministic answers."""
     from tierwise.emulator import Emulator, Faults
+    from tierwise.emulator.guardrails import parse_guardrail_flag
 
     state = state_of(ctx)
     faults = Faults(
@@ -45,6 +51,14 @@ def emulator(
         seed=seed,
     )
     emu = Emulator(state.loaded().settings, host=host, port=port, faults=faults)
+    for flag in guardrail or []:
+        try:
+            spec = parse_guardrail_flag(flag)
+            emu.add_guardrail(spec.guardrail_id, spec.version, blocked_words=spec.blocked_words)
+        except ValueError as exc:
+            emu.stop()
+            hint = "e.g. --guardrail gr1:1=secret,password"
+            raise InvalidRequestError(str(exc), hint=hint) from None
     state.err.print(
         line(
             ("tierwise emulator", "bold yellow"),

@@ -27,14 +27,17 @@ def load_rows(state: CliState, since: datetime | None) -> list[LedgerRow]:
 
 
 def _table(result: SpendReport, by: str) -> Table:
-    table = Table(
-        by, "requests", "calls", "input", "output", "cache read", "cache write", "cost (USD)"
-    )
+    guarded = result.total.guardrail_interventions > 0
+    columns = [by, "requests", "calls", "input", "output", "cache read", "cache write"]
+    table = Table(*columns, *(["guardrail stops"] if guarded else []), "cost (USD)")
     for g in [*result.groups, result.total]:
-        table.add_row(*cells(
+        values: list[object] = [
             g.name, len(g.requests), g.calls, f"{g.usage.input:,}", f"{g.usage.output:,}",
-            f"{g.usage.cache_read:,}", f"{g.usage.cache_write:,}", f"{g.cost:.6f}",
-        ))  # fmt: skip
+            f"{g.usage.cache_read:,}", f"{g.usage.cache_write:,}",
+        ]  # fmt: skip
+        if guarded:
+            values.append(g.guardrail_interventions)
+        table.add_row(*cells(*values, f"{g.cost:.6f}"))
     return table
 
 

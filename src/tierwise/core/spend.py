@@ -44,6 +44,7 @@ class SpendRow:
     # routed tier's expected cost minus the chosen one's), and whether it moved the request.
     cache_saving: Decimal | None = None
     cache_moved: bool = False
+    guardrail_intervened: bool = False
 
     def price_at(self, rates: Rates, *, batch: bool | None = None) -> Decimal:
         """This row's usage at ``rates``, through the same profile kind and service tier
@@ -64,10 +65,13 @@ class Group:
     calls: int = 0
     usage: Usage = field(default_factory=Usage)
     cost: Decimal = _ZERO
+    guardrail_interventions: int = 0
+    """Calls a Bedrock guardrail stopped (stop reason ``guardrail_intervened``)."""
 
     def add(self, row: SpendRow) -> None:
         self.requests.add(row.request_id)
         self.calls += 1
+        self.guardrail_interventions += row.guardrail_intervened
         self.usage = self.usage + row.usage
         self.cost += row.cost
 
@@ -81,6 +85,7 @@ class Group:
             "cache_read_tokens": self.usage.cache_read,
             "cache_write_tokens": self.usage.cache_write,
             "cost_usd": str(self.cost),
+            "guardrail_interventions": self.guardrail_interventions,
         }
 
 

@@ -51,6 +51,10 @@ Over HTTP, without signing:
   ``low_confidence``) for a deterministic share of requests, as :meth:`Emulator.misbehave`
   does (which also takes ``tier=``). Self-check prompts (asking for a ``"confidence"``) get a
   JSON confidence of 0.9, or 0.2 under ``low_confidence``. See :mod:`tierwise.emulator.quirks`.
+* ``POST /_emulator/guardrails`` with ``{"id": ..., "version": "1"|"DRAFT", "blocked_words":
+  [...], "blocked_input_message"?, "blocked_output_message"?}`` defines a word-blocking
+  guardrail for ``guardrailConfig``, as :meth:`Emulator.add_guardrail` does (see
+  :mod:`tierwise.emulator.guardrails`).
 * ``POST /_emulator/reset`` forgets cached prefixes, queued faults, quirks and statistics.
 
 Standing faults come from :class:`Faults` (``throttle_rate``, ``error_rate``, ``latency_ms``,

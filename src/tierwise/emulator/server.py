@@ -24,6 +24,7 @@ from tierwise.config import Settings
 from tierwise.core.tiers import Tier
 from tierwise.emulator.apierror import ApiError
 from tierwise.emulator.faults import FAULT_KINDS, STREAM_ERRORS, Faults
+from tierwise.emulator.guardrails import DEFAULT_MESSAGE, GuardrailSpec
 from tierwise.emulator.s3 import is_s3_request
 from tierwise.emulator.service import RUNTIME_OPERATIONS, Controls, Reply, Service, error_reply
 from tierwise.emulator.service import json_reply as _json_reply
@@ -211,6 +212,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/skills":
             self._send(self._skills(raw))
             return
+        if path == "/_emulator/guardrails":
+            self._send(self._guardrail(raw))
+            return
         if path == "/_emulator/reset":
             emulator_reset(self._service)
             self._send(_json_reply({"ok": True}))
@@ -280,6 +284,25 @@ class _Handler(BaseHTTPRequestHandler):
             bias = float(spec.get("judge_bias", 0.0))
             self._service.skills.set(spec.get("skills") or {}, judge_bias=bias)
         except (ValueError, TypeError, AttributeError) as exc:
+            return _json_reply({"message": str(exc)}, status=400)
+        return _json_reply({"ok": True})
+
+    def _guardrail(self, raw: bytes) -> Reply:
+        try:
+            spec = json.loads(raw or b"{}")
+            words = spec["blocked_words"]
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise ValueError("blocked_words must be a list of strings")
+            self._service.guardrails.add(
+                GuardrailSpec(
+                    str(spec["id"]),
+                    str(spec.get("version", "DRAFT")),
+                    tuple(words),
+                    str(spec.get("blocked_input_message", DEFAULT_MESSAGE)),
+                    str(spec.get("blocked_output_message", DEFAULT_MESSAGE)),
+                )
+            )
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
             return _json_reply({"message": str(exc)}, status=400)
         return _json_reply({"ok": True})
 
@@ -417,6 +440,28 @@ class Emulator:
     def acceptable(self, request: Mapping[str, Any], text: str) -> bool | None:
         """Whether ``text`` is an acceptable answer to a skill-tagged ``request``."""
         return self._service.skills.acceptable(request, text)
+
+    def add_guardrail(
+        self,
+        guardrail_id: str,
+        version: str = "DRAFT",
+        *,
+        blocked_words: tuple[str, ...] | list[str],
+        blocked_input_message: str = DEFAULT_MESSAGE,
+        blocked_output_message: str = DEFAULT_MESSAGE,
+    ) -> None:
+        """Define guardrail ``guardrail_id`` at ``version``: it blocks ``blocked_words``
+        (whole words, any case) in input and output (see :mod:`tierwise.emulator.guardrails`).
+        Guardrails are resources: :meth:`reset` keeps them."""
+        self._service.guardrails.add(
+            GuardrailSpec(
+                guardrail_id,
+                version,
+                tuple(blocked_words),
+                blocked_input_message,
+                blocked_output_message,
+            )
+        )
 
     def reset(self) -> None:
         """Forget cached prompt prefixes, queued faults and statistics."""

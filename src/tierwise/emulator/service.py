@@ -27,6 +27,7 @@ from tierwise.emulator.catalog import Catalog, Target
 from tierwise.emulator.engine import Answer, answer, request_digest
 from tierwise.emulator.eventstream import CONTENT_TYPE, event_frame, exception_frame
 from tierwise.emulator.faults import FaultPlan, Faults, fault_error, stream_error
+from tierwise.emulator.guardrails import GuardrailRegistry, GuardrailSpec, Verdict, input_texts
 from tierwise.emulator.quirks import Quirks
 from tierwise.emulator.skills import Skills
 from tierwise.emulator.streaming import converse_events
@@ -37,6 +38,7 @@ __all__ = ["INVOCATIONS", "Controls", "Reply", "Service"]
 INVOCATIONS = ("converse", "converse-stream", "invoke", "invoke-with-response-stream")
 RUNTIME_OPERATIONS = (*INVOCATIONS, "count-tokens")
 _JSON = "application/json"
+_INTERVENED = "guardrail_intervened"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ class Service:
         self.cache = PromptCache(clock)
         self.quirks = Quirks()
         self.skills = Skills()
+        self.guardrails = GuardrailRegistry()
         self.settings = settings
         from tierwise.emulator.s3 import LocalS3  # s3 builds on this module's Reply
 
@@ -186,15 +189,32 @@ class Service:
         if not isinstance(request, Mapping):
             raise validation("The request body must be a JSON object.")
         checked = check_request(request, target.model, converse=not anthropic)
-        cache = (
-            self.cache.apply(target.invoked_id, request, target.model.cache_min_tokens)
-            if target.model.supports_caching
-            else CacheUsage()
-        )
-        result = answer(request, checked, target.model)
-        result = self.quirks.apply(target.invoked_id, request, request_digest(request), result)
-        result = self.skills.apply(target.model.name, request, result)
-        usage = _usage(count_request(request), result, cache, count_cache_points(request) > 0)
+        guard = None
+        if not anthropic and "guardrailConfig" in request:
+            guard = self.guardrails.resolve(
+                request["guardrailConfig"], stream=operation == "converse-stream"
+            )
+        texts = input_texts(request) if guard else []
+        blocked = guard[0].matches("\n".join(texts)) if guard else []
+        verdict: Verdict | None = None
+        if guard and blocked:
+            # Blocked on input: the model never runs, so no model tokens are billed.
+            verdict = Verdict(*guard, tuple(blocked), input_chars=sum(map(len, texts)))
+            result = Answer(({"text": guard[0].blocked_input_message},), _INTERVENED, None, 0)
+            usage: dict[str, Any] = {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0}
+        else:
+            cache = (
+                self.cache.apply(target.invoked_id, request, target.model.cache_min_tokens)
+                if target.model.supports_caching
+                else CacheUsage()
+            )
+            result = answer(request, checked, target.model)
+            result = self.quirks.apply(target.invoked_id, request, request_digest(request), result)
+            result = self.skills.apply(target.model.name, request, result)
+            usage = _usage(count_request(request), result, cache, count_cache_points(request) > 0)
+            if guard:
+                verdict, result = _guard_output(guard[0], guard[1], texts, result)
+        trace = verdict.trace_dict() if verdict else None
         delay_ms = controls.latency_ms
         if delay_ms is None:
             delay_ms = self.plan.faults.latency_ms
@@ -214,6 +234,8 @@ class Service:
                 response["additionalModelResponseFields"] = fields
             if served is not None:
                 response["serviceTier"] = served
+            if trace is not None:
+                response["trace"] = trace
             return _delayed(json_reply(response), delay)
         if operation == "invoke":
             reply = json_reply(
@@ -222,7 +244,7 @@ class Service:
             )
             return _delayed(reply, delay)
         if operation == "converse-stream":
-            events = converse_events(result, usage, latency, fields, served)
+            events = converse_events(result, usage, latency, fields, served, trace=trace)
             frames = [event_frame(t, p) for t, p in events]
         else:
             frames = [
@@ -335,6 +357,28 @@ def _response_fields(paths: tuple[str, ...], result: Answer) -> dict[str, Any]:
 
 
 _SERVICE_TIERS = ("priority", "default", "flex", "reserved")
+
+
+def _guard_output(
+    spec: GuardrailSpec, trace: str, texts: list[str], result: Answer
+) -> tuple[Verdict, Answer]:
+    """Assess the answer's text; a blocked word replaces the answer (its tokens were spent)."""
+    outputs = tuple(b["text"] for b in result.content if isinstance(b.get("text"), str))
+    hits = tuple(spec.matches("\n".join(outputs)))
+    verdict = Verdict(
+        spec,
+        trace,
+        output_hits=hits,
+        input_chars=sum(map(len, texts)),
+        output_chars=sum(map(len, outputs)),
+        model_output=outputs,
+    )
+    if not hits:
+        return verdict, result
+    blocked = Answer(
+        ({"text": spec.blocked_output_message},), _INTERVENED, None, result.output_tokens
+    )
+    return verdict, blocked
 
 
 def _served_tier(request: Mapping[str, Any]) -> dict[str, str] | None:

@@ -42,6 +42,8 @@ def converse_events(
     latency_ms: int,
     response_fields: Mapping[str, Any] | None = None,
     service_tier: Mapping[str, Any] | None = None,
+    *,
+    trace: Mapping[str, Any] | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(event type, payload) pairs of a ConverseStream response.
 
@@ -101,4 +103,6 @@ def converse_events(
     metadata: dict[str, Any] = {"usage": dict(usage), "metrics": {"latencyMs": latency_ms}}
     if service_tier is not None:
         metadata["serviceTier"] = dict(service_tier)
+    if trace is not None:
+        metadata["trace"] = dict(trace)
     yield "metadata", metadata

@@ -26,7 +26,10 @@ async def messages(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
         call = await gw.begin(request)
-        converted = from_messages(await gw.body(request), max_images=gw.settings.gateway.max_images)
+        body = await gw.body(request)
+        # guardrailConfig is tierwise's extension to both APIs, not the converters' business.
+        guard_value = body.pop("guardrailConfig", None) if isinstance(body, dict) else None
+        converted = from_messages(body, max_images=gw.settings.gateway.max_images)
         gw.model_allowed(converted.model, call.key)
         kwargs: dict[str, Any] = {
             "modelId": converted.model,
@@ -38,6 +41,9 @@ async def messages(request: Request) -> Response:
             "api_key_id": call.key_id,
             **converted.request,
         }
+        guard = gw.guardrail(request, guard_value, stream=converted.stream)
+        if guard is not None:
+            kwargs["guardrailConfig"] = guard
         if converted.stream:
             stream = await gw.converse_stream(call, **kwargs)
             try:
@@ -51,6 +57,8 @@ async def messages(request: Request) -> Response:
     info = response["tierwise"]
     headers = gw.finish("anthropic", call, info)
     payload = to_message(response, model=info["modelId"], request_id=info["requestId"])
+    if "guardrail" in info:
+        payload["guardrail"] = info["guardrail"]
     return JSONResponse(payload, headers=headers)
 
 

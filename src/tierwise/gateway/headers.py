@@ -58,4 +58,7 @@ def tierwise_headers(
         answers = [a for a in info.get("attempts") or () if a.get("kind") == "answer"]
         headers["x-tierwise-cost-usd"] = str(info.get("costUsd") or "0")
         headers["x-tierwise-attempts"] = str(len(answers) or 1)
+        guard = info.get("guardrail")
+        if guard:
+            headers["x-tierwise-guardrail-action"] = str(guard.get("action", "NONE"))
     return headers

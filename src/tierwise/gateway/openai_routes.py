@@ -35,8 +35,11 @@ async def chat_completions(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
         call = await gw.begin(request)
+        body = await gw.body(request)
+        # guardrailConfig is tierwise's extension to both APIs, not the converters' business.
+        guard_value = body.pop("guardrailConfig", None) if isinstance(body, dict) else None
         converted = from_chat_completions(
-            await gw.body(request),
+            body,
             allow_remote_images=gw.settings.gateway.allow_remote_images,
             max_images=gw.settings.gateway.max_images,
         )
@@ -51,6 +54,9 @@ async def chat_completions(request: Request) -> Response:
             "api_key_id": call.key_id,
             **converted.request,
         }
+        guard = gw.guardrail(request, guard_value, stream=converted.stream)
+        if guard is not None:
+            kwargs["guardrailConfig"] = guard
         if converted.stream:
             stream = await gw.converse_stream(call, **kwargs)
             try:
@@ -66,6 +72,8 @@ async def chat_completions(request: Request) -> Response:
     payload = to_chat_completion(
         response, model=info["modelId"], request_id=info["requestId"], created=int(time.time())
     )
+    if "guardrail" in info:
+        payload["guardrail"] = info["guardrail"]
     return JSONResponse(payload, headers=headers)
 
 

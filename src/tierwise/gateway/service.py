@@ -25,6 +25,7 @@ from starlette.types import Receive
 
 from tierwise.client import AUTO, Tierwise
 from tierwise.config import Settings
+from tierwise.core.guardrails import guardrail_config, guardrail_from_header
 from tierwise.core.hints import Hints
 from tierwise.errors import InvalidRequestError, LedgerUnavailableError
 from tierwise.gateway import access
@@ -209,6 +210,20 @@ class Gateway:
             if hints.max_tier is None or hints.max_tier.rank > cap.rank:
                 hints = Hints(min_tier=hints.min_tier, max_tier=cap)
         return None if hints.empty else hints
+
+    @staticmethod
+    def guardrail(request: Request, body_value: Any, *, stream: bool) -> dict[str, Any] | None:
+        """The request's guardrail: the body's ``guardrailConfig`` (sent with the SDKs'
+        ``extra_body``), else the ``x-tierwise-guardrail`` header; None means the key's or
+        the configured default applies."""
+        if body_value is not None:
+            return guardrail_config(body_value, stream=stream)
+        headers = request.headers
+        return guardrail_from_header(
+            headers.get("x-tierwise-guardrail"),
+            headers.get("x-tierwise-guardrail-trace"),
+            stream=stream,
+        )
 
     @staticmethod
     def validation(

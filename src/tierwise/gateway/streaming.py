@@ -64,15 +64,16 @@ def sse_comment(fields: dict[str, Any]) -> bytes:
 def trailer(info: Mapping[str, Any]) -> bytes:
     """The SSE comment closing a stream: what the headers could not know yet."""
     answers = [a for a in info.get("attempts") or () if a.get("kind") == "answer"]
-    return sse_comment(
-        {
-            "cost_usd": info.get("costUsd", "0"),
-            "tier": info.get("tier") or "passthrough",
-            "model_id": info.get("modelId", ""),
-            "attempts": len(answers) or 1,
-            "ledger_id": info.get("ledgerId"),
-        }
-    )
+    closing: dict[str, Any] = {
+        "cost_usd": info.get("costUsd", "0"),
+        "tier": info.get("tier") or "passthrough",
+        "model_id": info.get("modelId", ""),
+        "attempts": len(answers) or 1,
+        "ledger_id": info.get("ledgerId"),
+    }
+    if info.get("guardrail"):
+        closing["guardrail"] = info["guardrail"]
+    return sse_comment(closing)
 
 
 class _Failure:
