@@ -21,6 +21,7 @@ from tierwise.cli import (
     iam_cmd,
     keys_cmd,
     models_cmd,
+    plan_cmd,
     reports_cmd,
     route_cmd,
     router_cmd,
@@ -89,6 +90,7 @@ app.command("demo")(demo_cmd.demo)
 app.command("emulator")(emulator_cmd.emulator)
 app.command("models")(models_cmd.models)
 app.command("iam-policy")(iam_cmd.iam_policy)
+app.command("plan")(plan_cmd.plan)
 app.command("route")(route_cmd.route)
 app.command("serve")(serve_cmd.serve)
 app.command("spend")(reports_cmd.spend)

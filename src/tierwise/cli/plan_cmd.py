@@ -1,0 +1,232 @@
+"""``tierwise plan SOURCE...``: what logged traffic would cost under tierwise's strategies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tierwise.cli.output import cells
+from tierwise.cli.state import state_of
+from tierwise.config import Settings
+from tierwise.core.planning import STRATEGIES, Planner, PlannerConfig, PlanResult, RouteChoice
+from tierwise.core.tiers import Tier
+from tierwise.core.tokens import canonical_json
+from tierwise.errors import InvalidRequestError
+
+__all__ = ["plan"]
+
+ROUTE_MEMO = 50_000
+NOTES = (
+    "as is: the logged model and usage (cache reads and writes as logged), at the configured "
+    "prices for that model's tier and profile kind.",
+    "all Sonnet: the same usage on the Sonnet tier.",
+    "routed: the tier tierwise's router picks for each request body, every prompt token "
+    "uncached; output tokens are taken as logged on every tier.",
+    "routed + caching: a prefix (tools + system, or the conversation before the last turn) "
+    "seen on the same tier within the TTL is read from the cache, else written once it "
+    "reaches the tier's cache minimum ([tiers.*] cache_min_tokens, [caching] ttl).",
+    "routed + caching + batch: requests tagged non-interactive in requestMetadata (or in "
+    "--batch-classes) at the batch discount, uncached.",
+    "Credit runway: the [[credits]] pools drawn down by each strategy's daily cost over the "
+    "logged period, extended at its 7-day burn rate.",
+)
+
+
+def _config(
+    settings: Settings,
+    *,
+    use_model: bool,
+    batch_classes: frozenset[str],
+    ttl: str,
+    apps: dict[str, str],
+) -> PlannerConfig:
+    from tierwise.client import load_scorer
+    from tierwise.core.routing import decide
+
+    policy = settings.routing_policy()
+    scorer = load_scorer(settings) if use_model else None
+
+    memo: OrderedDict[bytes, RouteChoice] = OrderedDict()
+
+    def route(request: Any) -> RouteChoice:
+        # The router is deterministic: an identical request (a retry, a repeated templated
+        # call) gets the decision already made. Bounded, least recently used first out.
+        key = hashlib.blake2b(canonical_json(request).encode(), digest_size=16).digest()
+        hit = memo.get(key)
+        if hit is not None:
+            memo.move_to_end(key)
+            return hit
+        decision = decide(request, policy=policy, scorer=scorer)
+        task = getattr(decision, "task_class", None)
+        name = getattr(task, "name", None) or "unclassified"
+        choice = memo[key] = RouteChoice(decision.tier, str(name))
+        if len(memo) > ROUTE_MEMO:
+            memo.popitem(last=False)
+        return choice
+
+    return PlannerConfig(
+        rates=settings.all_rates(),
+        tier_models={t: settings.tier(t).model_id for t in Tier.ordered()},
+        cache_min_tokens={t: settings.tier(t).cache_min_tokens for t in Tier.ordered()},
+        supports_caching={t: settings.tier(t).supports_caching for t in Tier.ordered()},
+        route=route,
+        tier_of=settings.tier_of_model,
+        default_tier=settings.default_tier,
+        ttl=ttl,
+        applications=apps,
+        batch_classes=batch_classes,
+    )
+
+
+def _summary(result: PlanResult) -> Table:
+    table = Table("strategy", "cost (USD)", "saved (USD)", "saved", title="tierwise plan")
+    base = result.totals["as_is"]
+    for name in STRATEGIES:
+        saved = result.savings(name)
+        share = f"{saved / base:.1%}" if base else "-"
+        table.add_row(*cells(name, f"{result.totals[name]:.4f}", f"{saved:.4f}", share))
+    return table
+
+
+def plan(
+    ctx: typer.Context,
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="Invocation logs (file, directory, s3://bucket/prefix), CloudWatch exports, "
+            "OpenAI/Anthropic JSONL, or a ledger URL (sqlite:///... postgresql://...)."
+        ),
+    ],
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the CSV here.")] = None,
+    html_path: Annotated[
+        Path | None, typer.Option("--html", help="Write the HTML report here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    batch_tag: Annotated[
+        str, typer.Option(help="requestMetadata KEY=VALUE marking non-interactive requests.")
+    ] = "tierwise-batch=true",
+    batch_classes: Annotated[
+        str, typer.Option(help="Comma-separated task classes to treat as non-interactive.")
+    ] = "",
+    ttl: Annotated[
+        str, typer.Option(help="Cache TTL to simulate: 5m or 1h (default: [caching] ttl).")
+    ] = "",
+    app_profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="APPLICATION_PROFILE_ARN=MODEL_ID (repeatable), for logs that name them."
+        ),
+    ] = None,
+    rules_only: Annotated[
+        bool,
+        typer.Option("--rules-only", help="Route without the learned difficulty model (faster)."),
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+) -> None:
+    """Re-price logged traffic: as is, all Sonnet, routed, + caching, + batch."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tierwise.planner.readers import BatchTag, ReadStats, read_sources
+    from tierwise.planner.report import csv_text, html_report, runways
+
+    state = state_of(ctx)
+    settings = state.loaded().settings
+    key, sep, value = batch_tag.partition("=")
+    if not sep or not key:
+        raise InvalidRequestError(f"--batch-tag {batch_tag!r} is not KEY=VALUE")
+    chosen_ttl = ttl or settings.caching.ttl
+    if chosen_ttl not in ("5m", "1h"):
+        raise InvalidRequestError(f"--ttl {ttl!r}", hint="use 5m or 1h")
+    apps: dict[str, str] = {}
+    for item in app_profile or []:
+        arn, sep, model = item.partition("=")
+        if not sep or not arn.startswith("arn:") or not model:
+            raise InvalidRequestError(f"--app-profile {item!r} is not ARN=MODEL_ID")
+        apps[arn] = model
+    config = _config(
+        settings,
+        use_model=not rules_only,
+        batch_classes=frozenset(c.strip() for c in batch_classes.split(",") if c.strip()),
+        ttl=chosen_ttl,
+        apps=apps,
+    )
+    stats = ReadStats()
+    planner = Planner(config)
+
+    def s3_client() -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3", region_name=settings.region, endpoint_url=settings.batch.s3_endpoint_url or None
+        )
+
+    records = read_sources(sources, tag=BatchTag(key, value), stats=stats, s3_client=s3_client)
+    with Progress(
+        TextColumn("[bold]planning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("records · {task.fields[files]} files · {task.fields[rate]}/s"),
+        TimeElapsedColumn(),
+        console=state.err,
+        disable=not progress,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("plan", total=None, files=0, rate="-")
+        started = datetime.now(UTC)
+        for i, inv in enumerate(records, start=1):
+            planner.add(inv)
+            if i % 2000 == 0:
+                elapsed = (datetime.now(UTC) - started).total_seconds() or 1e-9
+                bar.update(task, completed=i, files=stats.files, rate=f"{i / elapsed:,.0f}")
+        bar.update(task, completed=planner.result.requests, files=stats.files)
+    result = planner.result
+    if result.requests == 0:
+        raise InvalidRequestError(
+            f"no invocation records found in {', '.join(sources)}",
+            hint="point at Bedrock invocation logs (*.json.gz), a JSONL of requests or a ledger",
+        )
+    pools = [c.pool() for c in settings.credits]
+    ways = runways(result, pools, settings.credit_warning_days)
+    if csv_path is not None:
+        csv_path.write_text(csv_text(result), "utf-8")
+        state.err.print(f"wrote {csv_path}", highlight=False)
+    if html_path is not None:
+        notes = [
+            *NOTES,
+            f"Read {stats.records:,} records from {stats.files:,} files; "
+            f"skipped {stats.skipped_errors:,} failed calls and "
+            f"{stats.skipped_unreadable:,} unreadable lines.",
+        ]
+        page = html_report(
+            result, ways, sources=sources, generated=datetime.now(UTC).date(), notes=notes
+        )
+        html_path.write_text(page, "utf-8")
+        state.err.print(f"wrote {html_path}", highlight=False)
+    if as_json:
+        payload = result.to_dict()
+        payload["read"] = {
+            "files": stats.files,
+            "records": stats.records,
+            "skipped_errors": stats.skipped_errors,
+            "skipped_unreadable": stats.skipped_unreadable,
+            "kinds": stats.kinds,
+        }
+        payload["credit_runway"] = {
+            name: {
+                "card_from": w.card_from.isoformat() if w.card_from else None,
+                "burn_7d_usd": str(w.burn_7d),
+            }
+            for name, w in ways.items()
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    state.out.print(_summary(result))
+    mix = ", ".join(f"{t} {n:,}" for t, n in sorted(result.tier_mix_routed.items()))
+    state.out.print(f"{result.requests:,} requests; routed tier mix: {mix}", highlight=False)

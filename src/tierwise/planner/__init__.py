@@ -1,0 +1,1 @@
+"""Adapters for `tierwise plan`: log readers and the report writers."""

@@ -1,0 +1,492 @@
+"""Readers for ``tierwise plan``: logged traffic in, :class:`Invocation` records out, streamed.
+
+Sources, detected per record:
+
+* Bedrock model-invocation logs (``schemaType: ModelInvocationLog``): the S3 layout of
+  ``.json.gz`` files (``AWSLogs/<acct>/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/``)
+  as a local directory or an ``s3://bucket/prefix``; each file is JSON Lines, with a JSON
+  array or a single object accepted too. The ``amazon-bedrock-logs-permission-check`` object
+  and offloaded bodies under ``data/`` are skipped.
+* CloudWatch Logs exports of the same records: ``<timestamp> <json>`` lines (an export task
+  to S3), or objects whose ``message`` holds the record (``filter-log-events`` output).
+* OpenAI- or Anthropic-style JSONL: request bodies (``{"model", "messages", ...}``), batch
+  lines (``body``/``params``, tierwise's ``openai``/``anthropic``/``converse``), with the
+  response's ``usage`` when present.
+* tierwise's own ledger (``sqlite:///...`` or ``postgresql://...``): answered calls with their
+  recorded usage; the route recorded with each row gives the task class.
+
+Token counts come from the log when it has them, else from the body's ``usage``, else they are
+estimated (and counted as estimated). Failed calls (``errorCode``) are not billed and skipped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from tierwise.core.planning import Invocation, RouteChoice
+from tierwise.core.pricing import Usage
+from tierwise.core.tiers import Tier
+from tierwise.core.tokens import count_request, count_text
+from tierwise.errors import InvalidRequestError
+
+__all__ = ["BatchTag", "ReadStats", "read_sources"]
+
+# What a request without a logged answer is assumed to produce, at most its maxTokens.
+DEFAULT_OUTPUT_ESTIMATE = 256
+_SKIP_NAMES = ("amazon-bedrock-logs-permission-check",)
+_SUFFIXES = (".json", ".jsonl", ".gz", ".log", ".txt", ".ndjson")
+
+
+@dataclass(frozen=True)
+class BatchTag:
+    """A ``requestMetadata`` key and value that mark a request as non-interactive."""
+
+    key: str = "tierwise-batch"
+    value: str = "true"
+
+    def matches(self, metadata: Any) -> bool:
+        return isinstance(metadata, Mapping) and str(metadata.get(self.key, "")) == self.value
+
+
+@dataclass
+class ReadStats:
+    files: int = 0
+    records: int = 0
+    skipped_errors: int = 0
+    skipped_unreadable: int = 0
+    bytes_read: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+# -- locating files ------------------------------------------------------------------------
+
+
+def _wanted(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    if base in _SKIP_NAMES or "/data/" in f"/{name}":
+        return False
+    return base.endswith(_SUFFIXES)
+
+
+def local_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise InvalidRequestError(
+            f"{path} is neither a file nor a directory",
+            hint="pass a log file, a directory of logs, s3://bucket/prefix or a ledger URL",
+        )
+    return sorted(
+        p for p in path.rglob("*") if p.is_file() and _wanted(p.relative_to(path).as_posix())
+    )
+
+
+def _lines(raw: IO[bytes], name: str) -> Iterator[str]:
+    stream: Any = gzip.GzipFile(fileobj=raw) if name.endswith(".gz") else raw
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
+    first = text.readline()
+    if first.lstrip().startswith("["):
+        # A JSON array (some exports): read it whole; these files are small.
+        for item in json.loads(first + text.read()):
+            yield json.dumps(item)
+        return
+    if first:
+        yield first
+    yield from text
+
+
+# -- records -------------------------------------------------------------------------------
+
+
+def _parse_ts(value: Any, default: datetime) -> datetime:
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, UTC)
+    if isinstance(value, str) and value:
+        try:
+            ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return default
+        return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+    return default
+
+
+def _decode_line(line: str) -> Any:
+    text = line.strip()
+    if not text:
+        return None
+    if not text.startswith(("{", "[")):
+        # CloudWatch export to S3: "<ISO timestamp> <message>"
+        _, _, rest = text.partition(" ")
+        text = rest.strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _cloudwatch_messages(obj: Mapping[str, Any]) -> Iterator[Any]:
+    if isinstance(obj.get("events"), list):
+        for event in obj["events"]:
+            if isinstance(event, Mapping):
+                yield from _cloudwatch_messages(event)
+        return
+    message = obj.get("message") or obj.get("@message")
+    if isinstance(message, str):
+        try:
+            yield json.loads(message)
+        except json.JSONDecodeError:
+            return
+    elif isinstance(message, Mapping):
+        yield message
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _output_text_tokens(body: Any) -> int:
+    """Tokens of the answer text in a Converse or Messages response body (or chunks)."""
+    if isinstance(body, list):
+        return sum(_output_text_tokens(b) for b in body)
+    if not isinstance(body, Mapping):
+        return 0
+    message = (body.get("output") or {}).get("message") if "output" in body else body
+    content = (message or {}).get("content") if isinstance(message, Mapping) else None
+    if not isinstance(content, list):
+        return 0
+    return sum(count_text(str(b.get("text", ""))) for b in content if isinstance(b, Mapping))
+
+
+def _body_usage(body: Any) -> Usage | None:
+    """``usage`` in a Converse, Messages or Chat Completions response (or stream chunks)."""
+    if isinstance(body, list):
+        for item in reversed(body):
+            found = _body_usage(item)
+            if found is not None:
+                return found
+        return None
+    if not isinstance(body, Mapping):
+        return None
+    usage = body.get("usage")
+    if usage is None and isinstance(body.get("message"), Mapping):
+        usage = body["message"].get("usage")
+    if not isinstance(usage, Mapping):
+        return None
+    if "inputTokens" in usage:
+        return Usage.from_converse(usage)
+    if "input_tokens" in usage:
+        return Usage(
+            input=_int(usage.get("input_tokens")),
+            output=_int(usage.get("output_tokens")),
+            cache_read=_int(usage.get("cache_read_input_tokens")),
+            cache_write_5m=_int(usage.get("cache_creation_input_tokens")),
+        )
+    if "prompt_tokens" in usage:
+        details = usage.get("prompt_tokens_details") or {}
+        cached = _int(details.get("cached_tokens"))
+        return Usage(
+            input=_int(usage.get("prompt_tokens")) - cached,
+            output=_int(usage.get("completion_tokens")),
+            cache_read=cached,
+        )
+    return None
+
+
+# What the planner keeps of a logged body: what shapes the prompt and the route. Logs carry
+# fields the gateway's strict converters refuse (anthropic_version, provider extensions).
+_ANTHROPIC_KEEP = (
+    "messages",
+    "system",
+    "tools",
+    "tool_choice",
+    "max_tokens",
+    "thinking",
+    "stop_sequences",
+)
+_OPENAI_KEEP = (
+    "messages",
+    "tools",
+    "tool_choice",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "reasoning_effort",
+)
+
+
+def _anthropic_to_converse(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    from tierwise.core.convert.anthropic import from_messages
+
+    kept = {k: body[k] for k in _ANTHROPIC_KEEP if k in body}
+    kept.setdefault("max_tokens", DEFAULT_OUTPUT_ESTIMATE)
+    try:
+        return from_messages({**kept, "model": "auto"}).request
+    except Exception:  # a body the converter refuses is planned without its text
+        return None
+
+
+def _openai_to_converse(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    from tierwise.core.convert.openai import from_chat_completions
+
+    kept = {k: body[k] for k in _OPENAI_KEEP if k in body}
+    try:
+        return from_chat_completions({**kept, "model": "auto"}).request
+    except Exception:
+        return None
+
+
+def _estimate(request: Mapping[str, Any] | None, answer_tokens: int) -> Usage:
+    prompt = count_request(request) if request else 0
+    cap = _int(((request or {}).get("inferenceConfig") or {}).get("maxTokens"))
+    output = answer_tokens or min(DEFAULT_OUTPUT_ESTIMATE, cap or DEFAULT_OUTPUT_ESTIMATE)
+    return Usage(input=prompt, output=output)
+
+
+def bedrock_record(rec: Mapping[str, Any], tag: BatchTag, now: datetime) -> Invocation | None:
+    """One model-invocation log record; None for a failed call."""
+    if rec.get("errorCode"):
+        return None
+    inp = rec.get("input") or {}
+    out = rec.get("output") or {}
+    operation = str(rec.get("operation") or "Converse")
+    body = inp.get("inputBodyJson")
+    request: dict[str, Any] | None = None
+    if isinstance(body, Mapping):
+        if operation.startswith("Converse"):
+            request = {k: v for k, v in body.items() if k != "modelId"}
+        else:
+            request = _anthropic_to_converse(body)
+    logged_in = inp.get("inputTokenCount")
+    logged_out = out.get("outputTokenCount")
+    estimated = False
+    if logged_in is not None and logged_out is not None:
+        usage = Usage(
+            input=_int(logged_in),
+            output=_int(logged_out),
+            cache_read=_int(inp.get("cacheReadInputTokenCount")),
+            cache_write_5m=_int(inp.get("cacheWriteInputTokenCount")),
+        )
+    else:
+        found = _body_usage(out.get("outputBodyJson"))
+        if found is None:
+            found = _estimate(request, _output_text_tokens(out.get("outputBodyJson")))
+            estimated = True
+        usage = found
+    return Invocation(
+        ts=_parse_ts(rec.get("timestamp"), now),
+        model_id=str(rec.get("modelId") or ""),
+        usage=usage,
+        request=request,
+        usage_estimated=estimated,
+        batchable=tag.matches(rec.get("requestMetadata")),
+    )
+
+
+def api_record(rec: Mapping[str, Any], tag: BatchTag, now: datetime) -> Invocation | None:
+    """An OpenAI- or Anthropic-style JSONL line (request body, batch line or pair)."""
+    body: Any = rec
+    response: Any = rec.get("response")
+    style = ""
+    for key in ("body", "params", "request", "openai", "anthropic", "converse"):
+        if isinstance(rec.get(key), Mapping):
+            body, style = rec[key], key
+            break
+    if isinstance(response, Mapping) and isinstance(response.get("body"), Mapping):
+        response = response["body"]
+    if not isinstance(body, Mapping) or "messages" not in body:
+        return None
+    if style == "converse":
+        request: dict[str, Any] | None = {k: v for k, v in body.items() if k != "modelId"}
+    elif style in ("params", "anthropic") or _looks_anthropic(body):
+        request = _anthropic_to_converse(body)
+    else:
+        request = _openai_to_converse(body)
+    usage = _body_usage(response) or _body_usage(rec)
+    estimated = usage is None
+    if usage is None:
+        usage = _estimate(request, _output_text_tokens(response))
+    model = str(body.get("model") or body.get("modelId") or rec.get("model") or "")
+    metadata = body.get("metadata") or rec.get("metadata") or body.get("requestMetadata")
+    return Invocation(
+        ts=_parse_ts(
+            rec.get("timestamp")
+            or rec.get("created_at")
+            or rec.get("created")
+            or (response or {}).get("created")
+            if isinstance(response, Mapping)
+            else None,
+            now,
+        ),
+        model_id=model,
+        usage=usage,
+        request=request,
+        usage_estimated=estimated,
+        batchable=tag.matches(metadata),
+    )
+
+
+def _looks_anthropic(body: Mapping[str, Any]) -> bool:
+    if "system" in body or "anthropic_version" in body:
+        return True
+    for message in body.get("messages") or ():
+        if isinstance(message, Mapping) and message.get("role") == "system":
+            return False
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if isinstance(content, list) and any(
+            (
+                isinstance(b, Mapping)
+                and b.get("type") in ("image", "document", "tool_result")
+                and "source" in b
+            )
+            or b.get("type") == "tool_result"
+            for b in content
+            if isinstance(b, Mapping)
+        ):
+            return True
+    return "max_tokens" in body and "max_completion_tokens" not in body and "n" not in body
+
+
+def records_of(obj: Any, tag: BatchTag, now: datetime, stats: ReadStats) -> Iterator[Invocation]:
+    """The invocations in one decoded JSON value, whatever its source."""
+    if isinstance(obj, list):
+        for item in obj:
+            yield from records_of(item, tag, now, stats)
+        return
+    if not isinstance(obj, Mapping):
+        stats.skipped_unreadable += 1
+        return
+    if obj.get("schemaType") == "ModelInvocationLog" or ("modelId" in obj and "input" in obj):
+        kind, inv = "bedrock-log", bedrock_record(obj, tag, now)
+    elif "message" in obj or "events" in obj or "@message" in obj:
+        for inner in _cloudwatch_messages(obj):
+            yield from records_of(inner, tag, now, stats)
+        return
+    else:
+        kind, inv = "api-jsonl", api_record(obj, tag, now)
+    stats.kinds[kind] = stats.kinds.get(kind, 0) + 1
+    if inv is None:
+        stats.skipped_errors += 1
+        return
+    stats.records += 1
+    yield inv
+
+
+def _recorded_route(route: Mapping[str, Any]) -> RouteChoice | None:
+    try:
+        tier = Tier(str(route.get("tier")))
+    except ValueError:
+        return None
+    task = route.get("task_class")
+    name = str(task.get("name")) if isinstance(task, Mapping) else "unknown (ledger)"
+    return RouteChoice(tier, name)
+
+
+def _ledger(url: str, stats: ReadStats) -> Iterator[Invocation]:
+    from tierwise.store import open_ledger
+
+    with open_ledger(url) as ledger:
+        rows = ledger.rows()
+    for row in rows:
+        if row.status == "error" or (row.metadata or {}).get("kind", "answer") != "answer":
+            continue
+        stats.records += 1
+        stats.kinds["ledger"] = stats.kinds.get("ledger", 0) + 1
+        yield Invocation(
+            ts=row.ts,
+            model_id=row.model_id,
+            usage=row.usage,
+            request=None,
+            batchable=row.batch,
+            route=_recorded_route(row.route or {}),
+        )
+
+
+def read_sources(
+    sources: Iterable[str],
+    *,
+    tag: BatchTag,
+    stats: ReadStats,
+    s3_client: Callable[[], Any] | None = None,
+    on_file: Callable[[str, int], None] | None = None,
+    now: datetime | None = None,
+) -> Iterator[Invocation]:
+    """Every invocation in ``sources`` (paths, ``s3://`` prefixes, ledger URLs), streamed."""
+    clock = now or datetime.now(UTC)
+    for source in sources:
+        if source.startswith(("sqlite:", "postgresql:", "postgres:")):
+            yield from _ledger(source, stats)
+            continue
+        if source.startswith("s3://"):
+            yield from _s3(source, tag, stats, s3_client, on_file, clock)
+            continue
+        for path in local_files(Path(source)):
+            stats.files += 1
+            size = path.stat().st_size
+            with path.open("rb") as raw:
+                yield from _file(raw, path.name, tag, stats, clock)
+            stats.bytes_read += size
+            if on_file is not None:
+                on_file(str(path), size)
+
+
+def _file(
+    raw: IO[bytes], name: str, tag: BatchTag, stats: ReadStats, now: datetime
+) -> Iterator[Invocation]:
+    try:
+        for line in _lines(raw, name):
+            obj = _decode_line(line)
+            if obj is None:
+                if line.strip():
+                    stats.skipped_unreadable += 1
+                continue
+            yield from records_of(obj, tag, now, stats)
+    except (OSError, EOFError, json.JSONDecodeError) as exc:
+        raise InvalidRequestError(f"{name} cannot be read: {exc}") from None
+
+
+def list_s3(client: Any, uri: str) -> list[tuple[str, str, int]]:
+    """(bucket, key, size) of the log objects under ``s3://bucket/prefix``, in key order."""
+    bucket, _, prefix = uri[len("s3://") :].partition("/")
+    if not bucket:
+        raise InvalidRequestError(f"{uri} names no bucket", hint="s3://bucket/prefix")
+    out: list[tuple[str, str, int]] = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents") or ():
+            key = str(obj["Key"])
+            if _wanted(key[len(prefix) :] if prefix else key):
+                out.append((bucket, key, int(obj.get("Size") or 0)))
+    return sorted(out, key=lambda t: t[1])
+
+
+def _s3(  # noqa: PLR0917
+    uri: str,
+    tag: BatchTag,
+    stats: ReadStats,
+    s3_client: Callable[[], Any] | None,
+    on_file: Callable[[str, int], None] | None,
+    now: datetime,
+) -> Iterator[Invocation]:
+    if s3_client is None:
+        raise InvalidRequestError("reading s3:// needs an S3 client")
+    client = s3_client()
+    for bucket, key, size in list_s3(client, uri):
+        stats.files += 1
+        body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        try:
+            yield from _file(body, key, tag, stats, now)
+        finally:
+            body.close()
+        stats.bytes_read += size
+        if on_file is not None:
+            on_file(f"s3://{bucket}/{key}", size)

@@ -1,0 +1,146 @@
+"""`tierwise plan` end to end on generated invocation logs: terminal summary, JSON, CSV, and
+the HTML report rendered in headless Chromium (a screenshot test)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from pg import in_ci
+from tierwise.cli.app import app
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("TIERWISE_TEST_ARTIFACTS", "test-artifacts"))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "gen_logs", ROOT / "bench" / "gen_invocation_logs.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("logs")
+    _generator().generate(out, 600, seed=3, days=2)
+    return out
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "tierwise.toml"
+    path.write_text(
+        '[[credits]]\nname = "AWS Activate"\namount = "25"\n'
+        'start = "2026-09-01"\nexpires = "2027-06-30"\n'
+    )
+    return path
+
+
+def test_plan_json_csv_and_summary(logs: Path, config: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            str(logs),
+            "--json",
+            "--no-progress",
+            "--rules-only",
+            "--csv",
+            str(tmp_path / "plan.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["requests"] == 600 and data["read"]["files"] == 1
+    totals = {k: Decimal(v) for k, v in data["totals_usd"].items()}
+    assert totals["routed"] < totals["as_is"]
+    assert totals["routed_cached"] < totals["routed"]  # the shared triage prompt caches
+    assert totals["routed_cached_batch"] < totals["routed_cached"]  # nightly summaries
+    assert data["cache"]["reads"] > 0 and data["batchable"] > 0
+    assert set(data["tier_mix_routed"]) <= {"haiku", "sonnet", "opus"}
+    assert {c["class"] for c in data["classes"]} >= {"triage"} or len(data["classes"]) > 2
+    assert data["credit_runway"]["as_is"]["burn_7d_usd"]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "plan.csv").read_text())))
+    total_rows = {r["strategy"]: Decimal(r["cost_usd"]) for r in rows if r["kind"] == "total"}
+    day_sum = sum(
+        Decimal(r["cost_usd"]) for r in rows if r["kind"] == "day" and r["strategy"] == "as_is"
+    )
+    assert abs(total_rows["as_is"] - day_sum) < Decimal("0.0001")
+    summary = CliRunner().invoke(app, ["plan", str(logs), "--no-progress", "--rules-only"])
+    assert summary.exit_code == 0, summary.output
+    assert "routed_cached_batch" in summary.stdout and "600 requests" in summary.stdout
+
+
+def test_empty_or_bad_sources_are_one_line_errors(tmp_path: Path, config: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["plan", str(empty), "--no-progress"])
+    assert result.exit_code != 0
+    assert "no invocation records found" in str(result.exception)
+    result = CliRunner().invoke(app, ["plan", str(empty), "--ttl", "2h", "--no-progress"])
+    assert "--ttl" in str(result.exception)
+
+
+def test_html_report_renders_in_chromium(logs: Path, config: Path, tmp_path: Path) -> None:
+    report = tmp_path / "plan.html"
+    result = CliRunner().invoke(
+        app, ["plan", str(logs), "--html", str(report), "--no-progress", "--rules-only"]
+    )
+    assert result.exit_code == 0, result.output
+    text = report.read_text()
+    assert "http://" not in text and "https://" not in text and "<script" not in text  # offline
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if in_ci():
+            pytest.fail("playwright is required in CI for the browser test")
+        pytest.skip("playwright not installed")
+    if not Path(CHROMIUM).exists():
+        if in_ci():
+            pytest.fail(f"Chromium not found at {CHROMIUM}; .ci/run installs it")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(report.as_uri())
+        assert page.locator("svg").count() == 3
+        assert page.locator("svg[aria-label='savings waterfall'] rect").count() == 5
+        assert page.locator("svg[aria-label='cost per day per strategy'] polyline").count() == 5
+        assert page.locator("table.totals tbody tr").count() == 5
+        assert page.locator("table.classes tbody tr").count() >= 3
+        assert "AWS Activate" in page.inner_text("body")
+        box = page.locator("svg").first.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 100
+        page.screenshot(path=str(ARTIFACTS / "plan-report.png"), full_page=True)
+        browser.close()
+    assert errors == []
