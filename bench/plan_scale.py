@@ -73,7 +73,7 @@ def read_duckdb(logs: Path) -> tuple[float, int] | None:
     n = duckdb.sql(
         f"SELECT count(modelId) FROM read_json('{pattern}', format='newline_delimited', "
         "columns={'modelId': 'VARCHAR'}, ignore_errors=true)"
-    ).fetchone()
+    ).fetchall()[0]
     return time.perf_counter() - started, int(n[0]) if n else 0
 
 
