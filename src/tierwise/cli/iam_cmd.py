@@ -107,11 +107,11 @@ def iam_policy(
         ),
     ] = False,
     api_key_type: Annotated[
-        str, typer.Option(help="With --api-keys: short-term, long-term or any.")
+        str, typer.Option(help="Which API keys --api-keys allows: short-term, long-term or any.")
     ] = "any",
     api_key_user: Annotated[
         str | None,
-        typer.Option(help="IAM user ARN that may mint long-term keys (adds an admin policy)."),
+        typer.Option(help="IAM user ARN that may mint long lived keys (adds an admin policy)."),
     ] = None,
     account_id: Annotated[
         str | None, typer.Option(help="AWS account ID (default: from Bedrock's profile ARNs).")

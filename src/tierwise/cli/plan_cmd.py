@@ -110,10 +110,10 @@ def plan(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     batch_tag: Annotated[
-        str, typer.Option(help="requestMetadata KEY=VALUE marking non-interactive requests.")
+        str, typer.Option(help="requestMetadata KEY=VALUE that marks a request as batchable.")
     ] = "tierwise-batch=true",
     batch_classes: Annotated[
-        str, typer.Option(help="Comma-separated task classes to treat as non-interactive.")
+        str, typer.Option(help="Task classes to run as batch, separated by commas.")
     ] = "",
     ttl: Annotated[
         str, typer.Option(help="Cache TTL to simulate: 5m or 1h (default: [caching] ttl).")
