@@ -28,6 +28,8 @@ from tierwise.gateway import (
     health,
     model_routes,
     openai_routes,
+    openapi,
+    responses_routes,
 )
 from tierwise.gateway.errors import Dialect, error_response
 from tierwise.gateway.limits import RateLimits
@@ -134,6 +136,7 @@ def create_app(
 
     routes = [
         Route("/v1/chat/completions", openai_routes.chat_completions, methods=["POST"]),
+        Route("/v1/responses", responses_routes.responses, methods=["POST"]),
         Route("/v1/models", model_routes.list_models, methods=["GET"]),
         Route("/v1/models/{model_id:path}", model_routes.get_model, methods=["GET"]),
         Route("/v1/messages", anthropic_routes.messages, methods=["POST"]),
@@ -145,6 +148,7 @@ def create_app(
         Route("/dashboard", _dashboard, methods=["GET"]),
         Mount("/dashboard/static", StaticFiles(packages=[("tierwise.gateway", "static")])),
         Route("/healthz", health.healthz, methods=["GET"]),
+        Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
     ]
     app = Starlette(

@@ -1,0 +1,95 @@
+"""``POST /v1/responses`` (OpenAI's Responses API) over the same flow as chat completions."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tierwise.core.convert.responses import (
+    ResponsesStreamTranslator,
+    from_responses,
+    to_response,
+)
+from tierwise.gateway.errors import Dialect, error_reply
+from tierwise.gateway.openai_routes import failure
+from tierwise.gateway.service import Call, Gateway
+from tierwise.gateway.streaming import OpenStream, sse_event, trailer
+
+__all__ = ["responses"]
+
+
+async def responses(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    try:
+        call = await gw.begin(request)
+        converted = from_responses(
+            await gw.body(request),
+            allow_remote_images=gw.settings.gateway.allow_remote_images,
+            max_images=gw.settings.gateway.max_images,
+        )
+        gw.model_allowed(converted.model, call.key)
+        kwargs: dict[str, Any] = {
+            "modelId": converted.model,
+            "hints": gw.hints(request, call.key),
+            # The key's validators and the text.format schema judge the answer.
+            "validate": gw.validation(call.key, converted.json_schema),
+            "escalate": gw.escalate(request, call.key),
+            "api_key_id": call.key_id,
+            **converted.request,
+        }
+        echo = converted.extras["echo"]
+        if converted.stream:
+            stream = await gw.converse_stream(call, **kwargs)
+            try:
+                return _stream(gw, call, stream, echo)
+            except BaseException:
+                stream.abandon()
+                raise
+        response = await gw.converse(call, **kwargs)
+    except Exception as exc:  # every failure becomes a native error reply
+        return failure(exc, Dialect.OPENAI, gw)
+    info = response["tierwise"]
+    headers = gw.finish("openai", call, info)
+    payload = to_response(
+        response,
+        echo=echo,
+        model=info["modelId"],
+        request_id=info["requestId"],
+        created=int(time.time()),
+    )
+    return JSONResponse(payload, headers=headers)
+
+
+def _stream(gw: Gateway, call: Call, stream: OpenStream, echo: Any) -> Response:
+    info = stream.info
+    translator = ResponsesStreamTranslator(
+        echo=echo, model=info["modelId"], request_id=info["requestId"], created=int(time.time())
+    )
+    return gw.relay(
+        "openai",
+        call,
+        stream,
+        encode=lambda events: b"".join(
+            sse_event(name, data) for e in events for name, data in translator.feed(e)
+        ),
+        closing=lambda: trailer(info),
+        error_frame=_error_event,
+    )
+
+
+def _error_event(exc: Exception) -> bytes:
+    """A failure after the headers left, as the Responses stream's ``error`` event."""
+    error = json.loads(error_reply(exc, Dialect.OPENAI).body)["error"]
+    return sse_event(
+        "error",
+        {
+            "type": "error",
+            "code": error.get("code"),
+            "message": error.get("message"),
+            "param": error.get("param"),
+        },
+    )
