@@ -123,3 +123,30 @@ def test_a_tool_message_cannot_carry_images_around_the_limit() -> None:
     ]
     with pytest.raises(InvalidRequestError, match="only text parts are allowed here"):
         from_chat_completions(body(messages=messages, tools=TOOLS))
+
+
+def test_parallel_tool_calls_false_keeps_one_call_and_asks_for_one() -> None:
+    from tierwise.core.convert.openai import ONE_TOOL_CALL, OpenAIStreamTranslator
+
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+    body = {"model": "haiku", "messages": [{"role": "user", "content": "hi"}], "tools": [tool],
+            "parallel_tool_calls": False}  # fmt: skip
+    converted = from_chat_completions(body)
+    assert converted.extras["single_tool_call"] is True
+    assert converted.request["system"][-1] == {"text": ONE_TOOL_CALL}
+    uses = [{"toolUse": {"toolUseId": f"t{i}", "name": "f", "input": {"i": i}}} for i in (1, 2)]
+    response = {"output": {"message": {"content": uses}}, "stopReason": "tool_use"}
+    one = to_chat_completion(response, model="m", request_id="r", created=0, single_tool_call=True)
+    assert [c["id"] for c in one["choices"][0]["message"]["tool_calls"]] == ["t1"]
+    both = to_chat_completion(response, model="m", request_id="r", created=0)
+    assert len(both["choices"][0]["message"]["tool_calls"]) == 2
+    translator = OpenAIStreamTranslator(model="m", request_id="r", created=0,
+                                        include_usage=False, single_tool_call=True)  # fmt: skip
+    chunks = []
+    for i in (0, 1):
+        start = {"toolUse": {"toolUseId": f"t{i}", "name": "f"}}
+        chunks += translator.feed({"contentBlockStart": {"contentBlockIndex": i, "start": start}})
+        delta = {"toolUse": {"input": "{}"}}
+        chunks += translator.feed({"contentBlockDelta": {"contentBlockIndex": i, "delta": delta}})
+    calls = [c for ch in chunks for c in ch["choices"][0]["delta"].get("tool_calls", [])]
+    assert {c.get("id") for c in calls} == {"t0", None} and all(c["index"] == 0 for c in calls)

@@ -172,6 +172,7 @@ def test_server_state_and_unsupported_fields_are_400s(
 
 def test_openai_agents_sdk_runs_a_tool_and_a_typed_output(gateway) -> None:  # type: ignore[no-untyped-def]
     import agents
+
     agents.set_tracing_disabled(True)
     api = openai.AsyncOpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, max_retries=0)
     seen: list[str] = []

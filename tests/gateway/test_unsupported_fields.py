@@ -32,7 +32,6 @@ def claude(gateway) -> anthropic.Anthropic:  # type: ignore[no-untyped-def]
         ({"frequency_penalty": 0.5}, "frequency_penalty"),
         ({"presence_penalty": -1}, "presence_penalty"),
         ({"logit_bias": {"50256": -100}}, "logit_bias"),
-        ({"parallel_tool_calls": False}, "parallel_tool_calls"),
         ({"store": True}, "store"),
         ({"modalities": ["text", "audio"]}, "modalities"),
         ({"web_search_options": {}}, None),  # {} asks for nothing: accepted

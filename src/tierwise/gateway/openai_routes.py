@@ -60,7 +60,13 @@ async def chat_completions(request: Request) -> Response:
         if converted.stream:
             stream = await gw.converse_stream(call, **kwargs)
             try:
-                return _stream(gw, call, stream, include_usage=converted.include_usage)
+                return _stream(
+                    gw,
+                    call,
+                    stream,
+                    include_usage=converted.include_usage,
+                    single_tool_call=bool(converted.extras.get("single_tool_call")),
+                )
             except BaseException:
                 stream.abandon()
                 raise
@@ -70,20 +76,27 @@ async def chat_completions(request: Request) -> Response:
     info = response["tierwise"]
     headers = gw.finish("openai", call, info)
     payload = to_chat_completion(
-        response, model=info["modelId"], request_id=info["requestId"], created=int(time.time())
+        response,
+        model=info["modelId"],
+        request_id=info["requestId"],
+        created=int(time.time()),
+        single_tool_call=bool(converted.extras.get("single_tool_call")),
     )
     if "guardrail" in info:
         payload["guardrail"] = info["guardrail"]
     return JSONResponse(payload, headers=headers)
 
 
-def _stream(gw: Gateway, call: Call, stream: OpenStream, *, include_usage: bool) -> Response:
+def _stream(
+    gw: Gateway, call: Call, stream: OpenStream, *, include_usage: bool, single_tool_call: bool
+) -> Response:
     info = stream.info
     translator = OpenAIStreamTranslator(
         model=info["modelId"],
         request_id=info["requestId"],
         created=int(time.time()),
         include_usage=include_usage,
+        single_tool_call=single_tool_call,
     )
     return gw.relay(
         "openai",

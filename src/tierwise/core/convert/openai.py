@@ -61,6 +61,7 @@ FINISH_REASONS = {
     "content_filtered": "content_filter",
     "guardrail_intervened": "content_filter",
 }
+ONE_TOOL_CALL = "Call at most one tool in this turn."
 _DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z]+);base64,(?P<data>.*)$", re.DOTALL)
 
 
@@ -332,6 +333,14 @@ def from_chat_completions(
     tools = _tools(body, has_tool_blocks(messages))
     if tools and body.get("tool_choice") == "none":
         system.append({"text": NO_TOOL_CALLS})
+    parallel = body.get("parallel_tool_calls")
+    require(parallel is None or isinstance(parallel, bool),
+            "parallel_tool_calls must be a boolean", "parallel_tool_calls")  # fmt: skip
+    # Converse cannot switch parallel tool use off: the model is asked, and the answer keeps
+    # only the first call (to_chat_completion / OpenAIStreamTranslator ``single_tool_call``).
+    single_tool_call = bool(tools) and parallel is False
+    if single_tool_call:
+        system.append({"text": ONE_TOOL_CALL})
     request: dict[str, Any] = {"messages": messages, "inferenceConfig": inference}
     if system:
         request["system"] = system
@@ -367,6 +376,7 @@ def from_chat_completions(
         stream=flag(body, "stream"),
         include_usage=bool(isinstance(options, Mapping) and options.get("include_usage")),
         json_schema=json_schema,
+        extras={"single_tool_call": single_tool_call},
     )
 
 
@@ -381,9 +391,15 @@ def usage_of(usage: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_chat_completion(
-    response: Mapping[str, Any], *, model: str, request_id: str, created: int
+    response: Mapping[str, Any],
+    *,
+    model: str,
+    request_id: str,
+    created: int,
+    single_tool_call: bool = False,
 ) -> dict[str, Any]:
-    """A Converse response -> a ``chat.completion`` object."""
+    """A Converse response -> a ``chat.completion`` object (with ``single_tool_call``, for
+    ``parallel_tool_calls: false``, only its first tool call)."""
     blocks = response.get("output", {}).get("message", {}).get("content") or []
     text = "".join(b["text"] for b in blocks if "text" in b)
     reasoning = "".join(
@@ -403,6 +419,8 @@ def to_chat_completion(
         for b in blocks
         if "toolUse" in b
     ]
+    if single_tool_call:
+        calls = calls[:1]
     message: dict[str, Any] = {"role": "assistant", "content": text or None}
     if calls:
         message["tool_calls"] = calls
@@ -428,7 +446,17 @@ def to_chat_completion(
 class OpenAIStreamTranslator:
     """Converse stream events -> ``chat.completion.chunk`` dicts."""
 
-    def __init__(self, *, model: str, request_id: str, created: int, include_usage: bool) -> None:
+    def __init__(
+        self,
+        *,
+        model: str,
+        request_id: str,
+        created: int,
+        include_usage: bool,
+        single_tool_call: bool = False,
+    ) -> None:
+        self.single_tool_call = single_tool_call
+        self._dropped: set[int] = set()  # Converse blocks of tool calls past the first
         self.model = model
         self.id = f"chatcmpl-{request_id}"
         self.created = created
@@ -454,6 +482,9 @@ class OpenAIStreamTranslator:
             use = start.get("start", {}).get("toolUse")
             if use is None:
                 return []
+            if self.single_tool_call and self._tool_index:
+                self._dropped.add(start["contentBlockIndex"])
+                return []
             index = self._tool_index.setdefault(start["contentBlockIndex"], len(self._tool_index))
             call = {
                 "index": index,
@@ -468,6 +499,8 @@ class OpenAIStreamTranslator:
             if "text" in delta:
                 return [self._chunk({"content": delta["text"]})]
             if "toolUse" in delta:
+                if block["contentBlockIndex"] in self._dropped:
+                    return []
                 index = self._tool_index.setdefault(
                     block["contentBlockIndex"], len(self._tool_index)
                 )

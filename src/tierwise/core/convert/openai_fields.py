@@ -50,9 +50,8 @@ CHAT_FIELDS = _fields(
     Field("safety_identifier", _STR, "Accepted; not forwarded."),
     Field("store", _BOOL, "Only false: tierwise stores no completions.", honours=unset,
           refusal="tierwise does not store completions; send store: false or leave it out"),
-    Field("parallel_tool_calls", _BOOL, "Only true (Claude may call several tools at once).",
-          honours=lambda v: v in (None, True),
-          refusal="false is not supported through Bedrock; leave it out"),
+    Field("parallel_tool_calls", _BOOL, "false: at most one tool call per turn (the model is "
+          "asked for one; any further call is dropped from the answer)."),
     Field("service_tier", _STR, "Only auto or default.",
           honours=lambda v: v in (None, "auto", "default"),
           refusal="only auto or default are supported"),
