@@ -38,10 +38,14 @@ def sampled(request_id: str, rate: float) -> bool:
 
 
 def task_class_of(route: Mapping[str, Any] | None) -> str | None:
-    """The task class a routing record names, if the router assigned one."""
+    """The task class a routing record names, if the router assigned one (for a request
+    that kept its asked-for model in shadow mode, the class of the shadow decision)."""
     if not route:
         return None
     value = route.get("task_class")
+    shadow = route.get("shadow")
+    if not value and isinstance(shadow, Mapping):
+        value = shadow.get("task_class")
     if isinstance(value, Mapping):
         value = value.get("name")
     return str(value) if value else None

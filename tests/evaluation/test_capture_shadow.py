@@ -124,6 +124,17 @@ def test_shadow_mode_keeps_the_asked_model_and_records_the_decision(make: Any) -
     assert "shadow mode" in auto["tierwise"]["route"]["reasons"][0]
 
 
+def test_a_pinned_request_in_shadow_mode_is_captured_with_its_shadow_class(make: Any) -> None:
+    # `keys create --capture-rate ... --routing-mode shadow` then an app that asks for a model:
+    # evaluate and `capture list` stratify by the class the router would have given it.
+    tw = make(**{"routing.mode": "shadow", "capture.sample_rate": 1.0})
+    classify = "Classify this ticket as billing, technical or account. Ticket: charged twice."
+    tw.converse(modelId="opus", messages=user(classify))
+    (cap,) = CaptureStore(tw.ledger).list()  # type: ignore[arg-type]
+    assert tw.route({"messages": user(classify)}).task_class.name == "classify"
+    assert cap.tier == "opus" and cap.task_class == "classify"
+
+
 def test_per_call_shadow_mode_and_unknown_modes(make: Any) -> None:
     from tierwise.errors import InvalidRequestError
 
