@@ -147,6 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
             latency = self.headers.get(_HEADER_LATENCY)
             cut = self.headers.get(_HEADER_CUT)
             return Controls(
+                service_tier=self.headers.get("X-Amzn-Bedrock-Service-Tier"),
                 stream_error=kind,
                 fault=fault,
                 latency_ms=max(0, int(latency)) if latency is not None else None,

@@ -49,6 +49,8 @@ class Controls:
     latency_ms: int | None = None
     cut_stream_after: int | None = None
     stream_error: str | None = None  # the exception a cut stream ends with
+    # InvokeModel's X-Amzn-Bedrock-Service-Tier request header (Converse has a body field).
+    service_tier: str | None = None
 
 
 @dataclass
@@ -222,7 +224,11 @@ class Service:
         delay = delay_ms / 1000
         model_id = target.model.model_id
         fields = _response_fields(checked.response_paths, result)
-        served = _served_tier(request) if not anthropic else None
+        if anthropic:
+            tier = {"type": controls.service_tier} if controls.service_tier else None
+            served = _served_tier({"serviceTier": tier} if tier else {})
+        else:
+            served = _served_tier(request)
         if operation == "converse":
             response: dict[str, Any] = {
                 "output": {"message": {"role": "assistant", "content": list(result.content)}},
@@ -238,9 +244,12 @@ class Service:
                 response["trace"] = trace
             return _delayed(json_reply(response), delay)
         if operation == "invoke":
+            headers = _invoke_headers(usage, latency)
+            if served is not None:
+                headers["X-Amzn-Bedrock-Service-Tier"] = served["type"]
             reply = json_reply(
                 anthropic_body.anthropic_response(request, result, usage, model_id),
-                headers=_invoke_headers(usage, latency),
+                headers=headers,
             )
             return _delayed(reply, delay)
         if operation == "converse-stream":
@@ -270,6 +279,8 @@ class Service:
         headers = {"Content-Type": CONTENT_TYPE}
         if operation == "invoke-with-response-stream":
             headers["X-Amzn-Bedrock-Content-Type"] = _JSON
+            if served is not None:
+                headers["X-Amzn-Bedrock-Service-Tier"] = served["type"]
         return Reply(200, headers=headers, frames=frames, delay_s=delay)
 
     # -- batch inference ----------------------------------------------------------------------
