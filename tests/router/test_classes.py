@@ -194,3 +194,63 @@ def test_bad_class_model_path_is_a_config_error(tmp_path: Path) -> None:
     path.write_bytes(b"nonsense")
     with pytest.raises(ConfigError, match="class_model_path"):
         load_class_model(path)
+
+
+def _labelled(tmp_path: Path, with_outcomes: bool) -> Path:
+    lines = []
+    for i in range(24):
+        # A team whose "release note" requests are short-form work for its own reasons.
+        prompt = f"Release note line for change {i}: faster sync"
+        row: dict[str, Any] = {"class": "short_form", "prompt": prompt}
+        if with_outcomes and i % 2:
+            row["outcomes"] = {"haiku": 1, "sonnet": 1}
+        lines.append(json.dumps(row))
+    path = tmp_path / "mine.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_router_train_refits_the_class_stage_from_class_labels(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tierwise.cli.app import app
+
+    data = _labelled(tmp_path, with_outcomes=False)
+    out = tmp_path / "classes.twcm"
+    result = CliRunner().invoke(
+        app, ["router", "train", "--data", str(data), "--class-out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "class_model_path" in result.output
+    model = load_class_model(out)
+    packaged = load_class_model()
+    assert model is not None and packaged is not None
+    assert model.version == packaged.version + "+custom"
+    probe = extract_signals(user("Release note line for change 99: new export"))
+    assert predict_class(probe, model).name == "short_form"
+    # The prior keeps what the packaged model knows about other classes.
+    proof = extract_signals(user("Prove that the square root of 2 is irrational."))
+    assert predict_class(proof, model).name == "proof"
+
+
+def test_router_train_with_both_labels_refits_both_stages(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tierwise.cli.app import app
+
+    data = _labelled(tmp_path, with_outcomes=True)
+    result = CliRunner().invoke(
+        app,
+        [
+            "router",
+            "train",
+            "--data",
+            str(data),
+            "--class-out",
+            str(tmp_path / "c.twcm"),
+            "--out",
+            str(tmp_path / "d.twdm"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "c.twcm").exists() and (tmp_path / "d.twdm").exists()

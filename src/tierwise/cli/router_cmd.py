@@ -93,8 +93,15 @@ def train_cmd(
     from_scratch: Annotated[
         bool, typer.Option("--from-scratch", help="With --data: ignore the packaged prior.")
     ] = False,
+    class_out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the class model refitted from --data's class labels."),
+    ] = None,
 ) -> None:
-    """Fit the difficulty stage: on the public sources, or refit on your own outcomes."""
+    """Fit the difficulty stage: on the public sources, or refit on your own outcomes.
+
+    Lines of --data with a "class" label (one of the task classes) also refit the class
+    stage, with the packaged class model as the prior."""
     _require_train_extra()
     from tierwise.router import train as training
     from tierwise.router.dataset import TRAIN_SOURCES, find_roots, load_sources
@@ -103,6 +110,8 @@ def train_cmd(
     state = state_of(ctx)
     if data is None and from_scratch:
         raise ConfigError("--from-scratch needs --data", hint="pass your outcomes JSONL")
+    if data is not None and _refit_classes(state, data, class_out, from_scratch):
+        return  # class labels only: nothing for the difficulty stage
     with _progress(state) as progress:
         task = progress.add_task("loading data", total=None)
 
@@ -138,6 +147,37 @@ def train_cmd(
     )
     if data is not None:
         state.out.print(plain(f'use it with: [routing] model_path = "{target}"'))
+
+
+def _refit_classes(state: CliState, data: Path, out: Path | None, from_scratch: bool) -> bool:
+    """Refit the class stage from --data's class-labelled lines; True when the file has
+    no outcome lines (so the difficulty stage has nothing to do)."""
+    from tierwise.router.class_train import has_outcome_rows, load_labelled_jsonl, refit
+    from tierwise.router.class_weights import load_class_model
+
+    try:
+        rows = load_labelled_jsonl(data)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {data}: {exc.strerror or exc}") from None
+    outcomes = has_outcome_rows(data)
+    if not rows:
+        return False
+    prior = (
+        None
+        if from_scratch
+        else load_class_model(state.loaded().settings.routing.class_model_path or None)
+    )
+    with _progress(state) as progress:
+        progress.add_task(f"refitting the class stage on {len(rows)} labelled requests")
+        model = refit(rows, prior)
+    target = out or Path("classes-custom.twcm")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(model.to_bytes())
+    state.out.print(
+        plain(f"wrote {target} ({len(rows)} class-labelled requests; version {model.version})")
+    )
+    state.out.print(plain(f'use it with: [routing] class_model_path = "{target}"'))
+    return not outcomes
 
 
 def _counts(examples: list[Example]) -> dict[str, int]:

@@ -37,8 +37,10 @@ __all__ = [
     "featurize",
     "fit",
     "grouped_eval",
+    "has_outcome_rows",
     "load_corpus",
     "load_labelled_jsonl",
+    "refit",
 ]
 
 CORPUS_FILE = Path(__file__).parent / "data" / "class-corpus" / "corpus.jsonl.gz"
@@ -90,6 +92,27 @@ def load_labelled_jsonl(path: Path) -> list[dict[str, Any]]:
                 {"class": cls, "template": f"user-{n}", "source": "user", "request": request}
             )
     return rows
+
+
+def has_outcome_rows(path: Path) -> bool:
+    """Whether ``path`` has any line with per-tier outcomes (the difficulty stage's rows)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line) if line.strip() else None
+        except ValueError:
+            return True  # let the outcome loader report the bad line
+        if isinstance(row, dict) and ({"outcomes", "scores", "weak"} & set(row)):
+            return True
+    return False
+
+
+def refit(rows: Sequence[Mapping[str, Any]], prior: ClassModel | None) -> ClassModel:
+    """A team's class model: its labelled rows, pulled toward ``prior`` (the packaged model),
+    or fitted on them alone when ``prior`` is None."""
+    if not rows:
+        raise ValueError("no rows with a class label")
+    name = "classes-custom" if prior is None else f"{prior.version}+custom"
+    return fit(rows, prior=prior, prior_strength=5.0, version=name)
 
 
 def fit(

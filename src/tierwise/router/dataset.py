@@ -341,6 +341,8 @@ def load_user_jsonl(
         where = f"{path}:{number}"
         try:
             record = json.loads(line)
+            if "class" in record and not {"outcomes", "scores", "weak"} & set(record):
+                continue  # a class label only: the class stage's row (router.class_train)
             prompt = str(record["prompt"])
             per_tier = record.get("outcomes", record.get("scores"))
             if per_tier is not None:
