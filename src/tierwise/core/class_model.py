@@ -26,6 +26,7 @@ import zlib
 from array import array
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
+from operator import add
 
 from tierwise.core.classes import ClassScorer, CueClassifier, softmax
 from tierwise.core.taxonomy import TASK_CLASSES
@@ -59,6 +60,13 @@ def _text_features(prefix: str, text: str) -> dict[str, float]:
         return {}
     scale = 1.0 / math.sqrt(len(names))
     return dict.fromkeys(names, scale)
+
+
+def _text_names(prefix: str, text: str) -> set[str]:
+    words = _words(text)
+    names = {f"{prefix}{w}" for w in words}
+    names.update(f"{prefix}{a} {b}" for a, b in pairwise(words))
+    return names
 
 
 def hashed_features(
@@ -119,11 +127,38 @@ class ClassModel:
                 acc[j] += row[j] * value
         return acc
 
+    def _group_logits(self, structural: Mapping[str, float], system: str, user: str) -> list[float]:
+        """:meth:`logits` of :func:`hashed_features`, summed a group at a time.
+
+        Text features of one group share one value, so their weight rows are added first
+        (``map(add, ...)`` runs in C) and scaled once: the same sum as :meth:`logits` up to
+        float rounding, in a fraction of the time on long prompts.
+        """
+        acc = list(self.bias)
+        rows = self._rows
+        mask = (1 << self.bits) - 1
+        crc32 = zlib.crc32
+        for name, value in structural.items():
+            row = rows.get(crc32(f"f:{name}".encode()) & mask)
+            if row is not None:
+                acc = [a + r * value for a, r in zip(acc, row, strict=True)]
+        for names in (_text_names("s:", system[:2000]), _text_names("u:", user)):
+            if not names:
+                continue
+            part = [0.0] * len(acc)
+            for name in names:
+                row = rows.get(crc32(name.encode("utf-8")) & mask)
+                if row is not None:
+                    part = list(map(add, part, row))
+            scale = 1.0 / math.sqrt(len(names))
+            acc = [a + p * scale for a, p in zip(acc, part, strict=True)]
+        return acc
+
     def probabilities(
         self, features: Mapping[str, float], system: str, user: str
     ) -> dict[str, float]:
         """P(class) for every task class (classes the model lacks get probability 0)."""
-        logits = self.logits(hashed_features(features, system, user, self.bits))
+        logits = self._group_logits(features, system, user)
         probs = softmax(dict(zip(self.classes, logits, strict=True)))
         return {c: probs.get(c, 0.0) for c in TASK_CLASSES}
 

@@ -210,7 +210,7 @@ _CUE_SOURCE: dict[str, str] = {
 # Every cue is a whole word or phrase: it starts where no letter, digit or hyphen precedes
 # it and, when it ends on a word character, no letter, digit or hyphen follows. So "proof"
 # is not found in "leak-proof" or "proofread", nor "prove" in "improve".
-_WORD_START = r"(?:(?<![\w-])(?=\w)|(?!\w))"
+_WORD_START = r"(?<![\w-])"
 _WORD_END = r"(?:(?<=\w)(?![\w-])|(?<!\w))"
 
 
