@@ -108,22 +108,31 @@ def test_no_lines_below_the_level(gateway: Any, caplog: pytest.LogCaptureFixture
     assert not [r for r in caplog.records if r.name == "tierwise.access"]
 
 
-def test_formats_parse() -> None:
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """configure_logging changes process-wide logging: put it back for the other tests."""
+    root = logging.getLogger()
+    names = ("tierwise", "uvicorn", "uvicorn.access")
+    saved = (list(root.handlers), root.level, {n: logging.getLogger(n).level for n in names})
+    yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_formats_parse(restore_logging: None) -> None:
     stream = io.StringIO()
-    handler = configure_logging("info", "json", stream=stream)
-    try:
-        logging.getLogger("tierwise.access").info(
-            "access", extra={"access": {"status": 200, "key": "a b", "cost_usd": "0.1"}}
-        )
-        logging.getLogger("tierwise.gateway").warning("plain message")
-        logging.getLogger("botocore.endpoint").info("never shown: library INFO")
-        configure_logging("info", "text", stream=stream)
-        logging.getLogger("tierwise.access").info(
-            "access", extra={"access": {"status": 200, "key": 'say "hi"', "error": None}}
-        )
-    finally:
-        logging.getLogger().removeHandler(handler)
-        configure_logging("warning", "text", stream=io.StringIO())
+    configure_logging("info", "json", stream=stream)
+    logging.getLogger("tierwise.access").info(
+        "access", extra={"access": {"status": 200, "key": "a b", "cost_usd": "0.1"}}
+    )
+    logging.getLogger("tierwise.gateway").warning("plain message")
+    logging.getLogger("botocore.endpoint").info("never shown: library INFO")
+    configure_logging("info", "text", stream=stream)
+    logging.getLogger("tierwise.access").info(
+        "access", extra={"access": {"status": 200, "key": 'say "hi"', "error": None}}
+    )
     first, second, third = stream.getvalue().splitlines()
     parsed = json.loads(first)
     assert parsed["status"] == 200 and parsed["key"] == "a b" and parsed["level"] == "info"
@@ -181,3 +190,20 @@ def test_serve_log_level_warning_has_no_access_lines(tmp_path: Path) -> None:
     lines = _serve(tmp_path, "--log-level", "warning")
     assert not [x for x in lines if "tierwise.access" in x]
     assert any("SYNTHETIC" in x for x in lines)  # the banner is not a log line in text mode
+
+
+def test_workers_log_as_configured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, restore_logging: None
+) -> None:
+    """`serve --workers N` passes its log settings to each worker through the environment;
+    the worker factory installs the same handler."""
+    from tierwise.gateway.app import app_from_environment
+
+    monkeypatch.setenv("TIERWISE_GATEWAY__LOG_FORMAT", "json")
+    monkeypatch.setenv("TIERWISE_GATEWAY__LOG_LEVEL", "warning")
+    monkeypatch.setenv("TIERWISE_LEDGER__URL", f"sqlite:///{tmp_path / 'w.db'}")
+    app_from_environment()
+    ours = [h for h in logging.getLogger().handlers if getattr(h, "_tierwise_handler", False)]
+    assert len(ours) == 1 and isinstance(ours[0].formatter, JsonFormatter)
+    assert logging.getLogger("tierwise").level == logging.WARNING
+    assert not logging.getLogger("tierwise.access").isEnabledFor(logging.INFO)
