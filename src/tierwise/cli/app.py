@@ -143,7 +143,7 @@ def _run(args: list[str] | None = None) -> int:
         return 0
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "tierwise"
-        fail(exc.format_message(), f"see `{where} --help`")
+        fail(exc.format_message(), _usage_hint(exc, where, click))
         return 1
     except click.ClickException as exc:
         fail(exc.format_message())
@@ -160,6 +160,22 @@ def _run(args: list[str] | None = None) -> int:
     except Exception as exc:
         return _unexpected(exc)
     return code if isinstance(code, int) else 0
+
+
+def _usage_hint(exc: Exception, where: str, click: ModuleType) -> str:
+    # `tierwise converse "hi" --endpoint-url URL`: an option of tierwise itself given after
+    # the command. Say where it goes rather than only that the command lacks it.
+    ctx = getattr(exc, "ctx", None)
+    name = getattr(exc, "option_name", None)
+    if isinstance(exc, click.NoSuchOption) and ctx is not None and ctx.parent is not None:
+        root = ctx.find_root()
+        if any(name in param.opts for param in root.command.params):
+            command = where.removeprefix(root.command_path).strip()
+            return (
+                f"{name} is an option of tierwise itself: put it before the command "
+                f"(`{root.command_path} {name} ... {command} ...`)"
+            )
+    return f"see `{where} --help`"
 
 
 def _silence_stdout() -> None:

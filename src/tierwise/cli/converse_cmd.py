@@ -115,7 +115,7 @@ def converse(
         list[Path] | None, typer.Option("--image", help="Attach an image (repeatable).")
     ] = None,
     system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Cap on output tokens.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(min=1, help="Cap on output tokens.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the full response as JSON.")
     ] = False,

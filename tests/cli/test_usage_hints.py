@@ -1,0 +1,41 @@
+"""Usage errors say how to fix them: an option of tierwise itself given after the command
+names where it goes; an out-of-range value is refused, not dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from tierwise.cli.app import _run
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (
+            ["converse", "hello", "--endpoint-url", "http://127.0.0.1:4566"],
+            "hint: --endpoint-url is an option of tierwise itself: put it before the command "
+            "(`tierwise --endpoint-url ... converse ...`)",
+        ),
+        (
+            ["router", "eval", "--db=sqlite:///x.db"],
+            "hint: --db is an option of tierwise itself: put it before the command "
+            "(`tierwise --db ... router eval ...`)",
+        ),
+        (["converse", "--bogus", "hi"], "hint: see `tierwise converse --help`"),
+        (["--bogus"], "hint: see `tierwise --help`"),
+    ],
+)
+def test_unknown_options_get_a_hint_that_says_what_to_do(
+    args: list[str], hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(args) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("error: No such option: "), err
+    assert err[1:] == [hint]
+
+
+def test_max_tokens_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # It was dropped as falsy and the answer came back uncapped.
+    assert _run(["converse", "--max-tokens", "0", "hi"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Invalid value for '--max-tokens'"), err
