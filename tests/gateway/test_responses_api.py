@@ -201,3 +201,34 @@ def test_openai_agents_sdk_runs_a_tool_and_a_typed_output(gateway) -> None:  # t
     result, out = asyncio.run(both())
     assert seen and isinstance(result.final_output, str) and result.final_output
     assert isinstance(out.final_output, City)
+
+
+def test_parallel_tool_calls_false_keeps_the_first_call() -> None:
+    from tierwise.core.convert.openai import ONE_TOOL_CALL
+    from tierwise.core.convert.responses import (
+        ResponsesStreamTranslator,
+        from_responses,
+        to_response,
+    )
+
+    body = {"model": "haiku", "input": "hi", "tools": [WEATHER], "parallel_tool_calls": False}
+    converted = from_responses(body)
+    assert converted.request["system"][-1] == {"text": ONE_TOOL_CALL}
+    echo = converted.extras["echo"]
+    uses = [{"toolUse": {"toolUseId": f"t{i}", "name": "get_weather", "input": {}}} for i in (1, 2)]
+    answer = {"output": {"message": {"content": uses}}, "stopReason": "tool_use"}
+    out = to_response(answer, echo=echo, model="m", request_id="r", created=0)
+    assert [o["call_id"] for o in out["output"]] == ["t1"]
+    both = to_response(answer, echo={**echo, "parallel_tool_calls": True}, model="m",
+                       request_id="r", created=0)  # fmt: skip
+    assert len(both["output"]) == 2
+    translator = ResponsesStreamTranslator(echo=echo, model="m", request_id="r", created=0)
+    events = []
+    for i in (0, 1):
+        start = {"toolUse": {"toolUseId": f"t{i}", "name": "get_weather"}}
+        events += translator.feed({"contentBlockStart": {"contentBlockIndex": i, "start": start}})
+        delta = {"toolUse": {"input": "{}"}}
+        events += translator.feed({"contentBlockDelta": {"contentBlockIndex": i, "delta": delta}})
+        events += translator.feed({"contentBlockStop": {"contentBlockIndex": i}})
+    added = [d["item"]["call_id"] for k, d in events if k == "response.output_item.added"]
+    assert added == ["t0"]

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tierwise.core.convert.fields import check_fields
-from tierwise.core.convert.openai import REASONING_BUDGETS, _image
+from tierwise.core.convert.openai import ONE_TOOL_CALL, REASONING_BUDGETS, _image
 from tierwise.core.convert.request import (
     Converted,
     count_images,
@@ -248,6 +248,8 @@ def from_responses(
         request["toolConfig"] = tools
         if body.get("tool_choice") == "none":
             system.append({"text": "Do not call any tools in this turn; answer in text only."})
+    if tools and body.get("parallel_tool_calls") is False:
+        system.append({"text": ONE_TOOL_CALL})
     if system:
         request["system"] = system
     reasoning = body.get("reasoning")
@@ -288,7 +290,8 @@ def _echo(body: Mapping[str, Any]) -> dict[str, Any]:
         "instructions": body.get("instructions"),
         "max_output_tokens": body.get("max_output_tokens"),
         "metadata": body.get("metadata") or {},
-        "parallel_tool_calls": True,
+        # false: the answer keeps one tool call (Converse cannot switch parallel use off).
+        "parallel_tool_calls": body.get("parallel_tool_calls") is not False,
         "temperature": body.get("temperature"),
         "top_p": body.get("top_p"),
         "tool_choice": body.get("tool_choice") or "auto",
@@ -380,6 +383,9 @@ def to_response(
     """A Converse response -> a ``response`` object."""
     out = _envelope(echo, rid=request_id, model=model, created=created, status="completed")
     blocks = response.get("output", {}).get("message", {}).get("content") or []
+    if echo.get("parallel_tool_calls") is False:
+        uses = [b for b in blocks if "toolUse" in b]
+        blocks = [b for b in blocks if "toolUse" not in b or b is uses[0]]
     for n, block in enumerate(blocks):
         if "reasoningContent" in block:
             text = block["reasoningContent"].get("reasoningText")
@@ -412,6 +418,11 @@ class ResponsesStreamTranslator:
         self._seq = 0
         self._open: dict[int, dict[str, Any]] = {}  # Converse block index -> item in progress
         self._stop = "end_turn"
+
+    def _more_calls_allowed(self) -> bool:
+        if self.response.get("parallel_tool_calls") is not False:
+            return True
+        return not any(o.get("type") == "function_call" for o in self.response["output"])
 
     def _event(self, kind: str, **data: Any) -> tuple[str, dict[str, Any]]:
         self._seq += 1
@@ -504,8 +515,8 @@ class ResponsesStreamTranslator:
         if "contentBlockStart" in event:
             start = event["contentBlockStart"]
             use = start.get("start", {}).get("toolUse")
-            if use is None:
-                return []
+            if use is None or not self._more_calls_allowed():
+                return []  # a dropped call's deltas find no open item and are skipped too
             index = start["contentBlockIndex"]
             item = {
                 "type": "function_call",

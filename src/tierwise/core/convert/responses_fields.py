@@ -45,9 +45,8 @@ RESPONSES_FIELDS = _fields(
           refusal="text.verbosity is not supported; say it in the instructions"),
     Field("reasoning", _OBJ, "effort (minimal, low, medium, high): an extended-thinking "
           "budget; summary is accepted."),
-    Field("parallel_tool_calls", {"type": "boolean"}, "Only true.",
-          honours=lambda v: v in (None, True),
-          refusal="false is not supported through Bedrock; leave it out"),
+    Field("parallel_tool_calls", {"type": "boolean"}, "false: at most one tool call per "
+          "turn (the model is asked for one; any further call is dropped from the answer)."),
     Field("metadata", _OBJ, "Accepted; not forwarded."),
     Field("user", _STR, "Accepted; not forwarded."),
     Field("safety_identifier", _STR, "Accepted; not forwarded."),
