@@ -148,6 +148,13 @@ def _run(args: list[str] | None = None) -> int:
     except click.ClickException as exc:
         fail(exc.format_message())
         return 1
+    except SystemExit as exc:
+        # typer turns a closed pipe inside a command (`converse --stream | head`) into
+        # sys.exit(1) before it reaches the handler below: the same case, not a failure.
+        if isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE:
+            _silence_stdout()
+            return 0
+        raise
     except typer.Abort:
         return 130
     except KeyboardInterrupt:
