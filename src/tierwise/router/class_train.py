@@ -360,8 +360,9 @@ def write_report(path: Path, template_eval: EvalResult, model_eval: EvalResult,
     lines = [
         "# Task classes: held-out evaluation",
         "",
-        f"Produced by `{command}` (deterministic; the machine was shared with other jobs, which",
-        "changes nothing here but the run time).",
+        f"Produced by `{command}` (fixed seeds; a refit can differ from the packaged model in",
+        "the last float bits; the machine was shared with other jobs, which changes only the",
+        "run time).",
         "",
         "The classifier is a multinomial logistic regression over hashed word n-grams of the",
         "system prompt and the user turn plus structural features (cues, tool-name words,",
@@ -404,11 +405,50 @@ def write_report(path: Path, template_eval: EvalResult, model_eval: EvalResult,
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def main(argv: list[str]) -> None:  # pragma: no cover - the documented rebuild command
+def _acceptance_runs(model: ClassModel) -> dict[str, dict[str, Any]]:
     from tierwise.client import load_scorer
     from tierwise.config import load_settings
     from tierwise.core.classes import CueClassifier
 
+    settings = load_settings(environ={}).settings
+    heldout = Path("tests/router/data/heldout_requests.jsonl")
+    blended = BlendedClassifier(model)
+    return {
+        "blended classes + packaged difficulty model (as shipped)": acceptance(
+            heldout, settings, blended, load_scorer(settings)
+        ),
+        "blended classes, rule difficulty": acceptance(heldout, settings, blended, None),
+        "cue classes only, rule difficulty": acceptance(heldout, settings, CueClassifier(), None),
+    }
+
+
+def _acceptance_only(report: Path) -> None:
+    """Rewrite only the acceptance section of ``report`` with the packaged class model (the
+    held-out-template section above it is left as its full run wrote it)."""
+    from tierwise.router.class_weights import load_class_model
+
+    model = load_class_model()
+    if model is None:
+        raise SystemExit("no packaged class model")
+    text = report.read_text(encoding="utf-8")
+    head = text[: text.index("## Acceptance set")]
+    scratch = report.with_suffix(".tmp")
+    write_report(scratch, EvalResult(), EvalResult(), _acceptance_runs(model), "")
+    tail = scratch.read_text(encoding="utf-8")
+    scratch.unlink()
+    section = tail[tail.index("## Acceptance set") :]
+    note = (
+        "Acceptance section regenerated with "
+        "`python -m tierwise.router.class_train --acceptance-only docs/router/classes.md` "
+        "(packaged class model, current difficulty model).\n\n"
+    )
+    report.write_text(head + section.replace("\n\n", "\n\n" + note, 1), encoding="utf-8")
+
+
+def main(argv: list[str]) -> None:  # pragma: no cover - the documented rebuild command
+    if len(argv) > 1 and argv[1] == "--acceptance-only":
+        _acceptance_only(Path(argv[2]) if len(argv) > 2 else Path("docs/router/classes.md"))
+        return
     rows = load_corpus()
 
     def say(message: str) -> None:
@@ -422,16 +462,7 @@ def main(argv: list[str]) -> None:  # pragma: no cover - the documented rebuild 
     out.write_bytes(model.to_bytes())
     say(f"wrote {out} ({out.stat().st_size:,} bytes)")
     report = Path(argv[1]) if len(argv) > 1 else Path("docs/router/classes.md")
-    settings = load_settings(environ={}).settings
-    heldout = Path("tests/router/data/heldout_requests.jsonl")
-    blended = BlendedClassifier(model)
-    accept = {
-        "blended classes, rule difficulty": acceptance(heldout, settings, blended, None),
-        "blended classes + packaged difficulty model": acceptance(
-            heldout, settings, blended, load_scorer(settings)
-        ),
-        "cue classes only, rule difficulty": acceptance(heldout, settings, CueClassifier(), None),
-    }
+    accept = _acceptance_runs(model)
     command = "python -m tierwise.router.class_train " + " ".join(argv[1:])
     write_report(report, blend_eval, model_eval, accept, command.strip())
     say(f"wrote {report}")
