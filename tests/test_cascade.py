@@ -274,3 +274,63 @@ def test_cooldown_sends_a_failing_profile_to_the_back(
         second = tw.converse(modelId="haiku", messages=user("two"))
         assert second["tierwise"]["modelId"] == alternate
         assert live_emulator.stats["calls"].get(primary, 0) == 0
+
+
+def _throttle_tier(tw: Tierwise, emulator: Any, tier: Tier) -> None:
+    for profile in tw.profiles(tier):
+        emulator.inject(kind="throttle", count=tw.settings.retry.max_attempts, model_id=profile)
+
+
+def _chain(tw: Tierwise, info: dict[str, Any]) -> list[tuple[Any, ...]]:
+    rows = tw.ledger.rows(request_id=info["requestId"])
+    return [(r.attempt, r.tier, r.status, r.error_class) for r in rows]
+
+
+def test_a_stream_falls_back_before_its_first_byte_exactly_as_a_call_does(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    """Every Sonnet profile throttled: converse and converse_stream both fall back to Opus
+    (on_error = "allow-upgrade"), with the same attempts and the same ledger chain."""
+    assert tw.settings.escalation.on_error == "allow-upgrade"
+    _throttle_tier(tw, live_emulator, Tier.SONNET)
+    called = tw.converse(modelId="sonnet", messages=user("hi"))["tierwise"]
+    live_emulator.reset()
+    _throttle_tier(tw, live_emulator, Tier.SONNET)
+    response = tw.converse_stream(modelId="sonnet", messages=user("hi"))
+    assert response["tierwise"]["tier"] == "opus", "the stream opened on the fallback tier"
+    events = list(response["stream"])
+    streamed = response["tierwise"]
+    assert "metadata" in events[-1]
+    outcomes = [(a["attempt"], a["tier"], a["outcome"]) for a in called["attempts"]]
+    assert outcomes == [(1, "sonnet", "error"), (2, "opus", "accepted")]
+    assert [(a["attempt"], a["tier"], a["outcome"]) for a in streamed["attempts"]] == outcomes
+    assert streamed["tier"] == called["tier"] == "opus"
+    assert (
+        _chain(tw, streamed)
+        == _chain(tw, called)
+        == [
+            (1, "sonnet", "error", "ExhaustedError"),
+            (2, "opus", "ok", None),
+        ]
+    )
+    assert streamed["costUsd"] == str(sum(r.cost_usd for r in tw.ledger.rows(
+        request_id=streamed["requestId"])))  # fmt: skip
+    assert streamed["usage"]["outputTokens"] > 0
+
+
+def test_a_stream_without_fallback_fails_as_a_call_does(
+    emu_settings: Settings, ledger_url: str, live_emulator: Any
+) -> None:
+    settings = emu_settings.with_overrides({"escalation.on_error": "never"})
+    with Tierwise.from_settings(settings, ledger_url=ledger_url) as tw:
+        _throttle_tier(tw, live_emulator, Tier.SONNET)
+        with pytest.raises(ExhaustedError) as called:
+            tw.converse(modelId="sonnet", messages=user("hi"))
+        live_emulator.reset()
+        _throttle_tier(tw, live_emulator, Tier.SONNET)
+        with pytest.raises(ExhaustedError) as streamed:
+            tw.converse_stream(modelId="sonnet", messages=user("hi"))
+        for err in (called.value, streamed.value):
+            assert err.request_id is not None
+            rows = tw.ledger.rows(request_id=err.request_id)
+            assert [(r.tier, r.status) for r in rows] == [("sonnet", "error")]

@@ -23,11 +23,12 @@ from tierwise.errors import (
 )
 
 if TYPE_CHECKING:
-    from tierwise.client import Tierwise
+    from tierwise.client import AsyncTierwise, Tierwise
     from tierwise.config import Settings, load_settings
 
 __all__ = [
     "AccessDeniedError",
+    "AsyncTierwise",
     "ConfigError",
     "Cost",
     "ExhaustedError",
@@ -51,6 +52,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 _LAZY = {
+    "AsyncTierwise": "tierwise.client",
     "Tierwise": "tierwise.client",
     "Settings": "tierwise.config",
     "load_settings": "tierwise.config",

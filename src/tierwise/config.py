@@ -302,6 +302,14 @@ class BudgetSettings(_Model):
     usage_grace_s: float = Field(default=2.0, ge=0, le=60)
 
 
+class EmulatorSettings(_Model):
+    """``[emulator]``: the built-in emulator's timing (``tierwise emulator``)."""
+
+    # Time to first token and tokens per second, per tier: "ttft_ms=400,tps=80" or
+    # "haiku:ttft_ms=250,tps=150;ttft_ms=400,tps=80" (tierwise.emulator.pacing).
+    pacing: str = ""
+
+
 class CaptureSettings(_Model):
     """``[capture]``: opt-in storage of sampled requests and answers for ``tierwise evaluate``.
 
@@ -507,6 +515,7 @@ class Settings(_Model):
     capture: CaptureSettings = CaptureSettings()
     cache_state: CacheStateSettings = CacheStateSettings()
     guardrails: GuardrailSettings = GuardrailSettings()
+    emulator: EmulatorSettings = EmulatorSettings()
     credit_warning_days: int = Field(default=30, ge=0)
     tiers: dict[Tier, TierSettings]
     price_sheets: dict[str, dict[Tier, Prices]] = {}

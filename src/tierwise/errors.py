@@ -99,9 +99,15 @@ class TooManyCachePointsError(InvalidRequestError):
 
 
 class UpstreamError(TierwiseError):
-    """Bedrock failed. ``code`` is the AWS error code, ``status`` the HTTP status."""
+    """Bedrock failed. ``code`` is the AWS error code, ``status`` the HTTP status.
+
+    ``capacity`` is True when the failure means "this tier has no capacity now" (throttled,
+    unavailable, not ready) rather than "this request fails": the call engine may then fall
+    back to another tier. The Bedrock adapter sets it; nothing above it reads AWS codes.
+    """
 
     default_hint = "check the Bedrock service health and your request"
+    default_capacity = False
 
     def __init__(
         self,
@@ -112,15 +118,18 @@ class UpstreamError(TierwiseError):
         status: int | None = None,
         model_id: str | None = None,
         retry_after: float | None = None,
+        capacity: bool | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.code = code
         self.status = status
         self.model_id = model_id
         self.retry_after = retry_after
+        self.capacity = self.default_capacity if capacity is None else capacity
 
 
 class ThrottledError(UpstreamError):
+    default_capacity = True
     default_hint = (
         "slow down, raise the Bedrock quota, or configure alternate profiles for this tier"
     )
@@ -141,6 +150,7 @@ class AccessDeniedError(UpstreamError):
 
 
 class UnavailableError(UpstreamError):
+    default_capacity = True
     default_hint = "Bedrock is unavailable; retry later or fail over to another region"
 
 
@@ -170,6 +180,7 @@ class ExhaustedError(UpstreamError):
         status: int | None = None,
         model_id: str | None = None,
         retry_after: float | None = None,
+        capacity: bool | None = None,
     ) -> None:
         super().__init__(
             message,
@@ -178,6 +189,7 @@ class ExhaustedError(UpstreamError):
             status=status,
             model_id=model_id,
             retry_after=retry_after,
+            capacity=capacity,
         )
         self.attempts = attempts
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -132,14 +133,28 @@ def test_count_tokens_over_http(settings: Settings, profiles: tuple[str, str]) -
     assert _client(settings).count_tokens(profiles[0], REQUEST) > 0
 
 
-def test_async_stream_pulls_events_in_the_pool(
+def test_async_calls_and_streams_run_on_the_loop_thread(
     settings: Settings, profiles: tuple[str, str]
 ) -> None:
+    seen: set[int] = set()
+
+    def sent(**_: object) -> None:
+        seen.add(threading.get_ident())
+
     async def main() -> list[str]:
         async with AsyncBedrockClient(settings) as client:
+            client.sync.runtime_client.meta.events.register("before-send.*.*", sent)
+            # Concurrent streams, each open at once: no thread is held by any of them.
+            opened = await asyncio.gather(
+                *(client.converse_stream(list(profiles), REQUEST) for _ in range(8))
+            )
+            for other in opened[1:]:
+                async with other:
+                    assert [next(iter(e)) async for e in other][-1] == "metadata"
+            assert seen == {threading.get_ident()}
             result = await client.converse(list(profiles), REQUEST)
             assert result.model_id == profiles[0]
-            stream = await client.converse_stream(list(profiles), REQUEST)
+            stream = opened[0]
             async with stream:
                 return [next(iter(e)) async for e in stream]
 

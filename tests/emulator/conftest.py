@@ -24,9 +24,12 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture(scope="module")
-def emu(settings: Settings, clock: ManualClock) -> Iterator[Emulator]:
-    with Emulator(settings, port=0, clock=clock).start() as running:
+@pytest.fixture(scope="module", params=["threads", "async"])
+def emu(
+    settings: Settings, clock: ManualClock, request: pytest.FixtureRequest
+) -> Iterator[Emulator]:
+    """Every emulator test runs against both HTTP servers: the wire must be the same."""
+    with Emulator(settings, port=0, clock=clock, server=request.param).start() as running:
         yield running
 
 

@@ -1,57 +1,66 @@
-"""AsyncBedrockClient: the synchronous BedrockClient run in a bounded thread pool.
+"""AsyncBedrockClient: Bedrock calls and streams on the event loop, no thread per call.
 
-Why a thread pool rather than aiobotocore: aiobotocore pins exact botocore versions and lags
-behind new Bedrock APIs (CountTokens, bearer auth, new Converse fields), botocore clients
-are thread-safe, and one code path (retry, failover, error translation) is then tested once
-and shared by the sync and async clients.
+It is :class:`~tierwise.bedrock.client.BedrockClient` itself (the same retry, backoff,
+failover, cooldown and error translation, tested once) run under a greenlet bridge
+(:mod:`tierwise.bedrock.green`): botocore serialises, signs (credential chain, SSO, roles,
+or a Bedrock API key as a bearer token), parses and raises as usual, while the socket I/O of
+Converse, ConverseStream and CountTokens (:mod:`tierwise.bedrock.aio_transport`) and the
+backoff sleeps are awaited on the loop. Why not aiobotocore: it pins exact botocore
+versions and lags new Bedrock APIs; why not a thread per call: a stream would hold a thread
+for its whole life.
+
+What still blocks the loop, briefly: refreshing credentials that need a network call (SSO,
+instance metadata; botocore caches them until near expiry), and calls that are not on the
+hot path (model listing runs in a worker thread; a proxy sends everything through
+botocore's own blocking session).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from tierwise.bedrock.catalog import ModelCatalog
 from tierwise.bedrock.client import BedrockClient, CallResult, FailedAttempt, StreamResult
-from tierwise.bedrock.session import MAX_POOL_CONNECTIONS
+from tierwise.bedrock.cooldown import Cooldown
+from tierwise.bedrock.green import await_, in_bridge, iterate_bridged, run_bridged
+from tierwise.bedrock.session import AwsAuth
 from tierwise.config import Settings
+from tierwise.core.deadline import Deadline
 
 __all__ = ["AsyncBedrockClient", "AsyncStreamResult"]
 
-T = TypeVar("T")
 
-# A stream holds a worker while it waits for each event, so the pool is sized like the HTTP
-# connection pool: more threads than sockets would only queue inside botocore.
-DEFAULT_WORKERS = MAX_POOL_CONNECTIONS
+def _sleep(seconds: float) -> None:
+    """Backoff waits: awaited on the loop in a bridge, a plain sleep elsewhere."""
+    if in_bridge():
+        await_(asyncio.sleep(seconds))
+    else:
+        time.sleep(seconds)
 
 
 class AsyncStreamResult:
-    """An established stream; ``events`` pulls each event in the client's thread pool."""
+    """An established stream; ``events`` is an async iterator of the boto3 event dicts."""
 
-    def __init__(self, result: StreamResult, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, result: StreamResult) -> None:
         self._result = result
-        self._executor = executor
         self.model_id = result.model_id
         self.attempts: tuple[FailedAttempt, ...] = result.attempts
         self.first_event_ms = result.first_event_ms
         self.events: AsyncIterator[dict[str, Any]] = self._pull_all()
 
     async def _pull_all(self) -> AsyncIterator[dict[str, Any]]:
-        loop = asyncio.get_running_loop()
-        while True:
-            event = await loop.run_in_executor(self._executor, _next_or_none, self._result.events)
-            if event is None:
-                return
+        async for event in iterate_bridged(self._result.events):
             yield event
 
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         return self.events
 
     async def aclose(self) -> None:
+        """Close the upstream stream (its connection is dropped, never reused)."""
         self._result.close()
 
     async def __aenter__(self) -> AsyncStreamResult:
@@ -73,32 +82,55 @@ class AsyncBedrockClient:
         self,
         settings: Settings,
         *,
-        max_workers: int = DEFAULT_WORKERS,
+        auth: AwsAuth | None = None,
+        cooldown: Cooldown | None = None,
         client: BedrockClient | None = None,
     ) -> None:
-        self.sync = client if client is not None else BedrockClient(settings)
-        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="bedrock")
+        """``client``: a ready :class:`BedrockClient` to run on the loop (its I/O is
+        asyncio's only if it was built with ``green=True``)."""
+        self.sync = (
+            client
+            if client is not None
+            else BedrockClient(settings, auth=auth, cooldown=cooldown, sleep=_sleep, green=True)
+        )
+        self.settings = settings
 
-    async def converse(self, profiles: Sequence[str], request: Mapping[str, Any]) -> CallResult:
-        return await self._run(self.sync.converse, profiles, request)
+    @classmethod
+    def sharing(cls, client: BedrockClient) -> AsyncBedrockClient:
+        """An async client with ``client``'s settings, identity and profile cooldowns."""
+        return cls(client.settings, auth=client.auth, cooldown=client.cooldown)
+
+    async def converse(
+        self,
+        profiles: Sequence[str],
+        request: Mapping[str, Any],
+        deadline: Deadline | None = None,
+    ) -> CallResult:
+        return await run_bridged(self.sync.converse, profiles, request, deadline)
 
     async def converse_stream(
-        self, profiles: Sequence[str], request: Mapping[str, Any]
+        self,
+        profiles: Sequence[str],
+        request: Mapping[str, Any],
+        deadline: Deadline | None = None,
     ) -> AsyncStreamResult:
-        result = await self._run(self.sync.converse_stream, profiles, request)
-        return AsyncStreamResult(result, self._executor)
+        result = await run_bridged(self.sync.converse_stream, profiles, request, deadline)
+        return AsyncStreamResult(result)
 
     async def count_tokens(self, model_id: str, request: Mapping[str, Any]) -> int:
-        return await self._run(self.sync.count_tokens, model_id, request)
+        return await run_bridged(self.sync.count_tokens, model_id, request)
 
     async def list_models(self) -> ModelCatalog:
-        return await self._run(self.sync.list_models)
+        # The control plane goes through botocore's own (blocking) HTTP session.
+        return await asyncio.to_thread(self.sync.list_models)
 
     async def aclose(self) -> None:
-        """Stop the thread pool; calls already running finish first."""
-        await asyncio.get_running_loop().run_in_executor(
-            None, functools.partial(self._executor.shutdown, wait=True)
-        )
+        """Close the pooled connections."""
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections (without waiting: a shutdown path may call it)."""
+        self.sync.runtime_client.close()
 
     async def __aenter__(self) -> AsyncBedrockClient:
         return self
@@ -110,12 +142,3 @@ class AsyncBedrockClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
-
-
-def _next_or_none(events: Iterator[dict[str, Any]]) -> dict[str, Any] | None:
-    # StopIteration cannot cross a Future, so the end of the stream travels as None.
-    return next(events, None)

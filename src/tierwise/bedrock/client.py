@@ -137,13 +137,14 @@ class BedrockClient:
         rng: random.Random | None = None,
         auth: AwsAuth | None = None,
         cooldown: Cooldown | None = None,
+        green: bool = False,
     ) -> None:
         self.settings = settings
         self.auth = auth or AwsAuth()
         self.backoff = Backoff.from_settings(settings.retry, rng=rng, sleep=sleep, clock=clock)
         self.cooldown: Cooldown = cooldown if cooldown is not None else CooldownTracker()
         self._clock = clock
-        self._runtime = runtime_client(settings, self.auth)
+        self._runtime = runtime_client(settings, self.auth, green=green)
         self._control: ControlPlaneClient | None = None
         self._control_lock = threading.Lock()
 
@@ -357,6 +358,7 @@ def _exhausted(
             "status": last.status,
             "model_id": last.model_id,
             "retry_after": last.retry_after,
+            "capacity": last.capacity,
         }
     hint = last.hint if last is not None and last.hint else None
     err = ExhaustedError(summary, attempts=[str(a) for a in failed], hint=hint, **fields)

@@ -232,6 +232,7 @@ def _from_client_error(exc: bce.ClientError, model_id: str | None) -> TierwiseEr
             return ModelNotAvailableError(
                 f"the model{who} is not ready yet: {what}",
                 hint="Bedrock is still preparing the model; retry shortly",
+                capacity=True,
                 **fields,
             )
         return ModelNotAvailableError(f"the model{who} was not found: {what}", **fields)

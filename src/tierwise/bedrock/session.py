@@ -56,9 +56,15 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def runtime_client(settings: Settings, auth: AwsAuth | None = None) -> BedrockRuntimeClient:
-    """A ``bedrock-runtime`` client (Converse, ConverseStream, CountTokens)."""
-    client: BedrockRuntimeClient = _client("bedrock-runtime", settings, auth or AwsAuth())
+def runtime_client(
+    settings: Settings, auth: AwsAuth | None = None, *, green: bool = False
+) -> BedrockRuntimeClient:
+    """A ``bedrock-runtime`` client (Converse, ConverseStream, CountTokens). ``green``: its
+    hot-path I/O runs on the event loop when called under
+    :func:`~tierwise.bedrock.green.run_bridged` (the async client)."""
+    client: BedrockRuntimeClient = _client(
+        "bedrock-runtime", settings, auth or AwsAuth(), green=green
+    )
     return client
 
 
@@ -69,7 +75,11 @@ def control_client(settings: Settings, auth: AwsAuth | None = None) -> ControlPl
 
 
 def _client(
-    service: Literal["bedrock-runtime", "bedrock"], settings: Settings, auth: AwsAuth
+    service: Literal["bedrock-runtime", "bedrock"],
+    settings: Settings,
+    auth: AwsAuth,
+    *,
+    green: bool = False,
 ) -> Any:
     import boto3
     import botocore.session
@@ -118,18 +128,21 @@ def _client(
         client = boto3.Session(botocore_session=core).client(service, **client_args)
     except BotoCoreError as exc:
         raise translate(exc, model_id=None) from None
-    if service == "bedrock-runtime" and settings.retry.http_client == "lean":
-        _lean_transport(client, core, settings)
+    if service == "bedrock-runtime" and (green or settings.retry.http_client == "lean"):
+        _lean_transport(client, core, settings, green=green)
     return client
 
 
-def _lean_transport(client: Any, core: botocore.session.Session, settings: Settings) -> None:
+def _lean_transport(
+    client: Any, core: botocore.session.Session, settings: Settings, *, green: bool = False
+) -> None:
     """Put :mod:`tierwise.bedrock.transport` under the client, unless a proxy applies
     (botocore's own session then goes through it)."""
     import os
 
     from botocore.utils import get_environ_proxies
 
+    from tierwise.bedrock.aio_transport import GreenTransport
     from tierwise.bedrock.transport import LeanTransport
 
     url = client.meta.endpoint_url
@@ -140,7 +153,8 @@ def _lean_transport(client: Any, core: botocore.session.Session, settings: Setti
     # botocore's own order: ca_bundle (AWS_CA_BUNDLE or the profile), REQUESTS_CA_BUNDLE,
     # then its default bundle.
     verify = core.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE")
-    endpoint.http_session = LeanTransport(
+    transport = GreenTransport if green else LeanTransport
+    endpoint.http_session = transport(
         fallback,
         connect_timeout=settings.retry.connect_timeout_s,
         read_timeout=settings.retry.read_timeout_s,

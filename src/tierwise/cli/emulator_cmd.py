@@ -36,12 +36,32 @@ def emulator(
         list[str] | None,
         typer.Option(help="ID:VERSION=word,word: a guardrail blocking those words (repeatable)."),
     ] = None,
+    pacing: Annotated[
+        str | None,
+        typer.Option(
+            help="Time to first token and tokens/s, per tier: "
+            "'haiku:ttft_ms=250,tps=150;ttft_ms=600,tps=70' (default: [emulator] pacing)."
+        ),
+    ] = None,
+    server: Annotated[
+        str,
+        typer.Option(help="'async' (thousands of connections) or 'threads' (one per connection)."),
+    ] = "async",
 ) -> None:
     """Serve Bedrock's wire protocol locally, with synthetic, deterministic answers."""
     from tierwise.emulator import Emulator, Faults
     from tierwise.emulator.guardrails import parse_guardrail_flag
+    from tierwise.emulator.pacing import Pacing
+    from tierwise.errors import ConfigError
 
     state = state_of(ctx)
+    settings = state.loaded().settings
+    try:
+        paced = Pacing.parse(settings.emulator.pacing if pacing is None else pacing)
+    except ValueError as exc:
+        raise ConfigError(str(exc), hint="see `tierwise emulator --help` for the syntax") from None
+    if server not in ("async", "threads"):
+        raise ConfigError(f"--server {server!r}: use async or threads")
     faults = Faults(
         throttle_rate=throttle_rate,
         error_rate=error_rate,
@@ -49,8 +69,9 @@ def emulator(
         cut_stream_after=cut_stream_after,
         stream_error=stream_error,
         seed=seed,
+        pacing=paced,
     )
-    emu = Emulator(state.loaded().settings, host=host, port=port, faults=faults)
+    emu = Emulator(settings, host=host, port=port, faults=faults, server=server)
     for flag in guardrail or []:
         try:
             spec = parse_guardrail_flag(flag)

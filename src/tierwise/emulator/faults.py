@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tierwise.emulator.apierror import ApiError
+from tierwise.emulator.pacing import Pacing
 
 __all__ = ["FAULT_KINDS", "STREAM_ERRORS", "FaultPlan", "Faults", "fault_error", "stream_error"]
 
@@ -27,6 +28,8 @@ class Faults:
     # The exception a cut stream ends with (one of STREAM_ERRORS).
     stream_error: str = "modelStreamErrorException"
     seed: int = 0
+    # Time to first token and tokens per second, per tier (tierwise.emulator.pacing).
+    pacing: Pacing = field(default_factory=Pacing)
 
     def __post_init__(self) -> None:
         for name in ("throttle_rate", "error_rate"):

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tierwise.config import Settings
@@ -25,6 +25,7 @@ from tierwise.core.tiers import Tier
 from tierwise.emulator.apierror import ApiError
 from tierwise.emulator.faults import FAULT_KINDS, STREAM_ERRORS, Faults
 from tierwise.emulator.guardrails import DEFAULT_MESSAGE, GuardrailSpec
+from tierwise.emulator.pacing import Pace
 from tierwise.emulator.s3 import is_s3_request
 from tierwise.emulator.service import RUNTIME_OPERATIONS, Controls, Reply, Service, error_reply
 from tierwise.emulator.service import json_reply as _json_reply
@@ -37,7 +38,19 @@ _CONTROL_PREFIXES = ("/foundation-models", "/inference-profiles", "/model-invoca
 _HEADER_FAULT = "x-tierwise-emulator-fault"
 _HEADER_LATENCY = "x-tierwise-emulator-latency-ms"
 _HEADER_CUT = "x-tierwise-emulator-cut-stream-after"
+_HEADER_PACING = "x-tierwise-emulator-pacing"
 _HEADER_STREAM_ERROR = "x-tierwise-emulator-stream-error"
+# Request methods the emulator answers (the local S3 takes PUT, HEAD and DELETE too).
+METHODS = ("GET", "POST", "PUT", "HEAD", "DELETE")
+
+
+class HeaderMap(Protocol):
+    """Request headers: ``get`` is case-insensitive (the stdlib's message, or the async
+    server's own map)."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+    def items(self) -> Any: ...
 
 
 def _unsigned() -> Reply:
@@ -122,7 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay_s > 0:
             time.sleep(reply.delay_s)
         try:
-            for frame in reply.frames:
+            for index, frame in enumerate(reply.frames):
+                if index and reply.gap_s > 0:
+                    time.sleep(reply.gap_s)
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
@@ -130,48 +145,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def _controls(self) -> Controls:
-        fault = self.headers.get(_HEADER_FAULT)
-        if fault is not None and fault not in FAULT_KINDS:
-            raise ApiError(
-                "ValidationException",
-                f"{_HEADER_FAULT} must be one of: {', '.join(FAULT_KINDS)}",
-            )
-        kind = self.headers.get(_HEADER_STREAM_ERROR)
-        if kind is not None and kind not in STREAM_ERRORS:
-            raise ApiError(
-                "ValidationException",
-                f"{_HEADER_STREAM_ERROR} must be one of: {', '.join(STREAM_ERRORS)}",
-            )
-        try:
-            latency = self.headers.get(_HEADER_LATENCY)
-            cut = self.headers.get(_HEADER_CUT)
-            return Controls(
-                service_tier=self.headers.get("X-Amzn-Bedrock-Service-Tier"),
-                stream_error=kind,
-                fault=fault,
-                latency_ms=max(0, int(latency)) if latency is not None else None,
-                cut_stream_after=max(0, int(cut)) if cut is not None else None,
-            )
-        except ValueError:
-            raise ApiError(
-                "ValidationException", f"{_HEADER_LATENCY} and {_HEADER_CUT} must be integers"
-            ) from None
-
-    def _authorized(self) -> bool:
-        auth = self.headers.get("Authorization", "")
-        return auth.startswith(("AWS4-HMAC-SHA256 ", "Bearer "))
-
-    def _s3(self, method: str) -> bool:
-        """Serve the request from the local S3 if it was signed for S3 (as LocalStack tells
-        services apart on one port); False when it is not an S3 request."""
-        if not is_s3_request(self.headers.get("Authorization") or ""):
-            return False
-        headers = dict(self.headers.items())
-        body = self._read_body() if method in ("PUT", "POST") else b""
-        parts = urlsplit(self.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        reply = self._service.s3.handle(method, parts.path, query, headers, body)
+    def _handle(self, method: str) -> None:
+        raw = self._read_body() if method in ("POST", "PUT") else b""
+        reply = route(self._service, method, self.path, self.headers, raw)
         if method == "HEAD":  # headers only; Content-Length is the object's, if any
             self._start(reply)
             if "Content-Length" not in reply.headers:
@@ -179,114 +155,143 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
         else:
             self._send(reply)
-        return True
-
-    def _s3_only(self, method: str) -> None:
-        if not self._s3(method):
-            self._send(error_reply(ApiError("UnknownOperationException", "Unknown operation.")))
-
-    def do_PUT(self) -> None:
-        self._s3_only("PUT")
-
-    def do_HEAD(self) -> None:
-        if not self._s3("HEAD"):
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-    def do_DELETE(self) -> None:
-        self._s3_only("DELETE")
-
-    # -- routes -------------------------------------------------------------------------------
-
-    def do_POST(self) -> None:
-        if self._s3("POST"):
-            return
-        raw = self._read_body()
-        path = urlsplit(self.path).path
-        if path == "/_emulator/faults":
-            self._send(self._inject(raw))
-            return
-        if path == "/_emulator/quirks":
-            self._send(self._quirk(raw))
-            return
-        if path == "/_emulator/skills":
-            self._send(self._skills(raw))
-            return
-        if path == "/_emulator/guardrails":
-            self._send(self._guardrail(raw))
-            return
-        if path == "/_emulator/reset":
-            emulator_reset(self._service)
-            self._send(_json_reply({"ok": True}))
-            return
-        if path.startswith("/model-invocation-job"):
-            if not self._authorized():
-                self._send(_unsigned())
-                return
-            try:
-                body = json.loads(raw or b"{}")
-            except json.JSONDecodeError:
-                body = {}
-            self._send(self._service.batch_control("POST", unquote(path), body, {}))
-            return
-        match = _RUNTIME.match(path)
-        if match is None:
-            self._send(error_reply(ApiError("UnknownOperationException", "Unknown operation.")))
-            return
-        if not self._authorized():
-            self._send(_unsigned())
-            return
-        try:
-            controls = self._controls()
-        except ApiError as error:
-            self._send(error_reply(error))
-            return
-        identifier = unquote(match.group("id"))
-        self._send(self._service.runtime(match.group("op"), identifier, raw, controls))
 
     def do_GET(self) -> None:
-        if self._s3("GET"):
-            return
-        parts = urlsplit(self.path)
-        if parts.path == "/_emulator/stats":
-            self._send(_json_reply(self._service.stats()))
-            return
-        if not parts.path.startswith(_CONTROL_PREFIXES):
-            self._send(error_reply(ApiError("UnknownOperationException", "Unknown operation.")))
-            return
-        if not self._authorized():
-            self._send(_unsigned())
-            return
-        query = dict(parse_qsl(parts.query))
-        self._send(self._service.control(unquote(parts.path), query))
+        self._handle("GET")
 
-    def _inject(self, raw: bytes) -> Reply:
-        try:
-            spec = json.loads(raw or b"{}")
-            count = int(spec.get("count", 1))
-            self._service.plan.inject(str(spec.get("kind")), count, spec.get("model_id"))
-        except (ValueError, TypeError, AttributeError) as exc:
-            return _json_reply({"message": str(exc)}, status=400)
-        return _json_reply({"ok": True})
+    def do_POST(self) -> None:
+        self._handle("POST")
 
-    def _quirk(self, raw: bytes) -> Reply:
-        try:
-            spec = json.loads(raw or b"{}")
-            share = float(spec.get("share", 1.0))
-            self._service.quirks.set(str(spec.get("kind")), str(spec["model_id"]), share)
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            return _json_reply({"message": str(exc)}, status=400)
-        return _json_reply({"ok": True})
+    def do_PUT(self) -> None:
+        self._handle("PUT")
 
-    def _skills(self, raw: bytes) -> Reply:
-        try:
-            spec = json.loads(raw or b"{}")
-            bias = float(spec.get("judge_bias", 0.0))
-            self._service.skills.set(spec.get("skills") or {}, judge_bias=bias)
-        except (ValueError, TypeError, AttributeError) as exc:
-            return _json_reply({"message": str(exc)}, status=400)
+    def do_HEAD(self) -> None:
+        self._handle("HEAD")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+
+def route(service: Service, method: str, target: str, headers: HeaderMap, raw: bytes) -> Reply:
+    """The reply to one HTTP request, whichever server received it."""
+    parts = urlsplit(target)
+    path = parts.path
+    if is_s3_request(headers.get("Authorization") or ""):
+        # Signed for S3: the local S3 (as LocalStack tells services apart on one port).
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        return service.s3.handle(method, path, query, dict(headers.items()), raw)
+    if method == "HEAD":
+        return Reply(404)
+    if method == "GET":
+        if path == "/_emulator/stats":
+            return _json_reply(service.stats())
+        if not path.startswith(_CONTROL_PREFIXES):
+            return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
+        if not _authorized(headers):
+            return _unsigned()
+        return service.control(unquote(path), dict(parse_qsl(parts.query)))
+    if method != "POST":
+        return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
+    if path == "/_emulator/faults":
+        return _inject(service, raw)
+    if path == "/_emulator/quirks":
+        return _quirk(service, raw)
+    if path == "/_emulator/skills":
+        return _skills(service, raw)
+    if path == "/_emulator/guardrails":
+        return _guardrail(service, raw)
+    if path == "/_emulator/reset":
+        emulator_reset(service)
         return _json_reply({"ok": True})
+    if path.startswith("/model-invocation-job"):
+        if not _authorized(headers):
+            return _unsigned()
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            body = {}
+        return service.batch_control("POST", unquote(path), body, {})
+    match = _RUNTIME.match(path)
+    if match is None:
+        return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
+    if not _authorized(headers):
+        return _unsigned()
+    try:
+        controls = _controls(headers)
+    except ApiError as error:
+        return error_reply(error)
+    identifier = unquote(match.group("id"))
+    return service.runtime(match.group("op"), identifier, raw, controls)
+
+
+def _controls(headers: HeaderMap) -> Controls:
+    fault = headers.get(_HEADER_FAULT)
+    if fault is not None and fault not in FAULT_KINDS:
+        raise ApiError(
+            "ValidationException",
+            f"{_HEADER_FAULT} must be one of: {', '.join(FAULT_KINDS)}",
+        )
+    kind = headers.get(_HEADER_STREAM_ERROR)
+    if kind is not None and kind not in STREAM_ERRORS:
+        raise ApiError(
+            "ValidationException",
+            f"{_HEADER_STREAM_ERROR} must be one of: {', '.join(STREAM_ERRORS)}",
+        )
+    pacing = headers.get(_HEADER_PACING)
+    try:
+        pace = Pace.parse(pacing) if pacing is not None else None
+    except ValueError as exc:
+        raise ApiError("ValidationException", f"{_HEADER_PACING}: {exc}") from None
+    try:
+        latency = headers.get(_HEADER_LATENCY)
+        cut = headers.get(_HEADER_CUT)
+        return Controls(
+            service_tier=headers.get("X-Amzn-Bedrock-Service-Tier"),
+            stream_error=kind,
+            fault=fault,
+            latency_ms=max(0, int(latency)) if latency is not None else None,
+            cut_stream_after=max(0, int(cut)) if cut is not None else None,
+            pace=pace,
+        )
+    except ValueError:
+        raise ApiError(
+            "ValidationException", f"{_HEADER_LATENCY} and {_HEADER_CUT} must be integers"
+        ) from None
+
+
+def _authorized(headers: HeaderMap) -> bool:
+    auth = headers.get("Authorization") or ""
+    return str(auth).startswith(("AWS4-HMAC-SHA256 ", "Bearer "))
+
+
+def _inject(service: Service, raw: bytes) -> Reply:
+    try:
+        spec = json.loads(raw or b"{}")
+        count = int(spec.get("count", 1))
+        service.plan.inject(str(spec.get("kind")), count, spec.get("model_id"))
+    except (ValueError, TypeError, AttributeError) as exc:
+        return _json_reply({"message": str(exc)}, status=400)
+    return _json_reply({"ok": True})
+
+
+def _quirk(service: Service, raw: bytes) -> Reply:
+    try:
+        spec = json.loads(raw or b"{}")
+        share = float(spec.get("share", 1.0))
+        service.quirks.set(str(spec.get("kind")), str(spec["model_id"]), share)
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        return _json_reply({"message": str(exc)}, status=400)
+    return _json_reply({"ok": True})
+
+
+def _skills(service: Service, raw: bytes) -> Reply:
+    try:
+        spec = json.loads(raw or b"{}")
+        bias = float(spec.get("judge_bias", 0.0))
+        service.skills.set(spec.get("skills") or {}, judge_bias=bias)
+    except (ValueError, TypeError, AttributeError) as exc:
+        return _json_reply({"message": str(exc)}, status=400)
+    return _json_reply({"ok": True})
 
     def _guardrail(self, raw: bytes) -> Reply:
         try:
@@ -306,6 +311,26 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
             return _json_reply({"message": str(exc)}, status=400)
         return _json_reply({"ok": True})
+
+
+def _guardrail(service: Service, raw: bytes) -> Reply:
+    try:
+        spec = json.loads(raw or b"{}")
+        words = spec["blocked_words"]
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError("blocked_words must be a list of strings")
+        service.guardrails.add(
+            GuardrailSpec(
+                str(spec["id"]),
+                str(spec.get("version", "DRAFT")),
+                tuple(words),
+                str(spec.get("blocked_input_message", DEFAULT_MESSAGE)),
+                str(spec.get("blocked_output_message", DEFAULT_MESSAGE)),
+            )
+        )
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        return _json_reply({"message": str(exc)}, status=400)
+    return _json_reply({"ok": True})
 
 
 def emulator_reset(service: Service) -> None:
@@ -331,12 +356,25 @@ class Emulator:
         faults: Faults | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        server: str = "threads",
     ) -> None:
+        """``server``: ``"threads"`` (a thread per connection; the tests' default) or
+        ``"async"`` (asyncio: thousands of connections and paced streams, no thread each;
+        :mod:`tierwise.emulator.aserver`)."""
         self.settings = settings
         self.faults = faults if faults is not None else Faults()
         self._service = Service(settings, self.faults, clock)
+        if server not in ("threads", "async"):
+            raise ValueError(f"server must be 'threads' or 'async', not {server!r}")
         try:
-            self._server = _Server((host, port), self._service)
+            if server == "async":
+                from tierwise.emulator.aserver import AsyncHTTPServer
+
+                self._server: _Server | AsyncHTTPServer = AsyncHTTPServer(
+                    (host, port), self._service
+                )
+            else:
+                self._server = _Server((host, port), self._service)
         except OSError as exc:
             raise EmulatorError(
                 f"the emulator cannot listen on {host}:{port}: {exc.strerror or exc}"

@@ -28,6 +28,7 @@ from tierwise.emulator.engine import Answer, answer, request_digest
 from tierwise.emulator.eventstream import CONTENT_TYPE, event_frame, exception_frame
 from tierwise.emulator.faults import FaultPlan, Faults, fault_error, stream_error
 from tierwise.emulator.guardrails import GuardrailRegistry, GuardrailSpec, Verdict, input_texts
+from tierwise.emulator.pacing import Pace
 from tierwise.emulator.quirks import Quirks
 from tierwise.emulator.skills import Skills
 from tierwise.emulator.streaming import converse_events
@@ -51,17 +52,20 @@ class Controls:
     stream_error: str | None = None  # the exception a cut stream ends with
     # InvokeModel's X-Amzn-Bedrock-Service-Tier request header (Converse has a body field).
     service_tier: str | None = None
+    pace: Pace | None = None
 
 
 @dataclass
 class Reply:
-    """An HTTP answer: a JSON body, or eventstream ``frames`` sent chunked after ``delay_s``."""
+    """An HTTP answer: a JSON body, or eventstream ``frames`` sent chunked after ``delay_s``
+    (the time to first token), ``gap_s`` apart (the pacing of the output)."""
 
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     frames: list[bytes] | None = None
     delay_s: float = 0.0
+    gap_s: float = 0.0
 
 
 def json_reply(value: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
@@ -217,10 +221,13 @@ class Service:
             if guard:
                 verdict, result = _guard_output(guard[0], guard[1], texts, result)
         trace = verdict.trace_dict() if verdict else None
-        delay_ms = controls.latency_ms
-        if delay_ms is None:
-            delay_ms = self.plan.faults.latency_ms
-        latency = max(1, int((time.monotonic() - started) * 1000) + delay_ms)
+        added = controls.latency_ms
+        delay_ms: float = self.plan.faults.latency_ms if added is None else added
+        pace = controls.pace or self.plan.faults.pacing.for_model(target.model.model_id)
+        generation_s = pace.generation_s(result.output_tokens)
+        streamed = operation in ("converse-stream", "invoke-with-response-stream")
+        delay_ms += pace.ttft_ms + (0 if streamed else generation_s * 1000)
+        latency = max(1, int((time.monotonic() - started) * 1000 + delay_ms))
         delay = delay_ms / 1000
         model_id = target.model.model_id
         fields = _response_fields(checked.response_paths, result)
@@ -281,7 +288,8 @@ class Service:
             headers["X-Amzn-Bedrock-Content-Type"] = _JSON
             if served is not None:
                 headers["X-Amzn-Bedrock-Service-Tier"] = served["type"]
-        return Reply(200, headers=headers, frames=frames, delay_s=delay)
+        gap = generation_s / (len(frames) - 1) if len(frames) > 1 else 0.0
+        return Reply(200, headers=headers, frames=frames, delay_s=delay, gap_s=gap)
 
     # -- batch inference ----------------------------------------------------------------------
 

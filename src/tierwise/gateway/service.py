@@ -1,10 +1,11 @@
 """What every route shares: admission (key, rate limit, budget), body parsing, hints, the
-call in a worker thread, charging, headers and metrics.
+call on the async engine, headers and metrics.
 
-Nothing blocking runs on the event loop: key checks, budget reads and charges touch the
-database and Bedrock calls are synchronous boto3, so all of them run in the gateway's own
-bounded thread pool (``[gateway] threads``). A request makes at most two thread hops:
-admission, then call-and-charge (a stream's one worker opens it and then pumps it).
+Bedrock calls and streams run on the event loop (:class:`~tierwise.client.AsyncTierwise`):
+an in-flight call holds no thread, so one process holds thousands of them. What blocks
+(key checks, budget reservations, ledger writes and charges: database transactions) runs in
+the gateway's own bounded thread pool (``[gateway] threads``); each is short, so the pool
+bounds how many overlap, not how many calls are in flight.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -23,7 +24,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.types import Receive
 
-from tierwise.client import AUTO, Tierwise
+from tierwise.client import AUTO, AsyncTierwise, Tierwise
 from tierwise.config import Settings
 from tierwise.core.guardrails import guardrail_config, guardrail_from_header
 from tierwise.core.hints import Hints
@@ -34,13 +35,7 @@ from tierwise.gateway.errors import BodyTooLargeError
 from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.limits import InMemoryRateLimits, RateLimits, StoreRateLimits
 from tierwise.gateway.metrics import Metrics
-from tierwise.gateway.streaming import (
-    EventStreamResponse,
-    FinalChunk,
-    OpenStream,
-    disconnected,
-    open_stream,
-)
+from tierwise.gateway.streaming import EventStreamResponse, FinalChunk, OpenStream, disconnected
 from tierwise.store.keys import ApiKey, KeyStore
 
 __all__ = ["BodyTooLargeError", "Call", "Gateway", "tierwise_headers"]
@@ -94,6 +89,8 @@ class Gateway:
         self.executor = ThreadPoolExecutor(
             settings.gateway.threads, thread_name_prefix="tierwise-gateway"
         )
+        # The same client on the event loop: its blocking effects go to the pool above.
+        self.engine = AsyncTierwise.sharing(tierwise, blocking=self.run)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn`` in the gateway's thread pool (lighter than anyio's, and bounded)."""
@@ -102,6 +99,7 @@ class Gateway:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+        self.engine.bedrock.close()
 
     # -- admission -------------------------------------------------------------------
 
@@ -301,13 +299,14 @@ class Gateway:
     # -- the call --------------------------------------------------------------------
 
     async def converse(self, call: Call, **kwargs: Any) -> dict[str, Any]:
-        """The routed call, charged to the key in the same worker thread. If the client hangs
-        up meanwhile, the attempt in flight completes and is ledgered and charged, but no
-        escalation or fallback attempt follows it."""
+        """The routed call on the event loop. The engine reserves each attempt against the
+        key's budget and charges it with the attempt's ledger row (one transaction), a
+        rejected answer's too. If the client hangs up meanwhile, the attempt in flight
+        completes and is ledgered and charged, but no escalation or fallback follows it."""
         cancel = threading.Event()
         watcher = _watch_disconnect(call, cancel)
         try:
-            return await self.run(self._converse_and_charge, call, {**kwargs, "cancel": cancel})
+            return await self.engine.converse(**self.key_options(call.key), **kwargs, cancel=cancel)
         finally:
             if watcher is not None:
                 watcher.cancel()
@@ -323,35 +322,25 @@ class Gateway:
             options["capture_rate"] = float(policy["capture_rate"])
         return options
 
-    def _converse_and_charge(self, call: Call, kwargs: dict[str, Any]) -> dict[str, Any]:
-        # The engine reserves each attempt against the key's budget and charges it with
-        # the attempt's ledger row (one transaction), a rejected answer's too: nothing is
-        # left to charge here.
-        return self.tierwise.converse(**self.key_options(call.key), **kwargs)
-
     async def converse_stream(self, call: Call, **kwargs: Any) -> OpenStream:
-        """The routed stream, opened and pumped by one worker thread; it is charged to the
-        key when it ends or is closed (a client disconnect closes it: the row is ledgered
-        and the key charged). A validated stream runs its cascade before the first event,
-        and a hang-up during it stops further attempts, as for :meth:`converse`."""
+        """The routed stream, open once its first event has arrived (a tier out of capacity
+        falls back before that, as for :meth:`converse`). It is charged to the key when it
+        ends or is closed (a client disconnect closes it: the row is ledgered and the key
+        charged). A validated stream runs its cascade before the first event, and a hang-up
+        during it stops further attempts."""
         record = access.current()
         if record is not None:
             record.stream = True
         cancel = threading.Event()
         watcher = _watch_disconnect(call, cancel)
         try:
-            opener = partial(self._open_charged, call, {**kwargs, "cancel": cancel})
-            return await open_stream(opener, self.executor)
+            result = await self.engine.converse_stream(
+                **self.key_options(call.key), **kwargs, cancel=cancel
+            )
         finally:
             if watcher is not None:
                 watcher.cancel()
-
-    def _open_charged(
-        self, call: Call, kwargs: dict[str, Any]
-    ) -> tuple[Mapping[str, Any], Iterator[Any]]:
-        # Charged by the engine when the stream ends or is closed, with its ledger row.
-        result = self.tierwise.converse_stream(**self.key_options(call.key), **kwargs)
-        return result["tierwise"], result["stream"]
+        return OpenStream(result["tierwise"], result["stream"])
 
     def relay(
         self,
@@ -390,7 +379,7 @@ class Gateway:
         return EventStreamResponse(body(), stream, headers)
 
     async def count_tokens(self, **kwargs: Any) -> int:
-        return await self.run(partial(self.tierwise.count_tokens, **kwargs))
+        return await self.engine.count_tokens(**kwargs)
 
     def finish(self, api: str, call: Call, info: Mapping[str, Any]) -> dict[str, str]:
         """Record metrics and return the x-tierwise headers (the engine has charged the

@@ -1,23 +1,16 @@
-"""Server-sent events, and a pump from a blocking stream to the event loop.
+"""Server-sent events over the call engine's async streams.
 
-boto3 streams are blocking. One worker thread per stream opens it and then iterates it,
-handing events over through a bounded buffer (a slow client blocks the worker, not the
-loop). Opening and pumping are one job on purpose: a stream costs one thread hop, not two,
-and the events that arrived with the first one are already waiting when the loop resumes.
-The loop is woken only when it is actually waiting, so a burst of events costs one
-wake-up, not one each. When the client disconnects, the pump stops and the worker closes
-the iterator in its own thread (a generator can only be closed by the thread running it),
-which closes the upstream stream, writes the ledger row and charges the key.
+A stream is the async iterator :class:`~tierwise.client.AsyncTierwise` returns: events are
+read on the event loop, with no thread per stream. When the client disconnects, the stream
+stops at the next event and is closed, which closes the upstream stream, writes the ledger
+row and charges the key.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from concurrent.futures import Executor
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from starlette.responses import StreamingResponse
@@ -28,18 +21,11 @@ __all__ = [
     "FinalChunk",
     "OpenStream",
     "disconnected",
-    "open_stream",
     "sse_comment",
     "sse_data",
     "sse_event",
     "trailer",
 ]
-
-BUFFER = 64
-_DONE = object()
-
-# What the worker opens: the stream's summary (completed when the stream ends) and its events.
-Opener = Callable[[], tuple[Mapping[str, Any], Iterator[Any]]]
 
 
 def _json(payload: Any) -> str:
@@ -76,156 +62,37 @@ def trailer(info: Mapping[str, Any]) -> bytes:
     return sse_comment(closing)
 
 
-class _Failure:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-class _Opened:
-    def __init__(self, info: Mapping[str, Any]) -> None:
-        self.info = info
-
-
-class _Pump:
-    """A bounded hand-over from one worker thread to the loop, with one lock per stream."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.items: deque[Any] = deque()
-        self.space = threading.Condition(threading.Lock())
-        self.stopped = False
-        self.waiter: asyncio.Future[None] | None = None
-
-    def put(self, item: Any) -> bool:
-        """Hand ``item`` over, waiting while the buffer is full; False once stopped."""
-        with self.space:
-            while len(self.items) >= BUFFER and not self.stopped:
-                self.space.wait()
-            if self.stopped:
-                return False
-            self.items.append(item)
-            waiter, self.waiter = self.waiter, None
-        if waiter is not None:
-            self.loop.call_soon_threadsafe(_resolve, waiter)
-        return True
-
-    def run(self, opener: Opener) -> None:
-        """The worker: open, hand over, iterate, and always close the iterator here."""
-        try:
-            info, blocking = opener()
-        except Exception as exc:  # handed to the loop, raised there
-            self.put(_Failure(exc))
-            return
-        self.put(_Opened(info))
-        try:
-            # Even when stopped already, the first item is pulled (it is buffered, no
-            # wait): a started generator runs its cleanup on close, an unstarted one not.
-            for item in blocking:
-                if not self.put(item):
-                    break
-            else:
-                self.put(_DONE)
-        except Exception as exc:
-            self.put(_Failure(exc))
-        finally:
-            close = getattr(blocking, "close", None)
-            if close is not None:
-                close()
-
-    async def take(self) -> list[Any]:
-        """Everything handed over so far, waiting for at least one item; [] once stopped."""
-        while True:
-            with self.space:
-                if self.items:
-                    items = list(self.items)
-                    self.items.clear()
-                    self.space.notify()
-                    return items
-                if self.stopped:
-                    return []
-                waiter = self.loop.create_future()
-                self.waiter = waiter
-            await waiter
-
-    def stop(self) -> None:
-        """Stop the worker (at its next hand-over) and wake the loop; on the loop only."""
-        with self.space:
-            self.stopped = True
-            self.space.notify_all()
-            waiter, self.waiter = self.waiter, None
-        if waiter is not None:
-            _resolve(waiter)
-
-
-def _resolve(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
-
-
 class OpenStream:
     """A stream whose first event has arrived: its summary, then its events in batches.
 
-    Each batch is what had arrived when the loop looked: the first event goes out as soon
-    as it exists (time to first token is untouched), and a burst becomes one write to the
-    client instead of one per event. :meth:`close` must follow, whatever happens.
+    The events come from the call engine's async iterator, on the event loop: no thread is
+    held while the stream waits for the model. Each batch is one event, sent as soon as it
+    exists (time to first token is untouched). :meth:`close` must follow, whatever happens:
+    it closes the iterator, which prices and ledgers the stream (an abandoned one too).
     """
 
-    def __init__(
-        self, info: Mapping[str, Any], pump: _Pump, worker: asyncio.Future[None], early: list[Any]
-    ) -> None:
+    def __init__(self, info: Mapping[str, Any], events: AsyncIterator[Any]) -> None:
         self.info = info
-        self._pump = pump
-        self._worker = worker
-        self._early = early
+        self._events = events
+        self._abandoned = False
 
     async def batches(self) -> AsyncIterator[list[Any]]:
-        batch, self._early = self._early, []
-        while True:
-            done = bool(batch) and batch[-1] is _DONE
-            if done:
-                batch.pop()
-            elif batch and isinstance(batch[-1], _Failure):
-                failure = batch.pop()
-                if batch:
-                    yield batch
-                raise failure.error
-            if batch:
-                yield batch
-            if done:
-                return
-            batch = await self._pump.take()
-            if not batch:  # stopped: the client has gone
+        async for event in self._events:
+            yield [event]
+            if self._abandoned:  # the client has gone: stop at this event boundary
                 return
 
     def abandon(self) -> None:
-        """Stop without waiting: :meth:`batches` ends, and the worker still closes (ledgers
-        and charges) the stream."""
-        self._pump.stop()
+        """Stop at the next event: :meth:`batches` ends, and :meth:`close` still ledgers
+        and charges the stream (with the usage Bedrock reports, within the grace period)."""
+        self._abandoned = True
 
     async def close(self) -> None:
-        """Stop the pump and wait for the worker to close the stream, so it is ledgered and
-        charged before the request ends. (If this wait is cancelled, the worker still does
-        both, in its own time.)"""
-        self._pump.stop()
-        await asyncio.shield(self._worker)
-
-
-async def open_stream(opener: Opener, executor: Executor) -> OpenStream:
-    """Run ``opener`` and pump its events in one worker from ``executor``; return once it
-    has opened (its error, if it failed to)."""
-    loop = asyncio.get_running_loop()
-    pump = _Pump(loop)
-    worker = loop.run_in_executor(executor, pump.run, opener)
-    try:
-        batch = await pump.take()
-    except BaseException:
-        pump.stop()
-        raise
-    first = batch.pop(0)
-    if isinstance(first, _Failure):
-        await worker
-        raise first.error
-    return OpenStream(first.info, pump, worker, batch)
+        """Close the events (the stream is priced and ledgered before this returns). If
+        this wait is cancelled, the closing still completes in its own task."""
+        aclose = getattr(self._events, "aclose", None)
+        if aclose is not None:
+            await asyncio.shield(asyncio.ensure_future(aclose()))
 
 
 async def disconnected(receive: Receive) -> None:

@@ -1,0 +1,415 @@
+"""Concurrency with real call durations: many slow calls in flight at once, as in production.
+
+Run: python bench/concurrency.py [--clients 400 2000] [--seconds 20] [--stream-s 5]
+     [--no-pin] [--litellm PATH_TO_litellm]
+
+Starts ``tierwise emulator`` (the asyncio server, paced: non-stream answers arrive after 2 s;
+streams send their first event after 100 ms, then deltas spread over ~5 s) and
+``tierwise serve`` (one worker, no auth, routing on: model "auto", SQLite ledger), then, from
+this process, N concurrent keep-alive clients each loop for ``--seconds``:
+
+- direct: Bedrock's wire (Converse / ConverseStream) to the emulator itself;
+- gateway: OpenAI ``/v1/chat/completions`` (``stream`` false/true) to tierwise;
+- litellm (``--litellm PATH``): the LiteLLM proxy, one worker, same emulator, optional.
+
+Reported per mode and client count: completed requests/s and that relative to direct,
+errors, latency p50/p99, time to first byte p50/p99 and what the gateway adds to it (TTFT
+overhead = gateway - direct, at the same percentile), and the gateway's RSS: idle, at the
+peak, and per 1,000 in-flight streams. The load generator is a bare asyncio HTTP/1.1 client
+(no SDK), pinned with taskset to CPU 1 with the emulator, the gateway alone on CPU 0
+(``--no-pin`` to let the scheduler decide), as stated in the output. Figures only; no
+thresholds. The machine is shared: compare columns within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+MODEL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+CALL_PROMPT = "Summarize in one sentence: the quarterly numbers beat the forecast."
+STREAM_PROMPT = "Explain in detail how TCP congestion control works, step by step."
+STREAM_MAX_TOKENS = 1200
+NON_STREAM_PACING = "ttft_ms=2000,tps=0"
+TTFT_MS = 100
+LITELLM_MODEL = "bench-sonnet"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"port {port} did not come up")
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) ``pid`` has used: a figure other jobs on the machine do
+    not inflate, unlike wall-clock throughput."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+@dataclass
+class Tally:
+    done: int = 0
+    errors: int = 0
+    latency: list[float] = field(default_factory=list)
+    ttfb: list[float] = field(default_factory=list)
+    error_kinds: dict[str, int] = field(default_factory=dict)
+
+    def fail(self, what: str) -> None:
+        self.errors += 1
+        self.error_kinds[what] = self.error_kinds.get(what, 0) + 1
+
+
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: bytes, body: bytes
+) -> tuple[int, float, bool]:
+    """One request on a keep-alive connection: (status, seconds to first body byte, reusable)."""
+    started = time.perf_counter()
+    writer.write(head + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("closed before a response")
+    status = int(status_line.split()[1])
+    headers: dict[str, str] = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    first = 0.0
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size = int((await reader.readline()).split(b";")[0], 16)
+            if size == 0:
+                await reader.readline()
+                break
+            await reader.readexactly(size + 2)
+            if not first:
+                first = time.perf_counter() - started
+    else:
+        await reader.readexactly(int(headers.get("content-length", "0")))
+        first = time.perf_counter() - started
+    return status, first, headers.get("connection", "").lower() != "close"
+
+
+def request_head(port: int, path: str, body: bytes, extra: dict[str, str]) -> bytes:
+    lines = [
+        f"POST {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        f"Content-Length: {len(body)}",
+        "Content-Type: application/json",
+        *(f"{k}: {v}" for k, v in extra.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    port: int
+    path: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def direct(port: int, stream: bool) -> Target:
+    op = "converse-stream" if stream else "converse"
+    prompt, max_tokens = (STREAM_PROMPT, STREAM_MAX_TOKENS) if stream else (CALL_PROMPT, 60)
+    body = {"messages": [{"role": "user", "content": [{"text": prompt}]}],
+            "inferenceConfig": {"maxTokens": max_tokens}}  # fmt: skip
+    # The emulator checks a signature's presence, not its value.
+    auth = {"Authorization": "Bearer bench"}
+    return Target("direct", port, f"/model/{MODEL}/{op}", json.dumps(body).encode(), auth)
+
+
+def openai(name: str, port: int, stream: bool, model: str = "auto") -> Target:
+    prompt, max_tokens = (STREAM_PROMPT, STREAM_MAX_TOKENS) if stream else (CALL_PROMPT, 60)
+    body = {"model": model, "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": max_tokens, "stream": stream}  # fmt: skip
+    return Target(name, port, "/v1/chat/completions", json.dumps(body).encode(), {})
+
+
+async def run_load(target: Target, clients: int, seconds: float) -> tuple[Tally, float]:
+    """``clients`` keep-alive loops for ``seconds``; requests started in the window count
+    when they complete (the window is closed after the last one ends)."""
+    tally = Tally()
+    head = request_head(target.port, target.path, target.body, target.headers)
+    stop_at = time.perf_counter() + seconds
+
+    async def one_client(index: int) -> None:
+        await asyncio.sleep(index * 0.001)  # a 1 ms ramp: no SYN storm
+        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            try:
+                if conn is None:
+                    conn = await asyncio.open_connection("127.0.0.1", target.port, limit=1 << 20)
+                status, first, keep = await exchange(*conn, head, target.body)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                tally.fail(type(exc).__name__)
+                if conn is not None:
+                    conn[1].close()
+                conn = None
+                await asyncio.sleep(0.05)
+                continue
+            if status != 200:
+                tally.fail(f"HTTP {status}")
+            else:
+                tally.done += 1
+                tally.latency.append(time.perf_counter() - started)
+                tally.ttfb.append(first)
+            if not keep:
+                conn[1].close()
+                conn = None
+        if conn is not None:
+            conn[1].close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one_client(i) for i in range(clients)))
+    return tally, time.perf_counter() - began
+
+
+def sample_rss(pid: int, stop: list[bool], peak: list[float]) -> None:
+    while not stop[0]:
+        peak[0] = max(peak[0], rss_mb(pid))
+        time.sleep(0.1)
+
+
+def pinned(cpus: str | None, argv: list[str]) -> list[str]:
+    return ["taskset", "-c", cpus, *argv] if cpus and shutil.which("taskset") else argv
+
+
+def start_stack(
+    pacing: str,
+    env: dict[str, str],
+    pin: bool,
+    litellm: str | None,
+    workdir: str,
+    gateway_src: str | None = None,
+) -> tuple[list[subprocess.Popen[bytes]], int, int, int | None]:
+    tw = [sys.executable, "-m", "tierwise"]
+    emu_port, gw_port = free_port(), free_port()
+    procs = [
+        subprocess.Popen(
+            pinned("1" if pin else None, [*tw, "emulator", "--port", str(emu_port),
+                   "--pacing", pacing]),
+            env=env, stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            pinned("0" if pin else None, [*tw, "--endpoint-url", f"http://127.0.0.1:{emu_port}",
+                   "serve", "--no-auth", "--port", str(gw_port), "--workers", "1"]),
+            env={**env, "PYTHONPATH": gateway_src} if gateway_src else env,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]  # fmt: skip
+    ll_port = None
+    wait_for(emu_port)
+    wait_for(gw_port)
+    if litellm:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import gateway_overhead as go
+
+        proc, ll_port = go.start_litellm(litellm, emu_port, workdir)
+        procs.append(proc)
+    return procs, emu_port, gw_port, ll_port
+
+
+def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def probe_stream_pacing(emu_port: int) -> tuple[int, int]:
+    """(output tokens, events) of the stream prompt, asked unpaced."""
+    import urllib.request
+
+    target = direct(emu_port, stream=True)
+    headers = {**target.headers, "x-tierwise-emulator-pacing": "ttft_ms=0,tps=0",
+               "Content-Type": "application/json"}  # fmt: skip
+    req = urllib.request.Request(f"http://127.0.0.1:{emu_port}{target.path}", target.body, headers)
+    with urllib.request.urlopen(req) as response:
+        raw = response.read()
+    from botocore.eventstream import EventStreamBuffer
+
+    buffer = EventStreamBuffer()
+    buffer.add_data(raw)
+    events = [json.loads(m.payload) for m in buffer]
+    usage = next(e["usage"] for e in events if "usage" in e)
+    return int(usage["outputTokens"]), len(events)
+
+
+def report_rows(
+    mode: str,
+    clients: int,
+    rows: dict[str, tuple[Tally, float]],
+    rss: tuple[float, float] | None,
+    cpu: dict[str, float],
+) -> list[str]:
+    base_tally, base_s = rows["direct"]
+    base_rps = base_tally.done / base_s
+    out = []
+    for name, (tally, secs) in rows.items():
+        rps = tally.done / secs
+        over50 = (pct(tally.ttfb, 0.5) - pct(base_tally.ttfb, 0.5)) * 1000
+        over99 = (pct(tally.ttfb, 0.99) - pct(base_tally.ttfb, 0.99)) * 1000
+        added = "" if name == "direct" else f"{over50:+9.1f} {over99:+9.1f}"
+        memory = ""
+        if name in cpu and tally.done:
+            memory += f"  cpu {cpu[name] * 1000 / tally.done:.2f} ms/req"
+        if rss is not None and name == "gateway":
+            idle, peak = rss
+            memory += f"  rss {idle:.0f}->{peak:.0f} MB"
+            if mode == "stream":
+                memory += f" ({(peak - idle) * 1000 / clients:.0f} MB per 1,000 in flight)"
+        out.append(
+            f"{mode:<7}{clients:>6} {name:<8}{rps:>9.1f} {rps / base_rps:>6.2f}x {tally.errors:>6} "
+            f"{pct(tally.latency, 0.5) * 1000:>9.0f} {pct(tally.latency, 0.99) * 1000:>9.0f} "
+            f"{pct(tally.ttfb, 0.5) * 1000:>9.1f} {pct(tally.ttfb, 0.99) * 1000:>9.1f} "
+            f"{added:>19}{memory}" + (f"  errors: {tally.error_kinds}" if tally.error_kinds else "")
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[400, 2000])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--stream-s", type=float, default=5.0, help="target stream duration")
+    parser.add_argument("--modes", nargs="+", default=["request", "stream"])
+    parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
+    parser.add_argument("--litellm", metavar="PATH", help="also the LiteLLM proxy (one worker)")
+    parser.add_argument(
+        "--gateway-src",
+        metavar="DIR",
+        help="run the gateway from this src/ directory (e.g. an older checkout, to compare)",
+    )
+    args = parser.parse_args()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    pin = not args.no_pin and bool(shutil.which("taskset"))
+    if pin:
+        os.sched_setaffinity(0, {1})
+    workdir = tempfile.mkdtemp(prefix="tierwise-bench-concurrency-")
+    env = {**os.environ, "TIERWISE_LEDGER__URL": f"sqlite:///{workdir}/ledger.db"}
+    print(f"# bench/concurrency.py, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"{os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f} at start")  # fmt: skip
+    print("# pinning: " + ("gateway on CPU 0; load generator and emulator on CPU 1 (taskset)"
+          if pin else "none (scheduler decides)"))  # fmt: skip
+    print("# the machine is shared with other jobs: compare columns within this run")
+    if args.gateway_src:
+        print(f"# gateway code from {args.gateway_src}")
+    lines = []
+    header = (f"{'mode':<7}{'clients':>6} {'target':<8}{'rps':>9} {'vs dir':>7} {'errors':>6} "
+              f"{'lat p50':>9} {'lat p99':>9} {'ttfb p50':>9} {'ttfb p99':>9} "
+              f"{'ttfb+ p50':>9} {'ttfb+ p99':>9}  (ms)")  # fmt: skip
+    for mode in args.modes:
+        stream = mode == "stream"
+        pacing = NON_STREAM_PACING
+        procs, emu_port, gw_port, ll_port = start_stack(
+            pacing, env, pin, None, workdir, args.gateway_src
+        )
+        note = "non-stream answers after 2 s (pacing ttft_ms=2000)"
+        if stream:
+            tokens, events = probe_stream_pacing(emu_port)
+            stop_all(procs)
+            tps = tokens / (args.stream_s - TTFT_MS / 1000)
+            pacing = f"ttft_ms={TTFT_MS},tps={tps:.1f}"
+            gap_ms = (args.stream_s * 1000 - TTFT_MS) / max(1, events - 1)
+            note = (
+                f"streams: {events} events, first after {TTFT_MS} ms, then one every "
+                f"{gap_ms:.0f} ms ({tokens} tokens at {tps:.0f}/s, ~{args.stream_s:g} s)"
+            )
+        if stream or args.litellm:
+            stop_all(procs)
+            procs, emu_port, gw_port, ll_port = start_stack(
+                pacing, env, pin, args.litellm, workdir, args.gateway_src
+            )
+        print(f"# {mode}: emulator pacing {pacing!r}: {note}")
+        try:
+            gw_pid = procs[1].pid
+            warm = [openai("gateway", gw_port, stream)]
+            if ll_port is not None:
+                warm.append(openai("litellm", ll_port, stream, LITELLM_MODEL))
+            for target in warm:  # imports, the router's model, connection pools: not measured
+                asyncio.run(run_load(target, 20, 0.5))
+            for clients in args.clients:
+                targets = [direct(emu_port, stream), openai("gateway", gw_port, stream)]
+                if ll_port is not None:
+                    targets.append(openai("litellm", ll_port, stream, LITELLM_MODEL))
+                rows: dict[str, tuple[Tally, float]] = {}
+                rss: tuple[float, float] | None = None
+                cpu: dict[str, float] = {}
+                pids = {"gateway": gw_pid}
+                if ll_port is not None:
+                    pids["litellm"] = procs[2].pid
+                for target in targets:
+                    used = cpu_s(pids[target.name]) if target.name in pids else 0.0
+                    idle = rss_mb(gw_pid)
+                    stop, peak = [False], [idle]
+                    sampler = threading.Thread(target=sample_rss, args=(gw_pid, stop, peak))
+                    sampler.start()
+                    try:
+                        rows[target.name] = asyncio.run(run_load(target, clients, args.seconds))
+                    finally:
+                        stop[0] = True
+                        sampler.join()
+                    if target.name in pids:
+                        cpu[target.name] = cpu_s(pids[target.name]) - used
+                    if target.name == "gateway":
+                        rss = (idle, peak[0])
+                    time.sleep(1)
+                lines += report_rows(mode, clients, rows, rss, cpu)
+                print("\n".join([header, *lines[-len(rows) :]]), flush=True)
+        finally:
+            stop_all(procs)
+    print()
+    print(header)
+    print("\n".join(lines))
+    print("(rps = completed requests/s over the run; vs dir = relative to calling the emulator "
+          "directly; ttfb = time to the first body byte (a stream's first event); ttfb+ = "
+          "gateway - direct at that percentile; cpu = the proxy process's own CPU time per "
+          "completed request, which other jobs on the machine do not inflate)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Pricing a call and writing up its ledger row (the row is stored by a driver, not here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tierwise.core.guardrails import INTERVENED
+from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
+from tierwise.core.tiers import Tier
+from tierwise.errors import TierwiseError
+from tierwise.store.base import LedgerRow
+
+if TYPE_CHECKING:
+    from tierwise.config import Settings
+    from tierwise.engine.plan import Plan
+
+__all__ = ["Accountant"]
+
+
+class Accountant:
+    """Prices usage at a tier's rates and builds the ledger row of one model call."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def cost_of(
+        self,
+        tier: Tier | None,
+        usage: Usage,
+        *,
+        batch: bool = False,
+        model_id: str | None = None,
+        service_tier: Any = None,
+    ) -> Decimal:
+        """Cost of ``usage`` at ``tier``'s prices, for the profile kind of ``model_id`` and
+        the ``service_tier`` Bedrock served; an unknown raw model costs 0 (flagged)."""
+        if tier is None:
+            return Decimal(0)
+        rates = self.settings.rates(tier)
+        return price(usage, rates, batch=batch, model_id=model_id, service_tier=service_tier).total
+
+    def row(
+        self,
+        request_id: str,
+        plan: Plan,
+        model_id: str,
+        latency_ms: float,
+        *,
+        attempt: int = 1,
+        usage: Usage | None = None,
+        stop_reason: str | None = None,
+        error: TierwiseError | None = None,
+        api_key_id: str | None = None,
+        rejection_reason: str | None = None,
+        kind: str = "answer",
+        service_tier: Any = None,
+        estimated: str | None = None,
+    ) -> LedgerRow:
+        """The priced, not yet stored, row of one model call.
+
+        ``service_tier`` is the response's ``serviceTier``; a tier other than the default
+        is kept in the row's metadata so reports re-price the row the same way.
+        ``estimated`` says why the usage is an estimate."""
+        tier = plan.tier or self.settings.tier_of_model(model_id)
+        usage = usage or Usage()
+        served = service_tier_of(service_tier)
+        metadata: dict[str, Any] = {}
+        if kind != "answer":
+            metadata["kind"] = kind
+        if served is not ServiceTier.DEFAULT:
+            metadata["service_tier"] = served.value
+        if tier is None:
+            metadata["unpriced"] = "model is in no tier; add it to a tier to price it"
+        if estimated is not None:
+            metadata["estimated"] = True
+            metadata["estimate"] = estimated
+        if plan.guardrail is not None:
+            metadata["guardrail"] = plan.guardrail
+        if stop_reason == INTERVENED:
+            metadata["guardrail_intervened"] = True
+        if error is not None:
+            status = "error"
+        elif rejection_reason is not None:
+            status = "rejected"
+        else:
+            status = "ok"
+        return LedgerRow(
+            id=None,
+            ts=datetime.now(UTC),
+            request_id=request_id,
+            attempt=attempt,
+            tier=tier.value if tier else None,
+            model_id=model_id,
+            input_tokens=usage.input,
+            output_tokens=usage.output,
+            cache_read_tokens=usage.cache_read,
+            cache_write_5m_tokens=usage.cache_write_5m,
+            cache_write_1h_tokens=usage.cache_write_1h,
+            cost_usd=self.cost_of(tier, usage, model_id=model_id, service_tier=served),
+            latency_ms=latency_ms,
+            status=status,
+            error_class=None if error is None else type(error).__name__,
+            stop_reason=stop_reason,
+            batch=False,
+            api_key_id=api_key_id,
+            route=plan.route_record(),
+            rejection_reason=rejection_reason,
+            metadata=metadata or None,
+        )

@@ -1,0 +1,114 @@
+"""Key budgets inside the engine: each attempt reserves its worst case before it runs, and
+its ledger row settles the reservation (charge the actual cost, release the rest) in one
+transaction. The engine asks for this with the ``Reserve``/``Release`` effects and
+``Record(row, hold)``; :class:`Budgets` is what a driver performs them with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tierwise.core.budgets import worst_case_usage
+from tierwise.errors import LedgerUnavailableError
+
+if TYPE_CHECKING:
+    from tierwise.engine.accounting import Accountant
+    from tierwise.engine.plan import Plan
+    from tierwise.store.base import LedgerRow
+    from tierwise.store.keys import Hold, KeyStore
+    from tierwise.store.spool import Spool
+
+__all__ = ["Budgets"]
+
+
+class Budgets:
+    """Reservations against the keys of ``store`` (blocking: database transactions)."""
+
+    def __init__(self, store: KeyStore, accountant: Accountant, spool: Spool | None = None) -> None:
+        self.store = store
+        self.accountant = accountant
+        self.settings = accountant.settings
+        self.spool = spool
+
+    def reserve(
+        self,
+        request_id: str,
+        attempt: int,
+        plan: Plan,
+        request: Mapping[str, Any],
+        api_key_id: str,
+        *,
+        kind: str = "answer",
+    ) -> tuple[Hold | None, dict[str, Any]]:
+        """Reserve the attempt's worst case against the key's budget before it runs (raises
+        BudgetExceededError when it does not fit), and return the request as it must be
+        sent: with ``maxTokens`` set, since without it the output, and so the worst case,
+        would be unbounded. While the ledger database is unreachable, ``[ledger] on_outage``
+        decides: "spool" goes on without a reservation (the key is charged when the row is
+        replayed), "refuse" raises LedgerUnavailableError."""
+        sent = dict(request)
+        inference = dict(sent.get("inferenceConfig") or {})
+        if not inference.get("maxTokens"):
+            inference["maxTokens"] = self.settings.budgets.default_max_tokens
+            sent["inferenceConfig"] = inference
+        spool_on_outage = self.settings.ledger.on_outage == "spool"
+        if self.spool is not None and self.spool.outage.is_set():
+            if spool_on_outage:
+                return None, sent
+            raise LedgerUnavailableError(
+                "the ledger database is unreachable, and a key's budget cannot be enforced "
+                "without it"
+            )
+        try:
+            return self._hold(request_id, attempt, plan, sent, api_key_id, kind), sent
+        except LedgerUnavailableError:
+            if self.spool is not None and spool_on_outage:
+                return None, sent
+            raise
+
+    def _hold(  # noqa: PLR0917
+        self,
+        request_id: str,
+        attempt: int,
+        plan: Plan,
+        sent: dict[str, Any],
+        api_key_id: str,
+        kind: str,
+    ) -> Hold:
+        tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
+        usage = worst_case_usage(sent)
+        # The dearest way the call could be served: any of its profiles (their kinds are
+        # priced apart), at the service tier it asks for or Bedrock's default.
+        asked = sent.get("serviceTier")
+        worst = max(
+            self.accountant.cost_of(tier, usage, model_id=profile, service_tier=served)
+            for profile in plan.profiles
+            for served in (asked, None)
+        )
+        hold = self.store.reserve(
+            api_key_id,
+            worst,
+            request_id=request_id,
+            attempt=attempt,
+            detail={
+                "tier": tier.value if tier else None,
+                "model_id": plan.profiles[0],
+                "kind": kind,
+                "usage": {
+                    "input": usage.input,
+                    "output": usage.output,
+                    "cache_write_5m": usage.cache_write_5m,
+                    "cache_write_1h": usage.cache_write_1h,
+                },
+            },
+            ttl_s=self.settings.budgets.reservation_ttl_s,
+        )
+        return hold
+
+    def settle(self, hold: Hold, row: LedgerRow) -> int:
+        """Write ``row``, charge its cost and release the rest of ``hold``; the row's id."""
+        return self.store.settle(hold, row)
+
+    def release(self, hold: Hold) -> None:
+        """Give back a reservation whose call was never made."""
+        self.store.release(hold)

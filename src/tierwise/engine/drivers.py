@@ -1,0 +1,364 @@
+"""Drivers: they run the engine's machines, doing the I/O each effect asks for.
+
+:class:`SyncDriver` calls the synchronous Bedrock client and the ledger in the caller's
+thread. :class:`AsyncDriver` awaits the async Bedrock client on the event loop (no thread per
+call) and runs the blocking effects (ledger writes, hooks) through ``blocking``, by default
+a worker thread; such an effect is short, so the pool bounds nothing but their overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+
+from tierwise.engine.machine import (
+    AfterAttempt,
+    AttemptHooks,
+    BeforeAttempt,
+    Effect,
+    Invoke,
+    Record,
+    Release,
+    Reservation,
+    Reserve,
+    Settled,
+)
+from tierwise.errors import DeadlineExceededError, LedgerUnavailableError, TierwiseError
+
+if TYPE_CHECKING:
+    from tierwise.core.deadline import Deadline
+    from tierwise.engine.budgets import Budgets
+    from tierwise.store.base import Ledger, LedgerRow
+    from tierwise.store.spool import Spool
+
+__all__ = [
+    "AsyncBedrock",
+    "AsyncDriver",
+    "Books",
+    "CutOffError",
+    "SyncBedrock",
+    "SyncDriver",
+    "drive",
+]
+
+_log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+class _Failed(Protocol):
+    @property
+    def model_id(self) -> str: ...
+
+
+class _Answer(Protocol):
+    @property
+    def response(self) -> dict[str, Any]: ...
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def latency_ms(self) -> float: ...
+    @property
+    def attempts(self) -> Sequence[_Failed]: ...
+
+
+class _Stream(Protocol):
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def first_event_ms(self) -> float: ...
+    @property
+    def attempts(self) -> Sequence[_Failed]: ...
+
+
+class SyncBedrock(Protocol):
+    """What the sync driver needs of :class:`tierwise.bedrock.BedrockClient`."""
+
+    def converse(
+        self, profiles: Sequence[str], request: Mapping[str, Any], deadline: Deadline | None = ...
+    ) -> _Answer: ...
+
+    def converse_stream(
+        self, profiles: Sequence[str], request: Mapping[str, Any], deadline: Deadline | None = ...
+    ) -> _Stream: ...
+
+
+class AsyncBedrock(Protocol):
+    """What the async driver needs of :class:`tierwise.bedrock.AsyncBedrockClient`."""
+
+    async def converse(
+        self, profiles: Sequence[str], request: Mapping[str, Any], deadline: Deadline | None = ...
+    ) -> _Answer: ...
+
+    async def converse_stream(
+        self, profiles: Sequence[str], request: Mapping[str, Any], deadline: Deadline | None = ...
+    ) -> _Stream: ...
+
+
+def drive(machine: Generator[Effect, Any, R], perform: Callable[[Effect], Any]) -> R:
+    """Run ``machine`` to its end, answering each effect with ``perform``; an exception
+    ``perform`` raises is thrown into the machine at the effect that caused it."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = machine.throw(error) if error is not None else machine.send(value)
+        except StopIteration as stop:
+            result: R = stop.value
+            return result
+        try:
+            value, error = perform(effect), None
+        except BaseException as exc:
+            value, error = None, exc
+
+
+def _settled(answer: _Answer | _Stream, elapsed_ms: float, stream: bool) -> Settled:
+    failed = tuple(a.model_id for a in answer.attempts)
+    if stream:
+        opened: Any = answer
+        return Settled(answer.model_id, elapsed_ms, opened.first_event_ms, stream=answer,
+                       failed_profiles=failed)  # fmt: skip
+    done: Any = answer
+    return Settled(done.model_id, elapsed_ms, done.latency_ms, response=done.response,
+                   failed_profiles=failed)  # fmt: skip
+
+
+def _failed(exc: TierwiseError, profiles: Sequence[str], elapsed_ms: float) -> Settled:
+    model_id = getattr(exc, "model_id", None) or profiles[0]
+    return Settled(model_id, elapsed_ms, elapsed_ms, error=exc)
+
+
+class Books:
+    """Where an attempt's row goes, and its reservation: blocking database work."""
+
+    def __init__(
+        self, ledger: Ledger, budgets: Budgets | None = None, spool: Spool | None = None
+    ) -> None:
+        self.ledger = ledger
+        self.budgets = budgets
+        self.spool = spool
+
+    def store(self, row: LedgerRow, hold: Any) -> LedgerRow:
+        """Write ``row`` (settling ``hold`` in the same transaction); while the database is
+        unreachable, append it to the spool, to be replayed when it returns."""
+        try:
+            if self.spool is not None and self.spool.outage.is_set():
+                # Down when last tried: queue behind the spooled rows until the replayer
+                # finds the database back, instead of waiting on it again.
+                raise LedgerUnavailableError("the ledger database is unreachable")
+            if hold is not None and self.budgets is not None:
+                return replace(row, id=self.budgets.settle(hold, row))
+            return replace(row, id=self.ledger.record(row))
+        except LedgerUnavailableError:
+            if self.spool is None:
+                raise
+            # The call was made and billed: its row waits in the spool for the database.
+            self.spool.append(row, hold)
+            return row
+
+    def perform(self, hooks: Sequence[AttemptHooks], effect: Effect) -> Any:
+        """Perform an effect that may block (database, hooks)."""
+        if isinstance(effect, Record):
+            return self.store(effect.row, effect.hold)
+        if isinstance(effect, Reserve):
+            attempt = effect.attempt
+            if self.budgets is None or attempt.api_key_id is None:
+                return Reservation(None, attempt.request)
+            hold, request = self.budgets.reserve(
+                attempt.request_id, attempt.number, attempt.plan, attempt.request,
+                attempt.api_key_id, kind=attempt.kind,
+            )  # fmt: skip
+            return Reservation(hold, request)
+        if isinstance(effect, Release):
+            if self.budgets is not None and effect.hold is not None:
+                self.budgets.release(effect.hold)
+            return None
+        for hook in hooks:
+            if isinstance(effect, BeforeAttempt):
+                hook.before_attempt(effect.attempt, effect.deadline)
+            elif isinstance(effect, AfterAttempt):
+                hook.after_attempt(effect.settlement)
+        return None
+
+    def late(self, effect: Invoke, outcome: Any, latency_ms: float) -> None:
+        """Ledger an attempt the deadline cut off, now that it has ended."""
+        if effect.late is None:
+            return
+        try:
+            self.store(effect.late(outcome, latency_ms), effect.hold)
+        except Exception:  # a callback has nobody to raise to
+            _log.exception("ledgering a call cut off by its deadline failed")
+
+
+# A deadline this far off is no deadline (about 4 months): a wait past the platform's time_t
+# would overflow.
+_FOREVER_S = 1e7
+
+
+class CutOffError(DeadlineExceededError):
+    """The deadline passed while the driver waited for a call, which goes on (its row comes
+    when it ends); a DeadlineExceededError from inside the adapter's retries is not one."""
+
+
+def _remaining(deadline: Deadline) -> float | None:
+    left = deadline.remaining()
+    return None if left >= _FOREVER_S else left
+
+
+class SyncDriver:
+    """Runs machines in the caller's thread; each Bedrock call runs in a worker thread so
+    the caller can stop waiting at the deadline (the call is ledgered when it ends)."""
+
+    def __init__(
+        self,
+        bedrock: SyncBedrock,
+        books: Books,
+        hooks: Sequence[AttemptHooks] = (),
+        *,
+        workers: int = 64,
+    ) -> None:
+        self.bedrock = bedrock
+        self.books = books
+        self.hooks = tuple(hooks)
+        self._workers = workers
+        self._calls: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def run(self, machine: Generator[Effect, Any, R]) -> R:
+        return drive(machine, self.perform)
+
+    def perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Invoke):
+            return self._invoke(effect)
+        return self.books.perform(self.hooks, effect)
+
+    def close(self) -> None:
+        """Wait for calls cut off by their deadline: they are ledgered when they end."""
+        if self._calls is not None:
+            self._calls.shutdown(wait=True)
+
+    def within(
+        self, deadline: Deadline, fn: Callable[..., T], *args: Any, late: Callable[[Any], None]
+    ) -> T:
+        """``fn(*args, deadline)`` (a blocking Bedrock call), abandoned when ``deadline``
+        passes: the call goes on in its worker thread, and ``late`` gets its result or error
+        when it ends, to ledger what Bedrock billed. Raises DeadlineExceededError."""
+        wait = _remaining(deadline)
+        if wait is None:
+            return fn(*args, deadline)
+        with self._lock:
+            if self._calls is None:
+                self._calls = ThreadPoolExecutor(self._workers, thread_name_prefix="tierwise-call")
+        future = self._calls.submit(fn, *args, deadline)
+        try:
+            return future.result(timeout=wait)
+        except FutureTimeout:
+            future.add_done_callback(lambda f: late(f.exception() or f.result()))
+            error = deadline.error("while Bedrock was answering")
+            raise CutOffError(error.message, hint=error.hint) from None
+
+    def _invoke(self, effect: Invoke) -> Settled:
+        attempt = effect.attempt
+        started = time.perf_counter()
+        call = self.bedrock.converse_stream if attempt.stream else self.bedrock.converse
+
+        def late(outcome: Any) -> None:
+            self.books.late(effect, outcome, (time.perf_counter() - started) * 1000)
+
+        try:
+            answer = cast(
+                "_Answer | _Stream",
+                self.within(effect.deadline, call, attempt.profiles, attempt.request, late=late),
+            )
+        except CutOffError:
+            elapsed = (time.perf_counter() - started) * 1000
+            cut = effect.deadline.error("while Bedrock was answering")
+            return Settled(attempt.profiles[0], elapsed, elapsed, error=cut, cut=True)
+        except TierwiseError as exc:
+            return _failed(exc, attempt.profiles, (time.perf_counter() - started) * 1000)
+        return _settled(answer, (time.perf_counter() - started) * 1000, attempt.stream)
+
+
+Blocking = Callable[..., Awaitable[Any]]
+
+
+class AsyncDriver:
+    """Runs machines on the event loop; blocking effects go through ``blocking``
+    (``asyncio.to_thread`` unless given, e.g. a bounded executor's ``run``)."""
+
+    def __init__(
+        self,
+        bedrock: AsyncBedrock,
+        books: Books,
+        hooks: Sequence[AttemptHooks] = (),
+        *,
+        blocking: Blocking | None = None,
+    ) -> None:
+        self.bedrock = bedrock
+        self.books = books
+        self.hooks = tuple(hooks)
+        self.blocking: Blocking = blocking or asyncio.to_thread
+        self._late: set[asyncio.Future[Any]] = set()
+
+    async def run(self, machine: Generator[Effect, Any, R]) -> R:
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                effect = machine.throw(error) if error is not None else machine.send(value)
+            except StopIteration as stop:
+                result: R = stop.value
+                return result
+            try:
+                value, error = await self.perform(effect), None
+            except BaseException as exc:
+                value, error = None, exc
+
+    async def perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Invoke):
+            return await self._invoke(effect)
+        if isinstance(effect, Reserve) and self.books.budgets is None:
+            return Reservation(None, effect.attempt.request)
+        if isinstance(effect, BeforeAttempt | AfterAttempt) and not self.hooks:
+            return None
+        return await self.blocking(self.books.perform, self.hooks, effect)
+
+    async def _invoke(self, effect: Invoke) -> Settled:
+        attempt = effect.attempt
+        deadline = effect.deadline
+        started = time.perf_counter()
+        call = self.bedrock.converse_stream if attempt.stream else self.bedrock.converse
+        wait = _remaining(deadline)
+        try:
+            if wait is None:
+                answer: _Answer | _Stream = await call(attempt.profiles, attempt.request, deadline)
+            else:
+                task = asyncio.ensure_future(call(attempt.profiles, attempt.request, deadline))
+                done, _ = await asyncio.wait({task}, timeout=wait)
+                if not done:
+                    # Cut off: the call goes on, on the loop, and is ledgered when it ends.
+                    task.add_done_callback(lambda t: self._ledger_late(effect, t, started))
+                    elapsed = (time.perf_counter() - started) * 1000
+                    cut = deadline.error("while Bedrock was answering")
+                    return Settled(attempt.profiles[0], elapsed, elapsed, error=cut, cut=True)
+                answer = cast("_Answer | _Stream", task.result())
+        except TierwiseError as exc:
+            return _failed(exc, attempt.profiles, (time.perf_counter() - started) * 1000)
+        return _settled(answer, (time.perf_counter() - started) * 1000, attempt.stream)
+
+    def _ledger_late(self, effect: Invoke, task: asyncio.Future[Any], started: float) -> None:
+        outcome: Any = asyncio.CancelledError() if task.cancelled() else task.exception()
+        if outcome is None:
+            outcome = task.result()
+        latency = (time.perf_counter() - started) * 1000
+        job = asyncio.ensure_future(self.blocking(self.books.late, effect, outcome, latency))
+        self._late.add(job)
+        job.add_done_callback(self._late.discard)

@@ -1,0 +1,218 @@
+"""Planning: where a request goes (tier, profiles, why) and the request as sent there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from tierwise.core.cache_aware import CacheChoice
+from tierwise.core.caching import place_cache_points
+from tierwise.core.catalog import foundation_model_id
+from tierwise.core.hints import Hints
+from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
+from tierwise.core.rules import fit_thinking_budget
+from tierwise.core.sampling import settle_adaptive_thinking, settle_sampling
+from tierwise.core.signals import thinking_conflict
+from tierwise.core.tiers import Tier
+from tierwise.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from tierwise.cache_router import CacheRouter
+    from tierwise.config import Settings
+
+__all__ = ["AUTO", "DEFAULT_ANSWER_TOKENS", "Plan", "Planner", "apply_thinking"]
+
+AUTO = "auto"
+# Output room left beside a thinking budget when the caller set no maxTokens.
+DEFAULT_ANSWER_TOKENS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Where a request goes: a tier (None for an unknown raw ID), its profiles, and why."""
+
+    tier: Tier | None
+    profiles: tuple[str, ...]
+    reason: str
+    decision: Decision | None = None
+    # Shadow mode: what the router would have done; recorded, not acted on.
+    shadow: Decision | None = None
+    # Cache-aware routing: every allowed tier's expected cost and the one picked.
+    cache: CacheChoice | None = None
+    guardrail: str | None = None
+    """``ID:VERSION`` of the request's Bedrock guardrail, for the ledger."""
+
+    def route_record(self) -> dict[str, Any]:
+        if self.decision is not None:
+            record = self.decision.to_dict()
+            if self.reason != "routed":
+                record["via"] = self.reason
+            if self.cache is not None:
+                record["cache"] = self.cache.to_dict()
+                record["tier"] = self.cache.tier.value
+                if self.cache.tier is not self.decision.tier or self.cache.sticky:
+                    record["reasons"] = [*record.get("reasons", []), self.cache.reason]
+        else:
+            record = {"tier": self.tier.value if self.tier else None, "reasons": [self.reason]}
+        if self.shadow is not None:
+            record["shadow"] = self.shadow.to_dict()
+        return record
+
+
+def apply_thinking(request: Mapping[str, Any], budget: int) -> dict[str, Any]:
+    """``request`` with extended thinking of ``budget`` tokens, unless it already has some
+    or Claude would refuse it (:func:`~tierwise.core.signals.thinking_conflict`).
+
+    A caller's ``maxTokens`` caps thinking and answer together, as both APIs count thinking
+    in it (the router's budget already fits inside it); without one the answer keeps its
+    default room on top of the budget. Claude's thinking mode does not accept a changed
+    temperature or top_p, so those are dropped.
+    """
+    fields = dict(request.get("additionalModelRequestFields") or {})
+    if "thinking" in fields or thinking_conflict(request.get("messages") or ()):
+        return dict(request)
+    inference = dict(request.get("inferenceConfig") or {})
+    cap = inference.get("maxTokens")
+    budget = fit_thinking_budget(budget, None if cap is None else int(cap))
+    if not budget:
+        return dict(request)
+    if cap is None:
+        inference["maxTokens"] = budget + DEFAULT_ANSWER_TOKENS
+    fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    inference.pop("temperature", None)
+    inference.pop("topP", None)
+    return {**request, "additionalModelRequestFields": fields, "inferenceConfig": inference}
+
+
+class Planner:
+    """Routing decisions and plans from the settings (and the learned scorer, if any)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        scorer: DifficultyScorer | None = None,
+        class_scorer: ClassScorer | None = None,
+        cache_router: CacheRouter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.scorer = scorer
+        self.class_scorer = class_scorer
+        self.cache_router = cache_router
+        self.policy = settings.routing_policy()
+
+    def route(self, request: Mapping[str, Any], hints: Hints | None = None) -> Decision:
+        """The routing decision for ``request`` (no model is called).
+
+        Message content and ``system`` may be Converse block lists or plain strings; other
+        types are an :class:`~tierwise.errors.InvalidRequestError`.
+        """
+        return decide(
+            request,
+            hints=hints,
+            policy=self.policy,
+            scorer=self.scorer,
+            class_scorer=self.class_scorer,
+        )
+
+    def plan(
+        self,
+        model_id: str | None,
+        request: Mapping[str, Any],
+        hints: Hints | None = None,
+        *,
+        routing_mode: str | None = None,
+    ) -> Plan:
+        """Resolve ``modelId`` (``auto``/None, a tier name in any case, an alias such as
+        ``claude-sonnet-4-5`` (``Settings.names``), or a raw ID) to a plan. A pinned tier, or
+        a raw ID in a configured tier, outside the hints' bounds is a contradiction and
+        refused, not silently obeyed one way or the other.
+
+        In shadow mode (``routing_mode`` or ``[routing] mode``), the request keeps what it
+        asked for (``auto`` gets ``default_tier`` within the hints) and the router's decision
+        rides along in :attr:`Plan.shadow`, to be ledgered beside the real call."""
+        asked = (model_id or AUTO).strip()
+        target = self.settings.names.resolve(asked)
+        via = f" (alias {asked})" if target is not None else ""
+        name = (target or asked).lower()
+        mode = routing_mode or self.settings.routing.mode
+        if mode not in ("route", "shadow"):
+            raise InvalidRequestError(
+                f"routing mode {mode!r} is not known", hint="use 'route' or 'shadow'"
+            )
+        if mode == "shadow":
+            decision = self.route(request, hints)
+            if name == AUTO:
+                h = hints or Hints()
+                tier = self.settings.default_tier.clamp(h.min_tier, h.max_tier)
+                reason = f"shadow mode: {tier.value} (the default tier), router not applied"
+                return Plan(tier, self.profiles(tier), reason, shadow=decision)
+            return replace(
+                self.plan(model_id, request, hints, routing_mode="route"), shadow=decision
+            )
+        if name == AUTO:
+            decision = self.route(request, hints)
+            choice = (
+                None
+                if self.cache_router is None
+                else self.cache_router.choose(decision, request, hints)
+            )
+            tier = decision.tier if choice is None else choice.tier
+            return Plan(tier, self.profiles(tier), "routed" + via, decision, cache=choice)
+        try:
+            tier = Tier(name)
+        except ValueError:
+            raw = (target or asked).strip()
+            plan = Plan(
+                self.settings.tier_of_model(raw), (raw,), "raw model ID passed through" + via
+            )
+        else:
+            plan = Plan(tier, self.profiles(tier), f"pinned to {tier.value} by the caller{via}")
+        _within_hints(model_id or "", plan.tier, hints)
+        return plan
+
+    def profiles(self, tier: Tier) -> tuple[str, ...]:
+        ts = self.settings.tier(tier)
+        return (ts.model_id, *ts.alternates)
+
+    def settle_sampling(
+        self, request: Mapping[str, Any], plan: Plan
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """``request`` without what every model it may reach would refuse together
+        (:func:`~tierwise.core.sampling.settle_sampling`): the plan's profiles and, as
+        escalation and fallback may move it, every configured tier's."""
+        models = list(plan.profiles)
+        if plan.tier is not None:
+            models += [m for t in Tier.ordered() for m in self.profiles(t)]
+        settled, dropped = settle_sampling(request, models)
+        # Adaptive thinking is settled per attempt (prepare); this reports the first one's.
+        _, replaced = settle_adaptive_thinking(settled, plan.profiles, self._takes_adaptive)
+        return settled, dropped + replaced
+
+    def _takes_adaptive(self, model_id: str) -> bool:
+        known = self.settings.models.get(foundation_model_id(model_id))
+        return known is not None and "adaptive" in known.thinking
+
+    def prepare(self, request: Mapping[str, Any], plan: Plan) -> dict[str, Any]:
+        """The request as sent for ``plan``: cache points placed for its model, the
+        decision's thinking budget, if any, and adaptive thinking replaced by a budget when
+        this attempt's model has no adaptive mode (an escalation may reach one)."""
+        prepared, _ = settle_adaptive_thinking(request, plan.profiles, self._takes_adaptive)
+        if plan.tier is not None:
+            prepared = place_cache_points(prepared, self.settings.cache_policy(plan.tier)).request
+        decision = plan.decision
+        if decision is not None and decision.thinking_budget and plan.tier == decision.tier:
+            prepared = apply_thinking(prepared, decision.thinking_budget)
+        return prepared
+
+
+def _within_hints(model_id: str, tier: Tier | None, hints: Hints | None) -> None:
+    if tier is None or hints is None:
+        return
+    low, high = hints.min_tier, hints.max_tier
+    if (high is not None and tier.rank > high.rank) or (low is not None and tier.rank < low.rank):
+        bounds = f"{low.value if low else 'haiku'}..{high.value if high else 'opus'}"
+        raise InvalidRequestError(
+            f"model {model_id!r} is {tier.value}, outside the requested tiers {bounds}",
+            hint="use model 'auto' to route within the bounds, or drop the tier hints",
+        )
