@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -80,10 +81,21 @@ def status(
         return
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[detail]}", markup=False))  # fmt: skip
+    jobs = runner.status(batch)
+    if not jobs:
+        # Every record ran on demand, was refused or waits: no job, no bar (it printed nothing).
+        modes = Counter(record.mode for record in runner.store.records(batch))
+        summary = ", ".join(f"{n} {mode}" for mode, n in sorted(modes.items())) or "no records"
+        state.out.print(
+            plain(
+                f"batch {batch}: no Bedrock batch job ({summary}); "
+                f"`tierwise batch collect {batch}` writes the results"
+            )
+        )
+        return
     with Progress(*columns, console=state.out) as progress:
         tasks: dict[str, TaskID] = {}
         while True:
-            jobs = runner.status(batch)
             for job in jobs:
                 total = int(job.detail.get("totalRecordCount") or 0) or None
                 done = int(job.detail.get("processedRecordCount") or 0)
@@ -95,6 +107,7 @@ def status(
             if not watch or all(j.status in _FINAL for j in jobs):
                 break
             time.sleep(interval)
+            jobs = runner.status(batch)
 
 
 @app.command("collect")
