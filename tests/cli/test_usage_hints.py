@@ -39,3 +39,10 @@ def test_max_tokens_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> 
     assert _run(["converse", "--max-tokens", "0", "hi"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: Invalid value for '--max-tokens'"), err
+
+
+def test_route_max_tokens_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # It was dropped as falsy and the decision was made for an uncapped request.
+    assert _run(["route", "--max-tokens", "0", "hi"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Invalid value for '--max-tokens'"), err

@@ -33,7 +33,7 @@ def route(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="The prompt to route.")],
     system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Requested output cap.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(min=1, help="Requested output cap.")] = None,
     min_tier: Annotated[str | None, typer.Option(help="Never below this tier.")] = None,
     max_tier: Annotated[str | None, typer.Option(help="Never above this tier.")] = None,
     latency_sensitive: Annotated[bool, typer.Option(help="Prefer speed.")] = False,
