@@ -24,6 +24,9 @@ _MIGRATION_LOCK = 7_220_415  # any constant: one advisory lock for tierwise migr
 # engine then spools rows and the gateway answers 503 (retry-after) instead of hanging.
 CONNECT_TIMEOUT_S = 2
 ACQUIRE_TIMEOUT_S = 2.0
+# A pool whose every connection is busy (many requests charging one key) is load, not an
+# outage: keep waiting this long in total before giving up, instead of spooling and refusing.
+BUSY_WAIT_S = 30.0
 
 
 class _PgTx:
@@ -118,11 +121,43 @@ class PostgresLedger(SQLLedger):
         super().migrate()
         self._migrated = True
 
+    def _saturated(self) -> bool:
+        """Every connection the pool may open is open and lent out: the database answers,
+        it is just busy (a down server's connections fail their check and are dropped)."""
+        stats = self.pool.get_stats()
+        return stats.get("pool_size", 0) >= self.pool.max_size and not stats.get(
+            "pool_available", 0
+        )
+
+    def _acquire(self) -> Any:
+        """A pooled connection; a saturated pool is waited out (up to BUSY_WAIT_S) rather
+        than reported as an outage."""
+        from psycopg_pool import PoolTimeout
+
+        waited = 0.0
+        while True:
+            try:
+                return self.pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+            except PoolTimeout:
+                waited += ACQUIRE_TIMEOUT_S
+                if waited >= BUSY_WAIT_S or not self._saturated():
+                    raise
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """As ``pool.connection()`` (commit or roll back, then return to the pool)."""
+        conn = self._acquire()
+        try:
+            with conn:
+                yield conn
+        finally:
+            self.pool.putconn(conn)
+
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         self._ensure_migrated()
         try:
-            with self.pool.connection() as conn, conn.transaction():
+            with self._connection() as conn, conn.transaction():
                 yield _PgTx(conn)
         except self._errors as exc:
             raise self._failed("write", exc) from None
@@ -130,7 +165,7 @@ class PostgresLedger(SQLLedger):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         self._ensure_migrated()
         try:
-            with self.pool.connection() as conn:
+            with self._connection() as conn:
                 rows = conn.execute(sql.replace("?", "%s"), tuple(params)).fetchall()
                 conn.commit()
                 return list(rows)
