@@ -73,7 +73,7 @@ def test_recommendations_need_evidence_in_their_direction() -> None:
     assert reports["support"].recommended is Tier.SONNET
     assert reports["proof"].recommended is Tier.OPUS
     assert reports["tiny"].recommended is Tier.SONNET
-    assert "not clear evidence" in reports["tiny"].reason
+    assert "under the 20 needed" in reports["tiny"].reason
     assert reports["extract"].recommended is Tier.HAIKU
     assert reports["design"].recommended is Tier.SONNET
     assert "upper bound" in reports["proof"].reason
@@ -91,3 +91,19 @@ def test_errors_are_not_counted_as_evidence() -> None:
     haiku = next(e for e in report.evidence if e.tier is Tier.HAIKU)
     assert haiku.n == 0
     assert report.recommended is Tier.OPUS
+
+
+def test_too_few_samples_move_nothing() -> None:
+    rows = outcomes("classify", 0, 0, 1)  # one sample, failed on both cheaper tiers
+    (report,) = class_reports(
+        rows, reference=Tier.OPUS, quality_target=0.9, current={"classify": Tier.HAIKU}
+    )
+    assert report.recommended is Tier.HAIKU and "under the 20 needed" in report.reason
+    (moved,) = class_reports(
+        rows,
+        reference=Tier.OPUS,
+        quality_target=0.9,
+        current={"classify": Tier.HAIKU},
+        min_samples=1,
+    )
+    assert moved.recommended is Tier.OPUS

@@ -172,6 +172,9 @@ def evaluate(
         bool, typer.Option("--apply", help="Write the changes to the config.")
     ] = False,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    min_samples: Annotated[
+        int, typer.Option(help="Samples per tier a class needs before it may move.")
+    ] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Replay a sample of requests on neighbouring tiers, judge each cheaper answer against
@@ -211,6 +214,7 @@ def evaluate(
         current=class_tiers(settings),
         monthly_requests=volume,
         monthly_cost_per_request=cost,
+        min_samples=min_samples,
     )
     notes = [
         f"{len(run.outcomes)} of {len(picked)} sampled requests evaluated with {run.calls} "

@@ -163,7 +163,11 @@ def _mean(values: Iterable[Decimal]) -> Decimal:
 
 
 def _recommend(
-    evidence: Sequence[TierEvidence], reference: Tier, target: float, current: Tier | None
+    evidence: Sequence[TierEvidence],
+    reference: Tier,
+    target: float,
+    current: Tier | None,
+    min_samples: int = 0,
 ) -> tuple[Tier, float, str]:
     """The tier a class should run on, and (quality risk, reason).
 
@@ -175,6 +179,14 @@ def _recommend(
     """
     by_tier = {e.tier: e for e in evidence}
     ranked = sorted(evidence, key=lambda e: e.tier.rank)
+    fewest = min((e.n for e in evidence if e.tier is not reference), default=0)
+    if current is not None and fewest < min_samples:
+        return (
+            current,
+            0.0 if current is reference else 1.0,
+            f"stays on {current.value}: {fewest} sample(s) per tier, under the "
+            f"{min_samples} needed to move a class",
+        )
     for ev in ranked:
         if ev.tier is reference or (current is not None and ev.tier.rank > current.rank):
             continue
@@ -230,6 +242,7 @@ def class_reports(
     current: Mapping[str, Tier] | None = None,
     monthly_requests: Mapping[str, float] | None = None,
     monthly_cost_per_request: Callable[[str, Tier], Decimal] | None = None,
+    min_samples: int = 20,
 ) -> list[ClassReport]:
     """One report per class in ``outcomes``.
 
@@ -259,7 +272,9 @@ def class_reports(
                 )
             )
         now = current.get(name)
-        recommended, risk, reason = _recommend(evidence, reference, quality_target, now)
+        recommended, risk, reason = _recommend(
+            evidence, reference, quality_target, now, min_samples
+        )
         volume = float(volumes.get(name, 0.0))
         saving = Decimal(0)
         if now is not None and volume:
