@@ -1,4 +1,4 @@
-"""Readers for `tierwise plan`: the Bedrock log layout (local and s3:// on moto's S3),
+"""Readers for `tierwise plan`: the Bedrock log layout (local and s3:// on the emulator's S3),
 CloudWatch exports, OpenAI/Anthropic JSONL and the tierwise ledger."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from tierwise.config import Settings
+from tierwise.emulator import Emulator
 from tierwise.planner.readers import BatchTag, ReadStats, read_sources
 
 SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -77,18 +78,17 @@ def test_s3_layout_on_disk(tmp_path: Path) -> None:
     assert (stats.files, stats.records, stats.skipped_errors) == (2, 3, 1)
 
 
-def test_s3_prefix_through_boto3(tmp_path: Path) -> None:
+def test_s3_prefix_through_boto3(tmp_path: Path, default_settings: Settings) -> None:
     root = layout(tmp_path, {"f1.json.gz": [log(1), log(2)], "f2.json.gz": [log(3)]})
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
+    # The emulator serves S3 on its port (buckets, objects, ListObjectsV2): real boto3 S3
+    # calls, no AWS and no other server.
+    with Emulator(default_settings, port=0).start() as server:
 
         def client() -> Any:
             return boto3.client(
                 "s3",
                 region_name="us-east-1",
-                endpoint_url=f"http://{host}:{port}",
+                endpoint_url=server.url,
                 aws_access_key_id="x",
                 aws_secret_access_key="y",
             )
@@ -103,8 +103,6 @@ def test_s3_prefix_through_boto3(tmp_path: Path) -> None:
                     Body=path.read_bytes(),
                 )
         invs, stats = read("s3://logs/team/", s3_client=client)
-    finally:
-        server.stop()
     assert [i.usage.input for i in invs] == [101, 102, 103]
     assert stats.files == 2
 
