@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -318,6 +320,10 @@ class Tierwise(_Client):
         self.bedrock = bedrock
         # Closes streams past their deadline or idle too long: one thread for all of them.
         self._watcher = _StreamWatcher()
+        # Streams handed out and not yet finished, closed (and so ledgered) by close().
+        self._open_streams: weakref.WeakSet[Generator[dict[str, Any], None, None]] = (
+            weakref.WeakSet()
+        )
         self.driver = SyncDriver(bedrock, self.books, self.hooks, workers=settings.gateway.threads)
 
     @classmethod
@@ -354,6 +360,14 @@ class Tierwise(_Client):
         return cls.from_settings(load_settings(config_path, overrides=overrides).settings)
 
     def close(self) -> None:
+        # A stream the caller stopped reading is ledgered when its generator is closed: do it
+        # now, while the ledger is open (garbage collection would come after it closed).
+        for stream in list(self._open_streams):
+            if inspect.getgeneratorstate(stream) == inspect.GEN_CREATED:
+                # Never started: its cleanup only runs once it has begun.
+                with contextlib.suppress(StopIteration, TierwiseError):
+                    next(stream)
+            stream.close()
         # Calls cut off by their deadline still run: wait for them to be ledgered.
         self.driver.close()
         self.ledger.close()
@@ -450,6 +464,7 @@ class Tierwise(_Client):
         summary = outcome.summary()
         collector = MessageCollector() if capture else None
         events = self._events(engine, outcome, summary, request, collector)
+        self._open_streams.add(events)
         return {"stream": events, "tierwise": summary}
 
     def _events(
@@ -459,7 +474,7 @@ class Tierwise(_Client):
         summary: dict[str, Any],
         request: Mapping[str, Any],
         collector: MessageCollector | None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Generator[dict[str, Any], None, None]:
         stream = opened.stream
         started = time.perf_counter() - opened.settled.elapsed_ms / 1000
         meter = StreamMeter()
