@@ -97,6 +97,28 @@ CONVERSE_FIELDS = (
 )
 
 
+def _stores(
+    settings: Settings,
+    ledger_url: str | None,
+    scorer: DifficultyScorer | None,
+    hooks: Sequence[AttemptHooks],
+) -> dict[str, Any]:
+    """What both clients build from settings besides their Bedrock client: the ledger and its
+    spool, and the routing models."""
+    from tierwise.store import open_ledger
+    from tierwise.store.spool import Spool
+
+    url = ledger_url or settings.ledger.resolved_url()
+    return {
+        # Lazy: a database that is down now must not stop calls whose rows can spool.
+        "ledger": open_ledger(url, lazy=True),
+        "scorer": scorer if scorer is not None else load_scorer(settings),
+        "class_scorer": load_class_scorer(settings),
+        "hooks": hooks,
+        "spool": Spool(settings.ledger.resolved_spool_path(url)),
+    }
+
+
 class _Client:
     """What both clients share: settings, planning, pricing and the ledger."""
 
@@ -336,20 +358,12 @@ class Tierwise(_Client):
         hooks: Sequence[AttemptHooks] = (),
     ) -> Tierwise:
         from tierwise.bedrock import BedrockClient, CooldownTracker
-        from tierwise.store import open_ledger
-        from tierwise.store.spool import Spool
 
-        url = ledger_url or settings.ledger.resolved_url()
         cooldown = CooldownTracker(settings.escalation.cooldown_s)
         return cls(
             settings,
             bedrock=BedrockClient(settings, cooldown=cooldown),
-            # Lazy: a database that is down now must not stop calls whose rows can spool.
-            ledger=open_ledger(url, lazy=True),
-            scorer=scorer if scorer is not None else load_scorer(settings),
-            hooks=hooks,
-            spool=Spool(settings.ledger.resolved_spool_path(url)),
-            class_scorer=load_class_scorer(settings),
+            **_stores(settings, ledger_url, scorer, hooks),
         )
 
     @classmethod
@@ -581,20 +595,12 @@ class AsyncTierwise(_Client):
         hooks: Sequence[AttemptHooks] = (),
     ) -> AsyncTierwise:
         from tierwise.bedrock import AsyncBedrockClient, CooldownTracker
-        from tierwise.store import open_ledger
-        from tierwise.store.spool import Spool
 
-        url = ledger_url or settings.ledger.resolved_url()
         cooldown = CooldownTracker(settings.escalation.cooldown_s)
         return cls(
             settings,
             bedrock=AsyncBedrockClient(settings, cooldown=cooldown),
-            # Lazy: a database that is down now must not stop calls whose rows can spool.
-            ledger=open_ledger(url, lazy=True),
-            scorer=scorer if scorer is not None else load_scorer(settings),
-            class_scorer=load_class_scorer(settings),
-            hooks=hooks,
-            spool=Spool(settings.ledger.resolved_spool_path(url)),
+            **_stores(settings, ledger_url, scorer, hooks),
         )
 
     @classmethod
