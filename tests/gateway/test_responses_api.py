@@ -232,3 +232,16 @@ def test_parallel_tool_calls_false_keeps_the_first_call() -> None:
         events += translator.feed({"contentBlockStop": {"contentBlockIndex": i}})
     added = [d["item"]["call_id"] for k, d in events if k == "response.output_item.added"]
     assert added == ["t0"]
+
+
+def test_the_timeout_header_applies_as_on_the_other_doors(client: openai.OpenAI) -> None:
+    # The Responses door builds its call the same way as chat completions and messages, so
+    # x-tierwise-timeout-s is read (and a bad value refused) here too.
+    with pytest.raises(openai.BadRequestError, match="x-tierwise-timeout-s"):
+        client.responses.create(
+            model="haiku", input="hi", extra_headers={"x-tierwise-timeout-s": "soon"}
+        )
+    ok = client.responses.create(
+        model="haiku", input="hi", extra_headers={"x-tierwise-timeout-s": "30"}
+    )
+    assert ok.output_text

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -31,16 +29,9 @@ async def messages(request: Request) -> Response:
         guard_value = body.pop("guardrailConfig", None) if isinstance(body, dict) else None
         converted = from_messages(body, max_images=gw.settings.gateway.max_images)
         gw.model_allowed(converted.model, call.key)
-        kwargs: dict[str, Any] = {
-            "modelId": converted.model,
-            "hints": gw.hints(request, call.key),
-            # The key's validators and the output_config schema judge the answer.
-            "validate": gw.validation(call.key, converted.json_schema),
-            "escalate": gw.escalate(request, call.key),
-            "timeout_s": gw.timeout(request),
-            "api_key_id": call.key_id,
-            **converted.request,
-        }
+        kwargs = gw.call_kwargs(
+            request, call, converted.model, converted.json_schema, converted.request
+        )
         guard = gw.guardrail(request, guard_value, stream=converted.stream)
         if guard is not None:
             kwargs["guardrailConfig"] = guard

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -44,16 +43,9 @@ async def chat_completions(request: Request) -> Response:
             max_images=gw.settings.gateway.max_images,
         )
         gw.model_allowed(converted.model, call.key)
-        kwargs: dict[str, Any] = {
-            "modelId": converted.model,
-            "hints": gw.hints(request, call.key),
-            # The key's validators and the response_format schema judge the answer.
-            "validate": gw.validation(call.key, converted.json_schema),
-            "escalate": gw.escalate(request, call.key),
-            "timeout_s": gw.timeout(request),
-            "api_key_id": call.key_id,
-            **converted.request,
-        }
+        kwargs = gw.call_kwargs(
+            request, call, converted.model, converted.json_schema, converted.request
+        )
         guard = gw.guardrail(request, guard_value, stream=converted.stream)
         if guard is not None:
             kwargs["guardrailConfig"] = guard

@@ -32,15 +32,9 @@ async def responses(request: Request) -> Response:
             max_images=gw.settings.gateway.max_images,
         )
         gw.model_allowed(converted.model, call.key)
-        kwargs: dict[str, Any] = {
-            "modelId": converted.model,
-            "hints": gw.hints(request, call.key),
-            # The key's validators and the text.format schema judge the answer.
-            "validate": gw.validation(call.key, converted.json_schema),
-            "escalate": gw.escalate(request, call.key),
-            "api_key_id": call.key_id,
-            **converted.request,
-        }
+        kwargs = gw.call_kwargs(
+            request, call, converted.model, converted.json_schema, converted.request
+        )
         echo = converted.extras["echo"]
         if converted.stream:
             stream = await gw.converse_stream(call, **kwargs)

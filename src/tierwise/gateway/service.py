@@ -252,6 +252,26 @@ class Gateway:
             f"x-tierwise-escalate: {value!r} is not a boolean", hint="use true or false"
         )
 
+    def call_kwargs(
+        self,
+        request: Request,
+        call: Call,
+        model: str,
+        json_schema: Mapping[str, Any] | None,
+        converse_request: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """What every door passes to the engine: the model, the caller's hints, validators
+        (the key's, plus the request's own schema), escalation, deadline and key."""
+        return {
+            "modelId": model,
+            "hints": self.hints(request, call.key),
+            "validate": self.validation(call.key, json_schema),
+            "escalate": self.escalate(request, call.key),
+            "timeout_s": self.timeout(request),
+            "api_key_id": call.key_id,
+            **converse_request,
+        }
+
     @staticmethod
     def timeout(request: Request) -> float | None:
         """``x-tierwise-timeout-s``: this request's wall-clock bound in seconds (instead of
