@@ -25,14 +25,13 @@ from tierwise.core.convert.request import (
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
     Converted,
-    count_images,
     decode_base64,
+    finish_turns,
     flag,
     has_tool_blocks,
     invalid,
     is_int,
     is_number,
-    merge_turns,
     name_documents,
     require,
 )
@@ -283,15 +282,8 @@ def _messages(body: Mapping[str, Any], max_images: int) -> list[dict[str, Any]]:
                 "content": _content(message.get("content"), f"{where}.content"),
             }
         )
-    merged = merge_turns(turns)
-    require(
-        merged and merged[0]["role"] == "user",
-        "the first message must be from the user",
-        "messages",
-    )
+    merged = finish_turns(turns, first="the first message", field="messages", max_images=max_images)
     name_documents(merged)
-    images = count_images(merged)
-    require(images <= max_images, f"too many images: {images} (at most {max_images})", "messages")
     return merged
 
 

@@ -28,14 +28,13 @@ from tierwise.core.convert.request import (
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
     Converted,
-    count_images,
     decode_base64,
+    finish_turns,
     flag,
     has_tool_blocks,
     invalid,
     is_int,
     is_number,
-    merge_turns,
     require,
 )
 from tierwise.core.pricing import Usage
@@ -206,14 +205,9 @@ def _messages(
                 f"{where}.role {role!r} is not one of system, developer, user, assistant, tool",
                 where,
             )
-    merged = merge_turns(turns)
-    require(
-        bool(merged) and merged[0]["role"] == "user",
-        "the first non-system message must be from the user",
-        "messages",
+    merged = finish_turns(
+        turns, first="the first non-system message", field="messages", max_images=max_images
     )
-    images = count_images(merged)
-    require(images <= max_images, f"too many images: {images} (at most {max_images})", "messages")
     return system, merged
 
 

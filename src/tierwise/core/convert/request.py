@@ -18,6 +18,7 @@ __all__ = [
     "Converted",
     "count_images",
     "decode_base64",
+    "finish_turns",
     "flag",
     "has_tool_blocks",
     "invalid",
@@ -94,6 +95,19 @@ def merge_turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             out.append({"role": message["role"], "content": list(message["content"])})
     return [m for m in out if m["content"]]
+
+
+def finish_turns(
+    turns: list[dict[str, Any]], *, first: str, field: str, max_images: int
+) -> list[dict[str, Any]]:
+    """The converted turns as Converse needs them, checked the same way for every door:
+    same-role turns merged, a user turn first (``first`` names what must be from the user),
+    and at most ``max_images`` images (tool results included)."""
+    merged = merge_turns(turns)
+    require(bool(merged) and merged[0]["role"] == "user", f"{first} must be from the user", field)
+    images = count_images(merged)
+    require(images <= max_images, f"too many images: {images} (at most {max_images})", field)
+    return merged
 
 
 def count_images(messages: list[dict[str, Any]]) -> int:

@@ -19,13 +19,12 @@ from tierwise.core.convert.fields import check_fields
 from tierwise.core.convert.openai import ONE_TOOL_CALL, REASONING_BUDGETS, _image
 from tierwise.core.convert.request import (
     Converted,
-    count_images,
+    finish_turns,
     flag,
     has_tool_blocks,
     invalid,
     is_int,
     is_number,
-    merge_turns,
     require,
 )
 from tierwise.core.convert.responses_fields import RESPONSES_FIELDS
@@ -140,14 +139,7 @@ def _turns(
                 "function_call_output and reasoning are)",
                 where,
             )
-    merged = merge_turns(turns)
-    require(
-        bool(merged) and merged[0]["role"] == "user",
-        "the first input item must be from the user",
-        "input",
-    )
-    images = count_images(merged)
-    require(images <= max_images, f"too many images: {images} (at most {max_images})", "input")
+    merged = finish_turns(turns, first="the first input item", field="input", max_images=max_images)
     return system, merged
 
 
