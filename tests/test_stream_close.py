@@ -1,12 +1,14 @@
-"""A stream the caller stops reading is ledgered when the client closes, not lost with it."""
+"""A stream the caller stops reading is ledgered when the client closes (``close()`` or
+``aclose()``), not lost with it."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
-from tierwise.client import Tierwise
+from tierwise.client import AsyncTierwise, Tierwise
 from tierwise.config import Settings
 from tierwise.store import open_ledger
 
@@ -27,6 +29,35 @@ def test_closing_the_client_ledgers_streams_left_open(
             next(stream)
         request_id = response["tierwise"]["requestId"]
         # the caller walks away without finishing or closing the stream
+    with open_ledger(url) as ledger:
+        rows = ledger.rows(request_id=request_id)
+    assert len(rows) == 1
+    assert rows[0].stop_reason == "client_closed"
+    assert rows[0].input_tokens > 0
+
+
+@pytest.mark.parametrize("read_first", [True, False])
+def test_closing_the_async_client_ledgers_streams_left_open(
+    emu_settings: Settings, tmp_path: Path, read_first: bool
+) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+
+    async def walk_away() -> str:
+        async with AsyncTierwise.from_settings(emu_settings, ledger_url=url) as tw:
+            response = await tw.converse_stream(
+                modelId="sonnet",
+                messages=[
+                    {"role": "user", "content": [{"text": "Explain TCP slow start in detail"}]}
+                ],
+            )
+            stream = response["stream"]
+            if read_first:
+                await anext(stream)
+                await anext(stream)
+            # the caller walks away without finishing or closing the stream
+            return str(response["tierwise"]["requestId"])
+
+    request_id = asyncio.run(walk_away())
     with open_ledger(url) as ledger:
         rows = ledger.rows(request_id=request_id)
     assert len(rows) == 1

@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -584,6 +584,11 @@ class AsyncTierwise(_Client):
         self.bedrock = bedrock
         self.driver = AsyncDriver(bedrock, self.books, self.hooks, blocking=blocking)
         self.blocking = self.driver.blocking
+        # Streams handed out and not yet finished, closed (and so ledgered) by aclose(); the
+        # value says whether the caller has started reading it.
+        self._open_streams: weakref.WeakKeyDictionary[
+            AsyncGenerator[dict[str, Any], None], _Started
+        ] = weakref.WeakKeyDictionary()
 
     @classmethod
     def from_settings(
@@ -629,6 +634,16 @@ class AsyncTierwise(_Client):
         )
 
     async def aclose(self) -> None:
+        # A stream the caller stopped reading is ledgered when its generator is closed: do it
+        # now, while the ledger is open (garbage collection would come after it closed).
+        for stream, started in list(self._open_streams.items()):
+            if getattr(stream, "ag_running", False):
+                continue  # another task is reading it: it ledgers itself when it ends
+            if not started.value:
+                # Never started: its cleanup only runs once it has begun.
+                with contextlib.suppress(StopAsyncIteration, TierwiseError):
+                    await anext(stream)
+            await stream.aclose()
         await self.bedrock.aclose()
         self.ledger.close()
         self.cache_router.state.close()
@@ -704,7 +719,9 @@ class AsyncTierwise(_Client):
             return {"stream": _replayed(outcome.response), "tierwise": _summary(outcome)}
         summary = outcome.summary()
         collector = MessageCollector() if capture else None
-        events = self._events(engine, outcome, summary, request, collector)
+        started = _Started()
+        events = self._events(engine, outcome, summary, request, collector, reading=started)
+        self._open_streams[events] = started
         return {"stream": events, "tierwise": summary}
 
     async def _events(
@@ -714,7 +731,10 @@ class AsyncTierwise(_Client):
         summary: dict[str, Any],
         request: Mapping[str, Any],
         collector: MessageCollector | None,
-    ) -> AsyncIterator[dict[str, Any]]:
+        *,
+        reading: _Started,
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        reading.value = True
         stream = opened.stream
         started = time.perf_counter() - opened.settled.elapsed_ms / 1000
         meter = StreamMeter()
@@ -782,6 +802,16 @@ class AsyncTierwise(_Client):
         request = request_fields(kwargs)
         plan = self.plan(modelId, request)
         return await self.bedrock.count_tokens(plan.profiles[0], request)
+
+
+class _Started:
+    """Whether the caller has begun reading a stream (Python 3.11 cannot tell an async
+    generator not yet started from one suspended)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = False
 
 
 class _Watch:
