@@ -170,15 +170,22 @@ class Evaluator:
             scorer=client.scorer,
         )
 
-    def worst_case(self, tier: Tier, request: Mapping[str, Any]) -> Decimal:
+    def worst_case(self, tier: Tier, request: Mapping[str, Any], *, batch: bool = False) -> Decimal:
         """The most one call can cost: input at the dearest input rate (cache writes
-        included) plus the output cap."""
-        rates = self.client.settings.rates(tier)
+        included) plus the output cap, through the dearest of the tier's profiles (a call
+        may fail over to an alternate, and a geographic profile costs more than a global
+        one)."""
+        settings = self.client.settings
+        rates = settings.rates(tier)
         tokens = count_request(request)
         output = int((request.get("inferenceConfig") or {}).get("maxTokens") or self.max_tokens)
-        as_input = price(Usage(input=tokens, output=output), rates).total
-        as_write = price(Usage(cache_write_1h=tokens, output=output), rates).total
-        return max(as_input, as_write)
+        tier_settings = settings.tier(tier)
+        return max(
+            price(usage, rates, batch=batch, model_id=profile).total
+            for profile in (tier_settings.model_id, *tier_settings.alternates)
+            for usage in (Usage(input=tokens, output=output),
+                          Usage(cache_write_1h=tokens, output=output))
+        )  # fmt: skip
 
     def _bounded(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """The request with an output cap (needed to bound its cost)."""

@@ -60,7 +60,13 @@ def demo(
                 info = response["tierwise"]
                 usage = Usage.from_converse(response["usage"])
                 cost = Decimal(info["costUsd"])
-                opus_cost = price(usage, opus_rates).total
+                # Opus through the same kind of profile and service tier this call used.
+                opus_cost = price(
+                    usage,
+                    opus_rates,
+                    model_id=str(info["modelId"]),
+                    service_tier=response.get("serviceTier"),
+                ).total
                 total += cost
                 opus_total += opus_cost
                 table.add_row(

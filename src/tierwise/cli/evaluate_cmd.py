@@ -92,7 +92,20 @@ def _volume_and_cost(
     def cost(name: str, tier: Tier) -> Decimal:
         group = by_class.get(name) or []
         requests = len({r.request_id for r in group}) or 1
-        total = sum((price(r.usage, rates[tier], batch=r.batch).total for r in group), Decimal(0))
+        # Re-priced through the profile and service tier each request really ran on.
+        total = sum(
+            (
+                price(
+                    r.usage,
+                    rates[tier],
+                    batch=r.batch,
+                    model_id=r.model_id or None,
+                    service_tier=(r.metadata or {}).get("service_tier"),
+                ).total
+                for r in group
+            ),
+            Decimal(0),
+        )
         return total / requests
 
     return volume, cost

@@ -95,7 +95,17 @@ def _shadow(state: CliState, rows: list[LedgerRow], fmt: str) -> None:
 
     result = shadow_report(
         (
-            ShadowRow(r.request_id, r.tier, r.usage, r.cost_usd, r.batch, r.status, r.route)
+            ShadowRow(
+                r.request_id,
+                r.tier,
+                r.usage,
+                r.cost_usd,
+                r.batch,
+                r.status,
+                r.route,
+                model_id=r.model_id,
+                service_tier=str((r.metadata or {}).get("service_tier", "default")),
+            )
             for r in rows
         ),
         state.loaded().settings.all_rates(),

@@ -2,9 +2,11 @@
 
 In shadow mode every request runs on the model it asked for and the router's decision is
 recorded beside it (``route["shadow"]``). This report prices each request's answer again at
-the tier the router chose, from the same token counts: the estimate assumes the other tier
-would have read and written as many tokens, which holds for input and is an approximation
-for output. Escalations and retries are counted at what they really cost.
+the tier the router chose, from the same token counts, through the same kind of profile
+(global, geographic ...) and on the same service tier the request really ran on: the
+estimate assumes the other tier would have read and written as many tokens, which holds for
+input and is an approximation for output. Escalations and retries are counted at what they
+really cost.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class ShadowRow:
     batch: bool
     status: str
     route: Mapping[str, Any] | None
+    model_id: str = ""  # the profile or model that answered: its kind moves the price
+    service_tier: str = "default"
 
 
 @dataclass
@@ -86,7 +90,13 @@ def shadow_report(rows: Iterable[ShadowRow], rates: Mapping[Tier, Rates]) -> Sha
         shadow = row.route["shadow"] if row.route else {}
         routed = Tier(shadow["tier"])
         name = _class_name(shadow.get("task_class")) or "(no class)"
-        cost = price(row.usage, rates[routed], batch=row.batch).total
+        cost = price(
+            row.usage,
+            rates[routed],
+            batch=row.batch,
+            model_id=row.model_id or None,
+            service_tier=row.service_tier,
+        ).total
         for group in (total, groups.setdefault(name, ShadowGroup(name))):
             group.requests += 1
             group.actual_cost += actual[request_id]
