@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tierwise.cli.evaluate_cmd import policy_changes
 from tierwise.client import Tierwise
 from tierwise.config import load_settings
 from tierwise.core.evaluation import class_reports, stratified_sample
@@ -237,7 +238,6 @@ def main() -> int:
             say(f"{'class':18} {'n':>4} {'haiku pass [95% CI]':>24} {'sonnet pass [95% CI]':>24}"
                 f"  truth h/s    current -> recommended")  # fmt: skip
             recovered = total = 0
-            changes: dict[str, str] = {}
             for r in reports:
                 cells = []
                 for ev in r.evidence:
@@ -254,11 +254,11 @@ def main() -> int:
                 say(f"{r.task_class:18} {r.samples:>4} {cells[0]:>24} {cells[1]:>24}  "
                     f"{skill.get('haiku', '-')}/{skill.get('sonnet', '-')}  "
                     f"{now:>7} -> {r.recommended.value}")  # fmt: skip
-                if r.changes:
-                    changes[f"routing.classes.{r.task_class}.tier"] = r.recommended.value
             say(f"configured skills inside the 95% interval: {recovered}/{total}")
-            say("applied: " + (", ".join(f"{k.split('.')[2]}={v}" for k, v in changes.items())
-                               or "nothing"))  # fmt: skip
+            # what `tierwise evaluate --apply` writes: tiers, and the bounds the evidence sets
+            changes = policy_changes(reports, settings)
+            say("applied: " + (", ".join(f"{k.removeprefix('routing.classes.')}={v}"
+                                         for k, v in changes.items()) or "nothing"))  # fmt: skip
         # 3./4. fresh traffic under the packaged and the applied policy
         fresh = workload(args.requests, seed=2)
         results = {}

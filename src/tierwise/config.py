@@ -426,10 +426,13 @@ class LedgerSettings(_Model):
 
 
 class ClassSettings(_Model):
-    """``[routing.classes.<name>]``: a task class's default tier and thinking budget."""
+    """``[routing.classes.<name>]``: a task class's default tier and thinking budget, and
+    the tiers the difficulty stage may not move it below or above."""
 
     tier: Tier
     thinking_budget: int = Field(default=0, ge=0)  # 0 = none; else at least 1024
+    min_tier: Tier | None = None
+    max_tier: Tier | None = None
 
     @field_validator("thinking_budget")
     @classmethod
@@ -439,7 +442,7 @@ class ClassSettings(_Model):
         return value
 
     def rule(self) -> ClassRule:
-        return ClassRule(self.tier, self.thinking_budget or None)
+        return ClassRule(self.tier, self.thinking_budget or None, self.min_tier, self.max_tier)
 
 
 class RoutingSettings(_Model):

@@ -64,6 +64,8 @@ def render_html(reports: Sequence[ClassReport], *, title: str, notes: Sequence[s
         f"<td>{escape(r.task_class)}</td><td>{r.samples}</td>"
         f"<td>{escape(r.current.value) if r.current else '-'}</td>"
         f"<td><b>{escape(r.recommended.value)}</b></td>"
+        f"<td>{escape(r.floor.value) if r.floor else '-'}</td>"
+        f"<td>{escape(r.ceiling.value) if r.ceiling else '-'}</td>"
         f"<td>{r.risk:.1%}</td><td>${r.monthly_saving:,.2f}</td>"
         f"<td>{escape(r.reason)}</td></tr>"
         for r in reports
@@ -86,8 +88,11 @@ h3 {{ margin: 0.5em 0 0.2em; font-size: 14px; }}
 <p>Projected monthly saving at current volume if every recommendation is applied:
 <b>${total:,.2f}</b>. Pass rate = share of a tier's answers judged at least as good as the
 reference tier's; bars show 95% Wilson intervals; a tier is recommended when the lower end
-of its interval reaches the target.</p>
+of its interval reaches the target. min_tier and max_tier bound the difficulty stage: it may
+not move a request below a tier whose neighbour below was not shown to clear the bar, nor
+above a tier shown to clear it.</p>
 <table><tr><th>class</th><th>samples</th><th>current</th><th>recommended</th>
+<th>min_tier</th><th>max_tier</th>
 <th>quality risk</th><th>monthly saving</th><th>why</th></tr>{rows}</table>
 <ul>{note_html}</ul>
 {charts}

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from tierwise.cli.app import app
 from tierwise.client import Tierwise
 from tierwise.config import Settings
+from tierwise.core.tiers import Tier
 from tierwise.emulator.skills import CLASS_KEY
 from tierwise.errors import InvalidRequestError
 
@@ -150,6 +151,10 @@ def test_apply_writes_one_line_per_changed_class(env: dict[str, Any], live_emula
     assert dry.exit_code == 0, dry.output
     assert 'routing.classes.support_reply.tier = "haiku"   # was "sonnet"' in dry.stdout
     assert 'routing.classes.summarize.tier = "opus"   # was "sonnet"' in dry.stdout
+    # the evidence also bounds the difficulty stage: haiku proven on support_reply (no step
+    # up from it), sonnet short on summarize (no step down to it)
+    assert 'routing.classes.support_reply.max_tier = "haiku"   # was unset' in dry.stdout
+    assert 'routing.classes.summarize.min_tier = "opus"   # was unset' in dry.stdout
     assert not (env["path"] / "tierwise.toml").exists()
     applied = CliRunner().invoke(app, [*args, "--apply"])
     assert applied.exit_code == 0, applied.output
@@ -160,3 +165,26 @@ def test_apply_writes_one_line_per_changed_class(env: dict[str, Any], live_emula
     settings = load_settings(str(env["path"] / "tierwise.toml"), environ={}).settings
     assert settings.routing.classes["support_reply"].tier.value == "haiku"
     assert settings.routing.classes["summarize"].tier.value == "opus"
+    assert settings.routing.classes["summarize"].min_tier is Tier.OPUS
+    assert settings.routing.classes["support_reply"].max_tier is Tier.HAIKU
+
+
+def test_apply_keeps_a_configured_bound_valid(env: dict[str, Any], live_emulator: Any) -> None:
+    # a team's own floor of sonnet on support_reply; the evidence moves the class to haiku
+    (env["path"] / "tierwise.toml").write_text(
+        '[routing.classes.support_reply]\ntier = "sonnet"\nmin_tier = "sonnet"\n'
+    )
+    live_emulator.set_skills({"support_reply": {"haiku": 1.0, "sonnet": 1.0, "opus": 1.0}})
+    source = env["path"] / "requests.jsonl"
+    lines = [{"task_class": "support_reply", "request": request("support_reply", i)}
+             for i in range(30)]  # fmt: skip
+    source.write_text("\n".join(json.dumps(x) for x in lines))
+    args = ["evaluate", "--from", str(source), "--budget-usd", "20", "--quality", "0.85"]
+    applied = CliRunner().invoke(app, [*args, "--apply"])
+    assert applied.exit_code == 0, applied.output
+    from tierwise.config import load_settings
+
+    line = load_settings(str(env["path"] / "tierwise.toml"), environ={}).settings.routing.classes[
+        "support_reply"
+    ]
+    assert (line.tier, line.min_tier, line.max_tier) == (Tier.HAIKU, Tier.HAIKU, Tier.HAIKU)

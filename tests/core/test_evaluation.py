@@ -107,3 +107,28 @@ def test_too_few_samples_move_nothing() -> None:
         min_samples=1,
     )
     assert moved.recommended is Tier.OPUS
+
+
+def test_evidence_bounds_the_difficulty_stage() -> None:
+    data = (
+        outcomes("code", 60, 97, 100)  # haiku clearly short, sonnet clears: held on sonnet
+        + outcomes("design", 10, 98, 100)  # opus -> sonnet, and neither step is supported
+        + outcomes("classify", 99, 100, 100)  # haiku clears: never stepped up from it
+        + outcomes("support", 80, 92, 100)  # sonnet unclear: no ceiling; haiku short: floor
+        + outcomes("proof", 40, 60, 100)  # up to opus: sonnet short, so floor opus
+        + outcomes("tiny", 0, 5, 5)  # too few samples: no bounds either
+    )
+    current = {"code": Tier.SONNET, "design": Tier.OPUS, "classify": Tier.HAIKU,
+               "support": Tier.SONNET, "proof": Tier.SONNET, "tiny": Tier.SONNET}  # fmt: skip
+    reports = {
+        r.task_class: (r.floor, r.ceiling)
+        for r in class_reports(data, reference=Tier.OPUS, quality_target=0.9, current=current)
+    }
+    assert reports == {
+        "code": (Tier.SONNET, Tier.SONNET),
+        "design": (Tier.SONNET, Tier.SONNET),
+        "classify": (None, Tier.HAIKU),
+        "support": (Tier.SONNET, None),
+        "proof": (Tier.OPUS, None),
+        "tiny": (None, None),
+    }

@@ -45,11 +45,29 @@ def class_tiers(settings: Settings) -> dict[str, Tier]:
     return out
 
 
-def policy_changes(reports: Sequence[ClassReport]) -> dict[str, str]:
-    """The one-line policy changes the reports recommend, as dotted config keys."""
-    return {
-        f"routing.classes.{r.task_class}.tier": r.recommended.value for r in reports if r.changes
-    }
+def policy_changes(reports: Sequence[ClassReport], settings: Settings) -> dict[str, str]:
+    """The policy changes the reports recommend, as dotted config keys: a class's tier, and
+    the ``min_tier``/``max_tier`` its evidence sets for the difficulty stage. A configured
+    bound the new tier would fall outside is moved to that tier, so the result is valid."""
+    configured = settings.routing.classes
+    changes: dict[str, str] = {}
+    for r in reports:
+        key = f"routing.classes.{r.task_class}"
+        if r.changes:
+            changes[f"{key}.tier"] = r.recommended.value
+        line = configured.get(r.task_class)
+        low = line.min_tier if line else None
+        high = line.max_tier if line else None
+        want_low, want_high = r.floor, r.ceiling
+        if want_low is None and low is not None and low.rank > r.recommended.rank:
+            want_low = r.recommended
+        if want_high is None and high is not None and high.rank < r.recommended.rank:
+            want_high = r.recommended
+        if want_low is not None and want_low is not low:
+            changes[f"{key}.min_tier"] = want_low.value
+        if want_high is not None and want_high is not high:
+            changes[f"{key}.max_tier"] = want_high.value
+    return changes
 
 
 def _tiers(value: str) -> list[Tier]:
@@ -112,8 +130,8 @@ def _volume_and_cost(
 
 
 def _table(reports: Sequence[ClassReport]) -> Table:
-    table = Table("class", "n", "haiku pass", "sonnet pass", "current", "recommended", "risk",
-                  "saving/month")  # fmt: skip
+    table = Table("class", "n", "haiku pass", "sonnet pass", "current", "recommended",
+                  "held within", "risk", "saving/month")  # fmt: skip
     for r in reports:
         by_tier: dict[str, str] = {}
         for ev in r.evidence:
@@ -122,10 +140,20 @@ def _table(reports: Sequence[ClassReport]) -> Table:
         table.add_row(*cells(
             r.task_class, r.samples, by_tier.get("haiku", "-"),
             by_tier.get("sonnet", "-") if r.reference is not Tier.SONNET else "reference",
-            r.current.value if r.current else "-", r.recommended.value, f"{r.risk:.1%}",
+            r.current.value if r.current else "-", r.recommended.value, _held(r),
+            f"{r.risk:.1%}",
             f"${r.monthly_saving:,.2f}",
         ))  # fmt: skip
     return table
+
+
+def _held(report: ClassReport) -> str:
+    """The difficulty stage's bounds the evidence sets, as ``min..max`` ("-" for none)."""
+    if report.floor is None and report.ceiling is None:
+        return "-"
+    low = report.floor.value if report.floor else ""
+    high = report.ceiling.value if report.ceiling else ""
+    return f"{low}..{high}"
 
 
 def _items(
@@ -237,7 +265,7 @@ def evaluate(
     if run.stopped:
         notes.append(f"stopped early: {run.stopped}")
     html.write_text(render_html(reports, title="tierwise evaluation", notes=notes), "utf-8")
-    changes = policy_changes(reports)
+    changes = policy_changes(reports, settings)
     if as_json:
         payload = {
             "classes": [r.to_dict() for r in reports],
@@ -259,7 +287,7 @@ def evaluate(
 
 def _apply(state: CliState, changes: dict[str, str], apply: bool, *, quiet: bool) -> None:
     loaded = state.loaded()
-    now = class_tiers(loaded.settings)
+    now = loaded.settings.routing.classes
     if not changes:
         if not quiet:
             state.out.print("no policy changes recommended")
@@ -268,9 +296,11 @@ def _apply(state: CliState, changes: dict[str, str], apply: bool, *, quiet: bool
         if not quiet:
             state.out.print("recommended changes (run again with --apply to write them):")
             for key, tier in changes.items():
-                name = key.split(".")[2]
-                was = now[name].value if name in now else "?"
-                state.out.print(plain(f'  {key} = "{tier}"   # was "{was}"'))
+                _, _, name, field = key.split(".")
+                line = now.get(name)
+                was = getattr(line, field, None) if line is not None else None
+                said = f'"{was.value}"' if isinstance(was, Tier) else "unset"
+                state.out.print(plain(f'  {key} = "{tier}"   # was {said}'))
         return
     path = loaded.config_path or Path.cwd() / DEFAULT_CONFIG_NAME
     update_config_file(Path(path), changes)

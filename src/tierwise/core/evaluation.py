@@ -136,6 +136,12 @@ class ClassReport:
     reason: str
     monthly_requests: float
     monthly_saving: Decimal
+    # What the evidence says the difficulty stage may not do to this class's requests: move
+    # them below ``floor`` (the tier under the recommended one was not shown to clear the
+    # bar) or above ``ceiling`` (the recommended tier was shown to clear it). None: no
+    # evidence either way.
+    floor: Tier | None = None
+    ceiling: Tier | None = None
 
     @property
     def changes(self) -> bool:
@@ -152,6 +158,8 @@ class ClassReport:
             "quality_target": self.quality_target,
             "quality_risk": round(self.risk, 4),
             "reason": self.reason,
+            "min_tier": self.floor.value if self.floor else None,
+            "max_tier": self.ceiling.value if self.ceiling else None,
             "monthly_requests": round(self.monthly_requests, 1),
             "projected_monthly_saving_usd": str(self.monthly_saving.quantize(Decimal("0.01"))),
         }
@@ -234,6 +242,31 @@ def _recommend(
     return reference, 0.0, "no cheaper tier clears the bar; the reference tier does by definition"
 
 
+def _bounds(
+    evidence: Sequence[TierEvidence],
+    recommended: Tier,
+    reference: Tier,
+    target: float,
+    enough: bool,
+) -> tuple[Tier | None, Tier | None]:
+    """(floor, ceiling) for the difficulty stage, from the same evidence as the move: a
+    request may step down only to a tier shown to clear the bar (its lower bound reaches
+    the target), and stepping up from a tier shown to clear it buys nothing measured."""
+    if not enough:
+        return None, None
+    below = [e for e in evidence if e.tier.rank < recommended.rank and e.n]
+    floor = None
+    if below:
+        nearest = max(below, key=lambda e: e.tier.rank)
+        if nearest.interval[0] < target:
+            floor = recommended
+    ceiling = None
+    mine = next((e for e in evidence if e.tier is recommended), None)
+    if recommended is not reference and mine is not None and mine.n and mine.interval[0] >= target:
+        ceiling = recommended
+    return floor, ceiling
+
+
 def class_reports(
     outcomes: Iterable[Outcome],
     *,
@@ -275,6 +308,14 @@ def class_reports(
         recommended, risk, reason = _recommend(
             evidence, reference, quality_target, now, min_samples
         )
+        fewest = min((e.n for e in evidence if e.tier is not reference), default=0)
+        floor, ceiling = _bounds(
+            evidence,
+            recommended,
+            reference,
+            quality_target,
+            now is not None and fewest >= min_samples,
+        )
         volume = float(volumes.get(name, 0.0))
         saving = Decimal(0)
         if now is not None and volume:
@@ -293,6 +334,8 @@ def class_reports(
                 reason=reason,
                 monthly_requests=volume,
                 monthly_saving=saving,
+                floor=floor,
+                ceiling=ceiling,
             )
         )
     return reports

@@ -48,6 +48,7 @@ from tierwise.core.rules import (
     sigmoid,
 )
 from tierwise.core.signals import Signals, extract_signals
+from tierwise.core.taxonomy import ClassRule
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
 
@@ -256,6 +257,24 @@ def _difficulty_step(class_tier: Tier, sc: _Score, p: RoutingPolicy) -> tuple[Ti
     return class_tier, f"difficulty {final:.2f} keeps the class default {class_tier.value}"
 
 
+def _class_bounds(
+    routed: Tier, class_tier: Tier, rule: ClassRule, name: str, reasons: list[str]
+) -> Tier:
+    """The difficulty step held within the class line's ``min_tier``/``max_tier``: measured
+    evidence (``tierwise evaluate --apply``) outranks the difficulty estimate. Bounds apply
+    only when the class line itself set the tier (not when an unsure class fell to Sonnet)."""
+    if class_tier is not rule.tier:
+        return routed
+    held = routed.clamp(rule.min_tier, rule.max_tier)
+    if held is not routed:
+        key = "min_tier" if held.rank > routed.rank else "max_tier"
+        reasons.append(
+            f"held at {held.value} by routing.classes.{name}.{key} (difficulty moved it to "
+            f"{routed.value})"
+        )
+    return held
+
+
 def _apply_hints(
     routed: Tier, want_thinking: bool, h: Hints, p: RoutingPolicy, reasons: list[str]
 ) -> tuple[Tier, bool, bool]:
@@ -300,8 +319,9 @@ def decide_signals(
     reasons = [class_reason, *_score_reasons(sc, p, scorer.version if scorer is not None else "")]
     routed, step_reason = _difficulty_step(class_tier, sc, p)
     reasons.append(step_reason)
-    band = routed is Tier.SONNET and final >= p.sonnet_thinking_threshold
     rule = p.classes[pred.name]
+    routed = _class_bounds(routed, class_tier, rule, pred.name, reasons)
+    band = routed is Tier.SONNET and final >= p.sonnet_thinking_threshold
     # The class's own budget applies when the request stayed on the class's tier.
     class_budget = rule.thinking_budget if routed is rule.tier and class_tier is rule.tier else None
     tier, want_thinking, full = _apply_hints(routed, band, h, p, reasons)

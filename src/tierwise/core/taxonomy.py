@@ -26,10 +26,14 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ClassRule:
-    """A class's policy line: its default tier and optional thinking budget (tokens)."""
+    """A class's policy line: its default tier, optional thinking budget (tokens), and the
+    tiers the difficulty stage may not move its requests below or above (``min_tier`` and
+    ``max_tier``; ``tierwise evaluate --apply`` writes them where its evidence is clear)."""
 
     tier: Tier
     thinking_budget: int | None = None
+    min_tier: Tier | None = None
+    max_tier: Tier | None = None
 
     def __post_init__(self) -> None:
         if self.thinking_budget is not None and self.thinking_budget < 1024:
@@ -37,13 +41,26 @@ class ClassRule:
                 f"a class thinking_budget must be at least 1024 tokens, got {self.thinking_budget}",
                 hint="Bedrock's smallest thinking budget is 1024; leave it unset for none",
             )
+        low = self.min_tier.rank if self.min_tier is not None else self.tier.rank
+        high = self.max_tier.rank if self.max_tier is not None else self.tier.rank
+        if not low <= self.tier.rank <= high:
+            raise ConfigError(
+                f"a class's tier {self.tier.value} must lie within its min_tier "
+                f"{getattr(self.min_tier, 'value', '-')} and max_tier "
+                f"{getattr(self.max_tier, 'value', '-')}",
+                hint="set min_tier at or below the tier and max_tier at or above it",
+            )
 
     def line(self, name: str) -> str:
         """The policy line as a team would write it in tierwise.toml."""
-        budget = ""
+        extra = ""
         if self.thinking_budget is not None:
-            budget = f", thinking_budget = {self.thinking_budget}"
-        return f'routing.classes.{name} = {{ tier = "{self.tier.value}"{budget} }}'
+            extra += f", thinking_budget = {self.thinking_budget}"
+        if self.min_tier is not None:
+            extra += f', min_tier = "{self.min_tier.value}"'
+        if self.max_tier is not None:
+            extra += f', max_tier = "{self.max_tier.value}"'
+        return f'routing.classes.{name} = {{ tier = "{self.tier.value}"{extra} }}'
 
 
 _H, _S, _O = Tier.HAIKU, Tier.SONNET, Tier.OPUS
