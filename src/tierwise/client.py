@@ -644,6 +644,8 @@ class AsyncTierwise(_Client):
                 with contextlib.suppress(StopAsyncIteration, TierwiseError):
                     await anext(stream)
             await stream.aclose()
+        # Calls cut off by their deadline still run: wait for them to be ledgered.
+        await self.driver.close()
         await self.bedrock.aclose()
         self.ledger.close()
         self.cache_router.state.close()

@@ -17,6 +17,7 @@ exception. Library errors are translated at exactly one boundary per adapter
     │   ├── UnavailableError        503 / 500 / timeouts / connection errors
     │   ├── ModelOutputError        the model errored or its stream broke
     │   ├── DeadlineExceededError   the call's total_timeout_s passed (504)
+    │   │   └── AttemptCutError     ... and closed a Bedrock call still in flight
     │   └── ExhaustedError          every retry, profile and fallback was tried
     ├── AccessError                 the gateway refused the caller
     │   ├── AuthenticationError     missing, unknown or revoked API key
@@ -37,6 +38,7 @@ __all__ = [
     "AccessDeniedError",
     "AccessError",
     "AnswerRejectedError",
+    "AttemptCutError",
     "AuthenticationError",
     "BudgetExceededError",
     "ConfigError",
@@ -163,6 +165,11 @@ class DeadlineExceededError(UpstreamError):
     attempt in flight all count). An attempt cut off is still ledgered when it ends."""
 
     default_hint = "raise [retry] total_timeout_s or the request's x-tierwise-timeout-s"
+
+
+class AttemptCutError(DeadlineExceededError):
+    """The deadline closed the connection of a Bedrock call still in flight, before its
+    answer (and usage) arrived: Bedrock may have billed it, so its ledger row is estimated."""
 
 
 class ExhaustedError(UpstreamError):

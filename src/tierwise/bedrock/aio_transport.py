@@ -19,7 +19,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, SSLError
 
 from tierwise.bedrock.green import await_, in_bridge
-from tierwise.bedrock.transport import _MAX_LINE, _READ, LeanTransport
+from tierwise.bedrock.transport import _MAX_LINE, _READ, Bound, LeanTransport
 
 __all__ = ["GreenTransport"]
 
@@ -40,20 +40,31 @@ class _Reader:
     arrived: a stream event (a chunk's size line, its frame and CRLF) then costs one wait
     on the loop, not one per line."""
 
-    __slots__ = ("_buf", "_eof", "_stream", "_timeout")
+    __slots__ = ("_buf", "_eof", "_stream", "_timeout", "bound")
 
     def __init__(self, stream: asyncio.StreamReader, timeout: float) -> None:
         self._stream = stream
         self._timeout = timeout
         self._buf = bytearray()
         self._eof = False
+        self.bound: Bound | None = None
+
+    def timeout(self) -> float:
+        """How long the next read may wait: the configured timeout, within the bound of
+        the call it serves."""
+        if self.bound is None:
+            return self._timeout
+        left = self.bound.read(self._timeout)
+        if left <= 0:
+            raise TimeoutError("the call's deadline has passed")
+        return left
 
     @property
     def buffered(self) -> bool:
         return bool(self._buf)
 
     def _fill(self) -> None:
-        data: bytes = await_(_within(self._timeout, self._stream.read(_READ)))
+        data: bytes = await_(_within(self.timeout(), self._stream.read(_READ)))
         if data:
             self._buf += data
         else:
@@ -92,16 +103,16 @@ class _Reader:
 
 
 class _Writer:
-    __slots__ = ("_stream", "_timeout")
+    __slots__ = ("_reader", "_stream")
 
-    def __init__(self, stream: asyncio.StreamWriter, timeout: float) -> None:
+    def __init__(self, stream: asyncio.StreamWriter, reader: _Reader) -> None:
         self._stream = stream
-        self._timeout = timeout
+        self._reader = reader  # whose timeout (and bound) sending shares
 
     def sendall(self, data: bytes) -> None:
         self._stream.write(data)
         if self._stream.transport.get_write_buffer_size() > 0:
-            await_(_within(self._timeout, self._stream.drain()))
+            await_(_within(self._reader.timeout(), self._stream.drain()))
 
     def close(self) -> None:
         self._stream.close()
@@ -115,7 +126,14 @@ class _GreenConn:
     ) -> None:
         self._stream = reader
         self.reader = _Reader(reader, timeout)
-        self.sock = _Writer(writer, timeout)
+        self.sock = _Writer(writer, self.reader)
+
+    def arm(self, bound: Bound | None, read_timeout: float) -> None:
+        """Wait within ``bound`` (each wait works out what is left of it)."""
+        self.reader.bound = bound
+
+    def rearm(self, read_timeout: float) -> None:
+        """Nothing to do: each read works out its own wait."""
 
     def close(self) -> None:
         self.sock.close()
@@ -191,10 +209,11 @@ class GreenTransport(LeanTransport):
         scheme, host, port = key
         url = f"{scheme}://{host}:{port}"
         tls = self._tls_context() if scheme == "https" else None
+        timeout = self._connect_timeout(url)
         try:
             reader, writer = await_(
                 _within(
-                    self.connect_timeout,
+                    timeout,
                     asyncio.open_connection(
                         host, port, ssl=tls, server_hostname=host if tls else None,
                         limit=_MAX_LINE,

@@ -17,8 +17,14 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+)
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from tierwise.bedrock.catalog import (
     InferenceProfile,
@@ -30,6 +36,7 @@ from tierwise.bedrock.cooldown import Cooldown, CooldownTracker
 from tierwise.bedrock.errors import boto_compatible, is_retryable, translate
 from tierwise.bedrock.retry import Backoff, RetryBudget
 from tierwise.bedrock.session import AwsAuth, control_client, runtime_client
+from tierwise.bedrock.transport import bounded
 from tierwise.config import Settings
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.deadline import Deadline
@@ -273,10 +280,16 @@ class BedrockClient:
                     raise _exhausted(failed, last, budget, out_of_time=True)
                 made += 1
                 try:
-                    value = call(profile)
+                    # The sockets wait within the deadline (reads for usage_grace_s more).
+                    with bounded(deadline, self.settings.budgets.usage_grace_s):
+                        value = call(profile)
                 except BOTO_ERRORS as exc:
                     err = translate(exc, model_id=profile)
                     err.__cause__ = exc
+                    if deadline is not None and _cut_by(exc, deadline):
+                        # Our deadline ended the wait, not a fault of the profile: no
+                        # cooldown, no retry.
+                        raise deadline.cut("while Bedrock was answering") from err
                 else:
                     self.cooldown.succeeded(profile)
                     return value, profile, tuple(failed)
@@ -320,6 +333,13 @@ class BedrockClient:
             )
         # Cooling profiles go last rather than away: a tier is never left with nothing to try.
         return sorted(unique, key=self.cooldown.is_cooling)
+
+
+def _cut_by(exc: BaseException, deadline: Deadline) -> bool:
+    """Whether ``exc`` is a socket wait the call's deadline ended (see ``bounded``)."""
+    # urllib3's own timeout escapes botocore while a stream's first event is read.
+    timeout = (ReadTimeoutError, ConnectTimeoutError, Urllib3Timeout)
+    return isinstance(exc, timeout) and deadline.expired()
 
 
 def _fails_over(err: TierwiseError) -> bool:

@@ -130,7 +130,29 @@ def _client(
         raise translate(exc, model_id=None) from None
     if service == "bedrock-runtime" and (green or settings.retry.http_client == "lean"):
         _lean_transport(client, core, settings, green=green)
+    if service == "bedrock-runtime":
+        _bound_reads(client, settings)
     return client
+
+
+def _bound_reads(client: Any, settings: Settings) -> None:
+    """Under botocore's own HTTP session (the default, or any proxy), a call's reads wait
+    within its deadline through botocore's per-request ``read_timeout``. The lean
+    transports bound every wait themselves (:func:`tierwise.bedrock.transport.bounded`)."""
+    from tierwise.bedrock.transport import LeanTransport, current_bound
+
+    endpoint: Any = getattr(client, "_endpoint", None)
+    if isinstance(getattr(endpoint, "http_session", None), LeanTransport):
+        return
+    configured = settings.retry.read_timeout_s
+
+    def bound_read(context: dict[str, Any], **_: Any) -> None:
+        bound = current_bound()
+        if bound is not None:
+            # A floor: botocore takes 0 for "no timeout"; the wait ends at once either way.
+            context["read_timeout"] = max(bound.read(configured), 0.001)
+
+    client.meta.events.register("before-call.bedrock-runtime", bound_read)
 
 
 def _lean_transport(

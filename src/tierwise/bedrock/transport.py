@@ -16,6 +16,13 @@ Keep-alive connections are pooled per host, checked before reuse (a connection t
 closed is dropped, as urllib3 does) and never reused after a response that was not read to
 its end. TLS verifies the certificate and host name against the CA bundle botocore would
 use.
+
+Socket waits come from the call's deadline (:func:`bounded`): a connection is awaited at
+most until the deadline, and each read (a stream's included) at most until ``grace_s``
+after it, never longer than the configured timeouts. The grace lets Bedrock's answer (and
+its usage) still arrive for an attempt the caller stopped waiting for at the deadline; past
+it the attempt ends, so a hung upstream holds no thread, greenlet or socket for the full
+``read_timeout_s``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator, Mapping
-from typing import Any
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -38,7 +48,10 @@ from botocore.exceptions import (
     SSLError,
 )
 
-__all__ = ["OPERATIONS", "LeanTransport"]
+if TYPE_CHECKING:
+    from tierwise.core.deadline import Deadline
+
+__all__ = ["OPERATIONS", "Bound", "LeanTransport", "bounded", "current_bound"]
 
 # The bedrock-runtime operations sent through this client, by the end of their path.
 OPERATIONS = ("/converse", "/converse-stream", "/count-tokens")
@@ -49,12 +62,68 @@ _READ = 65536
 _UNHANDLED = frozenset({"expect", "transfer-encoding", "host"})
 
 
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """The socket waits of one Bedrock call, from its deadline."""
+
+    deadline: Deadline
+    grace_s: float
+
+    def connect(self, configured: float) -> float:
+        """How long a new connection may take (<= 0: the deadline has passed)."""
+        return min(configured, self.deadline.remaining())
+
+    def read(self, configured: float) -> float:
+        """How long the next read may wait (<= 0: the deadline and its grace have passed)."""
+        return min(configured, self.deadline.remaining() + self.grace_s)
+
+
+# The bound of the call being sent (set by the Bedrock client around each call; a context
+# variable, so every thread and every greenlet of the async client has its own).
+_BOUND: ContextVar[Bound | None] = ContextVar("tierwise_socket_bound", default=None)
+
+
+def current_bound() -> Bound | None:
+    """The bound of the call being sent in this thread or greenlet, if any."""
+    return _BOUND.get()
+
+
+@contextmanager
+def bounded(deadline: Deadline | None, grace_s: float) -> Iterator[None]:
+    """Requests sent inside this block wait on their sockets within ``deadline`` (plus
+    ``grace_s`` for reads); without a deadline, the configured timeouts apply."""
+    token = _BOUND.set(Bound(deadline, grace_s) if deadline is not None else None)
+    try:
+        yield
+    finally:
+        _BOUND.reset(token)
+
+
 class _Conn:
-    __slots__ = ("reader", "sock")
+    __slots__ = ("bound", "reader", "sock", "timeout")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.reader = sock.makefile("rb")
+        self.timeout = sock.gettimeout()
+        self.bound: Bound | None = None
+
+    def arm(self, bound: Bound | None, read_timeout: float) -> None:
+        """Wait on reads within ``bound`` (the configured ``read_timeout`` without one)."""
+        self.bound = bound
+        self._wait(bound.read(read_timeout) if bound is not None else read_timeout)
+
+    def rearm(self, read_timeout: float) -> None:
+        """Before the next read of a stream: what is left of the bound."""
+        if self.bound is not None:
+            self._wait(self.bound.read(read_timeout))
+
+    def _wait(self, timeout: float) -> None:
+        if timeout <= 0:
+            raise TimeoutError("the call's deadline has passed")
+        if timeout != self.timeout:
+            self.sock.settimeout(timeout)
+            self.timeout = timeout
 
     def close(self) -> None:
         self.reader.close()
@@ -105,7 +174,7 @@ class _Body:
             return
         try:
             if self._chunked:
-                yield from self._chunks(conn)
+                yield from self._chunks(conn, self._transport.read_timeout)
             else:
                 yield from self._plain(conn, amt or _READ)
         except TimeoutError as exc:
@@ -132,20 +201,26 @@ class _Body:
             conn.close()
 
     def _plain(self, conn: _Conn, size: int) -> Iterator[bytes]:
+        timeout = self._transport.read_timeout
         if self._left is None:  # no length: the body ends with the connection
-            while piece := conn.reader.read1(size):
+            while True:
+                conn.rearm(timeout)
+                piece = conn.reader.read1(size)
+                if not piece:
+                    return
                 yield piece
-            return
         while self._left > 0:
+            conn.rearm(timeout)
             piece = conn.reader.read1(min(size, self._left))
             if not piece:
                 raise _ClosedError(f"{self._left} byte(s) of the body never arrived")
             self._left -= len(piece)
             yield piece
 
-    def _chunks(self, conn: _Conn) -> Iterator[bytes]:
+    def _chunks(self, conn: _Conn, read_timeout: float) -> Iterator[bytes]:
         reader = conn.reader
         while True:
+            conn.rearm(read_timeout)  # each event waits within the call's deadline
             line = reader.readline(_MAX_LINE)
             if not line.endswith(b"\n"):
                 raise _ClosedError("the chunked body ended early")
@@ -233,9 +308,11 @@ class LeanTransport:
         host = _host_header(parts.hostname, parts.port, scheme)
         head = self._head(request, target, host, len(body))
         url = request.url
+        bound = _BOUND.get()
         conn = self._take(key)
         try:
             try:
+                conn.arm(bound, self.read_timeout)
                 conn.sock.sendall(head + body if len(body) < 65536 else head)
                 if len(body) >= 65536:
                     conn.sock.sendall(body)
@@ -321,11 +398,21 @@ class LeanTransport:
                 return
         conn.close()
 
+    def _connect_timeout(self, url: str) -> float:
+        """The configured connect timeout, within the call's deadline."""
+        bound = _BOUND.get()
+        timeout = bound.connect(self.connect_timeout) if bound is not None else self.connect_timeout
+        if timeout <= 0:
+            error = TimeoutError("the call's deadline has passed")
+            raise ConnectTimeoutError(endpoint_url=url, error=error)
+        return timeout
+
     def _connect(self, key: tuple[str, str, int]) -> _Conn:
         scheme, host, port = key
         url = f"{scheme}://{host}:{port}"
+        timeout = self._connect_timeout(url)
         try:
-            sock = socket.create_connection((host, port), timeout=self.connect_timeout)
+            sock = socket.create_connection((host, port), timeout=timeout)
         except TimeoutError as exc:
             raise ConnectTimeoutError(endpoint_url=url, error=exc) from exc
         except OSError as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tierwise.errors import DeadlineExceededError
+from tierwise.errors import AttemptCutError, DeadlineExceededError
 
 __all__ = ["Deadline"]
 
@@ -29,6 +29,11 @@ class Deadline:
             f"the call's {self.total_s:g} s deadline passed {what}",
             hint="raise [retry] total_timeout_s or send a larger x-tierwise-timeout-s",
         )
+
+    def cut(self, what: str) -> AttemptCutError:
+        """The error of a call in flight that this deadline closed."""
+        error = self.error(what)
+        return AttemptCutError(error.message, hint=error.hint)
 
     def check(self, what: str) -> None:
         if self.expired():

@@ -306,7 +306,16 @@ class AsyncDriver:
         self.books = books
         self.hooks = tuple(hooks)
         self.blocking: Blocking = blocking or asyncio.to_thread
+        # Calls cut off by their deadline (still running) and the ledger writes of those
+        # that have ended.
+        self._cut: set[asyncio.Future[Any]] = set()
         self._late: set[asyncio.Future[Any]] = set()
+
+    async def close(self) -> None:
+        """Wait for calls cut off by their deadline: they are ledgered when they end (their
+        sockets wait no longer than the deadline plus ``[budgets] usage_grace_s``)."""
+        while self._cut or self._late:
+            await asyncio.gather(*self._cut, *self._late, return_exceptions=True)
 
     async def run(self, machine: Generator[Effect, Any, R]) -> R:
         value: Any = None
@@ -345,6 +354,8 @@ class AsyncDriver:
                 done, _ = await asyncio.wait({task}, timeout=wait)
                 if not done:
                     # Cut off: the call goes on, on the loop, and is ledgered when it ends.
+                    self._cut.add(task)
+                    task.add_done_callback(self._cut.discard)
                     task.add_done_callback(lambda t: self._ledger_late(effect, t, started))
                     elapsed = (time.perf_counter() - started) * 1000
                     cut = deadline.error("while Bedrock was answering")

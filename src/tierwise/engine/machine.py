@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol, cast
 
+from tierwise.core.budgets import worst_case_usage
 from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
@@ -33,6 +34,7 @@ from tierwise.core.validators import (
 )
 from tierwise.errors import (
     AnswerRejectedError,
+    AttemptCutError,
     BudgetExceededError,
     InvalidRequestError,
     TierwiseError,
@@ -523,9 +525,11 @@ class Engine:
                 raise cast(TierwiseError, settled.error)  # ledgered when it ends (Invoke.late)
             if settled.error is not None:
                 exc = settled.error
+                usage, why = self._billed_error(attempt, exc)
                 row = yield from self._settle(
-                    attempt, settled.model_id, settled.latency_ms, error=exc, hold=hold
-                )
+                    attempt, settled.model_id, settled.latency_ms, error=exc, hold=hold,
+                    usage=usage, estimated=why,
+                )  # fmt: skip
                 self._add(number, "answer", row, "error", type(exc).__name__)
                 fallback = self._fallback(tier, exc)
                 if fallback is None or number >= self.max_attempts or self._cancelled():
@@ -706,9 +710,11 @@ class Engine:
         if settled.cut:
             return verdict  # cut off by the deadline (ledgered when it ends): not a rejection
         if settled.error is not None:
+            usage, why = self._billed_error(check, settled.error)
             row = yield from self._settle(
-                check, settled.model_id, settled.latency_ms, error=settled.error, hold=hold
-            )
+                check, settled.model_id, settled.latency_ms, error=settled.error, hold=hold,
+                usage=usage, estimated=why,
+            )  # fmt: skip
             self._add(number, "self_verify", row, "error", type(settled.error).__name__)
             return verdict  # a failed check is not a rejection of the answer
         answer = settled.response or {}
@@ -773,6 +779,15 @@ class Engine:
         estimated) or its error."""
         cut = self.deadline.error("during this attempt")
         plan = attempt.plan
+        if isinstance(outcome, AttemptCutError):
+            # The deadline (plus the usage grace) closed the connection before Bedrock
+            # answered: what it billed is unknown, so it is estimated.
+            usage, why = self._unanswered(attempt)
+            return self.accountant.row(
+                self.request_id, plan, plan.profiles[0], latency_ms, attempt=attempt.number,
+                usage=usage, error=outcome, api_key_id=self.api_key_id, kind=attempt.kind,
+                estimated=why,
+            )  # fmt: skip
         if isinstance(outcome, BaseException):
             error = outcome if isinstance(outcome, TierwiseError) else cut
             return self.accountant.row(
@@ -793,6 +808,37 @@ class Engine:
             stop_reason=response.get("stopReason"), error=cut, api_key_id=self.api_key_id,
             service_tier=response.get("serviceTier"), kind=attempt.kind,
         )  # fmt: skip
+
+    def _billed_error(
+        self, attempt: Attempt, error: TierwiseError
+    ) -> tuple[Usage | None, str | None]:
+        """What a failed attempt is billed (None: nothing) and why it is an estimate: only
+        a call the deadline closed in flight may have been billed."""
+        if isinstance(error, AttemptCutError):
+            return self._unanswered(attempt)
+        return None, None
+
+    def _unanswered(self, attempt: Attempt) -> tuple[Usage, str]:
+        """The usage of an attempt closed at its deadline before any answer arrived, and
+        why it is an estimate. A stream is counted as an abandoned one is, from what it
+        showed (nothing: its prompt alone). A call is taken to be billed whole, as one whose
+        client hung up is, and since its usage never arrives it is charged at its worst
+        case, as an expired reservation is (input and max output tokens)."""
+        if attempt.stream:
+            usage = StreamMeter().billed(attempt.request)[0]
+            return usage, (
+                "the deadline closed the stream before its first event: input counted "
+                "from the request"
+            )
+        request = dict(attempt.request)
+        inference = dict(request.get("inferenceConfig") or {})
+        if not inference.get("maxTokens"):
+            inference["maxTokens"] = self.planner.settings.budgets.default_max_tokens
+            request["inferenceConfig"] = inference
+        return worst_case_usage(request), (
+            "the deadline closed the connection before Bedrock answered: charged at its "
+            "worst case (input and max output tokens)"
+        )
 
     def _add(self, attempt: int, kind: str, row: LedgerRow, outcome: str, reason: str) -> None:
         self.steps.append(
