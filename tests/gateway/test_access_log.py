@@ -90,13 +90,15 @@ def test_errors_are_logged_by_class(gateway: Any, caplog: pytest.LogCaptureFixtu
     gateway.emulator.inject(kind="throttle", count=100)
     with pytest.raises(openai.RateLimitError):
         oai.chat.completions.create(model="haiku", messages=messages)
-    httpx.get(f"{gateway.url}/no/such/path")
+    nowhere = httpx.get(f"{gateway.url}/no/such/path")
     missing, unauthenticated, throttled, unknown = _lines(caplog, 4)
     assert missing["status"] == 404 and missing["error"] == "ModelNotAvailableError"
     assert missing["model"] == "anthropic.no-such-model-v1:0" and missing["request_id"]
     assert missing["key"] == "test"
     assert unauthenticated["status"] == 401 and unauthenticated["error"] == "AuthenticationError"
-    assert unauthenticated["key"] is None and unauthenticated["request_id"] is None
+    # A request that reached no model still has an id, and the client got it.
+    assert unauthenticated["key"] is None and unauthenticated["request_id"].startswith("req_")
+    assert unknown["request_id"] == nowhere.headers["x-tierwise-request-id"]
     assert throttled["status"] == 429 and throttled["key"] == "main"
     assert throttled["error"] in ("ExhaustedError", "ThrottledError")
     assert unknown["status"] == 404 and unknown["door"] is None and unknown["method"] == "GET"

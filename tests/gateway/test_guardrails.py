@@ -142,6 +142,37 @@ def test_openai_door_by_header_and_by_extra_body(door: Door) -> None:
     assert (ok.model_extra or {})["guardrail"]["action"] == "NONE"
 
 
+def test_responses_door_by_header_and_by_extra_body(door: Door) -> None:
+    client = _oai(door, door.plain)
+    raw = client.responses.with_raw_response.create(
+        model="auto",
+        input="Tell me about plutonium",
+        extra_headers={"x-tierwise-guardrail": "acme:1", "x-tierwise-guardrail-trace": "enabled"},
+    )
+    done = raw.parse()
+    assert done.status == "incomplete"
+    assert done.incomplete_details is not None
+    assert done.incomplete_details.reason == "content_filter"
+    assert done.output_text == BLOCKED
+    assert raw.headers["x-tierwise-guardrail-action"] == "INTERVENED"
+    assert (done.model_extra or {})["guardrail"]["trace"]["inputAssessment"]["acme"]
+    assert _row(door, raw.headers["x-tierwise-request-id"]).stop_reason == "guardrail_intervened"
+    ok = client.responses.create(
+        model="auto", input="Name a noble gas", extra_body={"guardrailConfig": GUARD}
+    )
+    assert ok.status == "completed"
+    assert (ok.model_extra or {})["guardrail"]["action"] == "NONE"
+    events = list(
+        client.responses.create(
+            model="auto",
+            input="plutonium",
+            stream=True,
+            extra_body={"guardrailConfig": {**GUARD, "streamProcessingMode": "sync"}},
+        )
+    )
+    assert events[-1].type == "response.incomplete"
+
+
 def test_openai_stream_ends_with_content_filter(door: Door) -> None:
     stream = _oai(door, door.plain).chat.completions.create(
         model="auto",

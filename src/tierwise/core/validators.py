@@ -105,9 +105,13 @@ class JsonSchemaValidator:
 
 @dataclass(frozen=True)
 class ToolCallValidator:
-    """Every tool call names an offered tool and its input validates against its schema."""
+    """Every tool call names an offered tool and its input validates against its schema.
+
+    ``only``: check just the calls of these tools (the ones a request marked ``strict``);
+    None checks every call."""
 
     name: str = "tool_calls"
+    only: frozenset[str] | None = None
 
     def __call__(self, request: Mapping[str, Any], response: Mapping[str, Any]) -> Verdict:
         tools = {
@@ -116,6 +120,8 @@ class ToolCallValidator:
             if "toolSpec" in t
         }
         calls = [b["toolUse"] for b in _content(response) if "toolUse" in b]
+        if self.only is not None:
+            calls = [c for c in calls if c.get("name") in self.only]
         for call in calls:
             name = call.get("name")
             if name not in tools:
@@ -212,7 +218,8 @@ def judge(
 def validators_from_spec(spec: Mapping[str, Any]) -> list[Validator]:
     """Validators from a plain spec (config, API key policy, HTTP request).
 
-    Keys: ``json_schema`` (a JSON Schema), ``tool_calls`` (bool), ``stop_reasons`` (list, or
+    Keys: ``json_schema`` (a JSON Schema), ``tool_calls`` (bool, or a list of the tool names
+    whose calls are checked), ``stop_reasons`` (list, or
     true for the defaults), ``refusal`` (bool). ``self_verify`` is handled by the client.
     """
     known = {"json_schema", "tool_calls", "stop_reasons", "refusal", "self_verify"}
@@ -235,7 +242,12 @@ def validators_from_spec(spec: Mapping[str, Any]) -> list[Validator]:
             raise InvalidRequestError("json_schema must be a JSON Schema object")
         _check_schema(schema)
         out.append(JsonSchemaValidator(schema))
-    if spec.get("tool_calls"):
+    tool_calls = spec.get("tool_calls")
+    if isinstance(tool_calls, list | tuple):
+        if not all(isinstance(n, str) for n in tool_calls):
+            raise InvalidRequestError("tool_calls must be true or a list of tool names")
+        out.append(ToolCallValidator(only=frozenset(tool_calls)))
+    elif tool_calls:
         out.append(ToolCallValidator())
     return out
 

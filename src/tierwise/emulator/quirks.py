@@ -9,7 +9,9 @@ always gets the same treatment. Kinds:
 * ``refusal``: the answer is a refusal;
 * ``empty``: the answer has no text;
 * ``truncate``: the answer stops with ``max_tokens``;
-* ``low_confidence``: self-check prompts (asking for a ``"confidence"``) get 0.2 instead of 0.9.
+* ``low_confidence``: self-check prompts (asking for a ``"confidence"``) get 0.2 instead of 0.9;
+* ``invalid_tool_input``: tool calls come with an empty input, which fails a schema with
+  required properties (what ``strict`` tools and the ``tool_calls`` validator catch).
 
 Requests asking for a self-check get ``{"confidence": 0.9, "issues": ""}`` when no quirk hits.
 """
@@ -27,7 +29,9 @@ from tierwise.emulator.engine import Answer
 
 __all__ = ["KINDS", "Quirks"]
 
-KINDS = frozenset({"invalid_json", "refusal", "empty", "truncate", "low_confidence"})
+KINDS = frozenset(
+    {"invalid_json", "refusal", "empty", "truncate", "low_confidence", "invalid_tool_input"}
+)
 _SELF_CHECK_CUE = '"confidence"'
 REFUSAL_TEXT = "I'm sorry, but I can't help with that request."
 
@@ -76,6 +80,12 @@ class Quirks:
             return _text_answer("", "end_turn")
         if kind == "truncate":
             return replace(result, stop_reason="max_tokens")
+        if kind == "invalid_tool_input":
+            content = tuple(
+                {"toolUse": {**b["toolUse"], "input": {}}} if "toolUse" in b else b
+                for b in result.content
+            )
+            return replace(result, content=content)
         return result
 
 

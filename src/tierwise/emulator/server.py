@@ -454,8 +454,8 @@ class Emulator:
         share: float = 1.0,
     ) -> None:
         """Make ``model_id`` (or every profile of ``tier``) answer badly for ``share`` of
-        requests: ``invalid_json``, ``refusal``, ``empty``, ``truncate``, ``low_confidence``
-        (see :mod:`tierwise.emulator.quirks`)."""
+        requests: ``invalid_json``, ``refusal``, ``empty``, ``truncate``, ``low_confidence``,
+        ``invalid_tool_input`` (see :mod:`tierwise.emulator.quirks`)."""
         if tier is not None:
             ts = self.settings.tiers[Tier(tier)]
             targets = [ts.model_id, *ts.alternates]

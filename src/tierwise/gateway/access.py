@@ -7,6 +7,10 @@ middleware cannot see (the key, the model asked, what answered and what it cost)
 notes on the request's record through :func:`current`, a context variable, so no route passes
 it around.
 
+Every line has a request id: a model call's is its ledger id (its rows carry it); a request
+that made no call (refused, unauthenticated, a health check, an unknown path) gets a fresh
+one, sent back as ``x-tierwise-request-id`` like a call's, so a client can quote it.
+
 The line holds identifiers, counts and timings only: never prompt or answer text, never a
 key's secret, never an error's message (it may quote the request); errors appear by class.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -27,6 +32,7 @@ __all__ = ["ACCESS_LOGGER", "AccessLog", "AccessRecord", "current"]
 ACCESS_LOGGER = "tierwise.access"
 _log = logging.getLogger(ACCESS_LOGGER)
 _current: ContextVar[AccessRecord | None] = ContextVar("tierwise_access", default=None)
+_REQUEST_ID_HEADER = b"x-tierwise-request-id"
 
 # The API a path belongs to ("door"); anything else is named by its path.
 _DOORS = {
@@ -145,6 +151,12 @@ class AccessLog:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 record.status = message["status"]
+                if record.request_id is None:
+                    record.request_id = f"req_{uuid.uuid4().hex}"
+                    headers = list(message.get("headers") or ())
+                    if not any(k.lower() == _REQUEST_ID_HEADER for k, _ in headers):
+                        headers.append((_REQUEST_ID_HEADER, record.request_id.encode()))
+                        message = {**message, "headers": headers}
             await send(message)
 
         try:

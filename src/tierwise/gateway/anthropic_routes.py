@@ -25,20 +25,14 @@ async def messages(request: Request) -> Response:
     try:
         call = await gw.begin(request)
         body = await gw.body(request)
-        # guardrailConfig is tierwise's extension to both APIs, not the converters' business.
-        guard_value = body.pop("guardrailConfig", None) if isinstance(body, dict) else None
+        guard_value = gw.take_guardrail(body)
         converted = from_messages(body, max_images=gw.settings.gateway.max_images)
         gw.model_allowed(converted.model, call.key)
-        kwargs = gw.call_kwargs(
-            request, call, converted.model, converted.json_schema, converted.request
-        )
-        guard = gw.guardrail(request, guard_value, stream=converted.stream)
-        if guard is not None:
-            kwargs["guardrailConfig"] = guard
+        kwargs = gw.call_kwargs(request, call, converted, guard_value)
         if converted.stream:
             stream = await gw.converse_stream(call, **kwargs)
             try:
-                return _stream(gw, call, stream)
+                return _stream(gw, call, stream, bool(converted.extras.get("single_tool_call")))
             except BaseException:
                 stream.abandon()
                 raise
@@ -47,15 +41,22 @@ async def messages(request: Request) -> Response:
         return failure(exc, Dialect.ANTHROPIC, gw)
     info = response["tierwise"]
     headers = gw.finish("anthropic", call, info)
-    payload = to_message(response, model=info["modelId"], request_id=info["requestId"])
+    payload = to_message(
+        response,
+        model=info["modelId"],
+        request_id=info["requestId"],
+        single_tool_call=bool(converted.extras.get("single_tool_call")),
+    )
     if "guardrail" in info:
         payload["guardrail"] = info["guardrail"]
     return JSONResponse(payload, headers=headers)
 
 
-def _stream(gw: Gateway, call: Call, stream: OpenStream) -> Response:
+def _stream(gw: Gateway, call: Call, stream: OpenStream, single_tool_call: bool) -> Response:
     info = stream.info
-    translator = AnthropicStreamTranslator(model=info["modelId"], request_id=info["requestId"])
+    translator = AnthropicStreamTranslator(
+        model=info["modelId"], request_id=info["requestId"], single_tool_call=single_tool_call
+    )
     return gw.relay(
         "anthropic",
         call,

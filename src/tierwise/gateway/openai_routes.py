@@ -35,20 +35,14 @@ async def chat_completions(request: Request) -> Response:
     try:
         call = await gw.begin(request)
         body = await gw.body(request)
-        # guardrailConfig is tierwise's extension to both APIs, not the converters' business.
-        guard_value = body.pop("guardrailConfig", None) if isinstance(body, dict) else None
+        guard_value = gw.take_guardrail(body)
         converted = from_chat_completions(
             body,
             allow_remote_images=gw.settings.gateway.allow_remote_images,
             max_images=gw.settings.gateway.max_images,
         )
         gw.model_allowed(converted.model, call.key)
-        kwargs = gw.call_kwargs(
-            request, call, converted.model, converted.json_schema, converted.request
-        )
-        guard = gw.guardrail(request, guard_value, stream=converted.stream)
-        if guard is not None:
-            kwargs["guardrailConfig"] = guard
+        kwargs = gw.call_kwargs(request, call, converted, guard_value)
         if converted.stream:
             stream = await gw.converse_stream(call, **kwargs)
             try:

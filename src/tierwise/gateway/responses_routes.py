@@ -26,15 +26,15 @@ async def responses(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
         call = await gw.begin(request)
+        body = await gw.body(request)
+        guard_value = gw.take_guardrail(body)
         converted = from_responses(
-            await gw.body(request),
+            body,
             allow_remote_images=gw.settings.gateway.allow_remote_images,
             max_images=gw.settings.gateway.max_images,
         )
         gw.model_allowed(converted.model, call.key)
-        kwargs = gw.call_kwargs(
-            request, call, converted.model, converted.json_schema, converted.request
-        )
+        kwargs = gw.call_kwargs(request, call, converted, guard_value)
         echo = converted.extras["echo"]
         if converted.stream:
             stream = await gw.converse_stream(call, **kwargs)
@@ -55,6 +55,8 @@ async def responses(request: Request) -> Response:
         request_id=info["requestId"],
         created=int(time.time()),
     )
+    if "guardrail" in info:
+        payload["guardrail"] = info["guardrail"]
     return JSONResponse(payload, headers=headers)
 
 

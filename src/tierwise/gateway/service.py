@@ -15,7 +15,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -26,6 +26,7 @@ from starlette.types import Receive
 
 from tierwise.client import AUTO, AsyncTierwise, Tierwise
 from tierwise.config import Settings
+from tierwise.core.convert.request import Converted
 from tierwise.core.guardrails import guardrail_config, guardrail_from_header
 from tierwise.core.hints import Hints
 from tierwise.errors import InvalidRequestError, LedgerUnavailableError
@@ -225,13 +226,19 @@ class Gateway:
 
     @staticmethod
     def validation(
-        key: ApiKey | None, json_schema: Mapping[str, Any] | None = None
+        key: ApiKey | None,
+        json_schema: Mapping[str, Any] | None = None,
+        strict_tools: Sequence[str] = (),
     ) -> dict[str, Any] | None:
         """The validators for a request: the key's policy, plus the request's own JSON schema
-        (``response_format``), which wins over the key's for the same validator."""
+        (``response_format``), which wins over the key's for the same validator, and its
+        ``strict`` tools (whose calls must match their schema) unless the key already checks
+        every call."""
         spec: dict[str, Any] = dict(((key.policy or {}).get("validate") or {}) if key else {})
         if json_schema is not None:
             spec["json_schema"] = dict(json_schema)
+        if strict_tools and spec.get("tool_calls") is not True:
+            spec["tool_calls"] = sorted({*strict_tools, *(spec.get("tool_calls") or ())})
         return spec or None
 
     @staticmethod
@@ -252,25 +259,32 @@ class Gateway:
             f"x-tierwise-escalate: {value!r} is not a boolean", hint="use true or false"
         )
 
+    @staticmethod
+    def take_guardrail(body: Any) -> Any:
+        """Remove and return the body's ``guardrailConfig``: tierwise's extension to every
+        API, which call_kwargs resolves, not the converters' business."""
+        return body.pop("guardrailConfig", None) if isinstance(body, dict) else None
+
     def call_kwargs(
-        self,
-        request: Request,
-        call: Call,
-        model: str,
-        json_schema: Mapping[str, Any] | None,
-        converse_request: Mapping[str, Any],
+        self, request: Request, call: Call, converted: Converted, guardrail: Any = None
     ) -> dict[str, Any]:
         """What every door passes to the engine: the model, the caller's hints, validators
-        (the key's, plus the request's own schema), escalation, deadline and key."""
-        return {
-            "modelId": model,
+        (the key's, plus the request's own schema and strict tools), escalation, deadline,
+        key, and the guardrail (the body's ``guardrail``, else the header, else the key's or
+        the configured default)."""
+        kwargs = {
+            "modelId": converted.model,
             "hints": self.hints(request, call.key),
-            "validate": self.validation(call.key, json_schema),
+            "validate": self.validation(call.key, converted.json_schema, converted.strict_tools),
             "escalate": self.escalate(request, call.key),
             "timeout_s": self.timeout(request),
             "api_key_id": call.key_id,
-            **converse_request,
+            **converted.request,
         }
+        guard = self.guardrail(request, guardrail, stream=converted.stream)
+        if guard is not None:
+            kwargs["guardrailConfig"] = guard
+        return kwargs
 
     @staticmethod
     def timeout(request: Request) -> float | None:

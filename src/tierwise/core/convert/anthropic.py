@@ -15,15 +15,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from tierwise.core.convert.anthropic_fields import (
+    BLOCK_FIELDS,
     COUNT_TOKENS_FIELDS,
+    MESSAGE_FIELDS,
     MESSAGES_FIELDS,
     SERVER_TOOL_PREFIXES,
+    TOOL_CHOICE_FIELDS,
+    TOOL_FIELDS,
 )
-from tierwise.core.convert.fields import check_fields
+from tierwise.core.convert.fields import check_fields, check_keys
 from tierwise.core.convert.invoke_body import to_invoke_body
 from tierwise.core.convert.request import (
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
+    ONE_TOOL_CALL,
     Converted,
     decode_base64,
     finish_turns,
@@ -120,6 +125,9 @@ def _tool_result(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     elif isinstance(content, list):
         for j, part in enumerate(content):
             kind = part.get("type") if isinstance(part, Mapping) else None
+            at = f"{where}.content[{j}]"
+            if kind in ("text", "image", "document"):
+                check_keys(part, BLOCK_FIELDS[kind], at, f"{kind} block field")
             if kind == "text":
                 blocks.append({"text": str(part.get("text", ""))})
             elif kind == "image":
@@ -136,7 +144,7 @@ def _tool_result(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     return {"toolResult": result}
 
 
-def _content(content: Any, where: str) -> list[dict[str, Any]]:
+def _content(content: Any, where: str, *, echoed: bool = False) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [{"text": content}]
     if not isinstance(content, list):
@@ -147,6 +155,9 @@ def _content(content: Any, where: str) -> list[dict[str, Any]]:
         if not isinstance(block, Mapping):
             raise invalid(f"{at} must be an object", at)
         kind = block.get("type")
+        known = BLOCK_FIELDS.get(kind) if isinstance(kind, str) else None
+        if known is not None:
+            check_keys(block, known, at, f"{kind} block field", echoed=echoed)
         if kind == "text":
             require(isinstance(block.get("text"), str), f"{at}.text must be a string", at)
             out.append({"text": block["text"]})
@@ -195,6 +206,7 @@ def _system(system: Any) -> list[dict[str, Any]]:
     for i, block in enumerate(system):
         if not isinstance(block, Mapping) or block.get("type") != "text":
             raise invalid(f"system[{i}] must be a text block", "system")
+        check_keys(block, BLOCK_FIELDS["text"], f"system[{i}]", "text block field")
         out.append({"text": str(block.get("text", ""))})
         point = _cache_point(block)
         if point:
@@ -211,7 +223,18 @@ def _choice_kind(body: Mapping[str, Any]) -> Any:
         'tool_choice must be an object such as {"type": "auto"}',
         "tool_choice",
     )
+    check_keys(choice, TOOL_CHOICE_FIELDS, "tool_choice", "tool_choice field")
     return choice["type"]
+
+
+def _single_tool_call(body: Mapping[str, Any]) -> bool:
+    choice = body.get("tool_choice")
+    return isinstance(choice, Mapping) and choice.get("disable_parallel_tool_use") is True
+
+
+def _strict_tools(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The tools marked ``strict``: their calls' input must match their schema."""
+    return tuple(t["name"] for t in body.get("tools") or () if t.get("strict") is True)
 
 
 def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | None:
@@ -230,6 +253,8 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
         if not isinstance(tool, Mapping) or not isinstance(tool.get("name"), str):
             raise invalid(f"tools[{i}].name is required", "tools")
         kind = tool.get("type")
+        if kind in (None, "custom"):  # a server tool gets its own refusal below
+            check_keys(tool, TOOL_FIELDS, f"tools[{i}]", "tool field")
         if kind not in (None, "custom"):
             known = str(kind).startswith(SERVER_TOOL_PREFIXES)
             raise invalid(
@@ -276,12 +301,11 @@ def _messages(body: Mapping[str, Any], max_images: int) -> list[dict[str, Any]]:
         where = f"messages[{i}]"
         if not isinstance(message, Mapping) or message.get("role") not in ("user", "assistant"):
             raise invalid(f"{where}.role must be user or assistant", where)
-        turns.append(
-            {
-                "role": message["role"],
-                "content": _content(message.get("content"), f"{where}.content"),
-            }
+        check_keys(message, MESSAGE_FIELDS, where, "message field")
+        content = _content(
+            message.get("content"), f"{where}.content", echoed=message["role"] == "assistant"
         )
+        turns.append({"role": message["role"], "content": content})
     merged = finish_turns(turns, first="the first message", field="messages", max_images=max_images)
     name_documents(merged)
     return merged
@@ -323,10 +347,15 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
         request["additionalModelResponseFieldPaths"] = ["/stop_sequence"]
     system = _system(body.get("system"))
     tools = _tools(body, has_tool_blocks(messages))
+    # Converse cannot switch parallel tool use off: the model is asked, and the answer keeps
+    # only the first call (to_message / AnthropicStreamTranslator ``single_tool_call``).
+    single_tool_call = bool(tools) and _single_tool_call(body)
     if tools:
         request["toolConfig"] = tools
         if _choice_kind(body) == "none":
             system.append({"text": NO_TOOL_CALLS})
+        elif single_tool_call:
+            system.append({"text": ONE_TOOL_CALL})
     if system:
         request["system"] = system
     extra: dict[str, Any] = {}
@@ -367,6 +396,8 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
         request=request,
         stream=flag(body, "stream"),
         json_schema=_output_schema(body),
+        strict_tools=_strict_tools(body) if tools else (),
+        extras={"single_tool_call": single_tool_call},
     )
 
 
@@ -465,10 +496,16 @@ def _stop_sequence(response_or_stop: Mapping[str, Any]) -> str | None:
     return matched if isinstance(matched, str) else None
 
 
-def to_message(response: Mapping[str, Any], *, model: str, request_id: str) -> dict[str, Any]:
-    """A Converse response -> an Anthropic ``message`` object."""
+def to_message(
+    response: Mapping[str, Any], *, model: str, request_id: str, single_tool_call: bool = False
+) -> dict[str, Any]:
+    """A Converse response -> an Anthropic ``message`` object (with ``single_tool_call``, for
+    ``disable_parallel_tool_use``, only its first tool call)."""
     blocks = response.get("output", {}).get("message", {}).get("content") or []
     content = [b for b in (_block(x) for x in blocks) if b is not None]
+    if single_tool_call:
+        uses = [i for i, b in enumerate(content) if b.get("type") == "tool_use"]
+        content = [b for i, b in enumerate(content) if i not in uses[1:]]
     return {
         "id": f"msg_{request_id}",
         "type": "message",
@@ -484,9 +521,12 @@ def to_message(response: Mapping[str, Any], *, model: str, request_id: str) -> d
 class AnthropicStreamTranslator:
     """Converse stream events -> Anthropic SSE events as ``(event name, data)`` pairs."""
 
-    def __init__(self, *, model: str, request_id: str) -> None:
+    def __init__(self, *, model: str, request_id: str, single_tool_call: bool = False) -> None:
         self.model = model
         self.id = f"msg_{request_id}"
+        self.single_tool_call = single_tool_call
+        self._tool_seen = False
+        self._dropped: set[int] = set()  # Converse blocks of tool calls past the first
         self._open: int | None = None
         self._index = -1
         self._stop: str = "end_turn"
@@ -517,6 +557,9 @@ class AnthropicStreamTranslator:
         )
 
     def feed(self, event: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        for part in ("contentBlockStart", "contentBlockDelta", "contentBlockStop"):
+            if part in event and event[part].get("contentBlockIndex") in self._dropped:
+                return []
         if "messageStart" in event:
             message: dict[str, Any] = {
                 "id": self.id, "type": "message", "role": "assistant", "model": self.model,
@@ -526,7 +569,11 @@ class AnthropicStreamTranslator:
             return [("message_start", {"type": "message_start", "message": message})]
         if "contentBlockStart" in event:
             use = event["contentBlockStart"].get("start", {}).get("toolUse")
+            if use is not None and self.single_tool_call and self._tool_seen:
+                self._dropped.add(event["contentBlockStart"].get("contentBlockIndex"))
+                return []
             if use is not None:
+                self._tool_seen = True
                 block = {
                     "type": "tool_use",
                     "id": use["toolUseId"],

@@ -6,7 +6,15 @@ from typing import Any
 
 from tierwise.core.convert.fields import Field, unset
 
-__all__ = ["COUNT_TOKENS_FIELDS", "MESSAGES_FIELDS", "SERVER_TOOL_PREFIXES"]
+__all__ = [
+    "BLOCK_FIELDS",
+    "COUNT_TOKENS_FIELDS",
+    "MESSAGES_FIELDS",
+    "MESSAGE_FIELDS",
+    "SERVER_TOOL_PREFIXES",
+    "TOOL_CHOICE_FIELDS",
+    "TOOL_FIELDS",
+]
 
 _STR: dict[str, Any] = {"type": "string"}
 _OBJ: dict[str, Any] = {"type": "object"}
@@ -86,3 +94,94 @@ MESSAGES_FIELDS = _fields(
           refusal="workspaces are not supported; use tierwise API keys"),
 )  # fmt: skip
 COUNT_TOKENS_FIELDS = _fields(*_COMMON)
+
+# Fields inside the request: every message, content block and tool is checked as the top
+# level is (tierwise.core.convert.fields.check_keys).
+_TYPE = Field("type", _STR, "The block's type.")
+_CACHE = Field("cache_control", _OBJ, "A cache point after this block (ttl 5m or 1h).")
+_CITATIONS_OUT = Field(
+    "citations",
+    {},
+    "Accepted on text echoed from an earlier answer; not sent back (Converse "
+    "takes no citations on input text).",
+)
+MESSAGE_FIELDS = _fields(
+    Field("role", _STR, "user or assistant."),
+    Field("content", {}, "A string or a list of content blocks."),
+)
+BLOCK_FIELDS: dict[str, dict[str, Field]] = {
+    "text": _fields(_TYPE, _CACHE, Field("text", _STR, "The text."), _CITATIONS_OUT),
+    "image": _fields(_TYPE, _CACHE, Field("source", _OBJ, "A base64 image source.")),
+    "document": _fields(
+        _TYPE,
+        _CACHE,
+        Field("source", _OBJ, "text, content, or base64 (pdf, csv, docx, ...)."),
+        Field("title", _STR, "The document's name."),
+        Field(
+            "context",
+            _STR,
+            "Refused.",
+            honours=unset,
+            refusal="document context is not supported; put it in a text block",
+        ),
+        Field(
+            "citations",
+            _OBJ,
+            "Refused when enabled.",
+            honours=lambda v: not isinstance(v, dict) or not v.get("enabled"),
+            refusal="citations are not supported by this gateway; leave them off",
+        ),
+    ),
+    "tool_use": _fields(
+        _TYPE,
+        _CACHE,
+        Field("id", _STR, "The call's id."),
+        Field("name", _STR, "The tool called."),
+        Field("input", _OBJ, "Its input."),
+        # The SDK echoes a response's blocks back, caller included.
+        Field(
+            "caller",
+            _OBJ,
+            "Only a direct call (what a Claude answer carries).",
+            honours=lambda v: v is None or (isinstance(v, dict) and v.get("type") == "direct"),
+            refusal="only direct tool calls are supported (no programmatic tool calling)",
+        ),
+    ),
+    "tool_result": _fields(
+        _TYPE,
+        _CACHE,
+        Field("tool_use_id", _STR, "The call answered."),
+        Field("content", {}, "A string or text, image and document blocks."),
+        Field("is_error", {"type": "boolean"}, "The tool failed."),
+    ),
+    "thinking": _fields(
+        _TYPE,
+        Field("thinking", _STR, "Earlier thinking."),
+        Field("signature", _STR, "Its signature."),
+    ),
+    "redacted_thinking": _fields(_TYPE, Field("data", _STR, "Earlier redacted thinking.")),
+}
+TOOL_FIELDS = _fields(
+    Field("name", _STR, "The tool's name."),
+    Field("description", _STR, "What it does."),
+    Field("input_schema", _OBJ, "A JSON Schema of its input."),
+    Field("type", _STR, "custom, or absent (server tools are refused)."),
+    _CACHE,
+    Field(
+        "strict",
+        {"type": "boolean"},
+        "true: every call's input is validated against "
+        "input_schema and an answer whose call fails is rejected (retried a tier up when "
+        "escalation is on).",
+    ),
+)
+TOOL_CHOICE_FIELDS = _fields(
+    Field("type", _STR, "auto, any, tool or none."),
+    Field("name", _STR, "The tool, for type tool."),
+    Field(
+        "disable_parallel_tool_use",
+        {"type": "boolean"},
+        "true: the model is asked for "
+        "at most one tool call and any further call is dropped from the answer.",
+    ),
+)

@@ -17,7 +17,7 @@ from typing import Any
 
 from tierwise.core.convert.request import invalid
 
-__all__ = ["Field", "check_fields", "unset"]
+__all__ = ["Field", "check_fields", "check_keys", "unset"]
 
 
 def unset(value: Any) -> bool:
@@ -47,13 +47,38 @@ class Field:
 
 def check_fields(body: Mapping[str, Any], fields: Mapping[str, Field], api: str) -> None:
     """Refuse a field that is not in ``fields``, or a value tierwise cannot honour."""
-    for name, value in body.items():
+    check_keys(body, fields, "", f"{api} field")
+
+
+def check_keys(
+    obj: Mapping[str, Any],
+    fields: Mapping[str, Field],
+    where: str,
+    what: str,
+    *,
+    echoed: bool = False,
+) -> None:
+    """Refuse a key of ``obj`` (found at ``where``, e.g. ``messages[2]``) that is not in
+    ``fields``, or a value tierwise cannot honour. Nested objects (messages, content parts,
+    tools) are checked like the top level: a field a client sends is used, documented as
+    having no effect, or refused; never silently dropped.
+
+    ``echoed``: ``obj`` is an earlier answer sent back (an assistant turn). SDKs echo a
+    response's objects whole, with whatever metadata their release adds (``caller``,
+    ``toolset_name``, ``annotations``...); such keys describe an old answer and ask for
+    nothing, so unknown ones pass. Known keys are still checked."""
+    for name, value in obj.items():
+        path = f"{where}.{name}" if where else name
         spec = fields.get(name)
+        if spec is None and echoed:
+            continue
         if spec is None:
+            # The top level is documented in /openapi.json; a nested object lists its keys.
+            known = "see GET /openapi.json" if not where else "known: " + ", ".join(fields)
             raise invalid(
-                f"{name}: unknown or unsupported {api} field; tierwise refuses what it would "
-                "otherwise silently ignore (see GET /openapi.json)",
-                name,
+                f"{path}: unknown or unsupported {what}; tierwise refuses what it would "
+                f"otherwise silently ignore ({known})",
+                path,
             )
         if spec.honours is not None and not spec.honours(value):
-            raise invalid(f"{name}: {spec.refusal}", name)
+            raise invalid(f"{path}: {spec.refusal}", path)

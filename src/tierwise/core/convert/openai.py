@@ -22,11 +22,22 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from tierwise.core.convert.fields import check_fields
-from tierwise.core.convert.openai_fields import CHAT_FIELDS
+from tierwise.core.convert.fields import check_fields, check_keys
+from tierwise.core.convert.openai_fields import (
+    CHAT_FIELDS,
+    FUNCTION_FIELDS,
+    IMAGE_PART_FIELDS,
+    IMAGE_URL_FIELDS,
+    MESSAGE_FIELDS,
+    TEXT_PART_FIELDS,
+    TOOL_CALL_FIELDS,
+    TOOL_CALL_FUNCTION_FIELDS,
+    TOOL_FIELDS,
+)
 from tierwise.core.convert.request import (
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
+    ONE_TOOL_CALL,
     Converted,
     decode_base64,
     finish_turns,
@@ -60,7 +71,6 @@ FINISH_REASONS = {
     "content_filtered": "content_filter",
     "guardrail_intervened": "content_filter",
 }
-ONE_TOOL_CALL = "Call at most one tool in this turn."
 _DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z]+);base64,(?P<data>.*)$", re.DOTALL)
 
 
@@ -69,18 +79,22 @@ def _text_of(content: Any, param: str) -> str:
         return content
     require(isinstance(content, list), f"{param} must be a string or a list of parts", param)
     texts = []
-    for part in content:
+    for i, part in enumerate(content):
         require(
             isinstance(part, Mapping) and part.get("type") == "text",
             f"{param}: only text parts are allowed here",
             param,
         )
+        check_keys(part, TEXT_PART_FIELDS, f"{param}[{i}]", "text part field")
         texts.append(str(part.get("text", "")))
     return "".join(texts)
 
 
 def _image(part: Mapping[str, Any], param: str, allow_remote: bool) -> dict[str, Any]:
+    check_keys(part, IMAGE_PART_FIELDS, param, "image part field")
     image_url = part.get("image_url")
+    if isinstance(image_url, Mapping):
+        check_keys(image_url, IMAGE_URL_FIELDS, f"{param}.image_url", "image_url field")
     url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
     if not isinstance(url, str):
         raise invalid(f"{param}.image_url.url must be a string", param)
@@ -112,6 +126,7 @@ def _user_content(content: Any, param: str, allow_remote: bool) -> list[dict[str
         kind = part.get("type")
         if kind == "text":
             require(isinstance(part.get("text"), str), f"{where}.text must be a string", where)
+            check_keys(part, TEXT_PART_FIELDS, where, "text part field")
             blocks.append({"text": part["text"]})
         elif kind == "image_url":
             blocks.append(_image(part, where, allow_remote))
@@ -128,6 +143,10 @@ def _tool_calls(calls: Any, param: str) -> list[dict[str, Any]]:
         fn = call.get("function") if isinstance(call, Mapping) else None
         if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
             raise invalid(f"{where}.function.name is required", where)
+        check_keys(call, TOOL_CALL_FIELDS, where, "tool call field", echoed=True)
+        check_keys(
+            fn, TOOL_CALL_FUNCTION_FIELDS, f"{where}.function", "function field", echoed=True
+        )
         raw = fn.get("arguments") or "{}"
         require(
             isinstance(raw, str),
@@ -171,6 +190,14 @@ def _messages(
         require(isinstance(message, Mapping), f"{where} must be an object", where)
         role = message.get("role")
         content = message.get("content")
+        known = MESSAGE_FIELDS.get(role) if isinstance(role, str) else None
+        require(
+            known is not None,
+            f"{where}.role {role!r} is not one of system, developer, user, assistant, tool",
+            where,
+        )
+        echoed = role == "assistant"  # an earlier answer sent back: see check_keys
+        check_keys(message, known or {}, where, f"{role} message field", echoed=echoed)
         if role in ("system", "developer"):
             system.append({"text": _text_of(content, f"{where}.content")})
         elif role == "user":
@@ -188,7 +215,7 @@ def _messages(
                 blocks.extend(_tool_calls(message["tool_calls"], f"{where}.tool_calls"))
             require(bool(blocks), f"{where} has neither content nor tool_calls", where)
             turns.append({"role": "assistant", "content": blocks})
-        elif role == "tool":
+        else:  # tool
             require(
                 isinstance(message.get("tool_call_id"), str),
                 f"{where}.tool_call_id is required",
@@ -199,16 +226,20 @@ def _messages(
                 "toolResult": {"toolUseId": message["tool_call_id"], "content": [{"text": text}]}
             }
             turns.append({"role": "user", "content": [result]})
-        else:
-            require(
-                False,
-                f"{where}.role {role!r} is not one of system, developer, user, assistant, tool",
-                where,
-            )
     merged = finish_turns(
         turns, first="the first non-system message", field="messages", max_images=max_images
     )
     return system, merged
+
+
+def _strict_tools(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The functions marked ``strict``: their calls' arguments must match their schema."""
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return ()
+    return tuple(
+        t["function"]["name"] for t in tools if t.get("function", {}).get("strict") is True
+    )
 
 
 def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | None:
@@ -231,6 +262,8 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
         require(
             isinstance(fn.get("name"), str), f"tools[{i}].function.name is required", f"tools[{i}]"
         )
+        check_keys(tool, TOOL_FIELDS, f"tools[{i}]", "tool field")
+        check_keys(fn, FUNCTION_FIELDS, f"tools[{i}].function", "function field")
         spec: dict[str, Any] = {
             "name": fn["name"],
             "inputSchema": {"json": fn.get("parameters") or {"type": "object", "properties": {}}},
@@ -370,6 +403,7 @@ def from_chat_completions(
         stream=flag(body, "stream"),
         include_usage=bool(isinstance(options, Mapping) and options.get("include_usage")),
         json_schema=json_schema,
+        strict_tools=_strict_tools(body) if tools else (),
         extras={"single_tool_call": single_tool_call},
     )
 

@@ -6,7 +6,17 @@ from typing import Any
 
 from tierwise.core.convert.fields import Field, unset
 
-__all__ = ["CHAT_FIELDS"]
+__all__ = [
+    "CHAT_FIELDS",
+    "FUNCTION_FIELDS",
+    "IMAGE_PART_FIELDS",
+    "IMAGE_URL_FIELDS",
+    "MESSAGE_FIELDS",
+    "TEXT_PART_FIELDS",
+    "TOOL_CALL_FIELDS",
+    "TOOL_CALL_FUNCTION_FIELDS",
+    "TOOL_FIELDS",
+]
 
 _STR: dict[str, Any] = {"type": "string"}
 _INT: dict[str, Any] = {"type": "integer", "minimum": 1}
@@ -81,3 +91,88 @@ CHAT_FIELDS = _fields(
     Field("verbosity", _STR, "Refused.", honours=unset,
           refusal="verbosity is not supported; say it in the prompt"),
 )  # fmt: skip
+
+# Fields inside the request: every message, content part and tool is checked as the top level
+# is (tierwise.core.convert.fields.check_keys).
+_ROLE = Field("role", _STR, "system, developer, user, assistant or tool.")
+_CONTENT = Field("content", {}, "A string or a list of content parts.")
+_NAME = Field(
+    "name",
+    _STR,
+    "Accepted; not forwarded (Bedrock has no participant names: put "
+    "who is speaking in the content if the model must know).",
+)
+MESSAGE_FIELDS: dict[str, dict[str, Field]] = {
+    "system": _fields(_ROLE, _CONTENT, _NAME),
+    "developer": _fields(_ROLE, _CONTENT, _NAME),
+    "user": _fields(_ROLE, _CONTENT, _NAME),
+    "assistant": _fields(
+        _ROLE,
+        _CONTENT,
+        _NAME,
+        Field("tool_calls", _ARR, "The function calls the assistant made."),
+        Field(
+            "reasoning_content",
+            _STR,
+            "Accepted (tierwise's answers carry it); not sent "
+            "back: Claude takes earlier thinking only with its signature.",
+        ),
+        Field(
+            "refusal",
+            _STR,
+            "Only null: an earlier refusal goes back as content.",
+            honours=unset,
+            refusal="send an earlier refusal's text as content",
+        ),
+        Field("audio", _OBJ, "Refused.", honours=unset, refusal="audio is not supported"),
+        Field("annotations", _ARR, "Accepted (an echoed answer carries it); not forwarded."),
+        Field(
+            "function_call",
+            _ANY,
+            "Refused: use tool_calls.",
+            honours=unset,
+            refusal="the legacy function_call field is not supported; use tool_calls",
+        ),
+    ),
+    "tool": _fields(_ROLE, _CONTENT, Field("tool_call_id", _STR, "The call answered.")),
+}
+TEXT_PART_FIELDS = _fields(Field("type", _STR, "text."), Field("text", _STR, "The text."))
+IMAGE_PART_FIELDS = _fields(
+    Field("type", _STR, "image_url."),
+    Field("image_url", {"oneOf": [_STR, _OBJ]}, "A data: URL, or an object with url."),
+)
+IMAGE_URL_FIELDS = _fields(
+    Field("url", _STR, "A data:image/...;base64 URL."),
+    Field("detail", _STR, "Accepted; not forwarded (Bedrock picks the resolution)."),
+)
+TOOL_CALL_FIELDS = _fields(
+    Field("id", _STR, "The call's id."),
+    Field(
+        "type",
+        _STR,
+        "Only function.",
+        honours=lambda v: v in (None, "function"),
+        refusal="only function tool calls are supported",
+    ),
+    Field("function", _OBJ, "name and arguments (a string of JSON)."),
+)
+TOOL_CALL_FUNCTION_FIELDS = _fields(
+    Field("name", _STR, "The function called."),
+    Field("arguments", _STR, "Its arguments: a string holding a JSON object."),
+)
+TOOL_FIELDS = _fields(
+    Field("type", _STR, "function."),
+    Field("function", _OBJ, "name, description, parameters, strict."),
+)
+FUNCTION_FIELDS = _fields(
+    Field("name", _STR, "The function's name."),
+    Field("description", _STR, "What it does."),
+    Field("parameters", _OBJ, "A JSON Schema of its arguments."),
+    Field(
+        "strict",
+        _BOOL,
+        "true: every call's arguments are validated against parameters "
+        "and an answer whose call fails is rejected (retried a tier up when escalation is "
+        "on), as the tool_calls validator does.",
+    ),
+)

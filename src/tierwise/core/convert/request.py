@@ -15,6 +15,7 @@ from tierwise.errors import InvalidRequestError
 __all__ = [
     "IMAGE_FORMATS",
     "NO_TOOL_CALLS",
+    "ONE_TOOL_CALL",
     "Converted",
     "count_images",
     "decode_base64",
@@ -32,6 +33,9 @@ __all__ = [
 IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
 # Converse has no tool choice "none"; when the tools must stay, this asks the model instead.
 NO_TOOL_CALLS = "Do not call any tools in this turn; answer in text only."
+# Nor can Converse switch parallel tool use off: the model is asked, and the doors keep only
+# the first call of an answer.
+ONE_TOOL_CALL = "Call at most one tool in this turn."
 DEFAULT_DOCUMENT_NAME = "document"
 MAX_DOCUMENT_NAME = 200  # Bedrock's DocumentBlock name length limit
 # Bedrock's documented DocumentBlock name characters; anything else becomes a space.
@@ -47,6 +51,9 @@ class Converted:
     stream: bool = False
     include_usage: bool = False
     json_schema: Mapping[str, Any] | None = None
+    # Tools whose calls must match their input schema (OpenAI's and Anthropic's ``strict``):
+    # the tool_calls validator checks them.
+    strict_tools: tuple[str, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from tierwise.core.convert.fields import check_fields
-from tierwise.core.convert.openai import ONE_TOOL_CALL, REASONING_BUDGETS, _image
+from tierwise.core.convert.openai import REASONING_BUDGETS, _image
 from tierwise.core.convert.request import (
+    ONE_TOOL_CALL,
     Converted,
     finish_turns,
     flag,
