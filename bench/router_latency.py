@@ -3,13 +3,17 @@
 Run: python bench/router_latency.py
 Prints timings for short prompts and ~20k-token requests. No thresholds: compare runs.
 Word features are memoised, so repeated prompts run warm; the "new words" case adds three
-never-seen words to every prompt, a worst case for the memo.
+never-seen words to every prompt, a worst case for the memo, and the "20k new text" case
+changes the long request on every call (so nothing of it is remembered). The first line
+gives the load average: the machine is shared, so compare ratios within one run.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
+from datetime import UTC, datetime
 
 from tierwise.client import load_class_scorer
 from tierwise.config import load_settings
@@ -41,6 +45,9 @@ def timed(fn: object, runs: int) -> list[float]:
 
 
 def main() -> None:
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    print(f"# {stamp}, {os.cpu_count()} cores, load average {load}")
     loads = []
     for _ in range(5):
         start = time.perf_counter()
@@ -56,6 +63,9 @@ def main() -> None:
     print(f"class model load: median {statistics.median(class_loads):.1f} ms over 5 loads")
     print(f"model load: median {statistics.median(loads):.1f} ms over 5 loads")
     print(f"long request: {len(LONG):,} chars (~{len(LONG) // 4:,} tokens)")
+    decide(  # compiles the cue scanner, as a client does when it starts
+        {"messages": [{"role": "user", "content": [{"text": SHORT[0]}]}]}, policy=policy
+    )
     print(f"{'case':<32}{'p50 ms':>10}{'p99 ms':>10}")
     cases = {
         "score(), short prompts": lambda i: model.score(SHORT[i % len(SHORT)]),
@@ -94,6 +104,12 @@ def main() -> None:
         ),
         "decide()+classes, 20k tokens": lambda i: decide(
             {"messages": [{"role": "user", "content": [{"text": LONG}]}]},
+            policy=policy,
+            scorer=model,
+            class_scorer=classes,
+        ),
+        "decide()+classes, 20k new text": lambda i: decide(
+            {"messages": [{"role": "user", "content": [{"text": f"Case q{i:x}z: {LONG}"}]}]},
             policy=policy,
             scorer=model,
             class_scorer=classes,

@@ -105,9 +105,11 @@ def _stores(
 ) -> dict[str, Any]:
     """What both clients build from settings besides their Bedrock client: the ledger and its
     spool, and the routing models."""
+    from tierwise.core.signals import prepare_cues
     from tierwise.store import open_ledger
     from tierwise.store.spool import Spool
 
+    prepare_cues()
     url = ledger_url or settings.ledger.resolved_url()
     return {
         # Lazy: a database that is down now must not stop calls whose rows can spool.

@@ -9,6 +9,7 @@ tools), the requested output length and the task-type cues found by the regexes 
 Cue regexes run over a bounded window of the text (its head and tail) because instructions
 sit at the ends of a prompt while the middle is usually pasted material; that keeps a
 20k-token request cheap and stops words inside a pasted document from posing as the task.
+All cues are found in one pass over the window (:class:`~tierwise.core.cue_scan.CueScanner`).
 Passages and code are counted over the whole text.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tierwise.core.cue_scan import CueScanner, whole_words
 from tierwise.core.tokens import count_request
 from tierwise.errors import InvalidRequestError
 
@@ -29,6 +31,7 @@ __all__ = [
     "Signals",
     "extract_signals",
     "normalize_request",
+    "prepare_cues",
     "thinking_conflict",
     "whole_words",
 ]
@@ -207,23 +210,33 @@ _CUE_SOURCE: dict[str, str] = {
     ),
 }
 
-# Every cue is a whole word or phrase: it starts where no letter, digit or hyphen precedes
-# it and, when it ends on a word character, no letter, digit or hyphen follows. So "proof"
-# is not found in "leak-proof" or "proofread", nor "prove" in "improve".
-_WORD_START = r"(?<![\w-])"
-_WORD_END = r"(?:(?<=\w)(?![\w-])|(?<!\w))"
-
-
-def whole_words(source: str) -> str:
-    """``source`` (an alternation) matched only as whole words or phrases."""
-    return f"{_WORD_START}(?:{source}){_WORD_END}"
-
+# Cues that the answer will be small (they count as much as cues of difficulty), and that
+# it will be long. Neither can match across a line break, so finding them in each text's
+# window alone is the same as in the windows joined.
+_SHORT_OUTPUT = (
+    r"(?:in|with|using|as) (?:one|a single|1) (?:word|sentence|line|number|letter|label)"
+    r"|one[- ](?:word|sentence|line)(?: (?:answer|reply|summary|response|description))?"
+    r"|single (?:word|line|sentence|label|letter|number)"
+    r"|(?:in|under|at most|no more than|max(?:imum)?) (?:\d|[12]\d|30) words|briefly"
+    r"|be brief|keep it short|no explanation|without (?:any )?explanation"
+    r"|just the (?:number|answer|label|name|category|title)"
+    r"|only the (?:number|answer|label|name|category|title|json)"
+)
+_LONG_OUTPUT = (
+    r"detailed|comprehensive|in[- ]depth|thorough(?:ly)?|essay|long[- ]form|exhaustive"
+    r"|(?:at least )?(?:[1-9]\d{3,}|[2-9]\d\d)[- ]words?|(?:several|multiple|many) pages"
+)
+# Not cue names: the scanner reports them with the cues.
+_SHORT, _LONG = "output:short", "output:long"
 
 # Patterns are written in lower case and run over lower-cased text: several times faster
-# than re.IGNORECASE on long windows.
+# than re.IGNORECASE on long windows. Every cue is a whole word or phrase
+# (:func:`whole_words`). One scanner finds all of them in one pass over a window.
+_SCANNER = CueScanner({**_CUE_SOURCE, _SHORT: _SHORT_OUTPUT, _LONG: _LONG_OUTPUT})
 CUE_PATTERNS: Mapping[str, re.Pattern[str]] = {
-    name: re.compile(whole_words(source), re.MULTILINE) for name, source in _CUE_SOURCE.items()
+    name: _SCANNER.patterns[name] for name in _CUE_SOURCE
 }
+_CUE_NAMES = frozenset(_CUE_SOURCE)
 
 # Which class of work each cue is evidence for. Cues without a class ("math", "refactor",
 # "codebase", "step_by_step") only count in combination; routing combines them.
@@ -250,47 +263,36 @@ CUE_CLASSES: Mapping[str, str] = {
     "high_stakes": "opus",
 }
 
-# Cues that the answer will be small: they count as much as cues of difficulty.
-_SHORT_OUTPUT = re.compile(
-    whole_words(
-        r"(?:in|with|using|as) (?:one|a single|1) (?:word|sentence|line|number|letter|label)"
-        r"|one[- ](?:word|sentence|line)(?: (?:answer|reply|summary|response|description))?"
-        r"|single (?:word|line|sentence|label|letter|number)"
-        r"|(?:in|under|at most|no more than|max(?:imum)?) (?:\d|[12]\d|30) words|briefly"
-        r"|be brief|keep it short|no explanation|without (?:any )?explanation"
-        r"|just the (?:number|answer|label|name|category|title)"
-        r"|only the (?:number|answer|label|name|category|title|json)"
-    )
-)
-_LONG_OUTPUT = re.compile(
-    whole_words(
-        r"detailed|comprehensive|in[- ]depth|thorough(?:ly)?|essay|long[- ]form|exhaustive"
-        r"|(?:at least )?(?:[1-9]\d{3,}|[2-9]\d\d)[- ]words?|(?:several|multiple|many) pages"
-    )
-)
-_PASSAGE_LINE = re.compile(
-    r"^\s*(?:#+\s*)?(?:\[(\d{1,3})\]|\(?(?:passage|document|doc|source|context|excerpt"
+_PASSAGE_LINE = re.compile(  # over "\n" + text: see _count_passages
+    r"\n\s*(?:#+\s*)?(?:\[(\d{1,3})\]|\(?(?:passage|document|doc|source|context|excerpt"
     r"|article|snippet|result|chunk)\s*#?\s*(\d{1,3})\)?\s*[:.)\]-])",
     re.IGNORECASE | re.MULTILINE,
 )
 _PASSAGE_TAG = re.compile(r"<(?:document|doc|passage|source|search_result)\b[^>]*>", re.I)
 _FENCE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
-_CODE_LINE = re.compile(
-    r"^\s*(?:def |class \w|import \w|from [\w.]+ import|function\b|const |let |var |public "
+# A line that starts like code (with .match); see _code_like for how lines end.
+_CODE_START = re.compile(
+    r"\s*(?:def |class \w|import \w|from [\w.]+ import|function\b|const |let |var |public "
     r"|private |protected |#include|package \w|fn \w|func \w|return\b|if\s*\(|for\s*\("
-    r"|while\s*\(|\}\s*else|select .+ from|create table|insert into|@\w+)"
-    r"|[;{]\s*$|^\s*\}\s*;?\s*$",
+    r"|while\s*\(|\}\s*else|select .+ from|create table|insert into|@\w+)",
     re.IGNORECASE,
 )
-_FILE_PATH = re.compile(
-    r"\b[\w./-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|cpp|cc|c|h|hpp|swift|scala"
-    r"|sql|vue|svelte)\b"
+_SOURCE_EXTENSIONS = (
+    r"py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|cpp|cc|c|h|hpp|swift|scala|sql|vue|svelte"
 )
+_FILE_PATH = re.compile(rf"\b[\w./-]+\.(?:{_SOURCE_EXTENSIONS})\b")
+# Every path ends in one of these; looked for first, as it starts with a literal "." that re
+# finds quickly, while the path pattern is tried at every word boundary.
+_SOURCE_SUFFIX = re.compile(rf"\.(?:{_SOURCE_EXTENSIONS})\b")
+_FILE_NOUNS = r"files|modules|services|packages|repos"
 _N_FILES = re.compile(
     r"\b(\d{1,4}|two|three|four|five|six|seven|eight|nine|ten|dozens of|hundreds of) "
-    r"(?:other |more |source |python |related )?(?:files|modules|services|packages|repos)\b",
+    rf"(?:other |more |source |python |related )?(?:{_FILE_NOUNS})\b",
     re.IGNORECASE,
 )
+# Every match has a space before its noun: looked for first, as a literal space is found
+# quickly, while the count pattern is tried at every word boundary.
+_SPACE_FILE_NOUN = re.compile(rf" (?:{_FILE_NOUNS})\b", re.IGNORECASE)
 _WORD_NUMBERS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "dozens of": 24, "hundreds of": 200,
@@ -371,9 +373,14 @@ def _cue_window(text: str) -> str:
     return text[:_CUE_HEAD_CHARS] + "\n" + text[-_CUE_TAIL_CHARS:]
 
 
-def _find_cues(texts: Iterable[str]) -> frozenset[str]:
-    window = "\n".join(_cue_window(t) for t in texts if t).lower()
-    return frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window))
+def prepare_cues() -> None:
+    """Compile the cue scanner now (~0.1 s), so that the first request does not wait for it."""
+    _SCANNER.prepare()
+
+
+def _scan(text: str) -> frozenset[str]:
+    """The cues and output-size cues found in ``text``'s window."""
+    return _SCANNER.find(_cue_window(text).lower()) if text else frozenset()
 
 
 def thinking_conflict(messages: Sequence[Mapping[str, Any]]) -> str:
@@ -400,8 +407,20 @@ def thinking_conflict(messages: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _count_passages(text: str) -> int:
-    numbers = {int(a or b) for a, b in _PASSAGE_LINE.findall(text)}
+    # "\n" + text: a match starts at a line start, i.e. just after a "\n", and a pattern
+    # that starts with a literal is searched for in C; it never ends on a "\n", so the
+    # matches are those of "^" over the text itself.
+    numbers = {int(a or b) for a, b in _PASSAGE_LINE.findall("\n" + text)}
     return max(len(numbers), len(_PASSAGE_TAG.findall(text)))
+
+
+def _code_like(line: str) -> bool:
+    """Whether one line (no line breaks) looks like code: it starts with a code keyword,
+    ends with ";" or "{", or is a lone "}". ``\\s`` and str.strip() agree on whitespace."""
+    if _CODE_START.match(line):
+        return True
+    end = line.rstrip()
+    return end.endswith((";", "{")) or end.lstrip() == "}"
 
 
 def _code_stats(text: str) -> tuple[int, int]:
@@ -417,26 +436,27 @@ def _code_stats(text: str) -> tuple[int, int]:
             continue
         if inside:
             lines += 1 if line.strip() else 0
-        elif _CODE_LINE.search(line):
+        elif _code_like(line):
             loose += 1
     # A stray code-looking line in prose is noise; three or more is pasted code.
     return blocks, lines + (loose if loose >= 3 else 0)
 
 
 def _files_referenced(text: str) -> int:
-    paths = len(set(_FILE_PATH.findall(_cue_window(text))))
+    window = _cue_window(text)
+    paths = len(set(_FILE_PATH.findall(window))) if _SOURCE_SUFFIX.search(window) else 0
     stated = 0
-    for word in _N_FILES.findall(_cue_window(text)):
+    counts = _N_FILES.findall(window) if _SPACE_FILE_NOUN.search(window) else []
+    for word in counts:
         key = word.lower()
         stated = max(stated, int(key) if key.isdigit() else _WORD_NUMBERS.get(key, 0))
     return max(paths, stated)
 
 
-def _output_length(texts: Iterable[str]) -> OutputLength:
-    window = "\n".join(_cue_window(t) for t in texts if t).lower()
-    if _SHORT_OUTPUT.search(window):
+def _output_length(found: frozenset[str]) -> OutputLength:
+    if _SHORT in found:
         return "short"
-    if _LONG_OUTPUT.search(window):
+    if _LONG in found:
         return "long"
     return "normal"
 
@@ -533,7 +553,9 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     max_tokens = int(raw_max) if isinstance(raw_max, int | float) else None
     extra: Mapping[str, Any] = request.get("additionalModelRequestFields") or {}
 
-    system_cues = _find_cues((system_text,))
+    in_system = _scan(system_text)
+    in_user = _scan(user_text)
+    system_cues = in_system & _CUE_NAMES
     blocks, code_lines = _code_stats(user_text)
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
     return Signals(
@@ -554,8 +576,8 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         code_lines=code_lines,
         files_referenced=_files_referenced(user_text),
         max_tokens=max_tokens,
-        output_length=_output_length((system_text, user_text)),
+        output_length=_output_length(in_system | in_user),
         thinking_requested="thinking" in extra,
-        cues=system_cues | _find_cues((user_text,)),
+        cues=system_cues | (in_user & _CUE_NAMES),
         system_cues=system_cues,
     )

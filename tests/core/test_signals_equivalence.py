@@ -1,0 +1,307 @@
+"""The fast signal extraction gives exactly what the plain one did (issue 12: decision latency).
+
+``reference_signals`` below is the extraction as it was before it was made fast, kept
+verbatim in spirit: every cue pattern searched for alone over its window, the output-size
+patterns over the joined windows, the code-line regex over each line, passages and file
+paths over the text. The fast path (one scanner pass for all cues, string tests for line
+endings, literal-prefixed searches) must agree with it on every field, and so must the
+decision, on the held-out requests, the class corpus, long requests built from them, and
+generated text made of cue fragments, word-boundary traps, Unicode and code.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tierwise.client import load_class_scorer
+from tierwise.config import load_settings
+from tierwise.core import signals as sig
+from tierwise.core.cue_scan import CueScanner, whole_words
+from tierwise.core.routing import decide, decide_signals
+from tierwise.core.signals import CUE_PATTERNS, Signals, extract_signals
+from tierwise.router.weights import load_model
+
+# --- the extraction before it was made fast ---------------------------------------------
+
+_OLD_SHORT = re.compile(
+    whole_words(
+        r"(?:in|with|using|as) (?:one|a single|1) (?:word|sentence|line|number|letter|label)"
+        r"|one[- ](?:word|sentence|line)(?: (?:answer|reply|summary|response|description))?"
+        r"|single (?:word|line|sentence|label|letter|number)"
+        r"|(?:in|under|at most|no more than|max(?:imum)?) (?:\d|[12]\d|30) words|briefly"
+        r"|be brief|keep it short|no explanation|without (?:any )?explanation"
+        r"|just the (?:number|answer|label|name|category|title)"
+        r"|only the (?:number|answer|label|name|category|title|json)"
+    )
+)
+_OLD_LONG = re.compile(
+    whole_words(
+        r"detailed|comprehensive|in[- ]depth|thorough(?:ly)?|essay|long[- ]form|exhaustive"
+        r"|(?:at least )?(?:[1-9]\d{3,}|[2-9]\d\d)[- ]words?|(?:several|multiple|many) pages"
+    )
+)
+_OLD_PASSAGE_LINE = re.compile(
+    r"^\s*(?:#+\s*)?(?:\[(\d{1,3})\]|\(?(?:passage|document|doc|source|context|excerpt"
+    r"|article|snippet|result|chunk)\s*#?\s*(\d{1,3})\)?\s*[:.)\]-])",
+    re.IGNORECASE | re.MULTILINE,
+)
+_OLD_CODE_LINE = re.compile(
+    r"^\s*(?:def |class \w|import \w|from [\w.]+ import|function\b|const |let |var |public "
+    r"|private |protected |#include|package \w|fn \w|func \w|return\b|if\s*\(|for\s*\("
+    r"|while\s*\(|\}\s*else|select .+ from|create table|insert into|@\w+)"
+    r"|[;{]\s*$|^\s*\}\s*;?\s*$",
+    re.IGNORECASE,
+)
+_OLD_N_FILES = re.compile(
+    r"\b(\d{1,4}|two|three|four|five|six|seven|eight|nine|ten|dozens of|hundreds of) "
+    r"(?:other |more |source |python |related )?(?:files|modules|services|packages|repos)\b",
+    re.IGNORECASE,
+)
+_OLD_FILE_PATH = re.compile(
+    r"\b[\w./-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|cpp|cc|c|h|hpp|swift|scala"
+    r"|sql|vue|svelte)\b"
+)
+
+
+def _window(texts: tuple[str, ...]) -> str:
+    return "\n".join(sig._cue_window(t) for t in texts if t).lower()
+
+
+def old_cues(*texts: str) -> frozenset[str]:
+    window = _window(texts)
+    return frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window))
+
+
+def old_output_length(*texts: str) -> str:
+    window = _window(texts)
+    if _OLD_SHORT.search(window):
+        return "short"
+    if _OLD_LONG.search(window):
+        return "long"
+    return "normal"
+
+
+def old_passages(text: str) -> int:
+    numbers = {int(a or b) for a, b in _OLD_PASSAGE_LINE.findall(text)}
+    return max(len(numbers), len(sig._PASSAGE_TAG.findall(text)))
+
+
+def old_code_stats(text: str) -> tuple[int, int]:
+    blocks = lines = loose = 0
+    inside = False
+    for line in text.splitlines():
+        if sig._FENCE.match(line):
+            inside = not inside
+            blocks += 1 if inside else 0
+            continue
+        if inside:
+            lines += 1 if line.strip() else 0
+        elif _OLD_CODE_LINE.search(line):
+            loose += 1
+    return blocks, lines + (loose if loose >= 3 else 0)
+
+
+def old_files(text: str) -> int:
+    paths = len(set(_OLD_FILE_PATH.findall(sig._cue_window(text))))
+    stated = 0
+    for word in _OLD_N_FILES.findall(sig._cue_window(text)):
+        key = word.lower()
+        stated = max(stated, int(key) if key.isdigit() else sig._WORD_NUMBERS.get(key, 0))
+    return max(paths, stated)
+
+
+def reference_signals(request: dict[str, Any]) -> Signals:
+    """The old extraction: the new one's sizes and attachments with the old text features."""
+    fast = extract_signals(request)
+    system, user = fast.system_text, fast.user_text
+    blocks, code_lines = old_code_stats(user)
+    # The count adds search-result blocks to the larger of the two texts' passage counts.
+    search_results = fast.passages - max(sig._count_passages(user), sig._count_passages(system))
+    system_cues = old_cues(system)
+    return replace(
+        fast,
+        passages=search_results + max(old_passages(user), old_passages(system)),
+        code_blocks=blocks,
+        code_lines=code_lines,
+        files_referenced=old_files(user),
+        output_length=old_output_length(system, user),  # type: ignore[arg-type]
+        cues=system_cues | old_cues(user),
+        system_cues=system_cues,
+    )
+
+
+# --- the corpus -----------------------------------------------------------------------
+
+DATA = Path(__file__).resolve().parents[1] / "router" / "data" / "heldout_requests.jsonl"
+
+TRAPS = [
+    "Give me 5 comma-separated tags for this leak-proof lid.",
+    "Please proofread this; how can I improve it? It's shockproof and prove-able.",
+    "Prove it. proof: QED. q.e.d. derive the closed-form bound.",
+    "Σ ΟΔΟΣ classify ΣΟΦΟΣ. İstanbul ſervices Kelvin K 3 ſiles; ﬁles",
+    "Solve x² ≤ 4 and ∑ i = n(n+1)/2 ≡ 0 mod 7 √2 irrational ∀ε ∃δ",
+    "Translate to French:\nBonjour\r\nin german.\u2028to spanish please!",
+    "hi\nthanks!\nok\n  hey there :)\nHow are you?",
+    "Answer yes/no. true or false? Reply with only the label. one-word answer. in 20 words",
+    "Write a detailed, 2000-word essay; at least 500 words; several pages, in-depth.",
+    "Convert these dates to ISO 8601: 03/04/2024, 12/11/2023. Total $3.99 and €12.",
+    "Across the whole repository and the entire codebase, across our services.",
+    "Refactor the monolith across 12 files: src/app.py, lib/util.ts, a.b.c.go, x.hpp.",
+    "We touched dozens of modules and hundreds of services, plus three other repos.",
+    "extract method from this class; extract the dates from the email below",
+    "[1] first passage\n[2] second\nPassage 3: third\n(Source #4) fourth\n<document id=5>x",
+    "```python\ndef f(x):\n    return x\n```\n}\n};\nint x = 1;\u00a0\nfoo {\u3000\n  } ;",
+    "label this ticket: tags for the post. json with keys a, b. keys: name, email",
+    "customer support reply to this customer email; draft a reply to our user review",
+    "DROP TABLE users; rm -rf /; wire transfer; delete all customer records",
+]
+
+
+def _user(text: str, system: str = "", **extra: Any) -> dict[str, Any]:
+    request: dict[str, Any] = {"messages": [{"role": "user", "content": [{"text": text}]}]}
+    if system:
+        request["system"] = [{"text": system}]
+    return {**request, **extra}
+
+
+def _corpus() -> list[dict[str, Any]]:
+    held = [json.loads(line)["request"] for line in DATA.read_text().splitlines() if line]
+    corpus_file = resources.files("tierwise.router") / "data/class-corpus/corpus.jsonl.gz"
+    with corpus_file.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+        classes = [json.loads(line)["request"] for line in fh if line.strip()]
+    texts = [t for r in held for t in (extract_signals(r).user_text,) if t]
+    long_ones = []
+    for i in range(0, len(texts) - 40, 20):
+        # Long requests whose cues sit at the window's head, tail and its cut points.
+        body = "\n\n".join(texts[i : i + 40])
+        long_ones.append(_user(body, system=texts[i + 1] * 30))
+        long_ones.append(_user(TRAPS[i % len(TRAPS)] + "\n" + body * 3))
+    for cut in (3995, 4000, 4003, 5495, 5500, 5506):
+        for trap in TRAPS:
+            filler = ("x" * (cut - 3)) + " "
+            long_ones.append(_user(filler + trap + " " + "y" * 1600))
+            long_ones.append(_user("z" * 3000 + " " + trap + filler))
+    traps = [_user(t) for t in TRAPS] + [_user("ok", system=t) for t in TRAPS]
+    return held + classes + long_ones + traps
+
+
+CORPUS = _corpus()
+
+
+def test_the_corpus_exercises_every_cue_and_output_size() -> None:
+    seen: set[str] = set()
+    lengths: set[str] = set()
+    for request in CORPUS:
+        s = extract_signals(request)
+        seen |= s.cues
+        lengths.add(s.output_length)
+    assert seen == set(CUE_PATTERNS)
+    assert lengths == {"short", "normal", "long"}
+
+
+def test_signals_equal_the_plain_extraction_on_the_corpus() -> None:
+    for request in CORPUS:
+        assert extract_signals(request) == reference_signals(request)
+
+
+@pytest.fixture(scope="module")
+def routers() -> tuple[Any, Any, Any]:
+    settings_ = load_settings(environ={}).settings
+    return settings_.routing_policy(), load_model(), load_class_scorer(settings_)
+
+
+def test_decisions_equal_the_plain_extraction_on_the_corpus(
+    routers: tuple[Any, Any, Any],
+) -> None:
+    policy, scorer, classes = routers
+    for request in CORPUS[::4]:
+        fast = decide(request, policy=policy, scorer=scorer, class_scorer=classes)
+        plain = decide_signals(
+            reference_signals(request), policy=policy, scorer=scorer, class_scorer=classes
+        )
+        # Equal up to float rounding: the class model sums over the cue set, whose iteration
+        # order follows the string hash seed (it did so before too), so the last bits of a
+        # probability can differ between two equal sets built in different orders.
+        assert fast.to_dict() == plain.to_dict()
+        assert (fast.tier, fast.thinking_budget, fast.reasons) == (
+            plain.tier,
+            plain.thinking_budget,
+            plain.reasons,
+        )
+
+
+# --- generated text -------------------------------------------------------------------
+
+_FRAGMENTS = sorted(
+    {
+        word
+        for t in TRAPS
+        for word in re.split(r"(\s+|[,.;:!?()\[\]<>/])", t.lower() + " " + t)
+        if word
+    }
+    | {
+        "plan", "bug", "debug", "summary", "how many", "which team", "one of [", "yes or no",
+        "code review", "review this code", "step-by-step", "in bulk", "pre-filter", "-", "--",
+        "\n", "\r\n", "\t", "  ", "\u00a0", "\u2028", "{", "}", ";", "# ", "[3]", "doc 4:",
+        "select a from b", "@app", "return", "1", "250", "1200-word", "x", "é", "ß", "İ", "ς",
+    }
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=60), st.booleans())
+def test_signals_equal_the_plain_extraction_on_generated_text(
+    parts: list[str], as_system: bool
+) -> None:
+    text = "".join(parts)
+    request = _user("thanks", system=text) if as_system else _user(text)
+    assert extract_signals(request) == reference_signals(request)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_code_line_test_equals_the_regex_on_any_line(line: str) -> None:
+    for one in line.splitlines() or [""]:
+        for probe in (one, one + ";", "}" + one, one + "{ ", " } ;" + one):
+            for piece in probe.splitlines() or [""]:
+                assert sig._code_like(piece) == bool(_OLD_CODE_LINE.search(piece))
+
+
+def test_whitespace_of_the_regex_and_of_strip_agree() -> None:
+    # _code_like strips where the regex matched \s: the two must mean the same characters.
+    space = re.compile(r"\s")
+    for code in range(0x110000):
+        ch = chr(code)
+        assert bool(space.match(ch)) == ch.isspace() == (ch.strip() == ""), hex(code)
+
+
+# --- the scanner on its own -----------------------------------------------------------
+
+
+def test_scanner_rewrites_keep_each_pattern_and_report_overlaps() -> None:
+    sources = {
+        "a": r"(?:ab|ac)d|(?:x )?ye|[≤≥]|\d+ z",
+        "b": r"abd|^ye",
+        "c": r"[- ]q|(?:a|b)?c(?:d)?",
+    }
+    scanner = CueScanner(sources)
+    alone = {n: re.compile(whole_words(s), re.MULTILINE) for n, s in sources.items()}
+    for text in ["abd", "x ye", "ye", "q ≤", "12 z", "c", "bcd", "zabd", " -q", "\nye", "acd"]:
+        assert scanner.find(text) == {n for n, rx in alone.items() if rx.search(text)}, text
+
+
+def test_scanner_refuses_flags_it_cannot_keep() -> None:
+    with pytest.raises(ValueError, match="case-sensitive"):
+        CueScanner({"a": "x"}, re.IGNORECASE)
+    with pytest.raises(ValueError, match="case-sensitive"):
+        CueScanner({"a": "x"}, re.VERBOSE)
