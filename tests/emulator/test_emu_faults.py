@@ -127,3 +127,34 @@ def test_port_in_use_raises_emulator_error(settings: Settings, emu: Emulator) ->
 
     with pytest.raises(EmulatorError, match="cannot listen"):
         Emulator(settings, port=emu.port)
+
+
+def test_an_injected_stall_stops_a_stream_mid_answer_and_counts_the_hang_up(
+    emu: Emulator,
+) -> None:
+    import time
+
+    import boto3
+    from botocore.config import Config
+    from urllib3.exceptions import ReadTimeoutError
+
+    emu.inject_stream_stall(after=2, seconds=30, count=1)
+    impatient = boto3.client(
+        "bedrock-runtime", endpoint_url=emu.url, region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="y",
+        config=Config(retries={"total_max_attempts": 1}, read_timeout=1),
+    )  # fmt: skip
+    stream = impatient.converse_stream(modelId=SONNET, messages=[user("hello")])["stream"]
+    events = iter(stream)
+    assert [next(events), next(events)]  # the two events before the stall arrive
+    with pytest.raises(ReadTimeoutError):  # nothing more within the client's 1 s
+        next(events)
+    stream.close()  # the client hangs up during the stall
+    deadline = time.monotonic() + 10
+    while emu.stats["hangups"] < 1:
+        assert time.monotonic() < deadline, "the emulator never saw the hang-up"
+        time.sleep(0.05)
+    # The stall was used up: the next stream runs to its end.
+    runtime = make_runtime(emu.url)
+    rest = list(runtime.converse_stream(modelId=SONNET, messages=[user("hello")])["stream"])
+    assert "metadata" in rest[-1]

@@ -135,6 +135,9 @@ class _GreenConn:
     def rearm(self, read_timeout: float) -> None:
         """Nothing to do: each read works out its own wait."""
 
+    def shutdown(self) -> None:
+        """Nothing to do: reads on the loop are cancelled, not woken by another thread."""
+
     def close(self) -> None:
         self.sock.close()
 

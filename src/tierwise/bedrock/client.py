@@ -8,6 +8,7 @@ another profile would refuse it the same way.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -110,7 +111,10 @@ class StreamResult:
     _stream: EventStream[Any] | None = field(default=None, repr=False)
 
     def close(self) -> None:
+        """Close the stream, waking a read blocked on it in another thread (the stream
+        watcher closes streams that went idle or passed their deadline)."""
         if self._stream is not None:
+            _wake_reader(self._stream)
             self._stream.close()
 
     def __enter__(self) -> StreamResult:
@@ -396,6 +400,17 @@ def _request_kwargs(request: Mapping[str, Any]) -> dict[str, Any]:
             hint="pass the model IDs as `profiles`; tierwise sets modelId per attempt",
         )
     return dict(request)
+
+
+def _wake_reader(stream: EventStream[Any]) -> None:
+    """Shut the stream's socket down for reading: a read blocked on it in another thread
+    returns at once, where closing the socket alone would leave it waiting for data. Both
+    HTTP bodies botocore may read from have ``shutdown()`` (urllib3's response and the lean
+    transport's); botocore keeps the body as the event stream's ``_raw_stream``."""
+    shutdown = getattr(getattr(stream, "_raw_stream", None), "shutdown", None)
+    if shutdown is not None:
+        with contextlib.suppress(Exception):  # already released, closed or not a socket
+            shutdown()
 
 
 def _guarded_events(opened: _Opened, model_id: str) -> Iterator[dict[str, Any]]:

@@ -27,6 +27,7 @@ it the attempt ends, so a hung upstream holds no thread, greenlet or socket for 
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import ssl
@@ -129,6 +130,11 @@ class _Conn:
         self.reader.close()
         self.sock.close()
 
+    def shutdown(self) -> None:
+        """End a read blocked on this connection in another thread (a close would not)."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RD)
+
     def dropped(self) -> bool:
         """Whether the server closed (or wrote to) this idle connection."""
         if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
@@ -199,6 +205,12 @@ class _Body:
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
+
+    def shutdown(self) -> None:
+        """As urllib3's: end a read of this body blocked in another thread."""
+        conn = self._conn
+        if conn is not None:
+            conn.shutdown()
 
     def _plain(self, conn: _Conn, size: int) -> Iterator[bytes]:
         timeout = self._transport.read_timeout

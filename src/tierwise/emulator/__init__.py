@@ -40,6 +40,9 @@ Per request, as HTTP headers on a runtime call:
   ``internalServerException``, ``serviceUnavailableException``, ``validationException`` or
   ``modelStreamErrorException``. :meth:`Emulator.inject_stream_error` queues the same for
   the next streams (for code that cannot set headers, such as the gateway).
+* :meth:`Emulator.inject_stream_stall` stalls the next streams after N events for some
+  seconds (an upstream that stops mid-answer); ``stats["hangups"]`` counts the streams whose
+  client closed the connection before their end.
 
 Over HTTP, without signing:
 

@@ -158,7 +158,12 @@ class AsyncHTTPServer:
             )
         else:
             reply = _route(self.service, method, target, _Headers(headers), body)
-        await self._send(writer, reply, keep=keep)
+        try:
+            await self._send(writer, reply, keep=keep, reader=reader)
+        except ConnectionError:
+            if reply.frames is not None:
+                self.service.note_hangup()
+            raise
         return keep
 
     def _head(self, reply: Reply, *, keep: bool, framing: str) -> bytes:
@@ -177,7 +182,14 @@ class AsyncHTTPServer:
         lines.append("\r\n")
         return "".join(lines).encode("latin-1")
 
-    async def _send(self, writer: asyncio.StreamWriter, reply: Reply, *, keep: bool) -> None:
+    async def _send(
+        self,
+        writer: asyncio.StreamWriter,
+        reply: Reply,
+        *,
+        keep: bool,
+        reader: asyncio.StreamReader | None = None,
+    ) -> None:
         if reply.frames is None:
             if reply.delay_s > 0:
                 await asyncio.sleep(reply.delay_s)
@@ -192,6 +204,8 @@ class AsyncHTTPServer:
         for index, frame in enumerate(reply.frames):
             if index and reply.gap_s > 0:
                 await asyncio.sleep(reply.gap_s)
+            if reply.stall is not None and index == reply.stall[0] and reader is not None:
+                await _stall(reader, reply.stall[1])
             writer.write(b"%x\r\n%s\r\n" % (len(frame), frame))
             await writer.drain()
         writer.write(b"0\r\n\r\n")
@@ -202,6 +216,15 @@ class AsyncHTTPServer:
     ) -> None:
         reply = Reply(status, text, {"Content-Type": "text/plain"})
         await self._send(writer, reply, keep=keep)
+
+
+async def _stall(reader: asyncio.StreamReader, seconds: float) -> None:
+    """Wait ``seconds``; raise ConnectionResetError if the client closes meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            # Nothing is sent on a connection while its response streams: EOF is a close.
+            if not await reader.read(1):
+                raise ConnectionResetError("the client closed the stream")
 
 
 def _route(service: Service, method: str, target: str, headers: _Headers, body: bytes) -> Reply:

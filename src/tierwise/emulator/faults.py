@@ -123,6 +123,7 @@ class FaultPlan:
         self._rng = random.Random(faults.seed)
         self._queue: deque[_Queued] = deque()
         self._cuts: deque[tuple[_Queued, int]] = deque()
+        self._stalls: deque[tuple[_Queued, int, float]] = deque()
         self._lock = threading.Lock()
 
     def inject(self, kind: str, count: int = 1, model_id: str | None = None) -> None:
@@ -136,6 +137,7 @@ class FaultPlan:
         with self._lock:
             self._queue.clear()
             self._cuts.clear()
+            self._stalls.clear()
 
     def inject_stream_error(
         self, kind: str, after: int, count: int = 1, model_id: str | None = None
@@ -147,6 +149,28 @@ class FaultPlan:
             raise ValueError("count must be >= 1 and after >= 0")
         with self._lock:
             self._cuts.append((_Queued(kind, count, model_id), after))
+
+    def inject_stream_stall(
+        self, after: int, seconds: float, count: int = 1, model_id: str | None = None
+    ) -> None:
+        """Stall the next ``count`` streams (of ``model_id`` only, if given) for ``seconds``
+        after their first ``after`` events (an upstream that stops mid-answer)."""
+        if count < 1 or after < 0 or seconds <= 0:
+            raise ValueError("count must be >= 1, after >= 0 and seconds > 0")
+        with self._lock:
+            self._stalls.append((_Queued("stall", count, model_id), after, seconds))
+
+    def next_stream_stall(self, model_id: str) -> tuple[int, float] | None:
+        """(events before the stall, its seconds) for this stream of ``model_id``, if any."""
+        with self._lock:
+            for entry in self._stalls:
+                queued, after, seconds = entry
+                if queued.model_id is None or queued.model_id == model_id:
+                    queued.remaining -= 1
+                    if queued.remaining == 0:
+                        self._stalls.remove(entry)
+                    return after, seconds
+        return None
 
     def next_stream_cut(self, model_id: str) -> tuple[int, str] | None:
         """(events before the cut, exception kind) for this stream of ``model_id``, if any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import select
 import socket
 import sys
 import threading
@@ -138,12 +139,27 @@ class _Handler(BaseHTTPRequestHandler):
             for index, frame in enumerate(reply.frames):
                 if index and reply.gap_s > 0:
                     time.sleep(reply.gap_s)
+                stall = reply.stall
+                if stall is not None and index == stall[0] and self._hung_up_within(stall[1]):
+                    raise ConnectionResetError("the client closed the stream")
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+            self._service.note_hangup()
+
+    def _hung_up_within(self, seconds: float) -> bool:
+        """Wait ``seconds``, or less if the client closes the connection meanwhile."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+            if readable:
+                if not self.connection.recv(1, socket.MSG_PEEK):
+                    return True
+                time.sleep(min(left, 0.05))  # data, not a close: keep waiting
+        return False
 
     def _handle(self, method: str) -> None:
         raw = self._read_body() if method in ("POST", "PUT") else b""
@@ -444,6 +460,14 @@ class Emulator:
         internalServerException, serviceUnavailableException, validationException or
         modelStreamErrorException."""
         self._service.plan.inject_stream_error(kind, after, count, model_id)
+
+    def inject_stream_stall(
+        self, *, after: int = 3, seconds: float = 30.0, count: int = 1, model_id: str | None = None
+    ) -> None:
+        """Stall the next ``count`` streams (of ``model_id`` only, if given) for ``seconds``
+        after their first ``after`` events; ``stats["hangups"]`` counts the clients that
+        close the connection meanwhile (or at any point before a stream's end)."""
+        self._service.plan.inject_stream_stall(after, seconds, count, model_id)
 
     def misbehave(
         self,

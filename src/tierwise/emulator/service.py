@@ -66,6 +66,8 @@ class Reply:
     frames: list[bytes] | None = None
     delay_s: float = 0.0
     gap_s: float = 0.0
+    # (frames sent first, seconds): the stream stops mid-answer for that long.
+    stall: tuple[int, float] | None = None
 
 
 def json_reply(value: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
@@ -117,7 +119,15 @@ class Service:
 
     def reset_stats(self) -> None:
         with self._lock:
-            self._stats = {"calls": {}, "succeeded": {}, "failed": {}, "operations": {}, "total": 0}
+            self._stats = {
+                "calls": {}, "succeeded": {}, "failed": {}, "operations": {}, "total": 0,
+                "hangups": 0,
+            }  # fmt: skip
+
+    def note_hangup(self) -> None:
+        """A client closed a stream's connection before the stream ended."""
+        with self._lock:
+            self._stats["hangups"] += 1
 
     def _count(self, bucket: str, key: str) -> None:
         with self._lock:
@@ -289,7 +299,8 @@ class Service:
             if served is not None:
                 headers["X-Amzn-Bedrock-Service-Tier"] = served["type"]
         gap = generation_s / (len(frames) - 1) if len(frames) > 1 else 0.0
-        return Reply(200, headers=headers, frames=frames, delay_s=delay, gap_s=gap)
+        stall = self.plan.next_stream_stall(target.invoked_id)
+        return Reply(200, headers=headers, frames=frames, delay_s=delay, gap_s=gap, stall=stall)
 
     # -- batch inference ----------------------------------------------------------------------
 
