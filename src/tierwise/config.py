@@ -310,6 +310,15 @@ class EmulatorSettings(_Model):
     pacing: str = ""
 
 
+class EvaluationSettings(_Model):
+    """``[evaluation]``: how ``tierwise evaluate`` sends its replays and judge calls."""
+
+    # Replays go through Bedrock batch (at the batch price) when at least this many requests
+    # are evaluated, so each tier's job reaches it; fewer run on demand. 0 = never batch.
+    batch_min_records: int = Field(default=100, ge=0)
+    poll_max_s: float = Field(default=60.0, gt=0)  # longest wait between job status polls
+
+
 class CaptureSettings(_Model):
     """``[capture]``: opt-in storage of sampled requests and answers for ``tierwise evaluate``.
 
@@ -516,6 +525,7 @@ class Settings(_Model):
     # model ID. Targets are tier names, auto or Bedrock model IDs (never another alias).
     aliases: dict[str, str] = {}
     capture: CaptureSettings = CaptureSettings()
+    evaluation: EvaluationSettings = EvaluationSettings()
     cache_state: CacheStateSettings = CacheStateSettings()
     guardrails: GuardrailSettings = GuardrailSettings()
     emulator: EmulatorSettings = EmulatorSettings()

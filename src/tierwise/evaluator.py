@@ -66,6 +66,7 @@ class EvalRun:
     records: list[dict[str, Any]] = field(default_factory=list)
     spent: Decimal = Decimal(0)
     calls: int = 0
+    batched: int = 0  # calls that ran in Bedrock batch jobs, at the batch price
     stopped: str = ""  # why the run stopped early ("" when it finished)
 
 
@@ -148,8 +149,13 @@ class Evaluator:
         budget_usd: Decimal,
         judge_tier: Tier = Tier.OPUS,
         max_tokens: int = 1024,
+        batch_min_records: int | None = None,
     ) -> None:
+        """``batch_min_records``: replay through Bedrock batch from this many items on (0
+        never; default ``[evaluation] batch_min_records``). Batch needs a SQL ledger, where
+        the batch's state is kept; without one every call runs on demand."""
         from tierwise.client import Tierwise
+        from tierwise.store.sql import SQLLedger
 
         self.tiers = tuple(sorted(set(tiers), key=lambda t: t.rank))
         if len(self.tiers) < 2:
@@ -162,9 +168,21 @@ class Evaluator:
         self.budget = budget_usd
         self.judge_tier = judge_tier
         self.max_tokens = max_tokens
-        # Evaluation calls are ledgered with their purpose and never captured themselves.
+        evaluation = client.settings.evaluation
+        self.batch_min_records = (
+            evaluation.batch_min_records if batch_min_records is None else batch_min_records
+        )
+        self.poll_max_s = evaluation.poll_max_s
+        self.database = client.ledger if isinstance(client.ledger, SQLLedger) else None
+        # Evaluation calls are ledgered with their purpose and never captured themselves;
+        # a replay is the tier asked for, not escalated.
+        overrides = {
+            "capture.sample_rate": 0.0,
+            "routing.mode": "route",
+            "escalation.enabled": False,
+        }
         self.client = Tierwise(
-            client.settings.with_overrides({"capture.sample_rate": 0.0, "routing.mode": "route"}),
+            client.settings.with_overrides(overrides),
             bedrock=client.bedrock,
             ledger=PurposeLedger(client.ledger, PURPOSE),
             scorer=client.scorer,
@@ -187,7 +205,7 @@ class Evaluator:
                           Usage(cache_write_1h=tokens, output=output))
         )  # fmt: skip
 
-    def _bounded(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def bounded(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """The request with an output cap (needed to bound its cost)."""
         inference = dict(request.get("inferenceConfig") or {})
         inference["maxTokens"] = min(int(inference.get("maxTokens") or self.max_tokens),
@@ -211,7 +229,7 @@ class Evaluator:
         return response
 
     def _judge(self, run: EvalRun, item: EvalItem, candidate: str, reference: str) -> Check | None:
-        question = _request_text(item.request)
+        question = request_text(item.request)
         winners: list[str | None] = []
         for first, second in ((reference, candidate), (candidate, reference)):
             reply = self._call(run, self.judge_tier, judge_request(question, first, second))
@@ -223,45 +241,35 @@ class Evaluator:
             winners.append(parse_judge_reply(answer_text(reply["output"]["message"]["content"])))
         return combine(winners[0], winners[1])
 
-    def evaluate(self, item: EvalItem, run: EvalRun) -> bool:
-        """Evaluate one item into ``run``; False when the budget stopped it."""
-        request = self._bounded(item.request)
-        answers: dict[Tier, dict[str, Any]] = {}
-        for tier in reversed(self.tiers):  # the reference first: nothing to judge without it
-            response = self._call(run, tier, request)
-            if response is None:
-                return False
-            answers[tier] = response
-        ref = answers[self.reference]
-        verdicts: dict[str, str] = {}
-        methods: dict[str, str] = {}
-        costs: dict[str, Decimal] = {}
-        if "error" in ref:
-            return True  # no reference, no evidence; the calls are ledgered all the same
-        ref_content = ref["output"]["message"]["content"]
-        verdicts[self.reference.value] = "reference"
-        costs[self.reference.value] = Decimal(str(ref["tierwise"]["costUsd"]))
+    def assess(
+        self, item: EvalItem, answers: Mapping[Tier, ReplayAnswer | None]
+    ) -> PendingItem | None:
+        """Verdicts from the answers: closed answers checked against the reference now, open
+        ones left for the judge. None when there is no reference answer (no evidence)."""
+        ref = answers.get(self.reference)
+        if ref is None:
+            return None  # the calls are ledgered all the same
+        pending = PendingItem(item, answer_text(ref.content))
+        pending.verdicts[self.reference.value] = "reference"
+        pending.costs[self.reference.value] = ref.cost
         schema = _schema_of(item.request)
         for tier in self.tiers[:-1]:
-            response = answers[tier]
-            if "error" in response:
-                verdicts[tier.value] = "error"
+            answer = answers.get(tier)
+            if answer is None:
+                pending.verdicts[tier.value] = "error"
                 continue
-            costs[tier.value] = Decimal(str(response["tierwise"]["costUsd"]))
-            content = response["output"]["message"]["content"]
-            if schema is not None or is_closed(ref_content):
-                check = closed_check(content, ref_content, schema=schema)
+            pending.costs[tier.value] = answer.cost
+            if schema is not None or is_closed(ref.content):
+                pending.settle(tier, closed_check(answer.content, ref.content, schema=schema))
             else:
-                judged = self._judge(
-                    run, item, answer_text(content) or "(no text)", answer_text(ref_content)
-                )
-                if judged is None:
-                    return False
-                check = judged
-            verdicts[tier.value] = Verdict.PASS.value if check.passed else Verdict.FAIL.value
-            methods[tier.value] = check.method
-        outcome = Outcome(item.source_id, item.task_class, verdicts, costs, methods)
-        run.outcomes.append(outcome)
+                pending.to_judge[tier] = answer_text(answer.content) or "(no text)"
+        return pending
+
+    def record(self, run: EvalRun, pending: PendingItem) -> None:
+        item, verdicts = pending.item, pending.verdicts
+        run.outcomes.append(
+            Outcome(item.source_id, item.task_class, verdicts, pending.costs, pending.methods)
+        )
         run.records.append(
             {
                 "id": item.source_id,
@@ -276,16 +284,45 @@ class Evaluator:
                 "request": dict(item.request),
                 "features": extract_signals(item.request).to_dict(),
                 "verdicts": verdicts,
-                "methods": methods,
-                "costs_usd": {k: str(v) for k, v in costs.items()},
+                "methods": pending.methods,
+                "costs_usd": {k: str(v) for k, v in pending.costs.items()},
                 "reference_tier": self.reference.value,
             }
         )
+
+    def evaluate(self, item: EvalItem, run: EvalRun) -> bool:
+        """Evaluate one item on demand into ``run``; False when the budget stopped it."""
+        request = self.bounded(item.request)
+        answers: dict[Tier, ReplayAnswer | None] = {}
+        for tier in reversed(self.tiers):  # the reference first: nothing to judge without it
+            response = self._call(run, tier, request)
+            if response is None:
+                return False
+            answers[tier] = ReplayAnswer.of_response(response)
+        pending = self.assess(item, answers)
+        if pending is None:
+            return True
+        for tier, candidate in list(pending.to_judge.items()):
+            judged = self._judge(run, item, candidate, pending.reference_text)
+            if judged is None:
+                return False
+            pending.settle(tier, judged)
+        self.record(run, pending)
         return True
 
+    def batches(self, n: int) -> bool:
+        """Whether ``n`` items are replayed through Bedrock batch."""
+        threshold = self.batch_min_records
+        return bool(threshold) and n >= threshold and self.database is not None
+
     def run(self, items: Iterable[EvalItem], progress: Callable[[], None] | None = None) -> EvalRun:
+        listed = list(items)
+        if self.batches(len(listed)):
+            from tierwise.evaluation_batch import run_batched  # imports this module
+
+            return run_batched(self, listed, progress)
         run = EvalRun()
-        for item in items:
+        for item in listed:
             if not self.evaluate(item, run):
                 break
             if progress is not None:
@@ -293,7 +330,44 @@ class Evaluator:
         return run
 
 
-def _request_text(request: Mapping[str, Any]) -> str:
+@dataclass(frozen=True)
+class ReplayAnswer:
+    """One tier's answer as the checks read it: Converse content blocks and its cost."""
+
+    content: list[dict[str, Any]]
+    cost: Decimal
+
+    @classmethod
+    def of_response(cls, response: Mapping[str, Any]) -> ReplayAnswer | None:
+        """From a client response (None for a failed call)."""
+        if "error" in response:
+            return None
+        return cls(response["output"]["message"]["content"], _cost(response))
+
+
+def _cost(response: Mapping[str, Any]) -> Decimal:
+    return Decimal(str(response["tierwise"]["costUsd"]))
+
+
+@dataclass
+class PendingItem:
+    """An item between its answers and its outcome: the verdicts so far, the answers still
+    to be judged (candidate text per tier), and what each answer cost."""
+
+    item: EvalItem
+    reference_text: str
+    verdicts: dict[str, str] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)
+    costs: dict[str, Decimal] = field(default_factory=dict)
+    to_judge: dict[Tier, str] = field(default_factory=dict)
+
+    def settle(self, tier: Tier, check: Check) -> None:
+        self.to_judge.pop(tier, None)
+        self.verdicts[tier.value] = Verdict.PASS.value if check.passed else Verdict.FAIL.value
+        self.methods[tier.value] = check.method
+
+
+def request_text(request: Mapping[str, Any]) -> str:
     """The request as the judge reads it: system prompt and turns, as plain text."""
     parts = [answer_text(request.get("system") or [])]
     for message in request.get("messages") or []:

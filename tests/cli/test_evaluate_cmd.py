@@ -15,6 +15,7 @@ from tierwise.config import Settings
 from tierwise.core.tiers import Tier
 from tierwise.emulator.skills import CLASS_KEY
 from tierwise.errors import InvalidRequestError
+from tierwise.store import open_ledger
 
 SKILLS = {
     "label": {"haiku": 0.97, "sonnet": 1.0, "opus": 1.0, "closed": True},
@@ -188,3 +189,26 @@ def test_apply_keeps_a_configured_bound_valid(env: dict[str, Any], live_emulator
         "support_reply"
     ]
     assert (line.tier, line.min_tier, line.max_tier) == (Tier.HAIKU, Tier.HAIKU, Tier.HAIKU)
+
+
+def test_evaluate_uses_batch_from_the_threshold(env: dict[str, Any]) -> None:
+    source = env["path"] / "requests.jsonl"
+    lines = [{"id": f"{n}-{i}", "task_class": n, "request": request(n, i)}
+             for n in SKILLS for i in range(60)]  # fmt: skip
+    source.write_text("\n".join(json.dumps(x) for x in lines))
+    args = ["evaluate", "--from", str(source), "--sample", "120", "--budget-usd", "20",
+            "--quality", "0.8", "--json"]  # fmt: skip
+    batched = CliRunner().invoke(app, [*args, "--batch-min-records", "100"])
+    assert batched.exit_code == 0, batched.output
+    report = json.loads(batched.stdout)
+    assert report["batched_calls"] >= 360  # every replay of 120 requests on 3 tiers
+    by_class = {c["task_class"]: c for c in report["classes"]}
+    assert by_class["label"]["recommended_tier"] == "haiku"
+    assert by_class["reply"]["recommended_tier"] == "sonnet"
+    with open_ledger(f"sqlite:///{env['db']}") as ledger:
+        rows = ledger.rows()
+    assert all((r.metadata or {}).get("purpose") == "evaluation" for r in rows)
+    assert sum(1 for r in rows if r.batch) == report["batched_calls"]
+    never = CliRunner().invoke(app, [*args, "--batch-min-records", "0"])
+    assert never.exit_code == 0, never.output
+    assert json.loads(never.stdout)["batched_calls"] == 0

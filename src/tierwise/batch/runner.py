@@ -8,6 +8,11 @@ may pin a tier or model (``modelId``/``model``), else it is routed. Records batc
 (``[batch] small_groups``). Nothing is dropped: every input record has one outcome, and
 ``collect`` writes one line per input record, in input order, joined by ``recordId``.
 ``collect`` is idempotent: a record already ledgered is never billed again.
+
+Jobs are of Bedrock's ``InvokeModel`` type (the model's native body), which takes tools. A
+record that carries ``requestMetadata`` and no tools goes to a ``Converse``-type job instead,
+whose records are Converse bodies, so its metadata is not dropped (InvokeModel bodies have
+no place for it; Converse-type jobs refuse tools).
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,18 +34,37 @@ from tierwise.config import Settings
 from tierwise.core.convert.anthropic import from_messages, to_invoke_body, usage_from_message
 from tierwise.core.convert.openai import from_chat_completions
 from tierwise.core.guardrails import guardrail_config
-from tierwise.core.pricing import price
+from tierwise.core.pricing import Usage, price
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, TierwiseError
 from tierwise.store import LedgerRow
 from tierwise.store.batches import BatchRecord, BatchStore, JobRow
 from tierwise.store.sql import SQLLedger
 
-__all__ = ["BatchRunner", "ParsedRecord", "parse_records", "s3_endpoint"]
+__all__ = [
+    "FINAL_STATUSES",
+    "BatchRunner",
+    "InvocationType",
+    "ParsedRecord",
+    "parse_records",
+    "s3_endpoint",
+]
 
 _FORMATS = ("converse", "openai", "anthropic")
+
+
+class InvocationType(StrEnum):
+    """A job's ``modelInvocationType``: the format of its records and answers."""
+
+    INVOKE_MODEL = "InvokeModel"
+    CONVERSE = "Converse"
+
+
+# What a batch record does not carry: batch runs at its own price and pace.
+_NOT_IN_BATCH = ("serviceTier", "performanceConfig")
 NO_BATCH_GUARDRAILS = "a guardrail (batch jobs apply none; it runs on demand to keep it)"
-_FINAL = frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"})
+# Job statuses that do not change again.
+FINAL_STATUSES = frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"})
 
 
 @dataclass(frozen=True)
@@ -160,17 +185,36 @@ class _Translated:
         return call
 
 
+@dataclass
+class _Split:
+    """Records by destination: stored outcomes, job groups, and those run on demand."""
+
+    rows: list[BatchRecord] = field(default_factory=list)
+    groups: dict[tuple[str, InvocationType], list[tuple[ParsedRecord, Plan]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    on_demand: list[tuple[ParsedRecord, Plan]] = field(default_factory=list)
+
+
 class BatchRunner:
     """Submit, follow, collect and cancel batches (the Python API behind ``tierwise batch``)."""
 
     def __init__(
-        self, tierwise: Tierwise, *, s3: Any | None = None, control: Any | None = None
+        self,
+        tierwise: Tierwise,
+        *,
+        s3: Any | None = None,
+        control: Any | None = None,
+        database: SQLLedger | None = None,
     ) -> None:
-        if not isinstance(tierwise.ledger, SQLLedger):
+        """``database`` keeps the batch's state (default: the client's ledger, which must then
+        be SQL); results are ledgered through the client's ledger either way."""
+        db = database if database is not None else tierwise.ledger
+        if not isinstance(db, SQLLedger):
             raise InvalidRequestError("batches need a SQL ledger (SQLite or PostgreSQL)")
         self.tw = tierwise
         self.settings = tierwise.settings
-        self.store = BatchStore(tierwise.ledger)
+        self.store = BatchStore(db)
         self._s3 = None if s3 is None else _Translated(s3, "S3")
         self._control = None if control is None else _Translated(control, "Bedrock")
 
@@ -209,21 +253,12 @@ class BatchRunner:
 
     # -- submit ----------------------------------------------------------------------
 
-    def submit(
-        self,
-        path: Path,
-        *,
-        name: str | None = None,
-        on_demand_fallback: bool = False,
-        small_groups: str | None = None,
-    ) -> str:
-        """Route, group, upload and create one job per model; returns the batch id."""
+    def _partition(self, path: Path, on_demand_fallback: bool, small_groups: str | None) -> _Split:
+        """Where each record of ``path`` goes: a job (grouped per model and invocation type),
+        on demand, refused or waiting."""
         cfg = self.settings.batch
         policy = small_groups or cfg.small_groups
-        batch_id = "b" + uuid.uuid4().hex[:11]
-        rows: list[BatchRecord] = []
-        groups: dict[str, list[tuple[ParsedRecord, Plan]]] = defaultdict(list)
-        on_demand: list[tuple[ParsedRecord, Plan]] = []
+        split = _Split()
         # Batch jobs run InvokeModel bodies, which carry no guardrail: a guarded record
         # (its own guardrail or the configured default) keeps it only on demand.
         records = [
@@ -236,39 +271,71 @@ class BatchRunner:
             plan = self._plan(record)
             model_id = plan.profiles[0]
             if record.refuse and not on_demand_fallback:
-                rows.append(_entry(record, plan, "refused", "refused", record.refuse))
+                split.rows.append(_entry(record, plan, "refused", "refused", record.refuse))
             elif record.refuse:
-                on_demand.append((record, plan))
+                split.on_demand.append((record, plan))
             else:
-                groups[model_id].append((record, plan))
-        for model_id, members in list(groups.items()):
+                split.groups[model_id, _invocation_type(record.request)].append((record, plan))
+        for group, members in list(split.groups.items()):
             if len(members) < cfg.min_records:
-                del groups[model_id]
+                del split.groups[group]
                 if policy == "on-demand":
-                    on_demand.extend(members)
+                    split.on_demand.extend(members)
                 else:
                     reason = (
                         f"group of {len(members)} is below the {cfg.min_records}-record minimum"
                     )
-                    rows.extend(_entry(r, p, "waiting", "waiting", reason) for r, p in members)
-        rows.extend(_entry(r, p, "on-demand", "pending", r.refuse) for r, p in on_demand)
-        for members in groups.values():
-            rows.extend(_entry(r, p, "batch", "pending") for r, p in members)
-        rows.sort(key=lambda r: r.position)
-        self.store.create(batch_id, name or batch_id, str(path), rows)
-        for model_id, members in groups.items():
-            self._create_job(batch_id, model_id, members)
+                    split.rows.extend(
+                        _entry(r, p, "waiting", "waiting", reason) for r, p in members
+                    )
+        split.rows.extend(
+            _entry(r, p, "on-demand", "pending", r.refuse) for r, p in split.on_demand
+        )
+        for members in split.groups.values():
+            split.rows.extend(_entry(r, p, "batch", "pending") for r, p in members)
+        split.rows.sort(key=lambda r: r.position)
+        return split
+
+    def modes(
+        self, path: Path, *, on_demand_fallback: bool = False, small_groups: str | None = None
+    ) -> dict[str, BatchRecord]:
+        """What :meth:`submit` would do with each record (by ``custom_id``: its mode, tier
+        and model), without submitting anything: what a caller needs to bound the cost."""
+        split = self._partition(path, on_demand_fallback, small_groups)
+        return {r.custom_id: r for r in split.rows}
+
+    def submit(
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        on_demand_fallback: bool = False,
+        small_groups: str | None = None,
+    ) -> str:
+        """Route, group, upload and create one job per model; returns the batch id."""
+        batch_id = "b" + uuid.uuid4().hex[:11]
+        split = self._partition(path, on_demand_fallback, small_groups)
+        groups, on_demand = split.groups, split.on_demand
+        self.store.create(batch_id, name or batch_id, str(path), split.rows)
+        for (model_id, kind), members in groups.items():
+            self._create_job(batch_id, model_id, kind, members)
         for record, plan in on_demand:
             self._run_on_demand(batch_id, record, plan)
         return batch_id
 
     def _create_job(
-        self, batch_id: str, model_id: str, members: list[tuple[ParsedRecord, Plan]]
+        self,
+        batch_id: str,
+        model_id: str,
+        kind: InvocationType,
+        members: list[tuple[ParsedRecord, Plan]],
     ) -> None:
         cfg = self.settings.batch
-        key_prefix = f"{cfg.prefix}/{batch_id}/{_safe(model_id)}"
+        # InvokeModel jobs keep their names; a Converse job of the same model gets its own.
+        name = _safe(model_id) if kind is InvocationType.INVOKE_MODEL else f"cv-{_safe(model_id)}"
+        key_prefix = f"{cfg.prefix}/{batch_id}/{name}"
         lines = [
-            json.dumps({"recordId": r.custom_id, "modelInput": self._model_input(r, plan)})
+            json.dumps({"recordId": r.custom_id, "modelInput": self._model_input(r, plan, kind)})
             for r, plan in members
         ]
         self.s3.put_object(
@@ -278,9 +345,9 @@ class BatchRunner:
         )
         output_uri = _s3_uri(cfg.bucket, key_prefix, "output/")
         response = self.control.create_model_invocation_job(
-            jobName=f"tierwise-{batch_id}-{_safe(model_id)}"[:63],
+            jobName=f"tierwise-{batch_id}-{name}"[:63],
             roleArn=cfg.role_arn,
-            clientRequestToken=f"{batch_id}-{_safe(model_id)}"[:256],
+            clientRequestToken=f"{batch_id}-{name}"[:256],
             modelId=model_id,
             inputDataConfig={
                 "s3InputDataConfig": {"s3Uri": _s3_uri(cfg.bucket, key_prefix, "input/")}
@@ -288,18 +355,29 @@ class BatchRunner:
             outputDataConfig={"s3OutputDataConfig": {"s3Uri": output_uri}},
             timeoutDurationInHours=cfg.timeout_hours,
             tags=[{"key": k, "value": v} for k, v in cfg.tags.items()],
-            modelInvocationType="InvokeModel",
+            modelInvocationType=kind.value,
         )
         job = JobRow(
-            response["jobArn"], model_id, _tier(members[0][1]), output_uri, "Submitted", {}
+            response["jobArn"],
+            model_id,
+            _tier(members[0][1]),
+            output_uri,
+            "Submitted",
+            {"modelInvocationType": kind.value},
         )
         self.store.add_job(batch_id, job, [r.position for r, _ in members])
 
-    def _model_input(self, record: ParsedRecord, plan: Plan) -> dict[str, Any]:
-        """The record as the InvokeModel body Bedrock batch runs: prepared as an on-demand
-        call would be (cache points, the router's thinking, sampling Bedrock refuses)."""
+    def _model_input(
+        self, record: ParsedRecord, plan: Plan, kind: InvocationType
+    ) -> dict[str, Any]:
+        """The record as the body Bedrock batch runs (InvokeModel's native body, or a
+        Converse body): prepared as an on-demand call would be (cache points, the router's
+        thinking, sampling Bedrock refuses)."""
         request, _ = self.tw.settle_sampling(record.request, plan)
-        return to_invoke_body(self.tw.prepare(request, plan))
+        prepared = self.tw.prepare(request, plan)
+        if kind is InvocationType.CONVERSE:
+            return {k: v for k, v in prepared.items() if k not in _NOT_IN_BATCH}
+        return to_invoke_body(prepared)
 
     def _run_on_demand(self, batch_id: str, record: ParsedRecord, plan: Plan) -> None:
         try:
@@ -319,7 +397,12 @@ class BatchRunner:
             batch_id,
             record.position,
             state="done",
-            result={"on_demand": True, "response": response, "tier": info["tier"]},
+            result={
+                "on_demand": True,
+                "response": response,
+                "tier": info["tier"],
+                "cost_usd": str(info["costUsd"]),
+            },
             reason=None,
             ledger_id=info.get("ledgerId"),
         )
@@ -331,7 +414,7 @@ class BatchRunner:
         if self.store.batch(batch_id) is None:
             raise InvalidRequestError(f"no batch {batch_id}", hint="see `tierwise batch status`")
         for job in self.store.jobs(batch_id):
-            if job.status in _FINAL:
+            if job.status in FINAL_STATUSES:
                 continue
             try:
                 got = self.control.get_model_invocation_job(jobIdentifier=job.job_arn)
@@ -349,13 +432,16 @@ class BatchRunner:
                     "message",
                 )
             }
+            detail["modelInvocationType"] = got.get("modelInvocationType") or job.detail.get(
+                "modelInvocationType", InvocationType.INVOKE_MODEL.value
+            )
             self.store.update_job(job.job_arn, str(got["status"]), detail)
         return self.store.jobs(batch_id)
 
     def cancel(self, batch_id: str) -> list[str]:
         stopped = []
         for job in self.store.jobs(batch_id):
-            if job.status not in _FINAL:
+            if job.status not in FINAL_STATUSES:
                 self.control.stop_model_invocation_job(jobIdentifier=job.job_arn)
                 self.store.update_job(job.job_arn, "Stopping", job.detail)
                 stopped.append(job.job_arn)
@@ -381,19 +467,27 @@ class BatchRunner:
     def collect(self, batch_id: str, out_path: Path | None = None) -> list[dict[str, Any]]:
         """Join outputs by recordId, price at the batch rate, ledger once, write in input order."""
         jobs = {j.job_arn: j for j in self.status(batch_id)}
-        outputs = {arn: self._outputs(j) for arn, j in jobs.items() if j.status in _FINAL}
+        outputs = {arn: self._outputs(j) for arn, j in jobs.items() if j.status in FINAL_STATUSES}
         results = []
         for stored in self.store.records(batch_id):
             record = stored
             if stored.mode == "batch" and stored.state == "pending" and stored.job_arn in outputs:
-                record = self._settle(batch_id, stored, outputs[stored.job_arn])
+                job = jobs[stored.job_arn]
+                kind = InvocationType(
+                    job.detail.get("modelInvocationType") or InvocationType.INVOKE_MODEL
+                )
+                record = self._settle(batch_id, stored, outputs[stored.job_arn], kind)
             results.append(_result_line(record, jobs.get(record.job_arn or "")))
         if out_path is not None:
             out_path.write_text("".join(json.dumps(r) + "\n" for r in results), "utf-8")
         return results
 
     def _settle(
-        self, batch_id: str, record: BatchRecord, outputs: dict[str, dict[str, Any]]
+        self,
+        batch_id: str,
+        record: BatchRecord,
+        outputs: dict[str, dict[str, Any]],
+        kind: InvocationType,
     ) -> BatchRecord:
         out = outputs.get(record.custom_id)
         if out is None:
@@ -404,7 +498,11 @@ class BatchRunner:
             reason = f"{err.get('errorCode')}: {err.get('errorMessage')}"
         else:
             message = out["modelOutput"]
-            usage = usage_from_message(message)
+            converse = kind is InvocationType.CONVERSE
+            usage = (
+                Usage.from_converse(message["usage"]) if converse else usage_from_message(message)
+            )
+            stop_reason = message.get("stopReason" if converse else "stop_reason")
             tier = Tier(record.tier) if record.tier else None
             cost = (
                 price(usage, self.settings.rates(tier), batch=True, model_id=record.model_id).total
@@ -426,12 +524,14 @@ class BatchRunner:
                 cost_usd=cost,
                 latency_ms=0.0,
                 status="ok",
-                stop_reason=message.get("stop_reason"),
+                stop_reason=stop_reason,
                 batch=True,
                 metadata={"batch_id": batch_id, "custom_id": record.custom_id},
             )
             ledger_id = self.tw.ledger.record(row)
-            state, result, reason = "done", {"message": message, "cost_usd": str(cost)}, None
+            # A Converse job's answer is a Converse response, as an on-demand record's is.
+            answer = {"response": message} if converse else {"message": message}
+            state, result, reason = "done", {**answer, "cost_usd": str(cost)}, None
         self.store.finish_record(
             batch_id,
             record.position,
@@ -459,6 +559,14 @@ def _entry(
         result=None,
         ledger_id=None,
     )
+
+
+def _invocation_type(request: dict[str, Any]) -> InvocationType:
+    """Converse for a record whose ``requestMetadata`` an InvokeModel body would drop, unless
+    it offers tools (Converse-type jobs refuse them); InvokeModel otherwise."""
+    if request.get("requestMetadata") and "toolConfig" not in request:
+        return InvocationType.CONVERSE
+    return InvocationType.INVOKE_MODEL
 
 
 def _tier(plan: Plan) -> str | None:

@@ -216,6 +216,13 @@ def evaluate(
     min_samples: Annotated[
         int, typer.Option(help="Samples per tier a class needs before it may move.")
     ] = 20,
+    batch_min_records: Annotated[
+        int | None,
+        typer.Option(
+            help="Replay through Bedrock batch (batch price) from this many requests on; 0 "
+            "never. Default: [evaluation] batch_min_records."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Replay a sample of requests on neighbouring tiers, judge each cheaper answer against
@@ -238,7 +245,15 @@ def evaluate(
     with Tierwise.from_settings(settings) as tw:
         items = _items(state, tw, source, start, task_class)
         picked = stratified_sample(items, key=lambda i: i.task_class, n=sample, seed=seed)
-        evaluator = Evaluator(tw, tiers=chosen_tiers, budget_usd=cap, judge_tier=judge_tier)
+        if batch_min_records is not None and batch_min_records < 0:
+            raise InvalidRequestError("--batch-min-records must be 0 or more")
+        evaluator = Evaluator(
+            tw,
+            tiers=chosen_tiers,
+            budget_usd=cap,
+            judge_tier=judge_tier,
+            batch_min_records=batch_min_records,
+        )
         with Progress(
             TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=state.err, transient=True,
@@ -261,6 +276,9 @@ def evaluate(
         f"{len(run.outcomes)} of {len(picked)} sampled requests evaluated with {run.calls} "
         f"calls costing ${run.spent:.4f} (budget ${cap}), ledgered with purpose evaluation",
         f"reference tier {evaluator.reference.value}; judge {judge_tier.value}",
+        f"{run.batched} of the calls ran in Bedrock batch jobs at the batch price"
+        if run.batched
+        else "every call ran on demand",
     ]
     if run.stopped:
         notes.append(f"stopped early: {run.stopped}")
@@ -272,6 +290,7 @@ def evaluate(
             "changes": changes,
             "spent_usd": str(run.spent),
             "calls": run.calls,
+            "batched_calls": run.batched,
             "stopped": run.stopped,
             "outcomes": str(out),
             "html": str(html),

@@ -2,7 +2,11 @@
 
 Jobs read ``{"recordId", "modelInput"}`` JSONL from S3 (the emulator's own local S3 unless
 ``[batch] s3_endpoint_url`` names another S3), answer every record with the same engine as
-InvokeModel, and write ``<output>/<job id>/<input file>.out`` plus ``manifest.json.out``. A
+on-demand calls, and write ``<output>/<job id>/<input file>.out`` plus ``manifest.json.out``.
+``modelInvocationType`` decides the record format, as on Bedrock: ``InvokeModel`` (the
+default) takes the model's native body (Anthropic Messages) and answers in it; ``Converse``
+takes a Converse request body (so ``requestMetadata`` rides along) and answers with a
+Converse response, and refuses a record with ``toolConfig`` (400), as Bedrock's batch does. A
 job moves through Submitted -> Validating -> Scheduled -> InProgress -> Completed (or
 PartiallyCompleted when some records failed) one step per GetModelInvocationJob, so clients
 see realistic progress.
@@ -15,12 +19,21 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
 from tierwise.emulator.apierror import ApiError, validation
 
-__all__ = ["BatchJobs"]
+__all__ = ["BatchJobs", "InvocationType"]
+
+
+class InvocationType(StrEnum):
+    """``modelInvocationType`` of a job: the format of its records."""
+
+    INVOKE_MODEL = "InvokeModel"
+    CONVERSE = "Converse"
+
 
 _STEPS = ("Submitted", "Validating", "Scheduled", "InProgress")
 _ACCOUNT = "123456789012"
@@ -34,11 +47,12 @@ def _split_s3(uri: str) -> tuple[str, str]:
 
 
 class BatchJobs:
-    """Model invocation jobs; thread-safe. ``answer(model_id, body)`` answers one record."""
+    """Model invocation jobs; thread-safe. ``answer(model_id, body, invocation_type)``
+    answers one record."""
 
     def __init__(
         self,
-        answer: Callable[[str, Any], dict[str, Any]],
+        answer: Callable[[str, Any, InvocationType], dict[str, Any]],
         s3_client: Callable[[], Any],
         region: str,
     ) -> None:
@@ -56,6 +70,13 @@ class BatchJobs:
         hours = body.get("timeoutDurationInHours", 168)
         if not 24 <= int(hours) <= 168:
             raise validation("timeoutDurationInHours must be between 24 and 168.")
+        kind = body.get("modelInvocationType", InvocationType.INVOKE_MODEL.value)
+        if kind not in {t.value for t in InvocationType}:
+            raise validation(
+                f"1 validation error detected: Value '{kind}' at 'modelInvocationType' failed "
+                "to satisfy constraint: Member must satisfy enum value set: "
+                f"[{', '.join(t.value for t in InvocationType)}]"
+            )
         resolve(str(body["modelId"]))
         token = body.get("clientRequestToken")
         with self._lock:
@@ -78,7 +99,7 @@ class BatchJobs:
                 "outputDataConfig": body["outputDataConfig"],
                 "timeoutDurationInHours": int(hours),
                 "jobExpirationTime": (now + timedelta(hours=int(hours))).isoformat(),
-                "modelInvocationType": body.get("modelInvocationType", "InvokeModel"),
+                "modelInvocationType": kind,
                 "_step": 0,
             }
             if token:
@@ -129,11 +150,16 @@ class BatchJobs:
             job["status"] = "Stopping"
         return {}
 
-    def record_result(self, model_id: str, model_input: Any) -> dict[str, Any]:
+    def record_result(
+        self,
+        model_id: str,
+        model_input: Any,
+        invocation_type: InvocationType = InvocationType.INVOKE_MODEL,
+    ) -> dict[str, Any]:
         """One record's outcome as the output line carries it: ``modelOutput``, or ``error``
-        with the status and message the same request gets from InvokeModel."""
+        with the status and message the same request gets on demand."""
         try:
-            return {"modelOutput": self._answer(model_id, model_input)}
+            return {"modelOutput": self._answer(model_id, model_input, invocation_type)}
         except ApiError as exc:
             return {"error": {"errorCode": exc.status, "errorMessage": exc.message}}
 
@@ -161,7 +187,13 @@ class BatchJobs:
                     "recordId": record.get("recordId") or f"{total:011d}",
                     "modelInput": record.get("modelInput"),
                 }
-                out.update(self.record_result(job["modelId"], record.get("modelInput")))
+                out.update(
+                    self.record_result(
+                        job["modelId"],
+                        record.get("modelInput"),
+                        InvocationType(job["modelInvocationType"]),
+                    )
+                )
                 if "error" in out:
                     errors += 1
                 else:

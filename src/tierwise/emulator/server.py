@@ -490,10 +490,17 @@ class Emulator:
         for target in targets:
             self._service.quirks.set(kind, target, share)
 
-    def batch_record(self, model_id: str, model_input: Any) -> dict[str, Any]:
-        """What a batch job writes for one record of ``model_id`` (a model or profile ID):
-        ``{"modelOutput": ...}`` or ``{"error": {"errorCode", "errorMessage"}}``."""
-        return self._service.batch.record_result(model_id, model_input)
+    def batch_record(
+        self, model_id: str, model_input: Any, invocation_type: str = "InvokeModel"
+    ) -> dict[str, Any]:
+        """What a batch job of ``invocation_type`` (``InvokeModel`` or ``Converse``) writes
+        for one record of ``model_id`` (a model or profile ID): ``{"modelOutput": ...}`` or
+        ``{"error": {"errorCode", "errorMessage"}}``."""
+        from tierwise.emulator.batch import InvocationType
+
+        return self._service.batch.record_result(
+            model_id, model_input, InvocationType(invocation_type)
+        )
 
     def set_skills(self, table: Mapping[str, Any], *, judge_bias: float = 0.0) -> None:
         """Give each task class a per-tier probability of an acceptable answer, for testing

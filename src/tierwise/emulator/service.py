@@ -11,6 +11,7 @@ import base64
 import binascii
 import copy
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,7 +22,7 @@ from tierwise.config import Settings
 from tierwise.core.tokens import count_request
 from tierwise.emulator import anthropic_body
 from tierwise.emulator.apierror import ApiError, error_headers, validation
-from tierwise.emulator.batch import BatchJobs
+from tierwise.emulator.batch import BatchJobs, InvocationType
 from tierwise.emulator.cache import CacheUsage, PromptCache
 from tierwise.emulator.catalog import Catalog, Target
 from tierwise.emulator.engine import Answer, answer, request_digest
@@ -329,14 +330,35 @@ class Service:
             raise validation("The provided model identifier is invalid.")
         return spec
 
-    def batch_answer(self, model_id: str, body: Any) -> dict[str, Any]:
-        """One batch record: an Anthropic Messages body in, an Anthropic response out."""
+    def batch_answer(
+        self,
+        model_id: str,
+        body: Any,
+        invocation_type: InvocationType = InvocationType.INVOKE_MODEL,
+    ) -> dict[str, Any]:
+        """One batch record: in an InvokeModel job, an Anthropic Messages body in and an
+        Anthropic response out; in a Converse job, a Converse request body in (its
+        ``requestMetadata`` kept, so skill-tagged requests are answered by their skills) and
+        a Converse response out."""
         spec = self._batch_model(model_id)
-        request = anthropic_body.to_converse(body)
-        checked = check_request(request, spec, converse=False)
+        converse = invocation_type is InvocationType.CONVERSE
+        request = _batch_converse_body(body) if converse else anthropic_body.to_converse(body)
+        checked = check_request(request, spec, converse=converse)
         result = answer(request, checked, spec)
+        result = self.skills.apply(spec.name, request, result)
         usage = _usage(count_request(request), result, CacheUsage(), False)
-        return anthropic_body.anthropic_response(request, result, usage, spec.model_id)
+        if not converse:
+            return anthropic_body.anthropic_response(request, result, usage, spec.model_id)
+        response: dict[str, Any] = {
+            "output": {"message": {"role": "assistant", "content": list(result.content)}},
+            "stopReason": result.stop_reason,
+            "usage": usage,
+            "metrics": {"latencyMs": 0},
+        }
+        fields = _response_fields(checked.response_paths, result)
+        if fields:
+            response["additionalModelResponseFields"] = fields
+        return response
 
     def batch_control(self, method: str, path: str, body: Any, query: dict[str, str]) -> Reply:
         try:
@@ -374,6 +396,44 @@ class Service:
         except ApiError as error:
             return error_reply(error)
         return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
+
+
+# ConverseRequest's body members (botocore bedrock-runtime service-2.json); modelId is not
+# one of them in a batch record: the job names the model.
+_CONVERSE_BODY = frozenset(
+    {"messages", "system", "inferenceConfig", "toolConfig", "guardrailConfig",
+     "projectIdentifier", "additionalModelRequestFields", "promptVariables",
+     "additionalModelResponseFieldPaths", "requestMetadata", "performanceConfig",
+     "serviceTier", "outputConfig"}
+)  # fmt: skip
+_METADATA = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,\-.]*")
+
+
+def _batch_converse_body(body: Any) -> Mapping[str, Any]:
+    """A Converse job's record as Bedrock checks it: a Converse request body, no tools."""
+    if not isinstance(body, Mapping):
+        raise validation("The modelInput of a record must be a JSON object.")
+    unknown = sorted(set(body) - _CONVERSE_BODY)
+    if unknown:
+        raise validation(
+            f"Malformed input request: extraneous key [{unknown[0]}] is not permitted."
+        )
+    if "toolConfig" in body:
+        # Bedrock's batch guide: tool calling is not supported in Converse-type jobs.
+        raise validation("Tool use is not supported for batch inference jobs of type Converse.")
+    metadata = body.get("requestMetadata")
+    if metadata is not None:
+        if not isinstance(metadata, Mapping) or not 1 <= len(metadata) <= 16:
+            raise validation("requestMetadata must be a map of 1 to 16 entries.")
+        for key, value in metadata.items():
+            ok_key = isinstance(key, str) and 1 <= len(key) <= 256 and _METADATA.fullmatch(key)
+            ok_value = isinstance(value, str) and len(value) <= 256 and _METADATA.fullmatch(value)
+            if not (ok_key and ok_value):
+                raise validation(
+                    "1 validation error detected: Value at 'requestMetadata' failed to satisfy "
+                    "constraint: keys and values must match [a-zA-Z0-9\\s:_@$#=/+,-.]{0,256}"
+                )
+    return body
 
 
 def _response_fields(paths: tuple[str, ...], result: Answer) -> dict[str, Any]:
