@@ -156,9 +156,11 @@ def test_packaged_corpus_is_the_generator_output_plus_public_rows() -> None:
     packaged = load_corpus()
     generated = build_corpus()
     team = [r for r in packaged if r["source"] == "team-templates"]
-    assert len(team) == len(generated)
+    assert len(team) == len([r for r in generated if r["source"] == "team-templates"])
+    sni = [r for r in generated if r["source"] == "sni"]
+    assert sni and [r for r in packaged if r["source"] == "sni"] == sni
     assert {r["source"] for r in packaged} - {"team-templates"} <= {
-        "gsm8k", "mmlu", "arena-hard-v2"
+        "gsm8k", "mmlu", "arena-hard-v2", "sni"
     }  # fmt: skip
 
 

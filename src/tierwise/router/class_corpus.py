@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tierwise.router.sni_corpus import load_sni_rows
+
 __all__ = ["BANKS", "TEMPLATES", "bank_rows", "build_corpus", "public_rows", "template_rows"]
 
 Request = dict[str, Any]
@@ -748,6 +750,7 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
     rows = [*template_rows(), *bank_rows()]
     if data_root is not None:
         rows.extend(public_rows(data_root))
+    rows.extend(load_sni_rows())  # Super-NaturalInstructions rows kept in the repo
     return rows
 
 
