@@ -86,6 +86,7 @@ def test_build_rows_filters_licenses_and_caps_sources_and_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sni_corpus, "TASKS_PER_CLASS", 2)
+    monkeypatch.setattr(sni_corpus, "TASKS_PER_SOURCE", 2)
     _task(tmp_path, "task001_ok", ["Summarization"], source="S1")
     _task(tmp_path, "task002_nc", ["Summarization"], license="CC BY-NC 4.0")
     _task(tmp_path, "task003_same_source", ["Paraphrasing"], source="S1")

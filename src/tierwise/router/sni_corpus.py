@@ -13,7 +13,7 @@ Only the derived rows are kept in the repo (``router/data/class-corpus/sni.jsonl
 by :func:`load_sni_rows`); the raw data set never is. Rebuild from a local copy of SNI's
 ``tasks/`` folder::
 
-    python -m tierwise.router.sni_corpus PATH/TO/tasks src/tierwise/router/data/class-corpus/sni.jsonl.gz
+    python -m tierwise.router.sni_corpus PATH/TO/tasks OUT.jsonl.gz  # default: SNI_FILE
 
 Every row has ``source = "sni"``, so held-out evaluation predicts all of it with a model that
 never saw any of it (``class_train.grouped_eval``); ``template`` is the SNI task name.
