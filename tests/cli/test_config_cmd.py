@@ -38,6 +38,24 @@ def test_config_show_names_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert data["tiers.haiku.prices.input"]["source"] == "default"
 
 
+def test_config_show_says_which_prices_are_in_use(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["config", "show", "--json"])
+    data = json.loads(result.stdout)
+    assert data["prices_in_use.sonnet.source"]["value"] == "tiers.sonnet"
+    assert data["prices_in_use.sonnet.input"] == {
+        "value": data["tiers.sonnet.prices.input"]["value"], "source": "derived"
+    }  # fmt: skip
+    (tmp_path / "tierwise.toml").write_text('price_sheet = "representative-2026"\n')
+    data = json.loads(runner.invoke(app, ["config", "show", "--json"]).stdout)
+    # The tiers' own prices are not what calls are billed at any more, and say so.
+    assert data["tiers.haiku.prices.input"]["source"] == (
+        "unused (price_sheet representative-2026 applies)"
+    )
+    assert data["prices_in_use.haiku.source"]["value"] == "price_sheet representative-2026"
+    sheet = data["price_sheets.representative-2026.haiku.input"]["value"]
+    assert data["prices_in_use.haiku.input"]["value"] == sheet
+
+
 def test_config_show_table() -> None:
     result = runner.invoke(app, ["config", "show"])
     assert result.exit_code == 0, result.output

@@ -33,18 +33,37 @@ def show(
     """Print every setting, its value and its source (default, file, env or cli)."""
     state = state_of(ctx)
     loaded = state.loaded()
-    data = loaded.settings.model_dump(mode="json")
-    data["ledger"]["resolved_url"] = loaded.settings.ledger.resolved_url()
+    settings = loaded.settings
+    data = settings.model_dump(mode="json")
+    data["ledger"]["resolved_url"] = settings.ledger.resolved_url()
+    sheet = settings.price_sheets.get(settings.price_sheet, {}) if settings.price_sheet else {}
+    # The prices every call is billed at: with a price sheet selected, the tiers' own prices
+    # are not used, so the table says so instead of calling them the default.
+    data["prices_in_use"] = {
+        t.value: {
+            "source": f"price_sheet {settings.price_sheet}" if t in sheet else f"tiers.{t.value}",
+            **(sheet[t] if t in sheet else settings.tiers[t].prices).model_dump(mode="json"),
+        }
+        for t in settings.tiers
+    }
     rows = _flatten(data)
+
+    def source(key: str) -> str:
+        if key == "ledger.resolved_url" or key.startswith("prices_in_use."):
+            return "derived"
+        parts = key.split(".")
+        shadowed = parts[0] == "tiers" and parts[2:3] == ["prices"]
+        if shadowed and any(t.value == parts[1] for t in sheet):
+            return f"unused (price_sheet {settings.price_sheet} applies)"
+        return loaded.source_of(key)
+
     if as_json:
-        payload = {key: {"value": value, "source": loaded.source_of(key)} for key, value in rows}
-        write_json(payload)
+        write_json({key: {"value": value, "source": source(key)} for key, value in rows})
         return
     where = str(loaded.config_path) if loaded.config_path else "none (built-in defaults)"
     state.out.print(plain(f"config file: {where}"))
     table = Table("key", "value", "source")
     for key, value in rows:
         shown = json.dumps(value) if not isinstance(value, str) else value
-        source = "derived" if key == "ledger.resolved_url" else loaded.source_of(key)
-        table.add_row(*cells(key, shown, source))
+        table.add_row(*cells(key, shown, source(key)))
     state.out.print(table)
