@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import re
 from dataclasses import replace
 from importlib import resources
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from tierwise.client import load_class_scorer
 from tierwise.config import load_settings
+from tierwise.core import difficulty as dif
 from tierwise.core import signals as sig
 from tierwise.core.cue_scan import CueScanner, whole_words
 from tierwise.core.routing import decide, decide_signals
@@ -240,6 +242,62 @@ def test_decisions_equal_the_plain_extraction_on_the_corpus(
         )
 
 
+def old_shape(text: str) -> list[float]:
+    """The difficulty model's dense features as computed before the ASCII fast paths."""
+    chars = len(text) or 1
+    lines = [line for line in text.splitlines() if line.strip()]
+    n_lines = len(lines) or 1
+    words = dif._WORD.findall(text)
+    n_words = len(words) or 1
+    sentences = len(dif._SENTENCE.findall(text)) or 1
+    plain = dif._NOT_MATHS.sub(" ", text)
+    numbers = dif._NUMBER.findall(plain)
+
+    def distinct(pattern: re.Pattern[str]) -> int:
+        return len({m.lower() for m in pattern.findall(text)})
+
+    return [
+        math.log1p(chars) / 10,
+        math.log1p(len(words)) / 8,
+        math.log1p(n_lines) / 5,
+        math.log1p(sentences) / 4,
+        min(n_words / sentences / 40, 1.0),
+        min(text.count("?"), 5) / 5,
+        min(len(dif._LIST_ITEM.findall(text)), 10) / 10,
+        min(len(dif._CODE_LINE.findall(text)) / n_lines, 1.0),
+        1.0 if dif._FENCE.search(text) else 0.0,
+        min(len(dif._MATHS.findall(plain)) / n_words * 10, 1.0),
+        min(len(numbers) / n_words * 5, 1.0),
+        math.log1p(len(set(numbers))) / 3,
+        min(distinct(dif._REASONING), 5) / 5,
+        min(distinct(dif._CONSTRAINT), 8) / 8,
+        min(distinct(dif._CONDITION), 5) / 5,
+        min(distinct(dif._SHORT_ANSWER), 2) / 2,
+        min(distinct(dif._GENERATE), 3) / 3,
+        sum(len(w) >= 9 for w in words) / n_words,
+        min(sum(not c.isascii() for c in text) / chars * 5, 1.0),
+    ]
+
+
+def test_difficulty_features_equal_the_plain_ones_on_the_corpus() -> None:
+    texts = {
+        t
+        for request in CORPUS[::2]
+        for s in (extract_signals(request),)
+        for t in (s.user_text, s.system_text, s.user_text.upper())
+    }
+    assert any(not t.isascii() for t in texts)
+    assert any(t.isascii() and not re.search(r"\d", t) for t in texts if t)
+    for text in texts:
+        assert dif.Featurizer.shape(text) == old_shape(text)
+
+
+def test_system_prompt_memo_stays_bounded() -> None:
+    for i in range(sig._SYSTEM_MEMO_LIMIT + 10):
+        extract_signals(_user("hi", system=f"You are assistant number {i}."))
+    assert 0 < len(sig._SYSTEM_MEMO) <= sig._SYSTEM_MEMO_LIMIT
+
+
 # --- generated text -------------------------------------------------------------------
 
 _FRAGMENTS = sorted(
@@ -266,6 +324,7 @@ def test_signals_equal_the_plain_extraction_on_generated_text(
     text = "".join(parts)
     request = _user("thanks", system=text) if as_system else _user(text)
     assert extract_signals(request) == reference_signals(request)
+    assert dif.Featurizer.shape(text) == old_shape(text)
 
 
 @settings(max_examples=300, deadline=None)

@@ -61,6 +61,7 @@ _NOT_MATHS = re.compile(
     r"|\+?\d[\d -]{8,}\d",  # phone numbers, ids
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _MATHS = re.compile(
     r"\d\s*[-+*/\u00d7\u00f7^=<>]\s*[\d(a-z]"  # 3 + 4, 2^n, 5 = x
@@ -73,9 +74,17 @@ _MATHS = re.compile(
 )
 
 
+# Case-sensitive twins of the lower-case cue patterns, for ASCII text (see _distinct).
+_CASED: dict[re.Pattern[str], re.Pattern[str]] = {}
+
+
 def _cue(*phrases: str) -> re.Pattern[str]:
     # Whole words, and not part of a hyphenated compound: "leak-proof" is no proof.
-    return re.compile(r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])", re.IGNORECASE)
+    source = r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])"
+    pattern = re.compile(source, re.IGNORECASE)
+    if source == source.lower():
+        _CASED[pattern] = re.compile(source)
+    return pattern
 
 
 _REASONING = _cue(
@@ -210,7 +219,13 @@ class DifficultyScorer(Protocol):
         ...
 
 
-def _distinct(pattern: re.Pattern[str], text: str) -> int:
+def _distinct(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> int:
+    """Distinct matches of ``pattern`` in ``text``, ignoring case. ``lowered`` is
+    ``text.lower()`` when ``text`` is ASCII: there, ignoring case is lower-casing both sides,
+    and the case-sensitive twin of a lower-case pattern runs ~2x faster (same matches)."""
+    cased = _CASED.get(pattern) if lowered is not None else None
+    if cased is not None and lowered is not None:
+        return len(set(cased.findall(lowered)))
     return len({m.lower() for m in pattern.findall(text)})
 
 
@@ -291,8 +306,11 @@ class Featurizer:
         words = _WORD.findall(text)
         n_words = len(words) or 1
         sentences = len(_SENTENCE.findall(text)) or 1
-        plain = _NOT_MATHS.sub(" ", text)
+        # Every non-maths pattern has a digit: without one there is nothing to mask.
+        plain = _NOT_MATHS.sub(" ", text) if _DIGIT.search(text) else text
         numbers = _NUMBER.findall(plain)
+        lowered = text.lower() if text.isascii() else None
+        non_ascii = 0 if lowered is not None else len(text) - len(text.encode("ascii", "ignore"))
         return [
             math.log1p(chars) / 10,
             math.log1p(len(words)) / 8,
@@ -306,13 +324,13 @@ class Featurizer:
             min(len(_MATHS.findall(plain)) / n_words * 10, 1.0),
             min(len(numbers) / n_words * 5, 1.0),
             math.log1p(len(set(numbers))) / 3,
-            min(_distinct(_REASONING, text), 5) / 5,
-            min(_distinct(_CONSTRAINT, text), 8) / 8,
-            min(_distinct(_CONDITION, text), 5) / 5,
-            min(_distinct(_SHORT_ANSWER, text), 2) / 2,
-            min(_distinct(_GENERATE, text), 3) / 3,
+            min(_distinct(_REASONING, text, lowered), 5) / 5,
+            min(_distinct(_CONSTRAINT, text, lowered), 8) / 8,
+            min(_distinct(_CONDITION, text, lowered), 5) / 5,
+            min(_distinct(_SHORT_ANSWER, text, lowered), 2) / 2,
+            min(_distinct(_GENERATE, text, lowered), 3) / 3,
             sum(len(w) >= 9 for w in words) / n_words,
-            min(sum(not c.isascii() for c in text) / chars * 5, 1.0),
+            min(non_ascii / chars * 5, 1.0),
         ]
 
 

@@ -383,6 +383,24 @@ def _scan(text: str) -> frozenset[str]:
     return _SCANNER.find(_cue_window(text).lower()) if text else frozenset()
 
 
+# System prompts repeat across requests (a team has a few), and a long one costs a scan of
+# the whole window: their findings are remembered, keyed by the window (at most 5.5k chars
+# each, so ~1.5 MB when full; cleared when full, which keeps memory flat).
+_SYSTEM_MEMO: dict[str, frozenset[str]] = {}
+_SYSTEM_MEMO_LIMIT = 256
+
+
+def _scan_system(text: str) -> frozenset[str]:
+    window = _cue_window(text)
+    found = _SYSTEM_MEMO.get(window)
+    if found is None:
+        found = _SCANNER.find(window.lower()) if window else frozenset()
+        if len(_SYSTEM_MEMO) >= _SYSTEM_MEMO_LIMIT:
+            _SYSTEM_MEMO.clear()
+        _SYSTEM_MEMO[window] = found
+    return found
+
+
 def thinking_conflict(messages: Sequence[Mapping[str, Any]]) -> str:
     """Why Claude would refuse these Converse turns with thinking on, or "".
 
@@ -553,7 +571,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     max_tokens = int(raw_max) if isinstance(raw_max, int | float) else None
     extra: Mapping[str, Any] = request.get("additionalModelRequestFields") or {}
 
-    in_system = _scan(system_text)
+    in_system = _scan_system(system_text)
     in_user = _scan(user_text)
     system_cues = in_system & _CUE_NAMES
     blocks, code_lines = _code_stats(user_text)
