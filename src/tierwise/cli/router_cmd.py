@@ -97,6 +97,16 @@ def train_cmd(
         Path | None,
         typer.Option(help="Where to write the class model refitted from --data's class labels."),
     ] = None,
+    holdout: Annotated[
+        str | None,
+        typer.Option(
+            help="With --data from `tierwise evaluate`: also refit on part of it and report "
+            "before/after on the rest, held out by 'class' or by 'time'."
+        ),
+    ] = None,
+    holdout_classes: Annotated[
+        str | None, typer.Option(help="With --holdout class: the classes to hold out (a,b).")
+    ] = None,
 ) -> None:
     """Fit the difficulty stage: on the public sources, or refit on your own outcomes.
 
@@ -108,6 +118,10 @@ def train_cmd(
     from tierwise.router.weights import DEFAULT_MODEL_FILE, load_model
 
     state = state_of(ctx)
+    from tierwise.refit_report import HOLDOUTS
+
+    if holdout is not None and holdout not in HOLDOUTS:
+        raise ConfigError(f"--holdout {holdout!r}", hint="class or time")
     if data is None and from_scratch:
         raise ConfigError("--from-scratch needs --data", hint="pass your outcomes JSONL")
     if data is not None and _refit_classes(state, data, class_out, from_scratch):
@@ -147,6 +161,17 @@ def train_cmd(
     )
     if data is not None:
         state.out.print(plain(f'use it with: [routing] model_path = "{target}"'))
+    if holdout is not None:
+        if data is None:
+            raise ConfigError("--holdout needs --data", hint="pass tierwise-outcomes.jsonl")
+        from tierwise.refit_report import read_outcome_records, refit_report
+
+        names = [c.strip() for c in (holdout_classes or "").split(",") if c.strip()]
+        report = refit_report(
+            state.loaded().settings, read_outcome_records(data), holdout, classes=names
+        )
+        for line in report.lines():
+            state.out.print(plain(line))
 
 
 def _refit_classes(state: CliState, data: Path, out: Path | None, from_scratch: bool) -> bool:
