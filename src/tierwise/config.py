@@ -403,9 +403,11 @@ class GuardrailSettings(_Model):
 class LedgerSettings(_Model):
     url: str = ""
     # While the database is unreachable: "refuse" new requests (503), "spool" them (their
-    # rows go to the spool; a key's budget is then charged on replay, not reserved), or
-    # "auto": refuse requests whose key has a budget, spool keyless ones. Calls already
-    # made are always spooled: a delivered response never loses its row.
+    # rows go to the spool and are charged on replay; a key's budget is enforced
+    # best-effort in each process, which does not see other gateways' spend), or "auto":
+    # refuse requests whose key has a budget, spool keyless ones and keys without a
+    # budget. Calls already made are always spooled: a delivered response never loses its
+    # row.
     on_outage: Literal["auto", "refuse", "spool"] = "auto"
     spool_path: str = ""
 

@@ -185,3 +185,60 @@ def test_keyless_rows_spool_across_a_gateway_restart_during_the_outage(
     recorded = [r.request_id for r in rows]
     assert [rid for rid in delivered if rid not in recorded] == []
     assert len(recorded) == len(set(recorded)), "each spooled row was replayed once"
+
+
+def test_spool_serves_a_budgeted_key_through_an_outage_within_its_budget(
+    cluster: Cluster, emulator: Emulator, tmp_path: Path
+) -> None:
+    """``[ledger] on_outage = "spool"``: a key this gateway has seen is served while the
+    database is down, its budget enforced in the gateway from what it last read plus what it
+    has reserved and spent since (429 when it does not fit, never 503 or 500); the spooled
+    rows are charged on replay and the spend stays within the budget."""
+    ledger = open_ledger(cluster.url)
+    assert isinstance(ledger, SQLLedger)
+    keys = KeyStore(ledger)
+    _, probe = keys.create("probe")
+    spool = tmp_path / "spool.jsonl"
+    env = {"TIERWISE_LEDGER__SPOOL_PATH": str(spool), "TIERWISE_LEDGER__ON_OUTAGE": "spool"}
+    proc, url = start_gateway(emulator.url, cluster.url, env=env)
+    answers: list[tuple[int, str | None]] = []
+    try:
+        with httpx.Client(timeout=30) as client:
+
+            def ask(secret: str) -> httpx.Response:
+                r = client.post(
+                    url + "/v1/chat/completions", json=BODY,
+                    headers={"authorization": f"Bearer {secret}"},
+                )  # fmt: skip
+                answers.append((r.status_code, r.headers.get("x-tierwise-request-id")))
+                return r
+
+            cost = Decimal(ask(probe).headers["x-tierwise-cost-usd"])
+            # Room for about ten calls; each reserves its worst case, more than it costs.
+            budget = cost * 10
+            key, secret = keys.create("small", budget_usd=budget)
+            assert ask(secret).status_code == 200  # the gateway has read the key
+            cluster.stop()
+            during: list[httpx.Response] = []
+            for _ in range(40):
+                during.append(ask(secret))
+                if during[-1].status_code == 429:
+                    break
+            cluster.start()
+        wait_until(lambda: spool_empty(spool))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    statuses = [r.status_code for r in during]
+    assert set(statuses) <= {200, 429}, statuses
+    assert statuses.count(200) >= 1, "the key was served during the outage"
+    assert statuses[-1] == 429, "the budget was enforced during the outage"
+    assert "counted in this process" in during[-1].json()["error"]["message"]
+    rows = ledger.rows()
+    recorded = {r.request_id for r in rows}
+    assert [rid for s, rid in answers if s == 200 and rid not in recorded] == []
+    after = keys.get(key.id)
+    assert after is not None and after.reserved_usd == 0
+    spent = sum((r.cost_usd for r in rows if r.api_key_id == key.id), Decimal(0))
+    assert after.spent_usd == spent <= budget
+    ledger.close()

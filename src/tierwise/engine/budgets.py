@@ -6,6 +6,7 @@ transaction. The engine asks for this with the ``Reserve``/``Release`` effects a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tierwise.core.budgets import worst_case_usage
@@ -43,28 +44,43 @@ class Budgets:
         """Reserve the attempt's worst case against the key's budget before it runs (raises
         BudgetExceededError when it does not fit), and return the request as it must be
         sent: with ``maxTokens`` set, since without it the output, and so the worst case,
-        would be unbounded. While the ledger database is unreachable, ``[ledger] on_outage``
-        decides: "spool" goes on without a reservation (the key is charged when the row is
-        replayed), "refuse" raises LedgerUnavailableError."""
+        would be unbounded. While the ledger database is unreachable (rows are spooling),
+        ``[ledger] on_outage`` decides: "refuse" raises LedgerUnavailableError; "auto" (the
+        default) does too for a key with a budget, which cannot be enforced without the
+        database, and goes on unreserved for a key without one; "spool" goes on, reserving
+        best-effort in this process (:meth:`KeyStore.reserve_locally`). Either way the key
+        is charged when its spooled row is replayed."""
         sent = dict(request)
         inference = dict(sent.get("inferenceConfig") or {})
         if not inference.get("maxTokens"):
             inference["maxTokens"] = self.settings.budgets.default_max_tokens
             sent["inferenceConfig"] = inference
-        spool_on_outage = self.settings.ledger.on_outage == "spool"
         if self.spool is not None and self.spool.outage.is_set():
-            if spool_on_outage:
-                return None, sent
-            raise LedgerUnavailableError(
-                "the ledger database is unreachable, and a key's budget cannot be enforced "
-                "without it"
-            )
+            return self._during_outage(request_id, attempt, plan, sent, api_key_id), sent
         try:
             return self._hold(request_id, attempt, plan, sent, api_key_id, kind), sent
         except LedgerUnavailableError:
-            if self.spool is not None and spool_on_outage:
-                return None, sent
-            raise
+            if self.spool is None:
+                raise
+            return self._during_outage(request_id, attempt, plan, sent, api_key_id), sent
+
+    def _during_outage(
+        self, request_id: str, attempt: int, plan: Plan, sent: dict[str, Any], api_key_id: str
+    ) -> Hold | None:
+        mode = self.settings.ledger.on_outage
+        seen, budgeted = self.store.known_budget(api_key_id)
+        if mode == "refuse" or (mode == "auto" and (budgeted or not seen)):
+            raise LedgerUnavailableError(
+                "the ledger database is unreachable, and a key's budget cannot be enforced "
+                "without it",
+                hint='retry shortly; [ledger] on_outage = "spool" serves keyed requests '
+                "during an outage with budgets enforced best-effort in each gateway",
+            )
+        if mode == "auto":
+            return None  # no budget to enforce: charged on replay
+        return self.store.reserve_locally(
+            api_key_id, self._worst(plan, sent), request_id=request_id, attempt=attempt
+        )
 
     def _hold(  # noqa: PLR0917
         self,
@@ -77,17 +93,9 @@ class Budgets:
     ) -> Hold:
         tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
         usage = worst_case_usage(sent)
-        # The dearest way the call could be served: any of its profiles (their kinds are
-        # priced apart), at the service tier it asks for or Bedrock's default.
-        asked = sent.get("serviceTier")
-        worst = max(
-            self.accountant.cost_of(tier, usage, model_id=profile, service_tier=served)
-            for profile in plan.profiles
-            for served in (asked, None)
-        )
         hold = self.store.reserve(
             api_key_id,
-            worst,
+            self._worst(plan, sent),
             request_id=request_id,
             attempt=attempt,
             detail={
@@ -104,6 +112,23 @@ class Budgets:
             ttl_s=self.settings.budgets.reservation_ttl_s,
         )
         return hold
+
+    def _worst(self, plan: Plan, sent: Mapping[str, Any]) -> Decimal:
+        """The attempt's worst-case cost: the dearest way it could be served, on any of its
+        profiles (their kinds are priced apart), at the service tier it asks for or
+        Bedrock's default."""
+        tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
+        usage = worst_case_usage(sent)
+        asked = sent.get("serviceTier")
+        return max(
+            self.accountant.cost_of(tier, usage, model_id=profile, service_tier=served)
+            for profile in plan.profiles
+            for served in (asked, None)
+        )
+
+    def spooled(self, hold: Hold, row: LedgerRow) -> None:
+        """``row`` settling ``hold`` went to the spool: count it in the best-effort figures."""
+        self.store.spooled(hold, row)
 
     def settle(self, hold: Hold, row: LedgerRow) -> int:
         """Write ``row``, charge its cost and release the rest of ``hold``; the row's id."""

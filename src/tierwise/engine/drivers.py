@@ -162,6 +162,8 @@ class Books:
                 raise
             # The call was made and billed: its row waits in the spool for the database.
             self.spool.append(row, hold)
+            if hold is not None and self.budgets is not None:
+                self.budgets.spooled(hold, row)
             return row
 
     def perform(self, hooks: Sequence[AttemptHooks], effect: Effect) -> Any:

@@ -138,9 +138,33 @@ class Gateway:
             )
 
     def _admit(self, presented: str) -> ApiKey:
-        key = self.authenticator.verify(presented)
+        spool = self.tierwise.spool
+        if spool is not None and spool.outage.is_set():
+            # Down when last tried (rows wait in the spool): no wait on it per request.
+            return self._admit_during_outage(presented)
+        try:
+            key = self.authenticator.verify(presented)
+        except LedgerUnavailableError:
+            return self._admit_during_outage(presented)
         self.limits.hit(key.id, key.rpm)
         # verify() has just read the committed spend: no second read is needed.
+        key.admit()
+        return key
+
+    def _admit_during_outage(self, presented: str) -> ApiKey:
+        """The ledger database is unreachable: a key this process verified before is
+        served as ``[ledger] on_outage`` allows ("auto": keys without a budget; "spool":
+        all, budgets best-effort), without its rate limit (counted in the database); any
+        other request is refused with 503."""
+        mode = self.settings.ledger.on_outage
+        key = self.authenticator.remembered(presented) if mode != "refuse" else None
+        if key is None or (mode == "auto" and key.budget_usd is not None):
+            raise LedgerUnavailableError(
+                "the ledger database is unreachable: the key and its budget cannot be "
+                "checked without it",
+                hint='retry shortly; [ledger] on_outage = "spool" serves keys this gateway '
+                "has seen during an outage, budgets enforced best-effort",
+            )
         key.admit()
         return key
 

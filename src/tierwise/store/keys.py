@@ -12,6 +12,12 @@ what they may still spend never passes the budget. After the call one transactio
 ledger row, adds its actual cost to ``spent`` and releases the reservation. A reservation
 never settled (a gateway killed mid-call) expires: it is charged at its worst case with an
 ``estimated`` ledger row, and corrected to the actual cost should its call settle after all.
+
+While the database is unreachable and ``[ledger] on_outage = "spool"``, budgets are
+enforced best-effort in this process (:meth:`KeyStore.reserve_locally`): from the last state
+of the key this process read, plus what it has reserved and spent on it since. Other
+gateways' spend during the outage is not seen, so a budget shared by several gateways can
+be passed by up to what the others spend meanwhile; that is the risk "spool" accepts.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -30,7 +37,13 @@ from typing import Any
 from tierwise.core.budgets import Period, next_period_start, period_start
 from tierwise.core.pricing import Usage
 from tierwise.core.tiers import Tier
-from tierwise.errors import BudgetExceededError, InvalidRequestError, LedgerError, RateLimitedError
+from tierwise.errors import (
+    BudgetExceededError,
+    InvalidRequestError,
+    LedgerError,
+    LedgerUnavailableError,
+    RateLimitedError,
+)
 from tierwise.store.base import LedgerRow
 from tierwise.store.sql import SQLLedger, Tx, iso
 
@@ -142,6 +155,8 @@ class Hold:
     id: str
     key_id: str
     amount_pico: int
+    # Made in this process while the database was unreachable (no reservation row).
+    local: bool = False
 
     @property
     def amount_usd(self) -> Decimal:
@@ -160,6 +175,21 @@ class KeyStore:
 
     def __init__(self, db: SQLLedger) -> None:
         self.db = db
+        # For best-effort budgets during an outage: each key's (budget, spent, reserved) as
+        # this process last read it, and what it has reserved (held) and spent on it since.
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[int | None, int, int]] = {}
+        self._held: dict[str, dict[str, int]] = {}
+        self._spent: dict[str, int] = {}
+
+    def _saw(self, key: ApiKey) -> ApiKey:
+        with self._lock:
+            self._seen[key.id] = (
+                None if key.budget_usd is None else to_pico(key.budget_usd),
+                to_pico(key.spent_usd),
+                to_pico(key.reserved_usd),
+            )
+        return key
 
     def create(
         self,
@@ -210,7 +240,7 @@ class KeyStore:
 
     def get(self, key_id: str) -> ApiKey | None:
         rows = self.db.query("SELECT * FROM api_keys WHERE id = ?", (key_id,))
-        return _key(rows[0]) if rows else None
+        return self._saw(_key(rows[0])) if rows else None
 
     def verify(self, presented: str) -> ApiKey | None:
         """The active key for ``presented``, or None (unknown, malformed, revoked)."""
@@ -227,7 +257,7 @@ class KeyStore:
         row = rows[0]
         if not hmac.compare_digest(_hash(row["salt"], parts[2]), row["secret_hash"]):
             return None
-        return _key(row)
+        return self._saw(_key(row))
 
     def list(self) -> list[ApiKey]:
         return [_key(r) for r in self.db.query("SELECT * FROM api_keys ORDER BY created_at")]
@@ -305,6 +335,10 @@ class KeyStore:
                 state = self._locked(tx, key_id, now)
                 budget, spent, reserved = state
                 if budget is None or spent + reserved + hold.amount_pico <= budget:
+                    with self._lock:
+                        # The database answers again: its figures are the truth.
+                        self._seen[key_id] = (budget, spent, reserved + hold.amount_pico)
+                        self._spent.pop(key_id, None)
                     tx.execute(
                         "UPDATE api_keys SET reserved_pico = reserved_pico + ? WHERE id = ?",
                         (hold.amount_pico, key_id),
@@ -323,6 +357,58 @@ class KeyStore:
             if reconciled or not self.reconcile(now, key_id=key_id):
                 break
         raise self._refusal(key_id, hold, state, now)
+
+    def known_budget(self, key_id: str) -> tuple[bool, bool]:
+        """(whether this process has read the key, whether it has a budget) as last read."""
+        with self._lock:
+            seen = self._seen.get(key_id)
+        return seen is not None, seen is not None and seen[0] is not None
+
+    def reserve_locally(
+        self, key_id: str, cost_usd: Decimal, *, request_id: str, attempt: int
+    ) -> Hold:
+        """:meth:`reserve` without the database (it is unreachable), best-effort: against
+        the key's budget as this process last read it, less what this process has
+        reserved and spent on it since. Raises BudgetExceededError when it does not fit,
+        LedgerUnavailableError when this process has never read the key."""
+        hold = Hold(f"local-{uuid.uuid4().hex}", key_id, to_pico(cost_usd), local=True)
+        with self._lock:
+            seen = self._seen.get(key_id)
+            if seen is None:
+                raise LedgerUnavailableError(
+                    "the ledger database is unreachable and this process has not read the "
+                    "key's budget yet, so it cannot be enforced even best-effort"
+                )
+            budget, spent, reserved = seen
+            held = self._held.setdefault(key_id, {})
+            spent += self._spent.get(key_id, 0)
+            reserved += sum(held.values())
+            if budget is None or spent + reserved + hold.amount_pico <= budget:
+                held[hold.id] = hold.amount_pico
+                return hold
+        error = BudgetExceededError(
+            f"the key's budget of {_money(budget)} cannot cover this request: {_money(spent)} "
+            f"is spent and {_money(reserved)} reserved by requests in flight, and this "
+            f"request reserves up to {_money(hold.amount_pico)} (its input and max output "
+            "tokens at its tier's prices; counted in this process while the ledger database "
+            "is unreachable)",
+            hint="lower max_tokens, use a cheaper tier, or raise the key's budget",
+        )
+        if spent + hold.amount_pico <= budget:
+            error.retry_after = 1.0  # it fits once requests in flight have settled
+        raise error
+
+    def spooled(self, hold: Hold, row: LedgerRow) -> None:
+        """``row`` went to the spool (the database is unreachable): it settles ``hold`` in
+        this process's best-effort figures until the spool is replayed."""
+        with self._lock:
+            self._drop(hold)
+            self._spent[hold.key_id] = self._spent.get(hold.key_id, 0) + to_pico(row.cost_usd)
+
+    def _drop(self, hold: Hold) -> None:
+        """Forget a local hold (the caller holds the lock)."""
+        if hold.local:
+            self._held.get(hold.key_id, {}).pop(hold.id, None)
 
     def _locked(self, tx: Tx, key_id: str, now: datetime) -> tuple[int | None, int, int]:
         """The key's (budget, spent, reserved) in pico-dollars, its row locked until the
@@ -374,9 +460,14 @@ class KeyStore:
         """Write the attempt's ledger row, charge its actual cost and release its
         reservation, in one transaction; returns the row's id. A reservation that had
         expired (charged at its worst case, with an estimated row) is corrected: its
-        estimated row gives way to this one and the key is charged the difference."""
+        estimated row gives way to this one and the key is charged the difference. A local
+        hold (made during an outage) has no reservation row: the cost is simply charged."""
         with self.db.transaction() as tx:
-            return self.settle_in(tx, hold, row)
+            ledger_id = self.settle_in(tx, hold, row)
+        if hold.local:
+            with self._lock:
+                self._drop(hold)
+        return ledger_id
 
     def settle_in(self, tx: Tx, hold: Hold, row: LedgerRow) -> int:
         """:meth:`settle` inside the caller's transaction ``tx``."""
@@ -415,6 +506,10 @@ class KeyStore:
 
     def release(self, hold: Hold) -> None:
         """Drop a reservation whose call was never made (nothing to charge)."""
+        if hold.local:
+            with self._lock:
+                self._drop(hold)
+            return
         with self.db.transaction() as tx:
             if tx.execute(
                 "DELETE FROM reservations WHERE id = ? AND state = 'held'", (hold.id,)
