@@ -3,8 +3,12 @@
 1. Production traffic: a synthetic workload of realistic requests over 11 task classes is
    routed with the packaged policy and captured (sampled, redacted).
 2. ``tierwise evaluate``: a stratified sample of the captures is replayed on Haiku, Sonnet
-   and Opus within a budget, judged against Opus, and turned into per-class recommendations.
-3. Apply: the recommended ``[routing.classes.<name>] tier`` lines become the policy.
+   and Opus within a budget (through the emulator's Bedrock batch jobs at the batch price,
+   as ``tierwise evaluate`` does from ``[evaluation] batch_min_records`` requests on),
+   judged against Opus, and turned into per-class recommendations.
+3. Apply: the recommended ``[routing.classes.<name>]`` lines (tier, and the min_tier /
+   max_tier bounds the evidence sets) become the policy. The outcomes also refit the
+   difficulty stage, reported before/after on outcomes held out by class and by time.
 4. A fresh workload from the same distribution (other seeds, never evaluated) is routed under
    the packaged policy and under the applied one; cost and quality are compared.
 
@@ -32,10 +36,12 @@ from tierwise.client import Tierwise
 from tierwise.config import load_settings
 from tierwise.core.evaluation import class_reports, stratified_sample
 from tierwise.core.judging import answer_text
+from tierwise.core.pricing import price
 from tierwise.core.tiers import Tier
 from tierwise.emulator import Emulator
 from tierwise.emulator.skills import CLASS_KEY
 from tierwise.evaluator import EvalItem, Evaluator
+from tierwise.refit_report import refit_report
 from tierwise.store.captures import CaptureStore
 
 QUALITY = 0.9
@@ -228,8 +234,16 @@ def main() -> int:
             eval_rows = [r for r in tw.ledger.rows()
                          if (r.metadata or {}).get("purpose") == "evaluation"]  # fmt: skip
             ledgered = sum((r.cost_usd for r in eval_rows), Decimal(0))
-            say(f"evaluate: {len(run.outcomes)} requests, {run.calls} calls, ${run.spent:.4f} "
-                f"spent of a ${budget} budget (ledgered as evaluation: ${ledgered:.4f})"
+            rates = settings.all_rates()
+            on_demand = sum(
+                (price(r.usage, rates[Tier(str(r.tier))], model_id=r.model_id).total
+                 for r in eval_rows), Decimal(0),
+            )  # fmt: skip
+            batches = {(r.metadata or {}).get("batch_id") for r in eval_rows} - {None}
+            say(f"evaluate: {len(run.outcomes)} requests, {run.calls} calls ({run.batched} in "
+                f"{len(batches)} Bedrock batches at the batch price), ${run.spent:.4f} spent of "
+                f"a ${budget} budget (ledgered as evaluation: ${ledgered:.4f}; the same calls "
+                f"on demand: ${on_demand:.4f})"
                 + (f"; stopped: {run.stopped}" if run.stopped else ""))  # fmt: skip
             current = {n: c.tier for n, c in settings.routing.classes.items()}
             reports = class_reports(run.outcomes, reference=Tier.OPUS, quality_target=QUALITY,
@@ -259,6 +273,11 @@ def main() -> int:
             changes = policy_changes(reports, settings)
             say("applied: " + (", ".join(f"{k.removeprefix('routing.classes.')}={v}"
                                          for k, v in changes.items()) or "nothing"))  # fmt: skip
+            # the refit from the same outcomes, before/after on held-out ones (packaged policy)
+            say()
+            for holdout in ("class", "time"):
+                for line in refit_report(settings, run.records, holdout).lines():
+                    say(line)
         # 3./4. fresh traffic under the packaged and the applied policy
         fresh = workload(args.requests, seed=2)
         results = {}
