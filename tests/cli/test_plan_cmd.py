@@ -87,6 +87,21 @@ def test_plan_json_csv_and_summary(logs: Path, config: Path, tmp_path: Path) -> 
     assert "routed_cached_batch" in summary.stdout and "600 requests" in summary.stdout
 
 
+def test_workers_route_as_this_process_does(logs: Path, config: Path) -> None:
+    # Routing in worker processes must not change a single figure: same routes, same order.
+    runs = []
+    for workers in ("1", "2"):
+        result = CliRunner().invoke(
+            app, ["plan", str(logs), "--json", "--no-progress", "--workers", workers]
+        )
+        assert result.exit_code == 0, result.output
+        runs.append(json.loads(result.stdout))
+    assert runs[0]["requests"] == 600
+    assert runs[0] == runs[1]
+    bad = CliRunner().invoke(app, ["plan", str(logs), "--no-progress", "--workers", "-1"])
+    assert "--workers" in str(bad.exception)
+
+
 def test_empty_or_bad_sources_are_one_line_errors(tmp_path: Path, config: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import OrderedDict
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,12 +16,10 @@ from tierwise.cli.state import state_of
 from tierwise.config import Settings
 from tierwise.core.planning import STRATEGIES, Planner, PlannerConfig, PlanResult, RouteChoice
 from tierwise.core.tiers import Tier
-from tierwise.core.tokens import canonical_json
 from tierwise.errors import InvalidRequestError
 
 __all__ = ["plan"]
 
-ROUTE_MEMO = 50_000
 NOTES = (
     "as is: the logged model and usage (cache reads and writes as logged), at the configured "
     "prices for that model's tier and profile kind.",
@@ -39,44 +36,23 @@ NOTES = (
 )
 
 
+def _routed_by_workers(request: Any) -> RouteChoice:
+    raise RuntimeError("plan routes requests with tierwise.planner.workers.routed")
+
+
 def _config(
     settings: Settings,
     *,
-    use_model: bool,
     batch_classes: frozenset[str],
     ttl: str,
     apps: dict[str, str],
 ) -> PlannerConfig:
-    from tierwise.client import load_scorer
-    from tierwise.core.routing import decide
-
-    policy = settings.routing_policy()
-    scorer = load_scorer(settings) if use_model else None
-
-    memo: OrderedDict[bytes, RouteChoice] = OrderedDict()
-
-    def route(request: Any) -> RouteChoice:
-        # The router is deterministic: an identical request (a retry, a repeated templated
-        # call) gets the decision already made. Bounded, least recently used first out.
-        key = hashlib.blake2b(canonical_json(request).encode(), digest_size=16).digest()
-        hit = memo.get(key)
-        if hit is not None:
-            memo.move_to_end(key)
-            return hit
-        decision = decide(request, policy=policy, scorer=scorer)
-        task = getattr(decision, "task_class", None)
-        name = getattr(task, "name", None) or "unclassified"
-        choice = memo[key] = RouteChoice(decision.tier, str(name))
-        if len(memo) > ROUTE_MEMO:
-            memo.popitem(last=False)
-        return choice
-
     return PlannerConfig(
         rates=settings.all_rates(),
         tier_models={t: settings.tier(t).model_id for t in Tier.ordered()},
         cache_min_tokens={t: settings.tier(t).cache_min_tokens for t in Tier.ordered()},
         supports_caching={t: settings.tier(t).supports_caching for t in Tier.ordered()},
-        route=route,
+        route=_routed_by_workers,
         tier_of=settings.tier_of_model,
         default_tier=settings.default_tier,
         ttl=ttl,
@@ -129,12 +105,20 @@ def plan(
         typer.Option("--rules-only", help="Route without the learned difficulty model (faster)."),
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes that route requests in parallel (0: one per CPU). Routing is most "
+            "of a plan's time; reading and pricing stay in this process, in log order."
+        ),
+    ] = 1,
 ) -> None:
     """Re-price logged traffic: as is, all Sonnet, routed, + caching, + batch."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from tierwise.planner.readers import BatchTag, ReadStats, read_sources
     from tierwise.planner.report import csv_text, html_report, runways
+    from tierwise.planner.workers import routed
 
     state = state_of(ctx)
     settings = state.loaded().settings
@@ -150,9 +134,10 @@ def plan(
         if not sep or not arn.startswith("arn:") or not model:
             raise InvalidRequestError(f"--app-profile {item!r} is not ARN=MODEL_ID")
         apps[arn] = model
+    if workers < 0:
+        raise InvalidRequestError(f"--workers {workers}", hint="use 0 (one per CPU) or more")
     config = _config(
         settings,
-        use_model=not rules_only,
         batch_classes=frozenset(c.strip() for c in batch_classes.split(",") if c.strip()),
         ttl=chosen_ttl,
         apps=apps,
@@ -180,8 +165,11 @@ def plan(
     ) as bar:
         task = bar.add_task("plan", total=None, files=0, rate="-")
         started = datetime.now(UTC)
-        for i, inv in enumerate(records, start=1):
-            planner.add(inv)
+        pairs = routed(
+            records, settings, use_model=not rules_only, workers=workers or os.cpu_count() or 1
+        )
+        for i, (inv, choice) in enumerate(pairs, start=1):
+            planner.add(inv, choice)
             if i % 2000 == 0:
                 elapsed = (datetime.now(UTC) - started).total_seconds() or 1e-9
                 bar.update(task, completed=i, files=stats.files, rate=f"{i / elapsed:,.0f}")

@@ -263,7 +263,9 @@ class Planner:
             self.add(inv)
         return self.result
 
-    def add(self, inv: Invocation) -> None:
+    def add(self, inv: Invocation, choice: RouteChoice | None = None) -> None:
+        """Price one invocation; ``choice`` is its route when it was routed elsewhere
+        (``config.route`` routes its request otherwise)."""
         cfg = self.config
         r = self.result
         r.requests += 1
@@ -274,11 +276,11 @@ class Planner:
         as_is_tier = ref.tier
         if as_is_tier is None:
             r.unpriced += 1
-        if inv.request is not None:
+        if choice is None and inv.request is not None:
             choice = cfg.route(inv.request)
-        elif inv.route is not None:
+        if choice is None:
             choice = inv.route
-        else:
+        if choice is None:
             r.no_body += 1
             choice = RouteChoice(as_is_tier or cfg.default_tier, "unknown (no request body)")
         usage = inv.usage
