@@ -136,6 +136,8 @@ TASK_CLASS: dict[str, tuple[str | None, str]] = {
     # Older task files read through the index carry SNI's first taxonomy ("Classification").
     "task109_smsspamcollection_spamsmsdetection": ("classify", "label an SMS spam or ham"),
     "task562_alt_language_identification": ("classify", "name a sentence's language of 13"),
+    "task327_jigsaw_classification_toxic": ("classify", "label a comment toxic or non-toxic"),
+    "task512_twitter_emotion_classification": ("classify", "label a post's emotion of six"),
     "task1713_convai3_sentence_generation": (None, "writes a user's intent as a sentence"),
 }
 
