@@ -35,6 +35,7 @@ from tierwise.bedrock.catalog import (
 )
 from tierwise.bedrock.cooldown import Cooldown, CooldownTracker
 from tierwise.bedrock.errors import boto_compatible, is_retryable, translate
+from tierwise.bedrock.eventstream import stream_events
 from tierwise.bedrock.retry import Backoff, RetryBudget
 from tierwise.bedrock.session import AwsAuth, control_client, runtime_client
 from tierwise.bedrock.transport import bounded
@@ -209,7 +210,7 @@ class BedrockClient:
             started = self._clock()
             response = self._runtime.converse_stream(modelId=profile, **kwargs)
             stream = response["stream"]
-            events: Iterator[dict[str, Any]] = iter(stream)  # type: ignore[arg-type]
+            events = stream_events(stream)
             try:
                 first = next(events, None)
             except BaseException:

@@ -1,0 +1,201 @@
+"""ConverseStream events from Bedrock's binary event stream, at less CPU per event.
+
+botocore's :class:`~botocore.eventstream.EventStream` decodes a frame through several
+objects and slices the whole buffer more than once per message, then walks each JSON
+payload against the service model; in the gateway that was a large share of the CPU a
+streamed event costs (most events of an answer are text deltas). :func:`stream_events`
+yields exactly what iterating botocore's stream yields, from the same raw body:
+
+- frames are decoded here (prelude, its CRC32, headers, payload, the message CRC32, with
+  ``zlib.crc32``), the common case in a few slices;
+- anything unusual (a checksum mismatch, a length over botocore's limits, a header type other
+  than a string, a duplicate header) is handed to botocore's own decoder, so it raises, or
+  decodes, exactly as botocore does;
+- a text delta (``contentBlockDelta`` whose delta is ``{"text": str}``) is built directly, in
+  the model's member order; every other event, and every error or exception frame, goes
+  through botocore's parser as before (so an error frame still raises ``EventStreamError``
+  with the same code and message).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterator
+from typing import Any
+from zlib import crc32
+
+from botocore.eventstream import EventStreamBuffer
+from botocore.exceptions import EventStreamError
+
+__all__ = ["FrameDecoder", "stream_events"]
+
+_PRELUDE = 12
+# botocore's limits (botocore.eventstream._MAX_HEADERS_LENGTH, _MAX_PAYLOAD_LENGTH).
+_MAX_HEADERS = 128 * 1024
+_MAX_PAYLOAD = 24 * 1024 * 1024
+_STRING = 7
+_unpack_prelude = struct.Struct("!III").unpack_from
+_unpack_u32 = struct.Struct("!I").unpack_from
+_unpack_u16 = struct.Struct("!H").unpack_from
+
+# A text delta's keys as Bedrock sends them ("p" is padding, not in the model).
+# What :func:`stream_events` reads of botocore's EventStream (its constructor's arguments).
+_STREAM_PARTS = ("_parser", "_output_shape", "_operation_name", "_raw_stream")
+# Frames botocore turns into EventStreamError (EventStreamMessage.to_response_dict).
+_FAILED = frozenset({"error", "exception"})
+_DELTA_KEYS = frozenset({"contentBlockIndex", "delta", "p"})
+
+
+class FrameDecoder:
+    """Event-stream frames from bytes as they arrive: ``(headers, payload)`` pairs."""
+
+    __slots__ = ("_buf", "_checked", "_pos")
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._pos = 0  # where the first frame not yet taken starts in _buf
+        self._checked = False  # whether the buffered frame's prelude has been validated
+
+    def feed(self, data: bytes) -> Iterator[tuple[dict[str, Any], bytes]]:
+        """The frames complete once ``data`` is added (a frame may span several feeds),
+        decoded one at a time as botocore does: a bad frame raises after the ones before
+        it have been taken."""
+        rest = self._buf[self._pos :] if self._pos < len(self._buf) else b""
+        buf = self._buf = rest + data if rest else data
+        pos = self._pos = 0
+        end = len(buf)
+        while end - pos >= _PRELUDE:
+            total, headers_len, prelude_crc = _unpack_prelude(buf, pos)
+            if not self._checked:
+                # botocore validates a prelude as soon as it has arrived.
+                if (
+                    crc32(buf[pos : pos + 8]) != prelude_crc
+                    or headers_len > _MAX_HEADERS
+                    or total - headers_len - 16 > _MAX_PAYLOAD
+                ):
+                    _botocore_frame(buf[pos:])
+                self._checked = True
+            if end - pos < total:
+                break
+            frame = _frame(buf, pos, total, headers_len)
+            pos = self._pos = pos + total
+            self._checked = False
+            yield frame
+
+
+def _frame(buf: bytes, pos: int, total: int, headers_len: int) -> tuple[dict[str, Any], bytes]:
+    if total < headers_len + 16:  # malformed: botocore decides what it means
+        return _botocore_frame(buf[pos:])
+    frame = buf[pos : pos + total]
+    (message_crc,) = _unpack_u32(frame, total - 4)
+    if crc32(frame[: total - 4]) == message_crc:
+        headers_end = _PRELUDE + headers_len
+        headers = _headers(frame, _PRELUDE, headers_end)
+        if headers is not None:
+            return headers, frame[headers_end : total - 4]
+    return _botocore_frame(frame)
+
+
+def _headers(frame: bytes, pos: int, end: int) -> dict[str, Any] | None:
+    """String-valued headers; None for anything else (botocore decodes those)."""
+    headers: dict[str, Any] = {}
+    while pos < end:
+        name_end = pos + 1 + frame[pos]
+        if name_end + 3 > end or frame[name_end] != _STRING:
+            return None
+        (size,) = _unpack_u16(frame, name_end + 1)
+        value_end = name_end + 3 + size
+        if value_end > end:
+            return None
+        try:
+            name = frame[pos + 1 : name_end].decode()
+            value = frame[name_end + 3 : value_end].decode()
+        except UnicodeDecodeError:
+            return None
+        if name in headers:
+            return None
+        headers[name] = value
+        pos = value_end
+    return headers
+
+
+def _botocore_frame(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """The first frame of ``data`` as botocore decodes it (raising what it raises)."""
+    buffer = EventStreamBuffer()
+    buffer.add_data(data)
+    message: Any = buffer.next()
+    return message.headers, message.payload
+
+
+def stream_events(stream: Any) -> Iterator[dict[str, Any]]:
+    """What ``iter(stream)`` yields (and raises), decoded by :class:`FrameDecoder`
+    (``stream``: botocore's :class:`~botocore.eventstream.EventStream`)."""
+    if not all(hasattr(stream, a) for a in _STREAM_PARTS):  # another botocore's internals
+        yield from stream
+        return
+    parser: Any = stream._parser
+    shape: Any = stream._output_shape
+    operation: str = stream._operation_name
+    raw: Any = stream._raw_stream
+    delta_order, fast_deltas = _delta_members(shape)
+    decoder = FrameDecoder()
+    for chunk in raw.stream():
+        for headers, payload in decoder.feed(chunk):
+            if fast_deltas and headers.get(":event-type") == "contentBlockDelta":
+                event = _text_delta(headers, payload, delta_order)
+                if event is not None:
+                    yield event
+                    continue
+            message_type = headers.get(":message-type")
+            failed = message_type in _FAILED
+            response = {"status_code": 400 if failed else 200, "headers": headers, "body": payload}
+            parsed = parser.parse(response, shape)
+            if failed:
+                raise EventStreamError(parsed, operation)
+            if parsed:
+                yield parsed
+
+
+def _delta_members(shape: Any) -> tuple[tuple[str, ...], bool]:
+    """The text-delta event's member order, and whether its model is the one
+    :func:`_text_delta` builds (else every event goes through botocore's parser)."""
+    event = shape.members.get("contentBlockDelta")
+    if event is None:
+        return (), False
+    members = event.members
+    union = members.get("delta")
+    text = union.members.get("text") if union is not None else None
+    plain = all(m.serialization.get("name", n) == n for n, m in members.items())
+    fits = (
+        set(members) == {"contentBlockIndex", "delta"}
+        and plain
+        and members["contentBlockIndex"].type_name == "integer"
+        and text is not None
+        and text.type_name == "string"
+        and text.serialization.get("name", "text") == "text"
+    )
+    return tuple(members), fits
+
+
+def _text_delta(
+    headers: dict[str, Any], payload: bytes, order: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """A text delta event as botocore's parser builds it; None when it is anything else."""
+    if headers.get(":message-type") != "event":
+        return None
+    try:
+        body = json.loads(payload.decode())
+    except ValueError:  # UnicodeDecodeError too: botocore's parser says what it means
+        return None
+    if type(body) is not dict or not body.keys() <= _DELTA_KEYS:
+        return None
+    delta = body.get("delta")
+    index = body.get("contentBlockIndex")
+    if type(delta) is not dict or len(delta) != 1 or type(index) is not int:
+        return None
+    text = delta.get("text")
+    if type(text) is not str:
+        return None
+    fields = {"delta": {"text": text}, "contentBlockIndex": index}
+    return {"contentBlockDelta": {name: fields[name] for name in order}}

@@ -1,0 +1,210 @@
+"""stream_events against botocore's own EventStream: the same events, in the same key order,
+and the same exceptions, for well-formed, unusual and corrupted frames in any chunking."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.eventstream import EventStream
+from botocore.parsers import RestJSONParser
+
+from tierwise.bedrock.eventstream import FrameDecoder, stream_events
+from tierwise.emulator.eventstream import encode_frame, event_frame, exception_frame
+
+_OUTPUT: Any = (
+    botocore.session.get_session()
+    .get_service_model("bedrock-runtime")
+    .operation_model("ConverseStream")
+    .output_shape
+)
+_SHAPE = _OUTPUT.members["stream"]
+
+
+class _Body:
+    """An HTTP body as botocore's event stream reads it: ``stream()`` yields the bytes."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self._data = data
+        self._size = size
+
+    def stream(self) -> Iterator[bytes]:
+        for i in range(0, len(self._data), self._size):
+            yield self._data[i : i + self._size]
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _botocore_stream(data: bytes, size: int) -> EventStream[Any]:
+    response = {"body": _Body(data, size), "context": {"operation_name": "ConverseStream"}}
+    parser: Any = RestJSONParser()  # botocore builds a response's stream this way
+    stream: EventStream[Any] = parser._create_event_stream(response, _SHAPE)
+    return stream
+
+
+def _run(events: Iterator[dict[str, Any]]) -> tuple[list[str], str | None]:
+    """The events (repr keeps key order and types) and the exception that ended them."""
+    seen: list[str] = []
+    try:
+        for event in events:
+            seen.append(repr(event))
+    except Exception as exc:
+        response = getattr(exc, "response", None)
+        return seen, f"{type(exc).__module__}.{type(exc).__name__}: {exc} {response!r}"
+    return seen, None
+
+
+def _raw(event_type: str, payload: bytes) -> bytes:
+    headers = {
+        ":event-type": event_type,
+        ":content-type": "application/json",
+        ":message-type": "event",
+    }
+    return encode_frame(headers, payload)
+
+
+def _typed_header_frame() -> bytes:
+    """A frame with an int32 header (type 4): not a string, so botocore decodes it."""
+    head = b"".join(
+        struct.pack("!B", len(k)) + k.encode() + struct.pack("!BH", 7, len(v)) + v.encode()
+        for k, v in {":event-type": "messageStart", ":message-type": "event"}.items()
+    ) + (struct.pack("!B", 5) + b"count" + struct.pack("!Bi", 4, -7))
+    payload = b'{"role":"assistant"}'
+    prelude = struct.pack("!II", len(head) + len(payload) + 16, len(head))
+    body = prelude + struct.pack("!I", zlib.crc32(prelude)) + head + payload
+    return body + struct.pack("!I", zlib.crc32(body))
+
+
+ANSWER = [
+    event_frame("messageStart", {"role": "assistant", "p": "abcd"}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}, "p": "ab"}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": 'é ✓ "q" \\ \n'}}),
+    event_frame("contentBlockDelta", {"delta": {"text": ""}, "contentBlockIndex": 0}),
+    event_frame("contentBlockStop", {"contentBlockIndex": 0}),
+    event_frame(
+        "contentBlockStart",
+        {"contentBlockIndex": 1, "start": {"toolUse": {"toolUseId": "t1", "name": "get"}}},
+    ),
+    event_frame(
+        "contentBlockDelta", {"contentBlockIndex": 1, "delta": {"toolUse": {"input": "{"}}}
+    ),
+    event_frame(
+        "contentBlockDelta",
+        {"contentBlockIndex": 2, "delta": {"reasoningContent": {"text": "hm"}}},
+    ),
+    event_frame(
+        "contentBlockDelta",
+        {"contentBlockIndex": 2, "delta": {"reasoningContent": {"signature": "s"}}},
+    ),
+    event_frame(
+        "contentBlockDelta",
+        {"contentBlockIndex": 2, "delta": {"reasoningContent": {"redactedContent": "aGk="}}},
+    ),
+    event_frame("messageStop", {"stopReason": "end_turn", "additionalModelResponseFields": None}),
+    event_frame(
+        "metadata",
+        {
+            "usage": {"inputTokens": 12, "outputTokens": 3, "totalTokens": 15},
+            "metrics": {"latencyMs": 40},
+            "p": "x",
+        },
+    ),
+]
+
+# Text deltas the fast path must leave to botocore (and botocore's answer for each).
+ODD_DELTAS = [
+    event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "a"}, "x": 1}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": None}}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": None, "delta": {"text": "a"}}),
+    event_frame("contentBlockDelta", {"delta": {"text": "a"}}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": True, "delta": {"text": "a"}}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"unknownKind": 1}}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": 5}}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": 0}),
+    event_frame("contentBlockDelta", []),  # type: ignore[arg-type]
+    _raw("contentBlockDelta", b"not json"),
+    _raw("contentBlockDelta", b""),
+    _raw("contentBlockDelta", '{"contentBlockIndex":0,"delta":{"text":"é"}}'.encode("utf-16")),
+    encode_frame({":event-type": "contentBlockDelta", ":message-type": "weird"}, b"{}"),
+    event_frame("someFutureEvent", {"a": 1}),
+    _typed_header_frame(),
+]
+
+ENDINGS = [
+    exception_frame("throttlingException", {"message": "slow down"}),
+    exception_frame(
+        "modelStreamErrorException",
+        {"message": "boom", "originalStatusCode": 500, "originalMessage": "x"},
+    ),
+    exception_frame("validationException", {}),
+    exception_frame("notModelled", {"message": "?"}),
+    encode_frame(
+        {":message-type": "error", ":error-code": "Internal", ":error-message": "bad"}, b""
+    ),
+]
+
+
+def _corrupt(frame: bytes, at: int) -> bytes:
+    return frame[:at] + bytes([frame[at] ^ 0x01]) + frame[at + 1 :]
+
+
+CORRUPTED = [
+    _corrupt(ANSWER[1], 30),  # payload: the message CRC fails
+    _corrupt(ANSWER[1], 2),  # length: the prelude CRC fails
+    _corrupt(ANSWER[1], len(ANSWER[1]) - 1),  # the message CRC itself
+]
+
+
+def _sizes(data: bytes) -> list[int]:
+    return [1, 7, 13, 64, len(data) or 1]
+
+
+@pytest.mark.parametrize("ending", [None, *ENDINGS, *CORRUPTED])
+def test_an_answer_decodes_as_botocore_decodes_it(ending: bytes | None) -> None:
+    data = b"".join(ANSWER) + (ending or b"") + ANSWER[1]
+    for size in _sizes(data):
+        expected = _run(iter(_botocore_stream(data, size)))
+        assert _run(stream_events(_botocore_stream(data, size))) == expected, size
+        assert len(expected[0]) >= len(ANSWER) if ending is None else expected[1] is not None
+
+
+@pytest.mark.parametrize("frame", ODD_DELTAS)
+def test_unusual_events_decode_as_botocore_decodes_them(frame: bytes) -> None:
+    data = ANSWER[1] + frame + ANSWER[2]
+    for size in _sizes(data):
+        expected = _run(iter(_botocore_stream(data, size)))
+        assert _run(stream_events(_botocore_stream(data, size))) == expected, size
+
+
+def test_duplicate_headers_and_oversized_frames_fail_as_in_botocore() -> None:
+    duplicate = encode_frame({":message-type": "event", ":event-type": "x"}, b"{}")
+    head_end = 12 + struct.unpack_from("!I", duplicate, 4)[0]
+    name = b"\x0b:event-type\x07\x00\x01x"
+    twice = duplicate[12:head_end] + name
+    prelude = struct.pack("!II", len(twice) + 2 + 16, len(twice))
+    body = prelude + struct.pack("!I", zlib.crc32(prelude)) + twice + b"{}"
+    duplicated = body + struct.pack("!I", zlib.crc32(body))
+    huge = struct.pack("!II", 30 * 1024 * 1024, 0)
+    oversized = huge + struct.pack("!I", zlib.crc32(huge)) + b"\0" * 20
+    for data in (ANSWER[1] + duplicated, ANSWER[1] + oversized):
+        for size in _sizes(data):
+            expected = _run(iter(_botocore_stream(data, size)))
+            assert expected[1] is not None
+            assert _run(stream_events(_botocore_stream(data, size))) == expected
+
+
+def test_frames_split_anywhere_come_out_whole_and_in_order() -> None:
+    data = b"".join(ANSWER)
+    whole = list(FrameDecoder().feed(data))
+    assert [h[":event-type"] for h, _ in whole][:2] == ["messageStart", "contentBlockDelta"]
+    assert len(whole) == len(ANSWER)
+    for cut in range(1, len(data)):
+        decoder = FrameDecoder()
+        assert [*decoder.feed(data[:cut]), *decoder.feed(data[cut:])] == whole
+    assert json.loads(whole[1][1])["delta"] == {"text": "Hi"}
