@@ -15,7 +15,7 @@ from tierwise.core.convert.openai import (
 from tierwise.gateway import access
 from tierwise.gateway.errors import Dialect, error_reply, error_response
 from tierwise.gateway.service import Call, Gateway
-from tierwise.gateway.streaming import OpenStream, sse_data, trailer
+from tierwise.gateway.streaming import OpenAIChunkWriter, OpenStream, sse_data, trailer
 
 __all__ = ["chat_completions", "failure"]
 
@@ -88,7 +88,7 @@ def _stream(
         "openai",
         call,
         stream,
-        encode=lambda events: b"".join(sse_data(c) for e in events for c in translator.feed(e)),
+        encode=OpenAIChunkWriter(translator),
         closing=lambda: (
             b"".join(sse_data(c) for c in translator.finish()) + trailer(info) + sse_data("[DONE]")
         ),

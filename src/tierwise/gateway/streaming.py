@@ -11,14 +11,19 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Send
 
+if TYPE_CHECKING:
+    from tierwise.core.convert.openai import OpenAIStreamTranslator
+
 __all__ = [
     "EventStreamResponse",
     "FinalChunk",
+    "OpenAIChunkWriter",
     "OpenStream",
     "disconnected",
     "sse_comment",
@@ -35,6 +40,43 @@ def _json(payload: Any) -> str:
 def sse_data(payload: Any) -> bytes:
     text = payload if isinstance(payload, str) else _json(payload)
     return f"data: {text}\n\n".encode()
+
+
+class OpenAIChunkWriter:
+    """The SSE bytes of a batch of Converse events as ``chat.completion.chunk`` events:
+    what ``sse_data`` writes of each chunk ``translator.feed`` returns, byte for byte.
+
+    Most events of an answer are text deltas; their chunk differs only in its text, so it is
+    written from the translator's own chunk cut around the text, with only the text
+    JSON-encoded (as ``json.dumps(..., ensure_ascii=False)`` encodes a string), instead of
+    encoding the whole chunk per event. Every other event goes through the translator."""
+
+    __slots__ = ("_head", "_tail", "_translator")
+
+    def __init__(self, translator: OpenAIStreamTranslator) -> None:
+        self._translator = translator
+        whole = sse_data(translator.text_chunk("")).decode()
+        # The empty text's key and value: a string in the chunk (the id or the model
+        # name) cannot contain it, since its quotes would be escaped there.
+        cut = whole.index('"content":""') + len('"content":')
+        self._head, self._tail = whole[:cut], whole[cut + 2 :]
+
+    def __call__(self, events: list[Any]) -> bytes:
+        out: list[bytes] = []
+        for event in events:
+            block = event.get("contentBlockDelta")
+            if (
+                block is not None
+                and "messageStart" not in event
+                and "contentBlockStart" not in event
+            ):
+                delta = block.get("delta", {})
+                text = delta.get("text") if type(delta) is dict else None
+                if type(text) is str:
+                    out.append(f"{self._head}{encode_basestring(text)}{self._tail}".encode())
+                    continue
+            out.extend(sse_data(chunk) for chunk in self._translator.feed(event))
+        return b"".join(out)
 
 
 def sse_event(name: str, payload: Any) -> bytes:

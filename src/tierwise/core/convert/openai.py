@@ -502,6 +502,10 @@ class OpenAIStreamTranslator:
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
         }
 
+    def text_chunk(self, text: str) -> dict[str, Any]:
+        """The chunk of a text delta (what :meth:`feed` returns for one, statelessly)."""
+        return self._chunk({"content": text})
+
     def feed(self, event: Mapping[str, Any]) -> list[dict[str, Any]]:
         if "messageStart" in event:
             return [self._chunk({"role": "assistant", "content": ""})]
@@ -525,7 +529,7 @@ class OpenAIStreamTranslator:
             block = event["contentBlockDelta"]
             delta = block.get("delta", {})
             if "text" in delta:
-                return [self._chunk({"content": delta["text"]})]
+                return [self.text_chunk(delta["text"])]
             if "toolUse" in delta:
                 if block["contentBlockIndex"] in self._dropped:
                     return []
