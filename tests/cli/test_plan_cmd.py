@@ -18,6 +18,11 @@ from typer.testing import CliRunner
 
 from pg import in_ci
 from tierwise.cli.app import app
+from tierwise.client import load_class_scorer, load_scorer
+from tierwise.config import load_settings
+from tierwise.core.planning import RouteChoice
+from tierwise.core.routing import decide
+from tierwise.planner.workers import make_router
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("TIERWISE_TEST_ARTIFACTS", "test-artifacts"))
@@ -100,6 +105,22 @@ def test_workers_route_as_this_process_does(logs: Path, config: Path) -> None:
     assert runs[0] == runs[1]
     bad = CliRunner().invoke(app, ["plan", str(logs), "--no-progress", "--workers", "-1"])
     assert "--workers" in str(bad.exception)
+
+
+def test_plan_routes_as_the_client_does() -> None:
+    # The plan prices what tierwise would do: the client's router, task-class model included
+    # (before, the planner routed with the cue classifier alone: 22 of these 150 requests
+    # got another tier).
+    settings = load_settings(environ={}).settings
+    route = make_router(settings, use_model=True)
+    policy, scorer = settings.routing_policy(), load_scorer(settings)
+    classes = load_class_scorer(settings)
+    assert classes is not None
+    rows = (ROOT / "tests" / "router" / "data" / "heldout_requests.jsonl").read_text()
+    for line in rows.splitlines():
+        request = json.loads(line)["request"]
+        decision = decide(request, policy=policy, scorer=scorer, class_scorer=classes)
+        assert route(request) == RouteChoice(decision.tier, decision.task_class.name)
 
 
 def test_empty_or_bad_sources_are_one_line_errors(tmp_path: Path, config: Path) -> None:

@@ -30,13 +30,16 @@ CHUNK = 128
 
 
 def make_router(settings: Settings, *, use_model: bool) -> Route:
-    """The current router as a function of a Converse request, remembering recent answers."""
-    from tierwise.client import load_scorer
+    """The current router as a function of a Converse request, remembering recent answers:
+    the same policy, task-class model and difficulty model (unless ``use_model`` is False)
+    as a client built from ``settings``."""
+    from tierwise.client import load_class_scorer, load_scorer
     from tierwise.core.routing import decide
     from tierwise.core.signals import prepare_cues
 
     policy = settings.routing_policy()
     scorer = load_scorer(settings) if use_model else None
+    classes = load_class_scorer(settings)
     prepare_cues()
     memo: OrderedDict[bytes, RouteChoice] = OrderedDict()
 
@@ -48,7 +51,7 @@ def make_router(settings: Settings, *, use_model: bool) -> Route:
         if hit is not None:
             memo.move_to_end(key)
             return hit
-        decision = decide(request, policy=policy, scorer=scorer)
+        decision = decide(request, policy=policy, scorer=scorer, class_scorer=classes)
         task = getattr(decision, "task_class", None)
         name = getattr(task, "name", None) or "unclassified"
         choice = memo[key] = RouteChoice(decision.tier, str(name))
