@@ -10,6 +10,7 @@ which need no ORM. Migrations run under an advisory lock so gateways can start t
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -27,6 +28,8 @@ ACQUIRE_TIMEOUT_S = 2.0
 # A pool whose every connection is busy (many requests charging one key) is load, not an
 # outage: keep waiting this long in total before giving up, instead of spooling and refusing.
 BUSY_WAIT_S = 30.0
+# How long one answer to "does the server accept connections?" is reused by every waiter.
+PROBE_TTL_S = 1.0
 
 
 class _PgTx:
@@ -64,12 +67,19 @@ class PostgresLedger(SQLLedger):
         # Connection failures (the server is down or restarting) as opposed to bad SQL.
         self._unreachable: tuple[type[BaseException], ...] = (psycopg.OperationalError, PoolTimeout)
         self.location = url.rsplit("@", 1)[-1]  # never the password
+        self._conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+        self._probe_lock = threading.Lock()
+        self._probed: tuple[float, bool] | None = None  # (when, reachable)
+        # Connections lent out by _connection() and not yet returned. (The pool's own
+        # pool_size counts connection attempts in progress, so it cannot tell.)
+        self._lent = 0
+        self._lent_lock = threading.Lock()
         self._migrated = False
         self._migrating = False
         self._migrate_lock = threading.RLock()
         try:
             self.pool = ConnectionPool(
-                url.replace("postgresql+psycopg://", "postgresql://"),
+                self._conninfo,
                 min_size=min_size,
                 max_size=max_size,
                 kwargs={
@@ -121,17 +131,36 @@ class PostgresLedger(SQLLedger):
         super().migrate()
         self._migrated = True
 
-    def _saturated(self) -> bool:
-        """Every connection the pool may open is open and lent out: the database answers,
-        it is just busy (a down server's connections fail their check and are dropped)."""
-        stats = self.pool.get_stats()
-        return stats.get("pool_size", 0) >= self.pool.max_size and not stats.get(
-            "pool_available", 0
-        )
+    def _busy(self) -> bool:
+        """After a PoolTimeout (the same error for a busy pool and a server that is down):
+        whether the server is up and merely busy. It is when some of this ledger's
+        connections are lent out (to transactions in progress: a down server's fail within
+        the wait and come back), whether or not the pool could have grown (it may be
+        growing slowly under load, or the server may refuse more connections for being too
+        many); else when a new connection opens (psycopg's OperationalError is the outage).
+        One probe at a time, its answer shared for PROBE_TTL_S. A server that stops
+        answering mid-transaction (a network partition) is taken for busy until those
+        transactions fail, at most BUSY_WAIT_S."""
+        import psycopg
+
+        with self._lent_lock:
+            if self._lent > 0:
+                return True
+        with self._probe_lock:
+            now = time.monotonic()
+            if self._probed is not None and now - self._probed[0] < PROBE_TTL_S:
+                return self._probed[1]
+            try:
+                psycopg.connect(self._conninfo, connect_timeout=CONNECT_TIMEOUT_S).close()
+                reachable = True
+            except psycopg.Error:
+                reachable = False
+            self._probed = (time.monotonic(), reachable)
+            return reachable
 
     def _acquire(self) -> Any:
-        """A pooled connection; a saturated pool is waited out (up to BUSY_WAIT_S) rather
-        than reported as an outage."""
+        """A pooled connection. While none is free, the wait goes on (up to BUSY_WAIT_S)
+        as long as the server is up: a busy pool is load, not an outage."""
         from psycopg_pool import PoolTimeout
 
         waited = 0.0
@@ -140,17 +169,21 @@ class PostgresLedger(SQLLedger):
                 return self.pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
             except PoolTimeout:
                 waited += ACQUIRE_TIMEOUT_S
-                if waited >= BUSY_WAIT_S or not self._saturated():
+                if waited >= BUSY_WAIT_S or not self._busy():
                     raise
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
         """As ``pool.connection()`` (commit or roll back, then return to the pool)."""
         conn = self._acquire()
+        with self._lent_lock:
+            self._lent += 1
         try:
             with conn:
                 yield conn
         finally:
+            with self._lent_lock:
+                self._lent -= 1
             self.pool.putconn(conn)
 
     @contextmanager
