@@ -56,6 +56,7 @@ from tierwise.engine import (
     apply_thinking,
 )
 from tierwise.errors import DeadlineExceededError, InvalidRequestError, TierwiseError
+from tierwise.waits import Waits
 
 if TYPE_CHECKING:
     from tierwise.bedrock import AsyncBedrockClient, BedrockClient
@@ -747,14 +748,14 @@ class AsyncTierwise(_Client):
         abandoned = False
         idle_s = self.settings.retry.stream_idle_timeout_s
         events = aiter(stream.events)
+        waits = Waits()  # one timer for the stream's waits, not one per event
         try:
             while True:
                 # The next event within the idle timeout and the deadline: waits on the
                 # loop, where the sync client needs a watchdog thread.
                 wait = min(idle_s, engine.deadline.remaining())
                 try:
-                    async with asyncio.timeout(wait):
-                        event = await anext(events)
+                    event = await waits.within(wait, anext(events))
                 except StopAsyncIteration:
                     break
                 except TimeoutError:
@@ -779,6 +780,7 @@ class AsyncTierwise(_Client):
             abandoned = True
             raise
         finally:
+            waits.close()
             if abandoned and meter.usage is None:
                 # Bedrock reports usage in the last event: give it a moment to arrive.
                 await _drain_async(stream, meter, self.settings.budgets.usage_grace_s)

@@ -50,11 +50,9 @@ class AsyncStreamResult:
         self.model_id = result.model_id
         self.attempts: tuple[FailedAttempt, ...] = result.attempts
         self.first_event_ms = result.first_event_ms
-        self.events: AsyncIterator[dict[str, Any]] = self._pull_all()
-
-    async def _pull_all(self) -> AsyncIterator[dict[str, Any]]:
-        async for event in iterate_bridged(self._result.events):
-            yield event
+        # The bridge's own async iterator: a pass-through generator around it cost one
+        # more generator step per event.
+        self.events: AsyncIterator[dict[str, Any]] = iterate_bridged(self._result.events)
 
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         return self.events

@@ -20,6 +20,7 @@ from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, SS
 
 from tierwise.bedrock.green import await_, in_bridge
 from tierwise.bedrock.transport import _MAX_LINE, _READ, Bound, LeanTransport
+from tierwise.waits import Waits
 
 __all__ = ["GreenTransport"]
 
@@ -40,13 +41,14 @@ class _Reader:
     arrived: a stream event (a chunk's size line, its frame and CRLF) then costs one wait
     on the loop, not one per line."""
 
-    __slots__ = ("_buf", "_eof", "_stream", "_timeout", "bound")
+    __slots__ = ("_buf", "_eof", "_stream", "_timeout", "_waits", "bound")
 
     def __init__(self, stream: asyncio.StreamReader, timeout: float) -> None:
         self._stream = stream
         self._timeout = timeout
         self._buf = bytearray()
         self._eof = False
+        self._waits = Waits()  # a read per stream event: one timer, not one per read
         self.bound: Bound | None = None
 
     def timeout(self) -> float:
@@ -64,7 +66,7 @@ class _Reader:
         return bool(self._buf)
 
     def _fill(self) -> None:
-        data: bytes = await_(_within(self.timeout(), self._stream.read(_READ)))
+        data: bytes = await_(self._waits.within(self.timeout(), self._stream.read(_READ)))
         if data:
             self._buf += data
         else:
@@ -99,7 +101,8 @@ class _Reader:
         return out
 
     def close(self) -> None:
-        """The writer closes the connection."""
+        """Drop the read timer (the writer closes the connection)."""
+        self._waits.close()
 
 
 class _Writer:
@@ -139,6 +142,7 @@ class _GreenConn:
         """Nothing to do: reads on the loop are cancelled, not woken by another thread."""
 
     def close(self) -> None:
+        self.reader.close()
         self.sock.close()
 
     def dropped(self) -> bool:
