@@ -19,6 +19,7 @@ from live_server import run_server
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
+from tierwise.errors import DeadlineExceededError
 from tierwise.gateway import create_app
 from tierwise.store.keys import KeyStore
 
@@ -105,3 +106,74 @@ def test_the_header_overrides_the_configured_timeout(
         url + "/v1/chat/completions", secret, headers={"x-tierwise-timeout-s": "soon"}
     )
     assert bad.status_code == 400
+
+
+@pytest.fixture(scope="module")
+def stalling(
+    default_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, KeyStore, Tierwise, Emulator]]:
+    """Streams that open at once and stall mid-answer (the idle timeout stays at 60 s)."""
+    db: Path = tmp_path_factory.mktemp("deadline-stall") / "ledger.db"
+    with Emulator(default_settings, port=0).start() as emu:
+        settings = default_settings.with_overrides(
+            {"endpoint_url": emu.url, "retry.total_timeout_s": 60.0, "retry.base_delay_s": 0.0}
+        )
+        tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{db}")
+        keys = KeyStore(tw.ledger)  # type: ignore[arg-type]
+        server, thread, url = run_server(create_app(settings, tierwise=tw, keys=keys, auth=True))
+        try:
+            yield url, keys, tw, emu
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            tw.close()
+
+
+STALL_S = 30.0
+DEADLINE_S = 3.0
+
+
+def test_the_deadline_ends_a_stream_mid_answer_and_bills_what_was_delivered(
+    stalling: tuple[str, KeyStore, Tierwise, Emulator],
+) -> None:
+    url, keys, tw, emu = stalling
+    emu.inject_stream_stall(after=4, seconds=STALL_S)
+    key, secret = keys.create("deadline-partial", budget_usd=Decimal("1"))
+    started = time.monotonic()
+    with httpx.Client(timeout=60) as client, client.stream(
+        "POST", url + "/v1/chat/completions",
+        json={**BODY, "max_tokens": 400, "stream": True},
+        headers={"authorization": f"Bearer {secret}", "x-tierwise-timeout-s": str(DEADLINE_S)},
+    ) as response:  # fmt: skip
+        assert response.status_code == 200
+        body = "".join(response.iter_text())
+        request_id = response.headers["x-tierwise-request-id"]
+    assert time.monotonic() - started < STALL_S / 2, "the stall was waited out"
+    assert '"content"' in body, "part of the answer was delivered"
+    assert "deadline passed" in body  # the stream ends with an error event
+    (row,) = tw.ledger.rows(request_id=request_id)
+    assert row.error_class == "DeadlineExceededError"
+    assert row.output_tokens > 0 and (row.metadata or {}).get("estimated") is True
+    after = keys.get(key.id)
+    assert after is not None and after.reserved_usd == 0 and after.spent_usd == row.cost_usd > 0
+    assert emu.stats["hangups"] >= 1, "the upstream stream was closed"
+
+
+def test_the_deadline_ends_a_library_stream_mid_answer(
+    stalling: tuple[str, KeyStore, Tierwise, Emulator],
+) -> None:
+    _, _, tw, emu = stalling
+    emu.inject_stream_stall(after=4, seconds=STALL_S)
+    response = tw.converse_stream(
+        modelId="haiku", messages=[{"role": "user", "content": [{"text": "hi"}]}],
+        timeout_s=DEADLINE_S,
+    )  # fmt: skip
+    seen = 0
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceededError, match="deadline passed"):
+        for _ in response["stream"]:
+            seen += 1
+    assert time.monotonic() - started < STALL_S / 2, "the stall was waited out"
+    assert seen == 4
+    (row,) = tw.ledger.rows(request_id=response["tierwise"]["requestId"])
+    assert row.error_class == "DeadlineExceededError" and row.output_tokens > 0
