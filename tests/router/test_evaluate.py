@@ -79,3 +79,15 @@ def test_a_source_that_is_not_beaten_is_reported_plainly() -> None:
     assert delta.methods[LENGTH].auroc.value > delta.methods[OURS].auroc.value
     assert not delta.beats_baselines
     assert "does not beat both baselines on delta" in markdown(report, "x")
+
+
+def test_a_source_whose_label_is_not_comparable_carries_its_caveat() -> None:
+    examples = sources()
+    text = markdown(evaluate(examples, featurizer=Featurizer(bits=12), resamples=20), "x")
+    assert "not comparable" not in text
+    renamed = [
+        Example(e.prompt, e.weak, e.strong, "alpaca-eval" if e.source == "gamma" else e.source)
+        for e in examples
+    ]
+    text = markdown(evaluate(renamed, featurizer=Featurizer(bits=12), resamples=20), "x")
+    assert "**alpaca-eval**: its label is not comparable" in text

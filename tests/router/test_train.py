@@ -167,7 +167,7 @@ def test_eval_says_where_to_get_the_data(tmp_path: Path) -> None:
 
 def test_packaged_model_loads_and_scores() -> None:
     model = load_model()
-    assert model.version == "difficulty-v2"
+    assert model.version == "difficulty-v3"
     assert set(model.meta["sources"]) >= {"routellm-mmlu", "mmlu-pro"}
     assert "alpaca-eval" not in model.meta["sources"]  # evaluation-only data
     easy = model.score("Classify this ticket: billing, technical or account?")
@@ -178,6 +178,14 @@ def test_packaged_model_loads_and_scores() -> None:
     assert 0.0 < easy < hard < 1.0
     assert 0.0 < model.rescue("x") < 1.0
     assert model.score("x") == model.score("x")
+
+
+def test_a_model_file_from_the_previous_release_still_loads() -> None:
+    """Teams keep `routing.model_path` files trained by older releases (same TWDM3 format)."""
+    old = load_model(Path(__file__).parent / "data" / "difficulty-v2.twdm")
+    assert old.version == "difficulty-v2"
+    assert 0.0 < old.score("Classify this ticket: billing or technical?") < 1.0
+    assert 0.0 < old.rescue("x") < 1.0
 
 
 def test_training_is_byte_identical_across_processes(tmp_path: Path) -> None:

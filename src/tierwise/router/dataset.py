@@ -36,6 +36,7 @@ from tierwise.errors import ConfigError, InvalidRequestError
 __all__ = [
     "DATA_ENV",
     "EVAL_ONLY",
+    "LABEL_CAVEATS",
     "OUTCOME_SOURCES",
     "TRAIN_SOURCES",
     "DataRoots",
@@ -75,6 +76,13 @@ ALPACA_ANNOTATOR = "weighted_alpaca_eval_gpt4_turbo"
 
 TRAIN_SOURCES = ("routellm-mmlu", "routellm-gsm8k", "mt-bench", "mmlu-pro")
 EVAL_ONLY = ("alpaca-eval",)
+# Sources whose "fails" label is not the cheaper tier failing, with the evidence (measured on
+# the same AlpacaEval commit; docs/router/difficulty.md): reports print this beside the row.
+LABEL_CAVEATS = {
+    "alpaca-eval": "its label is not comparable: a GPT-4-class model (GPT-4 0613, concise) "
+    "also loses to GPT-4 Turbo on 91% of these instructions, as often as the cheap models "
+    "(85-92%); what it measures is how long an answer the instruction invites",
+}
 OUTCOME_SOURCES = TRAIN_SOURCES + EVAL_ONLY
 Side = Literal["train", "eval"]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tierwise.core.difficulty import Featurizer
-from tierwise.router.dataset import EVAL_ONLY, Example
+from tierwise.router.dataset import EVAL_ONLY, LABEL_CAVEATS, Example
 from tierwise.router.metrics import apgr, cpt, curve
 from tierwise.router.train import PACKAGED, Matrix, Penalty, featurize, fit_head, source_weights
 
@@ -426,6 +426,9 @@ def markdown(report: Report, command: str) -> str:
         )
     else:
         lines.append("The difficulty stage beats both baselines on every held-out source.")
+    for s in report.sources:
+        if s.source in LABEL_CAVEATS:
+            lines += ["", f"**{s.source}**: {LABEL_CAVEATS[s.source]}."]
     lines += [
         "",
         "## Routing quality: APGR and CPT",

@@ -42,7 +42,7 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "difficulty-v2"
+MODEL_VERSION = "difficulty-v3"
 MIN_EXAMPLES = 10
 # Hashed weights smaller than this are dropped at export: under the strong n-gram penalty
 # most buckets get a tiny weight, and keeping them all quadruples the shipped file while a
@@ -54,7 +54,7 @@ PRUNE = 0.004
 class Penalty:
     """L2 strengths (on the summed, weight-normalised log loss)."""
 
-    hashed: float = 30.0
+    hashed: float = 10.0
     dense: float = 1.0
 
 
