@@ -464,7 +464,7 @@ def test_to_dict_is_json_and_complete() -> None:
     assert d["tier"] == "haiku"
     assert d["routed_tier"] == "haiku"
     assert d["thinking_budget"] is None
-    assert d["thresholds"] == {"haiku": 0.15, "sonnet_thinking": 0.65, "opus": 0.85}
+    assert d["thresholds"] == {"haiku": 0.1, "sonnet_thinking": 0.65, "opus": 0.85}
     assert {"prior", "base_logit", "rules_logit", "final_logit", "final"} <= set(d["scores"])
     assert d["signals"]["cues"] == ["classification", "closed_label_set"]
     assert d["policy_version"] == "rules-v1+cues-v1+prior"

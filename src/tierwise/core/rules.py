@@ -161,7 +161,7 @@ class RoutingPolicy:
     # Difficulty thresholds: below haiku_threshold a request moves one tier down from its
     # class default, at or above opus_threshold one tier up; a Sonnet result from
     # sonnet_thinking_threshold up gets a thinking budget.
-    haiku_threshold: float = 0.15
+    haiku_threshold: float = 0.10
     sonnet_thinking_threshold: float = 0.65
     opus_threshold: float = 0.85
     classes: Mapping[str, ClassRule] = field(default_factory=lambda: dict(DEFAULT_CLASS_RULES))
