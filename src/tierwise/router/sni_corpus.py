@@ -157,7 +157,7 @@ _DENIED_LICENSES = (
     "CCG licence",
 )
 
-ROWS_PER_TASK = 4
+ROWS_PER_TASK = 6
 TASKS_PER_CLASS = 14
 TASKS_PER_SOURCE = 3  # SNI source data sets often give several tasks; no one set dominates
 MAX_INPUT_CHARS = 6000
