@@ -7,7 +7,7 @@ For each size, generates a log set (bench/gen_invocation_logs.py) in a temp dire
 reuses DIR/logs-N with --keep), runs `tierwise plan DIR --json --no-progress --workers N` in
 a child process, and reports wall time, records per second, CPU seconds, and peak RSS: the
 largest single process (getrusage, RUSAGE_CHILDREN) and the whole process tree (the plan and
-its workers, summed from /proc every 0.2 s). Flat peak RSS across sizes is the
+its workers, summed from /proc every second). Flat peak RSS across sizes is the
 bounded-memory claim. It also times the read stage alone two
 ways (Python gzip+json vs DuckDB's read_json, when duckdb is installed) on the largest set.
 The machine is shared (2 cores, other developers' test suites running): compare ratios
@@ -41,20 +41,13 @@ def _tierwise() -> list[str]:
 def _tree_rss_kib(root: int) -> int:
     """Resident memory of ``root`` and its descendants (Linux /proc), in KiB."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                rss[pid] = int(line.split()[1])
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
     tree = {root}
     grew = True
     while grew:
@@ -63,7 +56,14 @@ def _tree_rss_kib(root: int) -> int:
             if parent in tree and pid not in tree:
                 tree.add(pid)
                 grew = True
-    return sum(rss.get(pid, 0) for pid in tree)
+    total = 0
+    for pid in tree:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS:")), 0)
+    return total
 
 
 def run_plan(
@@ -81,7 +81,7 @@ def run_plan(
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
         while proc.poll() is None:
             tree_peak = max(tree_peak, _tree_rss_kib(proc.pid))
-            time.sleep(0.2)
+            time.sleep(1.0)
         seconds = time.perf_counter() - started
         if proc.returncode:
             err.seek(0)
