@@ -138,11 +138,11 @@ def test_user_data_cli_refit(tmp_path: Path) -> None:
     assert model.meta["refitted_heads"] == ["fails", "rescue"]
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """The real entry point, as a user runs it (errors become one line plus a hint)."""
     code = "import sys; from tierwise.cli.app import main; sys.argv[0] = 'tierwise'; main()"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -212,3 +212,70 @@ def test_training_is_byte_identical_across_processes(tmp_path: Path) -> None:
         )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def _public_layout(root: Path, n: int = 60) -> None:
+    """A small data directory in the public sources' own formats (docs/router/data.md)."""
+    import csv
+
+    rng = random.Random(3)
+    weak_model, strong_model = "mistralai/Mixtral-8x7B-Instruct-v0.1", "gpt-4-1106-preview"
+
+    def prompt(i: int, hard: bool) -> str:
+        words = " ".join(rng.choice(HARD if hard else EASY) for _ in range(rng.randint(3, 12)))
+        return f"{words} question {i}?"
+
+    def rows(kind: str) -> list[tuple[str, int, int]]:
+        out = []
+        for i in range(n):
+            hard = i % 2 == 0
+            weak = int(not (hard and rng.random() < 0.8))
+            out.append((prompt(i, hard) + f" {kind}", weak, int(rng.random() < 0.9)))
+        return out
+
+    for folder, name in (("mmlu/responses", "mmlu_algebra.csv"), ("gsm8k", "gsm8k_responses.csv")):
+        path = root / "routellm-evals" / folder / name
+        path.parent.mkdir(parents=True)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["prompt", weak_model, strong_model])
+            for text, weak, strong in rows(folder):
+                writer.writerow([text, str(bool(weak)), str(bool(strong))])
+    mt = root / "routellm-evals" / "mt_bench"
+    mt.mkdir(parents=True)
+    questions, judgements = [], []
+    for qid, (text, weak, strong) in enumerate(rows("mt"), start=1):
+        questions.append(json.dumps({"question_id": qid, "turns": [text]}))
+        for model, good in ((weak_model, weak), (strong_model, strong)):
+            judgements.append(
+                json.dumps(
+                    {"question_id": qid, "model": model, "turn": 1, "score": 9 if good else 3}
+                )
+            )
+    (mt / "question.jsonl").write_text("\n".join(questions) + "\n")
+    (mt / "judgements.jsonl").write_text("\n".join(judgements) + "\n")
+    pro = root / "mmlu-pro-outcomes"
+    pro.mkdir()
+    with (pro / "mmlu_pro_outcomes.jsonl").open("w", encoding="utf-8") as handle:
+        for text, weak, strong in rows("pro"):
+            correct = {"gemini-1.5-flash-002": weak, "gemini-1.5-pro-002": strong}
+            handle.write(json.dumps({"prompt": text, "correct": correct}) + "\n")
+
+
+def test_eval_cli_runs_on_a_data_directory(tmp_path: Path) -> None:
+    """`tierwise router eval` from the installed package, on data in the sources' formats,
+    without the optional AlpacaEval and Arena-Hard folders (it stopped with "no labelled
+    routing data found" when AlpacaEval was absent)."""
+    _public_layout(tmp_path / "data")
+    out = tmp_path / "report"
+    result = run_cli(
+        "router", "eval", "--data-dir", str(tmp_path / "data"), "--out", str(out),
+        "--resamples", "20", timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "eval.json").read_text())
+    assert report["settings"]["bootstrap_resamples"] == 20
+    held = {s["source"] for s in report["sources"]}
+    assert held == {"routellm-mmlu", "routellm-gsm8k", "mt-bench", "mmlu-pro"}
+    text = (out / "eval.md").read_text()
+    assert "(20 resamples)" in text and "| mt-bench | 60 |" in text

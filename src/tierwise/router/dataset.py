@@ -257,7 +257,8 @@ def load_sources(
 ) -> list[Example]:
     """Labelled examples of ``sources`` found under ``roots``.
 
-    A missing source is an error when ``require`` is true; otherwise it is skipped.
+    A missing source is an error when ``require`` is true; otherwise it is skipped (and
+    finding none of ``sources`` gives an empty list: optional sources may all be absent).
     """
     wanted = set(sources)
     unknown = wanted - set(OUTCOME_SOURCES)
@@ -281,7 +282,7 @@ def load_sources(
             continue
         reader = readers[folder]
         out.extend(_routellm(path, names) if reader is None else reader(path))
-    if not out:
+    if not out and require:
         raise ConfigError("no labelled routing data found", hint=DATA_HINT)
     return out
 
