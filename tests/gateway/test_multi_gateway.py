@@ -69,7 +69,14 @@ def test_sigkill_under_load_loses_no_delivered_response(pg_url: str, emulator: E
     threads = [threading.Thread(target=load) for _ in range(8)]
     for t in threads:
         t.start()
-    time.sleep(1.5)
+    # Kill it once the load is well under way (a fixed sleep delivered too few under load).
+    deadline = time.monotonic() + 30
+    while True:
+        with lock:
+            running = len(delivered) > 20
+        if running or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     stop.set()
