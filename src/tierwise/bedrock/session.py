@@ -137,8 +137,9 @@ def _client(
 
 def _bound_reads(client: Any, settings: Settings) -> None:
     """Under botocore's own HTTP session (the default, or any proxy), a call's reads wait
-    within its deadline through botocore's per-request ``read_timeout``. The lean
-    transports bound every wait themselves (:func:`tierwise.bedrock.transport.bounded`)."""
+    within its deadline through botocore's per-request ``read_timeout`` (botocore has no
+    per-request connect timeout: that stays ``connect_timeout_s``). The lean transports
+    bound every wait themselves (:func:`tierwise.bedrock.transport.bounded`)."""
     from tierwise.bedrock.transport import LeanTransport, current_bound
 
     endpoint: Any = getattr(client, "_endpoint", None)
