@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import signal
 import subprocess
@@ -30,9 +31,13 @@ def _ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_serve_refuses_no_auth_off_loopback() -> None:
+    before = list(logging.getLogger().handlers)
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--no-auth"])
     assert result.exit_code != 0
     assert "refusing to serve without API keys" in str(result.exception)
+    # A refused start leaves process logging alone (its handler would have written to the
+    # runner's closed stderr for the rest of the process).
+    assert logging.getLogger().handlers == before
 
 
 def test_loopback_detection() -> None:

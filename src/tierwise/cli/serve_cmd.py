@@ -60,7 +60,6 @@ def serve(
     state.overrides = overrides
     settings = state.loaded().settings
     bind = settings.gateway.host
-    configure_logging(settings.gateway.log_level, settings.gateway.log_format)
     as_json = settings.gateway.log_format == "json"
 
     def announce(text: Text, level: int = logging.INFO) -> None:
@@ -76,6 +75,9 @@ def serve(
             hint="bind to 127.0.0.1 for --no-auth, or create keys with `tierwise keys create`",
         )
     port_n = _claim_port(bind, settings.gateway.port)
+    # Process-wide logging changes only once the server will run: a refused start (bad
+    # bind, port taken) leaves the caller's logging as it was.
+    configure_logging(settings.gateway.log_level, settings.gateway.log_format)
     emulator = None
     if emulate:
         from tierwise.emulator import Emulator
