@@ -484,6 +484,7 @@ class RoutingSettings(_Model):
     scorer_max_chars: int = Field(default=4000, ge=100)
     scorer_context_chars: int = Field(default=500, ge=0)
     class_min_confidence: float = Field(default=0.35, ge=0, lt=1)
+    class_crossing_guard: float = Field(default=0.15, gt=0, le=1)
     weights: dict[str, float] = {}
     classes: dict[str, ClassSettings] = {}
     # "shadow": requests keep the model they asked for ("auto" gets default_tier) and the

@@ -183,7 +183,7 @@ def test_packaged_model_loads_and_blends_with_the_cues() -> None:
     model = load_class_model()
     assert model is not None
     blended = BlendedClassifier(model)
-    assert blended.version == f"{model.version}+cues-v1"
+    assert blended.version == f"{model.version}+cues-v1-fallback0*0.5"
     request = user("It crashed on login.", system="Label the ticket: billing, bug, other. "
                    "Reply with the label only.")  # fmt: skip
     assert predict_class(extract_signals(request), blended).name == "classify"
@@ -256,3 +256,42 @@ def test_router_train_with_both_labels_refits_both_stages(tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "c.twcm").exists() and (tmp_path / "d.twdm").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "not_class"),
+    [
+        ("Give me 5 comma-separated tags for this leak-proof lid.", "proof"),
+        ("Please proofread this paragraph: Their going to the store tomorow.", "proof"),
+        ("How can I improve the tone of this sentence: 'Send it now.'", "proof"),
+        ("Reformat these dates as YYYY-MM-DD: 3/4/2024, 12/25/2023, 7/1/2025", "math"),
+        ("Why was I charged $12.99 when my plan is $9.99?", "complex_analysis"),
+    ],
+)
+def test_words_inside_other_words_or_numbers_in_lists_do_not_decide_the_class(
+    text: str, not_class: str
+) -> None:
+    model = load_class_model()
+    assert model is not None
+    pred = predict_class(extract_signals(user(text)), BlendedClassifier(model))
+    assert pred.name != not_class, pred
+
+
+def test_report_keeps_sections_other_tools_wrote(tmp_path: Path) -> None:
+    from tierwise.router.class_train import write_report
+
+    report = tmp_path / "classes.md"
+    report.write_text(
+        "# old\n\n## Held-out templates and sources\n\nstale-figures-xyz\n\n"
+        "## Blind acceptance set v2 (x)\n\nkept figure 0.5\n\n"
+        "## Acceptance set (y)\n\nstale-acceptance-xyz\n",
+        encoding="utf-8",
+    )
+    accept = {"r": {"agreement": 1.0, "interval": (1.0, 1.0), "class_accuracy": 1.0,
+                    "crossings": [], "misses": []}}  # fmt: skip
+    write_report(report, model_eval=EvalResult(), template_eval=EvalResult(),
+                 new_wordings=None, accept=accept, command="cmd")  # fmt: skip
+    text = report.read_text(encoding="utf-8")
+    assert "kept figure 0.5" in text
+    assert "stale-figures-xyz" not in text and "stale-acceptance-xyz" not in text
+    assert text.index("## Blind acceptance set v2") < text.index("## Acceptance set (")

@@ -11,9 +11,16 @@ milliseconds, scores a short request in well under a millisecond, and keeps
 * word unigrams and bigrams of the system prompt (``s:``) and of the last user turn's head
   and tail (``u:``), each group scaled by 1/sqrt(its size) so long prompts do not dominate.
 
+A model may also carry *dense* weights over a static sentence embedding of the system
+prompt and the user text (``dense_dims`` > 0; the ``embed`` extra, wordllama). Their logits
+come from a :class:`DenseLogits` the loader attaches (:mod:`tierwise.router.class_embed`,
+numpy), so this module stays pure Python; a model with dense weights and none attached is
+refused rather than scored without half its evidence.
+
 Training lives in :mod:`tierwise.router.class_train` (numpy/scipy, the ``train`` extra). The
 file format (``TWCM1``): magic, header length, JSON header (version, bits, classes, bias,
-meta), bucket indexes (uint32), then one row of ``len(classes)`` float32 weights per bucket.
+meta, dense_dims), bucket indexes (uint32), one row of ``len(classes)`` float32 weights per
+bucket, then ``dense_dims`` rows of ``len(classes)`` float32 dense weights.
 """
 
 from __future__ import annotations
@@ -27,20 +34,32 @@ from array import array
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from operator import add
+from typing import Protocol
 
 from tierwise.core.classes import ClassScorer, CueClassifier, softmax
 from tierwise.core.taxonomy import TASK_CLASSES
 
 __all__ = [
     "DEFAULT_CLASS_MODEL_FILE",
+    "EMBED_CLASS_MODEL_FILE",
     "BlendedClassifier",
     "ClassModel",
+    "DenseLogits",
     "hashed_features",
 ]
 
 _MAGIC = b"TWCM1\n"
 _WORD = re.compile(r"\w+", re.UNICODE)
-DEFAULT_CLASS_MODEL_FILE = "classes-v1.twcm"
+DEFAULT_CLASS_MODEL_FILE = "classes-v2.twcm"
+EMBED_CLASS_MODEL_FILE = "classes-v2-embed.twcm"
+
+
+class DenseLogits(Protocol):
+    """The dense weights' contribution to each class logit for one request."""
+
+    def __call__(self, system: str, user: str) -> Sequence[float]: ...
+
+
 _HEAD_WORDS = 200
 _TAIL_WORDS = 80
 
@@ -98,10 +117,16 @@ class ClassModel:
         bias: Sequence[float],
         version: str,
         meta: Mapping[str, object] | None = None,
+        dense: array[float] | None = None,
     ) -> None:
         k = len(classes)
         if len(weights) != len(indexes) * k or len(bias) != k:
             raise ValueError("class model weights do not match its buckets and classes")
+        self.dense = dense if dense is not None else array("f")
+        if len(self.dense) % k:
+            raise ValueError("class model dense weights do not match its classes")
+        self.dense_dims = len(self.dense) // k
+        self.dense_logits: DenseLogits | None = None
         unknown = set(classes) - set(TASK_CLASSES)
         if unknown:
             raise ValueError(f"class model has unknown classes: {sorted(unknown)}")
@@ -152,6 +177,14 @@ class ClassModel:
                     part = list(map(add, part, row))
             scale = 1.0 / math.sqrt(len(names))
             acc = [a + p * scale for a, p in zip(acc, part, strict=True)]
+        if self.dense_dims:
+            if self.dense_logits is None:
+                raise ValueError(
+                    f"class model {self.version} needs its sentence embedding "
+                    "(pip install 'tierwise[embed]'), or use the packaged n-gram model"
+                )
+            dense = self.dense_logits(system[:2000], user)
+            acc = [a + d for a, d in zip(acc, dense, strict=True)]
         return acc
 
     def probabilities(
@@ -172,6 +205,7 @@ class ClassModel:
             "bias": list(self.bias),
             "count": len(self.indexes),
             "meta": self.meta,
+            "dense_dims": self.dense_dims,
         }
         head = json.dumps(header, sort_keys=True).encode("utf-8")
         return b"".join(
@@ -181,6 +215,7 @@ class ClassModel:
                 head,
                 array("I", self.indexes).tobytes(),
                 array("f", self.weights).tobytes(),
+                array("f", self.dense).tobytes(),
             ]
         )
 
@@ -198,13 +233,17 @@ class ClassModel:
         offset += head_len
         count = int(header["count"])
         k = len(header["classes"])
-        if len(data) != offset + 4 * count + 4 * count * k:
+        dims = int(header.get("dense_dims", 0))
+        if len(data) != offset + 4 * count + 4 * count * k + 4 * dims * k:
             raise ValueError("truncated class model file")
         idx = array("I")
         idx.frombytes(data[offset : offset + 4 * count])
         offset += 4 * count
         wts = array("f")
-        wts.frombytes(data[offset:])
+        wts.frombytes(data[offset : offset + 4 * count * k])
+        offset += 4 * count * k
+        dense = array("f")
+        dense.frombytes(data[offset:])
         return cls(
             bits=int(header["bits"]),
             classes=[str(c) for c in header["classes"]],
@@ -213,6 +252,7 @@ class ClassModel:
             bias=[float(b) for b in header["bias"]],
             version=str(header["version"]),
             meta=dict(header.get("meta") or {}),
+            dense=dense,
         )
 
 
@@ -221,20 +261,30 @@ class BlendedClassifier:
 
     The cue weights encode what holds for any wording (a label list and "one word" is
     classification, tools that delete inside a tool loop are a high-stakes step); the
-    trained model adds what the corpus taught. Together they beat either alone on requests
-    from templates neither was written from (see docs/router/classes.md).
+    trained model adds what the corpus taught, including how far each cue can be trusted
+    (it sees the cues as features too). The cues count at ``cue_weight`` (0.5): at full
+    weight a cue that misfires (a "plan" that is a price plan, a "prove" inside a pasted
+    article) overrode the model and made most of the Haiku<->Opus confusions on held-out
+    templates; at 0.5 held-out accuracy is the same (docs/router/classes.md). The cues give
+    no head start to the fallback class here: the model's own priors decide a request with
+    no cues.
     """
 
-    def __init__(self, model: ClassModel, cues: ClassScorer | None = None) -> None:
+    def __init__(
+        self, model: ClassModel, cues: ClassScorer | None = None, cue_weight: float = 0.5
+    ) -> None:
         self.model = model
-        self.cues: ClassScorer = cues if cues is not None else CueClassifier()
-        self.version = f"{model.version}+{self.cues.version}"
+        self.cues: ClassScorer = cues if cues is not None else CueClassifier(fallback_logit=0.0)
+        self.cue_weight = cue_weight
+        weight = "" if cue_weight == 1.0 else f"*{cue_weight:g}"
+        self.version = f"{model.version}+{self.cues.version}{weight}"
 
     def probabilities(
         self, features: Mapping[str, float], system: str, user: str
     ) -> dict[str, float]:
         learned = self.model.probabilities(features, system, user)
         cues = self.cues.probabilities(features, system, user)
+        w = self.cue_weight
         return softmax(
-            {c: math.log(learned[c] + 1e-9) + math.log(cues[c] + 1e-9) for c in TASK_CLASSES}
+            {c: math.log(learned[c] + 1e-9) + w * math.log(cues[c] + 1e-9) for c in TASK_CLASSES}
         )

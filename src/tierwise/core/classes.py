@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol
 
 from tierwise.core.rules import is_destructive_tool, tool_words
@@ -37,19 +38,21 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ClassPrediction:
-    """The most likely class, its probability, and the runner-up's."""
+    """The most likely class, its probability, the runner-up's, and the whole posterior
+    (routing sums it per tier to avoid a Haiku<->Opus crossing on a split posterior)."""
 
     name: str
     confidence: float
     runner_up: str
     runner_up_confidence: float
     scorer: str
+    probs: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_probs(cls, probs: Mapping[str, float], scorer: str) -> ClassPrediction:
         ranked = sorted(probs.items(), key=lambda kv: (-kv[1], TASK_CLASSES.index(kv[0])))
         (top, p1), (second, p2) = ranked[0], ranked[1]
-        return cls(top, p1, second, p2, scorer)
+        return cls(top, p1, second, p2, scorer, MappingProxyType(dict(probs)))
 
 
 class ClassScorer(Protocol):
@@ -189,15 +192,23 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
 
 
 class CueClassifier:
-    """Task classes from hand-set cue weights: the classifier used without a trained model."""
+    """Task classes from hand-set cue weights: the classifier used without a trained model.
 
-    version = "cues-v1"
+    ``fallback_logit`` is the head start of :data:`FALLBACK_CLASS`, so that with no evidence
+    at all a request is a general question. Blended with a trained model it is 0: the model
+    has its own class priors, and a head start there made ``general_qa`` the landing place
+    of every unfamiliar wording (held-out-template precision 0.05, docs/router/classes.md).
+    """
+
+    def __init__(self, fallback_logit: float = 1.0) -> None:
+        self.fallback_logit = fallback_logit
+        self.version = "cues-v1" if fallback_logit == 1.0 else f"cues-v1-fallback{fallback_logit:g}"
 
     def probabilities(
         self, features: Mapping[str, float], system: str, user: str
     ) -> dict[str, float]:
         logits = dict.fromkeys(TASK_CLASSES, 0.0)
-        logits[FALLBACK_CLASS] = 1.0  # with no evidence at all, it is a general question
+        logits[FALLBACK_CLASS] = self.fallback_logit
         for name, value in features.items():
             for cls, weight in _CUE_WEIGHTS.get(name, {}).items():
                 logits[cls] += weight * value

@@ -58,11 +58,13 @@ __all__ = [
     "DifficultyScorer",
     "Hints",
     "RoutingPolicy",
+    "class_step",
     "decide",
     "decide_signals",
     "predict_class",
     "score_only",
     "scorer_text",
+    "tier_mass",
 ]
 
 
@@ -218,8 +220,55 @@ def _score_reasons(sc: _Score, p: RoutingPolicy, version: str) -> list[str]:
     return reasons
 
 
-def _class_step(pred: ClassPrediction, p: RoutingPolicy) -> tuple[Tier, str, str]:
-    """(class tier, policy line that applied, reason)."""
+def tier_mass(pred: ClassPrediction, p: RoutingPolicy) -> dict[Tier, float]:
+    """Each tier's share of the class evidence, with the policy's (possibly edited) tiers.
+
+    The evidence is the posterior above its floor (the probability of a class with no
+    evidence at all), so a flat posterior, as the cue classifier gives a request with few
+    cues, does not count as a split between tiers. A prediction built without its
+    posterior counts the top and runner-up classes only.
+    """
+    probs: Mapping[str, float] = pred.probs or {
+        pred.name: pred.confidence,
+        pred.runner_up: pred.runner_up_confidence,
+    }
+    floor = min(probs.values()) if pred.probs else 0.0
+    mass = dict.fromkeys(Tier.ordered(), 0.0)
+    for name, prob in probs.items():
+        mass[p.classes[name].tier] += prob - floor
+    total = sum(mass.values())
+    return {t: m / total for t, m in mass.items()} if total > 0 else mass
+
+
+def _mass_text(mass: Mapping[Tier, float]) -> str:
+    return ", ".join(f"{t.value} {m:.2f}" for t, m in mass.items())
+
+
+def _crossing_block(to: Tier, mass: Mapping[Tier, float], p: RoutingPolicy) -> str:
+    """Why ``to`` (Haiku or Opus) is refused, or "" when it may be used: the classes of the
+    opposite extreme hold at least ``class_crossing_guard`` of the class evidence
+    (:func:`tier_mass`), so the request could be a Haiku<->Opus crossing, the worst
+    misroute."""
+    if to is Tier.SONNET:
+        return ""
+    opposite = Tier.OPUS if to is Tier.HAIKU else Tier.HAIKU
+    share = mass[opposite]
+    if share < p.class_crossing_guard:
+        return ""
+    return (
+        f"{opposite.value}-tier classes hold {share:.2f} of the class evidence "
+        f"(routing.class_crossing_guard = {p.class_crossing_guard:g}): no {to.value}"
+    )
+
+
+def class_step(pred: ClassPrediction, p: RoutingPolicy) -> tuple[Tier, str, str]:
+    """(class tier, policy line that applied, reason).
+
+    The top class's policy line applies unless the posterior is split: below
+    ``class_min_confidence`` with a runner-up on another tier, or, for a Haiku or Opus
+    class, with ``class_crossing_guard`` or more of the evidence on classes of the opposite
+    extreme. A split posterior takes Sonnet, one tier from either.
+    """
     rule = p.classes[pred.name]
     other = p.classes[pred.runner_up]
     what = (
@@ -234,26 +283,44 @@ def _class_step(pred: ClassPrediction, p: RoutingPolicy) -> tuple[Tier, str, str
             f"{what} is uncertain and the two classes default to {rule.tier.value} and "
             f"{other.tier.value}: sonnet ({line})",
         )
+    mass = tier_mass(pred, p)
+    blocked = _crossing_block(rule.tier, mass, p)
+    if blocked:
+        line = f"routing.class_crossing_guard = {p.class_crossing_guard:g}"
+        return (
+            Tier.SONNET,
+            line,
+            f"{what} defaults to {rule.tier.value}, but {blocked}: sonnet "
+            f"(class evidence per tier: {_mass_text(mass)})",
+        )
     line = rule.line(pred.name)
     return rule.tier, line, f"{what} defaults to {rule.tier.value} ({line})"
 
 
-def _difficulty_step(class_tier: Tier, sc: _Score, p: RoutingPolicy) -> tuple[Tier, str]:
+def _difficulty_step(
+    class_tier: Tier, sc: _Score, p: RoutingPolicy, mass: Mapping[Tier, float]
+) -> tuple[Tier, str]:
     final = sc.final
     order = Tier.ordered()
     i = order.index(class_tier)
     if final >= p.opus_threshold and i + 1 < len(order):
         up = order[i + 1]
-        return up, (
-            f"difficulty {final:.2f} reaches the step-up threshold {p.opus_threshold:.2f}: "
-            f"one tier up to {up.value}"
-        )
+        blocked = _crossing_block(up, mass, p)
+        if not blocked:
+            return up, (
+                f"difficulty {final:.2f} reaches the step-up threshold {p.opus_threshold:.2f}: "
+                f"one tier up to {up.value}"
+            )
+        return class_tier, f"difficulty {final:.2f} would step up, but {blocked}"
     if final < p.haiku_threshold and i > 0:
         down = order[i - 1]
-        return down, (
-            f"difficulty {final:.2f} is below the step-down threshold {p.haiku_threshold:.2f}: "
-            f"one tier down to {down.value}"
-        )
+        blocked = _crossing_block(down, mass, p)
+        if not blocked:
+            return down, (
+                f"difficulty {final:.2f} is below the step-down threshold "
+                f"{p.haiku_threshold:.2f}: one tier down to {down.value}"
+            )
+        return class_tier, f"difficulty {final:.2f} would step down, but {blocked}"
     return class_tier, f"difficulty {final:.2f} keeps the class default {class_tier.value}"
 
 
@@ -313,11 +380,11 @@ def decide_signals(
     h = hints or Hints()
     p = policy
     pred = predict_class(signals, class_scorer)
-    class_tier, line, class_reason = _class_step(pred, p)
+    class_tier, line, class_reason = class_step(pred, p)
     sc = _score(signals, p, scorer, h)
     final = sc.final
     reasons = [class_reason, *_score_reasons(sc, p, scorer.version if scorer is not None else "")]
-    routed, step_reason = _difficulty_step(class_tier, sc, p)
+    routed, step_reason = _difficulty_step(class_tier, sc, p, tier_mass(pred, p))
     reasons.append(step_reason)
     rule = p.classes[pred.name]
     routed = _class_bounds(routed, class_tier, rule, pred.name, reasons)

@@ -168,6 +168,10 @@ class RoutingPolicy:
     # Below this class probability, when the runner-up class defaults to another tier, the
     # request takes Sonnet (the default) rather than either class's tier.
     class_min_confidence: float = 0.35
+    # Haiku or Opus (from the class or a difficulty step) only while the classes of the
+    # opposite extreme hold less than this share of the class evidence (the posterior
+    # above its floor; core.routing.tier_mass); else Sonnet.
+    class_crossing_guard: float = 0.15
     thinking_band: bool = True
     thinking_min_budget: int = 1024
     thinking_max_budget: int = 8192
@@ -200,6 +204,11 @@ class RoutingPolicy:
         object.__setattr__(self, "classes", MappingProxyType(classes))
         if not 0.0 <= self.class_min_confidence < 1.0:
             raise ConfigError("config key `routing.class_min_confidence`: must be in [0, 1)")
+        if not 0.0 < self.class_crossing_guard <= 1.0:
+            raise ConfigError(
+                "config key `routing.class_crossing_guard`: must be in (0, 1] (1 turns the "
+                "guard off)"
+            )
         for key in ("prior", "learned_center"):
             if not 0.0 < getattr(self, key) < 1.0:
                 raise ConfigError(f"config key `routing.{key}`: must be strictly between 0 and 1")

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tierwise.router.class_banks import MORE_BANKS, MORE_CONTENT
 from tierwise.router.sni_corpus import load_sni_rows
 
 __all__ = ["BANKS", "TEMPLATES", "bank_rows", "build_corpus", "public_rows", "template_rows"]
@@ -950,14 +951,38 @@ BANKS: dict[str, list[str]] = {
 }
 
 
+_PERSONAS = [
+    "You are a helpful assistant.",
+    "You are {company}'s internal assistant. Be concise.",
+    "You are an AI assistant that helps people at work. Answer in the user's language.",
+    "Keep answers short and friendly.",
+]
+_EARLIER = [
+    ("Can you remind me what time zone Lisbon is in?", "Lisbon uses Western European Time (UTC+0, UTC+1 in summer)."),
+    ("What's a good name for a shared drive folder for invoices?", "Something like 'Finance / Invoices / 2025' keeps it findable."),
+    ("thanks for the help earlier", "You're welcome! What else can I do?"),
+]  # fmt: skip
+
+
+def _all_banks() -> dict[str, list[str]]:
+    merged = {cls: list(wordings) for cls, wordings in BANKS.items()}
+    for cls, wordings in MORE_BANKS.items():
+        merged.setdefault(cls, []).extend(wordings)
+    return merged
+
+
 def bank_rows(seed: int = 21, draws: int = 6) -> Iterator[dict[str, Any]]:
-    """Rows from :data:`BANKS`: each wording is a template, drawn ``draws`` times."""
+    """Rows from :data:`BANKS` and :data:`MORE_BANKS`: each wording is a template, drawn
+    ``draws`` times, placed in the user turn, split between a system prompt (the
+    instruction) and the user turn (the material), under a generic persona system prompt,
+    or after an earlier exchange."""
     rng = random.Random(seed)
-    for cls, wordings in BANKS.items():
+    content = {**_CONTENT, **MORE_CONTENT}
+    for cls, wordings in _all_banks().items():
         for i, wording in enumerate(wordings):
             seen: set[str] = set()
             for _ in range(draws):
-                text = wording.format(**{k: f(rng) for k, f in _CONTENT.items()})
+                text = wording.format(**{k: f(rng) for k, f in content.items()})
                 place = rng.random()
                 if place < 0.2 and cls not in ("chit_chat",):
                     # The instruction as a system prompt, the material as the user turn.
@@ -965,6 +990,12 @@ def bank_rows(seed: int = 21, draws: int = 6) -> Iterator[dict[str, Any]]:
                     request = _req(tail or text, system=head) if tail else _req(text)
                 elif place < 0.3:
                     request = _req(text, history=[_u("hi"), _a("Hello! How can I help?")])
+                elif place < 0.42:
+                    persona = rng.choice(_PERSONAS).format(company=rng.choice(COMPANIES))
+                    request = _req(text, system=persona)
+                elif place < 0.5:
+                    q, a = rng.choice(_EARLIER)
+                    request = _req(text, history=[_u(q), _a(a)])
                 else:
                     request = _req(text)
                 key = json.dumps(request, sort_keys=True)
