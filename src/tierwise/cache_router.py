@@ -5,8 +5,6 @@ it, the warm prefixes from :mod:`tierwise.cache_state`, and learns from every an
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,34 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CacheRouter"]
 
-# How many recent cacheable decisions the demand forecast looks at.
-_RECENT = 500
-
-
-class _Demand:
-    """What recent cacheable traffic looked like, in this process: the share routed to each
-    tier, and how many earlier requests each one's prefix had within its TTL. It forecasts
-    the requests that will follow on a prefix: as many as prefixes have had lately (for a
-    prefix seen before, at least its own count), routed like recent traffic."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tiers: deque[Tier] = deque(maxlen=_RECENT)
-        self._seen: deque[int] = deque(maxlen=_RECENT)
-
-    def note(self, tier: Tier, seen: int) -> None:
-        with self._lock:
-            self._tiers.append(tier)
-            self._seen.append(seen)
-
-    def forecast(self, seen: int, cap: int) -> tuple[float, dict[Tier, float]]:
-        with self._lock:
-            tiers, counts = Counter(self._tiers), list(self._seen)
-        typical = sum(counts) / len(counts) if counts else 0.0
-        n = sum(tiers.values())
-        shares = {t: c / n for t, c in tiers.items()} if n else {}
-        return min(max(float(seen), typical), float(cap)), shares
-
 
 class CacheRouter:
     """Chooses among allowed tiers by expected cost and remembers what each model has warm."""
@@ -68,7 +38,6 @@ class CacheRouter:
         self.settings = settings
         self.state = state
         self.config = settings.cache_state
-        self._demand = _Demand()
 
     def _prepared(self, request: Mapping[str, Any], tier: Tier) -> dict[str, Any]:
         return place_cache_points(dict(request), self.settings.cache_policy(tier)).request
@@ -98,16 +67,6 @@ class CacheRouter:
         nothing cacheable, or no tier above the routed one is allowed)."""
         if not self.config.enabled or not self._cacheable(request):
             return None
-        # How many more requests this prefix can expect within its TTL, and how they will be
-        # routed (core.cache_aware.choose_tier counts what this choice leaves warm for them).
-        mine = prefixes(self._prepared(request, decision.tier), self._min_tokens(decision.tier))
-        seen = 0
-        if mine:
-            longest = mine[-1]
-            seen = self.state.seen(longest.key, TTL_SECONDS.get(longest.ttl, 300))
-        reuse, demand = self._demand.forecast(seen, self.config.max_reuse)
-        self._demand.note(decision.tier, seen)
-
         h = hints or Hints()
         ceiling = h.max_tier or Tier.OPUS
         if h.force_tier is not None:
@@ -122,6 +81,15 @@ class CacheRouter:
             return None
         if current is not None and current.rank > decision.tier.rank:
             allowed = sorted({*allowed, current}, key=lambda t: t.rank)
+
+        # How popular the request's longest cacheable prefix is: a prefix many requests share
+        # is worth writing on the cheaper tier once (see core.cache_aware.expected_cost).
+        mine = prefixes(self._prepared(request, decision.tier), self._min_tokens(decision.tier))
+        reuse = 0
+        if mine:
+            longest = mine[-1]
+            reuse = min(self.state.seen(longest.key, TTL_SECONDS.get(longest.ttl, 300)),
+                        self.config.max_reuse)  # fmt: skip
 
         def warm(tier: Tier, points: Sequence[Prefix]) -> set[str]:
             return self.state.warm(self.settings.tier(tier).model_id, [p.key for p in points])
@@ -139,7 +107,6 @@ class CacheRouter:
             confident=decision.task_class.confidence >= self.config.confidence,
             margin=self.config.margin,
             reuse=reuse,
-            demand=demand or None,
         )
 
     def learn(

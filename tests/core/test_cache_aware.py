@@ -133,29 +133,3 @@ def test_conversations_stick_unless_confident_or_worth_it() -> None:
     # a conversation on a tier below what quality now needs never stays there
     up = choose(turn, Warm(), Tier.OPUS, current=Tier.HAIKU, confident=False, margin=0.99)
     assert up.tier is Tier.OPUS
-
-
-def test_a_cold_prefix_is_written_where_the_traffic_that_follows_will_need_it() -> None:
-    """An easy question on a cold prefix: Haiku is cheapest for it alone, but when the
-    questions expected next mostly need Sonnet, Sonnet's copy serves them all, and writing
-    Haiku's too would be paid twice."""
-    request = rag("Which section covers refunds? Reply with the number only.")
-    alone = choose(request, Warm(), Tier.HAIKU)
-    assert alone.tier is Tier.HAIKU
-    mixed = choose(request, Warm(), Tier.HAIKU, reuse=6,
-                   demand={Tier.HAIKU: 0.3, Tier.SONNET: 0.7})  # fmt: skip
-    assert mixed.tier is Tier.SONNET
-    assert "serves the requests expected after it" in mixed.reason
-    easy = choose(request, Warm(), Tier.HAIKU, reuse=6, demand={Tier.HAIKU: 1.0})
-    assert easy.tier is Tier.HAIKU  # only easy ones follow: Haiku's copy is the one to write
-
-
-def test_a_cheaper_copy_is_written_only_when_enough_requests_repay_it() -> None:
-    request = rag("Is SSO configurable per workspace? Answer yes or no.")
-    warm = Warm()
-    warm.heat(Tier.SONNET, request)
-    assert choose(request, warm, Tier.HAIKU).tier is Tier.SONNET  # one request: read Sonnet
-    few = choose(request, warm, Tier.HAIKU, reuse=1, demand={Tier.HAIKU: 1.0})
-    assert few.tier is Tier.SONNET
-    many = choose(request, warm, Tier.HAIKU, reuse=20, demand={Tier.HAIKU: 1.0})
-    assert many.tier is Tier.HAIKU  # twenty easy reads on Haiku repay its write

@@ -13,14 +13,6 @@ at the write rate (only past the model's cache minimum), the rest at the input r
 class's expected output at the output rate. A tier above the routed one is picked only when
 it is cheaper.
 
-A write is an investment the next requests on the same prefix read back, so the choice also
-counts what it does to them (``reuse``: how many are expected within the TTL; ``demand``: the
-share of traffic routed to each tier). A request served on a tier makes that tier warm; each
-expected later request is priced on the cheapest warm tier quality allows it, or, when none
-is, on its own tier with one write. So an easy question on a cold 30k-token prefix goes to
-Sonnet when the harder questions that follow will need Sonnet's copy anyway (writing Haiku's
-too would be paid twice), and to Haiku when enough easy ones follow to repay Haiku's write.
-
 Within one conversation (the same first turns), a request stays on the tier the conversation
 is on unless the router moves it with confidence, or moving saves at least ``margin`` of the
 cost: bouncing between tiers rewrites the cache each time.
@@ -32,7 +24,6 @@ Pure: the caller supplies which prefixes are warm (learned from Bedrock's report
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -151,9 +142,15 @@ def expected_cost(  # noqa: PLR0917 - the inputs of one price, in reading order
     total_input: int,
     output_tokens: int,
     rates: Rates,
+    reuse: int = 0,
 ) -> TierOption:
     """The expected cost of a request on ``tier``: the longest warm prefix read, the rest of
-    the cacheable prefixes written (at each point's TTL rate), the remainder as input."""
+    the cacheable prefixes written (at each point's TTL rate), the remainder as input.
+
+    ``reuse`` is how many more requests are expected to share this prefix within its TTL
+    (from how often it was seen lately). A write is an investment those requests read back,
+    so its cost is spread over them: the cold cost and the warm cost are averaged with
+    weights 1 and ``reuse``. A one-off prefix (reuse 0) pays its write in full."""
     warm_keys = set(warm)
     read = max((p.tokens for p in points if p.key in warm_keys), default=0)
     write_5m = write_1h = 0
@@ -174,46 +171,11 @@ def expected_cost(  # noqa: PLR0917 - the inputs of one price, in reading order
         cache_write_5m=write_5m,
         cache_write_1h=write_1h,
     )
-    return TierOption(tier, price(usage, rates).total, read, write_5m + write_1h, plain)
-
-
-@dataclass(frozen=True, slots=True)
-class _Costs:
-    """One tier's prices for a request on this prefix: as things are now, fully warm, cold."""
-
-    now: TierOption
-    warm: Decimal
-    cold: Decimal
-
-    @property
-    def is_warm(self) -> bool:
-        return self.now.write_tokens == 0
-
-
-def _later(
-    served: Tier,
-    costs: Mapping[Tier, _Costs],
-    demand: Mapping[Tier, float],
-    reuse: float,
-) -> Decimal:
-    """What the ``reuse`` requests expected on this prefix will cost once this one is served
-    on ``served``: each on the cheapest tier warm by then that quality allows it (its routed
-    tier or above), or else on its own tier after one write (made with probability
-    1 - e^-n for n such requests expected)."""
-    total = Decimal(0)
-    warm_after = {t for t, c in costs.items() if c.is_warm or t is served}
-    for wanted, share in demand.items():
-        n = reuse * share
-        if n <= 0:
-            continue
-        ready = [costs[t].warm for t in warm_after if t.rank >= wanted.rank]
-        if ready:
-            total += Decimal(str(n)) * min(ready)
-        elif wanted in costs:
-            own = costs[wanted]
-            write_once = Decimal(str(1 - math.exp(-n))) * (own.cold - own.warm)
-            total += Decimal(str(n)) * own.warm + write_once
-    return total
+    cost = price(usage, rates).total
+    if reuse > 0 and write_5m + write_1h:
+        warm_usage = Usage(input=plain, output=output_tokens, cache_read=previous)
+        cost = (cost + reuse * price(warm_usage, rates).total) / (1 + reuse)
+    return TierOption(tier, cost, read, write_5m + write_1h, plain)
 
 
 @dataclass(frozen=True)
@@ -261,8 +223,7 @@ def choose_tier(
     current: Tier | None = None,
     confident: bool = True,
     margin: float = 0.2,
-    reuse: float = 0,
-    demand: Mapping[Tier, float] | None = None,
+    reuse: int = 0,
 ) -> CacheChoice:
     """Pick among ``allowed`` (all at or above ``preferred``) the cheapest expected tier.
 
@@ -270,49 +231,30 @@ def choose_tier(
     that model); ``warm(tier, prefixes)`` the keys of those prefixes warm on that tier's
     model. ``current`` is the tier the conversation is on, if any: the request stays there
     unless the router moved it with ``confident`` evidence, or the move saves ``margin``
-    of the cost, and never stays below ``preferred``. ``reuse`` is how many more requests
-    are expected on this prefix within its TTL and ``demand`` the share of them routed to
-    each tier (default: all like this one): an option's cost is this request's plus theirs
-    given what it leaves warm (see the module's docstring).
+    of the cost, and never stays below ``preferred``. ``reuse`` (see :func:`expected_cost`)
+    lets a popular prefix be written on the cheaper tier once instead of read on a dearer
+    one forever.
     """
     total = count_request(request)
-    wants = {t: w for t, w in (demand or {preferred: 1.0}).items() if w > 0}
-    floor = min([preferred, *wants], key=lambda t: t.rank)
-    costs: dict[Tier, _Costs] = {}
-    for tier in Tier.ordered():
-        if tier.rank < floor.rank:
-            continue
-        points = prefixes(prepared(tier), min_tokens(tier))
-        keys = [p.key for p in points]
-        r = rates(tier)
-        costs[tier] = _Costs(
-            expected_cost(tier, points, warm(tier, points), total, output_tokens, r),
-            expected_cost(tier, points, keys, total, output_tokens, r).cost,
-            expected_cost(tier, points, (), total, output_tokens, r).cost,
-        )
     options: list[TierOption] = []
     for tier in sorted({preferred, *allowed}, key=lambda t: t.rank):
         if tier.rank < preferred.rank:
             continue
-        now = costs[tier].now
-        later = _later(tier, costs, wants, reuse) if reuse > 0 else Decimal(0)
+        points = prefixes(prepared(tier), min_tokens(tier))
         options.append(
-            TierOption(tier, now.cost + later, now.warm_tokens, now.write_tokens, now.input_tokens)
+            expected_cost(
+                tier, points, warm(tier, points), total, output_tokens, rates(tier), reuse
+            )
         )
     by = {o.tier: o for o in options}
     best = min(options, key=lambda o: (o.cost, o.tier is not preferred, o.tier.rank))
     pref = by[preferred]
-    ahead = f" with {reuse:g} more expected on this prefix" if reuse > 0 else ""
     if best.tier is preferred:
-        reason = f"{preferred.value}: cheapest allowed ({_fmt(pref.cost)} expected{ahead})"
+        reason = f"{preferred.value}: cheapest allowed ({_fmt(pref.cost)} expected)"
     else:
-        why = (
-            f"{best.warm_tokens:,}-token prefix warm on {best.tier.value}"
-            if best.warm_tokens
-            else f"its copy of the prefix serves the requests expected after it{ahead}"
-        )
+        warm_note = f"{best.warm_tokens:,}-token prefix warm on {best.tier.value}"
         reason = (
-            f"{best.tier.value}: {preferred.value} allowed, but {why}: "
+            f"{best.tier.value}: {preferred.value} allowed, but {warm_note}: "
             f"{_fmt(best.cost)} vs {_fmt(pref.cost)}"
         )
     choice = CacheChoice(best.tier, preferred, tuple(options), reason)
