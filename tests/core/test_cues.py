@@ -38,6 +38,9 @@ FALSE_POSITIVES = [
     ("Set the threadpool size to 8 and the matrixed org chart colour.", "math"),
     ("The retriage meeting moved to Tuesday.", "triage"),
     ("Add the reformatted table to the wiki preface.", "format_conversion"),
+    # "plan" as a subscription, or as an intention, is not a planning task.
+    ("Why was I charged $12.99 when my plan is $9.99?", "planning"),
+    ("I plan to cancel my subscription next month.", "planning"),
 ]
 
 
@@ -61,6 +64,9 @@ TRUE_POSITIVES = [
     ("Give me 5 comma-separated tags for this water bottle.", "short_form"),
     ("Suggest a title for this blog post.", "short_form"),
     ("Solve x² ≤ 4.", "math"),
+    ("Plan a zero-downtime database migration.", "planning"),
+    ("Write a project plan for the launch.", "planning"),
+    ("Plan out the rollout across three regions.", "planning"),
 ]
 
 

@@ -266,6 +266,10 @@ def test_router_train_with_both_labels_refits_both_stages(tmp_path: Path) -> Non
         ("How can I improve the tone of this sentence: 'Send it now.'", "proof"),
         ("Reformat these dates as YYYY-MM-DD: 3/4/2024, 12/25/2023, 7/1/2025", "math"),
         ("Why was I charged $12.99 when my plan is $9.99?", "complex_analysis"),
+        (
+            "I plan to cancel my subscription next month. What happens to my data?",
+            "complex_analysis",
+        ),
     ],
 )
 def test_words_inside_other_words_or_numbers_in_lists_do_not_decide_the_class(

@@ -152,7 +152,8 @@ _CUE_SOURCE: dict[str, str] = {
         r"|simplify|evaluate the|find (?:the )?(?:value|x|all (?:real|integer))|word problem"
     ),
     "planning": (
-        r"plan|roadmap|strategy|strategic|trade-?offs?|design (?:a|an|the|our)|architecture"
+        r"plan (?:for|out|a|an|the|our|my|your|how)|(?:a|an|migration|project) plan"
+        r"|roadmap|strategy|strategic|trade-?offs?|design (?:a|an|the|our)|architecture"
         r"|migration plan|go-to-market|root cause|post-?mortem|risk assessment|evaluate"
         r" (?:whether|the options)|recommend (?:an? )?(?:approach|strategy)"
     ),
