@@ -13,7 +13,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -70,3 +73,38 @@ def start_gateway(
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("gateway did not start")
+
+
+@dataclass
+class EmulatedGateway:
+    """A gateway in a thread over an in-process emulator, with its client and key store."""
+
+    url: str
+    keys: Any  # tierwise.store.keys.KeyStore
+    tierwise: Any  # tierwise.client.Tierwise
+    emulator: Any  # tierwise.emulator.Emulator
+    settings: Any  # tierwise.config.Settings
+
+
+@contextmanager
+def emulated_gateway(
+    settings: Any, db: Path, overrides: Mapping[str, Any]
+) -> Iterator[EmulatedGateway]:
+    """Emulator, settings pointed at it (plus ``overrides``), a SQLite ledger at ``db``, API
+    keys and a live gateway; all torn down on exit."""
+    from tierwise.client import Tierwise
+    from tierwise.emulator import Emulator
+    from tierwise.gateway import create_app
+    from tierwise.store.keys import KeyStore
+
+    with Emulator(settings, port=0).start() as emu:
+        settings = settings.with_overrides({"endpoint_url": emu.url, **overrides})
+        tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{db}")
+        keys = KeyStore(tw.ledger)
+        server, thread, url = run_server(create_app(settings, tierwise=tw, keys=keys, auth=True))
+        try:
+            yield EmulatedGateway(url, keys, tw, emu, settings)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            tw.close()

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from live_server import run_server
+from live_server import emulated_gateway
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.emulator import Emulator
-from tierwise.gateway import create_app
 from tierwise.store.keys import KeyStore
 
 
@@ -35,21 +34,10 @@ def gateway(
     default_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveGateway]:
     db: Path = tmp_path_factory.mktemp("gw") / "ledger.db"
-    with Emulator(default_settings, port=0).start() as emu:
-        settings = default_settings.with_overrides(
-            {"endpoint_url": emu.url, "retry.base_delay_s": 0.0, "retry.max_attempts": 2}
-        )
-        tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{db}")
-        keys = KeyStore(tw.ledger)  # type: ignore[arg-type]
-        app = create_app(settings, tierwise=tw, keys=keys, auth=True)
-        server, thread, url = run_server(app)
-        _, secret = keys.create("main", budget_usd=Decimal("100"))
-        try:
-            yield LiveGateway(url, secret, keys, tw, emu)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            tw.close()
+    overrides = {"retry.base_delay_s": 0.0, "retry.max_attempts": 2}
+    with emulated_gateway(default_settings, db, overrides) as gw:
+        _, secret = gw.keys.create("main", budget_usd=Decimal("100"))
+        yield LiveGateway(gw.url, secret, gw.keys, gw.tierwise, gw.emulator)
 
 
 @pytest.fixture(autouse=True)

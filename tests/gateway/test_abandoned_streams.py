@@ -12,11 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from live_server import run_server
+from live_server import emulated_gateway
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.emulator import Emulator
-from tierwise.gateway import create_app
 from tierwise.store import LedgerRow
 from tierwise.store.keys import KeyStore
 
@@ -38,19 +37,9 @@ def live(
     default_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, KeyStore, Tierwise, Emulator]]:
     db: Path = tmp_path_factory.mktemp("abandon") / "ledger.db"
-    with Emulator(default_settings, port=0).start() as emu:
-        settings = default_settings.with_overrides(
-            {"endpoint_url": emu.url, "retry.base_delay_s": 0.0, "retry.max_attempts": 1}
-        )
-        tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{db}")
-        keys = KeyStore(tw.ledger)  # type: ignore[arg-type]
-        server, thread, url = run_server(create_app(settings, tierwise=tw, keys=keys, auth=True))
-        try:
-            yield url, keys, tw, emu
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            tw.close()
+    overrides = {"retry.base_delay_s": 0.0, "retry.max_attempts": 1}
+    with emulated_gateway(default_settings, db, overrides) as gw:
+        yield gw.url, gw.keys, gw.tierwise, gw.emulator
 
 
 def hang_up_after_first_chunk(url: str, path: str, key: str) -> None:

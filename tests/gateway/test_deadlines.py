@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from live_server import run_server
+from live_server import emulated_gateway, run_server
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
@@ -114,19 +114,9 @@ def stalling(
 ) -> Iterator[tuple[str, KeyStore, Tierwise, Emulator]]:
     """Streams that open at once and stall mid-answer (the idle timeout stays at 60 s)."""
     db: Path = tmp_path_factory.mktemp("deadline-stall") / "ledger.db"
-    with Emulator(default_settings, port=0).start() as emu:
-        settings = default_settings.with_overrides(
-            {"endpoint_url": emu.url, "retry.total_timeout_s": 60.0, "retry.base_delay_s": 0.0}
-        )
-        tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{db}")
-        keys = KeyStore(tw.ledger)  # type: ignore[arg-type]
-        server, thread, url = run_server(create_app(settings, tierwise=tw, keys=keys, auth=True))
-        try:
-            yield url, keys, tw, emu
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            tw.close()
+    overrides = {"retry.total_timeout_s": 60.0, "retry.base_delay_s": 0.0}
+    with emulated_gateway(default_settings, db, overrides) as gw:
+        yield gw.url, gw.keys, gw.tierwise, gw.emulator
 
 
 STALL_S = 30.0

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from live_server import run_server
+from live_server import emulated_gateway
 from tierwise.bedrock import BedrockClient
 from tierwise.client import AsyncTierwise, Tierwise
 from tierwise.config import Settings
 from tierwise.emulator import Emulator
 from tierwise.errors import DeadlineExceededError
-from tierwise.gateway import create_app
 from tierwise.store import LedgerRow
 from tierwise.store.keys import KeyStore
 
@@ -45,22 +44,9 @@ def stalling(
     default_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stalling]:
     db: Path = tmp_path_factory.mktemp("idle") / "ledger.db"
-    with Emulator(default_settings, port=0).start() as emu:
-        settings = default_settings.with_overrides(
-            {
-                "endpoint_url": emu.url, "retry.base_delay_s": 0.0,
-                "retry.stream_idle_timeout_s": IDLE_S,
-            }
-        )  # fmt: skip
-        tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{db}")
-        keys = KeyStore(tw.ledger)  # type: ignore[arg-type]
-        server, thread, url = run_server(create_app(settings, tierwise=tw, keys=keys, auth=True))
-        try:
-            yield Stalling(url, keys, tw, emu, settings)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            tw.close()
+    overrides = {"retry.base_delay_s": 0.0, "retry.stream_idle_timeout_s": IDLE_S}
+    with emulated_gateway(default_settings, db, overrides) as gw:
+        yield Stalling(gw.url, gw.keys, gw.tierwise, gw.emulator, gw.settings)
 
 
 @pytest.fixture(autouse=True)
