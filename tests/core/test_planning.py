@@ -183,6 +183,29 @@ def test_no_body_keeps_the_logged_tier_and_ledger_routes_are_used() -> None:
     assert "extraction" in r.classes
 
 
+def test_a_redacted_body_keeps_its_recorded_route_but_still_caches() -> None:
+    # The router would send these to Opus; a redacted capture keeps the decision recorded
+    # with it (made on the full text), and its shared prefix is still simulated in the cache.
+    planner = Planner(_config(lambda r: RouteChoice(Tier.OPUS, "proof")))
+    recorded = RouteChoice(Tier.SONNET, "triage")
+    for i in range(2):
+        planner.add(
+            Invocation(
+                T0 + timedelta(seconds=i),
+                SONNET,
+                Usage(input=6000, output=10),
+                _req(f"[EMAIL] asks {i}"),
+                route=recorded,
+                redacted=True,
+            )
+        )
+    planner.add(Invocation(T0, SONNET, Usage(input=10, output=1), _req("x"), redacted=True))
+    r = planner.result
+    assert r.tier_mix_routed == {"sonnet": 2, "opus": 1}  # no recorded route: routed
+    assert (r.redacted, r.recorded_routes) == (3, 2)
+    assert r.cache_reads == 1 and r.cache_writes >= 1
+
+
 def test_prefix_cache_is_bounded() -> None:
     planner = Planner(_config(max_prefixes=2))
     for i in range(10):

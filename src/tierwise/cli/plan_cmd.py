@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,15 +16,17 @@ from rich.table import Table
 from tierwise.cli.output import cells
 from tierwise.cli.state import state_of
 from tierwise.config import Settings
+from tierwise.core.names import ModelNames
 from tierwise.core.planning import STRATEGIES, Planner, PlannerConfig, PlanResult, RouteChoice
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError
 
-__all__ = ["plan"]
+__all__ = ["caveats", "plan"]
 
 NOTES = (
     "as is: the logged model and usage (cache reads and writes as logged), at the configured "
-    "prices for that model's tier and profile kind.",
+    "prices for that model's tier and profile kind; a model named the Anthropic or OpenAI API's "
+    "way (claude-sonnet-4-5, gpt-4o) at the tier tierwise's name tables map it to.",
     "all Sonnet: the same usage on the Sonnet tier.",
     "routed: the tier tierwise's router picks for each request body, every prompt token "
     "uncached; output tokens are taken as logged on every tier.",
@@ -33,7 +37,34 @@ NOTES = (
     "--batch-classes) at the batch discount, uncached.",
     "Credit runway: the [[credits]] pools drawn down by each strategy's daily cost over the "
     "logged period, extended at its 7-day burn rate.",
+    "Captures and ledger rows: token counts are the ledger's. A capture whose text was "
+    "redacted or cut, and a ledger row (no text), is routed by the decision recorded with it.",
 )
+
+
+def _tier_as_called(settings: Settings) -> Callable[[str], Tier | None]:
+    """The tier of a model ID as logged: a configured tier's model (any profile or ARN), a
+    tier name or alias, or another API's model name (both name tables: a log may come from
+    either API whatever the gateway's doors allow)."""
+    tables = settings.model_names
+    names = ModelNames(
+        settings.aliases, tables.anthropic_names, tables.openai_names, anthropic=True, openai=True
+    )
+
+    @lru_cache(maxsize=4096)
+    def tier_of(model_id: str) -> Tier | None:
+        tier = settings.tier_of_model(model_id)
+        if tier is not None:
+            return tier
+        target = names.resolve(model_id)
+        if target is None:
+            return None
+        try:
+            return Tier(target.strip().lower())
+        except ValueError:
+            return settings.tier_of_model(target)
+
+    return tier_of
 
 
 def _routed_by_workers(request: Any) -> RouteChoice:
@@ -53,7 +84,7 @@ def _config(
         cache_min_tokens={t: settings.tier(t).cache_min_tokens for t in Tier.ordered()},
         supports_caching={t: settings.tier(t).supports_caching for t in Tier.ordered()},
         route=_routed_by_workers,
-        tier_of=settings.tier_of_model,
+        tier_of=_tier_as_called(settings),
         default_tier=settings.default_tier,
         ttl=ttl,
         applications=apps,
@@ -71,13 +102,43 @@ def _summary(result: PlanResult) -> Table:
     return table
 
 
+def caveats(result: PlanResult) -> list[str]:
+    """What the figures rest on besides the logged facts, one line each (only those that
+    apply): estimated tokens, redacted text, recorded routes, unpriced models."""
+    lines = []
+    if result.redacted:
+        lines.append(
+            f"{result.redacted:,} requests had redacted or cut text (captures): token counts "
+            "are the ledger's, and each is routed by the decision recorded with it (made on "
+            "the full text) where there is one."
+        )
+    if result.recorded_routes:
+        lines.append(
+            f"{result.recorded_routes:,} requests routed by their recorded decision "
+            "(ledger rows, redacted captures), not by the current router."
+        )
+    if result.estimated_usage:
+        lines.append(f"{result.estimated_usage:,} requests had no token counts: estimated.")
+    if result.no_body:
+        lines.append(
+            f"{result.no_body:,} requests had no body and no recorded route: kept their tier."
+        )
+    if result.unpriced:
+        lines.append(
+            f"{result.unpriced:,} requests name a model in no tier (priced 0 as is); for an "
+            "application inference profile pass --app-profile ARN=MODEL_ID."
+        )
+    return lines
+
+
 def plan(
     ctx: typer.Context,
     sources: Annotated[
         list[str],
         typer.Argument(
             help="Invocation logs (file, directory, s3://bucket/prefix), CloudWatch exports, "
-            "OpenAI/Anthropic JSONL, or a ledger URL (sqlite:///... postgresql://...)."
+            "OpenAI/Anthropic JSONL, a ledger URL (sqlite:///... postgresql://...), or "
+            "captures: (the configured ledger's captures) / captures:LEDGER_URL."
         ),
     ],
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the CSV here.")] = None,
@@ -152,7 +213,13 @@ def plan(
             "s3", region_name=settings.region, endpoint_url=settings.batch.s3_endpoint_url or None
         )
 
-    records = read_sources(sources, tag=BatchTag(key, value), stats=stats, s3_client=s3_client)
+    records = read_sources(
+        sources,
+        tag=BatchTag(key, value),
+        stats=stats,
+        s3_client=s3_client,
+        ledger_url=settings.ledger.resolved_url(),
+    )
     with Progress(
         TextColumn("[bold]planning"),
         BarColumn(),
@@ -178,7 +245,8 @@ def plan(
     if result.requests == 0:
         raise InvalidRequestError(
             f"no invocation records found in {', '.join(sources)}",
-            hint="point at Bedrock invocation logs (*.json.gz), a JSONL of requests or a ledger",
+            hint="point at Bedrock invocation logs (*.json.gz), a JSONL of requests, a ledger "
+            "URL or captures:",
         )
     pools = [c.pool() for c in settings.credits]
     ways = runways(result, pools, settings.credit_warning_days)
@@ -191,6 +259,7 @@ def plan(
             f"Read {stats.records:,} records from {stats.files:,} files; "
             f"skipped {stats.skipped_errors:,} failed calls and "
             f"{stats.skipped_unreadable:,} unreadable lines.",
+            *caveats(result),
         ]
         page = html_report(
             result, ways, sources=sources, generated=datetime.now(UTC).date(), notes=notes
@@ -218,3 +287,5 @@ def plan(
     state.out.print(_summary(result))
     mix = ", ".join(f"{t} {n:,}" for t, n in sorted(result.tier_mix_routed.items()))
     state.out.print(f"{result.requests:,} requests; routed tier mix: {mix}", highlight=False)
+    for text in caveats(result):
+        state.out.print(text, highlight=False)

@@ -46,6 +46,7 @@ __all__ = [
     "PlannerConfig",
     "RouteChoice",
     "normalise_model",
+    "routable",
 ]
 
 STRATEGIES = ("as_is", "all_sonnet", "routed", "routed_cached", "routed_cached_batch")
@@ -71,6 +72,17 @@ class Invocation:
     batchable: bool = False
     route: RouteChoice | None = None
     """A decision already made (a tierwise ledger row's route), used when there is no body."""
+    redacted: bool = False
+    """The body's text was redacted or cut before it was stored (a tierwise capture): the
+    route recorded with it, made on the full text, is used instead of routing it again."""
+
+
+def routable(inv: Invocation) -> Mapping[str, Any] | None:
+    """The body the current router should see: none when there is no body, or when its
+    text was redacted and the decision made on the original text is known."""
+    if inv.redacted and inv.route is not None:
+        return None
+    return inv.request
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +165,10 @@ class PlanResult:
     unpriced: int = 0
     no_body: int = 0
     batchable: int = 0
+    redacted: int = 0
+    """Requests whose stored text was redacted or cut (captures)."""
+    recorded_routes: int = 0
+    """Requests routed by the decision recorded with them (ledger rows, redacted captures)."""
     totals: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(STRATEGIES, _ZERO))
     daily: dict[date, list[Decimal]] = field(default_factory=dict)
     tier_mix_as_is: dict[str, int] = field(default_factory=dict)
@@ -190,6 +206,8 @@ class PlanResult:
             "unpriced": self.unpriced,
             "without_body": self.no_body,
             "batchable": self.batchable,
+            "redacted": self.redacted,
+            "recorded_routes": self.recorded_routes,
             "first": self.first.isoformat() if self.first else None,
             "last": self.last.isoformat() if self.last else None,
             "totals_usd": {k: str(v) for k, v in self.totals.items()},
@@ -276,10 +294,13 @@ class Planner:
         as_is_tier = ref.tier
         if as_is_tier is None:
             r.unpriced += 1
-        if choice is None and inv.request is not None:
-            choice = cfg.route(inv.request)
-        if choice is None:
+        r.redacted += inv.redacted
+        body = routable(inv)
+        if choice is None and body is not None:
+            choice = cfg.route(body)
+        if choice is None and inv.route is not None:
             choice = inv.route
+            r.recorded_routes += 1
         if choice is None:
             r.no_body += 1
             choice = RouteChoice(as_is_tier or cfg.default_tier, "unknown (no request body)")

@@ -14,6 +14,9 @@ Sources, detected per record:
   response's ``usage`` when present.
 * tierwise's own ledger (``sqlite:///...`` or ``postgresql://...``): answered calls with their
   recorded usage; the route recorded with each row gives the task class.
+* tierwise's captures (``captures:`` for the configured ledger's, or ``captures:URL``): the
+  sampled requests ``[capture]`` stored, with the ledger's token counts for each call. A
+  capture whose text was redacted or cut keeps the route recorded with it.
 
 Token counts come from the log when it has them, else from the body's ``usage``, else they are
 estimated (and counted as estimated). Failed calls (``errorCode``) are not billed and skipped.
@@ -36,7 +39,7 @@ from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_request, count_text
 from tierwise.errors import InvalidRequestError
 
-__all__ = ["BatchTag", "ReadStats", "read_sources"]
+__all__ = ["CAPTURES", "BatchTag", "ReadStats", "capture_record", "read_sources"]
 
 # What a request without a logged answer is assumed to produce, at most its maxTokens.
 DEFAULT_OUTPUT_ESTIMATE = 256
@@ -383,33 +386,134 @@ def records_of(obj: Any, tag: BatchTag, now: datetime, stats: ReadStats) -> Iter
 
 
 def _recorded_route(route: Mapping[str, Any]) -> RouteChoice | None:
+    """The router's decision recorded with a call: in shadow mode the call kept the model it
+    asked for, and the decision the router would have made rides along as ``shadow``."""
+    from tierwise.capture import task_class_of
+
+    shadow = route.get("shadow")
+    decided = shadow if isinstance(shadow, Mapping) and shadow.get("tier") else route
     try:
-        tier = Tier(str(route.get("tier")))
+        tier = Tier(str(decided.get("tier")))
     except ValueError:
         return None
-    task = route.get("task_class")
-    name = str(task.get("name")) if isinstance(task, Mapping) else "unknown (ledger)"
-    return RouteChoice(tier, name)
+    return RouteChoice(tier, task_class_of(decided) or task_class_of(route) or "unknown (ledger)")
+
+
+# Rows read from a SQL ledger per query: memory stays flat however long the ledger is.
+_PAGE = 500
+
+
+def _answers(row: Any) -> bool:
+    return bool(row.status != "error" and (row.metadata or {}).get("kind", "answer") == "answer")
+
+
+def _ledger_rows(ledger: Any) -> Iterator[Any]:
+    from tierwise.store.sql import SQLLedger, to_row
+
+    if not isinstance(ledger, SQLLedger):
+        yield from ledger.rows()
+        return
+    after = 0
+    while True:
+        page = ledger.query("SELECT * FROM ledger WHERE id > ? ORDER BY id LIMIT ?", (after, _PAGE))
+        if not page:
+            return
+        for r in page:
+            yield to_row(r)
+        after = int(page[-1]["id"])
 
 
 def _ledger(url: str, stats: ReadStats) -> Iterator[Invocation]:
     from tierwise.store import open_ledger
 
     with open_ledger(url) as ledger:
-        rows = ledger.rows()
-    for row in rows:
-        if row.status == "error" or (row.metadata or {}).get("kind", "answer") != "answer":
-            continue
-        stats.records += 1
-        stats.kinds["ledger"] = stats.kinds.get("ledger", 0) + 1
-        yield Invocation(
-            ts=row.ts,
-            model_id=row.model_id,
-            usage=row.usage,
-            request=None,
-            batchable=row.batch,
-            route=_recorded_route(row.route or {}),
-        )
+        for row in _ledger_rows(ledger):
+            if not _answers(row):
+                continue
+            stats.records += 1
+            stats.kinds["ledger"] = stats.kinds.get("ledger", 0) + 1
+            yield Invocation(
+                ts=row.ts,
+                model_id=row.model_id,
+                usage=row.usage,
+                request=None,
+                batchable=row.batch,
+                route=_recorded_route(row.route or {}),
+            )
+
+
+def _answered_rows(ledger: Any, request_ids: list[str]) -> dict[str, list[Any]]:
+    """The answered ledger rows of these requests, by request id, in id order."""
+    from tierwise.store.sql import to_row
+
+    if not request_ids:
+        return {}
+    marks = ", ".join("?" for _ in request_ids)
+    found: dict[str, list[Any]] = {}
+    for r in ledger.query(
+        f"SELECT * FROM ledger WHERE request_id IN ({marks}) ORDER BY id", request_ids
+    ):
+        row = to_row(r)
+        if _answers(row):
+            found.setdefault(row.request_id, []).append(row)
+    return found
+
+
+def capture_record(capture: Any, rows: list[Any], tag: BatchTag) -> Invocation:
+    """One captured call. Token counts are the ledger's for that call (the stored text may
+    be redacted or cut, so counting it would be wrong); without a ledger row they are
+    estimated from what was stored. A capture whose text was redacted or cut is routed by
+    the decision recorded with it (made on the full text), not routed again."""
+    row = next((r for r in reversed(rows) if r.model_id == capture.model_id), None)
+    if row is None and rows:
+        row = rows[-1]
+    stored = dict(capture.request or {})
+    redacted = bool(capture.redactions) or bool(capture.truncated)
+    # A cut capture keeps only its last user turn: no prefix of the real request is known.
+    request = None if capture.truncated else {k: v for k, v in stored.items() if k != "modelId"}
+    if row is not None:
+        usage, estimated = row.usage, False
+    else:
+        usage = _estimate(request or stored, _output_text_tokens(capture.answer))
+        estimated = True
+    return Invocation(
+        ts=capture.ts,
+        model_id=capture.model_id,
+        usage=usage,
+        request=request or None,
+        usage_estimated=estimated,
+        batchable=bool(row is not None and row.batch) or tag.matches(stored.get("requestMetadata")),
+        route=_recorded_route(capture.route or {}),
+        redacted=redacted,
+    )
+
+
+def _captures(url: str, tag: BatchTag, stats: ReadStats) -> Iterator[Invocation]:
+    from tierwise.store import open_ledger
+    from tierwise.store.captures import CaptureStore
+    from tierwise.store.sql import SQLLedger
+
+    with open_ledger(url) as ledger:
+        if not isinstance(ledger, SQLLedger):
+            raise InvalidRequestError(
+                f"{url} is not a SQL ledger, and captures live in one",
+                hint="name the sqlite:/// or postgresql:// ledger that [capture] wrote to",
+            )
+        store = CaptureStore(ledger)
+        after = 0
+        while True:
+            page = store.list(after=after, limit=_PAGE)
+            if not page:
+                return
+            rows = _answered_rows(ledger, sorted({c.request_id for c in page}))
+            for capture in page:
+                stats.records += 1
+                stats.kinds["capture"] = stats.kinds.get("capture", 0) + 1
+                yield capture_record(capture, rows.get(capture.request_id, []), tag)
+            after = int(page[-1].id or 0)
+
+
+CAPTURES = "captures:"
 
 
 def read_sources(
@@ -420,10 +524,20 @@ def read_sources(
     s3_client: Callable[[], Any] | None = None,
     on_file: Callable[[str, int], None] | None = None,
     now: datetime | None = None,
+    ledger_url: str | None = None,
 ) -> Iterator[Invocation]:
-    """Every invocation in ``sources`` (paths, ``s3://`` prefixes, ledger URLs), streamed."""
+    """Every invocation in ``sources`` (paths, ``s3://`` prefixes, ledger URLs, and
+    ``captures:`` or ``captures:URL``: the captures in ``ledger_url`` or in URL), streamed."""
     clock = now or datetime.now(UTC)
     for source in sources:
+        if source.startswith(CAPTURES):
+            url = source[len(CAPTURES) :] or ledger_url
+            if not url:
+                raise InvalidRequestError(
+                    "captures: names no ledger", hint="use captures:sqlite:///path/to/ledger.db"
+                )
+            yield from _captures(url, tag, stats)
+            continue
         if source.startswith(("sqlite:", "postgresql:", "postgres:")):
             yield from _ledger(source, stats)
             continue

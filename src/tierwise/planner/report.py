@@ -268,6 +268,8 @@ def html_report(
         ["without a request body (not routed)", f"{result.no_body:,}"],
         ["model in no tier (priced 0 as is)", f"{result.unpriced:,}"],
         ["non-interactive (batch in the last strategy)", f"{result.batchable:,}"],
+        ["text redacted or cut (captures)", f"{result.redacted:,}"],
+        ["routed by the recorded decision", f"{result.recorded_routes:,}"],
         ["simulated cache reads / writes", f"{result.cache_reads:,} / {result.cache_writes:,}"],
     ]
     notes_html = "".join(f"<li>{_esc(n)}</li>" for n in notes)

@@ -18,7 +18,7 @@ from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from tierwise.config import Settings
-from tierwise.core.planning import Invocation, RouteChoice
+from tierwise.core.planning import Invocation, RouteChoice, routable
 from tierwise.core.tokens import canonical_json
 
 __all__ = ["ROUTE_MEMO", "Route", "make_router", "routed"]
@@ -93,11 +93,12 @@ def routed(
     use_model: bool,
     workers: int,
 ) -> Iterator[tuple[Invocation, RouteChoice | None]]:
-    """Each invocation with its route (None when it has no request body), in order."""
+    """Each invocation with its route (None when it has no body to route), in order."""
     if workers <= 1:
         route = make_router(settings, use_model=use_model)
         for inv in invocations:
-            yield inv, route(inv.request) if inv.request is not None else None
+            body = routable(inv)
+            yield inv, route(body) if body is not None else None
         return
     # spawn, not fork: the progress bar runs a thread, and forking a threaded process can
     # leave a lock held in the child.
@@ -106,7 +107,7 @@ def routed(
     ) as pool:
         pending: deque[tuple[list[Invocation], AsyncResult[list[RouteChoice | None]]]] = deque()
         for chunk in _chunks(invocations, CHUNK):
-            requests = [inv.request for inv in chunk]
+            requests = [routable(inv) for inv in chunk]
             pending.append((chunk, pool.apply_async(_route_chunk, (requests,))))
             if len(pending) >= 2 * workers:
                 done, result = pending.popleft()

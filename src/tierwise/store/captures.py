@@ -103,9 +103,14 @@ class CaptureStore:
         task_class: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
+        after: int | None = None,
     ) -> list[Capture]:
+        """Captures in id order; ``after``: only those with a larger id (paging)."""
         clauses: list[str] = []
         params: list[Any] = []
+        if after is not None:
+            clauses.append("id > ?")
+            params.append(int(after))
         if task_class is not None:
             clauses.append("task_class = ?")
             params.append(task_class)
