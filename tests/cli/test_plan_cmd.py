@@ -8,6 +8,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -105,6 +106,29 @@ def test_workers_route_as_this_process_does(logs: Path, config: Path) -> None:
     assert runs[0] == runs[1]
     bad = CliRunner().invoke(app, ["plan", str(logs), "--no-progress", "--workers", "-1"])
     assert "--workers" in str(bad.exception)
+
+
+def test_progress_bar_on_stderr_with_workers(
+    logs: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A terminal, as far as rich can tell: the bar is live (redrawn in place) while worker
+    # processes route, ends on the final count and rate, and stays off stdout (the JSON).
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    result = CliRunner().invoke(
+        app, ["plan", str(logs), "--json", "--progress", "--workers", "2", "--rules-only"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["requests"] == 600
+    err = result.stderr
+    assert "\x1b[" in err  # drawn as a live display, not printed once
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err)
+    frames = re.findall(r"(\d+)/\? records · (\d+) files · ([\d,]+)/s", text)
+    assert frames, err
+    assert frames[-1][:2] == ("600", "1")  # the last frame: every record, with its rate
+    assert int(frames[-1][2].replace(",", "")) > 0
+    quiet = CliRunner().invoke(app, ["plan", str(logs), "--json", "--no-progress", "--rules-only"])
+    assert "records ·" not in quiet.stderr
 
 
 def test_plan_routes_as_the_client_does() -> None:

@@ -1,0 +1,102 @@
+"""`tierwise plan` from the command line on each model-ID form the issue names, and on
+OpenAI- and Anthropic-style JSONL: the as-is cost prices every model at its tier."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tierwise.cli.app import app
+from tierwise.config import load_settings
+from tierwise.core.pricing import Usage, price
+from tierwise.core.tiers import Tier
+
+SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
+OPUS = "anthropic.claude-opus-4-5-20251101-v1:0"
+APP = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/team01"
+FORMS = {
+    HAIKU: "haiku",  # bare ID
+    f"us.{SONNET}": "sonnet",  # geographic profile
+    f"global.{SONNET}": "sonnet",  # global profile
+    f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}": "haiku",  # model ARN
+    f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.{OPUS}": "opus",  # profile ARN
+    APP: "opus",  # application profile (its model given with --app-profile)
+}
+
+
+@pytest.fixture(autouse=True)
+def _here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def _log(model_id: str, i: int) -> dict[str, Any]:
+    return {
+        "schemaType": "ModelInvocationLog",
+        "timestamp": f"2026-10-01T12:00:{i:02d}Z",
+        "requestId": f"r{i}",
+        "operation": "Converse",
+        "modelId": model_id,
+        "input": {
+            "inputBodyJson": {"messages": [{"role": "user", "content": [{"text": f"q{i}"}]}]},
+            "inputTokenCount": 1000,
+        },
+        "output": {"outputBodyJson": {"stopReason": "end_turn"}, "outputTokenCount": 100},
+    }
+
+
+def _plan(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["plan", *args, "--json", "--no-progress", "--rules-only"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_every_model_id_form_is_priced_at_its_tier(tmp_path: Path) -> None:
+    logs = tmp_path / "logs.jsonl"
+    logs.write_text("\n".join(json.dumps(_log(m, i)) for i, m in enumerate(FORMS)))
+    data = _plan(str(logs), "--app-profile", f"{APP}={OPUS}")
+    assert data["unpriced"] == 0
+    assert data["tier_mix_as_is"] == {"haiku": 2, "sonnet": 2, "opus": 2}
+    settings = load_settings(environ={}).settings
+    usage = Usage(input=1000, output=100)
+    expected = sum(
+        (price(usage, settings.rates(Tier(t)), model_id=m).total for m, t in FORMS.items()),
+        Decimal(0),
+    )
+    assert Decimal(data["totals_usd"]["as_is"]) == expected
+    # Without the application profile's model it is priced 0 as is, and the summary says so.
+    assert _plan(str(logs))["unpriced"] == 1
+    summary = CliRunner().invoke(app, ["plan", str(logs), "--no-progress", "--rules-only"])
+    assert "1 requests name a model in no tier" in summary.stdout
+    assert "--app-profile" in summary.stdout
+
+
+def test_other_apis_model_names_are_priced_at_the_tier_they_map_to(tmp_path: Path) -> None:
+    path = tmp_path / "requests.jsonl"
+    lines = [
+        {  # Anthropic Messages batch line, the Anthropic API's model name
+            "custom_id": "a",
+            "params": {
+                "model": "claude-sonnet-4-5-20250929",
+                "max_tokens": 50,
+                "messages": [{"role": "user", "content": "Explain the refund policy."}],
+            },
+            "response": {"usage": {"input_tokens": 1000, "output_tokens": 100}},
+        },
+        {  # OpenAI chat request with its usage
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "user", "content": "Label: spam or not?"}],
+            "response": {"usage": {"prompt_tokens": 1000, "completion_tokens": 100}},
+        },
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines))
+    data = _plan(str(path))
+    assert data["requests"] == 2 and data["unpriced"] == 0
+    assert data["tier_mix_as_is"] == {"sonnet": 1, "haiku": 1}
+    assert Decimal(data["totals_usd"]["as_is"]) > 0
