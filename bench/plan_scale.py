@@ -4,11 +4,11 @@
                                [--keep DIR] [--out bench/results/plan_scale.txt]
 
 For each size, generates a log set (bench/gen_invocation_logs.py) in a temp directory (or
-reuses DIR/logs-N with --keep), runs `tierwise plan DIR --json --no-progress --workers N` in
-a child process, and reports wall time, records per second, CPU seconds, and peak RSS: the
-largest single process (getrusage, RUSAGE_CHILDREN) and the whole process tree (the plan and
-its workers, summed from /proc every second). Flat peak RSS across sizes is the
-bounded-memory claim. It also times the read stage alone two
+reuses DIR/logs-N with --keep), runs `tierwise plan DIR --json --no-progress --workers N
+--app-profile ...` in a child process, and reports wall time, records per second, CPU
+seconds, and peak RSS: the largest single process (getrusage, RUSAGE_CHILDREN) and the whole
+process tree (the plan and its workers, summed from /proc every second). Flat peak RSS
+across sizes is the bounded-memory claim. It also times the read stage alone two
 ways (Python gzip+json vs DuckDB's read_json, when duckdb is installed) on the largest set.
 The machine is shared (2 cores, other developers' test suites running): compare ratios
 within one run, not absolute figures across runs.
@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from gen_invocation_logs import generate  # noqa: E402
+from gen_invocation_logs import APP_PROFILE, SONNET, generate  # noqa: E402
 
 
 def _tierwise() -> list[str]:
@@ -73,6 +73,9 @@ def run_plan(
     plan's JSON)."""
     usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cmd = [*_tierwise(), "plan", str(logs), "--json", "--no-progress", "--workers", str(workers)]
+    # The generated logs' application inference profile runs Sonnet: say so (else plan asks
+    # Bedrock's GetInferenceProfile, and prices it 0 as is when it cannot).
+    cmd += ["--app-profile", f"{APP_PROFILE}={SONNET}"]
     if rules_only:
         cmd.append("--rules-only")
     started = time.perf_counter()

@@ -40,10 +40,15 @@ def _generator() -> Any:
     return module
 
 
+GEN = _generator()
+# The generated logs name one application inference profile, which runs Sonnet.
+APP = ["--app-profile", f"{GEN.APP_PROFILE}={GEN.SONNET}"]
+
+
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("logs")
-    _generator().generate(out, 600, seed=3, days=2)
+    GEN.generate(out, 600, seed=3, days=2)
     return out
 
 
@@ -64,6 +69,7 @@ def test_plan_json_csv_and_summary(logs: Path, config: Path, tmp_path: Path) -> 
         [
             "plan",
             str(logs),
+            *APP,
             "--json",
             "--no-progress",
             "--rules-only",
@@ -74,6 +80,7 @@ def test_plan_json_csv_and_summary(logs: Path, config: Path, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["requests"] == 600 and data["read"]["files"] == 1
+    assert data["unpriced"] == 0  # the application profile too (--app-profile)
     totals = {k: Decimal(v) for k, v in data["totals_usd"].items()}
     assert totals["routed"] < totals["as_is"]
     assert totals["routed_cached"] < totals["routed"]  # the shared triage prompt caches
@@ -88,7 +95,7 @@ def test_plan_json_csv_and_summary(logs: Path, config: Path, tmp_path: Path) -> 
         Decimal(r["cost_usd"]) for r in rows if r["kind"] == "day" and r["strategy"] == "as_is"
     )
     assert abs(total_rows["as_is"] - day_sum) < Decimal("0.0001")
-    summary = CliRunner().invoke(app, ["plan", str(logs), "--no-progress", "--rules-only"])
+    summary = CliRunner().invoke(app, ["plan", str(logs), *APP, "--no-progress", "--rules-only"])
     assert summary.exit_code == 0, summary.output
     assert "routed_cached_batch" in summary.stdout and "600 requests" in summary.stdout
 
@@ -98,13 +105,13 @@ def test_workers_route_as_this_process_does(logs: Path, config: Path) -> None:
     runs = []
     for workers in ("1", "2"):
         result = CliRunner().invoke(
-            app, ["plan", str(logs), "--json", "--no-progress", "--workers", workers]
+            app, ["plan", str(logs), *APP, "--json", "--no-progress", "--workers", workers]
         )
         assert result.exit_code == 0, result.output
         runs.append(json.loads(result.stdout))
     assert runs[0]["requests"] == 600
     assert runs[0] == runs[1]
-    bad = CliRunner().invoke(app, ["plan", str(logs), "--no-progress", "--workers", "-1"])
+    bad = CliRunner().invoke(app, ["plan", str(logs), *APP, "--no-progress", "--workers", "-1"])
     assert "--workers" in str(bad.exception)
 
 
@@ -116,7 +123,7 @@ def test_progress_bar_on_stderr_with_workers(
     monkeypatch.setenv("TTY_COMPATIBLE", "1")
     monkeypatch.setenv("TTY_INTERACTIVE", "1")
     result = CliRunner().invoke(
-        app, ["plan", str(logs), "--json", "--progress", "--workers", "2", "--rules-only"]
+        app, ["plan", str(logs), *APP, "--json", "--progress", "--workers", "2", "--rules-only"]
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["requests"] == 600
@@ -127,7 +134,9 @@ def test_progress_bar_on_stderr_with_workers(
     assert frames, err
     assert frames[-1][:2] == ("600", "1")  # the last frame: every record, with its rate
     assert int(frames[-1][2].replace(",", "")) > 0
-    quiet = CliRunner().invoke(app, ["plan", str(logs), "--json", "--no-progress", "--rules-only"])
+    quiet = CliRunner().invoke(
+        app, ["plan", str(logs), *APP, "--json", "--no-progress", "--rules-only"]
+    )
     assert "records ·" not in quiet.stderr
 
 
@@ -160,7 +169,7 @@ def test_empty_or_bad_sources_are_one_line_errors(tmp_path: Path, config: Path) 
 def test_html_report_renders_in_chromium(logs: Path, config: Path, tmp_path: Path) -> None:
     report = tmp_path / "plan.html"
     result = CliRunner().invoke(
-        app, ["plan", str(logs), "--html", str(report), "--no-progress", "--rules-only"]
+        app, ["plan", str(logs), *APP, "--html", str(report), "--no-progress", "--rules-only"]
     )
     assert result.exit_code == 0, result.output
     text = report.read_text()

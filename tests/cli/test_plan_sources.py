@@ -57,7 +57,9 @@ def _plan(*args: str) -> dict[str, Any]:
     return data
 
 
-def test_every_model_id_form_is_priced_at_its_tier(tmp_path: Path) -> None:
+def test_every_model_id_form_is_priced_at_its_tier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, live_emulator: Any
+) -> None:
     logs = tmp_path / "logs.jsonl"
     logs.write_text("\n".join(json.dumps(_log(m, i)) for i, m in enumerate(FORMS)))
     data = _plan(str(logs), "--app-profile", f"{APP}={OPUS}")
@@ -70,11 +72,20 @@ def test_every_model_id_form_is_priced_at_its_tier(tmp_path: Path) -> None:
         Decimal(0),
     )
     assert Decimal(data["totals_usd"]["as_is"]) == expected
-    # Without the application profile's model it is priced 0 as is, and the summary says so.
-    assert _plan(str(logs))["unpriced"] == 1
+    # Without the application profile's model, Bedrock is asked (GetInferenceProfile, here
+    # the emulator, which knows no application profiles): it cannot say, so the record is
+    # priced 0 as is, and both stderr and the summary say so and what to do.
+    monkeypatch.setenv("TIERWISE_ENDPOINT_URL", live_emulator.url)
     summary = CliRunner().invoke(app, ["plan", str(logs), "--no-progress", "--rules-only"])
+    assert summary.exit_code == 0, summary.output
+    assert summary.stderr.count(f"could not ask Bedrock which model {APP} runs") == 1
     assert "1 requests name a model in no tier" in summary.stdout
     assert "--app-profile" in summary.stdout
+    offline = CliRunner().invoke(
+        app, ["plan", str(logs), "--json", "--no-progress", "--rules-only", "--offline"]
+    )
+    assert json.loads(offline.stdout)["unpriced"] == 1
+    assert "could not ask Bedrock" not in offline.stderr
 
 
 def test_other_apis_model_names_are_priced_at_the_tier_they_map_to(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from tierwise.config import Settings
 from tierwise.core.names import ModelNames
 from tierwise.core.planning import STRATEGIES, Planner, PlannerConfig, PlanResult, RouteChoice
 from tierwise.core.tiers import Tier
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import InvalidRequestError, TierwiseError
 
 __all__ = ["caveats", "plan"]
 
@@ -162,6 +162,14 @@ def plan(
             help="APPLICATION_PROFILE_ARN=MODEL_ID (repeatable), for logs that name them."
         ),
     ] = None,
+    ask_bedrock: Annotated[
+        bool,
+        typer.Option(
+            "--ask-bedrock/--offline",
+            help="Ask Bedrock (GetInferenceProfile) which model an application inference "
+            "profile in the logs runs, unless --app-profile names it.",
+        ),
+    ] = True,
     rules_only: Annotated[
         bool,
         typer.Option("--rules-only", help="Route without the learned difficulty model (faster)."),
@@ -178,6 +186,7 @@ def plan(
     """Re-price logged traffic: as is, all Sonnet, routed, + caching, + batch."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from tierwise.planner.profiles import ProfileResolver
     from tierwise.planner.readers import BatchTag, ReadStats, read_sources
     from tierwise.planner.report import csv_text, html_report, runways
     from tierwise.planner.workers import routed
@@ -214,12 +223,29 @@ def plan(
             "s3", region_name=settings.region, endpoint_url=settings.batch.s3_endpoint_url or None
         )
 
-    records = read_sources(
-        sources,
-        tag=BatchTag(key, value),
-        stats=stats,
-        s3_client=s3_client,
-        ledger_url=settings.ledger.resolved_url(),
+    def ask(arn: str) -> str | None:
+        from tierwise.bedrock import BedrockClient
+
+        models = BedrockClient(settings).inference_profile(arn).model_ids
+        return models[0] if models else None
+
+    def cannot_ask(arn: str, error: TierwiseError) -> None:
+        state.err.print(
+            f"could not ask Bedrock which model {arn} runs ({error.message}); it is priced 0 "
+            f"as is: pass --app-profile {arn}=MODEL_ID",
+            highlight=False,
+            markup=False,
+        )
+
+    profiles = ProfileResolver(apps, ask if ask_bedrock else None, cannot_ask)
+    records = profiles.resolving(
+        read_sources(
+            sources,
+            tag=BatchTag(key, value),
+            stats=stats,
+            s3_client=s3_client,
+            ledger_url=settings.ledger.resolved_url(),
+        )
     )
     with Progress(
         TextColumn("[bold]planning"),
