@@ -164,7 +164,9 @@ def _line_chart_svg(result: PlanResult) -> str:
 def _waterfall_svg(result: PlanResult) -> str:
     steps = result.waterfall()
     width, height, left = 640, 300, 70
-    top = max(float(steps[0][1]), float(steps[1][1] + steps[0][1]), 1e-9)
+    # The tallest bar: the highest running total (routing or caching can add cost).
+    totals = [float(sum(v for _, v in steps[: i + 1])) for i in range(len(steps) - 1)]
+    top = max(*totals, 1e-9)
     plot_h, y0 = height - 80, height - 40
     bar_w = (width - left - 20) / len(steps) - 20
     parts = [
