@@ -3,11 +3,13 @@ OpenAI- and Anthropic-style JSONL: the as-is cost prices every model at its tier
 
 from __future__ import annotations
 
+import gzip
 import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from typer.testing import CliRunner
 
@@ -111,3 +113,37 @@ def test_other_apis_model_names_are_priced_at_the_tier_they_map_to(tmp_path: Pat
     assert data["requests"] == 2 and data["unpriced"] == 0
     assert data["tier_mix_as_is"] == {"sonnet": 1, "haiku": 1}
     assert Decimal(data["totals_usd"]["as_is"]) > 0
+
+
+def test_an_s3_prefix_on_the_emulators_s3(
+    monkeypatch: pytest.MonkeyPatch, live_emulator: Any
+) -> None:
+    # The command line's own S3 client ([batch] s3_endpoint_url), real S3 calls to the
+    # emulator's S3: a Bedrock log layout under a prefix, and a bucket that is not there.
+    monkeypatch.setenv("TIERWISE_BATCH__S3_ENDPOINT_URL", live_emulator.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=live_emulator.url)
+    s3.create_bucket(Bucket="team-logs")
+    base = "bedrock/AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2026/10/01/12"
+    models = [HAIKU, f"us.{SONNET}", f"global.{SONNET}"]
+    for n in range(2):
+        lines = "\n".join(json.dumps(_log(m, 3 * n + i)) for i, m in enumerate(models))
+        s3.put_object(
+            Bucket="team-logs",
+            Key=f"{base}/20261001T12{n}000000Z_{n:016x}.json.gz",
+            Body=gzip.compress(lines.encode()),
+        )
+    s3.put_object(  # Bedrock's permission-check object: not a log
+        Bucket="team-logs",
+        Key="bedrock/AWSLogs/123456789012/BedrockModelInvocationLogs/"
+        "amazon-bedrock-logs-permission-check",
+        Body=b"",
+    )
+    data = _plan("s3://team-logs/bedrock/", "--offline")
+    assert data["requests"] == 6 and data["read"]["files"] == 2
+    assert data["tier_mix_as_is"] == {"haiku": 2, "sonnet": 4} and data["unpriced"] == 0
+    missing = CliRunner().invoke(app, ["plan", "s3://no-such-bucket/x", "--no-progress"])
+    assert missing.exit_code != 0
+    assert "cannot read s3://no-such-bucket/x" in str(missing.exception)
+    assert "s3:ListBucket" in str(missing.exception)

@@ -81,6 +81,12 @@ def test_plan_reads_captures_with_the_ledgers_token_counts(
         assert data["cache"]["reads"] >= 3
         routed = {c["class"]: c["tiers"] for c in data["classes"]}
         assert sum(sum(t.values()) for t in routed.values()) == 8
+    # Routed in worker processes: the redacted ones still keep their recorded route.
+    workers = CliRunner().invoke(
+        app, ["plan", "captures:", "--json", "--no-progress", "--rules-only", "--workers", "2"]
+    )
+    assert workers.exit_code == 0, workers.output
+    assert json.loads(workers.stdout) == data
     summary = CliRunner().invoke(app, ["plan", "captures:", "--no-progress", "--rules-only"])
     assert summary.exit_code == 0, summary.output
     assert "3 requests had redacted or cut text" in summary.stdout

@@ -569,18 +569,17 @@ def _file(
         raise InvalidRequestError(f"{name} cannot be read: {exc}") from None
 
 
-def list_s3(client: Any, uri: str) -> list[tuple[str, str, int]]:
-    """(bucket, key, size) of the log objects under ``s3://bucket/prefix``, in key order."""
+def list_s3(client: Any, uri: str) -> Iterator[tuple[str, str, int]]:
+    """(bucket, key, size) of the log objects under ``s3://bucket/prefix``, in key order
+    (ListObjectsV2 returns keys in that order), a page at a time."""
     bucket, _, prefix = uri[len("s3://") :].partition("/")
     if not bucket:
         raise InvalidRequestError(f"{uri} names no bucket", hint="s3://bucket/prefix")
-    out: list[tuple[str, str, int]] = []
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents") or ():
             key = str(obj["Key"])
             if _wanted(key[len(prefix) :] if prefix else key):
-                out.append((bucket, key, int(obj.get("Size") or 0)))
-    return sorted(out, key=lambda t: t[1])
+                yield bucket, key, int(obj.get("Size") or 0)
 
 
 def _s3(  # noqa: PLR0917
@@ -591,16 +590,27 @@ def _s3(  # noqa: PLR0917
     on_file: Callable[[str, int], None] | None,
     now: datetime,
 ) -> Iterator[Invocation]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     if s3_client is None:
         raise InvalidRequestError("reading s3:// needs an S3 client")
     client = s3_client()
-    for bucket, key, size in list_s3(client, uri):
-        stats.files += 1
-        body = client.get_object(Bucket=bucket, Key=key)["Body"]
-        try:
-            yield from _file(body, key, tag, stats, now)
-        finally:
-            body.close()
-        stats.bytes_read += size
-        if on_file is not None:
-            on_file(f"s3://{bucket}/{key}", size)
+    where = uri
+    try:
+        for bucket, key, size in list_s3(client, uri):
+            where = f"s3://{bucket}/{key}"
+            stats.files += 1
+            body = client.get_object(Bucket=bucket, Key=key)["Body"]
+            try:
+                yield from _file(body, key, tag, stats, now)
+            finally:
+                body.close()
+            stats.bytes_read += size
+            if on_file is not None:
+                on_file(where, size)
+    except (BotoCoreError, ClientError) as exc:
+        raise InvalidRequestError(
+            f"cannot read {where}: {exc}",
+            hint="check the bucket, the prefix and the Region, and that your AWS credentials "
+            "may s3:ListBucket and s3:GetObject there ([batch] s3_endpoint_url for a local S3)",
+        ) from None
