@@ -57,9 +57,15 @@ def _validation_spec(schema: Path | None, self_verify: float | None) -> dict[str
         try:
             spec["json_schema"] = json.loads(schema.read_text("utf-8"))
         except OSError as exc:
-            raise InvalidRequestError(f"cannot read schema {schema}: {exc.strerror}") from None
+            raise InvalidRequestError(
+                f"cannot read schema {schema}: {exc.strerror}", hint="check the --schema path"
+            ) from None
         except json.JSONDecodeError as exc:
-            raise InvalidRequestError(f"schema {schema} is not valid JSON: {exc.msg}") from None
+            raise InvalidRequestError(
+                f"schema {schema} is not valid JSON: {exc.msg} (line {exc.lineno}, "
+                f"column {exc.colno})",
+                hint="--schema takes a JSON Schema document (a .json file)",
+            ) from None
     if self_verify is not None:
         spec["self_verify"] = {"threshold": self_verify}
     return spec or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
@@ -62,15 +63,22 @@ def emulator(
         raise ConfigError(str(exc), hint="see `tierwise emulator --help` for the syntax") from None
     if server not in ("async", "threads"):
         raise ConfigError(f"--server {server!r}: use async or threads")
-    faults = Faults(
-        throttle_rate=throttle_rate,
-        error_rate=error_rate,
-        latency_ms=latency_ms,
-        cut_stream_after=cut_stream_after,
-        stream_error=stream_error,
-        seed=seed,
-        pacing=paced,
-    )
+    try:
+        faults = Faults(
+            throttle_rate=throttle_rate,
+            error_rate=error_rate,
+            latency_ms=latency_ms,
+            cut_stream_after=cut_stream_after,
+            stream_error=stream_error,
+            seed=seed,
+            pacing=paced,
+        )
+    except ValueError as exc:
+        # Faults names its fields ("Faults.throttle_rate"); the user typed the flags.
+        message = re.sub(r"Faults\.(\w+)", lambda m: "--" + m[1].replace("_", "-"), str(exc))
+        raise InvalidRequestError(
+            message, hint="see `tierwise emulator --help` for each fault option"
+        ) from None
     emu = Emulator(settings, host=host, port=port, faults=faults, server=server)
     for flag in guardrail or []:
         try:

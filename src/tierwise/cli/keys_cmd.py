@@ -129,16 +129,22 @@ def list_keys(
     state.out.print(table)
 
 
+def _usd(amount: Decimal) -> str:
+    """An exact amount in plain notation: '0', '500', '0.000539' (never '0E-12' or
+    '500.000000000000', which the ledger's picodollar scale would give)."""
+    return format(amount.normalize(), "f")
+
+
 def _key_dict(key: ApiKey) -> dict[str, object]:
     remaining = key.remaining_usd
     return {
         "id": key.id,
         "name": key.name,
-        "budget_usd": None if key.budget_usd is None else str(key.budget_usd),
+        "budget_usd": None if key.budget_usd is None else _usd(key.budget_usd),
         "budget_period": key.budget_period.value if key.budget_period else None,
-        "spent_usd": str(key.spent_usd),
-        "reserved_usd": str(key.reserved_usd),
-        "remaining_usd": None if remaining is None else str(remaining),
+        "spent_usd": _usd(key.spent_usd),
+        "reserved_usd": _usd(key.reserved_usd),
+        "remaining_usd": None if remaining is None else _usd(remaining),
         "rpm": key.rpm,
         "max_tier": key.max_tier.value if key.max_tier else None,
         "admin": key.admin,

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from tierwise.cli.output import cells, plain
 from tierwise.cli.state import CliState, state_of
-from tierwise.errors import ConfigError
+from tierwise.errors import ConfigError, InvalidRequestError
 
 if TYPE_CHECKING:
     from tierwise.core.tiers import Tier
@@ -32,6 +32,22 @@ DataOption = Annotated[
         "beside the checkout.",
     ),
 ]
+
+
+def _check_data_file(data: Path | None) -> None:
+    """--data names a readable file, said before any loading starts."""
+    if data is None:
+        return
+    if not data.exists():
+        problem = "no such file"
+    elif not data.is_file():
+        problem = "not a file"
+    else:
+        return
+    raise InvalidRequestError(
+        f"cannot read --data {data}: {problem}",
+        hint='check the --data path: a JSONL file of {"prompt": ..., "outcomes": {...}} lines',
+    )
 
 
 def _require_train_extra() -> None:
@@ -112,6 +128,7 @@ def train_cmd(
 
     Lines of --data with a "class" label (one of the task classes) also refit the class
     stage, with the packaged class model as the prior."""
+    _check_data_file(data)
     _require_train_extra()
     from tierwise.router import train as training
     from tierwise.router.dataset import TRAIN_SOURCES, find_roots, load_sources
@@ -183,7 +200,9 @@ def _refit_classes(state: CliState, data: Path, out: Path | None, from_scratch: 
     try:
         rows = load_labelled_jsonl(data)
     except OSError as exc:
-        raise ConfigError(f"cannot read {data}: {exc.strerror or exc}") from None
+        raise InvalidRequestError(
+            f"cannot read --data {data}: {exc.strerror or exc}", hint="check the --data path"
+        ) from None
     outcomes = has_outcome_rows(data)
     if not rows:
         return False
@@ -296,6 +315,7 @@ def calibrate_cmd(
     ] = False,
 ) -> None:
     """Difficulty step thresholds read off a cost/quality curve of labelled requests."""
+    _check_data_file(data)
     _require_train_extra()
     from tierwise.client import load_scorer
     from tierwise.config import DEFAULT_CONFIG_NAME, update_config_file

@@ -31,7 +31,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from typing import Any
 
 from tierwise.core.budgets import Period, next_period_start, period_start
@@ -57,6 +57,27 @@ PREFIX = "tw"
 
 def to_pico(usd: Decimal) -> int:
     return int((usd * PICO).to_integral_value(rounding=ROUND_CEILING))
+
+
+# Budgets are stored in picodollars in a signed 64-bit column (SQLite INTEGER, PG BIGINT).
+MAX_BUDGET_USD = Decimal(2**63 - 1) / PICO
+MAX_RPM = 2**31 - 1  # an INTEGER column on PostgreSQL
+
+
+def _check_budget(budget_usd: Decimal) -> None:
+    """A budget the ledger can store and compare: finite, not negative, within BIGINT."""
+    if not budget_usd.is_finite():
+        raise InvalidRequestError(
+            f"a budget must be an amount of USD, not {budget_usd}", hint="e.g. --budget-usd 500"
+        )
+    if budget_usd < 0:
+        raise InvalidRequestError("a budget cannot be negative", hint="e.g. --budget-usd 500")
+    if budget_usd > MAX_BUDGET_USD:
+        raise InvalidRequestError(
+            f"a budget of ${budget_usd:f} is above the largest one the ledger stores "
+            f"(${MAX_BUDGET_USD.quantize(Decimal('0.01'), rounding=ROUND_DOWN)})",
+            hint="leave --budget-usd out for no cap",
+        )
 
 
 @dataclass(frozen=True)
@@ -205,10 +226,12 @@ class KeyStore:
         """A new key; the full secret is returned once and never stored."""
         if not name.strip():
             raise InvalidRequestError("a key needs a name", hint="--name team-search")
-        if budget_usd is not None and budget_usd < 0:
-            raise InvalidRequestError("a budget cannot be negative")
-        if rpm is not None and rpm < 1:
-            raise InvalidRequestError("rpm must be at least 1")
+        if budget_usd is not None:
+            _check_budget(budget_usd)
+        if rpm is not None and not 1 <= rpm <= MAX_RPM:
+            raise InvalidRequestError(
+                f"rpm must be from 1 to {MAX_RPM:,}, not {rpm}", hint="leave --rpm out for no limit"
+            )
         if policy is not None:
             _check_policy(policy)
         if budget_period is not None and budget_usd is None:

@@ -1,0 +1,132 @@
+"""Bad input a new user types by mistake: each is one `error:` line and one `hint:` line that
+says what to do, exit code 1, never the "this is a bug in tierwise" line of an unexpected
+exception; machine-readable key listings carry plain decimal amounts."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tierwise.cli.app import _run
+
+
+def _fails(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    assert _run(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2, err
+    assert err[0].startswith("error: ") and err[1].startswith("hint: "), err
+    assert "bug in tierwise" not in err[1], err
+    return err[0], err[1]
+
+
+@pytest.mark.parametrize(
+    ("budget", "error"),
+    [
+        ("NaN", "error: a budget must be an amount of USD, not NaN"),
+        ("sNaN", "error: a budget must be an amount of USD, not sNaN"),
+        ("Infinity", "error: a budget must be an amount of USD, not Infinity"),
+        ("-5", "error: a budget cannot be negative"),
+        # Stored in picodollars in a 64-bit column: $10M does not fit.
+        ("1e7", "error: a budget of $10000000 is above the largest one the ledger stores"),
+    ],
+)
+def test_keys_create_refuses_budgets_it_cannot_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], budget: str, error: str
+) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    args = ["--db", db, "keys", "create", "--name", "a", "--budget-usd", budget]
+    err, hint = _fails(args, capsys)
+    assert err.startswith(error), err
+    assert "--budget-usd" in hint, hint
+
+
+def test_keys_create_refuses_an_rpm_it_cannot_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    err, hint = _fails(["--db", db, "keys", "create", "--name", "a", "--rpm", "9" * 20], capsys)
+    assert err.startswith("error: rpm must be from 1 to 2,147,483,647"), err
+    assert "--rpm" in hint
+
+
+def test_the_largest_budget_the_ledger_stores_is_accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert _run(["--db", db, "keys", "create", "--name", "a", "--budget-usd", "9223372.03"]) == 0
+    capsys.readouterr()
+    assert _run(["--db", db, "keys", "list", "--json"]) == 0
+    (key,) = json.loads(capsys.readouterr().out)
+    assert key["budget_usd"] == "9223372.03"
+
+
+def test_keys_list_json_amounts_are_plain_decimals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # They were the ledger's picodollar scale: "0E-12" spent, "500.000000000000" budget.
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert _run(["--db", db, "keys", "create", "--name", "a", "--budget-usd", "500"]) == 0
+    assert _run(["--db", db, "keys", "create", "--name", "b", "--budget-usd", "0.25"]) == 0
+    capsys.readouterr()
+    assert _run(["--db", db, "keys", "list", "--json"]) == 0
+    a, b = json.loads(capsys.readouterr().out)
+    assert (a["budget_usd"], a["spent_usd"], a["reserved_usd"], a["remaining_usd"]) == (
+        "500",
+        "0",
+        "0",
+        "500",
+    )
+    assert (b["budget_usd"], b["remaining_usd"]) == ("0.25", "0.25")
+    for key in (a, b):
+        for field in ("budget_usd", "spent_usd", "reserved_usd", "remaining_usd"):
+            assert "E" not in key[field] and Decimal(key[field]) >= 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "error"),
+    [
+        (["--throttle-rate", "5"], "error: --throttle-rate must be between 0 and 1, got 5.0"),
+        (["--error-rate", "-1"], "error: --error-rate must be between 0 and 1, got -1.0"),
+        (
+            ["--throttle-rate", "0.6", "--error-rate", "0.6"],
+            "error: --throttle-rate + --error-rate must not exceed 1",
+        ),
+        (["--latency-ms", "-1"], "error: --latency-ms must be >= 0"),
+    ],
+)
+def test_emulator_fault_options_out_of_range_name_the_flag(
+    capsys: pytest.CaptureFixture[str], flags: list[str], error: str
+) -> None:
+    err, hint = _fails(["emulator", "--port", "0", *flags], capsys)
+    assert err == error
+    assert hint == "hint: see `tierwise emulator --help` for each fault option"
+
+
+@pytest.mark.parametrize("command", [["router", "train"], ["router", "calibrate"]])
+def test_router_data_that_is_not_a_file_names_the_data_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    # train said "fix the value in tierwise.toml, the TIERWISE_* variable or the CLI flag";
+    # calibrate started loading and then said "correct the request".
+    err, hint = _fails([*command, "--data", str(tmp_path / "my-outcomes.jsonl")], capsys)
+    assert err == f"error: cannot read --data {tmp_path / 'my-outcomes.jsonl'}: no such file"
+    assert hint.startswith("hint: check the --data path")
+    err, hint = _fails([*command, "--data", str(tmp_path)], capsys)
+    assert err == f"error: cannot read --data {tmp_path}: not a file"
+
+
+def test_converse_schema_file_problems_say_what_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "answer.schema.json"
+    err, hint = _fails(["converse", "--schema", str(missing), "hi"], capsys)
+    assert err == f"error: cannot read schema {missing}: No such file or directory"
+    assert hint == "hint: check the --schema path"
+    toml = tmp_path / "tierwise.toml"
+    toml.write_text('region = "us-east-1"\n')
+    err, hint = _fails(["converse", "--schema", str(toml), "hi"], capsys)
+    assert err == f"error: schema {toml} is not valid JSON: Expecting value (line 1, column 1)"
+    assert hint == "hint: --schema takes a JSON Schema document (a .json file)"
