@@ -138,6 +138,16 @@ def test_progress_bar_on_stderr_with_workers(
         app, ["plan", str(logs), *APP, "--json", "--no-progress", "--rules-only"]
     )
     assert "records ·" not in quiet.stderr
+    # No terminal (a pipe, a log file): plain lines, no escape codes, the last one complete.
+    monkeypatch.delenv("TTY_COMPATIBLE")
+    monkeypatch.delenv("TTY_INTERACTIVE")
+    piped = CliRunner().invoke(
+        app, ["plan", str(logs), *APP, "--json", "--progress", "--rules-only"]
+    )
+    assert piped.exit_code == 0, piped.output
+    assert "\x1b[" not in piped.stderr
+    lines = [x for x in piped.stderr.splitlines() if x.startswith("planning: ")]
+    assert re.fullmatch(r"planning: 600 records · 1 files · [\d,]+/s · [\d,]+ s", lines[-1])
 
 
 def test_plan_routes_as_the_client_does() -> None:

@@ -68,6 +68,10 @@ def _tier_as_called(settings: Settings) -> Callable[[str], Tier | None]:
     return tier_of
 
 
+# Seconds between progress lines when stderr is no terminal.
+LOG_EVERY_S = 30.0
+
+
 def _routed_by_workers(request: Any) -> RouteChoice:
     raise RuntimeError("plan routes requests with tierwise.planner.workers.routed")
 
@@ -247,6 +251,9 @@ def plan(
             ledger_url=settings.ledger.resolved_url(),
         )
     )
+    # On a terminal, a live bar; on a pipe or a log file (where a live bar shows nothing
+    # until it ends), a plain line every LOG_EVERY_S seconds and at the end.
+    live = progress and state.err.is_terminal
     with Progress(
         TextColumn("[bold]planning"),
         BarColumn(),
@@ -254,24 +261,34 @@ def plan(
         TextColumn("records · {task.fields[files]} files · {task.fields[rate]}/s"),
         TimeElapsedColumn(),
         console=state.err,
-        disable=not progress,
+        disable=not live,
         transient=False,
     ) as bar:
         task = bar.add_task("plan", total=None, files=0, rate="-")
         started = last = time.monotonic()
+        every = 0.25 if live else LOG_EVERY_S
 
         def show(done: int) -> None:
-            rate = done / max(time.monotonic() - started, 1e-9)
-            bar.update(task, completed=done, files=stats.files, rate=f"{rate:,.0f}")
+            seconds = max(time.monotonic() - started, 1e-9)
+            rate = f"{done / seconds:,.0f}"
+            if live:
+                bar.update(task, completed=done, files=stats.files, rate=rate)
+            elif progress:
+                state.err.print(
+                    f"planning: {done:,} records · {stats.files:,} files · {rate}/s · "
+                    f"{seconds:,.0f} s",
+                    highlight=False,
+                    markup=False,
+                )
 
         pairs = routed(
             records, settings, use_model=not rules_only, workers=workers or os.cpu_count() or 1
         )
         for i, (inv, choice) in enumerate(pairs, start=1):
             planner.add(inv, choice)
-            # The bar moves at most 4 times a second, by the clock, however fast records
-            # arrive (with --workers they arrive a chunk at a time).
-            if progress and i % 64 == 0 and time.monotonic() - last >= 0.25:
+            # Progress moves by the clock, however fast records arrive (with --workers they
+            # arrive a chunk at a time); the clock is read every 64 records.
+            if progress and i % 64 == 0 and time.monotonic() - last >= every:
                 last = time.monotonic()
                 show(i)
         show(planner.result.requests)
