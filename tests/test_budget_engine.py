@@ -141,3 +141,24 @@ def test_a_budgeted_call_without_max_tokens_is_bounded_by_the_default(
     )
     assert hold.amount_usd >= tw.cost_of(Tier.HAIKU, usage)
     tw.release(hold)
+
+
+def test_max_tokens_above_the_models_limit_is_bedrocks_400_not_a_budget_refusal(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    # Haiku 4.5 writes at most 64,000 tokens; 100M asked for reserved $500 of output, and a
+    # key with room for the 64,000 was refused "over budget", hiding the real error (Bedrock
+    # refuses it unbilled). The worst case is capped at the model's limit.
+    from tierwise.errors import InvalidRequestError
+
+    budget = worst(tw, Tier.HAIKU, 64_000) + Decimal("0.000001")
+    key, _ = keys_of(tw).create("k", budget_usd=budget)
+    with pytest.raises(InvalidRequestError, match="exceeds the model limit of 64000"):
+        tw.converse(
+            modelId="haiku",
+            messages=PROMPT,
+            inferenceConfig={"maxTokens": 100_000_000},
+            api_key_id=key.id,
+        )
+    after = keys_of(tw).get(key.id)
+    assert after is not None and after.reserved_usd == 0 and after.spent_usd == 0

@@ -6,13 +6,16 @@ transaction. The engine asks for this with the ``Reserve``/``Release`` effects a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tierwise.core.budgets import worst_case_usage
+from tierwise.core.catalog import foundation_model_id
 from tierwise.errors import LedgerUnavailableError
 
 if TYPE_CHECKING:
+    from tierwise.core.pricing import Usage
     from tierwise.engine.accounting import Accountant
     from tierwise.engine.plan import Plan
     from tierwise.store.base import LedgerRow
@@ -92,7 +95,10 @@ class Budgets:
         kind: str,
     ) -> Hold:
         tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
-        usage = worst_case_usage(sent)
+        usage = max(
+            (self._usage_on(profile, sent) for profile in plan.profiles),
+            key=lambda u: u.output,
+        )
         hold = self.store.reserve(
             api_key_id,
             self._worst(plan, sent),
@@ -118,13 +124,24 @@ class Budgets:
         profiles (their kinds are priced apart), at the service tier it asks for or
         Bedrock's default."""
         tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
-        usage = worst_case_usage(sent)
         asked = sent.get("serviceTier")
         return max(
-            self.accountant.cost_of(tier, usage, model_id=profile, service_tier=served)
+            self.accountant.cost_of(
+                tier, self._usage_on(profile, sent), model_id=profile, service_tier=served
+            )
             for profile in plan.profiles
             for served in (asked, None)
         )
+
+    def _usage_on(self, profile: str, sent: Mapping[str, Any]) -> Usage:
+        """The worst case on one model: no more output than the model can produce (a
+        ``maxTokens`` above its limit is refused by Bedrock unbilled, and must not be turned
+        into a budget refusal that hides the real error)."""
+        usage = worst_case_usage(sent)
+        known = self.settings.models.get(foundation_model_id(profile))
+        if known is not None and usage.output > known.max_output_tokens:
+            return replace(usage, output=known.max_output_tokens)
+        return usage
 
     def spooled(self, hold: Hold, row: LedgerRow) -> None:
         """``row`` settling ``hold`` went to the spool: count it in the best-effort figures."""
