@@ -150,6 +150,45 @@ def test_usage_from_the_body_or_estimated(tmp_path: Path) -> None:
     assert invs[2].request is not None and invs[2].request["system"] == [{"text": "Be brief."}]
 
 
+def test_streamed_answers_logged_as_chunks(tmp_path: Path) -> None:
+    # InvokeModelWithResponseStream: outputBodyJson is the list of chunks. Without the
+    # record's token counts, Bedrock's invocation metrics win; else message_start gives the
+    # prompt and the last message_delta the output (not message_start's output of 1).
+    start = {
+        "type": "message_start",
+        "message": {
+            "usage": {"input_tokens": 900, "output_tokens": 1, "cache_read_input_tokens": 50}
+        },
+    }
+    deltas = [
+        {"type": "content_block_delta", "delta": {"type": "text_delta", "text": "hi"}},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": 77},
+        },
+        {"type": "message_stop"},
+    ]
+    metrics = {
+        "type": "message_stop",
+        "amazon-bedrock-invocationMetrics": {"inputTokenCount": 901, "outputTokenCount": 78},
+    }
+    records = []
+    for i, chunks in enumerate(([start, *deltas], [start, *deltas[:-1], metrics])):
+        rec = log(i, operation="InvokeModelWithResponseStream")
+        rec["input"].pop("inputTokenCount")
+        rec["output"] = {"outputBodyJson": chunks}
+        records.append(rec)
+    path = tmp_path / "stream.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    invs, _ = read(str(path))
+    assert [(i.usage.input, i.usage.output, i.usage.cache_read) for i in invs] == [
+        (900, 77, 50),
+        (901, 78, 0),
+    ]
+    assert not any(i.usage_estimated for i in invs)
+
+
 def test_openai_and_anthropic_jsonl(tmp_path: Path) -> None:
     path = tmp_path / "requests.jsonl"
     lines = [

@@ -174,11 +174,7 @@ def _output_text_tokens(body: Any) -> int:
 def _body_usage(body: Any) -> Usage | None:
     """``usage`` in a Converse, Messages or Chat Completions response (or stream chunks)."""
     if isinstance(body, list):
-        for item in reversed(body):
-            found = _body_usage(item)
-            if found is not None:
-                return found
-        return None
+        return _chunks_usage(body)
     if not isinstance(body, Mapping):
         return None
     usage = body.get("usage")
@@ -204,6 +200,46 @@ def _body_usage(body: Any) -> Usage | None:
             cache_read=cached,
         )
     return None
+
+
+def _chunks_usage(chunks: list[Any]) -> Usage | None:
+    """The usage of a streamed answer logged as its chunks (InvokeModelWithResponseStream).
+
+    Bedrock's last chunk carries ``amazon-bedrock-invocationMetrics`` (the call's token
+    counts); without it, Anthropic's events split them: ``message_start`` has the prompt's
+    (and an output of 1), each ``message_delta`` the output so far."""
+    for chunk in reversed(chunks):
+        metrics = (
+            chunk.get("amazon-bedrock-invocationMetrics") if isinstance(chunk, Mapping) else None
+        )
+        if isinstance(metrics, Mapping) and "inputTokenCount" in metrics:
+            return Usage(
+                input=_int(metrics.get("inputTokenCount")),
+                output=_int(metrics.get("outputTokenCount")),
+                cache_read=_int(metrics.get("cacheReadInputTokenCount")),
+                cache_write_5m=_int(metrics.get("cacheWriteInputTokenCount")),
+            )
+    prompt: Usage | None = None
+    output = 0
+    for chunk in chunks:
+        found = _body_usage(chunk)
+        if found is None:
+            delta = chunk.get("usage") if isinstance(chunk, Mapping) else None
+            if isinstance(delta, Mapping):  # message_delta: {"output_tokens": N}
+                output = max(output, _int(delta.get("output_tokens")))
+            continue
+        if prompt is None:
+            prompt = found
+        output = max(output, found.output)
+    if prompt is None:
+        return None
+    return Usage(
+        input=prompt.input,
+        output=output,
+        cache_read=prompt.cache_read,
+        cache_write_5m=prompt.cache_write_5m,
+        cache_write_1h=prompt.cache_write_1h,
+    )
 
 
 # What the planner keeps of a logged body: what shapes the prompt and the route. Logs carry
