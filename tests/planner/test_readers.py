@@ -103,8 +103,54 @@ def test_s3_prefix_through_boto3(tmp_path: Path, default_settings: Settings) -> 
                     Body=path.read_bytes(),
                 )
         invs, stats = read("s3://logs/team/", s3_client=client)
-    assert [i.usage.input for i in invs] == [101, 102, 103]
-    assert stats.files == 2
+        assert [i.usage.input for i in invs] == [101, 102, 103]
+        assert stats.files == 2
+        # A body offloaded to data/ is read from S3 with the same client.
+        body = _offloaded(tmp_path / "more")
+        for path in (tmp_path / "more").rglob("*"):
+            if path.is_file():
+                key = f"team/{path.relative_to(tmp_path / 'more').as_posix()}"
+                s3.put_object(Bucket="logs", Key=key, Body=path.read_bytes())
+        invs, stats = read("s3://logs/team/", s3_client=client)
+    # In key order: team/AWSLogs/... before team/f1.json.gz.
+    assert [i.usage.input for i in invs] == [30020, 5, 101, 102, 103]
+    assert invs[0].request == body
+    assert (stats.files, stats.bodies_offloaded, stats.bodies_missing) == (3, 1, 1)
+
+
+def _offloaded(root: Path) -> dict[str, Any]:
+    """A record whose body went to data/ (over 100 KB), and that object in the layout."""
+    hour = "AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2026/10/01/12"
+    body = {
+        "system": [{"text": "Reconcile these ledgers. " + "entry " * 30000}],
+        "messages": [{"role": "user", "content": [{"text": "Which entries differ?"}]}],
+    }
+    (root / hour / "data").mkdir(parents=True, exist_ok=True)
+    with gzip.open(root / hour / "data/5f1c_input.json.gz", "wt") as fh:
+        fh.write(json.dumps(body))
+    rec = log(9)
+    rec["input"] = {
+        "inputBodyS3Path": f"s3://logs/team/{hour}/data/5f1c_input.json.gz",
+        "inputTokenCount": 30020,
+    }
+    gone = log(8)
+    gone["input"] = {
+        "inputBodyS3Path": f"s3://logs/team/{hour}/data/gone_input.json.gz",
+        "inputTokenCount": 5,
+    }
+    with gzip.open(root / hour / "20261001T120900000Z_c.json.gz", "wt") as fh:
+        fh.write(json.dumps(rec) + "\n" + json.dumps(gone) + "\n")
+    return body
+
+
+def test_offloaded_bodies_are_read_from_the_local_copy(tmp_path: Path) -> None:
+    body = _offloaded(tmp_path)
+    # From the bucket's copy, or from a folder inside it: the key's tail is found.
+    for root in (tmp_path, tmp_path / "AWSLogs/123456789012"):
+        invs, stats = read(str(root))
+        assert [i.usage.input for i in invs] == [30020, 5]
+        assert invs[0].request == body and invs[1].request is None
+        assert (stats.records, stats.bodies_offloaded, stats.bodies_missing) == (2, 1, 1)
 
 
 def test_cloudwatch_exports_and_json_arrays(tmp_path: Path) -> None:

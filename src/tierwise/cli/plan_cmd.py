@@ -325,6 +325,8 @@ def plan(
             "skipped_errors": stats.skipped_errors,
             "skipped_unreadable": stats.skipped_unreadable,
             "kinds": stats.kinds,
+            "bodies_offloaded": stats.bodies_offloaded,
+            "bodies_missing": stats.bodies_missing,
         }
         payload["credit_runway"] = {
             name: {

@@ -6,7 +6,8 @@ Sources, detected per record:
   ``.json.gz`` files (``AWSLogs/<acct>/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/``)
   as a local directory or an ``s3://bucket/prefix``; each file is JSON Lines, with a JSON
   array or a single object accepted too. The ``amazon-bedrock-logs-permission-check`` object
-  and offloaded bodies under ``data/`` are skipped.
+  and offloaded bodies under ``data/`` are not records: a record whose body was offloaded
+  (over 100 KB: ``input.inputBodyS3Path``) has it read from there, in S3 or in the local copy.
 * CloudWatch Logs exports of the same records: ``<timestamp> <json>`` lines (an export task
   to S3), or objects whose ``message`` holds the record (``filter-log-events`` output).
 * OpenAI- or Anthropic-style JSONL: request bodies (``{"model", "messages", ...}``), batch
@@ -66,6 +67,63 @@ class ReadStats:
     skipped_unreadable: int = 0
     bytes_read: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    bodies_offloaded: int = 0
+    """Request bodies read from their offloaded object (``input.inputBodyS3Path``)."""
+    bodies_missing: int = 0
+    """Offloaded request bodies that could not be found or read (planned without a body)."""
+
+
+# Reads an offloaded body (``s3://bucket/key`` as the record names it): decoded JSON or None.
+BodyLoader = Callable[[str], Any]
+
+
+def _decode_body(raw: bytes, name: str) -> Any:
+    data = gzip.decompress(raw) if name.endswith(".gz") else raw
+    return json.loads(data)
+
+
+def local_body_loader(root: Path, stats: ReadStats) -> BodyLoader:
+    """Offloaded bodies of a local copy of the log bucket: the object's key, or its tail
+    (the copy may start at any folder of it, ``AWSLogs/`` or below), under ``root``."""
+    base = root if root.is_dir() else root.parent
+
+    def load(uri: str) -> Any:
+        parts = [p for p in uri.split("://", 1)[-1].split("/") if p]
+        if ".." in parts:
+            return _missing(stats)
+        for k in range(len(parts)):
+            candidate = base.joinpath(*parts[k:])
+            if candidate.is_file():
+                try:
+                    body = _decode_body(candidate.read_bytes(), candidate.name)
+                except (OSError, EOFError, ValueError):
+                    return _missing(stats)
+                stats.bodies_offloaded += 1
+                return body
+        return _missing(stats)
+
+    return load
+
+
+def s3_body_loader(client: Any, stats: ReadStats) -> BodyLoader:
+    """Offloaded bodies read from S3 with the client that reads the logs."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    def load(uri: str) -> Any:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        try:
+            raw = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            body = _decode_body(raw, key)
+        except (BotoCoreError, ClientError, OSError, EOFError, ValueError):
+            return _missing(stats)
+        stats.bodies_offloaded += 1
+        return body
+
+    return load
+
+
+def _missing(stats: ReadStats) -> None:
+    stats.bodies_missing += 1
 
 
 # -- locating files ------------------------------------------------------------------------
@@ -292,14 +350,20 @@ def _estimate(request: Mapping[str, Any] | None, answer_tokens: int) -> Usage:
     return Usage(input=prompt, output=output)
 
 
-def bedrock_record(rec: Mapping[str, Any], tag: BatchTag, now: datetime) -> Invocation | None:
-    """One model-invocation log record; None for a failed call."""
+def bedrock_record(
+    rec: Mapping[str, Any], tag: BatchTag, now: datetime, load: BodyLoader | None = None
+) -> Invocation | None:
+    """One model-invocation log record; None for a failed call. A body over 100 KB is not in
+    the record but in an object it names (``inputBodyS3Path``), read with ``load``."""
     if rec.get("errorCode"):
         return None
     inp = rec.get("input") or {}
     out = rec.get("output") or {}
     operation = str(rec.get("operation") or "Converse")
     body = inp.get("inputBodyJson")
+    offloaded = inp.get("inputBodyS3Path")
+    if body is None and load is not None and isinstance(offloaded, str) and offloaded:
+        body = load(offloaded)
     request: dict[str, Any] | None = None
     if isinstance(body, Mapping):
         if operation.startswith("Converse"):
@@ -396,20 +460,22 @@ def _looks_anthropic(body: Mapping[str, Any]) -> bool:
     return "max_tokens" in body and "max_completion_tokens" not in body and "n" not in body
 
 
-def records_of(obj: Any, tag: BatchTag, now: datetime, stats: ReadStats) -> Iterator[Invocation]:
+def records_of(
+    obj: Any, tag: BatchTag, now: datetime, stats: ReadStats, load: BodyLoader | None = None
+) -> Iterator[Invocation]:
     """The invocations in one decoded JSON value, whatever its source."""
     if isinstance(obj, list):
         for item in obj:
-            yield from records_of(item, tag, now, stats)
+            yield from records_of(item, tag, now, stats, load)
         return
     if not isinstance(obj, Mapping):
         stats.skipped_unreadable += 1
         return
     if obj.get("schemaType") == "ModelInvocationLog" or ("modelId" in obj and "input" in obj):
-        kind, inv = "bedrock-log", bedrock_record(obj, tag, now)
+        kind, inv = "bedrock-log", bedrock_record(obj, tag, now, load)
     elif "message" in obj or "events" in obj or "@message" in obj:
         for inner in _cloudwatch_messages(obj):
-            yield from records_of(inner, tag, now, stats)
+            yield from records_of(inner, tag, now, stats, load)
         return
     else:
         kind, inv = "api-jsonl", api_record(obj, tag, now)
@@ -580,18 +646,24 @@ def read_sources(
         if source.startswith("s3://"):
             yield from _s3(source, tag, stats, s3_client, on_file, clock)
             continue
+        load = local_body_loader(Path(source), stats)
         for path in local_files(Path(source)):
             stats.files += 1
             size = path.stat().st_size
             with path.open("rb") as raw:
-                yield from _file(raw, path.name, tag, stats, clock)
+                yield from _file(raw, path.name, tag, stats, clock, load)
             stats.bytes_read += size
             if on_file is not None:
                 on_file(str(path), size)
 
 
-def _file(
-    raw: IO[bytes], name: str, tag: BatchTag, stats: ReadStats, now: datetime
+def _file(  # noqa: PLR0917
+    raw: IO[bytes],
+    name: str,
+    tag: BatchTag,
+    stats: ReadStats,
+    now: datetime,
+    load: BodyLoader | None = None,
 ) -> Iterator[Invocation]:
     try:
         for line in _lines(raw, name):
@@ -600,7 +672,7 @@ def _file(
                 if line.strip():
                     stats.skipped_unreadable += 1
                 continue
-            yield from records_of(obj, tag, now, stats)
+            yield from records_of(obj, tag, now, stats, load)
     except (OSError, EOFError, json.JSONDecodeError) as exc:
         raise InvalidRequestError(f"{name} cannot be read: {exc}") from None
 
@@ -631,6 +703,7 @@ def _s3(  # noqa: PLR0917
     if s3_client is None:
         raise InvalidRequestError("reading s3:// needs an S3 client")
     client = s3_client()
+    load = s3_body_loader(client, stats)
     where = uri
     try:
         for bucket, key, size in list_s3(client, uri):
@@ -638,7 +711,7 @@ def _s3(  # noqa: PLR0917
             stats.files += 1
             body = client.get_object(Bucket=bucket, Key=key)["Body"]
             try:
-                yield from _file(body, key, tag, stats, now)
+                yield from _file(body, key, tag, stats, now, load)
             finally:
                 body.close()
             stats.bytes_read += size
