@@ -111,9 +111,36 @@ def test_null_means_the_default() -> None:
     assert capped.request["inferenceConfig"]["maxTokens"] == 50
 
 
-@pytest.mark.parametrize("model", ["", "   ", None, 3])
+@pytest.mark.parametrize("model", ["", "   ", None])
 def test_a_blank_model_is_refused(model: Any) -> None:
     with pytest.raises(InvalidRequestError, match="model is required"):
         from_chat_completions({**OPENAI, "model": model})
     with pytest.raises(InvalidRequestError, match="model is required"):
         from_messages({**ANTHROPIC, "model": model})
+
+
+@pytest.mark.parametrize(
+    ("model", "kind"), [(3, "a number"), (True, "a boolean"), ({}, "an object"), ([], "an array")]
+)
+def test_a_model_of_the_wrong_type_says_so(model: Any, kind: str) -> None:
+    # It said "model is required" for a model that was there.
+    from tierwise.core.convert.responses import from_responses
+
+    message = f"model must be a string (auto, haiku, sonnet, opus or a model ID), not {kind}"
+    for convert, body in (
+        (from_chat_completions, OPENAI),
+        (from_messages, ANTHROPIC),
+        (from_responses, {"input": "hi"}),
+    ):
+        with pytest.raises(InvalidRequestError) as refused:
+            convert({**body, "model": model})
+        assert str(refused.value).startswith(message) and refused.value.param == "model"
+
+
+def test_the_output_cap_error_names_the_field_that_was_sent() -> None:
+    # max_completion_tokens: 0 was reported as "max_tokens must be a positive integer".
+    for field in ("max_completion_tokens", "max_tokens"):
+        with pytest.raises(InvalidRequestError) as refused:
+            from_chat_completions({**OPENAI, field: 0})
+        assert str(refused.value).startswith(f"{field} must be a positive integer")
+        assert refused.value.param == field

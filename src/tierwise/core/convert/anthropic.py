@@ -37,6 +37,7 @@ from tierwise.core.convert.request import (
     invalid,
     is_int,
     is_number,
+    model_of,
     name_documents,
     require,
 )
@@ -316,9 +317,7 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
     if not isinstance(body, Mapping):
         raise invalid("the request body must be a JSON object")
     check_fields(body, MESSAGES_FIELDS, "Messages")
-    model = body.get("model")
-    if not isinstance(model, str) or not model.strip():
-        raise invalid("model is required", "model")
+    model = model_of(body)
     max_tokens = body.get("max_tokens")
     if not is_int(max_tokens) or max_tokens < 1:
         raise invalid("max_tokens is required and must be a positive integer", "max_tokens")

@@ -46,6 +46,7 @@ from tierwise.core.convert.request import (
     invalid,
     is_int,
     is_number,
+    model_of,
     require,
 )
 from tierwise.core.pricing import Usage
@@ -293,20 +294,20 @@ def from_chat_completions(
 ) -> Converted:
     """A Chat Completions request body -> Converse request (``InvalidRequestError`` if bad)."""
     require(isinstance(body, Mapping), "the request body must be a JSON object")
-    model = body.get("model")
-    if not isinstance(model, str) or not model.strip():
-        raise invalid("model is required", "model")
+    model = model_of(body)
     check_fields(body, CHAT_FIELDS, "Chat Completions")
     system, messages = _messages(body, allow_remote_images, max_images)
     inference: dict[str, Any] = {}
-    max_tokens = body.get("max_completion_tokens")
+    cap_field = "max_completion_tokens"
+    max_tokens = body.get(cap_field)
     if max_tokens is None:  # absent or null: the older field, if given
-        max_tokens = body.get("max_tokens")
+        cap_field = "max_tokens"
+        max_tokens = body.get(cap_field)
     if max_tokens is not None:
         require(
             is_int(max_tokens) and max_tokens >= 1,
-            "max_tokens must be a positive integer",
-            "max_tokens",
+            f"{cap_field} must be a positive integer",
+            cap_field,
         )
     inference["maxTokens"] = max_tokens or DEFAULT_MAX_TOKENS
     temperature = body.get("temperature")

@@ -26,6 +26,7 @@ __all__ = [
     "is_int",
     "is_number",
     "merge_turns",
+    "model_of",
     "name_documents",
     "require",
 ]
@@ -65,6 +66,32 @@ def invalid(message: str, param: str | None = None) -> InvalidRequestError:
 def require(condition: object, message: str, param: str | None = None) -> None:
     if not condition:
         raise invalid(message, param)
+
+
+def model_of(body: Mapping[str, Any]) -> str:
+    """The body's ``model``: a non-empty string, else a 400 saying which is wrong."""
+    model = body.get("model")
+    if model is None or (isinstance(model, str) and not model.strip()):
+        raise invalid("model is required (auto, haiku, sonnet, opus or a model ID)", "model")
+    if not isinstance(model, str):
+        raise invalid(
+            f"model must be a string (auto, haiku, sonnet, opus or a model ID), not "
+            f"{_json_type(model)}",
+            "model",
+        )
+    return model
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
 
 
 def is_int(value: object) -> TypeGuard[int]:

@@ -26,6 +26,7 @@ from tierwise.core.convert.request import (
     invalid,
     is_int,
     is_number,
+    model_of,
     require,
 )
 from tierwise.core.convert.responses_fields import RESPONSES_FIELDS
@@ -207,9 +208,7 @@ def from_responses(
     """A Responses API request body -> Converse request (``InvalidRequestError`` if bad)."""
     require(isinstance(body, Mapping), "the request body must be a JSON object")
     check_fields(body, RESPONSES_FIELDS, "Responses")
-    model = body.get("model")
-    if not isinstance(model, str) or not model.strip():
-        raise invalid("model is required", "model")
+    model = model_of(body)
     system, messages = _turns(body.get("input"), allow_remote_images, max_images)
     instructions = body.get("instructions")
     if instructions is not None:
