@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tierwise.cache_router import OutputStats
 from tierwise.cache_state import MemoryCacheState, RedisCacheState
 from tierwise.client import Tierwise
 from tierwise.config import Settings
@@ -148,6 +149,28 @@ def test_two_gateways_share_warm_state_through_redis(
         b.close()
 
 
+def test_the_request_window_and_its_age_drive_the_forecast() -> None:
+    now = [100.0]
+    state = MemoryCacheState(clock=lambda: now[0])
+    assert state.seen("p", 300) == (0, 0.0)
+    now[0] = 102.5
+    assert state.seen("p", 300) == (1, 2.5)
+    now[0] = 401.0  # the window closed: a new one opens
+    assert state.seen("p", 300) == (0, 0.0)
+
+
+def test_expected_output_and_thinking_use_are_learned_from_answers() -> None:
+    stats = OutputStats()
+    assert stats.answer("rag_qa") is None and stats.thinking_use(1.0) == 1.0
+    stats.learn("rag_qa", 500, None)
+    stats.learn("rag_qa", 300, 2000)  # no more than a plain answer: no thinking seen to use
+    assert stats.answer("rag_qa") == 500 and stats.thinking_use(1.0) == 0.0
+    stats.learn("rag_qa", 1500, 2000)  # 1,000 beyond the plain mean: half the budget
+    assert 0.0 < stats.thinking_use(1.0) <= 0.5
+    stats.learn("summarize", 900, 4096)  # no plain summary seen yet: nothing to learn
+    assert stats.answer("summarize") is None
+
+
 def test_a_redis_outage_falls_back_to_local_state() -> None:
     dead = RedisCacheState("redis://127.0.0.1:1/0", retry_after_s=60)
     prefix = Prefix(5000, "5m", "k")
@@ -157,3 +180,80 @@ def test_a_redis_outage_falls_back_to_local_state() -> None:
     dead.set_conversation_tier("c", "opus")
     assert dead.conversation_tier("c") == "opus"
     dead.close()
+
+
+def test_a_busy_prefix_writes_the_routed_tiers_copy_instead_of_reading_a_dearer_one(
+    tw: Tierwise,
+) -> None:
+    # Sonnet's copy of the prefix is warm (another service pins Sonnet); routed questions
+    # want Haiku. The first has nothing to forecast from and reads Sonnet's copy; the second
+    # arrives moments later, so many more are due within the TTL, and Haiku's copy is
+    # written once for them (before, a write waited until as many had been seen, and the
+    # dearer reads in between were paid on top of it).
+    tw.converse(modelId="sonnet", **ticket("Ticket: my invoice is wrong."))
+    tiers, reads = [], []
+    for text in ("the app will not start.", "I was charged twice.", "password reset fails."):
+        answer = tw.converse(**ticket(f"Ticket: {text}"))
+        tiers.append(answer["tierwise"]["tier"])
+        reads.append(answer["usage"].get("cacheReadInputTokens", 0))
+        assert answer["tierwise"]["route"]["cache"]["preferred"] == "haiku"
+    assert tiers == ["sonnet", "haiku", "haiku"]
+    assert reads[0] > 40_000 and reads[1] == 0 and reads[2] > 40_000
+
+
+def _design_turn(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [*history, {"role": "assistant", "content": [{"text": "Noted."}]},
+            {"role": "user", "content": [{"text": (
+                "Design the architecture for a multi-region payments system: compare "
+                "active-active and active-passive designs, their failure modes and "
+                "trade-offs, and plan the migration.")}]}]  # fmt: skip
+
+
+HISTORY = [
+    {"role": "user", "content": [{"text": "Here is our current design doc. " + DOC[:40000]}]},
+    {"role": "assistant", "content": [{"text": "Read it."}]},
+    {"role": "user", "content": [{"text": "And the incident notes: " + DOC[:20000]}]},
+]
+
+
+def test_opus_class_work_runs_on_sonnet_with_thinking_where_sonnet_is_warm(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # a team that measured its thinking answers using half their budget says so
+    settings = emu_settings.with_overrides({"cache_state.thinking_use": 0.5})
+    with Tierwise.from_settings(settings, ledger_url=ledger_url) as tw:
+        _opus_work_on_warm_sonnet(tw)
+
+
+def _opus_work_on_warm_sonnet(tw: Tierwise) -> None:
+    turn = _design_turn(HISTORY)
+    decision = tw.route({"messages": turn})
+    assert decision.tier.value == "opus" and decision.lowest is not None
+    assert decision.task_class.name == "complex_analysis"
+    # cold everywhere: Opus, as the class says
+    cold = tw.converse(messages=_design_turn(HISTORY[:1]))
+    assert cold["tierwise"]["tier"] == "opus"
+    # the conversation so far ran on Sonnet, so its history is warm there: read on Sonnet,
+    # plus the thinking budget's expected use, costs less than writing it on Opus
+    tw.converse(modelId="sonnet", messages=HISTORY)
+    answer = tw.converse(messages=turn)
+    info = answer["tierwise"]
+    assert info["tier"] == "sonnet"
+    assert info["route"]["thinking_budget"] == decision.lowest_thinking_budget
+    assert info["route"]["cache"]["preferred"] == "opus"
+    assert answer["usage"]["cacheReadInputTokens"] > 10_000
+    content = answer["output"]["message"]["content"]
+    assert any("reasoningContent" in block for block in content)  # it did think
+
+
+def test_a_team_forbids_sonnet_for_opus_work_with_one_line(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    half = {"cache_state.thinking_use": 0.5}
+    with Tierwise.from_settings(emu_settings.with_overrides(half), ledger_url=ledger_url) as tw:
+        _opus_work_on_warm_sonnet(tw)  # the packaged line allows Sonnet with thinking here
+    forbid = {**half, "routing.classes.complex_analysis.lowest": "opus"}
+    with Tierwise.from_settings(emu_settings.with_overrides(forbid), ledger_url=ledger_url) as tw:
+        tw.converse(modelId="sonnet", messages=HISTORY)
+        answer = tw.converse(messages=_design_turn(HISTORY))
+        assert answer["tierwise"]["tier"] == "opus"

@@ -35,9 +35,10 @@ class CacheState(Protocol):
 
     def conversation_tier(self, key: str) -> str | None: ...
 
-    def seen(self, key: str, ttl_s: int) -> int:
-        """Count one more request carrying prefix ``key``; how many came before it within
-        the last ``ttl_s`` seconds (a fixed window)."""
+    def seen(self, key: str, ttl_s: int) -> tuple[int, float]:
+        """Count one more request carrying prefix ``key``: how many came before it in the
+        current window of ``ttl_s`` seconds (a fixed window opened by the first of them),
+        and how long ago that window opened (seconds; 0 for the first)."""
         ...
 
     def set_conversation_tier(self, key: str, tier: str) -> None: ...
@@ -93,7 +94,7 @@ class MemoryCacheState:
             self._conversations[key] = (tier, now + CONVERSATION_TTL_S)
             self._trim(now)
 
-    def seen(self, key: str, ttl_s: int) -> int:
+    def seen(self, key: str, ttl_s: int) -> tuple[int, float]:
         now = self._clock()
         with self._lock:
             count, until = self._seen.get(key, (0, 0.0))
@@ -101,7 +102,7 @@ class MemoryCacheState:
                 count, until = 0, now + ttl_s
             self._seen[key] = (count + 1, until)
             self._trim(now)
-            return count
+            return count, max(now - (until - ttl_s), 0.0)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -182,15 +183,17 @@ class RedisCacheState:
                 self._failed(exc)
         return self._fallback.conversation_tier(key)
 
-    def seen(self, key: str, ttl_s: int) -> int:
+    def seen(self, key: str, ttl_s: int) -> tuple[int, float]:
         if not self.degraded:
             try:
                 name = f"{self._prefix}:seen:{key}"
                 pipe = self._redis.pipeline(transaction=True)
                 pipe.incr(name)
                 pipe.expire(name, ttl_s, nx=True)
-                count, _ = pipe.execute()
-                return int(count) - 1
+                pipe.pttl(name)
+                count, _, left_ms = pipe.execute()
+                age = ttl_s - int(left_ms) / 1000 if int(left_ms) >= 0 else 0.0
+                return int(count) - 1, max(age, 0.0)
             except self._errors as exc:
                 self._failed(exc)
         return self._fallback.seen(key, ttl_s)

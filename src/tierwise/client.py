@@ -245,7 +245,16 @@ class _Client:
         if usage is None:
             usage = Usage.from_converse(result.response.get("usage") or {})
         tier = result.tier
-        self.cache_router.learn(request, Tier(tier) if tier else None, result.model_id, usage)
+        plan = result.plan
+        same = plan.tier is not None and tier == plan.tier.value and len(result.steps) == 1
+        self.cache_router.learn(
+            request,
+            Tier(tier) if tier else None,
+            result.model_id,
+            usage,
+            task_class=plan.decision.task_class.name if plan.decision is not None else None,
+            thinking_budget=plan.thinking_budget if same else None,
+        )
 
     def deadline(self, timeout_s: float | None = None) -> Deadline:
         """The wall-clock bound of one call: ``timeout_s`` (a request's override) or

@@ -354,6 +354,7 @@ class CacheStateSettings(_Model):
     output_tokens: int = Field(default=400, ge=1)
     short_output_tokens: int = Field(default=100, ge=1)
     max_reuse: int = Field(default=20, ge=0)
+    thinking_use: float = Field(default=1.0, ge=0, le=1)
 
     @field_validator("url")
     @classmethod
@@ -444,6 +445,8 @@ class ClassSettings(_Model):
     thinking_budget: int = Field(default=0, ge=0)  # 0 = none; else at least 1024
     min_tier: Tier | None = None
     max_tier: Tier | None = None
+    # The cheapest way cache-aware routing may serve the class (see ClassRule.lowest).
+    lowest: str | None = None
 
     @field_validator("thinking_budget")
     @classmethod
@@ -453,7 +456,9 @@ class ClassSettings(_Model):
         return value
 
     def rule(self) -> ClassRule:
-        return ClassRule(self.tier, self.thinking_budget or None, self.min_tier, self.max_tier)
+        return ClassRule(
+            self.tier, self.thinking_budget or None, self.min_tier, self.max_tier, self.lowest
+        )
 
 
 class RoutingSettings(_Model):

@@ -11,6 +11,7 @@ from tierwise.core.cache_aware import (
     choose_tier,
     conversation_key,
     expected_cost,
+    expected_reuse,
     learned_prefixes,
     prefixes,
 )
@@ -133,3 +134,91 @@ def test_conversations_stick_unless_confident_or_worth_it() -> None:
     # a conversation on a tier below what quality now needs never stays there
     up = choose(turn, Warm(), Tier.OPUS, current=Tier.HAIKU, confident=False, margin=0.99)
     assert up.tier is Tier.OPUS
+
+
+def test_a_young_window_forecasts_from_its_rate_not_its_count() -> None:
+    # two requests in the 3 s since the prefix's window opened: many more are due in 5 min
+    assert expected_reuse(2, 3.0, 300, 20) == 20
+    # a window open for the whole TTL forecasts what it saw; a quiet prefix, less
+    assert expected_reuse(4, 300.0, 300, 20) == 4
+    assert expected_reuse(1, 240.0, 300, 20) == 1.25
+    assert expected_reuse(0, 0.0, 300, 20) == 0
+    assert expected_reuse(3, 0.0, 300, 0) == 0  # max_reuse 0: never spread a write
+
+
+def test_a_busy_prefix_gets_the_cheaper_tiers_copy_written_at_once() -> None:
+    # Sonnet's copy is warm, Haiku's is cold; the router wants Haiku. With requests arriving
+    # fast on this prefix, Haiku's write pays back over the Haiku-routed ones that follow.
+    request = rag("Which section covers refunds? Reply with the number only.")
+    warm = Warm()
+    warm.heat(Tier.SONNET, request)
+    quiet = choose(request, warm, Tier.HAIKU, reuse=expected_reuse(1, 240.0, 300, 20))
+    assert quiet.tier is Tier.SONNET
+    busy = choose(
+        request, warm, Tier.HAIKU, reuse=expected_reuse(1, 0.5, 300, 20),
+        demand={Tier.HAIKU: 0.4, Tier.SONNET: 0.6},
+    )  # fmt: skip
+    assert busy.tier is Tier.HAIKU
+
+
+def test_a_write_is_spread_only_over_the_requests_that_will_read_it() -> None:
+    # Nothing warm; Sonnet preferred. Spread over 20 readers, Opus's write looks cheap, but
+    # no traffic is routed to Opus, so none of them would read its copy.
+    request = rag("Draft a reply explaining the refund policy.")
+    careless = choose(request, Warm(), Tier.SONNET, reuse=20, thinking={Tier.SONNET: 4096})
+    assert careless.tier is Tier.OPUS  # the old pricing: every later request reads it
+    demand = {Tier.HAIKU: 0.4, Tier.SONNET: 0.6}
+    right = choose(
+        request, Warm(), Tier.SONNET, reuse=20, demand=demand, thinking={Tier.SONNET: 4096}
+    )
+    assert right.tier is Tier.SONNET
+
+
+def test_a_thinking_budget_is_priced_as_its_expected_output() -> None:
+    request = rag("Plan the migration.")
+    plain = choose(request, Warm(), Tier.SONNET)
+    full = choose(request, Warm(), Tier.SONNET, thinking={Tier.SONNET: 4000})
+    half = choose(request, Warm(), Tier.SONNET, thinking={Tier.SONNET: 4000}, thinking_use=0.5)
+    cost = {
+        name: next(o.cost for o in c.options if o.tier is Tier.SONNET)
+        for name, c in (("plain", plain), ("full", full), ("half", half))
+    }
+    output_rate = RATES[Tier.SONNET].output / Decimal(1_000_000)
+    assert cost["full"] - cost["plain"] == 4000 * output_rate
+    assert cost["half"] - cost["plain"] == 2000 * output_rate
+    assert full.thinking_budget == 4000 and full.to_dict()["options"][0]["thinking_budget"] == 4000
+
+
+def _opus_class(request: dict[str, Any], warm: Warm, **kw: Any) -> Any:
+    """Opus preferred; the class's policy allows Sonnet with an 8k thinking budget."""
+    return choose_tier(
+        Tier.OPUS,
+        [Tier.SONNET, Tier.OPUS],
+        request,
+        prepared=prepared(request),
+        min_tokens=lambda t: 1024,
+        warm=warm,
+        rates=lambda t: RATES[t],
+        output_tokens=100,
+        thinking={Tier.SONNET: 8192},
+        **kw,
+    )
+
+
+def test_opus_work_runs_on_sonnet_with_thinking_only_when_a_warm_prefix_pays_for_it() -> None:
+    request = rag("Design a change to the pooling that survives 10x load; compare two ways.")
+    warm = Warm()
+    cold = _opus_class(request, warm)
+    by = {o.tier: o.cost for o in cold.options}
+    # cold everywhere, Sonnet with a full thinking budget would even be a little cheaper, but
+    # only a warm prefix may take a request below its preferred tier
+    assert by[Tier.SONNET] < by[Tier.OPUS] and cold.tier is Tier.OPUS
+    warm.heat(Tier.SONNET, request)
+    hot = _opus_class(request, warm)
+    assert hot.tier is Tier.SONNET and hot.thinking_budget == 8192
+    assert "allowed by the class's policy" in hot.reason and "warm on sonnet" in hot.reason
+    warm.heat(Tier.OPUS, request)  # warm on both: the preferred tier's read is cheaper
+    assert _opus_class(request, warm).tier is Tier.OPUS
+    # a conversation on Sonnet with nothing warm there does not stay below Opus
+    stay = _opus_class(request, Warm(), current=Tier.SONNET, confident=False, margin=0.99)
+    assert stay.tier is Tier.OPUS and not stay.sticky

@@ -25,6 +25,7 @@ from tierwise.core.routing import (
     scorer_text,
 )
 from tierwise.core.signals import extract_signals
+from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, ClassRule
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError, InvalidRequestError
 
@@ -929,3 +930,54 @@ def test_core_policy_validates_itself() -> None:
         RoutingPolicy(prior=1.0)
     with pytest.raises(ConfigError, match="unknown weight"):
         RoutingPolicy(weights={"nope": 1.0})
+
+
+# --- the lowest tier the quality policy allows (cache-aware routing) -----------------------
+
+DESIGN = user(
+    "Design the architecture for a multi-region payments system: compare active-active and "
+    "active-passive designs, their failure modes and trade-offs, and plan the migration."
+)
+
+
+def test_a_borderline_opus_class_request_may_run_on_sonnet_with_thinking() -> None:
+    d = route(DESIGN, scorer=ConstantScorer(0.3))
+    assert d.task_class.name == "complex_analysis" and d.tier is Tier.OPUS
+    assert d.score < POLICY.opus_threshold
+    assert (d.lowest, d.lowest_thinking_budget) == (Tier.SONNET, POLICY.thinking_max_budget)
+    assert d.to_dict()["lowest"] == "sonnet"
+    assert 'lowest = "sonnet_thinking"' in d.policy_line
+
+
+def test_the_lowest_tier_is_withheld_from_hard_hinted_or_forbidding_cases() -> None:
+    hard = route(DESIGN, scorer=ConstantScorer(0.95))  # scored hard: not borderline
+    assert hard.tier is Tier.OPUS and hard.score >= POLICY.opus_threshold
+    assert hard.lowest is None
+    for hints in (Hints(high_stakes=True), Hints(min_tier=Tier.OPUS)):
+        assert route(DESIGN, hints, scorer=ConstantScorer(0.3)).lowest is None
+    assert route(OPUS_CASES[0][1], scorer=ConstantScorer(0.3)).lowest is None  # a proof
+    tight = route({**DESIGN, "inferenceConfig": {"maxTokens": 1500}}, scorer=ConstantScorer(0.3))
+    assert tight.lowest is None  # no room for a thinking budget: no Sonnet in Opus's place
+    forbid = RoutingPolicy(
+        classes={"complex_analysis": ClassRule(Tier.OPUS, lowest="opus")}
+    )
+    assert route(DESIGN, policy=forbid, scorer=ConstantScorer(0.3)).lowest is None
+    measured = RoutingPolicy(
+        classes={"complex_analysis": ClassRule(Tier.OPUS, min_tier=Tier.OPUS, lowest="sonnet")}
+    )
+    assert route(DESIGN, policy=measured, scorer=ConstantScorer(0.3)).lowest is None
+    plain = route(neutral(), scorer=ConstantScorer(0.3))
+    assert plain.tier is Tier.SONNET and plain.lowest is None  # no lowest on its line
+
+
+def test_lowest_is_checked_and_one_config_line_forbids_it(tmp_path: Path) -> None:
+    # lowest only ever lowers: a line that moves the class's tier down keeps working
+    assert ClassRule(Tier.SONNET, lowest="sonnet_thinking").floor() == (Tier.SONNET, False)
+    with pytest.raises(ConfigError, match="lowest must be one of"):
+        ClassRule(Tier.OPUS, lowest="sonnet-thinking")
+    assert DEFAULT_CLASS_RULES["complex_analysis"].floor() == (Tier.SONNET, True)
+    assert DEFAULT_CLASS_RULES["proof"].floor() == (Tier.OPUS, False)
+    path = tmp_path / "tierwise.toml"
+    path.write_text('[routing.classes]\ncomplex_analysis = { tier = "opus", lowest = "opus" }\n')
+    policy = load_settings(path, environ={}).settings.routing_policy()
+    assert route(DESIGN, policy=policy, scorer=ConstantScorer(0.3)).lowest is None

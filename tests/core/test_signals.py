@@ -153,6 +153,9 @@ def test_files_referenced_from_paths_and_counts() -> None:
     [
         ("Answer in one word: what colour is the sky?", "short"),
         ("Summarize it in one sentence.", "short"),
+        ("Summarize the incident in two sentences for the status page.", "short"),
+        ("Explain it in 3 lines.", "short"),
+        ("Write two sentences about Lisbon, then a detailed history.", "long"),
         ("Give just the number.", "short"),
         ("Write a detailed, comprehensive guide to indexing.", "long"),
         ("Write a 2000-word essay on trade policy.", "long"),

@@ -40,6 +40,7 @@ _OLD_SHORT = re.compile(
         r"(?:in|with|using|as) (?:one|a single|1) (?:word|sentence|line|number|letter|label)"
         r"|one[- ](?:word|sentence|line)(?: (?:answer|reply|summary|response|description))?"
         r"|single (?:word|line|sentence|label|letter|number)"
+        r"|(?:in|with|using) (?:two|three|2|3|a couple of|a few) (?:sentences|lines|words)"
         r"|(?:in|under|at most|no more than|max(?:imum)?) (?:\d|[12]\d|30) words|briefly"
         r"|be brief|keep it short|no explanation|without (?:any )?explanation"
         r"|just the (?:number|answer|label|name|category|title)"

@@ -6,12 +6,21 @@ documents, the conversation so far) is warm on Sonnet pays Sonnet's cache-read r
 and leaves Sonnet's cache to go cold. With the default prices, a 50k-token prefix warm on
 Sonnet costs 50k x $0.30/M = $0.015, and cold on Haiku 50k x $1.25/M = $0.0625.
 
-So among the tiers the quality policy allows (the routed tier and the tiers above it, never
-one below: quality is not traded for money), tierwise picks the one with the lowest expected
+So among the tiers the quality policy allows, tierwise picks the one with the lowest expected
 cost for this request: warm prefixes at the read rate, the cold part of each cacheable prefix
 at the write rate (only past the model's cache minimum), the rest at the input rate, and the
-class's expected output at the output rate. A tier above the routed one is picked only when
-it is cheaper.
+class's expected output at the output rate (plus, where the option carries an extended
+thinking budget, the expected use of that budget, also billed as output). The tiers allowed
+are the routed tier and those above it, and below it only as far as the class's policy line
+allows (``lowest``, e.g. Sonnet with a thinking budget for Opus-class planning work): quality
+is never traded for money beyond what the policy says.
+
+A write is an investment: the requests that follow on the same prefix within its TTL read it
+back. Its cost is spread over the requests expected (``reuse``, see :func:`expected_reuse`):
+the arrival rate the prefix has shown since its window opened, times the TTL. Counting only
+the requests seen so far (as an earlier version did) under-forecasts a prefix whose window
+opened moments ago, so an easy question was sent to a warm dearer tier, and a later one
+wrote the cheaper tier's copy anyway: the dearer reads were paid and the write too.
 
 Within one conversation (the same first turns), a request stays on the tier the conversation
 is on unless the router moves it with confidence, or moving saves at least ``margin`` of the
@@ -25,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +50,7 @@ __all__ = [
     "choose_tier",
     "conversation_key",
     "expected_cost",
+    "expected_reuse",
     "learned_prefixes",
     "prefixes",
 ]
@@ -116,23 +126,44 @@ def conversation_key(request: Mapping[str, Any]) -> str | None:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
+def expected_reuse(count: int, age_s: float, ttl_s: float, cap: float) -> float:
+    """How many more requests are expected on a prefix within its TTL: the ``count`` seen
+    since its window opened ``age_s`` seconds ago, as a rate, times ``ttl_s``; at most
+    ``cap``. A window open for a whole TTL forecasts ``count``; one opened moments ago, with
+    requests already in it, forecasts many (up to ``cap``). Nothing seen forecasts 0."""
+    if count <= 0 or cap <= 0:
+        return 0.0
+    return min(float(cap), count * ttl_s / max(age_s, ttl_s / cap))
+
+
 @dataclass(frozen=True, slots=True)
 class TierOption:
-    """One tier's expected cost for a request, and how much of it was warm."""
+    """One tier's expected cost for a request, and how much of it was warm. A
+    ``thinking_budget`` means the option is that tier with extended thinking."""
 
     tier: Tier
     cost: Decimal
     warm_tokens: int
     write_tokens: int
     input_tokens: int
+    thinking_budget: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.thinking_budget:
+            return f"{self.tier.value} with a {self.thinking_budget:,}-token thinking budget"
+        return self.tier.value
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "tier": self.tier.value,
             "cost_usd": str(self.cost.quantize(Decimal("0.000001"))),
             "warm_tokens": self.warm_tokens,
             "write_tokens": self.write_tokens,
         }
+        if self.thinking_budget:
+            out["thinking_budget"] = self.thinking_budget
+        return out
 
 
 def expected_cost(  # noqa: PLR0917 - the inputs of one price, in reading order
@@ -142,7 +173,7 @@ def expected_cost(  # noqa: PLR0917 - the inputs of one price, in reading order
     total_input: int,
     output_tokens: int,
     rates: Rates,
-    reuse: int = 0,
+    reuse: float = 0,
 ) -> TierOption:
     """The expected cost of a request on ``tier``: the longest warm prefix read, the rest of
     the cacheable prefixes written (at each point's TTL rate), the remainder as input.
@@ -174,7 +205,8 @@ def expected_cost(  # noqa: PLR0917 - the inputs of one price, in reading order
     cost = price(usage, rates).total
     if reuse > 0 and write_5m + write_1h:
         warm_usage = Usage(input=plain, output=output_tokens, cache_read=previous)
-        cost = (cost + reuse * price(warm_usage, rates).total) / (1 + reuse)
+        weight = Decimal(str(round(reuse, 6)))
+        cost = (cost + weight * price(warm_usage, rates).total) / (1 + weight)
     return TierOption(tier, cost, read, write_5m + write_1h, plain)
 
 
@@ -187,6 +219,11 @@ class CacheChoice:
     options: tuple[TierOption, ...]
     reason: str
     sticky: bool = False
+
+    @property
+    def thinking_budget(self) -> int | None:
+        """The thinking budget the chosen option carries (None: as routed)."""
+        return next(o.thinking_budget for o in self.options if o.tier is self.tier)
 
     @property
     def saving(self) -> Decimal:
@@ -223,46 +260,65 @@ def choose_tier(
     current: Tier | None = None,
     confident: bool = True,
     margin: float = 0.2,
-    reuse: int = 0,
+    reuse: float = 0,
+    demand: Mapping[Tier, float] | None = None,
+    thinking: Mapping[Tier, int] | None = None,
+    thinking_use: float = 1.0,
 ) -> CacheChoice:
-    """Pick among ``allowed`` (all at or above ``preferred``) the cheapest expected tier.
+    """Pick among ``allowed`` (which the caller bounds by the quality policy; ``preferred``
+    is always an option) the cheapest expected tier.
 
     ``prepared(tier)`` is the request as it would be sent there (cache points placed for
     that model); ``warm(tier, prefixes)`` the keys of those prefixes warm on that tier's
-    model. ``current`` is the tier the conversation is on, if any: the request stays there
-    unless the router moved it with ``confident`` evidence, or the move saves ``margin``
-    of the cost, and never stays below ``preferred``. ``reuse`` (see :func:`expected_cost`)
-    lets a popular prefix be written on the cheaper tier once instead of read on a dearer
-    one forever.
+    model. ``thinking`` gives the extended-thinking budget a tier's option carries; its
+    expected use (``thinking_use`` of the budget) is priced as output. ``current`` is the
+    tier the conversation is on, if any: the request stays there (when allowed) unless the
+    router moved it with ``confident`` evidence, or the move saves ``margin`` of the cost.
+    A tier below ``preferred`` (allowed by the class's ``lowest``) is picked only when more
+    of the prompt is warm there than on ``preferred``, and it is cheaper: a warm prefix is the
+    only reason to go below. ``reuse`` (see :func:`expected_cost`) lets a popular prefix be
+    written on the cheaper tier once instead of read on a dearer one forever. Only the
+    requests that will be served on a tier read its copy back: ``demand`` is the share of
+    traffic routed to each tier, and a tier's write is spread over ``reuse`` times its share
+    (all of ``reuse`` without it).
     """
     total = count_request(request)
+    budgets = thinking or {}
     options: list[TierOption] = []
     for tier in sorted({preferred, *allowed}, key=lambda t: t.rank):
-        if tier.rank < preferred.rank:
-            continue
         points = prefixes(prepared(tier), min_tokens(tier))
-        options.append(
-            expected_cost(
-                tier, points, warm(tier, points), total, output_tokens, rates(tier), reuse
-            )
-        )
+        budget = budgets.get(tier) or None
+        out = output_tokens + (round(budget * thinking_use) if budget else 0)
+        readers = reuse if demand is None else reuse * demand.get(tier, 0.0)
+        option = expected_cost(tier, points, warm(tier, points), total, out, rates(tier), readers)
+        options.append(replace(option, thinking_budget=budget))
     by = {o.tier: o for o in options}
-    best = min(options, key=lambda o: (o.cost, o.tier is not preferred, o.tier.rank))
     pref = by[preferred]
+    # Below the preferred tier only where the policy allows it (``allowed``) and only for a
+    # warm prefix: a lower option must have more of the prompt warm than the preferred one.
+    eligible = [o for o in options if o.tier.rank >= preferred.rank or _warmer(o, pref)]
+    best = min(eligible, key=lambda o: (o.cost, o.tier is not preferred, o.tier.rank))
     if best.tier is preferred:
-        reason = f"{preferred.value}: cheapest allowed ({_fmt(pref.cost)} expected)"
+        reason = f"{pref.label}: cheapest allowed ({_fmt(pref.cost)} expected)"
     else:
-        warm_note = f"{best.warm_tokens:,}-token prefix warm on {best.tier.value}"
+        warm_note = (
+            f"{best.warm_tokens:,}-token prefix warm on {best.tier.value}"
+            if best.warm_tokens
+            else f"a write on {best.tier.value} that the requests expected after it read"
+        )
+        allowed_note = (
+            f"{pref.label} allowed" if best.tier.rank > preferred.rank
+            else f"{preferred.value} preferred, {best.label} allowed by the class's policy"
+        )  # fmt: skip
         reason = (
-            f"{best.tier.value}: {preferred.value} allowed, but {warm_note}: "
-            f"{_fmt(best.cost)} vs {_fmt(pref.cost)}"
+            f"{best.label}: {allowed_note}, but {warm_note}: {_fmt(best.cost)} vs {_fmt(pref.cost)}"
         )
     choice = CacheChoice(best.tier, preferred, tuple(options), reason)
-    if current is None or current is best.tier or current.rank < preferred.rank:
+    if current is None or current is best.tier:
         return choice
     stay = by.get(current)
-    if stay is None:
-        return choice
+    if stay is None or stay not in eligible:
+        return choice  # not allowed now (below what quality needs, or above a cap)
     saving = stay.cost - best.cost
     if confident and current is not preferred:
         return choice  # the router moved this turn, with confidence: follow it
@@ -272,11 +328,15 @@ def choose_tier(
         current,
         preferred,
         tuple(options),
-        f"{current.value}: the conversation is on {current.value}; moving to "
-        f"{best.tier.value} would save {_fmt(saving)} ({_pct(saving, stay.cost)}), under the "
+        f"{stay.label}: the conversation is on {current.value}; moving to "
+        f"{best.label} would save {_fmt(saving)} ({_pct(saving, stay.cost)}), under the "
         f"{margin:.0%} margin",
         sticky=True,
     )
+
+
+def _warmer(option: TierOption, preferred: TierOption) -> bool:
+    return option.warm_tokens > preferred.warm_tokens
 
 
 def _pct(part: Decimal, whole: Decimal) -> str:

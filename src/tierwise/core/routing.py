@@ -87,10 +87,20 @@ class Decision:
     task_class: ClassPrediction
     class_tier: Tier
     policy_line: str
+    # The cheapest tier the quality policy lets cache-aware routing use instead of ``tier``
+    # (the class line's ``lowest``), and the thinking budget it must carry there; None: no
+    # tier below ``tier`` is allowed.
+    lowest: Tier | None = None
+    lowest_thinking_budget: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form for the ledger and ``tierwise route --json``."""
+        extra: dict[str, Any] = {}
+        if self.lowest is not None:
+            extra["lowest"] = self.lowest.value
+            extra["lowest_thinking_budget"] = self.lowest_thinking_budget
         return {
+            **extra,
             "tier": self.tier.value,
             "thinking_budget": self.thinking_budget,
             "score": round(self.score, 6),
@@ -205,6 +215,41 @@ def _thinking_block(s: Signals, p: RoutingPolicy, hints: Hints, tier: Tier, band
     if s.max_tokens is not None and s.max_tokens < p.thinking_min_budget + MIN_ANSWER_TOKENS:
         return f"maxTokens {s.max_tokens} leaves no room for a thinking budget"
     return ""
+
+
+def _lowest(  # noqa: PLR0917 - the facts one quality bound depends on
+    s: Signals,
+    p: RoutingPolicy,
+    h: Hints,
+    rule: ClassRule,
+    routed: Tier,
+    class_tier: Tier,
+    tier: Tier,
+    final: float,
+) -> tuple[Tier | None, int | None]:
+    """The cheapest tier (and the thinking budget it must carry) the quality policy lets
+    cache-aware routing serve this request on: the class line's ``lowest``, only when the
+    request stayed on the class's tier, its difficulty is under the step-up threshold (a
+    borderline request, not one scored hard) and no caller hint forced, raised or bounded
+    it from below, nor the class line's ``min_tier`` (measured evidence). Sonnet held in
+    for Opus work thinks with the full budget (``thinking_max_budget``), as a high-stakes
+    request held on Sonnet does. (None, None): nothing below ``tier``."""
+    if rule.lowest is None or not (class_tier is rule.tier and routed is rule.tier is tier):
+        return None, None
+    if h.force_tier is not None or h.high_stakes or final >= p.opus_threshold:
+        return None, None
+    floor, thinking = rule.floor()
+    for bound in (h.min_tier, rule.min_tier):  # the caller's floor, and measured evidence
+        if bound is not None and floor.rank < bound.rank:
+            return None, None
+    if floor is tier and not thinking:
+        return None, None
+    if not thinking:
+        return floor, None
+    if _thinking_block(s, p, h, floor, False):
+        return None, None
+    budget = fit_thinking_budget(p.thinking_max_budget, s.max_tokens)
+    return (floor, budget) if budget else (None, None)
 
 
 def _score_reasons(sc: _Score, p: RoutingPolicy, version: str) -> list[str]:
@@ -426,6 +471,7 @@ def decide_signals(
     for e in sc.evidence:
         scores[f"rule.{e.key}"] = scores.get(f"rule.{e.key}", 0.0) + e.logit
     suffix = scorer.version if scorer is not None else "prior"
+    lowest, lowest_budget = _lowest(signals, p, h, rule, routed, class_tier, tier, final)
     return Decision(
         tier=tier,
         thinking_budget=budget,
@@ -439,6 +485,8 @@ def decide_signals(
         task_class=pred,
         class_tier=class_tier,
         policy_line=line,
+        lowest=lowest,
+        lowest_thinking_budget=lowest_budget,
     )
 
 

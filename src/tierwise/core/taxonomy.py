@@ -18,22 +18,44 @@ __all__ = [
     "CLASS_DESCRIPTIONS",
     "DEFAULT_CLASS_RULES",
     "FALLBACK_CLASS",
+    "LOWEST_CHOICES",
     "TASK_CLASSES",
     "ClassRule",
     "validate_class_names",
 ]
+
+# What ``lowest`` may name, cheapest first: a tier, or Sonnet with an extended-thinking budget.
+LOWEST_CHOICES = ("haiku", "sonnet", "sonnet_thinking", "opus")
 
 
 @dataclass(frozen=True, slots=True)
 class ClassRule:
     """A class's policy line: its default tier, optional thinking budget (tokens), and the
     tiers the difficulty stage may not move its requests below or above (``min_tier`` and
-    ``max_tier``; ``tierwise evaluate --apply`` writes them where its evidence is clear)."""
+    ``max_tier``; ``tierwise evaluate --apply`` writes them where its evidence is clear).
+
+    ``lowest`` is the cheapest way the quality policy lets cache-aware routing serve a
+    request of this class that stayed on the class's tier (one of :data:`LOWEST_CHOICES`;
+    None: the class's tier itself). ``"sonnet_thinking"`` means Sonnet with an extended
+    thinking budget, never plain Sonnet. It is used only when warm prefixes make it cheaper."""
 
     tier: Tier
     thinking_budget: int | None = None
     min_tier: Tier | None = None
     max_tier: Tier | None = None
+    lowest: str | None = None
+
+    def floor(self) -> tuple[Tier, bool]:
+        """(tier, with thinking) of ``lowest``; the class's tier when it is unset or not
+        below the tier (``lowest`` only ever lowers: a line that moves the class's tier down,
+        as ``tierwise evaluate --apply`` may, keeps working)."""
+        if self.lowest is None or LOWEST_CHOICES.index(self.lowest) >= LOWEST_CHOICES.index(
+            self.tier.value
+        ):
+            return self.tier, False
+        if self.lowest == "sonnet_thinking":
+            return Tier.SONNET, True
+        return Tier(self.lowest), False
 
     def __post_init__(self) -> None:
         if self.thinking_budget is not None and self.thinking_budget < 1024:
@@ -50,6 +72,11 @@ class ClassRule:
                 f"{getattr(self.max_tier, 'value', '-')}",
                 hint="set min_tier at or below the tier and max_tier at or above it",
             )
+        if self.lowest is not None and self.lowest not in LOWEST_CHOICES:
+            raise ConfigError(
+                f"a class's lowest must be one of {', '.join(LOWEST_CHOICES)}, got {self.lowest!r}",
+                hint='e.g. lowest = "sonnet_thinking"; leave it unset for the class\'s tier',
+            )
 
     def line(self, name: str) -> str:
         """The policy line as a team would write it in tierwise.toml."""
@@ -60,10 +87,13 @@ class ClassRule:
             extra += f', min_tier = "{self.min_tier.value}"'
         if self.max_tier is not None:
             extra += f', max_tier = "{self.max_tier.value}"'
+        if self.lowest is not None:
+            extra += f', lowest = "{self.lowest}"'
         return f'routing.classes.{name} = {{ tier = "{self.tier.value}"{extra} }}'
 
 
 _H, _S, _O = Tier.HAIKU, Tier.SONNET, Tier.OPUS
+_ST = "sonnet_thinking"
 # name -> (default rule, one-line description). Order is the taxonomy's reading order:
 # cheap high-volume work first, then the Sonnet default, then the work that earns Opus.
 _TAXONOMY: dict[str, tuple[ClassRule, str]] = {
@@ -85,8 +115,13 @@ _TAXONOMY: dict[str, tuple[ClassRule, str]] = {
     "agent_step": (ClassRule(_S), "one step of a tool-using agent"),
     "math": (ClassRule(_S, 4096), "calculation and word problems"),
     "proof": (ClassRule(_O), "proofs, derivations, formal reasoning"),
-    "complex_analysis": (ClassRule(_O), "planning, system design, large refactors"),
-    "research_synthesis": (ClassRule(_O), "reconcile and synthesize many sources"),
+    # Opus work a borderline request may do on Sonnet with a full thinking budget when warm
+    # prefixes make that cheaper (`lowest`); proofs and irreversible agent steps may not.
+    "complex_analysis": (
+        ClassRule(_O, lowest=_ST),
+        "planning, system design, large refactors",
+    ),
+    "research_synthesis": (ClassRule(_O, lowest=_ST), "reconcile and synthesize many sources"),
     "high_stakes_agent": (ClassRule(_O), "an agent about to take an irreversible action"),
 }
 TASK_CLASSES: tuple[str, ...] = tuple(_TAXONOMY)

@@ -43,6 +43,16 @@ class Plan:
     guardrail: str | None = None
     """``ID:VERSION`` of the request's Bedrock guardrail, for the ledger."""
 
+    @property
+    def thinking_budget(self) -> int | None:
+        """The extended-thinking budget of the plan's tier: the cache-aware option's when
+        one was chosen (Sonnet held in for Opus-class work thinks), else the router's when
+        the request goes to the routed tier."""
+        if self.cache is not None and self.cache.tier is self.tier:
+            return self.cache.thinking_budget
+        d = self.decision
+        return d.thinking_budget if d is not None and self.tier == d.tier else None
+
     def route_record(self) -> dict[str, Any]:
         if self.decision is not None:
             record = self.decision.to_dict()
@@ -51,6 +61,7 @@ class Plan:
             if self.cache is not None:
                 record["cache"] = self.cache.to_dict()
                 record["tier"] = self.cache.tier.value
+                record["thinking_budget"] = self.cache.thinking_budget
                 if self.cache.tier is not self.decision.tier or self.cache.sticky:
                     record["reasons"] = [*record.get("reasons", []), self.cache.reason]
         else:
@@ -200,9 +211,9 @@ class Planner:
         prepared, _ = settle_adaptive_thinking(request, plan.profiles, self._takes_adaptive)
         if plan.tier is not None:
             prepared = place_cache_points(prepared, self.settings.cache_policy(plan.tier)).request
-        decision = plan.decision
-        if decision is not None and decision.thinking_budget and plan.tier == decision.tier:
-            prepared = apply_thinking(prepared, decision.thinking_budget)
+        budget = plan.thinking_budget
+        if budget:
+            prepared = apply_thinking(prepared, budget)
         return prepared
 
 
