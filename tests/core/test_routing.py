@@ -958,9 +958,7 @@ def test_the_lowest_tier_is_withheld_from_hard_hinted_or_forbidding_cases() -> N
     assert route(OPUS_CASES[0][1], scorer=ConstantScorer(0.3)).lowest is None  # a proof
     tight = route({**DESIGN, "inferenceConfig": {"maxTokens": 1500}}, scorer=ConstantScorer(0.3))
     assert tight.lowest is None  # no room for a thinking budget: no Sonnet in Opus's place
-    forbid = RoutingPolicy(
-        classes={"complex_analysis": ClassRule(Tier.OPUS, lowest="opus")}
-    )
+    forbid = RoutingPolicy(classes={"complex_analysis": ClassRule(Tier.OPUS, lowest="opus")})
     assert route(DESIGN, policy=forbid, scorer=ConstantScorer(0.3)).lowest is None
     measured = RoutingPolicy(
         classes={"complex_analysis": ClassRule(Tier.OPUS, min_tier=Tier.OPUS, lowest="sonnet")}
