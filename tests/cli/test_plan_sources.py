@@ -147,3 +147,38 @@ def test_an_s3_prefix_on_the_emulators_s3(
     assert missing.exit_code != 0
     assert "cannot read s3://no-such-bucket/x" in str(missing.exception)
     assert "s3:ListBucket" in str(missing.exception)
+
+
+def test_the_ledger_as_is_is_what_the_ledger_billed(
+    tmp_path: Path, emu_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Calls made through tierwise (emulator), plus one that ran as batch inference: planned
+    # from the ledger, "as is" is exactly what the ledger recorded, the batch call at the
+    # batch discount as it was billed.
+    from datetime import UTC, datetime
+
+    from tierwise.client import Tierwise
+    from tierwise.store import LedgerRow, open_ledger
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Tierwise.from_settings(emu_settings, ledger_url=url) as tw:
+        for text in ("Label this ticket: refund", "Prove that sqrt(2) is irrational."):
+            tw.converse(messages=[{"role": "user", "content": [{"text": text}]}])
+    settings = load_settings(environ={}).settings
+    usage = Usage(input=4000, output=500)
+    model = settings.tier(Tier.HAIKU).model_id
+    cost = price(usage, settings.rates(Tier.HAIKU), model_id=model, batch=True).total
+    with open_ledger(url) as ledger:
+        ledger.record(
+            LedgerRow(
+                id=None, ts=datetime.now(UTC), request_id="batch-1", attempt=1, tier="haiku",
+                model_id=model, input_tokens=4000, output_tokens=500, cache_read_tokens=0,
+                cache_write_5m_tokens=0, cache_write_1h_tokens=0, cost_usd=cost,
+                latency_ms=0.0, status="ok", error_class=None, stop_reason="end_turn",
+                batch=True, api_key_id=None, route={"tier": "haiku", "task_class": "labeling"},
+            )
+        )  # fmt: skip
+        billed = sum(r.cost_usd for r in ledger.rows() if r.status != "error")
+    data = _plan(url)
+    assert data["requests"] == 3 and data["recorded_routes"] == 3
+    assert Decimal(data["totals_usd"]["as_is"]) == billed

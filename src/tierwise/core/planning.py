@@ -72,6 +72,9 @@ class Invocation:
     batchable: bool = False
     route: RouteChoice | None = None
     """A decision already made (a tierwise ledger row's route), used when there is no body."""
+    ran_batch: bool = False
+    """The call itself ran as batch inference (a tierwise ledger row): as is, it is priced at
+    the batch discount, as it was billed."""
     redacted: bool = False
     """The body's text was redacted or cut before it was stored (a tierwise capture): the
     route recorded with it, made on the full text, is used instead of routing it again."""
@@ -308,7 +311,9 @@ class Planner:
         plain = Usage(input=usage.prompt_total, output=usage.output)
         costs = [_ZERO] * len(STRATEGIES)
         if as_is_tier is not None:
-            costs[0] = price(usage, cfg.rates[as_is_tier], model_id=ref.model_id).total
+            costs[0] = price(
+                usage, cfg.rates[as_is_tier], model_id=ref.model_id, batch=inv.ran_batch
+            ).total
         sonnet = Tier.SONNET
         costs[1] = price(usage, cfg.rates[sonnet], model_id=cfg.tier_models[sonnet]).total
         tier = choice.tier

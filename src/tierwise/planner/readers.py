@@ -540,6 +540,7 @@ def _ledger(url: str, stats: ReadStats) -> Iterator[Invocation]:
                 usage=row.usage,
                 request=None,
                 batchable=row.batch,
+                ran_batch=row.batch,
                 route=_recorded_route(row.route or {}),
             )
 
@@ -585,6 +586,7 @@ def capture_record(capture: Any, rows: list[Any], tag: BatchTag) -> Invocation:
         request=request or None,
         usage_estimated=estimated,
         batchable=bool(row is not None and row.batch) or tag.matches(stored.get("requestMetadata")),
+        ran_batch=bool(row is not None and row.batch),
         route=_recorded_route(capture.route or {}),
         redacted=redacted,
     )
