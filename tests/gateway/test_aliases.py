@@ -120,3 +120,45 @@ def test_an_alias_must_name_a_tier_auto_or_a_model_id(tmp_path: Path) -> None:
         load_settings(cfg, environ={}).settings.tier_named("claude-sonnet-4-5-20250929")
         == Tier.OPUS
     )
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "GPT-4o", "gpt-4o-mini-2024-07-18"])
+def test_an_openai_name_while_they_are_off_says_how_to_turn_them_on(
+    emu_settings: Settings, ledger_url: str, live_emulator: Any, model: str
+) -> None:
+    # It went to Bedrock as a model ID and came back "Bedrock does not know the model ID
+    # gpt-4o-mini ... newer Claude models need an inference profile ID": a wasted call and
+    # a hint about the wrong thing for the commonest drop-in mistake.
+    from tierwise.errors import ModelNotAvailableError
+
+    before = live_emulator.stats["total"]
+    messages = [{"role": "user", "content": [{"text": "hi"}]}]
+    with (
+        Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw,
+        pytest.raises(ModelNotAvailableError) as refused,
+    ):
+        tw.converse(modelId=model, messages=messages)
+    assert str(refused.value).startswith(f"model {model!r} is an OpenAI model name")
+    target = "haiku" if "mini" in model else "sonnet"
+    assert refused.value.hint == (
+        f"set [model_names] openai = true in tierwise.toml to serve it as {target}, "
+        f'or add an alias: [aliases] "{model}" = "{target}"'
+    )
+    assert live_emulator.stats["total"] == before, "Bedrock was not asked"
+
+
+def test_the_openai_sdk_gets_a_404_naming_the_setting(
+    default_settings: Settings, tmp_path: Path
+) -> None:
+    from live_server import emulated_gateway
+
+    with emulated_gateway(default_settings, tmp_path / "l.db", {}) as gw:
+        client = openai.OpenAI(
+            base_url=gw.url + "/v1", api_key=gw.keys.create("a")[1], max_retries=0
+        )
+        with pytest.raises(openai.NotFoundError) as refused:
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+            )
+    assert "[model_names] openai = true" in refused.value.message
+    assert refused.value.code == "model_not_found"

@@ -59,6 +59,15 @@ class ModelNames:
                 return openai_names[undated]
         return None
 
+    def switched_off(self, name: str) -> str | None:
+        """The target ``name`` would have in the OpenAI names table while that table is off
+        (``gpt-4o-mini`` -> ``haiku``), else None: such a name is no Bedrock model ID."""
+        if self.openai:
+            return None
+        key = name.strip().lower()
+        table = self._lower(self.openai_names)
+        return table.get(key) or table.get(_OPENAI_DATE.sub("", key))
+
     def listed(self) -> dict[str, str]:
         """Every name a request may use besides tiers and model IDs, with its target
         (what ``GET /v1/models`` lists); the team's aliases win over the built-in tables."""

@@ -15,7 +15,7 @@ from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.sampling import settle_adaptive_thinking, settle_sampling
 from tierwise.core.signals import thinking_conflict
 from tierwise.core.tiers import Tier
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import InvalidRequestError, ModelNotAvailableError
 
 if TYPE_CHECKING:
     from tierwise.cache_router import CacheRouter
@@ -174,6 +174,14 @@ class Planner:
             tier = Tier(name)
         except ValueError:
             raw = (target or asked).strip()
+            off = None if target is not None else self.settings.names.switched_off(raw)
+            if off is not None:
+                # Not a Bedrock model ID: say how to serve it instead of asking Bedrock.
+                raise ModelNotAvailableError(
+                    f"model {raw!r} is an OpenAI model name, and OpenAI names are off",
+                    hint=f"set [model_names] openai = true in tierwise.toml to serve it as "
+                    f'{off}, or add an alias: [aliases] "{raw}" = "{off}"',
+                ) from None
             plan = Plan(
                 self.settings.tier_of_model(raw), (raw,), "raw model ID passed through" + via
             )
