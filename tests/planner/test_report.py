@@ -3,6 +3,7 @@ goes, and the credit runway is given per strategy."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -46,3 +47,25 @@ def test_credit_runway_is_given_for_every_strategy() -> None:
     assert burns == sorted(burns, reverse=True)
     page = html_report(r, ways, sources=["x"], generated=date(2026, 10, 2))
     assert page.count("Activate: ") == 5
+
+
+def test_the_cost_per_day_legend_fits_its_width_without_overlap() -> None:
+    r = _result(as_is="10", all_sonnet="9", routed="6", routed_cached="5", routed_cached_batch="4")
+    page = html_report(r, {}, sources=["x"], generated=date(2026, 10, 2))
+    svg = page[page.index('aria-label="cost per day per strategy"') :]
+    svg = svg[: svg.index("</svg>")]
+    width = int(re.search(r'width="(\d+)"', svg).group(1))  # type: ignore[union-attr]
+    items = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="12" height="12"[^>]*/>'
+                       r'<text[^>]*>([^<]+)</text>', svg)  # fmt: skip
+    assert [label for _, _, label in items] == [
+        "as is", "all Sonnet", "routed", "routed + caching", "routed + caching + batch"
+    ]  # fmt: skip
+    rows: dict[float, list[tuple[float, float]]] = {}
+    for x, y, label in items:
+        # 7 px a character at 12 px is generous for the system sans fonts.
+        span = (float(x), float(x) + 16 + 7 * len(label))
+        assert span[1] <= width, label
+        rows.setdefault(float(y), []).append(span)
+    for spans in rows.values():
+        spans.sort()
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))

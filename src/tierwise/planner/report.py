@@ -24,6 +24,7 @@ LABELS = {
     "routed_cached_batch": "routed + caching + batch",
 }
 _COLORS = ("#6b7280", "#a855f7", "#2563eb", "#0891b2", "#16a34a")
+_LEGEND_CHAR_PX = 7
 _TIER_COLORS = {"haiku": "#16a34a", "sonnet": "#2563eb", "opus": "#a855f7", "other": "#9ca3af"}
 
 
@@ -148,15 +149,17 @@ def _line_chart_svg(result: PlanResult) -> str:
             f'<text x="{left}" y="{y0 + 18}">{days[0].isoformat()}</text>'
             f'<text x="{width - 10}" y="{y0 + 18}" text-anchor="end">{days[-1].isoformat()}</text>'
         )
-    x = left
+    # The legend in rows that fit the width (a label is about 7 px a character at 12 px).
+    x, y = left, height + 10
     for i, name in enumerate(STRATEGIES):
+        item = 16 + _LEGEND_CHAR_PX * len(LABELS[name])
+        if x + item > width and x > left:
+            x, y = left, y + 20
         parts.append(
-            f'<rect x="{x}" y="{height + 10}" width="12" height="12" fill="{_COLORS[i]}"/>'
-            f'<text x="{x + 16}" y="{height + 21}">{_esc(LABELS[name])}</text>'
+            f'<rect x="{x}" y="{y}" width="12" height="12" fill="{_COLORS[i]}"/>'
+            f'<text x="{x + 16}" y="{y + 11}">{_esc(LABELS[name])}</text>'
         )
-        x += 16 + 8 * len(LABELS[name]) + 14
-        if x > width - 100:
-            x = left
+        x += item + 14
     parts.append("</svg>")
     return "".join(parts)
 
