@@ -231,3 +231,30 @@ def test_route_takes_string_content_and_refuses_other_types(tw: Tierwise) -> Non
     assert text.tier is blocks.tier and text.reasons == blocks.reasons
     with pytest.raises(InvalidRequestError, match="must be a list of content blocks"):
         tw.route({"messages": [{"role": "user", "content": 7}]})
+
+
+@pytest.mark.parametrize(
+    "model", ["haiku", "auto", "global.anthropic.claude-haiku-4-5-20251001-v1:0"]
+)
+@pytest.mark.parametrize(
+    ("messages", "error"),
+    [
+        ("hi", "messages must be a list, not str"),
+        ({"role": "user", "content": [{"text": "hi"}]}, "messages must be a list, not dict"),
+        ([None], "messages[0] must be a dict with role and content, not NoneType"),
+        (["hi"], "messages[0] must be a dict with role and content, not str"),
+    ],
+)
+def test_messages_of_the_wrong_shape_are_an_invalid_request_on_every_model(
+    tw: Tierwise, live_emulator: Any, model: str, messages: Any, error: str
+) -> None:
+    # A pinned tier or model ID raised AttributeError ('str' object has no attribute 'get')
+    # from cache placement; only routed requests were checked.
+    before = live_emulator.stats["total"]
+    for call in (tw.converse, tw.converse_stream):
+        with pytest.raises(InvalidRequestError) as refused:
+            call(modelId=model, messages=messages)
+        assert str(refused.value).startswith(error)
+        assert refused.value.hint == 'use [{"role": "user", "content": [{"text": "..."}]}]'
+    assert live_emulator.stats["total"] == before
+    assert tw.ledger.rows() == []

@@ -978,6 +978,22 @@ def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
             f"unknown converse argument(s): {', '.join(unknown)}",
             hint=f"converse accepts modelId, hints and: {', '.join(CONVERSE_FIELDS)}",
         )
+    messages = kwargs.get("messages")
+    if messages is not None:
+        # Checked here, not left to botocore: a pinned tier reaches cache placement before
+        # botocore sees the request, and that read messages="hi" as an AttributeError.
+        shape = '[{"role": "user", "content": [{"text": "..."}]}]'
+        if not isinstance(messages, list | tuple):
+            raise InvalidRequestError(
+                f"messages must be a list, not {type(messages).__name__}", hint=f"use {shape}"
+            )
+        for i, message in enumerate(messages):
+            if not isinstance(message, Mapping):
+                raise InvalidRequestError(
+                    f"messages[{i}] must be a dict with role and content, not "
+                    f"{type(message).__name__}",
+                    hint=f"use {shape}",
+                )
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
