@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from pg import pg_schema_url
 from tierwise.cli.app import app
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.core.pricing import Usage
 from tierwise.core.tiers import Tier
-from tierwise.planner.readers import BatchTag, capture_record
+from tierwise.planner import readers
+from tierwise.planner.readers import BatchTag, ReadStats, capture_record, read_sources
 from tierwise.store import open_ledger
 from tierwise.store.captures import Capture, CaptureStore
 
@@ -152,3 +154,25 @@ def test_ledger_usage_is_a_usage() -> None:
     assert inv.batchable and not inv.usage_estimated
     # Redacted, but no recorded route: its (redacted) body is routed.
     assert inv.redacted and inv.route is None
+
+
+def test_captures_and_the_ledger_on_postgresql(
+    emu_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same paged reads (LIMIT, IN) against PostgreSQL: a throwaway schema on the shared
+    # server, more rows than one page.
+    monkeypatch.setattr(readers, "_PAGE", 3)
+    with pg_schema_url() as url:
+        on = emu_settings.with_overrides({"capture.sample_rate": 1.0})
+        with Tierwise.from_settings(on, ledger_url=url) as tw:
+            for i in range(7):
+                tw.converse(messages=user(f"Ticket {i}: reply to a{i}@example.com, please."))
+        stats = ReadStats()
+        invs = list(read_sources([f"captures:{url}", url], tag=BatchTag(), stats=stats))
+        with open_ledger(url) as ledger:
+            rows = ledger.rows()
+    assert stats.kinds == {"capture": 7, "ledger": 7}
+    captured, logged = invs[:7], invs[7:]
+    assert [i.usage for i in captured] == [r.usage for r in rows]
+    assert [i.usage for i in logged] == [r.usage for r in rows]
+    assert all(i.redacted and i.route is not None for i in captured)
