@@ -164,8 +164,26 @@ def test_cloudwatch_exports_and_json_arrays(tmp_path: Path) -> None:
     events.write_text(json.dumps({"events": [{"timestamp": 1, "message": json.dumps(log(3))}]}))
     array = tmp_path / "array.json"
     array.write_text(json.dumps([log(4), log(5)]))
-    invs, _ = read(str(export), str(events), str(array))
-    assert [i.usage.input for i in invs] == [101, 102, 103, 104, 105]
+    insights = tmp_path / "query.json"  # aws logs get-query-results
+    insights.write_text(
+        json.dumps(
+            {
+                "status": "Complete",
+                "results": [
+                    [
+                        {"field": "@timestamp", "value": "2026-10-01 12:00:06.000"},
+                        {"field": "@message", "value": json.dumps(log(6))},
+                        {"field": "@ptr", "value": "Cm4KNQ"},
+                    ]
+                ],
+                "statistics": {"recordsMatched": 1.0},
+            }
+        )
+    )
+    rows = tmp_path / "insights.jsonl"  # Logs Insights rows saved one per line
+    rows.write_text(json.dumps({"@timestamp": "x", "@message": json.dumps(log(7))}))
+    invs, _ = read(str(export), str(events), str(array), str(insights), str(rows))
+    assert [i.usage.input for i in invs] == [101, 102, 103, 104, 105, 106, 107]
 
 
 def test_usage_from_the_body_or_estimated(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ Sources, detected per record:
   and offloaded bodies under ``data/`` are not records: a record whose body was offloaded
   (over 100 KB: ``input.inputBodyS3Path``) has it read from there, in S3 or in the local copy.
 * CloudWatch Logs exports of the same records: ``<timestamp> <json>`` lines (an export task
-  to S3), or objects whose ``message`` holds the record (``filter-log-events`` output).
+  to S3), objects whose ``message`` holds the record (``filter-log-events`` output), or Logs
+  Insights results (``get-query-results``, or rows with ``@message``).
 * OpenAI- or Anthropic-style JSONL: request bodies (``{"model", "messages", ...}``), batch
   lines (``body``/``params``, tierwise's ``openai``/``anthropic``/``converse``), with the
   response's ``usage`` when present.
@@ -194,10 +195,19 @@ def _decode_line(line: str) -> Any:
 
 
 def _cloudwatch_messages(obj: Mapping[str, Any]) -> Iterator[Any]:
+    """The records in CloudWatch Logs output: ``filter-log-events``/``get-log-events``
+    (``events``), a Logs Insights ``get-query-results`` (``results``: rows of field/value
+    pairs, the record in ``@message``), or one event (``message`` or ``@message``)."""
     if isinstance(obj.get("events"), list):
         for event in obj["events"]:
             if isinstance(event, Mapping):
                 yield from _cloudwatch_messages(event)
+        return
+    if isinstance(obj.get("results"), list):
+        for row in obj["results"]:
+            if isinstance(row, list):
+                fields = {f.get("field"): f.get("value") for f in row if isinstance(f, Mapping)}
+                yield from _cloudwatch_messages(fields)
         return
     message = obj.get("message") or obj.get("@message")
     if isinstance(message, str):
@@ -473,7 +483,7 @@ def records_of(
         return
     if obj.get("schemaType") == "ModelInvocationLog" or ("modelId" in obj and "input" in obj):
         kind, inv = "bedrock-log", bedrock_record(obj, tag, now, load)
-    elif "message" in obj or "events" in obj or "@message" in obj:
+    elif "message" in obj or "events" in obj or "@message" in obj or "results" in obj:
         for inner in _cloudwatch_messages(obj):
             yield from records_of(inner, tag, now, stats, load)
         return
