@@ -206,7 +206,9 @@ def _cloudwatch_messages(obj: Mapping[str, Any]) -> Iterator[Any]:
     if isinstance(obj.get("results"), list):
         for row in obj["results"]:
             if isinstance(row, list):
-                fields = {f.get("field"): f.get("value") for f in row if isinstance(f, Mapping)}
+                fields = {
+                    str(f.get("field")): f.get("value") for f in row if isinstance(f, Mapping)
+                }
                 yield from _cloudwatch_messages(fields)
         return
     message = obj.get("message") or obj.get("@message")
