@@ -277,6 +277,14 @@ class CreditPoolSettings(_Model):
     expires: date
     covers: str = ""
 
+    @model_validator(mode="after")
+    def _expires_after_start(self) -> CreditPoolSettings:
+        if self.expires < self.start:
+            raise ValueError(
+                f"pool {self.name!r} expires ({self.expires}) before it starts ({self.start})"
+            )
+        return self
+
     def pool(self) -> CreditPool:
         return CreditPool(self.name, self.amount, self.start, self.expires, self.covers)
 

@@ -78,3 +78,34 @@ def test_credits_without_pools_is_a_clear_error(seeded: Path) -> None:
     result = CliRunner().invoke(app, ["credits"])
     assert result.exit_code != 0
     assert "no credit pools" in str(result.exception)
+
+
+def test_spend_above_a_baseline_says_it_cost_more(seeded: Path) -> None:
+    # One Opus request writing 10M tokens ($250; $150 on Sonnet) makes the ledger dearer
+    # than all-Sonnet, which was printed "saved $-79.000000 vs all-Sonnet".
+    with open_ledger(f"sqlite:///{seeded / 'seed.db'}") as ledger:
+        ledger.record(
+            LedgerRow(
+                id=None, ts=datetime.now(UTC), request_id="opus", attempt=1, tier="opus",
+                model_id="global.anthropic.claude-opus-4-5-20251101-v1:0",
+                input_tokens=0, output_tokens=10_000_000, cache_read_tokens=0,
+                cache_write_5m_tokens=0, cache_write_1h_tokens=0, cost_usd=Decimal("250"),
+                latency_ms=5.0, status="ok",
+            )
+        )  # fmt: skip
+    table = CliRunner().invoke(app, ["spend"])
+    assert table.exit_code == 0, table.output
+    assert "$-" not in table.stdout
+    # All-Sonnet re-prices the seeded 1M-token prompts in Sonnet 4.5's >200k band ($6/M).
+    assert "cost $79.000000 more than all-Sonnet ($192.000000)" in table.stdout
+    assert "saved $14.000000 vs all-Opus ($285.000000)" in table.stdout
+
+
+def test_a_credit_pool_that_expires_before_it_starts_is_a_config_error(seeded: Path) -> None:
+    # It was accepted and reported "expires on 2025-06-30 with about $5.00 unused".
+    (seeded / "tierwise.toml").write_text(
+        '[[credits]]\nname = "x"\namount = "5"\nstart = 2026-01-01\nexpires = 2025-06-30\n'
+    )
+    result = CliRunner().invoke(app, ["credits"])
+    assert result.exit_code != 0
+    assert "pool 'x' expires (2025-06-30) before it starts (2026-01-01)" in str(result.exception)

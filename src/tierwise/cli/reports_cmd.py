@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 import typer
@@ -78,8 +79,8 @@ def spend(
         f"{result.cache_hit_ratio:.1%}; batch share {result.batch_share:.1%}"
     )
     state.out.print(
-        f"saved ${result.vs_all_opus:.6f} vs all-Opus (${result.all_opus_cost:.6f}), "
-        f"${result.vs_all_sonnet:.6f} vs all-Sonnet (${result.all_sonnet_cost:.6f}); "
+        f"{_versus(result.vs_all_opus, 'all-Opus', result.all_opus_cost)}, "
+        f"{_versus(result.vs_all_sonnet, 'all-Sonnet', result.all_sonnet_cost)}; "
         f"caching saved ${result.caching_saved:.6f}; batch saved ${result.batch_saved:.6f}"
     )
     if result.cache_aware_moves:
@@ -88,6 +89,14 @@ def spend(
             f"cache was warm, saving ${result.cache_aware_saved:.6f} (expected, at the "
             "configured prices)"
         )
+
+
+def _versus(saved: Decimal, baseline: str, baseline_cost: Decimal) -> str:
+    """'saved $X vs all-Opus ($Y)', or 'cost $X more than all-Sonnet ($Y)' when routing
+    cost more (opus-heavy traffic): never 'saved $-X'."""
+    if saved < 0:
+        return f"cost ${-saved:.6f} more than {baseline} (${baseline_cost:.6f})"
+    return f"saved ${saved:.6f} vs {baseline} (${baseline_cost:.6f})"
 
 
 def _shadow(state: CliState, rows: list[LedgerRow], fmt: str) -> None:
