@@ -13,8 +13,15 @@ Workloads (the emulator's prompt cache counts reads and writes as Bedrock does):
 Strategies, each on a fresh emulator cache and ledger, same requests in the same order:
 - all-sonnet: every request pinned to Sonnet;
 - class routing: the router's tier (task class + difficulty), no cache awareness;
-- cache-aware: the router's tier, or a tier above it when warm prefixes make it cheaper, with
+- cache-aware: among the tiers the same quality policy allows (the router's tier, those
+  above it, and below it only as far as the class's `lowest` says: Sonnet with a thinking
+  budget for borderline planning work), the cheapest given warm prefixes, with
   conversation stickiness.
+
+Quality: every request names its true task class in ``requestMetadata``, and the emulator
+answers it by a per-class, per-tier skill table (``bench/evaluation_loop.py``'s, plus the two
+classes the agent turns add), so each strategy's share of acceptable answers is measured by
+a truth tierwise never sees. A saving bought with quality shows up there.
 
     python bench/cache_aware.py [--questions 300] [--conversations 20]
 """
@@ -22,19 +29,37 @@ Strategies, each on a fresh emulator cache and ledger, same requests in the same
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import socket
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from evaluation_loop import SKILLS as EVALUATION_SKILLS
+
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
 from tierwise.emulator import Emulator
+from tierwise.emulator.skills import CLASS_KEY
+
+# P(acceptable answer) per true class and tier (the evaluation loop's table, plus the agent
+# turns' first look at a log and their acknowledgements).
+SKILLS: dict[str, dict[str, Any]] = {
+    **EVALUATION_SKILLS,
+    "document_analysis": {"haiku": 0.8, "sonnet": 0.97, "opus": 1.0},
+    "chit_chat": {"haiku": 0.98, "sonnet": 0.99, "opus": 1.0},
+}
+
+
+def tagged(request: dict[str, Any], true_class: str) -> dict[str, Any]:
+    return {**request, "requestMetadata": {CLASS_KEY: true_class}}
+
 
 SECTIONS = ["billing", "refunds", "security", "data retention", "SSO", "rate limits",
             "webhooks", "exports", "audit logs", "regions"]  # fmt: skip
@@ -63,24 +88,27 @@ def rag_requests(count: int, seed: int, tenants: int = 30) -> list[dict[str, Any
                   + documentation(t)}]
         for t in range(tenants)
     ]  # fmt: skip
-    easy = [
-        "Which section covers {s}? Reply with the section number only.",
-        "Is {s} configurable per workspace? Answer yes or no.",
-        "Classify this question as billing, technical or account: how do I change {s}?",
-    ]
+    easy = [  # (template, true class)
+        ("Which section covers {s}? Reply with the section number only.", "extract"),
+        ("Is {s} configurable per workspace? Answer yes or no.", "classify"),
+        ("Classify this question as billing, technical or account: how do I change {s}?",
+         "classify"),
+    ]  # fmt: skip
     medium = [
-        "Using the documentation, explain to a customer how {s} works for their team and "
-        "what they should check first.",
-        "Draft a short reply to a customer asking why their {s} change has not applied yet.",
-    ]
+        ("Using the documentation, explain to a customer how {s} works for their team and "
+         "what they should check first.", "rag_qa"),
+        ("Draft a short reply to a customer asking why their {s} change has not applied yet.",
+         "support_reply"),
+    ]  # fmt: skip
     out = []
     for _ in range(count):
         tenant = rng.randrange(tenants)
         pool = easy if rng.random() < 0.4 else medium
-        text = rng.choice(pool).format(s=rng.choice(SECTIONS))
-        out.append(
-            {"system": systems[tenant], "messages": [{"role": "user", "content": [{"text": text}]}]}
-        )
+        template, true_class = rng.choice(pool)
+        text = template.format(s=rng.choice(SECTIONS))
+        request = {"system": systems[tenant],
+                   "messages": [{"role": "user", "content": [{"text": text}]}]}  # fmt: skip
+        out.append(tagged(request, true_class))
     return out
 
 
@@ -97,28 +125,31 @@ def agent_conversations(count: int, seed: int) -> list[list[dict[str, Any]]]:
             for i in range(lines)
         )
 
-    follow_ups = [
-        "thanks! here is the next log:",
-        "List the hosts that logged errors in this log, one per line:",
-        "ok, more output:",
-        "Which error is most frequent here? One line.",
-        "Write the post-mortem: timeline, root cause, contributing factors, and three "
-        "concrete remediations with owners, reasoning from all the logs so far:",
-        "Summarize the incident in two sentences for the status page, given this:",
-        "Now design a change to the connection pooling that prevents this under 10x load, "
-        "comparing two approaches and their failure modes, using this output:",
-    ]
+    follow_ups = [  # (turn, true class)
+        ("thanks! here is the next log:", "chit_chat"),
+        ("List the hosts that logged errors in this log, one per line:", "extract"),
+        ("ok, more output:", "chit_chat"),
+        ("Which error is most frequent here? One line.", "classify"),
+        ("Write the post-mortem: timeline, root cause, contributing factors, and three "
+         "concrete remediations with owners, reasoning from all the logs so far:",
+         "complex_analysis"),
+        ("Summarize the incident in two sentences for the status page, given this:",
+         "summarize"),
+        ("Now design a change to the connection pooling that prevents this under 10x load, "
+         "comparing two approaches and their failure modes, using this output:",
+         "complex_analysis"),
+    ]  # fmt: skip
     conversations = []
     for c in range(count):
         messages: list[dict[str, Any]] = [
             {"role": "user", "content": [{"text": f"Incident {c}: here is the log. Help me "
                                                   f"investigate.\n\n{log(500)}"}]},
         ]  # fmt: skip
-        turns = [list(messages)]
-        for turn in rng.sample(follow_ups, k=len(follow_ups)):
+        turns = [tagged({"messages": list(messages)}, "document_analysis")]
+        for turn, true_class in rng.sample(follow_ups, k=len(follow_ups)):
             messages.append({"role": "assistant", "content": [{"text": "Noted; go on."}]})
             messages.append({"role": "user", "content": [{"text": f"{turn}\n\n{log(60)}"}]})
-            turns.append(list(messages))
+            turns.append(tagged({"messages": list(messages)}, true_class))
         conversations.append(turns)
     return conversations
 
@@ -131,11 +162,29 @@ def redis_url() -> str | None:
         return None
 
 
+@dataclass
+class Outcome:
+    cost: Decimal = Decimal(0)
+    tiers: Counter[str] = field(default_factory=Counter)
+    good: Counter[str] = field(default_factory=Counter)  # acceptable answers per true class
+    judged: Counter[str] = field(default_factory=Counter)
+
+    def quality(self, classes: set[str] | None = None) -> tuple[int, int]:
+        keys = [k for k in self.judged if classes is None or k in classes]
+        return sum(self.good[k] for k in keys), sum(self.judged[k] for k in keys)
+
+
+def answer_text(response: dict[str, Any]) -> str:
+    blocks = response["output"]["message"]["content"]
+    return "".join(str(b.get("text", "")) for b in blocks if "text" in b)
+
+
 def run(
     label: str, settings: Settings, emu: Emulator, requests: list[dict[str, Any]],
     model: str | None, replicas: int, tmp: Path,
-) -> tuple[Decimal, Counter[str]]:  # fmt: skip
+) -> Outcome:  # fmt: skip
     emu.reset()
+    emu.set_skills(SKILLS)
     if settings.cache_state.url:
         import redis
 
@@ -144,17 +193,27 @@ def run(
         Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp / f'{label}-{i}.db'}")
         for i in range(replicas)
     ]
-    cost = Decimal(0)
-    tiers: Counter[str] = Counter()
+    out = Outcome()
     try:
         for i, request in enumerate(requests):
             response = clients[i % replicas].converse(modelId=model, **request)
-            cost += Decimal(response["tierwise"]["costUsd"])
-            tiers[response["tierwise"]["tier"]] += 1
+            info = response["tierwise"]
+            out.cost += Decimal(info["costUsd"])
+            thinking = info["route"].get("thinking_budget") if model is None else None
+            out.tiers[info["tier"] + ("+thinking" if thinking else "")] += 1
+            ok = emu.acceptable(request, answer_text(response))
+            true_class = request["requestMetadata"][CLASS_KEY]
+            if ok is not None:
+                out.judged[true_class] += 1
+                out.good[true_class] += int(ok)
     finally:
         for client in clients:
             client.close()
-    return cost, tiers
+    return out
+
+
+def pct(good: int, total: int) -> str:
+    return f"{good / total:.1%}" if total else "-"
 
 
 def main() -> int:
@@ -177,17 +236,15 @@ def main() -> int:
         workloads = {
             "rag (3 replicas)": (rag_requests(args.questions, 1), 3),
             "agent (8-turn chats)": (
-                [
-                    {"messages": t}
-                    for conv in agent_conversations(args.conversations, 2)
-                    for t in conv
-                ],
+                [t for conv in agent_conversations(args.conversations, 2) for t in conv],
                 1,
             ),
         }
         say("replicas share cache state through "
             + (f"Redis ({shared})" if shared else "nothing (Redis not running)"))  # fmt: skip
-        say(f"{'workload':22} {'strategy':16} {'cost (USD)':>11} {'vs all-sonnet':>14}  tiers")
+        hard = {"complex_analysis", "research_synthesis", "proof"}
+        say(f"{'workload':22} {'strategy':14} {'cost (USD)':>10} {'vs sonnet':>9} "
+            f"{'quality':>8} {'hard':>7}  tiers")  # fmt: skip
         for name, (requests, replicas) in workloads.items():
             url = shared if (shared and replicas > 1) else ""
             strategies: list[tuple[str, Settings, str | None]] = [
@@ -196,18 +253,28 @@ def main() -> int:
                  None),
                 ("cache-aware", base.with_overrides({**common, "cache_state.url": url}), None),
             ]  # fmt: skip
-            costs = {}
+            results: dict[str, Outcome] = {}
             for label, settings, model in strategies:
-                cost, tiers = run(label, settings, emu, requests, model, replicas, tmp)
-                costs[label] = cost
-                base_cost = costs["all-sonnet"]
-                mix = ", ".join(f"{t} {n}" for t, n in sorted(tiers.items()))
-                say(f"{name:22} {label:16} {cost:11.4f} {float(cost / base_cost):13.2f}x  {mix}")
-            aware, routed, sonnet = (costs["cache-aware"], costs["class routing"],
-                                     costs["all-sonnet"])  # fmt: skip
+                r = run(label, settings, emu, requests, model, replicas, tmp)
+                results[label] = r
+                base_cost = results["all-sonnet"].cost
+                mix = ", ".join(f"{t} {n}" for t, n in sorted(r.tiers.items()))
+                say(f"{name:22} {label:14} {r.cost:10.4f} {float(r.cost / base_cost):8.3f}x "
+                    f"{pct(*r.quality()):>8} {pct(*r.quality(hard)):>7}  {mix}")  # fmt: skip
+            aware, routed, sonnet = (results["cache-aware"].cost, results["class routing"].cost,
+                                     results["all-sonnet"].cost)  # fmt: skip
             say(f"{'':22} cache-aware vs class routing {float(aware / routed):.3f}x, vs "
                 f"all-sonnet {float(aware / sonnet):.3f}x; {len(requests)} requests")  # fmt: skip
-        say(f"({time.perf_counter() - started:.0f} s; emulator in-process)")
+            worst = sorted(
+                {k for r in results.values() for k in r.judged},
+                key=lambda k: (pct(*results["cache-aware"].quality({k})), k),
+            )
+            say(f"{'':22} quality by true class (all-sonnet / class routing / cache-aware): "
+                + "; ".join(f"{k} " + "/".join(pct(*results[s].quality({k})) for s in
+                                                 ("all-sonnet", "class routing", "cache-aware"))
+                            for k in worst))  # fmt: skip
+        say(f"({time.perf_counter() - started:.0f} s; emulator in-process; load average "
+            f"{os.getloadavg()[0]:.1f})")  # fmt: skip
     path = Path(__file__).parent / "results" / "cache_aware.txt"
     path.parent.mkdir(exist_ok=True)
     path.write_text(f"$ python bench/cache_aware.py {' '.join(sys.argv[1:])}".strip() + "\n"

@@ -181,6 +181,7 @@ class CacheRouter:
             demand=demand,
             thinking=thinking,
             thinking_use=self.outputs.thinking_use(self.config.thinking_use),
+            move_margin=self.config.move_margin,
         )
 
     def learn(

@@ -363,6 +363,7 @@ class CacheStateSettings(_Model):
     short_output_tokens: int = Field(default=100, ge=1)
     max_reuse: int = Field(default=20, ge=0)
     thinking_use: float = Field(default=1.0, ge=0, le=1)
+    move_margin: float = Field(default=0.1, ge=0, le=1)
 
     @field_validator("url")
     @classmethod

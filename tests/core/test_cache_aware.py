@@ -222,3 +222,19 @@ def test_opus_work_runs_on_sonnet_with_thinking_only_when_a_warm_prefix_pays_for
     # a conversation on Sonnet with nothing warm there does not stay below Opus
     stay = _opus_class(request, Warm(), current=Tier.SONNET, confident=False, margin=0.99)
     assert stay.tier is Tier.OPUS and not stay.sticky
+
+
+def test_a_near_tie_stays_on_the_routed_tier() -> None:
+    # Sonnet warm, Haiku cold, a forecast that makes Haiku's write almost pay back: the
+    # move to Sonnet saves a few percent on forecasts, not enough to leave the routed tier
+    request = rag("Which section covers refunds? Reply with the number only.")
+    warm = Warm()
+    warm.heat(Tier.SONNET, request)
+    args: dict[str, Any] = {"reuse": 4.0, "demand": {Tier.HAIKU: 1.0}}
+    free = choose(request, warm, Tier.HAIKU, **args)
+    by = {o.tier: o.cost for o in free.options}
+    assert free.tier is Tier.SONNET and (by[Tier.HAIKU] - by[Tier.SONNET]) / by[Tier.HAIKU] < 0.1
+    held = choose(request, warm, Tier.HAIKU, move_margin=0.1, **args)
+    assert held.tier is Tier.HAIKU and "under the 10% margin" in held.reason
+    # a clear saving (nothing forecast to read Haiku's copy) still moves
+    assert choose(request, warm, Tier.HAIKU, move_margin=0.1).tier is Tier.SONNET

@@ -264,6 +264,7 @@ def choose_tier(
     demand: Mapping[Tier, float] | None = None,
     thinking: Mapping[Tier, int] | None = None,
     thinking_use: float = 1.0,
+    move_margin: float = 0.0,
 ) -> CacheChoice:
     """Pick among ``allowed`` (which the caller bounds by the quality policy; ``preferred``
     is always an option) the cheapest expected tier.
@@ -280,7 +281,9 @@ def choose_tier(
     written on the cheaper tier once instead of read on a dearer one forever. Only the
     requests that will be served on a tier read its copy back: ``demand`` is the share of
     traffic routed to each tier, and a tier's write is spread over ``reuse`` times its share
-    (all of ``reuse`` without it).
+    (all of ``reuse`` without it). The costs rest on forecasts (of readers, output and
+    thinking), so the routed tier is left only for a saving of at least ``move_margin`` of
+    its expected cost: a near-tie does not flip on forecast noise.
     """
     total = count_request(request)
     budgets = thinking or {}
@@ -298,7 +301,15 @@ def choose_tier(
     # warm prefix: a lower option must have more of the prompt warm than the preferred one.
     eligible = [o for o in options if o.tier.rank >= preferred.rank or _warmer(o, pref)]
     best = min(eligible, key=lambda o: (o.cost, o.tier is not preferred, o.tier.rank))
-    if best.tier is preferred:
+    near = pref.cost - best.cost < Decimal(str(move_margin)) * pref.cost
+    if best.tier is not preferred and near:
+        reason = (
+            f"{pref.label}: {best.label} would save {_fmt(pref.cost - best.cost)} "
+            f"({_pct(pref.cost - best.cost, pref.cost)}), under the {move_margin:.0%} margin "
+            f"for leaving the routed tier"
+        )
+        best = pref
+    elif best.tier is preferred:
         reason = f"{pref.label}: cheapest allowed ({_fmt(pref.cost)} expected)"
     else:
         warm_note = (
