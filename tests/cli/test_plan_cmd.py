@@ -130,10 +130,11 @@ def test_progress_bar_on_stderr_with_workers(
     err = result.stderr
     assert "\x1b[" in err  # drawn as a live display, not printed once
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err)
-    frames = re.findall(r"(\d+)/\? records · (\d+) files · ([\d,]+)/s", text)
+    frames = re.findall(r"(\d+)% ([\d,]+) records · (\d+) files · ([\d,]+)/s", text)
     assert frames, err
-    assert frames[-1][:2] == ("600", "1")  # the last frame: every record, with its rate
-    assert int(frames[-1][2].replace(",", "")) > 0
+    # The last frame: all the bytes (local files have a known size), every record, a rate.
+    assert frames[-1][:3] == ("100", "600", "1")
+    assert int(frames[-1][3].replace(",", "")) > 0
     quiet = CliRunner().invoke(
         app, ["plan", str(logs), *APP, "--json", "--no-progress", "--rules-only"]
     )
@@ -147,7 +148,9 @@ def test_progress_bar_on_stderr_with_workers(
     assert piped.exit_code == 0, piped.output
     assert "\x1b[" not in piped.stderr
     lines = [x for x in piped.stderr.splitlines() if x.startswith("planning: ")]
-    assert re.fullmatch(r"planning: 600 records · 1 files · [\d,]+/s · [\d,]+ s", lines[-1])
+    assert re.fullmatch(
+        r"planning: 600 records · 1 files · [\d,]+/s · \d+:\d\d:\d\d · 100% read", lines[-1]
+    )
 
 
 def test_plan_routes_as_the_client_does() -> None:

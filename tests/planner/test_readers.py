@@ -339,3 +339,24 @@ def test_unreadable_source_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_bytes(b"not gzip")
     with pytest.raises(InvalidRequestError, match="cannot be read"):
         read(str(bad))
+
+
+def test_progress_through_a_file_and_the_size_of_local_sources(tmp_path: Path) -> None:
+    from tierwise.planner.readers import local_size
+
+    path = tmp_path / "big.jsonl.gz"
+    with gzip.open(path, "wt") as fh:
+        for i in range(3000):
+            fh.write(json.dumps(log(i % 60)) + "\n")
+    size = path.stat().st_size
+    assert local_size([str(path), str(tmp_path)]) == 2 * size
+    assert local_size([str(path), "s3://bucket/x"]) is None
+    assert local_size(["captures:"]) is None
+    stats = ReadStats()
+    seen = []
+    for n, _ in enumerate(read_sources([str(path)], tag=BatchTag(), stats=stats), start=1):
+        if n % 500 == 0:
+            seen.append(stats.position)
+    # The position inside the (compressed) file moves forward as its lines are read.
+    assert seen == sorted(seen) and 0 < seen[0] < seen[-1] <= size
+    assert (stats.bytes_read, stats.position) == (size, 0)

@@ -107,6 +107,11 @@ def _summary(result: PlanResult) -> Table:
     return table
 
 
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
 def caveats(result: PlanResult) -> list[str]:
     """What the figures rest on besides the logged facts, one line each (only those that
     apply): estimated tokens, redacted text, recorded routes, unpriced models."""
@@ -188,10 +193,16 @@ def plan(
     ] = 1,
 ) -> None:
     """Re-price logged traffic: as is, all Sonnet, routed, + caching, + batch."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from tierwise.planner.profiles import ProfileResolver
-    from tierwise.planner.readers import BatchTag, ReadStats, read_sources
+    from tierwise.planner.readers import BatchTag, ReadStats, local_size, read_sources
     from tierwise.planner.report import csv_text, html_report, runways
     from tierwise.planner.workers import routed
 
@@ -254,29 +265,48 @@ def plan(
     # On a terminal, a live bar; on a pipe or a log file (where a live bar shows nothing
     # until it ends), a plain line every LOG_EVERY_S seconds and at the end.
     live = progress and state.err.is_terminal
+    # Local files have a known size: the bar then shows the share read and the time left.
+    total = local_size(sources) if progress else None
     with Progress(
         TextColumn("[bold]planning"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("records · {task.fields[files]} files · {task.fields[rate]}/s"),
+        TaskProgressColumn(),
+        TextColumn(
+            "{task.fields[records]} records · {task.fields[files]} files · {task.fields[rate]}/s"
+        ),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[left]}"),
         console=state.err,
         disable=not live,
         transient=False,
     ) as bar:
-        task = bar.add_task("plan", total=None, files=0, rate="-")
+        task = bar.add_task("plan", total=total or None, records=0, files=0, rate="-", left="")
         started = last = time.monotonic()
         every = 0.25 if live else LOG_EVERY_S
 
         def show(done: int) -> None:
             seconds = max(time.monotonic() - started, 1e-9)
             rate = f"{done / seconds:,.0f}"
+            read = stats.bytes_read + stats.position
+            share = min(read / total, 1.0) if total else None
+            left = ""
+            if share is not None and 0 < share < 1:
+                left = f"~{_clock(seconds * (1 - share) / share)} left"
             if live:
-                bar.update(task, completed=done, files=stats.files, rate=rate)
+                bar.update(
+                    task,
+                    completed=read if total else done,
+                    records=f"{done:,}",
+                    files=f"{stats.files:,}",
+                    rate=rate,
+                    left=left,
+                )
             elif progress:
                 state.err.print(
                     f"planning: {done:,} records · {stats.files:,} files · {rate}/s · "
-                    f"{seconds:,.0f} s",
+                    f"{_clock(seconds)}"
+                    + (f" · {share:.0%} read" if share is not None else "")
+                    + (f" · {left}" if left else ""),
                     highlight=False,
                     markup=False,
                 )

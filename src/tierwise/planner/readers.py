@@ -41,7 +41,14 @@ from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_request, count_text
 from tierwise.errors import InvalidRequestError
 
-__all__ = ["CAPTURES", "BatchTag", "ReadStats", "capture_record", "read_sources"]
+__all__ = [
+    "CAPTURES",
+    "BatchTag",
+    "ReadStats",
+    "capture_record",
+    "local_size",
+    "read_sources",
+]
 
 # What a request without a logged answer is assumed to produce, at most its maxTokens.
 DEFAULT_OUTPUT_ESTIMATE = 256
@@ -67,6 +74,9 @@ class ReadStats:
     skipped_errors: int = 0
     skipped_unreadable: int = 0
     bytes_read: int = 0
+    """Bytes of the files read to the end."""
+    position: int = 0
+    """Bytes read so far of the file being read (as stored: compressed for .gz)."""
     kinds: dict[str, int] = field(default_factory=dict)
     bodies_offloaded: int = 0
     """Request bodies read from their offloaded object (``input.inputBodyS3Path``)."""
@@ -135,6 +145,17 @@ def _wanted(name: str) -> bool:
     if base in _SKIP_NAMES or "/data/" in f"/{name}":
         return False
     return base.endswith(_SUFFIXES)
+
+
+def local_size(sources: Iterable[str]) -> int | None:
+    """The bytes a plan will read, when every source is a local file or directory (None when
+    one is not: S3, a ledger, captures), for a progress bar with an end."""
+    total = 0
+    for source in sources:
+        if source.startswith(("s3://", CAPTURES, "sqlite:", "postgresql:", "postgres:")):
+            return None
+        total += sum(p.stat().st_size for p in local_files(Path(source)))
+    return total
 
 
 def local_files(path: Path) -> list[Path]:
@@ -667,6 +688,7 @@ def read_sources(
             with path.open("rb") as raw:
                 yield from _file(raw, path.name, tag, stats, clock, load)
             stats.bytes_read += size
+            stats.position = 0
             if on_file is not None:
                 on_file(str(path), size)
 
@@ -680,7 +702,9 @@ def _file(  # noqa: PLR0917
     load: BodyLoader | None = None,
 ) -> Iterator[Invocation]:
     try:
-        for line in _lines(raw, name):
+        for n, line in enumerate(_lines(raw, name), start=1):
+            if n % 256 == 0:
+                stats.position = _tell(raw)
             obj = _decode_line(line)
             if obj is None:
                 if line.strip():
@@ -689,6 +713,13 @@ def _file(  # noqa: PLR0917
             yield from records_of(obj, tag, now, stats, load)
     except (OSError, EOFError, json.JSONDecodeError) as exc:
         raise InvalidRequestError(f"{name} cannot be read: {exc}") from None
+
+
+def _tell(raw: IO[bytes]) -> int:
+    try:
+        return int(raw.tell())
+    except (OSError, AttributeError, ValueError):
+        return 0
 
 
 def list_s3(client: Any, uri: str) -> Iterator[tuple[str, str, int]]:
@@ -729,6 +760,7 @@ def _s3(  # noqa: PLR0917
             finally:
                 body.close()
             stats.bytes_read += size
+            stats.position = 0
             if on_file is not None:
                 on_file(where, size)
     except (BotoCoreError, ClientError) as exc:
