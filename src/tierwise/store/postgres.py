@@ -77,6 +77,19 @@ class PostgresLedger(SQLLedger):
         self._migrated = False
         self._migrating = False
         self._migrate_lock = threading.RLock()
+        if not lazy:
+            # One direct connection first: a server that is down, or refuses these
+            # credentials, is one line at once, not pool log lines on stderr every
+            # retry and "pool initialization incomplete after 10 sec".
+            try:
+                psycopg.connect(self._conninfo, connect_timeout=CONNECT_TIMEOUT_S).close()
+            except psycopg.Error as exc:
+                reason = " ".join(str(exc).split())  # psycopg's message has a tab-indented line
+                raise LedgerError(
+                    f"cannot connect to the PostgreSQL ledger at {self.location}: {reason}",
+                    hint="check that the server is up and the URL's host, port, database "
+                    "and user (`tierwise config show` shows the ledger URL's source)",
+                ) from None
         try:
             self.pool = ConnectionPool(
                 self._conninfo,
