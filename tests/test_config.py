@@ -102,6 +102,18 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
         load_settings(tmp_path / "nope.toml", environ={})
 
 
+def test_a_directory_given_as_the_config_file_is_called_one(tmp_path: Path) -> None:
+    # It said "does not exist" for a directory that plainly does.
+    with pytest.raises(ConfigError) as refused:
+        load_settings(tmp_path, environ={})
+    assert refused.value.message == f"config file {tmp_path} is a directory, not a TOML file"
+    with pytest.raises(ConfigError) as refused:
+        load_settings(None, environ={"TIERWISE_CONFIG": str(tmp_path)})
+    assert refused.value.message == (
+        f"config file {tmp_path} (from TIERWISE_CONFIG) is a directory, not a TOML file"
+    )
+
+
 def test_update_config_file_keeps_comments_and_validates(tmp_path: Path) -> None:
     cfg = tmp_path / "tierwise.toml"
     cfg.write_text("# my settings\nregion = 'us-east-1'\n")

@@ -757,19 +757,25 @@ def find_config_path(explicit: str | Path | None, environ: Mapping[str, str]) ->
     if explicit:
         path = Path(explicit)
         if not path.is_file():
-            raise ConfigError(f"config file {path} does not exist", hint="check --config PATH")
+            raise ConfigError(f"config file {path} {_not_a_file(path)}", hint="check --config PATH")
         return path
     env_path = environ.get(CONFIG_ENV)
     if env_path:
         path = Path(env_path)
         if not path.is_file():
             raise ConfigError(
-                f"config file {path} (from {CONFIG_ENV}) does not exist",
+                f"config file {path} (from {CONFIG_ENV}) {_not_a_file(path)}",
                 hint=f"fix or unset {CONFIG_ENV}",
             )
         return path
     local = Path.cwd() / DEFAULT_CONFIG_NAME
     return local if local.is_file() else None
+
+
+def _not_a_file(path: Path) -> str:
+    if path.is_dir():
+        return "is a directory, not a TOML file"
+    return "does not exist"
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
