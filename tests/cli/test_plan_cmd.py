@@ -98,6 +98,16 @@ def test_plan_json_csv_and_summary(logs: Path, config: Path, tmp_path: Path) -> 
     summary = CliRunner().invoke(app, ["plan", str(logs), *APP, "--no-progress", "--rules-only"])
     assert summary.exit_code == 0, summary.output
     assert "routed_cached_batch" in summary.stdout and "600 requests" in summary.stdout
+    # The period, and with a [[credits]] pool, when each strategy's spend reaches the card.
+    assert "600 requests from 2026-" in summary.stdout
+    assert "spend reaches the card" in summary.stdout
+    card = {
+        line.split("│")[1].strip(): line.split("│")[6].strip()
+        for line in summary.stdout.splitlines()
+        if line.count("│") == 7
+    }
+    expected = data["credit_runway"]
+    assert card == {k: v["card_from"] or "not within 3 years" for k, v in expected.items()}
 
 
 def test_workers_route_as_this_process_does(logs: Path, config: Path) -> None:

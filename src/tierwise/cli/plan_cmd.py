@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,7 @@ from rich.table import Table
 from tierwise.cli.output import cells
 from tierwise.cli.state import state_of
 from tierwise.config import Settings
+from tierwise.core.credits import Runway
 from tierwise.core.names import ModelNames
 from tierwise.core.planning import STRATEGIES, Planner, PlannerConfig, PlanResult, RouteChoice
 from tierwise.core.tiers import Tier
@@ -97,13 +98,22 @@ def _config(
     )
 
 
-def _summary(result: PlanResult) -> Table:
-    table = Table("strategy", "cost (USD)", "saved (USD)", "saved", title="tierwise plan")
+def _summary(result: PlanResult, ways: Mapping[str, Runway]) -> Table:
+    """Cost and saving per strategy; with [[credits]] pools, when spend reaches the card."""
+    columns = ["strategy", "cost (USD)", "saved (USD)", "saved"]
+    if ways:
+        columns += ["burn/day (7d)", "spend reaches the card"]
+    table = Table(*columns, title="tierwise plan")
     base = result.totals["as_is"]
     for name in STRATEGIES:
         saved = result.savings(name)
         share = f"{saved / base:.1%}" if base else "-"
-        table.add_row(*cells(name, f"{result.totals[name]:.4f}", f"{saved:.4f}", share))
+        row = [name, f"{result.totals[name]:.4f}", f"{saved:.4f}", share]
+        way = ways.get(name)
+        if way is not None:
+            card = way.card_from.isoformat() if way.card_from else "not within 3 years"
+            row += [f"{way.burn_7d:.2f}", card]
+        table.add_row(*cells(*row))
     return table
 
 
@@ -367,8 +377,15 @@ def plan(
         }
         typer.echo(json.dumps(payload, indent=2))
         return
-    state.out.print(_summary(result))
+    state.out.print(_summary(result, ways))
     mix = ", ".join(f"{t} {n:,}" for t, n in sorted(result.tier_mix_routed.items()))
-    state.out.print(f"{result.requests:,} requests; routed tier mix: {mix}", highlight=False)
+    period = (
+        f" from {result.first:%Y-%m-%d} to {result.last:%Y-%m-%d}"
+        if result.first and result.last
+        else ""
+    )
+    state.out.print(
+        f"{result.requests:,} requests{period}; routed tier mix: {mix}", highlight=False
+    )
     for text in caveats(result):
         state.out.print(text, highlight=False)
