@@ -287,7 +287,10 @@ def test_openai_and_anthropic_jsonl(tmp_path: Path) -> None:
         },
     ]
     path.write_text("\n".join(json.dumps(x) for x in lines))
-    invs, stats = read(str(path))
+    other = tmp_path / "settings.json"  # not a request: unreadable, not a failed call
+    other.write_text(json.dumps({"id": "batch_1", "status": "completed"}))
+    invs, stats = read(str(path), str(other))
+    assert (stats.skipped_errors, stats.skipped_unreadable) == (0, 1)
     assert [(i.usage.input, i.usage.output) for i in invs[:2]] == [(40, 3), (12, 4)]
     assert invs[1].usage.cache_read == 2
     assert invs[0].request["system"] == [{"text": "Label it."}]

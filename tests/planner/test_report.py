@@ -69,3 +69,21 @@ def test_the_cost_per_day_legend_fits_its_width_without_overlap() -> None:
     for spans in rows.values():
         spans.sort()
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+
+
+def test_the_class_table_has_every_strategy() -> None:
+    from tierwise.core.planning import ClassRow
+
+    r = _result(as_is="10", all_sonnet="9", routed="6", routed_cached="5", routed_cached_batch="4")
+    costs = [Decimal(x) for x in ("10", "9", "6", "5", "4")]
+    r.classes = {"triage": ClassRow("triage", 10, costs, {"haiku": 10})}
+    page = html_report(r, {}, sources=["x"], generated=date(2026, 10, 2))
+    table = page[page.index('<table class="classes">') :]
+    table = table[: table.index("</table>")]
+    heads = re.findall(r"<th>([^<]*)</th>", table)
+    assert heads == [
+        "class", "requests", "as is", "all Sonnet", "routed", "routed + caching",
+        "routed + caching + batch", "routed tiers",
+    ]  # fmt: skip
+    cells = re.findall(r"<td>([^<]*)</td>", table)
+    assert cells == ["triage", "10", "$10.00", "$9.00", "$6.00", "$5.00", "$4.00", "haiku 10"]

@@ -512,6 +512,9 @@ def records_of(
         return
     else:
         kind, inv = "api-jsonl", api_record(obj, tag, now)
+        if inv is None:  # no request in it (a response line, some other JSON): not a call
+            stats.skipped_unreadable += 1
+            return
     stats.kinds[kind] = stats.kinds.get(kind, 0) + 1
     if inv is None:
         stats.skipped_errors += 1

@@ -245,9 +245,7 @@ def html_report(
         [
             c.name,
             f"{c.requests:,}",
-            _money(c.costs[0]),
-            _money(c.costs[2]),
-            _money(c.costs[4]),
+            *(_money(cost) for cost in c.costs),
             ", ".join(f"{t} {n:,}" for t, n in sorted(c.tiers.items())),
         ]
         for c in sorted(result.classes.values(), key=lambda c: -c.requests)
@@ -299,7 +297,7 @@ th {{ background: #f3f4f6; }} svg text {{ font: 12px system-ui, sans-serif; }}
 <figure>{_line_chart_svg(result)}</figure>
 </div>
 <h2>Per task class</h2>
-{_table(["class", "requests", "as is", "routed", "routed + caching + batch", "routed tiers"], classes, "classes")}
+{_table(["class", "requests", *(LABELS[n] for n in STRATEGIES), "routed tiers"], classes, "classes")}
 <h2>Credit runway per strategy</h2>
 {runway_html}
 <h2>How this was computed</h2>
