@@ -163,6 +163,20 @@ def test_progress_bar_on_stderr_with_workers(
     )
 
 
+def test_caching_that_costs_more_than_it_saves_is_called_out() -> None:
+    from tierwise.cli.plan_cmd import caveats
+    from tierwise.core.planning import PlanResult
+
+    r = PlanResult(requests=10, cache_writes=9, cache_reads=0)
+    r.totals.update(routed=Decimal("2.00"), routed_cached=Decimal("2.50"))
+    (line,) = caveats(r, "5m")
+    assert "Caching costs $0.5000 more than it saves" in line and "--ttl 1h" in line
+    assert "9 cache writes and 0 reads within the 5m TTL" in line
+    assert '[caching] mode = "off"' in caveats(r, "1h")[0]
+    r.totals.update(routed_cached=Decimal("1.50"))
+    assert caveats(r, "5m") == []
+
+
 def test_plan_routes_as_the_client_does() -> None:
     # The plan prices what tierwise would do: the client's router, task-class model included
     # (before, the planner routed with the cue classifier alone: 22 of these 150 requests

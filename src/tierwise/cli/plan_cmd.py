@@ -122,10 +122,19 @@ def _clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def caveats(result: PlanResult) -> list[str]:
+def caveats(result: PlanResult, ttl: str = "5m") -> list[str]:
     """What the figures rest on besides the logged facts, one line each (only those that
-    apply): estimated tokens, redacted text, recorded routes, unpriced models."""
+    apply): caching that costs more than it saves, estimated tokens, redacted text, recorded
+    routes, unpriced models."""
     lines = []
+    extra = result.totals["routed_cached"] - result.totals["routed"]
+    if extra > 0:
+        lines.append(
+            f"Caching costs ${extra:.4f} more than it saves here: {result.cache_writes:,} "
+            f"cache writes and {result.cache_reads:,} reads within the {ttl} TTL (shared "
+            "prefixes come back too rarely)"
+            + ("; try --ttl 1h." if ttl == "5m" else '; [caching] mode = "off" avoids it.')
+        )
     if result.redacted:
         lines.append(
             f"{result.redacted:,} requests had redacted or cut text (captures): token counts "
@@ -350,7 +359,7 @@ def plan(
             f"Read {stats.records:,} records from {stats.files:,} files; "
             f"skipped {stats.skipped_errors:,} failed calls and "
             f"{stats.skipped_unreadable:,} unreadable lines.",
-            *caveats(result),
+            *caveats(result, chosen_ttl),
         ]
         page = html_report(
             result, ways, sources=sources, generated=datetime.now(UTC).date(), notes=notes
@@ -387,5 +396,5 @@ def plan(
     state.out.print(
         f"{result.requests:,} requests{period}; routed tier mix: {mix}", highlight=False
     )
-    for text in caveats(result):
+    for text in caveats(result, chosen_ttl):
         state.out.print(text, highlight=False)
