@@ -1,11 +1,14 @@
 """Cache-aware routing against two baselines, on workloads where the prompt cache matters.
 
 Workloads (the emulator's prompt cache counts reads and writes as Bedrock does):
-- rag: a support assistant over per-tenant documentation (~30k tokens each, 30 tenants);
+- rag: a support assistant over per-tenant documentation (~19k tokens each, 30 tenants);
   questions mix easy ones (which section, yes/no, a label) with ones that need an explained
   answer, a few per tenant at a time; served by three gateway replicas round-robin that share
   cache state through Redis (in-process state per replica when Redis is not running, which
-  the output says);
+  the output says). Sent back to back, the whole run fits in one prompt-cache TTL;
+- rag, paced: the same questions one every ``--pace`` seconds (6) of simulated time (the
+  emulator's cache and the replicas' shared in-memory state run on that clock), so a
+  tenant's cached copies expire between its questions as they would in service;
 - agent: multi-turn conversations of 8 turns over a growing history (a pasted incident log,
   then follow-ups of mixed difficulty, each with new tool output: "thanks!", "list the
   failing hosts", "write the post-mortem").
@@ -43,6 +46,7 @@ from typing import Any
 
 from evaluation_loop import SKILLS as EVALUATION_SKILLS
 
+from tierwise.cache_state import MemoryCacheState
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
 from tierwise.emulator import Emulator
@@ -181,7 +185,7 @@ def answer_text(response: dict[str, Any]) -> str:
 
 def run(
     label: str, settings: Settings, emu: Emulator, requests: list[dict[str, Any]],
-    model: str | None, replicas: int, tmp: Path,
+    model: str | None, replicas: int, tmp: Path, paced: Paced | None = None,
 ) -> Outcome:  # fmt: skip
     emu.reset()
     emu.set_skills(SKILLS)
@@ -193,9 +197,18 @@ def run(
         Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp / f'{label}-{i}.db'}")
         for i in range(replicas)
     ]
+    if paced is not None:
+        # one state on the simulated clock, shared by the replicas (Redis's TTLs run on the
+        # real clock, so it stands in for Redis here)
+        state = MemoryCacheState(clock=paced.clock)
+        for client in clients:
+            client.cache_router.state.close()
+            client.cache_router.state = state
     out = Outcome()
     try:
         for i, request in enumerate(requests):
+            if paced is not None:
+                paced.now += paced.every_s
             response = clients[i % replicas].converse(modelId=model, **request)
             info = response["tierwise"]
             out.cost += Decimal(info["costUsd"])
@@ -212,6 +225,18 @@ def run(
     return out
 
 
+@dataclass
+class Paced:
+    """Simulated time for the emulator's prompt cache and the replicas' cache state: one
+    request every ``every_s`` seconds, so prompt caches expire as they would in service."""
+
+    every_s: float
+    now: float = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+
 def pct(good: int, total: int) -> str:
     return f"{good / total:.1%}" if total else "-"
 
@@ -220,6 +245,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument(
+        "--pace", type=float, default=6.0, help="simulated seconds between paced RAG questions"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     base = load_settings(environ={}).settings
@@ -230,23 +258,34 @@ def main() -> int:
         out.append(line)
 
     shared = redis_url()
-    with tempfile.TemporaryDirectory() as tmp_name, Emulator(base, port=0).start() as emu:
+    paced = Paced(args.pace)
+    with (
+        tempfile.TemporaryDirectory() as tmp_name,
+        Emulator(base, port=0).start() as fast_emu,
+        Emulator(base, port=0, clock=paced.clock).start() as paced_emu,
+    ):
         tmp = Path(tmp_name)
-        common = {"endpoint_url": emu.url, "retry.base_delay_s": 0.0}
-        workloads = {
-            "rag (3 replicas)": (rag_requests(args.questions, 1), 3),
+        rag = rag_requests(args.questions, 1)
+        workloads: dict[str, tuple[list[dict[str, Any]], int, Paced | None]] = {
+            "rag (3 replicas)": (rag, 3, None),
+            f"rag, {args.pace:g} s apart": (rag, 3, paced),
             "agent (8-turn chats)": (
                 [t for conv in agent_conversations(args.conversations, 2) for t in conv],
                 1,
+                None,
             ),
         }
         say("replicas share cache state through "
-            + (f"Redis ({shared})" if shared else "nothing (Redis not running)"))  # fmt: skip
+            + (f"Redis ({shared})" if shared else "nothing (Redis not running)")
+            + f"; the paced RAG runs on simulated time (one question every {args.pace:g} s, "
+            "state shared in memory)")  # fmt: skip
         hard = {"complex_analysis", "research_synthesis", "proof"}
         say(f"{'workload':22} {'strategy':14} {'cost (USD)':>10} {'vs sonnet':>9} "
             f"{'quality':>8} {'hard':>7}  tiers")  # fmt: skip
-        for name, (requests, replicas) in workloads.items():
-            url = shared if (shared and replicas > 1) else ""
+        for name, (requests, replicas, pace) in workloads.items():
+            emu = fast_emu if pace is None else paced_emu
+            common = {"endpoint_url": emu.url, "retry.base_delay_s": 0.0}
+            url = shared if (shared and replicas > 1 and pace is None) else ""
             strategies: list[tuple[str, Settings, str | None]] = [
                 ("all-sonnet", base.with_overrides(common), "sonnet"),
                 ("class routing", base.with_overrides({**common, "cache_state.enabled": False}),
@@ -255,7 +294,9 @@ def main() -> int:
             ]  # fmt: skip
             results: dict[str, Outcome] = {}
             for label, settings, model in strategies:
-                r = run(label, settings, emu, requests, model, replicas, tmp)
+                if pace is not None:
+                    pace.now = 0.0
+                r = run(label, settings, emu, requests, model, replicas, tmp, pace)
                 results[label] = r
                 base_cost = results["all-sonnet"].cost
                 mix = ", ".join(f"{t} {n}" for t, n in sorted(r.tiers.items()))
