@@ -334,3 +334,52 @@ def test_a_stream_without_fallback_fails_as_a_call_does(
             assert err.request_id is not None
             rows = tw.ledger.rows(request_id=err.request_id)
             assert [(r.tier, r.status) for r in rows] == [("sonnet", "error")]
+
+
+@pytest.mark.parametrize(
+    ("verify", "error"),
+    [
+        ({"threshold": 5}, "self_verify threshold must be a number from 0 to 1, not 5"),
+        ({"threshold": "high"}, "self_verify threshold must be a number from 0 to 1, not 'high'"),
+        ({"threshold": True}, "self_verify threshold must be a number from 0 to 1, not True"),
+        ({"treshold": 0.8}, "unknown self_verify field(s): treshold"),
+        ("yes", "self_verify must be true or an object, not 'yes'"),
+    ],
+)
+def test_a_self_verify_threshold_outside_0_1_is_refused_before_any_call(
+    emu_settings: Settings, ledger_url: str, live_emulator: Any, verify: Any, error: str
+) -> None:
+    # A threshold of 5 was taken: every answer was rejected by its own self-check (each
+    # one paid for), and escalated; "high" was a ValueError from float().
+    from tierwise.errors import InvalidRequestError
+    from tierwise.store.keys import KeyStore
+
+    before = live_emulator.stats["total"]
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+        with pytest.raises(InvalidRequestError) as refused:
+            tw.converse(
+                modelId="haiku",
+                messages=[{"role": "user", "content": [{"text": "hi"}]}],
+                validate={"self_verify": verify},
+            )
+        assert str(refused.value).startswith(error)
+        assert tw.ledger.rows() == []
+        # A key's policy is checked when the key is made, not on its first request.
+        with pytest.raises(InvalidRequestError) as refused:
+            KeyStore(tw.ledger).create("k", policy={"validate": {"self_verify": verify}})
+        assert str(refused.value).startswith(error)
+    assert live_emulator.stats["total"] == before
+
+
+def test_self_verify_true_and_a_threshold_in_range_still_run(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+        for verify in (True, {"threshold": 0.5}, {"threshold": 0}):
+            response = tw.converse(
+                modelId="haiku",
+                messages=[{"role": "user", "content": [{"text": "hi"}]}],
+                validate={"self_verify": verify},
+            )
+            kinds = [a["kind"] for a in response["tierwise"]["attempts"]]
+            assert "self_verify" in kinds, response["tierwise"]["attempts"]

@@ -29,6 +29,7 @@ __all__ = [
     "answer_text",
     "judge",
     "parse_verification",
+    "self_verify_threshold",
     "validators_from_spec",
     "verification_request",
 ]
@@ -215,6 +216,33 @@ def judge(
     return Verdict(True, "accepted: " + (", ".join(passed) or "no validators"), "judge")
 
 
+DEFAULT_SELF_VERIFY_THRESHOLD = 0.7
+
+
+def self_verify_threshold(verify: Any) -> float | None:
+    """The confidence bar of a spec's ``self_verify`` (``true`` for 0.7, or ``{"threshold":
+    0-1}``); None when absent or false. Anything else is refused: a bar above 1 rejected
+    every answer, each one paid for, and escalated."""
+    if verify is None or verify is False:
+        return None
+    if verify is True:
+        return DEFAULT_SELF_VERIFY_THRESHOLD
+    hint = 'use true or {"threshold": 0.7} (a confidence from 0 to 1)'
+    if not isinstance(verify, Mapping):
+        raise InvalidRequestError(
+            f"self_verify must be true or an object, not {verify!r}", hint=hint
+        )
+    unknown = sorted(set(verify) - {"threshold"})
+    if unknown:
+        raise InvalidRequestError(f"unknown self_verify field(s): {', '.join(unknown)}", hint=hint)
+    value = verify.get("threshold", DEFAULT_SELF_VERIFY_THRESHOLD)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise InvalidRequestError(
+            f"self_verify threshold must be a number from 0 to 1, not {value!r}", hint=hint
+        )
+    return float(value)
+
+
 def validators_from_spec(spec: Mapping[str, Any]) -> list[Validator]:
     """Validators from a plain spec (config, API key policy, HTTP request).
 
@@ -229,6 +257,7 @@ def validators_from_spec(spec: Mapping[str, Any]) -> list[Validator]:
             f"unknown validator(s): {', '.join(unknown)}",
             hint=f"known validators: {', '.join(sorted(known))}",
         )
+    self_verify_threshold(spec.get("self_verify"))  # checked here; run by the engine
     out: list[Validator] = []
     reasons = spec.get("stop_reasons")
     if reasons:

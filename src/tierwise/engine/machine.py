@@ -29,6 +29,7 @@ from tierwise.core.validators import (
     Verdict,
     judge,
     parse_verification,
+    self_verify_threshold,
     validators_from_spec,
     verification_request,
 )
@@ -864,10 +865,7 @@ def _validators(spec: ValidationSpec) -> tuple[tuple[Validator, ...], float | No
         return (), None
     if isinstance(spec, Mapping):
         rest = {k: v for k, v in spec.items() if k != "self_verify"}
-        verify = spec.get("self_verify")
-        threshold: float | None = None
-        if verify:
-            threshold = float(verify.get("threshold", 0.7)) if isinstance(verify, Mapping) else 0.7
+        threshold = self_verify_threshold(spec.get("self_verify"))
         return tuple(validators_from_spec(rest)), threshold
     if isinstance(spec, str | bytes):
         raise InvalidRequestError("validate must be a spec mapping or a list of validators")

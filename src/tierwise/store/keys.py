@@ -136,7 +136,7 @@ def _check_policy(policy: dict[str, Any]) -> None:
     spec = policy.get("validate") or {}
     if not isinstance(spec, dict):
         raise InvalidRequestError("policy.validate must be a validator spec object")
-    validators_from_spec({k: v for k, v in spec.items() if k != "self_verify"})
+    validators_from_spec(spec)
     if "escalate" in policy and not isinstance(policy["escalate"], bool):
         raise InvalidRequestError("policy.escalate must be true or false")
     if policy.get("routing_mode", "route") not in ("route", "shadow"):
