@@ -91,3 +91,28 @@ def test_offline_without_destinations_or_account_is_a_clear_error() -> None:
         "tierwise-batch-role",
     )
     assert "tierwise-caller" in str(getattr(result.exception, "hint", ""))
+
+
+def test_plan_reader_document_for_the_logs_prefix() -> None:
+    result = _run(
+        "iam-policy",
+        "--offline",
+        "--account-id",
+        "111122223333",
+        "--destinations",
+        "us=us-east-1,us-west-2",
+        "--plan-logs",
+        "s3://team-logs/bedrock/AWSLogs/111122223333/BedrockModelInvocationLogs/",
+        "--document",
+        "tierwise-plan-reader",
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert policy_problems(doc) == []
+    actions = sorted(a for st in doc["Statement"] for a in st["Action"])
+    assert actions == ["bedrock:GetInferenceProfile", "s3:GetObject", "s3:ListBucket"]
+    bad = _run(
+        "iam-policy", "--offline", "--account-id", "111122223333",
+        "--destinations", "us=us-east-1", "--plan-logs", "/tmp",
+    )  # fmt: skip
+    assert bad.exit_code != 0 and "s3://bucket/prefix" in str(bad.exception)

@@ -200,3 +200,28 @@ def test_oversized_documents_are_reported() -> None:
     docs = policy_set(targets, region="us-east-1", account_id=ACCT)
     assert set(docs.oversized()) == {"tierwise-caller"}
     assert policy_set(_targets(), region="us-east-1", account_id=ACCT).oversized() == {}
+
+
+def test_plan_reader_lists_and_reads_only_under_the_log_prefixes() -> None:
+    from tierwise.core.iam import plan_reader_policy
+
+    logs = ["s3://team-logs/bedrock/", "s3://team-logs/old/", "s3://other/"]
+    doc = policy_set(_targets(), region="us-east-1", account_id=ACCT, plan_logs=logs).documents[
+        "tierwise-plan-reader"
+    ]
+    assert policy_problems(doc) == []
+    st = _statements(doc)
+    assert st["ListLogs1"]["Resource"] == "arn:aws:s3:::team-logs"
+    assert st["ListLogs1"]["Condition"] == {"StringLike": {"s3:prefix": ["bedrock/*", "old/*"]}}
+    assert st["ReadLogs1"]["Resource"] == [
+        "arn:aws:s3:::team-logs/bedrock/*",
+        "arn:aws:s3:::team-logs/old/*",
+    ]
+    assert "Condition" not in st["ListLogs0"]  # the whole bucket "other" was asked for
+    assert st["ResolveApplicationProfiles"]["Resource"] == (
+        f"arn:aws:bedrock:us-east-1:{ACCT}:application-inference-profile/*"
+    )
+    assert all(a != "*" and not a.endswith(":*") for s in doc["Statement"] for a in s["Action"])
+    for bad in (["/tmp/logs"], ["s3://b/*"], []):
+        with pytest.raises(ConfigError):
+            plan_reader_policy(bad, region="us-east-1", account_id=ACCT)

@@ -135,6 +135,13 @@ def iam_policy(
     count_tokens: Annotated[
         bool, typer.Option(help="Grant bedrock:CountTokens on the tiers' models.")
     ] = True,
+    plan_logs: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="s3://bucket/prefix of invocation logs (repeatable): add tierwise-plan-reader, "
+            "what `tierwise plan` needs to read them."
+        ),
+    ] = None,
     catalog: Annotated[
         bool, typer.Option(help="Grant the model/profile List and Get calls (tierwise models).")
     ] = True,
@@ -183,6 +190,7 @@ def iam_policy(
         api_key_user_arn=api_key_user,
         count_tokens=count_tokens,
         catalog=catalog,
+        plan_logs=plan_logs or (),
     ).documents
     for name, size in PolicySet(docs).oversized().items():
         state.err.print(

@@ -34,6 +34,7 @@ __all__ = [
     "batch_trust_policy",
     "caller_policy",
     "model_target",
+    "plan_reader_policy",
     "policy_set",
     "policy_size",
 ]
@@ -395,6 +396,55 @@ def _api_key_statements(mode: ApiKeyMode) -> list[dict[str, Any]]:
     ]
 
 
+def plan_reader_policy(
+    logs: Sequence[str], *, region: str, account_id: str, partition: str = "aws"
+) -> dict[str, Any]:
+    """For ``tierwise plan`` over invocation logs in S3 (``s3://bucket/prefix`` each): list
+    the bucket under the prefix only, read the objects under it (the logs and the bodies
+    Bedrock offloaded to ``data/``), and ask Bedrock which model an application inference
+    profile of this account in ``region`` runs (GetInferenceProfile)."""
+    if not logs:
+        raise ConfigError("the plan reader policy needs the logs' s3://bucket/prefix")
+    prefixes: dict[str, list[str]] = {}
+    for uri in logs:
+        if not uri.startswith("s3://"):
+            raise ConfigError(f"{uri!r} is not an s3://bucket/prefix")
+        bucket, _, prefix = uri[len("s3://") :].partition("/")
+        if not bucket or "*" in uri:
+            raise ConfigError(f"{uri!r} names no bucket, or has a wildcard")
+        prefixes.setdefault(bucket, []).append(prefix)
+    statements: list[dict[str, Any]] = []
+    for i, (bucket, keys) in enumerate(sorted(prefixes.items())):
+        listing: dict[str, Any] = {
+            "Sid": f"ListLogs{i}",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": f"arn:{partition}:s3:::{bucket}",
+        }
+        if all(keys):
+            listing["Condition"] = {"StringLike": {"s3:prefix": sorted(f"{k}*" for k in keys)}}
+        statements.append(listing)
+        statements.append(
+            {
+                "Sid": f"ReadLogs{i}",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": sorted(f"arn:{partition}:s3:::{bucket}/{k}*" for k in keys),
+            }
+        )
+    statements.append(
+        {
+            "Sid": "ResolveApplicationProfiles",
+            "Effect": "Allow",
+            "Action": ["bedrock:GetInferenceProfile"],
+            "Resource": (
+                f"arn:{partition}:bedrock:{region}:{account_id}:application-inference-profile/*"
+            ),
+        }
+    )
+    return {"Version": VERSION, "Statement": statements}
+
+
 def api_key_admin_policy(user_arn: str, max_age_days: int = 30) -> dict[str, Any]:
     """For whoever mints long-term keys: ``iam:CreateServiceSpecificCredential`` for Bedrock
     only, on one IAM user, with a maximum key age."""
@@ -562,10 +612,12 @@ def policy_set(
     count_tokens: bool = True,
     catalog: bool = True,
     partition: str = "aws",
+    plan_logs: Sequence[str] = (),
 ) -> PolicySet:
     """Every document for the options: the caller policy always; with ``batch`` the submit
     policy and the service role's trust and permissions policies; with long-term API keys
-    and a user, the policy for minting them."""
+    and a user, the policy for minting them; with ``plan_logs``, what ``tierwise plan``
+    needs to read those logs."""
     docs: dict[str, dict[str, Any]] = {
         "tierwise-caller": caller_policy(
             targets,
@@ -589,4 +641,8 @@ def policy_set(
         )
     if api_keys in ("long-term", "any") and api_key_user_arn:
         docs["tierwise-api-key-admin"] = api_key_admin_policy(api_key_user_arn)
+    if plan_logs:
+        docs["tierwise-plan-reader"] = plan_reader_policy(
+            plan_logs, region=region, account_id=account_id, partition=partition
+        )
     return PolicySet(docs)
