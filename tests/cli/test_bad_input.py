@@ -130,3 +130,19 @@ def test_converse_schema_file_problems_say_what_to_fix(
     err, hint = _fails(["converse", "--schema", str(toml), "hi"], capsys)
     assert err == f"error: schema {toml} is not valid JSON: Expecting value (line 1, column 1)"
     assert hint == "hint: --schema takes a JSON Schema document (a .json file)"
+
+
+def test_an_output_path_that_cannot_be_written_is_the_users_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # batch collect -o, iam-policy --out-dir, plan --html/--csv into a missing folder or onto
+    # a file said "unexpected FileNotFoundError ... this is a bug in tierwise".
+    taken = tmp_path / "policies"
+    taken.write_text("a file where the folder should go")
+    offline = ["iam-policy", "--offline", "--account-id", "111122223333", "--destinations",
+               "us=us-east-1,us-east-2,us-west-2"]  # fmt: skip
+    err, hint = _fails([*offline, "--batch", "--out-dir", str(taken)], capsys)
+    assert err == f"error: {taken}: File exists"
+    assert hint == "hint: check the path: its folder must exist, and be writable for an output"
+    err, _ = _fails([*offline, "--batch", "--out-dir", str(taken / "sub")], capsys)
+    assert err == f"error: {taken / 'sub'}: Not a directory"

@@ -128,6 +128,12 @@ def _click_exceptions() -> ModuleType:
         return importlib.import_module("click.exceptions")
 
 
+_PATH_ERRNOS = frozenset({
+    errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.EEXIST,
+    errno.EROFS, errno.ENOSPC, errno.ENAMETOOLONG,
+})  # fmt: skip
+
+
 def _run(args: list[str] | None = None) -> int:
     """Run the CLI and return its exit code: every failure is one error line, a hint and 1."""
     click = _click_exceptions()
@@ -163,6 +169,14 @@ def _run(args: list[str] | None = None) -> int:
         if exc.errno == errno.EPIPE:  # `tierwise spend --format csv | head`: not a failure
             _silence_stdout()
             return 0
+        if exc.filename is not None and exc.errno in _PATH_ERRNOS:
+            # A path the user gave (-o, --out-dir, --html ...) that cannot be used: their
+            # mistake to fix, not a bug in tierwise.
+            fail(
+                f"{exc.filename}: {exc.strerror}",
+                "check the path: its folder must exist, and be writable for an output",
+            )
+            return 1
         return _unexpected(exc)
     except Exception as exc:
         return _unexpected(exc)
