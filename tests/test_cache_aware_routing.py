@@ -171,6 +171,16 @@ def test_expected_output_and_thinking_use_are_learned_from_answers() -> None:
     assert stats.answer("summarize") is None
 
 
+def test_redis_counts_a_prefixs_requests_and_its_window_age(redis_url: str) -> None:
+    state = RedisCacheState(redis_url)
+    try:
+        assert state.seen("p", 300) == (0, 0.0)
+        count, age = state.seen("p", 300)
+        assert count == 1 and 0.0 <= age < 5.0  # the window opened a moment ago
+    finally:
+        state.close()
+
+
 def test_a_redis_outage_falls_back_to_local_state() -> None:
     dead = RedisCacheState("redis://127.0.0.1:1/0", retry_after_s=60)
     prefix = Prefix(5000, "5m", "k")
