@@ -17,8 +17,9 @@ __all__ = ["daily_spend", "parse_since", "runway_dict", "spend_rows"]
 _SINCE = re.compile(r"^(\d+)([dhw])$")
 
 
-def parse_since(value: str, now: datetime) -> datetime:
-    """``30d``, ``12h``, ``2w`` or an ISO date."""
+def parse_since(value: str, now: datetime, *, option: str = "--since") -> datetime:
+    """``30d``, ``12h``, ``2w`` or an ISO date; errors name ``option`` (the flag or query
+    parameter the value came from)."""
     match = _SINCE.match(value.strip())
     if match:
         digits, unit = match.group(1), match.group(2)
@@ -28,14 +29,15 @@ def parse_since(value: str, now: datetime) -> datetime:
         # OverflowError: past timedelta's or datetime's range; ValueError: past int's digits
         except (OverflowError, ValueError):
             raise InvalidRequestError(
-                f"--since {value!r} reaches back before the year 1",
+                f"{option} {value!r} reaches back before the year 1",
                 hint="use a shorter duration such as 30d, or a date",
             ) from None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidRequestError(
-            f"--since {value!r} is not a duration or a date", hint="use 30d, 12h, 2w or 2026-11-01"
+            f"{option} {value!r} is not a duration or a date",
+            hint="use 30d, 12h, 2w or 2026-11-01",
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -146,3 +146,13 @@ def test_an_output_path_that_cannot_be_written_is_the_users_to_fix(
     assert hint == "hint: check the path: its folder must exist, and be writable for an output"
     err, _ = _fails([*offline, "--batch", "--out-dir", str(taken / "sub")], capsys)
     assert err == f"error: {taken / 'sub'}: Not a directory"
+
+
+def test_capture_purge_names_its_own_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said "--since 'bogus' is not a duration or a date" to `purge --older-than bogus`.
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    err, hint = _fails(["--db", db, "capture", "purge", "--older-than", "bogus"], capsys)
+    assert err == "error: --older-than 'bogus' is not a duration or a date"
+    assert hint == "hint: use 30d, 12h, 2w or 2026-11-01"

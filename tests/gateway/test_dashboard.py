@@ -82,6 +82,18 @@ def test_spend_and_credits_json_need_an_admin_key(dashboard: tuple[str, str, str
     assert credits["pools"][0]["balance_usd"] == "70"
 
 
+def test_a_bad_since_names_the_query_parameter(dashboard: tuple[str, str, str]) -> None:
+    # It named the CLI's flag: "--since 'bogus' is not a duration or a date".
+    url, admin, _ = dashboard
+    for path in ("/v1/spend", "/v1/captures"):
+        response = httpx.get(
+            url + path, params={"since": "bogus"}, headers={"authorization": f"Bearer {admin}"}
+        )
+        assert response.status_code == 400, path
+        message = response.json()["error"]["message"]
+        assert message.startswith("since 'bogus' is not a duration or a date"), message
+
+
 def test_metrics_in_prometheus_format(dashboard: tuple[str, str, str]) -> None:
     url, admin, _ = dashboard
     text = httpx.get(url + "/metrics", headers={"authorization": f"Bearer {admin}"}).text

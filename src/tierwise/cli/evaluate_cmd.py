@@ -359,7 +359,9 @@ def capture_purge(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
 ) -> None:
     """Delete captured requests (all, or those older than --older-than)."""
-    before = parse_since(older_than, datetime.now(UTC)) if older_than else None
+    before = (
+        parse_since(older_than, datetime.now(UTC), option="--older-than") if older_than else None
+    )
     if not yes and not typer.confirm(
         "delete "
         + ("all captures" if before is None else f"captures before {before:%Y-%m-%d}")

@@ -57,7 +57,9 @@ async def spend(request: Request) -> Response:
         by = request.query_params.get("by", "tier")
         if by not in ("tier", "day", "key", "model"):
             raise InvalidRequestError(f"by={by!r}", hint="use tier, day, key or model")
-        since = parse_since(request.query_params.get("since", "30d"), datetime.now(UTC))
+        since = parse_since(
+            request.query_params.get("since", "30d"), datetime.now(UTC), option="since"
+        )
         rows = await run_in_threadpool(gw.tierwise.ledger.rows, since=since)
     except Exception as exc:
         return failure(exc, Dialect.OPENAI, gw)
@@ -89,7 +91,9 @@ async def captures(request: Request) -> Response:
         raw_limit = request.query_params.get("limit", "100")
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
             raise InvalidRequestError(f"limit={raw_limit!r}", hint="a whole number from 1 to 1000")
-        since = parse_since(request.query_params.get("since", "30d"), datetime.now(UTC))
+        since = parse_since(
+            request.query_params.get("since", "30d"), datetime.now(UTC), option="since"
+        )
         rows = await run_in_threadpool(
             CaptureStore(ledger).list,
             task_class=request.query_params.get("class"),
