@@ -110,7 +110,12 @@ def test_plan_reader_document_for_the_logs_prefix() -> None:
     doc = json.loads(result.stdout)
     assert policy_problems(doc) == []
     actions = sorted(a for st in doc["Statement"] for a in st["Action"])
-    assert actions == ["bedrock:GetInferenceProfile", "s3:GetObject", "s3:ListBucket"]
+    assert actions == [
+        "bedrock:GetInferenceProfile",
+        "bedrock:GetModelInvocationLoggingConfiguration",
+        "s3:GetObject",
+        "s3:ListBucket",
+    ]
     bad = _run(
         "iam-policy", "--offline", "--account-id", "111122223333",
         "--destinations", "us=us-east-1", "--plan-logs", "/tmp",

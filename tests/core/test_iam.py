@@ -222,6 +222,7 @@ def test_plan_reader_lists_and_reads_only_under_the_log_prefixes() -> None:
         f"arn:aws:bedrock:us-east-1:{ACCT}:application-inference-profile/*"
     )
     assert all(a != "*" and not a.endswith(":*") for s in doc["Statement"] for a in s["Action"])
+    assert st["FindLogs"]["Action"] == ["bedrock:GetModelInvocationLoggingConfiguration"]
     for bad in (["/tmp/logs"], ["s3://b/*"], []):
         with pytest.raises(ConfigError):
             plan_reader_policy(bad, region="us-east-1", account_id=ACCT)

@@ -257,6 +257,15 @@ class BedrockClient:
             [p.get("inferenceProfileSummaries", []) for p in pages],
         )
 
+    def logging_configuration(self) -> dict[str, Any]:
+        """Where this Region's model invocation logs go (GetModelInvocationLoggingConfiguration):
+        ``{"s3Config": ..., "cloudWatchConfig": ...}``, empty when logging is off."""
+        try:
+            response = self.control_client.get_model_invocation_logging_configuration()
+        except BOTO_ERRORS as exc:
+            raise translate(exc, model_id=None) from exc
+        return dict(response.get("loggingConfig") or {})
+
     def inference_profile(self, identifier: str) -> InferenceProfile:
         """One inference profile (system-defined or application) with its model Regions."""
         try:

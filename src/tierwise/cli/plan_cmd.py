@@ -167,7 +167,8 @@ def plan(
         typer.Argument(
             help="Invocation logs (file, directory, s3://bucket/prefix), CloudWatch exports, "
             "OpenAI/Anthropic JSONL, a ledger URL (sqlite:///... postgresql://...), or "
-            "captures: (the configured ledger's captures) / captures:LEDGER_URL."
+            "captures: (the configured ledger's captures) / captures:LEDGER_URL, or "
+            "bedrock-logs: (the S3 logs Bedrock's logging configuration names)."
         ),
     ],
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the CSV here.")] = None,
@@ -220,6 +221,7 @@ def plan(
         TimeElapsedColumn,
     )
 
+    from tierwise.planner.discover import BEDROCK_LOGS, logs_uri
     from tierwise.planner.profiles import ProfileResolver
     from tierwise.planner.readers import BatchTag, ReadStats, local_size, read_sources
     from tierwise.planner.report import csv_text, html_report, runways
@@ -239,6 +241,16 @@ def plan(
         if not sep or not arn.startswith("arn:") or not model:
             raise InvalidRequestError(f"--app-profile {item!r} is not ARN=MODEL_ID")
         apps[arn] = model
+    if BEDROCK_LOGS in sources:
+        from tierwise.bedrock import BedrockClient
+
+        found = logs_uri(BedrockClient(settings).logging_configuration(), settings.region)
+        state.err.print(
+            f"{BEDROCK_LOGS} Bedrock logs {settings.region}'s invocations to {found}",
+            highlight=False,
+            markup=False,
+        )
+        sources = [found if s == BEDROCK_LOGS else s for s in sources]
     if workers < 0:
         raise InvalidRequestError(f"--workers {workers}", hint="use 0 (one per CPU) or more")
     config = _config(

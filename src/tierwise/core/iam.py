@@ -401,8 +401,8 @@ def plan_reader_policy(
 ) -> dict[str, Any]:
     """For ``tierwise plan`` over invocation logs in S3 (``s3://bucket/prefix`` each): list
     the bucket under the prefix only, read the objects under it (the logs and the bodies
-    Bedrock offloaded to ``data/``), and ask Bedrock which model an application inference
-    profile of this account in ``region`` runs (GetInferenceProfile)."""
+    Bedrock offloaded to ``data/``), ask Bedrock where it logs (for ``bedrock-logs:``), and
+    which model an application inference profile of this account in ``region`` runs."""
     if not logs:
         raise ConfigError("the plan reader policy needs the logs' s3://bucket/prefix")
     prefixes: dict[str, list[str]] = {}
@@ -432,6 +432,14 @@ def plan_reader_policy(
                 "Resource": sorted(f"arn:{partition}:s3:::{bucket}/{k}*" for k in keys),
             }
         )
+    statements.append(
+        {  # tierwise plan bedrock-logs: asks where the logs are (no resource type)
+            "Sid": "FindLogs",
+            "Effect": "Allow",
+            "Action": ["bedrock:GetModelInvocationLoggingConfiguration"],
+            "Resource": "*",
+        }
+    )
     statements.append(
         {
             "Sid": "ResolveApplicationProfiles",

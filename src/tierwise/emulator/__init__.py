@@ -19,7 +19,9 @@ Served operations: ``POST /model/{modelId}/converse``, ``/converse-stream``, ``/
 IDs of profile-only models get Bedrock's on-demand ValidationException; count-tokens, like
 Bedrock, takes foundation-model IDs only and refuses inference profiles), and the control plane
 ``GET /foundation-models[/{id}]``, ``GET /inference-profiles[/{id}]`` (``maxResults`` /
-``nextToken`` paging). Requests must be signed (SigV4 or a Bearer token), as on AWS.
+``nextToken`` paging) and the model invocation logging configuration (``GET``/``PUT``/``DELETE
+/logging/modelinvocations``: kept, not acted on; no invocation logs are written).
+Requests must be signed (SigV4 or a Bearer token), as on AWS.
 Behaviour covered: Bedrock's validation rules and error shapes, prompt caching (cache points,
 minimum prefix per model, 5m/1h TTL on an injectable clock, reads and writes), tool use with
 schema-valid inputs, extended thinking, images and documents, token counting that agrees with

@@ -36,6 +36,7 @@ __all__ = ["Emulator"]
 
 _RUNTIME = re.compile(r"^/model/(?P<id>.+)/(?P<op>" + "|".join(RUNTIME_OPERATIONS) + r")$")
 _CONTROL_PREFIXES = ("/foundation-models", "/inference-profiles", "/model-invocation-job")
+_LOGGING = "/logging/modelinvocations"
 _HEADER_FAULT = "x-tierwise-emulator-fault"
 _HEADER_LATENCY = "x-tierwise-emulator-latency-ms"
 _HEADER_CUT = "x-tierwise-emulator-cut-stream-after"
@@ -198,6 +199,14 @@ def route(service: Service, method: str, target: str, headers: HeaderMap, raw: b
         return service.s3.handle(method, path, query, dict(headers.items()), raw)
     if method == "HEAD":
         return Reply(404)
+    if path == _LOGGING and method in ("GET", "PUT", "DELETE"):
+        if not _authorized(headers):
+            return _unsigned()
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            body = {}
+        return service.logging(method, body)
     if method == "GET":
         if path == "/_emulator/stats":
             return _json_reply(service.stats())

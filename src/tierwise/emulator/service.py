@@ -107,6 +107,9 @@ class Service:
         self.skills = Skills()
         self.guardrails = GuardrailRegistry()
         self.settings = settings
+        # Put/Get/DeleteModelInvocationLoggingConfiguration: kept, not acted on (the
+        # emulator writes no invocation logs).
+        self.logging_config: dict[str, Any] | None = None
         from tierwise.emulator.s3 import LocalS3  # s3 builds on this module's Reply
 
         # Batch data stays here unless [batch] s3_endpoint_url names an S3 to use.
@@ -379,6 +382,19 @@ class Service:
         return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
 
     # -- control plane ------------------------------------------------------------------------
+
+    def logging(self, method: str, body: Any) -> Reply:
+        """The model invocation logging configuration: GET, PUT or DELETE."""
+        if method == "PUT":
+            config = body.get("loggingConfig") if isinstance(body, Mapping) else None
+            if not isinstance(config, Mapping):
+                return error_reply(validation("loggingConfig is required."))
+            self.logging_config = dict(config)
+            return json_reply({})
+        if method == "DELETE":
+            self.logging_config = None
+            return json_reply({})
+        return json_reply({"loggingConfig": self.logging_config} if self.logging_config else {})
 
     def control(self, path: str, query: dict[str, str]) -> Reply:
         if path.startswith("/model-invocation-job"):
