@@ -156,3 +156,21 @@ def test_capture_purge_names_its_own_option(
     err, hint = _fails(["--db", db, "capture", "purge", "--older-than", "bogus"], capsys)
     assert err == "error: --older-than 'bogus' is not a duration or a date"
     assert hint == "hint: use 30d, 12h, 2w or 2026-11-01"
+
+
+@pytest.mark.parametrize("prompt", ["", "  \n"])
+def test_an_empty_prompt_is_refused_before_any_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], prompt: str
+) -> None:
+    # It went to Bedrock (a ledgered error row) and came back "The text field in the
+    # ContentBlock object at messages.0.content.0 is blank".
+    from tierwise.store import open_ledger
+
+    db = tmp_path / "ledger.db"
+    args = ["--db", f"sqlite:///{db}", "--endpoint-url", "http://127.0.0.1:9", "converse"]
+    err, hint = _fails([*args, prompt], capsys)
+    assert err == "error: the prompt is empty"
+    assert hint == 'hint: pass it as the argument: tierwise converse "..."'
+    if db.exists():
+        with open_ledger(f"sqlite:///{db}") as ledger:
+            assert ledger.rows() == []

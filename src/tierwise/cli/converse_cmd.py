@@ -145,6 +145,11 @@ def converse(
     from tierwise.client import Tierwise
 
     state = state_of(ctx)
+    if not text.strip():
+        # Bedrock refuses a blank text block; say so before a call is made and ledgered.
+        raise InvalidRequestError(
+            "the prompt is empty", hint='pass it as the argument: tierwise converse "..."'
+        )
     request = build_request(text, system=system, images=image or [], max_tokens=max_tokens)
     options: dict[str, Any] = {
         "hints": hints_from_options(min_tier, max_tier, False, False),
