@@ -67,3 +67,37 @@ def test_spend_since_past_the_calendar_is_a_400(gateway, since: str) -> None:  #
     )
     assert r.status_code == 400, r.text
     assert "since" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "message", "hint"),
+    [
+        (
+            {"x-tierwise-min-tier": "opus", "x-tierwise-max-tier": "haiku"},
+            "x-tierwise-min-tier opus is above x-tierwise-max-tier haiku",
+            "send x-tierwise-min-tier at or below x-tierwise-max-tier",
+        ),
+        (
+            {"x-tierwise-max-tier": "ultra"},
+            "x-tierwise-max-tier: 'ultra' is not a tier",
+            "send haiku, sonnet or opus",
+        ),
+    ],
+)
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/messages"])
+def test_tier_headers_that_contradict_or_are_unknown_name_the_header(  # type: ignore[no-untyped-def]
+    gateway, path: str, headers: dict[str, str], message: str, hint: str
+) -> None:
+    # They said "min tier opus is above max tier haiku (set min_tier at or below max_tier, or
+    # use force_tier for one tier)" and "unknown tier 'ultra'": names a gateway client cannot
+    # send.
+    r = httpx.post(
+        gateway.url + path,
+        json={"model": "auto", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]},
+        headers={"authorization": f"Bearer {gateway.key}", **headers},
+        timeout=30,
+    )
+    assert r.status_code == 400, r.text
+    text = r.json()["error"]["message"]
+    assert text.startswith(message) and hint in text, text
+    assert "force_tier" not in text

@@ -29,6 +29,7 @@ from tierwise.config import Settings
 from tierwise.core.convert.request import Converted
 from tierwise.core.guardrails import guardrail_config, guardrail_from_header
 from tierwise.core.hints import Hints
+from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, LedgerUnavailableError
 from tierwise.gateway import access
 from tierwise.gateway.auth import Authenticator
@@ -221,6 +222,24 @@ class Gateway:
         """Routing hints from the ``x-tierwise-*-tier`` headers, capped by the key's tier."""
         headers = request.headers
         values = {name: headers[h] for name, h in _HINT_HEADERS if headers.get(h)}
+        tiers: dict[str, Tier] = {}
+        for name, header in _HINT_HEADERS:
+            raw = values.get(name, "").strip()
+            if raw and raw.lower() != "auto":
+                try:
+                    tiers[name] = Tier.parse(raw)
+                except InvalidRequestError:
+                    raise InvalidRequestError(
+                        f"{header}: {raw!r} is not a tier", hint="send haiku, sonnet or opus"
+                    ) from None
+        low, high = tiers.get("min_tier"), tiers.get("max_tier")
+        if low is not None and high is not None and low.rank > high.rank:
+            # Hints' own message speaks of min_tier/max_tier/force_tier: name the headers.
+            raise InvalidRequestError(
+                f"x-tierwise-min-tier {low.value} is above x-tierwise-max-tier {high.value}",
+                hint="send x-tierwise-min-tier at or below x-tierwise-max-tier "
+                "(haiku < sonnet < opus), or pin one tier with the model field",
+            )
         hints = Hints.parse(values) if values else Hints()
         if key is not None and key.max_tier is not None:
             cap = key.max_tier
