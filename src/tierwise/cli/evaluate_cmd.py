@@ -313,7 +313,10 @@ def _apply(state: CliState, changes: dict[str, str], apply: bool, *, quiet: bool
         return
     if not apply:
         if not quiet:
-            state.out.print("recommended changes (run again with --apply to write them):")
+            state.out.print(
+                "recommended changes (not written; --apply writes them, on a run of its "
+                "own within --budget-usd):"
+            )
             for key, tier in changes.items():
                 _, _, name, field = key.split(".")
                 line = now.get(name)
