@@ -287,6 +287,44 @@ def test_openai_and_anthropic_jsonl(tmp_path: Path) -> None:
         },
     ]
     path.write_text("\n".join(json.dumps(x) for x in lines))
+    responses = tmp_path / "responses.jsonl"  # OpenAI Responses API: a batch line, a pair
+    responses.write_text(
+        json.dumps(
+            {
+                "custom_id": "r1",
+                "method": "POST",
+                "url": "/v1/responses",
+                "body": {
+                    "model": "gpt-4o",
+                    "instructions": "Answer in one word.",
+                    "input": "Capital of France?",
+                },
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "model": "gpt-4o-mini",
+                "input": [{"role": "user", "content": "Label: spam?"}],
+                "response": {
+                    "usage": {
+                        "input_tokens": 30,
+                        "input_tokens_details": {"cached_tokens": 10},
+                        "output_tokens": 2,
+                    }
+                },
+            }
+        )
+    )
+    answers, _ = read(str(responses))
+    assert answers[0].request["system"] == [{"text": "Answer in one word."}]
+    assert answers[0].request["messages"][0]["content"] == [{"text": "Capital of France?"}]
+    assert answers[0].usage_estimated
+    assert (answers[1].usage.input, answers[1].usage.cache_read, answers[1].usage.output) == (
+        20,
+        10,
+        2,
+    )
     other = tmp_path / "settings.json"  # not a request: unreadable, not a failed call
     other.write_text(json.dumps({"id": "batch_1", "status": "completed"}))
     invs, stats = read(str(path), str(other))

@@ -11,7 +11,8 @@ Sources, detected per record:
 * CloudWatch Logs exports of the same records: ``<timestamp> <json>`` lines (an export task
   to S3), objects whose ``message`` holds the record (``filter-log-events`` output), or Logs
   Insights results (``get-query-results``, or rows with ``@message``).
-* OpenAI- or Anthropic-style JSONL: request bodies (``{"model", "messages", ...}``), batch
+* OpenAI- or Anthropic-style JSONL: request bodies (``{"model", "messages", ...}``, or an
+  OpenAI Responses request's ``{"model", "input", ...}``), batch
   lines (``body``/``params``, tierwise's ``openai``/``anthropic``/``converse``), with the
   response's ``usage`` when present.
 * tierwise's own ledger (``sqlite:///...`` or ``postgresql://...``): answered calls with their
@@ -275,6 +276,13 @@ def _body_usage(body: Any) -> Usage | None:
         return None
     if "inputTokens" in usage:
         return Usage.from_converse(usage)
+    if "input_tokens" in usage and "input_tokens_details" in usage:  # OpenAI Responses
+        cached = _int((usage.get("input_tokens_details") or {}).get("cached_tokens"))
+        return Usage(
+            input=_int(usage.get("input_tokens")) - cached,
+            output=_int(usage.get("output_tokens")),
+            cache_read=cached,
+        )
     if "input_tokens" in usage:
         return Usage(
             input=_int(usage.get("input_tokens")),
@@ -376,6 +384,27 @@ def _openai_to_converse(body: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
 
 
+_RESPONSES_KEEP = (
+    "input",
+    "instructions",
+    "tools",
+    "tool_choice",
+    "max_output_tokens",
+    "text",
+    "reasoning",
+)
+
+
+def _responses_to_converse(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    from tierwise.core.convert.responses import from_responses
+
+    kept = {k: body[k] for k in _RESPONSES_KEEP if k in body}
+    try:
+        return from_responses({**kept, "model": "auto"}).request
+    except Exception:
+        return None
+
+
 def _estimate(request: Mapping[str, Any] | None, answer_tokens: int) -> Usage:
     prompt = count_request(request) if request else 0
     cap = _int(((request or {}).get("inferenceConfig") or {}).get("maxTokens"))
@@ -440,10 +469,12 @@ def api_record(rec: Mapping[str, Any], tag: BatchTag, now: datetime) -> Invocati
             break
     if isinstance(response, Mapping) and isinstance(response.get("body"), Mapping):
         response = response["body"]
-    if not isinstance(body, Mapping) or "messages" not in body:
+    if not isinstance(body, Mapping) or not ("messages" in body or "input" in body):
         return None
-    if style == "converse":
-        request: dict[str, Any] | None = {k: v for k, v in body.items() if k != "modelId"}
+    if "messages" not in body:  # an OpenAI Responses API request
+        request: dict[str, Any] | None = _responses_to_converse(body)
+    elif style == "converse":
+        request = {k: v for k, v in body.items() if k != "modelId"}
     elif style in ("params", "anthropic") or _looks_anthropic(body):
         request = _anthropic_to_converse(body)
     else:
