@@ -193,3 +193,24 @@ def test_small_groups_can_wait_and_cancel_stops_jobs(runner: BatchRunner, tmp_pa
     second = runner.submit(big)
     assert runner.cancel(second)
     assert all(j.status in ("Stopping", "Stopped") for j in runner.status(second))
+
+
+def test_a_record_naming_an_openai_model_while_they_are_off_is_refused_alone(
+    runner: BatchRunner, tmp_path: Path
+) -> None:
+    # The planner refuses such a name (it is no Bedrock model): that must refuse the one
+    # record, with the reason, not abort the submit of every other record.
+    source = tmp_path / "mixed.jsonl"
+    source.write_text("".join(
+        json.dumps(line) + "\n"
+        for line in (
+            {"custom_id": "gpt", "openai": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}},
+            {"custom_id": "ok", "openai": {"model": "haiku", "messages": [{"role": "user", "content": "hi"}]}},
+        )
+    ))  # fmt: skip
+    batch_id = runner.submit(source)
+    refused, done = runner.collect(batch_id)
+    assert (refused["custom_id"], refused["state"]) == ("gpt", "refused")
+    assert refused["reason"].startswith("model 'gpt-4o-mini' is an OpenAI model name")
+    assert "[model_names] openai = true" in refused["reason"]
+    assert (done["custom_id"], done["state"]) == ("ok", "done")

@@ -36,7 +36,7 @@ from tierwise.core.convert.openai import from_chat_completions
 from tierwise.core.guardrails import guardrail_config
 from tierwise.core.pricing import Usage, price
 from tierwise.core.tiers import Tier
-from tierwise.errors import InvalidRequestError, TierwiseError
+from tierwise.errors import InvalidRequestError, ModelNotAvailableError, TierwiseError
 from tierwise.store import LedgerRow
 from tierwise.store.batches import BatchRecord, BatchStore, JobRow
 from tierwise.store.sql import SQLLedger
@@ -268,7 +268,15 @@ class BatchRunner:
             for r in parse_records(path)
         ]
         for record in records:
-            plan = self._plan(record)
+            try:
+                plan = self._plan(record)
+            except ModelNotAvailableError as exc:
+                # A name tierwise knows is no model (an OpenAI name while those are off):
+                # this record is refused with the reason; the others still run.
+                unplanned = Plan(None, (record.model or "auto",), "not a model")
+                reason = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+                split.rows.append(_entry(record, unplanned, "refused", "refused", reason))
+                continue
             model_id = plan.profiles[0]
             if record.refuse and not on_demand_fallback:
                 split.rows.append(_entry(record, plan, "refused", "refused", record.refuse))
