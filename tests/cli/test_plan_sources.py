@@ -182,3 +182,36 @@ def test_the_ledger_as_is_is_what_the_ledger_billed(
     data = _plan(url)
     assert data["requests"] == 3 and data["recorded_routes"] == 3
     assert Decimal(data["totals_usd"]["as_is"]) == billed
+
+
+def test_escalated_requests_count_once_with_every_attempt_billed_as_is(
+    tmp_path: Path, emu_settings: Any, live_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Haiku's answer is rejected (invalid JSON) and the request escalates to Sonnet: two
+    # billed ledger rows, one request. As is, both attempts; the other strategies, one request.
+    from tierwise.client import Tierwise
+    from tierwise.store import open_ledger
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    settings = emu_settings.with_overrides({"capture.sample_rate": 1.0})
+    live_emulator.misbehave("invalid_json", tier="haiku")
+    with Tierwise.from_settings(settings, ledger_url=url) as tw:
+        tw.converse(
+            modelId="haiku",
+            messages=[{"role": "user", "content": [{"text": 'Reply with {"ok": true}'}]}],
+            validate={"json_schema": {"type": "object"}},
+            escalate=True,
+        )
+        tw.converse(messages=[{"role": "user", "content": [{"text": "Label: spam?"}]}])
+    with open_ledger(url) as ledger:
+        rows = ledger.rows()
+    assert sorted(r.status for r in rows) == ["ok", "ok", "rejected"]
+    billed = sum(r.cost_usd for r in rows)
+    monkeypatch.setenv("TIERWISE_LEDGER__URL", url)
+    for source in (url, "captures:"):
+        data = _plan(source, "--offline")
+        assert (data["requests"], data["rejected_attempts"]) == (2, 1), source
+        assert Decimal(data["totals_usd"]["as_is"]) == billed, source
+        assert sum(data["tier_mix_routed"].values()) == 2
+        as_is_by_class = sum(Decimal(c["costs_usd"]["as_is"]) for c in data["classes"])
+        assert as_is_by_class == billed

@@ -141,6 +141,11 @@ def caveats(result: PlanResult, ttl: str = "5m") -> list[str]:
             "are the ledger's, and each is routed by the decision recorded with it (made on "
             "the full text) where there is one."
         )
+    if result.rejected_attempts:
+        lines.append(
+            f"{result.rejected_attempts:,} billed attempts whose answer was rejected and "
+            "escalated count in the as-is cost only; each request counts once, by its answer."
+        )
     if result.recorded_routes:
         lines.append(
             f"{result.recorded_routes:,} requests routed by their recorded decision "

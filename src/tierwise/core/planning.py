@@ -72,6 +72,9 @@ class Invocation:
     batchable: bool = False
     route: RouteChoice | None = None
     """A decision already made (a tierwise ledger row's route), used when there is no body."""
+    attempt_only: bool = False
+    """A billed attempt whose answer was rejected (a tierwise ledger row, then escalated):
+    it counts in the as-is cost only; the request is the row that answered it."""
     ran_batch: bool = False
     """The call itself ran as batch inference (a tierwise ledger row): as is, it is priced at
     the batch discount, as it was billed."""
@@ -172,6 +175,8 @@ class PlanResult:
     """Requests whose stored text was redacted or cut (captures)."""
     recorded_routes: int = 0
     """Requests routed by the decision recorded with them (ledger rows, redacted captures)."""
+    rejected_attempts: int = 0
+    """Billed attempts whose answer was rejected and escalated: in the as-is cost only."""
     totals: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(STRATEGIES, _ZERO))
     daily: dict[date, list[Decimal]] = field(default_factory=dict)
     tier_mix_as_is: dict[str, int] = field(default_factory=dict)
@@ -211,6 +216,7 @@ class PlanResult:
             "batchable": self.batchable,
             "redacted": self.redacted,
             "recorded_routes": self.recorded_routes,
+            "rejected_attempts": self.rejected_attempts,
             "first": self.first.isoformat() if self.first else None,
             "last": self.last.isoformat() if self.last else None,
             "totals_usd": {k: str(v) for k, v in self.totals.items()},
@@ -289,6 +295,9 @@ class Planner:
         (``config.route`` routes its request otherwise)."""
         cfg = self.config
         r = self.result
+        if inv.attempt_only:
+            self._add_attempt(inv)
+            return
         r.requests += 1
         r.estimated_usage += inv.usage_estimated
         r.first = inv.ts if r.first is None or inv.ts < r.first else r.first
@@ -343,6 +352,28 @@ class Planner:
         row.tiers[tier.value] = row.tiers.get(tier.value, 0) + 1
         for i, cost in enumerate(costs):
             row.costs[i] += cost
+
+    def _add_attempt(self, inv: Invocation) -> None:
+        """A rejected attempt: its price as billed, in the as-is cost of its day and class;
+        the other strategies count the request once, by the row that answered it."""
+        cfg = self.config
+        r = self.result
+        r.rejected_attempts += 1
+        r.first = inv.ts if r.first is None or inv.ts < r.first else r.first
+        r.last = inv.ts if r.last is None or inv.ts > r.last else r.last
+        ref = normalise_model(inv.model_id, tier_of=cfg.tier_of, applications=cfg.applications)
+        if ref.tier is None:
+            return
+        cost = price(
+            inv.usage, cfg.rates[ref.tier], model_id=ref.model_id, batch=inv.ran_batch
+        ).total
+        r.totals["as_is"] += cost
+        r.daily.setdefault(inv.ts.date(), [_ZERO] * len(STRATEGIES))[0] += cost
+        name = inv.route.task_class if inv.route is not None else "unknown (no request body)"
+        row = r.classes.get(name)
+        if row is None:
+            row = r.classes[name] = ClassRow(name)
+        row.costs[0] += cost
 
     def _cached_usage(self, inv: Invocation, tier: Tier, plain: Usage) -> Usage:
         """``plain`` with the longest cached prefix read, or the longest eligible one

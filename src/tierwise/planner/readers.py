@@ -609,6 +609,7 @@ def _ledger(url: str, stats: ReadStats) -> Iterator[Invocation]:
                 batchable=row.batch,
                 ran_batch=row.batch,
                 route=_recorded_route(row.route or {}),
+                attempt_only=row.status == "rejected",
             )
 
 
@@ -634,9 +635,10 @@ def capture_record(capture: Any, rows: list[Any], tag: BatchTag) -> Invocation:
     be redacted or cut, so counting it would be wrong); without a ledger row they are
     estimated from what was stored. A capture whose text was redacted or cut is routed by
     the decision recorded with it (made on the full text), not routed again."""
-    row = next((r for r in reversed(rows) if r.model_id == capture.model_id), None)
-    if row is None and rows:
-        row = rows[-1]
+    answers = [r for r in rows if r.status != "rejected"] or rows
+    row = next((r for r in reversed(answers) if r.model_id == capture.model_id), None)
+    if row is None and answers:
+        row = answers[-1]
     stored = dict(capture.request or {})
     redacted = bool(capture.redactions) or bool(capture.truncated)
     # A cut capture keeps only its last user turn: no prefix of the real request is known.
@@ -680,7 +682,20 @@ def _captures(url: str, tag: BatchTag, stats: ReadStats) -> Iterator[Invocation]
             for capture in page:
                 stats.records += 1
                 stats.kinds["capture"] = stats.kinds.get("capture", 0) + 1
-                yield capture_record(capture, rows.get(capture.request_id, []), tag)
+                answered = rows.get(capture.request_id, [])
+                inv = capture_record(capture, answered, tag)
+                # The request's rejected attempts were billed too (as is only).
+                for row in answered:
+                    if row.status == "rejected":
+                        yield Invocation(
+                            ts=row.ts,
+                            model_id=row.model_id,
+                            usage=row.usage,
+                            ran_batch=row.batch,
+                            route=inv.route,
+                            attempt_only=True,
+                        )
+                yield inv
             after = int(page[-1].id or 0)
 
 

@@ -273,6 +273,7 @@ def html_report(
         ["non-interactive (batch in the last strategy)", f"{result.batchable:,}"],
         ["text redacted or cut (captures)", f"{result.redacted:,}"],
         ["routed by the recorded decision", f"{result.recorded_routes:,}"],
+        ["rejected attempts (as is only)", f"{result.rejected_attempts:,}"],
         ["simulated cache reads / writes", f"{result.cache_reads:,} / {result.cache_writes:,}"],
     ]
     notes_html = "".join(f"<li>{_esc(n)}</li>" for n in notes)
