@@ -216,7 +216,8 @@ def test_opus_work_runs_on_sonnet_with_thinking_only_when_a_warm_prefix_pays_for
     warm.heat(Tier.SONNET, request)
     hot = _opus_class(request, warm)
     assert hot.tier is Tier.SONNET and hot.thinking_budget == 8192
-    assert "allowed by the class's policy" in hot.reason and "warm on sonnet" in hot.reason
+    assert hot.reason.startswith("sonnet with a 8,192-token thinking budget: the class's policy")
+    assert "in place of opus" in hot.reason and "warm on sonnet" in hot.reason
     warm.heat(Tier.OPUS, request)  # warm on both: the preferred tier's read is cheaper
     assert _opus_class(request, warm).tier is Tier.OPUS
     # a conversation on Sonnet with nothing warm there does not stay below Opus

@@ -317,13 +317,16 @@ def choose_tier(
             if best.warm_tokens
             else f"a write on {best.tier.value} that the requests expected after it read"
         )
-        allowed_note = (
-            f"{pref.label} allowed" if best.tier.rank > preferred.rank
-            else f"{preferred.value} preferred, {best.label} allowed by the class's policy"
-        )  # fmt: skip
-        reason = (
-            f"{best.label}: {allowed_note}, but {warm_note}: {_fmt(best.cost)} vs {_fmt(pref.cost)}"
-        )
+        if best.tier.rank > preferred.rank:
+            reason = (
+                f"{best.label}: {pref.label} allowed, but {warm_note}: "
+                f"{_fmt(best.cost)} vs {_fmt(pref.cost)}"
+            )
+        else:
+            reason = (
+                f"{best.label}: the class's policy allows it in place of {pref.label}, and "
+                f"{warm_note}: {_fmt(best.cost)} vs {_fmt(pref.cost)}"
+            )
     choice = CacheChoice(best.tier, preferred, tuple(options), reason)
     if current is None or current is best.tier:
         return choice
