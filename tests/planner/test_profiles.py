@@ -82,6 +82,19 @@ def test_each_application_profile_is_asked_once_and_priced_at_its_model(
     assert planner.result.unpriced == 2
 
 
+def test_a_tiers_own_application_profile_is_not_asked_about() -> None:
+    asked: list[str] = []
+
+    def ask(arn: str) -> str | None:
+        asked.append(arn)
+        return OPUS
+
+    resolver = ProfileResolver({}, ask, configured=lambda arn: arn == APP)
+    records = [Invocation(T0, m, Usage(input=1, output=1)) for m in (APP, GONE)]
+    assert list(resolver.resolving(records)) == records
+    assert asked == [GONE]
+
+
 def test_offline_asks_nothing() -> None:
     known = {APP: OPUS}
     resolver = ProfileResolver(known, None)

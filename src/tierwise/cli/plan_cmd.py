@@ -288,7 +288,12 @@ def plan(
             markup=False,
         )
 
-    profiles = ProfileResolver(apps, ask if ask_bedrock else None, cannot_ask)
+    profiles = ProfileResolver(
+        apps,
+        ask if ask_bedrock else None,
+        cannot_ask,
+        configured=lambda arn: settings.tier_of_model(arn) is not None,
+    )
     records = profiles.resolving(
         read_sources(
             sources,

@@ -28,17 +28,23 @@ class ProfileResolver:
         known: dict[str, str],
         ask: Callable[[str], str | None] | None,
         on_failure: Callable[[str, TierwiseError], None] | None = None,
+        configured: Callable[[str], bool] | None = None,
     ) -> None:
         self.known = known
         self.ask = ask
         self.on_failure = on_failure
+        self.configured = configured
+        """Whether the configuration already gives an ARN's tier (a tier's own profile)."""
         self.asked: dict[str, str | None] = {}
 
     def resolving(self, records: Iterable[Invocation]) -> Iterator[Invocation]:
         for inv in records:
             arn = inv.model_id
             if APPLICATION_MARK in arn and arn not in self.known and arn not in self.asked:
-                self.resolve(arn)
+                if self.configured is not None and self.configured(arn):
+                    self.asked[arn] = None  # priced at its configured tier: nothing to ask
+                else:
+                    self.resolve(arn)
             yield inv
 
     def resolve(self, arn: str) -> str | None:
