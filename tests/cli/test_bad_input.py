@@ -174,3 +174,26 @@ def test_an_empty_prompt_is_refused_before_any_call(
     if db.exists():
         with open_ledger(f"sqlite:///{db}") as ledger:
             assert ledger.rows() == []
+
+
+def test_keys_list_json_shows_what_the_key_was_created_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A key made with --routing-mode shadow --capture-rate 0.05 --escalate listed no trace
+    # of it: nothing showed whether a key shadows, captures or escalates.
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    create = ["--db", db, "keys", "create", "--name", "s", "--routing-mode", "shadow",
+              "--capture-rate", "0.05", "--escalate", "--validate", '{"refusal": true}']  # fmt: skip
+    assert _run(create) == 0
+    assert _run(["--db", db, "keys", "create", "--name", "plain"]) == 0
+    capsys.readouterr()
+    assert _run(["--db", db, "keys", "list", "--json"]) == 0
+    shadow, plain = json.loads(capsys.readouterr().out)
+    assert shadow["policy"] == {
+        "routing_mode": "shadow",
+        "capture_rate": 0.05,
+        "escalate": True,
+        "validate": {"refusal": True},
+    }
+    assert plain["policy"] == {}
+    assert shadow["created_at"] <= plain["created_at"]

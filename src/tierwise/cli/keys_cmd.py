@@ -149,6 +149,9 @@ def _key_dict(key: ApiKey) -> dict[str, object]:
         "max_tier": key.max_tier.value if key.max_tier else None,
         "admin": key.admin,
         "revoked": key.revoked,
+        "created_at": key.created_at.isoformat(),
+        # What --validate/--escalate/--routing-mode/--capture-rate set: shown nowhere else.
+        "policy": key.policy or {},
     }
 
 
