@@ -183,7 +183,8 @@ def test_keys_list_json_shows_what_the_key_was_created_with(
     # of it: nothing showed whether a key shadows, captures or escalates.
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
     create = ["--db", db, "keys", "create", "--name", "s", "--routing-mode", "shadow",
-              "--capture-rate", "0.05", "--escalate", "--validate", '{"refusal": true}']  # fmt: skip
+              "--capture-rate", "0.05", "--escalate",
+              "--validate", '{"refusal": true}']  # fmt: skip
     assert _run(create) == 0
     assert _run(["--db", db, "keys", "create", "--name", "plain"]) == 0
     capsys.readouterr()
