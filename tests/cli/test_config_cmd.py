@@ -75,3 +75,20 @@ def test_bad_config_is_one_clear_line_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert "retry.max_attempts" in proc.stderr
     assert proc.stderr.count("error:") == 1
+
+
+def test_config_show_masks_passwords_in_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The ledger URL's PostgreSQL password was printed as written (metrics_token was masked).
+    monkeypatch.setenv("TIERWISE_LEDGER__URL", "postgresql://tw:s3cret-pw@db.internal:5432/ledger")
+    monkeypatch.setenv("TIERWISE_CACHE_STATE__URL", "redis://:r3dis-pw@cache:6379/0")
+    for args in (["config", "show", "--json"], ["config", "show"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert "s3cret-pw" not in result.stdout and "r3dis-pw" not in result.stdout
+    data = json.loads(runner.invoke(app, ["config", "show", "--json"]).stdout)
+    assert data["ledger.url"]["value"] == "postgresql://tw:**********@db.internal:5432/ledger"
+    assert data["ledger.resolved_url"]["value"] == data["ledger.url"]["value"]
+    assert data["cache_state.url"]["value"] == "redis://:**********@cache:6379/0"
+    monkeypatch.setenv("TIERWISE_LEDGER__URL", "postgresql://tw@db.internal:5432/ledger")
+    data = json.loads(runner.invoke(app, ["config", "show", "--json"]).stdout)
+    assert data["ledger.url"]["value"] == "postgresql://tw@db.internal:5432/ledger"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 import typer
@@ -16,13 +17,24 @@ __all__ = ["app"]
 app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True, rich_markup_mode=None)
 
 
+# user:password@ in a URL (a PostgreSQL ledger, Redis for cache state): the password is
+# masked like metrics_token, since `config show` output ends up in tickets and CI logs.
+_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:)[^/@]+(?=@)")
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(r"\g<head>**********", value)
+    return value
+
+
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         out: list[tuple[str, Any]] = []
         for k, v in value.items():
             out.extend(_flatten(v, f"{prefix}{k}."))
         return out
-    return [(prefix.rstrip("."), value)]
+    return [(prefix.rstrip("."), _redact(value))]
 
 
 @app.command("show")
