@@ -46,3 +46,13 @@ def test_route_max_tokens_below_one_is_refused(capsys: pytest.CaptureFixture[str
     assert _run(["route", "--max-tokens", "0", "hi"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: Invalid value for '--max-tokens'"), err
+
+
+@pytest.mark.parametrize("workers", ["0", "-2"])
+def test_serve_workers_below_one_is_refused(
+    workers: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was taken as one process (workers > 1 chose the multi-process path) and served.
+    assert _run(["serve", "--emulate", "--no-auth", "--port", "0", "--workers", workers]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Invalid value for '--workers'"), err

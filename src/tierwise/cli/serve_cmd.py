@@ -23,7 +23,7 @@ def serve(
         str | None, typer.Option(help="Address to bind (default [gateway] host).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default [gateway] port).")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     emulate: Annotated[
         bool, typer.Option("--emulate", help="Serve against the built-in Bedrock emulator.")
     ] = False,
