@@ -258,3 +258,26 @@ def test_messages_of_the_wrong_shape_are_an_invalid_request_on_every_model(
         assert refused.value.hint == 'use [{"role": "user", "content": [{"text": "..."}]}]'
     assert live_emulator.stats["total"] == before
     assert tw.ledger.rows() == []
+
+
+def test_an_unknown_guardrail_is_the_callers_error_not_a_missing_model(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    # Bedrock answers ResourceNotFoundException for a guardrail that does not exist; it was
+    # read as "the model was not found" (hint: check the model ID) and failed over to the
+    # tier's alternate profile, which answered the same.
+    from botocore.exceptions import ClientError
+
+    before = live_emulator.stats["total"]
+    with pytest.raises(InvalidRequestError) as refused:
+        tw.converse(
+            modelId="haiku",
+            messages=[{"role": "user", "content": [{"text": "hi"}]}],
+            guardrailConfig={"guardrailIdentifier": "nosuchguardrail", "guardrailVersion": "1"},
+        )
+    assert str(refused.value).startswith("Bedrock does not know the request's guardrail")
+    assert refused.value.hint is not None and "guardrailIdentifier" in refused.value.hint
+    assert refused.value.param == "guardrailConfig"
+    assert isinstance(refused.value, ClientError)  # still what boto3 would have raised
+    assert refused.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert live_emulator.stats["total"] == before + 1, "no failover to another profile"

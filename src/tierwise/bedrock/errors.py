@@ -235,6 +235,16 @@ def _from_client_error(exc: bce.ClientError, model_id: str | None) -> TierwiseEr
                 capacity=True,
                 **fields,
             )
+        if "guardrail" in aws_message.lower():
+            # The request's guardrail, not the model, is missing: every profile would
+            # answer the same, so this is the caller's to fix, not a reason to fail over.
+            return InvalidRequestError(
+                f"Bedrock does not know the request's guardrail{who}: {what}",
+                hint="check guardrailIdentifier and guardrailVersion (or the "
+                "x-tierwise-guardrail header, [guardrails]): the guardrail must exist in "
+                "this account and Region",
+                param="guardrailConfig",
+            )
         return ModelNotAvailableError(f"the model{who} was not found: {what}", **fields)
     if code in _ACCESS:
         hint = None
