@@ -281,3 +281,28 @@ def test_an_unknown_guardrail_is_the_callers_error_not_a_missing_model(
     assert isinstance(refused.value, ClientError)  # still what boto3 would have raised
     assert refused.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert live_emulator.stats["total"] == before + 1, "no failover to another profile"
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"timeout_s": float("nan")}, "timeout_s must be a positive number of seconds, not nan"),
+        ({"timeout_s": 0}, "timeout_s must be a positive number of seconds, not 0"),
+        ({"timeout_s": "30"}, "timeout_s must be a positive number of seconds, not '30'"),
+        ({"hints": "sonnet"}, "hints must be a tierwise.core.hints.Hints, not str"),
+        ({"modelId": 5}, "modelId must be a string, not int"),
+        ({"validate": 5}, "validate must be a spec mapping or a list of validators, not int"),
+    ],
+)
+def test_tierwise_arguments_of_the_wrong_kind_are_refused_before_any_call(
+    tw: Tierwise, live_emulator: Any, options: dict[str, Any], error: str
+) -> None:
+    # A NaN timeout made the call and cut it ("deadline passed while Bedrock was answering",
+    # an estimated row); the others were AttributeError/TypeError from deep inside.
+    before = live_emulator.stats["total"]
+    for call in (tw.converse, tw.converse_stream):
+        with pytest.raises(InvalidRequestError) as refused:
+            call(messages=[{"role": "user", "content": [{"text": "hi"}]}], **options)
+        assert str(refused.value).startswith(error)
+    assert live_emulator.stats["total"] == before
+    assert tw.ledger.rows() == []

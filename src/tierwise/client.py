@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import math
 import threading
 import time
 import uuid
@@ -313,6 +314,7 @@ class _Client:
         routing_mode: str | None = None,
     ) -> tuple[Engine, dict[str, Any]]:
         """The engine for one request, and the request's Converse fields."""
+        _check_options(modelId, hints, validate, timeout_s)
         request = self.with_guardrail(request_fields(kwargs), api_key_id)
         plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
         plan = replace(plan, guardrail=guardrail_name(request))
@@ -968,6 +970,38 @@ def guardrail_name(request: Mapping[str, Any]) -> str | None:
         return None
     ident = str(config.get("guardrailIdentifier") or "").rsplit("/", 1)[-1]
     return f"{ident}:{config.get('guardrailVersion') or ''}" if ident else None
+
+
+def _check_options(model_id: object, hints: object, validate: object, timeout_s: object) -> None:
+    """tierwise's own arguments of a call, checked before anything runs: a wrong type was an
+    AttributeError or TypeError from deep inside, and a NaN timeout_s made the call and cut
+    it (an estimated, charged row)."""
+    if model_id is not None and not isinstance(model_id, str):
+        raise InvalidRequestError(
+            f"modelId must be a string, not {type(model_id).__name__}",
+            hint="auto, haiku, sonnet, opus, an alias or a Bedrock model ID",
+        )
+    if hints is not None and not isinstance(hints, Hints):
+        raise InvalidRequestError(
+            f"hints must be a tierwise.core.hints.Hints, not {type(hints).__name__}",
+            hint="e.g. hints=Hints(max_tier=Tier.SONNET), or modelId='sonnet' to pin a tier",
+        )
+    if validate is not None and not isinstance(validate, Mapping | list | tuple):
+        raise InvalidRequestError(
+            f"validate must be a spec mapping or a list of validators, not "
+            f"{type(validate).__name__}",
+            hint='e.g. validate={"json_schema": {...}, "stop_reasons": True}',
+        )
+    if timeout_s is not None and (
+        isinstance(timeout_s, bool)
+        or not isinstance(timeout_s, int | float)
+        or not math.isfinite(timeout_s)
+        or timeout_s <= 0
+    ):
+        raise InvalidRequestError(
+            f"timeout_s must be a positive number of seconds, not {timeout_s!r}",
+            hint="e.g. timeout_s=30, or leave it out for [retry] total_timeout_s",
+        )
 
 
 def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
