@@ -198,3 +198,29 @@ def test_keys_list_json_shows_what_the_key_was_created_with(
     }
     assert plain["policy"] == {}
     assert shadow["created_at"] <= plain["created_at"]
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--keep", "5"), ("--gain", "-1"), ("--keep", "0")])
+def test_calibrate_shares_out_of_range_are_refused_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    # They were taken, the data loaded and scored, and then refused for too few requests
+    # (or, with enough, by the calibration itself), with the tierwise.toml hint.
+    data = tmp_path / "outcomes.jsonl"
+    data.write_text('{"prompt": "hi", "outcomes": {"haiku": 1, "sonnet": 1}}\n')
+    err, hint = _fails(["router", "calibrate", "--data", str(data), flag, value], capsys)
+    assert err == f"error: {flag} must be a share in (0, 1], not {float(value)}"
+    assert hint == f"hint: e.g. {flag} 0.25"
+
+
+def test_calibrate_on_too_few_outcomes_says_to_add_some(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("sklearn")
+    data = tmp_path / "outcomes.jsonl"
+    data.write_text('{"prompt": "hi", "outcomes": {"haiku": 1, "sonnet": 1}}\n')
+    assert _run(["router", "calibrate", "--data", str(data)]) == 1
+    # Exactly two lines: no spinner frame ("⠋ routing scores 0:00:00") or blank line above.
+    err, hint = capsys.readouterr().err.split("\n")[:2]
+    assert err == "error: calibration needs at least 20 requests graded on both tiers"
+    assert hint.startswith("hint: give --data more lines with outcomes on both tiers")

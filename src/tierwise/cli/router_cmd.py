@@ -63,8 +63,15 @@ def _require_train_extra() -> None:
 
 
 def _progress(state: CliState) -> Progress:
+    # Only on a terminal, and transient there: on a pipe or a file a spinner's last frame
+    # ("⠋ loading data 0:00:00") was left on stderr above an error's two lines.
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=state.err
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=state.err,
+        transient=True,
+        disable=not state.err.is_terminal,
     )
 
 
@@ -315,6 +322,11 @@ def calibrate_cmd(
     ] = False,
 ) -> None:
     """Difficulty step thresholds read off a cost/quality curve of labelled requests."""
+    for flag, value in (("--keep", keep), ("--gain", gain)):
+        if not 0 < value <= 1:  # said only after the data was loaded and scored
+            raise InvalidRequestError(
+                f"{flag} must be a share in (0, 1], not {value}", hint=f"e.g. {flag} 0.25"
+            )
     _check_data_file(data)
     _require_train_extra()
     from tierwise.client import load_scorer
@@ -351,7 +363,11 @@ def calibrate_cmd(
     try:
         result = calibrate(examples, scores, policy, keep=keep, gain=gain)
     except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+        raise InvalidRequestError(
+            str(exc),
+            hint='give --data more lines with outcomes on both tiers ({"prompt": ..., '
+            '"outcomes": {"haiku": 0, "sonnet": 1}})',
+        ) from None
     table = Table(
         "moved",
         "step-down threshold",
