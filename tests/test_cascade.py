@@ -383,3 +383,20 @@ def test_self_verify_true_and_a_threshold_in_range_still_run(
             )
             kinds = [a["kind"] for a in response["tierwise"]["attempts"]]
             assert "self_verify" in kinds, response["tierwise"]["attempts"]
+
+
+def test_self_verify_true_takes_the_configured_threshold(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # [escalation] self_verify_threshold was never read: `self_verify: true` always used 0.7,
+    # so a team's 0.95 bar accepted the emulator's 0.90 self-check.
+    strict = emu_settings.with_overrides({"escalation.self_verify_threshold": 0.95})
+    messages = [{"role": "user", "content": [{"text": "hi"}]}]
+    with Tierwise.from_settings(strict, ledger_url=ledger_url) as tw:
+        with pytest.raises(AnswerRejectedError, match=r"self-check confidence 0\.90 below 0\.95"):
+            tw.converse(modelId="haiku", messages=messages, validate={"self_verify": True})
+        # A threshold in the request still wins over the configured one.
+        accepted = tw.converse(
+            modelId="haiku", messages=messages, validate={"self_verify": {"threshold": 0.5}}
+        )
+        assert accepted["stopReason"] == "end_turn"

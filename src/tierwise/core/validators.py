@@ -219,14 +219,17 @@ def judge(
 DEFAULT_SELF_VERIFY_THRESHOLD = 0.7
 
 
-def self_verify_threshold(verify: Any) -> float | None:
-    """The confidence bar of a spec's ``self_verify`` (``true`` for 0.7, or ``{"threshold":
-    0-1}``); None when absent or false. Anything else is refused: a bar above 1 rejected
-    every answer, each one paid for, and escalated."""
+def self_verify_threshold(
+    verify: Any, default: float = DEFAULT_SELF_VERIFY_THRESHOLD
+) -> float | None:
+    """The confidence bar of a spec's ``self_verify`` (``true`` for ``default``, which the
+    engine takes from ``[escalation] self_verify_threshold``, or ``{"threshold": 0-1}``);
+    None when absent or false. Anything else is refused: a bar above 1 rejected every
+    answer, each one paid for, and escalated."""
     if verify is None or verify is False:
         return None
     if verify is True:
-        return DEFAULT_SELF_VERIFY_THRESHOLD
+        return default
     hint = 'use true or {"threshold": 0.7} (a confidence from 0 to 1)'
     if not isinstance(verify, Mapping):
         raise InvalidRequestError(
@@ -235,7 +238,7 @@ def self_verify_threshold(verify: Any) -> float | None:
     unknown = sorted(set(verify) - {"threshold"})
     if unknown:
         raise InvalidRequestError(f"unknown self_verify field(s): {', '.join(unknown)}", hint=hint)
-    value = verify.get("threshold", DEFAULT_SELF_VERIFY_THRESHOLD)
+    value = verify.get("threshold", default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise InvalidRequestError(
             f"self_verify threshold must be a number from 0 to 1, not {value!r}", hint=hint

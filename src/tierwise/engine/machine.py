@@ -394,7 +394,7 @@ class Engine:
     ) -> Engine:
         settings: Settings = planner.settings
         policy = settings.escalation
-        validators, threshold = _validators(validate)
+        validators, threshold = _validators(validate, policy.self_verify_threshold)
         hints = hints or Hints()
         ceiling = policy.max_tier
         if hints.max_tier is not None and hints.max_tier.rank < ceiling.rank:
@@ -859,13 +859,16 @@ def _rank(tier: Tier) -> int:
     return tier.rank
 
 
-def _validators(spec: ValidationSpec) -> tuple[tuple[Validator, ...], float | None]:
-    """Validators and the self-verification threshold (None: no self-check) from a spec."""
+def _validators(
+    spec: ValidationSpec, default_threshold: float
+) -> tuple[tuple[Validator, ...], float | None]:
+    """Validators and the self-verification threshold (None: no self-check) from a spec;
+    ``self_verify: true`` (or no threshold given) takes ``default_threshold``."""
     if spec is None:
         return (), None
     if isinstance(spec, Mapping):
         rest = {k: v for k, v in spec.items() if k != "self_verify"}
-        threshold = self_verify_threshold(spec.get("self_verify"))
+        threshold = self_verify_threshold(spec.get("self_verify"), default_threshold)
         return tuple(validators_from_spec(rest)), threshold
     if isinstance(spec, str | bytes):
         raise InvalidRequestError("validate must be a spec mapping or a list of validators")
