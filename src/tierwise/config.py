@@ -497,6 +497,8 @@ class RoutingSettings(_Model):
     long_output_tokens: int = Field(default=8192, ge=1)
     scorer_max_chars: int = Field(default=4000, ge=100)
     scorer_context_chars: int = Field(default=500, ge=0)
+    scorer_material_chars: int = Field(default=1000, ge=0)
+    size_needs_difficulty_cue: bool = True
     class_min_confidence: float = Field(default=0.35, ge=0, lt=1)
     class_crossing_guard: float = Field(default=0.15, gt=0, le=1)
     weights: dict[str, float] = {}

@@ -21,9 +21,11 @@ from tierwise.core.routing import (
     DifficultyScorer,
     RoutingPolicy,
     decide,
+    instructions,
     score_only,
     scorer_text,
 )
+from tierwise.core.rules import SIZE_EVIDENCE
 from tierwise.core.signals import extract_signals
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, ClassRule
 from tierwise.core.tiers import Tier
@@ -561,6 +563,51 @@ def test_scorer_reads_bounded_user_text_plus_some_system() -> None:
     assert seen == scorer_text(extract_signals(request), POLICY)
 
 
+def test_scorer_reads_the_instructions_not_the_pasted_material() -> None:
+    log = "\n".join(f"2026-11-0{i % 9 + 1}T12:00:00Z host-{i} ERROR timed out" for i in range(80))
+    doc = "Section 1. " + "Rule: settings apply to every workspace. " * 60
+    request = {
+        "system": [{"text": f"You answer from this documentation.\n\n{doc}"}],
+        **user(f"Which hosts failed? Here is the log:\n\n{log}\n\nOne per line, please."),
+    }
+    scorer = ConstantScorer(0.5)
+    route(request, scorer=scorer)
+    (seen,) = scorer.seen
+    assert seen == (
+        "Which hosts failed? Here is the log:\n\nOne per line, please.\n\n"
+        "You answer from this documentation."
+    )
+    # A paragraph of material keeps its "...:" caption; a turn that is all material, or
+    # scorer_material_chars = 0, is read as is.
+    assert instructions(f"List the hosts that logged errors:\n{log}", 1000) == (
+        "List the hosts that logged errors:"
+    )
+    assert instructions(log, 1000) == log
+    assert instructions(f"Hi.\n\n{log}", 0) == f"Hi.\n\n{log}"
+    everything = RoutingPolicy(scorer_material_chars=0)
+    assert log in scorer_text(extract_signals(request), everything)
+
+
+def test_size_alone_lifts_nothing() -> None:
+    # Size evidence counts only alongside a difficulty cue: alone it is listed at weight 0.
+    big = user("Summarize:\n" + "word " * 25_000)
+    d = route(big, scorer=ConstantScorer(0.6))
+    assert d.scores["rule.big_input"] == 0.0
+    assert any(
+        r.startswith("large input (~")
+        and r.endswith("tokens): size only, not counted without a difficulty cue (+0.0)")
+        for r in d.reasons
+    )
+    on_its_own = route(
+        big, scorer=ConstantScorer(0.6), policy=RoutingPolicy(size_needs_difficulty_cue=False)
+    )
+    assert on_its_own.scores["rule.big_input"] == POLICY.w("big_input")
+    assert on_its_own.score > d.score
+    # With a difficulty cue, more sources to reconcile count.
+    reconcile = route(user("These 12 reports conflict. Reconcile them.\n" + _passages(12, "R")))
+    assert reconcile.scores["rule.passage"] == POLICY.w("passages_cap")
+
+
 def test_out_of_range_scores_are_clamped_and_nan_is_an_error() -> None:
     assert route(neutral(), scorer=ConstantScorer(1.7)).scores["learned"] == 1.0
     assert route(neutral(), scorer=ConstantScorer(-0.2)).tier is Tier.HAIKU
@@ -633,16 +680,25 @@ RULE_CASES: list[tuple[str, dict[str, Any], float]] = [
 
 @pytest.mark.parametrize(("key", "request_", "logit"), RULE_CASES, ids=[c[0] for c in RULE_CASES])
 def test_each_rule_adds_its_weight(key: str, request_: dict[str, Any], logit: float) -> None:
-    d = route(request_)
+    # Size weights are measured with size counting on its own (they need a difficulty cue
+    # by default: test_size_alone_lifts_nothing).
+    size_alone = RoutingPolicy(size_needs_difficulty_cue=False)
+    policy = size_alone if key in SIZE_EVIDENCE else POLICY
+    d = route(request_, policy=policy)
     assert d.scores[f"rule.{key}"] == pytest.approx(logit)
     # The weight is live: zeroing it in the policy removes its effect on the score.
     weight_key = {"conversation": "conversation_cap", "passage": "passage"}.get(key, key)
-    silenced = route(request_, policy=RoutingPolicy(weights={weight_key: 0.0}))
+    silenced = route(
+        request_,
+        policy=RoutingPolicy(
+            weights={weight_key: 0.0}, size_needs_difficulty_cue=policy.size_needs_difficulty_cue
+        ),
+    )
     assert silenced.scores["rules_logit"] == pytest.approx(d.scores["rules_logit"] - logit)
 
 
 def test_passage_weight_is_capped() -> None:
-    d = route(user(_passages(40, "Audit")))
+    d = route(user(_passages(40, "Audit")), policy=RoutingPolicy(size_needs_difficulty_cue=False))
     assert d.scores["rule.passage"] == pytest.approx(POLICY.w("passages_cap"))
     assert "40 retrieved passages to read and combine (+1.2)" in d.reasons
 

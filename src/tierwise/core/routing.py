@@ -25,6 +25,7 @@ inputs: no clock, no randomness.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -61,6 +62,7 @@ __all__ = [
     "class_step",
     "decide",
     "decide_signals",
+    "instructions",
     "predict_class",
     "score_only",
     "scorer_text",
@@ -122,19 +124,49 @@ class Decision:
         }
 
 
-def scorer_text(signals: Signals, policy: RoutingPolicy) -> str:
-    """What the learned model reads: the last user turn (head and tail) plus a little system.
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
 
-    Bounded so a 20k-token request costs the model no more than a short one; the head keeps
-    the instructions, the tail the question that usually follows pasted material.
+
+def instructions(text: str, material_chars: int) -> str:
+    """``text`` without its pasted material: paragraphs (blocks between blank lines) longer
+    than ``material_chars`` are a document, a log, a file or tool output, not the task. A
+    long paragraph's first line stays when it ends with ":" ("List the hosts that logged
+    errors:"), as it introduces the material. Text that is all material, or
+    ``material_chars`` 0, is returned whole: a long question in one paragraph is the task.
     """
-    text = signals.user_text
+    if material_chars <= 0 or len(text) <= material_chars:
+        return text
+    kept: list[str] = []
+    for paragraph in _PARAGRAPH.split(text):
+        if len(paragraph) <= material_chars:
+            kept.append(paragraph)
+            continue
+        first = paragraph.strip().split("\n", 1)[0].rstrip()
+        if first.endswith(":") and len(first) <= material_chars:
+            kept.append(first)
+    out = "\n\n".join(k for k in kept if k.strip())
+    return out or text
+
+
+def scorer_text(signals: Signals, policy: RoutingPolicy) -> str:
+    """What the learned model reads: the instructions of the last user turn (head and tail)
+    plus a little of the system prompt's.
+
+    Pasted material (see :func:`instructions`) is left out: the model's length and
+    number-density features would read a 60-line log or a 30k-token document as a hard task,
+    when more material raises every tier's price and is no evidence that the cheaper tier
+    fails (prompt length: AUROC ~0.55 out of source, docs/router/eval.md). Bounded so a
+    20k-token request costs the model no more than a short one; the head keeps the
+    instructions, the tail the question that usually follows pasted material.
+    """
+    text = instructions(signals.user_text, policy.scorer_material_chars)
     limit = policy.scorer_max_chars
     if len(text) > limit:
         head = limit * 3 // 4
         text = text[:head] + "\n" + text[-(limit - head) :]
     if signals.system_text and policy.scorer_context_chars > 0:
-        text = f"{text}\n\n{signals.system_text[: policy.scorer_context_chars]}"
+        system = instructions(signals.system_text, policy.scorer_material_chars)
+        text = f"{text}\n\n{system[: policy.scorer_context_chars]}"
     return text
 
 

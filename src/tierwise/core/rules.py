@@ -25,8 +25,10 @@ from tierwise.errors import ConfigError
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "DIFFICULTY_EVIDENCE",
     "MIN_ANSWER_TOKENS",
     "MIN_THINKING_BUDGET",
+    "SIZE_EVIDENCE",
     "Evidence",
     "HighStakesFloor",
     "RoutingPolicy",
@@ -189,6 +191,11 @@ class RoutingPolicy:
     long_output_tokens: int = 8192
     scorer_max_chars: int = 4000
     scorer_context_chars: int = 500
+    # Paragraphs longer than this are pasted material the learned model does not read
+    # (core.routing.instructions); 0 reads everything.
+    scorer_material_chars: int = 1000
+    # Size evidence (SIZE_EVIDENCE) counts only alongside a difficulty cue (DIFFICULTY_EVIDENCE).
+    size_needs_difficulty_cue: bool = True
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.weights) - set(DEFAULT_WEIGHTS))
@@ -373,8 +380,32 @@ def _size_evidence(s: Signals, p: RoutingPolicy, hints: Hints, refactor: bool) -
     return out
 
 
+# How much material there is: it raises every tier's price, not the cheaper tier's failure
+# rate, so alone it moves no request up (see size_needs_difficulty_cue).
+SIZE_EVIDENCE = frozenset({"passage", "large_code", "big_input", "conversation", "many_tools"})
+# Evidence that the task itself is hard; with it, size counts (more sources to reconcile,
+# a bigger codebase to refactor, more at stake in an agent loop).
+DIFFICULTY_EVIDENCE = frozenset(
+    {
+        "proof", "multi_step_math", "math", "reconcile", "research", "large_refactor",
+        "architecture", "high_stakes", "high_stakes_hint", "destructive_tools",
+    }
+)  # fmt: skip
+
+
 def evidence(s: Signals, p: RoutingPolicy, hints: Hints) -> tuple[Evidence, ...]:
-    """Every rule that fires for ``s``, with its weight and reason, cues before sizes."""
+    """Every rule that fires for ``s``, with its weight and reason, cues before sizes.
+
+    Without a difficulty cue, size evidence is listed at weight 0
+    (``size_needs_difficulty_cue``)."""
     cues = _cue_evidence(s, p)
     refactor = any(e.key == "large_refactor" for e in cues)
-    return tuple(cues + _size_evidence(s, p, hints, refactor))
+    found = cues + _size_evidence(s, p, hints, refactor)
+    if p.size_needs_difficulty_cue and not any(e.key in DIFFICULTY_EVIDENCE for e in found):
+        found = [
+            Evidence(e.key, 0.0, f"{e.reason}: size only, not counted without a difficulty cue")
+            if e.key in SIZE_EVIDENCE and e.logit > 0
+            else e
+            for e in found
+        ]
+    return tuple(found)
