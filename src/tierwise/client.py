@@ -70,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTO",
     "CONVERSE_FIELDS",
+    "AsyncEvents",
     "AsyncTierwise",
     "Plan",
     "Tierwise",
@@ -601,7 +602,7 @@ class AsyncTierwise(_Client):
         # Streams handed out and not yet finished, closed (and so ledgered) by aclose(); the
         # value says whether the caller has started reading it.
         self._open_streams: weakref.WeakKeyDictionary[
-            AsyncGenerator[dict[str, Any], None], _Started
+            AsyncGenerator[list[dict[str, Any]], None], _Started
         ] = weakref.WeakKeyDictionary()
 
     @classmethod
@@ -698,10 +699,20 @@ class AsyncTierwise(_Client):
             timeout_s=timeout_s, routing_mode=routing_mode,
         )  # fmt: skip
         result = cast(Result, await self.driver.run(engine.run(request)))
-        await self.blocking(self._learn, request, result)
+        await self._learn_async(request, result)
         if self.capturer.wants(engine.request_id, capture_rate):
             await self.blocking(self._capture, result, request, api_key_id)
         return _response(result)
+
+    async def _learn_async(self, request: Mapping[str, Any], result: Result) -> None:
+        """:meth:`_learn` on the loop when the cache state is this process's memory (a few
+        dict updates: a hop to a worker thread cost more), else in a worker thread."""
+        from tierwise.cache_state import MemoryCacheState
+
+        if isinstance(self.cache_router.state, MemoryCacheState):
+            self._learn(request, result)
+        else:
+            await self.blocking(self._learn, request, result)
 
     async def converse_stream(
         self,
@@ -729,18 +740,18 @@ class AsyncTierwise(_Client):
         outcome = await self.driver.run(engine.run(request))
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
-            await self.blocking(self._learn, request, outcome)
+            await self._learn_async(request, outcome)
             if capture:
                 await self.blocking(self._capture, outcome, request, api_key_id)
             return {"stream": _replayed(outcome.response), "tierwise": _summary(outcome)}
         summary = outcome.summary()
         collector = MessageCollector() if capture else None
         started = _Started()
-        events = self._events(engine, outcome, summary, request, collector, reading=started)
-        self._open_streams[events] = started
-        return {"stream": events, "tierwise": summary}
+        batches = self._batches(engine, outcome, summary, request, collector, reading=started)
+        self._open_streams[batches] = started
+        return {"stream": AsyncEvents(batches), "tierwise": summary}
 
-    async def _events(
+    async def _batches(
         self,
         engine: Engine,
         opened: Opened,
@@ -749,24 +760,25 @@ class AsyncTierwise(_Client):
         collector: MessageCollector | None,
         *,
         reading: _Started,
-    ) -> AsyncGenerator[dict[str, Any], None]:
+    ) -> AsyncGenerator[list[dict[str, Any]], None]:
         reading.value = True
         stream = opened.stream
         started = time.perf_counter() - opened.settled.elapsed_ms / 1000
         meter = StreamMeter()
+        note = meter.note
         trace: Any = None  # a guardrail's, on the metadata event
         error: TierwiseError | None = None
         abandoned = False
         idle_s = self.settings.retry.stream_idle_timeout_s
-        events = aiter(stream.events)
+        batches = aiter(stream.batches())
         waits = Waits()  # one timer for the stream's waits, not one per event
         try:
             while True:
-                # The next event within the idle timeout and the deadline: waits on the
+                # The next events within the idle timeout and the deadline: waits on the
                 # loop, where the sync client needs a watchdog thread.
                 wait = min(idle_s, engine.deadline.remaining())
                 try:
-                    event = await waits.within(wait, anext(events))
+                    batch = await waits.within(wait, anext(batches))
                 except StopAsyncIteration:
                     break
                 except TimeoutError:
@@ -777,12 +789,13 @@ class AsyncTierwise(_Client):
                         f"the stream sent no event for {idle_s:g} s",
                         hint="raise [retry] stream_idle_timeout_s",
                     ) from None
-                meter.note(event)
-                if "metadata" in event:
-                    trace = event["metadata"].get("trace")
-                if collector is not None:
-                    collector.add(event)
-                yield event
+                for event in batch:
+                    note(event)
+                    if "metadata" in event:
+                        trace = event["metadata"].get("trace")
+                    if collector is not None:
+                        collector.add(event)
+                yield batch
         except TierwiseError as exc:
             error = exc
             exc.request_id = engine.request_id
@@ -809,7 +822,7 @@ class AsyncTierwise(_Client):
             guard = guardrail_summary(seen, result.plan.guardrail)
             if guard is not None:
                 summary["guardrail"] = guard
-            await self.blocking(self._learn, request, result)
+            await self._learn_async(request, result)
             if collector is not None and error is None and meter.stop_reason and not abandoned:
                 await self.blocking(
                     self._capture_stream, result, request, collector, meter.stop_reason
@@ -819,6 +832,50 @@ class AsyncTierwise(_Client):
         request = request_fields(kwargs)
         plan = self.plan(modelId, request)
         return await self.bedrock.count_tokens(plan.profiles[0], request)
+
+
+class AsyncEvents:
+    """An open stream's events, for ``async for``: ``response["stream"]`` of
+    :meth:`AsyncTierwise.converse_stream`. :meth:`batches` reads the same events in lists
+    (those that arrived together), as the gateway does; :meth:`aclose` ends the stream (it
+    is priced and ledgered before this returns)."""
+
+    __slots__ = ("__weakref__", "_batch", "_batches", "_next")
+
+    def __init__(self, batches: AsyncGenerator[list[dict[str, Any]], None]) -> None:
+        self._batches = batches
+        self._batch: list[dict[str, Any]] = []
+        self._next = 0  # the index in _batch of the next event
+
+    def __aiter__(self) -> AsyncEvents:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        index = self._next
+        batch = self._batch
+        if index >= len(batch):
+            batch = self._batch = await anext(self._batches)
+            index = 0
+        self._next = index + 1
+        return batch[index]
+
+    def batches(self) -> AsyncIterator[list[dict[str, Any]]]:
+        """The events not yet read, in batches."""
+        if self._next >= len(self._batch):
+            return self._batches
+        rest, self._batch = self._batch[self._next :], []
+        return _after(rest, self._batches)
+
+    async def aclose(self) -> None:
+        await self._batches.aclose()
+
+
+async def _after(
+    first: list[dict[str, Any]], rest: AsyncIterator[list[dict[str, Any]]]
+) -> AsyncIterator[list[dict[str, Any]]]:
+    yield first
+    async for batch in rest:
+        yield batch
 
 
 class _Started:
@@ -923,8 +980,9 @@ async def _drain_async(stream: Any, meter: StreamMeter, grace_s: float) -> None:
     """:func:`_drain` on the event loop: read on for up to ``grace_s`` seconds."""
 
     async def read() -> None:
-        async for event in stream.events:
-            meter.note(event)
+        async for batch in stream.batches():
+            for event in batch:
+                meter.note(event)
 
     # Timed out or broke: either way the stream is being abandoned.
     with contextlib.suppress(Exception):

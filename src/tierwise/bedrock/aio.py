@@ -24,8 +24,15 @@ from types import TracebackType
 from typing import Any
 
 from tierwise.bedrock.catalog import ModelCatalog
-from tierwise.bedrock.client import BedrockClient, CallResult, FailedAttempt, StreamResult
+from tierwise.bedrock.client import (
+    BOTO_ERRORS,
+    BedrockClient,
+    CallResult,
+    FailedAttempt,
+    StreamResult,
+)
 from tierwise.bedrock.cooldown import Cooldown
+from tierwise.bedrock.errors import translate
 from tierwise.bedrock.green import await_, in_bridge, iterate_bridged, run_bridged
 from tierwise.bedrock.session import AwsAuth
 from tierwise.config import Settings
@@ -43,16 +50,37 @@ def _sleep(seconds: float) -> None:
 
 
 class AsyncStreamResult:
-    """An established stream; ``events`` is an async iterator of the boto3 event dicts."""
+    """An established stream: ``events`` is an async iterator of the boto3 event dicts,
+    :meth:`batches` the same events in lists (those that arrived together)."""
 
     def __init__(self, result: StreamResult) -> None:
         self._result = result
         self.model_id = result.model_id
         self.attempts: tuple[FailedAttempt, ...] = result.attempts
         self.first_event_ms = result.first_event_ms
-        # The bridge's own async iterator: a pass-through generator around it cost one
-        # more generator step per event.
-        self.events: AsyncIterator[dict[str, Any]] = iterate_bridged(self._result.events)
+        self._batches: AsyncIterator[list[dict[str, Any]]] | None = None
+        self._events: AsyncIterator[dict[str, Any]] | None = None
+        if result.batches is not None:
+            # The body is read on the loop by coroutines: no greenlet switch per event.
+            self._batches = _loop_batches(result)
+        else:
+            # The bridge's own async iterator: a pass-through generator around it cost one
+            # more generator step per event.
+            self._events = iterate_bridged(self._result.events)
+
+    @property
+    def events(self) -> AsyncIterator[dict[str, Any]]:
+        if self._events is None:
+            assert self._batches is not None
+            self._events = _flatten(self._batches)
+        return self._events
+
+    def batches(self) -> AsyncIterator[list[dict[str, Any]]]:
+        """The events in batches (one iterator for the stream: a second call continues
+        it); read either these or :attr:`events`, not both."""
+        if self._batches is None:
+            self._batches = _singles(self.events)
+        return self._batches
 
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         return self.events
@@ -71,6 +99,35 @@ class AsyncStreamResult:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def _loop_batches(result: StreamResult) -> AsyncIterator[list[dict[str, Any]]]:
+    """``result``'s event batches read on the loop; errors translated as
+    :class:`BedrockClient`'s stream events translate them; the stream closed at the end."""
+    batches = result.batches
+    assert batches is not None
+    try:
+        while True:
+            try:
+                batch = await batches.next()
+            except BOTO_ERRORS as exc:
+                raise translate(exc, model_id=result.model_id) from exc
+            if batch is None:
+                return
+            yield batch
+    finally:
+        result.close()
+
+
+async def _flatten(batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[dict[str, Any]]:
+    async for batch in batches:
+        for event in batch:
+            yield event
+
+
+async def _singles(events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
+    async for event in events:
+        yield [event]
 
 
 class AsyncBedrockClient:

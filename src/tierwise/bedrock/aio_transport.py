@@ -16,13 +16,26 @@ from collections.abc import Coroutine
 from typing import Any
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, SSLError
+from botocore.exceptions import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
 
 from tierwise.bedrock.green import await_, in_bridge
-from tierwise.bedrock.transport import _MAX_LINE, _READ, Bound, LeanTransport
+from tierwise.bedrock.transport import (
+    _MAX_LINE,
+    _READ,
+    Bound,
+    LeanTransport,
+    _Body,
+    _ClosedError,
+)
 from tierwise.waits import Waits
 
-__all__ = ["GreenTransport"]
+__all__ = ["GreenTransport", "LoopBody", "loop_body"]
 
 # Idle keep-alive connections kept per host: the event loop holds thousands of calls at
 # once, and a connection dropped after each would mean a new TCP (and TLS) handshake.
@@ -105,6 +118,142 @@ class _Reader:
         self._waits.close()
 
 
+class LoopBody:
+    """A streamed response body read on the event loop, without the greenlet bridge.
+
+    What :meth:`~tierwise.bedrock.transport._Body.stream` yields, read by coroutines: each
+    :meth:`read` waits (once, within the same timeout and the call's bound) only when
+    nothing is buffered, then returns all the body bytes that have arrived, across chunk
+    boundaries (a chunk's bytes once it is complete, as ``_Body`` yields them); the same
+    errors (``ReadTimeoutError``, ``ConnectionClosedError``), and the connection goes back
+    to the pool once the body has been read to its end."""
+
+    __slots__ = ("_body", "_chunked", "_conn", "_ended", "_left", "_partial", "_reader")
+
+    def __init__(self, body: _Body, conn: _GreenConn) -> None:
+        self._body = body
+        self._conn = conn
+        self._reader = conn.reader
+        self._chunked = body._chunked
+        # Chunked: bytes of the current chunk still to come (0: a size line is next; -1: its
+        # CRLF is next). Plain: bytes of the body still to come (None: until EOF).
+        self._left: int | None = 0 if self._chunked else body._left
+        self._partial = bytearray()
+        self._ended = False
+
+    async def read(self) -> bytes:
+        """The body bytes that have arrived (waiting for some if none has); b"" at its end."""
+        if self._ended:
+            return b""
+        try:
+            return await (self._read_chunked() if self._chunked else self._read_plain())
+        except TimeoutError as exc:
+            self._body.close()
+            raise ReadTimeoutError(endpoint_url=self._body._url, error=exc) from exc
+        except (OSError, ValueError, _ClosedError) as exc:  # ValueError: a malformed chunk
+            self._body.close()
+            raise ConnectionClosedError(endpoint_url=self._body._url, error=exc) from exc
+
+    async def _fill(self) -> None:
+        reader = self._reader
+        data = await reader._waits.within(reader.timeout(), reader._stream.read(_READ))
+        if data:
+            reader._buf += data
+        else:
+            reader._eof = True
+
+    async def _line(self) -> bytes:
+        """What ``_Reader.readline(_MAX_LINE)`` returns, awaited."""
+        reader = self._reader
+        start = 0
+        while True:
+            buf = reader._buf
+            end = buf.find(b"\n", start)
+            if 0 <= end < _MAX_LINE:
+                return reader._take(end + 1)
+            if len(buf) >= _MAX_LINE:
+                return reader._take(_MAX_LINE)
+            if reader._eof:
+                return reader._take(len(buf))
+            start = len(buf)
+            await self._fill()
+
+    async def _read_chunked(self) -> bytes:
+        reader = self._reader
+        partial = self._partial  # the current chunk's bytes so far
+        out = bytearray()
+        while True:
+            left = self._left
+            assert left is not None
+            if left == 0:  # a chunk's size line
+                if out and b"\n" not in reader._buf:
+                    break  # return what has arrived rather than wait for the next chunk
+                line = await self._line()
+                if not line.endswith(b"\n"):
+                    raise _ClosedError("the chunked body ended early")
+                size = int(line.split(b";", 1)[0], 16)
+                if size == 0:
+                    while await self._line() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers carry nothing botocore reads
+                    self._end()
+                    break
+                self._left = size
+                continue
+            if left < 0:  # the CRLF after a chunk: then its bytes count, as in _Body
+                if out and b"\n" not in reader._buf:
+                    break
+                if await self._line() not in (b"\r\n", b"\n"):
+                    raise _ClosedError("a chunk is not followed by CRLF")
+                out += partial
+                partial.clear()
+                self._left = 0
+                continue
+            if not reader._buf:
+                if out:
+                    break
+                if reader._eof:
+                    raise _ClosedError("a chunk ended early")
+                await self._fill()
+                continue
+            take = min(left, len(reader._buf))
+            partial += reader._buf[:take]
+            del reader._buf[:take]
+            self._left = left - take or -1
+        return bytes(out)
+
+    async def _read_plain(self) -> bytes:
+        reader = self._reader
+        left = self._left
+        if left is not None and left <= 0:
+            self._end()
+            return b""
+        if not reader._buf and not reader._eof:
+            await self._fill()
+        take = len(reader._buf) if left is None else min(left, len(reader._buf))
+        if not take:
+            if left is not None:
+                raise _ClosedError(f"{left} byte(s) of the body never arrived")
+            self._end()
+            return b""
+        data = reader._take(take)
+        if left is not None:
+            self._left = left - take
+        return data
+
+    def _end(self) -> None:
+        self._ended = True
+        self._body._finished()
+
+
+def loop_body(raw: Any) -> LoopBody | None:
+    """A :class:`LoopBody` for ``raw`` (an event stream's HTTP body) when it can be read on
+    the event loop: a lean-transport body over an asyncio connection, not yet read."""
+    if type(raw) is not _Body:
+        return None
+    conn = raw._conn
+    return LoopBody(raw, conn) if isinstance(conn, _GreenConn) else None
+
+
 class _Writer:
     __slots__ = ("_reader", "_stream")
 
@@ -169,10 +318,20 @@ class GreenTransport(LeanTransport):
         # session, which blocks the loop for its duration; only control-plane-like calls.
         return self.fallback.send(request)  # type: ignore[no-any-return]
 
-    def _idle_for(self) -> dict[tuple[str, str, int], list[_GreenConn]] | None:
-        if not in_bridge():
+    def _idle_for(
+        self, on_loop: bool = False
+    ) -> dict[tuple[str, str, int], list[_GreenConn]] | None:
+        """This loop's idle connections: in a bridge (or, ``on_loop``, in any coroutine,
+        as a :class:`LoopBody` read to its end releases its connection)."""
+        if on_loop:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return None
+        elif not in_bridge():
             return None
-        loop = asyncio.get_running_loop()
+        else:
+            loop = asyncio.get_running_loop()
         pools = self._loops.get(loop)
         if pools is None:
             pools = self._loops[loop] = {}
@@ -194,7 +353,7 @@ class GreenTransport(LeanTransport):
         if not isinstance(conn, _GreenConn):
             super().release(key, conn)
             return
-        pools = self._idle_for()
+        pools = self._idle_for(on_loop=True)
         if pools is None:
             conn.close()
             return

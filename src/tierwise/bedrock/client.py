@@ -35,7 +35,8 @@ from tierwise.bedrock.catalog import (
 )
 from tierwise.bedrock.cooldown import Cooldown, CooldownTracker
 from tierwise.bedrock.errors import boto_compatible, is_retryable, translate
-from tierwise.bedrock.eventstream import stream_events
+from tierwise.bedrock.eventstream import EventBatches, stream_events
+from tierwise.bedrock.green import await_
 from tierwise.bedrock.retry import Backoff, RetryBudget
 from tierwise.bedrock.session import AwsAuth, control_client, runtime_client
 from tierwise.bedrock.transport import bounded
@@ -110,6 +111,9 @@ class StreamResult:
     events: Iterator[dict[str, Any]]
     first_event_ms: float
     _stream: EventStream[Any] | None = field(default=None, repr=False)
+    # The events as batches read on the event loop (the async client's streams), when the
+    # body is read there; ``events`` then reads the same batches from a bridge.
+    batches: EventBatches | None = field(default=None, repr=False)
 
     def close(self) -> None:
         """Close the stream, waking a read blocked on it in another thread (the stream
@@ -135,6 +139,7 @@ class _Opened:
     stream: EventStream[Any]
     events: Iterator[dict[str, Any]]
     first: dict[str, Any] | None
+    batches: EventBatches | None = None
 
 
 class BedrockClient:
@@ -156,6 +161,7 @@ class BedrockClient:
         self.backoff = Backoff.from_settings(settings.retry, rng=rng, sleep=sleep, clock=clock)
         self.cooldown: Cooldown = cooldown if cooldown is not None else CooldownTracker()
         self._clock = clock
+        self._green = green
         self._runtime = runtime_client(settings, self.auth, green=green)
         self._control: ControlPlaneClient | None = None
         self._control_lock = threading.Lock()
@@ -210,13 +216,21 @@ class BedrockClient:
             started = self._clock()
             response = self._runtime.converse_stream(modelId=profile, **kwargs)
             stream = response["stream"]
-            events = stream_events(stream)
+            batches = _loop_batches(stream) if self._green else None
+            events = stream_events(stream) if batches is None else _bridged(batches)
             try:
-                first = next(events, None)
+                if batches is None:
+                    first = next(events, None)
+                else:
+                    # The first events, read in this bridge: errors until then fail over.
+                    batch = await_(batches.next())
+                    first = batch[0] if batch else None
+                    if batch:
+                        batches.put_back(batch)
             except BaseException:
                 stream.close()
                 raise
-            return _Opened(stream, events, first), (self._clock() - started) * 1000.0
+            return _Opened(stream, events, first, batches), (self._clock() - started) * 1000.0
 
         (opened, first_ms), model_id, failed = self._with_failover(profiles, call, deadline)
         return StreamResult(
@@ -225,6 +239,7 @@ class BedrockClient:
             events=_guarded_events(opened, model_id),
             first_event_ms=first_ms,
             _stream=opened.stream,
+            batches=opened.batches,
         )
 
     def count_tokens(self, model_id: str, request: Mapping[str, Any]) -> int:
@@ -423,11 +438,27 @@ def _wake_reader(stream: EventStream[Any]) -> None:
             shutdown()
 
 
+def _loop_batches(stream: Any) -> EventBatches | None:
+    """``stream``'s events as batches read on the event loop, when its body is an asyncio
+    connection's (the green transport's, in a bridge)."""
+    from tierwise.bedrock.aio_transport import loop_body
+
+    body = loop_body(getattr(stream, "_raw_stream", None))
+    return EventBatches.of(stream, body.read) if body is not None else None
+
+
+def _bridged(batches: EventBatches) -> Iterator[dict[str, Any]]:
+    """The events of ``batches`` one at a time, read from a bridge."""
+    while (batch := await_(batches.next())) is not None:
+        yield from batch
+
+
 def _guarded_events(opened: _Opened, model_id: str) -> Iterator[dict[str, Any]]:
     try:
         if opened.first is None:
             return
-        yield opened.first
+        if opened.batches is None:  # else the first event is still in its batch
+            yield opened.first
         try:
             yield from opened.events
         except BOTO_ERRORS as exc:

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from zlib import crc32
 
 from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import EventStreamError
 
-__all__ = ["FrameDecoder", "stream_events"]
+__all__ = ["EventBatches", "FrameDecoder", "stream_events"]
 
 _PRELUDE = 12
 # botocore's limits (botocore.eventstream._MAX_HEADERS_LENGTH, _MAX_PAYLOAD_LENGTH).
@@ -134,27 +134,103 @@ def stream_events(stream: Any) -> Iterator[dict[str, Any]]:
     if not all(hasattr(stream, a) for a in _STREAM_PARTS):  # another botocore's internals
         yield from stream
         return
-    parser: Any = stream._parser
-    shape: Any = stream._output_shape
-    operation: str = stream._operation_name
-    raw: Any = stream._raw_stream
-    delta_order, fast_deltas = _delta_members(shape)
+    events = _Events(stream)
     decoder = FrameDecoder()
-    for chunk in raw.stream():
+    for chunk in stream._raw_stream.stream():
         for headers, payload in decoder.feed(chunk):
-            if fast_deltas and headers.get(":event-type") == "contentBlockDelta":
-                event = _text_delta(headers, payload, delta_order)
-                if event is not None:
-                    yield event
-                    continue
-            message_type = headers.get(":message-type")
-            failed = message_type in _FAILED
-            response = {"status_code": 400 if failed else 200, "headers": headers, "body": payload}
-            parsed = parser.parse(response, shape)
-            if failed:
-                raise EventStreamError(parsed, operation)
-            if parsed:
-                yield parsed
+            event = events.event(headers, payload)
+            if event is not None:
+                yield event
+
+
+class _Events:
+    """Event dicts from decoded frames, as botocore's EventStream builds them."""
+
+    __slots__ = ("_delta_order", "_fast_deltas", "_operation", "_parser", "_shape")
+
+    def __init__(self, stream: Any) -> None:
+        self._parser: Any = stream._parser
+        self._shape: Any = stream._output_shape
+        self._operation: str = stream._operation_name
+        self._delta_order, self._fast_deltas = _delta_members(self._shape)
+
+    def event(self, headers: dict[str, Any], payload: bytes) -> dict[str, Any] | None:
+        """The frame's event (None for a frame botocore yields nothing for); raises what
+        botocore raises for an error or exception frame."""
+        if self._fast_deltas and headers.get(":event-type") == "contentBlockDelta":
+            event = _text_delta(headers, payload, self._delta_order)
+            if event is not None:
+                return event
+        message_type = headers.get(":message-type")
+        failed = message_type in _FAILED
+        response = {"status_code": 400 if failed else 200, "headers": headers, "body": payload}
+        parsed = self._parser.parse(response, self._shape)
+        if failed:
+            raise EventStreamError(parsed, self._operation)
+        return parsed or None
+
+
+class EventBatches:
+    """A ConverseStream's events read on the event loop, a batch at a time: every event
+    complete in the bytes that have arrived, decoded together (one wait, and one trip up
+    the layers above, for events that arrived together). The events, and the errors, are
+    :func:`stream_events`'s in the same order: a bad frame raises once the events before it
+    have been returned."""
+
+    __slots__ = ("_decoder", "_done", "_error", "_events", "_read", "_ready")
+
+    def __init__(self, stream: Any, read: Callable[[], Awaitable[bytes]]) -> None:
+        """``stream``: botocore's EventStream; ``read``: its body's next bytes (b"" at the
+        end)."""
+        self._events = _Events(stream)
+        self._read = read
+        self._decoder = FrameDecoder()
+        self._ready: list[dict[str, Any]] = []
+        self._error: Exception | None = None
+        self._done = False
+
+    @classmethod
+    def of(cls, stream: Any, read: Callable[[], Awaitable[bytes]]) -> EventBatches | None:
+        """Batches of ``stream``'s events, or None when its botocore's internals differ."""
+        if not all(hasattr(stream, a) for a in _STREAM_PARTS):
+            return None
+        return cls(stream, read)
+
+    def put_back(self, events: list[dict[str, Any]]) -> None:
+        """Return ``events`` first, before any later ones."""
+        self._ready = events + self._ready
+
+    async def next(self) -> list[dict[str, Any]] | None:
+        """The next events (at least one), or None at the end of the stream."""
+        ready = self._ready
+        if ready:
+            self._ready = []
+            return ready
+        while True:
+            if self._error is not None:
+                error, self._error = self._error, None
+                self._done = True
+                raise error
+            if self._done:
+                return None
+            data = await self._read()
+            if not data:
+                self._done = True
+                return None
+            out: list[dict[str, Any]] = []
+            event_of = self._events.event
+            try:
+                for headers, payload in self._decoder.feed(data):
+                    event = event_of(headers, payload)
+                    if event is not None:
+                        out.append(event)
+            except Exception as exc:
+                if not out:
+                    self._done = True
+                    raise
+                self._error = exc
+            if out:
+                return out
 
 
 def _delta_members(shape: Any) -> tuple[tuple[str, ...], bool]:

@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 
 import anyio
 from starlette.applications import Starlette
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
@@ -34,6 +36,7 @@ from tierwise.gateway import (
 from tierwise.gateway.errors import Dialect, error_response
 from tierwise.gateway.limits import RateLimits
 from tierwise.gateway.service import Gateway
+from tierwise.gateway.streaming import RAW_SEND
 from tierwise.store.keys import KeyStore
 from tierwise.store.sql import SQLLedger
 
@@ -85,6 +88,27 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     if record is not None:
         record.failed(exc)
     return error_response(exc, _dialect(request))
+
+
+class _GatewayApp(Starlette):
+    """Starlette, telling streamed responses where the server's own ``send`` is.
+
+    Its middleware (Starlette's error handling, the access log) only reads the
+    ``http.response.start`` message: the body messages of a stream, one per event, may go
+    to the server directly (:data:`~tierwise.gateway.streaming.RAW_SEND`). Any other
+    middleware added to the app turns this off."""
+
+    # Whether only create_app's own middleware is installed.
+    raw_send = True
+
+    def add_middleware(self, *args: Any, **kwargs: Any) -> None:
+        self.raw_send = False
+        super().add_middleware(*args, **kwargs)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.raw_send and scope["type"] == "http":
+            scope[RAW_SEND] = send
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -151,7 +175,7 @@ def create_app(
         Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
     ]
-    app = Starlette(
+    app = _GatewayApp(
         routes=routes,
         middleware=[Middleware(access.AccessLog)] if settings.gateway.access_log else [],
         lifespan=lifespan,

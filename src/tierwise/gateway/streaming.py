@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tierwise.core.convert.openai import OpenAIStreamTranslator
 
 __all__ = [
+    "RAW_SEND",
     "EventStreamResponse",
     "FinalChunk",
     "OpenAIChunkWriter",
@@ -31,6 +32,12 @@ __all__ = [
     "sse_event",
     "trailer",
 ]
+
+
+# The scope key of the server's own ``send``, set by the gateway app when none of its
+# middleware acts on response body messages (they only read ``http.response.start``): a
+# streamed response sends its body there, past the layers that would pass each event on.
+RAW_SEND = "tierwise.raw_send"
 
 
 def _json(payload: Any) -> str:
@@ -108,8 +115,9 @@ class OpenStream:
     """A stream whose first event has arrived: its summary, then its events in batches.
 
     The events come from the call engine's async iterator, on the event loop: no thread is
-    held while the stream waits for the model. Each batch is one event, sent as soon as it
-    exists (time to first token is untouched). :meth:`close` must follow, whatever happens:
+    held while the stream waits for the model. Each batch is the events that arrived
+    together from upstream (usually one), sent as soon as they exist (time to first token
+    is untouched). :meth:`close` must follow, whatever happens:
     it closes the iterator, which prices and ledgers the stream (an abandoned one too).
     """
 
@@ -119,9 +127,16 @@ class OpenStream:
         self._abandoned = False
 
     async def batches(self) -> AsyncIterator[list[Any]]:
-        async for event in self._events:
-            yield [event]
-            if self._abandoned:  # the client has gone: stop at this event boundary
+        batched = getattr(self._events, "batches", None)
+        if batched is None:
+            async for event in self._events:
+                yield [event]
+                if self._abandoned:  # the client has gone: stop at this event boundary
+                    return
+            return
+        async for batch in batched():
+            yield batch
+            if self._abandoned:  # the client has gone: stop at this batch boundary
                 return
 
     def abandon(self) -> None:
@@ -163,9 +178,11 @@ class EventStreamResponse(StreamingResponse):
     ) -> None:
         super().__init__(content, media_type="text/event-stream", headers=headers)
         self.stream = stream
+        self._body_send: Send | None = None
 
     async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
         watcher = asyncio.ensure_future(self._watch(receive))
+        self._body_send = scope.get(RAW_SEND, send)
         try:
             await self.stream_response(send)
         finally:
@@ -182,6 +199,9 @@ class EventStreamResponse(StreamingResponse):
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
+        # The body's messages go straight to the server when the app says no middleware
+        # looks at them (see RAW_SEND): a streamed event is one call, not one per layer.
+        send = self._body_send or send
         more = True
         async for chunk in self.body_iterator:
             if more:

@@ -1,0 +1,218 @@
+"""Streams read on the event loop (AsyncBedrockClient): a scripted HTTP server writes a
+ConverseStream body in pieces, and the async client's batches must hold the events that
+arrived together, equal what the sync client decodes from the same bytes, keep the
+connection for the next call, and fail as the sync client fails on a broken body."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tierwise.bedrock import AsyncBedrockClient, BedrockClient
+from tierwise.config import Settings, load_settings
+from tierwise.emulator.eventstream import event_frame
+from tierwise.errors import TierwiseError
+
+MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
+REQUEST: dict[str, Any] = {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}
+
+FRAMES = [
+    event_frame("messageStart", {"role": "assistant"}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hel"}}),
+    event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "lo ✓"}}),
+    event_frame("contentBlockStop", {"contentBlockIndex": 0}),
+    event_frame("messageStop", {"stopReason": "end_turn"}),
+    event_frame(
+        "metadata",
+        {"usage": {"inputTokens": 5, "outputTokens": 2, "totalTokens": 7}, "metrics": {}},
+    ),
+]
+HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.amazon.eventstream\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n"
+)
+
+
+def _chunked(data: bytes, sizes: list[int]) -> bytes:
+    """``data`` as HTTP chunks of ``sizes`` (the rest in one more), then the last chunk."""
+    out, at = [], 0
+    for size in [*sizes, len(data)]:
+        piece = data[at : at + size]
+        if piece:
+            out.append(b"%x\r\n%s\r\n" % (len(piece), piece))
+        at += len(piece)
+    return b"".join(out) + b"0\r\n\r\n"
+
+
+class _Server:
+    """Answers every request on a connection with the next script: byte strings, each
+    written (and given time to arrive) on its own; b"" closes the connection."""
+
+    def __init__(self, scripts: list[list[bytes]]) -> None:
+        self.scripts = scripts
+        self.connections = 0
+        self.ready = threading.Event()
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _Server:
+        self._thread.start()
+        self.ready.wait(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        server = loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self.ready.set()
+        loop.run_forever()
+        server.close()
+        loop.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while self.scripts:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                for piece in self.scripts.pop(0):
+                    if not piece:  # the script ends the connection here
+                        return
+                    writer.write(piece)
+                    await writer.drain()
+                    await asyncio.sleep(0.05)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+def served() -> Iterator[Any]:
+    def start(scripts: list[list[bytes]]) -> _Server:
+        server = _Server(scripts)
+        started.append(server.__enter__())
+        return server
+
+    started: list[_Server] = []
+    yield start
+    for server in started:
+        server.__exit__()
+
+
+def _settings(port: int) -> Settings:
+    base = load_settings(environ={}).settings
+    # The sync client on the same lean HTTP client the async one runs in its bridge.
+    return base.with_overrides(
+        {
+            "endpoint_url": f"http://127.0.0.1:{port}",
+            "retry.base_delay_s": 0.0,
+            "retry.http_client": "lean",
+        }
+    )
+
+
+def _sync_events(port: int) -> tuple[list[dict[str, Any]], str | None]:
+    client = BedrockClient(_settings(port), rng=random.Random(0))
+    seen: list[dict[str, Any]] = []
+    try:
+        with client.converse_stream([MODEL], REQUEST) as stream:
+            seen.extend(stream.events)
+    except TierwiseError as exc:
+        return seen, f"{type(exc).__name__}: {exc}"
+    return seen, None
+
+
+def _async_batches(port: int, streams: int = 1) -> tuple[list[list[dict[str, Any]]], str | None]:
+    async def main() -> tuple[list[list[dict[str, Any]]], str | None]:
+        batches: list[list[dict[str, Any]]] = []
+        async with AsyncBedrockClient(_settings(port)) as client:
+            try:
+                for _ in range(streams):
+                    async with await client.converse_stream([MODEL], REQUEST) as stream:
+                        async for batch in stream.batches():
+                            batches.append(batch)
+            except TierwiseError as exc:
+                return batches, f"{type(exc).__name__}: {exc}"
+        return batches, None
+
+    return asyncio.run(main())
+
+
+def test_events_that_arrive_together_come_in_one_batch(served: Any) -> None:
+    body = b"".join(FRAMES)
+    # Three writes: the first two events in one chunk; the next two split across two chunks
+    # and the writes; the last two with the end of the body.
+    cut1, cut2 = len(FRAMES[0] + FRAMES[1]), len(b"".join(FRAMES[:4]))
+    raw = HEAD + _chunked(body, [cut1, 20, cut2 - cut1 - 20])
+    at1 = raw.index(FRAMES[2][:12]) + 7  # inside the third frame's prelude
+    at2 = raw.index(FRAMES[4][:12]) - 5  # just before the fifth frame's chunk starts
+    server = served([[raw[:at1], raw[at1:at2], raw[at2:]]] * 2)
+    expected, error = _sync_events(server.port)
+    assert error is None
+    batches, error = _async_batches(server.port)
+    assert error is None
+    assert [len(b) for b in batches] == [2, 2, 2]
+    assert [e for b in batches for e in b] == expected
+    assert expected[1] == {"contentBlockDelta": {"delta": {"text": "Hel"}, "contentBlockIndex": 0}}
+
+
+@pytest.mark.parametrize("sizes", [[1], [7, 3], [64], [100000]])
+def test_any_chunking_and_any_split_decode_as_the_sync_client_does(
+    served: Any, sizes: list[int]
+) -> None:
+    raw = HEAD + _chunked(b"".join(FRAMES), sizes)
+    body_at = len(HEAD)
+    cuts = sorted({body_at + 1, body_at + 3, body_at + len(raw) // 3, len(raw) - 3})
+    pieces = [raw[a:b] for a, b in zip([0, *cuts], [*cuts, len(raw)], strict=True)]
+    server = served([pieces, pieces])
+    expected, error = _sync_events(server.port)
+    assert error is None
+    assert len(expected) == len(FRAMES)
+    batches, error = _async_batches(server.port)
+    assert (error, [e for b in batches for e in b]) == (None, expected)
+
+
+def test_a_body_read_to_its_end_leaves_its_connection_for_the_next_call(served: Any) -> None:
+    raw = HEAD + _chunked(b"".join(FRAMES), [50])
+    server = served([[raw], [raw], [raw]])
+    batches, error = _async_batches(server.port, streams=3)
+    assert error is None
+    assert sum(len(b) for b in batches) == 3 * len(FRAMES)
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        b"zz\r\n",  # a size line that is not hex
+        b"ff\r\n" + FRAMES[3],  # a chunk that ends with the connection
+        b"%x\r\n%sXX" % (len(FRAMES[3]), FRAMES[3]),  # a chunk not followed by CRLF
+    ],
+)
+def test_a_broken_body_fails_as_in_the_sync_client(served: Any, broken: bytes) -> None:
+    good = _chunked(b"".join(FRAMES[:3]), [])[: -len(b"0\r\n\r\n")]
+    script = [HEAD + good, broken, b""]
+    server = served([list(script), list(script)])
+    expected, sync_error = _sync_events(server.port)
+    assert sync_error is not None
+    assert len(expected) == 3
+    batches, error = _async_batches(server.port)
+    assert [e for b in batches for e in b] == expected
+    assert error == sync_error
