@@ -224,3 +224,14 @@ def test_calibrate_on_too_few_outcomes_says_to_add_some(
     err, hint = capsys.readouterr().err.split("\n")[:2]
     assert err == "error: calibration needs at least 20 requests graded on both tiers"
     assert hint.startswith("hint: give --data more lines with outcomes on both tiers")
+
+
+@pytest.mark.parametrize("judge", ["ultra", ""])
+def test_evaluate_judge_that_is_not_a_tier_names_the_judge_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], judge: str
+) -> None:
+    # "--judge ultra" said "--tiers 'ultra'"; "--judge ''" was an IndexError (a bug line).
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    err, hint = _fails(["--db", db, "evaluate", "--judge", judge], capsys)
+    assert err == f"error: --judge {judge!r} is not a tier"
+    assert hint == "hint: use haiku, sonnet or opus (default opus)"

@@ -195,9 +195,9 @@ def evaluate(
     ctx: typer.Context,
     sample: Annotated[int, typer.Option(help="How many requests to replay (stratified).")] = 200,
     task_class: Annotated[str | None, typer.Option("--class", help="Only this class.")] = None,
-    tiers: Annotated[str, typer.Option(help="Tiers to compare; the last is the reference.")] = (
-        "haiku,sonnet,opus"
-    ),
+    tiers: Annotated[
+        str, typer.Option(help="Tiers to compare; the strongest is the reference.")
+    ] = "haiku,sonnet,opus",
     budget_usd: Annotated[str, typer.Option(help="Spend cap for the whole run (USD).")] = "5",
     quality: Annotated[float, typer.Option(help="Pass rate a tier must reach.")] = 0.9,
     judge: Annotated[str, typer.Option(help="Tier of the pairwise judge.")] = "opus",
@@ -239,7 +239,13 @@ def evaluate(
     loaded = state.loaded()
     settings = loaded.settings
     chosen_tiers = _tiers(tiers)
-    judge_tier = _tiers(judge)[0]
+    try:
+        judge_tier = Tier.parse(judge)
+    except InvalidRequestError:
+        # It was read as a --tiers list: "--tiers 'ultra'", and an IndexError for "".
+        raise InvalidRequestError(
+            f"--judge {judge!r} is not a tier", hint="use haiku, sonnet or opus (default opus)"
+        ) from None
     cap = _budget(budget_usd)
     start = parse_since(since, datetime.now(UTC))
     with Tierwise.from_settings(settings) as tw:
