@@ -48,7 +48,7 @@ def _log(rng: random.Random, lines: int) -> str:
 
 
 def _conversation(last: str) -> dict[str, Any]:
-    """An incident investigation 12 messages deep (~22k tokens), each follow-up pasting new
+    """An incident investigation 11 messages deep (~22k tokens), each follow-up pasting new
     tool output, ending with ``last`` and one more log."""
     rng = random.Random(7)
     first = f"Incident 41: here is the log. Help me investigate.\n\n{_log(rng, 500)}"
