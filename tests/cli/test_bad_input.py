@@ -235,3 +235,23 @@ def test_evaluate_judge_that_is_not_a_tier_names_the_judge_option(
     err, hint = _fails(["--db", db, "evaluate", "--judge", judge], capsys)
     assert err == f"error: --judge {judge!r} is not a tier"
     assert hint == "hint: use haiku, sonnet or opus (default opus)"
+
+
+@pytest.mark.parametrize("command", [["capture", "list"], ["evaluate"]])
+def test_a_class_that_does_not_exist_is_named_with_the_real_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    # `capture list --class clasify` listed nothing and `evaluate --class clasify` said there
+    # were no requests of that class: a typo read as an empty result.
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    err, hint = _fails(["--db", db, *command, "--class", "clasify"], capsys)
+    assert err == "error: --class 'clasify' is not a task class"
+    assert hint.startswith("hint: use one of: ") and "classify" in hint and "proof" in hint
+
+
+def test_capture_list_limit_below_one_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert _run(["--db", db, "capture", "list", "--limit", "-1"]) == 1
+    assert capsys.readouterr().err.startswith("error: Invalid value for '--limit'")

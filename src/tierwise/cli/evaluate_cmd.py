@@ -70,6 +70,16 @@ def policy_changes(reports: Sequence[ClassReport], settings: Settings) -> dict[s
     return changes
 
 
+def _check_class(name: str | None) -> None:
+    """--class names one of the task classes (a typo listed nothing, or evaluated nothing)."""
+    from tierwise.core.taxonomy import TASK_CLASSES
+
+    if name is not None and name not in TASK_CLASSES:
+        raise InvalidRequestError(
+            f"--class {name!r} is not a task class", hint=f"use one of: {', '.join(TASK_CLASSES)}"
+        )
+
+
 def _tiers(value: str) -> list[Tier]:
     try:
         return [Tier(part.strip().lower()) for part in value.split(",") if part.strip()]
@@ -235,6 +245,7 @@ def evaluate(
         raise InvalidRequestError("--quality must be in (0, 1]", hint="e.g. 0.9")
     if sample < 1:
         raise InvalidRequestError("--sample must be at least 1")
+    _check_class(task_class)
     state = state_of(ctx)
     loaded = state.loaded()
     settings = loaded.settings
@@ -340,10 +351,11 @@ def _apply(state: CliState, changes: dict[str, str], apply: bool, *, quiet: bool
 def capture_list(
     ctx: typer.Context,
     task_class: Annotated[str | None, typer.Option("--class", help="Only this class.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Full records as JSON lines.")] = False,
 ) -> None:
     """Captured requests (newest last)."""
+    _check_class(task_class)
     with _CaptureSession(ctx) as store:
         rows = store.list(task_class=task_class)[-limit:] if limit > 0 else []
     if as_json:
