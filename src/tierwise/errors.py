@@ -236,7 +236,10 @@ class BudgetExceededError(AccessError):
 
 
 class RateLimitedError(AccessError):
-    default_hint = "slow down; the key's requests-per-minute limit was reached"
+    default_hint = (
+        "wait the retry-after seconds before sending more, or use a key with a higher --rpm "
+        "(`tierwise keys create --rpm N`)"
+    )
 
     def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)

@@ -53,6 +53,11 @@ def test_rate_window_is_shared_by_every_store_client(store_url: str) -> None:
     with pytest.raises(RateLimitedError) as info:
         b.hit(key.id, 3, now + 3)
     assert 0 < info.value.retry_after <= 60
+    # The hint says what to do; it repeated the message ("... limit was reached").
+    assert str(info.value) == (
+        "the key's limit of 3 requests per minute is reached (wait the retry-after seconds "
+        "before sending more, or use a key with a higher --rpm (`tierwise keys create --rpm N`))"
+    )
     a.hit(key.id, 3, now + 61)  # the next minute starts a new window
     first.close()
     second.close()
