@@ -255,3 +255,14 @@ def test_capture_list_limit_below_one_is_refused(
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
     assert _run(["--db", db, "capture", "list", "--limit", "-1"]) == 1
     assert capsys.readouterr().err.startswith("error: Invalid value for '--limit'")
+
+
+def test_batch_submit_of_a_missing_file_says_to_check_the_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The hint was the generic "correct the request; retrying it unchanged will fail".
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    missing = tmp_path / "requests.jsonl"
+    err, hint = _fails(["--db", db, "batch", "submit", str(missing)], capsys)
+    assert err == f"error: cannot read {missing}: No such file or directory"
+    assert hint.startswith("hint: check the path: a JSONL file of")

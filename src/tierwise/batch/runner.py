@@ -118,7 +118,11 @@ def parse_records(path: Path) -> list[ParsedRecord]:
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
-        raise InvalidRequestError(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidRequestError(
+            f"cannot read {path}: {exc.strerror}",
+            hint='check the path: a JSONL file of {"custom_id": ..., "converse"|"openai"|'
+            '"anthropic": {...}} lines',
+        ) from None
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
