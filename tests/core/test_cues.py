@@ -151,12 +151,35 @@ def test_leak_proof_tags_do_not_reach_opus() -> None:
         ("search_flights", False),
         ("remove_item", True),
         ("payroll_lookup", False),
-        ("send_email", False),
+        ("send_email", True),  # a sent email cannot be recalled
         ("eggshell_catalog", False),
+        ("cancelSubscription", True),
+        ("applyMigration", True),
+        ("restart-service", True),
+        ("revoke_api_key", True),
+        ("list_deleted_items", False),
+        ("get_dropped_calls", False),
+        ("list_payments", False),
     ],
 )
 def test_destructive_tools_are_whole_words(name: str, risky: bool) -> None:
     assert is_destructive_tool(name) is risky
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "risky"),
+    [
+        ("upsert_dns", "Deletes or replaces a DNS record; propagates globally.", True),
+        ("db", "Execute SQL against the production orders database.", True),
+        ("notify", "Sends an SMS to the customer's phone.", True),
+        ("archive_project", "Archives a project. This cannot be undone.", True),
+        ("run_sql", "Runs read-only SQL on the analytics replica.", False),
+        ("lookup", "Payment status for an order.", False),
+        ("search_orders", "Search orders; deleted orders are excluded.", False),
+    ],
+)
+def test_tool_descriptions_say_what_a_tool_does(name: str, description: str, risky: bool) -> None:
+    assert is_destructive_tool(name, description) is risky
 
 
 # --- string content -------------------------------------------------------------------------

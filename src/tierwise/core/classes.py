@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
 
-from tierwise.core.rules import is_destructive_tool, tool_words
 from tierwise.core.signals import Signals
 from tierwise.core.taxonomy import FALLBACK_CLASS, TASK_CLASSES
+from tierwise.core.tool_risk import tool_words
 
 __all__ = [
     "ClassPrediction",
@@ -110,16 +110,22 @@ def class_features(s: Signals) -> dict[str, float]:
     if s.tool_count:
         f["tools"] = 1.0
         f[f"tools:{_bucket(s.tool_count, (1, 3, 9))}"] = 1.0
-        risky = [n for n in s.tool_names if is_destructive_tool(n)]
+        risky = s.risky_tools
         if risky:
             f["tools:destructive"] = 1.0
             f["tools:destructive_share"] = len(risky) / s.tool_count
+            # About to act: the user asks for an irreversible action (or the request names
+            # one: production, a wire transfer) and a tool that can do it is offered.
+            if s.action_requested or "high_stakes" in s.cues:
+                f["tools:destructive_asked"] = 1.0
+        else:
+            f["tools:read_only"] = 1.0
         for name in s.tool_names[:20]:
             for word in tool_words(name):
                 f[f"toolword:{word}"] = 1.0
     if s.tool_results:
         f["tool_results"] = 1.0
-        if s.tool_count and any(is_destructive_tool(n) for n in s.tool_names):
+        if s.risky_tools:
             f["tools:destructive_in_loop"] = 1.0
     if s.passages or s.documents:
         f[f"passages:{_bucket(s.passages + s.documents, (1, 3, 6))}"] = 1.0
@@ -176,6 +182,8 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "tools": {"agent_step": 2.5},
     "tool_results": {"agent_step": 1.0},
     "tools:destructive_in_loop": {"high_stakes_agent": 3.0},
+    "tools:destructive_asked": {"high_stakes_agent": 3.0},
+    "tools:read_only": {"agent_step": 0.5},
     "passages:3": {"rag_qa": 1.5},
     "passages:6": {"rag_qa": 1.5, "research_synthesis": 1.0},
     "passages:>6": {"rag_qa": 1.0, "research_synthesis": 2.0},

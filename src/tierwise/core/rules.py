@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
@@ -21,10 +20,17 @@ from tierwise.core.hints import Hints
 from tierwise.core.signals import Signals
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, ClassRule, validate_class_names
 from tierwise.core.tiers import Tier
+from tierwise.core.tool_risk import (
+    DESTRUCTIVE_TOOL_WORDS,
+    is_destructive_tool,
+    tool_words,
+    verb_forms,
+)
 from tierwise.errors import ConfigError
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "DESTRUCTIVE_TOOL_WORDS",
     "DIFFICULTY_EVIDENCE",
     "MIN_ANSWER_TOKENS",
     "MIN_THINKING_BUDGET",
@@ -37,6 +43,8 @@ __all__ = [
     "is_destructive_tool",
     "logit",
     "sigmoid",
+    "tool_words",
+    "verb_forms",
 ]
 
 # Room kept for the answer when a thinking budget must fit inside a caller's maxTokens.
@@ -108,29 +116,6 @@ _OPUS_CUE_REASONS = {
     "architecture": "system-design or concurrency problem",
     "high_stakes": "high-stakes action in the request (hard to undo)",
 }
-# Tool-name words for actions that are hard to undo. Names are split into words
-# (snake_case, kebab-case, camelCase, dots), so "get_wireless_status" is not a wire transfer.
-DESTRUCTIVE_TOOL_WORDS = frozenset(
-    {
-        "delete", "drop", "remove", "destroy", "terminate", "truncate", "transfer", "payment",
-        "pay", "refund", "deploy", "execute", "exec", "shell", "bash", "wire", "purge", "wipe",
-        "revoke", "rollback", "kill", "shutdown", "sudo", "charge", "payout", "withdraw",
-        "sql", "rm", "overwrite", "publish", "merge", "force",
-    }
-)  # fmt: skip
-_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-
-
-def tool_words(name: str) -> frozenset[str]:
-    """The lower-cased words of a tool name (``runSQL`` -> run, sql)."""
-    return frozenset(w.lower() for w in _NAME_WORD.findall(name))
-
-
-def is_destructive_tool(name: str) -> bool:
-    """Whether a tool's name says it acts in a way that is hard to undo."""
-    return not tool_words(name).isdisjoint(DESTRUCTIVE_TOOL_WORDS)
-
-
 _EPS = 1e-6
 
 HighStakesFloor = Literal["opus", "sonnet_thinking"]
@@ -344,8 +329,9 @@ def _size_evidence(s: Signals, p: RoutingPolicy, hints: Hints, refactor: bool) -
         out.append(Evidence("images", p.w("images"), f"{s.images} {noun} to interpret"))
     if s.tool_count >= p.many_tools:
         out.append(Evidence("many_tools", p.w("many_tools"), f"{s.tool_count} tools offered"))
-    risky = [n for n in s.tool_names if is_destructive_tool(n)]
-    if risky and (s.tool_results or s.has("high_stakes") or hints.high_stakes):
+    risky = s.risky_tools
+    acting = s.tool_results or s.action_requested or s.has("high_stakes") or hints.high_stakes
+    if risky and acting:
         out.append(
             Evidence(
                 "destructive_tools",

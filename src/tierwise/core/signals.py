@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from tierwise.core.cue_scan import CueScanner, whole_words
 from tierwise.core.tokens import count_request
+from tierwise.core.tool_risk import is_destructive_tool, verb_forms
 from tierwise.errors import InvalidRequestError
 
 __all__ = [
@@ -228,13 +229,29 @@ _LONG_OUTPUT = (
     r"detailed|comprehensive|in[- ]depth|thorough(?:ly)?|essay|long[- ]form|exhaustive"
     r"|(?:at least )?(?:[1-9]\d{3,}|[2-9]\d\d)[- ]words?|(?:several|multiple|many) pages"
 )
+# An action that is hard to undo, asked for in the user's own words ("run this DELETE",
+# "wire $40k", "roll back prod"): with a tool that can do it, the agent is about to act.
+_ACTION_VERBS = verb_forms(
+    (
+        "delete", "drop", "truncate", "wipe", "purge", "erase", "destroy", "remove", "refund",
+        "wire", "transfer", "pay", "send", "deploy", "ship", "migrate", "restart", "reboot",
+        "cancel", "disable", "deactivate", "revoke", "terminate", "publish", "merge", "charge",
+        "void", "suspend", "ban", "overwrite", "reset", "kill", "execute", "apply", "push",
+        "rotate", "offboard", "decommission", "rollback", "unpublish", "withdraw",
+    )
+)  # fmt: skip
+_ACTION = (
+    "|".join(sorted(_ACTION_VERBS, key=lambda w: (-len(w), w)))
+    + r"|shut(?:s|ting)? down|tear(?:s|ing)? down|tore down|roll(?:s|ed|ing)? back"
+    r"|clean(?:s|ed|ing)? up|force[- ]push\w*|update \w+ set|alter table"
+)
 # Not cue names: the scanner reports them with the cues.
-_SHORT, _LONG = "output:short", "output:long"
+_SHORT, _LONG, _ACT = "output:short", "output:long", "action:irreversible"
 
 # Patterns are written in lower case and run over lower-cased text: several times faster
 # than re.IGNORECASE on long windows. Every cue is a whole word or phrase
 # (:func:`whole_words`). One scanner finds all of them in one pass over a window.
-_SCANNER = CueScanner({**_CUE_SOURCE, _SHORT: _SHORT_OUTPUT, _LONG: _LONG_OUTPUT})
+_SCANNER = CueScanner({**_CUE_SOURCE, _SHORT: _SHORT_OUTPUT, _LONG: _LONG_OUTPUT, _ACT: _ACTION})
 CUE_PATTERNS: Mapping[str, re.Pattern[str]] = {
     name: _SCANNER.patterns[name] for name in _CUE_SOURCE
 }
@@ -316,6 +333,8 @@ class Signals:
     user_turns: int = 0
     tool_count: int = 0
     tool_names: tuple[str, ...] = ()
+    # The tools whose name or description says they act in a way that is hard to undo.
+    risky_tools: tuple[str, ...] = ()
     tool_results: int = 0
     forced_tool_choice: bool = False
     # Why Claude would refuse this conversation with thinking turned on ("" = it would not).
@@ -332,6 +351,8 @@ class Signals:
     cues: frozenset[str] = frozenset()
     # The cues found in the system prompt alone (also part of ``cues``).
     system_cues: frozenset[str] = frozenset()
+    # The user's own words ask for an action that is hard to undo (delete, send, pay...).
+    action_requested: bool = False
 
     def has(self, cue: str) -> bool:
         return cue in self.cues
@@ -352,6 +373,10 @@ class Signals:
                 out[key] = value
         if self.tool_names:
             out["tool_names"] = list(self.tool_names)
+        if self.risky_tools:
+            out["risky_tools"] = list(self.risky_tools)
+        if self.action_requested:
+            out["action_requested"] = True
         if self.forced_tool_choice:
             out["forced_tool_choice"] = True
         if self.max_tokens is not None:
@@ -562,10 +587,16 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
             search_results += "searchResult" in block
 
     tool_config: Mapping[str, Any] = request.get("toolConfig") or {}
-    names = tuple(
-        str(t["toolSpec"].get("name", ""))
+    specs = [
+        t["toolSpec"]
         for t in tool_config.get("tools") or ()
-        if isinstance(t, Mapping) and "toolSpec" in t
+        if isinstance(t, Mapping) and isinstance(t.get("toolSpec"), Mapping)
+    ]
+    names = tuple(str(spec.get("name", "")) for spec in specs)
+    risky = tuple(
+        name
+        for name, spec in zip(names, specs, strict=True)
+        if is_destructive_tool(name, str(spec.get("description") or ""))
     )
     choice = tool_config.get("toolChoice") or {}
     inference: Mapping[str, Any] = request.get("inferenceConfig") or {}
@@ -586,6 +617,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         user_turns=sum(1 for m in messages if m.get("role") == "user"),
         tool_count=len(names),
         tool_names=names,
+        risky_tools=risky,
         tool_results=tool_results,
         forced_tool_choice="any" in choice or "tool" in choice,
         thinking_conflict=thinking_conflict(messages),
@@ -600,4 +632,5 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         thinking_requested="thinking" in extra,
         cues=system_cues | (in_user & _CUE_NAMES),
         system_cues=system_cues,
+        action_requested=_ACT in in_user,
     )

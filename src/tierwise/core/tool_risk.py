@@ -1,0 +1,82 @@
+"""Which tools act in a way that is hard to undo, and the verbs that say so.
+
+An agent offered such a tool, and asked in so many words to use it (or already in a tool
+loop), is about to take an irreversible step: the task class ``high_stakes_agent``. Tools
+are judged by their name and their description; nothing here reads the request itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["DESTRUCTIVE_TOOL_WORDS", "is_destructive_tool", "tool_words", "verb_forms"]
+
+# Verbs (and a few nouns) of actions that are hard to undo: deleting, sending, paying,
+# deploying, migrating, cancelling, revoking... Tool names are split into words (snake_case,
+# kebab-case, camelCase, dots), so "get_wireless_status" is not a wire transfer; "create",
+# "update" and "write" are left out (an agent that books a meeting or edits a file is an
+# ordinary agent step).
+_DESTRUCTIVE_BASE = (
+    "delete", "drop", "remove", "destroy", "terminate", "truncate", "transfer", "payment",
+    "pay", "refund", "deploy", "execute", "exec", "shell", "bash", "wire", "purge", "wipe",
+    "erase", "revoke", "rollback", "kill", "shutdown", "sudo", "charge", "payout", "withdraw",
+    "sql", "rm", "overwrite", "publish", "unpublish", "merge", "force", "send", "apply",
+    "migrate", "migration", "restart", "reboot", "cancel", "disable", "deactivate", "suspend",
+    "ban", "void", "reset", "push", "rotate", "offboard", "decommission",
+)  # fmt: skip
+# Words that name a risky tool but are not verbs a description starts with ("Payment
+# status for an order", "Shell history").
+_NOT_DESCRIPTION_VERBS = ("payment", "sql", "shell", "bash", "rm", "sudo", "payout", "force")
+
+
+def verb_forms(words: tuple[str, ...]) -> frozenset[str]:
+    """``words`` with their -s, -es, -ed, -d and -ing forms (delete -> deletes, deleted,
+    deleting; drop -> dropped, dropping; cancel -> cancelled, cancelling)."""
+    out: set[str] = set()
+    for w in words:
+        out.update((w, w + "s", w + "es", w + "ed", w + "ing"))
+        if w.endswith("e"):
+            out.update((w + "d", w[:-1] + "ing"))
+        if len(w) >= 3 and w[-1] in "bdglmnprt" and w[-2] in "aeiou" and w[-3] not in "aeiou":
+            out.update((w + w[-1] + "ed", w + w[-1] + "ing"))
+    return frozenset(out)
+
+
+# Tool names say what they do in the base form (delete_user, sendEmail); "list_deleted_items"
+# or "dropped_calls" read. Descriptions say it in any form ("Deletes...", "Sends...").
+DESTRUCTIVE_TOOL_WORDS = frozenset(_DESTRUCTIVE_BASE)
+_DESCRIPTION_VERBS = verb_forms(_DESTRUCTIVE_BASE) - verb_forms(_NOT_DESCRIPTION_VERBS)
+# A tool description that says its effect is permanent makes the tool destructive too; one
+# that says it is read-only outranks its name.
+_PERMANENT_WORDS = frozenset(
+    {"permanently", "irreversible", "irreversibly", "unrecoverable", "undone"}
+)
+# Words a description may start with before its verb ("This tool deletes...", "Used to send").
+_LEAD_FILLER = frozenset(
+    {"this", "tool", "function", "will", "can", "to", "used", "it", "immediately", "directly"}
+)
+_READ_ONLY = re.compile(r"\bread[- ]?only\b")
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_DESCRIPTION_WORD = re.compile(r"[a-z]+")
+
+
+def tool_words(name: str) -> frozenset[str]:
+    """The lower-cased words of a tool name (``runSQL`` -> run, sql)."""
+    return frozenset(w.lower() for w in _NAME_WORD.findall(name))
+
+
+def is_destructive_tool(name: str, description: str = "") -> bool:
+    """Whether a tool acts in a way that is hard to undo: its name says so, or its
+    description starts with such a verb ("Deletes a DNS record", "Execute SQL on ...") or
+    says the effect is permanent ("cannot be undone"). A description that says the tool is
+    read-only (and nothing permanent) outranks its name."""
+    text = description[:400].lower()
+    words = _DESCRIPTION_WORD.findall(text) if text else []
+    if not _PERMANENT_WORDS.isdisjoint(words):
+        return True
+    if text and _READ_ONLY.search(text):
+        return False
+    if not tool_words(name).isdisjoint(DESTRUCTIVE_TOOL_WORDS):
+        return True
+    lead = [w for w in words[:6] if w not in _LEAD_FILLER]
+    return bool(lead) and lead[0] in _DESCRIPTION_VERBS
