@@ -233,3 +233,46 @@ def test_bad_content_is_a_clear_error(request_: dict[str, Any], message: str) ->
 def test_normalize_leaves_blocks_alone() -> None:
     request = {"messages": [{"role": "user", "content": [{"text": "hi"}]}], "system": []}
     assert normalize_request(request) == request
+
+
+def _u(text: str) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": [{"text": text}]}]}
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        (
+            "Klassifiziere die Nachricht: Frage, Beschwerde oder Lob. Nur ein Wort.",
+            "classification",
+        ),
+        (
+            "Klassifiziere die Nachricht: Frage, Beschwerde oder Lob. Nur ein Wort.",
+            "closed_label_set",
+        ),
+        ("Classez ce commentaire : positif, négatif ou neutre.", "classification"),
+        ("Extrae los correos electrónicos del texto siguiente.", "extraction"),
+        ("Traduis en espagnol : votre commande est partie.", "translation"),
+        ("Fasse diesen Artikel in zwei Sätzen zusammen.", "summarization"),
+        ("Demuestra que hay infinitos números primos.", "proof"),
+        ("请将以下消息分类为：投诉、咨询、表扬。只输出类别。", "classification"),
+        ("请将以下消息分类为：投诉、咨询、表扬。只输出类别。", "closed_label_set"),
+        ("次の文を英語に翻訳してください。", "translation"),
+        ("ありがとうございます！", "chit_chat"),
+        ("Merci beaucoup !", "chit_chat"),
+    ],
+)
+def test_cues_in_other_languages(text: str, cue: str) -> None:
+    assert cue in extract_signals(_u(text)).cues
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Can you look over my resume before I apply?", "summarization"),
+        ("La classe di mia figlia va in gita domani.", "classification"),
+        ("谢谢你昨天帮我分析数据，今天能再看一下报告吗？", "chit_chat"),
+    ],
+)
+def test_other_language_cues_do_not_misfire(text: str, cue: str) -> None:
+    assert cue not in extract_signals(_u(text)).cues

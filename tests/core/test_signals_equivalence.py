@@ -82,7 +82,9 @@ def _window(texts: tuple[str, ...]) -> str:
 
 def old_cues(*texts: str) -> frozenset[str]:
     window = _window(texts)
-    return frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window))
+    # Chinese/Japanese cues are substring searches outside the scanner, on the same window.
+    cjk = frozenset().union(*(sig._cjk_cues(sig._cue_window(t)) for t in texts if t))
+    return frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window)) | cjk
 
 
 def old_output_length(*texts: str) -> str:

@@ -64,8 +64,25 @@ _HEAD_WORDS = 200
 _TAIL_WORDS = 80
 
 
+# Chinese, Japanese and Korean write words without spaces: a run of them is read as its
+# character bigrams, not as one "word" that never repeats.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def _cjk_split(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for w in words:
+        if len(w) > 2 and _CJK.search(w):
+            out.extend(w[i : i + 2] for i in range(len(w) - 1))
+        else:
+            out.append(w)
+    return out
+
+
 def _words(text: str) -> list[str]:
     words = _WORD.findall(text.lower())
+    if not text.isascii() and _CJK.search(text):
+        words = _cjk_split(words)
     if len(words) > _HEAD_WORDS + _TAIL_WORDS:
         words = words[:_HEAD_WORDS] + words[-_TAIL_WORDS:]
     return words

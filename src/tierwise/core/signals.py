@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from tierwise.core.cue_scan import CueScanner, whole_words
 from tierwise.core.tokens import count_request
-from tierwise.core.tool_risk import is_destructive_tool, verb_forms
+from tierwise.core.tool_risk import is_destructive_tool
 from tierwise.errors import InvalidRequestError
 
 __all__ = [
@@ -212,6 +212,88 @@ _CUE_SOURCE: dict[str, str] = {
     ),
 }
 
+# The same cues in German, French, Spanish, Portuguese, Italian and Dutch: a cue is
+# language-neutral evidence once found, while the class model's n-grams are mostly English.
+# Whole words, like the English ones; stems end in \\w* only where every ending means the
+# same task.
+_OTHER_LANGUAGES: dict[str, str] = {
+    "classification": (
+        r"klassifizier\w*|kategorisier\w*|classe[rz]|classifie[rz]?|classifique|clasifica\w*"
+        r"|classifica\w*|categoriza\w*|catégoris\w*|categorizz\w*|classificeer\w*"
+        r"|in welcher sprache|welche sprache|quelle langue|qué idioma|que idioma|che lingua"
+    ),
+    "closed_label_set": (
+        r"nur (?:mit )?(?:einem|ein|dem) (?:wort|label)|nur das label|un seul mot"
+        r"|uniquement (?:par )?(?:la|le) (?:catégorie|label|mot)|una sola palabra"
+        r"|solo la (?:etiqueta|categoría|categoria|parola)|apenas (?:a|o) (?:etiqueta|rótulo"
+        r"|categoria|palavra)|uma (?:só|única) palavra|una sola parola|(?:met )?één woord"
+    ),
+    "extraction": r"extrahier\w*|extrai[rst]|extraia|extrae[rn]?|estrai\w*|haal (?:de|alle)",
+    "translation": (
+        r"übersetz\w*|tradui[rs]|traduisez|tradu(?:ce|cir|za|zir|ci|rre)|vertaal\w*"
+        r"|ins (?:englische|deutsche|französische|spanische)|en (?:inglés|anglais|français"
+        r"|francés|alemán|allemand)|para (?:o )?(?:inglês|espanhol|francês)"
+    ),
+    "short_form": (
+        r"betreffzeile|überschrift|un titre|titre accrocheur|un título|título corto"
+        r"|um título|título curto|un titolo|etiquetas separadas|werbeslogan|eslogan"
+    ),
+    "format_conversion": (
+        r"umwandeln|wandle|konvertier\w*|convertis(?:sez)?|conviert[ae]|converta|convertire"
+        r"|formatier\w*|reformate[rz]?"
+    ),
+    "summarization": (
+        r"zusammenfass\w*|fasse|résum(?:e|é|er|ez)|resum(?:en|ir|a)|riassum\w*|samenvat\w*"
+    ),
+    "support_reply": (
+        r"antworte (?:dem|der|diesem|dieser) kund\w*|répon(?:ds|dez) (?:au|à ce) client"
+        r"|réponse (?:au|à ce) client|responde (?:a|al) (?:este )?cliente"
+        r"|responda (?:ao|a este) cliente|rispondi al cliente"
+    ),
+    "proof": r"beweise|beweis|démontre[rz]?|démonstration|demuestra|demostrar|demonstre|dimostra",
+    "math_task": r"berechne\w*|calcule[rz]?|calcula|löse|résous|resuelve|resolva|risolvi",
+    "triage": (
+        r"priorität|priorité|prioridad|prioridade|priorità|welches team|quelle équipe"
+        r"|qué equipo|que equipe|zuordnen|ordne"
+    ),
+    "architecture": r"entwirf (?:eine|ein) architektur|architektur|conçois|diseña|projete",
+    "planning": r"strategie|stratégie|estrategia|estratégia|migrationsplan|plan de migration",
+}
+for _name, _extra in _OTHER_LANGUAGES.items():
+    _CUE_SOURCE[_name] = f"{_CUE_SOURCE[_name]}|{_extra}"
+_CUE_SOURCE["chit_chat"] += (
+    r"|^(?:hallo|bonjour|salut|hola|olá|ciao|merci(?: beaucoup)?|danke(?: schön| sehr)?"
+    r"|gracias|obrigad[oa]|grazie(?: mille)?|dank je(?: wel)?)[ !.?:)¡!]*$"
+    r"|qué tal|wie geht'?s|(?:comment )?ça va|tudo bem|come stai"
+)
+
+# Chinese and Japanese write without spaces, so whole-word patterns cannot find a cue there:
+# these few task words are looked for as substrings, only in text that has such characters.
+_CJK_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK_CUES: dict[str, re.Pattern[str]] = {
+    name: re.compile(src)
+    for name, src in {
+        "classification": r"分类|分類|归类|感情分析|情感",
+        "closed_label_set": r"只输出|只回答|仅输出|のみ(?:回答|答え|出力)|ラベルのみ",
+        "extraction": r"提取|抽出",
+        "translation": r"翻译|翻訳|訳して",
+        "summarization": r"总结|摘要|概括|要約|まとめて",
+        "short_form": r"标题|タイトル|广告语|キャッチコピー",
+        "proof": r"证明|証明",
+        "math_task": r"计算|計算|求(?:面积|解)",
+        "support_reply": r"回复(?:客户|顾客)|返信",
+        "architecture": r"架构|アーキテクチャ|系统设计|システム設計",
+        "chit_chat": r"^(?:你好|您好|谢谢|こんにちは|ありがとう(?:ございます)?)[！!。.~〜]*$",
+    }.items()
+}
+
+
+def _cjk_cues(text: str) -> frozenset[str]:
+    if text.isascii() or not _CJK_TEXT.search(text):
+        return frozenset()
+    return frozenset(name for name, rx in _CJK_CUES.items() if rx.search(text))
+
+
 # Cues that the answer will be small (they count as much as cues of difficulty), and that
 # it will be long. Neither can match across a line break, so finding them in each text's
 # window alone is the same as in the windows joined.
@@ -231,19 +313,23 @@ _LONG_OUTPUT = (
 )
 # An action that is hard to undo, asked for in the user's own words ("run this DELETE",
 # "wire $40k", "roll back prod"): with a tool that can do it, the agent is about to act.
-_ACTION_VERBS = verb_forms(
-    (
+# Base forms (imperatives, infinitives) and -s only: "what deleted means" asks for nothing.
+_ACTION_VERBS = (
         "delete", "drop", "truncate", "wipe", "purge", "erase", "destroy", "remove", "refund",
         "wire", "transfer", "pay", "send", "deploy", "ship", "migrate", "restart", "reboot",
         "cancel", "disable", "deactivate", "revoke", "terminate", "publish", "merge", "charge",
         "void", "suspend", "ban", "overwrite", "reset", "kill", "execute", "apply", "push",
         "rotate", "offboard", "decommission", "rollback", "unpublish", "withdraw",
-    )
 )  # fmt: skip
 _ACTION = (
-    "|".join(sorted(_ACTION_VERBS, key=lambda w: (-len(w), w)))
-    + r"|shut(?:s|ting)? down|tear(?:s|ing)? down|tore down|roll(?:s|ed|ing)? back"
-    r"|clean(?:s|ed|ing)? up|force[- ]push\w*|update \w+ set|alter table"
+    "|".join(f"{w}s?" for w in sorted(_ACTION_VERBS, key=lambda w: (-len(w), w)))
+    + r"|shut down|tear down|roll back|clean up|force[- ]push|update \w+ set|alter table"
+    # German, French, Spanish, Portuguese and Italian imperatives and infinitives.
+    r"|lösch(?:e|en|t)|entfern(?:e|en)|überweis(?:e|en)|send(?:e|en)|kündig(?:e|en)"
+    r"|supprim(?:e|er|ez)|envoi(?:e|es)|envoy(?:er|ez)|annul(?:e|er|ez)|rembours(?:e|er|ez)"
+    r"|borr(?:a|ar|e)|elimin(?:a|ar|e)|envi(?:a|ar|e)|envía|cancel(?:a|ar|e)|transfier(?:a|e)"
+    r"|reembols(?:a|ar|e)|exclu(?:a|ir)|apag(?:a|ar|ue)|cancell(?:a|are)|invia(?:re)?"
+    r"|rimuov(?:i|ere)"
 )
 # Not cue names: the scanner reports them with the cues.
 _SHORT, _LONG, _ACT = "output:short", "output:long", "action:irreversible"
@@ -407,7 +493,10 @@ def prepare_cues() -> None:
 
 def _scan(text: str) -> frozenset[str]:
     """The cues and output-size cues found in ``text``'s window."""
-    return _SCANNER.find(_cue_window(text).lower()) if text else frozenset()
+    if not text:
+        return frozenset()
+    window = _cue_window(text)
+    return _SCANNER.find(window.lower()) | _cjk_cues(window)
 
 
 # System prompts repeat across requests (a team has a few), and a long one costs a scan of
@@ -421,7 +510,7 @@ def _scan_system(text: str) -> frozenset[str]:
     window = _cue_window(text)
     found = _SYSTEM_MEMO.get(window)
     if found is None:
-        found = _SCANNER.find(window.lower()) if window else frozenset()
+        found = _SCANNER.find(window.lower()) | _cjk_cues(window) if window else frozenset()
         if len(_SYSTEM_MEMO) >= _SYSTEM_MEMO_LIMIT:
             _SYSTEM_MEMO.clear()
         _SYSTEM_MEMO[window] = found

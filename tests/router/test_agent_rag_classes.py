@@ -1,0 +1,135 @@
+"""Routing of agents about to act, read-only agents, RAG with the documents in the system
+prompt, and non-English requests, with the packaged class and difficulty models (issue 12).
+
+The requests here are written for these tests: none is in the class corpus or an
+acceptance set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tierwise.client import load_class_scorer, load_scorer
+from tierwise.config import load_settings
+from tierwise.core.routing import Decision, decide
+from tierwise.core.tiers import Tier
+
+
+def _tools(*specs: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "tools": [
+            {"toolSpec": {"name": n, "description": d, "inputSchema": {"json": {"type": "object"}}}}
+            for n, d in specs
+        ]
+    }
+
+
+def _user(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": [{"text": text}]}
+
+
+@pytest.fixture(scope="module")
+def route() -> Any:
+    settings = load_settings(environ={}).settings
+    policy = settings.routing_policy()
+    classes, difficulty = load_class_scorer(settings), load_scorer(settings)
+
+    def run(request: dict[str, Any]) -> Decision:
+        return decide(request, policy=policy, scorer=difficulty, class_scorer=classes)
+
+    return run
+
+
+SQL_TOOLS = _tools(
+    ("execute_sql", "Execute a SQL statement on the production warehouse; writes commit at once."),
+    ("drop_table", "Drop a table."),
+    ("get_table_info", "Columns and row count of a table."),
+)
+
+
+def test_production_sql_agent_about_to_delete_is_high_stakes(route: Any) -> None:
+    request = {
+        "system": [{"text": "You are the data platform's on-call agent."}],
+        "toolConfig": SQL_TOOLS,
+        "messages": [
+            _user(
+                "Please run this against prod and confirm the row count: DELETE FROM "
+                "user_events WHERE tenant_id = 4471;"
+            )
+        ],
+    }
+    d = route(request)
+    assert d.task_class.name == "high_stakes_agent", d.reasons
+    assert d.tier is Tier.OPUS
+
+
+def test_payments_agent_asked_to_wire_money_is_high_stakes(route: Any) -> None:
+    request = {
+        "system": [{"text": "You handle supplier payments for Lumen Foods."}],
+        "toolConfig": _tools(
+            ("lookup_supplier", "Supplier bank details."),
+            ("initiatePayment", "Initiates an outgoing bank payment. Payments are final."),
+        ),
+        "messages": [_user("Wire $18,500 to Harbor Packaging for PO 3391 today.")],
+    }
+    d = route(request)
+    assert d.task_class.name == "high_stakes_agent", d.reasons
+    assert d.tier is Tier.OPUS
+
+
+def test_read_only_search_agent_stays_an_agent_step(route: Any) -> None:
+    request = {
+        "system": [{"text": "You help staff find internal documents."}],
+        "toolConfig": _tools(
+            ("search_wiki", "Full-text search over the internal wiki."),
+            ("get_page", "Fetch a wiki page by id."),
+        ),
+        "messages": [_user("Where is the on-call rotation for the billing team documented?")],
+    }
+    d = route(request)
+    assert d.task_class.name == "agent_step", d.reasons
+    assert d.tier is Tier.SONNET
+
+
+def test_risky_tools_offered_but_a_read_only_question_is_an_agent_step(route: Any) -> None:
+    request = {
+        "system": [{"text": "You are the data platform's on-call agent."}],
+        "toolConfig": SQL_TOOLS,
+        "messages": [_user("How many rows does the user_events table have?")],
+    }
+    d = route(request)
+    assert d.task_class.name == "agent_step", d.reasons
+    assert d.tier is Tier.SONNET
+
+
+def test_rag_with_the_documents_in_the_system_prompt(route: Any) -> None:
+    system = (
+        "You are the support assistant for Tidewater Kayaks. Use the articles below.\n\n"
+        "Article 14 - Warranty: hulls are covered for 5 years against manufacturing defects; "
+        "paddles and seats for 1 year.\n"
+        "Article 22 - Damage in transit: report within 48 hours with photos for a free "
+        "replacement.\n"
+        "Article 31 - Rentals: rental kayaks are not covered by the warranty."
+    )
+    request = {
+        "system": [{"text": system}],
+        "messages": [_user("The seat on my kayak cracked after 14 months. Is that covered?")],
+    }
+    d = route(request)
+    assert d.task_class.name == "rag_qa", d.reasons
+    assert d.tier is Tier.SONNET
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Remove the duplicates from this list: apple, pear, apple, fig",
+        "Send me a short summary of this: the meeting moved to Thursday at 10.",
+    ],
+)
+def test_action_words_without_tools_are_not_an_agent(route: Any, text: str) -> None:
+    d = route({"messages": [_user(text)]})
+    assert d.task_class.name not in ("high_stakes_agent", "agent_step"), d.reasons
+    assert d.tier is not Tier.OPUS
