@@ -101,6 +101,9 @@ def class_features(s: Signals) -> dict[str, float]:
     f.update({f"sys:{c}": 1.0 for c in s.system_cues})
     if s.system_text:
         f["has_system"] = 1.0
+        # A long system prompt with a short question is often a knowledge base or retrieved
+        # documents placed there (RAG), rather than in the user turn.
+        f[f"syslen:{_bucket(len(s.system_text), (200, 1000, 4000))}"] = 1.0
         if _SYSTEM_ONE_WORD.search(s.system_text[:4000]):
             f["sys:one_word"] = 1.0
     f[f"len:{_bucket(len(s.user_text), (40, 200, 1000, 4000, 20000))}"] = 1.0
@@ -181,7 +184,9 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "cue:high_stakes": {"high_stakes_agent": 2.0},
     "tools": {"agent_step": 2.5},
     "tool_results": {"agent_step": 1.0},
-    "tools:destructive_in_loop": {"high_stakes_agent": 3.0},
+    # Mid-loop with a risky tool is weak evidence by itself (the agent may only be looking);
+    # the user asking for the irreversible action is strong.
+    "tools:destructive_in_loop": {"high_stakes_agent": 1.0},
     "tools:destructive_asked": {"high_stakes_agent": 3.0},
     "tools:read_only": {"agent_step": 0.5},
     "passages:3": {"rag_qa": 1.5},
