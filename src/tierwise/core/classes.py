@@ -121,6 +121,10 @@ def class_features(s: Signals) -> dict[str, float]:
             # one: production, a wire transfer) and a tool that can do it is offered.
             if s.action_requested or "high_stakes" in s.cues:
                 f["tools:destructive_asked"] = 1.0
+        elif s.forced_tool_choice and s.tool_count == 1:
+            # One tool the model must call: structured output (extraction, a label), not
+            # an agent choosing what to do.
+            f["tools:forced_single"] = 1.0
         else:
             f["tools:read_only"] = 1.0
         for name in s.tool_names[:20]:
@@ -189,6 +193,7 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "tools:destructive_in_loop": {"high_stakes_agent": 1.0},
     "tools:destructive_asked": {"high_stakes_agent": 3.0},
     "tools:read_only": {"agent_step": 0.5},
+    "tools:forced_single": {"agent_step": -2.5, "extract": 1.5, "classify": 1.0},
     "passages:3": {"rag_qa": 1.5},
     "passages:6": {"rag_qa": 1.5, "research_synthesis": 1.0},
     "passages:>6": {"rag_qa": 1.0, "research_synthesis": 2.0},

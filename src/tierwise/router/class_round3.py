@@ -13,6 +13,8 @@ copied from an acceptance set):
 * **RAG with the documents in the system prompt**: a knowledge base, retrieved passages or
   a policy pasted into the system prompt, and a short question in the user turn, is
   ``rag_qa``.
+* **One forced tool** (``toolChoice`` names it): structured output, ``extract`` or
+  ``classify``, not an agent step.
 * **Other languages**: wordings in German, French, Spanish, Portuguese, Italian, Dutch,
   Japanese and Chinese for the classes whose evidence is otherwise English n-grams.
 
@@ -597,9 +599,79 @@ def foreign_rows(rng: random.Random, draws: int = 4) -> Iterator[dict[str, Any]]
                 }
 
 
+# Structured output through one forced tool: the tool call is the answer's format, not an
+# agent step.
+FORCED_TOOL: list[tuple[str, str, str, str, list[str]]] = [
+    (
+        "extract",
+        "record_invoice",
+        "Store the invoice fields.",
+        "Record this invoice with the record_invoice tool.",
+        [
+            "Invoice 2025-118 from Kestrel Supplies, dated 4 March 2025, total 1,240.00 EUR incl. VAT, due in 30 days.",
+            "RECHNUNG Nr. 7741 - Datum 12.05.2025 - Betrag 389,90 EUR - Lieferant: Nordlicht GmbH",
+            "Bill from Pinecrest Realty: June rent 2,150 USD, late fee 50 USD, account 88-1201.",
+        ],
+    ),
+    (
+        "extract",
+        "save_contact",
+        "Save a contact to the CRM.",
+        "Pull the contact details out of the message and save them.",
+        [
+            "Hi, this is Mei Tanaka from Osaka Logistics, you can reach me at mei.t@osakalog.jp or +81 6 1234 5678.",
+            "Regards, Olu Adeyemi | Head of Ops | Vantage Freight | olu@vantagefreight.com",
+            "Bonjour, Claire Martin, service achats, 04 72 00 00 00, claire.martin@exemple.fr",
+        ],
+    ),
+    (
+        "classify",
+        "set_category",
+        "Set the ticket category (billing, technical, account, other).",
+        "Categorize the ticket by calling set_category.",
+        [
+            "I was charged twice for May.",
+            "The app crashes when I open settings.",
+            "How do I change the email on my account?",
+        ],
+    ),
+    (
+        "classify",
+        "label_sentiment",
+        "Label sentiment: positive, negative or neutral.",
+        "Call label_sentiment for the review.",
+        [
+            "Arrived broken and support never answered.",
+            "Does what it says, nothing special.",
+            "Best purchase this year, love it!",
+        ],
+    ),
+]
+
+
+def forced_tool_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
+    for k, (cls, name, description, system, texts) in enumerate(FORCED_TOOL):
+        for text in texts:
+            request: Request = {
+                "system": [{"text": system}],
+                "messages": [_text("user", text)],
+                "toolConfig": {
+                    **_tool_config([(name, description)]),
+                    "toolChoice": {"tool": {"name": name}},
+                },
+            }
+            yield {
+                "class": cls,
+                "template": f"r3-forced-tool-{k}",
+                "source": "team-templates",
+                "request": request,
+            }
+
+
 def round3_rows(seed: int = 33) -> Iterator[dict[str, Any]]:
     """All round-3 rows (deterministic)."""
     rng = random.Random(seed)
     yield from agent_rows(rng)
     yield from rag_system_rows(rng)
     yield from foreign_rows(rng)
+    yield from forced_tool_rows(rng)
