@@ -193,7 +193,7 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "tools:destructive_in_loop": {"high_stakes_agent": 1.0},
     "tools:destructive_asked": {"high_stakes_agent": 3.0},
     "tools:read_only": {"agent_step": 0.5},
-    "tools:forced_single": {"agent_step": -2.5, "extract": 1.5, "classify": 1.0},
+    "tools:forced_single": {"agent_step": -2.5, "extract": 0.5, "classify": 0.5},
     "passages:3": {"rag_qa": 1.5},
     "passages:6": {"rag_qa": 1.5, "research_synthesis": 1.0},
     "passages:>6": {"rag_qa": 1.0, "research_synthesis": 2.0},
