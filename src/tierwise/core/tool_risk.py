@@ -8,6 +8,7 @@ are judged by their name and their description; nothing here reads the request i
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["DESTRUCTIVE_TOOL_WORDS", "is_destructive_tool", "tool_words", "verb_forms"]
 
@@ -65,6 +66,8 @@ def tool_words(name: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _NAME_WORD.findall(name))
 
 
+# A team's tool configs repeat on every request of an agent loop: remember the verdicts.
+@lru_cache(maxsize=2048)
 def is_destructive_tool(name: str, description: str = "") -> bool:
     """Whether a tool acts in a way that is hard to undo: its name says so, or its
     description starts with such a verb ("Deletes a DNS record", "Execute SQL on ...") or

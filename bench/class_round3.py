@@ -1,0 +1,69 @@
+"""Round-3 rows of the class corpus (agents, RAG in the system prompt, other languages,
+forced tools) predicted by models that never saw their template.
+
+Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
+Team templates are split into 5 folds by template id, as in ``class_train``; the public
+sources stay in training (they are held out whole in docs/router/classes.md). Prints class
+accuracy and class-stage tier agreement (the true class's default tier against the
+predicted class's) per slice. For the figure before round 3, route the same rows with the
+model and code of commit fc2f025 (the rows never fed it).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from tierwise.core.class_model import BlendedClassifier, hashed_features
+from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
+from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
+
+SLICES: dict[str, Callable[[str, str], bool]] = {
+    "all team templates": lambda t, g: True,
+    "team templates before round 3": lambda t, g: not g.startswith("r3-"),
+    "r3 agents about to act (high_stakes_agent)": lambda t, g: (
+        g.startswith("r3-agent") and t == "high_stakes_agent"
+    ),
+    "r3 agents only looking (agent_step)": lambda t, g: (
+        g.startswith("r3-agent") and t == "agent_step"
+    ),
+    "r3 RAG in the system prompt": lambda t, g: g.startswith("r3-rag"),
+    "r3 other languages": lambda t, g: g.startswith("r3-foreign"),
+    "r3 one forced tool": lambda t, g: g.startswith("r3-forced"),
+}
+
+
+def main() -> int:
+    rows = load_corpus()
+    parts = [_parts(r["request"]) for r in rows]
+    feats = [hashed_features(f, sy, us, DEFAULT_BITS) for f, sy, us in parts]
+    groups = [_group(r) for r in rows]
+    folds = 5
+    pairs: list[tuple[str, str, str]] = []
+    for i in range(folds):
+        held = {g for g in set(groups) if not g.startswith("source:") and _fold_of(g, folds) == i}
+        train = [j for j, g in enumerate(groups) if g not in held]
+        started = time.monotonic()
+        blend = BlendedClassifier(fit([rows[j] for j in train], features=[feats[j] for j in train]))
+        for j, g in enumerate(groups):
+            if g in held:
+                probs = blend.probabilities(*parts[j])
+                pairs.append((rows[j]["class"], max(TASK_CLASSES, key=lambda c: probs[c]), g))
+        print(f"fold {i + 1}/{folds}: {time.monotonic() - started:.0f}s", file=sys.stderr)
+    for name, keep in SLICES.items():
+        mine = [(t, p) for t, p, g in pairs if keep(t, g)]
+        ok = sum(t == p for t, p in mine)
+        tier = sum(DEFAULT_CLASS_RULES[t].tier is DEFAULT_CLASS_RULES[p].tier for t, p in mine)
+        n = len(mine)
+        print(f"{name:<44} n={n:5d}  class {ok / n:.3f}  tier {tier / n:.3f}")
+    wrong = Counter((t, p) for t, p, g in pairs if g.startswith("r3-") and t != p)
+    print("round-3 confusions (true -> predicted: count):")
+    for (t, p), n in wrong.most_common(10):
+        print(f"  {t} -> {p}: {n}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
