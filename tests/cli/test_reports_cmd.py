@@ -109,3 +109,29 @@ def test_a_credit_pool_that_expires_before_it_starts_is_a_config_error(seeded: P
     result = CliRunner().invoke(app, ["credits"])
     assert result.exit_code != 0
     assert "pool 'x' expires (2025-06-30) before it starts (2026-01-01)" in str(result.exception)
+
+
+def test_spend_by_key_table_names_each_key(seeded: Path) -> None:
+    # The table showed key ids alone ("6117789423a7"), a trip to `keys list` for each;
+    # CSV and JSON keep the bare id as the group.
+    from tierwise.store.keys import KeyStore
+    from tierwise.store.sql import SQLLedger
+
+    with open_ledger(f"sqlite:///{seeded / 'seed.db'}") as ledger:
+        assert isinstance(ledger, SQLLedger)
+        key, _ = KeyStore(ledger).create("search-team")
+        ledger.record(
+            LedgerRow(
+                id=None, ts=datetime.now(UTC), request_id="k1", attempt=1, tier="sonnet",
+                model_id="global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                input_tokens=10, output_tokens=0, cache_read_tokens=0,
+                cache_write_5m_tokens=0, cache_write_1h_tokens=0, cost_usd=Decimal("0.00003"),
+                latency_ms=5.0, status="ok", api_key_id=key.id,
+            )
+        )  # fmt: skip
+    table = CliRunner().invoke(app, ["spend", "--by", "key"])
+    assert table.exit_code == 0, table.output
+    assert f"{key.id} (search-team)" in table.stdout
+    assert "(no key)" in table.stdout
+    csv_out = CliRunner().invoke(app, ["spend", "--by", "key", "--format", "csv"]).stdout
+    assert f"\n{key.id},1," in csv_out

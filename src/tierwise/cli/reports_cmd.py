@@ -27,13 +27,26 @@ def load_rows(state: CliState, since: datetime | None) -> list[LedgerRow]:
         return ledger.rows(since=since)
 
 
-def _table(result: SpendReport, by: str) -> Table:
+def _key_names(state: CliState) -> dict[str, str]:
+    """Key id -> name, for a table grouped by key (ids alone meant a trip to `keys list`)."""
+    from tierwise.store import open_ledger
+    from tierwise.store.keys import KeyStore
+    from tierwise.store.sql import SQLLedger
+
+    with open_ledger(state.loaded().settings.ledger.resolved_url()) as ledger:
+        if not isinstance(ledger, SQLLedger):
+            return {}
+        return {key.id: key.name for key in KeyStore(ledger).list()}
+
+
+def _table(result: SpendReport, by: str, names: dict[str, str] | None = None) -> Table:
     guarded = result.total.guardrail_interventions > 0
     columns = [by, "requests", "calls", "input", "output", "cache read", "cache write"]
     table = Table(*columns, *(["guardrail stops"] if guarded else []), "cost (USD)")
     for g in [*result.groups, result.total]:
+        label = f"{g.name} ({names[g.name]})" if names and g.name in names else g.name
         values: list[object] = [
-            g.name, len(g.requests), g.calls, f"{g.usage.input:,}", f"{g.usage.output:,}",
+            label, len(g.requests), g.calls, f"{g.usage.input:,}", f"{g.usage.output:,}",
             f"{g.usage.cache_read:,}", f"{g.usage.cache_write:,}",
         ]  # fmt: skip
         if guarded:
@@ -71,7 +84,7 @@ def spend(
     if fmt == "csv":
         write_csv([g.to_dict() for g in [*result.groups, result.total]])
         return
-    state.out.print(_table(result, by))
+    state.out.print(_table(result, by, _key_names(state) if by == "key" else None))
     mix = ", ".join(f"{t} {share:.1%}" for t, share in result.tier_mix.items()) or "-"
     state.out.print(plain(f"tier mix (by request): {mix}"))
     state.out.print(
