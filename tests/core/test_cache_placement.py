@@ -220,3 +220,55 @@ def test_points_in_every_section_leave_the_input_untouched() -> None:
     out = place_cache_points(request, CachePolicy(min_tokens=1024)).request
     assert {section for section, _, _ in points(out)} == {"tools", "system", "messages"}
     assert request == before
+
+
+def test_a_conversations_first_long_turn_is_marked_for_the_next_turn_to_read() -> None:
+    from tierwise.core.cache_aware import learned_prefixes, prefixes
+
+    log = "2026-11-02T12:00:00Z host-7 ERROR ledger-db timed out after 900 ms\n" * 700
+    first = {"messages": [turn("user", f"Here is the log. Help me investigate.\n\n{log}")]}
+    placed = place_cache_points(first, CachePolicy(min_tokens=1024))
+    assert points(placed.request) == [("messages", 0, 1)]
+    assert [p.where for p in placed.placed] == ["turn"]
+    # the next turn's "history" point is that same prefix: what the first call wrote is read
+    second = {"messages": [*first["messages"], turn("assistant", "Noted."), turn("user", BIG)]}
+    then = place_cache_points(second, CachePolicy(min_tokens=1024))
+    assert [p.where for p in then.placed] == ["history", "turn"]
+    wrote = prefixes(placed.request, 1024)
+    finds = prefixes(then.request, 1024)
+    assert len(wrote) == 1 and finds[0] == wrote[0]
+    # after the first call reported its write, the second call's first point is warm
+    assert learned_prefixes(wrote, 0, wrote[0].tokens) == [finds[0]]
+
+
+def test_a_first_turn_point_respects_the_minimum_and_the_cap() -> None:
+    # a short question after a long system prompt: its segment is below the minimum
+    short = {"system": [{"text": BIG}], "messages": [turn("user", "hi")]}
+    result = place_cache_points(short, CachePolicy(min_tokens=1024))
+    assert points(result.request) == [("system", -1, 1)]
+    assert any(s.startswith("turn: segment below") for s in result.skipped)
+    # a 2,000-token first turn is under a 4,096-token model minimum
+    assert (
+        points(
+            place_cache_points(
+                {"messages": [turn("user", BIG)]}, CachePolicy(min_tokens=4096)
+            ).request
+        )
+        == []
+    )
+    # a document that ends the first turn gets one point, not two
+    doc = {"document": {"format": "txt", "name": "ref", "source": {"bytes": b"y" * 9000}}}
+    only_doc = {"messages": [{"role": "user", "content": [{"text": "read this"}, doc]}]}
+    out = place_cache_points(only_doc, CachePolicy(min_tokens=1024))
+    assert points(out.request) == [("messages", 0, 2)] and [p.where for p in out.placed] == [
+        "document"
+    ]
+    # tools, system and two documents already take the four points: the turn's is skipped
+    full = {
+        "toolConfig": {"tools": [tool("a", BIG)]},
+        "system": [{"text": BIG}],
+        "messages": [{"role": "user", "content": [doc, {"text": BIG}, doc, {"text": BIG}]}],
+    }
+    capped = place_cache_points(full, CachePolicy(min_tokens=1024))
+    assert count_cache_points(capped.request) == 4
+    assert any(s == "turn: already 4 cache points" for s in capped.skipped)
