@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -229,20 +230,24 @@ HISTORY = [
 def test_opus_class_work_runs_on_sonnet_with_thinking_where_sonnet_is_warm(
     emu_settings: Settings, ledger_url: str
 ) -> None:
-    # a team that measured its thinking answers using half their budget says so
-    settings = emu_settings.with_overrides({"cache_state.thinking_use": 0.5})
+    # a team that measured its thinking answers using a tenth of their budget says so (cold,
+    # Sonnet with thinking is then expected cheaper than Opus), and keeps Opus unless a warm
+    # prefix pays for leaving it
+    settings = emu_settings.with_overrides(
+        {"cache_state.thinking_use": 0.1, "cache_state.below_preferred": "when_warmer"}
+    )
     with Tierwise.from_settings(settings, ledger_url=ledger_url) as tw:
-        _opus_work_on_warm_sonnet(tw)
+        _opus_work_on_warm_sonnet(tw, cold_tier="opus")
 
 
-def _opus_work_on_warm_sonnet(tw: Tierwise) -> None:
+def _opus_work_on_warm_sonnet(tw: Tierwise, cold_tier: str) -> None:
     turn = _design_turn(HISTORY)
     decision = tw.route({"messages": turn})
     assert decision.tier.value == "opus" and decision.lowest is not None
     assert decision.task_class.name == "complex_analysis"
-    # cold everywhere: Opus, as the class says
+    # cold everywhere: Opus with "when_warmer"; Sonnet with thinking when cheaper is enough
     cold = tw.converse(messages=_design_turn(HISTORY[:1]))
-    assert cold["tierwise"]["tier"] == "opus"
+    assert cold["tierwise"]["tier"] == cold_tier
     # the conversation so far ran on Sonnet, so its history is warm there: read on Sonnet,
     # plus the thinking budget's expected use, costs less than writing it on Opus
     tw.converse(modelId="sonnet", messages=HISTORY)
@@ -259,11 +264,39 @@ def _opus_work_on_warm_sonnet(tw: Tierwise) -> None:
 def test_a_team_forbids_sonnet_for_opus_work_with_one_line(
     emu_settings: Settings, ledger_url: str
 ) -> None:
-    half = {"cache_state.thinking_use": 0.5}
-    with Tierwise.from_settings(emu_settings.with_overrides(half), ledger_url=ledger_url) as tw:
-        _opus_work_on_warm_sonnet(tw)  # the packaged line allows Sonnet with thinking here
-    forbid = {**half, "routing.classes.complex_analysis.lowest": "opus"}
+    tenth = {"cache_state.thinking_use": 0.1}
+    with Tierwise.from_settings(emu_settings.with_overrides(tenth), ledger_url=ledger_url) as tw:
+        _opus_work_on_warm_sonnet(tw, cold_tier="sonnet")  # the packaged line allows it
+    forbid = {**tenth, "routing.classes.complex_analysis.lowest": "opus"}
     with Tierwise.from_settings(emu_settings.with_overrides(forbid), ledger_url=ledger_url) as tw:
+        assert tw.converse(messages=_design_turn(HISTORY[:1]))["tierwise"]["tier"] == "opus"
         tw.converse(modelId="sonnet", messages=HISTORY)
         answer = tw.converse(messages=_design_turn(HISTORY))
         assert answer["tierwise"]["tier"] == "opus"
+
+
+def test_a_cold_planning_turn_runs_on_sonnet_with_thinking_when_that_is_cheaper(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # the packaged [cache_state] below_preferred = "when_cheaper": nothing is warm anywhere;
+    # with the whole thinking budget priced as output (the packaged thinking_use before any
+    # answer is seen), Opus is cheaper, so it stays there
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+        assert tw.settings.cache_state.below_preferred == "when_cheaper"
+        full = tw.converse(messages=_design_turn(HISTORY[:1]))["tierwise"]["route"]["cache"]
+        by = {o["tier"]: Decimal(o["cost_usd"]) for o in full["options"]}
+        assert full["tier"] == "opus" and by["opus"] < by["sonnet"]
+    # thinking measured at a tenth of its budget: Sonnet with thinking is expected cheaper
+    # than Opus, so the policy's lowest tier serves it and the reason says why
+    tenth = emu_settings.with_overrides({"cache_state.thinking_use": 0.1})
+    with Tierwise.from_settings(tenth, ledger_url=ledger_url) as tw:
+        answer = tw.converse(messages=_design_turn(HISTORY[:1]))
+        info = answer["tierwise"]
+        cache = info["route"]["cache"]
+        assert info["tier"] == "sonnet" and cache["preferred"] == "opus"
+        assert info["route"]["thinking_budget"]
+        assert answer["usage"].get("cacheReadInputTokens", 0) == 0
+        assert "in place of opus" in cache["reason"]
+        assert "expected cheaper (nothing warm on either)" in cache["reason"]
+        by = {o["tier"]: Decimal(o["cost_usd"]) for o in cache["options"]}
+        assert by["sonnet"] < by["opus"]

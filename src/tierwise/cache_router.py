@@ -182,6 +182,7 @@ class CacheRouter:
             thinking=thinking,
             thinking_use=self.outputs.thinking_use(self.config.thinking_use),
             move_margin=self.config.move_margin,
+            below_preferred=self.config.below_preferred,
         )
 
     def learn(

@@ -364,6 +364,10 @@ class CacheStateSettings(_Model):
     max_reuse: int = Field(default=20, ge=0)
     thinking_use: float = Field(default=1.0, ge=0, le=1)
     move_margin: float = Field(default=0.1, ge=0, le=1)
+    # When a tier below the routed one (a class line's ``lowest``) may serve a request:
+    # "when_cheaper" (whenever expected cheaper) or "when_warmer" (only where more of the
+    # prompt is warm there).
+    below_preferred: Literal["when_cheaper", "when_warmer"] = "when_cheaper"
 
     @field_validator("url")
     @classmethod

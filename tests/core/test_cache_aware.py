@@ -205,24 +205,62 @@ def _opus_class(request: dict[str, Any], warm: Warm, **kw: Any) -> Any:
     )
 
 
-def test_opus_work_runs_on_sonnet_with_thinking_only_when_a_warm_prefix_pays_for_it() -> None:
+def test_when_warmer_opus_work_runs_on_sonnet_with_thinking_only_for_a_warm_prefix() -> None:
     request = rag("Design a change to the pooling that survives 10x load; compare two ways.")
     warm = Warm()
-    cold = _opus_class(request, warm)
+    cold = _opus_class(request, warm, below_preferred="when_warmer")
     by = {o.tier: o.cost for o in cold.options}
     # cold everywhere, Sonnet with a full thinking budget would even be a little cheaper, but
-    # only a warm prefix may take a request below its preferred tier
+    # with "when_warmer" only a warm prefix may take a request below its preferred tier
     assert by[Tier.SONNET] < by[Tier.OPUS] and cold.tier is Tier.OPUS
     warm.heat(Tier.SONNET, request)
-    hot = _opus_class(request, warm)
+    hot = _opus_class(request, warm, below_preferred="when_warmer")
     assert hot.tier is Tier.SONNET and hot.thinking_budget == 8192
     assert hot.reason.startswith("sonnet with a 8,192-token thinking budget: the class's policy")
     assert "in place of opus" in hot.reason and "warm on sonnet" in hot.reason
     warm.heat(Tier.OPUS, request)  # warm on both: the preferred tier's read is cheaper
-    assert _opus_class(request, warm).tier is Tier.OPUS
+    assert _opus_class(request, warm, below_preferred="when_warmer").tier is Tier.OPUS
     # a conversation on Sonnet with nothing warm there does not stay below Opus
-    stay = _opus_class(request, Warm(), current=Tier.SONNET, confident=False, margin=0.99)
+    stay = _opus_class(
+        request, Warm(), current=Tier.SONNET, confident=False, margin=0.99,
+        below_preferred="when_warmer",
+    )  # fmt: skip
     assert stay.tier is Tier.OPUS and not stay.sticky
+
+
+def test_when_cheaper_a_cold_request_takes_the_lowest_allowed_tier_and_says_why() -> None:
+    # the rule: among the allowed tiers the lowest expected cost, warm or cold
+    request = rag("Design a change to the pooling that survives 10x load; compare two ways.")
+    cold = _opus_class(request, Warm(), move_margin=0.1, thinking_use=0.5)
+    by = {o.tier: o.cost for o in cold.options}
+    assert (by[Tier.OPUS] - by[Tier.SONNET]) / by[Tier.OPUS] > 0.1
+    assert cold.tier is Tier.SONNET and cold.thinking_budget == 8192
+    assert cold.reason == (
+        f"sonnet with a 8,192-token thinking budget: the class's policy allows it in place of "
+        f"opus, and it is expected cheaper (nothing warm on either): "
+        f"${by[Tier.SONNET]:.4f} vs ${by[Tier.OPUS]:.4f}"
+    )
+    assert cold.saving == by[Tier.OPUS] - by[Tier.SONNET]
+    # the same prefix warm on both: still cheaper below, and the reason says so
+    warm = Warm()
+    warm.heat(Tier.SONNET, request)
+    warm.heat(Tier.OPUS, request)
+    both = _opus_class(request, warm, thinking_use=0.05)
+    assert both.tier is Tier.SONNET and "tokens warm on both)" in both.reason
+    # warm only on Opus: reading there beats writing on Sonnet, so Opus
+    opus_warm = Warm()
+    opus_warm.heat(Tier.OPUS, request)
+    assert _opus_class(request, opus_warm).tier is Tier.OPUS
+    # move_margin holds near-ties on the preferred tier, stickiness keeps a conversation
+    assert _opus_class(request, Warm(), move_margin=0.9).tier is Tier.OPUS
+    held = _opus_class(request, Warm(), current=Tier.OPUS, confident=False, margin=0.99)
+    assert held.tier is Tier.OPUS and held.sticky
+    # quality still bounds it: a tier outside ``allowed`` is never an option
+    only_opus = choose_tier(
+        Tier.OPUS, [Tier.OPUS], request, prepared=prepared(request),
+        min_tokens=lambda t: 1024, warm=Warm(), rates=lambda t: RATES[t], output_tokens=100,
+    )  # fmt: skip
+    assert only_opus.tier is Tier.OPUS and len(only_opus.options) == 1
 
 
 def test_a_near_tie_stays_on_the_routed_tier() -> None:

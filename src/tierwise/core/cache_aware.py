@@ -13,7 +13,9 @@ class's expected output at the output rate (plus, where the option carries an ex
 thinking budget, the expected use of that budget, also billed as output). The tiers allowed
 are the routed tier and those above it, and below it only as far as the class's policy line
 allows (``lowest``, e.g. Sonnet with a thinking budget for Opus-class planning work): quality
-is never traded for money beyond what the policy says.
+is never traded for money beyond what the policy says, and a cheaper tier the policy allows is
+not passed over to stay on the preferred one unless the policy says so
+(``below_preferred = "when_warmer"``: below only where more of the prompt is warm).
 
 A write is an investment: the requests that follow on the same prefix within its TTL read it
 back. Its cost is spread over the requests expected (``reuse``, see :func:`expected_reuse`):
@@ -43,6 +45,7 @@ from tierwise.core.tiers import Tier
 from tierwise.core.tokens import canonical_json, count_request, prefix_tokens_at_cache_points
 
 __all__ = [
+    "BELOW_PREFERRED",
     "TTL_SECONDS",
     "CacheChoice",
     "Prefix",
@@ -56,6 +59,9 @@ __all__ = [
 ]
 
 TTL_SECONDS = {"5m": 300, "1h": 3600}
+# When a tier below the preferred one (allowed by the class's ``lowest``) may be picked:
+# whenever it is expected cheaper, or only when more of the prompt is warm there.
+BELOW_PREFERRED = ("when_cheaper", "when_warmer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +271,7 @@ def choose_tier(
     thinking: Mapping[Tier, int] | None = None,
     thinking_use: float = 1.0,
     move_margin: float = 0.0,
+    below_preferred: str = "when_cheaper",
 ) -> CacheChoice:
     """Pick among ``allowed`` (which the caller bounds by the quality policy; ``preferred``
     is always an option) the cheapest expected tier.
@@ -275,10 +282,13 @@ def choose_tier(
     expected use (``thinking_use`` of the budget) is priced as output. ``current`` is the
     tier the conversation is on, if any: the request stays there (when allowed) unless the
     router moved it with ``confident`` evidence, or the move saves ``margin`` of the cost.
-    A tier below ``preferred`` (allowed by the class's ``lowest``) is picked only when more
-    of the prompt is warm there than on ``preferred``, and it is cheaper: a warm prefix is the
-    only reason to go below. ``reuse`` (see :func:`expected_cost`) lets a popular prefix be
-    written on the cheaper tier once instead of read on a dearer one forever. Only the
+    A tier below ``preferred`` (allowed by the class's ``lowest``) is picked when it is
+    expected cheaper (``below_preferred="when_cheaper"``, the issue's rule: never pay more to
+    stay on the preferred tier unless the policy says so), or, with ``"when_warmer"``, only
+    when more of the prompt is warm there than on ``preferred`` (the policy keeps the
+    preferred tier while nothing warm pays for leaving it). ``reuse`` (see
+    :func:`expected_cost`) lets a popular prefix be written on the cheaper tier once instead
+    of read on a dearer one forever. Only the
     requests that will be served on a tier read its copy back: ``demand`` is the share of
     traffic routed to each tier, and a tier's write is spread over ``reuse`` times its share
     (all of ``reuse`` without it). The costs rest on forecasts (of readers, output and
@@ -297,9 +307,15 @@ def choose_tier(
         options.append(replace(option, thinking_budget=budget))
     by = {o.tier: o for o in options}
     pref = by[preferred]
-    # Below the preferred tier only where the policy allows it (``allowed``) and only for a
-    # warm prefix: a lower option must have more of the prompt warm than the preferred one.
-    eligible = [o for o in options if o.tier.rank >= preferred.rank or _warmer(o, pref)]
+    # Below the preferred tier only where the policy allows it (``allowed``); with
+    # "when_warmer", only for a warm prefix: more of the prompt warm than on the preferred one.
+    if below_preferred not in BELOW_PREFERRED:
+        raise ValueError(f"below_preferred must be one of {', '.join(BELOW_PREFERRED)}")
+    eligible = [
+        o
+        for o in options
+        if o.tier.rank >= preferred.rank or below_preferred == "when_cheaper" or _warmer(o, pref)
+    ]
     best = min(eligible, key=lambda o: (o.cost, o.tier is not preferred, o.tier.rank))
     near = pref.cost - best.cost < Decimal(str(move_margin)) * pref.cost
     if best.tier is not preferred and near:
@@ -321,6 +337,17 @@ def choose_tier(
             reason = (
                 f"{best.label}: {pref.label} allowed, but {warm_note}: "
                 f"{_fmt(best.cost)} vs {_fmt(pref.cost)}"
+            )
+        elif not _warmer(best, pref):
+            # Nothing more warm below: it is the cheaper way the class's policy allows.
+            state = (
+                f"{pref.warm_tokens:,} tokens warm on both"
+                if pref.warm_tokens
+                else "nothing warm on either"
+            )
+            reason = (
+                f"{best.label}: the class's policy allows it in place of {pref.label}, and it "
+                f"is expected cheaper ({state}): {_fmt(best.cost)} vs {_fmt(pref.cost)}"
             )
         else:
             reason = (
