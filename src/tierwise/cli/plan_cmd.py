@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.table import Table
@@ -19,7 +19,7 @@ from tierwise.cli.state import state_of
 from tierwise.config import Settings
 from tierwise.core.credits import Runway
 from tierwise.core.names import ModelNames
-from tierwise.core.planning import STRATEGIES, Planner, PlannerConfig, PlanResult, RouteChoice
+from tierwise.core.planning import AUTO, STRATEGIES, Planner, PlannerConfig, PlanResult, RouteChoice
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, TierwiseError
 
@@ -28,7 +28,9 @@ __all__ = ["caveats", "plan"]
 NOTES = (
     "as is: the logged model and usage (cache reads and writes as logged), at the configured "
     "prices for that model's tier and profile kind; a model named the Anthropic or OpenAI API's "
-    "way (claude-sonnet-4-5, gpt-4o) at the tier tierwise's name tables map it to.",
+    "way (claude-sonnet-4-5, gpt-4o) at the tier tierwise's name tables map it to; a tier name "
+    '(haiku, sonnet, opus) at that tier\'s model; "auto" (tierwise routed it) at the tier the '
+    "router picks.",
     "all Sonnet: the same usage on the Sonnet tier.",
     "routed: the tier tierwise's router picks for each request body, every prompt token "
     "uncached; output tokens are taken as logged on every tier.",
@@ -69,6 +71,24 @@ def _tier_as_called(settings: Settings) -> Callable[[str], Tier | None]:
     return tier_of
 
 
+def _tier_named(settings: Settings) -> Callable[[str], Tier | Literal["auto"] | None]:
+    """What a logged model name stands for, as the gateway resolves a request's ``model``:
+    a tier name in any case or an alias of one (that tier), ``auto`` or an alias of it
+    (routed by tierwise), else None (a model ID, priced by ``_tier_as_called``)."""
+
+    @lru_cache(maxsize=4096)
+    def tier_name(model_id: str) -> Tier | Literal["auto"] | None:
+        name = settings.resolve_model(model_id).strip().lower()
+        if name == AUTO:
+            return AUTO
+        try:
+            return Tier(name)
+        except ValueError:
+            return None
+
+    return tier_name
+
+
 # Seconds between progress lines when stderr is no terminal.
 LOG_EVERY_S = 30.0
 
@@ -91,6 +111,7 @@ def _config(
         supports_caching={t: settings.tier(t).supports_caching for t in Tier.ordered()},
         route=_routed_by_workers,
         tier_of=_tier_as_called(settings),
+        tier_name=_tier_named(settings),
         default_tier=settings.default_tier,
         ttl=ttl,
         applications=apps,
@@ -156,6 +177,11 @@ def caveats(result: PlanResult, ttl: str = "5m") -> list[str]:
     if result.no_body:
         lines.append(
             f"{result.no_body:,} requests had no body and no recorded route: kept their tier."
+        )
+    if result.auto_as_is:
+        lines.append(
+            f'{result.auto_as_is:,} requests name model "auto" (tierwise routed them): priced '
+            "as is at the tier the router picks."
         )
     if result.unpriced:
         lines.append(

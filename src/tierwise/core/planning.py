@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from tierwise.core.catalog import foundation_model_id, parse_claude_id
 from tierwise.core.pricing import Rates, Usage, price
@@ -37,6 +37,7 @@ from tierwise.core.tiers import Tier
 from tierwise.core.tokens import canonical_json, segments
 
 __all__ = [
+    "AUTO",
     "STRATEGIES",
     "ClassRow",
     "Invocation",
@@ -49,6 +50,8 @@ __all__ = [
     "routable",
 ]
 
+AUTO: Literal["auto"] = "auto"
+"""The model name of a request tierwise routed (the gateway's ``model: "auto"``)."""
 STRATEGIES = ("as_is", "all_sonnet", "routed", "routed_cached", "routed_cached_batch")
 _ZERO = Decimal(0)
 _TTL_SECONDS = {"5m": 300, "1h": 3600}
@@ -150,6 +153,11 @@ class PlannerConfig:
     applications: Mapping[str, str] = field(default_factory=dict)
     batch_classes: frozenset[str] = frozenset()
     """Task classes treated as non-interactive (run as batch in the last strategy)."""
+    tier_name: Callable[[str], Tier | Literal["auto"] | None] | None = None
+    """What a logged model *name* stands for, as the gateway resolves it: a tier (a tier
+    name or an alias of one: priced at that tier's configured model), :data:`AUTO` (tierwise
+    routed it: priced as is at the tier the router picks), or None (a model ID, see
+    ``tier_of``)."""
 
 
 @dataclass
@@ -177,6 +185,9 @@ class PlanResult:
     """Requests routed by the decision recorded with them (ledger rows, redacted captures)."""
     rejected_attempts: int = 0
     """Billed attempts whose answer was rejected and escalated: in the as-is cost only."""
+    auto_as_is: int = 0
+    """Requests that named model "auto" (tierwise routed them): as is, priced at the tier
+    the router picks."""
     totals: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(STRATEGIES, _ZERO))
     daily: dict[date, list[Decimal]] = field(default_factory=dict)
     tier_mix_as_is: dict[str, int] = field(default_factory=dict)
@@ -217,6 +228,7 @@ class PlanResult:
             "redacted": self.redacted,
             "recorded_routes": self.recorded_routes,
             "rejected_attempts": self.rejected_attempts,
+            "auto_as_is": self.auto_as_is,
             "first": self.first.isoformat() if self.first else None,
             "last": self.last.isoformat() if self.last else None,
             "totals_usd": {k: str(v) for k, v in self.totals.items()},
@@ -302,10 +314,15 @@ class Planner:
         r.estimated_usage += inv.usage_estimated
         r.first = inv.ts if r.first is None or inv.ts < r.first else r.first
         r.last = inv.ts if r.last is None or inv.ts > r.last else r.last
-        ref = normalise_model(inv.model_id, tier_of=cfg.tier_of, applications=cfg.applications)
-        as_is_tier = ref.tier
-        if as_is_tier is None:
-            r.unpriced += 1
+        named = cfg.tier_name(inv.model_id) if cfg.tier_name is not None else None
+        as_is_tier: Tier | None
+        if named is None:
+            ref = normalise_model(inv.model_id, tier_of=cfg.tier_of, applications=cfg.applications)
+            as_is_tier, as_is_model = ref.tier, ref.model_id
+        elif isinstance(named, Tier):
+            as_is_tier, as_is_model = named, cfg.tier_models[named]
+        else:
+            as_is_tier, as_is_model = None, ""
         r.redacted += inv.redacted
         body = routable(inv)
         if choice is None and body is not None:
@@ -316,12 +333,17 @@ class Planner:
         if choice is None:
             r.no_body += 1
             choice = RouteChoice(as_is_tier or cfg.default_tier, "unknown (no request body)")
+        if named == AUTO:
+            r.auto_as_is += 1
+            as_is_tier, as_is_model = choice.tier, cfg.tier_models[choice.tier]
+        if as_is_tier is None:
+            r.unpriced += 1
         usage = inv.usage
         plain = Usage(input=usage.prompt_total, output=usage.output)
         costs = [_ZERO] * len(STRATEGIES)
         if as_is_tier is not None:
             costs[0] = price(
-                usage, cfg.rates[as_is_tier], model_id=ref.model_id, batch=inv.ran_batch
+                usage, cfg.rates[as_is_tier], model_id=as_is_model, batch=inv.ran_batch
             ).total
         sonnet = Tier.SONNET
         costs[1] = price(usage, cfg.rates[sonnet], model_id=cfg.tier_models[sonnet]).total

@@ -1,0 +1,63 @@
+"""`tierwise plan` on logs whose ``model`` is a tier name or "auto" (the gateway's names):
+a tier name is priced at that tier, "auto" at the tier the router picks, never at $0."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tierwise.cli.app import app
+
+BODY = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 50}
+
+
+def _plan(tmp_path: Path, *models: str) -> dict[str, object]:
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps({"model": m, **BODY}) + "\n" for m in models))
+    result = CliRunner().invoke(app, ["plan", str(path), "--no-progress", "--json"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def _no_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def test_tier_names_price_at_their_tier(tmp_path: Path) -> None:
+    data = _plan(tmp_path, "haiku", "Opus")
+    assert data["unpriced"] == 0
+    assert data["tier_mix_as_is"] == {"haiku": 1, "opus": 1}
+    totals = data["totals_usd"]
+    assert isinstance(totals, dict)
+    assert Decimal(totals["as_is"]) > 0
+    # The same usage: as is prices one request on Opus, so it costs more than the routed plan.
+    haiku_only = _plan(tmp_path, "haiku")
+    h = haiku_only["totals_usd"]
+    assert isinstance(h, dict)
+    assert Decimal(h["as_is"]) == Decimal(h["routed"])  # "hi" routes to Haiku
+
+
+def test_auto_is_priced_at_the_routed_tier(tmp_path: Path) -> None:
+    data = _plan(tmp_path, "auto", "AUTO")
+    assert data["unpriced"] == 0 and data["auto_as_is"] == 2
+    totals = data["totals_usd"]
+    assert isinstance(totals, dict)
+    assert Decimal(totals["as_is"]) == Decimal(totals["routed"]) > 0
+    routed = data["tier_mix_routed"]
+    assert data["tier_mix_as_is"] == routed
+
+
+def test_summary_says_how_auto_was_priced(tmp_path: Path) -> None:
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps({"model": m, **BODY}) + "\n" for m in ("haiku", "auto")))
+    result = CliRunner().invoke(app, ["plan", str(path), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "in no tier" not in result.output
+    assert '1 requests name model "auto"' in result.output
+    assert "tier the router picks" in result.output
