@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tierwise.cli.output import line, write_json, write_raw
 from tierwise.cli.state import CliState, state_of
+from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError
 
-__all__ = ["build_request", "converse"]
+if TYPE_CHECKING:
+    from tierwise.config import Settings
+
+__all__ = ["build_request", "check_tier", "converse"]
 
 _IMAGE_MAGIC = {
     b"\x89PNG": "png",
@@ -110,6 +114,25 @@ def _answer_text(response: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def check_tier(settings: Settings, tier: str) -> None:
+    """Refuse a ``--tier`` that is no tier, alias, "auto" or model ID before a call: Bedrock
+    would be asked for a model named ``ultra`` (a round trip and an error row)."""
+    name = tier.strip()
+    if name.lower() == "auto" or settings.tier_named(name) is not None:
+        return
+    if settings.names.resolve(name) is not None:
+        return  # an alias or another API's model name: the gateway resolves it
+    if "." in name or name.startswith("arn:"):
+        return  # a Bedrock model ID or profile (anthropic.claude-..., us.anthropic..., ARN)
+    tiers = ", ".join(t.value for t in Tier.ordered() if t in settings.tiers)
+    raise InvalidRequestError(
+        f"unknown tier {tier!r}",
+        hint=f"use auto (the router decides), one of the configured tiers ({tiers}), or a "
+        "Bedrock model ID such as anthropic.claude-...",
+        param="tier",
+    )
+
+
 def converse(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="The prompt.")],
@@ -150,6 +173,8 @@ def converse(
         raise InvalidRequestError(
             "the prompt is empty", hint='pass it as the argument: tierwise converse "..."'
         )
+    settings = state.loaded().settings
+    check_tier(settings, tier)
     request = build_request(text, system=system, images=image or [], max_tokens=max_tokens)
     options: dict[str, Any] = {
         "hints": hints_from_options(min_tier, max_tier, False, False),
@@ -157,7 +182,7 @@ def converse(
         "escalate": escalate or None,
         "cheap_first": cheap_first or None,
     }
-    with Tierwise.from_settings(state.loaded().settings) as tw:
+    with Tierwise.from_settings(settings) as tw:
         if stream:
             response = tw.converse_stream(modelId=tier, **options, **request)
             events = response["stream"]
