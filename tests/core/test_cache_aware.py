@@ -277,3 +277,29 @@ def test_a_near_tie_stays_on_the_routed_tier() -> None:
     assert held.tier is Tier.HAIKU and "under the 10% margin" in held.reason
     # a clear saving (nothing forecast to read Haiku's copy) still moves
     assert choose(request, warm, Tier.HAIKU, move_margin=0.1).tier is Tier.SONNET
+
+
+def test_a_conversation_below_the_preferred_tier_moves_up_only_for_the_saving() -> None:
+    # the conversation is on Sonnet, where the class's policy (lowest) allows its planning
+    # turn; Opus, warm too, is a little cheaper: the router's confidence in the class does
+    # not move it out of what the class allows, only a saving over the margin would
+    request = rag("Design a change to the pooling that survives 10x load; compare two ways.")
+    warm = Warm()
+    warm.heat(Tier.SONNET, request)
+    warm.heat(Tier.OPUS, request)
+    kw: dict[str, Any] = {"current": Tier.SONNET, "confident": True, "margin": 0.2}
+    near = _opus_class(request, warm, thinking_use=0.13, **kw)
+    by = {o.tier: o.cost for o in near.options}
+    assert by[Tier.OPUS] < by[Tier.SONNET] < by[Tier.OPUS] * Decimal("1.2")
+    assert near.tier is Tier.SONNET and near.sticky and near.thinking_budget == 8192
+    assert near.reason.startswith(
+        "sonnet with a 8,192-token thinking budget: the conversation is on sonnet; the "
+        "class's policy allows it in place of opus; moving to opus would save"
+    )
+    # a clear saving moves it up
+    far = _opus_class(request, warm, thinking_use=0.5, **kw)
+    assert far.tier is Tier.OPUS and not far.sticky
+    # a conversation above the preferred tier still follows a confident router down
+    turn = rag("Which section covers refunds? Reply with the number only.")
+    down = choose(turn, Warm(), Tier.HAIKU, current=Tier.SONNET, confident=True, margin=0.99)
+    assert down.tier is Tier.HAIKU

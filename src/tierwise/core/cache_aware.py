@@ -281,7 +281,9 @@ def choose_tier(
     model. ``thinking`` gives the extended-thinking budget a tier's option carries; its
     expected use (``thinking_use`` of the budget) is priced as output. ``current`` is the
     tier the conversation is on, if any: the request stays there (when allowed) unless the
-    router moved it with ``confident`` evidence, or the move saves ``margin`` of the cost.
+    router moved it down with ``confident`` evidence, or the move saves ``margin`` of the
+    cost (a conversation below ``preferred``, where the class's ``lowest`` allows it, moves
+    up only for the saving: the class's own policy allows where it is).
     A tier below ``preferred`` (allowed by the class's ``lowest``) is picked when it is
     expected cheaper (``below_preferred="when_cheaper"``, the issue's rule: never pay more to
     stay on the preferred tier unless the policy says so), or, with ``"when_warmer"``, only
@@ -361,15 +363,23 @@ def choose_tier(
     if stay is None or stay not in eligible:
         return choice  # not allowed now (below what quality needs, or above a cap)
     saving = stay.cost - best.cost
-    if confident and current is not preferred:
-        return choice  # the router moved this turn, with confidence: follow it
+    if confident and current.rank > preferred.rank:
+        return choice  # the router moved this turn down, with confidence: follow it
+    # A conversation below the preferred tier is there because the class's policy allows it
+    # (``lowest``): the router's confidence in the class does not move it out of what that
+    # class allows, so only the saving can.
     if stay.cost > 0 and saving / stay.cost >= Decimal(str(margin)):
         return choice
+    allows = (
+        f"; the class's policy allows it in place of {pref.label}"
+        if current.rank < preferred.rank
+        else ""
+    )
     return CacheChoice(
         current,
         preferred,
         tuple(options),
-        f"{stay.label}: the conversation is on {current.value}; moving to "
+        f"{stay.label}: the conversation is on {current.value}{allows}; moving to "
         f"{best.label} would save {_fmt(saving)} ({_pct(saving, stay.cost)}), under the "
         f"{margin:.0%} margin",
         sticky=True,
