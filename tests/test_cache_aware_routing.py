@@ -172,6 +172,16 @@ def test_expected_output_and_thinking_use_are_learned_from_answers() -> None:
     assert stats.answer("summarize") is None
 
 
+def test_a_class_answered_only_with_thinking_learns_its_thinking_use() -> None:
+    # planning work that always ran on Sonnet with thinking: no plain answer to compare
+    # with, so its thinking is measured against the plain answer the router prices (400)
+    stats = OutputStats()
+    for _ in range(30):
+        stats.learn("complex_analysis", 400 + 819, 8192, plain_guess=400)
+    assert stats.answer("complex_analysis") is None  # no plain answer was seen
+    assert abs(stats.thinking_use(1.0) - 0.1) < 0.001
+
+
 def test_redis_counts_a_prefixs_requests_and_its_window_age(redis_url: str) -> None:
     state = RedisCacheState(redis_url)
     try:

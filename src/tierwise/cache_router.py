@@ -40,7 +40,10 @@ class OutputStats:
     (in-process, decayed means): per task class, the output of answers without extended
     thinking; across classes, the share of a thinking budget used, estimated as an answer's
     output beyond its class's plain mean (Bedrock reports thinking and answer tokens as one
-    count). Nothing is assumed before an answer is seen: the callers fall back to config."""
+    count). Nothing is assumed before an answer is seen: the callers fall back to config.
+    A class served only with thinking (no plain answer to compare with) measures its thinking
+    against ``plain_guess``, the plain answer the router prices it with until one is seen:
+    without it, such a class kept the prior (the whole budget) however little it thought."""
 
     def __init__(self, weight: float = 0.1) -> None:
         self._w = weight
@@ -48,7 +51,13 @@ class OutputStats:
         self._plain: dict[str, float] = {}
         self._use: float | None = None
 
-    def learn(self, task_class: str, output: int, thinking_budget: int | None) -> None:
+    def learn(
+        self,
+        task_class: str,
+        output: int,
+        thinking_budget: int | None,
+        plain_guess: int | None = None,
+    ) -> None:
         with self._lock:
             plain = self._plain.get(task_class)
             if not thinking_budget:
@@ -57,7 +66,9 @@ class OutputStats:
                 )
                 return
             if plain is None:
-                return  # no plain answer of the class yet: the thinking part is unknown
+                if plain_guess is None:
+                    return  # no plain answer of the class yet: the thinking part is unknown
+                plain = float(plain_guess)
             share = min(max(output - plain, 0.0) / thinking_budget, 1.0)
             self._use = share if self._use is None else self._use + self._w * (share - self._use)
 
@@ -202,7 +213,9 @@ class CacheRouter:
         if tier is None:
             return
         if task_class is not None and usage.output > 0:
-            self.outputs.learn(task_class, usage.output, thinking_budget)
+            self.outputs.learn(
+                task_class, usage.output, thinking_budget, plain_guess=self.config.output_tokens
+            )
         read, written = usage.cache_read, usage.cache_write
         if read or written:
             points = prefixes(self._prepared(request, tier), self._min_tokens(tier))
