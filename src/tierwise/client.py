@@ -34,6 +34,7 @@ from tierwise.capture import Capturer
 from tierwise.core.guardrails import guardrail_summary
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
+from tierwise.core.preflight import check_request
 from tierwise.core.pricing import Usage
 from tierwise.core.replay import MessageCollector, replay_events
 from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer
@@ -317,6 +318,8 @@ class _Client:
         """The engine for one request, and the request's Converse fields."""
         _check_options(modelId, hints, validate, timeout_s)
         request = self.with_guardrail(request_fields(kwargs), api_key_id)
+        # What Bedrock would refuse, refused before a call and an error row.
+        check_request(request)
         plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
         plan = replace(plan, guardrail=guardrail_name(request))
         request, dropped = self.planner.settle_sampling(request, plan)

@@ -127,7 +127,11 @@ def test_the_matched_stop_sequence_is_reported() -> None:
     assert delta["delta"] == {"stop_reason": "stop_sequence", "stop_sequence": "END"}
 
 
-PNG = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0K"}}
+# The 8-byte PNG signature: Bedrock (and now the door) refuses bytes that are no image.
+PNG = {
+    "type": "image",
+    "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+}
 
 
 def tool_turns(top_level: int, in_result: int) -> list[dict[str, Any]]:

@@ -245,6 +245,18 @@ def _check_document_names(messages: list[Any]) -> None:
             seen.add(name)
 
 
+def _check_tool_name(name: Any, where: str) -> None:
+    """botocore's ToolName: a string of 1 to 64 characters matching [a-zA-Z0-9_-]+."""
+    if isinstance(name, str) and len(name) > 64:
+        raise _constraint(name, where, "Member must have length less than or equal to 64")
+    if isinstance(name, str) and not name:
+        raise _constraint(name, where, "Member must have length greater than or equal to 1")
+    if not isinstance(name, str) or not _TOOL_NAME.match(name):
+        raise _constraint(
+            name, where, "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+"
+        )
+
+
 def _check_tools(tool_config: Any) -> tuple[str, str | None]:
     if tool_config is None:
         return "none", None
@@ -264,24 +276,20 @@ def _check_tools(tool_config: Any) -> tuple[str, str | None]:
         if not isinstance(spec, Mapping):
             raise validation(f"toolConfig.tools.{i} needs a toolSpec.")
         name = spec.get("name")
-        if not isinstance(name, str) or not _TOOL_NAME.match(name):
-            raise _constraint(
-                name,
-                f"toolConfig.tools.{i + 1}.member.toolSpec.name",
-                "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+",
-            )
+        _check_tool_name(name, f"toolConfig.tools.{i + 1}.member.toolSpec.name")
         schema = (spec.get("inputSchema") or {}).get("json")
         if not isinstance(schema, Mapping):
             raise validation(f"toolConfig.tools.{i}.toolSpec.inputSchema.json must be an object.")
         if name in names:
             raise _model_error("tools: Tool names must be unique.")
-        names.append(name)
+        names.append(str(name))
     choice = tool_config.get("toolChoice") or {"auto": {}}
     if not isinstance(choice, Mapping) or len(choice) != 1:
         raise validation("toolConfig.toolChoice must have exactly one of auto, any or tool.")
     kind = next(iter(choice))
     if kind == "tool":
         wanted = (choice["tool"] or {}).get("name")
+        _check_tool_name(wanted, "toolConfig.toolChoice.tool.name")
         if wanted not in names:
             raise _model_error(f"tool_choice: Tool '{wanted}' not found in 'tools'.")
         return "tool", str(wanted)

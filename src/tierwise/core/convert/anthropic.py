@@ -41,7 +41,9 @@ from tierwise.core.convert.request import (
     name_documents,
     require,
 )
+from tierwise.core.preflight import TOOL_NAME_RULE, image_problem, tool_name_problem
 from tierwise.core.pricing import Usage
+from tierwise.errors import InvalidRequestError
 
 __all__ = [
     "AnthropicStreamTranslator",
@@ -88,7 +90,15 @@ def _image(block: Mapping[str, Any], where: str) -> dict[str, Any]:
         raise invalid(f"{where}.source must be a base64 image source", where)
     fmt = IMAGE_FORMATS.get(str(source.get("media_type")))
     require(fmt is not None, f"{where}.source.media_type is not a supported image type", where)
-    return {"image": {"format": fmt, "source": {"bytes": decode_base64(source.get("data"), where)}}}
+    raw = decode_base64(source.get("data"), where)
+    problem = image_problem(raw, fmt)
+    if problem is not None:
+        raise InvalidRequestError(
+            f"{where}.source.data: {problem}",
+            hint="send the base64 of a PNG, JPEG, GIF or WebP image with its media_type",
+            param=f"{where}.source.data",
+        )
+    return {"image": {"format": fmt, "source": {"bytes": raw}}}
 
 
 def _document(block: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -265,6 +275,13 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
                 + "; define a client tool with a name and an input_schema",
                 f"tools[{i}].type",
             )  # fmt: skip
+        problem = tool_name_problem(tool["name"])
+        if problem is not None:
+            raise InvalidRequestError(
+                f"tools[{i}].name: {problem}",
+                hint="rename the tool: Bedrock accepts " + TOOL_NAME_RULE,
+                param=f"tools[{i}].name",
+            )
         schema = tool.get("input_schema")
         require(isinstance(schema, Mapping), f"tools[{i}].input_schema is required (an object)",
                 f"tools[{i}].input_schema")  # fmt: skip
@@ -282,7 +299,15 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
     elif kind == "any":
         config["toolChoice"] = {"any": {}}
     elif kind == "tool":
-        config["toolChoice"] = {"tool": {"name": str(body["tool_choice"].get("name"))}}
+        wanted = body["tool_choice"].get("name")
+        names = [t["name"] for t in tools]
+        if wanted not in names:
+            raise InvalidRequestError(
+                f"tool_choice names tool {wanted!r}, which is not in tools",
+                hint=f"name one of the tools offered ({', '.join(names)}), or add that tool",
+                param="tool_choice.name",
+            )
+        config["toolChoice"] = {"tool": {"name": str(wanted)}}
     elif kind == "none":
         # Converse has no "none". Without tools no call can happen, but Bedrock refuses
         # tool_use/tool_result history without a toolConfig, so then the tools stay and

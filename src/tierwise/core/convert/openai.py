@@ -49,8 +49,10 @@ from tierwise.core.convert.request import (
     model_of,
     require,
 )
+from tierwise.core.preflight import TOOL_NAME_RULE, image_problem, tool_name_problem
 from tierwise.core.pricing import Usage
 from tierwise.core.rules import MIN_ANSWER_TOKENS, fit_thinking_budget
+from tierwise.errors import InvalidRequestError
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -113,6 +115,13 @@ def _image(part: Mapping[str, Any], param: str, allow_remote: bool) -> dict[str,
         param,
     )
     raw = decode_base64(match.group("data"), f"{param}.image_url.url")
+    problem = image_problem(raw, fmt)
+    if problem is not None:
+        raise InvalidRequestError(
+            f"{param}.image_url.url: {problem}",
+            hint="send a data:image/...;base64 URL of a PNG, JPEG, GIF or WebP image",
+            param=f"{param}.image_url",
+        )
     return {"image": {"format": fmt, "source": {"bytes": raw}}}
 
 
@@ -265,6 +274,13 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
         )
         check_keys(tool, TOOL_FIELDS, f"tools[{i}]", "tool field")
         check_keys(fn, FUNCTION_FIELDS, f"tools[{i}].function", "function field")
+        problem = tool_name_problem(fn["name"])
+        if problem is not None:
+            raise InvalidRequestError(
+                f"tools[{i}].function.name: {problem}",
+                hint="rename the function: Bedrock accepts " + TOOL_NAME_RULE,
+                param=f"tools[{i}].function.name",
+            )
         spec: dict[str, Any] = {
             "name": fn["name"],
             "inputSchema": {"json": fn.get("parameters") or {"type": "object", "properties": {}}},
@@ -283,7 +299,15 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
     elif choice == "required":
         config["toolChoice"] = {"any": {}}
     elif isinstance(choice, Mapping) and isinstance(choice.get("function"), Mapping):
-        config["toolChoice"] = {"tool": {"name": choice["function"].get("name")}}
+        wanted = choice["function"].get("name")
+        names = [t["toolSpec"]["name"] for t in specs]
+        if wanted not in names:
+            raise InvalidRequestError(
+                f"tool_choice names function {wanted!r}, which is not in tools",
+                hint=f"name one of the functions offered ({', '.join(names)}), or add it",
+                param="tool_choice.function.name",
+            )
+        config["toolChoice"] = {"tool": {"name": wanted}}
     else:
         raise invalid(f"tool_choice {choice!r} is not supported", "tool_choice")
     return config

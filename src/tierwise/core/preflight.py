@@ -1,0 +1,156 @@
+"""Checks of a Converse request that Bedrock would refuse, made before any call (pure).
+
+A request Bedrock refuses still costs a round trip and leaves an error row in the ledger; these
+are refused first with an :class:`~tierwise.errors.InvalidRequestError` that names the field
+(``param``) and says what to do. The rules are Bedrock's (botocore's service model for
+Converse: ``ToolName`` is 1-64 characters of ``[a-zA-Z0-9_-]``; ``toolChoice.tool.name`` must
+name a tool in ``toolConfig.tools``; toolUse/toolResult blocks need a ``toolConfig``; an image
+block's bytes must be an image of its ``format``). The doors call the same helpers with their
+own field names (:func:`tool_name_problem`, :func:`image_problem`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from tierwise.errors import InvalidRequestError
+
+__all__ = [
+    "TOOL_NAME_RULE",
+    "check_request",
+    "image_problem",
+    "sniff_image",
+    "tool_name_problem",
+]
+
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+TOOL_NAME_RULE = "1 to 64 characters, letters, digits, '_' and '-' only (Bedrock's ToolName)"
+# Magic numbers of the image formats Converse takes (webp: RIFF....WEBP).
+_IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "gif": (b"GIF87a", b"GIF89a"),
+    "webp": (b"RIFF",),
+}
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The Converse image format ``data`` is (png, jpeg, gif, webp), or None."""
+    for fmt, magics in _IMAGE_MAGIC.items():
+        if any(data.startswith(m) for m in magics):
+            if fmt == "webp" and data[8:12] != b"WEBP":
+                continue
+            return fmt
+    return None
+
+
+def tool_name_problem(name: object) -> str | None:
+    """Why Bedrock would refuse ``name`` as a tool name, or None."""
+    if not isinstance(name, str):
+        return "a tool name must be a string"
+    if not TOOL_NAME.match(name):
+        return f"tool name {name[:80]!r} is not {TOOL_NAME_RULE}"
+    return None
+
+
+def image_problem(data: bytes, declared: str | None) -> str | None:
+    """Why Bedrock would refuse ``data`` as an image of format ``declared``, or None."""
+    found = sniff_image(data)
+    if found is None:
+        return "the data is not a PNG, JPEG, GIF or WebP image"
+    if declared is not None and found != declared:
+        return f"the data is a {found.upper()} image, not {declared.upper()} as declared"
+    return None
+
+
+def _bytes_of(source: Any) -> bytes | None:
+    raw = source.get("bytes") if isinstance(source, Mapping) else None
+    if isinstance(raw, bytes | bytearray | memoryview):
+        return bytes(raw)
+    if isinstance(raw, str):
+        try:
+            return base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            return None  # Bedrock's own shape check reports it
+    return None
+
+
+def _refuse(message: str, param: str, hint: str) -> InvalidRequestError:
+    return InvalidRequestError(message, hint=hint, param=param)
+
+
+def _check_tools(tool_config: Any) -> list[str]:
+    tools = tool_config.get("tools") if isinstance(tool_config, Mapping) else None
+    names: list[str] = []
+    for i, tool in enumerate(tools if isinstance(tools, list | tuple) else ()):
+        spec = tool.get("toolSpec") if isinstance(tool, Mapping) else None
+        if not isinstance(spec, Mapping):
+            continue
+        problem = tool_name_problem(spec.get("name"))
+        if problem is not None:
+            raise _refuse(
+                problem,
+                f"toolConfig.tools[{i}].toolSpec.name",
+                "rename the tool: Bedrock accepts " + TOOL_NAME_RULE,
+            )
+        names.append(str(spec["name"]))
+    choice = tool_config.get("toolChoice") if isinstance(tool_config, Mapping) else None
+    wanted = choice.get("tool") if isinstance(choice, Mapping) else None
+    if isinstance(wanted, Mapping):
+        name = wanted.get("name")
+        if name not in names:
+            offered = ", ".join(names) or "none"
+            raise _refuse(
+                f"toolConfig.toolChoice names tool {name!r}, which is not in toolConfig.tools",
+                "toolConfig.toolChoice",
+                f"name one of the tools offered ({offered}), or add that tool",
+            )
+    return names
+
+
+def check_request(request: Mapping[str, Any]) -> None:
+    """Refuse what Bedrock would refuse in ``request`` (Converse shape), before any call."""
+    tool_config = request.get("toolConfig")
+    if tool_config is not None:
+        _check_tools(tool_config)
+    messages = request.get("messages")
+    for i, message in enumerate(messages if isinstance(messages, list | tuple) else ()):
+        content = message.get("content") if isinstance(message, Mapping) else None
+        for j, block in enumerate(content if isinstance(content, list | tuple) else ()):
+            if not isinstance(block, Mapping):
+                continue
+            where = f"messages[{i}].content[{j}]"
+            if ("toolUse" in block or "toolResult" in block) and not tool_config:
+                kind = "toolUse" if "toolUse" in block else "toolResult"
+                raise _refuse(
+                    f"{where} is a {kind} block but the request has no toolConfig: Bedrock "
+                    "refuses tool blocks without one",
+                    "toolConfig",
+                    "send toolConfig with the tools the conversation used (the tools stay "
+                    "defined while their calls are in the history)",
+                )
+            parts = [(where, block)]
+            result = block.get("toolResult")
+            if isinstance(result, Mapping):
+                for k, part in enumerate(result.get("content") or ()):
+                    if isinstance(part, Mapping):
+                        parts.append((f"{where}.toolResult.content[{k}]", part))
+            for at, part in parts:
+                image = part.get("image")
+                if not isinstance(image, Mapping):
+                    continue
+                data = _bytes_of(image.get("source"))
+                if data is None:
+                    continue
+                fmt = image.get("format")
+                problem = image_problem(data, fmt if isinstance(fmt, str) else None)
+                if problem is not None:
+                    raise _refuse(
+                        f"{at}.image: {problem}",
+                        f"{at}.image",
+                        "send the bytes of a PNG, JPEG, GIF or WebP image with its format",
+                    )

@@ -1,0 +1,183 @@
+"""Requests Bedrock would refuse are refused by the doors and the client before any call:
+a 400 naming the field, no Bedrock round trip and no error ledger row."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+import pytest
+
+from tierwise.errors import InvalidRequestError
+
+USER = {"role": "user", "content": "hi"}
+FN = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+TEXT_URL = "data:image/png;base64," + base64.b64encode(b"just some text, no image").decode()
+
+CHAT_CASES = [
+    pytest.param(
+        {"tools": [FN], "tool_choice": {"type": "function", "function": {"name": "other"}}},
+        "tool_choice",
+        id="chat-tool-choice-not-in-tools",
+    ),
+    pytest.param(
+        {"tools": [{"type": "function", "function": {"name": "look up", "parameters": {}}}]},
+        "tools[0]",
+        id="chat-tool-name-with-space",
+    ),
+    pytest.param(
+        {"tools": [{"type": "function", "function": {"name": "x" * 65, "parameters": {}}}]},
+        "tools[0]",
+        id="chat-tool-name-too-long",
+    ),
+    pytest.param(
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"type": "image_url", "image_url": {"url": TEXT_URL}}],
+                }
+            ]
+        },
+        "messages[0]",
+        id="chat-data-url-not-an-image",
+    ),
+    pytest.param(
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "image_url",
+                            "image_url": {"url": "data:text/plain;base64,aGk="},
+                        }
+                    ],
+                }
+            ]
+        },
+        "messages[0]",
+        id="chat-data-url-text-mime",
+    ),
+]
+
+
+def _counts(gateway: Any) -> tuple[int, int]:
+    return gateway.emulator.stats["total"], len(gateway.tierwise.ledger.rows())
+
+
+@pytest.mark.parametrize(("extra", "param"), CHAT_CASES)
+def test_chat_completions_refuses_before_bedrock(
+    gateway: Any, extra: dict[str, Any], param: str
+) -> None:
+    before = _counts(gateway)
+    body = {"model": "haiku", "messages": [USER], **extra}
+    r = httpx.post(
+        gateway.url + "/v1/chat/completions",
+        json=body,
+        headers={"authorization": f"Bearer {gateway.key}"},
+        timeout=30,
+    )
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["param"] is not None and error["param"].startswith(param), error
+    assert _counts(gateway) == before
+
+
+ANTHROPIC_CASES = [
+    pytest.param(
+        {
+            "tools": [{"name": "lookup", "input_schema": {"type": "object"}}],
+            "tool_choice": {"type": "tool", "name": "other"},
+        },
+        "tool_choice",
+        id="messages-tool-choice-not-in-tools",
+    ),
+    pytest.param(
+        {"tools": [{"name": "look.up", "input_schema": {"type": "object"}}]},
+        "tools",
+        id="messages-tool-name-with-dot",
+    ),
+    pytest.param(
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "image",
+                            "source": {
+                                "type": "base64",
+                                "media_type": "image/png",
+                                "data": TEXT_URL.split(",", 1)[1],
+                            },
+                        }
+                    ],
+                }
+            ]
+        },
+        "messages",
+        id="messages-image-that-is-not-an-image",
+    ),
+]
+
+
+@pytest.mark.parametrize(("extra", "param"), ANTHROPIC_CASES)
+def test_messages_refuses_before_bedrock(gateway: Any, extra: dict[str, Any], param: str) -> None:
+    before = _counts(gateway)
+    body = {"model": "haiku", "max_tokens": 50, "messages": [USER], **extra}
+    r = httpx.post(
+        gateway.url + "/v1/messages",
+        json=body,
+        headers={"x-api-key": gateway.key},
+        timeout=30,
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["type"] == "invalid_request_error"
+    assert param in r.json()["error"]["message"], r.text
+    assert _counts(gateway) == before
+
+
+TOOL = {"toolSpec": {"name": "lookup", "inputSchema": {"json": {"type": "object"}}}}
+USE = {"toolUse": {"toolUseId": "t1", "name": "lookup", "input": {}}}
+RESULT = {"toolResult": {"toolUseId": "t1", "content": [{"text": "ok"}]}}
+
+CLIENT_CASES = [
+    pytest.param(
+        {"toolConfig": {"tools": [TOOL], "toolChoice": {"tool": {"name": "other"}}}},
+        "toolConfig.toolChoice",
+        id="client-tool-choice-not-in-tools",
+    ),
+    pytest.param(
+        {
+            "messages": [
+                {"role": "user", "content": [{"text": "hi"}]},
+                {"role": "assistant", "content": [USE]},
+                {"role": "user", "content": [RESULT]},
+            ]
+        },
+        "toolConfig",
+        id="client-tool-result-without-tool-config",
+    ),
+    pytest.param(
+        {
+            "toolConfig": {
+                "tools": [{"toolSpec": {"name": "a/b", "inputSchema": {"json": {}}}}],
+            }
+        },
+        "toolConfig.tools[0].toolSpec.name",
+        id="client-tool-name-with-slash",
+    ),
+]
+
+
+@pytest.mark.parametrize(("extra", "param"), CLIENT_CASES)
+def test_client_refuses_before_bedrock(gateway: Any, extra: dict[str, Any], param: str) -> None:
+    before = _counts(gateway)
+    request = {"messages": [{"role": "user", "content": [{"text": "hi"}]}], **extra}
+    with pytest.raises(InvalidRequestError) as info:
+        gateway.tierwise.converse(modelId="haiku", **request)
+    assert info.value.param == param
+    assert info.value.hint
+    assert _counts(gateway) == before
