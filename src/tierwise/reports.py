@@ -12,7 +12,17 @@ from tierwise.core.spend import SpendRow
 from tierwise.errors import InvalidRequestError
 from tierwise.store import LedgerRow
 
-__all__ = ["daily_spend", "parse_since", "runway_dict", "spend_rows"]
+__all__ = ["RATE_PLACES", "daily_spend", "parse_since", "rate_usd", "runway_dict", "spend_rows"]
+
+RATE_PLACES = Decimal("0.000001")
+"""Burn rates (an average: spend / days) are reported to the micro-dollar, as spend CSVs
+are; the ledger's amounts stay exact."""
+
+
+def rate_usd(value: Decimal) -> str:
+    """A USD-per-day average for JSON: rounded to :data:`RATE_PLACES`, half to even."""
+    return str(value.quantize(RATE_PLACES))
+
 
 _SINCE = re.compile(r"^(\d+)([dhw])$")
 
@@ -87,8 +97,8 @@ def daily_spend(rows: list[LedgerRow]) -> dict[date, Decimal]:
 def runway_dict(result: Runway) -> dict[str, object]:
     return {
         "as_of": result.as_of.isoformat(),
-        "burn_7d_usd": str(result.burn_7d),
-        "burn_30d_usd": str(result.burn_30d),
+        "burn_7d_usd": rate_usd(result.burn_7d),
+        "burn_30d_usd": rate_usd(result.burn_30d),
         "card_spend_so_far_usd": str(result.card_spend_so_far),
         "card_from": result.card_from.isoformat() if result.card_from else None,
         "pools": [

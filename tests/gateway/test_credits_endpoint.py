@@ -69,3 +69,11 @@ def test_the_dashboard_page_still_loads(no_pools: tuple[str, str]) -> None:
     script = httpx.get(url + "/dashboard/static/dashboard.js")
     # The page's script shows an empty pool list as "No credit pools configured."
     assert script.status_code == 200 and "if (!items.length)" in script.text
+
+
+def test_burn_rates_are_rounded_to_the_micro_dollar(no_pools: tuple[str, str]) -> None:
+    # $3 over the last 7 days is 0.428571428571... a day: it printed 28 decimal places.
+    url, admin = no_pools
+    data = httpx.get(url + "/v1/credits", headers={"authorization": f"Bearer {admin}"}).json()
+    assert data["burn_7d_usd"] == "0.428571"
+    assert data["burn_30d_usd"] == "0.100000"

@@ -425,10 +425,12 @@ def plan(
             "bodies_offloaded": stats.bodies_offloaded,
             "bodies_missing": stats.bodies_missing,
         }
+        from tierwise.reports import rate_usd
+
         payload["credit_runway"] = {
             name: {
                 "card_from": w.card_from.isoformat() if w.card_from else None,
-                "burn_7d_usd": str(w.burn_7d),
+                "burn_7d_usd": rate_usd(w.burn_7d),
             }
             for name, w in ways.items()
         }
