@@ -99,7 +99,7 @@ def test_spend_csv_and_json_parse_through_a_narrow_pipe(seeded: Path) -> None:
         "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
         "total",
     ]
-    assert rows[-1]["input_tokens"] == "246912" and rows[-1]["cost_usd"] == "1.0"
+    assert rows[-1]["input_tokens"] == "246912" and rows[-1]["cost_usd"] == "1"
     as_json = run(seeded, "spend", "--format", "json")
     assert json.loads(as_json.stdout)["total"]["requests"] == 2
 

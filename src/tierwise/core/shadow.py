@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from tierwise.core.pricing import Rates, Usage, price
+from tierwise.core.spend import plain_usd
 from tierwise.core.tiers import Tier
 
 __all__ = ["ShadowGroup", "ShadowReport", "ShadowRow", "shadow_report"]
@@ -52,9 +53,9 @@ class ShadowGroup:
         return {
             "group": self.name,
             "requests": self.requests,
-            "actual_cost_usd": str(self.actual_cost),
-            "shadow_cost_usd": str(self.shadow_cost),
-            "saving_usd": str(self.saving),
+            "actual_cost_usd": plain_usd(self.actual_cost),
+            "shadow_cost_usd": plain_usd(self.shadow_cost),
+            "saving_usd": plain_usd(self.saving),
             "moves": dict(sorted(self.moves.items())),
         }
 

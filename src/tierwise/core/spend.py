@@ -21,10 +21,16 @@ from typing import Any, Literal
 from tierwise.core.pricing import Rates, Usage, price
 from tierwise.core.tiers import Tier
 
-__all__ = ["Group", "SpendReport", "SpendRow", "report"]
+__all__ = ["Group", "SpendReport", "SpendRow", "plain_usd", "report"]
 
 GroupBy = Literal["tier", "day", "key", "model"]
 _ZERO = Decimal(0)
+
+
+def plain_usd(amount: Decimal) -> str:
+    """An exact amount in one plain notation for CSV and JSON: '0', '0.000123', '12.5'
+    (a zero cost priced from ``0.00``-style rates was '0.00' beside '0.000123')."""
+    return format(amount.normalize(), "f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +90,7 @@ class Group:
             "output_tokens": self.usage.output,
             "cache_read_tokens": self.usage.cache_read,
             "cache_write_tokens": self.usage.cache_write,
-            "cost_usd": str(self.cost),
+            "cost_usd": plain_usd(self.cost),
             "guardrail_interventions": self.guardrail_interventions,
         }
 
