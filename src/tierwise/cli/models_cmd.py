@@ -10,7 +10,7 @@ from rich.table import Table
 
 from tierwise.cli.output import cells, plain
 from tierwise.cli.state import state_of
-from tierwise.config import DEFAULT_CONFIG_NAME, update_config_file
+from tierwise.config import DEFAULT_CONFIG_NAME, LoadedSettings, update_config_file
 from tierwise.core.catalog import foundation_model_id, newest_per_tier, parse_claude_id
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
@@ -37,14 +37,17 @@ def models(
     loaded = state.loaded()
     catalog = BedrockClient(loaded.settings).list_models()
 
+    profile_ids = [p.profile_id for p in catalog.profiles if parse_claude_id(p.profile_id)]
+    newest = newest_per_tier(profile_ids, geo=geo)
+    # With --write the file is written before anything is printed: a reader that goes away
+    # (`tierwise models --write | head`) must not stop the write half-way or before it.
+    notes = _write(loaded, newest, profile_ids, geo) if write else []
+
     table = Table("inference profile", "tier", "status", title="Claude inference profiles")
-    profile_ids = []
     for profile in catalog.profiles:
         parsed = parse_claude_id(profile.profile_id)
-        if parsed is None:
-            continue
-        profile_ids.append(profile.profile_id)
-        table.add_row(*cells(profile.profile_id, parsed.tier.value, profile.status))
+        if parsed is not None:
+            table.add_row(*cells(profile.profile_id, parsed.tier.value, profile.status))
     state.out.print(table)
     model_table = Table("foundation model", "name", "on-demand", title="Claude foundation models")
     for model in catalog.models:
@@ -52,14 +55,19 @@ def models(
         model_table.add_row(*cells(model.model_id, model.name, on_demand))
     state.out.print(model_table)
 
-    newest = newest_per_tier(profile_ids, geo=geo)
     for tier in Tier.ordered():
         current = loaded.settings.tier(tier).model_id
         pick = newest.get(tier)
         mark = "" if pick in (None, current) else "  (newer than configured)"
         state.out.print(plain(f"{tier.value:>6}: configured {current}; newest {pick or '-'}{mark}"))
-    if not write:
-        return
+    for note in notes:
+        state.out.print(plain(note))
+
+
+def _write(
+    loaded: LoadedSettings, newest: dict[Tier, str], profile_ids: list[str], geo: str
+) -> list[str]:
+    """Put the newest profile of each tier in the config file; the lines to print."""
     missing = [t.value for t in Tier.ordered() if t not in newest]
     if missing:
         raise ConfigError(
@@ -68,6 +76,7 @@ def models(
         )
     path = loaded.config_path or Path.cwd() / DEFAULT_CONFIG_NAME
     values: dict[str, object] = {}
+    notes: list[str] = []
     for tier in Tier.ordered():
         values[f"tiers.{tier.value}.model_id"] = newest[tier]
         values[f"tiers.{tier.value}.alternates"] = _same_model_elsewhere(newest[tier], profile_ids)
@@ -79,11 +88,12 @@ def models(
             values[f"tiers.{tier.value}.cache_min_tokens"] = known.cache_min_tokens
             values[f"tiers.{tier.value}.supports_thinking"] = bool(known.thinking)
         else:
-            state.out.print(
-                plain(f"note: {newest[tier]} has no [models] entry; {tier.value} keeps its prices")
+            notes.append(
+                f"note: {newest[tier]} has no [models] entry; {tier.value} keeps its prices"
             )
     update_config_file(path, values)
-    state.out.print(plain(f"wrote the newest profiles to {path}"))
+    notes.append(f"wrote the newest profiles to {path}")
+    return notes
 
 
 def _same_model_elsewhere(chosen: str, profile_ids: list[str]) -> list[str]:
