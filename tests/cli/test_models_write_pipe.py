@@ -18,12 +18,12 @@ def test_write_happens_when_stdout_is_a_closed_pipe(live_emulator: Any, tmp_path
     cfg.write_text("[tiers.opus]\nmodel_id = 'global.anthropic.claude-opus-4-1-20250805-v1:0'\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIERWISE_")}
     env.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "COLUMNS": "120"})
+    args = ["--endpoint-url", live_emulator.url, "models", "--write"]
     read_end, write_end = os.pipe()
     os.close(read_end)  # `| head` that has already exited: every write is EPIPE
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "tierwise", "--endpoint-url", live_emulator.url]
-            + ["models", "--write"],
+            [sys.executable, "-m", "tierwise", *args],
             stdout=write_end,
             stderr=subprocess.PIPE,
             text=True,
