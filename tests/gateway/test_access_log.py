@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -97,11 +98,37 @@ def test_errors_are_logged_by_class(gateway: Any, caplog: pytest.LogCaptureFixtu
     assert missing["key"] == "test"
     assert unauthenticated["status"] == 401 and unauthenticated["error"] == "AuthenticationError"
     # A request that reached no model still has an id, and the client got it.
-    assert unauthenticated["key"] is None and unauthenticated["request_id"].startswith("req_")
+    assert unauthenticated["key"] is None and unauthenticated["request_id"]
     assert unknown["request_id"] == nowhere.headers["x-tierwise-request-id"]
     assert throttled["status"] == 429 and throttled["key"] == "main"
     assert throttled["error"] in ("ExhaustedError", "ThrottledError")
     assert unknown["status"] == 404 and unknown["door"] is None and unknown["method"] == "GET"
+
+
+def test_request_ids_have_one_format(gateway: Any, caplog: pytest.LogCaptureFixture) -> None:
+    # A request that reached a model had its ledger id (bare hex), one refused before any
+    # call had "req_<hex>": two formats to grep and join on. Both are the ledger's now.
+    caplog.set_level(logging.INFO, logger="tierwise.access")
+    body = {"model": "haiku", "messages": [{"role": "user", "content": "hi"}]}
+    called = httpx.post(
+        f"{gateway.url}/v1/chat/completions",
+        json=body,
+        headers={"authorization": f"Bearer {gateway.key}"},
+        timeout=30,
+    )
+    refused = httpx.post(
+        f"{gateway.url}/v1/chat/completions",
+        json=body,
+        headers={"authorization": "Bearer tw_wrong"},
+        timeout=30,
+    )
+    health = httpx.get(f"{gateway.url}/healthz")
+    assert (called.status_code, refused.status_code, health.status_code) == (200, 401, 200)
+    lines = _lines(caplog, 3)
+    ids = [line["request_id"] for line in lines]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids), ids
+    assert ids[0] == gateway.tierwise.ledger.rows()[-1].request_id
+    assert ids[1] == refused.headers["x-tierwise-request-id"]
 
 
 def test_no_lines_below_the_level(gateway: Any, caplog: pytest.LogCaptureFixture) -> None:

@@ -9,7 +9,8 @@ it around.
 
 Every line has a request id: a model call's is its ledger id (its rows carry it); a request
 that made no call (refused, unauthenticated, a health check, an unknown path) gets a fresh
-one, sent back as ``x-tierwise-request-id`` like a call's, so a client can quote it.
+one in the same format (32 hex digits), sent back as ``x-tierwise-request-id`` like a
+call's, so a client can quote it.
 
 The line holds identifiers, counts and timings only: never prompt or answer text, never a
 key's secret, never an error's message (it may quote the request); errors appear by class.
@@ -152,7 +153,8 @@ class AccessLog:
             if message["type"] == "http.response.start":
                 record.status = message["status"]
                 if record.request_id is None:
-                    record.request_id = f"req_{uuid.uuid4().hex}"
+                    # The ledger's format (32 hex digits), so every line's id looks alike.
+                    record.request_id = uuid.uuid4().hex
                     headers = list(message.get("headers") or ())
                     if not any(k.lower() == _REQUEST_ID_HEADER for k, _ in headers):
                         headers.append((_REQUEST_ID_HEADER, record.request_id.encode()))
