@@ -78,6 +78,11 @@ class _Server:
         self.ready.set()
         loop.run_forever()
         server.close()
+        pending = asyncio.all_tasks(loop)  # connections kept alive: end their handlers
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
