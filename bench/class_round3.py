@@ -2,6 +2,8 @@
 forced tools) predicted by models that never saw their template.
 
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
+     python bench/class_round3.py --packaged [CORPUS.jsonl.gz]   (the packaged model of the
+     code on the path predicts the rows, no fitting: the "before" of rows it never saw)
 Team templates are split into 5 folds by template id, as in ``class_train``; the public
 sources stay in training (they are held out whole in docs/router/classes.md). Prints class
 accuracy and class-stage tier agreement (the true class's default tier against the
@@ -32,10 +34,37 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r3 RAG in the system prompt": lambda t, g: g.startswith("r3-rag"),
     "r3 other languages": lambda t, g: g.startswith("r3-foreign"),
     "r3 one forced tool": lambda t, g: g.startswith("r3-forced"),
+    "r4 agents about to act (high_stakes_agent)": lambda t, g: (
+        g.startswith("r4-agent") and t == "high_stakes_agent"
+    ),
+    "r4 agents only looking (agent_step)": lambda t, g: (
+        g.startswith("r4-agent") and t == "agent_step"
+    ),
 }
 
 
+def packaged(path: str | None) -> list[tuple[str, str, str]]:
+    from pathlib import Path
+
+    from tierwise.router.class_weights import load_class_model
+
+    rows = load_corpus(Path(path)) if path else load_corpus()
+    model = load_class_model()
+    assert model is not None, "no packaged class model"
+    blend = BlendedClassifier(model)
+    pairs = []
+    for row in rows:
+        g = _group(row)
+        if g.startswith(("r3-", "r4-")):
+            probs = blend.probabilities(*_parts(row["request"]))
+            pairs.append((row["class"], max(TASK_CLASSES, key=lambda c: probs[c]), g))
+    return pairs
+
+
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--packaged":
+        report(packaged(sys.argv[2] if len(sys.argv) > 2 else None))
+        return 0
     rows = load_corpus()
     parts = [_parts(r["request"]) for r in rows]
     feats = [hashed_features(f, sy, us, DEFAULT_BITS) for f, sy, us in parts]
@@ -52,17 +81,24 @@ def main() -> int:
                 probs = blend.probabilities(*parts[j])
                 pairs.append((rows[j]["class"], max(TASK_CLASSES, key=lambda c: probs[c]), g))
         print(f"fold {i + 1}/{folds}: {time.monotonic() - started:.0f}s", file=sys.stderr)
+    report(pairs)
+    return 0
+
+
+def report(pairs: list[tuple[str, str, str]]) -> None:
     for name, keep in SLICES.items():
         mine = [(t, p) for t, p, g in pairs if keep(t, g)]
         ok = sum(t == p for t, p in mine)
         tier = sum(DEFAULT_CLASS_RULES[t].tier is DEFAULT_CLASS_RULES[p].tier for t, p in mine)
         n = len(mine)
+        if not n:
+            continue
         print(f"{name:<44} n={n:5d}  class {ok / n:.3f}  tier {tier / n:.3f}")
-    wrong = Counter((t, p) for t, p, g in pairs if g.startswith("r3-") and t != p)
-    print("round-3 confusions (true -> predicted: count):")
-    for (t, p), n in wrong.most_common(10):
-        print(f"  {t} -> {p}: {n}")
-    return 0
+    for rnd in ("r3-", "r4-"):
+        wrong = Counter((t, p) for t, p, g in pairs if g.startswith(rnd) and t != p)
+        print(f"{rnd[:2]} confusions (true -> predicted: count):")
+        for (t, p), n in wrong.most_common(10):
+            print(f"  {t} -> {p}: {n}")
 
 
 if __name__ == "__main__":

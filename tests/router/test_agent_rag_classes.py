@@ -133,3 +133,64 @@ def test_action_words_without_tools_are_not_an_agent(route: Any, text: str) -> N
     d = route({"messages": [_user(text)]})
     assert d.task_class.name not in ("high_stakes_agent", "agent_step"), d.reasons
     assert d.tier is not Tier.OPUS
+
+
+DNS_TOOLS = _tools(
+    ("list_records", "List the DNS records of a zone."),
+    ("delete_record", "Deletes a DNS record. Propagates within minutes."),
+    ("set_site_status", "Set a website live or offline."),
+)
+
+
+def _after_a_read(text: str) -> dict[str, Any]:
+    return {
+        "system": [
+            {"text": "You are the web operations agent for Halden Outdoor's production sites."}
+        ],
+        "toolConfig": DNS_TOOLS,
+        "messages": [
+            _user(text),
+            {
+                "role": "assistant",
+                "content": [{"toolUse": {"toolUseId": "r1", "name": "list_records", "input": {}}}],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "toolResult": {
+                            "toolUseId": "r1",
+                            "content": [{"json": {"records": ["www A 10.0.0.4"]}}],
+                        }
+                    }
+                ],
+            },
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Show me which records still point at the old load balancer.",
+        "List the records of the shop zone.",
+        "Check whether the www record was changed today.",
+    ],
+)
+def test_looking_mid_loop_with_risky_tools_stays_an_agent_step(route: Any, text: str) -> None:
+    d = route(_after_a_read(text))
+    assert d.task_class.name == "agent_step", d.reasons
+    assert d.tier is Tier.SONNET
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Take the old marketing site offline tonight.",
+        "Get rid of the records that point at the old load balancer.",
+    ],
+)
+def test_acting_in_other_words_mid_loop_is_high_stakes(route: Any, text: str) -> None:
+    d = route(_after_a_read(text))
+    assert d.task_class.name == "high_stakes_agent", d.reasons
+    assert d.tier is Tier.OPUS

@@ -119,8 +119,12 @@ def class_features(s: Signals) -> dict[str, float]:
             f["tools:destructive_share"] = len(risky) / s.tool_count
             # About to act: the user asks for an irreversible action (or the request names
             # one: production, a wire transfer) and a tool that can do it is offered.
-            if s.action_requested or "high_stakes" in s.cues:
+            # Only looking ("show", "list", "how many...?") with the same tools offered is
+            # an ordinary agent step, mid-loop or not.
+            if s.action_requested or ("high_stakes" in s.cues and not s.read_only_ask):
                 f["tools:destructive_asked"] = 1.0
+            elif s.read_only_ask:
+                f["tools:read_only_ask"] = 1.0
         elif s.forced_tool_choice and s.tool_count == 1:
             # One tool the model must call: structured output (extraction, a label), not
             # an agent choosing what to do.
@@ -132,7 +136,7 @@ def class_features(s: Signals) -> dict[str, float]:
                 f[f"toolword:{word}"] = 1.0
     if s.tool_results:
         f["tool_results"] = 1.0
-        if s.risky_tools:
+        if s.risky_tools and not s.read_only_ask:
             f["tools:destructive_in_loop"] = 1.0
     if s.passages or s.documents:
         f[f"passages:{_bucket(s.passages + s.documents, (1, 3, 6))}"] = 1.0
@@ -193,6 +197,7 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "tools:destructive_in_loop": {"high_stakes_agent": 1.0},
     "tools:destructive_asked": {"high_stakes_agent": 3.0},
     "tools:read_only": {"agent_step": 0.5},
+    "tools:read_only_ask": {"agent_step": 1.0},
     "tools:forced_single": {"agent_step": -2.5, "extract": 0.5, "classify": 0.5},
     "passages:3": {"rag_qa": 1.5},
     "passages:6": {"rag_qa": 1.5, "research_synthesis": 1.0},

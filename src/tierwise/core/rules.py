@@ -330,7 +330,12 @@ def _size_evidence(s: Signals, p: RoutingPolicy, hints: Hints, refactor: bool) -
     if s.tool_count >= p.many_tools:
         out.append(Evidence("many_tools", p.w("many_tools"), f"{s.tool_count} tools offered"))
     risky = s.risky_tools
-    acting = s.tool_results or s.action_requested or s.has("high_stakes") or hints.high_stakes
+    # An agent only looking ("show", "list", "how many...?") is not about to act, mid-loop
+    # or not, whatever tools it is offered.
+    looking = s.read_only_ask and not hints.high_stakes
+    acting = not looking and bool(
+        s.tool_results or s.action_requested or s.has("high_stakes") or hints.high_stakes
+    )
     if risky and acting:
         out.append(
             Evidence(

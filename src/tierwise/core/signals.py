@@ -324,6 +324,14 @@ _ACTION_VERBS = (
 _ACTION = (
     "|".join(f"{w}s?" for w in sorted(_ACTION_VERBS, key=lambda w: (-len(w), w)))
     + r"|shut down|tear down|roll back|clean up|force[- ]push|update \w+ set|alter table"
+    # Actions said with a particle or an object rather than a verb of the list: "take the
+    # article offline", "empty the bucket", "shut the old cluster down", "close the account",
+    # "issue a refund", "turn off billing".
+    r"|take (?:\S+ ){0,4}?(?:offline|down)|pull (?:\S+ ){0,4}?offline|shut (?:\S+ ){1,4}?down"
+    r"|tear (?:\S+ ){1,4}?down|empty (?:the|this|that|these|our|my|their|all|out)"
+    r"|close (?:\S+ ){0,3}?accounts?|issue (?:\S+ ){0,2}?refunds?|turn off|switch off"
+    r"|power off|get rid of|clear out|wipe out|nuke|flush|post (?:the|this|that|it|our)"
+    r"|blast (?:the|this|it|out)|approve (?:the|this|that) (?:payment|payout|transfer|refund)"
     # German, French, Spanish, Portuguese and Italian imperatives and infinitives.
     r"|lösch(?:e|en|t)|entfern(?:e|en)|überweis(?:e|en)|send(?:e|en)|kündig(?:e|en)"
     r"|supprim(?:e|er|ez)|envoi(?:e|es)|envoy(?:er|ez)|annul(?:e|er|ez)|rembours(?:e|er|ez)"
@@ -342,6 +350,44 @@ CUE_PATTERNS: Mapping[str, re.Pattern[str]] = {
     name: _SCANNER.patterns[name] for name in _CUE_SOURCE
 }
 _CUE_NAMES = frozenset(_CUE_SOURCE)
+
+# Whether the user's last words ask for the action or only ask about something. A sentence
+# that opens with a question word or a read-only verb ("show", "list", "check", "what is",
+# "did the refund go out?") asks nothing to be done, even if it names an action, unless an
+# action is chained on ("find the duplicates and delete them", "check the logs, then
+# restart it"). Other sentences that name an action ask for it.
+_READ_LEAD = re.compile(
+    r"\s*(?:(?:ok(?:ay)?|so|hey|hi|hello|please|quick question|first|now|also|and|but)\b"
+    r"[,:]?\s*)*(?:(?:can|could|would|will) you (?:please )?)?"
+    r"(?:what(?:'s|s)?|which|how|when|where|who|whose|why|is|are|was|were|do|does|did|has"
+    r"|have|had|should|show|list|check|find|look|get me|tell me|summari[sz]e|read|explain"
+    r"|count|describe|fetch|search|see|view|display|give me|verify|confirm whether)\b"
+)
+_ACTION_RX = _SCANNER.patterns[_ACT]
+_CHAINED_ACTION = re.compile(
+    r"(?:\band|,|;|:|\bthen|\bafter that)\s+(?:(?:then|please|also|go ahead and)\s+)*"
+    + _ACTION_RX.pattern
+)
+# A full stop ends a sentence after a word of three letters or more ("R. Patel", "e.g." and
+# "v4.1" do not end one).
+_SENTENCE_END = re.compile(r"(?<=\w\w\w)\.(?=\s|$)|[!?\n]")
+
+
+def _asks_action(text: str) -> bool:
+    """Whether a sentence of ``text`` (lower case) asks for an irreversible action."""
+    for sentence in _SENTENCE_END.split(text):
+        if not _ACTION_RX.search(sentence):
+            continue
+        if not _READ_LEAD.match(sentence) or _CHAINED_ACTION.search(sentence):
+            return True
+    return False
+
+
+def _read_only_ask(text: str) -> bool:
+    """Whether the user's words open with a question or a read-only verb ("show me...",
+    "how many...", "check whether...")."""
+    return bool(text) and _READ_LEAD.match(text[:200].lower()) is not None
+
 
 # Which class of work each cue is evidence for. Cues without a class ("math", "refactor",
 # "codebase", "step_by_step") only count in combination; routing combines them.
@@ -439,6 +485,8 @@ class Signals:
     system_cues: frozenset[str] = frozenset()
     # The user's own words ask for an action that is hard to undo (delete, send, pay...).
     action_requested: bool = False
+    # The user's words only ask to look (a question, "show", "list", "check"...), no action.
+    read_only_ask: bool = False
 
     def has(self, cue: str) -> bool:
         return cue in self.cues
@@ -463,6 +511,8 @@ class Signals:
             out["risky_tools"] = list(self.risky_tools)
         if self.action_requested:
             out["action_requested"] = True
+        if self.read_only_ask:
+            out["read_only_ask"] = True
         if self.forced_tool_choice:
             out["forced_tool_choice"] = True
         if self.max_tokens is not None:
@@ -698,6 +748,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     system_cues = in_system & _CUE_NAMES
     blocks, code_lines = _code_stats(user_text)
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
+    asked = _ACT in in_user and _asks_action(_cue_window(user_text).lower())
     return Signals(
         user_text=user_text,
         system_text=system_text,
@@ -721,5 +772,6 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         thinking_requested="thinking" in extra,
         cues=system_cues | (in_user & _CUE_NAMES),
         system_cues=system_cues,
-        action_requested=_ACT in in_user,
+        action_requested=asked,
+        read_only_ask=not asked and _read_only_ask(user_text),
     )
