@@ -45,3 +45,24 @@ def test_tool_choice_name_is_a_tool_name(runtime: Any) -> None:
         "failed to satisfy constraint: Member must satisfy regular expression pattern: "
         "[a-zA-Z0-9_-]+"
     )
+
+
+def test_tool_use_names_in_the_history_are_tool_names(runtime: Any) -> None:
+    messages = [
+        user("hi"),
+        {
+            "role": "assistant",
+            "content": [{"toolUse": {"toolUseId": "t1", "name": "a b", "input": {}}}],
+        },
+        {
+            "role": "user",
+            "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "x"}]}}],
+        },
+    ]
+    with pytest.raises(runtime.exceptions.ValidationException) as info:
+        runtime.converse(modelId=HAIKU, messages=messages, toolConfig={"tools": [_tool("ok")]})
+    assert info.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value 'a b' at "
+        "'messages.2.member.content.1.member.toolUse.name' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+"
+    )

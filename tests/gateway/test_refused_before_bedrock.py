@@ -181,3 +181,48 @@ def test_client_refuses_before_bedrock(gateway: Any, extra: dict[str, Any], para
     assert info.value.param == param
     assert info.value.hint
     assert _counts(gateway) == before
+
+
+RESPONSES_CASES = [
+    pytest.param(
+        {
+            "tools": [{"type": "function", "name": "lookup", "parameters": {}}],
+            "tool_choice": {"type": "function", "name": "other"},
+        },
+        "tool_choice",
+        id="responses-tool-choice-not-in-tools",
+    ),
+    pytest.param(
+        {"tools": [{"type": "function", "name": "look:up", "parameters": {}}]},
+        "tools[0]",
+        id="responses-tool-name-with-colon",
+    ),
+]
+
+
+@pytest.mark.parametrize(("extra", "param"), RESPONSES_CASES)
+def test_responses_refuses_before_bedrock(gateway: Any, extra: dict[str, Any], param: str) -> None:
+    before = _counts(gateway)
+    r = httpx.post(
+        gateway.url + "/v1/responses",
+        json={"model": "haiku", "input": "hi", **extra},
+        headers={"authorization": f"Bearer {gateway.key}"},
+        timeout=30,
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["param"].startswith(param), r.text
+    assert _counts(gateway) == before
+
+
+def test_client_refuses_a_tool_use_name_bedrock_refuses(gateway: Any) -> None:
+    before = _counts(gateway)
+    bad = {"toolUse": {"toolUseId": "t1", "name": "look up", "input": {}}}
+    messages = [
+        {"role": "user", "content": [{"text": "hi"}]},
+        {"role": "assistant", "content": [bad]},
+        {"role": "user", "content": [RESULT]},
+    ]
+    with pytest.raises(InvalidRequestError) as info:
+        gateway.tierwise.converse(modelId="haiku", messages=messages, toolConfig={"tools": [TOOL]})
+    assert info.value.param == "messages[1].content[0].toolUse.name"
+    assert _counts(gateway) == before

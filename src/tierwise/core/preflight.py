@@ -133,6 +133,16 @@ def check_request(request: Mapping[str, Any]) -> None:
                     "send toolConfig with the tools the conversation used (the tools stay "
                     "defined while their calls are in the history)",
                 )
+            use = block.get("toolUse")
+            if isinstance(use, Mapping):
+                problem = tool_name_problem(use.get("name"))
+                if problem is not None:
+                    raise _refuse(
+                        f"{where}.toolUse: {problem}",
+                        f"{where}.toolUse.name",
+                        "rename the tool in the history and in toolConfig: Bedrock accepts "
+                        + TOOL_NAME_RULE,
+                    )
             parts = [(where, block)]
             result = block.get("toolResult")
             if isinstance(result, Mapping):

@@ -148,6 +148,8 @@ def _check_block(block: Any, where: str, role: str, spec: ModelSpec) -> None:
         use = block["toolUse"]
         if not use.get("toolUseId") or not use.get("name"):
             raise validation(f"{where}.toolUse needs toolUseId, name and input.")
+        i, j = (int(n) + 1 for n in where.split(".")[1::2])
+        _check_tool_name(use["name"], f"messages.{i}.member.content.{j}.member.toolUse.name")
     elif "toolUse" in block or ("toolResult" in block and role != "user"):
         raise validation(
             f"{where}: toolUse blocks belong to assistant messages and toolResult blocks to "

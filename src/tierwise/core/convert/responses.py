@@ -30,8 +30,10 @@ from tierwise.core.convert.request import (
     require,
 )
 from tierwise.core.convert.responses_fields import RESPONSES_FIELDS
+from tierwise.core.preflight import TOOL_NAME_RULE, tool_name_problem
 from tierwise.core.pricing import Usage
 from tierwise.core.rules import fit_thinking_budget
+from tierwise.errors import InvalidRequestError
 
 __all__ = ["DEFAULT_MAX_TOKENS", "ResponsesStreamTranslator", "from_responses", "to_response"]
 
@@ -160,6 +162,13 @@ def _tools(body: Mapping[str, Any], history: bool) -> dict[str, Any] | None:
                 f"{where}.type",
             )
         require(isinstance(tool.get("name"), str), f"{where}.name is required", where)
+        problem = tool_name_problem(tool["name"])
+        if problem is not None:
+            raise InvalidRequestError(
+                f"{where}.name: {problem}",
+                hint="rename the function: Bedrock accepts " + TOOL_NAME_RULE,
+                param=f"{where}.name",
+            )
         spec: dict[str, Any] = {
             "name": tool["name"],
             "inputSchema": {"json": tool.get("parameters") or {"type": "object", "properties": {}}},
@@ -177,6 +186,13 @@ def _tools(body: Mapping[str, Any], history: bool) -> dict[str, Any] | None:
     if choice == "required":
         return {"tools": specs, "toolChoice": {"any": {}}}
     if isinstance(choice, Mapping) and choice.get("type") == "function":
+        names = [t["toolSpec"]["name"] for t in specs]
+        if choice.get("name") not in names:
+            raise InvalidRequestError(
+                f"tool_choice names function {choice.get('name')!r}, which is not in tools",
+                hint=f"name one of the functions offered ({', '.join(names)}), or add it",
+                param="tool_choice.name",
+            )
         return {"tools": specs, "toolChoice": {"tool": {"name": str(choice.get("name"))}}}
     raise invalid(f"tool_choice {choice!r} is not supported", "tool_choice")
 
