@@ -24,7 +24,7 @@ from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, 
 
 SLICES: dict[str, Callable[[str, str], bool]] = {
     "all team templates": lambda t, g: True,
-    "team templates before round 3": lambda t, g: not g.startswith("r3-"),
+    "team templates before round 3": lambda t, g: not g.startswith(("r3-", "r4-")),
     "r3 agents about to act (high_stakes_agent)": lambda t, g: (
         g.startswith("r3-agent") and t == "high_stakes_agent"
     ),
