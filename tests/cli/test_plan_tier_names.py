@@ -61,3 +61,14 @@ def test_summary_says_how_auto_was_priced(tmp_path: Path) -> None:
     assert "in no tier" not in result.output
     assert '1 requests name model "auto"' in result.output
     assert "tier the router picks" in result.output
+
+
+def test_html_report_counts_auto_requests(tmp_path: Path) -> None:
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps({"model": m, **BODY}) + "\n" for m in ("auto", "auto")))
+    html = tmp_path / "plan.html"
+    result = CliRunner().invoke(app, ["plan", str(path), "--no-progress", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    page = html.read_text()
+    assert "model in no tier (priced 0 as is)</td><td>0<" in page.replace("\n", "")
+    assert "as is at the tier the router picks)</td><td>2<" in page.replace("\n", "")

@@ -270,6 +270,7 @@ def html_report(
         ["usage estimated (not in the log)", f"{result.estimated_usage:,}"],
         ["without a request body (not routed)", f"{result.no_body:,}"],
         ["model in no tier (priced 0 as is)", f"{result.unpriced:,}"],
+        ['model "auto" (as is at the tier the router picks)', f"{result.auto_as_is:,}"],
         ["non-interactive (batch in the last strategy)", f"{result.batchable:,}"],
         ["text redacted or cut (captures)", f"{result.redacted:,}"],
         ["routed by the recorded decision", f"{result.recorded_routes:,}"],
