@@ -272,3 +272,24 @@ def test_a_first_turn_point_respects_the_minimum_and_the_cap() -> None:
     capped = place_cache_points(full, CachePolicy(min_tokens=1024))
     assert count_cache_points(capped.request) == 4
     assert any(s == "turn: already 4 cache points" for s in capped.skipped)
+
+
+def test_a_first_turn_of_raw_image_bytes_is_marked_and_hashed() -> None:
+    # boto3 takes images and documents as raw bytes: the prefix behind the first turn's
+    # point is hashed from a digest of them (json could not encode them: a TypeError, a 500
+    # from the gateway for 20 pasted images)
+    from tierwise.core.cache_aware import conversation_key, prefixes
+
+    def images(seed: bytes) -> dict[str, Any]:
+        block = {"image": {"format": "png", "source": {"bytes": seed * 2000}}}
+        return {"messages": [{"role": "user", "content": [block] * 20}]}
+
+    placed = place_cache_points(images(b"a"), CachePolicy(min_tokens=1024))
+    assert [p.where for p in placed.placed] == ["turn"]
+    keys = prefixes(placed.request, 1024)
+    again = prefixes(place_cache_points(images(b"a"), CachePolicy(min_tokens=1024)).request, 1024)
+    other = prefixes(place_cache_points(images(b"b"), CachePolicy(min_tokens=1024)).request, 1024)
+    assert len(keys) == 1 and keys == again and keys[0].key != other[0].key
+    chat = images(b"a")
+    chat["messages"] += [turn("assistant", "ok"), turn("user", "and?")]
+    assert conversation_key(chat) is not None

@@ -19,6 +19,7 @@ points, so callers can compute the size of the prefix in front of each cache poi
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -54,8 +55,18 @@ class Segment:
     block_index: int = -1
 
 
+def _bytes_digest(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "sha256:" + hashlib.sha256(value).hexdigest()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """A stable text of ``value`` for hashing; raw bytes (an image's or a document's, as
+    boto3 takes them) stand in as their digest."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_bytes_digest
+    )
 
 
 def count_text(text: str) -> int:
