@@ -214,6 +214,7 @@ class CachingSettings(_Model):
     mode: Literal["auto", "off", "manual"] = "auto"
     ttl: Literal["5m", "1h"] = "5m"
     min_document_tokens: int = Field(default=1024, ge=0)
+    first_turn: bool = True
 
 
 class StructuredOutputSettings(_Model):
@@ -591,6 +592,7 @@ class Settings(_Model):
             supports_caching=ts.supports_caching,
             ttl=self.caching.ttl,
             min_document_tokens=self.caching.min_document_tokens,
+            first_turn=self.caching.first_turn,
         )
 
     def routing_policy(self) -> RoutingPolicy:

@@ -293,3 +293,21 @@ def test_a_first_turn_of_raw_image_bytes_is_marked_and_hashed() -> None:
     chat = images(b"a")
     chat["messages"] += [turn("assistant", "ok"), turn("user", "and?")]
     assert conversation_key(chat) is not None
+
+
+def test_first_turn_off_leaves_a_one_off_request_unmarked_and_still_marks_conversations() -> None:
+    from tierwise.config import load_settings
+    from tierwise.core.tiers import Tier
+
+    one_off = {"messages": [turn("user", BIG)]}
+    assert points(place_cache_points(one_off, CachePolicy(min_tokens=1024)).request) == [
+        ("messages", 0, 1)
+    ]
+    off = CachePolicy(min_tokens=1024, first_turn=False)
+    assert points(place_cache_points(one_off, off).request) == []
+    chat = {"messages": [turn("user", BIG), turn("assistant", "ok"), turn("user", BIG)]}
+    assert [p.where for p in place_cache_points(chat, off).placed] == ["history", "turn"]
+    # one line of configuration reaches every tier's policy
+    settings = load_settings(None, overrides={"caching.first_turn": False}).settings
+    assert settings.cache_policy(Tier.SONNET).first_turn is False
+    assert load_settings(None).settings.cache_policy(Tier.SONNET).first_turn is True

@@ -16,7 +16,8 @@ messages). A point pays off when the same prefix comes back within the TTL, and 
   after large documents in the first user turn, in multi-turn chats at the end of the
   previous user turn (what the last call cached), and at the end of the current turn (for the
   next call; from the first turn on, as Anthropic documents for multi-turn conversations, so
-  a conversation's second turn reads its first). A one-off request whose own turn reaches
+  a conversation's second turn reads its first; ``[caching] first_turn = false`` waits
+  for the second turn, for one-off traffic). A one-off request whose own turn reaches
   the minimum pays the write for nothing (0.25x input extra on that segment); a follow-up
   reads it instead of writing it (1.15x saved), so it pays once more than about one such
   request in five is followed up.
@@ -57,6 +58,9 @@ class CachePolicy:
     ttl: Literal["5m", "1h"] = "5m"
     min_document_tokens: int = 1024
     max_points: int = MAX_CACHE_POINTS
+    # Mark a conversation's first turn for its second to read. One-off long requests (a
+    # document summarised once, offline extraction) pay the write for nothing: off for them.
+    first_turn: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +148,7 @@ def _candidates(request: Mapping[str, Any], policy: CachePolicy) -> list[_Candid
         out.append(
             _Candidate("history", ("messages", prev, len(messages[prev].get("content") or ()) - 1))
         )
-    if messages:
+    if len(messages) >= 3 or (messages and policy.first_turn):
         # The end of the current turn, from a conversation's first turn on: the next call
         # carries this prompt plus one exchange, and its "history" point is this one, so it
         # reads what this call wrote. (A first turn without it left its next turn nothing
