@@ -1,7 +1,7 @@
 """Concurrency with real call durations: many slow calls in flight at once, as in production.
 
 Run: python bench/concurrency.py [--clients 400 2000] [--seconds 20] [--stream-s 5]
-     [--no-pin] [--litellm PATH_TO_litellm]
+     [--arrivals lockstep|staggered] [--no-pin] [--litellm PATH_TO_litellm]
 
 Starts ``tierwise emulator`` (the asyncio server, paced: non-stream answers arrive after 2 s;
 streams send their first event after 100 ms, then deltas spread over ~5 s) and
@@ -19,6 +19,12 @@ peak, and per 1,000 in-flight streams. The load generator is a bare asyncio HTTP
 (no SDK), pinned with taskset to CPU 1 with the emulator, the gateway alone on CPU 0
 (``--no-pin`` to let the scheduler decide), as stated in the output. Figures only; no
 thresholds. The machine is shared: compare columns within one run.
+
+Arrivals: ``lockstep`` (default; what wrk does) starts every client within N ms, and since
+every answer takes the same time they stay in step: all N requests arrive in one burst each
+call period, so the gateway's per-request setup queues behind the burst. ``staggered`` starts
+each client at a random offset within one call period (2 s, or ``--stream-s``), the shape of
+independent users; the offered load is the same.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import resource
 import shutil
 import socket
@@ -164,15 +171,20 @@ def openai(name: str, port: int, stream: bool, model: str = "auto") -> Target:
     return Target(name, port, "/v1/chat/completions", json.dumps(body).encode(), {})
 
 
-async def run_load(target: Target, clients: int, seconds: float) -> tuple[Tally, float]:
+async def run_load(
+    target: Target, clients: int, seconds: float, spread: float = 0.0
+) -> tuple[Tally, float]:
     """``clients`` keep-alive loops for ``seconds``; requests started in the window count
-    when they complete (the window is closed after the last one ends)."""
+    when they complete (the window is closed after the last one ends). ``spread``: each
+    client starts after a random delay up to this many seconds (fixed seed)."""
     tally = Tally()
+    offsets = random.Random(7)
     head = request_head(target.port, target.path, target.body, target.headers)
     stop_at = time.perf_counter() + seconds
 
     async def one_client(index: int) -> None:
-        await asyncio.sleep(index * 0.001)  # a 1 ms ramp: no SYN storm
+        # a 1 ms ramp: no SYN storm
+        await asyncio.sleep(index * 0.001 + (offsets.uniform(0, spread) if spread else 0.0))
         conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         while time.perf_counter() < stop_at:
             started = time.perf_counter()
@@ -316,6 +328,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--stream-s", type=float, default=5.0, help="target stream duration")
     parser.add_argument("--modes", nargs="+", default=["request", "stream"])
+    parser.add_argument(
+        "--arrivals",
+        choices=["lockstep", "staggered"],
+        default="lockstep",
+        help="clients start together (lockstep) or spread over one call period (staggered)",
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
     parser.add_argument("--litellm", metavar="PATH", help="also the LiteLLM proxy (one worker)")
     parser.add_argument(
@@ -335,6 +353,7 @@ def main() -> None:
           f"{os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f} at start")  # fmt: skip
     print("# pinning: " + ("gateway on CPU 0; load generator and emulator on CPU 1 (taskset)"
           if pin else "none (scheduler decides)"))  # fmt: skip
+    print(f"# arrivals: {args.arrivals}")
     print("# the machine is shared with other jobs: compare columns within this run")
     if args.gateway_src:
         print(f"# gateway code from {args.gateway_src}")
@@ -389,7 +408,12 @@ def main() -> None:
                     sampler = threading.Thread(target=sample_rss, args=(gw_pid, stop, peak))
                     sampler.start()
                     try:
-                        rows[target.name] = asyncio.run(run_load(target, clients, args.seconds))
+                        spread = 0.0
+                        if args.arrivals == "staggered":
+                            spread = args.stream_s if mode == "stream" else 2.0
+                        rows[target.name] = asyncio.run(
+                            run_load(target, clients, args.seconds, spread)
+                        )
                     finally:
                         stop[0] = True
                         sampler.join()
