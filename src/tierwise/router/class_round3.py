@@ -356,18 +356,20 @@ def _agent_request(
     return request
 
 
-def agent_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
+def agent_rows(
+    rng: random.Random, agents: list[dict[str, Any]] = AGENTS, round_id: str = "r3"
+) -> Iterator[dict[str, Any]]:
     """Each agent is a template per class: its irreversible tasks (first turn and mid-loop)
     are ``high_stakes_agent``, its read-only tasks (risky tools offered all the same)
-    ``agent_step``."""
-    for agent in AGENTS:
+    ``agent_step``. Later rounds pass their own agents and round id."""
+    for agent in agents:
         for cls, tasks in (("high_stakes_agent", agent["act"]), ("agent_step", agent["read_only"])):
             for task in tasks:
                 for loop in (False, True):
                     system = rng.choice(agent["systems"])
                     yield {
                         "class": cls,
-                        "template": f"r3-agent-{agent['id']}-{cls}",
+                        "template": f"{round_id}-agent-{agent['id']}-{cls}",
                         "source": "team-templates",
                         "request": _agent_request(agent, task, system, loop, rng),
                     }

@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from tierwise.router.class_round3 import _agent_request
+from tierwise.router.class_round3 import agent_rows
 
 __all__ = ["AGENTS_R4", "round4_rows"]
 
@@ -264,23 +264,6 @@ AGENTS_R4: list[dict[str, Any]] = [
 ]
 
 
-def agent_rows_r4(rng: random.Random) -> Iterator[dict[str, Any]]:
-    """Each agent is a template per class: its irreversible tasks (first turn and mid-loop)
-    are ``high_stakes_agent``, its read-only tasks (risky tools offered all the same)
-    ``agent_step``."""
-    for agent in AGENTS_R4:
-        for cls, tasks in (("high_stakes_agent", agent["act"]), ("agent_step", agent["read_only"])):
-            for task in tasks:
-                for loop in (False, True):
-                    system = rng.choice(agent["systems"])
-                    yield {
-                        "class": cls,
-                        "template": f"r4-agent-{agent['id']}-{cls}",
-                        "source": "team-templates",
-                        "request": _agent_request(agent, task, system, loop, rng),
-                    }
-
-
 def round4_rows(seed: int = 44) -> Iterator[dict[str, Any]]:
     """All round-4 rows (deterministic)."""
-    yield from agent_rows_r4(random.Random(seed))
+    yield from agent_rows(random.Random(seed), AGENTS_R4, "r4")
