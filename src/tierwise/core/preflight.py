@@ -6,7 +6,7 @@ are refused first with an :class:`~tierwise.errors.InvalidRequestError` that nam
 Converse: ``ToolName`` is 1-64 characters of ``[a-zA-Z0-9_-]``; ``toolChoice.tool.name`` must
 name a tool in ``toolConfig.tools``; toolUse/toolResult blocks need a ``toolConfig``; an image
 block's bytes must be an image of its ``format``). The doors call the same helpers with their
-own field names (:func:`tool_name_problem`, :func:`image_problem`).
+own field names (:func:`require_tool_name`, :func:`image_block`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from tierwise.errors import InvalidRequestError
 __all__ = [
     "TOOL_NAME_RULE",
     "check_request",
+    "image_block",
     "image_problem",
+    "require_tool_name",
     "sniff_image",
     "tool_name_problem",
 ]
@@ -55,6 +57,26 @@ def tool_name_problem(name: object) -> str | None:
     if not TOOL_NAME.match(name):
         return f"tool name {name[:80]!r} is not {TOOL_NAME_RULE}"
     return None
+
+
+def require_tool_name(name: object, param: str, what: str = "tool") -> None:
+    """Refuse a door's tool ``name`` that Bedrock would refuse (``param``: the door's field)."""
+    problem = tool_name_problem(name)
+    if problem is not None:
+        raise InvalidRequestError(
+            f"{param}: {problem}",
+            hint=f"rename the {what}: Bedrock accepts {TOOL_NAME_RULE}",
+            param=param,
+        )
+
+
+def image_block(data: bytes, fmt: str | None, field: str, param: str, hint: str) -> dict[str, Any]:
+    """The Converse image block for a door's decoded image, refused (naming ``field``) when
+    the bytes are not an image of ``fmt``."""
+    problem = image_problem(data, fmt)
+    if problem is not None:
+        raise InvalidRequestError(f"{field}: {problem}", hint=hint, param=param)
+    return {"image": {"format": fmt, "source": {"bytes": data}}}
 
 
 def image_problem(data: bytes, declared: str | None) -> str | None:

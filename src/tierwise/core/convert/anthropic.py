@@ -41,7 +41,7 @@ from tierwise.core.convert.request import (
     name_documents,
     require,
 )
-from tierwise.core.preflight import TOOL_NAME_RULE, image_problem, tool_name_problem
+from tierwise.core.preflight import image_block, require_tool_name
 from tierwise.core.pricing import Usage
 from tierwise.errors import InvalidRequestError
 
@@ -91,14 +91,13 @@ def _image(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     fmt = IMAGE_FORMATS.get(str(source.get("media_type")))
     require(fmt is not None, f"{where}.source.media_type is not a supported image type", where)
     raw = decode_base64(source.get("data"), where)
-    problem = image_problem(raw, fmt)
-    if problem is not None:
-        raise InvalidRequestError(
-            f"{where}.source.data: {problem}",
-            hint="send the base64 of a PNG, JPEG, GIF or WebP image with its media_type",
-            param=f"{where}.source.data",
-        )
-    return {"image": {"format": fmt, "source": {"bytes": raw}}}
+    return image_block(
+        raw,
+        fmt,
+        f"{where}.source.data",
+        f"{where}.source.data",
+        "send the base64 of a PNG, JPEG, GIF or WebP image with its media_type",
+    )
 
 
 def _document(block: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -275,13 +274,7 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
                 + "; define a client tool with a name and an input_schema",
                 f"tools[{i}].type",
             )  # fmt: skip
-        problem = tool_name_problem(tool["name"])
-        if problem is not None:
-            raise InvalidRequestError(
-                f"tools[{i}].name: {problem}",
-                hint="rename the tool: Bedrock accepts " + TOOL_NAME_RULE,
-                param=f"tools[{i}].name",
-            )
+        require_tool_name(tool["name"], f"tools[{i}].name")
         schema = tool.get("input_schema")
         require(isinstance(schema, Mapping), f"tools[{i}].input_schema is required (an object)",
                 f"tools[{i}].input_schema")  # fmt: skip

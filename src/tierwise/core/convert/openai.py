@@ -49,7 +49,7 @@ from tierwise.core.convert.request import (
     model_of,
     require,
 )
-from tierwise.core.preflight import TOOL_NAME_RULE, image_problem, tool_name_problem
+from tierwise.core.preflight import image_block, require_tool_name
 from tierwise.core.pricing import Usage
 from tierwise.core.rules import MIN_ANSWER_TOKENS, fit_thinking_budget
 from tierwise.errors import InvalidRequestError
@@ -115,14 +115,13 @@ def _image(part: Mapping[str, Any], param: str, allow_remote: bool) -> dict[str,
         param,
     )
     raw = decode_base64(match.group("data"), f"{param}.image_url.url")
-    problem = image_problem(raw, fmt)
-    if problem is not None:
-        raise InvalidRequestError(
-            f"{param}.image_url.url: {problem}",
-            hint="send a data:image/...;base64 URL of a PNG, JPEG, GIF or WebP image",
-            param=f"{param}.image_url",
-        )
-    return {"image": {"format": fmt, "source": {"bytes": raw}}}
+    return image_block(
+        raw,
+        fmt,
+        f"{param}.image_url.url",
+        f"{param}.image_url",
+        "send a data:image/...;base64 URL of a PNG, JPEG, GIF or WebP image",
+    )
 
 
 def _user_content(content: Any, param: str, allow_remote: bool) -> list[dict[str, Any]]:
@@ -274,13 +273,7 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
         )
         check_keys(tool, TOOL_FIELDS, f"tools[{i}]", "tool field")
         check_keys(fn, FUNCTION_FIELDS, f"tools[{i}].function", "function field")
-        problem = tool_name_problem(fn["name"])
-        if problem is not None:
-            raise InvalidRequestError(
-                f"tools[{i}].function.name: {problem}",
-                hint="rename the function: Bedrock accepts " + TOOL_NAME_RULE,
-                param=f"tools[{i}].function.name",
-            )
+        require_tool_name(fn["name"], f"tools[{i}].function.name", "function")
         spec: dict[str, Any] = {
             "name": fn["name"],
             "inputSchema": {"json": fn.get("parameters") or {"type": "object", "properties": {}}},

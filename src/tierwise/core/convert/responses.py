@@ -30,7 +30,7 @@ from tierwise.core.convert.request import (
     require,
 )
 from tierwise.core.convert.responses_fields import RESPONSES_FIELDS
-from tierwise.core.preflight import TOOL_NAME_RULE, tool_name_problem
+from tierwise.core.preflight import require_tool_name
 from tierwise.core.pricing import Usage
 from tierwise.core.rules import fit_thinking_budget
 from tierwise.errors import InvalidRequestError
@@ -162,13 +162,7 @@ def _tools(body: Mapping[str, Any], history: bool) -> dict[str, Any] | None:
                 f"{where}.type",
             )
         require(isinstance(tool.get("name"), str), f"{where}.name is required", where)
-        problem = tool_name_problem(tool["name"])
-        if problem is not None:
-            raise InvalidRequestError(
-                f"{where}.name: {problem}",
-                hint="rename the function: Bedrock accepts " + TOOL_NAME_RULE,
-                param=f"{where}.name",
-            )
+        require_tool_name(tool["name"], f"{where}.name", "function")
         spec: dict[str, Any] = {
             "name": tool["name"],
             "inputSchema": {"json": tool.get("parameters") or {"type": "object", "properties": {}}},
