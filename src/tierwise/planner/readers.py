@@ -34,13 +34,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tierwise.core.planning import Invocation, RouteChoice
 from tierwise.core.pricing import Usage
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_request, count_text
 from tierwise.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from tierwise.core.convert.request import Converted
 
 __all__ = [
     "CAPTURES",
@@ -363,25 +366,30 @@ _OPENAI_KEEP = (
 )
 
 
+def _converted(
+    body: Mapping[str, Any],
+    keep: tuple[str, ...],
+    convert: Callable[[dict[str, Any]], Converted],
+    defaults: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The Converse request a door's converter makes of ``body``'s ``keep`` fields, or None."""
+    kept = {k: body[k] for k in keep if k in body}
+    try:
+        return convert({**(defaults or {}), **kept, "model": "auto"}).request
+    except Exception:  # a body the converter refuses is planned without its text
+        return None
+
+
 def _anthropic_to_converse(body: Mapping[str, Any]) -> dict[str, Any] | None:
     from tierwise.core.convert.anthropic import from_messages
 
-    kept = {k: body[k] for k in _ANTHROPIC_KEEP if k in body}
-    kept.setdefault("max_tokens", DEFAULT_OUTPUT_ESTIMATE)
-    try:
-        return from_messages({**kept, "model": "auto"}).request
-    except Exception:  # a body the converter refuses is planned without its text
-        return None
+    return _converted(body, _ANTHROPIC_KEEP, from_messages, {"max_tokens": DEFAULT_OUTPUT_ESTIMATE})
 
 
 def _openai_to_converse(body: Mapping[str, Any]) -> dict[str, Any] | None:
     from tierwise.core.convert.openai import from_chat_completions
 
-    kept = {k: body[k] for k in _OPENAI_KEEP if k in body}
-    try:
-        return from_chat_completions({**kept, "model": "auto"}).request
-    except Exception:
-        return None
+    return _converted(body, _OPENAI_KEEP, from_chat_completions)
 
 
 _RESPONSES_KEEP = (
@@ -398,11 +406,7 @@ _RESPONSES_KEEP = (
 def _responses_to_converse(body: Mapping[str, Any]) -> dict[str, Any] | None:
     from tierwise.core.convert.responses import from_responses
 
-    kept = {k: body[k] for k in _RESPONSES_KEEP if k in body}
-    try:
-        return from_responses({**kept, "model": "auto"}).request
-    except Exception:
-        return None
+    return _converted(body, _RESPONSES_KEEP, from_responses)
 
 
 def _estimate(request: Mapping[str, Any] | None, answer_tokens: int) -> Usage:
