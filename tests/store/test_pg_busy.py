@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -24,25 +26,36 @@ def row() -> LedgerRow:
     )  # fmt: skip
 
 
+@contextmanager
+def hogging(ledger: PostgresLedger) -> Iterator[None]:
+    """Inside: another thread holds one of ``ledger``'s connections in a transaction for
+    longer than one acquire timeout (the only one, for a pool of one); on leaving, waits for
+    it to let go."""
+    held = threading.Event()
+
+    def hog() -> None:
+        with ledger.transaction() as tx:
+            tx.execute("SELECT 1")
+            held.set()
+            time.sleep(ACQUIRE_TIMEOUT_S * 1.5)  # longer than one acquire timeout
+
+    thread = threading.Thread(target=hog)
+    thread.start()
+    try:
+        assert held.wait(10)
+        yield
+    finally:
+        thread.join()
+
+
 def test_a_busy_pool_is_waited_out_not_reported_down() -> None:
     with pg_schema_url() as url:
         ledger = PostgresLedger(url, min_size=1, max_size=1)
         try:
-            held = threading.Event()
-
-            def hog() -> None:
-                with ledger.transaction() as tx:
-                    tx.execute("SELECT 1")
-                    held.set()
-                    time.sleep(ACQUIRE_TIMEOUT_S * 1.5)  # longer than one acquire timeout
-
-            thread = threading.Thread(target=hog)
-            thread.start()
-            assert held.wait(10)
-            started = time.monotonic()
-            ledger.record(row())  # waits for the only connection instead of failing
-            assert time.monotonic() - started >= ACQUIRE_TIMEOUT_S
-            thread.join()
+            with hogging(ledger):
+                started = time.monotonic()
+                ledger.record(row())  # waits for the only connection instead of failing
+                assert time.monotonic() - started >= ACQUIRE_TIMEOUT_S
             assert len(ledger.rows()) == 1
         finally:
             ledger.close()
@@ -62,19 +75,8 @@ def test_a_pool_that_cannot_grow_at_a_busy_server_is_load_not_an_outage() -> Non
         url = f"postgresql://limited@127.0.0.1:{cluster.port}/limited"
         ledger = PostgresLedger(url, min_size=1, max_size=2)
         try:
-            held = threading.Event()
-
-            def hog() -> None:
-                with ledger.transaction() as tx:
-                    tx.execute("SELECT 1")
-                    held.set()
-                    time.sleep(ACQUIRE_TIMEOUT_S * 1.5)  # longer than one acquire timeout
-
-            thread = threading.Thread(target=hog)
-            thread.start()
-            assert held.wait(10)
-            ledger.record(row())  # the pool cannot grow: it waits for the hog's connection
-            thread.join()
+            with hogging(ledger):
+                ledger.record(row())  # the pool cannot grow: it waits for the hog's connection
             assert len(ledger.rows()) == 1
         finally:
             ledger.close()
