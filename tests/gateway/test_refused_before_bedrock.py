@@ -8,12 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
+from gateway_testdata import tiny_png
 
+from tierwise.core import preflight
+from tierwise.core.preflight import sniff_image
 from tierwise.errors import InvalidRequestError
 
 USER = {"role": "user", "content": "hi"}
 FN = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
 TEXT_URL = "data:image/png;base64," + base64.b64encode(b"just some text, no image").decode()
+PNG_URL = "data:image/png;base64," + base64.b64encode(tiny_png()).decode()
 
 CHAT_CASES = [
     pytest.param(
@@ -169,6 +173,18 @@ CLIENT_CASES = [
         "toolConfig.tools[0].toolSpec.name",
         id="client-tool-name-with-slash",
     ),
+    pytest.param(
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"image": {"format": "png", "source": {"bytes": b"not a png"}}}],
+                }
+            ]
+        },
+        "messages[0].content[0].image",
+        id="client-image-bytes-not-an-image",
+    ),
 ]
 
 
@@ -226,3 +242,68 @@ def test_client_refuses_a_tool_use_name_bedrock_refuses(gateway: Any) -> None:
         gateway.tierwise.converse(modelId="haiku", messages=messages, toolConfig={"tools": [TOOL]})
     assert info.value.param == "messages[1].content[0].toolUse.name"
     assert _counts(gateway) == before
+
+
+DOOR_IMAGE_REQUESTS = [
+    pytest.param(
+        "/v1/chat/completions",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "what is this?"},
+                        {"type": "image_url", "image_url": {"url": PNG_URL}},
+                    ],
+                }
+            ]
+        },
+        id="chat",
+    ),
+    pytest.param(
+        "/v1/messages",
+        {
+            "max_tokens": 50,
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "what is this?"},
+                        {
+                            "type": "image",
+                            "source": {
+                                "type": "base64",
+                                "media_type": "image/png",
+                                "data": PNG_URL.split(",", 1)[1],
+                            },
+                        },
+                    ],
+                }
+            ],
+        },
+        id="messages",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "extra"), DOOR_IMAGE_REQUESTS)
+def test_a_door_checks_an_image_once(
+    gateway: Any, monkeypatch: pytest.MonkeyPatch, path: str, extra: dict[str, Any]
+) -> None:
+    """The door refuses bytes that are no image (naming its own field); the client, told so,
+    does not sniff them again."""
+    sniffed: list[bytes] = []
+
+    def counting(data: bytes) -> str | None:
+        sniffed.append(data)
+        return sniff_image(data)
+
+    monkeypatch.setattr(preflight, "sniff_image", counting)
+    r = httpx.post(
+        gateway.url + path,
+        json={"model": "haiku", **extra},
+        headers={"authorization": f"Bearer {gateway.key}", "x-api-key": gateway.key},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    assert sniffed == [tiny_png()]

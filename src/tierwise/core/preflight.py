@@ -134,8 +134,12 @@ def _check_tools(tool_config: Any) -> list[str]:
     return names
 
 
-def check_request(request: Mapping[str, Any]) -> None:
-    """Refuse what Bedrock would refuse in ``request`` (Converse shape), before any call."""
+def check_request(request: Mapping[str, Any], *, images: bool = True) -> None:
+    """Refuse what Bedrock would refuse in ``request`` (Converse shape), before any call.
+
+    ``images=False`` leaves image bytes unchecked, for a caller that has already refused
+    the ones that are not an image of their format (the gateway's doors, through
+    :func:`image_block`, naming their own fields): one check per request."""
     tool_config = request.get("toolConfig")
     if tool_config is not None:
         _check_tools(tool_config)
@@ -165,6 +169,8 @@ def check_request(request: Mapping[str, Any]) -> None:
                         "rename the tool in the history and in toolConfig: Bedrock accepts "
                         + TOOL_NAME_RULE,
                     )
+            if not images:
+                continue
             parts = [(where, block)]
             result = block.get("toolResult")
             if isinstance(result, Mapping):
