@@ -202,11 +202,7 @@ def route(service: Service, method: str, target: str, headers: HeaderMap, raw: b
     if path == _LOGGING and method in ("GET", "PUT", "DELETE"):
         if not _authorized(headers):
             return _unsigned()
-        try:
-            body = json.loads(raw or b"{}")
-        except json.JSONDecodeError:
-            body = {}
-        return service.logging(method, body)
+        return service.logging(method, _body(raw))
     if method == "GET":
         if path == "/_emulator/stats":
             return _json_reply(service.stats())
@@ -218,24 +214,20 @@ def route(service: Service, method: str, target: str, headers: HeaderMap, raw: b
     if method != "POST":
         return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
     if path == "/_emulator/faults":
-        return _inject(service, raw)
+        return _control(service, raw, _inject)
     if path == "/_emulator/quirks":
-        return _quirk(service, raw)
+        return _control(service, raw, _quirk)
     if path == "/_emulator/skills":
-        return _skills(service, raw)
+        return _control(service, raw, _skills)
     if path == "/_emulator/guardrails":
-        return _guardrail(service, raw)
+        return _control(service, raw, _guardrail)
     if path == "/_emulator/reset":
         emulator_reset(service)
         return _json_reply({"ok": True})
     if path.startswith("/model-invocation-job"):
         if not _authorized(headers):
             return _unsigned()
-        try:
-            body = json.loads(raw or b"{}")
-        except json.JSONDecodeError:
-            body = {}
-        return service.batch_control("POST", unquote(path), body, {})
+        return service.batch_control("POST", unquote(path), _body(raw), {})
     match = _RUNTIME.match(path)
     if match is None:
         return error_reply(ApiError("UnknownOperationException", "Unknown operation."))
@@ -289,73 +281,53 @@ def _authorized(headers: HeaderMap) -> bool:
     return str(auth).startswith(("AWS4-HMAC-SHA256 ", "Bearer "))
 
 
-def _inject(service: Service, raw: bytes) -> Reply:
+def _control(service: Service, raw: bytes, apply: Callable[[Service, Any], None]) -> Reply:
+    """The reply to a POST to a test control: ``apply`` its JSON body to ``service``; a
+    body that is not JSON, or that ``apply`` cannot take, is a 400 saying why."""
     try:
-        spec = json.loads(raw or b"{}")
-        count = int(spec.get("count", 1))
-        service.plan.inject(str(spec.get("kind")), count, spec.get("model_id"))
-    except (ValueError, TypeError, AttributeError) as exc:
-        return _json_reply({"message": str(exc)}, status=400)
-    return _json_reply({"ok": True})
-
-
-def _quirk(service: Service, raw: bytes) -> Reply:
-    try:
-        spec = json.loads(raw or b"{}")
-        share = float(spec.get("share", 1.0))
-        service.quirks.set(str(spec.get("kind")), str(spec["model_id"]), share)
+        apply(service, json.loads(raw or b"{}"))
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
         return _json_reply({"message": str(exc)}, status=400)
     return _json_reply({"ok": True})
 
 
-def _skills(service: Service, raw: bytes) -> Reply:
-    try:
-        spec = json.loads(raw or b"{}")
-        bias = float(spec.get("judge_bias", 0.0))
-        service.skills.set(spec.get("skills") or {}, judge_bias=bias)
-    except (ValueError, TypeError, AttributeError) as exc:
-        return _json_reply({"message": str(exc)}, status=400)
-    return _json_reply({"ok": True})
-
-    def _guardrail(self, raw: bytes) -> Reply:
-        try:
-            spec = json.loads(raw or b"{}")
-            words = spec["blocked_words"]
-            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-                raise ValueError("blocked_words must be a list of strings")
-            self._service.guardrails.add(
-                GuardrailSpec(
-                    str(spec["id"]),
-                    str(spec.get("version", "DRAFT")),
-                    tuple(words),
-                    str(spec.get("blocked_input_message", DEFAULT_MESSAGE)),
-                    str(spec.get("blocked_output_message", DEFAULT_MESSAGE)),
-                )
-            )
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            return _json_reply({"message": str(exc)}, status=400)
-        return _json_reply({"ok": True})
+def _inject(service: Service, spec: Any) -> None:
+    count = int(spec.get("count", 1))
+    service.plan.inject(str(spec.get("kind")), count, spec.get("model_id"))
 
 
-def _guardrail(service: Service, raw: bytes) -> Reply:
-    try:
-        spec = json.loads(raw or b"{}")
-        words = spec["blocked_words"]
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            raise ValueError("blocked_words must be a list of strings")
-        service.guardrails.add(
-            GuardrailSpec(
-                str(spec["id"]),
-                str(spec.get("version", "DRAFT")),
-                tuple(words),
-                str(spec.get("blocked_input_message", DEFAULT_MESSAGE)),
-                str(spec.get("blocked_output_message", DEFAULT_MESSAGE)),
-            )
+def _quirk(service: Service, spec: Any) -> None:
+    share = float(spec.get("share", 1.0))
+    service.quirks.set(str(spec.get("kind")), str(spec["model_id"]), share)
+
+
+def _skills(service: Service, spec: Any) -> None:
+    bias = float(spec.get("judge_bias", 0.0))
+    service.skills.set(spec.get("skills") or {}, judge_bias=bias)
+
+
+def _guardrail(service: Service, spec: Any) -> None:
+    words = spec["blocked_words"]
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ValueError("blocked_words must be a list of strings")
+    service.guardrails.add(
+        GuardrailSpec(
+            str(spec["id"]),
+            str(spec.get("version", "DRAFT")),
+            tuple(words),
+            str(spec.get("blocked_input_message", DEFAULT_MESSAGE)),
+            str(spec.get("blocked_output_message", DEFAULT_MESSAGE)),
         )
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
-        return _json_reply({"message": str(exc)}, status=400)
-    return _json_reply({"ok": True})
+    )
+
+
+def _body(raw: bytes) -> Any:
+    """A control-plane request's JSON body; one that is not JSON reads as empty, for the
+    operation to refuse what it lacks as Bedrock would."""
+    try:
+        return json.loads(raw or b"{}")
+    except json.JSONDecodeError:
+        return {}
 
 
 def emulator_reset(service: Service) -> None:
