@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -17,15 +19,24 @@ def _post(gateway, path: str, raw: str) -> httpx.Response:  # type: ignore[no-un
     )
 
 
-def test_reasoning_effort_that_is_not_a_string_is_a_400(gateway) -> None:  # type: ignore[no-untyped-def]
-    r = _post(
-        gateway,
-        "/v1/chat/completions",
-        '{"model": "haiku", "messages": [{"role": "user", "content": "hi"}],'
-        ' "reasoning_effort": ["high"]}',
-    )
+@pytest.mark.parametrize(
+    ("path", "body", "param"),
+    [
+        ("/v1/chat/completions",
+         '{"model": "haiku", "messages": [{"role": "user", "content": "hi"}],'
+         ' "reasoning_effort": ["high"]}',
+         "reasoning_effort"),
+        ("/v1/responses",
+         '{"model": "haiku", "input": "hi", "reasoning": {"effort": ["high"]}}',
+         "reasoning.effort"),
+    ],
+)  # fmt: skip
+def test_reasoning_effort_that_is_not_a_string_is_a_400(
+    gateway: Any, path: str, body: str, param: str
+) -> None:
+    r = _post(gateway, path, body)
     assert r.status_code == 400, r.text
-    assert r.json()["error"]["param"] == "reasoning_effort"
+    assert r.json()["error"]["param"] == param
 
 
 @pytest.mark.parametrize(

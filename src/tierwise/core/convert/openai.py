@@ -59,6 +59,7 @@ __all__ = [
     "MIN_ANSWER_TOKENS",
     "REASONING_BUDGETS",
     "OpenAIStreamTranslator",
+    "add_thinking",
     "from_chat_completions",
     "to_chat_completion",
 ]
@@ -91,6 +92,26 @@ def _text_of(content: Any, param: str) -> str:
         check_keys(part, TEXT_PART_FIELDS, f"{param}[{i}]", "text part field")
         texts.append(str(part.get("text", "")))
     return "".join(texts)
+
+
+def add_thinking(request: dict[str, Any], effort: object, cap: int | None, param: str) -> None:
+    """Give ``request`` the extended-thinking budget of an OpenAI reasoning ``effort`` (the
+    door's field ``param``; Chat Completions and Responses both take these efforts). OpenAI's
+    output cap includes reasoning: a given ``cap`` is Bedrock's maxTokens and the budget fits
+    inside it (0: no thinking); without one, maxTokens is the default answer room plus the
+    budget."""
+    if not isinstance(effort, str) or effort not in REASONING_BUDGETS:
+        raise invalid(f"{param} must be one of {', '.join(REASONING_BUDGETS)}", param)
+    budget = fit_thinking_budget(REASONING_BUDGETS[effort], cap)
+    if budget:
+        request["additionalModelRequestFields"] = {
+            "thinking": {"type": "enabled", "budget_tokens": budget}
+        }
+        inference = request["inferenceConfig"]
+        if cap is None:
+            inference["maxTokens"] = DEFAULT_MAX_TOKENS + budget
+        inference.pop("temperature", None)
+        inference.pop("topP", None)
 
 
 def _image(part: Mapping[str, Any], param: str, allow_remote: bool) -> dict[str, Any]:
@@ -393,22 +414,7 @@ def from_chat_completions(
         request["toolConfig"] = tools
     effort = body.get("reasoning_effort")
     if effort is not None:
-        require(
-            isinstance(effort, str) and effort in REASONING_BUDGETS,
-            f"reasoning_effort must be one of {', '.join(REASONING_BUDGETS)}",
-            "reasoning_effort",
-        )
-        # OpenAI's max_completion_tokens includes reasoning: a given cap is Bedrock's
-        # maxTokens and the budget fits inside it (0: no thinking).
-        budget = fit_thinking_budget(REASONING_BUDGETS[effort], max_tokens)
-        if budget:
-            request["additionalModelRequestFields"] = {
-                "thinking": {"type": "enabled", "budget_tokens": budget}
-            }
-            if max_tokens is None:
-                inference["maxTokens"] = DEFAULT_MAX_TOKENS + budget
-            inference.pop("temperature", None)
-            inference.pop("topP", None)
+        add_thinking(request, effort, max_tokens, "reasoning_effort")
     options = body.get("stream_options")
     if options is not None:
         require(isinstance(options, Mapping), "stream_options must be an object", "stream_options")

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tierwise.core.convert.fields import check_fields
-from tierwise.core.convert.openai import REASONING_BUDGETS, _image
+from tierwise.core.convert.openai import DEFAULT_MAX_TOKENS, _image, add_thinking
 from tierwise.core.convert.request import (
     ONE_TOOL_CALL,
     Converted,
@@ -32,12 +32,10 @@ from tierwise.core.convert.request import (
 from tierwise.core.convert.responses_fields import RESPONSES_FIELDS
 from tierwise.core.preflight import require_tool_name
 from tierwise.core.pricing import Usage
-from tierwise.core.rules import fit_thinking_budget
 from tierwise.errors import InvalidRequestError
 
 __all__ = ["DEFAULT_MAX_TOKENS", "ResponsesStreamTranslator", "from_responses", "to_response"]
 
-DEFAULT_MAX_TOKENS = 4096
 _INCOMPLETE = {
     "max_tokens": "max_output_tokens",
     "model_context_window_exceeded": "max_output_tokens",
@@ -262,20 +260,7 @@ def from_responses(
     )
     effort = (reasoning or {}).get("effort")
     if effort is not None:
-        require(
-            effort in REASONING_BUDGETS,
-            f"reasoning.effort must be one of {', '.join(REASONING_BUDGETS)}",
-            "reasoning.effort",
-        )
-        budget = fit_thinking_budget(REASONING_BUDGETS[effort], cap)
-        if budget:
-            request["additionalModelRequestFields"] = {
-                "thinking": {"type": "enabled", "budget_tokens": budget}
-            }
-            if cap is None:
-                inference["maxTokens"] = DEFAULT_MAX_TOKENS + budget
-            inference.pop("temperature", None)
-            inference.pop("topP", None)
+        add_thinking(request, effort, cap, "reasoning.effort")
     return Converted(
         model=model,
         request=request,
