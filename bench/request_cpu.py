@@ -1,0 +1,262 @@
+"""The gateway's own CPU per request: before the first byte, and per streamed event.
+
+Run: python bench/request_cpu.py [--streams 300] [--calls 300] [--stream-ms 150] [--repeats 3]
+     [--profile FILE]
+
+Why CPU and not latency: on a shared machine wall time measures the neighbours; the CPU a
+request costs the gateway's event loop is what queues other requests' first bytes behind it
+(bench/results/concurrency.txt, sections H and I).
+
+Starts ``tierwise emulator`` as its own process (so its CPU is not counted), builds the
+gateway app in this process (``create_app``, no auth, routing on: model "auto", SQLite
+ledger in a temporary directory, the default settings otherwise) and calls it directly as
+an ASGI app on one event loop, one request at a time (uvicorn's request parse and socket
+writes, ~0.1 ms per request and a few us per event, are not included). With nothing else on
+the loop, the event-loop thread's CPU (``time.thread_time``) between two points is that
+request's own:
+
+- ``first byte``: from the ASGI call to the first body message with content (for a stream,
+  its first event; for a call, the whole answer): routing, plan, the Bedrock request
+  (serialise, sign, send, response head), failover bookkeeping and the first event;
+- ``per event``: a stream's loop CPU from its first byte to its last body message, divided
+  by the number of upstream events after the first (paced, so they arrive one read at a
+  time, as at 400 paced clients; the stream's end, ledger handoff included, is in it);
+- ``process``: the whole process's CPU (every thread: the ledger row's insert too) per
+  request.
+
+The emulator paces streams (``--stream-ms`` for the ~77 events of the stream prompt), so
+each event is its own read; calls answer at once. Each figure is the median over
+``--repeats`` rounds (warm-up first, not measured). Compare an older checkout in the same
+session with ``PYTHONPATH=/path/to/old/src python bench/request_cpu.py`` (this script
+imports tierwise from wherever Python finds it and says which). ``--profile FILE`` writes a
+cProfile of the measured calls and streams to FILE.call and FILE.stream (read them with
+``python -m pstats``). Figures only; no
+thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from concurrency import (
+    CALL_PROMPT,
+    STREAM_MAX_TOKENS,
+    STREAM_PROMPT,
+    free_port,
+    probe_stream_pacing,
+    stop_all,
+    wait_for,
+)
+
+
+@dataclass
+class Sample:
+    first_ms: list[float] = field(default_factory=list)
+    event_us: list[float] = field(default_factory=list)
+    process_ms: list[float] = field(default_factory=list)
+    events: int = 0
+
+
+def body(stream: bool) -> bytes:
+    prompt, max_tokens = (STREAM_PROMPT, STREAM_MAX_TOKENS) if stream else (CALL_PROMPT, 60)
+    return json.dumps(
+        {
+            "model": "auto",
+            "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": max_tokens,
+            "stream": stream,
+        }
+    ).encode()
+
+
+async def one(app: Any, payload: bytes, stream: bool) -> tuple[float, float, int, float]:
+    """(loop CPU s to the first byte, loop CPU s after it, body messages, process CPU s)."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/v1/chat/completions", "raw_path": b"/v1/chat/completions",
+        "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode())],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+    sent = False
+    done = asyncio.Event()
+    first = last = 0.0
+    messages = 0
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": payload, "more_body": False}
+        await done.wait()  # the client stays connected until the response ends
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal first, last, messages, status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            if message.get("body"):
+                messages += 1
+                if not first:
+                    first = time.thread_time()
+            if not message.get("more_body"):
+                last = time.thread_time()
+                done.set()
+
+    began, began_process = time.thread_time(), time.process_time()
+    await app(scope, receive, send)
+    if status != 200:
+        raise RuntimeError(f"gateway answered HTTP {status}")
+    return first - began, last - first, messages, time.process_time() - began_process
+
+
+async def rounds(
+    app: Any, stream: bool, count: int, repeats: int, events: int, profile: str | None
+) -> Sample:
+    payload = body(stream)
+    for _ in range(20):  # imports, the router's model, pools: not measured
+        await one(app, payload, stream)
+    sample = Sample(events=events)
+    profiler = cProfile.Profile() if profile else None
+    for _ in range(repeats):
+        first = after = process = 0.0
+        if profiler is not None:
+            profiler.enable()
+        for _ in range(count):
+            f, a, _, p = await one(app, payload, stream)
+            first, after, process = first + f, after + a, process + p
+        if profiler is not None:
+            profiler.disable()
+        sample.first_ms.append(first * 1000 / count)
+        sample.process_ms.append(process * 1000 / count)
+        if stream:
+            sample.event_us.append(after * 1e6 / count / max(1, events - 1))
+    if profiler is not None and profile:
+        profiler.dump_stats(f"{profile}.{'stream' if stream else 'call'}")
+    return sample
+
+
+async def lifespan(app: Any) -> tuple[asyncio.Task[None], asyncio.Queue[dict[str, Any]]]:
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    started = asyncio.Event()
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"].endswith(".failed"):
+            raise RuntimeError(message.get("message", "lifespan failed"))
+        started.set()
+
+    task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}},
+                                   inbox.get, send))  # fmt: skip
+    await inbox.put({"type": "lifespan.startup"})
+    await started.wait()
+    return task, inbox
+
+
+async def main_async(args: argparse.Namespace, url: str, events: int) -> dict[str, Sample]:
+    from tierwise.client import Tierwise
+    from tierwise.config import load_settings
+    from tierwise.gateway import create_app
+
+    settings = load_settings(None).settings.with_overrides(
+        {"endpoint_url": url, "gateway.auth": False}
+    )
+    workdir = tempfile.mkdtemp(prefix="tierwise-bench-request-cpu-")
+    tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{workdir}/ledger.db")
+    app = create_app(settings, tierwise=tw, auth=False)
+    task, inbox = await lifespan(app)
+    try:
+        out = {}
+        if args.calls:
+            out["call"] = await rounds(app, False, args.calls, args.repeats, 1, args.profile)
+        if args.streams:
+            out["stream"] = await rounds(
+                app, True, args.streams, args.repeats, events, args.profile
+            )
+        return out
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await task
+        tw.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--streams", type=int, default=300, help="streams per round")
+    parser.add_argument("--calls", type=int, default=300, help="non-stream calls per round")
+    parser.add_argument("--stream-ms", type=float, default=150.0, help="a paced stream's length")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds (the median is shown)")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the measured requests")
+    parser.add_argument(
+        "--loop", choices=["uvloop", "asyncio"], default="uvloop",
+        help="the event loop (uvicorn runs uvloop when it is installed, as here)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(name, "bench")  # the emulator checks that a signature exists
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    import tierwise
+
+    tw_cmd = [sys.executable, "-m", "tierwise", "emulator"]
+    port = free_port()
+    probe = subprocess.Popen([*tw_cmd, "--port", str(port)], stderr=subprocess.DEVNULL)
+    try:
+        wait_for(port)
+        tokens, events = probe_stream_pacing(port)
+    finally:
+        stop_all([probe])
+    tps = tokens / (args.stream_ms / 1000)
+    pacing = f"ttft_ms=0,tps={tps:.1f}"
+    port = free_port()
+    emulator = subprocess.Popen(
+        [*tw_cmd, "--port", str(port), "--pacing", pacing], stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for(port)
+        print(f"# bench/request_cpu.py, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+              f"load {os.getloadavg()[0]:.2f} at start; tierwise from "
+              f"{os.path.dirname(os.path.dirname(tierwise.__file__))}")  # fmt: skip
+        print(
+            f"# streams: {events} events over ~{args.stream_ms:g} ms (emulator pacing "
+            f"{pacing!r}); calls answer at once; {args.repeats} rounds of "
+            f"{args.streams} streams and {args.calls} calls, one at a time; {args.loop}"
+        )
+        run = main_async(args, f"http://127.0.0.1:{port}", events)
+        if args.loop == "uvloop":
+            import uvloop
+
+            samples = uvloop.run(run)
+        else:
+            samples = asyncio.run(run)
+    finally:
+        stop_all([emulator])
+        print(f"# load {os.getloadavg()[0]:.2f} at end")
+
+    def med(values: list[float]) -> str:
+        return f"{statistics.median(values):8.3f}" if values else "       -"
+
+    print(f"{'mode':<7} {'first byte ms':>13} {'per event us':>13} {'process ms/req':>15}  "
+          "(loop-thread CPU; medians of rounds)")  # fmt: skip
+    for mode, s in samples.items():
+        print(f"{mode:<7} {med(s.first_ms):>13} {med(s.event_us):>13} {med(s.process_ms):>15}"
+              f"   rounds: first {[round(x, 3) for x in s.first_ms]}"
+              + (f" event {[round(x, 1) for x in s.event_us]}" if s.event_us else ""))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
