@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tierwise.config import NON_SETTING_ENV, Settings, load_settings
+
+# The client's imports (~0.1 s CPU) are paid by the tests that use ``tw``, not by every run.
+if TYPE_CHECKING:
+    from tierwise.client import Tierwise
 
 
 @pytest.fixture(autouse=True)
@@ -45,3 +50,12 @@ def emu_settings(default_settings: Settings, live_emulator: object) -> Settings:
 @pytest.fixture
 def ledger_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture
+def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
+    """A Tierwise on the live emulator with this test's own SQLite ledger, closed after it."""
+    from tierwise.client import Tierwise
+
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
+        yield client

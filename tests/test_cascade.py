@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,12 +21,6 @@ SCHEMA = {
     "required": ["label"],
 }
 JSON_PROMPT = "Answer in JSON with a label for: 'the app crashes on start'."
-
-
-@pytest.fixture
-def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
-    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
-        yield client
 
 
 def user(text: str) -> list[dict[str, Any]]:

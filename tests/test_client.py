@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tierwise.client import Tierwise, apply_thinking
-from tierwise.config import Settings
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage, price
 from tierwise.core.signals import thinking_conflict
 from tierwise.core.tiers import Tier
 from tierwise.errors import ExhaustedError, InvalidRequestError, ModelNotAvailableError
-
-
-@pytest.fixture
-def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
-    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
-        yield client
 
 
 def user(text: str) -> list[dict[str, Any]]:

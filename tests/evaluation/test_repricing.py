@@ -5,7 +5,6 @@ geographic profile costs more than a global one, and a flex call less than a def
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -62,12 +61,6 @@ def test_evaluation_volume_cost_goes_through_the_profile_used(default_settings: 
     haiku = default_settings.rates(Tier.HAIKU)
     want = price(USAGE, haiku, model_id=GEO_OPUS, service_tier="priority").total
     assert cost("classify", Tier.HAIKU) == want
-
-
-@pytest.fixture
-def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
-    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
-        yield client
 
 
 def test_evaluation_worst_case_takes_the_dearest_profile_of_the_tier(tw: Tierwise) -> None:

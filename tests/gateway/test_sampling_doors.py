@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,12 +13,6 @@ from tierwise.errors import TierwiseError
 
 BOTH = {"maxTokens": 100, "temperature": 0.3, "topP": 0.8}
 MESSAGES = [{"role": "user", "content": [{"text": "Name three colours."}]}]
-
-
-@pytest.fixture
-def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
-    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
-        yield client
 
 
 def test_bedrock_refuses_both_for_sonnet_45(emu_settings: Settings) -> None:

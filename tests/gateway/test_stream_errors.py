@@ -5,7 +5,6 @@ answer (estimated usage), through Python and both gateway doors."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,12 +30,6 @@ ASK = {
     "messages": [{"role": "user", "content": [{"text": "Write a paragraph about rivers."}]}],
     "inferenceConfig": {"maxTokens": 400},
 }
-
-
-@pytest.fixture
-def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
-    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
-        yield client
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
