@@ -250,25 +250,56 @@ def test_opus_class_work_runs_on_sonnet_with_thinking_where_sonnet_is_warm(
         _opus_work_on_warm_sonnet(tw, cold_tier="opus")
 
 
+# The design doc as a system prompt: a cache point there stays warm whatever the thinking
+# settings of the turns after it (message cache points do not, see below).
+DESIGN = [{"text": "Reference material:\n" + DOC[:40000]}]
+NOTES = [{"role": "user", "content": [{"text": "And the incident notes: " + DOC[:20000]}]}]
+
+
 def _opus_work_on_warm_sonnet(tw: Tierwise, cold_tier: str) -> None:
-    turn = _design_turn(HISTORY)
-    decision = tw.route({"messages": turn})
+    turn = _design_turn(NOTES)
+    decision = tw.route({"system": DESIGN, "messages": turn})
     assert decision.tier.value == "opus" and decision.lowest is not None
     assert decision.task_class.name == "complex_analysis"
     # cold everywhere: Opus with "when_warmer"; Sonnet with thinking when cheaper is enough
     cold = tw.converse(messages=_design_turn(HISTORY[:1]))
     assert cold["tierwise"]["tier"] == cold_tier
-    # the conversation so far ran on Sonnet, so its history is warm there: read on Sonnet,
-    # plus the thinking budget's expected use, costs less than writing it on Opus
-    tw.converse(modelId="sonnet", messages=HISTORY)
-    answer = tw.converse(messages=turn)
+    # the conversation so far ran on Sonnet, so its system prompt is warm there: read on
+    # Sonnet, plus the thinking budget's expected use, costs less than writing it on Opus
+    tw.converse(modelId="sonnet", system=DESIGN, messages=NOTES)
+    answer = tw.converse(system=DESIGN, messages=turn)
     info = answer["tierwise"]
     assert info["tier"] == "sonnet"
     assert info["route"]["thinking_budget"] == decision.lowest_thinking_budget
     assert info["route"]["cache"]["preferred"] == "opus"
-    assert answer["usage"]["cacheReadInputTokens"] > 10_000
+    assert answer["usage"]["cacheReadInputTokens"] > 9_000
+    # the history was cached without thinking: a turn with a thinking budget writes it again
+    assert answer["usage"]["cacheWriteInputTokens"] > 4_000
     content = answer["output"]["message"]["content"]
     assert any("reasoningContent" in block for block in content)  # it did think
+
+
+def test_a_history_cached_without_thinking_is_not_warm_for_a_turn_with_thinking(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # Anthropic: changing the thinking settings invalidates message cache points. A
+    # conversation that ran on plain Sonnet has nothing warm for Sonnet with a thinking
+    # budget, so "when_warmer" keeps the planning turn on Opus (before, the router counted
+    # the plain history as warm for the thinking option, and the emulator read it back)
+    settings = emu_settings.with_overrides(
+        {"cache_state.thinking_use": 0.1, "cache_state.below_preferred": "when_warmer"}
+    )
+    with Tierwise.from_settings(settings, ledger_url=ledger_url) as tw:
+        warmed = tw.converse(modelId="sonnet", messages=HISTORY)
+        assert warmed["usage"]["cacheWriteInputTokens"] > 10_000
+        answer = tw.converse(messages=_design_turn(HISTORY))
+        cache = answer["tierwise"]["route"]["cache"]
+        sonnet = next(o for o in cache["options"] if o["tier"] == "sonnet")
+        assert sonnet["thinking_budget"] and sonnet["warm_tokens"] == 0
+        assert answer["tierwise"]["tier"] == "opus"
+        # and a plain Sonnet turn of the same conversation still reads its history
+        plain = tw.converse(modelId="sonnet", messages=HISTORY)
+        assert plain["usage"]["cacheReadInputTokens"] > 10_000
 
 
 def test_a_team_forbids_sonnet_for_opus_work_with_one_line(

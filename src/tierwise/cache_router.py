@@ -22,6 +22,7 @@ from tierwise.core.cache_aware import (
 from tierwise.core.caching import place_cache_points
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage
+from tierwise.core.thinking import apply_thinking
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_request
 
@@ -105,8 +106,15 @@ class CacheRouter:
             total = sum(self._demand.values())
             return {t: n / total for t, n in self._demand.items()}
 
-    def _prepared(self, request: Mapping[str, Any], tier: Tier) -> dict[str, Any]:
-        return place_cache_points(dict(request), self.settings.cache_policy(tier)).request
+    def _prepared(
+        self, request: Mapping[str, Any], tier: Tier, thinking_budget: int | None = None
+    ) -> dict[str, Any]:
+        """``request`` as it is sent to ``tier`` (cache points placed, the thinking budget
+        applied as the planner applies it): the thinking settings key its message cache
+        points, so an option priced without them would count a history cached under other
+        settings as warm."""
+        placed = place_cache_points(dict(request), self.settings.cache_policy(tier)).request
+        return apply_thinking(placed, thinking_budget) if thinking_budget else placed
 
     def _min_tokens(self, tier: Tier) -> int:
         return self.settings.tier(tier).cache_min_tokens
@@ -165,7 +173,10 @@ class CacheRouter:
         # once (see core.cache_aware.expected_reuse and expected_cost). Not in a
         # conversation: its prefix is read back by its own next turn, which extends it (the
         # rate of a chain of turns is no forecast of readers); stickiness weighs that turn.
-        mine = prefixes(self._prepared(request, decision.tier), self._min_tokens(decision.tier))
+        mine = prefixes(
+            self._prepared(request, decision.tier, thinking.get(decision.tier)),
+            self._min_tokens(decision.tier),
+        )
         reuse = 0.0
         if mine and conversation is None:
             longest = mine[-1]
@@ -180,7 +191,7 @@ class CacheRouter:
             decision.tier,
             allowed,
             request,
-            prepared=lambda tier: self._prepared(request, tier),
+            prepared=lambda tier: self._prepared(request, tier, thinking.get(tier)),
             min_tokens=self._min_tokens,
             warm=warm,
             rates=self.settings.rates,
@@ -218,7 +229,8 @@ class CacheRouter:
             )
         read, written = usage.cache_read, usage.cache_write
         if read or written:
-            points = prefixes(self._prepared(request, tier), self._min_tokens(tier))
+            prepared = self._prepared(request, tier, thinking_budget)
+            points = prefixes(prepared, self._min_tokens(tier))
             self.state.mark(model_id, learned_prefixes(points, read, written))
         conversation = conversation_key(request)
         if conversation is not None:

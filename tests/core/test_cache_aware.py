@@ -303,3 +303,29 @@ def test_a_conversation_below_the_preferred_tier_moves_up_only_for_the_saving() 
     turn = rag("Which section covers refunds? Reply with the number only.")
     down = choose(turn, Warm(), Tier.HAIKU, current=Tier.SONNET, confident=True, margin=0.99)
     assert down.tier is Tier.HAIKU
+
+
+def test_message_prefixes_are_keyed_by_the_thinking_settings() -> None:
+    # changing thinking invalidates message cache points, not the system prompt's: the
+    # digests say so, so a history warm without thinking is not counted warm with it
+    request = {
+        **rag("Plan the migration."),
+        "messages": [
+            {"role": "user", "content": [{"text": "Incident log. " * 3000}]},
+            {"role": "assistant", "content": [{"text": "Read it."}]},
+            {"role": "user", "content": [{"text": "Plan the migration."}]},
+        ],
+    }
+    plain = prefixes(prepared(request)(Tier.SONNET), 1024)
+
+    def thinking(settings: dict[str, Any]) -> list[Prefix]:
+        fields = {"additionalModelRequestFields": {"thinking": settings}}
+        return prefixes(prepared({**request, **fields})(Tier.SONNET), 1024)
+
+    budget = thinking({"type": "enabled", "budget_tokens": 2048})
+    assert [p.tokens for p in budget] == [p.tokens for p in plain] and len(plain) >= 2
+    assert budget[0].key == plain[0].key  # the system prompt's point
+    assert all(b.key != p.key for b, p in zip(budget[1:], plain[1:], strict=True))
+    other = thinking({"type": "enabled", "budget_tokens": 4096})
+    assert all(o.key != b.key for o, b in zip(other[1:], budget[1:], strict=True))
+    assert thinking({"type": "disabled"}) == plain

@@ -124,3 +124,48 @@ def test_cache_point_to_a_model_without_caching_is_refused(settings: Settings) -
         assert "prompt caching" in info.value.response["Error"]["Message"]
         plain = runtime.converse(modelId=SONNET, messages=[user("no cache point here")])
         assert "cacheReadInputTokens" not in plain["usage"]
+
+
+def _conversation(thinking: int | None, question: str) -> dict[str, Any]:
+    """A system prompt and a long first turn, each ending in a cache point."""
+    request: dict[str, Any] = {
+        "modelId": SONNET,
+        "system": [{"text": LONG_SYSTEM}, {"cachePoint": {"type": "default"}}],
+        "messages": [
+            {"role": "user", "content": [{"text": "Log line. " * 800},
+                                         {"cachePoint": {"type": "default"}}]},
+            {"role": "assistant", "content": [{"text": "Read it."}]},
+            user(question),
+        ],
+        "inferenceConfig": {"maxTokens": 8192},
+    }  # fmt: skip
+    if thinking:
+        request["additionalModelRequestFields"] = {
+            "thinking": {"type": "enabled", "budget_tokens": thinking}
+        }
+    return request
+
+
+def test_changing_the_thinking_settings_invalidates_message_cache_points(runtime: Any) -> None:
+    # Anthropic: changes to thinking parameters (enabled/disabled or budget) invalidate
+    # message cache breakpoints; the system prompt and tools stay cached
+    plain = _conversation(None, "Summarize it.")
+    system, history = (t for t, _ in prefix_tokens_at_cache_points(plain))
+    assert runtime.converse(**plain)["usage"]["cacheWriteInputTokens"] == history
+    thinking = runtime.converse(**_conversation(2048, "Plan the fix."))["usage"]
+    assert thinking["cacheReadInputTokens"] == system
+    assert thinking["cacheWriteInputTokens"] == history - system
+    # another budget is another setting; the same one reads what it wrote
+    other = runtime.converse(**_conversation(4096, "Plan the fix."))["usage"]
+    assert other["cacheReadInputTokens"] == system
+    assert runtime.converse(**_conversation(2048, "Again."))["usage"]["cacheReadInputTokens"] == (
+        history
+    )
+    # and the plain entries are still there for a turn without thinking
+    assert runtime.converse(**_conversation(None, "Again."))["usage"]["cacheReadInputTokens"] == (
+        history
+    )
+    # "disabled" is no thinking
+    disabled = _conversation(None, "Once more.")
+    disabled["additionalModelRequestFields"] = {"thinking": {"type": "disabled"}}
+    assert runtime.converse(**disabled)["usage"]["cacheReadInputTokens"] == history

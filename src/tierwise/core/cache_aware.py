@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from tierwise.core.caching import THINKING_SCOPE, message_cache_scope
 from tierwise.core.pricing import Rates, Usage, price
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import canonical_json, count_request, prefix_tokens_at_cache_points
@@ -75,8 +76,10 @@ class Prefix:
 
 def prefixes(request: Mapping[str, Any], min_tokens: int) -> list[Prefix]:
     """The cacheable prefixes of a request whose cache points are placed (prompt order),
-    each with a digest of its canonical content; those under the model's minimum, or adding
-    nothing to the previous one, are left out as Bedrock leaves them uncached."""
+    each with a digest of its canonical content (a point in the messages with the request's
+    thinking settings too, see :func:`~tierwise.core.caching.message_cache_scope`); those
+    under the model's minimum, or adding nothing to the previous one, are left out as
+    Bedrock leaves them uncached."""
     digest = hashlib.sha256()
     keys: list[str] = []
 
@@ -94,6 +97,12 @@ def prefixes(request: Mapping[str, Any], min_tokens: int) -> list[Prefix]:
             keys.append(digest.copy().hexdigest())
         else:
             feed("system", block)
+    scope = message_cache_scope(request)
+    if scope:
+        # Message cache points are per thinking setting (system and tools are not): a turn
+        # sent with another thinking budget than the one that cached the history reads none
+        # of it.
+        feed(THINKING_SCOPE, scope)
     for message in request.get("messages") or ():
         feed("role", message.get("role"))
         for block in message.get("content") or ():

@@ -33,21 +33,43 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tierwise.core.tokens import segments
+from tierwise.core.tokens import canonical_json, segments
 from tierwise.errors import TooManyCachePointsError
 
 __all__ = [
     "MAX_CACHE_POINTS",
+    "THINKING_SCOPE",
     "CachePlacement",
     "CachePolicy",
     "PlacementResult",
     "canonicalize",
     "count_cache_points",
+    "message_cache_scope",
     "place_cache_points",
 ]
 
 MAX_CACHE_POINTS = 4
 Mode = Literal["auto", "off", "manual"]
+# Section name under which a prefix digest takes in the thinking settings (see
+# message_cache_scope).
+THINKING_SCOPE = "thinking"
+
+
+def message_cache_scope(request: Mapping[str, Any]) -> str:
+    """What a cache point in the messages depends on besides the content in front of it: the
+    extended-thinking settings ("" when thinking is off).
+
+    Anthropic: "Changes to thinking parameters (enabled/disabled or budget allocation)
+    invalidate message cache breakpoints"; system prompts and tools stay cached. So a
+    conversation cached without thinking reads none of its history on a turn sent with a
+    thinking budget (it writes it again), and the turn after, sent without, misses the
+    thinking turn's entries too.
+    """
+    fields = request.get("additionalModelRequestFields")
+    thinking = fields.get("thinking") if isinstance(fields, Mapping) else None
+    if not isinstance(thinking, Mapping) or thinking.get("type") in (None, "disabled"):
+        return ""
+    return canonical_json(thinking)
 
 
 @dataclass(frozen=True, slots=True)

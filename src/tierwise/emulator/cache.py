@@ -3,9 +3,11 @@
 A ``cachePoint`` caches the prefix in front of it (tools, then system, then messages) once
 that cumulative prefix reaches the model's minimum. A later call with the same prefix reads
 it: ``cacheReadInputTokens`` is the longest prefix found, ``cacheWriteInputTokens`` the
-tokens from there to the last eligible cache point, and ``inputTokens`` the rest. Entries
-live for their TTL (5 minutes or 1 hour) and a hit starts the TTL over. Time comes from an
-injectable clock so tests can move it forward.
+tokens from there to the last eligible cache point, and ``inputTokens`` the rest. A point in
+the messages is keyed by the thinking settings as well: changing them invalidates message
+cache points, not the system prompt's or the tools' (Anthropic's extended-thinking docs).
+Entries live for their TTL (5 minutes or 1 hour) and a hit starts the TTL over. Time comes
+from an injectable clock so tests can move it forward.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tierwise.core.caching import THINKING_SCOPE, message_cache_scope
 from tierwise.core.tokens import canonical_json, prefix_tokens_at_cache_points
 
 __all__ = ["TTL_SECONDS", "CacheUsage", "PromptCache"]
@@ -56,6 +59,9 @@ def _prefix_keys(model_key: str, request: Mapping[str, Any]) -> Iterator[str]:
             yield digest.copy().hexdigest()
         else:
             feed("system", block)
+    scope = message_cache_scope(request)
+    if scope:
+        feed(THINKING_SCOPE, scope)  # message entries are per thinking setting; system, tools not
     for message in request.get("messages") or ():
         feed("role", message.get("role"))
         for block in message.get("content") or ():

@@ -99,9 +99,11 @@ def tag_ok(text: str) -> bool | None:
     return text[start + len(_TAG_OPEN) : end] == _hex("ok", body)[:8]
 
 
-def _answer(text: str, stop_reason: str = "end_turn") -> Answer:
-    block = {"text": text}
-    return Answer((block,), stop_reason, None, count_block(block))
+def _answer(
+    text: str, stop_reason: str = "end_turn", before: tuple[dict[str, Any], ...] = ()
+) -> Answer:
+    blocks = (*before, {"text": text})
+    return Answer(blocks, stop_reason, None, sum(count_block(b) for b in blocks))
 
 
 def _texts(blocks: Any) -> str:
@@ -155,14 +157,18 @@ class Skills:
             return result  # tool calls are left as the engine made them
         task = _task_digest(request)
         ok = _unit(task, family) < skill.rates[family]
+        # The engine's reasoning block stays, and is billed: Bedrock bills the thinking a
+        # model generated as output whatever the answer (without it, a skill-tagged request
+        # with a thinking budget thought for free, and thinking looked cheaper than it is).
+        thought = tuple(b for b in result.content if "reasoningContent" in b)
         if skill.closed:
             line = f"label-{_hex(task)[:6]}" if ok else f"label-{_hex(task, family, 'x')[:6]}"
-            return _answer(line)
+            return _answer(line, before=thought)
         prose = "".join(str(b.get("text", "")) for b in result.content if "text" in b).strip()
         verdict = "It answers every part correctly." if ok else "It gets one part wrong."
         body = f"{prose or PREFIX}\n\n{PREFIX} {name} answer to task {task[:8]}. {verdict}"
         tag = _hex("ok", body)[:8] if ok else _hex("flawed", body)[:8]
-        return _answer(f"{body} {_TAG_OPEN}{tag}{_TAG_CLOSE}")
+        return _answer(f"{body} {_TAG_OPEN}{tag}{_TAG_CLOSE}", before=thought)
 
     def acceptable(self, request: Mapping[str, Any], text: str) -> bool | None:
         """The ground truth for an answer to a skill-tagged request: whether it is one of

@@ -11,9 +11,8 @@ from tierwise.core.caching import place_cache_points
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.hints import Hints
 from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
-from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.sampling import settle_adaptive_thinking, settle_sampling
-from tierwise.core.signals import thinking_conflict
+from tierwise.core.thinking import DEFAULT_ANSWER_TOKENS, apply_thinking
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, ModelNotAvailableError
 
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["AUTO", "DEFAULT_ANSWER_TOKENS", "Plan", "Planner", "apply_thinking"]
 
 AUTO = "auto"
-# Output room left beside a thinking budget when the caller set no maxTokens.
-DEFAULT_ANSWER_TOKENS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,31 +66,6 @@ class Plan:
         if self.shadow is not None:
             record["shadow"] = self.shadow.to_dict()
         return record
-
-
-def apply_thinking(request: Mapping[str, Any], budget: int) -> dict[str, Any]:
-    """``request`` with extended thinking of ``budget`` tokens, unless it already has some
-    or Claude would refuse it (:func:`~tierwise.core.signals.thinking_conflict`).
-
-    A caller's ``maxTokens`` caps thinking and answer together, as both APIs count thinking
-    in it (the router's budget already fits inside it); without one the answer keeps its
-    default room on top of the budget. Claude's thinking mode does not accept a changed
-    temperature or top_p, so those are dropped.
-    """
-    fields = dict(request.get("additionalModelRequestFields") or {})
-    if "thinking" in fields or thinking_conflict(request.get("messages") or ()):
-        return dict(request)
-    inference = dict(request.get("inferenceConfig") or {})
-    cap = inference.get("maxTokens")
-    budget = fit_thinking_budget(budget, None if cap is None else int(cap))
-    if not budget:
-        return dict(request)
-    if cap is None:
-        inference["maxTokens"] = budget + DEFAULT_ANSWER_TOKENS
-    fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
-    inference.pop("temperature", None)
-    inference.pop("topP", None)
-    return {**request, "additionalModelRequestFields": fields, "inferenceConfig": inference}
 
 
 class Planner:
