@@ -309,17 +309,18 @@ def caller_policy(
     if not targets:
         raise ConfigError("no models to grant", hint="configure [tiers.*].model_id")
     statements = _invoke_statements(targets, INVOKE_ACTIONS, "invoke")
+    # The configured foundation models in the Region tierwise calls, where CountTokens and
+    # GetFoundationModel are authorised (each statement gets its own copy of the list).
+    models = sorted(
+        {f"arn:{partition}:bedrock:{region}::foundation-model/{t.model_id}" for t in targets}
+    )
     if count_tokens:
-        # CountTokens is authorised on the foundation model in the Region tierwise calls.
-        models = sorted(
-            {f"arn:{partition}:bedrock:{region}::foundation-model/{t.model_id}" for t in targets}
-        )
         statements.append(
             {
                 "Sid": "CountTokens",
                 "Effect": "Allow",
                 "Action": ["bedrock:CountTokens"],
-                "Resource": models,
+                "Resource": list(models),
             }
         )
     if catalog:
@@ -328,15 +329,12 @@ def caller_policy(
         statements.append(
             {"Sid": "ListModels", "Effect": "Allow", "Action": list(LIST_ACTIONS), "Resource": "*"}
         )
-        models = sorted(
-            {f"arn:{partition}:bedrock:{region}::foundation-model/{t.model_id}" for t in targets}
-        )
         statements.append(
             {
                 "Sid": "GetModels",
                 "Effect": "Allow",
                 "Action": ["bedrock:GetFoundationModel"],
-                "Resource": models,
+                "Resource": list(models),
             }
         )
         profiles = sorted({t.profile_arn for t in targets if t.profile_arn})
