@@ -62,3 +62,37 @@ def test_no_cache_point_reaches_a_model_without_caching(
             )
     assert response["stopReason"] == "end_turn"
     assert "cacheWriteInputTokens" not in response["usage"]
+
+
+def _log(n: int) -> str:
+    return "\n".join(f"12:{i:02d} host-{n} ERROR ledger-db timed out after {900 + i} ms"
+                     for i in range(300))  # fmt: skip
+
+
+def test_a_turn_after_another_model_or_thinking_reads_back_its_own_cache(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # a conversation on Sonnet whose third turn went elsewhere (Opus, or Sonnet with a
+    # thinking budget, whose message cache is another one): on its fourth turn the
+    # "history" point (the third turn's end) is cold on plain Sonnet, but the second turn's
+    # end, marked too, is what Sonnet last cached. Before, the fourth turn wrote it all again.
+    thinking = {"thinking": {"type": "enabled", "budget_tokens": 2048}}
+    away: list[dict[str, Any]] = [{"modelId": "opus"},
+                                  {"modelId": "sonnet", "additionalModelRequestFields": thinking,
+                                   "inferenceConfig": {"maxTokens": 6000}}]  # fmt: skip
+    for elsewhere in away:
+        with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+            messages: list[dict[str, Any]] = []
+            usages = []
+            for n, extra in enumerate([{"modelId": "sonnet"}, {"modelId": "sonnet"}, elsewhere,
+                                       {"modelId": "sonnet"}]):  # fmt: skip
+                if messages:
+                    messages.append({"role": "assistant", "content": [{"text": "Noted."}]})
+                text = f"Scenario {extra}. Log {n}:\n{_log(n)}"  # its own prefixes
+                messages.append({"role": "user", "content": [{"text": text}]})
+                usages.append(tw.converse(messages=list(messages), **extra)["usage"])
+            second, fourth = usages[1], usages[3]
+            through_second = second["cacheReadInputTokens"] + second["cacheWriteInputTokens"]
+            assert fourth["cacheReadInputTokens"] == through_second
+            # written from there: the second answer, the third turn and answer, the fourth turn
+            assert 0 < fourth["cacheWriteInputTokens"] < 2 * through_second

@@ -311,3 +311,23 @@ def test_first_turn_off_leaves_a_one_off_request_unmarked_and_still_marks_conver
     settings = load_settings(None, overrides={"caching.first_turn": False}).settings
     assert settings.cache_policy(Tier.SONNET).first_turn is False
     assert load_settings(None).settings.cache_policy(Tier.SONNET).first_turn is True
+
+
+def test_points_left_over_mark_earlier_user_turns_most_recent_first() -> None:
+    chat = {"messages": [turn("user", BIG), turn("assistant", "a"), turn("user", BIG),
+                         turn("assistant", "b"), turn("user", BIG), turn("assistant", "c"),
+                         turn("user", BIG), turn("assistant", "d"), turn("user", BIG)]}  # fmt: skip
+    out = place_cache_points(chat, CachePolicy(min_tokens=1024))
+    # history (message 6) and turn (8) first, then the two points left: messages 4 and 2
+    assert [p.where for p in out.placed] == ["earlier", "earlier", "history", "turn"]
+    assert points(out.request) == [("messages", m, 1) for m in (2, 4, 6, 8)]
+    # no room left with a system prompt and tools: history and turn keep their points
+    full = {**chat, "system": [{"text": BIG}], "toolConfig": {"tools": [tool("t", BIG)]}}
+    placed = place_cache_points(full, CachePolicy(min_tokens=1024)).placed
+    assert [p.where for p in placed] == ["tools", "system", "history", "turn"]
+    # a point whose segment would be below the minimum is passed over for an older one:
+    # after a short turn 4, turn 2 would leave 4's segment a few tokens long
+    short = {"messages": [*chat["messages"][:4], turn("user", "ok"), *chat["messages"][5:]]}
+    out = place_cache_points(short, CachePolicy(min_tokens=1024))
+    assert [p.where for p in out.placed] == ["earlier", "earlier", "history", "turn"]
+    assert points(out.request) == [("messages", m, 1) for m in (0, 4, 6, 8)]

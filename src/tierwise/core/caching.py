@@ -20,7 +20,10 @@ messages). A point pays off when the same prefix comes back within the TTL, and 
   for the second turn, for one-off traffic). A one-off request whose own turn reaches
   the minimum pays the write for nothing (0.25x input extra on that segment); a follow-up
   reads it instead of writing it (1.15x saved), so it pays once more than about one such
-  request in five is followed up.
+  request in five is followed up;
+* points left over go to the ends of earlier user turns, most recent first, so a turn
+  after one served by another model or thinking setting reads back what its own model
+  cached (extra points add no write: a call writes from its longest hit to its last point).
 
 :func:`canonicalize` sorts the keys of tool schemas so a logically equal prefix is
 byte-identical from call to call.
@@ -87,7 +90,7 @@ class CachePolicy:
 
 @dataclass(frozen=True, slots=True)
 class CachePlacement:
-    where: str  # "tools", "system", "document", "history", "turn"
+    where: str  # "tools", "system", "document", "history", "turn", "earlier"
     prefix_tokens: int
     ttl: str
 
@@ -179,6 +182,16 @@ def _candidates(request: Mapping[str, Any], policy: CachePolicy) -> list[_Candid
         out.append(
             _Candidate("turn", ("messages", last, len(messages[last].get("content") or ()) - 1))
         )
+    # Then, in the points left, the ends of earlier user turns (most recent first): what the
+    # calls before the last one cached. When the last turn went to another model or ran with
+    # other thinking settings, the "history" point is cold here, and without these the turn
+    # wrote the whole conversation again; with them it reads back what its own model last
+    # cached and writes from there. They cost nothing when unused: a call writes from the
+    # longest prefix it read to its last point, whatever points lie between.
+    for m in range(len(messages) - 4, -1, -1):
+        if messages[m].get("role") == "user":
+            end = len(messages[m].get("content") or ()) - 1
+            out.append(_Candidate("earlier", ("messages", m, end)))
     seen: set[Slot] = set()
     unique = []
     for cand in out:  # a document that ends the first turn is also the turn's end
