@@ -26,6 +26,10 @@ answers it by a per-class, per-tier skill table (``bench/evaluation_loop.py``'s,
 classes the agent turns add), so each strategy's share of acceptable answers is measured by
 a truth tierwise never sees. A saving bought with quality shows up there.
 
+Where the money goes: each strategy's cost split by billed component (input, cache writes,
+cache reads, output, and the part of the output that was thinking), and for the agent
+conversations the same per turn class.
+
     python bench/cache_aware.py [--questions 300] [--conversations 20]
 """
 
@@ -49,6 +53,9 @@ from evaluation_loop import SKILLS as EVALUATION_SKILLS
 from tierwise.cache_state import MemoryCacheState
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
+from tierwise.core.pricing import Cost, Usage, price
+from tierwise.core.tiers import Tier
+from tierwise.core.tokens import count_block
 from tierwise.emulator import Emulator
 from tierwise.emulator.skills import CLASS_KEY
 
@@ -172,6 +179,19 @@ class Outcome:
     tiers: Counter[str] = field(default_factory=Counter)
     good: Counter[str] = field(default_factory=Counter)  # acceptable answers per true class
     judged: Counter[str] = field(default_factory=Counter)
+    # where the money went, per true class: the billed usage priced by component, and the
+    # part of the output that was thinking (Bedrock bills it as output)
+    split: dict[str, Cost] = field(default_factory=dict)
+    thinking: dict[str, Decimal] = field(default_factory=dict)  # USD, per true class
+    turns: Counter[str] = field(default_factory=Counter)
+
+    def add(self, true_class: str, cost: Cost, thinking: Decimal) -> None:
+        self.split[true_class] = self.split.get(true_class, Cost()) + cost
+        self.thinking[true_class] = self.thinking.get(true_class, Decimal(0)) + thinking
+        self.turns[true_class] += 1
+
+    def total_split(self) -> tuple[Cost, Decimal]:
+        return sum(self.split.values(), Cost()), sum(self.thinking.values(), Decimal(0))
 
     def quality(self, classes: set[str] | None = None) -> tuple[int, int]:
         keys = [k for k in self.judged if classes is None or k in classes]
@@ -212,6 +232,14 @@ def run(
             response = clients[i % replicas].converse(modelId=model, **request)
             info = response["tierwise"]
             out.cost += Decimal(info["costUsd"])
+            rates = settings.rates(Tier(info["tier"]))
+            thought = sum(
+                count_block(b) for b in response["output"]["message"]["content"]
+                if "reasoningContent" in b
+            )  # fmt: skip
+            billed = price(Usage.from_converse(response["usage"]), rates, model_id=info["modelId"])
+            thinking_usd = price(Usage(output=thought), rates, model_id=info["modelId"]).output
+            out.add(request["requestMetadata"][CLASS_KEY], billed, thinking_usd)
             thinking = info["route"].get("thinking_budget") if model is None else None
             out.tiers[info["tier"] + ("+thinking" if thinking else "")] += 1
             ok = emu.acceptable(request, answer_text(response))
@@ -235,6 +263,12 @@ class Paced:
 
     def clock(self) -> float:
         return self.now
+
+
+def _split(cost: Cost, thinking: Decimal) -> str:
+    """A cost by billed component; thinking is part of the output."""
+    return (f"{cost.total:.4f} = in {cost.input:.4f} + write {cost.cache_write:.4f} + read "
+            f"{cost.cache_read:.4f} + out {cost.output:.4f} (thinking {thinking:.4f})")  # fmt: skip
 
 
 def pct(good: int, total: int) -> str:
@@ -310,6 +344,14 @@ def main() -> int:
                 {k for r in results.values() for k in r.judged},
                 key=lambda k: (pct(*results["cache-aware"].quality({k})), k),
             )
+            for label, r in results.items():
+                total, thought = r.total_split()
+                say(f"{'':22} {label} cost split: {_split(total, thought)}")
+            if replicas == 1:  # the conversations: where each turn class's money went
+                for k in sorted(results["all-sonnet"].turns):
+                    say(f"{'':22}   {k} ({results['all-sonnet'].turns[k]} turns): "
+                        + "; ".join(f"{label} {_split(r.split[k], r.thinking[k])}"
+                                    for label, r in results.items()))  # fmt: skip
             say(f"{'':22} quality by true class (all-sonnet / class routing / cache-aware): "
                 + "; ".join(f"{k} " + "/".join(pct(*results[s].quality({k})) for s in
                                                  ("all-sonnet", "class routing", "cache-aware"))
