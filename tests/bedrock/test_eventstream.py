@@ -130,6 +130,10 @@ ODD_DELTAS = [
     event_frame("contentBlockDelta", []),  # type: ignore[arg-type]
     _raw("contentBlockDelta", b"not json"),
     _raw("contentBlockDelta", b""),
+    # Blanks around the JSON, or more after it: the fast path's scan stops short of these.
+    _raw("contentBlockDelta", b' \n{"contentBlockIndex":0,"delta":{"text":"a"}}\r\n '),
+    _raw("contentBlockDelta", b'{"contentBlockIndex":0,"delta":{"text":"a"}} {}'),
+    _raw("contentBlockDelta", b'{"contentBlockIndex":0,"delta":{"text":"a"}'),
     _raw("contentBlockDelta", '{"contentBlockIndex":0,"delta":{"text":"é"}}'.encode("utf-16")),
     encode_frame({":event-type": "contentBlockDelta", ":message-type": "weird"}, b"{}"),
     event_frame("someFutureEvent", {"a": 1}),

@@ -194,6 +194,23 @@ def test_any_chunking_and_any_split_decode_as_the_sync_client_does(
     assert (error, [e for b in batches for e in b]) == (None, expected)
 
 
+@pytest.mark.parametrize(
+    ("size_line", "end"),
+    [(b"%x;name=value\r\n", b"\r\n"), (b"%X\r\n", b"\r\n"), (b"%x\n", b"\n")],
+)
+def test_whole_chunks_with_extensions_or_bare_lf_decode_as_the_sync_client_does(
+    served: Any, size_line: bytes, end: bytes
+) -> None:
+    # One write per chunk (each arrives whole, as a paced stream's events do).
+    chunks = [size_line % len(f) + f + end for f in FRAMES] + [b"0" + end + end]
+    chunks[0] = HEAD + chunks[0]
+    server = served([list(chunks), list(chunks)])
+    expected, error = _sync_events(server.port)
+    assert (error, len(expected)) == (None, len(FRAMES))
+    batches, error = _async_batches(server.port)
+    assert (error, [e for b in batches for e in b]) == (None, expected)
+
+
 def test_a_body_read_to_its_end_leaves_its_connection_for_the_next_call(served: Any) -> None:
     raw = HEAD + _chunked(b"".join(FRAMES), [50])
     server = served([[raw], [raw], [raw]])

@@ -186,8 +186,23 @@ class LoopBody:
             left = self._left
             assert left is not None
             if left == 0:  # a chunk's size line
-                if out and b"\n" not in reader._buf:
+                buf = reader._buf
+                if out and b"\n" not in buf:
                     break  # return what has arrived rather than wait for the next chunk
+                # The usual case, a whole chunk buffered (one stream event: its size line,
+                # frame and CRLF arrive together): taken in one slice. Anything else (the
+                # last chunk, a chunk in pieces, a bare LF) goes the general way below.
+                if not buf and not reader._eof:
+                    await self._fill()  # nothing has arrived yet (and out is empty)
+                    continue
+                eol = buf.find(b"\n", 0, _MAX_LINE)
+                if eol > 0 and not partial:
+                    size = int(buf[:eol].split(b";", 1)[0], 16)
+                    stop = eol + 1 + size
+                    if size and buf[stop : stop + 2] == b"\r\n":
+                        out += buf[eol + 1 : stop]
+                        del buf[: stop + 2]
+                        continue
                 line = await self._line()
                 if not line.endswith(b"\n"):
                     raise _ClosedError("the chunked body ended early")

@@ -45,6 +45,15 @@ _STREAM_PARTS = ("_parser", "_output_shape", "_operation_name", "_raw_stream")
 # Frames botocore turns into EventStreamError (EventStreamMessage.to_response_dict).
 _FAILED = frozenset({"error", "exception"})
 _DELTA_KEYS = frozenset({"contentBlockIndex", "delta", "p"})
+# Decoded header blocks by their bytes: a stream's frames repeat a few blocks (one per event
+# type), so most frames' headers are a lookup (and a copy: callers may change theirs).
+_KNOWN_HEADERS: dict[bytes, dict[str, Any]] = {}
+_MAX_KNOWN_HEADERS = 64
+# The C scanner json.loads runs, called directly: json.loads(s) is this scan from the first
+# non-blank character plus checks that nothing but blanks follow. A payload with leading or
+# trailing blanks, or none that scans, goes to botocore's parser instead (the same event).
+# (typeshed does not declare the attribute; it is json's own, C or Python.)
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 class FrameDecoder:
@@ -91,8 +100,12 @@ def _frame(buf: bytes, pos: int, total: int, headers_len: int) -> tuple[dict[str
     (message_crc,) = _unpack_u32(frame, total - 4)
     if crc32(frame[: total - 4]) == message_crc:
         headers_end = _PRELUDE + headers_len
-        headers = _headers(frame, _PRELUDE, headers_end)
+        block = frame[_PRELUDE:headers_end]
+        known = _KNOWN_HEADERS.get(block)
+        headers = dict(known) if known is not None else _headers(frame, _PRELUDE, headers_end)
         if headers is not None:
+            if known is None and len(_KNOWN_HEADERS) < _MAX_KNOWN_HEADERS:
+                _KNOWN_HEADERS[block] = dict(headers)
             return headers, frame[headers_end : total - 4]
     return _botocore_frame(frame)
 
@@ -261,8 +274,11 @@ def _text_delta(
     if headers.get(":message-type") != "event":
         return None
     try:
-        body = json.loads(payload.decode())
-    except ValueError:  # UnicodeDecodeError too: botocore's parser says what it means
+        raw = payload.decode()
+        body, end = _scan(raw, 0)
+    except (ValueError, StopIteration):  # UnicodeDecodeError too: botocore's parser says
+        return None  # what it means
+    if end != len(raw):
         return None
     if type(body) is not dict or not body.keys() <= _DELTA_KEYS:
         return None
