@@ -30,7 +30,7 @@ Where the money goes: each strategy's cost split by billed component (input, cac
 cache reads, output, and the part of the output that was thinking), and for the agent
 conversations the same per turn class.
 
-    python bench/cache_aware.py [--questions 300] [--conversations 20]
+    python bench/cache_aware.py [--questions 300] [--conversations 20] [--thinking-use 0.1]
 """
 
 from __future__ import annotations
@@ -282,6 +282,14 @@ def main() -> int:
     parser.add_argument(
         "--pace", type=float, default=6.0, help="simulated seconds between paced RAG questions"
     )
+    parser.add_argument(
+        "--thinking-use",
+        type=float,
+        default=None,
+        help="[cache_state] thinking_use for cache-aware routing (default: the packaged 1.0, "
+        "the whole budget priced until a thinking answer is seen), as a team that measured "
+        "its thinking sets it; the results go to cache_aware_thinking_use.txt",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     base = load_settings(environ={}).settings
@@ -292,6 +300,7 @@ def main() -> int:
         out.append(line)
 
     shared = redis_url()
+    tuned = {} if args.thinking_use is None else {"cache_state.thinking_use": args.thinking_use}
     paced = Paced(args.pace)
     with (
         tempfile.TemporaryDirectory() as tmp_name,
@@ -313,6 +322,9 @@ def main() -> int:
             + (f"Redis ({shared})" if shared else "nothing (Redis not running)")
             + f"; the paced RAG runs on simulated time (one question every {args.pace:g} s, "
             "state shared in memory)")  # fmt: skip
+        if args.thinking_use is not None:
+            say(f"cache-aware routing prices a thinking budget at {args.thinking_use:g} of it "
+                "([cache_state] thinking_use; packaged: 1.0 until an answer is seen)")  # fmt: skip
         hard = {"complex_analysis", "research_synthesis", "proof"}
         say(f"{'workload':22} {'strategy':14} {'cost (USD)':>10} {'vs sonnet':>9} "
             f"{'quality':>8} {'hard':>7}  tiers")  # fmt: skip
@@ -324,7 +336,8 @@ def main() -> int:
                 ("all-sonnet", base.with_overrides(common), "sonnet"),
                 ("class routing", base.with_overrides({**common, "cache_state.enabled": False}),
                  None),
-                ("cache-aware", base.with_overrides({**common, "cache_state.url": url}), None),
+                ("cache-aware", base.with_overrides({**common, "cache_state.url": url, **tuned}),
+                 None),
             ]  # fmt: skip
             results: dict[str, Outcome] = {}
             for label, settings, model in strategies:
@@ -358,7 +371,8 @@ def main() -> int:
                             for k in worst))  # fmt: skip
         say(f"({time.perf_counter() - started:.0f} s; emulator in-process; load average "
             f"{os.getloadavg()[0]:.1f})")  # fmt: skip
-    path = Path(__file__).parent / "results" / "cache_aware.txt"
+    name = "cache_aware.txt" if args.thinking_use is None else "cache_aware_thinking_use.txt"
+    path = Path(__file__).parent / "results" / name
     path.parent.mkdir(exist_ok=True)
     path.write_text(f"$ python bench/cache_aware.py {' '.join(sys.argv[1:])}".strip() + "\n"
                     + "\n".join(out) + "\n")  # fmt: skip
