@@ -91,3 +91,24 @@ def test_a_source_whose_label_is_not_comparable_carries_its_caveat() -> None:
     ]
     text = markdown(evaluate(renamed, featurizer=Featurizer(bits=12), resamples=20), "x")
     assert "**alpaca-eval**: its label is not comparable" in text
+
+
+def test_each_fold_chooses_its_penalty_without_the_held_out_source() -> None:
+    examples = sources()
+    report = evaluate(examples, featurizer=Featurizer(bits=12), resamples=0)
+    # The held-out source's outcomes cannot move its fold's choice: flip them all.
+    flipped = [
+        Example(e.prompt, 1.0 - e.weak, e.strong, e.source) if e.source == "alpha" else e
+        for e in examples
+    ]
+    again = evaluate(flipped, featurizer=Featurizer(bits=12), resamples=0)
+    by_source = {s.source: s for s in report.sources}
+    for s in again.sources:
+        assert set(s.penalty_scores) == {"3", "10", "30"}
+        assert s.penalty_hashed == float(max(s.penalty_scores, key=s.penalty_scores.__getitem__))
+    alpha = next(s for s in again.sources if s.source == "alpha")
+    assert alpha.penalty_scores == by_source["alpha"].penalty_scores
+    # ...while a fold that trains on alpha sees them.
+    beta = next(s for s in again.sources if s.source == "beta")
+    assert beta.penalty_scores != by_source["beta"].penalty_scores
+    assert "chosen among 3, 10, 30 by leave-one-source-out" in markdown(report, "x")

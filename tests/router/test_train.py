@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tierwise.core.difficulty import DifficultyModel, Featurizer
+from tierwise.core.difficulty import DENSE_FEATURES, DifficultyModel, Featurizer
 from tierwise.router.dataset import Example
-from tierwise.router.train import Penalty, featurize, refit, source_weights, train
+from tierwise.router.train import Penalty, featurize, fit_head, refit, source_weights, train
 from tierwise.router.weights import load_model
 
 pytest.importorskip("sklearn")
@@ -167,7 +167,7 @@ def test_eval_says_where_to_get_the_data(tmp_path: Path) -> None:
 
 def test_packaged_model_loads_and_scores() -> None:
     model = load_model()
-    assert model.version == "difficulty-v3"
+    assert model.version == "difficulty-v4"
     assert set(model.meta["sources"]) >= {"routellm-mmlu", "mmlu-pro"}
     assert "alpaca-eval" not in model.meta["sources"]  # evaluation-only data
     easy = model.score("Classify this ticket: billing, technical or account?")
@@ -279,3 +279,30 @@ def test_eval_cli_runs_on_a_data_directory(tmp_path: Path) -> None:
     assert held == {"routellm-mmlu", "routellm-gsm8k", "mt-bench", "mmlu-pro"}
     text = (out / "eval.md").read_text()
     assert "(20 resamples)" in text and "| mt-bench | 60 |" in text
+
+
+def test_the_ngram_penalty_is_chosen_by_leave_one_source_out() -> None:
+    model = train(synthetic(), featurizer=Featurizer(bits=12))
+    scores = model.meta["penalty_choice"]["mean_auroc"]
+    assert set(scores) == {"3", "10", "30"}
+    assert model.meta["penalty"]["hashed"] == float(max(scores, key=scores.__getitem__))
+    fixed = train(synthetic(), featurizer=Featurizer(bits=12), penalty=Penalty(10.0, 1.0))
+    assert "penalty_choice" not in fixed.meta
+
+
+def test_long_words_may_make_a_prompt_easier() -> None:
+    # Writing vocabulary is long-worded and easy, arithmetic short-worded and hard: the
+    # sign of long_words is learned, not fixed (the fixed + sign held it at 0).
+    rng = random.Random(3)
+    long_words = ["characterisation", "atmospheric", "melancholic", "protagonist"]
+    short = ["add", "sum", "of", "the", "and", "two"]
+    prompts, labels = [], []
+    for i in range(200):
+        easy = i % 2 == 0
+        words = long_words if easy else short
+        prompts.append(" ".join(rng.choice(words) for _ in range(12)))
+        labels.append(0.0 if easy else 1.0)
+    featurizer = Featurizer(bits=12)
+    x = featurize(featurizer, prompts)
+    _, dense, _ = fit_head(x, labels, [1.0] * len(prompts), penalty=Penalty(1e4, 0.01))
+    assert dense[DENSE_FEATURES.index("long_words")] < -0.5

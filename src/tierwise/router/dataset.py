@@ -81,7 +81,11 @@ EVAL_ONLY = ("alpaca-eval",)
 LABEL_CAVEATS = {
     "alpaca-eval": "its label is not comparable: a GPT-4-class model (GPT-4 0613, concise) "
     "also loses to GPT-4 Turbo on 91% of these instructions, as often as the cheap models "
-    "(85-92%); what it measures is how long an answer the instruction invites",
+    "(85-92%); what it measures is how long an answer the instruction invites. Nor can a "
+    "cheap-versus-strong label be built from the annotation files within reach: the one "
+    "GPT-4-class file (0613, concise) wins less often than Claude Instant (9% against 16%) "
+    'and Claude 2 / 2.1 win as often as the cheap models (16-17%), so "worse than the '
+    'strong model on this instruction" would compare models of one tier',
 }
 OUTCOME_SOURCES = TRAIN_SOURCES + EVAL_ONLY
 Side = Literal["train", "eval"]

@@ -25,7 +25,15 @@ from typing import Any
 from tierwise.core.difficulty import Featurizer
 from tierwise.router.dataset import EVAL_ONLY, LABEL_CAVEATS, Example
 from tierwise.router.metrics import apgr, cpt, curve
-from tierwise.router.train import PACKAGED, Matrix, Penalty, featurize, fit_head, source_weights
+from tierwise.router.train import (
+    PACKAGED,
+    Matrix,
+    Penalty,
+    choose_penalty,
+    featurize,
+    fit_head,
+    source_weights,
+)
 
 __all__ = ["METHODS", "Interval", "Report", "SourceResult", "evaluate", "write_report"]
 
@@ -69,6 +77,10 @@ class SourceResult:
     rescue_auroc: Interval | None
     rescue_rows: int
     in_packaged_training: bool
+    penalty_hashed: float = PACKAGED.hashed
+    """The n-gram penalty of this fold: chosen without the held-out source."""
+    penalty_scores: dict[str, float] = field(default_factory=dict)
+    """Inner leave-one-source-out mean AUROC of each candidate penalty."""
 
     @property
     def beats_baselines(self) -> bool:
@@ -196,7 +208,7 @@ def evaluate(
     *,
     arena_hard: Sequence[str] = (),
     featurizer: Featurizer | None = None,
-    penalty: Penalty = PACKAGED,
+    penalty: Penalty | None = None,
     matrix: Matrix | None = None,
     resamples: int = RESAMPLES,
     progress: Callable[[str], None] | None = None,
@@ -204,7 +216,9 @@ def evaluate(
     """Leave each source with outcomes out in turn; see the module docstring.
 
     Every source except the evaluation-only ones (:data:`EVAL_ONLY`) is trained on when it
-    is not the one held out.
+    is not the one held out. ``penalty`` None: each fold chooses its n-gram penalty as the
+    packaged model does (:func:`~tierwise.router.train.choose_penalty`), by leave-one-source-out
+    over its own training sources, so the held-out source takes no part in the choice.
     """
     import numpy as np
     from threadpoolctl import threadpool_limits
@@ -230,7 +244,9 @@ def evaluate(
                 "char_ngrams": featurizer.char_ngrams,
                 "max_chars": featurizer.max_chars,
             },
-            "penalty": asdict(penalty),
+            "penalty": "chosen per fold by inner leave-one-source-out"
+            if penalty is None
+            else asdict(penalty),
             "bootstrap_resamples": resamples,
             "training_sources": trainable,
         }
@@ -249,8 +265,9 @@ def evaluate(
             )  # fmt: skip
             train_examples = [examples[i] for i in rows]
             weights = np.asarray(source_weights(train_examples))
+            chosen, scores = _penalty(d, rows, weights, penalty, say=say, label=held_name)
             say(f"{held_name}: fitting on {len(rows)} prompts of the other sources")
-            fit = fit_head(matrix.rows(rows), fails[rows], weights, penalty=penalty)
+            fit = fit_head(matrix.rows(rows), fails[rows], weights, penalty=chosen)
             held_x = matrix.rows(held)
             ours = held_x.hashed @ fit[0] + held_x.dense @ fit[1] + fit[2]
             say(f"{held_name}: TF-IDF baseline")
@@ -264,7 +281,7 @@ def evaluate(
             }
             gains = _gains(weak_fails[held], ours, {LENGTH: lengths[held], TFIDF: tfidf}, resamples)
             rescue, rescue_rows = _rescue(
-                d, rows, held, penalty=penalty, weights=weights.tolist(), resamples=resamples
+                d, rows, held, penalty=chosen, weights=weights.tolist(), resamples=resamples
             )
             report.sources.append(
                 SourceResult(
@@ -278,11 +295,49 @@ def evaluate(
                     rescue_auroc=rescue,
                     rescue_rows=rescue_rows,
                     in_packaged_training=held_name in trainable,
+                    penalty_hashed=chosen.hashed,
+                    penalty_scores=scores,
                 )
             )
         if arena_hard:
-            report.arena_hard = _arena(d, trainable, penalty, arena_hard, say)
+            every = np.flatnonzero(np.isin(source, list(trainable)))
+            weights = np.asarray(source_weights([examples[int(i)] for i in every]))
+            chosen, _ = _penalty(d, every, weights, penalty, say=say, label="arena-hard")
+            report.arena_hard = _arena(d, trainable, chosen, arena_hard, say)
     return report
+
+
+def _penalty(
+    d: _Data,
+    rows: Any,
+    weights: Any,
+    fixed: Penalty | None,
+    *,
+    say: Callable[[str], None],
+    label: str,
+) -> tuple[Penalty, dict[str, float]]:
+    """The fold's n-gram penalty: ``fixed``, or chosen on the fold's training rows alone.
+    Folds with the same training rows (an evaluation-only source and Arena-Hard both train
+    on everything) share one choice."""
+    if fixed is not None:
+        return fixed, {}
+    import numpy as np
+
+    memo_key = tuple(int(i) for i in rows)
+    if memo_key not in d.choices:
+        choice = choose_penalty(
+            d.matrix.rows(rows),
+            d.fails[rows],
+            np.asarray(weights),
+            d.source[rows],
+            [d.examples[int(i)].key for i in rows],
+            progress=lambda msg: say(f"{label}: {msg}"),
+        )
+        d.choices[memo_key] = (
+            choice.penalty,
+            {f"{k:g}": round(v, 4) for k, v in choice.scores.items()},
+        )
+    return d.choices[memo_key]
 
 
 @dataclass
@@ -296,6 +351,7 @@ class _Data:
     fails: Any
     weak_fails: Any
     strong: Any
+    choices: dict[tuple[int, ...], tuple[Penalty, dict[str, float]]] = field(default_factory=dict)
 
 
 def _gains(
@@ -429,6 +485,20 @@ def markdown(report: Report, command: str) -> str:
     for s in report.sources:
         if s.source in LABEL_CAVEATS:
             lines += ["", f"**{s.source}**: {LABEL_CAVEATS[s.source]}."]
+    chosen = [s for s in report.sources if s.penalty_scores]
+    if chosen:
+        lines += [
+            "",
+            "N-gram L2 penalty of each fold, chosen among "
+            f"{', '.join(chosen[0].penalty_scores)} by leave-one-source-out over that fold's "
+            "training sources only (mean inner AUROC in brackets): "
+            + "; ".join(
+                f"{s.source} {s.penalty_hashed:g} "
+                f"({', '.join(f'{k}: {v:.3f}' for k, v in s.penalty_scores.items())})"
+                for s in chosen
+            )
+            + ".",
+        ]
     lines += [
         "",
         "## Routing quality: APGR and CPT",
@@ -535,13 +605,14 @@ def out_of_source(
     *,
     calibration: tuple[float, float],
     featurizer: Featurizer | None = None,
-    penalty: Penalty = PACKAGED,
+    penalty: Penalty | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[float]:
     """P(the cheaper tier fails) for every example from a fit that never saw its source
     (nor near-duplicates of its questions), mapped through ``calibration`` (the packaged
     model's (slope, offset)), so thresholds can be read off scores the model would give
-    new traffic rather than its own training rows."""
+    new traffic rather than its own training rows. ``penalty`` None: each fit chooses its
+    n-gram penalty on its own rows, as :func:`evaluate` does."""
     import numpy as np
     from threadpoolctl import threadpool_limits
 
@@ -567,8 +638,18 @@ def out_of_source(
                 ]
             )
             say(f"{name}: scoring with a fit on the other sources")
-            weights = source_weights([examples[int(i)] for i in rows])
-            fit = fit_head(matrix.rows(rows), fails[rows], weights, penalty=penalty)
+            weights = np.asarray(source_weights([examples[int(i)] for i in rows]))
+            chosen = (
+                penalty
+                or choose_penalty(
+                    matrix.rows(rows),
+                    fails[rows],
+                    weights,
+                    source[rows],
+                    [keys[int(i)] for i in rows],
+                ).penalty
+            )
+            fit = fit_head(matrix.rows(rows), fails[rows], weights, penalty=chosen)
             x = matrix.rows(held)
             logits[held] = x.hashed @ fit[0] + x.dense @ fit[1] + fit[2]
     return [float(p) for p in 1.0 / (1.0 + np.exp(-(slope * logits + offset)))]

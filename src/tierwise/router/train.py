@@ -13,6 +13,11 @@ one on the dense features (length, structure, cues), pulling toward ``prior`` we
 for the packaged model, the packaged model's weights when a team refits on its own data
 (:func:`refit`), so a few hundred labelled requests adjust the model rather than replace it.
 
+The n-gram penalty is not fixed by hand: :func:`choose_penalty` picks it among
+:data:`HASHED_CHOICES` by leave-one-source-out over the training sources alone (the mean,
+over sources, of the AUROC on each source from a fit without it), so a source held out for
+evaluation (:mod:`tierwise.router.evaluate` nests the choice) never takes part in it.
+
 Sources are weighted so each counts in proportion to the square root of its size: 14,000
 MMLU questions do not drown 80 MT-Bench prompts, and 80 prompts do not count as much as
 14,000. Calibration: the model is refitted with each source held out, a one-dimensional
@@ -32,9 +37,12 @@ from tierwise.core.difficulty import DENSE_FEATURES, DifficultyModel, Featurizer
 from tierwise.router.dataset import Example
 
 __all__ = [
+    "HASHED_CHOICES",
     "MODEL_VERSION",
+    "Choice",
     "Matrix",
     "Penalty",
+    "choose_penalty",
     "featurize",
     "fit_head",
     "refit",
@@ -42,7 +50,7 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "difficulty-v3"
+MODEL_VERSION = "difficulty-v4"
 MIN_EXAMPLES = 10
 # Hashed weights smaller than this are dropped at export: under the strong n-gram penalty
 # most buckets get a tiny weight, and keeping them all quadruples the shipped file while a
@@ -59,6 +67,9 @@ class Penalty:
 
 
 PACKAGED = Penalty()
+# The n-gram penalties choose_penalty tries (the dense one stays at 1): from "words
+# transfer" to "words are mostly a benchmark's subjects".
+HASHED_CHOICES = (3.0, 10.0, 30.0)
 # Signs the dense weights may take, set from what the features mean, not from any source's
 # fit: more material, more steps, more maths, more reasoning or constraints can only make a
 # prompt harder for the cheaper tier; a request for a one-word answer only easier. Unsigned
@@ -78,9 +89,13 @@ SIGNS = {
     "reasoning_cues": 1,
     "constraint_cues": 1,
     "condition_cues": 1,
-    "long_words": 1,
     "short_answer_cues": -1,
 }
+# Not signed: long_words. "Long words make a prompt harder" is not what the word length
+# means; on three of the four training sources prompts with more long words are *easier*
+# for the cheaper model (alone, the feature ranks failures at AUROC 0.16 on MT-Bench, 0.38
+# on MMLU, 0.43 on MMLU-Pro: writing and humanities vocabulary against the short words of
+# maths and code), and a fixed + sign held its weight at 0.
 # A team's refit: weights move away from the packaged ones only as far as its data pays for.
 REFIT = Penalty(hashed=60.0, dense=20.0)
 
@@ -200,6 +215,76 @@ def fit_head(
     return theta[:n_hashed], theta[n_hashed:-1], float(theta[-1])
 
 
+@dataclass
+class Choice:
+    """The n-gram penalty chosen by leave-one-source-out over the training sources."""
+
+    penalty: Penalty
+    scores: dict[float, float]
+    """Each candidate n-gram penalty -> mean over sources of the held-out AUROC."""
+    logits: Any
+    """Every row's logit from a fit without its source, at the chosen penalty."""
+
+
+def loso_logits(
+    x: Matrix, labels: Any, weights: Any, sources: Any, keys: Sequence[str], *, penalty: Penalty
+) -> Any:
+    """Each row's logit from a fit on the other sources, without near-duplicates of the
+    held-out source's questions (:attr:`~tierwise.router.dataset.Example.key`)."""
+    import numpy as np
+
+    out = np.zeros(len(x))
+    for source in sorted(set(sources)):
+        held = np.flatnonzero(sources == source)
+        held_keys = {keys[int(i)] for i in held}
+        rows = np.asarray(
+            [i for i in range(len(x)) if sources[i] != source and keys[i] not in held_keys],
+            dtype=np.int64,
+        )
+        fitted = fit_head(x.rows(rows), labels[rows], weights[rows], penalty=penalty)
+        out[held] = _logits(x.rows(held), fitted)
+    return out
+
+
+def choose_penalty(
+    x: Matrix,
+    labels: Any,
+    weights: Any,
+    sources: Any,
+    keys: Sequence[str],
+    *,
+    candidates: Sequence[float] = HASHED_CHOICES,
+    dense: float = PACKAGED.dense,
+    progress: Callable[[str], None] | None = None,
+) -> Choice:
+    """The n-gram penalty whose leave-one-source-out fits rank each source's failures best
+    (mean AUROC over sources, each source counting once: the question is how well the model
+    does on traffic it has not seen, and every source is one such test). Only the rows given
+    take part: a caller evaluating a held-out source leaves it out of ``x``."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    say = progress or (lambda _: None)
+    hard = np.asarray(labels, dtype=float) > 0.5
+    scores: dict[float, float] = {}
+    best: tuple[float, float, Any] | None = None
+    for hashed in candidates:
+        say(f"choosing the n-gram penalty: trying {hashed:g}")
+        penalty = Penalty(hashed=hashed, dense=dense)
+        logits = loso_logits(x, labels, weights, sources, keys, penalty=penalty)
+        aurocs = [
+            float(roc_auc_score(hard[sources == s], logits[sources == s]))
+            for s in sorted(set(sources))
+            if 0 < hard[sources == s].sum() < (sources == s).sum()
+        ]
+        scores[hashed] = float(np.mean(aurocs)) if aurocs else 0.5
+        if best is None or scores[hashed] > best[0]:
+            best = (scores[hashed], hashed, logits)
+    if best is None:
+        raise ValueError("choose_penalty needs at least one candidate")
+    return Choice(Penalty(hashed=best[1], dense=dense), scores, best[2])
+
+
 def _logits(x: Matrix, fitted: tuple[Any, Any, float]) -> Any:
     wh, wd, b = fitted
     return x.hashed @ wh + x.dense @ wd + b
@@ -265,7 +350,7 @@ def train(
     examples: Sequence[Example],
     *,
     featurizer: Featurizer | None = None,
-    penalty: Penalty = PACKAGED,
+    penalty: Penalty | None = None,
     version: str = MODEL_VERSION,
     matrix: Matrix | None = None,
     calibrate: bool = True,
@@ -273,6 +358,8 @@ def train(
 ) -> DifficultyModel:
     """Fit both heads on ``examples`` and export a pure-Python model.
 
+    ``penalty``: None chooses the n-gram penalty by leave-one-source-out
+    (:func:`choose_penalty`) when there are several sources, else uses :data:`PACKAGED`.
     ``matrix``: features of ``examples`` already built with ``featurizer`` (saves time when
     the caller fits several models on the same rows).
     """
@@ -293,16 +380,31 @@ def train(
     source_of = np.asarray([ex.source for ex in examples])
     heads: dict[str, Head] = {}
     calibration: dict[str, list[float]] = {}
+    choice: Choice | None = None
     # One BLAS thread: multi-threaded reductions round differently from run to run, and the
     # shipped weights must be reproducible byte for byte.
     with threadpool_limits(limits=1):
+        if penalty is None and len(sources) > 1:
+            fails = tasks["fails"]
+            choice = choose_penalty(
+                matrix.rows(fails.rows),
+                fails.labels,
+                fails.weights,
+                source_of[fails.rows],
+                [examples[int(i)].key for i in fails.rows],
+                progress=say,
+            )
+        chosen = choice.penalty if choice is not None else (penalty or PACKAGED)
         for name, task in tasks.items():
             x = matrix.rows(task.rows)
             say(f"fitting the {name} head on {len(task.rows)} prompts")
-            fitted = fit_head(x, task.labels, task.weights, penalty=penalty)
+            fitted = fit_head(x, task.labels, task.weights, penalty=chosen)
             slope, offset = 1.0, 0.0
             held_sources = sorted(set(source_of[task.rows]))
-            if calibrate and len(held_sources) > 1:
+            if calibrate and name == "fails" and choice is not None:
+                # The choice's out-of-source logits are this head's at the chosen penalty.
+                slope, offset = _platt(choice.logits, task.labels, task.weights)
+            elif calibrate and len(held_sources) > 1:
                 oos = np.zeros(len(task.rows))
                 for source in held_sources:
                     held = source_of[task.rows] == source
@@ -311,7 +413,7 @@ def train(
                         x.rows(np.flatnonzero(~held)),
                         task.labels[~held],
                         task.weights[~held],
-                        penalty=penalty,
+                        penalty=chosen,
                     )
                     oos[held] = _logits(x.rows(np.flatnonzero(held)), part)
                 slope, offset = _platt(oos, task.labels, task.weights)
@@ -324,9 +426,14 @@ def train(
             "fails": "1 - cheaper model's grade (share of cheap models wrong where several)",
             "rescue": "stronger model's grade, weighted by how much the cheaper one failed",
         },
-        "penalty": {"hashed": penalty.hashed, "dense": penalty.dense},
+        "penalty": {"hashed": chosen.hashed, "dense": chosen.dense},
         "calibration": calibration,
     }
+    if choice is not None:
+        meta["penalty_choice"] = {
+            "by": "leave-one-source-out, mean AUROC over the training sources",
+            "mean_auroc": {f"{k:g}": round(v, 4) for k, v in choice.scores.items()},
+        }
     return DifficultyModel(
         featurizer=featurizer, fails=heads["fails"], rescue=heads["rescue"], version=version,
         meta=meta,

@@ -10,7 +10,7 @@ from tierwise.errors import ConfigError
 
 __all__ = ["DEFAULT_MODEL_FILE", "load_model"]
 
-DEFAULT_MODEL_FILE = "difficulty-v3.twdm"
+DEFAULT_MODEL_FILE = "difficulty-v4.twdm"
 
 
 def load_model(path: str | Path | None = None) -> DifficultyModel:
