@@ -1,7 +1,7 @@
 """The gateway's own CPU per request: before the first byte, and per streamed event.
 
 Run: python bench/request_cpu.py [--streams 300] [--calls 300] [--stream-ms 150] [--repeats 3]
-     [--profile FILE]
+     [--distinct] [--loop uvloop|asyncio] [--profile FILE]
 
 Why CPU and not latency: on a shared machine wall time measures the neighbours; the CPU a
 request costs the gateway's event loop is what queues other requests' first bytes behind it
@@ -19,13 +19,17 @@ request's own:
   its first event; for a call, the whole answer): routing, plan, the Bedrock request
   (serialise, sign, send, response head), failover bookkeeping and the first event;
 - ``per event``: a stream's loop CPU from its first byte to its last body message, divided
-  by the number of upstream events after the first (paced, so they arrive one read at a
-  time, as at 400 paced clients; the stream's end, ledger handoff included, is in it);
+  by its body messages after the first (paced, the upstream events arrive one read at a
+  time, as at 400 paced clients, and each is one message: 77 events, ~76 messages, the
+  last with the closing comment); the stream's end, ledger handoff included, is in it;
 - ``process``: the whole process's CPU (every thread: the ledger row's insert too) per
   request.
 
 The emulator paces streams (``--stream-ms`` for the ~77 events of the stream prompt), so
-each event is its own read; calls answer at once. Each figure is the median over
+each event is its own read; calls answer at once. Every request carries the same prompt, as
+bench/concurrency.py's do, unless ``--distinct`` (a numbered prompt per request): the router
+keeps the previous request's text features, so repeating a prompt leaves most of the
+routing decision's cost out. Each figure is the median over
 ``--repeats`` rounds (warm-up first, not measured). Compare an older checkout in the same
 session with ``PYTHONPATH=/path/to/old/src python bench/request_cpu.py`` (this script
 imports tierwise from wherever Python finds it and says which). ``--profile FILE`` writes a
@@ -39,6 +43,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import itertools
 import json
 import os
 import statistics
@@ -67,10 +72,14 @@ class Sample:
     event_us: list[float] = field(default_factory=list)
     process_ms: list[float] = field(default_factory=list)
     events: int = 0
+    messages: int = 0  # body messages the measured requests sent (a stream's: its batches + 1)
+    requests: int = 0
 
 
-def body(stream: bool) -> bytes:
+def body(stream: bool, number: int | None = None) -> bytes:
     prompt, max_tokens = (STREAM_PROMPT, STREAM_MAX_TOKENS) if stream else (CALL_PROMPT, 60)
+    if number is not None:
+        prompt += f" (request {number})"
     return json.dumps(
         {
             "model": "auto",
@@ -127,26 +136,40 @@ async def one(app: Any, payload: bytes, stream: bool) -> tuple[float, float, int
 
 
 async def rounds(
-    app: Any, stream: bool, count: int, repeats: int, events: int, profile: str | None
+    app: Any,
+    stream: bool,
+    count: int,
+    repeats: int,
+    events: int,
+    profile: str | None,
+    distinct: bool = False,
 ) -> Sample:
-    payload = body(stream)
+    numbers = itertools.count()
+
+    def payload() -> bytes:
+        return body(stream, next(numbers) if distinct else None)
+
     for _ in range(20):  # imports, the router's model, pools: not measured
-        await one(app, payload, stream)
+        await one(app, payload(), stream)
     sample = Sample(events=events)
     profiler = cProfile.Profile() if profile else None
     for _ in range(repeats):
         first = after = process = 0.0
+        later = 0  # body messages after each request's first
         if profiler is not None:
             profiler.enable()
         for _ in range(count):
-            f, a, _, p = await one(app, payload, stream)
+            f, a, m, p = await one(app, payload(), stream)
             first, after, process = first + f, after + a, process + p
+            later += m - 1
+            sample.messages += m
+            sample.requests += 1
         if profiler is not None:
             profiler.disable()
         sample.first_ms.append(first * 1000 / count)
         sample.process_ms.append(process * 1000 / count)
         if stream:
-            sample.event_us.append(after * 1e6 / count / max(1, events - 1))
+            sample.event_us.append(after * 1e6 / max(1, later))
     if profiler is not None and profile:
         profiler.dump_stats(f"{profile}.{'stream' if stream else 'call'}")
     return sample
@@ -183,10 +206,12 @@ async def main_async(args: argparse.Namespace, url: str, events: int) -> dict[st
     try:
         out = {}
         if args.calls:
-            out["call"] = await rounds(app, False, args.calls, args.repeats, 1, args.profile)
+            out["call"] = await rounds(
+                app, False, args.calls, args.repeats, 1, args.profile, args.distinct
+            )
         if args.streams:
             out["stream"] = await rounds(
-                app, True, args.streams, args.repeats, events, args.profile
+                app, True, args.streams, args.repeats, events, args.profile, args.distinct
             )
         return out
     finally:
@@ -202,6 +227,12 @@ def main() -> None:
     parser.add_argument("--stream-ms", type=float, default=150.0, help="a paced stream's length")
     parser.add_argument("--repeats", type=int, default=3, help="rounds (the median is shown)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the measured requests")
+    parser.add_argument(
+        "--distinct",
+        action="store_true",
+        help="a different prompt per request (the same prompt, as bench/concurrency.py "
+        "sends, lets the router reuse the previous request's features)",
+    )
     parser.add_argument(
         "--loop", choices=["uvloop", "asyncio"], default="uvloop",
         help="the event loop (uvicorn runs uvloop when it is installed, as here)",
@@ -234,7 +265,12 @@ def main() -> None:
         print(
             f"# streams: {events} events over ~{args.stream_ms:g} ms (emulator pacing "
             f"{pacing!r}); calls answer at once; {args.repeats} rounds of "
-            f"{args.streams} streams and {args.calls} calls, one at a time; {args.loop}"
+            f"{args.streams} streams and {args.calls} calls, one at a time; {args.loop}; "
+            + (
+                "a distinct prompt per request"
+                if args.distinct
+                else "the same prompt every request"
+            )
         )
         run = main_async(args, f"http://127.0.0.1:{port}", events)
         if args.loop == "uvloop":
@@ -255,7 +291,8 @@ def main() -> None:
     for mode, s in samples.items():
         print(f"{mode:<7} {med(s.first_ms):>13} {med(s.event_us):>13} {med(s.process_ms):>15}"
               f"   rounds: first {[round(x, 3) for x in s.first_ms]}"
-              + (f" event {[round(x, 1) for x in s.event_us]}" if s.event_us else ""))  # fmt: skip
+              + (f" event {[round(x, 1) for x in s.event_us]}" if s.event_us else "")
+              + f"; {s.messages / max(1, s.requests):.1f} body messages per request")  # fmt: skip
 
 
 if __name__ == "__main__":
