@@ -1,5 +1,7 @@
-"""Round-3 rows of the class corpus (agents, RAG in the system prompt, other languages,
-forced tools) predicted by models that never saw their template.
+"""Round-3, round-4 and round-5 rows of the class corpus (agents, RAG in the system prompt,
+other languages, forced tools; round 5: analysis over tables, trade-offs with numbers, "write a
+plan/memo", pasted sources, terse asks over long material, more agents, one-word
+confirmations) predicted by models that never saw their template.
 
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
      python bench/class_round3.py --packaged [CORPUS.jsonl.gz]   (the packaged model of the
@@ -22,9 +24,12 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
+ROUNDS = ("r3-", "r4-", "r5-")
+OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
+
 SLICES: dict[str, Callable[[str, str], bool]] = {
     "all team templates": lambda t, g: True,
-    "team templates before round 3": lambda t, g: not g.startswith(("r3-", "r4-")),
+    "team templates before round 3": lambda t, g: not g.startswith(ROUNDS),
     "r3 agents about to act (high_stakes_agent)": lambda t, g: (
         g.startswith("r3-agent") and t == "high_stakes_agent"
     ),
@@ -40,6 +45,36 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r4 agents only looking (agent_step)": lambda t, g: (
         g.startswith("r4-agent") and t == "agent_step"
     ),
+    "r5 all": lambda t, g: g.startswith("r5-"),
+    "r5 Opus-class rows": lambda t, g: g.startswith("r5-") and t in OPUS,
+    "r5 cheaper rows on the same materials": lambda t, g: g.startswith("r5-") and t not in OPUS,
+    "r5 analysis over a table (complex_analysis)": lambda t, g: g.startswith("r5-table-complex"),
+    "r5 table, cheaper asks": lambda t, g: g.startswith("r5-table-") and t != "complex_analysis",
+    "r5 trade-off with numbers (complex_analysis)": lambda t, g: g.startswith(
+        "r5-tradeoff-complex"
+    ),
+    "r5 trade-off look-alikes (math)": lambda t, g: g.startswith("r5-tradeoff-math"),
+    "r5 write a plan/memo/proposal (complex_analysis)": lambda t, g: g.startswith(
+        "r5-plan-complex"
+    ),
+    "r5 memos and posts (content_writing)": lambda t, g: g.startswith("r5-plan-content"),
+    "r5 pasted sources (research_synthesis)": lambda t, g: g.startswith("r5-sources-research"),
+    "r5 pasted sources, cheaper asks": lambda t, g: (
+        g.startswith("r5-sources-") and t != "research_synthesis"
+    ),
+    "r5 long material, terse ask (extract, short_form)": lambda t, g: (
+        g.startswith("r5-long-") and t in ("extract", "short_form")
+    ),
+    "r5 long material, other asks": lambda t, g: (
+        g.startswith("r5-long-") and t not in ("extract", "short_form")
+    ),
+    "r5 agents about to act (high_stakes_agent)": lambda t, g: (
+        g.startswith(("r5-agent", "r5-confirm")) and t == "high_stakes_agent"
+    ),
+    "r5 agents only looking (agent_step)": lambda t, g: (
+        g.startswith(("r5-agent", "r5-confirm")) and t == "agent_step"
+    ),
+    "r5 confirmed in a word (high_stakes_agent)": lambda t, g: g.startswith("r5-confirm-high"),
 }
 
 
@@ -55,7 +90,7 @@ def packaged(path: str | None) -> list[tuple[str, str, str]]:
     pairs = []
     for row in rows:
         g = _group(row)
-        if g.startswith(("r3-", "r4-")):
+        if g.startswith(ROUNDS):
             probs = blend.probabilities(*_parts(row["request"]))
             pairs.append((row["class"], max(TASK_CLASSES, key=lambda c: probs[c]), g))
     return pairs
@@ -94,10 +129,10 @@ def report(pairs: list[tuple[str, str, str]]) -> None:
         if not n:
             continue
         print(f"{name:<44} n={n:5d}  class {ok / n:.3f}  tier {tier / n:.3f}")
-    for rnd in ("r3-", "r4-"):
+    for rnd in ROUNDS:
         wrong = Counter((t, p) for t, p, g in pairs if g.startswith(rnd) and t != p)
         print(f"{rnd[:2]} confusions (true -> predicted: count):")
-        for (t, p), n in wrong.most_common(10):
+        for (t, p), n in wrong.most_common(16 if rnd == "r5-" else 10):
             print(f"  {t} -> {p}: {n}")
 
 

@@ -88,21 +88,31 @@ def _words(text: str) -> list[str]:
     return words
 
 
-def _text_features(prefix: str, text: str) -> dict[str, float]:
-    words = _words(text)
-    names = {f"{prefix}{w}" for w in words}
-    names.update(f"{prefix}{a} {b}" for a, b in pairwise(words))
-    if not names:
-        return {}
-    scale = 1.0 / math.sqrt(len(names))
-    return dict.fromkeys(names, scale)
-
-
-def _text_names(prefix: str, text: str) -> set[str]:
-    words = _words(text)
+def _names(prefix: str, words: Sequence[str]) -> set[str]:
     names = {f"{prefix}{w}" for w in words}
     names.update(f"{prefix}{a} {b}" for a, b in pairwise(words))
     return names
+
+
+# When the user pastes long material (a table, sources, an email thread), its words swamp the
+# few words that say what to do with it ("which should we pick?", "reference number?"). The
+# first and last words of a long user turn are read again as the ask, with their own weights
+# and their own normalisation, so the ask is heard over the material.
+_ASK_WORDS = 24
+_ASK_MIN_WORDS = 3 * _ASK_WORDS
+
+
+def _ask_names(words: Sequence[str]) -> set[str]:
+    if len(words) < _ASK_MIN_WORDS:
+        return set()
+    return _names("a:", words[:_ASK_WORDS]) | _names("a:", words[-_ASK_WORDS:])
+
+
+def _text_groups(system: str, user: str) -> tuple[set[str], ...]:
+    """The text features' names, a group per shared value: the system prompt, the user
+    turn, and the ask of a long user turn."""
+    words = _words(user)
+    return _names("s:", _words(system[:2000])), _names("u:", words), _ask_names(words)
 
 
 def hashed_features(
@@ -110,8 +120,9 @@ def hashed_features(
 ) -> dict[int, float]:
     """Bucket -> value for one request (identical at training and serving)."""
     named = {f"f:{k}": v for k, v in structural.items()}
-    named.update(_text_features("s:", system[:2000]))
-    named.update(_text_features("u:", user))
+    for names in _text_groups(system, user):
+        if names:
+            named.update(dict.fromkeys(names, 1.0 / math.sqrt(len(names))))
     mask = (1 << bits) - 1
     out: dict[int, float] = {}
     crc32 = zlib.crc32
@@ -184,7 +195,7 @@ class ClassModel:
             row = rows.get(crc32(f"f:{name}".encode()) & mask)
             if row is not None:
                 acc = [a + r * value for a, r in zip(acc, row, strict=True)]
-        for names in (_text_names("s:", system[:2000]), _text_names("u:", user)):
+        for names in _text_groups(system, user):
             if not names:
                 continue
             part = [0.0] * len(acc)

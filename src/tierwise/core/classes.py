@@ -142,6 +142,12 @@ def class_features(s: Signals) -> dict[str, float]:
         f[f"passages:{_bucket(s.passages + s.documents, (1, 3, 6))}"] = 1.0
     if s.documents:
         f["documents"] = 1.0
+    if s.table_rows:
+        f[f"table:{_bucket(s.table_rows, (3, 8, 20))}"] = 1.0
+    if s.analysis_facets >= 2:
+        f[f"facets:{_bucket(s.analysis_facets, (2, 3, 5))}"] = 1.0
+    if s.labelled_blocks >= 2:
+        f[f"blocks:{_bucket(s.labelled_blocks, (2, 4, 8))}"] = 1.0
     if s.images:
         f["images"] = 1.0
     if s.code_lines:
@@ -188,6 +194,16 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "cue:refactor": {"routine_code": 1.0, "complex_analysis": 1.0},
     "cue:codebase": {"complex_analysis": 1.5},
     "cue:research": {"research_synthesis": 3.5},
+    # A decision asked for (recommend, which option, weigh...) is planning and analysis,
+    # also when it says "write a memo" or comes with a table of figures.
+    "cue:decision": {"complex_analysis": 2.0},
+    # Several labelled sources pasted with an ask to weigh them: synthesis, not a summary.
+    "facets:3": {"complex_analysis": 0.5},
+    "facets:5": {"complex_analysis": 1.0},
+    "facets:>5": {"complex_analysis": 1.5},
+    "blocks:4": {"research_synthesis": 0.5},
+    "blocks:8": {"research_synthesis": 1.0},
+    "blocks:>8": {"research_synthesis": 1.0},
     "cue:reconcile": {"research_synthesis": 3.0},
     "cue:high_stakes": {"high_stakes_agent": 2.0},
     "tools": {"agent_step": 2.5},

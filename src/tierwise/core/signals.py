@@ -158,6 +158,22 @@ _CUE_SOURCE: dict[str, str] = {
         r"|migration plan|go-to-market|root cause|post-?mortem|risk assessment|evaluate"
         r" (?:whether|the options)|recommend (?:an? )?(?:approach|strategy)"
     ),
+    # Asking for a decision or a recommendation under trade-offs: the request is planning
+    # or analysis even when it says "write a memo" or comes with a table of figures.
+    "decision": (
+        r"should (?:we|the company|the team|the board|management) (?!\w+ me\b)"
+        r"|which (?:option|one|way|approach|vendor|plan|path|offer|site|team|variant)s?"
+        r" (?:should|would|do you|is (?:the )?best|makes (?:the )?most sense)"
+        r"|(?:your|and a|with a|a clear) recommendations?|recommend (?:one|which|whether"
+        r"|an option|a course)|what would you (?:do|recommend|choose|pick)"
+        r"|what would (?:change|make you change) your (?:mind|recommendation)"
+        r"|go/no-go|go or no-go|is (?:it|this|that) (?:a good idea|worth (?:it|doing))"
+        r"|(?:weigh|weighing) (?:up )?(?:the|these|them|both|all|it)"
+        r"|lay out the (?:options|trade-?offs|scenarios)|decision memo|business case"
+        r"|build (?:or|vs\.?|versus) buy|second-order|scenario analysis|(?:best|worst)[- ]case"
+        r"|in (?:each|every|both|all) (?:the )?scenarios?|what should we do"
+        r"|where (?:to|should we) (?:invest|cut)"
+    ),
     # --- Opus-class work ---
     "proof": (
         r"prove|proves|proven|proof|proofs|proving|lemma|theorem|by induction|formally verify"
@@ -179,6 +195,14 @@ _CUE_SOURCE: dict[str, str] = {
         r"|papers|studies|passages)|compare (?:these |the |all )?(?:\d+|two|three|four|five|six"
         r"|seven|eight|nine|ten|several|multiple) (?:sources|documents|reports|papers|studies"
         r"|vendors|proposals|contracts)|trade-?offs? (?:across|among)"
+        # Asking to weigh several given sources into one conclusion.
+        r"|pull (?:it|this|these|them|everything) (?:all )?together"
+        r"|(?:weigh|compare|check|balance)\w* (?:\S+ ){0,3}?against each other"
+        r"|(?:consolidated|overall|combined) (?:view|assessment|picture|conclusion)"
+        r"|most defensible|(?:which|what) (?:sources|studies|reports|accounts) (?:should we"
+        r"|can we|to) trust|(?:what|how much) (?:do|does) (?:all )?(?:these|this|the sources"
+        r"|the evidence) (?:tell|say) (?:us )?overall|where (?:they|the sources|the studies"
+        r"|the reports|the accounts) (?:disagree|differ|conflict)|weigh (?:the )?evidence"
     ),
     "research": (
         r"literature review|research report|systematic review|meta-analys\w*"
@@ -256,6 +280,16 @@ _OTHER_LANGUAGES: dict[str, str] = {
         r"priorität|priorité|prioridad|prioridade|priorità|welches team|quelle équipe"
         r"|qué equipo|que equipe|zuordnen|ordne"
     ),
+    "reconcile": (
+        r"widersprech\w*|widerspr[üu]ch\w*|gleiche? (?:\w+ ){0,4}ab\b|belastbar\w*"
+        r"|contradictoires?|croise[rz]? les sources|(?:fuentes|fontes|fonti) entre (?:sí|si)"
+        r"|contradictori\w*|contraddittori\w*|confronta (?:le|queste) fonti"
+    ),
+    "decision": (
+        r"empfiehl\w*|empfehlung\w*|lohnt (?:sich|es sich)|abwägen|abwägung|welche option"
+        r"|recommand\w*|quelle option|que recommandes|recomiend\w*|recomendaci\w*"
+        r"|qué opción|conviene|raccomand\w*|quale opzione|recomend\w*|vale a pena|qual opção"
+    ),
     "architecture": r"entwirf (?:eine|ein) architektur|architektur|conçois|diseña|projete",
     "planning": r"strategie|stratégie|estrategia|estratégia|migrationsplan|plan de migration",
 }
@@ -320,6 +354,9 @@ _ACTION_VERBS = (
         "cancel", "disable", "deactivate", "revoke", "terminate", "publish", "merge", "charge",
         "void", "suspend", "ban", "overwrite", "reset", "kill", "execute", "apply", "push",
         "rotate", "offboard", "decommission", "rollback", "unpublish", "withdraw",
+        # Trading, cluster operations, mass messages and data rewrites.
+        "sell", "liquidate", "drain", "evict", "cordon", "notify", "broadcast", "submit",
+        "backfill", "rollout", "archive", "block", "unlist",
 )  # fmt: skip
 _ACTION = (
     "|".join(f"{w}s?" for w in sorted(_ACTION_VERBS, key=lambda w: (-len(w), w)))
@@ -332,6 +369,15 @@ _ACTION = (
     r"|close (?:\S+ ){0,3}?accounts?|issue (?:\S+ ){0,2}?refunds?|turn off|switch off"
     r"|power off|get rid of|clear out|wipe out|nuke|flush|post (?:the|this|that|it|our)"
     r"|blast (?:the|this|it|out)|approve (?:the|this|that) (?:payment|payout|transfer|refund)"
+    r"|roll (?:\S+ ){0,4}?out|scale (?:\S+ ){0,4}?to (?:zero|0)|pay (?:\S+ ){0,3}?out"
+    r"|run (?:the |this |that |our )?(?:\S+ )?(?:payroll|migrations?|pay ?run|playbook)"
+    r"|let (?:every|all|each|our|the) (?:\S+ ){0,4}?know|(?:tell|email|message|text|inform)"
+    r" (?:every|all|each)(?:one|body)?\b|place (?:an? |the |this )?(?:\S+ )?orders?"
+    r"|buy (?:\S+ ){0,2}?(?:shares|units|contracts|stock|positions?)|exit (?:everything|all"
+    r"|the|our) |go live|make (?:it|this|them) live|point (?:\S+ ){0,5}?(?:at|to) (?:the )?new"
+    r"|move (?:\S+ ){0,5}?over to|replace (?:the )?contents?|process (?:the )?(?:\S+ )?"
+    r"(?:termination|refund|payment|payout)s?|get (?:\S+ ){0,3}?out of (?:the )?(?:warehouse"
+    r"|database|db|prod\w*|system)"
     # German, French, Spanish, Portuguese and Italian imperatives and infinitives.
     r"|lösch(?:e|en|t)|entfern(?:e|en)|überweis(?:e|en)|send(?:e|en)|kündig(?:e|en)"
     r"|supprim(?:e|er|ez)|envoi(?:e|es)|envoy(?:er|ez)|annul(?:e|er|ez)|rembours(?:e|er|ez)"
@@ -339,13 +385,54 @@ _ACTION = (
     r"|reembols(?:a|ar|e)|exclu(?:a|ir)|apag(?:a|ar|ue)|cancell(?:a|are)|invia(?:re)?"
     r"|rimuov(?:i|ere)"
 )
+# Facets of an analysis, each a group of synonyms in English, German, French, Spanish,
+# Portuguese, Italian and Japanese; a request names a facet once however many words it uses.
+_FACETS: tuple[str, ...] = (
+    r"risks?|risiken|risiko|risques?|riesgos?|riscos?|rischi|リスク",
+    r"trade-?offs?|compromis|zielkonflikt\w*|pros and cons|vor- und nachteile"
+    r"|ventajas y desventajas",
+    r"options?|alternatives?|optionen|opciones|opções|opzioni|選択肢",
+    r"sequenc\w*|phases?|phased|phasen|fases|étapes|milestones?|フェーズ|段階",
+    r"roll-?back|fallback|rückfall\w*|contingency|plan b|ロールバック",
+    r"costs?|budget|kosten|coûts?|costes?|custos?|costi|コスト",
+    r"scenarios?|szenari\w*|escenarios?|cenários?|sensitivity",
+    r"dependenc(?:y|ies)|abhängigkeit\w*|dépendances?|dependencias",
+    r"mitigations?|remediation|controls|safeguards",
+    r"timeline|roadmap|zeitplan|calendrier|cronograma|スケジュール",
+    r"recommend\w*|empfehl\w*|recommand\w*|recomend\w*|raccomand\w*|推奨",
+    r"second-order|knock-on|impact|auswirkung\w*|impacto|判断ポイント|decision points?",
+    r"assumptions?|constraints?|annahmen|hypothèses|supuestos",
+    r"what could go wrong|failure modes?|worst case|downside",
+)
+_FACET_NAMES = tuple(f"facet:{i}" for i in range(len(_FACETS)))
+# Facets count where a request says what to do - the system prompt's head and the ends of the
+# user turn - not in pasted material (a report that lists costs asks for no cost analysis),
+# and a long document's many "costs" and "options" would each be a match to step over.
+_FACET_SCANNER = CueScanner(dict(zip(_FACET_NAMES, _FACETS, strict=True)))
+_FACET_HEAD_CHARS, _FACET_TAIL_CHARS = 1500, 800
+
+
+def _analysis_facets(system: str, user: str) -> int:
+    if len(user) > _FACET_HEAD_CHARS + _FACET_TAIL_CHARS:
+        user = user[:_FACET_HEAD_CHARS] + "\n" + user[-_FACET_TAIL_CHARS:]
+    text = f"{system[:_FACET_HEAD_CHARS]}\n{user}".lower()
+    return len(_FACET_SCANNER.find(text))
+
+
 # Not cue names: the scanner reports them with the cues.
 _SHORT, _LONG, _ACT = "output:short", "output:long", "action:irreversible"
 
 # Patterns are written in lower case and run over lower-cased text: several times faster
 # than re.IGNORECASE on long windows. Every cue is a whole word or phrase
 # (:func:`whole_words`). One scanner finds all of them in one pass over a window.
-_SCANNER = CueScanner({**_CUE_SOURCE, _SHORT: _SHORT_OUTPUT, _LONG: _LONG_OUTPUT, _ACT: _ACTION})
+_SCANNER = CueScanner(
+    {
+        **_CUE_SOURCE,
+        _SHORT: _SHORT_OUTPUT,
+        _LONG: _LONG_OUTPUT,
+        _ACT: _ACTION,
+    }
+)
 CUE_PATTERNS: Mapping[str, re.Pattern[str]] = {
     name: _SCANNER.patterns[name] for name in _CUE_SOURCE
 }
@@ -381,6 +468,30 @@ def _asks_action(text: str) -> bool:
         if not _READ_LEAD.match(sentence) or _CHAINED_ACTION.search(sentence):
             return True
     return False
+
+
+# A short confirmation ("yes, go ahead", "ok do it", "ja, mach") right after the assistant
+# proposed an irreversible step asks for that step, though the user's words name no action.
+_CONFIRM = re.compile(
+    r"\s*(?:yes|yep|yeah|yup|sure|ok(?:ay)?|go|go ahead|do it|proceed|confirm(?:ed)?"
+    r"|approved?|send it|ship it|lgtm|ja|jawohl|mach|oui|vas-y|allez-y|d'accord|sí|si|dale"
+    r"|adelante|sim|pode|vai|certo)\b(?![^.!?]*\?)",
+    re.IGNORECASE,
+)
+_CONFIRM_MAX_CHARS = 60
+
+
+def _confirms_proposal(messages: Sequence[Mapping[str, Any]], user_text: str) -> bool:
+    """Whether the last user turn only confirms an irreversible step the assistant proposed
+    in the turn just before it."""
+    if len(user_text) > _CONFIRM_MAX_CHARS or not _CONFIRM.match(user_text):
+        return False
+    if len(messages) < 2 or messages[-2].get("role") != "assistant":
+        return False
+    if not _texts(messages[-1].get("content") or ()):
+        return False  # the last turn is tool results: the task text is an earlier turn
+    proposal = "\n".join(_texts(messages[-2].get("content") or ()))
+    return bool(proposal) and _ACTION_RX.search(_cue_window(proposal).lower()) is not None
 
 
 def _read_only_ask(text: str) -> bool:
@@ -487,6 +598,15 @@ class Signals:
     action_requested: bool = False
     # The user's words only ask to look (a question, "show", "list", "check"...), no action.
     read_only_ask: bool = False
+    # Rows of figures pasted in the user turn (a table, CSV, aligned columns), and labelled
+    # blocks of prose ("Source 2 (survey, May): ...", "Interview 3: ..."): material that an
+    # analysis or a synthesis works over, as much as an extraction does.
+    table_rows: int = 0
+    labelled_blocks: int = 0
+    # How many distinct facets of an analysis the request asks to cover (risks, trade-offs,
+    # options, sequencing, rollback, costs, scenarios...): a plan, memo or proposal that must
+    # weigh several of them is planning, however it is phrased ("write a ... plan").
+    analysis_facets: int = 0
 
     def has(self, cue: str) -> bool:
         return cue in self.cues
@@ -539,6 +659,7 @@ def _cue_window(text: str) -> str:
 def prepare_cues() -> None:
     """Compile the cue scanner now (~0.1 s), so that the first request does not wait for it."""
     _SCANNER.prepare()
+    _FACET_SCANNER.prepare()
 
 
 def _scan(text: str) -> frozenset[str]:
@@ -588,6 +709,32 @@ def thinking_conflict(messages: Sequence[Mapping[str, Any]]) -> str:
             return "the last assistant turn called tools without thinking"
         break
     return ""
+
+
+# A row of a table: three or more cells (split on |, tab, comma or runs of spaces), two of them
+# holding figures.
+_CELL_SPLIT = re.compile(r"\s*\|\s*|\t|,(?!\d{3}\b)|\s{2,}")
+_FIGURE = re.compile(r"^[-+(]?[$€£]?\d[\d.,]*\s?(?:%|[kmb]|mio|eur|usd)?\)?$", re.IGNORECASE)
+# A labelled block: "Label (detail): a sentence of prose", not "Subject: hi" or "Name: Sam".
+_LABELLED = re.compile(r"^\s*[-*•]?\s*([^\n:|]{2,70}?):\s+(\S.{40,})$", re.MULTILINE)
+_HEADER_LABELS = frozenset({"from", "to", "cc", "bcc", "subject", "date", "sent", "re", "fw"})
+
+
+def _table_rows(text: str) -> int:
+    rows = 0
+    for line in text.splitlines():
+        if len(line) > 400 or line.count(" ") > 40:
+            continue  # prose, not a row
+        cells = [c.strip() for c in _CELL_SPLIT.split(line.strip()) if c.strip()]
+        if len(cells) >= 3 and sum(1 for c in cells if _FIGURE.match(c)) >= 2:
+            rows += 1
+    return rows if rows >= 2 else 0  # one line of figures is a list, not a table
+
+
+def _labelled_blocks(text: str) -> int:
+    return sum(
+        1 for m in _LABELLED.finditer(text) if m.group(1).strip().lower() not in _HEADER_LABELS
+    )
 
 
 def _count_passages(text: str) -> int:
@@ -748,7 +895,10 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     system_cues = in_system & _CUE_NAMES
     blocks, code_lines = _code_stats(user_text)
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
-    asked = _ACT in in_user and _asks_action(_cue_window(user_text).lower())
+    window = _cue_window(user_text)
+    asked = (_ACT in in_user and _asks_action(_cue_window(user_text).lower())) or (
+        _confirms_proposal(messages, user_text)
+    )
     return Signals(
         user_text=user_text,
         system_text=system_text,
@@ -774,4 +924,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         system_cues=system_cues,
         action_requested=asked,
         read_only_ask=not asked and _read_only_ask(user_text),
+        table_rows=_table_rows(window),
+        labelled_blocks=_labelled_blocks(window),
+        analysis_facets=_analysis_facets(system_text, user_text),
     )

@@ -24,6 +24,8 @@ _DESTRUCTIVE_BASE = (
     "sql", "rm", "overwrite", "publish", "unpublish", "merge", "force", "send", "apply",
     "migrate", "migration", "restart", "reboot", "cancel", "disable", "deactivate", "suspend",
     "ban", "void", "reset", "push", "rotate", "offboard", "decommission",
+    # Orders that trade, cluster operations that evict workloads, messages to many people.
+    "sell", "liquidate", "drain", "evict", "cordon", "rollout", "notify", "broadcast",
 )  # fmt: skip
 # Words that name a risky tool but are not verbs a description starts with ("Payment
 # status for an order", "Shell history").
