@@ -1,7 +1,7 @@
 """Concurrency with real call durations: many slow calls in flight at once, as in production.
 
 Run: python bench/concurrency.py [--clients 400 2000] [--seconds 20] [--stream-s 5]
-     [--arrivals lockstep|staggered] [--no-pin] [--litellm PATH_TO_litellm]
+     [--arrivals lockstep|staggered] [--same-prompt] [--no-pin] [--litellm PATH_TO_litellm]
 
 Starts ``tierwise emulator`` (the asyncio server, paced: non-stream answers arrive after 2 s;
 streams send their first event after 100 ms, then deltas spread over ~5 s) and
@@ -19,6 +19,9 @@ peak, and per 1,000 in-flight streams. The load generator is a bare asyncio HTTP
 (no SDK), pinned with taskset to CPU 1 with the emulator, the gateway alone on CPU 0
 (``--no-pin`` to let the scheduler decide), as stated in the output. Figures only; no
 thresholds. The machine is shared: compare columns within one run.
+
+Prompts: each request's text ends with its own reference number, as real traffic repeats no
+text (the router memoises the last text's features); ``--same-prompt`` sends one text.
 
 Arrivals: ``lockstep`` (default; what wrk does) starts every client within N ms, and since
 every answer takes the same time they stay in step: all N requests arrive in one burst each
@@ -48,7 +51,15 @@ from dataclasses import dataclass, field
 MODEL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 CALL_PROMPT = "Summarize in one sentence: the quarterly numbers beat the forecast."
 STREAM_PROMPT = "Explain in detail how TCP congestion control works, step by step."
-STREAM_MAX_TOKENS = 1200
+# The emulator answers "explain in detail" with 250-600 tokens drawn from the request's hash;
+# a 250-token cap gives every stream (each with its own text, below) the same length.
+STREAM_MAX_TOKENS = 250
+# Every request's prompt ends with its own reference number (fixed width, so the body's length
+# and the precomputed head stay the same): real traffic repeats no text, and the router
+# memoises the features of the text it saw last, which a repeated prompt would hit every time
+# (~9 us instead of ~0.3 ms per decision). --same-prompt sends every request with ref 0.
+REF_SLOT = b"#########"
+REF_SUFFIX = " (ref #########)"
 NON_STREAM_PACING = "ttft_ms=2000,tps=0"
 TTFT_MS = 100
 LITELLM_MODEL = "bench-sonnet"
@@ -157,7 +168,7 @@ class Target:
 def direct(port: int, stream: bool) -> Target:
     op = "converse-stream" if stream else "converse"
     prompt, max_tokens = (STREAM_PROMPT, STREAM_MAX_TOKENS) if stream else (CALL_PROMPT, 60)
-    body = {"messages": [{"role": "user", "content": [{"text": prompt}]}],
+    body = {"messages": [{"role": "user", "content": [{"text": prompt + REF_SUFFIX}]}],
             "inferenceConfig": {"maxTokens": max_tokens}}  # fmt: skip
     # The emulator checks a signature's presence, not its value.
     auth = {"Authorization": "Bearer bench"}
@@ -166,18 +177,26 @@ def direct(port: int, stream: bool) -> Target:
 
 def openai(name: str, port: int, stream: bool, model: str = "auto") -> Target:
     prompt, max_tokens = (STREAM_PROMPT, STREAM_MAX_TOKENS) if stream else (CALL_PROMPT, 60)
-    body = {"model": model, "messages": [{"role": "user", "content": prompt}],
+    body = {"model": model, "messages": [{"role": "user", "content": prompt + REF_SUFFIX}],
             "max_tokens": max_tokens, "stream": stream}  # fmt: skip
     return Target(name, port, "/v1/chat/completions", json.dumps(body).encode(), {})
 
 
 async def run_load(
-    target: Target, clients: int, seconds: float, spread: float = 0.0
+    target: Target, clients: int, seconds: float, spread: float = 0.0, distinct: bool = True
 ) -> tuple[Tally, float]:
     """``clients`` keep-alive loops for ``seconds``; requests started in the window count
     when they complete (the window is closed after the last one ends). ``spread``: each
-    client starts after a random delay up to this many seconds (fixed seed)."""
+    client starts after a random delay up to this many seconds (fixed seed). ``distinct``:
+    each request carries its own reference number in its prompt."""
     tally = Tally()
+    sent = [0]
+
+    def numbered() -> bytes:
+        sent[0] += 1
+        ref = b"%09d" % (sent[0] if distinct else 0)
+        return target.body.replace(REF_SLOT, ref)
+
     offsets = random.Random(7)
     head = request_head(target.port, target.path, target.body, target.headers)
     stop_at = time.perf_counter() + seconds
@@ -191,7 +210,7 @@ async def run_load(
             try:
                 if conn is None:
                     conn = await asyncio.open_connection("127.0.0.1", target.port, limit=1 << 20)
-                status, first, keep = await exchange(*conn, head, target.body)
+                status, first, keep = await exchange(*conn, head, numbered())
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 tally.fail(type(exc).__name__)
                 if conn is not None:
@@ -335,6 +354,11 @@ def main() -> None:
         help="clients start together (lockstep) or spread over one call period (staggered)",
     )
     parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
+    parser.add_argument(
+        "--same-prompt",
+        action="store_true",
+        help="send every request with the same text (before this flag existed, the only way)",
+    )
     parser.add_argument("--litellm", metavar="PATH", help="also the LiteLLM proxy (one worker)")
     parser.add_argument(
         "--gateway-src",
@@ -354,6 +378,8 @@ def main() -> None:
     print("# pinning: " + ("gateway on CPU 0; load generator and emulator on CPU 1 (taskset)"
           if pin else "none (scheduler decides)"))  # fmt: skip
     print(f"# arrivals: {args.arrivals}")
+    print("# prompts: " + ("the same text every request" if args.same_prompt
+          else "each request's text is new (its own reference number)"))  # fmt: skip
     print("# the machine is shared with other jobs: compare columns within this run")
     if args.gateway_src:
         print(f"# gateway code from {args.gateway_src}")
@@ -412,7 +438,7 @@ def main() -> None:
                         if args.arrivals == "staggered":
                             spread = args.stream_s if mode == "stream" else 2.0
                         rows[target.name] = asyncio.run(
-                            run_load(target, clients, args.seconds, spread)
+                            run_load(target, clients, args.seconds, spread, not args.same_prompt)
                         )
                     finally:
                         stop[0] = True
