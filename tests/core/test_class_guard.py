@@ -145,3 +145,36 @@ def test_blended_cues_give_the_fallback_class_no_head_start() -> None:
     blended = CueClassifier(fallback_logit=0.0).probabilities(empty, "", "")
     assert len(set(blended.values())) == 1
     assert CueClassifier(fallback_logit=0.0).version != CueClassifier().version
+
+
+# --- an uncertain class buys no thinking budget -------------------------------------------
+
+
+def test_an_uncertain_class_on_a_shared_tier_drops_the_class_thinking_budget() -> None:
+    # math (Sonnet with a 4,096-token budget) just ahead of routine_code (plain Sonnet),
+    # both under class_min_confidence: Sonnet, but not the budget only maths asks for.
+    d = route({"math": 0.30, "routine_code": 0.25, "general_qa": 0.24, "summarize": 0.21}, 0.3)
+    assert d.task_class.name == "math" and d.task_class.confidence < 0.35
+    assert (d.tier, d.thinking_budget) == (Tier.SONNET, None)
+    assert d.policy_line == "routing.class_min_confidence = 0.35"
+    assert "differ only in their thinking budget" in d.reasons[0]
+
+
+def test_a_confident_class_keeps_its_thinking_budget() -> None:
+    d = route({"math": 0.8, "routine_code": 0.2}, 0.3)
+    assert (d.tier, d.thinking_budget) == (Tier.SONNET, 4096)
+    assert d.policy_line == 'routing.classes.math = { tier = "sonnet", thinking_budget = 4096 }'
+
+
+def test_an_uncertain_class_split_across_tiers_drops_the_class_thinking_budget() -> None:
+    # math (Sonnet + budget) against classify (Haiku): the split takes Sonnet, which is
+    # also math's tier; the budget is math's line, which did not apply.
+    d = route({"math": 0.30, "classify": 0.28, "general_qa": 0.22, "summarize": 0.20}, 0.3)
+    assert d.class_tier is Tier.SONNET and "is uncertain" in d.reasons[0]
+    assert d.thinking_budget is None
+
+
+def test_difficulty_still_buys_thinking_for_an_uncertain_class() -> None:
+    # The thinking band comes from the difficulty score, whatever the class stage decided.
+    d = route({"math": 0.30, "routine_code": 0.25, "general_qa": 0.24, "summarize": 0.21}, 0.75)
+    assert d.tier is Tier.SONNET and d.thinking_budget is not None

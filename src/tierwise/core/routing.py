@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from tierwise.core.classes import (
     ClassPrediction,
@@ -59,6 +59,7 @@ __all__ = [
     "DifficultyScorer",
     "Hints",
     "RoutingPolicy",
+    "ClassStep",
     "class_step",
     "decide",
     "decide_signals",
@@ -255,7 +256,7 @@ def _lowest(  # noqa: PLR0917 - the facts one quality bound depends on
     h: Hints,
     rule: ClassRule,
     routed: Tier,
-    class_tier: Tier,
+    own: bool,
     tier: Tier,
     final: float,
 ) -> tuple[Tier | None, int | None]:
@@ -266,7 +267,7 @@ def _lowest(  # noqa: PLR0917 - the facts one quality bound depends on
     it from below, nor the class line's ``min_tier`` (measured evidence). Sonnet held in
     for Opus work thinks with the full budget (``thinking_max_budget``), as a high-stakes
     request held on Sonnet does. (None, None): nothing below ``tier``."""
-    if rule.lowest is None or not (class_tier is rule.tier and routed is rule.tier is tier):
+    if rule.lowest is None or not (own and routed is rule.tier is tier):
         return None, None
     if h.force_tier is not None or h.high_stakes or final >= p.opus_threshold:
         return None, None
@@ -338,13 +339,28 @@ def _crossing_block(to: Tier, mass: Mapping[Tier, float], p: RoutingPolicy) -> s
     )
 
 
-def class_step(pred: ClassPrediction, p: RoutingPolicy) -> tuple[Tier, str, str]:
-    """(class tier, policy line that applied, reason).
+class ClassStep(NamedTuple):
+    """The class stage's outcome. ``own``: the top class's policy line set it, so that line's
+    thinking budget, bounds and ``lowest`` apply; False when the class was too uncertain or
+    the crossing guard held it on Sonnet."""
+
+    tier: Tier
+    line: str
+    reason: str
+    own: bool
+
+
+def class_step(pred: ClassPrediction, p: RoutingPolicy) -> ClassStep:
+    """The class tier, the policy line that applied and why.
 
     The top class's policy line applies unless the posterior is split: below
-    ``class_min_confidence`` with a runner-up on another tier, or, for a Haiku or Opus
-    class, with ``class_crossing_guard`` or more of the evidence on classes of the opposite
-    extreme. A split posterior takes Sonnet, one tier from either.
+    ``class_min_confidence`` with a runner-up whose line serves it differently (another
+    tier, or the same tier with another thinking budget), or, for a Haiku or Opus class,
+    with ``class_crossing_guard`` or more of the evidence on classes of the opposite
+    extreme. A split between tiers takes Sonnet, one tier from either; a split over a
+    thinking budget keeps the shared tier without the class's budget, so an uncertain
+    guess does not buy thinking that only one of the two classes asks for ("explain ...
+    step by step" read as maths at 0.28 against routine code).
     """
     rule = p.classes[pred.name]
     other = p.classes[pred.runner_up]
@@ -352,26 +368,37 @@ def class_step(pred: ClassPrediction, p: RoutingPolicy) -> tuple[Tier, str, str]
         f"task class {pred.name} ({pred.confidence:.2f}; runner-up {pred.runner_up} "
         f"{pred.runner_up_confidence:.2f})"
     )
-    if pred.confidence < p.class_min_confidence and other.tier is not rule.tier:
+    if pred.confidence < p.class_min_confidence:
         line = f"routing.class_min_confidence = {p.class_min_confidence}"
-        return (
-            Tier.SONNET,
-            line,
-            f"{what} is uncertain and the two classes default to {rule.tier.value} and "
-            f"{other.tier.value}: sonnet ({line})",
-        )
+        if other.tier is not rule.tier:
+            return ClassStep(
+                Tier.SONNET,
+                line,
+                f"{what} is uncertain and the two classes default to {rule.tier.value} and "
+                f"{other.tier.value}: sonnet ({line})",
+                own=False,
+            )
+        if (rule.thinking_budget or 0) != (other.thinking_budget or 0):
+            return ClassStep(
+                rule.tier,
+                line,
+                f"{what} is uncertain and the two classes differ only in their thinking "
+                f"budget: {rule.tier.value} without the class's budget ({line})",
+                own=False,
+            )
     mass = tier_mass(pred, p)
     blocked = _crossing_block(rule.tier, mass, p)
     if blocked:
         line = f"routing.class_crossing_guard = {p.class_crossing_guard:g}"
-        return (
+        return ClassStep(
             Tier.SONNET,
             line,
             f"{what} defaults to {rule.tier.value}, but {blocked}: sonnet "
             f"(class evidence per tier: {_mass_text(mass)})",
+            own=False,
         )
     line = rule.line(pred.name)
-    return rule.tier, line, f"{what} defaults to {rule.tier.value} ({line})"
+    return ClassStep(rule.tier, line, f"{what} defaults to {rule.tier.value} ({line})", own=True)
 
 
 def _difficulty_step(
@@ -402,12 +429,12 @@ def _difficulty_step(
 
 
 def _class_bounds(
-    routed: Tier, class_tier: Tier, rule: ClassRule, name: str, reasons: list[str]
+    routed: Tier, own: bool, rule: ClassRule, name: str, reasons: list[str]
 ) -> Tier:
     """The difficulty step held within the class line's ``min_tier``/``max_tier``: measured
     evidence (``tierwise evaluate --apply``) outranks the difficulty estimate. Bounds apply
     only when the class line itself set the tier (not when an unsure class fell to Sonnet)."""
-    if class_tier is not rule.tier:
+    if not own:
         return routed
     held = routed.clamp(rule.min_tier, rule.max_tier)
     if held is not routed:
@@ -457,17 +484,18 @@ def decide_signals(
     h = hints or Hints()
     p = policy
     pred = predict_class(signals, class_scorer)
-    class_tier, line, class_reason = class_step(pred, p)
+    step = class_step(pred, p)
+    class_tier, line, class_reason = step.tier, step.line, step.reason
     sc = _score(signals, p, scorer, h)
     final = sc.final
     reasons = [class_reason, *_score_reasons(sc, p, scorer.version if scorer is not None else "")]
     routed, step_reason = _difficulty_step(class_tier, sc, p, tier_mass(pred, p))
     reasons.append(step_reason)
     rule = p.classes[pred.name]
-    routed = _class_bounds(routed, class_tier, rule, pred.name, reasons)
+    routed = _class_bounds(routed, step.own, rule, pred.name, reasons)
     band = routed is Tier.SONNET and final >= p.sonnet_thinking_threshold
     # The class's own budget applies when the request stayed on the class's tier.
-    class_budget = rule.thinking_budget if routed is rule.tier and class_tier is rule.tier else None
+    class_budget = rule.thinking_budget if routed is rule.tier and step.own else None
     tier, want_thinking, full = _apply_hints(routed, band, h, p, reasons)
 
     budget: int | None = None
@@ -503,7 +531,7 @@ def decide_signals(
     for e in sc.evidence:
         scores[f"rule.{e.key}"] = scores.get(f"rule.{e.key}", 0.0) + e.logit
     suffix = scorer.version if scorer is not None else "prior"
-    lowest, lowest_budget = _lowest(signals, p, h, rule, routed, class_tier, tier, final)
+    lowest, lowest_budget = _lowest(signals, p, h, rule, routed, step.own, tier, final)
     return Decision(
         tier=tier,
         thinking_budget=budget,
