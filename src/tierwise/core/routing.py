@@ -55,11 +55,11 @@ from tierwise.errors import ConfigError
 
 __all__ = [
     "ClassScorer",
+    "ClassStep",
     "Decision",
     "DifficultyScorer",
     "Hints",
     "RoutingPolicy",
-    "ClassStep",
     "class_step",
     "decide",
     "decide_signals",
@@ -428,9 +428,7 @@ def _difficulty_step(
     return class_tier, f"difficulty {final:.2f} keeps the class default {class_tier.value}"
 
 
-def _class_bounds(
-    routed: Tier, own: bool, rule: ClassRule, name: str, reasons: list[str]
-) -> Tier:
+def _class_bounds(routed: Tier, own: bool, rule: ClassRule, name: str, reasons: list[str]) -> Tier:
     """The difficulty step held within the class line's ``min_tier``/``max_tier``: measured
     evidence (``tierwise evaluate --apply``) outranks the difficulty estimate. Bounds apply
     only when the class line itself set the tier (not when an unsure class fell to Sonnet)."""
