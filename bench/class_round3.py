@@ -1,7 +1,8 @@
-"""Round-3, round-4 and round-5 rows of the class corpus (agents, RAG in the system prompt,
-other languages, forced tools; round 5: analysis over tables, trade-offs with numbers, "write a
+"""Round-3 to round-6 rows of the class corpus (agents, RAG in the system prompt, other
+languages, forced tools; round 5: analysis over tables, trade-offs with numbers, "write a
 plan/memo", pasted sources, terse asks over long material, more agents, one-word
-confirmations) predicted by models that never saw their template.
+confirmations; round 6: terse Haiku-class asks over long, varied material) predicted by
+models that never saw their template.
 
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
      python bench/class_round3.py --packaged [CORPUS.jsonl.gz]   (the packaged model of the
@@ -24,8 +25,9 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-")
+ROUNDS = ("r3-", "r4-", "r5-", "r6-")
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
+HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
 SLICES: dict[str, Callable[[str, str], bool]] = {
     "all team templates": lambda t, g: True,
@@ -75,6 +77,17 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
         g.startswith(("r5-agent", "r5-confirm")) and t == "agent_step"
     ),
     "r5 confirmed in a word (high_stakes_agent)": lambda t, g: g.startswith("r5-confirm-high"),
+    "r6 all": lambda t, g: g.startswith("r6-"),
+    "r6 terse Haiku-class asks over long material": lambda t, g: (
+        g.startswith("r6-") and t in HAIKU_ASKS
+    ),
+    "r6 Sonnet-class asks on the same materials": lambda t, g: (
+        g.startswith("r6-") and t not in HAIKU_ASKS
+    ),
+    "r6 extract": lambda t, g: g.startswith("r6-long-extract-"),
+    "r6 short_form": lambda t, g: g.startswith("r6-long-short_form-"),
+    "r6 triage": lambda t, g: g.startswith("r6-long-triage-"),
+    "r6 classify": lambda t, g: g.startswith("r6-long-classify-"),
 }
 
 
@@ -132,7 +145,7 @@ def report(pairs: list[tuple[str, str, str]]) -> None:
     for rnd in ROUNDS:
         wrong = Counter((t, p) for t, p, g in pairs if g.startswith(rnd) and t != p)
         print(f"{rnd[:2]} confusions (true -> predicted: count):")
-        for (t, p), n in wrong.most_common(16 if rnd == "r5-" else 10):
+        for (t, p), n in wrong.most_common(16 if rnd in ("r5-", "r6-") else 10):
             print(f"  {t} -> {p}: {n}")
 
 
