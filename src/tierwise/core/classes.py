@@ -148,6 +148,12 @@ def class_features(s: Signals) -> dict[str, float]:
         f[f"facets:{_bucket(s.analysis_facets, (2, 3, 5))}"] = 1.0
     if s.labelled_blocks >= 2:
         f[f"blocks:{_bucket(s.labelled_blocks, (2, 4, 8))}"] = 1.0
+    if s.small_answer:
+        # A small answer asked for, over long material too: the bulk of an email thread, a
+        # log or a table does not make "which queue?" or "these 4 fields" Sonnet work.
+        f["small_answer"] = 1.0
+        if len(s.user_text) > 1000:
+            f["small_answer:long"] = 1.0
     if s.images:
         f["images"] = 1.0
     if s.code_lines:
@@ -226,6 +232,10 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "files:>3": {"complex_analysis": 1.5},
     "len:40": {"chit_chat": 0.3},
     "out:short": {"classify": 0.5, "extract": 0.3, "short_form": 0.3},
+    # The answer will be small (a label, yes/no, given fields, one line): evidence for the
+    # Haiku classes together, as strong as a difficulty cue is against them.
+    "small_answer": {"classify": 1.0, "triage": 1.0, "extract": 1.0, "short_form": 1.0},
+    "small_answer:long": {"classify": 0.5, "triage": 0.5, "extract": 0.5, "short_form": 0.5},
     "out:long": {"content_writing": 0.5, "research_synthesis": 0.5, "complex_analysis": 0.5},
 }
 

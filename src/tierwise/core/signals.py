@@ -345,6 +345,52 @@ _LONG_OUTPUT = (
     r"detailed|comprehensive|in[- ]depth|thorough(?:ly)?|essay|long[- ]form|exhaustive"
     r"|(?:at least )?(?:[1-9]\d{3,}|[2-9]\d\d)[- ]words?|(?:several|multiple|many) pages"
 )
+# The answer will be small, read in the ask alone (the system prompt and the first and last
+# words of a long user turn), not in pasted material: a closed set of labels or options
+# ("billing, technical or legal?", "P1, P2 or P3?"), yes/no, a given list of fields or keys,
+# "one per line", "the team name only", "nothing else", in English and other languages. With
+# the size cues above and the label, yes/no and JSON-key cues, it is evidence for the Haiku
+# classes as strong as a difficulty cue is against them (issue 12, part 4).
+_SMALL_ANSWER = re.compile(
+    # Not "in a few sentences", "briefly": a short summary is still a summary.
+    r"\b(?:(?:in|with|using|as) (?:one|a single|1) (?:word|line|number|letter|label)"
+    r"|one[- ](?:word|line)|single (?:word|line|label|letter|number)"
+    r"|(?:in|under|at most|no more than|max(?:imum)?) (?:\d|1\d) (?:words|characters)"
+    r"|no explanation|without (?:any )?explanation"
+    r"|just the (?:number|answer|label|name|category|title|value|names|dates)"
+    r"|only the (?:number|answer|label|name|category|title|json|value|names|dates)"
+    r"|one per line|nothing else|no prose|no other text|output exactly"
+    r"|(?:label|name|word|number|value|category|team|queue|list|letter|title)s? only"
+    r"|(?:these|the following|the) (?:\d|two|three|four|five|six|seven) (?:fields|values|items)"
+    r"|(?:fields|keys)\s*:\s*[\w ]+(?:\s*,\s*[\w ]+){1,}"
+    r"|yes or no|yes/no|true or false|true/false|one of\s*[:\[({]|pick a label"
+    # a closed set of options in a question: "billing, technical, sales or legal?"
+    # at the start of a sentence or after a colon, so "should we lease, buy or rent?" and
+    # "which is better for us, X or Y?" (decisions) are not one
+    r"|(?:(?<=^)|(?<=[:?.!\n] )|(?<=[:?.!\n]))(?:\w+ )?"
+    r"[\w-]+(?:\s*,\s*[\w-]+){1,8},?\s+(?:or|oder|ou|o|of|или)\s+[\w-]+\s*\?"
+    # other languages: "ein Wort", "nur die Liste", "solo con el nombre", "une seule
+    # étiquette", "liste seulement", "sí o no", "ja oder nein", "oui ou non"
+    r"|(?:ein|einem|un|une|una|uno) (?:seul |seule |sola |solo |einzig\w* )?"
+    r"(?:wort|mot|palabra|parola|étiquette|etiqueta|label)"
+    r"|nur (?:die|den|das|der|mit) \w+|(?:solo|sólo|solamente|seulement|uniquement|nur)"
+    r" (?:con |par |avec |mit )?(?:el|la|le|les|das|den|die|ein)? ?(?:nombre|nom|name|liste"
+    r"|lista|etiqueta|étiquette|label|wort|mot|palabra|número|numéro|nummer)"
+    r"|(?:liste|lista|list) (?:seulement|solamente|solo|only)"
+    r"|sí o no|si o no|ja oder nein|oui ou non|sim ou não"
+    r")(?!\w)",
+    re.IGNORECASE,
+)
+_ASK_CHARS = 300
+
+
+def _small_answer(system_text: str, user_text: str) -> bool:
+    """Whether the ask (system prompt, and the ends of the user turn) wants a small answer."""
+    if len(user_text) > 3 * _ASK_CHARS:
+        user_text = user_text[:_ASK_CHARS] + "\n" + user_text[-_ASK_CHARS:]
+    return bool(_SMALL_ANSWER.search(system_text[:2000]) or _SMALL_ANSWER.search(user_text))
+
+
 # An action that is hard to undo, asked for in the user's own words ("run this DELETE",
 # "wire $40k", "roll back prod"): with a tool that can do it, the agent is about to act.
 # Base forms (imperatives, infinitives) and -s only: "what deleted means" asks for nothing.
@@ -607,6 +653,8 @@ class Signals:
     # options, sequencing, rollback, costs, scenarios...): a plan, memo or proposal that must
     # weigh several of them is planning, however it is phrased ("write a ... plan").
     analysis_facets: int = 0
+    # The ask wants a small answer (see _SMALL_ANSWER).
+    small_answer: bool = False
 
     def has(self, cue: str) -> bool:
         return cue in self.cues
@@ -927,4 +975,5 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         table_rows=_table_rows(window),
         labelled_blocks=_labelled_blocks(window),
         analysis_facets=_analysis_facets(system_text, user_text),
+        small_answer=_small_answer(system_text, user_text),
     )
