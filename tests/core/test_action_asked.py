@@ -8,26 +8,13 @@ from typing import Any
 
 import pytest
 
+from converse_shapes import tool_config, user_turn
 from tierwise.core.classes import class_features
 from tierwise.core.hints import Hints
 from tierwise.core.rules import RoutingPolicy, evidence
 from tierwise.core.signals import extract_signals
 
-
-def _tools(*specs: tuple[str, str]) -> dict[str, Any]:
-    return {
-        "tools": [
-            {"toolSpec": {"name": n, "description": d, "inputSchema": {"json": {"type": "object"}}}}
-            for n, d in specs
-        ]
-    }
-
-
-def _user(text: str) -> dict[str, Any]:
-    return {"role": "user", "content": [{"text": text}]}
-
-
-STORE_TOOLS = _tools(
+STORE_TOOLS = tool_config(
     ("bucket_size", "Size and object count of a bucket."),
     ("delete_objects", "Permanently delete objects from a bucket."),
     ("unpublish_page", "Take a published page offline."),
@@ -50,7 +37,7 @@ STORE_TOOLS = _tools(
     ],
 )
 def test_actions_in_particles_and_objects_are_asked_for(text: str) -> None:
-    s = extract_signals({"messages": [_user(text)]})
+    s = extract_signals({"messages": [user_turn(text)]})
     assert s.action_requested, text
     assert not s.read_only_ask
 
@@ -69,13 +56,13 @@ def test_actions_in_particles_and_objects_are_asked_for(text: str) -> None:
     ],
 )
 def test_read_only_asks_that_name_an_action_ask_for_nothing(text: str) -> None:
-    s = extract_signals({"messages": [_user(text)]})
+    s = extract_signals({"messages": [user_turn(text)]})
     assert not s.action_requested, text
     assert s.read_only_ask, text
 
 
 def test_a_full_stop_after_an_initial_does_not_end_the_sentence() -> None:
-    s = extract_signals({"messages": [_user("Close R. Patel's savings account today.")]})
+    s = extract_signals({"messages": [user_turn("Close R. Patel's savings account today.")]})
     assert s.action_requested
 
 
@@ -84,7 +71,7 @@ def _mid_loop(text: str, system: str) -> dict[str, Any]:
         "system": [{"text": system}],
         "toolConfig": STORE_TOOLS,
         "messages": [
-            _user(text),
+            user_turn(text),
             {
                 "role": "assistant",
                 "content": [{"toolUse": {"toolUseId": "a", "name": "bucket_size", "input": {}}}],

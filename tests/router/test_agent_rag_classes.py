@@ -11,23 +11,11 @@ from typing import Any
 
 import pytest
 
+from converse_shapes import tool_config, user_turn
 from tierwise.client import load_class_scorer, load_scorer
 from tierwise.config import load_settings
 from tierwise.core.routing import Decision, decide
 from tierwise.core.tiers import Tier
-
-
-def _tools(*specs: tuple[str, str]) -> dict[str, Any]:
-    return {
-        "tools": [
-            {"toolSpec": {"name": n, "description": d, "inputSchema": {"json": {"type": "object"}}}}
-            for n, d in specs
-        ]
-    }
-
-
-def _user(text: str) -> dict[str, Any]:
-    return {"role": "user", "content": [{"text": text}]}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +30,7 @@ def route() -> Any:
     return run
 
 
-SQL_TOOLS = _tools(
+SQL_TOOLS = tool_config(
     ("execute_sql", "Execute a SQL statement on the production warehouse; writes commit at once."),
     ("drop_table", "Drop a table."),
     ("get_table_info", "Columns and row count of a table."),
@@ -54,7 +42,7 @@ def test_production_sql_agent_about_to_delete_is_high_stakes(route: Any) -> None
         "system": [{"text": "You are the data platform's on-call agent."}],
         "toolConfig": SQL_TOOLS,
         "messages": [
-            _user(
+            user_turn(
                 "Please run this against prod and confirm the row count: DELETE FROM "
                 "user_events WHERE tenant_id = 4471;"
             )
@@ -68,11 +56,11 @@ def test_production_sql_agent_about_to_delete_is_high_stakes(route: Any) -> None
 def test_payments_agent_asked_to_wire_money_is_high_stakes(route: Any) -> None:
     request = {
         "system": [{"text": "You handle supplier payments for Lumen Foods."}],
-        "toolConfig": _tools(
+        "toolConfig": tool_config(
             ("lookup_supplier", "Supplier bank details."),
             ("initiatePayment", "Initiates an outgoing bank payment. Payments are final."),
         ),
-        "messages": [_user("Wire $18,500 to Harbor Packaging for PO 3391 today.")],
+        "messages": [user_turn("Wire $18,500 to Harbor Packaging for PO 3391 today.")],
     }
     d = route(request)
     assert d.task_class.name == "high_stakes_agent", d.reasons
@@ -82,11 +70,11 @@ def test_payments_agent_asked_to_wire_money_is_high_stakes(route: Any) -> None:
 def test_read_only_search_agent_stays_an_agent_step(route: Any) -> None:
     request = {
         "system": [{"text": "You help staff find internal documents."}],
-        "toolConfig": _tools(
+        "toolConfig": tool_config(
             ("search_wiki", "Full-text search over the internal wiki."),
             ("get_page", "Fetch a wiki page by id."),
         ),
-        "messages": [_user("Where is the on-call rotation for the billing team documented?")],
+        "messages": [user_turn("Where is the on-call rotation for the billing team documented?")],
     }
     d = route(request)
     assert d.task_class.name == "agent_step", d.reasons
@@ -97,7 +85,7 @@ def test_risky_tools_offered_but_a_read_only_question_is_an_agent_step(route: An
     request = {
         "system": [{"text": "You are the data platform's on-call agent."}],
         "toolConfig": SQL_TOOLS,
-        "messages": [_user("How many rows does the user_events table have?")],
+        "messages": [user_turn("How many rows does the user_events table have?")],
     }
     d = route(request)
     assert d.task_class.name == "agent_step", d.reasons
@@ -115,7 +103,7 @@ def test_rag_with_the_documents_in_the_system_prompt(route: Any) -> None:
     )
     request = {
         "system": [{"text": system}],
-        "messages": [_user("The seat on my kayak cracked after 14 months. Is that covered?")],
+        "messages": [user_turn("The seat on my kayak cracked after 14 months. Is that covered?")],
     }
     d = route(request)
     assert d.task_class.name == "rag_qa", d.reasons
@@ -130,12 +118,12 @@ def test_rag_with_the_documents_in_the_system_prompt(route: Any) -> None:
     ],
 )
 def test_action_words_without_tools_are_not_an_agent(route: Any, text: str) -> None:
-    d = route({"messages": [_user(text)]})
+    d = route({"messages": [user_turn(text)]})
     assert d.task_class.name not in ("high_stakes_agent", "agent_step"), d.reasons
     assert d.tier is not Tier.OPUS
 
 
-DNS_TOOLS = _tools(
+DNS_TOOLS = tool_config(
     ("list_records", "List the DNS records of a zone."),
     ("delete_record", "Deletes a DNS record. Propagates within minutes."),
     ("set_site_status", "Set a website live or offline."),
@@ -149,7 +137,7 @@ def _after_a_read(text: str) -> dict[str, Any]:
         ],
         "toolConfig": DNS_TOOLS,
         "messages": [
-            _user(text),
+            user_turn(text),
             {
                 "role": "assistant",
                 "content": [{"toolUse": {"toolUseId": "r1", "name": "list_records", "input": {}}}],

@@ -1,0 +1,21 @@
+"""Converse request pieces the routing tests build requests from (shared by tests/core and
+tests/router, which route agent requests with tools)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def tool_config(*specs: tuple[str, str]) -> dict[str, Any]:
+    """A ``toolConfig`` offering tools given as (name, description)."""
+    return {
+        "tools": [
+            {"toolSpec": {"name": n, "description": d, "inputSchema": {"json": {"type": "object"}}}}
+            for n, d in specs
+        ]
+    }
+
+
+def user_turn(text: str) -> dict[str, Any]:
+    """One user message with one text block."""
+    return {"role": "user", "content": [{"text": text}]}
