@@ -821,8 +821,8 @@ def _code_stats(text: str) -> tuple[int, int]:
     return blocks, lines + (loose if loose >= 3 else 0)
 
 
-def _files_referenced(text: str) -> int:
-    window = _cue_window(text)
+def _files_referenced(window: str) -> int:
+    """Source files a request names, read in the user turn's cue window."""
     paths = len(set(_FILE_PATH.findall(window))) if _SOURCE_SUFFIX.search(window) else 0
     stated = 0
     counts = _N_FILES.findall(window) if _SPACE_FILE_NOUN.search(window) else []
@@ -944,7 +944,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     blocks, code_lines = _code_stats(user_text)
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
     window = _cue_window(user_text)
-    asked = (_ACT in in_user and _asks_action(_cue_window(user_text).lower())) or (
+    asked = (_ACT in in_user and _asks_action(window.lower())) or (
         _confirms_proposal(messages, user_text)
     )
     return Signals(
@@ -964,7 +964,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         passages=passages,
         code_blocks=blocks,
         code_lines=code_lines,
-        files_referenced=_files_referenced(user_text),
+        files_referenced=_files_referenced(window),
         max_tokens=max_tokens,
         output_length=_output_length(in_system | in_user),
         thinking_requested="thinking" in extra,
