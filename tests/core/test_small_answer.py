@@ -78,3 +78,14 @@ def test_small_answer_moves_the_cue_classifier_to_the_haiku_classes() -> None:
     before = cues.probabilities(class_features(base), "", base.user_text)
     after = cues.probabilities(class_features(small), "", small.user_text)
     assert sum(after[c] for c in haiku) > sum(before[c] for c in haiku) + 0.2
+
+
+def test_a_user_turn_up_to_three_ask_windows_is_read_whole() -> None:
+    # Only a long turn is cut to its ends (300 chars each): one of up to 900 chars is all
+    # ask, so "yes or no" in its middle counts; in a longer turn's middle it is material.
+    pad = "The shipment left the warehouse on time and the carrier confirmed it. " * 5
+    short = f"{pad}Did it arrive late, yes or no? {pad}"
+    long = f"{pad}{pad}Did it arrive late, yes or no? {pad}{pad}"
+    assert 600 < len(short) <= 900 < len(long)
+    assert extract_signals(_req(short)).small_answer
+    assert not extract_signals(_req(long)).small_answer

@@ -381,14 +381,26 @@ _SMALL_ANSWER = re.compile(
     r")(?!\w)",
     re.IGNORECASE,
 )
+
+
+# A request says what to do at its ends (an instruction, then the material, then the
+# question), so each reader below looks at the head and tail of a long text only. The
+# sizes are each reader's own: the class model was fitted on the signals they give.
+def _ends(text: str, head: int, tail: int, *, whole_up_to: int = 0) -> str:
+    """``text``'s first ``head`` and last ``tail`` characters, on two lines; ``text`` itself
+    where it is no longer than ``head + tail`` or ``whole_up_to``."""
+    if len(text) <= max(head + tail, whole_up_to):
+        return text
+    return text[:head] + "\n" + text[-tail:]
+
+
 _ASK_CHARS = 300
 
 
 def _small_answer(system_text: str, user_text: str) -> bool:
     """Whether the ask (system prompt, and the ends of the user turn) wants a small answer."""
-    if len(user_text) > 3 * _ASK_CHARS:
-        user_text = user_text[:_ASK_CHARS] + "\n" + user_text[-_ASK_CHARS:]
-    return bool(_SMALL_ANSWER.search(system_text[:2000]) or _SMALL_ANSWER.search(user_text))
+    ask = _ends(user_text, _ASK_CHARS, _ASK_CHARS, whole_up_to=3 * _ASK_CHARS)
+    return bool(_SMALL_ANSWER.search(system_text[:2000]) or _SMALL_ANSWER.search(ask))
 
 
 # An action that is hard to undo, asked for in the user's own words ("run this DELETE",
@@ -459,9 +471,8 @@ _FACET_HEAD_CHARS, _FACET_TAIL_CHARS = 1500, 800
 
 
 def _analysis_facets(system: str, user: str) -> int:
-    if len(user) > _FACET_HEAD_CHARS + _FACET_TAIL_CHARS:
-        user = user[:_FACET_HEAD_CHARS] + "\n" + user[-_FACET_TAIL_CHARS:]
-    text = f"{system[:_FACET_HEAD_CHARS]}\n{user}".lower()
+    ask = _ends(user, _FACET_HEAD_CHARS, _FACET_TAIL_CHARS)
+    text = f"{system[:_FACET_HEAD_CHARS]}\n{ask}".lower()
     return len(_FACET_SCANNER.find(text))
 
 
@@ -699,9 +710,7 @@ def _texts(blocks: Iterable[Any]) -> list[str]:
 
 
 def _cue_window(text: str) -> str:
-    if len(text) <= _CUE_HEAD_CHARS + _CUE_TAIL_CHARS:
-        return text
-    return text[:_CUE_HEAD_CHARS] + "\n" + text[-_CUE_TAIL_CHARS:]
+    return _ends(text, _CUE_HEAD_CHARS, _CUE_TAIL_CHARS)
 
 
 def prepare_cues() -> None:
