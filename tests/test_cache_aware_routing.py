@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tierwise.cache_router import OutputStats
 from tierwise.cache_state import MemoryCacheState, RedisCacheState
 from tierwise.client import Tierwise
 from tierwise.config import Settings
@@ -158,28 +157,6 @@ def test_the_request_window_and_its_age_drive_the_forecast() -> None:
     assert state.seen("p", 300) == (1, 2.5)
     now[0] = 401.0  # the window closed: a new one opens
     assert state.seen("p", 300) == (0, 0.0)
-
-
-def test_expected_output_and_thinking_use_are_learned_from_answers() -> None:
-    stats = OutputStats()
-    assert stats.answer("rag_qa") is None and stats.thinking_use(1.0) == 1.0
-    stats.learn("rag_qa", 500, None)
-    stats.learn("rag_qa", 300, 2000)  # no more than a plain answer: no thinking seen to use
-    assert stats.answer("rag_qa") == 500 and stats.thinking_use(1.0) == 0.0
-    stats.learn("rag_qa", 1500, 2000)  # 1,000 beyond the plain mean: half the budget
-    assert 0.0 < stats.thinking_use(1.0) <= 0.5
-    stats.learn("summarize", 900, 4096)  # no plain summary seen yet: nothing to learn
-    assert stats.answer("summarize") is None
-
-
-def test_a_class_answered_only_with_thinking_learns_its_thinking_use() -> None:
-    # planning work that always ran on Sonnet with thinking: no plain answer to compare
-    # with, so its thinking is measured against the plain answer the router prices (400)
-    stats = OutputStats()
-    for _ in range(30):
-        stats.learn("complex_analysis", 400 + 819, 8192, plain_guess=400)
-    assert stats.answer("complex_analysis") is None  # no plain answer was seen
-    assert abs(stats.thinking_use(1.0) - 0.1) < 0.001
 
 
 def test_redis_counts_a_prefixs_requests_and_its_window_age(redis_url: str) -> None:
@@ -341,3 +318,127 @@ def test_a_cold_planning_turn_runs_on_sonnet_with_thinking_when_that_is_cheaper(
         assert "expected cheaper (nothing warm on either)" in cache["reason"]
         by = {o["tier"]: Decimal(o["cost_usd"]) for o in cache["options"]}
         assert by["sonnet"] < by["opus"]
+
+
+# -- expected output and thinking use learned per (task class, tier) ----------------------
+
+# The router sends it to Sonnet with a 4,096-token thinking budget (math); the emulator
+# thinks 40-200 tokens of it.
+MATH = "Work out step by step: how many ways can 8 rooks be placed on a chessboard so that none attack each other, and why?"  # noqa: E501
+
+
+def _maths(n: int) -> list[dict[str, Any]]:
+    return [
+        {"messages": [{"role": "user", "content": [{"text": f"{MATH} (case {i})"}]}]}
+        for i in range(n)
+    ]
+
+
+def _sonnet_math(tw: Tierwise) -> Any:
+    return tw.cache_router.state.tallies(["math|sonnet"]).get("math|sonnet")
+
+
+def test_every_door_learns_output_and_thinking_through_the_engine(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    import asyncio
+
+    from tierwise.client import AsyncTierwise
+
+    first, second, third, fourth, fifth = _maths(5)
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+        decision = tw.route(first)
+        assert decision.tier.value == "sonnet" and decision.thinking_budget
+        assert _sonnet_math(tw) is None
+        tw.call(**first)  # the typed door (it learned nothing before)
+        tw.converse(**second)
+        for _ in tw.converse_stream(**third)["stream"]:
+            pass
+        tally = _sonnet_math(tw)
+        assert tally.answers == 3 and tally.thinking == 3
+        # each answer's thinking was read from its reasoning: a small share of the budget
+        assert 0 < tally.thinking_share / tally.thinking < 0.1
+
+        async def doors() -> None:
+            client = AsyncTierwise.sharing(tw)
+            await client.converse(**fourth)
+            streamed = await client.converse_stream(**fifth)
+            async for _ in streamed["stream"]:
+                pass
+
+        asyncio.run(doors())
+        assert _sonnet_math(tw).answers == 5
+
+
+def test_a_learned_thinking_use_moves_a_cold_planning_turn_to_sonnet_with_thinking(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # the packaged thinking_use = 1.0 prices Sonnet's whole 8,192-token budget for planning
+    # work: Opus is expected cheaper. Sonnet's answers with thinking (maths) use a few per
+    # cent of their budget; once seen, planning work borrows Sonnet's measured use and the
+    # policy's lowest tier (Sonnet with thinking) is expected cheaper
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+        before = tw.converse(messages=_design_turn(HISTORY[:1]))["tierwise"]["route"]["cache"]
+        assert before["tier"] == "opus"
+        assert "opus 400 output tokens (prior)" in before["reason"]
+        for request in _maths(30):
+            tw.converse(**request)
+        other = [{"role": "user", "content": [{"text": "Another design doc. " + DOC[:40000]}]}]
+        answer = tw.converse(messages=_design_turn(other))
+        cache = answer["tierwise"]["route"]["cache"]
+        assert answer["tierwise"]["tier"] == "sonnet" and cache["preferred"] == "opus"
+        assert answer["tierwise"]["route"]["thinking_budget"]
+        assert "learned: 30 answers of the tier" in cache["reason"]
+        sonnet = next(o for o in cache["options"] if o["tier"] == "sonnet")
+        assert sonnet["expected"]["thinking_source"] == "tier"
+        assert sonnet["expected"]["thinking_use"] < 0.15
+
+
+@pytest.fixture
+def learning_redis() -> Iterator[str]:
+    """Its own Redis database (12), emptied before and after."""
+    if _redis_url() is None:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI runs it)")
+    import redis
+
+    url = "redis://127.0.0.1:6379/12"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+def test_two_gateways_share_what_answers_cost_through_redis(
+    emu_settings: Settings, tmp_path: Any, learning_redis: str
+) -> None:
+    settings = emu_settings.with_overrides({"cache_state.url": learning_redis})
+    a = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'a.db'}")
+    b = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'b.db'}")
+    try:
+        assert isinstance(a.cache_router.state, RedisCacheState)
+        for request in _maths(30):
+            a.converse(**request)
+        # replica B answered nothing, but reads A's answers from Redis
+        tally = _sonnet_math(b)
+        assert tally.answers == 30 and tally.thinking == 30
+        assert b.cache_router.state._fallback.tallies(["math|sonnet"]) == {}  # type: ignore[attr-defined]
+        answer = b.converse(messages=_design_turn(HISTORY[:1]))
+        cache = answer["tierwise"]["route"]["cache"]
+        assert cache["tier"] == "sonnet" and "learned: 30 answers of the tier" in cache["reason"]
+        # and B's answers add to the same tallies (atomically, as A's do)
+        b.converse(**_maths(31)[30])
+        assert _sonnet_math(a).answers == 31
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_redis_outage_keeps_learning_in_process() -> None:
+    from tierwise.core.output_learning import Observation
+
+    dead = RedisCacheState("redis://127.0.0.1:1/0", retry_after_s=60)
+    dead.observe_output(["math|sonnet"], Observation(300, 0.02), window=200)
+    assert dead.degraded
+    assert dead.tallies(["math|sonnet"])["math|sonnet"].answers == 1
+    dead.close()

@@ -1,12 +1,15 @@
 """Cache-aware routing wired to settings and state: the pure rule is in
 :mod:`tierwise.core.cache_aware`; this module feeds it the request as each tier would receive
-it, the warm prefixes from :mod:`tierwise.cache_state`, and learns from every answer's usage.
+it, the warm prefixes and the output learned per (task class, tier) from
+:mod:`tierwise.cache_state`, and learns from every answer's usage (the engine's
+:class:`~tierwise.engine.machine.Observe` effect, whatever door the request came in by).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tierwise.core.cache_aware import (
@@ -21,6 +24,13 @@ from tierwise.core.cache_aware import (
 )
 from tierwise.core.caching import place_cache_points
 from tierwise.core.hints import Hints
+from tierwise.core.output_learning import (
+    OutputEstimate,
+    OutputPrior,
+    estimate,
+    observe,
+    tally_keys,
+)
 from tierwise.core.pricing import Usage
 from tierwise.core.thinking import apply_thinking
 from tierwise.core.tiers import Tier
@@ -30,59 +40,11 @@ if TYPE_CHECKING:
     from tierwise.cache_state import CacheState
     from tierwise.config import Settings
     from tierwise.core.routing import Decision
+    from tierwise.engine.machine import Observe
 
 __all__ = ["CacheRouter"]
 
 DEMAND_DECAY = 0.995
-
-
-class OutputStats:
-    """What answers were seen to cost in output, learned from Bedrock's reported usage
-    (in-process, decayed means): per task class, the output of answers without extended
-    thinking; across classes, the share of a thinking budget used, estimated as an answer's
-    output beyond its class's plain mean (Bedrock reports thinking and answer tokens as one
-    count). Nothing is assumed before an answer is seen: the callers fall back to config.
-    A class served only with thinking (no plain answer to compare with) measures its thinking
-    against ``plain_guess``, the plain answer the router prices it with until one is seen:
-    without it, such a class kept the prior (the whole budget) however little it thought."""
-
-    def __init__(self, weight: float = 0.1) -> None:
-        self._w = weight
-        self._lock = threading.Lock()
-        self._plain: dict[str, float] = {}
-        self._use: float | None = None
-
-    def learn(
-        self,
-        task_class: str,
-        output: int,
-        thinking_budget: int | None,
-        plain_guess: int | None = None,
-    ) -> None:
-        with self._lock:
-            plain = self._plain.get(task_class)
-            if not thinking_budget:
-                self._plain[task_class] = (
-                    float(output) if plain is None else plain + self._w * (output - plain)
-                )
-                return
-            if plain is None:
-                if plain_guess is None:
-                    return  # no plain answer of the class yet: the thinking part is unknown
-                plain = float(plain_guess)
-            share = min(max(output - plain, 0.0) / thinking_budget, 1.0)
-            self._use = share if self._use is None else self._use + self._w * (share - self._use)
-
-    def answer(self, task_class: str) -> int | None:
-        """The expected output of a plain answer of ``task_class`` (None: none seen yet)."""
-        with self._lock:
-            plain = self._plain.get(task_class)
-        return None if plain is None else max(round(plain), 1)
-
-    def thinking_use(self, default: float) -> float:
-        """The expected share of a thinking budget used (``default`` until one is seen)."""
-        with self._lock:
-            return default if self._use is None else self._use
 
 
 class CacheRouter:
@@ -95,7 +57,13 @@ class CacheRouter:
         # Recent routed decisions per tier, decayed (about the last 200): who reads a copy.
         self._demand: dict[Tier, float] = {}
         self._demand_lock = threading.Lock()
-        self.outputs = OutputStats()
+
+    @property
+    def blocking(self) -> bool:
+        """Whether learning may block (state in Redis): see ``engine.Observer``."""
+        from tierwise.cache_state import MemoryCacheState
+
+        return not isinstance(self.state, MemoryCacheState)
 
     def _note_demand(self, tier: Tier) -> dict[Tier, float]:
         """Count one routed decision for ``tier``; the share of recent ones per tier."""
@@ -125,14 +93,34 @@ class CacheRouter:
             return False
         return count_request(request) >= min(self._min_tokens(t) for t in caching)
 
-    def _output_tokens(self, request: Mapping[str, Any], decision: Decision) -> int:
-        guess = self.outputs.answer(decision.task_class.name) or (
-            self.config.short_output_tokens
-            if decision.class_tier is Tier.HAIKU
-            else self.config.output_tokens
+    def prior(self, decision: Decision | None) -> OutputPrior:
+        """The configured expectation for a decision's class: ``short_output_tokens`` for a
+        class whose default tier is Haiku, else ``output_tokens``; ``thinking_use``."""
+        short = decision is not None and decision.class_tier is Tier.HAIKU
+        return OutputPrior(
+            self.config.short_output_tokens if short else self.config.output_tokens,
+            self.config.thinking_use,
+            self.config.output_prior_weight,
         )
+
+    def expected(
+        self, decision: Decision, tiers: Sequence[Tier], request: Mapping[str, Any]
+    ) -> dict[Tier, OutputEstimate]:
+        """Each tier's expected output for the decision's class: learned from answers (per
+        class and tier, see :mod:`tierwise.core.output_learning`) on top of the prior, the
+        answer capped at the request's ``maxTokens``."""
+        name = decision.task_class.name
+        keys = list(dict.fromkeys(k for t in tiers for k in tally_keys(name, t.value)))
+        tallies = self.state.tallies(keys)
+        prior = self.prior(decision)
         cap = (request.get("inferenceConfig") or {}).get("maxTokens")
-        return min(guess, int(cap)) if isinstance(cap, int) and cap > 0 else guess
+        out: dict[Tier, OutputEstimate] = {}
+        for tier in tiers:
+            guess = estimate(name, tier.value, tallies, prior)
+            if isinstance(cap, int) and 0 < cap < guess.answer_tokens:
+                guess = replace(guess, answer_tokens=cap)
+            out[tier] = guess
+        return out
 
     def choose(
         self, decision: Decision, request: Mapping[str, Any], hints: Hints | None
@@ -187,6 +175,8 @@ class CacheRouter:
         def warm(tier: Tier, points: Sequence[Prefix]) -> set[str]:
             return self.state.warm(self.settings.tier(tier).model_id, [p.key for p in points])
 
+        expected = self.expected(decision, allowed, request)
+
         return choose_tier(
             decision.tier,
             allowed,
@@ -195,16 +185,33 @@ class CacheRouter:
             min_tokens=self._min_tokens,
             warm=warm,
             rates=self.settings.rates,
-            output_tokens=self._output_tokens(request, decision),
+            output_tokens=expected[decision.tier].answer_tokens,
             current=current,
             confident=decision.task_class.confidence >= self.config.confidence,
             margin=self.config.margin,
             reuse=reuse,
             demand=demand,
             thinking=thinking,
-            thinking_use=self.outputs.thinking_use(self.config.thinking_use),
+            thinking_use=self.config.thinking_use,
             move_margin=self.config.move_margin,
             below_preferred=self.config.below_preferred,
+            expected=expected,
+        )
+
+    def observe(self, effect: Observe) -> None:
+        """Learn from one settled answer (the engine's ``Observe`` effect)."""
+        plan = effect.plan
+        decision = plan.decision
+        self.learn(
+            effect.request,
+            plan.tier,
+            effect.model_id,
+            effect.usage,
+            task_class=decision.task_class.name if decision is not None else None,
+            thinking_budget=plan.thinking_budget,
+            thinking_tokens=effect.thinking_tokens,
+            complete=effect.complete,
+            decision=decision,
         )
 
     def learn(
@@ -216,16 +223,29 @@ class CacheRouter:
         *,
         task_class: str | None = None,
         thinking_budget: int | None = None,
+        thinking_tokens: int | None = 0,
+        complete: bool = True,
+        decision: Decision | None = None,
     ) -> None:
         """Record what one answer left warm (from its reported cache reads and writes), the
-        tier its conversation is on now, and (for a routed answer of ``task_class``) how
-        long it was: the expected output of the class's next requests, and, for an answer
-        that carried ``thinking_budget``, the share of that budget its thinking used."""
+        tier its conversation is on now, and (for a ``complete`` routed answer of
+        ``task_class``) its output on ``tier``: its answer tokens and, when it carried
+        ``thinking_budget``, the share of that budget its thinking used
+        (``thinking_tokens``, the part of the output that was thinking; None when not
+        shown, then measured as the output beyond the class's expected answer)."""
         if tier is None:
             return
-        if task_class is not None and usage.output > 0:
-            self.outputs.learn(
-                task_class, usage.output, thinking_budget, plain_guess=self.config.output_tokens
+        if task_class is not None and complete and usage.output > 0:
+            expected = 0
+            if thinking_budget and thinking_tokens is None:
+                keys = list(tally_keys(task_class, tier.value))
+                prior = self.prior(decision)
+                expected = estimate(
+                    task_class, tier.value, self.state.tallies(keys), prior
+                ).answer_tokens
+            seen = observe(usage.output, thinking_budget, thinking_tokens, expected)
+            self.state.observe_output(
+                tally_keys(task_class, tier.value), seen, self.config.output_window
             )
         read, written = usage.cache_read, usage.cache_write
         if read or written:

@@ -1,4 +1,6 @@
-"""Which prompt-cache prefixes each model has warm, learned from Bedrock's reported usage.
+"""Which prompt-cache prefixes each model has warm, learned from Bedrock's reported usage,
+and what answers were seen to cost in output per (task class, tier) (the tallies of
+:mod:`tierwise.core.output_learning`).
 
 In-process by default. With ``[cache_state] url = "redis://..."`` the state is shared by every
 gateway replica through Redis, expiry done by Redis TTLs; when Redis is unreachable the state
@@ -16,12 +18,38 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from tierwise.core.cache_aware import TTL_SECONDS, Prefix
+from tierwise.core.output_learning import Observation, Tally
 
 __all__ = ["CacheState", "MemoryCacheState", "RedisCacheState", "open_cache_state"]
 
 log = logging.getLogger("tierwise.cache_state")
 # Conversations remember their tier this long after their last turn.
 CONVERSATION_TTL_S = 3600
+# Output tallies in Redis are dropped after this long without an answer (a class or tier
+# no longer served); in process they last as long as the process.
+OUTPUT_TTL_S = 30 * 86400
+
+# One answer added to each of KEYS (an output tally: n/out answers and their tokens, tn/ts
+# thinking answers and their budget shares), each count held at the window by scaling its
+# sum with it, as Tally.add does in process. Atomic, so replicas never lose an update.
+# ARGV: answer tokens ("" = unknown), thinking share ("" = no budget), window, TTL seconds.
+_OBSERVE_LUA = """
+local window = tonumber(ARGV[3])
+local function add(key, count_field, sum_field, value)
+  local n = tonumber(redis.call('HINCRBYFLOAT', key, count_field, 1))
+  local total = tonumber(redis.call('HINCRBYFLOAT', key, sum_field, value))
+  if window > 0 and n > window then
+    redis.call('HSET', key, count_field, tostring(window), sum_field,
+               tostring(total * window / n))
+  end
+end
+for _, key in ipairs(KEYS) do
+  if ARGV[1] ~= '' then add(key, 'n', 'out', ARGV[1]) end
+  if ARGV[2] ~= '' then add(key, 'tn', 'ts', ARGV[2]) end
+  redis.call('EXPIRE', key, ARGV[4])
+end
+return 1
+"""
 
 
 class CacheState(Protocol):
@@ -43,6 +71,15 @@ class CacheState(Protocol):
 
     def set_conversation_tier(self, key: str, tier: str) -> None: ...
 
+    def tallies(self, keys: Sequence[str]) -> dict[str, Tally]:
+        """The output tallies stored under ``keys`` (missing ones left out)."""
+        ...
+
+    def observe_output(self, keys: Sequence[str], seen: Observation, window: int) -> None:
+        """Add one answer's observation to each tally in ``keys`` (counts held at
+        ``window``)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -58,6 +95,8 @@ class MemoryCacheState:
         self._warm: dict[tuple[str, str], float] = {}
         self._conversations: dict[str, tuple[str, float]] = {}
         self._seen: dict[str, tuple[int, float]] = {}
+        # One per (class, tier), class and tier: a few hundred at most, never trimmed.
+        self._tallies: dict[str, Tally] = {}
 
     def _trim(self, now: float) -> None:
         if len(self._warm) > self._max:
@@ -104,6 +143,15 @@ class MemoryCacheState:
             self._trim(now)
             return count, max(now - (until - ttl_s), 0.0)
 
+    def tallies(self, keys: Sequence[str]) -> dict[str, Tally]:
+        with self._lock:
+            return {k: self._tallies[k] for k in keys if k in self._tallies}
+
+    def observe_output(self, keys: Sequence[str], seen: Observation, window: int) -> None:
+        with self._lock:
+            for key in keys:
+                self._tallies[key] = self._tallies.get(key, Tally()).add(seen, window)
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -132,6 +180,7 @@ class RedisCacheState:
         self._clock = clock
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._observe = self._redis.register_script(_OBSERVE_LUA)
 
     @property
     def degraded(self) -> bool:
@@ -204,6 +253,37 @@ class RedisCacheState:
             return
         try:
             self._redis.set(f"{self._prefix}:conv:{key}", tier, ex=CONVERSATION_TTL_S)
+        except self._errors as exc:
+            self._failed(exc)
+
+    def _out_key(self, key: str) -> str:
+        return f"{self._prefix}:out:{key}"
+
+    def tallies(self, keys: Sequence[str]) -> dict[str, Tally]:
+        if not keys or self.degraded:
+            return self._fallback.tallies(keys)
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            for key in keys:
+                pipe.hgetall(self._out_key(key))
+            found = pipe.execute()
+        except self._errors as exc:
+            self._failed(exc)
+            return self._fallback.tallies(keys)
+        return {k: Tally.from_fields(v) for k, v in zip(keys, found, strict=True) if v}
+
+    def observe_output(self, keys: Sequence[str], seen: Observation, window: int) -> None:
+        # This process's own tallies too: what it learns while Redis is down.
+        self._fallback.observe_output(keys, seen, window)
+        if not keys or self.degraded:
+            return
+        answer = "" if seen.answer_tokens is None else str(seen.answer_tokens)
+        share = "" if seen.thinking_share is None else repr(float(seen.thinking_share))
+        try:
+            self._observe(
+                keys=[self._out_key(k) for k in keys],
+                args=[answer, share, window, OUTPUT_TTL_S],
+            )
         except self._errors as exc:
             self._failed(exc)
 

@@ -166,7 +166,8 @@ class _Client:
         #: Where rows go while the ledger database is unreachable (None: the error stands).
         self.spool = spool
         self.reservations = None if budgets is None else Budgets(budgets, self.accountant, spool)
-        self.books = Books(ledger, self.reservations, spool)
+        # The engine learns from every answer through the books' observer, whatever the door.
+        self.books = Books(ledger, self.reservations, spool, observer=cache_router)
         self.capturer = Capturer.build(settings.capture, ledger)
 
     # -- planning --------------------------------------------------------------------
@@ -241,23 +242,6 @@ class _Client:
             return request
         config = self.settings.guardrails.config_for(api_key_id)
         return request if config is None else {**request, "guardrailConfig": config}
-
-    def _learn(self, request: Mapping[str, Any], result: Result) -> None:
-        """What the answer left warm in its model's prompt cache (cache-aware routing)."""
-        usage = result.usage
-        if usage is None:
-            usage = Usage.from_converse(result.response.get("usage") or {})
-        tier = result.tier
-        plan = result.plan
-        same = plan.tier is not None and tier == plan.tier.value and len(result.steps) == 1
-        self.cache_router.learn(
-            request,
-            Tier(tier) if tier else None,
-            result.model_id,
-            usage,
-            task_class=plan.decision.task_class.name if plan.decision is not None else None,
-            thinking_budget=plan.thinking_budget if same else None,
-        )
 
     def deadline(self, timeout_s: float | None = None) -> Deadline:
         """The wall-clock bound of one call: ``timeout_s`` (a request's override) or
@@ -454,7 +438,6 @@ class Tierwise(_Client):
             timeout_s=timeout_s, routing_mode=routing_mode, images_checked=images_checked,
         )  # fmt: skip
         result = cast(Result, self.driver.run(engine.run(request)))
-        self._learn(request, result)
         if self.capturer.wants(engine.request_id, capture_rate):
             self._capture(result, request, api_key_id)
         return _response(result)
@@ -496,7 +479,6 @@ class Tierwise(_Client):
         outcome = self.driver.run(engine.run(request))
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
-            self._learn(request, outcome)
             if capture:
                 self._capture(outcome, request, api_key_id)
             return {"stream": replay_events(outcome.response), "tierwise": _summary(outcome)}
@@ -556,6 +538,7 @@ class Tierwise(_Client):
                     opened, usage=usage, stop_reason=meter.stop_reason, error=error,
                     latency_ms=(time.perf_counter() - started) * 1000,
                     service_tier=meter.served, estimated=estimated, abandoned=abandoned,
+                    thinking_tokens=meter.thinking_tokens(usage.output),
                 )
             )  # fmt: skip
             summary.update(result.summary())
@@ -563,7 +546,6 @@ class Tierwise(_Client):
             guard = guardrail_summary(seen, result.plan.guardrail)
             if guard is not None:
                 summary["guardrail"] = guard
-            self._learn(request, result)
             if collector is not None and error is None and meter.stop_reason and not abandoned:
                 self._capture_stream(result, request, collector, meter.stop_reason)
 
@@ -710,20 +692,9 @@ class AsyncTierwise(_Client):
             timeout_s=timeout_s, routing_mode=routing_mode, images_checked=images_checked,
         )  # fmt: skip
         result = cast(Result, await self.driver.run(engine.run(request)))
-        await self._learn_async(request, result)
         if self.capturer.wants(engine.request_id, capture_rate):
             await self.blocking(self._capture, result, request, api_key_id)
         return _response(result)
-
-    async def _learn_async(self, request: Mapping[str, Any], result: Result) -> None:
-        """:meth:`_learn` on the loop when the cache state is this process's memory (a few
-        dict updates: a hop to a worker thread cost more), else in a worker thread."""
-        from tierwise.cache_state import MemoryCacheState
-
-        if isinstance(self.cache_router.state, MemoryCacheState):
-            self._learn(request, result)
-        else:
-            await self.blocking(self._learn, request, result)
 
     async def converse_stream(
         self,
@@ -753,7 +724,6 @@ class AsyncTierwise(_Client):
         outcome = await self.driver.run(engine.run(request))
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
-            await self._learn_async(request, outcome)
             if capture:
                 await self.blocking(self._capture, outcome, request, api_key_id)
             return {"stream": _replayed(outcome.response), "tierwise": _summary(outcome)}
@@ -828,6 +798,7 @@ class AsyncTierwise(_Client):
                     opened, usage=usage, stop_reason=meter.stop_reason, error=error,
                     latency_ms=(time.perf_counter() - started) * 1000,
                     service_tier=meter.served, estimated=estimated, abandoned=abandoned,
+                    thinking_tokens=meter.thinking_tokens(usage.output),
                 )
             )  # fmt: skip
             summary.update(result.summary())
@@ -835,7 +806,6 @@ class AsyncTierwise(_Client):
             guard = guardrail_summary(seen, result.plan.guardrail)
             if guard is not None:
                 summary["guardrail"] = guard
-            await self._learn_async(request, result)
             if collector is not None and error is None and meter.stop_reason and not abandoned:
                 await self.blocking(
                     self._capture_stream, result, request, collector, meter.stop_reason

@@ -364,6 +364,11 @@ class CacheStateSettings(_Model):
     short_output_tokens: int = Field(default=100, ge=1)
     max_reuse: int = Field(default=20, ge=0)
     thinking_use: float = Field(default=1.0, ge=0, le=1)
+    # How many answers the configured output_tokens / short_output_tokens / thinking_use
+    # weigh as, against the answers seen per (class, tier); and how many answers the
+    # learned means follow (older ones are scaled down past it).
+    output_prior_weight: float = Field(default=3.0, ge=0)
+    output_window: int = Field(default=200, ge=1)
     move_margin: float = Field(default=0.1, ge=0, le=1)
     # When a tier below the routed one (a class line's ``lowest``) may serve a request:
     # "when_cheaper" (whenever expected cheaper) or "when_warmer" (only where more of the

@@ -41,6 +41,7 @@ from decimal import Decimal
 from typing import Any
 
 from tierwise.core.caching import THINKING_SCOPE, message_cache_scope
+from tierwise.core.output_learning import OutputEstimate
 from tierwise.core.pricing import Rates, Usage, price
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import canonical_json, count_request, prefix_tokens_at_cache_points
@@ -162,6 +163,11 @@ class TierOption:
     write_tokens: int
     input_tokens: int
     thinking_budget: int | None = None
+    # The output priced: answer tokens and expected thinking, and where the answer's
+    # expectation came from (learned from answers or the configured prior).
+    output_tokens: int = 0
+    thinking_tokens: int = 0
+    expected: OutputEstimate | None = None
 
     @property
     def label(self) -> str:
@@ -178,7 +184,20 @@ class TierOption:
         }
         if self.thinking_budget:
             out["thinking_budget"] = self.thinking_budget
+        if self.output_tokens:
+            out["output_tokens"] = self.output_tokens
+        if self.thinking_tokens:
+            out["thinking_tokens"] = self.thinking_tokens
+        if self.expected is not None:
+            out["expected"] = self.expected.to_dict()
         return out
+
+    def expectation(self) -> str:
+        """The output this option was priced with, and whether it was learned."""
+        if self.expected is None:
+            thinking = f" + {self.thinking_tokens:,} thinking" if self.thinking_tokens else ""
+            return f"{self.tier.value} {self.output_tokens:,} output tokens{thinking}"
+        return f"{self.tier.value} {self.expected.describe(self.thinking_budget)}"
 
 
 def expected_cost(  # noqa: PLR0917 - the inputs of one price, in reading order
@@ -281,6 +300,7 @@ def choose_tier(
     thinking_use: float = 1.0,
     move_margin: float = 0.0,
     below_preferred: str = "when_cheaper",
+    expected: Mapping[Tier, OutputEstimate] | None = None,
 ) -> CacheChoice:
     """Pick among ``allowed`` (which the caller bounds by the quality policy; ``preferred``
     is always an option) the cheapest expected tier.
@@ -304,7 +324,10 @@ def choose_tier(
     traffic routed to each tier, and a tier's write is spread over ``reuse`` times its share
     (all of ``reuse`` without it). The costs rest on forecasts (of readers, output and
     thinking), so the routed tier is left only for a saving of at least ``move_margin`` of
-    its expected cost: a near-tie does not flip on forecast noise.
+    its expected cost: a near-tie does not flip on forecast noise. ``expected`` gives a
+    tier's own expected answer tokens and thinking use (learned per class and tier, see
+    :mod:`tierwise.core.output_learning`) in place of ``output_tokens`` and ``thinking_use``;
+    the reason then says what output the options compared were priced with.
     """
     total = count_request(request)
     budgets = thinking or {}
@@ -312,10 +335,23 @@ def choose_tier(
     for tier in sorted({preferred, *allowed}, key=lambda t: t.rank):
         points = prefixes(prepared(tier), min_tokens(tier))
         budget = budgets.get(tier) or None
-        out = output_tokens + (round(budget * thinking_use) if budget else 0)
+        guess = (expected or {}).get(tier)
+        answer = output_tokens if guess is None else guess.answer_tokens
+        use = thinking_use if guess is None else guess.thinking_use
+        thought = round(budget * use) if budget else 0
         readers = reuse if demand is None else reuse * demand.get(tier, 0.0)
-        option = expected_cost(tier, points, warm(tier, points), total, out, rates(tier), readers)
-        options.append(replace(option, thinking_budget=budget))
+        option = expected_cost(
+            tier, points, warm(tier, points), total, answer + thought, rates(tier), readers
+        )
+        options.append(
+            replace(
+                option,
+                thinking_budget=budget,
+                output_tokens=answer,
+                thinking_tokens=thought,
+                expected=guess,
+            )
+        )
     by = {o.tier: o for o in options}
     pref = by[preferred]
     # Below the preferred tier only where the policy allows it (``allowed``); with
@@ -328,6 +364,7 @@ def choose_tier(
         if o.tier.rank >= preferred.rank or below_preferred == "when_cheaper" or _warmer(o, pref)
     ]
     best = min(eligible, key=lambda o: (o.cost, o.tier is not preferred, o.tier.rank))
+    cheapest = best
     near = pref.cost - best.cost < Decimal(str(move_margin)) * pref.cost
     if best.tier is not preferred and near:
         reason = (
@@ -365,6 +402,8 @@ def choose_tier(
                 f"{best.label}: the class's policy allows it in place of {pref.label}, and "
                 f"{warm_note}: {_fmt(best.cost)} vs {_fmt(pref.cost)}"
             )
+    if expected is not None:
+        reason += _expectations(best, pref, cheapest)
     choice = CacheChoice(best.tier, preferred, tuple(options), reason)
     if current is None or current is best.tier:
         return choice
@@ -384,15 +423,23 @@ def choose_tier(
         if current.rank < preferred.rank
         else ""
     )
-    return CacheChoice(
-        current,
-        preferred,
-        tuple(options),
+    reason = (
         f"{stay.label}: the conversation is on {current.value}{allows}; moving to "
         f"{best.label} would save {_fmt(saving)} ({_pct(saving, stay.cost)}), under the "
-        f"{margin:.0%} margin",
-        sticky=True,
+        f"{margin:.0%} margin"
     )
+    if expected is not None:
+        reason += _expectations(stay, best)
+    return CacheChoice(current, preferred, tuple(options), reason, sticky=True)
+
+
+def _expectations(*compared: TierOption) -> str:
+    """What output the compared options were priced with, learned or the prior."""
+    seen: list[TierOption] = []
+    for option in compared:
+        if option not in seen:
+            seen.append(option)
+    return "; expected output: " + ", ".join(o.expectation() for o in seen)
 
 
 def _warmer(option: TierOption, preferred: TierOption) -> bool:

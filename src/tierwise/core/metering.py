@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tierwise.core.output_learning import split_output
 from tierwise.core.pricing import Usage
 from tierwise.core.tokens import count_request, count_text
 
@@ -32,6 +33,10 @@ class StreamMeter:
     served: Any = None
     stop_reason: str | None = None
     generated: list[str] = field(default_factory=list)
+    # The reasoning part of ``generated`` (positions), and whether redacted reasoning came:
+    # how much of the output was thinking (cache-aware routing learns it).
+    reasoning: list[int] = field(default_factory=list)
+    redacted: bool = False
 
     def note(self, event: Mapping[str, Any]) -> None:
         if "contentBlockDelta" in event:
@@ -41,7 +46,10 @@ class StreamMeter:
             elif isinstance((delta.get("toolUse") or {}).get("input"), str):
                 self.generated.append(delta["toolUse"]["input"])
             elif isinstance((delta.get("reasoningContent") or {}).get("text"), str):
+                self.reasoning.append(len(self.generated))
                 self.generated.append(delta["reasoningContent"]["text"])
+            elif "redactedContent" in (delta.get("reasoningContent") or {}):
+                self.redacted = True
         elif "contentBlockStart" in event:
             tool = (event["contentBlockStart"].get("start") or {}).get("toolUse") or {}
             if isinstance(tool.get("name"), str):
@@ -51,6 +59,18 @@ class StreamMeter:
         elif "metadata" in event:
             self.usage = Usage.from_converse(event["metadata"].get("usage") or {})
             self.served = event["metadata"].get("serviceTier")
+
+    def thinking_tokens(self, output: int) -> int | None:
+        """How many of ``output`` billed tokens were thinking: split in proportion to the
+        estimated tokens of the reasoning that streamed and the rest (None: redacted)."""
+        if self.redacted:
+            return None
+        if not self.reasoning:
+            return 0
+        positions = set(self.reasoning)
+        thought = count_text("".join(self.generated[i] for i in self.reasoning))
+        other = count_text("".join(t for i, t in enumerate(self.generated) if i not in positions))
+        return split_output(output, thought, other)
 
     def billed(self, request: Mapping[str, Any]) -> tuple[Usage, str | None]:
         """The usage to bill, and why it is an estimate (None: Bedrock reported it)."""

@@ -3,7 +3,7 @@
 Steps, for every request whatever door it came in by::
 
     plan -> place cache points (and thinking) -> attempt -> judge -> escalate or fall back
-         -> price -> record
+         -> price -> record -> learn
 
 - :mod:`~tierwise.engine.plan`: :class:`Planner` resolves ``modelId`` to a :class:`Plan`
   (tier, profiles, why) and prepares the request for it.
@@ -17,6 +17,9 @@ Steps, for every request whatever door it came in by::
   asked for, the same judging (buffered, then replayed).
 - :mod:`~tierwise.engine.drivers`: :class:`SyncDriver` and :class:`AsyncDriver` do the I/O.
 - :mod:`~tierwise.engine.accounting`: pricing and ledger rows.
+- Learning: each settled answer yields :class:`Observe`, which the driver hands to the books'
+  :class:`Observer` (cache-aware routing: what the answer left warm, its output and thinking
+  per task class and tier), so every door learns the same way.
 
 Budgets
     With a key, each attempt (answers, fallbacks, escalations, self-checks, streams) first
@@ -52,7 +55,7 @@ the public API is made by ``Result.summary()`` at the edge.
 from tierwise.core.deadline import Deadline
 from tierwise.engine.accounting import Accountant
 from tierwise.engine.budgets import Budgets
-from tierwise.engine.drivers import AsyncDriver, Books, SyncDriver, drive
+from tierwise.engine.drivers import AsyncDriver, Books, Observer, SyncDriver, drive
 from tierwise.engine.machine import (
     AfterAttempt,
     Attempt,
@@ -62,6 +65,7 @@ from tierwise.engine.machine import (
     Effect,
     Engine,
     Invoke,
+    Observe,
     Opened,
     Record,
     Release,
@@ -91,6 +95,8 @@ __all__ = [
     "Effect",
     "Engine",
     "Invoke",
+    "Observe",
+    "Observer",
     "Opened",
     "Plan",
     "Planner",

@@ -24,6 +24,7 @@ from tierwise.engine.machine import (
     BeforeAttempt,
     Effect,
     Invoke,
+    Observe,
     Record,
     Release,
     Reservation,
@@ -43,6 +44,7 @@ __all__ = [
     "AsyncDriver",
     "Books",
     "CutOffError",
+    "Observer",
     "SyncBedrock",
     "SyncDriver",
     "drive",
@@ -136,15 +138,43 @@ def _failed(exc: TierwiseError, profiles: Sequence[str], elapsed_ms: float) -> S
     return Settled(model_id, elapsed_ms, elapsed_ms, error=exc)
 
 
+class Observer(Protocol):
+    """Learns from each settled answer (:class:`Observe`): cache-aware routing's state."""
+
+    @property
+    def blocking(self) -> bool:
+        """Whether :meth:`observe` may block (a network store): the async driver then runs
+        it through ``blocking``; in-process state is a few dict updates, done on the loop."""
+        ...
+
+    def observe(self, effect: Observe) -> None: ...
+
+
 class Books:
-    """Where an attempt's row goes, and its reservation: blocking database work."""
+    """Where an attempt's row goes, and its reservation: blocking database work; and who
+    learns from each answer (``observer``)."""
 
     def __init__(
-        self, ledger: Ledger, budgets: Budgets | None = None, spool: Spool | None = None
+        self,
+        ledger: Ledger,
+        budgets: Budgets | None = None,
+        spool: Spool | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.ledger = ledger
         self.budgets = budgets
         self.spool = spool
+        self.observer = observer
+
+    def observe(self, effect: Observe) -> None:
+        """Let the observer learn from an answer; its failure costs the learning, never the
+        request (which is answered and ledgered by now)."""
+        if self.observer is None:
+            return
+        try:
+            self.observer.observe(effect)
+        except Exception:
+            _log.exception("learning from an answer failed")
 
     def store(self, row: LedgerRow, hold: Any) -> LedgerRow:
         """Write ``row`` (settling ``hold`` in the same transaction); while the database is
@@ -167,7 +197,9 @@ class Books:
             return row
 
     def perform(self, hooks: Sequence[AttemptHooks], effect: Effect) -> Any:
-        """Perform an effect that may block (database, hooks)."""
+        """Perform an effect that may block (database, hooks, a shared learning store)."""
+        if isinstance(effect, Observe):
+            return self.observe(effect)
         if isinstance(effect, Record):
             return self.store(effect.row, effect.hold)
         if isinstance(effect, Reserve):
@@ -340,6 +372,12 @@ class AsyncDriver:
             return Reservation(None, effect.attempt.request)
         if isinstance(effect, BeforeAttempt | AfterAttempt) and not self.hooks:
             return None
+        if isinstance(effect, Observe):
+            observer = self.books.observer
+            if observer is None:
+                return None
+            if not observer.blocking:  # in-process: cheaper than a hop to a worker thread
+                return self.books.observe(effect)
         return await self.blocking(self.books.perform, self.hooks, effect)
 
     async def _invoke(self, effect: Invoke) -> Settled:

@@ -21,6 +21,7 @@ from tierwise.core.budgets import worst_case_usage
 from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
+from tierwise.core.output_learning import thinking_tokens
 from tierwise.core.pricing import Usage
 from tierwise.core.structured import native_compatible, schema_from_spec, unwrap, with_schema
 from tierwise.core.tiers import Tier
@@ -57,6 +58,7 @@ __all__ = [
     "Effect",
     "Engine",
     "Invoke",
+    "Observe",
     "Opened",
     "Record",
     "Release",
@@ -197,7 +199,24 @@ class AfterAttempt:
     settlement: Settlement
 
 
-Effect = Invoke | Record | Reserve | Release | BeforeAttempt | AfterAttempt
+@dataclass(frozen=True)
+class Observe:
+    """An answer has settled: what cache-aware routing learns from it (the prefixes it left
+    warm on its model, the tier its conversation is on, and, for a ``complete`` answer, its
+    output and the share of its thinking budget used). Every door (sync or async, stream or
+    not) ends here, so each learns the same. Answered with None; never fails a request."""
+
+    request: Mapping[str, Any]  # as the caller sent it, before the tier's preparation
+    plan: Plan
+    model_id: str
+    usage: Usage
+    # The part of the output that was thinking, from the reasoning that came back (None:
+    # not shown, e.g. redacted).
+    thinking_tokens: int | None
+    complete: bool = True
+
+
+Effect = Invoke | Record | Reserve | Release | BeforeAttempt | AfterAttempt | Observe
 
 
 class AttemptHooks(Protocol):
@@ -318,6 +337,8 @@ class Opened:
     upstream_ms: float
     dropped: tuple[str, ...] = ()
     hold: Any = None
+    # The request as the caller sent it (what the answer is learned against).
+    source: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def stream(self) -> Any:
@@ -456,9 +477,11 @@ class Engine:
         service_tier: Any = None,
         estimated: str | None = None,
         abandoned: bool = False,
+        thinking_tokens: int | None = 0,
     ) -> Generator[Effect, Any, Result]:
         """Price and record a stream that has ended (read to its end, failed or abandoned;
-        ``estimated`` says why its usage is an estimate)."""
+        ``estimated`` says why its usage is an estimate; ``thinking_tokens``, the part of
+        its output that was thinking, None when not shown)."""
         attempt = opened.attempt
         row = yield from self._settle(
             attempt,
@@ -476,6 +499,13 @@ class Engine:
         outcome = "error" if error is not None else "accepted"
         reason = type(error).__name__ if error is not None else "no validators"
         self._add(attempt.number, "answer", row, outcome, reason)
+        # A stream cut short says nothing about how long the class's answers are; what it
+        # wrote to the cache is still warm.
+        whole = error is None and not abandoned and estimated is None
+        yield Observe(
+            opened.source, attempt.plan, opened.settled.model_id, row.usage, thinking_tokens,
+            complete=whole,
+        )  # fmt: skip
         return Result(
             response={},
             request_id=self.request_id,
@@ -538,7 +568,7 @@ class Engine:
                 tier = fallback
                 continue
             if streaming:
-                return Opened(attempt, settled, self.upstream_ms, self.dropped, hold)
+                return Opened(attempt, settled, self.upstream_ms, self.dropped, hold, request)
             response = settled.response or {}
             if self.schema is not None:
                 response = unwrap(response, output_tool, self.schema)
@@ -553,6 +583,11 @@ class Engine:
                 stop_reason=response.get("stopReason"),
                 rejection_reason=verdict.reason if rejected and verdict else None,
                 service_tier=response.get("serviceTier"), hold=hold,
+            )  # fmt: skip
+            content = ((response.get("output") or {}).get("message") or {}).get("content") or ()
+            yield Observe(
+                request, plan, settled.model_id, row.usage,
+                thinking_tokens(row.usage.output, content),
             )  # fmt: skip
             outcome = "rejected" if rejected else "accepted"
             reason = verdict.reason if verdict is not None else "no validators"
