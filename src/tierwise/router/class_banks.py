@@ -18,8 +18,7 @@ answer comes from general knowledge, with no material to process and no artefact
 # ruff: noqa: E501 - wordings and slot fillers are data
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+from tierwise.router.class_draws import SlotFiller, one_of
 
 __all__ = ["MORE_BANKS", "MORE_CONTENT"]
 
@@ -80,15 +79,15 @@ QUESTIONS = [
     "why some people are allergic to peanuts", "how a refrigerator keeps things cold",
 ]  # fmt: skip
 
-MORE_CONTENT: dict[str, Callable[[random.Random], str]] = {
-    "person": lambda r: r.choice(PEOPLE),
-    "city": lambda r: r.choice(CITIES),
-    "email": lambda r: r.choice(EMAILS),
-    "article": lambda r: r.choice(ARTICLES),
-    "review": lambda r: r.choice(REVIEWS),
-    "code": lambda r: r.choice(SNIPPETS_CODE),
-    "table": lambda r: r.choice(TABLES),
-    "question": lambda r: r.choice(QUESTIONS),
+MORE_CONTENT: dict[str, SlotFiller] = {
+    "person": one_of(PEOPLE),
+    "city": one_of(CITIES),
+    "email": one_of(EMAILS),
+    "article": one_of(ARTICLES),
+    "review": one_of(REVIEWS),
+    "code": one_of(SNIPPETS_CODE),
+    "table": one_of(TABLES),
+    "question": one_of(QUESTIONS),
     "year": lambda r: str(r.randint(1990, 2025)),
 }
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tierwise.router.class_banks import MORE_BANKS, MORE_CONTENT
+from tierwise.router.class_draws import SlotFiller, distinct, one_of
 from tierwise.router.class_round3 import round3_rows
 from tierwise.router.class_round4 import round4_rows
 from tierwise.router.class_round5 import round5_rows
@@ -685,13 +686,7 @@ def template_rows(per_template: int = 40, seed: int = 12) -> Iterator[dict[str, 
     """Rows from the team-written templates, ``per_template`` draws each (deduplicated)."""
     rng = random.Random(seed)
     for cls, template_id, k, build in TEMPLATES:
-        seen: set[str] = set()
-        for _ in range(per_template):
-            request = build(rng, k)
-            key = json.dumps(request, sort_keys=True)
-            if key in seen:
-                continue
-            seen.add(key)
+        for request in distinct(build(rng, k) for _ in range(per_template)):
             yield {
                 "class": cls,
                 "template": template_id,
@@ -767,18 +762,18 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
 # Many independent wordings per class, each its own template id (so held-out-template
 # evaluation tests new wordings), placed in the user turn or the system prompt at random.
 
-_CONTENT: dict[str, Callable[[random.Random], str]] = {
-    "msg": lambda r: r.choice(SNIPPETS),
-    "product": lambda r: r.choice(PRODUCTS),
-    "topic": lambda r: r.choice(TOPICS),
-    "system": lambda r: r.choice(SYSTEMS),
-    "company": lambda r: r.choice(COMPANIES),
-    "theorem": lambda r: r.choice(THEOREMS),
-    "lang": lambda r: r.choice(LANGS),
+_CONTENT: dict[str, SlotFiller] = {
+    "msg": one_of(SNIPPETS),
+    "product": one_of(PRODUCTS),
+    "topic": one_of(TOPICS),
+    "system": one_of(SYSTEMS),
+    "company": one_of(COMPANIES),
+    "theorem": one_of(THEOREMS),
+    "lang": one_of(LANGS),
     "labels": lambda r: ", ".join(r.choice(LABEL_SETS)),
     "teams": lambda r: ", ".join(r.sample(TEAMS, 3)),
-    "code_task": lambda r: r.choice(CODE_TASKS),
-    "code_lang": lambda r: r.choice(CODE_LANGS),
+    "code_task": one_of(CODE_TASKS),
+    "code_lang": one_of(CODE_LANGS),
     "n": lambda r: str(r.randint(3, 12)),
 }
 
@@ -988,34 +983,33 @@ def bank_rows(seed: int = 21, draws: int = 6) -> Iterator[dict[str, Any]]:
     content = {**_CONTENT, **MORE_CONTENT}
     for cls, wordings in _all_banks().items():
         for i, wording in enumerate(wordings):
-            seen: set[str] = set()
-            for _ in range(draws):
-                text = wording.format(**{k: f(rng) for k, f in content.items()})
-                place = rng.random()
-                if place < 0.2 and cls not in ("chit_chat",):
-                    # The instruction as a system prompt, the material as the user turn.
-                    head, _, tail = text.partition("\n")
-                    request = _req(tail or text, system=head) if tail else _req(text)
-                elif place < 0.3:
-                    request = _req(text, history=[_u("hi"), _a("Hello! How can I help?")])
-                elif place < 0.42:
-                    persona = rng.choice(_PERSONAS).format(company=rng.choice(COMPANIES))
-                    request = _req(text, system=persona)
-                elif place < 0.5:
-                    q, a = rng.choice(_EARLIER)
-                    request = _req(text, history=[_u(q), _a(a)])
-                else:
-                    request = _req(text)
-                key = json.dumps(request, sort_keys=True)
-                if key in seen:
-                    continue
-                seen.add(key)
+            draw = (_placed(cls, wording, content, rng) for _ in range(draws))
+            for request in distinct(draw):
                 yield {
                     "class": cls,
                     "template": f"bank-{cls}-{i}",
                     "source": "team-templates",
                     "request": request,
                 }
+
+
+def _placed(cls: str, wording: str, content: dict[str, SlotFiller], rng: random.Random) -> Request:
+    """``wording`` with its slots filled, placed at random (see :func:`bank_rows`)."""
+    text = wording.format(**{k: f(rng) for k, f in content.items()})
+    place = rng.random()
+    if place < 0.2 and cls not in ("chit_chat",):
+        # The instruction as a system prompt, the material as the user turn.
+        head, _, tail = text.partition("\n")
+        return _req(tail or text, system=head) if tail else _req(text)
+    if place < 0.3:
+        return _req(text, history=[_u("hi"), _a("Hello! How can I help?")])
+    if place < 0.42:
+        persona = rng.choice(_PERSONAS).format(company=rng.choice(COMPANIES))
+        return _req(text, system=persona)
+    if place < 0.5:
+        q, a = rng.choice(_EARLIER)
+        return _req(text, history=[_u(q), _a(a)])
+    return _req(text)
 
 
 def main(argv: list[str]) -> None:

@@ -25,10 +25,11 @@ Each scenario and wording is its own template id, so held-out-template evaluatio
 # ruff: noqa: E501 - wordings, tool specs and documents are data
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterator
 from typing import Any
+
+from tierwise.router.class_draws import distinct
 
 __all__ = ["AGENTS", "FOREIGN_BANKS", "RAG_SYSTEM_DOCS", "round3_rows"]
 
@@ -572,33 +573,28 @@ FOREIGN_BANKS: dict[str, list[str]] = {
 def foreign_rows(rng: random.Random, draws: int = 4) -> Iterator[dict[str, Any]]:
     for cls, wordings in FOREIGN_BANKS.items():
         for i, wording in enumerate(wordings):
-            seen: set[str] = set()
-            for _ in range(draws):
-                text = wording.format(msg=rng.choice(FOREIGN_MATERIAL))
-                place = rng.random()
-                if place < 0.25 and "\n" in text and cls != "chit_chat":
-                    head, _, tail = text.partition("\n")
-                    request: Request = {
-                        "system": [{"text": head}],
-                        "messages": [_text("user", tail)],
-                    }
-                elif place < 0.4:
-                    request = {
-                        "system": [{"text": "You are a helpful assistant."}],
-                        "messages": [_text("user", text)],
-                    }
-                else:
-                    request = {"messages": [_text("user", text)]}
-                key = json.dumps(request, sort_keys=True)
-                if key in seen:
-                    continue
-                seen.add(key)
+            draw = (_foreign(cls, wording, rng) for _ in range(draws))
+            for request in distinct(draw):
                 yield {
                     "class": cls,
                     "template": f"r3-foreign-{cls}-{i}",
                     "source": "team-templates",
                     "request": request,
                 }
+
+
+def _foreign(cls: str, wording: str, rng: random.Random) -> Request:
+    text = wording.format(msg=rng.choice(FOREIGN_MATERIAL))
+    place = rng.random()
+    if place < 0.25 and "\n" in text and cls != "chit_chat":
+        head, _, tail = text.partition("\n")
+        return {"system": [{"text": head}], "messages": [_text("user", tail)]}
+    if place < 0.4:
+        return {
+            "system": [{"text": "You are a helpful assistant."}],
+            "messages": [_text("user", text)],
+        }
+    return {"messages": [_text("user", text)]}
 
 
 # Structured output through one forced tool: the tool call is the answer's format, not an

@@ -24,6 +24,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from tierwise.router.class_draws import distinct
 from tierwise.router.class_round3 import _text, _tool_config, agent_rows
 
 __all__ = ["AGENTS_R5", "SOURCE_SETS", "TABLES", "round5_rows"]
@@ -226,13 +227,7 @@ def _plain_rows(
 ) -> Iterator[dict[str, Any]]:
     for cls, wordings in asks.items():
         for i, wording in enumerate(wordings):
-            seen: set[str] = set()
-            for _ in range(draws):
-                request = _shaped(wording, rng)
-                key = repr(request)
-                if key in seen:
-                    continue
-                seen.add(key)
+            for request in distinct(_shaped(wording, rng) for _ in range(draws)):
                 yield {
                     "class": cls,
                     "template": f"r5-{kind}-{cls}-{i}",
