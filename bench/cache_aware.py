@@ -31,6 +31,7 @@ cache reads, output, and the part of the output that was thinking), and for the 
 conversations the same per turn class.
 
     python bench/cache_aware.py [--questions 300] [--conversations 20] [--thinking-use 0.1]
+                                [--redis-db 14]
 """
 
 from __future__ import annotations
@@ -165,10 +166,10 @@ def agent_conversations(count: int, seed: int) -> list[list[dict[str, Any]]]:
     return conversations
 
 
-def redis_url() -> str | None:
+def redis_url(db: int = 14) -> str | None:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return "redis://127.0.0.1:6379/14"
+            return f"redis://127.0.0.1:6379/{db}"
     except OSError:
         return None
 
@@ -290,6 +291,13 @@ def main() -> int:
         "the whole budget priced until a thinking answer is seen), as a team that measured "
         "its thinking sets it; the results go to cache_aware_thinking_use.txt",
     )
+    parser.add_argument(
+        "--redis-db",
+        type=int,
+        default=14,
+        help="the Redis database the replicas share (emptied before each strategy): another "
+        "number lets two runs share a Redis server",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     base = load_settings(environ={}).settings
@@ -299,7 +307,7 @@ def main() -> int:
         print(line, flush=True)
         out.append(line)
 
-    shared = redis_url()
+    shared = redis_url(args.redis_db)
     tuned = {} if args.thinking_use is None else {"cache_state.thinking_use": args.thinking_use}
     paced = Paced(args.pace)
     with (

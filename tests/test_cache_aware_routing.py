@@ -394,6 +394,20 @@ def test_a_learned_thinking_use_moves_a_cold_planning_turn_to_sonnet_with_thinki
         assert sonnet["expected"]["thinking_use"] < 0.15
 
 
+def test_with_output_learning_off_the_configured_values_price_every_option(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    static = emu_settings.with_overrides({"cache_state.output_learning": False})
+    with Tierwise.from_settings(static, ledger_url=ledger_url) as tw:
+        for request in _maths(5):
+            tw.converse(**request)
+        assert _sonnet_math(tw) is None  # nothing kept
+        answer = tw.converse(messages=_design_turn(HISTORY[:1]))
+        cache = answer["tierwise"]["route"]["cache"]
+        assert cache["tier"] == "opus" and "learned" not in cache["reason"]
+        assert "opus 400 output tokens (prior)" in cache["reason"]
+
+
 @pytest.fixture
 def learning_redis() -> Iterator[str]:
     """Its own Redis database (12), emptied before and after."""

@@ -111,7 +111,7 @@ class CacheRouter:
         answer capped at the request's ``maxTokens``."""
         name = decision.task_class.name
         keys = list(dict.fromkeys(k for t in tiers for k in tally_keys(name, t.value)))
-        tallies = self.state.tallies(keys)
+        tallies = self.state.tallies(keys) if self.config.output_learning else {}
         prior = self.prior(decision)
         cap = (request.get("inferenceConfig") or {}).get("maxTokens")
         out: dict[Tier, OutputEstimate] = {}
@@ -235,7 +235,8 @@ class CacheRouter:
         shown, then measured as the output beyond the class's expected answer)."""
         if tier is None:
             return
-        if task_class is not None and complete and usage.output > 0:
+        learning = self.config.output_learning
+        if task_class is not None and learning and complete and usage.output > 0:
             expected = 0
             if thinking_budget and thinking_tokens is None:
                 keys = list(tally_keys(task_class, tier.value))

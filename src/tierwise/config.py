@@ -368,6 +368,8 @@ class CacheStateSettings(_Model):
     # weigh as, against the answers seen per (class, tier); and how many answers the
     # learned means follow (older ones are scaled down past it).
     output_prior_weight: float = Field(default=3.0, ge=0)
+    # False: the configured values only, nothing learned (static pricing).
+    output_learning: bool = True
     output_window: int = Field(default=200, ge=1)
     move_margin: float = Field(default=0.1, ge=0, le=1)
     # When a tier below the routed one (a class line's ``lowest``) may serve a request:
