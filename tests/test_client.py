@@ -205,9 +205,12 @@ def test_errors_are_typed_and_ledgered(tw: Tierwise, live_emulator: Any) -> None
     assert all(r.cost_usd == 0 for r in failed)
 
 
-def test_unknown_argument_is_a_clear_error(tw: Tierwise) -> None:
+@pytest.mark.parametrize("extra", [{"maxTokens": 5}, {"images_checked": True}])
+def test_unknown_argument_is_a_clear_error(tw: Tierwise, extra: dict[str, Any]) -> None:
+    # images_checked was the gateway's note that its doors had sniffed the images: the
+    # checked bytes now say so themselves, and callers have no such argument.
     with pytest.raises(InvalidRequestError, match="unknown converse argument"):
-        tw.converse(messages=user("hi"), maxTokens=5)
+        tw.converse(messages=user("hi"), **extra)
 
 
 def test_count_tokens_matches_usage(tw: Tierwise) -> None:

@@ -298,13 +298,12 @@ class _Client:
         timeout_s: float | None = None,
         stream: bool = False,
         routing_mode: str | None = None,
-        images_checked: bool = False,
     ) -> tuple[Engine, dict[str, Any]]:
         """The engine for one request, and the request's Converse fields."""
         _check_options(modelId, hints, validate, timeout_s)
         request = self.with_guardrail(request_fields(kwargs), api_key_id)
         # What Bedrock would refuse, refused before a call and an error row.
-        check_request(request, images=not images_checked)
+        check_request(request)
         plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
         plan = replace(plan, guardrail=guardrail_name(request))
         request, dropped = self.planner.settle_sampling(request, plan)
@@ -417,7 +416,6 @@ class Tierwise(_Client):
         timeout_s: float | None = None,
         routing_mode: str | None = None,
         capture_rate: float | None = None,
-        images_checked: bool = False,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Like boto3 ``converse``; see the module docstring for ``modelId``.
@@ -428,14 +426,11 @@ class Tierwise(_Client):
         ``cheap_first`` the cascade starts at the cheapest allowed tier. Setting ``cancel``
         (from another thread) stops the cascade from starting another attempt; the one in
         flight completes and is ledgered. ``deadline`` bounds the whole request.
-        ``images_checked``: the caller has already refused image bytes that are not an image
-        of their format (the gateway's doors do), so they are not sniffed again; the other
-        checks of what Bedrock would refuse still run.
         """
         engine, request = self.engine(
             kwargs, modelId=modelId, hints=hints, validate=validate, escalate=escalate,
             cheap_first=cheap_first, api_key_id=api_key_id, cancel=cancel, deadline=deadline,
-            timeout_s=timeout_s, routing_mode=routing_mode, images_checked=images_checked,
+            timeout_s=timeout_s, routing_mode=routing_mode,
         )  # fmt: skip
         result = cast(Result, self.driver.run(engine.run(request)))
         if self.capturer.wants(engine.request_id, capture_rate):
@@ -456,7 +451,6 @@ class Tierwise(_Client):
         timeout_s: float | None = None,
         routing_mode: str | None = None,
         capture_rate: float | None = None,
-        images_checked: bool = False,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Like boto3 ``converse_stream``: ``response["stream"]`` yields the events.
@@ -474,7 +468,6 @@ class Tierwise(_Client):
             kwargs, modelId=modelId, hints=hints, validate=validate, escalate=escalate,
             cheap_first=cheap_first, api_key_id=api_key_id, cancel=cancel, deadline=deadline,
             timeout_s=timeout_s, stream=True, routing_mode=routing_mode,
-            images_checked=images_checked,
         )  # fmt: skip
         outcome = self.driver.run(engine.run(request))
         capture = self.capturer.wants(engine.request_id, capture_rate)
@@ -682,14 +675,13 @@ class AsyncTierwise(_Client):
         timeout_s: float | None = None,
         routing_mode: str | None = None,
         capture_rate: float | None = None,
-        images_checked: bool = False,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """:meth:`Tierwise.converse`, awaited."""
         engine, request = self.engine(
             kwargs, modelId=modelId, hints=hints, validate=validate, escalate=escalate,
             cheap_first=cheap_first, api_key_id=api_key_id, cancel=cancel, deadline=deadline,
-            timeout_s=timeout_s, routing_mode=routing_mode, images_checked=images_checked,
+            timeout_s=timeout_s, routing_mode=routing_mode,
         )  # fmt: skip
         result = cast(Result, await self.driver.run(engine.run(request)))
         if self.capturer.wants(engine.request_id, capture_rate):
@@ -710,7 +702,6 @@ class AsyncTierwise(_Client):
         timeout_s: float | None = None,
         routing_mode: str | None = None,
         capture_rate: float | None = None,
-        images_checked: bool = False,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """:meth:`Tierwise.converse_stream`, awaited; ``response["stream"]`` is an async
@@ -719,7 +710,6 @@ class AsyncTierwise(_Client):
             kwargs, modelId=modelId, hints=hints, validate=validate, escalate=escalate,
             cheap_first=cheap_first, api_key_id=api_key_id, cancel=cancel, deadline=deadline,
             timeout_s=timeout_s, stream=True, routing_mode=routing_mode,
-            images_checked=images_checked,
         )  # fmt: skip
         outcome = await self.driver.run(engine.run(request))
         capture = self.capturer.wants(engine.request_id, capture_rate)
@@ -979,7 +969,7 @@ async def _replayed(response: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]
 
 _OPTIONS = frozenset(
     {"modelId", "hints", "validate", "escalate", "cheap_first", "api_key_id", "cancel",
-     "deadline", "timeout_s", "routing_mode", "images_checked"}
+     "deadline", "timeout_s", "routing_mode"}
 )  # fmt: skip
 
 

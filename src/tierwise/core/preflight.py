@@ -21,6 +21,7 @@ from tierwise.errors import InvalidRequestError
 
 __all__ = [
     "TOOL_NAME_RULE",
+    "CheckedImage",
     "check_request",
     "image_block",
     "image_problem",
@@ -70,13 +71,21 @@ def require_tool_name(name: object, param: str, what: str = "tool") -> None:
         )
 
 
+class CheckedImage(bytes):
+    """Image bytes that :func:`image_block` found to be an image of their format. They say
+    so themselves, so :func:`check_request` does not sniff them again, without a flag that
+    the clients' callers would see."""
+
+    __slots__ = ()
+
+
 def image_block(data: bytes, fmt: str | None, field: str, param: str, hint: str) -> dict[str, Any]:
     """The Converse image block for a door's decoded image, refused (naming ``field``) when
     the bytes are not an image of ``fmt``."""
     problem = image_problem(data, fmt)
     if problem is not None:
         raise InvalidRequestError(f"{field}: {problem}", hint=hint, param=param)
-    return {"image": {"format": fmt, "source": {"bytes": data}}}
+    return {"image": {"format": fmt, "source": {"bytes": CheckedImage(data)}}}
 
 
 def image_problem(data: bytes, declared: str | None) -> str | None:
@@ -134,12 +143,11 @@ def _check_tools(tool_config: Any) -> list[str]:
     return names
 
 
-def check_request(request: Mapping[str, Any], *, images: bool = True) -> None:
+def check_request(request: Mapping[str, Any]) -> None:
     """Refuse what Bedrock would refuse in ``request`` (Converse shape), before any call.
 
-    ``images=False`` leaves image bytes unchecked, for a caller that has already refused
-    the ones that are not an image of their format (the gateway's doors, through
-    :func:`image_block`, naming their own fields): one check per request."""
+    Image bytes that a door has already checked (:func:`image_block`, naming the door's own
+    field) are :class:`CheckedImage` and not sniffed again: one check per image."""
     tool_config = request.get("toolConfig")
     if tool_config is not None:
         _check_tools(tool_config)
@@ -169,8 +177,6 @@ def check_request(request: Mapping[str, Any], *, images: bool = True) -> None:
                         "rename the tool in the history and in toolConfig: Bedrock accepts "
                         + TOOL_NAME_RULE,
                     )
-            if not images:
-                continue
             parts = [(where, block)]
             result = block.get("toolResult")
             if isinstance(result, Mapping):
@@ -181,7 +187,10 @@ def check_request(request: Mapping[str, Any], *, images: bool = True) -> None:
                 image = part.get("image")
                 if not isinstance(image, Mapping):
                     continue
-                data = _bytes_of(image.get("source"))
+                source = image.get("source")
+                if isinstance(source, Mapping) and isinstance(source.get("bytes"), CheckedImage):
+                    continue
+                data = _bytes_of(source)
                 if data is None:
                     continue
                 fmt = image.get("format")

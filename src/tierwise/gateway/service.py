@@ -322,9 +322,6 @@ class Gateway:
             "escalate": self.escalate(request, call.key),
             "timeout_s": self.timeout(request),
             "api_key_id": call.key_id,
-            # The door's converter refused image bytes that are no image of their format,
-            # naming the door's own field: the client need not sniff them again.
-            "images_checked": True,
             **converted.request,
         }
         guard = self.guardrail(request, guardrail, stream=converted.stream)

@@ -1,0 +1,38 @@
+"""check_request sniffs image bytes, except those a door's image_block has checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tierwise.core.preflight import CheckedImage, check_request, image_block
+from tierwise.errors import InvalidRequestError
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(16)
+
+
+def _with_image(data: bytes) -> dict[str, Any]:
+    image = {"image": {"format": "png", "source": {"bytes": data}}}
+    return {"messages": [{"role": "user", "content": [image, {"text": "what is this?"}]}]}
+
+
+def test_image_bytes_that_are_no_image_are_refused() -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        check_request(_with_image(b"GIF89a" + bytes(16)))
+    assert info.value.param == "messages[0].content[0].image"
+    check_request(_with_image(PNG))
+
+
+def test_a_doors_checked_image_is_not_sniffed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    block = image_block(PNG, "png", "image_url.url", "image_url", "send a PNG")
+    data = block["image"]["source"]["bytes"]
+    assert isinstance(data, CheckedImage) and data == PNG
+    sniffed: list[bytes] = []
+    monkeypatch.setattr("tierwise.core.preflight.sniff_image", sniffed.append)
+    request = {"messages": [{"role": "user", "content": [block, {"text": "what is this?"}]}]}
+    check_request(request)
+    assert sniffed == []
+    with pytest.raises(InvalidRequestError):
+        check_request(_with_image(PNG))  # plain bytes are sniffed (and fail the stub)
+    assert sniffed == [PNG]
