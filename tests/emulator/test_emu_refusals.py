@@ -58,6 +58,21 @@ TOOL_USE = {"toolUse": {"toolUseId": "tooluse_1", "name": "lookup", "input": {}}
 TOOL_RESULT = {"toolResult": {"toolUseId": "tooluse_1", "content": [{"text": "found"}]}}
 A_TOOL_USE = {"type": "tool_use", "id": "tooluse_1", "name": "lookup", "input": {}}
 A_TOOL_RESULT = {"type": "tool_result", "tool_use_id": "tooluse_1", "content": "found"}
+IMAGE = {"format": "png", "source": {"bytes": PNG}}
+
+
+def _use(tool_use_id: str) -> dict[str, Any]:
+    return {"toolUse": {"toolUseId": tool_use_id, "name": "lookup", "input": {}}}
+
+
+def _result(tool_use_id: str) -> dict[str, Any]:
+    return {"toolResult": {"toolUseId": tool_use_id, "content": [{"text": "found"}]}}
+
+
+def _document(name: str, data: bytes = b"Quarterly figures.") -> dict[str, Any]:
+    return {"document": {"format": "txt", "name": name, "source": {"bytes": data}}}
+
+
 REASONING = {"reasoningContent": {"reasoningText": {"text": "Look it up.", "signature": "sig"}}}
 A_THINKING = {"type": "thinking", "thinking": "Look it up.", "signature": "sig"}
 
@@ -275,6 +290,114 @@ REFUSED = [
         "Malformed input request: #: extraneous key [frequency_penalty] is not permitted",
     ),
     Case(
+        "tool-use-id",
+        SONNET,
+        {
+            "messages": [
+                _ask(),
+                {"role": "assistant", "content": [_use("call 1|a")]},
+                _user(_result("call 1|a")),
+            ],
+            "toolConfig": TOOLS,
+        },
+        None,
+        "at 'messages.2.member.content.1.member.toolUse.toolUseId' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+",
+    ),
+    Case(
+        "tool-use-id-length",
+        SONNET,
+        {
+            "messages": [
+                _ask(),
+                {"role": "assistant", "content": [_use("t" * 65)]},
+                _user(_result("t" * 65)),
+            ],
+            "toolConfig": TOOLS,
+        },
+        None,
+        "Member must have length less than or equal to 64",
+    ),
+    Case(
+        "tool-schema-type",
+        SONNET,
+        {
+            "messages": [_ask()],
+            "toolConfig": {
+                "tools": [
+                    {"toolSpec": {"name": "lookup", "inputSchema": {"json": {"type": "string"}}}}
+                ]
+            },
+        },
+        _body(
+            [{"role": "user", "content": "hi"}],
+            tools=[{"name": "lookup", "input_schema": {"type": "string"}}],
+        ),
+        "tools.0.custom.input_schema.type: Input should be 'object'",
+    ),
+    Case(
+        "stop-sequences",
+        SONNET,
+        {"messages": [_ask()], "inferenceConfig": {"stopSequences": ["x"] * 2501}},
+        None,
+        "Member must have length less than or equal to 2500",
+    ),
+    Case(
+        "media-role",
+        SONNET,
+        {
+            "messages": [
+                _ask(),
+                {"role": "assistant", "content": [{"image": IMAGE}]},
+                _ask("And this?"),
+            ]
+        },
+        None,
+        "You can only include images and documents if the role is user.",
+    ),
+    Case(
+        "document-text",
+        SONNET,
+        {"messages": [_user(_document("report"))]},
+        None,
+        "If you include a document, you must also include a text content block.",
+    ),
+    Case(
+        "images-count",
+        SONNET,
+        {"messages": [_user(*[{"image": IMAGE}] * 21, {"text": "Compare them."})]},
+        None,
+        "You can include up to 20 images.",
+    ),
+    Case(
+        "image-size",
+        SONNET,
+        {
+            "messages": [
+                _user(
+                    {"image": {"format": "png", "source": {"bytes": PNG + b"\x00" * 3_932_160}}},
+                    {"text": "Describe it."},
+                )
+            ]
+        },
+        None,
+        "Each image's size must be no more than 3.75 MB.",
+    ),
+    Case(
+        "documents-count",
+        SONNET,
+        {"messages": [_user(*[_document(f"report {k}") for k in range(6)], {"text": "Sum up."})]},
+        None,
+        "You can include up to 5 documents.",
+    ),
+    Case(
+        "document-size",
+        SONNET,
+        {"messages": [_user(_document("report", b"a" * 4_718_593), {"text": "Sum up."})]},
+        None,
+        "Each document's size must be no more than 4.5 MB.",
+    ),
+    Case(
         "adaptive-old-model",
         SONNET,
         {"messages": [_ask()], "additionalModelRequestFields": {"thinking": {"type": "adaptive"}}},
@@ -284,6 +407,24 @@ REFUSED = [
 ]
 
 ACCEPTED = [
+    Case(
+        "media-at-the-limits",
+        SONNET,
+        {
+            "messages": [
+                _user(
+                    *[{"image": IMAGE}] * 20,
+                    *[_document(f"report {k}") for k in range(5)],
+                    {"text": "Sum up."},
+                ),
+                {"role": "assistant", "content": [_use("tooluse.a:b-1_" + "x" * 50)]},
+                _user(_result("tooluse.a:b-1_" + "x" * 50)),
+            ],
+            "toolConfig": TOOLS,
+            "inferenceConfig": {"stopSequences": ["x"] * 2500},
+        },
+        None,
+    ),
     Case(
         "adaptive-sonnet-46",
         SONNET_46,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,8 +24,10 @@ __all__ = [
     "check_betas",
     "check_content",
     "check_context_window",
+    "check_converse_media",
     "check_extra_fields",
     "check_thinking_turns",
+    "check_tool_ids",
     "check_tool_pairing",
 ]
 
@@ -60,6 +63,16 @@ _BLOCK_TYPES = {
     "document": "document",
     "reasoningContent": "thinking",
 }
+# Converse's limits on a message's content (botocore's service model, Message.content: "up
+# to 20 images. Each image's size ... no more than 3.75 MB"; "up to five documents. Each
+# document's size must be no more than 4.5 MB"). MB read as MiB, the larger reading, so the
+# emulator never refuses what Bedrock might take.
+MAX_IMAGES = 20
+MAX_IMAGE_BYTES = 3_932_160  # 3.75 MiB
+MAX_DOCUMENTS = 5
+MAX_DOCUMENT_BYTES = 4_718_592  # 4.5 MiB
+# botocore's ToolUseId: 1 to 64 characters matching [a-zA-Z0-9_.:-]+.
+_TOOL_USE_ID = re.compile(r"^[a-zA-Z0-9_.:-]{1,64}$")
 # Magic numbers of the image formats Converse takes.
 _IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
     "png": (b"\x89PNG\r\n\x1a\n",),
@@ -262,3 +275,83 @@ def check_content(request: Mapping[str, Any]) -> None:
         ]
         if texts and texts[-1] != texts[-1].rstrip():
             raise _model_error("final assistant content cannot end with trailing whitespace")
+
+
+def _constraint(value: Any, where: str, rule: str) -> ApiError:
+    return validation(
+        f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
+        f"constraint: {rule}"
+    )
+
+
+def check_tool_ids(request: Mapping[str, Any]) -> None:
+    """A toolUse or toolResult id outside botocore's ToolUseId (1-64 of [a-zA-Z0-9_.:-]);
+    botocore checks neither the pattern nor the maximum on the client side."""
+    for i, message in enumerate(request.get("messages") or ()):
+        for j, block in enumerate(message.get("content") or ()):
+            if not isinstance(block, Mapping):
+                continue
+            for kind in ("toolUse", "toolResult"):
+                part = block.get(kind)
+                if not isinstance(part, Mapping):
+                    continue
+                value = part.get("toolUseId")
+                if isinstance(value, str) and _TOOL_USE_ID.match(value):
+                    continue
+                where = f"messages.{i + 1}.member.content.{j + 1}.member.{kind}.toolUseId"
+                if isinstance(value, str) and len(value) > 64:
+                    raise _constraint(
+                        value, where, "Member must have length less than or equal to 64"
+                    )
+                raise _constraint(
+                    value, where, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+"
+                )
+
+
+def _decoded_size(source: Any) -> int | None:
+    data = _image_bytes(source) if isinstance(source, Mapping) else None
+    return None if data is None else len(data)
+
+
+def check_converse_media(request: Mapping[str, Any]) -> None:
+    """Converse's rules for images and documents in a message (botocore's Message.content):
+    only in user messages; at most 20 images of 3.75 MB and 5 documents of 4.5 MB each; and
+    a message with a document also has a text block."""
+    for i, message in enumerate(request.get("messages") or ()):
+        content = [b for b in message.get("content") or () if isinstance(b, Mapping)]
+        images = [b["image"] for b in content if isinstance(b.get("image"), Mapping)]
+        documents = [b["document"] for b in content if isinstance(b.get("document"), Mapping)]
+        if (images or documents) and message.get("role") != "user":
+            kind = "image" if images else "document"
+            raise validation(
+                f"The {kind} content block at messages.{i} is in a message whose role is "
+                f"{message.get('role')}. You can only include images and documents if the "
+                "role is user. Move the block to a user message and try again."
+            )
+        if len(images) > MAX_IMAGES:
+            raise validation(
+                f"Too many images in messages.{i}: {len(images)}. You can include up to "
+                f"{MAX_IMAGES} images. Remove some images and try again."
+            )
+        if len(documents) > MAX_DOCUMENTS:
+            raise validation(
+                f"Too many documents in messages.{i}: {len(documents)}. You can include up "
+                f"to {MAX_DOCUMENTS} documents. Remove some documents and try again."
+            )
+        for kind, blocks, limit, label in (
+            ("image", images, MAX_IMAGE_BYTES, "3.75 MB"),
+            ("document", documents, MAX_DOCUMENT_BYTES, "4.5 MB"),
+        ):
+            for block in blocks:
+                size = _decoded_size(block.get("source"))
+                if size is not None and size > limit:
+                    raise validation(
+                        f"An {kind} in messages.{i} is {size} bytes. Each {kind}'s size must "
+                        f"be no more than {label}. Send a smaller {kind} and try again."
+                    )
+        if documents and not any(isinstance(b.get("text"), str) for b in content):
+            raise validation(
+                f"messages.{i} has a document content block but no text content block. If "
+                "you include a document, you must also include a text content block. Add a "
+                "text block to the message and try again."
+            )

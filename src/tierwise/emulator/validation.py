@@ -25,6 +25,7 @@ __all__ = ["MAX_CACHE_POINTS", "Checked", "check_request", "count_cache_points"]
 
 MAX_CACHE_POINTS = 4
 MAX_RESPONSE_PATHS = 10
+MAX_STOP_SEQUENCES = 2500  # botocore's InferenceConfigurationStopSequencesList
 DEFAULT_MAX_TOKENS = 4096
 _IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
 _DOC_FORMATS = ("pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md")
@@ -282,6 +283,12 @@ def _check_tools(tool_config: Any) -> tuple[str, str | None]:
         schema = (spec.get("inputSchema") or {}).get("json")
         if not isinstance(schema, Mapping):
             raise validation(f"toolConfig.tools.{i}.toolSpec.inputSchema.json must be an object.")
+        # "The top level schema type must be object" (botocore's ToolInputSchema); Claude
+        # names the tool by its position among the custom tools.
+        if "type" in schema and schema["type"] != "object":
+            raise _model_error(
+                f"tools.{len(names)}.custom.input_schema.type: Input should be 'object'"
+            )
         if name in names:
             raise _model_error("tools: Tool names must be unique.")
         names.append(str(name))
@@ -340,6 +347,8 @@ def check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: bool
     _check_messages(request.get("messages"), spec, tool_choice != "none")
     if converse:
         _check_document_names(request["messages"])
+        refusals.check_converse_media(request)
+        refusals.check_tool_ids(request)
 
     config = request.get("inferenceConfig") or {}
     max_tokens = config.get("maxTokens", min(DEFAULT_MAX_TOKENS, spec.max_output_tokens))
@@ -369,6 +378,12 @@ def check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: bool
     stops = config.get("stopSequences") or []
     if not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops):
         raise validation("inferenceConfig.stopSequences must be a list of non-empty strings.")
+    if converse and len(stops) > MAX_STOP_SEQUENCES:  # botocore checks a list's minimum only
+        raise _constraint(
+            f"[{len(stops)} items]",
+            "inferenceConfig.stopSequences",
+            f"Member must have length less than or equal to {MAX_STOP_SEQUENCES}",
+        )
 
     points = count_cache_points(request)
     if points > MAX_CACHE_POINTS:
