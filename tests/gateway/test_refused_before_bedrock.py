@@ -64,6 +64,37 @@ CHAT_CASES = [
         "messages[0]",
         id="chat-data-url-text-mime",
     ),
+    pytest.param(
+        {
+            "tools": [
+                {"type": "function", "function": {"name": "t", "parameters": {"type": "string"}}}
+            ]
+        },
+        "tools[0].function.parameters",
+        id="chat-tool-schema-not-an-object",
+    ),
+    pytest.param(
+        {
+            "tools": [FN],
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "call 1|a",
+                            "type": "function",
+                            "function": {"name": "lookup", "arguments": "{}"},
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "call 1|a", "content": "found"},
+            ],
+        },
+        "messages[1]",
+        id="chat-tool-call-id-bedrock-refuses",
+    ),
 ]
 
 
@@ -124,6 +155,11 @@ ANTHROPIC_CASES = [
         "messages",
         id="messages-image-that-is-not-an-image",
     ),
+    pytest.param(
+        {"tools": [{"name": "lookup", "input_schema": {"type": "array"}}]},
+        "tools[0].input_schema",
+        id="messages-tool-schema-not-an-object",
+    ),
 ]
 
 
@@ -175,6 +211,33 @@ CLIENT_CASES = [
     ),
     pytest.param(
         {
+            "toolConfig": {
+                "tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": {"type": "string"}}}}],
+            }
+        },
+        "toolConfig.tools[0].toolSpec.inputSchema.json",
+        id="client-tool-schema-not-an-object",
+    ),
+    pytest.param(
+        {
+            "toolConfig": {"tools": [TOOL]},
+            "messages": [
+                {"role": "user", "content": [{"text": "hi"}]},
+                {
+                    "role": "assistant",
+                    "content": [{"toolUse": {**USE["toolUse"], "toolUseId": "a/b"}}],
+                },
+                {
+                    "role": "user",
+                    "content": [{"toolResult": {**RESULT["toolResult"], "toolUseId": "a/b"}}],
+                },
+            ],
+        },
+        "messages[1].content[0].toolUse.toolUseId",
+        id="client-tool-use-id-with-slash",
+    ),
+    pytest.param(
+        {
             "messages": [
                 {
                     "role": "user",
@@ -212,6 +275,11 @@ RESPONSES_CASES = [
         {"tools": [{"type": "function", "name": "look:up", "parameters": {}}]},
         "tools[0]",
         id="responses-tool-name-with-colon",
+    ),
+    pytest.param(
+        {"tools": [{"type": "function", "name": "lookup", "parameters": {"type": "string"}}]},
+        "tools[0].parameters",
+        id="responses-tool-schema-not-an-object",
     ),
 ]
 

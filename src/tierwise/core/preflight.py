@@ -3,10 +3,11 @@
 A request Bedrock refuses still costs a round trip and leaves an error row in the ledger; these
 are refused first with an :class:`~tierwise.errors.InvalidRequestError` that names the field
 (``param``) and says what to do. The rules are Bedrock's (botocore's service model for
-Converse: ``ToolName`` is 1-64 characters of ``[a-zA-Z0-9_-]``; ``toolChoice.tool.name`` must
-name a tool in ``toolConfig.tools``; toolUse/toolResult blocks need a ``toolConfig``; an image
-block's bytes must be an image of its ``format``). The doors call the same helpers with their
-own field names (:func:`require_tool_name`, :func:`image_block`).
+Converse: ``ToolName`` is 1-64 characters of ``[a-zA-Z0-9_-]``; ``ToolUseId`` 1-64 of
+``[a-zA-Z0-9_.:-]``; a tool's input schema has the top-level type ``object``;
+``toolChoice.tool.name`` must name a tool in ``toolConfig.tools``; toolUse/toolResult blocks
+need a ``toolConfig``; an image block's bytes must be an image of its ``format``). The doors
+call the same helpers with their own field names (:func:`require_tool_name`, :func:`image_block`).
 """
 
 from __future__ import annotations
@@ -25,12 +26,18 @@ __all__ = [
     "check_request",
     "image_block",
     "image_problem",
+    "require_object_schema",
     "require_tool_name",
+    "schema_problem",
     "sniff_image",
     "tool_name_problem",
 ]
 
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+TOOL_USE_ID = re.compile(r"^[a-zA-Z0-9_.:-]{1,64}$")
+TOOL_USE_ID_RULE = (
+    "1 to 64 characters, letters, digits, '_', '.', ':' and '-' only (Bedrock's ToolUseId)"
+)
 TOOL_NAME_RULE = "1 to 64 characters, letters, digits, '_' and '-' only (Bedrock's ToolName)"
 # Magic numbers of the image formats Converse takes (webp: RIFF....WEBP).
 _IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
@@ -77,6 +84,32 @@ class CheckedImage(bytes):
     the clients' callers would see."""
 
     __slots__ = ()
+
+
+def schema_problem(schema: object) -> str | None:
+    """Why Bedrock would refuse ``schema`` as a tool's input schema, or None: it must be a
+    JSON object, and its top-level type, when given, ``object`` (botocore's
+    ToolInputSchema: "The top level schema type must be object")."""
+    if not isinstance(schema, Mapping):
+        return "an input schema must be a JSON Schema object"
+    if "type" in schema and schema["type"] != "object":
+        return (
+            f"the input schema's top-level type is {schema['type']!r}; Bedrock takes only 'object'"
+        )
+    return None
+
+
+_SCHEMA_HINT = (
+    "make the schema an object with the value as one of its properties, e.g. "
+    '{"type": "object", "properties": {"value": {"type": "string"}}}'
+)
+
+
+def require_object_schema(schema: object, param: str) -> None:
+    """Refuse a door's tool input schema (``param``: the door's field) Bedrock would refuse."""
+    problem = schema_problem(schema)
+    if problem is not None:
+        raise InvalidRequestError(f"{param}: {problem}", hint=_SCHEMA_HINT, param=param)
 
 
 def image_block(data: bytes, fmt: str | None, field: str, param: str, hint: str) -> dict[str, Any]:
@@ -128,6 +161,15 @@ def _check_tools(tool_config: Any) -> list[str]:
                 f"toolConfig.tools[{i}].toolSpec.name",
                 "rename the tool: Bedrock accepts " + TOOL_NAME_RULE,
             )
+        schema = spec.get("inputSchema")
+        body = schema.get("json") if isinstance(schema, Mapping) else None
+        problem = None if body is None else schema_problem(body)
+        if problem is not None:
+            raise _refuse(
+                f"tool {spec['name']!r}: {problem}",
+                f"toolConfig.tools[{i}].toolSpec.inputSchema.json",
+                _SCHEMA_HINT,
+            )
         names.append(str(spec["name"]))
     choice = tool_config.get("toolChoice") if isinstance(tool_config, Mapping) else None
     wanted = choice.get("tool") if isinstance(choice, Mapping) else None
@@ -167,6 +209,16 @@ def check_request(request: Mapping[str, Any]) -> None:
                     "send toolConfig with the tools the conversation used (the tools stay "
                     "defined while their calls are in the history)",
                 )
+            for kind in ("toolUse", "toolResult"):
+                part = block.get(kind)
+                ident = part.get("toolUseId") if isinstance(part, Mapping) else None
+                if isinstance(ident, str) and not TOOL_USE_ID.match(ident):
+                    raise _refuse(
+                        f"{where}.{kind}: tool call id {ident[:80]!r} is not {TOOL_USE_ID_RULE}",
+                        f"{where}.{kind}.toolUseId",
+                        "give the tool call and its result the same id that Bedrock accepts "
+                        "(the ids only pair a result with its call)",
+                    )
             use = block.get("toolUse")
             if isinstance(use, Mapping):
                 problem = tool_name_problem(use.get("name"))

@@ -41,7 +41,7 @@ from tierwise.core.convert.request import (
     name_documents,
     require,
 )
-from tierwise.core.preflight import image_block, require_tool_name
+from tierwise.core.preflight import image_block, require_object_schema, require_tool_name
 from tierwise.core.pricing import Usage
 from tierwise.errors import InvalidRequestError
 
@@ -278,6 +278,7 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
         schema = tool.get("input_schema")
         require(isinstance(schema, Mapping), f"tools[{i}].input_schema is required (an object)",
                 f"tools[{i}].input_schema")  # fmt: skip
+        require_object_schema(schema, f"tools[{i}].input_schema")
         spec: dict[str, Any] = {"name": tool["name"], "inputSchema": {"json": schema}}
         if tool.get("description"):
             spec["description"] = tool["description"]

@@ -49,7 +49,7 @@ from tierwise.core.convert.request import (
     model_of,
     require,
 )
-from tierwise.core.preflight import image_block, require_tool_name
+from tierwise.core.preflight import image_block, require_object_schema, require_tool_name
 from tierwise.core.pricing import Usage
 from tierwise.core.rules import MIN_ANSWER_TOKENS, fit_thinking_budget
 from tierwise.errors import InvalidRequestError
@@ -295,6 +295,8 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
         check_keys(tool, TOOL_FIELDS, f"tools[{i}]", "tool field")
         check_keys(fn, FUNCTION_FIELDS, f"tools[{i}].function", "function field")
         require_tool_name(fn["name"], f"tools[{i}].function.name", "function")
+        if fn.get("parameters"):
+            require_object_schema(fn["parameters"], f"tools[{i}].function.parameters")
         spec: dict[str, Any] = {
             "name": fn["name"],
             "inputSchema": {"json": fn.get("parameters") or {"type": "object", "properties": {}}},

@@ -30,7 +30,7 @@ from tierwise.core.convert.request import (
     require,
 )
 from tierwise.core.convert.responses_fields import RESPONSES_FIELDS
-from tierwise.core.preflight import require_tool_name
+from tierwise.core.preflight import require_object_schema, require_tool_name
 from tierwise.core.pricing import Usage
 from tierwise.errors import InvalidRequestError
 
@@ -161,6 +161,8 @@ def _tools(body: Mapping[str, Any], history: bool) -> dict[str, Any] | None:
             )
         require(isinstance(tool.get("name"), str), f"{where}.name is required", where)
         require_tool_name(tool["name"], f"{where}.name", "function")
+        if tool.get("parameters"):
+            require_object_schema(tool["parameters"], f"{where}.parameters")
         spec: dict[str, Any] = {
             "name": tool["name"],
             "inputSchema": {"json": tool.get("parameters") or {"type": "object", "properties": {}}},
