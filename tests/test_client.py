@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from tierwise.client import Tierwise, apply_thinking
+from tierwise.client import AsyncTierwise, Tierwise, apply_thinking
 from tierwise.core.hints import Hints
 from tierwise.core.pricing import Usage, price
 from tierwise.core.signals import thinking_conflict
@@ -211,6 +212,34 @@ def test_unknown_argument_is_a_clear_error(tw: Tierwise, extra: dict[str, Any]) 
     # checked bytes now say so themselves, and callers have no such argument.
     with pytest.raises(InvalidRequestError, match="unknown converse argument"):
         tw.converse(messages=user("hi"), **extra)
+
+
+CONVERSE_ARGUMENTS = [
+    "self", "modelId", "hints", "validate", "escalate", "cheap_first", "api_key_id", "cancel",
+    "deadline", "timeout_s", "routing_mode", "capture_rate", "kwargs",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        Tierwise.converse,
+        Tierwise.converse_stream,
+        AsyncTierwise.converse,
+        AsyncTierwise.converse_stream,
+    ],
+)
+def test_converse_methods_show_their_keyword_arguments(method: Any) -> None:
+    """The four methods' arguments are written once; help() and editors still show each of
+    them, keyword-only, with its type and default."""
+    params = inspect.signature(method).parameters
+    assert list(params) == CONVERSE_ARGUMENTS
+    options = list(params.values())[1:-1]
+    assert all(p.kind is p.KEYWORD_ONLY and p.default is None for p in options)
+    assert params["timeout_s"].annotation == "float | None"
+    assert params["kwargs"].kind is inspect.Parameter.VAR_KEYWORD
+    assert method.__doc__
+    assert inspect.iscoroutinefunction(method) == method.__qualname__.startswith("Async")
 
 
 def test_count_tokens_matches_usage(tw: Tierwise) -> None:

@@ -27,7 +27,7 @@ import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from tierwise.cache_router import CacheRouter
 from tierwise.capture import Capturer
@@ -317,6 +317,52 @@ class _Client:
         return engine, request
 
 
+def _converse_options(
+    *,
+    modelId: str | None = None,  # noqa: N803 - boto3's spelling
+    hints: Hints | None = None,
+    validate: ValidationSpec = None,
+    escalate: bool | None = None,
+    cheap_first: bool | None = None,
+    api_key_id: str | None = None,
+    cancel: Cancel | None = None,
+    deadline: Deadline | None = None,
+    timeout_s: float | None = None,
+    routing_mode: str | None = None,
+    capture_rate: float | None = None,
+    **kwargs: Any,
+) -> None:
+    """The keyword arguments of ``converse`` and ``converse_stream``, sync and async:
+    tierwise's options, then the Converse fields (:data:`CONVERSE_FIELDS`). Never called:
+    its signature is the four methods' (:func:`_signature_of`)."""
+
+
+_P = ParamSpec("_P")
+_C = TypeVar("_C")
+_R = TypeVar("_R")
+
+
+def _signature_of(
+    spec: Callable[_P, object],
+) -> Callable[[Callable[Concatenate[_C, ...], _R]], Callable[Concatenate[_C, _P], _R]]:
+    """Give a method that takes ``**kwargs`` the keyword arguments of ``spec``, so that they
+    are written once for several methods: mypy checks calls against them (the decorated
+    type), help() and editors show them (``__signature__``). The method is returned as it is."""
+    spec_params = list(inspect.signature(spec).parameters.values())
+
+    def give(method: Callable[Concatenate[_C, ...], _R]) -> Callable[Concatenate[_C, _P], _R]:
+        own = inspect.signature(method)
+        this = next(iter(own.parameters.values()))
+        signature = own.replace(parameters=[this, *spec_params])
+        method.__signature__ = signature  # type: ignore[attr-defined]
+        return cast(Callable[Concatenate[_C, _P], _R], method)
+
+    return give
+
+
+_converse_signature = _signature_of(_converse_options)
+
+
 class Tierwise(_Client):
     """Claude on Bedrock with a tier per request, priced and ledgered.
 
@@ -402,22 +448,8 @@ class Tierwise(_Client):
         engine, request = self.engine(_fields(kwargs), **_options(kwargs))
         return cast(Result, self.driver.run(engine.run(request)))
 
-    def converse(
-        self,
-        *,
-        modelId: str | None = None,  # noqa: N803 - boto3's spelling
-        hints: Hints | None = None,
-        validate: ValidationSpec = None,
-        escalate: bool | None = None,
-        cheap_first: bool | None = None,
-        api_key_id: str | None = None,
-        cancel: Cancel | None = None,
-        deadline: Deadline | None = None,
-        timeout_s: float | None = None,
-        routing_mode: str | None = None,
-        capture_rate: float | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+    @_converse_signature
+    def converse(self, **kwargs: Any) -> dict[str, Any]:
         """Like boto3 ``converse``; see the module docstring for ``modelId``.
 
         ``validate`` (a spec such as ``{"json_schema": {...}, "self_verify": {"threshold":
@@ -427,32 +459,15 @@ class Tierwise(_Client):
         (from another thread) stops the cascade from starting another attempt; the one in
         flight completes and is ledgered. ``deadline`` bounds the whole request.
         """
-        engine, request = self.engine(
-            kwargs, modelId=modelId, hints=hints, validate=validate, escalate=escalate,
-            cheap_first=cheap_first, api_key_id=api_key_id, cancel=cancel, deadline=deadline,
-            timeout_s=timeout_s, routing_mode=routing_mode,
-        )  # fmt: skip
+        capture_rate = kwargs.pop("capture_rate", None)
+        engine, request = self.engine(_fields(kwargs), **_options(kwargs))
         result = cast(Result, self.driver.run(engine.run(request)))
         if self.capturer.wants(engine.request_id, capture_rate):
-            self._capture(result, request, api_key_id)
+            self._capture(result, request, kwargs.get("api_key_id"))
         return _response(result)
 
-    def converse_stream(
-        self,
-        *,
-        modelId: str | None = None,  # noqa: N803 - boto3's spelling
-        hints: Hints | None = None,
-        validate: ValidationSpec = None,
-        escalate: bool | None = None,
-        cheap_first: bool | None = None,
-        api_key_id: str | None = None,
-        cancel: Cancel | None = None,
-        deadline: Deadline | None = None,
-        timeout_s: float | None = None,
-        routing_mode: str | None = None,
-        capture_rate: float | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+    @_converse_signature
+    def converse_stream(self, **kwargs: Any) -> dict[str, Any]:
         """Like boto3 ``converse_stream``: ``response["stream"]`` yields the events.
 
         The stream runs the same cascade as :meth:`converse`: until its first event, a tier
@@ -464,16 +479,13 @@ class Tierwise(_Client):
         the caller sees it: the cascade runs to completion, buffered, and the accepted
         answer is then replayed as the same stream events.
         """
-        engine, request = self.engine(
-            kwargs, modelId=modelId, hints=hints, validate=validate, escalate=escalate,
-            cheap_first=cheap_first, api_key_id=api_key_id, cancel=cancel, deadline=deadline,
-            timeout_s=timeout_s, stream=True, routing_mode=routing_mode,
-        )  # fmt: skip
+        capture_rate = kwargs.pop("capture_rate", None)
+        engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
         outcome = self.driver.run(engine.run(request))
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
             if capture:
-                self._capture(outcome, request, api_key_id)
+                self._capture(outcome, request, kwargs.get("api_key_id"))
             return {"stream": replay_events(outcome.response), "tierwise": _summary(outcome)}
         summary = outcome.summary()
         collector = MessageCollector() if capture else None
@@ -661,61 +673,27 @@ class AsyncTierwise(_Client):
         engine, request = self.engine(_fields(kwargs), **_options(kwargs))
         return cast(Result, await self.driver.run(engine.run(request)))
 
-    async def converse(
-        self,
-        *,
-        modelId: str | None = None,  # noqa: N803 - boto3's spelling
-        hints: Hints | None = None,
-        validate: ValidationSpec = None,
-        escalate: bool | None = None,
-        cheap_first: bool | None = None,
-        api_key_id: str | None = None,
-        cancel: Cancel | None = None,
-        deadline: Deadline | None = None,
-        timeout_s: float | None = None,
-        routing_mode: str | None = None,
-        capture_rate: float | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+    @_converse_signature
+    async def converse(self, **kwargs: Any) -> dict[str, Any]:
         """:meth:`Tierwise.converse`, awaited."""
-        engine, request = self.engine(
-            kwargs, modelId=modelId, hints=hints, validate=validate, escalate=escalate,
-            cheap_first=cheap_first, api_key_id=api_key_id, cancel=cancel, deadline=deadline,
-            timeout_s=timeout_s, routing_mode=routing_mode,
-        )  # fmt: skip
+        capture_rate = kwargs.pop("capture_rate", None)
+        engine, request = self.engine(_fields(kwargs), **_options(kwargs))
         result = cast(Result, await self.driver.run(engine.run(request)))
         if self.capturer.wants(engine.request_id, capture_rate):
-            await self.blocking(self._capture, result, request, api_key_id)
+            await self.blocking(self._capture, result, request, kwargs.get("api_key_id"))
         return _response(result)
 
-    async def converse_stream(
-        self,
-        *,
-        modelId: str | None = None,  # noqa: N803 - boto3's spelling
-        hints: Hints | None = None,
-        validate: ValidationSpec = None,
-        escalate: bool | None = None,
-        cheap_first: bool | None = None,
-        api_key_id: str | None = None,
-        cancel: Cancel | None = None,
-        deadline: Deadline | None = None,
-        timeout_s: float | None = None,
-        routing_mode: str | None = None,
-        capture_rate: float | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+    @_converse_signature
+    async def converse_stream(self, **kwargs: Any) -> dict[str, Any]:
         """:meth:`Tierwise.converse_stream`, awaited; ``response["stream"]`` is an async
         iterator of the same events."""
-        engine, request = self.engine(
-            kwargs, modelId=modelId, hints=hints, validate=validate, escalate=escalate,
-            cheap_first=cheap_first, api_key_id=api_key_id, cancel=cancel, deadline=deadline,
-            timeout_s=timeout_s, stream=True, routing_mode=routing_mode,
-        )  # fmt: skip
+        capture_rate = kwargs.pop("capture_rate", None)
+        engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
         outcome = await self.driver.run(engine.run(request))
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
             if capture:
-                await self.blocking(self._capture, outcome, request, api_key_id)
+                await self.blocking(self._capture, outcome, request, kwargs.get("api_key_id"))
             return {"stream": _replayed(outcome.response), "tierwise": _summary(outcome)}
         summary = outcome.summary()
         collector = MessageCollector() if capture else None
