@@ -166,3 +166,37 @@ def test_keys_list_shows_spent_reserved_and_remaining(tmp_path: Path) -> None:
     assert "reserved" in table and "remaining" in table and "$6.250000" in table
     bad = runner.invoke(app, ["keys", "create", "--name", "x", "--budget-period", "month"])
     assert bad.exit_code != 0  # a period without a budget
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_gives_uvicorn_the_same_options_with_or_without_workers(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    import uvicorn
+
+    from tierwise.gateway import app as gateway_app
+    from tierwise.gateway import logs
+
+    runs: list[tuple[object, dict[str, object]]] = []
+    built = object()
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: runs.append((target, options)))
+    monkeypatch.setattr(gateway_app, "create_app", lambda settings: built)
+    monkeypatch.setattr(logs, "configure_logging", lambda *args: None)  # process-wide
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # where workers find their settings
+    command = ["serve", "--host", "127.0.0.1", "--no-auth", "--port", "0", "--log-level", "warning"]
+    result = CliRunner().invoke(app, [*command, "--workers", str(workers)])
+    assert result.exit_code == 0, result.output
+    ((target, options),) = runs
+    assert isinstance(options.pop("port"), int)
+    # uvicorn's own defaults for the options one process need not pass.
+    assert (options.pop("factory", False), options.pop("workers", None)) == (
+        (True, workers) if workers > 1 else (False, None)
+    )
+    assert target == ("tierwise.gateway.app:app_from_environment" if workers > 1 else built)
+    assert options == {
+        "host": "127.0.0.1",
+        "log_config": None,
+        "log_level": "warning",
+        "access_log": False,
+        "proxy_headers": False,
+    }

@@ -41,6 +41,7 @@ def serve(
 ) -> None:
     """Serve /v1/chat/completions, /v1/messages and friends, routed to the right Claude tier."""
     import uvicorn
+    from starlette.applications import Starlette
 
     from tierwise.gateway.app import create_app, is_loopback
     from tierwise.gateway.logs import configure_logging
@@ -100,6 +101,7 @@ def serve(
         )
     )
     try:
+        app: str | Starlette
         if workers > 1:
             # Workers are fresh processes that load settings from the environment, so every
             # command-line override (--db, --region, ...) travels there, not just a few.
@@ -115,32 +117,28 @@ def serve(
             )
             if state.config_path:
                 os.environ["TIERWISE_CONFIG"] = state.config_path
-            uvicorn.run(
-                "tierwise.gateway.app:app_from_environment",
-                factory=True,
-                host=bind,
-                port=port_n,
-                workers=workers,
-                # Logging is set up above (and in each worker): uvicorn installs none.
-                log_config=None,
-                log_level=settings.gateway.log_level,
-                access_log=False,
-                proxy_headers=False,
-            )
+            # Each worker builds its own app (uvicorn imports the factory by name).
+            app = "tierwise.gateway.app:app_from_environment"
         else:
-            uvicorn.run(
-                create_app(settings),
-                host=bind,
-                port=port_n,
-                log_config=None,
-                log_level=settings.gateway.log_level,
-                # tierwise.access writes one line per request; uvicorn's own would repeat it
-                # (and, even when dropped, formats each one's arguments).
-                access_log=False,
-                # Nothing reads the client address (keys, not IPs, are limited), so
-                # uvicorn's X-Forwarded-For rewriting is a per-request cost for nothing.
-                proxy_headers=False,
-            )
+            app = create_app(settings)
+        uvicorn.run(
+            app,
+            factory=workers > 1,
+            host=bind,
+            port=port_n,
+            # One process passes no count, as it always has (uvicorn then reads
+            # WEB_CONCURRENCY, which with an app object rather than a name stops it).
+            workers=workers if workers > 1 else None,
+            # Logging is set up above (and in each worker): uvicorn installs none.
+            log_config=None,
+            log_level=settings.gateway.log_level,
+            # tierwise.access writes one line per request; uvicorn's own would repeat it
+            # (and, even when dropped, formats each one's arguments).
+            access_log=False,
+            # Nothing reads the client address (keys, not IPs, are limited), so
+            # uvicorn's X-Forwarded-For rewriting is a per-request cost for nothing.
+            proxy_headers=False,
+        )
     finally:
         if emulator is not None:
             emulator.stop()
