@@ -162,3 +162,26 @@ def test_max_tokens_above_the_models_limit_is_bedrocks_400_not_a_budget_refusal(
         )
     after = keys_of(tw).get(key.id)
     assert after is not None and after.reserved_usd == 0 and after.spent_usd == 0
+
+
+def test_the_reservation_covers_the_structured_output_schema_sent_with_the_prompt(
+    tw: Tierwise,
+) -> None:
+    # The caller's JSON schema goes to the model as a tool definition, which Bedrock bills
+    # as input; a reservation made without it let one request spend past the budget.
+    props = {f"field_{i:03d}": {"type": "string", "description": "d" * 150} for i in range(200)}
+    schema = {"type": "object", "properties": props}
+    without = worst(tw, Tier.HAIKU, 50)
+    budget = without * 3
+    key, _ = keys_of(tw).create("k", budget_usd=budget)
+    with pytest.raises(BudgetExceededError, match="reserves up to"):
+        tw.converse(
+            modelId="haiku",
+            messages=PROMPT,
+            inferenceConfig={"maxTokens": 50},
+            validate={"json_schema": schema},
+            api_key_id=key.id,
+        )
+    after = keys_of(tw).get(key.id)
+    assert after is not None and after.spent_usd == 0 and after.reserved_usd == 0
+    assert tw.ledger.rows() == []

@@ -537,9 +537,13 @@ class Engine:
                     raise self.deadline.error(f"before attempt {number}")
                 self._not_escalated(f"the call's {self.deadline.total_s:g} s deadline passed")
                 raise self._rejected(self._result(*last))
+            # The caller's schema is part of the prompt (a tool definition, and Claude's
+            # tool-use system prompt with it): shown before the reservation, which bounds
+            # the prompt as sent.
+            prepared, output_tool = self._ask_for_schema(self.planner.prepare(request, plan), plan)
             attempt = Attempt(
-                number, "answer", plan, self.planner.prepare(request, plan), self.request_id,
-                self.api_key_id, stream=streaming,
+                number, "answer", plan, prepared, self.request_id, self.api_key_id,
+                stream=streaming,
             )  # fmt: skip
             try:
                 # Each attempt reserves its own worst case against the key's budget.
@@ -549,8 +553,6 @@ class Engine:
                     raise
                 self._not_escalated(f"the key's budget cannot cover it ({refused.message})")
                 raise self._rejected(self._result(*last)) from None
-            prepared, output_tool = self._ask_for_schema(dict(attempt.request), plan)
-            attempt = replace(attempt, request=prepared)
             settled = yield from self._invoke(attempt, hold)
             if settled.cut:
                 raise cast(TierwiseError, settled.error)  # ledgered when it ends (Invoke.late)
