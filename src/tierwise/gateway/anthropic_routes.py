@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -23,19 +25,14 @@ __all__ = ["count_tokens", "messages"]
 async def messages(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
-        call = await gw.begin(request)
-        body = await gw.body(request)
-        guard_value = gw.take_guardrail(body)
-        converted = from_messages(body, max_images=gw.settings.gateway.max_images)
-        gw.model_allowed(converted.model, call.key)
-        kwargs = gw.call_kwargs(request, call, converted, guard_value)
+        call, converted, kwargs = await gw.open_call(
+            request, partial(from_messages, max_images=gw.settings.gateway.max_images)
+        )
         if converted.stream:
-            stream = await gw.converse_stream(call, **kwargs)
-            try:
-                return _stream(gw, call, stream, bool(converted.extras.get("single_tool_call")))
-            except BaseException:
-                stream.abandon()
-                raise
+            single_tool_call = bool(converted.extras.get("single_tool_call"))
+            return await gw.stream_reply(
+                call, kwargs, lambda stream: _stream(gw, call, stream, single_tool_call)
+            )
         response = await gw.converse(call, **kwargs)
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.ANTHROPIC, gw)

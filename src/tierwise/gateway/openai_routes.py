@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,30 +33,26 @@ def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> 
 
 async def chat_completions(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
+    door = gw.settings.gateway
     try:
-        call = await gw.begin(request)
-        body = await gw.body(request)
-        guard_value = gw.take_guardrail(body)
-        converted = from_chat_completions(
-            body,
-            allow_remote_images=gw.settings.gateway.allow_remote_images,
-            max_images=gw.settings.gateway.max_images,
+        call, converted, kwargs = await gw.open_call(
+            request,
+            partial(
+                from_chat_completions,
+                allow_remote_images=door.allow_remote_images,
+                max_images=door.max_images,
+            ),
         )
-        gw.model_allowed(converted.model, call.key)
-        kwargs = gw.call_kwargs(request, call, converted, guard_value)
         if converted.stream:
-            stream = await gw.converse_stream(call, **kwargs)
-            try:
-                return _stream(
-                    gw,
-                    call,
-                    stream,
-                    include_usage=converted.include_usage,
-                    single_tool_call=bool(converted.extras.get("single_tool_call")),
-                )
-            except BaseException:
-                stream.abandon()
-                raise
+            include_usage = converted.include_usage
+            single_tool_call = bool(converted.extras.get("single_tool_call"))
+            return await gw.stream_reply(
+                call,
+                kwargs,
+                lambda stream: _stream(
+                    gw, call, stream, include_usage=include_usage, single_tool_call=single_tool_call
+                ),
+            )
         response = await gw.converse(call, **kwargs)
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.OPENAI, gw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -24,25 +25,21 @@ __all__ = ["responses"]
 
 async def responses(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
+    door = gw.settings.gateway
     try:
-        call = await gw.begin(request)
-        body = await gw.body(request)
-        guard_value = gw.take_guardrail(body)
-        converted = from_responses(
-            body,
-            allow_remote_images=gw.settings.gateway.allow_remote_images,
-            max_images=gw.settings.gateway.max_images,
+        call, converted, kwargs = await gw.open_call(
+            request,
+            partial(
+                from_responses,
+                allow_remote_images=door.allow_remote_images,
+                max_images=door.max_images,
+            ),
         )
-        gw.model_allowed(converted.model, call.key)
-        kwargs = gw.call_kwargs(request, call, converted, guard_value)
         echo = converted.extras["echo"]
         if converted.stream:
-            stream = await gw.converse_stream(call, **kwargs)
-            try:
-                return _stream(gw, call, stream, echo)
-            except BaseException:
-                stream.abandon()
-                raise
+            return await gw.stream_reply(
+                call, kwargs, lambda stream: _stream(gw, call, stream, echo)
+            )
         response = await gw.converse(call, **kwargs)
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.OPENAI, gw)

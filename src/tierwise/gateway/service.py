@@ -329,6 +329,20 @@ class Gateway:
             kwargs["guardrailConfig"] = guard
         return kwargs
 
+    async def open_call(
+        self, request: Request, convert: Callable[[Any], Converted]
+    ) -> tuple[Call, Converted, dict[str, Any]]:
+        """What every door does before its call, in this order: admit the key
+        (:meth:`begin`), read the body, take tierwise's guardrail extension out of it,
+        convert the rest with the door's ``convert``, check the model against the key, and
+        build the engine's arguments (:meth:`call_kwargs`)."""
+        call = await self.begin(request)
+        body = await self.body(request)
+        guard_value = self.take_guardrail(body)
+        converted = convert(body)
+        self.model_allowed(converted.model, call.key)
+        return call, converted, self.call_kwargs(request, call, converted, guard_value)
+
     @staticmethod
     def timeout(request: Request) -> float | None:
         """``x-tierwise-timeout-s``: this request's wall-clock bound in seconds (instead of
@@ -398,6 +412,18 @@ class Gateway:
         if "capture_rate" in policy:
             options["capture_rate"] = float(policy["capture_rate"])
         return options
+
+    async def stream_reply(
+        self, call: Call, kwargs: Mapping[str, Any], reply: Callable[[OpenStream], T]
+    ) -> T:
+        """The routed stream (:meth:`converse_stream`) as the door's ``reply``. If the reply
+        cannot be built, the stream is abandoned, so that it is still ledgered and charged."""
+        stream = await self.converse_stream(call, **kwargs)
+        try:
+            return reply(stream)
+        except BaseException:
+            stream.abandon()
+            raise
 
     async def converse_stream(self, call: Call, **kwargs: Any) -> OpenStream:
         """The routed stream, open once its first event has arrived (a tier out of capacity
