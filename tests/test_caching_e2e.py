@@ -96,3 +96,28 @@ def test_a_turn_after_another_model_or_thinking_reads_back_its_own_cache(
             assert fourth["cacheReadInputTokens"] == through_second
             # written from there: the second answer, the third turn and answer, the fourth turn
             assert 0 < fourth["cacheWriteInputTokens"] < 2 * through_second
+
+
+def test_a_callers_one_hour_point_after_a_long_system_prompt_is_served(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # The emulator refuses a 1h point after a 5m one, as Claude does: tierwise adds no 5m
+    # point after the system prompt in front of the caller's 1h point on the user turn.
+    contract = "Clause on liability and warranties. " * 900
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+        response = tw.converse(
+            modelId="sonnet",
+            system=[{"text": LONG_SYSTEM}],
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"text": contract},
+                        {"cachePoint": {"type": "default", "ttl": "1h"}},
+                        {"text": "Sum up the contract."},
+                    ],
+                }
+            ],
+        )
+    usage = Usage.from_converse(response["usage"])
+    assert usage.cache_write_1h > 0  # the caller's point cached system and contract

@@ -174,6 +174,25 @@ def test_one_hour_point_never_follows_a_five_minute_one() -> None:
     assert any("1h cache point may not follow a 5m" in s for s in result.skipped)
 
 
+def test_five_minute_point_never_precedes_a_callers_one_hour_one() -> None:
+    # A caller's 1h point on a long user turn after a long system prompt: a 5m point after
+    # the system prompt would put a 1h point after a 5m one, which Claude refuses.
+    one_hour = {"cachePoint": {"type": "default", "ttl": "1h"}}
+    request = {
+        "system": [{"text": BIG}],
+        "messages": [{"role": "user", "content": [{"text": BIG}, one_hour, {"text": "Sum up."}]}],
+    }
+    result = place_cache_points(request, CachePolicy(min_tokens=1024, ttl="5m"))
+    assert "cachePoint" not in json.dumps(result.request["system"])
+    assert any("5m cache point may not precede a 1h" in s for s in result.skipped)
+    ttls = [
+        block["cachePoint"].get("ttl", "5m")
+        for block in result.request["messages"][0]["content"]
+        if "cachePoint" in block
+    ]
+    assert ttls[0] == "1h" and ttls == sorted(ttls)  # '1h' < '5m': no 1h after a 5m
+
+
 def test_canonical_tool_json_is_byte_identical() -> None:
     a = {
         "toolConfig": {

@@ -398,6 +398,38 @@ REFUSED = [
         "Each document's size must be no more than 4.5 MB.",
     ),
     Case(
+        "cache-ttl-order",
+        SONNET,
+        {
+            "system": [{"text": _text(5000)}, {"cachePoint": {"type": "default"}}],
+            "messages": [
+                _user(
+                    {"text": _text(5000)},
+                    {"cachePoint": {"type": "default", "ttl": "1h"}},
+                    {"text": "Sum up."},
+                )
+            ],
+        },
+        _body(
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "text",
+                            "text": _text(5000),
+                            "cache_control": {"type": "ephemeral", "ttl": "1h"},
+                        },
+                        {"type": "text", "text": "Sum up."},
+                    ],
+                }
+            ],
+            system=[{"type": "text", "text": _text(5000), "cache_control": {"type": "ephemeral"}}],
+        ),
+        "messages.0.content.0.cache_control.ttl: a ttl='1h' cache_control block must not come "
+        "after a ttl='5m' cache_control block.",
+    ),
+    Case(
         "adaptive-old-model",
         SONNET,
         {"messages": [_ask()], "additionalModelRequestFields": {"thinking": {"type": "adaptive"}}},
@@ -407,6 +439,15 @@ REFUSED = [
 ]
 
 ACCEPTED = [
+    Case(
+        "cache-ttl-1h-then-5m",
+        SONNET,
+        {
+            "system": [{"text": _text(5000)}, {"cachePoint": {"type": "default", "ttl": "1h"}}],
+            "messages": [_user({"text": _text(5000)}, {"cachePoint": {"type": "default"}})],
+        },
+        None,
+    ),
     Case(
         "media-at-the-limits",
         SONNET,

@@ -55,7 +55,8 @@ def test_tool_round_trip_and_cache_control(client: anthropic.Anthropic) -> None:
                 "properties": {"order_id": {"type": "string"}},
                 "required": ["order_id"],
             },
-            "cache_control": {"type": "ephemeral"},
+            # 1h like the system prompt's: Claude refuses a 1h point after a 5m one.
+            "cache_control": {"type": "ephemeral", "ttl": "1h"},
         }
     ]
     system = [

@@ -11,7 +11,8 @@ messages). A point pays off when the same prefix comes back within the TTL, and 
   the caller's own points are removed there too;
 * a point goes beside a tool result, never inside its content;
 * the points tierwise adds carry the configured TTL; the caller's keep theirs; a 1-hour point
-  never follows a 5-minute one (longer TTLs must come first);
+  never follows a 5-minute one (longer TTLs must come first), so no 1-hour point is added
+  after a caller's 5-minute one and no 5-minute point before a caller's 1-hour one;
 * ``auto`` places, in priority order: after the tool definitions, after the system prompt,
   after large documents in the first user turn, in multi-turn chats at the end of the
   previous user turn (what the last call cached), and at the end of the current turn (for the
@@ -304,6 +305,11 @@ def place_cache_points(
             continue
         if policy.ttl == "1h" and any(p < prefix and ttl == "5m" for p, ttl in points):
             skipped.append(f"{cand.where}: a 1h cache point may not follow a 5m one")
+            continue
+        # The caller's 1-hour point already caches this prefix too (caching is cumulative);
+        # a 5-minute point in front of it is refused upstream.
+        if policy.ttl == "5m" and any(p > prefix and ttl == "1h" for p, ttl in points):
+            skipped.append(f"{cand.where}: a 5m cache point may not precede a 1h one")
             continue
         taken.append(prefix)
         chosen.append((cand.slot, cand, prefix))

@@ -22,6 +22,7 @@ __all__ = [
     "LONG_CONTEXT_BETA",
     "LONG_CONTEXT_WINDOW",
     "check_betas",
+    "check_cache_ttl_order",
     "check_content",
     "check_context_window",
     "check_converse_media",
@@ -355,3 +356,40 @@ def check_converse_media(request: Mapping[str, Any]) -> None:
                 "you include a document, you must also include a text content block. Add a "
                 "text block to the message and try again."
             )
+
+
+def _cache_points(request: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every cache point in Claude's processing order (tools, system, messages): where
+    Claude's body has it (the block it marks) and its TTL."""
+    sections: list[tuple[str, Sequence[Any]]] = [
+        ("tools", (request.get("toolConfig") or {}).get("tools") or ()),
+        ("system", request.get("system") or ()),
+    ]
+    for i, message in enumerate(request.get("messages") or ()):
+        sections.append((f"messages.{i}.content", message.get("content") or ()))
+    found: list[tuple[str, str]] = []
+    for where, blocks in sections:
+        marked = -1
+        for block in blocks:
+            if not isinstance(block, Mapping):
+                continue
+            point = block.get("cachePoint")
+            if isinstance(point, Mapping):
+                found.append((f"{where}.{max(marked, 0)}", str(point.get("ttl") or "5m")))
+            else:
+                marked += 1
+    return found
+
+
+def check_cache_ttl_order(request: Mapping[str, Any]) -> None:
+    """A 1-hour cache point after a 5-minute one (Anthropic's prompt-caching docs: "Cache
+    entries with longer TTL must appear before shorter TTLs")."""
+    five_minutes = False
+    for where, ttl in _cache_points(request):
+        if ttl == "1h" and five_minutes:
+            raise _model_error(
+                f"{where}.cache_control.ttl: a ttl='1h' cache_control block must not come "
+                "after a ttl='5m' cache_control block. Note that blocks are processed in the "
+                "following order: `tools`, `system`, `messages`."
+            )
+        five_minutes = five_minutes or ttl == "5m"

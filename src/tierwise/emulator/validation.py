@@ -396,6 +396,7 @@ def check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: bool
             "You invoked an unsupported model or your request did not allow prompt caching. "
             "See the documentation for more information."
         )
+    refusals.check_cache_ttl_order(request)
     refusals.check_extra_fields(request)
     refusals.check_betas(request, spec)
     refusals.check_context_window(request, spec)
