@@ -214,3 +214,27 @@ def test_a_record_naming_an_openai_model_while_they_are_off_is_refused_alone(
     assert refused["reason"].startswith("model 'gpt-4o-mini' is an OpenAI model name")
     assert "[model_names] openai = true" in refused["reason"]
     assert (done["custom_id"], done["state"]) == ("ok", "done")
+
+
+def test_a_collect_that_read_the_records_before_another_finished_bills_nothing_twice(
+    runner: BatchRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "classify.jsonl"
+    source.write_text("".join(
+        json.dumps({"custom_id": f"c{i}", "converse": {"modelId": "haiku", "messages": [{"role": "user", "content": [{"text": CLASSIFY.format(i=i)}]}], "inferenceConfig": {"maxTokens": 20}}}) + "\n"
+        for i in range(100)
+    ))  # fmt: skip
+    batch_id = runner.submit(source)
+    for _ in range(10):
+        if all(j.status == "Completed" for j in runner.status(batch_id)):
+            break
+    # Two collects at once (two shells, a cron and a person): the second read every record
+    # as pending before the first settled them.
+    stale = runner.store.records(batch_id)
+    first = runner.collect(batch_id)
+    monkeypatch.setattr(runner.store, "records", lambda _batch_id: stale)
+    second = runner.collect(batch_id)
+    rows = [r for r in runner.tw.ledger.rows() if r.batch]
+    assert len(rows) == 100 == len({r.request_id for r in rows})
+    assert second == first
+    assert {r["result"]["cost_usd"] for r in first} == {str(r.cost_usd) for r in rows}

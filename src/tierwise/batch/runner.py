@@ -502,11 +502,12 @@ class BatchRunner:
         kind: InvocationType,
     ) -> BatchRecord:
         out = outputs.get(record.custom_id)
+        row: LedgerRow | None = None
         if out is None:
-            state, result, reason, ledger_id = "error", None, "no output for this record", None
+            state, result, reason = "error", None, "no output for this record"
         elif "error" in out:
             err = out["error"]
-            state, result, ledger_id = "error", None, None
+            state, result = "error", None
             reason = f"{err.get('errorCode')}: {err.get('errorMessage')}"
         else:
             message = out["modelOutput"]
@@ -540,19 +541,16 @@ class BatchRunner:
                 batch=True,
                 metadata={"batch_id": batch_id, "custom_id": record.custom_id},
             )
-            ledger_id = self.tw.ledger.record(row)
             # A Converse job's answer is a Converse response, as an on-demand record's is.
             answer = {"response": message} if converse else {"message": message}
             state, result, reason = "done", {**answer, "cost_usd": str(cost)}, None
-        self.store.finish_record(
-            batch_id,
-            record.position,
-            state=state,
-            result=result,
-            reason=reason,
-            ledger_id=ledger_id,
-        )
-        return replace(record, state=state, result=result, reason=reason, ledger_id=ledger_id)
+        # Billed once: a collect running at the same time may have settled it first, and
+        # what is returned is what the store holds either way.
+        self.store.settle_record(
+            batch_id, record.position, state=state, result=result, reason=reason,
+            row=row, ledger=self.tw.ledger,
+        )  # fmt: skip
+        return self.store.record(batch_id, record.position) or record
 
 
 def _entry(

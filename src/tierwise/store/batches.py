@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tierwise.store.base import Ledger, LedgerRow
 from tierwise.store.sql import SQLLedger
 
 __all__ = ["BatchRecord", "BatchStore", "JobRow"]
@@ -98,6 +99,48 @@ class BatchStore:
                  batch_id, position),
             )  # fmt: skip
 
+    def settle_record(
+        self,
+        batch_id: str,
+        position: int,
+        *,
+        state: str,
+        result: dict[str, Any] | None,
+        reason: str | None,
+        row: LedgerRow | None,
+        ledger: Ledger,
+    ) -> bool:
+        """Finish a pending batch record and ledger its ``row`` (if any) at most once:
+        whether this call did (False: another collect had finished it already).
+
+        The record is claimed with a conditional update, which holds its row lock until
+        the row is ledgered, so two collects running at once (or one run again after a
+        crash) bill a result once. On the batch store's own ledger (the usual case) the
+        row and the record commit together; on another ledger the row commits first."""
+        with self.db.transaction() as tx:
+            claimed = tx.execute(
+                "UPDATE batch_records SET state = ?, result = ?, reason = ?"
+                " WHERE batch_id = ? AND position = ? AND state = 'pending'",
+                (state, json.dumps(result) if result is not None else None, reason,
+                 batch_id, position),
+            ).rowcount  # fmt: skip
+            if claimed != 1:
+                return False
+            if row is not None:
+                ledger_id = self.db.insert(tx, row) if ledger is self.db else ledger.record(row)
+                tx.execute(
+                    "UPDATE batch_records SET ledger_id = ? WHERE batch_id = ? AND position = ?",
+                    (ledger_id, batch_id, position),
+                )
+        return True
+
+    def record(self, batch_id: str, position: int) -> BatchRecord | None:
+        """One record as stored."""
+        rows = self.db.query(
+            "SELECT * FROM batch_records WHERE batch_id = ? AND position = ?", (batch_id, position)
+        )
+        return _record(rows[0]) if rows else None
+
     def batches(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.query("SELECT * FROM batches ORDER BY created_at")]
 
@@ -119,12 +162,16 @@ class BatchStore:
 
     def records(self, batch_id: str) -> list[BatchRecord]:
         return [
-            BatchRecord(
-                r["position"], r["custom_id"], r["tier"], r["model_id"], r["mode"], r["job_arn"],
-                r["state"], r["reason"], json.loads(r["result"]) if r["result"] else None,
-                r["ledger_id"],
-            )
+            _record(r)
             for r in self.db.query(
                 "SELECT * FROM batch_records WHERE batch_id = ? ORDER BY position", (batch_id,)
             )
-        ]  # fmt: skip
+        ]
+
+
+def _record(r: Any) -> BatchRecord:
+    return BatchRecord(
+        r["position"], r["custom_id"], r["tier"], r["model_id"], r["mode"], r["job_arn"],
+        r["state"], r["reason"], json.loads(r["result"]) if r["result"] else None,
+        r["ledger_id"],
+    )  # fmt: skip
