@@ -15,7 +15,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -37,7 +37,7 @@ from tierwise.gateway.errors import BodyTooLargeError
 from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.limits import InMemoryRateLimits, RateLimits, StoreRateLimits
 from tierwise.gateway.metrics import Metrics
-from tierwise.gateway.streaming import EventStreamResponse, FinalChunk, OpenStream, disconnected
+from tierwise.gateway.streaming import EventStreamResponse, OpenStream, Relay, disconnected
 from tierwise.store.keys import ApiKey, KeyStore
 
 __all__ = ["BodyTooLargeError", "Call", "Gateway", "tierwise_headers"]
@@ -462,24 +462,14 @@ class Gateway:
         headers = tierwise_headers(info, call.started, final="costUsd" in info)
         record = access.current()
 
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                try:
-                    async for events in stream.batches():
-                        out = encode(events)
-                        if out:
-                            yield out
-                    last = closing()
-                except Exception as exc:
-                    self.metrics.observe_error(exc)
-                    if record is not None:
-                        record.failed(exc)
-                    last = error_frame(exc)
-                yield FinalChunk(last)
-            finally:
-                self.finish(api, call, info)
+        def failed(exc: Exception) -> bytes:
+            self.metrics.observe_error(exc)
+            if record is not None:
+                record.failed(exc)
+            return error_frame(exc)
 
-        return EventStreamResponse(body(), stream, headers)
+        relay = Relay(encode, closing, failed, lambda: self.finish(api, call, info))
+        return EventStreamResponse(relay, stream, headers)
 
     async def count_tokens(self, **kwargs: Any) -> int:
         return await self.engine.count_tokens(**kwargs)

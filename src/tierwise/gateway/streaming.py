@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ __all__ = [
     "FinalChunk",
     "OpenAIChunkWriter",
     "OpenStream",
+    "Relay",
     "disconnected",
     "sse_comment",
     "sse_data",
@@ -139,6 +140,16 @@ class OpenStream:
             if self._abandoned:  # the client has gone: stop at this batch boundary
                 return
 
+    def source(self) -> AsyncIterator[list[Any]]:
+        """Where :meth:`batches` reads from, for a reader that checks :attr:`abandoned`
+        after each batch itself (one async-generator layer less per event)."""
+        batched = getattr(self._events, "batches", None)
+        return self.batches() if batched is None else batched()
+
+    @property
+    def abandoned(self) -> bool:
+        return self._abandoned
+
     def abandon(self) -> None:
         """Stop at the next event: :meth:`batches` ends, and :meth:`close` still ledgers
         and charges the stream (with the usage Bedrock reports, within the grace period)."""
@@ -159,6 +170,70 @@ async def disconnected(receive: Receive) -> None:
         pass
 
 
+class Relay:
+    """An open stream's SSE body: each batch of events as ``encode`` writes it, then
+    ``closing()`` once the stream has ended (and been priced), or, since the headers have
+    left by then, the error as ``failed`` writes it; ``done`` runs last, whatever happens.
+
+    It sends each chunk itself (:meth:`run`), where a body generator would be one more
+    async-generator layer between the upstream read and the socket write per event. What
+    it sends is what that generator's body would be: the chunks in order, the last one
+    ending the response. An error in reading or encoding the stream becomes the error
+    chunk; an error in sending leaves as it is (the client is gone)."""
+
+    __slots__ = ("_closing", "_done", "_encode", "_failed", "_next")
+
+    def __init__(
+        self,
+        encode: Callable[[list[Any]], bytes],
+        closing: Callable[[], bytes],
+        failed: Callable[[Exception], bytes],
+        done: Callable[[], object],
+    ) -> None:
+        self._encode = encode
+        self._closing = closing
+        self._failed = failed
+        self._done = done
+        self._next: Callable[[], Awaitable[list[Any]]] | None = None
+
+    async def run(self, stream: OpenStream, send: Send, *, first: bool = False) -> bool:
+        """Relay ``stream`` to ``send``; True once the response has ended. With ``first``,
+        return False after the first body message when more is to come: a later
+        :meth:`run` goes on from there (``done`` runs once, after the last message)."""
+        encode = self._encode
+        last: bytes | None = None
+        handed = False
+        try:
+            if self._next is None:
+                self._next = stream.source().__anext__
+            next_batch = self._next
+            while True:
+                try:
+                    out = encode(await next_batch())
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:
+                    last = self._failed(exc)
+                    break
+                if out:
+                    await send({"type": "http.response.body", "body": out, "more_body": True})
+                if stream.abandoned:  # the client has gone: stop at this batch boundary
+                    break
+                if first and out:
+                    handed = True
+                    return False
+            if last is None:
+                try:
+                    last = self._closing()
+                except Exception as exc:
+                    last = self._failed(exc)
+            await send({"type": "http.response.body", "body": last, "more_body": False})
+            return True
+        finally:
+            if not handed:
+                self._done()
+
+
 class FinalChunk(bytes):
     """The last chunk of a response body: it goes out with the end of the response."""
 
@@ -174,15 +249,23 @@ class EventStreamResponse(StreamingResponse):
     """
 
     def __init__(
-        self, content: AsyncIterator[bytes], stream: OpenStream, headers: Mapping[str, str]
+        self,
+        content: AsyncIterator[bytes] | Relay,
+        stream: OpenStream,
+        headers: Mapping[str, str],
     ) -> None:
-        super().__init__(content, media_type="text/event-stream", headers=headers)
+        self._relay = content if isinstance(content, Relay) else None
+        super().__init__(
+            _no_body() if isinstance(content, Relay) else content,
+            media_type="text/event-stream",
+            headers=headers,
+        )
         self.stream = stream
         self._body_send: Send | None = None
 
     async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
         watcher = asyncio.ensure_future(self._watch(receive))
-        self._body_send = scope.get(RAW_SEND, send)
+        self._body_send = scope.get(RAW_SEND)
         try:
             await self.stream_response(send)
         finally:
@@ -201,7 +284,22 @@ class EventStreamResponse(StreamingResponse):
         )
         # The body's messages go straight to the server when the app says no middleware
         # looks at them (see RAW_SEND): a streamed event is one call, not one per layer.
+        relay = self._relay
+        if relay is not None and self._body_send is not None:
+            # The first event goes out from this task (no loop turn before the first
+            # byte); the rest from a task of its own, so that each later event resumes
+            # only that task's few frames, not the ~15 coroutine frames of the server,
+            # the middleware and the router above this one, which every resume of this
+            # task passes down and back up. Cancelling this task (as the server does when
+            # it shuts down) cancels the one it awaits.
+            send = self._body_send
+            if not await relay.run(self.stream, send, first=True):
+                await asyncio.ensure_future(relay.run(self.stream, send))
+            return
         send = self._body_send or send
+        if relay is not None:
+            await relay.run(self.stream, send)
+            return
         more = True
         async for chunk in self.body_iterator:
             if more:
@@ -209,3 +307,9 @@ class EventStreamResponse(StreamingResponse):
                 await send({"type": "http.response.body", "body": chunk, "more_body": more})
         if more:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _no_body() -> AsyncIterator[bytes]:
+    """The body iterator of a response a :class:`Relay` writes (never read)."""
+    return
+    yield b""  # pragma: no cover - makes this an async generator

@@ -1,0 +1,157 @@
+"""Relay: an open stream's SSE body sent chunk by chunk, the first from the request's task
+and the rest from a task of its own; what it sends is what the body generator sent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, MutableMapping
+from typing import Any
+
+import pytest
+
+from tierwise.gateway.streaming import RAW_SEND, EventStreamResponse, OpenStream, Relay
+
+
+class _Events:
+    """An engine stream's shape: ``batches()`` and ``aclose()``."""
+
+    def __init__(self, batches: list[list[int]], fail_after: int | None = None) -> None:
+        self._batches = batches
+        self._fail_after = fail_after
+        self.closed = 0
+
+    async def _gen(self) -> AsyncIterator[list[int]]:
+        for n, batch in enumerate(self._batches):
+            if self._fail_after is not None and n == self._fail_after:
+                raise RuntimeError("upstream cut")
+            await asyncio.sleep(0)
+            yield batch
+
+    def batches(self) -> AsyncIterator[list[int]]:
+        return self._gen()
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+def _relay(done: list[str]) -> Relay:
+    return Relay(
+        encode=lambda events: b"".join(b"data: %d\n\n" % e for e in events),
+        closing=lambda: b"data: [DONE]\n\n",
+        failed=lambda exc: b"data: error " + str(exc).encode() + b"\n\n",
+        done=lambda: done.append("done"),
+    )
+
+
+def _serve(stream: OpenStream, relay: Relay, raw: bool) -> list[tuple[Any, Any, Any]]:
+    """Body messages as (body, more_body, task) from serving the response."""
+    sent: list[tuple[Any, Any, Any]] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            sent.append((message["body"], message["more_body"], asyncio.current_task()))
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(3600)  # the client stays
+        return {"type": "http.disconnect"}
+
+    async def main() -> None:
+        scope: dict[str, Any] = {"type": "http"}
+        if raw:
+            scope[RAW_SEND] = send
+        await EventStreamResponse(relay, stream, {})(scope, receive, send)
+
+    asyncio.run(main())
+    return sent
+
+
+@pytest.mark.parametrize("raw", [True, False])
+def test_the_chunks_go_out_in_order_and_the_last_ends_the_response(raw: bool) -> None:
+    done: list[str] = []
+    events = _Events([[1], [2, 3], [4]])
+    sent = _serve(OpenStream({}, events), _relay(done), raw)  # type: ignore[arg-type]
+    assert [(body, more) for body, more, _ in sent] == [
+        (b"data: 1\n\n", True),
+        (b"data: 2\n\ndata: 3\n\n", True),
+        (b"data: 4\n\n", True),
+        (b"data: [DONE]\n\n", False),
+    ]
+    assert done == ["done"]
+    assert events.closed == 1
+
+
+def test_after_the_first_chunk_the_rest_is_sent_by_a_task_of_its_own() -> None:
+    """With the server's send at hand, the first chunk leaves from the request's task (no
+    loop turn before the first byte) and the later ones from another task (whose resumes
+    skip the frames above the response)."""
+    sent = _serve(OpenStream({}, _Events([[1], [2], [3]])), _relay([]), raw=True)  # type: ignore[arg-type]
+    tasks = [task for _, _, task in sent]
+    assert tasks[1] is not tasks[0]
+    assert set(tasks[1:]) == {tasks[1]}
+
+
+def test_an_upstream_error_becomes_the_error_chunk_after_the_chunks_before_it() -> None:
+    done: list[str] = []
+    events = _Events([[1], [2], [3]], fail_after=2)
+    sent = _serve(OpenStream({}, events), _relay(done), raw=True)  # type: ignore[arg-type]
+    assert [(body, more) for body, more, _ in sent] == [
+        (b"data: 1\n\n", True),
+        (b"data: 2\n\n", True),
+        (b"data: error upstream cut\n\n", False),
+    ]
+    assert done == ["done"]
+    assert events.closed == 1
+
+
+def test_a_failing_send_is_not_turned_into_an_error_chunk() -> None:
+    done: list[str] = []
+    attempts: list[bytes] = []
+    stream = OpenStream({}, _Events([[1], [2], [3]]))  # type: ignore[arg-type]
+    relay = _relay(done)
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            attempts.append(message["body"])
+            if len(attempts) == 2:
+                raise OSError("client gone")
+
+    async def main() -> None:
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        await EventStreamResponse(relay, stream, {})(
+            {"type": "http", RAW_SEND: send}, receive, send
+        )
+
+    with pytest.raises(OSError, match="client gone"):
+        asyncio.run(main())
+    assert attempts == [b"data: 1\n\n", b"data: 2\n\n"]
+    assert done == ["done"]
+
+
+def test_abandoning_stops_at_the_batch_boundary_and_still_closes() -> None:
+    done: list[str] = []
+    events = _Events([[n] for n in range(100)])
+    stream = OpenStream({}, events)  # type: ignore[arg-type]
+    sent: list[bytes] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            sent.append(message["body"])
+            if len(sent) == 3:
+                stream.abandon()
+
+    async def main() -> None:
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        await EventStreamResponse(_relay(done), stream, {})(
+            {"type": "http", RAW_SEND: send}, receive, send
+        )
+
+    asyncio.run(main())
+    assert sent == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n", b"data: [DONE]\n\n"]
+    assert done == ["done"]
+    assert events.closed == 1
