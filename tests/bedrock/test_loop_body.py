@@ -238,3 +238,25 @@ def test_a_broken_body_fails_as_in_the_sync_client(served: Any, broken: bytes) -
     batches, error = _async_batches(server.port)
     assert [e for b in batches for e in b] == expected
     assert error == sync_error
+
+
+def test_a_body_larger_than_the_unread_limit_pauses_reading_and_decodes_whole(
+    served: Any,
+) -> None:
+    """A text delta of 400 KB arrives in one write, past the bytes the connection holds
+    unread before it stops reading (2 x 64 KB): reading resumes as the body is read, the
+    events equal the sync client's, and the connection is kept for the next call."""
+    big = event_frame(
+        "contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "x" * 400_000}}
+    )
+    frames = [FRAMES[0], big, *FRAMES[3:]]
+    raw = HEAD + _chunked(b"".join(frames), [len(frames[0]), len(big)])
+    server = served([[raw], [raw], [raw]])
+    expected, error = _sync_events(server.port)
+    assert error is None
+    batches, error = _async_batches(server.port, streams=2)
+    assert error is None
+    events = [e for b in batches for e in b]
+    assert events == expected + expected
+    assert events[1]["contentBlockDelta"]["delta"]["text"] == "x" * 400_000
+    assert server.connections == 2  # the sync client's, then one for both async streams

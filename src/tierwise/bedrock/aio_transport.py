@@ -12,7 +12,7 @@ import asyncio
 import socket
 import ssl
 import weakref
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from typing import Any
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -42,22 +42,119 @@ __all__ = ["GreenTransport", "LoopBody", "loop_body"]
 MAX_IDLE = 1024
 
 
-async def _within(timeout: float, coro: Coroutine[Any, Any, Any]) -> Any:
+async def _within(timeout: float, awaitable: Awaitable[Any]) -> Any:
     async with asyncio.timeout(timeout):
-        return await coro
+        return await awaitable
+
+
+# Received bytes held unread before the socket stops being read (asyncio's StreamReader
+# pauses at twice its limit); reading resumes as soon as a read waits for more.
+_HIGH_WATER = 2 * _READ
+
+
+class _Inbox(asyncio.Protocol):
+    """A connection's protocol: received bytes go straight into its reader's buffer, and
+    the one read waiting (if any) is woken.
+
+    In place of asyncio's StreamReader and its protocol, whose Python-level
+    ``data_received`` / ``feed_data`` / ``read`` / ``_wait_for_data`` cost more per stream
+    event than decoding it, and which copied each event's bytes once more. The same rules:
+    reading pauses while too much is unread, EOF and a lost connection end the waits (a
+    lost connection's error is raised once the bytes before it have been read), and a
+    write waits while the transport's buffer is over its high-water mark."""
+
+    def __init__(self, reader: _Reader) -> None:
+        self.reader = reader
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future[None] | None = None  # a read waiting for bytes
+        self.eof = False
+        self.error: BaseException | None = None
+        self.paused = False  # reading paused (too much unread)
+        self._drained: asyncio.Future[None] | None = None  # a write waiting for the buffer
+        self._writing_paused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.reader._buf
+        buf += data
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        if len(buf) > _HIGH_WATER and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake()
+        return False  # the transport closes itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        if exc is not None:
+            self.error = exc
+        self._wake()
+        drained = self._drained
+        if drained is not None and not drained.done():
+            drained.set_exception(exc or ConnectionResetError("Connection lost"))
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        drained = self._drained
+        if drained is not None and not drained.done():
+            drained.set_result(None)
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def more(self) -> asyncio.Future[None] | None:
+        """A future done when more bytes, EOF or an error have arrived; None if that is
+        known now (EOF: the reader's ``_eof`` is set; an error: raised)."""
+        if self.error is not None:
+            error, self.error = self.error, None
+            self.eof = True
+            raise error
+        if self.eof:
+            self.reader._eof = True
+            return None
+        if self.paused and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
+        waiter = self.waiter = asyncio.get_running_loop().create_future()
+        return waiter
+
+    def drained(self) -> asyncio.Future[None] | None:
+        """A future done when the write buffer is below its high-water mark (None: it is)."""
+        if self.transport is None or self.transport.is_closing():
+            raise ConnectionResetError("Connection lost")
+        if not self._writing_paused:
+            return None
+        self._drained = asyncio.get_running_loop().create_future()
+        return self._drained
 
 
 class _Reader:
     """What the lean transport reads through (a buffered file's readline/read/read1).
 
-    Reads are served from a local buffer, refilled by one awaited read of whatever has
-    arrived: a stream event (a chunk's size line, its frame and CRLF) then costs one wait
-    on the loop, not one per line."""
+    Reads are served from a local buffer, which the connection's protocol fills with
+    whatever has arrived: a stream event (a chunk's size line, its frame and CRLF) then
+    costs one wait on the loop, not one per line."""
 
-    __slots__ = ("_buf", "_eof", "_stream", "_timeout", "_waits", "bound")
+    __slots__ = ("_buf", "_eof", "_inbox", "_timeout", "_waits", "bound")
 
-    def __init__(self, stream: asyncio.StreamReader, timeout: float) -> None:
-        self._stream = stream
+    def __init__(self, timeout: float) -> None:
+        self._inbox: _Inbox | None = None  # set by the protocol's factory
         self._timeout = timeout
         self._buf = bytearray()
         self._eof = False
@@ -79,11 +176,11 @@ class _Reader:
         return bool(self._buf)
 
     def _fill(self) -> None:
-        data: bytes = await_(self._waits.within(self.timeout(), self._stream.read(_READ)))
-        if data:
-            self._buf += data
-        else:
-            self._eof = True
+        """Wait until more bytes have arrived (or EOF: ``_eof`` is set)."""
+        assert self._inbox is not None
+        more = self._inbox.more()
+        if more is not None:
+            await_(self._waits.within(self.timeout(), more))
 
     def readline(self, limit: int = _MAX_LINE) -> bytes:
         start = 0
@@ -156,11 +253,10 @@ class LoopBody:
 
     async def _fill(self) -> None:
         reader = self._reader
-        data = await reader._waits.within(reader.timeout(), reader._stream.read(_READ))
-        if data:
-            reader._buf += data
-        else:
-            reader._eof = True
+        assert reader._inbox is not None
+        more = reader._inbox.more()
+        if more is not None:
+            await reader._waits.within(reader.timeout(), more)
 
     async def _line(self) -> bytes:
         """What ``_Reader.readline(_MAX_LINE)`` returns, awaited."""
@@ -270,30 +366,32 @@ def loop_body(raw: Any) -> LoopBody | None:
 
 
 class _Writer:
-    __slots__ = ("_reader", "_stream")
+    __slots__ = ("_inbox", "_reader", "_transport")
 
-    def __init__(self, stream: asyncio.StreamWriter, reader: _Reader) -> None:
-        self._stream = stream
+    def __init__(self, transport: asyncio.Transport, inbox: _Inbox, reader: _Reader) -> None:
+        self._transport = transport
+        self._inbox = inbox
         self._reader = reader  # whose timeout (and bound) sending shares
 
     def sendall(self, data: bytes) -> None:
-        self._stream.write(data)
-        if self._stream.transport.get_write_buffer_size() > 0:
-            await_(_within(self._reader.timeout(), self._stream.drain()))
+        if self._transport.is_closing():
+            raise ConnectionResetError("Connection lost")
+        self._transport.write(data)
+        drained = self._inbox.drained()
+        if drained is not None:
+            await_(_within(self._reader.timeout(), drained))
 
     def close(self) -> None:
-        self._stream.close()
+        self._transport.close()
 
 
 class _GreenConn:
-    __slots__ = ("_stream", "reader", "sock")
+    __slots__ = ("_inbox", "reader", "sock")
 
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float
-    ) -> None:
-        self._stream = reader
-        self.reader = _Reader(reader, timeout)
-        self.sock = _Writer(writer, self.reader)
+    def __init__(self, transport: asyncio.Transport, inbox: _Inbox, reader: _Reader) -> None:
+        self._inbox = inbox
+        self.reader = reader
+        self.sock = _Writer(transport, inbox, reader)
 
     def arm(self, bound: Bound | None, read_timeout: float) -> None:
         """Wait within ``bound`` (each wait works out what is left of it)."""
@@ -311,7 +409,7 @@ class _GreenConn:
 
     def dropped(self) -> bool:
         """Whether the server closed (or wrote to) this idle connection."""
-        return self.reader.buffered or self._stream.at_eof() or self.sock._stream.is_closing()
+        return self.reader.buffered or self._inbox.eof or self.sock._transport.is_closing()
 
 
 class GreenTransport(LeanTransport):
@@ -391,25 +489,31 @@ class GreenTransport(LeanTransport):
         url = f"{scheme}://{host}:{port}"
         tls = self._tls_context() if scheme == "https" else None
         timeout = self._connect_timeout(url)
+        reader = _Reader(self.read_timeout)
+
+        def inbox() -> _Inbox:
+            reader._inbox = _Inbox(reader)
+            return reader._inbox
+
+        loop = asyncio.get_running_loop()
         try:
-            reader, writer = await_(
+            transport, protocol = await_(
                 _within(
                     timeout,
-                    asyncio.open_connection(
-                        host, port, ssl=tls, server_hostname=host if tls else None,
-                        limit=_MAX_LINE,
+                    loop.create_connection(
+                        inbox, host, port, ssl=tls, server_hostname=host if tls else None
                     ),
                 )
-            )  # fmt: skip
+            )
         except TimeoutError as exc:
             raise ConnectTimeoutError(endpoint_url=url, error=exc) from exc
         except ssl.SSLError as exc:
             raise SSLError(endpoint_url=url, error=exc) from exc
         except OSError as exc:
             raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
-        sock = writer.get_extra_info("socket")
+        sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.tcp_keepalive:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        return _GreenConn(reader, writer, self.read_timeout)
+        return _GreenConn(transport, protocol, reader)
