@@ -61,6 +61,7 @@ __all__ = [
     "OpenAIStreamTranslator",
     "add_thinking",
     "from_chat_completions",
+    "function_tool",
     "to_chat_completion",
 ]
 
@@ -272,6 +273,21 @@ def _strict_tools(body: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
+def function_tool(fn: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The Converse tool of an OpenAI function (chat completions' ``function``, a Responses
+    ``tool``) whose name is a string: refused where Bedrock would refuse its name or schema."""
+    require_tool_name(fn["name"], f"{where}.name", "function")
+    if fn.get("parameters"):
+        require_object_schema(fn["parameters"], f"{where}.parameters")
+    spec: dict[str, Any] = {
+        "name": fn["name"],
+        "inputSchema": {"json": fn.get("parameters") or {"type": "object", "properties": {}}},
+    }
+    if fn.get("description"):
+        spec["description"] = fn["description"]
+    return {"toolSpec": spec}
+
+
 def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | None:
     tools = body.get("tools")
     choice = body.get("tool_choice") or "auto"  # null means the default, as absent does
@@ -294,16 +310,7 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
         )
         check_keys(tool, TOOL_FIELDS, f"tools[{i}]", "tool field")
         check_keys(fn, FUNCTION_FIELDS, f"tools[{i}].function", "function field")
-        require_tool_name(fn["name"], f"tools[{i}].function.name", "function")
-        if fn.get("parameters"):
-            require_object_schema(fn["parameters"], f"tools[{i}].function.parameters")
-        spec: dict[str, Any] = {
-            "name": fn["name"],
-            "inputSchema": {"json": fn.get("parameters") or {"type": "object", "properties": {}}},
-        }
-        if fn.get("description"):
-            spec["description"] = fn["description"]
-        specs.append({"toolSpec": spec})
+        specs.append(function_tool(fn, f"tools[{i}].function"))
     config: dict[str, Any] = {"tools": specs}
     if choice == "none":
         # Converse has no "none". Without tools no call can happen, but Bedrock refuses

@@ -16,7 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from tierwise.core.convert.fields import check_fields
-from tierwise.core.convert.openai import DEFAULT_MAX_TOKENS, _image, add_thinking
+from tierwise.core.convert.openai import (
+    DEFAULT_MAX_TOKENS,
+    _image,
+    add_thinking,
+    function_tool,
+)
 from tierwise.core.convert.request import (
     ONE_TOOL_CALL,
     Converted,
@@ -30,7 +35,6 @@ from tierwise.core.convert.request import (
     require,
 )
 from tierwise.core.convert.responses_fields import RESPONSES_FIELDS
-from tierwise.core.preflight import require_object_schema, require_tool_name
 from tierwise.core.pricing import Usage
 from tierwise.errors import InvalidRequestError
 
@@ -160,16 +164,7 @@ def _tools(body: Mapping[str, Any], history: bool) -> dict[str, Any] | None:
                 f"{where}.type",
             )
         require(isinstance(tool.get("name"), str), f"{where}.name is required", where)
-        require_tool_name(tool["name"], f"{where}.name", "function")
-        if tool.get("parameters"):
-            require_object_schema(tool["parameters"], f"{where}.parameters")
-        spec: dict[str, Any] = {
-            "name": tool["name"],
-            "inputSchema": {"json": tool.get("parameters") or {"type": "object", "properties": {}}},
-        }
-        if tool.get("description"):
-            spec["description"] = tool["description"]
-        specs.append({"toolSpec": spec})
+        specs.append(function_tool(tool, where))
     if not specs:
         require(choice in ("auto", "none"), "tool_choice needs tools to choose from", "tool_choice")
         return None
