@@ -168,6 +168,14 @@ def test_keys_list_shows_spent_reserved_and_remaining(tmp_path: Path) -> None:
     assert bad.exit_code != 0  # a period without a budget
 
 
+def test_keys_list_shows_a_small_budget_as_it_is() -> None:
+    runner = CliRunner()
+    created = runner.invoke(app, ["keys", "create", "--name", "probe", "--budget-usd", "0.002"])
+    assert created.exit_code == 0, created.output
+    table = runner.invoke(app, ["keys", "list"]).stdout
+    assert "$0.002 " in table and "$0.00 " not in table  # was rounded to cents: "$0.00"
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_gives_uvicorn_the_same_options_with_or_without_workers(
     monkeypatch: pytest.MonkeyPatch, workers: int

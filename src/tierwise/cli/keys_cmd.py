@@ -115,7 +115,8 @@ def list_keys(
             *cells(
                 key.id,
                 key.name,
-                "-" if key.budget_usd is None else f"${key.budget_usd:.2f}",
+                # Exact: a cap of $0.002 is not "$0.00" (cents would round small budgets away).
+                "-" if key.budget_usd is None else f"${_usd(key.budget_usd)}",
                 key.budget_period.value if key.budget_period else "-",
                 f"${key.spent_usd:.6f}",
                 f"${key.reserved_usd:.6f}",
