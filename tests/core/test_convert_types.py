@@ -48,6 +48,8 @@ def test_stream_false_null_or_absent_is_not_a_stream() -> None:
         ({"response_format": "json"}, "response_format"),
         ({"stream_options": {"include_usage": True}}, "stream_options"),  # without stream
         ({"n": 2}, "n"),
+        ({"stop": ""}, "stop"),
+        ({"stop": ["END", ""]}, "stop"),
     ],
 )
 def test_openai_refuses_what_openai_refuses(extra: dict[str, Any], field: str) -> None:
@@ -70,6 +72,14 @@ def test_openai_accepts_nulls_it_documents_as_defaults() -> None:
         ({"tool_choice": {"type": "any"}}, "tool_choice"),  # no tools
         ({"thinking": "yes"}, "thinking"),
         ({"thinking": {"type": "sometimes"}}, "thinking"),
+        # The field table says {"type": "integer", "minimum": 0}; these reached Bedrock.
+        ({"top_k": -1}, "top_k"),
+        ({"top_k": 1.5}, "top_k"),
+        ({"top_k": True}, "top_k"),
+        # Empty strings reached botocore, whose 400 named Converse's fields, not these.
+        ({"stop_sequences": [""]}, "stop_sequences"),
+        ({"system": [{"type": "text", "text": ""}]}, r"system\[0\]\.text"),
+        ({"system": [{"type": "text"}]}, r"system\[0\]\.text"),
     ],
 )
 def test_anthropic_refuses_what_anthropic_refuses(extra: dict[str, Any], field: str) -> None:
@@ -144,3 +154,22 @@ def test_the_output_cap_error_names_the_field_that_was_sent() -> None:
             from_chat_completions({**OPENAI, field: 0})
         assert str(refused.value).startswith(f"{field} must be a positive integer")
         assert refused.value.param == field
+
+
+def test_an_empty_system_message_is_left_out_not_sent_as_an_empty_text() -> None:
+    # OpenAI takes {"role": "system", "content": ""} (templates send it); Converse refuses an
+    # empty system text, which surfaced as a botocore error naming system[0].text.
+    from tierwise.core.convert.responses import from_responses
+
+    for role in ("system", "developer"):
+        empty = {"role": role, "content": ""}
+        chat = from_chat_completions({**OPENAI, "messages": [empty, *OPENAI["messages"]]})
+        assert "system" not in chat.request
+        responses = from_responses(
+            {"model": "auto", "input": [empty, {"role": "user", "content": "hi"}]}
+        )
+        assert "system" not in responses.request
+    kept = from_chat_completions(
+        {**OPENAI, "messages": [{"role": "system", "content": "Be brief."}, *OPENAI["messages"]]}
+    )
+    assert kept.request["system"] == [{"text": "Be brief."}]

@@ -217,7 +217,14 @@ def _system(system: Any) -> list[dict[str, Any]]:
         if not isinstance(block, Mapping) or block.get("type") != "text":
             raise invalid(f"system[{i}] must be a text block", "system")
         check_keys(block, BLOCK_FIELDS["text"], f"system[{i}]", "text block field")
-        out.append({"text": str(block.get("text", ""))})
+        text = block.get("text")
+        # Claude refuses an empty text block ("text content blocks must be non-empty").
+        require(
+            isinstance(text, str) and text,
+            f"system[{i}].text must be a non-empty string",
+            f"system[{i}].text",
+        )
+        out.append({"text": text})
         point = _cache_point(block)
         if point:
             out.append(point)
@@ -353,8 +360,8 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
     stops = body.get("stop_sequences")
     if stops is not None:
         require(
-            isinstance(stops, list) and all(isinstance(s, str) for s in stops),
-            "stop_sequences must be a list of strings",
+            isinstance(stops, list) and all(isinstance(s, str) and s for s in stops),
+            "stop_sequences must be a list of non-empty strings",
             "stop_sequences",
         )
         inference["stopSequences"] = stops
@@ -406,7 +413,9 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
         )
         extra["thinking"] = {"type": "enabled", "budget_tokens": budget}
     if body.get("top_k") is not None:
-        extra["top_k"] = body["top_k"]
+        top_k = body["top_k"]
+        require(is_int(top_k) and top_k >= 0, "top_k must be a non-negative integer", "top_k")
+        extra["top_k"] = top_k
     if extra:
         request["additionalModelRequestFields"] = extra
     return Converted(

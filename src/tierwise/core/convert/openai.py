@@ -230,7 +230,9 @@ def _messages(
         echoed = role == "assistant"  # an earlier answer sent back: see check_keys
         check_keys(message, known or {}, where, f"{role} message field", echoed=echoed)
         if role in ("system", "developer"):
-            system.append({"text": _text_of(content, f"{where}.content")})
+            text = _text_of(content, f"{where}.content")
+            if text.strip():  # an empty system message says nothing; Converse refuses ""
+                system.append({"text": text})
         elif role == "user":
             turns.append(
                 {
@@ -377,8 +379,8 @@ def from_chat_completions(
     if stop is not None:
         stops = [stop] if isinstance(stop, str) else stop
         require(
-            isinstance(stops, list) and all(isinstance(s, str) for s in stops),
-            "stop must be a string or a list of strings",
+            isinstance(stops, list) and all(isinstance(s, str) and s for s in stops),
+            "stop must be a non-empty string or a list of non-empty strings",
             "stop",
         )
         inference["stopSequences"] = stops

@@ -107,7 +107,9 @@ def _turns(
         if kind == "message":
             role = item.get("role")
             if role in ("system", "developer"):
-                system.extend(_content(item.get("content"), f"{where}.content", role, False))
+                # An empty system message says nothing; Converse refuses an empty text.
+                blocks = _content(item.get("content"), f"{where}.content", role, False)
+                system.extend(b for b in blocks if str(b.get("text", "x")).strip())
                 continue
             require(
                 role in ("user", "assistant"),
