@@ -128,3 +128,20 @@ def test_spool_refuses_a_key_this_process_never_read(tw: Tierwise) -> None:
     go_down(fresh)
     with pytest.raises(LedgerUnavailableError, match="has not read the key"):
         ask(fresh, key.id)
+
+
+def test_a_row_the_sqlite_file_cannot_take_is_spooled_not_lost(tw: Tierwise) -> None:
+    # The file cannot be written (here read-only; another process holding the write lock
+    # past busy_timeout, or a full disk, fail the same way): the call was made and billed,
+    # so its answer is delivered and its row waits in the spool for the file.
+    assert isinstance(tw.ledger, SQLLedger) and tw.spool is not None
+    tw.ledger.query("PRAGMA query_only = ON")
+    response = tw.converse(modelId="haiku", messages=MESSAGES, inferenceConfig={"maxTokens": 20})
+    assert response["output"]["message"]["content"]
+    assert tw.spool.pending() == 1
+    tw.ledger.query("PRAGMA query_only = OFF")
+    assert tw.budgets is not None
+    come_back(tw, tw.budgets)
+    (stored,) = tw.ledger.rows()
+    assert stored.request_id == response["tierwise"]["requestId"]
+    assert stored.cost_usd == Decimal(response["tierwise"]["costUsd"]) > 0

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from tierwise.errors import LedgerError
+from tierwise.errors import LedgerError, LedgerUnavailableError
 from tierwise.store.base import LedgerRow
 from tierwise.store.sql import INSERT, SQLLedger, Tx, values
 
@@ -39,6 +39,31 @@ def sqlite_path(url_or_path: str) -> str:
             hint="use sqlite:///absolute/path.db or sqlite:///:memory:",
         )
     return url_or_path
+
+
+# SQLite's primary result codes that say the file cannot be written now (another process
+# holds the lock past busy_timeout, the disk or the file's page limit is full, an I/O error,
+# a read-only or vanished file), not that the statement is wrong: a row that meets one is
+# spooled like one the PostgreSQL ledger cannot reach, instead of lost.
+_UNAVAILABLE = frozenset(
+    {
+        5,  # SQLITE_BUSY
+        6,  # SQLITE_LOCKED
+        7,  # SQLITE_NOMEM
+        8,  # SQLITE_READONLY
+        10,  # SQLITE_IOERR
+        13,  # SQLITE_FULL
+        14,  # SQLITE_CANTOPEN
+        15,  # SQLITE_PROTOCOL
+    }
+)
+
+
+def _failed(what: str, exc: sqlite3.Error) -> LedgerError:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _UNAVAILABLE:
+        return LedgerUnavailableError(f"the SQLite ledger cannot be written ({what}): {exc}")
+    return LedgerError(f"ledger {what} failed: {exc}")
 
 
 class SQLiteLedger(SQLLedger):
@@ -88,14 +113,14 @@ class SQLiteLedger(SQLLedger):
                 if self._checkpoints is not None:
                     self._checkpoints.wrote()
             except sqlite3.Error as exc:
-                raise LedgerError(f"ledger write failed: {exc}") from None
+                raise _failed("write", exc) from None
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
             try:
                 return list(self._conn.execute(sql, tuple(params)).fetchall())
             except sqlite3.Error as exc:
-                raise LedgerError(f"ledger read failed: {exc}") from None
+                raise _failed("read", exc) from None
 
     def record(self, row: LedgerRow) -> int:
         # In autocommit mode one INSERT is its own transaction, as atomic and as durable as
@@ -105,7 +130,7 @@ class SQLiteLedger(SQLLedger):
             try:
                 row_id = int(self._conn.execute(INSERT, params).lastrowid or 0)
             except sqlite3.Error as exc:
-                raise LedgerError(f"ledger write failed: {exc}") from None
+                raise _failed("write", exc) from None
         if self._checkpoints is not None:
             self._checkpoints.wrote()
         return row_id
