@@ -45,8 +45,10 @@ def ask(tw: Tierwise, key_id: str) -> None:
 
 
 def go_down(tw: Tierwise) -> None:
-    """A row the database could not take is waiting: the engine treats it as down."""
-    assert tw.spool is not None
+    """The database cannot be written (a read-only connection fails as a locked or full
+    file does) and a row it could not take is waiting."""
+    assert tw.spool is not None and isinstance(tw.ledger, SQLLedger)
+    tw.ledger.query("PRAGMA query_only = ON")
     tw.spool.append(
         LedgerRow(
             id=None, ts=datetime.now(UTC), request_id="earlier", attempt=1, tier="haiku",
@@ -60,6 +62,7 @@ def go_down(tw: Tierwise) -> None:
 
 def come_back(tw: Tierwise, keys: KeyStore) -> None:
     assert tw.spool is not None and isinstance(tw.ledger, SQLLedger)
+    tw.ledger.query("PRAGMA query_only = OFF")
     tw.spool.replay(tw.ledger, keys)
 
 
@@ -145,3 +148,26 @@ def test_a_row_the_sqlite_file_cannot_take_is_spooled_not_lost(tw: Tierwise) -> 
     (stored,) = tw.ledger.rows()
     assert stored.request_id == response["tierwise"]["requestId"]
     assert stored.cost_usd == Decimal(response["tierwise"]["costUsd"]) > 0
+
+
+def test_a_client_replays_the_spool_once_the_database_takes_writes(
+    emu_settings: Settings, tmp_path: Path
+) -> None:
+    # No gateway runs here: the library client itself replays what it, or a process
+    # before it, spooled, on its next call once the database answers; without that every
+    # later call queued behind the spool, and keys with a budget were refused.
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Tierwise.from_settings(emu_settings, ledger_url=url) as earlier:
+        go_down(earlier)
+        earlier.converse(modelId="haiku", messages=MESSAGES, inferenceConfig={"maxTokens": 20})
+        assert earlier.spool is not None and earlier.spool.pending() == 2
+    with Tierwise.from_settings(emu_settings, ledger_url=url) as tw:
+        assert tw.budgets is not None and tw.spool is not None
+        key, _ = tw.budgets.create("budgeted", budget_usd=Decimal("1"))
+        ask(tw, key.id)
+        assert tw.spool.pending() == 0
+        rows = tw.ledger.rows()
+        assert len(rows) == 3 and sum(1 for r in rows if r.api_key_id == key.id) == 1
+        after = tw.budgets.get(key.id)
+        assert after is not None and after.reserved_usd == 0
+        assert after.spent_usd == next(r.cost_usd for r in rows if r.api_key_id == key.id)

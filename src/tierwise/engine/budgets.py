@@ -58,7 +58,7 @@ class Budgets:
         if not inference.get("maxTokens"):
             inference["maxTokens"] = self.settings.budgets.default_max_tokens
             sent["inferenceConfig"] = inference
-        if self.spool is not None and self.spool.outage.is_set():
+        if self.spool is not None and not self.spool.recover(self.store.db, self.store):
             return self._during_outage(request_id, attempt, plan, sent, api_key_id), sent
         try:
             return self._hold(request_id, attempt, plan, sent, api_key_id, kind), sent

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from tierwise.core.deadline import Deadline
     from tierwise.engine.budgets import Budgets
     from tierwise.store.base import Ledger, LedgerRow
+    from tierwise.store.keys import KeyStore
     from tierwise.store.spool import Spool
 
 __all__ = [
@@ -182,9 +183,9 @@ class Books:
         """Write ``row`` (settling ``hold`` in the same transaction); while the database is
         unreachable, append it to the spool, to be replayed when it returns."""
         try:
-            if self.spool is not None and self.spool.outage.is_set():
-                # Down when last tried: queue behind the spooled rows until the replayer
-                # finds the database back, instead of waiting on it again.
+            if self.spool is not None and not self.spool.recover(self.ledger, self._keys()):
+                # Down when last tried: queue behind the spooled rows until the database is
+                # found back, instead of waiting on it again.
                 raise LedgerUnavailableError("the ledger database is unreachable")
             if hold is not None and self.budgets is not None:
                 return replace(row, id=self.budgets.settle(hold, row))
@@ -197,6 +198,9 @@ class Books:
             if hold is not None and self.budgets is not None:
                 self.budgets.spooled(hold, row)
             return row
+
+    def _keys(self) -> KeyStore | None:
+        return None if self.budgets is None else self.budgets.store
 
     def perform(self, hooks: Sequence[AttemptHooks], effect: Effect) -> Any:
         """Perform an effect that may block (database, hooks, a shared learning store)."""

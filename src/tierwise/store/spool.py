@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -26,13 +27,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from tierwise.errors import LedgerError
-from tierwise.store.base import LedgerRow
+from tierwise.store.base import Ledger, LedgerRow
 from tierwise.store.keys import Hold, KeyStore
 from tierwise.store.sql import SQLLedger
 
 __all__ = ["Spool"]
 
 _log = logging.getLogger(__name__)
+
+# How often a process without a replayer thread tries the database again while rows wait.
+RETRY_S = 1.0
 
 
 def _row_dict(row: LedgerRow) -> dict[str, Any]:
@@ -61,6 +65,9 @@ class Spool:
         self._lock = threading.Lock()
         #: Set while rows wait: the database was unreachable when last tried.
         self.outage = threading.Event()
+        #: Set by a :class:`SpoolReplayer` (a gateway's): it replays, requests need not.
+        self.replayed_elsewhere = False
+        self._tried: float | None = None  # when recover() last tried the database
         if self.pending():
             self.outage.set()
 
@@ -95,6 +102,26 @@ class Spool:
                 return sum(1 for line in f if line.strip())
         except FileNotFoundError:
             return 0
+
+    def recover(self, ledger: Ledger, keys: KeyStore | None) -> bool:
+        """While rows wait and no replayer thread runs (a library client or CLI process):
+        replay them, trying the database at most once per RETRY_S; whether it took them.
+        Without this, rows spooled by such a process (or left by one that ended) would wait
+        for a gateway, and every later call would queue behind them."""
+        if not self.outage.is_set():
+            return True
+        if self.replayed_elsewhere or not isinstance(ledger, SQLLedger):
+            return False
+        now = time.monotonic()
+        if self._tried is not None and now - self._tried < RETRY_S:
+            return False
+        self._tried = now
+        try:
+            self.replay(ledger, keys)
+        except Exception:  # still unreachable (or worse): the rows stay spooled
+            _log.debug("ledger spool replay failed; retrying later", exc_info=True)
+            return False
+        return True
 
     def replay(self, ledger: SQLLedger, keys: KeyStore | None) -> int:
         """Move every spooled row into ``ledger`` (idempotently), then empty the file;
@@ -147,6 +174,7 @@ class SpoolReplayer:
         self._thread = threading.Thread(target=self._run, name="tierwise-spool", daemon=True)
 
     def start(self) -> SpoolReplayer:
+        self.spool.replayed_elsewhere = True
         self._thread.start()
         return self
 
