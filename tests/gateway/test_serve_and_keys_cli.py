@@ -197,9 +197,7 @@ def test_serve_gives_uvicorn_the_same_options_with_or_without_workers(
     ((target, options),) = runs
     assert isinstance(options.pop("port"), int)
     # uvicorn's own defaults for the options one process need not pass.
-    assert (options.pop("factory", False), options.pop("workers", None)) == (
-        (True, workers) if workers > 1 else (False, None)
-    )
+    assert (options.pop("factory", False), options.pop("workers")) == (workers > 1, workers)
     assert target == ("tierwise.gateway.app:app_from_environment" if workers > 1 else built)
     assert options == {
         "host": "127.0.0.1",
@@ -208,3 +206,26 @@ def test_serve_gives_uvicorn_the_same_options_with_or_without_workers(
         "access_log": False,
         "proxy_headers": False,
     }
+
+
+def test_one_process_serve_ignores_web_concurrency(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With WEB_CONCURRENCY=4 in the environment (as hosting platforms set it), one-process
+    serve must still run: uvicorn reads that variable when given no worker count, and with
+    more than one worker it exits rather than serve an app object."""
+    import uvicorn
+
+    from tierwise.gateway import app as gateway_app
+    from tierwise.gateway import logs
+
+    configs: list[uvicorn.Config] = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda target, **options: configs.append(uvicorn.Config(target, **options))
+    )
+    monkeypatch.setattr(gateway_app, "create_app", lambda settings: object())
+    monkeypatch.setattr(logs, "configure_logging", lambda *args: None)
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    command = ["serve", "--host", "127.0.0.1", "--no-auth", "--port", "0"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    ((config,),) = [configs]
+    assert config.workers == 1

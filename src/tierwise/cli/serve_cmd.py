@@ -126,9 +126,9 @@ def serve(
             factory=workers > 1,
             host=bind,
             port=port_n,
-            # One process passes no count, as it always has (uvicorn then reads
-            # WEB_CONCURRENCY, which with an app object rather than a name stops it).
-            workers=workers if workers > 1 else None,
+            # Always an explicit count: given None, uvicorn reads WEB_CONCURRENCY (set by
+            # many hosting platforms), and above 1 it refuses the one-process app object.
+            workers=workers,
             # Logging is set up above (and in each worker): uvicorn installs none.
             log_config=None,
             log_level=settings.gateway.log_level,
