@@ -225,7 +225,8 @@ class PermissionDeniedError(AccessError):
     """The key is valid but lacks the right for this endpoint (403, not 401: the caller
     is known, so sending the same key again will not help)."""
 
-    default_hint = "use an admin key (`tierwise keys create --admin`)"
+    # Said after "... needs an admin key": how to get one, not "use an admin key" again.
+    default_hint = "`tierwise keys create --admin` makes one"
 
 
 class BudgetExceededError(AccessError):

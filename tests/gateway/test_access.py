@@ -27,6 +27,8 @@ def test_a_valid_key_without_admin_gets_403_and_no_key_401(gateway, path: str) -
     denied = httpx.get(gateway.url + path, headers=_bearer(plain))
     assert denied.status_code == 403
     assert denied.json()["error"]["type"] == "permission_error"
+    message = denied.json()["error"]["message"]
+    assert message.count("admin key") == 1 and "tierwise keys create --admin" in message
     assert httpx.get(gateway.url + path, headers=_bearer(admin)).status_code == 200
 
 
