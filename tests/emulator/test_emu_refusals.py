@@ -430,6 +430,32 @@ REFUSED = [
         "after a ttl='5m' cache_control block.",
     ),
     Case(
+        "tool-use-input",
+        SONNET,
+        {
+            "messages": [
+                _ask(),
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"toolUse": {"toolUseId": "tooluse_1", "name": "lookup", "input": "A-17"}}
+                    ],
+                },
+                _user(TOOL_RESULT),
+            ],
+            "toolConfig": TOOLS,
+        },
+        _body(
+            [
+                {"role": "user", "content": "Look up the order."},
+                {"role": "assistant", "content": [{**A_TOOL_USE, "input": "A-17"}]},
+                {"role": "user", "content": [A_TOOL_RESULT]},
+            ],
+            tools=ANTHROPIC_TOOLS,
+        ),
+        "tool_use.input: Input should be a valid dictionary",
+    ),
+    Case(
         "adaptive-old-model",
         SONNET,
         {"messages": [_ask()], "additionalModelRequestFields": {"thinking": {"type": "adaptive"}}},

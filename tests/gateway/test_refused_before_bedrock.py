@@ -160,6 +160,26 @@ ANTHROPIC_CASES = [
         "tools[0].input_schema",
         id="messages-tool-schema-not-an-object",
     ),
+    pytest.param(
+        {
+            "tools": [{"name": "lookup", "input_schema": {"type": "object"}}],
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"type": "tool_use", "id": "t1", "name": "lookup", "input": "A-17"}
+                    ],
+                },
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}],
+                },
+            ],
+        },
+        "toolUse.input",
+        id="messages-tool-use-input-not-an-object",
+    ),
 ]
 
 
@@ -235,6 +255,21 @@ CLIENT_CASES = [
         },
         "messages[1].content[0].toolUse.toolUseId",
         id="client-tool-use-id-with-slash",
+    ),
+    pytest.param(
+        {
+            "toolConfig": {"tools": [TOOL]},
+            "messages": [
+                {"role": "user", "content": [{"text": "hi"}]},
+                {
+                    "role": "assistant",
+                    "content": [{"toolUse": {**USE["toolUse"], "input": "A-17"}}],
+                },
+                {"role": "user", "content": [RESULT]},
+            ],
+        },
+        "messages[1].content[0].toolUse.input",
+        id="client-tool-use-input-not-an-object",
     ),
     pytest.param(
         {

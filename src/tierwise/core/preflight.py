@@ -220,6 +220,13 @@ def check_request(request: Mapping[str, Any]) -> None:
                         "(the ids only pair a result with its call)",
                     )
             use = block.get("toolUse")
+            if isinstance(use, Mapping) and not isinstance(use.get("input"), Mapping):
+                raise _refuse(
+                    f"{where}.toolUse.input is not a JSON object: Claude takes a tool call's "
+                    "input as an object only",
+                    f"{where}.toolUse.input",
+                    "send the call's arguments as an object, as the model produced them",
+                )
             if isinstance(use, Mapping):
                 problem = tool_name_problem(use.get("name"))
                 if problem is not None:

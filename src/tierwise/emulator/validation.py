@@ -151,6 +151,9 @@ def _check_block(block: Any, where: str, role: str, spec: ModelSpec) -> None:
             raise validation(f"{where}.toolUse needs toolUseId, name and input.")
         i, j = (int(n) + 1 for n in where.split(".")[1::2])
         _check_tool_name(use["name"], f"messages.{i}.member.content.{j}.member.toolUse.name")
+        if not isinstance(use.get("input"), Mapping):
+            # A Document to botocore, but Claude takes a tool call's input as an object only.
+            raise _model_error(f"{where}.tool_use.input: Input should be a valid dictionary")
     elif "toolUse" in block or ("toolResult" in block and role != "user"):
         raise validation(
             f"{where}: toolUse blocks belong to assistant messages and toolResult blocks to "
