@@ -13,7 +13,7 @@ from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.tiers import Tier
-from tierwise.errors import AnswerRejectedError, BudgetExceededError
+from tierwise.errors import AnswerRejectedError, BudgetExceededError, InvalidRequestError
 from tierwise.store.keys import KeyStore
 
 PROMPT = [{"role": "user", "content": [{"text": "Answer in JSON: label 'app crashes'."}]}]
@@ -185,3 +185,24 @@ def test_the_reservation_covers_the_structured_output_schema_sent_with_the_promp
     after = keys_of(tw).get(key.id)
     assert after is not None and after.spent_usd == 0 and after.reserved_usd == 0
     assert tw.ledger.rows() == []
+
+
+RAW = "us.anthropic.claude-opus-4-6-v1"  # served by Bedrock, in no configured tier
+
+
+def test_a_key_with_a_budget_cannot_call_a_model_no_tier_prices(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    # Its cost would read as 0: nothing reserved, nothing charged, the budget no cap at all.
+    assert tw.settings.tier_of_model(RAW) is None
+    key, _ = keys_of(tw).create("k", budget_usd=Decimal("0.01"))
+    before = live_emulator.stats["total"]
+    with pytest.raises(InvalidRequestError, match="in no tier"):
+        tw.converse(modelId=RAW, messages=PROMPT, api_key_id=key.id)
+    assert live_emulator.stats["total"] == before
+    assert tw.ledger.rows() == []
+    # A key without a budget is still served, its row flagged unpriced.
+    free, _ = keys_of(tw).create("free")
+    response = tw.converse(modelId=RAW, messages=PROMPT, api_key_id=free.id)
+    (row,) = tw.ledger.rows(request_id=response["tierwise"]["requestId"])
+    assert row.metadata is not None and "unpriced" in row.metadata

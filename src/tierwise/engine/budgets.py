@@ -82,8 +82,9 @@ class Budgets:
         if mode == "auto":
             return None  # no budget to enforce: charged on replay
         return self.store.reserve_locally(
-            api_key_id, self._worst(plan, sent), request_id=request_id, attempt=attempt
-        )
+            api_key_id, self._worst(plan, sent), request_id=request_id, attempt=attempt,
+            unpriced=self._unpriced(plan),
+        )  # fmt: skip
 
     def _hold(  # noqa: PLR0917
         self,
@@ -116,8 +117,15 @@ class Budgets:
                 },
             },
             ttl_s=self.settings.budgets.reservation_ttl_s,
+            unpriced=self._unpriced(plan),
         )
         return hold
+
+    def _unpriced(self, plan: Plan) -> str | None:
+        """The model of ``plan`` that no tier prices (its cost would read as 0), if any."""
+        if plan.tier is not None or self.settings.tier_of_model(plan.profiles[0]) is not None:
+            return None
+        return plan.profiles[0]
 
     def _worst(self, plan: Plan, sent: Mapping[str, Any]) -> Decimal:
         """The attempt's worst-case cost: the dearest way it could be served, on any of its

@@ -184,6 +184,14 @@ class Hold:
         return Decimal(self.amount_pico) / PICO
 
 
+def _unpriced(model_id: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"model {model_id!r} is in no tier, so tierwise has no price for it and the key's "
+        "budget cannot be held against it",
+        hint="add the model to a tier (tiers.<tier>.alternates) to price it, or use a tier",
+    )
+
+
 def _money(pico: int) -> str:
     """Dollars with as many decimals as the amount needs (at least 2): "$0.0000001"."""
     whole, _, frac = f"{Decimal(pico) / PICO:.12f}".partition(".")
@@ -343,6 +351,7 @@ class KeyStore:
         detail: dict[str, Any] | None = None,
         ttl_s: float = RESERVATION_TTL_S,
         now: datetime | None = None,
+        unpriced: str | None = None,
     ) -> Hold:
         """Reserve ``cost_usd`` (an attempt's worst case) against the key's budget, or raise
         :class:`BudgetExceededError` naming the budget, the spend and the reservation.
@@ -350,6 +359,8 @@ class KeyStore:
         A key without a budget reserves too (``tierwise keys list`` shows what is in
         flight); its reservation always fits. Expired reservations of the key are
         reconciled before a refusal, so a gateway that died holding some does not block it.
+        ``unpriced`` names a model the attempt may reach that no tier prices: a key with a
+        budget is refused it (InvalidRequestError), since its cost reads as 0.
         """
         now = now or datetime.now(UTC)
         hold = Hold(uuid.uuid4().hex, key_id, to_pico(cost_usd))
@@ -357,6 +368,8 @@ class KeyStore:
             with self.db.transaction() as tx:
                 state = self._locked(tx, key_id, now)
                 budget, spent, reserved = state
+                if budget is not None and unpriced is not None:
+                    raise _unpriced(unpriced)
                 if budget is None or spent + reserved + hold.amount_pico <= budget:
                     with self._lock:
                         # The database answers again: its figures are the truth.
@@ -388,7 +401,13 @@ class KeyStore:
         return seen is not None, seen is not None and seen[0] is not None
 
     def reserve_locally(
-        self, key_id: str, cost_usd: Decimal, *, request_id: str, attempt: int
+        self,
+        key_id: str,
+        cost_usd: Decimal,
+        *,
+        request_id: str,
+        attempt: int,
+        unpriced: str | None = None,
     ) -> Hold:
         """:meth:`reserve` without the database (it is unreachable), best-effort: against
         the key's budget as this process last read it, less what this process has
@@ -403,6 +422,8 @@ class KeyStore:
                     "key's budget yet, so it cannot be enforced even best-effort"
                 )
             budget, spent, reserved = seen
+            if budget is not None and unpriced is not None:
+                raise _unpriced(unpriced)
             held = self._held.setdefault(key_id, {})
             spent += self._spent.get(key_id, 0)
             reserved += sum(held.values())
