@@ -19,9 +19,13 @@ points, so callers can compute the size of the prefix in front of each cache poi
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+import io
 import json
 import math
+import re
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -178,13 +182,70 @@ def _bytes(value: Any) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
+# A PDF's pages ("/Type /Page", not "/Pages") and its compressed content streams.
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+_PDF_STREAM = re.compile(rb"stream\r?\n")
+_INFLATE_CHUNK = 1 << 20
+
+
+def _raw_bytes(source: Mapping[str, Any]) -> bytes | None:
+    raw = source.get("bytes")
+    if isinstance(raw, bytes | bytearray):
+        return bytes(raw)
+    if isinstance(raw, str):
+        try:
+            return base64.b64decode(raw, validate=False)
+        except (binascii.Error, ValueError):
+            return None
+    return None
+
+
+def _inflated_size(data: bytes) -> int:
+    """Bytes a zlib stream at the start of ``data`` inflates to (0 when it is not one),
+    counted in chunks so a stream that inflates hugely is never held whole."""
+    inflater = zlib.decompressobj()
+    total = 0
+    try:
+        chunk = inflater.decompress(data, _INFLATE_CHUNK)
+        while chunk:
+            total += len(chunk)
+            chunk = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
+    except zlib.error:
+        pass
+    return total
+
+
+def _document_bound(fmt: Any, data: bytes) -> int:
+    """Input tokens a document's bytes cannot exceed. Bedrock bills the text it extracts,
+    which for compressed formats is larger than the file: a docx/xlsx (a zip) is bounded by
+    its members' uncompressed sizes, a PDF by its bytes, its content streams inflated and a
+    page image (at most IMAGE_MAX) per page."""
+    import zipfile  # only for a document; `import tierwise` stays light
+
+    if fmt in ("docx", "xlsx") and zipfile.is_zipfile(io.BytesIO(data)):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return len(data) + sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError):
+            return len(data)
+    if fmt == "pdf":
+        inflated = sum(_inflated_size(data[m.end() :]) for m in _PDF_STREAM.finditer(data))
+        return len(data) + inflated + IMAGE_MAX * len(_PDF_PAGE.findall(data))
+    return len(data)
+
+
 def _block_bound(block: Mapping[str, Any]) -> int:
     if "image" in block:
         return IMAGE_MAX
     if "document" in block:
-        source = block["document"].get("source") or {}
-        size = _bytes(source["text"]) if "text" in source else _byte_len(source)
-        return size + _bytes(str(block["document"].get("name", "")))
+        document = block["document"]
+        source = document.get("source") or {}
+        if "text" in source:
+            size = _bytes(source["text"])
+        else:
+            data = _raw_bytes(source)
+            size = 0 if data is None else _document_bound(document.get("format"), data)
+        return size + _bytes(str(document.get("name", "")))
     if "toolResult" in block:
         result = block["toolResult"]
         return sum(_block_bound(c) for c in result.get("content") or ()) + _bytes(
@@ -200,8 +261,9 @@ def input_upper_bound(request: Mapping[str, Any]) -> int:
 
     A byte-level BPE token is at least one byte, so the UTF-8 bytes of every block's JSON
     (its text plus keys and quotes, which also cover the per-message framing) bound its
-    tokens; an image is at most :data:`IMAGE_MAX` tokens (Claude resizes larger ones), and
-    a request with tools carries Claude's tool-use system prompt.
+    tokens; an image is at most :data:`IMAGE_MAX` tokens (Claude resizes larger ones); a
+    compressed document (PDF, docx, xlsx) by what it holds uncompressed, and a PDF's pages
+    as images; and a request with tools carries Claude's tool-use system prompt.
     """
     total = 0
     tools: Sequence[Mapping[str, Any]] = (request.get("toolConfig") or {}).get("tools") or ()
