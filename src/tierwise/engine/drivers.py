@@ -461,6 +461,8 @@ class AsyncDriver:
         # that have ended.
         self._cut: set[asyncio.Future[Any]] = set()
         self._late: set[asyncio.Future[Any]] = set()
+        # Reservations of calls that go on after their caller was cancelled.
+        self._carried: set[Any] = set()
 
     async def close(self) -> None:
         """Wait for calls cut off by their deadline: they are ledgered when they end (their
@@ -490,6 +492,10 @@ class AsyncDriver:
             return await self.rows.store(effect.row)
         if isinstance(effect, Reserve) and self.books.budgets is None:
             return Reservation(None, effect.attempt.request)
+        if isinstance(effect, Release) and effect.hold in self._carried:
+            # Its call goes on (the caller was cancelled): the late row settles it.
+            self._carried.discard(effect.hold)
+            return None
         if isinstance(effect, BeforeAttempt | AfterAttempt) and not self.hooks:
             return None
         if isinstance(effect, Observe):
@@ -506,30 +512,47 @@ class AsyncDriver:
         started = time.perf_counter()
         call = self.bedrock.converse_stream if attempt.stream else self.bedrock.converse
         wait = _remaining(deadline)
+        task = asyncio.ensure_future(call(attempt.profiles, attempt.request, deadline))
         try:
-            if wait is None:
-                answer: _Answer | _Stream = await call(attempt.profiles, attempt.request, deadline)
-            else:
-                task = asyncio.ensure_future(call(attempt.profiles, attempt.request, deadline))
+            try:
                 done, _ = await asyncio.wait({task}, timeout=wait)
-                if not done:
-                    # Cut off: the call goes on, on the loop, and is ledgered when it ends.
-                    self._cut.add(task)
-                    task.add_done_callback(self._cut.discard)
-                    task.add_done_callback(lambda t: self._ledger_late(effect, t, started))
-                    elapsed = (time.perf_counter() - started) * 1000
-                    cut = deadline.error("while Bedrock was answering")
-                    return Settled(attempt.profiles[0], elapsed, elapsed, error=cut, cut=True)
-                answer = cast("_Answer | _Stream", task.result())
+            except asyncio.CancelledError:
+                # The caller stopped waiting (asyncio.timeout, a cancelled task) after the
+                # request left for Bedrock, which bills it: the call goes on and is ledgered
+                # when it ends, settling its reservation, which stays held until then.
+                self._carry(effect, task, started)
+                if effect.hold is not None:
+                    self._carried.add(effect.hold)
+                raise
+            if not done:
+                # Cut off: the call goes on, on the loop, and is ledgered when it ends.
+                self._carry(effect, task, started)
+                elapsed = (time.perf_counter() - started) * 1000
+                cut = deadline.error("while Bedrock was answering")
+                return Settled(attempt.profiles[0], elapsed, elapsed, error=cut, cut=True)
+            answer = cast("_Answer | _Stream", task.result())
         except TierwiseError as exc:
             return _failed(exc, attempt.profiles, (time.perf_counter() - started) * 1000)
         return _settled(answer, (time.perf_counter() - started) * 1000, attempt.stream)
+
+    async def _late_row(self, effect: Invoke, outcome: Any, latency_ms: float) -> None:
+        # A stream that opened after nobody waited for it is closed here, on the loop its
+        # connection belongs to (the engine then counts its prompt as an abandoned one's).
+        if not isinstance(outcome, BaseException) and hasattr(outcome, "aclose"):
+            await outcome.aclose()
+        await self.blocking(self.books.late, effect, outcome, latency_ms)
+
+    def _carry(self, effect: Invoke, task: asyncio.Future[Any], started: float) -> None:
+        """Let ``task`` (a call nobody waits for any more) run on and ledger it when it ends."""
+        self._cut.add(task)
+        task.add_done_callback(self._cut.discard)
+        task.add_done_callback(lambda t: self._ledger_late(effect, t, started))
 
     def _ledger_late(self, effect: Invoke, task: asyncio.Future[Any], started: float) -> None:
         outcome: Any = asyncio.CancelledError() if task.cancelled() else task.exception()
         if outcome is None:
             outcome = task.result()
         latency = (time.perf_counter() - started) * 1000
-        job = asyncio.ensure_future(self.blocking(self.books.late, effect, outcome, latency))
+        job = asyncio.ensure_future(self._late_row(effect, outcome, latency))
         self._late.add(job)
         job.add_done_callback(self._late.discard)

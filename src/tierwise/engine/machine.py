@@ -834,7 +834,9 @@ class Engine:
             )  # fmt: skip
         response = getattr(outcome, "response", None)
         if response is None:  # a stream that opened too late
-            outcome.close()
+            close = getattr(outcome, "close", None)
+            if close is not None:  # (an async driver's stream is closed on its loop)
+                close()
             usage, estimated = StreamMeter().billed(attempt.request)
             return self.accountant.row(
                 self.request_id, plan, outcome.model_id, latency_ms, attempt=attempt.number,

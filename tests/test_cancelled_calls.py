@@ -1,0 +1,68 @@
+"""An async call whose caller is cancelled (``asyncio.timeout``, ``wait_for``, a cancelled
+task) after its request reached Bedrock is billed there: it goes on, and its row and its
+key's charge arrive when it ends; its reservation stays held until then."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tierwise.client import AsyncTierwise
+from tierwise.config import Settings
+from tierwise.emulator import Emulator, Faults
+
+MESSAGES = [{"role": "user", "content": [{"text": "Explain in detail the history of Rome"}]}]
+
+
+@pytest.fixture(scope="module")
+def slow(default_settings: Settings) -> Iterator[Emulator]:
+    with Emulator(default_settings, port=0, faults=Faults(latency_ms=1500)).start() as emu:
+        yield emu
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_cancelled_callers_call_is_ledgered_and_charged(
+    default_settings: Settings, slow: Emulator, tmp_path: Path, stream: bool
+) -> None:
+    slow.reset()
+    settings = default_settings.with_overrides(
+        {"endpoint_url": slow.url, "retry.base_delay_s": 0.0}
+    )
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+
+    async def run() -> tuple[Decimal, Decimal]:
+        async with AsyncTierwise.from_settings(settings, ledger_url=url) as tw:
+            assert tw.budgets is not None
+            key, _ = tw.budgets.create("k", budget_usd=Decimal("1"))
+            door = tw.converse_stream if stream else tw.converse
+            task = asyncio.ensure_future(
+                door(
+                    modelId="sonnet",
+                    messages=MESSAGES,
+                    inferenceConfig={"maxTokens": 300},
+                    api_key_id=key.id,
+                )
+            )
+            while slow.stats["total"] < 1:  # the request has reached Bedrock
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            held = tw.budgets.get(key.id)
+            assert held is not None
+            # Closing the client waits for the call, which ends and is ledgered.
+        async with AsyncTierwise.from_settings(settings, ledger_url=url) as tw:
+            assert tw.budgets is not None
+            after = tw.budgets.get(key.id)
+            assert after is not None and after.reserved_usd == 0
+            (row,) = tw.ledger.rows()
+            assert row.api_key_id == key.id and row.cost_usd > 0
+            assert after.spent_usd == row.cost_usd
+        return held.reserved_usd, held.spent_usd
+
+    reserved, spent = asyncio.run(run())
+    assert reserved + spent > 0, "held (or already charged) while the call went on"
