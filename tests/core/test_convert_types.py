@@ -173,3 +173,16 @@ def test_an_empty_system_message_is_left_out_not_sent_as_an_empty_text() -> None
         {**OPENAI, "messages": [{"role": "system", "content": "Be brief."}, *OPENAI["messages"]]}
     )
     assert kept.request["system"] == [{"text": "Be brief."}]
+
+
+def test_an_image_in_a_responses_system_message_is_refused_naming_the_part() -> None:
+    # Converse's system prompt takes text only: this was botocore's 'Unknown parameter in
+    # system[0]: "image"' with no Responses field named.
+    from tierwise.core.convert.responses import from_responses
+
+    image = {"type": "input_image", "image_url": "data:image/png;base64,iVBORw0KGgo="}
+    turns = [{"role": "system", "content": [image]}, {"role": "user", "content": "hi"}]
+    body = {"model": "auto", "input": turns}
+    with pytest.raises(InvalidRequestError) as info:
+        from_responses(body)
+    assert info.value.param == "input[0].content[0]"

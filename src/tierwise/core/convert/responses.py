@@ -61,7 +61,7 @@ def _content(content: Any, where: str, role: str, allow_remote: bool) -> list[di
             blocks.append({"text": part["text"]})
         elif kind == "refusal":
             blocks.append({"text": str(part.get("refusal", ""))})
-        elif kind == "input_image" and role != "assistant":
+        elif kind == "input_image" and role == "user":  # Converse's system takes no image
             require(
                 part.get("file_id") is None,
                 f"{at}: file_id images are not supported; send a data: URL",
