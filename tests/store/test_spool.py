@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -49,3 +49,25 @@ def test_replay_settles_each_row_once_even_when_run_twice(
     assert after is not None
     assert after.reserved_usd == 0  # the spooled row settled its reservation
     assert after.spent_usd == Decimal("0.50")  # both of the key's rows, each once
+
+
+def test_a_row_spooled_past_its_reservations_expiry_replaces_the_estimate(
+    ledger: SQLLedger, tmp_path: Path
+) -> None:
+    # The gateway that made the call was down (or its database was) longer than the
+    # reservation's TTL: the reservation expired, charged at its worst case with an
+    # estimated row. The spooled row, the call's real usage, must still settle it.
+    keys = KeyStore(ledger)
+    key, _ = keys.create("k", budget_usd=Decimal("10"))
+    hold = keys.reserve(key.id, Decimal("1"), request_id="a", attempt=1, ttl_s=60)
+    spool = Spool(tmp_path / "spool.jsonl")
+    spool.append(row("a", key.id), hold)
+    assert keys.reconcile(datetime.now(UTC) + timedelta(hours=2)) == 1
+    assert spool.replay(ledger, keys) == 1
+    spool.append(row("a", key.id), hold)  # a replay cut short runs again
+    assert spool.replay(ledger, keys) == 0
+    (stored,) = ledger.rows()
+    assert stored.cost_usd == Decimal("0.25") and stored.error_class is None
+    after = keys.get(key.id)
+    assert after is not None and after.reserved_usd == 0
+    assert after.spent_usd == Decimal("0.25")

@@ -135,8 +135,11 @@ class Spool:
                 row = _row(record["row"])
                 hold = Hold(**record["hold"]) if record.get("hold") else None
                 with ledger.transaction() as tx:
+                    # An expired reservation's estimate (its gateway was down past the
+                    # reservation's TTL) is not this row: settling the hold replaces it.
                     existing = tx.execute(
-                        "SELECT metadata FROM ledger WHERE request_id = ? AND attempt = ?",
+                        "SELECT metadata FROM ledger WHERE request_id = ? AND attempt = ?"
+                        " AND (error_class IS NULL OR error_class <> 'ReservationExpired')",
                         (row.request_id, row.attempt),
                     ).fetchall()
                     kinds = {_kind(json.loads(r["metadata"]) if r["metadata"] else None)
