@@ -150,3 +150,43 @@ def test_parallel_tool_calls_false_keeps_one_call_and_asks_for_one() -> None:
         chunks += translator.feed({"contentBlockDelta": {"contentBlockIndex": i, "delta": delta}})
     calls = [c for ch in chunks for c in ch["choices"][0]["delta"].get("tool_calls", [])]
     assert {c.get("id") for c in calls} == {"t0", None} and all(c["index"] == 0 for c in calls)
+
+
+def _image_part(url: str) -> dict[str, Any]:
+    content = [
+        {"type": "text", "text": "what is this?"},
+        {"type": "image_url", "image_url": {"url": url}},
+    ]
+    return body(messages=[{"role": "user", "content": content}])
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.mark.parametrize(
+    ("mime", "data", "fmt"),
+    [
+        pytest.param("image/jpg", JPEG, "jpeg", id="jpg"),  # common in client code
+        pytest.param("IMAGE/JPEG", JPEG, "jpeg", id="upper-case"),  # RFC 2045
+        pytest.param("image/png", JPEG, "jpeg", id="jpeg-labelled-png"),  # bytes, not label
+        pytest.param("image/jpeg", PNG, "png", id="png-labelled-jpeg"),
+    ],
+)
+def test_a_data_url_image_is_sent_in_the_format_its_bytes_are(
+    mime: str, data: bytes, fmt: str
+) -> None:
+    import base64
+
+    url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    request = from_chat_completions(_image_part(url)).request
+    image = request["messages"][0]["content"][1]["image"]
+    assert image["format"] == fmt and bytes(image["source"]["bytes"]) == data
+
+
+def test_a_data_url_that_is_no_image_is_still_refused() -> None:
+    import base64
+
+    url = "data:image/png;base64," + base64.b64encode(b"just text").decode()
+    with pytest.raises(InvalidRequestError, match="not a PNG, JPEG, GIF or WebP"):
+        from_chat_completions(_image_part(url))

@@ -49,7 +49,12 @@ from tierwise.core.convert.request import (
     model_of,
     require,
 )
-from tierwise.core.preflight import image_block, require_object_schema, require_tool_name
+from tierwise.core.preflight import (
+    image_block,
+    require_object_schema,
+    require_tool_name,
+    sniff_image,
+)
 from tierwise.core.pricing import Usage
 from tierwise.core.rules import MIN_ANSWER_TOKENS, fit_thinking_budget
 from tierwise.errors import InvalidRequestError
@@ -76,7 +81,12 @@ FINISH_REASONS = {
     "content_filtered": "content_filter",
     "guardrail_intervened": "content_filter",
 }
-_DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z]+);base64,(?P<data>.*)$", re.DOTALL)
+# MIME types are case-insensitive (RFC 2045), and "image/jpg" is common in client code;
+# OpenAI takes both.
+_DATA_URL = re.compile(
+    r"^data:(?P<mime>image/[a-z]+);base64,(?P<data>.*)$", re.DOTALL | re.IGNORECASE
+)
+_MIME_ALIASES = {"image/jpg": "jpeg"}
 
 
 def _text_of(content: Any, param: str) -> str:
@@ -130,13 +140,17 @@ def _image(part: Mapping[str, Any], param: str, allow_remote: bool) -> dict[str,
                 "remote image URLs are not allowed by this gateway; send a data: URL", param
             )
         raise invalid(f"{param}: only data:image/...;base64 URLs are supported", param)
-    fmt = IMAGE_FORMATS.get(match.group("mime"))
+    mime = match.group("mime").lower()
+    declared = IMAGE_FORMATS.get(mime) or _MIME_ALIASES.get(mime)
     require(
-        fmt is not None,
+        declared is not None,
         f"{param}: image type {match.group('mime')} is not supported (png, jpeg, gif, webp)",
         param,
     )
     raw = decode_base64(match.group("data"), f"{param}.image_url.url")
+    # OpenAI reads the bytes, not the label: a JPEG sent as data:image/png is a JPEG, and
+    # Bedrock is told so (it refuses bytes that are not of the format named).
+    fmt = sniff_image(raw) or declared
     return image_block(
         raw,
         fmt,
