@@ -6,7 +6,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from tierwise.store import LedgerRow
+import pytest
+
+from tierwise.errors import LedgerUnavailableError
+from tierwise.store import LedgerRow, open_ledger
 from tierwise.store.keys import KeyStore
 from tierwise.store.spool import Spool
 from tierwise.store.sql import SQLLedger
@@ -71,3 +74,17 @@ def test_a_row_spooled_past_its_reservations_expiry_replaces_the_estimate(
     after = keys.get(key.id)
     assert after is not None and after.reserved_usd == 0
     assert after.spent_usd == Decimal("0.25")
+
+
+def test_a_postgresql_server_that_takes_no_writes_is_an_outage(store_url: str) -> None:
+    # A standby after a failover, or a server in read-only mode: the row of a call already
+    # made must be spooled (LedgerUnavailableError), not lost to a plain LedgerError.
+    if not store_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    open_ledger(store_url).close()  # migrated while it takes writes
+    read_only = open_ledger(f"{store_url}%20-cdefault_transaction_read_only%3Don", lazy=True)
+    try:
+        with pytest.raises(LedgerUnavailableError):
+            read_only.record(row("a", None))
+    finally:
+        read_only.close()

@@ -64,8 +64,13 @@ class PostgresLedger(SQLLedger):
                 "the PostgreSQL ledger needs psycopg", hint="pip install 'tierwise[postgres]'"
             ) from None
         self._errors: tuple[type[BaseException], ...] = (psycopg.Error, PoolTimeout)
-        # Connection failures (the server is down or restarting) as opposed to bad SQL.
-        self._unreachable: tuple[type[BaseException], ...] = (psycopg.OperationalError, PoolTimeout)
+        # Connection failures (the server is down or restarting) as opposed to bad SQL; and
+        # a server that takes no writes now (a standby after a failover, read-only mode).
+        self._unreachable: tuple[type[BaseException], ...] = (
+            psycopg.OperationalError,
+            PoolTimeout,
+            psycopg.errors.ReadOnlySqlTransaction,
+        )
         self.location = url.rsplit("@", 1)[-1]  # never the password
         self._conninfo = url.replace("postgresql+psycopg://", "postgresql://")
         self._probe_lock = threading.Lock()
