@@ -217,3 +217,25 @@ def test_document_names_are_unique_across_the_whole_request() -> None:
     assert all(re.fullmatch(BEDROCK_NAME, n) for n in names)
     # An earlier turn's names do not change when the conversation grows.
     assert document_names(messages[:1]) == names[:2]
+
+
+def test_a_document_sent_on_its_own_gets_the_text_block_converse_requires() -> None:
+    # Converse refuses a turn with a document and no text ("A text block must be included
+    # when using documents."); Anthropic takes it (Claude Code sends a PDF on its own).
+    from tierwise.core.convert.request import DOCUMENT_PLACEHOLDER
+
+    doc = {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": "Delivery in 30 days."},
+        "cache_control": {"type": "ephemeral"},
+    }
+    content = from_messages(body(messages=[{"role": "user", "content": [doc]}])).request[
+        "messages"
+    ][0]["content"]
+    assert [next(iter(b)) for b in content] == ["document", "text", "cachePoint"]
+    assert content[1] == {"text": DOCUMENT_PLACEHOLDER}
+    asked = [doc, {"type": "text", "text": "When is delivery?"}]
+    content = from_messages(body(messages=[{"role": "user", "content": asked}])).request[
+        "messages"
+    ][0]["content"]
+    assert [b.get("text") for b in content if "text" in b] == ["When is delivery?"]

@@ -360,7 +360,8 @@ REFUSED = [
         SONNET,
         {"messages": [_user(_document("report"))]},
         None,
-        "If you include a document, you must also include a text content block.",
+        "A text block must be included when using documents. Add a text block and retry your "
+        "request.",
     ),
     Case(
         "images-count",

@@ -193,3 +193,17 @@ def test_stop_sequence_names_the_matched_sequence(client: anthropic.Anthropic) -
     with client.messages.stream(**kwargs) as stream:
         final = stream.get_final_message()
     assert (final.stop_reason, final.stop_sequence) == ("stop_sequence", "emulator")
+
+
+def test_a_pdf_sent_without_a_question_is_answered(client: anthropic.Anthropic) -> None:
+    # A user turn holding only a document is valid Anthropic input; Converse refuses it
+    # without a text block, and the emulator refuses it as Bedrock does.
+    pdf = base64.b64encode(b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF\n").decode()
+    document = {
+        "type": "document",
+        "source": {"type": "base64", "media_type": "application/pdf", "data": pdf},
+    }
+    message = client.messages.create(
+        model="haiku", max_tokens=50, messages=[{"role": "user", "content": [document]}]
+    )
+    assert message.content[0].type == "text"

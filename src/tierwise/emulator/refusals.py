@@ -352,9 +352,8 @@ def check_converse_media(request: Mapping[str, Any]) -> None:
                     )
         if documents and not any(isinstance(b.get("text"), str) for b in content):
             raise validation(
-                f"messages.{i} has a document content block but no text content block. If "
-                "you include a document, you must also include a text content block. Add a "
-                "text block to the message and try again."
+                "A text block must be included when using documents. Add a text block and "
+                "retry your request."
             )
 
 

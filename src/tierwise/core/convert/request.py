@@ -13,6 +13,7 @@ from typing import Any, TypeGuard
 from tierwise.errors import InvalidRequestError
 
 __all__ = [
+    "DOCUMENT_PLACEHOLDER",
     "IMAGE_FORMATS",
     "NO_TOOL_CALLS",
     "ONE_TOOL_CALL",
@@ -141,7 +142,27 @@ def finish_turns(
     require(bool(merged) and merged[0]["role"] == "user", f"{first} must be from the user", field)
     images = count_images(merged)
     require(images <= max_images, f"too many images: {images} (at most {max_images})", field)
+    for message in merged:
+        _text_beside_documents(message)
     return merged
+
+
+# Converse refuses a turn with a document and no text ("A text block must be included when
+# using documents."), which the OpenAI and Anthropic APIs take (a PDF sent on its own, as
+# Claude Code does); a minimal text block, as LiteLLM and others add, keeps the turn valid.
+DOCUMENT_PLACEHOLDER = "."
+
+
+def _text_beside_documents(message: dict[str, Any]) -> None:
+    content = message["content"]
+    if not any("document" in block for block in content) or any(
+        isinstance(block.get("text"), str) and block["text"].strip() for block in content
+    ):
+        return
+    at = len(content)
+    while at and "cachePoint" in content[at - 1]:  # the turn's cache point stays last
+        at -= 1
+    message["content"] = [*content[:at], {"text": DOCUMENT_PLACEHOLDER}, *content[at:]]
 
 
 def count_images(messages: list[dict[str, Any]]) -> int:
