@@ -9,6 +9,8 @@ was unreachable when last tried, and calls queue behind them until the spool is 
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -171,3 +173,27 @@ def test_a_client_replays_the_spool_once_the_database_takes_writes(
         after = tw.budgets.get(key.id)
         assert after is not None and after.reserved_usd == 0
         assert after.spent_usd == next(r.cost_usd for r in rows if r.api_key_id == key.id)
+
+
+def test_a_call_is_delivered_and_its_row_kept_when_neither_ledger_nor_spool_can_write(
+    tw: Tierwise, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full disk: the SQLite file and the spool beside it both refuse writes. The call was
+    # made and billed; its answer is delivered and its row kept until one takes it.
+    assert isinstance(tw.ledger, SQLLedger) and tw.spool is not None
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    tw.ledger.query("PRAGMA query_only = ON")
+    with monkeypatch.context() as m:
+        m.setattr(os, "fsync", full_disk)
+        response = tw.converse(
+            modelId="haiku", messages=MESSAGES, inferenceConfig={"maxTokens": 20}
+        )
+    assert response["output"]["message"]["content"]
+    assert tw.spool.pending() == 1
+    assert tw.budgets is not None
+    come_back(tw, tw.budgets)
+    (stored,) = tw.ledger.rows()
+    assert stored.request_id == response["tierwise"]["requestId"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -88,3 +90,41 @@ def test_a_postgresql_server_that_takes_no_writes_is_an_outage(store_url: str) -
             read_only.record(row("a", None))
     finally:
         read_only.close()
+
+
+def test_a_full_disk_keeps_the_row_in_memory_and_never_leaves_a_partial_line(
+    ledger: SQLLedger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spool = Spool(tmp_path / "spool.jsonl")
+    spool.append(row("a", None), None)
+    before = spool.path.read_bytes()
+
+    def full_disk(fd: int) -> None:  # the filesystem reports ENOSPC when the data is synced
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "fsync", full_disk)
+        spool.append(row("b", None), None)  # no error: the answer is delivered
+    assert spool.path.read_bytes() == before, "cut back: no line that is not on disk"
+    assert spool.pending() == 2 and spool.outage.is_set()
+    spool.append(row("c", None), None)  # the disk takes writes again: b goes first
+    assert spool.pending() == 3
+    assert spool.replay(ledger, None) == 3
+    assert sorted(r.request_id for r in ledger.rows()) == ["a", "b", "c"]
+    assert spool.pending() == 0
+
+
+def test_rows_kept_in_memory_are_replayed_with_the_file(
+    ledger: SQLLedger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spool = Spool(tmp_path / "spool.jsonl")
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "fsync", full_disk)
+        spool.append(row("a", None), None)
+    assert spool.pending() == 1
+    assert spool.replay(ledger, None) == 1
+    assert [r.request_id for r in ledger.rows()] == ["a"] and spool.pending() == 0

@@ -12,6 +12,7 @@ during the outage replays what its predecessor spooled.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -68,6 +69,10 @@ class Spool:
         #: Set by a :class:`SpoolReplayer` (a gateway's): it replays, requests need not.
         self.replayed_elsewhere = False
         self._tried: float | None = None  # when recover() last tried the database
+        # Rows no write of the file took (its disk full): kept here, ahead of the next row
+        # the file takes, and replayed with the file's, so a full disk does not lose them
+        # while this process lives.
+        self._unwritten: list[str] = []
         if self.pending():
             self.outage.set()
 
@@ -82,26 +87,37 @@ class Spool:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     def append(self, row: LedgerRow, hold: Hold | None) -> None:
-        """Write ``row`` (and the reservation it settles) durably before returning."""
+        """Write ``row`` (and the reservation it settles) durably before returning; if the
+        file cannot take it (a full disk), keep it in memory until it can, or until the
+        database takes it (replay), and say so in the log."""
         line = json.dumps(
             {"row": _row_dict(row), "hold": asdict(hold) if hold else None}, sort_keys=True
         )
         try:
             with self._locked() as f:
-                f.write(line + "\n")
-                f.flush()
-                os.fsync(f.fileno())
+                _write_lines(f, [*self._unwritten, line])
+                self._unwritten.clear()
         except OSError as exc:
-            raise LedgerError(f"cannot write the ledger spool at {self.path}: {exc}") from None
+            with self._lock:
+                self._unwritten.append(line)
+            self.outage.set()
+            _log.error(
+                "cannot write the ledger spool at %s (%s): %d row(s) kept in memory until "
+                "the spool or the ledger takes them",
+                self.path,
+                exc,
+                len(self._unwritten),
+            )
+            return
         self.outage.set()
         _log.warning("ledger database unreachable: row spooled to %s", self.path)
 
     def pending(self) -> int:
         try:
             with open(self.path, encoding="utf-8") as f:
-                return sum(1 for line in f if line.strip())
+                return sum(1 for line in f if line.strip()) + len(self._unwritten)
         except FileNotFoundError:
-            return 0
+            return len(self._unwritten)
 
     def recover(self, ledger: Ledger, keys: KeyStore | None) -> bool:
         """While rows wait and no replayer thread runs (a library client or CLI process):
@@ -129,7 +145,7 @@ class Spool:
         the database is still unreachable."""
         with self._locked() as f:
             f.seek(0)
-            records = [json.loads(line) for line in f if line.strip()]
+            records = [json.loads(line) for line in [*f, *self._unwritten] if line.strip()]
             inserted = 0
             for record in records:
                 row = _row(record["row"])
@@ -157,10 +173,29 @@ class Spool:
             f.truncate()
             f.flush()
             os.fsync(f.fileno())
+            self._unwritten.clear()
         self.outage.clear()
         if inserted:
             _log.warning("ledger database back: %d spooled row(s) replayed", inserted)
         return inserted
+
+
+def _write_lines(f: IO[str], lines: list[str]) -> None:
+    """Append ``lines`` to the spool file and fsync it; on failure the file is cut back to
+    where it was, so a partial line (a disk full mid-write) never stops a replay. Written
+    through the descriptor: a buffered writer would retry the failed bytes when closed."""
+    fd = f.fileno()
+    size = os.lseek(fd, 0, os.SEEK_END)
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+        raise
 
 
 class SpoolReplayer:
