@@ -167,3 +167,21 @@ def test_the_deadline_ends_a_library_stream_mid_answer(
     assert seen == 4
     (row,) = tw.ledger.rows(request_id=response["tierwise"]["requestId"])
     assert row.error_class == "DeadlineExceededError" and row.output_tokens > 0
+
+
+def test_the_sdk_does_not_retry_a_504_and_pay_the_worst_case_again(
+    slow: tuple[str, KeyStore, Tierwise],
+) -> None:
+    import openai
+
+    url, keys, tw = slow
+    key, secret = keys.create("no-retry", budget_usd=Decimal("1"))
+    client = openai.OpenAI(base_url=url + "/v1", api_key=secret, max_retries=2, timeout=30)
+    with pytest.raises(openai.InternalServerError) as info:
+        client.chat.completions.create(**BODY)
+    assert info.value.status_code == 504
+    assert info.value.response.headers["x-should-retry"] == "false"
+    # One attempt, ledgered 2 s after its deadline; a retry would have added rows meanwhile.
+    time.sleep(2 * 2.0 + 3)
+    rows = [r for r in tw.ledger.rows() if r.api_key_id == key.id]
+    assert len(rows) == 1, rows

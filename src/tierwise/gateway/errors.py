@@ -139,6 +139,11 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     retry_after = getattr(exc, "retry_after", None)
     if kind.retry or (kind is _BUDGET and retry_after):
         headers["retry-after"] = str(max(1, math.ceil(retry_after or 1)))
+    if kind is _TIMEOUT:
+        # The attempt cut off at the deadline is charged at its worst case, and the SDKs
+        # retry a 5xx (twice by default) under the same deadline, paying it each time; both
+        # obey this header.
+        headers["x-should-retry"] = "false"
     if dialect is Dialect.ANTHROPIC:
         status = kind.anthropic_status or kind.status
         payload: dict[str, object] = {
