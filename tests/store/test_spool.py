@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from tierwise.errors import LedgerUnavailableError
 from tierwise.store import LedgerRow, open_ledger
 from tierwise.store.keys import KeyStore
-from tierwise.store.spool import Spool
+from tierwise.store.spool import Spool, SpoolReplayer
 from tierwise.store.sql import SQLLedger
 
 
@@ -128,3 +129,27 @@ def test_rows_kept_in_memory_are_replayed_with_the_file(
     assert spool.pending() == 1
     assert spool.replay(ledger, None) == 1
     assert [r.request_id for r in ledger.rows()] == ["a"] and spool.pending() == 0
+
+
+def test_a_replayer_expires_reservations_a_killed_gateway_left_held(
+    ledger: SQLLedger, tmp_path: Path
+) -> None:
+    # A gateway killed mid-stream (its content delivered) never settled the stream's
+    # reservation: the next replayer (a restarted gateway's) expires it once it is past
+    # its time, giving the call its estimated row and charge, with no refusal needed.
+    keys = KeyStore(ledger)
+    key, _ = keys.create("k", budget_usd=Decimal("10"))
+    keys.reserve(key.id, Decimal("1"), request_id="killed", attempt=1, ttl_s=0.001)
+    replayer = SpoolReplayer(Spool(tmp_path / "spool.jsonl"), ledger, keys, interval_s=0.01)
+    replayer.start()
+    try:
+        for _ in range(1000):  # it runs on the replayer's thread
+            if ledger.rows():
+                break
+            threading.Event().wait(0.01)
+    finally:
+        replayer.stop()
+    (estimated,) = ledger.rows()
+    assert estimated.request_id == "killed" and estimated.error_class == "ReservationExpired"
+    after = keys.get(key.id)
+    assert after is not None and after.reserved_usd == 0 and after.spent_usd == Decimal("1")

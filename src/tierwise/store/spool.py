@@ -38,6 +38,8 @@ _log = logging.getLogger(__name__)
 
 # How often a process without a replayer thread tries the database again while rows wait.
 RETRY_S = 1.0
+# How often a replayer expires reservations past their time (KeyStore.reconcile).
+RECONCILE_S = 60.0
 
 
 def _row_dict(row: LedgerRow) -> dict[str, Any]:
@@ -209,6 +211,7 @@ class SpoolReplayer:
         self.keys = keys
         self.interval_s = interval_s
         self._stop = threading.Event()
+        self._reconciled: float | None = None  # when tick() last expired reservations
         self._thread = threading.Thread(target=self._run, name="tierwise-spool", daemon=True)
 
     def start(self) -> SpoolReplayer:
@@ -218,14 +221,34 @@ class SpoolReplayer:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
-            if not self.spool.outage.is_set() and not self.spool.pending():
-                continue
+            self.tick()
+
+    def tick(self) -> None:
+        """One round: replay the rows waiting, if any; then, every RECONCILE_S (the first
+        round included, so a restarted gateway does it at once), expire the reservations
+        past their time. A gateway killed mid-stream, after its content was delivered,
+        leaves its reservation held: expiring it gives that call its estimated row and
+        charge, which otherwise waited for a refusal of the same key or `keys list`."""
+        if self.spool.outage.is_set() or self.spool.pending():
             try:
                 self.spool.replay(self.ledger, self.keys)
             except LedgerError:
-                continue  # still unreachable: try again next round
+                return  # still unreachable: try again next round
             except Exception:  # never let the thread die: the rows stay spooled
                 _log.exception("replaying the ledger spool failed; retrying")
+                return
+        now = time.monotonic()
+        if self.keys is None or (
+            self._reconciled is not None and now - self._reconciled < RECONCILE_S
+        ):
+            return
+        self._reconciled = now
+        try:
+            self.keys.reconcile()
+        except LedgerError:
+            pass  # unreachable now: the next round's replay finds out
+        except Exception:
+            _log.exception("expiring reservations past their time failed; retrying")
 
     def stop(self) -> None:
         self._stop.set()
