@@ -236,3 +236,44 @@ def test_workers_log_as_configured(
     assert len(ours) == 1 and isinstance(ours[0].formatter, JsonFormatter)
     assert logging.getLogger("tierwise").level == logging.WARNING
     assert not logging.getLogger("tierwise.access").isEnabledFor(logging.INFO)
+
+
+def test_an_unexpected_error_is_logged_without_its_message(
+    restore_logging: None, default_settings: Any, tmp_path: Path
+) -> None:
+    # Starlette raises again what the app's last handler answered, for the server to log:
+    # uvicorn logged the traceback with the exception's message, which can quote the prompt.
+    import threading
+
+    import uvicorn
+
+    from tierwise.client import Tierwise
+    from tierwise.gateway import create_app
+
+    stream = io.StringIO()
+    configure_logging("info", "text", stream=stream)  # as `tierwise serve` does
+    tw = Tierwise.from_settings(default_settings, ledger_url=f"sqlite:///{tmp_path / 'l.db'}")
+    app = create_app(default_settings, tierwise=tw, auth=False)
+
+    async def leaky(request: Any) -> Any:
+        raise RuntimeError(f"could not parse {SECRET_PROMPT!r}")
+
+    app.add_route("/leaky", leaky, methods=["POST"])
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.02)
+        r = httpx.post(f"http://127.0.0.1:{port}/leaky", json={"q": 1}, timeout=10)
+        assert r.status_code == 500 and SECRET_PROMPT not in r.text
+        time.sleep(0.3)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        tw.close()
+    logged = stream.getvalue()
+    assert "RuntimeError" in logged and "in leaky" in logged  # where, for debugging
+    assert "swordfish" not in logged, logged

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import ipaddress
+import logging
 import os
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -41,6 +43,8 @@ from tierwise.store.keys import KeyStore
 from tierwise.store.sql import SQLLedger
 
 __all__ = ["app_from_environment", "create_app", "is_loopback"]
+
+_log = logging.getLogger("tierwise.gateway")
 
 
 def is_loopback(host: str) -> bool:
@@ -83,10 +87,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    """The last net: an opaque 500 in the caller's format, the class logged, no traceback."""
+    """The last net: an opaque 500 in the caller's format, the class logged with where it
+    was raised (the traceback's frames, not its message, which can quote the request)."""
     record = access.current()
     if record is not None:
         record.failed(exc)
+    _log.error(
+        "unexpected %s, raised at (message left out):\n%s",
+        type(exc).__name__,
+        "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+    )
     return error_response(exc, _dialect(request))
 
 
@@ -108,7 +118,14 @@ class _GatewayApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.raw_send and scope["type"] == "http":
             scope[RAW_SEND] = send
-        await super().__call__(scope, receive, send)
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            # Starlette's error middleware raises again what _unexpected has answered (500)
+            # and logged, for the server to log too: uvicorn would log the traceback with
+            # the exception's message, which can quote the request or the answer.
+            if scope["type"] != "http":
+                raise
 
 
 def create_app(
