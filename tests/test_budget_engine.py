@@ -206,3 +206,21 @@ def test_a_key_with_a_budget_cannot_call_a_model_no_tier_prices(
     response = tw.converse(modelId=RAW, messages=PROMPT, api_key_id=free.id)
     (row,) = tw.ledger.rows(request_id=response["tierwise"]["requestId"])
     assert row.metadata is not None and "unpriced" in row.metadata
+
+
+def test_a_negative_max_tokens_never_lowers_what_the_key_has_held(tw: Tierwise) -> None:
+    # Bedrock refuses it unbilled, but the reservation comes first: a negative worst case
+    # lowered the key's reserved figure, so calls made meanwhile could pass the budget.
+    key, _ = keys_of(tw).create("k", budget_usd=Decimal("0.01"))
+    request = {"messages": PROMPT, "inferenceConfig": {"maxTokens": -1_000_000}}
+    plan = tw.plan("haiku", request)
+    hold, _ = tw.reserve("negative", 1, plan, tw.prepare(request, plan), key.id)
+    held = keys_of(tw).get(key.id)
+    assert hold is not None and hold.amount_pico >= 0
+    assert held is not None and held.reserved_usd >= 0
+    with pytest.raises(BudgetExceededError):  # still refused while that hold stands
+        tw.converse(
+            modelId="opus", messages=PROMPT, inferenceConfig={"maxTokens": 4000},
+            api_key_id=key.id,
+        )  # fmt: skip
+    tw.release(hold)

@@ -63,7 +63,11 @@ def worst_case_usage(request: Mapping[str, Any]) -> Usage:
     when the request has cache points, at 1 h when any point asks for it) and ``maxTokens``
     of output, which with Claude includes any thinking budget."""
     prompt = input_upper_bound(request)
-    output = int((request.get("inferenceConfig") or {}).get("maxTokens") or 0)
+    asked = (request.get("inferenceConfig") or {}).get("maxTokens")
+    # Bedrock refuses, unbilled, a maxTokens that is not a positive integer; counting one
+    # (say -1000000) would make the reservation negative and lower what the key has held
+    # while the refused call is in flight, letting calls made meanwhile pass the budget.
+    output = asked if isinstance(asked, int) and not isinstance(asked, bool) and asked > 0 else 0
     ttls = _cache_ttls(request)
     if "1h" in ttls:
         return Usage(cache_write_1h=prompt, output=output)
