@@ -9,7 +9,6 @@ a worker thread; such an effect is short, so the pool bounds nothing but their o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
@@ -47,7 +46,6 @@ __all__ = [
     "Books",
     "CutOffError",
     "Observer",
-    "RowWriter",
     "SyncBedrock",
     "SyncDriver",
     "drive",
@@ -228,26 +226,6 @@ class Books:
                 hook.after_attempt(effect.settlement)
         return None
 
-    def store_many(self, rows: list[LedgerRow]) -> list[LedgerRow | Exception]:
-        """Write ``rows`` (none holds a reservation) in one transaction: each row as
-        stored, or the error its write ended in. When the batch's transaction fails, each
-        row is written on its own (:meth:`store`: spooled while the database is down), so
-        a row fails only for its own reason."""
-        if len(rows) > 1 and not (self.spool is not None and self.spool.outage.is_set()):
-            try:
-                ids = self.ledger.record_many(rows)
-            except Exception:  # written one by one below, each with its own outcome
-                pass
-            else:
-                return [replace(row, id=i) for row, i in zip(rows, ids, strict=True)]
-        out: list[LedgerRow | Exception] = []
-        for row in rows:
-            try:
-                out.append(self.store(row, None))
-            except Exception as exc:
-                out.append(exc)
-        return out
-
     def late(self, effect: Invoke, outcome: Any, latency_ms: float) -> None:
         """Ledger an attempt the deadline cut off, now that it has ended."""
         if effect.late is None:
@@ -256,94 +234,6 @@ class Books:
             self.store(effect.late(outcome, latency_ms), effect.hold)
         except Exception:  # a callback has nobody to raise to
             _log.exception("ledgering a call cut off by its deadline failed")
-
-
-class RowWriter:
-    """Ledger rows from the event loop, written by one thread in batches.
-
-    Each :meth:`store` returns only once its row is committed (or has failed, or has been
-    spooled while the database is down), exactly as a write in a worker thread of its own
-    did: a response is delivered only after its row is in the ledger, so a crash after the
-    delivery cannot lose the row. What changes is the hand-off: rows that arrive while a
-    batch is being written go together in the next one (one transaction, one thread
-    wake-up and one hop back to the loop for all of them), instead of one pool job, one
-    thread switch and one transaction per row. :meth:`close` writes what is queued before
-    it returns, so no row is dropped at shutdown."""
-
-    def __init__(self, books: Books, *, max_batch: int = 256) -> None:
-        self._books = books
-        self._max_batch = max_batch
-        self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
-        self._pending: list[tuple[LedgerRow, asyncio.Future[LedgerRow]]] = []
-        self._thread: threading.Thread | None = None
-        self._closed = False
-        self.batches = 0  # transactions tried (for tests and metrics)
-
-    async def store(self, row: LedgerRow) -> LedgerRow:
-        """Write ``row``; returns it with its id once committed (spooled: without one)."""
-        done: asyncio.Future[LedgerRow] = asyncio.get_running_loop().create_future()
-        with self._lock:
-            self._pending.append((row, done))
-            if self._thread is None:
-                self._start()  # on the first row: building the client does no I/O
-            elif len(self._pending) == 1:
-                self._wake.notify()
-        # Cancelling this wait does not stop the write (as a worker thread's job is not
-        # stopped): the row is still committed, and close() waits for it.
-        return await done
-
-    def _start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="tierwise-ledger", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                while not self._pending and not self._closed:
-                    self._wake.wait()
-                if not self._pending:
-                    return  # closed and everything written
-                batch = self._pending[: self._max_batch]
-                del self._pending[: self._max_batch]
-            self.batches += 1
-            try:
-                outcomes = self._books.store_many([row for row, _ in batch])
-            except Exception as exc:  # handed to every waiter of the batch
-                outcomes = [exc for _ in batch]
-            by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
-            for (_, done), outcome in zip(batch, outcomes, strict=True):
-                by_loop.setdefault(done.get_loop(), []).append((done, outcome))
-            for loop, settled in by_loop.items():
-                # RuntimeError: that loop has closed, and nobody waits any more.
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(_settle_rows, settled)
-
-    def close(self) -> None:
-        """Write the queued rows, then stop the thread (a later :meth:`store` starts it
-        again, as for a gateway app served twice)."""
-        with self._lock:
-            thread = self._thread
-            if thread is None:
-                return
-            self._closed = True
-            self._wake.notify()
-        thread.join()
-        with self._lock:
-            self._closed = False
-            self._thread = None
-            if self._pending:  # stored while the thread was ending
-                self._start()
-
-
-def _settle_rows(settled: list[tuple[asyncio.Future[LedgerRow], Any]]) -> None:
-    for done, outcome in settled:
-        if done.cancelled():
-            continue
-        if isinstance(outcome, BaseException):
-            done.set_exception(outcome)
-        else:
-            done.set_result(outcome)
 
 
 # A deadline this far off is no deadline (about 4 months): a wait past the platform's time_t
@@ -454,9 +344,6 @@ class AsyncDriver:
         self.books = books
         self.hooks = tuple(hooks)
         self.blocking: Blocking = blocking or asyncio.to_thread
-        # Rows without a reservation (those with one settle it in the same transaction,
-        # through ``blocking``) go to one writer thread, in batches.
-        self.rows = RowWriter(books)
         # Calls cut off by their deadline (still running) and the ledger writes of those
         # that have ended.
         self._cut: set[asyncio.Future[Any]] = set()
@@ -469,7 +356,6 @@ class AsyncDriver:
         sockets wait no longer than the deadline plus ``[budgets] usage_grace_s``)."""
         while self._cut or self._late:
             await asyncio.gather(*self._cut, *self._late, return_exceptions=True)
-        await asyncio.to_thread(self.rows.close)
 
     async def run(self, machine: Generator[Effect, Any, R]) -> R:
         value: Any = None
@@ -488,8 +374,6 @@ class AsyncDriver:
     async def perform(self, effect: Effect) -> Any:
         if isinstance(effect, Invoke):
             return await self._invoke(effect)
-        if isinstance(effect, Record) and effect.hold is None:
-            return await self.rows.store(effect.row)
         if isinstance(effect, Reserve) and self.books.budgets is None:
             return Reservation(None, effect.attempt.request)
         if isinstance(effect, Release) and effect.hold in self._carried:

@@ -101,7 +101,6 @@ class Gateway:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
-        self.engine.driver.rows.close()  # the queued ledger rows are written first
         self.engine.bedrock.close()
 
     # -- admission -------------------------------------------------------------------
