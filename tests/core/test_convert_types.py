@@ -80,6 +80,11 @@ def test_openai_accepts_nulls_it_documents_as_defaults() -> None:
         ({"stop_sequences": [""]}, "stop_sequences"),
         ({"system": [{"type": "text", "text": ""}]}, r"system\[0\]\.text"),
         ({"system": [{"type": "text"}]}, r"system\[0\]\.text"),
+        (
+            {"system": [{"type": "text", "text": "x", "cache_control": {"type": "persistent"}}]},
+            "cache_control",
+        ),
+        ({"system": [{"type": "text", "text": "x", "cache_control": True}]}, "cache_control"),
     ],
 )
 def test_anthropic_refuses_what_anthropic_refuses(extra: dict[str, Any], field: str) -> None:

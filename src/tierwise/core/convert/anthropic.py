@@ -75,6 +75,12 @@ def _cache_point(block: Mapping[str, Any]) -> dict[str, Any] | None:
     control = block.get("cache_control")
     if not control:
         return None
+    # Anthropic's only kind; another would be a cache point the caller did not ask for.
+    require(
+        isinstance(control, Mapping) and control.get("type") == "ephemeral",
+        'cache_control must be {"type": "ephemeral"} (with an optional ttl of 5m or 1h)',
+        "cache_control",
+    )
     point: dict[str, Any] = {"type": "default"}
     if isinstance(control, Mapping) and control.get("ttl"):
         require(
