@@ -1,8 +1,9 @@
 """Round-3 to round-6 rows of the class corpus (agents, RAG in the system prompt, other
 languages, forced tools; round 5: analysis over tables, trade-offs with numbers, "write a
 plan/memo", pasted sources, terse asks over long material, more agents, one-word
-confirmations; round 6: terse Haiku-class asks over long, varied material) predicted by
-models that never saw their template.
+confirmations; round 6: terse Haiku-class asks over long, varied material; round 7: a RAG
+service, closed and open questions over passages retrieved into the system prompt)
+predicted by models that never saw their template.
 
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
      python bench/class_round3.py --packaged [CORPUS.jsonl.gz]   (the packaged model of the
@@ -25,7 +26,7 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-", "r6-")
+ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-")
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
@@ -88,6 +89,14 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r6 short_form": lambda t, g: g.startswith("r6-long-short_form-"),
     "r6 triage": lambda t, g: g.startswith("r6-long-triage-"),
     "r6 classify": lambda t, g: g.startswith("r6-long-classify-"),
+    "r7 all (RAG service, passages in the system prompt)": lambda t, g: g.startswith("r7-"),
+    "r7 closed asks (classify, extract)": lambda t, g: (
+        g.startswith("r7-") and t in ("classify", "extract")
+    ),
+    "r7 classify": lambda t, g: g.startswith("r7-rag-classify-"),
+    "r7 extract": lambda t, g: g.startswith("r7-rag-extract-"),
+    "r7 open asks (rag_qa)": lambda t, g: g.startswith("r7-rag-rag_qa-"),
+    "r7 asked in German, French, Spanish": lambda t, g: g.startswith("r7-") and g.count("-") == 4,
 }
 
 
@@ -145,7 +154,7 @@ def report(pairs: list[tuple[str, str, str]]) -> None:
     for rnd in ROUNDS:
         wrong = Counter((t, p) for t, p, g in pairs if g.startswith(rnd) and t != p)
         print(f"{rnd[:2]} confusions (true -> predicted: count):")
-        for (t, p), n in wrong.most_common(16 if rnd in ("r5-", "r6-") else 10):
+        for (t, p), n in wrong.most_common(16 if rnd in ("r5-", "r6-", "r7-") else 10):
             print(f"  {t} -> {p}: {n}")
 
 
