@@ -132,14 +132,15 @@ def reference_signals(request: dict[str, Any]) -> Signals:
     blocks, code_lines = old_code_stats(user)
     # The count adds search-result blocks to the larger of the two texts' passage counts.
     search_results = fast.passages - max(sig._count_passages(user), sig._count_passages(system))
-    system_cues = old_cues(system)
+    # A long system prompt's cues are read in its instruction alone (not a scanner matter).
+    system_cues = old_cues(sig.system_instruction(system))
     return replace(
         fast,
         passages=search_results + max(old_passages(user), old_passages(system)),
         code_blocks=blocks,
         code_lines=code_lines,
         files_referenced=old_files(user),
-        output_length=old_output_length(system, user),  # type: ignore[arg-type]
+        output_length=old_output_length(sig.system_instruction(system), user),  # type: ignore[arg-type]
         cues=system_cues | old_cues(user),
         system_cues=system_cues,
     )

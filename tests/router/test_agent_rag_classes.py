@@ -182,3 +182,65 @@ def test_acting_in_other_words_mid_loop_is_high_stakes(route: Any, text: str) ->
     d = route(_after_a_read(text))
     assert d.task_class.name == "high_stakes_agent", d.reasons
     assert d.tier is Tier.OPUS
+
+
+# A RAG service whose system prompt holds long retrieved material (round 7 of issue 12). The
+# material is full of words that are cues elsewhere - a strategy, a rollback, a post-mortem,
+# costs and risks, a dosage - and the question decides the class. Written for this test: the
+# knowledge base (a climbing gym's member handbook) is in no corpus.
+_GYM_HANDBOOK = "\n\n".join(
+    [
+        "You are the member assistant of Cragline climbing gyms. Answer from the handbook "
+        "excerpts below only.",
+        *(
+            f"Excerpt {n}: {text}"
+            for n, text in enumerate(
+                [
+                    "Membership freeze: members may freeze for 1 to 3 months per year; a "
+                    "freeze costs 9 EUR per month and is refundable if the gym closes.",
+                    "Strategy 2026 and roadmap: the board weighs three options for a fourth "
+                    "gym; the risks, costs and a phased timeline are in the annual report, "
+                    "with a rollback plan if financing fails.",
+                    "Incident reviews: after any fall with injury staff write a post-mortem "
+                    "and a root cause analysis; the escalation matrix lists who to call.",
+                    "First aid: the dosage of ibuprofen in the kit leaflet applies to adults; "
+                    "staff give no medical advice and call 112 for head injuries.",
+                    "Day passes cost 16 EUR, 11 EUR for students; a 10-visit card costs "
+                    "140 EUR and is valid for 12 months in all Cragline gyms.",
+                    "Kids' courses run on Saturdays; a detailed summary of the course levels "
+                    "and the conflicting age rules of the two older gyms is on the notice board.",
+                ]
+                * 4,
+                1,
+            )
+        ),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is the freeze fee refundable? Answer yes or no.",
+        "How much is a student day pass? Just the price.",
+        "Which excerpt covers the kids' courses? Give the number only.",
+    ],
+)
+def test_a_closed_question_over_retrieved_material_stays_on_haiku(
+    route: Any, question: str
+) -> None:
+    request = {"system": [{"text": _GYM_HANDBOOK}], "messages": [user_turn(question)]}
+    d = route(request)
+    assert d.task_class.name in ("classify", "extract"), d.reasons
+    assert d.tier is Tier.HAIKU, d.reasons
+
+
+def test_an_open_question_over_retrieved_material_is_rag_on_sonnet(route: Any) -> None:
+    question = (
+        "I'm going abroad for two months. Can you explain how freezing my membership works, "
+        "what it costs and what I need to do, based on the handbook?"
+    )
+    request = {"system": [{"text": _GYM_HANDBOOK}], "messages": [user_turn(question)]}
+    d = route(request)
+    assert d.task_class.name == "rag_qa", d.reasons
+    assert d.tier is Tier.SONNET, d.reasons

@@ -33,6 +33,7 @@ __all__ = [
     "extract_signals",
     "normalize_request",
     "prepare_cues",
+    "system_instruction",
     "thinking_conflict",
     "whole_words",
 ]
@@ -252,7 +253,11 @@ _OTHER_LANGUAGES: dict[str, str] = {
         r"|solo la (?:etiqueta|categoría|categoria|parola)|apenas (?:a|o) (?:etiqueta|rótulo"
         r"|categoria|palavra)|uma (?:só|única) palavra|una sola parola|(?:met )?één woord"
     ),
-    "extraction": r"extrahier\w*|extrai[rst]|extraia|extrae[rn]?|estrai\w*|haal (?:de|alle)",
+    # Not "extrait": in French it is mostly the noun, an excerpt ("Extrait 2 : ...").
+    "extraction": (
+        r"extrahier\w*|extrai[rs]|extraire|extrayez|extraia|extrae[rn]?|estrai\w*"
+        r"|haal (?:de|alle)"
+    ),
     "translation": (
         r"übersetz\w*|tradui[rs]|traduisez|tradu(?:ce|cir|za|zir|ci|rre)|vertaal\w*"
         r"|ins (?:englische|deutsche|französische|spanische)|en (?:inglés|anglais|français"
@@ -463,8 +468,9 @@ _FACETS: tuple[str, ...] = (
     r"what could go wrong|failure modes?|worst case|downside",
 )
 _FACET_NAMES = tuple(f"facet:{i}" for i in range(len(_FACETS)))
-# Facets count where a request says what to do - the system prompt's head and the ends of the
-# user turn - not in pasted material (a report that lists costs asks for no cost analysis),
+# Facets count where a request says what to do - the system prompt's instruction (its head,
+# or its first paragraph when it also holds material) and the ends of the user turn - not in
+# pasted or retrieved material (a report that lists costs asks for no cost analysis),
 # and a long document's many "costs" and "options" would each be a match to step over.
 _FACET_SCANNER = CueScanner(dict(zip(_FACET_NAMES, _FACETS, strict=True)))
 _FACET_HEAD_CHARS, _FACET_TAIL_CHARS = 1500, 800
@@ -472,7 +478,7 @@ _FACET_HEAD_CHARS, _FACET_TAIL_CHARS = 1500, 800
 
 def _analysis_facets(system: str, user: str) -> int:
     ask = _ends(user, _FACET_HEAD_CHARS, _FACET_TAIL_CHARS)
-    text = f"{system[:_FACET_HEAD_CHARS]}\n{ask}".lower()
+    text = f"{system_instruction(system)[:_FACET_HEAD_CHARS]}\n{ask}".lower()
     return len(_FACET_SCANNER.find(text))
 
 
@@ -727,6 +733,25 @@ def _scan(text: str) -> frozenset[str]:
     return _SCANNER.find(window.lower()) | _cjk_cues(window)
 
 
+# A system prompt longer than this holds material besides its instructions: a RAG service's
+# retrieved passages, a knowledge base, a policy. Its cues and facets are read in its first
+# paragraph only (the service's instruction, within _SYSTEM_HEAD_CHARS), because words in the
+# material ("strategy", "rollback", "dosage", "summary", a table of costs) describe the material,
+# not the task: the user's question decides. Shorter system prompts (a labeler's instructions
+# with their label list, a persona, a format) are read whole, as before.
+_SYSTEM_WHOLE_CHARS = 2000
+_SYSTEM_HEAD_CHARS = 600
+
+
+def system_instruction(text: str) -> str:
+    """The part of a system prompt that says what to do (see _SYSTEM_WHOLE_CHARS)."""
+    if len(text) <= _SYSTEM_WHOLE_CHARS:
+        return text
+    head = text[:_SYSTEM_HEAD_CHARS]
+    cut = head.find("\n\n")
+    return head[:cut] if cut > 0 else head
+
+
 # System prompts repeat across requests (a team has a few), and a long one costs a scan of
 # the whole window: their findings are remembered, keyed by the window (at most 5.5k chars
 # each, so ~1.5 MB when full; cleared when full, which keeps memory flat).
@@ -735,7 +760,7 @@ _SYSTEM_MEMO_LIMIT = 256
 
 
 def _scan_system(text: str) -> frozenset[str]:
-    window = _cue_window(text)
+    window = _cue_window(system_instruction(text))
     found = _SYSTEM_MEMO.get(window)
     if found is None:
         found = _SCANNER.find(window.lower()) | _cjk_cues(window) if window else frozenset()
