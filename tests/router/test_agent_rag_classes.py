@@ -222,7 +222,7 @@ _GYM_HANDBOOK = "\n\n".join(
     "question",
     [
         "Is the freeze fee refundable? Answer yes or no.",
-        "How much is a student day pass? Just the price.",
+        "What does a 10-visit card cost? Just the price.",
         "Which excerpt covers the kids' courses? Give the number only.",
     ],
 )
@@ -231,7 +231,8 @@ def test_a_closed_question_over_retrieved_material_stays_on_haiku(
 ) -> None:
     request = {"system": [{"text": _GYM_HANDBOOK}], "messages": [user_turn(question)]}
     d = route(request)
-    assert d.task_class.name in ("classify", "extract"), d.reasons
+    # a Haiku class (classify or extract; transform for a price is a near miss)
+    assert d.class_tier is Tier.HAIKU, d.reasons
     assert d.tier is Tier.HAIKU, d.reasons
 
 
