@@ -135,3 +135,17 @@ def test_spend_by_key_table_names_each_key(seeded: Path) -> None:
     assert "(no key)" in table.stdout
     csv_out = CliRunner().invoke(app, ["spend", "--by", "key", "--format", "csv"]).stdout
     assert f"\n{key.id},1," in csv_out
+
+
+def test_a_report_on_a_ledger_file_that_does_not_exist_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A typo in --db created an empty ledger there and reported $0 of spend.
+    monkeypatch.setenv("COLUMNS", "200")
+    typo = tmp_path / "ledgr.db"
+    result = CliRunner().invoke(app, ["--db", str(typo), "spend", "--format", "json"])
+    assert result.exit_code == 1
+    assert "no ledger at" in str(result.exception) and not typo.exists()
+    monkeypatch.setenv("TIERWISE_LEDGER__URL", f"sqlite:///{typo}")
+    assert CliRunner().invoke(app, ["spend"]).exit_code == 1
+    assert not typo.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
@@ -13,17 +14,36 @@ from tierwise.cli.output import cells, line, plain, write_csv, write_json
 from tierwise.cli.state import CliState, state_of
 from tierwise.core.credits import Runway, runway
 from tierwise.core.spend import SpendReport, report
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import ConfigError, InvalidRequestError
 from tierwise.reports import daily_spend, parse_since, runway_dict, spend_rows
 from tierwise.store import LedgerRow
 
 __all__ = ["credits", "load_rows", "spend"]
 
 
+def _report_url(state: CliState) -> str:
+    """The ledger a report reads. A SQLite file named by --db or [ledger] url that does
+    not exist is an error: opening it created an empty ledger, and a typo in the path
+    reported no spend at all."""
+    settings = state.loaded().settings.ledger
+    url = settings.resolved_url()
+    if settings.url and (url.startswith("sqlite:///") or "://" not in url):
+        from tierwise.store.sqlite import sqlite_path
+
+        path = sqlite_path(url)
+        if path != ":memory:" and not Path(path).expanduser().exists():
+            raise ConfigError(
+                f"no ledger at {path}",
+                hint="check --db or [ledger] url (`tierwise config show` says where it is "
+                "set); a report reads a ledger, it does not create one",
+            )
+    return url
+
+
 def load_rows(state: CliState, since: datetime | None) -> list[LedgerRow]:
     from tierwise.store import open_ledger
 
-    with open_ledger(state.loaded().settings.ledger.resolved_url()) as ledger:
+    with open_ledger(_report_url(state)) as ledger:
         return ledger.rows(since=since)
 
 
@@ -33,7 +53,7 @@ def _key_names(state: CliState) -> dict[str, str]:
     from tierwise.store.keys import KeyStore
     from tierwise.store.sql import SQLLedger
 
-    with open_ledger(state.loaded().settings.ledger.resolved_url()) as ledger:
+    with open_ledger(_report_url(state)) as ledger:
         if not isinstance(ledger, SQLLedger):
             return {}
         return {key.id: key.name for key in KeyStore(ledger).list()}
