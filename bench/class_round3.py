@@ -2,7 +2,8 @@
 languages, forced tools; round 5: analysis over tables, trade-offs with numbers, "write a
 plan/memo", pasted sources, terse asks over long material, more agents, one-word
 confirmations; round 6: terse Haiku-class asks over long, varied material; round 7: a RAG
-service, closed and open questions over passages retrieved into the system prompt)
+service, closed and open questions over passages retrieved into the system prompt; round 8:
+agents acting through general tools or in other words and languages, plans vs memos)
 predicted by models that never saw their template.
 
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
@@ -26,7 +27,7 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-")
+ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-")
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
@@ -97,6 +98,15 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r7 extract": lambda t, g: g.startswith("r7-rag-extract-"),
     "r7 open asks (rag_qa)": lambda t, g: g.startswith("r7-rag-rag_qa-"),
     "r7 asked in German, French, Spanish": lambda t, g: g.startswith("r7-") and g.count("-") == 4,
+    "r8 agents about to act (high_stakes_agent)": lambda t, g: (
+        g.startswith(("r8-agent", "r8-confirm")) and t == "high_stakes_agent"
+    ),
+    "r8 agents only looking (agent_step)": lambda t, g: (
+        g.startswith(("r8-agent", "r8-confirm")) and t == "agent_step"
+    ),
+    "r8 confirmed in a word (high_stakes_agent)": lambda t, g: g.startswith("r8-confirm-high"),
+    "r8 write a plan/memo/brief (complex_analysis)": lambda t, g: g.startswith("r8-plan-complex"),
+    "r8 memos and notes (content_writing)": lambda t, g: g.startswith("r8-plan-content"),
 }
 
 
@@ -154,7 +164,7 @@ def report(pairs: list[tuple[str, str, str]]) -> None:
     for rnd in ROUNDS:
         wrong = Counter((t, p) for t, p, g in pairs if g.startswith(rnd) and t != p)
         print(f"{rnd[:2]} confusions (true -> predicted: count):")
-        for (t, p), n in wrong.most_common(16 if rnd in ("r5-", "r6-", "r7-") else 10):
+        for (t, p), n in wrong.most_common(16 if rnd in ("r5-", "r6-", "r7-", "r8-") else 10):
             print(f"  {t} -> {p}: {n}")
 
 

@@ -32,6 +32,7 @@ from tierwise.router.class_round4 import round4_rows
 from tierwise.router.class_round5 import round5_rows
 from tierwise.router.class_round6 import round6_rows
 from tierwise.router.class_round7 import round7_rows
+from tierwise.router.class_round8 import round8_rows
 from tierwise.router.sni_corpus import load_sni_rows
 
 __all__ = ["BANKS", "TEMPLATES", "bank_rows", "build_corpus", "public_rows", "template_rows"]
@@ -757,6 +758,7 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
     rows.extend(round5_rows())  # Opus work that looks cheaper; cheap asks over long material
     rows.extend(round6_rows())  # terse Haiku-class asks over long, varied material
     rows.extend(round7_rows())  # a RAG service: closed and open questions over retrieved passages
+    rows.extend(round8_rows())  # agents acting through general tools, other words; plans vs memos
     return rows
 
 
