@@ -123,6 +123,26 @@ def test_chat_completions_refuses_before_bedrock(
 ANTHROPIC_CASES = [
     pytest.param(
         {
+            "tools": [
+                {
+                    "name": "lookup",
+                    "input_schema": {"type": "object"},
+                    "cache_control": {"type": "ephemeral"},
+                }
+            ],
+            "system": [
+                {
+                    "type": "text",
+                    "text": "Policy.",
+                    "cache_control": {"type": "ephemeral", "ttl": "1h"},
+                }
+            ],
+        },
+        "1h cache point after a 5m one",
+        id="messages-1h-cache-point-after-a-5m-one",
+    ),
+    pytest.param(
+        {
             "tools": [{"name": "lookup", "input_schema": {"type": "object"}}],
             "tool_choice": {"type": "tool", "name": "other"},
         },

@@ -185,6 +185,37 @@ def _check_tools(tool_config: Any) -> list[str]:
     return names
 
 
+def _check_cache_ttls(request: Mapping[str, Any]) -> None:
+    """Claude refuses a 1-hour cache point after a 5-minute one, in its processing order
+    (tools, system, messages): "a ttl='1h' cache_control block must not come after a
+    ttl='5m' cache_control block"."""
+    tools = request.get("toolConfig")
+    sections: list[tuple[str, Any]] = [
+        ("toolConfig.tools", tools.get("tools") if isinstance(tools, Mapping) else None),
+        ("system", request.get("system")),
+    ]
+    messages = request.get("messages")
+    for i, message in enumerate(messages if isinstance(messages, list | tuple) else ()):
+        if isinstance(message, Mapping):
+            sections.append((f"messages[{i}].content", message.get("content")))
+    five_minutes: str | None = None
+    for where, blocks in sections:
+        for j, block in enumerate(blocks if isinstance(blocks, list | tuple) else ()):
+            point = block.get("cachePoint") if isinstance(block, Mapping) else None
+            if not isinstance(point, Mapping):
+                continue
+            at = f"{where}[{j}].cachePoint"
+            if point.get("ttl") == "1h" and five_minutes is not None:
+                raise _refuse(
+                    f"{at} has a 1h TTL but comes after {five_minutes}, a 5m one: Claude "
+                    "refuses a 1h cache point after a 5m one (order: tools, system, messages)",
+                    f"{at}.ttl",
+                    "give the earlier points the 1h TTL too, or this one 5m",
+                )
+            if point.get("ttl", "5m") == "5m" and five_minutes is None:
+                five_minutes = at
+
+
 def check_request(request: Mapping[str, Any]) -> None:
     """Refuse what Bedrock would refuse in ``request`` (Converse shape), before any call.
 
@@ -193,6 +224,7 @@ def check_request(request: Mapping[str, Any]) -> None:
     tool_config = request.get("toolConfig")
     if tool_config is not None:
         _check_tools(tool_config)
+    _check_cache_ttls(request)
     messages = request.get("messages")
     for i, message in enumerate(messages if isinstance(messages, list | tuple) else ()):
         content = message.get("content") if isinstance(message, Mapping) else None
