@@ -1,6 +1,7 @@
-"""An async call whose caller is cancelled (``asyncio.timeout``, ``wait_for``, a cancelled
-task) after its request reached Bedrock is billed there: it goes on, and its row and its
-key's charge arrive when it ends; its reservation stays held until then."""
+"""Calls Bedrock bills though nobody got their answer. An async call whose caller is
+cancelled (``asyncio.timeout``, ``wait_for``, a cancelled task) after its request reached
+Bedrock goes on, and its row and its key's charge arrive when it ends; its reservation
+stays held until then. A call whose read times out is charged once, not retried."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tierwise.client import AsyncTierwise
+from tierwise.client import AsyncTierwise, Tierwise
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
+from tierwise.errors import AttemptCutError
 
 MESSAGES = [{"role": "user", "content": [{"text": "Explain in detail the history of Rome"}]}]
 
@@ -66,3 +68,31 @@ def test_a_cancelled_callers_call_is_ledgered_and_charged(
 
     reserved, spent = asyncio.run(run())
     assert reserved + spent > 0, "held (or already charged) while the call went on"
+
+
+def test_a_call_whose_read_times_out_is_charged_once_not_retried(
+    default_settings: Settings, tmp_path: Path
+) -> None:
+    # read_timeout_s below the generation time, within the deadline: the request was sent
+    # and Bedrock bills it whole. Each retry (4 per profile, then the other profile and the
+    # tier above) was billed again while the ledger said $0.
+    with Emulator(default_settings, port=0, faults=Faults(latency_ms=3000)).start() as emu:
+        settings = default_settings.with_overrides(
+            {
+                "endpoint_url": emu.url, "retry.base_delay_s": 0.0,
+                "retry.read_timeout_s": 0.5, "retry.total_timeout_s": 30.0,
+            }
+        )  # fmt: skip
+        with Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'l.db'}") as tw:
+            assert tw.budgets is not None
+            key, _ = tw.budgets.create("k", budget_usd=Decimal("1"))
+            with pytest.raises(AttemptCutError, match="read_timeout_s"):
+                tw.converse(
+                    modelId="sonnet", messages=MESSAGES, inferenceConfig={"maxTokens": 300},
+                    api_key_id=key.id,
+                )  # fmt: skip
+            assert emu.stats["total"] == 1
+            (row,) = tw.ledger.rows()
+            assert row.cost_usd > 0 and (row.metadata or {}).get("estimated")
+            after = tw.budgets.get(key.id)
+            assert after is not None and after.spent_usd == row.cost_usd

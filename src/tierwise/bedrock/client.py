@@ -25,6 +25,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from tierwise.bedrock.catalog import (
@@ -44,6 +45,7 @@ from tierwise.config import Settings
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.deadline import Deadline
 from tierwise.errors import (
+    AttemptCutError,
     ConfigError,
     ExhaustedError,
     InvalidRequestError,
@@ -254,7 +256,7 @@ class BedrockClient:
             )
             return int(response["inputTokens"])
 
-        count, _, _ = self._with_failover([foundation_model_id(model_id)], call)
+        count, _, _ = self._with_failover([foundation_model_id(model_id)], call, billed=False)
         return count
 
     # -- control plane ---------------------------------------------------------------
@@ -294,7 +296,12 @@ class BedrockClient:
     # -- the loop --------------------------------------------------------------------
 
     def _with_failover(
-        self, profiles: Sequence[str], call: Callable[[str], T], deadline: Deadline | None = None
+        self,
+        profiles: Sequence[str],
+        call: Callable[[str], T],
+        deadline: Deadline | None = None,
+        *,
+        billed: bool = True,
     ) -> tuple[T, str, tuple[FailedAttempt, ...]]:
         order = self._order(profiles)
         budget = self.backoff.start(deadline)
@@ -319,6 +326,18 @@ class BedrockClient:
                         # Our deadline ended the wait, not a fault of the profile: no
                         # cooldown, no retry.
                         raise deadline.cut("while Bedrock was answering") from err
+                    if billed and isinstance(exc, _READ_TIMEOUTS):
+                        # The request was sent and Bedrock may still be answering it: it is
+                        # billed whole, and a retry (here or on another profile) would be
+                        # billed again, beyond what the attempt reserved. It ends here and
+                        # is charged as a call cut off in flight.
+                        timeout = self.settings.retry.read_timeout_s
+                        raise AttemptCutError(
+                            f"Bedrock sent no answer within read_timeout_s ({timeout:g} s)",
+                            hint="raise [retry] read_timeout_s above the longest answer's "
+                            "generation time",
+                            model_id=profile,
+                        ) from err
                 else:
                     self.cooldown.succeeded(profile)
                     return value, profile, tuple(failed)
@@ -362,6 +381,10 @@ class BedrockClient:
             )
         # Cooling profiles go last rather than away: a tier is never left with nothing to try.
         return sorted(unique, key=self.cooldown.is_cooling)
+
+
+# A read that timed out: the request had been sent (a connect timeout is not one).
+_READ_TIMEOUTS = (ReadTimeoutError, Urllib3ReadTimeout)
 
 
 def _cut_by(exc: BaseException, deadline: Deadline) -> bool:
