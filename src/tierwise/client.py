@@ -727,14 +727,17 @@ class AsyncTierwise(_Client):
             while True:
                 # The next events within the idle timeout and the deadline: waits on the
                 # loop, where the sync client needs a watchdog thread.
-                wait = min(idle_s, engine.deadline.remaining())
+                remaining = engine.deadline.remaining()
+                wait = min(idle_s, remaining)
                 try:
                     batch = await waits.within(wait, anext(batches))
                 except StopAsyncIteration:
                     break
                 except TimeoutError:
                     await stream.aclose()
-                    if engine.deadline.expired():
+                    # The loop's timer may fire a hair before the deadline's clock says it
+                    # passed, so the limit that set the wait decides which error this is.
+                    if remaining <= idle_s or engine.deadline.expired():
                         raise engine.deadline.error("while the stream was open") from None
                     raise DeadlineExceededError(
                         f"the stream sent no event for {idle_s:g} s",

@@ -18,6 +18,7 @@ import pytest
 from live_server import emulated_gateway, run_server
 from tierwise.client import Tierwise
 from tierwise.config import Settings
+from tierwise.core.deadline import Deadline
 from tierwise.emulator import Emulator, Faults
 from tierwise.errors import DeadlineExceededError
 from tierwise.gateway import create_app
@@ -147,6 +148,26 @@ def test_the_deadline_ends_a_stream_mid_answer_and_bills_what_was_delivered(
     after = keys.get(key.id)
     assert after is not None and after.reserved_usd == 0 and after.spent_usd == row.cost_usd > 0
     assert emu.stats["hangups"] >= 1, "the upstream stream was closed"
+
+
+def test_a_timer_firing_just_before_the_deadline_still_reports_the_deadline(
+    stalling: tuple[str, KeyStore, Tierwise, Emulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event loop's timer can fire a hair before the deadline's own clock says it has
+    passed. The wait was set by the deadline (3 s, under the 60 s idle limit), so the
+    stream must end with the deadline's error, not "sent no event for 60 s" (this failed
+    now and then under load). The deadline is made to read "not yet" to pin that case."""
+    url, keys, _, emu = stalling
+    monkeypatch.setattr(Deadline, "expired", lambda self: False)
+    emu.inject_stream_stall(after=4, seconds=STALL_S)
+    _, secret = keys.create("deadline-early-timer", budget_usd=Decimal("1"))
+    with httpx.Client(timeout=60) as client, client.stream(
+        "POST", url + "/v1/chat/completions",
+        json={**BODY, "max_tokens": 400, "stream": True},
+        headers={"authorization": f"Bearer {secret}", "x-tierwise-timeout-s": str(DEADLINE_S)},
+    ) as response:  # fmt: skip
+        body = "".join(response.iter_text())
+    assert "deadline passed" in body and "sent no event" not in body
 
 
 def test_the_deadline_ends_a_library_stream_mid_answer(
