@@ -225,7 +225,7 @@ class LoopBody:
     errors (``ReadTimeoutError``, ``ConnectionClosedError``), and the connection goes back
     to the pool once the body has been read to its end."""
 
-    __slots__ = ("_body", "_chunked", "_conn", "_ended", "_left", "_partial", "_reader")
+    __slots__ = ("_body", "_chunked", "_conn", "_ended", "_failed", "_left", "_partial", "_reader")
 
     def __init__(self, body: _Body, conn: _GreenConn) -> None:
         self._body = body
@@ -237,12 +237,17 @@ class LoopBody:
         self._left: int | None = 0 if self._chunked else body._left
         self._partial = bytearray()
         self._ended = False
+        # A malformed chunk found after whole chunks in the same read: those are returned
+        # first and this is raised by the next read, as the sync client's body does.
+        self._failed: Exception | None = None
 
     async def read(self) -> bytes:
         """The body bytes that have arrived (waiting for some if none has); b"" at its end."""
         if self._ended:
             return b""
         try:
+            if self._failed is not None:
+                raise self._failed
             return await (self._read_chunked() if self._chunked else self._read_plain())
         except TimeoutError as exc:
             self._body.close()
@@ -275,9 +280,20 @@ class LoopBody:
             await self._fill()
 
     async def _read_chunked(self) -> bytes:
+        out = bytearray()
+        try:
+            await self._chunks(out)
+        except (ValueError, _ClosedError) as exc:
+            if not out:
+                raise
+            self._failed = exc
+        return bytes(out)
+
+    async def _chunks(self, out: bytearray) -> None:
+        """Adds to ``out`` the chunks' bytes that have arrived (waiting for some if none
+        has), up to the body's end."""
         reader = self._reader
         partial = self._partial  # the current chunk's bytes so far
-        out = bytearray()
         while True:
             left = self._left
             assert left is not None
@@ -330,7 +346,6 @@ class LoopBody:
             partial += reader._buf[:take]
             del reader._buf[:take]
             self._left = left - take or -1
-        return bytes(out)
 
     async def _read_plain(self) -> bytes:
         reader = self._reader
