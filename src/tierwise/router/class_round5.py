@@ -487,9 +487,20 @@ CONFIRM_READS: list[tuple[str, str, str]] = [
 ]
 
 
-def _confirm_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
-    agents = {a["id"]: a for a in AGENTS_R5}
-    for cls, items in (("high_stakes_agent", CONFIRMATIONS), ("agent_step", CONFIRM_READS)):
+def confirm_rows(
+    rng: random.Random,
+    agent_list: list[dict[str, Any]],
+    confirmations: list[tuple[str, str, str]],
+    reads: list[tuple[str, str, str]],
+    *,
+    prefix: str,
+    templates: int,
+) -> Iterator[dict[str, Any]]:
+    """Agent conversations that end with the user's reply to what the assistant proposed:
+    an irreversible action confirmed (``confirmations``) or a read agreed to (``reads``),
+    after one read tool call; ``templates`` templates per class, named ``prefix``."""
+    agents = {a["id"]: a for a in agent_list}
+    for cls, items in (("high_stakes_agent", confirmations), ("agent_step", reads)):
         for k, (aid, proposal, reply) in enumerate(items):
             agent = agents[aid]
             tools = list(agent["tools"])
@@ -511,7 +522,7 @@ def _confirm_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
             ]
             yield {
                 "class": cls,
-                "template": f"r5-confirm-{cls}-{k % 4}",
+                "template": f"{prefix}-confirm-{cls}-{k % templates}",
                 "source": "team-templates",
                 "request": {
                     "system": [{"text": rng.choice(agent["systems"])}],
@@ -530,4 +541,4 @@ def round5_rows(seed: int = 55) -> Iterator[dict[str, Any]]:
     yield from _asks_rows("sources", SYNTHESIS_ASKS, SOURCE_SETS, rng, per=4)
     yield from _asks_rows("long", LONG_MATERIAL_ASKS, LONG_DOCS, rng, per=4)
     yield from agent_rows(rng, AGENTS_R5, "r5")
-    yield from _confirm_rows(rng)
+    yield from confirm_rows(rng, AGENTS_R5, CONFIRMATIONS, CONFIRM_READS, prefix="r5", templates=4)

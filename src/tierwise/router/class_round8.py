@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from tierwise.router.class_draws import distinct
-from tierwise.router.class_round3 import _text, _tool_config, agent_rows
-from tierwise.router.class_round5 import _shaped
+from tierwise.router.class_round3 import agent_rows
+from tierwise.router.class_round5 import _shaped, confirm_rows
 
 __all__ = ["AGENTS_R8", "round8_rows"]
 
@@ -270,40 +270,6 @@ PLAN_ASKS: dict[str, list[str]] = {
 }
 
 
-def _confirm_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
-    agents = {a["id"]: a for a in AGENTS_R8}
-    for cls, items in (("high_stakes_agent", CONFIRMATIONS), ("agent_step", CONFIRM_READS)):
-        for k, (aid, proposal, reply) in enumerate(items):
-            agent = agents[aid]
-            tools = list(agent["tools"])
-            rng.shuffle(tools)
-            name, args, result = agent["read"]
-            task = rng.choice(agent["act"] if cls == "high_stakes_agent" else agent["read_only"])
-            messages = [
-                _text("user", task),
-                {
-                    "role": "assistant",
-                    "content": [{"toolUse": {"toolUseId": "t1", "name": name, "input": args}}],
-                },
-                {
-                    "role": "user",
-                    "content": [{"toolResult": {"toolUseId": "t1", "content": [{"json": result}]}}],
-                },
-                _text("assistant", proposal),
-                _text("user", reply),
-            ]
-            yield {
-                "class": cls,
-                "template": f"r8-confirm-{cls}-{k % 3}",
-                "source": "team-templates",
-                "request": {
-                    "system": [{"text": rng.choice(agent["systems"])}],
-                    "toolConfig": _tool_config(tools),
-                    "messages": messages,
-                },
-            }
-
-
 def _plan_rows(rng: random.Random, draws: int = 3) -> Iterator[dict[str, Any]]:
     for cls, wordings in PLAN_ASKS.items():
         for i, wording in enumerate(wordings):
@@ -320,5 +286,5 @@ def round8_rows(seed: int = 88) -> Iterator[dict[str, Any]]:
     """All round-8 rows (deterministic)."""
     rng = random.Random(seed)
     yield from agent_rows(rng, AGENTS_R8, "r8")
-    yield from _confirm_rows(rng)
+    yield from confirm_rows(rng, AGENTS_R8, CONFIRMATIONS, CONFIRM_READS, prefix="r8", templates=3)
     yield from _plan_rows(rng)
