@@ -8,12 +8,13 @@ pytest collected first.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-__all__ = ["free_port", "run_server", "start_gateway"]
+__all__ = ["free_port", "kill_under_load", "run_server", "start_gateway"]
 
 
 def free_port() -> int:
@@ -108,3 +109,47 @@ def emulated_gateway(
             server.should_exit = True
             thread.join(timeout=10)
             tw.close()
+
+
+def kill_under_load(
+    proc: subprocess.Popen[bytes],
+    requests: Sequence[Callable[[httpx.Client], str | None]],
+    *,
+    at_least: int,
+    within_s: float,
+) -> list[str]:
+    """Runs each of ``requests`` in a loop on its own thread (one returns the request id of a
+    response delivered whole, or None), SIGKILLs the gateway once more than ``at_least``
+    were delivered (a fixed sleep delivered too few under load), and returns their ids."""
+    delivered: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def load(request: Callable[[httpx.Client], str | None]) -> None:
+        with httpx.Client(timeout=10) as client:
+            while not stop.is_set():
+                try:
+                    rid = request(client)
+                except httpx.HTTPError:
+                    return
+                if rid:
+                    with lock:
+                        delivered.append(rid)
+
+    threads = [threading.Thread(target=load, args=(r,)) for r in requests]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + within_s
+    while True:
+        with lock:
+            running = len(delivered) > at_least
+        if running or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    stop.set()
+    for t in threads:
+        t.join(15)
+    assert len(delivered) > at_least, "the load must have been running when the gateway died"
+    return delivered

@@ -4,15 +4,12 @@ tests/gateway/test_budget_caps.py)."""
 
 from __future__ import annotations
 
-import signal
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from live_server import start_gateway
+from live_server import kill_under_load, start_gateway
 from pg import pg_schema_url
 from tierwise.config import Settings
 from tierwise.emulator import Emulator
@@ -47,42 +44,16 @@ def test_sigkill_under_load_loses_no_delivered_response(pg_url: str, emulator: E
     assert isinstance(ledger, SQLLedger)
     _, secret = KeyStore(ledger).create("load")
     proc, url = start_gateway(emulator.url, pg_url)
-    delivered: list[str] = []
-    lock = threading.Lock()
-    stop = threading.Event()
 
-    def load() -> None:
-        with httpx.Client(timeout=10) as client:
-            while not stop.is_set():
-                try:
-                    r = client.post(
-                        url + "/v1/chat/completions",
-                        json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]},
-                        headers={"authorization": f"Bearer {secret}"},
-                    )
-                except httpx.HTTPError:
-                    return
-                if r.status_code == 200:
-                    with lock:
-                        delivered.append(r.headers["x-tierwise-request-id"])
+    def call(client: httpx.Client) -> str | None:
+        r = client.post(
+            url + "/v1/chat/completions",
+            json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]},
+            headers={"authorization": f"Bearer {secret}"},
+        )
+        return r.headers["x-tierwise-request-id"] if r.status_code == 200 else None
 
-    threads = [threading.Thread(target=load) for _ in range(8)]
-    for t in threads:
-        t.start()
-    # Kill it once the load is well under way (a fixed sleep delivered too few under load).
-    deadline = time.monotonic() + 30
-    while True:
-        with lock:
-            running = len(delivered) > 20
-        if running or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
-    stop.set()
-    for t in threads:
-        t.join(15)
-    assert len(delivered) > 20, "the load must have been running when the gateway died"
+    delivered = kill_under_load(proc, [call] * 8, at_least=20, within_s=30)
     recorded = {r.request_id for r in ledger.rows()}
     missing = [rid for rid in delivered if rid not in recorded]
     assert missing == []
