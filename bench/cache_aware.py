@@ -191,6 +191,29 @@ class Outcome:
         self.thinking[true_class] = self.thinking.get(true_class, Decimal(0)) + thinking
         self.turns[true_class] += 1
 
+    def record(
+        self,
+        request: dict[str, Any],
+        response: dict[str, Any],
+        settings: Settings,
+        model: str | None,
+    ) -> None:
+        """One answer: its cost, its billed usage priced by component with the thinking part,
+        and its tier (with "+thinking" where the router bought a budget)."""
+        info = response["tierwise"]
+        self.cost += Decimal(info["costUsd"])
+        rates = settings.rates(Tier(info["tier"]))
+        thought = sum(
+            count_block(b)
+            for b in response["output"]["message"]["content"]
+            if "reasoningContent" in b
+        )
+        billed = price(Usage.from_converse(response["usage"]), rates, model_id=info["modelId"])
+        thinking_usd = price(Usage(output=thought), rates, model_id=info["modelId"]).output
+        self.add(request["requestMetadata"][CLASS_KEY], billed, thinking_usd)
+        thinking = info["route"].get("thinking_budget") if model is None else None
+        self.tiers[info["tier"] + ("+thinking" if thinking else "")] += 1
+
     def total_split(self) -> tuple[Cost, Decimal]:
         return sum(self.split.values(), Cost()), sum(self.thinking.values(), Decimal(0))
 
@@ -231,18 +254,7 @@ def run(
             if paced is not None:
                 paced.now += paced.every_s
             response = clients[i % replicas].converse(modelId=model, **request)
-            info = response["tierwise"]
-            out.cost += Decimal(info["costUsd"])
-            rates = settings.rates(Tier(info["tier"]))
-            thought = sum(
-                count_block(b) for b in response["output"]["message"]["content"]
-                if "reasoningContent" in b
-            )  # fmt: skip
-            billed = price(Usage.from_converse(response["usage"]), rates, model_id=info["modelId"])
-            thinking_usd = price(Usage(output=thought), rates, model_id=info["modelId"]).output
-            out.add(request["requestMetadata"][CLASS_KEY], billed, thinking_usd)
-            thinking = info["route"].get("thinking_budget") if model is None else None
-            out.tiers[info["tier"] + ("+thinking" if thinking else "")] += 1
+            out.record(request, response, settings, model)
             ok = emu.acceptable(request, answer_text(response))
             true_class = request["requestMetadata"][CLASS_KEY]
             if ok is not None:

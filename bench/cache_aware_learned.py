@@ -49,9 +49,6 @@ from cache_aware import (
 
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
-from tierwise.core.pricing import Usage, price
-from tierwise.core.tiers import Tier
-from tierwise.core.tokens import count_block
 from tierwise.emulator import Emulator
 from tierwise.emulator.skills import CLASS_KEY
 
@@ -101,19 +98,9 @@ def run(
             warm_tiers[info["tier"] + ("+thinking" if thinking else "")] += 1
         for request in turns:
             response = second.converse(modelId=model, **request)
+            out.record(request, response, settings, model)
             info = response["tierwise"]
-            out.cost += Decimal(info["costUsd"])
-            rates = settings.rates(Tier(info["tier"]))
-            thought = sum(
-                count_block(b) for b in response["output"]["message"]["content"]
-                if "reasoningContent" in b
-            )  # fmt: skip
-            billed = price(Usage.from_converse(response["usage"]), rates, model_id=info["modelId"])
-            thinking_usd = price(Usage(output=thought), rates, model_id=info["modelId"]).output
             true_class = request["requestMetadata"][CLASS_KEY]
-            out.add(true_class, billed, thinking_usd)
-            thinking = info["route"].get("thinking_budget") if model is None else None
-            out.tiers[info["tier"] + ("+thinking" if thinking else "")] += 1
             ok = emu.acceptable(request, answer_text(response))
             if ok is not None:
                 out.judged[true_class] += 1
