@@ -14,7 +14,11 @@ import pytest
 from tierwise.cache_state import MemoryCacheState, RedisCacheState
 from tierwise.client import Tierwise
 from tierwise.config import Settings
+from tierwise.core.budgets import worst_case_usage
 from tierwise.core.cache_aware import Prefix
+from tierwise.core.thinking import DEFAULT_ANSWER_TOKENS
+from tierwise.core.tiers import Tier
+from tierwise.errors import ConfigError
 
 DOC = (
     "Policy 4.2: refunds on annual plans are prorated by month and go to the original "
@@ -298,15 +302,16 @@ def test_a_cold_planning_turn_runs_on_sonnet_with_thinking_when_that_is_cheaper(
 ) -> None:
     # the packaged [cache_state] below_preferred = "when_cheaper": nothing is warm anywhere;
     # with the whole thinking budget priced as output (the packaged thinking_use before any
-    # answer is seen), Opus is cheaper, so it stays there
-    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+    # answer is seen, exploration off), Opus is cheaper, so it stays there
+    prior_only = emu_settings.with_overrides({"cache_state.explore_answers": 0})
+    with Tierwise.from_settings(prior_only, ledger_url=ledger_url) as tw:
         assert tw.settings.cache_state.below_preferred == "when_cheaper"
         full = tw.converse(messages=_design_turn(HISTORY[:1]))["tierwise"]["route"]["cache"]
         by = {o["tier"]: Decimal(o["cost_usd"]) for o in full["options"]}
         assert full["tier"] == "opus" and by["opus"] < by["sonnet"]
     # thinking measured at a tenth of its budget: Sonnet with thinking is expected cheaper
     # than Opus, so the policy's lowest tier serves it and the reason says why
-    tenth = emu_settings.with_overrides({"cache_state.thinking_use": 0.1})
+    tenth = prior_only.with_overrides({"cache_state.thinking_use": 0.1})
     with Tierwise.from_settings(tenth, ledger_url=ledger_url) as tw:
         answer = tw.converse(messages=_design_turn(HISTORY[:1]))
         info = answer["tierwise"]
@@ -374,10 +379,11 @@ def test_a_learned_thinking_use_moves_a_cold_planning_turn_to_sonnet_with_thinki
     emu_settings: Settings, ledger_url: str
 ) -> None:
     # the packaged thinking_use = 1.0 prices Sonnet's whole 8,192-token budget for planning
-    # work: Opus is expected cheaper. Sonnet's answers with thinking (maths) use a few per
-    # cent of their budget; once seen, planning work borrows Sonnet's measured use and the
-    # policy's lowest tier (Sonnet with thinking) is expected cheaper
-    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+    # work (exploration off here): Opus is expected cheaper. Sonnet's answers with thinking
+    # (maths) use a few per cent of their budget; once seen, planning work borrows Sonnet's
+    # measured use and the policy's lowest tier (Sonnet with thinking) is expected cheaper
+    prior_only = emu_settings.with_overrides({"cache_state.explore_answers": 0})
+    with Tierwise.from_settings(prior_only, ledger_url=ledger_url) as tw:
         before = tw.converse(messages=_design_turn(HISTORY[:1]))["tierwise"]["route"]["cache"]
         assert before["tier"] == "opus"
         assert "opus 400 output tokens (prior)" in before["reason"]
@@ -392,6 +398,91 @@ def test_a_learned_thinking_use_moves_a_cold_planning_turn_to_sonnet_with_thinki
         sonnet = next(o for o in cache["options"] if o["tier"] == "sonnet")
         assert sonnet["expected"]["thinking_source"] == "tier"
         assert sonnet["expected"]["thinking_use"] < 0.15
+
+
+def test_an_unmeasured_thinking_option_is_explored_until_its_use_is_learned(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # no thinking answer seen on Sonnet yet: priced whole (the prior), Sonnet with thinking
+    # would never be chosen for planning work, so never measured. Exploration prices it at
+    # what was seen (none yet) while fewer than explore_answers thinking answers are in.
+    small = emu_settings.with_overrides({"cache_state.explore_answers": 3})
+    other = [{"role": "user", "content": [{"text": "Another design doc. " + DOC[:40000]}]}]
+    with Tierwise.from_settings(small, ledger_url=ledger_url) as tw:
+        first = tw.converse(messages=_design_turn(HISTORY[:1]))["tierwise"]
+        cache = first["route"]["cache"]
+        assert first["tier"] == "sonnet" and first["route"]["thinking_budget"]
+        assert "exploring sonnet with a 8,192-token thinking budget" in cache["reason"]
+        assert "no thinking answer on this tier yet (under 3)" in cache["reason"]
+        assert "hold still reserves the whole budget" in cache["reason"]
+        sonnet = next(o for o in cache["options"] if o["tier"] == "sonnet")
+        assert sonnet["expected"]["exploring_below"] == 3 and "thinking_tokens" not in sonnet
+        for turn in range(2):
+            doc = [{"role": "user", "content": [{"text": f"Doc {turn}. " + DOC[:40000]}]}]
+            assert tw.converse(messages=_design_turn(doc))["tierwise"]["tier"] == "sonnet"
+        # three thinking answers measured (the emulator thinks 40-200 of the 8,192 tokens):
+        # the prior weighs again, with what was learned, and the reason no longer explores
+        after = tw.converse(messages=_design_turn(other))["tierwise"]["route"]["cache"]
+        sonnet = next(o for o in after["options"] if o["tier"] == "sonnet")
+        assert "exploring_below" not in sonnet["expected"]
+        assert sonnet["expected"]["thinking_answers"] == 3
+        assert "exploring" not in after["reason"]
+        # prior 1.0 weighing 3 answers against 3 small ones: about half the budget
+        assert 0.45 < sonnet["expected"]["thinking_use"] < 0.55
+
+
+def test_exploration_never_picks_a_tier_the_policy_rules_out(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    strict = emu_settings.with_overrides({"routing.classes.complex_analysis.lowest": "opus"})
+    with Tierwise.from_settings(strict, ledger_url=ledger_url) as tw:
+        assert tw.settings.cache_state.explore_answers > 0
+        info = tw.converse(messages=_design_turn(HISTORY[:1]))["tierwise"]
+        assert info["tier"] == "opus" and not info["route"].get("thinking_budget")
+        cache = info["route"].get("cache")
+        assert cache is None or all(o["tier"] == "opus" for o in cache["options"])
+
+
+def test_an_explored_option_holds_the_whole_thinking_budget_and_max_output(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # the estimate prices the option; the hold is the request as sent, worst case: the
+    # whole thinking budget and the answer room beside it, whatever thinking was expected
+    request = {"messages": _design_turn(HISTORY[:1])}
+    holds = []
+    for overrides in (
+        {},  # exploring: thinking expected to use none of the budget
+        {"cache_state.explore_answers": 0, "cache_state.thinking_use": 0.1},  # the prior
+    ):
+        settings = emu_settings.with_overrides(overrides)
+        with Tierwise.from_settings(settings, ledger_url=ledger_url) as tw:
+            plan = tw.plan(None, request)
+            assert plan.tier is Tier.SONNET and plan.thinking_budget == 8192
+            assert plan.cache is not None
+            explored = "exploring" in plan.cache.reason
+            assert explored == (not overrides)
+            assert tw.budgets is not None
+            key, _ = tw.budgets.create(f"k{len(holds)}", budget_usd=Decimal("10"))
+            hold, sent = tw.reserve("r", 1, plan, tw.prepare(request, plan), key.id)
+            assert hold is not None
+            thinking = sent["additionalModelRequestFields"]["thinking"]["budget_tokens"]
+            assert thinking == 8192
+            assert sent["inferenceConfig"]["maxTokens"] == 8192 + DEFAULT_ANSWER_TOKENS
+            usage = worst_case_usage(sent)
+            assert usage.output == 8192 + DEFAULT_ANSWER_TOKENS
+            assert hold.amount_usd == max(
+                tw.cost_of(Tier.SONNET, usage, model_id=p) for p in plan.profiles
+            )
+            holds.append(hold.amount_usd)
+            tw.release(hold)
+    assert holds[0] == holds[1] > 0
+
+
+def test_an_exploration_threshold_the_window_never_reaches_is_refused(
+    emu_settings: Settings,
+) -> None:
+    with pytest.raises(ConfigError, match=r"explore_answers \(300\) must not exceed"):
+        emu_settings.with_overrides({"cache_state.explore_answers": 300})
 
 
 def test_with_output_learning_off_the_configured_values_price_every_option(

@@ -115,8 +115,10 @@ class CacheRouter:
         prior = self.prior(decision)
         cap = (request.get("inferenceConfig") or {}).get("maxTokens")
         out: dict[Tier, OutputEstimate] = {}
+        # Exploration needs learning: with it off, nothing would ever end it.
+        explore = self.config.explore_answers if self.config.output_learning else 0
         for tier in tiers:
-            guess = estimate(name, tier.value, tallies, prior)
+            guess = estimate(name, tier.value, tallies, prior, explore)
             if isinstance(cap, int) and 0 < cap < guess.answer_tokens:
                 guess = replace(guess, answer_tokens=cap)
             out[tier] = guess

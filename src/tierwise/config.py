@@ -371,6 +371,10 @@ class CacheStateSettings(_Model):
     # False: the configured values only, nothing learned (static pricing).
     output_learning: bool = True
     output_window: int = Field(default=200, ge=1)
+    # While a tier's thinking use rests on fewer than this many thinking answers, price it
+    # optimistically (what was seen, none before any) so a thinking option the policy allows
+    # gets tried and measured; 0 = never (the prior prices it until answers are seen).
+    explore_answers: int = Field(default=10, ge=0)
     move_margin: float = Field(default=0.1, ge=0, le=1)
     # When a tier below the routed one (a class line's ``lowest``) may serve a request:
     # "when_cheaper" (whenever expected cheaper) or "when_warmer" (only where more of the
@@ -383,6 +387,17 @@ class CacheStateSettings(_Model):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError('must be "" (in-process) or a redis:// URL')
         return value
+
+    @model_validator(mode="after")
+    def _exploration_ends(self) -> CacheStateSettings:
+        # The learned counts stop at output_window: a threshold above it is never reached,
+        # so thinking would be priced optimistically forever.
+        if self.explore_answers > self.output_window:
+            raise ValueError(
+                f"explore_answers ({self.explore_answers}) must not exceed output_window "
+                f"({self.output_window}): the counts stop there, so exploring would never end"
+            )
+        return self
 
 
 _GUARDRAIL_ID = (

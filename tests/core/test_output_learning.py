@@ -115,19 +115,24 @@ RATES = {
 
 
 def _planning_turn(expected: Any) -> Any:
+    return _planning_turn_choice([Tier.SONNET, Tier.OPUS], expected=expected)
+
+
+def _planning_turn_choice(allowed: list[Tier], **kw: Any) -> Any:
+    """An Opus-class turn; ``allowed``: the tiers the class's policy allows."""
     request = {"messages": [{"role": "user", "content": [{"text": "plan the migration " * 800}]}]}
+    kw.setdefault("thinking", {Tier.SONNET: 8192})
     return choose_tier(
         Tier.OPUS,
-        [Tier.SONNET, Tier.OPUS],
+        allowed,
         request,
         prepared=lambda tier: request,
         min_tokens=lambda tier: 1024,
         warm=lambda tier, points: (),
         rates=RATES.__getitem__,
         output_tokens=400,
-        thinking={Tier.SONNET: 8192},
         thinking_use=1.0,
-        expected=expected,
+        **kw,
     )
 
 
@@ -148,3 +153,50 @@ def test_a_small_learned_thinking_use_makes_sonnet_with_thinking_cheaper_than_op
     sonnet = next(o for o in after.options if o.tier is Tier.SONNET)
     assert sonnet.thinking_tokens == round(8192 * learned[Tier.SONNET].thinking_use)
     assert sonnet.to_dict()["expected"]["thinking_source"] == "tier"
+
+
+def test_a_tier_with_few_thinking_answers_is_priced_optimistically_until_enough_are_seen() -> None:
+    # exploration: the configured use (the whole budget) would keep a thinking option from
+    # ever being chosen; while fewer than `explore` thinking answers are seen on the tier,
+    # the same mean is taken with 0 in place of the configured use
+    tallies: dict[str, Tally] = {}
+    fresh = estimate("complex_analysis", "sonnet", tallies, PRIOR, explore=4)
+    assert fresh.thinking_use == 0.0 and fresh.exploring and fresh.exploring_below == 4
+    assert "exploring: no thinking answer on this tier yet (under 4)" in fresh.describe(8192)
+    assert fresh.to_dict()["exploring_below"] == 4
+    assert fresh.answer_tokens == 400  # the answer's length is not explored
+    off = estimate("complex_analysis", "sonnet", tallies, PRIOR)
+    assert off.thinking_use == 1.0 and not off.exploring and "exploring_below" not in off.to_dict()
+    for _ in range(3):
+        _learn(tallies, "complex_analysis", "sonnet", Observation(500, 0.02))
+    still = estimate("complex_analysis", "sonnet", tallies, PRIOR, explore=4)
+    assert still.exploring and abs(still.thinking_use - 3 * 0.02 / (3 + 3)) < 1e-9
+    assert "exploring: learned: 3 answers of the class on this tier" in still.describe(8192)
+    # thinking answers of any class on the tier count towards ending it (what a class never
+    # served with thinking borrows)
+    _learn(tallies, "math", "sonnet", Observation(300, 0.04))
+    done = estimate("complex_analysis", "sonnet", tallies, PRIOR, explore=4)
+    assert not done.exploring and "exploring" not in done.describe(8192)
+    tier_use = (3 * 1.0 + 0.04) / (3 + 1)
+    assert abs(done.thinking_use - (3 * tier_use + 3 * 0.02) / (3 + 3)) < 1e-9
+    # nothing learned on Opus: it still explores there
+    assert estimate("complex_analysis", "opus", tallies, PRIOR, explore=4).exploring
+
+
+def test_an_explored_option_is_chosen_only_among_the_allowed_tiers_and_says_so() -> None:
+    exploring = estimate("complex_analysis", "sonnet", {}, PRIOR, explore=10)
+    kw: dict[str, Any] = {
+        "expected": {Tier.SONNET: exploring, Tier.OPUS: estimate("x", "opus", {}, PRIOR)},
+        "thinking": {Tier.SONNET: 8192},
+    }
+    allowed = _planning_turn_choice([Tier.SONNET, Tier.OPUS], **kw)
+    assert allowed.tier is Tier.SONNET and allowed.thinking_budget == 8192
+    assert "; exploring sonnet with a 8,192-token thinking budget: its thinking use" in (
+        allowed.reason
+    )
+    assert "hold still reserves the whole budget and the maximum output" in allowed.reason
+    # the class's policy rules Sonnet out (lowest = "opus"): Opus, however cheap the
+    # exploring estimate makes Sonnet look
+    ruled_out = _planning_turn_choice([Tier.OPUS], **kw)
+    assert ruled_out.tier is Tier.OPUS and len(ruled_out.options) == 1
+    assert "exploring" not in ruled_out.reason

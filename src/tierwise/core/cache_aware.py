@@ -403,7 +403,7 @@ def choose_tier(
                 f"{warm_note}: {_fmt(best.cost)} vs {_fmt(pref.cost)}"
             )
     if expected is not None:
-        reason += _expectations(best, pref, cheapest)
+        reason += _expectations(best, pref, cheapest) + _exploring(best)
     choice = CacheChoice(best.tier, preferred, tuple(options), reason)
     if current is None or current is best.tier:
         return choice
@@ -429,7 +429,7 @@ def choose_tier(
         f"{margin:.0%} margin"
     )
     if expected is not None:
-        reason += _expectations(stay, best)
+        reason += _expectations(stay, best) + _exploring(stay)
     return CacheChoice(current, preferred, tuple(options), reason, sticky=True)
 
 
@@ -440,6 +440,20 @@ def _expectations(*compared: TierOption) -> str:
         if option not in seen:
             seen.append(option)
     return "; expected output: " + ", ".join(o.expectation() for o in seen)
+
+
+def _exploring(option: TierOption) -> str:
+    """Says so when the option picked was priced with an optimistic thinking use (see
+    :mod:`tierwise.core.output_learning`, "Exploration"), and what that does not change."""
+    guess = option.expected
+    if guess is None or not guess.exploring or not option.thinking_budget:
+        return ""
+    return (
+        f"; exploring {option.label}: its thinking use is priced optimistically until "
+        f"{guess.exploring_below:,} thinking answers on {option.tier.value} are seen "
+        f"(explore_answers), so that it is measured; its budget hold still reserves the whole "
+        f"budget and the maximum output"
+    )
 
 
 def _warmer(option: TierOption, preferred: TierOption) -> bool:

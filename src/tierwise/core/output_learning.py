@@ -19,6 +19,20 @@ a mean over a wider pool less this key's own answers (then the configured prior)
   borrows its tier's measurement, else the configured use: priced at the whole budget, a
   thinking option was never chosen, so never measured).
 
+Exploration. The packaged prior prices a thinking budget whole (``thinking_use = 1.0``):
+right for a worst case, but as a price it keeps a thinking option from ever being chosen,
+so its real use is never measured. So while a tier's thinking use rests on fewer than
+``explore`` thinking answers (any class on the tier: what a class never served with thinking
+borrows), the thinking estimate is optimistic: the same mean with 0 in place of the
+configured use (the least a budget can cost), so the option is priced at what the answers
+seen so far show, and at no thinking before the first. Once ``explore`` answers are in, the
+configured prior weighs again. This is optimism under uncertainty, bounded: it can buy at
+most about ``explore`` thinking answers per tier on a price that was too low (their budget
+holds still reserve the whole budget, which is the request as sent, not this estimate),
+and it only prices options the caller already allows. The answer's length is not explored:
+its prior is a typical value, not a worst case, and it is the class's (learned from any
+tier that serves the class, and borrowed by the others), so the routed tier measures it.
+
 Counts stop growing at ``window`` (older answers are scaled down together), so the mean
 follows traffic that changes. Bedrock reports thinking and answer tokens as one
 ``outputTokens`` count: the thinking part is read from the answer's reasoning blocks (the
@@ -174,6 +188,13 @@ class OutputEstimate:
     answer_source: str = "prior"
     thinking_answers: int = 0
     thinking_source: str = "prior"
+    # Fewer than this many thinking answers seen on the tier: the thinking use is the
+    # optimistic estimate (see the module's "Exploration"); 0 = not exploring.
+    exploring_below: int = 0
+
+    @property
+    def exploring(self) -> bool:
+        return self.exploring_below > 0
 
     @property
     def learned(self) -> bool:
@@ -182,10 +203,18 @@ class OutputEstimate:
     def describe(self, budget: int | None = None) -> str:
         out = f"{self.answer_tokens:,} output tokens ({_source(self.answer_source, self.answers)})"
         if budget:
-            out += (
-                f" + {self.thinking_use:.0%} of the {budget:,}-token thinking budget "
-                f"({_source(self.thinking_source, self.thinking_answers)})"
-            )
+            source = _source(self.thinking_source, self.thinking_answers)
+            if self.exploring and self.thinking_source == "prior":
+                source = (
+                    f"exploring: no thinking answer on this tier yet (under "
+                    f"{self.exploring_below:,}), so priced at none, not the prior"
+                )
+            elif self.exploring:
+                source = (
+                    f"exploring: {source}, under {self.exploring_below:,} on this tier, so "
+                    f"priced at what was seen, not the prior"
+                )
+            out += f" + {self.thinking_use:.0%} of the {budget:,}-token thinking budget ({source})"
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,6 +225,7 @@ class OutputEstimate:
             "thinking_use": round(self.thinking_use, 4),
             "thinking_answers": self.thinking_answers,
             "thinking_source": self.thinking_source,
+            **({"exploring_below": self.exploring_below} if self.exploring else {}),
         }
 
 
@@ -206,10 +236,17 @@ def _source(level: str, n: int) -> str:
 
 
 def estimate(
-    task_class: str, tier: str, tallies: Mapping[str, Tally], prior: OutputPrior
+    task_class: str,
+    tier: str,
+    tallies: Mapping[str, Tally],
+    prior: OutputPrior,
+    explore: int = 0,
 ) -> OutputEstimate:
     """The expected output of ``task_class`` on ``tier`` from ``tallies`` (by
-    :func:`tally_keys`; missing ones count as empty) and ``prior``."""
+    :func:`tally_keys`; missing ones count as empty) and ``prior``. With ``explore``, while
+    fewer than that many thinking answers were seen on ``tier`` (any class), the thinking
+    use is the optimistic one: the same mean with 0 as the prior's use (see the module's
+    "Exploration")."""
     own, of_class, of_tier = (tallies.get(k, Tally()) for k in tally_keys(task_class, tier))
     w = max(prior.weight, 0.0)
 
@@ -223,8 +260,9 @@ def estimate(
         max(of_class.answer_tokens - own.answer_tokens, 0.0),
     )
     answer = mean(class_answer, own.answers, own.answer_tokens)
+    exploring = of_tier.thinking < explore
     tier_use = mean(
-        prior.thinking_use,
+        0.0 if exploring else prior.thinking_use,
         max(of_tier.thinking - own.thinking, 0.0),
         max(of_tier.thinking_share - own.thinking_share, 0.0),
     )
@@ -248,4 +286,5 @@ def estimate(
         answer_source,
         round(thinking),
         thinking_source,
+        explore if exploring else 0,
     )
