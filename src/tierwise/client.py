@@ -700,7 +700,7 @@ class AsyncTierwise(_Client):
         started = _Started()
         batches = self._batches(engine, outcome, summary, request, collector, reading=started)
         self._open_streams[batches] = started
-        return {"stream": AsyncEvents(batches), "tierwise": summary}
+        return {"stream": AsyncEvents(batches, started), "tierwise": summary}
 
     async def _batches(
         self,
@@ -794,10 +794,13 @@ class AsyncEvents:
     (those that arrived together), as the gateway does; :meth:`aclose` ends the stream (it
     is priced and ledgered before this returns)."""
 
-    __slots__ = ("__weakref__", "_batch", "_batches", "_next")
+    __slots__ = ("__weakref__", "_batch", "_batches", "_next", "_started")
 
-    def __init__(self, batches: AsyncGenerator[list[dict[str, Any]], None]) -> None:
+    def __init__(
+        self, batches: AsyncGenerator[list[dict[str, Any]], None], started: _Started | None = None
+    ) -> None:
         self._batches = batches
+        self._started = started
         self._batch: list[dict[str, Any]] = []
         self._next = 0  # the index in _batch of the next event
 
@@ -821,6 +824,12 @@ class AsyncEvents:
         return _after(rest, self._batches)
 
     async def aclose(self) -> None:
+        if self._started is not None and not self._started.value:
+            # Never read: closing a generator that has not begun skips its cleanup, which
+            # prices and ledgers the stream Bedrock has already billed (a gateway whose
+            # reply failed to build left such a stream unledgered). Begin it, then close.
+            with contextlib.suppress(StopAsyncIteration, TierwiseError):
+                await anext(self._batches)
         await self._batches.aclose()
 
 

@@ -1,21 +1,27 @@
-"""Gateway.stream_reply: a door's streamed reply, and the stream abandoned (so still ledgered
-and charged) when the reply cannot be built."""
+"""Gateway.stream_reply: a door's streamed reply, and the stream abandoned and closed (so
+ledgered and charged) when the reply cannot be built."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
+from tierwise.gateway.errors import AnsweredError
 from tierwise.gateway.service import Gateway
 
 
 class _Stream:
     abandoned = False
+    closed = False
+    info: ClassVar[dict[str, str]] = {"requestId": "r1"}
 
     def abandon(self) -> None:
         self.abandoned = True
+
+    async def close(self) -> None:
+        self.closed = True
 
 
 class _Doors:
@@ -45,6 +51,9 @@ def test_a_reply_that_fails_abandons_the_stream() -> None:
     def broken(stream: object) -> object:
         raise RuntimeError("cannot build the reply")
 
-    with pytest.raises(RuntimeError, match="cannot build"):
+    with pytest.raises(AnsweredError) as caught:
         asyncio.run(Gateway.stream_reply(doors, "call", {}, broken))
-    assert doors.stream.abandoned
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    # The stream is billed: the error says so (no retry) and names its rows.
+    assert caught.value.billed and caught.value.request_id == "r1"
+    assert doors.stream.abandoned and doors.stream.closed

@@ -31,9 +31,10 @@ Test controls
 -------------
 Per request, as HTTP headers on a runtime call:
 
-* ``x-tierwise-emulator-fault: throttle|unavailable|internal|model_not_ready|access_denied``
-  fails this request with ThrottlingException (429), ServiceUnavailableException (503),
-  InternalServerException (500), ModelNotReadyException (429) or AccessDeniedException (403).
+* ``x-tierwise-emulator-fault: KIND`` (throttle, unavailable, internal, model_not_ready,
+  access_denied or model_error) fails this request with ThrottlingException (429),
+  ServiceUnavailableException (503), InternalServerException (500), ModelNotReadyException
+  (429), AccessDeniedException (403) or ModelErrorException (424).
 * ``x-tierwise-emulator-latency-ms: N`` delays this response (for streams: the first event,
   after the 200 headers) by N ms; ``metrics.latencyMs`` includes it.
 * ``x-tierwise-emulator-cut-stream-after: N`` ends this stream after N events with a

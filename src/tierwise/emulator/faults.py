@@ -64,6 +64,11 @@ _FAULTS: dict[str, tuple[str, str]] = {
         "AccessDeniedException",
         "You don't have access to the model with the specified model ID.",
     ),
+    # 424; the message is the Converse API reference's description of the exception.
+    "model_error": (
+        "ModelErrorException",
+        "The request failed due to an error while processing the model.",
+    ),
 }
 FAULT_KINDS: tuple[str, ...] = tuple(_FAULTS)
 

@@ -425,7 +425,7 @@ class Emulator:
 
     def inject(self, kind: str = "throttle", count: int = 1, model_id: str | None = None) -> None:
         """Make the next ``count`` invocations (of ``model_id`` only, if given) fail with
-        ``kind``: throttle, unavailable, internal, model_not_ready or access_denied."""
+        ``kind``: throttle, unavailable, internal, model_not_ready, access_denied or model_error."""
         self._service.plan.inject(kind, count, model_id)
 
     def inject_stream_error(

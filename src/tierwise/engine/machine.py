@@ -459,11 +459,13 @@ class Engine:
 
         Returns a :class:`Result`, or an :class:`Opened` stream when the request streams
         unjudged. An error that escapes carries ``request_id``, the id of the rows already
-        ledgered."""
+        ledgered, and ``billed`` when one of them was billed (a rejected answer before a
+        failed escalation, say): the gateway then tells SDKs not to send it again."""
         try:
             return (yield from self._attempts(request))
         except TierwiseError as exc:
             exc.request_id = self.request_id
+            exc.billed = exc.billed or any(s.usage.total > 0 or s.cost_usd > 0 for s in self.steps)
             raise
 
     def finish_stream(

@@ -37,7 +37,15 @@ from tierwise.errors import (
     UpstreamError,
 )
 
-__all__ = ["BodyTooLargeError", "Dialect", "ErrorReply", "error_reply", "error_response"]
+__all__ = [
+    "AnsweredError",
+    "BodyTooLargeError",
+    "Dialect",
+    "ErrorReply",
+    "answered",
+    "error_reply",
+    "error_response",
+]
 
 _log = logging.getLogger("tierwise.gateway")
 
@@ -45,6 +53,28 @@ _log = logging.getLogger("tierwise.gateway")
 class Dialect(Enum):
     OPENAI = "openai"
     ANTHROPIC = "anthropic"
+
+
+class AnsweredError(TierwiseError):
+    """The gateway failed to send a reply after Bedrock had answered (a bug; ``__cause__``
+    is the failure): the answer is ledgered and charged, so it is an opaque 500 that tells
+    the SDKs not to retry, with the request id of its rows."""
+
+    billed = True
+
+    def __init__(self, cause: BaseException, request_id: str | None) -> None:
+        super().__init__(f"the gateway failed to send the answer ({type(cause).__name__})")
+        self.__cause__ = cause
+        self.request_id = request_id
+
+
+def answered(exc: Exception, request_id: str | None) -> TierwiseError:
+    """``exc``, raised after Bedrock answered, as an error that says the answer was billed."""
+    if isinstance(exc, TierwiseError):
+        exc.billed = True
+        exc.request_id = exc.request_id or request_id
+        return exc
+    return AnsweredError(exc, request_id)
 
 
 class BodyTooLargeError(InvalidRequestError):
@@ -139,10 +169,13 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     retry_after = getattr(exc, "retry_after", None)
     if kind.retry or (kind is _BUDGET and retry_after):
         headers["retry-after"] = str(max(1, math.ceil(retry_after or 1)))
-    if kind is _TIMEOUT:
-        # The attempt cut off at the deadline is charged at its worst case, and the SDKs
-        # retry a 5xx (twice by default) under the same deadline, paying it each time; both
-        # obey this header.
+    if kind is _TIMEOUT or getattr(exc, "billed", False):
+        # The SDKs retry 408, 409, 429 and 5xx (twice by default) unless told not to; both
+        # obey this header. After a billed call (an answer rejected before a failed
+        # escalation, a reply the gateway failed to send) a retry pays for it again, and
+        # the attempt cut off at the deadline is charged at its worst case, paid again by
+        # each retry under the same deadline. A failure before any charge (throttled at the
+        # first attempt) has no header: retrying it is what the caller wants.
         headers["x-should-retry"] = "false"
     if dialect is Dialect.ANTHROPIC:
         status = kind.anthropic_status or kind.status
@@ -167,5 +200,6 @@ def error_response(exc: BaseException, dialect: Dialect) -> Response:
     """``exc`` as a native error response; gateway-side failures are logged by class."""
     reply = error_reply(exc, dialect)
     if reply.status >= 500 and not isinstance(exc, UpstreamError):
-        _log.error("gateway error: %s", type(exc).__name__)
+        cause = f" ({type(exc.__cause__).__name__})" if isinstance(exc, AnsweredError) else ""
+        _log.error("gateway error: %s%s", type(exc).__name__, cause)
     return Response(reply.body, reply.status, reply.headers, media_type="application/json")

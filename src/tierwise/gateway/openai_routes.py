@@ -14,7 +14,7 @@ from tierwise.core.convert.openai import (
     to_chat_completion,
 )
 from tierwise.gateway import access
-from tierwise.gateway.errors import Dialect, error_reply, error_response
+from tierwise.gateway.errors import Dialect, answered, error_reply, error_response
 from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import OpenAIChunkWriter, OpenStream, sse_data, trailer
 
@@ -57,17 +57,20 @@ async def chat_completions(request: Request) -> Response:
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.OPENAI, gw)
     info = response["tierwise"]
-    headers = gw.finish("openai", call, info)
-    payload = to_chat_completion(
-        response,
-        model=info["modelId"],
-        request_id=info["requestId"],
-        created=int(time.time()),
-        single_tool_call=bool(converted.extras.get("single_tool_call")),
-    )
-    if "guardrail" in info:
-        payload["guardrail"] = info["guardrail"]
-    return JSONResponse(payload, headers=headers)
+    try:  # the answer is charged: a failure from here on must not be retried
+        headers = gw.finish("openai", call, info)
+        payload = to_chat_completion(
+            response,
+            model=info["modelId"],
+            request_id=info["requestId"],
+            created=int(time.time()),
+            single_tool_call=bool(converted.extras.get("single_tool_call")),
+        )
+        if "guardrail" in info:
+            payload["guardrail"] = info["guardrail"]
+        return JSONResponse(payload, headers=headers)
+    except Exception as exc:
+        return failure(answered(exc, info.get("requestId")), Dialect.OPENAI, gw)
 
 
 def _stream(

@@ -33,7 +33,7 @@ from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, LedgerUnavailableError
 from tierwise.gateway import access
 from tierwise.gateway.auth import Authenticator
-from tierwise.gateway.errors import BodyTooLargeError
+from tierwise.gateway.errors import BodyTooLargeError, answered
 from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.limits import InMemoryRateLimits, RateLimits, StoreRateLimits
 from tierwise.gateway.metrics import Metrics
@@ -417,12 +417,17 @@ class Gateway:
         self, call: Call, kwargs: Mapping[str, Any], reply: Callable[[OpenStream], T]
     ) -> T:
         """The routed stream (:meth:`converse_stream`) as the door's ``reply``. If the reply
-        cannot be built, the stream is abandoned, so that it is still ledgered and charged."""
+        cannot be built, the stream is abandoned and closed, so that it is ledgered and
+        charged before the error (which says not to retry: that would pay again) is sent.
+        Abandoning alone left it open, unledgered, until the garbage collector came by."""
         stream = await self.converse_stream(call, **kwargs)
         try:
             return reply(stream)
-        except BaseException:
+        except BaseException as exc:
             stream.abandon()
+            await stream.close()
+            if isinstance(exc, Exception):
+                raise answered(exc, stream.info.get("requestId")) from exc
             raise
 
     async def converse_stream(self, call: Call, **kwargs: Any) -> OpenStream:

@@ -1,0 +1,129 @@
+"""The official SDKs retry 408, 409, 429 and 5xx (twice by default) unless the reply says
+``x-should-retry: false``. A failure that comes after an answer was charged must say so, or
+each retry pays for that answer again; one that comes before any charge (throttled at the
+first attempt) must not, so the SDKs keep retrying it. Counted with the real clients
+against the gateway and the emulator, in upstream calls and ledger rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+
+from tierwise.config import Settings
+from tierwise.core.tiers import Tier
+
+FIX = "File a ticket: the printer is on fire"
+SCHEMA = {
+    "type": "object",
+    "properties": {"title": {"type": "string"}},
+    "required": ["title"],
+    "additionalProperties": False,
+}
+HEADERS = {"x-tierwise-escalate": "true", "x-tierwise-max-tier": "sonnet"}
+
+
+def _profiles(settings: Settings, tier: str) -> list[str]:
+    ts = settings.tiers[Tier(tier)]
+    return [ts.model_id, *ts.alternates]
+
+
+def _call(sdk: str, gateway: Any, **options: Any) -> Callable[[], object]:
+    """A call through ``sdk`` whose answer is judged against SCHEMA, escalating haiku ->
+    sonnet at most."""
+    if sdk == "openai":
+        oai = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, **options)
+        return lambda: oai.chat.completions.create(
+            model="haiku",
+            messages=[{"role": "user", "content": FIX}],
+            response_format={"type": "json_schema", "json_schema": {"name": "t", "schema": SCHEMA}},
+            extra_headers=HEADERS,
+        )
+    claude = anthropic.Anthropic(base_url=gateway.url, api_key=gateway.key, **options)
+    return lambda: claude.messages.create(
+        model="haiku",
+        max_tokens=200,
+        messages=[{"role": "user", "content": FIX}],
+        output_config={"format": {"type": "json_schema", "schema": SCHEMA}},
+        extra_headers=HEADERS,
+    )
+
+
+_ERRORS = (openai.APIStatusError, anthropic.APIStatusError)
+
+
+@pytest.mark.parametrize("sdk", ["openai", "anthropic"])
+# Every profile failing ends as ExhaustedError: 503, or 429 when every one was throttled.
+@pytest.mark.parametrize(("fault", "status"), [("model_error", 503), ("throttle", 429)])
+def test_a_failure_after_a_charged_answer_is_not_retried_by_the_sdks(
+    gateway: Any, sdk: str, fault: str, status: int
+) -> None:
+    settings: Settings = gateway.tierwise.settings
+    gateway.emulator.misbehave("invalid_json", tier="haiku")  # haiku's answer is rejected
+    for profile in _profiles(settings, "sonnet"):  # and the escalation fails
+        gateway.emulator.inject(fault, count=100, model_id=profile)
+    before = len(gateway.tierwise.ledger.rows())
+    with pytest.raises(_ERRORS) as caught:
+        _call(sdk, gateway, max_retries=2)()
+    assert caught.value.status_code == status
+    rows = gateway.tierwise.ledger.rows()[before:]
+    charged = [r for r in rows if r.cost_usd > 0]
+    # One request: haiku's rejected answer, charged once (three times when the SDK retried).
+    assert [r.status for r in charged] == ["rejected"]
+    assert charged[0].tier == "haiku"
+    assert len({r.request_id for r in rows}) == 1
+    assert caught.value.response.headers["x-should-retry"] == "false"
+
+
+@pytest.mark.parametrize("sdk", ["openai", "anthropic"])
+def test_throttled_before_any_charge_is_still_retried_by_the_sdks(gateway: Any, sdk: str) -> None:
+    settings: Settings = gateway.tierwise.settings
+    for profile in _profiles(settings, "haiku") + _profiles(settings, "sonnet"):
+        gateway.emulator.inject("throttle", count=100, model_id=profile)
+    before = len(gateway.tierwise.ledger.rows())
+    with pytest.raises(_ERRORS) as caught:
+        _call(sdk, gateway, max_retries=1)()
+    assert caught.value.status_code == 429
+    assert "x-should-retry" not in caught.value.response.headers
+    rows = gateway.tierwise.ledger.rows()[before:]
+    assert len({r.request_id for r in rows}) == 2  # the SDK sent it again
+    assert all(r.cost_usd == 0 for r in rows)
+
+
+@pytest.mark.parametrize("sdk", ["openai", "anthropic"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_gateway_failure_after_the_answer_is_not_retried(
+    gateway: Any, sdk: str, stream: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply the gateway fails to build once Bedrock has answered (a bug: an opaque
+    500) still says not to retry: the answer is charged, a retry pays it again."""
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    if sdk == "openai":
+        name = "_stream" if stream else "to_chat_completion"
+        monkeypatch.setattr(f"tierwise.gateway.openai_routes.{name}", broken)
+        oai = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, max_retries=2)
+        call: Callable[[], object] = lambda: oai.chat.completions.create(  # noqa: E731
+            model="haiku", messages=[{"role": "user", "content": "hi"}], stream=stream
+        )
+    else:
+        name = "_stream" if stream else "to_message"
+        monkeypatch.setattr(f"tierwise.gateway.anthropic_routes.{name}", broken)
+        claude = anthropic.Anthropic(base_url=gateway.url, api_key=gateway.key, max_retries=2)
+        call = lambda: claude.messages.create(  # noqa: E731
+            model="haiku", max_tokens=50, messages=[{"role": "user", "content": "hi"}],
+            stream=stream,
+        )  # fmt: skip
+    before = len(gateway.tierwise.ledger.rows())
+    with pytest.raises(_ERRORS) as caught:
+        call()
+    assert caught.value.status_code == 500
+    rows = gateway.tierwise.ledger.rows()[before:]
+    assert len(rows) == 1 and rows[0].cost_usd > 0
+    assert caught.value.response.headers["x-should-retry"] == "false"
+    assert caught.value.response.headers["x-tierwise-request-id"] == rows[0].request_id
