@@ -478,6 +478,45 @@ def test_an_explored_option_holds_the_whole_thinking_budget_and_max_output(
     assert holds[0] == holds[1] > 0
 
 
+def test_a_conversation_keeps_its_thinking_after_a_planning_turn(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    # the planning turn runs on Sonnet with thinking (explored); its history is now cached
+    # under that budget, so the next turn (a thank-you with a new log, routed to plain
+    # Sonnet) keeps the thinking and reads it, where dropping it would write the history again
+    planning = _design_turn(HISTORY)
+    log = "\n".join(
+        f"2026-11-0{i % 9 + 1}T12:{i % 60:02d}:00Z host-{i % 40} ERROR request to ledger-db "
+        f"timed out after {100 + i * 37} ms (pool exhausted, {i % 64} waiters)"
+        for i in range(60)
+    )
+    follow_up = [
+        *planning,
+        {"role": "assistant", "content": [{"text": "The design."}]},
+        {"role": "user", "content": [{"text": "thanks! here is the next log:\n\n" + log}]},
+    ]
+    reads = {}
+    for sticky in (True, False):
+        settings = emu_settings.with_overrides({"cache_state.sticky_thinking": sticky})
+        with Tierwise.from_settings(settings, ledger_url=ledger_url) as tw:
+            first = tw.converse(messages=planning)["tierwise"]
+            assert first["tier"] == "sonnet" and first["route"]["thinking_budget"] == 8192
+            answer = tw.converse(messages=follow_up)
+            info = answer["tierwise"]
+            reads[sticky] = answer["usage"].get("cacheReadInputTokens", 0)
+            # routed to plain Sonnet: the thinking is the conversation's, not the turn's
+            assert info["route"]["cache"]["preferred"] == "sonnet"
+            assert info["route"]["routed_tier"] == "sonnet"
+            if sticky:
+                assert info["tier"] == "sonnet" and info["route"]["thinking_budget"] == 8192
+                assert "cached with this thinking budget" in info["route"]["cache"]["reason"]
+            else:
+                assert not info["route"].get("thinking_budget")
+    # kept: the history the planning turn cached under thinking read back (its first 10k
+    # tokens: the cache points this turn places); dropped: none of it, all written again
+    assert reads[True] >= 10_000 and reads[False] == 0
+
+
 def test_an_exploration_threshold_the_window_never_reaches_is_refused(
     emu_settings: Settings,
 ) -> None:

@@ -142,10 +142,16 @@ class CacheRouter:
         allowed = [t for t in Tier.ordered() if floor.rank <= t.rank <= ceiling.rank]
         allowed = allowed if decision.tier in allowed else [*allowed, decision.tier]
         conversation = conversation_key(request)
-        current_name = self.state.conversation_tier(conversation) if conversation else None
-        current = Tier(current_name) if current_name in {t.value for t in Tier} else None
+        stored = self.state.conversation_tier(conversation) if conversation else None
+        current, current_thinking = _conversation_state(stored)
         if current is not None and current not in allowed:
             current = None  # below what quality allows now, or above the caller's cap
+        if (
+            current is None
+            or not self.config.sticky_thinking
+            or not self.settings.tier(current).supports_thinking
+        ):
+            current_thinking = None
         demand = self._note_demand(decision.tier)
         if len(allowed) < 2:
             return None
@@ -198,6 +204,7 @@ class CacheRouter:
             move_margin=self.config.move_margin,
             below_preferred=self.config.below_preferred,
             expected=expected,
+            current_thinking=current_thinking,
         )
 
     def observe(self, effect: Observe) -> None:
@@ -257,4 +264,15 @@ class CacheRouter:
             self.state.mark(model_id, learned_prefixes(points, read, written))
         conversation = conversation_key(request)
         if conversation is not None:
-            self.state.set_conversation_tier(conversation, tier.value)
+            # With the thinking budget it was sent with: its history is cached under it.
+            where = f"{tier.value}:{thinking_budget}" if thinking_budget else tier.value
+            self.state.set_conversation_tier(conversation, where)
+
+
+def _conversation_state(stored: str | None) -> tuple[Tier | None, int | None]:
+    """The tier a conversation is on and the thinking budget its last turn was sent with,
+    from its stored state ("sonnet", or "sonnet:8192" with thinking); unknown: (None, None)."""
+    name, _, budget = (stored or "").partition(":")
+    if name not in {t.value for t in Tier}:
+        return None, None
+    return Tier(name), int(budget) if budget.isdigit() and int(budget) > 0 else None

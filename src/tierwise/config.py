@@ -375,6 +375,9 @@ class CacheStateSettings(_Model):
     # optimistically (what was seen, none before any) so a thinking option the policy allows
     # gets tried and measured; 0 = never (the prior prices it until answers are seen).
     explore_answers: int = Field(default=10, ge=0)
+    # A conversation whose last turn was sent with a thinking budget may keep it on its tier
+    # (its history is cached under it): offered as an option beside the plain one.
+    sticky_thinking: bool = True
     move_margin: float = Field(default=0.1, ge=0, le=1)
     # When a tier below the routed one (a class line's ``lowest``) may serve a request:
     # "when_cheaper" (whenever expected cheaper) or "when_warmer" (only where more of the

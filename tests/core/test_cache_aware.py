@@ -17,6 +17,7 @@ from tierwise.core.cache_aware import (
 )
 from tierwise.core.caching import CachePolicy, place_cache_points
 from tierwise.core.pricing import Rates
+from tierwise.core.thinking import apply_thinking
 from tierwise.core.tiers import Tier
 
 RATES = {
@@ -329,3 +330,71 @@ def test_message_prefixes_are_keyed_by_the_thinking_settings() -> None:
     other = thinking({"type": "enabled", "budget_tokens": 4096})
     assert all(o.key != b.key for o, b in zip(other[1:], budget[1:], strict=True))
     assert thinking({"type": "disabled"}) == plain
+
+
+def _after_a_thinking_turn() -> tuple[dict[str, Any], Warm]:
+    """A conversation whose planning turn ran on Sonnet with an 8,192-token thinking budget:
+    its history is warm on Sonnet under that budget; under no thinking only up to the turn
+    before the planning one (what the plain turns before it cached)."""
+    log = "The refund policy says annual plans are prorated by month. " * 1500
+    request = {
+        "messages": [
+            {"role": "user", "content": [{"text": "Here is the log. " + log}]},
+            {"role": "assistant", "content": [{"text": "Noted."}]},
+            {"role": "user", "content": [{"text": "Plan the fix. " + log[:8000]}]},
+            {"role": "assistant", "content": [{"text": "The plan."}]},
+            {"role": "user", "content": [{"text": "thanks! here is more: " + log[:8000]}]},
+        ]
+    }
+    warm = Warm()
+    plain = prefixes(prepared(request)(Tier.SONNET), 1024)
+    warm.keys.add((Tier.SONNET, plain[0].key))
+    thinking = prefixes(apply_thinking(prepared(request)(Tier.SONNET), 8192), 1024)
+    warm.keys.update((Tier.SONNET, p.key) for p in thinking[:-1])
+    return request, warm
+
+
+def test_a_conversation_on_thinking_may_keep_it_where_its_history_is_cached() -> None:
+    request, warm = _after_a_thinking_turn()
+    kw: dict[str, Any] = {"current": Tier.SONNET, "current_thinking": 8192, "margin": 0.2}
+    # a short reply the router sends to Haiku: Haiku and plain Sonnet write the history
+    # (all of it, or what the planning turn added), Sonnet with the conversation's thinking
+    # reads it; with thinking measured small, that is the cheapest option
+    kept = choose(request, warm, Tier.HAIKU, thinking_use=0.01, **kw)
+    sonnets = [o for o in kept.options if o.tier is Tier.SONNET]
+    assert [o.thinking_budget for o in sonnets] == [None, 8192]
+    assert sonnets[1].warm_tokens > sonnets[0].warm_tokens > 0
+    assert kept.tier is Tier.SONNET and kept.thinking_budget == 8192 and not kept.sticky
+    assert kept.reason.startswith("sonnet with a 8,192-token thinking budget: haiku allowed")
+    assert "(the conversation's history is cached with this thinking budget)" in kept.reason
+    by = {o.tier: o.cost for o in kept.options if not o.thinking_budget}
+    assert kept.saving == by[Tier.HAIKU] - sonnets[1].cost > 0
+    # priced at its whole budget, thinking costs more than the rewrite: plain Sonnet
+    dear = choose(request, warm, Tier.HAIKU, thinking_use=1.0, **kw)
+    assert dear.tier is Tier.SONNET and dear.thinking_budget is None
+    # without the conversation's thinking (sticky_thinking off), only the plain options
+    plain = choose(request, warm, Tier.HAIKU, thinking_use=0.01, current=Tier.SONNET)
+    assert all(not o.thinking_budget for o in plain.options)
+    assert plain.thinking_budget is None
+
+
+def test_a_conversation_on_thinking_keeps_it_unless_dropping_it_saves_the_margin() -> None:
+    request, warm = _after_a_thinking_turn()
+    kw: dict[str, Any] = {"current": Tier.SONNET, "current_thinking": 8192, "margin": 0.2}
+    # a turn routed to Sonnet itself; thinking priced so that plain Sonnet is a little cheaper
+    near = choose(request, warm, Tier.SONNET, thinking_use=0.07, **kw)
+    plain, think = (o for o in near.options if o.tier is Tier.SONNET)
+    assert plain.cost < think.cost < plain.cost * Decimal("1.2")
+    assert near.tier is Tier.SONNET and near.sticky and near.thinking_budget == 8192
+    assert near.reason.startswith(
+        "sonnet with a 8,192-token thinking budget: the conversation is on sonnet with a "
+        "8,192-token thinking budget; moving to sonnet would save"
+    )
+    assert near.saving == plain.cost - think.cost < 0
+    # a clear saving drops the thinking
+    far = choose(request, warm, Tier.SONNET, thinking_use=0.5, **kw)
+    assert far.tier is Tier.SONNET and far.thinking_budget is None and not far.sticky
+    # the conversation's own budget on a turn that already thinks on that tier: no second
+    # option (the turn's budget is what it is sent with)
+    own = choose(request, warm, Tier.SONNET, thinking={Tier.SONNET: 4096}, **kw)
+    assert [o.thinking_budget for o in own.options if o.tier is Tier.SONNET] == [4096]

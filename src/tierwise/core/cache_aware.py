@@ -43,6 +43,7 @@ from typing import Any
 from tierwise.core.caching import THINKING_SCOPE, message_cache_scope
 from tierwise.core.output_learning import OutputEstimate
 from tierwise.core.pricing import Rates, Usage, price
+from tierwise.core.thinking import apply_thinking
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import canonical_json, count_request, prefix_tokens_at_cache_points
 
@@ -253,18 +254,25 @@ class CacheChoice:
     options: tuple[TierOption, ...]
     reason: str
     sticky: bool = False
+    # The option picked and the preferred tier's own option (a tier may have two options:
+    # its own and, in a conversation cached with thinking, that thinking); None: the tier's
+    # first option.
+    picked: TierOption | None = None
+    routed: TierOption | None = None
+
+    def _of(self, tier: Tier, option: TierOption | None) -> TierOption:
+        return option or next(o for o in self.options if o.tier is tier)
 
     @property
     def thinking_budget(self) -> int | None:
         """The thinking budget the chosen option carries (None: as routed)."""
-        return next(o.thinking_budget for o in self.options if o.tier is self.tier)
+        return self._of(self.tier, self.picked).thinking_budget
 
     @property
     def saving(self) -> Decimal:
         """Expected cost on the preferred tier minus on the chosen one (>= 0 unless the
-        conversation's stickiness kept a dearer tier)."""
-        by = {o.tier: o.cost for o in self.options}
-        return by[self.preferred] - by[self.tier]
+        conversation's stickiness kept a dearer option)."""
+        return self._of(self.preferred, self.routed).cost - self._of(self.tier, self.picked).cost
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -301,6 +309,7 @@ def choose_tier(
     move_margin: float = 0.0,
     below_preferred: str = "when_cheaper",
     expected: Mapping[Tier, OutputEstimate] | None = None,
+    current_thinking: int | None = None,
 ) -> CacheChoice:
     """Pick among ``allowed`` (which the caller bounds by the quality policy; ``preferred``
     is always an option) the cheapest expected tier.
@@ -328,13 +337,28 @@ def choose_tier(
     tier's own expected answer tokens and thinking use (learned per class and tier, see
     :mod:`tierwise.core.output_learning`) in place of ``output_tokens`` and ``thinking_use``;
     the reason then says what output the options compared were priced with.
+
+    ``current_thinking`` is the thinking budget the conversation's last turn was sent with
+    on ``current``. Its history is cached under that budget only (thinking settings key
+    message cache points), so where this turn's own option on ``current`` carries no
+    budget, that tier is also offered with the conversation's budget: the same
+    tier with more reasoning, which the quality policy allows wherever it allows the tier,
+    priced like any option (reading the history warm, its expected thinking as output). It
+    competes on cost, and stickiness keeps it unless a move saves ``margin``.
     """
     total = count_request(request)
     budgets = thinking or {}
     options: list[TierOption] = []
-    for tier in sorted({preferred, *allowed}, key=lambda t: t.rank):
-        points = prefixes(prepared(tier), min_tokens(tier))
-        budget = budgets.get(tier) or None
+    tiers = sorted({preferred, *allowed}, key=lambda t: t.rank)
+    specs: list[tuple[Tier, int | None]] = [(t, budgets.get(t) or None) for t in tiers]
+    if current in tiers and current_thinking and not budgets.get(current):
+        specs.append((current, current_thinking))
+        specs.sort(key=lambda spec: (spec[0].rank, spec[1] or 0))
+    for tier, budget in specs:
+        sent = prepared(tier)
+        if budget and not budgets.get(tier):  # the conversation's thinking, as the planner adds it
+            sent = apply_thinking(sent, budget)
+        points = prefixes(sent, min_tokens(tier))
         guess = (expected or {}).get(tier)
         answer = output_tokens if guess is None else guess.answer_tokens
         use = thinking_use if guess is None else guess.thinking_use
@@ -352,8 +376,17 @@ def choose_tier(
                 expected=guess,
             )
         )
-    by = {o.tier: o for o in options}
+    # Each tier's own option (the budget this turn gives it); the conversation's thinking
+    # option, if any, is the other one on its tier.
+    by = {
+        o.tier: o for o in reversed(options) if o.thinking_budget == (budgets.get(o.tier) or None)
+    }
     pref = by[preferred]
+    kept = next(
+        (o for o in options if o.tier is current and o.thinking_budget == current_thinking),
+        None,
+    )
+    conversation_thinking = kept if kept is not None and kept is not by.get(kept.tier) else None
     # Below the preferred tier only where the policy allows it (``allowed``); with
     # "when_warmer", only for a warm prefix: more of the prompt warm than on the preferred one.
     if below_preferred not in BELOW_PREFERRED:
@@ -363,18 +396,25 @@ def choose_tier(
         for o in options
         if o.tier.rank >= preferred.rank or below_preferred == "when_cheaper" or _warmer(o, pref)
     ]
-    best = min(eligible, key=lambda o: (o.cost, o.tier is not preferred, o.tier.rank))
+    best = min(eligible, key=lambda o: (o.cost, o is not pref, o.tier.rank, o.thinking_budget or 0))
     cheapest = best
     near = pref.cost - best.cost < Decimal(str(move_margin)) * pref.cost
-    if best.tier is not preferred and near:
+    if best is not pref and near:
         reason = (
             f"{pref.label}: {best.label} would save {_fmt(pref.cost - best.cost)} "
             f"({_pct(pref.cost - best.cost, pref.cost)}), under the {move_margin:.0%} margin "
             f"for leaving the routed tier"
         )
         best = pref
-    elif best.tier is preferred:
+    elif best is pref:
         reason = f"{pref.label}: cheapest allowed ({_fmt(pref.cost)} expected)"
+    elif best.tier is preferred:
+        # the routed tier, with the thinking its conversation's history is cached under
+        reason = (
+            f"{best.label}: {pref.label} allowed, but the conversation's history is cached "
+            f"with this thinking budget ({best.warm_tokens:,} tokens warm vs "
+            f"{pref.warm_tokens:,}): {_fmt(best.cost)} vs {_fmt(pref.cost)}"
+        )
     else:
         warm_note = (
             f"{best.warm_tokens:,}-token prefix warm on {best.tier.value}"
@@ -402,13 +442,15 @@ def choose_tier(
                 f"{best.label}: the class's policy allows it in place of {pref.label}, and "
                 f"{warm_note}: {_fmt(best.cost)} vs {_fmt(pref.cost)}"
             )
+    if best is conversation_thinking and best.tier is not preferred:
+        reason += " (the conversation's history is cached with this thinking budget)"
     if expected is not None:
         reason += _expectations(best, pref, cheapest) + _exploring(best)
-    choice = CacheChoice(best.tier, preferred, tuple(options), reason)
-    if current is None or current is best.tier:
+    choice = CacheChoice(best.tier, preferred, tuple(options), reason, picked=best, routed=pref)
+    if current is None:
         return choice
-    stay = by.get(current)
-    if stay is None or stay not in eligible:
+    stay = kept or by.get(current)
+    if stay is None or stay is best or stay not in eligible:
         return choice  # not allowed now (below what quality needs, or above a cap)
     saving = stay.cost - best.cost
     if confident and current.rank > preferred.rank:
@@ -423,14 +465,17 @@ def choose_tier(
         if current.rank < preferred.rank
         else ""
     )
+    where = stay.label if stay is conversation_thinking else current.value
     reason = (
-        f"{stay.label}: the conversation is on {current.value}{allows}; moving to "
+        f"{stay.label}: the conversation is on {where}{allows}; moving to "
         f"{best.label} would save {_fmt(saving)} ({_pct(saving, stay.cost)}), under the "
         f"{margin:.0%} margin"
     )
     if expected is not None:
         reason += _expectations(stay, best) + _exploring(stay)
-    return CacheChoice(current, preferred, tuple(options), reason, sticky=True)
+    return CacheChoice(
+        current, preferred, tuple(options), reason, sticky=True, picked=stay, routed=pref
+    )
 
 
 def _expectations(*compared: TierOption) -> str:
