@@ -61,6 +61,14 @@ A_TOOL_RESULT = {"type": "tool_result", "tool_use_id": "tooluse_1", "content": "
 IMAGE = {"format": "png", "source": {"bytes": PNG}}
 
 
+def _png(width: int, height: int, size: int = 0) -> dict[str, Any]:
+    """A PNG image block whose header says ``width`` x ``height``, padded to ``size`` bytes
+    (Bedrock's limits read the header and the length; nothing decodes the pixels here)."""
+    header = b"\x00\x00\x00\x0dIHDR" + width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    data = b"\x89PNG\r\n\x1a\n" + header + b"\x08\x02\x00\x00\x00"
+    return {"format": "png", "source": {"bytes": data + b"\x00" * max(0, size - len(data))}}
+
+
 def _use(tool_use_id: str) -> dict[str, Any]:
     return {"toolUse": {"toolUseId": tool_use_id, "name": "lookup", "input": {}}}
 
@@ -364,25 +372,38 @@ REFUSED = [
         "request.",
     ),
     Case(
+        # 21 images over the request (two turns and a tool result), not in one message.
         "images-count",
         SONNET,
-        {"messages": [_user(*[{"image": IMAGE}] * 21, {"text": "Compare them."})]},
+        {
+            "messages": [
+                _user(*[{"image": IMAGE}] * 10, {"text": "Compare them."}),
+                {"role": "assistant", "content": [TOOL_USE]},
+                _user(
+                    {"toolResult": {"toolUseId": "tooluse_1", "content": [{"image": IMAGE}]}},
+                    *[{"image": IMAGE}] * 10,
+                ),
+            ],
+            "toolConfig": TOOLS,
+        },
         None,
-        "You can include up to 20 images.",
+        "The model returned the following errors: messages: too many images: image_count > 20",
     ),
     Case(
         "image-size",
         SONNET,
-        {
-            "messages": [
-                _user(
-                    {"image": {"format": "png", "source": {"bytes": PNG + b"\x00" * 3_932_160}}},
-                    {"text": "Describe it."},
-                )
-            ]
-        },
+        {"messages": [_user({"text": "Describe it."}, {"image": _png(1, 1, 3_932_161)})]},
         None,
-        "Each image's size must be no more than 3.75 MB.",
+        "messages.0.content.1.image.source.bytes: image exceeds 5 MB maximum: 5242884 bytes > "
+        "5242880 bytes",
+    ),
+    Case(
+        "image-pixels",
+        SONNET,
+        {"messages": [_user({"text": "Describe it."}, {"image": _png(8001, 2)})]},
+        None,
+        "messages.0.content.1.image.source.bytes: At least one of the image dimensions exceed "
+        "max allowed size: 8000 pixels",
     ),
     Case(
         "documents-count",
@@ -550,6 +571,24 @@ ACCEPTED = [
         SONNET_37,
         {"messages": [_ask()], "inferenceConfig": {"temperature": 0.5, "topP": 0.9}},
         _body([{"role": "user", "content": "hi"}], temperature=0.5, top_p=0.9),
+    ),
+    Case(
+        # At the limits: 20 images (one in a tool result), 3,932,160 bytes (5 MB of base64),
+        # 8000 pixels a side.
+        "images-at-limits",
+        SONNET,
+        {
+            "messages": [
+                _user({"text": "Compare."}, {"image": _png(8000, 8000, 3_932_160)}),
+                {"role": "assistant", "content": [TOOL_USE]},
+                _user(
+                    {"toolResult": {"toolUseId": "tooluse_1", "content": [{"image": IMAGE}]}},
+                    *[{"image": IMAGE}] * 18,
+                ),
+            ],
+            "toolConfig": TOOLS,
+        },
+        None,
     ),
     Case(
         "real-image",

@@ -21,10 +21,17 @@ from typing import Any
 from tierwise.errors import InvalidRequestError
 
 __all__ = [
+    "IMAGE_LIMITS_HINT",
+    "MAX_IMAGE_BASE64",
+    "MAX_IMAGE_BYTES",
+    "MAX_IMAGE_SIDE",
     "TOOL_NAME_RULE",
     "CheckedImage",
+    "base64_size",
     "check_request",
     "image_block",
+    "image_dimensions",
+    "image_limit_problem",
     "image_problem",
     "require_object_schema",
     "require_tool_name",
@@ -55,6 +62,98 @@ def sniff_image(data: bytes) -> str | None:
             if fmt == "webp" and data[8:12] != b"WEBP":
                 continue
             return fmt
+    return None
+
+
+# Bedrock's per-image limits in Converse (botocore's Message.content: "Each image's size,
+# height, and width must be no more than 3.75 MB, 8000 px, and 8000 px"). The size is
+# enforced on the base64 text, 5 MiB of it ("image exceeds 5 MB maximum: 5579040 bytes >
+# 5242880 bytes" for 4,184,278 raw bytes): 3,932,160 raw bytes.
+MAX_IMAGE_BASE64 = 5_242_880
+MAX_IMAGE_BYTES = MAX_IMAGE_BASE64 // 4 * 3
+MAX_IMAGE_SIDE = 8000
+IMAGE_LIMITS_HINT = (
+    "downscale or recompress the image: Bedrock takes at most 3,932,160 bytes (5 MB of "
+    f"base64) and {MAX_IMAGE_SIDE} pixels a side per image"
+)
+
+
+def base64_size(raw_bytes: int) -> int:
+    """The length of ``raw_bytes`` bytes as padded base64."""
+    return 4 * ((raw_bytes + 2) // 3)
+
+
+def image_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG, GIF, WebP or JPEG header, or None when it cannot be read
+    (Bedrock's own decoding then judges the image)."""
+    # The magic numbers are read here, not by sniff_image: a door's checked image is sniffed
+    # once (the doors' test counts it).
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return _webp_dimensions(data)
+    if data.startswith(b"\xff\xd8\xff"):
+        return _jpeg_dimensions(data)
+    return None
+
+
+def _webp_dimensions(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8X" and len(data) >= 30:
+        width = int.from_bytes(data[24:27], "little") + 1
+        return width, int.from_bytes(data[27:30], "little") + 1
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        width = int.from_bytes(data[26:28], "little") & 0x3FFF
+        return width, int.from_bytes(data[28:30], "little") & 0x3FFF
+    return None
+
+
+# JPEG start-of-frame markers (SOF0-SOF15 but DHT C4, JPG C8 and DAC CC): they carry the size.
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        if marker in _JPEG_SOF:
+            if at + 9 > len(data):
+                return None
+            height = int.from_bytes(data[at + 5 : at + 7], "big")
+            return int.from_bytes(data[at + 7 : at + 9], "big"), height
+        if marker == 0xDA or length < 2:  # scan data before any frame header: give up
+            return None
+        at += 2 + length
+    return None
+
+
+def image_limit_problem(data: bytes) -> str | None:
+    """Why Bedrock would refuse an image this large (bytes or pixels), or None."""
+    if len(data) > MAX_IMAGE_BYTES:
+        return (
+            f"the image is {len(data):,} bytes ({base64_size(len(data)):,} as base64); "
+            f"Bedrock refuses an image over {MAX_IMAGE_BYTES:,} bytes (5 MB of base64)"
+        )
+    size = image_dimensions(data)
+    if size is not None and max(size) > MAX_IMAGE_SIDE:
+        return (
+            f"the image is {size[0]}x{size[1]} pixels; Bedrock refuses an image over "
+            f"{MAX_IMAGE_SIDE} pixels on a side"
+        )
     return None
 
 
@@ -118,6 +217,9 @@ def image_block(data: bytes, fmt: str | None, field: str, param: str, hint: str)
     problem = image_problem(data, fmt)
     if problem is not None:
         raise InvalidRequestError(f"{field}: {problem}", hint=hint, param=param)
+    problem = image_limit_problem(data)
+    if problem is not None:
+        raise InvalidRequestError(f"{field}: {problem}", hint=IMAGE_LIMITS_HINT, param=param)
     return {"image": {"format": fmt, "source": {"bytes": CheckedImage(data)}}}
 
 
@@ -292,3 +394,6 @@ def check_request(request: Mapping[str, Any]) -> None:
                         f"{at}.image",
                         "send the bytes of a PNG, JPEG, GIF or WebP image with its format",
                     )
+                problem = image_limit_problem(data)
+                if problem is not None:
+                    raise _refuse(f"{at}.image: {problem}", f"{at}.image", IMAGE_LIMITS_HINT)

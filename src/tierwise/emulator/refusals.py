@@ -13,6 +13,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tierwise.core.preflight import (
+    MAX_IMAGE_BASE64,
+    MAX_IMAGE_SIDE,
+    base64_size,
+    image_dimensions,
+)
 from tierwise.core.tokens import count_request
 from tierwise.emulator.apierror import ApiError, validation
 from tierwise.emulator.catalog import ModelSpec
@@ -69,7 +75,6 @@ _BLOCK_TYPES = {
 # document's size must be no more than 4.5 MB"). MB read as MiB, the larger reading, so the
 # emulator never refuses what Bedrock might take.
 MAX_IMAGES = 20
-MAX_IMAGE_BYTES = 3_932_160  # 3.75 MiB
 MAX_DOCUMENTS = 5
 MAX_DOCUMENT_BYTES = 4_718_592  # 4.5 MiB
 # botocore's ToolUseId: 1 to 64 characters matching [a-zA-Z0-9_.:-]+.
@@ -309,51 +314,75 @@ def check_tool_ids(request: Mapping[str, Any]) -> None:
                 )
 
 
-def _decoded_size(source: Any) -> int | None:
-    data = _image_bytes(source) if isinstance(source, Mapping) else None
-    return None if data is None else len(data)
+def _images(content: Sequence[Any], where: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """Each image block in a message's content, tool results' included, with its path as
+    Claude's errors name it (``messages.0.content.1`` or ``...content.1.content.0``)."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for j, block in enumerate(content):
+        if not isinstance(block, Mapping):
+            continue
+        if isinstance(block.get("image"), Mapping):
+            found.append((f"{where}.{j}", block["image"]))
+        result = block.get("toolResult")
+        parts = result.get("content") if isinstance(result, Mapping) else None
+        for k, part in enumerate(parts if isinstance(parts, list) else ()):
+            if isinstance(part, Mapping) and isinstance(part.get("image"), Mapping):
+                found.append((f"{where}.{j}.content.{k}", part["image"]))
+    return found
 
 
 def check_converse_media(request: Mapping[str, Any]) -> None:
-    """Converse's rules for images and documents in a message (botocore's Message.content):
-    only in user messages; at most 20 images of 3.75 MB and 5 documents of 4.5 MB each; and
-    a message with a document also has a text block."""
+    """Converse's rules for images and documents (botocore's Message.content): only in user
+    messages; at most 20 images in the request, each within 5 MB of base64 and 8000 px a
+    side; 5 documents of 4.5 MB each in a message; and a message with a document also has
+    a text block. See docs/emulator-refusals.md for the sources of each message."""
+    images: list[tuple[str, Mapping[str, Any]]] = []
     for i, message in enumerate(request.get("messages") or ()):
         content = [b for b in message.get("content") or () if isinstance(b, Mapping)]
-        images = [b["image"] for b in content if isinstance(b.get("image"), Mapping)]
+        own = [b["image"] for b in content if isinstance(b.get("image"), Mapping)]
         documents = [b["document"] for b in content if isinstance(b.get("document"), Mapping)]
-        if (images or documents) and message.get("role") != "user":
-            kind = "image" if images else "document"
+        if (own or documents) and message.get("role") != "user":
+            kind = "image" if own else "document"
             raise validation(
                 f"The {kind} content block at messages.{i} is in a message whose role is "
                 f"{message.get('role')}. You can only include images and documents if the "
                 "role is user. Move the block to a user message and try again."
             )
-        if len(images) > MAX_IMAGES:
-            raise validation(
-                f"Too many images in messages.{i}: {len(images)}. You can include up to "
-                f"{MAX_IMAGES} images. Remove some images and try again."
-            )
+        images += _images(message.get("content") or (), f"messages.{i}.content")
         if len(documents) > MAX_DOCUMENTS:
             raise validation(
                 f"Too many documents in messages.{i}: {len(documents)}. You can include up "
                 f"to {MAX_DOCUMENTS} documents. Remove some documents and try again."
             )
-        for kind, blocks, limit, label in (
-            ("image", images, MAX_IMAGE_BYTES, "3.75 MB"),
-            ("document", documents, MAX_DOCUMENT_BYTES, "4.5 MB"),
-        ):
-            for block in blocks:
-                size = _decoded_size(block.get("source"))
-                if size is not None and size > limit:
-                    raise validation(
-                        f"An {kind} in messages.{i} is {size} bytes. Each {kind}'s size must "
-                        f"be no more than {label}. Send a smaller {kind} and try again."
-                    )
+        for block in documents:
+            data = _image_bytes(block.get("source") or {})
+            if data is not None and len(data) > MAX_DOCUMENT_BYTES:
+                raise validation(
+                    f"A document in messages.{i} is {len(data)} bytes. Each document's size "
+                    "must be no more than 4.5 MB. Send a smaller document and try again."
+                )
         if documents and not any(isinstance(b.get("text"), str) for b in content):
             raise validation(
                 "A text block must be included when using documents. Add a text block and "
                 "retry your request."
+            )
+    if len(images) > MAX_IMAGES:
+        raise _model_error(f"messages: too many images: image_count > {MAX_IMAGES}")
+    for where, image in images:
+        data = _image_bytes(image.get("source") or {})
+        if data is None:
+            continue
+        encoded = base64_size(len(data))
+        if encoded > MAX_IMAGE_BASE64:
+            raise validation(
+                f"{where}.image.source.bytes: image exceeds 5 MB maximum: {encoded} bytes > "
+                f"{MAX_IMAGE_BASE64} bytes"
+            )
+        size = image_dimensions(data)
+        if size is not None and max(size) > MAX_IMAGE_SIDE:
+            raise validation(
+                f"{where}.image.source.bytes: At least one of the image dimensions exceed max "
+                f"allowed size: {MAX_IMAGE_SIDE} pixels"
             )
 
 
