@@ -99,13 +99,13 @@ def test_models_named_in_settings_are_emulated(settings: Settings) -> None:
     custom = settings.with_overrides(
         {
             "tiers.sonnet.model_id": "global.anthropic.claude-sonnet-4-6",
-            "tiers.sonnet.alternates": ["eu.anthropic.claude-sonnet-4-6"],
+            "tiers.sonnet.alternates": ["us.anthropic.claude-sonnet-4-6"],
             "tiers.sonnet.cache_min_tokens": 2048,
         }
     )
     with Emulator(custom).start() as emu:
         runtime = make_runtime(emu.url)
-        for model in ("global.anthropic.claude-sonnet-4-6", "eu.anthropic.claude-sonnet-4-6"):
+        for model in ("global.anthropic.claude-sonnet-4-6", "us.anthropic.claude-sonnet-4-6"):
             assert runtime.converse(modelId=model, messages=[user("hi")])["stopReason"]
         import boto3
 

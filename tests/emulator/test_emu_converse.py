@@ -145,8 +145,70 @@ def test_count_tokens_refuses_inference_profiles(runtime: Any, model_id: str) ->
 def test_arn_and_regional_profile_are_accepted(runtime: Any) -> None:
     arn = f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{SONNET}"
     assert runtime.converse(modelId=arn, messages=[user("hi")])["stopReason"] == "end_turn"
-    eu = "eu.anthropic.claude-haiku-4-5-20251001-v1:0"
-    assert runtime.converse(modelId=eu, messages=[user("hi")])["stopReason"] == "end_turn"
+    us = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert runtime.converse(modelId=us, messages=[user("hi")])["stopReason"] == "end_turn"
+    stream = runtime.converse_stream(modelId=f"{arn[: -len(SONNET)]}{us}", messages=[user("hi")])
+    assert list(stream["stream"])
+
+
+# The emulator serves us-east-1 in account 123456789012 (sources: src/tierwise/core/regions.py).
+EU_HAIKU = "eu.anthropic.claude-haiku-4-5-20251001-v1:0"
+ELSEWHERE = [
+    # A geographic profile outside its geography.
+    pytest.param(EU_HAIKU, id="eu-profile-id"),
+    pytest.param("apac.anthropic.claude-sonnet-4-5-20250929-v1:0", id="apac-profile-id"),
+    pytest.param(
+        f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{EU_HAIKU}", id="eu-arn"
+    ),
+    # An ARN of another Region: system profile, application profile, foundation model.
+    pytest.param(
+        f"arn:aws:bedrock:us-west-2:123456789012:inference-profile/{SONNET}", id="arn-region"
+    ),
+    pytest.param(
+        "arn:aws:bedrock:eu-west-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
+        id="app-arn-region",
+    ),
+    pytest.param(
+        "arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+        id="model-arn-region",
+    ),
+]
+
+
+@pytest.mark.parametrize("model_id", ELSEWHERE)
+def test_a_profile_of_another_region_is_an_invalid_identifier(runtime: Any, model_id: str) -> None:
+    with pytest.raises(runtime.exceptions.ValidationException) as info:
+        runtime.converse(modelId=model_id, messages=[user("hi")])
+    assert info.value.response["Error"]["Message"] == "The provided model identifier is invalid."
+
+
+@pytest.mark.parametrize(
+    ("model_id", "stream", "action"),
+    [
+        (
+            f"arn:aws:bedrock:us-east-1:210987654321:inference-profile/{SONNET}",
+            False,
+            "InvokeModel",
+        ),
+        (
+            "arn:aws:bedrock:us-east-1:210987654321:application-inference-profile/a1b2c3d4e5f6",
+            True,
+            "InvokeModelWithResponseStream",
+        ),
+    ],
+)
+def test_a_profile_of_another_account_is_denied(
+    runtime: Any, model_id: str, stream: bool, action: str
+) -> None:
+    call = runtime.converse_stream if stream else runtime.converse
+    with pytest.raises(runtime.exceptions.AccessDeniedException) as info:
+        call(modelId=model_id, messages=[user("hi")])
+    assert info.value.response["Error"]["Message"] == (
+        f"User: arn:aws:iam::123456789012:user/tierwise-emulator is not authorized to perform: "
+        f"bedrock:{action} on resource: {model_id} because no resource-based policy allows "
+        f"the bedrock:{action} action"
+    )
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
 def test_on_demand_model_accepts_bare_id(runtime: Any) -> None:

@@ -39,9 +39,13 @@ def test_a_capped_key_cannot_reach_opus_by_another_name(gateway, model: str) -> 
     assert len(gateway.tierwise.ledger.rows()) == before
 
 
-def test_a_budgeted_key_is_charged_for_another_geographys_profile(gateway) -> None:  # type: ignore[no-untyped-def]
+def test_a_budgeted_key_is_charged_for_the_tiers_model_spelled_otherwise(gateway) -> None:  # type: ignore[no-untyped-def]
+    # The tier's profile as an ARN (another geography's profile, such as eu., would do in
+    # an EU Region; Bedrock in us-east-1 refuses it: tests/gateway/test_region_profiles.py).
     api_key, key = gateway.keys.create("geo", budget_usd=Decimal("1"))
-    answer = post(gateway, key, "eu." + SONNET.removeprefix("global."))
+    answer = post(
+        gateway, key, f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{SONNET}"
+    )
     assert answer.status_code == 200, answer.text
     assert answer.headers["x-tierwise-tier"] == "sonnet"
     cost = Decimal(answer.headers["x-tierwise-cost-usd"])

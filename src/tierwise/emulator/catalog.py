@@ -12,11 +12,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tierwise.config import Settings
+from tierwise.core.regions import ModelRef, parse_model_ref, region_problem
 from tierwise.emulator.apierror import ApiError, validation
 
 __all__ = ["ACCOUNT_ID", "MODELS", "Catalog", "ModelSpec", "Target", "split_geo"]
 
 ACCOUNT_ID = "123456789012"
+# Who the emulator says is calling (in the messages of calls it denies).
+CALLER_ARN = f"arn:aws:iam::{ACCOUNT_ID}:user/tierwise-emulator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,19 +227,20 @@ class Catalog:
 
     # -- resolution -----------------------------------------------------------------------
 
-    def resolve(self, identifier: str) -> Target:
-        """Resolve a model ID, profile ID or ARN as Bedrock's runtime does, or raise."""
-        arn = _ARN.match(identifier)
-        if arn is not None:
-            ident = arn.group("id")
-            if arn.group("kind") == "inference-profile" and ident not in self.profiles:
-                raise ApiError(
-                    "ResourceNotFoundException", "The specified inference profile was not found."
-                )
-        else:
-            if identifier.startswith("arn:"):
-                raise validation("The provided model identifier is invalid.")
-            ident = identifier
+    def resolve(self, identifier: str, action: str = "bedrock:InvokeModel") -> Target:
+        """Resolve a model ID, profile ID or ARN as Bedrock's runtime does, or raise.
+        ``action`` is the IAM action the call needs (named when another account's ARN is
+        denied)."""
+        ref = self._own(identifier, action)
+        ident = ref.resource_id
+        if ref.kind == "application-inference-profile":
+            # The emulator hosts no application profiles (no CreateInferenceProfile).
+            raise validation("The provided model identifier is invalid.")
+        arn_of_unknown = ref.identifier.startswith("arn:") and ident not in self.profiles
+        if ref.kind == "inference-profile" and arn_of_unknown:
+            raise ApiError(
+                "ResourceNotFoundException", "The specified inference profile was not found."
+            )
         if ident in self.profiles:
             return Target(ident, self.models[self.profiles[ident]], ident)
         spec = self.models.get(ident)
@@ -250,6 +254,24 @@ class Catalog:
             )
         return Target(ident, spec, None)
 
+    def _own(self, identifier: str, action: str) -> ModelRef:
+        """``identifier`` read as Bedrock in this Region and account reads it: another
+        account's ARN is denied (inference profiles take no resource-based policy, so IAM's
+        cross-account evaluation refuses it), and another Region's ARN or a geographic
+        profile of another geography is an invalid identifier (core/regions.py, sources)."""
+        ref = parse_model_ref(identifier)
+        if ref is None:
+            raise validation("The provided model identifier is invalid.")
+        if ref.account is not None and ref.account != ACCOUNT_ID:
+            raise ApiError(
+                "AccessDeniedException",
+                f"User: {CALLER_ARN} is not authorized to perform: {action} on resource: "
+                f"{identifier} because no resource-based policy allows the {action} action",
+            )
+        if region_problem(identifier, self.region) is not None:
+            raise validation("The provided model identifier is invalid.")
+        return ref
+
     def resolve_for_counting(self, identifier: str) -> Target:
         """CountTokens takes foundation models only: bare IDs (on-demand or not) or their ARNs.
 
@@ -260,6 +282,7 @@ class Catalog:
         kind = arn.group("kind") if arn else None
         if ident in self.profiles or kind == "inference-profile":
             raise validation("The provided model doesn't support counting tokens.")
+        self._own(identifier, "bedrock:CountTokens")
         spec = self.models.get(ident)
         if spec is None:
             raise validation("The provided model identifier is invalid.")

@@ -39,6 +39,13 @@ __all__ = ["INVOCATIONS", "Controls", "Reply", "Service"]
 
 INVOCATIONS = ("converse", "converse-stream", "invoke", "invoke-with-response-stream")
 RUNTIME_OPERATIONS = (*INVOCATIONS, "count-tokens")
+# The IAM action each invocation needs (Converse is authorised as InvokeModel).
+_ACTIONS = {
+    "converse": "bedrock:InvokeModel",
+    "invoke": "bedrock:InvokeModel",
+    "converse-stream": "bedrock:InvokeModelWithResponseStream",
+    "invoke-with-response-stream": "bedrock:InvokeModelWithResponseStream",
+}
 _JSON = "application/json"
 _INTERVENED = "guardrail_intervened"
 
@@ -157,7 +164,7 @@ class Service:
             if operation == "count-tokens":
                 target = self.catalog.resolve_for_counting(identifier)
             else:
-                target = self.catalog.resolve(identifier)
+                target = self.catalog.resolve(identifier, _ACTIONS[operation])
             fault = controls.fault
             if fault is None and invocation:
                 fault = self.plan.next_fault(identifier)

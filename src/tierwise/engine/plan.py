@@ -10,6 +10,7 @@ from tierwise.core.cache_aware import CacheChoice
 from tierwise.core.caching import place_cache_points
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.hints import Hints
+from tierwise.core.regions import region_problem
 from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
 from tierwise.core.sampling import settle_adaptive_thinking, settle_sampling
 from tierwise.core.thinking import DEFAULT_ANSWER_TOKENS, apply_thinking
@@ -153,6 +154,17 @@ class Planner:
                     f"model {raw!r} is an OpenAI model name, and OpenAI names are off",
                     hint=f"set [model_names] openai = true in tierwise.toml to serve it as "
                     f'{off}, or add an alias: [aliases] "{raw}" = "{off}"',
+                ) from None
+            region = self.settings.region
+            problem = region_problem(raw, region)
+            if problem is not None:
+                # Bedrock would answer "The provided model identifier is invalid.": said
+                # here, with why, without a call or an error row.
+                raise ModelNotAvailableError(
+                    f"Bedrock in {region} (this client's Region) refuses model {raw!r}: {problem}",
+                    hint=f"use a global. profile, a profile of {region}'s geography or an ARN "
+                    f"in {region}, or set `region` to the profile's Region",
+                    model_id=raw,
                 ) from None
             plan = Plan(
                 self.settings.tier_of_model(raw), (raw,), "raw model ID passed through" + via
