@@ -7,6 +7,7 @@ against the gateway and the emulator, in upstream calls and ledger rows."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import anthropic
@@ -127,3 +128,29 @@ def test_a_gateway_failure_after_the_answer_is_not_retried(
     assert len(rows) == 1 and rows[0].cost_usd > 0
     assert caught.value.response.headers["x-should-retry"] == "false"
     assert caught.value.response.headers["x-tierwise-request-id"] == rows[0].request_id
+
+
+@pytest.mark.parametrize("sdk", ["openai", "anthropic"])
+def test_a_budget_only_a_bigger_one_would_cover_is_not_retried(gateway: Any, sdk: str) -> None:
+    """A 429 for a budget that cannot cover the request (nothing in flight, no period to
+    wait for) says not to retry: the SDKs sent it three times, refused each time."""
+    sent: list[str] = []
+    hooks = {"request": [lambda request: sent.append(request.url.path)]}
+    key = gateway.new_key(budget_usd=Decimal("0.000001"))
+    if sdk == "openai":
+        http = openai.DefaultHttpxClient(event_hooks=hooks)
+        oai = openai.OpenAI(base_url=gateway.url + "/v1", api_key=key, http_client=http)
+        call: Callable[[], object] = lambda: oai.chat.completions.create(  # noqa: E731
+            model="haiku", messages=[{"role": "user", "content": "hi"}]
+        )
+    else:
+        client = anthropic.DefaultHttpxClient(event_hooks=hooks)
+        claude = anthropic.Anthropic(base_url=gateway.url, api_key=key, http_client=client)
+        call = lambda: claude.messages.create(  # noqa: E731
+            model="haiku", max_tokens=50, messages=[{"role": "user", "content": "hi"}]
+        )
+    with pytest.raises(_ERRORS) as caught:
+        call()
+    assert caught.value.status_code == 429 and "budget" in str(caught.value)
+    assert "retry-after" not in caught.value.response.headers
+    assert len(sent) == 1, sent

@@ -177,6 +177,9 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
         # each retry under the same deadline. A failure before any charge (throttled at the
         # first attempt) has no header: retrying it is what the caller wants.
         headers["x-should-retry"] = "false"
+    elif kind is _BUDGET and not retry_after:
+        # Only a bigger budget helps: the SDKs would retry the 429 twice, each refused again.
+        headers["x-should-retry"] = "false"
     if dialect is Dialect.ANTHROPIC:
         status = kind.anthropic_status or kind.status
         payload: dict[str, object] = {
