@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -263,6 +263,11 @@ class GatewaySettings(_Model):
     allow_remote_images: bool = False
     threads: int = Field(default=64, ge=1, le=1024)
     freeze_gc: bool = True
+    # gc.set_threshold while serving: (young allocations, young collections per middle one,
+    # middle collections per full one). See defaults.toml.
+    gc_thresholds: tuple[
+        Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]
+    ] = (700, 10, 1000)
     metrics_token: SecretStr = SecretStr("")  # shown masked by `tierwise config show`
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"

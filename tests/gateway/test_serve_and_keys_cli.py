@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from live_server import free_port
 from tierwise.cli.app import app
 from tierwise.config import load_settings
+from tierwise.errors import ConfigError
 from tierwise.gateway.app import is_loopback
 from tierwise.store.keys import KeyStore
 from tierwise.store.sqlite import SQLiteLedger
@@ -98,6 +99,27 @@ def test_startup_objects_are_frozen_out_of_the_gc_while_serving(
         assert client.get("/healthz").status_code == 200
         assert (gc.get_freeze_count() > before) is freeze
     assert gc.get_freeze_count() == (0 if freeze else before)
+
+
+def test_serving_sets_the_gc_thresholds_and_restores_them(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from tierwise.gateway.app import create_app
+
+    settings = load_settings(environ={}).settings.with_overrides(
+        {"gateway.gc_thresholds": [5000, 7, 321], "ledger.url": f"sqlite:///{tmp_path / 'g.db'}"}
+    )
+    before = gc.get_threshold()
+    assert before != (5000, 7, 321)
+    with TestClient(create_app(settings, auth=False)) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_threshold() == (5000, 7, 321)
+    assert gc.get_threshold() == before
+
+
+def test_gc_thresholds_refuse_zero_which_would_turn_the_collector_off() -> None:
+    with pytest.raises(ConfigError, match="gc_thresholds"):
+        load_settings(environ={"TIERWISE_GATEWAY__GC_THRESHOLDS": "[0, 10, 1000]"})
 
 
 def test_settings_default_to_auth() -> None:
