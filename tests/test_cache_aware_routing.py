@@ -16,6 +16,7 @@ from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.cache_aware import Prefix
+from tierwise.core.hints import Hints
 from tierwise.core.thinking import DEFAULT_ANSWER_TOKENS
 from tierwise.core.tiers import Tier
 from tierwise.errors import ConfigError
@@ -515,6 +516,34 @@ def test_a_conversation_keeps_its_thinking_after_a_planning_turn(
     # kept: the history the planning turn cached under thinking read back (its first 10k
     # tokens: the cache points this turn places); dropped: none of it, all written again
     assert reads[True] >= 10_000 and reads[False] == 0
+
+
+def test_a_conversations_thinking_is_kept_only_where_the_router_could_add_it(
+    emu_settings: Settings, ledger_url: str
+) -> None:
+    planning = _design_turn(HISTORY)
+    follow_up = [
+        *planning,
+        {"role": "assistant", "content": [{"text": "The design."}]},
+        {"role": "user", "content": [{"text": "List the services it names. " + DOC[:6000]}]},
+    ]
+    tool = {"toolSpec": {"name": "record", "inputSchema": {"json": {"type": "object"}}}}
+
+    def kept(plan: Any) -> bool:
+        return any(o.thinking_budget == 8192 for o in plan.cache.options if o.tier is Tier.SONNET)
+
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+        assert tw.converse(messages=planning)["tierwise"]["route"]["thinking_budget"] == 8192
+        assert kept(tw.plan(None, {"messages": follow_up}))
+        # Claude refuses thinking with a forced tool choice
+        forced = {"tools": [tool], "toolChoice": {"any": {}}}
+        assert not kept(tw.plan(None, {"messages": follow_up, "toolConfig": forced}))
+        # a latency-sensitive caller has thinking off
+        fast = tw.plan(None, {"messages": follow_up}, Hints(latency_sensitive=True))
+        assert not kept(fast)
+        # the budget does not fit the caller's maxTokens: a smaller one is another cache
+        small = {"messages": follow_up, "inferenceConfig": {"maxTokens": 3000}}
+        assert not kept(tw.plan(None, small))
 
 
 def test_an_exploration_threshold_the_window_never_reaches_is_refused(

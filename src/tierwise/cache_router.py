@@ -32,6 +32,8 @@ from tierwise.core.output_learning import (
     tally_keys,
 )
 from tierwise.core.pricing import Usage
+from tierwise.core.rules import fit_thinking_budget
+from tierwise.core.signals import thinking_conflict
 from tierwise.core.thinking import apply_thinking
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_request
@@ -93,6 +95,25 @@ class CacheRouter:
             return False
         return count_request(request) >= min(self._min_tokens(t) for t in caching)
 
+    def _may_keep_thinking(
+        self, decision: Decision, request: Mapping[str, Any], hints: Hints, budget: int | None
+    ) -> bool:
+        """Whether this turn may be sent with its conversation's thinking ``budget``: on by
+        config, and only where the router itself could add a budget (see
+        ``core.routing._thinking_block``): not for a latency-sensitive caller, a forced tool
+        choice or a turn Claude would refuse with thinking (a prefill, a tool loop begun
+        without it), nor over the caller's own thinking; and the same budget must fit the
+        caller's ``maxTokens`` (a smaller one is other settings, so another cache)."""
+        if not budget or not self.config.sticky_thinking or hints.latency_sensitive:
+            return False
+        seen = decision.signals
+        if seen.get("forced_tool_choice") or seen.get("thinking_requested"):
+            return False
+        if thinking_conflict(request.get("messages") or ()):
+            return False
+        cap = (request.get("inferenceConfig") or {}).get("maxTokens")
+        return fit_thinking_budget(budget, cap if isinstance(cap, int) else None) == budget
+
     def prior(self, decision: Decision | None) -> OutputPrior:
         """The configured expectation for a decision's class: ``short_output_tokens`` for a
         class whose default tier is Haiku, else ``output_tokens``; ``thinking_use``."""
@@ -148,8 +169,8 @@ class CacheRouter:
             current = None  # below what quality allows now, or above the caller's cap
         if (
             current is None
-            or not self.config.sticky_thinking
             or not self.settings.tier(current).supports_thinking
+            or not self._may_keep_thinking(decision, request, h, current_thinking)
         ):
             current_thinking = None
         demand = self._note_demand(decision.tier)
@@ -205,6 +226,7 @@ class CacheRouter:
             below_preferred=self.config.below_preferred,
             expected=expected,
             current_thinking=current_thinking,
+            prepared_thinking=lambda tier, budget: self._prepared(request, tier, budget),
         )
 
     def observe(self, effect: Observe) -> None:

@@ -310,6 +310,7 @@ def choose_tier(
     below_preferred: str = "when_cheaper",
     expected: Mapping[Tier, OutputEstimate] | None = None,
     current_thinking: int | None = None,
+    prepared_thinking: Callable[[Tier, int], Mapping[str, Any]] | None = None,
 ) -> CacheChoice:
     """Pick among ``allowed`` (which the caller bounds by the quality policy; ``preferred``
     is always an option) the cheapest expected tier.
@@ -340,8 +341,10 @@ def choose_tier(
 
     ``current_thinking`` is the thinking budget the conversation's last turn was sent with
     on ``current``. Its history is cached under that budget only (thinking settings key
-    message cache points), so where this turn's own option on ``current`` carries no
-    budget, that tier is also offered with the conversation's budget: the same
+    message cache points), so where this turn's own option on ``current`` carries no budget
+    or a smaller one, that tier is also offered with the conversation's budget (sent as
+    ``prepared_thinking(tier, budget)`` gives it; without that callback, only where the
+    turn's own option has no budget, by adding the budget to ``prepared(tier)``): the same
     tier with more reasoning, which the quality policy allows wherever it allows the tier,
     priced like any option (reading the history warm, its expected thinking as output). It
     competes on cost, and stickiness keeps it unless a move saves ``margin``.
@@ -351,13 +354,24 @@ def choose_tier(
     options: list[TierOption] = []
     tiers = sorted({preferred, *allowed}, key=lambda t: t.rank)
     specs: list[tuple[Tier, int | None]] = [(t, budgets.get(t) or None) for t in tiers]
-    if current in tiers and current_thinking and not budgets.get(current):
+    own_budget = budgets.get(current) or 0 if current is not None else 0
+    if (
+        current in tiers
+        and current_thinking
+        and current_thinking > own_budget
+        and (prepared_thinking is not None or not own_budget)
+    ):
         specs.append((current, current_thinking))
         specs.sort(key=lambda spec: (spec[0].rank, spec[1] or 0))
     for tier, budget in specs:
-        sent = prepared(tier)
-        if budget and not budgets.get(tier):  # the conversation's thinking, as the planner adds it
-            sent = apply_thinking(sent, budget)
+        if budget and budget != budgets.get(tier):  # the conversation's thinking
+            sent = (
+                prepared_thinking(tier, budget)
+                if prepared_thinking is not None
+                else apply_thinking(prepared(tier), budget)
+            )
+        else:
+            sent = prepared(tier)
         points = prefixes(sent, min_tokens(tier))
         guess = (expected or {}).get(tier)
         answer = output_tokens if guess is None else guess.answer_tokens
