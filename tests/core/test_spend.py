@@ -108,3 +108,13 @@ def test_report_prices_bands_kinds_and_tiers() -> None:
     # All-Opus has no long-context band: a: 1.5 + 0.025 = 1.525; b: (0.5 + 0.025) x 1.1 =
     # 0.5775; c: 0.525 x 0.5 = 0.2625
     assert r.all_opus_cost == Decimal("1.525") + Decimal("0.5775") + Decimal("0.2625")
+
+
+def test_savings_in_json_are_plain_decimals() -> None:
+    """The savings came out as Decimal's str: '0E-7' in `spend --format json` (seen on a
+    ledger without cache reads) and /v1/spend, '0.00' here, beside plain group costs."""
+    uncached = [r for r in ROWS if r.usage.cache_read == 0 and not r.batch]
+    savings = report(uncached, RATES).to_dict()["savings"]
+    assert savings["caching_saved_usd"] == "0" and savings["batch_saved_usd"] == "0"
+    assert all("E" not in str(v) for v in savings.values()), savings
+    assert savings["vs_all_opus_usd"] == "60"  # r1 $30 + r2 $60 all-Opus, minus $30 paid
