@@ -32,16 +32,34 @@ def _profiles(settings: Settings, tier: str) -> list[str]:
     return [ts.model_id, *ts.alternates]
 
 
-def _call(sdk: str, gateway: Any, **options: Any) -> Callable[[], object]:
+def _call(sdk: str, gateway: Any, stream: bool = False, **options: Any) -> Callable[[], object]:
     """A call through ``sdk`` whose answer is judged against SCHEMA, escalating haiku ->
-    sonnet at most."""
+    sonnet at most (a judged stream runs its cascade before its first event)."""
     if sdk == "openai":
         oai = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, **options)
-        return lambda: oai.chat.completions.create(
-            model="haiku",
-            messages=[{"role": "user", "content": FIX}],
-            response_format={"type": "json_schema", "json_schema": {"name": "t", "schema": SCHEMA}},
-            extra_headers=HEADERS,
+        return lambda: (
+            list(
+                oai.chat.completions.create(
+                    model="haiku",
+                    messages=[{"role": "user", "content": FIX}],
+                    response_format={
+                        "type": "json_schema",
+                        "json_schema": {"name": "t", "schema": SCHEMA},
+                    },
+                    extra_headers=HEADERS,
+                    stream=True,
+                )
+            )
+            if stream
+            else oai.chat.completions.create(
+                model="haiku",
+                messages=[{"role": "user", "content": FIX}],
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "t", "schema": SCHEMA},
+                },
+                extra_headers=HEADERS,
+            )
         )
     claude = anthropic.Anthropic(base_url=gateway.url, api_key=gateway.key, **options)
     return lambda: claude.messages.create(
@@ -50,17 +68,19 @@ def _call(sdk: str, gateway: Any, **options: Any) -> Callable[[], object]:
         messages=[{"role": "user", "content": FIX}],
         output_config={"format": {"type": "json_schema", "schema": SCHEMA}},
         extra_headers=HEADERS,
+        stream=stream,
     )
 
 
 _ERRORS = (openai.APIStatusError, anthropic.APIStatusError)
 
 
+@pytest.mark.parametrize("stream", [False, True])
 @pytest.mark.parametrize("sdk", ["openai", "anthropic"])
 # Every profile failing ends as ExhaustedError: 503, or 429 when every one was throttled.
 @pytest.mark.parametrize(("fault", "status"), [("model_error", 503), ("throttle", 429)])
 def test_a_failure_after_a_charged_answer_is_not_retried_by_the_sdks(
-    gateway: Any, sdk: str, fault: str, status: int
+    gateway: Any, sdk: str, fault: str, status: int, stream: bool
 ) -> None:
     settings: Settings = gateway.tierwise.settings
     gateway.emulator.misbehave("invalid_json", tier="haiku")  # haiku's answer is rejected
@@ -68,7 +88,7 @@ def test_a_failure_after_a_charged_answer_is_not_retried_by_the_sdks(
         gateway.emulator.inject(fault, count=100, model_id=profile)
     before = len(gateway.tierwise.ledger.rows())
     with pytest.raises(_ERRORS) as caught:
-        _call(sdk, gateway, max_retries=2)()
+        _call(sdk, gateway, stream, max_retries=2)()
     assert caught.value.status_code == status
     rows = gateway.tierwise.ledger.rows()[before:]
     charged = [r for r in rows if r.cost_usd > 0]
