@@ -197,3 +197,20 @@ def test_a_call_is_delivered_and_its_row_kept_when_neither_ledger_nor_spool_can_
     come_back(tw, tw.budgets)
     (stored,) = tw.ledger.rows()
     assert stored.request_id == response["tierwise"]["requestId"]
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+def test_a_billed_call_whose_row_cannot_be_stored_says_not_to_retry(tw: Tierwise) -> None:
+    """Without a spool the ledger's error stands; the answer was billed, so the error is
+    marked billed and the gateway's reply says x-should-retry: false (an SDK retry would
+    pay the call again)."""
+    from tierwise.gateway.errors import Dialect, error_reply
+
+    bare = Tierwise(tw.settings, bedrock=tw.bedrock, ledger=tw.ledger, spool=None)
+    assert isinstance(tw.ledger, SQLLedger)
+    tw.ledger.query("PRAGMA query_only = ON")
+    with pytest.raises(LedgerUnavailableError) as caught:
+        bare.converse(modelId="haiku", messages=MESSAGES, inferenceConfig={"maxTokens": 20})
+    assert caught.value.billed
+    reply = error_reply(caught.value, Dialect.OPENAI)
+    assert reply.status == 503 and reply.headers["x-should-retry"] == "false"

@@ -702,7 +702,13 @@ class Engine:
             rejection_reason=rejection_reason, kind=attempt.kind, service_tier=service_tier,
             estimated=estimated,
         )  # fmt: skip
-        stored: LedgerRow = yield Record(row, hold)
+        try:
+            stored: LedgerRow = yield Record(row, hold)
+        except TierwiseError as exc:
+            # The row could not be stored (no spool to take it): the call was made, and if
+            # it was billed, sending the request again pays it again (no retry, say so).
+            exc.billed = exc.billed or row.usage.total > 0 or row.cost_usd > 0
+            raise
         yield AfterAttempt(Settlement(attempt, stored, error))
         return stored
 
