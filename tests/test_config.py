@@ -152,3 +152,37 @@ def test_class_policy_lines_load_and_bad_ones_are_config_errors(tmp_path: Path) 
     cfg.write_text('[routing.classes.math]\ntier = "sonnet"\nthinking_budget = 500\n')
     with pytest.raises(ConfigError, match="at least 1024"):
         load_settings(str(cfg), environ={})
+
+
+@pytest.mark.parametrize(
+    ("tier_toml", "said"),
+    [
+        pytest.param(
+            'model_id = "us.anthropic.claude-haiku-4-5-20251001-v1:0"',
+            "us. profiles are offered only in their geography's Regions, not eu-west-1",
+            id="geo-primary",
+        ),
+        pytest.param(
+            'alternates = ["arn:aws:bedrock:us-east-1:123456789012:inference-profile/'
+            'global.anthropic.claude-haiku-4-5-20251001-v1:0"]',
+            "the ARN is in us-east-1",
+            id="arn-alternate",
+        ),
+    ],
+)
+def test_a_tier_profile_bedrock_refuses_in_the_region_is_a_config_error(
+    tmp_path: Path, tier_toml: str, said: str
+) -> None:
+    """Every call through such a profile fails with "The provided model identifier is
+    invalid." (src/tierwise/core/regions.py): said at load, naming the key."""
+    cfg = tmp_path / "t.toml"
+    cfg.write_text(f'region = "eu-west-1"\n[tiers.haiku]\n{tier_toml}\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg, environ={})
+    assert "tiers.haiku." in str(caught.value) and said in str(caught.value)
+
+
+def test_the_defaults_load_in_any_region() -> None:
+    # global. primaries; the us. alternates are only dead weight outside the US.
+    for region in ("eu-west-1", "ap-northeast-1", "us-west-2"):
+        assert load_settings(environ={"TIERWISE_REGION": region}).settings.region == region

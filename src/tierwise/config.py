@@ -609,6 +609,29 @@ class Settings(_Model):
         if self.price_sheet and self.price_sheet not in self.price_sheets:
             names = ", ".join(sorted(self.price_sheets)) or "none defined"
             raise ValueError(f"price_sheet {self.price_sheet!r} is not defined; known: {names}")
+        self._check_profile_regions()
+
+    def _check_profile_regions(self) -> None:
+        """A tier whose model ID Bedrock in ``region`` refuses ("The provided model
+        identifier is invalid.", core/regions.py) fails every call: refused here. An ARN of
+        another Region is refused as a tier's alternate too; a geographic alternate outside
+        the Region's geography is only dead weight (the defaults' ``us.`` alternates under
+        an EU ``region``), so it is left to fail over past."""
+        from tierwise.core.regions import region_problem
+
+        for tier, ts in self.tiers.items():
+            for key, model_id in (
+                ("model_id", ts.model_id),
+                *(("alternates", a) for a in ts.alternates),
+            ):
+                problem = region_problem(model_id, self.region)
+                if problem is None or (key == "alternates" and not model_id.startswith("arn:")):
+                    continue
+                raise ValueError(
+                    f"tiers.{tier.value}.{key} {model_id!r}: Bedrock in {self.region} (`region`) "
+                    f"refuses it: {problem}; use a global. profile, one of {self.region}'s "
+                    "geography, or an ARN in that Region, or change `region`"
+                )
 
     def tier(self, tier: Tier) -> TierSettings:
         return self.tiers[tier]

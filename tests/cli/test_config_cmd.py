@@ -24,13 +24,13 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_config_show_names_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "tierwise.toml"
-    cfg.write_text('[tiers.opus]\nmodel_id = "us.anthropic.claude-opus-4-5-20251101-v1:0"\n')
+    cfg.write_text('[tiers.opus]\nmodel_id = "eu.anthropic.claude-opus-4-5-20251101-v1:0"\n')
     monkeypatch.setenv("TIERWISE_RETRY__MAX_ATTEMPTS", "7")
     result = runner.invoke(app, ["--region", "eu-west-1", "config", "show", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["tiers.opus.model_id"] == {
-        "value": "us.anthropic.claude-opus-4-5-20251101-v1:0",
+        "value": "eu.anthropic.claude-opus-4-5-20251101-v1:0",
         "source": f"file:{cfg}",
     }
     assert data["retry.max_attempts"] == {"value": 7, "source": "env:TIERWISE_RETRY__MAX_ATTEMPTS"}
