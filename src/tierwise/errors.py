@@ -66,12 +66,15 @@ class TierwiseError(Exception):
     ``message`` says what went wrong, ``hint`` what to do about it. ``request_id`` is set
     when the failure came after calls were made: their ledger rows carry that id.
     ``billed`` is True when one of those calls was billed (an answer, or part of one):
-    sending the same request again pays for it again.
+    sending the same request again pays for it again. ``spent`` is then what those calls
+    were (the ``tierwise`` section so far: ``attempts`` with their usage and cost,
+    ``costUsd``), for the access log and callers who account for failures too.
     """
 
     default_hint = ""
     request_id: str | None = None
     billed: bool = False
+    spent: dict[str, Any] | None = None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import openai
 import pytest
 
 from live_server import free_port
+from tierwise.core.tiers import Tier
 from tierwise.gateway.logs import JsonFormatter, TextFormatter, configure_logging
 
 SECRET_PROMPT = "the launch code is swordfish-4471"
@@ -103,6 +105,39 @@ def test_errors_are_logged_by_class(gateway: Any, caplog: pytest.LogCaptureFixtu
     assert throttled["status"] == 429 and throttled["key"] == "main"
     assert throttled["error"] in ("ExhaustedError", "ThrottledError")
     assert unknown["status"] == 404 and unknown["door"] is None and unknown["method"] == "GET"
+
+
+@pytest.mark.parametrize("then", ["rejected", "throttled"])
+def test_a_failure_after_billed_calls_logs_their_tokens_and_cost(
+    gateway: Any, caplog: pytest.LogCaptureFixture, then: str
+) -> None:
+    """A request that fails after billed calls (haiku's answer rejected, then sonnet's
+    rejected too or throttled) logs those calls' tokens and cost, as the ledger has them;
+    the line had none, so the access log under-counted spend."""
+    caplog.set_level(logging.INFO, logger="tierwise.access")
+    gateway.emulator.misbehave("invalid_json", tier="haiku")
+    if then == "rejected":
+        gateway.emulator.misbehave("invalid_json", tier="sonnet")
+    else:
+        ts = gateway.tierwise.settings.tiers[Tier.SONNET]
+        for profile in (ts.model_id, *ts.alternates):
+            gateway.emulator.inject("throttle", count=100, model_id=profile)
+    oai = openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=gateway.key, max_retries=0)
+    schema = {"type": "object", "properties": {"t": {"type": "string"}}, "required": ["t"]}
+    with pytest.raises(openai.APIStatusError) as caught:
+        oai.chat.completions.create(
+            model="haiku",
+            messages=[{"role": "user", "content": SECRET_PROMPT}],
+            response_format={"type": "json_schema", "json_schema": {"name": "t", "schema": schema}},
+            extra_headers={"x-tierwise-escalate": "true", "x-tierwise-max-tier": "sonnet"},
+        )
+    assert caught.value.status_code == (422 if then == "rejected" else 429)
+    (line,) = _lines(caplog, 1)
+    rows = gateway.tierwise.ledger.rows(request_id=line["request_id"])
+    assert sum(r.cost_usd for r in rows) > 0
+    assert Decimal(line["cost_usd"]) == sum(r.cost_usd for r in rows)
+    assert line["output_tokens"] == sum(r.output_tokens for r in rows)
+    assert line["attempts"] == len(rows)
 
 
 def test_request_ids_have_one_format(gateway: Any, caplog: pytest.LogCaptureFixture) -> None:

@@ -466,6 +466,15 @@ class Engine:
         except TierwiseError as exc:
             exc.request_id = self.request_id
             exc.billed = exc.billed or any(s.usage.total > 0 or s.cost_usd > 0 for s in self.steps)
+            if self.steps and exc.spent is None:
+                last = self.steps[-1]
+                exc.spent = {
+                    "tier": last.tier,
+                    "modelId": last.model_id,
+                    "requestId": self.request_id,
+                    "attempts": [s.to_dict() for s in self.steps],
+                    "costUsd": str(sum((s.cost_usd for s in self.steps), Decimal(0))),
+                }
             raise
 
     def finish_stream(

@@ -102,6 +102,14 @@ class AccessRecord:
         request_id = getattr(exc, "request_id", None)
         if request_id:
             self.request_id = str(request_id)
+        # The calls made before it are billed: their tokens and cost belong on the line
+        # (a rejected answer's response carries them, another error its ``spent``).
+        rejected = getattr(exc, "response", None)
+        spent = getattr(exc, "spent", None) or (
+            rejected.get("tierwise") if isinstance(rejected, Mapping) else None
+        )
+        if isinstance(spent, Mapping) and spent.get("attempts"):
+            self.call(spent)
 
     def fields(self, latency_ms: float) -> dict[str, Any]:
         """The line's fields, in a stable order; unknown ones are None."""
