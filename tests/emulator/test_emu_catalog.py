@@ -128,3 +128,17 @@ def test_models_named_in_settings_are_emulated(settings: Settings) -> None:
             modelId="global.anthropic.claude-sonnet-4-6", system=system, messages=[user("q")]
         )["usage"]
         assert usage["cacheWriteInputTokens"] == 0
+
+
+def test_a_region_lists_only_the_profiles_it_offers(control: Any) -> None:
+    """The emulator serves us-east-1: global. and us. profiles, not eu./apac./jp./au. ones
+    (each exists only in its geography's Regions; src/tierwise/core/regions.py)."""
+    ids = [
+        p["inferenceProfileId"]
+        for p in control.list_inference_profiles()["inferenceProfileSummaries"]
+    ]
+    assert {i.split(".", 1)[0] for i in ids} == {"global", "us"}
+    with pytest.raises(control.exceptions.ResourceNotFoundException):
+        control.get_inference_profile(
+            inferenceProfileIdentifier="eu.anthropic.claude-haiku-4-5-20251001-v1:0"
+        )

@@ -35,8 +35,11 @@ def test_anthropic_sdk_lists_and_retrieves(gateway) -> None:  # type: ignore[no-
 def test_retrieve_knows_every_name_a_request_accepts(gateway) -> None:  # type: ignore[no-untyped-def]
     client = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, max_retries=0)
     arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/" + OPUS
-    for name in ("HAIKU", "Auto", "eu." + OPUS.removeprefix("global."), arn):
+    for name in ("HAIKU", "Auto", "us." + OPUS.removeprefix("global."), arn):
         assert client.models.retrieve(name).id == name
+    # Another geography's profile, which Bedrock in us-east-1 refuses, as requests are.
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("eu." + OPUS.removeprefix("global."))
 
 
 def test_a_capped_key_sees_only_models_it_may_use(gateway) -> None:  # type: ignore[no-untyped-def]

@@ -353,7 +353,7 @@ class Catalog:
 
     def inference_profiles(self, query: dict[str, str]) -> dict[str, Any]:
         kind = query.get("type", "")
-        ids = sorted(self.profiles) if kind in ("", "SYSTEM_DEFINED") else []
+        ids = sorted(self.offered()) if kind in ("", "SYSTEM_DEFINED") else []
         try:
             start = int(query.get("nextToken") or 0)
             size = int(query.get("maxResults") or 1000)
@@ -372,10 +372,15 @@ class Catalog:
             result["nextToken"] = str(start + size)
         return result
 
+    def offered(self) -> list[str]:
+        """The system profiles this Region offers: ``global.`` and its own geography's
+        (core/regions.py); the others exist only in their geography's Regions."""
+        return [p for p in self.profiles if region_problem(p, self.region) is None]
+
     def inference_profile(self, identifier: str) -> dict[str, Any]:
         arn = _ARN.match(identifier)
         ident = arn.group("id") if arn else identifier
-        if ident not in self.profiles:
+        if ident not in self.profiles or region_problem(ident, self.region) is not None:
             raise ApiError(
                 "ResourceNotFoundException", "The specified inference profile was not found."
             )

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tierwise.client import AUTO
+from tierwise.core.regions import region_problem
 from tierwise.core.tiers import Tier
 from tierwise.errors import ModelNotAvailableError
 from tierwise.gateway.errors import Dialect
@@ -42,9 +43,13 @@ def _ids(gw: Gateway, cap: Tier | None) -> list[str]:
 
 def _served(gw: Gateway, model_id: str, cap: Tier | None) -> bool:
     """Whether a request could name ``model_id`` (any case for names, another geography or
-    an ARN for configured models), within the key's cap."""
-    if gw.settings.resolve_model(model_id).strip().lower() == AUTO:
+    an ARN for configured models), within the key's cap. A profile Bedrock in the
+    configured Region refuses (``eu.`` from us-east-1) is not: requests naming it are not."""
+    resolved = gw.settings.resolve_model(model_id).strip()
+    if resolved.lower() == AUTO:
         return True
+    if region_problem(resolved, gw.settings.region) is not None:
+        return False
     tier = gw.settings.tier_named(model_id)
     return tier is not None and (cap is None or tier.rank <= cap.rank)
 
