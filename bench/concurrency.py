@@ -2,6 +2,7 @@
 
 Run: python bench/concurrency.py [--clients 400 2000] [--seconds 20] [--stream-s 5]
      [--arrivals lockstep|staggered] [--same-prompt] [--no-pin] [--litellm PATH_TO_litellm]
+     [--stall-probe]
 
 Starts ``tierwise emulator`` (the asyncio server, paced: non-stream answers arrive after 2 s;
 streams send their first event after 100 ms, then deltas spread over ~5 s) and
@@ -28,6 +29,10 @@ every answer takes the same time they stay in step: all N requests arrive in one
 call period, so the gateway's per-request setup queues behind the burst. ``staggered`` starts
 each client at a random offset within one call period (2 s, or ``--stream-s``), the shape of
 independent users; the offered load is the same.
+
+``--stall-probe`` runs the gateway under bench/stall_probe.py and prints, per gateway run,
+its event loop's lag (how late a 2 ms timer wakes) and its GC passes by generation (thread
+CPU time each): what stalls every request on the loop at once.
 """
 
 from __future__ import annotations
@@ -252,8 +257,13 @@ def start_stack(
     litellm: str | None,
     workdir: str,
     gateway_src: str | None = None,
+    probe_out: str | None = None,
 ) -> tuple[list[subprocess.Popen[bytes]], int, int, int | None]:
     tw = [sys.executable, "-m", "tierwise"]
+    gw = tw
+    if probe_out:
+        here = os.path.dirname(os.path.abspath(__file__))
+        gw = [sys.executable, os.path.join(here, "stall_probe.py"), probe_out]
     emu_port, gw_port = free_port(), free_port()
     procs = [
         subprocess.Popen(
@@ -262,7 +272,7 @@ def start_stack(
             env=env, stderr=subprocess.DEVNULL,
         ),
         subprocess.Popen(
-            pinned("0" if pin else None, [*tw, "--endpoint-url", f"http://127.0.0.1:{emu_port}",
+            pinned("0" if pin else None, [*gw, "--endpoint-url", f"http://127.0.0.1:{emu_port}",
                    "serve", "--no-auth", "--port", str(gw_port), "--workers", "1"]),
             env={**env, "PYTHONPATH": gateway_src} if gateway_src else env,
             stderr=subprocess.DEVNULL,
@@ -361,6 +371,11 @@ def main() -> None:
     )
     parser.add_argument("--litellm", metavar="PATH", help="also the LiteLLM proxy (one worker)")
     parser.add_argument(
+        "--stall-probe",
+        action="store_true",
+        help="run the gateway under bench/stall_probe.py: loop lag and GC passes per run",
+    )
+    parser.add_argument(
         "--gateway-src",
         metavar="DIR",
         help="run the gateway from this src/ directory (e.g. an older checkout, to compare)",
@@ -384,15 +399,18 @@ def main() -> None:
     if args.gateway_src:
         print(f"# gateway code from {args.gateway_src}")
     lines = []
+    stalls: list[str] = []
     header = (f"{'mode':<7}{'clients':>6} {'target':<8}{'rps':>9} {'vs dir':>7} {'errors':>6} "
               f"{'lat p50':>9} {'lat p99':>9} {'ttfb p50':>9} {'ttfb p99':>9} "
               f"{'ttfb+ p50':>9} {'ttfb+ p99':>9}  (ms)")  # fmt: skip
     for mode in args.modes:
         stream = mode == "stream"
         pacing = NON_STREAM_PACING
+        probe_out = os.path.join(workdir, f"stalls-{mode}.json") if args.stall_probe else None
         procs, emu_port, gw_port, ll_port = start_stack(
-            pacing, env, pin, None, workdir, args.gateway_src
+            pacing, env, pin, None, workdir, args.gateway_src, probe_out
         )
+        windows: dict[int, tuple[float, float]] = {}
         note = "non-stream answers after 2 s (pacing ttft_ms=2000)"
         if stream:
             tokens, events = probe_stream_pacing(emu_port)
@@ -407,7 +425,7 @@ def main() -> None:
         if stream or args.litellm:
             stop_all(procs)
             procs, emu_port, gw_port, ll_port = start_stack(
-                pacing, env, pin, args.litellm, workdir, args.gateway_src
+                pacing, env, pin, args.litellm, workdir, args.gateway_src, probe_out
             )
         print(f"# {mode}: emulator pacing {pacing!r}: {note}")
         try:
@@ -433,6 +451,7 @@ def main() -> None:
                     stop, peak = [False], [idle]
                     sampler = threading.Thread(target=sample_rss, args=(gw_pid, stop, peak))
                     sampler.start()
+                    since = time.time()
                     try:
                         spread = 0.0
                         if args.arrivals == "staggered":
@@ -447,14 +466,24 @@ def main() -> None:
                         cpu[target.name] = cpu_s(pids[target.name]) - used
                     if target.name == "gateway":
                         rss = (idle, peak[0])
+                        windows[clients] = (since, time.time())
                     time.sleep(1)
                 lines += report_rows(mode, clients, rows, rss, cpu)
                 print("\n".join([header, *lines[-len(rows) :]]), flush=True)
         finally:
             stop_all(procs)
+        if probe_out and os.path.exists(probe_out):
+            import stall_probe
+
+            for clients, (since, until) in windows.items():
+                stalls.append(f"{mode:<7}{clients:>6} gateway " + stall_probe.summary(
+                    probe_out, since, until))  # fmt: skip
+            print("\n".join(stalls[-len(windows) :]), flush=True)
     print()
     print(header)
     print("\n".join(lines))
+    if stalls:
+        print("\n".join(stalls))
     print("(rps = completed requests/s over the run; vs dir = relative to calling the emulator "
           "directly; ttfb = time to the first body byte (a stream's first event); ttfb+ = "
           "gateway - direct at that percentile; cpu = the proxy process's own CPU time per "
