@@ -17,7 +17,8 @@ from tierwise.emulator.anthropic_body import to_converse
 from tierwise.errors import InvalidRequestError
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\n\xff\xfe\x00binary%%EOF"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 16
+# A PNG header of a 1x1 image (16843009 px a side, as 0x01 bytes read, is over Bedrock's limit).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (1).to_bytes(4, "big") * 2 + b"\x01" * 8
 SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
