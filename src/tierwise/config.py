@@ -267,7 +267,7 @@ class GatewaySettings(_Model):
     # middle collections per full one). See defaults.toml.
     gc_thresholds: tuple[
         Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]
-    ] = (700, 10, 1000)
+    ] = (700, 3, 3000)
     metrics_token: SecretStr = SecretStr("")  # shown masked by `tierwise config show`
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
