@@ -97,6 +97,8 @@ def test_a_failure_after_a_charged_answer_is_not_retried_by_the_sdks(
     assert charged[0].tier == "haiku"
     assert len({r.request_id for r in rows}) == 1
     assert caught.value.response.headers["x-should-retry"] == "false"
+    # nor a retry-after that other clients would read as an invitation to pay again
+    assert "retry-after" not in caught.value.response.headers
 
 
 @pytest.mark.parametrize("sdk", ["openai", "anthropic"])
@@ -109,6 +111,7 @@ def test_throttled_before_any_charge_is_still_retried_by_the_sdks(gateway: Any, 
         _call(sdk, gateway, max_retries=1)()
     assert caught.value.status_code == 429
     assert "x-should-retry" not in caught.value.response.headers
+    assert caught.value.response.headers["retry-after"]
     rows = gateway.tierwise.ledger.rows()[before:]
     assert len({r.request_id for r in rows}) == 2  # the SDK sent it again
     assert all(r.cost_usd == 0 for r in rows)

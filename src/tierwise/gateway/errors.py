@@ -167,9 +167,12 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     if request_id:  # the failed calls' ledger rows carry it
         headers["x-tierwise-request-id"] = str(request_id)
     retry_after = getattr(exc, "retry_after", None)
-    if kind.retry or (kind is _BUDGET and retry_after):
+    billed = bool(getattr(exc, "billed", False))
+    # No retry-after after a billed call: clients that read only that header (not
+    # x-should-retry) would take it as an invitation to pay again.
+    if not billed and (kind.retry or (kind is _BUDGET and retry_after)):
         headers["retry-after"] = str(max(1, math.ceil(retry_after or 1)))
-    if kind is _TIMEOUT or getattr(exc, "billed", False):
+    if kind is _TIMEOUT or billed:
         # The SDKs retry 408, 409, 429 and 5xx (twice by default) unless told not to; both
         # obey this header. After a billed call (an answer rejected before a failed
         # escalation, a reply the gateway failed to send) a retry pays for it again, and
