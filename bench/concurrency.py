@@ -16,8 +16,10 @@ this process, N concurrent keep-alive clients each loop for ``--seconds``:
 Reported per mode and client count: completed requests/s and that relative to direct,
 errors, latency p50/p99, time to first byte p50/p99 and what the gateway adds to it (TTFT
 overhead = gateway - direct, at the same percentile), and the gateway's RSS: idle, at the
-peak, and per 1,000 in-flight streams. The load generator is a bare asyncio HTTP/1.1 client
-(no SDK), pinned with taskset to CPU 1 with the emulator, the gateway alone on CPU 0
+peak, and per 1,000 in-flight streams, and how long the gateway's loop thread waited for a
+CPU while runnable (``runq``, ms per second of the run: what other jobs on a shared machine
+took from it; 0 where the kernel keeps no schedstat). The load generator is a bare asyncio
+HTTP/1.1 client (no SDK), pinned with taskset to CPU 1 with the emulator, the gateway alone on CPU 0
 (``--no-pin`` to let the scheduler decide), as stated in the output. Figures only; no
 thresholds. The machine is shared: compare columns within one run.
 
@@ -99,6 +101,17 @@ def cpu_s(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def runq_wait_s(pid: int) -> float:
+    """Seconds ``pid``'s main thread (the gateway's event loop) has waited on a run queue,
+    runnable but not running (/proc/PID/schedstat): how much of its wall time other jobs
+    took. 0.0 where the kernel does not keep it."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -325,6 +338,7 @@ def report_rows(
     rows: dict[str, tuple[Tally, float]],
     rss: tuple[float, float] | None,
     cpu: dict[str, float],
+    queued: dict[str, float] | None = None,
 ) -> list[str]:
     base_tally, base_s = rows["direct"]
     base_rps = base_tally.done / base_s
@@ -337,6 +351,8 @@ def report_rows(
         memory = ""
         if name in cpu and tally.done:
             memory += f"  cpu {cpu[name] * 1000 / tally.done:.2f} ms/req"
+        if queued and name in queued:
+            memory += f"  runq {queued[name] * 1000 / secs:.0f} ms/s"
         if rss is not None and name == "gateway":
             idle, peak = rss
             memory += f"  rss {idle:.0f}->{peak:.0f} MB"
@@ -442,11 +458,13 @@ def main() -> None:
                 rows: dict[str, tuple[Tally, float]] = {}
                 rss: tuple[float, float] | None = None
                 cpu: dict[str, float] = {}
+                queued: dict[str, float] = {}
                 pids = {"gateway": gw_pid}
                 if ll_port is not None:
                     pids["litellm"] = procs[2].pid
                 for target in targets:
                     used = cpu_s(pids[target.name]) if target.name in pids else 0.0
+                    waited = runq_wait_s(pids[target.name]) if target.name in pids else 0.0
                     idle = rss_mb(gw_pid)
                     stop, peak = [False], [idle]
                     sampler = threading.Thread(target=sample_rss, args=(gw_pid, stop, peak))
@@ -464,11 +482,12 @@ def main() -> None:
                         sampler.join()
                     if target.name in pids:
                         cpu[target.name] = cpu_s(pids[target.name]) - used
+                        queued[target.name] = runq_wait_s(pids[target.name]) - waited
                     if target.name == "gateway":
                         rss = (idle, peak[0])
                         windows[clients] = (since, time.time())
                     time.sleep(1)
-                lines += report_rows(mode, clients, rows, rss, cpu)
+                lines += report_rows(mode, clients, rows, rss, cpu, queued)
                 print("\n".join([header, *lines[-len(rows) :]]), flush=True)
         finally:
             stop_all(procs)
@@ -487,7 +506,9 @@ def main() -> None:
     print("(rps = completed requests/s over the run; vs dir = relative to calling the emulator "
           "directly; ttfb = time to the first body byte (a stream's first event); ttfb+ = "
           "gateway - direct at that percentile; cpu = the proxy process's own CPU time per "
-          "completed request, which other jobs on the machine do not inflate)")  # fmt: skip
+          "completed request, which other jobs on the machine do not inflate; runq = ms per second "
+          "of the run the gateway's loop thread was runnable but waiting for a CPU: what "
+          "other jobs took from it)")  # fmt: skip
 
 
 if __name__ == "__main__":
