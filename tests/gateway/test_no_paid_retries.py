@@ -99,6 +99,7 @@ def test_a_failure_after_a_charged_answer_is_not_retried_by_the_sdks(
     assert caught.value.response.headers["x-should-retry"] == "false"
     # nor a retry-after that other clients would read as an invitation to pay again
     assert "retry-after" not in caught.value.response.headers
+    assert "sending it again pays for them again" in str(caught.value)
 
 
 @pytest.mark.parametrize("sdk", ["openai", "anthropic"])

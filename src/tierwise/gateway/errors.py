@@ -168,6 +168,12 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
         headers["x-tierwise-request-id"] = str(request_id)
     retry_after = getattr(exc, "retry_after", None)
     billed = bool(getattr(exc, "billed", False))
+    if billed:
+        # The error's own hint may say "retry the request": not without paying again.
+        message += (
+            "; this request's earlier calls were billed (its ledger rows carry "
+            "x-tierwise-request-id): sending it again pays for them again"
+        )
     # No retry-after after a billed call: clients that read only that header (not
     # x-should-retry) would take it as an invitation to pay again.
     if not billed and (kind.retry or (kind is _BUDGET and retry_after)):
