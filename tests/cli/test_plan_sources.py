@@ -76,7 +76,7 @@ def test_every_model_id_form_is_priced_at_its_tier(
     assert Decimal(data["totals_usd"]["as_is"]) == expected
     # Without the application profile's model, Bedrock is asked (GetInferenceProfile, here
     # the emulator, which knows no application profiles): it cannot say, so the record is
-    # priced 0 as is, and both stderr and the summary say so and what to do.
+    # unpriced (in no strategy), and both stderr and the summary say so and what to do.
     monkeypatch.setenv("TIERWISE_ENDPOINT_URL", live_emulator.url)
     summary = CliRunner().invoke(app, ["plan", str(logs), "--no-progress", "--rules-only"])
     assert summary.exit_code == 0, summary.output

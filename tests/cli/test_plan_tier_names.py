@@ -70,5 +70,35 @@ def test_html_report_counts_auto_requests(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["plan", str(path), "--no-progress", "--html", str(html)])
     assert result.exit_code == 0, result.output
     page = html.read_text()
-    assert "model in no tier (priced 0 as is)</td><td>0<" in page.replace("\n", "")
+    assert "model in no tier (excluded from every strategy)</td><td>0<" in page.replace("\n", "")
     assert "as is at the tier the router picks)</td><td>2<" in page.replace("\n", "")
+
+
+def test_lines_naming_no_model_are_excluded_from_every_strategy(tmp_path: Path) -> None:
+    # A line with no model was priced $0 as is but at full price routed, so the plan showed
+    # routing as a loss ("-194.8% saved") against a baseline that left those lines out.
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps({"model": "haiku", **BODY}) + "\n" + json.dumps(BODY) + "\n")
+    with_blank = CliRunner().invoke(app, ["plan", str(path), "--no-progress", "--json"])
+    assert with_blank.exit_code == 0, with_blank.output
+    data = json.loads(with_blank.stdout)
+    assert data["requests"] == 2 and data["unpriced"] == 1 and data["no_model"] == 1
+    # Every strategy prices the same requests: the one naming a model, as if alone.
+    assert data["totals_usd"] == _plan(tmp_path, "haiku")["totals_usd"]
+    summary = CliRunner().invoke(app, ["plan", str(path), "--no-progress"])
+    assert summary.exit_code == 0, summary.output
+    assert "1 requests name no model" in summary.stdout
+    assert "excluded from every strategy" in summary.stdout
+
+
+def test_only_unpriced_lines_give_no_savings_percentage(tmp_path: Path) -> None:
+    path = tmp_path / "unpriced.jsonl"
+    path.write_text(json.dumps(BODY) + "\n" + json.dumps({"model": "gpt-x-unknown", **BODY}) + "\n")
+    result = CliRunner().invoke(app, ["plan", str(path), "--no-progress", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["unpriced"] == 2 and data["no_model"] == 1
+    assert all(Decimal(v) == 0 for v in data["totals_usd"].values())
+    summary = CliRunner().invoke(app, ["plan", str(path), "--no-progress"])
+    assert summary.exit_code == 0, summary.output
+    assert "%" not in summary.stdout

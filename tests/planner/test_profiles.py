@@ -78,8 +78,9 @@ def test_each_application_profile_is_asked_once_and_priced_at_its_model(
         stub.assert_no_pending_responses()  # one call per ARN, none repeated
     assert known == {APP: OPUS}
     assert failed == [GONE]
-    assert planner.result.tier_mix_as_is == {"opus": 3, "other": 2}
-    assert planner.result.unpriced == 2
+    # The two it could not resolve are unpriced: in no strategy, not as is at $0.
+    assert planner.result.tier_mix_as_is == {"opus": 3}
+    assert planner.result.unpriced == 2 and planner.result.requests == 5
 
 
 def test_a_tiers_own_application_profile_is_not_asked_about() -> None:

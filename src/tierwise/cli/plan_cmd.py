@@ -183,10 +183,16 @@ def caveats(result: PlanResult, ttl: str = "5m") -> list[str]:
             f'{result.auto_as_is:,} requests name model "auto" (tierwise routed them): priced '
             "as is at the tier the router picks."
         )
-    if result.unpriced:
+    if result.no_model:
         lines.append(
-            f"{result.unpriced:,} requests name a model in no tier (priced 0 as is); for an "
-            "application inference profile pass --app-profile ARN=MODEL_ID."
+            f"{result.no_model:,} requests name no model: excluded from every strategy "
+            "(what they ran on is unknown, so no saving is claimed on them)."
+        )
+    if result.unpriced > result.no_model:
+        lines.append(
+            f"{result.unpriced - result.no_model:,} requests name a model in no tier: excluded "
+            "from every strategy; for an application inference profile pass "
+            "--app-profile ARN=MODEL_ID."
         )
     return lines
 

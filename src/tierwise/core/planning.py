@@ -177,6 +177,10 @@ class PlanResult:
     requests: int = 0
     estimated_usage: int = 0
     unpriced: int = 0
+    """Requests whose model is in no tier, or that name no model: excluded from every
+    strategy (each strategy prices the same requests), counted here."""
+    no_model: int = 0
+    """Of ``unpriced``, the requests that name no model at all."""
     no_body: int = 0
     batchable: int = 0
     redacted: int = 0
@@ -223,6 +227,7 @@ class PlanResult:
             "requests": self.requests,
             "estimated_usage": self.estimated_usage,
             "unpriced": self.unpriced,
+            "no_model": self.no_model,
             "without_body": self.no_body,
             "batchable": self.batchable,
             "redacted": self.redacted,
@@ -323,6 +328,12 @@ class Planner:
             as_is_tier, as_is_model = named, cfg.tier_models[named]
         else:
             as_is_tier, as_is_model = None, ""
+        if as_is_tier is None and named != AUTO:
+            # Not priced as is, so not priced any other way either: a $0 baseline against
+            # full-price strategies showed routing as a loss (a "-194.8% saved").
+            r.unpriced += 1
+            r.no_model += not inv.model_id.strip()
+            return
         r.redacted += inv.redacted
         body = routable(inv)
         if choice is None and body is not None:
@@ -333,18 +344,15 @@ class Planner:
         if choice is None:
             r.no_body += 1
             choice = RouteChoice(as_is_tier or cfg.default_tier, "unknown (no request body)")
-        if named == AUTO:
+        if named == AUTO or as_is_tier is None:
             r.auto_as_is += 1
             as_is_tier, as_is_model = choice.tier, cfg.tier_models[choice.tier]
-        if as_is_tier is None:
-            r.unpriced += 1
         usage = inv.usage
         plain = Usage(input=usage.prompt_total, output=usage.output)
         costs = [_ZERO] * len(STRATEGIES)
-        if as_is_tier is not None:
-            costs[0] = price(
-                usage, cfg.rates[as_is_tier], model_id=as_is_model, batch=inv.ran_batch
-            ).total
+        costs[0] = price(
+            usage, cfg.rates[as_is_tier], model_id=as_is_model, batch=inv.ran_batch
+        ).total
         sonnet = Tier.SONNET
         costs[1] = price(usage, cfg.rates[sonnet], model_id=cfg.tier_models[sonnet]).total
         tier = choice.tier
@@ -364,7 +372,7 @@ class Planner:
         daily = r.daily.setdefault(day, [_ZERO] * len(STRATEGIES))
         for i, cost in enumerate(costs):
             daily[i] += cost
-        as_is_name = as_is_tier.value if as_is_tier else "other"
+        as_is_name = as_is_tier.value
         r.tier_mix_as_is[as_is_name] = r.tier_mix_as_is.get(as_is_name, 0) + 1
         r.tier_mix_routed[tier.value] = r.tier_mix_routed.get(tier.value, 0) + 1
         row = r.classes.get(choice.task_class)

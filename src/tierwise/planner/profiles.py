@@ -3,8 +3,8 @@
 An application inference profile ARN (``arn:aws:bedrock:...:application-inference-profile/
 ID``) does not name its model, so the as-is cost needs it from elsewhere: ``--app-profile
 ARN=MODEL_ID``, or else Bedrock's GetInferenceProfile, asked once per ARN as the logs name
-it (before that record is priced). An ARN Bedrock cannot answer for is priced 0 as is, and
-said so.
+it (before that record is priced). An ARN Bedrock cannot answer for is
+unpriced (excluded from every strategy), and said so.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class ProfileResolver:
         if self.ask is not None:
             try:
                 model = self.ask(arn)
-            except TierwiseError as exc:  # priced 0 as is, and said so
+            except TierwiseError as exc:  # unpriced, and said so
                 if self.on_failure is not None:
                     self.on_failure(arn, exc)
         self.asked[arn] = model

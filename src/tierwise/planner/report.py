@@ -269,7 +269,11 @@ def html_report(
         ["period", period],
         ["usage estimated (not in the log)", f"{result.estimated_usage:,}"],
         ["without a request body (not routed)", f"{result.no_body:,}"],
-        ["model in no tier (priced 0 as is)", f"{result.unpriced:,}"],
+        [
+            "model in no tier (excluded from every strategy)",
+            f"{result.unpriced - result.no_model:,}",
+        ],
+        ["no model named (excluded from every strategy)", f"{result.no_model:,}"],
         ['model "auto" (as is at the tier the router picks)', f"{result.auto_as_is:,}"],
         ["non-interactive (batch in the last strategy)", f"{result.batchable:,}"],
         ["text redacted or cut (captures)", f"{result.redacted:,}"],
