@@ -105,6 +105,9 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
         g.startswith(("r8-agent", "r8-confirm")) and t == "agent_step"
     ),
     "r8 confirmed in a word (high_stakes_agent)": lambda t, g: g.startswith("r8-confirm-high"),
+    "r8 other agent steps, neither look nor act (agent_step)": lambda t, g: g.startswith(
+        "r8-steps"
+    ),
     "r8 write a plan/memo/brief (complex_analysis)": lambda t, g: g.startswith("r8-plan-complex"),
     "r8 memos and notes (content_writing)": lambda t, g: g.startswith("r8-plan-content"),
 }

@@ -23,7 +23,7 @@ from tierwise.router.class_draws import distinct
 from tierwise.router.class_round3 import agent_rows
 from tierwise.router.class_round5 import _shaped, confirm_rows
 
-__all__ = ["AGENTS_R8", "round8_rows"]
+__all__ = ["AGENTS_R8", "STEPS", "round8_rows"]
 
 AGENTS_R8: list[dict[str, Any]] = [
     {
@@ -249,6 +249,44 @@ CONFIRM_READS: list[tuple[str, str, str]] = [
     ("billing_http", "Customer 8812 has three unpaid invoices. Want the details?", "👍"),
 ]
 
+# The same agents asked for ordinary steps that neither look nor act irreversibly: a note, a
+# draft, an assignment, a command that only reads, in words no reading-verb list holds
+# (``agent_step``). Written after the round-8 change made every risky tool offered without a
+# read-only ask lean to ``high_stakes_agent``: without such rows the corpus taught that any
+# instruction to an agent with a risky or general-purpose tool acts.
+STEPS: dict[str, list[str]] = {
+    "cms": [
+        "Add the tag elections to yesterday's piece on the council vote.",
+        "Create a draft titled 'Harbour festival: what to know' for the weekend desk.",
+        "Assign the flood story to Maria for copy-editing.",
+    ],
+    "crm_ops": [
+        "Add a note to the Acme Corp account that they renew in March.",
+        "Create a task for Jonas to call Rossi SpA on Monday.",
+        "Ajoute Claire Dubois de Vinci à la liste des invités du salon.",
+    ],
+    "infra_shell": [
+        "Run df -h on db-replica-2 and paste me the output.",
+        "Open a ticket for the disk alert on db-replica-2 and put it in the SRE queue.",
+        "Zeig mir die Festplattenbelegung von db-replica-2.",
+    ],
+    "billing_http": [
+        "Make a GET request for customer 8812's payment history.",
+        "Add a note to invoice 5521 that the customer called about it.",
+        "Busca las facturas del cliente Silva de este año.",
+    ],
+    "access": [
+        "Create an account for the new intern Lea Brandt, starting Monday.",
+        "Rename the group mktg to marketing.",
+        "Schedule Priya's exit interview for Friday at 3 pm.",
+    ],
+    "shop": [
+        "Add a size chart to the Storm parka listing.",
+        "Write a German description for the Summit beanie listing.",
+        "Tag the winter jackets with the new season label.",
+    ],
+}
+
 # Plans, memos and briefs that must weigh options, costs and risks and recommend
 # (complex_analysis), and memos and notes of the same shape that only announce or invite
 # (content_writing).
@@ -288,3 +326,6 @@ def round8_rows(seed: int = 88) -> Iterator[dict[str, Any]]:
     yield from agent_rows(rng, AGENTS_R8, "r8")
     yield from confirm_rows(rng, AGENTS_R8, CONFIRMATIONS, CONFIRM_READS, prefix="r8", templates=3)
     yield from _plan_rows(rng)
+    # Their own generator, after the rows above, so those stay as they were.
+    steps = [{**agent, "act": [], "read_only": STEPS[agent["id"]]} for agent in AGENTS_R8]
+    yield from agent_rows(random.Random(seed + 1), steps, "r8-steps")
