@@ -84,7 +84,10 @@ def old_cues(*texts: str) -> frozenset[str]:
     window = _window(texts)
     # Chinese/Japanese cues are substring searches outside the scanner, on the same window.
     cjk = frozenset().union(*(sig._cjk_cues(sig._cue_window(t)) for t in texts if t))
-    return frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window)) | cjk
+    found = frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window))
+    # "How much/how many" without numbers to work with is no maths task (a rule over the
+    # scanner's findings, not a matter of speed).
+    return sig._quantity_without_numbers(found, window) | cjk
 
 
 def old_output_length(*texts: str) -> str:

@@ -224,6 +224,9 @@ _GYM_HANDBOOK = "\n\n".join(
         "Is the freeze fee refundable? Answer yes or no.",
         "What does a 10-visit card cost? Just the price.",
         "Which excerpt covers the kids' courses? Give the number only.",
+        # "how much ... is" with no number in the question is a look-up, not maths (round 8;
+        # it was math on Sonnet with a 4,096-token thinking budget)
+        "How much is a student day pass? Just the price.",
     ],
 )
 def test_a_closed_question_over_retrieved_material_stays_on_haiku(

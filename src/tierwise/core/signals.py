@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from tierwise.core.cue_scan import CueScanner, whole_words
 from tierwise.core.tokens import count_request
-from tierwise.core.tool_risk import is_destructive_tool
+from tierwise.core.tool_risk import is_destructive_tool, is_general_tool, verb_forms
 from tierwise.errors import InvalidRequestError
 
 __all__ = [
@@ -511,7 +511,13 @@ _READ_LEAD = re.compile(
     r"[,:]?\s*)*(?:(?:can|could|would|will) you (?:please )?)?"
     r"(?:what(?:'s|s)?|which|how|when|where|who|whose|why|is|are|was|were|do|does|did|has"
     r"|have|had|should|show|list|check|find|look|get me|tell me|summari[sz]e|read|explain"
-    r"|count|describe|fetch|search|see|view|display|give me|verify|confirm whether)\b"
+    r"|count|describe|fetch|search|see|view|display|give me|verify|confirm whether"
+    # Verbs that only look or rehearse: nothing changes ("pull up the draft", "dry-run the
+    # cleanup and tell me what it would remove", "preview the new prices").
+    r"|pull up|look up|dry[- ]?run|preview|simulate|estimate|compare|draft|outline"
+    # and that only compute or inspect ("sum the March revenue by region", "tail the log").
+    r"|sum|total|calculate|compute|average|analy[sz]e|plot|chart|break down|inspect|audit"
+    r"|trace|diagnose|investigate|query|select|ping|tail|grep|print)\b"
 )
 _ACTION_RX = _SCANNER.patterns[_ACT]
 _CHAINED_ACTION = re.compile(
@@ -521,46 +527,86 @@ _CHAINED_ACTION = re.compile(
 # A full stop ends a sentence after a word of three letters or more ("R. Patel", "e.g." and
 # "v4.1" do not end one).
 _SENTENCE_END = re.compile(r"(?<=\w\w\w)\.(?=\s|$)|[!?\n]")
+_SENTENCE_SPLIT = re.compile(f"({_SENTENCE_END.pattern})")
 
 
 def _asks_action(text: str) -> bool:
-    """Whether a sentence of ``text`` (lower case) asks for an irreversible action."""
-    for sentence in _SENTENCE_END.split(text):
+    """Whether a sentence of ``text`` (lower case) asks for an irreversible action. A question
+    that is not a polite request ("after what season did he retire?", "¿retiro el dinero
+    hoy?") asks nothing, in any language, unless an action is chained on."""
+    parts = _SENTENCE_SPLIT.split(text)
+    for sentence, end in zip(parts[::2], [*parts[1::2], ""], strict=True):
         if not _ACTION_RX.search(sentence):
             continue
-        if not _READ_LEAD.match(sentence) or _CHAINED_ACTION.search(sentence):
+        if _CHAINED_ACTION.search(sentence):
+            return True
+        looks = _READ_LEAD.match(sentence) or (end == "?" and not _POLITE_REQUEST.match(sentence))
+        if not looks:
             return True
     return False
 
 
-# A short confirmation ("yes, go ahead", "ok do it", "ja, mach") right after the assistant
-# proposed an irreversible step asks for that step, though the user's words name no action.
+# A short confirmation ("yes, go ahead", "ok do it", "ja, mach", a thumbs-up) right after the
+# assistant proposed an irreversible step asks for that step, though the user's words name no
+# action; after a proposal only to look ("Want me to list them?") it asks only to look.
 _CONFIRM = re.compile(
-    r"\s*(?:yes|yep|yeah|yup|sure|ok(?:ay)?|go|go ahead|do it|proceed|confirm(?:ed)?"
+    r"\s*(?:(?:yes|yep|yeah|yup|sure|ok(?:ay)?|go|go ahead|do it|proceed|confirm(?:ed)?"
     r"|approved?|send it|ship it|lgtm|ja|jawohl|mach|oui|vas-y|allez-y|d'accord|sí|si|dale"
-    r"|adelante|sim|pode|vai|certo)\b(?![^.!?]*\?)",
+    r"|adelante|sim|pode|vai|certo)\b|\U0001f44d|\u2705|\U0001f44c|\U0001f197)(?![^.!?]*\?)",
     re.IGNORECASE,
 )
 _CONFIRM_MAX_CHARS = 60
+# The assistant describes the step it proposes in any form of the verb ("Merging folds 37
+# contacts; the duplicates deleted", "Removing the release takes it off the site"), or as
+# the command it will run ("rm -rf", an HTTP POST or DELETE, a DROP statement).
+_PROPOSED_ACTION = re.compile(
+    whole_words("|".join(sorted(verb_forms(_ACTION_VERBS), key=lambda w: (-len(w), w))))
+)  # over lower-cased text
+_PROPOSED_COMMAND = re.compile(r"\brm -|\b(?:POST|PUT|PATCH|DELETE|DROP|TRUNCATE)\b")
 
 
-def _confirms_proposal(messages: Sequence[Mapping[str, Any]], user_text: str) -> bool:
-    """Whether the last user turn only confirms an irreversible step the assistant proposed
-    in the turn just before it."""
+def _confirms_proposal(messages: Sequence[Mapping[str, Any]], user_text: str) -> str:
+    """``"act"`` if the last user turn only confirms an irreversible step the assistant
+    proposed in the turn just before it, ``"look"`` if it confirms any other proposal, else
+    ``""``."""
     if len(user_text) > _CONFIRM_MAX_CHARS or not _CONFIRM.match(user_text):
-        return False
+        return ""
     if len(messages) < 2 or messages[-2].get("role") != "assistant":
-        return False
+        return ""
     if not _texts(messages[-1].get("content") or ()):
-        return False  # the last turn is tool results: the task text is an earlier turn
-    proposal = "\n".join(_texts(messages[-2].get("content") or ()))
-    return bool(proposal) and _ACTION_RX.search(_cue_window(proposal).lower()) is not None
+        return ""  # the last turn is tool results: the task text is an earlier turn
+    proposal = _cue_window("\n".join(_texts(messages[-2].get("content") or ())))
+    if not proposal:
+        return ""
+    lower = proposal.lower()
+    if _ACTION_RX.search(lower) or _PROPOSED_ACTION.search(lower):
+        return "act"
+    if _PROPOSED_COMMAND.search(proposal):
+        return "act"
+    return "look"
+
+
+# A question in any language ("Quanti contatti ha il segmento PMI?", "¿Cuántos becarios...?")
+# asks to be told something, unless it is a polite request to do something ("can you...?",
+# "pourriez-vous...?", "kannst du...?": asked, or not, by the words that follow).
+_POLITE_REQUEST = re.compile(
+    r"\s*(?:(?:ok(?:ay)?|so|hey|hi|hello|please|and|but)\b[,:]?\s*)*"
+    r"(?:can|could|would|will|wo)(?:n't)? (?:you|u)\b|please\b|kannst du|k(?:ö|oe)nnt(?:est|en)"
+    r"|würdest|peux-tu|pouvez-vous|pourriez-vous|pourrais-tu|puedes|puede usted|podrías|podría"
+    r"|pode|podes|poderia|puoi|può|potresti|kun je|kunt u|zou je"
+)
 
 
 def _read_only_ask(text: str) -> bool:
     """Whether the user's words open with a question or a read-only verb ("show me...",
-    "how many...", "check whether...")."""
-    return bool(text) and _READ_LEAD.match(text[:200].lower()) is not None
+    "how many...", "check whether..."), or are a question that is not a polite request."""
+    if not text:
+        return False
+    head = text[:200].lower()
+    if _READ_LEAD.match(head) is not None:
+        return True
+    question = text.rstrip().endswith("?") or text.lstrip().startswith("¿")
+    return question and _POLITE_REQUEST.match(head) is None
 
 
 # Which class of work each cue is evidence for. Cues without a class ("math", "refactor",
@@ -725,12 +771,43 @@ def prepare_cues() -> None:
     _FACET_SCANNER.prepare()
 
 
+# "How much is a day pass?", "how many vacation days do I get?" ask to look a figure up, not
+# to work one out: "how much/how many" is a maths task only when the request gives a number to
+# work with ("how many seconds are in 8 weeks?", a word problem's quantities), or with another
+# maths cue (solve, an equation...). A number in a name still counts ("how much does the
+# 10-visit card cost?" stays a maths cue).
+_QUANTITY_ALTERNATIVES = ("how many|", "how much (?:\\w+ )?(?:will|does|did|is)|")
+_MATH_TASK_BESIDES_QUANTITY = re.compile(
+    whole_words(
+        _CUE_SOURCE["math_task"]
+        .replace(_QUANTITY_ALTERNATIVES[0], "")
+        .replace(_QUANTITY_ALTERNATIVES[1], "")
+    )
+)
+_GIVEN_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|fifteen|twenty|thirty|forty|fifty|hundred|thousand|million|half|twice|dozen|double"
+    r"|triple)\b"
+)
+
+
+def _quantity_without_numbers(found: frozenset[str], window: str) -> frozenset[str]:
+    """``found`` without ``math_task`` when only "how much/how many" made it and ``window``
+    (lower case) gives no number to work with."""
+    if "math_task" not in found or _MATH_TASK_BESIDES_QUANTITY.search(window):
+        return found
+    if _GIVEN_NUMBER.search(window):
+        return found
+    return found - {"math_task"}
+
+
 def _scan(text: str) -> frozenset[str]:
     """The cues and output-size cues found in ``text``'s window."""
     if not text:
         return frozenset()
     window = _cue_window(text)
-    return _SCANNER.find(window.lower()) | _cjk_cues(window)
+    lower = window.lower()
+    return _quantity_without_numbers(_SCANNER.find(lower), lower) | _cjk_cues(window)
 
 
 # A system prompt longer than this holds material besides its instructions: a RAG service's
@@ -763,7 +840,12 @@ def _scan_system(text: str) -> frozenset[str]:
     window = _cue_window(system_instruction(text))
     found = _SYSTEM_MEMO.get(window)
     if found is None:
-        found = _SCANNER.find(window.lower()) | _cjk_cues(window) if window else frozenset()
+        lower = window.lower()
+        found = (
+            _quantity_without_numbers(_SCANNER.find(lower), lower) | _cjk_cues(window)
+            if window
+            else frozenset()
+        )
         if len(_SYSTEM_MEMO) >= _SYSTEM_MEMO_LIMIT:
             _SYSTEM_MEMO.clear()
         _SYSTEM_MEMO[window] = found
@@ -961,11 +1043,10 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         if isinstance(t, Mapping) and isinstance(t.get("toolSpec"), Mapping)
     ]
     names = tuple(str(spec.get("name", "")) for spec in specs)
-    risky = tuple(
-        name
-        for name, spec in zip(names, specs, strict=True)
-        if is_destructive_tool(name, str(spec.get("description") or ""))
-    )
+    described = [
+        (name, str(spec.get("description") or "")) for name, spec in zip(names, specs, strict=True)
+    ]
+    risky = tuple(name for name, text in described if is_destructive_tool(name, text))
     choice = tool_config.get("toolChoice") or {}
     inference: Mapping[str, Any] = request.get("inferenceConfig") or {}
     raw_max = inference.get("maxTokens")
@@ -978,9 +1059,13 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     blocks, code_lines = _code_stats(user_text)
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
     window = _cue_window(user_text)
-    asked = (_ACT in in_user and _asks_action(window.lower())) or (
-        _confirms_proposal(messages, user_text)
-    )
+    confirmed = _confirms_proposal(messages, user_text)
+    asked = (_ACT in in_user and _asks_action(window.lower())) or confirmed == "act"
+    if asked:
+        # A command line or a raw HTTP tool can do what is asked: risky when an action is.
+        risky += tuple(
+            name for name, text in described if name not in risky and is_general_tool(name, text)
+        )
     return Signals(
         user_text=user_text,
         system_text=system_text,
@@ -1005,7 +1090,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         cues=system_cues | (in_user & _CUE_NAMES),
         system_cues=system_cues,
         action_requested=asked,
-        read_only_ask=not asked and _read_only_ask(user_text),
+        read_only_ask=not asked and (confirmed == "look" or _read_only_ask(user_text)),
         table_rows=_table_rows(window),
         labelled_blocks=_labelled_blocks(window),
         analysis_facets=_analysis_facets(system_text, user_text),

@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["DESTRUCTIVE_TOOL_WORDS", "is_destructive_tool", "tool_words", "verb_forms"]
+__all__ = [
+    "DESTRUCTIVE_TOOL_WORDS",
+    "is_destructive_tool",
+    "is_general_tool",
+    "tool_words",
+    "verb_forms",
+]
 
 # Verbs (and a few nouns) of actions that are hard to undo: deleting, sending, paying,
 # deploying, migrating, cancelling, revoking... Tool names are split into words (snake_case,
@@ -59,6 +65,23 @@ _LEAD_FILLER = frozenset(
     {"this", "tool", "function", "will", "can", "to", "used", "it", "immediately", "directly"}
 )
 _READ_ONLY = re.compile(r"\bread[- ]?only\b")
+# General-purpose tools: a command line, a raw HTTP request, a terminal. Their names do not
+# say what they do because they can do anything ("run_command", "http_request", "ssh_exec"),
+# so whether the agent is about to act rests on what it is asked: they count as risky only
+# when an irreversible action is asked for. (Counted as risky whenever offered, every ordinary
+# step through them - "run df -h", "add a note" - leaned to high_stakes_agent.)
+# Named in the tool's name or in the first words of its description ("Run a command on a
+# host", "Make an HTTP request (method, path, body) to the billing API", "Run a SQL statement
+# on the warehouse"). A tool whose name reads ("get_http_status", "list_commands") is not
+# one unless its description says it runs anything; "write_file" is an ordinary edit.
+_GENERAL_WORDS = frozenset(
+    {"command", "commands", "cmd", "http", "https", "curl", "terminal", "ssh", "powershell", "sql"}
+)
+_GENERAL_LEADS = verb_forms(("run", "make", "send", "execute", "issue", "perform", "call"))
+_READ_NAME_WORDS = frozenset(
+    {"get", "fetch", "read", "list", "search", "query", "describe", "show", "view", "lookup",
+     "check", "status", "history", "help"}
+)  # fmt: skip
 _NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _DESCRIPTION_WORD = re.compile(r"[a-z]+")
 
@@ -85,3 +108,21 @@ def is_destructive_tool(name: str, description: str = "") -> bool:
         return True
     lead = [w for w in words[:6] if w not in _LEAD_FILLER]
     return bool(lead) and lead[0] in _DESCRIPTION_VERBS
+
+
+@lru_cache(maxsize=2048)
+def is_general_tool(name: str, description: str = "") -> bool:
+    """Whether a tool runs whatever it is given (a command line, a raw HTTP request, a SQL
+    runner), so it can act irreversibly or only read, depending on what it is asked. Such a
+    tool is not risky by itself: it counts as one only when the user asks for an irreversible
+    action (:func:`tierwise.core.signals.extract_signals`)."""
+    text = description[:400].lower()
+    if text and _READ_ONLY.search(text):
+        return False
+    name_words = tool_words(name)
+    if not name_words.isdisjoint(_GENERAL_WORDS) and name_words.isdisjoint(_READ_NAME_WORDS):
+        return True
+    words = _DESCRIPTION_WORD.findall(text) if text else []
+    lead = [w for w in words[:6] if w not in _LEAD_FILLER]
+    # "Run a command on a host", "Make an HTTP request ...", "Run a SQL statement ..." (run_query)
+    return bool(lead) and lead[0] in _GENERAL_LEADS and not _GENERAL_WORDS.isdisjoint(lead[1:4])
