@@ -543,7 +543,7 @@ class Tierwise(_Client):
                     opened, usage=usage, stop_reason=meter.stop_reason, error=error,
                     latency_ms=(time.perf_counter() - started) * 1000,
                     service_tier=meter.served, estimated=estimated, abandoned=abandoned,
-                    thinking_tokens=meter.thinking_tokens(usage.output),
+                    thinking_tokens=meter.thinking_tokens(usage.output), trace=trace,
                 )
             )  # fmt: skip
             summary.update(result.summary())
@@ -769,7 +769,7 @@ class AsyncTierwise(_Client):
                     opened, usage=usage, stop_reason=meter.stop_reason, error=error,
                     latency_ms=(time.perf_counter() - started) * 1000,
                     service_tier=meter.served, estimated=estimated, abandoned=abandoned,
-                    thinking_tokens=meter.thinking_tokens(usage.output),
+                    thinking_tokens=meter.thinking_tokens(usage.output), trace=trace,
                 )
             )  # fmt: skip
             summary.update(result.summary())

@@ -426,6 +426,35 @@ class GuardrailRef(_Model):
                 "trace": self.trace}  # fmt: skip
 
 
+GuardrailPolicy = Literal[
+    "content", "topic", "sensitive_information", "sensitive_information_free", "word",
+    "contextual_grounding", "automated_reasoning",
+]  # fmt: skip
+
+
+class GuardrailPrices(_Model):
+    """``[guardrails.prices]``: US dollars per 1,000 text units per policy type, and the
+    policies assumed when Bedrock's response carries no trace to count units from."""
+
+    content: Decimal = Field(default=Decimal("0.15"), ge=0)
+    topic: Decimal = Field(default=Decimal("0.15"), ge=0)
+    sensitive_information: Decimal = Field(default=Decimal("0.10"), ge=0)
+    sensitive_information_free: Decimal = Field(default=Decimal(0), ge=0)
+    word: Decimal = Field(default=Decimal(0), ge=0)
+    contextual_grounding: Decimal = Field(default=Decimal("0.10"), ge=0)
+    automated_reasoning: Decimal = Field(default=Decimal("0.17"), ge=0)
+    estimate_policies: tuple[GuardrailPolicy, ...] = ("content", "topic", "sensitive_information")
+
+    def per_thousand(self) -> dict[str, Decimal]:
+        return {name: getattr(self, name) for name in GUARDRAIL_POLICIES}
+
+
+GUARDRAIL_POLICIES: tuple[str, ...] = (
+    "content", "topic", "sensitive_information", "sensitive_information_free", "word",
+    "contextual_grounding", "automated_reasoning",
+)  # fmt: skip
+
+
 class GuardrailSettings(_Model):
     """``[guardrails]``: a default guardrail for requests that name none, and per API key
     (``[guardrails.keys.<key id>]``); a request's own ``guardrailConfig`` always wins."""
@@ -434,6 +463,7 @@ class GuardrailSettings(_Model):
     version: str = Field(default="DRAFT", pattern=r"^([1-9][0-9]{0,7}|DRAFT)$")
     trace: Literal["enabled", "disabled", "enabled_full"] = "disabled"
     keys: dict[str, GuardrailRef] = {}
+    prices: GuardrailPrices = GuardrailPrices()
 
     def config_for(self, api_key_id: str | None) -> dict[str, str] | None:
         """The ``guardrailConfig`` for a request from ``api_key_id`` that named none."""

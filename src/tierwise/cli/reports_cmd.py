@@ -61,8 +61,10 @@ def _key_names(state: CliState) -> dict[str, str]:
 
 def _table(result: SpendReport, by: str, names: dict[str, str] | None = None) -> Table:
     guarded = result.total.guardrail_interventions > 0
+    charged = result.total.guardrail_cost > 0
     columns = [by, "requests", "calls", "input", "output", "cache read", "cache write"]
-    table = Table(*columns, *(["guardrail stops"] if guarded else []), "cost (USD)")
+    extra = [*(["guardrail stops"] if guarded else []), *(["guardrails (USD)"] if charged else [])]
+    table = Table(*columns, *extra, "cost (USD)")
     for g in [*result.groups, result.total]:
         label = f"{g.name} ({names[g.name]})" if names and g.name in names else g.name
         values: list[object] = [
@@ -71,6 +73,8 @@ def _table(result: SpendReport, by: str, names: dict[str, str] | None = None) ->
         ]  # fmt: skip
         if guarded:
             values.append(g.guardrail_interventions)
+        if charged:  # already in the cost column: shown apart, not added again
+            values.append(f"{g.guardrail_cost:.6f}")
         table.add_row(*cells(*values, f"{g.cost:.6f}"))
     return table
 

@@ -11,12 +11,22 @@ never a billed or retried call.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from tierwise.errors import InvalidRequestError
 
-__all__ = ["INTERVENED", "guardrail_config", "guardrail_from_header", "guardrail_summary"]
+__all__ = [
+    "INTERVENED",
+    "GuardrailCharge",
+    "guardrail_charge",
+    "guardrail_config",
+    "guardrail_from_header",
+    "guardrail_summary",
+    "trace_units",
+]
 
 INTERVENED = "guardrail_intervened"
 _ID = re.compile(
@@ -99,3 +109,113 @@ def guardrail_summary(response: Mapping[str, Any], applied: str | None) -> dict[
     if trace:
         out["trace"] = trace
     return out
+
+
+# Bedrock's GuardrailUsage fields, by the policy name used in [guardrails.prices].
+_UNIT_FIELDS = {
+    "content": "contentPolicyUnits",
+    "topic": "topicPolicyUnits",
+    "sensitive_information": "sensitiveInformationPolicyUnits",
+    "sensitive_information_free": "sensitiveInformationPolicyFreeUnits",
+    "word": "wordPolicyUnits",
+    "contextual_grounding": "contextualGroundingPolicyUnits",
+    "automated_reasoning": "automatedReasoningPolicyUnits",
+}
+_UNIT_CHARS = 1000  # a guardrail text unit is up to 1,000 characters
+_CHARS_PER_TOKEN = 4  # an answer's size when only its token count is known
+_THOUSAND = Decimal(1000)
+
+
+@dataclass(frozen=True, slots=True)
+class GuardrailCharge:
+    """What a guardrail's assessments of one call cost: the text units per policy, their
+    price, and why they are an estimate (None: counted by Bedrock, in the trace)."""
+
+    units: Mapping[str, int]
+    cost: Decimal
+    estimate: str | None = None
+
+
+def _assessments(guardrail: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    inputs = guardrail.get("inputAssessment")
+    if isinstance(inputs, Mapping):
+        yield from (a for a in inputs.values() if isinstance(a, Mapping))
+    outputs = guardrail.get("outputAssessments")
+    if isinstance(outputs, Mapping):
+        for items in outputs.values():
+            if isinstance(items, list):
+                yield from (a for a in items if isinstance(a, Mapping))
+
+
+def trace_units(trace: Any) -> dict[str, int] | None:
+    """Text units per policy that a Converse ``trace`` (``trace.guardrail``'s input and
+    output assessments, ``invocationMetrics.usage``) reports, or None when it reports none
+    (no trace: the guardrail's trace was off)."""
+    guardrail = trace.get("guardrail") if isinstance(trace, Mapping) else None
+    if not isinstance(guardrail, Mapping):
+        return None
+    units = dict.fromkeys(_UNIT_FIELDS, 0)
+    seen = False
+    for assessment in _assessments(guardrail):
+        usage = (assessment.get("invocationMetrics") or {}).get("usage")
+        if not isinstance(usage, Mapping):
+            continue
+        seen = True
+        for name, wire in _UNIT_FIELDS.items():
+            value = usage.get(wire)
+            if isinstance(value, int) and value > 0:
+                units[name] += value
+    return units if seen else None
+
+
+def _text_chars(request: Mapping[str, Any]) -> int:
+    """Characters a guardrail checks in a Converse request: its ``guardContent`` blocks when
+    there are any (Bedrock then checks only those), else every text block."""
+    guarded = plain = 0
+    blocks: list[Any] = list(request.get("system") or ())
+    for message in request.get("messages") or ():
+        if isinstance(message, Mapping):
+            blocks.extend(message.get("content") or ())
+    for block in blocks:
+        if not isinstance(block, Mapping):
+            continue
+        if isinstance(block.get("text"), str):
+            plain += len(block["text"])
+        guard = block.get("guardContent")
+        if isinstance(guard, Mapping) and isinstance(guard.get("text"), Mapping):
+            guarded += len(str(guard["text"].get("text") or ""))
+    return guarded or plain
+
+
+def _units(chars: int) -> int:
+    return -(-chars // _UNIT_CHARS)
+
+
+def guardrail_charge(
+    prices: Mapping[str, Decimal],
+    *,
+    trace: Any = None,
+    request: Mapping[str, Any] | None = None,
+    output_tokens: int = 0,
+    input_blocked: bool = False,
+    estimate_policies: Iterable[str] = (),
+) -> GuardrailCharge:
+    """The charge of a guardrail on one call: the trace's units at ``prices`` (per 1,000
+    units), else an estimate for ``estimate_policies`` from the characters checked: the
+    request's text, and the answer's (``output_tokens`` at ~4 characters a token) unless
+    the guardrail blocked the input (then the model never ran)."""
+    units = trace_units(trace)
+    why = None
+    if units is None:
+        prompt = _units(_text_chars(request or {}))
+        answer = 0 if input_blocked else _units(output_tokens * _CHARS_PER_TOKEN)
+        units = {name: prompt + answer for name in estimate_policies if name in _UNIT_FIELDS}
+        why = (
+            "no guardrail trace (Bedrock reports units only in it): units estimated from "
+            f"the characters checked for {', '.join(units) or 'no policies'}"
+        )
+    cost = sum(
+        (Decimal(n) * prices.get(name, Decimal(0)) / _THOUSAND for name, n in units.items()),
+        Decimal(0),
+    )
+    return GuardrailCharge({k: v for k, v in units.items() if v}, cost, why)

@@ -51,6 +51,8 @@ class SpendRow:
     cache_saving: Decimal | None = None
     cache_moved: bool = False
     guardrail_intervened: bool = False
+    guardrail_cost: Decimal = _ZERO
+    """The part of ``cost`` that Bedrock Guardrails' assessments billed (any tier pays it)."""
 
     def price_at(self, rates: Rates, *, batch: bool | None = None) -> Decimal:
         """This row's usage at ``rates``, through the same profile kind and service tier
@@ -73,6 +75,8 @@ class Group:
     cost: Decimal = _ZERO
     guardrail_interventions: int = 0
     """Calls a Bedrock guardrail stopped (stop reason ``guardrail_intervened``)."""
+    guardrail_cost: Decimal = _ZERO
+    """The part of ``cost`` billed for guardrail assessments."""
 
     def add(self, row: SpendRow) -> None:
         self.requests.add(row.request_id)
@@ -80,6 +84,7 @@ class Group:
         self.guardrail_interventions += row.guardrail_intervened
         self.usage = self.usage + row.usage
         self.cost += row.cost
+        self.guardrail_cost += row.guardrail_cost
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +97,7 @@ class Group:
             "cache_write_tokens": self.usage.cache_write,
             "cost_usd": plain_usd(self.cost),
             "guardrail_interventions": self.guardrail_interventions,
+            "guardrail_cost_usd": plain_usd(self.guardrail_cost),
         }
 
 
@@ -168,6 +174,9 @@ def report(
         if row.kind == "answer" and row.status != "error":
             answers_per_request[row.request_id] += 1
             final_tier[row.request_id] = row.tier or "passthrough"
+        # Guardrail assessments are billed whichever tier answers: in the counterfactuals too.
+        all_opus += row.guardrail_cost
+        all_sonnet += row.guardrail_cost
         if row.status == "error":
             continue
         all_opus += row.price_at(rates[Tier.OPUS])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tierwise.core.guardrails import INTERVENED
+from tierwise.core.guardrails import INTERVENED, guardrail_charge
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.tiers import Tier
 from tierwise.errors import TierwiseError
@@ -57,12 +58,18 @@ class Accountant:
         kind: str = "answer",
         service_tier: Any = None,
         estimated: str | None = None,
+        request: Mapping[str, Any] | None = None,
+        trace: Any = None,
     ) -> LedgerRow:
         """The priced, not yet stored, row of one model call.
 
         ``service_tier`` is the response's ``serviceTier``; a tier other than the default
         is kept in the row's metadata so reports re-price the row the same way.
-        ``estimated`` says why the usage is an estimate."""
+        ``estimated`` says why the usage is an estimate. A guardrail's assessments are
+        billed besides the model (per 1,000 text units per policy): priced from ``trace``
+        (the response's), else estimated from ``request``'s text, they are part of
+        ``cost_usd`` and itemised in the metadata (``guardrail_usd``, ``guardrail_units``,
+        ``guardrail_estimate``)."""
         tier = plan.tier or self.settings.tier_of_model(model_id)
         usage = usage or Usage()
         served = service_tier_of(service_tier)
@@ -80,6 +87,26 @@ class Accountant:
             metadata["guardrail"] = plan.guardrail
         if stop_reason == INTERVENED:
             metadata["guardrail_intervened"] = True
+        guard_cost = Decimal(0)
+        assessed = usage.total > 0 or stop_reason == INTERVENED or trace is not None
+        # A self-verify check is sent without the answer's guardrail: only calls whose
+        # request carried a guardrailConfig were assessed.
+        guarded = plan.guardrail is not None and (request is None or "guardrailConfig" in request)
+        if guarded and assessed:
+            prices = self.settings.guardrails.prices
+            charge = guardrail_charge(
+                prices.per_thousand(),
+                trace=trace,
+                request=request,
+                output_tokens=usage.output,
+                input_blocked=stop_reason == INTERVENED and usage.output == 0,
+                estimate_policies=prices.estimate_policies,
+            )
+            guard_cost = charge.cost
+            metadata["guardrail_usd"] = format(charge.cost.normalize(), "f")
+            metadata["guardrail_units"] = dict(charge.units)
+            if charge.estimate is not None:
+                metadata["guardrail_estimate"] = charge.estimate
         if error is not None:
             status = "error"
         elif rejection_reason is not None:
@@ -98,7 +125,7 @@ class Accountant:
             cache_read_tokens=usage.cache_read,
             cache_write_5m_tokens=usage.cache_write_5m,
             cache_write_1h_tokens=usage.cache_write_1h,
-            cost_usd=self.cost_of(tier, usage, model_id=model_id, service_tier=served),
+            cost_usd=self.cost_of(tier, usage, model_id=model_id, service_tier=served) + guard_cost,
             latency_ms=latency_ms,
             status=status,
             error_class=None if error is None else type(error).__name__,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.catalog import foundation_model_id
+from tierwise.core.guardrails import guardrail_charge
 from tierwise.errors import LedgerUnavailableError
 
 if TYPE_CHECKING:
@@ -133,13 +134,25 @@ class Budgets:
         Bedrock's default."""
         tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
         asked = sent.get("serviceTier")
-        return max(
+        model = max(
             self.accountant.cost_of(
                 tier, self._usage_on(profile, sent), model_id=profile, service_tier=served
             )
             for profile in plan.profiles
             for served in (asked, None)
         )
+        if "guardrailConfig" not in sent:
+            return model
+        # The guardrail's assessments are billed too: at worst every priced policy checks
+        # the prompt and the longest answer.
+        prices = self.settings.guardrails.prices.per_thousand()
+        guard = guardrail_charge(
+            prices,
+            request=sent,
+            output_tokens=max(self._usage_on(p, sent).output for p in plan.profiles),
+            estimate_policies=[name for name, rate in prices.items() if rate > 0],
+        )
+        return model + guard.cost
 
     def _usage_on(self, profile: str, sent: Mapping[str, Any]) -> Usage:
         """The worst case on one model: no more output than the model can produce (a

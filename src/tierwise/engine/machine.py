@@ -489,6 +489,7 @@ class Engine:
         estimated: str | None = None,
         abandoned: bool = False,
         thinking_tokens: int | None = 0,
+        trace: Any = None,
     ) -> Generator[Effect, Any, Result]:
         """Price and record a stream that has ended (read to its end, failed or abandoned;
         ``estimated`` says why its usage is an estimate; ``thinking_tokens``, the part of
@@ -506,6 +507,7 @@ class Engine:
             error=error,
             service_tier=service_tier,
             estimated=estimated,
+            trace=trace,
         )
         outcome = "error" if error is not None else "accepted"
         reason = type(error).__name__ if error is not None else "no validators"
@@ -595,7 +597,7 @@ class Engine:
                 usage=Usage.from_converse(response.get("usage") or {}),
                 stop_reason=response.get("stopReason"),
                 rejection_reason=verdict.reason if rejected and verdict else None,
-                service_tier=response.get("serviceTier"), hold=hold,
+                service_tier=response.get("serviceTier"), hold=hold, trace=response.get("trace"),
             )  # fmt: skip
             content = ((response.get("output") or {}).get("message") or {}).get("content") or ()
             yield Observe(
@@ -703,13 +705,14 @@ class Engine:
         service_tier: Any = None,
         hold: Any = None,
         estimated: str | None = None,
+        trace: Any = None,
     ) -> Generator[Effect, Any, LedgerRow]:
         """Price and record one call, then tell the hooks it has settled."""
         row = self.accountant.row(
             self.request_id, attempt.plan, model_id, latency_ms, attempt=attempt.number,
             usage=usage, stop_reason=stop_reason, error=error, api_key_id=self.api_key_id,
             rejection_reason=rejection_reason, kind=attempt.kind, service_tier=service_tier,
-            estimated=estimated,
+            estimated=estimated, request=attempt.request, trace=trace,
         )  # fmt: skip
         try:
             stored: LedgerRow = yield Record(row, hold)
@@ -735,7 +738,7 @@ class Engine:
             attempt, settled.model_id, settled.latency_ms,
             usage=Usage.from_converse(response.get("usage") or {}),
             stop_reason=response.get("stopReason"), service_tier=response.get("serviceTier"),
-            hold=hold,
+            hold=hold, trace=response.get("trace"),
         )  # fmt: skip
         self._add(attempt.number, "answer", row, "error", f"validator failed: {type(exc).__name__}")
         if isinstance(exc, TierwiseError):
@@ -777,7 +780,7 @@ class Engine:
             check, settled.model_id, settled.latency_ms,
             usage=Usage.from_converse(answer.get("usage") or {}),
             stop_reason=answer.get("stopReason"), service_tier=answer.get("serviceTier"),
-            hold=hold,
+            hold=hold, trace=answer.get("trace"),
         )  # fmt: skip
         checked = parse_verification(answer, self.self_verify)
         self._add(number, "self_verify", row, "checked", checked.reason)
@@ -864,6 +867,7 @@ class Engine:
             usage=Usage.from_converse(response.get("usage") or {}),
             stop_reason=response.get("stopReason"), error=cut, api_key_id=self.api_key_id,
             service_tier=response.get("serviceTier"), kind=attempt.kind,
+            request=attempt.request, trace=response.get("trace"),
         )  # fmt: skip
 
     def _billed_error(

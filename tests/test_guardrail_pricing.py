@@ -1,0 +1,158 @@
+"""Bedrock Guardrails' assessments are billed per 1,000 text units per policy type, besides
+the model: priced from the response's trace (exact), else estimated from the text checked
+(labelled), in the ledger row's cost, itemised in its metadata, in `tierwise spend`, and
+counted by a key's budget. Prices are configuration ([guardrails.prices])."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tierwise.cli.app import app as cli
+from tierwise.client import Tierwise
+from tierwise.config import Settings
+from tierwise.core.pricing import price
+from tierwise.core.tiers import Tier
+from tierwise.emulator import Emulator
+from tierwise.store.keys import KeyStore
+
+WORD_PRICE = Decimal("0.50")  # the emulator's guardrail is a word filter (free on Bedrock)
+TEXT = "word " * 500  # 2,500 characters: 3 text units
+THOUSAND = Decimal(1000)
+
+
+@pytest.fixture
+def tw(default_settings: Settings, tmp_path: Path) -> Iterator[tuple[Tierwise, str, Settings]]:
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Emulator(default_settings, port=0).start() as emu:
+        emu.add_guardrail("acme", "1", blocked_words=["plutonium"])
+        settings = default_settings.with_overrides(
+            {
+                "endpoint_url": emu.url,
+                "retry.base_delay_s": 0.0,
+                "guardrails.prices.word": str(WORD_PRICE),
+            }
+        )
+        with Tierwise.from_settings(settings, ledger_url=db) as client:
+            yield client, db, settings
+
+
+def _ask(tw: Tierwise, trace: str, text: str = TEXT, **kwargs: Any) -> dict[str, Any]:
+    out: dict[str, Any] = tw.converse(
+        modelId="haiku",
+        messages=[{"role": "user", "content": [{"text": text}]}],
+        guardrailConfig={"guardrailIdentifier": "acme", "guardrailVersion": "1", "trace": trace},
+        **kwargs,
+    )
+    return out
+
+
+def _row(tw: Tierwise, out: dict[str, Any]) -> Any:
+    (row,) = [r for r in tw.ledger.rows() if r.request_id == out["tierwise"]["requestId"]]
+    return row
+
+
+def _model_cost(settings: Settings, row: Any) -> Decimal:
+    return price(row.usage, settings.rates(Tier.HAIKU), model_id=row.model_id).total
+
+
+def test_traced_units_are_priced_exactly(tw: tuple[Tierwise, str, Settings]) -> None:
+    client, _, settings = tw
+    out = _ask(client, "enabled")
+    guard = out["trace"]["guardrail"]
+    units = guard["inputAssessment"]["acme"]["invocationMetrics"]["usage"]["wordPolicyUnits"]
+    units += guard["outputAssessments"]["acme"][0]["invocationMetrics"]["usage"]["wordPolicyUnits"]
+    assert units >= 4  # 3 for the prompt, at least 1 for the answer
+    row = _row(client, out)
+    charge = units * WORD_PRICE / THOUSAND
+    assert row.metadata["guardrail_units"] == {"word": units}
+    assert Decimal(row.metadata["guardrail_usd"]) == charge
+    assert "guardrail_estimate" not in row.metadata
+    assert row.cost_usd == _model_cost(settings, row) + charge > _model_cost(settings, row)
+    assert Decimal(out["tierwise"]["costUsd"]) == row.cost_usd
+
+
+def test_a_blocked_prompt_bills_its_assessment(tw: tuple[Tierwise, str, Settings]) -> None:
+    client, _, _ = tw
+    out = _ask(client, "enabled", text="plutonium " + TEXT)
+    assert out["stopReason"] == "guardrail_intervened"
+    row = _row(client, out)
+    assert row.usage.total == 0  # the model never ran
+    assert row.cost_usd == 3 * WORD_PRICE / THOUSAND  # but the guardrail checked 3 units
+
+
+def test_without_a_trace_units_are_estimated_and_labelled(
+    tw: tuple[Tierwise, str, Settings],
+) -> None:
+    client, _, settings = tw
+    out = _ask(client, "disabled")
+    assert "trace" not in out
+    row = _row(client, out)
+    assert "estimated" in row.metadata["guardrail_estimate"]
+    answer_units = -(-row.usage.output * 4 // 1000)
+    per_policy = 3 + answer_units
+    policies = settings.guardrails.prices.estimate_policies
+    assert row.metadata["guardrail_units"] == dict.fromkeys(policies, per_policy)
+    rates = settings.guardrails.prices.per_thousand()
+    charge = sum((per_policy * rates[p] / THOUSAND for p in policies), Decimal(0))
+    assert charge > 0
+    assert row.cost_usd == _model_cost(settings, row) + charge
+
+
+def test_spend_and_budgets_count_guardrail_charges(
+    tw: tuple[Tierwise, str, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, db, settings = tw
+    store = KeyStore(client.ledger)  # type: ignore[arg-type]
+    key, _ = store.create("k", budget_usd=Decimal("10"))
+    out = _ask(client, "enabled", api_key_id=key.id)
+    row = _row(client, out)
+    guard = Decimal(row.metadata["guardrail_usd"])
+    assert guard > 0
+    spent = store.get(key.id)
+    assert spent is not None and spent.spent_usd == row.cost_usd
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(cli, ["--db", db, "spend", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert Decimal(data["total"]["guardrail_cost_usd"]) == guard
+    assert Decimal(data["total"]["cost_usd"]) == row.cost_usd
+    # Any tier would have paid the guardrail: the all-Opus figure includes it, so the
+    # saving against it is the model's alone.
+    opus = price(row.usage, settings.rates(Tier.OPUS), model_id=None).total
+    assert Decimal(data["savings"]["all_opus_cost_usd"]) == opus + guard
+    table = CliRunner().invoke(cli, ["--db", db, "spend"])
+    assert "guardrails (USD)" in table.stdout
+
+
+def test_guardrail_prices_are_configuration(default_settings: Settings) -> None:
+    prices = default_settings.guardrails.prices
+    assert prices.content == Decimal("0.15") and prices.word == 0
+    changed = default_settings.with_overrides({"guardrails.prices.content": "0.2"})
+    assert changed.guardrails.prices.content == Decimal("0.2")
+
+
+def test_a_streams_traced_units_are_priced(tw: tuple[Tierwise, str, Settings]) -> None:
+    client, _, settings = tw
+    out = client.converse_stream(
+        modelId="haiku",
+        messages=[{"role": "user", "content": [{"text": TEXT}]}],
+        guardrailConfig={
+            "guardrailIdentifier": "acme",
+            "guardrailVersion": "1",
+            "trace": "enabled",
+        },
+    )
+    events = list(out["stream"])
+    (meta,) = [e["metadata"] for e in events if "metadata" in e]
+    assert "guardrail" in meta["trace"]
+    row = _row(client, out)
+    units = row.metadata["guardrail_units"]["word"]
+    assert units >= 4 and "guardrail_estimate" not in row.metadata
+    assert row.cost_usd == _model_cost(settings, row) + units * WORD_PRICE / THOUSAND
