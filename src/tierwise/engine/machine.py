@@ -467,7 +467,7 @@ class Engine:
             exc.request_id = self.request_id
             exc.billed = exc.billed or any(s.usage.total > 0 or s.cost_usd > 0 for s in self.steps)
             if self.steps and exc.spent is None:
-                last = self.steps[-1]
+                last = self._last_answer()
                 exc.spent = {
                     "tier": last.tier,
                     "modelId": last.model_id,
@@ -796,7 +796,7 @@ class Engine:
         if not self.steps:
             reason = f"cheap first: starting at {tier.value}, the cheapest allowed tier"
         else:
-            last = self.steps[-1]
+            last = self._last_answer()
             reason = f"escalated to {tier.value} after {last.outcome} on {last.tier}"
         plan = self.plan
         profiles = self.planner.profiles(tier)
@@ -901,13 +901,27 @@ class Engine:
             "worst case (input and max output tokens)"
         )
 
+    def _last_answer(self) -> Step:
+        """The latest answer step (its self-verify checks are listed after it), else the
+        latest step."""
+        return next((s for s in reversed(self.steps) if s.kind == "answer"), self.steps[-1])
+
     def _add(self, attempt: int, kind: str, row: LedgerRow, outcome: str, reason: str) -> None:
-        self.steps.append(
-            Step(
-                attempt, kind, row.tier, row.model_id, outcome, reason, row.cost_usd, row.id,
-                row.usage,
-            )
+        step = Step(
+            attempt, kind, row.tier, row.model_id, outcome, reason, row.cost_usd, row.id,
+            row.usage,
         )  # fmt: skip
+        # An answer is settled after its self-verify check (the check's verdict is part of
+        # its row), but it came first: it goes before that attempt's checks.
+        at = len(self.steps)
+        if kind == "answer":
+            while (
+                at
+                and self.steps[at - 1].attempt == attempt
+                and self.steps[at - 1].kind == "self_verify"
+            ):
+                at -= 1
+        self.steps.insert(at, step)
 
 
 def _is_capacity_error(exc: TierwiseError) -> bool:
