@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from tierwise.core.credits import Runway
+from tierwise.core.guardrails import guardrail_usd
 from tierwise.core.spend import SpendRow
 from tierwise.errors import InvalidRequestError
 from tierwise.store import LedgerRow
@@ -72,19 +73,10 @@ def spend_rows(rows: list[LedgerRow]) -> list[SpendRow]:
                 and r.route["cache"].get("tier") != r.route["cache"].get("preferred")  # type: ignore[index]
             ),
             guardrail_intervened=r.stop_reason == "guardrail_intervened",
-            guardrail_cost=_guardrail_cost(r),
+            guardrail_cost=guardrail_usd(r.metadata),
         )
         for r in rows
     ]
-
-
-def _guardrail_cost(row: LedgerRow) -> Decimal:
-    """The guardrail part of the row's cost (in ``cost_usd`` already, itemised here)."""
-    value = (row.metadata or {}).get("guardrail_usd")
-    try:
-        return Decimal(str(value)) if value is not None else Decimal(0)
-    except ArithmeticError:
-        return Decimal(0)
 
 
 def _cache_saving(row: LedgerRow) -> Decimal | None:

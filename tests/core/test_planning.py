@@ -230,3 +230,18 @@ def test_daily_series_and_waterfall_add_up() -> None:
     assert sum(r.daily_series("as_is").values()) == r.totals["as_is"]
     steps = r.waterfall()
     assert steps[0][1] + steps[1][1] + steps[2][1] + steps[3][1] == steps[4][1]
+
+
+def test_a_guardrails_charge_counts_in_every_strategy() -> None:
+    # A ledger row's guardrail assessments were billed besides the model, and any tier pays
+    # them: without them the as-is cost (and the saving's share of it) was understated.
+    usage = Usage(input=1000, output=200)
+    plain = Invocation(T0, f"us.{SONNET}", usage, _req("hello"))
+    guarded = Invocation(T0, f"us.{SONNET}", usage, _req("hello"), fixed_cost=Decimal("0.0006"))
+    route = lambda r: RouteChoice(Tier.HAIKU, "triage")  # noqa: E731
+    base = Planner(_config(route=route)).add_all([plain])
+    result = Planner(_config(route=route)).add_all([guarded])
+    for name, total in result.totals.items():
+        assert total == base.totals[name] + Decimal("0.0006"), name
+    assert result.savings("routed") == base.savings("routed")
+    assert result.classes["triage"].costs[0] == base.classes["triage"].costs[0] + Decimal("0.0006")

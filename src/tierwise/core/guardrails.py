@@ -25,6 +25,7 @@ __all__ = [
     "guardrail_config",
     "guardrail_from_header",
     "guardrail_summary",
+    "guardrail_usd",
     "trace_units",
 ]
 
@@ -219,3 +220,13 @@ def guardrail_charge(
         Decimal(0),
     )
     return GuardrailCharge({k: v for k, v in units.items() if v}, cost, why)
+
+
+def guardrail_usd(metadata: Mapping[str, Any] | None) -> Decimal:
+    """The guardrail part of a ledger row's cost (in its ``cost_usd`` already, itemised in
+    its metadata as ``guardrail_usd``); 0 without one."""
+    value = (metadata or {}).get("guardrail_usd")
+    try:
+        return Decimal(str(value)) if value is not None else Decimal(0)
+    except ArithmeticError:
+        return Decimal(0)

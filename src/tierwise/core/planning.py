@@ -84,6 +84,9 @@ class Invocation:
     redacted: bool = False
     """The body's text was redacted or cut before it was stored (a tierwise capture): the
     route recorded with it, made on the full text, is used instead of routing it again."""
+    fixed_cost: Decimal = Decimal(0)
+    """Billed whatever model answers (a guardrail's assessments, from a tierwise ledger
+    row): added to every strategy (as is only, for a rejected attempt)."""
 
 
 def routable(inv: Invocation) -> Mapping[str, Any] | None:
@@ -366,6 +369,7 @@ class Planner:
             costs[4] = price(plain, rates, model_id=model, batch=True).total
         else:
             costs[4] = costs[3]
+        costs = [cost + inv.fixed_cost for cost in costs]
         for name, cost in zip(STRATEGIES, costs, strict=True):
             r.totals[name] += cost
         day = inv.ts.date()
@@ -394,9 +398,10 @@ class Planner:
         ref = normalise_model(inv.model_id, tier_of=cfg.tier_of, applications=cfg.applications)
         if ref.tier is None:
             return
-        cost = price(
-            inv.usage, cfg.rates[ref.tier], model_id=ref.model_id, batch=inv.ran_batch
-        ).total
+        cost = (
+            price(inv.usage, cfg.rates[ref.tier], model_id=ref.model_id, batch=inv.ran_batch).total
+            + inv.fixed_cost
+        )
         r.totals["as_is"] += cost
         r.daily.setdefault(inv.ts.date(), [_ZERO] * len(STRATEGIES))[0] += cost
         name = inv.route.task_class if inv.route is not None else "unknown (no request body)"

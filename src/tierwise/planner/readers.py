@@ -33,9 +33,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from tierwise.core.guardrails import guardrail_usd
 from tierwise.core.planning import Invocation, RouteChoice
 from tierwise.core.pricing import Usage
 from tierwise.core.tiers import Tier
@@ -614,6 +616,7 @@ def _ledger(url: str, stats: ReadStats) -> Iterator[Invocation]:
                 ran_batch=row.batch,
                 route=_recorded_route(row.route or {}),
                 attempt_only=row.status == "rejected",
+                fixed_cost=guardrail_usd(row.metadata),
             )
 
 
@@ -662,6 +665,7 @@ def capture_record(capture: Any, rows: list[Any], tag: BatchTag) -> Invocation:
         ran_batch=bool(row is not None and row.batch),
         route=_recorded_route(capture.route or {}),
         redacted=redacted,
+        fixed_cost=guardrail_usd(row.metadata) if row is not None else Decimal(0),
     )
 
 
@@ -698,6 +702,7 @@ def _captures(url: str, tag: BatchTag, stats: ReadStats) -> Iterator[Invocation]
                             ran_batch=row.batch,
                             route=inv.route,
                             attempt_only=True,
+                            fixed_cost=guardrail_usd(row.metadata),
                         )
                 yield inv
             after = int(page[-1].id or 0)
