@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from tierwise.cli.app import app as cli
 from tierwise.client import Tierwise
 from tierwise.config import Settings
+from tierwise.core.guardrails import guardrail_charge
 from tierwise.core.pricing import price
 from tierwise.core.tiers import Tier
 from tierwise.emulator import Emulator
@@ -156,3 +157,29 @@ def test_a_streams_traced_units_are_priced(tw: tuple[Tierwise, str, Settings]) -
     units = row.metadata["guardrail_units"]["word"]
     assert units >= 4 and "guardrail_estimate" not in row.metadata
     assert row.cost_usd == _model_cost(settings, row) + units * WORD_PRICE / THOUSAND
+
+
+def test_the_estimate_counts_what_bedrock_checks() -> None:
+    # Plain system text is not checked; guardContent blocks, where present, are the only
+    # message text checked.
+    prices = {"content": Decimal("0.15")}
+    plain = {
+        "system": [{"text": "s" * 5000}],
+        "messages": [{"role": "user", "content": [{"text": "m" * 1500}]}],
+    }
+    charge = guardrail_charge(prices, request=plain, estimate_policies=["content"])
+    assert charge.units == {"content": 2} and charge.estimate is not None
+    guarded = {
+        "system": [{"guardContent": {"text": {"text": "g" * 900}}}],
+        "messages": [
+            {
+                "role": "user",
+                "content": [{"text": "m" * 5000}, {"guardContent": {"text": {"text": "q" * 100}}}],
+            }
+        ],
+    }
+    charge = guardrail_charge(
+        prices, request=guarded, output_tokens=300, estimate_policies=["content"]
+    )
+    assert charge.units == {"content": 1 + 2}  # 1,000 checked characters, 1,200 of answer
+    assert charge.cost == 3 * Decimal("0.15") / THOUSAND

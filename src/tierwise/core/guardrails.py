@@ -169,23 +169,25 @@ def trace_units(trace: Any) -> dict[str, int] | None:
     return units if seen else None
 
 
+def _guarded_chars(block: Any) -> int:
+    guard = block.get("guardContent") if isinstance(block, Mapping) else None
+    if isinstance(guard, Mapping) and isinstance(guard.get("text"), Mapping):
+        return len(str(guard["text"].get("text") or ""))
+    return 0
+
+
 def _text_chars(request: Mapping[str, Any]) -> int:
-    """Characters a guardrail checks in a Converse request: its ``guardContent`` blocks when
-    there are any (Bedrock then checks only those), else every text block."""
+    """Characters a guardrail checks in a Converse request: the messages' ``guardContent``
+    blocks when there are any (Bedrock then checks only those), else every message text;
+    a system prompt only in its ``guardContent`` blocks (plain system text is not checked)."""
+    system = sum(_guarded_chars(b) for b in request.get("system") or ())
     guarded = plain = 0
-    blocks: list[Any] = list(request.get("system") or ())
     for message in request.get("messages") or ():
-        if isinstance(message, Mapping):
-            blocks.extend(message.get("content") or ())
-    for block in blocks:
-        if not isinstance(block, Mapping):
-            continue
-        if isinstance(block.get("text"), str):
-            plain += len(block["text"])
-        guard = block.get("guardContent")
-        if isinstance(guard, Mapping) and isinstance(guard.get("text"), Mapping):
-            guarded += len(str(guard["text"].get("text") or ""))
-    return guarded or plain
+        for block in (message.get("content") or ()) if isinstance(message, Mapping) else ():
+            guarded += _guarded_chars(block)
+            if isinstance(block, Mapping) and isinstance(block.get("text"), str):
+                plain += len(block["text"])
+    return system + (guarded or plain)
 
 
 def _units(chars: int) -> int:
