@@ -93,6 +93,7 @@ def test_spend_csv_and_json_parse_through_a_narrow_pipe(seeded: Path) -> None:
     assert list(rows[0]) == [
         "group", "requests", "calls", "input_tokens", "output_tokens",
         "cache_read_tokens", "cache_write_tokens", "cost_usd", "guardrail_interventions",
+        "guardrail_cost_usd",
     ]  # fmt: skip
     assert [r["group"] for r in rows] == [
         "global.anthropic.claude-haiku-4-5-20251001-v1:0",
