@@ -20,7 +20,9 @@ from tierwise.config import Settings
 from tierwise.core.guardrails import guardrail_charge
 from tierwise.core.pricing import price
 from tierwise.core.tiers import Tier
-from tierwise.emulator import Emulator
+from tierwise.emulator import Emulator, Faults
+from tierwise.errors import DeadlineExceededError
+from tierwise.store import open_ledger
 from tierwise.store.keys import KeyStore
 
 WORD_PRICE = Decimal("0.50")  # the emulator's guardrail is a word filter (free on Bedrock)
@@ -183,3 +185,41 @@ def test_the_estimate_counts_what_bedrock_checks() -> None:
     )
     assert charge.units == {"content": 1 + 2}  # 1,000 checked characters, 1,200 of answer
     assert charge.cost == 3 * Decimal("0.15") / THOUSAND
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["call", "stream"])
+def test_a_call_cut_at_its_deadline_estimates_the_prompts_units(
+    default_settings: Settings, tmp_path: Path, stream: bool
+) -> None:
+    # The cut-off row is estimated (no answer, so no trace): the guardrail checked the
+    # prompt (3 units) whatever became of the answer (a call's worst case: 20 tokens, 1
+    # unit; a stream that never opened: none). The row counted no prompt text before.
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Emulator(default_settings, port=0, faults=Faults(latency_ms=20_000)).start() as emu:
+        emu.add_guardrail("acme", "1", blocked_words=["plutonium"])
+        settings = default_settings.with_overrides(
+            {"endpoint_url": emu.url, "retry.total_timeout_s": 1.0, "retry.base_delay_s": 0.0,
+             "budgets.usage_grace_s": 0.5}
+        )  # fmt: skip
+        with Tierwise.from_settings(settings, ledger_url=db) as client:
+            send = client.converse_stream if stream else client.converse
+            with pytest.raises(DeadlineExceededError):
+                send(
+                    modelId="haiku",
+                    messages=[{"role": "user", "content": [{"text": TEXT}]}],
+                    inferenceConfig={"maxTokens": 20},
+                    guardrailConfig={"guardrailIdentifier": "acme", "guardrailVersion": "1"},
+                )
+        (row,) = _rows(db)
+    assert row.error_class == "AttemptCutError"
+    per_policy = 3 if stream else 3 + 1
+    policies = settings.guardrails.prices.estimate_policies
+    assert row.metadata["guardrail_units"] == dict.fromkeys(policies, per_policy)
+    rates = settings.guardrails.prices.per_thousand()
+    charge = sum((per_policy * rates[p] / THOUSAND for p in policies), Decimal(0))
+    assert row.cost_usd == _model_cost(settings, row) + charge
+
+
+def _rows(db: str) -> list[Any]:
+    with open_ledger(db) as ledger:
+        return ledger.rows()

@@ -844,13 +844,14 @@ class Engine:
             return self.accountant.row(
                 self.request_id, plan, plan.profiles[0], latency_ms, attempt=attempt.number,
                 usage=usage, error=outcome, api_key_id=self.api_key_id, kind=attempt.kind,
-                estimated=why,
+                estimated=why, request=attempt.request,
             )  # fmt: skip
         if isinstance(outcome, BaseException):
             error = outcome if isinstance(outcome, TierwiseError) else cut
             return self.accountant.row(
                 self.request_id, plan, plan.profiles[0], latency_ms, attempt=attempt.number,
                 error=error, api_key_id=self.api_key_id, kind=attempt.kind,
+                request=attempt.request,
             )  # fmt: skip
         response = getattr(outcome, "response", None)
         if response is None:  # a stream that opened too late
@@ -861,6 +862,7 @@ class Engine:
             return self.accountant.row(
                 self.request_id, plan, outcome.model_id, latency_ms, attempt=attempt.number,
                 usage=usage, error=cut, api_key_id=self.api_key_id, estimated=estimated,
+                kind=attempt.kind, request=attempt.request,
             )  # fmt: skip
         return self.accountant.row(
             self.request_id, plan, outcome.model_id, latency_ms, attempt=attempt.number,
