@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -446,13 +446,7 @@ class GuardrailPrices(_Model):
     estimate_policies: tuple[GuardrailPolicy, ...] = ("content", "topic", "sensitive_information")
 
     def per_thousand(self) -> dict[str, Decimal]:
-        return {name: getattr(self, name) for name in GUARDRAIL_POLICIES}
-
-
-GUARDRAIL_POLICIES: tuple[str, ...] = (
-    "content", "topic", "sensitive_information", "sensitive_information_free", "word",
-    "contextual_grounding", "automated_reasoning",
-)  # fmt: skip
+        return {name: getattr(self, name) for name in get_args(GuardrailPolicy)}
 
 
 class GuardrailSettings(_Model):
