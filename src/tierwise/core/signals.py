@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Literal
 
 from tierwise.core.cue_scan import CueScanner, whole_words
@@ -565,25 +566,33 @@ _PROPOSED_ACTION = re.compile(
 _PROPOSED_COMMAND = re.compile(r"\brm -|\b(?:POST|PUT|PATCH|DELETE|DROP|TRUNCATE)\b")
 
 
-def _confirms_proposal(messages: Sequence[Mapping[str, Any]], user_text: str) -> str:
-    """``"act"`` if the last user turn only confirms an irreversible step the assistant
-    proposed in the turn just before it, ``"look"`` if it confirms any other proposal, else
-    ``""``."""
+class _Confirms(Enum):
+    """What a short confirmation in the last user turn confirms."""
+
+    NOTHING = "nothing"  # no confirmation, or nothing proposed just before it
+    LOOK = "look"  # a proposal only to look ("Want me to list them?")
+    ACT = "act"  # an irreversible step
+
+
+def _confirms_proposal(messages: Sequence[Mapping[str, Any]], user_text: str) -> _Confirms:
+    """What the last user turn confirms when it only confirms the proposal the assistant
+    made in the turn just before it (an irreversible step, or any other)."""
     if len(user_text) > _CONFIRM_MAX_CHARS or not _CONFIRM.match(user_text):
-        return ""
+        return _Confirms.NOTHING
     if len(messages) < 2 or messages[-2].get("role") != "assistant":
-        return ""
+        return _Confirms.NOTHING
     if not _texts(messages[-1].get("content") or ()):
-        return ""  # the last turn is tool results: the task text is an earlier turn
+        # the last turn is tool results: the task text is an earlier turn
+        return _Confirms.NOTHING
     proposal = _cue_window("\n".join(_texts(messages[-2].get("content") or ())))
     if not proposal:
-        return ""
+        return _Confirms.NOTHING
     lower = proposal.lower()
     if _ACTION_RX.search(lower) or _PROPOSED_ACTION.search(lower):
-        return "act"
+        return _Confirms.ACT
     if _PROPOSED_COMMAND.search(proposal):
-        return "act"
-    return "look"
+        return _Confirms.ACT
+    return _Confirms.LOOK
 
 
 # A question in any language ("Quanti contatti ha il segmento PMI?", "¿Cuántos becarios...?")
@@ -805,7 +814,10 @@ def _scan(text: str) -> frozenset[str]:
     """The cues and output-size cues found in ``text``'s window."""
     if not text:
         return frozenset()
-    window = _cue_window(text)
+    return _window_cues(_cue_window(text))
+
+
+def _window_cues(window: str) -> frozenset[str]:
     lower = window.lower()
     return _quantity_without_numbers(_SCANNER.find(lower), lower) | _cjk_cues(window)
 
@@ -840,12 +852,7 @@ def _scan_system(text: str) -> frozenset[str]:
     window = _cue_window(system_instruction(text))
     found = _SYSTEM_MEMO.get(window)
     if found is None:
-        lower = window.lower()
-        found = (
-            _quantity_without_numbers(_SCANNER.find(lower), lower) | _cjk_cues(window)
-            if window
-            else frozenset()
-        )
+        found = _window_cues(window) if window else frozenset()
         if len(_SYSTEM_MEMO) >= _SYSTEM_MEMO_LIMIT:
             _SYSTEM_MEMO.clear()
         _SYSTEM_MEMO[window] = found
@@ -1060,7 +1067,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
     window = _cue_window(user_text)
     confirmed = _confirms_proposal(messages, user_text)
-    asked = (_ACT in in_user and _asks_action(window.lower())) or confirmed == "act"
+    asked = (_ACT in in_user and _asks_action(window.lower())) or confirmed is _Confirms.ACT
     if asked:
         # A command line or a raw HTTP tool can do what is asked: risky when an action is.
         risky += tuple(
@@ -1090,7 +1097,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         cues=system_cues | (in_user & _CUE_NAMES),
         system_cues=system_cues,
         action_requested=asked,
-        read_only_ask=not asked and (confirmed == "look" or _read_only_ask(user_text)),
+        read_only_ask=not asked and (confirmed is _Confirms.LOOK or _read_only_ask(user_text)),
         table_rows=_table_rows(window),
         labelled_blocks=_labelled_blocks(window),
         analysis_facets=_analysis_facets(system_text, user_text),
