@@ -14,8 +14,8 @@ from tierwise.core.convert.anthropic import (
     to_message,
 )
 from tierwise.core.structured import with_schema
-from tierwise.gateway.errors import Dialect, answered, error_reply
-from tierwise.gateway.openai_routes import failure
+from tierwise.gateway.errors import Dialect, error_reply
+from tierwise.gateway.openai_routes import answer_reply, failure
 from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import OpenStream, sse_event, trailer
 
@@ -37,19 +37,18 @@ async def messages(request: Request) -> Response:
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.ANTHROPIC, gw)
     info = response["tierwise"]
-    try:  # the answer is charged: a failure from here on must not be retried
-        headers = gw.finish("anthropic", call, info)
-        payload = to_message(
+    return answer_reply(
+        gw,
+        call,
+        info,
+        Dialect.ANTHROPIC,
+        lambda: to_message(
             response,
             model=info["modelId"],
             request_id=info["requestId"],
             single_tool_call=bool(converted.extras.get("single_tool_call")),
-        )
-        if "guardrail" in info:
-            payload["guardrail"] = info["guardrail"]
-        return JSONResponse(payload, headers=headers)
-    except Exception as exc:
-        return failure(answered(exc, info.get("requestId")), Dialect.ANTHROPIC, gw)
+        ),
+    )
 
 
 def _stream(gw: Gateway, call: Call, stream: OpenStream, single_tool_call: bool) -> Response:

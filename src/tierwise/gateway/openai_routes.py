@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from functools import partial
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,7 +20,7 @@ from tierwise.gateway.errors import Dialect, answered, error_reply, error_respon
 from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import OpenAIChunkWriter, OpenStream, sse_data, trailer
 
-__all__ = ["chat_completions", "failure"]
+__all__ = ["answer_reply", "chat_completions", "failure"]
 
 
 def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> Response:
@@ -29,6 +31,25 @@ def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> 
     if record is not None:
         record.failed(exc)
     return error_response(exc, dialect)
+
+
+def answer_reply(
+    gw: Gateway,
+    call: Call,
+    info: Mapping[str, Any],
+    dialect: Dialect,
+    payload: Callable[[], dict[str, Any]],
+) -> Response:
+    """A door's JSON reply to an answer Bedrock gave (``payload`` builds its body): the
+    answer is charged, so a failure from here on says not to retry (that pays again)."""
+    try:
+        headers = gw.finish(dialect.value, call, info)
+        body = payload()
+        if "guardrail" in info:
+            body["guardrail"] = info["guardrail"]
+        return JSONResponse(body, headers=headers)
+    except Exception as exc:
+        return failure(answered(exc, info.get("requestId")), dialect, gw)
 
 
 async def chat_completions(request: Request) -> Response:
@@ -57,20 +78,19 @@ async def chat_completions(request: Request) -> Response:
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.OPENAI, gw)
     info = response["tierwise"]
-    try:  # the answer is charged: a failure from here on must not be retried
-        headers = gw.finish("openai", call, info)
-        payload = to_chat_completion(
+    return answer_reply(
+        gw,
+        call,
+        info,
+        Dialect.OPENAI,
+        lambda: to_chat_completion(
             response,
             model=info["modelId"],
             request_id=info["requestId"],
             created=int(time.time()),
             single_tool_call=bool(converted.extras.get("single_tool_call")),
-        )
-        if "guardrail" in info:
-            payload["guardrail"] = info["guardrail"]
-        return JSONResponse(payload, headers=headers)
-    except Exception as exc:
-        return failure(answered(exc, info.get("requestId")), Dialect.OPENAI, gw)
+        ),
+    )
 
 
 def _stream(

@@ -8,15 +8,15 @@ from functools import partial
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from tierwise.core.convert.responses import (
     ResponsesStreamTranslator,
     from_responses,
     to_response,
 )
-from tierwise.gateway.errors import Dialect, answered, error_reply
-from tierwise.gateway.openai_routes import failure
+from tierwise.gateway.errors import Dialect, error_reply
+from tierwise.gateway.openai_routes import answer_reply, failure
 from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import OpenStream, sse_event, trailer
 
@@ -44,20 +44,19 @@ async def responses(request: Request) -> Response:
     except Exception as exc:  # every failure becomes a native error reply
         return failure(exc, Dialect.OPENAI, gw)
     info = response["tierwise"]
-    try:  # the answer is charged: a failure from here on must not be retried
-        headers = gw.finish("openai", call, info)
-        payload = to_response(
+    return answer_reply(
+        gw,
+        call,
+        info,
+        Dialect.OPENAI,
+        lambda: to_response(
             response,
             echo=echo,
             model=info["modelId"],
             request_id=info["requestId"],
             created=int(time.time()),
-        )
-        if "guardrail" in info:
-            payload["guardrail"] = info["guardrail"]
-        return JSONResponse(payload, headers=headers)
-    except Exception as exc:
-        return failure(answered(exc, info.get("requestId")), Dialect.OPENAI, gw)
+        ),
+    )
 
 
 def _stream(gw: Gateway, call: Call, stream: OpenStream, echo: Any) -> Response:
