@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,30 @@ def test_closing_the_async_client_ledgers_streams_left_open(
     request_id = asyncio.run(walk_away())
     with open_ledger(url) as ledger:
         rows = ledger.rows(request_id=request_id)
+    assert len(rows) == 1
+    assert rows[0].stop_reason == "client_closed"
+    assert rows[0].input_tokens > 0
+
+
+@pytest.mark.parametrize("how", ["closed", "dropped"])
+def test_a_stream_closed_or_dropped_unread_is_ledgered_at_once(
+    emu_settings: Settings, tmp_path: Path, how: str
+) -> None:
+    # Bedrock billed the stream when it opened; a generator closed or collected before its
+    # first item skipped the cleanup that ledgers it (0 rows, even after the client closed).
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Tierwise.from_settings(emu_settings, ledger_url=url) as tw:
+        response = tw.converse_stream(
+            modelId="sonnet",
+            messages=[{"role": "user", "content": [{"text": "Explain TCP slow start in detail"}]}],
+        )
+        request_id = response["tierwise"]["requestId"]
+        if how == "closed":
+            response["stream"].close()
+        else:
+            del response
+            gc.collect()
+        rows = tw.ledger.rows(request_id=request_id)  # before the client closes
     assert len(rows) == 1
     assert rows[0].stop_reason == "client_closed"
     assert rows[0].input_tokens > 0

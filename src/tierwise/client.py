@@ -425,10 +425,6 @@ class Tierwise(_Client):
         # A stream the caller stopped reading is ledgered when its generator is closed: do it
         # now, while the ledger is open (garbage collection would come after it closed).
         for stream in list(self._open_streams):
-            if inspect.getgeneratorstate(stream) == inspect.GEN_CREATED:
-                # Never started: its cleanup only runs once it has begun.
-                with contextlib.suppress(StopIteration, TierwiseError):
-                    next(stream)
             stream.close()
         # Calls cut off by their deadline still run: wait for them to be ledgered.
         self.driver.close()
@@ -490,6 +486,7 @@ class Tierwise(_Client):
         summary = outcome.summary()
         collector = MessageCollector() if capture else None
         events = self._events(engine, outcome, summary, request, collector)
+        next(events)  # begun, so that closing or dropping it unread still ledgers it
         self._open_streams.add(events)
         return {"stream": events, "tierwise": summary}
 
@@ -507,11 +504,16 @@ class Tierwise(_Client):
         trace: Any = None  # a guardrail's, on the metadata event
         error: TierwiseError | None = None
         abandoned = False
-        watchdog = self._watcher.watch(
-            stream, engine.deadline, self.settings.retry.stream_idle_timeout_s
-        )
+        watchdog: _Watch | None = None
         try:
             try:
+                # converse_stream takes this first item itself: a generator closed or
+                # collected before it has begun skips its cleanup, which ledgers a stream
+                # Bedrock has already billed. The watch starts with the caller's reading.
+                yield {}
+                watchdog = self._watcher.watch(
+                    stream, engine.deadline, self.settings.retry.stream_idle_timeout_s
+                )
                 for event in stream.events:
                     watchdog.touch()
                     meter.note(event)
@@ -521,7 +523,7 @@ class Tierwise(_Client):
                         collector.add(event)
                     yield event
             except Exception as exc:
-                if watchdog.fired is not None:  # it closed the stream: say why
+                if watchdog is not None and watchdog.fired is not None:  # it closed the stream
                     raise watchdog.fired from None
                 raise exc from exc.__cause__
         except TierwiseError as exc:
@@ -532,7 +534,8 @@ class Tierwise(_Client):
             abandoned = True
             raise
         finally:
-            self._watcher.unwatch(watchdog)
+            if watchdog is not None:
+                self._watcher.unwatch(watchdog)
             if abandoned and meter.usage is None:
                 # Bedrock reports usage in the last event: give it a moment to arrive.
                 _drain(stream, meter, self.settings.budgets.usage_grace_s)
