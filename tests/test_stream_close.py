@@ -88,3 +88,40 @@ def test_a_stream_closed_or_dropped_unread_is_ledgered_at_once(
     assert len(rows) == 1
     assert rows[0].stop_reason == "client_closed"
     assert rows[0].input_tokens > 0
+
+
+@pytest.mark.parametrize("how", ["closed", "dropped"])
+def test_an_async_stream_closed_or_dropped_unread_is_ledgered(
+    emu_settings: Settings, tmp_path: Path, how: str
+) -> None:
+    # As above: a dropped async generator that had not begun was finalized without its
+    # cleanup, and the client no longer held it to close (0 rows, however long one waits).
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+
+    async def walk_away() -> str:
+        async with AsyncTierwise.from_settings(emu_settings, ledger_url=url) as tw:
+            response = await tw.converse_stream(
+                modelId="sonnet",
+                messages=[
+                    {"role": "user", "content": [{"text": "Explain TCP slow start in detail"}]}
+                ],
+            )
+            request_id = str(response["tierwise"]["requestId"])
+            if how == "closed":
+                await response["stream"].aclose()
+            else:
+                del response
+                gc.collect()
+                # the loop finalizes a collected async generator in a task of its own
+                for _ in range(400):
+                    if tw.ledger.rows(request_id=request_id):
+                        break
+                    await asyncio.sleep(0.05)
+            return request_id
+
+    request_id = asyncio.run(walk_away())
+    with open_ledger(url) as ledger:
+        rows = ledger.rows(request_id=request_id)
+    assert len(rows) == 1
+    assert rows[0].stop_reason == "client_closed"
+    assert rows[0].input_tokens > 0

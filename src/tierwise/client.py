@@ -599,11 +599,10 @@ class AsyncTierwise(_Client):
         self.bedrock = bedrock
         self.driver = AsyncDriver(bedrock, self.books, self.hooks, blocking=blocking)
         self.blocking = self.driver.blocking
-        # Streams handed out and not yet finished, closed (and so ledgered) by aclose(); the
-        # value says whether the caller has started reading it.
-        self._open_streams: weakref.WeakKeyDictionary[
-            AsyncGenerator[list[dict[str, Any]], None], _Started
-        ] = weakref.WeakKeyDictionary()
+        # Streams handed out and not yet finished, closed (and so ledgered) by aclose().
+        self._open_streams: weakref.WeakSet[AsyncGenerator[list[dict[str, Any]], None]] = (
+            weakref.WeakSet()
+        )
 
     @classmethod
     def from_settings(
@@ -651,13 +650,9 @@ class AsyncTierwise(_Client):
     async def aclose(self) -> None:
         # A stream the caller stopped reading is ledgered when its generator is closed: do it
         # now, while the ledger is open (garbage collection would come after it closed).
-        for stream, started in list(self._open_streams.items()):
+        for stream in list(self._open_streams):
             if getattr(stream, "ag_running", False):
                 continue  # another task is reading it: it ledgers itself when it ends
-            if not started.value:
-                # Never started: its cleanup only runs once it has begun.
-                with contextlib.suppress(StopAsyncIteration, TierwiseError):
-                    await anext(stream)
             await stream.aclose()
         # Calls cut off by their deadline still run: wait for them to be ledgered.
         await self.driver.close()
@@ -700,10 +695,10 @@ class AsyncTierwise(_Client):
             return {"stream": _replayed(outcome.response), "tierwise": _summary(outcome)}
         summary = outcome.summary()
         collector = MessageCollector() if capture else None
-        started = _Started()
-        batches = self._batches(engine, outcome, summary, request, collector, reading=started)
-        self._open_streams[batches] = started
-        return {"stream": AsyncEvents(batches, started), "tierwise": summary}
+        batches = self._batches(engine, outcome, summary, request, collector)
+        await anext(batches)  # begun, so that closing or dropping it unread still ledgers it
+        self._open_streams.add(batches)
+        return {"stream": AsyncEvents(batches), "tierwise": summary}
 
     async def _batches(
         self,
@@ -712,10 +707,7 @@ class AsyncTierwise(_Client):
         summary: dict[str, Any],
         request: Mapping[str, Any],
         collector: MessageCollector | None,
-        *,
-        reading: _Started,
     ) -> AsyncGenerator[list[dict[str, Any]], None]:
-        reading.value = True
         stream = opened.stream
         started = time.perf_counter() - opened.settled.elapsed_ms / 1000
         meter = StreamMeter()
@@ -727,6 +719,10 @@ class AsyncTierwise(_Client):
         batches = aiter(stream.batches())
         waits = Waits()  # one timer for the stream's waits, not one per event
         try:
+            # converse_stream takes this first batch itself: a generator closed or collected
+            # before it has begun skips its cleanup, which ledgers a stream Bedrock has
+            # already billed (Python 3.11 cannot tell such a generator from a suspended one).
+            yield []
             while True:
                 # The next events within the idle timeout and the deadline: waits on the
                 # loop, where the sync client needs a watchdog thread.
@@ -797,13 +793,10 @@ class AsyncEvents:
     (those that arrived together), as the gateway does; :meth:`aclose` ends the stream (it
     is priced and ledgered before this returns)."""
 
-    __slots__ = ("__weakref__", "_batch", "_batches", "_next", "_started")
+    __slots__ = ("__weakref__", "_batch", "_batches", "_next")
 
-    def __init__(
-        self, batches: AsyncGenerator[list[dict[str, Any]], None], started: _Started | None = None
-    ) -> None:
+    def __init__(self, batches: AsyncGenerator[list[dict[str, Any]], None]) -> None:
         self._batches = batches
-        self._started = started
         self._batch: list[dict[str, Any]] = []
         self._next = 0  # the index in _batch of the next event
 
@@ -827,12 +820,6 @@ class AsyncEvents:
         return _after(rest, self._batches)
 
     async def aclose(self) -> None:
-        if self._started is not None and not self._started.value:
-            # Never read: closing a generator that has not begun skips its cleanup, which
-            # prices and ledgers the stream Bedrock has already billed (a gateway whose
-            # reply failed to build left such a stream unledgered). Begin it, then close.
-            with contextlib.suppress(StopAsyncIteration, TierwiseError):
-                await anext(self._batches)
         await self._batches.aclose()
 
 
@@ -842,16 +829,6 @@ async def _after(
     yield first
     async for batch in rest:
         yield batch
-
-
-class _Started:
-    """Whether the caller has begun reading a stream (Python 3.11 cannot tell an async
-    generator not yet started from one suspended)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value = False
 
 
 class _Watch:
