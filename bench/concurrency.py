@@ -34,7 +34,9 @@ independent users; the offered load is the same.
 
 ``--stall-probe`` runs the gateway under bench/stall_probe.py and prints, per gateway run,
 its event loop's lag (how late a 2 ms timer wakes) and its GC passes by generation (thread
-CPU time each): what stalls every request on the loop at once.
+CPU time each): what stalls every request on the loop at once; then the stalls over 15 ms:
+where the loop thread spent them (running, waiting for a CPU, neither) and the top sites
+of its sampled Python stack.
 """
 
 from __future__ import annotations
@@ -494,10 +496,13 @@ def main() -> None:
         if probe_out and os.path.exists(probe_out):
             import stall_probe
 
+            first = len(stalls)
             for clients, (since, until) in windows.items():
                 stalls.append(f"{mode:<7}{clients:>6} gateway " + stall_probe.summary(
                     probe_out, since, until))  # fmt: skip
-            print("\n".join(stalls[-len(windows) :]), flush=True)
+                stalls += [f"{mode:<7}{clients:>6} gateway {line}" for line in
+                           stall_probe.sites(probe_out, since, until)]  # fmt: skip
+            print("\n".join(stalls[first:]), flush=True)
     print()
     print(header)
     print("\n".join(lines))

@@ -8,7 +8,15 @@ What it records, for ``tierwise serve`` (one worker):
 - loop lag: a task sleeps 2 ms and notes how late it wakes (the wait a request arriving at
   that moment would have had before the loop looked at it);
 - every cyclic-GC pass (``gc.callbacks``): its generation and its thread CPU time, which
-  other jobs on the machine do not inflate (the GC holds the loop while it runs).
+  other jobs on the machine do not inflate (the GC holds the loop while it runs);
+- stall sites: a watchdog thread sees when that timer is more than ``STALL_S`` (15 ms) late,
+  and, while it stays late, samples the loop thread's Python stack (``sys._current_frames``)
+  every ``SAMPLE_S`` up to ``SAMPLES`` times, with the loop's ready-queue length, and what the
+  loop thread did over the stall: its CPU time and its run-queue wait
+  (/proc/self/task/TID/schedstat). CPU near the stall's length: the loop ran Python (the
+  stack says where); run-queue wait near it: other jobs had the CPU; neither: it waited for
+  the GIL (a worker thread) or in a system call. A sample is taken when the watchdog gets the
+  GIL, so a long C call (held GIL) shows as its caller, after it returns.
 
 Each sample carries its wall-clock time, so a window (one load run) can be summarised
 afterwards with :func:`summary`. Written to OUT.json when uvicorn shuts down. The probe
@@ -18,13 +26,113 @@ costs ~500 wake-ups/s; compare runs that both have it. Figures only; no threshol
 from __future__ import annotations
 
 import asyncio
+import collections
 import gc
 import json
+import signal
 import sys
+import threading
 import time
+from types import FrameType
 from typing import Any
 
 PERIOD_S = 0.002
+STALL_S = 0.015
+SAMPLE_S = 0.002
+SAMPLES = 30
+# Code whose frames name a stall site (the innermost of these, and the tierwise frame under
+# it); a path matches by its directory inside site-packages or src/.
+SITES = ("tierwise", "botocore", "aiobotocore", "starlette", "uvicorn", "anyio", "httpx",
+         "httpcore", "h11", "httptools", "sqlite3", "json", "asyncio", "concurrent")  # fmt: skip
+
+
+def _where(frame: FrameType) -> str:
+    path = frame.f_code.co_filename
+    parts = path.replace("\\", "/").split("/")
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in SITES:
+            path = "/".join(parts[i:])
+            break
+    else:
+        path = "/".join(parts[-2:])
+    return f"{path}:{frame.f_code.co_name}:{frame.f_lineno}"
+
+
+def site(frame: FrameType | None) -> str:
+    """A sample's site: the innermost frame, then the innermost tierwise frame (the caller's
+    step), then the outermost tierwise frame below the loop (the request's path)."""
+    stack = []
+    while frame is not None:
+        if frame.f_code.co_name == "_run" and frame.f_code.co_filename.endswith("events.py"):
+            break  # the loop's machinery below the running callback says nothing
+        stack.append(frame)
+        frame = frame.f_back
+    if not stack:
+        return "asyncio loop machinery (between callbacks: select, timers, ready queue)"
+    leaf = _where(stack[0])
+    ours = [f for f in stack if "/tierwise/" in f.f_code.co_filename.replace("\\", "/")]
+    names = [leaf]
+    for f in ours[:1] + ours[-1:]:
+        where = _where(f)
+        if where not in names:
+            names.append(where)
+    return " < ".join(names)
+
+
+def _schedstat(tid: int) -> tuple[float, float]:
+    """(on-CPU s, run-queue wait s) of one thread; zeros where the kernel keeps none."""
+    try:
+        with open(f"/proc/self/task/{tid}/schedstat") as f:
+            run, wait = f.read().split()[:2]
+        return int(run) / 1e9, int(wait) / 1e9
+    except (OSError, ValueError):
+        return 0.0, 0.0
+
+
+IDLE = ("threading.py:wait", "queue.py:get", "selectors.py:select", "thread.py:_worker",
+        "threading.py:_wait_for_tstate_lock")  # fmt: skip
+
+
+def busy_threads(frames: dict[int, FrameType], skip: set[int]) -> list[str]:
+    """Sites of the other threads that were not parked (candidates for holding the GIL)."""
+    out = []
+    for ident, frame in frames.items():
+        if ident in skip:
+            continue
+        leaf = _where(frame)
+        if not any(idle + ":" in leaf for idle in IDLE):
+            out.append(site(frame))
+    return out
+
+
+def watchdog(state: dict[str, Any], loop: asyncio.AbstractEventLoop, stalls: list[Any]) -> None:
+    """Runs in its own thread: samples the loop thread while the probe's timer is late."""
+    tid = state["tid"]
+    skip = {state["ident"], threading.get_ident()}
+    seen: collections.deque[tuple[float, float, float]] = collections.deque(maxlen=64)
+    while True:
+        time.sleep(SAMPLE_S)
+        now = time.perf_counter()
+        seen.append((now, *_schedstat(tid)))
+        tick, due = state["tick"], state["due"]
+        if now - due <= STALL_S:
+            continue
+        # The loop thread's counters at the last reading before the timer was due.
+        t0, cpu0, runq0 = next((r for r in reversed(seen) if r[0] <= due), seen[0])
+        others: list[str] = []
+        ready, looks = 0, 0
+        while state["tick"] == tick:
+            if looks < SAMPLES:
+                looks += 1
+                ready = max(ready, len(getattr(loop, "_ready", ())))
+                others += busy_threads(sys._current_frames(), skip)
+            time.sleep(SAMPLE_S)
+        cpu1, runq1 = _schedstat(tid)
+        t1 = time.perf_counter()
+        seen.clear()
+        began = time.time() - (t1 - due)
+        # span: the readings' interval, which holds the stall and up to SAMPLE_S either side
+        stalls.append([began, tick, t1 - t0, cpu1 - cpu0, runq1 - runq0, ready, others])
 
 
 def install(out: str) -> None:
@@ -38,11 +146,31 @@ def install(out: str) -> None:
         else:
             passes.append((began[0], int(info["generation"]), time.thread_time() - began[1]))
 
+    stalls: list[Any] = []
+    state: dict[str, Any] = {"tick": 0, "due": float("inf")}
+    samples: dict[int, list[str]] = {}
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        # Runs on the loop (main) thread at its next bytecode boundary, wherever it is: a
+        # sample from another thread would wait for the GIL and so land only where the loop
+        # releases it (os.urandom, socket calls), not where its time goes.
+        if time.perf_counter() - state["due"] > STALL_S:
+            got = samples.setdefault(state["tick"], [])
+            if len(got) < SAMPLES:
+                got.append(site(frame))
+
     async def probe() -> None:
+        state["ident"], state["tid"] = threading.get_ident(), threading.get_native_id()
+        loop = asyncio.get_running_loop()
+        threading.Thread(target=watchdog, args=(state, loop, stalls), daemon=True).start()
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, SAMPLE_S, SAMPLE_S)
         while True:
             wall, start = time.time(), time.perf_counter()
+            state["due"] = start + PERIOD_S
             await asyncio.sleep(PERIOD_S)
             lags.append((wall, time.perf_counter() - start - PERIOD_S))
+            state["tick"] += 1  # after the append: the stalled tick's lag is lags[tick]
 
     import uvicorn.server
 
@@ -57,8 +185,11 @@ def install(out: str) -> None:
 
     async def probed_shutdown(self: Any, *args: Any, **kwargs: Any) -> None:
         # uvicorn re-raises SIGTERM after shutting down, so atexit would never run
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        dump = {"lags": lags, "gc": passes, "thresholds": gc.get_threshold()}
+        dump |= {"stalls": stalls, "samples": samples}
         with open(out, "w") as f:
-            json.dump({"lags": lags, "gc": passes, "thresholds": gc.get_threshold()}, f)
+            json.dump(dump, f)
         await shutdown(self, *args, **kwargs)
 
     server.startup = probed_startup  # type: ignore[method-assign]
@@ -69,7 +200,7 @@ def summary(path: str, since: float, until: float) -> str:
     """One line: loop lag percentiles and GC passes between two wall-clock times."""
     with open(path) as f:
         data = json.load(f)
-    lags = sorted(lag for at, lag in data["lags"] if since <= at <= until)
+    lags: list[float] = sorted(lag for at, lag in data["lags"] if since <= at <= until)
     if not lags:
         return "stalls: no samples"
 
@@ -89,6 +220,48 @@ def summary(path: str, since: float, until: float) -> str:
             )
         else:
             out += f" gen{gen} 0x"
+    return out
+
+
+def sites(path: str, since: float, until: float, top: int = 6) -> list[str]:
+    """Lines: the stalls over ``STALL_S`` between two wall-clock times, what the loop thread
+    did in them, and the top sites of the loop's stack samples, weighted by stall length."""
+    with open(path) as f:
+        data = json.load(f)
+    lags, passes = data["lags"], data["gc"]
+    seen = {rec[1]: rec for rec in data.get("stalls", [])}
+    taken = {int(tick): got for tick, got in data.get("samples", {}).items()}
+    rows = []
+    for tick, (at, lag) in enumerate(lags):
+        if lag > STALL_S and since <= at <= until:
+            gc_s = sum(c for when, _, c in passes if at <= when <= at + lag + PERIOD_S)
+            _, _, span, cpu, runq, ready, others = seen.get(tick, [0, 0, 0.0, 0.0, 0.0, 0, []])
+            rows.append((lag, span, cpu, runq, gc_s, ready, taken.get(tick, []), others))
+    if not rows:
+        return [f"stalls > {STALL_S * 1000:.0f} ms: none"]
+    total = sum(r[0] for r in rows)
+    span, cpu, runq, gcs = (sum(r[i] for r in rows) for i in (1, 2, 3, 4))
+    lags_ms = sorted(r[0] * 1000 for r in rows)
+    out = [
+        f"stalls > {STALL_S * 1000:.0f} ms: {len(rows)}, {total * 1000:.0f} ms in all "
+        f"(p50 {lags_ms[len(lags_ms) // 2]:.0f}, max {lags_ms[-1]:.0f} ms); over "
+        f"{span * 1000:.0f} ms around them the loop thread ran {cpu * 1000:.0f} ms "
+        f"(GC passes {gcs * 1000:.0f}), waited for a CPU {runq * 1000:.0f} ms, neither (GIL or "
+        f"a system call) {(span - cpu - runq) * 1000:.0f} ms; ready callbacks max "
+        f"{max(r[5] for r in rows)}; {sum(bool(r[6]) for r in rows)} with stack samples"
+    ]
+    weight: collections.Counter[str] = collections.Counter()
+    hits: collections.Counter[str] = collections.Counter()
+    busy: collections.Counter[str] = collections.Counter()
+    for lag, *_, got, others in rows:
+        for where in got:
+            weight[where] += lag * 1000 / len(got)
+        hits.update(set(got))
+        busy.update(set(others))
+    for where, ms in weight.most_common(top):
+        out.append(f"  {ms:6.0f} ms  in {hits[where]:>3} stalls  {where}")
+    for where, n in busy.most_common(3):
+        out.append(f"  other thread busy in {n:>3} stalls  {where}")
     return out
 
 
