@@ -46,6 +46,18 @@ SITES = ("tierwise", "botocore", "aiobotocore", "starlette", "uvicorn", "anyio",
          "httpcore", "h11", "httptools", "sqlite3", "json", "asyncio", "concurrent")  # fmt: skip
 
 
+# Where the loop's own frames start (asyncio's Handle._run; under uvloop, whose loop has no
+# Python frames, asyncio.run's).
+LOOP_FILES = ("asyncio/events.py", "asyncio/base_events.py", "asyncio/runners.py")
+
+
+def area(where: str) -> str:
+    """A site's area: the module of its innermost tierwise frame, else its leaf's package."""
+    names = where.split(" < ")
+    ours = [n for n in names if n.startswith("tierwise/")]
+    return (ours[0] if ours else names[0]).split(":")[0]
+
+
 def _where(frame: FrameType) -> str:
     path = frame.f_code.co_filename
     parts = path.replace("\\", "/").split("/")
@@ -60,10 +72,10 @@ def _where(frame: FrameType) -> str:
 
 def site(frame: FrameType | None) -> str:
     """A sample's site: the innermost frame, then the innermost tierwise frame (the caller's
-    step), then the outermost tierwise frame below the loop (the request's path)."""
+    step), then the outermost tierwise frame of the running callback (the request's path)."""
     stack = []
     while frame is not None:
-        if frame.f_code.co_name == "_run" and frame.f_code.co_filename.endswith("events.py"):
+        if frame.f_code.co_filename.endswith(LOOP_FILES):
             break  # the loop's machinery below the running callback says nothing
         stack.append(frame)
         frame = frame.f_back
@@ -124,7 +136,8 @@ def watchdog(state: dict[str, Any], loop: asyncio.AbstractEventLoop, stalls: lis
         while state["tick"] == tick:
             if looks < SAMPLES:
                 looks += 1
-                ready = max(ready, len(getattr(loop, "_ready", ())))
+                # asyncio's ready queue; uvloop keeps its own out of reach (-1)
+                ready = max(ready, len(loop._ready)) if hasattr(loop, "_ready") else -1
                 others += busy_threads(sys._current_frames(), skip)
             time.sleep(SAMPLE_S)
         cpu1, runq1 = _schedstat(tid)
@@ -251,15 +264,29 @@ def sites(path: str, since: float, until: float, top: int = 6) -> list[str]:
         f"{max(r[5] for r in rows)}; {sum(bool(r[6]) for r in rows)} with stack samples"
     ]
     weight: collections.Counter[str] = collections.Counter()
+    areas: collections.Counter[str] = collections.Counter()
     hits: collections.Counter[str] = collections.Counter()
     busy: collections.Counter[str] = collections.Counter()
     for lag, *_, got, others in rows:
         for where in got:
             weight[where] += lag * 1000 / len(got)
+            areas[area(where)] += lag * 1000 / len(got)
         hits.update(set(got))
         busy.update(set(others))
+    sampled = sum(areas.values())
+    out.append(
+        "  by area (stall ms, shared among each stall's samples): "
+        + ", ".join(f"{a} {ms:.0f} ({ms / sampled:.0%})" for a, ms in areas.most_common(top + 4))
+    )
     for where, ms in weight.most_common(top):
         out.append(f"  {ms:6.0f} ms  in {hits[where]:>3} stalls  {where}")
+    for lag, span, cpu, runq, gc_s, _, got, _ in sorted(rows, key=lambda r: -r[0])[:3]:
+        kinds = collections.Counter(area(where) for where in got)
+        out.append(
+            f"  longest {lag * 1000:.0f} ms: ran {cpu * 1000:.0f} (GC {gc_s * 1000:.0f}), "
+            f"runq {runq * 1000:.0f} ms of {span * 1000:.0f}; {len(got)} samples: "
+            + ", ".join(f"{a} {n}" for a, n in kinds.most_common(5))
+        )
     for where, n in busy.most_common(3):
         out.append(f"  other thread busy in {n:>3} stalls  {where}")
     return out
