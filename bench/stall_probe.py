@@ -29,6 +29,7 @@ import asyncio
 import collections
 import gc
 import json
+import os
 import signal
 import sys
 import threading
@@ -49,6 +50,35 @@ SITES = ("tierwise", "botocore", "aiobotocore", "starlette", "uvicorn", "anyio",
 # Where the loop's own frames start (asyncio's Handle._run; under uvloop, whose loop has no
 # Python frames, asyncio.run's).
 LOOP_FILES = ("asyncio/events.py", "asyncio/base_events.py", "asyncio/runners.py")
+
+
+# Steps of a request, by the module of a sample's area (first match wins), to sum the
+# samples of one step spread over many modules.
+PHASES = (
+    ("GC pass or the probe", ("bench/stall_probe.py",)),
+    ("stream relay", ("tierwise/gateway/streaming.py", "tierwise/bedrock/aio_transport.py",
+                      "tierwise/bedrock/eventstream.py", "tierwise/core/metering.py",
+                      "tierwise/waits.py", "tierwise/core/deadline.py", "uvicorn/")),
+    ("routing", ("tierwise/core/difficulty.py", "tierwise/core/class_model.py",
+                 "tierwise/core/cue_scan.py", "tierwise/core/signals.py",
+                 "tierwise/core/routing.py",
+                 "tierwise/core/classes.py", "tierwise/core/tokens.py", "tierwise/core/caching.py",
+                 "tierwise/core/sampling.py", "tierwise/core/rules.py", "tierwise/cache_router.py",
+                 "tierwise/core/preflight.py", "tierwise/core/structured.py")),
+    ("Bedrock call (botocore build, sign, parse)", ("tierwise/bedrock/", "botocore/")),
+    ("engine, ledger hop, pricing", ("tierwise/engine/", "tierwise/gateway/service.py",
+                                     "tierwise/client.py", "tierwise/core/pricing.py",
+                                     "concurrent/")),
+    ("request in, conversion, auth", ("tierwise/gateway/", "tierwise/core/convert/",
+                                      "tierwise/config.py", "starlette/")),
+)  # fmt: skip
+
+
+def phase(where: str) -> str:
+    leaf, here = where.split(" < ", 1)[0], area(where)
+    if leaf.startswith("bench/stall_probe.py"):
+        return PHASES[0][0]
+    return next((name for name, heads in PHASES if here.startswith(heads)), "other")
 
 
 def area(where: str) -> str:
@@ -91,6 +121,16 @@ def site(frame: FrameType | None) -> str:
     return " < ".join(names)
 
 
+def _others_cpu(tid: int) -> float:
+    """On-CPU seconds of the process's other threads (ledger writes, the watchdog): pinned
+    with the loop thread, their CPU time is part of its run-queue wait."""
+    total = 0.0
+    for task in os.listdir("/proc/self/task"):
+        if int(task) != tid:
+            total += _schedstat(int(task))[0]
+    return total
+
+
 def _schedstat(tid: int) -> tuple[float, float]:
     """(on-CPU s, run-queue wait s) of one thread; zeros where the kernel keeps none."""
     try:
@@ -131,6 +171,7 @@ def watchdog(state: dict[str, Any], loop: asyncio.AbstractEventLoop, stalls: lis
             continue
         # The loop thread's counters at the last reading before the timer was due.
         t0, cpu0, runq0 = next((r for r in reversed(seen) if r[0] <= due), seen[0])
+        others0 = _others_cpu(tid)  # from here on only: too many threads to read every poll
         others: list[str] = []
         ready, looks = 0, 0
         while state["tick"] == tick:
@@ -141,11 +182,14 @@ def watchdog(state: dict[str, Any], loop: asyncio.AbstractEventLoop, stalls: lis
                 others += busy_threads(sys._current_frames(), skip)
             time.sleep(SAMPLE_S)
         cpu1, runq1 = _schedstat(tid)
+        others1 = _others_cpu(tid)
         t1 = time.perf_counter()
         seen.clear()
         began = time.time() - (t1 - due)
         # span: the readings' interval, which holds the stall and up to SAMPLE_S either side
-        stalls.append([began, tick, t1 - t0, cpu1 - cpu0, runq1 - runq0, ready, others])
+        stalls.append(
+            [began, tick, t1 - t0, cpu1 - cpu0, runq1 - runq0, ready, others, others1 - others0]
+        )
 
 
 def install(out: str) -> None:
@@ -248,39 +292,48 @@ def sites(path: str, since: float, until: float, top: int = 6) -> list[str]:
     for tick, (at, lag) in enumerate(lags):
         if lag > STALL_S and since <= at <= until:
             gc_s = sum(c for when, _, c in passes if at <= when <= at + lag + PERIOD_S)
-            _, _, span, cpu, runq, ready, others = seen.get(tick, [0, 0, 0.0, 0.0, 0.0, 0, []])
-            rows.append((lag, span, cpu, runq, gc_s, ready, taken.get(tick, []), others))
+            _, _, span, cpu, runq, ready, others, mates = seen.get(
+                tick, [0, 0, 0.0, 0.0, 0.0, 0, [], 0.0]
+            )
+            rows.append((lag, span, cpu, runq, gc_s, ready, taken.get(tick, []), others, mates))
     if not rows:
         return [f"stalls > {STALL_S * 1000:.0f} ms: none"]
     total = sum(r[0] for r in rows)
-    span, cpu, runq, gcs = (sum(r[i] for r in rows) for i in (1, 2, 3, 4))
+    span, cpu, runq, gcs, mates = (sum(r[i] for r in rows) for i in (1, 2, 3, 4, 8))
     lags_ms = sorted(r[0] * 1000 for r in rows)
     out = [
         f"stalls > {STALL_S * 1000:.0f} ms: {len(rows)}, {total * 1000:.0f} ms in all "
         f"(p50 {lags_ms[len(lags_ms) // 2]:.0f}, max {lags_ms[-1]:.0f} ms); over "
         f"{span * 1000:.0f} ms around them the loop thread ran {cpu * 1000:.0f} ms "
         f"(GC passes {gcs * 1000:.0f}), waited for a CPU {runq * 1000:.0f} ms, neither (GIL or "
-        f"a system call) {(span - cpu - runq) * 1000:.0f} ms; ready callbacks max "
-        f"{max(r[5] for r in rows)}; {sum(bool(r[6]) for r in rows)} with stack samples"
+        f"a system call) {(span - cpu - runq) * 1000:.0f} ms; the gateway's other threads ran "
+        f"{mates * 1000:.0f} ms (counted from detection on); "
+        f"{sum(bool(r[6]) for r in rows)} with stack samples"
     ]
     weight: collections.Counter[str] = collections.Counter()
     areas: collections.Counter[str] = collections.Counter()
+    phases: collections.Counter[str] = collections.Counter()
     hits: collections.Counter[str] = collections.Counter()
     busy: collections.Counter[str] = collections.Counter()
-    for lag, *_, got, others in rows:
+    for lag, *_, got, others, _ in rows:
         for where in got:
             weight[where] += lag * 1000 / len(got)
             areas[area(where)] += lag * 1000 / len(got)
+            phases[phase(where)] += lag * 1000 / len(got)
         hits.update(set(got))
         busy.update(set(others))
     sampled = sum(areas.values())
+    out.append(
+        "  by step: "
+        + ", ".join(f"{a} {ms:.0f} ms ({ms / sampled:.0%})" for a, ms in phases.most_common())
+    )
     out.append(
         "  by area (stall ms, shared among each stall's samples): "
         + ", ".join(f"{a} {ms:.0f} ({ms / sampled:.0%})" for a, ms in areas.most_common(top + 4))
     )
     for where, ms in weight.most_common(top):
         out.append(f"  {ms:6.0f} ms  in {hits[where]:>3} stalls  {where}")
-    for lag, span, cpu, runq, gc_s, _, got, _ in sorted(rows, key=lambda r: -r[0])[:3]:
+    for lag, span, cpu, runq, gc_s, _, got, _, _ in sorted(rows, key=lambda r: -r[0])[:3]:
         kinds = collections.Counter(area(where) for where in got)
         out.append(
             f"  longest {lag * 1000:.0f} ms: ran {cpu * 1000:.0f} (GC {gc_s * 1000:.0f}), "
