@@ -9,18 +9,21 @@ What it records, for ``tierwise serve`` (one worker):
   that moment would have had before the loop looked at it);
 - every cyclic-GC pass (``gc.callbacks``): its generation and its thread CPU time, which
   other jobs on the machine do not inflate (the GC holds the loop while it runs);
-- stall sites: a watchdog thread sees when that timer is more than ``STALL_S`` (15 ms) late,
-  and, while it stays late, samples the loop thread's Python stack (``sys._current_frames``)
-  every ``SAMPLE_S`` up to ``SAMPLES`` times, with the loop's ready-queue length, and what the
-  loop thread did over the stall: its CPU time and its run-queue wait
-  (/proc/self/task/TID/schedstat). CPU near the stall's length: the loop ran Python (the
-  stack says where); run-queue wait near it: other jobs had the CPU; neither: it waited for
-  the GIL (a worker thread) or in a system call. A sample is taken when the watchdog gets the
-  GIL, so a long C call (held GIL) shows as its caller, after it returns.
+- stall sites: while that timer is more than ``STALL_S`` (15 ms) late, the loop thread's
+  Python stack, up to ``SAMPLES`` times a stall: a SIGALRM every ``SAMPLE_S`` (2 ms) is
+  handled on the loop (main) thread at its next bytecode boundary, so a sample lands where
+  the loop's time goes (sampling from another thread with ``sys._current_frames`` needs the
+  GIL, and so lands only where the loop releases it, e.g. os.urandom); a long C call shows
+  as its caller. A watchdog thread reads the loop thread's CPU time and run-queue wait
+  (/proc/self/task/TID/schedstat) every 2 ms, so each stall splits into: the loop ran (the
+  stack says where), it waited for a CPU (other jobs, or the gateway's own threads on its
+  pinned CPU), neither (the GIL, or a system call); it notes which other threads were busy
+  and their CPU time. :func:`sites` groups the samples by request step (``PHASES``).
 
 Each sample carries its wall-clock time, so a window (one load run) can be summarised
-afterwards with :func:`summary`. Written to OUT.json when uvicorn shuts down. The probe
-costs ~500 wake-ups/s; compare runs that both have it. Figures only; no thresholds.
+afterwards with :func:`summary` and :func:`sites`. Written to OUT.json when uvicorn shuts
+down. The probe costs ~500 wake-ups/s, 500 signals/s and the watchdog's reads; compare runs
+that both have it. Figures only; no thresholds.
 """
 
 from __future__ import annotations
