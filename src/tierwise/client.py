@@ -251,19 +251,26 @@ class _Client:
     def _capture(self, result: Result, request: Mapping[str, Any], api_key_id: str | None) -> None:
         """Keep the request and its answer (opt-in capture; blocking: a database write)."""
         response = result.response
-        self.capturer.capture(
-            result.request_id,
-            request,
-            {
-                "content": response["output"]["message"]["content"],
-                "stopReason": response.get("stopReason"),
-            },
-            result.plan.route_record(),
-            tier=result.tier,
-            model_id=result.model_id,
-            cost=result.cost_usd,
-            api_key_id=api_key_id,
-        )
+        try:
+            self.capturer.capture(
+                result.request_id,
+                request,
+                {
+                    "content": response["output"]["message"]["content"],
+                    "stopReason": response.get("stopReason"),
+                },
+                result.plan.route_record(),
+                tier=result.tier,
+                model_id=result.model_id,
+                cost=result.cost_usd,
+                api_key_id=api_key_id,
+            )
+        except TierwiseError as exc:
+            # The answer is billed and ledgered already: sending the request again (an SDK
+            # retrying the gateway's 503) pays for it again.
+            exc.billed = True
+            exc.request_id = exc.request_id or result.request_id
+            raise
 
     def _capture_stream(
         self,

@@ -16,6 +16,7 @@ import pytest
 
 from tierwise.config import Settings
 from tierwise.core.tiers import Tier
+from tierwise.errors import LedgerUnavailableError
 
 FIX = "File a ticket: the printer is on fire"
 SCHEMA = {
@@ -178,3 +179,26 @@ def test_a_budget_only_a_bigger_one_would_cover_is_not_retried(gateway: Any, sdk
     assert caught.value.status_code == 429 and "budget" in str(caught.value)
     assert "retry-after" not in caught.value.response.headers
     assert len(sent) == 1, sent
+
+
+def test_a_capture_that_fails_after_the_answer_is_not_retried(
+    gateway: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sampled capture is written after the answer is ledgered: its store failing is
+    a 503 that says not to retry (the openai SDK sent it 3 times, 3 charged rows)."""
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise LedgerUnavailableError("the capture store is unreachable")
+
+    monkeypatch.setattr("tierwise.capture.Capturer.wants", lambda *a, **k: True)
+    monkeypatch.setattr("tierwise.capture.Capturer.capture", unreachable)
+    oai = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, max_retries=2)
+    before = len(gateway.tierwise.ledger.rows())
+    with pytest.raises(openai.APIStatusError) as caught:
+        oai.chat.completions.create(model="haiku", messages=[{"role": "user", "content": "hi"}])
+    assert caught.value.status_code == 503
+    rows = gateway.tierwise.ledger.rows()[before:]
+    assert len(rows) == 1 and rows[0].cost_usd > 0
+    assert caught.value.response.headers["x-should-retry"] == "false"
+    assert "retry-after" not in caught.value.response.headers
+    assert caught.value.response.headers["x-tierwise-request-id"] == rows[0].request_id
