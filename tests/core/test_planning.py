@@ -166,6 +166,31 @@ def test_batch_tag_and_batch_classes_price_at_the_batch_discount() -> None:
     assert r.totals["routed_cached_batch"] == full * Decimal("0.5") * 2 + full
 
 
+def test_a_guarded_request_is_not_priced_at_the_batch_discount() -> None:
+    # tierwise batch runs a guarded record on demand (batch jobs carry no guardrail): the
+    # batch strategy priced it at half price all the same.
+    usage = Usage(input=1000, output=1000)
+    planner = Planner(
+        _config(
+            batch_classes=frozenset({"summarization"}),
+            route=lambda r: RouteChoice(Tier.SONNET, r["messages"][0]["content"][0]["text"]),
+        )
+    )
+    ledgered = Invocation(
+        T0, SONNET, usage, _req("summarization", "short"), fixed_cost=Decimal("0.0006")
+    )
+    captured = Invocation(
+        T0,
+        SONNET,
+        usage,
+        {**_req("summarization", "short"), "guardrailConfig": {"guardrailIdentifier": "g"}},
+        batchable=True,
+    )
+    r = planner.add_all([ledgered, captured])
+    assert r.batchable == 0
+    assert r.totals["routed_cached_batch"] == r.totals["routed_cached"]
+
+
 def test_no_body_keeps_the_logged_tier_and_ledger_routes_are_used() -> None:
     planner = Planner(_config())
     planner.add(Invocation(T0, f"us.{SONNET}", Usage(input=10, output=10)))

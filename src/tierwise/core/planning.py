@@ -364,7 +364,10 @@ class Planner:
         costs[2] = price(plain, rates, model_id=model).total
         cached = self._cached_usage(inv, tier, plain)
         costs[3] = price(cached, rates, model_id=model).total
-        if inv.batchable or choice.task_class in cfg.batch_classes:
+        # Batch jobs carry no guardrail, so `tierwise batch` runs a guarded request on
+        # demand: it is not batchable (its guardrail charge is the only fixed cost read).
+        guarded = inv.fixed_cost > 0 or "guardrailConfig" in (inv.request or {})
+        if not guarded and (inv.batchable or choice.task_class in cfg.batch_classes):
             r.batchable += 1
             costs[4] = price(plain, rates, model_id=model, batch=True).total
         else:
