@@ -38,21 +38,9 @@ def _call(sdk: str, gateway: Any, stream: bool = False, **options: Any) -> Calla
     sonnet at most (a judged stream runs its cascade before its first event)."""
     if sdk == "openai":
         oai = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, **options)
-        return lambda: (
-            list(
-                oai.chat.completions.create(
-                    model="haiku",
-                    messages=[{"role": "user", "content": FIX}],
-                    response_format={
-                        "type": "json_schema",
-                        "json_schema": {"name": "t", "schema": SCHEMA},
-                    },
-                    extra_headers=HEADERS,
-                    stream=True,
-                )
-            )
-            if stream
-            else oai.chat.completions.create(
+
+        def create() -> Any:
+            return oai.chat.completions.create(
                 model="haiku",
                 messages=[{"role": "user", "content": FIX}],
                 response_format={
@@ -60,8 +48,11 @@ def _call(sdk: str, gateway: Any, stream: bool = False, **options: Any) -> Calla
                     "json_schema": {"name": "t", "schema": SCHEMA},
                 },
                 extra_headers=HEADERS,
+                stream=stream,
             )
-        )
+
+        # a stream's error arrives as its events are read
+        return (lambda: list(create())) if stream else create
     claude = anthropic.Anthropic(base_url=gateway.url, api_key=gateway.key, **options)
     return lambda: claude.messages.create(
         model="haiku",
