@@ -70,6 +70,14 @@ class Metrics:
         self._child(self.requests, api, tier).inc()
         self._child(self.latency, api).observe(latency_s)
         self._child(self.overhead, api).observe(overhead_s)
+        self.observe_spent(info)
+        if info.get("escalated"):
+            self.escalations.inc()
+
+    def observe_spent(self, info: Mapping[str, Any]) -> None:
+        """A request's billed calls (cost, attempts, tokens): an answered request's, or a
+        failed one's (its error's ``spent``), which the ledger and access log count too."""
+        tier = str(info.get("tier") or "passthrough")
         self._child(self.cost, tier).inc(float(Decimal(str(info.get("costUsd") or "0"))))
         steps = info.get("attempts") or [
             {"tier": tier, "outcome": "accepted", "usage": info.get("usage")}
@@ -86,8 +94,6 @@ class Metrics:
                     self._child(self.tokens, kind, step_tier).inc(n)
             self._read += usage.cache_read
             self._prompt += usage.prompt_total
-        if info.get("escalated"):
-            self.escalations.inc()
         if self._prompt:
             self.cache_hit_ratio.set(self._read / self._prompt)
 

@@ -27,6 +27,9 @@ def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> 
     """``exc`` as a native error response, counted in the metrics."""
     if gw is not None:
         gw.metrics.observe_error(exc)
+        spent = getattr(exc, "spent", None)  # calls billed before it failed
+        if spent:
+            gw.metrics.observe_spent(spent)
     record = access.current()
     if record is not None:
         record.failed(exc)
