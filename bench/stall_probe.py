@@ -164,7 +164,8 @@ def watchdog(state: dict[str, Any], loop: asyncio.AbstractEventLoop, stalls: lis
     """Runs in its own thread: samples the loop thread while the probe's timer is late."""
     tid = state["tid"]
     skip = {state["ident"], threading.get_ident()}
-    seen: collections.deque[tuple[float, float, float]] = collections.deque(maxlen=64)
+    # ~1 s of readings, kept across stalls, so back-to-back stalls still find one before due
+    seen: collections.deque[tuple[float, float, float]] = collections.deque(maxlen=512)
     while True:
         time.sleep(SAMPLE_S)
         now = time.perf_counter()
@@ -187,7 +188,6 @@ def watchdog(state: dict[str, Any], loop: asyncio.AbstractEventLoop, stalls: lis
         cpu1, runq1 = _schedstat(tid)
         others1 = _others_cpu(tid)
         t1 = time.perf_counter()
-        seen.clear()
         began = time.time() - (t1 - due)
         # span: the readings' interval, which holds the stall and up to SAMPLE_S either side
         stalls.append(
