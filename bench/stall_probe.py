@@ -302,12 +302,14 @@ def sites(path: str, since: float, until: float, top: int = 6) -> list[str]:
     if not rows:
         return [f"stalls > {STALL_S * 1000:.0f} ms: none"]
     total = sum(r[0] for r in rows)
-    span, cpu, runq, gcs, mates = (sum(r[i] for r in rows) for i in (1, 2, 3, 4, 8))
+    caught = [r for r in rows if r[1] > 0]
+    span, cpu, runq, gcs, mates = (sum(r[i] for r in caught) for i in (1, 2, 3, 4, 8))
     lags_ms = sorted(r[0] * 1000 for r in rows)
     out = [
         f"stalls > {STALL_S * 1000:.0f} ms: {len(rows)}, {total * 1000:.0f} ms in all "
         f"(p50 {lags_ms[len(lags_ms) // 2]:.0f}, max {lags_ms[-1]:.0f} ms); over "
-        f"{span * 1000:.0f} ms around them the loop thread ran {cpu * 1000:.0f} ms "
+        f"{span * 1000:.0f} ms around the {len(caught)} the watchdog caught "
+        f"(it needs the GIL in time) the loop thread ran {cpu * 1000:.0f} ms "
         f"(GC passes {gcs * 1000:.0f}), waited for a CPU {runq * 1000:.0f} ms, neither (GIL or "
         f"a system call) {(span - cpu - runq) * 1000:.0f} ms; the gateway's other threads ran "
         f"{mates * 1000:.0f} ms (counted from detection on); "
@@ -326,6 +328,8 @@ def sites(path: str, since: float, until: float, top: int = 6) -> list[str]:
         hits.update(set(got))
         busy.update(set(others))
     sampled = sum(areas.values())
+    if not sampled:
+        return out
     out.append(
         "  by step: "
         + ", ".join(f"{a} {ms:.0f} ms ({ms / sampled:.0%})" for a, ms in phases.most_common())
