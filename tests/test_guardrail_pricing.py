@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ def test_spend_and_budgets_count_guardrail_charges(
     key, _ = store.create("k", budget_usd=Decimal("10"))
     out = _ask(client, "enabled", api_key_id=key.id)
     row = _row(client, out)
-    guard = Decimal(row.metadata["guardrail_usd"])
+    guard = Decimal((row.metadata or {})["guardrail_usd"])
     assert guard > 0
     spent = store.get(key.id)
     assert spent is not None and spent.spent_usd == row.cost_usd
@@ -223,3 +224,25 @@ def test_a_call_cut_at_its_deadline_estimates_the_prompts_units(
 def _rows(db: str) -> list[Any]:
     with open_ledger(db) as ledger:
         return ledger.rows()
+
+
+def test_an_expired_holds_row_itemises_its_guardrail_part(
+    tw: tuple[Tierwise, str, Settings],
+) -> None:
+    # A hold never settled (its gateway stopped mid-call) is charged at its worst case,
+    # guardrail included: its row says how much of that is the guardrail's, as any row
+    # does (spend's guardrail column and the counterfactuals read it; it said nothing).
+    client, _, _ = tw
+    store = KeyStore(client.ledger)  # type: ignore[arg-type]
+    key, _ = store.create("k", budget_usd=Decimal("10"))
+    request = {
+        "messages": [{"role": "user", "content": [{"text": TEXT}]}],
+        "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
+    }
+    plan = client.plan("haiku", request)
+    hold, _ = client.reserve("expired", 1, plan, client.prepare(request, plan), key.id)
+    assert hold is not None
+    assert store.reconcile(datetime.now(UTC) + timedelta(days=1)) >= 1
+    (row,) = client.ledger.rows(request_id="expired")
+    guard = Decimal((row.metadata or {})["guardrail_usd"])
+    assert 0 < guard < row.cost_usd == hold.amount_usd

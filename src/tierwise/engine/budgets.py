@@ -101,6 +101,9 @@ class Budgets:
             (self._usage_on(profile, sent) for profile in plan.profiles),
             key=lambda u: u.output,
         )
+        # An expired hold's row is charged this amount: its guardrail part is itemised
+        # there as on any row (spend's guardrail column, the counterfactuals).
+        guardrail = self._worst_guardrail(plan, sent)
         hold = self.store.reserve(
             api_key_id,
             self._worst(plan, sent),
@@ -116,6 +119,7 @@ class Budgets:
                     "cache_write_5m": usage.cache_write_5m,
                     "cache_write_1h": usage.cache_write_1h,
                 },
+                **({"guardrail_usd": format(guardrail.normalize(), "f")} if guardrail else {}),
             },
             ttl_s=self.settings.budgets.reservation_ttl_s,
             unpriced=self._unpriced(plan),
@@ -141,10 +145,13 @@ class Budgets:
             for profile in plan.profiles
             for served in (asked, None)
         )
+        return model + self._worst_guardrail(plan, sent)
+
+    def _worst_guardrail(self, plan: Plan, sent: Mapping[str, Any]) -> Decimal:
+        """The part of :meth:`_worst` a guardrail's assessments bill: at worst every priced
+        policy checks the prompt and the longest answer (0 without a guardrail)."""
         if "guardrailConfig" not in sent:
-            return model
-        # The guardrail's assessments are billed too: at worst every priced policy checks
-        # the prompt and the longest answer.
+            return Decimal(0)
         prices = self.settings.guardrails.prices.per_thousand()
         guard = guardrail_charge(
             prices,
@@ -152,7 +159,7 @@ class Budgets:
             output_tokens=max(self._usage_on(p, sent).output for p in plan.profiles),
             estimate_policies=[name for name, rate in prices.items() if rate > 0],
         )
-        return model + guard.cost
+        return guard.cost
 
     def _usage_on(self, profile: str, sent: Mapping[str, Any]) -> Usage:
         """The worst case on one model: no more output than the model can produce (a

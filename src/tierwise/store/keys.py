@@ -589,6 +589,7 @@ class KeyStore:
                     "estimated": True,
                     "estimate": "the call never settled (its gateway stopped mid-call): "
                     "charged at its reserved worst case",
+                    **{k: detail[k] for k in ("guardrail_usd",) if k in detail},
                 },
             )  # fmt: skip
             with self.db.transaction() as tx:
