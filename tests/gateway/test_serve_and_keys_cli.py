@@ -117,6 +117,33 @@ def test_serving_sets_the_gc_thresholds_and_restores_them(tmp_path: Path) -> Non
     assert gc.get_threshold() == before
 
 
+def test_a_failed_start_leaves_the_collector_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette.testclient import TestClient
+
+    from tierwise.gateway.app import create_app
+    from tierwise.store.spool import SpoolReplayer
+
+    def refuse(self: SpoolReplayer) -> SpoolReplayer:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(SpoolReplayer, "start", refuse)
+    settings = load_settings(environ={}).settings.with_overrides(
+        {
+            "gateway.gc_thresholds": [5000, 7, 321],
+            "gateway.freeze_gc": True,
+            "ledger.url": f"sqlite:///{tmp_path / 'g.db'}",
+        }
+    )
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    app = create_app(settings, auth=False)
+    with pytest.raises(RuntimeError, match="new thread"), TestClient(app):
+        pass
+    assert gc.get_threshold() == thresholds
+    assert gc.get_freeze_count() == frozen
+
+
 def test_gc_thresholds_refuse_zero_which_would_turn_the_collector_off() -> None:
     with pytest.raises(ConfigError, match="gc_thresholds"):
         load_settings(environ={"TIERWISE_GATEWAY__GC_THRESHOLDS": "[0, 10, 1000]"})

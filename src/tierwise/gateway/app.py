@@ -157,6 +157,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway.threads
+        if replayer is not None:
+            # Started before the collector is changed: if it cannot start, the process is
+            # left as it was (the finally below is not reached).
+            replayer.start()  # also replays what a previous process spooled
         freeze = settings.gateway.freeze_gc
         if freeze:
             gc.collect()  # what startup left as garbage is freed, not frozen for good
@@ -168,8 +172,6 @@ def create_app(
         # come more often and so walk fewer objects each (defaults.toml).
         thresholds = gc.get_threshold()
         gc.set_threshold(*settings.gateway.gc_thresholds)
-        if replayer is not None:
-            replayer.start()  # also replays what a previous process spooled
         try:
             yield
         finally:
