@@ -112,3 +112,43 @@ def test_image_dimensions_of_hand_made_headers() -> None:
         b"\xff\xd8\xff\xe0\x00\x04\x00\x00\xff\xc0\x00\x11\x08\x1f\x41\x00\x10"
     ) == (16, 8001)
     assert image_dimensions(b"not an image") is None
+
+
+@pytest.mark.parametrize("in_tool_results", [False, True], ids=["messages", "tool-results"])
+def test_the_client_refuses_more_images_than_bedrock_takes_in_one_request(
+    gateway: Any, in_tool_results: bool
+) -> None:
+    # Bedrock counts the images over the whole request, tool results included: 11 in each of
+    # two turns is 22, refused before any call, though no one message holds more than 20.
+    image = {"image": {"format": "png", "source": {"bytes": png(2, 2)}}}
+    if in_tool_results:
+        use = {"toolUse": {"toolUseId": "t1", "name": "snap", "input": {}}}
+        result = {"toolResult": {"toolUseId": "t1", "content": [image] * 11}}
+        messages = [
+            {"role": "user", "content": [{"text": "take pictures"}, *[image] * 11]},
+            {"role": "assistant", "content": [use]},
+            {"role": "user", "content": [result, {"text": "which is sharpest?"}]},
+        ]
+        tools = {"tools": [{"toolSpec": {"name": "snap", "inputSchema": {"json": {}}}}]}
+        extra: dict[str, Any] = {"toolConfig": tools}
+    else:
+        messages = [
+            {"role": "user", "content": [{"text": "these"}, *[image] * 11]},
+            {"role": "assistant", "content": [{"text": "seen"}]},
+            {"role": "user", "content": [{"text": "and these"}, *[image] * 11]},
+        ]
+        extra = {}
+    before = _counts(gateway)
+    with pytest.raises(InvalidRequestError) as info:
+        gateway.tierwise.converse(modelId="haiku", messages=messages, **extra)
+    assert "more than 20 images" in info.value.message
+    assert "split the work" in (info.value.hint or "")
+    assert _counts(gateway) == before
+
+
+def test_twenty_images_over_the_request_are_sent(gateway: Any) -> None:
+    image = {"image": {"format": "png", "source": {"bytes": png(2, 2)}}}
+    messages = [{"role": "user", "content": [{"text": "these"}, *[image] * 20]}]
+    calls, rows = _counts(gateway)
+    gateway.tierwise.converse(modelId="haiku", messages=messages)
+    assert _counts(gateway) == (calls + 1, rows + 1)

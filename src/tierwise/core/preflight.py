@@ -72,6 +72,9 @@ def sniff_image(data: bytes) -> str | None:
 MAX_IMAGE_BASE64 = 5_242_880
 MAX_IMAGE_BYTES = MAX_IMAGE_BASE64 // 4 * 3
 MAX_IMAGE_SIDE = 8000
+# Converse's count limit (botocore's Message.content: "up to 20 images"), which Bedrock
+# counts over the whole request, tool results included.
+MAX_IMAGES = 20
 IMAGE_LIMITS_HINT = (
     "downscale or recompress the image: Bedrock takes at most 3,932,160 bytes (5 MB of "
     f"base64) and {MAX_IMAGE_SIDE} pixels a side per image"
@@ -328,6 +331,7 @@ def check_request(request: Mapping[str, Any]) -> None:
         _check_tools(tool_config)
     _check_cache_ttls(request)
     messages = request.get("messages")
+    images = 0
     for i, message in enumerate(messages if isinstance(messages, list | tuple) else ()):
         content = message.get("content") if isinstance(message, Mapping) else None
         for j, block in enumerate(content if isinstance(content, list | tuple) else ()):
@@ -380,6 +384,15 @@ def check_request(request: Mapping[str, Any]) -> None:
                 image = part.get("image")
                 if not isinstance(image, Mapping):
                     continue
+                images += 1
+                if images > MAX_IMAGES:
+                    raise _refuse(
+                        f"{at}.image: the request holds more than {MAX_IMAGES} images (tool "
+                        "results included), more than Bedrock takes in one request",
+                        f"{at}.image",
+                        f"send at most {MAX_IMAGES} images: drop earlier ones from the "
+                        "history, or split the work over several requests",
+                    )
                 source = image.get("source")
                 if isinstance(source, Mapping) and isinstance(source.get("bytes"), CheckedImage):
                     continue

@@ -16,6 +16,7 @@ from typing import Any
 from tierwise.core.preflight import (
     MAX_IMAGE_BASE64,
     MAX_IMAGE_SIDE,
+    MAX_IMAGES,
     base64_size,
     image_dimensions,
 )
@@ -74,7 +75,6 @@ _BLOCK_TYPES = {
 # to 20 images. Each image's size ... no more than 3.75 MB"; "up to five documents. Each
 # document's size must be no more than 4.5 MB"). MB read as MiB, the larger reading, so the
 # emulator never refuses what Bedrock might take.
-MAX_IMAGES = 20
 MAX_DOCUMENTS = 5
 MAX_DOCUMENT_BYTES = 4_718_592  # 4.5 MiB
 # botocore's ToolUseId: 1 to 64 characters matching [a-zA-Z0-9_.:-]+.
