@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,17 @@ import pytest
 from tierwise.client import AsyncTierwise, Tierwise
 from tierwise.config import Settings
 from tierwise.store import open_ledger
+from tierwise.store.base import LedgerRow
+
+ASK = [{"role": "user", "content": [{"text": "Explain TCP slow start in detail"}]}]
+
+
+def assert_one_row_billed_as_closed(rows: Sequence[LedgerRow]) -> None:
+    """The stream Bedrock billed when it opened has its one row: closed by the client, with
+    the prompt's tokens counted."""
+    assert len(rows) == 1
+    assert rows[0].stop_reason == "client_closed"
+    assert rows[0].input_tokens > 0
 
 
 @pytest.mark.parametrize("read_first", [True, False])
@@ -22,7 +34,7 @@ def test_closing_the_client_ledgers_streams_left_open(
     with Tierwise.from_settings(emu_settings, ledger_url=url) as tw:
         response = tw.converse_stream(
             modelId="sonnet",
-            messages=[{"role": "user", "content": [{"text": "Explain TCP slow start in detail"}]}],
+            messages=ASK,
         )
         stream = response["stream"]
         if read_first:
@@ -32,9 +44,7 @@ def test_closing_the_client_ledgers_streams_left_open(
         # the caller walks away without finishing or closing the stream
     with open_ledger(url) as ledger:
         rows = ledger.rows(request_id=request_id)
-    assert len(rows) == 1
-    assert rows[0].stop_reason == "client_closed"
-    assert rows[0].input_tokens > 0
+    assert_one_row_billed_as_closed(rows)
 
 
 @pytest.mark.parametrize("read_first", [True, False])
@@ -47,9 +57,7 @@ def test_closing_the_async_client_ledgers_streams_left_open(
         async with AsyncTierwise.from_settings(emu_settings, ledger_url=url) as tw:
             response = await tw.converse_stream(
                 modelId="sonnet",
-                messages=[
-                    {"role": "user", "content": [{"text": "Explain TCP slow start in detail"}]}
-                ],
+                messages=ASK,
             )
             stream = response["stream"]
             if read_first:
@@ -61,9 +69,7 @@ def test_closing_the_async_client_ledgers_streams_left_open(
     request_id = asyncio.run(walk_away())
     with open_ledger(url) as ledger:
         rows = ledger.rows(request_id=request_id)
-    assert len(rows) == 1
-    assert rows[0].stop_reason == "client_closed"
-    assert rows[0].input_tokens > 0
+    assert_one_row_billed_as_closed(rows)
 
 
 @pytest.mark.parametrize("how", ["closed", "dropped"])
@@ -76,7 +82,7 @@ def test_a_stream_closed_or_dropped_unread_is_ledgered_at_once(
     with Tierwise.from_settings(emu_settings, ledger_url=url) as tw:
         response = tw.converse_stream(
             modelId="sonnet",
-            messages=[{"role": "user", "content": [{"text": "Explain TCP slow start in detail"}]}],
+            messages=ASK,
         )
         request_id = response["tierwise"]["requestId"]
         if how == "closed":
@@ -85,9 +91,7 @@ def test_a_stream_closed_or_dropped_unread_is_ledgered_at_once(
             del response
             gc.collect()
         rows = tw.ledger.rows(request_id=request_id)  # before the client closes
-    assert len(rows) == 1
-    assert rows[0].stop_reason == "client_closed"
-    assert rows[0].input_tokens > 0
+    assert_one_row_billed_as_closed(rows)
 
 
 @pytest.mark.parametrize("how", ["closed", "dropped"])
@@ -102,9 +106,7 @@ def test_an_async_stream_closed_or_dropped_unread_is_ledgered(
         async with AsyncTierwise.from_settings(emu_settings, ledger_url=url) as tw:
             response = await tw.converse_stream(
                 modelId="sonnet",
-                messages=[
-                    {"role": "user", "content": [{"text": "Explain TCP slow start in detail"}]}
-                ],
+                messages=ASK,
             )
             request_id = str(response["tierwise"]["requestId"])
             if how == "closed":
@@ -122,6 +124,4 @@ def test_an_async_stream_closed_or_dropped_unread_is_ledgered(
     request_id = asyncio.run(walk_away())
     with open_ledger(url) as ledger:
         rows = ledger.rows(request_id=request_id)
-    assert len(rows) == 1
-    assert rows[0].stop_reason == "client_closed"
-    assert rows[0].input_tokens > 0
+    assert_one_row_billed_as_closed(rows)
