@@ -125,3 +125,78 @@ def test_an_async_stream_closed_or_dropped_unread_is_ledgered(
     with open_ledger(url) as ledger:
         rows = ledger.rows(request_id=request_id)
     assert_one_row_billed_as_closed(rows)
+
+
+def test_an_async_stream_dropped_just_before_the_client_closes_is_ledgered(
+    emu_settings: Settings, tmp_path: Path
+) -> None:
+    # The loop finalizes a collected async generator in a task of its own, which may run
+    # after aclose() has closed the ledger: the row was lost (0 rows) when the client
+    # closed right after the caller dropped the stream.
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+
+    async def walk_away() -> str:
+        async with AsyncTierwise.from_settings(emu_settings, ledger_url=url) as tw:
+            response = await tw.converse_stream(modelId="sonnet", messages=ASK)
+            request_id = str(response["tierwise"]["requestId"])
+            await anext(response["stream"])
+            del response
+            gc.collect()  # dropped without aclose(); the client closes at once
+        return request_id
+
+    request_id = asyncio.run(walk_away())
+    with open_ledger(url) as ledger:
+        rows = ledger.rows(request_id=request_id)
+    assert_one_row_billed_as_closed(rows)
+
+
+def test_an_async_stream_dropped_as_its_loop_ends_is_ledgered(
+    emu_settings: Settings, tmp_path: Path
+) -> None:
+    # The loop ended (asyncio.run returned) right after the caller dropped the stream, the
+    # client never closed: the loop cancels the task finalizing the generator as it ends.
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    tw = AsyncTierwise.from_settings(emu_settings, ledger_url=url)
+
+    async def walk_away() -> str:
+        response = await tw.converse_stream(modelId="sonnet", messages=ASK)
+        await anext(response["stream"])
+        request_id = str(response["tierwise"]["requestId"])
+        del response
+        gc.collect()
+        return request_id  # the loop ends here
+
+    request_id = asyncio.run(walk_away())
+    tw.ledger.close()
+    with open_ledger(url) as ledger:
+        rows = ledger.rows(request_id=request_id)
+    assert_one_row_billed_as_closed(rows)
+
+
+def test_a_gateway_stream_dropped_as_the_gateway_stops_is_ledgered(
+    emu_settings: Settings, tmp_path: Path
+) -> None:
+    # The doors stream through the gateway's AsyncTierwise, whose ledger writes go to the
+    # gateway's thread pool: a stream dropped as the gateway stopped was finalized after
+    # that pool had shut down, and its row was lost (0 rows).
+    from tierwise.gateway.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    tw = Tierwise.from_settings(emu_settings, ledger_url=url)
+    app = create_app(emu_settings, tierwise=tw, auth=False)
+
+    async def serve_then_stop() -> str:
+        async with app.router.lifespan_context(app):
+            engine = app.state.gateway.engine
+            response = await engine.converse_stream(modelId="sonnet", messages=ASK)
+            await anext(response["stream"])
+            request_id = str(response["tierwise"]["requestId"])
+            del response
+            gc.collect()
+        return request_id
+
+    request_id = asyncio.run(serve_then_stop())
+    tw.close()
+    with open_ledger(url) as ledger:
+        rows = ledger.rows(request_id=request_id)
+    assert_one_row_billed_as_closed(rows)

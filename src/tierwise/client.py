@@ -56,6 +56,7 @@ from tierwise.engine import (
     SyncDriver,
     ValidationSpec,
     apply_thinking,
+    drive,
 )
 from tierwise.errors import DeadlineExceededError, InvalidRequestError, TierwiseError
 from tierwise.waits import Waits
@@ -610,6 +611,10 @@ class AsyncTierwise(_Client):
         self._open_streams: weakref.WeakSet[AsyncGenerator[list[dict[str, Any]], None]] = (
             weakref.WeakSet()
         )
+        # The rows those streams owe, held strongly: a stream dropped unclosed is finalized
+        # by its loop in a task of its own, which may run after aclose() or never (the loop
+        # ended first); aclose() writes what such a stream left unwritten.
+        self._unledgered: set[_StreamRow] = set()
 
     @classmethod
     def from_settings(
@@ -655,17 +660,46 @@ class AsyncTierwise(_Client):
         )
 
     async def aclose(self) -> None:
-        # A stream the caller stopped reading is ledgered when its generator is closed: do it
-        # now, while the ledger is open (garbage collection would come after it closed).
-        for stream in list(self._open_streams):
-            if getattr(stream, "ag_running", False):
-                continue  # another task is reading it: it ledgers itself when it ends
-            await stream.aclose()
+        await self.close_streams()
         # Calls cut off by their deadline still run: wait for them to be ledgered.
         await self.driver.close()
         await self.bedrock.aclose()
         self.ledger.close()
         self.cache_router.state.close()
+
+    async def close_streams(self) -> None:
+        """Ledger every stream handed out and not yet ledgered (the gateway calls this
+        before it closes the ledger; :meth:`aclose` does).
+
+        A stream the caller stopped reading is ledgered when its generator is closed: it is
+        closed now, while the ledger is open. One whose closing is under way in another task
+        (the loop finalizing a dropped generator) is waited for, up to the usage grace
+        period and a margin. What is left (a dropped generator whose finalizer has not run,
+        or was cancelled as its loop ended) is written here, from what the stream showed."""
+        for stream in list(self._open_streams):
+            if getattr(stream, "ag_running", False):
+                continue  # another task is reading or closing it: waited for below
+            await stream.aclose()
+        limit = time.monotonic() + self.settings.budgets.usage_grace_s + _CLOSING_MARGIN_S
+        while any(r.closing for r in self._unledgered) and time.monotonic() < limit:
+            await asyncio.sleep(0.01)
+        for row in list(self._unledgered):
+            if row.read_elsewhere() or not row.claim():
+                continue  # another task reads it: it ledgers itself when it ends
+            with contextlib.suppress(Exception):  # its connection may be a closed loop's
+                await row.opened.stream.aclose()
+            try:
+                await self.driver.run(row.finish(None, abandoned=True))
+            finally:
+                self._unledgered.discard(row)
+
+    def _ledger_now(self, row: _StreamRow, error: TierwiseError | None, abandoned: bool) -> Any:
+        """Write ``row`` in this thread, without the loop (whose task was cancelled while
+        closing the stream: the loop may be ending); blocks the loop for one ledger write."""
+        return drive(
+            row.finish(error, abandoned=abandoned),
+            lambda effect: self.books.perform(self.hooks, effect),
+        )
 
     async def __aenter__(self) -> AsyncTierwise:
         return self
@@ -702,24 +736,25 @@ class AsyncTierwise(_Client):
             return {"stream": _replayed(outcome.response), "tierwise": _summary(outcome)}
         summary = outcome.summary()
         collector = MessageCollector() if capture else None
-        batches = self._batches(engine, outcome, summary, request, collector)
+        row = _StreamRow(engine, outcome)
+        self._unledgered.add(row)
+        batches = self._batches(row, summary, request, collector)
+        row.generator = weakref.ref(batches)
         await anext(batches)  # begun, so that closing or dropping it unread still ledgers it
         self._open_streams.add(batches)
-        return {"stream": AsyncEvents(batches), "tierwise": summary}
+        return {"stream": AsyncEvents(batches, row), "tierwise": summary}
 
     async def _batches(
         self,
-        engine: Engine,
-        opened: Opened,
+        row: _StreamRow,
         summary: dict[str, Any],
         request: Mapping[str, Any],
         collector: MessageCollector | None,
     ) -> AsyncGenerator[list[dict[str, Any]], None]:
+        engine, opened = row.engine, row.opened
         stream = opened.stream
-        started = time.perf_counter() - opened.settled.elapsed_ms / 1000
-        meter = StreamMeter()
+        meter = row.meter
         note = meter.note
-        trace: Any = None  # a guardrail's, on the metadata event
         error: TierwiseError | None = None
         abandoned = False
         idle_s = self.settings.retry.stream_idle_timeout_s
@@ -752,7 +787,7 @@ class AsyncTierwise(_Client):
                 for event in batch:
                     note(event)
                     if "metadata" in event:
-                        trace = event["metadata"].get("trace")
+                        row.trace = event["metadata"].get("trace")
                     if collector is not None:
                         collector.add(event)
                 yield batch
@@ -765,28 +800,57 @@ class AsyncTierwise(_Client):
             raise
         finally:
             waits.close()
-            if abandoned and meter.usage is None:
-                # Bedrock reports usage in the last event: give it a moment to arrive.
-                await _drain_async(stream, meter, self.settings.budgets.usage_grace_s)
-            await stream.aclose()
-            usage, estimated = meter.billed(opened.attempt.request)
-            result = await self.driver.run(
-                engine.finish_stream(
-                    opened, usage=usage, stop_reason=meter.stop_reason, error=error,
-                    latency_ms=(time.perf_counter() - started) * 1000,
-                    service_tier=meter.served, estimated=estimated, abandoned=abandoned,
-                    thinking_tokens=meter.thinking_tokens(usage.output), trace=trace,
-                )
-            )  # fmt: skip
-            summary.update(result.summary())
-            seen = {"stopReason": meter.stop_reason, "trace": trace}
-            guard = guardrail_summary(seen, result.plan.guardrail)
-            if guard is not None:
-                summary["guardrail"] = guard
-            if collector is not None and error is None and meter.stop_reason and not abandoned:
+            result = await self._finish_stream(row, error, abandoned)
+            if result is not None:
+                summary.update(result.summary())
+                seen = {"stopReason": meter.stop_reason, "trace": row.trace}
+                guard = guardrail_summary(seen, result.plan.guardrail)
+                if guard is not None:
+                    summary["guardrail"] = guard
+            if (
+                result is not None
+                and collector is not None
+                and error is None
+                and meter.stop_reason
+                and not abandoned
+            ):
                 await self.blocking(
                     self._capture_stream, result, request, collector, meter.stop_reason
                 )
+
+    async def _finish_stream(
+        self, row: _StreamRow, error: TierwiseError | None, abandoned: bool
+    ) -> Result | None:
+        """Close ``row``'s upstream stream, then price and ledger it; None when
+        :meth:`close_streams` has ledgered it already (the generator outlived its client).
+
+        A stream the caller dropped unclosed is written without the loop (its loop may be
+        ending, its finalizing task cancelled); so is one whose closing failed or was
+        cancelled."""
+        stream = row.opened.stream
+        row.closing = True
+        try:
+            try:
+                if abandoned and row.meter.usage is None:
+                    # Bedrock reports usage in the last event: give it a moment to arrive.
+                    await _drain_async(stream, row.meter, self.settings.budgets.usage_grace_s)
+                await stream.aclose()
+            except BaseException as exc:
+                # Closing failed, or was cancelled or closed (the loop may be ending): the
+                # row is written all the same, now.
+                if row.claim():
+                    self._unledgered.discard(row)
+                    gone = abandoned or not isinstance(exc, Exception)
+                    self._ledger_now(row, error, abandoned=gone)
+                raise
+            if not row.claim():
+                return None
+            self._unledgered.discard(row)
+            if row.dropped:
+                return cast(Result, self._ledger_now(row, error, abandoned=abandoned))
+            return cast(Result, await self.driver.run(row.finish(error, abandoned=abandoned)))
+        finally:
+            row.closing = False
 
     async def count_tokens(self, *, modelId: str | None = None, **kwargs: Any) -> int:  # noqa: N803
         request = request_fields(kwargs)
@@ -800,12 +864,22 @@ class AsyncEvents:
     (those that arrived together), as the gateway does; :meth:`aclose` ends the stream (it
     is priced and ledgered before this returns)."""
 
-    __slots__ = ("__weakref__", "_batch", "_batches", "_next")
+    __slots__ = ("__weakref__", "_batch", "_batches", "_next", "_row")
 
-    def __init__(self, batches: AsyncGenerator[list[dict[str, Any]], None]) -> None:
+    def __init__(
+        self, batches: AsyncGenerator[list[dict[str, Any]], None], row: _StreamRow | None = None
+    ) -> None:
         self._batches = batches
         self._batch: list[dict[str, Any]] = []
         self._next = 0  # the index in _batch of the next event
+        self._row = row
+
+    def __del__(self) -> None:
+        # Dropped: the generator is finalized next, by its loop in a task of its own, maybe
+        # as the loop ends; its row is then written without the loop.
+        row = self._row
+        if row is not None:
+            row.dropped = True
 
     def __aiter__(self) -> AsyncEvents:
         return self
@@ -828,6 +902,57 @@ class AsyncEvents:
 
     async def aclose(self) -> None:
         await self._batches.aclose()
+
+
+_CLOSING_MARGIN_S = 5.0  # close_streams' wait for a closing stream, beyond the usage grace
+
+
+class _StreamRow:
+    """The row an open async stream owes, and what it is priced from: the engine and the
+    opened stream, the events metered so far and the guardrail's trace. Written once: by
+    the stream's own cleanup, or by :meth:`AsyncTierwise.close_streams` for a stream whose
+    cleanup has not run (``claim`` decides which)."""
+
+    __slots__ = (
+        "claimed", "closing", "dropped", "engine", "generator", "meter", "opened", "started",
+        "trace",
+    )  # fmt: skip
+
+    def __init__(self, engine: Engine, opened: Opened) -> None:
+        self.engine = engine
+        self.opened = opened
+        self.started = time.perf_counter() - opened.settled.elapsed_ms / 1000
+        self.meter = StreamMeter()
+        self.trace: Any = None  # a guardrail's, on the metadata event
+        self.claimed = False
+        self.closing = False  # its cleanup is under way (in the task finalizing it, maybe)
+        self.dropped = False  # the caller let go of it unclosed
+        self.generator: Callable[[], Any] = lambda: None  # its events' generator, weakly
+
+    def read_elsewhere(self) -> bool:
+        """Whether a task is reading the stream (not closing it): it ledgers it at its end."""
+        generator = self.generator()
+        return not self.closing and bool(getattr(generator, "ag_running", False))
+
+    def claim(self) -> bool:
+        """True the first time only: the caller writes the row (on the loop's thread)."""
+        if self.claimed:
+            return False
+        self.claimed = True
+        return True
+
+    def finish(
+        self, error: TierwiseError | None, *, abandoned: bool
+    ) -> Generator[Any, Any, Result]:
+        """The engine's machine that prices and records the stream as metered so far."""
+        meter = self.meter
+        usage, estimated = meter.billed(self.opened.attempt.request)
+        return self.engine.finish_stream(
+            self.opened, usage=usage, stop_reason=meter.stop_reason, error=error,
+            latency_ms=(time.perf_counter() - self.started) * 1000,
+            service_tier=meter.served, estimated=estimated, abandoned=abandoned,
+            thinking_tokens=meter.thinking_tokens(usage.output), trace=self.trace,
+        )  # fmt: skip
 
 
 async def _after(

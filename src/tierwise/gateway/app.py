@@ -180,6 +180,8 @@ def create_app(
             gc.set_threshold(*thresholds)
             if freeze:
                 gc.unfreeze()
+            # Streams still owing their rows are ledgered while the pool and ledger are up.
+            await gateway.engine.close_streams()
             gateway.close()
             probe.close()
             if tierwise is None:
