@@ -214,11 +214,57 @@ def test_a_call_cut_at_its_deadline_estimates_the_prompts_units(
         (row,) = _rows(db)
     assert row.error_class == "AttemptCutError"
     per_policy = 3 if stream else 3 + 1
-    policies = settings.guardrails.prices.estimate_policies
-    assert row.metadata["guardrail_units"] == dict.fromkeys(policies, per_policy)
     rates = settings.guardrails.prices.per_thousand()
+    # A call is charged at its worst case (every priced policy, as a key's hold is); a
+    # stream that never opened is counted as an abandoned one is (estimate_policies).
+    policies = settings.guardrails.prices.estimate_policies if stream else _priced(rates)
+    assert row.metadata["guardrail_units"] == dict.fromkeys(policies, per_policy)
     charge = sum((per_policy * rates[p] / THOUSAND for p in policies), Decimal(0))
     assert row.cost_usd == _model_cost(settings, row) + charge
+
+
+def test_a_call_cut_at_its_deadline_is_charged_the_guardrail_its_hold_reserved(
+    default_settings: Settings, tmp_path: Path
+) -> None:
+    # One event, two paths: a call the deadline closed before Bedrock answered is charged
+    # at its worst case, as its key's hold would be had it expired. The hold counted every
+    # priced policy (5), the row only estimate_policies (3): the row charged less.
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    request = {
+        "messages": [{"role": "user", "content": [{"text": TEXT}]}],
+        "inferenceConfig": {"maxTokens": 20},
+        "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
+    }
+    with Emulator(default_settings, port=0, faults=Faults(latency_ms=20_000)).start() as emu:
+        emu.add_guardrail("acme", "1", blocked_words=["plutonium"])
+        settings = default_settings.with_overrides(
+            {"endpoint_url": emu.url, "retry.total_timeout_s": 1.0, "retry.base_delay_s": 0.0,
+             "budgets.usage_grace_s": 0.5}
+        )  # fmt: skip
+        with Tierwise.from_settings(settings, ledger_url=db) as client:
+            store = KeyStore(client.ledger)  # type: ignore[arg-type]
+            key, _ = store.create("k", budget_usd=Decimal("10"))
+            with pytest.raises(DeadlineExceededError):
+                client.converse(modelId="haiku", api_key_id=key.id, **request)
+            client.driver.close()  # the cut call has ended and been ledgered
+            (row,) = client.ledger.rows()
+            # The same request's hold, expired: charged what it held, itemised.
+            plan = client.plan("haiku", request)
+            hold, _ = client.reserve("held", 1, plan, client.prepare(request, plan), key.id)
+            assert hold is not None
+            assert store.reconcile(datetime.now(UTC) + timedelta(days=1)) >= 1
+            (expired,) = client.ledger.rows(request_id="held")
+            held = Decimal((expired.metadata or {})["guardrail_usd"])
+    assert row.error_class == "AttemptCutError"
+    assert Decimal(row.metadata["guardrail_usd"]) == held > 0
+    rates = settings.guardrails.prices.per_thousand()
+    assert set(row.metadata["guardrail_units"]) == set(_priced(rates))
+    assert "worst case" in row.metadata["guardrail_estimate"]
+
+
+def _priced(rates: dict[str, Decimal]) -> list[str]:
+    """Every policy with a price: what a worst case counts."""
+    return [name for name, rate in rates.items() if rate > 0]
 
 
 def _rows(db: str) -> list[Any]:

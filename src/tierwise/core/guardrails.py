@@ -26,7 +26,9 @@ __all__ = [
     "guardrail_from_header",
     "guardrail_summary",
     "guardrail_usd",
+    "guardrail_worst_case",
     "trace_units",
+    "worst_case_policies",
 ]
 
 INTERVENED = "guardrail_intervened"
@@ -222,6 +224,37 @@ def guardrail_charge(
         Decimal(0),
     )
     return GuardrailCharge({k: v for k, v in units.items() if v}, cost, why)
+
+
+def worst_case_policies(prices: Mapping[str, Decimal]) -> list[str]:
+    """The policies a worst case counts: every one with a price. Bedrock bills each policy
+    the guardrail has, and a request names the guardrail, not its policies
+    (``estimate_policies`` is the operator's list, unchecked), so the most one call can be
+    billed counts them all."""
+    return [name for name, rate in prices.items() if rate > 0 and name in _UNIT_FIELDS]
+
+
+def guardrail_worst_case(
+    prices: Mapping[str, Decimal],
+    *,
+    request: Mapping[str, Any] | None,
+    output_tokens: int,
+) -> GuardrailCharge:
+    """The most a guardrail's assessments of one call can bill: every priced policy
+    (:func:`worst_case_policies`) checking the prompt and an answer of ``output_tokens``.
+    A key's reservation holds it, and a call charged at its worst case (the deadline closed
+    it before Bedrock answered) is charged it, so both paths price the event alike."""
+    charge = guardrail_charge(
+        prices,
+        request=request,
+        output_tokens=output_tokens,
+        estimate_policies=worst_case_policies(prices),
+    )
+    why = (
+        "no guardrail trace: charged at the worst case, every priced policy checking the "
+        "characters checked"
+    )
+    return GuardrailCharge(charge.units, charge.cost, why)
 
 
 def guardrail_usd(metadata: Mapping[str, Any] | None) -> Decimal:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tierwise.core.guardrails import INTERVENED, guardrail_charge
+from tierwise.core.guardrails import INTERVENED, guardrail_charge, guardrail_worst_case
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.tiers import Tier
 from tierwise.errors import TierwiseError
@@ -60,6 +60,7 @@ class Accountant:
         estimated: str | None = None,
         request: Mapping[str, Any] | None = None,
         trace: Any = None,
+        worst_case: bool = False,
     ) -> LedgerRow:
         """The priced, not yet stored, row of one model call.
 
@@ -69,7 +70,9 @@ class Accountant:
         billed besides the model (per 1,000 text units per policy): priced from ``trace``
         (the response's), else estimated from ``request``'s text, they are part of
         ``cost_usd`` and itemised in the metadata (``guardrail_usd``, ``guardrail_units``,
-        ``guardrail_estimate``)."""
+        ``guardrail_estimate``). A row ``worst_case`` charges (a call the deadline closed
+        before Bedrock answered) is charged the guardrail's worst case without a trace, as
+        the key's reservation held it (:func:`~tierwise.core.guardrails.guardrail_worst_case`)."""
         tier = plan.tier or self.settings.tier_of_model(model_id)
         usage = usage or Usage()
         served = service_tier_of(service_tier)
@@ -94,14 +97,19 @@ class Accountant:
         guarded = plan.guardrail is not None and (request is None or "guardrailConfig" in request)
         if guarded and assessed:
             prices = self.settings.guardrails.prices
-            charge = guardrail_charge(
-                prices.per_thousand(),
-                trace=trace,
-                request=request,
-                output_tokens=usage.output,
-                input_blocked=stop_reason == INTERVENED and usage.output == 0,
-                estimate_policies=prices.estimate_policies,
-            )
+            if worst_case and trace is None:
+                charge = guardrail_worst_case(
+                    prices.per_thousand(), request=request, output_tokens=usage.output
+                )
+            else:
+                charge = guardrail_charge(
+                    prices.per_thousand(),
+                    trace=trace,
+                    request=request,
+                    output_tokens=usage.output,
+                    input_blocked=stop_reason == INTERVENED and usage.output == 0,
+                    estimate_policies=prices.estimate_policies,
+                )
             guard_cost = charge.cost
             metadata["guardrail_usd"] = format(charge.cost.normalize(), "f")
             metadata["guardrail_units"] = dict(charge.units)

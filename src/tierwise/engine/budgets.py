@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.catalog import foundation_model_id
-from tierwise.core.guardrails import guardrail_charge
+from tierwise.core.guardrails import guardrail_worst_case
 from tierwise.errors import LedgerUnavailableError
 
 if TYPE_CHECKING:
@@ -152,12 +152,10 @@ class Budgets:
         policy checks the prompt and the longest answer (0 without a guardrail)."""
         if "guardrailConfig" not in sent:
             return Decimal(0)
-        prices = self.settings.guardrails.prices.per_thousand()
-        guard = guardrail_charge(
-            prices,
+        guard = guardrail_worst_case(
+            self.settings.guardrails.prices.per_thousand(),
             request=sent,
             output_tokens=max(self._usage_on(p, sent).output for p in plan.profiles),
-            estimate_policies=[name for name, rate in prices.items() if rate > 0],
         )
         return guard.cost
 

@@ -713,6 +713,7 @@ class Engine:
             usage=usage, stop_reason=stop_reason, error=error, api_key_id=self.api_key_id,
             rejection_reason=rejection_reason, kind=attempt.kind, service_tier=service_tier,
             estimated=estimated, request=attempt.request, trace=trace,
+            worst_case=_at_worst(attempt, error),
         )  # fmt: skip
         try:
             stored: LedgerRow = yield Record(row, hold)
@@ -844,7 +845,7 @@ class Engine:
             return self.accountant.row(
                 self.request_id, plan, plan.profiles[0], latency_ms, attempt=attempt.number,
                 usage=usage, error=outcome, api_key_id=self.api_key_id, kind=attempt.kind,
-                estimated=why, request=attempt.request,
+                estimated=why, request=attempt.request, worst_case=_at_worst(attempt, outcome),
             )  # fmt: skip
         if isinstance(outcome, BaseException):
             error = outcome if isinstance(outcome, TierwiseError) else cut
@@ -924,6 +925,13 @@ class Engine:
             ):
                 at -= 1
         self.steps.insert(at, step)
+
+
+def _at_worst(attempt: Attempt, error: BaseException | None) -> bool:
+    """Whether ``attempt``'s row is charged at its worst case: a call (not a stream) the
+    deadline closed before Bedrock answered (:meth:`Engine._unanswered`), guardrail included,
+    as the key's reservation held it."""
+    return isinstance(error, AttemptCutError) and not attempt.stream
 
 
 def _is_capacity_error(exc: TierwiseError) -> bool:
