@@ -188,6 +188,56 @@ def test_the_estimate_counts_what_bedrock_checks() -> None:
     assert charge.cost == 3 * Decimal("0.15") / THOUSAND
 
 
+def test_tool_results_are_not_counted_as_checked_text() -> None:
+    # AWS's "Include a guardrail with the Converse API" page: tool results
+    # (messages[].content[].toolResult) and tool definitions are not evaluated by any
+    # guardrail filter, so they bill no text units.
+    prices = {"content": Decimal("0.15")}
+    text = {"role": "user", "content": [{"text": "m" * 1500}]}
+    plain = {"messages": [text]}
+    with_tools = {
+        "messages": [
+            {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t", "name": "f",
+                                                            "input": {"q": "x" * 3000}}}]},
+            {"role": "user", "content": [{"toolResult": {"toolUseId": "t",
+                                                         "content": [{"text": "r" * 5000}]}}]},
+            text,
+        ],
+        "toolConfig": {"tools": [{"toolSpec": {"name": "f", "description": "d" * 4000,
+                                               "inputSchema": {"json": {}}}}]},
+    }  # fmt: skip
+    for request in (plain, with_tools):
+        charge = guardrail_charge(prices, request=request, estimate_policies=["content"])
+        assert charge.units == {"content": 2}
+
+
+def test_images_a_guardrail_may_assess_are_a_labelled_gap() -> None:
+    # Image content filters assess images (guardContent may carry one), but no price for
+    # their units is sourced: they are left out of the charge and the row says so, rather
+    # than priced at an invented rate. A tool result's image is not assessed.
+    prices = {"content": Decimal("0.15")}
+    png = {"format": "png", "source": {"bytes": b"x"}}
+    request = {
+        "messages": [
+            {"role": "user", "content": [
+                {"text": "m" * 1500}, {"image": png}, {"guardContent": {"image": png}},
+                {"toolResult": {"toolUseId": "t", "content": [{"image": png}]}},
+            ]},
+        ],
+    }  # fmt: skip
+    charge = guardrail_charge(prices, request=request, estimate_policies=["content"])
+    assert charge.units == {"content": 2} and charge.cost == 2 * Decimal("0.15") / THOUSAND
+    assert charge.unpriced is not None and charge.unpriced.startswith("2 image(s)")
+    assert "not priced" in charge.unpriced
+    usage = {"contentPolicyUnits": 2, "contentPolicyImageUnits": 1}
+    trace = {"guardrail": {"inputAssessment": {"g": {"invocationMetrics": {"usage": usage}}}}}
+    traced = guardrail_charge(prices, trace=trace, request=request)
+    assert traced.units == {"content": 2} and traced.estimate is None
+    assert traced.unpriced is not None and traced.unpriced.startswith("1 image unit(s)")
+    text_only = {"messages": [{"role": "user", "content": [{"text": "m"}]}]}
+    assert guardrail_charge(prices, request=text_only).unpriced is None
+
+
 @pytest.mark.parametrize("stream", [False, True], ids=["call", "stream"])
 def test_a_call_cut_at_its_deadline_estimates_the_prompts_units(
     default_settings: Settings, tmp_path: Path, stream: bool

@@ -137,6 +137,8 @@ class GuardrailCharge:
     units: Mapping[str, int]
     cost: Decimal
     estimate: str | None = None
+    # What the guardrail may have billed that is not priced here (images), or None.
+    unpriced: str | None = None
 
 
 def _assessments(guardrail: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
@@ -181,7 +183,10 @@ def _guarded_chars(block: Any) -> int:
 def _text_chars(request: Mapping[str, Any]) -> int:
     """Characters a guardrail checks in a Converse request: the messages' ``guardContent``
     blocks when there are any (Bedrock then checks only those), else every message text;
-    a system prompt only in its ``guardContent`` blocks (plain system text is not checked)."""
+    a system prompt only in its ``guardContent`` blocks (plain system text is not checked).
+    Tool results and tool definitions are not counted: AWS's "Include a guardrail with the
+    Converse API" page lists ``messages[].content[].toolResult`` and
+    ``toolConfig.tools[].toolSpec`` as not evaluated by any guardrail filter."""
     system = sum(_guarded_chars(b) for b in request.get("system") or ())
     guarded = plain = 0
     for message in request.get("messages") or ():
@@ -190,6 +195,49 @@ def _text_chars(request: Mapping[str, Any]) -> int:
             if isinstance(block, Mapping) and isinstance(block.get("text"), str):
                 plain += len(block["text"])
     return system + (guarded or plain)
+
+
+def _images(request: Mapping[str, Any]) -> int:
+    """Images in a request's messages (their own and their ``guardContent`` ones; not in
+    tool results, which a guardrail does not evaluate) that a guardrail's image content
+    filter may assess."""
+    count = 0
+    for message in request.get("messages") or ():
+        for block in (message.get("content") or ()) if isinstance(message, Mapping) else ():
+            if not isinstance(block, Mapping):
+                continue
+            guard = block.get("guardContent")
+            if "image" in block or (isinstance(guard, Mapping) and "image" in guard):
+                count += 1
+    return count
+
+
+def _trace_image_units(trace: Any) -> int:
+    guardrail = trace.get("guardrail") if isinstance(trace, Mapping) else None
+    if not isinstance(guardrail, Mapping):
+        return 0
+    total = 0
+    for assessment in _assessments(guardrail):
+        usage = (assessment.get("invocationMetrics") or {}).get("usage")
+        value = usage.get("contentPolicyImageUnits") if isinstance(usage, Mapping) else None
+        if isinstance(value, int) and value > 0:
+            total += value
+    return total
+
+
+# No price for image content filter units is sourced (the Bedrock pricing figures in
+# [guardrails.prices] are per 1,000 text units): images are left out of the charge, said so.
+_IMAGES_UNPRICED = "not priced: no sourced price for image content filter units"
+
+
+def _unpriced_images(trace: Any, request: Mapping[str, Any] | None) -> str | None:
+    traced = _trace_image_units(trace)
+    if traced:
+        return f"{traced} image unit(s) in the trace {_IMAGES_UNPRICED}"
+    images = _images(request or {}) if trace_units(trace) is None else 0
+    if images:
+        return f"{images} image(s) an image content filter may assess {_IMAGES_UNPRICED}"
+    return None
 
 
 def _units(chars: int) -> int:
@@ -223,7 +271,8 @@ def guardrail_charge(
         (Decimal(n) * prices.get(name, Decimal(0)) / _THOUSAND for name, n in units.items()),
         Decimal(0),
     )
-    return GuardrailCharge({k: v for k, v in units.items() if v}, cost, why)
+    kept = {k: v for k, v in units.items() if v}
+    return GuardrailCharge(kept, cost, why, _unpriced_images(trace, request))
 
 
 def worst_case_policies(prices: Mapping[str, Decimal]) -> list[str]:
@@ -254,7 +303,7 @@ def guardrail_worst_case(
         "no guardrail trace: charged at the worst case, every priced policy checking the "
         "characters checked"
     )
-    return GuardrailCharge(charge.units, charge.cost, why)
+    return GuardrailCharge(charge.units, charge.cost, why, charge.unpriced)
 
 
 def guardrail_usd(metadata: Mapping[str, Any] | None) -> Decimal:

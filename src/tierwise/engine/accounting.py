@@ -115,6 +115,8 @@ class Accountant:
             metadata["guardrail_units"] = dict(charge.units)
             if charge.estimate is not None:
                 metadata["guardrail_estimate"] = charge.estimate
+            if charge.unpriced is not None:
+                metadata["guardrail_unpriced"] = charge.unpriced
         if error is not None:
             status = "error"
         elif rejection_reason is not None:
