@@ -288,6 +288,22 @@ def pct(good: int, total: int) -> str:
     return f"{good / total:.1%}" if total else "-"
 
 
+def finished(started: float) -> str:
+    """A run's last line: how long it took and the machine's load."""
+    return (f"({time.perf_counter() - started:.0f} s; emulator in-process; load average "
+            f"{os.getloadavg()[0]:.1f})")  # fmt: skip
+
+
+def write_results(name: str, script: str, out: list[str]) -> Path:
+    """Write ``out`` to ``bench/results/NAME`` after the command that produced it
+    (``python bench/SCRIPT`` and this run's arguments)."""
+    path = Path(__file__).parent / "results" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f"$ python bench/{script} {' '.join(sys.argv[1:])}".strip() + "\n"
+                    + "\n".join(out) + "\n")  # fmt: skip
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=300)
@@ -389,13 +405,9 @@ def main() -> int:
                 + "; ".join(f"{k} " + "/".join(pct(*results[s].quality({k})) for s in
                                                  ("all-sonnet", "class routing", "cache-aware"))
                             for k in worst))  # fmt: skip
-        say(f"({time.perf_counter() - started:.0f} s; emulator in-process; load average "
-            f"{os.getloadavg()[0]:.1f})")  # fmt: skip
+        say(finished(started))
     name = "cache_aware.txt" if args.thinking_use is None else "cache_aware_thinking_use.txt"
-    path = Path(__file__).parent / "results" / name
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(f"$ python bench/cache_aware.py {' '.join(sys.argv[1:])}".strip() + "\n"
-                    + "\n".join(out) + "\n")  # fmt: skip
+    write_results(name, "cache_aware.py", out)
     return 0
 
 

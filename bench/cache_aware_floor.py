@@ -21,15 +21,21 @@ thinking on every turn and of the bet that planning turns will come.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from cache_aware import SKILLS, Outcome, _split, agent_conversations, answer_text, pct
+from cache_aware import (
+    SKILLS,
+    Outcome,
+    _split,
+    agent_conversations,
+    answer_text,
+    finished,
+    pct,
+    write_results,
+)
 
 from tierwise.client import Tierwise
 from tierwise.config import load_settings
@@ -117,11 +123,8 @@ def main() -> int:
         say(f"{label:28} {r.cost:10.4f} {float(r.cost / sonnet):8.3f}x {pct(*r.quality()):>8}")
         total, thought = r.total_split()
         say(f"  cost split: {_split(total, thought)}")
-    say(f"({time.perf_counter() - started:.0f} s; emulator in-process; load average "
-        f"{os.getloadavg()[0]:.1f})")  # fmt: skip
-    path = Path(__file__).parent / "results" / "cache_aware_floor.txt"
-    path.write_text(f"$ python bench/cache_aware_floor.py {' '.join(sys.argv[1:])}".strip()
-                    + "\n" + "\n".join(out) + "\n")  # fmt: skip
+    say(finished(started))
+    write_results("cache_aware_floor.txt", "cache_aware_floor.py", out)
     return 0
 
 

@@ -9,14 +9,12 @@ workload, quality table and pricing are bench/cache_aware.py's (cost vs its all-
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from cache_aware import agent_conversations, pct, run
+from cache_aware import agent_conversations, finished, pct, run, write_results
 
 from tierwise.config import load_settings
 from tierwise.emulator import Emulator
@@ -57,11 +55,8 @@ def main() -> int:
             mix = ", ".join(f"{t} {n}" for t, n in sorted(r.tiers.items()))
             say(f"{label:34} {r.cost:10.4f} {float(r.cost / sonnet):8.3f}x "
                 f"{pct(*r.quality()):>8}  {mix}")  # fmt: skip
-    say(f"({time.perf_counter() - started:.0f} s; emulator in-process; load average "
-        f"{os.getloadavg()[0]:.1f})")  # fmt: skip
-    path = Path(__file__).parent / "results" / "cache_aware_knobs.txt"
-    path.write_text(f"$ python bench/cache_aware_knobs.py {' '.join(sys.argv[1:])}".strip()
-                    + "\n" + "\n".join(out) + "\n")  # fmt: skip
+    say(finished(started))
+    write_results("cache_aware_knobs.txt", "cache_aware_knobs.py", out)
     return 0
 
 

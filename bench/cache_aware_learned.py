@@ -27,8 +27,6 @@ apart (each routed strategy serves them the same way: short prompts, nothing to 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -42,9 +40,11 @@ from cache_aware import (
     _split,
     agent_conversations,
     answer_text,
+    finished,
     pct,
     redis_url,
     tagged,
+    write_results,
 )
 
 from tierwise.client import Tierwise
@@ -172,11 +172,8 @@ def main() -> int:
         for label, reason in reasons.items():
             if reason:
                 say(f"  {label}, the last planning turn's reason: {reason}")
-        say(f"({time.perf_counter() - started:.0f} s; emulator in-process; load average "
-            f"{os.getloadavg()[0]:.1f})")  # fmt: skip
-    path = Path(__file__).parent / "results" / "cache_aware_learned.txt"
-    path.write_text(f"$ python bench/cache_aware_learned.py {' '.join(sys.argv[1:])}".strip()
-                    + "\n" + "\n".join(out) + "\n")  # fmt: skip
+        say(finished(started))
+    write_results("cache_aware_learned.txt", "cache_aware_learned.py", out)
     return 0
 
 

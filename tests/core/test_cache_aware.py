@@ -406,24 +406,24 @@ def test_a_turn_thinking_less_than_its_conversation_may_take_the_conversations_b
     def with_budget(tier: Tier, budget: int) -> Any:
         return apply_thinking(prepared(request)(tier), budget)
 
-    kw: dict[str, Any] = {"current": Tier.SONNET, "current_thinking": 8192, "thinking_use": 0.01}
+    def choose_with(budget: int) -> Any:
+        """The choice for a turn the router gave ``budget`` thinking tokens on Sonnet, in a
+        conversation that thought with 8,192 there."""
+        return choose_tier(
+            Tier.SONNET, [Tier.SONNET, Tier.OPUS], request,
+            prepared=lambda t: with_budget(t, budget), min_tokens=lambda t: 1024, warm=warm,
+            rates=lambda t: RATES[t], output_tokens=100, thinking={Tier.SONNET: budget},
+            prepared_thinking=with_budget, current=Tier.SONNET, current_thinking=8192,
+            thinking_use=0.01,
+        )  # fmt: skip
+
     # the router gave this turn a smaller budget of its own: other settings, so a cold
     # history; the conversation's larger budget (more reasoning, never less) reads it
-    smaller = choose_tier(
-        Tier.SONNET, [Tier.SONNET, Tier.OPUS], request,
-        prepared=lambda t: with_budget(t, 4096), min_tokens=lambda t: 1024, warm=warm,
-        rates=lambda t: RATES[t], output_tokens=100, thinking={Tier.SONNET: 4096},
-        prepared_thinking=with_budget, **kw,
-    )  # fmt: skip
+    smaller = choose_with(4096)
     sonnets = [o for o in smaller.options if o.tier is Tier.SONNET]
     assert [o.thinking_budget for o in sonnets] == [4096, 8192]
     assert sonnets[0].warm_tokens == 0 < sonnets[1].warm_tokens
     assert smaller.thinking_budget == 8192
     # a turn the router gave a larger budget keeps its own: the conversation's would be less
-    larger = choose_tier(
-        Tier.SONNET, [Tier.SONNET, Tier.OPUS], request,
-        prepared=lambda t: with_budget(t, 16000), min_tokens=lambda t: 1024, warm=warm,
-        rates=lambda t: RATES[t], output_tokens=100, thinking={Tier.SONNET: 16000},
-        prepared_thinking=with_budget, **kw,
-    )  # fmt: skip
+    larger = choose_with(16000)
     assert [o.thinking_budget for o in larger.options if o.tier is Tier.SONNET] == [16000]
