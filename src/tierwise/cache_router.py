@@ -20,6 +20,7 @@ from tierwise.core.cache_aware import (
     conversation_key,
     expected_reuse,
     learned_prefixes,
+    lookup_keys,
     prefixes,
 )
 from tierwise.core.caching import place_cache_points
@@ -202,7 +203,9 @@ class CacheRouter:
             reuse = expected_reuse(count, age, ttl, self.config.max_reuse)
 
         def warm(tier: Tier, points: Sequence[Prefix]) -> set[str]:
-            return self.state.warm(self.settings.tier(tier).model_id, [p.key for p in points])
+            # every position a read may find (each point's lookback window), not only the
+            # points: a turn's one point reads the previous turn's entry through its window
+            return self.state.warm(self.settings.tier(tier).model_id, lookup_keys(points))
 
         expected = self.expected(decision, allowed, request)
 

@@ -40,12 +40,12 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from tierwise.core.caching import THINKING_SCOPE, message_cache_scope
+from tierwise.core.caching import point_prefixes
 from tierwise.core.output_learning import OutputEstimate
 from tierwise.core.pricing import Rates, Usage, price
 from tierwise.core.thinking import apply_thinking
 from tierwise.core.tiers import Tier
-from tierwise.core.tokens import canonical_json, count_request, prefix_tokens_at_cache_points
+from tierwise.core.tokens import canonical_json, count_request
 
 __all__ = [
     "BELOW_PREFERRED",
@@ -58,7 +58,9 @@ __all__ = [
     "expected_cost",
     "expected_reuse",
     "learned_prefixes",
+    "lookup_keys",
     "prefixes",
+    "warm_read",
 ]
 
 TTL_SECONDS = {"5m": 300, "1h": 3600}
@@ -69,65 +71,64 @@ BELOW_PREFERRED = ("when_cheaper", "when_warmer")
 
 @dataclass(frozen=True, slots=True)
 class Prefix:
-    """The prompt in front of one cache point: its token count, TTL and content digest."""
+    """The prompt in front of one cache point: its token count, TTL and content digest, and
+    the (tokens, digest) of the positions a read from it checks for a warm entry (its own
+    first, then back one block at a time: see :data:`~tierwise.core.caching.LOOKBACK_BLOCKS`;
+    empty: only its own)."""
 
     tokens: int
     ttl: str
     key: str
+    window: tuple[tuple[int, str], ...] = ()
+
+    def positions(self) -> tuple[tuple[int, str], ...]:
+        return self.window or ((self.tokens, self.key),)
 
 
 def prefixes(request: Mapping[str, Any], min_tokens: int) -> list[Prefix]:
     """The cacheable prefixes of a request whose cache points are placed (prompt order),
     each with a digest of its canonical content (a point in the messages with the request's
-    thinking settings too, see :func:`~tierwise.core.caching.message_cache_scope`); those
-    under the model's minimum, or adding nothing to the previous one, are left out as
-    Bedrock leaves them uncached."""
-    digest = hashlib.sha256()
-    keys: list[str] = []
-
-    def feed(section: str, item: Any) -> None:
-        digest.update(f"\x00{section}\x00".encode())
-        digest.update(canonical_json(item).encode("utf-8"))
-
-    for tool in (request.get("toolConfig") or {}).get("tools") or ():
-        if "cachePoint" in tool:
-            keys.append(digest.copy().hexdigest())
-        else:
-            feed("tool", tool)
-    for block in request.get("system") or ():
-        if "cachePoint" in block:
-            keys.append(digest.copy().hexdigest())
-        else:
-            feed("system", block)
-    scope = message_cache_scope(request)
-    if scope:
-        # Message cache points are per thinking setting (system and tools are not): a turn
-        # sent with another thinking budget than the one that cached the history reads none
-        # of it.
-        feed(THINKING_SCOPE, scope)
-    for message in request.get("messages") or ():
-        feed("role", message.get("role"))
-        for block in message.get("content") or ():
-            if "cachePoint" in block:
-                keys.append(digest.copy().hexdigest())
-            else:
-                feed("block", block)
+    thinking settings too, see :func:`~tierwise.core.caching.message_cache_scope`) and its
+    lookback window (the emulator's prompt cache reads with the same
+    :func:`~tierwise.core.caching.point_prefixes`); those under the model's minimum, or
+    adding nothing to the previous one, are left out as Bedrock leaves them uncached."""
     out: list[Prefix] = []
-    for (tokens, segment), key in zip(prefix_tokens_at_cache_points(request), keys, strict=True):
-        if tokens <= 0 or tokens < min_tokens or (out and out[-1].tokens == tokens):
+    for point in point_prefixes(request):
+        if point.tokens <= 0 or point.tokens < min_tokens or (out and out[-1].tokens == point.tokens):
             continue
-        out.append(Prefix(tokens, segment.ttl or "5m", key))
+        out.append(Prefix(point.tokens, point.ttl or "5m", point.key, point.window))
     return out
+
+
+def lookup_keys(points: Sequence[Prefix]) -> list[str]:
+    """Every digest a read from ``points`` may find warm (their windows), once each."""
+    return list(dict.fromkeys(k for p in points for _, k in p.positions()))
+
+
+def warm_read(points: Sequence[Prefix], warm: Iterable[str]) -> int:
+    """The tokens a request with ``points`` reads, given the ``warm`` digests: the longest
+    warm position in any point's window (0: none)."""
+    keys = set(warm)
+    return max((t for p in points for t, k in p.positions() if k in keys), default=0)
 
 
 def learned_prefixes(points: Sequence[Prefix], read: int, written: int) -> list[Prefix]:
     """The prefixes a call left warm, from what Bedrock reported it read and wrote: every
-    cacheable prefix up to ``read + written`` tokens (a hit also refreshes its TTL). Nothing
-    is assumed when the call reported no cache activity."""
+    cacheable prefix up to ``read + written`` tokens, and the entry it read (a hit also
+    refreshes its TTL), which a read through a point's lookback window may have found at a
+    position with no point of this request (the previous turn's end). Nothing is assumed
+    when the call reported no cache activity."""
     if read <= 0 and written <= 0:
         return []
     reach = read + written
-    return [p for p in points if p.tokens <= reach]
+    out = [p for p in points if p.tokens <= reach]
+    if read > 0 and all(p.tokens != read for p in out):
+        hit = next(
+            (Prefix(t, p.ttl, k) for p in points for t, k in p.positions() if t == read), None
+        )
+        if hit is not None:
+            out = sorted([*out, hit], key=lambda p: p.tokens)
+    return out
 
 
 def conversation_key(request: Mapping[str, Any]) -> str | None:
@@ -217,8 +218,7 @@ def expected_cost(  # noqa: PLR0917 - the inputs of one price, in reading order
     (from how often it was seen lately). A write is an investment those requests read back,
     so its cost is spread over them: the cold cost and the warm cost are averaged with
     weights 1 and ``reuse``. A one-off prefix (reuse 0) pays its write in full."""
-    warm_keys = set(warm)
-    read = max((p.tokens for p in points if p.key in warm_keys), default=0)
+    read = warm_read(points, warm)
     write_5m = write_1h = 0
     previous = read
     for p in points:

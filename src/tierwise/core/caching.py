@@ -24,7 +24,17 @@ messages). A point pays off when the same prefix comes back within the TTL, and 
   request in five is followed up;
 * points left over go to the ends of earlier user turns, most recent first, so a turn
   after one served by another model or thinking setting reads back what its own model
-  cached (extra points add no write: a call writes from its longest hit to its last point).
+  cached (extra points add no write: a call writes from its longest hit to its last point);
+* a read looks back from each point over at most :data:`LOOKBACK_BLOCKS` block positions
+  (the point's own first) for an entry an earlier call wrote at its own point. So where the
+  previous turn's end lies within the current turn's window, the current turn's end comes
+  first: its one point reads the previous turn's entry and writes the new turn for the next
+  call. Before, the previous turn's end ("history") came first, and on a model whose
+  minimum is longer than a short follow-up (Haiku and Opus 4.5: 4,096 tokens) the turn's
+  own end was refused: no call ever wrote it, so the next turn's history point was cold and
+  every other turn wrote two turns' worth of history and paid the latest one as input.
+  Where the previous turn's end is out of the window (an exchange of 20 blocks or more), it
+  keeps priority: only its own point can read it.
 
 :func:`canonicalize` sorts the keys of tool schemas so a logically equal prefix is
 byte-identical from call to call.
@@ -33,6 +43,7 @@ byte-identical from call to call.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,18 +52,36 @@ from tierwise.core.tokens import canonical_json, segments
 from tierwise.errors import TooManyCachePointsError
 
 __all__ = [
+    "LOOKBACK_BLOCKS",
     "MAX_CACHE_POINTS",
     "THINKING_SCOPE",
     "CachePlacement",
     "CachePolicy",
     "PlacementResult",
+    "PointPrefix",
     "canonicalize",
     "count_cache_points",
     "message_cache_scope",
     "place_cache_points",
+    "point_prefixes",
 ]
 
 MAX_CACHE_POINTS = 4
+# How far a cache read looks back from a cache point for an entry an earlier request wrote.
+# Anthropic, "How automatic prefix checking works"
+# (https://platform.claude.com/docs/en/build-with-claude/prompt-caching): "Cache writes happen
+# only at your breakpoint" (one entry: the prefix ending at that block); a read checks the
+# point's own prefix, then "walks backward one block at a time"; "The lookback window is 20
+# blocks. The system checks at most 20 positions per breakpoint, counting the breakpoint
+# itself as the first." Bedrock's prompt-caching guide, "Simplified cache management" for
+# Claude (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html): Bedrock
+# "automatically checks for cache hits on prefixes up to approximately 20 content blocks
+# before that marker". Not known for Bedrock: Anthropic adds that "on the Claude API" a run
+# of consecutive toolUse blocks counts as one position, and so does a run of toolResult
+# blocks; Bedrock's guide says nothing of it, so tierwise counts every content block (tool
+# definitions and system blocks included; cache points are not blocks), which can only find
+# fewer hits than Bedrock, never more.
+LOOKBACK_BLOCKS = 20
 Mode = Literal["auto", "off", "manual"]
 # Section name under which a prefix digest takes in the thinking settings (see
 # message_cache_scope).
@@ -74,6 +103,78 @@ def message_cache_scope(request: Mapping[str, Any]) -> str:
     if not isinstance(thinking, Mapping) or thinking.get("type") in (None, "disabled"):
         return ""
     return canonical_json(thinking)
+
+
+@dataclass(frozen=True, slots=True)
+class PointPrefix:
+    """One cache point of a request: the tokens in front of it, its TTL, the digest of its
+    prefix (the entry it writes), and ``window``: the (tokens, digest) of the positions its
+    read checks for an entry an earlier request wrote, its own first, then back one content
+    block at a time (at most ``LOOKBACK_BLOCKS``)."""
+
+    tokens: int
+    ttl: str
+    key: str
+    window: tuple[tuple[int, str], ...]
+
+
+def point_prefixes(
+    request: Mapping[str, Any], seed: str = "", lookback: int = LOOKBACK_BLOCKS
+) -> list[PointPrefix]:
+    """Every cache point of ``request`` in prompt order (tools, system, messages), each with
+    its prefix digest and lookback window (see :class:`PointPrefix`). The digest covers the
+    canonical content in front of the point (``seed`` first: the emulator keys it by model);
+    message positions take in the thinking settings too (see :func:`message_cache_scope`).
+    The emulator's prompt cache and the router's warm-prefix estimate both use it, so they
+    agree on what a read can find."""
+    digest = hashlib.sha256(seed.encode("utf-8"))
+    positions: list[tuple[int, str]] = []  # (tokens, digest) at the end of every block
+    out: list[PointPrefix] = []
+    total = 0
+    segs = segments(request)
+
+    def feed(section: str, item: Any) -> None:
+        digest.update(f"\x00{section}\x00".encode())
+        digest.update(canonical_json(item).encode("utf-8"))
+
+    def block(section: str, item: Any) -> None:
+        nonlocal total
+        total += next(segs).tokens
+        feed(section, item)
+        positions.append((total, digest.copy().hexdigest()))
+
+    def point() -> None:
+        ttl = next(segs).ttl or "5m"
+        key = digest.copy().hexdigest()
+        before = positions[-lookback:]
+        if before and before[-1][1] == key:  # the block the point follows is its own position
+            before = before[:-1]
+        earlier = before[-(lookback - 1) :] if lookback > 1 else []
+        window = ((total, key), *reversed(earlier))
+        out.append(PointPrefix(total, ttl, key, window))
+
+    for tool in (request.get("toolConfig") or {}).get("tools") or ():
+        if "cachePoint" in tool:
+            point()
+        else:
+            block("tool", tool)
+    for item in request.get("system") or ():
+        if "cachePoint" in item:
+            point()
+        else:
+            block("system", item)
+    scope = message_cache_scope(request)
+    if scope:
+        feed(THINKING_SCOPE, scope)  # message entries are per thinking setting; system, tools not
+    for message in request.get("messages") or ():
+        total += next(segs).tokens  # the message's framing
+        feed("role", message.get("role"))
+        for item in message.get("content") or ():
+            if "cachePoint" in item:
+                point()
+            else:
+                block("block", item)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,20 +270,26 @@ def _candidates(request: Mapping[str, Any], policy: CachePolicy) -> list[_Candid
         for i, block in enumerate(messages[first_user].get("content") or ()):
             if "document" in block and count_block(block) >= policy.min_document_tokens:
                 out.append(_Candidate("document", ("messages", first_user, i)))
+    ends: list[_Candidate] = []
     if len(messages) >= 3:
         prev = len(messages) - 3
-        out.append(
+        ends.append(
             _Candidate("history", ("messages", prev, len(messages[prev].get("content") or ()) - 1))
         )
     if len(messages) >= 3 or (messages and policy.first_turn):
         # The end of the current turn, from a conversation's first turn on: the next call
-        # carries this prompt plus one exchange, and its "history" point is this one, so it
-        # reads what this call wrote. (A first turn without it left its next turn nothing
-        # warm: a 12k-token pasted log was written by the second call, read by the third.)
+        # carries this prompt plus one exchange, and its read finds what this call wrote
+        # here. (A first turn without it left its next turn nothing warm: a 12k-token pasted
+        # log was written by the second call, read by the third.)
         last = len(messages) - 1
-        out.append(
+        ends.append(
             _Candidate("turn", ("messages", last, len(messages[last].get("content") or ()) - 1))
         )
+    if len(ends) == 2 and _blocks(messages[-2]) + _blocks(messages[-1]) < LOOKBACK_BLOCKS:
+        # The previous turn's end is in the window the turn's own point reads back over: that
+        # point alone reads it and writes the new turn, so it comes first (see the module doc).
+        ends.reverse()
+    out.extend(ends)
     # Then, in the points left, the ends of earlier user turns (most recent first): what the
     # calls before the last one cached. When the last turn went to another model or ran with
     # other thinking settings, the "history" point is cold here, and without these the turn
@@ -200,6 +307,11 @@ def _candidates(request: Mapping[str, Any], policy: CachePolicy) -> list[_Candid
             seen.add(cand.slot)
             unique.append(cand)
     return unique
+
+
+def _blocks(message: Mapping[str, Any]) -> int:
+    """Content blocks of ``message`` (lookback positions: cache points are not blocks)."""
+    return sum(1 for b in message.get("content") or () if not _is_point(b))
 
 
 def _layout(request: Mapping[str, Any]) -> tuple[dict[Slot, int], list[tuple[int, str]]]:

@@ -1,9 +1,14 @@
 """Prompt caching with Bedrock's semantics.
 
 A ``cachePoint`` caches the prefix in front of it (tools, then system, then messages) once
-that cumulative prefix reaches the model's minimum. A later call with the same prefix reads
-it: ``cacheReadInputTokens`` is the longest prefix found, ``cacheWriteInputTokens`` the
-tokens from there to the last eligible cache point, and ``inputTokens`` the rest. A point in
+that cumulative prefix reaches the model's minimum: it writes one entry, for the prefix
+ending there. A later call reads the longest entry it finds: each of its cache points checks
+its own prefix, then walks back one content block at a time, over at most 20 positions (its
+own first; :data:`tierwise.core.caching.LOOKBACK_BLOCKS`, with the sources), so a conversation
+whose one point moves to the end of each new turn reads what the previous turn wrote, and an
+entry 20 or more blocks behind every point is not found. ``cacheReadInputTokens`` is the
+longest prefix found, ``cacheWriteInputTokens`` the tokens from there to the last eligible
+cache point, and ``inputTokens`` the rest. A point in
 the messages is keyed by the thinking settings as well: changing them invalidates message
 cache points, not the system prompt's or the tools' (Anthropic's extended-thinking docs).
 Entries live for their TTL (5 minutes or 1 hour) and a hit starts the TTL over. Time comes
@@ -12,14 +17,12 @@ from an injectable clock so tests can move it forward.
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tierwise.core.caching import THINKING_SCOPE, message_cache_scope
-from tierwise.core.tokens import canonical_json, prefix_tokens_at_cache_points
+from tierwise.core.caching import PointPrefix, point_prefixes
 
 __all__ = ["TTL_SECONDS", "CacheUsage", "PromptCache"]
 
@@ -41,36 +44,6 @@ class _Entry:
     ttl_s: float
 
 
-def _prefix_keys(model_key: str, request: Mapping[str, Any]) -> Iterator[str]:
-    """A digest of the canonical prefix in front of each cache point, in prompt order."""
-    digest = hashlib.sha256(model_key.encode("utf-8"))
-
-    def feed(section: str, item: Any) -> None:
-        digest.update(f"\x00{section}\x00".encode())
-        digest.update(canonical_json(item).encode("utf-8"))
-
-    for tool in (request.get("toolConfig") or {}).get("tools") or ():
-        if "cachePoint" in tool:
-            yield digest.copy().hexdigest()
-        else:
-            feed("tool", tool)
-    for block in request.get("system") or ():
-        if "cachePoint" in block:
-            yield digest.copy().hexdigest()
-        else:
-            feed("system", block)
-    scope = message_cache_scope(request)
-    if scope:
-        feed(THINKING_SCOPE, scope)  # message entries are per thinking setting; system, tools not
-    for message in request.get("messages") or ():
-        feed("role", message.get("role"))
-        for block in message.get("content") or ():
-            if "cachePoint" in block:
-                yield digest.copy().hexdigest()
-            else:
-                feed("block", block)
-
-
 class PromptCache:
     """Cached prefixes keyed by model and canonical content; thread-safe."""
 
@@ -84,37 +57,42 @@ class PromptCache:
             self._entries.clear()
 
     def apply(self, model_key: str, request: Mapping[str, Any], min_tokens: int) -> CacheUsage:
-        """Read and write the cache for one successful call and report its cache tokens."""
-        points = prefix_tokens_at_cache_points(request)
-        keys = list(_prefix_keys(model_key, request))
-        eligible: list[tuple[int, str, str]] = []
-        for (tokens, segment), key in zip(points, keys, strict=True):
-            if tokens <= 0 or tokens < min_tokens:
+        """Read and write the cache for one successful call and report its cache tokens.
+
+        Each eligible cache point (its prefix at least ``min_tokens``) checks its own prefix,
+        then the block positions before it, at most ``LOOKBACK_BLOCKS`` in all, for an entry
+        an earlier call wrote; the longest found is read. Entries are written at the cache
+        points past it (only there: a call writes no entry at a position without a point)."""
+        eligible: list[PointPrefix] = []
+        for point in point_prefixes(request, seed=model_key):
+            if point.tokens <= 0 or point.tokens < min_tokens:
                 continue
-            if eligible and eligible[-1][0] == tokens:
+            if eligible and eligible[-1].tokens == point.tokens:
                 continue  # two cache points with nothing between them cache one prefix
-            eligible.append((tokens, segment.ttl, key))
+            eligible.append(point)
         if not eligible:
             return CacheUsage()
         with self._lock:
             now = self._clock()
             self._entries = {k: e for k, e in self._entries.items() if e.expires_at > now}
-            hit = -1
-            for i, (_, _, key) in enumerate(eligible):
-                if key in self._entries:
-                    hit = i
-            for _, ttl, key in eligible[: hit + 1]:
-                entry = self._entries.get(key)
-                if entry is not None:
-                    entry.ttl_s = max(entry.ttl_s, TTL_SECONDS.get(ttl, 300.0))
-                    entry.expires_at = now + entry.ttl_s
-            read = eligible[hit][0] if hit >= 0 else 0
+            read = 0
+            for point in eligible:
+                # the nearest entry in the point's window is the longest one it can read
+                found = next(((t, k) for t, k in point.window if k in self._entries), None)
+                if found is None:
+                    continue
+                entry = self._entries[found[1]]
+                entry.ttl_s = max(entry.ttl_s, TTL_SECONDS.get(point.ttl, 300.0))
+                entry.expires_at = now + entry.ttl_s
+                read = max(read, found[0])
             written: dict[str, int] = {}
             previous = read
-            for tokens, ttl, key in eligible[hit + 1 :]:
-                ttl_s = TTL_SECONDS.get(ttl, 300.0)
-                self._entries[key] = _Entry(now + ttl_s, ttl_s)
-                written[ttl] = written.get(ttl, 0) + tokens - previous
-                previous = tokens
+            for point in eligible:
+                if point.tokens <= read:
+                    continue
+                ttl_s = TTL_SECONDS.get(point.ttl, 300.0)
+                self._entries[point.key] = _Entry(now + ttl_s, ttl_s)
+                written[point.ttl] = written.get(point.ttl, 0) + point.tokens - previous
+                previous = point.tokens
         details = tuple((ttl, written[ttl]) for ttl in ("1h", "5m") if written.get(ttl))
         return CacheUsage(read=read, write=sum(written.values()), details=details)
