@@ -427,3 +427,50 @@ def test_a_turn_thinking_less_than_its_conversation_may_take_the_conversations_b
     # a turn the router gave a larger budget keeps its own: the conversation's would be less
     larger = choose_with(16000)
     assert [o.thinking_budget for o in larger.options if o.tier is Tier.SONNET] == [16000]
+
+
+def _conversation(follow_up_blocks: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A long first turn, then the next call: an answer and a follow-up of that many blocks."""
+    first = {"messages": [{"role": "user", "content": [{"text": "log line " * 3000}]}]}
+    follow = [{"text": f"tool output {i} " + "z" * 40} for i in range(follow_up_blocks)]
+    second = {"messages": [*first["messages"],
+                           {"role": "assistant", "content": [{"text": "Noted."}]},
+                           {"role": "user", "content": follow}]}  # fmt: skip
+    return first, second
+
+
+def test_a_turns_one_point_reads_the_previous_turn_through_its_lookback_window() -> None:
+    # On a 4,096-token model the follow-up's only point is its own end; the previous call
+    # wrote its entry two blocks back, and the estimate reads it as the emulator does.
+    policy = CachePolicy(min_tokens=4096)
+    first, second = _conversation(3)
+    before = prefixes(place_cache_points(first, policy).request, 4096)
+    after = prefixes(place_cache_points(second, policy).request, 4096)
+    assert len(after) == 1 and after[0].key != before[-1].key
+    warm = {p.key for p in learned_prefixes(before, read=0, written=before[-1].tokens)}
+    option = expected_cost(Tier.HAIKU, after, warm, after[-1].tokens, 0, RATES[Tier.HAIKU])
+    assert option.warm_tokens == before[-1].tokens
+    assert option.write_tokens == after[-1].tokens - before[-1].tokens
+    # 20 blocks later (an answer and 19 follow-up blocks) a point at the end alone cannot
+    # reach the entry: nothing is read, as Bedrock reads it
+    _, far = _conversation(19)
+    far["messages"][-1]["content"].append({"cachePoint": {"type": "default"}})
+    alone = prefixes(far, 4096)
+    cold = expected_cost(Tier.HAIKU, alone, warm, alone[-1].tokens, 0, RATES[Tier.HAIKU])
+    assert cold.warm_tokens == 0
+    # so placement gives the previous turn's end a point of its own there, and that reads it
+    far["messages"][-1]["content"].pop()
+    placed = prefixes(place_cache_points(far, policy).request, 4096)
+    hot = expected_cost(Tier.HAIKU, placed, warm, placed[-1].tokens, 0, RATES[Tier.HAIKU])
+    assert hot.warm_tokens == before[-1].tokens
+
+
+def test_the_entry_a_read_found_through_the_window_is_learned_warm_again() -> None:
+    policy = CachePolicy(min_tokens=4096)
+    first, second = _conversation(3)
+    before = prefixes(place_cache_points(first, policy).request, 4096)
+    after = prefixes(place_cache_points(second, policy).request, 4096)
+    read = before[-1].tokens
+    learned = learned_prefixes(after, read=read, written=after[-1].tokens - read)
+    assert [(p.tokens, p.key) for p in learned] == [(read, before[-1].key), (after[-1].tokens,
+                                                                            after[-1].key)]  # fmt: skip

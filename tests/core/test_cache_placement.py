@@ -93,7 +93,9 @@ def test_tools_system_document_and_history_in_order_capped_at_four() -> None:
     }
     result = place_cache_points(request, CachePolicy(min_tokens=1024))
     assert count_cache_points(result.request) == 4
-    assert [p.where for p in result.placed] == ["tools", "system", "document", "history"]
+    # the last point goes to the end of the current turn: its lookback window reaches the
+    # previous turn's end (two blocks back), so it reads that and writes the new turn
+    assert [p.where for p in result.placed] == ["tools", "system", "document", "turn"]
     assert any("already 4" in s for s in result.skipped)
 
 
@@ -350,3 +352,38 @@ def test_points_left_over_mark_earlier_user_turns_most_recent_first() -> None:
     out = place_cache_points(short, CachePolicy(min_tokens=1024))
     assert [p.where for p in out.placed] == ["earlier", "earlier", "history", "turn"]
     assert points(out.request) == [("messages", m, 1) for m in (0, 4, 6, 8)]
+
+
+def chat(last_user: list[dict[str, Any]], first: str = BIG * 3) -> dict[str, Any]:
+    """A first long turn (~6,000 tokens), an answer, and a short follow-up of these blocks."""
+    return {"messages": [turn("user", first), turn("assistant", "Noted."),
+                         {"role": "user", "content": last_user}]}  # fmt: skip
+
+
+def test_a_short_follow_up_on_a_long_minimum_model_marks_its_own_end() -> None:
+    # Haiku 4.5 / Opus 4.5 need 4,096 tokens per segment. A 200-token follow-up cannot have
+    # both its end and the previous turn's: its own end wins, because its lookback window
+    # reaches the previous turn's end (two blocks back) and the next turn needs it written.
+    request = chat([{"text": "ok, more output: " + "z" * 800}])
+    result = place_cache_points(request, CachePolicy(min_tokens=4096))
+    assert [p.where for p in result.placed] == ["turn"]
+    assert points(result.request) == [("messages", 2, 1)]
+    assert any(s.startswith("history") and "minimum" in s for s in result.skipped)
+    # where both fit (Sonnet's 1,024 and a long enough follow-up), both are still placed
+    long_enough = chat([{"text": BIG}])
+    both = place_cache_points(long_enough, CachePolicy(min_tokens=1024))
+    assert [p.where for p in both.placed] == ["history", "turn"]
+
+
+def test_the_previous_turns_end_keeps_priority_out_of_the_lookback_window() -> None:
+    # 19 blocks after the previous turn's end (1 answer + 18 follow-up blocks): it is the
+    # 20th position back from the turn's end, in the window, so the turn's end is placed
+    many = [{"text": f"tool output {i} " + "z" * 40} for i in range(18)]
+    inside = place_cache_points(chat(many), CachePolicy(min_tokens=4096))
+    assert [p.where for p in inside.placed] == ["turn"]
+    # one more block puts it out of the window: only a point of its own reads it, so the
+    # previous turn's end is placed and the turn's end, too close to it, is not
+    more = chat([*many, {"text": "one more"}])
+    outside = place_cache_points(more, CachePolicy(min_tokens=4096))
+    assert [p.where for p in outside.placed] == ["history"]
+    assert any(s.startswith("turn") and "minimum" in s for s in outside.skipped)

@@ -169,3 +169,68 @@ def test_changing_the_thinking_settings_invalidates_message_cache_points(runtime
     disabled = _conversation(None, "Once more.")
     disabled["additionalModelRequestFields"] = {"thinking": {"type": "disabled"}}
     assert runtime.converse(**disabled)["usage"]["cacheReadInputTokens"] == history
+
+
+def _blocks(extra: int, point_at: int | None = None) -> dict[str, Any]:
+    """The long system prompt, then one user message of 1 + ``extra`` small text blocks with a
+    cache point after the first and at the end (and after block ``point_at``, if given)."""
+    content: list[dict[str, Any]] = [{"text": "Turn one."}, {"cachePoint": {"type": "default"}}]
+    for i in range(extra):
+        content.append({"text": f"block {i}"})
+        if point_at is not None and i == point_at:
+            content.append({"cachePoint": {"type": "default"}})
+    if extra:
+        content.append({"cachePoint": {"type": "default"}})
+    return {"system": [{"text": LONG_SYSTEM}], "messages": [{"role": "user", "content": content}]}
+
+
+def test_a_read_looks_back_20_blocks_counting_its_own_for_an_earlier_entry() -> None:
+    # Anthropic: "at most 20 positions per breakpoint, counting the breakpoint itself as the
+    # first"; only entries an earlier call wrote at its own cache point are found.
+    from tierwise.emulator.cache import PromptCache
+
+    def second_call(extra: int, point_at: int | None = None) -> tuple[int, int, int]:
+        cache = PromptCache(clock=ManualClock())
+        first = _blocks(0)
+        wrote = cache.apply("m", first, 1024).write
+        request = _blocks(extra, point_at)
+        # the first call's point is the request's first point too: drop it, so only the
+        # lookback of the later points can find that entry
+        content = request["messages"][0]["content"]
+        content.pop(1)
+        usage = cache.apply("m", request, 1024)
+        return wrote, usage.read, usage.write
+
+    wrote, read, write = second_call(19)  # the entry is the 20th position back: found
+    assert read == wrote > 0
+    assert write > 0
+    wrote, read, write = second_call(20)  # the 21st: not found, the whole prefix written
+    assert read == 0
+    assert write > wrote
+    # a second point starts a second window: 10 blocks in, it finds the entry 11 back
+    wrote, read, _ = second_call(40, point_at=9)
+    assert read == wrote
+    # a point of its own on the same prefix reads it whatever the distance (no lookback)
+    cache = PromptCache(clock=ManualClock())
+    wrote = cache.apply("m", _blocks(0), 1024).write
+    assert cache.apply("m", _blocks(40), 1024).read == wrote
+
+
+def test_a_conversation_whose_one_point_moves_to_each_turns_end_reads_the_last_turn() -> None:
+    # a Haiku-sized minimum with short follow-ups: each call reads everything the previous
+    # call sent and writes only its own turn
+    from tierwise.core.caching import CachePolicy, place_cache_points
+    from tierwise.emulator.cache import PromptCache
+
+    cache = PromptCache(clock=ManualClock())
+    messages: list[dict[str, Any]] = [user("Here is the log.\n" + "line of log output " * 1200)]
+    previous = 0
+    for k in range(6):
+        request = place_cache_points({"messages": list(messages)}, CachePolicy(min_tokens=4096))
+        total = count_request(request.request)
+        usage = cache.apply("haiku", request.request, 4096)
+        assert usage.read == previous
+        assert usage.write == total - previous
+        previous = total
+        messages += [{"role": "assistant", "content": [{"text": f"Noted {k}."}]},
+                     user(f"ok, more: {'short output ' * 30}")]  # fmt: skip
