@@ -472,5 +472,7 @@ def test_the_entry_a_read_found_through_the_window_is_learned_warm_again() -> No
     after = prefixes(place_cache_points(second, policy).request, 4096)
     read = before[-1].tokens
     learned = learned_prefixes(after, read=read, written=after[-1].tokens - read)
-    assert [(p.tokens, p.key) for p in learned] == [(read, before[-1].key), (after[-1].tokens,
-                                                                            after[-1].key)]  # fmt: skip
+    assert [(p.tokens, p.key) for p in learned] == [
+        (read, before[-1].key),
+        (after[-1].tokens, after[-1].key),
+    ]

@@ -94,7 +94,9 @@ def prefixes(request: Mapping[str, Any], min_tokens: int) -> list[Prefix]:
     adding nothing to the previous one, are left out as Bedrock leaves them uncached."""
     out: list[Prefix] = []
     for point in point_prefixes(request):
-        if point.tokens <= 0 or point.tokens < min_tokens or (out and out[-1].tokens == point.tokens):
+        if point.tokens <= 0 or point.tokens < min_tokens:
+            continue
+        if out and out[-1].tokens == point.tokens:
             continue
         out.append(Prefix(point.tokens, point.ttl or "5m", point.key, point.window))
     return out
