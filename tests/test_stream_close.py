@@ -200,3 +200,37 @@ def test_a_gateway_stream_dropped_as_the_gateway_stops_is_ledgered(
     with open_ledger(url) as ledger:
         rows = ledger.rows(request_id=request_id)
     assert_one_row_billed_as_closed(rows)
+
+
+def test_a_call_cut_off_as_the_gateway_stops_is_ledgered(
+    default_settings: Settings, tmp_path: Path
+) -> None:
+    # A call the deadline cut off goes on, and is ledgered when it ends through the
+    # gateway's thread pool: the gateway stopped without waiting for it, shut that pool,
+    # and the row Bedrock billed was lost (0 rows).
+    from tierwise.emulator import Emulator, Faults
+    from tierwise.errors import DeadlineExceededError
+    from tierwise.gateway.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Emulator(default_settings, port=0, faults=Faults(latency_ms=20_000)).start() as emu:
+        settings = default_settings.with_overrides(
+            {"endpoint_url": emu.url, "retry.total_timeout_s": 1.0, "retry.base_delay_s": 0.0,
+             "budgets.usage_grace_s": 0.5}
+        )  # fmt: skip
+        tw = Tierwise.from_settings(settings, ledger_url=url)
+        app = create_app(settings, tierwise=tw, auth=False)
+
+        async def serve_then_stop() -> None:
+            async with app.router.lifespan_context(app):
+                engine = app.state.gateway.engine
+                with pytest.raises(DeadlineExceededError):
+                    await engine.converse(
+                        modelId="haiku", messages=ASK, inferenceConfig={"maxTokens": 20}
+                    )
+
+        asyncio.run(serve_then_stop())
+        tw.close()
+    with open_ledger(url) as ledger:
+        rows = ledger.rows()
+    assert len(rows) == 1 and rows[0].error_class == "AttemptCutError"

@@ -180,8 +180,10 @@ def create_app(
             gc.set_threshold(*thresholds)
             if freeze:
                 gc.unfreeze()
-            # Streams still owing their rows are ledgered while the pool and ledger are up.
+            # Streams still owing their rows, and calls cut off by their deadline that still
+            # run, are ledgered while the pool and the ledger are up.
             await gateway.engine.close_streams()
+            await gateway.engine.driver.close()
             gateway.close()
             probe.close()
             if tierwise is None:
