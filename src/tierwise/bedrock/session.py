@@ -87,6 +87,7 @@ def _client(
     from botocore.exceptions import BotoCoreError
 
     from tierwise.bedrock.errors import translate
+    from tierwise.bedrock.signing import use_fast_sigv4
 
     endpoint = settings.endpoint_url or None
     plain_http = bool(endpoint) and urlsplit(endpoint or "").scheme == "http"
@@ -132,6 +133,7 @@ def _client(
         _lean_transport(client, core, settings, green=green)
     if service == "bedrock-runtime":
         _bound_reads(client, settings)
+        use_fast_sigv4(client)
     return client
 
 
