@@ -252,7 +252,8 @@ def eval_cmd(
         ),
     ] = 500,
 ) -> None:
-    """Leave-one-source-out AUROC, APGR and CPT vs prompt length and TF-IDF; MD + JSON + PNG."""
+    """Leave-one-source-out AUROC, APGR and CPT vs prompt length, stem length and TF-IDF;
+    MD + JSON + PNG."""
     _require_train_extra()
     from tierwise.router.dataset import (
         OUTCOME_SOURCES,
@@ -261,7 +262,7 @@ def eval_cmd(
         load_arena_hard,
         load_sources,
     )
-    from tierwise.router.evaluate import OURS, evaluate, write_report
+    from tierwise.router.evaluate import LENGTH, OURS, STEM, TFIDF, evaluate, write_report
 
     state = state_of(ctx)
     roots = find_roots(data_dir or ())
@@ -279,7 +280,13 @@ def eval_cmd(
     command = "tierwise " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     paths = write_report(report, out, command)
     table = Table(
-        "held-out source", "AUROC ours", "length", "TF-IDF", "APGR ours", title="LOSO eval"
+        "held-out source",
+        "AUROC ours",
+        "length",
+        "stem length",
+        "TF-IDF",
+        "APGR ours",
+        title="LOSO eval",
     )
     for s in report.sources:
         m = s.methods
@@ -287,8 +294,9 @@ def eval_cmd(
             *cells(
                 s.source,
                 m[OURS].auroc.text(),
-                m["prompt length"].auroc.text(),
-                m["TF-IDF + LR"].auroc.text(),
+                m[LENGTH].auroc.text(),
+                m[STEM].auroc.text(),
+                m[TFIDF].auroc.text(),
                 m[OURS].apgr.text(),
             )
         )
