@@ -161,3 +161,4 @@ def test_a_length_win_is_claimed_only_against_the_stronger_length() -> None:
         assert s.beats_length == (s.methods[OURS].auroc.value > s.methods[STEM].auroc.value)
     text = markdown(report, "x")
     assert "| stem length |" in text and "against the **stronger** of the two" in text
+    assert "Routing quality (APGR, below) is above the better of the two length" in text

@@ -690,6 +690,21 @@ def _summary(sources: Sequence[SourceResult]) -> list[str]:
             "Counted over the whole prompt, length would be beaten on "
             f"{', '.join(flipped)}; counted over the stem it is not.",
         ]
+
+    def best_length_apgr(s: SourceResult) -> float:
+        return max(s.methods[k].apgr.value for k in LENGTHS if k in s.methods)
+
+    above = [s.source for s in sources if s.methods[OURS].apgr.value > best_length_apgr(s)]
+    out += [
+        "",
+        "Routing quality (APGR, below) is above the better of the two length baselines' on "
+        + (", ".join(above) if above else "no source")
+        + (
+            f" and not on {', '.join(s.source for s in sources if s.source not in above)}."
+            if len(above) < len(sources)
+            else "."
+        ),
+    ]
     return out
 
 
