@@ -3,7 +3,8 @@ languages, forced tools; round 5: analysis over tables, trade-offs with numbers,
 plan/memo", pasted sources, terse asks over long material, more agents, one-word
 confirmations; round 6: terse Haiku-class asks over long, varied material; round 7: a RAG
 service, closed and open questions over passages retrieved into the system prompt; round 8:
-agents acting through general tools or in other words and languages, plans vs memos)
+agents acting through general tools or in other words and languages, plans vs memos;
+round 9: agents asked to act in the form of a question, or asked a real question)
 predicted by models that never saw their template.
 
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
@@ -27,7 +28,7 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-")
+ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-")
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
@@ -110,6 +111,12 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     ),
     "r8 write a plan/memo/brief (complex_analysis)": lambda t, g: g.startswith("r8-plan-complex"),
     "r8 memos and notes (content_writing)": lambda t, g: g.startswith("r8-plan-content"),
+    "r9 asked to act in a question (high_stakes_agent)": lambda t, g: (
+        g.startswith("r9-agent") and t == "high_stakes_agent"
+    ),
+    "r9 asked a real question (agent_step)": lambda t, g: (
+        g.startswith("r9-agent") and t == "agent_step"
+    ),
 }
 
 
@@ -167,7 +174,7 @@ def report(pairs: list[tuple[str, str, str]]) -> None:
     for rnd in ROUNDS:
         wrong = Counter((t, p) for t, p, g in pairs if g.startswith(rnd) and t != p)
         print(f"{rnd[:2]} confusions (true -> predicted: count):")
-        for (t, p), n in wrong.most_common(16 if rnd in ("r5-", "r6-", "r7-", "r8-") else 10):
+        for (t, p), n in wrong.most_common(16 if rnd in ("r5-", "r6-", "r7-", "r8-", "r9-") else 10):
             print(f"  {t} -> {p}: {n}")
 
 
