@@ -195,7 +195,10 @@ AGENTS_R9: list[dict[str, Any]] = [
             "You are the on-call deploy assistant.",
         ],
         "tools": [
-            ("http_request", "Send an HTTP request (method, URL, body) to the internal deploy API."),
+            (
+                "http_request",
+                "Send an HTTP request (method, URL, body) to the internal deploy API.",
+            ),
             ("get_build", "Status and test results of a build."),
             ("list_releases", "Releases per environment."),
         ],
