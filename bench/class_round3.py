@@ -174,7 +174,7 @@ def report(pairs: list[tuple[str, str, str]]) -> None:
     for rnd in ROUNDS:
         wrong = Counter((t, p) for t, p, g in pairs if g.startswith(rnd) and t != p)
         print(f"{rnd[:2]} confusions (true -> predicted: count):")
-        for (t, p), n in wrong.most_common(16 if rnd in ("r5-", "r6-", "r7-", "r8-", "r9-") else 10):
+        for (t, p), n in wrong.most_common(10 if rnd in ("r3-", "r4-") else 16):
             print(f"  {t} -> {p}: {n}")
 
 

@@ -531,17 +531,77 @@ _SENTENCE_END = re.compile(r"(?<=\w\w\w)\.(?=\s|$)|[!?\n]")
 _SENTENCE_SPLIT = re.compile(f"({_SENTENCE_END.pattern})")
 
 
+# A question can be an instruction put as one: "Delete the stale branches?", "ok so just wipe
+# the staging bucket?", "¿Borra las ramas viejas?", "Supprimer la table ?". The words that
+# may come before the verb without making it a question about something: fillers, "go ahead
+# and", "let's", "shall we".
+_QUESTION_OPENER = (
+    r"\s*¿?\s*(?:(?:ok(?:ay)?|so|hey|hi|hello|now|also|and|but|then|just|pls|right|alright|great"
+    r"|cool|fine|yes|yeah|yep|thanks|go ahead and|let'?s|shall we)\b[,:]?\s*)*"
+)
+_OPENING = re.compile(_QUESTION_OPENER)
+# An action word followed by how it went is a noun in a status question ("deploy done?",
+# "refund gone through for 88123?", "deploy failed on prod?"), not an instruction: an
+# auxiliary or a word that can only say how it went, or a participle or state that ends the
+# question or is followed by a preposition or an adverb ("restart failed jobs?" and "delete
+# merged branches?" still instruct).
+_STATUS_AFTER = re.compile(
+    r"\s+(?:(?:is|was|are|were|has|had|have|did|does|do|will|would|can|could|should|went|gone"
+    r"|goes|still|already|yet|ok|okay|through|status)\b"
+    r"|(?:done|finished|complete|ready|live|successful|pending|stuck|running|ok|\w+ed)"
+    r"(?:\s*$|\s+(?:on|in|at|for|from|to|by|with|without|yet|already|ok|okay|now|today"
+    r"|yesterday|tonight|last|this|successfully|fine|properly|correctly|again|after|before"
+    r"|overnight|there|here|or)\b))"
+)
+# Verb-last (German, Dutch): a question that ends on the action's infinitive, with no
+# question word, modal or auxiliary before it and no "zu", asks for it ("Die alten Branches
+# löschen?", "Alles entfernen?"); "Sollen wir die Tabelle löschen?" and "Warum die Tabelle
+# löschen?" ask about it.
+_ASKS_ABOUT_DE_NL = re.compile(
+    _QUESTION_OPENER + r"(?:was|wie|wer|wen|wem|wo\w*|wann|warum|wieso|weshalb|welch\w*|wieviel\w*"
+    r"|soll\w*|kann|kannst|können|könnt\w*|muss|musst|müss\w*|darf|darfst|dürf\w*|will|willst"
+    r"|woll\w*|ist|sind|war|waren|hat|hast|haben|hatte\w*|wird|wirst|werden|wurde\w*|gibt"
+    r"|wat|hoe|waar\w*|wanneer|welke|moet\w*|kan|kunnen|zal|zullen|zijn|heeft|hebben|mag"
+    r"|mogen)\b"
+)
+
+
+def _question_asks_action(sentence: str) -> bool:
+    """Whether a question that is not a polite request (lower case, without its "?") is an
+    instruction: the action opens it ("drop the old users table?"), not as a noun in a status
+    question ("deploy done?"), or a verb-last question ends on the action's infinitive."""
+    start = _OPENING.match(sentence)
+    at = start.end() if start else 0
+    lead = _ACTION_RX.match(sentence, at)
+    if lead is not None and not _STATUS_AFTER.match(sentence, lead.end()):
+        return True
+    body = sentence.rstrip()
+    if not body.endswith("en"):
+        return False
+    last = [m for m in _ACTION_RX.finditer(body) if m.end() == len(body)]
+    return (
+        bool(last)
+        and not body[: last[0].start()].endswith("zu ")
+        and _ASKS_ABOUT_DE_NL.match(body) is None
+    )
+
+
 def _asks_action(text: str) -> bool:
     """Whether a sentence of ``text`` (lower case) asks for an irreversible action. A question
     that is not a polite request ("after what season did he retire?", "¿retiro el dinero
-    hoy?") asks nothing, in any language, unless an action is chained on."""
+    hoy?") asks nothing, in any language, unless an action is chained on or the question is
+    an instruction ("delete the stale branches?": :func:`_question_asks_action`)."""
     parts = _SENTENCE_SPLIT.split(text)
     for sentence, end in zip(parts[::2], [*parts[1::2], ""], strict=True):
         if not _ACTION_RX.search(sentence):
             continue
         if _CHAINED_ACTION.search(sentence):
             return True
-        looks = _READ_LEAD.match(sentence) or (end == "?" and not _POLITE_REQUEST.match(sentence))
+        looks = _READ_LEAD.match(sentence) or (
+            end == "?"
+            and not _POLITE_REQUEST.match(sentence)
+            and not _question_asks_action(sentence)
+        )
         if not looks:
             return True
     return False
@@ -606,16 +666,41 @@ _POLITE_REQUEST = re.compile(
 )
 
 
+# An English question that opens with a verb followed by its object's determiner is an
+# instruction put as a question whatever the verb ("prune the stale branches?", "vacuum the
+# orders table?"): it does not only look, though no action list holds the verb. Not when the
+# first word is a question word, an auxiliary, a pronoun, a quantifier or a conjunction, a
+# verb of wanting, knowing or needing ("need the logs?", "want the full list?"), or the
+# participle of an elided "have you" ("finished the deploy?", "got the numbers?").
+_IMPERATIVE_QUESTION = re.compile(
+    _QUESTION_OPENER
+    + r"(?!(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|am|do|does|did"
+    r"|has|have|had|can|could|will|would|shall|should|may|might|must|any|anything|anyone"
+    r"|anybody|all|every|everything|some|something|no|nothing|none|both|each|either|neither"
+    r"|it|this|that|these|those|there|here|you|we|they|he|she|i|our|my|your|their|the|a|an"
+    r"|not|only|also|even|still|and|or|but|if|so|need|needs|want|wants|know|knows|remember"
+    r"|mean|means|like|think|see|hear|understand|recall|mind|got|gotten|seen|done|found|heard"
+    r"|sent|made|gone|taken|given|left|kept|paid|built|bought|been)\b)"
+    r"[a-z]+(?<!ed)(?<!ing)\s+(?:the|this|that|these|those|all|every|each|our|my|its|their|it"
+    r"|them|any|both)\b"
+)
+
+
 def _read_only_ask(text: str) -> bool:
     """Whether the user's words open with a question or a read-only verb ("show me...",
-    "how many...", "check whether..."), or are a question that is not a polite request."""
+    "how many...", "check whether..."), or are a question that is not a polite request and
+    not an instruction put as a question ("prune the stale branches?")."""
     if not text:
         return False
     head = text[:200].lower()
     if _READ_LEAD.match(head) is not None:
         return True
     question = text.rstrip().endswith("?") or text.lstrip().startswith("¿")
-    return question and _POLITE_REQUEST.match(head) is None
+    return (
+        question
+        and _POLITE_REQUEST.match(head) is None
+        and _IMPERATIVE_QUESTION.match(head) is None
+    )
 
 
 # Which class of work each cue is evidence for. Cues without a class ("math", "refactor",

@@ -73,10 +73,13 @@ _READ_ONLY = re.compile(r"\bread[- ]?only\b")
 # Named in the tool's name or in the first words of its description ("Run a command on a
 # host", "Make an HTTP request (method, path, body) to the billing API", "Run a SQL statement
 # on the warehouse"). A tool whose name reads ("get_http_status", "list_commands") is not
-# one unless its description says it runs anything; "write_file" is an ordinary edit.
+# one unless its description says it runs anything; "write_file" is an ordinary edit. A tool
+# that calls any action of an API or a cloud CLI ("aws_api": "Call an AWS service API action
+# with parameters"; "identity_api", "gcloud_cli") is one too.
 _GENERAL_WORDS = frozenset(
-    {"command", "commands", "cmd", "http", "https", "curl", "terminal", "ssh", "powershell", "sql"}
-)
+    {"command", "commands", "cmd", "http", "https", "curl", "terminal", "ssh", "powershell", "sql",
+     "api", "apis", "cli"}
+)  # fmt: skip
 _GENERAL_LEADS = verb_forms(("run", "make", "send", "execute", "issue", "perform", "call"))
 _READ_NAME_WORDS = frozenset(
     {"get", "fetch", "read", "list", "search", "query", "describe", "show", "view", "lookup",
