@@ -90,11 +90,13 @@ class CacheRouter:
     def _min_tokens(self, tier: Tier) -> int:
         return self.settings.tier(tier).cache_min_tokens
 
-    def _cacheable(self, request: Mapping[str, Any]) -> bool:
+    def _cacheable(self, request: Mapping[str, Any], tokens: int | None = None) -> bool:
         caching = [t for t in Tier.ordered() if self.settings.tier(t).supports_caching]
         if self.settings.caching.mode == "off" or not caching:
             return False
-        return count_request(request) >= min(self._min_tokens(t) for t in caching)
+        if tokens is None:
+            tokens = count_request(request)
+        return tokens >= min(self._min_tokens(t) for t in caching)
 
     def _may_keep_thinking(
         self, decision: Decision, request: Mapping[str, Any], hints: Hints, budget: int | None
@@ -147,13 +149,19 @@ class CacheRouter:
         return out
 
     def choose(
-        self, decision: Decision, request: Mapping[str, Any], hints: Hints | None
+        self,
+        decision: Decision,
+        request: Mapping[str, Any],
+        hints: Hints | None,
+        *,
+        tokens: int | None = None,
     ) -> CacheChoice | None:
         """The cache-aware choice for a routed request, or None when it cannot matter (off,
         nothing cacheable, or only one tier allowed). Allowed: from the quality policy's
         lowest tier for this request (``decision.lowest``, else the routed tier) up to the
-        caller's ceiling."""
-        if not self.config.enabled or not self._cacheable(request):
+        caller's ceiling. ``tokens``: ``count_request(request)`` when the caller has it
+        (the planner passes the decision's own count), else counted here."""
+        if not self.config.enabled or not self._cacheable(request, tokens):
             return None
         h = hints or Hints()
         ceiling = h.max_tier or Tier.OPUS

@@ -350,8 +350,11 @@ class ClassStep(NamedTuple):
     own: bool
 
 
-def class_step(pred: ClassPrediction, p: RoutingPolicy) -> ClassStep:
-    """The class tier, the policy line that applied and why.
+def class_step(
+    pred: ClassPrediction, p: RoutingPolicy, mass: Mapping[Tier, float] | None = None
+) -> ClassStep:
+    """The class tier, the policy line that applied and why (``mass``: the prediction's
+    :func:`tier_mass`, when the caller has it already).
 
     The top class's policy line applies unless the posterior is split: below
     ``class_min_confidence`` with a runner-up whose line serves it differently (another
@@ -386,7 +389,8 @@ def class_step(pred: ClassPrediction, p: RoutingPolicy) -> ClassStep:
                 f"budget: {rule.tier.value} without the class's budget ({line})",
                 own=False,
             )
-    mass = tier_mass(pred, p)
+    if mass is None:
+        mass = tier_mass(pred, p)
     blocked = _crossing_block(rule.tier, mass, p)
     if blocked:
         line = f"routing.class_crossing_guard = {p.class_crossing_guard:g}"
@@ -482,12 +486,13 @@ def decide_signals(
     h = hints or Hints()
     p = policy
     pred = predict_class(signals, class_scorer)
-    step = class_step(pred, p)
+    mass = tier_mass(pred, p)  # once: the class step and the difficulty step both read it
+    step = class_step(pred, p, mass)
     class_tier, line, class_reason = step.tier, step.line, step.reason
     sc = _score(signals, p, scorer, h)
     final = sc.final
     reasons = [class_reason, *_score_reasons(sc, p, scorer.version if scorer is not None else "")]
-    routed, step_reason = _difficulty_step(class_tier, sc, p, tier_mass(pred, p))
+    routed, step_reason = _difficulty_step(class_tier, sc, p, mass)
     reasons.append(step_reason)
     rule = p.classes[pred.name]
     routed = _class_bounds(routed, step.own, rule, pred.name, reasons)

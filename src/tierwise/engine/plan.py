@@ -69,6 +69,20 @@ class Plan:
         return record
 
 
+def _decision_tokens(decision: Decision, request: Mapping[str, Any]) -> int | None:
+    """``count_request(request)`` as the decision already counted it, so a request is
+    counted once: the router counts the request with string content read as text blocks
+    (``normalize_request``), so its count is this request's only when no ``system`` or
+    message ``content`` is a string; otherwise None (the cache router counts it itself)."""
+    if isinstance(request.get("system"), str):
+        return None
+    for message in request.get("messages") or ():
+        if isinstance(message.get("content"), str):
+            return None
+    tokens = decision.signals.get("input_tokens")
+    return tokens if isinstance(tokens, int) else None
+
+
 class Planner:
     """Routing decisions and plans from the settings (and the learned scorer, if any)."""
 
@@ -139,7 +153,9 @@ class Planner:
             choice = (
                 None
                 if self.cache_router is None
-                else self.cache_router.choose(decision, request, hints)
+                else self.cache_router.choose(
+                    decision, request, hints, tokens=_decision_tokens(decision, request)
+                )
             )
             tier = decision.tier if choice is None else choice.tier
             return Plan(tier, self.profiles(tier), "routed" + via, decision, cache=choice)
