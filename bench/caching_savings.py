@@ -3,6 +3,11 @@
 Run: python bench/caching_savings.py [--conversations 8] [--turns 5]
 Each conversation shares a long fixed system prompt and reference document and asks several
 follow-up questions. The same workload runs with ``[caching] mode = "auto"`` and ``"off"``.
+
+Costs are priced call by call, as Bedrock bills them: the summed usage of a whole run is far
+above Sonnet 4.5's 200k-token long-context band, so pricing the sum as one request would put
+every token at the band's $6/M (this bench's "input cost" did so from 59f855f on). The run
+checks that its per-call prices add up to the responses' ``costUsd`` and to the ledger's.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from rich.table import Table
 
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
-from tierwise.core.pricing import Usage, price
+from tierwise.core.pricing import Cost, Usage, price
 from tierwise.core.tiers import Tier
 from tierwise.emulator import Emulator
 
@@ -39,8 +44,14 @@ QUESTIONS = [
 ]
 
 
-def run(settings: Settings, conversations: int, turns: int, label: str) -> tuple[Usage, Decimal]:
+def run(
+    settings: Settings, conversations: int, turns: int, label: str
+) -> tuple[Usage, Cost, Decimal]:
+    """The run's summed usage, the sum of each call's price by component, and the summed
+    ``costUsd``; exits if those or the ledger's total disagree."""
+    rates = settings.rates(Tier.SONNET)
     total_usage = Usage()
+    priced = Cost()
     total_cost = Decimal(0)
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -70,8 +81,21 @@ def run(settings: Settings, conversations: int, turns: int, label: str) -> tuple
                 messages.append(response["output"]["message"])
                 usage = Usage.from_converse(response["usage"])
                 total_usage = total_usage + usage
-                total_cost += Decimal(response["tierwise"]["costUsd"])
-    return total_usage, total_cost
+                info = response["tierwise"]
+                priced = priced + price(
+                    usage,
+                    rates,
+                    model_id=str(info["modelId"]),
+                    service_tier=response.get("serviceTier"),
+                )
+                total_cost += Decimal(info["costUsd"])
+        ledger_cost = tw.ledger.totals().cost_usd
+    if not priced.total == total_cost == ledger_cost:
+        raise SystemExit(
+            f"caching {label}: per-call prices {priced.total} != costUsd {total_cost}"
+            f" or ledger {ledger_cost}"
+        )
+    return total_usage, priced, total_cost
 
 
 def main() -> None:
@@ -80,7 +104,6 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=5)
     args = parser.parse_args()
     base = load_settings(environ={}).settings
-    rates = base.rates(Tier.SONNET)
     console = Console()
     with Emulator(base, port=0).start() as emu:
         results = {}
@@ -99,22 +122,24 @@ def main() -> None:
         "total cost",
     ):
         table.add_column(col, justify="right")
-    for mode, (usage, cost) in results.items():
-        p = price(usage, rates)
+    for mode, (usage, p, cost) in results.items():
         input_cost = p.input + p.cache_read + p.cache_write
         table.add_row(
             mode, f"{usage.input:,}", f"{usage.cache_write:,}", f"{usage.cache_read:,}",
             f"{usage.output:,}", f"${input_cost:.4f}", f"${cost:.4f}",
         )  # fmt: skip
     console.print(table)
-    off_in = price(results["off"][0], rates)
-    auto_in = price(results["auto"][0], rates)
+    off_in = results["off"][1]
+    auto_in = results["auto"][1]
     off_input = off_in.input + off_in.cache_read + off_in.cache_write
     auto_input = auto_in.input + auto_in.cache_read + auto_in.cache_write
     console.print(
         f"input cost with auto caching is {auto_input / off_input:.1%} of uncached "
         f"({1 - auto_input / off_input:.1%} saved); total cost "
-        f"{1 - results['auto'][1] / results['off'][1]:.1%} lower"
+        f"{1 - results['auto'][2] / results['off'][2]:.1%} lower"
+    )
+    console.print(
+        "costs priced call by call; per-call prices = costUsd = ledger cost_usd in both runs"
     )
 
 
