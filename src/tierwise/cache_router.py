@@ -194,21 +194,32 @@ class CacheRouter:
         if decision.lowest is not None and decision.lowest_thinking_budget:
             thinking[decision.lowest] = decision.lowest_thinking_budget
 
+        # The request as sent to each option (tier, thinking budget), placed once: the
+        # routed tier's is read here and again by choose_tier.
+        placed: dict[tuple[Tier, int | None], dict[str, Any]] = {}
+
+        def prepared(tier: Tier, budget: int | None) -> dict[str, Any]:
+            key = (tier, budget or None)
+            if key not in placed:
+                placed[key] = self._prepared(request, tier, budget)
+            return placed[key]
+
         # How many more requests are expected on the request's longest cacheable prefix
         # within its TTL: a prefix many requests share is worth writing on the cheaper tier
         # once (see core.cache_aware.expected_reuse and expected_cost). Not in a
         # conversation: its prefix is read back by its own next turn, which extends it (the
         # rate of a chain of turns is no forecast of readers); stickiness weighs that turn.
-        mine = prefixes(
-            self._prepared(request, decision.tier, thinking.get(decision.tier)),
-            self._min_tokens(decision.tier),
-        )
         reuse = 0.0
-        if mine and conversation is None:
-            longest = mine[-1]
-            ttl = TTL_SECONDS.get(longest.ttl, 300)
-            count, age = self.state.seen(longest.key, ttl)
-            reuse = expected_reuse(count, age, ttl, self.config.max_reuse)
+        if conversation is None:
+            mine = prefixes(
+                prepared(decision.tier, thinking.get(decision.tier)),
+                self._min_tokens(decision.tier),
+            )
+            if mine:
+                longest = mine[-1]
+                ttl = TTL_SECONDS.get(longest.ttl, 300)
+                count, age = self.state.seen(longest.key, ttl)
+                reuse = expected_reuse(count, age, ttl, self.config.max_reuse)
 
         def warm(tier: Tier, points: Sequence[Prefix]) -> set[str]:
             # every position a read may find (each point's lookback window), not only the
@@ -221,7 +232,7 @@ class CacheRouter:
             decision.tier,
             allowed,
             request,
-            prepared=lambda tier: self._prepared(request, tier, thinking.get(tier)),
+            prepared=lambda tier: prepared(tier, thinking.get(tier)),
             min_tokens=self._min_tokens,
             warm=warm,
             rates=self.settings.rates,
@@ -237,7 +248,7 @@ class CacheRouter:
             below_preferred=self.config.below_preferred,
             expected=expected,
             current_thinking=current_thinking,
-            prepared_thinking=lambda tier, budget: self._prepared(request, tier, budget),
+            prepared_thinking=prepared,
         )
 
     def observe(self, effect: Observe) -> None:
