@@ -18,6 +18,11 @@ up in the cache state (CacheState.warm, summed over its calls) and "calls" how m
 (MGETs in Redis); the Redis rows add the wall-clock p50 (the round trips a CPU time leaves
 out). Last, CacheState.warm alone for 5 to 240 keys (4 per option before the lookback
 window, up to 80 with it), in process and in Redis.
+
+For instruction counts (not moved by other processes on the machine), ``--plans N`` runs only
+N agent-turn decisions (``--state memory`` or ``redis``) after the setup; run it under
+``valgrind --tool=callgrind`` with two values of N and divide the difference in instructions
+by the difference in N.
 """
 
 from __future__ import annotations
@@ -194,6 +199,34 @@ def cache_cases(
             client.close()
 
 
+def plans_only(n: int, state_name: str, steps: int) -> None:
+    """``n`` agent-turn decisions with warm state, nothing else measured (see the module doc)."""
+    prepare_cues()
+    settings = load_settings(environ={}).settings
+    previous, turn = agent_turn(steps)
+    url = redis_url() if state_name == "redis" else None
+    if state_name == "redis" and url is None:
+        raise SystemExit("Redis is not running on 127.0.0.1:6379")
+    prefix = f"tierwise:bench-decision-cpu:{os.getpid()}"
+    state: CacheState = MemoryCacheState() if url is None else RedisCacheState(url, prefix=prefix)
+    warm_on(settings, state, previous, Tier.SONNET)
+    planner = Planner(
+        settings, load_model(), load_class_scorer(settings), CacheRouter(settings, state)
+    )
+    planner.plan(None, turn)
+    for _ in range(n):
+        planner.plan(None, turn)
+    state.close()
+    if url is not None:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        names = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if names:
+            client.delete(*names)
+        client.close()
+
+
 def lookup_cases() -> None:
     """CacheState.warm alone: one call for ``n`` keys, a tenth of them warm."""
     import hashlib
@@ -239,7 +272,12 @@ def lookup_cases() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--agent-steps", type=int, default=12)
+    parser.add_argument("--plans", type=int, default=None, help="only N agent-turn decisions")
+    parser.add_argument("--state", choices=("memory", "redis"), default="memory")
     args = parser.parse_args()
+    if args.plans is not None:
+        plans_only(args.plans, args.state, args.agent_steps)
+        return
     prepare_cues()
     settings = load_settings(environ={}).settings
     policy = settings.routing_policy()
