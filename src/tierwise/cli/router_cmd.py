@@ -252,8 +252,8 @@ def eval_cmd(
         ),
     ] = 500,
 ) -> None:
-    """Leave-one-source-out AUROC, APGR and CPT vs prompt length, stem length and TF-IDF;
-    MD + JSON + PNG."""
+    """Leave-one-source-out AUROC, APGR and CPT against three baselines (prompt length,
+    stem length, TF-IDF); MD + JSON + PNG."""
     _require_train_extra()
     from tierwise.router.dataset import (
         OUTCOME_SOURCES,
