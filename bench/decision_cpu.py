@@ -53,6 +53,17 @@ from router_latency import LONG  # the bench's own long request, imported after 
 SHORT = "Classify this ticket into billing, technical or account: I was charged twice."
 
 
+def drop_keys(url: str, prefix: str) -> None:
+    """Delete the keys this run wrote under ``prefix`` (the Redis is shared: nothing else)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    names = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if names:
+        client.delete(*names)
+    client.close()
+
+
 def cpu_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     fn()
     samples = []
@@ -190,13 +201,7 @@ def cache_cases(
                 counting.close()
     finally:
         if url is not None:
-            import redis
-
-            client = redis.Redis.from_url(url)
-            names = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-            if names:
-                client.delete(*names)
-            client.close()
+            drop_keys(url, prefix)
 
 
 def plans_only(n: int, state_name: str, steps: int) -> None:
@@ -218,13 +223,7 @@ def plans_only(n: int, state_name: str, steps: int) -> None:
         planner.plan(None, turn)
     state.close()
     if url is not None:
-        import redis
-
-        client = redis.Redis.from_url(url)
-        names = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-        if names:
-            client.delete(*names)
-        client.close()
+        drop_keys(url, prefix)
 
 
 def lookup_cases() -> None:
@@ -260,13 +259,7 @@ def lookup_cases() -> None:
         for _, state in states:
             state.close()
         if url is not None:
-            import redis
-
-            client = redis.Redis.from_url(url)
-            names = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-            if names:
-                client.delete(*names)
-            client.close()
+            drop_keys(url, prefix)
 
 
 def main() -> None:
