@@ -6,15 +6,18 @@ stays held until then. A call whose read times out is charged once, not retried.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tierwise.client import AsyncTierwise, Tierwise
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
+from tierwise.engine import Record
 from tierwise.errors import AttemptCutError
 
 MESSAGES = [{"role": "user", "content": [{"text": "Explain in detail the history of Rome"}]}]
@@ -96,3 +99,94 @@ def test_a_call_whose_read_times_out_is_charged_once_not_retried(
             assert row.cost_usd > 0 and (row.metadata or {}).get("estimated")
             after = tw.budgets.get(key.id)
             assert after is not None and after.spent_usd == row.cost_usd
+
+
+def _gated_reserve(store: Any, entered: threading.Event, gate: threading.Event) -> None:
+    """Make ``store.reserve`` wait for ``gate`` once entered (``entered`` says so)."""
+    reserve = store.reserve
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        gate.wait(10)
+        return reserve(*args, **kwargs)
+
+    store.reserve = slow
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_caller_cancelled_while_its_hold_is_written_gets_the_hold_back(
+    emu_settings: Settings, tmp_path: Path, stream: bool
+) -> None:
+    # The reservation's database write runs in a worker thread, which a cancelled task
+    # cannot stop: the hold was written, the engine never got it, and it stayed held until
+    # it expired, when the key was charged its worst case for a call never made.
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    entered, gate = threading.Event(), threading.Event()
+
+    async def run() -> Any:
+        async with AsyncTierwise.from_settings(emu_settings, ledger_url=url) as tw:
+            assert tw.budgets is not None
+            key, _ = tw.budgets.create("k", budget_usd=Decimal("1"))
+            _gated_reserve(tw.budgets, entered, gate)
+            door = tw.converse_stream if stream else tw.converse
+            task = asyncio.ensure_future(door(modelId="sonnet", messages=MESSAGES,
+                                              api_key_id=key.id))  # fmt: skip
+            while not entered.is_set():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            gate.set()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            # Closing the client waits for the write in flight, and gives the hold back.
+        async with AsyncTierwise.from_settings(emu_settings, ledger_url=url) as tw:
+            assert tw.budgets is not None
+            assert tw.ledger.rows() == []
+            return tw.budgets.get(key.id)
+
+    after = asyncio.run(run())
+    assert after is not None and after.reserved_usd == 0 and after.spent_usd == 0
+
+
+def test_a_stream_whose_closing_ledger_write_is_cancelled_queued_is_ledgered(
+    emu_settings: Settings, tmp_path: Path
+) -> None:
+    # The stream was read to its end; its row's write waited for a worker (the gateway's
+    # pool was busy) when the reading task was cancelled: the write never ran, the row was
+    # already claimed, and the delivered stream had no row and its key's hold stayed held.
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    client = Tierwise.from_settings(emu_settings, ledger_url=url)
+
+    async def run() -> Any:
+        queued, free = asyncio.Event(), asyncio.Event()
+
+        async def blocking(fn: Any, *args: Any) -> Any:
+            if any(isinstance(a, Record) for a in args):
+                queued.set()
+                await free.wait()  # queued behind busy workers: not started yet
+            return await asyncio.to_thread(fn, *args)
+
+        tw = AsyncTierwise.sharing(client, blocking=blocking)
+        assert client.budgets is not None
+        key, _ = client.budgets.create("k", budget_usd=Decimal("1"))
+
+        async def read() -> None:
+            response = await tw.converse_stream(modelId="sonnet", messages=MESSAGES,
+                                                api_key_id=key.id)  # fmt: skip
+            async for _ in response["stream"]:
+                pass
+
+        task = asyncio.ensure_future(read())
+        await queued.wait()
+        task.cancel()
+        free.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await tw.driver.close()
+        return key.id
+
+    key_id = asyncio.run(run())
+    rows = client.ledger.rows()
+    held = client.budgets.get(key_id) if client.budgets else None
+    client.close()
+    assert len(rows) == 1 and rows[0].output_tokens > 0
+    assert held is not None and held.reserved_usd == 0 and held.spent_usd == rows[0].cost_usd

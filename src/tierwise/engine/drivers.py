@@ -236,6 +236,18 @@ class Books:
             _log.exception("ledgering a call cut off by its deadline failed")
 
 
+def _log_failed(job: asyncio.Future[Any]) -> bool:
+    """Whether ``job`` (a money write nobody waits for) succeeded; its failure is logged."""
+    if job.cancelled():
+        _log.error("a reservation, ledger row or release was cancelled before it ran")
+        return False
+    error = job.exception()
+    if error is not None:
+        _log.error("a reservation, ledger row or release failed", exc_info=error)
+        return False
+    return True
+
+
 # A deadline this far off is no deadline (about 4 months): a wait past the platform's time_t
 # would overflow.
 _FOREVER_S = 1e7
@@ -388,7 +400,42 @@ class AsyncDriver:
                 return None
             if not observer.blocking:  # in-process: cheaper than a hop to a worker thread
                 return self.books.observe(effect)
+        if isinstance(effect, Reserve | Record | Release):
+            return await self._money(effect)
         return await self.blocking(self.books.perform, self.hooks, effect)
+
+    async def _money(self, effect: Reserve | Record | Release) -> Any:
+        """Perform a reservation, a ledger row or a release whatever becomes of the task
+        that asked for it. A worker thread cannot be stopped, and one not yet started is
+        dropped with its future: a cancelled wait must neither lose a row Bedrock billed
+        nor leave a hold written for a call never made. So the write goes on in a job of
+        its own (:meth:`close` waits for it); a hold it makes for nobody is given back."""
+        job = asyncio.ensure_future(self.blocking(self.books.perform, self.hooks, effect))
+        try:
+            return await asyncio.shield(job)
+        except asyncio.CancelledError:
+            follow = self._unwanted_hold if isinstance(effect, Reserve) else _log_failed
+            if job.done():
+                follow(job)
+            else:
+                self._late.add(job)
+                job.add_done_callback(self._late.discard)
+                job.add_done_callback(follow)
+            raise
+
+    def _unwanted_hold(self, job: asyncio.Future[Any]) -> None:
+        """Give back the hold of a reservation whose caller was cancelled meanwhile."""
+        if not _log_failed(job):
+            return
+        hold = getattr(job.result(), "hold", None)
+        if hold is None:
+            return
+        release = asyncio.ensure_future(
+            self.blocking(self.books.perform, self.hooks, Release(hold))
+        )
+        self._late.add(release)
+        release.add_done_callback(self._late.discard)
+        release.add_done_callback(_log_failed)
 
     async def _invoke(self, effect: Invoke) -> Settled:
         attempt = effect.attempt
