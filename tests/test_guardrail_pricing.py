@@ -265,20 +265,23 @@ def test_a_call_cut_at_its_deadline_estimates_the_prompts_units(
     assert row.error_class == "AttemptCutError"
     per_policy = 3 if stream else 3 + 1
     rates = settings.guardrails.prices.per_thousand()
-    # A call is charged at its worst case (every priced policy, as a key's hold is); a
-    # stream that never opened is counted as an abandoned one is (estimate_policies).
-    policies = settings.guardrails.prices.estimate_policies if stream else _priced(rates)
+    # Bedrock bills only the policies the guardrail has, which without a trace are known
+    # as estimate_policies: a call cut off is charged those (on its worst-case answer), as
+    # a stream that never opened and any untraced row are.
+    policies = settings.guardrails.prices.estimate_policies
     assert row.metadata["guardrail_units"] == dict.fromkeys(policies, per_policy)
     charge = sum((per_policy * rates[p] / THOUSAND for p in policies), Decimal(0))
     assert row.cost_usd == _model_cost(settings, row) + charge
 
 
-def test_a_call_cut_at_its_deadline_is_charged_the_guardrail_its_hold_reserved(
+def test_a_call_cut_at_its_deadline_is_charged_its_guardrails_policies_within_its_hold(
     default_settings: Settings, tmp_path: Path
 ) -> None:
-    # One event, two paths: a call the deadline closed before Bedrock answered is charged
-    # at its worst case, as its key's hold would be had it expired. The hold counted every
-    # priced policy (5), the row only estimate_policies (3): the row charged less.
+    # Bedrock bills only the policies the guardrail has (AWS, "How charges are
+    # calculated"). A call the deadline closed before Bedrock answered was charged every
+    # priced policy (5, automated reasoning and grounding included) where an untraced
+    # answer is charged the guardrail's own, estimate_policies (3). The key's hold, a cap,
+    # still counts all 5 (and an expired hold is charged what it held): the row is less.
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
     request = {
         "messages": [{"role": "user", "content": [{"text": TEXT}]}],
@@ -306,15 +309,12 @@ def test_a_call_cut_at_its_deadline_is_charged_the_guardrail_its_hold_reserved(
             (expired,) = client.ledger.rows(request_id="held")
             held = Decimal((expired.metadata or {})["guardrail_usd"])
     assert row.error_class == "AttemptCutError"
-    assert Decimal(row.metadata["guardrail_usd"]) == held > 0
+    policies = settings.guardrails.prices.estimate_policies
+    assert set(row.metadata["guardrail_units"]) == set(policies)
     rates = settings.guardrails.prices.per_thousand()
-    assert set(row.metadata["guardrail_units"]) == set(_priced(rates))
-    assert "worst case" in row.metadata["guardrail_estimate"]
-
-
-def _priced(rates: dict[str, Decimal]) -> list[str]:
-    """Every policy with a price: what a worst case counts."""
-    return [name for name, rate in rates.items() if rate > 0]
+    charge = sum((4 * rates[p] / THOUSAND for p in policies), Decimal(0))  # prompt 3 + answer 1
+    assert 0 < Decimal(row.metadata["guardrail_usd"]) == charge < held
+    assert "estimated" in row.metadata["guardrail_estimate"]
 
 
 def _rows(db: str) -> list[Any]:

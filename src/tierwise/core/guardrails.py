@@ -291,8 +291,9 @@ def guardrail_worst_case(
 ) -> GuardrailCharge:
     """The most a guardrail's assessments of one call can bill: every priced policy
     (:func:`worst_case_policies`) checking the prompt and an answer of ``output_tokens``.
-    A key's reservation holds it, and a call charged at its worst case (the deadline closed
-    it before Bedrock answered) is charged it, so both paths price the event alike."""
+    A key's reservation holds it: a cap, whatever ``estimate_policies`` says. A row is
+    charged the guardrail's own policies (its trace, else ``estimate_policies``), as
+    Bedrock bills only the policies a guardrail has, so no row charges more than this."""
     charge = guardrail_charge(
         prices,
         request=request,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tierwise.core.guardrails import INTERVENED, guardrail_charge, guardrail_worst_case
+from tierwise.core.budgets import worst_case_usage
+from tierwise.core.catalog import foundation_model_id
+from tierwise.core.guardrails import INTERVENED, guardrail_charge
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.tiers import Tier
 from tierwise.errors import TierwiseError
@@ -42,6 +45,34 @@ class Accountant:
         rates = self.settings.rates(tier)
         return price(usage, rates, batch=batch, model_id=model_id, service_tier=service_tier).total
 
+    def worst_usage(self, profile: str, request: Mapping[str, Any]) -> Usage:
+        """The most ``request`` (its ``maxTokens`` set) can use on one model: no more output
+        than the model can produce (a ``maxTokens`` above its limit is refused by Bedrock
+        unbilled, and must not be turned into a budget refusal that hides the real error)."""
+        usage = worst_case_usage(request)
+        known = self.settings.models.get(foundation_model_id(profile))
+        if known is not None and usage.output > known.max_output_tokens:
+            return replace(usage, output=known.max_output_tokens)
+        return usage
+
+    def dearest(
+        self, tier: Tier | None, profiles: Sequence[str], request: Mapping[str, Any]
+    ) -> tuple[Decimal, str, ServiceTier, Usage]:
+        """The dearest way ``request`` could be served at its worst case: on any of
+        ``profiles`` (their kinds are priced apart), at the service tier it asks for or
+        Bedrock's default. Its cost, profile, service tier and usage: what a key's hold
+        reserves, and what a call cut off before its usage arrived is charged (on the
+        profile it was sent to, when that is known)."""
+        asked = request.get("serviceTier")
+        options = (
+            (self.cost_of(tier, usage, model_id=profile, service_tier=served), profile,
+             service_tier_of(served), usage)
+            for profile in profiles
+            for usage in (self.worst_usage(profile, request),)
+            for served in (asked, None)
+        )  # fmt: skip
+        return max(options, key=lambda option: option[0])
+
     def row(
         self,
         request_id: str,
@@ -60,7 +91,6 @@ class Accountant:
         estimated: str | None = None,
         request: Mapping[str, Any] | None = None,
         trace: Any = None,
-        worst_case: bool = False,
     ) -> LedgerRow:
         """The priced, not yet stored, row of one model call.
 
@@ -70,9 +100,12 @@ class Accountant:
         billed besides the model (per 1,000 text units per policy): priced from ``trace``
         (the response's), else estimated from ``request``'s text, they are part of
         ``cost_usd`` and itemised in the metadata (``guardrail_usd``, ``guardrail_units``,
-        ``guardrail_estimate``). A row ``worst_case`` charges (a call the deadline closed
-        before Bedrock answered) is charged the guardrail's worst case without a trace, as
-        the key's reservation held it (:func:`~tierwise.core.guardrails.guardrail_worst_case`)."""
+        ``guardrail_estimate``). Bedrock bills only the policies the guardrail has (AWS,
+        "How charges are calculated" in "How Amazon Bedrock Guardrails works"); without a
+        trace they are known only as ``estimate_policies``, so every untraced row counts
+        those, a call the deadline closed before Bedrock answered included (its usage, the
+        worst case, brings the longest answer's units). Only a key's reservation, a cap that
+        must hold whatever that list says, counts every priced policy."""
         tier = plan.tier or self.settings.tier_of_model(model_id)
         usage = usage or Usage()
         served = service_tier_of(service_tier)
@@ -97,19 +130,14 @@ class Accountant:
         guarded = plan.guardrail is not None and (request is None or "guardrailConfig" in request)
         if guarded and assessed:
             prices = self.settings.guardrails.prices
-            if worst_case and trace is None:
-                charge = guardrail_worst_case(
-                    prices.per_thousand(), request=request, output_tokens=usage.output
-                )
-            else:
-                charge = guardrail_charge(
-                    prices.per_thousand(),
-                    trace=trace,
-                    request=request,
-                    output_tokens=usage.output,
-                    input_blocked=stop_reason == INTERVENED and usage.output == 0,
-                    estimate_policies=prices.estimate_policies,
-                )
+            charge = guardrail_charge(
+                prices.per_thousand(),
+                trace=trace,
+                request=request,
+                output_tokens=usage.output,
+                input_blocked=stop_reason == INTERVENED and usage.output == 0,
+                estimate_policies=prices.estimate_policies,
+            )
             guard_cost = charge.cost
             metadata["guardrail_usd"] = format(charge.cost.normalize(), "f")
             metadata["guardrail_units"] = dict(charge.units)

@@ -6,12 +6,9 @@ transaction. The engine asks for this with the ``Reserve``/``Release`` effects a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tierwise.core.budgets import worst_case_usage
-from tierwise.core.catalog import foundation_model_id
 from tierwise.core.guardrails import guardrail_worst_case
 from tierwise.errors import LedgerUnavailableError
 
@@ -133,18 +130,10 @@ class Budgets:
         return plan.profiles[0]
 
     def _worst(self, plan: Plan, sent: Mapping[str, Any]) -> Decimal:
-        """The attempt's worst-case cost: the dearest way it could be served, on any of its
-        profiles (their kinds are priced apart), at the service tier it asks for or
-        Bedrock's default."""
+        """The attempt's worst-case cost: the dearest way it could be served
+        (:meth:`Accountant.dearest`), and its guardrail's worst case."""
         tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
-        asked = sent.get("serviceTier")
-        model = max(
-            self.accountant.cost_of(
-                tier, self._usage_on(profile, sent), model_id=profile, service_tier=served
-            )
-            for profile in plan.profiles
-            for served in (asked, None)
-        )
+        model = self.accountant.dearest(tier, plan.profiles, sent)[0]
         return model + self._worst_guardrail(plan, sent)
 
     def _worst_guardrail(self, plan: Plan, sent: Mapping[str, Any]) -> Decimal:
@@ -160,14 +149,7 @@ class Budgets:
         return guard.cost
 
     def _usage_on(self, profile: str, sent: Mapping[str, Any]) -> Usage:
-        """The worst case on one model: no more output than the model can produce (a
-        ``maxTokens`` above its limit is refused by Bedrock unbilled, and must not be turned
-        into a budget refusal that hides the real error)."""
-        usage = worst_case_usage(sent)
-        known = self.settings.models.get(foundation_model_id(profile))
-        if known is not None and usage.output > known.max_output_tokens:
-            return replace(usage, output=known.max_output_tokens)
-        return usage
+        return self.accountant.worst_usage(profile, sent)
 
     def spooled(self, hold: Hold, row: LedgerRow) -> None:
         """``row`` settling ``hold`` went to the spool: count it in the best-effort figures."""

@@ -17,7 +17,6 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol, cast
 
-from tierwise.core.budgets import worst_case_usage
 from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
@@ -571,10 +570,10 @@ class Engine:
                 raise cast(TierwiseError, settled.error)  # ledgered when it ends (Invoke.late)
             if settled.error is not None:
                 exc = settled.error
-                usage, why = self._billed_error(attempt, exc)
+                billed = self._billed_error(attempt, exc, settled.model_id)
                 row = yield from self._settle(
-                    attempt, settled.model_id, settled.latency_ms, error=exc, hold=hold,
-                    usage=usage, estimated=why,
+                    attempt, billed.model_id, settled.latency_ms, error=exc, hold=hold,
+                    usage=billed.usage, estimated=billed.why, service_tier=billed.served,
                 )  # fmt: skip
                 self._add(number, "answer", row, "error", type(exc).__name__)
                 fallback = self._fallback(tier, exc)
@@ -713,7 +712,6 @@ class Engine:
             usage=usage, stop_reason=stop_reason, error=error, api_key_id=self.api_key_id,
             rejection_reason=rejection_reason, kind=attempt.kind, service_tier=service_tier,
             estimated=estimated, request=attempt.request, trace=trace,
-            worst_case=_at_worst(attempt, error),
         )  # fmt: skip
         try:
             stored: LedgerRow = yield Record(row, hold)
@@ -769,10 +767,10 @@ class Engine:
         if settled.cut:
             return verdict  # cut off by the deadline (ledgered when it ends): not a rejection
         if settled.error is not None:
-            usage, why = self._billed_error(check, settled.error)
+            billed = self._billed_error(check, settled.error, settled.model_id)
             row = yield from self._settle(
-                check, settled.model_id, settled.latency_ms, error=settled.error, hold=hold,
-                usage=usage, estimated=why,
+                check, billed.model_id, settled.latency_ms, error=settled.error, hold=hold,
+                usage=billed.usage, estimated=billed.why, service_tier=billed.served,
             )  # fmt: skip
             self._add(number, "self_verify", row, "error", type(settled.error).__name__)
             return verdict  # a failed check is not a rejection of the answer
@@ -841,11 +839,12 @@ class Engine:
         if isinstance(outcome, AttemptCutError):
             # The deadline (plus the usage grace) closed the connection before Bedrock
             # answered: what it billed is unknown, so it is estimated.
-            usage, why = self._unanswered(attempt)
+            billed = self._unanswered(attempt, outcome)
             return self.accountant.row(
-                self.request_id, plan, plan.profiles[0], latency_ms, attempt=attempt.number,
-                usage=usage, error=outcome, api_key_id=self.api_key_id, kind=attempt.kind,
-                estimated=why, request=attempt.request, worst_case=_at_worst(attempt, outcome),
+                self.request_id, plan, billed.model_id, latency_ms, attempt=attempt.number,
+                usage=billed.usage, error=outcome, api_key_id=self.api_key_id,
+                kind=attempt.kind, estimated=billed.why, request=attempt.request,
+                service_tier=billed.served,
             )  # fmt: skip
         if isinstance(outcome, BaseException):
             error = outcome if isinstance(outcome, TierwiseError) else cut
@@ -873,36 +872,43 @@ class Engine:
             request=attempt.request, trace=response.get("trace"),
         )  # fmt: skip
 
-    def _billed_error(
-        self, attempt: Attempt, error: TierwiseError
-    ) -> tuple[Usage | None, str | None]:
-        """What a failed attempt is billed (None: nothing) and why it is an estimate: only
-        a call the deadline closed in flight may have been billed."""
+    def _billed_error(self, attempt: Attempt, error: TierwiseError, model_id: str) -> _Billed:
+        """What a failed attempt is billed (usage None: nothing), on which model, and why
+        it is an estimate: only a call the deadline closed in flight may have been billed."""
         if isinstance(error, AttemptCutError):
-            return self._unanswered(attempt)
-        return None, None
+            return self._unanswered(attempt, error)
+        return _Billed(model_id)
 
-    def _unanswered(self, attempt: Attempt) -> tuple[Usage, str]:
-        """The usage of an attempt closed at its deadline before any answer arrived, and
-        why it is an estimate. A stream is counted as an abandoned one is, from what it
-        showed (nothing: its prompt alone). A call is taken to be billed whole, as one whose
-        client hung up is, and since its usage never arrives it is charged at its worst
-        case, as an expired reservation is (input and max output tokens)."""
-        if attempt.stream:
-            usage = StreamMeter().billed(attempt.request)[0]
-            return usage, (
-                "the deadline closed the stream before its first event: input counted "
-                "from the request"
-            )
+    def _unanswered(self, attempt: Attempt, error: AttemptCutError) -> _Billed:
+        """The usage of an attempt closed at its deadline before any answer arrived, the
+        model and service tier it is priced at, and why it is an estimate. A stream is
+        counted as an abandoned one is, from what it showed (nothing: its prompt alone). A
+        call is taken to be billed whole, as one whose client hung up is, and since its
+        usage never arrives it is charged at its worst case, as its key's hold reserved it
+        (:meth:`Accountant.dearest`): on the profile it was sent to when the error names
+        it, else on the dearest of the plan's (the hold's), at the dearer of the service
+        tier asked for and the default (the answer that says which never came)."""
         request = dict(attempt.request)
         inference = dict(request.get("inferenceConfig") or {})
         if not inference.get("maxTokens"):
             inference["maxTokens"] = self.planner.settings.budgets.default_max_tokens
             request["inferenceConfig"] = inference
-        return worst_case_usage(request), (
+        plan = attempt.plan
+        sent = _sent_to(error, plan.profiles)
+        tier = plan.tier or self.planner.settings.tier_of_model(plan.profiles[0])
+        _, model_id, served, usage = self.accountant.dearest(
+            tier, (sent,) if sent else plan.profiles, request
+        )
+        if attempt.stream:
+            usage = StreamMeter().billed(attempt.request)[0]
+            return _Billed(model_id, usage, (
+                "the deadline closed the stream before its first event: input counted "
+                "from the request"
+            ), served)  # fmt: skip
+        return _Billed(model_id, usage, (
             "the deadline closed the connection before Bedrock answered: charged at its "
             "worst case (input and max output tokens)"
-        )
+        ), served)  # fmt: skip
 
     def _last_answer(self) -> Step:
         """The latest answer step (its self-verify checks are listed after it), else the
@@ -927,11 +933,24 @@ class Engine:
         self.steps.insert(at, step)
 
 
-def _at_worst(attempt: Attempt, error: BaseException | None) -> bool:
-    """Whether ``attempt``'s row is charged at its worst case: a call (not a stream) the
-    deadline closed before Bedrock answered (:meth:`Engine._unanswered`), guardrail included,
-    as the key's reservation held it."""
-    return isinstance(error, AttemptCutError) and not attempt.stream
+@dataclass(frozen=True, slots=True)
+class _Billed:
+    """What a failed attempt is charged: on ``model_id`` at ``served``, ``usage`` (None:
+    nothing billed), an estimate for the reason ``why``."""
+
+    model_id: str
+    usage: Usage | None = None
+    why: str | None = None
+    served: Any = None
+
+
+def _sent_to(error: BaseException, profiles: Sequence[str]) -> str | None:
+    """The profile a call cut off in flight was sent to, when its error (or the transport
+    error under it) names one of ``profiles``; None when unknown."""
+    for named in (getattr(error, "model_id", None), getattr(error.__cause__, "model_id", None)):
+        if named in profiles:
+            return cast(str, named)
+    return None
 
 
 def _is_capacity_error(exc: TierwiseError) -> bool:
