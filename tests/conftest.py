@@ -14,6 +14,7 @@ from tierwise.config import NON_SETTING_ENV, Settings, load_settings
 # The client's imports (~0.1 s CPU) are paid by the tests that use ``tw``, not by every run.
 if TYPE_CHECKING:
     from tierwise.client import Tierwise
+    from tierwise.emulator import Emulator
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +60,17 @@ def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
 
     with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as client:
         yield client
+
+
+@pytest.fixture
+def deadline_cut(default_settings: Settings) -> Iterator[tuple[Emulator, Settings]]:
+    """An emulator that answers after 20 s, and settings on it whose 1 s deadline (plus a
+    0.5 s usage grace) cuts every call off in flight: the attempt goes on, and is ledgered
+    when its connection is closed."""
+    from tierwise.emulator import Emulator, Faults
+
+    with Emulator(default_settings, port=0, faults=Faults(latency_ms=20_000)).start() as emu:
+        yield emu, default_settings.with_overrides(
+            {"endpoint_url": emu.url, "retry.total_timeout_s": 1.0, "retry.base_delay_s": 0.0,
+             "budgets.usage_grace_s": 0.5}
+        )  # fmt: skip

@@ -227,32 +227,27 @@ def test_a_negative_max_tokens_never_lowers_what_the_key_has_held(tw: Tierwise) 
 
 
 def test_a_call_cut_at_its_deadline_is_charged_on_the_profile_it_was_sent_to(
-    default_settings: Settings, ledger_url: str
+    deadline_cut: tuple[Any, Settings], ledger_url: str
 ) -> None:
     # The global profile is cooling, so the call goes to the geographic one (10% dearer):
     # the cut-off row was priced on the tier's first profile, the global one, while its
     # hold reserved the dearest. Now it is charged on the profile the call was sent to,
     # at its worst case: what the hold reserved, to the cent.
-    from tierwise.emulator import Emulator, Faults
     from tierwise.errors import DeadlineExceededError
 
     request = {"messages": PROMPT, "inferenceConfig": {"maxTokens": 40}}
-    with Emulator(default_settings, port=0, faults=Faults(latency_ms=20_000)).start() as emu:
-        settings = default_settings.with_overrides(
-            {"endpoint_url": emu.url, "retry.total_timeout_s": 1.0, "retry.base_delay_s": 0.0,
-             "budgets.usage_grace_s": 0.5, "escalation.cooldown_s": 600.0}
-        )  # fmt: skip
-        with Tierwise.from_settings(settings, ledger_url=ledger_url) as client:
-            plan = client.plan("haiku", request)
-            first, sent = plan.profiles
-            client.bedrock.cooldown.failed(first)
-            key, _ = keys_of(client).create("k", budget_usd=Decimal("1"))
-            with pytest.raises(DeadlineExceededError):
-                client.converse(modelId="haiku", api_key_id=key.id, **request)
-            held = keys_of(client).get(key.id)
-            client.driver.close()  # the cut call has ended and been ledgered
-            (row,) = client.ledger.rows()
-            after = keys_of(client).get(key.id)
+    settings = deadline_cut[1].with_overrides({"escalation.cooldown_s": 600.0})
+    with Tierwise.from_settings(settings, ledger_url=ledger_url) as client:
+        plan = client.plan("haiku", request)
+        first, sent = plan.profiles
+        client.bedrock.cooldown.failed(first)
+        key, _ = keys_of(client).create("k", budget_usd=Decimal("1"))
+        with pytest.raises(DeadlineExceededError):
+            client.converse(modelId="haiku", api_key_id=key.id, **request)
+        held = keys_of(client).get(key.id)
+        client.driver.close()  # the cut call has ended and been ledgered
+        (row,) = client.ledger.rows()
+        after = keys_of(client).get(key.id)
     assert row.error_class == "AttemptCutError" and row.model_id == sent
     assert held is not None and after is not None and after.reserved_usd == 0
     assert row.cost_usd == after.spent_usd == held.reserved_usd + held.spent_usd

@@ -21,7 +21,7 @@ from tierwise.config import Settings
 from tierwise.core.guardrails import guardrail_charge
 from tierwise.core.pricing import price
 from tierwise.core.tiers import Tier
-from tierwise.emulator import Emulator, Faults
+from tierwise.emulator import Emulator
 from tierwise.errors import DeadlineExceededError
 from tierwise.store import open_ledger
 from tierwise.store.keys import KeyStore
@@ -238,30 +238,36 @@ def test_images_a_guardrail_may_assess_are_a_labelled_gap() -> None:
     assert guardrail_charge(prices, request=text_only).unpriced is None
 
 
+# A guarded request whose call the deadline cuts off: a 3-unit prompt, a 1-unit worst case.
+CUT_REQUEST = {
+    "messages": [{"role": "user", "content": [{"text": TEXT}]}],
+    "inferenceConfig": {"maxTokens": 20},
+    "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
+}
+
+
+@pytest.fixture
+def guarded_cut(deadline_cut: tuple[Emulator, Settings]) -> Settings:
+    """Settings whose deadline cuts every call off, on an emulator with the acme guardrail."""
+    emu, settings = deadline_cut
+    emu.add_guardrail("acme", "1", blocked_words=["plutonium"])
+    return settings
+
+
 @pytest.mark.parametrize("stream", [False, True], ids=["call", "stream"])
 def test_a_call_cut_at_its_deadline_estimates_the_prompts_units(
-    default_settings: Settings, tmp_path: Path, stream: bool
+    guarded_cut: Settings, tmp_path: Path, stream: bool
 ) -> None:
     # The cut-off row is estimated (no answer, so no trace): the guardrail checked the
     # prompt (3 units) whatever became of the answer (a call's worst case: 20 tokens, 1
     # unit; a stream that never opened: none). The row counted no prompt text before.
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
-    with Emulator(default_settings, port=0, faults=Faults(latency_ms=20_000)).start() as emu:
-        emu.add_guardrail("acme", "1", blocked_words=["plutonium"])
-        settings = default_settings.with_overrides(
-            {"endpoint_url": emu.url, "retry.total_timeout_s": 1.0, "retry.base_delay_s": 0.0,
-             "budgets.usage_grace_s": 0.5}
-        )  # fmt: skip
-        with Tierwise.from_settings(settings, ledger_url=db) as client:
-            send = client.converse_stream if stream else client.converse
-            with pytest.raises(DeadlineExceededError):
-                send(
-                    modelId="haiku",
-                    messages=[{"role": "user", "content": [{"text": TEXT}]}],
-                    inferenceConfig={"maxTokens": 20},
-                    guardrailConfig={"guardrailIdentifier": "acme", "guardrailVersion": "1"},
-                )
-        (row,) = _rows(db)
+    settings = guarded_cut
+    with Tierwise.from_settings(settings, ledger_url=db) as client:
+        send = client.converse_stream if stream else client.converse
+        with pytest.raises(DeadlineExceededError):
+            send(modelId="haiku", **CUT_REQUEST)
+    (row,) = _rows(db)
     assert row.error_class == "AttemptCutError"
     per_policy = 3 if stream else 3 + 1
     rates = settings.guardrails.prices.per_thousand()
@@ -275,7 +281,7 @@ def test_a_call_cut_at_its_deadline_estimates_the_prompts_units(
 
 
 def test_a_call_cut_at_its_deadline_is_charged_its_guardrails_policies_within_its_hold(
-    default_settings: Settings, tmp_path: Path
+    guarded_cut: Settings, tmp_path: Path
 ) -> None:
     # Bedrock bills only the policies the guardrail has (AWS, "How charges are
     # calculated"). A call the deadline closed before Bedrock answered was charged every
@@ -283,31 +289,17 @@ def test_a_call_cut_at_its_deadline_is_charged_its_guardrails_policies_within_it
     # answer is charged the guardrail's own, estimate_policies (3). The key's hold, a cap,
     # still counts all 5 (and an expired hold is charged what it held): the row is less.
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
-    request = {
-        "messages": [{"role": "user", "content": [{"text": TEXT}]}],
-        "inferenceConfig": {"maxTokens": 20},
-        "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
-    }
-    with Emulator(default_settings, port=0, faults=Faults(latency_ms=20_000)).start() as emu:
-        emu.add_guardrail("acme", "1", blocked_words=["plutonium"])
-        settings = default_settings.with_overrides(
-            {"endpoint_url": emu.url, "retry.total_timeout_s": 1.0, "retry.base_delay_s": 0.0,
-             "budgets.usage_grace_s": 0.5}
-        )  # fmt: skip
-        with Tierwise.from_settings(settings, ledger_url=db) as client:
-            store = KeyStore(client.ledger)  # type: ignore[arg-type]
-            key, _ = store.create("k", budget_usd=Decimal("10"))
-            with pytest.raises(DeadlineExceededError):
-                client.converse(modelId="haiku", api_key_id=key.id, **request)
-            client.driver.close()  # the cut call has ended and been ledgered
-            (row,) = client.ledger.rows()
-            # The same request's hold, expired: charged what it held, itemised.
-            plan = client.plan("haiku", request)
-            hold, _ = client.reserve("held", 1, plan, client.prepare(request, plan), key.id)
-            assert hold is not None
-            assert store.reconcile(datetime.now(UTC) + timedelta(days=1)) >= 1
-            (expired,) = client.ledger.rows(request_id="held")
-            held = Decimal((expired.metadata or {})["guardrail_usd"])
+    settings = guarded_cut
+    with Tierwise.from_settings(settings, ledger_url=db) as client:
+        store = KeyStore(client.ledger)  # type: ignore[arg-type]
+        key, _ = store.create("k", budget_usd=Decimal("10"))
+        with pytest.raises(DeadlineExceededError):
+            client.converse(modelId="haiku", api_key_id=key.id, **CUT_REQUEST)
+        client.driver.close()  # the cut call has ended and been ledgered
+        (row,) = client.ledger.rows()
+        # The same request's hold, expired: charged what it held, itemised.
+        _, expired = _expired_hold(client, store, key.id, CUT_REQUEST)
+        held = Decimal((expired.metadata or {})["guardrail_usd"])
     assert row.error_class == "AttemptCutError"
     policies = settings.guardrails.prices.estimate_policies
     assert set(row.metadata["guardrail_units"]) == set(policies)
@@ -320,6 +312,19 @@ def test_a_call_cut_at_its_deadline_is_charged_its_guardrails_policies_within_it
 def _rows(db: str) -> list[Any]:
     with open_ledger(db) as ledger:
         return ledger.rows()
+
+
+def _expired_hold(
+    client: Tierwise, store: KeyStore, key_id: str, request: dict[str, Any]
+) -> tuple[Any, Any]:
+    """A hold on ``request`` for ``key_id`` that expires unsettled, and the row it is
+    charged with (request id "expired")."""
+    plan = client.plan("haiku", request)
+    hold, _ = client.reserve("expired", 1, plan, client.prepare(request, plan), key_id)
+    assert hold is not None
+    assert store.reconcile(datetime.now(UTC) + timedelta(days=1)) >= 1
+    (row,) = client.ledger.rows(request_id="expired")
+    return hold, row
 
 
 def test_an_expired_holds_row_itemises_its_guardrail_part(
@@ -335,10 +340,6 @@ def test_an_expired_holds_row_itemises_its_guardrail_part(
         "messages": [{"role": "user", "content": [{"text": TEXT}]}],
         "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
     }
-    plan = client.plan("haiku", request)
-    hold, _ = client.reserve("expired", 1, plan, client.prepare(request, plan), key.id)
-    assert hold is not None
-    assert store.reconcile(datetime.now(UTC) + timedelta(days=1)) >= 1
-    (row,) = client.ledger.rows(request_id="expired")
+    hold, row = _expired_hold(client, store, key.id, request)
     guard = Decimal((row.metadata or {})["guardrail_usd"])
     assert 0 < guard < row.cost_usd == hold.amount_usd

@@ -7,6 +7,7 @@ import asyncio
 import gc
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,13 @@ from tierwise.store import open_ledger
 from tierwise.store.base import LedgerRow
 
 ASK = [{"role": "user", "content": [{"text": "Explain TCP slow start in detail"}]}]
+
+
+def ledgered_rows(url: str, request_id: str | None = None) -> list[LedgerRow]:
+    """The rows (of ``request_id``) in the ledger at ``url``, read on a connection of its
+    own: what was written, whoever wrote it and whether its client is still open."""
+    with open_ledger(url) as ledger:
+        return ledger.rows(request_id=request_id)
 
 
 def assert_one_row_billed_as_closed(rows: Sequence[LedgerRow]) -> None:
@@ -42,9 +50,7 @@ def test_closing_the_client_ledgers_streams_left_open(
             next(stream)
         request_id = response["tierwise"]["requestId"]
         # the caller walks away without finishing or closing the stream
-    with open_ledger(url) as ledger:
-        rows = ledger.rows(request_id=request_id)
-    assert_one_row_billed_as_closed(rows)
+    assert_one_row_billed_as_closed(ledgered_rows(url, request_id))
 
 
 @pytest.mark.parametrize("read_first", [True, False])
@@ -67,9 +73,7 @@ def test_closing_the_async_client_ledgers_streams_left_open(
             return str(response["tierwise"]["requestId"])
 
     request_id = asyncio.run(walk_away())
-    with open_ledger(url) as ledger:
-        rows = ledger.rows(request_id=request_id)
-    assert_one_row_billed_as_closed(rows)
+    assert_one_row_billed_as_closed(ledgered_rows(url, request_id))
 
 
 @pytest.mark.parametrize("how", ["closed", "dropped"])
@@ -90,7 +94,7 @@ def test_a_stream_closed_or_dropped_unread_is_ledgered_at_once(
         else:
             del response
             gc.collect()
-        rows = tw.ledger.rows(request_id=request_id)  # before the client closes
+        rows = ledgered_rows(url, request_id)  # before the client closes
     assert_one_row_billed_as_closed(rows)
 
 
@@ -116,15 +120,13 @@ def test_an_async_stream_closed_or_dropped_unread_is_ledgered(
                 gc.collect()
                 # the loop finalizes a collected async generator in a task of its own
                 for _ in range(400):
-                    if tw.ledger.rows(request_id=request_id):
+                    if ledgered_rows(url, request_id):
                         break
                     await asyncio.sleep(0.05)
             return request_id
 
     request_id = asyncio.run(walk_away())
-    with open_ledger(url) as ledger:
-        rows = ledger.rows(request_id=request_id)
-    assert_one_row_billed_as_closed(rows)
+    assert_one_row_billed_as_closed(ledgered_rows(url, request_id))
 
 
 def test_an_async_stream_dropped_just_before_the_client_closes_is_ledgered(
@@ -145,9 +147,7 @@ def test_an_async_stream_dropped_just_before_the_client_closes_is_ledgered(
         return request_id
 
     request_id = asyncio.run(walk_away())
-    with open_ledger(url) as ledger:
-        rows = ledger.rows(request_id=request_id)
-    assert_one_row_billed_as_closed(rows)
+    assert_one_row_billed_as_closed(ledgered_rows(url, request_id))
 
 
 def test_an_async_stream_dropped_as_its_loop_ends_is_ledgered(
@@ -168,9 +168,7 @@ def test_an_async_stream_dropped_as_its_loop_ends_is_ledgered(
 
     request_id = asyncio.run(walk_away())
     tw.ledger.close()
-    with open_ledger(url) as ledger:
-        rows = ledger.rows(request_id=request_id)
-    assert_one_row_billed_as_closed(rows)
+    assert_one_row_billed_as_closed(ledgered_rows(url, request_id))
 
 
 def test_a_gateway_stream_dropped_as_the_gateway_stops_is_ledgered(
@@ -197,40 +195,32 @@ def test_a_gateway_stream_dropped_as_the_gateway_stops_is_ledgered(
 
     request_id = asyncio.run(serve_then_stop())
     tw.close()
-    with open_ledger(url) as ledger:
-        rows = ledger.rows(request_id=request_id)
-    assert_one_row_billed_as_closed(rows)
+    assert_one_row_billed_as_closed(ledgered_rows(url, request_id))
 
 
 def test_a_call_cut_off_as_the_gateway_stops_is_ledgered(
-    default_settings: Settings, tmp_path: Path
+    deadline_cut: tuple[Any, Settings], tmp_path: Path
 ) -> None:
     # A call the deadline cut off goes on, and is ledgered when it ends through the
     # gateway's thread pool: the gateway stopped without waiting for it, shut that pool,
     # and the row Bedrock billed was lost (0 rows).
-    from tierwise.emulator import Emulator, Faults
     from tierwise.errors import DeadlineExceededError
     from tierwise.gateway.app import create_app
 
     url = f"sqlite:///{tmp_path / 'l.db'}"
-    with Emulator(default_settings, port=0, faults=Faults(latency_ms=20_000)).start() as emu:
-        settings = default_settings.with_overrides(
-            {"endpoint_url": emu.url, "retry.total_timeout_s": 1.0, "retry.base_delay_s": 0.0,
-             "budgets.usage_grace_s": 0.5}
-        )  # fmt: skip
-        tw = Tierwise.from_settings(settings, ledger_url=url)
-        app = create_app(settings, tierwise=tw, auth=False)
+    _, settings = deadline_cut
+    tw = Tierwise.from_settings(settings, ledger_url=url)
+    app = create_app(settings, tierwise=tw, auth=False)
 
-        async def serve_then_stop() -> None:
-            async with app.router.lifespan_context(app):
-                engine = app.state.gateway.engine
-                with pytest.raises(DeadlineExceededError):
-                    await engine.converse(
-                        modelId="haiku", messages=ASK, inferenceConfig={"maxTokens": 20}
-                    )
+    async def serve_then_stop() -> None:
+        async with app.router.lifespan_context(app):
+            engine = app.state.gateway.engine
+            with pytest.raises(DeadlineExceededError):
+                await engine.converse(
+                    modelId="haiku", messages=ASK, inferenceConfig={"maxTokens": 20}
+                )
 
-        asyncio.run(serve_then_stop())
-        tw.close()
-    with open_ledger(url) as ledger:
-        rows = ledger.rows()
+    asyncio.run(serve_then_stop())
+    tw.close()
+    rows = ledgered_rows(url)
     assert len(rows) == 1 and rows[0].error_class == "AttemptCutError"
