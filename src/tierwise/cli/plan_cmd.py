@@ -17,6 +17,7 @@ from rich.table import Table
 from tierwise.cli.output import cells
 from tierwise.cli.state import state_of
 from tierwise.config import Settings
+from tierwise.core.caching import CachePolicy
 from tierwise.core.credits import Runway
 from tierwise.core.names import ModelNames
 from tierwise.core.planning import AUTO, STRATEGIES, Planner, PlannerConfig, PlanResult, RouteChoice
@@ -34,9 +35,10 @@ NOTES = (
     "all Sonnet: the same usage on the Sonnet tier.",
     "routed: the tier tierwise's router picks for each request body, every prompt token "
     "uncached; output tokens are taken as logged on every tier.",
-    "routed + caching: a prefix (tools + system, or the conversation before the last turn) "
-    "seen on the same tier within the TTL is read from the cache, else written once it "
-    "reaches the tier's cache minimum ([tiers.*] cache_min_tokens, [caching] ttl).",
+    "routed + caching: cache points placed as the gateway places them for the routed tier; "
+    "reads and writes as the emulator bills them (a read looks back 20 blocks from each point "
+    "for an entry written on the same tier within the TTL; a point caches only once it is the "
+    "tier's cache minimum past the previous one: [tiers.*] cache_min_tokens, [caching] ttl).",
     "routed + caching + batch: requests tagged non-interactive in requestMetadata (or in "
     "--batch-classes) at the batch discount, uncached.",
     "Credit runway: the [[credits]] pools drawn down by each strategy's daily cost over the "
@@ -114,6 +116,10 @@ def _config(
         tier_name=_tier_named(settings),
         default_tier=settings.default_tier,
         ttl=ttl,
+        placement=CachePolicy(
+            min_document_tokens=settings.caching.min_document_tokens,
+            first_turn=settings.caching.first_turn,
+        ),
         applications=apps,
         batch_classes=batch_classes,
     )

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from tierwise.core.caching import point_prefixes
+from tierwise.core.caching import cache_writes, cacheable_points, point_prefixes, read_hits
 from tierwise.core.output_learning import OutputEstimate
 from tierwise.core.pricing import Rates, Usage, price
 from tierwise.core.thinking import apply_thinking
@@ -89,17 +89,13 @@ def prefixes(request: Mapping[str, Any], min_tokens: int) -> list[Prefix]:
     """The cacheable prefixes of a request whose cache points are placed (prompt order),
     each with a digest of its canonical content (a point in the messages with the request's
     thinking settings too, see :func:`~tierwise.core.caching.message_cache_scope`) and its
-    lookback window (the emulator's prompt cache reads with the same
-    :func:`~tierwise.core.caching.point_prefixes`); those under the model's minimum, or
-    adding nothing to the previous one, are left out as Bedrock leaves them uncached."""
-    out: list[Prefix] = []
-    for point in point_prefixes(request):
-        if point.tokens <= 0 or point.tokens < min_tokens:
-            continue
-        if out and out[-1].tokens == point.tokens:
-            continue
-        out.append(Prefix(point.tokens, point.ttl or "5m", point.key, point.window))
-    return out
+    lookback window; only the points that cache (each the model's minimum past the
+    previous one that does, :func:`~tierwise.core.caching.cacheable_points`), as the
+    emulator's prompt cache and the planner count them."""
+    return [
+        Prefix(p.tokens, p.ttl or "5m", p.key, p.window)
+        for p in cacheable_points(point_prefixes(request), min_tokens)
+    ]
 
 
 def lookup_keys(points: Sequence[Prefix]) -> list[str]:
@@ -111,7 +107,7 @@ def warm_read(points: Sequence[Prefix], warm: Iterable[str]) -> int:
     """The tokens a request with ``points`` reads, given the ``warm`` digests: the longest
     warm position in any point's window (0: none)."""
     keys = set(warm)
-    return max((t for p in points for t, k in p.positions() if k in keys), default=0)
+    return max((t for _, t, _ in read_hits(points, keys.__contains__)), default=0)
 
 
 def learned_prefixes(points: Sequence[Prefix], read: int, written: int) -> list[Prefix]:
@@ -223,13 +219,11 @@ def expected_cost(  # noqa: PLR0917 - the inputs of one price, in reading order
     read = warm_read(points, warm)
     write_5m = write_1h = 0
     previous = read
-    for p in points:
-        if p.tokens <= read:
-            continue
+    for p, tokens in cache_writes(points, read):
         if p.ttl == "1h":
-            write_1h += p.tokens - previous
+            write_1h += tokens
         else:
-            write_5m += p.tokens - previous
+            write_5m += tokens
         previous = p.tokens
     plain = max(total_input - previous, 0)
     usage = Usage(

@@ -44,9 +44,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from tierwise.core.tokens import canonical_json, segments
 from tierwise.errors import TooManyCachePointsError
@@ -59,11 +59,14 @@ __all__ = [
     "CachePolicy",
     "PlacementResult",
     "PointPrefix",
+    "cache_writes",
+    "cacheable_points",
     "canonicalize",
     "count_cache_points",
     "message_cache_scope",
     "place_cache_points",
     "point_prefixes",
+    "read_hits",
 ]
 
 MAX_CACHE_POINTS = 4
@@ -116,6 +119,88 @@ class PointPrefix:
     ttl: str
     key: str
     window: tuple[tuple[int, str], ...]
+
+    def positions(self) -> tuple[tuple[int, str], ...]:
+        return self.window
+
+
+class _Point(Protocol):
+    @property
+    def tokens(self) -> int: ...
+
+    @property
+    def ttl(self) -> str: ...
+
+
+class _Reader(_Point, Protocol):
+    def positions(self) -> tuple[tuple[int, str], ...]: ...
+
+
+P = TypeVar("P", bound=_Point)
+R = TypeVar("R", bound=_Reader)
+
+
+# The one model of what a call reads and writes, given its cache points (from
+# point_prefixes, in prompt order). The emulator bills with it, the router prices options with
+# it, and the planner re-prices logged traffic with it: three callers, one rule.
+#
+# The minimum counts per cache point, from the previous point that caches. Bedrock's
+# prompt-caching guide, "How it works" (https://docs.aws.amazon.com/bedrock/latest/userguide/
+# prompt-caching.html; the passage as read in its ja_jp and ko_kr editions, the English one
+# not being in the search index in full): cache checkpoints have a minimum number of tokens;
+# a checkpoint can be created only if the total prompt prefix meets it; Claude 3.7 Sonnet
+# needs at least 1,024 tokens per cache checkpoint, "that is", the first checkpoint can be
+# defined after 1,024 tokens and the second after 2,048; a checkpoint added before the
+# minimum is met leaves the call successful and the prefix uncached. Its model table gives
+# the minimum "per checkpoint" (../shared/design/bedrock-facts.md section 4: "The minimum is
+# cumulative"). A whole-prefix reading (every point needs only its total prefix at the
+# minimum) would allow a second checkpoint after 1,025 tokens, which the guide's example
+# rules out. Anthropic's prompt-caching page gives a "minimum cacheable prompt length" per
+# model ("Shorter prompts cannot be cached, even if marked with cache_control") and says
+# nothing of a second breakpoint. Not documented: whether a refused point counts as "the
+# previous" one; tierwise measures from the previous point that caches (a refused point
+# caches nothing), and placement keeps every point it adds the minimum away from every other
+# point, which satisfies either reading.
+
+
+def cacheable_points(points: Iterable[P], min_tokens: int) -> list[P]:
+    """The points that cache: each at least ``min_tokens`` past the previous one that does
+    (the first: from the start of the prompt). A point with nothing in front of it since the
+    previous one caches no new prefix."""
+    out: list[P] = []
+    previous = 0
+    for point in points:
+        if point.tokens - previous < max(min_tokens, 1):
+            continue
+        out.append(point)
+        previous = point.tokens
+    return out
+
+
+def read_hits(points: Iterable[R], has: Callable[[str], bool]) -> list[tuple[R, int, str]]:
+    """For each of the (cacheable) ``points``, the nearest position in its lookback window
+    holding an entry (``has``), which is the longest prefix that point can read: (point,
+    tokens, digest). A call reads the longest of them (0 tokens: no hit)."""
+    out: list[tuple[R, int, str]] = []
+    for point in points:
+        found = next(((t, k) for t, k in point.positions() if has(k)), None)
+        if found is not None:
+            out.append((point, *found))
+    return out
+
+
+def cache_writes(points: Iterable[P], read: int) -> list[tuple[P, int]]:
+    """The (cacheable) ``points`` a call that read ``read`` tokens writes an entry at, each
+    with the tokens it bills as written: from the longest prefix read, or the previous point
+    written, up to it. The rest of the prompt is uncached input."""
+    out: list[tuple[P, int]] = []
+    previous = read
+    for point in points:
+        if point.tokens <= read:
+            continue
+        out.append((point, point.tokens - previous))
+        previous = point.tokens
+    return out
 
 
 def point_prefixes(

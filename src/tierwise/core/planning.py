@@ -7,10 +7,14 @@ one five ways and keeps only aggregates, so memory does not grow with the number
 * ``as_is``: the model and usage as logged (cache reads and writes included);
 * ``all_sonnet``: the same usage on the Sonnet tier;
 * ``routed``: the tier the current router picks, every prompt token uncached;
-* ``routed_cached``: routed, plus automatic prompt caching: a prefix (tools + system, or the
-  conversation before the last turn) seen before on the same tier within its TTL is a cache
-  read (and refreshes the TTL), otherwise it is written once it reaches the tier's cache
-  minimum; the 5-minute or 1-hour TTL and its write price come from the configuration;
+* ``routed_cached``: routed, plus automatic prompt caching: the request's cache points are
+  placed as the gateway places them for the routed tier
+  (:func:`~tierwise.core.caching.place_cache_points`), and what it reads and writes on that
+  tier's cache follows the one model the emulator bills with and the router prices with
+  (:mod:`tierwise.core.caching`: the points that cache, each the tier's minimum past the
+  previous one; a read through each point's 20-block lookback window finds the longest entry
+  an earlier request wrote within its TTL, and refreshes it; the points past it are written);
+  the 5-minute or 1-hour TTL and its write price come from the configuration;
 * ``routed_cached_batch``: as above, but requests marked non-interactive run as batch
   (the batch discount, no cache).
 
@@ -23,18 +27,27 @@ most ``max_prefixes`` entries: when it is full the least recently used prefix is
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from tierwise.core.caching import (
+    CachePolicy,
+    PointPrefix,
+    cache_writes,
+    cacheable_points,
+    place_cache_points,
+    point_prefixes,
+    read_hits,
+)
 from tierwise.core.catalog import foundation_model_id, parse_claude_id
 from tierwise.core.pricing import Rates, Usage, price
 from tierwise.core.tiers import Tier
-from tierwise.core.tokens import canonical_json, segments
+from tierwise.core.tokens import segments
+from tierwise.errors import TooManyCachePointsError
 
 __all__ = [
     "AUTO",
@@ -54,7 +67,7 @@ AUTO: Literal["auto"] = "auto"
 """The model name of a request tierwise routed (the gateway's ``model: "auto"``)."""
 STRATEGIES = ("as_is", "all_sonnet", "routed", "routed_cached", "routed_cached_batch")
 _ZERO = Decimal(0)
-_TTL_SECONDS = {"5m": 300, "1h": 3600}
+_TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +165,9 @@ class PlannerConfig:
     tier_of: Callable[[str], Tier | None]
     default_tier: Tier = Tier.SONNET
     ttl: str = "5m"
+    placement: CachePolicy = field(default_factory=CachePolicy)
+    """How cache points are placed (``min_document_tokens``, ``first_turn``); the mode is
+    ``auto`` and the minimum, TTL and caching support are the tier's and ``ttl``."""
     max_prefixes: int = 200_000
     applications: Mapping[str, str] = field(default_factory=dict)
     batch_classes: frozenset[str] = frozenset()
@@ -261,49 +277,14 @@ class PlanResult:
         }
 
 
-def _digest(*parts: str) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return h.digest()
-
-
-def prefixes(request: Mapping[str, Any]) -> list[tuple[bytes, int]]:
-    """Cacheable prefixes of ``request``, shortest first: (digest, estimated tokens).
-
-    Two boundaries, where a cache point pays off across requests: after the tools and the
-    system prompt, and before the last message (a conversation's history)."""
-    tokens = 0
-    head_tokens = 0
-    for seg in segments(request):
-        if seg.section != "messages":
-            head_tokens += seg.tokens
-        tokens += seg.tokens
-    out: list[tuple[bytes, int]] = []
-    tools = (request.get("toolConfig") or {}).get("tools") or ()
-    system = request.get("system") or ()
-    head = ""
-    if tools or system:
-        head = canonical_json([tools, system])
-        out.append((_digest("head", head), head_tokens))
-    messages: list[Any] = list(request.get("messages") or ())
-    if len(messages) > 1:
-        history = messages[:-1]
-        last: dict[str, Any] = {"messages": [messages[-1]]}
-        last_tokens = sum(s.tokens for s in segments(last))
-        out.append((_digest("history", head, canonical_json(history)), tokens - last_tokens))
-    return out
-
-
 class Planner:
     """Streams invocations (in time order, roughly) into a :class:`PlanResult`."""
 
     def __init__(self, config: PlannerConfig) -> None:
         self.config = config
         self.result = PlanResult()
-        self._ttl = _TTL_SECONDS[config.ttl]
-        self._cache: OrderedDict[tuple[Tier, bytes], float] = OrderedDict()
+        # (tier, prefix digest) -> (expiry, TTL in seconds), least recently used first
+        self._cache: OrderedDict[tuple[Tier, str], tuple[float, float]] = OrderedDict()
 
     def add_all(self, invocations: Iterable[Invocation]) -> PlanResult:
         for inv in invocations:
@@ -414,64 +395,80 @@ class Planner:
         row.costs[0] += cost
 
     def _cached_usage(self, inv: Invocation, tier: Tier, plain: Usage) -> Usage:
-        """``plain`` with the longest cached prefix read, or the longest eligible one
-        written, on ``tier``'s cache at ``inv.ts``."""
+        """``plain`` with what ``inv``'s request, its cache points placed for ``tier``, reads
+        and writes on ``tier``'s cache at ``inv.ts`` (the shared model of
+        :mod:`tierwise.core.caching`). Token counts are the estimator's, scaled to the logged
+        prompt total."""
         cfg = self.config
         if inv.request is None or not cfg.supports_caching.get(tier, False):
             return plain
-        candidates = prefixes(inv.request)
-        if not candidates:
-            return plain
-        now = inv.ts.timestamp()
+        minimum = cfg.cache_min_tokens.get(tier, 1024)
+        ttl: Literal["5m", "1h"] = "1h" if cfg.ttl == "1h" else "5m"
+        policy = replace(
+            cfg.placement, mode="auto", min_tokens=minimum, supports_caching=True, ttl=ttl
+        )
         estimate = sum(s.tokens for s in segments(inv.request)) or 1
         scale = plain.input / estimate if plain.input else 1.0
-        hit: tuple[bytes, int] | None = None
-        for digest, tokens in reversed(candidates):
-            seen = self._cache.get((tier, digest))
-            if seen is not None and now - seen <= self._ttl:
-                hit = (digest, tokens)
-                break
-        minimum = cfg.cache_min_tokens.get(tier, 1024)
-        result = plain
-        if hit is not None:
-            read = min(plain.input, round(hit[1] * scale))
-            self._touch((tier, hit[0]), now)
-            self.result.cache_reads += 1
-            self.result.cache_read_tokens += read
-            result = Usage(input=plain.input - read, output=plain.output, cache_read=read)
-            # A longer prefix than the one read is written on top (the history grows).
-            longer = [c for c in candidates if c[1] > hit[1]]
-            if longer and round(longer[-1][1] * scale) >= minimum:
-                write = min(plain.input - read, round((longer[-1][1] - hit[1]) * scale))
-                self._touch((tier, longer[-1][0]), now)
-                result = self._with_write(result, write)
-            return result
-        eligible = [c for c in candidates if round(c[1] * scale) >= minimum]
+        counter = (lambda _: plain.input) if plain.input else None
+        try:
+            placed = place_cache_points(inv.request, policy, token_counter=counter).request
+        except TooManyCachePointsError:  # more than Bedrock allows: the call failed upstream
+            return plain
+        points = [_scaled(p, scale) for p in point_prefixes(placed, seed=tier.value)]
+        eligible = cacheable_points(points, minimum)
         if not eligible:
             return plain
-        digest, tokens = eligible[-1]
-        write = min(plain.input, round(tokens * scale))
-        self._touch((tier, digest), now)
-        return self._with_write(Usage(input=plain.input, output=plain.output), write)
+        now = inv.ts.timestamp()
+        cache = self._cache
 
-    def _with_write(self, usage: Usage, write: int) -> Usage:
-        if write <= 0:
-            return usage
-        self.result.cache_writes += 1
-        self.result.cache_write_tokens += write
-        one_hour = self.config.ttl == "1h"
+        def warm(key: str) -> bool:
+            entry = cache.get((tier, key))
+            return entry is not None and entry[0] > now
+
+        read = 0
+        for point, tokens, key in read_hits(eligible, warm):
+            self._touch((tier, key), now, _TTL_SECONDS.get(point.ttl, 300.0))
+            read = max(read, tokens)
+        read = min(read, plain.input)
+        write_5m = write_1h = 0
+        for point, tokens in cache_writes(eligible, read):
+            self._touch((tier, point.key), now, _TTL_SECONDS.get(point.ttl, 300.0))
+            if point.ttl == "1h":
+                write_1h += tokens
+            else:
+                write_5m += tokens
+        write_1h = min(write_1h, plain.input - read)
+        write_5m = min(write_5m, plain.input - read - write_1h)
+        r = self.result
+        if read:
+            r.cache_reads += 1
+            r.cache_read_tokens += read
+        if write_5m + write_1h:
+            r.cache_writes += 1
+            r.cache_write_tokens += write_5m + write_1h
         return Usage(
-            input=usage.input - write,
-            output=usage.output,
-            cache_read=usage.cache_read,
-            cache_write_5m=0 if one_hour else write,
-            cache_write_1h=write if one_hour else 0,
+            input=plain.input - read - write_5m - write_1h,
+            output=plain.output,
+            cache_read=read,
+            cache_write_5m=write_5m,
+            cache_write_1h=write_1h,
         )
 
-    def _touch(self, key: tuple[Tier, bytes], now: float) -> None:
+    def _touch(self, key: tuple[Tier, str], now: float, ttl_s: float) -> None:
+        """Write or refresh an entry: its TTL starts over (a 1-hour entry read by a 5-minute
+        point keeps its hour, as in the emulator)."""
         cache = self._cache
-        if key in cache:
-            cache.move_to_end(key)
-        cache[key] = now
+        old = cache.pop(key, None)
+        if old is not None and old[0] > now:
+            ttl_s = max(ttl_s, old[1])
+        cache[key] = (now + ttl_s, ttl_s)
         while len(cache) > self.config.max_prefixes:
             cache.popitem(last=False)
+
+
+def _scaled(point: PointPrefix, scale: float) -> PointPrefix:
+    """``point`` with its token counts (and its window's) scaled to the logged prompt."""
+    if scale == 1.0:
+        return point
+    window = tuple((round(t * scale), k) for t, k in point.window)
+    return PointPrefix(round(point.tokens * scale), point.ttl, point.key, window)
