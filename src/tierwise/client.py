@@ -548,20 +548,10 @@ class Tierwise(_Client):
                 # Bedrock reports usage in the last event: give it a moment to arrive.
                 _drain(stream, meter, self.settings.budgets.usage_grace_s)
             stream.close()
-            usage, estimated = meter.billed(opened.attempt.request)
             result = self.driver.run(
-                engine.finish_stream(
-                    opened, usage=usage, stop_reason=meter.stop_reason, error=error,
-                    latency_ms=(time.perf_counter() - started) * 1000,
-                    service_tier=meter.served, estimated=estimated, abandoned=abandoned,
-                    thinking_tokens=meter.thinking_tokens(usage.output), trace=trace,
-                )
-            )  # fmt: skip
-            summary.update(result.summary())
-            seen = {"stopReason": meter.stop_reason, "trace": trace}
-            guard = guardrail_summary(seen, result.plan.guardrail)
-            if guard is not None:
-                summary["guardrail"] = guard
+                _finish(engine, opened, meter, started, trace, error, abandoned=abandoned)
+            )
+            _completed(summary, result, meter.stop_reason, trace)
             if collector is not None and error is None and meter.stop_reason and not abandoned:
                 self._capture_stream(result, request, collector, meter.stop_reason)
 
@@ -802,11 +792,7 @@ class AsyncTierwise(_Client):
             waits.close()
             result = await self._finish_stream(row, error, abandoned)
             if result is not None:
-                summary.update(result.summary())
-                seen = {"stopReason": meter.stop_reason, "trace": row.trace}
-                guard = guardrail_summary(seen, result.plan.guardrail)
-                if guard is not None:
-                    summary["guardrail"] = guard
+                _completed(summary, result, meter.stop_reason, row.trace)
             if (
                 result is not None
                 and collector is not None
@@ -945,14 +931,42 @@ class _StreamRow:
         self, error: TierwiseError | None, *, abandoned: bool
     ) -> Generator[Any, Any, Result]:
         """The engine's machine that prices and records the stream as metered so far."""
-        meter = self.meter
-        usage, estimated = meter.billed(self.opened.attempt.request)
-        return self.engine.finish_stream(
-            self.opened, usage=usage, stop_reason=meter.stop_reason, error=error,
-            latency_ms=(time.perf_counter() - self.started) * 1000,
-            service_tier=meter.served, estimated=estimated, abandoned=abandoned,
-            thinking_tokens=meter.thinking_tokens(usage.output), trace=self.trace,
+        return _finish(
+            self.engine, self.opened, self.meter, self.started, self.trace, error,
+            abandoned=abandoned,
         )  # fmt: skip
+
+
+def _finish(  # noqa: PLR0917
+    engine: Engine,
+    opened: Opened,
+    meter: StreamMeter,
+    started: float,
+    trace: Any,
+    error: TierwiseError | None,
+    *,
+    abandoned: bool,
+) -> Generator[Any, Any, Result]:
+    """The engine's machine that prices and records a stream (sync or async) as
+    ``meter`` saw it, from ``started`` (``perf_counter``) until now."""
+    usage, estimated = meter.billed(opened.attempt.request)
+    return engine.finish_stream(
+        opened, usage=usage, stop_reason=meter.stop_reason, error=error,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        service_tier=meter.served, estimated=estimated, abandoned=abandoned,
+        thinking_tokens=meter.thinking_tokens(usage.output), trace=trace,
+    )  # fmt: skip
+
+
+def _completed(
+    summary: dict[str, Any], result: Result, stop_reason: str | None, trace: Any
+) -> None:
+    """Complete a stream's ``tierwise`` section once it is priced and ledgered: cost,
+    ledger id and attempts, and what the guardrail did (if the request had one)."""
+    summary.update(result.summary())
+    guard = guardrail_summary({"stopReason": stop_reason, "trace": trace}, result.plan.guardrail)
+    if guard is not None:
+        summary["guardrail"] = guard
 
 
 async def _after(

@@ -570,11 +570,7 @@ class Engine:
                 raise cast(TierwiseError, settled.error)  # ledgered when it ends (Invoke.late)
             if settled.error is not None:
                 exc = settled.error
-                billed = self._billed_error(attempt, exc, settled.model_id)
-                row = yield from self._settle(
-                    attempt, billed.model_id, settled.latency_ms, error=exc, hold=hold,
-                    usage=billed.usage, estimated=billed.why, service_tier=billed.served,
-                )  # fmt: skip
+                row = yield from self._settle_failed(attempt, settled, exc, hold)
                 self._add(number, "answer", row, "error", type(exc).__name__)
                 fallback = self._fallback(tier, exc)
                 if fallback is None or number >= self.max_attempts or self._cancelled():
@@ -591,12 +587,9 @@ class Engine:
             except Exception as exc:
                 yield from self._judge_failed(exc, response, attempt, settled, hold)
             rejected = verdict is not None and not verdict.ok
-            row = yield from self._settle(
-                attempt, settled.model_id, settled.latency_ms,
-                usage=Usage.from_converse(response.get("usage") or {}),
-                stop_reason=response.get("stopReason"),
+            row = yield from self._settle_answer(
+                attempt, settled, response, hold,
                 rejection_reason=verdict.reason if rejected and verdict else None,
-                service_tier=response.get("serviceTier"), hold=hold, trace=response.get("trace"),
             )  # fmt: skip
             content = ((response.get("output") or {}).get("message") or {}).get("content") or ()
             yield Observe(
@@ -723,6 +716,36 @@ class Engine:
         yield AfterAttempt(Settlement(attempt, stored, error))
         return stored
 
+    def _settle_answer(
+        self,
+        attempt: Attempt,
+        settled: Settled,
+        response: Mapping[str, Any],
+        hold: Any,
+        *,
+        rejection_reason: str | None = None,
+    ) -> Generator[Effect, Any, LedgerRow]:
+        """Price and record a call Bedrock answered, from its Converse ``response``."""
+        row: LedgerRow = yield from self._settle(
+            attempt, settled.model_id, settled.latency_ms,
+            usage=Usage.from_converse(response.get("usage") or {}),
+            stop_reason=response.get("stopReason"), rejection_reason=rejection_reason,
+            service_tier=response.get("serviceTier"), hold=hold, trace=response.get("trace"),
+        )  # fmt: skip
+        return row
+
+    def _settle_failed(
+        self, attempt: Attempt, settled: Settled, error: TierwiseError, hold: Any
+    ) -> Generator[Effect, Any, LedgerRow]:
+        """Price and record a call that failed: nothing, unless the deadline closed it in
+        flight (:meth:`_billed_error`)."""
+        billed = self._billed_error(attempt, error, settled.model_id)
+        row: LedgerRow = yield from self._settle(
+            attempt, billed.model_id, settled.latency_ms, error=error, hold=hold,
+            usage=billed.usage, estimated=billed.why, service_tier=billed.served,
+        )  # fmt: skip
+        return row
+
     def _judge_failed(
         self,
         exc: Exception,
@@ -733,12 +756,7 @@ class Engine:
     ) -> Generator[Effect, Any, NoReturn]:
         """A validator crashed on an answer: the answer was billed, so its row is written
         before the error leaves (as a 400 unless it is already a TierwiseError)."""
-        row = yield from self._settle(
-            attempt, settled.model_id, settled.latency_ms,
-            usage=Usage.from_converse(response.get("usage") or {}),
-            stop_reason=response.get("stopReason"), service_tier=response.get("serviceTier"),
-            hold=hold, trace=response.get("trace"),
-        )  # fmt: skip
+        row = yield from self._settle_answer(attempt, settled, response, hold)
         self._add(attempt.number, "answer", row, "error", f"validator failed: {type(exc).__name__}")
         if isinstance(exc, TierwiseError):
             raise exc
@@ -767,20 +785,11 @@ class Engine:
         if settled.cut:
             return verdict  # cut off by the deadline (ledgered when it ends): not a rejection
         if settled.error is not None:
-            billed = self._billed_error(check, settled.error, settled.model_id)
-            row = yield from self._settle(
-                check, billed.model_id, settled.latency_ms, error=settled.error, hold=hold,
-                usage=billed.usage, estimated=billed.why, service_tier=billed.served,
-            )  # fmt: skip
+            row = yield from self._settle_failed(check, settled, settled.error, hold)
             self._add(number, "self_verify", row, "error", type(settled.error).__name__)
             return verdict  # a failed check is not a rejection of the answer
         answer = settled.response or {}
-        row = yield from self._settle(
-            check, settled.model_id, settled.latency_ms,
-            usage=Usage.from_converse(answer.get("usage") or {}),
-            stop_reason=answer.get("stopReason"), service_tier=answer.get("serviceTier"),
-            hold=hold, trace=answer.get("trace"),
-        )  # fmt: skip
+        row = yield from self._settle_answer(check, settled, answer, hold)
         checked = parse_verification(answer, self.self_verify)
         self._add(number, "self_verify", row, "checked", checked.reason)
         return checked
