@@ -4,7 +4,8 @@ plan/memo", pasted sources, terse asks over long material, more agents, one-word
 confirmations; round 6: terse Haiku-class asks over long, varied material; round 7: a RAG
 service, closed and open questions over passages retrieved into the system prompt; round 8:
 agents acting through general tools or in other words and languages, plans vs memos;
-round 9: agents asked to act in the form of a question, or asked a real question)
+round 9: agents asked to act in the form of a question, or asked a real question; round 11:
+agents told to change state in verbs no list holds, or asked to look with the same tools)
 predicted by models that never saw their template.
 
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
@@ -28,7 +29,7 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-")
+ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r11-")
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
@@ -117,6 +118,12 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r9 asked a real question (agent_step)": lambda t, g: (
         g.startswith("r9-agent") and t == "agent_step"
     ),
+    "r11 told to change state, unlisted verbs (high_stakes_agent)": lambda t, g: (
+        g.startswith("r11-agent") and t == "high_stakes_agent"
+    ),
+    "r11 asked to look, same tools (agent_step)": lambda t, g: (
+        g.startswith("r11-agent") and t == "agent_step"
+    ),
 }
 
 
@@ -173,7 +180,7 @@ def report(pairs: list[tuple[str, str, str]]) -> None:
         print(f"{name:<44} n={n:5d}  class {ok / n:.3f}  tier {tier / n:.3f}")
     for rnd in ROUNDS:
         wrong = Counter((t, p) for t, p, g in pairs if g.startswith(rnd) and t != p)
-        print(f"{rnd[:2]} confusions (true -> predicted: count):")
+        print(f"{rnd.rstrip('-')} confusions (true -> predicted: count):")
         for (t, p), n in wrong.most_common(10 if rnd in ("r3-", "r4-") else 16):
             print(f"  {t} -> {p}: {n}")
 

@@ -34,6 +34,7 @@ from tierwise.router.class_round6 import round6_rows
 from tierwise.router.class_round7 import round7_rows
 from tierwise.router.class_round8 import round8_rows
 from tierwise.router.class_round9 import round9_rows
+from tierwise.router.class_round11 import round11_rows
 from tierwise.router.sni_corpus import load_sni_rows
 
 __all__ = ["BANKS", "TEMPLATES", "bank_rows", "build_corpus", "public_rows", "template_rows"]
@@ -761,6 +762,7 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
     rows.extend(round7_rows())  # a RAG service: closed and open questions over retrieved passages
     rows.extend(round8_rows())  # agents acting through general tools, other words; plans vs memos
     rows.extend(round9_rows())  # agents asked to act in a question, or asked a real question
+    rows.extend(round11_rows())  # agents told to change state in unlisted verbs, or asked to look
     return rows
 
 
