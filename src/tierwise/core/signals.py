@@ -22,8 +22,9 @@ from enum import Enum
 from typing import Any, Literal
 
 from tierwise.core.cue_scan import CueScanner, whole_words
+from tierwise.core.instruction_verbs import asks_unlisted_change
 from tierwise.core.tokens import count_request
-from tierwise.core.tool_risk import is_destructive_tool, is_general_tool, verb_forms
+from tierwise.core.tool_risk import is_destructive_tool, is_general_tool, may_act, verb_forms
 from tierwise.errors import InvalidRequestError
 
 __all__ = [
@@ -1153,11 +1154,20 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     window = _cue_window(user_text)
     confirmed = _confirms_proposal(messages, user_text)
     asked = (_ACT in in_user and _asks_action(window.lower())) or confirmed is _Confirms.ACT
+    forced_single = ("any" in choice or "tool" in choice) and len(names) == 1
+    if not asked and described and not forced_single:
+        # To an agent, an instruction whose verb neither looks, makes or edits something, nor
+        # asks about a state changes something, whether or not a list holds the verb
+        # ("Promote build 5521 to production?", "Yank 4.2.0?"): core/instruction_verbs.
+        asked = asks_unlisted_change(window, _READ_LEAD)
     if asked:
         # A command line or a raw HTTP tool can do what is asked: risky when an action is.
         risky += tuple(
             name for name, text in described if name not in risky and is_general_tool(name, text)
         )
+        if not risky:
+            # No tool says it acts: one that does not only read is the one that would.
+            risky = tuple(name for name, text in described if may_act(name, text))
     return Signals(
         user_text=user_text,
         system_text=system_text,

@@ -14,6 +14,7 @@ __all__ = [
     "DESTRUCTIVE_TOOL_WORDS",
     "is_destructive_tool",
     "is_general_tool",
+    "may_act",
     "tool_words",
     "verb_forms",
 ]
@@ -129,3 +130,52 @@ def is_general_tool(name: str, description: str = "") -> bool:
     lead = [w for w in words[:6] if w not in _LEAD_FILLER]
     # "Run a command on a host", "Make an HTTP request ...", "Run a SQL statement ..." (run_query)
     return bool(lead) and lead[0] in _GENERAL_LEADS and not _GENERAL_WORDS.isdisjoint(lead[1:4])
+
+
+# Words of a tool's name that say it only reads or reports ("member_info", "crash_stats",
+# "points_report", "flag_audit_log"), besides the reading verbs above.
+_READ_NAME_NOUNS = frozenset(
+    {"info", "details", "stats", "statistics", "report", "reports", "metrics", "usage", "log",
+     "logs", "audit", "overview", "summary", "count", "counts", "preview", "diff", "size",
+     "health", "inspect", "lookup", "chart", "dashboard", "catalog", "directory"}
+)  # fmt: skip
+# A description that starts with a verb and its object ("Set an article to live", "Move a
+# user's files to another user") or with a list of verbs ("Yank, deprecate or re-tag
+# versions ...", "Close, resolve or reassign many tickets"); not a noun phrase ("Targeting
+# rules and rollout percentage of one flag", "Projects that depend on a package").
+_VERB_LIST = re.compile(r"([a-z][a-z-]*)(?:, [a-z][a-z-]*)*,? (?:or|and) [a-z][a-z-]* \w")
+_VERB_OBJECT = re.compile(
+    r"([a-z][a-z-]*) (?:a|an|the|one|many|all|every|each|any|its|their|some|several)\b"
+)
+_READ_LEADS = frozenset(
+    {"get", "gets", "fetch", "fetches", "read", "reads", "list", "lists", "search", "searches",
+     "query", "queries", "describe", "describes", "show", "shows", "view", "views", "look",
+     "looks", "check", "checks", "find", "finds", "count", "counts", "return", "returns",
+     "retrieve", "retrieves", "preview", "previews", "render", "renders", "compute",
+     "computes", "calculate", "calculates", "estimate", "estimates", "validate", "validates",
+     # and that make or edit something: an ordinary step ("Create a calendar event")
+     "create", "creates", "add", "adds", "write", "writes", "update", "updates", "edit",
+     "edits", "draft", "drafts", "book", "books", "schedule", "schedules", "open", "opens",
+     "log", "logs", "comment", "comments", "tag", "tags", "label", "labels", "assign",
+     "assigns", "rename", "renames", "attach", "attaches", "upload", "uploads", "save",
+     "saves", "copy", "copies", "invite", "invites", "reply", "replies", "generate",
+     "generates", "translate", "translates", "format", "formats"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=2048)
+def may_act(name: str, description: str = "") -> bool:
+    """Whether a tool may change something though neither its name nor its description
+    uses a word of :data:`DESTRUCTIVE_TOOL_WORDS`: its name has no reading word and its
+    description starts with a verb that does not read, before its object or in a list of
+    verbs. Counted as risky only when an action is asked and no other tool is risky
+    (:func:`tierwise.core.signals.extract_signals`)."""
+    text = description[:400].lower()
+    if text and _READ_ONLY.search(text):
+        return False
+    words = tool_words(name)
+    if not words.isdisjoint(_READ_NAME_WORDS) or not words.isdisjoint(_READ_NAME_NOUNS):
+        return False
+    lead = " ".join(w for w in text.split()[:12] if w not in _LEAD_FILLER)
+    m = _VERB_LIST.match(lead) or _VERB_OBJECT.match(lead)
+    return m is not None and m.group(1) not in _READ_LEADS

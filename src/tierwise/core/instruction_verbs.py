@@ -1,0 +1,307 @@
+"""Whether an instruction to an agent changes state, read from where its verb stands and
+what it is not, rather than from a list of the verbs that act.
+
+The action lists of :mod:`tierwise.core.signals` name verbs that act ("delete", "refund",
+"lösch..."); an action asked in any other verb ("Promote build 5521 to production?",
+"¿Borras las ramas?", "Yank 4.2.0 from the registry") was read as only looking. No list of
+acting verbs can be complete, and a list written from the misses is tuned on them. The
+verbs that do *not* change anything are a small, closed set: verbs that look, count or
+tell ("show", "list", "check", "zeig", "muestra"...), verbs that make something new or
+edit a text ("add", "create", "draft", "write", "assign", "rename", "schedule", "ajoute",
+"erstelle"...: an ordinary agent step), and verbs of being, having or knowing that open a
+question ("läuft der Rollout noch?", "¿hay...?", "tiene..."). Every other verb that opens
+an instruction (or an instruction put as a question) asks the agent to change something.
+
+What makes a word the verb of an instruction, without a dictionary: it opens the sentence
+(after fillers, "please", "can you", "let's", "on") and is followed by what it acts on - a
+determiner or a quantifier ("the", "every", "die", "les", "todos"), an identifier
+("3.8.0", "@acme/ui", "new_checkout"), a name, a pronoun ("it", "them"), or a particle
+("zero out", "claw back"); not by how something went ("Deploy done?", "Build 5521 green?",
+"Invoice 5521 paid?"). German and Dutch put the verb last: a question that ends on an
+infinitive, with no question word, modal or auxiliary before it ("Die alten Snapshots
+abräumen?"). This is used only when tools are offered, where an instruction is an agent's
+step: :func:`tierwise.core.signals.extract_signals`.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["asks_unlisted_change"]
+
+
+def _split(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Verbs that only look, count, compute or tell: nothing changes. English, German, French,
+# Spanish, Portuguese, Italian, Dutch; imperatives (and the 2nd person where a question
+# uses it). signals._READ_LEAD is read before this.
+_LOOK = _split(
+    """
+    show list check find look get tell give see view display fetch search read explain
+    count describe verify confirm compare estimate preview simulate draft outline sum total
+    calculate compute average analyse analyze plot chart inspect audit trace diagnose
+    investigate query select ping tail grep print summarize summarise review watch monitor
+    test measure report recap remind ask wait help let
+    zeig zeige such suche finde find prüf prüfe überprüf überprüfe schau gib sag sage nenn
+    nenne zähl zähle berechne erklär erkläre vergleich vergleiche lies kontrollier kontrolliere
+    montre montrez affiche affichez liste listez trouve trouvez cherche cherchez vérifie
+    vérifiez dis dites donne donnez compte comptez explique expliquez regarde regardez calcule
+    compare comparez
+    muestra muéstrame muestrame lista busca buscas encuentra comprueba revisa dime dame cuenta
+    explica mira calcula compara
+    mostra mostre mostra-me lista busca procura encontra verifica diz diga dá-me dê-me conta
+    explica vê veja calcula compara
+    mostrami elenca cerca trova controlla dimmi dammi spiega guarda calcola confronta
+    toon zoek vind controleer geef zeg tel kijk bereken vergelijk
+    """
+)
+# Verbs that make something new or edit a text: an ordinary agent step (a note, a draft, a
+# ticket, an assignment, a booking), not an irreversible one.
+_ORDINARY = _split(
+    """
+    add create make draft write compose book schedule reschedule open file log note comment
+    tag label assign rename attach upload save copy duplicate invite reply respond answer
+    prepare generate build set-up setup update edit fix correct format translate run start
+    continue retry try use follow put mention link pin star bookmark plan organize organise
+    sort group move-on keep go come
+    füg füge erstell erstelle leg lege schreib schreibe entwirf plan plane trag trage notier
+    notiere kommentier kommentiere weis weise benenn benenne häng hänge lad lade speicher
+    speichere kopier kopiere antworte beantworte bereite öffne buch buche mach mache
+    ajoute ajoutez crée créez rédige rédigez écris écrivez planifie programme note notez
+    commente assigne attribue renomme joins enregistre copie invite réponds répondez ouvre
+    ouvrez prépare préparez réserve fais faites
+    añade agrega crea redacta escribe programa anota comenta asigna renombra adjunta sube
+    guarda copia invita responde contesta abre prepara reserva etiqueta haz
+    adiciona adicione acrescenta cria crie redige escreve escreva agenda anota comenta atribui
+    renomeia anexa carrega salva guarda copia convida responde abre prepara reserva faz faça
+    aggiungi crea scrivi redigi programma annota commenta assegna rinomina allega carica salva
+    copia invita rispondi apri prepara prenota fai
+    voeg maak schrijf plan noteer wijs hernoem upload bewaar sla kopieer nodig beantwoord
+    open bereid boek
+    """
+)
+# Phrasal verbs that look, make something or edit: "set up a 30 min sync", "write up".
+_ORDINARY_PHRASAL = frozenset(
+    {"set up", "follow up", "write up", "back up", "look up", "pull up", "sum up", "add up",
+     "fill out", "find out", "figure out", "work out", "print out", "read out", "point out",
+     "sort out", "check out", "sign up", "write down", "note down", "break down", "narrow down",
+     "look over", "read over", "go over", "think over", "hand over", "look back", "call back",
+     "get back", "write back", "reach out"}
+)  # fmt: skip
+# Words that cannot be the verb of an instruction: question words, auxiliaries and verbs of
+# being, having, knowing, wanting, going on (a question about a state), pronouns, articles,
+# quantifiers, prepositions, conjunctions and adverbs.
+_NOT_A_VERB = _split(
+    """
+    what whats what's which who whom whose when where why how is are was were am be been do
+    does did done has have had can could will would shall should may might must need needs
+    want wants know knows think remember mean means like see hear understand recall mind
+    got gotten seen found heard sent made gone taken given left kept paid built bought
+    any anything anyone anybody all every everything some something no nothing none both each
+    either neither it this that these those there here you we they he she i me us our my your
+    their his her its the a an not only also even still already just and or but if so then
+    now today yesterday tomorrow maybe perhaps probably yes no ok okay thanks thank please
+    in on at for from to by with without of about after before again
+    was welche welcher welches welchen wie wo woher wohin wann wer wen wem warum wieso weshalb
+    ist sind war waren wird werden wurde wurden hat haben hatte hatten gibt gab läuft laufen
+    steht stehen bleibt liegt liegen fehlt fehlen geht gehen kann können soll sollen muss
+    müssen darf will wollen weißt wisst kennst ich du er sie es wir ihr der die das den dem
+    des ein eine einen einem alle alles noch schon nicht kein keine
+    que quoi quel quelle quels quelles combien comment où quand qui pourquoi est sont a ont y
+    reste restent faut peut peuvent doit je tu il elle nous vous ils elles le la les l' un
+    une des du au aux tout tous toutes ce cette ces
+    qué cuál cuáles cuánto cuánta cuántos cuántas cómo dónde cuándo quién quiénes por es está
+    están son hay tiene tienes tienen sigue siguen queda quedan existe puede puedes debe yo
+    tú él ella nosotros ellos el los las una todo todos todas
+    o qual quais quanto quanta quantos quantas como onde quando quem é estão são há tem têm
+    continua continuam existe pode eu você ele nós eles os as um uma tudo
+    che cosa quale quali quanti quante come dove chi perché è sono c'è ci ha hanno sta stanno
+    resta esiste può io lui lei noi loro lo gli tutto tutti tutte
+    wat welke hoe waar wanneer waarom zijn heeft hebben staat loopt ligt blijft werd kan
+    kunnen zal moet ik jij je hij zij wij het een de alle nog al geen niet
+    """
+)
+# What a verb acts on, right after it: a determiner, quantifier, possessive or object pronoun.
+_OBJECT_WORDS = _split(
+    """
+    the a an this that these those all every each any both our my your their its his her it
+    them everything everyone everybody anything
+    der die das den dem des ein eine einen einem alle alles allen mein meine unser unsere
+    le la les l' un une des du tous toutes tout ce cette ces mon ma mes notre nos
+    el los las del al uno una unos unas todo todos todas este esta estos estas mi mis
+    nuestro nuestra nuestros nuestras o os as um uma uns umas da do das dos todo todos toda
+    todas este esta estes estas
+    il lo gli i l' un uno una tutti tutte tutto questo questa questi queste
+    de het een alle mijn onze deze dit die dat
+    """
+)
+# A particle after a verb: "zero out", "claw back", "ramp up", "free up", "lock out".
+_PARTICLES = _split("out back up down off away over")
+# How something went, after a noun that opens a status question ("build 5521 green?",
+# "invoice 5521 paid?", "deploy done?").
+_STATUS = re.compile(
+    r"(?:is|was|are|were|has|had|have|did|does|do|will|would|can|could|should|went|gone"
+    r"|goes|still|already|yet|ok|okay|through|status|done|finished|complete|ready|live"
+    r"|successful|pending|stuck|running|green|red|broken|healthy|up|over|\w+ed|says|said"
+    r"|noch|schon|nicht|encore|déjà|todavía|ya|ainda|já|ancora|già|nog|al)$"
+)
+# Finite verbs that follow a subject in a statement ("Carla Mendes left today").
+_FINITE = _split(
+    """
+    left went quit came got took gave told sent made said thinks wants needs asks asked says
+    leaves starts started ends ended works worked
+    """
+)
+# German and Dutch question words, modals and auxiliaries before a verb-last question.
+_ASKS_ABOUT_VERB_LAST = _split(
+    """
+    was wie wer wen wem wo wann warum wieso weshalb welche welcher welches wieviel wieviele
+    soll sollen sollte sollten kann kannst können könnt könnte könnten muss musst müssen darf
+    dürfen will willst wollen wollt ist sind war waren hat hast haben hatte hatten wird wirst
+    werden wurde wurden gibt
+    wat hoe wie waar wanneer welke waarom moet moeten kan kunnen zal zullen zijn is heeft
+    hebben mag mogen
+    """
+)
+# Fillers before the verb: "ok so just", "go ahead and", "let's", "shall we", French "on"
+# ("On supprime la table ?"), "please", "can you" (a polite request is asked by its verb).
+_OPENER = re.compile(
+    r"\s*[¿¡]?\s*(?:(?:ok(?:ay)?|so|hey|hi|hello|now|also|and|but|then|just|pls|please|right"
+    r"|alright|great|cool|fine|yes|yeah|yep|thanks|go ahead and|let'?s|shall we|on|bitte"
+    r"|por favor|s'il te plaît|s'il vous plaît|per favore|alsjeblieft|(?:can|could|would|will)"
+    r"(?:n't)? (?:you|u)(?: please)?|kannst du|könntest du|peux-tu|pouvez-vous|puedes|podrías"
+    r"|podes|pode|puoi|potresti|kun je|kunt u)\b[,:]?\s*)*"
+)
+_WORD = re.compile(r"[^\W\d_][\w'-]*|[^\s]+")
+# A full stop ends a sentence after a word of three letters or more; "!", "?", ";", ":" and
+# line breaks end one too.
+_SENTENCE = re.compile(r"(?<=\w\w\w)\.(?=\s|$)|[!?;:\n]")
+_IDENTIFIER = re.compile(r".*(?:\d|[@_/.:#]).*|[\"'`«“].*")
+
+
+def _opening(sentence: str) -> int:
+    """Where the words after the fillers of ``sentence`` start."""
+    start = _OPENER.match(sentence)
+    return start.end() if start else 0
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _is_object(word: str) -> bool:
+    """Whether ``word`` (lower case) is a determiner, quantifier or pronoun an object opens with."""
+    return word in _OBJECT_WORDS or word.startswith(("l'", "d'"))
+
+
+def _how_it_went(word: str) -> bool:
+    """A word that says how something went or is ("done", "green", "still", "is", "left")."""
+    return bool(_STATUS.fullmatch(word)) or word in _FINITE
+
+
+def _verb_first(sentence: str, original: str, question: bool) -> bool:
+    """Whether ``sentence`` (lower case; ``original`` as written) opens with a verb that is
+    neither looking, ordinary nor stative, followed by what it acts on."""
+    start = _OPENER.match(sentence)
+    at = start.end() if start else 0
+    words = _words(sentence[at:])
+    originals = _words(original[at:])
+    if len(words) < 2 or len(originals) != len(words):
+        return False
+    verb, nxt = words[0], words[1]
+    if verb in _NOT_A_VERB or verb in _LOOK or verb in _ORDINARY:
+        return False
+    if not verb.replace("-", "").replace("'", "").isalpha() or verb.endswith(("ing", "ed")):
+        return False
+    after = words[2] if len(words) > 2 else ""
+    if nxt in _PARTICLES:
+        if f"{verb} {nxt}" in _ORDINARY_PHRASAL:
+            return False  # "set up a sync", "follow up with", "back up the database"
+        return bool(after) and not _how_it_went(after)  # "zero out the points", "ramp up"
+    if _how_it_went(nxt):
+        return False  # "Deploy done?", "Refund gone through?", "Legal says ..."
+    if _is_object(nxt):
+        return True  # "Shred the backups?", "Schließ alle Tickets", "¿Borras las ramas?"
+    if _IDENTIFIER.fullmatch(nxt):
+        # "Pull 3.8.0 from the store", not "Build 5521 green?", "Invoice 5521 paid?"
+        return bool(after) and not _how_it_went(after)
+    if originals[1][:1].isupper():
+        # a name ("Dismiss Carla Mendes", "Erstatte Kunde 4471"), not its subject
+        # ("Carla Mendes left today", "Backup Server noch erreichbar?")
+        j = 1
+        while j < len(words) and originals[j][:1].isupper():
+            j += 1
+        rest = words[j] if j < len(words) else ""
+        finite = _how_it_went(rest) or (rest.endswith("s") and not rest.endswith("ss"))
+        return not rest or not finite
+    # "Promote build 5521 to production?": a noun and its identifier, then not how it went
+    return bool(_IDENTIFIER.fullmatch(after)) and not (len(words) > 3 and _how_it_went(words[3]))
+
+
+def _verb_last(sentence: str) -> bool:
+    """A German or Dutch question that ends on an infinitive that is neither looking,
+    ordinary nor stative, with no question word, modal or auxiliary first and no "zu"
+    ("Die alten Snapshots abräumen?")."""
+    start = _OPENER.match(sentence)
+    words = _words(sentence[start.end() if start else 0 :])
+    if len(words) < 2 or words[0] in _ASKS_ABOUT_VERB_LAST or words[-2] == "zu":
+        return False
+    last = words[-1]
+    if not last.endswith("en") or not last.isalpha() or len(last) < 5:
+        return False
+    if last.startswith("ge") or last in _NOT_A_VERB or last in _LOOK or last in _ORDINARY:
+        return False  # participles ("gegangen"), "offen", "laufen"
+    if last in _NOT_VERB_LAST or (words[0] in _NOT_A_VERB and words[0] not in _OBJECT_WORDS):
+        return False
+    # German or Dutch: one of their function words, or a letter English does not use
+    return any(w in _GERMANIC for w in words[:-1]) or not sentence.isascii()
+
+
+# Function words of German and Dutch, to tell their verb-last questions from English ones
+# ending on a participle ("Backups taken?").
+_GERMANIC = _split(
+    """
+    der die das den dem des ein eine einen einem alle alles mit von vom zum zur für auf aus bei
+    nach im am ins het een van voor op naar met bij uit alle
+    """
+)
+
+
+# Words ending in -en that are no infinitive at the end of a question.
+_NOT_VERB_LAST = _split(
+    "offen morgen unten oben eben zusammen vorhanden trocken gestern heute seiten"
+)
+
+
+def asks_unlisted_change(text: str, looks: re.Pattern[str] | None = None) -> bool:
+    """Whether a sentence of the user's ``text`` is an instruction (or an instruction put
+    as a question) whose verb is none of the closed sets of looking, ordinary and stative
+    verbs: it asks the agent to change something. A sentence that ``looks`` matches (at its
+    start, lower case: "pull up the draft", "dry-run the cleanup") only looks."""
+    window = text[:1500]
+    lower = window.lower()
+    pos = 0
+    sentences: list[tuple[str, str, str]] = []
+    for m in [*_SENTENCE.finditer(lower), None]:
+        end = m.start() if m else len(lower)
+        if lower[pos:end].strip():
+            sentences.append((lower[pos:end], window[pos:end], m.group() if m else ""))
+        pos = m.end() if m else len(lower)
+    # The instruction opens or closes the user's words; sentences in between are material
+    # ("Help me with this. WIN a FREE iPhone now!!!").
+    # A first sentence that asks to look or to make something ("Help me with this.") is the
+    # instruction, and what follows it material.
+    first = _words(sentences[0][0][_opening(sentences[0][0]) :])[:1] if sentences else []
+    told = bool(first) and (first[0] in _LOOK or first[0] in _ORDINARY)
+    ask = sentences[:1] if told else sentences[:2] + sentences[2:][-1:]
+    for sentence, original, mark in ask:
+        question = mark == "?" or sentence.lstrip().startswith("¿")
+        if looks is not None and looks.match(sentence):
+            continue
+        if _verb_first(sentence, original, question):
+            return True
+        if question and _verb_last(sentence):
+            return True
+    return False
