@@ -51,8 +51,16 @@ def _agent(text: str) -> dict[str, Any]:
     return {"toolConfig": SHELL, "messages": [user_turn(text)]}
 
 
-def test_an_action_asked_through_a_shell_is_about_to_act() -> None:
-    s = extract_signals(_agent("Restart the cache servers in Lyon, all of them."))
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Restart the cache servers in Lyon, all of them.",
+        # round 11: no list holds the verb, which is neither looking nor making something
+        "Redémarre les serveurs de cache à Lyon.",
+    ],
+)
+def test_an_action_asked_through_a_shell_is_about_to_act(text: str) -> None:
+    s = extract_signals(_agent(text))
     assert s.risky_tools == ("run_command",)
     assert s.action_requested
     assert class_features(s).get("tools:destructive_asked") == 1.0
@@ -62,7 +70,7 @@ def test_an_action_asked_through_a_shell_is_about_to_act() -> None:
     "text",
     [
         "Run df -h on the backup host and paste the output.",
-        "Redémarre les serveurs de cache à Lyon.",
+        "Ajoute une note sur l'alerte disque.",
         "Open a ticket for the disk alert.",
     ],
 )

@@ -145,6 +145,8 @@ _STATUS = re.compile(
     r"(?:is|was|are|were|has|had|have|did|does|do|will|would|can|could|should|went|gone"
     r"|goes|still|already|yet|ok|okay|through|status|done|finished|complete|ready|live"
     r"|successful|pending|stuck|running|green|red|broken|healthy|up|over|\w+ed|says|said"
+    # irregular participles: "Invoice 5521 paid?", "Newsletter sent?"
+    r"|paid|sent|made|built|taken|given|kept|sold|lost|won|shut|run|begun|seen|written|shown"
     r"|noch|schon|nicht|encore|déjà|todavía|ya|ainda|já|ancora|già|nog|al)$"
 )
 # Finite verbs that follow a subject in a statement ("Carla Mendes left today").
