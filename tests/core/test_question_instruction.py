@@ -94,7 +94,8 @@ def test_a_question_about_an_action_only_looks(text: str) -> None:
     ("text", "looks"),
     [
         # An English question opening with a verb and its object's determiner instructs,
-        # whatever the verb: not asked (no action list holds "vacuum"), but not looking.
+        # whatever the verb: not looking, and since round 11 asked (the verb neither looks,
+        # makes something nor asks about a state), though no action list holds "vacuum".
         ("Vacuum the orders table?", False),
         ("Prune all the dangling images?", False),
         # Questions that open with a word of wanting or knowing, or the participle of an
@@ -111,7 +112,7 @@ def test_an_imperative_question_with_an_unlisted_verb_does_not_only_look(
     text: str, looks: bool
 ) -> None:
     s = extract_signals(_agent(text, RISKY))
-    assert not s.action_requested, text
+    assert s.action_requested is not looks, text
     assert s.read_only_ask is looks, text
 
 
