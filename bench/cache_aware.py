@@ -44,6 +44,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -164,6 +166,60 @@ def agent_conversations(count: int, seed: int) -> list[list[dict[str, Any]]]:
             turns.append(tagged({"messages": list(messages)}, true_class))
         conversations.append(turns)
     return conversations
+
+
+AGENT_SEED = 2  # the agent workload's conversations (every agent figure in bench/results)
+
+
+def served(base: Settings, emu: Emulator, overrides: dict[str, Any] | None = None) -> Settings:
+    """``base`` sent to ``emu`` (no retry delay), with ``overrides``."""
+    return base.with_overrides(
+        {"endpoint_url": emu.url, "retry.base_delay_s": 0.0, **(overrides or {})}
+    )
+
+
+def strategies(
+    base: Settings, emu: Emulator, url: str = "", tuned: dict[str, Any] | None = None
+) -> list[tuple[str, Settings, str | None]]:
+    """The three strategies compared, as (label, settings, modelId): every request pinned to
+    Sonnet; the router's tier without cache awareness; cache-aware routing with its state at
+    ``url`` ("" in process) and ``tuned`` settings."""
+    return [
+        ("all-sonnet", served(base, emu), "sonnet"),
+        ("class routing", served(base, emu, {"cache_state.enabled": False}), None),
+        ("cache-aware", served(base, emu, {"cache_state.url": url, **(tuned or {})}), None),
+    ]
+
+
+@dataclass
+class AgentBench:
+    """The agent workload's setup: the packaged settings, an in-process emulator, a
+    directory for ledgers, and the conversations (``AGENT_SEED``)."""
+
+    base: Settings
+    emu: Emulator
+    tmp: Path
+    conversations: list[list[dict[str, Any]]]
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Every turn in order (turn k of a conversation carries turns 1..k)."""
+        return [turn for conversation in self.conversations for turn in conversation]
+
+    def settings(self, overrides: dict[str, Any] | None = None) -> Settings:
+        return served(self.base, self.emu, overrides)
+
+    def strategies(self) -> list[tuple[str, Settings, str | None]]:
+        return strategies(self.base, self.emu)
+
+
+@contextmanager
+def agent_bench(conversations: int) -> Iterator[AgentBench]:
+    """The agent workload as bench/cache_aware.py runs it, for the scripts that measure parts
+    of it (cache_lookback_parts, cache_aware_knobs, cache_aware_floor)."""
+    base = load_settings(environ={}).settings
+    with tempfile.TemporaryDirectory() as tmp, Emulator(base, port=0).start() as emu:
+        yield AgentBench(base, emu, Path(tmp), agent_conversations(conversations, AGENT_SEED))
 
 
 def redis_url(db: int = 14) -> str | None:
@@ -349,7 +405,7 @@ def main() -> int:
             "rag (3 replicas)": (rag, 3, None),
             f"rag, {args.pace:g} s apart": (rag, 3, paced),
             "agent (8-turn chats)": (
-                [t for conv in agent_conversations(args.conversations, 2) for t in conv],
+                [t for conv in agent_conversations(args.conversations, AGENT_SEED) for t in conv],
                 1,
                 None,
             ),
@@ -366,17 +422,9 @@ def main() -> int:
             f"{'quality':>8} {'hard':>7}  tiers")  # fmt: skip
         for name, (requests, replicas, pace) in workloads.items():
             emu = fast_emu if pace is None else paced_emu
-            common = {"endpoint_url": emu.url, "retry.base_delay_s": 0.0}
             url = shared if (shared and replicas > 1 and pace is None) else ""
-            strategies: list[tuple[str, Settings, str | None]] = [
-                ("all-sonnet", base.with_overrides(common), "sonnet"),
-                ("class routing", base.with_overrides({**common, "cache_state.enabled": False}),
-                 None),
-                ("cache-aware", base.with_overrides({**common, "cache_state.url": url, **tuned}),
-                 None),
-            ]  # fmt: skip
             results: dict[str, Outcome] = {}
-            for label, settings, model in strategies:
+            for label, settings, model in strategies(base, emu, url, tuned):
                 if pace is not None:
                     pace.now = 0.0
                 r = run(label, settings, emu, requests, model, replicas, tmp, pace)

@@ -21,7 +21,6 @@ thinking on every turn and of the bet that planning turns will come.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from decimal import Decimal
 from typing import Any
@@ -30,7 +29,7 @@ from cache_aware import (
     SKILLS,
     Outcome,
     _split,
-    agent_conversations,
+    agent_bench,
     answer_text,
     finished,
     pct,
@@ -38,9 +37,7 @@ from cache_aware import (
 )
 
 from tierwise.client import Tierwise
-from tierwise.config import load_settings
 from tierwise.core.tiers import Tier
-from tierwise.emulator import Emulator
 from tierwise.emulator.skills import CLASS_KEY
 
 BUDGET = 8192  # the planning option's budget (routing's thinking_max_budget)
@@ -62,24 +59,22 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=20)
     args = parser.parse_args()
     started = time.perf_counter()
-    base = load_settings(environ={}).settings
-    rates = base.rates(Tier.SONNET)
-    opus = base.rates(Tier.OPUS)
     out: list[str] = []
 
     def say(line: str = "") -> None:
         print(line, flush=True)
         out.append(line)
 
-    conversations = agent_conversations(args.conversations, 2)
     with (
-        tempfile.TemporaryDirectory() as tmp,
-        Emulator(base, port=0).start() as emu,
+        agent_bench(args.conversations) as bench,
         Tierwise.from_settings(
-            base.with_overrides({"endpoint_url": emu.url, "retry.base_delay_s": 0.0}),
-            ledger_url=f"sqlite:///{tmp}/floor.db",
+            bench.settings(), ledger_url=f"sqlite:///{bench.tmp}/floor.db"
         ) as tw,
     ):
+        rates = bench.base.rates(Tier.SONNET)
+        opus = bench.base.rates(Tier.OPUS)
+        emu = bench.emu
+        conversations = bench.conversations
         results: dict[str, Outcome] = {}
         first_reads: list[int] = []
         for label, shape in (("all-sonnet", None), ("sonnet, thinking every turn", thinking)):

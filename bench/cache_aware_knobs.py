@@ -9,15 +9,10 @@ workload, quality table and pricing are bench/cache_aware.py's (cost vs its all-
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from cache_aware import agent_conversations, finished, pct, run, write_results
-
-from tierwise.config import load_settings
-from tierwise.emulator import Emulator
+from cache_aware import agent_bench, finished, pct, run, write_results
 
 SETTINGS: list[tuple[str, dict[str, Any]]] = [
     ("all-sonnet (modelId sonnet)", {}),
@@ -34,8 +29,6 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=20)
     args = parser.parse_args()
     started = time.perf_counter()
-    base = load_settings(environ={}).settings
-    turns = [t for c in agent_conversations(args.conversations, 2) for t in c]
     out: list[str] = []
 
     def say(line: str) -> None:
@@ -43,14 +36,12 @@ def main() -> int:
         out.append(line)
 
     say(f"{'setting':34} {'cost (USD)':>10} {'vs sonnet':>9} {'quality':>8}  tiers")
-    with tempfile.TemporaryDirectory() as tmp, Emulator(base, port=0).start() as emu:
+    with agent_bench(args.conversations) as bench:
+        turns = bench.requests
         sonnet = None
         for i, (label, overrides) in enumerate(SETTINGS):
-            settings = base.with_overrides(
-                {"endpoint_url": emu.url, "retry.base_delay_s": 0.0, **overrides}
-            )
             model = "sonnet" if i == 0 else None
-            r = run(f"k{i}", settings, emu, turns, model, 1, Path(tmp))
+            r = run(f"k{i}", bench.settings(overrides), bench.emu, turns, model, 1, bench.tmp)
             sonnet = sonnet or r.cost
             mix = ", ".join(f"{t} {n}" for t, n in sorted(r.tiers.items()))
             say(f"{label:34} {r.cost:10.4f} {float(r.cost / sonnet):8.3f}x "

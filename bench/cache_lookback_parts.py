@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from cache_aware import agent_conversations, run
+from cache_aware import agent_bench, run
 
 import tierwise.core.caching as caching
-from tierwise.config import load_settings
-from tierwise.emulator import Emulator
 
 
 def main() -> int:
@@ -30,8 +27,6 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=20)
     args = parser.parse_args()
     started = time.perf_counter()
-    base = load_settings(environ={}).settings
-    requests = [t for conv in agent_conversations(args.conversations, 2) for t in conv]
     defaults = caching.point_prefixes.__defaults__
     lookback = caching.LOOKBACK_BLOCKS
     variants = {
@@ -40,19 +35,15 @@ def main() -> int:
         "turn-first only": (lookback, ("", 1)),
     }
     out: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp, Emulator(base, port=0).start() as emu:
-        common = {"endpoint_url": emu.url, "retry.base_delay_s": 0.0}
-        strategies = [
-            ("all-sonnet", base.with_overrides(common), "sonnet"),
-            ("class routing", base.with_overrides({**common, "cache_state.enabled": False}), None),
-            ("cache-aware", base.with_overrides({**common, "cache_state.url": ""}), None),
-        ]
+    with agent_bench(args.conversations) as bench:
+        requests = bench.requests
+        strategies = bench.strategies()
         for name, (placement, window) in variants.items():
             caching.LOOKBACK_BLOCKS = placement  # placement's reordering test reads it
             caching.point_prefixes.__defaults__ = window  # the emulator's and router's reads
             try:
                 costs = [
-                    run(f"{name}-{label}", s, emu, requests, model, 1, Path(tmp)).cost
+                    run(f"{name}-{label}", s, bench.emu, requests, model, 1, bench.tmp).cost
                     for label, s, model in strategies
                 ]
             finally:
