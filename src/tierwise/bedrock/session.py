@@ -87,6 +87,8 @@ def _client(
     from botocore.exceptions import BotoCoreError
 
     from tierwise.bedrock.errors import translate
+    from tierwise.bedrock.parsing import use_fast_parser
+    from tierwise.bedrock.preparing import use_fast_prepare
     from tierwise.bedrock.signing import use_fast_sigv4
 
     endpoint = settings.endpoint_url or None
@@ -134,6 +136,8 @@ def _client(
     if service == "bedrock-runtime":
         _bound_reads(client, settings)
         use_fast_sigv4(client)
+        use_fast_parser(client)
+        use_fast_prepare(client)
     return client
 
 

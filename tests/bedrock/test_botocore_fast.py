@@ -1,0 +1,458 @@
+"""The runtime client's faster botocore steps give botocore's own results.
+
+Three steps are replaced under the runtime client: signing (FastSigV4Auth, see
+test_signing.py), preparing the signed request (tierwise.bedrock.preparing) and walking the
+JSON answer (tierwise.bedrock.parsing). Here a client with all of them is compared with a
+client with none (stock botocore): the request on the wire (captured at ``before-send``, with
+botocore's clock fixed) across operations, model IDs (ARNs with '/' and ':'), regions,
+endpoint overrides, FIPS and dual-stack, session and bearer tokens; the parse of every
+rest-json output shape of bedrock-runtime on generated answers (unknown members, nulls,
+sparse lists, unknown union members); whole calls against the emulator; and botocore's
+Stubber still answering through the client.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.session
+import pytest
+from bedrock_testdata import HAIKU, HAIKU_US, MESSAGES
+from botocore import parsers
+from botocore.awsrequest import AWSRequest
+from botocore.exceptions import ClientError, ParamValidationError
+from botocore.stub import Stubber
+
+import tierwise.bedrock.parsing as parsing
+import tierwise.bedrock.preparing as preparing
+import tierwise.bedrock.signing as signing
+from tierwise.bedrock import AwsAuth
+from tierwise.bedrock.parsing import FastRestJSONParser, use_fast_parser
+from tierwise.bedrock.preparing import fast_prepare_request, use_fast_prepare
+from tierwise.bedrock.session import runtime_client
+from tierwise.config import Settings
+from tierwise.core.catalog import foundation_model_id
+
+ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3/x"
+NOON = datetime.datetime(2026, 12, 7, 12, 0, 0)
+
+
+class SentError(Exception):
+    def __init__(self, request: Any) -> None:
+        super().__init__(request.url)
+        self.url = request.url
+        self.body = request.body
+        self.method = request.method
+        self.stream_output = request.stream_output
+        # Every header, in order, with its type (bytes after botocore's encoding).
+        self.headers = [
+            (k, v) for k, v in request.headers.items() if k != "amz-sdk-invocation-id"
+        ]
+        self.header_type = type(request.headers)
+
+
+def _capture(request: Any, **_: Any) -> None:
+    raise SentError(request)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime.datetime]]:
+    now = [NOON]
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: now[0])
+    yield now
+
+
+def _stock_only(m: pytest.MonkeyPatch) -> None:
+    m.setattr(signing, "use_fast_sigv4", lambda client: False)
+    m.setattr(parsing, "use_fast_parser", lambda client: False)
+    m.setattr(preparing, "use_fast_prepare", lambda client: False)
+
+
+def _client(settings: Settings, fast: bool, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> Any:
+    with monkeypatch.context() as m:
+        if not fast:
+            _stock_only(m)
+        client = runtime_client(settings, **kw)
+    client.meta.events.register("before-send.*.*", _capture)
+    return client
+
+
+REQUEST: dict[str, Any] = {
+    "messages": [
+        *MESSAGES,
+        {"role": "assistant", "content": [{"text": "h\u00e9llo \u2603"}]},
+        {
+            "role": "user",
+            "content": [
+                {"text": "  two   spaces\tand a tab  "},
+                {"image": {"format": "png", "source": {"bytes": b"\x89PNG\x00"}}},
+            ],
+        },
+    ],
+    "system": [{"text": "be brief"}],
+    "inferenceConfig": {"maxTokens": 60, "temperature": 0.5},
+}
+
+
+def _send(client: Any, operation: str, model_id: str) -> SentError:
+    with pytest.raises(SentError) as info:
+        if operation == "count_tokens":
+            client.count_tokens(modelId=model_id, input={"converse": {"messages": MESSAGES}})
+        else:
+            getattr(client, operation)(modelId=model_id, **REQUEST)
+    return info.value
+
+
+def _wire(sent: SentError) -> tuple[Any, ...]:
+    return (sent.method, sent.url, sent.headers, sent.body, sent.stream_output, sent.header_type)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "region", "env"),
+    [
+        ("http://127.0.0.1:9", "us-east-1", {}),
+        ("", "eu-west-3", {}),  # AWS itself, over https
+        ("", "us-west-2", {"AWS_USE_FIPS_ENDPOINT": "true"}),
+        ("", "ap-northeast-1", {"AWS_USE_DUALSTACK_ENDPOINT": "true"}),
+        ("https://bedrock.example.internal:8443/base", "us-west-2", {}),
+    ],
+)
+@pytest.mark.parametrize("token", [None, "session-token/with+odd=chars"])
+def test_a_runtime_request_is_stock_botocores_on_the_wire(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: list[datetime.datetime],
+    endpoint: str,
+    region: str,
+    env: dict[str, str],
+    token: str | None,
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if token:
+        monkeypatch.setenv("AWS_SESSION_TOKEN", token)
+    s = settings.with_overrides({"endpoint_url": endpoint, "region": region})
+    fast = _client(s, True, monkeypatch)
+    stock = _client(s, False, monkeypatch)
+    assert getattr(fast._endpoint.prepare_request, "_tierwise_fast", False)
+    assert not getattr(stock._endpoint.prepare_request, "_tierwise_fast", False)
+    for operation in ("converse", "converse_stream", "count_tokens"):
+        for model_id in (HAIKU, HAIKU_US, ARN):
+            ours, theirs = _send(fast, operation, model_id), _send(stock, operation, model_id)
+            assert _wire(ours) == _wire(theirs)
+            if env.get("AWS_USE_FIPS_ENDPOINT"):
+                assert "bedrock-runtime-fips." in ours.url
+            if not endpoint:
+                assert f".{region}." in ours.url
+
+
+def test_a_bearer_token_is_stock_botocores_on_the_wire(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, clock: list[datetime.datetime]
+) -> None:
+    auth = AwsAuth(bearer_token="explicit-key")
+    fast = _client(settings, True, monkeypatch, auth=auth)
+    stock = _client(settings, False, monkeypatch, auth=auth)
+    for model_id in (HAIKU, ARN):
+        ours, theirs = _send(fast, "converse", model_id), _send(stock, "converse", model_id)
+        assert _wire(ours) == _wire(theirs)
+        assert dict(ours.headers)["Authorization"] == b"Bearer explicit-key"
+
+
+def test_invalid_parameters_are_still_refused_before_sending(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = _client(settings.with_overrides({"endpoint_url": "http://127.0.0.1:9"}), True, monkeypatch)
+    with pytest.raises(ParamValidationError):
+        client.converse(modelId=HAIKU, messages=[{"role": "user", "content": "not a list"}])
+
+
+# -- preparing ---------------------------------------------------------------------------
+
+
+def _request(**kw: Any) -> AWSRequest:
+    headers = kw.pop("headers", {"Content-Type": "application/json", "X-Amz-Date": "20261207"})
+    return AWSRequest(
+        method=kw.pop("method", "POST"),
+        url=kw.pop("url", "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse"),
+        headers=headers,
+        data=kw.pop("data", b'{"messages": []}'),
+        **kw,
+    )
+
+
+def _with(name: str, *values: Any) -> Any:
+    def make() -> AWSRequest:
+        request = _request()
+        for value in values:
+            request.headers[name] = value  # HTTPHeaders keeps every one
+        return request
+
+    return make
+
+
+def _prepared(request: AWSRequest, fast: bool) -> tuple[Any, ...]:
+    session = botocore.session.get_session()
+    endpoint = session.create_client(
+        "bedrock-runtime", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )._endpoint
+    prepared = (
+        fast_prepare_request(endpoint.prepare_request, request)
+        if fast
+        else endpoint.prepare_request(request)
+    )
+    body = prepared.body
+    return (
+        type(prepared),
+        prepared.method,
+        prepared.url,
+        type(prepared.headers),
+        list(prepared.headers.items()),
+        body.getvalue() if isinstance(body, io.BytesIO) else body,
+        prepared.stream_output,
+        prepared.context,
+        list(request.headers.raw_items()),  # what botocore's encoding left on the request
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _request,
+        lambda: _request(data=b""),
+        lambda: _request(data=None),
+        lambda: _request(data="a str body \u00e9"),
+        lambda: _request(data={"form": "value", "b": "x y"}),
+        lambda: _request(data=io.BytesIO(b"a file body")),
+        lambda: _request(data=bytearray(b"a bytearray body")),
+        lambda: _request(params={"b": "2", "a": "1 x"}),
+        lambda: _request(method="GET", data=None),
+        lambda: _request(method="OPTIONS", data=b"x"),
+        lambda: _request(headers={"Content-Length": "3", "X-Other": "y"}),
+        lambda: _request(headers={"Transfer-Encoding": "chunked"}),
+        lambda: _request(headers={"content-type": "a", "X-Amz-Meta": b"raw bytes"}),
+        lambda: _request(headers={}),
+        _with("X-Amz-Meta", "one", "two"),
+        _with("x-amz-meta", "lower", "X-AMZ-META upper"),
+        _with("X-Amz-Meta", "caf\u00e9"),  # not ASCII: left to botocore
+        _with("X-Amz-Meta", b"bytes", "text"),
+    ],
+)
+def test_preparing_matches_botocores_endpoint(make: Any) -> None:
+    assert _prepared(make(), True) == _prepared(make(), False)
+
+
+def test_fast_steps_are_put_under_a_client_once(settings: Settings) -> None:
+    client = runtime_client(settings.with_overrides({"endpoint_url": "http://127.0.0.1:9"}))
+    prepare = client._endpoint.prepare_request
+    factory = client._endpoint._response_parser_factory
+    assert getattr(prepare, "_tierwise_fast", False)
+    assert use_fast_prepare(client) is False and client._endpoint.prepare_request is prepare
+    assert use_fast_parser(client) is False and client._endpoint._response_parser_factory is factory
+    assert type(factory.create_parser("rest-json")) is FastRestJSONParser
+    assert type(factory.create_parser("json")) is parsers.JSONParser
+    assert use_fast_prepare(object()) is False
+    assert use_fast_parser(object()) is False
+
+
+# -- parsing -----------------------------------------------------------------------------
+
+
+def _value(shape: Any, rng: random.Random, depth: int = 0) -> Any:
+    """A JSON value for ``shape``, with the oddities an answer may carry."""
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.is_document_type:
+            return {"doc": [1, None, {"x": "y"}], "n": None}
+        names = list(shape.members)
+        if shape.is_tagged_union:
+            roll = rng.random()
+            if roll < 0.1:
+                return {"brandNewMember": {"a": 1}}
+            if roll < 0.15:
+                return {"__type": "x", names[0]: _value(shape.members[names[0]], rng, depth + 1)}
+            chosen = [rng.choice(names)]
+        elif depth > 6:
+            chosen = [n for n in names if n in shape.required_members]
+        else:
+            chosen = [n for n in names if n in shape.required_members or rng.random() < 0.7]
+        out: dict[str, Any] = {}
+        for name in chosen:
+            member = shape.members[name]
+            wire = member.serialization.get("name", name)
+            if member.serialization.get("location"):
+                continue  # headers: not in the body
+            out[wire] = None if rng.random() < 0.05 else _value(member, rng, depth + 1)
+        if rng.random() < 0.3:
+            out["unknownField"] = {"ignored": True}
+        return out
+    if kind == "list":
+        if depth > 6:
+            return []
+        return [
+            None if rng.random() < 0.1 else _value(shape.member, rng, depth + 1)
+            for _ in range(rng.randint(0, 3))
+        ]
+    if kind == "map":
+        return {f"k{i}": _value(shape.value, rng, depth + 1) for i in range(rng.randint(0, 2))}
+    if kind in ("integer", "long"):
+        return rng.choice([0, 7, 123456789012])
+    if kind in ("float", "double"):
+        return rng.choice([0, 1.5, 3])
+    if kind == "boolean":
+        return rng.choice([True, False])
+    if kind == "blob":
+        return rng.choice(["aGVsbG8=", ""])
+    if kind == "timestamp":
+        return rng.choice([1765108800, 1765108800.5, "2026-12-07T12:00:00Z"])
+    return rng.choice(["text", "", "\u00e9\u2603"])
+
+
+def _output_shapes() -> list[tuple[str, Any]]:
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    found = []
+    for name in model.operation_names:
+        shape = model.operation_model(name).output_shape
+        if shape is not None and not model.operation_model(name).has_event_stream_output:
+            found.append((name, shape))
+    return found
+
+
+def test_every_output_shape_parses_as_botocore_parses_it() -> None:
+    shapes = _output_shapes()
+    assert {"Converse", "CountTokens", "ApplyGuardrail"} <= {name for name, _ in shapes}
+    rng = random.Random(13)
+    for name, shape in shapes:
+        for _ in range(40):
+            body = json.dumps(_value(shape, rng)).encode()
+            response = {
+                "status_code": 200,
+                "headers": {"x-amzn-requestid": "r", "content-type": "application/json"},
+                "body": body,
+                "context": {"operation_name": name},
+            }
+            theirs = _parse(parsers.RestJSONParser, response, shape)
+            ours = _parse(FastRestJSONParser, response, shape)
+            assert ours == theirs, name
+            assert json.dumps(ours, default=repr) == json.dumps(theirs, default=repr)
+
+
+def _parse(cls: type, response: dict[str, Any], shape: Any) -> Any:
+    try:
+        return cls().parse(dict(response), shape)
+    except Exception as exc:  # the same error either way (e.g. a union with two members)
+        return (type(exc), str(exc))
+
+
+def test_errors_parse_as_botocore_parses_them() -> None:
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    shape = model.operation_model("Converse").output_shape
+    for status, body, headers in [
+        (400, b'{"message": "bad"}', {"x-amzn-errortype": "ValidationException:http://x"}),
+        (429, b'{"message": "slow down"}', {"x-amzn-errortype": "ThrottlingException"}),
+        (500, b"not json", {}),
+        (424, b'{"message": "m", "originalStatusCode": 500}', {"x-amzn-errortype": "ModelErrorException"}),
+    ]:
+        response = {"status_code": status, "headers": headers, "body": body, "context": {}}
+        assert _parse(FastRestJSONParser, response, shape) == _parse(
+            parsers.RestJSONParser, response, shape
+        )
+
+
+def test_a_union_with_two_members_is_refused_as_botocore_refuses_it() -> None:
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    shape = model.operation_model("Converse").output_shape
+    body = {
+        "output": {"message": {"role": "assistant", "content": [{"text": "a", "image": {}}]}},
+        "stopReason": "end_turn",
+    }
+    response = {"status_code": 200, "headers": {}, "body": json.dumps(body).encode(), "context": {}}
+    ours = _parse(FastRestJSONParser, response, shape)
+    assert ours == _parse(parsers.RestJSONParser, response, shape)
+    assert ours[0] is parsers.ResponseParserError
+
+
+def test_a_subclass_handler_is_used_for_its_type() -> None:
+    """A parser class whose handler differs from botocore's gets that handler, not the walk."""
+
+    class Upper(FastRestJSONParser):
+        def _handle_string(self, shape: Any, value: Any) -> Any:
+            return str(value).upper()
+
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    shape = model.operation_model("Converse").output_shape
+    body = {"output": {"message": {"role": "assistant", "content": [{"text": "hi"}]}}}
+    response = {"status_code": 200, "headers": {}, "body": json.dumps(body).encode(), "context": {}}
+    parsed = Upper().parse(response, shape)
+    assert parsed["output"]["message"]["content"] == [{"text": "HI"}]
+
+
+# -- whole calls ---------------------------------------------------------------------------
+
+
+def test_stubber_answers_still_reach_the_caller(settings: Settings) -> None:
+    client = runtime_client(settings.with_overrides({"endpoint_url": "http://127.0.0.1:9"}))
+    answer = {
+        "output": {"message": {"role": "assistant", "content": [{"text": "stubbed"}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
+        "metrics": {"latencyMs": 1},
+    }
+    with Stubber(client) as stub:
+        stub.add_response("converse", answer, {"modelId": ARN, "messages": MESSAGES})
+        stub.add_client_error("converse", "ThrottlingException", http_status_code=429)
+        assert client.converse(modelId=ARN, messages=MESSAGES)["output"] == answer["output"]
+        with pytest.raises(ClientError) as info:
+            client.converse(modelId=ARN, messages=MESSAGES)
+    assert info.value.response["Error"]["Code"] == "ThrottlingException"
+
+
+emulator = pytest.importorskip("tierwise.emulator")
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Any]:
+    from tierwise.config import load_settings
+
+    base = load_settings(environ={}).settings
+    with emulator.Emulator(base, port=0) as running:
+        yield running
+
+
+def test_calls_through_the_emulator_answer_as_stock_botocore(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, emu: Any
+) -> None:
+    emu.reset()
+    s = settings.with_overrides({"endpoint_url": emu.url})
+    fast = runtime_client(s)
+    with monkeypatch.context() as m:
+        _stock_only(m)
+        stock = runtime_client(s)
+    request = {"messages": MESSAGES, "inferenceConfig": {"maxTokens": 32}}
+    for model_id in (HAIKU, HAIKU_US):
+        ours = fast.converse(modelId=model_id, **request)
+        theirs = stock.converse(modelId=model_id, **request)
+        for answer in (ours, theirs):
+            answer.pop("ResponseMetadata")
+            answer.get("metrics", {}).pop("latencyMs", None)
+        assert ours == theirs
+        assert list(ours) == list(theirs)
+        count = {"input": {"converse": {"messages": MESSAGES}}}
+        base = foundation_model_id(model_id)
+        counted = [c.count_tokens(modelId=base, **count) for c in (fast, stock)]
+        for answer in counted:
+            answer.pop("ResponseMetadata")
+        assert counted[0] == counted[1]
+    with pytest.raises(ClientError) as ours_error:
+        fast.converse(modelId="anthropic.no-such-model-v1:0", **request)
+    with pytest.raises(ClientError) as theirs_error:
+        stock.converse(modelId="anthropic.no-such-model-v1:0", **request)
+    for err in (ours_error.value, theirs_error.value):
+        err.response.pop("ResponseMetadata")
+    assert ours_error.value.response == theirs_error.value.response
