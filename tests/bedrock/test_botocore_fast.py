@@ -28,10 +28,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.stub import Stubber
 
+import tierwise.bedrock.endpoints as endpoints
 import tierwise.bedrock.parsing as parsing
 import tierwise.bedrock.preparing as preparing
 import tierwise.bedrock.signing as signing
 from tierwise.bedrock import AwsAuth
+from tierwise.bedrock.endpoints import use_endpoint_params_cache
 from tierwise.bedrock.parsing import FastRestJSONParser, use_fast_parser
 from tierwise.bedrock.preparing import fast_prepare_request, use_fast_prepare
 from tierwise.bedrock.session import runtime_client
@@ -71,6 +73,7 @@ def _stock_only(m: pytest.MonkeyPatch) -> None:
     m.setattr(signing, "use_fast_sigv4", lambda client: False)
     m.setattr(parsing, "use_fast_parser", lambda client: False)
     m.setattr(preparing, "use_fast_prepare", lambda client: False)
+    m.setattr(endpoints, "use_endpoint_params_cache", lambda client: False)
 
 
 def _client(settings: Settings, fast: bool, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> Any:
@@ -143,6 +146,7 @@ def test_a_runtime_request_is_stock_botocores_on_the_wire(
     stock = _client(s, False, monkeypatch)
     assert getattr(fast._endpoint.prepare_request, "_tierwise_fast", False)
     assert not getattr(stock._endpoint.prepare_request, "_tierwise_fast", False)
+    assert getattr(fast._ruleset_resolver._get_provider_params, "_tierwise_fast", False)
     for operation in ("converse", "converse_stream", "count_tokens"):
         for model_id in (HAIKU, HAIKU_US, ARN):
             ours, theirs = _send(fast, operation, model_id), _send(stock, operation, model_id)
@@ -163,6 +167,42 @@ def test_a_bearer_token_is_stock_botocores_on_the_wire(
         ours, theirs = _send(fast, "converse", model_id), _send(stock, "converse", model_id)
         assert _wire(ours) == _wire(theirs)
         assert dict(ours.headers)["Authorization"] == b"Bearer explicit-key"
+
+
+def test_an_endpoint_handler_changing_the_region_is_not_served_a_stale_endpoint(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, clock: list[datetime.datetime]
+) -> None:
+    """A ``before-endpoint-resolution`` handler still runs per call; the endpoint (and the
+    signing region) follow what it sets, call after call, as they do in stock botocore."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    regions = ["us-east-1", "eu-west-3", "us-east-1", "ap-south-1", "ap-south-1"]
+    sent: dict[bool, list[SentError]] = {True: [], False: []}
+    for fast in (True, False):
+        client = _client(settings.with_overrides({"endpoint_url": ""}), fast, monkeypatch)
+        turn = iter(regions)
+
+        def move(builtins: dict[str, Any], turn: Iterator[str] = turn, **_: Any) -> None:
+            region = next(turn)
+            # A callable every other call: botocore resolves those per call.
+            builtins["AWS::Region"] = region if region != "ap-south-1" else (lambda: region)
+
+        client.meta.events.register("before-endpoint-resolution.bedrock-runtime", move)
+        sent[fast] = [_send(client, "converse", HAIKU) for _ in regions]
+    assert [_wire(s) for s in sent[True]] == [_wire(s) for s in sent[False]]
+    assert [s.url.split(".")[1] for s in sent[True]] == regions
+
+
+def test_clients_of_two_regions_keep_their_own_endpoints(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, clock: list[datetime.datetime]
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    east = _client(settings.with_overrides({"region": "us-east-1"}), True, monkeypatch)
+    paris = _client(settings.with_overrides({"region": "eu-west-3"}), True, monkeypatch)
+    for _ in range(2):
+        assert ".us-east-1." in _send(east, "converse", HAIKU).url
+        assert ".eu-west-3." in _send(paris, "converse", HAIKU).url
 
 
 def test_invalid_parameters_are_still_refused_before_sending(
@@ -258,6 +298,8 @@ def test_fast_steps_are_put_under_a_client_once(settings: Settings) -> None:
     assert type(factory.create_parser("rest-json")) is FastRestJSONParser
     assert type(factory.create_parser("json")) is parsers.JSONParser
     assert use_fast_prepare(object()) is False
+    assert use_endpoint_params_cache(client) is False
+    assert use_endpoint_params_cache(object()) is False
     assert use_fast_parser(object()) is False
 
 

@@ -86,6 +86,7 @@ def _client(
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
 
+    from tierwise.bedrock.endpoints import use_endpoint_params_cache
     from tierwise.bedrock.errors import translate
     from tierwise.bedrock.parsing import use_fast_parser
     from tierwise.bedrock.preparing import use_fast_prepare
@@ -138,6 +139,7 @@ def _client(
         use_fast_sigv4(client)
         use_fast_parser(client)
         use_fast_prepare(client)
+        use_endpoint_params_cache(client)
     return client
 
 
