@@ -14,6 +14,7 @@ Stubber still answering through the client.
 from __future__ import annotations
 
 import datetime
+import decimal
 import io
 import json
 import random
@@ -23,7 +24,7 @@ from typing import Any
 import botocore.session
 import pytest
 from bedrock_testdata import HAIKU, HAIKU_US, MESSAGES
-from botocore import parsers
+from botocore import parsers, serialize
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.stub import Stubber
@@ -31,11 +32,13 @@ from botocore.stub import Stubber
 import tierwise.bedrock.endpoints as endpoints
 import tierwise.bedrock.parsing as parsing
 import tierwise.bedrock.preparing as preparing
+import tierwise.bedrock.serializing as serializing
 import tierwise.bedrock.signing as signing
 from tierwise.bedrock import AwsAuth
 from tierwise.bedrock.endpoints import use_endpoint_params_cache
 from tierwise.bedrock.parsing import FastRestJSONParser, use_fast_parser
 from tierwise.bedrock.preparing import fast_prepare_request, use_fast_prepare
+from tierwise.bedrock.serializing import use_fast_serializer
 from tierwise.bedrock.session import runtime_client
 from tierwise.config import Settings
 from tierwise.core.catalog import foundation_model_id
@@ -52,9 +55,7 @@ class SentError(Exception):
         self.method = request.method
         self.stream_output = request.stream_output
         # Every header, in order, with its type (bytes after botocore's encoding).
-        self.headers = [
-            (k, v) for k, v in request.headers.items() if k != "amz-sdk-invocation-id"
-        ]
+        self.headers = [(k, v) for k, v in request.headers.items() if k != "amz-sdk-invocation-id"]
         self.header_type = type(request.headers)
 
 
@@ -74,6 +75,7 @@ def _stock_only(m: pytest.MonkeyPatch) -> None:
     m.setattr(parsing, "use_fast_parser", lambda client: False)
     m.setattr(preparing, "use_fast_prepare", lambda client: False)
     m.setattr(endpoints, "use_endpoint_params_cache", lambda client: False)
+    m.setattr(serializing, "use_fast_serializer", lambda client: False)
 
 
 def _client(settings: Settings, fast: bool, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> Any:
@@ -147,6 +149,8 @@ def test_a_runtime_request_is_stock_botocores_on_the_wire(
     assert getattr(fast._endpoint.prepare_request, "_tierwise_fast", False)
     assert not getattr(stock._endpoint.prepare_request, "_tierwise_fast", False)
     assert getattr(fast._ruleset_resolver._get_provider_params, "_tierwise_fast", False)
+    assert getattr(fast._serializer._serializer, "_tierwise_fast", False)
+    assert not getattr(stock._serializer._serializer, "_tierwise_fast", False)
     for operation in ("converse", "converse_stream", "count_tokens"):
         for model_id in (HAIKU, HAIKU_US, ARN):
             ours, theirs = _send(fast, operation, model_id), _send(stock, operation, model_id)
@@ -208,7 +212,9 @@ def test_clients_of_two_regions_keep_their_own_endpoints(
 def test_invalid_parameters_are_still_refused_before_sending(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = _client(settings.with_overrides({"endpoint_url": "http://127.0.0.1:9"}), True, monkeypatch)
+    client = _client(
+        settings.with_overrides({"endpoint_url": "http://127.0.0.1:9"}), True, monkeypatch
+    )
     with pytest.raises(ParamValidationError):
         client.converse(modelId=HAIKU, messages=[{"role": "user", "content": "not a list"}])
 
@@ -300,7 +306,164 @@ def test_fast_steps_are_put_under_a_client_once(settings: Settings) -> None:
     assert use_fast_prepare(object()) is False
     assert use_endpoint_params_cache(client) is False
     assert use_endpoint_params_cache(object()) is False
+    assert use_fast_serializer(client) is False
+    assert use_fast_serializer(object()) is False
     assert use_fast_parser(object()) is False
+
+
+# -- serialising -------------------------------------------------------------------------
+
+
+def _input(shape: Any, rng: random.Random, depth: int = 0) -> Any:
+    """A Python value for input ``shape``, of the kinds a caller may pass."""
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.is_document_type:
+            return rng.choice([{"doc": [1, None, {"x": 1.5}]}, [1, "two"], "text", None])
+        names = list(shape.members)
+        if shape.is_tagged_union:
+            chosen = [rng.choice(names)]
+        elif depth > 6:
+            chosen = [n for n in names if n in shape.required_members]
+        else:
+            chosen = [n for n in names if n in shape.required_members or rng.random() < 0.7]
+        rng.shuffle(chosen)  # the caller's order is kept
+        return {name: _input(shape.members[name], rng, depth + 1) for name in chosen}
+    if kind == "list":
+        if depth > 6:
+            return []
+        return [_input(shape.member, rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    if kind == "map":
+        return {f"k{i}": _input(shape.value, rng, depth + 1) for i in range(rng.randint(0, 2))}
+    if kind in ("integer", "long"):
+        return rng.choice([0, 7, 123456789012])
+    if kind in ("float", "double"):
+        return rng.choice(
+            [0, 1.5, 3, decimal.Decimal("2.25"), float("inf"), float("-inf"), float("nan")]
+        )
+    if kind == "boolean":
+        return rng.choice([True, False])
+    if kind == "blob":
+        return rng.choice([b"\x89PNG\x00", "text blob", b"", bytearray(b"ba")])
+    if kind == "timestamp":
+        return rng.choice(
+            [
+                datetime.datetime(2026, 12, 7, 12, 0, 0, 250000),
+                datetime.datetime(2026, 12, 7, 12, 0, 0, tzinfo=datetime.UTC),
+                1765108800,
+                "2026-12-07T12:00:00Z",
+            ]
+        )
+    return rng.choice(["text", "", "\u00e9\u2603", ARN])
+
+
+def test_every_input_shape_serialises_as_botocore_serialises_it() -> None:
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    stock = serialize.create_serializer("rest-json", include_validation=False)
+    fast = serialize.create_serializer("rest-json", include_validation=False)
+
+    class Holder:
+        _serializer = fast
+
+    assert use_fast_serializer(Holder()) is True
+    rng = random.Random(7)
+    names = set(model.operation_names)
+    assert {"Converse", "ConverseStream", "CountTokens", "InvokeModel"} <= names
+    for name in sorted(names):
+        operation = model.operation_model(name)
+        if operation.input_shape is None:
+            continue
+        for _ in range(30):
+            params = _input(operation.input_shape, rng)
+            if "modelId" in operation.input_shape.members:
+                params["modelId"] = rng.choice([HAIKU, ARN, "a b/c:d%e"])
+            ours = fast.serialize_to_request(params, operation)
+            theirs = stock.serialize_to_request(params, operation)
+            assert ours == theirs, name
+            assert list(ours["headers"].items()) == list(theirs["headers"].items())
+
+
+def test_timestamps_floats_and_blobs_of_a_made_up_service_serialise_as_botocores() -> None:
+    """bedrock-runtime's input has few of them: a small rest-json model that has each."""
+    from botocore.model import ServiceModel
+
+    shapes = {
+        "In": {
+            "type": "structure",
+            "members": {
+                "Id": {"shape": "S", "location": "uri", "locationName": "id"},
+                "Iso": {"shape": "TIso"},
+                "Epoch": {"shape": "TEpoch"},
+                "Rfc": {"shape": "TRfc"},
+                "Plain": {"shape": "T"},
+                "Ratio": {"shape": "D"},
+                "Data": {"shape": "B"},
+                "Renamed": {"shape": "S", "locationName": "wireName"},
+                "Nested": {"shape": "L"},
+            },
+        },
+        "L": {"type": "list", "member": {"shape": "M"}},
+        "M": {"type": "map", "key": {"shape": "S"}, "value": {"shape": "TEpoch"}},
+        "S": {"type": "string"},
+        "T": {"type": "timestamp"},
+        "TIso": {"type": "timestamp", "timestampFormat": "iso8601"},
+        "TEpoch": {"type": "timestamp", "timestampFormat": "unixTimestamp"},
+        "TRfc": {"type": "timestamp", "timestampFormat": "rfc822"},
+        "D": {"type": "double"},
+        "B": {"type": "blob"},
+    }
+    model = ServiceModel(
+        {
+            "metadata": {"protocol": "rest-json", "apiVersion": "2020-01-01"},
+            "operations": {
+                "Op": {
+                    "name": "Op",
+                    "http": {"method": "POST", "requestUri": "/x/{id}"},
+                    "input": {"shape": "In"},
+                }
+            },
+            "shapes": shapes,
+        }
+    )
+    operation = model.operation_model("Op")
+    when = datetime.datetime(2026, 12, 7, 12, 0, 0, 250000)
+    params = {
+        "Nested": [{"a": when}, {}],
+        "Id": "a/b c",
+        "Iso": when,
+        "Epoch": when,
+        "Rfc": when,
+        "Plain": "2026-12-07T12:00:00Z",
+        "Ratio": decimal.Decimal("0.1"),
+        "Data": "text",
+        "Renamed": "r",
+    }
+    fast = serialize.create_serializer("rest-json", include_validation=False)
+
+    class Holder:
+        _serializer = fast
+
+    use_fast_serializer(Holder())
+    stock = serialize.create_serializer("rest-json", include_validation=False)
+    ours = fast.serialize_to_request(params, operation)
+    assert ours == stock.serialize_to_request(params, operation)
+    assert b'"wireName": "r"' in ours["body"]
+
+
+def test_a_member_the_shape_lacks_raises_as_in_botocore() -> None:
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    operation = model.operation_model("Converse")
+    fast = serialize.create_serializer("rest-json", include_validation=False)
+
+    class Holder:
+        _serializer = fast
+
+    use_fast_serializer(Holder())
+    stock = serialize.create_serializer("rest-json", include_validation=False)
+    params = {"modelId": HAIKU, "messages": [{"role": "user", "content": [], "bogus": 1}]}
+    for serializer in (fast, stock):
+        with pytest.raises(KeyError, match="bogus"):
+            serializer.serialize_to_request(params, operation)
 
 
 # -- parsing -----------------------------------------------------------------------------
@@ -399,7 +562,11 @@ def test_errors_parse_as_botocore_parses_them() -> None:
         (400, b'{"message": "bad"}', {"x-amzn-errortype": "ValidationException:http://x"}),
         (429, b'{"message": "slow down"}', {"x-amzn-errortype": "ThrottlingException"}),
         (500, b"not json", {}),
-        (424, b'{"message": "m", "originalStatusCode": 500}', {"x-amzn-errortype": "ModelErrorException"}),
+        (
+            424,
+            b'{"message": "m", "originalStatusCode": 500}',
+            {"x-amzn-errortype": "ModelErrorException"},
+        ),
     ]:
         response = {"status_code": status, "headers": headers, "body": body, "context": {}}
         assert _parse(FastRestJSONParser, response, shape) == _parse(

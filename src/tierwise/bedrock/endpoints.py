@@ -28,6 +28,7 @@ from botocore.regions import EndpointResolverBuiltins, EndpointRulesetResolver
 __all__ = ["use_endpoint_params_cache"]
 
 _KNOWN_BUILTINS = frozenset(b.value for b in EndpointResolverBuiltins)
+_RESOLVER: Any = EndpointRulesetResolver  # (its names are private: not in botocore's stubs)
 _MAX = 64
 
 
@@ -36,7 +37,7 @@ def use_endpoint_params_cache(client: Any) -> bool:
     changed) when its resolver is not botocore's or its ruleset has parameters that are
     not all built-ins."""
     resolver: Any = getattr(client, "_ruleset_resolver", None)
-    if type(resolver) is not EndpointRulesetResolver:
+    if type(resolver) is not _RESOLVER:
         return False
     stock = resolver._get_provider_params
     if getattr(stock, "_tierwise_fast", False):
@@ -63,19 +64,19 @@ def use_endpoint_params_cache(client: Any) -> bool:
             return stock(operation_model, call_args, request_context)  # type: ignore[no-any-return]
         builtins = resolver._get_customized_builtins(operation_model, call_args, request_context)
         values = tuple(builtins.get(builtin) for _, builtin in plan)
-        key: tuple[str, tuple[Any, ...]] | None = (operation_model.name, values)
+        key = (operation_model.name, values)
+        keep = True
         try:
             params = cache.get(key)
         except TypeError:  # a value a handler set that cannot be a key: not kept
-            params, key = None, None
+            params, keep = None, False
         if params is None:
             params = {}
-            for (name, _), value in zip(plan, values, strict=True):
-                if callable(value):
-                    value = value()
+            for (name, _), given in zip(plan, values, strict=True):
+                value = given() if callable(given) else given
                 if value is not None:
                     params[name] = value
-            if key is not None and not any(callable(value) for value in values):
+            if keep and not any(callable(value) for value in values):
                 with lock:
                     if len(cache) >= _MAX:
                         cache.clear()

@@ -79,8 +79,9 @@ def fast_prepare_request(stock: Any, request: Any) -> Any:
         and request.method not in _NO_LENGTH
     ):
         prepared["Content-Length"] = str(len(body) if body else 0)
+    headers: Any = prepared  # (botocore's stubs say HTTPHeaders; botocore passes this type)
     return AWSPreparedRequest(
-        request.method, request.url, prepared, body, request.stream_output, request.context
+        request.method, request.url, headers, body, request.stream_output, request.context
     )
 
 

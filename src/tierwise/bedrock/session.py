@@ -90,6 +90,7 @@ def _client(
     from tierwise.bedrock.errors import translate
     from tierwise.bedrock.parsing import use_fast_parser
     from tierwise.bedrock.preparing import use_fast_prepare
+    from tierwise.bedrock.serializing import use_fast_serializer
     from tierwise.bedrock.signing import use_fast_sigv4
 
     endpoint = settings.endpoint_url or None
@@ -140,6 +141,7 @@ def _client(
         use_fast_parser(client)
         use_fast_prepare(client)
         use_endpoint_params_cache(client)
+        use_fast_serializer(client)
     return client
 
 
