@@ -34,12 +34,14 @@ import tierwise.bedrock.parsing as parsing
 import tierwise.bedrock.preparing as preparing
 import tierwise.bedrock.serializing as serializing
 import tierwise.bedrock.signing as signing
+import tierwise.bedrock.validating as validating
 from tierwise.bedrock import AwsAuth
 from tierwise.bedrock.endpoints import use_endpoint_params_cache
 from tierwise.bedrock.parsing import FastRestJSONParser, use_fast_parser
 from tierwise.bedrock.preparing import fast_prepare_request, use_fast_prepare
 from tierwise.bedrock.serializing import use_fast_serializer
 from tierwise.bedrock.session import runtime_client
+from tierwise.bedrock.validating import use_fast_validation
 from tierwise.config import Settings
 from tierwise.core.catalog import foundation_model_id
 
@@ -76,6 +78,7 @@ def _stock_only(m: pytest.MonkeyPatch) -> None:
     m.setattr(preparing, "use_fast_prepare", lambda client: False)
     m.setattr(endpoints, "use_endpoint_params_cache", lambda client: False)
     m.setattr(serializing, "use_fast_serializer", lambda client: False)
+    m.setattr(validating, "use_fast_validation", lambda client: False)
 
 
 def _client(settings: Settings, fast: bool, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> Any:
@@ -150,6 +153,7 @@ def test_a_runtime_request_is_stock_botocores_on_the_wire(
     assert not getattr(stock._endpoint.prepare_request, "_tierwise_fast", False)
     assert getattr(fast._ruleset_resolver._get_provider_params, "_tierwise_fast", False)
     assert getattr(fast._serializer._serializer, "_tierwise_fast", False)
+    assert getattr(fast._serializer, "_tierwise_fast", False)
     assert not getattr(stock._serializer._serializer, "_tierwise_fast", False)
     for operation in ("converse", "converse_stream", "count_tokens"):
         for model_id in (HAIKU, HAIKU_US, ARN):
@@ -209,14 +213,29 @@ def test_clients_of_two_regions_keep_their_own_endpoints(
         assert ".eu-west-3." in _send(paris, "converse", HAIKU).url
 
 
-def test_invalid_parameters_are_still_refused_before_sending(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"messages": [{"role": "user", "content": "not a list"}]},
+        {"messages": [{"role": "user", "content": [{"text": "a", "image": None}]}]},
+        {"messages": [{"role": "user", "content": [{}]}]},
+        {"messages": [{"role": "user"}], "bogus": 1},
+        {"messages": MESSAGES, "inferenceConfig": {"maxTokens": 0}},
+        {"messages": MESSAGES, "inferenceConfig": {"temperature": "hot"}},
+        {"messages": MESSAGES, "system": [{"text": ""}]},
+    ],
+)
+def test_invalid_parameters_are_refused_before_sending_as_botocore_refuses_them(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, params: dict[str, Any]
 ) -> None:
-    client = _client(
-        settings.with_overrides({"endpoint_url": "http://127.0.0.1:9"}), True, monkeypatch
-    )
-    with pytest.raises(ParamValidationError):
-        client.converse(modelId=HAIKU, messages=[{"role": "user", "content": "not a list"}])
+    s = settings.with_overrides({"endpoint_url": "http://127.0.0.1:9"})
+    reports = []
+    for fast in (True, False):
+        client = _client(s, fast, monkeypatch)
+        with pytest.raises(ParamValidationError) as info:
+            client.converse(modelId=HAIKU, **params)
+        reports.append(str(info.value))
+    assert reports[0] == reports[1]
 
 
 # -- preparing ---------------------------------------------------------------------------
@@ -308,6 +327,8 @@ def test_fast_steps_are_put_under_a_client_once(settings: Settings) -> None:
     assert use_endpoint_params_cache(object()) is False
     assert use_fast_serializer(client) is False
     assert use_fast_serializer(object()) is False
+    assert use_fast_validation(client) is False
+    assert use_fast_validation(object()) is False
     assert use_fast_parser(object()) is False
 
 
@@ -464,6 +485,64 @@ def test_a_member_the_shape_lacks_raises_as_in_botocore() -> None:
     for serializer in (fast, stock):
         with pytest.raises(KeyError, match="bogus"):
             serializer.serialize_to_request(params, operation)
+
+
+# -- validating --------------------------------------------------------------------------
+
+
+def _break(value: Any, shape: Any, rng: random.Random) -> Any:
+    """``value`` with one thing wrong somewhere in it (or nothing, now and then)."""
+    kind = shape.type_name
+    roll = rng.random()
+    if kind == "structure" and not shape.is_document_type and isinstance(value, dict):
+        if roll < 0.15:
+            return {**value, "notAMember": 1}
+        if roll < 0.3 and value:
+            gone = rng.choice(list(value))
+            return {k: v for k, v in value.items() if k != gone}
+        if roll < 0.4 and shape.is_tagged_union:
+            other = rng.choice(list(shape.members))
+            return {**value, other: _input(shape.members[other], rng, 5)}
+        if value:
+            name = rng.choice(list(value))
+            return {**value, name: _break(value[name], shape.members[name], rng)}
+        return None
+    if kind == "list" and isinstance(value, list):
+        if roll < 0.2:
+            return []
+        if roll < 0.3:
+            return tuple(value)
+        if value:
+            i = rng.randrange(len(value))
+            return [*value[:i], _break(value[i], shape.member, rng), *value[i + 1 :]]
+        return [None]
+    if kind == "map" and isinstance(value, dict) and value:
+        key = rng.choice(list(value))
+        return {**value, key: _break(value[key], shape.value, rng)}
+    return rng.choice([None, "", 0, -1, 1.5, True, b"x", [], {}, "2026-99-99", object()])
+
+
+def test_validation_answers_as_botocores_validator_on_valid_and_broken_input() -> None:
+    from botocore.validate import ParamValidator
+
+    from tierwise.bedrock.validating import _check_for
+
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    rng = random.Random(11)
+    seen = {True: 0, False: 0}
+    for name in sorted(model.operation_names):
+        shape = model.operation_model(name).input_shape
+        if shape is None:
+            continue
+        for _ in range(60):
+            params = _input(shape, rng)
+            if "modelId" in shape.members:
+                params["modelId"] = HAIKU
+            for candidate in (params, _break(params, shape, rng), _break(params, shape, rng)):
+                clean = not ParamValidator().validate(candidate, shape).has_errors()
+                assert _check_for(shape)(candidate) is clean, (name, candidate)
+                seen[clean] += 1
+    assert min(seen.values()) > 200  # both answers, many times
 
 
 # -- parsing -----------------------------------------------------------------------------

@@ -92,6 +92,7 @@ def _client(
     from tierwise.bedrock.preparing import use_fast_prepare
     from tierwise.bedrock.serializing import use_fast_serializer
     from tierwise.bedrock.signing import use_fast_sigv4
+    from tierwise.bedrock.validating import use_fast_validation
 
     endpoint = settings.endpoint_url or None
     plain_http = bool(endpoint) and urlsplit(endpoint or "").scheme == "http"
@@ -142,6 +143,7 @@ def _client(
         use_fast_prepare(client)
         use_endpoint_params_cache(client)
         use_fast_serializer(client)
+        use_fast_validation(client)
     return client
 
 
