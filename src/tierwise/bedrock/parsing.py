@@ -111,13 +111,20 @@ def _structure(cls: type, shape: Any) -> _Walk:
             (member_name, member_shape.serialization.get("name", member_name), member_shape)
         )
     union = bool(shape.is_tagged_union)
+    # A union whose one member is known and set: what botocore's check finds without
+    # copying the value (anything else is asked of botocore's check).
+    wire_names = frozenset(json_name for _, json_name, _ in members)
     # Member walks are looked up when first used: shapes can be recursive.
     walks: list[_Walk | None] = [None] * len(members)
 
     def walk(parser: Any, value: Any) -> Any:
         if value is None:
             return None
-        if union and parser._has_unknown_tagged_union_member(shape, value):
+        if (
+            union
+            and not _plain_union(value, wire_names)
+            and parser._has_unknown_tagged_union_member(shape, value)
+        ):
             return parser._handle_unknown_tagged_union_member(parser._get_first_key(value))
         parsed: dict[str, Any] = {}
         for i, (name, json_name, member_shape) in enumerate(members):
@@ -130,6 +137,15 @@ def _structure(cls: type, shape: Any) -> _Walk:
         return parsed
 
     return walk
+
+
+def _plain_union(value: Any, wire_names: frozenset[str]) -> bool:
+    """Whether ``value`` is a union node with exactly one member, known and not None."""
+    if type(value) is not dict or len(value) != 1:
+        return False
+    for key, item in value.items():
+        return key in wire_names and key != "__type" and item is not None
+    return False
 
 
 def _list(cls: type, shape: Any) -> _Walk:
