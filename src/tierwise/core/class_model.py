@@ -61,6 +61,9 @@ class DenseLogits(Protocol):
 
 
 _HEAD_WORDS = 200
+# Feature names whose weight rows ClassModel keeps (~100 bytes each, ~5 MB when full).
+_ROW_MEMO_LIMIT = 50_000
+_UNSEEN: tuple[float, ...] = ()
 _TAIL_WORDS = 80
 
 
@@ -167,6 +170,13 @@ class ClassModel:
         self.meta = dict(meta or {})
         rows = memoryview(weights)
         self._rows = {int(b): rows[i * k : (i + 1) * k] for i, b in enumerate(indexes)}
+        # Feature name -> its weight row as a tuple of floats (None: no row), memoised: the
+        # same words recur across requests, and a name's bucket and row depend only on the
+        # name. The tuple holds the very floats the memoryview row gives, so sums are the
+        # same. Bounded by clearing when full; one tuple per bucket, shared by its names.
+        self._name_rows: dict[str, tuple[float, ...] | None] = {}
+        self._flag_rows: dict[str, tuple[float, ...] | None] = {}
+        self._bucket_rows: dict[int, tuple[float, ...]] = {}
 
     def logits(self, features: Mapping[int, float]) -> list[float]:
         acc = list(self.bias)
@@ -188,11 +198,15 @@ class ClassModel:
         float rounding, in a fraction of the time on long prompts.
         """
         acc = list(self.bias)
-        rows = self._rows
-        mask = (1 << self.bits) - 1
-        crc32 = zlib.crc32
+        named, flags = self._name_rows, self._flag_rows
+        if len(named) >= _ROW_MEMO_LIMIT or len(flags) >= _ROW_MEMO_LIMIT:
+            named.clear()
+            flags.clear()
+            self._bucket_rows.clear()
         for name, value in structural.items():
-            row = rows.get(crc32(f"f:{name}".encode()) & mask)
+            row = flags.get(name, _UNSEEN)
+            if row is _UNSEEN:
+                row = flags[name] = self._row(f"f:{name}")
             if row is not None:
                 acc = [a + r * value for a, r in zip(acc, row, strict=True)]
         for names in _text_groups(system, user):
@@ -200,7 +214,9 @@ class ClassModel:
                 continue
             part = [0.0] * len(acc)
             for name in names:
-                row = rows.get(crc32(name.encode("utf-8")) & mask)
+                row = named.get(name, _UNSEEN)
+                if row is _UNSEEN:
+                    row = named[name] = self._row(name)
                 if row is not None:
                     part = list(map(add, part, row))
             scale = 1.0 / math.sqrt(len(names))
@@ -214,6 +230,17 @@ class ClassModel:
             dense = self.dense_logits(system[:2000], user)
             acc = [a + d for a, d in zip(acc, dense, strict=True)]
         return acc
+
+    def _row(self, name: str) -> tuple[float, ...] | None:
+        """The weight row of feature ``name``'s bucket, as floats; None: no row."""
+        bucket = zlib.crc32(name.encode("utf-8")) & ((1 << self.bits) - 1)
+        row = self._bucket_rows.get(bucket)
+        if row is None:
+            view = self._rows.get(bucket)
+            if view is None:
+                return None
+            row = self._bucket_rows[bucket] = tuple(view)
+        return row
 
     def probabilities(
         self, features: Mapping[str, float], system: str, user: str

@@ -36,6 +36,17 @@ __all__ = [
 ]
 
 
+class _Order(dict[str, int]):
+    """A class's place in TASK_CLASSES, the tie-break of from_probs, without a list search
+    per item; a name not in it is the ValueError ``TASK_CLASSES.index`` gave."""
+
+    def __missing__(self, name: str) -> int:
+        return TASK_CLASSES.index(name)
+
+
+_CLASS_ORDER = _Order((name, i) for i, name in enumerate(TASK_CLASSES))
+
+
 @dataclass(frozen=True, slots=True)
 class ClassPrediction:
     """The most likely class, its probability, the runner-up's, and the whole posterior
@@ -50,7 +61,7 @@ class ClassPrediction:
 
     @classmethod
     def from_probs(cls, probs: Mapping[str, float], scorer: str) -> ClassPrediction:
-        ranked = sorted(probs.items(), key=lambda kv: (-kv[1], TASK_CLASSES.index(kv[0])))
+        ranked = sorted(probs.items(), key=lambda kv: (-kv[1], _CLASS_ORDER[kv[0]]))
         (top, p1), (second, p2) = ranked[0], ranked[1]
         return cls(top, p1, second, p2, scorer, MappingProxyType(dict(probs)))
 

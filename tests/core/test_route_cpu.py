@@ -1,0 +1,229 @@
+"""The routing decision's cheaper paths give the decisions and records they gave before.
+
+Each fast path is checked against the code it replaced, on the held-out requests of
+tests/router/data (not the acceptance files), long and string-content variants of them
+(tests/core/test_route_once.py's corpus), and case and script variants that reach both
+sides of each ASCII test:
+
+* ``ascii_twin``: a case-sensitive pattern over lower-cased ASCII text in place of an
+  ``re.IGNORECASE`` one (the difficulty model's maths density, the small-answer signal);
+* ``ClassModel``: each feature name's weight row memoised as a tuple of floats;
+* ``ClassPrediction.from_probs``: the tie-break order read from a dict;
+* ``extract_signals``: the user turn's cue window built once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+import zlib
+from collections.abc import Mapping
+from operator import add
+from typing import Any
+
+import pytest
+from test_route_once import _corpus
+
+from tierwise.cache_router import CacheRouter
+from tierwise.cache_state import MemoryCacheState
+from tierwise.client import load_class_scorer
+from tierwise.config import Settings, load_settings
+from tierwise.core import class_model, classes, difficulty, signals
+from tierwise.core.class_model import BlendedClassifier, ClassModel, _text_groups
+from tierwise.core.classes import ClassPrediction
+from tierwise.core.cue_scan import ascii_twin
+from tierwise.core.hints import Hints
+from tierwise.core.taxonomy import TASK_CLASSES
+from tierwise.engine.plan import Planner
+from tierwise.router.weights import load_model
+
+HINTS = [None, Hints(high_stakes=True)]
+
+MATHS_LINES = [
+    "Solve 3 + 4 = X and SIN(2X) for 2X, then Let N^2 < A.",
+    "\\FRAC{1}{2} and \\Sqrt x; LOG (10); cos(0) 5Y 2x",
+    "Prices: $40, 12:30 PM, v1.2.3, 2024-01-05, 100 USD, +1 555 123 4567",
+]
+
+
+def _variants(text: str) -> list[str]:
+    return [
+        text,
+        text.upper(),
+        text.title(),
+        text.swapcase(),
+        f"IN ONE WORD: {text} Yes Or No? Only The Number.",
+        f"{text} Ünïcödé ſ K İ",  # not ASCII: the case-blind pattern decides
+    ]
+
+
+@functools.cache
+def _texts() -> list[str]:
+    out: list[str] = []
+    for request in _corpus():
+        out += _variants(signals.extract_signals(request).user_text[:3000])
+    for line in MATHS_LINES:
+        out += _variants(line)
+    return out
+
+
+@functools.cache
+def _requests() -> list[dict[str, Any]]:
+    out = list(_corpus())
+    for line in MATHS_LINES:
+        for text in _variants(line):
+            out.append({"messages": [{"role": "user", "content": [{"text": text}]}]})
+    for request in _corpus()[:30]:
+        last = signals.extract_signals(request).user_text
+        for text in _variants(last)[1:]:
+            out.append({**request, "messages": [{"role": "user", "content": [{"text": text}]}]})
+    return out
+
+
+@pytest.mark.parametrize(
+    "pattern", [difficulty._MATHS, signals._SMALL_ANSWER], ids=["maths", "small_answer"]
+)
+def test_twin_finds_what_the_pattern_finds(pattern: re.Pattern[str]) -> None:
+    twin = ascii_twin(pattern)
+    assert twin is not None
+    checked = found = 0
+    for text in _texts():
+        if not text.isascii():
+            continue
+        lowered = text.lower()
+        want = [m.span() for m in pattern.finditer(text)]
+        assert [m.span() for m in twin.finditer(lowered)] == want, text[:200]
+        assert (twin.search(lowered) is None) == (pattern.search(text) is None)
+        checked += 1
+        found += bool(want)
+    assert checked > 500 and found > 20
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"\x41b",  # a character by number
+        r"\101",
+        r"(a)\1",  # a backreference
+        r"(?-i:a)b",  # a case-sensitive part
+        "\u017f",  # long s: IGNORECASE matches "s"
+        "\\u212a",  # the Kelvin sign, escaped: matches "k"
+        "[\\u0100-\\u0200]",  # a range that spans dotless i
+        "\u00e9-z",
+        r"\S+",  # an upper-case escape
+        "Word",
+    ],
+)
+def test_twin_refused(source: str) -> None:
+    assert ascii_twin(re.compile(source, re.IGNORECASE)) is None
+
+
+def test_twin_needs_ignorecase() -> None:
+    assert ascii_twin(re.compile("word")) is None
+    assert ascii_twin(re.compile("word", re.IGNORECASE)) is not None
+
+
+def _reference_logits(
+    model: ClassModel, structural: Mapping[str, float], system: str, user: str
+) -> list[float]:
+    """ClassModel._group_logits as it was: every name hashed, rows read from the
+    memoryview each time."""
+    acc = list(model.bias)
+    rows = model._rows
+    mask = (1 << model.bits) - 1
+    for name, value in structural.items():
+        row = rows.get(zlib.crc32(f"f:{name}".encode()) & mask)
+        if row is not None:
+            acc = [a + r * value for a, r in zip(acc, row, strict=True)]
+    for names in _text_groups(system, user):
+        if not names:
+            continue
+        part = [0.0] * len(acc)
+        for name in names:
+            row = rows.get(zlib.crc32(name.encode("utf-8")) & mask)
+            if row is not None:
+                part = list(map(add, part, row))
+        scale = 1.0 / math.sqrt(len(names))
+        acc = [a + p * scale for a, p in zip(acc, part, strict=True)]
+    return acc
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings(environ={}).settings
+
+
+def _model(settings: Settings) -> ClassModel:
+    scorer = load_class_scorer(settings)
+    assert isinstance(scorer, BlendedClassifier)
+    return scorer.model
+
+
+def test_class_rows_memoised_give_the_same_logits(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = _model(settings)
+    model._name_rows.clear()
+    requests = _requests()
+    for request in requests + requests:  # cold, then warm
+        s = signals.extract_signals(request)
+        system, user = s.system_text[:2000], s.user_text
+        structural = classes.class_features(s)
+        assert model._group_logits(structural, system, user) == _reference_logits(
+            model, structural, system, user
+        )
+    assert model._name_rows  # the memo was used
+    # Full: cleared, and the answer is still the same.
+    monkeypatch.setattr(class_model, "_ROW_MEMO_LIMIT", 10)
+    s = signals.extract_signals(requests[0])
+    structural = classes.class_features(s)
+    names = sum(len(g) for g in _text_groups(s.system_text[:2000], s.user_text))
+    for _ in range(3):
+        assert model._group_logits(structural, s.system_text, s.user_text) == _reference_logits(
+            model, structural, s.system_text, s.user_text
+        )
+        assert len(model._name_rows) <= 10 + names
+
+
+def test_from_probs_order() -> None:
+    flat = dict.fromkeys(TASK_CLASSES, 1.0 / len(TASK_CLASSES))
+    pred = ClassPrediction.from_probs(flat, "x")
+    assert (pred.name, pred.runner_up) == TASK_CLASSES[:2]
+    with pytest.raises(ValueError, match="not in"):
+        ClassPrediction.from_probs({**flat, "no such class": 1.0 / len(TASK_CLASSES)}, "x")
+
+
+def _planner(settings: Settings) -> Planner:
+    return Planner(
+        settings,
+        load_model(),
+        load_class_scorer(settings),
+        CacheRouter(settings, MemoryCacheState()),
+    )
+
+
+def _records(planner: Planner) -> list[str]:
+    out = []
+    for request in _requests():
+        for hints in HINTS:
+            plan = planner.plan("auto", request, hints)
+            record = [repr(plan), plan.route_record()]
+            out.append(json.dumps(record, sort_keys=True, default=repr))
+    return out
+
+
+def test_plans_are_those_of_the_old_paths(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = _records(_planner(settings))
+    # The reference: the case-blind patterns, rows hashed each time, the list search.
+    monkeypatch.setattr(difficulty, "_MATHS_CASED", None)
+    monkeypatch.setattr(signals, "_SMALL_ANSWER_CASED", None)
+    monkeypatch.setattr(ClassModel, "_group_logits", _reference_logits)
+    monkeypatch.setattr(classes, "_CLASS_ORDER", classes._Order())  # every name: index()
+    slow = _records(_planner(settings))
+    assert len(fast) == len(slow) == len(_requests()) * len(HINTS)
+    for a, b in zip(fast, slow, strict=True):
+        assert a == b
