@@ -3,7 +3,9 @@ saw that material: the rows of two knowledge bases at a time are held out (all t
 templates), everything else trains. Complements bench/class_round3.py, which holds out
 wordings (templates) while every material stays in training.
 
-Run: python bench/class_by_material.py   (needs the ``train`` extra; 4 fits, minutes)
+Run: python bench/class_by_material.py [PREFIX]   (needs the ``train`` extra; 4 fits, minutes)
+With PREFIX (e.g. ``r10-``), only the materials whose name starts with it are held out (two
+at a time) and reported; the others always train.
 Prints class accuracy and class-stage tier agreement (the true class's default tier against
 the predicted class's) per true class and per held-out knowledge base, and the confusions.
 """
@@ -21,7 +23,9 @@ from tierwise.router.class_train import DEFAULT_BITS, _parts, fit, load_corpus
 
 def main() -> int:
     rows = load_corpus()
-    materials = sorted({str(r["material"]) for r in rows if r.get("material")})
+    prefix = sys.argv[1] if len(sys.argv) > 1 else ""
+    named = {str(r["material"]) for r in rows if r.get("material")}
+    materials = sorted(m for m in named if m.startswith(prefix))
     parts = [_parts(r["request"]) for r in rows]
     feats = [hashed_features(f, sy, us, DEFAULT_BITS) for f, sy, us in parts]
     pairs: list[tuple[str, str, str]] = []  # (true, predicted, material)

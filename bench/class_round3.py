@@ -4,7 +4,8 @@ plan/memo", pasted sources, terse asks over long material, more agents, one-word
 confirmations; round 6: terse Haiku-class asks over long, varied material; round 7: a RAG
 service, closed and open questions over passages retrieved into the system prompt; round 8:
 agents acting through general tools or in other words and languages, plans vs memos;
-round 9: agents asked to act in the form of a question, or asked a real question; round 11:
+round 9: agents asked to act in the form of a question, or asked a real question; round 10:
+questions over documentation, open or labelling/lookup under a RAG instruction; round 11:
 agents told to change state in verbs no list holds, or asked to look with the same tools)
 predicted by models that never saw their template.
 
@@ -29,7 +30,7 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r11-")
+ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r10-", "r11-")
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
@@ -124,6 +125,11 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r11 asked to look, same tools (agent_step)": lambda t, g: (
         g.startswith("r11-agent") and t == "agent_step"
     ),
+    "r10 all (questions over documentation)": lambda t, g: g.startswith("r10-"),
+    "r10 open questions (rag_qa)": lambda t, g: g.startswith("r10-docs-rag_qa-"),
+    "r10 labelling (classify)": lambda t, g: g.startswith("r10-docs-classify-"),
+    "r10 lookups (extract)": lambda t, g: g.startswith("r10-docs-extract-"),
+    "r10 asked in German, French, Spanish": lambda t, g: g.startswith("r10-") and g.count("-") == 4,
 }
 
 

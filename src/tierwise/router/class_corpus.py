@@ -34,6 +34,7 @@ from tierwise.router.class_round6 import round6_rows
 from tierwise.router.class_round7 import round7_rows
 from tierwise.router.class_round8 import round8_rows
 from tierwise.router.class_round9 import round9_rows
+from tierwise.router.class_round10 import round10_rows
 from tierwise.router.class_round11 import round11_rows
 from tierwise.router.sni_corpus import load_sni_rows
 
@@ -763,6 +764,7 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
     rows.extend(round8_rows())  # agents acting through general tools, other words; plans vs memos
     rows.extend(round9_rows())  # agents asked to act in a question, or asked a real question
     rows.extend(round11_rows())  # agents told to change state in unlisted verbs, or asked to look
+    rows.extend(round10_rows())  # questions over documentation; closed asks under a RAG prompt
     return rows
 
 
