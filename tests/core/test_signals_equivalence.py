@@ -87,7 +87,8 @@ def old_cues(*texts: str) -> frozenset[str]:
     found = frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window))
     # "How much/how many" without numbers to work with is no maths task (a rule over the
     # scanner's findings, not a matter of speed).
-    return sig._quantity_without_numbers(found, window) | cjk
+    # Nor is "answer in German" a translation (round 10; also a rule over the findings).
+    return sig._reply_language_only(sig._quantity_without_numbers(found, window), window) | cjk
 
 
 def old_output_length(*texts: str) -> str:
@@ -144,7 +145,7 @@ def reference_signals(request: dict[str, Any]) -> Signals:
         code_lines=code_lines,
         files_referenced=old_files(user),
         output_length=old_output_length(sig.system_instruction(system), user),  # type: ignore[arg-type]
-        cues=system_cues | old_cues(user),
+        cues=sig.request_cues(system_cues, old_cues(user), user),
         system_cues=system_cues,
     )
 

@@ -116,6 +116,16 @@ _CUE_SOURCE: dict[str, str] = {
         r"(?:following |provided |above |retrieved |given |attached )?(?:passages?|documents?"
         r"|context|sources?|excerpts?|search results|snippets?)|cite (?:the )?(?:sources?"
         r"|passages?|documents?)"
+        # Documentation is retrieved material too (round 10): "using only the documentation
+        # below", "answer from the docs", "according to the manual". Words that are also
+        # adjectives or verbs ("manual", "docs", "guide", "wiki") only after a determiner
+        # ("using manual labour", "from docs import x" are no such cue).
+        r"|(?:based on|according to|using only|using|from|given) (?:the |these |this |our "
+        r"|your )?(?:following |provided |above |retrieved |given |attached )?(?:documentation"
+        r"|knowledge[- ]base(?: articles?)?|kb articles?|handbook|readme|faqs?)"
+        r"|(?:based on|according to|using only|using|from|given) (?:the|these|this|our|your)"
+        r" (?:following |provided |above |attached |product |user |help[- ]cent(?:er|re) )?"
+        r"(?:manual|docs|guide|wiki(?: pages?)?|articles)"
     ),
     "support_reply": (
         r"(?:reply|respond|write a (?:reply|response)|draft a (?:reply|response)) to"
@@ -192,7 +202,9 @@ _CUE_SOURCE: dict[str, str] = {
         r"|manifolds?|[≡∀∃∫∑√≤≥]"
     ),
     "reconcile": (
-        r"reconcil\w*|conflicting|contradict\w*|inconsisten\w*|disagree(?:s|ment|ments)?"
+        # Not "contradicted" alone: "supported, contradicted or not mentioned" is a label set.
+        r"reconcil\w*|conflicting|contradict(?:s|ing|ions?|ory|orily)?|contradicted by"
+        r"|inconsisten\w*|disagree(?:s|ment|ments)?"
         r"|synthesi[sz]\w* (?:across|the|these|all|findings|information)"
         r"|across (?:all )?(?:these|the|\d+|several|multiple) (?:sources|documents|reports"
         r"|papers|studies|passages)|compare (?:these |the |all )?(?:\d+|two|three|four|five|six"
@@ -299,6 +311,23 @@ _OTHER_LANGUAGES: dict[str, str] = {
     ),
     "architecture": r"entwirf (?:eine|ein) architektur|architektur|conçois|diseña|projete",
     "planning": r"strategie|stratégie|estrategia|estratégia|migrationsplan|plan de migration",
+    "rag": (
+        r"(?:anhand|laut) (?:der|des|dieser|diesen|den|dem|unserer|unseres) (?:\w+ )?"
+        r"(?:doku|dokumentation|unterlagen|dokumente|passagen|auszüge|quellen|wiki(?:-seiten)?"
+        r"|handbuchs?|anleitung|faq)"
+        r"|(?:d'après|selon|à partir (?:de|des|du)|en (?:vous |t')?appuyant sur) (?:la |le |les "
+        r"|l'|ces |cette )?(?:\w+ )?(?:documentation|doc|faq|manuel|passages?|documents?"
+        r"|extraits?|sources?|notice|wiki)"
+        r"|(?:según|de acuerdo con|basándote en|basado en|con base en) (?:el |la |los |las "
+        r"|este |esta |estos )?(?:documentación|manual|documentos?|pasajes|fragmentos|fuentes"
+        r"|faq|guía)"
+        r"|(?:segundo|de acordo com|com base (?:em|no|na|nos|nas)) (?:a |o |os |as )?"
+        r"(?:documentação|manual|documentos?|passagens|trechos|fontes|faq)"
+        r"|(?:secondo|in base (?:a|al|alla|ai|agli)) (?:la |il |i |gli |le |lo |l')?"
+        r"(?:documentazione|manuale|documenti|passaggi|fonti|faq)"
+        r"|(?:volgens|op basis van) (?:de |het |deze )?(?:documentatie|handleiding|documenten"
+        r"|passages|bronnen|faq)"
+    ),
 }
 for _name, _extra in _OTHER_LANGUAGES.items():
     _CUE_SOURCE[_name] = f"{_CUE_SOURCE[_name]}|{_extra}"
@@ -906,6 +935,31 @@ def _quantity_without_numbers(found: frozenset[str], window: str) -> frozenset[s
     return found - {"math_task"}
 
 
+# "Antworte auf Deutsch", "Réponds en français", "Always reply in English." say which language
+# to answer in, not that something is to be translated: such a phrase is no translation cue
+# (another translation cue in the same window still is).
+_REPLY_LANGUAGE = re.compile(
+    r"\b(?:answer|reply|respond|write|speak|talk|antwort\w*|schreib\w*|réponds|répondez"
+    r"|répondre|écris|responde|responda|responder|contesta|escribe|rispondi|rispondete"
+    r"|rispondere|scrivi|antwoord)(?: (?:always|only|immer|nur|bitte|toujours|uniquement"
+    r"|siempre|solo|sempre|altijd|to (?:the |each )?\w+|au client|al cliente))*"
+    r" (?:(?:in|into) (?:english|french|german|spanish|italian|portuguese|dutch)\b"
+    r"|auf deutsch|en (?:français|español|inglés|anglais|francés|alemán|allemand)"
+    r"|in (?:italiano|inglese)|in het (?:nederlands|engels))"
+)
+_TRANSLATION_RX = CUE_PATTERNS["translation"]
+
+
+def _reply_language_only(found: frozenset[str], window: str) -> frozenset[str]:
+    """``found`` without ``translation`` when only "answer in <language>" phrases made it
+    (``window`` in lower case)."""
+    if "translation" not in found or _REPLY_LANGUAGE.search(window) is None:
+        return found
+    if _TRANSLATION_RX.search(_REPLY_LANGUAGE.sub(" ", window)):
+        return found
+    return found - {"translation"}
+
+
 def _scan(text: str) -> frozenset[str]:
     """The cues and output-size cues found in ``text``'s window."""
     if not text:
@@ -915,7 +969,8 @@ def _scan(text: str) -> frozenset[str]:
 
 def _window_cues(window: str) -> frozenset[str]:
     lower = window.lower()
-    return _quantity_without_numbers(_SCANNER.find(lower), lower) | _cjk_cues(window)
+    found = _reply_language_only(_quantity_without_numbers(_SCANNER.find(lower), lower), lower)
+    return found | _cjk_cues(window)
 
 
 # A system prompt longer than this holds material besides its instructions: a RAG service's
@@ -1119,6 +1174,40 @@ def normalize_request(request: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Cues of a closed task with a small answer (a label, a field, a format, yes/no...): asked in
+# the user turn, they say what this request is, whatever service it is sent to.
+_CLOSED_ASK_CUES = frozenset(c for c, tier in CUE_CLASSES.items() if tier == "haiku") | {
+    "translation"
+}
+
+
+def request_cues(
+    system_cues: frozenset[str], user_cues: frozenset[str], user_text: str = ""
+) -> frozenset[str]:
+    """The request's cues: the system prompt's and the user turn's (both cue names only).
+
+    A RAG service's instruction ("answer using only the passages below") describes the
+    service, not each request sent to it: when the user turn (``user_text``) asks for a
+    closed task (a label from a list, a field, yes/no, a conversion, or a small answer: "the
+    value only", "one word", "nothing else") and does not itself ask to answer from the
+    material, the system prompt's ``rag`` cue is not the request's (it stays a system cue,
+    ``Signals.system_cues``). An open question under the same instruction keeps it.
+    """
+    if (
+        "rag" in system_cues
+        and "rag" not in user_cues
+        and (user_cues & _CLOSED_ASK_CUES or _user_small_answer(user_text))
+    ):
+        return (system_cues - {"rag"}) | user_cues
+    return system_cues | user_cues
+
+
+def _user_small_answer(user_text: str) -> bool:
+    """Whether the user turn's ask (its ends) wants a small answer (see _SMALL_ANSWER)."""
+    ask = _ends(user_text, _ASK_CHARS, _ASK_CHARS, whole_up_to=3 * _ASK_CHARS)
+    return _SMALL_ANSWER.search(ask) is not None
+
+
 def extract_signals(request: Mapping[str, Any]) -> Signals:
     """The :class:`Signals` of a Converse request (``messages``, ``system``, ``toolConfig``...).
 
@@ -1199,7 +1288,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         max_tokens=max_tokens,
         output_length=_output_length(in_system | in_user),
         thinking_requested="thinking" in extra,
-        cues=system_cues | (in_user & _CUE_NAMES),
+        cues=request_cues(system_cues, in_user & _CUE_NAMES, user_text),
         system_cues=system_cues,
         action_requested=asked,
         read_only_ask=not asked and (confirmed is _Confirms.LOOK or _read_only_ask(user_text)),
