@@ -85,6 +85,8 @@ def test_documentation_words_elsewhere_are_no_rag_cue(text: str) -> None:
         "Does the material mention rate limits? yes or no",
         "What is the rate limit per account? The value only, nothing else.",
         "Return JSON with keys limit and unit for the rate limit.",
+        "What does the Business plan cost? Just the price.",
+        "Which passage covers webhooks? The passage number only.",
     ],
 )
 def test_a_closed_ask_under_a_rag_instruction_is_not_a_rag_ask(user: str) -> None:

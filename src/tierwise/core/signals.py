@@ -1202,10 +1202,18 @@ def request_cues(
     return system_cues | user_cues
 
 
+# "Just the price.", "Only the id.", "The article number only." at the end of a sentence: the
+# ask names the one thing to give back (any noun, unlike _SMALL_ANSWER's list).
+_JUST_THE = re.compile(
+    r"\b(?:just|only) (?:the|its|a) [\w-]+(?: [\w-]+)?[.!]?$|\bthe [\w-]+(?: [\w-]+)? only[.!]?$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def _user_small_answer(user_text: str) -> bool:
     """Whether the user turn's ask (its ends) wants a small answer (see _SMALL_ANSWER)."""
     ask = _ends(user_text, _ASK_CHARS, _ASK_CHARS, whole_up_to=3 * _ASK_CHARS)
-    return _SMALL_ANSWER.search(ask) is not None
+    return _SMALL_ANSWER.search(ask) is not None or _JUST_THE.search(ask) is not None
 
 
 def extract_signals(request: Mapping[str, Any]) -> Signals:
