@@ -53,7 +53,9 @@ def test_cues_in_retrieved_passages_are_not_the_task() -> None:
     assert s.system_cues == {"rag"}  # the instruction: "using only the passages below"
     for cue in ("planning", "high_stakes", "summarization", "reconcile", "math"):
         assert cue not in s.cues, cue
-    assert s.cues == {"rag", "yes_no"}
+    # A closed ask: the service's "using only the passages below" is not this request's ask
+    # (round 10); it stays a system cue.
+    assert s.cues == {"yes_no"}
     assert s.analysis_facets == 0
     assert s.output_length == "normal"  # "detailed" in a passage asks for no long answer
     features = class_features(s)
