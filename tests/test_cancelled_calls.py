@@ -190,3 +190,49 @@ def test_a_stream_whose_closing_ledger_write_is_cancelled_queued_is_ledgered(
     client.close()
     assert len(rows) == 1 and rows[0].output_tokens > 0
     assert held is not None and held.reserved_usd == 0 and held.spent_usd == rows[0].cost_usd
+
+
+def test_a_ledger_write_goes_on_when_closing_the_driver_is_cancelled(
+    emu_settings: Settings, tmp_path: Path
+) -> None:
+    # Closing waits for the money writes of cancelled callers. Closing was itself cancelled
+    # (a timeout around the client's exit, a shutdown cut short): the wait cancelled every
+    # write it waited for, and a write queued behind busy workers never ran, so the answered
+    # call had no row and its key's hold stayed held.
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    client = Tierwise.from_settings(emu_settings, ledger_url=url)
+
+    async def run() -> Any:
+        queued, free = asyncio.Event(), asyncio.Event()
+
+        async def blocking(fn: Any, *args: Any) -> Any:
+            if any(isinstance(a, Record) for a in args):
+                queued.set()
+                await free.wait()  # queued behind busy workers: not started yet
+            return await asyncio.to_thread(fn, *args)
+
+        tw = AsyncTierwise.sharing(client, blocking=blocking)
+        assert client.budgets is not None
+        key, _ = client.budgets.create("k", budget_usd=Decimal("1"))
+        task = asyncio.ensure_future(
+            tw.converse(modelId="sonnet", messages=MESSAGES, api_key_id=key.id)
+        )
+        await queued.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        closing = asyncio.ensure_future(tw.driver.close())
+        await asyncio.sleep(0)  # closing waits for the queued write
+        closing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await closing
+        free.set()
+        await tw.driver.close()
+        return key.id
+
+    key_id = asyncio.run(run())
+    rows = client.ledger.rows()
+    held = client.budgets.get(key_id) if client.budgets else None
+    client.close()
+    assert len(rows) == 1 and rows[0].output_tokens > 0
+    assert held is not None and held.reserved_usd == 0 and held.spent_usd == rows[0].cost_usd

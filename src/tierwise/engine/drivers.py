@@ -365,9 +365,11 @@ class AsyncDriver:
 
     async def close(self) -> None:
         """Wait for calls cut off by their deadline: they are ledgered when they end (their
-        sockets wait no longer than the deadline plus ``[budgets] usage_grace_s``)."""
+        sockets wait no longer than the deadline plus ``[budgets] usage_grace_s``). A
+        cancelled close stops waiting and nothing more: gathering them would cancel them with
+        it, a call Bedrock bills then ledgered at $0 and a queued ledger write never run."""
         while self._cut or self._late:
-            await asyncio.gather(*self._cut, *self._late, return_exceptions=True)
+            await asyncio.wait({*self._cut, *self._late})
 
     async def run(self, machine: Generator[Effect, Any, R]) -> R:
         value: Any = None
