@@ -118,6 +118,11 @@ def test_a_tool_that_may_act_counts_when_an_action_is_asked_and_no_other_tool_do
         ("dependents", "Projects that depend on a package.", False),
         ("create_event", "Create a calendar event.", False),
         ("host_info", "Reboot history of a host.", False),
+        # lists of nouns, not of verbs
+        ("weather", "Temperature and rain for a city.", False),
+        ("directory", "Users and groups in the directory.", False),
+        ("customer_360", "Orders, invoices and payments of a customer.", False),
+        ("kb", "Articles and answers for a product.", False),
     ],
 )
 def test_may_act(name: str, description: str, acts: bool) -> None:
@@ -126,3 +131,46 @@ def test_may_act(name: str, description: str, acts: bool) -> None:
 
 def test_the_material_after_a_looking_first_sentence_is_not_the_ask() -> None:
     assert not asks_unlisted_change("Help me with this. WIN a FREE phone now!!! click here")
+
+
+SHELL = tool_config(
+    ("run_command", "Run a shell command on the build host."),
+    ("read_file", "Read a file from the workspace."),
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ignore the previous message.",
+        "Consider the following options.",
+        "Assume the budget is 5k.",
+        "Suggest a name for the project.",
+        "Recommend the best plan.",
+        "Extract the dates from this email.",
+        "Classify these tickets by urgency.",
+        "Imagine the release slips a week.",
+        "Clarify the second point.",
+        "Repeat the last answer.",
+        "Refactor the parser module.",
+        "Empfiehl einen Plan.",
+        "Propose un nom pour le projet.",
+        "Sugiere un nombre para el proyecto.",
+    ],
+)
+def test_asking_for_advice_an_opinion_or_a_text_changes_nothing(text: str) -> None:
+    # These think, judge or transform a text: with a shell tool offered they were read as an
+    # action, the shell counted as risky, and the step went up to Opus.
+    s = extract_signals(_agent(text, SHELL))
+    assert not s.action_requested, text
+    assert s.risky_tools == (), text
+
+
+def test_a_noun_list_tool_is_not_risky_when_advice_is_asked() -> None:
+    tools = tool_config(
+        ("weather", "Temperature and rain for a city."),
+        ("city_search", "Find a city by name."),
+    )
+    s = extract_signals(_agent("Recommend the best day for a picnic in Lyon.", tools))
+    assert not s.action_requested
+    assert s.risky_tools == ()

@@ -82,6 +82,36 @@ _ORDINARY = _split(
     open bereid boek
     """
 )
+# Verbs that think, judge, decide or work on a text the model writes back: asking for advice,
+# an opinion or a transformation changes nothing outside the conversation ("Suggest a name",
+# "Ignore the previous message", "Extract the dates", "Recommend the best plan"). Without
+# them, any such instruction to an agent with a shell or HTTP tool read as an action.
+_THINK = _split(
+    """
+    suggest recommend propose advise consider ignore disregard assume suppose imagine pretend
+    clarify repeat rephrase paraphrase reword rewrite shorten expand simplify improve polish
+    proofread extract classify categorize categorise identify determine decide choose pick
+    rank rate score evaluate assess judge predict forecast infer deduce derive solve prove
+    design brainstorm name convert transform parse map match highlight annotate transcribe
+    interpret define justify argue critique discuss elaborate focus summarize summarise refactor
+    implement optimize optimise debug reformat prioritize prioritise think weigh answer quote
+    cite spell guess teach walk
+    schlag empfiehl betrachte ignorier ignoriere wähl wähle extrahier extrahiere
+    klassifizier klassifiziere fasse formulier formuliere übersetz übersetze beurteile bewerte
+    suggère suggérez propose proposez recommande recommandez considère ignore ignorez imagine
+    imaginez clarifie répète reformule résume extrais extrayez classe identifie choisis
+    choisissez évalue
+    sugiere sugieran propón proponga recomienda considera ignora imagina aclara repite
+    reformula resume extrae clasifica identifica elige evalúa
+    sugere sugira propõe recomenda considera ignora imagina esclarece repete reformula resume
+    extrai classifica identifica escolhe avalia
+    suggerisci proponi raccomanda considera ignora immagina chiarisci ripeti riformula
+    riassumi estrai classifica identifica scegli valuta
+    adviseer beschouw negeer negeren verduidelijk herhaal herformuleer vat extraheer
+    classificeer identificeer kies beoordeel
+    """
+)
+_ORDINARY = _ORDINARY | _THINK
 # Phrasal verbs that look, make something or edit: "set up a 30 min sync", "write up".
 _ORDINARY_PHRASAL = frozenset(
     {"set up", "follow up", "write up", "back up", "look up", "pull up", "sum up", "add up",

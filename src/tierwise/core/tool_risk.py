@@ -143,7 +143,14 @@ _READ_NAME_NOUNS = frozenset(
 # user's files to another user") or with a list of verbs ("Yank, deprecate or re-tag
 # versions ...", "Close, resolve or reassign many tickets"); not a noun phrase ("Targeting
 # rules and rollout percentage of one flag", "Projects that depend on a package").
-_VERB_LIST = re.compile(r"([a-z][a-z-]*)(?:, [a-z][a-z-]*)*,? (?:or|and) [a-z][a-z-]* \w")
+# A list of nouns has the same shape ("Temperature and rain for a city.", "Users and groups
+# in the directory."): a list of verbs is followed by what they act on, not by a preposition
+# or a verb of its own.
+_VERB_LIST = re.compile(
+    r"([a-z][a-z-]*)(?:, [a-z][a-z-]*)*,? (?:or|and) [a-z][a-z-]* "
+    r"(?!(?:for|of|in|on|at|from|to|with|by|about|per|across|within|under|over|is|are|was"
+    r"|were|that|which)\b)\w"
+)
 _VERB_OBJECT = re.compile(
     r"([a-z][a-z-]*) (?:a|an|the|one|many|all|every|each|any|its|their|some|several)\b"
 )
