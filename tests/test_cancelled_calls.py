@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -147,77 +148,85 @@ def test_a_caller_cancelled_while_its_hold_is_written_gets_the_hold_back(
     assert after is not None and after.reserved_usd == 0 and after.spent_usd == 0
 
 
+@dataclass
+class QueuedWrites:
+    """A client with a budget key whose ledger writes, once handed to the async client's
+    ``blocking``, wait unstarted until ``free`` is set: a gateway whose worker pool is busy."""
+
+    client: Tierwise
+    key_id: str
+    queued: asyncio.Event = field(default_factory=asyncio.Event)
+    free: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def _blocking(self, fn: Any, *args: Any) -> Any:
+        if any(isinstance(a, Record) for a in args):
+            self.queued.set()
+            await self.free.wait()  # queued behind busy workers: not started yet
+        return await asyncio.to_thread(fn, *args)
+
+    def async_client(self) -> AsyncTierwise:
+        return AsyncTierwise.sharing(self.client, blocking=self._blocking)
+
+    def assert_one_row_charged(self) -> None:
+        rows = self.client.ledger.rows()
+        held = self.client.budgets.get(self.key_id) if self.client.budgets else None
+        assert len(rows) == 1 and rows[0].output_tokens > 0
+        assert held is not None and held.reserved_usd == 0 and held.spent_usd == rows[0].cost_usd
+
+
+@pytest.fixture
+def queued_writes(emu_settings: Settings, tmp_path: Path) -> Iterator[QueuedWrites]:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Tierwise.from_settings(emu_settings, ledger_url=url) as client:
+        assert client.budgets is not None
+        key, _ = client.budgets.create("k", budget_usd=Decimal("1"))
+        yield QueuedWrites(client, key.id)
+
+
 def test_a_stream_whose_closing_ledger_write_is_cancelled_queued_is_ledgered(
-    emu_settings: Settings, tmp_path: Path
+    queued_writes: QueuedWrites,
 ) -> None:
     # The stream was read to its end; its row's write waited for a worker (the gateway's
     # pool was busy) when the reading task was cancelled: the write never ran, the row was
     # already claimed, and the delivered stream had no row and its key's hold stayed held.
-    url = f"sqlite:///{tmp_path / 'l.db'}"
-    client = Tierwise.from_settings(emu_settings, ledger_url=url)
+    q = queued_writes
 
-    async def run() -> Any:
-        queued, free = asyncio.Event(), asyncio.Event()
-
-        async def blocking(fn: Any, *args: Any) -> Any:
-            if any(isinstance(a, Record) for a in args):
-                queued.set()
-                await free.wait()  # queued behind busy workers: not started yet
-            return await asyncio.to_thread(fn, *args)
-
-        tw = AsyncTierwise.sharing(client, blocking=blocking)
-        assert client.budgets is not None
-        key, _ = client.budgets.create("k", budget_usd=Decimal("1"))
+    async def run() -> None:
+        tw = q.async_client()
 
         async def read() -> None:
             response = await tw.converse_stream(modelId="sonnet", messages=MESSAGES,
-                                                api_key_id=key.id)  # fmt: skip
+                                                api_key_id=q.key_id)  # fmt: skip
             async for _ in response["stream"]:
                 pass
 
         task = asyncio.ensure_future(read())
-        await queued.wait()
+        await q.queued.wait()
         task.cancel()
-        free.set()
+        q.free.set()
         with pytest.raises(asyncio.CancelledError):
             await task
         await tw.driver.close()
-        return key.id
 
-    key_id = asyncio.run(run())
-    rows = client.ledger.rows()
-    held = client.budgets.get(key_id) if client.budgets else None
-    client.close()
-    assert len(rows) == 1 and rows[0].output_tokens > 0
-    assert held is not None and held.reserved_usd == 0 and held.spent_usd == rows[0].cost_usd
+    asyncio.run(run())
+    q.assert_one_row_charged()
 
 
 def test_a_ledger_write_goes_on_when_closing_the_driver_is_cancelled(
-    emu_settings: Settings, tmp_path: Path
+    queued_writes: QueuedWrites,
 ) -> None:
     # Closing waits for the money writes of cancelled callers. Closing was itself cancelled
     # (a timeout around the client's exit, a shutdown cut short): the wait cancelled every
     # write it waited for, and a write queued behind busy workers never ran, so the answered
     # call had no row and its key's hold stayed held.
-    url = f"sqlite:///{tmp_path / 'l.db'}"
-    client = Tierwise.from_settings(emu_settings, ledger_url=url)
+    q = queued_writes
 
-    async def run() -> Any:
-        queued, free = asyncio.Event(), asyncio.Event()
-
-        async def blocking(fn: Any, *args: Any) -> Any:
-            if any(isinstance(a, Record) for a in args):
-                queued.set()
-                await free.wait()  # queued behind busy workers: not started yet
-            return await asyncio.to_thread(fn, *args)
-
-        tw = AsyncTierwise.sharing(client, blocking=blocking)
-        assert client.budgets is not None
-        key, _ = client.budgets.create("k", budget_usd=Decimal("1"))
+    async def run() -> None:
+        tw = q.async_client()
         task = asyncio.ensure_future(
-            tw.converse(modelId="sonnet", messages=MESSAGES, api_key_id=key.id)
+            tw.converse(modelId="sonnet", messages=MESSAGES, api_key_id=q.key_id)
         )
-        await queued.wait()
+        await q.queued.wait()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -226,13 +235,8 @@ def test_a_ledger_write_goes_on_when_closing_the_driver_is_cancelled(
         closing.cancel()
         with pytest.raises(asyncio.CancelledError):
             await closing
-        free.set()
+        q.free.set()
         await tw.driver.close()
-        return key.id
 
-    key_id = asyncio.run(run())
-    rows = client.ledger.rows()
-    held = client.budgets.get(key_id) if client.budgets else None
-    client.close()
-    assert len(rows) == 1 and rows[0].output_tokens > 0
-    assert held is not None and held.reserved_usd == 0 and held.spent_usd == rows[0].cost_usd
+    asyncio.run(run())
+    q.assert_one_row_charged()

@@ -23,12 +23,13 @@ every rest-json output shape of ``bedrock-runtime``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from botocore import parsers
 from botocore.utils import ensure_boolean, is_json_value_header
+
+from tierwise.bedrock.shape_memo import ShapeMemo
 
 __all__ = ["FastRestJSONParser", "use_fast_parser"]
 
@@ -55,10 +56,6 @@ _KNOWN: dict[str, Any] = {
     "blob": _BASE_JSON._handle_blob,
     "timestamp": _BASE_JSON._handle_timestamp,
 }
-
-# Walks by shape: (the shape itself, which keeps its id from being reused; the walk).
-_WALKS: dict[tuple[type, int], tuple[Any, _Walk]] = {}
-_LOCK = threading.Lock()
 
 
 def _identity(parser: Any, node: Any) -> Any:
@@ -178,17 +175,8 @@ def _map(cls: type, shape: Any) -> _Walk:
     return walk
 
 
-def _walk_for(cls: type, shape: Any) -> _Walk:
-    key = (cls, id(shape))
-    entry = _WALKS.get(key)
-    if entry is not None and entry[0] is shape:
-        return entry[1]
-    walk = _build(cls, shape)
-    with _LOCK:
-        if len(_WALKS) >= 4096:
-            _WALKS.clear()
-        _WALKS[key] = (shape, walk)
-    return walk
+_WALKS: ShapeMemo[_Walk] = ShapeMemo(_build)
+_walk_for = _WALKS.get
 
 
 class FastRestJSONParser(parsers.RestJSONParser):

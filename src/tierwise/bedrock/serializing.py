@@ -30,6 +30,8 @@ from typing import Any
 
 from botocore import serialize
 
+from tierwise.bedrock.shape_memo import ShapeMemo
+
 __all__ = ["use_fast_serializer"]
 
 _Walk = Callable[[Any, Any], Any]  # (serializer, value) -> serialised value
@@ -48,7 +50,6 @@ _KNOWN: dict[str, Any] = {
     "double": _JSON._serialize_type_double,
 }
 
-_WALKS: dict[tuple[type, int], tuple[Any, _Walk]] = {}
 _LOCK = threading.Lock()
 _URIS: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 _MAX_URIS = 1024
@@ -126,17 +127,8 @@ def _structure(cls: type, shape: Any) -> _Walk:
     return walk
 
 
-def _walk_for(cls: type, shape: Any) -> _Walk:
-    key = (cls, id(shape))
-    entry = _WALKS.get(key)
-    if entry is not None and entry[0] is shape:
-        return entry[1]
-    walk = _build(cls, shape)
-    with _LOCK:
-        if len(_WALKS) >= 4096:
-            _WALKS.clear()
-        _WALKS[key] = (shape, walk)
-    return walk
+_WALKS: ShapeMemo[_Walk] = ShapeMemo(_build)
+_walk_for = _WALKS.get
 
 
 def use_fast_serializer(client: Any) -> bool:

@@ -20,12 +20,13 @@ valid and broken parameters generated for every operation of bedrock-runtime.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from botocore import validate
 from botocore.utils import is_json_value_header
+
+from tierwise.bedrock.shape_memo import ShapeMemo
 
 __all__ = ["use_fast_validation"]
 
@@ -36,9 +37,6 @@ _DECORATOR: Any = validate.ParamValidationDecorator
 _SCALARS: dict[str, Any] = dict(_VALIDATOR.SCALAR_TYPES)
 _CONTAINERS: dict[str, Any] = dict(_VALIDATOR.CONTAINER_TYPES)
 _DOCUMENT_SCALARS = (str, int, bool, float)
-
-_CHECKS: dict[int, tuple[Any, _Check]] = {}
-_LOCK = threading.Lock()
 
 
 def _min_allowed(shape: Any) -> Any:
@@ -153,16 +151,12 @@ def _list(shape: Any, least: Any) -> _Check:
     return check
 
 
+# The checks apply ParamValidator's rules whatever the client, so all are kept under it.
+_CHECKS: ShapeMemo[_Check] = ShapeMemo(lambda _validator, shape: _build(shape))
+
+
 def _check_for(shape: Any) -> _Check:
-    entry = _CHECKS.get(id(shape))
-    if entry is not None and entry[0] is shape:
-        return entry[1]
-    check = _build(shape)
-    with _LOCK:
-        if len(_CHECKS) >= 4096:
-            _CHECKS.clear()
-        _CHECKS[id(shape)] = (shape, check)
-    return check
+    return _CHECKS.get(_VALIDATOR, shape)
 
 
 def use_fast_validation(client: Any) -> bool:
