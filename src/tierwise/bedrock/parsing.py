@@ -15,7 +15,7 @@ per-node lookups done at build time. A shape whose handler on the parser's class
 of botocore's handlers this module knows (another botocore, a subclass, a header list, a
 JSON-value header) is parsed by that handler itself. Everything around the walk (status,
 errors, headers, ``ResponseMetadata``, event streams) is botocore's own code.
-tests/bedrock/test_parsing.py compares the result with botocore's on generated answers for
+tests/bedrock/test_botocore_fast.py compares the result with botocore's on generated answers for
 every rest-json output shape of ``bedrock-runtime``.
 
 :func:`use_fast_parser` puts it under one client (its endpoint's parser factory).
