@@ -5,6 +5,7 @@ counted by a key's budget. Prices are configuration ([guardrails.prices])."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from tierwise.cli.app import app as cli
 from tierwise.client import Tierwise
 from tierwise.config import Settings
-from tierwise.core.guardrails import guardrail_charge
+from tierwise.core.guardrails import guardrail_charge, guardrail_worst_case
 from tierwise.core.pricing import price
 from tierwise.core.tiers import Tier
 from tierwise.emulator import Emulator
@@ -297,9 +298,12 @@ def test_a_call_cut_at_its_deadline_is_charged_its_guardrails_policies_within_it
             client.converse(modelId="haiku", api_key_id=key.id, **CUT_REQUEST)
         client.driver.close()  # the cut call has ended and been ledgered
         (row,) = client.ledger.rows()
-        # The same request's hold, expired: charged what it held, itemised.
-        _, expired = _expired_hold(client, store, key.id, CUT_REQUEST)
-        held = Decimal((expired.metadata or {})["guardrail_usd"])
+        # The same request's hold: its guardrail part counts every priced policy.
+        held = guardrail_worst_case(
+            settings.guardrails.prices.per_thousand(),
+            request=CUT_REQUEST,
+            output_tokens=row.output_tokens,
+        ).cost
     assert row.error_class == "AttemptCutError"
     policies = settings.guardrails.prices.estimate_policies
     assert set(row.metadata["guardrail_units"]) == set(policies)
@@ -333,6 +337,7 @@ def test_an_expired_holds_row_itemises_its_guardrail_part(
     # A hold never settled (its gateway stopped mid-call) is charged at its worst case,
     # guardrail included: its row says how much of that is the guardrail's, as any row
     # does (spend's guardrail column and the counterfactuals read it; it said nothing).
+    # The guardrail part is its own policies, not every priced one the hold counted.
     client, _, _ = tw
     store = KeyStore(client.ledger)  # type: ignore[arg-type]
     key, _ = store.create("k", budget_usd=Decimal("10"))
@@ -342,4 +347,57 @@ def test_an_expired_holds_row_itemises_its_guardrail_part(
     }
     hold, row = _expired_hold(client, store, key.id, request)
     guard = Decimal((row.metadata or {})["guardrail_usd"])
-    assert 0 < guard < row.cost_usd == hold.amount_usd
+    assert 0 < guard < row.cost_usd < hold.amount_usd
+
+
+def test_an_expired_hold_is_charged_its_guardrails_policies_not_every_priced_one(
+    tw: tuple[Tierwise, str, Settings],
+) -> None:
+    # Bedrock bills only the policies a guardrail has (AWS, "How charges are calculated");
+    # without a trace they are known as estimate_policies. The hold, a cap, counts every
+    # priced policy; the row of a hold that expired unsettled is charged the guardrail's
+    # own (on the prompt and the longest answer), as a deadline-cut call is, and the rest
+    # of the hold is released. It was charged all 5 priced policies.
+    client, _, settings = tw
+    store = KeyStore(client.ledger)  # type: ignore[arg-type]
+    key, _ = store.create("k", budget_usd=Decimal("10"))
+    request = {
+        "messages": [{"role": "user", "content": [{"text": TEXT}]}],
+        "inferenceConfig": {"maxTokens": 20},
+        "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
+    }
+    hold, row = _expired_hold(client, store, key.id, request)
+    prices = settings.guardrails.prices
+    rates = prices.per_thousand()
+    policies = prices.estimate_policies
+    per_policy = 3 + 1  # the prompt's 3 units and a 20-token answer's 1
+    charge = sum((per_policy * rates[p] / THOUSAND for p in policies), Decimal(0))
+    meta = row.metadata or {}
+    assert Decimal(meta["guardrail_usd"]) == charge
+    assert meta["guardrail_units"] == dict.fromkeys(policies, per_policy)
+    assert row.cost_usd == _model_cost(settings, row) + charge < hold.amount_usd
+    (current,) = [k for k in store.list() if k.id == key.id]
+    assert current.spent_usd == row.cost_usd and current.reserved_usd == 0
+
+
+def test_a_hold_settled_after_expiring_replaces_its_charge(
+    tw: tuple[Tierwise, str, Settings],
+) -> None:
+    # The call of an expired hold settles after all: its row replaces the estimated one
+    # and the key is charged the difference from what the expired row charged (not from
+    # what the hold reserved), so the spend is the settled row's cost.
+    client, _, _ = tw
+    store = KeyStore(client.ledger)  # type: ignore[arg-type]
+    key, _ = store.create("k", budget_usd=Decimal("10"))
+    request = {
+        "messages": [{"role": "user", "content": [{"text": TEXT}]}],
+        "inferenceConfig": {"maxTokens": 20},
+        "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
+    }
+    hold, expired = _expired_hold(client, store, key.id, request)
+    late = dataclasses.replace(expired, cost_usd=Decimal("0.000123"), status="ok")
+    store.settle(hold, late)
+    (row,) = client.ledger.rows(request_id="expired")
+    assert row.cost_usd == Decimal("0.000123")
+    (current,) = [k for k in store.list() if k.id == key.id]
+    assert current.spent_usd == Decimal("0.000123") and current.reserved_usd == 0

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tierwise.core.guardrails import guardrail_worst_case
+from tierwise.core.guardrails import GuardrailCharge, guardrail_charge, guardrail_worst_case
+from tierwise.core.pricing import ServiceTier
 from tierwise.errors import LedgerUnavailableError
 
 if TYPE_CHECKING:
@@ -94,21 +95,32 @@ class Budgets:
         kind: str,
     ) -> Hold:
         tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
-        usage = max(
-            (self._usage_on(profile, sent) for profile in plan.profiles),
-            key=lambda u: u.output,
-        )
-        # An expired hold's row is charged this amount: its guardrail part is itemised
-        # there as on any row (spend's guardrail column, the counterfactuals).
-        guardrail = self._worst_guardrail(plan, sent)
+        # An expired hold's row names the way its charge was priced (the dearest), so a
+        # report re-pricing the row gets the same figure.
+        model, profile, served, usage = self.accountant.dearest(tier, plan.profiles, sent)
+        # The hold, a cap, counts every priced guardrail policy; a hold that expires
+        # unsettled is charged only the guardrail's own (estimate_policies without a
+        # trace), as Bedrock bills only the policies a guardrail has and an untraced or
+        # deadline-cut row is charged. Both figures are fixed here, with the request at hand.
+        guardrail = self._row_guardrail(plan, sent)
+        itemised: dict[str, Any] = {}
+        if guardrail is not None:
+            itemised = {
+                "guardrail_usd": format(guardrail.cost.normalize(), "f"),
+                "guardrail_units": dict(guardrail.units),
+                **({"guardrail_estimate": guardrail.estimate} if guardrail.estimate else {}),
+                **({"guardrail_unpriced": guardrail.unpriced} if guardrail.unpriced else {}),
+            }
+        charge = model + (guardrail.cost if guardrail is not None else Decimal(0))
         hold = self.store.reserve(
             api_key_id,
-            self._worst(plan, sent),
+            model + self._worst_guardrail(plan, sent),
             request_id=request_id,
             attempt=attempt,
             detail={
                 "tier": tier.value if tier else None,
-                "model_id": plan.profiles[0],
+                "model_id": profile,
+                **({} if served is ServiceTier.DEFAULT else {"service_tier": served.value}),
                 "kind": kind,
                 "usage": {
                     "input": usage.input,
@@ -116,7 +128,8 @@ class Budgets:
                     "cache_write_5m": usage.cache_write_5m,
                     "cache_write_1h": usage.cache_write_1h,
                 },
-                **({"guardrail_usd": format(guardrail.normalize(), "f")} if guardrail else {}),
+                "charge_usd": format(charge.normalize(), "f"),
+                **itemised,
             },
             ttl_s=self.settings.budgets.reservation_ttl_s,
             unpriced=self._unpriced(plan),
@@ -147,6 +160,19 @@ class Budgets:
             output_tokens=max(self._usage_on(p, sent).output for p in plan.profiles),
         )
         return guard.cost
+
+    def _row_guardrail(self, plan: Plan, sent: Mapping[str, Any]) -> GuardrailCharge | None:
+        """What an expired hold's row is charged for the guardrail: its own policies
+        (``estimate_policies``) on the prompt and the longest answer (None without one)."""
+        if "guardrailConfig" not in sent:
+            return None
+        prices = self.settings.guardrails.prices
+        return guardrail_charge(
+            prices.per_thousand(),
+            request=sent,
+            output_tokens=max(self._usage_on(p, sent).output for p in plan.profiles),
+            estimate_policies=prices.estimate_policies,
+        )
 
     def _usage_on(self, profile: str, sent: Mapping[str, Any]) -> Usage:
         return self.accountant.worst_usage(profile, sent)

@@ -29,6 +29,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
@@ -190,6 +191,28 @@ def _unpriced(model_id: str) -> InvalidRequestError:
         "budget cannot be held against it",
         hint="add the model to a tier (tiers.<tier>.alternates) to price it, or use a tier",
     )
+
+
+# What an expired reservation's row itemises, as the hold recorded it: its service tier
+# (re-pricing reads it) and its guardrail part.
+_EXPIRY_ITEMS = (
+    "service_tier",
+    "guardrail_usd",
+    "guardrail_units",
+    "guardrail_estimate",
+    "guardrail_unpriced",
+)
+
+
+def _expiry_charge(reservation: Mapping[str, Any]) -> int:
+    """What an expired reservation is charged, in pico-dollars: the ``charge_usd`` its hold
+    recorded (the model's worst case and the guardrail's own policies; the amount held
+    also counts every priced policy, a cap), never more than was held. A reservation
+    made before holds recorded it is charged what it held."""
+    held = int(reservation["amount_pico"])
+    detail = json.loads(reservation["detail"]) if reservation["detail"] else {}
+    charge = detail.get("charge_usd")
+    return held if charge is None else min(held, to_pico(Decimal(charge)))
 
 
 def _money(pico: int) -> str:
@@ -527,9 +550,10 @@ class KeyStore:
             )
         else:
             expired = tx.execute(
-                "SELECT amount_pico, ledger_id FROM reservations WHERE id = ?", (hold.id,)
+                "SELECT amount_pico, ledger_id, detail FROM reservations WHERE id = ?",
+                (hold.id,),
             ).fetchall()
-            charged = int(expired[0]["amount_pico"]) if expired else 0
+            charged = _expiry_charge(expired[0]) if expired else 0
             if expired:
                 tx.execute("DELETE FROM reservations WHERE id = ?", (hold.id,))
                 tx.execute("DELETE FROM ledger WHERE id = ?", (expired[0]["ledger_id"],))
@@ -565,8 +589,10 @@ class KeyStore:
 
     def reconcile(self, now: datetime | None = None, *, key_id: str | None = None) -> int:
         """Expire reservations past their time (their gateway stopped mid-call): each is
-        charged at its worst case, since Bedrock may have billed up to that, and gets an
-        ``estimated`` ledger row so the ledger and the spend agree. Returns how many."""
+        charged at its worst case, since Bedrock may have billed up to that (the model's
+        as reserved; the guardrail's own policies, not every priced one the hold counted:
+        :func:`_expiry_charge`), the rest is released, and it gets an ``estimated`` ledger
+        row so the ledger and the spend agree. Returns how many."""
         now = now or datetime.now(UTC)
         sql = "SELECT * FROM reservations WHERE state = 'held' AND expires_at < ?"
         params: tuple[Any, ...] = (iso(now),)
@@ -577,19 +603,21 @@ class KeyStore:
         for r in self.db.query(sql, params):
             detail = json.loads(r["detail"]) if r["detail"] else {}
             usage = Usage(**detail.get("usage", {}))
+            charged = _expiry_charge(r)
             row = LedgerRow(
                 id=None, ts=now, request_id=r["request_id"], attempt=int(r["attempt"]),
                 tier=detail.get("tier"), model_id=str(detail.get("model_id", "unknown")),
                 input_tokens=usage.input, output_tokens=usage.output,
                 cache_read_tokens=usage.cache_read, cache_write_5m_tokens=usage.cache_write_5m,
                 cache_write_1h_tokens=usage.cache_write_1h,
-                cost_usd=Decimal(int(r["amount_pico"])) / PICO, latency_ms=0.0, status="error",
+                cost_usd=Decimal(charged) / PICO, latency_ms=0.0, status="error",
                 error_class="ReservationExpired", stop_reason="unknown", api_key_id=r["key_id"],
                 metadata={
                     "estimated": True,
                     "estimate": "the call never settled (its gateway stopped mid-call): "
-                    "charged at its reserved worst case",
-                    **{k: detail[k] for k in ("guardrail_usd",) if k in detail},
+                    "charged at its worst case (the model's as reserved, the guardrail's own "
+                    "policies)",
+                    **{k: detail[k] for k in _EXPIRY_ITEMS if k in detail},
                 },
             )  # fmt: skip
             with self.db.transaction() as tx:
@@ -605,7 +633,7 @@ class KeyStore:
                 tx.execute(
                     "UPDATE api_keys SET reserved_pico = reserved_pico - ?,"
                     " spent_pico = spent_pico + ? WHERE id = ?",
-                    (r["amount_pico"], r["amount_pico"], r["key_id"]),
+                    (r["amount_pico"], charged, r["key_id"]),
                 )
             done += 1
         return done
