@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 
 from tierwise.cli.app import app as cli
 from tierwise.client import Tierwise
-from tierwise.config import Settings
+from tierwise.config import GuardrailPrices, Settings
 from tierwise.core.guardrails import guardrail_charge, guardrail_worst_case
 from tierwise.core.pricing import price
 from tierwise.core.tiers import Tier
 from tierwise.emulator import Emulator
-from tierwise.errors import DeadlineExceededError
+from tierwise.errors import DeadlineExceededError, InvalidRequestError
 from tierwise.store import open_ledger
 from tierwise.store.keys import KeyStore
 
@@ -401,3 +401,88 @@ def test_a_hold_settled_after_expiring_replaces_its_charge(
     assert row.cost_usd == Decimal("0.000123")
     (current,) = [k for k in store.list() if k.id == key.id]
     assert current.spent_usd == Decimal("0.000123") and current.reserved_usd == 0
+
+
+PNG = {"format": "png", "source": {"bytes": b"\x89PNG\r\n\x1a\n"}}
+
+
+def test_an_image_price_is_configuration_that_prices_image_units() -> None:
+    # No price for image content filter units is sourced, so none ships; an operator who
+    # sets [guardrails.prices] image gets the trace's image units priced, an untraced
+    # image counted as one unit (said so), and the worst case counting every image.
+    rates = {"content": Decimal("0.15")}
+    request = {"messages": [{"role": "user", "content": [{"text": "m" * 900}, {"image": PNG}]}]}
+    usage = {"contentPolicyUnits": 1, "contentPolicyImageUnits": 2}
+    trace = {"guardrail": {"inputAssessment": {"g": {"invocationMetrics": {"usage": usage}}}}}
+    image = Decimal("0.001")
+    traced = guardrail_charge(rates, trace=trace, request=request, image_price=image)
+    assert traced.units == {"content": 1, "image": 2} and traced.unpriced is None
+    assert traced.cost == Decimal("0.15") / THOUSAND + 2 * image
+    untraced = guardrail_charge(
+        rates, request=request, estimate_policies=["content"], image_price=image
+    )
+    assert untraced.units == {"content": 1, "image": 1} and untraced.unpriced is None
+    assert untraced.estimate is not None and "one per image" in untraced.estimate
+    # The guardrail's own policies without content: its image filter is not assumed.
+    assert (
+        "image"
+        not in guardrail_charge(
+            rates, request=request, estimate_policies=["topic"], image_price=image
+        ).units
+    )
+    worst = guardrail_worst_case(rates, request=request, output_tokens=0, image_price=image)
+    assert worst.units["image"] == 1 and worst.unpriced is None
+    assert guardrail_worst_case(rates, request=request, output_tokens=0).unpriced is not None
+    assert GuardrailPrices().image is None
+    assert GuardrailPrices(image=Decimal("0.002")).image == Decimal("0.002")
+
+
+def _image_request() -> dict[str, Any]:
+    return {
+        "messages": [{"role": "user", "content": [{"text": TEXT}, {"image": PNG}]}],
+        "inferenceConfig": {"maxTokens": 20},
+        "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
+    }
+
+
+def test_a_budgeted_key_is_refused_guarded_images_it_cannot_price(
+    tw: tuple[Tierwise, str, Settings],
+) -> None:
+    # A budget is a cap: a guarded request with an image may be billed image units that
+    # no configured price covers, so its worst case cannot be held. A key with a budget
+    # is refused it before any call (it was served, its hold and row leaving the image
+    # out); a key without one is served and its row flags the unpriced image.
+    client, _, _ = tw
+    store = KeyStore(client.ledger)  # type: ignore[arg-type]
+    capped, _ = store.create("capped", budget_usd=Decimal("10"))
+    free, _ = store.create("free")
+    with pytest.raises(InvalidRequestError, match="image"):
+        client.converse(modelId="haiku", api_key_id=capped.id, **_image_request())
+    assert client.ledger.rows() == []
+    (current,) = [k for k in store.list() if k.id == capped.id]
+    assert current.spent_usd == 0 and current.reserved_usd == 0
+    out = client.converse(modelId="haiku", api_key_id=free.id, **_image_request())
+    row = _row(client, out)
+    assert "image" in row.metadata["guardrail_unpriced"]
+
+
+def test_with_an_image_price_a_budgeted_key_holds_and_pays_for_images(
+    default_settings: Settings, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    image = Decimal("0.01")
+    with Emulator(default_settings, port=0).start() as emu:
+        emu.add_guardrail("acme", "1", blocked_words=["plutonium"])
+        settings = default_settings.with_overrides(
+            {"endpoint_url": emu.url, "guardrails.prices.image": str(image)}
+        )
+        with Tierwise.from_settings(settings, ledger_url=db) as client:
+            store = KeyStore(client.ledger)  # type: ignore[arg-type]
+            key, _ = store.create("capped", budget_usd=Decimal("10"))
+            out = client.converse(modelId="haiku", api_key_id=key.id, **_image_request())
+            row = _row(client, out)
+            hold, _ = _expired_hold(client, store, key.id, _image_request())
+    assert "guardrail_unpriced" not in row.metadata
+    assert row.metadata["guardrail_units"]["image"] == 1
+    assert Decimal(row.metadata["guardrail_usd"]) >= image
+    assert hold.amount_usd > image

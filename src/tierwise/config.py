@@ -443,6 +443,10 @@ class GuardrailPrices(_Model):
     word: Decimal = Field(default=Decimal(0), ge=0)
     contextual_grounding: Decimal = Field(default=Decimal("0.10"), ge=0)
     automated_reasoning: Decimal = Field(default=Decimal("0.17"), ge=0)
+    # US dollars per image unit (contentPolicyImageUnits): no price is sourced, so None
+    # leaves images unpriced (flagged on the row) and a key with a budget is refused
+    # guarded requests with images, whose worst case cannot be held.
+    image: Decimal | None = Field(default=None, ge=0)
     estimate_policies: tuple[GuardrailPolicy, ...] = ("content", "topic", "sensitive_information")
 
     def per_thousand(self) -> dict[str, Decimal]:

@@ -226,18 +226,35 @@ def _trace_image_units(trace: Any) -> int:
 
 
 # No price for image content filter units is sourced (the Bedrock pricing figures in
-# [guardrails.prices] are per 1,000 text units): images are left out of the charge, said so.
+# [guardrails.prices] are per 1,000 text units): unless the operator sets
+# [guardrails.prices] image, images are left out of the charge, and said so.
 _IMAGES_UNPRICED = "not priced: no sourced price for image content filter units"
+_MAY_ASSESS = "image(s) an image content filter may assess"
 
 
-def _unpriced_images(trace: Any, request: Mapping[str, Any] | None) -> str | None:
+def _image_part(
+    trace: Any, request: Mapping[str, Any] | None, *, untraced: bool, price: Decimal | None
+) -> tuple[int, Decimal, str | None, str | None]:
+    """The image content filter's part of a charge: (units, cost, why they are an estimate,
+    why they are unpriced). The trace's ``contentPolicyImageUnits`` when it has a guardrail
+    usage, else (``untraced``: the content policy is counted) the request's assessable
+    images at one unit each: how many units an image makes is not sourced either."""
     traced = _trace_image_units(trace)
-    if traced:
-        return f"{traced} image unit(s) in the trace {_IMAGES_UNPRICED}"
-    images = _images(request or {}) if trace_units(trace) is None else 0
-    if images:
-        return f"{images} image(s) an image content filter may assess {_IMAGES_UNPRICED}"
-    return None
+    estimated = 0
+    if not traced and untraced and trace_units(trace) is None:
+        estimated = _images(request or {})
+    units = traced or estimated
+    if not units:
+        return 0, Decimal(0), None, None
+    if price is None:
+        what = (
+            "image unit(s) in the trace"
+            if traced
+            else "image(s) an image content filter may assess"
+        )
+        return 0, Decimal(0), None, f"{units} {what} {_IMAGES_UNPRICED}"
+    why = None if traced else "image units estimated at one per image"
+    return units, units * price, why, None
 
 
 def _units(chars: int) -> int:
@@ -252,11 +269,15 @@ def guardrail_charge(
     output_tokens: int = 0,
     input_blocked: bool = False,
     estimate_policies: Iterable[str] = (),
+    image_price: Decimal | None = None,
 ) -> GuardrailCharge:
     """The charge of a guardrail on one call: the trace's units at ``prices`` (per 1,000
     units), else an estimate for ``estimate_policies`` from the characters checked: the
     request's text, and the answer's (``output_tokens`` at ~4 characters a token) unless
-    the guardrail blocked the input (then the model never ran)."""
+    the guardrail blocked the input (then the model never ran). Image content filter
+    units are priced at ``image_price`` per unit (:func:`_image_part`); without one they
+    are left out and named in ``unpriced``."""
+    estimate_policies = tuple(estimate_policies)
     units = trace_units(trace)
     why = None
     if units is None:
@@ -272,7 +293,19 @@ def guardrail_charge(
         Decimal(0),
     )
     kept = {k: v for k, v in units.items() if v}
-    return GuardrailCharge(kept, cost, why, _unpriced_images(trace, request))
+    # Without a price an image is flagged whichever policies are assumed, as before: an
+    # unpriced charge must be seen. With one, an untraced image counts only when the
+    # content policy (which image filters belong to) is assumed.
+    images, image_cost, image_why, unpriced = _image_part(
+        trace,
+        request,
+        untraced=image_price is None or "content" in estimate_policies,
+        price=image_price,
+    )
+    if images:
+        kept["image"] = images
+        why = f"{why}; {image_why}" if why and image_why else why or image_why
+    return GuardrailCharge(kept, cost + image_cost, why, unpriced)
 
 
 def worst_case_policies(prices: Mapping[str, Decimal]) -> list[str]:
@@ -288,17 +321,26 @@ def guardrail_worst_case(
     *,
     request: Mapping[str, Any] | None,
     output_tokens: int,
+    image_price: Decimal | None = None,
 ) -> GuardrailCharge:
     """The most a guardrail's assessments of one call can bill: every priced policy
-    (:func:`worst_case_policies`) checking the prompt and an answer of ``output_tokens``.
+    (:func:`worst_case_policies`) checking the prompt and an answer of ``output_tokens``,
+    and every assessable image at ``image_price`` (without one, ``unpriced`` names them:
+    a worst case cannot be held against them).
     A key's reservation holds it: a cap, whatever ``estimate_policies`` says. A row is
     charged the guardrail's own policies (its trace, else ``estimate_policies``), as
     Bedrock bills only the policies a guardrail has, so no row charges more than this."""
+    policies = worst_case_policies(prices)
+    if image_price is not None and "content" not in policies:
+        # Images belong to the content policy: with a price they count at worst even
+        # when its text filters are free.
+        policies.append("content")
     charge = guardrail_charge(
         prices,
         request=request,
         output_tokens=output_tokens,
-        estimate_policies=worst_case_policies(prices),
+        estimate_policies=policies,
+        image_price=image_price,
     )
     why = (
         "no guardrail trace: charged at the worst case, every priced policy checking the "

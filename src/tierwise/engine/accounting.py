@@ -137,6 +137,7 @@ class Accountant:
                 output_tokens=usage.output,
                 input_blocked=stop_reason == INTERVENED and usage.output == 0,
                 estimate_policies=prices.estimate_policies,
+                image_price=prices.image,
             )
             guard_cost = charge.cost
             metadata["guardrail_usd"] = format(charge.cost.normalize(), "f")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tierwise.core.guardrails import GuardrailCharge, guardrail_charge, guardrail_worst_case
 from tierwise.core.pricing import ServiceTier
-from tierwise.errors import LedgerUnavailableError
+from tierwise.errors import InvalidRequestError, LedgerUnavailableError
 
 if TYPE_CHECKING:
     from tierwise.core.pricing import Usage
@@ -82,7 +82,7 @@ class Budgets:
             return None  # no budget to enforce: charged on replay
         return self.store.reserve_locally(
             api_key_id, self._worst(plan, sent), request_id=request_id, attempt=attempt,
-            unpriced=self._unpriced(plan),
+            unpriced=self._unpriced(plan, sent),
         )  # fmt: skip
 
     def _hold(  # noqa: PLR0917
@@ -112,9 +112,10 @@ class Budgets:
                 **({"guardrail_unpriced": guardrail.unpriced} if guardrail.unpriced else {}),
             }
         charge = model + (guardrail.cost if guardrail is not None else Decimal(0))
+        worst = self._worst_guardrail(plan, sent)
         hold = self.store.reserve(
             api_key_id,
-            model + self._worst_guardrail(plan, sent),
+            model + (worst.cost if worst is not None else Decimal(0)),
             request_id=request_id,
             attempt=attempt,
             detail={
@@ -132,34 +133,54 @@ class Budgets:
                 **itemised,
             },
             ttl_s=self.settings.budgets.reservation_ttl_s,
-            unpriced=self._unpriced(plan),
+            unpriced=self._unpriced(plan, sent),
         )
         return hold
 
-    def _unpriced(self, plan: Plan) -> str | None:
-        """The model of ``plan`` that no tier prices (its cost would read as 0), if any."""
-        if plan.tier is not None or self.settings.tier_of_model(plan.profiles[0]) is not None:
-            return None
-        return plan.profiles[0]
+    def _unpriced(self, plan: Plan, sent: Mapping[str, Any]) -> InvalidRequestError | None:
+        """Why a key with a budget cannot be held against this attempt, if it cannot: a
+        model no tier prices (its cost would read as 0), or images a guardrail's image
+        content filter may bill while no image price is configured (none is sourced). A
+        budget is a cap, so what it cannot count it refuses; other keys are served and the
+        row flags what it left out."""
+        if plan.tier is None and self.settings.tier_of_model(plan.profiles[0]) is None:
+            return InvalidRequestError(
+                f"model {plan.profiles[0]!r} is in no tier, so tierwise has no price for it "
+                "and the key's budget cannot be held against it",
+                hint="add the model to a tier (tiers.<tier>.alternates) to price it, or use a tier",
+            )
+        guard = self._worst_guardrail(plan, sent)
+        if guard is not None and guard.unpriced is not None:
+            return InvalidRequestError(
+                f"the request's guardrail may bill {guard.unpriced}, so the key's budget "
+                "cannot be held against it",
+                hint="set [guardrails.prices] image (US dollars per image unit, from the "
+                "Amazon Bedrock pricing page for your Region; 0 if the guardrail has no "
+                "image filter), or send the images without a guardrail",
+            )
+        return None
 
     def _worst(self, plan: Plan, sent: Mapping[str, Any]) -> Decimal:
         """The attempt's worst-case cost: the dearest way it could be served
         (:meth:`Accountant.dearest`), and its guardrail's worst case."""
         tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
         model = self.accountant.dearest(tier, plan.profiles, sent)[0]
-        return model + self._worst_guardrail(plan, sent)
+        guard = self._worst_guardrail(plan, sent)
+        return model + (guard.cost if guard is not None else Decimal(0))
 
-    def _worst_guardrail(self, plan: Plan, sent: Mapping[str, Any]) -> Decimal:
+    def _worst_guardrail(self, plan: Plan, sent: Mapping[str, Any]) -> GuardrailCharge | None:
         """The part of :meth:`_worst` a guardrail's assessments bill: at worst every priced
-        policy checks the prompt and the longest answer (0 without a guardrail)."""
+        policy checks the prompt and the longest answer, and every image is assessed (None
+        without a guardrail)."""
         if "guardrailConfig" not in sent:
-            return Decimal(0)
-        guard = guardrail_worst_case(
-            self.settings.guardrails.prices.per_thousand(),
+            return None
+        prices = self.settings.guardrails.prices
+        return guardrail_worst_case(
+            prices.per_thousand(),
             request=sent,
             output_tokens=max(self._usage_on(p, sent).output for p in plan.profiles),
+            image_price=prices.image,
         )
-        return guard.cost
 
     def _row_guardrail(self, plan: Plan, sent: Mapping[str, Any]) -> GuardrailCharge | None:
         """What an expired hold's row is charged for the guardrail: its own policies
@@ -172,6 +193,7 @@ class Budgets:
             request=sent,
             output_tokens=max(self._usage_on(p, sent).output for p in plan.profiles),
             estimate_policies=prices.estimate_policies,
+            image_price=prices.image,
         )
 
     def _usage_on(self, profile: str, sent: Mapping[str, Any]) -> Usage:

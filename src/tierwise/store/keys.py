@@ -185,14 +185,6 @@ class Hold:
         return Decimal(self.amount_pico) / PICO
 
 
-def _unpriced(model_id: str) -> InvalidRequestError:
-    return InvalidRequestError(
-        f"model {model_id!r} is in no tier, so tierwise has no price for it and the key's "
-        "budget cannot be held against it",
-        hint="add the model to a tier (tiers.<tier>.alternates) to price it, or use a tier",
-    )
-
-
 # What an expired reservation's row itemises, as the hold recorded it: its service tier
 # (re-pricing reads it) and its guardrail part.
 _EXPIRY_ITEMS = (
@@ -374,7 +366,7 @@ class KeyStore:
         detail: dict[str, Any] | None = None,
         ttl_s: float = RESERVATION_TTL_S,
         now: datetime | None = None,
-        unpriced: str | None = None,
+        unpriced: InvalidRequestError | None = None,
     ) -> Hold:
         """Reserve ``cost_usd`` (an attempt's worst case) against the key's budget, or raise
         :class:`BudgetExceededError` naming the budget, the spend and the reservation.
@@ -382,8 +374,9 @@ class KeyStore:
         A key without a budget reserves too (``tierwise keys list`` shows what is in
         flight); its reservation always fits. Expired reservations of the key are
         reconciled before a refusal, so a gateway that died holding some does not block it.
-        ``unpriced`` names a model the attempt may reach that no tier prices: a key with a
-        budget is refused it (InvalidRequestError), since its cost reads as 0.
+        ``unpriced`` says what the attempt may be billed that no configured price covers (a
+        model in no tier, images a guardrail may assess without an image price): a key
+        with a budget is refused with it, since its cost would read as 0.
         """
         now = now or datetime.now(UTC)
         hold = Hold(uuid.uuid4().hex, key_id, to_pico(cost_usd))
@@ -392,7 +385,7 @@ class KeyStore:
                 state = self._locked(tx, key_id, now)
                 budget, spent, reserved = state
                 if budget is not None and unpriced is not None:
-                    raise _unpriced(unpriced)
+                    raise unpriced
                 if budget is None or spent + reserved + hold.amount_pico <= budget:
                     with self._lock:
                         # The database answers again: its figures are the truth.
@@ -430,7 +423,7 @@ class KeyStore:
         *,
         request_id: str,
         attempt: int,
-        unpriced: str | None = None,
+        unpriced: InvalidRequestError | None = None,
     ) -> Hold:
         """:meth:`reserve` without the database (it is unreachable), best-effort: against
         the key's budget as this process last read it, less what this process has
@@ -446,7 +439,7 @@ class KeyStore:
                 )
             budget, spent, reserved = seen
             if budget is not None and unpriced is not None:
-                raise _unpriced(unpriced)
+                raise unpriced
             held = self._held.setdefault(key_id, {})
             spent += self._spent.get(key_id, 0)
             reserved += sum(held.values())
