@@ -23,7 +23,19 @@ from typing import Any
 import httpx
 import uvicorn
 
-__all__ = ["free_port", "kill_under_load", "run_server", "start_gateway"]
+__all__ = ["free_port", "kill_under_load", "run_server", "start_gateway", "wait_until"]
+
+
+def wait_until(
+    check: Callable[[], bool], timeout: float = 30.0, what: str = "the condition"
+) -> None:
+    """Poll ``check`` until it holds: what another process or thread does after a response
+    (an upstream noticing a hang-up, a spool draining) lands a moment later, later still on a
+    loaded machine. ``timeout`` only bounds a failure, it is not a latency bar."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out after {timeout:g} s waiting for {what}"
+        time.sleep(0.05)
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live_server import start_gateway
+from live_server import start_gateway, wait_until
 from pg import Cluster, throwaway_cluster
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
@@ -86,13 +86,6 @@ def emulator(default_settings: Settings) -> Iterator[Emulator]:
     # Calls take a moment, so some are in flight whenever the database goes.
     with Emulator(default_settings, port=0, faults=Faults(latency_ms=150)).start() as emu:
         yield emu
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def spool_empty(path: Path) -> bool:
