@@ -13,9 +13,10 @@ from tierwise.core.convert.anthropic import (
     from_messages,
     to_message,
 )
+from tierwise.core.convert.request import Converted
 from tierwise.core.structured import with_schema
 from tierwise.gateway.errors import Dialect, error_reply
-from tierwise.gateway.openai_routes import answer_reply, failure
+from tierwise.gateway.openai_routes import failure, serve_call
 from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import OpenStream, sse_event, trailer
 
@@ -23,26 +24,12 @@ __all__ = ["count_tokens", "messages"]
 
 
 async def messages(request: Request) -> Response:
-    gw: Gateway = request.app.state.gateway
-    try:
-        call, converted, kwargs = await gw.open_call(
-            request, partial(from_messages, max_images=gw.settings.gateway.max_images)
-        )
-        if converted.stream:
-            single_tool_call = bool(converted.extras.get("single_tool_call"))
-            return await gw.stream_reply(
-                call, kwargs, lambda stream: _stream(gw, call, stream, single_tool_call)
-            )
-        response = await gw.converse(call, **kwargs)
-    except Exception as exc:  # every failure becomes a native error reply
-        return failure(exc, Dialect.ANTHROPIC, gw)
-    info = response["tierwise"]
-    return answer_reply(
-        gw,
-        call,
-        info,
+    return await serve_call(
+        request,
         Dialect.ANTHROPIC,
-        lambda: to_message(
+        lambda door: partial(from_messages, max_images=door.max_images),
+        _stream,
+        lambda response, info, converted: to_message(
             response,
             model=info["modelId"],
             request_id=info["requestId"],
@@ -51,10 +38,12 @@ async def messages(request: Request) -> Response:
     )
 
 
-def _stream(gw: Gateway, call: Call, stream: OpenStream, single_tool_call: bool) -> Response:
+def _stream(gw: Gateway, call: Call, stream: OpenStream, converted: Converted) -> Response:
     info = stream.info
     translator = AnthropicStreamTranslator(
-        model=info["modelId"], request_id=info["requestId"], single_tool_call=single_tool_call
+        model=info["modelId"],
+        request_id=info["requestId"],
+        single_tool_call=bool(converted.extras.get("single_tool_call")),
     )
     return gw.relay(
         "anthropic",

@@ -10,17 +10,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from tierwise.config import GatewaySettings
 from tierwise.core.convert.openai import (
     OpenAIStreamTranslator,
     from_chat_completions,
     to_chat_completion,
 )
+from tierwise.core.convert.request import Converted
 from tierwise.gateway import access
 from tierwise.gateway.errors import Dialect, answered, error_reply, error_response
 from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import OpenAIChunkWriter, OpenStream, sse_data, trailer
 
-__all__ = ["answer_reply", "chat_completions", "failure"]
+__all__ = ["answer_reply", "chat_completions", "failure", "serve_call"]
 
 
 def failure(exc: BaseException, dialect: Dialect, gw: Gateway | None = None) -> Response:
@@ -55,38 +57,42 @@ def answer_reply(
         return failure(answered(exc, info.get("requestId")), dialect, gw)
 
 
-async def chat_completions(request: Request) -> Response:
+async def serve_call(
+    request: Request,
+    dialect: Dialect,
+    convert: Callable[[GatewaySettings], Callable[[Any], Converted]],
+    stream: Callable[[Gateway, Call, OpenStream, Converted], Response],
+    payload: Callable[[dict[str, Any], Mapping[str, Any], Converted], dict[str, Any]],
+) -> Response:
+    """A model call through a door: the body converted by ``convert(door settings)``, a
+    stream relayed as ``stream`` builds it, an answer replied with ``payload``'s body
+    (:func:`answer_reply`). One flow for every dialect, so that what a failure before and
+    after Bedrock answered becomes cannot drift between the doors."""
     gw: Gateway = request.app.state.gateway
-    door = gw.settings.gateway
     try:
-        call, converted, kwargs = await gw.open_call(
-            request,
-            partial(
-                from_chat_completions,
-                allow_remote_images=door.allow_remote_images,
-                max_images=door.max_images,
-            ),
-        )
+        call, converted, kwargs = await gw.open_call(request, convert(gw.settings.gateway))
         if converted.stream:
-            include_usage = converted.include_usage
-            single_tool_call = bool(converted.extras.get("single_tool_call"))
             return await gw.stream_reply(
-                call,
-                kwargs,
-                lambda stream: _stream(
-                    gw, call, stream, include_usage=include_usage, single_tool_call=single_tool_call
-                ),
+                call, kwargs, lambda opened: stream(gw, call, opened, converted)
             )
         response = await gw.converse(call, **kwargs)
     except Exception as exc:  # every failure becomes a native error reply
-        return failure(exc, Dialect.OPENAI, gw)
+        return failure(exc, dialect, gw)
     info = response["tierwise"]
-    return answer_reply(
-        gw,
-        call,
-        info,
+    return answer_reply(gw, call, info, dialect, lambda: payload(response, info, converted))
+
+
+async def chat_completions(request: Request) -> Response:
+    return await serve_call(
+        request,
         Dialect.OPENAI,
-        lambda: to_chat_completion(
+        lambda door: partial(
+            from_chat_completions,
+            allow_remote_images=door.allow_remote_images,
+            max_images=door.max_images,
+        ),
+        _stream,
+        lambda response, info, converted: to_chat_completion(
             response,
             model=info["modelId"],
             request_id=info["requestId"],
@@ -96,16 +102,14 @@ async def chat_completions(request: Request) -> Response:
     )
 
 
-def _stream(
-    gw: Gateway, call: Call, stream: OpenStream, *, include_usage: bool, single_tool_call: bool
-) -> Response:
+def _stream(gw: Gateway, call: Call, stream: OpenStream, converted: Converted) -> Response:
     info = stream.info
     translator = OpenAIStreamTranslator(
         model=info["modelId"],
         request_id=info["requestId"],
         created=int(time.time()),
-        include_usage=include_usage,
-        single_tool_call=single_tool_call,
+        include_usage=converted.include_usage,
+        single_tool_call=bool(converted.extras.get("single_tool_call")),
     )
     return gw.relay(
         "openai",

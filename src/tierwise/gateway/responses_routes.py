@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import time
 from functools import partial
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tierwise.core.convert.request import Converted
 from tierwise.core.convert.responses import (
     ResponsesStreamTranslator,
     from_responses,
     to_response,
 )
 from tierwise.gateway.errors import Dialect, error_reply
-from tierwise.gateway.openai_routes import answer_reply, failure
+from tierwise.gateway.openai_routes import serve_call
 from tierwise.gateway.service import Call, Gateway
 from tierwise.gateway.streaming import OpenStream, sse_event, trailer
 
@@ -24,34 +24,18 @@ __all__ = ["responses"]
 
 
 async def responses(request: Request) -> Response:
-    gw: Gateway = request.app.state.gateway
-    door = gw.settings.gateway
-    try:
-        call, converted, kwargs = await gw.open_call(
-            request,
-            partial(
-                from_responses,
-                allow_remote_images=door.allow_remote_images,
-                max_images=door.max_images,
-            ),
-        )
-        echo = converted.extras["echo"]
-        if converted.stream:
-            return await gw.stream_reply(
-                call, kwargs, lambda stream: _stream(gw, call, stream, echo)
-            )
-        response = await gw.converse(call, **kwargs)
-    except Exception as exc:  # every failure becomes a native error reply
-        return failure(exc, Dialect.OPENAI, gw)
-    info = response["tierwise"]
-    return answer_reply(
-        gw,
-        call,
-        info,
+    return await serve_call(
+        request,
         Dialect.OPENAI,
-        lambda: to_response(
+        lambda door: partial(
+            from_responses,
+            allow_remote_images=door.allow_remote_images,
+            max_images=door.max_images,
+        ),
+        _stream,
+        lambda response, info, converted: to_response(
             response,
-            echo=echo,
+            echo=converted.extras["echo"],
             model=info["modelId"],
             request_id=info["requestId"],
             created=int(time.time()),
@@ -59,10 +43,13 @@ async def responses(request: Request) -> Response:
     )
 
 
-def _stream(gw: Gateway, call: Call, stream: OpenStream, echo: Any) -> Response:
+def _stream(gw: Gateway, call: Call, stream: OpenStream, converted: Converted) -> Response:
     info = stream.info
     translator = ResponsesStreamTranslator(
-        echo=echo, model=info["modelId"], request_id=info["requestId"], created=int(time.time())
+        echo=converted.extras["echo"],
+        model=info["modelId"],
+        request_id=info["requestId"],
+        created=int(time.time()),
     )
     return gw.relay(
         "openai",
