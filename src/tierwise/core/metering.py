@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tierwise.core.budgets import worst_case_usage
 from tierwise.core.output_learning import split_output
 from tierwise.core.pricing import Usage
 from tierwise.core.tokens import count_request, count_text
@@ -78,4 +79,13 @@ class StreamMeter:
             return self.usage, None
         # The prompt was sent and read once the stream opened: it is billed in full.
         output = count_text("".join(self.generated))
-        return Usage(input=count_request(request), output=output), ESTIMATE_NOTE
+        prompt = count_request(request)
+        # The estimate (~4 characters a token) can read more than Bedrock could bill:
+        # indentation or a rule of "=" is a few tokens to Claude's tokenizer and many to
+        # it. Bedrock bills at most maxTokens of output and the prompt's upper bound of
+        # input, the bounds a key's hold reserved, so a row never passes its hold.
+        worst = worst_case_usage(request)
+        if worst.output:
+            output = min(output, worst.output)
+        prompt = min(prompt, worst.input + worst.cache_write_5m + worst.cache_write_1h)
+        return Usage(input=prompt, output=output), ESTIMATE_NOTE
