@@ -1,13 +1,16 @@
-"""Shared fixtures: default settings, a fake clock, and an AWS environment with no identity."""
+"""Shared fixtures: default settings, a fake clock, botocore's signing clock fixed, and an AWS
+environment with no identity."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bedrock_testdata import FakeTime
+from wire_capture import NOON
 
 from tierwise.bedrock import BedrockClient
 from tierwise.config import Settings, load_settings
@@ -39,6 +42,14 @@ def no_aws_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def settings() -> Settings:
     return load_settings(environ={}).settings
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime.datetime]]:
+    """botocore's signing clock, fixed (set ``clock[0]`` to move it)."""
+    now = [NOON]
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: now[0])
+    yield now
 
 
 @pytest.fixture

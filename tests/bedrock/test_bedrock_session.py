@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from bedrock_testdata import HAIKU, MESSAGES
+from wire_capture import SentError, capture
 
 from tierwise.bedrock import AwsAuth, BedrockClient
 from tierwise.bedrock.session import control_client, is_loopback, runtime_client
@@ -18,29 +19,15 @@ from tierwise.config import Settings
 from tierwise.errors import AccessDeniedError, ConfigError
 
 
-class SentRequestError(Exception):
-    def __init__(self, url: str, headers: dict[str, str]) -> None:
-        super().__init__(url)
-        self.url = url
-        self.headers = headers
-
-
-def _capture(request: Any, **_: Any) -> None:
-    headers = {
-        k: v.decode() if isinstance(v, bytes) else str(v) for k, v in request.headers.items()
-    }
-    raise SentRequestError(request.url, headers)
-
-
-def _sent(client: Any) -> SentRequestError:
-    client.meta.events.register("before-send.*.*", _capture)
-    with pytest.raises(SentRequestError) as info:
+def _sent(client: Any) -> SentError:
+    client.meta.events.register("before-send.*.*", capture)
+    with pytest.raises(SentError) as info:
         client.converse(modelId=HAIKU, messages=MESSAGES)
     return info.value
 
 
 def _auth_header(client: Any) -> str:
-    return _sent(client).headers["Authorization"]
+    return _sent(client).header("Authorization")
 
 
 def test_botocore_config_leaves_retries_to_tierwise(settings: Settings) -> None:
@@ -64,7 +51,7 @@ def test_loopback_endpoint_without_credentials_gets_dummy_keys(settings: Setting
     client = runtime_client(settings.with_overrides({"endpoint_url": "http://127.0.0.1:9"}))
     sent = _sent(client)
     assert sent.url.startswith("http://127.0.0.1:9/model/")
-    assert "Credential=tierwise-emulator/" in sent.headers["Authorization"]
+    assert "Credential=tierwise-emulator/" in sent.header("Authorization")
 
 
 def test_loopback_endpoint_uses_real_credentials_when_present(
@@ -122,10 +109,10 @@ def test_explicit_api_key_needs_no_aws_credentials(settings: Settings) -> None:
     auth = AwsAuth(bearer_token="explicit-key")
     assert _auth_header(runtime_client(settings, auth)) == "Bearer explicit-key"
     control = control_client(settings, auth)
-    control.meta.events.register("before-send.*.*", _capture)
-    with pytest.raises(SentRequestError) as info:
+    control.meta.events.register("before-send.*.*", capture)
+    with pytest.raises(SentError) as info:
         control.list_foundation_models(byProvider="Anthropic")
-    assert info.value.headers["Authorization"] == "Bearer explicit-key"
+    assert info.value.header("Authorization") == "Bearer explicit-key"
 
 
 def test_api_key_in_the_environment_is_not_sent_to_a_plain_http_emulator(

@@ -28,6 +28,7 @@ from botocore import parsers, serialize
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.stub import Stubber
+from wire_capture import ARN, SentError, capture, send
 
 import tierwise.bedrock.endpoints as endpoints
 import tierwise.bedrock.parsing as parsing
@@ -45,32 +46,6 @@ from tierwise.bedrock.validating import use_fast_validation
 from tierwise.config import Settings
 from tierwise.core.catalog import foundation_model_id
 
-ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3/x"
-NOON = datetime.datetime(2026, 12, 7, 12, 0, 0)
-
-
-class SentError(Exception):
-    def __init__(self, request: Any) -> None:
-        super().__init__(request.url)
-        self.url = request.url
-        self.body = request.body
-        self.method = request.method
-        self.stream_output = request.stream_output
-        # Every header, in order, with its type (bytes after botocore's encoding).
-        self.headers = [(k, v) for k, v in request.headers.items() if k != "amz-sdk-invocation-id"]
-        self.header_type = type(request.headers)
-
-
-def _capture(request: Any, **_: Any) -> None:
-    raise SentError(request)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime.datetime]]:
-    now = [NOON]
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: now[0])
-    yield now
-
 
 def _stock_only(m: pytest.MonkeyPatch) -> None:
     m.setattr(signing, "use_fast_sigv4", lambda client: False)
@@ -86,34 +61,8 @@ def _client(settings: Settings, fast: bool, monkeypatch: pytest.MonkeyPatch, **k
         if not fast:
             _stock_only(m)
         client = runtime_client(settings, **kw)
-    client.meta.events.register("before-send.*.*", _capture)
+    client.meta.events.register("before-send.*.*", capture)
     return client
-
-
-REQUEST: dict[str, Any] = {
-    "messages": [
-        *MESSAGES,
-        {"role": "assistant", "content": [{"text": "h\u00e9llo \u2603"}]},
-        {
-            "role": "user",
-            "content": [
-                {"text": "  two   spaces\tand a tab  "},
-                {"image": {"format": "png", "source": {"bytes": b"\x89PNG\x00"}}},
-            ],
-        },
-    ],
-    "system": [{"text": "be brief"}],
-    "inferenceConfig": {"maxTokens": 60, "temperature": 0.5},
-}
-
-
-def _send(client: Any, operation: str, model_id: str) -> SentError:
-    with pytest.raises(SentError) as info:
-        if operation == "count_tokens":
-            client.count_tokens(modelId=model_id, input={"converse": {"messages": MESSAGES}})
-        else:
-            getattr(client, operation)(modelId=model_id, **REQUEST)
-    return info.value
 
 
 def _wire(sent: SentError) -> tuple[Any, ...]:
@@ -157,7 +106,7 @@ def test_a_runtime_request_is_stock_botocores_on_the_wire(
     assert not getattr(stock._serializer._serializer, "_tierwise_fast", False)
     for operation in ("converse", "converse_stream", "count_tokens"):
         for model_id in (HAIKU, HAIKU_US, ARN):
-            ours, theirs = _send(fast, operation, model_id), _send(stock, operation, model_id)
+            ours, theirs = send(fast, operation, model_id), send(stock, operation, model_id)
             assert _wire(ours) == _wire(theirs)
             if env.get("AWS_USE_FIPS_ENDPOINT"):
                 assert "bedrock-runtime-fips." in ours.url
@@ -172,9 +121,9 @@ def test_a_bearer_token_is_stock_botocores_on_the_wire(
     fast = _client(settings, True, monkeypatch, auth=auth)
     stock = _client(settings, False, monkeypatch, auth=auth)
     for model_id in (HAIKU, ARN):
-        ours, theirs = _send(fast, "converse", model_id), _send(stock, "converse", model_id)
+        ours, theirs = send(fast, "converse", model_id), send(stock, "converse", model_id)
         assert _wire(ours) == _wire(theirs)
-        assert dict(ours.headers)["Authorization"] == b"Bearer explicit-key"
+        assert ours.header("Authorization") == "Bearer explicit-key"
 
 
 def test_an_endpoint_handler_changing_the_region_is_not_served_a_stale_endpoint(
@@ -196,7 +145,7 @@ def test_an_endpoint_handler_changing_the_region_is_not_served_a_stale_endpoint(
             builtins["AWS::Region"] = region if region != "ap-south-1" else (lambda: region)
 
         client.meta.events.register("before-endpoint-resolution.bedrock-runtime", move)
-        sent[fast] = [_send(client, "converse", HAIKU) for _ in regions]
+        sent[fast] = [send(client, "converse", HAIKU) for _ in regions]
     assert [_wire(s) for s in sent[True]] == [_wire(s) for s in sent[False]]
     assert [s.url.split(".")[1] for s in sent[True]] == regions
 
@@ -209,8 +158,8 @@ def test_clients_of_two_regions_keep_their_own_endpoints(
     east = _client(settings.with_overrides({"region": "us-east-1"}), True, monkeypatch)
     paris = _client(settings.with_overrides({"region": "eu-west-3"}), True, monkeypatch)
     for _ in range(2):
-        assert ".us-east-1." in _send(east, "converse", HAIKU).url
-        assert ".eu-west-3." in _send(paris, "converse", HAIKU).url
+        assert ".us-east-1." in send(east, "converse", HAIKU).url
+        assert ".eu-west-3." in send(paris, "converse", HAIKU).url
 
 
 @pytest.mark.parametrize(

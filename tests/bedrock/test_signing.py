@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from bedrock_testdata import HAIKU, HAIKU_US, MESSAGES
+from bedrock_testdata import HAIKU, HAIKU_US
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, RefreshableCredentials
+from wire_capture import ARN, NOON, capture, send
 
 import tierwise.bedrock.signing as signing
 from tierwise.bedrock import AwsAuth
@@ -25,33 +25,7 @@ from tierwise.bedrock.session import runtime_client
 from tierwise.bedrock.signing import FastSigV4Auth, use_fast_sigv4
 from tierwise.config import Settings
 
-ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3/x"
-NOON = datetime.datetime(2026, 12, 7, 12, 0, 0)
 MIDNIGHT = datetime.datetime(2026, 12, 8, 0, 0, 1)
-
-
-class SentError(Exception):
-    def __init__(self, request: Any) -> None:
-        super().__init__(request.url)
-        self.url = request.url
-        self.body = request.body
-        self.headers = [
-            (k, v.decode() if isinstance(v, bytes) else str(v))
-            for k, v in request.headers.items()
-            if k != "amz-sdk-invocation-id"  # a fresh uuid per request, not signed
-        ]
-
-
-def _capture(request: Any, **_: Any) -> None:
-    raise SentError(request)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime.datetime]]:
-    """botocore's signing clock, fixed (set ``clock[0]`` to move it)."""
-    now = [NOON]
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: now[0])
-    yield now
 
 
 def _client(settings: Settings, fast: bool, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> Any:
@@ -59,32 +33,8 @@ def _client(settings: Settings, fast: bool, monkeypatch: pytest.MonkeyPatch, **k
         if not fast:
             m.setattr(signing, "use_fast_sigv4", lambda client: False)
         client = runtime_client(settings, **kw)
-    client.meta.events.register("before-send.*.*", _capture)
+    client.meta.events.register("before-send.*.*", capture)
     return client
-
-
-def _send(client: Any, operation: str, model_id: str) -> SentError:
-    with pytest.raises(SentError) as info:
-        if operation == "count_tokens":
-            client.count_tokens(modelId=model_id, input={"converse": {"messages": MESSAGES}})
-        else:
-            request = {
-                "messages": [
-                    *MESSAGES,
-                    {"role": "assistant", "content": [{"text": "h\u00e9llo \u2603"}]},
-                    {
-                        "role": "user",
-                        "content": [
-                            {"text": "  two   spaces\tand a tab  "},
-                            {"image": {"format": "png", "source": {"bytes": b"\x89PNG\x00"}}},
-                        ],
-                    },
-                ],
-                "system": [{"text": "be brief"}],
-                "inferenceConfig": {"maxTokens": 60, "temperature": 0.5},
-            }
-            getattr(client, operation)(modelId=model_id, **request)
-    return info.value
 
 
 @pytest.mark.parametrize(
@@ -117,13 +67,13 @@ def test_a_runtime_request_is_byte_for_byte_botocores(
         for model_id in (HAIKU, HAIKU_US, ARN):
             for now in (NOON, MIDNIGHT, NOON):  # a new day's key, then the cached one again
                 clock[0] = now
-                ours, theirs = _send(fast, operation, model_id), _send(stock, operation, model_id)
+                ours, theirs = send(fast, operation, model_id), send(stock, operation, model_id)
                 assert (ours.url, ours.headers, ours.body) == (
                     theirs.url,
                     theirs.headers,
                     theirs.body,
                 )
-                authorization = dict(ours.headers)["Authorization"]
+                authorization = ours.header("Authorization")
                 assert authorization.startswith("AWS4-HMAC-SHA256 Credential=")
 
 
@@ -131,8 +81,8 @@ def test_a_bedrock_api_key_is_still_sent_as_a_bearer_token(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, clock: list[datetime.datetime]
 ) -> None:
     client = _client(settings, True, monkeypatch, auth=AwsAuth(bearer_token="explicit-key"))
-    sent = _send(client, "converse", HAIKU)
-    assert dict(sent.headers)["Authorization"] == "Bearer explicit-key"
+    sent = send(client, "converse", HAIKU)
+    assert sent.header("Authorization") == "Bearer explicit-key"
 
 
 def test_refreshed_credentials_sign_with_the_new_secret(
@@ -144,7 +94,7 @@ def test_refreshed_credentials_sign_with_the_new_secret(
     s = settings.with_overrides({"endpoint_url": "http://127.0.0.1:9"})
     client = _client(s, True, monkeypatch)
     client._request_signer._credentials = Credentials("AKIDROTATING", "first-secret", "t")
-    first = dict(_send(client, "converse", HAIKU).headers)["Authorization"]
+    first = send(client, "converse", HAIKU).header("Authorization")
 
     def metadata(secret: str, minutes: int) -> dict[str, str]:
         expiry = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=minutes)
@@ -159,10 +109,10 @@ def test_refreshed_credentials_sign_with_the_new_secret(
     client._request_signer._credentials = RefreshableCredentials.create_from_metadata(
         metadata("first-secret", 1), lambda: metadata("second-secret", 60), "test"
     )
-    ours = dict(_send(client, "converse", HAIKU).headers)["Authorization"]
+    ours = send(client, "converse", HAIKU).header("Authorization")
     stock = _client(s, False, monkeypatch)
     stock._request_signer._credentials = Credentials("AKIDROTATING", "second-secret", "t")
-    assert ours == dict(_send(stock, "converse", HAIKU).headers)["Authorization"]
+    assert ours == send(stock, "converse", HAIKU).header("Authorization")
     assert ours != first
 
 

@@ -1,0 +1,65 @@
+"""Requests stopped at botocore's ``before-send``: what a runtime client would put on the
+wire, seen without a network (test_botocore_fast, test_signing, test_bedrock_session)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from bedrock_testdata import MESSAGES
+
+ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3/x"
+NOON = datetime.datetime(2026, 12, 7, 12, 0, 0)
+
+# Text and bytes that every encoding step must leave alike: non-ASCII, runs of white space,
+# a tab, an image's raw bytes.
+REQUEST: dict[str, Any] = {
+    "messages": [
+        *MESSAGES,
+        {"role": "assistant", "content": [{"text": "h\u00e9llo \u2603"}]},
+        {
+            "role": "user",
+            "content": [
+                {"text": "  two   spaces\tand a tab  "},
+                {"image": {"format": "png", "source": {"bytes": b"\x89PNG\x00"}}},
+            ],
+        },
+    ],
+    "system": [{"text": "be brief"}],
+    "inferenceConfig": {"maxTokens": 60, "temperature": 0.5},
+}
+
+
+class SentError(Exception):
+    """The request a client was about to send, raised so that it goes no further."""
+
+    def __init__(self, request: Any) -> None:
+        super().__init__(request.url)
+        self.url = request.url
+        self.body = request.body
+        self.method = request.method
+        self.stream_output = request.stream_output
+        # Every header, in order, as botocore encoded it (bytes or str), with its container's
+        # type; not the invocation id, a fresh uuid per request that is not signed.
+        self.headers = [(k, v) for k, v in request.headers.items() if k != "amz-sdk-invocation-id"]
+        self.header_type = type(request.headers)
+
+    def header(self, name: str) -> str:
+        value = dict(self.headers)[name]
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def capture(request: Any, **_: Any) -> None:
+    """A ``before-send`` handler: raise the request as :class:`SentError`."""
+    raise SentError(request)
+
+
+def send(client: Any, operation: str, model_id: str) -> SentError:
+    """What ``client`` (with :func:`capture` registered) sends for ``operation``."""
+    with pytest.raises(SentError) as info:
+        if operation == "count_tokens":
+            client.count_tokens(modelId=model_id, input={"converse": {"messages": MESSAGES}})
+        else:
+            getattr(client, operation)(modelId=model_id, **REQUEST)
+    return info.value
