@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,3 +89,29 @@ def test_a_judge_with_position_bias_is_cancelled_by_asking_both_ways(
     passes = sum(1 for o in run.outcomes if o.passed("sonnet"))
     low, high = wilson(passes, len(run.outcomes))
     assert low <= SKILLS["reply"]["sonnet"] <= high
+
+
+def test_calls_cut_at_their_deadline_count_against_the_budget(
+    deadline_cut: tuple[Any, Settings], tmp_path: Path
+) -> None:
+    # A call the deadline cuts off is billed (its row, written when it ends, is charged
+    # at its worst case), but it raises: the run counted only the answers it got, so
+    # every cut call was free to it and a run of them went on past --budget-usd (8 calls,
+    # $0 counted). Now a failed call counts what it was billed, and a cut one what its
+    # row can be charged at most (the dearest profile; the row names the one it was sent
+    # to), so the run stops, having counted at least what the ledger holds.
+    _, settings = deadline_cut
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    items = [item("reply", i) for i in range(4)]
+    with Tierwise.from_settings(settings, ledger_url=db) as client:
+        tiers = [Tier.HAIKU, Tier.SONNET]
+        probe = Evaluator(client, tiers=tiers, budget_usd=Decimal(1), max_tokens=64)
+        one = max(probe.worst_case(t, probe.bounded(items[0].request)) for t in tiers)
+        budget = one * Decimal("2.5")
+        evaluator = Evaluator(client, tiers=tiers, budget_usd=budget, max_tokens=64)
+        run = evaluator.run(items)
+        evaluator.client.close()  # the cut calls have ended and been ledgered
+        spent = sum((r.cost_usd for r in client.ledger.rows()), Decimal(0))
+    assert run.stopped.startswith("budget")
+    assert 0 < spent <= run.spent
+    assert run.calls < 2 * len(items)
