@@ -80,9 +80,10 @@ class Budgets:
             )
         if mode == "auto":
             return None  # no budget to enforce: charged on replay
+        guard = self._worst_guardrail(plan, sent)
         return self.store.reserve_locally(
-            api_key_id, self._worst(plan, sent), request_id=request_id, attempt=attempt,
-            unpriced=self._unpriced(plan, sent),
+            api_key_id, self._worst(plan, sent, guard), request_id=request_id,
+            attempt=attempt, unpriced=self._unpriced(plan, guard),
         )  # fmt: skip
 
     def _hold(  # noqa: PLR0917
@@ -133,11 +134,11 @@ class Budgets:
                 **itemised,
             },
             ttl_s=self.settings.budgets.reservation_ttl_s,
-            unpriced=self._unpriced(plan, sent),
+            unpriced=self._unpriced(plan, worst),
         )
         return hold
 
-    def _unpriced(self, plan: Plan, sent: Mapping[str, Any]) -> InvalidRequestError | None:
+    def _unpriced(self, plan: Plan, guard: GuardrailCharge | None) -> InvalidRequestError | None:
         """Why a key with a budget cannot be held against this attempt, if it cannot: a
         model no tier prices (its cost would read as 0), or images a guardrail's image
         content filter may bill while no image price is configured (none is sourced). A
@@ -149,7 +150,6 @@ class Budgets:
                 "and the key's budget cannot be held against it",
                 hint="add the model to a tier (tiers.<tier>.alternates) to price it, or use a tier",
             )
-        guard = self._worst_guardrail(plan, sent)
         if guard is not None and guard.unpriced is not None:
             return InvalidRequestError(
                 f"the request's guardrail may bill {guard.unpriced}, so the key's budget "
@@ -160,12 +160,11 @@ class Budgets:
             )
         return None
 
-    def _worst(self, plan: Plan, sent: Mapping[str, Any]) -> Decimal:
+    def _worst(self, plan: Plan, sent: Mapping[str, Any], guard: GuardrailCharge | None) -> Decimal:
         """The attempt's worst-case cost: the dearest way it could be served
-        (:meth:`Accountant.dearest`), and its guardrail's worst case."""
+        (:meth:`Accountant.dearest`), and its guardrail's worst case ``guard``."""
         tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
         model = self.accountant.dearest(tier, plan.profiles, sent)[0]
-        guard = self._worst_guardrail(plan, sent)
         return model + (guard.cost if guard is not None else Decimal(0))
 
     def _worst_guardrail(self, plan: Plan, sent: Mapping[str, Any]) -> GuardrailCharge | None:
