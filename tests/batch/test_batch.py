@@ -10,9 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from emulator_clients import emulator_client
 from tierwise.batch import BatchRunner
 from tierwise.client import Tierwise
 from tierwise.config import Settings
@@ -47,8 +47,7 @@ def runner(default_settings: Settings, s3_url: str, tmp_path: Path) -> Iterator[
     )
     with Emulator(base, port=0).start() as emu:
         settings = base.with_overrides({"endpoint_url": emu.url})
-        s3 = boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1",
-                          aws_access_key_id="x", aws_secret_access_key="y")  # fmt: skip
+        s3 = emulator_client("s3", s3_url)
         s3.create_bucket(Bucket="tierwise-batch-test")
         with Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'b.db'}") as tw:
             yield BatchRunner(tw)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3
 import pytest
 from typer.testing import CliRunner
 
+from emulator_clients import emulator_client
 from tierwise.cli.app import app
 from tierwise.config import Settings
 from tierwise.emulator import Emulator
@@ -22,8 +22,7 @@ def test_batch_cli_and_spend(
     settings = default_settings.with_overrides({"batch.s3_endpoint_url": s3_url})
     try:
         with Emulator(settings, port=0).start() as emu:
-            boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1",
-                         aws_access_key_id="x", aws_secret_access_key="y").create_bucket(Bucket="clibatch")  # fmt: skip
+            emulator_client("s3", s3_url).create_bucket(Bucket="clibatch")
             for name, value in {
                 "TIERWISE_ENDPOINT_URL": emu.url,
                 "TIERWISE_BATCH__S3_ENDPOINT_URL": s3_url,

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from emulator_clients import emulator_client
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.core.tiers import Tier
@@ -41,13 +41,10 @@ def tw(emu_settings: Settings, ledger_url: str) -> Iterator[Tierwise]:
 @pytest.fixture
 def boto(live_emulator: Any) -> Any:
     """Plain boto3, retries off, to see the error Bedrock's wire format gives."""
-    return boto3.client(
+    return emulator_client(
         "bedrock-runtime",
-        endpoint_url=live_emulator.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+        live_emulator.url,
+        Config(retries={"max_attempts": 1, "mode": "standard"}),
     )
 
 

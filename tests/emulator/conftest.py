@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
-from emulator_testdata import ManualClock, make_runtime
+from emulator_testdata import ManualClock
 
+from emulator_clients import ONE_ATTEMPT, emulator_client, make_runtime
 from tierwise.config import Settings, load_settings
 from tierwise.emulator import Emulator
 
@@ -47,14 +46,7 @@ def runtime(emu: Emulator) -> Any:
 
 @pytest.fixture(scope="module")
 def control(emu: Emulator) -> Any:
-    return boto3.client(
-        "bedrock",
-        endpoint_url=emu.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+    return emulator_client("bedrock", emu.url, ONE_ATTEMPT)
 
 
 @pytest.fixture(scope="module")

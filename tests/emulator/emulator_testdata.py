@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 HAIKU = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 OPUS = "global.anthropic.claude-opus-4-5-20251101-v1:0"
@@ -24,17 +21,6 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-def make_runtime(url: str) -> Any:
-    return boto3.client(
-        "bedrock-runtime",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
 
 
 def user(text: str) -> dict[str, Any]:

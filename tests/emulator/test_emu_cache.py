@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from emulator_testdata import HAIKU, SONNET, ManualClock, make_runtime, user
+from emulator_testdata import HAIKU, SONNET, ManualClock, user
 
+from emulator_clients import make_runtime
 from tierwise.config import Settings
 from tierwise.core.tokens import count_request, prefix_tokens_at_cache_points
 from tierwise.emulator import Emulator

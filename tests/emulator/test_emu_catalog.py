@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from emulator_testdata import HAIKU, OPUS, SONNET, make_runtime, user
+from emulator_testdata import HAIKU, OPUS, SONNET, user
 
+from emulator_clients import emulator_client, make_runtime
 from tierwise.config import Settings
 from tierwise.core.catalog import newest_per_tier
 from tierwise.core.tiers import Tier
@@ -107,15 +108,7 @@ def test_models_named_in_settings_are_emulated(settings: Settings) -> None:
         runtime = make_runtime(emu.url)
         for model in ("global.anthropic.claude-sonnet-4-6", "us.anthropic.claude-sonnet-4-6"):
             assert runtime.converse(modelId=model, messages=[user("hi")])["stopReason"]
-        import boto3
-
-        control = boto3.client(
-            "bedrock",
-            endpoint_url=emu.url,
-            region_name="us-east-1",
-            aws_access_key_id="x",
-            aws_secret_access_key="y",
-        )
+        control = emulator_client("bedrock", emu.url)
         ids = [
             p["inferenceProfileId"]
             for p in control.list_inference_profiles()["inferenceProfileSummaries"]

@@ -7,8 +7,9 @@ import urllib.request
 from typing import Any
 
 import pytest
-from emulator_testdata import HAIKU, SONNET, SONNET_BASE, make_runtime, user
+from emulator_testdata import HAIKU, SONNET, SONNET_BASE, user
 
+from emulator_clients import emulator_client, make_runtime
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
 
@@ -134,16 +135,13 @@ def test_an_injected_stall_stops_a_stream_mid_answer_and_counts_the_hang_up(
 ) -> None:
     import time
 
-    import boto3
     from botocore.config import Config
     from urllib3.exceptions import ReadTimeoutError
 
     emu.inject_stream_stall(after=2, seconds=30, count=1)
-    impatient = boto3.client(
-        "bedrock-runtime", endpoint_url=emu.url, region_name="us-east-1",
-        aws_access_key_id="x", aws_secret_access_key="y",
-        config=Config(retries={"total_max_attempts": 1}, read_timeout=1),
-    )  # fmt: skip
+    impatient = emulator_client(
+        "bedrock-runtime", emu.url, Config(retries={"total_max_attempts": 1}, read_timeout=1)
+    )
     stream = impatient.converse_stream(modelId=SONNET, messages=[user("hello")])["stream"]
     events = iter(stream)
     assert [next(events), next(events)]  # the two events before the stall arrive

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import EventStreamError
-from emulator_testdata import SONNET, make_runtime, user
+from emulator_testdata import SONNET, user
 
+from emulator_clients import make_runtime
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
 

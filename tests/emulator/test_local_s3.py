@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from emulator_clients import emulator_client
 from live_server import free_port
 from tierwise.batch.runner import s3_endpoint
 from tierwise.config import Settings
@@ -27,14 +27,7 @@ from tierwise.emulator import Emulator
 @pytest.fixture
 def s3(live_emulator: Any) -> Iterator[Any]:
     live_emulator.reset()
-    yield boto3.client(
-        "s3",
-        endpoint_url=live_emulator.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    yield emulator_client("s3", live_emulator.url, Config(s3={"addressing_style": "path"}))
 
 
 def test_objects_round_trip_through_boto3(s3: Any, default_settings: Settings) -> None:
@@ -77,13 +70,7 @@ def test_s3_errors_are_s3s(s3: Any) -> None:
 
 
 def test_bedrock_requests_still_reach_bedrock(live_emulator: Any) -> None:
-    runtime = boto3.client(
-        "bedrock",
-        endpoint_url=live_emulator.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-    )
+    runtime = emulator_client("bedrock", live_emulator.url)
     assert runtime.list_foundation_models()["modelSummaries"]
 
 

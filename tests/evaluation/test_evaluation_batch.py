@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from emulator_clients import emulator_client
 from tierwise.batch import BatchRunner
 from tierwise.batch.runner import FINAL_STATUSES
 from tierwise.client import Tierwise
@@ -75,10 +75,7 @@ def test_a_converse_job_answers_skill_tagged_records_by_their_skills(live_emulat
 
 
 def test_a_job_of_an_unknown_invocation_type_is_refused(emu_settings: Settings) -> None:
-    control = boto3.client(
-        "bedrock", endpoint_url=emu_settings.endpoint_url, region_name="us-east-1",
-        aws_access_key_id="x", aws_secret_access_key="y",
-    )  # fmt: skip
+    control = emulator_client("bedrock", emu_settings.endpoint_url)
     with pytest.raises(ClientError) as caught:
         control.create_model_invocation_job(
             jobName="j1", roleArn="arn:aws:iam::123456789012:role/r", modelId=HAIKU,

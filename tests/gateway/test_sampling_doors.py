@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from emulator_clients import make_runtime
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.errors import TierwiseError
@@ -16,17 +17,7 @@ MESSAGES = [{"role": "user", "content": [{"text": "Name three colours."}]}]
 
 
 def test_bedrock_refuses_both_for_sonnet_45(emu_settings: Settings) -> None:
-    import boto3
-    from botocore.config import Config
-
-    runtime = boto3.client(
-        "bedrock-runtime",
-        endpoint_url=emu_settings.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+    runtime = make_runtime(emu_settings.endpoint_url)
     model = emu_settings.tiers["sonnet"].model_id  # type: ignore[index]
     with pytest.raises(runtime.exceptions.ValidationException) as info:
         runtime.converse(modelId=model, messages=MESSAGES, inferenceConfig=BOTH)

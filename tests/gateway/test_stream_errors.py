@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from emulator_clients import make_runtime
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.errors import (
@@ -36,18 +37,9 @@ ASK = {
 def test_boto3_sees_each_exception_mid_stream(
     kind: str, emu_settings: Settings, live_emulator: Any
 ) -> None:
-    import boto3
-    from botocore.config import Config
     from botocore.exceptions import EventStreamError
 
-    runtime = boto3.client(
-        "bedrock-runtime",
-        endpoint_url=emu_settings.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+    runtime = make_runtime(emu_settings.endpoint_url)
     model = emu_settings.tier_named("sonnet")
     assert model is not None
     profile = emu_settings.tier(model).model_id

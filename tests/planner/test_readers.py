@@ -10,9 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from emulator_clients import emulator_client
 from tierwise.config import Settings
 from tierwise.emulator import Emulator
 from tierwise.planner.readers import BatchTag, ReadStats, read_sources
@@ -85,13 +85,7 @@ def test_s3_prefix_through_boto3(tmp_path: Path, default_settings: Settings) -> 
     with Emulator(default_settings, port=0).start() as server:
 
         def client() -> Any:
-            return boto3.client(
-                "s3",
-                region_name="us-east-1",
-                endpoint_url=server.url,
-                aws_access_key_id="x",
-                aws_secret_access_key="y",
-            )
+            return emulator_client("s3", server.url)
 
         s3 = client()
         s3.create_bucket(Bucket="logs")
