@@ -37,7 +37,7 @@ from tierwise.core.pricing import Usage, price
 from tierwise.core.signals import extract_signals
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_request
-from tierwise.errors import DeadlineExceededError, InvalidRequestError, TierwiseError
+from tierwise.errors import InvalidRequestError, TierwiseError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -205,22 +205,6 @@ class Evaluator:
                           Usage(cache_write_1h=tokens, output=output))
         )  # fmt: skip
 
-    def _billed(self, exc: TierwiseError, tier: Tier, request: Mapping[str, Any]) -> Decimal:
-        """What a call that raised was billed: its attempts' cost so far (``exc.spent``)
-        and, when the deadline ended it, the worst case of the attempt it may have cut off
-        in flight: that row is written only when the attempt ends, charged at its worst
-        case (Bedrock may have billed it whole). The error does not say whether one was in
-        flight (the deadline may have passed between retries), so a cap counts it."""
-        spent = Decimal(str((exc.spent or {}).get("costUsd", 0)))
-        if isinstance(exc, DeadlineExceededError):
-            # The most the cut attempt's row is charged (Engine._unanswered prices it on
-            # the profile it was sent to when known): the dearest way it could have been
-            # served, at the prompt's upper bound of input.
-            ts = self.client.settings.tier(tier)
-            profiles = (ts.model_id, *ts.alternates)
-            spent += self.client.accountant.dearest(tier, profiles, request)[0]
-        return spent
-
     def bounded(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """The request with an output cap (needed to bound its cost)."""
         inference = dict(request.get("inferenceConfig") or {})
@@ -240,7 +224,10 @@ class Evaluator:
         except TierwiseError as exc:
             run.calls += 1
             # A failed call may still have been billed: it counts against the budget too.
-            run.spent += self._billed(exc, tier, request)
+            ts = self.client.settings.tier(tier)
+            run.spent += self.client.accountant.failed_at_most(
+                exc, tier, (ts.model_id, *ts.alternates), request
+            )
             return {"error": type(exc).__name__}
         run.calls += 1
         run.spent += Decimal(str(response["tierwise"]["costUsd"]))

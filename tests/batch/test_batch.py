@@ -237,3 +237,29 @@ def test_a_collect_that_read_the_records_before_another_finished_bills_nothing_t
     assert len(rows) == 100 == len({r.request_id for r in rows})
     assert second == first
     assert {r["result"]["cost_usd"] for r in first} == {str(r.cost_usd) for r in rows}
+
+
+def test_a_record_run_on_demand_that_the_deadline_cut_says_what_it_cost(
+    deadline_cut: tuple[Emulator, Settings], s3_url: str, tmp_path: Path
+) -> None:
+    # A small group runs on demand; a call the deadline cuts off raises, and its row is
+    # written when it ends, charged at its worst case. The record's error line said
+    # nothing of that cost, so evaluate (which counts a batch's cost from these lines)
+    # counted it as free. Now it carries the most the record was billed.
+    _, settings = deadline_cut
+    settings = settings.with_overrides(
+        {"batch.s3_endpoint_url": s3_url, "batch.bucket": "tierwise-batch-test"}
+    )
+    source = tmp_path / "one.jsonl"
+    request = {"messages": [{"role": "user", "content": [{"text": "hello"}]}],
+               "inferenceConfig": {"maxTokens": 50}}  # fmt: skip
+    source.write_text(json.dumps({"custom_id": "c0", "converse": {"modelId": "haiku", **request}}))
+    with Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'b.db'}") as tw:
+        runner = BatchRunner(tw)
+        batch_id = runner.submit(source, on_demand_fallback=True, small_groups="on-demand")
+        (line,) = runner.collect(batch_id)
+        tw.driver.close()  # the cut call has ended and been ledgered
+        (row,) = tw.ledger.rows()
+    assert (line["mode"], line["state"]) == ("on-demand", "error")
+    assert "deadline" in line["error"]
+    assert 0 < row.cost_usd <= Decimal(line["result"]["cost_usd"])

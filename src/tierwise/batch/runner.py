@@ -395,11 +395,16 @@ class BatchRunner:
         try:
             response = self.tw.converse(modelId=record.model, **record.request)
         except TierwiseError as exc:
+            # A failed call may have been billed (an attempt the deadline cut off is
+            # charged when it ends): its result says how much at most, so a caller
+            # counting the batch's cost (evaluate's budget) counts it too.
+            tier = plan.tier or self.settings.tier_of_model(plan.profiles[0])
+            billed = self.tw.accountant.failed_at_most(exc, tier, plan.profiles, record.request)
             self.store.finish_record(
                 batch_id,
                 record.position,
                 state="error",
-                result=None,
+                result={"on_demand": True, "cost_usd": str(billed)} if billed else None,
                 reason=str(exc),
                 ledger_id=None,
             )

@@ -13,7 +13,7 @@ from tierwise.core.catalog import foundation_model_id
 from tierwise.core.guardrails import INTERVENED, guardrail_charge
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.tiers import Tier
-from tierwise.errors import TierwiseError
+from tierwise.errors import DeadlineExceededError, TierwiseError
 from tierwise.store.base import LedgerRow
 
 if TYPE_CHECKING:
@@ -72,6 +72,30 @@ class Accountant:
             for served in (asked, None)
         )  # fmt: skip
         return max(options, key=lambda option: option[0])
+
+    def failed_at_most(
+        self,
+        error: TierwiseError,
+        tier: Tier | None,
+        profiles: Sequence[str],
+        request: Mapping[str, Any],
+    ) -> Decimal:
+        """The most a call that raised ``error`` is billed: its attempts' cost so far
+        (``error.spent``) and, when the deadline ended it, what an attempt it may have cut
+        off in flight is charged at most. That row is written only when the attempt ends,
+        charged at its worst case (Bedrock may have billed it whole: the engine prices it
+        on the profile it was sent to when known, else the dearest, as here). The error
+        does not say whether one was in flight (the deadline may have passed between
+        retries), so a cap counts it."""
+        spent = Decimal(str((error.spent or {}).get("costUsd", 0)))
+        if isinstance(error, DeadlineExceededError):
+            sent = dict(request)
+            inference = dict(sent.get("inferenceConfig") or {})
+            if not inference.get("maxTokens"):  # as the cut attempt's row counts it
+                inference["maxTokens"] = self.settings.budgets.default_max_tokens
+                sent["inferenceConfig"] = inference
+            spent += self.dearest(tier, profiles, sent)[0]
+        return spent
 
     def row(
         self,
