@@ -31,6 +31,7 @@ from botocore.stub import Stubber
 from wire_capture import ARN, SentError, capture, send
 
 import tierwise.bedrock.endpoints as endpoints
+import tierwise.bedrock.events as events
 import tierwise.bedrock.parsing as parsing
 import tierwise.bedrock.preparing as preparing
 import tierwise.bedrock.serializing as serializing
@@ -38,6 +39,7 @@ import tierwise.bedrock.signing as signing
 import tierwise.bedrock.validating as validating
 from tierwise.bedrock import AwsAuth
 from tierwise.bedrock.endpoints import use_endpoint_params_cache
+from tierwise.bedrock.events import use_direct_events
 from tierwise.bedrock.parsing import FastRestJSONParser, use_fast_parser
 from tierwise.bedrock.preparing import fast_prepare_request, use_fast_prepare
 from tierwise.bedrock.serializing import use_fast_serializer
@@ -54,6 +56,7 @@ def _stock_only(m: pytest.MonkeyPatch) -> None:
     m.setattr(endpoints, "use_endpoint_params_cache", lambda client: False)
     m.setattr(serializing, "use_fast_serializer", lambda client: False)
     m.setattr(validating, "use_fast_validation", lambda client: False)
+    m.setattr(events, "use_direct_events", lambda client: False)
 
 
 def _client(settings: Settings, fast: bool, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> Any:
@@ -279,6 +282,8 @@ def test_fast_steps_are_put_under_a_client_once(settings: Settings) -> None:
     assert use_fast_validation(client) is False
     assert use_fast_validation(object()) is False
     assert use_fast_parser(object()) is False
+    assert use_direct_events(client) is False
+    assert use_direct_events(object()) is False
 
 
 # -- serialising -------------------------------------------------------------------------

@@ -88,6 +88,7 @@ def _client(
 
     from tierwise.bedrock.endpoints import use_endpoint_params_cache
     from tierwise.bedrock.errors import translate
+    from tierwise.bedrock.events import use_direct_events
     from tierwise.bedrock.parsing import use_fast_parser
     from tierwise.bedrock.preparing import use_fast_prepare
     from tierwise.bedrock.serializing import use_fast_serializer
@@ -144,6 +145,7 @@ def _client(
         use_endpoint_params_cache(client)
         use_fast_serializer(client)
         use_fast_validation(client)
+        use_direct_events(client)
     return client
 
 
