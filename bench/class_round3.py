@@ -6,7 +6,9 @@ service, closed and open questions over passages retrieved into the system promp
 agents acting through general tools or in other words and languages, plans vs memos;
 round 9: agents asked to act in the form of a question, or asked a real question; round 10:
 questions over documentation, open or labelling/lookup under a RAG instruction; round 11:
-agents told to change state in verbs no list holds, or asked to look with the same tools)
+agents told to change state in verbs no list holds, or asked to look with the same tools;
+round 12: documentation pasted with code or HTML, plans proposed to agents, actions in verbs
+no set holds, plans vs memos)
 predicted by models that never saw their template.
 
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
@@ -30,7 +32,7 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r10-", "r11-")
+ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r10-", "r11-", "r12-")
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
@@ -130,6 +132,22 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r10 labelling (classify)": lambda t, g: g.startswith("r10-docs-classify-"),
     "r10 lookups (extract)": lambda t, g: g.startswith("r10-docs-extract-"),
     "r10 asked in German, French, Spanish": lambda t, g: g.startswith("r10-") and g.count("-") == 4,
+    "r12 docs with code/HTML, all": lambda t, g: g.startswith("r12-docs-"),
+    "r12 docs, open questions (rag_qa)": lambda t, g: g.startswith("r12-docs-rag_qa-"),
+    "r12 docs, overviews (summarize)": lambda t, g: g.startswith("r12-docs-summarize-"),
+    "r12 docs, lookups (extract)": lambda t, g: g.startswith("r12-docs-extract-"),
+    "r12 docs asked in German, French, Spanish": lambda t, g: (
+        g.startswith("r12-docs-") and g.count("-") == 4
+    ),
+    "r12 plans proposed to agents (complex_analysis)": lambda t, g: g.startswith("r12-propose-"),
+    "r12 told to act, verbs in no set (high_stakes_agent)": lambda t, g: (
+        g.startswith("r12-agent") and t == "high_stakes_agent"
+    ),
+    "r12 asked to look, same tools (agent_step)": lambda t, g: (
+        g.startswith("r12-agent") and t == "agent_step"
+    ),
+    "r12 plans (complex_analysis)": lambda t, g: g.startswith("r12-plan-complex"),
+    "r12 memos and notes (content_writing)": lambda t, g: g.startswith("r12-plan-content"),
 }
 
 

@@ -36,6 +36,7 @@ from tierwise.router.class_round8 import round8_rows
 from tierwise.router.class_round9 import round9_rows
 from tierwise.router.class_round10 import round10_rows
 from tierwise.router.class_round11 import round11_rows
+from tierwise.router.class_round12 import round12_rows
 from tierwise.router.sni_corpus import load_sni_rows
 
 __all__ = ["BANKS", "TEMPLATES", "bank_rows", "build_corpus", "public_rows", "template_rows"]
@@ -765,6 +766,7 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
     rows.extend(round9_rows())  # agents asked to act in a question, or asked a real question
     rows.extend(round11_rows())  # agents told to change state in unlisted verbs, or asked to look
     rows.extend(round10_rows())  # questions over documentation; closed asks under a RAG prompt
+    rows.extend(round12_rows())  # docs with code/HTML; plans proposed to agents; unlisted verbs; plans vs memos
     return rows
 
 
