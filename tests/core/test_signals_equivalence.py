@@ -133,7 +133,11 @@ def reference_signals(request: dict[str, Any]) -> Signals:
     """The old extraction: the new one's sizes and attachments with the old text features."""
     fast = extract_signals(request)
     system, user = fast.system_text, fast.user_text
-    blocks, code_lines = old_code_stats(user)
+    # Documentation pasted beside the ask (round 12) is a rule over the findings and the
+    # code counts, not a matter of speed: the same rule over the old ones.
+    user_cues, (blocks, code_lines) = sig.read_over_documentation(
+        old_cues(user), user, old_code_stats
+    )
     # The count adds search-result blocks to the larger of the two texts' passage counts.
     search_results = fast.passages - max(sig._count_passages(user), sig._count_passages(system))
     # A long system prompt's cues are read in its instruction alone (not a scanner matter).
@@ -145,7 +149,7 @@ def reference_signals(request: dict[str, Any]) -> Signals:
         code_lines=code_lines,
         files_referenced=old_files(user),
         output_length=old_output_length(sig.system_instruction(system), user),  # type: ignore[arg-type]
-        cues=sig.request_cues(system_cues, old_cues(user), user),
+        cues=sig.request_cues(system_cues, user_cues, user),
         system_cues=system_cues,
     )
 

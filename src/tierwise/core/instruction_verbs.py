@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asks_unlisted_change"]
+__all__ = ["asks_for_advice", "asks_unlisted_change"]
 
 
 def _split(words: str) -> frozenset[str]:
@@ -111,7 +111,27 @@ _THINK = _split(
     classificeer identificeer kies beoordeel
     """
 )
-_ORDINARY = _ORDINARY | _THINK
+# Verbs that ask for a plan, a proposal or advice: what follows them is the plan's subject,
+# so an action word there is a noun or an infinitive of the plan ("Propose a rollout order",
+# "Suggest a schedule for writing off the stock", "Schlag eine Reihenfolge vor, in der wir
+# die Regeln entfernen"), not the step asked for. Not verbs that do the work ("implement",
+# "refactor", "convert") nor "prepare" or "write", which can act ("write the config to prod").
+_ADVISE = _split(
+    """
+    suggest recommend propose advise plan sketch design brainstorm consider evaluate assess
+    weigh outline
+    schlag empfiehl plane entwirf skizziere skizzier überleg überlege
+    suggère suggérez propose proposez recommande recommandez planifie esquisse
+    sugiere propón proponga propon recomienda planifica diseña esboza
+    sugere sugira propõe proponha recomenda planeja planeie desenha esboça
+    suggerisci proponi raccomanda pianifica progetta abbozza
+    adviseer ontwerp schets
+    """
+)
+_ADVISE_PHRASAL = frozenset(
+    {"work out", "map out", "lay out", "think through", "draw up", "figure out", "come up"}
+)
+_ORDINARY = _ORDINARY | _THINK | _ADVISE
 # Phrasal verbs that look, make something or edit: "set up a 30 min sync", "write up".
 _ORDINARY_PHRASAL = frozenset(
     {"set up", "follow up", "write up", "back up", "look up", "pull up", "sum up", "add up",
@@ -213,6 +233,20 @@ _SENTENCE = re.compile(r"(?<=\w\w\w)\.(?=\s|$)|[!?;:\n]")
 _IDENTIFIER = re.compile(r".*(?:\d|[@_/.:#]).*|[\"'`«“].*")
 
 
+# Prepositions of where a particle verb takes its object ("ramp ... up to", "dial ... back to").
+_DIRECTIONS = _split("to into onto from by")
+_VOWELS = frozenset("aeiouy")
+
+
+def _inflected(word: str) -> bool:
+    """Whether ``word`` ends as a participle or gerund ("finished", "running"): "-ed" or
+    "-ing" after a stem with a vowel, so "shred" or "bring" stay verbs."""
+    for end in ("ing", "ed"):
+        if word.endswith(end):
+            return not _VOWELS.isdisjoint(word[: -len(end)])
+    return False
+
+
 def _opening(sentence: str) -> int:
     """Where the words after the fillers of ``sentence`` start."""
     start = _OPENER.match(sentence)
@@ -243,9 +277,16 @@ def _verb_first(sentence: str, original: str, question: bool) -> bool:
     if len(words) < 2 or len(originals) != len(words):
         return False
     verb, nxt = words[0], words[1]
+    if verb.startswith("re-") and len(verb) > 4:
+        # "re-" makes a verb of what follows ("Re-tag latest back to 4.1.3"), which is
+        # looking or ordinary as its stem is ("Re-run the tests", "Re-check the logs")
+        stem = verb[3:]
+        if stem in _NOT_A_VERB or stem in _LOOK or stem in _ORDINARY:
+            return False
+        return not _how_it_went(nxt)
     if verb in _NOT_A_VERB or verb in _LOOK or verb in _ORDINARY:
         return False
-    if not verb.replace("-", "").replace("'", "").isalpha() or verb.endswith(("ing", "ed")):
+    if not verb.replace("-", "").replace("'", "").isalpha() or _inflected(verb):
         return False
     after = words[2] if len(words) > 2 else ""
     if nxt in _PARTICLES:
@@ -257,7 +298,10 @@ def _verb_first(sentence: str, original: str, question: bool) -> bool:
     if _is_object(nxt):
         return True  # "Shred the backups?", "Schließ alle Tickets", "¿Borras las ramas?"
     if _IDENTIFIER.fullmatch(nxt):
-        # "Pull 3.8.0 from the store", not "Build 5521 green?", "Invoice 5521 paid?"
+        # "Pull 3.8.0 from the store", not "Build 5521 green?", "Invoice 5521 paid?"; a
+        # particle with where to ("Ramp search_v2 up to all EU traffic") is the verb's
+        if after in _PARTICLES and len(words) > 4 and words[3] in _DIRECTIONS:
+            return words[4] != "date"  # not "Build 5521 up to date?"
         return bool(after) and not _how_it_went(after)
     if originals[1][:1].isupper():
         # a name ("Dismiss Carla Mendes", "Erstatte Kunde 4471"), not its subject
@@ -305,6 +349,16 @@ _GERMANIC = _split(
 _NOT_VERB_LAST = _split(
     "offen morgen unten oben eben zusammen vorhanden trocken gestern heute seiten"
 )
+
+
+def asks_for_advice(sentence: str) -> bool:
+    """Whether ``sentence`` (lower case) opens, after fillers, with a verb that asks for a
+    plan, a proposal or advice ("propose ...", "plan how ...", "work out ..."): the actions
+    it names are what the plan is about."""
+    words = _words(sentence[_opening(sentence) :])[:2]
+    if not words:
+        return False
+    return words[0] in _ADVISE or " ".join(words) in _ADVISE_PHRASAL
 
 
 def asks_unlisted_change(text: str, looks: re.Pattern[str] | None = None) -> bool:

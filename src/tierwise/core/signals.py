@@ -16,13 +16,14 @@ Passages and code are counted over the whole text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
 from tierwise.core.cue_scan import CueScanner, ascii_twin, whole_words
-from tierwise.core.instruction_verbs import asks_unlisted_change
+from tierwise.core.instruction_verbs import asks_for_advice, asks_unlisted_change
+from tierwise.core.pasted_docs import documentation_ask
 from tierwise.core.tokens import count_request
 from tierwise.core.tool_risk import is_destructive_tool, is_general_tool, may_act, verb_forms
 from tierwise.errors import InvalidRequestError
@@ -135,7 +136,11 @@ _CUE_SOURCE: dict[str, str] = {
     "draft": (
         r"(?:draft|write|compose|create) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
         r"(?:email|blog post|post|article|announcement|newsletter|cover letter|memo|proposal"
-        r"|press release|product description|landing page|letter|speech|story|poem|faq)"
+        r"|press release|product description|landing page|letter|speech|story|poem|faq|note"
+        r"|notice|bulletin)"
+        # a memo or a note made of given points ("turn these points into a friendly memo")
+        r"|(?:turn|make) (?:this|these|it|them|the following) (?:[\w-]+ ){0,2}into (?:a |an )?"
+        r"(?:[\w-]+ ){0,2}(?:email|memo|note|post|announcement|letter|newsletter)"
     ),
     "routine_code": (
         r"(?:write|implement|create|add) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
@@ -170,6 +175,14 @@ _CUE_SOURCE: dict[str, str] = {
         r"|roadmap|strategy|strategic|trade-?offs?|design (?:a|an|the|our)|architecture"
         r"|migration plan|go-to-market|root cause|post-?mortem|risk assessment|evaluate"
         r" (?:whether|the options)|recommend (?:an? )?(?:approach|strategy)"
+        # Asked to propose an order, a schedule or a plan of steps, whatever the steps are
+        # ("propose a purge order", "suggest a schedule for ...", "outline how we'd ...",
+        # "the order in which to ..."): sequencing work is planning.
+        r"|(?:propose|suggest|outline|sketch|draw up|work out|map out|lay out|draft)"
+        r" (?:a |an |the )?(?:[\w-]+ )?(?:plan|order|sequence|schedule|timeline|phasing"
+        r"|roadmap)|(?:propose|suggest|outline|sketch|plan|work out) how (?:we|to|you|i)\b"
+        r"|(?:the )?order in which|in (?:what|which) order|which (?:ones? )?(?:go|goes|come"
+        r"|comes) first"
     ),
     # Asking for a decision or a recommendation under trade-offs: the request is planning
     # or analysis even when it says "write a memo" or comes with a table of figures.
@@ -185,6 +198,8 @@ _CUE_SOURCE: dict[str, str] = {
         r"|lay out the (?:options|trade-?offs|scenarios)|decision memo|business case"
         r"|build (?:or|vs\.?|versus) buy|second-order|scenario analysis|(?:best|worst)[- ]case"
         r"|in (?:each|every|both|all) (?:the )?scenarios?|what should we do"
+        r"|(?:on|about|decide|deciding) whether (?:we|to|the company|the team|it)\b"
+        r"|what you'?d (?:do|recommend|choose|pick)|which (?:one )?you'?d (?:pick|choose)"
         r"|where (?:to|should we) (?:invest|cut)"
     ),
     # --- Opus-class work ---
@@ -299,6 +314,17 @@ _OTHER_LANGUAGES: dict[str, str] = {
         r"priorität|priorité|prioridad|prioridade|priorità|welches team|quelle équipe"
         r"|qué equipo|que equipe|zuordnen|ordne"
     ),
+    # Writing a memo, a note, a letter or an announcement.
+    "draft": (
+        r"schreib\w* (?:\S+ ){0,3}?(?:e-?mail|rundmail|mitteilung|memo|notiz|nachricht|brief"
+        r"|beitrag|ankündigung)|(?:rédige|rédigez|écris|écrivez) (?:\S+ ){0,3}?(?:mot|note"
+        r"|mail|e-mail|courriel|message|annonce|lettre|article|communiqué)|(?:escribe|escriba"
+        r"|redacta|redacte) (?:\S+ ){0,3}?(?:comunicado|correo|email|mensaje|nota|carta"
+        r"|anuncio|artículo)|(?:escreve|escreva|redige|redija) (?:\S+ ){0,3}?(?:comunicado"
+        r"|e-mail|mensagem|nota|carta|anúncio)|(?:scrivi|redigi) (?:\S+ ){0,3}?(?:comunicato"
+        r"|email|e-mail|messaggio|nota|lettera|annuncio)|schrijf (?:\S+ ){0,3}?(?:mail|e-mail"
+        r"|bericht|memo|notitie|brief|aankondiging)"
+    ),
     "reconcile": (
         r"widersprech\w*|widerspr[üu]ch\w*|gleiche? (?:\w+ ){0,4}ab\b|belastbar\w*"
         r"|contradictoires?|croise[rz]? les sources|(?:fuentes|fontes|fonti) entre (?:sí|si)"
@@ -310,7 +336,17 @@ _OTHER_LANGUAGES: dict[str, str] = {
         r"|qué opción|conviene|raccomand\w*|quale opzione|recomend\w*|vale a pena|qual opção"
     ),
     "architecture": r"entwirf (?:eine|ein) architektur|architektur|conçois|diseña|projete",
-    "planning": r"strategie|stratégie|estrategia|estratégia|migrationsplan|plan de migration",
+    "planning": (
+        r"strategie|stratégie|estrategia|estratégia|migrationsplan|plan de migration"
+        # an order, a schedule or a plan proposed ("Schlag eine Reihenfolge vor", "propose un
+        # calendrier", "proponha uma ordem", "sugiere un plan")
+        r"|(?:schlag\w*|propose[zr]?|suggère|suggérez|propón|proponga|sugiere|propõe|proponha"
+        r"|sugere|sugira|proponi|suggerisci|erarbeite|entwirf|monte[zr]?|planifie|planifica"
+        r"|pianifica) (?:\S+ ){0,3}?(?:eine[nm]? )?(?:reihenfolge|zeitplan|fahrplan|stufenplan"
+        r"|plan|ordre|calendrier|orden|calendario|ordem|cronograma|plano|ordine|piano)\b"
+        r"|(?:schlag\w*|propose[zr]?|propón|sugiere|proponha|sugere|proponi|suggerisci)"
+        r" (?:\S+ )?(?:vor, )?(?:wie|comment|cómo|como|come) (?:wir|on|nous|hacer|fazer)\b"
+    ),
     "rag": (
         r"(?:anhand|laut) (?:der|des|dieser|diesen|den|dem|unserer|unseres) (?:\w+ )?"
         r"(?:doku|dokumentation|unterlagen|dokumente|passagen|auszüge|quellen|wiki(?:-seiten)?"
@@ -409,9 +445,10 @@ _SMALL_ANSWER = re.compile(
     # étiquette", "liste seulement", "sí o no", "ja oder nein", "oui ou non"
     r"|(?:ein|einem|un|une|una|uno) (?:seul |seule |sola |solo |einzig\w* )?"
     r"(?:wort|mot|palabra|parola|étiquette|etiqueta|label)"
-    r"|nur (?:die|den|das|der|mit) \w+|(?:solo|sólo|solamente|seulement|uniquement|nur)"
-    r" (?:con |par |avec |mit )?(?:el|la|le|les|das|den|die|ein)? ?(?:nombre|nom|name|liste"
-    r"|lista|etiqueta|étiquette|label|wort|mot|palabra|número|numéro|nummer)"
+    r"|nur (?:die|den|das|der|mit) \w+|(?:solo|sólo|solamente|seulement|uniquement|nur"
+    r"|juste|apenas|alleen) (?:con |par |avec |mit )?(?:el|la|le|les|das|den|die|ein|il|lo|o"
+    r"|a|de|het)? ?(?:nombre|nom|name|liste|lista|etiqueta|étiquette|label|wort|mot|palabra"
+    r"|número|numéro|nummer|valor|valeur|wert|valore|waarde|dato|chiffre|cifra)"
     r"|(?:liste|lista|list) (?:seulement|solamente|solo|only)"
     r"|sí o no|si o no|ja oder nein|oui ou non|sim ou não"
     r")(?!\w)",
@@ -637,10 +674,15 @@ def _asks_action(text: str) -> bool:
             continue
         if _CHAINED_ACTION.search(sentence):
             return True
-        looks = _READ_LEAD.match(sentence) or (
-            end == "?"
-            and not _POLITE_REQUEST.match(sentence)
-            and not _question_asks_action(sentence)
+        # "Propose a rollout order": the action is the subject of the plan asked for.
+        looks = (
+            _READ_LEAD.match(sentence)
+            or asks_for_advice(sentence)
+            or (
+                end == "?"
+                and not _POLITE_REQUEST.match(sentence)
+                and not _question_asks_action(sentence)
+            )
         )
         if not looks:
             return True
@@ -1216,6 +1258,52 @@ def _user_small_answer(user_text: str) -> bool:
     return _SMALL_ANSWER.search(ask) is not None or _JUST_THE.search(ask) is not None
 
 
+# An open ask: a question ("?", or an opening question word or "explain", "walk me through"
+# in the languages of the cues), not an instruction to do something with the material.
+_OPEN_ASK = re.compile(
+    r"[?¿]|^\s*(?:how|what|why|when|where|which|who|explain|describe|walk me through|tell me"
+    r"|help me understand|wie|was|warum|wieso|welche\w*|erklär\w*|comment|pourquoi|quel\w*"
+    r"|explique\w*|cómo|como|qué|que|por qué|cuál\w*|explica\w*|perché|quale|spiega\w*"
+    r"|hoe|wat|waarom|welke|leg uit)\b",
+    re.IGNORECASE,
+)
+
+
+def _open_question(user_cues: frozenset[str], ask: str) -> bool:
+    """Whether the ask of a user turn that pastes documentation is an open question about
+    it, in no words of a task cue ("Walk me through descaling?" above a manual's chapters;
+    not "Summarize this page", "The default timeout? Value only", "Fix the example"): a
+    question to be answered from the material, though it names no passages."""
+    if user_cues - {"rag"}:
+        return False
+    return _OPEN_ASK.search(ask) is not None and not _user_small_answer(ask)
+
+
+# Cues of work on code: with one of them, code in pasted documentation is what to work on.
+_CODE_TASK_CUES = frozenset({"routine_code", "debugging", "refactor", "codebase", "architecture"})
+
+CodeStats = Callable[[str], tuple[int, int]]
+
+
+def read_over_documentation(
+    user_cues: frozenset[str], user_text: str, code_stats: CodeStats
+) -> tuple[frozenset[str], tuple[int, int]]:
+    """The user turn's cues and (code blocks, code lines) once documentation pasted beside
+    the ask is read as such (core/pasted_docs): an open question about it is answered from
+    it (the ``rag`` cue), and its code examples are material, as a table's figures are,
+    unless the ask is about code. A turn that is mostly code is a pasted program, whose
+    comments can look like headings. ``code_stats`` counts (blocks, lines) of a text."""
+    code = code_stats(user_text)
+    ask = documentation_ask(user_text)
+    if ask is None or code[1] * 2 > user_text.count("\n"):
+        return user_cues, code
+    if "rag" not in user_cues and _open_question(user_cues & _CUE_NAMES, ask):
+        user_cues |= {"rag"}
+    if not user_cues & _CODE_TASK_CUES:
+        code = code_stats(ask)
+    return user_cues, code
+
+
 def extract_signals(request: Mapping[str, Any]) -> Signals:
     """The :class:`Signals` of a Converse request (``messages``, ``system``, ``toolConfig``...).
 
@@ -1256,8 +1344,8 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     in_system = _scan_system(system_text)
     window = _cue_window(user_text)  # once: the cue scan and the readers below share it
     in_user = _window_cues(window) if user_text else frozenset()
+    in_user, (blocks, code_lines) = read_over_documentation(in_user, user_text, _code_stats)
     system_cues = in_system & _CUE_NAMES
-    blocks, code_lines = _code_stats(user_text)
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
     confirmed = _confirms_proposal(messages, user_text)
     asked = (_ACT in in_user and _asks_action(window.lower())) or confirmed is _Confirms.ACT
