@@ -766,7 +766,7 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
     rows.extend(round9_rows())  # agents asked to act in a question, or asked a real question
     rows.extend(round11_rows())  # agents told to change state in unlisted verbs, or asked to look
     rows.extend(round10_rows())  # questions over documentation; closed asks under a RAG prompt
-    rows.extend(round12_rows())  # docs with code/HTML; plans proposed to agents; unlisted verbs; plans vs memos
+    rows.extend(round12_rows())  # docs with code or HTML; plans proposed; unlisted verbs; memos
     return rows
 
 
