@@ -115,6 +115,34 @@ def test_an_expired_reservation_is_charged_its_worst_case_then_corrected(
     assert final is not None and final.spent_usd == Decimal("0.2")
 
 
+def test_an_expired_reservation_is_charged_what_its_hold_recorded_then_corrected(
+    ledger: SQLLedger,
+) -> None:
+    # A hold records what its expiry is charged (charge_usd: the model's worst case and the
+    # guardrail's own policies) apart from what it holds (a cap counting every priced
+    # guardrail policy): the expiry charges that and releases the rest, on every store,
+    # and a late settle is charged the difference from it.
+    keys = KeyStore(ledger)
+    key, _ = keys.create("k", budget_usd=Decimal("1"))
+    now = datetime.now(UTC)
+    hold = keys.reserve(
+        key.id, Decimal("0.5"), request_id="lost", attempt=1, ttl_s=60, now=now,
+        detail={"tier": "haiku", "model_id": "m", "usage": {"input": 100, "output": 400},
+                "charge_usd": "0.3", "guardrail_usd": "0.01", "guardrail_units": {"content": 2}},
+    )  # fmt: skip
+    assert keys.reconcile(now + timedelta(seconds=61)) == 1
+    after = keys.get(key.id)
+    assert after is not None and (after.spent_usd, after.reserved_usd) == (Decimal("0.3"), 0)
+    (orphan,) = ledger.rows(request_id="lost")
+    assert orphan.cost_usd == Decimal("0.3")
+    assert orphan.metadata and orphan.metadata["guardrail_units"] == {"content": 2}
+    keys.settle(hold, row(key.id, "0.2", request_id="lost"))
+    final = keys.get(key.id)
+    assert final is not None and (final.spent_usd, final.reserved_usd) == (Decimal("0.2"), 0)
+    (real,) = ledger.rows(request_id="lost")
+    assert real.status == "ok" and real.cost_usd == Decimal("0.2")
+
+
 def test_a_refusal_reconciles_expired_reservations_first(ledger: SQLLedger) -> None:
     keys = KeyStore(ledger)
     key, _ = keys.create("k", budget_usd=Decimal("1"))
