@@ -48,6 +48,7 @@ __all__ = [
     "InvalidRequestError",
     "LedgerError",
     "LedgerUnavailableError",
+    "ModelAccessDeniedError",
     "ModelNotAvailableError",
     "ModelOutputError",
     "PermissionDeniedError",
@@ -157,6 +158,12 @@ class AccessDeniedError(UpstreamError):
     )
 
 
+class ModelAccessDeniedError(AccessDeniedError):
+    """IAM or Bedrock's model access refuses this model for these credentials. Unlike an
+    expired or unknown token, sending the request again changes nothing until someone
+    changes a policy, so callers should not retry it."""
+
+
 class UnavailableError(UpstreamError):
     default_capacity = True
     default_hint = "Bedrock is unavailable; retry later or fail over to another region"
@@ -179,7 +186,8 @@ class AttemptCutError(DeadlineExceededError):
 
 
 class ExhaustedError(UpstreamError):
-    """Every attempt failed. ``attempts`` lists what was tried, in order."""
+    """Every attempt failed. ``attempts`` lists what was tried, in order; ``last`` is the
+    last attempt's own error (a ThrottledError, a ModelAccessDeniedError, ...)."""
 
     default_hint = "every retry and fallback failed; see `attempts` and retry later"
 
@@ -194,6 +202,7 @@ class ExhaustedError(UpstreamError):
         model_id: str | None = None,
         retry_after: float | None = None,
         capacity: bool | None = None,
+        last: UpstreamError | None = None,
     ) -> None:
         super().__init__(
             message,
@@ -205,6 +214,9 @@ class ExhaustedError(UpstreamError):
             capacity=capacity,
         )
         self.attempts = attempts
+        # The typed error of the last attempt, so callers decide by its class rather than by
+        # an AWS error code (only the Bedrock adapter reads those).
+        self.last = last
 
 
 class AnswerRejectedError(TierwiseError):

@@ -17,6 +17,7 @@ from tierwise.errors import (
     ConfigError,
     ExhaustedError,
     InvalidRequestError,
+    ModelAccessDeniedError,
     ModelNotAvailableError,
     ThrottledError,
 )
@@ -114,7 +115,7 @@ def test_access_denied_fails_over_at_once(make_client: Callable[..., BedrockClie
         _answer(stub, HAIKU_US)
         result = client.converse([HAIKU, HAIKU_US], REQUEST)
     assert result.model_id == HAIKU_US
-    assert [a.error_class for a in result.attempts] == ["AccessDeniedError"]
+    assert [a.error_class for a in result.attempts] == ["ModelAccessDeniedError"]
 
 
 def test_invalid_request_is_raised_without_failover(
@@ -175,6 +176,41 @@ def test_exhausted_error_lists_every_attempt_in_order(
     )
     assert "3 profile(s)" in err.message
     assert isinstance(err.__cause__, ThrottledError)
+    assert err.last is err.__cause__  # typed, so callers need not read the AWS code
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "last_class", "not_class"),
+    [
+        ("AccessDeniedException", 403, ModelAccessDeniedError, ThrottledError),
+        # Refreshing credentials fixes it: denied, but not "no access to this model".
+        ("ExpiredTokenException", 403, AccessDeniedError, ModelAccessDeniedError),
+        ("ServiceQuotaExceededException", 400, ThrottledError, AccessDeniedError),
+    ],
+)
+def test_exhaustion_carries_the_last_attempts_typed_error(
+    make_client: Callable[..., BedrockClient],
+    code: str,
+    status: int,
+    last_class: type,
+    not_class: type,
+) -> None:
+    client = make_client(max_attempts=1)
+    with Stubber(client.runtime_client) as stub:
+        for model_id in (HAIKU, HAIKU_US):
+            stub.add_client_error(
+                "converse",
+                service_error_code=code,
+                service_message="refused",
+                http_status_code=status,
+                expected_params=_expect(model_id),
+            )
+        with pytest.raises(ExhaustedError) as info:
+            client.converse([HAIKU, HAIKU_US], REQUEST)
+    # The typed error is also a botocore ClientError (boto_compatible), hence isinstance.
+    assert isinstance(info.value.last, last_class)
+    assert not isinstance(info.value.last, not_class)
+    assert info.value.last is not None and info.value.last.model_id == HAIKU_US
 
 
 def test_the_budget_stops_retries_and_failover(settings: Settings, fake_time: FakeTime) -> None:

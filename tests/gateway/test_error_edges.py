@@ -7,6 +7,16 @@ import httpx
 import openai
 import pytest
 
+from tierwise.errors import (
+    AccessDeniedError,
+    ExhaustedError,
+    ModelAccessDeniedError,
+    ThrottledError,
+    UnavailableError,
+    UpstreamError,
+)
+from tierwise.gateway.errors import Dialect, error_reply
+
 
 def test_a_body_nested_too_deeply_is_400_in_each_dialect(gateway) -> None:  # type: ignore[no-untyped-def]
     body = b"[" * 100_000 + b"]" * 100_000
@@ -90,3 +100,23 @@ def test_a_body_that_is_not_utf8_is_400_before_any_call(gateway, body: bytes) ->
     )
     assert answer.status_code == 400 and "UTF-8" in answer.text
     assert gateway.emulator.stats["total"] == calls
+
+
+@pytest.mark.parametrize(
+    ("last", "status"),
+    [
+        (ThrottledError("throttled"), 429),
+        (ModelAccessDeniedError("no model access"), 403),
+        # An expired or unknown token is fixed by refreshing credentials, not by the caller.
+        (AccessDeniedError("expired token"), 503),
+        (UnavailableError("down"), 503),
+        (None, 503),
+    ],
+)
+@pytest.mark.parametrize("dialect", list(Dialect))
+def test_exhaustion_is_mapped_by_the_last_errors_class_not_an_aws_code(
+    last: UpstreamError | None, status: int, dialect: Dialect
+) -> None:
+    # The gateway reads no AWS error codes: a misleading code must not change the status.
+    err = ExhaustedError("every profile failed", attempts=[], code="ThrottlingException", last=last)
+    assert error_reply(err, dialect).status == status

@@ -426,6 +426,7 @@ def _exhausted(
     if isinstance(last, UpstreamError):
         summary += f"; last error: {last.message}"
         fields = {
+            "last": last,
             "code": last.code,
             "status": last.status,
             "model_id": last.model_id,

@@ -28,6 +28,7 @@ from tierwise.errors import (
     AccessDeniedError,
     ConfigError,
     InvalidRequestError,
+    ModelAccessDeniedError,
     ModelNotAvailableError,
     ModelOutputError,
     ThrottledError,
@@ -255,7 +256,10 @@ def _from_client_error(exc: bce.ClientError, model_id: str | None) -> TierwiseEr
                 "allow bedrock:InvokeModel* for this model in IAM and enable model access "
                 "in the Bedrock console"
             )
-        return AccessDeniedError(f"Bedrock refused access{who}: {what}", hint=hint, **fields)
+        refused = f"Bedrock refused access{who}: {what}"
+        if code == "AccessDeniedException":
+            return ModelAccessDeniedError(refused, hint=hint, **fields)
+        return AccessDeniedError(refused, hint=hint, **fields)
     if code in _UNAVAILABLE:
         return UnavailableError(f"Bedrock failed{who}: {what}", **fields)
     if code in _MODEL_OUTPUT:

@@ -27,6 +27,7 @@ from tierwise.errors import (
     ExhaustedError,
     InvalidRequestError,
     LedgerUnavailableError,
+    ModelAccessDeniedError,
     ModelNotAvailableError,
     ModelOutputError,
     PermissionDeniedError,
@@ -132,12 +133,13 @@ _TABLE: tuple[tuple[type[TierwiseError], _Kind], ...] = (
     (InvalidRequestError, _Kind(400, "invalid_request_error", None, "invalid_request_error")),
     (UpstreamError, _UPSTREAM),
 )  # fmt: skip
-_EXHAUSTED_BY_CODE = {
-    "ThrottlingException": _THROTTLED,
-    "ServiceQuotaExceededException": _THROTTLED,
-    # Denied on every profile is permanent: a 5xx would make the SDKs retry it.
-    "AccessDeniedException": _DENIED,
-}
+# Every retry and fallback failed: decided by the last attempt's own error. Throttling stays
+# 429; denied by IAM or model access on every profile is permanent, and a 5xx would make the
+# SDKs retry it; the rest (an expired token included) is 503.
+_EXHAUSTED_BY_LAST: tuple[tuple[type[UpstreamError], _Kind], ...] = (
+    (ThrottledError, _THROTTLED),
+    (ModelAccessDeniedError, _DENIED),
+)
 _INTERNAL_MESSAGE = "internal error in the tierwise gateway; the request was not completed"
 
 
@@ -150,8 +152,9 @@ class ErrorReply:
 
 def _kind(exc: BaseException) -> _Kind:
     if isinstance(exc, ExhaustedError):
-        # Every retry and fallback failed: throttling stays 429, denial 403, the rest 503.
-        return _EXHAUSTED_BY_CODE.get(exc.code or "") or _UNAVAILABLE
+        last = exc.last
+        found = (kind for cls, kind in _EXHAUSTED_BY_LAST if isinstance(last, cls))
+        return next(found, _UNAVAILABLE)
     for cls, kind in _TABLE:
         if isinstance(exc, cls):
             return kind
