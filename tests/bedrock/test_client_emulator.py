@@ -18,8 +18,8 @@ from tierwise.bedrock import AsyncBedrockClient, BedrockClient  # noqa: E402
 from tierwise.config import Settings, load_settings  # noqa: E402
 from tierwise.core.tiers import Tier  # noqa: E402
 from tierwise.errors import (  # noqa: E402
-    AccessDeniedError,
     ExhaustedError,
+    ModelAccessDeniedError,
     ModelNotAvailableError,
     ModelOutputError,
 )
@@ -177,7 +177,7 @@ def test_access_denied_fails_over_without_retrying(
     emu.inject(kind="access_denied", count=1, model_id=profiles[0])
     result = _client(settings).converse(list(profiles), REQUEST)
     assert result.model_id == profiles[1]
-    assert [a.error_class for a in result.attempts] == [AccessDeniedError.__name__]
+    assert [a.error_class for a in result.attempts] == [ModelAccessDeniedError.__name__]
     assert emu.stats["calls"] == {profiles[0]: 1, profiles[1]: 1}
 
 
