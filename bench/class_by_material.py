@@ -6,6 +6,9 @@ wordings (templates) while every material stays in training.
 Run: python bench/class_by_material.py [PREFIX]   (needs the ``train`` extra; 4 fits, minutes)
 With PREFIX (e.g. ``r10-``), only the materials whose name starts with it are held out (two
 at a time) and reported; the others always train.
+     python bench/class_by_material.py r11-agent --agents   (an agent's tools are its material:
+     the rows of two agents at a time are held out, what they were asked to do and to look up
+     alike, so neither the agent's tools nor its domain's words were seen)
 Prints class accuracy and class-stage tier agreement (the true class's default tier against
 the predicted class's) per true class and per held-out knowledge base, and the confusions.
 """
@@ -21,9 +24,19 @@ from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _parts, fit, load_corpus
 
 
+def agent_of(template: str) -> str:
+    """``r11-agent-flags``, the agent of a template such as ``r11-agent-flags-agent_step``
+    (one template per agent and class); "" for a template of no agent."""
+    head, _, _ = template.rpartition("-")
+    return head if "-agent-" in template and head.count("-") >= 2 else ""
+
+
 def main() -> int:
     rows = load_corpus()
-    prefix = sys.argv[1] if len(sys.argv) > 1 else ""
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    prefix = args[0] if args else ""
+    if "--agents" in sys.argv:
+        rows = [{**r, "material": agent_of(str(r["template"]))} for r in rows]
     named = {str(r["material"]) for r in rows if r.get("material")}
     materials = sorted(m for m in named if m.startswith(prefix))
     parts = [_parts(r["request"]) for r in rows]

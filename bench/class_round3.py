@@ -14,6 +14,9 @@ predicted by models that never saw their template.
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
      python bench/class_round3.py --packaged [CORPUS.jsonl.gz]   (the packaged model of the
      code on the path predicts the rows, no fitting: the "before" of rows it never saw)
+     python bench/class_round3.py --predictions FILE   (no fitting: the held-out predictions
+     bench/class_refit.py kept; ``class_train`` fits each template fold on the same rows as
+     this script, every public source included, so its team rows' predictions are these)
 Team templates are split into 5 folds by template id, as in ``class_train``; the public
 sources stay in training (they are held out whole in docs/router/classes.md). Prints class
 accuracy and class-stage tier agreement (the true class's default tier against the
@@ -172,6 +175,12 @@ def packaged(path: str | None) -> list[tuple[str, str, str]]:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--packaged":
         report(packaged(sys.argv[2] if len(sys.argv) > 2 else None))
+        return 0
+    if len(sys.argv) > 2 and sys.argv[1] == "--predictions":
+        from class_refit import load_predictions
+
+        kept = load_predictions(sys.argv[2]).pairs
+        report([(t, p, g) for t, p, g in kept if not g.startswith("source:")])
         return 0
     rows = load_corpus()
     parts = [_parts(r["request"]) for r in rows]
