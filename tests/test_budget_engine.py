@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,12 @@ from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.tiers import Tier
-from tierwise.errors import AnswerRejectedError, BudgetExceededError, InvalidRequestError
+from tierwise.errors import (
+    AnswerRejectedError,
+    BudgetExceededError,
+    DeadlineExceededError,
+    InvalidRequestError,
+)
 from tierwise.store.keys import KeyStore
 
 PROMPT = [{"role": "user", "content": [{"text": "Answer in JSON: label 'app crashes'."}]}]
@@ -251,3 +257,23 @@ def test_a_call_cut_at_its_deadline_is_charged_on_the_profile_it_was_sent_to(
     assert row.error_class == "AttemptCutError" and row.model_id == sent
     assert held is not None and after is not None and after.reserved_usd == 0
     assert row.cost_usd == after.spent_usd == held.reserved_usd + held.spent_usd
+
+
+def test_a_call_cut_at_its_deadline_says_it_was_billed(
+    deadline_cut: tuple[Any, Settings], tmp_path: Path
+) -> None:
+    # The attempt the deadline cut off was sent: it is charged (at its worst case) when it
+    # ends, and sending the request again pays for it again. The error said billed=False,
+    # the flag callers read to know a retry is not free.
+    _, settings = deadline_cut
+    with Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'l.db'}") as tw:
+        with pytest.raises(DeadlineExceededError) as caught:
+            tw.converse(
+                modelId="haiku",
+                messages=[{"role": "user", "content": [{"text": "hi"}]}],
+                inferenceConfig={"maxTokens": 20},
+            )
+        tw.driver.close()  # the cut call has ended and been ledgered
+        (row,) = tw.ledger.rows()
+    assert caught.value.billed and caught.value.request_id == row.request_id
+    assert row.cost_usd > 0

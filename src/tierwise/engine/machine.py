@@ -567,7 +567,10 @@ class Engine:
                 raise self._rejected(self._result(*last)) from None
             settled = yield from self._invoke(attempt, hold)
             if settled.cut:
-                raise cast(TierwiseError, settled.error)  # ledgered when it ends (Invoke.late)
+                cut = cast(TierwiseError, settled.error)  # ledgered when it ends (Invoke.late)
+                # The attempt was sent and is charged when it ends: a retry pays again.
+                cut.billed = True
+                raise cut
             if settled.error is not None:
                 exc = settled.error
                 row = yield from self._settle_failed(attempt, settled, exc, hold)
