@@ -23,7 +23,7 @@ from tierwise.core.cache_aware import (
     lookup_keys,
     prefixes,
 )
-from tierwise.core.caching import place_cache_points
+from tierwise.core.caching import SharedPlacement, place_cache_points
 from tierwise.core.hints import Hints
 from tierwise.core.output_learning import (
     OutputEstimate,
@@ -85,7 +85,7 @@ class CacheRouter:
         points, so an option priced without them would count a history cached under other
         settings as warm."""
         placed = place_cache_points(dict(request), self.settings.cache_policy(tier)).request
-        return apply_thinking(placed, thinking_budget) if thinking_budget else placed
+        return _with_thinking(placed, thinking_budget)
 
     def _min_tokens(self, tier: Tier) -> int:
         return self.settings.tier(tier).cache_min_tokens
@@ -156,17 +156,31 @@ class CacheRouter:
         *,
         tokens: int | None = None,
     ) -> CacheChoice | None:
-        """The cache-aware choice for a routed request, or None when it cannot matter (off,
+        """:meth:`placed_choice`'s choice."""
+        return self.placed_choice(decision, request, hints, tokens=tokens)[0]
+
+    def placed_choice(
+        self,
+        decision: Decision,
+        request: Mapping[str, Any],
+        hints: Hints | None,
+        *,
+        tokens: int | None = None,
+    ) -> tuple[CacheChoice | None, SharedPlacement | None]:
+        """The cache-aware choice, and the chosen tier's cache points as placed to price
+        it (for the planner to send, not place again; None when there is no choice).
+
+        The cache-aware choice for a routed request, or None when it cannot matter (off,
         nothing cacheable, or only one tier allowed). Allowed: from the quality policy's
         lowest tier for this request (``decision.lowest``, else the routed tier) up to the
         caller's ceiling. ``tokens``: ``count_request(request)`` when the caller has it
         (the planner passes the decision's own count), else counted here."""
         if not self.config.enabled or not self._cacheable(request, tokens):
-            return None
+            return None, None
         h = hints or Hints()
         ceiling = h.max_tier or Tier.OPUS
         if h.force_tier is not None:
-            return None
+            return None, None
         floor = decision.lowest if decision.lowest is not None else decision.tier
         floor = min(floor, decision.tier, key=lambda t: t.rank)
         allowed = [t for t in Tier.ordered() if floor.rank <= t.rank <= ceiling.rank]
@@ -184,7 +198,7 @@ class CacheRouter:
             current_thinking = None
         demand = self._note_demand(decision.tier)
         if len(allowed) < 2:
-            return None
+            return None, None
 
         # The thinking budget each option carries: the routed tier keeps the decision's; the
         # policy's lowest tier, when it is Sonnet held in for harder work, its own.
@@ -228,7 +242,7 @@ class CacheRouter:
 
         expected = self.expected(decision, allowed, request)
 
-        return choose_tier(
+        choice = choose_tier(
             decision.tier,
             allowed,
             request,
@@ -250,6 +264,12 @@ class CacheRouter:
             current_thinking=current_thinking,
             prepared_thinking=prepared,
         )
+        if choice is None:
+            return None, None
+        # Any budget's request carries the tier's placement: thinking changes other fields.
+        sent = next((r for (t, _), r in placed.items() if t is choice.tier), None)
+        policy = self.settings.cache_policy(choice.tier)
+        return choice, None if sent is None else SharedPlacement.of(request, sent, policy)
 
     def observe(self, effect: Observe) -> None:
         """Learn from one settled answer (the engine's ``Observe`` effect)."""
@@ -265,6 +285,7 @@ class CacheRouter:
             thinking_tokens=effect.thinking_tokens,
             complete=effect.complete,
             decision=decision,
+            placement=plan.placement,
         )
 
     def learn(
@@ -279,13 +300,15 @@ class CacheRouter:
         thinking_tokens: int | None = 0,
         complete: bool = True,
         decision: Decision | None = None,
+        placement: SharedPlacement | None = None,
     ) -> None:
         """Record what one answer left warm (from its reported cache reads and writes), the
         tier its conversation is on now, and (for a ``complete`` routed answer of
         ``task_class``) its output on ``tier``: its answer tokens and, when it carried
         ``thinking_budget``, the share of that budget its thinking used
         (``thinking_tokens``, the part of the output that was thinking; None when not
-        shown, then measured as the output beyond the class's expected answer)."""
+        shown, then measured as the output beyond the class's expected answer).
+        ``placement``: the plan's, when the choice placed ``request``'s points already."""
         if tier is None:
             return
         learning = self.config.output_learning
@@ -303,7 +326,13 @@ class CacheRouter:
             )
         read, written = usage.cache_read, usage.cache_write
         if read or written:
-            prepared = self._prepared(request, tier, thinking_budget)
+            policy = self.settings.cache_policy(tier)
+            shared = None if placement is None else placement.apply(request, policy)
+            prepared = (
+                self._prepared(request, tier, thinking_budget)
+                if shared is None
+                else _with_thinking(shared, thinking_budget)
+            )
             points = prefixes(prepared, self._min_tokens(tier))
             self.state.mark(model_id, learned_prefixes(points, read, written))
         conversation = conversation_key(request)
@@ -311,6 +340,10 @@ class CacheRouter:
             # With the thinking budget it was sent with: its history is cached under it.
             where = f"{tier.value}:{thinking_budget}" if thinking_budget else tier.value
             self.state.set_conversation_tier(conversation, where)
+
+
+def _with_thinking(placed: dict[str, Any], budget: int | None) -> dict[str, Any]:
+    return apply_thinking(placed, budget) if budget else placed
 
 
 def _conversation_state(stored: str | None) -> tuple[Tier | None, int | None]:

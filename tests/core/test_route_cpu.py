@@ -24,10 +24,8 @@ from operator import add
 from typing import Any
 
 import pytest
-from test_route_once import _corpus
+from test_route_once import _corpus, _planner
 
-from tierwise.cache_router import CacheRouter
-from tierwise.cache_state import MemoryCacheState
 from tierwise.client import load_class_scorer
 from tierwise.config import Settings, load_settings
 from tierwise.core import class_model, classes, difficulty, signals
@@ -37,7 +35,6 @@ from tierwise.core.cue_scan import ascii_twin
 from tierwise.core.hints import Hints
 from tierwise.core.taxonomy import TASK_CLASSES
 from tierwise.engine.plan import Planner
-from tierwise.router.weights import load_model
 
 HINTS = [None, Hints(high_stakes=True)]
 
@@ -193,15 +190,6 @@ def test_from_probs_order() -> None:
     assert (pred.name, pred.runner_up) == TASK_CLASSES[:2]
     with pytest.raises(ValueError, match="not in"):
         ClassPrediction.from_probs({**flat, "no such class": 1.0 / len(TASK_CLASSES)}, "x")
-
-
-def _planner(settings: Settings) -> Planner:
-    return Planner(
-        settings,
-        load_model(),
-        load_class_scorer(settings),
-        CacheRouter(settings, MemoryCacheState()),
-    )
 
 
 def _records(planner: Planner) -> list[str]:

@@ -59,6 +59,7 @@ __all__ = [
     "CachePolicy",
     "PlacementResult",
     "PointPrefix",
+    "SharedPlacement",
     "cache_writes",
     "cacheable_points",
     "canonicalize",
@@ -287,6 +288,52 @@ class PlacementResult:
     request: dict[str, Any]
     placed: tuple[CachePlacement, ...]
     skipped: tuple[str, ...]
+
+
+# What placement reads of a request and all it writes: the points go into these sections,
+# and every count it weighs comes from them (tokens.segments); the rest is copied as is.
+PLACED_SECTIONS = ("toolConfig", "system", "messages")
+_ABSENT = object()
+
+
+def _sections(request: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(request.get(key, _ABSENT) for key in PLACED_SECTIONS)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SharedPlacement:
+    """A placement's sections, for a later request that carries the very section objects
+    it was placed from: the cache router places the chosen tier's points while choosing,
+    and the request as sent (sampling settled, thinking applied: other fields) takes them
+    instead of being placed again. Identity, not equality: settling sampling and thinking
+    copy only the top level, so the sections are the same objects, and checking that costs
+    nothing where comparing distinct equal ones walks every block."""
+
+    policy: CachePolicy
+    source: tuple[Any, ...]
+    placed: tuple[Any, ...]
+
+    @classmethod
+    def of(
+        cls, source: Mapping[str, Any], placed: Mapping[str, Any], policy: CachePolicy
+    ) -> SharedPlacement:
+        """What ``place_cache_points(source, policy)`` placed, as ``placed`` (that result,
+        or a request made from it that kept its sections) carries it."""
+        return cls(policy, _sections(source), _sections(placed))
+
+    def apply(self, request: Mapping[str, Any], policy: CachePolicy) -> dict[str, Any] | None:
+        """``place_cache_points(request, policy).request`` when ``request`` carries this
+        placement's source sections under the same policy, else None (place it)."""
+        if policy != self.policy:
+            return None
+        for source, given in zip(self.source, _sections(request), strict=True):
+            if source is not given:
+                return None
+        out = dict(request)
+        for key, value in zip(PLACED_SECTIONS, self.placed, strict=True):
+            if value is not _ABSENT:
+                out[key] = value
+        return out
 
 
 def _sorted(value: Any) -> Any:

@@ -350,7 +350,10 @@ class Opened:
             "tier": plan.tier.value if plan.tier else None,
             "modelId": self.settled.model_id,
             "requestId": self.attempt.request_id,
-            "route": plan.route_record(),
+            # The caller holds this section while the stream runs, and the stream's ledger
+            # row is written from the plan's shared record after it: a copy of their own
+            # (building one costs what copying the shared one would).
+            "route": plan.build_route_record(),
             "upstreamMs": round(self.upstream_ms, 3),
         }
         if self.dropped:

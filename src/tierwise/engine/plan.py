@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from tierwise.core.cache_aware import CacheChoice
-from tierwise.core.caching import place_cache_points
+from tierwise.core.caching import SharedPlacement, place_cache_points
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.hints import Hints
 from tierwise.core.regions import region_problem
@@ -40,6 +40,10 @@ class Plan:
     cache: CacheChoice | None = None
     guardrail: str | None = None
     """``ID:VERSION`` of the request's Bedrock guardrail, for the ledger."""
+    # The cache router's placement for this plan's tier, taken by ``Planner.prepare``
+    # instead of placing the same points again (see ``SharedPlacement``).
+    placement: SharedPlacement | None = field(default=None, repr=False, compare=False)
+    _record: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def thinking_budget(self) -> int | None:
@@ -52,6 +56,20 @@ class Plan:
         return d.thinking_budget if d is not None and self.tier == d.tier else None
 
     def route_record(self) -> dict[str, Any]:
+        """The explainable route record, built on first use and then the same dict for
+        every reader of this plan: its ledger rows, the response's ``tierwise`` section and
+        a capture. Readers serialise it and never change it. A record handed to the caller
+        before the plan's last ledger row is written (a stream's opening section) must be a
+        :meth:`build_route_record` of its own, or a caller's change would reach the ledger."""
+        record = self._record
+        if record is None:
+            record = self.build_route_record()
+            # The plan is frozen for its callers; the memo is not part of its value.
+            object.__setattr__(self, "_record", record)
+        return record
+
+    def build_route_record(self) -> dict[str, Any]:
+        """A new route record (what :meth:`route_record` keeps)."""
         if self.decision is not None:
             record = self.decision.to_dict()
             if self.reason != "routed":
@@ -150,15 +168,18 @@ class Planner:
             )
         if name == AUTO:
             decision = self.route(request, hints)
-            choice = (
-                None
+            choice, placement = (
+                (None, None)
                 if self.cache_router is None
-                else self.cache_router.choose(
+                else self.cache_router.placed_choice(
                     decision, request, hints, tokens=_decision_tokens(decision, request)
                 )
             )
             tier = decision.tier if choice is None else choice.tier
-            return Plan(tier, self.profiles(tier), "routed" + via, decision, cache=choice)
+            return Plan(
+                tier, self.profiles(tier), "routed" + via, decision, cache=choice,
+                placement=placement,
+            )  # fmt: skip
         try:
             tier = Tier(name)
         except ValueError:
@@ -218,7 +239,9 @@ class Planner:
         this attempt's model has no adaptive mode (an escalation may reach one)."""
         prepared, _ = settle_adaptive_thinking(request, plan.profiles, self._takes_adaptive)
         if plan.tier is not None:
-            prepared = place_cache_points(prepared, self.settings.cache_policy(plan.tier)).request
+            policy = self.settings.cache_policy(plan.tier)
+            shared = None if plan.placement is None else plan.placement.apply(prepared, policy)
+            prepared = place_cache_points(prepared, policy).request if shared is None else shared
         budget = plan.thinking_budget
         if budget:
             prepared = apply_thinking(prepared, budget)
