@@ -1,7 +1,7 @@
 """The gateway's own CPU per request: before the first byte, and per streamed event.
 
 Run: python bench/request_cpu.py [--streams 300] [--calls 300] [--stream-ms 150] [--repeats 3]
-     [--distinct] [--loop uvloop|asyncio] [--profile FILE]
+     [--distinct] [--long TOKENS] [--loop uvloop|asyncio] [--profile FILE]
 
 Why CPU and not latency: on a shared machine wall time measures the neighbours; the CPU a
 request costs the gateway's event loop is what queues other requests' first bytes behind it
@@ -76,17 +76,24 @@ class Sample:
     requests: int = 0
 
 
-def body(stream: bool, number: int | None = None) -> bytes:
+def document(tokens: int) -> str:
+    """A report of about ``tokens`` tokens (tierwise's estimate), the same every call."""
+    lines = []
+    for i in range(max(1, tokens // 16)):
+        lines.append(f"Depot {i % 23} shipped {i * 37 % 1000} pallets in week {i % 52}; "
+                     f"{i * 11 % 17} arrived late.")  # fmt: skip
+    return "Weekly depot report:\n" + "\n".join(lines)
+
+
+def body(stream: bool, number: int | None = None, long: int = 0) -> bytes:
     prompt, max_tokens = (STREAM_PROMPT, STREAM_MAX_TOKENS) if stream else (CALL_PROMPT, 60)
     if number is not None:
         prompt += f" (request {number})"
+    messages = [{"role": "user", "content": prompt}]
+    if long:
+        messages.insert(0, {"role": "system", "content": document(long)})
     return json.dumps(
-        {
-            "model": "auto",
-            "messages": [{"role": "user", "content": prompt}],
-            "max_tokens": max_tokens,
-            "stream": stream,
-        }
+        {"model": "auto", "messages": messages, "max_tokens": max_tokens, "stream": stream}
     ).encode()
 
 
@@ -143,11 +150,12 @@ async def rounds(
     events: int,
     profile: str | None,
     distinct: bool = False,
+    long: int = 0,
 ) -> Sample:
     numbers = itertools.count()
 
     def payload() -> bytes:
-        return body(stream, next(numbers) if distinct else None)
+        return body(stream, next(numbers) if distinct else None, long)
 
     for _ in range(20):  # imports, the router's model, pools: not measured
         await one(app, payload(), stream)
@@ -207,12 +215,13 @@ async def main_async(args: argparse.Namespace, url: str, events: int) -> dict[st
         out = {}
         if args.calls:
             out["call"] = await rounds(
-                app, False, args.calls, args.repeats, 1, args.profile, args.distinct
+                app, False, args.calls, args.repeats, 1, args.profile, args.distinct, args.long
             )
         if args.streams:
             out["stream"] = await rounds(
-                app, True, args.streams, args.repeats, events, args.profile, args.distinct
-            )
+                app, True, args.streams, args.repeats, events, args.profile, args.distinct,
+                args.long,
+            )  # fmt: skip
         return out
     finally:
         await inbox.put({"type": "lifespan.shutdown"})
@@ -232,6 +241,15 @@ def main() -> None:
         action="store_true",
         help="a different prompt per request (the same prompt, as bench/concurrency.py "
         "sends, lets the router reuse the previous request's features)",
+    )
+    parser.add_argument(
+        "--long",
+        type=int,
+        default=0,
+        metavar="TOKENS",
+        help="a system prompt of about TOKENS tokens, the same every request: above the "
+        "cache minimums, so the cache router chooses, points are placed and answers read "
+        "the cache (0: none)",
     )
     parser.add_argument(
         "--loop", choices=["uvloop", "asyncio"], default="uvloop",
@@ -271,6 +289,7 @@ def main() -> None:
                 if args.distinct
                 else "the same prompt every request"
             )
+            + (f"; a {args.long}-token system prompt" if args.long else "")
         )
         run = main_async(args, f"http://127.0.0.1:{port}", events)
         if args.loop == "uvloop":
