@@ -683,12 +683,26 @@ class Settings(_Model):
         )
 
     def rates(self, tier: Tier) -> Rates:
-        """Prices for ``tier``: the selected price sheet's, else the tier's own."""
+        """Prices for ``tier``: the selected price sheet's, else the tier's own. Kept per
+        tier with the ``Prices`` they were built from (every priced call, hold and
+        cache-aware option reads them, and building them costs more than pricing); a copy
+        of these settings whose prices were replaced builds its own."""
+        prices = self._prices(tier)
+        kept = self._rates_memo.get(tier)
+        if kept is None or kept[0] is not prices:
+            kept = self._rates_memo[tier] = (prices, prices.rates())
+        return kept[1]
+
+    def _prices(self, tier: Tier) -> Prices:
         if self.price_sheet:
             sheet = self.price_sheets[self.price_sheet]
             if tier in sheet:
-                return sheet[tier].rates()
-        return self.tiers[tier].prices.rates()
+                return sheet[tier]
+        return self.tiers[tier].prices
+
+    @cached_property
+    def _rates_memo(self) -> dict[Tier, tuple[Prices, Rates]]:
+        return {}
 
     def all_rates(self) -> dict[Tier, Rates]:
         return {t: self.rates(t) for t in Tier.ordered()}

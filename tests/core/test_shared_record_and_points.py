@@ -28,7 +28,7 @@ from test_route_once import _planner
 from tierwise import cache_router as cache_router_module
 from tierwise.cache_state import MemoryCacheState
 from tierwise.client import Tierwise
-from tierwise.config import Settings
+from tierwise.config import Prices, Settings
 from tierwise.core import routing
 from tierwise.core.caching import SharedPlacement
 from tierwise.core.hints import Hints
@@ -88,9 +88,11 @@ def _variants() -> list[dict[str, Any]]:
 
 
 def _old_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The paths replaced: a record built for every reader, every placement made again."""
+    """The paths replaced: a record built for every reader, every placement made again,
+    a tier's rates built for every price."""
     monkeypatch.setattr(Plan, "route_record", Plan.build_route_record)
     monkeypatch.setattr(SharedPlacement, "apply", lambda self, request, policy: None)
+    monkeypatch.setattr(Settings, "rates", lambda self, tier: self._prices(tier).rates())
 
 
 def _step_clock(planner: Planner) -> None:
@@ -308,3 +310,30 @@ def test_a_long_request_is_placed_once_per_priced_option(
     # learning from each answer take the chosen option's (was: +2 per request).
     options = sum(len(r.route["cache"]["options"]) for r in rows if r.route)
     assert counts["place_cache_points"] == options
+
+
+def test_a_tiers_rates_are_built_once(
+    emu_settings: Settings, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: Counter[str] = Counter()
+    _counting(monkeypatch, Prices, "rates", built)
+    settings = emu_settings.with_overrides({})  # its own, not yet read
+    with _client(settings, f"sqlite:///{tmp_path / 'l.db'}") as tw:
+        for text in ("Is 7 prime?", "Is 9 prime?", "Is 11 prime?"):
+            tw.converse(
+                modelId=Tier.HAIKU.value, messages=[{"role": "user", "content": [{"text": text}]}]
+            )
+    assert built["rates"] == 1  # was one per priced call
+
+
+def test_replaced_prices_are_read_anew(default_settings: Settings) -> None:
+    before = default_settings.rates(Tier.SONNET)
+    tiers = dict(default_settings.tiers)
+    sonnet = tiers[Tier.SONNET]
+    tiers[Tier.SONNET] = sonnet.model_copy(
+        update={"prices": sonnet.prices.model_copy(update={"input": before.input * 2})}
+    )
+    # model_copy shares the instance dict, the kept rates with it
+    dearer = default_settings.model_copy(update={"tiers": tiers})
+    assert dearer.rates(Tier.SONNET).input == before.input * 2
+    assert default_settings.rates(Tier.SONNET) == before
