@@ -223,9 +223,22 @@ class CacheRouter:
         # once (see core.cache_aware.expected_reuse and expected_cost). Not in a
         # conversation: its prefix is read back by its own next turn, which extends it (the
         # rate of a chain of turns is no forecast of readers); stickiness weighs that turn.
+        # Each request as sent has its prefixes digested once: the reuse forecast reads the
+        # routed tier's and choose_tier prices every option from them (a digest of every
+        # point's prefix costs several placements). Keyed by the request object, kept with
+        # it so that its id cannot be another's.
+        digested: dict[tuple[int, int], tuple[Mapping[str, Any], list[Prefix]]] = {}
+
+        def points_of(sent: Mapping[str, Any], min_tokens: int) -> list[Prefix]:
+            key = (id(sent), min_tokens)
+            kept = digested.get(key)
+            if kept is None or kept[0] is not sent:
+                kept = digested[key] = (sent, prefixes(sent, min_tokens))
+            return kept[1]
+
         reuse = 0.0
         if conversation is None:
-            mine = prefixes(
+            mine = points_of(
                 prepared(decision.tier, thinking.get(decision.tier)),
                 self._min_tokens(decision.tier),
             )
@@ -263,9 +276,9 @@ class CacheRouter:
             expected=expected,
             current_thinking=current_thinking,
             prepared_thinking=prepared,
+            total=tokens,
+            points_of=points_of,
         )
-        if choice is None:
-            return None, None
         # Any budget's request carries the tier's placement: thinking changes other fields.
         sent = next((r for (t, _), r in placed.items() if t is choice.tier), None)
         policy = self.settings.cache_policy(choice.tier)

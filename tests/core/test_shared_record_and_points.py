@@ -29,7 +29,7 @@ from tierwise import cache_router as cache_router_module
 from tierwise.cache_state import MemoryCacheState
 from tierwise.client import Tierwise
 from tierwise.config import Prices, Settings
-from tierwise.core import routing
+from tierwise.core import cache_aware, routing
 from tierwise.core.caching import SharedPlacement
 from tierwise.core.hints import Hints
 from tierwise.core.tiers import Tier
@@ -337,3 +337,23 @@ def test_replaced_prices_are_read_anew(default_settings: Settings) -> None:
     dearer = default_settings.model_copy(update={"tiers": tiers})
     assert dearer.rates(Tier.SONNET).input == before.input * 2
     assert default_settings.rates(Tier.SONNET) == before
+
+
+def test_a_one_off_long_request_digests_each_option_once(
+    default_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digests: Counter[str] = Counter()
+    # choose_tier's own default and the cache router's reuse forecast: either may digest.
+    _counting(monkeypatch, cache_aware, "prefixes", digests)
+    _counting(monkeypatch, cache_router_module, "prefixes", digests)
+    planner = _planner(default_settings)
+    request = {
+        "system": [{"text": LONG}],
+        "messages": [
+            {"role": "user", "content": [{"text": "Which clause covers late deliveries?"}]}
+        ],
+    }
+    plan = planner.plan("auto", request)
+    assert plan.cache is not None and len(plan.cache.options) >= 2
+    # was one more: the routed tier's, once for the reuse forecast and once to price it
+    assert digests["prefixes"] == len(plan.cache.options)

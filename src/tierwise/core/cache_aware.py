@@ -307,6 +307,8 @@ def choose_tier(
     expected: Mapping[Tier, OutputEstimate] | None = None,
     current_thinking: int | None = None,
     prepared_thinking: Callable[[Tier, int], Mapping[str, Any]] | None = None,
+    total: int | None = None,
+    points_of: Callable[[Mapping[str, Any], int], Sequence[Prefix]] = prefixes,
 ) -> CacheChoice:
     """Pick among ``allowed`` (which the caller bounds by the quality policy; ``preferred``
     is always an option) the cheapest expected tier.
@@ -344,8 +346,13 @@ def choose_tier(
     tier with more reasoning, which the quality policy allows wherever it allows the tier,
     priced like any option (reading the history warm, its expected thinking as output). It
     competes on cost, and stickiness keeps it unless a move saves ``margin``.
+
+    ``total``: ``count_request(request)`` when the caller has it. ``points_of``: the
+    :func:`prefixes` of a request as sent, which a caller that computed some already (for
+    its reuse forecast) may give back instead of having them computed again.
     """
-    total = count_request(request)
+    if total is None:
+        total = count_request(request)
     budgets = thinking or {}
     options: list[TierOption] = []
     tiers = sorted({preferred, *allowed}, key=lambda t: t.rank)
@@ -368,7 +375,7 @@ def choose_tier(
             )
         else:
             sent = prepared(tier)
-        points = prefixes(sent, min_tokens(tier))
+        points = points_of(sent, min_tokens(tier))
         guess = (expected or {}).get(tier)
         answer = output_tokens if guess is None else guess.answer_tokens
         use = thinking_use if guess is None else guess.thinking_use
