@@ -301,3 +301,42 @@ def test_a_memo_that_must_decide_names_the_decision(text: str) -> None:
 )
 def test_note_is_a_writing_cue_only_as_what_is_written(text: str) -> None:
     assert "draft" not in extract_signals(_user(text)).cues
+
+
+# --- look-alikes of the round 12 cues ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        # an order kept, placed or totalled is no plan of steps
+        ("List the products in the order in which they appear in the invoice.", "planning"),
+        ("Extract every line item, keeping them in the order in which they are listed.", "planning"),
+        ("In which order did the customer pay, the first or the second?", "planning"),
+        ("Draft a purchase order for 200 units of SKU 4471.", "planning"),
+        ("Draft the order confirmation email for customer 881.", "planning"),
+        ("Work out the order total including VAT.", "planning"),
+        ("Propose to come on Monday instead of Tuesday.", "planning"),
+        # what has happened is no choice to make
+        ("Follow up on whether we received the invoice from Acme.", "decision"),
+        ("Summarize the article, focusing on whether it mentions GDPR.", "decision"),
+        # a POST request is code, not a post to write
+        ("Turn this curl command into a POST request in Python.", "draft"),
+    ],
+)
+def test_round12_cues_leave_their_look_alikes_alone(text: str, cue: str) -> None:
+    assert cue not in extract_signals(_user(text)).cues, text
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Tell me the order in which to restart the nodes.", "planning"),
+        ("In what order should we migrate the services?", "planning"),
+        ("Propose a rollout order for the payments services.", "planning"),
+        ("Write a memo to the board on whether we open a second warehouse.", "decision"),
+        ("Turn these notes into a LinkedIn post for the launch.", "draft"),
+    ],
+)
+def test_round12_cues_still_fire_where_meant(text: str, cue: str) -> None:
+    assert cue in extract_signals(_user(text)).cues, text

@@ -43,6 +43,12 @@ __all__ = [
 
 OutputLength = Literal["short", "normal", "long"]
 
+# What kinds of order are things, not steps ("a purchase order", "the sales order").
+_NOT_A_PLANNED_ORDER = (
+    r"(?:purchase|sales|work|change|money|standing|pizza|restraining|court|gag|pecking"
+    r"|batting|delivery|customer|client|supplier|stock|repeat|rush|bulk|pending|open|new)\b"
+)
+
 # Task-type cues: name -> pattern. Matched case-insensitively over the last user turn and the
 # system prompt. Compiled once at import; this table is data, not state.
 _CUE_SOURCE: dict[str, str] = {
@@ -140,7 +146,8 @@ _CUE_SOURCE: dict[str, str] = {
         r"|notice|bulletin)"
         # a memo or a note made of given points ("turn these points into a friendly memo")
         r"|(?:turn|make) (?:this|these|it|them|the following) (?:[\w-]+ ){0,2}into (?:a |an )?"
-        r"(?:[\w-]+ ){0,2}(?:email|memo|note|post|announcement|letter|newsletter)"
+        r"(?:[\w-]+ ){0,2}(?:email|memo|note|post(?! (?:request|endpoint|method|call|body"
+        r"|handler|route)\b)|announcement|letter|newsletter)"
     ),
     "routine_code": (
         r"(?:write|implement|create|add) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
@@ -178,11 +185,18 @@ _CUE_SOURCE: dict[str, str] = {
         # Asked to propose an order, a schedule or a plan of steps, whatever the steps are
         # ("propose a purge order", "suggest a schedule for ...", "outline how we'd ...",
         # "the order in which to ..."): sequencing work is planning.
+        # An order is also a customer's or a supplier's ("draft a purchase order", "work out
+        # the order total") and a list's ("in the order in which they appear"): only an order
+        # of steps still to take is planning.
         r"|(?:propose|suggest|outline|sketch|draw up|work out|map out|lay out|draft)"
-        r" (?:a |an |the )?(?:[\w-]+ )?(?:plan|order|sequence|schedule|timeline|phasing"
-        r"|roadmap)|(?:propose|suggest|outline|sketch|plan|work out) how (?:we|to|you|i)\b"
-        r"|(?:the )?order in which|in (?:what|which) order|which (?:ones? )?(?:go|goes|come"
-        r"|comes) first"
+        r" (?:a |an |the )?(?:(?!" + _NOT_A_PLANNED_ORDER + r")[\w-]+ )?(?:plan|order"
+        r"(?! (?:total|number|id|status|confirmation|form|flow|line|lines|history|details"
+        r"|value|amount|date|summary|book|email|page|queue|entry|item|items)\b)|sequence"
+        r"|schedule|timeline|phasing|roadmap)"
+        r"|(?:propose|suggest|outline|sketch|plan|work out) how (?:we|to|you|i)\b"
+        r"|(?:the )?order in which (?:to|(?:we|you|i)(?:'d| should| would| could| must| ought"
+        r"| can| will))\b|in (?:what|which) order (?:to|should|would|shall|must|do we|do i"
+        r"|can we|will we)\b|which (?:ones? )?(?:go|goes|come|comes) first"
     ),
     # Asking for a decision or a recommendation under trade-offs: the request is planning
     # or analysis even when it says "write a memo" or comes with a table of figures.
@@ -198,7 +212,11 @@ _CUE_SOURCE: dict[str, str] = {
         r"|lay out the (?:options|trade-?offs|scenarios)|decision memo|business case"
         r"|build (?:or|vs\.?|versus) buy|second-order|scenario analysis|(?:best|worst)[- ]case"
         r"|in (?:each|every|both|all) (?:the )?scenarios?|what should we do"
-        r"|(?:on|about|decide|deciding) whether (?:we|to|the company|the team|it)\b"
+        r"|(?:decide|deciding) whether (?:we|to|the company|the team|it)\b"
+        # "on whether we open a second site", not "follow up on whether we received the
+        # invoice" nor "focusing on whether it mentions GDPR": what has happened is no choice
+        r"|(?:on|about) whether (?:to\b|(?:we|the company|the team) (?!(?:\w+ed|got|have"
+        r"|had|did|were|was|already|still)\b))"
         r"|what you'?d (?:do|recommend|choose|pick)|which (?:one )?you'?d (?:pick|choose)"
         r"|where (?:to|should we) (?:invest|cut)"
     ),
@@ -345,7 +363,9 @@ _OTHER_LANGUAGES: dict[str, str] = {
         r"|pianifica) (?:\S+ ){0,3}?(?:eine[nm]? )?(?:reihenfolge|zeitplan|fahrplan|stufenplan"
         r"|plan|ordre|calendrier|orden|calendario|ordem|cronograma|plano|ordine|piano)\b"
         r"|(?:schlag\w*|propose[zr]?|propón|sugiere|proponha|sugere|proponi|suggerisci)"
-        r" (?:\S+ )?(?:vor, )?(?:wie|comment|cómo|como|come) (?:wir|on|nous|hacer|fazer)\b"
+        r" (?:\S+ )?(?:vor, )?(?:(?:wie|comment|cómo|como) (?:wir|on|nous|hacer|fazer)"
+        # Italian "come" is English "come": not "propose to come on Monday"
+        r"|come (?:fare|procedere))\b"
     ),
     "rag": (
         r"(?:anhand|laut) (?:der|des|dieser|diesen|den|dem|unserer|unseres) (?:\w+ )?"
