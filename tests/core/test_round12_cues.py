@@ -311,7 +311,10 @@ def test_note_is_a_writing_cue_only_as_what_is_written(text: str) -> None:
     [
         # an order kept, placed or totalled is no plan of steps
         ("List the products in the order in which they appear in the invoice.", "planning"),
-        ("Extract every line item, keeping them in the order in which they are listed.", "planning"),
+        (
+            "Extract every line item, keeping them in the order in which they are listed.",
+            "planning",
+        ),
         ("In which order did the customer pay, the first or the second?", "planning"),
         ("Draft a purchase order for 200 units of SKU 4471.", "planning"),
         ("Draft the order confirmation email for customer 881.", "planning"),
