@@ -214,6 +214,7 @@ DEPLOY = tool_config(
         "Suggest a schedule for restarting the cache nodes without dropping below two replicas.",
         "Plan how we migrate the billing database next weekend, with a way back.",
         "Work out the order in which to decommission the old build agents.",
+        "Propose a rollout order and run it by me first.",
         "Schlag eine Reihenfolge vor, in der wir die alten Worker löschen.",
         "Propose un ordre pour supprimer les anciens environnements de test.",
     ],
@@ -231,6 +232,13 @@ def test_asking_an_agent_to_propose_a_plan_asks_no_action(text: str) -> None:
         "Deploy the payments services to all three regions.",
         "Propose a rollout order, then deploy the first region.",
         "Restart the cache nodes one by one.",
+        # the plan asked for and carried out: its action is asked (review)
+        "Plan the purge of the old releases and run it tonight.",
+        "Plan the rollback of payments and carry it out.",
+        "Suggest a purge order and go ahead with it.",
+        "Suggest a schedule for restarting the cache nodes, then apply it.",
+        "Schlag eine Reihenfolge vor, in der wir die alten Worker löschen, und führ sie dann aus.",
+        "Propose un ordre pour supprimer les anciens environnements et exécute-le.",
     ],
 )
 def test_an_action_asked_beside_a_plan_is_still_asked(text: str) -> None:

@@ -622,6 +622,18 @@ _CHAINED_ACTION = re.compile(
     r"(?:\band|,|;|:|\bthen|\bafter that)\s+(?:(?:then|please|also|go ahead and)\s+)*"
     + _ACTION_RX.pattern
 )
+# A plan asked for and carried out in the same sentence ("Plan the purge and run it
+# tonight", "Suggest a purge order and go ahead with it"): the plan's action is asked too.
+_CARRIED_OUT = re.compile(
+    r"(?:\band|\bund|\bet|\by|,|;|:|\bthen|\bdann|\bpuis|\bluego|\bafter that)\s+"
+    r"(?:(?:then|please|also|just|immediately|dann|bitte|puis|luego)\s+)*"
+    r"(?:go ahead\b|proceed\b|(?:run|execute|apply|do|perform|implement|enact|action)"
+    r" (?:it|them|that|this|those|these|the plan)\b(?! by| past)"
+    r"|carry (?:it|them|that|this|those|these|the plan) out\b"
+    r"|(?:führ\w*|setz\w*) (?:sie|es|ihn|das) (?:\w+ )?(?:aus|um)\b"
+    r"|(?:exécute|appliquez|applique|exécutez|lance|lancez)(?:[- ](?:le|la|les))?\b"
+    r"|(?:ejecút|aplíc|llév)\w*)"
+)
 # A full stop ends a sentence after a word of three letters or more ("R. Patel", "e.g." and
 # "v4.1" do not end one).
 _SENTENCE_END = re.compile(r"(?<=\w\w\w)\.(?=\s|$)|[!?\n]")
@@ -697,7 +709,7 @@ def _asks_action(text: str) -> bool:
         # "Propose a rollout order": the action is the subject of the plan asked for.
         looks = (
             _READ_LEAD.match(sentence)
-            or asks_for_advice(sentence)
+            or (asks_for_advice(sentence) and not _CARRIED_OUT.search(sentence))
             or (
                 end == "?"
                 and not _POLITE_REQUEST.match(sentence)
