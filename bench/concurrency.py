@@ -30,7 +30,10 @@ Arrivals: ``lockstep`` (default; what wrk does) starts every client within N ms,
 every answer takes the same time they stay in step: all N requests arrive in one burst each
 call period, so the gateway's per-request setup queues behind the burst. ``staggered`` starts
 each client at a random offset within one call period (2 s, or ``--stream-s``), the shape of
-independent users; the offered load is the same.
+independent users; the offered load is the same. Each gateway row is followed by its steady
+state: the TTFB overhead of the requests started after the first call period (for the gateway
+and the direct baseline alike), which leaves out lockstep's opening burst of N connections
+and N requests at once; later periods keep whatever spacing the gateway gave the first.
 
 ``--stall-probe`` runs the gateway under bench/stall_probe.py and prints, per gateway run,
 its event loop's lag (how late a 2 ms timer wakes) and its GC passes by generation (thread
@@ -127,7 +130,14 @@ class Tally:
     errors: int = 0
     latency: list[float] = field(default_factory=list)
     ttfb: list[float] = field(default_factory=list)
+    # When each completed request started, in seconds from the run's start (same order as ttfb).
+    started: list[float] = field(default_factory=list)
     error_kinds: dict[str, int] = field(default_factory=dict)
+
+    def ttfb_after(self, seconds: float) -> list[float]:
+        """TTFB of the requests that started after ``seconds``: the steady state, without
+        the opening burst in which every client connects and sends at once."""
+        return [t for t, at in zip(self.ttfb, self.started, strict=True) if at >= seconds]
 
     def fail(self, what: str) -> None:
         self.errors += 1
@@ -219,7 +229,8 @@ async def run_load(
 
     offsets = random.Random(7)
     head = request_head(target.port, target.path, target.body, target.headers)
-    stop_at = time.perf_counter() + seconds
+    began = time.perf_counter()
+    stop_at = began + seconds
 
     async def one_client(index: int) -> None:
         # a 1 ms ramp: no SYN storm
@@ -244,13 +255,13 @@ async def run_load(
                 tally.done += 1
                 tally.latency.append(time.perf_counter() - started)
                 tally.ttfb.append(first)
+                tally.started.append(started - began)
             if not keep:
                 conn[1].close()
                 conn = None
         if conn is not None:
             conn[1].close()
 
-    began = time.perf_counter()
     await asyncio.gather(*(one_client(i) for i in range(clients)))
     return tally, time.perf_counter() - began
 
@@ -341,7 +352,10 @@ def report_rows(
     rss: tuple[float, float] | None,
     cpu: dict[str, float],
     queued: dict[str, float] | None = None,
+    period: float = 0.0,
 ) -> list[str]:
+    """One row per target; with ``period``, a second gateway row for the steady state: only
+    requests started after the first call period, for the gateway and the direct baseline."""
     base_tally, base_s = rows["direct"]
     base_rps = base_tally.done / base_s
     out = []
@@ -366,6 +380,16 @@ def report_rows(
             f"{pct(tally.ttfb, 0.5) * 1000:>9.1f} {pct(tally.ttfb, 0.99) * 1000:>9.1f} "
             f"{added:>19}{memory}" + (f"  errors: {tally.error_kinds}" if tally.error_kinds else "")
         )
+        if period and name != "direct":
+            mine, base = tally.ttfb_after(period), base_tally.ttfb_after(period)
+            if mine and base:
+                steady50 = (pct(mine, 0.5) - pct(base, 0.5)) * 1000
+                steady99 = (pct(mine, 0.99) - pct(base, 0.99)) * 1000
+                out.append(
+                    f"{mode:<7}{clients:>6} {name:<8} steady state (requests started after the "
+                    f"first {period:g} s: {len(mine)} of {len(tally.ttfb)}; direct {len(base)}): "
+                    f"ttfb+ p50 {steady50:+.1f} p99 {steady99:+.1f} ms"
+                )
     return out
 
 
@@ -489,7 +513,8 @@ def main() -> None:
                         rss = (idle, peak[0])
                         windows[clients] = (since, time.time())
                     time.sleep(1)
-                lines += report_rows(mode, clients, rows, rss, cpu, queued)
+                period = args.stream_s if mode == "stream" else 2.0
+                lines += report_rows(mode, clients, rows, rss, cpu, queued, period)
                 print("\n".join([header, *lines[-len(rows) :]]), flush=True)
         finally:
             stop_all(procs)
