@@ -949,7 +949,9 @@ def _finish(  # noqa: PLR0917
 ) -> Generator[Any, Any, Result]:
     """The engine's machine that prices and records a stream (sync or async) as
     ``meter`` saw it, from ``started`` (``perf_counter``) until now."""
-    usage, estimated = meter.billed(opened.attempt.request)
+    usage, estimated = meter.billed(
+        opened.attempt.request, engine.accountant.output_limit(opened.settled.model_id)
+    )
     return engine.finish_stream(
         opened, usage=usage, stop_reason=meter.stop_reason, error=error,
         latency_ms=(time.perf_counter() - started) * 1000,

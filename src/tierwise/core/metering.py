@@ -73,8 +73,11 @@ class StreamMeter:
         other = count_text("".join(t for i, t in enumerate(self.generated) if i not in positions))
         return split_output(output, thought, other)
 
-    def billed(self, request: Mapping[str, Any]) -> tuple[Usage, str | None]:
-        """The usage to bill, and why it is an estimate (None: Bedrock reported it)."""
+    def billed(
+        self, request: Mapping[str, Any], output_limit: int | None = None
+    ) -> tuple[Usage, str | None]:
+        """The usage to bill, and why it is an estimate (None: Bedrock reported it).
+        ``output_limit`` is the most output the model serving it can produce, when known."""
         if self.usage is not None:
             return self.usage, None
         # The prompt was sent and read once the stream opened: it is billed in full.
@@ -84,8 +87,13 @@ class StreamMeter:
         # indentation or a rule of "=" is a few tokens to Claude's tokenizer and many to
         # it. Bedrock bills at most maxTokens of output and the prompt's upper bound of
         # input, the bounds a key's hold reserved, so a row never passes its hold.
+        # Without maxTokens, Bedrock's default cap applies, which is not tierwise's to
+        # guess but never passes the model's own limit: the most it could bill. (A keyed
+        # request is sent with maxTokens, its hold's bound, and a hold never counts more
+        # output than the model's limit.)
         worst = worst_case_usage(request)
-        if worst.output:
-            output = min(output, worst.output)
+        caps = [cap for cap in (worst.output, output_limit) if cap]
+        if caps:
+            output = min(output, *caps)
         prompt = min(prompt, worst.input + worst.cache_write_5m + worst.cache_write_1h)
         return Usage(input=prompt, output=output), ESTIMATE_NOTE

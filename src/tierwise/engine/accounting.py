@@ -50,10 +50,15 @@ class Accountant:
         than the model can produce (a ``maxTokens`` above its limit is refused by Bedrock
         unbilled, and must not be turned into a budget refusal that hides the real error)."""
         usage = worst_case_usage(request)
-        known = self.settings.models.get(foundation_model_id(profile))
-        if known is not None and usage.output > known.max_output_tokens:
-            return replace(usage, output=known.max_output_tokens)
+        limit = self.output_limit(profile)
+        if limit is not None and usage.output > limit:
+            return replace(usage, output=limit)
         return usage
+
+    def output_limit(self, profile: str) -> int | None:
+        """The most output the model behind ``profile`` can produce (None: not known)."""
+        known = self.settings.models.get(foundation_model_id(profile))
+        return None if known is None else known.max_output_tokens
 
     def dearest(
         self, tier: Tier | None, profiles: Sequence[str], request: Mapping[str, Any]
