@@ -120,8 +120,8 @@ def test_an_expired_reservation_is_charged_what_its_hold_recorded_then_corrected
 ) -> None:
     # A hold records what its expiry is charged (charge_usd: the model's worst case and the
     # guardrail's own policies) apart from what it holds (a cap counting every priced
-    # guardrail policy): the expiry charges that and releases the rest, on every store,
-    # and a late settle is charged the difference from it.
+    # guardrail policy): the expiry charges that and keeps the rest held until the call
+    # settles, on every store, and a late settle is charged the difference from it.
     keys = KeyStore(ledger)
     key, _ = keys.create("k", budget_usd=Decimal("1"))
     now = datetime.now(UTC)
@@ -132,7 +132,8 @@ def test_an_expired_reservation_is_charged_what_its_hold_recorded_then_corrected
     )  # fmt: skip
     assert keys.reconcile(now + timedelta(seconds=61)) == 1
     after = keys.get(key.id)
-    assert after is not None and (after.spent_usd, after.reserved_usd) == (Decimal("0.3"), 0)
+    assert after is not None
+    assert (after.spent_usd, after.reserved_usd) == (Decimal("0.3"), Decimal("0.2"))
     (orphan,) = ledger.rows(request_id="lost")
     assert orphan.cost_usd == Decimal("0.3")
     assert orphan.metadata and orphan.metadata["guardrail_units"] == {"content": 2}
@@ -141,6 +142,32 @@ def test_an_expired_reservation_is_charged_what_its_hold_recorded_then_corrected
     assert final is not None and (final.spent_usd, final.reserved_usd) == (Decimal("0.2"), 0)
     (real,) = ledger.rows(request_id="lost")
     assert real.status == "ok" and real.cost_usd == Decimal("0.2")
+
+
+def test_a_late_settle_after_an_expiry_never_passes_the_budget(ledger: SQLLedger) -> None:
+    # A hold of 0.5 (a cap counting every priced guardrail policy) expires charged 0.3
+    # (its guardrail's own policies). Its call may still settle (a slow gateway, a spool
+    # replayed later), charged up to the whole hold. Had the 0.2 gap been released, other
+    # calls could spend it first: the late settle then took the key to 1.2 on a budget
+    # of 1.
+    keys = KeyStore(ledger)
+    key, _ = keys.create("k", budget_usd=Decimal("1"))
+    now = datetime.now(UTC)
+    hold = keys.reserve(
+        key.id, Decimal("0.5"), request_id="lost", attempt=1, ttl_s=60, now=now,
+        detail={"tier": "haiku", "model_id": "m", "usage": {"input": 100, "output": 400},
+                "charge_usd": "0.3"},
+    )  # fmt: skip
+    assert keys.reconcile(now + timedelta(seconds=61)) == 1
+    left = keys.get(key.id)
+    assert left is not None
+    other = keys.reserve(key.id, left.remaining_usd, request_id="other", attempt=1)
+    keys.settle(other, row(key.id, str(left.remaining_usd), request_id="other"))
+    keys.settle(hold, row(key.id, "0.5", request_id="lost"))  # all its guardrail's policies
+    final = keys.get(key.id)
+    assert final is not None and final.reserved_usd == 0
+    assert final.spent_usd <= Decimal("1")
+    assert final.spent_usd == sum(r.cost_usd for r in ledger.rows() if r.api_key_id == key.id)
 
 
 def test_a_refusal_reconciles_expired_reservations_first(ledger: SQLLedger) -> None:

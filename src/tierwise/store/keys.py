@@ -196,6 +196,13 @@ _EXPIRY_ITEMS = (
 )
 
 
+def _kept(reservation: Mapping[str, Any]) -> int:
+    """What an expired reservation still holds, in pico-dollars: the part of its hold its
+    expiry did not charge (0 for one expired before holds kept it)."""
+    detail = json.loads(reservation["detail"]) if reservation["detail"] else {}
+    return int(detail.get("kept_pico", 0))
+
+
 def _expiry_charge(reservation: Mapping[str, Any]) -> int:
     """What an expired reservation is charged, in pico-dollars: the ``charge_usd`` its hold
     recorded (the model's worst case and the guardrail's own policies; the amount held
@@ -547,13 +554,14 @@ class KeyStore:
                 (hold.id,),
             ).fetchall()
             charged = _expiry_charge(expired[0]) if expired else 0
+            kept = _kept(expired[0]) if expired else 0
             if expired:
                 tx.execute("DELETE FROM reservations WHERE id = ?", (hold.id,))
                 tx.execute("DELETE FROM ledger WHERE id = ?", (expired[0]["ledger_id"],))
             tx.execute(
                 "UPDATE api_keys SET spent_pico = CASE WHEN spent_pico + ? - ? < 0 THEN 0"
-                " ELSE spent_pico + ? - ? END WHERE id = ?",
-                (actual, charged, actual, charged, hold.key_id),
+                " ELSE spent_pico + ? - ? END, reserved_pico = reserved_pico - ? WHERE id = ?",
+                (actual, charged, actual, charged, kept, hold.key_id),
             )
         return self.db.insert(tx, row)
 
@@ -584,8 +592,11 @@ class KeyStore:
         """Expire reservations past their time (their gateway stopped mid-call): each is
         charged at its worst case, since Bedrock may have billed up to that (the model's
         as reserved; the guardrail's own policies, not every priced one the hold counted:
-        :func:`_expiry_charge`), the rest is released, and it gets an ``estimated`` ledger
-        row so the ledger and the spend agree. Returns how many."""
+        :func:`_expiry_charge`), and it gets an ``estimated`` ledger row so the ledger and
+        the spend agree. The rest of the hold stays held until the call settles: its row
+        may still come (a gateway that was only slow, a spool replayed later) and be
+        charged up to the whole hold, and a gap released meanwhile could be spent by other
+        calls, passing the budget. Returns how many."""
         now = now or datetime.now(UTC)
         sql = "SELECT * FROM reservations WHERE state = 'held' AND expires_at < ?"
         params: tuple[Any, ...] = (iso(now),)
@@ -597,6 +608,7 @@ class KeyStore:
             detail = json.loads(r["detail"]) if r["detail"] else {}
             usage = Usage(**detail.get("usage", {}))
             charged = _expiry_charge(r)
+            kept = int(r["amount_pico"]) - charged
             row = LedgerRow(
                 id=None, ts=now, request_id=r["request_id"], attempt=int(r["attempt"]),
                 tier=detail.get("tier"), model_id=str(detail.get("model_id", "unknown")),
@@ -621,12 +633,13 @@ class KeyStore:
                     continue  # settled or expired meanwhile
                 ledger_id = self.db.insert(tx, row)
                 tx.execute(
-                    "UPDATE reservations SET ledger_id = ? WHERE id = ?", (ledger_id, r["id"])
+                    "UPDATE reservations SET ledger_id = ?, detail = ? WHERE id = ?",
+                    (ledger_id, json.dumps({**detail, "kept_pico": kept}), r["id"]),
                 )
                 tx.execute(
                     "UPDATE api_keys SET reserved_pico = reserved_pico - ?,"
                     " spent_pico = spent_pico + ? WHERE id = ?",
-                    (r["amount_pico"], charged, r["key_id"]),
+                    (charged, charged, r["key_id"]),
                 )
             done += 1
         return done
