@@ -193,6 +193,25 @@ def test_the_ask_is_found_before_or_after_the_documentation() -> None:
         ("¿Cuánto dura la garantía? Solo el valor.", True),
         ("Qual è il limite giornaliero? Solo il valore.", True),
         ("Explique-moi juste la différence entre les deux offres.", False),
+        ("Wat is de limiet? Geef alleen de waarde.", True),
+        ("Quel est le délai ? Donne-moi juste le chiffre.", True),
+        ("Quel est le délai ? Donne uniquement la valeur.", True),
+        # "only" saying what is given, not what to answer (review)
+        (
+            "Nous avons juste le chiffre de janvier ; estime le chiffre d'affaires annuel et "
+            "explique ton raisonnement.",
+            False,
+        ),
+        (
+            "Tenemos apenas la cifra de ventas de enero; estima las ventas del año y explica "
+            "el razonamiento.",
+            False,
+        ),
+        (
+            "We hebben alleen de waarde van januari; schat de omzet voor de rest van het jaar "
+            "en leg je redenering uit.",
+            False,
+        ),
     ],
 )
 def test_a_small_answer_asked_in_other_languages(text: str, small: bool) -> None:

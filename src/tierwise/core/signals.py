@@ -465,10 +465,19 @@ _SMALL_ANSWER = re.compile(
     # étiquette", "liste seulement", "sí o no", "ja oder nein", "oui ou non"
     r"|(?:ein|einem|un|une|una|uno) (?:seul |seule |sola |solo |einzig\w* )?"
     r"(?:wort|mot|palabra|parola|étiquette|etiqueta|label)"
-    r"|nur (?:die|den|das|der|mit) \w+|(?:solo|sólo|solamente|seulement|uniquement|nur"
-    r"|juste|apenas|alleen) (?:con |par |avec |mit )?(?:el|la|le|les|das|den|die|ein|il|lo|o"
-    r"|a|de|het)? ?(?:nombre|nom|name|liste|lista|etiqueta|étiquette|label|wort|mot|palabra"
-    r"|número|numéro|nummer|valor|valeur|wert|valore|waarde|dato|chiffre|cifra)"
+    r"|nur (?:die|den|das|der|mit) \w+|(?:solo|sólo|solamente|seulement|uniquement|nur)"
+    r" (?:con |par |avec |mit )?(?:el|la|le|les|das|den|die|ein)? ?(?:nombre|nom|name|liste"
+    r"|lista|etiqueta|étiquette|label|wort|mot|palabra|número|numéro|nummer)"
+    # "Juste la valeur.", "Solo el valor.", "Geef alleen de waarde": asked at the start of a
+    # sentence or after a verb of answering, not "nous avons juste le chiffre de janvier"
+    # ("we only have January's figure"), which says what is given
+    r"|(?:(?<=^)|(?<=[:?.!\n;] )|(?<=[:?.!\n;]))(?:(?:donne[sz]?|indique[sz]?|réponds"
+    r"|répondez|dis|dites|dame|dime|dammi|dimmi|dai|indica|geef|noem|gib|nenn\w*|responde"
+    r"|rispondi|antwoord)(?:[- ](?:moi|me|mir))? (?:avec |con |mit |met )?)?(?:solo|sólo"
+    r"|solamente|seulement|uniquement|nur|juste"
+    r"|apenas|alleen) (?:con |par |avec |mit )?(?:el|la|le|les|das|den|die|ein|il|lo|o|a|de"
+    r"|het)? ?(?:valor|valeur|wert|valore|waarde|dato|chiffre|cifra|nombre|nom|name|liste"
+    r"|lista|etiqueta|étiquette|label|wort|mot|palabra|número|numéro|nummer)"
     r"|(?:liste|lista|list) (?:seulement|solamente|solo|only)"
     r"|sí o no|si o no|ja oder nein|oui ou non|sim ou não"
     r")(?!\w)",
