@@ -139,7 +139,18 @@ def finish_turns(
     same-role turns merged, a user turn first (``first`` names what must be from the user),
     and at most ``max_images`` images (tool results included)."""
     merged = merge_turns(turns)
-    require(bool(merged) and merged[0]["role"] == "user", f"{first} must be from the user", field)
+    # Empty turns are dropped in merging; say so, or an empty user turn reads as a role error.
+    require(
+        bool(merged),
+        f"every message in {field} is empty; send a user message with content",
+        field,
+    )
+    require(
+        merged[0]["role"] == "user",
+        f"{first} must be from the user"
+        + (" (an empty message is left out, so it does not count)" if not turns[0]["content"] else ""),
+        field,
+    )
     images = count_images(merged)
     require(images <= max_images, f"too many images: {images} (at most {max_images})", field)
     for message in merged:
