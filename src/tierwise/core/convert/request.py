@@ -145,10 +145,10 @@ def finish_turns(
         f"every message in {field} is empty; send a user message with content",
         field,
     )
+    skipped = " (an empty message is left out, so it does not count)"
     require(
         merged[0]["role"] == "user",
-        f"{first} must be from the user"
-        + (" (an empty message is left out, so it does not count)" if not turns[0]["content"] else ""),
+        f"{first} must be from the user" + (skipped if not turns[0]["content"] else ""),
         field,
     )
     images = count_images(merged)
