@@ -82,6 +82,36 @@ _PARAM_PROBLEM = re.compile(
     r"(?:Invalid [\w ]+? for parameter|Missing required parameter in|Unknown parameter in)"
     r'(?: input)? ?[\w.\[\]]*(?:: "[\w.]+")?'
 )
+# What to send instead, from the end of a problem's report (after the echoed value): type
+# and class names, bounds and field names only, never the value itself.
+_PARAM_TYPES = re.compile(
+    r"type: <class '(\w+)'>, valid types: ((?:<class '\w+'>(?:, )?)+)\s*$", re.M
+)
+_PARAM_BOUND = re.compile(r", (valid (?:min|max) (?:value|length): -?\d+)\s*$", re.M)
+_PARAM_CHOICES = re.compile(r", must be one of: ([\w, ]+)")
+_CLASS_NAME = re.compile(r"<class '(\w+)'>")
+
+
+def _param_problems(report: str) -> str:
+    """Each problem of a ParamValidationError report with its path and what would be valid."""
+    starts = list(_PARAM_PROBLEM.finditer(report))
+    problems = []
+    for i, match in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(report)
+        problem = match.group(0)
+        types = list(_PARAM_TYPES.finditer(report, match.end(), end))
+        bounds = list(_PARAM_BOUND.finditer(report, match.end(), end))
+        choices = _PARAM_CHOICES.match(report, match.end(), end)
+        if types:
+            got, valid = types[-1].groups()
+            problem += f" (got {got}, expected {' or '.join(_CLASS_NAME.findall(valid))})"
+        elif bounds:
+            problem += f" ({bounds[-1].group(1)})"
+        elif choices:
+            problem += f" (known: {choices.group(1).strip()})"
+        problems.append(problem)
+    return "; ".join(dict.fromkeys(problems))
+
 
 _CREDENTIAL_ERRORS = (
     bce.NoCredentialsError,
@@ -166,7 +196,7 @@ def translate(exc: BaseException, *, model_id: str | None) -> TierwiseError:
     if isinstance(exc, bce.NoRegionError | bce.InvalidRegionError):
         return ConfigError(f"invalid AWS region: {exc}", hint="set `region` in tierwise.toml")
     if isinstance(exc, bce.ParamValidationError):
-        problems = "; ".join(dict.fromkeys(_PARAM_PROBLEM.findall(str(exc))))
+        problems = _param_problems(str(exc))
         return InvalidRequestError(
             f"the request does not match the Bedrock API: {problems or 'invalid parameters'}",
             hint="compare the request with the Converse API reference (field names and types)",
