@@ -370,3 +370,23 @@ def test_round12_cues_leave_their_look_alikes_alone(text: str, cue: str) -> None
 )
 def test_round12_cues_still_fire_where_meant(text: str, cue: str) -> None:
     assert cue in extract_signals(_user(text)).cues, text
+
+
+CHAT = "\n\n".join(
+    [
+        "Ana Silva  10:42 AM\nI think we should move the offsite to March, the venue in Porto is booked in February anyway and half the team is out.",
+        "Tom Becker  10:45 AM\nMarch works for me, but finance wants the budget locked before end of January, so we need a quote this week.",
+        "Ana Silva  10:47 AM\nI can ask the Lisbon venue for a quote too. They were cheaper last year and closer to the airport for most people.",
+        "[10:52] Priya N\nPlease keep it under 40k all in. Also remember the two new hires start on March 3rd and should come along.",
+    ]
+)
+
+
+def test_a_pasted_chat_is_no_documentation() -> None:
+    # Each message opens with its author and the time it was sent, which read as titled
+    # sections: a question about a conversation was answered "from the documentation" (review)
+    from tierwise.core.pasted_docs import documentation_ask  # new in round 12
+
+    text = f"What did they agree on?\n\n{CHAT}"
+    assert documentation_ask(text) is None
+    assert "rag" not in extract_signals(_user(text)).cues

@@ -54,6 +54,9 @@ _CODE_MARKS = re.compile(
 _HEADER_LINE = re.compile(
     r"(?:from|to|cc|bcc|subject|date|sent|re|fw|von|an|betreff|de|à|objet)\s*:", re.I
 )
+# A chat message opens with its author and the time it was sent ("Ana Silva  10:42 AM",
+# "[09:15] Tom"): a pasted conversation is no documentation.
+_SENT_AT = re.compile(r"(?<![\w:.])\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?(?![\w:.])", re.I)
 
 
 def _titled(block: str) -> bool:
@@ -70,6 +73,7 @@ def _titled(block: str) -> bool:
         and _CODE_MARKS.search(title) is None
         and _CODE_MARKS.search(text) is None
         and _HEADER_LINE.match(title) is None
+        and _SENT_AT.search(title) is None
     )
 
 
