@@ -544,6 +544,7 @@ class Engine:
         streaming = self.stream and not self.judged
         # The last answer, kept in case the key's budget cannot cover the next attempt.
         last: tuple[dict[str, Any], Plan, int | None, Verdict | None] | None = None
+        failed_over: list[str] = []  # tiers left for the next one up by [escalation] on_error
         while True:
             number += 1
             plan = self._plan_for(tier)
@@ -580,7 +581,16 @@ class Engine:
                 self._add(number, "answer", row, "error", type(exc).__name__)
                 fallback = self._fallback(tier, exc)
                 if fallback is None or number >= self.max_attempts or self._cancelled():
+                    if failed_over:
+                        # The error is the last tier's: without this, a request pinned to
+                        # haiku reads as if only opus had been tried.
+                        exc.message = (
+                            f"{' and '.join(failed_over)} failed first ([escalation] on_error "
+                            f"= {self.on_error!r} moved the request up); {exc.message}"
+                        )
                     raise exc
+                if tier is not None:
+                    failed_over.append(tier.value)
                 tier = fallback
                 continue
             if streaming:
