@@ -56,3 +56,15 @@ def test_serve_workers_below_one_is_refused(
     assert _run(["serve", "--emulate", "--no-auth", "--port", "0", "--workers", workers]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: Invalid value for '--workers'"), err
+
+
+@pytest.mark.parametrize("command", [["route"], ["converse"]])
+def test_min_tier_above_max_tier_is_hinted_in_cli_terms(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The hint named force_tier, a Python field the CLI has no option for.
+    assert _run([*command, "--min-tier", "opus", "--max-tier", "haiku", "hi"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "error: --min-tier opus is above --max-tier haiku", err
+    assert "force_tier" not in err[1]
+    assert "--tier" in err[1]

@@ -12,6 +12,8 @@ from tierwise.cli.output import cells, line, plain, write_json
 from tierwise.cli.state import state_of
 from tierwise.core.hints import Hints
 from tierwise.core.routing import decide
+from tierwise.core.tiers import Tier
+from tierwise.errors import InvalidRequestError
 
 __all__ = ["hints_from_options", "route"]
 
@@ -25,6 +27,14 @@ def hints_from_options(
         "latency_sensitive": "true" if latency_sensitive else "",
         "high_stakes": "true" if high_stakes else "",
     }
+    low, high = (Tier.parse(t) if t and t.lower() != "auto" else None for t in (min_tier, max_tier))
+    if low is not None and high is not None and low.rank > high.rank:
+        # Hints' own hint names the Python fields (force_tier), which the CLI does not have.
+        raise InvalidRequestError(
+            f"--min-tier {low.value} is above --max-tier {high.value}",
+            hint="give --min-tier at or below --max-tier (haiku < sonnet < opus); "
+            "`tierwise converse --tier TIER` pins one tier",
+        )
     hints = Hints.parse({k: v for k, v in values.items() if v})
     return None if hints.empty else hints
 
