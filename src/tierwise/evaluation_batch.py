@@ -242,8 +242,10 @@ class _Rounds:
             if line["state"] in ("done", "error"):
                 self.run.calls += 1
             result = line.get("result") or {}
-            if "cost_usd" in result:
-                self.run.spent += Decimal(str(result["cost_usd"]))
+            # A failed record says the most it was billed: a budget counts that.
+            billed = result.get("cost_usd", result.get("cost_usd_at_most"))
+            if billed is not None:
+                self.run.spent += Decimal(str(billed))
             if line["mode"] == "batch":
                 self.run.batched += 1
         return {str(line["custom_id"]): line for line in lines}

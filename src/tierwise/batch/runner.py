@@ -404,7 +404,8 @@ class BatchRunner:
                 batch_id,
                 record.position,
                 state="error",
-                result={"on_demand": True, "cost_usd": str(billed)} if billed else None,
+                # A bound, not a charge: done records' cost_usd is their ledger row's.
+                result={"on_demand": True, "cost_usd_at_most": str(billed)} if billed else None,
                 reason=str(exc),
                 ledger_id=None,
             )
