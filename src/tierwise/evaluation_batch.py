@@ -36,9 +36,7 @@ from tierwise.core.judging import (
     judge_request,
     parse_judge_reply,
 )
-from tierwise.core.pricing import Usage, price
 from tierwise.core.tiers import Tier
-from tierwise.core.tokens import count_request
 from tierwise.evaluator import ReplayAnswer, request_text
 
 if TYPE_CHECKING:
@@ -72,6 +70,15 @@ def run_batched(
         while queue:
             taken = rounds.replay_round(queue)
             if not taken:
+                # Not one item's plan fits what is left (its answers forecast at the output
+                # cap): the rest go on demand, each call checked as it is made, the judge's
+                # against the answers it compares.
+                run.stopped = ""
+                for item in queue:
+                    if not evaluator.evaluate(item, run):
+                        break
+                    if progress is not None:
+                        progress()
                 break
             queue = queue[len(taken) :]
             for pending in rounds.judge_round(taken):
@@ -197,23 +204,15 @@ class _Rounds:
         )
 
     def _judge_bound(self, item: EvalItem, batch: bool) -> Decimal:
-        """The most judging one item can cost: two calls per cheaper tier, each comparing
-        two answers of at most the output cap. A plan only: the judge batch is checked
-        against its real worst case before it is submitted."""
-        question = request_text(item.request)
-        empty = count_request(judge_request(question, "", ""))
-        tokens = empty + 2 * self.ev.max_tokens
-        settings = self.ev.client.settings
-        judge = settings.tier(self.ev.judge_tier)
-        rates = settings.rates(self.ev.judge_tier)
-        one = max(
-            price(usage, rates, batch=batch, model_id=profile).total
-            for profile in (judge.model_id, *judge.alternates)
-            for usage in (
-                Usage(input=tokens, output=_JUDGE_OUTPUT),
-                Usage(cache_write_1h=tokens, output=_JUDGE_OUTPUT),
-            )
-        )
+        """What judging one item is planned to cost: two calls per cheaper tier, each
+        comparing two answers at the output cap, forecast as the text the
+        ~4-characters-a-token estimate gives that many tokens, and bounded as the judge
+        batch's records are (:meth:`Evaluator.worst_case`: the prompt's upper bound, the
+        text's bytes). A plan only: the judge batch is checked against its real worst case
+        before it is submitted."""
+        answer = "x" * (4 * self.ev.max_tokens)
+        request = judge_request(request_text(item.request), answer, answer)
+        one = self.ev.worst_case(self.ev.judge_tier, request, batch=batch)
         return one * 2 * (len(self.ev.tiers) - 1)
 
     # -- batches -------------------------------------------------------------------------

@@ -8,8 +8,9 @@ per-class report (:mod:`tierwise.core.evaluation`).
 
 Money: every call is ledgered with ``purpose: evaluation`` in its metadata, so
 ``tierwise spend`` can tell evaluation from production. The spend is capped: before each call
-its worst case (input at the dearest input rate, cache writes included, plus ``max_tokens``
-of output) must fit in what is left of ``budget_usd``, else the run stops there and says so.
+its worst case (a key's hold's: the prompt's upper bound at its dearest rate, plus
+``max_tokens`` of output; what a call cut at its deadline is charged) must fit in what is
+left of ``budget_usd``, else the run stops there and says so.
 """
 
 from __future__ import annotations
@@ -33,10 +34,9 @@ from tierwise.core.judging import (
     judge_request,
     parse_judge_reply,
 )
-from tierwise.core.pricing import Usage, price
+from tierwise.core.pricing import price
 from tierwise.core.signals import extract_signals
 from tierwise.core.tiers import Tier
-from tierwise.core.tokens import count_request
 from tierwise.errors import InvalidRequestError, TierwiseError
 
 if TYPE_CHECKING:
@@ -189,21 +189,36 @@ class Evaluator:
         )
 
     def worst_case(self, tier: Tier, request: Mapping[str, Any], *, batch: bool = False) -> Decimal:
-        """The most one call can cost: input at the dearest input rate (cache writes
-        included) plus the output cap, through the dearest of the tier's profiles (a call
-        may fail over to an alternate, and a geographic profile costs more than a global
-        one)."""
-        settings = self.client.settings
-        rates = settings.rates(tier)
-        tokens = count_request(request)
-        output = int((request.get("inferenceConfig") or {}).get("maxTokens") or self.max_tokens)
-        tier_settings = settings.tier(tier)
+        """The most one call can cost, and what the run counts for one the deadline cuts
+        off (:meth:`Accountant.failed_at_most`, the figure its row is charged): a key's
+        hold's worst case (:meth:`Accountant.worst_usage`: the prompt's upper bound, at a
+        cache write's rate only where the request as sent has cache points, and the output
+        cap) on the request as it will be sent (:meth:`as_sent`), through the dearest of
+        the tier's profiles (a call may fail over to an alternate, and a geographic
+        profile costs more than a global one) and of the service tiers it may be served
+        at. The ~4-characters-a-token estimate is no bound (a cut call is charged at the
+        prompt's upper bound), and a prompt with no cache point is never written to the
+        cache, so its input is not priced as a 1 h write."""
+        sent = self.as_sent(tier, request)
+        accountant = self.client.accountant
+        rates = self.client.settings.rates(tier)
+        asked = sent.get("serviceTier")
         return max(
-            price(usage, rates, batch=batch, model_id=profile).total
-            for profile in (tier_settings.model_id, *tier_settings.alternates)
-            for usage in (Usage(input=tokens, output=output),
-                          Usage(cache_write_1h=tokens, output=output))
+            price(accountant.worst_usage(profile, sent), rates, batch=batch, model_id=profile,
+                  service_tier=served).total
+            for profile in self.client.profiles(tier)
+            for served in (asked, None)
         )  # fmt: skip
+
+    def as_sent(self, tier: Tier, request: Mapping[str, Any]) -> dict[str, Any]:
+        """``request`` as a call pinned to ``tier`` sends it: prepared for the tier (the
+        cache points tierwise places, thinking), with its output cap."""
+        sent = self.client.prepare(request, self.client.plan(tier.value, request))
+        inference = dict(sent.get("inferenceConfig") or {})
+        if not inference.get("maxTokens"):
+            inference["maxTokens"] = self.max_tokens
+            sent["inferenceConfig"] = inference
+        return sent
 
     def bounded(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """The request with an output cap (needed to bound its cost)."""
@@ -226,7 +241,7 @@ class Evaluator:
             # A failed call may still have been billed: it counts against the budget too.
             ts = self.client.settings.tier(tier)
             run.spent += self.client.accountant.failed_at_most(
-                exc, tier, (ts.model_id, *ts.alternates), request
+                exc, tier, (ts.model_id, *ts.alternates), self.as_sent(tier, request)
             )
             return {"error": type(exc).__name__}
         run.calls += 1

@@ -78,14 +78,13 @@ def test_evaluation_worst_case_takes_the_dearest_profile_of_the_tier(tw: Tierwis
 
 
 def evaluator_bound(rates: Any, request: Any, evaluator: Evaluator, profile: str) -> Decimal:
-    from tierwise.core.tokens import count_request
+    # The prompt's upper bound (what a cut call is charged) at the input rate: the request
+    # has no cache point and tierwise places none on it (below the cache minimum).
+    from tierwise.core.tokens import input_upper_bound
 
-    n = count_request(request)
+    n = input_upper_bound(request)
     out = evaluator.max_tokens
-    return max(
-        price(Usage(input=n, output=out), rates, model_id=profile).total,
-        price(Usage(cache_write_1h=n, output=out), rates, model_id=profile).total,
-    )
+    return price(Usage(input=n, output=out), rates, model_id=profile).total
 
 
 def test_demo_all_opus_column_uses_the_profile_each_call_went_through(
