@@ -220,6 +220,15 @@ def _money(pico: int) -> str:
     return f"${whole}.{frac.rstrip('0').ljust(2, '0')}"
 
 
+# Each door names the output cap differently, and a request without one is held at the
+# default cap: a caller who set none must learn where the reservation came from.
+_BUDGET_HINT = (
+    "lower the request's output cap (max_tokens, max_completion_tokens, max_output_tokens or "
+    "maxTokens; a request without one is held at [budgets] default_max_tokens), use a cheaper "
+    "tier, or raise the key's budget"
+)
+
+
 class KeyStore:
     """Keys in the ledger's database, so every gateway sharing the ledger shares the keys,
     their budgets and their rate windows."""
@@ -459,7 +468,7 @@ class KeyStore:
             f"request reserves up to {_money(hold.amount_pico)} (its input and max output "
             "tokens at its tier's prices; counted in this process while the ledger database "
             "is unreachable)",
-            hint="lower max_tokens, use a cheaper tier, or raise the key's budget",
+            hint=_BUDGET_HINT,
         )
         if spent + hold.amount_pico <= budget:
             error.retry_after = 1.0  # it fits once requests in flight have settled
@@ -515,7 +524,7 @@ class KeyStore:
             f"cannot cover this request: {_money(spent)} is spent and {_money(reserved)} "
             f"reserved by requests in flight, and this request reserves up to "
             f"{_money(hold.amount_pico)} (its input and max output tokens at its tier's prices)",
-            hint="lower max_tokens, use a cheaper tier, or raise the key's budget",
+            hint=_BUDGET_HINT,
         )
         if period is not None:
             error.retry_after = (next_period_start(period, now) - now).total_seconds()
