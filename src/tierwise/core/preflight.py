@@ -340,12 +340,15 @@ def check_request(request: Mapping[str, Any]) -> None:
             where = f"messages[{i}].content[{j}]"
             if ("toolUse" in block or "toolResult" in block) and not tool_config:
                 kind = "toolUse" if "toolUse" in block else "toolResult"
+                # Said for every door: the gateway's callers sent `tools`, not toolConfig.
                 raise _refuse(
-                    f"{where} is a {kind} block but the request has no toolConfig: Bedrock "
-                    "refuses tool blocks without one",
+                    f"{where} is a {kind} block (a tool call or result in the history) but the "
+                    "request defines no tools: Bedrock refuses tool calls and results without "
+                    "the definitions of their tools",
                     "toolConfig",
-                    "send toolConfig with the tools the conversation used (the tools stay "
-                    "defined while their calls are in the history)",
+                    "send the tools the conversation used (`tools` in the OpenAI and Anthropic "
+                    "APIs, `toolConfig` in Converse); they stay defined while their calls are "
+                    "in the history",
                 )
             for kind in ("toolUse", "toolResult"):
                 part = block.get(kind)
