@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -102,6 +103,44 @@ def _footer(state: CliState, info: dict[str, Any]) -> None:
     state.err.print(line(*parts))
 
 
+def _streamed_response(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Converse response a stream's events make up, so ``--stream --json`` prints the
+    same document as ``--json`` (it printed only the tierwise section: the answer was lost)."""
+    blocks: dict[int, dict[str, Any]] = {}
+    out: dict[str, Any] = {}
+    for event in events:
+        if "contentBlockStart" in event:
+            start = event["contentBlockStart"]
+            tool = (start.get("start") or {}).get("toolUse")
+            if tool is not None:
+                blocks[start.get("contentBlockIndex", 0)] = {"toolUse": {**tool, "input": ""}}
+        elif "contentBlockDelta" in event:
+            part = event["contentBlockDelta"]
+            index, delta = part.get("contentBlockIndex", 0), part.get("delta", {})
+            if "text" in delta:
+                blocks.setdefault(index, {"text": ""})["text"] += delta["text"]
+            elif "toolUse" in delta:
+                use = blocks.setdefault(index, {"toolUse": {"input": ""}})["toolUse"]
+                use["input"] += delta["toolUse"].get("input", "")
+            elif "reasoningContent" in delta:
+                empty = {"reasoningContent": {"reasoningText": {"text": ""}}}
+                thought = blocks.setdefault(index, empty)["reasoningContent"]["reasoningText"]
+                thought["text"] += delta["reasoningContent"].get("text", "")
+                if "signature" in delta["reasoningContent"]:
+                    thought["signature"] = delta["reasoningContent"]["signature"]
+        elif "messageStop" in event:
+            out["stopReason"] = event["messageStop"].get("stopReason")
+        elif "metadata" in event:
+            out.update({k: v for k, v in event["metadata"].items() if k in ("usage", "metrics")})
+    for block in blocks.values():
+        if "toolUse" in block:
+            # Left as sent when the stream was cut mid-arguments.
+            with contextlib.suppress(json.JSONDecodeError):
+                block["toolUse"]["input"] = json.loads(block["toolUse"]["input"] or "{}")
+    content = [blocks[i] for i in sorted(blocks)]
+    return {"output": {"message": {"role": "assistant", "content": content}}, **out}
+
+
 def _answer_text(response: dict[str, Any]) -> str:
     blocks = response.get("output", {}).get("message", {}).get("content", [])
     parts: list[str] = []
@@ -186,8 +225,11 @@ def converse(
         if stream:
             response = tw.converse_stream(modelId=tier, **options, **request)
             events = response["stream"]
+            seen: list[dict[str, Any]] = []
             try:
                 for event in events:
+                    if as_json:
+                        seen.append(event)
                     delta = event.get("contentBlockDelta", {}).get("delta", {})
                     if "text" in delta and not as_json:
                         # The answer as it arrives, byte for byte: never re-wrapped.
@@ -200,7 +242,7 @@ def converse(
                 if close is not None:
                     close()
             if as_json:
-                write_json(response["tierwise"])
+                write_json({**_streamed_response(seen), "tierwise": response["tierwise"]})
             else:
                 write_raw("")
                 _footer(state, response["tierwise"])
