@@ -75,3 +75,13 @@ def test_hints_that_contradict_the_cap_or_the_model_are_refused(gateway) -> None
     assert pinned.status_code == 400 and "outside the requested tiers" in pinned.text
     inside = post(gateway, free, "sonnet", **{"x-tierwise-max-tier": "sonnet"})
     assert inside.status_code == 200
+
+
+def test_a_capped_keys_refusal_of_an_unknown_model_suggests_only_tiers_it_may_use(gateway) -> None:  # type: ignore[no-untyped-def]
+    key = gateway.new_key(max_tier=Tier.HAIKU, budget_usd=Decimal("1"))
+    answer = post(gateway, key, "us.anthropic.claude-opus-4-1-20250805-v1:0")
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["error"]["message"]
+    # It suggested sonnet and opus, which this key is refused.
+    assert "use auto or haiku," in message
+    assert "sonnet" not in message and "opus or" not in message

@@ -376,10 +376,14 @@ class Gateway:
             return
         tier = self.settings.tier_named(model)
         if tier is None:
+            # Only the tiers this key may use: a capped key was told to try opus too.
+            cap = key.max_tier
+            allowed = [t.value for t in Tier if cap is None or t.rank <= cap.rank]
             raise InvalidRequestError(
                 f"this key has a tier cap or a budget, and {model!r} is in no configured tier, "
                 "so its calls could be neither capped nor priced",
-                hint="use auto, haiku, sonnet or opus, or add the model ID to a tier in the config",
+                hint=f"use auto or {' or '.join(allowed)}, or add the model ID to a tier in the "
+                "config",
             )
         if key.max_tier is not None and tier.rank > key.max_tier.rank:
             raise InvalidRequestError(
