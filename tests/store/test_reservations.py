@@ -170,6 +170,38 @@ def test_a_late_settle_after_an_expiry_never_passes_the_budget(ledger: SQLLedger
     assert final.spent_usd == sum(r.cost_usd for r in ledger.rows() if r.api_key_id == key.id)
 
 
+def test_what_an_expiry_keeps_is_released_a_ttl_later_if_the_call_never_settles(
+    ledger: SQLLedger,
+) -> None:
+    # The gap an expiry keeps for a late settle must not stay reserved forever when the
+    # call's gateway died: one more TTL after the expiry it is released, and a settle
+    # arriving after that still corrects the row without releasing it twice.
+    keys = KeyStore(ledger)
+    key, _ = keys.create("k", budget_usd=Decimal("1"))
+    now = datetime.now(UTC)
+    hold = keys.reserve(
+        key.id, Decimal("0.5"), request_id="dead", attempt=1, ttl_s=60, now=now,
+        detail={"tier": "haiku", "model_id": "m", "usage": {"input": 100, "output": 400},
+                "charge_usd": "0.3"},
+    )  # fmt: skip
+    assert keys.reconcile(now + timedelta(seconds=61)) == 1
+    keys.reconcile(now + timedelta(seconds=100))  # within the late window: still kept
+    kept = keys.get(key.id)
+    assert kept is not None and (kept.spent_usd, kept.reserved_usd) == (
+        Decimal("0.3"),
+        Decimal("0.2"),
+    )
+    assert keys.reconcile(now + timedelta(seconds=121)) == 0  # none expired, the gap lapses
+    lapsed = keys.get(key.id)
+    assert lapsed is not None and (lapsed.spent_usd, lapsed.reserved_usd) == (Decimal("0.3"), 0)
+    assert lapsed.remaining_usd == Decimal("0.7")
+    keys.reconcile(now + timedelta(seconds=500))  # nothing left to release
+    keys.settle(hold, row(key.id, "0.25", request_id="dead"))  # very late after all
+    final = keys.get(key.id)
+    assert final is not None and (final.spent_usd, final.reserved_usd) == (Decimal("0.25"), 0)
+    assert [r.cost_usd for r in ledger.rows(request_id="dead")] == [Decimal("0.25")]
+
+
 def test_a_refusal_reconciles_expired_reservations_first(ledger: SQLLedger) -> None:
     keys = KeyStore(ledger)
     key, _ = keys.create("k", budget_usd=Decimal("1"))

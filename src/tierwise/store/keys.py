@@ -605,7 +605,11 @@ class KeyStore:
         the spend agree. The rest of the hold stays held until the call settles: its row
         may still come (a gateway that was only slow, a spool replayed later) and be
         charged up to the whole hold, and a gap released meanwhile could be spent by other
-        calls, passing the budget. Returns how many."""
+        calls, passing the budget. But a call whose gateway died never settles, so that
+        rest is released once another TTL has passed since the expiry (:meth:`_lapse`): a
+        row arriving later still (a spool replayed after a day-long outage) is booked in
+        full, and only then can spend pass the budget, by at most that rest. Returns how
+        many reservations expired."""
         now = now or datetime.now(UTC)
         sql = "SELECT * FROM reservations WHERE state = 'held' AND expires_at < ?"
         params: tuple[Any, ...] = (iso(now),)
@@ -634,10 +638,12 @@ class KeyStore:
                     **{k: detail[k] for k in _EXPIRY_ITEMS if k in detail},
                 },
             )  # fmt: skip
+            # 'keeping': expired, with part of its hold still held for a late settle.
+            state = "keeping" if kept > 0 else "expired"
             with self.db.transaction() as tx:
                 if not tx.execute(
-                    "UPDATE reservations SET state = 'expired' WHERE id = ? AND state = 'held'",
-                    (r["id"],),
+                    "UPDATE reservations SET state = ? WHERE id = ? AND state = 'held'",
+                    (state, r["id"]),
                 ).rowcount:
                     continue  # settled or expired meanwhile
                 ledger_id = self.db.insert(tx, row)
@@ -651,7 +657,36 @@ class KeyStore:
                     (charged, charged, r["key_id"]),
                 )
             done += 1
+        self._lapse(now, key_id)
         return done
+
+    def _lapse(self, now: datetime, key_id: str | None) -> None:
+        """Release what expired reservations still hold once a second TTL has passed since
+        their expiry (the TTL is above any call's duration, so by then their call is gone,
+        not late). Their state becomes 'expired' and a settle still corrects their row."""
+        sql = "SELECT * FROM reservations WHERE state = 'keeping' AND expires_at < ?"
+        params: tuple[Any, ...] = (iso(now),)
+        if key_id is not None:
+            sql += " AND key_id = ?"
+            params = (*params, key_id)
+        for r in self.db.query(sql, params):
+            expires = datetime.fromisoformat(r["expires_at"])
+            if now < expires + (expires - datetime.fromisoformat(r["created_at"])):
+                continue
+            kept = _kept(r)
+            detail = json.loads(r["detail"]) if r["detail"] else {}
+            detail = {**detail, "kept_pico": 0, "lapsed_pico": kept}
+            with self.db.transaction() as tx:
+                if not tx.execute(
+                    "UPDATE reservations SET state = 'expired', detail = ?"
+                    " WHERE id = ? AND state = 'keeping'",
+                    (json.dumps(detail), r["id"]),
+                ).rowcount:
+                    continue  # settled meanwhile
+                tx.execute(
+                    "UPDATE api_keys SET reserved_pico = reserved_pico - ? WHERE id = ?",
+                    (kept, r["key_id"]),
+                )
 
     def current(self, key: ApiKey, now: datetime | None = None) -> ApiKey:
         """``key`` as of its current period: spend from an earlier period reads as 0."""
