@@ -326,7 +326,9 @@ def _expired_hold(
     plan = client.plan("haiku", request)
     hold, _ = client.reserve("expired", 1, plan, client.prepare(request, plan), key_id)
     assert hold is not None
-    assert store.reconcile(datetime.now(UTC) + timedelta(days=1)) >= 1
+    # Just past its expiry: a second TTL later what the expiry kept would be released too.
+    ttl = client.settings.budgets.reservation_ttl_s
+    assert store.reconcile(datetime.now(UTC) + timedelta(seconds=ttl + 60)) >= 1
     (row,) = client.ledger.rows(request_id="expired")
     return hold, row
 
