@@ -460,3 +460,10 @@ def plan(
     )
     for text in caveats(result, chosen_ttl):
         state.out.print(text, highlight=False)
+    if stats.skipped_unreadable:
+        # In no figure above: the JSON ("read") and the HTML notes said so, the summary did not.
+        state.out.print(
+            f"{stats.skipped_unreadable:,} lines skipped: not JSON, or holding no request; "
+            "they are in no figure above.",
+            highlight=False,
+        )
