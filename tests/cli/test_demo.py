@@ -26,6 +26,11 @@ def test_demo_runs_offline_and_ledgers_every_call(tmp_path: Path) -> None:
     for name in ("classify ticket", "RAG answer (1st)", "tool call", "hard analysis", "total"):
         assert name in out
     assert "sending everything to Opus would have cost" in out
+    # The comparison with the usual single tier, whichever way it goes, and how to read more.
+    assert "Everything on Sonnet would have cost $" in out
+    assert "all-Sonnet cost" in out
+    assert "`[routing.classes.<class>]` in tierwise.toml" in out.replace("\n", "")
+    assert f"tierwise --db {ledger_path} spend" in out.replace("\n", "")
     with open_ledger(f"sqlite:///{ledger_path}") as ledger:
         rows = ledger.rows()
     ok = [r for r in rows if r.status == "ok"]
