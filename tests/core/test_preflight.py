@@ -36,3 +36,14 @@ def test_a_doors_checked_image_is_not_sniffed_again(monkeypatch: pytest.MonkeyPa
     with pytest.raises(InvalidRequestError):
         check_request(_with_image(PNG))  # plain bytes are sniffed (and fail the stub)
     assert sniffed == [PNG]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_a_blank_text_block_is_refused_before_any_call(text: str) -> None:
+    request = {"messages": [{"role": "user", "content": [{"text": "hi"}, {"text": text}]}]}
+    with pytest.raises(InvalidRequestError, match=r"messages\[0\]\.content\[1\]\.text is blank"):
+        check_request(request)
+
+
+def test_text_with_content_passes() -> None:
+    check_request({"messages": [{"role": "user", "content": [{"text": " hi "}]}]})

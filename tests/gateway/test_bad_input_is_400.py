@@ -112,3 +112,24 @@ def test_tier_headers_that_contradict_or_are_unknown_name_the_header(  # type: i
     text = r.json()["error"]["message"]
     assert text.startswith(message) and hint in text, text
     assert "force_tier" not in text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/chat/completions",
+         '{"model": "haiku", "messages": [{"role": "user", "content": ""}]}'),
+        ("/v1/chat/completions",
+         '{"model": "haiku", "messages": [{"role": "user", "content": "  "}]}'),
+        ("/v1/messages",
+         '{"model": "haiku", "max_tokens": 10,'
+         ' "messages": [{"role": "user", "content": [{"type": "text", "text": " "}]}]}'),
+    ],
+)  # fmt: skip
+def test_a_blank_message_is_a_400_before_any_call(gateway: Any, path: str, body: str) -> None:
+    before = len(gateway.tierwise.ledger.rows())
+    r = _post(gateway, path, body)
+    assert r.status_code == 400, r.text
+    assert "blank" in r.text or "empty" in r.text
+    # Refused before Bedrock: no round trip, no error row.
+    assert len(gateway.tierwise.ledger.rows()) == before

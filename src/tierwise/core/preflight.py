@@ -338,6 +338,15 @@ def check_request(request: Mapping[str, Any]) -> None:
             if not isinstance(block, Mapping):
                 continue
             where = f"messages[{i}].content[{j}]"
+            text = block.get("text")
+            if isinstance(text, str) and not text.strip():
+                # Bedrock refuses it after a round trip and an error row; the CLI already
+                # refuses an empty prompt before any call.
+                raise _refuse(
+                    f"{where}.text is blank: Bedrock refuses a text block with no text",
+                    f"{where}.text",
+                    "send text in the message (an empty message part can be left out)",
+                )
             if ("toolUse" in block or "toolResult" in block) and not tool_config:
                 kind = "toolUse" if "toolUse" in block else "toolResult"
                 # Said for every door: the gateway's callers sent `tools`, not toolConfig.
