@@ -149,3 +149,23 @@ def test_a_report_on_a_ledger_file_that_does_not_exist_is_an_error(
     monkeypatch.setenv("TIERWISE_LEDGER__URL", f"sqlite:///{typo}")
     assert CliRunner().invoke(app, ["spend"]).exit_code == 1
     assert not typo.exists()
+
+
+def test_the_tier_mix_says_it_counts_answered_requests(seeded: Path) -> None:
+    # A failed request is in the table's request counts but not in the mix: the line said
+    # "tier mix (by request)" over a different denominator than the table's.
+    with open_ledger(f"sqlite:///{seeded / 'seed.db'}") as ledger:
+        ledger.record(
+            LedgerRow(
+                id=None, ts=datetime.now(UTC), request_id="failed", attempt=1, tier="haiku",
+                model_id="global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                input_tokens=0, output_tokens=0, cache_read_tokens=0, cache_write_5m_tokens=0,
+                cache_write_1h_tokens=0, cost_usd=Decimal("0"), latency_ms=5.0,
+                status="error", error_class="ThrottledError",
+            )
+        )  # fmt: skip
+    table = CliRunner().invoke(app, ["spend"])
+    assert table.exit_code == 0, table.output
+    assert "tier mix (of 7 answered requests; 1 without an answer): sonnet 100.0%" in table.stdout
+    data = json.loads(CliRunner().invoke(app, ["spend", "--format", "json"]).stdout)
+    assert (data["total"]["requests"], data["answered_requests"]) == (8, 7)

@@ -110,7 +110,12 @@ def spend(
         return
     state.out.print(_table(result, by, _key_names(state) if by == "key" else None))
     mix = ", ".join(f"{t} {share:.1%}" for t, share in result.tier_mix.items()) or "-"
-    state.out.print(plain(f"tier mix (by request): {mix}"))
+    # The mix counts answered requests; the table's requests include failed ones too.
+    failed = len(result.total.requests) - result.answered
+    unanswered = f"; {failed:,} without an answer" if failed > 0 else ""
+    state.out.print(
+        plain(f"tier mix (of {result.answered:,} answered requests{unanswered}): {mix}")
+    )
     state.out.print(
         f"escalation rate {result.escalation_rate:.1%}; cache hit ratio "
         f"{result.cache_hit_ratio:.1%}; batch share {result.batch_share:.1%}"

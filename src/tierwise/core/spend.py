@@ -117,12 +117,15 @@ class SpendReport:
     all_sonnet_cost: Decimal
     cache_aware_moves: int = 0
     cache_aware_saved: Decimal = _ZERO
+    # Requests with an answer: the tier mix's denominator (the groups also count failed ones).
+    answered: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "total": self.total.to_dict(),
             "groups": [g.to_dict() for g in self.groups],
             "tier_mix": self.tier_mix,
+            "answered_requests": self.answered,
             "escalation_rate": self.escalation_rate,
             "cache_hit_ratio": self.cache_hit_ratio,
             "batch_share": self.batch_share,
@@ -211,4 +214,5 @@ def report(
         cache_aware_saved=cache_saved,
         all_opus_cost=all_opus,
         all_sonnet_cost=all_sonnet,
+        answered=len(answers_per_request),
     )
