@@ -23,7 +23,14 @@ from typing import Any
 import httpx
 import uvicorn
 
-__all__ = ["free_port", "kill_under_load", "run_server", "start_gateway", "wait_until"]
+__all__ = [
+    "free_port",
+    "kill_under_load",
+    "run_server",
+    "spool_empty",
+    "start_gateway",
+    "wait_until",
+]
 
 
 def wait_until(
@@ -36,6 +43,11 @@ def wait_until(
     while not check():
         assert time.monotonic() < deadline, f"timed out after {timeout:g} s waiting for {what}"
         time.sleep(0.05)
+
+
+def spool_empty(path: Path) -> bool:
+    """Whether a gateway's ledger spool holds no row (not written yet, or replayed)."""
+    return not path.exists() or not path.read_text().strip()
 
 
 def free_port() -> int:

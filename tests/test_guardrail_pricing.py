@@ -239,7 +239,8 @@ def test_images_a_guardrail_may_assess_are_a_labelled_gap() -> None:
     assert guardrail_charge(prices, request=text_only).unpriced is None
 
 
-# A guarded request whose call the deadline cuts off: a 3-unit prompt, a 1-unit worst case.
+# A guarded request (a 3-unit prompt, a 1-unit worst case): its call cut off by the deadline,
+# or its hold left to expire.
 CUT_REQUEST = {
     "messages": [{"role": "user", "content": [{"text": TEXT}]}],
     "inferenceConfig": {"maxTokens": 20},
@@ -364,11 +365,7 @@ def test_an_expired_hold_is_charged_its_guardrails_policies_not_every_priced_one
     client, _, settings = tw
     store = KeyStore(client.ledger)  # type: ignore[arg-type]
     key, _ = store.create("k", budget_usd=Decimal("10"))
-    request = {
-        "messages": [{"role": "user", "content": [{"text": TEXT}]}],
-        "inferenceConfig": {"maxTokens": 20},
-        "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
-    }
+    request = CUT_REQUEST  # a 3-unit prompt, a 1-unit worst case
     hold, row = _expired_hold(client, store, key.id, request)
     prices = settings.guardrails.prices
     rates = prices.per_thousand()
@@ -393,11 +390,7 @@ def test_a_hold_settled_after_expiring_replaces_its_charge(
     client, _, _ = tw
     store = KeyStore(client.ledger)  # type: ignore[arg-type]
     key, _ = store.create("k", budget_usd=Decimal("10"))
-    request = {
-        "messages": [{"role": "user", "content": [{"text": TEXT}]}],
-        "inferenceConfig": {"maxTokens": 20},
-        "guardrailConfig": {"guardrailIdentifier": "acme", "guardrailVersion": "1"},
-    }
+    request = CUT_REQUEST  # a 3-unit prompt, a 1-unit worst case
     hold, expired = _expired_hold(client, store, key.id, request)
     late = dataclasses.replace(expired, cost_usd=Decimal("0.000123"), status="ok")
     store.settle(hold, late)

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live_server import start_gateway, wait_until
+from live_server import spool_empty, start_gateway, wait_until
 from pg import Cluster, throwaway_cluster
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
@@ -86,10 +86,6 @@ def emulator(default_settings: Settings) -> Iterator[Emulator]:
     # Calls take a moment, so some are in flight whenever the database goes.
     with Emulator(default_settings, port=0, faults=Faults(latency_ms=150)).start() as emu:
         yield emu
-
-
-def spool_empty(path: Path) -> bool:
-    return not path.exists() or not path.read_text().strip()
 
 
 def test_keyed_load_through_an_outage_gets_only_503s_and_loses_no_row(

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live_server import start_gateway, wait_until
+from live_server import spool_empty, start_gateway, wait_until
 from pg import Cluster, throwaway_cluster
 from tierwise.config import Settings
 from tierwise.emulator import Emulator, Faults
@@ -86,7 +86,7 @@ def test_streams_open_as_the_database_goes_keep_their_rows_and_charges(
         for w in workers:
             w.join(60)
         cluster.start()
-        wait_until(lambda: not spool.exists() or not spool.read_text().strip(), 30)
+        wait_until(lambda: spool_empty(spool), 30)
     finally:
         proc.terminate()
         proc.wait(10)

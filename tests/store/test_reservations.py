@@ -11,7 +11,7 @@ import pytest
 from tierwise.core.budgets import Period, next_period_start, period_start
 from tierwise.errors import BudgetExceededError
 from tierwise.store import LedgerRow
-from tierwise.store.keys import KeyStore
+from tierwise.store.keys import Hold, KeyStore
 from tierwise.store.sql import SQLLedger
 
 
@@ -22,6 +22,22 @@ def row(key_id: str, cost: str, request_id: str = "r1", attempt: int = 1) -> Led
         cache_write_5m_tokens=0, cache_write_1h_tokens=0, cost_usd=Decimal(cost),
         latency_ms=1.0, status="ok", api_key_id=key_id,
     )  # fmt: skip
+
+
+def guarded_hold(
+    ledger: SQLLedger, request_id: str, **detail: object
+) -> tuple[KeyStore, str, Hold, datetime]:
+    """A key with a $1 budget and a $0.50 hold on it (60 s TTL) whose expiry is charged
+    $0.30 (``charge_usd``: the gap is the priced guardrail policies beyond its own)."""
+    keys = KeyStore(ledger)
+    key, _ = keys.create("k", budget_usd=Decimal("1"))
+    now = datetime.now(UTC)
+    hold = keys.reserve(
+        key.id, Decimal("0.5"), request_id=request_id, attempt=1, ttl_s=60, now=now,
+        detail={"tier": "haiku", "model_id": "m", "usage": {"input": 100, "output": 400},
+                "charge_usd": "0.3", **detail},
+    )  # fmt: skip
+    return keys, key.id, hold, now
 
 
 def test_reserve_settle_charges_the_actual_cost_and_releases_the_rest(ledger: SQLLedger) -> None:
@@ -122,23 +138,18 @@ def test_an_expired_reservation_is_charged_what_its_hold_recorded_then_corrected
     # guardrail's own policies) apart from what it holds (a cap counting every priced
     # guardrail policy): the expiry charges that and keeps the rest held until the call
     # settles, on every store, and a late settle is charged the difference from it.
-    keys = KeyStore(ledger)
-    key, _ = keys.create("k", budget_usd=Decimal("1"))
-    now = datetime.now(UTC)
-    hold = keys.reserve(
-        key.id, Decimal("0.5"), request_id="lost", attempt=1, ttl_s=60, now=now,
-        detail={"tier": "haiku", "model_id": "m", "usage": {"input": 100, "output": 400},
-                "charge_usd": "0.3", "guardrail_usd": "0.01", "guardrail_units": {"content": 2}},
-    )  # fmt: skip
+    keys, key_id, hold, now = guarded_hold(
+        ledger, "lost", guardrail_usd="0.01", guardrail_units={"content": 2}
+    )
     assert keys.reconcile(now + timedelta(seconds=61)) == 1
-    after = keys.get(key.id)
+    after = keys.get(key_id)
     assert after is not None
     assert (after.spent_usd, after.reserved_usd) == (Decimal("0.3"), Decimal("0.2"))
     (orphan,) = ledger.rows(request_id="lost")
     assert orphan.cost_usd == Decimal("0.3")
     assert orphan.metadata and orphan.metadata["guardrail_units"] == {"content": 2}
-    keys.settle(hold, row(key.id, "0.2", request_id="lost"))
-    final = keys.get(key.id)
+    keys.settle(hold, row(key_id, "0.2", request_id="lost"))
+    final = keys.get(key_id)
     assert final is not None and (final.spent_usd, final.reserved_usd) == (Decimal("0.2"), 0)
     (real,) = ledger.rows(request_id="lost")
     assert real.status == "ok" and real.cost_usd == Decimal("0.2")
@@ -150,24 +161,17 @@ def test_a_late_settle_after_an_expiry_never_passes_the_budget(ledger: SQLLedger
     # replayed later), charged up to the whole hold. Had the 0.2 gap been released, other
     # calls could spend it first: the late settle then took the key to 1.2 on a budget
     # of 1.
-    keys = KeyStore(ledger)
-    key, _ = keys.create("k", budget_usd=Decimal("1"))
-    now = datetime.now(UTC)
-    hold = keys.reserve(
-        key.id, Decimal("0.5"), request_id="lost", attempt=1, ttl_s=60, now=now,
-        detail={"tier": "haiku", "model_id": "m", "usage": {"input": 100, "output": 400},
-                "charge_usd": "0.3"},
-    )  # fmt: skip
+    keys, key_id, hold, now = guarded_hold(ledger, "lost")
     assert keys.reconcile(now + timedelta(seconds=61)) == 1
-    left = keys.get(key.id)
+    left = keys.get(key_id)
     assert left is not None
-    other = keys.reserve(key.id, left.remaining_usd, request_id="other", attempt=1)
-    keys.settle(other, row(key.id, str(left.remaining_usd), request_id="other"))
-    keys.settle(hold, row(key.id, "0.5", request_id="lost"))  # all its guardrail's policies
-    final = keys.get(key.id)
+    other = keys.reserve(key_id, left.remaining_usd, request_id="other", attempt=1)
+    keys.settle(other, row(key_id, str(left.remaining_usd), request_id="other"))
+    keys.settle(hold, row(key_id, "0.5", request_id="lost"))  # all its guardrail's policies
+    final = keys.get(key_id)
     assert final is not None and final.reserved_usd == 0
     assert final.spent_usd <= Decimal("1")
-    assert final.spent_usd == sum(r.cost_usd for r in ledger.rows() if r.api_key_id == key.id)
+    assert final.spent_usd == sum(r.cost_usd for r in ledger.rows() if r.api_key_id == key_id)
 
 
 def test_what_an_expiry_keeps_is_released_a_ttl_later_if_the_call_never_settles(
@@ -176,28 +180,21 @@ def test_what_an_expiry_keeps_is_released_a_ttl_later_if_the_call_never_settles(
     # The gap an expiry keeps for a late settle must not stay reserved forever when the
     # call's gateway died: one more TTL after the expiry it is released, and a settle
     # arriving after that still corrects the row without releasing it twice.
-    keys = KeyStore(ledger)
-    key, _ = keys.create("k", budget_usd=Decimal("1"))
-    now = datetime.now(UTC)
-    hold = keys.reserve(
-        key.id, Decimal("0.5"), request_id="dead", attempt=1, ttl_s=60, now=now,
-        detail={"tier": "haiku", "model_id": "m", "usage": {"input": 100, "output": 400},
-                "charge_usd": "0.3"},
-    )  # fmt: skip
+    keys, key_id, hold, now = guarded_hold(ledger, "dead")
     assert keys.reconcile(now + timedelta(seconds=61)) == 1
     keys.reconcile(now + timedelta(seconds=100))  # within the late window: still kept
-    kept = keys.get(key.id)
+    kept = keys.get(key_id)
     assert kept is not None and (kept.spent_usd, kept.reserved_usd) == (
         Decimal("0.3"),
         Decimal("0.2"),
     )
     assert keys.reconcile(now + timedelta(seconds=121)) == 0  # none expired, the gap lapses
-    lapsed = keys.get(key.id)
+    lapsed = keys.get(key_id)
     assert lapsed is not None and (lapsed.spent_usd, lapsed.reserved_usd) == (Decimal("0.3"), 0)
     assert lapsed.remaining_usd == Decimal("0.7")
     keys.reconcile(now + timedelta(seconds=500))  # nothing left to release
-    keys.settle(hold, row(key.id, "0.25", request_id="dead"))  # very late after all
-    final = keys.get(key.id)
+    keys.settle(hold, row(key_id, "0.25", request_id="dead"))  # very late after all
+    final = keys.get(key_id)
     assert final is not None and (final.spent_usd, final.reserved_usd) == (Decimal("0.25"), 0)
     assert [r.cost_usd for r in ledger.rows(request_id="dead")] == [Decimal("0.25")]
 
