@@ -28,7 +28,7 @@ from botocore import parsers, serialize
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.stub import Stubber
-from wire_capture import ARN, SentError, capture, send
+from wire_capture import ARN, SentError, aws_request, capture, send
 
 import tierwise.bedrock.endpoints as endpoints
 import tierwise.bedrock.events as events
@@ -194,14 +194,9 @@ def test_invalid_parameters_are_refused_before_sending_as_botocore_refuses_them(
 
 
 def _request(**kw: Any) -> AWSRequest:
+    # As signed: the date header is among what preparing must carry through.
     headers = kw.pop("headers", {"Content-Type": "application/json", "X-Amz-Date": "20261207"})
-    return AWSRequest(
-        method=kw.pop("method", "POST"),
-        url=kw.pop("url", "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse"),
-        headers=headers,
-        data=kw.pop("data", b'{"messages": []}'),
-        **kw,
-    )
+    return aws_request(headers, **kw)
 
 
 def _with(name: str, *values: Any) -> Any:

@@ -17,7 +17,7 @@ from bedrock_testdata import HAIKU, HAIKU_US
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, RefreshableCredentials
-from wire_capture import ARN, NOON, capture, send
+from wire_capture import ARN, NOON, aws_request, capture, send
 
 import tierwise.bedrock.signing as signing
 from tierwise.bedrock import AwsAuth
@@ -116,17 +116,6 @@ def test_refreshed_credentials_sign_with_the_new_secret(
     assert ours != first
 
 
-def _request(**kw: Any) -> AWSRequest:
-    headers = kw.pop("headers", {"Content-Type": "application/json"})
-    return AWSRequest(
-        method=kw.pop("method", "POST"),
-        url=kw.pop("url", "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse"),
-        headers=headers,
-        data=kw.pop("data", b'{"messages": []}'),
-        **kw,
-    )
-
-
 def _signed_both(make: Any, token: str | None = None) -> tuple[list[Any], list[Any]]:
     creds = Credentials("AKIDEXAMPLE", "secret", token)
     ours, theirs = make(), make()
@@ -136,14 +125,14 @@ def _signed_both(make: Any, token: str | None = None) -> tuple[list[Any], list[A
 
 
 def _with_duplicate_header() -> AWSRequest:
-    request = _request()
+    request = aws_request()
     request.headers["X-Amz-Meta"] = "one"
     request.headers["x-amz-meta"] = "two  words"  # HTTPHeaders keeps both
     return request
 
 
 def _with_non_ascii_header() -> AWSRequest:
-    request = _request()
+    request = aws_request()
     request.headers["X-Amz-Meta"] = "caf\u00e9"  # not ASCII: left to botocore
     return request
 
@@ -151,23 +140,25 @@ def _with_non_ascii_header() -> AWSRequest:
 @pytest.mark.parametrize(
     "make",
     [
-        _request,
-        lambda: _request(data=b""),
-        lambda: _request(data=None),
-        lambda: _request(data="a str body \u00e9"),
-        lambda: _request(data={"form": "value", "b": "x y"}),
-        lambda: _request(data=io.BytesIO(b"a file body")),
-        lambda: _request(data=bytearray(b"a bytearray body")),
-        lambda: _request(params={"b": "2", "a": "1 x"}),
-        lambda: _request(
+        aws_request,
+        lambda: aws_request(data=b""),
+        lambda: aws_request(data=None),
+        lambda: aws_request(data="a str body \u00e9"),
+        lambda: aws_request(data={"form": "value", "b": "x y"}),
+        lambda: aws_request(data=io.BytesIO(b"a file body")),
+        lambda: aws_request(data=bytearray(b"a bytearray body")),
+        lambda: aws_request(params={"b": "2", "a": "1 x"}),
+        lambda: aws_request(
             url="https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse?z=1&a=2"
         ),
-        lambda: _request(url="http://127.0.0.1:8080/model/a%3Ab%2Fc/./x/../converse"),
-        lambda: _request(url="https://[::1]:443/model/m/converse"),
-        lambda: _request(headers={"Content-Type": "application/json", "Host": "elsewhere:1"}),
-        lambda: _request(headers={"User-Agent": "ua", "X-Amz-Date": "old", "Authorization": "old"}),
-        lambda: _request(headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}),
-        lambda: _request(method="get", data=None),
+        lambda: aws_request(url="http://127.0.0.1:8080/model/a%3Ab%2Fc/./x/../converse"),
+        lambda: aws_request(url="https://[::1]:443/model/m/converse"),
+        lambda: aws_request(headers={"Content-Type": "application/json", "Host": "elsewhere:1"}),
+        lambda: aws_request(
+            headers={"User-Agent": "ua", "X-Amz-Date": "old", "Authorization": "old"}
+        ),
+        lambda: aws_request(headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}),
+        lambda: aws_request(method="get", data=None),
         _with_duplicate_header,
         _with_non_ascii_header,
     ],
@@ -186,12 +177,12 @@ def test_unsigned_payloads_and_checksum_trailers_are_botocores(
     clock: list[datetime.datetime],
 ) -> None:
     def unsigned() -> AWSRequest:
-        request = _request()
+        request = aws_request()
         request.context["payload_signing_enabled"] = False
         return request
 
     def trailer() -> AWSRequest:
-        request = _request()
+        request = aws_request()
         request.context["checksum"] = {"request_algorithm": {"in": "trailer", "name": "crc32"}}
         return request
 

@@ -8,6 +8,20 @@ from typing import Any
 
 import pytest
 from bedrock_testdata import MESSAGES
+from botocore.awsrequest import AWSRequest
+
+
+def aws_request(headers: dict[str, Any] | None = None, **kw: Any) -> AWSRequest:
+    """A Converse request as botocore holds it before signing and preparing; ``kw`` replaces
+    its method, URL, body (``data``) or adds any other AWSRequest argument."""
+    return AWSRequest(
+        method=kw.pop("method", "POST"),
+        url=kw.pop("url", "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse"),
+        headers={"Content-Type": "application/json"} if headers is None else headers,
+        data=kw.pop("data", b'{"messages": []}'),
+        **kw,
+    )
+
 
 ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3/x"
 NOON = datetime.datetime(2026, 12, 7, 12, 0, 0)
