@@ -2,7 +2,7 @@
 
 Run: python bench/concurrency.py [--clients 400 2000] [--seconds 20] [--stream-s 5]
      [--arrivals lockstep|staggered] [--same-prompt] [--no-pin] [--litellm PATH_TO_litellm]
-     [--stall-probe]
+     [--bare] [--stall-probe]
 
 Starts ``tierwise emulator`` (the asyncio server, paced: non-stream answers arrive after 2 s;
 streams send their first event after 100 ms, then deltas spread over ~5 s) and
@@ -11,7 +11,10 @@ this process, N concurrent keep-alive clients each loop for ``--seconds``:
 
 - direct: Bedrock's wire (Converse / ConverseStream) to the emulator itself;
 - gateway: OpenAI ``/v1/chat/completions`` (``stream`` false/true) to tierwise;
-- litellm (``--litellm PATH``): the LiteLLM proxy, one worker, same emulator, optional.
+- litellm (``--litellm PATH``): the LiteLLM proxy, one worker, same emulator, optional;
+- bare (``--bare``): bench/bare_proxy.py, a relay on the gateway's server stack (uvicorn,
+  uvloop, httptools) that does no routing, signing or ledger work, on the gateway's CPU: the
+  floor of what a gateway on this stack adds under the same load shape.
 
 Reported per mode and client count: completed requests/s and that relative to direct,
 errors, latency p50/p99, time to first byte p50/p99 and what the gateway adds to it (TTFT
@@ -284,7 +287,8 @@ def start_stack(
     workdir: str,
     gateway_src: str | None = None,
     probe_out: str | None = None,
-) -> tuple[list[subprocess.Popen[bytes]], int, int, int | None]:
+    bare: bool = False,
+) -> tuple[list[subprocess.Popen[bytes]], int, int, int | None, int | None]:
     tw = [sys.executable, "-m", "tierwise"]
     gw = tw
     if probe_out:
@@ -313,7 +317,16 @@ def start_stack(
 
         proc, ll_port = go.start_litellm(litellm, emu_port, workdir)
         procs.append(proc)
-    return procs, emu_port, gw_port, ll_port
+    bare_port = None
+    if bare:
+        bare_port = free_port()
+        here = os.path.dirname(os.path.abspath(__file__))
+        relay = [sys.executable, os.path.join(here, "bare_proxy.py"), "--port", str(bare_port),
+                 "--upstream", str(emu_port)]  # fmt: skip
+        relay = pinned("0" if pin else None, relay)
+        procs.append(subprocess.Popen(relay, env=env, stderr=subprocess.DEVNULL))
+        wait_for(bare_port)
+    return procs, emu_port, gw_port, ll_port, bare_port
 
 
 def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -413,6 +426,11 @@ def main() -> None:
     )
     parser.add_argument("--litellm", metavar="PATH", help="also the LiteLLM proxy (one worker)")
     parser.add_argument(
+        "--bare",
+        action="store_true",
+        help="also bench/bare_proxy.py: a relay on the same server stack doing no work (the floor)",
+    )
+    parser.add_argument(
         "--stall-probe",
         action="store_true",
         help="run the gateway under bench/stall_probe.py: loop lag and GC passes per run",
@@ -449,8 +467,8 @@ def main() -> None:
         stream = mode == "stream"
         pacing = NON_STREAM_PACING
         probe_out = os.path.join(workdir, f"stalls-{mode}.json") if args.stall_probe else None
-        procs, emu_port, gw_port, ll_port = start_stack(
-            pacing, env, pin, None, workdir, args.gateway_src, probe_out
+        procs, emu_port, gw_port, ll_port, bare_port = start_stack(
+            pacing, env, pin, None, workdir, args.gateway_src, probe_out, args.bare
         )
         windows: dict[int, tuple[float, float]] = {}
         note = "non-stream answers after 2 s (pacing ttft_ms=2000)"
@@ -466,8 +484,8 @@ def main() -> None:
             )
         if stream or args.litellm:
             stop_all(procs)
-            procs, emu_port, gw_port, ll_port = start_stack(
-                pacing, env, pin, args.litellm, workdir, args.gateway_src, probe_out
+            procs, emu_port, gw_port, ll_port, bare_port = start_stack(
+                pacing, env, pin, args.litellm, workdir, args.gateway_src, probe_out, args.bare
             )
         print(f"# {mode}: emulator pacing {pacing!r}: {note}")
         try:
@@ -475,12 +493,16 @@ def main() -> None:
             warm = [openai("gateway", gw_port, stream)]
             if ll_port is not None:
                 warm.append(openai("litellm", ll_port, stream, LITELLM_MODEL))
+            if bare_port is not None:
+                warm.append(openai("bare", bare_port, stream))
             for target in warm:  # imports, the router's model, connection pools: not measured
                 asyncio.run(run_load(target, 20, 0.5))
             for clients in args.clients:
                 targets = [direct(emu_port, stream), openai("gateway", gw_port, stream)]
                 if ll_port is not None:
                     targets.append(openai("litellm", ll_port, stream, LITELLM_MODEL))
+                if bare_port is not None:
+                    targets.append(openai("bare", bare_port, stream))
                 rows: dict[str, tuple[Tally, float]] = {}
                 rss: tuple[float, float] | None = None
                 cpu: dict[str, float] = {}
@@ -488,6 +510,8 @@ def main() -> None:
                 pids = {"gateway": gw_pid}
                 if ll_port is not None:
                     pids["litellm"] = procs[2].pid
+                if bare_port is not None:
+                    pids["bare"] = procs[-1].pid
                 for target in targets:
                     used = cpu_s(pids[target.name]) if target.name in pids else 0.0
                     waited = runq_wait_s(pids[target.name]) if target.name in pids else 0.0
