@@ -102,3 +102,19 @@ def test_only_unpriced_lines_give_no_savings_percentage(tmp_path: Path) -> None:
     summary = CliRunner().invoke(app, ["plan", str(path), "--no-progress"])
     assert summary.exit_code == 0, summary.output
     assert "%" not in summary.stdout
+
+
+def test_another_apis_model_name_is_priced_at_its_tiers_model(tmp_path: Path) -> None:
+    # With [model_names] openai off (the default) "gpt-4o" was read as a model ID of no
+    # profile kind and priced as a Regional call, 10% above Sonnet's global profile: as is
+    # came out above all-Sonnet for the same Sonnet traffic, a saving that was not there.
+    for name in ("gpt-4o", "gpt-4o-2024-08-06", "claude-sonnet-4-5"):
+        data = _plan(tmp_path, name)
+        assert data["unpriced"] == 0 and data["tier_mix_as_is"] == {"sonnet": 1}
+        totals = data["totals_usd"]
+        assert isinstance(totals, dict)
+        assert Decimal(totals["as_is"]) == Decimal(totals["all_sonnet"]) > 0, name
+    # A logged Bedrock model ID still carries its profile kind's price.
+    regional = _plan(tmp_path, "anthropic.claude-sonnet-4-5-20250929-v1:0")["totals_usd"]
+    assert isinstance(regional, dict)
+    assert Decimal(regional["as_is"]) > Decimal(regional["all_sonnet"])

@@ -48,14 +48,20 @@ NOTES = (
 )
 
 
+def _every_name_table(settings: Settings) -> ModelNames:
+    """The aliases and both APIs' name tables, whichever doors the gateway opens: a log may
+    come from either API."""
+    tables = settings.model_names
+    return ModelNames(
+        settings.aliases, tables.anthropic_names, tables.openai_names, anthropic=True, openai=True
+    )
+
+
 def _tier_as_called(settings: Settings) -> Callable[[str], Tier | None]:
     """The tier of a model ID as logged: a configured tier's model (any profile or ARN), a
     tier name or alias, or another API's model name (both name tables: a log may come from
     either API whatever the gateway's doors allow)."""
-    tables = settings.model_names
-    names = ModelNames(
-        settings.aliases, tables.anthropic_names, tables.openai_names, anthropic=True, openai=True
-    )
+    names = _every_name_table(settings)
 
     @lru_cache(maxsize=4096)
     def tier_of(model_id: str) -> Tier | None:
@@ -76,11 +82,14 @@ def _tier_as_called(settings: Settings) -> Callable[[str], Tier | None]:
 def _tier_named(settings: Settings) -> Callable[[str], Tier | Literal["auto"] | None]:
     """What a logged model name stands for, as the gateway resolves a request's ``model``:
     a tier name in any case or an alias of one (that tier), ``auto`` or an alias of it
-    (routed by tierwise), else None (a model ID, priced by ``_tier_as_called``)."""
+    (routed by tierwise), else None (a model ID, priced by ``_tier_as_called``). Another
+    API's name (gpt-4o) stands for its tier even while the gateway's [model_names] switch
+    is off: read as a model ID it was priced as a Regional one, 10% above its tier's model."""
+    names = _every_name_table(settings)
 
     @lru_cache(maxsize=4096)
     def tier_name(model_id: str) -> Tier | Literal["auto"] | None:
-        name = settings.resolve_model(model_id).strip().lower()
+        name = (names.resolve(model_id) or model_id).strip().lower()
         if name == AUTO:
             return AUTO
         try:
