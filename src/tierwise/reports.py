@@ -80,8 +80,14 @@ def spend_rows(rows: list[LedgerRow]) -> list[SpendRow]:
 
 
 def _cache_saving(row: LedgerRow) -> Decimal | None:
+    """The saving cache-aware routing expected for ``row``'s request, when this row is a call
+    it made: on the tier it chose, and answered. A call Bedrock refused (a prompt over every
+    context window) or one that failed over to another tier saved nothing; counting its
+    forecast put a $0.62 saving beside a $0.00 error row."""
     cache = (row.route or {}).get("cache")
     if not isinstance(cache, dict) or "saving_usd" not in cache:
+        return None
+    if row.status == "error" or row.tier != cache.get("tier"):
         return None
     try:
         return Decimal(str(cache["saving_usd"]))

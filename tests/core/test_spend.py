@@ -118,3 +118,46 @@ def test_savings_in_json_are_plain_decimals() -> None:
     assert savings["caching_saved_usd"] == "0" and savings["batch_saved_usd"] == "0"
     assert all("E" not in str(v) for v in savings.values()), savings
     assert savings["vs_all_opus_usd"] == "60"  # r1 $30 + r2 $60 all-Opus, minus $30 paid
+
+
+def test_cache_aware_saving_counts_only_answered_calls_on_the_chosen_tier() -> None:
+    # A 500k-token prompt moved to Opus for its cache write, then refused by Bedrock (over
+    # the context window): `tierwise spend` reported "moved 1 request ... saving $0.624004"
+    # beside that $0.00 error row. Only a call the choice made and that answered saved.
+    from datetime import UTC, datetime
+
+    from tierwise.reports import spend_rows
+    from tierwise.store import LedgerRow
+
+    cache = {"tier": "opus", "preferred": "sonnet", "saving_usd": "0.624004"}
+
+    def ledger_row(req: str, tier: str, status: str, attempt: int = 1) -> LedgerRow:
+        return LedgerRow(
+            id=None,
+            ts=datetime(2026, 11, 20, tzinfo=UTC),
+            request_id=req,
+            attempt=attempt,
+            tier=tier,
+            model_id=MODEL[Tier(tier)],
+            input_tokens=0 if status == "error" else 10,
+            output_tokens=0 if status == "error" else 10,
+            cache_read_tokens=0,
+            cache_write_5m_tokens=0,
+            cache_write_1h_tokens=0,
+            cost_usd=Decimal("0") if status == "error" else Decimal("0.0003"),
+            latency_ms=1.0,
+            status=status,
+            route={"tier": tier, "cache": cache},
+        )
+
+    refused = [ledger_row("r1", "opus", "error")]
+    r = report(spend_rows(refused), RATES)
+    assert (r.cache_aware_moves, r.cache_aware_saved) == (0, Decimal(0))
+    # A request whose chosen tier failed and that another tier answered saved nothing either.
+    failed_over = [ledger_row("r2", "opus", "error"), ledger_row("r2", "sonnet", "ok", 2)]
+    r = report(spend_rows(failed_over), RATES)
+    assert (r.cache_aware_moves, r.cache_aware_saved) == (0, Decimal(0))
+    # Throttled once, then answered on the chosen tier: counted once.
+    retried = [ledger_row("r3", "opus", "error"), ledger_row("r3", "opus", "ok", 2)]
+    r = report(spend_rows(retried), RATES)
+    assert (r.cache_aware_moves, r.cache_aware_saved) == (1, Decimal("0.624004"))
