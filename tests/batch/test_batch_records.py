@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tierwise.batch import parse_records
 from tierwise.core.convert.anthropic import from_messages, to_invoke_body, usage_from_message
 from tierwise.core.convert.openai import from_chat_completions
 from tierwise.emulator import Emulator
@@ -320,3 +322,27 @@ def test_each_doors_record_passes_batch_validation(emu: Emulator, make: Any) -> 
     out = emu.batch_record(SONNET, body)
     assert "modelOutput" in out, out
     assert out["modelOutput"]["content"]
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ('["a"]', "a record must be a JSON object, not an array"),
+        ('"text"', "a record must be a JSON object, not a string"),
+        ('{"custom_id": "x", "openai": "hi"}', "openai must be a JSON object"),
+        ('{"custom_id": "x", "anthropic": ["hi"]}', "anthropic must be a JSON object"),
+        ('{"custom_id": "x", "converse": null}', "converse must be a JSON object"),
+    ],
+)
+def test_a_record_that_is_no_object_is_refused_by_line(
+    tmp_path: Path, line: str, says: str
+) -> None:
+    # These crashed `tierwise batch submit` with "unexpected AttributeError/TypeError ...
+    # this is a bug in tierwise".
+    path = tmp_path / "requests.jsonl"
+    good = '{"custom_id": "ok", "converse": {"messages": []}}'
+    path.write_text(good + "\n" + line + "\n")
+    with pytest.raises(InvalidRequestError, match=says) as info:
+        parse_records(path)
+    assert ":2:" in info.value.message or "line 2" in info.value.message
+    assert "hi" not in info.value.message and "text" not in info.value.message

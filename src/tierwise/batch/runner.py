@@ -85,6 +85,12 @@ def _one(record: dict[str, Any], line: int) -> tuple[str, dict[str, Any], str, s
         )
     fmt = formats[0]
     body = record[fmt]
+    if not isinstance(body, dict):
+        # A list or a string here crashed the converters ("unexpected TypeError").
+        raise InvalidRequestError(
+            f"line {line}: {fmt} must be a JSON object (a request body), not {_json_kind(body)}",
+            hint='e.g. {"custom_id": "a1", "converse": {"messages": [...]}}',
+        )
     guard = None
     if isinstance(body, dict) and "guardrailConfig" in body:
         # tierwise's extension to the OpenAI and Anthropic bodies, as at the gateway
@@ -106,10 +112,21 @@ def _one(record: dict[str, Any], line: int) -> tuple[str, dict[str, Any], str, s
             fmt,
             ("structured output (output_config.format)" if converted.json_schema else None),
         )
-    if not isinstance(body, dict) or "messages" not in body:
+    if "messages" not in body:
         raise InvalidRequestError(f"line {line}: converse needs messages")
     request = {k: v for k, v in body.items() if k != "modelId"}
     return str(body.get("modelId") or "auto"), {**request, **(guard or {})}, fmt, None
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, for an error that must not echo it (it may be prompt text)."""
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a number or boolean"
 
 
 def parse_records(path: Path) -> list[ParsedRecord]:
@@ -130,6 +147,11 @@ def parse_records(path: Path) -> list[ParsedRecord]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InvalidRequestError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise InvalidRequestError(
+                f"{path}:{number}: a record must be a JSON object, not {_json_kind(record)}",
+                hint='one {"custom_id": ..., "converse"|"openai"|"anthropic": {...}} per line',
+            )
         custom_id = str(record.get("custom_id") or "")
         if not custom_id or custom_id in seen:
             raise InvalidRequestError(f"{path}:{number}: custom_id missing or duplicated")
