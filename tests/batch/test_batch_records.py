@@ -344,5 +344,28 @@ def test_a_record_that_is_no_object_is_refused_by_line(
     path.write_text(good + "\n" + line + "\n")
     with pytest.raises(InvalidRequestError, match=says) as info:
         parse_records(path)
-    assert ":2:" in info.value.message or "line 2" in info.value.message
+    assert f"{path}:2" in info.value.message
     assert "hi" not in info.value.message and "text" not in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('"openai": {"messages": []}', "messages must be a non-empty list"),
+        ('"anthropic": {"model": "sonnet", "messages": [{"role": "user", "content": "hi"}]}',
+         "max_tokens is required"),
+        ('"converse": {"modelId": "sonnet"}', "converse needs messages"),
+        ('"other": {}', "exactly one of converse, openai or anthropic"),
+    ],
+)  # fmt: skip
+def test_a_record_a_door_refuses_is_named_by_line_and_custom_id(
+    tmp_path: Path, body: str, says: str
+) -> None:
+    # A door's own check ("messages must be a non-empty list") named neither the line nor
+    # the record, so in a file of thousands the bad one could not be found.
+    path = tmp_path / "requests.jsonl"
+    good = '{"custom_id": "ok", "converse": {"messages": []}}'
+    path.write_text(good + "\n\n" + '{"custom_id": "t-17", ' + body + "}\n")
+    with pytest.raises(InvalidRequestError, match=says) as info:
+        parse_records(path)
+    assert info.value.message.startswith(f"{path}:3 (custom_id 't-17'): ")

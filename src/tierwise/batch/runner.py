@@ -76,11 +76,13 @@ class ParsedRecord:
     refuse: str | None  # why batch cannot take it
 
 
-def _one(record: dict[str, Any], line: int) -> tuple[str, dict[str, Any], str, str | None]:
+def _one(record: dict[str, Any]) -> tuple[str, dict[str, Any], str, str | None]:
+    """A record's model, Converse request, format and why batch refuses it (if it does);
+    its errors name no line (:func:`parse_records` adds the file and line)."""
     formats = [f for f in _FORMATS if f in record]
     if len(formats) != 1:
         raise InvalidRequestError(
-            f"line {line}: a record needs exactly one of converse, openai or anthropic",
+            "a record needs exactly one of converse, openai or anthropic",
             hint='e.g. {"custom_id": "a1", "converse": {"messages": [...]}}',
         )
     fmt = formats[0]
@@ -88,7 +90,7 @@ def _one(record: dict[str, Any], line: int) -> tuple[str, dict[str, Any], str, s
     if not isinstance(body, dict):
         # A list or a string here crashed the converters ("unexpected TypeError").
         raise InvalidRequestError(
-            f"line {line}: {fmt} must be a JSON object (a request body), not {_json_kind(body)}",
+            f"{fmt} must be a JSON object (a request body), not {_json_kind(body)}",
             hint='e.g. {"custom_id": "a1", "converse": {"messages": [...]}}',
         )
     guard = None
@@ -113,7 +115,7 @@ def _one(record: dict[str, Any], line: int) -> tuple[str, dict[str, Any], str, s
             ("structured output (output_config.format)" if converted.json_schema else None),
         )
     if "messages" not in body:
-        raise InvalidRequestError(f"line {line}: converse needs messages")
+        raise InvalidRequestError("converse needs messages")
     request = {k: v for k, v in body.items() if k != "modelId"}
     return str(body.get("modelId") or "auto"), {**request, **(guard or {})}, fmt, None
 
@@ -156,7 +158,13 @@ def parse_records(path: Path) -> list[ParsedRecord]:
         if not custom_id or custom_id in seen:
             raise InvalidRequestError(f"{path}:{number}: custom_id missing or duplicated")
         seen.add(custom_id)
-        model, request, _, refuse = _one(record, number)
+        try:
+            model, request, _, refuse = _one(record)
+        except InvalidRequestError as exc:
+            # The door's own checks ("messages must be a non-empty list") named no line: in
+            # a file of thousands of records the bad one could not be found.
+            exc.message = f"{path}:{number} (custom_id {custom_id!r}): {exc.message}"
+            raise
         # Tool use is fine: tierwise writes InvokeModel-type jobs, and AWS refuses tools
         # only in jobs of the Converse invocation type (batch-inference user guide).
         out.append(ParsedRecord(len(out), custom_id, request, model, refuse))
