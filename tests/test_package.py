@@ -1,6 +1,7 @@
 """The package surface: a sorted, honest __all__, a light import and no import cycles."""
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -123,3 +124,24 @@ def test_tierwise_has_no_import_cycles() -> None:
     graph = _import_graph(SRC, "tierwise")
     assert len(graph) > 100  # the walk found the package
     assert _cycles(graph) == []
+
+
+def test_no_docstring_says_its_opening_twice() -> None:
+    # A docstring whose later paragraph opens with the same words as its first (QA found
+    # CacheRouter.placed_choice saying "The cache-aware choice ..." twice) was two drafts
+    # pasted together: the reader cannot tell which one is current.
+    repeated = []
+    for path in sorted((SRC / "tierwise").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(
+                node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+            ):
+                continue
+            doc = ast.get_docstring(node)
+            if not doc:
+                continue
+            paragraphs = [re.findall(r"\w+", p.lower()) for p in doc.split("\n\n")]
+            opening = paragraphs[0][:4]
+            if len(opening) == 4 and any(p[:4] == opening for p in paragraphs[1:]):
+                repeated.append(f"{path.relative_to(SRC)}: {getattr(node, 'name', '<module>')}")
+    assert repeated == []

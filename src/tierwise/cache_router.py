@@ -167,14 +167,14 @@ class CacheRouter:
         *,
         tokens: int | None = None,
     ) -> tuple[CacheChoice | None, SharedPlacement | None]:
-        """The cache-aware choice, and the chosen tier's cache points as placed to price
-        it (for the planner to send, not place again; None when there is no choice).
+        """The cache-aware choice for a routed request, and the chosen tier's cache points
+        as placed to price it (for the planner to send, not place again); (None, None)
+        when the choice cannot matter (off, nothing cacheable, or only one tier allowed).
 
-        The cache-aware choice for a routed request, or None when it cannot matter (off,
-        nothing cacheable, or only one tier allowed). Allowed: from the quality policy's
-        lowest tier for this request (``decision.lowest``, else the routed tier) up to the
-        caller's ceiling. ``tokens``: ``count_request(request)`` when the caller has it
-        (the planner passes the decision's own count), else counted here."""
+        Allowed: from the quality policy's lowest tier for this request
+        (``decision.lowest``, else the routed tier) up to the caller's ceiling. ``tokens``:
+        ``count_request(request)`` when the caller has it (the planner passes the
+        decision's own count), else counted here."""
         if not self.config.enabled or not self._cacheable(request, tokens):
             return None, None
         h = hints or Hints()
