@@ -266,3 +266,23 @@ def test_batch_submit_of_a_missing_file_says_to_check_the_path(
     err, hint = _fails(["--db", db, "batch", "submit", str(missing)], capsys)
     assert err == f"error: cannot read {missing}: No such file or directory"
     assert hint.startswith("hint: check the path: a JSONL file of")
+
+
+def test_keys_create_refuses_a_name_an_active_key_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Access logs, the dashboard and `spend --by key` show keys by name: a second active
+    # "search" would make two keys' traffic indistinguishable there.
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert _run(["--db", db, "keys", "create", "--name", "search"]) == 0
+    capsys.readouterr()
+    assert _run(["--db", db, "keys", "list", "--json"]) == 0
+    (first,) = json.loads(capsys.readouterr().out)
+    err, hint = _fails(["--db", db, "keys", "create", "--name", "search"], capsys)
+    assert err == f"error: an active key is already named 'search' ({first['id']})"
+    assert hint == f"hint: choose another --name, or `tierwise keys revoke {first['id']}` first"
+    assert _run(["--db", db, "keys", "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+    # Once revoked, the name is free for the key that replaces it.
+    assert _run(["--db", db, "keys", "revoke", first["id"]]) == 0
+    assert _run(["--db", db, "keys", "create", "--name", "search"]) == 0

@@ -83,7 +83,7 @@ def create(
     period = Period.parse(budget_period) if budget_period else None
     key, secret = _store(state).create(
         name, budget_usd=budget, rpm=rpm, max_tier=tier, admin=admin, policy=policy or None,
-        budget_period=period,
+        budget_period=period, unique_name=True,
     )  # fmt: skip
     write_raw(secret)
     state.err.print(

@@ -261,8 +261,11 @@ class KeyStore:
         admin: bool = False,
         policy: dict[str, Any] | None = None,
         budget_period: Period | None = None,
+        unique_name: bool = False,
     ) -> tuple[ApiKey, str]:
-        """A new key; the full secret is returned once and never stored."""
+        """A new key; the full secret is returned once and never stored. ``unique_name``
+        refuses a name an active key already has (``tierwise keys create``: people tell keys
+        apart by name in access logs, the dashboard and ``spend --by key``)."""
         if not name.strip():
             raise InvalidRequestError("a key needs a name", hint="--name team-search")
         if budget_usd is not None:
@@ -281,6 +284,25 @@ class KeyStore:
         secret = secrets.token_urlsafe(24)
         salt = secrets.token_hex(16)
         with self.db.transaction() as conn:
+            # Names identify keys in access logs (key=<name>), the dashboard and `tierwise
+            # spend --by key`: two active keys with one name would be told apart by id alone.
+            # A revoked key's name is free again (rotate: revoke, then create). Checked in the
+            # write transaction: SQLite's BEGIN IMMEDIATE serialises concurrent creates; on
+            # PostgreSQL two creates racing in the same instant could both pass (no unique
+            # index: existing ledgers may already hold duplicates a migration would reject).
+            taken = (
+                conn.execute(
+                    "SELECT id FROM api_keys WHERE name = ? AND revoked_at IS NULL", (name,)
+                ).fetchall()
+                if unique_name
+                else []
+            )
+            if taken:
+                other = taken[0]["id"]
+                raise InvalidRequestError(
+                    f"an active key is already named {name!r} ({other})",
+                    hint=f"choose another --name, or `tierwise keys revoke {other}` first",
+                )
             conn.execute(
                 "INSERT INTO api_keys (id, name, salt, secret_hash, created_at, budget_pico, rpm,"
                 " max_tier, admin, policy, budget_period, period_start)"
