@@ -8,7 +8,8 @@ round 9: agents asked to act in the form of a question, or asked a real question
 questions over documentation, open or labelling/lookup under a RAG instruction; round 11:
 agents told to change state in verbs no list holds, or asked to look with the same tools;
 round 12: documentation pasted with code or HTML, plans proposed to agents, actions in verbs
-no set holds, plans vs memos)
+no set holds, plans vs memos; round 13: documentation in German, Spanish and Italian,
+overviews of pasted code, actions in verbs no list holds)
 predicted by models that never saw their template.
 
 Run: python bench/class_round3.py   (needs the ``train`` extra; ~5 fits, minutes)
@@ -35,7 +36,7 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r10-", "r11-", "r12-")
+ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r10-", "r11-", "r12-", "r13-")
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
@@ -151,6 +152,22 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     ),
     "r12 plans (complex_analysis)": lambda t, g: g.startswith("r12-plan-complex"),
     "r12 memos and notes (content_writing)": lambda t, g: g.startswith("r12-plan-content"),
+    "r13 docs in German, Spanish, Italian, all": lambda t, g: g.startswith("r13-docs-"),
+    "r13 docs, open questions (rag_qa)": lambda t, g: g.startswith("r13-docs-rag_qa-"),
+    "r13 docs, overviews (summarize)": lambda t, g: g.startswith("r13-docs-summarize-"),
+    "r13 docs, lookups (extract)": lambda t, g: g.startswith("r13-docs-extract-"),
+    "r13 docs in German": lambda t, g: g.startswith("r13-docs-") and "-de-" in g,
+    "r13 docs in Spanish": lambda t, g: g.startswith("r13-docs-") and "-es-" in g,
+    "r13 docs in Italian": lambda t, g: g.startswith("r13-docs-") and "-it-" in g,
+    "r13 overviews of pasted code (summarize)": lambda t, g: g.startswith("r13-code-summarize"),
+    "r13 changes to the same code (routine_code)": lambda t, g: g.startswith("r13-code-routine"),
+    "r13 bugs in the same code (code_debug)": lambda t, g: g.startswith("r13-code-code_debug"),
+    "r13 told to act, verbs in no list (high_stakes_agent)": lambda t, g: (
+        g.startswith("r13-agent") and t == "high_stakes_agent"
+    ),
+    "r13 asked to look, same tools (agent_step)": lambda t, g: (
+        g.startswith("r13-agent") and t == "agent_step"
+    ),
 }
 
 
