@@ -235,6 +235,31 @@ _IDENTIFIER = re.compile(r".*(?:\d|[@_/.:#]).*|[\"'`«“].*")
 
 # Prepositions of where a particle verb takes its object ("ramp ... up to", "dial ... back to").
 _DIRECTIONS = _split("to into onto from by")
+# What follows a bare plural object and says which ones ("Scrap permits that were issued
+# twice", "Reject samples from run 88", "Unenrol students who never logged in"): a relative
+# pronoun or a preposition. A noun that opens a status question is followed by how it went
+# instead ("Festival closures published yet?").
+_WHICH_ONES = _split(
+    "that who which whose whom where from on in for of with at older without under since across"
+)
+# German and Dutch separable verbs put their particle last, and it changes the verb: "Geef
+# de resultaten vrij" (release), "Schrijf de leerlingen uit" (unenrol), "Gib das Budget frei",
+# "Buch den Betrag ab". With one of these particles at the end, a looking or ordinary verb
+# is another verb; not the compounds that still look or make ("Such ein Datum aus", "Zoek
+# het uit", "Leg het uit").
+_SEPARABLE_PARTICLES = _split("vrij frei weg leeg af ab uit aus")
+# Of those, the ones that are no preposition can stand before a phrase that ends the
+# sentence ("Geef de resultaten vrij aan de afdelingen"); "aus", "uit", "ab", "af" only last.
+_PARTICLES_NOT_PREPOSITIONS = _split("vrij frei weg leeg")
+_SEPARABLE_ORDINARY = frozenset(
+    {"such aus", "suche aus", "kies uit", "zoek uit", "leg uit", "leg aus", "lege aus",
+     "rechne aus", "füll aus", "fülle aus", "vul uit", "probier aus", "probiere aus",
+     "druck aus", "drucke aus", "print uit", "werk uit", "denk uit", "schau ab", "schreib ab",
+     "lies ab", "ruf ab", "hol ab", "frag ab"}
+)  # fmt: skip
+# Elided articles and pronouns that open a noun, not a verb ("L'ispezione di N417QX è già
+# firmata?", "Dell'ordine 88 ...").
+_ELIDED = ("l'", "d'", "dell'", "all'", "nell'", "sull'", "dall'", "un'", "qu'", "c'", "j'")
 _VOWELS = frozenset("aeiouy")
 
 
@@ -284,11 +309,17 @@ def _verb_first(sentence: str, original: str, question: bool) -> bool:
         if stem in _NOT_A_VERB or stem in _LOOK or stem in _ORDINARY:
             return False
         return not _how_it_went(nxt)
-    if verb in _NOT_A_VERB or verb in _LOOK or verb in _ORDINARY:
+    if verb.startswith(_ELIDED):
+        return False
+    if verb in _LOOK or verb in _ORDINARY:
+        return _separated(words)
+    if verb in _NOT_A_VERB:
         return False
     if not verb.replace("-", "").replace("'", "").isalpha() or _inflected(verb):
         return False
     after = words[2] if len(words) > 2 else ""
+    if _bare_plural_object(words, question):
+        return True
     if nxt in _PARTICLES:
         if f"{verb} {nxt}" in _ORDINARY_PHRASAL:
             return False  # "set up a sync", "follow up with", "back up the database"
@@ -314,6 +345,42 @@ def _verb_first(sentence: str, original: str, question: bool) -> bool:
         return not rest or not finite
     # "Promote build 5521 to production?": a noun and its identifier, then not how it went
     return bool(_IDENTIFIER.fullmatch(after)) and not (len(words) > 3 and _how_it_went(words[3]))
+
+
+def _plural(word: str) -> bool:
+    """Whether ``word`` (lower case) ends as an English plural noun ("permits", "fees"), not
+    as "-ss" ("access") or "-us" ("status")."""
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def _bare_plural_object(words: list[str], question: bool) -> bool:
+    """An instruction whose object is a bare plural, maybe after one adjective, followed by
+    which ones it means: "Scrap permits that ...", "Reject samples from run 88", "Forgive
+    late fees for accounts in Ohio". Not a status question: the verb would end in "-s" (a
+    plural noun: "Samples from run 88 ...") or the question ends on how it went ("Spam
+    messages from Acme blocked?")."""
+    if _plural(words[0]) or len(words) < 3:
+        return False
+    for k in (1, 2):
+        if len(words) > k + 1 and _plural(words[k]) and words[k + 1] in _WHICH_ONES:
+            if k == 2 and (words[1] in _NOT_A_VERB or not words[1].isalpha()):
+                return False
+            return not (question and _how_it_went(words[-1]))
+    return False
+
+
+def _separated(words: list[str]) -> bool:
+    """A German or Dutch instruction whose looking or ordinary verb takes a separable
+    particle at its end that makes it another verb ("Geef de resultaten van run 88 vrij",
+    "Schrijf de leerlingen uit BIO-9 uit"), with what it acts on between them."""
+    if len(words) < 3 or not any(w in _GERMANIC for w in words):
+        return False
+    particle = words[-1]
+    if particle not in _SEPARABLE_PARTICLES:
+        particle = next((w for w in words[2:] if w in _PARTICLES_NOT_PREPOSITIONS), "")
+    if not particle or f"{words[0]} {particle}" in _SEPARABLE_ORDINARY:
+        return False
+    return _is_object(words[1]) or words[1].isdigit() or bool(_IDENTIFIER.fullmatch(words[1]))
 
 
 def _verb_last(sentence: str) -> bool:

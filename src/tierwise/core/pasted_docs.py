@@ -86,6 +86,11 @@ def _sections(material: str) -> int:
     return max(markup, sum(1 for block in _BLOCK_SPLIT.split(head) if _titled(block)))
 
 
+# A semicolon between two clauses of a sentence is prose ("Un cliente pregunta por los
+# envíos; según este texto, ¿qué le digo?"), not a statement's end in code.
+_PROSE_SEMICOLON = re.compile(r"(?<=[^\W\d_]);(?= [¿¡«\"“]?[^\W\d_])")
+
+
 def _plain(paragraph: str) -> bool:
     """Whether a paragraph is written to the reader (an ask), not a piece of the material:
     no heading, code fence, markup tag or table row, and short."""
@@ -93,7 +98,7 @@ def _plain(paragraph: str) -> bool:
     return (
         0 < len(text) <= _MAX_ASK_CHARS
         and _MARKUP_HEADING.search(text) is None
-        and _CODE_MARKS.search(text) is None
+        and _CODE_MARKS.search(_PROSE_SEMICOLON.sub(",", text)) is None
         and not text.startswith(("```", "~~~", "<", "|", "{", "[", "---", "===", "#"))
     )
 
@@ -106,11 +111,14 @@ def documentation_ask(user_text: str) -> str | None:
         return None
     head = user_text[: _MAX_ASK_CHARS + 200]
     first = _BLOCK_SPLIT.split(head, maxsplit=1)[0]
-    if _plain(first):
+    tail = user_text[-(_MAX_ASK_CHARS + 200) :]
+    last = _BLOCK_SPLIT.split(tail)[-1]
+    # A page written in title lines opens with a titled block as plain as an ask ("4.
+    # Pflege\nSiebe alle zwei Wochen reinigen."): when the last paragraph is plain and no
+    # titled block, it is the ask.
+    if _plain(first) and not (_titled(first) and _plain(last) and not _titled(last)):
         ask, material = first, user_text[len(first) :]
     else:
-        tail = user_text[-(_MAX_ASK_CHARS + 200) :]
-        last = _BLOCK_SPLIT.split(tail)[-1]
         if not _plain(last):
             return None
         ask, material = last, user_text[: len(user_text) - len(last)]

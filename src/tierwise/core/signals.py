@@ -228,7 +228,11 @@ _CUE_SOURCE: dict[str, str] = {
     ),
     "step_by_step": (r"step[- ]by[- ]step|multi-?step|chain of (?:reasoning|logic)|show your work"),
     "math": (
-        r"integral|integrals|eigen\w*|differential equations?|combinatori\w*|expected value"
+        # not "eigen\w*": German "eigene", "eigentlich", "Eigentum", Dutch "eigen" are
+        # everyday words ("Das Storno erscheint als eigene Zeile")
+        r"integral|integrals|eigen(?:values?|vectors?|decompositions?|spaces?|basis|functions?"
+        r"|states?|wert|werte|werten|vektor|vektoren|zerlegung)|differential equations?"
+        r"|combinatori\w*|expected value"
         r"|asymptotic\w*|lagrang\w*|recurrence relation|modular arithmetic|mod \d+"
         r"|matri(?:x|ces)|topolog\w*|polynomials?|convergen\w*|probability that"
         r"|infinitely many|irrational|inequality|inequalities|bijections?|isomorphi\w*"
@@ -358,9 +362,13 @@ _OTHER_LANGUAGES: dict[str, str] = {
         r"strategie|stratégie|estrategia|estratégia|migrationsplan|plan de migration"
         # an order, a schedule or a plan proposed ("Schlag eine Reihenfolge vor", "propose un
         # calendrier", "proponha uma ordem", "sugiere un plan")
-        r"|(?:schlag\w*|propose[zr]?|suggère|suggérez|propón|proponga|sugiere|propõe|proponha"
-        r"|sugere|sugira|proponi|suggerisci|erarbeite|entwirf|monte[zr]?|planifie|planifica"
-        r"|pianifica) (?:\S+ ){0,3}?(?:eine[nm]? )?(?:reihenfolge|zeitplan|fahrplan|stufenplan"
+        r"|(?:(?:schlag\w*|propose[zr]?|suggère|suggérez|propón|proponga|sugiere|propõe"
+        r"|proponha|sugere|sugira|proponi|suggerisci|erarbeite|entwirf|planifie|planifica"
+        r"|pianifica) "
+        # French/Portuguese "monte un plan", "montez un calendrier", "monte um cronograma":
+        # an article right after, so "Monte Carlo simulation plan" is none
+        r"|monte[zr]? (?=(?:un|une|le|la|notre|um|uma|o|a|nosso|nossa) ))"
+        r"(?:\S+ ){0,3}?(?:eine[nm]? )?(?:reihenfolge|zeitplan|fahrplan|stufenplan"
         r"|plan|ordre|calendrier|orden|calendario|ordem|cronograma|plano|ordine|piano)\b"
         r"|(?:schlag\w*|propose[zr]?|propón|sugiere|proponha|sugere|proponi|suggerisci)"
         r" (?:\S+ )?(?:vor, )?(?:(?:wie|comment|cómo|como) (?:wir|on|nous|hacer|fazer)"
@@ -387,6 +395,51 @@ _OTHER_LANGUAGES: dict[str, str] = {
 }
 for _name, _extra in _OTHER_LANGUAGES.items():
     _CUE_SOURCE[_name] = f"{_CUE_SOURCE[_name]}|{_extra}"
+# Round 13: asks over pasted documentation and code in other words and languages.
+_CUE_SOURCE["rag"] += (
+    # "according to this text", "anhand des Textes", "según este texto", "secondo il testo":
+    # only after the words for "according to", so "extract the dates from the text" is none
+    r"|according to (?:the|this) (?:text|page|article)"
+    r"|(?:anhand|laut) (?:der|des|dieser|dieses|diesen|den|dem) (?:\w+ )?(?:textes|texts"
+    r"|text|seite|hilfeseite|hilfeseiten)"
+    r"|(?:d'après|selon) (?:le |la |ce |cette )?(?:texte|page)"
+    r"|(?:según|de acuerdo con|basándote en) (?:el |la |este |esta )?(?:texto|página)"
+    r"|(?:segundo|de acordo com|com base n[oa]) (?:o |a |este |esta )?(?:texto|página)"
+    r"|(?:secondo|in base a) (?:il |la |questo |questa )?(?:testo|pagina)"
+    r"|(?:volgens|op basis van) (?:de |het |deze |dit )?(?:tekst|pagina)"
+)
+_CUE_SOURCE["summarization"] += (
+    # an overview or the gist of given material, or what given code does, asked for a reader
+    r"|(?:short |brief |quick |high[- ]level |general |rough )?overview of (?:this|these|the"
+    r"|what|how)|the gist|what (?:this|these|the) (?:[\w-]+ )?(?:docs|documentation|page"
+    r"|module|file|script|code|program|snippet|library) (?:does|do|is for|covers?)"
+    r"|what does (?:this|the) (?:[\w-]+ )?(?:module|file|script|code|program|snippet"
+    r"|library) do|(?:walk (?:me|us) through|explain) what (?:this|it|these|the (?:[\w-]+ )?"
+    r"(?:code|module|file|script|program|snippet|migration)) (?:does|do)"
+    r"|übersicht|überblick|worum (?:es )?(?:hier |dabei |darin )?geht|worum geht'?s"
+    r"|im (?:großen|groben) und ganzen|kurzfassung|fass(?:e|t|en|st)? (?:\S+ ){0,8}?zusammen\b"
+    r"|was (?:dieser|dieses|das|der) (?:\w+ )?(?:code|skript|modul|programm) (?:macht|tut)"
+    r"|vue d'ensemble|de quoi parle|dans les grandes lignes"
+    r"|à quoi sert (?:ce|cette|le|la) (?:code|script|module|programme|page|doc)"
+    r"|de qué va|a grandes rasgos|visión general|en líneas generales|resúme\w*"
+    r"|qué hace (?:este|el|esta) (?:código|script|módulo|programa|función)"
+    r"|visão geral|do que se trata|o que (?:este|esse|o) (?:código|script|módulo) faz"
+    r"|in sintesi|di cosa parla|panoramica|a grandi linee"
+    r"|cosa fa (?:questo|il) (?:codice|script|modulo|programma)"
+    r"|samenvatting|overzicht|waar (?:het|dit|deze \w+) over gaat"
+)
+_CUE_SOURCE["json_keys"] += (
+    r"|json (?:mit|con|avec|com|met) (?:den |las |los |les |le |as |os |de )?(?:schlüsseln"
+    r"|feldern|claves|campos|clés|champs|chiavi|chaves|sleutels|velden)"
+)
+# Where the fault is, asked about given code; not "no funciona", "funktioniert nicht": a
+# customer's complaint says that of a coffee machine ("cafetera que no funciona").
+_CUE_SOURCE["debugging"] += (
+    r"|what'?s wrong with (?:it|this|my|the)|works locally but|stürzt ab"
+    r"|wo (?:ist|liegt) der fehler|où est (?:le bug|l'erreur)|dónde está el (?:error|fallo"
+    r"|bug)|hay un bug|dov'è (?:il bug|l'errore)|onde está o (?:erro|bug)"
+    r"|waar zit de (?:fout|bug)"
+)
 _CUE_SOURCE["chit_chat"] += (
     r"|^(?:hallo|bonjour|salut|hola|olá|ciao|merci(?: beaucoup)?|danke(?: schön| sehr)?"
     r"|gracias|obrigad[oa]|grazie(?: mille)?|dank je(?: wel)?)[ !.?:)¡!]*$"
@@ -1303,9 +1356,15 @@ def _user_small_answer(user_text: str) -> bool:
 # in the languages of the cues), not an instruction to do something with the material.
 _OPEN_ASK = re.compile(
     r"[?¿]|^\s*(?:how|what|why|when|where|which|who|explain|describe|walk me through|tell me"
-    r"|help me understand|wie|was|warum|wieso|welche\w*|erklär\w*|comment|pourquoi|quel\w*"
-    r"|explique\w*|cómo|como|qué|que|por qué|cuál\w*|explica\w*|perché|quale|spiega\w*"
-    r"|hoe|wat|waarom|welke|leg uit)\b",
+    r"|help me understand|wie|warum|wieso|welche\w*|erklär\w*|comment|pourquoi|quel\w*"
+    r"|explique\w*|cómo|como|qué|por qué|cuál\w*|explica\w*|perché|quale|spiega\w*"
+    r"|hoe|wat|waarom|welke|leg uit"
+    # German "was" and French/Spanish "que" ask only before what makes them the question
+    # word: English "Was told to ...", "Que les réponses soient courtes", "Que el resumen
+    # tenga tres puntos" ask nothing
+    r"|was (?:ist|sind|bedeutet|bedeuten|passiert|macht|muss|soll|kann|heißt|gibt|steht"
+    r"|tut|kostet|mache|tue|brauche)|que (?:signifie|veut dire|fait|faire|se passe|dois"
+    r"|doit|faut-il|significa|quiere decir|hace|pasa|debo|hago))\b",
     re.IGNORECASE,
 )
 
@@ -1325,6 +1384,9 @@ _CODE_TASK_CUES = frozenset({"routine_code", "debugging", "refactor", "codebase"
 
 CodeStats = Callable[[str], tuple[int, int]]
 
+# A fenced block of code, fences included.
+_FENCED_BLOCK = re.compile(r"^[ \t]*(?:```|~~~).*?^[ \t]*(?:```|~~~)[^\n]*$", re.M | re.S)
+
 
 def read_over_documentation(
     user_cues: frozenset[str], user_text: str, code_stats: CodeStats
@@ -1333,8 +1395,14 @@ def read_over_documentation(
     the ask is read as such (core/pasted_docs): an open question about it is answered from
     it (the ``rag`` cue), and its code examples are material, as a table's figures are,
     unless the ask is about code. A turn that is mostly code is a pasted program, whose
-    comments can look like headings. ``code_stats`` counts (blocks, lines) of a text."""
+    comments can look like headings. ``code_stats`` counts (blocks, lines) of a text.
+
+    Code asked to be summarized or explained for a reader ("Explain what this module
+    does", "¿Qué hace este código?"), with no cue of work on code, is material too: its
+    fenced blocks are not counted (round 13: all 21 such asks went to ``routine_code``)."""
     code = code_stats(user_text)
+    if code[1] and "summarization" in user_cues and not user_cues & _CODE_TASK_CUES:
+        return user_cues, code_stats(_FENCED_BLOCK.sub("", user_text))
     ask = documentation_ask(user_text)
     if ask is None or code[1] * 2 > user_text.count("\n"):
         return user_cues, code
