@@ -327,7 +327,7 @@ def _expired_hold(
     plan = client.plan("haiku", request)
     hold, _ = client.reserve("expired", 1, plan, client.prepare(request, plan), key_id)
     assert hold is not None
-    # Just past its expiry: a second TTL later what the expiry kept would be released too.
+    # Just past its expiry: a second TTL later what the expiry kept would be charged too.
     ttl = client.settings.budgets.reservation_ttl_s
     assert store.reconcile(datetime.now(UTC) + timedelta(seconds=ttl + 60)) >= 1
     (row,) = client.ledger.rows(request_id="expired")

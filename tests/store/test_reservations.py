@@ -174,12 +174,13 @@ def test_a_late_settle_after_an_expiry_never_passes_the_budget(ledger: SQLLedger
     assert final.spent_usd == sum(r.cost_usd for r in ledger.rows() if r.api_key_id == key_id)
 
 
-def test_what_an_expiry_keeps_is_released_a_ttl_later_if_the_call_never_settles(
+def test_what_an_expiry_keeps_is_charged_a_ttl_later_if_the_call_never_settles(
     ledger: SQLLedger,
 ) -> None:
     # The gap an expiry keeps for a late settle must not stay reserved forever when the
-    # call's gateway died: one more TTL after the expiry it is released, and a settle
-    # arriving after that still corrects the row without releasing it twice.
+    # call's gateway died: one more TTL after the expiry it is charged (not released, which
+    # let a settle after that pass the budget), its row says so, and a settle arriving
+    # after that still corrects the row down to its actual cost.
     keys, key_id, hold, now = guarded_hold(ledger, "dead")
     assert keys.reconcile(now + timedelta(seconds=61)) == 1
     keys.reconcile(now + timedelta(seconds=100))  # within the late window: still kept
@@ -190,13 +191,36 @@ def test_what_an_expiry_keeps_is_released_a_ttl_later_if_the_call_never_settles(
     )
     assert keys.reconcile(now + timedelta(seconds=121)) == 0  # none expired, the gap lapses
     lapsed = keys.get(key_id)
-    assert lapsed is not None and (lapsed.spent_usd, lapsed.reserved_usd) == (Decimal("0.3"), 0)
-    assert lapsed.remaining_usd == Decimal("0.7")
-    keys.reconcile(now + timedelta(seconds=500))  # nothing left to release
+    assert lapsed is not None and (lapsed.spent_usd, lapsed.reserved_usd) == (Decimal("0.5"), 0)
+    (estimated,) = ledger.rows(request_id="dead")
+    assert estimated.cost_usd == Decimal("0.5")  # the ledger and the spend agree
+    assert "whole hold" in (estimated.metadata or {})["estimate"]
+    keys.reconcile(now + timedelta(seconds=500))  # nothing left to charge
+    assert keys.get(key_id) == lapsed
     keys.settle(hold, row(key_id, "0.25", request_id="dead"))  # very late after all
     final = keys.get(key_id)
     assert final is not None and (final.spent_usd, final.reserved_usd) == (Decimal("0.25"), 0)
     assert [r.cost_usd for r in ledger.rows(request_id="dead")] == [Decimal("0.25")]
+
+
+def test_a_settle_after_the_kept_gap_lapsed_never_passes_the_budget(ledger: SQLLedger) -> None:
+    # QA: the lapse released the 0.2 gap, other calls spent it, and the call's row came
+    # after all (a spool replayed after a long outage) at the whole hold: 1.2 spent on a
+    # budget of 1. Charged instead, the gap cannot be spent twice.
+    keys, key_id, hold, now = guarded_hold(ledger, "late")
+    assert keys.reconcile(now + timedelta(seconds=61)) == 1
+    keys.reconcile(now + timedelta(seconds=121))  # the gap lapses
+    left = keys.get(key_id)
+    assert left is not None and left.remaining_usd is not None and left.remaining_usd > 0
+    other = keys.reserve(
+        key_id, left.remaining_usd, request_id="other", attempt=1, now=now + timedelta(seconds=122)
+    )
+    keys.settle(other, row(key_id, str(left.remaining_usd), request_id="other"))
+    keys.settle(hold, row(key_id, "0.5", request_id="late"))  # billed its whole hold
+    final = keys.get(key_id)
+    assert final is not None and final.reserved_usd == 0
+    assert final.spent_usd == Decimal("1")
+    assert final.spent_usd == sum(r.cost_usd for r in ledger.rows() if r.api_key_id == key_id)
 
 
 def test_a_refusal_reconciles_expired_reservations_first(ledger: SQLLedger) -> None:

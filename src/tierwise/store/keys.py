@@ -214,6 +214,13 @@ def _expiry_charge(reservation: Mapping[str, Any]) -> int:
     return held if charge is None else min(held, to_pico(Decimal(charge)))
 
 
+def _charged(reservation: Mapping[str, Any]) -> int:
+    """All an expired reservation has been charged so far, in pico-dollars: its expiry
+    charge, and what it kept once that lapsed (:meth:`KeyStore._lapse`)."""
+    detail = json.loads(reservation["detail"]) if reservation["detail"] else {}
+    return _expiry_charge(reservation) + int(detail.get("lapse_charged_pico", 0))
+
+
 def _money(pico: int) -> str:
     """Dollars with as many decimals as the amount needs (at least 2): "$0.0000001"."""
     whole, _, frac = f"{Decimal(pico) / PICO:.12f}".partition(".")
@@ -584,7 +591,7 @@ class KeyStore:
                 "SELECT amount_pico, ledger_id, detail FROM reservations WHERE id = ?",
                 (hold.id,),
             ).fetchall()
-            charged = _expiry_charge(expired[0]) if expired else 0
+            charged = _charged(expired[0]) if expired else 0
             kept = _kept(expired[0]) if expired else 0
             if expired:
                 tx.execute("DELETE FROM reservations WHERE id = ?", (hold.id,))
@@ -627,11 +634,12 @@ class KeyStore:
         the spend agree. The rest of the hold stays held until the call settles: its row
         may still come (a gateway that was only slow, a spool replayed later) and be
         charged up to the whole hold, and a gap released meanwhile could be spent by other
-        calls, passing the budget. But a call whose gateway died never settles, so that
-        rest is released once another TTL has passed since the expiry (:meth:`_lapse`): a
-        row arriving later still (a spool replayed after a day-long outage) is booked in
-        full, and only then can spend pass the budget, by at most that rest. Returns how
-        many reservations expired."""
+        calls, passing the budget. A call whose gateway died never settles, so once another
+        TTL has passed since the expiry that rest is charged too (:meth:`_lapse`): the key
+        has then paid the whole hold, and a row arriving later still (a spool replayed after
+        a day-long outage) replaces its estimate at the row's cost less the whole hold, not
+        above 0 while no call bills more than its hold, so the budget is not passed. Returns
+        how many reservations expired."""
         now = now or datetime.now(UTC)
         sql = "SELECT * FROM reservations WHERE state = 'held' AND expires_at < ?"
         params: tuple[Any, ...] = (iso(now),)
@@ -683,9 +691,13 @@ class KeyStore:
         return done
 
     def _lapse(self, now: datetime, key_id: str | None) -> None:
-        """Release what expired reservations still hold once a second TTL has passed since
+        """Charge what expired reservations still hold once a second TTL has passed since
         their expiry (the TTL is above any call's duration, so by then their call is gone,
-        not late). Their state becomes 'expired' and a settle still corrects their row."""
+        not late): their estimated row is charged the whole hold, and says so. Released
+        instead, that rest could be spent by other calls and a settle arriving after all
+        (a spool replayed later) would pass the budget by up to it; charged, such a settle
+        is corrected down to its actual cost, never more than the hold.
+        Their state becomes 'expired' and a settle still corrects their row."""
         sql = "SELECT * FROM reservations WHERE state = 'keeping' AND expires_at < ?"
         params: tuple[Any, ...] = (iso(now),)
         if key_id is not None:
@@ -697,7 +709,9 @@ class KeyStore:
                 continue
             kept = _kept(r)
             detail = json.loads(r["detail"]) if r["detail"] else {}
-            detail = {**detail, "kept_pico": 0, "lapsed_pico": kept}
+            # lapse_charged_pico, not lapsed_pico: holds that lapsed before lapses charged
+            # recorded that for a release, and a late settle must not refund it.
+            detail = {**detail, "kept_pico": 0, "lapse_charged_pico": kept}
             with self.db.transaction() as tx:
                 if not tx.execute(
                     "UPDATE reservations SET state = 'expired', detail = ?"
@@ -706,9 +720,35 @@ class KeyStore:
                 ).rowcount:
                     continue  # settled meanwhile
                 tx.execute(
-                    "UPDATE api_keys SET reserved_pico = reserved_pico - ? WHERE id = ?",
-                    (kept, r["key_id"]),
+                    "UPDATE api_keys SET reserved_pico = reserved_pico - ?,"
+                    " spent_pico = spent_pico + ? WHERE id = ?",
+                    (kept, kept, r["key_id"]),
                 )
+                self._charge_row(tx, r["ledger_id"], kept)
+
+    def _charge_row(self, tx: Tx, ledger_id: Any, pico: int) -> None:
+        """Add ``pico`` to an expired hold's estimated row (a lapse charged the rest of its
+        hold), so the ledger and the key's spend keep agreeing."""
+        rows = tx.execute(
+            "SELECT cost_usd, metadata FROM ledger WHERE id = ?", (ledger_id,)
+        ).fetchall()
+        if not rows:
+            return
+        meta = json.loads(rows[0]["metadata"]) if rows[0]["metadata"] else {}
+        meta["estimate"] = (
+            "the call never settled (its gateway stopped mid-call): charged its whole hold "
+            "once a second reservation TTL had passed (the model's and every priced "
+            "guardrail policy's worst case), so a settle arriving later cannot pass the "
+            "budget; such a settle replaces this row"
+        )
+        tx.execute(
+            "UPDATE ledger SET cost_usd = ?, metadata = ? WHERE id = ?",
+            (
+                str(Decimal(rows[0]["cost_usd"]) + Decimal(pico) / PICO),
+                json.dumps(meta, sort_keys=True, default=str),
+                ledger_id,
+            ),
+        )
 
     def current(self, key: ApiKey, now: datetime | None = None) -> ApiKey:
         """``key`` as of its current period: spend from an earlier period reads as 0."""
