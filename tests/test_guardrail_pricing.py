@@ -20,7 +20,7 @@ from tierwise.cli.app import app as cli
 from tierwise.client import Tierwise
 from tierwise.config import GuardrailPrices, Settings
 from tierwise.core.guardrails import guardrail_charge, guardrail_worst_case
-from tierwise.core.pricing import price
+from tierwise.core.pricing import Usage, price
 from tierwise.core.tiers import Tier
 from tierwise.emulator import Emulator
 from tierwise.errors import DeadlineExceededError, InvalidRequestError
@@ -483,3 +483,41 @@ def test_with_an_image_price_a_budgeted_key_holds_and_pays_for_images(
     assert row.metadata["guardrail_units"]["image"] == 1
     assert Decimal(row.metadata["guardrail_usd"]) >= image
     assert hold.amount_usd > image
+
+
+def test_a_trace_billing_more_image_units_than_held_is_charged_flagged_and_held_next_time(
+    default_settings: Settings, tmp_path: Path
+) -> None:
+    # QA: the hold counts one unit per image (how many units an image makes is not
+    # sourced) and a trace may report more. Bedrock billed them, so the row and the key are
+    # charged in full; the row says by how much its hold was passed, and later holds count
+    # as many units per image, so the same request cannot pass its hold again.
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    image = Decimal("1")  # dear enough that the image part outweighs the model's slack
+    usage = {"contentPolicyUnits": 3, "contentPolicyImageUnits": 3}
+    trace = {"guardrail": {"inputAssessment": {"g": {"invocationMetrics": {"usage": usage}}}}}
+    with Emulator(default_settings, port=0).start() as emu:
+        emu.add_guardrail("acme", "1", blocked_words=["plutonium"])
+        settings = default_settings.with_overrides(
+            {"endpoint_url": emu.url, "guardrails.prices.image": str(image)}
+        )
+        with Tierwise.from_settings(settings, ledger_url=db) as client:
+            store = KeyStore(client.ledger)  # type: ignore[arg-type]
+            key, _ = store.create("capped", budget_usd=Decimal("100"))
+            request = _image_request()
+            plan = dataclasses.replace(client.plan("haiku", request), guardrail="acme:1")
+            first, sent = client.reserve("r1", 1, plan, client.prepare(request, plan), key.id)
+            assert first is not None and first.amount_usd < 2 * image  # one unit per image
+            billed = client.accountant.row(
+                "r1", plan, plan.profiles[0], 1.0, usage=Usage(input=700, output=5),
+                api_key_id=key.id, request=sent, trace=trace,
+            )  # fmt: skip
+            store.settle(first, billed)
+            (row,) = client.ledger.rows(request_id="r1")
+            after = store.get(key.id)
+            later, _ = client.reserve("r2", 1, plan, client.prepare(request, plan), key.id)
+    assert row.metadata["guardrail_units"]["image"] == 3
+    assert row.cost_usd > first.amount_usd  # billed as Bedrock reports, not cut to the hold
+    assert Decimal(row.metadata["over_hold_usd"]) == row.cost_usd - first.amount_usd
+    assert after is not None and after.spent_usd == row.cost_usd
+    assert later is not None and later.amount_usd >= 3 * image

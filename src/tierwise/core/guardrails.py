@@ -27,6 +27,7 @@ __all__ = [
     "guardrail_summary",
     "guardrail_usd",
     "guardrail_worst_case",
+    "image_units_per_image",
     "trace_units",
     "worst_case_policies",
 ]
@@ -232,17 +233,31 @@ _IMAGES_UNPRICED = "not priced: no sourced price for image content filter units"
 _MAY_ASSESS = "image(s) an image content filter may assess"
 
 
+def image_units_per_image(trace: Any, request: Mapping[str, Any] | None) -> int:
+    """How many image units per assessable image ``trace`` reports for ``request``, rounded
+    up (0 without traced image units or images): how many units an image makes is not
+    sourced, so what a trace reports is the only figure there is."""
+    images = _images(request or {})
+    traced = _trace_image_units(trace)
+    return -(-traced // images) if images and traced else 0
+
+
 def _image_part(
-    trace: Any, request: Mapping[str, Any] | None, *, untraced: bool, price: Decimal | None
+    trace: Any,
+    request: Mapping[str, Any] | None,
+    *,
+    untraced: bool,
+    price: Decimal | None,
+    per_image: int = 1,
 ) -> tuple[int, Decimal, str | None, str | None]:
     """The image content filter's part of a charge: (units, cost, why they are an estimate,
     why they are unpriced). The trace's ``contentPolicyImageUnits`` when it has a guardrail
     usage, else (``untraced``: the content policy is counted) the request's assessable
-    images at one unit each: how many units an image makes is not sourced either."""
+    images at ``per_image`` units each: how many units an image makes is not sourced."""
     traced = _trace_image_units(trace)
     estimated = 0
     if not traced and untraced and trace_units(trace) is None:
-        estimated = _images(request or {})
+        estimated = _images(request or {}) * per_image
     units = traced or estimated
     if not units:
         return 0, Decimal(0), None, None
@@ -253,7 +268,8 @@ def _image_part(
             else "image(s) an image content filter may assess"
         )
         return 0, Decimal(0), None, f"{units} {what} {_IMAGES_UNPRICED}"
-    why = None if traced else "image units estimated at one per image"
+    each = "one" if per_image == 1 else str(per_image)
+    why = None if traced else f"image units estimated at {each} per image"
     return units, units * price, why, None
 
 
@@ -270,13 +286,14 @@ def guardrail_charge(
     input_blocked: bool = False,
     estimate_policies: Iterable[str] = (),
     image_price: Decimal | None = None,
+    units_per_image: int = 1,
 ) -> GuardrailCharge:
     """The charge of a guardrail on one call: the trace's units at ``prices`` (per 1,000
     units), else an estimate for ``estimate_policies`` from the characters checked: the
     request's text, and the answer's (``output_tokens`` at ~4 characters a token) unless
     the guardrail blocked the input (then the model never ran). Image content filter
-    units are priced at ``image_price`` per unit (:func:`_image_part`); without one they
-    are left out and named in ``unpriced``."""
+    units are priced at ``image_price`` per unit (:func:`_image_part`, an untraced image
+    at ``units_per_image``); without one they are left out and named in ``unpriced``."""
     estimate_policies = tuple(estimate_policies)
     units = trace_units(trace)
     why = None
@@ -301,6 +318,7 @@ def guardrail_charge(
         request,
         untraced=image_price is None or "content" in estimate_policies,
         price=image_price,
+        per_image=units_per_image,
     )
     if images:
         kept["image"] = images
@@ -322,11 +340,12 @@ def guardrail_worst_case(
     request: Mapping[str, Any] | None,
     output_tokens: int,
     image_price: Decimal | None = None,
+    units_per_image: int = 1,
 ) -> GuardrailCharge:
     """The most a guardrail's assessments of one call can bill: every priced policy
     (:func:`worst_case_policies`) checking the prompt and an answer of ``output_tokens``,
-    and every assessable image at ``image_price`` (without one, ``unpriced`` names them:
-    a worst case cannot be held against them).
+    and every assessable image at ``units_per_image`` units of ``image_price`` (without a
+    price, ``unpriced`` names them: a worst case cannot be held against them).
     A key's reservation holds it: a cap, whatever ``estimate_policies`` says. A row is
     charged the guardrail's own policies (its trace, else ``estimate_policies``), as
     Bedrock bills only the policies a guardrail has, so no row charges more than this."""
@@ -341,6 +360,7 @@ def guardrail_worst_case(
         output_tokens=output_tokens,
         estimate_policies=policies,
         image_price=image_price,
+        units_per_image=units_per_image,
     )
     why = (
         "no guardrail trace: charged at the worst case, every priced policy checking the "

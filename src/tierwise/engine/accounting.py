@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tierwise.core.budgets import worst_case_usage
 from tierwise.core.catalog import foundation_model_id
-from tierwise.core.guardrails import INTERVENED, guardrail_charge
+from tierwise.core.guardrails import INTERVENED, guardrail_charge, image_units_per_image
 from tierwise.core.pricing import ServiceTier, Usage, price, service_tier_of
 from tierwise.core.tiers import Tier
 from tierwise.errors import DeadlineExceededError, TierwiseError
@@ -28,6 +28,11 @@ class Accountant:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # The most image units per image a guardrail trace has reported in this process (at
+        # least 1). How many units an image makes is not sourced, and a hold counting fewer
+        # than Bedrock bills lets a call pass it: once a trace shows more, the worst case
+        # of every later hold counts that many (:meth:`Budgets._worst_guardrail`).
+        self.image_units_per_image = 1
 
     def cost_of(
         self,
@@ -169,6 +174,11 @@ class Accountant:
                 image_price=prices.image,
             )
             guard_cost = charge.cost
+            # Python ints: max() of a read and a write may lose a race to another thread's
+            # larger figure only for one call; the next trace raises it again.
+            self.image_units_per_image = max(
+                self.image_units_per_image, image_units_per_image(trace, request)
+            )
             metadata["guardrail_usd"] = format(charge.cost.normalize(), "f")
             metadata["guardrail_units"] = dict(charge.units)
             if charge.estimate is not None:

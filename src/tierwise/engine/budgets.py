@@ -169,8 +169,8 @@ class Budgets:
 
     def _worst_guardrail(self, plan: Plan, sent: Mapping[str, Any]) -> GuardrailCharge | None:
         """The part of :meth:`_worst` a guardrail's assessments bill: at worst every priced
-        policy checks the prompt and the longest answer, and every image is assessed (None
-        without a guardrail)."""
+        policy checks the prompt and the longest answer, and every image is assessed, at
+        the most units per image a trace has reported (None without a guardrail)."""
         if "guardrailConfig" not in sent:
             return None
         prices = self.settings.guardrails.prices
@@ -179,6 +179,7 @@ class Budgets:
             request=sent,
             output_tokens=max(self._usage_on(p, sent).output for p in plan.profiles),
             image_price=prices.image,
+            units_per_image=self.accountant.image_units_per_image,
         )
 
     def _row_guardrail(self, plan: Plan, sent: Mapping[str, Any]) -> GuardrailCharge | None:

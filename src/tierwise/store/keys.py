@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import threading
 import time
@@ -51,6 +52,7 @@ from tierwise.store.sql import SQLLedger, Tx, iso
 __all__ = ["ApiKey", "Hold", "KeyStore", "to_pico"]
 
 RESERVATION_TTL_S = 3600.0
+_log = logging.getLogger(__name__)
 
 PICO = Decimal("1e12")
 PREFIX = "tw"
@@ -219,6 +221,30 @@ def _charged(reservation: Mapping[str, Any]) -> int:
     charge, and what it kept once that lapsed (:meth:`KeyStore._lapse`)."""
     detail = json.loads(reservation["detail"]) if reservation["detail"] else {}
     return _expiry_charge(reservation) + int(detail.get("lapse_charged_pico", 0))
+
+
+def _over_hold(hold: Hold, row: LedgerRow, actual: int) -> LedgerRow:
+    """``row`` billed more than its hold: a worst case can only count what is known before
+    the call, and a guardrail trace may report more image units per image than it counted
+    (how many an image makes is not sourced; later holds count as many:
+    :class:`tierwise.engine.accounting.Accountant`). Every billed token is charged, so the
+    key is charged it all and may pass its budget by the difference: the row says by how
+    much, and a warning is logged."""
+    over = Decimal(actual - hold.amount_pico) / PICO
+    _log.warning(
+        "request %s attempt %s billed %s more than its hold of %s on key %s: charged in full "
+        "(Bedrock billed it), the budget may be passed by that much",
+        row.request_id, row.attempt, _money(actual - hold.amount_pico),
+        _money(hold.amount_pico), hold.key_id,
+    )  # fmt: skip
+    why = (
+        "billed more than its hold (e.g. a guardrail trace reporting more image units per "
+        "image than the hold counted): charged in full, so the key's budget may be passed "
+        "by over_hold_usd"
+    )
+    metadata = {**(row.metadata or {}), "over_hold_usd": format(over.normalize(), "f")}
+    metadata["over_hold"] = why
+    return replace(row, metadata=metadata)
 
 
 def _money(pico: int) -> str:
@@ -577,6 +603,8 @@ class KeyStore:
     def settle_in(self, tx: Tx, hold: Hold, row: LedgerRow) -> int:
         """:meth:`settle` inside the caller's transaction ``tx``."""
         actual = to_pico(row.cost_usd)
+        if actual > hold.amount_pico:
+            row = _over_hold(hold, row, actual)
         held = tx.execute(
             "DELETE FROM reservations WHERE id = ? AND state = 'held'", (hold.id,)
         ).rowcount
