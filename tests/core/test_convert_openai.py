@@ -190,3 +190,20 @@ def test_a_data_url_that_is_no_image_is_still_refused() -> None:
     url = "data:image/png;base64," + base64.b64encode(b"just text").decode()
     with pytest.raises(InvalidRequestError, match="not a PNG, JPEG, GIF or WebP"):
         from_chat_completions(_image_part(url))
+
+
+def test_tool_history_without_tools_declares_the_called_tools_and_forbids_calls() -> None:
+    # OpenAI answers such a history; Bedrock refuses tool blocks without a toolConfig.
+    messages = [
+        {"role": "user", "content": "look it up"},
+        {"role": "assistant", "content": None, "tool_calls": [CALL, {**CALL, "id": "call_2"}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "found"},
+        {"role": "tool", "tool_call_id": "call_2", "content": "found again"},
+        {"role": "user", "content": "so?"},
+    ]
+    request = from_chat_completions({"model": "sonnet", "messages": messages}).request
+    (tool,) = request["toolConfig"]["tools"]  # called twice, declared once
+    assert tool["toolSpec"]["name"] == "lookup"
+    assert tool["toolSpec"]["inputSchema"] == {"json": {"type": "object"}}
+    assert request["toolConfig"]["toolChoice"] == {"auto": {}}
+    assert request["system"][-1] == {"text": NO_TOOL_CALLS}

@@ -43,6 +43,7 @@ from tierwise.core.convert.request import (
     finish_turns,
     flag,
     has_tool_blocks,
+    history_tools,
     invalid,
     is_int,
     is_number,
@@ -424,6 +425,10 @@ def from_chat_completions(
     tools = _tools(body, has_tool_blocks(messages))
     if tools and body.get("tool_choice") == "none":
         system.append({"text": NO_TOOL_CALLS})
+    elif not body.get("tools"):
+        tools = history_tools(messages)
+        if tools:
+            system.append({"text": NO_TOOL_CALLS})
     parallel = body.get("parallel_tool_calls")
     require(parallel is None or isinstance(parallel, bool),
             "parallel_tool_calls must be a boolean", "parallel_tool_calls")  # fmt: skip

@@ -23,6 +23,7 @@ __all__ = [
     "finish_turns",
     "flag",
     "has_tool_blocks",
+    "history_tools",
     "invalid",
     "is_int",
     "is_number",
@@ -227,3 +228,30 @@ def name_documents(messages: list[dict[str, Any]]) -> None:
 def has_tool_blocks(messages: list[dict[str, Any]]) -> bool:
     """Whether any Converse turn holds a toolUse or toolResult (Bedrock then needs toolConfig)."""
     return any("toolUse" in b or "toolResult" in b for m in messages for b in m["content"])
+
+
+def history_tools(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A toolConfig for a request that offers no tools but carries tool calls in its history,
+    or None when it carries none. Bedrock refuses toolUse/toolResult blocks without a
+    toolConfig, where OpenAI takes such a history without ``tools`` (an agent's final turn,
+    a summary of a finished tool loop); so the tools the history called are declared again,
+    by name with any object as input, and the caller adds :data:`NO_TOOL_CALLS` to the
+    system prompt, since none is offered this turn (best effort, as for tool choice "none").
+    None too for results whose calls are not in the history: no name to declare, and
+    Bedrock refuses such results whatever the toolConfig."""
+    names = dict.fromkeys(
+        b["toolUse"]["name"] for m in messages for b in m["content"] if "toolUse" in b
+    )
+    if not names:
+        return None
+    specs = [
+        {
+            "toolSpec": {
+                "name": name,
+                "description": "Called earlier in this conversation; not offered this turn.",
+                "inputSchema": {"json": {"type": "object"}},
+            }
+        }
+        for name in names
+    ]
+    return {"tools": specs, "toolChoice": {"auto": {}}}

@@ -23,11 +23,13 @@ from tierwise.core.convert.openai import (
     function_tool,
 )
 from tierwise.core.convert.request import (
+    NO_TOOL_CALLS,
     ONE_TOOL_CALL,
     Converted,
     finish_turns,
     flag,
     has_tool_blocks,
+    history_tools,
     invalid,
     is_int,
     is_number,
@@ -246,7 +248,12 @@ def from_responses(
     if tools:
         request["toolConfig"] = tools
         if body.get("tool_choice") == "none":
-            system.append({"text": "Do not call any tools in this turn; answer in text only."})
+            system.append({"text": NO_TOOL_CALLS})
+    elif not body.get("tools"):
+        tools = history_tools(messages)
+        if tools:
+            request["toolConfig"] = tools
+            system.append({"text": NO_TOOL_CALLS})
     if tools and body.get("parallel_tool_calls") is False:
         system.append({"text": ONE_TOOL_CALL})
     if system:
