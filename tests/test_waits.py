@@ -85,3 +85,44 @@ def test_nested_waits_raise_where_they_expired() -> None:
         inner.close()
 
     asyncio.run(main())
+
+
+def _later(loop: asyncio.AbstractEventLoop, delay: float, value: str) -> asyncio.Future[str]:
+    future: asyncio.Future[str] = loop.create_future()
+    loop.call_later(delay, lambda: future.done() or future.set_result(value))
+    return future
+
+
+def test_expire_fails_a_future_not_done_in_time_without_cancelling_the_task() -> None:
+    async def main() -> tuple[int, str, str]:
+        loop = asyncio.get_running_loop()
+        waits = Waits()
+        slow = _later(loop, 30, "late")
+        with pytest.raises(TimeoutError):
+            await waits.expire(0.05, slow)
+        # A shorter wait after a longer one moves the timer; a longer one is not cut short.
+        with pytest.raises(TimeoutError):
+            await waits.expire(0.05, _later(loop, 30, "late"))
+        kept = await waits.expire(30, _later(loop, 0.01, "in time"))
+        after = await waits.expire(0.2, _later(loop, 0.1, "also in time"))
+        await asyncio.sleep(0.3)  # the timer fires with no wait pending: nothing happens
+        task = asyncio.current_task()
+        assert task is not None
+        waits.close()
+        return task.cancelling(), kept, after
+
+    assert asyncio.run(main()) == (0, "in time", "also in time")
+
+
+def test_expire_and_within_share_one_timer_one_wait_at_a_time() -> None:
+    async def main() -> str:
+        loop = asyncio.get_running_loop()
+        waits = Waits()
+        assert await waits.expire(0.05, _later(loop, 0.01, "first")) == "first"
+        with pytest.raises(TimeoutError):  # the task-cancelling wait, after a future's
+            await waits.within(0.05, asyncio.sleep(30))
+        with pytest.raises(TimeoutError):  # and a future's after it
+            await waits.expire(0.05, _later(loop, 30, "late"))
+        return await waits.within(30, _now("last"))
+
+    assert asyncio.run(main()) == "last"

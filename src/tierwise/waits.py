@@ -6,7 +6,8 @@ more CPU than decoding the event. :class:`Waits` keeps one timer per stream or c
 and moves it only when a wait must end sooner than it would fire: a wait just notes when it
 expires; the timer, when it fires, either ends the wait that has expired (as
 ``asyncio.timeout`` does: the task is cancelled and the wait raises ``TimeoutError``) or is
-set again for the current wait's expiry.
+set again for the current wait's expiry. A wait for a future that only its owner resolves
+(:meth:`Waits.expire`) needs no task at all: the timer fails that future.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ T = TypeVar("T")
 class Waits:
     """Successive waits, one at a time, each within its own timeout."""
 
-    __slots__ = ("_cancelling", "_expires", "_fired", "_handle", "_loop", "_task", "_when")
+    __slots__ = (
+        "_cancelling", "_expires", "_fired", "_future", "_handle", "_loop", "_task", "_when",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -33,6 +36,8 @@ class Waits:
         self._task: asyncio.Task[object] | None = None  # the task waiting, if any
         self._cancelling = 0
         self._fired = False
+        # The future of the last expire() (done once its wait is over: the timer skips it).
+        self._future: asyncio.Future[object] | None = None
 
     async def within(self, timeout: float, awaitable: Awaitable[T]) -> T:
         """``await awaitable``, raising ``TimeoutError`` if it takes over ``timeout`` s."""
@@ -61,17 +66,37 @@ class Waits:
         finally:
             self._task = None
 
+    def expire(self, timeout: float, future: asyncio.Future[T]) -> asyncio.Future[T]:
+        """``future``, failed with ``TimeoutError`` unless done within ``timeout`` s; await
+        it. For a future no one else fails or cancels (a read's, resolved by its
+        connection): where :meth:`within` has to find the task and cancel it, the timer
+        sets the future's exception, so a wait is a few attribute writes."""
+        loop = future.get_loop()
+        expires = loop.time() + timeout
+        self._expires = expires
+        self._future = future  # type: ignore[assignment]
+        if self._handle is None or self._when > expires or self._loop is not loop:
+            if self._handle is not None:
+                self._handle.cancel()
+            self._loop = loop
+            self._when = expires
+            self._handle = loop.call_at(expires, self._fire)
+        return future
+
     def _fire(self) -> None:
         self._handle = None
-        task, loop = self._task, self._loop
-        if task is None or loop is None:
+        task, future, loop = self._task, self._future, self._loop
+        if loop is None or (task is None and (future is None or future.done())):
             return  # no wait now: the next one sets the timer
         if loop.time() < self._expires:
             self._when = self._expires
             self._handle = loop.call_at(self._expires, self._fire)
             return
-        self._fired = True
-        task.cancel()
+        if task is not None:
+            self._fired = True
+            task.cancel()
+        elif future is not None:
+            future.set_exception(TimeoutError())
 
     def close(self) -> None:
         """Drop the timer (no more waits)."""

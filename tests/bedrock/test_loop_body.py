@@ -273,3 +273,28 @@ def test_a_body_larger_than_the_unread_limit_pauses_reading_and_decodes_whole(
     assert events == expected + expected
     assert events[1]["contentBlockDelta"]["delta"]["text"] == "x" * 400_000
     assert server.connections == 2  # the sync client's, then one for both async streams
+
+
+def test_paced_whole_chunks_are_read_without_the_general_chunk_parser(
+    served: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One event per write (a paced stream): each read waits for and takes its whole chunk
+    itself; the general parser (_chunks) runs only for what is not a whole chunk (here the
+    body's end). The events are the sync client's."""
+    from tierwise.bedrock.aio_transport import LoopBody
+
+    general = LoopBody._chunks
+    calls: list[int] = []
+
+    async def counted(self: LoopBody, out: bytearray) -> None:
+        calls.append(len(out))
+        await general(self, out)
+
+    monkeypatch.setattr(LoopBody, "_chunks", counted)
+    pieces = [HEAD, *(b"%x\r\n%s\r\n" % (len(f), f) for f in FRAMES), b"0\r\n\r\n"]
+    server = served([pieces, pieces])
+    expected, error = _sync_events(server.port)
+    assert error is None
+    batches, error = _async_batches(server.port)
+    assert (error, [e for b in batches for e in b]) == (None, expected)
+    assert len(calls) <= 2, calls  # the end of the body (and at most one read that raced it)

@@ -248,7 +248,40 @@ class LoopBody:
         try:
             if self._failed is not None:
                 raise self._failed
-            return await (self._read_chunked() if self._chunked else self._read_plain())
+            if not self._chunked:
+                return await self._read_plain()
+            # A streamed event, read in this one coroutine (no _read_chunked, _chunks and
+            # _fill frames to pass through on the wait and the wake-up): wait if nothing has
+            # arrived (every path below waits the same way first), then take the whole
+            # chunks that have (a paced event is one: size line, frame, CRLF). Anything else
+            # (part of a chunk, the last chunk, a malformed one) goes the general way, which
+            # continues from what was taken.
+            reader = self._reader
+            buf = reader._buf
+            if not buf and not reader._eof:
+                inbox = reader._inbox
+                assert inbox is not None
+                more = inbox.more()
+                if more is not None:
+                    await reader._waits.expire(reader.timeout(), more)
+            out = bytearray()
+            if self._left == 0 and not self._partial:
+                while buf:
+                    eol = buf.find(b"\n", 0, _MAX_LINE)
+                    if eol <= 0:
+                        break
+                    try:
+                        size = int(buf[:eol].split(b";", 1)[0], 16)
+                    except ValueError:  # malformed: the general way says what it means
+                        break
+                    stop = eol + 1 + size
+                    if not size or buf[stop : stop + 2] != b"\r\n":
+                        break
+                    out += buf[eol + 1 : stop]
+                    del buf[: stop + 2]
+                if out and not buf:
+                    return bytes(out)
+            return await self._read_chunked(out)
         except TimeoutError as exc:
             self._body.close()
             raise ReadTimeoutError(endpoint_url=self._body._url, error=exc) from exc
@@ -261,7 +294,7 @@ class LoopBody:
         assert reader._inbox is not None
         more = reader._inbox.more()
         if more is not None:
-            await reader._waits.within(reader.timeout(), more)
+            await reader._waits.expire(reader.timeout(), more)
 
     async def _line(self) -> bytes:
         """What ``_Reader.readline(_MAX_LINE)`` returns, awaited."""
@@ -279,8 +312,8 @@ class LoopBody:
             start = len(buf)
             await self._fill()
 
-    async def _read_chunked(self) -> bytes:
-        out = bytearray()
+    async def _read_chunked(self, out: bytearray) -> bytes:
+        """``out`` (chunks already taken) and the chunks' bytes that have arrived."""
         try:
             await self._chunks(out)
         except (ValueError, _ClosedError) as exc:
