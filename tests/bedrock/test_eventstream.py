@@ -212,3 +212,23 @@ def test_frames_split_anywhere_come_out_whole_and_in_order() -> None:
         decoder = FrameDecoder()
         assert [*decoder.feed(data[:cut]), *decoder.feed(data[cut:])] == whole
     assert json.loads(whole[1][1])["delta"] == {"text": "Hi"}
+
+
+@pytest.mark.parametrize("bad", CORRUPTED)
+def test_frames_in_one_call_stop_at_a_bad_frame_with_its_error(bad: bytes) -> None:
+    """FrameDecoder.frames (what EventBatches reads per read): the frames before a bad one,
+    then the error feed raises after yielding them, which is botocore's error."""
+    data = ANSWER[0] + ANSWER[1] + bad + ANSWER[2]
+    frames, failure = FrameDecoder().frames(data)
+    yielded: list[tuple[dict[str, Any], bytes]] = []
+    with pytest.raises(Exception) as raised:
+        for frame in FrameDecoder().feed(data):
+            yielded.append(frame)
+    assert frames == yielded == list(FrameDecoder().feed(ANSWER[0] + ANSWER[1]))
+    assert type(failure) is type(raised.value) and str(failure) == str(raised.value)
+    expected = _run(iter(_botocore_stream(data, len(data))))
+    assert expected[1] is not None and type(failure).__name__ in expected[1]
+    assert FrameDecoder().frames(ANSWER[0] + ANSWER[1][:20]) == (
+        list(FrameDecoder().feed(ANSWER[0])),
+        None,
+    )

@@ -45,6 +45,8 @@ _STREAM_PARTS = ("_parser", "_output_shape", "_operation_name", "_raw_stream")
 # Frames botocore turns into EventStreamError (EventStreamMessage.to_response_dict).
 _FAILED = frozenset({"error", "exception"})
 _DELTA_KEYS = frozenset({"contentBlockIndex", "delta", "p"})
+# The text delta's members in botocore's model order (1.44), for which its dict is a literal.
+_BEDROCK_ORDER = ("delta", "contentBlockIndex")
 # Decoded header blocks by their bytes: a stream's frames repeat a few blocks (one per event
 # type), so most frames' headers are a lookup (and a copy: callers may change theirs).
 _KNOWN_HEADERS: dict[bytes, dict[str, Any]] = {}
@@ -68,29 +70,42 @@ class FrameDecoder:
 
     def feed(self, data: bytes) -> Iterator[tuple[dict[str, Any], bytes]]:
         """The frames complete once ``data`` is added (a frame may span several feeds),
-        decoded one at a time as botocore does: a bad frame raises after the ones before
-        it have been taken."""
+        decoded as botocore does: a bad frame raises after the ones before it have been
+        taken."""
+        frames, failure = self.frames(data)
+        yield from frames
+        if failure is not None:
+            raise failure
+
+    def frames(self, data: bytes) -> tuple[list[tuple[dict[str, Any], bytes]], Exception | None]:
+        """:meth:`feed`'s frames in a list, and the error of the bad frame that ended them
+        (None: all were good): one call per read, where a generator is resumed once per
+        frame and once more to end."""
         rest = self._buf[self._pos :] if self._pos < len(self._buf) else b""
         buf = self._buf = rest + data if rest else data
         pos = self._pos = 0
         end = len(buf)
-        while end - pos >= _PRELUDE:
-            total, headers_len, prelude_crc = _unpack_prelude(buf, pos)
-            if not self._checked:
-                # botocore validates a prelude as soon as it has arrived.
-                if (
-                    crc32(buf[pos : pos + 8]) != prelude_crc
-                    or headers_len > _MAX_HEADERS
-                    or total - headers_len - 16 > _MAX_PAYLOAD
-                ):
-                    _botocore_frame(buf[pos:])
-                self._checked = True
-            if end - pos < total:
-                break
-            frame = _frame(buf, pos, total, headers_len)
-            pos = self._pos = pos + total
-            self._checked = False
-            yield frame
+        frames: list[tuple[dict[str, Any], bytes]] = []
+        try:
+            while end - pos >= _PRELUDE:
+                total, headers_len, prelude_crc = _unpack_prelude(buf, pos)
+                if not self._checked:
+                    # botocore validates a prelude as soon as it has arrived.
+                    if (
+                        crc32(buf[pos : pos + 8]) != prelude_crc
+                        or headers_len > _MAX_HEADERS
+                        or total - headers_len - 16 > _MAX_PAYLOAD
+                    ):
+                        _botocore_frame(buf[pos:])
+                    self._checked = True
+                if end - pos < total:
+                    break
+                frames.append(_frame(buf, pos, total, headers_len))
+                pos = self._pos = pos + total
+                self._checked = False
+        except Exception as exc:
+            return frames, exc
+        return frames, None
 
 
 def _frame(buf: bytes, pos: int, total: int, headers_len: int) -> tuple[dict[str, Any], bytes]:
@@ -232,11 +247,14 @@ class EventBatches:
                 return None
             out: list[dict[str, Any]] = []
             event_of = self._events.event
+            frames, failure = self._decoder.frames(data)
             try:
-                for headers, payload in self._decoder.feed(data):
+                for headers, payload in frames:
                     event = event_of(headers, payload)
                     if event is not None:
                         out.append(event)
+                if failure is not None:  # a bad frame after these: raised after their events
+                    raise failure
             except Exception as exc:
                 if not out:
                     self._done = True
@@ -289,5 +307,7 @@ def _text_delta(
     text = delta.get("text")
     if type(text) is not str:
         return None
+    if order == _BEDROCK_ORDER:  # built directly: a comprehension is one more call per event
+        return {"contentBlockDelta": {"delta": {"text": text}, "contentBlockIndex": index}}
     fields = {"delta": {"text": text}, "contentBlockIndex": index}
     return {"contentBlockDelta": {name: fields[name] for name in order}}

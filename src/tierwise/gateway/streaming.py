@@ -125,19 +125,21 @@ class OpenStream:
     def __init__(self, info: Mapping[str, Any], events: AsyncIterator[Any]) -> None:
         self.info = info
         self._events = events
-        self._abandoned = False
+        # Whether the client has gone (set by abandon()): an attribute, not a property,
+        # since the relay reads it after every batch.
+        self.abandoned = False
 
     async def batches(self) -> AsyncIterator[list[Any]]:
         batched = getattr(self._events, "batches", None)
         if batched is None:
             async for event in self._events:
                 yield [event]
-                if self._abandoned:  # the client has gone: stop at this event boundary
+                if self.abandoned:  # the client has gone: stop at this event boundary
                     return
             return
         async for batch in batched():
             yield batch
-            if self._abandoned:  # the client has gone: stop at this batch boundary
+            if self.abandoned:  # the client has gone: stop at this batch boundary
                 return
 
     def source(self) -> AsyncIterator[list[Any]]:
@@ -146,14 +148,10 @@ class OpenStream:
         batched = getattr(self._events, "batches", None)
         return self.batches() if batched is None else batched()
 
-    @property
-    def abandoned(self) -> bool:
-        return self._abandoned
-
     def abandon(self) -> None:
         """Stop at the next event: :meth:`batches` ends, and :meth:`close` still ledgers
         and charges the stream (with the usage Bedrock reports, within the grace period)."""
-        self._abandoned = True
+        self.abandoned = True
 
     async def close(self) -> None:
         """Close the events (the stream is priced and ledgered before this returns). If
