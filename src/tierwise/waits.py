@@ -42,7 +42,7 @@ class Waits:
     async def within(self, timeout: float, awaitable: Awaitable[T]) -> T:
         """``await awaitable``, raising ``TimeoutError`` if it takes over ``timeout`` s."""
         loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
+        task = asyncio.current_task(loop)  # the loop at hand: not looked up twice
         if task is None:  # not in a task: nothing to cancel, so asyncio's own way
             async with asyncio.timeout(timeout):
                 return await awaitable
