@@ -130,12 +130,27 @@ def items_from_jsonl(path: Path, classify: Callable[[Mapping[str, Any]], str]) -
                 f"{path}:{number}: no Converse messages",
                 hint='each line is {"messages": [...]} or {"request": {"messages": [...]}}',
             )
+        _check_converse_messages(request["messages"], f"{path}:{number}")
         request = {k: v for k, v in request.items() if k in _FIELDS}
         label = record.get("task_class")
         items.append(
             EvalItem(str(record.get("id", number)), request, str(label or classify(request)))
         )
     return items
+
+
+def _check_converse_messages(messages: list[Any], where: str) -> None:
+    """Refuse messages that are not Converse's (an OpenAI or Anthropic body's string
+    content): every call of such a line failed at Bedrock's parameter check, and the run
+    reported "0 of N evaluated" and no recommendation as if all was well."""
+    for i, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            raise InvalidRequestError(
+                f"{where}: messages[{i}].content is not a list of Converse content blocks",
+                hint='--from takes Converse requests, e.g. {"messages": [{"role": "user", '
+                '"content": [{"text": "..."}]}]}; an OpenAI or Anthropic body is not one',
+            )
 
 
 class Evaluator:

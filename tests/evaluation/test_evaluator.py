@@ -117,3 +117,34 @@ def test_calls_cut_at_their_deadline_count_against_the_budget(
     assert run.stopped.startswith("budget")
     assert 0 < spent <= run.spent <= budget
     assert run.calls < 2 * len(items)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"model": "gpt-4o", "messages": [{"role": "user", "content": "Label: refund"}]}',
+        '{"request": {"messages": [{"role": "user", "content": [{"text": "a"}]}, "bye"]}}',
+    ],
+)
+def test_from_file_lines_that_are_not_converse_are_refused_by_line(
+    tmp_path: Path, line: str
+) -> None:
+    # An OpenAI-style line (string content) was taken: each of its calls failed at Bedrock's
+    # parameter check, and `tierwise evaluate` said "0 of 5 sampled requests evaluated with
+    # 15 calls" and "no policy changes recommended", exit 0, with no word of the failures.
+    from tierwise.errors import InvalidRequestError
+    from tierwise.evaluator import items_from_jsonl
+
+    path = tmp_path / "requests.jsonl"
+    path.write_text('{"messages": [{"role": "user", "content": [{"text": "ok"}]}]}\n' + line)
+    with pytest.raises(InvalidRequestError, match="is not a list of Converse content blocks") as e:
+        items_from_jsonl(path, lambda request: "extract")
+    assert e.value.message.startswith(f"{path}:2: messages[")
+    assert "Label" not in str(e.value)
+    assert len(items_from_jsonl(_first(path), lambda request: "extract")) == 1
+
+
+def _first(path: Path) -> Path:
+    first = path.with_name("first.jsonl")
+    first.write_text(path.read_text().splitlines()[0] + "\n")
+    return first
