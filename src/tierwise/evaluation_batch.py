@@ -240,6 +240,8 @@ class _Rounds:
         for line in lines:
             if line["state"] in ("done", "error"):
                 self.run.calls += 1
+            if line["state"] == "error":
+                self.run.add_failure("failed batch record")
             result = line.get("result") or {}
             # A failed record says the most it was billed: a budget counts that.
             billed = result.get("cost_usd", result.get("cost_usd_at_most"))

@@ -68,6 +68,12 @@ class EvalRun:
     calls: int = 0
     batched: int = 0  # calls that ran in Bedrock batch jobs, at the batch price
     stopped: str = ""  # why the run stopped early ("" when it finished)
+    # Failed calls by error class: a run whose every call failed reported "0 of 5
+    # evaluated" and "no policy changes recommended" with no word of why.
+    failed: dict[str, int] = field(default_factory=dict)
+
+    def add_failure(self, kind: str) -> None:
+        self.failed[kind] = self.failed.get(kind, 0) + 1
 
 
 class PurposeLedger:
@@ -258,6 +264,7 @@ class Evaluator:
             run.spent += self.client.accountant.failed_at_most(
                 exc, tier, (ts.model_id, *ts.alternates), self.as_sent(tier, request)
             )
+            run.add_failure(type(exc).__name__)
             return {"error": type(exc).__name__}
         run.calls += 1
         run.spent += Decimal(str(response["tierwise"]["costUsd"]))

@@ -212,3 +212,25 @@ def test_evaluate_uses_batch_from_the_threshold(env: dict[str, Any]) -> None:
     never = CliRunner().invoke(app, [*args, "--batch-min-records", "0"])
     assert never.exit_code == 0, never.output
     assert json.loads(never.stdout)["batched_calls"] == 0
+
+
+def test_a_run_whose_every_call_failed_says_so_and_exits_1(
+    env: dict[str, Any], live_emulator: Any
+) -> None:
+    # Every call failing (here the emulator's 5xx on each) printed "0 of 3 sampled requests
+    # evaluated with 9 calls" and "no policy changes recommended", exit 0: read as a verdict.
+    source = env["path"] / "requests.jsonl"
+    source.write_text("\n".join(json.dumps(request("label", i)) for i in range(3)))
+    live_emulator.faults.error_rate = 1.0
+    try:
+        result = CliRunner().invoke(
+            app, ["evaluate", "--from", str(source), "--budget-usd", "5", "--json"]
+        )
+    finally:
+        live_emulator.faults.error_rate = 0.0
+    assert result.exit_code == 1, result.output
+    assert "no sampled request could be evaluated: 9 of the 9 calls failed" in str(result.exception)
+    report = json.loads(result.stdout)
+    assert report["calls"] == 9 and sum(report["failed_calls"].values()) == 9
+    html = (env["path"] / "tierwise-evaluation.html").read_text()
+    assert "9 of the 9 calls failed" in html

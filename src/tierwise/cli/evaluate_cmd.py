@@ -21,7 +21,7 @@ from tierwise.config import DEFAULT_CONFIG_NAME, Settings, update_config_file
 from tierwise.core.evaluation import ClassReport, class_reports, stratified_sample
 from tierwise.core.pricing import price
 from tierwise.core.tiers import Tier
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import InvalidRequestError, TierwiseError
 from tierwise.reports import parse_since
 
 if TYPE_CHECKING:
@@ -297,6 +297,13 @@ def evaluate(
         if run.batched
         else "every call ran on demand",
     ]
+    failed = sum(run.failed.values())
+    if failed:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(run.failed.items()))
+        notes.append(
+            f"{failed} of the {run.calls} calls failed ({kinds}): their ledger rows (purpose "
+            "evaluation, status error) say why"
+        )
     if run.stopped:
         notes.append(f"stopped early: {run.stopped}")
     html.write_text(render_html(reports, title="tierwise evaluation", notes=notes), "utf-8")
@@ -309,6 +316,7 @@ def evaluate(
             "calls": run.calls,
             "batched_calls": run.batched,
             "stopped": run.stopped,
+            "failed_calls": dict(run.failed),
             "outcomes": str(out),
             "html": str(html),
         }
@@ -318,6 +326,13 @@ def evaluate(
         for note in notes:
             state.out.print(plain(note))
         state.out.print(plain(f"outcomes: {out}; report: {html}"))
+    if failed and not run.outcomes:
+        # Nothing was measured: "no policy changes recommended" and exit 0 read as a verdict.
+        raise TierwiseError(
+            f"no sampled request could be evaluated: {failed} of the {run.calls} calls failed",
+            hint="the failed calls' ledger rows (purpose evaluation) name each error; fix its "
+            "cause (endpoint, credentials, model access, the requests) and run again",
+        )
     _apply(state, changes, apply, quiet=as_json)
 
 
