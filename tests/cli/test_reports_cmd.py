@@ -169,3 +169,22 @@ def test_the_tier_mix_says_it_counts_answered_requests(seeded: Path) -> None:
     assert "tier mix (of 7 answered requests; 1 without an answer): sonnet 100.0%" in table.stdout
     data = json.loads(CliRunner().invoke(app, ["spend", "--format", "json"]).stdout)
     assert (data["total"]["requests"], data["answered_requests"]) == (8, 7)
+
+
+def test_caching_that_cost_more_says_so(seeded: Path) -> None:
+    # A 1 h cache write (2x input) never read back made caching's saving negative, and the
+    # line read "caching saved $-0.005400".
+    with open_ledger(f"sqlite:///{seeded / 'seed.db'}") as ledger:
+        ledger.record(
+            LedgerRow(
+                id=None, ts=datetime.now(UTC), request_id="write", attempt=1, tier="sonnet",
+                model_id="global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                input_tokens=0, output_tokens=0, cache_read_tokens=0,
+                cache_write_5m_tokens=0, cache_write_1h_tokens=10_000_000,
+                cost_usd=Decimal("60"), latency_ms=5.0, status="ok",
+            )
+        )  # fmt: skip
+    table = CliRunner().invoke(app, ["spend"])
+    assert table.exit_code == 0, table.output
+    assert "$-" not in table.stdout
+    assert "caching cost $" in table.stdout and "more (cache writes not yet repaid" in table.stdout

@@ -123,7 +123,7 @@ def spend(
     state.out.print(
         f"{_versus(result.vs_all_opus, 'all-Opus', result.all_opus_cost)}, "
         f"{_versus(result.vs_all_sonnet, 'all-Sonnet', result.all_sonnet_cost)}; "
-        f"caching saved ${result.caching_saved:.6f}; batch saved ${result.batch_saved:.6f}"
+        f"{_caching(result.caching_saved)}; batch saved ${result.batch_saved:.6f}"
     )
     if result.cache_aware_moves:
         state.out.print(
@@ -139,6 +139,14 @@ def _versus(saved: Decimal, baseline: str, baseline_cost: Decimal) -> str:
     if saved < 0:
         return f"cost ${-saved:.6f} more than {baseline} (${baseline_cost:.6f})"
     return f"saved ${saved:.6f} vs {baseline} (${baseline_cost:.6f})"
+
+
+def _caching(saved: Decimal) -> str:
+    """'caching saved $X', or what caching added when cache writes (1.25x, 2x for 1 h) were
+    not yet read back enough to pay for themselves: never 'caching saved $-X'."""
+    if saved < 0:
+        return f"caching cost ${-saved:.6f} more (cache writes not yet repaid by reads)"
+    return f"caching saved ${saved:.6f}"
 
 
 def _shadow(state: CliState, rows: list[LedgerRow], fmt: str) -> None:
