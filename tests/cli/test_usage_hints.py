@@ -68,3 +68,14 @@ def test_min_tier_above_max_tier_is_hinted_in_cli_terms(
     assert err[0] == "error: --min-tier opus is above --max-tier haiku", err
     assert "force_tier" not in err[1]
     assert "--tier" in err[1]
+
+
+@pytest.mark.parametrize("value", ["2", "-0.1", "nan"])
+def test_self_verify_out_of_range_is_hinted_in_cli_terms(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The hint was the Python spec's ('use true or {"threshold": 0.7}'), no CLI option.
+    assert _run(["converse", "--self-verify", value, "hi"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"error: --self-verify {float(value)} is not a confidence"), err
+    assert err[1].startswith("hint: e.g. --self-verify 0.7"), err

@@ -72,6 +72,12 @@ def _validation_spec(schema: Path | None, self_verify: float | None) -> dict[str
                 hint="--schema takes a JSON Schema document (a .json file)",
             ) from None
     if self_verify is not None:
+        if not 0 <= self_verify <= 1:  # NaN too
+            # The engine's check would answer with the Python spec's form ({"threshold": ...}).
+            raise InvalidRequestError(
+                f"--self-verify {self_verify} is not a confidence from 0 to 1",
+                hint="e.g. --self-verify 0.7: answers the tier grades below 0.7 escalate",
+            )
         spec["self_verify"] = {"threshold": self_verify}
     return spec or None
 
