@@ -284,6 +284,30 @@ def test_messages_of_the_wrong_shape_are_an_invalid_request_on_every_model(
     assert tw.ledger.rows() == []
 
 
+@pytest.mark.parametrize(
+    ("request_", "error"),
+    [
+        ({}, "messages must be a non-empty list"),
+        ({"messages": []}, "messages must be a non-empty list"),
+        ({"messages": [{"role": "assistant", "content": [{"text": "hi"}]}]},
+         "messages[0] is from the 'assistant' role"),
+        ({"messages": [{"role": "user", "content": []}]}, "messages[0].content is empty"),
+    ],
+)  # fmt: skip
+def test_a_conversation_bedrock_refuses_makes_no_call_and_no_row(
+    tw: Tierwise, live_emulator: Any, request_: dict[str, Any], error: str
+) -> None:
+    # Each went to Bedrock and came back as its 400 ("A conversation must start with a user
+    # message"), leaving an error row; the gateway's doors refused them before any call.
+    before = live_emulator.stats["total"]
+    for call in (tw.converse, tw.converse_stream):
+        with pytest.raises(InvalidRequestError) as refused:
+            call(modelId="haiku", **request_)
+        assert str(refused.value).startswith(error)
+    assert live_emulator.stats["total"] == before
+    assert tw.ledger.rows() == []
+
+
 def test_an_unknown_guardrail_is_the_callers_error_not_a_missing_model(
     tw: Tierwise, live_emulator: Any
 ) -> None:

@@ -311,7 +311,7 @@ class _Client:
         _check_options(modelId, hints, validate, timeout_s)
         request = self.with_guardrail(request_fields(kwargs), api_key_id)
         # What Bedrock would refuse, refused before a call and an error row.
-        check_request(request)
+        check_request(request, prompt=":prompt/" in str(modelId or ""))
         plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
         plan = replace(plan, guardrail=guardrail_name(request))
         request, dropped = self.planner.settle_sampling(request, plan)

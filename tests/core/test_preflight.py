@@ -47,3 +47,28 @@ def test_a_blank_text_block_is_refused_before_any_call(text: str) -> None:
 
 def test_text_with_content_passes() -> None:
     check_request({"messages": [{"role": "user", "content": [{"text": " hi "}]}]})
+
+
+@pytest.mark.parametrize(
+    ("request_", "param"),
+    [
+        ({}, "messages"),
+        ({"messages": []}, "messages"),
+        ({"messages": [{"role": "assistant", "content": [{"text": "hi"}]}]}, "messages[0].role"),
+        (
+            {"messages": [{"role": "user", "content": [{"text": "a"}]},
+                          {"role": "assistant", "content": []}]},
+            "messages[1].content",
+        ),
+    ],
+)  # fmt: skip
+def test_a_conversation_bedrock_would_refuse_is_refused_before_any_call(
+    request_: dict[str, Any], param: str
+) -> None:
+    # The gateway's doors refuse these; a Python caller's went to Bedrock, came back as its
+    # 400 ("A conversation must start with a user message") and left an error row.
+    with pytest.raises(InvalidRequestError) as info:
+        check_request(request_)
+    assert info.value.param == param
+    # A Prompt management prompt brings its own messages: the request's may be absent.
+    check_request({**request_, "messages": request_.get("messages", [])}, prompt=True)

@@ -321,8 +321,42 @@ def _check_cache_ttls(request: Mapping[str, Any]) -> None:
                 five_minutes = at
 
 
-def check_request(request: Mapping[str, Any]) -> None:
+def _check_turns(messages: Any) -> None:
+    """The conversation Bedrock answers: at least one message, the first from the user, none
+    without content. The gateway's doors refuse these in their own terms; a Python caller's
+    request went to Bedrock and came back as its 400, leaving an error row each time."""
+    if messages is not None and not isinstance(messages, list | tuple):
+        return  # the shape check names what it is (core.signals)
+    if not messages:
+        raise _refuse(
+            "messages must be a non-empty list: Bedrock answers a conversation that starts "
+            "with a user message",
+            "messages",
+            'send at least one message, e.g. [{"role": "user", "content": [{"text": "..."}]}]',
+        )
+    first = messages[0]
+    role = first.get("role") if isinstance(first, Mapping) else None
+    if isinstance(role, str) and role != "user":
+        raise _refuse(
+            f"messages[0] is from the {role[:20]!r} role: Bedrock answers a conversation that "
+            "starts with a user message",
+            "messages[0].role",
+            "start the conversation with the user's message",
+        )
+    for i, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if isinstance(content, list | tuple) and not content:
+            raise _refuse(
+                f"messages[{i}].content is empty: Bedrock refuses a message with no content blocks",
+                f"messages[{i}].content",
+                "put at least one content block in the message, or leave the message out",
+            )
+
+
+def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
     """Refuse what Bedrock would refuse in ``request`` (Converse shape), before any call.
+    ``prompt``: the model ID is a Prompt management prompt, whose own messages come first
+    (the request's may be absent or continue them).
 
     Image bytes that a door has already checked (:func:`image_block`, naming the door's own
     field) are :class:`CheckedImage` and not sniffed again: one check per image."""
@@ -331,6 +365,8 @@ def check_request(request: Mapping[str, Any]) -> None:
         _check_tools(tool_config)
     _check_cache_ttls(request)
     messages = request.get("messages")
+    if not prompt:
+        _check_turns(messages)
     images = 0
     for i, message in enumerate(messages if isinstance(messages, list | tuple) else ()):
         content = message.get("content") if isinstance(message, Mapping) else None
