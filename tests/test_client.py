@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from decimal import Decimal
 from typing import Any
@@ -306,6 +307,34 @@ def test_a_conversation_bedrock_refuses_makes_no_call_and_no_row(
         assert str(refused.value).startswith(error)
     assert live_emulator.stats["total"] == before
     assert tw.ledger.rows() == []
+
+
+def test_a_closed_client_makes_no_call(
+    emu_settings: Any, ledger_url: str, live_emulator: Any
+) -> None:
+    # After close() a call still went to Bedrock (billed), and then its row failed to write:
+    # "ledger write failed: Cannot operate on a closed database ... check the ledger
+    # location and its permissions".
+    from tierwise.errors import ClientClosedError
+
+    messages = [{"role": "user", "content": [{"text": "hi"}]}]
+    before = live_emulator.stats["total"]
+    closed = Tierwise.from_settings(emu_settings, ledger_url=ledger_url)
+    closed.close()
+    for call in (closed.converse, closed.converse_stream):
+        with pytest.raises(ClientClosedError, match="this Tierwise is closed: no call was made"):
+            call(modelId="haiku", messages=messages)
+
+    async def async_calls() -> None:
+        client = AsyncTierwise.from_settings(emu_settings, ledger_url=ledger_url)
+        await client.aclose()
+        with pytest.raises(ClientClosedError, match="this AsyncTierwise is closed"):
+            await client.converse(modelId="haiku", messages=messages)
+        with pytest.raises(ClientClosedError):
+            await client.converse_stream(modelId="haiku", messages=messages)
+
+    asyncio.run(async_calls())
+    assert live_emulator.stats["total"] == before
 
 
 def test_an_unknown_guardrail_is_the_callers_error_not_a_missing_model(

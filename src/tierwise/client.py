@@ -58,7 +58,12 @@ from tierwise.engine import (
     apply_thinking,
     drive,
 )
-from tierwise.errors import DeadlineExceededError, InvalidRequestError, TierwiseError
+from tierwise.errors import (
+    ClientClosedError,
+    DeadlineExceededError,
+    InvalidRequestError,
+    TierwiseError,
+)
 from tierwise.waits import Waits
 
 if TYPE_CHECKING:
@@ -143,6 +148,7 @@ class _Client:
     ) -> None:
         self.settings = settings
         self.ledger = ledger
+        self._closed = False  # close()/aclose() was called: no new call is started
         self.scorer = scorer
         self.class_scorer = class_scorer
         self.hooks = tuple(hooks)
@@ -308,6 +314,8 @@ class _Client:
         routing_mode: str | None = None,
     ) -> tuple[Engine, dict[str, Any]]:
         """The engine for one request, and the request's Converse fields."""
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed: no call was made")
         _check_options(modelId, hints, validate, timeout_s)
         request = self.with_guardrail(request_fields(kwargs), api_key_id)
         # What Bedrock would refuse, refused before a call and an error row.
@@ -430,6 +438,7 @@ class Tierwise(_Client):
         return cls.from_settings(load_settings(config_path, overrides=overrides).settings)
 
     def close(self) -> None:
+        self._closed = True
         # A stream the caller stopped reading is ledgered when its generator is closed: do it
         # now, while the ledger is open (garbage collection would come after it closed).
         for stream in list(self._open_streams):
@@ -650,6 +659,7 @@ class AsyncTierwise(_Client):
         )
 
     async def aclose(self) -> None:
+        self._closed = True
         await self.close_streams()
         # Calls cut off by their deadline still run: wait for them to be ledgered.
         await self.driver.close()

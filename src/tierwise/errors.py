@@ -278,5 +278,15 @@ class LedgerUnavailableError(LedgerError):
     retry_after: float = 2.0
 
 
+class ClientClosedError(TierwiseError):
+    """A call on a client after its ``close()``/``aclose()``: refused before Bedrock, as
+    its ledger is closed (the call was made and billed, then its row failed to write)."""
+
+    default_hint = (
+        "make a new client, or keep this one open while you use it (a `with` or `async with` "
+        "block closes it at the end of the block)"
+    )
+
+
 class EmulatorError(TierwiseError):
     default_hint = "choose another port with --port"
