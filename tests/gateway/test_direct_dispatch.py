@@ -1,5 +1,5 @@
 """The model-call routes are dispatched without Starlette's router (bench/results/
-request_cpu.txt, section 12): what a request sees and gets back must be what the whole
+request_cpu.txt, section 13): what a request sees and gets back must be what the whole
 stack gives it, for answers, handled and unhandled errors, and the access log."""
 
 from __future__ import annotations

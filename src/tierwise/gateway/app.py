@@ -117,7 +117,7 @@ class _GatewayApp(Starlette):
     Starlette's own error middleware and the app's middleware into the route's endpoint,
     skipping the exception middleware's second ``Request`` and handler wrap, the walk over
     every route's pattern and ``Route.handle``: per request, ~90 k instructions of the
-    ~150 k the framework layers cost (bench/results/request_cpu.txt, section 12). The
+    ~150 k the framework layers cost (bench/results/request_cpu.txt, section 13). The
     endpoint sees the scope the router would have built and the same exception handlers;
     anything else (another method, a ``root_path``, a path an earlier route would take)
     goes through the whole stack."""
