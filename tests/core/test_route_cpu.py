@@ -9,7 +9,12 @@ sides of each ASCII test:
   ``re.IGNORECASE`` one (the difficulty model's maths density, the small-answer signal);
 * ``ClassModel``: each feature name's weight row memoised as a tuple of floats;
 * ``ClassPrediction.from_probs``: the tie-break order read from a dict;
-* ``extract_signals``: the user turn's cue window built once.
+* ``extract_signals``: the user turn's cue window built once;
+* ``Featurizer.hashed``: the vector built by one dict() over memoised (bucket, sign) pairs,
+  the old per-feature loop only when two features share a bucket; ``Head.logit``: the
+  products made by map (fsum does not depend on their order);
+* ``ClassModel``: a group's rows summed a column at a time (reduce over zip), in the
+  names' order, as a row at a time did.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import json
 import math
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from operator import add
 from typing import Any
 
@@ -32,9 +38,11 @@ from tierwise.core import class_model, classes, difficulty, signals
 from tierwise.core.class_model import BlendedClassifier, ClassModel, _text_groups
 from tierwise.core.classes import ClassPrediction
 from tierwise.core.cue_scan import ascii_twin
+from tierwise.core.difficulty import Featurizer, Head
 from tierwise.core.hints import Hints
 from tierwise.core.taxonomy import TASK_CLASSES
 from tierwise.engine.plan import Planner
+from tierwise.router.weights import load_model
 
 HINTS = [None, Hints(high_stakes=True)]
 
@@ -211,7 +219,66 @@ def test_plans_are_those_of_the_old_paths(
     monkeypatch.setattr(signals, "_SMALL_ANSWER_CASED", None)
     monkeypatch.setattr(ClassModel, "_group_logits", _reference_logits)
     monkeypatch.setattr(classes, "_CLASS_ORDER", classes._Order())  # every name: index()
+    monkeypatch.setattr(Featurizer, "hashed", _reference_hashed)
+    monkeypatch.setattr(Head, "logit", _reference_head_logit)
     slow = _records(_planner(settings))
     assert len(fast) == len(slow) == len(_requests()) * len(HINTS)
     for a, b in zip(fast, slow, strict=True):
         assert a == b
+
+
+def _reference_hashed(fz: Featurizer, text: str) -> dict[int, float]:
+    """Featurizer.hashed as it was: a bucket at a time, nothing memoised."""
+    text = text[: fz.max_chars].lower()
+    words = difficulty._WORD.findall(text)
+    features: set[str] = set()
+    for w in set(words):
+        features |= fz._word_features(w)
+    features.update([f"b:{a} {b}" for a, b in pairwise(words)])
+    mask = (1 << fz.bits) - 1
+    vec: dict[int, float] = {}
+    for feature in features:
+        h = zlib.crc32(feature.encode("utf-8"))
+        index = (h >> 1) & mask
+        vec[index] = vec.get(index, 0.0) + (1.0 if h & 1 else -1.0)
+    norm = math.sqrt(math.fsum(v * v for v in vec.values())) or 1.0
+    return {i: v / norm for i, v in vec.items() if v}
+
+
+def _reference_head_logit(head: Head, hashed: Mapping[int, float], dense: Sequence[float]) -> float:
+    """Head.logit as it was: the products in a list comprehension."""
+    get = head._lookup.get
+    terms = [get(index, 0.0) * value for index, value in hashed.items()]
+    terms.extend(w * v for w, v in zip(head.dense, dense, strict=True))
+    terms.append(head.bias)
+    return math.fsum(terms)
+
+
+def test_hashed_vector_is_the_loops() -> None:
+    """The same dict, in the same order, cold and warm, and with 64 buckets (where features
+    share buckets and the per-bucket sums, zeros included, are taken)."""
+    model = load_model()
+    shared = 0
+    texts = ["", "a", "a a a", "x y " * 4000, *_texts()]
+    for fz in (model.featurizer, Featurizer(bits=6)):
+        for text in texts + texts:
+            want = _reference_hashed(fz, text)
+            got = fz.hashed(text)
+            assert list(got.items()) == list(want.items()), text[:200]
+            shared += len(set(want.values())) > 2  # a value other than +-1/norm
+    assert shared > 100
+    # The memo holds each feature's (bucket, sign); the old code kept one packed int.
+    assert all(
+        isinstance(v, tuple) and v[1] in (1.0, -1.0) for v in model.featurizer._code_memo.values()
+    )
+
+
+def test_head_logit_is_the_old_sum() -> None:
+    model = load_model()
+    fz = model.featurizer
+    for text in _texts():
+        hashed, dense = fz.hashed(text), fz.dense(text)
+        for head in (model.fails, model.rescue_head):
+            assert head.logit(hashed, dense) == _reference_head_logit(head, hashed, dense)
+    with pytest.raises(ValueError, match="dense features"):
+        model.fails.logit({}, [0.0])

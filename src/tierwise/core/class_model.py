@@ -32,7 +32,8 @@ import struct
 import zlib
 from array import array
 from collections.abc import Mapping, Sequence
-from itertools import pairwise
+from functools import reduce
+from itertools import pairwise, repeat
 from operator import add
 from typing import Protocol
 
@@ -212,13 +213,19 @@ class ClassModel:
         for names in _text_groups(system, user):
             if not names:
                 continue
-            part = [0.0] * len(acc)
-            for name in names:
-                row = named.get(name, _UNSEEN)
-                if row is _UNSEEN:
-                    row = named[name] = self._row(name)
-                if row is not None:
-                    part = list(map(add, part, row))
+            rows = list(map(named.get, names, repeat(_UNSEEN)))
+            if _UNSEEN in rows:
+                for j, name in enumerate(names):  # the same order: a set not changed since
+                    if rows[j] is _UNSEEN:
+                        rows[j] = named[name] = self._row(name)
+            present = list(filter(None, rows))  # None: the name has no row
+            # Each class's sum over the rows, added in the names' order from 0.0 (as a row
+            # at a time did), a column at a time in C.
+            part = (
+                list(map(reduce, repeat(add), zip(*present), repeat(0.0)))
+                if present
+                else [0.0] * len(acc)
+            )
             scale = 1.0 / math.sqrt(len(names))
             acc = [a + p * scale for a, p in zip(acc, part, strict=True)]
         if self.dense_dims:

@@ -34,8 +34,9 @@ import zlib
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
-from typing import Protocol
+from itertools import pairwise, repeat
+from operator import mul
+from typing import Protocol, cast
 
 from tierwise.core.cue_scan import ascii_twin
 
@@ -179,7 +180,7 @@ _GENERATE = _cue(
     "list",
 )
 
-# About 2 KB per memoised word (its n-gram strings) and 150 B per hash: ~25 MB at most.
+# About 2 KB per memoised word (its n-gram strings) and 200 B per hash: ~30 MB at most.
 _MEMO_LIMIT = 10_000
 _CODE_MEMO_LIMIT = 50_000
 _MAGIC = b"TWDM3\n"
@@ -245,7 +246,11 @@ class Featurizer:
     _word_memo: dict[str, frozenset[str]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _code_memo: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Feature -> (bucket index, sign): the pair itself, so a request's vector is one dict()
+    # over the lookups, built in C.
+    _code_memo: dict[str, tuple[int, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def buckets(self) -> int:
@@ -276,18 +281,27 @@ class Featurizer:
         codes = self._code_memo
         if len(codes) >= _CODE_MEMO_LIMIT:
             codes.clear()
-        mask = (1 << self.bits) - 1
-        crc32 = zlib.crc32
-        vec: dict[int, float] = {}
-        for feature in features:
-            code = codes.get(feature)
-            if code is None:
-                h = crc32(feature.encode("utf-8"))
-                code = codes[feature] = ((h >> 1) & mask) << 1 | (h & 1)
-            index = code >> 1
-            vec[index] = vec.get(index, 0.0) + (1.0 if code & 1 else -1.0)
-        norm = math.sqrt(math.fsum(v * v for v in vec.values())) or 1.0
-        return {i: v / norm for i, v in vec.items() if v}
+        pairs = list(map(codes.get, features))
+        if None in pairs:
+            mask = (1 << self.bits) - 1
+            for j, feature in enumerate(features):
+                if pairs[j] is None:
+                    h = zlib.crc32(feature.encode("utf-8"))
+                    pairs[j] = codes[feature] = ((h >> 1) & mask, 1.0 if h & 1 else -1.0)
+        vec = dict(cast("list[tuple[int, float]]", pairs))
+        if len(vec) < len(pairs):  # two features share a bucket: their signs add up
+            vec = {}
+            for index, sign in cast("list[tuple[int, float]]", pairs):
+                vec[index] = vec.get(index, 0.0) + sign
+            norm = math.sqrt(math.fsum(v * v for v in vec.values())) or 1.0
+            return {i: v / norm for i, v in vec.items() if v}
+        if not vec:
+            return vec
+        # Every value is its feature's sign, +-1.0: the sum of squares is exactly the count,
+        # and each value divided by the norm is one of two floats.
+        norm = math.sqrt(len(vec))
+        scaled = {1.0: 1.0 / norm, -1.0: -1.0 / norm}
+        return dict(zip(vec, map(scaled.__getitem__, vec.values()), strict=True))
 
     def _word_features(self, word: str) -> frozenset[str]:
         features = {"w:" + word}
@@ -372,11 +386,14 @@ class Head:
         )
 
     def logit(self, hashed: Mapping[int, float], dense: Sequence[float]) -> float:
-        get = self._lookup.get
+        if len(dense) != len(self.dense):
+            raise ValueError(f"expected {len(self.dense)} dense features, got {len(dense)}")
         # fsum, not +=: features come out of a set, whose order changes with Python's string
         # hash seed, and a plain sum would then differ in the last bit between processes.
-        terms = [get(index, 0.0) * value for index, value in hashed.items()]
-        terms.extend(w * v for w, v in zip(self.dense, dense, strict=True))
+        # (fsum's result does not depend on the order, so the products are made in C, by map.)
+        weights = map(self._lookup.get, hashed, repeat(0.0))
+        terms = list(map(mul, weights, hashed.values()))
+        terms.extend(map(mul, self.dense, dense))
         terms.append(self.bias)
         return math.fsum(terms)
 
