@@ -376,3 +376,62 @@ def test_scanner_refuses_flags_it_cannot_keep() -> None:
         CueScanner({"a": "x"}, re.IGNORECASE)
     with pytest.raises(ValueError, match="case-sensitive"):
         CueScanner({"a": "x"}, re.VERBOSE)
+
+
+def test_scanner_tries_alone_only_patterns_that_can_start_here() -> None:
+    """Where the combined pattern matches, a pattern is tried alone only when the text there
+    starts with one of its alternatives' literal starts (their first six characters at
+    most), or when it has an alternative with no literal start. Shared starts, starts cut
+    at six characters, a start longer than the rest of the text, starts that are not
+    literal."""
+    sources = {
+        "summary": r"summari[sz]e|summary",
+        "sum": r"sum (?:up|it)|summit",
+        "suffix": r"suffix",
+        "one": r"in one (?:word|sentence)|one[- ]liner",
+        "in": r"into|in (?:a|one) (?:word|nutshell)",
+        "digits": r"\d+ words|summer",  # no literal start: tried wherever a match is
+        "line": r"^hello|in",
+    }
+    starts = {
+        "summary": ("summar",),
+        "sum": ("sum ", "summit"),
+        "suffix": ("suffix",),
+        "one": ("in one", "one-li", "one li"),
+        "in": ("into", "in "),
+    }
+    scanner = CueScanner(sources)
+    alone = {n: re.compile(whole_words(s), re.MULTILINE) for n, s in sources.items()}
+    tried: list[tuple[str, int]] = []
+
+    class Counting:
+        def __init__(self, name: str, rx: re.Pattern[str]) -> None:
+            self.name, self.rx = name, rx
+
+        def match(self, text: str, at: int) -> re.Match[str] | None:
+            tried.append((self.name, at))
+            return self.rx.match(text, at)
+
+    scanner._alone = tuple(Counting(n, scanner._alone[k]) for k, n in enumerate(scanner.names))
+    texts = [
+        "summarize in one sentence: sum it up",
+        "summary of the summit, in one word",
+        "in a nutshell\nhello summer 12 words",
+        "suffix in",
+        "summ",
+        "in on",
+        "into one-liner",
+    ]
+    for text in texts:
+        tried.clear()
+        assert scanner.find(text) == {n for n, rx in alone.items() if rx.search(text)}, text
+        for name, at in tried:
+            if name in starts:
+                assert text.startswith(starts[name], at), (text, name, at)
+    tried.clear()
+    scanner.find("summarize in one sentence: the quarterly numbers beat the forecast.")
+    # Found: "summary" at 0, "one" at 10. By their first two characters "sum" and "suffix"
+    # were tried at 0 too; now only "in" ("in ") at 10, and the two with an alternative with
+    # no literal start at both.
+    expected = [("digits", 0), ("digits", 10), ("in", 10), ("line", 0), ("line", 10)]
+    assert sorted(tried) == expected

@@ -17,7 +17,8 @@ operation is a literal or a character set that does not match):
 Each rewrite keeps, at every position, whether each pattern matches there. Every
 alternative ends in an empty named group that tells which pattern it came from. Where two
 patterns match at the same position the regex reports only the first; the others that can
-start with the characters found there are then tried alone at that position. So
+start with the literal text found there (up to _KEY_CHARS characters of it) are then
+tried alone at that position. So
 :meth:`CueScanner.find` equals ``{name for name, rx in patterns.items() if
 rx.search(text)}``, which the tests check on a varied corpus.
 """
@@ -39,6 +40,9 @@ WORD_START = r"(?<![\w-])"
 WORD_END = r"(?:(?<=\w)(?![\w-])|(?<!\w))"
 
 _QUANTIFIERS = frozenset("*+?{")
+# How much of an alternative's literal start picks the patterns tried alone where the
+# combined pattern matched: the more, the fewer tried (a dict lookup per length).
+_KEY_CHARS = 6
 _SYNTAX = frozenset("\\.^$*+?{}[]|()")
 
 
@@ -161,8 +165,10 @@ def _expand(alt: str) -> list[str]:
 class _Compiled:
     scanner: re.Pattern[str]
     owner: Mapping[str, int]  # marker group -> pattern index
-    by_two: Mapping[str, frozenset[int]]  # first two characters -> patterns
-    by_one: Mapping[str, frozenset[int]]  # first character -> patterns
+    # An alternative's literal start (its first _KEY_CHARS plain characters at most) ->
+    # the patterns that have one starting so, and the lengths of those keys.
+    by_start: Mapping[str, frozenset[int]]
+    key_lengths: tuple[int, ...]
     anywhere: frozenset[int]  # patterns with an alternative that starts otherwise
 
 
@@ -189,8 +195,7 @@ class CueScanner:
         groups: dict[str, list[str]] = {}
         other: list[str] = []
         owner: dict[str, int] = {}
-        by_two: dict[str, set[int]] = {}
-        by_one: dict[str, set[int]] = {}
+        by_start: dict[str, set[int]] = {}
         anywhere: set[int] = set()
         for k, name in enumerate(self.names):
             alts = [x for part in _split(self._sources[name]) for x in _expand(part)]
@@ -200,10 +205,10 @@ class CueScanner:
                 body = f"{alt}{WORD_END}(?P<{marker}>)"
                 if _plain(alt, 0):
                     groups.setdefault(alt[0], []).append(body[1:])
-                    if _plain(alt, 1):
-                        by_two.setdefault(alt[:2], set()).add(k)
-                    else:
-                        by_one.setdefault(alt[0], set()).add(k)
+                    n = 1
+                    while n < _KEY_CHARS and _plain(alt, n):
+                        n += 1
+                    by_start.setdefault(alt[:n], set()).add(k)
                 else:
                     other.append(body)
                     anywhere.add(k)
@@ -212,8 +217,8 @@ class CueScanner:
         return _Compiled(
             scanner,
             owner,
-            {key: frozenset(v) for key, v in by_two.items()},
-            {key: frozenset(v) for key, v in by_one.items()},
+            {key: frozenset(v) for key, v in by_start.items()},
+            tuple(sorted({len(key) for key in by_start})),
             frozenset(anywhere),
         )
 
@@ -225,17 +230,21 @@ class CueScanner:
         """The names of the patterns that match somewhere in ``text``."""
         c = self._compiled
         found: set[int] = set()
-        empty: frozenset[int] = frozenset()
         n = len(self.names)
         for m in c.scanner.finditer(text):
             found.add(c.owner[m.lastgroup or ""])
             if len(found) == n:
                 break
-            # Other patterns may match here too (the regex reports the first); those that
-            # can start with these characters are tried alone.
+            # Other patterns may match here too (the regex reports the first); those with
+            # an alternative that can start with the text here are tried alone. (Near the
+            # end a slice is shorter than its length and may pick up more: tried, harmless.)
             at = m.start()
-            maybe = c.by_two.get(text[at : at + 2], empty) | c.by_one.get(text[at : at + 1], empty)
-            for k in (maybe | c.anywhere) - found:
+            maybe = c.anywhere
+            for size in c.key_lengths:
+                starting = c.by_start.get(text[at : at + size])
+                if starting is not None:
+                    maybe = maybe | starting
+            for k in maybe - found:
                 if self._alone[k].match(text, at):
                     found.add(k)
         return frozenset(self.names[k] for k in found)
