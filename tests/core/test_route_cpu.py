@@ -14,7 +14,9 @@ sides of each ASCII test:
   the old per-feature loop only when two features share a bucket; ``Head.logit``: the
   products made by map (fsum does not depend on their order);
 * ``ClassModel``: a group's rows summed a column at a time (reduce over zip), in the
-  names' order, as a row at a time did.
+  names' order, as a row at a time did;
+* ``_mask_not_maths``: the non-maths numbers masked by trying the pattern only where a
+  match can start.
 """
 
 from __future__ import annotations
@@ -282,3 +284,35 @@ def test_head_logit_is_the_old_sum() -> None:
             assert head.logit(hashed, dense) == _reference_head_logit(head, hashed, dense)
     with pytest.raises(ValueError, match="dense features"):
         model.fails.logit({}, [0.0])
+
+
+def test_not_maths_mask_is_the_substitution() -> None:
+    texts = [*_texts(), "", "v", "+", "12", "v1.2.3", "V10.0.1", "1999-2001", "$ 5 and 5$"]
+    texts += [t + " On 2024-03-05 at 12:30 p.m. pay \u20ac4,99 or 10 USD; +1 555 123 4567" for t in
+              _texts()[:200]]  # fmt: skip
+    changed = 0
+    for text in texts:
+        want = difficulty._NOT_MATHS.sub(" ", text)
+        got = difficulty._mask_not_maths(text)
+        assert got == want, text[:200]
+        assert (got is text) == (want is text)  # shape() reads "nothing masked" by identity
+        changed += want != text
+    assert changed > 200
+
+
+def test_not_maths_matches_start_only_where_the_mask_tries() -> None:
+    """No character outside _NOT_MATHS_START starts a match, before any of the texts that
+    follow a start in one of the pattern's alternatives (every code point up to U+3000, and
+    the digits and currency signs of other scripts)."""
+    follows = ["1-12-2024", "1:30 pm", "5", "1,000.50 USD", "999", "1.2.3", "234567890", "5 euros"]
+    chars = [chr(c) for c in range(0x3000)] + ["\u0660", "\u0966", "\uff11", "\u20b9", "\u00a2"]
+    starts = 0
+    for ch in chars:
+        can = difficulty._NOT_MATHS_START.match(ch) is not None
+        starts += can
+        for rest in follows:
+            for before in (" ", ""):
+                text = before + ch + rest
+                if difficulty._NOT_MATHS.match(text, len(before)) is not None:
+                    assert can, (ch, hex(ord(ch)), rest)
+    assert starts > 100  # the digits of many scripts

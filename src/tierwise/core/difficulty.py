@@ -64,7 +64,31 @@ _NOT_MATHS = re.compile(
     r"|\+?\d[\d -]{8,}\d",  # phone numbers, ids
     re.IGNORECASE,
 )
+# Where a _NOT_MATHS match can start: each of its alternatives begins with a digit, a
+# currency sign, "+" or "v" (either case). Every other position is skipped without trying it.
+_NOT_MATHS_START = re.compile(r"[\d$\u20ac\u00a3\u00a5+vV]")
 _DIGIT = re.compile(r"\d")
+
+
+def _mask_not_maths(text: str) -> str:
+    """``_NOT_MATHS.sub(" ", text)`` (``text`` itself when nothing matches), with the
+    pattern tried only where a match can start: left to right, each match replaced and the
+    search resumed at its end, as ``sub`` does (no match is empty: each holds a digit)."""
+    pieces: list[str] = []
+    end = 0
+    match = _NOT_MATHS.match
+    for candidate in _NOT_MATHS_START.finditer(text):
+        at = candidate.start()
+        if at < end:
+            continue
+        found = match(text, at)
+        if found is not None:
+            pieces += (text[end:at], " ")
+            end = found.end()
+    if not pieces:
+        return text
+    pieces.append(text[end:])
+    return "".join(pieces)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _MATHS = re.compile(
     r"\d\s*[-+*/\u00d7\u00f7^=<>]\s*[\d(a-z]"  # 3 + 4, 2^n, 5 = x
@@ -325,7 +349,7 @@ class Featurizer:
         n_words = len(words) or 1
         sentences = len(_SENTENCE.findall(text)) or 1
         # Every non-maths pattern has a digit: without one there is nothing to mask.
-        plain = _NOT_MATHS.sub(" ", text) if _DIGIT.search(text) else text
+        plain = _mask_not_maths(text) if _DIGIT.search(text) else text
         numbers = _NUMBER.findall(plain)
         lowered = text.lower() if text.isascii() else None
         non_ascii = 0 if lowered is not None else len(text) - len(text.encode("ascii", "ignore"))
