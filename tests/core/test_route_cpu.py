@@ -13,8 +13,9 @@ sides of each ASCII test:
 * ``Featurizer.hashed``: the vector built by one dict() over memoised (bucket, sign) pairs,
   the old per-feature loop only when two features share a bucket; ``Head.logit``: the
   products made by map (fsum does not depend on their order);
-* ``ClassModel``: a group's rows summed a column at a time (reduce over zip), in the
-  names' order, as a row at a time did;
+* ``ClassModel``: the flags' rows and a group's rows summed a column at a time
+  (``_column_sums``: sum() on Python 3.11, reduce(add) after), in order, as a row at a
+  time did;
 * ``_mask_not_maths``: the non-maths numbers masked by trying the pattern only where a
   match can start.
 """
@@ -316,3 +317,28 @@ def test_not_maths_matches_start_only_where_the_mask_tries() -> None:
                 if difficulty._NOT_MATHS.match(text, len(before)) is not None:
                     assert can, (ch, hex(ord(ch)), rest)
     assert starts > 100  # the digits of many scripts
+
+
+@pytest.mark.parametrize("plain_sum", [True, False], ids=["sum", "reduce"])
+def test_column_sums_add_as_a_row_at_a_time(
+    plain_sum: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways give the floats of adding the rows one at a time, left to right: values
+    where the order of additions changes the last bit, signed zeros, empty input."""
+    if plain_sum and not class_model._PLAIN_FLOAT_SUM:
+        pytest.skip("sum() compensates its rounding on this Python")
+    monkeypatch.setattr(class_model, "_PLAIN_FLOAT_SUM", plain_sum)
+    rows = [
+        (1e16, -0.0, 0.1, 3.0),
+        (1.0, -0.0, 0.2, -1e-300),
+        (-1e16, -0.0, 0.3, 1e300),
+        (1.0, -0.0, 1e-17, -1e300),
+    ]
+    starts = [0.0, -0.0, 0.0, 1.5]
+    want = list(starts)
+    for row in rows:
+        want = [a + r for a, r in zip(want, row, strict=True)]
+    got = class_model._column_sums(rows, starts)
+    assert [x.hex() for x in got] == [x.hex() for x in want]
+    assert math.fsum(c[0] for c in rows) != want[0]  # the order shows in the result
+    assert class_model._column_sums([], starts) == starts
