@@ -367,7 +367,7 @@ def test_distinct_skips_only_where_no_match_can_start() -> None:
                 difficulty._SHORT_ANSWER, difficulty._GENERATE]  # fmt: skip
     assert all(p in difficulty._STARTS for p in patterns)
     skipped = found = 0
-    for text in _texts() + ["", "x", "Don't. Step-by-step trade-offs, all EACH if"]:
+    for text in [*_texts(), "", "x", "Don't. Step-by-step trade-offs, all EACH if"]:
         if not text.isascii():
             continue
         lowered = text.lower()
