@@ -17,8 +17,7 @@ sides of each ASCII test:
   (``_column_sums``: sum() on Python 3.11, reduce(add) after), in order, as a row at a
   time did;
 * ``_mask_not_maths``: the non-maths numbers masked by trying the pattern only where a
-  match can start;
-* ``_distinct``: a cue pattern's scan skipped where none of its literal starts occurs.
+  match can start.
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ from tierwise.config import Settings, load_settings
 from tierwise.core import class_model, classes, difficulty, signals
 from tierwise.core.class_model import BlendedClassifier, ClassModel, _text_groups
 from tierwise.core.classes import ClassPrediction
-from tierwise.core.cue_scan import ascii_twin, literal_starts
+from tierwise.core.cue_scan import ascii_twin
 from tierwise.core.difficulty import Featurizer, Head
 from tierwise.core.hints import Hints
 from tierwise.core.taxonomy import TASK_CLASSES
@@ -343,38 +342,3 @@ def test_column_sums_add_as_a_row_at_a_time(
     assert [x.hex() for x in got] == [x.hex() for x in want]
     assert math.fsum(c[0] for c in rows) != want[0]  # the order shows in the result
     assert class_model._column_sums([], starts) == starts
-
-
-@pytest.mark.parametrize(
-    ("source", "starts"),
-    [
-        ("why|reason(?:ing)?|analy[sz]e|step[- ]by", ("why", "reason", "analy", "step")),
-        ("(?:in|with) one|trade-?offs?|xy{2}", ("in one", "with one", "trade", "x")),
-        ("one|x{2}y", None),  # a quantified first character
-        ("[ab]c|(?:d)?e", ("ac", "bc", "de", "e")),
-        (r"one|\d+ words", None),  # an escape
-        ("one|^two", None),  # an anchor
-        ("one|(?<=a)b", None),  # a lookaround
-        ("one|[^x]y", None),  # a negated set
-    ],
-)
-def test_literal_starts(source: str, starts: tuple[str, ...] | None) -> None:
-    assert literal_starts(source) == starts
-
-
-def test_distinct_skips_only_where_no_match_can_start() -> None:
-    patterns = [difficulty._REASONING, difficulty._CONSTRAINT, difficulty._CONDITION,
-                difficulty._SHORT_ANSWER, difficulty._GENERATE]  # fmt: skip
-    assert all(p in difficulty._STARTS for p in patterns)
-    skipped = found = 0
-    for text in [*_texts(), "", "x", "Don't. Step-by-step trade-offs, all EACH if"]:
-        if not text.isascii():
-            continue
-        lowered = text.lower()
-        for pattern in patterns:
-            want = len(set(difficulty._CASED[pattern].findall(lowered)))
-            assert difficulty._distinct(pattern, text, lowered) == want, text[:200]
-            starts = difficulty._STARTS[pattern]
-            skipped += not any(s in lowered for s in starts)
-            found += want > 0
-    assert skipped > 500 and found > 500

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 
-__all__ = ["WORD_END", "WORD_START", "CueScanner", "ascii_twin", "literal_starts", "whole_words"]
+__all__ = ["WORD_END", "WORD_START", "CueScanner", "ascii_twin", "whole_words"]
 
 # Every cue is a whole word or phrase: it starts where no letter, digit or hyphen precedes
 # it and, when it ends on a word character, no letter, digit or hyphen follows. So "proof"
@@ -161,24 +161,6 @@ def _expand(alt: str) -> list[str]:
     return [alt]
 
 
-def _literal_start(alt: str) -> str:
-    """The plain characters ``alt`` starts with ("summari" of "summari[sz]e")."""
-    n = 0
-    while _plain(alt, n):
-        n += 1
-    return alt[:n]
-
-
-def literal_starts(source: str) -> tuple[str, ...] | None:
-    """The texts a match of ``source`` (an alternation, read case-sensitively) must start
-    with, one per alternative (each alternative's leading plain characters, after leading
-    groups and sets are distributed); None when an alternative starts otherwise (a class,
-    an escape, an anchor, a lookaround). Where none of them occurs, nothing matches."""
-    alts = [x for part in _split(source) for x in _expand(part)]
-    starts = tuple(dict.fromkeys(_literal_start(alt) for alt in alts))
-    return None if "" in starts else starts
-
-
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     scanner: re.Pattern[str]
@@ -221,10 +203,12 @@ class CueScanner:
                 marker = f"c{k}_{j}"
                 owner[marker] = k
                 body = f"{alt}{WORD_END}(?P<{marker}>)"
-                start = _literal_start(alt)[:_KEY_CHARS]
-                if start:
+                if _plain(alt, 0):
                     groups.setdefault(alt[0], []).append(body[1:])
-                    by_start.setdefault(start, set()).add(k)
+                    n = 1
+                    while n < _KEY_CHARS and _plain(alt, n):
+                        n += 1
+                    by_start.setdefault(alt[:n], set()).add(k)
                 else:
                     other.append(body)
                     anywhere.add(k)

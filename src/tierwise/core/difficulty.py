@@ -38,7 +38,7 @@ from itertools import pairwise, repeat
 from operator import mul
 from typing import Protocol, cast
 
-from tierwise.core.cue_scan import ascii_twin, literal_starts
+from tierwise.core.cue_scan import ascii_twin
 
 __all__ = ["DENSE_FEATURES", "DifficultyModel", "DifficultyScorer", "Featurizer", "Head"]
 
@@ -105,22 +105,16 @@ _MATHS = re.compile(
 _MATHS_CASED = ascii_twin(_MATHS)
 
 
-# Case-sensitive twins of the lower-case cue patterns, for ASCII text (see _distinct), and
-# the literal texts each twin's matches start with.
+# Case-sensitive twins of the lower-case cue patterns, for ASCII text (see _distinct).
 _CASED: dict[re.Pattern[str], re.Pattern[str]] = {}
-_STARTS: dict[re.Pattern[str], tuple[str, ...]] = {}
 
 
 def _cue(*phrases: str) -> re.Pattern[str]:
     # Whole words, and not part of a hyphenated compound: "leak-proof" is no proof.
-    alternation = "|".join(phrases)
-    source = r"(?<![\w-])(?:" + alternation + r")(?![\w-])"
+    source = r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])"
     pattern = re.compile(source, re.IGNORECASE)
     if source == source.lower():
         _CASED[pattern] = re.compile(source)
-        starts = literal_starts(alternation)
-        if starts is not None:
-            _STARTS[pattern] = starts
     return pattern
 
 
@@ -262,11 +256,6 @@ def _distinct(pattern: re.Pattern[str], text: str, lowered: str | None = None) -
     and the case-sensitive twin of a lower-case pattern runs ~2x faster (same matches)."""
     cased = _CASED.get(pattern) if lowered is not None else None
     if cased is not None and lowered is not None:
-        # A match starts with one of the pattern's literal starts: where none occurs (most
-        # patterns on a short prompt), a substring search per start replaces the scan.
-        starts = _STARTS.get(pattern)
-        if starts is not None and not any(map(lowered.__contains__, starts)):
-            return 0
         return len(set(cased.findall(lowered)))
     return len({m.lower() for m in pattern.findall(text)})
 
