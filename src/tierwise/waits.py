@@ -52,11 +52,7 @@ class Waits:
         self._cancelling = task.cancelling()
         self._fired = False
         if self._handle is None or self._when > expires or self._loop is not loop:
-            if self._handle is not None:
-                self._handle.cancel()
-            self._loop = loop
-            self._when = expires
-            self._handle = loop.call_at(expires, self._fire)
+            self._arm(loop, expires)
         try:
             return await awaitable
         except asyncio.CancelledError:
@@ -76,12 +72,19 @@ class Waits:
         self._expires = expires
         self._future = future  # type: ignore[assignment]
         if self._handle is None or self._when > expires or self._loop is not loop:
-            if self._handle is not None:
-                self._handle.cancel()
-            self._loop = loop
-            self._when = expires
-            self._handle = loop.call_at(expires, self._fire)
+            self._arm(loop, expires)
         return future
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, expires: float) -> None:
+        """Set the timer for ``expires`` on ``loop``, replacing one that would fire late or
+        on another loop. (A timer that fires early re-arms itself for the current end, so
+        most waits leave it where it is: the check stays inline in :meth:`within` and
+        :meth:`expire`, called once per wait.)"""
+        if self._handle is not None:
+            self._handle.cancel()
+        self._loop = loop
+        self._when = expires
+        self._handle = loop.call_at(expires, self._fire)
 
     def _fire(self) -> None:
         self._handle = None

@@ -40,7 +40,7 @@ template id, so evaluation holds out wordings.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from tierwise.router.class_draws import distinct
@@ -287,8 +287,12 @@ DOC_PAGES: list[dict[str, Any]] = [
 _MONTHS = ["February", "May", "July", "September", "December"]
 
 
-def _page(doc: dict[str, Any], rng: random.Random, size: int) -> str:
-    """The page's sections, padded with filler sections to about ``size`` characters."""
+def _page(
+    doc: dict[str, Any], rng: random.Random, size: int, months: Sequence[str] = _MONTHS
+) -> str:
+    """The page's sections, padded with filler sections to about ``size`` characters (a
+    filler may name its topic, a slug of it, a code, one of ``months`` and a number of
+    years; round 13's pages give months in their own language)."""
     sections = list(doc["sections"])
     while sum(len(s) for s in sections) < size:
         topic = rng.choice(doc["topics"])
@@ -297,7 +301,7 @@ def _page(doc: dict[str, Any], rng: random.Random, size: int) -> str:
                 topic=topic,
                 topic_slug="_".join(topic.split()[:2]),
                 code=rng.randrange(10, 99),
-                month=rng.choice(_MONTHS),
+                month=rng.choice(months),
                 years=rng.randrange(2, 9),
             )
         )

@@ -42,6 +42,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tierwise.router.class_round3 import _text, agent_rows
+from tierwise.router.class_round12 import _page
 
 __all__ = ["AGENTS_R13", "CODE_MATERIALS", "DOC_PAGES_R13", "round13_rows"]
 
@@ -272,27 +273,10 @@ _MONTHS = {
 _DIVIDERS = ["\n\n---\n", "\n\n", "\n\n=== Doku ===\n", "\n\n***\n\n"]
 
 
-def _page(doc: dict[str, Any], rng: random.Random, size: int) -> str:
-    """The page's sections, padded with filler sections to about ``size`` characters."""
-    sections = list(doc["sections"])
-    while sum(len(s) for s in sections) < size:
-        topic = rng.choice(doc["topics"])
-        sections.append(
-            doc["filler"].format(
-                topic=topic,
-                code=rng.randrange(10, 99),
-                month=rng.choice(_MONTHS[doc["lang"]]),
-                years=rng.randrange(2, 9),
-            )
-        )
-    rng.shuffle(sections)
-    return "\n\n".join(sections)
-
-
 def _doc_request(doc: dict[str, Any], ask: str, rng: random.Random) -> Request:
     """The page pasted after the ask, before it, or with a service's instruction in the
     system prompt (the shapes round 12 measured)."""
-    page = _page(doc, rng, rng.choice([1200, 2500, 4500]))
+    page = _page(doc, rng, rng.choice([1200, 2500, 4500]), _MONTHS[doc["lang"]])
     shape = rng.random()
     if shape < 0.45:
         return {"messages": [_text("user", f"{ask}{rng.choice(_DIVIDERS)}{page}")]}
