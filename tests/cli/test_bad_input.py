@@ -286,3 +286,32 @@ def test_keys_create_refuses_a_name_an_active_key_has(
     # Once revoked, the name is free for the key that replaces it.
     assert _run(["--db", db, "keys", "revoke", first["id"]]) == 0
     assert _run(["--db", db, "keys", "create", "--name", "search"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "error", "hint"),
+    [
+        ("--capture-rate", "2", "error: --capture-rate 2.0 is not a share from 0 to 1",
+         "hint: e.g. --capture-rate 0.05 to capture one request in twenty"),
+        ("--capture-rate", "nan", "error: --capture-rate nan is not a share from 0 to 1",
+         "hint: e.g. --capture-rate 0.05 to capture one request in twenty"),
+        ("--routing-mode", "sideways", "error: --routing-mode 'sideways' is not a routing mode",
+         "hint: use --routing-mode shadow (or route, the default)"),
+        ("--validate", "[1]", "error: --validate must be a JSON object of validators",
+         """hint: e.g. --validate '{"refusal": true}'"""),
+    ],
+)  # fmt: skip
+def test_keys_create_policy_flags_are_named_as_typed(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    flag: str,
+    value: str,
+    error: str,
+    hint: str,
+) -> None:
+    # The store's messages name the admin API's policy fields (policy.capture_rate), which a
+    # CLI user never typed.
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert _fails(["--db", db, "keys", "create", "--name", "a", flag, value], capsys) == (
+        error, hint
+    )  # fmt: skip

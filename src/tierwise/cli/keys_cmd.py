@@ -69,11 +69,28 @@ def create(
             policy["validate"] = json.loads(validate)
         except json.JSONDecodeError as exc:
             raise InvalidRequestError(f"--validate is not JSON: {exc.msg}") from None
+        if not isinstance(policy["validate"], dict):
+            raise InvalidRequestError(
+                "--validate must be a JSON object of validators",
+                hint="""e.g. --validate '{"refusal": true}'""",
+            )
     if escalate is not None:
         policy["escalate"] = escalate
     if routing_mode is not None:
+        if routing_mode not in ("route", "shadow"):
+            # The store's own check names the policy field (policy.routing_mode), which is
+            # the admin API's spelling; here the user typed a flag.
+            raise InvalidRequestError(
+                f"--routing-mode {routing_mode!r} is not a routing mode",
+                hint="use --routing-mode shadow (or route, the default)",
+            )
         policy["routing_mode"] = routing_mode
     if capture_rate is not None:
+        if not 0 <= capture_rate <= 1:  # nan too
+            raise InvalidRequestError(
+                f"--capture-rate {capture_rate} is not a share from 0 to 1",
+                hint="e.g. --capture-rate 0.05 to capture one request in twenty",
+            )
         policy["capture_rate"] = capture_rate
     try:
         budget = Decimal(budget_usd) if budget_usd is not None else None
