@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,28 @@ def test_the_defaults_load_in_any_region() -> None:
     # global. primaries; the us. alternates are only dead weight outside the US.
     for region in ("eu-west-1", "ap-northeast-1", "us-west-2"):
         assert load_settings(environ={"TIERWISE_REGION": region}).settings.region == region
+
+
+def test_the_null_device_is_an_empty_config_and_other_non_files_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TIERWISE_CONFIG=/dev/null (the usual "no config file", which also skips a
+    # ./tierwise.toml) said "does not exist"; so did a named pipe.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tierwise.toml").write_text("region = 'eu-west-1'\n")
+    assert load_settings(None, environ={}).settings.region == "eu-west-1"
+    loaded = load_settings(None, environ={"TIERWISE_CONFIG": "/dev/null"})
+    assert loaded.config_path == Path("/dev/null")
+    assert loaded.settings.region == "us-east-1"
+    assert not any(origin.startswith("file:") for origin in loaded.sources.values())
+    pipe = tmp_path / "settings.pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(None, environ={"TIERWISE_CONFIG": str(pipe)})
+    assert refused.value.message == (
+        f"config file {pipe} (from TIERWISE_CONFIG) is a named pipe, not a regular file"
+        " (settings may be read more than once)"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_settings("/dev/zero", environ={})
+    assert refused.value.message == "config file /dev/zero is a device, not a regular file"

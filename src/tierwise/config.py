@@ -859,13 +859,13 @@ def _validate(data: dict[str, Any], sources: Mapping[str, str]) -> Settings:
 def find_config_path(explicit: str | Path | None, environ: Mapping[str, str]) -> Path | None:
     if explicit:
         path = Path(explicit)
-        if not path.is_file():
+        if not _readable_config(path):
             raise ConfigError(f"config file {path} {_not_a_file(path)}", hint="check --config PATH")
         return path
     env_path = environ.get(CONFIG_ENV)
     if env_path:
         path = Path(env_path)
-        if not path.is_file():
+        if not _readable_config(path):
             raise ConfigError(
                 f"config file {path} (from {CONFIG_ENV}) {_not_a_file(path)}",
                 hint=f"fix or unset {CONFIG_ENV}",
@@ -875,9 +875,25 @@ def find_config_path(explicit: str | Path | None, environ: Mapping[str, str]) ->
     return local if local.is_file() else None
 
 
+def _readable_config(path: Path) -> bool:
+    """A regular file, or the null device: ``TIERWISE_CONFIG=/dev/null`` is the usual way to
+    say "no config file" (and the only one that also skips ./tierwise.toml); it reads as
+    empty every time. Pipes and other devices are refused: settings are read more than once
+    (``tierwise serve`` reads them again in the app), and a pipe gives its text only once."""
+    return path.exists() and (path.is_file() or os.path.samefile(path, os.devnull))
+
+
 def _not_a_file(path: Path) -> str:
     if path.is_dir():
         return "is a directory, not a TOML file"
+    if path.is_fifo():
+        return "is a named pipe, not a regular file (settings may be read more than once)"
+    if path.is_socket():
+        return "is a socket, not a regular file"
+    if path.is_char_device() or path.is_block_device():
+        return "is a device, not a regular file"
+    if path.exists():
+        return "is not a regular file"
     return "does not exist"
 
 

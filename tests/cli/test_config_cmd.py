@@ -92,3 +92,14 @@ def test_config_show_masks_passwords_in_urls(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("TIERWISE_LEDGER__URL", "postgresql://tw@db.internal:5432/ledger")
     data = json.loads(runner.invoke(app, ["config", "show", "--json"]).stdout)
     assert data["ledger.url"]["value"] == "postgresql://tw@db.internal:5432/ledger"
+
+
+@pytest.mark.parametrize("empty", ["/dev/null", "empty.toml"])
+def test_config_show_says_an_empty_config_file_sets_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
+) -> None:
+    (tmp_path / "empty.toml").write_text("")
+    monkeypatch.setenv("TIERWISE_CONFIG", empty)
+    result = runner.invoke(app, ["config", "show"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == f"config file: {empty} (empty: sets nothing)"

@@ -73,6 +73,11 @@ def show(
         write_json({key: {"value": value, "source": source(key)} for key, value in rows})
         return
     where = str(loaded.config_path) if loaded.config_path else "none (built-in defaults)"
+    if loaded.config_path and not any(
+        origin.startswith("file:") for origin in loaded.sources.values()
+    ):
+        # An empty file (or /dev/null) sets nothing: say so rather than let it look used.
+        where += " (empty: sets nothing)"
     state.out.print(plain(f"config file: {where}"))
     table = Table("key", "value", "source")
     for key, value in rows:
