@@ -188,3 +188,52 @@ def test_caching_that_cost_more_says_so(seeded: Path) -> None:
     assert table.exit_code == 0, table.output
     assert "$-" not in table.stdout
     assert "caching cost $" in table.stdout and "more (cache writes not yet repaid" in table.stdout
+
+
+def _cache_aware_row(request_id: str, tier: str, preferred: str, saving: str) -> LedgerRow:
+    cache = {"tier": tier, "preferred": preferred, "saving_usd": saving}
+    return LedgerRow(
+        id=None, ts=datetime.now(UTC), request_id=request_id, attempt=1, tier=tier,
+        model_id=f"global.anthropic.claude-{tier}-4-5-v1:0", input_tokens=1_000,
+        output_tokens=10, cache_read_tokens=0, cache_write_5m_tokens=0,
+        cache_write_1h_tokens=0, cost_usd=Decimal("0.01"), latency_ms=5.0, status="ok",
+        route={"tier": preferred, "cache": cache},
+    )  # fmt: skip
+
+
+def _cache_aware_line(seeded: Path, rows: list[LedgerRow]) -> str:
+    with open_ledger(f"sqlite:///{seeded / 'seed.db'}") as ledger:
+        for row in rows:
+            ledger.record(row)
+    table = CliRunner().invoke(app, ["spend"])
+    assert table.exit_code == 0, table.output
+    (found,) = [x for x in table.stdout.splitlines() if x.startswith("cache-aware routing")]
+    return found
+
+
+def test_cache_aware_routing_line_says_what_its_saving_is_summed_over(seeded: Path) -> None:
+    # The line put every chosen request's saving on the moved ones ("moved 1 request(s) to a
+    # tier whose cache was warm, saving $0.400000"): the thinking option kept on the
+    # router's own tier saved part of it, and a move may be to a cold, cheaper tier.
+    found = _cache_aware_line(
+        seeded,
+        [
+            _cache_aware_row("moved", "opus", "sonnet", "0.300000"),
+            _cache_aware_row("thinking", "sonnet", "sonnet", "0.100000"),
+        ],
+    )
+    assert found == (
+        "cache-aware routing chose the tier of 2 answered requests (1 moved off the router's "
+        "tier): expected saving $0.400000 against the router's tiers; a forecast at the "
+        "configured prices, not a measured cost"
+    )
+
+
+def test_cache_aware_routing_that_cost_more_says_so(seeded: Path) -> None:
+    # A conversation kept on its dearer tier for its cache: the line read "saving $-0.200000".
+    found = _cache_aware_line(seeded, [_cache_aware_row("kept", "sonnet", "haiku", "-0.200000")])
+    assert found == (
+        "cache-aware routing chose the tier of 1 answered request (1 moved off the router's "
+        "tier): expected to cost $0.200000 more than the router's tiers (conversations kept on "
+        "a tier for its cache); a forecast at the configured prices, not a measured cost"
+    )

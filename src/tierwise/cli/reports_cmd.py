@@ -125,12 +125,8 @@ def spend(
         f"{_versus(result.vs_all_sonnet, 'all-Sonnet', result.all_sonnet_cost)}; "
         f"{_caching(result.caching_saved)}; batch saved ${result.batch_saved:.6f}"
     )
-    if result.cache_aware_moves:
-        state.out.print(
-            f"cache-aware routing moved {result.cache_aware_moves} request(s) to a tier whose "
-            f"cache was warm, saving ${result.cache_aware_saved:.6f} (expected, at the "
-            "configured prices)"
-        )
+    if result.cache_aware_requests:
+        state.out.print(plain(_cache_aware(result)))
 
 
 def _versus(saved: Decimal, baseline: str, baseline_cost: Decimal) -> str:
@@ -147,6 +143,32 @@ def _caching(saved: Decimal) -> str:
     if saved < 0:
         return f"caching cost ${-saved:.6f} more (cache writes not yet repaid by reads)"
     return f"caching saved ${saved:.6f}"
+
+
+def _cache_aware(result: SpendReport) -> str:
+    """What cache-aware routing did, in the terms it decided in: the saving is summed over
+    every answered request whose tier it chose (a thinking option on the router's own tier
+    saves too, a conversation kept on a dearer tier for its cache costs), it is the
+    forecast the choice was made on, and a move may be to a cold but cheaper tier. The old
+    line put the whole sum on the moved requests, said their tier's cache was warm, and
+    printed "saving $-X" when stickiness cost more."""
+    n, moves, saved = (
+        result.cache_aware_requests,
+        result.cache_aware_moves,
+        result.cache_aware_saved,
+    )
+    chose = f"cache-aware routing chose the tier of {n:,} answered request{'s' * (n != 1)}"
+    moved = (
+        f"{moves:,} moved off the router's tier" if moves else "none moved off the router's tier"
+    )
+    if saved < 0:
+        outcome = (
+            f"expected to cost ${-saved:.6f} more than the router's tiers (conversations kept "
+            "on a tier for its cache)"
+        )
+    else:
+        outcome = f"expected saving ${saved:.6f} against the router's tiers"
+    return f"{chose} ({moved}): {outcome}; a forecast at the configured prices, not a measured cost"
 
 
 def _shadow(state: CliState, rows: list[LedgerRow], fmt: str) -> None:

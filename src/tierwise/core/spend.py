@@ -117,6 +117,9 @@ class SpendReport:
     all_sonnet_cost: Decimal
     cache_aware_moves: int = 0
     cache_aware_saved: Decimal = _ZERO
+    # Answered requests whose tier cache-aware routing chose (moved or not): what
+    # cache_aware_saved is summed over.
+    cache_aware_requests: int = 0
     # Requests with an answer: the tier mix's denominator (the groups also count failed ones).
     answered: int = 0
 
@@ -138,6 +141,7 @@ class SpendReport:
                 "all_sonnet_cost_usd": plain_usd(self.all_sonnet_cost),
                 "cache_aware_saved_usd": plain_usd(self.cache_aware_saved),
                 "cache_aware_moves": self.cache_aware_moves,
+                "cache_aware_requests": self.cache_aware_requests,
             },
         }
 
@@ -212,6 +216,7 @@ def report(
         batch_saved=batch_saved,
         cache_aware_moves=cache_moves,
         cache_aware_saved=cache_saved,
+        cache_aware_requests=len(cache_seen),
         all_opus_cost=all_opus,
         all_sonnet_cost=all_sonnet,
         answered=len(answers_per_request),
