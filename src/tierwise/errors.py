@@ -51,6 +51,7 @@ __all__ = [
     "ModelAccessDeniedError",
     "ModelNotAvailableError",
     "ModelOutputError",
+    "ParameterValidationError",
     "PermissionDeniedError",
     "RateLimitedError",
     "ThrottledError",
@@ -101,6 +102,12 @@ class InvalidRequestError(TierwiseError):
     def __init__(self, message: str, *, hint: str | None = None, param: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.param = param
+
+
+class ParameterValidationError(InvalidRequestError):
+    """botocore refused the request's parameters on this machine (a field of the wrong type,
+    an unknown one): it never reached Bedrock, so it was not billed and leaves no ledger
+    row, like the other refusals made before a call."""
 
 
 class TooManyCachePointsError(InvalidRequestError):

@@ -4,6 +4,7 @@ a 400 naming the field, no Bedrock round trip and no error ledger row."""
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -430,3 +431,20 @@ def test_a_door_checks_an_image_once(
     )
     assert r.status_code == 200, r.text
     assert sniffed == [tiny_png()]
+
+
+def test_parameters_botocore_refuses_leave_no_row_and_no_hold(gateway: Any) -> None:
+    # botocore's parameter check refuses before sending; a $0.00 error row was written
+    # (spend counted it a request without an answer) as if Bedrock had been called.
+    key, _ = gateway.keys.create("botocore-refused", budget_usd=Decimal("1"))
+    before = _counts(gateway)
+    request = {
+        "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+        "inferenceConfig": {"maxTokens": "ten"},
+    }
+    for call in (gateway.tierwise.converse, gateway.tierwise.converse_stream):
+        with pytest.raises(InvalidRequestError) as refused:
+            call(modelId="haiku", api_key_id=key.id, **request)
+        assert "inferenceConfig.maxTokens (got str, expected int)" in refused.value.message
+    assert _counts(gateway) == before
+    assert gateway.keys.current(gateway.keys.get(key.id)).reserved_usd == 0

@@ -31,6 +31,7 @@ from tierwise.errors import (
     ModelAccessDeniedError,
     ModelNotAvailableError,
     ModelOutputError,
+    ParameterValidationError,
     ThrottledError,
     TierwiseError,
     UnavailableError,
@@ -197,7 +198,7 @@ def translate(exc: BaseException, *, model_id: str | None) -> TierwiseError:
         return ConfigError(f"invalid AWS region: {exc}", hint="set `region` in tierwise.toml")
     if isinstance(exc, bce.ParamValidationError):
         problems = _param_problems(str(exc))
-        return InvalidRequestError(
+        return ParameterValidationError(
             f"the request does not match the Bedrock API: {problems or 'invalid parameters'}",
             hint="compare the request with the Converse API reference (field names and types)",
         )

@@ -38,6 +38,7 @@ from tierwise.errors import (
     AttemptCutError,
     BudgetExceededError,
     InvalidRequestError,
+    ParameterValidationError,
     TierwiseError,
     UpstreamError,
 )
@@ -575,6 +576,13 @@ class Engine:
                 # The attempt was sent and is charged when it ends: a retry pays again.
                 cut.billed = True
                 raise cut
+            if isinstance(settled.error, ParameterValidationError):
+                # Refused by botocore before sending: a $0 error row would read as a call
+                # Bedrock answered with an error (spend counts it a request without an
+                # answer); pre-flight refusals leave no row either.
+                if hold is not None:
+                    yield Release(hold)
+                raise settled.error
             if settled.error is not None:
                 exc = settled.error
                 row = yield from self._settle_failed(attempt, settled, exc, hold)
