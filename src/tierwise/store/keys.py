@@ -149,6 +149,13 @@ def _check_policy(policy: dict[str, Any]) -> None:
         raise InvalidRequestError("policy.capture_rate must be a number from 0 to 1")
 
 
+def _name_taken(name: str, other: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"an active key is already named {name!r} ({other})",
+        hint=f"choose another --name, or `tierwise keys revoke {other}` first",
+    )
+
+
 def _hash(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
 
@@ -316,44 +323,52 @@ class KeyStore:
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(24)
         salt = secrets.token_hex(16)
-        with self.db.transaction() as conn:
-            # Names identify keys in access logs (key=<name>), the dashboard and `tierwise
-            # spend --by key`: two active keys with one name would be told apart by id alone.
-            # A revoked key's name is free again (rotate: revoke, then create). Checked in the
-            # write transaction: SQLite's BEGIN IMMEDIATE serialises concurrent creates; on
-            # PostgreSQL two creates racing in the same instant could both pass (no unique
-            # index: existing ledgers may already hold duplicates a migration would reject).
-            taken = (
+        try:
+            with self.db.transaction() as conn:
+                # Names identify keys in access logs (key=<name>), the dashboard and
+                # `tierwise spend --by key`: two active keys with one name would be told
+                # apart by id alone. A revoked key's name is free again (rotate: revoke,
+                # then create). Checked here for the error's sake; the unique active_name
+                # (migration m009) refuses the loser of two creates racing on PostgreSQL,
+                # where this check does not serialise them as SQLite's BEGIN IMMEDIATE does.
+                taken = self._active_named(conn, name) if unique_name else None
+                if taken is not None:
+                    raise _name_taken(name, taken)
                 conn.execute(
-                    "SELECT id FROM api_keys WHERE name = ? AND revoked_at IS NULL", (name,)
-                ).fetchall()
-                if unique_name
-                else []
-            )
-            if taken:
-                other = taken[0]["id"]
-                raise InvalidRequestError(
-                    f"an active key is already named {name!r} ({other})",
-                    hint=f"choose another --name, or `tierwise keys revoke {other}` first",
-                )
-            conn.execute(
-                "INSERT INTO api_keys (id, name, salt, secret_hash, created_at, budget_pico, rpm,"
-                " max_tier, admin, policy, budget_period, period_start)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key_id, name, salt, _hash(salt, secret), datetime.now(UTC).isoformat(),
-                    None if budget_usd is None else to_pico(budget_usd), rpm,
-                    max_tier.value if max_tier else None, int(admin),
-                    json.dumps(policy, sort_keys=True) if policy is not None else None,
-                    budget_period.value if budget_period else None,
-                    iso(period_start(budget_period, datetime.now(UTC)))
-                    if budget_period else None,
-                ),
-            )  # fmt: skip
+                    "INSERT INTO api_keys (id, name, salt, secret_hash, created_at, budget_pico,"
+                    " rpm, max_tier, admin, policy, budget_period, period_start, active_name)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        key_id, name, salt, _hash(salt, secret), datetime.now(UTC).isoformat(),
+                        None if budget_usd is None else to_pico(budget_usd), rpm,
+                        max_tier.value if max_tier else None, int(admin),
+                        json.dumps(policy, sort_keys=True) if policy is not None else None,
+                        budget_period.value if budget_period else None,
+                        iso(period_start(budget_period, datetime.now(UTC)))
+                        if budget_period else None,
+                        name if unique_name else None,
+                    ),
+                )  # fmt: skip
+        except LedgerError:
+            # The unique index's refusal comes as a failed write (each store words it its
+            # own way): when the name is now an active key's, that is what happened.
+            taken = self._active_named(None, name) if unique_name else None
+            if taken is not None:
+                raise _name_taken(name, taken) from None
+            raise
         key = self.get(key_id)
         if key is None:
             raise LedgerError(f"the new key {key_id} was not stored")
         return key, f"{PREFIX}_{key_id}_{secret}"
+
+    def _active_named(self, conn: Any, name: str) -> str | None:
+        """The id of an active key named ``name`` (read in ``conn``'s transaction, or on
+        its own when None), or None."""
+        sql, params = "SELECT id FROM api_keys WHERE name = ? AND revoked_at IS NULL", (name,)
+        rows = (
+            conn.execute(sql, params).fetchall() if conn is not None else self.db.query(sql, params)
+        )
+        return str(rows[0]["id"]) if rows else None
 
     def get(self, key_id: str) -> ApiKey | None:
         rows = self.db.query("SELECT * FROM api_keys WHERE id = ?", (key_id,))
@@ -382,7 +397,8 @@ class KeyStore:
     def revoke(self, key_id: str) -> bool:
         with self.db.transaction() as conn:
             cur = conn.execute(
-                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                "UPDATE api_keys SET revoked_at = ?, active_name = NULL"
+                " WHERE id = ? AND revoked_at IS NULL",
                 (datetime.now(UTC).isoformat(), key_id),
             )
             return cur.rowcount == 1

@@ -159,4 +159,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX captures_class ON captures (task_class)
         """,
     ),
+    (
+        # `tierwise keys create` refuses a name an active key has; its check alone let two
+        # creates racing on PostgreSQL both pass. active_name is the name while the key is
+        # active and was created under that rule (NULL once revoked, and for keys made
+        # through the API, which may share names): unique, so the database refuses the
+        # loser. Ledgers holding active duplicates already (made before the check) keep
+        # them, NULL, rather than fail to migrate; every other active key's name is held.
+        "m009_unique_active_key_names",
+        """
+        ALTER TABLE api_keys ADD COLUMN active_name TEXT;
+        UPDATE api_keys SET active_name = name WHERE revoked_at IS NULL AND name NOT IN (
+            SELECT name FROM api_keys WHERE revoked_at IS NULL GROUP BY name HAVING COUNT(*) > 1
+        );
+        CREATE UNIQUE INDEX api_keys_active_name ON api_keys (active_name)
+        """,
+    ),
 ]
