@@ -149,17 +149,18 @@ def test_a_budgeted_call_without_max_tokens_is_bounded_by_the_default(
     tw.release(hold)
 
 
-def test_max_tokens_above_the_models_limit_is_bedrocks_400_not_a_budget_refusal(
+def test_max_tokens_above_the_models_limit_is_a_400_not_a_budget_refusal(
     tw: Tierwise, live_emulator: Any
 ) -> None:
     # Haiku 4.5 writes at most 64,000 tokens; 100M asked for reserved $500 of output, and a
     # key with room for the 64,000 was refused "over budget", hiding the real error (Bedrock
-    # refuses it unbilled). The worst case is capped at the model's limit.
+    # refuses it unbilled). The worst case is capped at the model's limit, and the request
+    # is refused before any call for the limit itself.
     from tierwise.errors import InvalidRequestError
 
     budget = worst(tw, Tier.HAIKU, 64_000) + Decimal("0.000001")
     key, _ = keys_of(tw).create("k", budget_usd=budget)
-    with pytest.raises(InvalidRequestError, match="exceeds the model limit of 64000"):
+    with pytest.raises(InvalidRequestError, match="output limit of 64,000 tokens"):
         tw.converse(
             modelId="haiku",
             messages=PROMPT,

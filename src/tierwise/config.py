@@ -163,8 +163,10 @@ class ModelSettings(_Model):
     name: str = ""
     context_window: int = Field(default=200_000, gt=0)
     max_output_tokens: int = Field(default=64_000, gt=0)
-    # Takes the context-1m-2025-08-07 beta (1M-token window).
+    # Takes the context-1m-2025-08-07 beta, whose window is long_context_window (when set;
+    # else context_window): a prompt over the window is refused before any call.
     long_context_beta: bool = False
+    long_context_window: int | None = Field(default=None, gt=0)
     # Thinking modes: "enabled" (a budget_tokens) and/or "adaptive".
     thinking: tuple[Literal["enabled", "adaptive"], ...] = ("enabled",)
     cache_min_tokens: int = Field(default=1024, ge=0)

@@ -22,12 +22,14 @@ from tierwise.errors import InvalidRequestError
 
 __all__ = [
     "IMAGE_LIMITS_HINT",
+    "LONG_CONTEXT_BETA",
     "MAX_IMAGE_BASE64",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_SIDE",
     "TOOL_NAME_RULE",
     "CheckedImage",
     "base64_size",
+    "check_fits",
     "check_request",
     "image_block",
     "image_dimensions",
@@ -458,3 +460,53 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
                 problem = image_limit_problem(data)
                 if problem is not None:
                     raise _refuse(f"{at}.image: {problem}", f"{at}.image", IMAGE_LIMITS_HINT)
+
+
+LONG_CONTEXT_BETA = "context-1m-2025-08-07"
+
+
+def _betas(request: Mapping[str, Any]) -> list[Any]:
+    extra = request.get("additionalModelRequestFields")
+    betas = extra.get("anthropic_beta") if isinstance(extra, Mapping) else None
+    return betas if isinstance(betas, list) else []
+
+
+def check_fits(
+    request: Mapping[str, Any],
+    *,
+    model: str,
+    context_window: int,
+    long_context_window: int | None,
+    output_limit: int,
+    tokens: int,
+) -> None:
+    """Refuse ``request`` when ``model`` cannot take it: a prompt of ``tokens`` (tierwise's
+    count, ~4 characters a token, as the budgets and the router count) over its context
+    window (``long_context_window`` with the 1M-context beta asked for, where the model
+    takes it), or a ``maxTokens`` above its output limit. Bedrock refuses both after a
+    round trip (a 400 and an error row); OpenAI and Anthropic answer a ``max_tokens`` above
+    the model's limit with a 400 too, so no door clamps it."""
+    cap = (request.get("inferenceConfig") or {}).get("maxTokens")
+    if isinstance(cap, int) and not isinstance(cap, bool) and cap > output_limit:
+        raise _refuse(
+            f"maxTokens {cap:,} is above {model}'s output limit of {output_limit:,} tokens",
+            "inferenceConfig.maxTokens",
+            f"ask for at most {output_limit:,} output tokens (max_tokens, "
+            "max_completion_tokens or max_output_tokens in the OpenAI and Anthropic APIs)",
+        )
+    beta = long_context_window is not None and LONG_CONTEXT_BETA in _betas(request)
+    window = max(context_window, long_context_window or 0) if beta else context_window
+    if tokens > window:
+        larger = (
+            f"; {model} takes {long_context_window:,} with the {LONG_CONTEXT_BETA} beta "
+            "in additionalModelRequestFields.anthropic_beta"
+            if long_context_window is not None and not beta and tokens <= long_context_window
+            else ""
+        )
+        raise _refuse(
+            f"the prompt is about {tokens:,} tokens, over {model}'s context window of "
+            f"{window:,} tokens",
+            "messages",
+            f"shorten the conversation or its documents, or send it to a model with a larger "
+            f"window (`tierwise models` lists them){larger}",
+        )

@@ -17,13 +17,16 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol, cast
 
+from tierwise.core.catalog import foundation_model_id
 from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
 from tierwise.core.output_learning import thinking_tokens
+from tierwise.core.preflight import check_fits
 from tierwise.core.pricing import Usage
 from tierwise.core.structured import native_compatible, schema_from_spec, unwrap, with_schema
 from tierwise.core.tiers import Tier
+from tierwise.core.tokens import count_request
 from tierwise.core.validators import (
     Validator,
     Verdict,
@@ -558,6 +561,13 @@ class Engine:
             # tool-use system prompt with it): shown before the reservation, which bounds
             # the prompt as sent.
             prepared, output_tool = self._ask_for_schema(self.planner.prepare(request, plan), plan)
+            try:
+                self._check_fits(prepared, plan)
+            except InvalidRequestError as refused:
+                if last is None:
+                    raise
+                self._not_escalated(refused.message)
+                raise self._rejected(self._result(*last)) from None
             attempt = Attempt(
                 number, "answer", plan, prepared, self.request_id, self.api_key_id,
                 stream=streaming,
@@ -648,6 +658,28 @@ class Engine:
             latency_ms=float(response.get("metrics", {}).get("latencyMs", 0)),
             dropped=self.dropped,
             api_key_id=self.api_key_id,
+        )
+
+    def _check_fits(self, prepared: Mapping[str, Any], plan: Plan) -> None:
+        """Refuse, before any call or row, a prompt over the plan's model's context window
+        or a maxTokens above its output limit (:func:`check_fits`); a model the settings
+        do not describe is left to Bedrock."""
+        settings = self.planner.settings
+        model = (
+            settings.models.get(foundation_model_id(plan.profiles[0])) if plan.profiles else None
+        )
+        if model is None:
+            return
+        # The router counted this request already (the prepared one adds cache points,
+        # which count nothing, and at most a schema tool): counted again only without it.
+        routed = plan.decision.signals.get("input_tokens") if plan.decision is not None else None
+        check_fits(
+            prepared,
+            model=model.name or plan.profiles[0],
+            context_window=model.context_window,
+            long_context_window=model.long_context_window,
+            output_limit=model.max_output_tokens,
+            tokens=routed if isinstance(routed, int) else count_request(prepared),
         )
 
     def _reserve(self, attempt: Attempt) -> Generator[Effect, Any, tuple[Any, Attempt]]:

@@ -1,0 +1,95 @@
+"""A prompt over the model's context window, or a max_tokens above its output limit, is a
+400 on every door before any call or ledger row (Bedrock refused both after a round trip,
+which left an error row), naming the window or the limit and the count."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tierwise.cli.app import _run
+from tierwise.errors import InvalidRequestError
+
+# ~4 characters a token: 840,000 characters are about 210,000 tokens, over a 200k window.
+LONG = "word " * 168_000
+HAIKU_WINDOW = (
+    r"the prompt is about 210,0\d\d tokens, over Claude Haiku 4\.5's context window of 200,000 "
+)
+HAIKU_OUTPUT = "maxTokens 100,000 is above Claude Haiku 4.5's output limit of 64,000 tokens"
+
+
+def _counts(gateway: Any) -> tuple[int, int]:
+    return gateway.emulator.stats["total"], len(gateway.tierwise.ledger.rows())
+
+
+def _post(gateway: Any, path: str, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(
+        gateway.url + path, json=body, headers={"authorization": f"Bearer {gateway.key}"},
+        timeout=60,
+    )  # fmt: skip
+
+
+DOORS = [
+    ("/v1/chat/completions", lambda text, cap: {
+        "model": "haiku", "max_tokens": cap, "messages": [{"role": "user", "content": text}]}),
+    ("/v1/responses", lambda text, cap: {
+        "model": "haiku", "max_output_tokens": cap, "input": text}),
+    ("/v1/messages", lambda text, cap: {
+        "model": "haiku", "max_tokens": cap, "messages": [{"role": "user", "content": text}]}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "body"), DOORS)
+def test_doors_refuse_what_the_model_cannot_take_before_bedrock(
+    gateway: Any, path: str, body: Any
+) -> None:
+    before = _counts(gateway)
+    for text, cap, expected in [(LONG, 100, HAIKU_WINDOW), ("hi", 100_000, HAIKU_OUTPUT)]:
+        r = _post(gateway, path, body(text, cap))
+        assert r.status_code == 400, r.text
+        error = r.json()["error"]
+        assert re.match(re.escape(expected) if cap > 64_000 else expected, error["message"]), error
+    assert _counts(gateway) == before
+
+
+def test_the_client_refuses_what_the_model_cannot_take_before_bedrock(gateway: Any) -> None:
+    before = _counts(gateway)
+    for text, cap, expected in [(LONG, 100, HAIKU_WINDOW), ("hi", 100_000, HAIKU_OUTPUT)]:
+        request = {
+            "messages": [{"role": "user", "content": [{"text": text}]}],
+            "inferenceConfig": {"maxTokens": cap},
+        }
+        for call in (gateway.tierwise.converse, gateway.tierwise.converse_stream):
+            with pytest.raises(InvalidRequestError) as refused:
+                call(modelId="haiku", **request)
+            assert re.match(re.escape(expected) if cap > 64_000 else expected, str(refused.value))
+    # Sonnet 4.5 takes 1M tokens with the beta: the hint says so, and with it the call goes.
+    sonnet = {"messages": [{"role": "user", "content": [{"text": LONG}]}]}
+    with pytest.raises(InvalidRequestError) as refused:
+        gateway.tierwise.converse(modelId="sonnet", **sonnet)
+    assert "takes 1,000,000 with the context-1m-2025-08-07 beta" in refused.value.hint
+    assert _counts(gateway) == before
+    beta = {"anthropic_beta": ["context-1m-2025-08-07"]}
+    answer = gateway.tierwise.converse(
+        modelId="sonnet", additionalModelRequestFields=beta, **sonnet
+    )
+    assert answer["stopReason"]
+
+
+def test_the_cli_refuses_a_max_tokens_the_tier_cannot_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No endpoint is reachable: the refusal must come before any call.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    args = ["--db", db, "--endpoint-url", "http://127.0.0.1:9", "converse", "--tier", "haiku",
+            "--max-tokens", "100000", "hi"]  # fmt: skip
+    assert _run(args) == 1
+    err = capsys.readouterr().err
+    assert f"error: {HAIKU_OUTPUT}" in err, err
+    assert "ask for at most 64,000 output tokens" in err
