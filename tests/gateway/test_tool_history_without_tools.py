@@ -48,3 +48,34 @@ def test_responses_tool_history_without_tools_is_answered(gateway: Any) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["output"][-1]["type"] == "message"
     assert len(gateway.tierwise.ledger.rows()) == rows + 1
+
+
+ANTHROPIC_HISTORY = [
+    {"role": "user", "content": "What is the order status?"},
+    {"role": "assistant", "content": [
+        {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {}}]},
+    {"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "shipped"},
+        {"type": "text", "text": "Sum that up in one line."}]},
+]  # fmt: skip
+
+
+def test_messages_tool_history_without_tools_is_refused_in_anthropics_terms(gateway: Any) -> None:
+    # Anthropic's API refuses it too, so the door keeps the 400; it quoted Converse
+    # ("messages[1].content[0] is a toolUse block ...", param toolConfig).
+    before = gateway.emulator.stats["total"], len(gateway.tierwise.ledger.rows())
+    body = {"model": "haiku", "max_tokens": 100, "messages": ANTHROPIC_HISTORY}
+    r = _post(gateway, "/v1/messages", body)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["message"].startswith(
+        "messages.1.content.0: requests which include `tool_use` or `tool_result` blocks must "
+        "define tools"
+    ), error
+    assert "send `tools` with the tools the conversation called" in error["message"]
+    assert (gateway.emulator.stats["total"], len(gateway.tierwise.ledger.rows())) == before
+    # What the hint says works: the tools sent again, and tool_choice none for text.
+    tools = [{"name": "lookup", "input_schema": {"type": "object"}}]
+    r = _post(gateway, "/v1/messages", {**body, "tools": tools, "tool_choice": {"type": "none"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["content"][0]["type"] == "text"
