@@ -175,7 +175,11 @@ class CacheRouter:
         (``decision.lowest``, else the routed tier) up to the caller's ceiling. ``tokens``:
         ``count_request(request)`` when the caller has it (the planner passes the
         decision's own count), else counted here."""
-        if not self.config.enabled or not self._cacheable(request, tokens):
+        if not self.config.enabled:
+            return None, None
+        if tokens is None:
+            tokens = count_request(request)
+        if not self._cacheable(request, tokens):
             return None, None
         h = hints or Hints()
         ceiling = h.max_tier or Tier.OPUS
@@ -185,6 +189,17 @@ class CacheRouter:
         floor = min(floor, decision.tier, key=lambda t: t.rank)
         allowed = [t for t in Tier.ordered() if floor.rank <= t.rank <= ceiling.rank]
         allowed = allowed if decision.tier in allowed else [*allowed, decision.tier]
+        # A tier whose model cannot take the request (its context window, its output limit)
+        # is no option: moved there, the call would be refused (a 500k-token prompt moved
+        # from a 1M-token Sonnet to a 200k Opus). The routed tier stays, to be refused
+        # itself if it cannot take it either.
+        left_out = {
+            t: why
+            for t in allowed
+            if t is not decision.tier
+            and (why := self.settings.unfit(self.settings.tier(t).model_id, request, tokens))
+        }
+        allowed = [t for t in allowed if t not in left_out]
         conversation = conversation_key(request)
         stored = self.state.conversation_tier(conversation) if conversation else None
         current, current_thinking = _conversation_state(stored)
@@ -279,6 +294,9 @@ class CacheRouter:
             total=tokens,
             points_of=points_of,
         )
+        if left_out:
+            unfit = "; ".join(f"{t.value} left out: {why}" for t, why in left_out.items())
+            choice = replace(choice, reason=f"{choice.reason}; {unfit}")
         # Any budget's request carries the tier's placement: thinking changes other fields.
         sent = next((r for (t, _), r in placed.items() if t is choice.tier), None)
         policy = self.settings.cache_policy(choice.tier)

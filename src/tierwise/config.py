@@ -36,11 +36,12 @@ from tierwise.core.caching import CachePolicy
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.credits import CreditPool
 from tierwise.core.names import ModelNames
+from tierwise.core.preflight import check_fits
 from tierwise.core.pricing import Band, ProfileKind, Rates, ServiceTier
 from tierwise.core.rules import RoutingPolicy
 from tierwise.core.taxonomy import ClassRule
 from tierwise.core.tiers import Tier
-from tierwise.errors import ConfigError
+from tierwise.errors import ConfigError, InvalidRequestError
 
 __all__ = [
     "NON_SETTING_ENV",
@@ -665,6 +666,26 @@ class Settings(_Model):
 
     def tier(self, tier: Tier) -> TierSettings:
         return self.tiers[tier]
+
+    def unfit(self, model_id: str, request: Mapping[str, Any], tokens: int) -> str | None:
+        """Why the model behind ``model_id`` cannot take ``request`` of ``tokens`` prompt
+        tokens (:func:`~tierwise.core.preflight.check_fits`: its context window, its output
+        limit), or None; None too for a model ``[models]`` does not describe."""
+        model = self.models.get(foundation_model_id(model_id))
+        if model is None:
+            return None
+        try:
+            check_fits(
+                request,
+                model=model.name or model_id,
+                context_window=model.context_window,
+                long_context_window=model.long_context_window,
+                output_limit=model.max_output_tokens,
+                tokens=tokens,
+            )
+        except InvalidRequestError as refused:
+            return refused.message
+        return None
 
     def cache_policy(self, tier: Tier) -> CachePolicy:
         """Cache placement for ``tier``'s model: its minimum prefix and caching support."""

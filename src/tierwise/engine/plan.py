@@ -117,6 +117,33 @@ class Planner:
         self.cache_router = cache_router
         self.policy = settings.routing_policy()
 
+    def _fitting(
+        self, decision: Decision, request: Mapping[str, Any], hints: Hints | None
+    ) -> Decision:
+        """``decision`` moved up to the first tier whose model can take ``request`` when the
+        routed tier's cannot (a prompt over its context window, a maxTokens above its
+        output limit): routing is free to choose, and the call would be refused. Within
+        the hints' ceiling; unchanged when no tier fits (the call is then refused before
+        Bedrock, naming the routed model's window)."""
+        tokens = decision.signals.get("input_tokens")
+        if not isinstance(tokens, int):
+            return decision
+        why = self.settings.unfit(self.settings.tier(decision.tier).model_id, request, tokens)
+        if why is None:
+            return decision
+        ceiling = (hints or Hints()).max_tier or Tier.OPUS
+        for tier in Tier.ordered():
+            if not decision.tier.rank < tier.rank <= ceiling.rank:
+                continue
+            if self.settings.unfit(self.settings.tier(tier).model_id, request, tokens) is None:
+                thinks = self.settings.tier(tier).supports_thinking
+                moved = f"moved up to {tier.value}: on {decision.tier.value}, {why}"
+                return replace(
+                    decision, tier=tier, reasons=(*decision.reasons, moved),
+                    thinking_budget=decision.thinking_budget if thinks else None,
+                )  # fmt: skip
+        return decision
+
     def route(self, request: Mapping[str, Any], hints: Hints | None = None) -> Decision:
         """The routing decision for ``request`` (no model is called).
 
@@ -167,7 +194,7 @@ class Planner:
                 self.plan(model_id, request, hints, routing_mode="route"), shadow=decision
             )
         if name == AUTO:
-            decision = self.route(request, hints)
+            decision = self._fitting(self.route(request, hints), request, hints)
             choice, placement = (
                 (None, None)
                 if self.cache_router is None
