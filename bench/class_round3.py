@@ -36,7 +36,7 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r10-", "r11-", "r12-", "r13-")
+ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r10-", "r11-", "r12-", "r13-", "r14-")
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
@@ -168,6 +168,11 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r13 asked to look, same tools (agent_step)": lambda t, g: (
         g.startswith("r13-agent") and t == "agent_step"
     ),
+    "r14 all": lambda t, g: g.startswith("r14-"),
+    "r14 fields from number-heavy text (extract)": lambda t, g: g.startswith("r14-extract-"),
+    "r14 conversions (transform)": lambda t, g: g.startswith("r14-transform-"),
+    "r14 open questions (general_qa)": lambda t, g: g.startswith("r14-qa-"),
+    "r14 support replies over docs (support_reply)": lambda t, g: g.startswith("r14-support-"),
 }
 
 
