@@ -49,6 +49,13 @@ _NOT_A_PLANNED_ORDER = (
     r"|batting|delivery|customer|client|supplier|stock|repeat|rush|bulk|pending|open|new)\b"
 )
 
+# What a lookup in a text asks for by name ("the amounts", "all phone numbers", "the people").
+_ENTITY_NOUNS = (
+    r"(?:amounts?|sums|prices|figures|numbers|dates|deadlines|names|people|persons"
+    r"|organi[sz]ations|companies|emails|email addresses|phone numbers|addresses|references"
+    r"|reference numbers|ids|entities)"
+)
+
 # Task-type cues: name -> pattern. Matched case-insensitively over the last user turn and the
 # system prompt. Compiled once at import; this table is data, not state.
 _CUE_SOURCE: dict[str, str] = {
@@ -88,6 +95,24 @@ _CUE_SOURCE: dict[str, str] = {
         r"|parse (?:this|the following|out|these)|fill in the (?:fields|schema|form|json)"
         r"|named entit(?:y|ies)|(?:find|list|get) (?:all )?(?:the )?(?:names|dates|email "
         r"addresses|emails|phone numbers|amounts|entities|addresses) (?:in|from|mentioned)"
+        # Round 14: the things asked for named in other words, located in the text given
+        # ("grab all phone numbers and email addresses from the text", "pull every amount
+        # out of this", "which dates appear below", "the people named here", "fill this in
+        # from the text"): a lookup of what the text holds, however many figures it has.
+        r"|(?:find|list|get|grab|pull|collect|gather|pick out|give me) (?:all |every |each )?"
+        r"(?:of )?(?:the )?(?:[\w-]+ )?"
+        + _ENTITY_NOUNS
+        + r"(?: (?:and|or) (?:[\w-]+ )?"
+        + _ENTITY_NOUNS
+        + r")?(?: (?:in|from|out of) (?:this|the|that|these|those|it|my|our"
+        r"|his|her|their|below|above)\b| mentioned\b| named\b| listed\b| that appear\b)"
+        r"|(?:pull|get|grab|dig) (?:all|every|each) (?:[\w-]+ ){0,4}?out of (?:this|it|that"
+        r"|these|the (?:text|email|letter|document|message|notice|page|pdf|file))\b"
+        r"|(?:which|what) (?:[\w-]+ )?" + _ENTITY_NOUNS + r" (?:appear|are mentioned|are named"
+        r"|are listed|occur) (?:in (?:this|the|it)\b|here\b|below\b|above\b)"
+        r"|" + _ENTITY_NOUNS + r" (?:[\w-]+ ){0,3}(?:named|mentioned) (?:here|below|above|in"
+        r" (?:this|the|it)\b)"
+        r"|fill (?:this|it|these|the following|the form|the fields) (?:in|out) from\b"
     ),
     "short_form": (
         r"(?:a|an|one|short|catchy|good|\d+) (?:title|headline|subject line|tagline|slogan"
@@ -97,9 +122,16 @@ _CUE_SOURCE: dict[str, str] = {
     ),
     "format_conversion": (
         r"(?:convert|transform|turn|reformat|rewrite) (?:this|the following|these|it|them)?"
-        r"\s*(?:[\w-]+\s){0,3}(?:to|into|as) (?:valid )?(?:json|csv|yaml|xml|markdown|a table"
-        r"|a markdown table|html|toml|snake_?case|camel_?case|title case|lower ?case|upper ?case"
-        r"|iso[- ]?8601|bullet points|\w+ format)|reformat"
+        r"\s*(?:[\w-]+\s){0,3}(?:to|into|as) (?:(?:a|an|valid|plain|proper) )*(?:json|csv|yaml"
+        r"|xml|markdown|a table|a markdown table|html|toml|snake_?case|camel_?case|title case"
+        r"|lower ?case|upper ?case|iso[- ]?8601|bullet points|\w+ format)|reformat"
+        # Round 14: the same conversion asked as "flatten this nested JSON", "snake_case these
+        # column names", "al formato internacional" (values put in a format; not "return it
+        # as JSON", "au format JSON", which only say how to give the answer).
+        r"|flatten (?:this|these|the|it|them) (?:(?:nested|deep|deeply nested) )?(?:json|yaml"
+        r"|dict|object|structure|list)|(?:snake|camel|kebab|pascal)[_ -]?case (?:these|this"
+        r"|the|them|it|all)\b|(?:al|au|para o|no) format[oa]? (?:internacional|international"
+        r"|iso|e\.?164|24)"
     ),
     "bulk": (
         r"for each (?:of the following|row|item|record|line|entry)|in bulk|batch of"
@@ -138,6 +170,18 @@ _CUE_SOURCE: dict[str, str] = {
         r"(?:reply|respond|write a (?:reply|response)|draft a (?:reply|response)) to"
         r" (?:this|the|a|our) (?:\w+ )?(?:customer|user|ticket|complaint|email|review|message)"
         r"|customer (?:support|service) (?:reply|response|agent)|support agent"
+        # Round 14: a reply asked for in other words ("write back to the customer below",
+        # "answer this ticket", "compose a response to this message from a user", "draft a
+        # short reply to ...", "reply on our behalf", "help me reply to this one").
+        r"|write back to (?:this|the|a|our|that) (?:[\w-]+ )?(?:customer|user|client|guest"
+        r"|member|ticket|email|complaint|review|message|enquiry|inquiry)"
+        r"|answer (?:this|the|that) (?:[\w-]+ )?(?:ticket|complaint|enquiry|inquiry"
+        r"|customer email|support email|customer message|review)"
+        r"|(?:compose|draft|write|prepare|send) (?:a|an|the|our) (?:[\w-]+ ){0,2}(?:reply"
+        r"|response|answer) to (?:this|the|a|our|that|his|her|their) (?:[\w-]+ ){0,2}"
+        r"(?:customer|user|client|guest|ticket|email|complaint|review|message|post|enquiry"
+        r"|inquiry)|(?:reply|respond|answer) on (?:our|my|the company's|the team's) behalf"
+        r"|help me (?:reply|respond|write back) to (?:this|the|a|that|him|her|them)\b"
     ),
     "draft": (
         r"(?:draft|write|compose|create) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
@@ -180,7 +224,9 @@ _CUE_SOURCE: dict[str, str] = {
     "planning": (
         r"plan (?:for|out|a|an|the|our|my|your|how)|(?:a|an|migration|project) plan"
         r"|roadmap|strategy|strategic|trade-?offs?|design (?:a|an|the|our)|architecture"
-        r"|migration plan|go-to-market|root cause|post-?mortem|risk assessment|evaluate"
+        # not a root cause reported ("Root cause: ...", "the root cause was ..."; round 14)
+        r"|migration plan|go-to-market|root cause(?!\s*(?::|-|–|—|was\b))|post-?mortem"
+        r"|risk assessment|evaluate"
         r" (?:whether|the options)|recommend (?:an? )?(?:approach|strategy)"
         # Asked to propose an order, a schedule or a plan of steps, whatever the steps are
         # ("propose a purge order", "suggest a schedule for ...", "outline how we'd ...",
@@ -308,6 +354,13 @@ _OTHER_LANGUAGES: dict[str, str] = {
     "extraction": (
         r"extrahier\w*|extrai[rs]|extraire|extrayez|extraia|extrae[rn]?|estrai\w*"
         r"|haal (?:de|alle)"
+        # Round 14: what a text holds, asked for by name ("die Beträge in diesem Text",
+        # "relève les numéros", "quais prazos aparecem", "qué fechas aparecen")
+        r"|(?:beträge|fristen|termine|namen|telefonnummern|aktenzeichen) (?:in|aus) (?:diesem"
+        r"|dieser) (?:text|brief|vertrag|e-mail|mail|dokument|schreiben|nachricht|auszug)\b"
+        r"|(?:relève[rz]?|repère[rz]?) (?:les|tous les|toutes les)"
+        r"|(?:quais|que|qué|quels|quelles|quali) (?:[\w-]+ ){1,2}(?:aparecem|aparecen"
+        r"|apparaissent|compaiono|figuran|figurent|constam)\b"
     ),
     "translation": (
         r"übersetz\w*|tradui[rs]|traduisez|tradu(?:ce|cir|za|zir|ci|rre)|vertaal\w*"
@@ -354,8 +407,11 @@ _OTHER_LANGUAGES: dict[str, str] = {
     ),
     "decision": (
         r"empfiehl\w*|empfehlung\w*|lohnt (?:sich|es sich)|abwägen|abwägung|welche option"
-        r"|recommand\w*|quelle option|que recommandes|recomiend\w*|recomendaci\w*"
-        r"|qué opción|conviene|raccomand\w*|quale opzione|recomend\w*|vale a pena|qual opção"
+        # Not the participles: "PVP recomendado", "prix recommandé", "dose raccomandata" are
+        # a recommended value, no decision asked (round 14).
+        r"|recommand(?!ée?s?\b)\w*|quelle option|que recommandes|recomiend\w*"
+        r"|recomendaci\w*|qué opción|conviene|raccomand(?!at[oaie]\b)\w*|quale opzione"
+        r"|recomend(?!ad[oa]s?\b)\w*|vale a pena|qual opção"
     ),
     "architecture": r"entwirf (?:eine|ein) architektur|architektur|conçois|diseña|projete",
     "planning": (
@@ -504,7 +560,13 @@ _SMALL_ANSWER = re.compile(
     r"|no explanation|without (?:any )?explanation"
     r"|just the (?:number|answer|label|name|category|title|value|names|dates)"
     r"|only the (?:number|answer|label|name|category|title|json|value|names|dates)"
-    r"|one per line|nothing else|no prose|no other text|output exactly"
+    r"|one per line|no prose|no other text|output exactly"
+    # "Answer from the articles below and nothing else": what to answer from, not the size
+    # of the answer (round 14); "the label and nothing else" still is one
+    r"|(?<!below and )(?<!above and )(?<!articles and )(?<!documentation and )(?<!docs and )"
+    r"(?<!passages and )(?<!context and )(?<!sources and )(?<!manual and )(?<!below, )"
+    r"(?<!above, )(?<!articles, )(?<!documentation, )(?<!docs, )(?<!passages, )"
+    r"(?<!context, )(?<!sources, )(?<!manual, )nothing else"
     r"|(?:label|name|word|number|value|category|team|queue|list|letter|title)s? only"
     r"|(?:these|the following|the) (?:\d|two|three|four|five|six|seven) (?:fields|values|items)"
     r"|(?:fields|keys)\s*:\s*[\w ]+(?:\s*,\s*[\w ]+){1,}"
@@ -1310,10 +1372,14 @@ def normalize_request(request: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-# Cues of a closed task with a small answer (a label, a field, a format, yes/no...): asked in
-# the user turn, they say what this request is, whatever service it is sent to.
+# Cues of a closed task with a small answer (a label, a field, a format, yes/no...), and of
+# a reply to a customer (round 14): asked in the user turn, they say what this request is,
+# whatever service it is sent to. A documentation service asked to draft a reply to a
+# customer's message writes a support reply from its documentation; the docs are its
+# material, as they are a label's or a lookup's.
 _CLOSED_ASK_CUES = frozenset(c for c, tier in CUE_CLASSES.items() if tier == "haiku") | {
-    "translation"
+    "translation",
+    "support_reply",
 }
 
 
@@ -1325,9 +1391,10 @@ def request_cues(
     A RAG service's instruction ("answer using only the passages below") describes the
     service, not each request sent to it: when the user turn (``user_text``) asks for a
     closed task (a label from a list, a field, yes/no, a conversion, or a small answer: "the
-    value only", "one word", "nothing else") and does not itself ask to answer from the
-    material, the system prompt's ``rag`` cue is not the request's (it stays a system cue,
-    ``Signals.system_cues``). An open question under the same instruction keeps it.
+    value only", "one word", "nothing else") or a reply to a customer, and does not itself
+    ask to answer from the material, the system prompt's ``rag`` cue is not the request's
+    (it stays a system cue, ``Signals.system_cues``). An open question under the same
+    instruction keeps it.
     """
     if (
         "rag" in system_cues

@@ -106,17 +106,35 @@ TRANSFORM_ASKS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Turn this CSV into a JSON array of objects, using the header row as keys:\n\n{x}",
         [
-            ("stock_csv", "sku,name,qty,bin\nA-100,hex bolt M6,420,R3\nA-101,hex bolt M8,95,R3\nB-220,washer 8mm,1300,R4"),
-            ("roster_csv", "name,shift,station\nKeisha,early,triage\nMarco,late,resus\nYuki,night,minors"),
-            ("races_csv", "race,date,distance_km,entrants\nLakeside 10k,2027-03-14,10,812\nHill Half,2027-04-04,21.1,640"),
+            (
+                "stock_csv",
+                "sku,name,qty,bin\nA-100,hex bolt M6,420,R3\nA-101,hex bolt M8,95,R3\nB-220,washer 8mm,1300,R4",
+            ),
+            (
+                "roster_csv",
+                "name,shift,station\nKeisha,early,triage\nMarco,late,resus\nYuki,night,minors",
+            ),
+            (
+                "races_csv",
+                "race,date,distance_km,entrants\nLakeside 10k,2027-03-14,10,812\nHill Half,2027-04-04,21.1,640",
+            ),
         ],
     ),
     (
         "{x}\n\nCan you give me that as YAML instead?",
         [
-            ("svc_json", '{"service": "ledger-api", "replicas": 3, "env": {"LOG_LEVEL": "info", "DB_POOL": 40}, "ports": [8080, 9090]}'),
-            ("recipe_json", '{"recipe": "focaccia", "serves": 8, "ingredients": [{"item": "flour", "g": 500}, {"item": "water", "ml": 400}], "oven_c": 230}'),
-            ("trip_json", '{"trip": "Lisbon", "nights": 4, "hotel": {"name": "Casa Azul", "breakfast": true}, "flights": ["TP1351", "TP1358"]}'),
+            (
+                "svc_json",
+                '{"service": "ledger-api", "replicas": 3, "env": {"LOG_LEVEL": "info", "DB_POOL": 40}, "ports": [8080, 9090]}',
+            ),
+            (
+                "recipe_json",
+                '{"recipe": "focaccia", "serves": 8, "ingredients": [{"item": "flour", "g": 500}, {"item": "water", "ml": 400}], "oven_c": 230}',
+            ),
+            (
+                "trip_json",
+                '{"trip": "Lisbon", "nights": 4, "hotel": {"name": "Casa Azul", "breakfast": true}, "flights": ["TP1351", "TP1358"]}',
+            ),
         ],
     ),
     (
@@ -162,8 +180,14 @@ TRANSFORM_ASKS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Mets ces titres en casse de phrase (majuscule seulement au premier mot et aux noms propres) :\n{x}",
         [
-            ("blog_titles", "Comment Réduire Sa Facture D'Électricité En Hiver\nLes Dix Meilleures Randonnées Des Alpes"),
-            ("course_titles", "Introduction À La Statistique Bayésienne\nDroit Du Travail Pour Les Managers"),
+            (
+                "blog_titles",
+                "Comment Réduire Sa Facture D'Électricité En Hiver\nLes Dix Meilleures Randonnées Des Alpes",
+            ),
+            (
+                "course_titles",
+                "Introduction À La Statistique Bayésienne\nDroit Du Travail Pour Les Managers",
+            ),
             ("podcast_titles", "Pourquoi Paris Aime Ses Marchés\nLe Vélo À Lyon, Dix Ans Après"),
         ],
     ),
@@ -178,25 +202,52 @@ TRANSFORM_ASKS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Flatten this nested JSON into dotted keys (a.b.c: value), one per line.\n\n{x}",
         [
-            ("flags_json", '{"checkout": {"new_flow": {"enabled": true, "percent": 25}, "paypal": false}}'),
-            ("profile_json", '{"user": {"name": "Ama", "address": {"city": "Accra", "zip": "GA-184"}}, "plan": "team"}'),
-            ("metrics_json", '{"latency": {"p50": 41, "p99": {"read": 220, "write": 610}}, "errors": 3}'),
+            (
+                "flags_json",
+                '{"checkout": {"new_flow": {"enabled": true, "percent": 25}, "paypal": false}}',
+            ),
+            (
+                "profile_json",
+                '{"user": {"name": "Ama", "address": {"city": "Accra", "zip": "GA-184"}}, "plan": "team"}',
+            ),
+            (
+                "metrics_json",
+                '{"latency": {"p50": 41, "p99": {"read": 220, "write": 610}}, "errors": 3}',
+            ),
         ],
     ),
     (
         "Could you turn the markdown table below into plain CSV? Keep the header.\n\n{x}",
         [
-            ("budget_md", "| Item | Q1 | Q2 |\n|---|---|---|\n| Cloud | 12,400 | 13,100 |\n| Licences | 3,200 | 3,200 |"),
-            ("league_md", "| Team | P | W | Pts |\n|---|---|---|---|\n| Rovers | 12 | 9 | 28 |\n| City | 12 | 7 | 23 |"),
-            ("rota_md", "| Day | Open | Close |\n|---|---|---|\n| Mon | Dana | Eli |\n| Tue | Femi | Dana |"),
+            (
+                "budget_md",
+                "| Item | Q1 | Q2 |\n|---|---|---|\n| Cloud | 12,400 | 13,100 |\n| Licences | 3,200 | 3,200 |",
+            ),
+            (
+                "league_md",
+                "| Team | P | W | Pts |\n|---|---|---|---|\n| Rovers | 12 | 9 | 28 |\n| City | 12 | 7 | 23 |",
+            ),
+            (
+                "rota_md",
+                "| Day | Open | Close |\n|---|---|---|\n| Mon | Dana | Eli |\n| Tue | Femi | Dana |",
+            ),
         ],
     ),
     (
         "Converta as medidas desta receita de xícaras e colheres para gramas e mililitros:\n{x}",
         [
-            ("bolo", "2 xícaras de farinha, 1 xícara de açúcar, 3/4 xícara de leite, 2 colheres de sopa de manteiga"),
-            ("panqueca", "1 e 1/2 xícara de farinha, 1 colher de chá de fermento, 1 xícara e 1/4 de leite"),
-            ("cookies", "1/2 xícara de manteiga, 2/3 xícara de açúcar mascavo, 1 xícara de gotas de chocolate"),
+            (
+                "bolo",
+                "2 xícaras de farinha, 1 xícara de açúcar, 3/4 xícara de leite, 2 colheres de sopa de manteiga",
+            ),
+            (
+                "panqueca",
+                "1 e 1/2 xícara de farinha, 1 colher de chá de fermento, 1 xícara e 1/4 de leite",
+            ),
+            (
+                "cookies",
+                "1/2 xícara de manteiga, 2/3 xícara de açúcar mascavo, 1 xícara de gotas de chocolate",
+            ),
         ],
     ),
 ]
@@ -286,7 +337,7 @@ HELP_CENTRES: list[dict[str, Any]] = [
 
 SUPPORT_ASKS: list[str] = [
     "Draft a short reply to this customer:\n\n{msg}",
-    "Write back to the customer below. Friendly, and point them to the right setting or step.\n\n\"{msg}\"",
+    'Write back to the customer below. Friendly, and point them to the right setting or step.\n\n"{msg}"',
     "{msg}\n\n^ customer email. Reply on our behalf, max 120 words.",
     "Can you answer this ticket for me? Keep it calm, they're upset.\n\nTicket: {msg}",
     "Compose a response to this message from a user, signed 'The support team':\n{msg}",
