@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from tierwise.core.preflight import CheckedImage, check_request, image_block
+from tierwise.core.preflight import (
+    REFUSAL_MARGIN,
+    CheckedImage,
+    check_fits,
+    check_request,
+    image_block,
+)
+from tierwise.core.tokens import binary_document_tokens, count_request
 from tierwise.errors import InvalidRequestError
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(16)
@@ -72,3 +79,49 @@ def test_a_conversation_bedrock_would_refuse_is_refused_before_any_call(
     assert info.value.param == param
     # A Prompt management prompt brings its own messages: the request's may be absent.
     check_request({**request_, "messages": request_.get("messages", [])}, prompt=True)
+
+
+def _fits(request: dict[str, Any], tokens: int, margin: float) -> str | None:
+    try:
+        check_fits(
+            request, model="Claude Haiku 4.5", context_window=200_000, long_context_window=None,
+            output_limit=64_000, tokens=tokens, margin=margin,
+        )  # fmt: skip
+    except InvalidRequestError as refused:
+        return refused.message
+    return None
+
+
+def test_the_refusal_leaves_a_band_over_the_window_to_bedrock() -> None:
+    # tierwise counts ~4 characters a token; "word " * 168,000 is ~168k real tokens (one per
+    # " word"), counted 210k: refusing it would turn away a call Bedrock serves.
+    text = "word " * 168_000
+    request = {"messages": [{"role": "user", "content": [{"text": text}]}]}
+    counted = count_request(request)
+    assert 200_000 < counted <= 200_000 * REFUSAL_MARGIN
+    assert _fits(request, counted, REFUSAL_MARGIN) is None
+    # Routing, which only prefers a tier that fits, still counts it as over.
+    assert _fits(request, counted, 1.0) is not None
+    much = {"messages": [{"role": "user", "content": [{"text": "word " * 240_000}]}]}
+    refused = _fits(much, count_request(much), REFUSAL_MARGIN)
+    assert refused is not None and "about 300,00" in refused
+
+
+def test_documents_given_as_bytes_are_bedrocks_to_count() -> None:
+    # A 1.2 MB PDF counts 300k at its byte length; Bedrock counts the text it extracts (a
+    # 40-page report: tens of thousands of tokens), so it is not refused on that count.
+    pdf = b"%PDF-1.7\n" + bytes(1_200_000)
+    document = {"document": {"format": "pdf", "name": "report", "source": {"bytes": pdf}}}
+    request = {"messages": [{"role": "user", "content": [document, {"text": "Summarize."}]}]}
+    counted = count_request(request)
+    assert counted > 300_000
+    assert binary_document_tokens(request) > 299_000
+    assert _fits(request, counted, 1.0) is None
+    # In a tool result too; a document given as text is counted like any text.
+    result = {"toolResult": {"toolUseId": "t1", "content": [document]}}
+    in_tool = {"messages": [{"role": "user", "content": [result]}]}
+    assert _fits(in_tool, count_request(in_tool), 1.0) is None
+    text_doc = {"document": {"format": "txt", "name": "r", "source": {"text": "word " * 240_000}}}
+    as_text = {"messages": [{"role": "user", "content": [text_doc, {"text": "Summarize."}]}]}
+    assert binary_document_tokens(as_text) == 0
+    assert _fits(as_text, count_request(as_text), REFUSAL_MARGIN) is not None

@@ -14,10 +14,11 @@ import pytest
 from tierwise.cli.app import _run
 from tierwise.errors import InvalidRequestError
 
-# ~4 characters a token: 840,000 characters are about 210,000 tokens, over a 200k window.
-LONG = "word " * 168_000
+# ~4 characters a token: 1,200,000 characters are about 300,000 tokens, over a 200k window
+# by more than the refusal's margin (a prompt within it is Bedrock's to refuse).
+LONG = "word " * 240_000
 HAIKU_WINDOW = (
-    r"the prompt is about 210,0\d\d tokens, over Claude Haiku 4\.5's context window of 200,000 "
+    r"the prompt is about 300,0\d\d tokens, over Claude Haiku 4\.5's context window of 200,000 "
 )
 HAIKU_OUTPUT = "maxTokens 100,000 is above Claude Haiku 4.5's output limit of 64,000 tokens"
 

@@ -18,11 +18,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from tierwise.core.tokens import binary_document_tokens
 from tierwise.errors import InvalidRequestError
 
 __all__ = [
     "IMAGE_LIMITS_HINT",
     "LONG_CONTEXT_BETA",
+    "REFUSAL_MARGIN",
     "MAX_IMAGE_BASE64",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_SIDE",
@@ -464,6 +466,12 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
 
 LONG_CONTEXT_BETA = "context-1m-2025-08-07"
 
+# tierwise's count is an estimate (~4 characters a token). Claude's tokenizer takes 3.5-4.5
+# characters a token on prose, and more on repetitive text ("word " * 168,000 is ~168k
+# tokens, counted 210k): a prompt within a quarter over the window may still fit, so only
+# one beyond that is refused here; Bedrock decides the rest, as it did before this check.
+REFUSAL_MARGIN = 1.25
+
 
 def _betas(request: Mapping[str, Any]) -> list[Any]:
     extra = request.get("additionalModelRequestFields")
@@ -479,13 +487,18 @@ def check_fits(
     long_context_window: int | None,
     output_limit: int,
     tokens: int,
+    margin: float = 1.0,
 ) -> None:
     """Refuse ``request`` when ``model`` cannot take it: a prompt of ``tokens`` (tierwise's
-    count, ~4 characters a token, as the budgets and the router count) over its context
-    window (``long_context_window`` with the 1M-context beta asked for, where the model
-    takes it), or a ``maxTokens`` above its output limit. Bedrock refuses both after a
-    round trip (a 400 and an error row); OpenAI and Anthropic answer a ``max_tokens`` above
-    the model's limit with a 400 too, so no door clamps it."""
+    count, ~4 characters a token, as the budgets and the router count) over ``margin``
+    times its context window (``long_context_window`` with the 1M-context beta asked for,
+    where the model takes it), or a ``maxTokens`` above its output limit. Bedrock refuses
+    both after a round trip (a 400 and an error row); OpenAI and Anthropic answer a
+    ``max_tokens`` above the model's limit with a 400 too, so no door clamps it.
+
+    Documents given as bytes are left out of ``tokens`` (:func:`binary_document_tokens`):
+    their count is Bedrock's to make. A caller that refuses on this check passes
+    :data:`REFUSAL_MARGIN`; routing, which only prefers a tier that fits, passes 1."""
     cap = (request.get("inferenceConfig") or {}).get("maxTokens")
     if isinstance(cap, int) and not isinstance(cap, bool) and cap > output_limit:
         raise _refuse(
@@ -494,9 +507,10 @@ def check_fits(
             f"ask for at most {output_limit:,} output tokens (max_tokens, "
             "max_completion_tokens or max_output_tokens in the OpenAI and Anthropic APIs)",
         )
+    tokens -= binary_document_tokens(request)
     beta = long_context_window is not None and LONG_CONTEXT_BETA in _betas(request)
     window = max(context_window, long_context_window or 0) if beta else context_window
-    if tokens > window:
+    if tokens > window * margin:
         larger = (
             f"; {model} takes {long_context_window:,} with the {LONG_CONTEXT_BETA} beta "
             "in additionalModelRequestFields.anthropic_beta"

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 __all__ = [
     "Segment",
+    "binary_document_tokens",
     "canonical_json",
     "count_request",
     "count_text",
@@ -159,6 +160,27 @@ def segments(request: Mapping[str, Any]) -> Iterator[Segment]:
 def count_request(request: Mapping[str, Any]) -> int:
     """Estimated input tokens of a Converse request (cache points cost nothing)."""
     return sum(s.tokens for s in segments(request))
+
+
+def binary_document_tokens(request: Mapping[str, Any]) -> int:
+    """The part of :func:`count_request` that is documents given as bytes (PDF, docx, ...),
+    counted at their byte length. Bedrock counts such a document by the text it extracts
+    (and a PDF's pages as images), which is unknown before the call and often far below
+    its compressed bytes: a check that refuses a request must not rest on this part."""
+    total = 0
+    for message in request.get("messages") or ():
+        for block in message.get("content") or ():
+            total += _binary_document_tokens(block)
+    return total
+
+
+def _binary_document_tokens(block: Mapping[str, Any]) -> int:
+    if "document" in block:
+        document = block["document"]
+        return 0 if "text" in (document.get("source") or {}) else count_block(block)
+    if "toolResult" in block:
+        return sum(_binary_document_tokens(c) for c in block["toolResult"].get("content") or ())
+    return 0
 
 
 def prefix_tokens_at_cache_points(request: Mapping[str, Any]) -> list[tuple[int, Segment]]:

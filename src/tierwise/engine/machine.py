@@ -22,7 +22,7 @@ from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
 from tierwise.core.output_learning import thinking_tokens
-from tierwise.core.preflight import check_fits
+from tierwise.core.preflight import REFUSAL_MARGIN, check_fits
 from tierwise.core.pricing import Usage
 from tierwise.core.structured import native_compatible, schema_from_spec, unwrap, with_schema
 from tierwise.core.tiers import Tier
@@ -680,6 +680,7 @@ class Engine:
             long_context_window=model.long_context_window,
             output_limit=model.max_output_tokens,
             tokens=routed if isinstance(routed, int) else count_request(prepared),
+            margin=REFUSAL_MARGIN,
         )
 
     def _reserve(self, attempt: Attempt) -> Generator[Effect, Any, tuple[Any, Attempt]]:
