@@ -24,10 +24,10 @@ from tierwise.errors import InvalidRequestError
 __all__ = [
     "IMAGE_LIMITS_HINT",
     "LONG_CONTEXT_BETA",
-    "REFUSAL_MARGIN",
     "MAX_IMAGE_BASE64",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_SIDE",
+    "REFUSAL_MARGIN",
     "TOOL_NAME_RULE",
     "CheckedImage",
     "base64_size",
