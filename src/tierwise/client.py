@@ -64,7 +64,7 @@ from tierwise.errors import (
     InvalidRequestError,
     TierwiseError,
 )
-from tierwise.waits import Waits
+from tierwise.waits import StreamLimitError, Waits
 
 if TYPE_CHECKING:
     from tierwise.bedrock import AsyncBedrockClient, BedrockClient
@@ -759,6 +759,12 @@ class AsyncTierwise(_Client):
         abandoned = False
         idle_s = self.settings.retry.stream_idle_timeout_s
         batches = aiter(stream.batches())
+        from tierwise.bedrock.aio import AsyncStreamResult  # loaded: the stream is one
+
+        # The next events within the idle timeout and the deadline, waited for on the loop
+        # (where the sync client needs a watchdog thread): by the body's own read wait, one
+        # wait per event, when the stream can take its limits; else around each read.
+        limited = isinstance(stream, AsyncStreamResult) and stream.limit(idle_s, engine.deadline)
         waits = Waits()  # one timer for the stream's waits, not one per event
         try:
             # converse_stream takes this first batch itself: a generator closed or collected
@@ -766,19 +772,24 @@ class AsyncTierwise(_Client):
             # already billed (Python 3.11 cannot tell such a generator from a suspended one).
             yield []
             while True:
-                # The next events within the idle timeout and the deadline: waits on the
-                # loop, where the sync client needs a watchdog thread.
-                remaining = engine.deadline.remaining()
-                wait = min(idle_s, remaining)
                 try:
-                    batch = await waits.within(wait, anext(batches))
+                    if limited:
+                        batch = await anext(batches)
+                    else:
+                        remaining = engine.deadline.remaining()
+                        by_deadline = remaining <= idle_s
+                        wait = remaining if by_deadline else idle_s
+                        try:
+                            batch = await waits.within(wait, anext(batches))
+                        except TimeoutError:
+                            raise StreamLimitError(by_deadline) from None
                 except StopAsyncIteration:
                     break
-                except TimeoutError:
+                except StreamLimitError as exc:
                     await stream.aclose()
                     # The loop's timer may fire a hair before the deadline's clock says it
                     # passed, so the limit that set the wait decides which error this is.
-                    if remaining <= idle_s or engine.deadline.expired():
+                    if exc.deadline or engine.deadline.expired():
                         raise engine.deadline.error("while the stream was open") from None
                     raise DeadlineExceededError(
                         f"the stream sent no event for {idle_s:g} s",

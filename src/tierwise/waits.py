@@ -16,9 +16,19 @@ import asyncio
 from collections.abc import Awaitable
 from typing import TypeVar
 
-__all__ = ["Waits"]
+__all__ = ["StreamLimitError", "Waits"]
 
 T = TypeVar("T")
+
+
+class StreamLimitError(Exception):
+    """A stream's own limit on the wait for its next events expired (raised by a body that
+    was handed the limit, in place of its read timeout): its call's deadline when
+    ``deadline`` is true, else its idle limit. The stream's reader turns it into its error."""
+
+    def __init__(self, deadline: bool) -> None:
+        super().__init__("the call's deadline" if deadline else "the stream's idle limit")
+        self.deadline = deadline
 
 
 class Waits:
@@ -61,6 +71,16 @@ class Waits:
             raise
         finally:
             self._task = None
+
+    def expire_at(self, when: float, future: asyncio.Future[T]) -> asyncio.Future[T]:
+        """:meth:`expire` with the wait's end given in loop time (``loop.time()``): for a
+        caller that has read the loop's clock already."""
+        loop = future.get_loop()
+        self._expires = when
+        self._future = future  # type: ignore[assignment]
+        if self._handle is None or self._when > when or self._loop is not loop:
+            self._arm(loop, when)
+        return future
 
     def expire(self, timeout: float, future: asyncio.Future[T]) -> asyncio.Future[T]:
         """``future``, failed with ``TimeoutError`` unless done within ``timeout`` s; await

@@ -1,14 +1,18 @@
 """Streams read on the event loop (AsyncBedrockClient): a scripted HTTP server writes a
 ConverseStream body in pieces, and the async client's batches must hold the events that
 arrived together, equal what the sync client decodes from the same bytes, keep the
-connection for the next call, and fail as the sync client fails on a broken body."""
+connection for the next call, and fail as the sync client fails on a broken body. A stream
+handed its idle and deadline limits (``AsyncStreamResult.limit``) ends its read's one wait
+with the limit that expired first, its window spanning the reads of one batch."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import gc
 import random
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,8 +20,10 @@ import pytest
 
 from tierwise.bedrock import AsyncBedrockClient, BedrockClient
 from tierwise.config import Settings, load_settings
+from tierwise.core.deadline import Deadline
 from tierwise.emulator.eventstream import event_frame
 from tierwise.errors import TierwiseError
+from tierwise.waits import StreamLimitError
 
 MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
 REQUEST: dict[str, Any] = {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}
@@ -52,9 +58,10 @@ def _chunked(data: bytes, sizes: list[int]) -> bytes:
 
 class _Server:
     """Answers every request on a connection with the next script: byte strings, each
-    written (and given time to arrive) on its own; b"" closes the connection."""
+    written (and given time to arrive) on its own; b"" closes the connection; a number is
+    a pause of that many seconds."""
 
-    def __init__(self, scripts: list[list[bytes]]) -> None:
+    def __init__(self, scripts: list[list[bytes | float]]) -> None:
         self.scripts = scripts
         self.connections = 0
         self.ready = threading.Event()
@@ -98,6 +105,9 @@ class _Server:
                 )
                 await reader.readexactly(length)
                 for piece in self.scripts.pop(0):
+                    if isinstance(piece, float):
+                        await asyncio.sleep(piece)
+                        continue
                     if not piece:  # the script ends the connection here
                         return
                     writer.write(piece)
@@ -111,7 +121,7 @@ class _Server:
 
 @pytest.fixture
 def served() -> Iterator[Any]:
-    def start(scripts: list[list[bytes]]) -> _Server:
+    def start(scripts: list[list[bytes | float]]) -> _Server:
         server = _Server(scripts)
         started.append(server.__enter__())
         return server
@@ -122,7 +132,7 @@ def served() -> Iterator[Any]:
         server.__exit__()
 
 
-def _settings(port: int) -> Settings:
+def _settings(port: int, **overrides: Any) -> Settings:
     base = load_settings(environ={}).settings
     # The sync client on the same lean HTTP client the async one runs in its bridge.
     return base.with_overrides(
@@ -130,12 +140,13 @@ def _settings(port: int) -> Settings:
             "endpoint_url": f"http://127.0.0.1:{port}",
             "retry.base_delay_s": 0.0,
             "retry.http_client": "lean",
+            **overrides,
         }
     )
 
 
-def _sync_events(port: int) -> tuple[list[dict[str, Any]], str | None]:
-    client = BedrockClient(_settings(port), rng=random.Random(0))
+def _sync_events(port: int, **overrides: Any) -> tuple[list[dict[str, Any]], str | None]:
+    client = BedrockClient(_settings(port, **overrides), rng=random.Random(0))
     seen: list[dict[str, Any]] = []
     try:
         with client.converse_stream([MODEL], REQUEST) as stream:
@@ -298,3 +309,119 @@ def test_paced_whole_chunks_are_read_without_the_general_chunk_parser(
     batches, error = _async_batches(server.port)
     assert (error, [e for b in batches for e in b]) == (None, expected)
     assert len(calls) <= 2, calls  # the end of the body (and at most one read that raced it)
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def _limited(
+    port: int, idle_s: float, deadline_s: float, **overrides: Any
+) -> tuple[list[list[dict[str, Any]]], Exception | None]:
+    """The batches of one stream handed ``idle_s`` and a ``deadline_s`` deadline, and the
+    error that ended it (None: it ended)."""
+
+    async def main() -> tuple[list[list[dict[str, Any]]], Exception | None]:
+        batches: list[list[dict[str, Any]]] = []
+        async with AsyncBedrockClient(_settings(port, **overrides)) as client:
+            async with await client.converse_stream([MODEL], REQUEST) as stream:
+                assert stream.limit(idle_s, Deadline(deadline_s))
+                try:
+                    async for batch in stream.batches():
+                        batches.append(batch)
+                except Exception as exc:
+                    return batches, exc
+        return batches, None
+
+    return asyncio.run(main())
+
+
+STALL = [HEAD + _chunk(FRAMES[0] + FRAMES[1]), 30.0, *map(_chunk, FRAMES[2:]), b"0\r\n\r\n"]
+
+
+def test_a_limited_stream_that_goes_idle_raises_its_idle_limit(served: Any) -> None:
+    server = served([list(STALL)])
+    started = time.monotonic()
+    batches, error = _limited(server.port, idle_s=0.4, deadline_s=60.0)
+    assert time.monotonic() - started < 15, "the stall was waited out"
+    assert len(batches) == 1 and len(batches[0]) == 2
+    assert isinstance(error, StreamLimitError) and not error.deadline
+
+
+def test_a_limited_stream_past_its_deadline_raises_the_deadline(served: Any) -> None:
+    server = served([list(STALL)])
+    started = time.monotonic()
+    batches, error = _limited(server.port, idle_s=60.0, deadline_s=0.6)
+    assert time.monotonic() - started < 15, "the stall was waited out"
+    assert len(batches) == 1
+    assert isinstance(error, StreamLimitError) and error.deadline
+
+
+def test_a_read_timeout_shorter_than_the_limits_fails_as_the_read_timeout(served: Any) -> None:
+    """The read timeout, when it is the sooner, ends the one wait as a read timeout: the
+    same error as the sync client's, not the stream's limit."""
+    server = served([list(STALL), list(STALL)])
+    _, sync_error = _sync_events(server.port, **{"retry.read_timeout_s": 0.4})
+    assert sync_error is not None and "timeout" in sync_error.lower()
+    batches, error = _limited(
+        server.port, idle_s=60.0, deadline_s=60.0, **{"retry.read_timeout_s": 0.4}
+    )
+    assert len(batches) == 1
+    assert isinstance(error, TierwiseError) and f"{type(error).__name__}: {error}" == sync_error
+
+
+def test_the_idle_window_spans_the_reads_of_one_batch(served: Any) -> None:
+    """An event that trickles in, a piece of its frame every 0.15 s (each piece a whole
+    chunk, so each is a read of its own), is idle for the stream: no event for the 0.4 s
+    limit, though no single read waited that long."""
+    frame = FRAMES[1]
+    pieces: list[bytes | float] = [HEAD + _chunk(FRAMES[0])]
+    for at in range(0, len(frame), 8):
+        pieces += [0.15, _chunk(frame[at : at + 8])]
+    pieces += [*map(_chunk, FRAMES[2:]), b"0\r\n\r\n"]
+    assert len(frame) >= 64  # a second and more of trickling
+    server = served([pieces])
+    batches, error = _limited(server.port, idle_s=0.4, deadline_s=60.0)
+    assert [len(b) for b in batches] == [1]
+    assert isinstance(error, StreamLimitError) and not error.deadline
+
+
+def test_the_stream_is_closed_at_its_end_on_an_error_and_when_dropped(
+    served: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The async iterator closes the upstream stream as the generator around it did: at
+    the end, on an error, and once dropped unfinished (on the loop)."""
+    import tierwise.bedrock.client as bedrock_client
+
+    closed: list[object] = []
+    close = bedrock_client._close_stream
+
+    def counted(stream: Any) -> None:
+        closed.append(stream)
+        close(stream)
+
+    monkeypatch.setattr(bedrock_client, "_close_stream", counted)
+    whole = HEAD + _chunked(b"".join(FRAMES), [len(FRAMES[0])])
+    server = served([[whole], list(STALL), [whole]])
+
+    async def main() -> list[int]:
+        seen = []
+        async with AsyncBedrockClient(_settings(server.port)) as client:
+            stream = await client.converse_stream([MODEL], REQUEST)
+            seen.append(sum([len(b) async for b in stream.batches()]))
+            seen.append(len(closed))  # at the end
+            stream = await client.converse_stream([MODEL], REQUEST)
+            assert stream.limit(0.3, Deadline(60.0))
+            with pytest.raises(StreamLimitError):
+                async for _ in stream.batches():
+                    pass
+            seen.append(len(closed))  # on the error
+            stream = await client.converse_stream([MODEL], REQUEST)
+            await anext(stream.batches())
+            del stream
+            gc.collect()
+            await asyncio.sleep(0.05)
+            seen.append(len(closed))  # dropped
+        return seen
+
+    assert asyncio.run(main()) == [len(FRAMES), 1, 2, 3]

@@ -18,6 +18,7 @@ botocore's own blocking session).
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
@@ -60,9 +61,13 @@ class AsyncStreamResult:
         self.first_event_ms = result.first_event_ms
         self._batches: AsyncIterator[list[dict[str, Any]]] | None = None
         self._events: AsyncIterator[dict[str, Any]] | None = None
-        if result.batches is not None:
-            # The body is read on the loop by coroutines: no greenlet switch per event.
-            self._batches = _loop_batches(result)
+        batches = result.batches
+        if batches is not None:
+            # The body is read on the loop by coroutines: no greenlet switch per event. The
+            # batches are their own async iterator (no generator around them), closing the
+            # stream and translating errors as the sync client's events do.
+            batches.own(result.closer(), functools.partial(_translated, model_id=result.model_id))
+            self._batches = batches
         else:
             # The bridge's own async iterator: a pass-through generator around it cost one
             # more generator step per event.
@@ -85,6 +90,17 @@ class AsyncStreamResult:
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         return self.events
 
+    def limit(self, idle_s: float, deadline: Deadline) -> bool:
+        """Bound every wait for the next events by ``idle_s`` without one and by
+        ``deadline``, in the body's own read wait (one timer, one wait per event): reading
+        then raises :class:`~tierwise.waits.StreamLimitError` when one of them expires. False
+        when this stream is not read that way (the caller bounds its waits itself)."""
+        batches = self._result.batches
+        if batches is None:
+            return False
+        batches.limit(idle_s, deadline)
+        return True
+
     async def aclose(self) -> None:
         """Close the upstream stream (its connection is dropped, never reused)."""
         self._result.close()
@@ -101,22 +117,11 @@ class AsyncStreamResult:
         await self.aclose()
 
 
-async def _loop_batches(result: StreamResult) -> AsyncIterator[list[dict[str, Any]]]:
-    """``result``'s event batches read on the loop; errors translated as
-    :class:`BedrockClient`'s stream events translate them; the stream closed at the end."""
-    batches = result.batches
-    assert batches is not None
-    try:
-        while True:
-            try:
-                batch = await batches.next()
-            except BOTO_ERRORS as exc:
-                raise translate(exc, model_id=result.model_id) from exc
-            if batch is None:
-                return
-            yield batch
-    finally:
-        result.close()
+def _translated(exc: Exception, model_id: str) -> Exception:
+    """``exc`` as :class:`BedrockClient`'s stream events raise it."""
+    if isinstance(exc, BOTO_ERRORS):
+        return translate(exc, model_id=model_id)
+    return exc
 
 
 async def _flatten(batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[dict[str, Any]]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import time
 import weakref
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import (
@@ -33,7 +34,10 @@ from tierwise.bedrock.transport import (
     _Body,
     _ClosedError,
 )
-from tierwise.waits import Waits
+from tierwise.waits import StreamLimitError, Waits
+
+if TYPE_CHECKING:
+    from tierwise.core.deadline import Deadline
 
 __all__ = ["GreenTransport", "LoopBody", "loop_body"]
 
@@ -225,7 +229,11 @@ class LoopBody:
     errors (``ReadTimeoutError``, ``ConnectionClosedError``), and the connection goes back
     to the pool once the body has been read to its end."""
 
-    __slots__ = ("_body", "_chunked", "_conn", "_ended", "_failed", "_left", "_partial", "_reader")
+    __slots__ = (
+        "_body", "_bound", "_by_deadline", "_by_stream", "_chunked", "_conn", "_deadline_at",
+        "_ended", "_failed", "_idle_s", "_left", "_limited", "_partial", "_read_s", "_reader",
+        "_time", "_until",
+    )  # fmt: skip
 
     def __init__(self, body: _Body, conn: _GreenConn) -> None:
         self._body = body
@@ -240,11 +248,68 @@ class LoopBody:
         # A malformed chunk found after whole chunks in the same read: those are returned
         # first and this is raised by the next read, as the sync client's body does.
         self._failed: Exception | None = None
+        # The stream's own limits (see limit()); without them the reads wait within the
+        # read timeout and the call's bound only.
+        self._limited = False
+        self._deadline_at = 0.0  # the deadline on the loop's clock
+        self._idle_s = 0.0
+        self._read_s = 0.0
+        self._bound: Bound | None = None
+        self._time: Callable[[], float] = time.monotonic  # the loop's clock, set by limit()
+        self._until = 0.0  # when the current window's stream limit expires (0: not open)
+        self._by_stream = False  # the stream's limit (not the read timeout) ends this wait
+        self._by_deadline = False  # ... and it is the deadline's
 
-    async def read(self) -> bytes:
-        """The body bytes that have arrived (waiting for some if none has); b"" at its end."""
+    def limit(self, idle_s: float, deadline: Deadline) -> None:
+        """Bound the waits for the stream's next events by ``idle_s`` and ``deadline`` as
+        well, in the read's own wait: one timer and one wait per event, where the stream's
+        reader would wait within its limits around a read that waits within its timeout.
+        The limits' window opens at the first wait after a ``read(fresh=True)`` and spans
+        the ``read(fresh=False)`` calls after it (the reads for one batch of events); when
+        one of the limits ends a wait, the read raises :class:`StreamLimitError`, not
+        ``ReadTimeoutError``. Call it on the loop the body is read on."""
+        reader = self._reader
+        bound = reader.bound
+        self._time = time = asyncio.get_running_loop().time
+        # On the loop's clock once (a wait's end is on it): no Deadline.remaining() per
+        # event. Both clocks are monotonic; the error says which limit set the wait, so a
+        # timer that fires a hair early on either clock still names the right one.
+        self._deadline_at = time() + deadline.remaining()
+        self._idle_s = idle_s
+        self._read_s = reader._timeout
+        # The call's bound on a read is its deadline plus a grace, never sooner than this
+        # deadline when it is the same one; another deadline is still worked out per wait.
+        self._bound = bound if bound is not None and bound.deadline is not deadline else None
+        self._until = 0.0
+        self._limited = True
+
+    def _expiry(self) -> float:
+        """When the wait at hand ends (loop time), under a limit: the stream's window or the
+        read timeout, whichever is sooner (a tie: the stream's, whose timer was the
+        sooner one when each had its own)."""
+        self._by_stream = False
+        read_s = self._read_s if self._bound is None else self._reader.timeout()
+        now = self._time()
+        until = self._until
+        if not until:
+            until = now + self._idle_s
+            self._by_deadline = self._deadline_at <= until
+            if self._by_deadline:
+                until = self._deadline_at
+            self._until = until
+        if now + read_s < until:
+            return now + read_s
+        self._by_stream = True
+        return until
+
+    async def read(self, fresh: bool = True) -> bytes:
+        """The body bytes that have arrived (waiting for some if none has); b"" at its end.
+        ``fresh``: a wait for new events begins (the window of the stream's limits, if it
+        has them, opens anew)."""
         if self._ended:
             return b""
+        if fresh:
+            self._until = 0.0
         try:
             if self._failed is not None:
                 raise self._failed
@@ -263,7 +328,24 @@ class LoopBody:
                 assert inbox is not None
                 more = inbox.more()
                 if more is not None:
-                    await reader._waits.expire(reader.timeout(), more)
+                    if not self._limited:
+                        await reader._waits.expire(reader.timeout(), more)
+                    elif fresh and self._bound is None:
+                        # _expiry() inline for a paced event's one wait (a call fewer on
+                        # each): the window opens here, the read timeout a fixed length.
+                        now = self._time()
+                        until = now + self._idle_s
+                        if self._deadline_at <= until:
+                            until = self._deadline_at
+                            self._by_deadline = True
+                        else:
+                            self._by_deadline = False
+                        self._until = until
+                        read_by = now + self._read_s
+                        self._by_stream = until <= read_by
+                        await reader._waits.expire_at(until if until <= read_by else read_by, more)
+                    else:
+                        await reader._waits.expire_at(self._expiry(), more)
             out = bytearray()
             if self._left == 0 and not self._partial:
                 while buf:
@@ -284,6 +366,8 @@ class LoopBody:
             return await self._read_chunked(out)
         except TimeoutError as exc:
             self._body.close()
+            if self._by_stream:
+                raise StreamLimitError(self._by_deadline) from None
             raise ReadTimeoutError(endpoint_url=self._body._url, error=exc) from exc
         except (OSError, ValueError, _ClosedError) as exc:  # ValueError: a malformed chunk
             self._body.close()
@@ -294,7 +378,10 @@ class LoopBody:
         assert reader._inbox is not None
         more = reader._inbox.more()
         if more is not None:
-            await reader._waits.expire(reader.timeout(), more)
+            if not self._limited:
+                await reader._waits.expire(reader.timeout(), more)
+            else:
+                await reader._waits.expire_at(self._expiry(), more)
 
     async def _line(self) -> bytes:
         """What ``_Reader.readline(_MAX_LINE)`` returns, awaited."""

@@ -9,6 +9,7 @@ another profile would refuse it the same way.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import random
 import threading
@@ -120,9 +121,12 @@ class StreamResult:
     def close(self) -> None:
         """Close the stream, waking a read blocked on it in another thread (the stream
         watcher closes streams that went idle or passed their deadline)."""
-        if self._stream is not None:
-            _wake_reader(self._stream)
-            self._stream.close()
+        _close_stream(self._stream)
+
+    def closer(self) -> Callable[[], None]:
+        """:meth:`close`, holding the stream but not this result (for ``batches`` to keep:
+        no reference cycle, so a dropped stream is closed at once, not by the collector)."""
+        return functools.partial(_close_stream, self._stream)
 
     def __enter__(self) -> StreamResult:
         return self
@@ -462,13 +466,19 @@ def _wake_reader(stream: EventStream[Any]) -> None:
             shutdown()
 
 
+def _close_stream(stream: EventStream[Any] | None) -> None:
+    if stream is not None:
+        _wake_reader(stream)
+        stream.close()
+
+
 def _loop_batches(stream: Any) -> EventBatches | None:
     """``stream``'s events as batches read on the event loop, when its body is an asyncio
     connection's (the green transport's, in a bridge)."""
     from tierwise.bedrock.aio_transport import loop_body
 
     body = loop_body(getattr(stream, "_raw_stream", None))
-    return EventBatches.of(stream, body.read) if body is not None else None
+    return EventBatches.of(stream, body) if body is not None else None
 
 
 def _bridged(batches: EventBatches) -> Iterator[dict[str, Any]]:

@@ -19,14 +19,18 @@ yields exactly what iterating botocore's stream yields, from the same raw body:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zlib import crc32
 
 from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import EventStreamError
+
+if TYPE_CHECKING:
+    from tierwise.core.deadline import Deadline
 
 __all__ = ["EventBatches", "FrameDecoder", "stream_events"]
 
@@ -235,70 +239,142 @@ class _Events:
         return parsed or None
 
 
+class _Body(Protocol):
+    """What :class:`EventBatches` reads (:class:`~tierwise.bedrock.aio_transport.LoopBody`)."""
+
+    def read(self, fresh: bool = True) -> Awaitable[bytes]: ...
+
+    def limit(self, idle_s: float, deadline: Deadline) -> None: ...
+
+
 class EventBatches:
     """A ConverseStream's events read on the event loop, a batch at a time: every event
     complete in the bytes that have arrived, decoded together (one wait, and one trip up
     the layers above, for events that arrived together). The events, and the errors, are
     :func:`stream_events`'s in the same order: a bad frame raises once the events before it
-    have been returned."""
+    have been returned.
 
-    __slots__ = ("_decoder", "_done", "_error", "_events", "_read", "_ready")
+    Read with :meth:`next` while the stream is being opened (in a bridge), then, once
+    :meth:`own` has handed it its closing and its error translation, as the async iterator
+    of the open stream's batches (no generator around it: one frame less on every event's
+    wait and wake-up)."""
 
-    def __init__(self, stream: Any, read: Callable[[], Awaitable[bytes]]) -> None:
-        """``stream``: botocore's EventStream; ``read``: its body's next bytes (b"" at the
-        end)."""
+    __slots__ = (
+        "__weakref__", "_body", "_close", "_decoder", "_done", "_error", "_events", "_loop",
+        "_ready", "_translate",
+    )  # fmt: skip
+
+    def __init__(self, stream: Any, body: _Body) -> None:
+        """``stream``: botocore's EventStream; ``body``: its body, read on the loop."""
         self._events = _Events(stream)
-        self._read = read
+        self._body = body
         self._decoder = FrameDecoder()
         self._ready: list[dict[str, Any]] = []
         self._error: Exception | None = None
         self._done = False
+        self._close: Callable[[], None] | None = None
+        self._translate: Callable[[Exception], Exception] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
-    def of(cls, stream: Any, read: Callable[[], Awaitable[bytes]]) -> EventBatches | None:
+    def of(cls, stream: Any, body: _Body) -> EventBatches | None:
         """Batches of ``stream``'s events, or None when its botocore's internals differ."""
         if not all(hasattr(stream, a) for a in _STREAM_PARTS):
             return None
-        return cls(stream, read)
+        return cls(stream, body)
 
     def put_back(self, events: list[dict[str, Any]]) -> None:
         """Return ``events`` first, before any later ones."""
         self._ready = events + self._ready
 
-    async def next(self) -> list[dict[str, Any]] | None:
-        """The next events (at least one), or None at the end of the stream."""
+    def limit(self, idle_s: float, deadline: Deadline) -> None:
+        """Bound each wait for the next events by ``idle_s`` and ``deadline`` (see
+        :meth:`LoopBody.limit <tierwise.bedrock.aio_transport.LoopBody.limit>`): the
+        async iterator raises :class:`~tierwise.waits.StreamLimitError` when one expires."""
+        self._body.limit(idle_s, deadline)
+
+    def own(self, close: Callable[[], None], translate: Callable[[Exception], Exception]) -> None:
+        """From now on, as an async iterator: an error is raised as ``translate`` makes it,
+        and the stream is closed (``close``) when it ends, fails, is cancelled, or is
+        dropped unfinished (on the loop, as an async generator's cleanup would be)."""
+        self._close = close
+        self._translate = translate
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+
+    def __del__(self) -> None:
+        close = self._close
+        if close is None or self._done:
+            return
+        loop = self._loop
+        if loop is None:
+            close()
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(close)
+
+    def _end(self) -> None:
+        self._done = True
+        close, self._close = self._close, None
+        if close is not None:
+            close()
+
+    def __aiter__(self) -> EventBatches:
+        return self
+
+    async def __anext__(self) -> list[dict[str, Any]]:
+        """The next events (at least one); StopAsyncIteration at the end of the stream."""
         ready = self._ready
         if ready:
             self._ready = []
             return ready
-        while True:
-            if self._error is not None:
-                error, self._error = self._error, None
-                self._done = True
-                raise error
-            if self._done:
-                return None
-            data = await self._read()
-            if not data:
-                self._done = True
-                return None
-            out: list[dict[str, Any]] = []
-            event_of = self._events.event
-            frames, failure = self._decoder.frames(data)
-            try:
-                for headers, payload in frames:
-                    event = event_of(headers, payload)
-                    if event is not None:
-                        out.append(event)
-                if failure is not None:  # a bad frame after these: raised after their events
-                    raise failure
-            except Exception as exc:
-                if not out:
-                    self._done = True
-                    raise
-                self._error = exc
-            if out:
-                return out
+        read = self._body.read
+        fresh = True  # the first read of this wait (the stream's limits' window opens)
+        try:
+            while True:
+                if self._error is not None:
+                    error, self._error = self._error, None
+                    raise error
+                if self._done:
+                    break
+                data = await read(fresh)
+                fresh = False
+                if not data:
+                    break
+                out: list[dict[str, Any]] = []
+                event_of = self._events.event
+                frames, failure = self._decoder.frames(data)
+                try:
+                    for headers, payload in frames:
+                        event = event_of(headers, payload)
+                        if event is not None:
+                            out.append(event)
+                    if failure is not None:  # a bad frame after these: raised after them
+                        raise failure
+                except Exception as exc:
+                    if not out:
+                        raise
+                    self._error = exc
+                if out:
+                    return out
+        except BaseException as exc:  # cancelled too: the stream is closed, as at its end
+            self._end()
+            translate = self._translate
+            if translate is not None and isinstance(exc, Exception):
+                translated = translate(exc)
+                if translated is not exc:
+                    raise translated from exc
+            raise
+        self._end()
+        raise StopAsyncIteration
+
+    async def next(self) -> list[dict[str, Any]] | None:
+        """The next events (at least one), or None at the end of the stream."""
+        try:
+            return await self.__anext__()
+        except StopAsyncIteration:
+            return None
 
 
 def _delta_members(shape: Any) -> tuple[tuple[str, ...], bool]:
