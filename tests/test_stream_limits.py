@@ -80,7 +80,7 @@ def _read(
                 task.cancel()
             try:
                 await task
-            except BaseException as exc:  # noqa: BLE001 - the ending under test
+            except BaseException as exc:
                 return seen, exc, request_id, time.monotonic() - started
             return seen, None, request_id, time.monotonic() - started
 
@@ -136,10 +136,10 @@ def test_a_client_that_disconnects_mid_wait_is_cancelled_not_timed_out_and_ledge
     emu_settings: Settings, tmp_path: Path, stalled: Any
 ) -> None:
     url = f"sqlite:///{tmp_path / 'l.db'}"
-    settings = emu_settings.with_overrides({"retry.stream_idle_timeout_s": 5.0})
-    seen, error, request_id, took = _read(settings, url, cancel_after=3)
-    assert isinstance(error, asyncio.CancelledError), error
-    assert seen == 3 and took < 5.0  # cancelled before the idle limit
+    settings = emu_settings.with_overrides({"retry.stream_idle_timeout_s": 10.0})
+    seen, error, request_id, _ = _read(settings, url, cancel_after=3)
+    assert isinstance(error, asyncio.CancelledError), error  # not the idle limit's error
+    assert seen == 3
     row = ledgered(url, request_id)
     assert row.stop_reason == "client_closed" and row.output_tokens > 0
 

@@ -8,8 +8,8 @@ with the limit that expired first, its window spanning the reads of one batch.""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import gc
+import itertools
 import random
 import threading
 import time
@@ -323,14 +323,16 @@ def _limited(
 
     async def main() -> tuple[list[list[dict[str, Any]]], Exception | None]:
         batches: list[list[dict[str, Any]]] = []
-        async with AsyncBedrockClient(_settings(port, **overrides)) as client:
-            async with await client.converse_stream([MODEL], REQUEST) as stream:
-                assert stream.limit(idle_s, Deadline(deadline_s))
-                try:
-                    async for batch in stream.batches():
-                        batches.append(batch)
-                except Exception as exc:
-                    return batches, exc
+        async with (
+            AsyncBedrockClient(_settings(port, **overrides)) as client,
+            await client.converse_stream([MODEL], REQUEST) as stream,
+        ):
+            assert stream.limit(idle_s, Deadline(deadline_s))
+            try:
+                async for batch in stream.batches():
+                    batches.append(batch)
+            except Exception as exc:
+                return batches, exc
         return batches, None
 
     return asyncio.run(main())
