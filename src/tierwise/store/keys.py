@@ -611,10 +611,15 @@ class KeyStore:
         hold (made during an outage) has no reservation row: the cost is simply charged."""
         with self.db.transaction() as tx:
             ledger_id = self.settle_in(tx, hold, row)
+        self.settled(hold)
+        return ledger_id
+
+    def settled(self, hold: Hold) -> None:
+        """``hold``'s row is committed (:meth:`settle_in` in a transaction now ended): a
+        local hold stops counting in this process's best-effort figures."""
         if hold.local:
             with self._lock:
                 self._drop(hold)
-        return ledger_id
 
     def settle_in(self, tx: Tx, hold: Hold, row: LedgerRow) -> int:
         """:meth:`settle` inside the caller's transaction ``tx``."""
