@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from tierwise.engine.machine import (
@@ -418,12 +417,12 @@ class AsyncDriver:
         self._late: set[asyncio.Future[Any]] = set()
         # Reservations of calls that go on after their caller was cancelled.
         self._carried: set[Any] = set()
-        # Ledger rows waiting for the write in flight (each with its caller's future), the
-        # loop they were queued on, that write, and the next one's start when none is.
+        # Ledger rows waiting for a write (each with its caller's future), the loop they
+        # were queued on, the write in flight (or about to take them) and what it took.
         self._rows: list[tuple[Record, asyncio.Future[Any]]] = []
         self._rows_loop: asyncio.AbstractEventLoop | None = None
         self._row_job: asyncio.Future[Any] | None = None
-        self._row_start: asyncio.Handle | None = None
+        self._row_batch: list[tuple[Record, asyncio.Future[Any]]] = []
         #: Ledger writes started, and rows they carried (what batching saves, for benches).
         self.row_writes = 0
         self.rows_written = 0
@@ -435,7 +434,7 @@ class AsyncDriver:
         it, a call Bedrock bills then ledgered at $0 and a queued ledger write never run."""
         while self._cut or self._late or self._rows:
             if self._rows and self._row_job is None:
-                self._write_rows()  # queued on this loop, their write not started yet
+                self._write_rows()  # queued on this loop, not taken by a write (cancelled)
             await asyncio.wait({*self._cut, *self._late})
 
     async def run(self, machine: Generator[Effect, Any, R]) -> R:
@@ -511,33 +510,33 @@ class AsyncDriver:
             self._rows_loop = loop
         future: asyncio.Future[Any] = loop.create_future()
         self._rows.append((effect, future))
-        if self._row_job is None and self._row_start is None:
-            # At the end of this turn: rows other tasks queue before then join the write.
-            self._row_start = loop.call_soon(self._write_rows)
+        if self._row_job is None:
+            self._write_rows()
         return await future
 
     def _write_rows(self) -> None:
-        """Hand every queued row to one worker thread, unless a write is in flight (the
-        next starts when it ends)."""
-        if self._row_start is not None:
-            self._row_start.cancel()  # when close() starts it first
-            self._row_start = None
-        if self._row_job is not None or not self._rows:
-            return
-        batch, self._rows = self._rows, []
-        self.row_writes += 1
-        self.rows_written += len(batch)
-        records = tuple(effect for effect, _ in batch)
-        job = asyncio.ensure_future(self.blocking(self.books.store_all, *records))
+        """Start the write of the queued rows (and of those queued until it takes them)."""
+        job = asyncio.ensure_future(self._rows_to_thread())
         self._row_job = job
         self._late.add(job)
         job.add_done_callback(self._late.discard)
-        job.add_done_callback(partial(self._rows_written, batch))
+        job.add_done_callback(self._rows_written)
 
-    def _rows_written(
-        self, batch: list[tuple[Record, asyncio.Future[Any]]], job: asyncio.Future[Any]
-    ) -> None:
+    async def _rows_to_thread(self) -> list[LedgerRow | Exception]:
+        # A task's first step runs at the next turn of the loop: the rows queued in this one
+        # are all here by then.
+        batch, self._rows = self._rows, []
+        self._row_batch = batch
+        self.row_writes += 1
+        self.rows_written += len(batch)
+        records = tuple(effect for effect, _ in batch)
+        return cast(
+            "list[LedgerRow | Exception]", await self.blocking(self.books.store_all, *records)
+        )
+
+    def _rows_written(self, job: asyncio.Future[Any]) -> None:
         """Release each caller with its own row's outcome, then write what queued meanwhile."""
+        batch, self._row_batch = self._row_batch, []
         self._row_job = None
         if job.cancelled():
             failure: BaseException | None = asyncio.CancelledError()
@@ -552,7 +551,8 @@ class AsyncDriver:
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
-        self._write_rows()
+        if self._rows:
+            self._write_rows()
 
     def _unwanted_hold(self, job: asyncio.Future[Any]) -> None:
         """Give back the hold of a reservation whose caller was cancelled meanwhile."""
