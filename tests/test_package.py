@@ -19,6 +19,25 @@ def test_all_is_sorted_and_resolvable() -> None:
         assert getattr(tierwise, name) is not None
 
 
+def test_every_public_error_is_exported() -> None:
+    # ClientClosedError was raised to users but missing from tierwise.errors.__all__, so
+    # `from tierwise.errors import *` and the API docs left it out.
+    import inspect
+
+    import tierwise.errors as errors
+
+    defined = [
+        name
+        for name, obj in vars(errors).items()
+        if inspect.isclass(obj)
+        and issubclass(obj, BaseException)
+        and obj.__module__ == errors.__name__
+        and not name.startswith("_")
+    ]
+    assert sorted(set(defined) - set(errors.__all__)) == []
+    assert errors.__all__ == sorted(errors.__all__)
+
+
 def test_import_is_light() -> None:
     code = (
         "import sys, tierwise; "

@@ -41,6 +41,7 @@ __all__ = [
     "AttemptCutError",
     "AuthenticationError",
     "BudgetExceededError",
+    "ClientClosedError",
     "ConfigError",
     "DeadlineExceededError",
     "EmulatorError",
