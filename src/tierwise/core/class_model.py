@@ -40,6 +40,7 @@ from typing import Protocol
 
 from tierwise.core.classes import ClassScorer, CueClassifier, softmax
 from tierwise.core.taxonomy import TASK_CLASSES
+from tierwise.core.word_runs import lower_words
 
 __all__ = [
     "DEFAULT_CLASS_MODEL_FILE",
@@ -51,7 +52,6 @@ __all__ = [
 ]
 
 _MAGIC = b"TWCM1\n"
-_WORD = re.compile(r"\w+", re.UNICODE)
 DEFAULT_CLASS_MODEL_FILE = "classes-v2.twcm"
 EMBED_CLASS_MODEL_FILE = "classes-v2-embed.twcm"
 
@@ -74,7 +74,7 @@ _TAIL_WORDS = 80
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
-def _cjk_split(words: list[str]) -> list[str]:
+def _cjk_split(words: Sequence[str]) -> list[str]:
     out: list[str] = []
     for w in words:
         if len(w) > 2 and _CJK.search(w):
@@ -84,12 +84,14 @@ def _cjk_split(words: list[str]) -> list[str]:
     return out
 
 
-def _words(text: str) -> list[str]:
-    words = _WORD.findall(text.lower())
+def _words(text: str) -> Sequence[str]:
+    if not text:  # no system prompt: keep the user turn's split for the difficulty model
+        return ()
+    words: Sequence[str] = lower_words(text)[1]
     if not text.isascii() and _CJK.search(text):
         words = _cjk_split(words)
     if len(words) > _HEAD_WORDS + _TAIL_WORDS:
-        words = words[:_HEAD_WORDS] + words[-_TAIL_WORDS:]
+        words = [*words[:_HEAD_WORDS], *words[-_TAIL_WORDS:]]
     return words
 
 
@@ -116,8 +118,9 @@ def _ask_names(words: Sequence[str]) -> set[str]:
 def _text_groups(system: str, user: str) -> tuple[set[str], ...]:
     """The text features' names, a group per shared value: the system prompt, the user
     turn, and the ask of a long user turn."""
-    words = _words(user)
-    return _names("s:", _words(system[:2000])), _names("u:", words), _ask_names(words)
+    system_words = _words(system[:2000])
+    words = _words(user)  # last: the difficulty model often reads the same text next
+    return _names("s:", system_words), _names("u:", words), _ask_names(words)
 
 
 def hashed_features(

@@ -39,6 +39,7 @@ from operator import mul
 from typing import Protocol, cast
 
 from tierwise.core.cue_scan import ascii_twin
+from tierwise.core.word_runs import lower_words
 
 __all__ = ["DENSE_FEATURES", "DifficultyModel", "DifficultyScorer", "Featurizer", "Head"]
 
@@ -289,8 +290,7 @@ class Featurizer:
 
     def hashed(self, text: str) -> dict[int, float]:
         """The L2-normalised hashed n-gram part."""
-        text = text[: self.max_chars].lower()
-        words = _WORD.findall(text)
+        words = lower_words(text[: self.max_chars])[1]
         # Word and character n-gram features depend only on the word, and the same words
         # recur across requests, so they are built once per word and memoised.
         known = self._word_memo
@@ -347,13 +347,20 @@ class Featurizer:
         chars = len(text) or 1
         lines = [line for line in text.splitlines() if line.strip()]
         n_lines = len(lines) or 1
-        words = _WORD.findall(text)
+        lowered: str | None = None
+        words: Sequence[str]
+        if text.isascii():
+            # Lower-casing ASCII changes only letters, which stay word characters: the same
+            # runs, of the same lengths, as in the text itself (only counts and lengths are
+            # read), and the hashed n-grams have just split the same text.
+            lowered, words = lower_words(text)
+        else:
+            words = _WORD.findall(text)
         n_words = len(words) or 1
         sentences = len(_SENTENCE.findall(text)) or 1
         # Every non-maths pattern has a digit: without one there is nothing to mask.
         plain = _mask_not_maths(text) if _DIGIT.search(text) else text
         numbers = _NUMBER.findall(plain)
-        lowered = text.lower() if text.isascii() else None
         non_ascii = 0 if lowered is not None else len(text) - len(text.encode("ascii", "ignore"))
         if lowered is not None and _MATHS_CASED is not None:
             # ASCII: plain is too, and lower-cased is what the twin reads.
