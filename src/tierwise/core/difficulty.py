@@ -34,9 +34,9 @@ import zlib
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise, repeat
+from itertools import repeat
 from operator import mul
-from typing import Protocol, cast
+from typing import Protocol
 
 from tierwise.core.cue_scan import ascii_twin
 from tierwise.core.word_runs import lower_words
@@ -293,31 +293,34 @@ class Featurizer:
         words = lower_words(text[: self.max_chars])[1]
         # Word and character n-gram features depend only on the word, and the same words
         # recur across requests, so they are built once per word and memoised.
+        # The features' order does not matter: the heads add their products by fsum, and
+        # a shared bucket's signs add up to a whole number in any order.
         known = self._word_memo
-        features: set[str] = set()
-        for w in set(words):
-            of_word = known.get(w)
-            if of_word is None:
-                of_word = self._word_features(w)
-                if len(known) >= _MEMO_LIMIT:
-                    known.clear()
-                known[w] = of_word
-            features |= of_word
-        features.update([f"b:{a} {b}" for a, b in pairwise(words)])
+        distinct = set(words)
+        new_words = distinct.difference(known)  # a lookup per word (- keys(): a walk of them)
+        if new_words:
+            if len(known) + len(new_words) > _MEMO_LIMIT:
+                known.clear()
+                new_words = distinct
+            for w in new_words:
+                known[w] = self._word_features(w)
+        features: set[str] = set().union(*map(known.__getitem__, distinct))
+        features.update(map("b:{} {}".format, words, words[1:]))
         codes = self._code_memo
-        if len(codes) >= _CODE_MEMO_LIMIT:
-            codes.clear()
-        pairs = list(map(codes.get, features))
-        if None in pairs:
+        new_features = features.difference(codes)
+        if new_features:
+            if len(codes) + len(new_features) > _CODE_MEMO_LIMIT:
+                codes.clear()
+                new_features = features
             mask = (1 << self.bits) - 1
-            for j, feature in enumerate(features):
-                if pairs[j] is None:
-                    h = zlib.crc32(feature.encode("utf-8"))
-                    pairs[j] = codes[feature] = ((h >> 1) & mask, 1.0 if h & 1 else -1.0)
-        vec = dict(cast("list[tuple[int, float]]", pairs))
+            for feature in new_features:
+                h = zlib.crc32(feature.encode("utf-8"))
+                codes[feature] = ((h >> 1) & mask, 1.0 if h & 1 else -1.0)
+        pairs = list(map(codes.__getitem__, features))
+        vec = dict(pairs)
         if len(vec) < len(pairs):  # two features share a bucket: their signs add up
             vec = {}
-            for index, sign in cast("list[tuple[int, float]]", pairs):
+            for index, sign in pairs:
                 vec[index] = vec.get(index, 0.0) + sign
             norm = math.sqrt(math.fsum(v * v for v in vec.values())) or 1.0
             return {i: v / norm for i, v in vec.items() if v}

@@ -289,9 +289,10 @@ def _cue_evidence(s: Signals, p: RoutingPolicy) -> list[Evidence]:
         short = "short " if len(s.user_text) < 2000 else ""
         reasons["classification"] = f"{short}classification prompt with a closed label set"
         reasons["closed_label_set"] = ""
-    out = [Evidence(cue, p.w(cue), reasons[cue]) for cue in reasons if s.has(cue)]
+    found = s.cues  # Signals.has, without a method call per listed cue
+    out = [Evidence(cue, p.w(cue), reasons[cue]) for cue in reasons if cue in found]
     out.extend(
-        Evidence(cue, p.w(cue), reason) for cue, reason in _OPUS_CUE_REASONS.items() if s.has(cue)
+        Evidence(cue, p.w(cue), reason) for cue, reason in _OPUS_CUE_REASONS.items() if cue in found
     )
     if s.has("step_by_step") and s.has("math"):
         out.append(Evidence("multi_step_math", p.w("multi_step_math"), "multi-step math"))
