@@ -78,8 +78,12 @@ def _build(cls: type, shape: Any) -> _Walk:
     if type_name == "map":
         value_shape = shape.value
 
+        map_cell: list[_Walk] = []
+
         def walk_map(serializer: Any, value: Any) -> Any:
-            value_walk = _walk_for(cls, value_shape)
+            if not map_cell:  # looked up when first used: shapes can be recursive
+                map_cell.append(_walk_for(cls, value_shape))
+            value_walk = map_cell[0]
             out = serializer.MAP_TYPE()
             for sub_key, sub_value in value.items():
                 out[sub_key] = value_walk(serializer, sub_value)
@@ -89,8 +93,12 @@ def _build(cls: type, shape: Any) -> _Walk:
     if type_name == "list":
         member_shape = shape.member
 
+        list_cell: list[_Walk] = []
+
         def walk_list(serializer: Any, value: Any) -> Any:
-            member_walk = _walk_for(cls, member_shape)
+            if not list_cell:
+                list_cell.append(_walk_for(cls, member_shape))
+            member_walk = list_cell[0]
             return [member_walk(serializer, item) for item in value]
 
         return walk_list
@@ -117,11 +125,17 @@ def _structure(cls: type, shape: Any) -> _Walk:
         for name, member in shape.members.items()
     }
 
+    # Per member: (serialised name, walk), the walk looked up when first used.
+    walks: dict[str, tuple[str, _Walk]] = {}
+
     def walk(serializer: Any, value: Any) -> Any:
         out = serializer.MAP_TYPE()
         for member_key, member_value in value.items():
-            json_name, member_shape = names[member_key]  # KeyError as in botocore
-            out[json_name] = _walk_for(cls, member_shape)(serializer, member_value)
+            known = walks.get(member_key)
+            if known is None:
+                json_name, member_shape = names[member_key]  # KeyError as in botocore
+                known = walks[member_key] = (json_name, _walk_for(cls, member_shape))
+            out[known[0]] = known[1](serializer, member_value)
         return out
 
     return walk

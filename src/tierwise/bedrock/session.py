@@ -93,6 +93,7 @@ def _client(
     from tierwise.bedrock.preparing import use_fast_prepare
     from tierwise.bedrock.serializing import use_fast_serializer
     from tierwise.bedrock.signing import use_fast_sigv4
+    from tierwise.bedrock.templates import use_request_templates
     from tierwise.bedrock.validating import use_fast_validation
 
     endpoint = settings.endpoint_url or None
@@ -146,6 +147,7 @@ def _client(
         use_fast_serializer(client)
         use_fast_validation(client)
         use_direct_events(client)
+        use_request_templates(client)
     return client
 
 

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 import botocore.auth
 from botocore.auth import SIGNED_HEADERS_BLACKLIST, SigV4Auth
 
-__all__ = ["FastSigV4Auth", "use_fast_sigv4"]
+__all__ = ["FastSigV4Auth", "canonical_url_parts", "host_of", "signing_key", "use_fast_sigv4"]
 
 _SKIP = frozenset(SIGNED_HEADERS_BLACKLIST)
 _EMPTY_SHA256 = sha256(b"").hexdigest()
@@ -56,7 +56,8 @@ _SIGV4: Any = SigV4Auth
 
 
 @lru_cache(maxsize=256)
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """The Host value SigV4Auth signs for ``url`` (botocore's ``_host_from_url``)."""
     return str(_BOTOCORE._host_from_url(url))
 
 
@@ -66,7 +67,7 @@ def _canonical_path(path: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _url_parts(url: str) -> tuple[str, str]:
+def canonical_url_parts(url: str) -> tuple[str, str]:
     """SigV4Auth's canonical path and canonical query string of ``url`` (no params)."""
     parts = urlsplit(url)
     return _canonical_path(parts.path), str(_SIGV4._canonical_query_string_url(None, parts))
@@ -116,7 +117,7 @@ class FastSigV4Auth(SigV4Auth):
                 else:
                     values.append(value)
         if "host" not in signed:
-            signed["host"] = [_host(request.url)]
+            signed["host"] = [host_of(request.url)]
         self._gathered = (request, signed)
         return signed
 
@@ -126,7 +127,7 @@ class FastSigV4Auth(SigV4Auth):
         headers_to_sign = self.headers_to_sign(request)
         if request.params or type(headers_to_sign) is not _SignedHeaders:
             return str(super().canonical_request(request))
-        path, query = _url_parts(request.url)
+        path, query = canonical_url_parts(request.url)
         names = sorted(headers_to_sign)
         canonical_headers = "\n".join(
             f"{name}:{','.join(' '.join(value.split()) for value in headers_to_sign[name])}"
@@ -166,19 +167,25 @@ class FastSigV4Auth(SigV4Auth):
         return _canonical_path(path)
 
     def signature(self, string_to_sign: str, request: Any) -> str:
-        day: str = request.context["timestamp"][0:8]
-        secret = self.credentials.secret_key
         region, service = self._scope
-        cache_key = (secret, day, region, service)
-        key = _KEYS.get(cache_key)
-        if key is None:
-            key = f"AWS4{secret}".encode()
-            for part in (day, region, service, "aws4_request"):
-                key = hmac.new(key, part.encode("utf-8"), sha256).digest()
-            if len(_KEYS) >= _MAX_KEYS:
-                _KEYS.clear()
-            _KEYS[cache_key] = key
+        key = signing_key(
+            self.credentials.secret_key, request.context["timestamp"][0:8], region, service
+        )
         return hmac.new(key, string_to_sign.encode("utf-8"), sha256).hexdigest()
+
+
+def signing_key(secret: str | None, day: str, region: str, service: str) -> bytes:
+    """SigV4's signing key (four HMACs), kept per (secret, day, region, service)."""
+    cache_key = (secret, day, region, service)
+    key = _KEYS.get(cache_key)
+    if key is None:
+        key = f"AWS4{secret}".encode()
+        for part in (day, region, service, "aws4_request"):
+            key = hmac.new(key, part.encode("utf-8"), sha256).digest()
+        if len(_KEYS) >= _MAX_KEYS:
+            _KEYS.clear()
+        _KEYS[cache_key] = key
+    return key
 
 
 def _header_pairs(headers: Any) -> Iterable[tuple[str, str]] | None:

@@ -98,10 +98,14 @@ def _build(shape: Any) -> _Check:
     if kind == "map":
         key_shape, value_shape = shape.key, shape.value
 
+        cell: list[tuple[_Check, _Check]] = []
+
         def check_map(value: Any) -> bool:
             if not isinstance(value, _CONTAINERS["map"]):
                 return False
-            key_check, value_check = _check_for(key_shape), _check_for(value_shape)
+            if not cell:  # looked up when first used: shapes can be recursive
+                cell.append((_check_for(key_shape), _check_for(value_shape)))
+            key_check, value_check = cell[0]
             return all(key_check(k) and value_check(v) for k, v in value.items())
 
         return check_map
@@ -112,6 +116,8 @@ def _structure(shape: Any) -> _Check:
     members = shape.members
     required = list(shape.metadata.get("required", []))
     union = bool(shape.is_tagged_union)
+    # Member checks looked up when first used (shapes can be recursive), then kept here.
+    checks: dict[str, _Check] = {}
 
     def check(value: Any) -> bool:
         if not isinstance(value, _CONTAINERS["structure"]):
@@ -122,8 +128,13 @@ def _structure(shape: Any) -> _Check:
             if name not in value:
                 return False
         for name, item in value.items():
-            member = members.get(name)
-            if member is None or not _check_for(member)(item):
+            member_check = checks.get(name)
+            if member_check is None:
+                member = members.get(name)
+                if member is None:
+                    return False
+                member_check = checks[name] = _check_for(member)
+            if not member_check(item):
                 return False
         return True
 
@@ -137,6 +148,7 @@ def _list(shape: Any, least: Any) -> _Check:
         _VALIDATOR.VALIDATED_METADATA_ATTRS & set(member.metadata)
     )
     item_types = _SCALARS.get(member_type, ())
+    cell: list[_Check] = []
 
     def check(value: Any) -> bool:
         if not isinstance(value, _CONTAINERS["list"]):
@@ -145,7 +157,9 @@ def _list(shape: Any, least: Any) -> _Check:
             return False
         if shortcut:
             return all(isinstance(item, item_types) for item in value)
-        item_check = _check_for(member)
+        if not cell:
+            cell.append(_check_for(member))
+        item_check = cell[0]
         return all(item_check(item) for item in value)
 
     return check
