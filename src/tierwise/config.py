@@ -197,6 +197,12 @@ class RetrySettings(_Model):
     # Bedrock). "lean": Converse/ConverseStream/CountTokens bytes go through tierwise's lean
     # HTTP/1.1 client (botocore still signs, parses and raises), ~0.6 ms less CPU per call.
     http_client: Literal["botocore", "lean"] = "botocore"
+    # tierwise replaces parts of botocore's per-call pipeline (signing, parsing, validation,
+    # serialisation, event dispatch, request templates) with checked equivalents that fall
+    # back to botocore's own where they cannot show they match. They lean on botocore's
+    # internals; false runs botocore's pipeline untouched (slower), the way out if a new
+    # botocore release and these paths ever disagree.
+    botocore_fast_paths: bool = True
 
 
 class EscalationSettings(_Model):

@@ -213,3 +213,34 @@ def test_list_models_from_the_control_plane(settings: Settings) -> None:
     bare = haiku.model_id.split(".", 1)[1]
     assert bare in {m.model_id for m in catalog.models}
     assert catalog.profiles_for(bare)
+
+
+def test_botocore_fast_paths_can_be_turned_off(
+    emu: Any, settings: Settings, profiles: tuple[str, str]
+) -> None:
+    # The way out if a botocore release and tierwise's fast paths ever disagree: botocore's
+    # own pipeline, untouched, still answers calls, streams and errors.
+    plain = settings.with_overrides({"retry.botocore_fast_paths": False})
+    client = _client(plain)
+    runtime = client.runtime_client
+    assert "_make_api_call" not in vars(runtime)
+    assert "_make_api_call" in vars(_client(settings).runtime_client)
+    result = client.converse(list(profiles), REQUEST)
+    assert result.response["usage"]["inputTokens"] > 0
+    with client.converse_stream(list(profiles), REQUEST) as stream:
+        kinds = [next(iter(e)) for e in stream.events]
+    assert kinds[-2:] == ["messageStop", "metadata"]
+    emu.inject(kind="throttle", count=2, model_id=profiles[0])
+    retried = client.converse(list(profiles), REQUEST)
+    assert [a.error_class for a in retried.attempts] == ["ThrottledError", "ThrottledError"]
+    # The async client (the gateway's) too: its calls and streams on the loop.
+
+    async def main() -> list[str]:
+        async with AsyncBedrockClient(plain) as aclient:
+            assert "_make_api_call" not in vars(aclient.sync.runtime_client)
+            answer = await aclient.converse(list(profiles), REQUEST)
+            assert answer.response["usage"]["outputTokens"] > 0
+            async with await aclient.converse_stream(list(profiles), REQUEST) as opened:
+                return [next(iter(e)) async for e in opened]
+
+    assert asyncio.run(main())[-1] == "metadata"

@@ -140,6 +140,7 @@ def _client(
         _lean_transport(client, core, settings, green=green)
     if service == "bedrock-runtime":
         _bound_reads(client, settings)
+    if service == "bedrock-runtime" and settings.retry.botocore_fast_paths:
         use_fast_sigv4(client)
         use_fast_parser(client)
         use_fast_prepare(client)
