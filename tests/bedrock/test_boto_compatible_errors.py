@@ -67,7 +67,7 @@ def _same_as_boto(ours: ClientError, theirs: ClientError) -> None:
     [
         ({"modelId": "anthropic.no-such-model-v1:0"}, ModelNotAvailableError),
         ({"modelId": "haiku", "inferenceConfig": {"temperature": 3.0}}, InvalidRequestError),
-        ({"modelId": "haiku", "inferenceConfig": {"maxTokens": 1_000_000}}, InvalidRequestError),
+        ({"modelId": "haiku", "inferenceConfig": {"topP": 2.0}}, InvalidRequestError),
     ],
 )
 def test_request_errors_are_client_errors_like_boto3(
@@ -150,3 +150,17 @@ def test_import_tierwise_still_loads_no_botocore(tmp_path: Path) -> None:
     code = "import sys, tierwise, tierwise.errors; print('botocore' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_max_tokens_over_the_models_limit_is_refused_before_the_call(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    # It was Bedrock's ValidationException (a ClientError) after a round trip; it is now
+    # refused before any call, like tierwise's other pre-flight refusals (a blank text
+    # block, a bad image): an InvalidRequestError naming the field, not a ClientError.
+    before = live_emulator.stats["total"]
+    with pytest.raises(InvalidRequestError) as info:
+        tw.converse(modelId="haiku", messages=MESSAGES, inferenceConfig={"maxTokens": 1_000_000})
+    assert not isinstance(info.value, ClientError)
+    assert info.value.param == "inferenceConfig.maxTokens"
+    assert live_emulator.stats["total"] == before
