@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from bedrock_testdata import HAIKU, MESSAGES
-from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from botocore.hooks import EventAliaser, HierarchicalEmitter
 from botocore.stub import Stubber
+from wire_capture import ANSWER, Wire
 
 import tierwise.bedrock.events as events
 from tierwise.bedrock import AsyncBedrockClient, AwsAuth
@@ -40,12 +38,6 @@ REQUEST: dict[str, Any] = {
     "system": [{"text": "be brief"}],
     "inferenceConfig": {"maxTokens": 60, "temperature": 0.5},
 }
-ANSWER = {
-    "output": {"message": {"role": "assistant", "content": [{"text": "hello there"}]}},
-    "stopReason": "end_turn",
-    "usage": {"inputTokens": 10, "outputTokens": 3, "totalTokens": 13},
-    "metrics": {"latencyMs": 12},
-}
 
 
 @pytest.fixture(autouse=True)
@@ -53,34 +45,6 @@ def fixed(monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore's signing clock and invocation id fixed, so two clients send the same bytes."""
     monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: NOON)
     monkeypatch.setattr("uuid.uuid4", lambda: uuid.UUID(int=7))
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.body
-
-    def read(self, *_: Any) -> bytes:
-        return self.body
-
-
-class Wire:
-    """The client's HTTP send: records each request, answers ``status`` and ``body``."""
-
-    def __init__(self, client: Any, status: int = 200, body: Any = ANSWER) -> None:
-        self.sent: list[tuple[Any, ...]] = []
-        self.status = status
-        self.body = json.dumps(body).encode()
-        client._endpoint.http_session.send = self.send
-
-    def send(self, request: Any) -> AWSResponse:
-        self.sent.append((request.method, request.url, list(request.headers.items()), request.body))
-        headers = {"content-type": "application/json", "x-amzn-requestid": "r-1"}
-        if self.status >= 300:
-            headers["x-amzn-errortype"] = json.loads(self.body).get("__type", "")
-        return AWSResponse(request.url, self.status, headers, _Raw(self.body))  # type: ignore[arg-type]
 
 
 class Spy:
@@ -220,7 +184,7 @@ def test_a_handler_registered_after_the_first_calls_runs(settings: Settings) -> 
         ]
         * 2
     )
-    assert [dict(headers).get("x-tag") for _, _, headers, _ in wire.sent] == [
+    assert [{k: v for k, _, v in headers}.get("x-tag") for _, _, headers, _ in wire.sent] == [
         None,
         None,
         b"added-later",
@@ -233,7 +197,8 @@ def test_a_handler_registered_after_the_first_calls_runs(settings: Settings) -> 
     before = spy.calls
     client.converse(modelId=HAIKU, **REQUEST)
     assert spy.calls == before, "then directly again"
-    assert [dict(headers).get("x-tag") for _, _, headers, _ in wire.sent[4:]] == [None, None]
+    tags = [{k: v for k, _, v in headers}.get("x-tag") for _, _, headers, _ in wire.sent[4:]]
+    assert tags == [None, None]
     assert len(seen) == 8
     assert client._service_model.service_id.hyphenize() == "bedrock-runtime"
 

@@ -13,47 +13,21 @@ a token put in the environment) check that they did.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from bedrock_testdata import HAIKU, MESSAGES
-from botocore.awsrequest import AWSResponse
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError, NoAuthTokenError, ParamValidationError
 from botocore.stub import Stubber
+from wire_capture import ANSWER, ARN, NOON, REQUEST, Wire
 
 import tierwise.bedrock.templates as templates
 from tierwise.bedrock import AwsAuth
 from tierwise.bedrock.session import runtime_client
 from tierwise.config import Settings
-
-ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3/x"
-NOON = datetime.datetime(2026, 12, 7, 12, 0, 0)
-REQUEST: dict[str, Any] = {
-    "messages": [
-        *MESSAGES,
-        {"role": "assistant", "content": [{"text": "h\u00e9llo \u2603"}]},
-        {
-            "role": "user",
-            "content": [
-                {"text": "  two   spaces\tand a tab  "},
-                {"image": {"format": "png", "source": {"bytes": b"\x89PNG\x00"}}},
-            ],
-        },
-    ],
-    "system": [{"text": "be brief"}],
-    "inferenceConfig": {"maxTokens": 60, "temperature": 0.5},
-}
-ANSWER = {
-    "output": {"message": {"role": "assistant", "content": [{"text": "hello there"}]}},
-    "stopReason": "end_turn",
-    "usage": {"inputTokens": 10, "outputTokens": 3, "totalTokens": 13},
-    "metrics": {"latencyMs": 12},
-}
 
 
 @pytest.fixture(autouse=True)
@@ -66,35 +40,6 @@ def fixed(monkeypatch: pytest.MonkeyPatch) -> list[datetime.datetime]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
     return now
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.body
-
-    def read(self, *_: Any) -> bytes:
-        return self.body
-
-
-class Wire:
-    """The client's HTTP send: records each request, answers ``status`` and ``body``."""
-
-    def __init__(self, client: Any, status: int = 200, body: Any = ANSWER) -> None:
-        self.sent: list[tuple[Any, ...]] = []
-        self.status = status
-        self.body = json.dumps(body).encode()
-        client._endpoint.http_session.send = self.send
-
-    def send(self, request: Any) -> AWSResponse:
-        headers = [(k, type(v), v) for k, v in request.headers.items()]
-        self.sent.append((request.method, request.url, headers, request.body))
-        answer = {"content-type": "application/json", "x-amzn-requestid": "r-1"}
-        if self.status >= 300:
-            answer["x-amzn-errortype"] = json.loads(self.body).get("__type", "")
-        return AWSResponse(request.url, self.status, answer, _Raw(self.body))  # type: ignore[arg-type]
 
 
 class BotocoresWay:

@@ -1,14 +1,18 @@
 """Requests stopped at botocore's ``before-send``: what a runtime client would put on the
-wire, seen without a network (test_botocore_fast, test_signing, test_bedrock_session)."""
+wire, seen without a network (test_botocore_fast, test_signing, test_bedrock_session); and
+:class:`Wire`, a client's HTTP send replaced by a recorder that answers (test_events,
+test_templates)."""
 
 from __future__ import annotations
 
 import datetime
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from bedrock_testdata import MESSAGES
-from botocore.awsrequest import AWSRequest
+from botocore.awsrequest import AWSRequest, AWSResponse
 
 
 def aws_request(headers: dict[str, Any] | None = None, **kw: Any) -> AWSRequest:
@@ -77,3 +81,41 @@ def send(client: Any, operation: str, model_id: str) -> SentError:
         else:
             getattr(client, operation)(modelId=model_id, **REQUEST)
     return info.value
+
+
+ANSWER = {
+    "output": {"message": {"role": "assistant", "content": [{"text": "hello there"}]}},
+    "stopReason": "end_turn",
+    "usage": {"inputTokens": 10, "outputTokens": 3, "totalTokens": 13},
+    "metrics": {"latencyMs": 12},
+}
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+    def read(self, *_: Any) -> bytes:
+        return self.body
+
+
+class Wire:
+    """The client's HTTP send: records each request (method, URL, every header in order as
+    ``(name, type, value)``, body) and answers ``status`` and ``body``."""
+
+    def __init__(self, client: Any, status: int = 200, body: Any = ANSWER) -> None:
+        self.sent: list[tuple[Any, ...]] = []
+        self.status = status
+        self.body = json.dumps(body).encode()
+        client._endpoint.http_session.send = self.send
+
+    def send(self, request: Any) -> AWSResponse:
+        headers = [(k, type(v), v) for k, v in request.headers.items()]
+        self.sent.append((request.method, request.url, headers, request.body))
+        answer = {"content-type": "application/json", "x-amzn-requestid": "r-1"}
+        if self.status >= 300:
+            answer["x-amzn-errortype"] = json.loads(self.body).get("__type", "")
+        return AWSResponse(request.url, self.status, answer, _Raw(self.body))  # type: ignore[arg-type]
