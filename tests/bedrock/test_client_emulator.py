@@ -16,6 +16,7 @@ if not hasattr(emulator, "Emulator"):  # the package directory exists before its
 
 from tierwise.bedrock import AsyncBedrockClient, BedrockClient  # noqa: E402
 from tierwise.config import Settings, load_settings  # noqa: E402
+from tierwise.core.deadline import Deadline  # noqa: E402
 from tierwise.core.tiers import Tier  # noqa: E402
 from tierwise.errors import (  # noqa: E402
     ExhaustedError,
@@ -244,3 +245,16 @@ def test_botocore_fast_paths_can_be_turned_off(
                 return [next(iter(e)) async for e in opened]
 
     assert asyncio.run(main())[-1] == "metadata"
+
+
+def test_the_sync_clients_calls_are_templated(
+    settings: Settings, profiles: tuple[str, str]
+) -> None:
+    # The sync client bounds each read by what is left of the call's deadline (a
+    # read_timeout in botocore's context, different on every build): the template's check
+    # compared it for equality, so no sync call was ever templated.
+    client = _client(settings)
+    templates: Any = client.runtime_client._make_api_call.__self__
+    for _ in range(3):
+        client.converse(list(profiles), REQUEST, deadline=Deadline(30.0))
+    assert [t is not None for t in templates._templates.values()] == [True]
