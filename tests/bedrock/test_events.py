@@ -23,7 +23,7 @@ from bedrock_testdata import HAIKU, MESSAGES
 from botocore.exceptions import ClientError
 from botocore.hooks import EventAliaser, HierarchicalEmitter
 from botocore.stub import Stubber
-from wire_capture import ANSWER, Wire
+from wire_capture import ANSWER, ERROR_ANSWERS, Wire
 
 import tierwise.bedrock.events as events
 from tierwise.bedrock import AsyncBedrockClient, AwsAuth
@@ -128,13 +128,7 @@ def test_requests_and_answers_are_stock_botocores(
 
 @pytest.mark.parametrize(
     ("status", "body"),
-    [
-        (429, {"__type": "ThrottlingException", "message": "Too many requests"}),
-        (400, {"__type": "ValidationException", "message": "bad model"}),
-        (500, {"__type": "InternalServerException", "message": "oops"}),
-        (503, {"__type": "ServiceUnavailableException", "message": "later"}),
-        (424, {"message": "no type"}),
-    ],
+    ERROR_ANSWERS,
 )
 def test_errors_are_raised_as_stock_botocore_raises_them(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, status: int, body: dict[str, Any]
@@ -184,7 +178,7 @@ def test_a_handler_registered_after_the_first_calls_runs(settings: Settings) -> 
         ]
         * 2
     )
-    assert [{k: v for k, _, v in headers}.get("x-tag") for _, _, headers, _ in wire.sent] == [
+    assert wire.header_values("x-tag") == [
         None,
         None,
         b"added-later",
@@ -197,8 +191,7 @@ def test_a_handler_registered_after_the_first_calls_runs(settings: Settings) -> 
     before = spy.calls
     client.converse(modelId=HAIKU, **REQUEST)
     assert spy.calls == before, "then directly again"
-    tags = [{k: v for k, _, v in headers}.get("x-tag") for _, _, headers, _ in wire.sent[4:]]
-    assert tags == [None, None]
+    assert wire.header_values("x-tag")[4:] == [None, None]
     assert len(seen) == 8
     assert client._service_model.service_id.hyphenize() == "bedrock-runtime"
 

@@ -22,7 +22,7 @@ from bedrock_testdata import HAIKU, MESSAGES
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError, NoAuthTokenError, ParamValidationError
 from botocore.stub import Stubber
-from wire_capture import ANSWER, ARN, NOON, REQUEST, Wire
+from wire_capture import ANSWER, ARN, ERROR_ANSWERS, NOON, REQUEST, Wire
 
 import tierwise.bedrock.templates as templates
 from tierwise.bedrock import AwsAuth
@@ -138,20 +138,14 @@ def test_templated_calls_are_botocores_on_the_wire_and_in_answers(
     for mine, theirs in outcomes:
         assert mine == theirs
     assert wires[0].sent == wires[1].sent
-    signed = [dict((k, v) for k, _, v in sent[2])["Authorization"] for sent in wires[0].sent]
+    signed = wires[0].header_values("Authorization")
     # each call signed at its own time (the clock moves), or the same API key each call
     assert len(set(signed)) == (1 if how.get("bearer") else 3)
 
 
 @pytest.mark.parametrize(
     ("status", "body"),
-    [
-        (429, {"__type": "ThrottlingException", "message": "Too many requests"}),
-        (400, {"__type": "ValidationException", "message": "bad model"}),
-        (500, {"__type": "InternalServerException", "message": "oops"}),
-        (503, {"__type": "ServiceUnavailableException", "message": "later"}),
-        (424, {"message": "no type"}),
-    ],
+    ERROR_ANSWERS,
 )
 def test_errors_are_raised_as_botocore_raises_them(
     settings: Settings,
@@ -220,7 +214,7 @@ def test_a_users_handlers_send_calls_botocores_way(
     assert way.calls == 3
     assert seen[0] == seen[1] == ["before-call.bedrock-runtime.Converse"] * 3, "once a call"
     assert wires[0].sent == wires[1].sent
-    assert [dict((k, v) for k, _, v in s[2]).get("x-tag") for s in wires[0].sent] == [
+    assert wires[0].header_values("x-tag") == [
         None,
         None,
         *[b"added-later"] * 3,
@@ -302,10 +296,7 @@ def test_rotated_credentials_make_a_new_template(
     _calls((ours, stock), fixed, "converse", HAIKU, 3)
     assert way.calls == 1
     assert wires[0].sent == wires[1].sent
-    assert (
-        b"Credential=AKIDROTATED/"
-        in dict((k, v) for k, _, v in wires[0].sent[-1][2])["Authorization"]
-    )
+    assert b"Credential=AKIDROTATED/" in wires[0].header_values("Authorization")[-1]
 
 
 def test_credentials_due_a_refresh_are_refreshed_botocores_way(
@@ -345,10 +336,7 @@ def test_credentials_due_a_refresh_are_refreshed_botocores_way(
     assert refreshed[0] == refreshed[1] == 4, "each call with credentials near expiry refreshes"
     assert way.calls == 3
     assert wires[0].sent == wires[1].sent
-    assert (
-        b"Credential=AKIDREFRESH4/"
-        in dict((k, v) for k, _, v in wires[0].sent[-1][2])["Authorization"]
-    )
+    assert b"Credential=AKIDREFRESH4/" in wires[0].header_values("Authorization")[-1]
 
 
 def test_a_template_that_does_not_reproduce_botocores_request_is_never_used(

@@ -91,6 +91,16 @@ ANSWER = {
 }
 
 
+# Error answers as Bedrock sends them (status, JSON body), for comparing how each is raised.
+ERROR_ANSWERS: list[tuple[int, dict[str, str]]] = [
+    (429, {"__type": "ThrottlingException", "message": "Too many requests"}),
+    (400, {"__type": "ValidationException", "message": "bad model"}),
+    (500, {"__type": "InternalServerException", "message": "oops"}),
+    (503, {"__type": "ServiceUnavailableException", "message": "later"}),
+    (424, {"message": "no type"}),
+]
+
+
 class _Raw:
     def __init__(self, body: bytes) -> None:
         self.body = body
@@ -111,6 +121,10 @@ class Wire:
         self.status = status
         self.body = json.dumps(body).encode()
         client._endpoint.http_session.send = self.send
+
+    def header_values(self, name: str) -> list[Any]:
+        """Header ``name``'s value in each request sent (None where it was not sent)."""
+        return [next((v for k, _, v in sent[2] if k == name), None) for sent in self.sent]
 
     def send(self, request: Any) -> AWSResponse:
         headers = [(k, type(v), v) for k, v in request.headers.items()]
