@@ -36,7 +36,21 @@ from tierwise.core.class_model import BlendedClassifier, hashed_features
 from tierwise.core.taxonomy import DEFAULT_CLASS_RULES, TASK_CLASSES
 from tierwise.router.class_train import DEFAULT_BITS, _fold_of, _group, _parts, fit, load_corpus
 
-ROUNDS = ("r3-", "r4-", "r5-", "r6-", "r7-", "r8-", "r9-", "r10-", "r11-", "r12-", "r13-", "r14-")
+ROUNDS = (
+    "r3-",
+    "r4-",
+    "r5-",
+    "r6-",
+    "r7-",
+    "r8-",
+    "r9-",
+    "r10-",
+    "r11-",
+    "r12-",
+    "r13-",
+    "r14-",
+    "r15-",
+)
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
 
@@ -173,6 +187,16 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r14 conversions (transform)": lambda t, g: g.startswith("r14-transform-"),
     "r14 open questions (general_qa)": lambda t, g: g.startswith("r14-qa-"),
     "r14 support replies over docs (support_reply)": lambda t, g: g.startswith("r14-support-"),
+    "r15 all": lambda t, g: g.startswith("r15-"),
+    "r15 open questions with numbers (general_qa)": lambda t, g: g.startswith("r15-qa-num-"),
+    "r15 calculations on such numbers (math)": lambda t, g: g.startswith("r15-math-num-"),
+    "r15 questions asked 'broadly' (general_qa)": lambda t, g: g.startswith("r15-qa-broad-"),
+    "r15 summaries asked 'broadly' (summarize)": lambda t, g: g.startswith("r15-sum-broad-"),
+    "r15 conversions as a follow-up (transform)": lambda t, g: g.startswith("r15-transform-as-"),
+    "r15 answers given in a format (classify/extract)": lambda t, g: g.startswith("r15-as-answer-"),
+    "r15 advice, inverted verb (general_qa)": lambda t, g: g.startswith("r15-qa-inv-"),
+    "r15 brand copy (content_writing)": lambda t, g: g.startswith("r15-content-"),
+    "r15 routine code (routine_code)": lambda t, g: g.startswith("r15-code-"),
 }
 
 
