@@ -59,6 +59,7 @@ from tierwise.engine import (
     drive,
 )
 from tierwise.errors import (
+    BedrockWouldRefuseError,
     ClientClosedError,
     DeadlineExceededError,
     InvalidRequestError,
@@ -458,8 +459,11 @@ class Tierwise(_Client):
 
     def call(self, **kwargs: Any) -> Result:
         """:meth:`converse`, returning the engine's typed :class:`~tierwise.engine.Result`."""
-        engine, request = self.engine(_fields(kwargs), **_options(kwargs))
-        return cast(Result, self.driver.run(engine.run(request)))
+        try:
+            engine, request = self.engine(_fields(kwargs), **_options(kwargs))
+            return cast(Result, self.driver.run(engine.run(request)))
+        except BedrockWouldRefuseError as refused:
+            raise _as_bedrock_answered(refused, "Converse") from None
 
     @_converse_signature
     def converse(self, **kwargs: Any) -> dict[str, Any]:
@@ -473,8 +477,11 @@ class Tierwise(_Client):
         flight completes and is ledgered. ``deadline`` bounds the whole request.
         """
         capture_rate = kwargs.pop("capture_rate", None)
-        engine, request = self.engine(_fields(kwargs), **_options(kwargs))
-        result = cast(Result, self.driver.run(engine.run(request)))
+        try:
+            engine, request = self.engine(_fields(kwargs), **_options(kwargs))
+            result = cast(Result, self.driver.run(engine.run(request)))
+        except BedrockWouldRefuseError as refused:
+            raise _as_bedrock_answered(refused, "Converse") from None
         if self.capturer.wants(engine.request_id, capture_rate):
             self._capture(result, request, kwargs.get("api_key_id"))
         return _response(result)
@@ -493,8 +500,11 @@ class Tierwise(_Client):
         answer is then replayed as the same stream events.
         """
         capture_rate = kwargs.pop("capture_rate", None)
-        engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
-        outcome = self.driver.run(engine.run(request))
+        try:
+            engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
+            outcome = self.driver.run(engine.run(request))
+        except BedrockWouldRefuseError as refused:
+            raise _as_bedrock_answered(refused, "ConverseStream") from None
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
             if capture:
@@ -709,15 +719,21 @@ class AsyncTierwise(_Client):
 
     async def call(self, **kwargs: Any) -> Result:
         """:meth:`converse`, returning the engine's typed :class:`~tierwise.engine.Result`."""
-        engine, request = self.engine(_fields(kwargs), **_options(kwargs))
-        return cast(Result, await self.driver.run(engine.run(request)))
+        try:
+            engine, request = self.engine(_fields(kwargs), **_options(kwargs))
+            return cast(Result, await self.driver.run(engine.run(request)))
+        except BedrockWouldRefuseError as refused:
+            raise _as_bedrock_answered(refused, "Converse") from None
 
     @_converse_signature
     async def converse(self, **kwargs: Any) -> dict[str, Any]:
         """:meth:`Tierwise.converse`, awaited."""
         capture_rate = kwargs.pop("capture_rate", None)
-        engine, request = self.engine(_fields(kwargs), **_options(kwargs))
-        result = cast(Result, await self.driver.run(engine.run(request)))
+        try:
+            engine, request = self.engine(_fields(kwargs), **_options(kwargs))
+            result = cast(Result, await self.driver.run(engine.run(request)))
+        except BedrockWouldRefuseError as refused:
+            raise _as_bedrock_answered(refused, "Converse") from None
         if self.capturer.wants(engine.request_id, capture_rate):
             await self.blocking(self._capture, result, request, kwargs.get("api_key_id"))
         return _response(result)
@@ -727,8 +743,11 @@ class AsyncTierwise(_Client):
         """:meth:`Tierwise.converse_stream`, awaited; ``response["stream"]`` is an async
         iterator of the same events."""
         capture_rate = kwargs.pop("capture_rate", None)
-        engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
-        outcome = await self.driver.run(engine.run(request))
+        try:
+            engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
+            outcome = await self.driver.run(engine.run(request))
+        except BedrockWouldRefuseError as refused:
+            raise _as_bedrock_answered(refused, "ConverseStream") from None
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
             if capture:
@@ -1110,6 +1129,15 @@ _OPTIONS = frozenset(
     {"modelId", "hints", "validate", "escalate", "cheap_first", "api_key_id", "cancel",
      "deadline", "timeout_s", "routing_mode"}
 )  # fmt: skip
+
+
+def _as_bedrock_answered(refused: BedrockWouldRefuseError, operation: str) -> TierwiseError:
+    """``refused`` as the ``ClientError`` boto3 raises when Bedrock refuses the request
+    (:func:`tierwise.bedrock.errors.as_bedrock_answered`), keeping its traceback. Imported
+    here, on a refusal: ``import tierwise`` loads no botocore."""
+    from tierwise.bedrock.errors import as_bedrock_answered
+
+    return as_bedrock_answered(refused, operation).with_traceback(refused.__traceback__)
 
 
 def _options(kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ exception. Library errors are translated at exactly one boundary per adapter
     TierwiseError
     ├── ConfigError                 bad or missing configuration (names the key)
     ├── InvalidRequestError         the request itself is wrong (400-class)
+    │   ├── BedrockWouldRefuseError what Bedrock refuses, refused before the call
     │   └── TooManyCachePointsError more than 4 cachePoint blocks in one request
     ├── UpstreamError               Bedrock failed or refused
     │   ├── ThrottledError          429 ThrottlingException / ServiceQuotaExceeded
@@ -40,6 +41,7 @@ __all__ = [
     "AnswerRejectedError",
     "AttemptCutError",
     "AuthenticationError",
+    "BedrockWouldRefuseError",
     "BudgetExceededError",
     "ClientClosedError",
     "ConfigError",
@@ -109,6 +111,16 @@ class ParameterValidationError(InvalidRequestError):
     """botocore refused the request's parameters on this machine (a field of the wrong type,
     an unknown one): it never reached Bedrock, so it was not billed and leaves no ledger
     row, like the other refusals made before a call."""
+
+
+class BedrockWouldRefuseError(InvalidRequestError):
+    """A request Bedrock refuses with a ``ValidationException`` (over the model's context
+    window, a ``maxTokens`` above its output limit, a blank text block, tool history without
+    tools, an image over Bedrock's limits, ...), refused before any call or ledger row.
+
+    The Python clients raise it as the ``botocore.exceptions.ClientError`` Bedrock's answer
+    would have been (code ``ValidationException``, HTTP 400, the operation called), so error
+    handling written for boto3 catches it as it caught Bedrock's; it stays this class."""
 
 
 class TooManyCachePointsError(InvalidRequestError):

@@ -5,6 +5,7 @@ tierwise error. Both run against the emulator over real HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import subprocess
 import sys
@@ -17,11 +18,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator_clients import emulator_client
-from tierwise.client import Tierwise
+from tierwise.client import AsyncTierwise, Tierwise
 from tierwise.config import Settings
 from tierwise.core.tiers import Tier
 from tierwise.errors import (
     AccessDeniedError,
+    BedrockWouldRefuseError,
     ExhaustedError,
     InvalidRequestError,
     ModelNotAvailableError,
@@ -156,11 +158,62 @@ def test_a_max_tokens_over_the_models_limit_is_refused_before_the_call(
     tw: Tierwise, live_emulator: Any
 ) -> None:
     # It was Bedrock's ValidationException (a ClientError) after a round trip; it is now
-    # refused before any call, like tierwise's other pre-flight refusals (a blank text
-    # block, a bad image): an InvalidRequestError naming the field, not a ClientError.
+    # refused before any call, and still raised as that ClientError (a boto3 caller's
+    # handler catches it as before), while an InvalidRequestError naming the field.
     before = live_emulator.stats["total"]
-    with pytest.raises(InvalidRequestError) as info:
+    with pytest.raises(ClientError) as info:
         tw.converse(modelId="haiku", messages=MESSAGES, inferenceConfig={"maxTokens": 1_000_000})
-    assert not isinstance(info.value, ClientError)
-    assert info.value.param == "inferenceConfig.maxTokens"
+    err = info.value
+    assert isinstance(err, BedrockWouldRefuseError)
+    assert err.param == "inferenceConfig.maxTokens"
+    assert err.response["Error"]["Code"] == "ValidationException"
+    assert err.response["Error"]["Message"] == err.message
+    assert "output limit" in err.message
+    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err.operation_name == "Converse"
+    assert str(err).startswith(err.message) and err.hint
     assert live_emulator.stats["total"] == before
+
+
+def test_a_prompt_over_the_window_streamed_is_bedrocks_validation_error(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    before = live_emulator.stats["total"]
+    long = [{"role": "user", "content": [{"text": "word " * 280_000}]}]  # ~350k counted
+    try:
+        tw.converse_stream(modelId="haiku", messages=long)
+        outcome = "answered"
+    except ClientError as e:  # boto3's handler, pasted as is
+        outcome = e.response["Error"]["Code"]
+        assert e.operation_name == "ConverseStream"
+        assert isinstance(e, BedrockWouldRefuseError) and "context window" in e.message
+    assert outcome == "ValidationException"
+    assert live_emulator.stats["total"] == before
+
+
+def test_request_checks_are_client_errors_in_both_clients(
+    emu_settings: Settings, ledger_url: str, live_emulator: Any
+) -> None:
+    blank = [{"role": "user", "content": [{"text": "  "}]}]
+    with Tierwise.from_settings(emu_settings, ledger_url=ledger_url) as sync:
+        err = _raised(lambda: sync.call(modelId="haiku", messages=blank))
+        assert isinstance(err, InvalidRequestError) and err.param == "messages[0].content[0].text"
+        assert err.response["Error"]["Code"] == "ValidationException"
+
+    async def main() -> ClientError:
+        async with AsyncTierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+            with pytest.raises(ClientError) as info:
+                await tw.converse(modelId="haiku", messages=blank)
+            with pytest.raises(ClientError) as streamed:
+                await tw.converse_stream(
+                    modelId="haiku", messages=MESSAGES, inferenceConfig={"maxTokens": 10**6}
+                )
+            assert streamed.value.operation_name == "ConverseStream"
+            return info.value
+
+    err = asyncio.run(main())
+    assert isinstance(err, BedrockWouldRefuseError)
+    assert (err.operation_name, err.response["Error"]["Code"]) == (
+        "Converse",
+        "ValidationException",
+    )

@@ -26,6 +26,7 @@ from urllib3 import exceptions as u3e
 
 from tierwise.errors import (
     AccessDeniedError,
+    BedrockWouldRefuseError,
     ConfigError,
     InvalidRequestError,
     ModelAccessDeniedError,
@@ -38,7 +39,7 @@ from tierwise.errors import (
     UpstreamError,
 )
 
-__all__ = ["boto_compatible", "is_retryable", "translate"]
+__all__ = ["as_bedrock_answered", "boto_compatible", "is_retryable", "translate"]
 
 _THROTTLING = frozenset({"ThrottlingException", "ServiceQuotaExceededException"})
 _UNAVAILABLE = frozenset(
@@ -169,6 +170,23 @@ def boto_compatible(err: E, response: Mapping[str, Any], operation_name: str) ->
         return err
     state = {**err.__dict__, "response": response, "operation_name": operation_name}
     return cast(E, _rebuild(type(err), err.args, state))
+
+
+def as_bedrock_answered(err: BedrockWouldRefuseError, operation_name: str) -> BedrockWouldRefuseError:
+    """``err``, refused before the call, as the ``ClientError`` boto3 raises when Bedrock
+    refuses it (``ValidationException``, HTTP 400, ``operation_name``): a boto3 caller's
+    ``except ClientError`` catches it as it caught Bedrock's answer. The message is
+    tierwise's (Bedrock's own wording is not known before the call)."""
+    response = {
+        "Error": {"Code": "ValidationException", "Message": err.message},
+        "ResponseMetadata": {
+            "HTTPStatusCode": _STATUS["ValidationException"],
+            "HTTPHeaders": {},
+            "RetryAttempts": 0,
+        },
+        "message": err.message,
+    }
+    return boto_compatible(err, response, operation_name)
 
 
 def translate(exc: BaseException, *, model_id: str | None) -> TierwiseError:

@@ -1,7 +1,7 @@
 """Checks of a Converse request that Bedrock would refuse, made before any call (pure).
 
 A request Bedrock refuses still costs a round trip and leaves an error row in the ledger; these
-are refused first with an :class:`~tierwise.errors.InvalidRequestError` that names the field
+are refused first with a :class:`~tierwise.errors.BedrockWouldRefuseError` that names the field
 (``param``) and says what to do. The rules are Bedrock's (botocore's service model for
 Converse: ``ToolName`` is 1-64 characters of ``[a-zA-Z0-9_-]``; ``ToolUseId`` 1-64 of
 ``[a-zA-Z0-9_.:-]``; a tool's input schema has the top-level type ``object``;
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tierwise.core.tokens import binary_document_tokens
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import BedrockWouldRefuseError, InvalidRequestError
 
 __all__ = [
     "IMAGE_LIMITS_HINT",
@@ -252,8 +252,8 @@ def _bytes_of(source: Any) -> bytes | None:
     return None
 
 
-def _refuse(message: str, param: str, hint: str) -> InvalidRequestError:
-    return InvalidRequestError(message, hint=hint, param=param)
+def _refuse(message: str, param: str, hint: str) -> BedrockWouldRefuseError:
+    return BedrockWouldRefuseError(message, hint=hint, param=param)
 
 
 def _check_tools(tool_config: Any) -> list[str]:
