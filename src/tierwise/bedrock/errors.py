@@ -172,7 +172,9 @@ def boto_compatible(err: E, response: Mapping[str, Any], operation_name: str) ->
     return cast(E, _rebuild(type(err), err.args, state))
 
 
-def as_bedrock_answered(err: BedrockWouldRefuseError, operation_name: str) -> BedrockWouldRefuseError:
+def as_bedrock_answered(
+    err: BedrockWouldRefuseError, operation_name: str
+) -> BedrockWouldRefuseError:
     """``err``, refused before the call, as the ``ClientError`` boto3 raises when Bedrock
     refuses it (``ValidationException``, HTTP 400, ``operation_name``): a boto3 caller's
     ``except ClientError`` catches it as it caught Bedrock's answer. The message is
