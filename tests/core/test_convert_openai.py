@@ -207,3 +207,12 @@ def test_tool_history_without_tools_declares_the_called_tools_and_forbids_calls(
     assert tool["toolSpec"]["inputSchema"] == {"json": {"type": "object"}}
     assert request["toolConfig"]["toolChoice"] == {"auto": {}}
     assert request["system"][-1] == {"text": NO_TOOL_CALLS}
+
+
+@pytest.mark.parametrize("role", ["system", "developer"])
+def test_only_system_messages_is_a_400_that_says_so(role: str) -> None:
+    """OpenAI answers a conversation of system messages alone; Converse needs a user turn,
+    and the refusal says what was sent, not that every message was empty."""
+    with pytest.raises(InvalidRequestError, match="only system or developer messages") as info:
+        from_chat_completions(body(messages=[{"role": role, "content": "Write a haiku."}]))
+    assert info.value.param == "messages"

@@ -128,9 +128,14 @@ def test_errors_are_the_sdks_own(client: anthropic.Anthropic, gateway) -> None: 
     assert throttled.value.response.headers.get("retry-after")
     gateway.emulator.reset()
     gateway.emulator.inject(kind="unavailable", count=100)
-    with pytest.raises(anthropic.InternalServerError) as unavailable:
+    # Anthropic's API says "overloaded" with 529, which its SDK raises as OverloadedError.
+    with pytest.raises(anthropic.OverloadedError) as unavailable:
         client.messages.create(model="opus", max_tokens=10, messages=user("hi"))
-    assert unavailable.value.status_code == 503
+    assert unavailable.value.status_code == 529
+    assert unavailable.value.body["error"]["type"] == "overloaded_error"  # type: ignore[index]
+    assert unavailable.value.response.headers.get("retry-after")
+    with pytest.raises(anthropic.OverloadedError):  # a stream that fails before its first event
+        client.messages.create(model="opus", max_tokens=10, messages=user("hi"), stream=True)
     gateway.emulator.reset()
     image = png_block()
     with pytest.raises(anthropic.BadRequestError, match="too many images: 21"):

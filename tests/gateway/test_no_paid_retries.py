@@ -81,7 +81,8 @@ def test_a_failure_after_a_charged_answer_is_not_retried_by_the_sdks(
     before = len(gateway.tierwise.ledger.rows())
     with pytest.raises(_ERRORS) as caught:
         _call(sdk, gateway, stream, max_retries=2)()
-    assert caught.value.status_code == status
+    # Anthropic's "overloaded" is its own 529 (the SDK's OverloadedError).
+    assert caught.value.status_code == (529 if status == 503 and sdk == "anthropic" else status)
     rows = gateway.tierwise.ledger.rows()[before:]
     charged = [r for r in rows if r.cost_usd > 0]
     # One request: haiku's rejected answer, charged once (three times when the SDK retried).

@@ -67,13 +67,30 @@ async def _dashboard(request: Request) -> Response:
 
 
 def _dialect(request: Request) -> Dialect:
-    return Dialect.ANTHROPIC if request.url.path.startswith("/v1/messages") else Dialect.OPENAI
+    # Anthropic's SDKs send anthropic-version on every request, to any path (/v1/complete,
+    # /v1/messages/batches): its errors then come in the shape that SDK parses.
+    anthropic = request.url.path.startswith("/v1/messages") or (
+        "anthropic-version" in request.headers
+    )
+    return Dialect.ANTHROPIC if anthropic else Dialect.OPENAI
+
+
+# What an unknown path's 404 says: the APIs served, so a client pointed at an endpoint
+# tierwise does not have (embeddings, legacy completions, files, batches) learns which.
+_SERVED = (
+    "this gateway serves POST /v1/chat/completions, /v1/responses, /v1/messages and "
+    "/v1/messages/count_tokens, and GET /v1/models; embeddings, legacy completions, files, "
+    "audio, images and batch endpoints are not served (call Bedrock for embeddings; "
+    "`tierwise batch` sends batch work)"
+)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Unknown paths and wrong methods, in the caller's API format."""
     status = getattr(exc, "status_code", 404)
     message = f"{request.method} {request.url.path}: {getattr(exc, 'detail', 'not found')}"
+    if status == 404:
+        message += f" ({_SERVED})"
     if _dialect(request) is Dialect.ANTHROPIC:
         error_type = "not_found_error" if status == 404 else "invalid_request_error"
         body: dict[str, object] = {

@@ -98,7 +98,11 @@ class _Kind:
 
 
 _THROTTLED = _Kind(429, "rate_limit_error", "rate_limit_exceeded", "rate_limit_error", retry=True)
-_UNAVAILABLE = _Kind(503, "server_error", "service_unavailable", "overloaded_error", retry=True)
+# Anthropic answers "overloaded" with 529, which its SDK raises as OverloadedError (503 would
+# be its ServiceUnavailableError, which code written for Anthropic's API does not catch).
+_UNAVAILABLE = _Kind(
+    503, "server_error", "service_unavailable", "overloaded_error", anthropic_status=529, retry=True
+)
 _UPSTREAM = _Kind(502, "server_error", "upstream_error", "api_error")
 _INTERNAL = _Kind(500, "server_error", None, "api_error", public=False)
 _AUTH = _Kind(401, "invalid_request_error", "invalid_api_key", "authentication_error")

@@ -58,7 +58,8 @@ STOP_REASONS = {
     "end_turn": "end_turn",
     "stop_sequence": "stop_sequence",
     "max_tokens": "max_tokens",
-    "model_context_window_exceeded": "max_tokens",
+    # Anthropic's own name for it (Sonnet 4.5 on): the SDK's StopReason holds it.
+    "model_context_window_exceeded": "model_context_window_exceeded",
     "tool_use": "tool_use",
     "content_filtered": "refusal",
     "guardrail_intervened": "refusal",

@@ -274,6 +274,14 @@ def _messages(
                 "toolResult": {"toolUseId": message["tool_call_id"], "content": [{"text": text}]}
             }
             turns.append({"role": "user", "content": [result]})
+    # OpenAI answers a conversation of system messages alone; Converse needs a turn, and
+    # "every message is empty" (finish_turns) would be wrong about such a request.
+    require(
+        bool(turns) or not system,
+        "messages holds only system or developer messages, and Claude answers a user "
+        "message: send the request as a user message (the system message can stay)",
+        "messages",
+    )
     merged = finish_turns(
         turns, first="the first non-system message", field="messages", max_images=max_images
     )

@@ -1,0 +1,56 @@
+"""Drop-in details found by driving the gateway with the official SDKs as migrating apps do
+(docs/gateway-compat.md lists every check): each test fails on the code before its fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anthropic
+import httpx
+import openai
+import pytest
+
+
+@pytest.fixture
+def oai(gateway: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, max_retries=0)
+
+
+@pytest.fixture
+def claude(gateway: Any) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=gateway.url, api_key=gateway.key, max_retries=0)
+
+
+def test_an_endpoint_not_served_says_which_are(oai: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as info:
+        oai.embeddings.create(model="sonnet", input="hi")
+    message = info.value.message
+    assert "POST /v1/embeddings" in message and "/v1/chat/completions" in message
+    assert "embeddings" in message.split("Not Found", 1)[1]
+
+
+def test_an_anthropic_client_gets_anthropics_error_shape_on_any_path(gateway: Any) -> None:
+    # Anthropic's SDKs send anthropic-version on every request: the legacy Text Completions
+    # path (/v1/complete) answers in the shape they parse, not OpenAI's.
+    reply = httpx.post(
+        gateway.url + "/v1/complete",
+        json={"model": "sonnet", "prompt": "\n\nHuman: hi\n\nAssistant:"},
+        headers={"x-api-key": gateway.key, "anthropic-version": "2023-06-01"},
+    )
+    assert reply.status_code == 404
+    body = reply.json()
+    assert body["type"] == "error" and body["error"]["type"] == "not_found_error"
+    assert "/v1/messages" in body["error"]["message"]
+    # Without the header an unknown path still answers in OpenAI's shape.
+    plain = httpx.post(gateway.url + "/v1/complete", json={})
+    assert plain.status_code == 404 and plain.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_a_system_only_conversation_is_a_400_that_says_so(oai: openai.OpenAI, gateway: Any) -> None:
+    calls = gateway.emulator.stats["total"]
+    with pytest.raises(openai.BadRequestError, match="only system or developer messages") as info:
+        oai.chat.completions.create(
+            model="sonnet", messages=[{"role": "system", "content": "Write a haiku."}]
+        )
+    assert info.value.param == "messages"
+    assert gateway.emulator.stats["total"] == calls
