@@ -127,7 +127,6 @@ def test_the_matched_stop_sequence_is_reported() -> None:
     assert delta["delta"] == {"stop_reason": "stop_sequence", "stop_sequence": "END"}
 
 
-
 def test_a_full_context_window_is_reported_by_anthropics_own_stop_reason() -> None:
     """Anthropic's API answers model_context_window_exceeded (not max_tokens) when the
     context window, not max_tokens, ended the answer; Bedrock says the same."""
@@ -141,7 +140,8 @@ def test_a_full_context_window_is_reported_by_anthropics_own_stop_reason() -> No
     translator = AnthropicStreamTranslator(model="m", request_id="r")
     translator.feed({"messageStop": {"stopReason": "model_context_window_exceeded"}})
     (name, delta), _ = translator.feed({"metadata": {"usage": {}}})
-    assert (name, delta["delta"]["stop_reason"]) == ("message_delta", "model_context_window_exceeded")
+    assert name == "message_delta"
+    assert delta["delta"]["stop_reason"] == "model_context_window_exceeded"
 
 
 # The 8-byte PNG signature: Bedrock (and now the door) refuses bytes that are no image.
