@@ -196,8 +196,7 @@ class CacheRouter:
         left_out = {
             t: why
             for t in allowed
-            if t is not decision.tier
-            and (why := self.settings.unfit(self.settings.tier(t).model_id, request, tokens))
+            if t is not decision.tier and (why := self.settings.tier_unfit(t, request, tokens))
         }
         allowed = [t for t in allowed if t not in left_out]
         conversation = conversation_key(request)

@@ -673,10 +673,13 @@ class Settings(_Model):
     def tier(self, tier: Tier) -> TierSettings:
         return self.tiers[tier]
 
-    def unfit(self, model_id: str, request: Mapping[str, Any], tokens: int) -> str | None:
-        """Why the model behind ``model_id`` cannot take ``request`` of ``tokens`` prompt
-        tokens (:func:`~tierwise.core.preflight.check_fits`: its context window, its output
-        limit), or None; None too for a model ``[models]`` does not describe."""
+    def refusal(
+        self, model_id: str, request: Mapping[str, Any], tokens: int, *, margin: float = 1.0
+    ) -> InvalidRequestError | None:
+        """The refusal of ``request`` of ``tokens`` prompt tokens by the model behind
+        ``model_id`` (:func:`~tierwise.core.preflight.check_fits`: its context window times
+        ``margin``, its output limit), or None; None too for a model ``[models]`` does not
+        describe (Bedrock decides)."""
         model = self.models.get(foundation_model_id(model_id))
         if model is None:
             return None
@@ -688,10 +691,40 @@ class Settings(_Model):
                 long_context_window=model.long_context_window,
                 output_limit=model.max_output_tokens,
                 tokens=tokens,
+                margin=margin,
             )
         except InvalidRequestError as refused:
-            return refused.message
+            return refused
         return None
+
+    def unfit(self, model_id: str, request: Mapping[str, Any], tokens: int) -> str | None:
+        """Why the model behind ``model_id`` cannot take ``request`` of ``tokens`` prompt
+        tokens (:meth:`refusal`), or None."""
+        refused = self.refusal(model_id, request, tokens)
+        return None if refused is None else refused.message
+
+    def tier_unfit(self, tier: Tier, request: Mapping[str, Any], tokens: int) -> str | None:
+        """Why no profile of ``tier`` can take ``request`` (its primary's reason), or None
+        when one can: a tier's alternates may be other models, with other limits, and the
+        call goes to those that fit (:meth:`fitting_profiles`)."""
+        ts = self.tiers[tier]
+        why = self.unfit(ts.model_id, request, tokens)
+        if why is None or any(self.unfit(a, request, tokens) is None for a in ts.alternates):
+            return None
+        return why
+
+    def fitting_profiles(
+        self, profiles: tuple[str, ...], request: Mapping[str, Any], tokens: int, margin: float
+    ) -> tuple[str, ...]:
+        """``profiles`` without those whose model would refuse ``request`` (a failover to
+        one ends in Bedrock's 400), in order; the first profile's refusal when none can
+        take it."""
+        refusals = [self.refusal(p, request, tokens, margin=margin) for p in profiles]
+        kept = tuple(p for p, refused in zip(profiles, refusals, strict=True) if refused is None)
+        first = next((refused for refused in refusals if refused is not None), None)
+        if not kept and first is not None:
+            raise first
+        return kept
 
     def cache_policy(self, tier: Tier) -> CachePolicy:
         """Cache placement for ``tier``'s model: its minimum prefix and caching support."""

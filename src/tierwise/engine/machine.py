@@ -17,12 +17,11 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol, cast
 
-from tierwise.core.catalog import foundation_model_id
 from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
 from tierwise.core.output_learning import thinking_tokens
-from tierwise.core.preflight import REFUSAL_MARGIN, check_fits
+from tierwise.core.preflight import REFUSAL_MARGIN
 from tierwise.core.pricing import Usage
 from tierwise.core.structured import native_compatible, schema_from_spec, unwrap, with_schema
 from tierwise.core.tiers import Tier
@@ -549,6 +548,7 @@ class Engine:
         # The last answer, kept in case the key's budget cannot cover the next attempt.
         last: tuple[dict[str, Any], Plan, int | None, Verdict | None] | None = None
         failed_over: list[str] = []  # tiers left for the next one up by [escalation] on_error
+        failure: TierwiseError | None = None  # the error the last attempt's tier was left for
         while True:
             number += 1
             plan = self._plan_for(tier)
@@ -562,12 +562,24 @@ class Engine:
             # the prompt as sent.
             prepared, output_tool = self._ask_for_schema(self.planner.prepare(request, plan), plan)
             try:
-                self._check_fits(prepared, plan)
+                fitted = self._fitting(prepared, plan)
             except InvalidRequestError as refused:
+                if failure is not None:
+                    # [escalation] on_error moved the request to a tier that cannot take it:
+                    # the failure it was moved for stands (a refusal naming the new tier's
+                    # window would hide it).
+                    failure.message = f"{failure.message}; not moved to {tier}: {refused.message}"
+                    raise failure from None
                 if last is None:
                     raise
                 self._not_escalated(refused.message)
                 raise self._rejected(self._result(*last)) from None
+            if fitted is not plan:
+                # Prepared again for the profiles left (adaptive thinking is settled on them).
+                plan = fitted
+                prepared, output_tool = self._ask_for_schema(
+                    self.planner.prepare(request, plan), plan
+                )
             attempt = Attempt(
                 number, "answer", plan, prepared, self.request_id, self.api_key_id,
                 stream=streaming,
@@ -609,7 +621,7 @@ class Engine:
                     raise exc
                 if tier is not None:
                     failed_over.append(tier.value)
-                tier = fallback
+                tier, failure = fallback, exc
                 continue
             if streaming:
                 return Opened(attempt, settled, self.upstream_ms, self.dropped, hold, request)
@@ -642,7 +654,7 @@ class Engine:
                     raise self._rejected(result)
                 return result
             last = (response, plan, row.id, verdict)
-            tier = nxt
+            tier, failure = nxt, None
 
     def _result(
         self, response: dict[str, Any], plan: Plan, ledger_id: int | None, verdict: Verdict | None
@@ -660,28 +672,22 @@ class Engine:
             api_key_id=self.api_key_id,
         )
 
-    def _check_fits(self, prepared: Mapping[str, Any], plan: Plan) -> None:
-        """Refuse, before any call or row, a prompt over the plan's model's context window
-        or a maxTokens above its output limit (:func:`check_fits`); a model the settings
-        do not describe is left to Bedrock."""
-        settings = self.planner.settings
-        model = (
-            settings.models.get(foundation_model_id(plan.profiles[0])) if plan.profiles else None
-        )
-        if model is None:
-            return
+    def _fitting(self, prepared: Mapping[str, Any], plan: Plan) -> Plan:
+        """``plan`` sent only to the profiles whose model can take ``prepared`` (its context
+        window, with :data:`REFUSAL_MARGIN`, and its output limit: a tier's alternates may be
+        other models, and a failover to one that cannot ends in Bedrock's 400); refused,
+        before any call or row, with the first profile's reason when none can. A model the
+        settings do not describe is left to Bedrock."""
         # The router counted this request already (the prepared one adds cache points,
         # which count nothing, and at most a schema tool): counted again only without it.
         routed = plan.decision.signals.get("input_tokens") if plan.decision is not None else None
-        check_fits(
+        profiles = self.planner.settings.fitting_profiles(
+            plan.profiles,
             prepared,
-            model=model.name or plan.profiles[0],
-            context_window=model.context_window,
-            long_context_window=model.long_context_window,
-            output_limit=model.max_output_tokens,
-            tokens=routed if isinstance(routed, int) else count_request(prepared),
-            margin=REFUSAL_MARGIN,
+            routed if isinstance(routed, int) else count_request(prepared),
+            REFUSAL_MARGIN,
         )
+        return plan if profiles == plan.profiles else replace(plan, profiles=profiles)
 
     def _reserve(self, attempt: Attempt) -> Generator[Effect, Any, tuple[Any, Attempt]]:
         """Reserve ``attempt`` against its key's budget (none without a key)."""

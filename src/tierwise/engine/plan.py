@@ -128,14 +128,14 @@ class Planner:
         tokens = decision.signals.get("input_tokens")
         if not isinstance(tokens, int):
             return decision
-        why = self.settings.unfit(self.settings.tier(decision.tier).model_id, request, tokens)
+        why = self.settings.tier_unfit(decision.tier, request, tokens)
         if why is None:
             return decision
         ceiling = (hints or Hints()).max_tier or Tier.OPUS
         for tier in Tier.ordered():
             if not decision.tier.rank < tier.rank <= ceiling.rank:
                 continue
-            if self.settings.unfit(self.settings.tier(tier).model_id, request, tokens) is None:
+            if self.settings.tier_unfit(tier, request, tokens) is None:
                 thinks = self.settings.tier(tier).supports_thinking
                 moved = f"moved up to {tier.value}: on {decision.tier.value}, {why}"
                 return replace(
