@@ -23,6 +23,14 @@ For instruction counts (not moved by other processes on the machine), ``--plans 
 N agent-turn decisions (``--state memory`` or ``redis``) after the setup; run it under
 ``valgrind --tool=callgrind`` with two values of N and divide the difference in instructions
 by the difference in N.
+
+``--plans N --request short`` plans N distinct prompts shaped as bench/request_cpu.py
+``--distinct`` sends them (its call prompt numbered per request, 60 max tokens), after 20 of
+warm-up; ``--request long`` puts request_cpu's 6,000-token report in front as the system
+prompt (``--long 6000``), the cache state on a clock that steps per reading. The N plans run
+between two ``time.sleep(0)`` calls, so
+``valgrind --tool=callgrind --dump-before=time_sleep`` writes them as a part of their own
+(its total / N = instructions per plan); run with ``PYTHONHASHSEED=0``.
 """
 
 from __future__ import annotations
@@ -226,6 +234,40 @@ def plans_only(n: int, state_name: str, steps: int) -> None:
         drop_keys(url, prefix)
 
 
+def bench_plans(n: int, long: bool) -> None:
+    """``n`` plans of distinct bench-shaped prompts between two time.sleep(0) markers."""
+    import itertools
+
+    from concurrency import CALL_PROMPT
+    from request_cpu import document
+
+    prepare_cues()
+    settings = load_settings(environ={}).settings
+    state = MemoryCacheState(clock=itertools.count(0.0, 0.25).__next__)
+    planner = Planner(
+        settings, load_model(), load_class_scorer(settings), CacheRouter(settings, state)
+    )
+    system = [{"text": document(6000)}] if long else None
+
+    def request(number: int) -> dict[str, Any]:
+        text = f"{CALL_PROMPT} (request {number})"
+        out: dict[str, Any] = {
+            "messages": [{"role": "user", "content": [{"text": text}]}],
+            "inferenceConfig": {"maxTokens": 60},
+        }
+        if system is not None:
+            out["system"] = system
+        return out
+
+    for number in range(1, 21):
+        planner.plan("auto", request(number))
+    requests = [request(number) for number in range(21, 21 + n)]
+    time.sleep(0)
+    for r in requests:
+        planner.plan("auto", r)
+    time.sleep(0)
+
+
 def lookup_cases() -> None:
     """CacheState.warm alone: one call for ``n`` keys, a tenth of them warm."""
     import hashlib
@@ -267,7 +309,13 @@ def main() -> None:
     parser.add_argument("--agent-steps", type=int, default=12)
     parser.add_argument("--plans", type=int, default=None, help="only N agent-turn decisions")
     parser.add_argument("--state", choices=("memory", "redis"), default="memory")
+    parser.add_argument(
+        "--request", choices=("agent", "short", "long"), default="agent", help="with --plans"
+    )
     args = parser.parse_args()
+    if args.plans is not None and args.request != "agent":
+        bench_plans(args.plans, args.request == "long")
+        return
     if args.plans is not None:
         plans_only(args.plans, args.state, args.agent_steps)
         return

@@ -40,7 +40,7 @@ from tierwise.config import Settings, load_settings
 from tierwise.core import class_model, classes, difficulty, signals
 from tierwise.core.class_model import BlendedClassifier, ClassModel, _text_groups
 from tierwise.core.classes import ClassPrediction
-from tierwise.core.cue_scan import ascii_twin
+from tierwise.core.cue_scan import ascii_twin, regroup
 from tierwise.core.difficulty import Featurizer, Head
 from tierwise.core.hints import Hints
 from tierwise.core.taxonomy import TASK_CLASSES
@@ -342,3 +342,67 @@ def test_column_sums_add_as_a_row_at_a_time(
     assert [x.hex() for x in got] == [x.hex() for x in want]
     assert math.fsum(c[0] for c in rows) != want[0]  # the order shows in the result
     assert class_model._column_sums([], starts) == starts
+
+
+# The small-answer pattern's "nothing else" as it was written before its lookbehinds were
+# moved behind the phrase.
+_OLD_NOTHING_ELSE = (
+    r"(?<!below and )(?<!above and )(?<!articles and )(?<!documentation and )(?<!docs and )"
+    r"(?<!passages and )(?<!context and )(?<!sources and )(?<!manual and )(?<!below, )"
+    r"(?<!above, )(?<!articles, )(?<!documentation, )(?<!docs, )(?<!passages, )"
+    r"(?<!context, )(?<!sources, )(?<!manual, )nothing else"
+)
+_NOTHING_ELSE_AFTER = (
+    *("below", "above", "articles", "documentation", "docs", "passages", "context"),
+    *("sources", "manual", "and", "the", "label"),
+)
+
+
+def test_small_answer_nothing_else_looks_behind_as_before() -> None:
+    new = signals._SMALL_ANSWER_ALTERNATIVES
+    start = new.index("|nothing else") + 1
+    end = new.index("|", start)
+    old_rx = re.compile(rf"\b(?:{_OLD_NOTHING_ELSE})(?!\w)", re.IGNORECASE)
+    new_rx = re.compile(rf"\b(?:{new[start:end]})(?!\w)", re.IGNORECASE)
+    texts = [
+        f"{lead}{word}{joint}{tail}"
+        for word in _NOTHING_ELSE_AFTER
+        for joint in (" and ", ", ", " ", ",  ", " AND ")
+        for lead in ("", "the ", "x", "Answer from the ")
+        for tail in ("nothing else", "Nothing Else.", "nothing elsewhere", "nothing")
+    ]
+    found = 0
+    for text in [*texts, *_texts()]:
+        want = [m.span() for m in old_rx.finditer(text)]
+        assert [m.span() for m in new_rx.finditer(text)] == want, text[:200]
+        found += bool(want)
+    assert found > 50
+
+
+def test_small_answer_regrouped_matches_where_the_pattern_does() -> None:
+    """The grouped twin (read as yes/no) against the pattern itself, on whole texts and on
+    the asks _small_answer reads (their first and last 300 characters)."""
+    found = found_asks = 0
+    for text in _texts():
+        if not text.isascii():
+            continue
+        for part in (text, text[:300], text[-300:]):
+            want = signals._SMALL_ANSWER.search(part) is not None
+            assert (signals._SMALL_ANSWER_FOUND.search(part.lower()) is not None) == want
+            assert signals._small_answer_in(part) == want
+            found += want
+        found_asks += signals._small_answer(text[:2000], text)
+    assert found > 100 and found_asks > 50
+
+
+def test_regroup_groups_by_first_character() -> None:
+    """Alternatives expanded, then grouped under a shared first character; sets whose members
+    are syntax outside a set (".", "*") are not expanded into alternatives."""
+    assert (
+        regroup("ab|ac|(?:x|y)z|[pq]r|[.*]s|\\d")
+        == "a(?:b|c)|x(?:z)|y(?:z)|p(?:r)|q(?:r)|[.*]s|\\d"
+    )
+    rx = re.compile(rf"\b(?:{regroup('ab|ac|(?:x|y)z|[pq]r|[.*]s')})(?!\w)")
+    old = re.compile(r"\b(?:ab|ac|(?:x|y)z|[pq]r|[.*]s)(?!\w)")
+    for text in ["ab", "ac", "yz", "qr", ".s", "*s", "?s", "as", "xab", "a b", "zz"]:
+        assert (rx.search(text) is None) == (old.search(text) is None), text

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 
-__all__ = ["WORD_END", "WORD_START", "CueScanner", "ascii_twin", "whole_words"]
+__all__ = ["WORD_END", "WORD_START", "CueScanner", "ascii_twin", "regroup", "whole_words"]
 
 # Every cue is a whole word or phrase: it starts where no letter, digit or hyphen precedes
 # it and, when it ends on a word character, no letter, digit or hyphen follows. So "proof"
@@ -156,9 +156,35 @@ def _expand(alt: str) -> list[str]:
     elif alt.startswith("[") and not alt.startswith(("[^", "[]")):
         end = _class_end(alt, 0)
         members = alt[1 : end - 1]
-        if not _quantified(alt, end) and not set(members) & set("\\-[]^&~|"):
+        # Members that are syntax outside a set ("." or "*") would not be literals there.
+        if not _quantified(alt, end) and not set(members) & (_SYNTAX | set("-&~")):
             return [x for ch in dict.fromkeys(members) for x in _expand(ch + alt[end:])]
     return [alt]
+
+
+def _alternatives(src: str) -> list[str]:
+    """``src``'s top-level alternatives, each expanded (:func:`_expand`)."""
+    return [x for part in _split(src) for x in _expand(part)]
+
+
+def regroup(alternation: str) -> str:
+    """``alternation`` with its alternatives expanded and grouped under their first plain
+    character (see the module docstring), the others after them.
+
+    Used in place of ``alternation``, a pattern matches at the same positions: it finds a
+    match wherever the original does, and only there. Which alternative matches first at a
+    position may change, and with it the match's end, so it is for a search whose match is
+    only tested, not read. The regex engine then rejects most alternatives on their first
+    character at each position it tries, without entering them."""
+    groups: dict[str, list[str]] = {}
+    other: list[str] = []
+    for alt in _alternatives(alternation):
+        if _plain(alt, 0):
+            groups.setdefault(alt[0], []).append(alt[1:])
+        else:
+            other.append(alt)
+    branches = [f"{re.escape(ch)}(?:{'|'.join(rests)})" for ch, rests in groups.items()]
+    return "|".join(branches + other)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +224,7 @@ class CueScanner:
         by_start: dict[str, set[int]] = {}
         anywhere: set[int] = set()
         for k, name in enumerate(self.names):
-            alts = [x for part in _split(self._sources[name]) for x in _expand(part)]
-            for j, alt in enumerate(alts):
+            for j, alt in enumerate(_alternatives(self._sources[name])):
                 marker = f"c{k}_{j}"
                 owner[marker] = k
                 body = f"{alt}{WORD_END}(?P<{marker}>)"
