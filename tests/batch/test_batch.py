@@ -152,7 +152,9 @@ def test_250_records_through_submit_status_collect(runner: BatchRunner, tmp_path
         by_id[f"p{i}"]["mode"] == "on-demand" and by_id[f"p{i}"]["state"] == "done"
         for i in range(7)
     )
-    assert by_id["too-long"]["state"] == "error" and by_id["too-long"]["error"]
+    # Over Haiku's output limit: refused before the job (it was the job's failed record).
+    assert by_id["too-long"]["state"] == "refused"
+    assert "output limit of 64,000 tokens" in by_id["too-long"]["reason"]
     assert by_id["c0"]["tier"] == "haiku" and by_id["s0"]["tier"] == "sonnet"
     done_batch = [r for r in lines if r["mode"] == "batch" and r["state"] == "done"]
     # every classification, summary, "pinned" and "tool"
@@ -265,3 +267,37 @@ def test_a_record_run_on_demand_that_the_deadline_cut_says_what_it_cost(
     # A bound, named as one: a done record's cost_usd is its ledger row's cost (review)
     assert "cost_usd" not in line["result"]
     assert 0 < row.cost_usd <= Decimal(line["result"]["cost_usd_at_most"])
+
+
+def test_records_bedrock_would_refuse_are_refused_before_the_job(
+    runner: BatchRunner, tmp_path: Path
+) -> None:
+    # A record over the model's context window, a maxTokens above its output limit, or a
+    # blank text block went into the job (Bedrock refuses each); they are refused alone, with
+    # the on-demand call's reason, and the rest still make their job.
+    def line(custom_id: str, text: str, max_tokens: int = 20) -> str:
+        body = {"modelId": "haiku", "messages": [{"role": "user", "content": [{"text": text}]}],
+                "inferenceConfig": {"maxTokens": max_tokens}}  # fmt: skip
+        return json.dumps({"custom_id": custom_id, "converse": body}) + "\n"
+
+    source = tmp_path / "limits.jsonl"
+    source.write_text(
+        "".join(line(f"c{i}", CLASSIFY.format(i=i)) for i in range(100))
+        + line("long", "word " * 240_000)
+        + line("cap", "hello", max_tokens=100_000)
+        + line("blank", "   ")
+    )
+    modes = runner.modes(source)
+    refused = {k: r.reason for k, r in modes.items() if r.mode == "refused"}
+    assert set(refused) == {"long", "cap", "blank"}
+    assert "over Claude Haiku 4.5's context window of 200,000 tokens" in refused["long"]
+    assert refused["cap"].startswith(
+        "maxTokens 100,000 is above Claude Haiku 4.5's output limit of 64,000 tokens"
+    )
+    assert refused["blank"].startswith("messages[0].content[0].text is blank")
+    assert {r.mode for k, r in modes.items() if k not in refused} == {"batch"}
+    batch_id = runner.submit(source)
+    (job,) = runner.status(batch_id)
+    results = runner.collect(batch_id)
+    assert [r["custom_id"] for r in results if r["state"] == "refused"] == ["long", "cap", "blank"]
+    assert job.model_id == runner.settings.tier(Tier.HAIKU).model_id

@@ -34,6 +34,7 @@ from tierwise.config import Settings
 from tierwise.core.convert.anthropic import from_messages, to_invoke_body, usage_from_message
 from tierwise.core.convert.openai import from_chat_completions
 from tierwise.core.guardrails import guardrail_config
+from tierwise.core.preflight import check_request
 from tierwise.core.pricing import Usage, price
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, ModelNotAvailableError, TierwiseError
@@ -285,6 +286,14 @@ class BatchRunner:
     def _plan(self, record: ParsedRecord) -> Plan:
         return self.tw.plan(record.model, record.request)
 
+    def _fitting(self, record: ParsedRecord, plan: Plan) -> Plan:
+        """``plan`` on the profiles whose model can take ``record`` as it would be sent (the
+        checks an on-demand call makes before Bedrock: :func:`check_request`, then the
+        context window and output limit, :meth:`Planner.fitting`); raises the refusal."""
+        check_request(record.request, prompt=":prompt/" in record.model)
+        request, _ = self.tw.settle_sampling(record.request, plan)
+        return self.tw.planner.fitting(self.tw.prepare(request, plan), plan)
+
     # -- submit ----------------------------------------------------------------------
 
     def _partition(self, path: Path, on_demand_fallback: bool, small_groups: str | None) -> _Split:
@@ -310,6 +319,15 @@ class BatchRunner:
                 unplanned = Plan(None, (record.model or "auto",), "not a model")
                 reason = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
                 split.rows.append(_entry(record, unplanned, "refused", "refused", reason))
+                continue
+            try:
+                plan = self._fitting(record, plan)
+            except InvalidRequestError as exc:
+                # What Bedrock refuses (over the model's context window, a maxTokens above
+                # its output limit, a blank text block, ...): in a job it was submitted, paid
+                # for in the job's wait, and came back as a failed record.
+                reason = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+                split.rows.append(_entry(record, plan, "refused", "refused", reason))
                 continue
             model_id = plan.profiles[0]
             if record.refuse and not on_demand_fallback:

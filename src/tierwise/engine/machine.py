@@ -21,11 +21,9 @@ from tierwise.core.deadline import Deadline
 from tierwise.core.hints import Hints
 from tierwise.core.metering import StreamMeter
 from tierwise.core.output_learning import thinking_tokens
-from tierwise.core.preflight import REFUSAL_MARGIN
 from tierwise.core.pricing import Usage
 from tierwise.core.structured import native_compatible, schema_from_spec, unwrap, with_schema
 from tierwise.core.tiers import Tier
-from tierwise.core.tokens import count_request
 from tierwise.core.validators import (
     Validator,
     Verdict,
@@ -562,7 +560,7 @@ class Engine:
             # the prompt as sent.
             prepared, output_tool = self._ask_for_schema(self.planner.prepare(request, plan), plan)
             try:
-                fitted = self._fitting(prepared, plan)
+                fitted = self.planner.fitting(prepared, plan)
             except InvalidRequestError as refused:
                 if failure is not None:
                     # [escalation] on_error moved the request to a tier that cannot take it:
@@ -671,23 +669,6 @@ class Engine:
             dropped=self.dropped,
             api_key_id=self.api_key_id,
         )
-
-    def _fitting(self, prepared: Mapping[str, Any], plan: Plan) -> Plan:
-        """``plan`` sent only to the profiles whose model can take ``prepared`` (its context
-        window, with :data:`REFUSAL_MARGIN`, and its output limit: a tier's alternates may be
-        other models, and a failover to one that cannot ends in Bedrock's 400); refused,
-        before any call or row, with the first profile's reason when none can. A model the
-        settings do not describe is left to Bedrock."""
-        # The router counted this request already (the prepared one adds cache points,
-        # which count nothing, and at most a schema tool): counted again only without it.
-        routed = plan.decision.signals.get("input_tokens") if plan.decision is not None else None
-        profiles = self.planner.settings.fitting_profiles(
-            plan.profiles,
-            prepared,
-            routed if isinstance(routed, int) else count_request(prepared),
-            REFUSAL_MARGIN,
-        )
-        return plan if profiles == plan.profiles else replace(plan, profiles=profiles)
 
     def _reserve(self, attempt: Attempt) -> Generator[Effect, Any, tuple[Any, Attempt]]:
         """Reserve ``attempt`` against its key's budget (none without a key)."""

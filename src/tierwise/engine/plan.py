@@ -10,11 +10,13 @@ from tierwise.core.cache_aware import CacheChoice
 from tierwise.core.caching import SharedPlacement, place_cache_points
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.hints import Hints
+from tierwise.core.preflight import REFUSAL_MARGIN
 from tierwise.core.regions import region_problem
 from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
 from tierwise.core.sampling import settle_adaptive_thinking, settle_sampling
 from tierwise.core.thinking import DEFAULT_ANSWER_TOKENS, apply_thinking
 from tierwise.core.tiers import Tier
+from tierwise.core.tokens import count_request
 from tierwise.errors import InvalidRequestError, ModelNotAvailableError
 
 if TYPE_CHECKING:
@@ -259,6 +261,24 @@ class Planner:
     def _takes_adaptive(self, model_id: str) -> bool:
         known = self.settings.models.get(foundation_model_id(model_id))
         return known is not None and "adaptive" in known.thinking
+
+    def fitting(self, prepared: Mapping[str, Any], plan: Plan) -> Plan:
+        """``plan`` sent only to the profiles whose model can take ``prepared`` (its context
+        window, with :data:`REFUSAL_MARGIN`, and its output limit: a tier's alternates may be
+        other models, and a failover to one that cannot ends in Bedrock's 400); the first
+        profile's refusal (a :class:`~tierwise.errors.BedrockWouldRefuseError`) when none
+        can. A model the settings do not describe is left to Bedrock. On-demand calls and
+        batch jobs both check here, before anything is sent."""
+        # The router counted this request already (the prepared one adds cache points,
+        # which count nothing, and at most a schema tool): counted again only without it.
+        routed = plan.decision.signals.get("input_tokens") if plan.decision is not None else None
+        profiles = self.settings.fitting_profiles(
+            plan.profiles,
+            prepared,
+            routed if isinstance(routed, int) else count_request(prepared),
+            REFUSAL_MARGIN,
+        )
+        return plan if profiles == plan.profiles else replace(plan, profiles=profiles)
 
     def prepare(self, request: Mapping[str, Any], plan: Plan) -> dict[str, Any]:
         """The request as sent for ``plan``: cache points placed for its model, the
