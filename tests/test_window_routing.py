@@ -60,3 +60,18 @@ def test_cache_aware_routing_offers_no_tier_that_cannot_take_the_request() -> No
         "opus left out: the prompt is about 246,035 tokens, over Claude Opus 4.5's context "
         "window of 200,000 tokens"
     )
+
+
+def test_the_1m_beta_is_left_off_for_a_model_that_does_not_take_it(tw: Any) -> None:
+    """Bedrock refuses the context-1m beta on Haiku 4.5 and Opus 4.5 ("invalid beta flag"):
+    a request that carries it but fits their window is sent without it there, and keeps it
+    on Sonnet 4.5, which takes it."""
+    beta = {"anthropic_beta": ["context-1m-2025-08-07", "interleaved-thinking-2025-05-14"]}
+    for model in ("haiku", "opus", "sonnet"):
+        response = tw.converse(
+            modelId=model,
+            messages=[{"role": "user", "content": [{"text": "Classify: charged twice"}]}],
+            inferenceConfig={"maxTokens": 20},
+            additionalModelRequestFields=beta,
+        )
+        assert response["output"]["message"]["content"], model

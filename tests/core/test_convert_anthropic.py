@@ -256,3 +256,15 @@ def test_a_document_sent_on_its_own_gets_the_text_block_converse_requires() -> N
         "messages"
     ][0]["content"]
     assert [b.get("text") for b in content if "text" in b] == ["When is delivery?"]
+
+
+def test_betas_bedrock_takes_are_forwarded_and_the_rest_left_out() -> None:
+    betas = ["prompt-caching-2024-07-31", "context-1m-2025-08-07", "files-api-2025-04-14",
+             "interleaved-thinking-2025-05-14", "context-1m-2025-08-07"]  # fmt: skip
+    request = from_messages(body(), betas=betas).request
+    assert request["additionalModelRequestFields"]["anthropic_beta"] == [
+        "context-1m-2025-08-07",
+        "interleaved-thinking-2025-05-14",
+    ]
+    only_general = from_messages(body(), betas=["prompt-caching-2024-07-31"]).request
+    assert "additionalModelRequestFields" not in only_general

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tierwise.core.sampling import refuses_temperature_with_top_p, settle_sampling
+from tierwise.core.sampling import (
+    refuses_temperature_with_top_p,
+    settle_long_context,
+    settle_sampling,
+)
 
 
 @pytest.mark.parametrize(
@@ -58,3 +62,24 @@ def test_models_that_take_both_keep_both() -> None:
     assert settle_sampling(request, [SONNET_37]) == (request, ())
     # Any refusing model the request may reach (escalation, fallback) settles it.
     assert settle_sampling(request, [SONNET_37, SONNET_45])[1] == ("top_p",)
+
+
+def test_the_1m_beta_is_settled_per_attempts_models() -> None:
+    request = {
+        "messages": [],
+        "additionalModelRequestFields": {
+            "anthropic_beta": ["context-1m-2025-08-07", "interleaved-thinking-2025-05-14"],
+            "top_k": 5,
+        },
+    }
+    takes = {"sonnet": True, "haiku": False}.__getitem__
+    assert settle_long_context(request, ["sonnet"], takes) == request
+    # A profile that takes it keeps it: a prompt that needs it goes to that one.
+    assert settle_long_context(request, ["haiku", "sonnet"], takes) == request
+    assert settle_long_context(request, ["haiku"], takes)["additionalModelRequestFields"] == {
+        "anthropic_beta": ["interleaved-thinking-2025-05-14"],
+        "top_k": 5,
+    }
+    alone = {"messages": [], "additionalModelRequestFields": {"anthropic_beta": [
+        "context-1m-2025-08-07"]}}  # fmt: skip
+    assert settle_long_context(alone, ["haiku"], takes) == {"messages": []}

@@ -54,3 +54,44 @@ def test_a_system_only_conversation_is_a_400_that_says_so(oai: openai.OpenAI, ga
         )
     assert info.value.param == "messages"
     assert gateway.emulator.stats["total"] == calls
+
+
+# ~283k tokens by tierwise's count: over Sonnet 4.5's 200k window (and its 1.25 margin),
+# within the 1M it takes with the context-1m beta.
+LONG = "".join(f"The ledger row number {i} balances. " for i in range(30_000)) + "Sum it."
+LONG_CONTEXT = "context-1m-2025-08-07"
+
+
+def test_the_anthropic_beta_header_reaches_bedrock(claude: anthropic.Anthropic) -> None:
+    """Anthropic's SDK sends ``betas=[...]`` as the anthropic-beta header; the door dropped
+    it, so a prompt needing the 1M-context window was refused with a hint about Converse's
+    additionalModelRequestFields, which a Messages API caller cannot set."""
+    ask = [{"role": "user", "content": LONG}]
+    with pytest.raises(anthropic.BadRequestError, match="anthropic-beta header"):
+        claude.messages.create(model="sonnet", max_tokens=20, messages=ask)
+    answer = claude.beta.messages.create(
+        model="sonnet", max_tokens=20, messages=ask, betas=[LONG_CONTEXT]
+    )
+    assert answer.stop_reason == "max_tokens"
+    # The header as sent raw, with a beta Anthropic's API has made general (not Bedrock's:
+    # left out, or Bedrock would refuse the request) beside it; routed, it goes to Sonnet.
+    raw = claude.messages.with_raw_response.create(
+        model="auto",
+        max_tokens=20,
+        messages=ask,
+        extra_headers={"anthropic-beta": f"prompt-caching-2024-07-31, {LONG_CONTEXT}"},
+    )
+    assert raw.headers["x-tierwise-tier"] == "sonnet"
+
+
+def test_the_1m_beta_is_left_off_for_a_model_without_it(claude: anthropic.Anthropic) -> None:
+    # Bedrock refuses the beta on Haiku 4.5 and Opus 4.5 ("invalid beta flag"): a short
+    # request routed or pinned there does not need it.
+    for model in ("haiku", "opus", "auto"):
+        answer = claude.messages.create(
+            model=model,
+            max_tokens=20,
+            messages=[{"role": "user", "content": "Classify: charged twice"}],
+            extra_headers={"anthropic-beta": LONG_CONTEXT},
+        )
+        assert answer.content

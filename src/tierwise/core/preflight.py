@@ -22,6 +22,7 @@ from tierwise.core.tokens import binary_document_tokens
 from tierwise.errors import BedrockWouldRefuseError, InvalidRequestError
 
 __all__ = [
+    "BEDROCK_BETAS",
     "IMAGE_LIMITS_HINT",
     "LONG_CONTEXT_BETA",
     "MAX_IMAGE_BASE64",
@@ -465,6 +466,24 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
 
 
 LONG_CONTEXT_BETA = "context-1m-2025-08-07"
+# The anthropic_beta values Bedrock accepts for Claude (AWS's list, as collected in
+# BerriAI/litellm#19875); anything else is "invalid beta flag", and the 1M-context one too on
+# a model without 1M context.
+BEDROCK_BETAS = frozenset(
+    {
+        "computer-use-2024-10-22",
+        "computer-use-2025-01-24",
+        "token-efficient-tools-2025-02-19",
+        "interleaved-thinking-2025-05-14",
+        "output-128k-2025-02-19",
+        "dev-full-thinking-2025-05-14",
+        LONG_CONTEXT_BETA,
+        "context-management-2025-06-27",
+        "effort-2025-11-24",
+        "tool-search-tool-2025-10-19",
+        "tool-examples-2025-10-29",
+    }
+)
 
 # tierwise's count is an estimate (~4 characters a token). Claude's tokenizer takes 3.5-4.5
 # characters a token on prose, and more on repetitive text ("word " * 168,000 is ~168k
@@ -513,7 +532,8 @@ def check_fits(
     if tokens > window * margin:
         larger = (
             f"; {model} takes {long_context_window:,} with the {LONG_CONTEXT_BETA} beta "
-            "in additionalModelRequestFields.anthropic_beta"
+            "(the anthropic-beta header of the Messages API, or "
+            "additionalModelRequestFields.anthropic_beta)"
             if long_context_window is not None and not beta and tokens <= long_context_window
             else ""
         )

@@ -14,10 +14,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tierwise.core.catalog import parse_claude_id
+from tierwise.core.preflight import LONG_CONTEXT_BETA
 from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.tiers import Tier
 
-__all__ = ["refuses_temperature_with_top_p", "settle_adaptive_thinking", "settle_sampling"]
+__all__ = [
+    "refuses_temperature_with_top_p",
+    "settle_adaptive_thinking",
+    "settle_long_context",
+    "settle_sampling",
+]
 
 # Budgeted thinking that stands in for adaptive thinking on a model without it, and the room
 # left for the answer when the caller set no maxTokens (thinking counts inside maxTokens).
@@ -84,3 +90,30 @@ def settle_adaptive_thinking(
     if not fields:
         settled.pop("additionalModelRequestFields")
     return settled, ("adaptive_thinking",)
+
+
+def settle_long_context(
+    request: Mapping[str, Any], model_ids: Iterable[str], takes_it: Callable[[str], bool]
+) -> dict[str, Any]:
+    """``request`` without the 1M-context beta when no model of this attempt
+    (``model_ids``) takes it: Bedrock refuses the beta there ("invalid beta flag"), so a
+    request routed or escalated to such a model would fail for a header it does not need. A
+    prompt that does need the larger window was moved to a model that takes it, or refused
+    before any call (:func:`~tierwise.core.preflight.check_fits` reads the beta per model).
+    When some of the attempt's profiles take it, it stays: a prompt that needs it is then
+    sent only to those (the engine's ``fitting``), which stripping it would prevent."""
+    extra = request.get("additionalModelRequestFields")
+    betas = extra.get("anthropic_beta") if isinstance(extra, Mapping) else None
+    if not isinstance(betas, list) or LONG_CONTEXT_BETA not in betas:
+        return dict(request)
+    if any(takes_it(m) for m in model_ids):
+        return dict(request)
+    assert isinstance(extra, Mapping)
+    kept = [b for b in betas if b != LONG_CONTEXT_BETA]
+    fields = {k: v for k, v in extra.items() if k != "anthropic_beta"}
+    if kept:
+        fields["anthropic_beta"] = kept
+    settled: dict[str, Any] = {**request, "additionalModelRequestFields": fields}
+    if not fields:
+        settled.pop("additionalModelRequestFields")
+    return settled

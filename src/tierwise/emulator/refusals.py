@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tierwise.core.preflight import (
+    BEDROCK_BETAS,
+    LONG_CONTEXT_BETA,
     MAX_IMAGE_BASE64,
     MAX_IMAGE_SIDE,
     MAX_IMAGES,
@@ -39,25 +41,7 @@ __all__ = [
     "check_tool_pairing",
 ]
 
-LONG_CONTEXT_BETA = "context-1m-2025-08-07"
 LONG_CONTEXT_WINDOW = 1_000_000
-# The anthropic_beta values Bedrock accepts for Claude (AWS's list, as collected in
-# BerriAI/litellm#19875); anything else is "invalid beta flag".
-BEDROCK_BETAS = frozenset(
-    {
-        "computer-use-2024-10-22",
-        "computer-use-2025-01-24",
-        "token-efficient-tools-2025-02-19",
-        "interleaved-thinking-2025-05-14",
-        "output-128k-2025-02-19",
-        "dev-full-thinking-2025-05-14",
-        LONG_CONTEXT_BETA,
-        "context-management-2025-06-27",
-        "effort-2025-11-24",
-        "tool-search-tool-2025-10-19",
-        "tool-examples-2025-10-29",
-    }
-)
 # Keys Claude's native body takes through Converse's additionalModelRequestFields.
 _EXTRA_FIELDS = frozenset(
     {"thinking", "top_k", "anthropic_beta", "output_config", "context_management"}

@@ -13,7 +13,11 @@ from tierwise.core.hints import Hints
 from tierwise.core.preflight import REFUSAL_MARGIN
 from tierwise.core.regions import region_problem
 from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
-from tierwise.core.sampling import settle_adaptive_thinking, settle_sampling
+from tierwise.core.sampling import (
+    settle_adaptive_thinking,
+    settle_long_context,
+    settle_sampling,
+)
 from tierwise.core.thinking import DEFAULT_ANSWER_TOKENS, apply_thinking
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_request
@@ -280,11 +284,17 @@ class Planner:
         )
         return plan if profiles == plan.profiles else replace(plan, profiles=profiles)
 
+    def _takes_long_context(self, model_id: str) -> bool:
+        # A model the settings do not describe is left to Bedrock, beta and all.
+        known = self.settings.models.get(foundation_model_id(model_id))
+        return known is None or known.long_context_beta
+
     def prepare(self, request: Mapping[str, Any], plan: Plan) -> dict[str, Any]:
         """The request as sent for ``plan``: cache points placed for its model, the
         decision's thinking budget, if any, and adaptive thinking replaced by a budget when
         this attempt's model has no adaptive mode (an escalation may reach one)."""
         prepared, _ = settle_adaptive_thinking(request, plan.profiles, self._takes_adaptive)
+        prepared = settle_long_context(prepared, plan.profiles, self._takes_long_context)
         if plan.tier is not None:
             policy = self.settings.cache_policy(plan.tier)
             shared = None if plan.placement is None else plan.placement.apply(prepared, policy)

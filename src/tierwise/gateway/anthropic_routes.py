@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -26,13 +26,20 @@ from tierwise.gateway.streaming import OpenStream, sse_event, trailer
 __all__ = ["count_tokens", "messages"]
 
 
-def _from_messages(body: Any, *, max_images: int) -> Converted:
+def _betas(request: Request) -> tuple[str, ...]:
+    """The ``anthropic-beta`` header's values (comma-separated, the header maybe repeated),
+    as Anthropic's SDKs send ``betas=[...]``."""
+    values = request.headers.getlist("anthropic-beta")
+    return tuple(b.strip() for value in values for b in value.split(",") if b.strip())
+
+
+def _from_messages(body: Any, *, max_images: int, betas: Sequence[str] = ()) -> Converted:
     """:func:`from_messages`, refusing tool history sent without ``tools`` in the Messages
     API's own terms. Anthropic's API refuses such a request too (the OpenAI doors answer it,
     as OpenAI does), so this door keeps the 400; the check that would catch it later speaks
     Converse (``toolUse``, ``toolConfig``). Here, not in the converter: ``tierwise plan``
     reads logged bodies with it and prices such lines as they were sent."""
-    converted = from_messages(body, max_images=max_images)
+    converted = from_messages(body, max_images=max_images, betas=betas)
     if "toolConfig" in converted.request:
         return converted
     for i, message in enumerate(body["messages"]):
@@ -55,7 +62,7 @@ async def messages(request: Request) -> Response:
     return await serve_call(
         request,
         Dialect.ANTHROPIC,
-        lambda door: partial(_from_messages, max_images=door.max_images),
+        lambda door: partial(_from_messages, max_images=door.max_images, betas=_betas(request)),
         _stream,
         lambda response, info, converted: to_message(
             response,

@@ -11,7 +11,7 @@ has no "none", so the tools stay and a system instruction forbids calling them (
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tierwise.core.convert.anthropic_fields import (
@@ -41,7 +41,12 @@ from tierwise.core.convert.request import (
     name_documents,
     require,
 )
-from tierwise.core.preflight import image_block, require_object_schema, require_tool_name
+from tierwise.core.preflight import (
+    BEDROCK_BETAS,
+    image_block,
+    require_object_schema,
+    require_tool_name,
+)
 from tierwise.core.pricing import Usage
 from tierwise.errors import InvalidRequestError
 
@@ -345,8 +350,14 @@ def _messages(body: Mapping[str, Any], max_images: int) -> list[dict[str, Any]]:
     return merged
 
 
-def from_messages(body: Any, *, max_images: int = 20) -> Converted:
-    """An Anthropic Messages request body -> Converse request (``InvalidRequestError`` if bad)."""
+def from_messages(body: Any, *, max_images: int = 20, betas: Sequence[str] = ()) -> Converted:
+    """An Anthropic Messages request body -> Converse request (``InvalidRequestError`` if bad).
+
+    ``betas`` are the request's ``anthropic-beta`` header values: those Bedrock takes
+    (``BEDROCK_BETAS``: 1M context, interleaved thinking, ...) reach it as
+    ``anthropic_beta``; the rest name features that are generally available now (prompt
+    caching, PDFs, token counting) or that the body's own checks refuse (files, MCP, code
+    execution), and Bedrock would refuse the whole request for them ("invalid beta flag")."""
     if not isinstance(body, Mapping):
         raise invalid("the request body must be a JSON object")
     check_fields(body, MESSAGES_FIELDS, "Messages")
@@ -423,6 +434,9 @@ def from_messages(body: Any, *, max_images: int = 20) -> Converted:
         top_k = body["top_k"]
         require(is_int(top_k) and top_k >= 0, "top_k must be a non-negative integer", "top_k")
         extra["top_k"] = top_k
+    forwarded = [b for b in dict.fromkeys(betas) if b in BEDROCK_BETAS]
+    if forwarded:
+        extra["anthropic_beta"] = forwarded
     if extra:
         request["additionalModelRequestFields"] = extra
     return Converted(
