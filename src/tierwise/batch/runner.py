@@ -31,7 +31,12 @@ from urllib.parse import urlsplit
 
 from tierwise.client import Plan, Tierwise
 from tierwise.config import Settings
-from tierwise.core.convert.anthropic import from_messages, to_invoke_body, usage_from_message
+from tierwise.core.convert.anthropic import (
+    from_messages,
+    refuse_tool_history_without_tools,
+    to_invoke_body,
+    usage_from_message,
+)
 from tierwise.core.convert.openai import from_chat_completions
 from tierwise.core.guardrails import guardrail_config
 from tierwise.core.preflight import check_request
@@ -109,6 +114,7 @@ def _one(record: dict[str, Any]) -> tuple[str, dict[str, Any], str, str | None]:
         )
     if fmt == "anthropic":
         converted = from_messages({"model": "auto", **body})
+        refuse_tool_history_without_tools(body, converted)  # in the Messages API's terms
         return (
             converted.model,
             {**converted.request, **(guard or {})},

@@ -390,15 +390,18 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
                 )
             if ("toolUse" in block or "toolResult" in block) and not tool_config:
                 kind = "toolUse" if "toolUse" in block else "toolResult"
-                # Said for every door: the gateway's callers sent `tools`, not toolConfig.
+                # Said to Converse callers (the Python clients, batch's converse records): the
+                # OpenAI doors declare the history's tools, the Anthropic door and batch's
+                # anthropic records refuse it in the Messages API's terms first.
                 raise _refuse(
                     f"{where} is a {kind} block (a tool call or result in the history) but the "
-                    "request defines no tools: Bedrock refuses tool calls and results without "
+                    "request has no toolConfig: Bedrock refuses tool calls and results without "
                     "the definitions of their tools",
                     "toolConfig",
-                    "send the tools the conversation used (`tools` in the OpenAI and Anthropic "
-                    "APIs, `toolConfig` in Converse); they stay defined while their calls are "
-                    "in the history",
+                    "send toolConfig with the tools the conversation called (they stay defined "
+                    "while their calls are in the history); for an answer in text, keep them "
+                    "and ask for one in system (Converse's toolChoice has no 'none'), or give "
+                    "the history's tool calls and results as text blocks",
                 )
             for kind in ("toolUse", "toolResult"):
                 part = block.get(kind)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -13,11 +13,11 @@ from tierwise.core.convert.anthropic import (
     AnthropicStreamTranslator,
     count_tokens_request,
     from_messages,
+    refuse_tool_history_without_tools,
     to_message,
 )
 from tierwise.core.convert.request import Converted
 from tierwise.core.structured import with_schema
-from tierwise.errors import InvalidRequestError
 from tierwise.gateway.errors import Dialect, error_reply
 from tierwise.gateway.openai_routes import failure, serve_call
 from tierwise.gateway.service import Call, Gateway
@@ -35,26 +35,9 @@ def _betas(request: Request) -> tuple[str, ...]:
 
 def _from_messages(body: Any, *, max_images: int, betas: Sequence[str] = ()) -> Converted:
     """:func:`from_messages`, refusing tool history sent without ``tools`` in the Messages
-    API's own terms. Anthropic's API refuses such a request too (the OpenAI doors answer it,
-    as OpenAI does), so this door keeps the 400; the check that would catch it later speaks
-    Converse (``toolUse``, ``toolConfig``). Here, not in the converter: ``tierwise plan``
-    reads logged bodies with it and prices such lines as they were sent."""
+    API's own terms (:func:`refuse_tool_history_without_tools`)."""
     converted = from_messages(body, max_images=max_images, betas=betas)
-    if "toolConfig" in converted.request:
-        return converted
-    for i, message in enumerate(body["messages"]):
-        content = message.get("content")
-        for j, block in enumerate(content if isinstance(content, list) else ()):
-            kind = block.get("type") if isinstance(block, Mapping) else None
-            if kind in ("tool_use", "tool_result"):
-                raise InvalidRequestError(
-                    f"messages.{i}.content.{j}: requests which include `tool_use` or "
-                    "`tool_result` blocks must define tools",
-                    hint="send `tools` with the tools the conversation called (they stay "
-                    'defined while their calls are in the history); `tool_choice: {"type": '
-                    '"none"}` asks for an answer in text',
-                    param=f"messages.{i}.content.{j}",
-                )
+    refuse_tool_history_without_tools(body, converted)
     return converted
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "AnthropicStreamTranslator",
     "count_tokens_request",
     "from_messages",
+    "refuse_tool_history_without_tools",
     "to_invoke_body",
     "to_message",
     "usage_from_message",
@@ -348,6 +349,29 @@ def _messages(body: Mapping[str, Any], max_images: int) -> list[dict[str, Any]]:
     merged = finish_turns(turns, first="the first message", field="messages", max_images=max_images)
     name_documents(merged)
     return merged
+
+
+def refuse_tool_history_without_tools(body: Mapping[str, Any], converted: Converted) -> None:
+    """Refuse, in the Messages API's own terms, tool history sent without ``tools`` in
+    ``body`` (converted to ``converted``). Anthropic's API refuses such a request too (the
+    OpenAI doors answer it, as OpenAI does); the check that would catch it later speaks
+    Converse (``toolUse``, ``toolConfig``). Not part of :func:`from_messages`: ``tierwise
+    plan`` reads logged bodies with it and prices such lines as they were sent."""
+    if "toolConfig" in converted.request:
+        return
+    for i, message in enumerate(body["messages"]):
+        content = message.get("content")
+        for j, block in enumerate(content if isinstance(content, list) else ()):
+            kind = block.get("type") if isinstance(block, Mapping) else None
+            if kind in ("tool_use", "tool_result"):
+                raise InvalidRequestError(
+                    f"messages.{i}.content.{j}: requests which include `tool_use` or "
+                    "`tool_result` blocks must define tools",
+                    hint="send `tools` with the tools the conversation called (they stay "
+                    'defined while their calls are in the history); `tool_choice: {"type": '
+                    '"none"}` asks for an answer in text',
+                    param=f"messages.{i}.content.{j}",
+                )
 
 
 def from_messages(body: Any, *, max_images: int = 20, betas: Sequence[str] = ()) -> Converted:
