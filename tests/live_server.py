@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,6 +25,7 @@ import httpx
 import uvicorn
 
 __all__ = [
+    "START_TIMEOUT_S",
     "free_port",
     "kill_under_load",
     "run_server",
@@ -56,15 +58,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# How long a server may take to start before a test fails: a start takes a second or two on
+# a quiet machine and tens of seconds at load 30+ (30 s was not enough there). A server that
+# exits fails at once, with its stderr, whatever this bound.
+START_TIMEOUT_S = 180.0
+
+
 def run_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + START_TIMEOUT_S
     while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("gateway thread exited before it started (its error is above)")
         if time.monotonic() > deadline:
-            raise RuntimeError("gateway did not start")
+            raise RuntimeError(f"gateway did not start within {START_TIMEOUT_S:g} s")
         time.sleep(0.02)
     return server, thread, f"http://127.0.0.1:{port}"
 
@@ -76,28 +86,41 @@ def start_gateway(
     args: Sequence[str] = (),
     serve_args: Sequence[str] = (),
     env: dict[str, str] | None = None,
+    timeout_s: float = START_TIMEOUT_S,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """``tierwise serve`` as its own process on ``db``, in front of the emulator at
-    ``emu_url``; returns the process and its base URL once /healthz answers."""
+    ``emu_url``; returns the process and its base URL once /healthz answers. A process that
+    exits first fails at once with its stderr; one still starting is waited for up to
+    ``timeout_s`` (then killed, with its stderr so far)."""
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("TIERWISE_")}
     environ.update(env or {})
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from tierwise.cli.app import main; main()",
-         "--endpoint-url", emu_url, "--db", db, *args, "serve", "--port", str(port),
-         *serve_args],
-        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("gateway did not start")
+    # A file, not a pipe: nothing reads a pipe while the gateway runs, and a full one would
+    # block its logging.
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from tierwise.cli.app import main; main()",
+             "--endpoint-url", emu_url, "--db", db, *args, "serve", "--port", str(port),
+             *serve_args],
+            env=environ, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout_s
+        while (code := proc.poll()) is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    return proc, url
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        if code is None:
+            proc.kill()
+            proc.wait(10)
+            why = f"did not answer /healthz within {timeout_s:g} s"
+        else:
+            why = f"exited with code {code} before it started"
+        stderr.seek(0)
+        said = stderr.read().decode("utf-8", "replace").strip()
+    raise RuntimeError(f"tierwise serve {why}; its stderr:\n{said or '(empty)'}")
 
 
 @dataclass
