@@ -268,3 +268,13 @@ def test_betas_bedrock_takes_are_forwarded_and_the_rest_left_out() -> None:
     ]
     only_general = from_messages(body(), betas=["prompt-caching-2024-07-31"]).request
     assert "additionalModelRequestFields" not in only_general
+
+
+def test_a_word_document_is_sent_as_converse_takes_it() -> None:
+    # The block's field table promised docx; the door refused every type but PDF, text,
+    # CSV and HTML. Converse's document block takes Word, Excel and Markdown too.
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    source = {"type": "base64", "media_type": docx, "data": "UEsDBA=="}
+    content = [{"type": "document", "source": source}, {"type": "text", "text": "Summarise."}]
+    request = from_messages(body(messages=[{"role": "user", "content": content}])).request
+    assert request["messages"][0]["content"][0]["document"]["format"] == "docx"

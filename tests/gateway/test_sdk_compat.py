@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import anthropic
@@ -95,3 +96,46 @@ def test_the_1m_beta_is_left_off_for_a_model_without_it(claude: anthropic.Anthro
             extra_headers={"anthropic-beta": LONG_CONTEXT},
         )
         assert answer.content
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF\n"
+
+
+def test_a_pdf_file_part_is_read_as_a_document(oai: openai.OpenAI) -> None:
+    """Chat Completions' ``file`` content part (a PDF sent inline, as OpenAI's docs show)
+    was a 400 (unsupported content part type 'file'); it becomes a document block, as the
+    Messages door's documents do, twice in one request (names made unique) and alone."""
+    data = "data:application/pdf;base64," + base64.b64encode(PDF).decode()
+    part = {"type": "file", "file": {"filename": "q3 report.pdf", "file_data": data}}
+    completion = oai.chat.completions.create(
+        model="sonnet",
+        max_tokens=30,
+        messages=[
+            {"role": "user", "content": [part, part, {"type": "text", "text": "Summarise."}]}
+        ],
+    )
+    assert completion.choices[0].message.content
+    alone = oai.chat.completions.create(
+        model="sonnet", max_tokens=30, messages=[{"role": "user", "content": [part]}]
+    )
+    assert alone.choices[0].message.content
+
+
+@pytest.mark.parametrize(
+    ("file", "says"),
+    [
+        ({"file_id": "file-abc"}, "uploaded files are not available"),
+        ({"file_data": "JVBERi0xLjQ="}, "must be a data:<media type>;base64"),
+        ({"file_data": "data:audio/wav;base64,AAAA"}, "audio/wav is not a document type"),
+    ],
+)
+def test_a_file_part_bedrock_cannot_read_is_a_400_naming_it(
+    oai: openai.OpenAI, file: dict[str, str], says: str
+) -> None:
+    part = {"type": "file", "file": file}
+    with pytest.raises(openai.BadRequestError, match=says) as info:
+        oai.chat.completions.create(
+            model="sonnet",
+            messages=[{"role": "user", "content": [part, {"type": "text", "text": "Read it."}]}],
+        )
+    assert info.value.param is not None and info.value.param.startswith("messages[0].content[0]")

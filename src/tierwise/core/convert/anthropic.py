@@ -26,6 +26,7 @@ from tierwise.core.convert.anthropic_fields import (
 from tierwise.core.convert.fields import check_fields, check_keys
 from tierwise.core.convert.invoke_body import to_invoke_body
 from tierwise.core.convert.request import (
+    DOCUMENT_FORMATS,
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
     ONE_TOOL_CALL,
@@ -69,12 +70,6 @@ STOP_REASONS = {
     "tool_use": "tool_use",
     "content_filtered": "refusal",
     "guardrail_intervened": "refusal",
-}
-_DOC_FORMATS = {
-    "application/pdf": "pdf",
-    "text/plain": "txt",
-    "text/csv": "csv",
-    "text/html": "html",
 }
 
 
@@ -134,7 +129,7 @@ def _document(block: Mapping[str, Any], where: str) -> dict[str, Any]:
         data = "\n\n".join(str(p.get("text", "")) for p in parts).encode("utf-8")
         fmt = "txt"
     else:
-        fmt = _DOC_FORMATS.get(str(source.get("media_type")), "")
+        fmt = DOCUMENT_FORMATS.get(str(source.get("media_type")), "")
         require(fmt, f"{where}.source.media_type is not a supported document type", where)
         data = decode_base64(source.get("data"), where)
     return {"document": {"format": fmt, "name": name, "source": {"bytes": data}}}

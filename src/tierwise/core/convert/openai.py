@@ -25,6 +25,8 @@ from typing import Any
 from tierwise.core.convert.fields import check_fields, check_keys
 from tierwise.core.convert.openai_fields import (
     CHAT_FIELDS,
+    FILE_FIELDS,
+    FILE_PART_FIELDS,
     FUNCTION_FIELDS,
     IMAGE_PART_FIELDS,
     IMAGE_URL_FIELDS,
@@ -35,6 +37,7 @@ from tierwise.core.convert.openai_fields import (
     TOOL_FIELDS,
 )
 from tierwise.core.convert.request import (
+    DOCUMENT_FORMATS,
     IMAGE_FORMATS,
     NO_TOOL_CALLS,
     ONE_TOOL_CALL,
@@ -48,6 +51,7 @@ from tierwise.core.convert.request import (
     is_int,
     is_number,
     model_of,
+    name_documents,
     require,
 )
 from tierwise.core.preflight import (
@@ -161,6 +165,41 @@ def _image(part: Mapping[str, Any], param: str, allow_remote: bool) -> dict[str,
     )
 
 
+_FILE_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,(?P<data>.*)$", re.DOTALL)
+
+
+def _file(part: Mapping[str, Any], param: str) -> dict[str, Any]:
+    """A ``file`` content part (a PDF or other document sent inline) -> a Converse document
+    block, as the Messages door's ``document`` blocks become."""
+    check_keys(part, FILE_PART_FIELDS, param, "file part field")
+    file = part.get("file")
+    require(isinstance(file, Mapping), f"{param}.file must be an object", f"{param}.file")
+    assert isinstance(file, Mapping)
+    check_keys(file, FILE_FIELDS, f"{param}.file", "file field")
+    data = file.get("file_data")
+    where = f"{param}.file.file_data"
+    match = _FILE_DATA_URL.match(data) if isinstance(data, str) else None
+    require(
+        match is not None,
+        f"{where} must be a data:<media type>;base64,... URL (e.g. data:application/pdf;base64,"
+        "JVBERi0...)",
+        where,
+    )
+    assert match is not None
+    mime = match.group("mime").lower()
+    fmt = DOCUMENT_FORMATS.get(mime)
+    require(
+        fmt is not None,
+        f"{where}: media type {mime} is not a document type Bedrock reads (PDF, plain text, "
+        "CSV, HTML, Markdown, Word, Excel); send images as image_url parts",
+        where,
+    )
+    raw = decode_base64(match.group("data"), where)
+    # name_documents makes the filename one Bedrock accepts, unique in the request.
+    name = str(file.get("filename") or "")
+    return {"document": {"format": fmt, "name": name, "source": {"bytes": raw}}}
+
+
 def _user_content(content: Any, param: str, allow_remote: bool) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [{"text": content}]
@@ -176,6 +215,8 @@ def _user_content(content: Any, param: str, allow_remote: bool) -> list[dict[str
             blocks.append({"text": part["text"]})
         elif kind == "image_url":
             blocks.append(_image(part, where, allow_remote))
+        elif kind == "file":
+            blocks.append(_file(part, where))
         else:
             raise invalid(f"{where}: unsupported content part type {kind!r}", where)
     return blocks
@@ -285,6 +326,7 @@ def _messages(
     merged = finish_turns(
         turns, first="the first non-system message", field="messages", max_images=max_images
     )
+    name_documents(merged)
     return system, merged
 
 

@@ -8,6 +8,8 @@ from tierwise.core.convert.fields import Field, unset
 
 __all__ = [
     "CHAT_FIELDS",
+    "FILE_FIELDS",
+    "FILE_PART_FIELDS",
     "FUNCTION_FIELDS",
     "IMAGE_PART_FIELDS",
     "IMAGE_URL_FIELDS",
@@ -141,6 +143,18 @@ IMAGE_PART_FIELDS = _fields(
     Field("type", _STR, "image_url."),
     Field("image_url", {"oneOf": [_STR, _OBJ]}, "A data: URL, or an object with url."),
 )
+FILE_PART_FIELDS = _fields(
+    Field("type", _STR, "file."),
+    Field("file", _OBJ, "file_data (a base64 data: URL) and filename."),
+)
+FILE_FIELDS = _fields(
+    Field("file_data", _STR, "A data:<media type>;base64 URL: PDF, text, CSV, HTML, Markdown, "
+          "Word or Excel; sent to Claude as a document."),
+    Field("filename", _STR, "The document's name (made one Bedrock accepts)."),
+    Field("file_id", _STR, "Refused.", honours=unset,
+          refusal="uploaded files are not available through this gateway; send the file's "
+          "bytes as file_data (a data:<media type>;base64 URL)"),
+)  # fmt: skip
 IMAGE_URL_FIELDS = _fields(
     Field("url", _STR, "A data:image/...;base64 URL."),
     Field("detail", _STR, "Accepted; not forwarded (Bedrock picks the resolution)."),

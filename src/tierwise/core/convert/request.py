@@ -13,6 +13,7 @@ from typing import Any, TypeGuard
 from tierwise.errors import InvalidRequestError
 
 __all__ = [
+    "DOCUMENT_FORMATS",
     "DOCUMENT_PLACEHOLDER",
     "IMAGE_FORMATS",
     "NO_TOOL_CALLS",
@@ -34,6 +35,18 @@ __all__ = [
 ]
 
 IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
+# Document media types -> the formats Converse's document block takes.
+DOCUMENT_FORMATS = {
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+    "text/csv": "csv",
+    "text/html": "html",
+    "text/markdown": "md",
+    "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
 # Converse has no tool choice "none"; when the tools must stay, this asks the model instead.
 NO_TOOL_CALLS = "Do not call any tools in this turn; answer in text only."
 # Nor can Converse switch parallel tool use off: the model is asked, and the doors keep only
