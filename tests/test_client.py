@@ -369,6 +369,9 @@ def test_an_unknown_guardrail_is_the_callers_error_not_a_missing_model(
         ({"hints": "sonnet"}, "hints must be a tierwise.core.hints.Hints, not str"),
         ({"modelId": 5}, "modelId must be a string, not int"),
         ({"validate": 5}, "validate must be a spec mapping or a list of validators, not int"),
+        # A string was read by its truth: escalate="false" turned escalation on.
+        ({"escalate": "false"}, "escalate must be True, False or None, not str 'false'"),
+        ({"cheap_first": 0}, "cheap_first must be True, False or None, not int 0"),
     ],
 )
 def test_tierwise_arguments_of_the_wrong_kind_are_refused_before_any_call(

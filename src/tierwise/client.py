@@ -318,6 +318,7 @@ class _Client:
         if self._closed:
             raise ClientClosedError(f"this {type(self).__name__} is closed: no call was made")
         _check_options(modelId, hints, validate, timeout_s)
+        _check_switches(escalate=escalate, cheap_first=cheap_first)
         request = self.with_guardrail(request_fields(kwargs), api_key_id)
         # What Bedrock would refuse, refused before a call and an error row.
         check_request(request, prompt=":prompt/" in str(modelId or ""))
@@ -1200,6 +1201,17 @@ def _check_options(model_id: object, hints: object, validate: object, timeout_s:
             f"timeout_s must be a positive number of seconds, not {timeout_s!r}",
             hint="e.g. timeout_s=30, or leave it out for [retry] total_timeout_s",
         )
+
+
+def _check_switches(**switches: object) -> None:
+    """``escalate`` and ``cheap_first`` are True, False or None (the config's default): a
+    string was read by its truth, so ``escalate="false"`` turned escalation on."""
+    for name, value in switches.items():
+        if value is not None and not isinstance(value, bool):
+            raise InvalidRequestError(
+                f"{name} must be True, False or None, not {type(value).__name__} {value!r:.40}",
+                hint=f"e.g. {name}=True; leave it out for the configured default",
+            )
 
 
 def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
