@@ -139,3 +139,19 @@ def test_a_file_part_bedrock_cannot_read_is_a_400_naming_it(
             messages=[{"role": "user", "content": [part, {"type": "text", "text": "Read it."}]}],
         )
     assert info.value.param is not None and info.value.param.startswith("messages[0].content[0]")
+
+
+def test_an_image_by_url_names_the_setting_that_fetches_it(
+    oai: openai.OpenAI, claude: anthropic.Anthropic
+) -> None:
+    url = "https://example.com/cat.png"
+    part = {"type": "image_url", "image_url": {"url": url}}
+    with pytest.raises(openai.BadRequestError, match="allow_remote_images = true"):
+        oai.chat.completions.create(model="sonnet", messages=[{"role": "user", "content": [part]}])
+    image = {"type": "image", "source": {"type": "url", "url": url}}
+    with pytest.raises(anthropic.BadRequestError, match="allow_remote_images = true"):
+        claude.messages.create(
+            model="sonnet",
+            max_tokens=20,
+            messages=[{"role": "user", "content": [image, {"type": "text", "text": "What?"}]}],
+        )

@@ -201,6 +201,8 @@ def create_app(
             # run, are ledgered while the pool and the ledger are up.
             await gateway.engine.close_streams()
             await gateway.engine.driver.close()
+            if gateway.images is not None:
+                await gateway.images.aclose()
             gateway.close()
             probe.close()
             if tierwise is None:

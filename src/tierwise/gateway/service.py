@@ -37,6 +37,7 @@ from tierwise.gateway.errors import BodyTooLargeError, answered
 from tierwise.gateway.headers import tierwise_headers
 from tierwise.gateway.limits import InMemoryRateLimits, RateLimits, StoreRateLimits
 from tierwise.gateway.metrics import Metrics
+from tierwise.gateway.remote_images import ImageFetcher, inline_remote_images
 from tierwise.gateway.streaming import EventStreamResponse, OpenStream, Relay, disconnected
 from tierwise.store.keys import ApiKey, KeyStore
 
@@ -93,6 +94,8 @@ class Gateway:
         )
         # The same client on the event loop: its blocking effects go to the pool above.
         self.engine = AsyncTierwise.sharing(tierwise, blocking=self.run)
+        # Images named by URL are fetched only when the operator allows it.
+        self.images = ImageFetcher() if settings.gateway.allow_remote_images else None
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn`` in the gateway's thread pool (lighter than anyio's, and bounded)."""
@@ -339,6 +342,8 @@ class Gateway:
         call = await self.begin(request)
         body = await self.body(request)
         guard_value = self.take_guardrail(body)
+        if self.images is not None:
+            await inline_remote_images(body, self.images, self.settings.gateway.max_images)
         converted = convert(body)
         self.model_allowed(converted.model, call.key)
         return call, converted, self.call_kwargs(request, call, converted, guard_value)

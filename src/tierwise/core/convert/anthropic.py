@@ -94,6 +94,13 @@ def _cache_point(block: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _image(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     source = block.get("source")
+    if isinstance(source, Mapping) and source.get("type") == "url":
+        # Fetched and made base64 by the gateway first when its operator allows it.
+        raise invalid(
+            f"{where}.source: images by URL are not fetched by this gateway; send a base64 "
+            "source (or its operator can set [gateway] allow_remote_images = true)",
+            where,
+        )
     if not isinstance(source, Mapping) or source.get("type") != "base64":
         raise invalid(f"{where}.source must be a base64 image source", where)
     fmt = IMAGE_FORMATS.get(str(source.get("media_type")))

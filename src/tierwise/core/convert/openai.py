@@ -142,7 +142,9 @@ def _image(part: Mapping[str, Any], param: str, allow_remote: bool) -> dict[str,
     if match is None:
         if url.startswith(("http://", "https://")) and not allow_remote:
             raise invalid(
-                "remote image URLs are not allowed by this gateway; send a data: URL", param
+                "remote image URLs are not fetched by this gateway; send a data: URL (or its "
+                "operator can set [gateway] allow_remote_images = true)",
+                param,
             )
         raise invalid(f"{param}: only data:image/...;base64 URLs are supported", param)
     mime = match.group("mime").lower()
