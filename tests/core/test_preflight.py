@@ -14,7 +14,7 @@ from tierwise.core.preflight import (
     image_block,
 )
 from tierwise.core.tokens import binary_document_tokens, count_request
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import BedrockWouldRefuseError, InvalidRequestError
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(16)
 
@@ -125,3 +125,36 @@ def test_documents_given_as_bytes_are_bedrocks_to_count() -> None:
     as_text = {"messages": [{"role": "user", "content": [text_doc, {"text": "Summarize."}]}]}
     assert binary_document_tokens(as_text) == 0
     assert _fits(as_text, count_request(as_text), REFUSAL_MARGIN) is not None
+
+
+@pytest.mark.parametrize(
+    ("budget", "cap", "betas", "refused"),
+    [
+        (500, 4000, [], "thinking budget_tokens 500 is below extended thinking's minimum of 1,024"),
+        (4000, 2000, [], "thinking budget_tokens 4,000 is not below the request's maximum output "
+                         "tokens 2,000"),
+        (2000, 2000, [], "thinking budget_tokens 2,000 is not below"),
+        (4000, 2000, ["interleaved-thinking-2025-05-14"], None),  # may pass max_tokens there
+        (1024, 2000, [], None),
+    ],
+)  # fmt: skip
+def test_a_thinking_budget_claude_refuses_is_refused_before_any_call(
+    budget: int, cap: int, betas: list[str], refused: str | None
+) -> None:
+    # Bedrock refused each after a round trip ("`max_tokens` must be greater than
+    # `thinking.budget_tokens`"), leaving an error row.
+    request = {
+        "messages": [{"role": "user", "content": [{"text": "think"}]}],
+        "inferenceConfig": {"maxTokens": cap},
+        "additionalModelRequestFields": {
+            "thinking": {"type": "enabled", "budget_tokens": budget},
+            "anthropic_beta": betas,
+        },
+    }
+    if refused is None:
+        check_request(request)
+        return
+    with pytest.raises(BedrockWouldRefuseError) as info:
+        check_request(request)
+    assert info.value.message.startswith(refused)
+    assert info.value.param == "additionalModelRequestFields.thinking.budget_tokens"

@@ -183,6 +183,21 @@ def test_bad_thinking_budget_is_refused(
     assert fragment in info.value.response["Error"]["Message"]
 
 
+def test_an_interleaved_thinking_budget_may_pass_max_tokens(runtime: Any) -> None:
+    # It spans every thinking block of the turn (Anthropic's and Bedrock's guides); the
+    # emulator refused it as a plain budget over max_tokens.
+    response = runtime.converse(
+        modelId=SONNET,
+        messages=[user("hi")],
+        inferenceConfig={"maxTokens": 2048},
+        additionalModelRequestFields={
+            "thinking": {"type": "enabled", "budget_tokens": 4096},
+            "anthropic_beta": ["interleaved-thinking-2025-05-14"],
+        },
+    )
+    assert response["usage"]["outputTokens"] <= 2048
+
+
 def test_thinking_on_a_model_without_it_is_refused(runtime: Any) -> None:
     with pytest.raises(runtime.exceptions.ValidationException, match="not supported"):
         runtime.converse(

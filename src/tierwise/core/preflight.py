@@ -358,6 +358,48 @@ def _check_turns(messages: Any) -> None:
             )
 
 
+# Extended thinking's floor, and the beta under which a budget may pass max_tokens (the
+# budget then spans the whole turn's thinking between tool calls): Anthropic's
+# extended-thinking guide.
+MIN_THINKING_BUDGET = 1024
+INTERLEAVED_THINKING_BETA = "interleaved-thinking-2025-05-14"
+
+
+def _check_thinking(request: Mapping[str, Any]) -> None:
+    """A fixed thinking budget Claude refuses: below 1,024 tokens, or not below the request's
+    ``maxTokens`` (which counts thinking and the answer together) without interleaved
+    thinking. Bedrock refused both after a round trip, an error row each."""
+    extra = request.get("additionalModelRequestFields")
+    thinking = extra.get("thinking") if isinstance(extra, Mapping) else None
+    if not isinstance(thinking, Mapping) or thinking.get("type") != "enabled":
+        return
+    budget = thinking.get("budget_tokens")
+    if not isinstance(budget, int) or isinstance(budget, bool):
+        return  # Bedrock's parameter check names what is missing
+    param = "additionalModelRequestFields.thinking.budget_tokens"
+    if budget < MIN_THINKING_BUDGET:
+        raise _refuse(
+            f"thinking budget_tokens {budget:,} is below extended thinking's minimum of "
+            f"{MIN_THINKING_BUDGET:,} tokens",
+            param,
+            f"give thinking at least {MIN_THINKING_BUDGET:,} tokens, or leave thinking out",
+        )
+    cap = (request.get("inferenceConfig") or {}).get("maxTokens")
+    if (
+        isinstance(cap, int)
+        and not isinstance(cap, bool)
+        and budget >= cap
+        and INTERLEAVED_THINKING_BETA not in _betas(request)
+    ):
+        raise _refuse(
+            f"thinking budget_tokens {budget:,} is not below the request's maximum output "
+            f"tokens {cap:,}, which count thinking and the answer together",
+            param,
+            f"raise the maximum output tokens (maxTokens; max_tokens in the Messages API) "
+            f"above {budget:,} with room for the answer, or lower budget_tokens",
+        )
+
+
 def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
     """Refuse what Bedrock would refuse in ``request`` (Converse shape), before any call.
     ``prompt``: the model ID is a Prompt management prompt, whose own messages come first
@@ -369,6 +411,7 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
     if tool_config is not None:
         _check_tools(tool_config)
     _check_cache_ttls(request)
+    _check_thinking(request)
     messages = request.get("messages")
     if not prompt:
         _check_turns(messages)

@@ -511,7 +511,11 @@ def _check_thinking(
         raise _model_error(
             "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
         )
-    if budget >= max_tokens:
+    betas = extra.get("anthropic_beta")
+    interleaved = isinstance(betas, list) and "interleaved-thinking-2025-05-14" in betas
+    # With interleaved thinking the budget covers every thinking block of the turn and may
+    # pass max_tokens (Anthropic's and Bedrock's extended-thinking guides).
+    if budget >= max_tokens and not interleaved:
         raise _model_error(
             "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
             "documentation at https://docs.claude.com/en/docs/build-with-claude/"
