@@ -431,7 +431,74 @@ def test_scanner_tries_alone_only_patterns_that_can_start_here() -> None:
     tried.clear()
     scanner.find("summarize in one sentence: the quarterly numbers beat the forecast.")
     # Found: "summary" at 0, "one" at 10. By their first two characters "sum" and "suffix"
-    # were tried at 0 too; now only "in" ("in ") at 10, and the two with an alternative with
-    # no literal start at both.
-    expected = [("digits", 0), ("digits", 10), ("in", 10), ("line", 0), ("line", 10)]
+    # were tried at 0 too; now only "in" ("in one") and "line" ("in") at 10, and "line" at 0
+    # for its "^hello" (a line start); "digits" ("\d+ words") at no letter.
+    expected = [("in", 10), ("line", 0), ("line", 10)]
+    assert sorted(tried) == expected
+
+
+def test_scanner_literal_starts_run_through_leading_groups() -> None:
+    from tierwise.core.cue_scan import _starts
+
+    assert _starts("in (?:what|which) order") == {"in wha", "in whi"}
+    assert _starts("(?:ab|c)(?:d|e)?f") == {"abdf", "abef", "abf", "cdf", "cef", "cf"}
+    assert _starts("summari[sz]e") == {"summar"}
+    assert _starts("a[sz]b") == {"asb", "azb"}
+    assert _starts("in[- ]depth") == {"in"}  # a set with "-" is not distributed
+    assert _starts("x\\d+") == {"x"}
+
+
+def test_scanner_tries_alone_by_first_character_and_line_start() -> None:
+    """A pattern whose alternative has no literal start is tried alone where that
+    alternative's first character or a line start fits (any character not ASCII: always),
+    and everywhere when its start cannot be told (a zero-width or optional first element)."""
+    sources = {
+        "digits": r"\d+ words|summer",
+        "year": r"[1-9]\d{3} report",
+        "greeting": r"^(?:hi|hello)",
+        "dot": r"\.net|.?net",
+        "maybe": r"(?:\d )*words?|\bnope",
+        "word": r"in|words|one",
+    }
+    scanner = CueScanner(sources)
+    alone = {n: re.compile(whole_words(s), re.MULTILINE) for n, s in sources.items()}
+    tried: list[tuple[str, int]] = []
+
+    class Counting:
+        def __init__(self, name: str, rx: re.Pattern[str]) -> None:
+            self.name, self.rx = name, rx
+
+        def match(self, text: str, at: int) -> re.Match[str] | None:
+            tried.append((self.name, at))
+            return self.rx.match(text, at)
+
+    scanner._alone = tuple(Counting(n, scanner._alone[k]) for k, n in enumerate(scanner.names))
+    texts = [
+        "in one word",
+        "12 words in 2024 report",
+        "hi in\nhello one",
+        "one .net net",
+        "\u0663 words",  # an Arabic-Indic digit: \d, not ASCII
+        "words\nhi",
+        "one\n",
+        "",
+    ]
+    for text in texts:
+        tried.clear()
+        assert scanner.find(text) == {n for n, rx in alone.items() if rx.search(text)}, text
+        for name, at in tried:
+            ch = text[at : at + 1]
+            line_start = at == 0 or text[at - 1] == "\n"
+            if name == "digits" and ch.isascii():
+                assert ch.isdigit() or text.startswith("summer", at), (text, at)
+            if name == "year" and ch.isascii():
+                assert ch in "123456789", (text, at)
+            if name == "greeting":
+                assert line_start, (text, at)
+    tried.clear()
+    scanner.find("in one word")
+    # "dot" (".?net": an optional first element) and "maybe" (led by a repeated group and
+    # by \b) are tried at every match until found ("maybe" is, at 7), "greeting" at the line
+    # start only, "digits" and "year" nowhere.
+    expected = [("dot", 0), ("dot", 3), ("dot", 7), ("greeting", 0), ("maybe", 0), ("maybe", 3)]
     assert sorted(tried) == expected

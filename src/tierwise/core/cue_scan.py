@@ -187,15 +187,59 @@ def regroup(alternation: str) -> str:
     return "|".join(branches + other)
 
 
+def _starts(alt: str, size: int = _KEY_CHARS) -> set[str]:
+    """Literal starts of ``alt`` (``size`` characters at most): every match of ``alt``
+    begins with one of them. A leading group or set is distributed (:func:`_expand`) where
+    it stops the literal run, so ``in (?:what|which) order`` starts with ``in wha`` or
+    ``in whi``, not only ``in ``."""
+    n = 0
+    while n < size and _plain(alt, n):
+        n += 1
+    if n == size:
+        return {alt[:n]}
+    rest = alt[n:]
+    expanded = _expand(rest)
+    if expanded == [rest]:
+        return {alt[:n]}
+    return {alt[:n] + start for part in expanded for start in _starts(part, size - n)}
+
+
+# Where an alternative without a literal start can begin: its first element, when that is
+# a set, "." or a class escape (\d, \w...) that must match once at least, or "^".
+_CLASS_ESCAPES = frozenset("dDwWsS")
+
+
+def _first_char(alt: str) -> str | None:
+    """The pattern of ``alt``'s first character (a set, "." or an escape) when every match
+    of ``alt`` starts with one such character; None when that cannot be told."""
+    if alt.startswith("[") and not alt.startswith("[]"):
+        end = _class_end(alt, 0)
+    elif alt.startswith("."):
+        end = 1
+    elif alt.startswith("\\") and (alt[1:2] in _CLASS_ESCAPES or not alt[1:2].isalnum()):
+        end = 2
+    else:
+        return None
+    after = alt[end : end + 2]
+    if after[:1] in ("*", "?") or after in ("{0", "{,"):
+        return None  # may match nothing: the next element could start the match
+    return alt[:end]
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     scanner: re.Pattern[str]
     owner: Mapping[str, int]  # marker group -> pattern index
-    # An alternative's literal start (its first _KEY_CHARS plain characters at most) ->
-    # the patterns that have one starting so, and the lengths of those keys.
+    # A literal start of an alternative (_starts) -> the patterns that have one starting
+    # so, and the lengths of those keys.
     by_start: Mapping[str, frozenset[int]]
     key_lengths: tuple[int, ...]
     anywhere: frozenset[int]  # patterns with an alternative that starts otherwise
+    # Of those, the ones that can start at an ASCII character (other characters: all), and
+    # at a line start only (an alternative led by "^").
+    first: Mapping[str, frozenset[int]]
+    line_start: frozenset[int]
+    multiline: bool
 
 
 class CueScanner:
@@ -223,6 +267,9 @@ class CueScanner:
         owner: dict[str, int] = {}
         by_start: dict[str, set[int]] = {}
         anywhere: set[int] = set()
+        first: dict[str, set[int]] = {chr(c): set() for c in range(128)}
+        line_start: set[int] = set()
+        multiline = bool(self.flags & re.MULTILINE)
         for k, name in enumerate(self.names):
             for j, alt in enumerate(_alternatives(self._sources[name])):
                 marker = f"c{k}_{j}"
@@ -230,13 +277,22 @@ class CueScanner:
                 body = f"{alt}{WORD_END}(?P<{marker}>)"
                 if _plain(alt, 0):
                     groups.setdefault(alt[0], []).append(body[1:])
-                    n = 1
-                    while n < _KEY_CHARS and _plain(alt, n):
-                        n += 1
-                    by_start.setdefault(alt[:n], set()).add(k)
+                    for start in _starts(alt):
+                        by_start.setdefault(start, set()).add(k)
+                    continue
+                other.append(body)
+                anywhere.add(k)
+                char = _first_char(alt)
+                if alt.startswith("^"):
+                    line_start.add(k)
+                elif char is None:
+                    for ks in first.values():
+                        ks.add(k)
                 else:
-                    other.append(body)
-                    anywhere.add(k)
+                    one = re.compile(char, self.flags)
+                    for ch, ks in first.items():
+                        if one.match(ch):
+                            ks.add(k)
         branches = [f"{re.escape(ch)}(?:{'|'.join(rests)})" for ch, rests in groups.items()]
         scanner = re.compile(f"{WORD_START}(?={'|'.join(branches + other)})", self.flags)
         return _Compiled(
@@ -245,6 +301,9 @@ class CueScanner:
             {key: frozenset(v) for key, v in by_start.items()},
             tuple(sorted({len(key) for key in by_start})),
             frozenset(anywhere),
+            {ch: frozenset(ks) for ch, ks in first.items()},
+            frozenset(line_start),
+            multiline,
         )
 
     def prepare(self) -> None:
@@ -261,10 +320,13 @@ class CueScanner:
             if len(found) == n:
                 break
             # Other patterns may match here too (the regex reports the first); those with
-            # an alternative that can start with the text here are tried alone. (Near the
-            # end a slice is shorter than its length and may pick up more: tried, harmless.)
+            # an alternative that can start with the text here are tried alone: a literal
+            # start, or a first character or line start that fits. (Near the end a slice is
+            # shorter than its length and may pick up more: tried, harmless.)
             at = m.start()
-            maybe = c.anywhere
+            maybe = c.first.get(text[at : at + 1], c.anywhere)  # "" at the end: all
+            if c.line_start and (at == 0 or (c.multiline and text[at - 1] == "\n")):
+                maybe = maybe | c.line_start
             for size in c.key_lengths:
                 starting = c.by_start.get(text[at : at + size])
                 if starting is not None:
