@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, get_args
 
 import anthropic
 import httpx
 import openai
 import pytest
+from openai.types.shared.reasoning_effort import ReasoningEffort
 
 
 @pytest.fixture
@@ -155,3 +156,21 @@ def test_an_image_by_url_names_the_setting_that_fetches_it(
             max_tokens=20,
             messages=[{"role": "user", "content": [image, {"type": "text", "text": "What?"}]}],
         )
+
+
+def test_every_reasoning_effort_the_sdk_names_is_served(oai: openai.OpenAI) -> None:
+    """openai's ReasoningEffort has none, xhigh and max besides minimal..high; apps written
+    for newer OpenAI models send none explicitly. All were 400s but the four."""
+    efforts = [e for arg in get_args(ReasoningEffort) for e in get_args(arg)]
+    assert {"none", "xhigh", "max"} <= set(efforts)
+    for effort in efforts:
+        completion = oai.chat.completions.create(
+            model="sonnet",
+            messages=[{"role": "user", "content": "Think: why is the sky blue?"}],
+            reasoning_effort=effort,
+        )
+        message = completion.choices[0].message
+        thought = getattr(message, "reasoning_content", None)
+        assert bool(thought) is (effort not in ("none", "minimal")), effort
+    answer = oai.responses.create(model="sonnet", input="hi", reasoning={"effort": "none"})
+    assert answer.output_text

@@ -76,7 +76,10 @@ __all__ = [
 ]
 
 DEFAULT_MAX_TOKENS = 4096
-REASONING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 4096, "high": 16384}
+# Every effort openai's ReasoningEffort names: none and minimal think not at all, as on
+# OpenAI's models; max stays within every tier's 64k output limit with the default answer.
+REASONING_BUDGETS = {"none": 0, "minimal": 0, "low": 1024, "medium": 4096, "high": 16384,
+                     "xhigh": 32768, "max": 57344}  # fmt: skip
 FINISH_REASONS = {
     "end_turn": "stop",
     "stop_sequence": "stop",

@@ -50,8 +50,8 @@ CHAT_FIELDS = _fields(
     Field("tool_choice", {"oneOf": [_STR, _OBJ]}, "auto, none, required or a function."),
     Field("response_format", _OBJ, "text, json_object or json_schema: the schema reaches the "
           "model (see [structured_output]) and the answer is validated."),
-    Field("reasoning_effort", _STR, "minimal, low, medium or high: an extended-thinking "
-          "budget."),
+    Field("reasoning_effort", _STR, "none, minimal, low, medium, high, xhigh or max: an "
+          "extended-thinking budget (none and minimal: no thinking)."),
     Field("n", {"type": "integer", "enum": [1]}, "Number of choices.",
           honours=lambda v: v in (None, 1), refusal="only n = 1 is supported (Bedrock returns "
           "one answer per call); send separate requests"),

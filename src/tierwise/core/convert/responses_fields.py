@@ -43,8 +43,8 @@ RESPONSES_FIELDS = _fields(
           "model and validates the answer).",
           honours=lambda v: not isinstance(v, dict) or unset(v.get("verbosity")),
           refusal="text.verbosity is not supported; say it in the instructions"),
-    Field("reasoning", _OBJ, "effort (minimal, low, medium, high): an extended-thinking "
-          "budget; summary is accepted."),
+    Field("reasoning", _OBJ, "effort (none, minimal, low, medium, high, xhigh, max): an "
+          "extended-thinking budget; summary is accepted."),
     Field("parallel_tool_calls", {"type": "boolean"}, "false: at most one tool call per "
           "turn (the model is asked for one; any further call is dropped from the answer)."),
     Field("metadata", _OBJ, "Accepted; not forwarded."),
