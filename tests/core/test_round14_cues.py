@@ -100,7 +100,9 @@ def test_a_documentation_service_asked_for_a_reply_writes_a_support_reply(
         ("Prix recommandé : 49 EUR, livraison offerte.", False),
         ("Dose raccomandata: 5 mg due volte al giorno.", False),
         ("O tamanho recomendado é 42.", False),
-        ("¿Qué nos recomiendas para la oficina?", True),
+        # advice for a purpose, as English "what do you recommend for the office?" (never a
+        # cue); round 15 (test_round15_cues.py) made it so; "which one" still is a decision
+        ("¿Qué nos recomiendas para la oficina?", False),
         ("¿Qué nos recomendarías, alquilar o comprar?", True),
         ("Qual você recomenda para uma equipe pequena?", True),
         ("Cosa mi raccomandi tra le due offerte?", True),

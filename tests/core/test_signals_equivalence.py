@@ -142,6 +142,8 @@ def reference_signals(request: dict[str, Any]) -> Signals:
     search_results = fast.passages - max(sig._count_passages(user), sig._count_passages(system))
     # A long system prompt's cues are read in its instruction alone (not a scanner matter).
     system_cues = old_cues(sig.system_instruction(system))
+    # The ask read against the material it has or lacks (round 15): a rule over the findings.
+    user_cues = sig.reread_ask(user_cues, user, system, system_cues, fast.tool_count > 0)
     return replace(
         fast,
         passages=search_results + max(old_passages(user), old_passages(system)),
@@ -219,7 +221,8 @@ def test_the_corpus_exercises_every_cue_and_output_size() -> None:
         s = extract_signals(request)
         seen |= s.cues
         lengths.add(s.output_length)
-    assert seen == set(CUE_PATTERNS)
+    # every scanner cue, and the one a rule over them adds (round 15)
+    assert seen == set(CUE_PATTERNS) | {sig.EXPLANATION_ASK}
     assert lengths == {"short", "normal", "long"}
 
 

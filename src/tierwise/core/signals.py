@@ -56,6 +56,14 @@ _ENTITY_NOUNS = (
     r"|reference numbers|ids|entities)"
 )
 
+# After a verb of recommending: not followed (past its ending, a clitic pronoun and one
+# pronoun) by the purpose the advice is for ("recommandez-vous pour", "recomiendas para",
+# "raccomandi per", "empfiehlst du gegen").
+_NOT_FOR_A_PURPOSE = (
+    r"(?![\w-]*(?: (?:du|sie|ihr|uns|mir|tu|vous|usted|você|voi|lei|me|te|nos))?"
+    r"(?: \w+(?:er|ir|ar|re))? (?:pour|contre|para|contra|per|contro|gegen|für|bei)\b)"
+)
+
 # Task-type cues: name -> pattern. Matched case-insensitively over the last user turn and the
 # system prompt. Compiled once at import; this table is data, not state.
 _CUE_SOURCE: dict[str, str] = {
@@ -106,7 +114,8 @@ _CUE_SOURCE: dict[str, str] = {
         + _ENTITY_NOUNS
         + r")?(?: (?:in|from|out of) (?:this|the|that|these|those|it|my|our"
         r"|his|her|their|below|above)\b| mentioned\b| named\b| listed\b| that appear\b)"
-        r"|(?:pull|get|grab|dig) (?:all|every|each) (?:[\w-]+ ){0,4}?out of (?:this|it|that"
+        r"|(?:pull|get|grab|dig) (?:(?:all|every|each) (?:[\w-]+ ){0,4}?|the (?:[\w,-]+ ){1,6}?)"
+        r"out of (?:this|it|that"
         r"|these|the (?:text|email|letter|document|message|notice|page|pdf|file))\b"
         r"|(?:which|what) (?:[\w-]+ )?" + _ENTITY_NOUNS + r" (?:appear|are mentioned|are named"
         r"|are listed|occur) (?:in (?:this|the|it)\b|here\b|below\b|above\b)"
@@ -187,7 +196,12 @@ _CUE_SOURCE: dict[str, str] = {
         r"(?:draft|write|compose|create) (?:a |an |the |me a )?(?:[\w-]+\s){0,3}"
         r"(?:email|blog post|post|article|announcement|newsletter|cover letter|memo|proposal"
         r"|press release|product description|landing page|letter|speech|story|poem|faq|note"
-        r"|notice|bulletin)"
+        r"|notice|bulletin|job ad|job advert|job posting|invitation|release notes|web copy)"
+        # Round 15: the piece named first, what it is for after ("LinkedIn post announcing
+        # ...", "Product description for our new candle", "Job ad for a ...").
+        r"|^(?:an? )?(?:(?:short|quick|new) )?(?:(?:linkedin|instagram|facebook|blog|social"
+        r" media) post (?:announcing|about|for|on)|(?:product description|job ad|job advert"
+        r"|release notes|newsletter intro\w*) for)"
         # a memo or a note made of given points ("turn these points into a friendly memo")
         r"|(?:turn|make) (?:this|these|it|them|the following) (?:[\w-]+ ){0,2}into (?:a |an )?"
         r"(?:[\w-]+ ){0,2}(?:email|memo|note|post(?! (?:request|endpoint|method|call|body"
@@ -198,6 +212,15 @@ _CUE_SOURCE: dict[str, str] = {
         r"(?:function|method|class|script|query|regex|unit tests?|endpoint|component|test)"
         r"|fix (?:this|the|my) (?:[\w-]+\s)?(?:error|bug|exception|test|code|crash)"
         r"|traceback|stack trace|typeerror|valueerror|keyerror|attributeerror|nullpointer\w*"
+        # Round 15: the code named first ("Bash one-liner: ...", "Cron line to run ...",
+        # "TypeScript type for this API response", "Postgres query for revenue per ...").
+        r"|(?:bash|shell|powershell|python|perl|awk|sed|jq|sql) one-liner|cron (?:line|entry"
+        r"|expression|schedule) (?:to|for|that)|crontab (?:line|entry)|(?:typescript|ts"
+        r"|python|go|rust|java|kotlin|swift) (?:type|interface|dataclass|struct|enum"
+        r"|function|class) for|(?:postgres|postgresql|sql|mysql|sqlite|bigquery|snowflake)"
+        r" query (?:for|that|to)|regex that (?:matches|finds|validates|captures)"
+        r"|(?:small|simple|little) (?:python |node |go |bash )?(?:cli|script) (?:with|that"
+        r"|to|for)"
         r"|segmentation fault|undefined is not|why (?:does|is|doesn't) (?:this|my) (?:code"
         r"|function|query|test)|code review|review (?:this|my) (?:code|pr|pull request)"
     ),
@@ -392,11 +415,15 @@ _OTHER_LANGUAGES: dict[str, str] = {
     # Writing a memo, a note, a letter or an announcement.
     "draft": (
         r"schreib\w* (?:\S+ ){0,3}?(?:e-?mail|rundmail|mitteilung|memo|notiz|nachricht|brief"
-        r"|beitrag|ankündigung)|(?:rédige|rédigez|écris|écrivez) (?:\S+ ){0,3}?(?:mot|note"
-        r"|mail|e-mail|courriel|message|annonce|lettre|article|communiqué)|(?:escribe|escriba"
-        r"|redacta|redacte) (?:\S+ ){0,3}?(?:comunicado|correo|email|mensaje|nota|carta"
-        r"|anuncio|artículo)|(?:escreve|escreva|redige|redija) (?:\S+ ){0,3}?(?:comunicado"
-        r"|e-mail|mensagem|nota|carta|anúncio)|(?:scrivi|redigi) (?:\S+ ){0,3}?(?:comunicato"
+        r"|beitrag|ankündigung|instagram-text|werbetext|stellenanzeige|einladung|newsletter"
+        r"|produktbeschreibung)|(?:rédige|rédigez|écris|écrivez) (?:\S+ ){0,3}?(?:mot|note"
+        r"|mail|e-mail|courriel|message|annonce|lettre|article|communiqué|(?:l')?introduction"
+        r"|newsletter|publication|(?:l')?invitation|offre d'emploi|fiche produit)"
+        r"|(?:escribe|escriba|redacta|redacte) (?:\S+ ){0,3}?(?:comunicado|correo|email"
+        r"|mensaje|nota|carta|anuncio|artículo|texto para la web|publicación|invitación"
+        r"|oferta de empleo|newsletter)"
+        r"|(?:escreve|escreva|redige|redija) (?:\S+ ){0,3}?(?:comunicado|e-mail|mensagem"
+        r"|nota|carta|anúncio)|(?:scrivi|redigi) (?:\S+ ){0,3}?(?:comunicato"
         r"|email|e-mail|messaggio|nota|lettera|annuncio)|schrijf (?:\S+ ){0,3}?(?:mail|e-mail"
         r"|bericht|memo|notitie|brief|aankondiging)"
     ),
@@ -406,12 +433,22 @@ _OTHER_LANGUAGES: dict[str, str] = {
         r"|contradictori\w*|contraddittori\w*|confronta (?:le|queste) fonti"
     ),
     "decision": (
-        r"empfiehl\w*|empfehlung\w*|lohnt (?:sich|es sich)|abwägen|abwägung|welche option"
+        r"empfiehl"
+        + _NOT_FOR_A_PURPOSE
+        + r"\w*|empfehlung\w*|lohnt (?:sich|es sich)|abwägen|abwägung|welche option"
         # Not the participles: "PVP recomendado", "prix recommandé", "dose raccomandata" are
         # a recommended value, no decision asked (round 14).
-        r"|recommand(?!ée?s?\b)\w*|quelle option|que recommandes|recomiend\w*"
-        r"|recomendaci\w*|qué opción|conviene|raccomand(?!at[oaie]\b)\w*|quale opzione"
-        r"|recomend(?!ad[oa]s?\b)\w*|vale a pena|qual opção"
+        # Nor advice asked for a purpose ("Que recommandez-vous pour garder le pain frais ?",
+        # "¿Qué me recomiendas para dormir mejor?", "O que você recomenda para quem ...?"),
+        # as English "what do you recommend for ..." is none (round 15); "was empfiehlst
+        # du?" after a table of options still is.
+        r"|recommand(?!ée?s?\b)" + _NOT_FOR_A_PURPOSE + r"\w*|quelle option|que recommandes"
+        r"|recomiend" + _NOT_FOR_A_PURPOSE + r"\w*|recomendaci\w*|qué opción|conviene"
+        r"|raccomand(?!at[oaie]\b)" + _NOT_FOR_A_PURPOSE + r"\w*|quale opzione"
+        r"|recomend(?!ad[oa]s?\b)" + _NOT_FOR_A_PURPOSE + r"\w*|vale a pena|qual opção"
+        # which one is recommended, for whatever purpose: a choice
+        r"|(?:qual|quale|cuál|cual|lequel|laquelle|welche[nrs]?) (?:\w+ ){0,2}?(?:recomend"
+        r"|recomiend|recommand|raccomand|empfiehl|empfehl)\w*"
     ),
     "architecture": r"entwirf (?:eine|ein) architektur|architektur|conçois|diseña|projete",
     "planning": (
@@ -473,17 +510,25 @@ _CUE_SOURCE["summarization"] += (
     r"|library) do|(?:walk (?:me|us) through|explain) what (?:this|it|these|the (?:[\w-]+ )?"
     r"(?:code|module|file|script|program|snippet|migration)) (?:does|do)"
     r"|übersicht|überblick|worum (?:es )?(?:hier |dabei |darin )?geht|worum geht'?s"
-    r"|im (?:großen|groben) und ganzen|kurzfassung|fass(?:e|t|en|st)? (?:\S+ ){0,8}?zusammen\b"
+    r"|kurzfassung|fass(?:e|t|en|st)? (?:\S+ ){0,8}?zusammen\b"
     r"|was (?:dieser|dieses|das|der) (?:\w+ )?(?:code|skript|modul|programm) (?:macht|tut)"
-    r"|vue d'ensemble|de quoi parle|dans les grandes lignes"
+    r"|vue d'ensemble|de quoi parle"
     r"|à quoi sert (?:ce|cette|le|la) (?:code|script|module|programme|page|doc)"
-    r"|de qué va|a grandes rasgos|visión general|en líneas generales|resúme\w*"
+    r"|de qué va|visión general|resúme\w*"
     r"|qué hace (?:este|el|esta) (?:código|script|módulo|programa|función)"
     r"|visão geral|do que se trata|o que (?:este|esse|o) (?:código|script|módulo) faz"
-    r"|in sintesi|di cosa parla|panoramica|a grandi linee"
+    r"|in sintesi|di cosa parla|panoramica"
     r"|cosa fa (?:questo|il) (?:codice|script|modulo|programma)"
     r"|samenvatting|overzicht|waar (?:het|dit|deze \w+) over gaat"
 )
+# "Broadly", "in broad strokes": over given material they ask for its gist; in a question
+# about the world ("¿Cómo funciona, a grandes rasgos, una hipoteca inversa?") they only ask
+# for a short explanation (``gist_of_no_material``, round 15).
+_BROADLY = (
+    r"a grandes rasgos|en líneas generales|im (?:großen|groben) und ganzen|in groben zügen"
+    r"|dans les grandes lignes|a grandi linee|em linhas gerais"
+)
+_CUE_SOURCE["summarization"] += "|" + _BROADLY
 _CUE_SOURCE["json_keys"] += (
     r"|json (?:mit|con|avec|com|met) (?:den |las |los |les |le |as |os |de )?(?:schlüsseln"
     r"|feldern|claves|campos|clés|champs|chiavi|chaves|sleutels|velden)"
@@ -1440,7 +1485,11 @@ _OPEN_ASK = re.compile(
     # tenga tres puntos" ask nothing
     r"|was (?:ist|sind|bedeutet|bedeuten|passiert|macht|muss|soll|kann|heißt|gibt|steht"
     r"|tut|kostet|mache|tue|brauche)|que (?:signifie|veut dire|fait|faire|se passe|dois"
-    r"|doit|faut-il|significa|quiere decir|hace|pasa|debo|hago))\b",
+    r"|doit|faut-il|significa|quiere decir|hace|pasa|debo|hago"
+    # advice asked with the verb first (round 15): "Que recommandez-vous ?", "Que
+    # conseillez-vous ?", "Que pensez-vous de ...", "Que me recomiendas ?"
+    r"|recommandez|recommandes|conseillez|conseilles|pensez|penses|me recomiendas"
+    r"|recomiendas|me aconsejas|aconsejas))\b",
     re.IGNORECASE,
 )
 
@@ -1489,6 +1538,159 @@ def read_over_documentation(
     return user_cues, code
 
 
+# --- round 15: asks read with no material beside them ----------------------------------
+
+# A user turn this short pastes no material to summarize, convert or answer from.
+_SHORT_ASK_CHARS = 300
+# Words that point at given material ("this article", "cette page", "este correo").
+_POINTS_AT_MATERIAL = re.compile(
+    whole_words(
+        r"this|these|that|the following|below|above|attached|este|esta|estos|estas|ese|esa"
+        r"|dieser|diese|dieses|diesen|ce(?! que| qui| dont)|cette|ces|ci-dessous|questo"
+        r"|questa|questi|queste|esse|essa|deze|dit"
+    )
+)
+_BROADLY_RX = re.compile(whole_words(_BROADLY))
+_SUMMARY_BESIDES_BROADLY = re.compile(
+    whole_words(_CUE_SOURCE["summarization"].replace("|" + _BROADLY, ""))
+)
+
+# A title, a subject line or hashtags asked with the piece they go with ("Short email,
+# subject line included", "Mit 3 passenden Hashtags", "with a catchy headline"): the piece
+# is the work; a short form asked alone ("a subject line for this email") stays one.
+_SHORT_FORM_ADDON = re.compile(
+    whole_words(
+        r"(?<!up )(?:with|plus|and|including|incl\.?|mit|avec|con|com) (?:a |an |the |one |\d+ )?"
+        r"(?:[\w-]+ )?(?:subject line|title|headline|hashtags|tags|keywords|überschrift"
+        r"|betreffzeile|titre|título|titolo)|(?:subject line|title|headline|hashtags)"
+        r" (?:included|too|as well)"
+    )
+)
+_SHORT_FORM_RX = CUE_PATTERNS["short_form"]
+
+# A format named as the one to give something in ("give me that as YAML?", "same data as
+# XML", "in TOML", "als YAML", "en CSV", "a JSON", "as a markdown table").
+_AS_FORMAT = re.compile(
+    whole_words(
+        r"(?:as|in|into|to|als|en|a|para|zu) (?:an? |plain |valid )?(?:yaml|xml|toml|csv|tsv"
+        r"|json|ini|markdown table)"
+    )
+)
+# Structured data pasted: a JSON object, two lines of CSV, two KEY=value lines, a YAML key
+# with a nested block, a markdown table.
+_DATA_BLOCK = re.compile(
+    r"[{\[]\s*\"[^\"\n]{1,40}\"\s*:\s*(?:\"|\d|-\d|true|false|null|\[|\{)"
+    r"|^[^,\n]+(?:,[^,\n]*){2,}\n[^,\n]+(?:,[^,\n]*){2,}$"
+    r"|^[A-Za-z_][\w.]*=[^\s=]*\n[A-Za-z_][\w.]*="
+    r"|^[\w-]+:[ \t]*\n[ \t]+(?:- )?[\w-]+:"
+    r"|^\|.*\|[ \t]*\n\|[ \t:|-]+\|",
+    re.MULTILINE,
+)
+# "ok. now as yaml", "and in TOML?": the whole turn names the format (a few words besides
+# it), the data came before.
+_TERSE_ASK_WORDS = 3
+
+
+def _terse_format_ask(ask: str) -> bool:
+    return len(_AS_FORMAT.sub(" ", ask).split()) <= _TERSE_ASK_WORDS
+
+
+# An open question about the world, with no material and in no words of a task: the class
+# an explanation falls in ("general_qa"), whatever years, counts or sizes it names ("What
+# happened in 1648?", "the 3 biggest changes"), which otherwise read like a word problem's.
+EXPLANATION_ASK = "explanation_ask"
+# Lines of pasted text (a snippet, a list) that make a short turn material, and the length
+# past which a system prompt sets a task rather than a persona ("In this task, you are given
+# two questions ... Your task is to combine ...").
+_PASTED_LINES = 3
+_PERSONA_CHARS = 200
+_EXPLANATION_OPENER = re.compile(
+    # at the start, after a short opening phrase and a comma or colon ("En líneas generales,
+    # ¿por qué ...?", "Im Großen und Ganzen: Was ...?"), or after a sentence; not after a
+    # longer instruction and a colon ("Rate the urgency of this message: Why was I ..."),
+    # where quoted material begins
+    r"(?:^(?:[^,.!?:;\n]{1,30}[,:]\s*)?|(?<=[.!?])\s+)(?:(?:ok(?:ay)?|so|hey|hi|also|and|but"
+    r"|quick question|one more thing)\b[,:.!]*\s+)*[¿¡]?\s*(?:why|how come"
+    r"|what (?:happened|changed|caused|causes|made|makes)"
+    r"|what(?:'s| is| was| were| are)(?: actually| exactly| really)? the (?:story|difference"
+    r"|differences|history|origin|origins|reason|reasons|point|deal|main|key|biggest|top"
+    r"|most|first|\d+)|who (?:was|were|is|are|invented|discovered|built)"
+    r"|how (?:do|does|did|is|are|was|were) (?!i\b|we\b|you\b|it possible\b)|when did"
+    r"|is it true"
+    r"|(?:can you )?explain (?:why|how|what|who|the)"
+    r"|warum|wieso|weshalb|wie (?:funktioniert|funktionieren|kam|kommt|entsteht|entstand)"
+    r"|was (?:ist|war|sind|waren|bedeutet|unterscheidet|passierte|geschah|hat sich)"
+    r"|pourquoi|comment (?:fonctionne|marche|ça marche|se fait)|qu'est-ce qu|c'est quoi"
+    r"|quel(?:le)?s? (?:ont été|étaient)|quel(?:le)?s sont les (?:raisons|causes|différences"
+    r"|origines)|que (?:recommandez|conseillez|pensez|faut-il|se passe)|por qué|porqué"
+    r"|cómo (?:funciona|funcionan|surgió)"
+    r"|qué (?:pasó|ocurrió|es|son|fue|diferencia|me recomiendas|recomiendas)"
+    r"|explíca\w*|por que|como funciona|o que (?:é|são|foi|aconteceu|você recomenda)"
+    r"|perché|come (?:funziona|mai)|cosa (?:è|sono|succede|consigli\w*)|che cos"
+    r"|was empfehlen sie)\b"
+)
+
+
+def reread_ask(
+    user_cues: frozenset[str],
+    user_text: str,
+    system_text: str,
+    system_cues: frozenset[str],
+    tools: bool,
+) -> frozenset[str]:
+    """The user turn's cues once its ask is read against the material it has, or lacks
+    (round 15):
+
+    - "a grandes rasgos", "in groben Zügen", "dans les grandes lignes" over no material and
+      pointing at none ask for a short explanation, not a summary: no ``summarization``;
+    - a format named as the one to give the data in, beside pasted data or as the whole
+      turn ("{...}\n\nGive me that as YAML?", "ok. now as yaml"), with no other cue, is a
+      conversion (``format_conversion``); "classify these ... give me the result as JSON"
+      has its own cue and stays a label;
+    - an open question about the world (why, what happened, how does, pourquoi, por qué,
+      "Que recommandez-vous pour ...?") with no material, no tools and no cue of any task is
+      an explanation asked (``explanation_ask``).
+    """
+    if "short_form" in user_cues:
+        window = _cue_window(user_text).lower()
+        if (
+            _SHORT_FORM_RX.search(window) is not None
+            and _SHORT_FORM_RX.search(_SHORT_FORM_ADDON.sub(" ", window)) is None
+        ):
+            user_cues = user_cues - {"short_form"}
+    # Past these lengths the turn or the system prompt holds material, and is not lowered
+    # whole below (a request of 20k tokens costs no more than before).
+    material = len(user_text) > _SHORT_ASK_CHARS or len(system_text) > _SYSTEM_WHOLE_CHARS
+    lower = "" if material else user_text.lower()
+    if (
+        "summarization" in user_cues
+        and not material
+        and _BROADLY_RX.search(lower) is not None
+        and _POINTS_AT_MATERIAL.search(lower) is None
+        and _SUMMARY_BESIDES_BROADLY.search(lower) is None
+    ):
+        user_cues = user_cues - {"summarization"}
+    if user_cues & _CUE_NAMES:
+        return user_cues
+    ask = _ends(user_text, _ASK_CHARS, _ASK_CHARS, whole_up_to=3 * _ASK_CHARS).lower()
+    if (
+        _AS_FORMAT.search(ask)
+        and not _user_small_answer(user_text)
+        and (_terse_format_ask(ask) or _DATA_BLOCK.search(user_text))
+    ):
+        return user_cues | {"format_conversion"}
+    pasted = "```" in user_text or user_text.count("\n") >= _PASTED_LINES
+    instructed = len(system_text) > _PERSONA_CHARS
+    if not (
+        material or pasted or instructed or tools or system_cues
+    ) and _EXPLANATION_OPENER.search(lower):
+        return user_cues | {EXPLANATION_ASK}
+    return user_cues
+
+
+_USER_CUE_NAMES = _CUE_NAMES | {EXPLANATION_ASK}
+
+
 def extract_signals(request: Mapping[str, Any]) -> Signals:
     """The :class:`Signals` of a Converse request (``messages``, ``system``, ``toolConfig``...).
 
@@ -1531,6 +1733,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     in_user = _window_cues(window) if user_text else frozenset()
     in_user, (blocks, code_lines) = read_over_documentation(in_user, user_text, _code_stats)
     system_cues = in_system & _CUE_NAMES
+    in_user = reread_ask(in_user, user_text, system_text, system_cues, bool(names))
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
     confirmed = _confirms_proposal(messages, user_text)
     asked = (_ACT in in_user and _asks_action(window.lower())) or confirmed is _Confirms.ACT
@@ -1569,7 +1772,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         max_tokens=max_tokens,
         output_length=_output_length(in_system | in_user),
         thinking_requested="thinking" in extra,
-        cues=request_cues(system_cues, in_user & _CUE_NAMES, user_text),
+        cues=request_cues(system_cues, in_user & _USER_CUE_NAMES, user_text),
         system_cues=system_cues,
         action_requested=asked,
         read_only_ask=not asked and (confirmed is _Confirms.LOOK or _read_only_ask(user_text)),
