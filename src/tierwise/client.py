@@ -63,6 +63,7 @@ from tierwise.errors import (
     ClientClosedError,
     DeadlineExceededError,
     InvalidRequestError,
+    ModelNotAvailableError,
     TierwiseError,
 )
 from tierwise.waits import StreamLimitError, Waits
@@ -463,7 +464,7 @@ class Tierwise(_Client):
         try:
             engine, request = self.engine(_fields(kwargs), **_options(kwargs))
             return cast(Result, self.driver.run(engine.run(request)))
-        except BedrockWouldRefuseError as refused:
+        except _REFUSED_BEFORE_THE_CALL as refused:
             raise _as_bedrock_answered(refused, "Converse") from None
 
     @_converse_signature
@@ -481,7 +482,7 @@ class Tierwise(_Client):
         try:
             engine, request = self.engine(_fields(kwargs), **_options(kwargs))
             result = cast(Result, self.driver.run(engine.run(request)))
-        except BedrockWouldRefuseError as refused:
+        except _REFUSED_BEFORE_THE_CALL as refused:
             raise _as_bedrock_answered(refused, "Converse") from None
         if self.capturer.wants(engine.request_id, capture_rate):
             self._capture(result, request, kwargs.get("api_key_id"))
@@ -504,7 +505,7 @@ class Tierwise(_Client):
         try:
             engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
             outcome = self.driver.run(engine.run(request))
-        except BedrockWouldRefuseError as refused:
+        except _REFUSED_BEFORE_THE_CALL as refused:
             raise _as_bedrock_answered(refused, "ConverseStream") from None
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
@@ -723,7 +724,7 @@ class AsyncTierwise(_Client):
         try:
             engine, request = self.engine(_fields(kwargs), **_options(kwargs))
             return cast(Result, await self.driver.run(engine.run(request)))
-        except BedrockWouldRefuseError as refused:
+        except _REFUSED_BEFORE_THE_CALL as refused:
             raise _as_bedrock_answered(refused, "Converse") from None
 
     @_converse_signature
@@ -733,7 +734,7 @@ class AsyncTierwise(_Client):
         try:
             engine, request = self.engine(_fields(kwargs), **_options(kwargs))
             result = cast(Result, await self.driver.run(engine.run(request)))
-        except BedrockWouldRefuseError as refused:
+        except _REFUSED_BEFORE_THE_CALL as refused:
             raise _as_bedrock_answered(refused, "Converse") from None
         if self.capturer.wants(engine.request_id, capture_rate):
             await self.blocking(self._capture, result, request, kwargs.get("api_key_id"))
@@ -747,7 +748,7 @@ class AsyncTierwise(_Client):
         try:
             engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
             outcome = await self.driver.run(engine.run(request))
-        except BedrockWouldRefuseError as refused:
+        except _REFUSED_BEFORE_THE_CALL as refused:
             raise _as_bedrock_answered(refused, "ConverseStream") from None
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
@@ -1132,10 +1133,18 @@ _OPTIONS = frozenset(
 )  # fmt: skip
 
 
-def _as_bedrock_answered(refused: BedrockWouldRefuseError, operation: str) -> TierwiseError:
+# What Bedrock answers with a ValidationException, refused before the call: the request
+# (BedrockWouldRefuseError) or the model ID (ModelNotAvailableError: another Region's profile,
+# an OpenAI name while those are off; Bedrock says "The provided model identifier is
+# invalid."). A ModelNotAvailableError Bedrock answered is its ClientError already.
+_REFUSED_BEFORE_THE_CALL = (BedrockWouldRefuseError, ModelNotAvailableError)
+
+
+def _as_bedrock_answered(refused: TierwiseError, operation: str) -> TierwiseError:
     """``refused`` as the ``ClientError`` boto3 raises when Bedrock refuses the request
-    (:func:`tierwise.bedrock.errors.as_bedrock_answered`), keeping its traceback. Imported
-    here, on a refusal: ``import tierwise`` loads no botocore."""
+    (:func:`tierwise.bedrock.errors.as_bedrock_answered`), keeping its traceback; unchanged
+    when it is one already. Imported here, on a refusal: ``import tierwise`` loads no
+    botocore."""
     from tierwise.bedrock.errors import as_bedrock_answered
 
     return as_bedrock_answered(refused, operation).with_traceback(refused.__traceback__)

@@ -217,3 +217,20 @@ def test_request_checks_are_client_errors_in_both_clients(
         "Converse",
         "ValidationException",
     )
+
+
+@pytest.mark.parametrize("model", ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "gpt-4o"])
+def test_a_model_id_refused_before_the_call_is_bedrocks_validation_error(
+    tw: Tierwise, boto: Any, live_emulator: Any, model: str
+) -> None:
+    # Another geography's profile from us-east-1, or an OpenAI name while those are off:
+    # Bedrock answers "The provided model identifier is invalid." (a ClientError); tierwise
+    # refuses it before the call, and raised a ModelNotAvailableError boto3 handlers missed.
+    before = live_emulator.stats["total"]
+    ours = _raised(lambda: tw.converse(modelId=model, messages=MESSAGES))
+    assert isinstance(ours, ModelNotAvailableError)
+    assert live_emulator.stats["total"] == before
+    theirs = _raised(lambda: boto.converse(modelId=model, messages=MESSAGES))
+    assert ours.response["Error"]["Code"] == theirs.response["Error"]["Code"]
+    assert ours.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert ours.operation_name == theirs.operation_name == "Converse"

@@ -26,7 +26,6 @@ from urllib3 import exceptions as u3e
 
 from tierwise.errors import (
     AccessDeniedError,
-    BedrockWouldRefuseError,
     ConfigError,
     InvalidRequestError,
     ModelAccessDeniedError,
@@ -172,13 +171,12 @@ def boto_compatible(err: E, response: Mapping[str, Any], operation_name: str) ->
     return cast(E, _rebuild(type(err), err.args, state))
 
 
-def as_bedrock_answered(
-    err: BedrockWouldRefuseError, operation_name: str
-) -> BedrockWouldRefuseError:
+def as_bedrock_answered(err: E, operation_name: str) -> E:
     """``err``, refused before the call, as the ``ClientError`` boto3 raises when Bedrock
     refuses it (``ValidationException``, HTTP 400, ``operation_name``): a boto3 caller's
     ``except ClientError`` catches it as it caught Bedrock's answer. The message is
-    tierwise's (Bedrock's own wording is not known before the call)."""
+    tierwise's (Bedrock's own wording is not known before the call). An error that is a
+    ``ClientError`` already (Bedrock's own answer) is returned as it is."""
     response = {
         "Error": {"Code": "ValidationException", "Message": err.message},
         "ResponseMetadata": {
