@@ -281,6 +281,19 @@ class GatewaySettings(_Model):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     access_log: bool = True
+    # Origins a browser may call from ("*": any); empty: no CORS headers.
+    cors_origins: tuple[str, ...] = ()
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: use scheme://host[:port] with no path "
+                    '(e.g. "https://app.example.com"), or "*"'
+                )
+        return value
 
 
 class CreditPoolSettings(_Model):

@@ -16,6 +16,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -36,6 +37,7 @@ from tierwise.gateway import (
     responses_routes,
 )
 from tierwise.gateway.errors import Dialect, error_response
+from tierwise.gateway.headers import EXPOSED_HEADERS
 from tierwise.gateway.limits import RateLimits
 from tierwise.gateway.service import Gateway
 from tierwise.gateway.streaming import RAW_SEND
@@ -225,9 +227,25 @@ def create_app(
         Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
     ]
+    middleware = [Middleware(access.AccessLog)] if settings.gateway.access_log else []
+    origins = settings.gateway.cors_origins
+    if origins:
+        # Outermost, so a preflight (no API key) is answered before auth or logging. It
+        # only adds headers to http.response.start: a stream's body may still bypass it.
+        middleware.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["*"],
+                expose_headers=list(EXPOSED_HEADERS),
+                max_age=600,
+            ),
+        )
     app = _GatewayApp(
         routes=routes,
-        middleware=[Middleware(access.AccessLog)] if settings.gateway.access_log else [],
+        middleware=middleware,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )

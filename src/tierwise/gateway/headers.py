@@ -6,9 +6,17 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["REASON_MAX", "overhead_ms", "tierwise_headers"]
+__all__ = ["EXPOSED_HEADERS", "REASON_MAX", "overhead_ms", "tierwise_headers"]
 
 REASON_MAX = 400
+# The response headers a browser app may read across origins ([gateway] cors_origins): what
+# tierwise_headers and the error replies set.
+EXPOSED_HEADERS = (
+    "x-tierwise-tier", "x-tierwise-model-id", "x-tierwise-route-reason",
+    "x-tierwise-overhead-ms", "x-tierwise-request-id", "x-tierwise-dropped",
+    "x-tierwise-cost-usd", "x-tierwise-attempts", "x-tierwise-guardrail-action",
+    "retry-after", "x-should-retry",
+)  # fmt: skip
 
 
 def overhead_ms(info: Mapping[str, Any], started: float) -> float:
