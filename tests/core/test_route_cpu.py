@@ -40,10 +40,11 @@ from tierwise.config import Settings, load_settings
 from tierwise.core import class_model, classes, difficulty, signals
 from tierwise.core.class_model import BlendedClassifier, ClassModel, _text_groups
 from tierwise.core.classes import ClassPrediction
-from tierwise.core.cue_scan import ascii_twin, regroup
+from tierwise.core.cue_scan import ascii_twin, first_words, regroup
 from tierwise.core.difficulty import Featurizer, Head
 from tierwise.core.hints import Hints
 from tierwise.core.taxonomy import TASK_CLASSES
+from tierwise.core.word_runs import lower_words
 from tierwise.engine.plan import Planner
 from tierwise.router.weights import load_model
 
@@ -406,3 +407,76 @@ def test_regroup_groups_by_first_character() -> None:
     old = re.compile(r"\b(?:ab|ac|(?:x|y)z|[pq]r|[.*]s)(?!\w)")
     for text in ["ab", "ac", "yz", "qr", ".s", "*s", "?s", "as", "xab", "a b", "zz"]:
         assert (rx.search(text) is None) == (old.search(text) is None), text
+
+
+def test_first_words_of_a_listed_alternation() -> None:
+    assert first_words("why|step[- ]by[- ]step|reason(?:ing)?|don't|at least") == {
+        "why",
+        "step",
+        "reason",
+        "reasoning",
+        "don",
+        "at",
+    }
+    assert first_words("trade-?offs?") == {"trade", "tradeoff", "tradeoffs"}
+    assert first_words("analy[sz]e|[-x]a") is None  # "-a" starts with no word character
+    for unlisted in ("a+", r"\w", "a.b", "[a-c]x", "[^a]x", "(?:ab)*", "a??"):
+        assert first_words(unlisted) is None, unlisted
+
+
+def test_difficulty_cue_counts_skipped_only_where_no_word_can_start_one() -> None:
+    """Each of the five cue counts with the first-word test against the count without it,
+    on the corpus texts and cue-laden variants; most texts skip at least one scan."""
+    cues = [
+        difficulty._REASONING,
+        difficulty._CONSTRAINT,
+        difficulty._CONDITION,
+        difficulty._SHORT_ANSWER,
+        difficulty._GENERATE,
+    ]
+    assert all(p in difficulty._FIRST_WORDS for p in cues)
+    extra = [
+        "Step-by-step: don't trade-offs, only if each; tradeoffs; leak-proof; re-explain",
+        "x-why why- -why WHY? In One Sentence, yes or no. Rewrite this e-mail",
+    ]
+    skipped = counted = 0
+    for text in [*_texts(), *extra]:
+        if not text.isascii():
+            continue
+        lowered, words = lower_words(text)
+        present = frozenset(words)
+        for pattern in cues:
+            want = len({m.lower() for m in pattern.findall(text)})
+            assert difficulty._distinct(pattern, text, lowered, present) == want, text[:200]
+            skipped += difficulty._FIRST_WORDS[pattern].isdisjoint(present)
+            counted += want > 0
+    assert skipped > 500 and counted > 500
+
+
+def _old_table_rows(text: str) -> int:
+    """signals._table_rows before lines without a cell break were skipped."""
+    rows = 0
+    for line in text.splitlines():
+        if len(line) > 400 or line.count(" ") > 40:
+            continue
+        cells = [c.strip() for c in signals._CELL_SPLIT.split(line.strip()) if c.strip()]
+        if len(cells) >= 3 and sum(1 for c in cells if signals._FIGURE.match(c)) >= 2:
+            rows += 1
+    return rows if rows >= 2 else 0
+
+
+def test_table_rows_skip_only_lines_no_cell_break_cuts() -> None:
+    """Lines with no "|", tab, comma, \\x1f or double white space are one cell: the count
+    with them skipped equals the count with every line split, on the corpus and on tables
+    cut by each break (and by none)."""
+    breaks = ["|", "\t", ",", "  ", "\x1f\x1f", " \x1f", "\x1f", "\u00a0\u00a0", " ", ";"]
+    tables = ["\n".join(f"Row {i}{b}{i * 3}{b}{i * 7}%{b}$4{i}" for i in range(4)) for b in breaks]
+    for text in [*_texts(), *tables]:
+        assert signals._table_rows(text) == _old_table_rows(text), text[:200]
+    assert sum(_old_table_rows(t) > 0 for t in tables) >= 6
+
+
+def test_fenced_is_the_search() -> None:
+    texts = [*_texts(), "```x", "    code", "\tcode", "   x", "\t ", "a\n    b", "``"]
+    for text in texts:
+        assert difficulty._fenced(text) == (difficulty._FENCE.search(text) is not None)

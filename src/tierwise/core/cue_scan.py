@@ -31,7 +31,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 
-__all__ = ["WORD_END", "WORD_START", "CueScanner", "ascii_twin", "regroup", "whole_words"]
+__all__ = [
+    "WORD_END",
+    "WORD_START",
+    "CueScanner",
+    "ascii_twin",
+    "first_words",
+    "regroup",
+    "whole_words",
+]
 
 # Every cue is a whole word or phrase: it starts where no letter, digit or hyphen precedes
 # it and, when it ends on a word character, no letter, digit or hyphen follows. So "proof"
@@ -185,6 +193,66 @@ def regroup(alternation: str) -> str:
             other.append(alt)
     branches = [f"{re.escape(ch)}(?:{'|'.join(rests)})" for ch, rests in groups.items()]
     return "|".join(branches + other)
+
+
+def _strings(src: str) -> set[str] | None:
+    """Every string the alternation ``src`` matches, when it is made only of plain
+    characters, sets of plain characters and non-capturing groups, each optional ("?") at
+    most; None otherwise."""
+    out: set[str] = set()
+    for alt in _split(src):
+        found: set[str] = {""}
+        i = 0
+        while i < len(alt):
+            part: set[str] | None
+            if alt.startswith("(?:", i):
+                end = i + _group_end(alt[i:])
+                part = _strings(alt[i + 3 : end - 1])
+            elif alt[i] == "[":
+                end = _class_end(alt, i)
+                members = alt[i + 1 : end - 1]
+                # Literal members only: no escape, range (a "-" first or last is itself),
+                # negation or set operation.
+                plain = not set(members) & set("\\[]^&~|") and "-" not in members[1:-1]
+                part = set(members) if plain else None
+            else:
+                end = i + 1
+                part = None if alt[i] in _SYNTAX else {alt[i]}
+            if part is None:
+                return None
+            if alt[end : end + 1] == "?" and alt[end + 1 : end + 2] not in ("?", "+"):
+                part.add("")
+                end += 1
+            elif _quantified(alt, end):
+                return None
+            found = {head + tail for head in found for tail in part}
+            i = end
+        out |= found
+    return out
+
+
+_LEADING_WORD = re.compile(r"\w+")
+
+
+def first_words(alternation: str) -> frozenset[str] | None:
+    """The words (``\\w+`` runs) a whole-word match of ``alternation`` can start with.
+
+    Where ``(?<![\\w-])(?:alternation)(?![\\w-])`` (or ``\\b`` on both sides) matches a
+    text, the text's ``\\w+`` run that starts there is one of these: a match starts a run
+    (no word character before it) and, being whole words, ends where the run it ends in
+    ends. So a text none of whose runs is one of these has no match. None when
+    ``alternation`` matches strings that cannot be listed (see :func:`_strings`) or one
+    that does not start with a word character."""
+    strings = _strings(alternation)
+    if strings is None:
+        return None
+    words: set[str] = set()
+    for string in strings:
+        lead = _LEADING_WORD.match(string)
+        if lead is None:
+            return None
+        words.add(lead.group())
+    return frozenset(words)
 
 
 def _starts(alt: str, size: int = _KEY_CHARS) -> set[str]:

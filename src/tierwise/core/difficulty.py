@@ -33,12 +33,13 @@ import struct
 import zlib
 from array import array
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import mul
 from typing import Protocol
 
-from tierwise.core.cue_scan import ascii_twin
+from tierwise.core.cue_scan import ascii_twin, first_words
 from tierwise.core.word_runs import lower_words
 
 __all__ = ["DENSE_FEATURES", "DifficultyModel", "DifficultyScorer", "Featurizer", "Head"]
@@ -52,6 +53,16 @@ _CODE_LINE = re.compile(
     re.MULTILINE,
 )
 _FENCE = re.compile(r"```|^(?: {4}|\t)\S", re.MULTILINE)
+
+
+def _fenced(text: str) -> bool:
+    """``_FENCE.search(text)``, scanned only when the text holds a string every match of it
+    holds."""
+    if "```" not in text and "    " not in text and "\t" not in text:
+        return False
+    return _FENCE.search(text) is not None
+
+
 # Numbers that are not maths: dates, times, prices, years, versions, phone-like runs. They
 # are masked before numbers and operators are counted, so "convert 2024-03-05" or "$4.99"
 # reads as data, not as a calculation.
@@ -106,16 +117,22 @@ _MATHS = re.compile(
 _MATHS_CASED = ascii_twin(_MATHS)
 
 
-# Case-sensitive twins of the lower-case cue patterns, for ASCII text (see _distinct).
+# Case-sensitive twins of the lower-case cue patterns, for ASCII text (see _distinct), and
+# the words a match of each starts with (cue_scan.first_words).
 _CASED: dict[re.Pattern[str], re.Pattern[str]] = {}
+_FIRST_WORDS: dict[re.Pattern[str], frozenset[str]] = {}
 
 
 def _cue(*phrases: str) -> re.Pattern[str]:
     # Whole words, and not part of a hyphenated compound: "leak-proof" is no proof.
-    source = r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])"
+    alternation = "|".join(phrases)
+    source = r"(?<![\w-])(?:" + alternation + r")(?![\w-])"
     pattern = re.compile(source, re.IGNORECASE)
     if source == source.lower():
         _CASED[pattern] = re.compile(source)
+        words = first_words(alternation)
+        if words is not None:
+            _FIRST_WORDS[pattern] = words
     return pattern
 
 
@@ -251,12 +268,22 @@ class DifficultyScorer(Protocol):
         ...
 
 
-def _distinct(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> int:
+def _distinct(
+    pattern: re.Pattern[str],
+    text: str,
+    lowered: str | None = None,
+    words: AbstractSet[str] | None = None,
+) -> int:
     """Distinct matches of ``pattern`` in ``text``, ignoring case. ``lowered`` is
     ``text.lower()`` when ``text`` is ASCII: there, ignoring case is lower-casing both sides,
-    and the case-sensitive twin of a lower-case pattern runs ~2x faster (same matches)."""
+    and the case-sensitive twin of a lower-case pattern runs ~2x faster (same matches).
+    ``words``, the ``\\w+`` runs of ``lowered``: when none is a word a match starts with,
+    there is no match and no scan (a prompt holds two or three of the five kinds of cue)."""
     cased = _CASED.get(pattern) if lowered is not None else None
     if cased is not None and lowered is not None:
+        first = _FIRST_WORDS.get(pattern) if words is not None else None
+        if first is not None and words is not None and first.isdisjoint(words):
+            return 0
         return len(set(cased.findall(lowered)))
     return len({m.lower() for m in pattern.findall(text)})
 
@@ -351,12 +378,14 @@ class Featurizer:
         lines = [line for line in text.splitlines() if line.strip()]
         n_lines = len(lines) or 1
         lowered: str | None = None
+        present: frozenset[str] | None = None
         words: Sequence[str]
         if text.isascii():
             # Lower-casing ASCII changes only letters, which stay word characters: the same
             # runs, of the same lengths, as in the text itself (only counts and lengths are
             # read), and the hashed n-grams have just split the same text.
             lowered, words = lower_words(text)
+            present = frozenset(words)
         else:
             words = _WORD.findall(text)
         n_words = len(words) or 1
@@ -379,15 +408,15 @@ class Featurizer:
             min(text.count("?"), 5) / 5,
             min(len(_LIST_ITEM.findall(text)), 10) / 10,
             min(len(_CODE_LINE.findall(text)) / n_lines, 1.0),
-            1.0 if _FENCE.search(text) else 0.0,
+            1.0 if _fenced(text) else 0.0,
             min(len(maths) / n_words * 10, 1.0),
             min(len(numbers) / n_words * 5, 1.0),
             math.log1p(len(set(numbers))) / 3,
-            min(_distinct(_REASONING, text, lowered), 5) / 5,
-            min(_distinct(_CONSTRAINT, text, lowered), 8) / 8,
-            min(_distinct(_CONDITION, text, lowered), 5) / 5,
-            min(_distinct(_SHORT_ANSWER, text, lowered), 2) / 2,
-            min(_distinct(_GENERATE, text, lowered), 3) / 3,
+            min(_distinct(_REASONING, text, lowered, present), 5) / 5,
+            min(_distinct(_CONSTRAINT, text, lowered, present), 8) / 8,
+            min(_distinct(_CONDITION, text, lowered, present), 5) / 5,
+            min(_distinct(_SHORT_ANSWER, text, lowered, present), 2) / 2,
+            min(_distinct(_GENERATE, text, lowered, present), 3) / 3,
             sum(len(w) >= 9 for w in words) / n_words,
             min(non_ascii / chars * 5, 1.0),
         ]

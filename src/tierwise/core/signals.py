@@ -1294,11 +1294,19 @@ _LABELLED = re.compile(r"^\s*[-*•]?\s*([^\n:|]{2,70}?):\s+(\S.{40,})$", re.MUL
 _HEADER_LABELS = frozenset({"from", "to", "cc", "bcc", "subject", "date", "sent", "re", "fw"})
 
 
+# What an ASCII line needs for _CELL_SPLIT to cut it at all: "|", a tab, a comma, or two
+# white-space characters in a row (a line from splitlines() has no white space left but
+# " ", tabs and \x1f). Without one it is one cell: no row, and no split to make.
+_CELL_BREAKS = ("|", "\t", ",", "  ", "\x1f")
+
+
 def _table_rows(text: str) -> int:
     rows = 0
     for line in text.splitlines():
         if len(line) > 400 or line.count(" ") > 40:
             continue  # prose, not a row
+        if line.isascii() and not any(map(line.__contains__, _CELL_BREAKS)):
+            continue
         cells = [c.strip() for c in _CELL_SPLIT.split(line.strip()) if c.strip()]
         if len(cells) >= 3 and sum(1 for c in cells if _FIGURE.match(c)) >= 2:
             rows += 1
