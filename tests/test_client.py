@@ -386,3 +386,43 @@ def test_tierwise_arguments_of_the_wrong_kind_are_refused_before_any_call(
         assert str(refused.value).startswith(error)
     assert live_emulator.stats["total"] == before
     assert tw.ledger.rows() == []
+
+
+HI = [{"role": "user", "content": [{"text": "hi"}]}]
+TOOL = {"toolSpec": {"name": "w", "inputSchema": {"json": {"type": "object"}}}}
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "problem"),
+    [
+        ({"messages": [{"role": "user", "content": ["hi"]}]},
+         "Invalid type for parameter messages[0].content[0] (got str, expected dict)"),
+        ({"messages": HI, "system": [5]}, "Invalid type for parameter system[0]"),
+        ({"messages": [{"role": "user", "content": [
+            {"image": {"format": "png", "source": b"x"}}, {"text": "what?"}]}]},
+         "Invalid type for parameter messages[0].content[0].image.source"),
+        ({"messages": [{"role": "user", "content": [{"text": "x"}, {"cachePoint": "default"}]}]},
+         "Invalid type for parameter messages[0].content[1].cachePoint"),
+        ({"messages": HI, "toolConfig": {"tools": [5]}},
+         "Invalid type for parameter toolConfig.tools[0]"),
+        ({"messages": HI, "toolConfig": {"tools": [TOOL], "toolChoice": "auto"}},
+         "Invalid type for parameter toolConfig.toolChoice"),
+        ({"messages": HI, "inferenceConfig": {"maxTokens": float("nan")}},
+         "Invalid type for parameter inferenceConfig.maxTokens (got float, expected int)"),
+        ({"messages": HI, "additionalModelRequestFields": 5},
+         "additionalModelRequestFields must be a JSON object"),
+    ],
+)  # fmt: skip
+def test_a_malformed_request_is_botocores_parameter_error_not_a_crash(
+    tw: Tierwise, live_emulator: Any, request_fields: dict[str, Any], problem: str
+) -> None:
+    # Routing read these before botocore checked them and crashed with a bare TypeError,
+    # AttributeError or ValueError ("'bytes' object has no attribute 'get'"): now what
+    # botocore says of them, naming the path and the type wanted, before any call or row.
+    before = live_emulator.stats["total"]
+    for call in (tw.converse, tw.converse_stream):
+        with pytest.raises(InvalidRequestError) as refused:
+            call(**request_fields)
+        assert problem in refused.value.message
+    assert live_emulator.stats["total"] == before
+    assert tw.ledger.rows() == []

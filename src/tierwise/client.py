@@ -320,12 +320,22 @@ class _Client:
             raise ClientClosedError(f"this {type(self).__name__} is closed: no call was made")
         _check_options(modelId, hints, validate, timeout_s)
         _check_switches(escalate=escalate, cheap_first=cheap_first)
-        request = self.with_guardrail(request_fields(kwargs), api_key_id)
-        # What Bedrock would refuse, refused before a call and an error row.
-        check_request(request, prompt=":prompt/" in str(modelId or ""))
-        plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
-        plan = replace(plan, guardrail=guardrail_name(request))
-        request, dropped = self.planner.settle_sampling(request, plan)
+        request = request_fields(kwargs)
+        try:
+            request = self.with_guardrail(request, api_key_id)
+            # What Bedrock would refuse, refused before a call and an error row.
+            check_request(request, prompt=":prompt/" in str(modelId or ""))
+            plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
+            plan = replace(plan, guardrail=guardrail_name(request))
+            request, dropped = self.planner.settle_sampling(request, plan)
+        except (TypeError, AttributeError, ValueError):
+            # Routing reads the request before botocore checks it: a block of the wrong
+            # type (a string for a content block, a number for a tool, a NaN maxTokens)
+            # broke that reading.
+            malformed = _malformed(request)
+            if malformed is None:
+                raise  # well formed: a tierwise bug, reported as one
+            raise malformed from None
         engine = Engine.build(
             self.planner, self.accountant, plan, request_id=uuid.uuid4().hex, hints=hints,
             validate=validate, escalate=escalate, cheap_first=cheap_first,
@@ -1138,6 +1148,14 @@ _OPTIONS = frozenset(
 # an OpenAI name while those are off; Bedrock says "The provided model identifier is
 # invalid."). A ModelNotAvailableError Bedrock answered is its ClientError already.
 _REFUSED_BEFORE_THE_CALL = (BedrockWouldRefuseError, ModelNotAvailableError)
+
+
+def _malformed(request: Mapping[str, Any]) -> TierwiseError | None:
+    """botocore's parameter check of ``request``, as the call would have raised it
+    (:func:`tierwise.bedrock.errors.parameter_problem`); None when it passes."""
+    from tierwise.bedrock.errors import parameter_problem
+
+    return parameter_problem(request)
 
 
 def _as_bedrock_answered(refused: TierwiseError, operation: str) -> TierwiseError:

@@ -301,3 +301,27 @@ def test_records_bedrock_would_refuse_are_refused_before_the_job(
     results = runner.collect(batch_id)
     assert [r["custom_id"] for r in results if r["state"] == "refused"] == ["long", "cap", "blank"]
     assert job.model_id == runner.settings.tier(Tier.HAIKU).model_id
+
+
+def test_a_malformed_converse_record_is_refused_alone(runner: BatchRunner, tmp_path: Path) -> None:
+    # A content block of the wrong type broke routing's reading of the record, and the whole
+    # submit failed: "unexpected AttributeError ... this is a bug in tierwise".
+    records = [
+        {"custom_id": "ok", "converse": {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}},
+        {"custom_id": "bad", "converse": {"messages": [{"role": "user", "content": [
+            {"text": "x"}, {"cachePoint": "default"}]}]}},
+        {"custom_id": "bad2", "converse": {"system": [5], "messages": [
+            {"role": "user", "content": [{"text": "x"}]}]}},
+    ]  # fmt: skip
+    source = tmp_path / "malformed.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records))
+    modes = runner.modes(source)
+    assert modes["ok"].mode != "refused"
+    assert modes["bad"].mode == modes["bad2"].mode == "refused"
+    assert (
+        "Invalid type for parameter messages[0].content[1].cachePoint (got str, expected dict)"
+        in (modes["bad"].reason or "")
+    )
+    assert "Invalid type for parameter system[0] (got int, expected dict)" in (
+        modes["bad2"].reason or ""
+    )

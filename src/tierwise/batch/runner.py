@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tierwise.bedrock.errors import parameter_problem
 from tierwise.client import Plan, Tierwise
 from tierwise.config import Settings
 from tierwise.core.convert.anthropic import (
@@ -290,13 +291,13 @@ class BatchRunner:
         return self._control
 
     def _plan(self, record: ParsedRecord) -> Plan:
+        # What Bedrock would refuse, checked first, as an on-demand call checks it.
+        check_request(record.request, prompt=":prompt/" in record.model)
         return self.tw.plan(record.model, record.request)
 
     def _fitting(self, record: ParsedRecord, plan: Plan) -> Plan:
         """``plan`` on the profiles whose model can take ``record`` as it would be sent (the
-        checks an on-demand call makes before Bedrock: :func:`check_request`, then the
         context window and output limit, :meth:`Planner.fitting`); raises the refusal."""
-        check_request(record.request, prompt=":prompt/" in record.model)
         request, _ = self.tw.settle_sampling(record.request, plan)
         return self.tw.planner.fitting(self.tw.prepare(request, plan), plan)
 
@@ -317,21 +318,26 @@ class BatchRunner:
             for r in parse_records(path)
         ]
         for record in records:
+            unplanned = Plan(None, (record.model or "auto",), "refused before planning")
+            plan = unplanned
             try:
-                plan = self._plan(record)
-            except ModelNotAvailableError as exc:
-                # A name tierwise knows is no model (an OpenAI name while those are off):
-                # this record is refused with the reason; the others still run.
-                unplanned = Plan(None, (record.model or "auto",), "not a model")
-                reason = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-                split.rows.append(_entry(record, unplanned, "refused", "refused", reason))
-                continue
-            try:
-                plan = self._fitting(record, plan)
-            except InvalidRequestError as exc:
-                # What Bedrock refuses (over the model's context window, a maxTokens above
-                # its output limit, a blank text block, ...): in a job it was submitted, paid
-                # for in the job's wait, and came back as a failed record.
+                try:
+                    plan = self._plan(record)
+                    plan = self._fitting(record, plan)
+                except (TypeError, AttributeError, ValueError):
+                    # Routing reads a converse record before botocore would check it: a
+                    # block of the wrong type broke that reading (the whole submit failed
+                    # with "unexpected AttributeError"); refused with botocore's report.
+                    problem = parameter_problem(record.request)
+                    if problem is None:
+                        raise
+                    raise problem from None
+            except (ModelNotAvailableError, InvalidRequestError) as exc:
+                # A name tierwise knows is no model (an OpenAI name while those are off), or
+                # what Bedrock refuses (over the model's context window, a maxTokens above
+                # its output limit, a blank text block, a malformed block): in a job it was
+                # submitted, paid for in the job's wait, and came back as a failed record.
+                # This record is refused with the reason; the others still run.
                 reason = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
                 split.rows.append(_entry(record, plan, "refused", "refused", reason))
                 continue

@@ -15,6 +15,7 @@ tierwise, and ``except ThrottledError`` works too. Only this package imports bot
 from __future__ import annotations
 
 import email.utils
+import functools
 import math
 import re
 import time
@@ -22,6 +23,8 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from botocore import exceptions as bce
+from botocore import session as boto_session
+from botocore import validate
 from urllib3 import exceptions as u3e
 
 from tierwise.errors import (
@@ -38,7 +41,13 @@ from tierwise.errors import (
     UpstreamError,
 )
 
-__all__ = ["as_bedrock_answered", "boto_compatible", "is_retryable", "translate"]
+__all__ = [
+    "as_bedrock_answered",
+    "boto_compatible",
+    "is_retryable",
+    "parameter_problem",
+    "translate",
+]
 
 _THROTTLING = frozenset({"ThrottlingException", "ServiceQuotaExceededException"})
 _UNAVAILABLE = frozenset(
@@ -187,6 +196,25 @@ def as_bedrock_answered(err: E, operation_name: str) -> E:
         "message": err.message,
     }
     return boto_compatible(err, response, operation_name)
+
+
+@functools.cache
+def _converse_input() -> Any:
+    model = boto_session.get_session().get_service_model("bedrock-runtime")
+    return model.operation_model("Converse").input_shape
+
+
+def parameter_problem(request: Mapping[str, Any]) -> TierwiseError | None:
+    """What botocore's parameter check says of ``request`` (Converse fields; the model ID is
+    tierwise's to choose), as the :class:`ParameterValidationError` a call would raise, or
+    None when it passes. For a request whose shape broke tierwise's own reading of it (a
+    content block that is a string, a tool that is a number) before botocore saw it."""
+    report = validate.ParamValidator().validate(
+        {**request, "modelId": "anthropic.placeholder"}, _converse_input()
+    )
+    if not report.has_errors():
+        return None
+    return translate(bce.ParamValidationError(report=report.generate_report()), model_id=None)
 
 
 def translate(exc: BaseException, *, model_id: str | None) -> TierwiseError:

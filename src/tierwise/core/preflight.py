@@ -407,6 +407,15 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
 
     Image bytes that a door has already checked (:func:`image_block`, naming the door's own
     field) are :class:`CheckedImage` and not sniffed again: one check per image."""
+    extra = request.get("additionalModelRequestFields")
+    if extra is not None and not isinstance(extra, Mapping):
+        # botocore takes any JSON value here (a document); Bedrock takes an object only.
+        raise _refuse(
+            "additionalModelRequestFields must be a JSON object (the model's own request "
+            "fields by name)",
+            "additionalModelRequestFields",
+            'e.g. additionalModelRequestFields={"top_k": 50}, or leave it out',
+        )
     tool_config = request.get("toolConfig")
     if tool_config is not None:
         _check_tools(tool_config)
