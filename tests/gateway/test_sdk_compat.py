@@ -174,3 +174,47 @@ def test_every_reasoning_effort_the_sdk_names_is_served(oai: openai.OpenAI) -> N
         assert bool(thought) is (effort not in ("none", "minimal")), effort
     answer = oai.responses.create(model="sonnet", input="hi", reasoning={"effort": "none"})
     assert answer.output_text
+
+
+WEATHER = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+]
+
+
+@pytest.mark.parametrize("echo", ["whole message", "content and tool_calls"])
+def test_a_tool_loop_with_reasoning_effort_continues(oai: openai.OpenAI, echo: str) -> None:
+    """The second turn of an agent's tool loop with reasoning_effort was Bedrock's 400
+    (`a final assistant message must start with a thinking block`): Claude needs the earlier
+    thinking, with its signature, before tool results. The answer now carries it as
+    ``thinking_blocks``, which the message sent back whole returns; an app that sends back
+    only content and tool_calls gets this turn without thinking instead of a 400."""
+    asked: list[Any] = [{"role": "user", "content": "Use the get_weather tool for Paris."}]
+    first = oai.chat.completions.create(
+        model="sonnet", messages=asked, tools=WEATHER, reasoning_effort="low"
+    )
+    message = first.choices[0].message
+    assert message.tool_calls and first.choices[0].finish_reason == "tool_calls"
+    blocks = (message.model_extra or {}).get("thinking_blocks")
+    assert blocks and blocks[0]["type"] == "thinking" and blocks[0]["signature"]
+    if echo == "whole message":
+        sent = message.model_dump(exclude_none=True)
+    else:
+        sent = {"role": "assistant", "content": message.content,
+                "tool_calls": [c.model_dump() for c in message.tool_calls]}  # fmt: skip
+    result = {"role": "tool", "tool_call_id": message.tool_calls[0].id, "content": "18C"}
+    second = oai.chat.completions.create(
+        model="sonnet", messages=[*asked, sent, result], tools=WEATHER, reasoning_effort="low"
+    )
+    assert second.choices[0].finish_reason == "stop"
+    thought = getattr(second.choices[0].message, "reasoning_content", None)
+    assert bool(thought) is (echo == "whole message")

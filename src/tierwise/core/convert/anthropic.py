@@ -40,7 +40,10 @@ from tierwise.core.convert.request import (
     is_number,
     model_of,
     name_documents,
+    reasoning_block,
+    redacted_data,
     require,
+    thinking_block,
 )
 from tierwise.core.preflight import (
     BEDROCK_BETAS,
@@ -203,15 +206,8 @@ def _content(content: Any, where: str, *, echoed: bool = False) -> list[dict[str
             )
         elif kind == "tool_result":
             out.append(_tool_result(block, at))
-        elif kind == "thinking":
-            text = {
-                "text": str(block.get("thinking", "")),
-                "signature": str(block.get("signature", "")),
-            }
-            out.append({"reasoningContent": {"reasoningText": text}})
-        elif kind == "redacted_thinking":
-            data = str(block.get("data", "")).encode("utf-8")
-            out.append({"reasoningContent": {"redactedContent": data}})
+        elif kind in ("thinking", "redacted_thinking"):
+            out.append(reasoning_block(block))
         else:
             raise invalid(f"{at}: unsupported content block type {kind!r}", at)
         point = _cache_point(block)
@@ -537,27 +533,8 @@ def _block(block: Mapping[str, Any]) -> dict[str, Any] | None:
             "input": use.get("input", {}),
         }
     if "reasoningContent" in block:
-        text = block["reasoningContent"].get("reasoningText")
-        if text is not None:
-            return {
-                "type": "thinking",
-                "thinking": text.get("text", ""),
-                "signature": text.get("signature", ""),
-            }
-        return {
-            "type": "redacted_thinking",
-            "data": _redacted_data(block["reasoningContent"].get("redactedContent", b"")),
-        }
+        return thinking_block(block["reasoningContent"])
     return None
-
-
-def _redacted_data(blob: bytes | str) -> str:
-    """Bedrock's redactedContent blob as Anthropic's ``data`` string (what the request sent).
-
-    boto3 hands blobs over as bytes; the data is Anthropic's opaque ASCII text, so decoding
-    restores it exactly (``replace`` only guards against a malformed upstream blob).
-    """
-    return blob.decode("utf-8", "replace") if isinstance(blob, bytes) else blob
 
 
 def _stop_sequence(response_or_stop: Mapping[str, Any]) -> str | None:
@@ -675,7 +652,7 @@ class AnthropicStreamTranslator:
             elif "redactedContent" in delta.get("reasoningContent", {}):
                 # Anthropic's redacted_thinking has no delta type: the data goes in the
                 # block's start event and the block closes at once.
-                data = _redacted_data(delta["reasoningContent"]["redactedContent"])
+                data = redacted_data(delta["reasoningContent"]["redactedContent"])
                 out += self._start_block({"type": "redacted_thinking", "data": data})
                 out += self._close_block()
             elif "reasoningContent" in delta:

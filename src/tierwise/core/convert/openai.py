@@ -52,7 +52,9 @@ from tierwise.core.convert.request import (
     is_number,
     model_of,
     name_documents,
+    reasoning_block,
     require,
+    thinking_block,
 )
 from tierwise.core.preflight import (
     image_block,
@@ -62,6 +64,7 @@ from tierwise.core.preflight import (
 )
 from tierwise.core.pricing import Usage
 from tierwise.core.rules import MIN_ANSWER_TOKENS, fit_thinking_budget
+from tierwise.core.signals import thinking_conflict
 from tierwise.errors import InvalidRequestError
 
 __all__ = [
@@ -121,6 +124,12 @@ def add_thinking(request: dict[str, Any], effort: object, cap: int | None, param
     budget."""
     if not isinstance(effort, str) or effort not in REASONING_BUDGETS:
         raise invalid(f"{param} must be one of {', '.join(REASONING_BUDGETS)}", param)
+    if thinking_conflict(request.get("messages") or ()):
+        # A tool loop whose last assistant turn came back without its thinking blocks
+        # (most apps send back content and tool_calls only): Claude refuses thinking there
+        # (400), where OpenAI's models keep reasoning. This turn runs without thinking, as
+        # the router's own budgets do (core.thinking.apply_thinking).
+        return
     budget = fit_thinking_budget(REASONING_BUDGETS[effort], cap)
     if budget:
         request["additionalModelRequestFields"] = {
@@ -269,6 +278,25 @@ def _tool_calls(calls: Any, param: str) -> list[dict[str, Any]]:
     return out
 
 
+def _thinking_blocks(raw: Any, param: str) -> list[dict[str, Any]]:
+    """An echoed answer's ``thinking_blocks`` (see :func:`to_chat_completion`) as the
+    Converse reasoning they came from, first in the turn, as Claude requires."""
+    if raw is None:
+        return []
+    require(isinstance(raw, list), f"{param} must be a list", param)
+    out = []
+    for i, block in enumerate(raw):
+        kind = block.get("type") if isinstance(block, Mapping) else None
+        require(
+            kind in ("thinking", "redacted_thinking"),
+            f"{param}[{i}] must be a thinking or redacted_thinking block",
+            param,
+        )
+        assert isinstance(block, Mapping)
+        out.append(reasoning_block(block))
+    return out
+
+
 def _messages(
     body: Mapping[str, Any], allow_remote: bool, max_images: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -302,7 +330,7 @@ def _messages(
                 }
             )
         elif role == "assistant":
-            blocks: list[dict[str, Any]] = []
+            blocks = _thinking_blocks(message.get("thinking_blocks"), f"{where}.thinking_blocks")
             if content:
                 blocks.append({"text": _text_of(content, f"{where}.content")})
             if message.get("tool_calls"):
@@ -563,6 +591,11 @@ def to_chat_completion(
         message["tool_calls"] = calls
     if reasoning:
         message["reasoning_content"] = reasoning
+    thoughts = [thinking_block(b["reasoningContent"]) for b in blocks if "reasoningContent" in b]
+    if thoughts:
+        # With their signatures, as LiteLLM spells them: an app that sends this message back
+        # (an agent's tool loop) keeps Claude's thinking, which it requires with tool results.
+        message["thinking_blocks"] = thoughts
     return {
         "id": f"chatcmpl-{request_id}",
         "object": "chat.completion",

@@ -120,6 +120,12 @@ MESSAGE_FIELDS: dict[str, dict[str, Field]] = {
             "back: Claude takes earlier thinking only with its signature.",
         ),
         Field(
+            "thinking_blocks",
+            _ARR,
+            "Earlier thinking with its signatures (tierwise's answers carry them): sent "
+            "back to Claude, which requires it in a tool loop with thinking.",
+        ),
+        Field(
             "refusal",
             _STR,
             "Only null: an earlier refusal goes back as content.",

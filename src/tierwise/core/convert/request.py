@@ -31,7 +31,10 @@ __all__ = [
     "merge_turns",
     "model_of",
     "name_documents",
+    "reasoning_block",
+    "redacted_data",
     "require",
+    "thinking_block",
 ]
 
 IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
@@ -268,3 +271,37 @@ def history_tools(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
         for name in names
     ]
     return {"tools": specs, "toolChoice": {"auto": {}}}
+
+
+def thinking_block(reasoning: Mapping[str, Any]) -> dict[str, Any]:
+    """A Converse ``reasoningContent`` as Anthropic's ``thinking`` (with its signature) or
+    ``redacted_thinking`` block: the Messages API's content, and the Chat Completions door's
+    ``thinking_blocks``, so a client can send it back as Claude requires."""
+    text = reasoning.get("reasoningText")
+    if text is not None:
+        return {
+            "type": "thinking",
+            "thinking": text.get("text", ""),
+            "signature": text.get("signature", ""),
+        }
+    data = redacted_data(reasoning.get("redactedContent", b""))
+    return {"type": "redacted_thinking", "data": data}
+
+
+def reasoning_block(block: Mapping[str, Any]) -> dict[str, Any]:
+    """An Anthropic ``thinking`` or ``redacted_thinking`` block (sent back in a conversation)
+    as the Converse ``reasoningContent`` it came from (:func:`thinking_block` reversed)."""
+    if block.get("type") == "redacted_thinking":
+        data = str(block.get("data", "")).encode("utf-8")
+        return {"reasoningContent": {"redactedContent": data}}
+    text = {"text": str(block.get("thinking", "")), "signature": str(block.get("signature", ""))}
+    return {"reasoningContent": {"reasoningText": text}}
+
+
+def redacted_data(blob: bytes | str) -> str:
+    """Bedrock's redactedContent blob as Anthropic's ``data`` string (what the request sent).
+
+    boto3 hands blobs over as bytes; the data is Anthropic's opaque ASCII text, so decoding
+    restores it exactly (``replace`` only guards against a malformed upstream blob).
+    """
+    return blob.decode("utf-8", "replace") if isinstance(blob, bytes) else blob
