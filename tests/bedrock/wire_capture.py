@@ -133,3 +133,35 @@ class Wire:
         if self.status >= 300:
             answer["x-amzn-errortype"] = json.loads(self.body).get("__type", "")
         return AWSResponse(request.url, self.status, answer, _Raw(self.body))  # type: ignore[arg-type]
+
+
+class Replay(Wire):
+    """:class:`Wire` answering each request with the next of ``answers`` (status, headers,
+    body bytes), e.g. what :func:`record_answers` kept of a real server's answers."""
+
+    def __init__(self, client: Any, answers: list[tuple[int, dict[str, str], bytes]]) -> None:
+        super().__init__(client)
+        self.answers = list(answers)
+
+    def send(self, request: Any) -> AWSResponse:
+        headers = [(k, type(v), v) for k, v in request.headers.items()]
+        self.sent.append((request.method, request.url, headers, request.body))
+        status, answer, body = self.answers.pop(0)
+        return AWSResponse(request.url, status, dict(answer), _Raw(body))  # type: ignore[arg-type]
+
+
+def record_answers(client: Any) -> list[tuple[int, dict[str, str], bytes]]:
+    """Have ``client``'s HTTP send keep each answer it gets (status, headers as received,
+    the whole body, a stream's too) and give it back unread; the list fills as it sends."""
+    kept: list[tuple[int, dict[str, str], bytes]] = []
+    session = client._endpoint.http_session
+    real = session.send
+
+    def send(request: Any) -> AWSResponse:
+        response = real(request)
+        body = b"".join(response.raw.stream())
+        kept.append((response.status_code, dict(response.headers.items()), body))
+        return AWSResponse(request.url, response.status_code, response.headers, _Raw(body))  # type: ignore[arg-type]
+
+    session.send = send
+    return kept

@@ -16,10 +16,11 @@ and context entry is the same. Per call, still botocore's: the validation and se
 (the client's serializer), ``before-call``'s handlers, the credentials (frozen per call by
 the signer's ``get_auth_instance``; a call whose credentials need a refresh goes botocore's
 way), and everything from the send on (``before-send``, the parse, ``needs-retry``'s
-classification and quota, ``after-call``, the modelled error classes). The signer's choice
-(``choose-signer``: botocore's two handlers read the static context, the client's config
-and whether a bearer token is in the environment) is the template's while that token's
-presence is unchanged; a call that finds it changed goes botocore's way.
+classification and quota, ``after-call``, the modelled error classes), apart from a 2xx
+answer's parse, which :mod:`tierwise.bedrock.responding` reads as botocore would. The
+signer's choice (``choose-signer``: botocore's two handlers read the static context, the
+client's config and whether a bearer token is in the environment) is the template's while
+that token's presence is unchanged; a call that finds it changed goes botocore's way.
 
 A call goes botocore's own way whenever the template cannot be shown to hold for it: its
 serialised URL path, headers or query differ from every template's; a handler was registered
@@ -56,6 +57,7 @@ from botocore.history import get_global_history_recorder
 from botocore.hooks import EventAliaser
 from botocore.utils import get_token_from_environment
 
+from tierwise.bedrock.responding import Answers
 from tierwise.bedrock.signing import FastSigV4Auth, canonical_url_parts, host_of, signing_key
 
 __all__ = ["RequestTemplates", "use_request_templates"]
@@ -192,6 +194,7 @@ class RequestTemplates:
         self._model = client.meta.service_model
         self._service_id = self._model.service_id.hyphenize()
         self._templates: dict[tuple[Any, ...], _Template | None] = {}
+        self._answers = Answers(client)
 
     # -- a call ----------------------------------------------------------------------
 
@@ -242,7 +245,9 @@ class RequestTemplates:
         endpoint = self._endpoint
         events = self._events
         try:
-            success, exception = endpoint._get_response(built.prepared, operation_model, context)
+            success, exception = self._answers.get_response(
+                built.prepared, operation_model, context
+            )
             if endpoint._needs_retry(1, operation_model, built.request_dict, success, exception):
                 # Not reached with the single attempt use_request_templates requires.
                 raise RuntimeError("a templated call was to be retried by botocore")
