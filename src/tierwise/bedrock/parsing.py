@@ -111,26 +111,44 @@ def _structure(cls: type, shape: Any) -> _Walk:
     # A union whose one member is known and set: what botocore's check finds without
     # copying the value (anything else is asked of botocore's check).
     wire_names = frozenset(json_name for _, json_name, _ in members)
+    # Each member's place by its serialised name: a node with few of the members set is
+    # walked by its own keys (put back in the shape's order, botocore's), not by every
+    # member of the shape (a content block union has 14, a text block sets one).
+    place = {json_name: i for i, (_, json_name, _) in enumerate(members)}
+    by_keys = len(place) == len(members)
     # Member walks are looked up when first used: shapes can be recursive.
     walks: list[_Walk | None] = [None] * len(members)
+
+    def member(parser: Any, i: int, raw: Any) -> Any:
+        member_walk = walks[i]
+        if member_walk is None:
+            member_walk = walks[i] = _walk_for(cls, members[i][2])
+        return member_walk(parser, raw)
 
     def walk(parser: Any, value: Any) -> Any:
         if value is None:
             return None
-        if (
-            union
-            and not _plain_union(value, wire_names)
-            and parser._has_unknown_tagged_union_member(shape, value)
-        ):
-            return parser._handle_unknown_tagged_union_member(parser._get_first_key(value))
+        if union:
+            if _plain_union(value, wire_names):
+                if by_keys:
+                    for key, raw in value.items():
+                        i = place[key]
+                        return {members[i][0]: member(parser, i, raw)}
+            elif parser._has_unknown_tagged_union_member(shape, value):
+                return parser._handle_unknown_tagged_union_member(parser._get_first_key(value))
         parsed: dict[str, Any] = {}
-        for i, (name, json_name, member_shape) in enumerate(members):
+        if by_keys and type(value) is dict and 2 * len(value) <= len(members):
+            found = sorted(place[key] for key in value if key in place)
+            for i in found:
+                name, json_name, _ = members[i]
+                raw = value[json_name]
+                if raw is not None:
+                    parsed[name] = member(parser, i, raw)
+            return parsed
+        for i, (name, json_name, _) in enumerate(members):
             raw = value.get(json_name)
             if raw is not None:
-                member_walk = walks[i]
-                if member_walk is None:
-                    member_walk = walks[i] = _walk_for(cls, member_shape)
-                parsed[name] = member_walk(parser, raw)
+                parsed[name] = member(parser, i, raw)
         return parsed
 
     return walk
