@@ -11,10 +11,12 @@ function built once per shape (kept per shape object): the same steps as botocor
 (members in the shape's order under their serialised names, ``None`` values skipped, lists
 kept sparse, unknown union members reported the same way, ``int``/``float``/
 ``ensure_boolean`` on numbers and booleans, its own blob and timestamp parsers), with the
-per-node lookups done at build time. A shape whose handler on the parser's class is not one
-of botocore's handlers this module knows (another botocore, a subclass, a header list, a
-JSON-value header) is parsed by that handler itself. Everything around the walk (status,
-errors, headers, ``ResponseMetadata``, event streams) is botocore's own code.
+per-node lookups done at build time (a node with at most half its shape's members set, or
+a union's one member, found by its own keys, then put in the shape's order). A shape whose
+handler on the parser's class is not one of botocore's handlers this module knows (another
+botocore, a subclass, a header list, a JSON-value header) is parsed by that handler itself.
+Everything around the walk (status, errors, headers, ``ResponseMetadata``, event streams) is
+botocore's own code (or, for a templated call's 2xx answer, :mod:`tierwise.bedrock.responding`'s).
 tests/bedrock/test_botocore_fast.py compares the result with botocore's on generated answers for
 every rest-json output shape of ``bedrock-runtime``.
 
