@@ -312,3 +312,18 @@ def test_whole_calls_through_the_emulator(
     assert [a.response["stopReason"] for a in answers] == ["end_turn"] * 3
     assert streams[0] == streams[1] and streams[0][-2:] == ["messageStop", "metadata"]
     assert counted.calls == 2, "one per operation: the call its template was made from"
+
+
+def test_new_parser_defaults_send_answers_botocores_way(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours, stock = _pair(settings, monkeypatch)
+    for client in (ours, stock):
+        Wire(client)
+    list(_outcomes((ours, stock), "converse", 2))
+    counted = Counted(ours, monkeypatch)
+    _outcome(ours, "converse")
+    assert counted.calls == 0
+    ours._endpoint._response_parser_factory.set_parser_defaults(blob_parser=bytes)
+    _outcome(ours, "converse")
+    assert counted.calls == 1, "botocore makes its parser with the new defaults"

@@ -13,20 +13,22 @@ operation whose output is the JSON body (Converse, CountTokens) or one event-str
 ``HTTPHeaders`` lower-cased) and the body walked by the parser's own ``_parse_shape``, or
 the event stream botocore's parser makes.
 
-:class:`Answers` reads such an answer itself, with the parser botocore's factory gives
-for the protocol (one per operation, not one per answer; botocore's parsers hold no
-per-answer state) and botocore's own body parse and shape walk. Everything else is
-botocore's, unchanged: any status outside 2xx (errors, their codes, modelled fields and
-classes), send failures (returned as botocore returns them, for ``needs-retry``), and
-everything after the response (``needs-retry``'s classification and quota, ``after-call``,
-``RetryAttempts``), which :class:`~tierwise.bedrock.templates.RequestTemplates` runs as
-before. A non-2xx answer already received is handed to botocore's ``_do_get_response``
-(its send then returns that answer instead of sending again).
+:class:`Answers` reads such an answer itself, with the parser botocore's factory gives for
+the protocol (one per operation, not one per answer, while the factory and its defaults are
+the same: botocore's parsers hold no per-answer state) and botocore's own body parse and
+shape walk. Everything else is botocore's, unchanged: any status outside 2xx (errors, their
+codes, modelled fields and classes), send failures (returned as botocore returns them, for
+``needs-retry``), and everything after the response (``needs-retry``'s classification and
+quota, ``after-call``, ``RetryAttempts``), which
+:class:`~tierwise.bedrock.templates.RequestTemplates` runs as before. A non-2xx answer
+already received is handed to botocore's ``_do_get_response`` (its send then returns that
+answer instead of sending again).
 
 An operation's answers go botocore's whole way whenever this cannot be shown to give the
 same: a handler on ``before-send``, ``before-parse`` or ``response-received`` (the
 Stubber, a user's, a plugin's; read from botocore's lookup cache, so a register or
-unregister is seen), a parser other than botocore's ``RestJSONParser`` or tierwise's
+unregister is seen), another parser factory or defaults than the plan's, a parser other
+than botocore's ``RestJSONParser`` or tierwise's
 :class:`~tierwise.bedrock.parsing.FastRestJSONParser`, an output with header, status or
 other payload members, a checksum to validate, botocore's history recorder enabled,
 ``botocore.endpoint`` or ``botocore.parsers`` logging at DEBUG. tests/bedrock/
@@ -66,6 +68,8 @@ _HANDED: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar
 class _Plan:
     """How one operation's 2xx answers are read."""
 
+    factory: Any  # the endpoint's parser factory, which made ``parser``
+    defaults: dict[str, Any]  # its defaults (blob and timestamp parsers) when it did
     parser: Any
     shape: Any  # the output shape
     stream_member: str | None  # the event-stream payload member; None: the body is JSON
@@ -107,6 +111,8 @@ class Answers:
         )
         if (
             plan is None
+            or endpoint._response_parser_factory is not plan.factory
+            or plan.factory._defaults != plan.defaults
             or "checksum" in context
             or _recording(get_global_history_recorder())
             or _LOGS[0].isEnabledFor(_DEBUG)
@@ -179,8 +185,10 @@ class Answers:
         shape = operation_model.output_shape
         if shape is None or shape.type_name != "structure":
             return None
-        parser = self._endpoint._response_parser_factory.create_parser(protocol)
-        if type(parser) not in _PARSERS:
+        factory = self._endpoint._response_parser_factory
+        defaults = getattr(factory, "_defaults", None)
+        parser = factory.create_parser(protocol)
+        if type(parser) not in _PARSERS or type(defaults) is not dict:
             return None
         payload = shape.serialization.get("payload")
         stream_member = stream_shape = None
@@ -195,7 +203,7 @@ class Answers:
             operation_model.has_event_stream_output
         ) is not (stream_member is not None):
             return None
-        return _Plan(parser, shape, stream_member, stream_shape)
+        return _Plan(factory, dict(defaults), parser, shape, stream_member, stream_shape)
 
 
 def _recording(history: HistoryRecorder) -> bool:
