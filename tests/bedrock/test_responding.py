@@ -85,6 +85,7 @@ def wire_answers() -> dict[str, list[Answer]]:
                 except ClientError:
                     pass
             kept[f"{operation}-{fault}" if fault else operation] = list(answers)
+    assert all(body for answers in kept.values() for _, _, body in answers)
     statuses = {case: {answer[0] for answer in answers} for case, answers in kept.items()}
     assert statuses == {
         "converse": {200},
@@ -179,6 +180,7 @@ def test_answers_are_botocores_over_the_emulators_wire(
     assert len(status) == 1
     if 200 <= min(status) < 300:
         assert counted.calls == 0, "the templated calls' answers were botocore's steps"
+        assert {"usage", "inputTokens", "events"} & set(outcomes[-1][0]), "the answer's body"
         metadata = outcomes[-1][0]["ResponseMetadata"]
         assert metadata["HTTPHeaders"]["x-amzn-requestid"] == metadata["RequestId"]
         assert metadata["RetryAttempts"] == 0

@@ -159,7 +159,7 @@ def record_answers(client: Any) -> list[tuple[int, dict[str, str], bytes]]:
 
     def send(request: Any) -> AWSResponse:
         response = real(request)
-        body = b"".join(response.raw.stream())
+        body = response.content  # (a call's body may have been read already)
         kept.append((response.status_code, dict(response.headers.items()), body))
         return AWSResponse(request.url, response.status_code, response.headers, _Raw(body))  # type: ignore[arg-type]
 
