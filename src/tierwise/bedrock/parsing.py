@@ -11,12 +11,11 @@ function built once per shape (kept per shape object): the same steps as botocor
 (members in the shape's order under their serialised names, ``None`` values skipped, lists
 kept sparse, unknown union members reported the same way, ``int``/``float``/
 ``ensure_boolean`` on numbers and booleans, its own blob and timestamp parsers), with the
-per-node lookups done at build time (a node with at most half its shape's members set, or
-a union's one member, found by its own keys, then put in the shape's order). A shape whose
-handler on the parser's class is not one of botocore's handlers this module knows (another
-botocore, a subclass, a header list, a JSON-value header) is parsed by that handler itself.
-Everything around the walk (status, errors, headers, ``ResponseMetadata``, event streams) is
-botocore's own code (or, for a templated call's 2xx answer, :mod:`tierwise.bedrock.responding`'s).
+per-node lookups done at build time. A shape whose handler on the parser's class is not one
+of botocore's handlers this module knows (another botocore, a subclass, a header list, a
+JSON-value header) is parsed by that handler itself. Everything around the walk (status,
+errors, headers, ``ResponseMetadata``, event streams) is botocore's own code (or, for a
+templated call's 2xx answer, :mod:`tierwise.bedrock.responding`'s).
 tests/bedrock/test_botocore_fast.py compares the result with botocore's on generated answers for
 every rest-json output shape of ``bedrock-runtime``.
 
@@ -113,44 +112,26 @@ def _structure(cls: type, shape: Any) -> _Walk:
     # A union whose one member is known and set: what botocore's check finds without
     # copying the value (anything else is asked of botocore's check).
     wire_names = frozenset(json_name for _, json_name, _ in members)
-    # Each member's place by its serialised name: a node with few of the members set is
-    # walked by its own keys (put back in the shape's order, botocore's), not by every
-    # member of the shape (a content block union has 14, a text block sets one).
-    place = {json_name: i for i, (_, json_name, _) in enumerate(members)}
-    by_keys = len(place) == len(members)
     # Member walks are looked up when first used: shapes can be recursive.
     walks: list[_Walk | None] = [None] * len(members)
-
-    def member(parser: Any, i: int, raw: Any) -> Any:
-        member_walk = walks[i]
-        if member_walk is None:
-            member_walk = walks[i] = _walk_for(cls, members[i][2])
-        return member_walk(parser, raw)
 
     def walk(parser: Any, value: Any) -> Any:
         if value is None:
             return None
-        if union:
-            if _plain_union(value, wire_names):
-                if by_keys:
-                    for key, raw in value.items():
-                        i = place[key]
-                        return {members[i][0]: member(parser, i, raw)}
-            elif parser._has_unknown_tagged_union_member(shape, value):
-                return parser._handle_unknown_tagged_union_member(parser._get_first_key(value))
+        if (
+            union
+            and not _plain_union(value, wire_names)
+            and parser._has_unknown_tagged_union_member(shape, value)
+        ):
+            return parser._handle_unknown_tagged_union_member(parser._get_first_key(value))
         parsed: dict[str, Any] = {}
-        if by_keys and type(value) is dict and 2 * len(value) <= len(members):
-            found = sorted(place[key] for key in value if key in place)
-            for i in found:
-                name, json_name, _ = members[i]
-                raw = value[json_name]
-                if raw is not None:
-                    parsed[name] = member(parser, i, raw)
-            return parsed
-        for i, (name, json_name, _) in enumerate(members):
+        for i, (name, json_name, member_shape) in enumerate(members):
             raw = value.get(json_name)
             if raw is not None:
-                parsed[name] = member(parser, i, raw)
+                member_walk = walks[i]
+                if member_walk is None:
+                    member_walk = walks[i] = _walk_for(cls, member_shape)
+                parsed[name] = member_walk(parser, raw)
         return parsed
 
     return walk
