@@ -3,6 +3,8 @@ names where it goes; an out-of-range value is refused, not dropped."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tierwise.cli.app import _run
@@ -79,3 +81,17 @@ def test_self_verify_out_of_range_is_hinted_in_cli_terms(
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"error: --self-verify {float(value)} is not a confidence"), err
     assert err[1].startswith("hint: e.g. --self-verify 0.7"), err
+
+
+@pytest.mark.parametrize(("text", "kind"), [("[1]", "list"), ("null", "null"), ('"x"', "str")])
+def test_a_schema_file_that_holds_no_object_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, kind: str
+) -> None:
+    # It said "json_schema must be a JSON Schema object" (the Python spec's field) with the
+    # generic "correct the request" hint; null was taken as no schema at all.
+    schema = tmp_path / "label.json"
+    schema.write_text(text)
+    assert _run(["converse", "--schema", str(schema), "hi"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"error: schema {schema} holds a JSON {kind}, not a JSON Schema object"
+    assert err[1].startswith("hint: --schema takes a JSON Schema object, e.g.")

@@ -94,3 +94,6 @@ def test_the_cli_refuses_a_max_tokens_the_tier_cannot_give(
     err = capsys.readouterr().err
     assert f"error: {HAIKU_OUTPUT}" in err, err
     assert "ask for at most 64,000 output tokens" in err
+    # The hint named only the OpenAI and Anthropic APIs' fields, none a CLI or Python
+    # caller sends.
+    assert "--max-tokens in the CLI" in err and "inferenceConfig.maxTokens in Converse" in err

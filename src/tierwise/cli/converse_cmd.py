@@ -71,6 +71,14 @@ def _validation_spec(schema: Path | None, self_verify: float | None) -> dict[str
                 f"column {exc.colno})",
                 hint="--schema takes a JSON Schema document (a .json file)",
             ) from None
+        if not isinstance(spec["json_schema"], dict):
+            # The engine's check names the Python spec's field (json_schema), not the file.
+            kind = type(spec["json_schema"]).__name__.replace("NoneType", "null")
+            raise InvalidRequestError(
+                f"schema {schema} holds a JSON {kind}, not a JSON Schema object",
+                hint='--schema takes a JSON Schema object, e.g. {"type": "object", '
+                '"properties": {"label": {"enum": ["bug", "feature"]}}}',
+            )
     if self_verify is not None:
         if not 0 <= self_verify <= 1:  # NaN too
             # The engine's check would answer with the Python spec's form ({"threshold": ...}).

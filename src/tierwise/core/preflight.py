@@ -578,8 +578,9 @@ def check_fits(
         raise _refuse(
             f"maxTokens {cap:,} is above {model}'s output limit of {output_limit:,} tokens",
             "inferenceConfig.maxTokens",
-            f"ask for at most {output_limit:,} output tokens (max_tokens, "
-            "max_completion_tokens or max_output_tokens in the OpenAI and Anthropic APIs)",
+            f"ask for at most {output_limit:,} output tokens (inferenceConfig.maxTokens in "
+            "Converse, --max-tokens in the CLI; max_tokens, max_completion_tokens or "
+            "max_output_tokens in the OpenAI and Anthropic APIs)",
         )
     tokens -= binary_document_tokens(request)
     beta = long_context_window is not None and LONG_CONTEXT_BETA in _betas(request)
