@@ -95,7 +95,11 @@ def test_redacted_thinking_is_left_out_of_reasoning_content() -> None:
     assert message["choices"][0]["message"]["reasoning_content"] == "hmm"
     translator = OpenAIStreamTranslator(model="m", request_id="r", created=0, include_usage=False)
     delta = {"reasoningContent": {"redactedContent": b"EmwKAhgB"}}
-    assert translator.feed({"contentBlockDelta": {"contentBlockIndex": 0, "delta": delta}}) == []
+    (chunk,) = translator.feed({"contentBlockDelta": {"contentBlockIndex": 0, "delta": delta}})
+    # Not reasoning text; sent whole, to be sent back (a tool loop with thinking needs it).
+    assert chunk["choices"][0]["delta"] == {
+        "thinking_blocks": [{"index": 0, "type": "redacted_thinking", "data": "EmwKAhgB"}]
+    }
 
 
 def test_stop_asks_for_no_extra_converse_fields_and_none_leak_back() -> None:

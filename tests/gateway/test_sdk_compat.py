@@ -218,3 +218,26 @@ def test_a_tool_loop_with_reasoning_effort_continues(oai: openai.OpenAI, echo: s
     assert second.choices[0].finish_reason == "stop"
     thought = getattr(second.choices[0].message, "reasoning_content", None)
     assert bool(thought) is (echo == "whole message")
+
+
+def test_a_streamed_tool_loop_with_reasoning_effort_keeps_its_thinking(
+    oai: openai.OpenAI,
+) -> None:
+    """A stream sends each thinking block whole, signed, as ``thinking_blocks`` when it ends:
+    the SDK's stream helper puts it in the final message, which sent back keeps thinking."""
+    asked: list[Any] = [{"role": "user", "content": "Use the get_weather tool for Paris."}]
+    with oai.chat.completions.stream(
+        model="sonnet", messages=asked, tools=WEATHER, reasoning_effort="low"
+    ) as stream:
+        for _ in stream:
+            pass
+        message = stream.get_final_completion().choices[0].message
+    sent = message.model_dump(exclude_none=True)
+    (block,) = sent["thinking_blocks"]
+    assert block["signature"] and block["thinking"] == sent["reasoning_content"]
+    assert message.tool_calls
+    result = {"role": "tool", "tool_call_id": message.tool_calls[0].id, "content": "18C"}
+    second = oai.chat.completions.create(
+        model="sonnet", messages=[*asked, sent, result], tools=WEATHER, reasoning_effort="low"
+    )
+    assert getattr(second.choices[0].message, "reasoning_content", None)

@@ -53,6 +53,7 @@ from tierwise.core.convert.request import (
     model_of,
     name_documents,
     reasoning_block,
+    redacted_data,
     require,
     thinking_block,
 )
@@ -634,6 +635,17 @@ class OpenAIStreamTranslator:
         self._tool_index: dict[int, int] = {}
         self._usage: dict[str, Any] | None = None
         self._finish: str | None = None
+        # A thinking block's text and signature so far, by Converse block index: sent whole
+        # as ``thinking_blocks`` when the block ends (to_chat_completion's field, so a
+        # streamed tool loop can send its thinking back too).
+        self._thinking: dict[int, dict[str, Any]] = {}
+        self._thoughts = 0
+
+    def _thought(self, block: dict[str, Any]) -> dict[str, Any]:
+        """The chunk of one whole thinking block; ``index`` lets the SDKs' accumulators
+        keep several in order."""
+        self._thoughts += 1
+        return self._chunk({"thinking_blocks": [{"index": self._thoughts - 1, **block}]})
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         return {
@@ -683,9 +695,27 @@ class OpenAIStreamTranslator:
                     "function": {"arguments": delta["toolUse"].get("input", "")},
                 }
                 return [self._chunk({"tool_calls": [call]})]
-            if "reasoningContent" in delta and "text" in delta["reasoningContent"]:
-                return [self._chunk({"reasoning_content": delta["reasoningContent"]["text"]})]
+            reasoning = delta.get("reasoningContent")
+            if isinstance(reasoning, Mapping):
+                at = block.get("contentBlockIndex", -1)
+                if "redactedContent" in reasoning:
+                    data = redacted_data(reasoning["redactedContent"])
+                    return [self._thought({"type": "redacted_thinking", "data": data})]
+                thought = self._thinking.setdefault(at, {"text": [], "signature": ""})
+                if "signature" in reasoning:
+                    thought["signature"] = str(reasoning["signature"])
+                if "text" in reasoning:
+                    thought["text"].append(reasoning["text"])
+                    return [self._chunk({"reasoning_content": reasoning["text"]})]
             return []
+        if "contentBlockStop" in event:
+            stopped = event["contentBlockStop"].get("contentBlockIndex", -1)
+            if stopped not in self._thinking:
+                return []
+            thought = self._thinking.pop(stopped)
+            text = "".join(thought["text"])
+            block = {"type": "thinking", "thinking": text, "signature": thought["signature"]}
+            return [self._thought(block)]
         if "messageStop" in event:
             self._finish = FINISH_REASONS.get(str(event["messageStop"].get("stopReason")), "stop")
             return [self._chunk({}, self._finish)]
