@@ -426,3 +426,14 @@ def test_a_malformed_request_is_botocores_parameter_error_not_a_crash(
         assert problem in refused.value.message
     assert live_emulator.stats["total"] == before
     assert tw.ledger.rows() == []
+
+
+def test_route_of_a_malformed_request_is_botocores_parameter_error(tw: Tierwise) -> None:
+    # It crashed with "TypeError: argument of type 'int' is not iterable".
+    with pytest.raises(InvalidRequestError) as refused:
+        tw.route({"messages": HI, "toolConfig": {"tools": [5]}})
+    assert "Invalid type for parameter toolConfig.tools[0] (got int, expected dict)" in (
+        refused.value.message
+    )
+    # Plain strings as content stay a convenience of route (the CLI's and the docs' form).
+    assert tw.route({"messages": [{"role": "user", "content": "hi"}]}).tier is not None

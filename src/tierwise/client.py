@@ -183,7 +183,14 @@ class _Client:
 
     def route(self, request: Mapping[str, Any], hints: Hints | None = None) -> Decision:
         """The routing decision for ``request`` (see :meth:`Planner.route`)."""
-        return self.planner.route(request, hints)
+        try:
+            return self.planner.route(request, hints)
+        except (TypeError, AttributeError, ValueError):
+            # A block of the wrong type broke routing's reading (see ``engine``).
+            malformed = _malformed(request) if isinstance(request, Mapping) else None
+            if malformed is None:
+                raise
+            raise malformed from None
 
     def plan(
         self,
