@@ -251,7 +251,12 @@ REFUSED = [
         {
             "messages": [
                 _user(
-                    {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://b/k.png"}}}},
+                    {
+                        "image": {
+                            "format": "png",
+                            "source": {"s3Location": {"uri": "s3://bucket/k.png"}},
+                        }
+                    },
                     {"text": "Describe it."},
                 )
             ]

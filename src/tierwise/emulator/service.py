@@ -31,6 +31,7 @@ from tierwise.emulator.faults import FaultPlan, Faults, fault_error, stream_erro
 from tierwise.emulator.guardrails import GuardrailRegistry, GuardrailSpec, Verdict, input_texts
 from tierwise.emulator.pacing import Pace
 from tierwise.emulator.quirks import Quirks
+from tierwise.emulator.shapes import ShapeRules
 from tierwise.emulator.skills import Skills
 from tierwise.emulator.streaming import converse_events
 from tierwise.emulator.validation import check_request, count_cache_points
@@ -38,6 +39,13 @@ from tierwise.emulator.validation import check_request, count_cache_points
 __all__ = ["INVOCATIONS", "Controls", "Reply", "Service"]
 
 INVOCATIONS = ("converse", "converse-stream", "invoke", "invoke-with-response-stream")
+# The service model's operation for each door whose body is a modelled shape (an Invoke
+# body is a blob: Bedrock checks it against the model provider's schema instead).
+_SHAPED = {
+    "converse": "Converse",
+    "converse-stream": "ConverseStream",
+    "count-tokens": "CountTokens",
+}
 RUNTIME_OPERATIONS = (*INVOCATIONS, "count-tokens")
 # The IAM action each invocation needs (Converse is authorised as InvokeModel).
 _ACTIONS = {
@@ -113,6 +121,7 @@ class Service:
         self.quirks = Quirks()
         self.skills = Skills()
         self.guardrails = GuardrailRegistry()
+        self.shapes = ShapeRules.installed()
         self.settings = settings
         # Put/Get/DeleteModelInvocationLoggingConfiguration: kept, not acted on (the
         # emulator writes no invocation logs).
@@ -171,6 +180,8 @@ class Service:
             if fault is not None:
                 raise fault_error(fault)
             body = _parse_json(raw)
+            if operation in _SHAPED:
+                self.shapes.check(_SHAPED[operation], body)
             if operation == "count-tokens":
                 return self._count_tokens(target, body)
             reply = self._invoke(operation, target, body, controls, started)

@@ -1,0 +1,223 @@
+"""Bedrock's front-door validation: a request body checked against bedrock-runtime's service
+model (the one the installed botocore ships), with the messages AWS's JSON services send.
+
+Bedrock checks every modelled constraint on the server, before the model sees the request:
+required members, enums, lengths and counts, numeric ranges and patterns. botocore checks
+only some of them on the client (no patterns, no maximum counts, nothing with
+``parameter_validation=False``, nothing from clients in other languages), so the emulator
+checks them all here. Every failure is reported, in one ``ValidationException``::
+
+    2 validation errors detected: Value '1.5' at 'inferenceConfig.temperature' failed to
+    satisfy constraint: Member must have value less than or equal to 1; Value null at
+    'messages.1.member.role' failed to satisfy constraint: Member must not be null
+
+Paths count list members from 1 (``messages.1.member.content.2.member``). A value inside a
+member the model marks ``sensitive`` is left out (``Value at '...'``), as AWS does. Document
+members (``toolUse.input``, ``additionalModelRequestFields``) are free-form and not walked.
+Unions with no member or several are left to :mod:`tierwise.emulator.validation`, whose
+message for them is the emulator's own. See docs/emulator-refusals.md, "Shape constraints".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from botocore.loaders import create_loader
+from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
+
+from tierwise.emulator.apierror import ApiError, validation
+
+__all__ = ["ShapeRules"]
+
+_NUMBERS = ("integer", "long", "float", "double")
+
+
+def _bound(limit: float) -> str:
+    """A bound as AWS prints it: ``1``, not ``1.0``."""
+    return str(int(limit)) if float(limit).is_integer() else str(limit)
+
+
+def _java(value: Any, shape: Shape) -> str:
+    """``value`` as Java's ``String.valueOf`` prints the deserialised member."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if shape.type_name in ("float", "double") and isinstance(value, int | float):
+        return repr(float(value))
+    if isinstance(value, list):
+        member = getattr(shape, "member", shape)
+        return "[" + ", ".join(_java(v, member) for v in value) + "]"
+    if isinstance(value, Mapping):
+        inner = getattr(shape, "value", shape)
+        return "{" + ", ".join(f"{k}={_java(v, inner)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _length(value: Any, shape: Shape) -> int | None:
+    """The length a constraint measures: UTF-16 code units for a string (Java's
+    ``String.length``), decoded bytes for a blob (base64 on the wire), items otherwise."""
+    if shape.type_name == "string":
+        return len(value.encode("utf-16-le")) // 2 if isinstance(value, str) else None
+    if shape.type_name == "blob":
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        return len(text) * 3 // 4 - (len(text) - len(text.rstrip("=")))
+    if shape.type_name in ("list", "map"):
+        return len(value) if isinstance(value, list | Mapping) else None
+    return None
+
+
+@cache
+def _pattern(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:  # a Java-only construct: the check is skipped, never a false refusal
+        return None
+
+
+def _scalar_rules(value: Any, shape: Shape) -> list[str]:
+    """The constraints a scalar or a collection's size breaks, in AWS's order."""
+    meta = shape.metadata
+    broken: list[str] = []
+    if not ("min" in meta or "max" in meta or "pattern" in meta or "enum" in meta):
+        return broken  # most members (all text) have nothing to check: no length to count
+    size = _length(value, shape) if "min" in meta or "max" in meta else None
+    if size is not None:
+        if "max" in meta and size > meta["max"]:
+            broken.append(f"Member must have length less than or equal to {_bound(meta['max'])}")
+        if "min" in meta and size < meta["min"]:
+            broken.append(f"Member must have length greater than or equal to {_bound(meta['min'])}")
+    if shape.type_name in _NUMBERS and isinstance(value, int | float):
+        if isinstance(value, bool):
+            return broken
+        if "max" in meta and value > meta["max"]:
+            broken.append(f"Member must have value less than or equal to {_bound(meta['max'])}")
+        if "min" in meta and value < meta["min"]:
+            broken.append(f"Member must have value greater than or equal to {_bound(meta['min'])}")
+    if shape.type_name == "string" and isinstance(value, str):
+        compiled = _pattern(meta["pattern"]) if "pattern" in meta else None
+        if compiled is not None and not compiled.fullmatch(value):
+            broken.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+        enum = getattr(shape, "enum", None)
+        if enum and value not in enum:
+            broken.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
+    return broken
+
+
+def _map_rules(shape: Shape) -> list[str]:
+    """All of a map key's (or value's) constraints, as AWS lists them in "Map keys must
+    satisfy constraint: [...]"."""
+    meta = shape.metadata
+    rules: list[str] = []
+    if "max" in meta:
+        rules.append(f"Member must have length less than or equal to {_bound(meta['max'])}")
+    if "min" in meta:
+        rules.append(f"Member must have length greater than or equal to {_bound(meta['min'])}")
+    if "pattern" in meta:
+        rules.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+    return rules
+
+
+class ShapeRules:
+    """The service model's constraints on bedrock-runtime request bodies."""
+
+    def __init__(self, model: ServiceModel) -> None:
+        self._model = model
+
+    @classmethod
+    def installed(cls) -> ShapeRules:
+        """The rules of the bedrock-runtime model the installed botocore ships."""
+        data = create_loader().load_service_model("bedrock-runtime", "service-2")
+        return cls(ServiceModel(data, "bedrock-runtime"))
+
+    def violations(self, operation: str, body: Any) -> list[str]:
+        """Each broken constraint of ``operation``'s input ``body`` (a decoded JSON object),
+        as ``Value '...' at '...' failed to satisfy constraint: ...``."""
+        shape = self._model.operation_model(operation).input_shape
+        found: list[str] = []
+        if isinstance(body, Mapping) and isinstance(shape, StructureShape):
+            self._structure(shape, body, "", False, found)
+        return found
+
+    def check(self, operation: str, body: Any) -> None:
+        """Raise Bedrock's ValidationException if ``body`` breaks any modelled constraint."""
+        found = self.violations(operation, body)
+        if found:
+            raise _detected(found)
+
+    def _structure(
+        self,
+        shape: StructureShape,
+        value: Mapping[str, Any],
+        path: str,
+        hidden: bool,
+        out: list[str],
+    ) -> None:
+        required = set(shape.metadata.get("required", ()))
+        for name, member in shape.members.items():
+            if member.serialization.get("location"):
+                continue  # a URI, header or query member: not part of the body
+            where = f"{path}.{name}" if path else name
+            item = value.get(name)
+            if item is None:
+                if name in required:
+                    out.append(_failure(None, member, where, hidden, "Member must not be null"))
+                continue
+            self._value(member, item, where, hidden, out)
+
+    def _value(self, shape: Shape, value: Any, path: str, hidden: bool, out: list[str]) -> None:
+        hidden = hidden or bool(shape.metadata.get("sensitive"))
+        for rule in _scalar_rules(value, shape):
+            out.append(_failure(value, shape, path, hidden, rule))
+        if isinstance(shape, StructureShape) and isinstance(value, Mapping):
+            if not shape.is_document_type:
+                self._structure(shape, value, path, hidden, out)
+        elif isinstance(shape, ListShape) and isinstance(value, list):
+            for i, item in enumerate(value):
+                if item is not None:
+                    self._value(shape.member, item, f"{path}.{i + 1}.member", hidden, out)
+        elif isinstance(shape, MapShape) and isinstance(value, Mapping):
+            key_shape = shape.key
+            if any(_scalar_rules(k, key_shape) for k in value):
+                rules = ", ".join(_map_rules(key_shape))
+                out.append(
+                    _failure(
+                        value,
+                        shape,
+                        path,
+                        hidden,
+                        f"Map keys must satisfy constraint: [{rules}]",
+                    )
+                )
+            value_shape = shape.value
+            if value_shape.type_name in ("structure", "list", "map"):
+                for key, item in value.items():
+                    if item is not None:
+                        self._value(value_shape, item, f"{path}.{key}.member", hidden, out)
+            elif any(_scalar_rules(v, value_shape) for v in value.values() if v is not None):
+                rules = ", ".join(_map_rules(value_shape))
+                out.append(
+                    _failure(
+                        value, shape, path, hidden, f"Map values must satisfy constraint: [{rules}]"
+                    )
+                )
+
+
+def _failure(value: Any, shape: Shape, path: str, hidden: bool, rule: str) -> str:
+    if hidden or shape.type_name == "blob":
+        # Sensitive values are left out; a blob's Java value is a buffer, not its bytes.
+        shown = "Value"
+    elif value is None:
+        shown = "Value null"
+    else:
+        shown = f"Value '{_java(value, shape)}'"
+    return f"{shown} at '{path}' failed to satisfy constraint: {rule}"
+
+
+def _detected(found: list[str]) -> ApiError:
+    count = len(found)
+    noun = "error" if count == 1 else "errors"
+    return validation(f"{count} validation {noun} detected: {'; '.join(found)}")
