@@ -113,14 +113,14 @@ REFUSED = [
             "additionalModelRequestFields": {"anthropic_beta": ["context-1m-2025-08-07"]},
         },
         _body([{"role": "user", "content": "hi"}], anthropic_beta=["context-1m-2025-08-07"]),
-        "The model returned the following errors: invalid beta flag",
+        "invalid beta flag",
     ),
     Case(
         "beta-unknown",
         SONNET,
         {"messages": [_ask()], "additionalModelRequestFields": {"anthropic_beta": ["warp-9"]}},
         _body([{"role": "user", "content": "hi"}], anthropic_beta=["warp-9"]),
-        "The model returned the following errors: invalid beta flag",
+        "invalid beta flag",
     ),
     Case(
         "temperature-top_p",
@@ -293,7 +293,7 @@ REFUSED = [
                 }
             ]
         ),
-        "The model returned the following errors: Could not process image",
+        "Could not process image",
     ),
     Case(
         "extra-field",
@@ -392,7 +392,7 @@ REFUSED = [
             "toolConfig": TOOLS,
         },
         None,
-        "The model returned the following errors: messages: too many images: image_count > 20",
+        "messages: too many images: image_count > 20",
     ),
     Case(
         "image-size",
@@ -616,6 +616,26 @@ def test_the_table_and_the_suite_list_the_same_rules() -> None:
     assert _doc_ids() == {c.id for c in REFUSED}
 
 
+WRAPPER = "The model returned the following errors: "
+# The rows whose message is Claude's own ("model error" in the table): Converse wraps it,
+# InvokeModel passes it on as Claude wrote it.
+CLAUDE_SAYS = set(
+    re.findall(r"^\| `([a-z0-9_-]+)` \| [^|]* \| model error ", DOC.read_text("utf-8"), re.M)
+)
+
+
+def test_claudes_own_messages_are_marked_in_the_table() -> None:
+    assert {"beta-unknown", "thinking-top_k", "tool-no-result"} <= CLAUDE_SAYS
+    assert not {"window", "video", "tool-status"} & CLAUDE_SAYS
+
+
+def _check_wrapper(case: Case, door: str, message: str) -> None:
+    if case.id in CLAUDE_SAYS and door.startswith("converse"):
+        assert message.startswith(WRAPPER), message
+    else:
+        assert not message.startswith(WRAPPER), message
+
+
 def _converse(runtime: Any, case: Case) -> Any:
     return runtime.converse(modelId=case.model, **case.converse)
 
@@ -640,10 +660,12 @@ def test_refused(case: Case, door: str, runtime: Any, emu: Emulator) -> None:
         out = emu.batch_record(case.model, case.invoke)
         assert out["error"]["errorCode"] == 400
         assert case.message in out["error"]["errorMessage"]
+        _check_wrapper(case, door, out["error"]["errorMessage"])
         return
     with pytest.raises(runtime.exceptions.ValidationException) as info:
         DOORS[door](runtime, case)
     assert case.message in info.value.response["Error"]["Message"]
+    _check_wrapper(case, door, info.value.response["Error"]["Message"])
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 

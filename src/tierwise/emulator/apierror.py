@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["ERROR_STATUS", "ApiError", "error_headers", "validation"]
+__all__ = ["ERROR_STATUS", "ApiError", "ModelError", "error_headers", "validation"]
 
 # HTTP status per error code, as the bedrock / bedrock-runtime service models declare them.
 ERROR_STATUS: dict[str, int] = {
@@ -54,3 +54,21 @@ class ApiError(Exception):
 
 def validation(message: str) -> ApiError:
     return ApiError("ValidationException", message)
+
+
+class ModelError(ApiError):
+    """Claude's own refusal, as Bedrock relays it: Converse wraps Claude's message in "The
+    model returned the following errors: ...", InvokeModel passes it on as Claude wrote it
+    (``ValidationException: invalid beta flag`` from InvokeModelWithResponseStream in
+    QuantumNous/new-api#2772, ``The model returned the following errors: invalid beta flag``
+    from ConverseStream in anthropics/claude-code#26570)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "ValidationException", f"The model returned the following errors: {detail}"
+        )
+        self.detail = detail
+
+    def as_invoke(self) -> ApiError:
+        """The same refusal as InvokeModel (and its stream) answers it."""
+        return validation(self.detail)

@@ -23,7 +23,7 @@ from tierwise.core.preflight import (
     image_dimensions,
 )
 from tierwise.core.tokens import count_request
-from tierwise.emulator.apierror import ApiError, validation
+from tierwise.emulator.apierror import ApiError, ModelError, validation
 from tierwise.emulator.catalog import ModelSpec
 
 __all__ = [
@@ -72,8 +72,8 @@ _IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
 }
 
 
-def _model_error(detail: str) -> ApiError:
-    return validation(f"The model returned the following errors: {detail}")
+def _model_error(detail: str) -> ModelError:
+    return ModelError(detail)
 
 
 def _extra(request: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -18,7 +18,7 @@ from tierwise.core.catalog import parse_claude_id
 from tierwise.core.sampling import refuses_temperature_with_top_p
 from tierwise.core.structured import native_compatible
 from tierwise.emulator import refusals
-from tierwise.emulator.apierror import ApiError, validation
+from tierwise.emulator.apierror import ApiError, ModelError, validation
 from tierwise.emulator.catalog import ModelSpec
 
 __all__ = ["MAX_CACHE_POINTS", "Checked", "check_request", "count_cache_points"]
@@ -88,8 +88,8 @@ def _constraint(value: Any, where: str, rule: str) -> ApiError:
     )
 
 
-def _model_error(detail: str) -> ApiError:
-    return validation(f"The model returned the following errors: {detail}")
+def _model_error(detail: str) -> ModelError:
+    return ModelError(detail)
 
 
 def _check_bytes(source: Any, where: str) -> None:
@@ -332,8 +332,18 @@ def check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: bool
     """Validate a Converse-shaped request for the model ``spec``, or raise ApiError.
 
     ``converse`` is false for a request converted from an Invoke (Anthropic Messages) body,
-    whose document titles are free text: Bedrock checks document names only on Converse.
+    whose document titles are free text: Bedrock checks document names only on Converse, and
+    passes Claude's own refusals on unwrapped (:class:`ModelError`).
     """
+    try:
+        return _check_request(request, spec, converse=converse)
+    except ModelError as error:
+        if converse:
+            raise
+        raise error.as_invoke() from None
+
+
+def _check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: bool) -> Checked:
     if not isinstance(request, Mapping):
         raise validation("The request body must be a JSON object.")
     system = request.get("system") or []
