@@ -140,6 +140,13 @@ def test_invoke_stream_through_boto3(runtime: Any) -> None:
     assert metrics["outputTokenCount"] == events[-2]["usage"]["output_tokens"]
 
 
+HI = {"role": "user", "content": "hi"}
+
+
+def _invoke_body(**fields: Any) -> dict[str, Any]:
+    return {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 5, "messages": [HI], **fields}
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
@@ -154,12 +161,57 @@ def test_invoke_stream_through_boto3(runtime: Any) -> None:
             },
             "extraneous key [bogus]",
         ),
+        # Each of these was accepted, or an internal error (500), before.
+        (
+            _invoke_body(anthropic_version="claude-3-sonnet-20240229-v1:0"),
+            "Invalid API version: claude-3-sonnet-20240229-v1:0",  # as in boto/boto3#4218
+        ),
+        (_invoke_body(system=5), "#/system: expected type: String or JSONArray, found: Integer"),
+        (_invoke_body(tools="lookup"), "#/tools: expected type: JSONArray, found: String"),
+        (_invoke_body(tools=[None]), "#/tools/0: expected type: JSONObject, found: Null"),
+        (_invoke_body(tool_choice="auto"), "#/tool_choice: expected type: JSONObject"),
+        (
+            _invoke_body(messages=[{"role": "user", "content": 5}]),
+            "#/messages/0/content: expected type: String or JSONArray, found: Integer",
+        ),
     ],
 )
 def test_malformed_invoke_body(runtime: Any, body: dict[str, Any], fragment: str) -> None:
     with pytest.raises(runtime.exceptions.ValidationException) as info:
         runtime.invoke_model(modelId=SONNET, body=json.dumps(body))
     assert fragment in info.value.response["Error"]["Message"]
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize(
+    ("text", "converse", "invoke"),
+    [
+        # Bedrock's own check on Converse; Claude's on InvokeModel (anomalyco/opencode#15715).
+        (
+            "",
+            "The text field in the ContentBlock object at messages.0.content.0 is blank.",
+            "messages: text content blocks must be non-empty",
+        ),
+        # Whitespace passes Bedrock's check and reaches Claude on both doors
+        # (NousResearch/hermes-agent#63983 quotes it through Converse).
+        (
+            "  \n",
+            "The model returned the following errors: messages: text content blocks must "
+            "contain non-whitespace text",
+            "messages: text content blocks must contain non-whitespace text",
+        ),
+    ],
+)
+def test_blank_text_reads_as_each_door_says_it(
+    runtime: Any, text: str, converse: str, invoke: str
+) -> None:
+    with pytest.raises(runtime.exceptions.ValidationException) as info:
+        runtime.converse(modelId=SONNET, messages=[{"role": "user", "content": [{"text": text}]}])
+    assert info.value.response["Error"]["Message"].startswith(converse)
+    body = _invoke_body(messages=[{"role": "user", "content": [{"type": "text", "text": text}]}])
+    with pytest.raises(runtime.exceptions.ValidationException) as info:
+        runtime.invoke_model(modelId=SONNET, body=json.dumps(body))
+    assert info.value.response["Error"]["Message"] == invoke
 
 
 def test_sdk_sees_bedrock_errors(claude: Any) -> None:

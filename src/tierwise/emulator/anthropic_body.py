@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
+_VERSION = re.compile(r"(bedrock-)?[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Messages API fields Bedrock's schema lets through; anything else is "extraneous".
 _ALLOWED = frozenset(
     {
@@ -61,6 +63,24 @@ def _malformed(detail: str) -> ApiError:
     return validation(
         f"Malformed input request: {detail}, please reformat your input and try again."
     )
+
+
+def _mistyped(value: Any, expected: str, where: str) -> ApiError:
+    """The schema's refusal of a member of the wrong JSON type (an internal error before)."""
+    return _malformed(f"#/{where}: expected type: {expected}, found: {_json_type(value)}")
+
+
+def _json_type(value: Any) -> str:
+    """A JSON value's type as Bedrock's schema messages name it."""
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int | float):
+        return "Integer" if isinstance(value, int) else "BigDecimal"
+    if isinstance(value, str):
+        return "String"
+    if value is None:
+        return "Null"
+    return "JSONObject" if isinstance(value, Mapping) else "JSONArray"
 
 
 def _cache_point(block: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -149,6 +169,11 @@ def to_converse(body: Any) -> dict[str, Any]:
         raise _malformed(f"#: extraneous key [{extra[0]}] is not permitted")
     if not isinstance(body["anthropic_version"], str) or not body["anthropic_version"]:
         raise _malformed(f"#/anthropic_version: expected a version such as {ANTHROPIC_VERSION}")
+    if not _VERSION.fullmatch(body["anthropic_version"]):
+        # Bedrock's answer to a model ID in its place (boto/boto3#4218: "Invalid API
+        # version: claude-3-sonnet-20240229-v1:0"). Dated versions pass: the anthropic SDK
+        # (2.17) sends its own API version, 2026-10-21, in the body.
+        raise validation(f"Invalid API version: {body['anthropic_version']}")
     if not isinstance(body["messages"], list):
         raise _malformed("#/messages: expected type: JSONArray")
     request: dict[str, Any] = {"messages": []}
@@ -156,12 +181,16 @@ def to_converse(body: Any) -> dict[str, Any]:
         if not isinstance(message, Mapping):
             raise _malformed(f"#/messages/{i}: expected type: JSONObject")
         content = message.get("content")
+        if content is not None and not isinstance(content, str | list):
+            raise _mistyped(content, "String or JSONArray", f"messages/{i}/content")
         blocks = [content] if isinstance(content, str) else list(content or [])
         converted = [
             p for j, b in enumerate(blocks) for p in _block(b, f"messages/{i}/content/{j}")
         ]
         request["messages"].append({"role": message.get("role"), "content": converted})
     system = body.get("system")
+    if system is not None and not isinstance(system, str | list):
+        raise _mistyped(system, "String or JSONArray", "system")
     if system:
         blocks = [system] if isinstance(system, str) else list(system)
         request["system"] = [p for j, b in enumerate(blocks) for p in _block(b, f"system/{j}")]
@@ -174,9 +203,15 @@ def to_converse(body: Any) -> dict[str, Any]:
         if src in body:
             config[dst] = body[src]
     request["inferenceConfig"] = config
+    if body.get("tools") is not None and not isinstance(body["tools"], list):
+        raise _mistyped(body["tools"], "JSONArray", "tools")
+    if "tool_choice" in body and not isinstance(body["tool_choice"], Mapping):
+        raise _mistyped(body["tool_choice"], "JSONObject", "tool_choice")
     if body.get("tools"):
         tools: list[dict[str, Any]] = []
-        for tool in body["tools"]:
+        for i, tool in enumerate(body["tools"]):
+            if not isinstance(tool, Mapping):
+                raise _mistyped(tool, "JSONObject", f"tools/{i}")
             spec = {"name": tool.get("name"), "inputSchema": {"json": tool.get("input_schema")}}
             if tool.get("description"):
                 spec["description"] = tool["description"]

@@ -17,6 +17,9 @@ ERROR_STATUS: dict[str, int] = {
     "ModelTimeoutException": 408,
     "MissingAuthenticationTokenException": 403,
     "ResourceNotFoundException": 404,
+    # Not in the service model: AWS's JSON services answer a body member of the wrong JSON
+    # type with it (a 400), before any constraint is checked.
+    "SerializationException": 400,
     "ServiceQuotaExceededException": 400,
     "ServiceUnavailableException": 503,
     "ThrottlingException": 429,

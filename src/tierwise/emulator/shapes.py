@@ -133,28 +133,65 @@ class ShapeRules:
         data = create_loader().load_service_model("bedrock-runtime", "service-2")
         return cls(ServiceModel(data, "bedrock-runtime"))
 
-    def violations(self, operation: str, body: Any) -> list[str]:
-        """Each broken constraint of ``operation``'s input ``body`` (a decoded JSON object),
-        as ``Value '...' at '...' failed to satisfy constraint: ...``."""
+    def violations(self, operation: str, body: Any) -> tuple[list[str], list[str]]:
+        """What is wrong with ``operation``'s input ``body`` (a decoded JSON object): the
+        members of the wrong JSON type, and each broken constraint (``Value '...' at '...'
+        failed to satisfy constraint: ...``)."""
         shape = self._model.operation_model(operation).input_shape
-        found: list[str] = []
+        walk = _Walk()
         if isinstance(body, Mapping) and isinstance(shape, StructureShape):
-            self._structure(shape, body, "", False, found)
-        return found
+            walk.structure(shape, body, "", False)
+        return walk.mistyped, walk.broken
 
     def check(self, operation: str, body: Any) -> None:
-        """Raise Bedrock's ValidationException if ``body`` breaks any modelled constraint."""
-        found = self.violations(operation, body)
-        if found:
-            raise _detected(found)
+        """Raise what Bedrock answers if ``body`` does not fit the model: a member of the
+        wrong JSON type fails deserialisation first (``SerializationException``), then every
+        broken constraint is listed in one ValidationException."""
+        mistyped, broken = self.violations(operation, body)
+        if mistyped:
+            raise ApiError("SerializationException", mistyped[0])
+        if broken:
+            raise _detected(broken)
 
-    def _structure(
+
+# A JSON value of the type each shape deserialises from (blobs are base64 text).
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "structure": (Mapping,),
+    "map": (Mapping,),
+    "list": (list,),
+    "string": (str,),
+    "blob": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "long": (int,),
+    "float": (int, float),
+    "double": (int, float),
+}
+
+
+def _json_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+class _Walk:
+    """One request's walk: what it found so far."""
+
+    def __init__(self) -> None:
+        self.mistyped: list[str] = []
+        self.broken: list[str] = []
+
+    def structure(
         self,
         shape: StructureShape,
         value: Mapping[str, Any],
         path: str,
         hidden: bool,
-        out: list[str],
     ) -> None:
         required = set(shape.metadata.get("required", ()))
         for name, member in shape.members.items():
@@ -164,42 +201,61 @@ class ShapeRules:
             item = value.get(name)
             if item is None:
                 if name in required:
-                    out.append(_failure(None, member, where, hidden, "Member must not be null"))
+                    self.broken.append(
+                        _failure(None, member, where, hidden, "Member must not be null")
+                    )
                 continue
-            self._value(member, item, where, hidden, out)
+            self.value(member, item, where, hidden)
 
-    def _value(self, shape: Shape, value: Any, path: str, hidden: bool, out: list[str]) -> None:
+    def _typed(self, shape: Shape, value: Any, path: str) -> bool:
+        """Whether ``value`` has the JSON type ``shape`` deserialises from (noted if not)."""
+        wanted = _JSON_TYPES.get(shape.type_name)
+        number = shape.type_name in _NUMBERS
+        if wanted is None or (
+            isinstance(value, wanted) and not (isinstance(value, bool) and number)
+        ):
+            return True
+        expected = "object" if shape.type_name in ("structure", "map") else shape.type_name
+        self.mistyped.append(
+            f"The value at '{path}' is a JSON {_json_name(value)}; a {expected} was "
+            "expected. Send the member in its modelled type and try again."
+        )
+        return False
+
+    def value(self, shape: Shape, value: Any, path: str, hidden: bool) -> None:
+        if isinstance(shape, StructureShape) and shape.is_document_type:
+            return  # free-form JSON
+        if not self._typed(shape, value, path):
+            return
         hidden = hidden or bool(shape.metadata.get("sensitive"))
         for rule in _scalar_rules(value, shape):
-            out.append(_failure(value, shape, path, hidden, rule))
+            self.broken.append(_failure(value, shape, path, hidden, rule))
         if isinstance(shape, StructureShape) and isinstance(value, Mapping):
-            if not shape.is_document_type:
-                self._structure(shape, value, path, hidden, out)
+            self.structure(shape, value, path, hidden)
         elif isinstance(shape, ListShape) and isinstance(value, list):
             for i, item in enumerate(value):
                 if item is not None:
-                    self._value(shape.member, item, f"{path}.{i + 1}.member", hidden, out)
+                    self.value(shape.member, item, f"{path}.{i + 1}.member", hidden)
         elif isinstance(shape, MapShape) and isinstance(value, Mapping):
             key_shape = shape.key
             if any(_scalar_rules(k, key_shape) for k in value):
                 rules = ", ".join(_map_rules(key_shape))
-                out.append(
+                self.broken.append(
                     _failure(
-                        value,
-                        shape,
-                        path,
-                        hidden,
-                        f"Map keys must satisfy constraint: [{rules}]",
+                        value, shape, path, hidden, f"Map keys must satisfy constraint: [{rules}]"
                     )
                 )
             value_shape = shape.value
+            typed = [self._typed(value_shape, v, f"{path}.{k}.member") for k, v in value.items()]
+            if not all(typed):
+                return
             if value_shape.type_name in ("structure", "list", "map"):
                 for key, item in value.items():
                     if item is not None:
-                        self._value(value_shape, item, f"{path}.{key}.member", hidden, out)
+                        self.value(value_shape, item, f"{path}.{key}.member", hidden)
             elif any(_scalar_rules(v, value_shape) for v in value.values() if v is not None):
                 rules = ", ".join(_map_rules(value_shape))
-                out.append(
+                self.broken.append(
                     _failure(
                         value, shape, path, hidden, f"Map values must satisfy constraint: [{rules}]"
                     )

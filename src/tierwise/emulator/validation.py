@@ -106,7 +106,7 @@ def _check_bytes(source: Any, where: str) -> None:
         raise validation(f"{where}.source.bytes is not valid base64") from None
 
 
-def _check_block(block: Any, where: str, role: str, spec: ModelSpec) -> None:
+def _check_block(block: Any, where: str, role: str, spec: ModelSpec, converse: bool) -> None:
     if not isinstance(block, Mapping) or len(block) != 1 or next(iter(block)) not in _BLOCK_KEYS:
         raise validation(
             f"{where} must contain exactly one member: text, image, document, toolUse, "
@@ -115,11 +115,18 @@ def _check_block(block: Any, where: str, role: str, spec: ModelSpec) -> None:
     if "text" in block:
         if not isinstance(block["text"], str):
             raise _constraint(block["text"], f"{where}.text", "Member must be a string")
-        if not block["text"].strip():
+        if not block["text"] and converse:
             raise validation(
                 f"The text field in the ContentBlock object at {where} is blank. Add text to "
                 "the text field, and try again."
             )
+        if not block["text"]:
+            # Claude's own check, which InvokeModel bodies reach (anomalyco/opencode#15715).
+            raise _model_error("messages: text content blocks must be non-empty")
+        if not block["text"].strip():
+            # Bedrock's blank check is for empty text only: whitespace reaches Claude, on
+            # Converse too (NousResearch/hermes-agent#63983, #64858).
+            raise _model_error("messages: text content blocks must contain non-whitespace text")
     elif "image" in block:
         image = block["image"]
         if not spec.images:
@@ -174,7 +181,7 @@ def _check_cache_point(point: Any, where: str) -> None:
         )
 
 
-def _check_messages(messages: Any, spec: ModelSpec, has_tools: bool) -> None:
+def _check_messages(messages: Any, spec: ModelSpec, has_tools: bool, converse: bool) -> None:
     if not isinstance(messages, list) or not messages:
         raise validation(_START_USER)
     previous: Mapping[str, Any] | None = None
@@ -199,7 +206,7 @@ def _check_messages(messages: Any, spec: ModelSpec, has_tools: bool) -> None:
                 "ContentBlock object to the content field and try again."
             )
         for j, block in enumerate(content):
-            _check_block(block, f"messages.{i}.content.{j}", str(role), spec)
+            _check_block(block, f"messages.{i}.content.{j}", str(role), spec, converse)
         results = [b["toolResult"] for b in content if "toolResult" in b]
         uses = [b["toolUse"] for b in content if "toolUse" in b]
         if (results or uses) and not has_tools:
@@ -357,7 +364,7 @@ def _check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: boo
         if "cachePoint" in block:
             _check_cache_point(block["cachePoint"], f"system.{i}")
     tool_choice, tool_name = _check_tools(request.get("toolConfig"))
-    _check_messages(request.get("messages"), spec, tool_choice != "none")
+    _check_messages(request.get("messages"), spec, tool_choice != "none", converse)
     if converse:
         _check_document_names(request["messages"])
         refusals.check_converse_media(request)
