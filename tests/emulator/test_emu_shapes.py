@@ -438,3 +438,24 @@ def test_no_request_body_is_an_internal_error() -> None:
                 if reply.status >= 500:
                     failures.append((operation, path, value, reply.body[:80]))
     assert failures == []
+
+
+@pytest.mark.parametrize("operation", ["converse", "invoke_model", "count_tokens"])
+def test_a_model_id_outside_its_pattern_is_refused_as_bedrock_does(
+    raw_client: Any, operation: str
+) -> None:
+    """The model ID is a modelled member too (AWS's answer quoted in aws/aws-sdk-js-v3#5665:
+    ``Value 'anthropic.claude-v2:1:200k' at 'modelId' failed to satisfy constraint: Member
+    must satisfy regular expression pattern: ...``); the emulator said "The provided model
+    identifier is invalid." for any ID it did not know."""
+    request: dict[str, Any] = {
+        "converse": _base(),
+        "invoke_model": {"body": json.dumps({"anthropic_version": "bedrock-2023-05-31"})},
+        "count_tokens": {"input": {"converse": _base()}},
+    }[operation]
+    with pytest.raises(raw_client.exceptions.ValidationException) as info:
+        getattr(raw_client, operation)(modelId="anthropic.claude sonnet", **request)
+    assert info.value.response["Error"]["Message"].startswith(
+        "1 validation error detected: Value 'anthropic.claude sonnet' at 'modelId' failed to "
+        "satisfy constraint: Member must satisfy regular expression pattern: "
+    )

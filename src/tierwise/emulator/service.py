@@ -39,12 +39,14 @@ from tierwise.emulator.validation import check_request, count_cache_points
 __all__ = ["INVOCATIONS", "Controls", "Reply", "Service"]
 
 INVOCATIONS = ("converse", "converse-stream", "invoke", "invoke-with-response-stream")
-# The service model's operation for each door whose body is a modelled shape (an Invoke
-# body is a blob: Bedrock checks it against the model provider's schema instead).
+# The service model's operation behind each runtime door (an Invoke body is a blob payload:
+# Bedrock checks it against the model provider's schema instead, see anthropic_body).
 _SHAPED = {
     "converse": "Converse",
     "converse-stream": "ConverseStream",
     "count-tokens": "CountTokens",
+    "invoke": "InvokeModel",
+    "invoke-with-response-stream": "InvokeModelWithResponseStream",
 }
 RUNTIME_OPERATIONS = (*INVOCATIONS, "count-tokens")
 # The IAM action each invocation needs (Converse is authorised as InvokeModel).
@@ -170,6 +172,10 @@ class Service:
             with self._lock:
                 self._stats["total"] += 1
         try:
+            # The service model's checks (the model ID's pattern and length included) come
+            # before the model is looked up, as on Bedrock.
+            body = _parse_json(raw)
+            self.shapes.check(_SHAPED[operation], body, {"modelId": identifier})
             if operation == "count-tokens":
                 target = self.catalog.resolve_for_counting(identifier)
             else:
@@ -179,9 +185,6 @@ class Service:
                 fault = self.plan.next_fault(identifier)
             if fault is not None:
                 raise fault_error(fault)
-            body = _parse_json(raw)
-            if operation in _SHAPED:
-                self.shapes.check(_SHAPED[operation], body)
             if operation == "count-tokens":
                 return self._count_tokens(target, body)
             reply = self._invoke(operation, target, body, controls, started)

@@ -133,21 +133,28 @@ class ShapeRules:
         data = create_loader().load_service_model("bedrock-runtime", "service-2")
         return cls(ServiceModel(data, "bedrock-runtime"))
 
-    def violations(self, operation: str, body: Any) -> tuple[list[str], list[str]]:
-        """What is wrong with ``operation``'s input ``body`` (a decoded JSON object): the
-        members of the wrong JSON type, and each broken constraint (``Value '...' at '...'
-        failed to satisfy constraint: ...``)."""
+    def violations(
+        self, operation: str, body: Any, uri: Mapping[str, str] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """What is wrong with ``operation``'s input: ``uri`` (the path's members, such as
+        ``modelId``) and ``body`` (a decoded JSON object; not walked when the body is the
+        operation's blob payload, as InvokeModel's is). The members of the wrong JSON type,
+        and each broken constraint (``Value '...' at '...' failed to satisfy constraint:
+        ...``)."""
         shape = self._model.operation_model(operation).input_shape
-        walk = _Walk()
-        if isinstance(body, Mapping) and isinstance(shape, StructureShape):
-            walk.structure(shape, body, "", False)
+        walk = _Walk(uri or {})
+        if isinstance(shape, StructureShape):
+            payload = shape.serialization.get("payload")
+            walk.structure(
+                shape, body if isinstance(body, Mapping) and not payload else {}, "", False
+            )
         return walk.mistyped, walk.broken
 
-    def check(self, operation: str, body: Any) -> None:
+    def check(self, operation: str, body: Any, uri: Mapping[str, str] | None = None) -> None:
         """Raise what Bedrock answers if ``body`` does not fit the model: a member of the
         wrong JSON type fails deserialisation first (``SerializationException``), then every
         broken constraint is listed in one ValidationException."""
-        mistyped, broken = self.violations(operation, body)
+        mistyped, broken = self.violations(operation, body, uri)
         if mistyped:
             raise ApiError("SerializationException", mistyped[0])
         if broken:
@@ -182,7 +189,8 @@ def _json_name(value: Any) -> str:
 class _Walk:
     """One request's walk: what it found so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, uri: Mapping[str, str]) -> None:
+        self.uri = uri
         self.mistyped: list[str] = []
         self.broken: list[str] = []
 
@@ -195,10 +203,14 @@ class _Walk:
     ) -> None:
         required = set(shape.metadata.get("required", ()))
         for name, member in shape.members.items():
-            if member.serialization.get("location"):
-                continue  # a URI, header or query member: not part of the body
             where = f"{path}.{name}" if path else name
-            item = value.get(name)
+            location = member.serialization.get("location")
+            if location == "uri" and not path:
+                item: Any = self.uri.get(name)
+            elif location:
+                continue  # a header or query member: not part of the body
+            else:
+                item = value.get(name)
             if item is None:
                 if name in required:
                     self.broken.append(
