@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cache
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.loaders import create_loader
@@ -70,20 +70,22 @@ def _length(value: Any, shape: Shape) -> int | None:
     return None
 
 
-@cache
-def _pattern(pattern: str) -> re.Pattern[str] | None:
+def _pattern(pattern: str | None) -> re.Pattern[str] | None:
+    if pattern is None:
+        return None
     try:
         return re.compile(pattern)
     except re.error:  # a Java-only construct: the check is skipped, never a false refusal
         return None
 
 
-def _scalar_rules(value: Any, shape: Shape) -> list[str]:
+def _scalar_rules(value: Any, facts: _Facts) -> list[str]:
     """The constraints a scalar or a collection's size breaks, in AWS's order."""
-    meta = shape.metadata
     broken: list[str] = []
-    if not ("min" in meta or "max" in meta or "pattern" in meta or "enum" in meta):
+    if not facts.checked:
         return broken  # most members (all text) have nothing to check: no length to count
+    shape = facts.shape
+    meta = shape.metadata
     size = _length(value, shape) if "min" in meta or "max" in meta else None
     if size is not None:
         if "max" in meta and size > meta["max"]:
@@ -98,7 +100,7 @@ def _scalar_rules(value: Any, shape: Shape) -> list[str]:
         if "min" in meta and value < meta["min"]:
             broken.append(f"Member must have value greater than or equal to {_bound(meta['min'])}")
     if shape.type_name == "string" and isinstance(value, str):
-        compiled = _pattern(meta["pattern"]) if "pattern" in meta else None
+        compiled = facts.pattern
         if compiled is not None and not compiled.fullmatch(value):
             broken.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
         enum = getattr(shape, "enum", None)
@@ -121,17 +123,76 @@ def _map_rules(shape: Shape) -> list[str]:
     return rules
 
 
+# A JSON value of the type each shape deserialises from (blobs are base64 text); bodies come
+# from json.loads, so objects are dicts (a plain type check, not Mapping's ABC one).
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "structure": (dict,),
+    "map": (dict,),
+    "list": (list,),
+    "string": (str,),
+    "blob": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "long": (int,),
+    "float": (int, float),
+    "double": (int, float),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the walk needs to know of one shape, worked out once per shape."""
+
+    shape: Shape
+    types: tuple[type, ...] | None  # the JSON types it deserialises from; None: any
+    number: bool
+    checked: bool  # has a length, range, pattern or enum to check
+    sensitive: bool
+    document: bool
+    pattern: re.Pattern[str] | None
+    # A structure's body members: (name, shape, "uri" or None, required); headers left out.
+    fields: tuple[tuple[str, Shape, str | None, bool], ...] = ()
+
+
+def _facts_of(shape: Shape) -> _Facts:
+    meta = shape.metadata
+    fields: list[tuple[str, Shape, str | None, bool]] = []
+    if isinstance(shape, StructureShape):
+        required = set(meta.get("required", ()))
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            if location in (None, "uri"):
+                fields.append((name, member, location, name in required))
+    return _Facts(
+        shape=shape,
+        types=_JSON_TYPES.get(shape.type_name),
+        number=shape.type_name in _NUMBERS,
+        checked=bool({"min", "max", "pattern", "enum"} & set(meta)),
+        sensitive=bool(meta.get("sensitive")),
+        document=bool(meta.get("document")),
+        pattern=_pattern(meta.get("pattern")),
+        fields=tuple(fields),
+    )
+
+
 class ShapeRules:
     """The service model's constraints on bedrock-runtime request bodies."""
 
     def __init__(self, model: ServiceModel) -> None:
         self._model = model
+        self._facts: dict[str, _Facts] = {}  # by shape name; filled as requests need them
 
     @classmethod
     def installed(cls) -> ShapeRules:
         """The rules of the bedrock-runtime model the installed botocore ships."""
         data = create_loader().load_service_model("bedrock-runtime", "service-2")
         return cls(ServiceModel(data, "bedrock-runtime"))
+
+    def facts(self, shape: Shape) -> _Facts:
+        found = self._facts.get(shape.name)
+        if found is None:
+            found = self._facts[shape.name] = _facts_of(shape)
+        return found
 
     def violations(
         self, operation: str, body: Any, uri: Mapping[str, str] | None = None
@@ -142,11 +203,14 @@ class ShapeRules:
         and each broken constraint (``Value '...' at '...' failed to satisfy constraint:
         ...``)."""
         shape = self._model.operation_model(operation).input_shape
-        walk = _Walk(uri or {})
+        walk = _Walk(self, uri or {})
         if isinstance(shape, StructureShape):
             payload = shape.serialization.get("payload")
             walk.structure(
-                shape, body if isinstance(body, Mapping) and not payload else {}, "", False
+                self.facts(shape),
+                body if isinstance(body, Mapping) and not payload else {},
+                "",
+                False,
             )
         return walk.mistyped, walk.broken
 
@@ -159,21 +223,6 @@ class ShapeRules:
             raise ApiError("SerializationException", mistyped[0])
         if broken:
             raise _detected(broken)
-
-
-# A JSON value of the type each shape deserialises from (blobs are base64 text).
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "structure": (Mapping,),
-    "map": (Mapping,),
-    "list": (list,),
-    "string": (str,),
-    "blob": (str,),
-    "boolean": (bool,),
-    "integer": (int,),
-    "long": (int,),
-    "float": (int, float),
-    "double": (int, float),
-}
 
 
 def _json_name(value: Any) -> str:
@@ -189,45 +238,37 @@ def _json_name(value: Any) -> str:
 class _Walk:
     """One request's walk: what it found so far."""
 
-    def __init__(self, uri: Mapping[str, str]) -> None:
+    def __init__(self, rules: ShapeRules, uri: Mapping[str, str]) -> None:
+        self.rules = rules
         self.uri = uri
         self.mistyped: list[str] = []
         self.broken: list[str] = []
 
-    def structure(
-        self,
-        shape: StructureShape,
-        value: Mapping[str, Any],
-        path: str,
-        hidden: bool,
-    ) -> None:
-        required = set(shape.metadata.get("required", ()))
-        for name, member in shape.members.items():
-            where = f"{path}.{name}" if path else name
-            location = member.serialization.get("location")
-            if location == "uri" and not path:
-                item: Any = self.uri.get(name)
-            elif location:
-                continue  # a header or query member: not part of the body
-            else:
+    def structure(self, facts: _Facts, value: Mapping[str, Any], path: str, hidden: bool) -> None:
+        for name, member, location, required in facts.fields:
+            if location is None:
                 item = value.get(name)
+            elif not path:  # a path member of the operation's input (modelId)
+                item = self.uri.get(name)
+            else:
+                continue
             if item is None:
-                if name in required:
+                if required:
+                    where = f"{path}.{name}" if path else name
                     self.broken.append(
                         _failure(None, member, where, hidden, "Member must not be null")
                     )
                 continue
-            self.value(member, item, where, hidden)
+            self.value(member, item, f"{path}.{name}" if path else name, hidden)
 
-    def _typed(self, shape: Shape, value: Any, path: str) -> bool:
-        """Whether ``value`` has the JSON type ``shape`` deserialises from (noted if not)."""
-        wanted = _JSON_TYPES.get(shape.type_name)
-        number = shape.type_name in _NUMBERS
-        if wanted is None or (
-            isinstance(value, wanted) and not (isinstance(value, bool) and number)
+    def _typed(self, facts: _Facts, value: Any, path: str) -> bool:
+        """Whether ``value`` has the JSON type its shape deserialises from (noted if not)."""
+        if facts.types is None or (
+            isinstance(value, facts.types) and not (facts.number and isinstance(value, bool))
         ):
             return True
-        expected = "object" if shape.type_name in ("structure", "map") else shape.type_name
+        kind = facts.shape.type_name
+        expected = "object" if kind in ("structure", "map") else kind
         self.mistyped.append(
             f"The value at '{path}' is a JSON {_json_name(value)}; a {expected} was "
             "expected. Send the member in its modelled type and try again."
@@ -235,43 +276,48 @@ class _Walk:
         return False
 
     def value(self, shape: Shape, value: Any, path: str, hidden: bool) -> None:
-        if isinstance(shape, StructureShape) and shape.is_document_type:
+        facts = self.rules.facts(shape)
+        if facts.document:
             return  # free-form JSON
-        if not self._typed(shape, value, path):
+        if not self._typed(facts, value, path):
             return
-        hidden = hidden or bool(shape.metadata.get("sensitive"))
-        for rule in _scalar_rules(value, shape):
-            self.broken.append(_failure(value, shape, path, hidden, rule))
-        if isinstance(shape, StructureShape) and isinstance(value, Mapping):
-            self.structure(shape, value, path, hidden)
-        elif isinstance(shape, ListShape) and isinstance(value, list):
+        hidden = hidden or facts.sensitive
+        if facts.checked:
+            for rule in _scalar_rules(value, facts):
+                self.broken.append(_failure(value, shape, path, hidden, rule))
+        kind = shape.type_name
+        if kind == "structure":
+            self.structure(facts, value, path, hidden)
+        elif kind == "list" and isinstance(shape, ListShape):
+            member = shape.member
             for i, item in enumerate(value):
                 if item is not None:
-                    self.value(shape.member, item, f"{path}.{i + 1}.member", hidden)
-        elif isinstance(shape, MapShape) and isinstance(value, Mapping):
-            key_shape = shape.key
-            if any(_scalar_rules(k, key_shape) for k in value):
-                rules = ", ".join(_map_rules(key_shape))
-                self.broken.append(
-                    _failure(
-                        value, shape, path, hidden, f"Map keys must satisfy constraint: [{rules}]"
-                    )
+                    self.value(member, item, f"{path}.{i + 1}.member", hidden)
+        elif kind == "map" and isinstance(shape, MapShape):
+            self._map(shape, value, path, hidden)
+
+    def _map(self, shape: MapShape, value: Mapping[str, Any], path: str, hidden: bool) -> None:
+        key_facts = self.rules.facts(shape.key)
+        if any(_scalar_rules(k, key_facts) for k in value):
+            rules = ", ".join(_map_rules(shape.key))
+            self.broken.append(
+                _failure(value, shape, path, hidden, f"Map keys must satisfy constraint: [{rules}]")
+            )
+        value_facts = self.rules.facts(shape.value)
+        typed = [self._typed(value_facts, v, f"{path}.{k}.member") for k, v in value.items()]
+        if not all(typed):
+            return
+        if shape.value.type_name in ("structure", "list", "map"):
+            for key, item in value.items():
+                if item is not None:
+                    self.value(shape.value, item, f"{path}.{key}.member", hidden)
+        elif any(_scalar_rules(v, value_facts) for v in value.values() if v is not None):
+            rules = ", ".join(_map_rules(shape.value))
+            self.broken.append(
+                _failure(
+                    value, shape, path, hidden, f"Map values must satisfy constraint: [{rules}]"
                 )
-            value_shape = shape.value
-            typed = [self._typed(value_shape, v, f"{path}.{k}.member") for k, v in value.items()]
-            if not all(typed):
-                return
-            if value_shape.type_name in ("structure", "list", "map"):
-                for key, item in value.items():
-                    if item is not None:
-                        self.value(value_shape, item, f"{path}.{key}.member", hidden)
-            elif any(_scalar_rules(v, value_shape) for v in value.values() if v is not None):
-                rules = ", ".join(_map_rules(value_shape))
-                self.broken.append(
-                    _failure(
-                        value, shape, path, hidden, f"Map values must satisfy constraint: [{rules}]"
-                    )
-                )
+            )
 
 
 def _failure(value: Any, shape: Shape, path: str, hidden: bool, rule: str) -> str:
