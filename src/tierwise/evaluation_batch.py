@@ -238,10 +238,14 @@ class _Rounds:
         self._wait(batch_id)
         lines = self.runner.collect(batch_id)
         for line in lines:
-            if line["state"] in ("done", "error"):
+            if line["state"] in ("done", "error", "refused"):
                 self.run.calls += 1
             if line["state"] == "error":
                 self.run.add_failure("failed batch record")
+            elif line["state"] == "refused":
+                # Refused before Bedrock (what it refuses, a malformed block, no model): a
+                # failed call like an on-demand one refused the same way, not left uncounted.
+                self.run.add_failure("refused batch record")
             result = line.get("result") or {}
             # A failed record says the most it was billed: a budget counts that.
             billed = result.get("cost_usd", result.get("cost_usd_at_most"))

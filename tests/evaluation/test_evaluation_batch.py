@@ -174,3 +174,15 @@ def test_a_small_budget_stops_batch_evaluation_within_it(tw: Tierwise) -> None:
     run = evaluator.run([item("reply", i) for i in range(150)])
     assert run.stopped.startswith("budget") and len(run.outcomes) < 150
     assert sum((r.cost_usd for r in tw.ledger.rows()), Decimal(0)) == run.spent <= Decimal("0.3")
+
+
+def test_a_record_batch_refuses_counts_as_a_failed_call(tw: Tierwise) -> None:
+    # Batch submit refuses what Bedrock would (here a blank text block) before the job;
+    # evaluate counted such a record neither as a call nor a failure, so "N of M calls
+    # failed" left it out.
+    blank = {**converse_body("reply", 999), "messages": [
+        {"role": "user", "content": [{"text": "go"}, {"text": "  "}]}]}  # fmt: skip
+    items = [item("reply", i) for i in range(100)] + [EvalItem("blank", blank, "reply")]
+    run = Evaluator(tw, tiers=[Tier.HAIKU, Tier.OPUS], budget_usd=Decimal(20),
+                    batch_min_records=100, max_tokens=256).run(items)  # fmt: skip
+    assert run.failed.get("refused batch record", 0) >= 1
