@@ -241,3 +241,22 @@ def test_a_streamed_tool_loop_with_reasoning_effort_keeps_its_thinking(
         model="sonnet", messages=[*asked, sent, result], tools=WEATHER, reasoning_effort="low"
     )
     assert getattr(second.choices[0].message, "reasoning_content", None)
+
+
+def test_a_tool_message_without_its_call_is_a_400_in_the_callers_indices(
+    oai: openai.OpenAI, gateway: Any
+) -> None:
+    """It was Bedrock's or the missing-tools refusal, naming the merged Converse turn
+    (`messages[0].content[1] is a toolResult block ...`); OpenAI refuses it in its own terms."""
+    calls = gateway.emulator.stats["total"]
+    with pytest.raises(openai.BadRequestError, match="must answer a tool call") as info:
+        oai.chat.completions.create(
+            model="sonnet",
+            tools=WEATHER,
+            messages=[
+                {"role": "user", "content": "Weather in Paris?"},
+                {"role": "tool", "tool_call_id": "call_9", "content": "18C"},
+            ],
+        )
+    assert info.value.param == "messages[1]" and "'call_9'" in info.value.message
+    assert gateway.emulator.stats["total"] == calls

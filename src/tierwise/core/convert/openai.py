@@ -306,6 +306,7 @@ def _messages(
         raise invalid("messages must be a non-empty list", "messages")
     system: list[dict[str, Any]] = []
     turns: list[dict[str, Any]] = []
+    called: set[str] = set()  # the tool call ids of the assistant messages so far
     for i, message in enumerate(raw):
         where = f"messages[{i}]"
         require(isinstance(message, Mapping), f"{where} must be an object", where)
@@ -335,13 +336,23 @@ def _messages(
             if content:
                 blocks.append({"text": _text_of(content, f"{where}.content")})
             if message.get("tool_calls"):
-                blocks.extend(_tool_calls(message["tool_calls"], f"{where}.tool_calls"))
+                uses = _tool_calls(message["tool_calls"], f"{where}.tool_calls")
+                called.update(u["toolUse"]["toolUseId"] for u in uses)
+                blocks.extend(uses)
             require(bool(blocks), f"{where} has neither content nor tool_calls", where)
             turns.append({"role": "assistant", "content": blocks})
         else:  # tool
             require(
                 isinstance(message.get("tool_call_id"), str),
                 f"{where}.tool_call_id is required",
+                where,
+            )
+            # As OpenAI refuses it, and in the caller's indices: Bedrock's refusal (or the
+            # missing-tools one) would name the merged Converse turns instead.
+            require(
+                message["tool_call_id"] in called,
+                f"{where}: a tool message must answer a tool call of an earlier assistant "
+                f"message, and tool_call_id {message['tool_call_id']!r} is none of them",
                 where,
             )
             text = _text_of(content or "", f"{where}.content")
