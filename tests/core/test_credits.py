@@ -58,3 +58,18 @@ def test_pool_expiring_unused_is_warned() -> None:
     # $1/7 per day for 10 more days: about $498.57 left when it expires on Dec 20.
     assert state.expires_unused == Decimal("499") - Decimal("1") / 7 * 10
     assert any("expires on 2026-12-20" in w for w in result.warnings)
+
+
+def test_spend_reaching_the_card_today_says_today() -> None:
+    # With no pool left (or none configured), today's spend is on the card already; the
+    # forecast starts tomorrow, so it said "spend reaches the card from <tomorrow>".
+    today = date(2027, 8, 2)
+    daily = {today - timedelta(days=1): Decimal("5"), today: Decimal("5")}
+    for pools in ([], [POC]):
+        result = runway(pools, daily, today, warn_days=30)
+        assert result.card_from == today
+        assert result.card_spend_so_far == Decimal("10")
+        assert f"spend reaches the card from {today.isoformat()}" in result.warnings
+    # While a pool covers today, the forecast says when the card is reached.
+    covered = runway([ACTIVATE], {date(2026, 11, 24): Decimal("10")}, date(2026, 11, 24))
+    assert covered.card_spend_so_far == 0 and covered.card_from != date(2026, 11, 24)

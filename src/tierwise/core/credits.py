@@ -94,12 +94,16 @@ def runway(
     warn_days: int = 30,
 ) -> Runway:
     """Balances now, the burn rate, and the forecast at the 7-day burn rate."""
-    states, card = drawdown(pools, {d: v for d, v in daily.items() if d <= as_of})
+    states, card = drawdown(pools, {d: v for d, v in daily.items() if d < as_of})
+    # Today's spend apart: when it reaches the card already, the card is reached from today
+    # (the forecast starts tomorrow and said "from tomorrow", with no pool left or none set).
+    today = _apply(states, as_of, daily.get(as_of, _ZERO))
+    card += today
     burn7 = burn_rate(daily, as_of, 7)
     burn30 = burn_rate(daily, as_of, 30)
     forecast = [PoolState(s.pool, s.used, s.runs_out) for s in states]
-    card_from: date | None = None
-    if burn7 > 0:
+    card_from: date | None = as_of if today > 0 else None
+    if burn7 > 0 and card_from is None:
         day = as_of
         for _ in range(HORIZON_DAYS):
             day += timedelta(days=1)
