@@ -220,3 +220,19 @@ def test_only_system_messages_is_a_400_that_says_so(role: str) -> None:
     with pytest.raises(InvalidRequestError, match="only system or developer messages") as info:
         from_chat_completions(body(messages=[{"role": role, "content": "Write a haiku."}]))
     assert info.value.param == "messages"
+
+
+@pytest.mark.parametrize("said", ["", "  ", [{"type": "text", "text": ""}]])
+def test_an_earlier_answer_that_said_nothing_is_left_out(said: object) -> None:
+    """OpenAI takes an assistant message with empty content back (an answer cut off at
+    once, stored by the app); Converse refuses a blank text block, and the door answered
+    400. The turns around it merge, as Converse needs them to alternate."""
+    messages = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": said},
+        {"role": "user", "content": "again"},
+    ]
+    request = from_chat_completions(body(messages=messages)).request
+    assert request["messages"] == [{"role": "user", "content": [{"text": "hi"}, {"text": "again"}]}]
+    with pytest.raises(InvalidRequestError, match="neither content nor tool_calls"):
+        from_chat_completions(body(messages=[*messages[:1], {"role": "assistant"}]))

@@ -333,14 +333,22 @@ def _messages(
             )
         elif role == "assistant":
             blocks = _thinking_blocks(message.get("thinking_blocks"), f"{where}.thinking_blocks")
-            if content:
-                blocks.append({"text": _text_of(content, f"{where}.content")})
+            said = _text_of(content, f"{where}.content") if content is not None else None
+            # An earlier answer that said nothing (OpenAI takes "" back; Converse refuses a
+            # blank text block): left out, as an empty message is (finish_turns).
+            if said is not None and said.strip():
+                blocks.append({"text": said})
             if message.get("tool_calls"):
                 uses = _tool_calls(message["tool_calls"], f"{where}.tool_calls")
                 called.update(u["toolUse"]["toolUseId"] for u in uses)
                 blocks.extend(uses)
-            require(bool(blocks), f"{where} has neither content nor tool_calls", where)
-            turns.append({"role": "assistant", "content": blocks})
+            require(
+                bool(blocks) or said is not None,
+                f"{where} has neither content nor tool_calls",
+                where,
+            )
+            if blocks:  # not appended empty, so the user turns around it merge
+                turns.append({"role": "assistant", "content": blocks})
         else:  # tool
             require(
                 isinstance(message.get("tool_call_id"), str),
