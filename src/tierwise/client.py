@@ -24,7 +24,15 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
@@ -478,11 +486,9 @@ class Tierwise(_Client):
 
     def call(self, **kwargs: Any) -> Result:
         """:meth:`converse`, returning the engine's typed :class:`~tierwise.engine.Result`."""
-        try:
+        with _refusals_as_bedrock("Converse"):
             engine, request = self.engine(_fields(kwargs), **_options(kwargs))
             return cast(Result, self.driver.run(engine.run(request)))
-        except _REFUSED_BEFORE_THE_CALL as refused:
-            raise _as_bedrock_answered(refused, "Converse") from None
 
     @_converse_signature
     def converse(self, **kwargs: Any) -> dict[str, Any]:
@@ -496,11 +502,9 @@ class Tierwise(_Client):
         flight completes and is ledgered. ``deadline`` bounds the whole request.
         """
         capture_rate = kwargs.pop("capture_rate", None)
-        try:
+        with _refusals_as_bedrock("Converse"):
             engine, request = self.engine(_fields(kwargs), **_options(kwargs))
             result = cast(Result, self.driver.run(engine.run(request)))
-        except _REFUSED_BEFORE_THE_CALL as refused:
-            raise _as_bedrock_answered(refused, "Converse") from None
         if self.capturer.wants(engine.request_id, capture_rate):
             self._capture(result, request, kwargs.get("api_key_id"))
         return _response(result)
@@ -519,11 +523,9 @@ class Tierwise(_Client):
         answer is then replayed as the same stream events.
         """
         capture_rate = kwargs.pop("capture_rate", None)
-        try:
+        with _refusals_as_bedrock("ConverseStream"):
             engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
             outcome = self.driver.run(engine.run(request))
-        except _REFUSED_BEFORE_THE_CALL as refused:
-            raise _as_bedrock_answered(refused, "ConverseStream") from None
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
             if capture:
@@ -738,21 +740,17 @@ class AsyncTierwise(_Client):
 
     async def call(self, **kwargs: Any) -> Result:
         """:meth:`converse`, returning the engine's typed :class:`~tierwise.engine.Result`."""
-        try:
+        with _refusals_as_bedrock("Converse"):
             engine, request = self.engine(_fields(kwargs), **_options(kwargs))
             return cast(Result, await self.driver.run(engine.run(request)))
-        except _REFUSED_BEFORE_THE_CALL as refused:
-            raise _as_bedrock_answered(refused, "Converse") from None
 
     @_converse_signature
     async def converse(self, **kwargs: Any) -> dict[str, Any]:
         """:meth:`Tierwise.converse`, awaited."""
         capture_rate = kwargs.pop("capture_rate", None)
-        try:
+        with _refusals_as_bedrock("Converse"):
             engine, request = self.engine(_fields(kwargs), **_options(kwargs))
             result = cast(Result, await self.driver.run(engine.run(request)))
-        except _REFUSED_BEFORE_THE_CALL as refused:
-            raise _as_bedrock_answered(refused, "Converse") from None
         if self.capturer.wants(engine.request_id, capture_rate):
             await self.blocking(self._capture, result, request, kwargs.get("api_key_id"))
         return _response(result)
@@ -762,11 +760,9 @@ class AsyncTierwise(_Client):
         """:meth:`Tierwise.converse_stream`, awaited; ``response["stream"]`` is an async
         iterator of the same events."""
         capture_rate = kwargs.pop("capture_rate", None)
-        try:
+        with _refusals_as_bedrock("ConverseStream"):
             engine, request = self.engine(_fields(kwargs), **_options(kwargs), stream=True)
             outcome = await self.driver.run(engine.run(request))
-        except _REFUSED_BEFORE_THE_CALL as refused:
-            raise _as_bedrock_answered(refused, "ConverseStream") from None
         capture = self.capturer.wants(engine.request_id, capture_rate)
         if isinstance(outcome, Result):
             if capture:
@@ -1165,14 +1161,19 @@ def _malformed(request: Mapping[str, Any]) -> TierwiseError | None:
     return parameter_problem(request)
 
 
-def _as_bedrock_answered(refused: TierwiseError, operation: str) -> TierwiseError:
-    """``refused`` as the ``ClientError`` boto3 raises when Bedrock refuses the request
-    (:func:`tierwise.bedrock.errors.as_bedrock_answered`), keeping its traceback; unchanged
-    when it is one already. Imported here, on a refusal: ``import tierwise`` loads no
-    botocore."""
-    from tierwise.bedrock.errors import as_bedrock_answered
+@contextlib.contextmanager
+def _refusals_as_bedrock(operation: str) -> Iterator[None]:
+    """Raise what is refused before the call as the ``ClientError`` boto3 raises when Bedrock
+    refuses it (:func:`tierwise.bedrock.errors.as_bedrock_answered`), keeping its traceback:
+    a boto3 caller's ``except ClientError`` catches both. Imported on a refusal only:
+    ``import tierwise`` loads no botocore."""
+    try:
+        yield
+    except _REFUSED_BEFORE_THE_CALL as refused:
+        from tierwise.bedrock.errors import as_bedrock_answered
 
-    return as_bedrock_answered(refused, operation).with_traceback(refused.__traceback__)
+        answered = as_bedrock_answered(refused, operation)
+        raise answered.with_traceback(refused.__traceback__) from None
 
 
 def _options(kwargs: Mapping[str, Any]) -> dict[str, Any]:
