@@ -480,3 +480,50 @@ def test_fenced_is_the_search() -> None:
     texts = [*_texts(), "```x", "    code", "\tcode", "   x", "\t ", "a\n    b", "``"]
     for text in texts:
         assert difficulty._fenced(text) == (difficulty._FENCE.search(text) is not None)
+
+
+# difficulty._MATHS as it was written before its "2x" alternative led with a digit.
+_OLD_MATHS = re.compile(
+    r"\d\s*[-+*/\u00d7\u00f7^=<>]\s*[\d(a-z]"
+    r"|\b[a-z]\s*(?:[=<>\u2264\u2265]|\^)\s*[\w(-]"
+    r"|\\(?:frac|sqrt|sum|int|prod|lim|cdot|times|le|ge|neq|infty|pi|theta|alpha)\b"
+    r"|\b\d+[a-z]\b(?!\w)"
+    r"|\b(?:sin|cos|tan|log|ln|exp|sqrt|det|gcd|lcm|mod)\s*\("
+    r"|[\u2211\u222b\u221a\u2202\u2208\u2200\u2203\u2264\u2265\u2260\u221e\u03c0]",
+    re.IGNORECASE,
+)
+
+
+def test_maths_pattern_matches_as_before() -> None:
+    odd = ["a2x 2x _2x -2x 2x_ \u00e92x 2\u00e9 \u0663x 22xy x2y", "2X, 10N", "\u2211 \u03a0"]
+    texts = [*_texts(), *odd]
+    found = 0
+    for text in texts:
+        want = [m.span() for m in _OLD_MATHS.finditer(text)]
+        assert [m.span() for m in difficulty._MATHS.finditer(text)] == want, text[:200]
+        found += bool(want)
+    assert found > 100
+
+
+def test_maths_count_with_the_alternatives_the_text_can_match() -> None:
+    """_maths_count (only the _MATHS alternatives whose characters the text holds) against
+    the whole pattern, on the corpus, maths lines and texts made to reach each alternative
+    alone and together, masked or not."""
+    extra = [
+        "x = 3", "2x", "sin(x)", "\\frac{1}{2}", "3+4", "a<b", "n^2", "(request 21)", "2x (3)",
+        "log (10) and 5y", "x2y", "a2x", "-2x", "2x-3", "f(x) = 2", "12:30pm sin(0)",
+        "costs 4.99 USD; 2024-01-05 2x", "\\sqrt 9 and 2^3",
+    ]  # fmt: skip
+    kinds: set[tuple[int, ...]] = set()
+    for text in [*_texts(), *extra, *(a + " " + b for a in extra for b in extra)]:
+        if not text.isascii():
+            continue
+        lowered, words = lower_words(text)
+        digits = difficulty._DIGIT.search(text) is not None
+        plain = difficulty._mask_not_maths(text) if digits else text
+        want = len(difficulty._MATHS.findall(plain))
+        if plain is text:
+            assert difficulty._maths_count(lowered, digits, frozenset(words)) == want, text
+        assert difficulty._maths_count(plain.lower(), digits, None) == want, text
+    kinds.update(difficulty._MATHS_TWINS)
+    assert len(kinds) >= 8  # many combinations of alternatives were compiled and used

@@ -104,17 +104,56 @@ def _mask_not_maths(text: str) -> str:
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_MATHS = re.compile(
-    r"\d\s*[-+*/\u00d7\u00f7^=<>]\s*[\d(a-z]"  # 3 + 4, 2^n, 5 = x
-    r"|\b[a-z]\s*(?:[=<>\u2264\u2265]|\^)\s*[\w(-]"  # x = 3, n^2, a < b
-    r"|\\(?:frac|sqrt|sum|int|prod|lim|cdot|times|le|ge|neq|infty|pi|theta|alpha)\b"
-    r"|\b\d+[a-z]\b(?!\w)"  # 2x
-    r"|\b(?:sin|cos|tan|log|ln|exp|sqrt|det|gcd|lcm|mod)\s*\("
-    r"|[\u2211\u222b\u221a\u2202\u2208\u2200\u2203\u2264\u2265\u2260\u221e\u03c0]",
-    re.IGNORECASE,
+_FUNCTIONS = "sin|cos|tan|log|ln|exp|sqrt|det|gcd|lcm|mod"
+_MATHS_SYMBOLS = "\u2211\u222b\u221a\u2202\u2208\u2200\u2203\u2264\u2265\u2260\u221e\u03c0"
+# The alternatives of _MATHS, in order, each with characters one of which every match of it
+# holds ("0" stands for any digit).
+_MATHS_PARTS: tuple[tuple[str, frozenset[str]], ...] = (
+    (r"\d\s*[-+*/\u00d7\u00f7^=<>]\s*[\d(a-z]", frozenset("-+*/\u00d7\u00f7^=<>")),  # 3 + 4, 2^n
+    (r"\b[a-z]\s*(?:[=<>\u2264\u2265]|\^)\s*[\w(-]", frozenset("=<>\u2264\u2265^")),  # x = 3, a < b
+    (
+        r"\\(?:frac|sqrt|sum|int|prod|lim|cdot|times|le|ge|neq|infty|pi|theta|alpha)\b",
+        frozenset("\\"),
+    ),
+    # 2x: "\b\d+" written as a digit after no word character, so that a pattern left with
+    # this alternative alone skips to the digits instead of trying every position
+    (r"\d(?<!\w\d)\d*[a-z]\b(?!\w)", frozenset("0")),
+    (rf"\b(?:{_FUNCTIONS})\s*\(", frozenset("(")),
+    (f"[{_MATHS_SYMBOLS}]", frozenset(_MATHS_SYMBOLS)),
 )
+_MATHS = re.compile("|".join(source for source, _ in _MATHS_PARTS), re.IGNORECASE)
 # _MATHS over lower-cased ASCII text, case-sensitive: the same matches, faster.
 _MATHS_CASED = ascii_twin(_MATHS)
+# The ASCII characters that _MATHS_PARTS need, but digits; the words a function's match
+# starts with.
+_MATHS_SIGNS = re.compile(r"[-+*/^=<>\\(]")
+_FUNCTION_WORDS = first_words(_FUNCTIONS) or frozenset()
+# Twins of _MATHS made of some of its alternatives, by the alternatives' indexes.
+_MATHS_TWINS: dict[tuple[int, ...], re.Pattern[str] | None] = {}
+
+
+def _maths_count(lowered: str, digits: bool, words: AbstractSet[str] | None) -> int:
+    """``len(_MATHS_CASED.findall(lowered))`` for lower-cased ASCII text, scanned with only
+    the alternatives that can match in it: one whose characters (_MATHS_PARTS) the text
+    does not hold matches nowhere in it, so without it every match is the same. ``digits``:
+    whether the text holds one; ``words``: its ``\\w+`` runs, when known (a function's
+    match starts one: "sin", "log"...)."""
+    signs = set(_MATHS_SIGNS.findall(lowered))
+    if digits:
+        signs.add("0")
+    if words is not None and _FUNCTION_WORDS.isdisjoint(words):
+        signs.discard("(")
+    kept = tuple(i for i, (_, needs) in enumerate(_MATHS_PARTS) if not needs.isdisjoint(signs))
+    if not kept:
+        return 0
+    twin = _MATHS_TWINS.get(kept)
+    if twin is None:
+        if len(_MATHS_TWINS) > 64:  # at most 2**5 of ASCII texts: a guard, not a limit
+            _MATHS_TWINS.clear()
+        source = "|".join(_MATHS_PARTS[i][0] for i in kept)
+        twin = ascii_twin(re.compile(source, re.IGNORECASE)) or _MATHS_CASED
+        _MATHS_TWINS[kept] = twin
+    return len(twin.findall(lowered)) if twin is not None else len(_MATHS.findall(lowered))
 
 
 # Case-sensitive twins of the lower-case cue patterns, for ASCII text (see _distinct), and
@@ -391,14 +430,19 @@ class Featurizer:
         n_words = len(words) or 1
         sentences = len(_SENTENCE.findall(text)) or 1
         # Every non-maths pattern has a digit: without one there is nothing to mask.
-        plain = _mask_not_maths(text) if _DIGIT.search(text) else text
+        digits = _DIGIT.search(text) is not None
+        plain = _mask_not_maths(text) if digits else text
         numbers = _NUMBER.findall(plain)
         non_ascii = 0 if lowered is not None else len(text) - len(text.encode("ascii", "ignore"))
         if lowered is not None and _MATHS_CASED is not None:
-            # ASCII: plain is too, and lower-cased is what the twin reads.
-            maths = _MATHS_CASED.findall(lowered if plain is text else plain.lower())
+            # ASCII: plain is too, and lower-cased is what the twin reads (its words are the
+            # text's while nothing is masked).
+            if plain is text:
+                maths = _maths_count(lowered, digits, present)
+            else:
+                maths = _maths_count(plain.lower(), digits, None)
         else:
-            maths = _MATHS.findall(plain)
+            maths = len(_MATHS.findall(plain))
         return [
             math.log1p(chars) / 10,
             math.log1p(len(words)) / 8,
@@ -409,7 +453,7 @@ class Featurizer:
             min(len(_LIST_ITEM.findall(text)), 10) / 10,
             min(len(_CODE_LINE.findall(text)) / n_lines, 1.0),
             1.0 if _fenced(text) else 0.0,
-            min(len(maths) / n_words * 10, 1.0),
+            min(maths / n_words * 10, 1.0),
             min(len(numbers) / n_words * 5, 1.0),
             math.log1p(len(set(numbers))) / 3,
             min(_distinct(_REASONING, text, lowered, present), 5) / 5,
