@@ -505,3 +505,15 @@ def test_scanner_tries_alone_by_first_character_and_line_start() -> None:
     # start only, "digits" and "year" nowhere.
     expected = [("dot", 0), ("dot", 3), ("dot", 7), ("greeting", 0), ("maybe", 0), ("maybe", 3)]
     assert sorted(tried) == expected
+
+
+def test_scanner_trie_keeps_the_alternatives() -> None:
+    from tierwise.core.cue_scan import _trie
+
+    alts = ["abc", "abd", "ax", "b", "\\d+", "a?c", "x"]
+    # "a?c": its first character is optional, so it is not grouped under "a".
+    assert _trie(alts, 2) == ["a(?:b(?:c|d)|x)", "b", "x", "\\d+", "a?c"]
+    grouped = re.compile("|".join(_trie(alts, 2)))
+    plain = re.compile("|".join(alts))
+    for text in ["abc", "abd", "ax", "b", "12", "c", "ac", "x", "abx", "a"]:
+        assert (grouped.fullmatch(text) is None) == (plain.fullmatch(text) is None), text
