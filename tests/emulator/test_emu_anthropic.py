@@ -183,6 +183,23 @@ def test_malformed_invoke_body(runtime: Any, body: dict[str, Any], fragment: str
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+@pytest.mark.parametrize("empty", ["", []])
+def test_an_empty_message_reads_as_claude_says_it(runtime: Any, empty: Any) -> None:
+    """Claude's message, passed on by InvokeModel (konveyor/kai#645); the emulator answered
+    Converse's "The content field in the Message object at messages.0 is empty"."""
+    body = _invoke_body(messages=[{"role": "user", "content": empty}])
+    with pytest.raises(runtime.exceptions.ValidationException) as info:
+        runtime.invoke_model(modelId=SONNET, body=json.dumps(body))
+    assert info.value.response["Error"]["Message"] == (
+        "messages.0: all messages must have non-empty content except for the optional final "
+        "assistant message"
+    )
+    # The optional final assistant message may be empty: it is no prefill.
+    body = _invoke_body(messages=[HI, {"role": "assistant", "content": empty}])
+    answer = json.loads(runtime.invoke_model(modelId=SONNET, body=json.dumps(body))["body"].read())
+    assert answer["type"] == "message"
+
+
 @pytest.mark.parametrize(
     ("text", "converse", "invoke"),
     [

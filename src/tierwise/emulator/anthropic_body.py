@@ -183,6 +183,14 @@ def to_converse(body: Any) -> dict[str, Any]:
         content = message.get("content")
         if content is not None and not isinstance(content, str | list):
             raise _mistyped(content, "String or JSONArray", f"messages/{i}/content")
+        if content is not None and not content:  # "" or []
+            if i == len(body["messages"]) - 1 and message.get("role") == "assistant":
+                continue  # an empty final assistant turn is no prefill: Claude takes it
+            # Claude's check, passed on by InvokeModel (konveyor/kai#645).
+            raise validation(
+                f"messages.{i}: all messages must have non-empty content except for the "
+                "optional final assistant message"
+            )
         blocks = [content] if isinstance(content, str) else list(content or [])
         converted = [
             p for j, b in enumerate(blocks) for p in _block(b, f"messages/{i}/content/{j}")
