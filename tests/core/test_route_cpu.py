@@ -527,3 +527,22 @@ def test_maths_count_with_the_alternatives_the_text_can_match() -> None:
         assert difficulty._maths_count(plain.lower(), digits, None) == want, text
     kinds.update(difficulty._MATHS_TWINS)
     assert len(kinds) >= 8  # many combinations of alternatives were compiled and used
+
+
+def test_code_line_count_skips_only_texts_without_a_possible_match() -> None:
+    """The keyword words are those of _CODE_LINE's first group (each its own first word),
+    and the count without a scan equals the scan on the corpus and code-shaped lines."""
+    keywords = difficulty._CODE_LINE.pattern.split("(?:", 1)[1].split(")|", 1)[0]
+    leads = {re.match(r"#?(\w+)", k).group(1).lower() for k in keywords.split("|")}  # type: ignore[union-attr]
+    assert leads - {"include"} == difficulty._CODE_WORDS
+    code = ["def f():", "  return x", "SELECT a", "for(i)", "x => y", "a;", "{", "#include <a>",
+            "from a import b", "Def f", "format", "iffy (x)", "while (1)", "  if (a)",
+            "classic"]  # fmt: skip
+    skipped = 0
+    for text in [*_texts(), *code, *(f"{a}\n{b}" for a in code for b in code)]:
+        want = len(difficulty._CODE_LINE.findall(text))
+        words = frozenset(lower_words(text)[1]) if text.isascii() else None
+        assert difficulty._code_lines(text, words) == want, text[:200]
+        assert difficulty._code_lines(text, None) == want
+        skipped += words is not None and difficulty._CODE_WORDS.isdisjoint(words)
+    assert skipped > 100

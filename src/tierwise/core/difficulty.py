@@ -52,7 +52,26 @@ _CODE_LINE = re.compile(
     r"return\b|for\s*\(|if\s*\(|while\s*\(|SELECT\b|const |let |var )|[{};]\s*$|=>",
     re.MULTILINE,
 )
+# The words _CODE_LINE's keywords are, lower-cased: each starts a line's first word (after
+# white space only) and ends it, so a text whose words hold none has no keyword line.
+_CODE_WORDS = frozenset(
+    {"def", "class", "import", "from", "function", "public", "private", "return", "for", "if"}
+    | {"while", "select", "const", "let", "var"}
+)
 _FENCE = re.compile(r"```|^(?: {4}|\t)\S", re.MULTILINE)
+
+
+def _code_lines(text: str, words: AbstractSet[str] | None) -> int:
+    """``len(_CODE_LINE.findall(text))``, not scanned when no match can be there: no "{",
+    "}", ";", "=>" or "#include", and, with ``words`` (the ``\\w+`` runs of the lower-cased
+    text) known, none of the keywords among them."""
+    if (
+        words is not None
+        and _CODE_WORDS.isdisjoint(words)
+        and not any(map(text.__contains__, ("{", "}", ";", "=>", "#include")))
+    ):
+        return 0
+    return len(_CODE_LINE.findall(text))
 
 
 def _fenced(text: str) -> bool:
@@ -451,7 +470,7 @@ class Featurizer:
             min(n_words / sentences / 40, 1.0),
             min(text.count("?"), 5) / 5,
             min(len(_LIST_ITEM.findall(text)), 10) / 10,
-            min(len(_CODE_LINE.findall(text)) / n_lines, 1.0),
+            min(_code_lines(text, present) / n_lines, 1.0),
             1.0 if _fenced(text) else 0.0,
             min(maths / n_words * 10, 1.0),
             min(len(numbers) / n_words * 5, 1.0),
