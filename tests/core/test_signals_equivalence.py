@@ -18,7 +18,7 @@ import re
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -381,6 +381,28 @@ def test_scanner_refuses_flags_it_cannot_keep() -> None:
         CueScanner({"a": "x"}, re.VERBOSE)
 
 
+class _Counting:
+    """A pattern tried alone, noting (name, position) in ``tried`` each time."""
+
+    def __init__(self, name: str, rx: re.Pattern[str], tried: list[tuple[str, int]]) -> None:
+        self.name, self.rx, self.tried = name, rx, tried
+
+    def match(self, text: str, at: int) -> re.Match[str] | None:
+        self.tried.append((self.name, at))
+        return self.rx.match(text, at)
+
+
+def _count_alone_tries(scanner: CueScanner) -> list[tuple[str, int]]:
+    """Wrap ``scanner``'s lone patterns so each try is noted; the list they note to."""
+    tried: list[tuple[str, int]] = []
+    # _Counting stands in for a compiled pattern: the scanner only calls match().
+    scanner._alone = cast(
+        "tuple[re.Pattern[str], ...]",
+        tuple(_Counting(n, scanner._alone[k], tried) for k, n in enumerate(scanner.names)),
+    )
+    return tried
+
+
 def test_scanner_tries_alone_only_patterns_that_can_start_here() -> None:
     """Where the combined pattern matches, a pattern is tried alone only when the text there
     starts with one of its alternatives' literal starts (their first six characters at
@@ -405,17 +427,7 @@ def test_scanner_tries_alone_only_patterns_that_can_start_here() -> None:
     }
     scanner = CueScanner(sources)
     alone = {n: re.compile(whole_words(s), re.MULTILINE) for n, s in sources.items()}
-    tried: list[tuple[str, int]] = []
-
-    class Counting:
-        def __init__(self, name: str, rx: re.Pattern[str]) -> None:
-            self.name, self.rx = name, rx
-
-        def match(self, text: str, at: int) -> re.Match[str] | None:
-            tried.append((self.name, at))
-            return self.rx.match(text, at)
-
-    scanner._alone = tuple(Counting(n, scanner._alone[k]) for k, n in enumerate(scanner.names))
+    tried = _count_alone_tries(scanner)
     texts = [
         "summarize in one sentence: sum it up",
         "summary of the summit, in one word",
@@ -465,17 +477,7 @@ def test_scanner_tries_alone_by_first_character_and_line_start() -> None:
     }
     scanner = CueScanner(sources)
     alone = {n: re.compile(whole_words(s), re.MULTILINE) for n, s in sources.items()}
-    tried: list[tuple[str, int]] = []
-
-    class Counting:
-        def __init__(self, name: str, rx: re.Pattern[str]) -> None:
-            self.name, self.rx = name, rx
-
-        def match(self, text: str, at: int) -> re.Match[str] | None:
-            tried.append((self.name, at))
-            return self.rx.match(text, at)
-
-    scanner._alone = tuple(Counting(n, scanner._alone[k]) for k, n in enumerate(scanner.names))
+    tried = _count_alone_tries(scanner)
     texts = [
         "in one word",
         "12 words in 2024 report",
