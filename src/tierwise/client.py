@@ -191,14 +191,8 @@ class _Client:
 
     def route(self, request: Mapping[str, Any], hints: Hints | None = None) -> Decision:
         """The routing decision for ``request`` (see :meth:`Planner.route`)."""
-        try:
+        with _malformed_as_botocore(request):
             return self.planner.route(request, hints)
-        except (TypeError, AttributeError, ValueError):
-            # A block of the wrong type broke routing's reading (see ``engine``).
-            malformed = _malformed(request) if isinstance(request, Mapping) else None
-            if malformed is None:
-                raise
-            raise malformed from None
 
     def plan(
         self,
@@ -336,21 +330,13 @@ class _Client:
         _check_options(modelId, hints, validate, timeout_s)
         _check_switches(escalate=escalate, cheap_first=cheap_first)
         request = request_fields(kwargs)
-        try:
+        with _malformed_as_botocore(request):
             request = self.with_guardrail(request, api_key_id)
             # What Bedrock would refuse, refused before a call and an error row.
             check_request(request, prompt=":prompt/" in str(modelId or ""))
             plan = self.plan(modelId, request, hints, routing_mode=routing_mode)
             plan = replace(plan, guardrail=guardrail_name(request))
             request, dropped = self.planner.settle_sampling(request, plan)
-        except (TypeError, AttributeError, ValueError):
-            # Routing reads the request before botocore checks it: a block of the wrong
-            # type (a string for a content block, a number for a tool, a NaN maxTokens)
-            # broke that reading.
-            malformed = _malformed(request)
-            if malformed is None:
-                raise  # well formed: a tierwise bug, reported as one
-            raise malformed from None
         engine = Engine.build(
             self.planner, self.accountant, plan, request_id=uuid.uuid4().hex, hints=hints,
             validate=validate, escalate=escalate, cheap_first=cheap_first,
@@ -1153,12 +1139,22 @@ _OPTIONS = frozenset(
 _REFUSED_BEFORE_THE_CALL = (BedrockWouldRefuseError, ModelNotAvailableError)
 
 
-def _malformed(request: Mapping[str, Any]) -> TierwiseError | None:
-    """botocore's parameter check of ``request``, as the call would have raised it
-    (:func:`tierwise.bedrock.errors.parameter_problem`); None when it passes."""
-    from tierwise.bedrock.errors import parameter_problem
+@contextlib.contextmanager
+def _malformed_as_botocore(request: object) -> Iterator[None]:
+    """Routing reads a request before botocore checks it, so a block of the wrong type (a
+    string for a content block, a number for a tool, a NaN maxTokens) breaks that reading
+    with a TypeError, AttributeError or ValueError: raise botocore's parameter report of
+    ``request`` instead (:func:`tierwise.bedrock.errors.parameter_problem`). A well-formed
+    request's error is a tierwise bug and is raised as it is."""
+    try:
+        yield
+    except (TypeError, AttributeError, ValueError):
+        from tierwise.bedrock.errors import parameter_problem
 
-    return parameter_problem(request)
+        malformed = parameter_problem(request) if isinstance(request, Mapping) else None
+        if malformed is None:
+            raise
+        raise malformed from None
 
 
 @contextlib.contextmanager
