@@ -33,7 +33,7 @@ exception. Library errors are translated at exactly one boundary per adapter
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "AccessDeniedError",
@@ -45,6 +45,7 @@ __all__ = [
     "BudgetExceededError",
     "ClientClosedError",
     "ConfigError",
+    "ContextWindowError",
     "DeadlineExceededError",
     "EmulatorError",
     "ExhaustedError",
@@ -121,6 +122,46 @@ class BedrockWouldRefuseError(InvalidRequestError):
     The Python clients raise it as the ``botocore.exceptions.ClientError`` Bedrock's answer
     would have been (code ``ValidationException``, HTTP 400, the operation called), so error
     handling written for boto3 catches it as it caught Bedrock's; it stays this class."""
+
+
+class ContextWindowError(BedrockWouldRefuseError):
+    """A prompt over the model's context window. ``long_context`` is the larger window the
+    model takes with Anthropic's 1M-context beta when the prompt fits that one, else None.
+    How to ask for the beta depends on the API the caller speaks, so :meth:`in_api` words
+    the hint for it; ``hint`` is the Converse caller's (Python client, CLI, batch)."""
+
+    # The Converse caller's words; the gateway's doors word it their own way (in_api).
+    _ASK_BETA: ClassVar[dict[str, str]] = {
+        "converse": "with additionalModelRequestFields.anthropic_beta",
+        "anthropic": "with the anthropic-beta header",
+    }
+
+    def __init__(
+        self, message: str, *, base_hint: str, model: str, long_context: int | None, beta: str
+    ) -> None:
+        self.base_hint = base_hint
+        self.model = model
+        self.long_context = long_context
+        self.beta = beta
+        super().__init__(message, hint=self._hint("converse"), param="messages")
+
+    def _hint(self, api: str) -> str:
+        if self.long_context is None:
+            return self.base_hint
+        takes = f"{self.model} takes {self.long_context:,} with the {self.beta} beta"
+        ask = self._ASK_BETA.get(api)
+        if ask is None:
+            # The OpenAI APIs have no field for an Anthropic beta: only Anthropic's API asks.
+            return (
+                f"{self.base_hint}; {takes}, which only the Anthropic Messages API asks for "
+                "(POST /v1/messages on this gateway); the OpenAI APIs cannot"
+            )
+        return f"{self.base_hint}; {takes} ({ask})"
+
+    def in_api(self, api: str) -> str:
+        """The error's text for a caller of ``api`` (``openai``, ``anthropic`` or
+        ``converse``)."""
+        return f"{self.message} ({self._hint(api)})"
 
 
 class TooManyCachePointsError(InvalidRequestError):

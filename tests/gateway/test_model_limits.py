@@ -97,3 +97,18 @@ def test_the_cli_refuses_a_max_tokens_the_tier_cannot_give(
     # The hint named only the OpenAI and Anthropic APIs' fields, none a CLI or Python
     # caller sends.
     assert "--max-tokens in the CLI" in err and "inferenceConfig.maxTokens in Converse" in err
+
+
+def test_each_door_says_how_its_own_api_asks_for_the_larger_window(gateway: Any) -> None:
+    # Sonnet 4.5 takes the prompt with the 1M-context beta: the hint says how to ask in the
+    # caller's API. The OpenAI APIs have no field for it, so their hint names none of
+    # Anthropic's or Converse's (the last session saw the anthropic-beta header there).
+    sonnet = {path: body(LONG, 100) | {"model": "sonnet"} for path, body in DOORS}
+    for path in ("/v1/chat/completions", "/v1/responses"):
+        message = _post(gateway, path, sonnet[path]).json()["error"]["message"]
+        assert "takes 1,000,000 with the context-1m-2025-08-07 beta" in message, message
+        assert "only the Anthropic Messages API asks for" in message, message
+        assert "anthropic-beta" not in message and "additionalModelRequestFields" not in message
+    message = _post(gateway, "/v1/messages", sonnet["/v1/messages"]).json()["error"]["message"]
+    assert "context-1m-2025-08-07 beta (with the anthropic-beta header)" in message, message
+    assert "additionalModelRequestFields" not in message

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tierwise.core.tokens import binary_document_tokens
-from tierwise.errors import BedrockWouldRefuseError, InvalidRequestError
+from tierwise.errors import BedrockWouldRefuseError, ContextWindowError, InvalidRequestError
 
 __all__ = [
     "BEDROCK_BETAS",
@@ -586,17 +586,13 @@ def check_fits(
     beta = long_context_window is not None and LONG_CONTEXT_BETA in _betas(request)
     window = max(context_window, long_context_window or 0) if beta else context_window
     if tokens > window * margin:
-        larger = (
-            f"; {model} takes {long_context_window:,} with the {LONG_CONTEXT_BETA} beta "
-            "(the anthropic-beta header of the Messages API, or "
-            "additionalModelRequestFields.anthropic_beta)"
-            if long_context_window is not None and not beta and tokens <= long_context_window
-            else ""
-        )
-        raise _refuse(
+        larger = long_context_window is not None and not beta and tokens <= long_context_window
+        raise ContextWindowError(
             f"the prompt is about {tokens:,} tokens, over {model}'s context window of "
             f"{window:,} tokens",
-            "messages",
-            f"shorten the conversation or its documents, or send it to a model with a larger "
-            f"window (`tierwise models` lists them){larger}",
+            base_hint="shorten the conversation or its documents, or send it to a model with a "
+            "larger window (`tierwise models` lists them)",
+            model=model,
+            long_context=long_context_window if larger else None,
+            beta=LONG_CONTEXT_BETA,
         )

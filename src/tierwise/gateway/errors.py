@@ -23,6 +23,7 @@ from tierwise.errors import (
     AnswerRejectedError,
     AuthenticationError,
     BudgetExceededError,
+    ContextWindowError,
     DeadlineExceededError,
     ExhaustedError,
     InvalidRequestError,
@@ -169,6 +170,8 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     """The status, native body and headers for ``exc``."""
     kind = _kind(exc)
     message = str(exc) if kind.public and isinstance(exc, TierwiseError) else _INTERNAL_MESSAGE
+    if isinstance(exc, ContextWindowError):  # how to ask for a larger window is per API
+        message = exc.in_api(dialect.value)
     headers: dict[str, str] = {}
     request_id = getattr(exc, "request_id", None)
     if request_id:  # the failed calls' ledger rows carry it
