@@ -50,6 +50,7 @@ ROUNDS = (
     "r13-",
     "r14-",
     "r15-",
+    "r16-",
 )
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
@@ -197,6 +198,12 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r15 advice, inverted verb (general_qa)": lambda t, g: g.startswith("r15-qa-inv-"),
     "r15 brand copy (content_writing)": lambda t, g: g.startswith("r15-content-"),
     "r15 routine code (routine_code)": lambda t, g: g.startswith("r15-code-"),
+    "r16 all": lambda t, g: g.startswith("r16-"),
+    "r16 open questions with numbers (general_qa)": lambda t, g: g.startswith("r16-qa-num-"),
+    "r16 calculations, no maths word (math)": lambda t, g: g.startswith("r16-math-plain-"),
+    "r16 crash/exception in other senses": lambda t, g: g.startswith("r16-crash-"),
+    "r16 settings with a debug level (transform/extract)": lambda t, g: g.startswith("r16-settings-"),
+    "r16 real debugging (code_debug)": lambda t, g: g.startswith("r16-debug-"),
 }
 
 

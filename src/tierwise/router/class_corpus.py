@@ -40,6 +40,7 @@ from tierwise.router.class_round12 import round12_rows
 from tierwise.router.class_round13 import round13_rows
 from tierwise.router.class_round14 import round14_rows
 from tierwise.router.class_round15 import round15_rows
+from tierwise.router.class_round16 import round16_rows
 from tierwise.router.sni_corpus import load_sni_rows
 
 __all__ = ["BANKS", "TEMPLATES", "bank_rows", "build_corpus", "public_rows", "template_rows"]
@@ -773,6 +774,7 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
     rows.extend(round13_rows())  # docs in German/Spanish/Italian; overviews of code; unlisted verbs
     rows.extend(round14_rows())  # extract, transform, open questions; support replies over docs
     rows.extend(round15_rows())  # numbers, 'broadly', conversions as follow-ups, advice; copy, code
+    rows.extend(round16_rows())  # numbers in questions, plain calculations, 'crash', debug settings
     return rows
 
 
