@@ -87,8 +87,10 @@ def old_cues(*texts: str) -> frozenset[str]:
     found = frozenset(name for name, rx in CUE_PATTERNS.items() if rx.search(window))
     # "How much/how many" without numbers to work with is no maths task (a rule over the
     # scanner's findings, not a matter of speed).
-    # Nor is "answer in German" a translation (round 10; also a rule over the findings).
-    return sig._reply_language_only(sig._quantity_without_numbers(found, window), window) | cjk
+    # Nor is "answer in German" a translation (round 10; also a rule over the findings),
+    # nor a market crash or "LOG_LEVEL=debug" debugging (round 16; the same).
+    found = sig._reply_language_only(sig._quantity_without_numbers(found, window), window)
+    return sig._debugging_in_other_senses(found, window) | cjk
 
 
 def old_output_length(*texts: str) -> str:

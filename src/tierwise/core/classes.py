@@ -195,8 +195,11 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "cue:short_form": {"short_form": 3.0},
     "cue:chit_chat": {"chit_chat": 2.5},
     # An open question about the world with no material and no task's words (round 15):
-    # what the numbers in "What happened in 1648?" or "the 3 biggest changes" are not.
-    "cue:explanation_ask": {"general_qa": 1.5},
+    # what the numbers in "What happened in 1648?" or "the 3 biggest changes" are not. As
+    # strong as the maths task cue (round 16: at 1.5 a question's "3" or "24", read by the
+    # trained model as a word problem's, still outweighed it); it fires only with no
+    # material, no tools and no other cue.
+    "cue:explanation_ask": {"general_qa": 2.0},
     "cue:summarization": {"summarize": 3.0},
     "cue:rag": {"rag_qa": 2.5},
     "cue:support_reply": {"support_reply": 3.5},

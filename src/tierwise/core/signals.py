@@ -130,7 +130,10 @@ _CUE_SOURCE: dict[str, str] = {
         r"|name (?:for|ideas)"
     ),
     "format_conversion": (
-        r"(?:convert|transform|turn|reformat|rewrite) (?:this|the following|these|it|them)?"
+        # "encode/serialise ... as TOML" too (round 16: once "'debug': true" in the data was
+        # no debugging cue, nothing else read the ask)
+        r"(?:convert|transform|turn|reformat|rewrite|encode|seriali[sz]e)"
+        r" (?:this|the following|these|it|them)?"
         r"\s*(?:[\w-]+\s){0,3}(?:to|into|as) (?:(?:a|an|valid|plain|proper) )*(?:json|csv|yaml"
         r"|xml|markdown|a table|a markdown table|html|toml|snake_?case|camel_?case|title case"
         r"|lower ?case|upper ?case|iso[- ]?8601|bullet points|\w+ format)|reformat"
@@ -1212,6 +1215,48 @@ def _reply_language_only(found: frozenset[str], window: str) -> frozenset[str]:
     return found - {"translation"}
 
 
+# Words of debugging in other senses (round 16): a crash is a fault of software only when
+# something that runs crashed, not a market, a car or a "crash course"; "with the exception
+# of", "make an exception" are no exception raised; and "debug" as a setting's name or value
+# ("LOG_LEVEL=debug", "debug: true", "DEBUG=1") describes pasted settings, not a fault.
+_DEBUGGING_RX = CUE_PATTERNS["debugging"]
+_CRASH = re.compile(r"\bcrash(?:es|ed|ing)?\b(?! course)")
+_NOT_A_FAULT = re.compile(
+    r"\bcrash course\b|\bwith the exception of\b|\b(?:make|made|making|makes) an exception\b"
+    r"|\ban exception (?:to|for)\b"
+    r"|(?<=[=:])\s*[\"']?debug\w*|\bdebug\w*[\"']?\s*[=:]"
+)
+# What runs, and what is done to it, in the sentence of a crash ("the app crashes when I
+# upload", "it crashed on login", "the build crashes").
+_SOFTWARE = re.compile(
+    r"\b(?:apps?|application|program|software|server|service|process|browser|build|tests?"
+    r"|script|code|function|container|pod|kernel|driver|game|laptop|computer|pc|phone"
+    r"|iphone|ipad|android|ios|device|database|query|page|website|site|api|deploy\w*"
+    r"|release|version|update|upgrade|startup|login|log in|tab|editor|ide|compiler|plugin"
+    r"|extension|worker|thread|job|node|python|java|excel|windows|macos|linux|firmware"
+    r"|desktop|\w*error|\w*exception|log|logs|stack|click\w*|tap\w*|open\w*|upload\w*"
+    r"|sav(?:e|es|ed|ing)"
+    r"|load\w*|run\w*|launch\w*|boot\w*|install\w*|segfault|memory|null|undefined)\b"
+)
+_SENTENCE_END = re.compile(r"[.!?\n]+")
+
+
+def _debugging_in_other_senses(found: frozenset[str], window: str) -> frozenset[str]:
+    """``found`` without ``debugging`` when only words of debugging in other senses made it
+    (``window`` in lower case): see _NOT_A_FAULT and _SOFTWARE."""
+    if "debugging" not in found:
+        return found
+    kept = _NOT_A_FAULT.sub(" ", window)
+    if _CRASH.search(kept) and not any(map(_CODE_START.match, kept.splitlines())):
+        kept = " . ".join(
+            part if _SOFTWARE.search(part) else _CRASH.sub(" ", part)
+            for part in _SENTENCE_END.split(kept)
+        )
+    if _DEBUGGING_RX.search(kept):
+        return found
+    return found - {"debugging"}
+
+
 def _scan(text: str) -> frozenset[str]:
     """The cues and output-size cues found in ``text``'s window."""
     if not text:
@@ -1222,7 +1267,7 @@ def _scan(text: str) -> frozenset[str]:
 def _window_cues(window: str) -> frozenset[str]:
     lower = window.lower()
     found = _reply_language_only(_quantity_without_numbers(_SCANNER.find(lower), lower), lower)
-    return found | _cjk_cues(window)
+    return _debugging_in_other_senses(found, lower) | _cjk_cues(window)
 
 
 # A system prompt longer than this holds material besides its instructions: a RAG service's
@@ -1635,8 +1680,45 @@ _EXPLANATION_OPENER = re.compile(
     r"|qué (?:pasó|ocurrió|es|son|fue|diferencia|me recomiendas|recomiendas)"
     r"|explíca\w*|por que|como funciona|o que (?:é|são|foi|aconteceu|você recomenda)"
     r"|perché|come (?:funziona|mai)|cosa (?:è|sono|succede|consigli\w*)|che cos"
-    r"|was empfehlen sie)\b"
+    r"|was empfehlen sie"
+    # Round 16: Dutch, and "what changed" in the other languages
+    r"|waarom|hoe (?:werkt|komt|kwam|ontstond)|wat (?:is|was|zijn|waren|gebeurde|veranderde)"
+    r"|qué (?:cambió|causó)|o que mudou|cosa (?:è cambiato|cambiò)|was (?:änderte|geschah)"
+    r")\b"
 )
+
+# A calculation asked in no maths word (round 16): two or more quantities given (an amount
+# of money, a percentage, a measure, a duration or a time of day; a year or a bare count is
+# no quantity) and a question asked of them ("20% off a £84 jacket, then 10% more: what do
+# I pay?", "Ça fait combien TTC ?", "Was habe ich nach 6 Jahren?").
+_QUANTITY = re.compile(
+    r"(?:[$€£¥]|r\$)\s?\d|\d(?:[\d.,]|\s(?=\d{3}\b))*\s?(?:%|°|€|£|\$"
+    r"|(?:eur|euros?|usd|dollars?|gbp|pounds?|chf|yen|reais|pesos|percent|per cent|prozent"
+    r"|pour ?cent|por ?ciento|per ?cento|procent|km/h|km/u|mph|km|m|cm|mm|m2|m²|kg|g|lb|lbs"
+    r"|l|dl|ml|litres?|liters?|litros?|litri|gallons?|mi|miles?|ft|feet|h|hrs?|hours?|min"
+    r"|mins|minutes?|minuten|minutos|minuti|stunden|heures|horas|ore|uur|days?|weeks?"
+    r"|months?|years?|tage|wochen|monate|jahre|jahren|jours|semaines|mois|ans|días|semanas"
+    r"|meses|años|giorni|settimane|mesi|anni|dias|anos|dagen|weken|maanden|jaar)\b)"
+    r"|\b\d{1,2}:\d{2}\b|\b\d+[.,]\d+\b|\b\d+x\d+\b",
+    re.IGNORECASE,
+)
+
+
+# Not a question why ("Why was I charged $12.99 when my plan is $9.99?" asks for a reason),
+# nor a quoted message, which is material to label, translate or answer.
+_WHY_OR_QUOTE = re.compile(
+    r"\b(?:why|how come|warum|wieso|weshalb|pourquoi|por qué|porqué|por que|perché|waarom)\b"
+    r"|[\"“”«»„]"
+)
+
+
+def _calculation_asked(ask: str) -> bool:
+    """Whether a short turn with no material gives two quantities and asks a question."""
+    return (
+        "?" in ask
+        and len(_QUANTITY.findall(ask)) >= 2
+        and _WHY_OR_QUOTE.search(ask) is None
+    )
 
 
 def reread_ask(
@@ -1657,7 +1739,9 @@ def reread_ask(
       has its own cue and stays a label;
     - an open question about the world (why, what happened, how does, pourquoi, por qué,
       "Que recommandez-vous pour ...?") with no material, no tools and no cue of any task is
-      an explanation asked (``explanation_ask``).
+      an explanation asked (``explanation_ask``);
+    - otherwise, such a turn that gives two quantities and asks a question is a calculation
+      (``math_task``, round 16: see _calculation_asked).
     """
     if "short_form" in user_cues:
         window = _cue_window(user_text).lower()
@@ -1691,8 +1775,11 @@ def reread_ask(
     instructed = len(system_text) > _PERSONA_CHARS
     if not (
         material or pasted or instructed or tools or system_cues
-    ) and _EXPLANATION_OPENER.search(lower):
-        return user_cues | {EXPLANATION_ASK}
+    ):
+        if _EXPLANATION_OPENER.search(lower):
+            return user_cues | {EXPLANATION_ASK}
+        if _calculation_asked(lower):
+            return user_cues | {"math_task"}
     return user_cues
 
 
