@@ -202,7 +202,7 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r16 open questions with numbers (general_qa)": lambda t, g: g.startswith("r16-qa-num-"),
     "r16 calculations, no maths word (math)": lambda t, g: g.startswith("r16-math-plain-"),
     "r16 crash/exception in other senses": lambda t, g: g.startswith("r16-crash-"),
-    "r16 settings with a debug level (transform/extract)": lambda t, g: g.startswith("r16-settings-"),
+    "r16 settings with a debug level": lambda t, g: g.startswith("r16-settings-"),
     "r16 real debugging (code_debug)": lambda t, g: g.startswith("r16-debug-"),
 }
 

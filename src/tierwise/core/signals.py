@@ -1714,11 +1714,7 @@ _WHY_OR_QUOTE = re.compile(
 
 def _calculation_asked(ask: str) -> bool:
     """Whether a short turn with no material gives two quantities and asks a question."""
-    return (
-        "?" in ask
-        and len(_QUANTITY.findall(ask)) >= 2
-        and _WHY_OR_QUOTE.search(ask) is None
-    )
+    return "?" in ask and len(_QUANTITY.findall(ask)) >= 2 and _WHY_OR_QUOTE.search(ask) is None
 
 
 def reread_ask(
@@ -1773,9 +1769,7 @@ def reread_ask(
         return user_cues | {"format_conversion"}
     pasted = "```" in user_text or user_text.count("\n") >= _PASTED_LINES
     instructed = len(system_text) > _PERSONA_CHARS
-    if not (
-        material or pasted or instructed or tools or system_cues
-    ):
+    if not (material or pasted or instructed or tools or system_cues):
         if _EXPLANATION_OPENER.search(lower):
             return user_cues | {EXPLANATION_ASK}
         if _calculation_asked(lower):

@@ -108,17 +108,38 @@ MATH_PLAIN: list[str] = [
 
 CRASH_QA: list[tuple[str, str]] = [
     ("general_qa", "What caused the 1929 crash and why did it drag on into the Great Depression?"),
-    ("general_qa", "Why do stock market crashes tend to happen in October? Is that a real pattern?"),
-    ("general_qa", "After a plane crash, how do investigators work out what went wrong from the wreckage?"),
+    (
+        "general_qa",
+        "Why do stock market crashes tend to happen in October? Is that a real pattern?",
+    ),
+    (
+        "general_qa",
+        "After a plane crash, how do investigators work out what went wrong from the wreckage?",
+    ),
     ("general_qa", "Give me a crash course on how bonds work - I have an interview tomorrow."),
     ("general_qa", "Was the 1987 crash worse than 2008 for ordinary savers?"),
     ("general_qa", "Why are rear-end crashes the most common kind of car accident?"),
-    ("general_qa", "Why do some languages have no exceptions to their grammar rules while English has so many?"),
+    (
+        "general_qa",
+        "Why do some languages have no exceptions to their grammar rules while English has so many?",
+    ),
     ("general_qa", "Which planets, with the exception of Earth, could hold liquid water?"),
-    ("support_reply", "Reply to this customer for us. Our policy is no refunds after 30 days, but we can make an exception for damaged items.\n\nCustomer: Hi, my order arrived 5 weeks late and the box was crushed, the vase inside cracked. Can I get my money back?"),
-    ("support_reply", "Write a short reply to this guest: 'Our flight got cancelled and we'll only arrive 2 days late. Can we keep the booking and move the dates?' We allow free date changes with the exception of peak weekends."),
-    ("content_writing", "Write a notice for the office kitchen: the fridge is emptied every Friday at 4pm, with the exception of labelled lunch boxes."),
-    ("content_writing", "Draft a short newsletter item about our free 'Excel crash course' for staff on 3 March, 12-1pm, room 2.14."),
+    (
+        "support_reply",
+        "Reply to this customer for us. Our policy is no refunds after 30 days, but we can make an exception for damaged items.\n\nCustomer: Hi, my order arrived 5 weeks late and the box was crushed, the vase inside cracked. Can I get my money back?",
+    ),
+    (
+        "support_reply",
+        "Write a short reply to this guest: 'Our flight got cancelled and we'll only arrive 2 days late. Can we keep the booking and move the dates?' We allow free date changes with the exception of peak weekends.",
+    ),
+    (
+        "content_writing",
+        "Write a notice for the office kitchen: the fridge is emptied every Friday at 4pm, with the exception of labelled lunch boxes.",
+    ),
+    (
+        "content_writing",
+        "Draft a short newsletter item about our free 'Excel crash course' for staff on 3 March, 12-1pm, room 2.14.",
+    ),
 ]
 
 # --- settings pasted with a debug level -------------------------------------------------------
@@ -148,7 +169,10 @@ SETTINGS_ASKS: list[tuple[str, str]] = [
     ("transform", "Mach mir daraus eine .env-Datei mit Großbuchstaben-Schlüsseln:\n\n{x}"),
     ("extract", "{x}\n\nWhat port is set here? Just the number."),
     ("extract", "Which keys in these settings are set, and to what? As a two-column table.\n\n{x}"),
-    ("extract", "Dans cette config, quelle est la valeur du niveau de log ? Réponds juste la valeur.\n\n{x}"),
+    (
+        "extract",
+        "Dans cette config, quelle est la valeur du niveau de log ? Réponds juste la valeur.\n\n{x}",
+    ),
 ]
 
 # --- debugging, the real thing ----------------------------------------------------------------
