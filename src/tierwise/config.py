@@ -926,6 +926,10 @@ def _validate(data: dict[str, Any], sources: Mapping[str, str]) -> Settings:
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        if origin and origin.startswith("--"):  # an option the user typed, not a config key
+            raise ConfigError(
+                f"Invalid value for {origin}: {msg}", hint=f"correct {origin}"
+            ) from None
         raise ConfigError(f"config key `{key}`{where}: {msg}") from None
     except ValueError as exc:  # model_post_init
         raise ConfigError(f"config: {exc}") from None
@@ -986,8 +990,11 @@ def load_settings(
     *,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> LoadedSettings:
-    """Resolve settings from defaults, file, environment and ``overrides`` (dotted keys)."""
+    """Resolve settings from defaults, file, environment and ``overrides`` (dotted keys).
+    ``flags`` names the command-line option that set an override (``{"gateway.port":
+    "--port"}``): a bad value is reported as that option's, the words the user typed."""
     env = os.environ if environ is None else environ
     sources: dict[str, str] = {}
     data = _defaults()
@@ -1008,7 +1015,7 @@ def load_settings(
         if value is None:
             continue
         _set_path(data, dotted.split("."), value)
-        sources[dotted] = "cli"
+        sources[dotted] = (flags or {}).get(dotted, "cli")
     return LoadedSettings(_validate(data, sources), sources, path)
 
 

@@ -81,7 +81,9 @@ def _root(
 ) -> None:
     overrides = {"region": region, "endpoint_url": endpoint_url, "ledger.url": db}
     ctx.obj = CliState(
-        config_path=config, overrides={k: v for k, v in overrides.items() if v is not None}
+        config_path=config,
+        overrides={k: v for k, v in overrides.items() if v is not None},
+        flags={"region": "--region", "endpoint_url": "--endpoint-url", "ledger.url": "--db"},
     )
 
 

@@ -47,17 +47,21 @@ def serve(
     from tierwise.gateway.logs import configure_logging
 
     state = state_of(ctx)
+    given = {
+        "--host": ("gateway.host", host),
+        "--port": ("gateway.port", port),
+        "--no-auth": ("gateway.auth", False if no_auth else None),
+        "--log-level": ("gateway.log_level", log_level and log_level.lower()),
+        "--log-format": ("gateway.log_format", log_format and log_format.lower()),
+    }
+    if host is not None and not host.strip():
+        # An empty --host was taken as not given: the default bind, silently.
+        raise typer.BadParameter("give an address to bind, e.g. 127.0.0.1", param_hint="--host")
     overrides = dict(state.overrides)
-    if host:
-        overrides["gateway.host"] = host
-    if port is not None:
-        overrides["gateway.port"] = port
-    if no_auth:
-        overrides["gateway.auth"] = False
-    if log_level is not None:
-        overrides["gateway.log_level"] = log_level.lower()
-    if log_format is not None:
-        overrides["gateway.log_format"] = log_format.lower()
+    for flag, (key, value) in given.items():
+        if value is not None:
+            overrides[key] = value
+            state.flags[key] = flag
     state.overrides = overrides
     settings = state.loaded().settings
     bind = settings.gateway.host

@@ -18,13 +18,17 @@ __all__ = ["CliState", "state_of"]
 class CliState:
     config_path: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    # The option that set each override, so that errors name what the user typed.
+    flags: dict[str, str] = field(default_factory=dict)
     out: Console = field(default_factory=console)
     err: Console = field(default_factory=lambda: console(stderr=True))
     _loaded: LoadedSettings | None = None
 
     def loaded(self) -> LoadedSettings:
         if self._loaded is None:
-            self._loaded = load_settings(self.config_path, overrides=self.overrides)
+            self._loaded = load_settings(
+                self.config_path, overrides=self.overrides, flags=self.flags
+            )
         return self._loaded
 
 
