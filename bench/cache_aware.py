@@ -13,13 +13,21 @@ Workloads (the emulator's prompt cache counts reads and writes as Bedrock does):
   then follow-ups of mixed difficulty, each with new tool output: "thanks!", "list the
   failing hosts", "write the post-mortem").
 
-Strategies, each on a fresh emulator cache and ledger, same requests in the same order:
-- all-sonnet: every request pinned to Sonnet;
+Strategies, each on a fresh emulator cache and ledger, same requests in the same order. The
+first three obey the same quality policy (the packaged [routing.classes]: the router's tier,
+the tiers above it, and below it only as far as the class line's ``lowest`` says, e.g.
+Sonnet with a thinking budget for borderline planning work, never plain Sonnet for it):
+- all-sonnet (policy-bound): the cheapest policy-compliant single-model strategy: every
+  request on Sonnet, except that a request the policy does not allow on plain Sonnet gets
+  the lowest option it allows (Sonnet with the routed thinking budget, or the class's
+  ``lowest`` budget; Opus only where the policy allows nothing cheaper); the baseline the
+  "vs sonnet" column divides by;
 - class routing: the router's tier (task class + difficulty), no cache awareness;
-- cache-aware: among the tiers the same quality policy allows (the router's tier, those
-  above it, and below it only as far as the class's `lowest` says: Sonnet with a thinking
-  budget for borderline planning work), the cheapest given warm prefixes, with
-  conversation stickiness.
+- cache-aware: among the tiers the policy allows, the cheapest given warm prefixes, with
+  conversation stickiness;
+- all-sonnet, policy ignored on N turns (REFERENCE, not a baseline): every request pinned
+  to plain Sonnet whatever the policy says; N counts the requests it serves below what the
+  policy allows, so its cost is not comparable with the three above.
 
 Quality: every request names its true task class in ``requestMetadata``, and the emulator
 answers it by a per-class, per-tier skill table (``bench/evaluation_loop.py``'s, plus the two
@@ -57,6 +65,8 @@ from tierwise.cache_state import MemoryCacheState
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
 from tierwise.core.pricing import Cost, Usage, price
+from tierwise.core.routing import Decision
+from tierwise.core.thinking import apply_thinking
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_block
 from tierwise.emulator import Emulator
@@ -178,16 +188,45 @@ def served(base: Settings, emu: Emulator, overrides: dict[str, Any] | None = Non
     )
 
 
+# The modelId that stands for "Sonnet wherever the quality policy allows it" (see
+# ``policy_sonnet``): ``run`` routes each request and pins the option that gives.
+POLICY_SONNET = "policy-bound sonnet"
+BASELINE = "all-sonnet (policy-bound)"
+REFERENCE = "all-sonnet, policy ignored"
+
+
+def policy_sonnet(decision: Decision) -> tuple[Tier, int | None]:
+    """The cheapest single-model option the quality policy allows for ``decision``, as (tier,
+    thinking budget): plain Sonnet where the policy allows it (routed to Haiku or to plain
+    Sonnet, or to a tier whose class line's ``lowest`` is below Sonnet); Sonnet with the
+    routed budget when the router put thinking on Sonnet; Sonnet with the class line's
+    ``lowest`` budget for work routed above Sonnet that the line lets Sonnet with thinking
+    serve; else the routed tier as routed (Opus only when nothing cheaper is allowed). The
+    same bounds cache-aware routing obeys (``CacheRouter.placed_choice``)."""
+    if decision.tier is Tier.SONNET:
+        return Tier.SONNET, decision.thinking_budget
+    if decision.tier.rank < Tier.SONNET.rank:
+        return Tier.SONNET, None
+    floor = decision.lowest
+    if floor is Tier.SONNET:
+        return Tier.SONNET, decision.lowest_thinking_budget
+    if floor is not None and floor.rank < Tier.SONNET.rank:
+        return Tier.SONNET, None
+    return decision.tier, decision.thinking_budget
+
+
 def strategies(
     base: Settings, emu: Emulator, url: str = "", tuned: dict[str, Any] | None = None
 ) -> list[tuple[str, Settings, str | None]]:
-    """The three strategies compared, as (label, settings, modelId): every request pinned to
-    Sonnet; the router's tier without cache awareness; cache-aware routing with its state at
-    ``url`` ("" in process) and ``tuned`` settings."""
+    """The strategies compared, as (label, settings, modelId): Sonnet as the quality policy
+    allows (``policy_sonnet``); the router's tier without cache awareness; cache-aware
+    routing with its state at ``url`` ("" in process) and ``tuned`` settings; and, as a
+    reference only, every request pinned to plain Sonnet whatever the policy says."""
     return [
-        ("all-sonnet", served(base, emu), "sonnet"),
+        (BASELINE, served(base, emu), POLICY_SONNET),
         ("class routing", served(base, emu, {"cache_state.enabled": False}), None),
         ("cache-aware", served(base, emu, {"cache_state.url": url, **(tuned or {})}), None),
+        (REFERENCE, served(base, emu), "sonnet"),
     ]
 
 
@@ -241,6 +280,8 @@ class Outcome:
     split: dict[str, Cost] = field(default_factory=dict)
     thinking: dict[str, Decimal] = field(default_factory=dict)  # USD, per true class
     turns: Counter[str] = field(default_factory=Counter)
+    # requests the policy does not allow on plain Sonnet (the policy-bound baseline's count)
+    raised: int = 0
 
     def add(self, true_class: str, cost: Cost, thinking: Decimal) -> None:
         self.split[true_class] = self.split.get(true_class, Cost()) + cost
@@ -252,10 +293,10 @@ class Outcome:
         request: dict[str, Any],
         response: dict[str, Any],
         settings: Settings,
-        model: str | None,
+        thinking: bool,
     ) -> None:
         """One answer: its cost, its billed usage priced by component with the thinking part,
-        and its tier (with "+thinking" where the router bought a budget)."""
+        and its tier (with "+thinking" where it was sent with a ``thinking`` budget)."""
         info = response["tierwise"]
         self.cost += Decimal(info["costUsd"])
         rates = settings.rates(Tier(info["tier"]))
@@ -267,7 +308,6 @@ class Outcome:
         billed = price(Usage.from_converse(response["usage"]), rates, model_id=info["modelId"])
         thinking_usd = price(Usage(output=thought), rates, model_id=info["modelId"]).output
         self.add(request["requestMetadata"][CLASS_KEY], billed, thinking_usd)
-        thinking = info["route"].get("thinking_budget") if model is None else None
         self.tiers[info["tier"] + ("+thinking" if thinking else "")] += 1
 
     def total_split(self) -> tuple[Cost, Decimal]:
@@ -309,8 +349,19 @@ def run(
         for i, request in enumerate(requests):
             if paced is not None:
                 paced.now += paced.every_s
-            response = clients[i % replicas].converse(modelId=model, **request)
-            out.record(request, response, settings, model)
+            client = clients[i % replicas]
+            sent, pinned = request, model
+            if model == POLICY_SONNET:
+                tier, budget = policy_sonnet(client.route(request))
+                sent = apply_thinking(request, budget) if budget else request
+                pinned = tier.value
+                out.raised += int((tier, budget) != (Tier.SONNET, None))
+            response = client.converse(modelId=pinned, **sent)
+            if pinned is None:
+                thinking = bool(response["tierwise"]["route"].get("thinking_budget"))
+            else:
+                thinking = "thinking" in (sent.get("additionalModelRequestFields") or {})
+            out.record(request, response, settings, thinking)
             ok = emu.acceptable(request, answer_text(response))
             true_class = request["requestMetadata"][CLASS_KEY]
             if ok is not None:
@@ -418,8 +469,9 @@ def main() -> int:
             say(f"cache-aware routing prices a thinking budget at {args.thinking_use:g} of it "
                 "([cache_state] thinking_use; packaged: 1.0 until an answer is seen)")  # fmt: skip
         hard = {"complex_analysis", "research_synthesis", "proof"}
-        say(f"{'workload':22} {'strategy':14} {'cost (USD)':>10} {'vs sonnet':>9} "
+        say(f"{'workload':22} {'strategy':36} {'cost (USD)':>10} {'vs sonnet':>9} "
             f"{'quality':>8} {'hard':>7}  tiers")  # fmt: skip
+        compared = (BASELINE, "class routing", "cache-aware")
         for name, (requests, replicas, pace) in workloads.items():
             emu = fast_emu if pace is None else paced_emu
             url = shared if (shared and replicas > 1 and pace is None) else ""
@@ -429,14 +481,19 @@ def main() -> int:
                     pace.now = 0.0
                 r = run(label, settings, emu, requests, model, replicas, tmp, pace)
                 results[label] = r
-                base_cost = results["all-sonnet"].cost
+                base_cost = results[BASELINE].cost
                 mix = ", ".join(f"{t} {n}" for t, n in sorted(r.tiers.items()))
-                say(f"{name:22} {label:14} {r.cost:10.4f} {float(r.cost / base_cost):8.3f}x "
+                shown = label
+                if label == REFERENCE:
+                    shown = f"{label} on {results[BASELINE].raised} turns"
+                say(f"{name:22} {shown:36} {r.cost:10.4f} {float(r.cost / base_cost):8.3f}x "
                     f"{pct(*r.quality()):>8} {pct(*r.quality(hard)):>7}  {mix}")  # fmt: skip
             aware, routed, sonnet = (results["cache-aware"].cost, results["class routing"].cost,
-                                     results["all-sonnet"].cost)  # fmt: skip
+                                     results[BASELINE].cost)  # fmt: skip
+            verdict = "at or below both" if aware <= min(routed, sonnet) else "ABOVE a baseline"
             say(f"{'':22} cache-aware vs class routing {float(aware / routed):.3f}x, vs "
-                f"all-sonnet {float(aware / sonnet):.3f}x; {len(requests)} requests")  # fmt: skip
+                f"{BASELINE} {float(aware / sonnet):.3f}x ({verdict}); "
+                f"{len(requests)} requests")  # fmt: skip
             worst = sorted(
                 {k for r in results.values() for k in r.judged},
                 key=lambda k: (pct(*results["cache-aware"].quality({k})), k),
@@ -445,13 +502,13 @@ def main() -> int:
                 total, thought = r.total_split()
                 say(f"{'':22} {label} cost split: {_split(total, thought)}")
             if replicas == 1:  # the conversations: where each turn class's money went
-                for k in sorted(results["all-sonnet"].turns):
-                    say(f"{'':22}   {k} ({results['all-sonnet'].turns[k]} turns): "
+                for k in sorted(results[BASELINE].turns):
+                    say(f"{'':22}   {k} ({results[BASELINE].turns[k]} turns): "
                         + "; ".join(f"{label} {_split(r.split[k], r.thinking[k])}"
                                     for label, r in results.items()))  # fmt: skip
-            say(f"{'':22} quality by true class (all-sonnet / class routing / cache-aware): "
-                + "; ".join(f"{k} " + "/".join(pct(*results[s].quality({k})) for s in
-                                                 ("all-sonnet", "class routing", "cache-aware"))
+            say(f"{'':22} quality by true class ({' / '.join(compared)} / {REFERENCE}): "
+                + "; ".join(f"{k} " + "/".join(pct(*results[s].quality({k}))
+                                                 for s in (*compared, REFERENCE))
                             for k in worst))  # fmt: skip
         say(finished(started))
     name = "cache_aware.txt" if args.thinking_use is None else "cache_aware_thinking_use.txt"

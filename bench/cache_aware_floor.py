@@ -86,7 +86,7 @@ def main() -> int:
                 for request in turns:
                     sent = shape(request) if shape else request
                     response = tw.converse(modelId="sonnet", **sent)
-                    r.record(request, response, tw.settings, "sonnet")
+                    r.record(request, response, tw.settings, shape is not None)
                     true_class = request["requestMetadata"][CLASS_KEY]
                     ok = emu.acceptable(request, answer_text(response))
                     if ok is not None:

@@ -98,8 +98,9 @@ def run(
             warm_tiers[info["tier"] + ("+thinking" if thinking else "")] += 1
         for request in turns:
             response = second.converse(modelId=model, **request)
-            out.record(request, response, settings, model)
             info = response["tierwise"]
+            routed = model is None and bool(info["route"].get("thinking_budget"))
+            out.record(request, response, settings, routed)
             true_class = request["requestMetadata"][CLASS_KEY]
             ok = emu.acceptable(request, answer_text(response))
             if ok is not None:
