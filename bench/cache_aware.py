@@ -39,6 +39,7 @@ cache reads, output, and the part of the output that was thinking), and for the 
 conversations the same per turn class.
 
     python bench/cache_aware.py [--questions 300] [--conversations 20] [--thinking-use 0.1]
+                                [--max-reuse 0]
                                 [--redis-db 14]
 """
 
@@ -427,6 +428,14 @@ def main() -> int:
         "its thinking sets it; the results go to cache_aware_thinking_use.txt",
     )
     parser.add_argument(
+        "--max-reuse",
+        type=int,
+        default=None,
+        help="[cache_state] max_reuse for cache-aware routing (default: the packaged 20; 0 never "
+        "spreads a write over the requests expected to read it); the results go to "
+        "cache_aware_max_reuse.txt",
+    )
+    parser.add_argument(
         "--redis-db",
         type=int,
         default=14,
@@ -443,7 +452,11 @@ def main() -> int:
         out.append(line)
 
     shared = redis_url(args.redis_db)
-    tuned = {} if args.thinking_use is None else {"cache_state.thinking_use": args.thinking_use}
+    tuned: dict[str, Any] = {}
+    if args.thinking_use is not None:
+        tuned["cache_state.thinking_use"] = args.thinking_use
+    if args.max_reuse is not None:
+        tuned["cache_state.max_reuse"] = args.max_reuse
     paced = Paced(args.pace)
     with (
         tempfile.TemporaryDirectory() as tmp_name,
@@ -468,6 +481,9 @@ def main() -> int:
         if args.thinking_use is not None:
             say(f"cache-aware routing prices a thinking budget at {args.thinking_use:g} of it "
                 "([cache_state] thinking_use; packaged: 1.0 until an answer is seen)")  # fmt: skip
+        if args.max_reuse is not None:
+            say(f"cache-aware routing spreads a write over at most {args.max_reuse:g} expected "
+                "requests ([cache_state] max_reuse; packaged: 20)")  # fmt: skip
         hard = {"complex_analysis", "research_synthesis", "proof"}
         say(f"{'workload':22} {'strategy':36} {'cost (USD)':>10} {'vs sonnet':>9} "
             f"{'quality':>8} {'hard':>7}  tiers")  # fmt: skip
@@ -511,7 +527,11 @@ def main() -> int:
                                                  for s in (*compared, REFERENCE))
                             for k in worst))  # fmt: skip
         say(finished(started))
-    name = "cache_aware.txt" if args.thinking_use is None else "cache_aware_thinking_use.txt"
+    name = "cache_aware.txt"
+    if args.thinking_use is not None:
+        name = "cache_aware_thinking_use.txt"
+    elif args.max_reuse is not None:
+        name = "cache_aware_max_reuse.txt"
     write_results(name, "cache_aware.py", out)
     return 0
 
