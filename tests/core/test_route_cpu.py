@@ -438,7 +438,7 @@ def test_difficulty_cue_counts_skipped_only_where_no_word_can_start_one() -> Non
         difficulty._SHORT_ANSWER,
         difficulty._GENERATE,
     ]
-    assert all(p in difficulty._FIRST_WORDS for p in cues)
+    assert all(difficulty._TWINS[id(p)].first is not None for p in cues)
     extra = [
         "Step-by-step: don't trade-offs, only if each; tradeoffs; leak-proof; re-explain",
         "x-why why- -why WHY? In One Sentence, yes or no. Rewrite this e-mail",
@@ -452,9 +452,36 @@ def test_difficulty_cue_counts_skipped_only_where_no_word_can_start_one() -> Non
         for pattern in cues:
             want = len({m.lower() for m in pattern.findall(text)})
             assert difficulty._distinct(pattern, text, lowered, present) == want, text[:200]
-            skipped += difficulty._FIRST_WORDS[pattern].isdisjoint(present)
+            first = difficulty._TWINS[id(pattern)].first
+            assert first is not None
+            skipped += first.isdisjoint(present)
             counted += want > 0
     assert skipped > 500 and counted > 500
+
+
+class _Unhashable:
+    """A pattern's stand-in that refuses to be hashed (re.Pattern cannot be subclassed)."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def findall(self, text: str) -> list[str]:
+        return self.pattern.findall(text)
+
+    def __hash__(self) -> int:
+        raise AssertionError("the pattern was hashed")
+
+
+def test_difficulty_cue_counts_do_not_hash_their_pattern() -> None:
+    """Hashing a compiled pattern hashes its whole compiled code (~5 k instructions for a
+    cue), so the twins are found by the pattern's id: a pattern the table does not hold is
+    counted on its own, without a hash."""
+    text = "Why? Explain why, and prove it."
+    lowered, words = lower_words(text)
+    stand_in: Any = _Unhashable(difficulty._REASONING)
+    want = difficulty._distinct(difficulty._REASONING, text, lowered, frozenset(words))
+    assert want == 3
+    assert difficulty._distinct(stand_in, text, lowered, frozenset(words)) == want
 
 
 def _old_table_rows(text: str) -> int:

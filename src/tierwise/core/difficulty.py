@@ -37,7 +37,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import mul
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from tierwise.core.cue_scan import ascii_twin, first_words
 from tierwise.core.word_runs import lower_words
@@ -175,10 +175,18 @@ def _maths_count(lowered: str, digits: bool, words: AbstractSet[str] | None) -> 
     return len(twin.findall(lowered)) if twin is not None else len(_MATHS.findall(lowered))
 
 
-# Case-sensitive twins of the lower-case cue patterns, for ASCII text (see _distinct), and
-# the words a match of each starts with (cue_scan.first_words).
-_CASED: dict[re.Pattern[str], re.Pattern[str]] = {}
-_FIRST_WORDS: dict[re.Pattern[str], frozenset[str]] = {}
+class _Twin(NamedTuple):
+    """A lower-case cue pattern's case-sensitive twin, for ASCII text (see _distinct), and
+    the words a match of it starts with (cue_scan.first_words; None: not a finite set)."""
+
+    pattern: re.Pattern[str]  # held, so that its id() is not reused
+    cased: re.Pattern[str]
+    first: frozenset[str] | None
+
+
+# Keyed by the pattern's id(): hashing a compiled pattern hashes its whole compiled code
+# (~5 k instructions for a cue), on every lookup, five cues a routing decision.
+_TWINS: dict[int, _Twin] = {}
 
 
 def _cue(*phrases: str) -> re.Pattern[str]:
@@ -187,10 +195,7 @@ def _cue(*phrases: str) -> re.Pattern[str]:
     source = r"(?<![\w-])(?:" + alternation + r")(?![\w-])"
     pattern = re.compile(source, re.IGNORECASE)
     if source == source.lower():
-        _CASED[pattern] = re.compile(source)
-        words = first_words(alternation)
-        if words is not None:
-            _FIRST_WORDS[pattern] = words
+        _TWINS[id(pattern)] = _Twin(pattern, re.compile(source), first_words(alternation))
     return pattern
 
 
@@ -337,12 +342,12 @@ def _distinct(
     and the case-sensitive twin of a lower-case pattern runs ~2x faster (same matches).
     ``words``, the ``\\w+`` runs of ``lowered``: when none is a word a match starts with,
     there is no match and no scan (a prompt holds two or three of the five kinds of cue)."""
-    cased = _CASED.get(pattern) if lowered is not None else None
-    if cased is not None and lowered is not None:
-        first = _FIRST_WORDS.get(pattern) if words is not None else None
+    twin = _TWINS.get(id(pattern)) if lowered is not None else None
+    if twin is not None and lowered is not None:
+        first = twin.first
         if first is not None and words is not None and first.isdisjoint(words):
             return 0
-        return len(set(cased.findall(lowered)))
+        return len(set(twin.cased.findall(lowered)))
     return len({m.lower() for m in pattern.findall(text)})
 
 
