@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict, _HeaderKey
 from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -302,7 +302,10 @@ class LeanTransport:
         body = request.body
         if body is None:
             body = b""
-        if not isinstance(body, bytes) or not self._handles(request):
+        if not isinstance(body, bytes):
+            return None
+        fields = _fields(request.headers)
+        if not self._handles(request, fields):
             return None
         parts = urlsplit(request.url)
         scheme = parts.scheme
@@ -318,7 +321,7 @@ class LeanTransport:
         if parts.query:
             target += "?" + parts.query
         host = _host_header(parts.hostname, parts.port, scheme)
-        head = self._head(request, target, host, len(body))
+        head = self._head(request.method, target, host, len(body), fields)
         url = request.url
         bound = _BOUND.get()
         conn = self._take(key)
@@ -339,21 +342,21 @@ class LeanTransport:
         except (OSError, ValueError, _ClosedError) as exc:  # ValueError: a malformed head
             raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
 
-    def _handles(self, request: AWSPreparedRequest) -> bool:
+    def _handles(self, request: AWSPreparedRequest, fields: list[_Field]) -> bool:
         context: Mapping[str, Any] | None = getattr(request, "context", None)
         if context and context.get("read_timeout") is not None:
             return False
-        return not any(str(name).lower() in _UNHANDLED for name in request.headers)
+        return not any(lower in _UNHANDLED for _, lower, _ in fields)
 
     @staticmethod
-    def _head(request: AWSPreparedRequest, target: str, host: str, length: int) -> bytes:
-        lines = [f"{request.method} {target} HTTP/1.1\r\nHost: {host}\r\n"]
+    def _head(method: str, target: str, host: str, length: int, fields: list[_Field]) -> bytes:
+        lines = [f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"]
         has_length = False
-        for name, value in request.headers.items():
+        for name, lower, value in fields:
             text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
             if "\r" in text or "\n" in text or "\r" in name or "\n" in name:
                 raise HTTPClientError(error=ValueError(f"invalid value for header {name}"))
-            has_length = has_length or name.lower() == "content-length"
+            has_length = has_length or lower == "content-length"
             lines.append(f"{name}: {text}\r\n")
         if not has_length:
             lines.append(f"Content-Length: {length}\r\n")
@@ -384,7 +387,12 @@ class LeanTransport:
         elif not chunked:
             reusable = False
         body = _Body(self, key, conn, url, length=length, chunked=chunked, reusable=reusable)
-        response = AWSResponse(url, status, headers, body)  # type: ignore[arg-type]
+        response = AWSResponse(url, status, {}, body)  # type: ignore[arg-type]
+        # HeadersDict(headers) as AWSResponse makes it, its table filled directly (its
+        # update() goes through MutableMapping: a __setitem__ call per header).
+        table: dict[Any, Any] = vars(response.headers)["_dict"]
+        for name, value in headers.items():
+            table[_HeaderKey(name)] = value
         if not stream:
             response.content  # noqa: B018 - read now, so the connection is free again
         return response
@@ -460,6 +468,20 @@ class LeanTransport:
                 context = ssl.create_default_context(cafile=cafile)
             self._tls = context
         return self._tls
+
+
+# A request header: its name as sent, the name lower-cased, its value.
+_Field = tuple[str, str, Any]
+
+
+def _fields(headers: Any) -> list[_Field]:
+    """The request's headers in order, from a ``HeadersDict``'s own table when it is one
+    (each key holds the name and its lower-case form; its mapping layer would make a key
+    object and hash it per lookup)."""
+    if type(headers) is HeadersDict:
+        table: dict[Any, Any] = vars(headers)["_dict"]
+        return [(key._key, key._lower, value) for key, value in table.items()]
+    return [(str(name), str(name).lower(), value) for name, value in headers.items()]
 
 
 def _host_header(hostname: str, port: int | None, scheme: str) -> str:
