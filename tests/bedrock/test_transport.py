@@ -321,3 +321,63 @@ def test_a_proxy_or_the_setting_leaves_sending_to_botocore(  # type: ignore[no-u
     assert not isinstance(proxied._endpoint.http_session, LeanTransport)
     with pytest.raises(ProxyConnectionError):  # botocore's session went to the proxy
         proxied.converse(modelId=MODEL, **REQUEST)
+
+
+def test_headers_are_read_without_headersdicts_mapping_layer(  # type: ignore[no-untyped-def]
+    serve, monkeypatch
+) -> None:
+    """The request's headers are read from HeadersDict's own table and the response's
+    HeadersDict is filled directly (its mapping layer makes a key object and hashes it per
+    header and lookup): the same head on the wire, the same case-insensitive answer."""
+    from botocore.awsrequest import AWSRequest, HeadersDict
+
+    server = serve(*[lambda r: _json_reply(extra="X-Amzn-RequestId: r-1\r\n")] * 3)
+    transport = _runtime(server)._endpoint.http_session
+    assert isinstance(transport, LeanTransport)
+
+    def prepared(**extra: str) -> Any:
+        request = AWSRequest(
+            method="POST",
+            url=f"http://localhost:{server.port}/model/m/converse",
+            data=b"{}",
+            headers={"Content-Type": "application/json", "X-Amz-Date": "20260101T000000Z", **extra},
+        )
+        return request.prepare()
+
+    calls: list[str] = []
+    for name in ("__getitem__", "__setitem__", "__iter__"):
+        original = getattr(HeadersDict, name)
+
+        def counted(self: Any, *args: Any, _original: Any = original, _name: str = name) -> Any:
+            calls.append(_name)
+            return _original(self, *args)
+
+        monkeypatch.setattr(HeadersDict, name, counted)
+    request = prepared()
+    calls.clear()
+    response = transport._send(request)
+    assert calls == []
+    assert response is not None and response.status_code == 200
+    assert response.headers["x-amzn-requestid"] == "r-1"
+    assert response.headers["content-type"] == "application/json"
+    assert dict(response.headers) == {
+        "content-type": "application/json",
+        "x-amzn-requestid": "r-1",
+        "content-length": str(len(json.dumps(ANSWER))),
+    }
+    head = server.requests[0].split(b"\r\n\r\n")[0].decode().split("\r\n")
+    assert head == [
+        "POST /model/m/converse HTTP/1.1",
+        f"Host: localhost:{server.port}",
+        "Content-Type: application/json",
+        "X-Amz-Date: 20260101T000000Z",
+        "Content-Length: 2",
+        "Accept-Encoding: identity",
+    ]
+    # Headers botocore's client handles, in any spelling, still go to it.
+    assert transport._send(prepared(EXPECT="100-continue")) is None
+    # Any other mapping of headers is read through its items().
+    plain = prepared()
+    plain.headers = dict(plain.headers.items())
+    assert transport._send(plain) is not None
+    assert server.requests[1].split(b"\r\n\r\n")[0] == server.requests[0].split(b"\r\n\r\n")[0]
