@@ -206,6 +206,37 @@ REFUSED = [
         "Each `tool_use` block must have a corresponding `tool_result` block in the next message.",
     ),
     Case(
+        "thinking-signature",
+        SONNET,
+        {
+            "messages": [
+                _ask(),
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"reasoningContent": {"reasoningText": {"text": "Look it up."}}},
+                        {"text": "Order 7 shipped."},
+                    ],
+                },
+                _ask("And order 8?"),
+            ],
+        },
+        _body(
+            [
+                {"role": "user", "content": "Look up the order."},
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"type": "thinking", "thinking": "Look it up."},
+                        {"type": "text", "text": "Order 7 shipped."},
+                    ],
+                },
+                {"role": "user", "content": "And order 8?"},
+            ]
+        ),
+        "messages.1.content.0.thinking.signature: Field required",
+    ),
+    Case(
         "tool-status",
         SONNET,
         {

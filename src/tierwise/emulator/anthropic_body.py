@@ -142,14 +142,9 @@ def _block(block: Any, where: str) -> list[dict[str, Any]]:
             result["status"] = "error"
         out = {"toolResult": result}
     elif kind == "thinking":
-        out = {
-            "reasoningContent": {
-                "reasoningText": {
-                    "text": block.get("thinking", ""),
-                    "signature": block.get("signature", ""),
-                }
-            }
-        }
+        # A missing signature stays missing: Claude refuses it (check_thinking_signatures).
+        thought = {"text": block.get("thinking", ""), "signature": block.get("signature")}
+        out = {"reasoningContent": {"reasoningText": {k: v for k, v in thought.items() if v is not None}}}
     elif kind == "redacted_thinking":
         out = {"reasoningContent": {"redactedContent": block.get("data", "")}}
     else:

@@ -36,6 +36,7 @@ __all__ = [
     "check_context_window",
     "check_converse_media",
     "check_extra_fields",
+    "check_thinking_signatures",
     "check_thinking_turns",
     "check_tool_ids",
     "check_tool_pairing",
@@ -169,6 +170,20 @@ def check_thinking_turns(request: Mapping[str, Any]) -> None:
             "turns. To avoid this requirement, disable `thinking`. Please consult our "
             f"documentation at {_THINKING_DOCS}"
         )
+
+
+def check_thinking_signatures(request: Mapping[str, Any]) -> None:
+    """An assistant's thinking block sent back without its signature. The service model
+    leaves ``signature`` optional, so botocore and Bedrock's shape check let it through;
+    Claude refuses it, thinking on or off (messages.N.content.M are Claude's, from 0)."""
+    for i, message in enumerate(request.get("messages") or ()):
+        if not isinstance(message, Mapping) or message.get("role") != "assistant":
+            continue
+        for j, block in enumerate(message.get("content") or ()):
+            reasoning = block.get("reasoningContent") if isinstance(block, Mapping) else None
+            text = reasoning.get("reasoningText") if isinstance(reasoning, Mapping) else None
+            if isinstance(text, Mapping) and not text.get("signature"):
+                raise _model_error(f"messages.{i}.content.{j}.thinking.signature: Field required")
 
 
 def check_tool_pairing(request: Mapping[str, Any]) -> None:

@@ -422,6 +422,7 @@ def _check_request(request: Mapping[str, Any], spec: ModelSpec, *, converse: boo
     refusals.check_context_window(request, spec)
     refusals.check_content(request)
     refusals.check_tool_pairing(request)
+    refusals.check_thinking_signatures(request)
     budget = _check_thinking(request, spec, max_tokens, tool_choice, config)
     refusals.check_thinking_turns(request)
     paths = _check_response_paths(request.get("additionalModelResponseFieldPaths"))
