@@ -144,7 +144,8 @@ def _block(block: Any, where: str) -> list[dict[str, Any]]:
     elif kind == "thinking":
         # A missing signature stays missing: Claude refuses it (check_thinking_signatures).
         thought = {"text": block.get("thinking", ""), "signature": block.get("signature")}
-        out = {"reasoningContent": {"reasoningText": {k: v for k, v in thought.items() if v is not None}}}
+        kept = {k: v for k, v in thought.items() if v is not None}
+        out = {"reasoningContent": {"reasoningText": kept}}
     elif kind == "redacted_thinking":
         out = {"reasoningContent": {"redactedContent": block.get("data", "")}}
     else:
