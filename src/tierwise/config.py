@@ -10,6 +10,7 @@ explicit overrides (CLI flags). Every leaf remembers which layer set it, for
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tomllib
@@ -683,6 +684,35 @@ class Settings(_Model):
                     "geography, or an ARN in that Region, or change `region`"
                 )
 
+    def other_families(self) -> list[str]:
+        """A warning for each tier model that is not Claude (``amazon.nova-...``,
+        ``meta.llama...``). tierwise writes Claude's requests (thinking, betas, cache points)
+        and prices a tier's calls at its Claude prices unless ``[models]`` describes the
+        model, so a request routed or failed over to it may be refused or mispriced. An ID
+        that names no model (an application inference profile's ARN) is not judged."""
+        out = []
+        for tier, ts in self.tiers.items():
+            for key, model_id in (
+                ("model_id", ts.model_id),
+                *(("alternates", a) for a in ts.alternates),
+            ):
+                family, dot, _ = foundation_model_id(model_id).partition(".")
+                if not dot or family == "anthropic":
+                    continue
+                where = "that fail over to it" if key == "alternates" else "to this tier"
+                priced = (
+                    ""
+                    if foundation_model_id(model_id) in self.models
+                    else f", and are priced at the {tier.value} tier's Claude prices"
+                )
+                out.append(
+                    f"tiers.{tier.value}.{key} {model_id!r} is not a Claude model ({family}): "
+                    f"requests {where} carry Claude's fields (thinking, anthropic_beta, cache "
+                    f"points), which it may refuse{priced}; name a Claude profile there "
+                    "instead (`tierwise models` lists them)"
+                )
+        return out
+
     def tier(self, tier: Tier) -> TierSettings:
         return self.tiers[tier]
 
@@ -820,7 +850,7 @@ class Settings(_Model):
         data = self.model_dump(mode="json")
         for key, value in overrides.items():
             _set_path(data, key.split("."), value)
-        return _validate(data, {})
+        return _validate(data, {}, {})
 
 
 @dataclass(frozen=True)
@@ -913,9 +943,13 @@ def as_environment(overrides: Mapping[str, Any]) -> dict[str, str]:
 
 
 _KNOWN_TOP = frozenset(Settings.model_fields)
+_log = logging.getLogger("tierwise.config")
+_WARNED: set[str] = set()
 
 
-def _validate(data: dict[str, Any], sources: Mapping[str, str]) -> Settings:
+def _validate(
+    data: dict[str, Any], sources: Mapping[str, str], flags: Mapping[str, str]
+) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -923,13 +957,12 @@ def _validate(data: dict[str, Any], sources: Mapping[str, str]) -> Settings:
         key = ".".join(str(p) for p in err["loc"]) or "(root)"
         origin = sources.get(key)
         where = f" (set by {origin})" if origin else ""
+        flag = flags.get(key) if origin == "cli" else None
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
-        if origin and origin.startswith("--"):  # an option the user typed, not a config key
-            raise ConfigError(
-                f"Invalid value for {origin}: {msg}", hint=f"correct {origin}"
-            ) from None
+        if flag:  # an option the user typed, not a config key
+            raise ConfigError(f"Invalid value for {flag}: {msg}", hint=f"correct {flag}") from None
         raise ConfigError(f"config key `{key}`{where}: {msg}") from None
     except ValueError as exc:  # model_post_init
         raise ConfigError(f"config: {exc}") from None
@@ -1015,8 +1048,13 @@ def load_settings(
         if value is None:
             continue
         _set_path(data, dotted.split("."), value)
-        sources[dotted] = (flags or {}).get(dotted, "cli")
-    return LoadedSettings(_validate(data, sources), sources, path)
+        sources[dotted] = "cli"
+    settings = _validate(data, sources, flags or {})
+    for warning in settings.other_families():
+        if warning not in _WARNED:  # settings load more than once a process (serve, workers)
+            _WARNED.add(warning)
+            _log.warning("config: %s", warning)
+    return LoadedSettings(settings, sources, path)
 
 
 def update_config_file(path: Path, values: Mapping[str, Any]) -> None:
@@ -1038,5 +1076,5 @@ def update_config_file(path: Path, values: Mapping[str, Any]) -> None:
     text = tomlkit.dumps(doc)
     data = _defaults()
     _merge(data, tomllib.loads(text), f"file:{path}", {})
-    _validate(data, {})
+    _validate(data, {}, {})
     path.write_text(text, "utf-8")
