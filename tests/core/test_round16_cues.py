@@ -98,6 +98,11 @@ def test_counts_in_an_open_question_do_not_outweigh_it(text: str) -> None:
         ("What happened to the 3 ships that left Lisbon in 1497?", False),
         ("My 2 cats are 4 and 9, which food should I get?", False),
         ("Is 38.5 °C a fever for a toddler?", False),
+        # advice or a judgement over the same kind of numbers: no value asked
+        ("I have $500 and 3 days in Lisbon, what should I see?", False),
+        ("I'm 41, earn €55k and have €30k saved: should I buy or keep renting?", False),
+        ("My cat is 14 years old and weighs 6 kg, is it normal that she sleeps all day?", False),
+        ("Ich habe 1.500 Euro und 10 Tage Zeit, wohin soll ich reisen?", False),
         # a reason asked, a quoted message, an instruction with material
         ("Why did rent go up 12% when inflation was 3.1%?", False),
         ('Label this message: "I paid $40 but the price was $35?" billing or other', False),

@@ -1712,9 +1712,47 @@ _WHY_OR_QUOTE = re.compile(
 )
 
 
+# The question asks for a value: an amount, a time, a result ("what do I pay?", "when does
+# it arrive?", "what's the instalment?", "monthly repayment?", "combien", "wie viel", "was
+# habe ich", "cuánto", "quante", "hoe laat"); not advice or a judgement over the same
+# numbers ("I have $500 and 3 days in Paris, what should I do?", "is it normal ...?").
+_VALUES = (
+    r"price|cost|total|payment|repayment|instal?ments?|installments?|amount|salary|balance"
+    r"|interest|sum|difference|share|percentage|fee|value|speed|distance|temperature|weight"
+    r"|length|area|volume|net|gross|result|change|tip|bill|rate|return|profit|margin|average"
+)
+_VALUE_ASKED = re.compile(
+    r"\b(?:how (?:much|many|long|far|fast|old|big|heavy)|what time|at what time"
+    r"|what (?:do|does|did|will|would|should) (?:i|we|you|they|he|she|each(?: \w+)?)"
+    r" (?:pay|owe|get|earn|save|spend|end up with|have|need)"
+    r"|when (?:do|does|will|would|did) (?:i|we|you|they|it|he|she|the \w+) (?:arrive|get"
+    r"|land|finish|reach|be|end)"
+    r"|what(?:'s| is| was| will be| would be| are)? (?:that|this|it) in"
+    r"|by (?:what|how much)|what (?:percentage|percent|fraction|share)"
+    rf"|(?:what|which)(?:'s| is| was| will be| would be| are)? (?:the |my |our |his |her"
+    rf" |their |each )?(?:[\w-]+ )?(?:{_VALUES})s?\b"
+    rf"|(?:{_VALUES})s?\s*\?"
+    r"|combien|à quelle heure|quel(?:le)? (?:est|sera) (?:le|la) (?:prix|total|montant|coût"
+    r"|somme|salaire|mensualité|différence)"
+    r"|wie ?viele?|was (?:kostet|kosten|zahle|zahlen|bekomme|habe|bleibt|macht|ergibt|verdiene)"
+    r"|wann (?:komme|kommen|bin|sind)|um wie viel uhr"
+    r"|cuánt[oa]s?|a qué hora|qué (?:cuota|precio|total)|cuál (?:es|será) (?:el|la) (?:precio"
+    r"|total|cuota|importe)"
+    r"|quant[oaie]|a che ora|qual è il (?:prezzo|totale)|a que horas|qual (?:o|a) (?:líquido"
+    r"|valor|preço|total)"
+    r"|hoeveel|hoe laat|wat kost|wat is (?:de|het) (?:prijs|totaal|bedrag))",
+    re.IGNORECASE,
+)
+
+
 def _calculation_asked(ask: str) -> bool:
-    """Whether a short turn with no material gives two quantities and asks a question."""
-    return "?" in ask and len(_QUANTITY.findall(ask)) >= 2 and _WHY_OR_QUOTE.search(ask) is None
+    """Whether a short turn with no material gives two quantities and asks for a value."""
+    return (
+        "?" in ask
+        and len(_QUANTITY.findall(ask)) >= 2
+        and _WHY_OR_QUOTE.search(ask) is None
+        and _VALUE_ASKED.search(ask) is not None
+    )
 
 
 def reread_ask(
