@@ -9,6 +9,7 @@ which need no ORM. Migrations run under an advisory lock so gateways can start t
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -30,6 +31,22 @@ ACQUIRE_TIMEOUT_S = 2.0
 BUSY_WAIT_S = 30.0
 # How long one answer to "does the server accept connections?" is reused by every waiter.
 PROBE_TTL_S = 1.0
+_log = logging.getLogger(__name__)
+_HINT = (
+    "check that the server is up and the URL's host, port, database and user "
+    "(`tierwise config show` shows the ledger URL's source)"
+)
+
+
+def _quiet_pool_retries(record: logging.LogRecord) -> bool:
+    """psycopg_pool logs every failed connection attempt of its background workers: a down
+    server printed psycopg's error once per retry. tierwise reports the outage itself, once
+    (PostgresLedger's start, the spool's first row, the ledger's errors)."""
+    return not record.getMessage().startswith("error connecting in ")
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())  # psycopg's message has a tab-indented line
 
 
 class _PgTx:
@@ -82,19 +99,28 @@ class PostgresLedger(SQLLedger):
         self._migrated = False
         self._migrating = False
         self._migrate_lock = threading.RLock()
-        if not lazy:
-            # One direct connection first: a server that is down, or refuses these
-            # credentials, is one line at once, not pool log lines on stderr every
-            # retry and "pool initialization incomplete after 10 sec".
-            try:
-                psycopg.connect(self._conninfo, connect_timeout=CONNECT_TIMEOUT_S).close()
-            except psycopg.Error as exc:
-                reason = " ".join(str(exc).split())  # psycopg's message has a tab-indented line
+        pool_log = logging.getLogger("psycopg.pool")
+        if _quiet_pool_retries not in pool_log.filters:
+            pool_log.addFilter(_quiet_pool_retries)
+        # One direct connection first: a server that is down, or refuses these credentials,
+        # is one line at once, not pool log lines on stderr every retry and "pool
+        # initialization incomplete after 10 sec".
+        try:
+            psycopg.connect(self._conninfo, connect_timeout=CONNECT_TIMEOUT_S).close()
+        except psycopg.Error as exc:
+            if not lazy:
                 raise LedgerError(
-                    f"cannot connect to the PostgreSQL ledger at {self.location}: {reason}",
-                    hint="check that the server is up and the URL's host, port, database "
-                    "and user (`tierwise config show` shows the ledger URL's source)",
+                    f"cannot connect to the PostgreSQL ledger at {self.location}: "
+                    f"{_reason(exc)}",
+                    hint=_HINT,
                 ) from None
+            _log.warning(
+                "the PostgreSQL ledger at %s is unreachable: %s; the calls [ledger] on_outage "
+                "allows go on, their rows spooled until it answers; %s",
+                self.location,
+                _reason(exc),
+                _HINT,
+            )
         try:
             self.pool = ConnectionPool(
                 self._conninfo,

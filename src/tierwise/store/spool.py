@@ -75,6 +75,7 @@ class Spool:
         # the file takes, and replayed with the file's, so a full disk does not lose them
         # while this process lives.
         self._unwritten: list[str] = []
+        self._told = False  # this outage's first spooled row was logged
         if self.pending():
             self.outage.set()
 
@@ -111,8 +112,13 @@ class Spool:
                 len(self._unwritten),
             )
             return
+        if not self._told:  # once an outage: every row of a long one would say it again
+            self._told = True
+            _log.warning(
+                "ledger database unreachable: rows are spooled to %s until it answers",
+                self.path,
+            )
         self.outage.set()
-        _log.warning("ledger database unreachable: row spooled to %s", self.path)
 
     def pending(self) -> int:
         try:
@@ -177,6 +183,7 @@ class Spool:
             os.fsync(f.fileno())
             self._unwritten.clear()
         self.outage.clear()
+        self._told = False
         if inserted:
             _log.warning("ledger database back: %d spooled row(s) replayed", inserted)
         return inserted
