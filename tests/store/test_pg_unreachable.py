@@ -57,11 +57,10 @@ def test_a_lazy_ledger_reports_the_outage_once(
     # and every spooled row said "unreachable" again.
     url = f"postgresql://nobody@127.0.0.1:{_closed_port()}/ledger"
     settings = emu_settings.with_overrides({"ledger.spool_path": str(tmp_path / "spool.jsonl")})
-    with caplog.at_level(logging.DEBUG):
-        with Tierwise.from_settings(settings, ledger_url=url) as tw:
-            for _ in range(3):
-                tw.converse(modelId="haiku", messages=MESSAGES, inferenceConfig={"maxTokens": 20})
-            time.sleep(1)  # the pool's background retries
+    with caplog.at_level(logging.DEBUG), Tierwise.from_settings(settings, ledger_url=url) as tw:
+        for _ in range(3):
+            tw.converse(modelId="haiku", messages=MESSAGES, inferenceConfig={"maxTokens": 20})
+        time.sleep(1)  # the pool's background retries
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert not [r for r in warnings if r.name.startswith("psycopg")], warnings
     (down,) = [r.getMessage() for r in warnings if r.name == "tierwise.store.postgres"]

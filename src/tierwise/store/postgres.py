@@ -110,8 +110,7 @@ class PostgresLedger(SQLLedger):
         except psycopg.Error as exc:
             if not lazy:
                 raise LedgerError(
-                    f"cannot connect to the PostgreSQL ledger at {self.location}: "
-                    f"{_reason(exc)}",
+                    f"cannot connect to the PostgreSQL ledger at {self.location}: {_reason(exc)}",
                     hint=_HINT,
                 ) from None
             _log.warning(
