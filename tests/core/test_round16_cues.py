@@ -144,6 +144,10 @@ def test_a_calculation_in_no_maths_word_is_maths() -> None:
         ("Why does the server crash every night at 3am?", True),
         ("Getting an exception: NullPointerException in OrderService", True),
         ("def load(p):\n    return open(p).read()\n\nThis crashes sometimes.", True),
+        # a program by its name: it crashes again and again, or when someone uses it
+        ("Figma keeps crashing on my laptop's second screen, help", True),
+        ("Signal crashes whenever I attach a video.", True),
+        ("Why do bond prices crash every time inflation surprises?", False),
     ],
 )
 def test_debugging_words_count_only_for_software(text: str, debugging: bool) -> None:

@@ -1236,7 +1236,12 @@ _SOFTWARE = re.compile(
     r"|extension|worker|thread|job|node|python|java|excel|windows|macos|linux|firmware"
     r"|desktop|\w*error|\w*exception|log|logs|stack|click\w*|tap\w*|open\w*|upload\w*"
     r"|sav(?:e|es|ed|ing)"
-    r"|load\w*|run\w*|launch\w*|boot\w*|install\w*|segfault|memory|null|undefined)\b"
+    r"|load\w*|run\w*|launch\w*|boot\w*|install\w*|segfault|memory|null|undefined"
+    r"|mac|macbook|chrome|firefox|safari"
+    # a crash that recurs, or follows what a user does, is a program's ("Chrome keeps
+    # crashing", "Zoom crashes whenever I share my screen"), whatever the program is called
+    r"|keeps? crashing|kept crashing|crash(?:es|ed|ing)? (?:constantly|randomly|repeatedly"
+    r"|(?:whenever|every time|each time|as soon as|when) (?:i|we|you|they|users?|someone)))\b"
 )
 _SENTENCE_END = re.compile(r"[.!?\n]+")
 
