@@ -32,6 +32,19 @@ __all__ = ["captures", "credits", "metrics", "spend"]
 LATEST = 25
 
 
+def _only(request: Request, *known: str) -> None:
+    """Refuse a query parameter this endpoint does not read: these are tierwise's own
+    endpoints, and a misspelt one (``group_by=key``) would silently give the default."""
+    unknown = sorted(set(request.query_params) - set(known))
+    if unknown:
+        takes = ", ".join(known) if known else "no query parameters"
+        raise InvalidRequestError(
+            f"{request.url.path} does not take the query parameter {unknown[0]!r}",
+            hint=f"it takes {takes}",
+            param=unknown[0],
+        )
+
+
 def _latest(rows: list[LedgerRow]) -> list[dict[str, Any]]:
     out = []
     for r in sorted(rows, key=lambda row: row.ts)[-LATEST:][::-1]:
@@ -54,6 +67,7 @@ async def spend(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
         gw.authenticate(request, admin=True)
+        _only(request, "by", "since")
         by = request.query_params.get("by", "tier")
         if by not in ("tier", "day", "key", "model"):
             raise InvalidRequestError(f"by={by!r}", hint="use tier, day, key or model")
@@ -82,6 +96,7 @@ async def captures(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
         gw.authenticate(request, admin=True)
+        _only(request, "limit", "since", "class")
         from tierwise.store.captures import CaptureStore
         from tierwise.store.sql import SQLLedger
 
@@ -109,6 +124,7 @@ async def credits(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
         gw.authenticate(request, admin=True)
+        _only(request)
         # No pools is no error: the runway is an empty list (the dashboard says so).
         rows = await run_in_threadpool(gw.tierwise.ledger.rows)
     except Exception as exc:

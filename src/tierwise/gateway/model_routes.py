@@ -6,6 +6,7 @@ OpenAI SDK never does, so that header picks the shape of the answer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -14,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from tierwise.client import AUTO
 from tierwise.core.regions import region_problem
 from tierwise.core.tiers import Tier
-from tierwise.errors import ModelNotAvailableError
+from tierwise.errors import InvalidRequestError, ModelNotAvailableError
 from tierwise.gateway.errors import Dialect
 from tierwise.gateway.openai_routes import failure
 from tierwise.gateway.service import Gateway
@@ -69,18 +70,49 @@ async def _cap(gw: Gateway, request: Request) -> Tier | None:
     return (await gw.run(gw.authenticator.verify, presented)).max_tier
 
 
+def _page(ids: list[str], query: Mapping[str, str]) -> tuple[list[str], bool]:
+    """The page of ``ids`` Anthropic's list parameters ask for (``limit`` 1-1000,
+    ``after_id`` or ``before_id``, as its SDK's pagination sends them) and whether more
+    lie beyond it. Without ``limit`` the page is every model (Anthropic's default is 20; one
+    page is what a client that does not paginate expects, and has_more says it is all)."""
+    raw = query.get("limit")
+    if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= 1000):
+        raise InvalidRequestError(
+            f"limit: {raw!r} is not a whole number from 1 to 1000", param="limit"
+        )
+    limit = int(raw) if raw is not None else len(ids)
+    after, before = query.get("after_id"), query.get("before_id")
+    if after is not None and before is not None:
+        raise InvalidRequestError("send after_id or before_id, not both", param="before_id")
+    for name, cursor in (("after_id", after), ("before_id", before)):
+        if cursor is not None and cursor not in ids:
+            raise InvalidRequestError(
+                f"{name}: {cursor!r} is not a model listed here",
+                hint="send the first_id or last_id of a page this endpoint returned",
+                param=name,
+            )
+    if before is not None:
+        end = ids.index(before)
+        return ids[max(0, end - limit) : end], end - limit > 0
+    start = ids.index(after) + 1 if after is not None else 0
+    return ids[start : start + limit], start + limit < len(ids)
+
+
 async def list_models(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     dialect = _dialect(request)
     try:
-        cap = await _cap(gw, request)
+        ids = _ids(gw, await _cap(gw, request))
+        # OpenAI's list takes no parameters (and ignores any); Anthropic's pages.
+        more = False
+        if dialect is Dialect.ANTHROPIC:
+            ids, more = _page(ids, request.query_params)
     except Exception as exc:
         return failure(exc, dialect, gw)
-    data = [_entry(i, dialect) for i in _ids(gw, cap)]
+    data = [_entry(i, dialect) for i in ids]
     if dialect is Dialect.ANTHROPIC:
-        return JSONResponse(
-            {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]}
-        )
+        first, last = (ids[0], ids[-1]) if ids else (None, None)
+        return JSONResponse({"data": data, "has_more": more, "first_id": first, "last_id": last})
     return JSONResponse({"object": "list", "data": data})
 
 
