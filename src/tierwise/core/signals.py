@@ -1694,8 +1694,8 @@ _EXPLANATION_OPENER = re.compile(
 
 # A calculation asked in no maths word (round 16): two or more quantities given (an amount
 # of money, a percentage, a measure, a duration or a time of day; a year or a bare count is
-# no quantity) and a question asked of them ("20% off a £84 jacket, then 10% more: what do
-# I pay?", "Ça fait combien TTC ?", "Was habe ich nach 6 Jahren?").
+# no quantity) and a value asked of them (_VALUE_ASKED: "20% off a £84 jacket, then 10% more:
+# what do I pay?", "Ça fait combien TTC ?", "Was habe ich nach 6 Jahren?").
 _QUANTITY = re.compile(
     r"(?:[$€£¥]|r\$)\s?\d|\d(?:[\d.,]|\s(?=\d{3}\b))*\s?(?:%|°|€|£|\$"
     r"|(?:eur|euros?|usd|dollars?|gbp|pounds?|chf|yen|reais|pesos|percent|per cent|prozent"
@@ -1779,7 +1779,7 @@ def reread_ask(
     - an open question about the world (why, what happened, how does, pourquoi, por qué,
       "Que recommandez-vous pour ...?") with no material, no tools and no cue of any task is
       an explanation asked (``explanation_ask``);
-    - otherwise, such a turn that gives two quantities and asks a question is a calculation
+    - otherwise, such a turn that gives two quantities and asks for a value is a calculation
       (``math_task``, round 16: see _calculation_asked).
     """
     if "short_form" in user_cues:
