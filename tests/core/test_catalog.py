@@ -1,6 +1,11 @@
 """Choosing the newest Claude profile per tier from catalog IDs."""
 
-from tierwise.core.catalog import newest_per_tier, parse_claude_id
+from __future__ import annotations
+
+import pytest
+
+from tierwise.core import catalog
+from tierwise.core.catalog import foundation_model_id, newest_per_tier, parse_claude_id
 from tierwise.core.tiers import Tier
 
 IDS = [
@@ -66,3 +71,22 @@ def test_foundation_model_id_strips_geography_and_only_real_arns() -> None:
     arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us." + model
     assert foundation_model_id(arn) == model
     assert foundation_model_id("x/global." + model) == "x/global." + model
+
+
+def test_foundation_model_id_substitutes_once_per_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call looks its model up three times: the prefix is taken off once per ID."""
+    real = catalog._PROFILE_PREFIX
+    texts: list[str] = []
+
+    class Counting:
+        def sub(self, replacement: str, text: str) -> str:
+            texts.append(text)
+            return real.sub(replacement, text)
+
+    monkeypatch.setattr(catalog, "_PROFILE_PREFIX", Counting())
+    ident = f"eu.anthropic.claude-sonnet-4-5-{id(texts)}-v1:0"  # not looked up before
+    arn = f"arn:aws:bedrock:eu-west-1:1:inference-profile/{ident}"
+    for _ in range(3):
+        assert foundation_model_id(ident) == f"anthropic.claude-sonnet-4-5-{id(texts)}-v1:0"
+        assert foundation_model_id(arn) == foundation_model_id(ident)
+    assert texts == [ident, ident]  # the ID, then the ARN's tail

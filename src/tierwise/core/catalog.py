@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tierwise.core.tiers import Tier
 
@@ -26,6 +27,9 @@ _ID = re.compile(
 _PROFILE_PREFIX = re.compile(r"^(?:global|us|us-gov|eu|apac|jp|au|ca)\.(?=[a-z]+\.)")
 
 
+# A call looks its model up three times (pricing, output limit, ledger row), among a few
+# configured profiles: the substitution runs once per ID, not per lookup.
+@lru_cache(maxsize=512)
 def foundation_model_id(model_id: str) -> str:
     """The foundation-model ID behind an inference-profile ID or ARN
     (``arn:...:inference-profile/eu.anthropic.x`` and ``global.anthropic.x`` -> ``anthropic.x``)."""
