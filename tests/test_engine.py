@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -211,3 +211,51 @@ def test_the_machine_asks_for_each_call_and_falls_back_upward(tw: Tierwise) -> N
     assert invoked == [("haiku", True), ("sonnet", True)]
     assert opened.stream == "opened" and opened.upstream_ms == 12.0
     assert [(s.tier, s.outcome) for s in engine.steps] == [("haiku", "error")]
+
+
+def test_async_attempts_are_awaited_without_asyncio_wait(
+    emu_settings: Settings, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An attempt is awaited until it ends or the deadline passes by one waiter and one
+    timer (``drivers._within``), not asyncio.wait's sets and callbacks (~20 k instructions
+    a call): the answer and its row as before; a call cut off goes on and is ledgered."""
+    real_wait = asyncio.wait
+    waited: list[int] = []
+
+    async def counting(fs: Any, **kwargs: Any) -> Any:
+        waited.append(len(fs))
+        return await real_wait(fs, **kwargs)
+
+    monkeypatch.setattr(asyncio, "wait", counting)
+
+    async def main() -> dict[str, Any]:
+        async with AsyncTierwise.from_settings(emu_settings, ledger_url=ledger_url) as tw:
+            return cast(dict[str, Any], (await tw.converse(modelId="haiku", messages=user("hi"))))
+
+    answer = asyncio.run(main())
+    assert waited == []
+    assert answer["tierwise"]["attempts"][0]["outcome"] == "accepted"
+    assert answer["tierwise"]["ledgerId"] is not None
+
+
+def test_within_returns_at_the_end_or_the_timeout_and_never_cancels() -> None:
+    from tierwise.engine.drivers import _within
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        quick = asyncio.ensure_future(asyncio.sleep(0.01, "done"))
+        await _within(quick, 5.0)
+        assert quick.result() == "done"
+        slow = asyncio.ensure_future(asyncio.sleep(5.0))
+        started = loop.time()
+        await _within(slow, 0.02)
+        assert not slow.done() and loop.time() - started < 2.0  # the timeout, not the task
+        waiting = asyncio.ensure_future(_within(slow, None))
+        await asyncio.sleep(0.01)
+        waiting.cancel()  # the waiter's caller gives up: the task itself goes on
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert not slow.cancelled() and not slow.done()
+        slow.cancel()
+
+    asyncio.run(main())

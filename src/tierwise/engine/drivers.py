@@ -308,6 +308,30 @@ def _log_failed(job: asyncio.Future[Any]) -> bool:
 _FOREVER_S = 1e7
 
 
+async def _within(task: asyncio.Future[Any], timeout: float | None) -> None:
+    """Return once ``task`` is done or ``timeout`` seconds have passed, whichever comes first
+    (``task`` is not cancelled): ``asyncio.wait({task}, timeout=timeout)`` for one task,
+    without the sets, the per-future callbacks and the checks it makes for many (~20 k
+    instructions a model call)."""
+    if task.done():
+        return
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[None] = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    task.add_done_callback(wake)
+    timer = loop.call_later(timeout, wake) if timeout is not None else None
+    try:
+        await waiter
+    finally:
+        if timer is not None:
+            timer.cancel()
+        task.remove_done_callback(wake)
+
+
 class CutOffError(DeadlineExceededError):
     """The deadline passed while the driver waited for a call, which goes on (its row comes
     when it ends); a DeadlineExceededError from inside the adapter's retries is not one."""
@@ -577,7 +601,7 @@ class AsyncDriver:
         task = asyncio.ensure_future(call(attempt.profiles, attempt.request, deadline))
         try:
             try:
-                done, _ = await asyncio.wait({task}, timeout=wait)
+                await _within(task, wait)
             except asyncio.CancelledError:
                 # The caller stopped waiting (asyncio.timeout, a cancelled task) after the
                 # request left for Bedrock, which bills it: the call goes on and is ledgered
@@ -586,7 +610,7 @@ class AsyncDriver:
                 if effect.hold is not None:
                     self._carried.add(effect.hold)
                 raise
-            if not done:
+            if not task.done():
                 # Cut off: the call goes on, on the loop, and is ledgered when it ends.
                 self._carry(effect, task, started)
                 elapsed = (time.perf_counter() - started) * 1000
