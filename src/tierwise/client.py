@@ -762,7 +762,8 @@ class AsyncTierwise(_Client):
         row.generator = weakref.ref(batches)
         await anext(batches)  # begun, so that closing or dropping it unread still ledgers it
         self._open_streams.add(batches)
-        return {"stream": AsyncEvents(batches, row), "tierwise": summary}
+        events = AsyncEvents(batches, row, pushable=collector is None)
+        return {"stream": events, "tierwise": summary}
 
     async def _batches(
         self,
@@ -891,15 +892,22 @@ class AsyncEvents:
     (those that arrived together), as the gateway does; :meth:`aclose` ends the stream (it
     is priced and ledgered before this returns)."""
 
-    __slots__ = ("__weakref__", "_batch", "_batches", "_next", "_row")
+    __slots__ = ("__weakref__", "_batch", "_batches", "_next", "_pushable", "_row")
 
     def __init__(
-        self, batches: AsyncGenerator[list[dict[str, Any]], None], row: _StreamRow | None = None
+        self,
+        batches: AsyncGenerator[list[dict[str, Any]], None],
+        row: _StreamRow | None = None,
+        *,
+        pushable: bool = False,
     ) -> None:
         self._batches = batches
         self._batch: list[dict[str, Any]] = []
         self._next = 0  # the index in _batch of the next event
         self._row = row
+        # Whether push() may hand events over (not when they are captured: the collector
+        # is the batches generator's own).
+        self._pushable = pushable and row is not None
 
     def __del__(self) -> None:
         # Dropped: the generator is finalized next, by its loop in a task of its own, maybe
@@ -926,6 +934,35 @@ class AsyncEvents:
             return self._batches
         rest, self._batch = self._batch[self._next :], []
         return _after(rest, self._batches)
+
+    def push(self, handler: Callable[[list[dict[str, Any]]], bool] | None) -> bool:
+        """While :meth:`batches` waits for the next events, hand the events that arrive to
+        ``handler`` in the connection's callback instead (metered first, as the batches
+        are): no task is woken for them. ``handler`` returns True to go on, False to have
+        the wait end with an empty batch; an error it raises is raised by the batches. Only
+        events that arrive whole and plain, while the stream is read with its limits in
+        the body's own wait, are handed over; the rest come in batches as before. None
+        stops it. False when this stream cannot hand events over (nothing is handed)."""
+        row = self._row
+        if row is None or not self._pushable or self._next < len(self._batch):
+            return False
+        stream = row.opened.stream
+        push = getattr(stream, "push", None)
+        if push is None:
+            return False
+        if handler is None:
+            return bool(push(None))
+        note = row.meter.note
+
+        def metered(batch: list[dict[str, Any]]) -> bool:
+            # What the batches generator does with each batch before it yields it.
+            for event in batch:
+                note(event)
+                if "metadata" in event:
+                    row.trace = event["metadata"].get("trace")
+            return handler(batch)
+
+        return bool(push(metered))
 
     async def aclose(self) -> None:
         await self._batches.aclose()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -100,6 +100,14 @@ class AsyncStreamResult:
             return False
         batches.limit(idle_s, deadline)
         return True
+
+    def push(self, handler: Callable[[list[dict[str, Any]]], bool] | None) -> bool:
+        """:meth:`EventBatches.push <tierwise.bedrock.eventstream.EventBatches.push>` of
+        this stream's batches; False when it is not read that way."""
+        batches = self._result.batches
+        if batches is None:
+            return False
+        return batches.push(handler)
 
     async def aclose(self) -> None:
         """Close the upstream stream (its connection is dropped, never reused)."""

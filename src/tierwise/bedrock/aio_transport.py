@@ -76,6 +76,9 @@ class _Inbox(asyncio.Protocol):
         self.paused = False  # reading paused (too much unread)
         self._drained: asyncio.Future[None] | None = None  # a write waiting for the buffer
         self._writing_paused = False
+        # While a read waits: called with each arrival, it takes what it can there (True:
+        # all of it, the read keeps waiting) instead of the read being woken for it.
+        self.push: Callable[[], bool] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -83,11 +86,13 @@ class _Inbox(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         buf = self.reader._buf
         buf += data
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        push = self.push
+        if push is None or not push():
+            waiter = self.waiter
+            if waiter is not None:
+                self.waiter = None
+                if not waiter.done():
+                    waiter.set_result(None)
         if len(buf) > _HIGH_WATER and not self.paused and self.transport is not None:
             self.paused = True
             self.transport.pause_reading()
@@ -231,8 +236,8 @@ class LoopBody:
 
     __slots__ = (
         "_body", "_bound", "_by_deadline", "_by_stream", "_chunked", "_conn", "_deadline_at",
-        "_ended", "_failed", "_idle_s", "_left", "_limited", "_partial", "_read_s", "_reader",
-        "_time", "_until",
+        "_ended", "_failed", "_handed", "_idle_s", "_left", "_limited", "_partial", "_read_s",
+        "_reader", "_take", "_time", "_until",
     )  # fmt: skip
 
     def __init__(self, body: _Body, conn: _GreenConn) -> None:
@@ -259,6 +264,24 @@ class LoopBody:
         self._until = 0.0  # when the current window's stream limit expires (0: not open)
         self._by_stream = False  # the stream's limit (not the read timeout) ends this wait
         self._by_deadline = False  # ... and it is the deadline's
+        # What push() was given: the whole chunks that arrive during a limited read's wait
+        # are handed to it there; _handed: it took some and asked the read to return.
+        self._take: Callable[[bytes], bool | None] | None = None
+        self._handed = False
+
+    def push(self, take: Callable[[bytes], bool | None] | None) -> bool:
+        """While a read of a limited body waits for the next events between chunks, hand
+        ``take`` the bytes of each arrival that is whole chunks (a paced event: size line,
+        frame, CRLF), in the connection's callback, without waking the read: ``take``
+        returns True (taken: the read goes on waiting, its stream limits' window opened
+        anew, as a new read's would be), False (taken, and the read is to return None) or
+        None (not taken: the read is woken and reads them itself). Anything else (part of a
+        chunk, the last chunk, EOF, an error, a timeout) wakes the read as before. None
+        stops it. False when this body is not read in chunks (nothing is ever handed)."""
+        if not self._chunked:
+            return False
+        self._take = take
+        return True
 
     def limit(self, idle_s: float, deadline: Deadline) -> None:
         """Bound the waits for the stream's next events by ``idle_s`` and ``deadline`` as
@@ -302,10 +325,11 @@ class LoopBody:
         self._by_stream = True
         return until
 
-    async def read(self, fresh: bool = True) -> bytes:
-        """The body bytes that have arrived (waiting for some if none has); b"" at its end.
-        ``fresh``: a wait for new events begins (the window of the stream's limits, if it
-        has them, opens anew)."""
+    async def read(self, fresh: bool = True) -> bytes | None:
+        """The body bytes that have arrived (waiting for some if none has); b"" at its end;
+        None when the bytes that arrived were taken by :meth:`push`'s ``take``, which asked
+        for the read to return. ``fresh``: a wait for new events begins (the window of the
+        stream's limits, if it has them, opens anew)."""
         if self._ended:
             return b""
         if fresh:
@@ -343,7 +367,18 @@ class LoopBody:
                         self._until = until
                         read_by = now + self._read_s
                         self._by_stream = until <= read_by
-                        await reader._waits.expire_at(until if until <= read_by else read_by, more)
+                        expiry = until if until <= read_by else read_by
+                        if self._take is not None and self._left == 0 and not self._partial:
+                            inbox.push = self._pushed
+                            try:
+                                await reader._waits.expire_at(expiry, more)
+                            finally:
+                                inbox.push = None
+                            if self._handed:
+                                self._handed = False
+                                return None
+                        else:
+                            await reader._waits.expire_at(expiry, more)
                     else:
                         await reader._waits.expire_at(self._expiry(), more)
             out = bytearray()
@@ -372,6 +407,60 @@ class LoopBody:
         except (OSError, ValueError, _ClosedError) as exc:  # ValueError: a malformed chunk
             self._body.close()
             raise ConnectionClosedError(endpoint_url=self._body._url, error=exc) from exc
+
+    def _pushed(self) -> bool:
+        """The connection's callback while a read waits with a ``take`` (see :meth:`push`):
+        True when what arrived was whole chunks and ``take`` took them (the read goes on
+        waiting, in a window opened anew); False wakes the read."""
+        reader = self._reader
+        buf = reader._buf
+        end = len(buf)
+        # Whole chunks only, found before any is taken: anything else is left to the read.
+        pos = 0
+        out = bytearray()
+        while pos < end:
+            eol = buf.find(b"\n", pos, pos + _MAX_LINE)
+            if eol <= pos:
+                return False
+            try:
+                size = int(buf[pos:eol].split(b";", 1)[0], 16)
+            except ValueError:
+                return False
+            stop = eol + 1 + size
+            if not size or buf[stop : stop + 2] != b"\r\n":
+                return False
+            out += buf[eol + 1 : stop]
+            pos = stop + 2
+        take = self._take
+        if take is None:
+            return False
+        taken = take(bytes(out))
+        if taken is None:
+            return False
+        del buf[:]
+        inbox = reader._inbox
+        if not taken:
+            self._handed = True
+            if inbox is not None:
+                inbox.push = None  # later arrivals wait in the buffer for the read
+            return False
+        # The next events' wait, as the read that follows a batch would begin it.
+        waiter = inbox.waiter if inbox is not None else None
+        if waiter is None:  # no read waits (not reached: one does while this is set)
+            self._handed = True
+            return False
+        now = self._time()
+        until = now + self._idle_s
+        if self._deadline_at <= until:
+            until = self._deadline_at
+            self._by_deadline = True
+        else:
+            self._by_deadline = False
+        self._until = until
+        read_by = now + self._read_s
+        self._by_stream = until <= read_by
+        reader._waits.expire_at(until if until <= read_by else read_by, waiter)
+        return True
 
     async def _fill(self) -> None:
         reader = self._reader

@@ -242,9 +242,11 @@ class _Events:
 class _Body(Protocol):
     """What :class:`EventBatches` reads (:class:`~tierwise.bedrock.aio_transport.LoopBody`)."""
 
-    def read(self, fresh: bool = True) -> Awaitable[bytes]: ...
+    def read(self, fresh: bool = True) -> Awaitable[bytes | None]: ...
 
     def limit(self, idle_s: float, deadline: Deadline) -> None: ...
+
+    def push(self, take: Callable[[bytes], bool | None] | None) -> bool: ...
 
 
 class EventBatches:
@@ -260,8 +262,8 @@ class EventBatches:
     wait and wake-up)."""
 
     __slots__ = (
-        "__weakref__", "_body", "_close", "_decoder", "_done", "_error", "_events", "_loop",
-        "_ready", "_translate",
+        "__weakref__", "_body", "_close", "_decoder", "_done", "_error", "_events", "_handler",
+        "_loop", "_ready", "_translate",
     )  # fmt: skip
 
     def __init__(self, stream: Any, body: _Body) -> None:
@@ -275,6 +277,7 @@ class EventBatches:
         self._close: Callable[[], None] | None = None
         self._translate: Callable[[Exception], Exception] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._handler: Callable[[list[dict[str, Any]]], bool] | None = None
 
     @classmethod
     def of(cls, stream: Any, body: _Body) -> EventBatches | None:
@@ -292,6 +295,49 @@ class EventBatches:
         :meth:`LoopBody.limit <tierwise.bedrock.aio_transport.LoopBody.limit>`): the
         async iterator raises :class:`~tierwise.waits.StreamLimitError` when one expires."""
         self._body.limit(idle_s, deadline)
+
+    def push(self, handler: Callable[[list[dict[str, Any]]], bool] | None) -> bool:
+        """Hand ``handler`` the events that arrive while the iterator waits, in the
+        connection's callback (see :meth:`LoopBody.push
+        <tierwise.bedrock.aio_transport.LoopBody.push>`), when they are plain: whole frames,
+        each an event, none an error. ``handler`` returns True to go on, False to have the
+        wait return an empty batch (its events handed, in order, before anything the
+        iterator returns later). An error it raises is the iterator's next. None stops
+        this; False when the body cannot hand events over."""
+        self._handler = handler
+        return self._body.push(None if handler is None else self._take)
+
+    def _take(self, data: bytes) -> bool | None:
+        """Whole chunks' bytes, arrived while the iterator waits: their events handed to
+        the handler (True / False: its answer), or None when they are not all plain events
+        (then nothing is taken: the iterator decodes them itself, with their errors)."""
+        handler = self._handler
+        decoder = self._decoder
+        before = decoder._buf, decoder._pos, decoder._checked
+        if handler is None or self._ready or self._error is not None or self._done:
+            return None
+        if before[1] < len(before[0]):  # part of a frame is buffered: the iterator's way
+            return None
+        frames, failure = decoder.frames(data)
+        out: list[dict[str, Any]] = []
+        if failure is None and decoder._pos == len(decoder._buf):
+            event_of = self._events.event
+            try:
+                for headers, payload in frames:
+                    event = event_of(headers, payload)
+                    if event is None:
+                        break
+                    out.append(event)
+                else:
+                    try:
+                        return handler(out)
+                    except Exception as exc:
+                        self._error = exc
+                        return False
+            except Exception:  # an error frame: raised by the iterator, in its place
+                pass
+        decoder._buf, decoder._pos, decoder._checked = before
+        return None
 
     def own(self, close: Callable[[], None], translate: Callable[[Exception], Exception]) -> None:
         """From now on, as an async iterator: an error is raised as ``translate`` makes it,
@@ -340,6 +386,10 @@ class EventBatches:
                     break
                 data = await read(fresh)
                 fresh = False
+                if data is None:  # the events that arrived were handed to push()'s handler
+                    if self._error is None:
+                        return []
+                    continue
                 if not data:
                     break
                 out: list[dict[str, Any]] = []

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import types
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Mapping
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +149,13 @@ class OpenStream:
         batched = getattr(self._events, "batches", None)
         return self.batches() if batched is None else batched()
 
+    def push(self, handler: Callable[[list[Any]], bool] | None) -> bool:
+        """Have the events that arrive while :meth:`source` waits handed to ``handler`` in
+        the upstream connection's callback (see ``AsyncEvents.push``); False when these
+        events cannot be (the batches bring them all). None stops it."""
+        push = getattr(self._events, "push", None)
+        return bool(push(handler)) if push is not None else False
+
     def abandon(self) -> None:
         """Stop at the next event: :meth:`batches` ends, and :meth:`close` still ledgers
         and charges the stream (with the usage Bedrock reports, within the grace period)."""
@@ -179,7 +187,14 @@ class Relay:
     ending the response. An error in reading or encoding the stream becomes the error
     chunk; an error in sending leaves as it is (the client is gone)."""
 
-    __slots__ = ("_closing", "_done", "_encode", "_failed", "_next")
+    __slots__ = (
+        "_closing", "_done", "_encode", "_error", "_failed", "_next", "_pending", "_send",
+        "_stream",
+    )  # fmt: skip
+
+    # Whether a run with ``push`` relays the events that arrive while it waits from the
+    # upstream connection's callback (tests turn it off to compare the bytes both ways).
+    pushes = True
 
     def __init__(
         self,
@@ -193,23 +208,54 @@ class Relay:
         self._failed = failed
         self._done = done
         self._next: Callable[[], Awaitable[list[Any]]] | None = None
+        # Set by _pushed for the relay's task: an encoding error; a send to finish (or the
+        # error a send raised), before anything else is sent.
+        self._error: Exception | None = None
+        self._pending: Awaitable[object] | None = None
+        self._send: Send | None = None
+        self._stream: OpenStream | None = None
 
-    async def run(self, stream: OpenStream, send: Send, *, first: bool = False) -> bool:
+    async def run(
+        self, stream: OpenStream, send: Send, *, first: bool = False, push: bool = False
+    ) -> bool:
         """Relay ``stream`` to ``send``; True once the response has ended. With ``first``,
         return False after the first body message when more is to come: a later
-        :meth:`run` goes on from there (``done`` runs once, after the last message)."""
+        :meth:`run` goes on from there (``done`` runs once, after the last message).
+
+        With ``push`` (``send`` must be the server's own, which needs no task of its
+        own), the events that arrive while the relay waits are encoded and sent in the
+        upstream connection's callback (:meth:`OpenStream.push`), so that this task is not
+        woken for each: the same chunks, in the same order, as the batches would bring."""
         encode = self._encode
         last: bytes | None = None
         handed = False
+        pushing = False
         try:
             if self._next is None:
                 self._next = stream.source().__anext__
             next_batch = self._next
+            if push and self.pushes:
+                self._stream, self._send = stream, send
+                pushing = stream.push(self._pushed)
             while True:
                 try:
-                    out = encode(await next_batch())
+                    batch = await next_batch()
                 except StopAsyncIteration:
                     break
+                except Exception as exc:
+                    last = self._failed(exc)
+                    break
+                if pushing:
+                    # What the callback left for this task, in the order it happened.
+                    pending, self._pending = self._pending, None
+                    if pending is not None:
+                        await pending  # its error leaves as a failed send's does
+                    error, self._error = self._error, None
+                    if error is not None:
+                        last = self._failed(error)
+                        break
+                try:
+                    out = encode(batch)
                 except Exception as exc:
                     last = self._failed(exc)
                     break
@@ -220,6 +266,8 @@ class Relay:
                 if first and out:
                     handed = True
                     return False
+            if pushing:
+                pushing = not stream.push(None)
             if last is None:
                 try:
                     last = self._closing()
@@ -228,8 +276,66 @@ class Relay:
             await send({"type": "http.response.body", "body": last, "more_body": False})
             return True
         finally:
+            if pushing:
+                stream.push(None)
             if not handed:
                 self._done()
+
+    def _pushed(self, batch: list[Any]) -> bool:
+        """A batch handed over in the upstream connection's callback: encoded and sent as
+        :meth:`run` would (True: go on). False when the relay's task must act first: the
+        encoding failed, the send has to wait for the client (it is finished by the task,
+        before anything else is sent) or failed, or the client has gone."""
+        try:
+            out = self._encode(batch)
+        except Exception as exc:
+            self._error = exc
+            return False
+        if out:
+            assert self._send is not None
+            sending = self._send({"type": "http.response.body", "body": out, "more_body": True})
+            if not isinstance(sending, Coroutine):
+                self._pending = sending
+                return False
+            try:
+                waiting = sending.send(None)
+            except StopIteration:
+                pass
+            except Exception as exc:
+                self._pending = _raise(exc)
+                return False
+            else:
+                self._pending = _rest(sending, waiting)
+                return False
+        assert self._stream is not None
+        return not self._stream.abandoned
+
+
+async def _raise(exc: Exception) -> None:
+    raise exc
+
+
+@types.coroutine
+def _rest(coro: Coroutine[Any, Any, Any], waiting: Any) -> Generator[Any, Any, Any]:
+    """The rest of ``coro``, which was driven outside a task and yielded ``waiting`` (what
+    it awaits, for the task that awaits this to wait on): ``yield from`` for a coroutine
+    already started."""
+    while True:
+        try:
+            sent = yield waiting
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:
+            try:
+                waiting = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+            continue
+        try:
+            waiting = coro.send(sent)
+        except StopIteration as stop:
+            return stop.value
 
 
 class FinalChunk(bytes):
@@ -292,7 +398,7 @@ class EventStreamResponse(StreamingResponse):
             # it shuts down) cancels the one it awaits.
             send = self._body_send
             if not await relay.run(self.stream, send, first=True):
-                await asyncio.ensure_future(relay.run(self.stream, send))
+                await asyncio.ensure_future(relay.run(self.stream, send, push=True))
             return
         send = self._body_send or send
         if relay is not None:
