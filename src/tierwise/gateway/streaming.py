@@ -13,7 +13,7 @@ import json
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Mapping
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Send
@@ -294,18 +294,18 @@ class Relay:
         if out:
             assert self._send is not None
             sending = self._send({"type": "http.response.body", "body": out, "more_body": True})
-            if not isinstance(sending, Coroutine):
+            if type(sending) is not types.CoroutineType:  # not an async def's: awaited later
                 self._pending = sending
                 return False
             try:
-                waiting = sending.send(None)
+                waiting = cast(Coroutine[Any, Any, None], sending).send(None)
             except StopIteration:
                 pass
             except Exception as exc:
                 self._pending = _raise(exc)
                 return False
             else:
-                self._pending = _rest(sending, waiting)
+                self._pending = _rest(cast(Coroutine[Any, Any, None], sending), waiting)
                 return False
         assert self._stream is not None
         return not self._stream.abandoned
