@@ -427,3 +427,137 @@ def test_the_stream_is_closed_at_its_end_on_an_error_and_when_dropped(
         return seen
 
     assert asyncio.run(main()) == [len(FRAMES), 1, 2, 3]
+
+
+# -- events handed over while the batches wait (EventBatches.push / LoopBody.push) ----------
+
+
+def _pushed(
+    port: int,
+    idle_s: float = 60.0,
+    deadline_s: float = 60.0,
+    answer: Any = True,
+    **overrides: Any,
+) -> tuple[list[tuple[str, list[dict[str, Any]]]], Exception | None]:
+    """One limited stream whose waits hand the events that arrive to a handler (which
+    returns ``answer``, or raises it): what the handler and the batches got, in order, and
+    the error that ended the stream (None: it ended)."""
+
+    async def main() -> tuple[list[tuple[str, list[dict[str, Any]]]], Exception | None]:
+        got: list[tuple[str, list[dict[str, Any]]]] = []
+
+        def handler(events: list[dict[str, Any]]) -> bool:
+            got.append(("pushed", events))
+            if isinstance(answer, Exception):
+                raise answer
+            return bool(answer)
+
+        async with (
+            AsyncBedrockClient(_settings(port, **overrides)) as client,
+            await client.converse_stream([MODEL], REQUEST) as stream,
+        ):
+            assert stream.limit(idle_s, Deadline(deadline_s))
+            assert stream.push(handler)
+            try:
+                async for batch in stream.batches():
+                    got.append(("batch", batch))
+            except Exception as exc:
+                return got, exc
+        return got, None
+
+    return asyncio.run(main())
+
+
+PACED = [HEAD, *map(_chunk, FRAMES), b"0\r\n\r\n"]
+
+
+def _events(got: list[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    return [e for _, events in got for e in events]
+
+
+def test_paced_events_are_handed_over_in_order_and_equal_the_sync_clients(served: Any) -> None:
+    server = served([list(PACED), list(PACED)])
+    expected, error = _sync_events(server.port)
+    assert error is None
+    got, error = _pushed(server.port)
+    assert error is None
+    assert _events(got) == expected
+    # The first event arrives with the response's head (before any wait): the batches'.
+    assert sum(len(e) for how, e in got if how == "pushed") >= len(FRAMES) - 2, got
+
+
+def test_a_handler_that_answers_false_ends_the_wait_with_an_empty_batch(served: Any) -> None:
+    server = served([list(PACED)])
+    got, error = _pushed(server.port, answer=False)
+    assert error is None
+    assert _events(got) == _events(_sync_batches_of(server, PACED))
+    pushes = [n for n, (how, _) in enumerate(got) if how == "pushed"]
+    assert pushes and all(got[n + 1] == ("batch", []) for n in pushes)
+
+
+def _sync_batches_of(server: Any, script: list[bytes | float]) -> list[tuple[str, list[Any]]]:
+    server.scripts.append(list(script))
+    expected, error = _sync_events(server.port)
+    assert error is None
+    return [("sync", expected)]
+
+
+def test_an_error_the_handler_raises_is_raised_by_the_batches(served: Any) -> None:
+    server = served([list(PACED)])
+    got, error = _pushed(server.port, answer=RuntimeError("the handler broke"))
+    assert isinstance(error, RuntimeError) and str(error) == "the handler broke"
+    assert got[-1][0] == "pushed"
+
+
+def test_an_error_frame_mid_stream_is_raised_after_the_events_before_it(served: Any) -> None:
+    from tierwise.emulator.eventstream import exception_frame
+
+    broken = exception_frame("modelStreamErrorException", {"message": "the model broke"})
+    script: list[bytes | float] = [HEAD, *map(_chunk, FRAMES[:3]), _chunk(broken)]
+    server = served([list(script), list(script)])
+    expected, sync_error = _sync_events(server.port)
+    assert sync_error is not None and "the model broke" in sync_error
+    got, error = _pushed(server.port)
+    assert _events(got) == expected
+    assert isinstance(error, TierwiseError) and f"{type(error).__name__}: {error}" == sync_error
+
+
+@pytest.mark.parametrize(
+    ("idle_s", "deadline_s", "by_deadline"), [(0.4, 60.0, False), (60.0, 0.6, True)]
+)
+def test_while_events_are_handed_over_the_stream_limits_still_end_a_stall(
+    served: Any, idle_s: float, deadline_s: float, by_deadline: bool
+) -> None:
+    stall: list[bytes | float] = [HEAD, *map(_chunk, FRAMES[:3]), 30.0, *PACED[4:]]
+    server = served([stall])
+    started = time.monotonic()
+    got, error = _pushed(server.port, idle_s=idle_s, deadline_s=deadline_s)
+    assert time.monotonic() - started < 15, "the stall was waited out"
+    assert len(_events(got)) == 3 and any(how == "pushed" for how, _ in got)
+    assert isinstance(error, StreamLimitError) and error.deadline is by_deadline
+
+
+def test_while_events_are_handed_over_a_read_timeout_fails_as_the_sync_clients(
+    served: Any,
+) -> None:
+    stall: list[bytes | float] = [HEAD, *map(_chunk, FRAMES[:3]), 30.0, *PACED[4:]]
+    server = served([list(stall), list(stall)])
+    _, sync_error = _sync_events(server.port, **{"retry.read_timeout_s": 0.4})
+    assert sync_error is not None and "timeout" in sync_error.lower()
+    got, error = _pushed(server.port, **{"retry.read_timeout_s": 0.4})
+    assert len(_events(got)) == 3 and any(how == "pushed" for how, _ in got)
+    assert isinstance(error, TierwiseError) and f"{type(error).__name__}: {error}" == sync_error
+
+
+def test_an_event_that_trickles_in_is_idle_while_events_are_handed_over(served: Any) -> None:
+    """Pieces of a frame (each a whole chunk) are not handed over: the batches read them,
+    within the window the wait opened, as in test_the_idle_window_spans_the_reads_of_one_batch."""
+    frame = FRAMES[2]
+    pieces: list[bytes | float] = [HEAD + _chunk(FRAMES[0]), _chunk(FRAMES[1])]
+    for at in range(0, len(frame), 8):
+        pieces += [0.15, _chunk(frame[at : at + 8])]
+    pieces += [*map(_chunk, FRAMES[3:]), b"0\r\n\r\n"]
+    server = served([pieces])
+    got, error = _pushed(server.port, idle_s=0.4)
+    assert len(_events(got)) == 2
+    assert isinstance(error, StreamLimitError) and not error.deadline
