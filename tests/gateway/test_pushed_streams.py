@@ -172,9 +172,7 @@ def test_pushed_events_put_the_same_bytes_on_the_wire(
     assert sum(pushed) >= events // 2, (sum(pushed), events)
 
 
-@pytest.mark.parametrize(
-    "path", ["/v1/chat/completions", "/v1/messages", "/v1/responses"]
-)
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/messages", "/v1/responses"])
 def test_an_error_mid_stream_is_the_same_error_chunk_after_the_same_events(
     live: tuple[str, str, Any], pushed: list[int], path: str
 ) -> None:

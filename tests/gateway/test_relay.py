@@ -155,3 +155,178 @@ def test_abandoning_stops_at_the_batch_boundary_and_still_closes() -> None:
     assert sent == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n", b"data: [DONE]\n\n"]
     assert done == ["done"]
     assert events.closed == 1
+
+
+# -- events handed over in the upstream connection's callback (Relay.run with push) -------
+
+
+class _Pushing(_Events):
+    """An engine stream that can hand its events over (``push``): after the first batch,
+    each batch arrives in a loop callback of its own (as the upstream connection's), is
+    given to the handler there, and the batches wake only when the handler answers False
+    (with an empty batch) or at the end."""
+
+    def __init__(self, batches: list[list[int]]) -> None:
+        super().__init__(batches)
+        self.handler: Any = None
+        self.pushed = 0
+
+    def push(self, handler: Any) -> bool:
+        self.handler = handler
+        return True
+
+    async def _gen(self) -> AsyncIterator[list[int]]:
+        loop = asyncio.get_running_loop()
+        rest = list(self._batches)
+        yield rest.pop(0)
+        while rest:
+            handler = self.handler
+            if handler is None:
+                await asyncio.sleep(0)
+                yield rest.pop(0)
+                continue
+            woken: asyncio.Future[list[int] | None] = loop.create_future()
+
+            def arrive(handler: Any = handler, woken: Any = woken) -> None:
+                if not rest:
+                    woken.set_result(None)
+                    return
+                self.pushed += 1
+                if handler(rest.pop(0)):
+                    loop.call_soon(arrive)
+                else:
+                    woken.set_result([])
+
+            loop.call_soon(arrive)
+            batch = await woken
+            if batch is not None:
+                yield batch
+
+
+@pytest.mark.parametrize("pushes", [True, False])
+def test_pushed_events_go_out_as_the_batches_would_send_them(
+    pushes: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Relay, "pushes", pushes)
+    done: list[str] = []
+    events = _Pushing([[1], [2, 3], [4], [5]])
+    sent = _serve(OpenStream({}, events), _relay(done), raw=True)  # type: ignore[arg-type]
+    assert [(body, more) for body, more, _ in sent] == [
+        (b"data: 1\n\n", True),
+        (b"data: 2\n\ndata: 3\n\n", True),
+        (b"data: 4\n\n", True),
+        (b"data: 5\n\n", True),
+        (b"data: [DONE]\n\n", False),
+    ]
+    assert done == ["done"] and events.closed == 1
+    # Pushed: sent from the connection's callback, no task; else from the relay's task.
+    assert events.pushed == (3 if pushes else 0)
+    assert [task is None for _, _, task in sent[1:4]] == [pushes] * 3
+    assert events.handler is None  # the relay stopped the hand-over when it ended
+
+
+def test_a_pushed_send_that_must_wait_is_finished_by_the_relay_before_the_next() -> None:
+    """The server's send waits for the client to drain its buffer (uvicorn's flow
+    control): the rest of that send runs in the relay's task, and nothing is sent before
+    it has finished."""
+    events = _Pushing([[1], [2], [3], [4]])
+    stream = OpenStream({}, events)  # type: ignore[arg-type]
+    log: list[tuple[str, bytes]] = []
+
+    async def main() -> None:
+        drained = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.05, drained.set)
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] != "http.response.body":
+                return
+            body = message["body"]
+            log.append(("begun", body))
+            if body == b"data: 2\n\n":
+                await drained.wait()
+            log.append(("ended", body))
+
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        await EventStreamResponse(_relay([]), stream, {})(
+            {"type": "http", RAW_SEND: send}, receive, send
+        )
+
+    asyncio.run(main())
+    bodies = [b"data: 1\n\n", b"data: 2\n\n", b"data: 3\n\n", b"data: 4\n\n", b"data: [DONE]\n\n"]
+    assert log == [(what, body) for body in bodies for what in ("begun", "ended")]
+
+
+def test_a_pushed_send_that_fails_is_not_turned_into_an_error_chunk() -> None:
+    done: list[str] = []
+    attempts: list[bytes] = []
+    stream = OpenStream({}, _Pushing([[1], [2], [3]]))  # type: ignore[arg-type]
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            attempts.append(message["body"])
+            if len(attempts) == 2:
+                raise OSError("client gone")
+
+    async def main() -> None:
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        await EventStreamResponse(_relay(done), stream, {})(
+            {"type": "http", RAW_SEND: send}, receive, send
+        )
+
+    with pytest.raises(OSError, match="client gone"):
+        asyncio.run(main())
+    assert attempts == [b"data: 1\n\n", b"data: 2\n\n"]
+    assert done == ["done"]
+
+
+def test_a_pushed_batch_that_cannot_be_encoded_becomes_the_error_chunk() -> None:
+    def encode(events: list[int]) -> bytes:
+        if 3 in events:
+            raise ValueError("no chunk for 3")
+        return b"".join(b"data: %d\n\n" % e for e in events)
+
+    relay = Relay(
+        encode=encode,
+        closing=lambda: b"data: [DONE]\n\n",
+        failed=lambda exc: b"data: error " + str(exc).encode() + b"\n\n",
+        done=lambda: None,
+    )
+    events = _Pushing([[1], [2], [3], [4]])
+    sent = _serve(OpenStream({}, events), relay, raw=True)  # type: ignore[arg-type]
+    assert [(body, more) for body, more, _ in sent] == [
+        (b"data: 1\n\n", True),
+        (b"data: 2\n\n", True),
+        (b"data: error no chunk for 3\n\n", False),
+    ]
+    assert events.closed == 1
+
+
+def test_abandoning_while_events_are_pushed_stops_at_the_batch_boundary() -> None:
+    events = _Pushing([[n] for n in range(100)])
+    stream = OpenStream({}, events)  # type: ignore[arg-type]
+    sent: list[bytes] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            sent.append(message["body"])
+            if len(sent) == 3:
+                stream.abandon()
+
+    async def main() -> None:
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        await EventStreamResponse(_relay([]), stream, {})(
+            {"type": "http", RAW_SEND: send}, receive, send
+        )
+
+    asyncio.run(main())
+    assert sent == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n", b"data: [DONE]\n\n"]
+    assert events.pushed == 2 and events.closed == 1
