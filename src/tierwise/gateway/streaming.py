@@ -13,7 +13,7 @@ import json
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Mapping
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Send
@@ -297,15 +297,16 @@ class Relay:
             if type(sending) is not types.CoroutineType:  # not an async def's: awaited later
                 self._pending = sending
                 return False
+            coro: Coroutine[Any, Any, None] = sending  # narrowed by the check above
             try:
-                waiting = cast(Coroutine[Any, Any, None], sending).send(None)
+                waiting = coro.send(None)
             except StopIteration:
                 pass
             except Exception as exc:
                 self._pending = _raise(exc)
                 return False
             else:
-                self._pending = _rest(cast(Coroutine[Any, Any, None], sending), waiting)
+                self._pending = _rest(coro, waiting)
                 return False
         assert self._stream is not None
         return not self._stream.abandoned
