@@ -416,8 +416,8 @@ class LoopBody:
         buf = reader._buf
         end = len(buf)
         # Whole chunks only, found before any is taken: anything else is left to the read.
+        pieces = []
         pos = 0
-        out = bytearray()
         while pos < end:
             eol = buf.find(b"\n", pos, pos + _MAX_LINE)
             if eol <= pos:
@@ -429,12 +429,12 @@ class LoopBody:
             stop = eol + 1 + size
             if not size or buf[stop : stop + 2] != b"\r\n":
                 return False
-            out += buf[eol + 1 : stop]
+            pieces.append(buf[eol + 1 : stop])
             pos = stop + 2
         take = self._take
-        if take is None:
+        if take is None or not pieces:
             return False
-        taken = take(bytes(out))
+        taken = take(bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces))
         if taken is None:
             return False
         del buf[:]
