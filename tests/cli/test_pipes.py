@@ -188,7 +188,8 @@ def test_credits_hint_keeps_brackets(tmp_path: Path) -> None:
 
 def test_region_error_shows_the_pattern(tmp_path: Path) -> None:
     message, _ = assert_one_line_failure(run(tmp_path, "--region", "Mars", "config", "show"))
-    assert "`region`" in message and r"^[a-z]{2}(-[a-z]+)+-\d$" in message
+    # Named as the option typed, not the config key it sets (tests/cli/test_flag_errors.py).
+    assert "--region" in message and r"^[a-z]{2}(-[a-z]+)+-\d$" in message
 
 
 def test_usage_errors_are_one_line(tmp_path: Path) -> None:

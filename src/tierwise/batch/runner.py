@@ -383,12 +383,14 @@ class BatchRunner:
         name: str | None = None,
         on_demand_fallback: bool = False,
         small_groups: str | None = None,
+        input_name: str | None = None,
     ) -> str:
-        """Route, group, upload and create one job per model; returns the batch id."""
+        """Route, group, upload and create one job per model; returns the batch id.
+        ``input_name`` is what the batch records as its input (default ``path``)."""
         batch_id = "b" + uuid.uuid4().hex[:11]
         split = self._partition(path, on_demand_fallback, small_groups)
         groups, on_demand = split.groups, split.on_demand
-        self.store.create(batch_id, name or batch_id, str(path), split.rows)
+        self.store.create(batch_id, name or batch_id, input_name or str(path), split.rows)
         for (model_id, kind), members in groups.items():
             self._create_job(batch_id, model_id, kind, members)
         for record, plan in on_demand:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from tierwise.cli.output import cells, line, plain, write_raw
 from tierwise.cli.state import CliState, state_of
+from tierwise.cli.stdin import STDIN_HELP, stdin_file
 
 __all__ = ["app"]
 
@@ -34,7 +35,10 @@ def _runner(state: CliState):  # type: ignore[no-untyped-def]
 @app.command("submit")
 def submit(
     ctx: typer.Context,
-    requests: Annotated[Path, typer.Argument(help="JSONL: custom_id + converse|openai|anthropic.")],
+    requests: Annotated[
+        Path,
+        typer.Argument(help="JSONL: custom_id + converse|openai|anthropic;" + STDIN_HELP),
+    ],
     name: Annotated[str | None, typer.Option(help="A name for the batch.")] = None,
     on_demand_fallback: Annotated[
         bool, typer.Option("--on-demand-fallback", help="Run records batch refuses on demand.")
@@ -46,8 +50,13 @@ def submit(
     """Route each record, group per model, upload to S3 and create one job per model."""
     state = state_of(ctx)
     runner = _runner(state)
+    given = str(requests)
     batch_id = runner.submit(
-        requests, name=name, on_demand_fallback=on_demand_fallback, small_groups=small_groups
+        stdin_file(ctx, requests) or requests,
+        name=name,
+        on_demand_fallback=on_demand_fallback,
+        small_groups=small_groups,
+        input_name="(stdin)" if given == "-" else given,
     )
     records = runner.store.records(batch_id)
     table = Table("mode", "records", title=f"batch {batch_id}")

@@ -11,6 +11,7 @@ import typer
 
 from tierwise.cli.output import line, write_json, write_raw
 from tierwise.cli.state import CliState, state_of
+from tierwise.cli.stdin import STDIN_HELP, stdin_file, stdin_text
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError
 
@@ -188,7 +189,7 @@ def check_tier(settings: Settings, tier: str) -> None:
 
 def converse(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="The prompt.")],
+    text: Annotated[str, typer.Argument(help="The prompt;" + STDIN_HELP)],
     tier: Annotated[
         str, typer.Option(help="auto (the router decides), haiku, sonnet, opus, or a model ID.")
     ] = "auto",
@@ -205,7 +206,7 @@ def converse(
         bool, typer.Option("--escalate", help="Retry one tier up when the answer is rejected.")
     ] = False,
     schema: Annotated[
-        Path | None, typer.Option(help="JSON Schema file the answer must satisfy.")
+        Path | None, typer.Option(help="JSON Schema file the answer must satisfy;" + STDIN_HELP)
     ] = None,
     self_verify: Annotated[
         float | None, typer.Option(help="Ask the tier to grade its answer; escalate below this.")
@@ -221,6 +222,13 @@ def converse(
     from tierwise.client import Tierwise
 
     state = state_of(ctx)
+    if text == "-" and schema is not None and str(schema) == "-":
+        raise InvalidRequestError(
+            "the prompt and --schema cannot both be standard input",
+            hint="give one of them as a file or the prompt as the argument",
+        )
+    text = stdin_text(text)
+    schema = stdin_file(ctx, schema)
     if not text.strip():
         # Bedrock refuses a blank text block; say so before a call is made and ledgered.
         raise InvalidRequestError(

@@ -17,6 +17,7 @@ from rich.table import Table
 from tierwise.capture import task_class_of
 from tierwise.cli.output import cells, plain, write_json, write_raw
 from tierwise.cli.state import CliState, state_of
+from tierwise.cli.stdin import STDIN_HELP, stdin_file
 from tierwise.config import DEFAULT_CONFIG_NAME, Settings, update_config_file
 from tierwise.core.evaluation import ClassReport, class_reports, stratified_sample
 from tierwise.core.pricing import price
@@ -212,7 +213,8 @@ def evaluate(
     quality: Annotated[float, typer.Option(help="Pass rate a tier must reach.")] = 0.9,
     judge: Annotated[str, typer.Option(help="Tier of the pairwise judge.")] = "opus",
     source: Annotated[
-        Path | None, typer.Option("--from", help="JSONL of requests instead of captures.")
+        Path | None,
+        typer.Option("--from", help="JSONL of requests instead of captures;" + STDIN_HELP),
     ] = None,
     since: Annotated[str, typer.Option(help="Captures and volume from this window.")] = "30d",
     out: Annotated[Path, typer.Option(help="Labelled outcomes (JSONL).")] = Path(
@@ -260,7 +262,7 @@ def evaluate(
     cap = _budget(budget_usd)
     start = parse_since(since, datetime.now(UTC))
     with Tierwise.from_settings(settings) as tw:
-        items = _items(state, tw, source, start, task_class)
+        items = _items(state, tw, stdin_file(ctx, source), start, task_class)
         picked = stratified_sample(items, key=lambda i: i.task_class, n=sample, seed=seed)
         if batch_min_records is not None and batch_min_records < 0:
             raise InvalidRequestError("--batch-min-records must be 0 or more")

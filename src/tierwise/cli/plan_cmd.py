@@ -16,6 +16,7 @@ from rich.table import Table
 
 from tierwise.cli.output import cells
 from tierwise.cli.state import state_of
+from tierwise.cli.stdin import stdin_file
 from tierwise.config import Settings
 from tierwise.core.caching import CachePolicy
 from tierwise.core.credits import Runway
@@ -220,7 +221,8 @@ def plan(
             help="Invocation logs (file, directory, s3://bucket/prefix), CloudWatch exports, "
             "OpenAI/Anthropic JSONL, a ledger URL (sqlite:///... postgresql://...), or "
             "captures: (the configured ledger's captures) / captures:LEDGER_URL, or "
-            "bedrock-logs: (the S3 logs Bedrock's logging configuration names)."
+            "bedrock-logs: (the S3 logs Bedrock's logging configuration names); `-` reads "
+            "JSONL from standard input."
         ),
     ],
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the CSV here.")] = None,
@@ -303,6 +305,9 @@ def plan(
             markup=False,
         )
         sources = [found if s == BEDROCK_LOGS else s for s in sources]
+    if "-" in sources:
+        piped = str(stdin_file(ctx, Path("-")))
+        sources = [piped if s == "-" else s for s in sources]
     if workers < 0:
         raise InvalidRequestError(f"--workers {workers}", hint="use 0 (one per CPU) or more")
     config = _config(

@@ -10,6 +10,7 @@ from rich.table import Table
 from tierwise.cli.converse_cmd import build_request
 from tierwise.cli.output import cells, line, plain, write_json
 from tierwise.cli.state import state_of
+from tierwise.cli.stdin import STDIN_HELP, stdin_text
 from tierwise.core.hints import Hints
 from tierwise.core.routing import decide
 from tierwise.core.tiers import Tier
@@ -41,7 +42,7 @@ def hints_from_options(
 
 def route(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="The prompt to route.")],
+    text: Annotated[str, typer.Argument(help="The prompt to route;" + STDIN_HELP)],
     system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
     max_tokens: Annotated[int | None, typer.Option(min=1, help="Requested output cap.")] = None,
     min_tier: Annotated[str | None, typer.Option(help="Never below this tier.")] = None,
@@ -55,6 +56,7 @@ def route(
 
     state = state_of(ctx)
     settings = state.loaded().settings
+    text = stdin_text(text)
     request = build_request(text, system=system, images=[], max_tokens=max_tokens)
     hints = hints_from_options(min_tier, max_tier, latency_sensitive, high_stakes)
     decision = decide(

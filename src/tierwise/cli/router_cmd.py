@@ -13,6 +13,7 @@ from rich.table import Table
 
 from tierwise.cli.output import cells, plain
 from tierwise.cli.state import CliState, state_of
+from tierwise.cli.stdin import STDIN_HELP, stdin_file
 from tierwise.errors import ConfigError, InvalidRequestError
 
 if TYPE_CHECKING:
@@ -34,16 +35,18 @@ DataOption = Annotated[
 ]
 
 
-def _check_data_file(data: Path | None) -> None:
-    """--data names a readable file, said before any loading starts."""
+def _data_file(ctx: typer.Context, data: Path | None) -> Path | None:
+    """--data as a readable file (standard input's, for ``-``), said before any loading
+    starts."""
+    data = stdin_file(ctx, data)
     if data is None:
-        return
+        return None
     if not data.exists():
         problem = "no such file"
     elif not data.is_file():
         problem = "not a file"
     else:
-        return
+        return data
     raise InvalidRequestError(
         f"cannot read --data {data}: {problem}",
         hint='check the --data path: a JSONL file of {"prompt": ..., "outcomes": {...}} lines',
@@ -102,7 +105,7 @@ def train_cmd(
         typer.Option(
             help="Your own outcomes (JSONL, one request per line: "
             '{"prompt": ..., "outcomes": {"haiku": 0, "sonnet": 1}}). The packaged model '
-            "is the prior: weights move from it only as far as your data supports."
+            "is the prior: weights move from it only as far as your data supports." + STDIN_HELP
         ),
     ] = None,
     data_dir: DataOption = None,
@@ -135,7 +138,7 @@ def train_cmd(
 
     Lines of --data with a "class" label (one of the task classes) also refit the class
     stage, with the packaged class model as the prior."""
-    _check_data_file(data)
+    data = _data_file(ctx, data)
     _require_train_extra()
     from tierwise.router import train as training
     from tierwise.router.dataset import TRAIN_SOURCES, find_roots, load_sources
@@ -322,7 +325,8 @@ def calibrate_cmd(
         ),
     ] = 0.25,
     data: Annotated[
-        Path | None, typer.Option(help="Your own outcomes (JSONL), scored by your model.")
+        Path | None,
+        typer.Option(help="Your own outcomes (JSONL), scored by your model." + STDIN_HELP),
     ] = None,
     data_dir: DataOption = None,
     write: Annotated[
@@ -335,7 +339,7 @@ def calibrate_cmd(
             raise InvalidRequestError(
                 f"{flag} must be a share in (0, 1], not {value}", hint=f"e.g. {flag} 0.25"
             )
-    _check_data_file(data)
+    data = _data_file(ctx, data)
     _require_train_extra()
     from tierwise.client import load_scorer
     from tierwise.config import DEFAULT_CONFIG_NAME, update_config_file

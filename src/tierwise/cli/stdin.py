@@ -1,0 +1,32 @@
+"""``-`` for standard input, where a command reads a prompt or a file of records."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+
+__all__ = ["STDIN_HELP", "stdin_file", "stdin_text"]
+
+STDIN_HELP = " `-` reads standard input."
+
+
+def stdin_text(value: str) -> str:
+    """``value``, or standard input's text for ``-`` (`cat prompt.txt | tierwise converse -`)."""
+    return sys.stdin.read() if value == "-" else value
+
+
+def stdin_file(ctx: typer.Context, path: Path | None) -> Path | None:
+    """``path``, or for ``-`` a file holding standard input, removed when the command ends.
+    A file, not the stream: commands read their input more than once (checked, then
+    parsed; `router train` reads its --data for each model it fits), a pipe only once."""
+    if path is None or str(path) != "-":
+        return path
+    folder = Path(tempfile.mkdtemp(prefix="tierwise-"))
+    ctx.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
+    target = folder / "stdin.jsonl"  # the suffix: readers that pick files by it take it
+    target.write_text(sys.stdin.read(), "utf-8")
+    return target
