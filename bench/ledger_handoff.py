@@ -29,7 +29,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from concurrency import free_port, stop_all, wait_for
-from request_cpu import body, lifespan
+from request_cpu import body, gateway_app
 
 
 @dataclass
@@ -147,19 +146,8 @@ async def offer(app: Any, count: int, rate: float, burst: int, first: int) -> No
 
 
 async def main_async(args: argparse.Namespace, url: str) -> dict[str, Any]:
-    from tierwise.client import Tierwise
-    from tierwise.config import load_settings
-    from tierwise.gateway import create_app
-
-    settings = load_settings(None).settings.with_overrides(
-        {"endpoint_url": url, "gateway.auth": False}
-    )
-    workdir = tempfile.mkdtemp(prefix="tierwise-bench-ledger-handoff-")
-    tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{workdir}/ledger.db")
-    app = create_app(settings, tierwise=tw, auth=False)
-    task, inbox = await lifespan(app)
-    driver = app.state.gateway.engine.driver
-    try:
+    async with gateway_app(url, "ledger-handoff") as app:
+        driver = app.state.gateway.engine.driver
         await offer(app, 100, args.rate, args.burst, 10_000_000)  # warm-up, not measured
         writes0, rows0 = getattr(driver, "row_writes", None), getattr(driver, "rows_written", 0)
         before, began = tasks(), time.monotonic()
@@ -168,10 +156,6 @@ async def main_async(args: argparse.Namespace, url: str) -> dict[str, Any]:
         writes = None if writes0 is None else driver.row_writes - writes0
         rows = driver.rows_written - rows0 if writes0 is not None else None
         return {"delta": delta(before, after), "wall": wall, "writes": writes, "rows": rows}
-    finally:
-        await inbox.put({"type": "lifespan.shutdown"})
-        await task
-        tw.close()
 
 
 def main() -> None:

@@ -51,6 +51,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,7 +185,7 @@ async def rounds(
     return sample
 
 
-async def lifespan(app: Any) -> tuple[asyncio.Task[None], asyncio.Queue[dict[str, Any]]]:
+async def _lifespan(app: Any) -> tuple[asyncio.Task[None], asyncio.Queue[dict[str, Any]]]:
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     started = asyncio.Event()
 
@@ -199,7 +201,11 @@ async def lifespan(app: Any) -> tuple[asyncio.Task[None], asyncio.Queue[dict[str
     return task, inbox
 
 
-async def main_async(args: argparse.Namespace, url: str, events: int) -> dict[str, Sample]:
+@asynccontextmanager
+async def gateway_app(url: str, bench: str) -> AsyncIterator[Any]:
+    """The gateway app in this process, started (its lifespan) and shut down after: no
+    auth, default settings on the emulator at ``url``, a SQLite ledger in a temporary
+    directory named for ``bench``. What bench/ledger_handoff.py drives too."""
     from tierwise.client import Tierwise
     from tierwise.config import load_settings
     from tierwise.gateway import create_app
@@ -207,11 +213,20 @@ async def main_async(args: argparse.Namespace, url: str, events: int) -> dict[st
     settings = load_settings(None).settings.with_overrides(
         {"endpoint_url": url, "gateway.auth": False}
     )
-    workdir = tempfile.mkdtemp(prefix="tierwise-bench-request-cpu-")
+    workdir = tempfile.mkdtemp(prefix=f"tierwise-bench-{bench}-")
     tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{workdir}/ledger.db")
     app = create_app(settings, tierwise=tw, auth=False)
-    task, inbox = await lifespan(app)
+    task, inbox = await _lifespan(app)
     try:
+        yield app
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await task
+        tw.close()
+
+
+async def main_async(args: argparse.Namespace, url: str, events: int) -> dict[str, Sample]:
+    async with gateway_app(url, "request-cpu") as app:
         out = {}
         if args.calls:
             out["call"] = await rounds(
@@ -223,10 +238,6 @@ async def main_async(args: argparse.Namespace, url: str, events: int) -> dict[st
                 args.long,
             )  # fmt: skip
         return out
-    finally:
-        await inbox.put({"type": "lifespan.shutdown"})
-        await task
-        tw.close()
 
 
 def main() -> None:

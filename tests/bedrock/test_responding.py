@@ -138,6 +138,16 @@ def _pair(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any
     return ours, stock
 
 
+def _warmed(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """:func:`_pair` on the emulator's wire, past the two Converse calls that make ours
+    its template (the tests count what botocore does after that)."""
+    ours, stock = _pair(settings, monkeypatch)
+    for client in (ours, stock):
+        Wire(client)
+    list(_outcomes((ours, stock), "converse", 2))
+    return ours, stock
+
+
 def _outcome(client: Any, operation: str) -> Any:
     try:
         answer = _invoke(client, operation)
@@ -207,10 +217,7 @@ def test_error_answers_are_raised_as_botocore_raises_them(
 
 
 def test_send_failures_are_botocores(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    ours, stock = _pair(settings, monkeypatch)
-    for client in (ours, stock):
-        Wire(client)
-    list(_outcomes((ours, stock), "converse", 2))
+    ours, stock = _warmed(settings, monkeypatch)
     raised = []
     for client in (ours, stock):
 
@@ -236,10 +243,7 @@ def _handler_before_parse(client: Any, seen: list[str]) -> Any:
 def test_a_handler_on_the_answer_sends_answers_botocores_way(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ours, stock = _pair(settings, monkeypatch)
-    for client in (ours, stock):
-        Wire(client)
-    list(_outcomes((ours, stock), "converse", 2))
+    ours, stock = _warmed(settings, monkeypatch)
     seen: list[list[str]] = [[], []]
     handlers = [_handler_before_parse(c, log) for c, log in zip((ours, stock), seen, strict=True)]
     counted = Counted(ours, monkeypatch)
@@ -260,10 +264,7 @@ def test_a_handler_on_the_answer_sends_answers_botocores_way(
 def test_history_and_debug_logging_send_answers_botocores_way(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ours, stock = _pair(settings, monkeypatch)
-    for client in (ours, stock):
-        Wire(client)
-    list(_outcomes((ours, stock), "converse", 2))
+    ours, stock = _warmed(settings, monkeypatch)
     counted = Counted(ours, monkeypatch)
     history = get_global_history_recorder()
     records: list[str] = []
@@ -319,10 +320,7 @@ def test_whole_calls_through_the_emulator(
 def test_new_parser_defaults_send_answers_botocores_way(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ours, stock = _pair(settings, monkeypatch)
-    for client in (ours, stock):
-        Wire(client)
-    list(_outcomes((ours, stock), "converse", 2))
+    ours, stock = _warmed(settings, monkeypatch)
     counted = Counted(ours, monkeypatch)
     _outcome(ours, "converse")
     assert counted.calls == 0
