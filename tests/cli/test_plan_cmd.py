@@ -4,7 +4,6 @@ the HTML report rendered in headless Chromium (a screenshot test)."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import os
@@ -12,11 +11,11 @@ import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from invocation_logs import generator
 from pg import in_ci
 from tierwise.cli.app import app
 from tierwise.client import load_class_scorer, load_scorer
@@ -30,17 +29,7 @@ ARTIFACTS = Path(os.environ.get("TIERWISE_TEST_ARTIFACTS", "test-artifacts"))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 
 
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "gen_logs", ROOT / "bench" / "gen_invocation_logs.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _generator()
+GEN = generator()
 # The generated logs name one application inference profile, which runs Sonnet.
 APP = ["--app-profile", f"{GEN.APP_PROFILE}={GEN.SONNET}"]
 

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from invocation_logs import generator
 from tierwise.cli.app import app
 
-ROOT = Path(__file__).resolve().parents[2]
 PROMPT = (
     "Compare the two proofs below and say which one is wrong, step by step:\n"
     "1. sqrt(2) is irrational because ...\n2. every prime is odd because ...\n"
@@ -54,19 +53,9 @@ def test_batch_submit_reads_records_from_stdin(tmp_path: Path) -> None:
     assert message.endswith("/stdin.jsonl:1: not JSON (Expecting value)"), result
 
 
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "gen_logs", ROOT / "bench" / "gen_invocation_logs.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_plan_reads_logs_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    gen = _generator()
+    gen = generator()
     gen.generate(tmp_path / "logs", 40, seed=3, days=1)
     lines = "".join(
         gzip.decompress(p.read_bytes()).decode() if p.suffix == ".gz" else p.read_text()
