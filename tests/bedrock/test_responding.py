@@ -264,7 +264,7 @@ def test_a_handler_on_the_answer_sends_answers_botocores_way(
 def test_history_and_debug_logging_send_answers_botocores_way(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ours, stock = _warmed(settings, monkeypatch)
+    ours, _ = _warmed(settings, monkeypatch)
     counted = Counted(ours, monkeypatch)
     history = get_global_history_recorder()
     records: list[str] = []
@@ -320,7 +320,7 @@ def test_whole_calls_through_the_emulator(
 def test_new_parser_defaults_send_answers_botocores_way(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ours, stock = _warmed(settings, monkeypatch)
+    ours, _ = _warmed(settings, monkeypatch)
     counted = Counted(ours, monkeypatch)
     _outcome(ours, "converse")
     assert counted.calls == 0
