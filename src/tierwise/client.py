@@ -41,6 +41,7 @@ from tierwise.cache_router import CacheRouter
 from tierwise.capture import Capturer
 from tierwise.core.guardrails import guardrail_summary
 from tierwise.core.hints import Hints
+from tierwise.core.mappings import is_mapping
 from tierwise.core.metering import StreamMeter
 from tierwise.core.preflight import check_request
 from tierwise.core.pricing import Usage
@@ -1188,7 +1189,7 @@ def _malformed_as_botocore(request: object) -> Iterator[None]:
     except (TypeError, AttributeError, ValueError):
         from tierwise.bedrock.errors import parameter_problem
 
-        malformed = parameter_problem(request) if isinstance(request, Mapping) else None
+        malformed = parameter_problem(request) if is_mapping(request) else None
         if malformed is None:
             raise
         raise malformed from None
@@ -1233,7 +1234,7 @@ def _response(result: Result) -> dict[str, Any]:
 def guardrail_name(request: Mapping[str, Any]) -> str | None:
     """``ID:VERSION`` of the request's ``guardrailConfig``, or None."""
     config = request.get("guardrailConfig")
-    if not isinstance(config, Mapping):
+    if not is_mapping(config):
         return None
     ident = str(config.get("guardrailIdentifier") or "").rsplit("/", 1)[-1]
     return f"{ident}:{config.get('guardrailVersion') or ''}" if ident else None
@@ -1300,7 +1301,7 @@ def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
                 f"messages must be a list, not {type(messages).__name__}", hint=f"use {shape}"
             )
         for i, message in enumerate(messages):
-            if not isinstance(message, Mapping):
+            if not is_mapping(message):
                 raise InvalidRequestError(
                     f"messages[{i}] must be a dict with role and content, not "
                     f"{type(message).__name__}",

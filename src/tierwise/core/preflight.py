@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from tierwise.core.mappings import is_mapping
 from tierwise.core.tokens import binary_document_tokens
 from tierwise.errors import BedrockWouldRefuseError, ContextWindowError, InvalidRequestError
 
@@ -197,7 +198,7 @@ def schema_problem(schema: object) -> str | None:
     """Why Bedrock would refuse ``schema`` as a tool's input schema, or None: it must be a
     JSON object, and its top-level type, when given, ``object`` (botocore's
     ToolInputSchema: "The top level schema type must be object")."""
-    if not isinstance(schema, Mapping):
+    if not is_mapping(schema):
         return "an input schema must be a JSON Schema object"
     if "type" in schema and schema["type"] != "object":
         return (
@@ -242,7 +243,7 @@ def image_problem(data: bytes, declared: str | None) -> str | None:
 
 
 def _bytes_of(source: Any) -> bytes | None:
-    raw = source.get("bytes") if isinstance(source, Mapping) else None
+    raw = source.get("bytes") if is_mapping(source) else None
     if isinstance(raw, bytes | bytearray | memoryview):
         return bytes(raw)
     if isinstance(raw, str):
@@ -258,11 +259,11 @@ def _refuse(message: str, param: str, hint: str) -> BedrockWouldRefuseError:
 
 
 def _check_tools(tool_config: Any) -> list[str]:
-    tools = tool_config.get("tools") if isinstance(tool_config, Mapping) else None
+    tools = tool_config.get("tools") if is_mapping(tool_config) else None
     names: list[str] = []
     for i, tool in enumerate(tools if isinstance(tools, list | tuple) else ()):
-        spec = tool.get("toolSpec") if isinstance(tool, Mapping) else None
-        if not isinstance(spec, Mapping):
+        spec = tool.get("toolSpec") if is_mapping(tool) else None
+        if not is_mapping(spec):
             continue
         problem = tool_name_problem(spec.get("name"))
         if problem is not None:
@@ -272,7 +273,7 @@ def _check_tools(tool_config: Any) -> list[str]:
                 "rename the tool: Bedrock accepts " + TOOL_NAME_RULE,
             )
         schema = spec.get("inputSchema")
-        body = schema.get("json") if isinstance(schema, Mapping) else None
+        body = schema.get("json") if is_mapping(schema) else None
         problem = None if body is None else schema_problem(body)
         if problem is not None:
             raise _refuse(
@@ -281,9 +282,9 @@ def _check_tools(tool_config: Any) -> list[str]:
                 _SCHEMA_HINT,
             )
         names.append(str(spec["name"]))
-    choice = tool_config.get("toolChoice") if isinstance(tool_config, Mapping) else None
-    wanted = choice.get("tool") if isinstance(choice, Mapping) else None
-    if isinstance(wanted, Mapping):
+    choice = tool_config.get("toolChoice") if is_mapping(tool_config) else None
+    wanted = choice.get("tool") if is_mapping(choice) else None
+    if is_mapping(wanted):
         name = wanted.get("name")
         if name not in names:
             offered = ", ".join(names) or "none"
@@ -301,18 +302,18 @@ def _check_cache_ttls(request: Mapping[str, Any]) -> None:
     ttl='5m' cache_control block"."""
     tools = request.get("toolConfig")
     sections: list[tuple[str, Any]] = [
-        ("toolConfig.tools", tools.get("tools") if isinstance(tools, Mapping) else None),
+        ("toolConfig.tools", tools.get("tools") if is_mapping(tools) else None),
         ("system", request.get("system")),
     ]
     messages = request.get("messages")
     for i, message in enumerate(messages if isinstance(messages, list | tuple) else ()):
-        if isinstance(message, Mapping):
+        if is_mapping(message):
             sections.append((f"messages[{i}].content", message.get("content")))
     five_minutes: str | None = None
     for where, blocks in sections:
         for j, block in enumerate(blocks if isinstance(blocks, list | tuple) else ()):
-            point = block.get("cachePoint") if isinstance(block, Mapping) else None
-            if not isinstance(point, Mapping):
+            point = block.get("cachePoint") if is_mapping(block) else None
+            if not is_mapping(point):
                 continue
             at = f"{where}[{j}].cachePoint"
             if point.get("ttl") == "1h" and five_minutes is not None:
@@ -340,7 +341,7 @@ def _check_turns(messages: Any) -> None:
             'send at least one message, e.g. [{"role": "user", "content": [{"text": "..."}]}]',
         )
     first = messages[0]
-    role = first.get("role") if isinstance(first, Mapping) else None
+    role = first.get("role") if is_mapping(first) else None
     if isinstance(role, str) and role != "user":
         raise _refuse(
             f"messages[0] is from the {role[:20]!r} role: Bedrock answers a conversation that "
@@ -349,7 +350,7 @@ def _check_turns(messages: Any) -> None:
             "start the conversation with the user's message",
         )
     for i, message in enumerate(messages):
-        content = message.get("content") if isinstance(message, Mapping) else None
+        content = message.get("content") if is_mapping(message) else None
         if isinstance(content, list | tuple) and not content:
             raise _refuse(
                 f"messages[{i}].content is empty: Bedrock refuses a message with no content blocks",
@@ -370,8 +371,8 @@ def _check_thinking(request: Mapping[str, Any]) -> None:
     ``maxTokens`` (which counts thinking and the answer together) without interleaved
     thinking. Bedrock refused both after a round trip, an error row each."""
     extra = request.get("additionalModelRequestFields")
-    thinking = extra.get("thinking") if isinstance(extra, Mapping) else None
-    if not isinstance(thinking, Mapping) or thinking.get("type") != "enabled":
+    thinking = extra.get("thinking") if is_mapping(extra) else None
+    if not is_mapping(thinking) or thinking.get("type") != "enabled":
         return
     budget = thinking.get("budget_tokens")
     if not isinstance(budget, int) or isinstance(budget, bool):
@@ -408,7 +409,7 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
     Image bytes that a door has already checked (:func:`image_block`, naming the door's own
     field) are :class:`CheckedImage` and not sniffed again: one check per image."""
     extra = request.get("additionalModelRequestFields")
-    if extra is not None and not isinstance(extra, Mapping):
+    if extra is not None and not is_mapping(extra):
         # botocore takes any JSON value here (a document); Bedrock takes an object only.
         raise _refuse(
             "additionalModelRequestFields must be a JSON object (the model's own request "
@@ -426,9 +427,9 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
         _check_turns(messages)
     images = 0
     for i, message in enumerate(messages if isinstance(messages, list | tuple) else ()):
-        content = message.get("content") if isinstance(message, Mapping) else None
+        content = message.get("content") if is_mapping(message) else None
         for j, block in enumerate(content if isinstance(content, list | tuple) else ()):
-            if not isinstance(block, Mapping):
+            if not is_mapping(block):
                 continue
             where = f"messages[{i}].content[{j}]"
             text = block.get("text")
@@ -457,7 +458,7 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
                 )
             for kind in ("toolUse", "toolResult"):
                 part = block.get(kind)
-                ident = part.get("toolUseId") if isinstance(part, Mapping) else None
+                ident = part.get("toolUseId") if is_mapping(part) else None
                 if isinstance(ident, str) and not TOOL_USE_ID.match(ident):
                     raise _refuse(
                         f"{where}.{kind}: tool call id {ident[:80]!r} is not {TOOL_USE_ID_RULE}",
@@ -466,14 +467,14 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
                         "(the ids only pair a result with its call)",
                     )
             use = block.get("toolUse")
-            if isinstance(use, Mapping) and not isinstance(use.get("input"), Mapping):
+            if is_mapping(use) and not isinstance(use.get("input"), Mapping):
                 raise _refuse(
                     f"{where}.toolUse.input is not a JSON object: Claude takes a tool call's "
                     "input as an object only",
                     f"{where}.toolUse.input",
                     "send the call's arguments as an object, as the model produced them",
                 )
-            if isinstance(use, Mapping):
+            if is_mapping(use):
                 problem = tool_name_problem(use.get("name"))
                 if problem is not None:
                     raise _refuse(
@@ -484,13 +485,13 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
                     )
             parts = [(where, block)]
             result = block.get("toolResult")
-            if isinstance(result, Mapping):
+            if is_mapping(result):
                 for k, part in enumerate(result.get("content") or ()):
-                    if isinstance(part, Mapping):
+                    if is_mapping(part):
                         parts.append((f"{where}.toolResult.content[{k}]", part))
             for at, part in parts:
                 image = part.get("image")
-                if not isinstance(image, Mapping):
+                if not is_mapping(image):
                     continue
                 images += 1
                 if images > MAX_IMAGES:
@@ -502,7 +503,7 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
                         "history, or split the work over several requests",
                     )
                 source = image.get("source")
-                if isinstance(source, Mapping) and isinstance(source.get("bytes"), CheckedImage):
+                if is_mapping(source) and isinstance(source.get("bytes"), CheckedImage):
                     continue
                 data = _bytes_of(source)
                 if data is None:
@@ -549,7 +550,7 @@ REFUSAL_MARGIN = 1.25
 
 def _betas(request: Mapping[str, Any]) -> list[Any]:
     extra = request.get("additionalModelRequestFields")
-    betas = extra.get("anthropic_beta") if isinstance(extra, Mapping) else None
+    betas = extra.get("anthropic_beta") if is_mapping(extra) else None
     return betas if isinstance(betas, list) else []
 
 

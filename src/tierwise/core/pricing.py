@@ -27,6 +27,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from tierwise.core.mappings import is_mapping
+
 __all__ = [
     "Band",
     "Cost",
@@ -86,7 +88,7 @@ def profile_kind(model_id: str) -> ProfileKind:
 def service_tier_of(value: Any) -> ServiceTier:
     """The tier in a response's ``serviceTier`` (``{"type": "flex"}``), a bare name, or
     None (Bedrock's default tier; ``standard`` is the name AWS's pages use for it)."""
-    if isinstance(value, Mapping):
+    if is_mapping(value):
         value = value.get("type")
     if value is None or value in {"", "standard"}:
         return ServiceTier.DEFAULT

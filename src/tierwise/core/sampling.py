@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tierwise.core.catalog import parse_claude_id
+from tierwise.core.mappings import is_mapping
 from tierwise.core.preflight import LONG_CONTEXT_BETA
 from tierwise.core.rules import fit_thinking_budget
 from tierwise.core.tiers import Tier
@@ -51,7 +52,7 @@ def settle_sampling(
     ``model_ids`` (every model the request may reach) refuses both, and the names of the
     dropped parameters in the API spelling users know (``top_p``)."""
     inference = request.get("inferenceConfig")
-    if not isinstance(inference, Mapping):
+    if not is_mapping(inference):
         return dict(request), ()
     if inference.get("temperature") is None or inference.get("topP") is None:
         return dict(request), ()
@@ -69,13 +70,13 @@ def settle_adaptive_thinking(
     take it), and ``("adaptive_thinking",)`` when it was replaced. The budget fits inside the
     caller's ``maxTokens``; without room for one, thinking is left off."""
     extra = request.get("additionalModelRequestFields")
-    thinking = extra.get("thinking") if isinstance(extra, Mapping) else None
-    if not isinstance(thinking, Mapping) or thinking.get("type") != "adaptive":
+    thinking = extra.get("thinking") if is_mapping(extra) else None
+    if not is_mapping(thinking) or thinking.get("type") != "adaptive":
         return dict(request), ()
     models = list(model_ids)
     if models and all(takes_adaptive(m) for m in models):
         return dict(request), ()
-    assert isinstance(extra, Mapping)
+    assert is_mapping(extra)
     inference = dict(request.get("inferenceConfig") or {})
     cap = inference.get("maxTokens")
     budget = fit_thinking_budget(ADAPTIVE_FALLBACK_BUDGET, cap if isinstance(cap, int) else None)
@@ -103,12 +104,12 @@ def settle_long_context(
     When some of the attempt's profiles take it, it stays: a prompt that needs it is then
     sent only to those (the engine's ``fitting``), which stripping it would prevent."""
     extra = request.get("additionalModelRequestFields")
-    betas = extra.get("anthropic_beta") if isinstance(extra, Mapping) else None
+    betas = extra.get("anthropic_beta") if is_mapping(extra) else None
     if not isinstance(betas, list) or LONG_CONTEXT_BETA not in betas:
         return dict(request)
     if any(takes_it(m) for m in model_ids):
         return dict(request)
-    assert isinstance(extra, Mapping)
+    assert is_mapping(extra)
     kept = [b for b in betas if b != LONG_CONTEXT_BETA]
     fields = {k: v for k, v in extra.items() if k != "anthropic_beta"}
     if kept:

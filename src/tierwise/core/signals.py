@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from tierwise.core.cue_scan import CueScanner, ascii_twin, regroup, whole_words
 from tierwise.core.instruction_verbs import asks_for_advice, asks_unlisted_change
+from tierwise.core.mappings import is_mapping
 from tierwise.core.pasted_docs import documentation_ask
 from tierwise.core.tokens import count_request
 from tierwise.core.tool_risk import is_destructive_tool, is_general_tool, may_act, verb_forms
@@ -1147,7 +1148,7 @@ class Signals:
 
 
 def _texts(blocks: Iterable[Any]) -> list[str]:
-    return [str(b["text"]) for b in blocks if isinstance(b, Mapping) and "text" in b]
+    return [str(b["text"]) for b in blocks if is_mapping(b) and "text" in b]
 
 
 def _cue_window(text: str) -> str:
@@ -1327,8 +1328,8 @@ def thinking_conflict(messages: Sequence[Mapping[str, Any]]) -> str:
         if message.get("role") != "assistant":
             continue
         content = message.get("content") or []
-        calls = any(isinstance(b, Mapping) and "toolUse" in b for b in content)
-        thought = any(isinstance(b, Mapping) and "reasoningContent" in b for b in content)
+        calls = any(is_mapping(b) and "toolUse" in b for b in content)
+        thought = any(is_mapping(b) and "reasoningContent" in b for b in content)
         if calls and not thought:
             return "the last assistant turn called tools without thinking"
         break
@@ -1456,7 +1457,7 @@ def normalize_request(request: Mapping[str, Any]) -> dict[str, Any]:
     Anything else that is not a list of blocks is refused with an
     :class:`~tierwise.errors.InvalidRequestError`.
     """
-    if not isinstance(request, Mapping):
+    if not is_mapping(request):
         raise InvalidRequestError(
             f"a request must be a mapping of Converse fields, not {type(request).__name__}"
         )
@@ -1468,7 +1469,7 @@ def normalize_request(request: Mapping[str, Any]) -> dict[str, Any]:
         )
     messages = []
     for i, message in enumerate(raw_messages):
-        if not isinstance(message, Mapping):
+        if not is_mapping(message):
             raise InvalidRequestError(
                 f"messages[{i}] must be an object with role and content, "
                 f"not {type(message).__name__}"
@@ -1836,7 +1837,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     images = documents = tool_results = search_results = 0
     for message in messages:
         for block in message.get("content") or ():
-            if not isinstance(block, Mapping):
+            if not is_mapping(block):
                 continue
             images += "image" in block
             documents += "document" in block
@@ -1847,7 +1848,7 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     specs = [
         t["toolSpec"]
         for t in tool_config.get("tools") or ()
-        if isinstance(t, Mapping) and isinstance(t.get("toolSpec"), Mapping)
+        if is_mapping(t) and isinstance(t.get("toolSpec"), Mapping)
     ]
     names = tuple(str(spec.get("name", "")) for spec in specs)
     described = [

@@ -26,6 +26,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from tierwise.core.mappings import is_mapping
+
 __all__ = [
     "OUTPUT_TOOL",
     "StructuredMode",
@@ -56,9 +58,9 @@ _NATIVE_UNSUPPORTED = frozenset(
 
 def schema_from_spec(spec: object) -> Mapping[str, Any] | None:
     """The ``json_schema`` of a ``validate`` spec mapping, if it has one."""
-    if isinstance(spec, Mapping):
+    if is_mapping(spec):
         schema = spec.get("json_schema")
-        if isinstance(schema, Mapping):
+        if is_mapping(schema):
             return schema
     return None
 
@@ -73,7 +75,7 @@ def _tool_name(request: Mapping[str, Any]) -> str:
     taken = {
         t["toolSpec"].get("name")
         for t in (request.get("toolConfig") or {}).get("tools") or ()
-        if isinstance(t, Mapping) and "toolSpec" in t
+        if is_mapping(t) and "toolSpec" in t
     }
     name, n = OUTPUT_TOOL, 1
     while name in taken:
@@ -87,7 +89,7 @@ def native_compatible(schema: Any) -> bool:
     ``additionalProperties: false`` and no keyword outside its documented subset."""
     if isinstance(schema, list):
         return all(native_compatible(s) for s in schema)
-    if not isinstance(schema, Mapping):
+    if not is_mapping(schema):
         return True
     if _NATIVE_UNSUPPORTED & set(schema):
         return False
@@ -165,7 +167,7 @@ def unwrap(
     if not calls:
         return out
     value = calls[0]["toolUse"].get("input")
-    if not _is_object_schema(schema) and isinstance(value, Mapping) and _WRAP_KEY in value:
+    if not _is_object_schema(schema) and is_mapping(value) and _WRAP_KEY in value:
         value = value[_WRAP_KEY]
     others = [b for b in blocks if "toolUse" in b and b not in calls]
     kept = [b for b in blocks if "reasoningContent" in b]

@@ -6,6 +6,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from tierwise.core.mappings import is_mapping
+
 __all__ = ["EXPOSED_HEADERS", "REASON_MAX", "overhead_ms", "tierwise_headers"]
 
 REASON_MAX = 400
@@ -30,7 +32,7 @@ def _reason(route: Mapping[str, Any]) -> str:
     # The last reasons state the conclusion ("... : Sonnet"); earlier ones are the inputs.
     text = "; ".join(str(r) for r in reasons[-2:]) if reasons else str(route.get("via", ""))
     task = route.get("task_class")
-    if isinstance(task, Mapping):
+    if is_mapping(task):
         # The class first: its name, confidence, runner-up and the policy line that applied.
         confidence = float(task.get("confidence") or 0)
         second = float(task.get("runner_up_confidence") or 0)

@@ -57,6 +57,7 @@ from tierwise.core.convert.request import (
     require,
     thinking_block,
 )
+from tierwise.core.mappings import is_mapping
 from tierwise.core.preflight import (
     image_block,
     require_object_schema,
@@ -108,7 +109,7 @@ def _text_of(content: Any, param: str) -> str:
     texts = []
     for i, part in enumerate(content):
         require(
-            isinstance(part, Mapping) and part.get("type") == "text",
+            is_mapping(part) and part.get("type") == "text",
             f"{param}: only text parts are allowed here",
             param,
         )
@@ -146,9 +147,9 @@ def add_thinking(request: dict[str, Any], effort: object, cap: int | None, param
 def _image(part: Mapping[str, Any], param: str, allow_remote: bool) -> dict[str, Any]:
     check_keys(part, IMAGE_PART_FIELDS, param, "image part field")
     image_url = part.get("image_url")
-    if isinstance(image_url, Mapping):
+    if is_mapping(image_url):
         check_keys(image_url, IMAGE_URL_FIELDS, f"{param}.image_url", "image_url field")
-    url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
+    url = image_url.get("url") if is_mapping(image_url) else image_url
     if not isinstance(url, str):
         raise invalid(f"{param}.image_url.url must be a string", param)
     match = _DATA_URL.match(url)
@@ -188,8 +189,8 @@ def _file(part: Mapping[str, Any], param: str) -> dict[str, Any]:
     block, as the Messages door's ``document`` blocks become."""
     check_keys(part, FILE_PART_FIELDS, param, "file part field")
     file = part.get("file")
-    require(isinstance(file, Mapping), f"{param}.file must be an object", f"{param}.file")
-    assert isinstance(file, Mapping)
+    require(is_mapping(file), f"{param}.file must be an object", f"{param}.file")
+    assert is_mapping(file)
     check_keys(file, FILE_FIELDS, f"{param}.file", "file field")
     data = file.get("file_data")
     where = f"{param}.file.file_data"
@@ -222,7 +223,7 @@ def _user_content(content: Any, param: str, allow_remote: bool) -> list[dict[str
     blocks: list[dict[str, Any]] = []
     for i, part in enumerate(content):
         where = f"{param}[{i}]"
-        require(isinstance(part, Mapping), f"{where} must be an object", where)
+        require(is_mapping(part), f"{where} must be an object", where)
         kind = part.get("type")
         if kind == "text":
             require(isinstance(part.get("text"), str), f"{where}.text must be a string", where)
@@ -242,8 +243,8 @@ def _tool_calls(calls: Any, param: str) -> list[dict[str, Any]]:
     out = []
     for i, call in enumerate(calls):
         where = f"{param}[{i}]"
-        fn = call.get("function") if isinstance(call, Mapping) else None
-        if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
+        fn = call.get("function") if is_mapping(call) else None
+        if not is_mapping(fn) or not isinstance(fn.get("name"), str):
             raise invalid(f"{where}.function.name is required", where)
         check_keys(call, TOOL_CALL_FIELDS, where, "tool call field", echoed=True)
         check_keys(
@@ -287,13 +288,13 @@ def _thinking_blocks(raw: Any, param: str) -> list[dict[str, Any]]:
     require(isinstance(raw, list), f"{param} must be a list", param)
     out = []
     for i, block in enumerate(raw):
-        kind = block.get("type") if isinstance(block, Mapping) else None
+        kind = block.get("type") if is_mapping(block) else None
         require(
             kind in ("thinking", "redacted_thinking"),
             f"{param}[{i}] must be a thinking or redacted_thinking block",
             param,
         )
-        assert isinstance(block, Mapping)
+        assert is_mapping(block)
         out.append(reasoning_block(block))
     return out
 
@@ -309,7 +310,7 @@ def _messages(
     called: set[str] = set()  # the tool call ids of the assistant messages so far
     for i, message in enumerate(raw):
         where = f"messages[{i}]"
-        require(isinstance(message, Mapping), f"{where} must be an object", where)
+        require(is_mapping(message), f"{where} must be an object", where)
         role = message.get("role")
         content = message.get("content")
         known = MESSAGE_FIELDS.get(role) if isinstance(role, str) else None
@@ -422,8 +423,8 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
     require(isinstance(tools, list), "tools must be a list", "tools")
     specs = []
     for i, tool in enumerate(tools):
-        fn = tool.get("function") if isinstance(tool, Mapping) else None
-        if not isinstance(fn, Mapping) or tool.get("type") != "function":
+        fn = tool.get("function") if is_mapping(tool) else None
+        if not is_mapping(fn) or tool.get("type") != "function":
             raise invalid(f"tools[{i}] must be a function tool", f"tools[{i}]")
         require(
             isinstance(fn.get("name"), str), f"tools[{i}].function.name is required", f"tools[{i}]"
@@ -441,7 +442,7 @@ def _tools(body: Mapping[str, Any], has_tool_history: bool) -> dict[str, Any] | 
         config["toolChoice"] = {"auto": {}}
     elif choice == "required":
         config["toolChoice"] = {"any": {}}
-    elif isinstance(choice, Mapping) and isinstance(choice.get("function"), Mapping):
+    elif is_mapping(choice) and isinstance(choice.get("function"), Mapping):
         wanted = choice["function"].get("name")
         names = [t["toolSpec"]["name"] for t in specs]
         if wanted not in names:
@@ -460,7 +461,7 @@ def from_chat_completions(
     body: Any, *, allow_remote_images: bool = False, max_images: int = 20
 ) -> Converted:
     """A Chat Completions request body -> Converse request (``InvalidRequestError`` if bad)."""
-    require(isinstance(body, Mapping), "the request body must be a JSON object")
+    require(is_mapping(body), "the request body must be a JSON object")
     model = model_of(body)
     check_fields(body, CHAT_FIELDS, "Chat Completions")
     system, messages = _messages(body, allow_remote_images, max_images)
@@ -505,11 +506,11 @@ def from_chat_completions(
     json_schema: Mapping[str, Any] | None = None
     response_format = body.get("response_format")
     require(
-        response_format is None or isinstance(response_format, Mapping),
+        response_format is None or is_mapping(response_format),
         'response_format must be an object such as {"type": "json_object"}',
         "response_format",
     )
-    if isinstance(response_format, Mapping):
+    if is_mapping(response_format):
         kind = response_format.get("type")
         if kind == "json_object":
             # Any JSON object: the prompt says which keys, the output tool makes it JSON.
@@ -517,7 +518,7 @@ def from_chat_completions(
             json_schema = {"type": "object"}
         elif kind == "json_schema":
             spec = response_format.get("json_schema")
-            if not isinstance(spec, Mapping) or not isinstance(spec.get("schema"), Mapping):
+            if not is_mapping(spec) or not isinstance(spec.get("schema"), Mapping):
                 raise invalid("response_format.json_schema.schema is required", "response_format")
             # The schema reaches the model through the cascade (tierwise.core.structured).
             json_schema = spec["schema"]
@@ -550,7 +551,7 @@ def from_chat_completions(
         add_thinking(request, effort, max_tokens, "reasoning_effort")
     options = body.get("stream_options")
     if options is not None:
-        require(isinstance(options, Mapping), "stream_options must be an object", "stream_options")
+        require(is_mapping(options), "stream_options must be an object", "stream_options")
         require(flag(body, "stream"), "stream_options is only allowed when stream is true",
                 "stream_options")  # fmt: skip
     options = options or {}
@@ -558,7 +559,7 @@ def from_chat_completions(
         model=model,
         request=request,
         stream=flag(body, "stream"),
-        include_usage=bool(isinstance(options, Mapping) and options.get("include_usage")),
+        include_usage=bool(is_mapping(options) and options.get("include_usage")),
         json_schema=json_schema,
         strict_tools=_strict_tools(body) if tools else (),
         extras={"single_tool_call": single_tool_call},
@@ -715,7 +716,7 @@ class OpenAIStreamTranslator:
                 }
                 return [self._chunk({"tool_calls": [call]})]
             reasoning = delta.get("reasoningContent")
-            if isinstance(reasoning, Mapping):
+            if is_mapping(reasoning):
                 at = block.get("contentBlockIndex", -1)
                 if "redactedContent" in reasoning:
                     data = redacted_data(reasoning["redactedContent"])
