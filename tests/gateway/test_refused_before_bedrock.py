@@ -201,6 +201,23 @@ ANTHROPIC_CASES = [
         "toolUse.input",
         id="messages-tool-use-input-not-an-object",
     ),
+    pytest.param(
+        {
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"type": "thinking", "thinking": "Say hello."},
+                        {"type": "text", "text": "Hello."},
+                    ],
+                },
+                {"role": "user", "content": "Again?"},
+            ]
+        },
+        "is a thinking block without its signature",
+        id="messages-thinking-without-signature",
+    ),
 ]
 
 
@@ -303,6 +320,23 @@ CLIENT_CASES = [
         },
         "messages[0].content[0].image",
         id="client-image-bytes-not-an-image",
+    ),
+    pytest.param(
+        {
+            "messages": [
+                {"role": "user", "content": [{"text": "hi"}]},
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"reasoningContent": {"reasoningText": {"text": "Say hello."}}},
+                        {"text": "Hello."},
+                    ],
+                },
+                {"role": "user", "content": [{"text": "Again?"}]},
+            ]
+        },
+        "messages[1].content[0].reasoningContent.reasoningText.signature",
+        id="client-thinking-without-signature",
     ),
 ]
 

@@ -441,6 +441,22 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
                     f"{where}.text",
                     "send text in the message (an empty message part can be left out)",
                 )
+            reasoning = block.get("reasoningContent")
+            thought = reasoning.get("reasoningText") if isinstance(reasoning, Mapping) else None
+            if isinstance(thought, Mapping) and not thought.get("signature"):
+                # Claude refuses it ("messages.N.content.M.thinking.signature: Field
+                # required") after a round trip and an error row: clients that keep the
+                # thinking text often drop its signature.
+                raise _refuse(
+                    f"{where} is a thinking block without its signature: Claude refuses "
+                    "thinking sent back unsigned",
+                    f"{where}.reasoningContent.reasoningText.signature",
+                    "send each thinking block back exactly as the answer gave it, signature "
+                    "included (Messages API: the thinking block's signature; Chat Completions: "
+                    "the message's thinking_blocks; Responses: the reasoning item with its "
+                    "encrypted_content; Converse: reasoningText.signature), or leave the "
+                    "thinking blocks out of the history",
+                )
             if ("toolUse" in block or "toolResult" in block) and not tool_config:
                 kind = "toolUse" if "toolUse" in block else "toolResult"
                 # Said to Converse callers (the Python clients, batch's converse records): the
