@@ -91,7 +91,26 @@ def _validation_spec(schema: Path | None, self_verify: float | None) -> dict[str
     return spec or None
 
 
-def _footer(state: CliState, info: dict[str, Any]) -> None:
+def _stop_note(stop_reason: object, max_tokens: int | None) -> str | None:
+    """What a reader of the answer must know about why it ended, or None: an answer cut at
+    the output cap reads as a whole one on a terminal (Converse says so only in stopReason,
+    which the text output does not show)."""
+    if stop_reason == "max_tokens":
+        cap = f"--max-tokens {max_tokens}" if max_tokens else "the default output cap"
+        return f"the answer was cut off at {cap}; raise --max-tokens for the rest"
+    if stop_reason == "model_context_window_exceeded":
+        return "the answer was cut off at the model's context window; shorten the prompt"
+    if stop_reason in ("guardrail_intervened", "content_filtered"):
+        return f"the answer was stopped ({stop_reason}): what is shown is not the model's answer"
+    return None
+
+
+def _footer(
+    state: CliState, info: dict[str, Any], stop_reason: object = None, max_tokens: int | None = None
+) -> None:
+    note = _stop_note(stop_reason, max_tokens)
+    if note is not None:
+        state.err.print(line(("note: ", "bold yellow"), note))
     for step in info.get("attempts") or ():
         state.err.print(
             line(
@@ -248,10 +267,13 @@ def converse(
             response = tw.converse_stream(modelId=tier, **options, **request)
             events = response["stream"]
             seen: list[dict[str, Any]] = []
+            stop_reason = None
             try:
                 for event in events:
                     if as_json:
                         seen.append(event)
+                    if "messageStop" in event:
+                        stop_reason = event["messageStop"].get("stopReason")
                     delta = event.get("contentBlockDelta", {}).get("delta", {})
                     if "text" in delta and not as_json:
                         # The answer as it arrives, byte for byte: never re-wrapped.
@@ -267,11 +289,11 @@ def converse(
                 write_json({**_streamed_response(seen), "tierwise": response["tierwise"]})
             else:
                 write_raw("")
-                _footer(state, response["tierwise"])
+                _footer(state, response["tierwise"], stop_reason, max_tokens)
             return
         result = tw.converse(modelId=tier, **options, **request)
     if as_json:
         write_json(result)
         return
     write_raw(_answer_text(result))
-    _footer(state, result["tierwise"])
+    _footer(state, result["tierwise"], result.get("stopReason"), max_tokens)
