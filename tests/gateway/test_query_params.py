@@ -92,3 +92,24 @@ def test_the_doors_ignore_unknown_parameters_as_the_apis_do(gateway: Any) -> Non
         headers={"authorization": f"Bearer {gateway.key}"},
     )
     assert r.status_code == 200, r.text
+
+
+def test_openapi_lists_the_query_parameters_the_endpoints_accept(gateway: Any) -> None:
+    # One table feeds both: a parameter /openapi.json lists is one the endpoint accepts.
+    paths = httpx.get(gateway.url + "/openapi.json").json()["paths"]
+
+    def query(path: str) -> set[str]:
+        return {p["name"] for p in paths[path]["get"].get("parameters", []) if p["in"] == "query"}
+
+    assert query("/v1/spend") == {"by", "since"}
+    assert query("/v1/captures") == {"limit", "since", "class"}
+    assert query("/v1/models") == {"limit", "after_id", "before_id"}
+    assert query("/v1/credits") == set()
+    _, admin = gateway.keys.create("ops-openapi", admin=True)
+    for path in ("/v1/spend", "/v1/captures"):
+        values = {"since": "7d", "by": "day", "limit": "1", "class": "chit_chat"}
+        every = {name: values[name] for name in query(path)}
+        r = httpx.get(
+            gateway.url + path, params=every, headers={"authorization": f"Bearer {admin}"}
+        )
+        assert r.status_code == 200, (path, r.text)

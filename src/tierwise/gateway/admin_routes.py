@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,14 +28,23 @@ from tierwise.gateway.service import Gateway
 from tierwise.reports import daily_spend, parse_since, runway_dict, spend_rows
 from tierwise.store import LedgerRow
 
-__all__ = ["captures", "credits", "metrics", "spend"]
+__all__ = ["CAPTURES_QUERY", "SPEND_QUERY", "captures", "credits", "metrics", "spend"]
 
 LATEST = 25
+_SINCE = "how far back: 30d, 12h, 2w or an ISO date (default 30d)"
+# Each endpoint's query parameters: what it accepts (_only) and what /openapi.json lists.
+SPEND_QUERY = {"by": "tier, day, key or model (default tier)", "since": _SINCE}
+CAPTURES_QUERY = {
+    "limit": "the newest this many, 1 to 1000 (default 100)",
+    "since": _SINCE,
+    "class": "only this task class",
+}
 
 
-def _only(request: Request, *known: str) -> None:
+def _only(request: Request, known: Mapping[str, str] | None = None) -> None:
     """Refuse a query parameter this endpoint does not read: these are tierwise's own
     endpoints, and a misspelt one (``group_by=key``) would silently give the default."""
+    known = known or {}
     unknown = sorted(set(request.query_params) - set(known))
     if unknown:
         takes = ", ".join(known) if known else "no query parameters"
@@ -67,7 +77,7 @@ async def spend(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
         gw.authenticate(request, admin=True)
-        _only(request, "by", "since")
+        _only(request, SPEND_QUERY)
         by = request.query_params.get("by", "tier")
         if by not in ("tier", "day", "key", "model"):
             raise InvalidRequestError(f"by={by!r}", hint="use tier, day, key or model")
@@ -96,7 +106,7 @@ async def captures(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     try:
         gw.authenticate(request, admin=True)
-        _only(request, "limit", "since", "class")
+        _only(request, CAPTURES_QUERY)
         from tierwise.store.captures import CaptureStore
         from tierwise.store.sql import SQLLedger
 

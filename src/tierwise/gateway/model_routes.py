@@ -20,7 +20,7 @@ from tierwise.gateway.errors import Dialect
 from tierwise.gateway.openai_routes import failure
 from tierwise.gateway.service import Gateway
 
-__all__ = ["get_model", "list_models"]
+__all__ = ["LIST_QUERY", "get_model", "list_models"]
 
 _EPOCH = "1970-01-01T00:00:00Z"
 
@@ -68,6 +68,14 @@ async def _cap(gw: Gateway, request: Request) -> Tier | None:
     if presented is None:
         return None
     return (await gw.run(gw.authenticator.verify, presented)).max_tier
+
+
+# Anthropic's list parameters (its SDK's pagination sends them); OpenAI's list has none.
+LIST_QUERY = {
+    "limit": "Anthropic API callers: models per page, 1 to 1000 (default: all)",
+    "after_id": "Anthropic API callers: the page after this model (a page's last_id)",
+    "before_id": "Anthropic API callers: the page before this model (a page's first_id)",
+}
 
 
 def _page(ids: list[str], query: Mapping[str, str]) -> tuple[list[str], bool]:

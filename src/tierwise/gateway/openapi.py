@@ -21,7 +21,14 @@ from tierwise.core.convert.anthropic_fields import COUNT_TOKENS_FIELDS, MESSAGES
 from tierwise.core.convert.fields import Field
 from tierwise.core.convert.openai_fields import CHAT_FIELDS
 from tierwise.core.convert.responses_fields import RESPONSES_FIELDS
-from tierwise.gateway import anthropic_routes, health, model_routes, openai_routes, responses_routes
+from tierwise.gateway import (
+    admin_routes,
+    anthropic_routes,
+    health,
+    model_routes,
+    openai_routes,
+    responses_routes,
+)
 
 __all__ = ["document", "openapi_json"]
 
@@ -59,6 +66,7 @@ class _Api:
     answer: Mapping[str, Any]
     error: Mapping[str, Any]
     stream: bool = False
+    query: Mapping[str, str] | None = None  # query parameter -> what it says
 
 
 def _obj(kind: str, *keys: str) -> dict[str, Any]:
@@ -96,7 +104,15 @@ _APIS: dict[Callable[..., Any], _Api] = {
         _ANTHROPIC_ERROR,
     ),
     model_routes.list_models: _Api(
-        "Models", None, {"type": "object", "properties": {"data": {"type": "array"}}}, _OPENAI_ERROR
+        "Models",
+        None,
+        {"type": "object", "properties": {"data": {"type": "array"}}},
+        _OPENAI_ERROR,
+        query=model_routes.LIST_QUERY,
+    ),
+    admin_routes.spend: _Api("tierwise", None, _OBJ, _OPENAI_ERROR, query=admin_routes.SPEND_QUERY),
+    admin_routes.captures: _Api(
+        "tierwise", None, _OBJ, _OPENAI_ERROR, query=admin_routes.CAPTURES_QUERY
     ),
     model_routes.get_model: _Api("Models", None, _OBJ, _OPENAI_ERROR),
     health.healthz: _Api("Operations", None, _OBJ, _OBJ),
@@ -144,6 +160,11 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
         {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
         for p in route.param_convertors
     ]
+    params += [
+        {"name": p, "in": "query", "required": False, "description": says,
+         "schema": {"type": "string"}}
+        for p, says in ((api.query or {}) if api else {}).items()
+    ]  # fmt: skip
     if params:
         op["parameters"] = params
     return op
