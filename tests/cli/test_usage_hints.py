@@ -95,3 +95,26 @@ def test_a_schema_file_that_holds_no_object_names_the_file(
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"error: schema {schema} holds a JSON {kind}, not a JSON Schema object"
     assert err[1].startswith("hint: --schema takes a JSON Schema object, e.g.")
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "hint"),
+    [
+        # It routed the empty prompt (chit_chat, haiku) where `converse` refuses it.
+        (["route", "  "], "error: the prompt is empty",
+         'hint: pass it as the argument: tierwise route "..."'),
+        # The error was the value alone (`--by 'foo'`).
+        (["spend", "--by", "foo"], "error: --by 'foo' is not a grouping",
+         "hint: use tier, day, key or model"),
+        # The hint was the API's "retrying it unchanged will fail the same way".
+        (["keys", "create", "--name", "x", "--budget-usd", "abc"],
+         "error: --budget-usd 'abc' is not a number", "hint: e.g. --budget-usd 500"),
+        (["evaluate", "--budget-usd", "abc"],
+         "error: --budget-usd 'abc' is not a number", "hint: e.g. --budget-usd 5"),
+    ],
+)  # fmt: skip
+def test_bad_values_say_what_is_wrong_and_what_to_do(
+    args: list[str], error: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(["--db", f"sqlite:///{tmp_path / 'l.db'}", *args]) == 1
+    assert capsys.readouterr().err.splitlines() == [error, hint]

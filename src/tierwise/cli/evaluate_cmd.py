@@ -94,7 +94,9 @@ def _budget(value: str) -> Decimal:
     try:
         amount = Decimal(value)
     except InvalidOperation:
-        raise InvalidRequestError(f"--budget-usd {value!r} is not a number") from None
+        raise InvalidRequestError(
+            f"--budget-usd {value!r} is not a number", hint="e.g. --budget-usd 5"
+        ) from None
     if not amount.is_finite() or amount <= 0:
         raise InvalidRequestError("--budget-usd must be a positive amount", hint="e.g. 5")
     return amount

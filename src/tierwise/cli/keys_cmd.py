@@ -95,7 +95,9 @@ def create(
     try:
         budget = Decimal(budget_usd) if budget_usd is not None else None
     except InvalidOperation:
-        raise InvalidRequestError(f"--budget-usd {budget_usd!r} is not a number") from None
+        raise InvalidRequestError(
+            f"--budget-usd {budget_usd!r} is not a number", hint="e.g. --budget-usd 500"
+        ) from None
     tier = Tier.parse(max_tier) if max_tier else None
     period = Period.parse(budget_period) if budget_period else None
     key, secret = _store(state).create(

@@ -90,7 +90,9 @@ def spend(
 ) -> None:
     """Spend, requests, tokens, tier mix, escalation, cache hits, batch share and savings."""
     if by not in ("tier", "day", "key", "model"):
-        raise InvalidRequestError(f"--by {by!r}", hint="use tier, day, key or model")
+        raise InvalidRequestError(
+            f"--by {by!r} is not a grouping", hint="use tier, day, key or model"
+        )
     if fmt not in ("table", "csv", "json"):
         raise InvalidRequestError(f"--format {fmt!r}", hint="use table, csv or json")
     state = state_of(ctx)

@@ -57,6 +57,11 @@ def route(
     state = state_of(ctx)
     settings = state.loaded().settings
     text = stdin_text(text)
+    if not text.strip():
+        # Nothing to route: Bedrock refuses a blank prompt, and `converse` refuses it too.
+        raise InvalidRequestError(
+            "the prompt is empty", hint='pass it as the argument: tierwise route "..."'
+        )
     request = build_request(text, system=system, images=[], max_tokens=max_tokens)
     hints = hints_from_options(min_tier, max_tier, latency_sensitive, high_stakes)
     decision = decide(

@@ -80,7 +80,9 @@ async def spend(request: Request) -> Response:
         _only(request, SPEND_QUERY)
         by = request.query_params.get("by", "tier")
         if by not in ("tier", "day", "key", "model"):
-            raise InvalidRequestError(f"by={by!r}", hint="use tier, day, key or model")
+            raise InvalidRequestError(
+                f"by={by!r} is not a grouping", hint="use tier, day, key or model", param="by"
+            )
         since = parse_since(
             request.query_params.get("since", "30d"), datetime.now(UTC), option="since"
         )
