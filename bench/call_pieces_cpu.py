@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -30,7 +29,7 @@ import uvloop
 from tierwise.core.mappings import is_mapping
 from tierwise.engine.drivers import _within
 from tierwise.gateway.metrics import Metrics
-from tierwise.gateway.service import Call, _watch_disconnect
+from tierwise.gateway.service import Call, HungUp, _watch_disconnect
 
 PIECES = [
     "isinstance(None, Mapping)",
@@ -82,7 +81,7 @@ async def waits(n: int) -> None:
     call = Call(None, 0.0, receive)
 
     async def watched() -> int:
-        watcher = _watch_disconnect(call, threading.Event())
+        watcher = _watch_disconnect(call, HungUp())
         try:
             return await step()
         finally:
