@@ -12,7 +12,8 @@ warm-ups and the gaps between pieces. Pieces:
 ``isinstance(value, Mapping)`` and ``is_mapping(value)`` for None and a dict; on uvloop, an
 awaited step alone, the step with the gateway's disconnect watcher around it (a task, not
 changed), and the step as a task awaited by ``asyncio.wait({task}, timeout=...)`` and by
-``drivers._within``; the gateway's metrics for one answered call (not changed). Figures
+``drivers._within``; the gateway's metrics for one answered call (not changed); the
+engine's ``cancel`` made as a threading.Event and as the gateway's HungUp flag. Figures
 only; no thresholds.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -41,6 +43,8 @@ PIECES = [
     "the step as a task, asyncio.wait",
     "the step as a task, drivers._within",
     "Metrics.observe of one answer",
+    "threading.Event()",
+    "HungUp()",
 ]
 
 INFO = {
@@ -120,11 +124,23 @@ def metrics(n: int) -> None:
     time.sleep(0)
 
 
+def flags(n: int) -> None:
+    time.sleep(0)
+    for _ in range(n):
+        threading.Event()
+    time.sleep(0)
+    time.sleep(0)
+    for _ in range(n):
+        HungUp()
+    time.sleep(0)
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     checks(n)
     uvloop.run(waits(n))
     metrics(n)
+    flags(n)
     # Each piece's part is the one its first marker opens: 2, 4, 6, ... (odd: the gaps).
     for i, name in enumerate(PIECES):
         print(f"part {2 + 2 * i}: {name}")
