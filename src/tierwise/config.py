@@ -9,12 +9,13 @@ explicit overrides (CLI flags). Every leaf remembers which layer set it, for
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -955,17 +956,43 @@ def _validate(
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "(root)"
-        origin = sources.get(key)
+        # An unknown table's own key is not a leaf: its leaves say where it was written.
+        origin = sources.get(key) or next(
+            (o for k, o in sources.items() if k.startswith(key + ".")), None
+        )
         where = f" (set by {origin})" if origin else ""
         flag = flags.get(key) if origin == "cli" else None
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key"
+            msg = "unknown key" + _did_you_mean(err["loc"])
         if flag:  # an option the user typed, not a config key
             raise ConfigError(f"Invalid value for {flag}: {msg}", hint=f"correct {flag}") from None
-        raise ConfigError(f"config key `{key}`{where}: {msg}") from None
+        hint = _fix_hint(key, origin)
+        raise ConfigError(f"config key `{key}`{where}: {msg}", hint=hint) from None
     except ValueError as exc:  # model_post_init
         raise ConfigError(f"config: {exc}") from None
+
+
+def _did_you_mean(loc: Sequence[int | str]) -> str:
+    """``; did you mean `tiers`?`` for a misspelt key, from the keys its table takes."""
+    model: Any = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        inner = field.annotation if field is not None else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return ""  # a table of tables (tiers.<tier>) or a value: no suggestion
+        model = inner
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return f"; did you mean `{'.'.join([*map(str, loc[:-1]), close[0]])}`?" if close else ""
+
+
+def _fix_hint(key: str, origin: str | None) -> str | None:
+    """Where to fix ``key``, from where its value came (None: the generic hint)."""
+    if origin is not None and origin.startswith("file:"):
+        return f"fix `{key}` in {origin.removeprefix('file:')}"
+    if origin is not None and origin.startswith("env:"):
+        return f"fix or unset {origin.removeprefix('env:')}"
+    return None
 
 
 def find_config_path(explicit: str | Path | None, environ: Mapping[str, str]) -> Path | None:
@@ -1013,7 +1040,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}",
+            hint=f"fix the TOML syntax of {path} at that line",
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
 
