@@ -975,9 +975,9 @@ def _validate(
 
 def _did_you_mean(loc: Sequence[int | str]) -> str:
     """``; did you mean `tiers`?`` for a misspelt key, from the keys its table takes."""
-    model: Any = Settings
+    model: type[BaseModel] = Settings
     for part in loc[:-1]:
-        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        field = model.model_fields.get(str(part))
         inner = field.annotation if field is not None else None
         if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
             return ""  # a table of tables (tiers.<tier>) or a value: no suggestion
