@@ -561,3 +561,21 @@ def test_an_event_that_trickles_in_is_idle_while_events_are_handed_over(served: 
     got, error = _pushed(server.port, idle_s=0.4)
     assert len(_events(got)) == 2
     assert isinstance(error, StreamLimitError) and not error.deadline
+
+
+@pytest.mark.parametrize("at", [5, 20, -2])  # the prelude's CRC, the payload, the message CRC
+def test_a_corrupted_frame_is_not_handed_over_and_fails_as_in_the_sync_client(
+    served: Any, at: int
+) -> None:
+    broken = bytearray(FRAMES[2])
+    broken[at] ^= 0x01
+    script: list[bytes | float] = [HEAD, *map(_chunk, [*FRAMES[:2], bytes(broken)]), *PACED[4:]]
+    server = served([list(script), list(script)])
+    client = BedrockClient(_settings(server.port), rng=random.Random(0))
+    expected: list[dict[str, Any]] = []
+    # botocore's ChecksumMismatch, untranslated, in both clients.
+    with pytest.raises(Exception) as raised, client.converse_stream([MODEL], REQUEST) as stream:
+        expected.extend(stream.events)
+    got, error = _pushed(server.port)
+    assert _events(got) == expected and len(expected) == 2
+    assert (type(error), str(error)) == (type(raised.value), str(raised.value))
