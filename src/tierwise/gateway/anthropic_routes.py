@@ -21,7 +21,7 @@ from tierwise.core.structured import with_schema
 from tierwise.gateway.errors import Dialect, error_reply
 from tierwise.gateway.openai_routes import failure, serve_call
 from tierwise.gateway.service import Call, Gateway
-from tierwise.gateway.streaming import OpenStream, sse_event, trailer
+from tierwise.gateway.streaming import AnthropicEventWriter, OpenStream, trailer
 
 __all__ = ["count_tokens", "messages"]
 
@@ -67,9 +67,7 @@ def _stream(gw: Gateway, call: Call, stream: OpenStream, converted: Converted) -
         "anthropic",
         call,
         stream,
-        encode=lambda events: b"".join(
-            sse_event(name, data) for e in events for name, data in translator.feed(e)
-        ),
+        encode=AnthropicEventWriter(translator),
         closing=lambda: trailer(info),
         error_frame=lambda exc: (
             b"event: error\ndata: " + error_reply(exc, Dialect.ANTHROPIC).body + b"\n\n"

@@ -19,10 +19,12 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Send
 
 if TYPE_CHECKING:
+    from tierwise.core.convert.anthropic import AnthropicStreamTranslator
     from tierwise.core.convert.openai import OpenAIStreamTranslator
 
 __all__ = [
     "RAW_SEND",
+    "AnthropicEventWriter",
     "EventStreamResponse",
     "FinalChunk",
     "OpenAIChunkWriter",
@@ -42,8 +44,12 @@ __all__ = [
 RAW_SEND = "tierwise.raw_send"
 
 
+# What json.dumps(payload, separators=(",", ":"), ensure_ascii=False) builds on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _json(payload: Any) -> str:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(payload)
 
 
 def sse_data(payload: Any) -> bytes:
@@ -85,6 +91,38 @@ class OpenAIChunkWriter:
                     out.append(f"{self._head}{encode_basestring(text)}{self._tail}".encode())
                     continue
             out.extend(sse_data(chunk) for chunk in self._translator.feed(event))
+        return b"".join(out)
+
+
+class AnthropicEventWriter:
+    """The SSE bytes of a batch of Converse events as the Messages API's events: what
+    ``sse_event`` writes of each pair ``translator.feed`` returns, byte for byte.
+
+    A text delta in an open block (most events of an answer) is written from a template
+    with only its text JSON-encoded (as ``json.dumps(..., ensure_ascii=False)`` encodes a
+    string) and its block's index; every other event goes through the translator."""
+
+    __slots__ = ("_index_of", "_translator")
+
+    def __init__(self, translator: AnthropicStreamTranslator) -> None:
+        self._translator = translator
+        self._index_of = translator.text_delta_index
+
+    def __call__(self, events: list[Any]) -> bytes:
+        out: list[bytes] = []
+        index_of = self._index_of
+        for event in events:
+            index = index_of(event)
+            if index is not None:
+                text = encode_basestring(event["contentBlockDelta"]["delta"]["text"])
+                out.append(
+                    (
+                        'event: content_block_delta\ndata: {"type":"content_block_delta",'
+                        f'"index":{index},"delta":{{"type":"text_delta","text":{text}}}}}\n\n'
+                    ).encode()
+                )
+                continue
+            out.extend(sse_event(name, data) for name, data in self._translator.feed(event))
         return b"".join(out)
 
 

@@ -607,6 +607,21 @@ class AnthropicStreamTranslator:
             {"type": "content_block_delta", "index": self._index, "delta": delta},
         )
 
+    def text_delta_index(self, event: Mapping[str, Any]) -> int | None:
+        """The index of the one ``text_delta`` that :meth:`feed` makes of ``event``, when
+        that is all it makes and it changes nothing (a text delta of a string, in an open
+        block, not a dropped tool call's); None otherwise (``feed`` it). Lets a writer
+        encode the commonest event of an answer from a template."""
+        if len(event) != 1 or self._open is None:
+            return None
+        block = event.get("contentBlockDelta")
+        if type(block) is not dict or block.get("contentBlockIndex") in self._dropped:
+            return None
+        delta = block.get("delta")
+        if type(delta) is not dict or type(delta.get("text")) is not str:
+            return None
+        return self._index
+
     def feed(self, event: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         for part in ("contentBlockStart", "contentBlockDelta", "contentBlockStop"):
             if part in event and event[part].get("contentBlockIndex") in self._dropped:
