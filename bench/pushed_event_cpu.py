@@ -12,6 +12,9 @@ Pieces (each fed the same recorded ``contentBlockDelta`` frame, as Bedrock pads 
 - ``frames``: ``FrameDecoder.frames`` of the frame;
 - ``event``: ``_Events.event`` of its headers and payload (the text delta's decode);
 - ``writer``: the OpenAI door's SSE chunk of the event (``OpenAIChunkWriter``);
+- ``anthropic``: the Messages door's SSE event of it, in an open text block (its
+  ``AnthropicEventWriter``, or in a checkout without one the door's encoder before it:
+  ``sse_event`` of each pair ``AnthropicStreamTranslator.feed`` returns);
 - ``relay``: ``Relay._pushed`` of the event (the chunk, then the send driven in place);
 - ``take``: ``EventBatches._take`` of the frame with the gateway's handler chain (decode,
   the meter as ``AsyncEvents.push`` meters, ``Relay._pushed``): a pushed event but for the
@@ -30,9 +33,11 @@ import botocore.session
 from botocore.parsers import RestJSONParser
 
 from tierwise.bedrock.eventstream import EventBatches, FrameDecoder, _Events
+from tierwise.core.convert.anthropic import AnthropicStreamTranslator
 from tierwise.core.convert.openai import OpenAIStreamTranslator
 from tierwise.core.metering import StreamMeter
 from tierwise.emulator.eventstream import event_frame
+from tierwise.gateway import streaming
 from tierwise.gateway.streaming import OpenAIChunkWriter, OpenStream, Relay
 
 FRAME = event_frame(
@@ -78,7 +83,9 @@ async def _send(message: Any) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("piece", choices=["frames", "event", "writer", "relay", "take"])
+    parser.add_argument(
+        "piece", choices=["frames", "event", "writer", "anthropic", "relay", "take"]
+    )
     parser.add_argument("count", type=int)
     args = parser.parse_args()
 
@@ -107,6 +114,18 @@ def main() -> None:
 
     batches.push(metered)
     count = args.count
+    messages = AnthropicStreamTranslator(model="m", request_id="r" * 32)
+    anthropic_writer = getattr(streaming, "AnthropicEventWriter", None)
+    if anthropic_writer is not None:
+        anthropic = anthropic_writer(messages)
+    else:
+
+        def anthropic(events: list[dict[str, Any]]) -> bytes:
+            return b"".join(
+                streaming.sse_event(name, data) for e in events for name, data in messages.feed(e)
+            )
+
+    anthropic([event])  # the text block opens with its first delta
 
     async def run() -> None:
         if args.piece == "frames":
@@ -118,6 +137,9 @@ def main() -> None:
         elif args.piece == "writer":
             for _ in range(count):
                 writer([event])
+        elif args.piece == "anthropic":
+            for _ in range(count):
+                anthropic([event])
         elif args.piece == "relay":
             for _ in range(count):
                 relay._pushed([event])

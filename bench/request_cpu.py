@@ -1,7 +1,7 @@
 """The gateway's own CPU per request: before the first byte, and per streamed event.
 
 Run: python bench/request_cpu.py [--streams 300] [--calls 300] [--stream-ms 150] [--repeats 3]
-     [--distinct] [--long TOKENS] [--loop uvloop|asyncio] [--profile FILE]
+     [--distinct] [--long TOKENS] [--door openai|anthropic] [--loop uvloop|asyncio] [--profile FILE]
 
 Why CPU and not latency: on a shared machine wall time measures the neighbours; the CPU a
 request costs the gateway's event loop is what queues other requests' first bytes behind it
@@ -87,26 +87,38 @@ def document(tokens: int) -> str:
     return "Weekly depot report:\n" + "\n".join(lines)
 
 
-def body(stream: bool, number: int | None = None, long: int = 0) -> bytes:
+# The doors the requests may go through (--door): Chat Completions, or the Messages API (its
+# system prompt at the top level).
+DOORS = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
+
+
+def body(stream: bool, number: int | None = None, long: int = 0, door: str = "openai") -> bytes:
     prompt, max_tokens = (STREAM_PROMPT, STREAM_MAX_TOKENS) if stream else (CALL_PROMPT, 60)
     if number is not None:
         prompt += f" (request {number})"
-    messages = [{"role": "user", "content": prompt}]
-    if long:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
+    fields: dict[str, Any] = {}
+    if long and door == "anthropic":
+        fields["system"] = document(long)
+    elif long:
         messages.insert(0, {"role": "system", "content": document(long)})
     return json.dumps(
-        {"model": "auto", "messages": messages, "max_tokens": max_tokens, "stream": stream}
-    ).encode()
+        {"model": "auto", "messages": messages, "max_tokens": max_tokens, "stream": stream,
+         **fields}
+    ).encode()  # fmt: skip
 
 
-async def one(app: Any, payload: bytes, stream: bool) -> tuple[float, float, int, float]:
+async def one(
+    app: Any, payload: bytes, stream: bool, door: str = "openai"
+) -> tuple[float, float, int, float]:
     """(loop CPU s to the first byte, loop CPU s after it, body messages, process CPU s)."""
     scope = {
         "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/v1/chat/completions", "raw_path": b"/v1/chat/completions",
+        "path": DOORS[door], "raw_path": DOORS[door].encode(),
         "query_string": b"", "root_path": "",
         "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                    (b"anthropic-version", b"2023-06-01"),
                     (b"content-length", str(len(payload)).encode())],
         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
     }  # fmt: skip
@@ -153,14 +165,15 @@ async def rounds(
     profile: str | None,
     distinct: bool = False,
     long: int = 0,
+    door: str = "openai",
 ) -> Sample:
     numbers = itertools.count()
 
     def payload() -> bytes:
-        return body(stream, next(numbers) if distinct else None, long)
+        return body(stream, next(numbers) if distinct else None, long, door)
 
     for _ in range(20):  # imports, the router's model, pools: not measured
-        await one(app, payload(), stream)
+        await one(app, payload(), stream, door)
     sample = Sample(events=events)
     profiler = cProfile.Profile() if profile else None
     for _ in range(repeats):
@@ -169,7 +182,7 @@ async def rounds(
         if profiler is not None:
             profiler.enable()
         for _ in range(count):
-            f, a, m, p = await one(app, payload(), stream)
+            f, a, m, p = await one(app, payload(), stream, door)
             first, after, process = first + f, after + a, process + p
             later += m - 1
             sample.messages += m
@@ -230,12 +243,13 @@ async def main_async(args: argparse.Namespace, url: str, events: int) -> dict[st
         out = {}
         if args.calls:
             out["call"] = await rounds(
-                app, False, args.calls, args.repeats, 1, args.profile, args.distinct, args.long
-            )
+                app, False, args.calls, args.repeats, 1, args.profile, args.distinct, args.long,
+                args.door,
+            )  # fmt: skip
         if args.streams:
             out["stream"] = await rounds(
                 app, True, args.streams, args.repeats, events, args.profile, args.distinct,
-                args.long,
+                args.long, args.door,
             )  # fmt: skip
         return out
 
@@ -262,6 +276,10 @@ def main() -> None:
         "cache minimums, so the cache router chooses, points are placed and answers read "
         "the cache (0: none)",
     )
+    parser.add_argument(
+        "--door", choices=sorted(DOORS), default="openai",
+        help="the API the requests use: Chat Completions or Anthropic's Messages",
+    )  # fmt: skip
     parser.add_argument(
         "--loop", choices=["uvloop", "asyncio"], default="uvloop",
         help="the event loop (uvicorn runs uvloop when it is installed, as here)",
@@ -301,6 +319,7 @@ def main() -> None:
                 else "the same prompt every request"
             )
             + (f"; a {args.long}-token system prompt" if args.long else "")
+            + f"; door {DOORS[args.door]}"
         )
         run = main_async(args, f"http://127.0.0.1:{port}", events)
         if args.loop == "uvloop":
