@@ -35,6 +35,11 @@ def parse_since(value: str, now: datetime, *, option: str = "--since") -> dateti
     if match:
         digits, unit = match.group(1), match.group(2)
         hours = {"h": 1, "d": 24, "w": 24 * 7}[unit]
+        if not digits.strip("0"):
+            # "Since now" holds nothing: an empty report, read as "no spend".
+            raise InvalidRequestError(
+                f"{option} {value!r} is an empty window", hint=f"e.g. 1{unit} or 30d"
+            )
         try:
             return now - timedelta(hours=int(digits) * hours)
         # OverflowError: past timedelta's or datetime's range; ValueError: past int's digits

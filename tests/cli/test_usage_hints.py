@@ -111,6 +111,9 @@ def test_a_schema_file_that_holds_no_object_names_the_file(
          "error: --budget-usd 'abc' is not a number", "hint: e.g. --budget-usd 500"),
         (["evaluate", "--budget-usd", "abc"],
          "error: --budget-usd 'abc' is not a number", "hint: e.g. --budget-usd 5"),
+        # "Since now" gave an empty report, read as no spend.
+        (["spend", "--since", "0d"], "error: --since '0d' is an empty window",
+         "hint: e.g. 1d or 30d"),
     ],
 )  # fmt: skip
 def test_bad_values_say_what_is_wrong_and_what_to_do(
