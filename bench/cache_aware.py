@@ -402,19 +402,30 @@ def finished(started: float) -> str:
             f"{os.getloadavg()[0]:.1f})")  # fmt: skip
 
 
-def write_results(name: str, script: str, out: list[str]) -> Path:
-    """Write ``out`` to ``bench/results/NAME`` after the command that produced it
-    (``python bench/SCRIPT`` and this run's arguments)."""
-    path = Path(__file__).parent / "results" / name
+def write_results(
+    name: str, script: str, out: list[str], results: Path = Path(__file__).parent / "results"
+) -> Path:
+    """Put ``out`` at the top of ``bench/results/NAME`` after the command that produced it
+    (``python bench/SCRIPT`` and this run's arguments). Earlier runs stay below it: the
+    results files keep each run's section with its date and commit, which a rerun must not
+    wipe."""
+    path = results / name
     path.parent.mkdir(exist_ok=True)
+    earlier = path.read_text() if path.exists() else ""
     path.write_text(f"$ python bench/{script} {' '.join(sys.argv[1:])}".strip() + "\n"
-                    + "\n".join(out) + "\n")  # fmt: skip
+                    + "\n".join(out) + "\n" + ("\n" + earlier if earlier else ""))  # fmt: skip
     return path
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument(
+        "--questions",
+        type=int,
+        default=300,
+        help="RAG questions (the results go to cache_aware.txt for 1200, the README's figures, "
+        "else to cache_aware_N.txt; each run is added on top of the earlier ones)",
+    )
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument(
         "--pace", type=float, default=6.0, help="simulated seconds between paced RAG questions"
@@ -527,7 +538,8 @@ def main() -> int:
                                                  for s in (*compared, REFERENCE))
                             for k in worst))  # fmt: skip
         say(finished(started))
-    name = "cache_aware.txt"
+    # The README's figures are the 1,200-question run's; another size gets its own file.
+    name = "cache_aware.txt" if args.questions == 1200 else f"cache_aware_{args.questions}.txt"
     if args.thinking_use is not None:
         name = "cache_aware_thinking_use.txt"
     elif args.max_reuse is not None:

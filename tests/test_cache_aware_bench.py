@@ -78,3 +78,14 @@ def test_sonnet_with_thinking_keeps_its_budget_and_cheaper_routes_get_plain_sonn
     )
     below = replace(plain, lowest=Tier.HAIKU, lowest_thinking_budget=None)
     assert bench.policy_sonnet(below) == (Tier.SONNET, None)
+
+
+def test_a_rerun_goes_on_top_of_the_earlier_runs(
+    bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["cache_aware.py", "--questions", "300"])
+    bench.write_results("x.txt", "cache_aware.py", ["first run"], results=tmp_path)
+    bench.write_results("x.txt", "cache_aware.py", ["second run"], results=tmp_path)
+    text = (tmp_path / "x.txt").read_text()
+    command = "$ python bench/cache_aware.py --questions 300\n"
+    assert text == command + "second run\n\n" + command + "first run\n"
