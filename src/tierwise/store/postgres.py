@@ -10,6 +10,7 @@ which need no ORM. Migrations run under an advisory lock so gateways can start t
 from __future__ import annotations
 
 import logging
+import itertools
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -32,17 +33,25 @@ BUSY_WAIT_S = 30.0
 # How long one answer to "does the server accept connections?" is reused by every waiter.
 PROBE_TTL_S = 1.0
 _log = logging.getLogger(__name__)
+_pool_numbers = itertools.count(1)
 _HINT = (
     "check that the server is up and the URL's host, port, database and user "
     "(`tierwise config show` shows the ledger URL's source)"
 )
 
 
-def _quiet_pool_retries(record: logging.LogRecord) -> bool:
+class _QuietRetries(logging.Filter):
     """psycopg_pool logs every failed connection attempt of its background workers: a down
     server printed psycopg's error once per retry. tierwise reports the outage itself, once
-    (PostgresLedger's start, the spool's first row, the ledger's errors)."""
-    return not record.getMessage().startswith("error connecting in ")
+    (the ledger's first use, the spool's first row, the ledger's errors). Only this
+    ledger's pool is quietened: a host application's own pools log as they always did."""
+
+    def __init__(self, pool_name: str) -> None:
+        super().__init__()
+        self._prefix = f"error connecting in {pool_name!r}:"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self._prefix)
 
 
 def _reason(exc: BaseException) -> str:
@@ -91,7 +100,7 @@ class PostgresLedger(SQLLedger):
         self.location = url.rsplit("@", 1)[-1]  # never the password
         self._conninfo = url.replace("postgresql+psycopg://", "postgresql://")
         self._probe_lock = threading.Lock()
-        self._probed: tuple[float, bool] | None = None  # (when, reachable)
+        self._probed: tuple[float, str | None] | None = None  # (when, why unreachable)
         # Connections lent out by _connection() and not yet returned. (The pool's own
         # pool_size counts connection attempts in progress, so it cannot tell.)
         self._lent = 0
@@ -99,55 +108,50 @@ class PostgresLedger(SQLLedger):
         self._migrated = False
         self._migrating = False
         self._migrate_lock = threading.RLock()
-        pool_log = logging.getLogger("psycopg.pool")
-        if _quiet_pool_retries not in pool_log.filters:
-            pool_log.addFilter(_quiet_pool_retries)
+        self._opened = False  # the pool (a lazy ledger's opens at first use)
+        self._told = False  # the outage found at first use was logged
+        self._pool_name = f"tierwise-ledger-{next(_pool_numbers)}"
+        self._quiet = _QuietRetries(self._pool_name)
+        logging.getLogger("psycopg.pool").addFilter(self._quiet)
+        # Lazy (every client and gateway start): no connection until the first use, which
+        # checks the server (reporting an outage once), opens the pool and migrates.
+        self.pool = ConnectionPool(
+            self._conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={
+                "row_factory": dict_row,
+                "autocommit": False,
+                "connect_timeout": CONNECT_TIMEOUT_S,
+            },
+            open=False,
+            # A pooled connection is checked before use, so the first requests after a
+            # database restart do not fail on connections that died with it.
+            check=ConnectionPool.check_connection,
+            timeout=ACQUIRE_TIMEOUT_S,
+            name=self._pool_name,
+        )
+        if lazy:
+            return
         # One direct connection first: a server that is down, or refuses these credentials,
         # is one line at once, not pool log lines on stderr every retry and "pool
         # initialization incomplete after 10 sec".
-        try:
-            psycopg.connect(self._conninfo, connect_timeout=CONNECT_TIMEOUT_S).close()
-        except psycopg.Error as exc:
-            if not lazy:
-                raise LedgerError(
-                    f"cannot connect to the PostgreSQL ledger at {self.location}: {_reason(exc)}",
-                    hint=_HINT,
-                ) from None
-            _log.warning(
-                "the PostgreSQL ledger at %s is unreachable: %s; the calls [ledger] on_outage "
-                "allows go on, their rows spooled until it answers; %s",
-                self.location,
-                _reason(exc),
-                _HINT,
+        reason = self._reach()
+        if reason is not None:
+            self.close()
+            raise LedgerError(
+                f"cannot connect to the PostgreSQL ledger at {self.location}: {reason}",
+                hint=_HINT,
             )
         try:
-            self.pool = ConnectionPool(
-                self._conninfo,
-                min_size=min_size,
-                max_size=max_size,
-                kwargs={
-                    "row_factory": dict_row,
-                    "autocommit": False,
-                    "connect_timeout": CONNECT_TIMEOUT_S,
-                },
-                open=True,
-                # A pooled connection is checked before use, so the first requests after a
-                # database restart do not fail on connections that died with it.
-                check=ConnectionPool.check_connection,
-                timeout=ACQUIRE_TIMEOUT_S,
-            )
-            if not lazy:
-                self.pool.wait(timeout=10)  # (a failed wait closes the pool)
+            self.pool.open(wait=True, timeout=10)  # (a failed wait closes the pool)
+            self._opened = True
         except Exception as exc:  # the pool raises its own and psycopg's errors
+            self.close()
             raise LedgerError(
                 f"cannot connect to the PostgreSQL ledger at {self.location}: {exc}"
             ) from None
-        try:
-            self.migrate()
-        except LedgerUnavailableError:
-            if not lazy:
-                raise
-            # Down now: the pool keeps connecting, and the first use migrates.
+        self.migrate()
 
     def _failed(self, what: str, exc: BaseException) -> LedgerError:
         if isinstance(exc, self._unreachable):
@@ -164,11 +168,35 @@ class PostgresLedger(SQLLedger):
         with self._migrate_lock:
             if self._migrated or self._migrating:
                 return
+            self._open()
             self._migrating = True
             try:
                 self.migrate()
             finally:
                 self._migrating = False
+
+    def _open(self) -> None:
+        """A lazy ledger's first use: the server is checked with one direct connection (a
+        down one is reported once, with the reason and what to check, and each use until it
+        answers raises LedgerUnavailableError, which the engine spools), then the pool opens."""
+        if self._opened:
+            return
+        reason = self._reach()
+        if reason is not None:
+            if not self._told:
+                self._told = True
+                _log.warning(
+                    "the PostgreSQL ledger at %s is unreachable: %s; the calls [ledger] "
+                    "on_outage allows go on, their rows spooled until it answers; %s",
+                    self.location,
+                    reason,
+                    _HINT,
+                )
+            raise LedgerUnavailableError(
+                f"the PostgreSQL ledger at {self.location} is unreachable (connect): {reason}"
+            )
+        self.pool.open()
+        self._opened = True
 
     def migrate(self) -> None:
         super().migrate()
@@ -184,22 +212,27 @@ class PostgresLedger(SQLLedger):
         One probe at a time, its answer shared for PROBE_TTL_S. A server that stops
         answering mid-transaction (a network partition) is taken for busy until those
         transactions fail, at most BUSY_WAIT_S."""
-        import psycopg
-
         with self._lent_lock:
             if self._lent > 0:
                 return True
+        return self._reach() is None
+
+    def _reach(self) -> str | None:
+        """Why a new connection to the server fails (None: it opens). One probe at a time,
+        its answer shared for PROBE_TTL_S."""
+        import psycopg
+
         with self._probe_lock:
             now = time.monotonic()
             if self._probed is not None and now - self._probed[0] < PROBE_TTL_S:
                 return self._probed[1]
             try:
                 psycopg.connect(self._conninfo, connect_timeout=CONNECT_TIMEOUT_S).close()
-                reachable = True
-            except psycopg.Error:
-                reachable = False
-            self._probed = (time.monotonic(), reachable)
-            return reachable
+                reason = None
+            except psycopg.Error as exc:
+                reason = _reason(exc)
+            self._probed = (time.monotonic(), reason)
+            return reason
 
     def _acquire(self) -> Any:
         """A pooled connection. While none is free, the wait goes on (up to BUSY_WAIT_S)
@@ -257,3 +290,4 @@ class PostgresLedger(SQLLedger):
 
     def close(self) -> None:
         self.pool.close()
+        logging.getLogger("psycopg.pool").removeFilter(self._quiet)
