@@ -36,7 +36,8 @@ def test_anthropic_model_list_pages_as_its_sdk_asks(gateway: Any) -> None:
 
 @pytest.mark.parametrize(
     ("query", "param"),
-    [({"limit": "0"}, "limit"), ({"limit": "ten"}, "limit"), ({"after_id": "gpt-4o"}, "after_id"),
+    [({"limit": "0"}, "limit"), ({"limit": "ten"}, "limit"), ({"limit": "²"}, "limit"),
+     ({"after_id": "gpt-4o"}, "after_id"),
      ({"after_id": "auto", "before_id": "opus"}, "before_id")],
 )  # fmt: skip
 def test_bad_anthropic_list_parameters_are_a_400(

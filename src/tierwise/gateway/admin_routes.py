@@ -116,7 +116,7 @@ async def captures(request: Request) -> Response:
         if not isinstance(ledger, SQLLedger):
             raise InvalidRequestError("captures live in a SQL ledger; this one is not")
         raw_limit = request.query_params.get("limit", "100")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+        if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 1000:
             raise InvalidRequestError(f"limit={raw_limit!r}", hint="a whole number from 1 to 1000")
         since = parse_since(
             request.query_params.get("since", "30d"), datetime.now(UTC), option="since"

@@ -84,7 +84,8 @@ def _page(ids: list[str], query: Mapping[str, str]) -> tuple[list[str], bool]:
     lie beyond it. Without ``limit`` the page is every model (Anthropic's default is 20; one
     page is what a client that does not paginate expects, and has_more says it is all)."""
     raw = query.get("limit")
-    if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= 1000):
+    # ASCII digits only: str.isdigit() takes '²', which int() refuses (a 500).
+    if raw is not None and not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 1000):
         raise InvalidRequestError(
             f"limit: {raw!r} is not a whole number from 1 to 1000", param="limit"
         )

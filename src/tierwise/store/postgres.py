@@ -9,8 +9,8 @@ which need no ORM. Migrations run under an advisory lock so gateways can start t
 
 from __future__ import annotations
 
-import logging
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
