@@ -1222,10 +1222,19 @@ def _reply_language_only(found: frozenset[str], window: str) -> frozenset[str]:
 # ("LOG_LEVEL=debug", "debug: true", "DEBUG=1") describes pasted settings, not a fault.
 _DEBUGGING_RX = CUE_PATTERNS["debugging"]
 _CRASH = re.compile(r"\bcrash(?:es|ed|ing)?\b(?! course)")
+# A setting is a line of its own holding one key and one short value ("LOG_LEVEL=debug",
+# "  debug: true") or a quoted key or value ('"mode": "DEBUG"'); "Debug: my loop never ends",
+# "debugger: breakpoints are skipped" and "my app ignores DEBUG=1, why?" are faults told in
+# prose. An exception thrown "for empty lists" or "to the caller" is raised; only one made,
+# granted or "to the rule" is not.
 _NOT_A_FAULT = re.compile(
-    r"\bcrash course\b|\bwith the exception of\b|\b(?:make|made|making|makes) an exception\b"
-    r"|\ban exception (?:to|for)\b"
-    r"|(?<=[=:])\s*[\"']?debug\w*|\bdebug\w*[\"']?\s*[=:]"
+    r"\bcrash course\b|\bwith the exception of\b"
+    r"|\b(?:make|made|making|makes|grant|granted|granting|allow|allowed) an exception\b"
+    r"|\b(?:an|the) exception (?:to|that proves) the rule\b"
+    r"|^[ \t-]*[\"']?[\w.-]*[\"']?[ \t]*[=:][ \t]*[\"']?debug\w*[\"']?,?[ \t]*$"
+    r"|^[ \t-]*[\"']?debug\w*[\"']?[ \t]*[=:][ \t]*[\"']?[\w.-]*[\"']?,?[ \t]*$"
+    r"|[\"']debug\w*[\"'][ \t]*:|:[ \t]*[\"']debug\w*[\"']",
+    re.MULTILINE,
 )
 # What runs, and what is done to it, in the sentence of a crash ("the app crashes when I
 # upload", "it crashed on login", "the build crashes").
@@ -1695,12 +1704,12 @@ _EXPLANATION_OPENER = re.compile(
 
 # A calculation asked in no maths word (round 16): two or more quantities given (an amount
 # of money, a percentage, a measure, a duration or a time of day; a year or a bare count is
-# no quantity) and a value asked of them (_VALUE_ASKED: "20% off a £84 jacket, then 10% more:
+# no quantity, nor is a network's "4G" or "5G", grams being "g") and a value asked of them (_VALUE_ASKED: "20% off a £84 jacket, then 10% more:
 # what do I pay?", "Ça fait combien TTC ?", "Was habe ich nach 6 Jahren?").
 _QUANTITY = re.compile(
     r"(?:[$€£¥]|r\$)\s?\d|\d(?:[\d.,]|\s(?=\d{3}\b))*\s?(?:%|°|€|£|\$"
     r"|(?:eur|euros?|usd|dollars?|gbp|pounds?|chf|yen|reais|pesos|percent|per cent|prozent"
-    r"|pour ?cent|por ?ciento|per ?cento|procent|km/h|km/u|mph|km|m|cm|mm|m2|m²|kg|g|lb|lbs"
+    r"|pour ?cent|por ?ciento|per ?cento|procent|km/h|km/u|mph|km|m|cm|mm|m2|m²|kg|(?-i:g)|lb|lbs"
     r"|l|dl|ml|litres?|liters?|litros?|litri|gallons?|mi|miles?|ft|feet|h|hrs?|hours?|min"
     r"|mins|minutes?|minuten|minutos|minuti|stunden|heures|horas|ore|uur|days?|weeks?"
     r"|months?|years?|tage|wochen|monate|jahre|jahren|jours|semaines|mois|ans|días|semanas"
@@ -1727,6 +1736,15 @@ _VALUES = (
     r"|interest|sum|difference|share|percentage|fee|value|speed|distance|temperature|weight"
     r"|length|area|volume|net|gross|result|change|tip|bill|rate|return|profit|margin|average"
 )
+# The words that may stand before such a value say which one it is ("the monthly payment",
+# "my net salary", "the final price"); a judgement ("the best area", "the right change", "which
+# hotel rate is reasonable?") asks for advice over the numbers, and "which" chooses among
+# options, not a value to work out (round 16 review).
+_VALUE_KINDS = (
+    r"monthly|weekly|daily|yearly|annual|hourly|total|final|new|net|gross|overall|remaining"
+    r"|resulting|exact|expected|estimated|approximate|effective|average|actual|real|full"
+    r"|original|discounted|sale|after-tax|pre-tax|combined|extra|additional|minimum|maximum"
+)
 _VALUE_ASKED = re.compile(
     r"\b(?:how (?:much|many|long|far|fast|old|big|heavy)|what time|at what time"
     r"|what (?:do|does|did|will|would|should) (?:i|we|you|they|he|she|each(?: \w+)?)"
@@ -1735,8 +1753,8 @@ _VALUE_ASKED = re.compile(
     r"|land|finish|reach|be|end)"
     r"|what(?:'s| is| was| will be| would be| are)? (?:that|this|it) in"
     r"|by (?:what|how much)|what (?:percentage|percent|fraction|share)"
-    rf"|(?:what|which)(?:'s| is| was| will be| would be| are)? (?:the |my |our |his |her"
-    rf" |their |each )?(?:[\w-]+ )?(?:{_VALUES})s?\b"
+    rf"|what(?:'s| is| was| will be| would be| are)? (?:the |my |our |his |her"
+    rf" |their |each )?(?:{_VALUE_KINDS} )?(?:{_VALUES})s?\b"
     rf"|(?:{_VALUES})s?\s*\?"
     r"|combien|à quelle heure|quel(?:le)? (?:est|sera) (?:le|la) (?:prix|total|montant|coût"
     r"|somme|salaire|mensualité|différence)"
@@ -1751,11 +1769,13 @@ _VALUE_ASKED = re.compile(
 )
 
 
-def _calculation_asked(ask: str) -> bool:
-    """Whether a short turn with no material gives two quantities and asks for a value."""
+def _calculation_asked(text: str) -> bool:
+    """Whether a short turn with no material gives two quantities and asks for a value
+    (``text`` as written: a unit's case tells grams from a network generation)."""
+    ask = text.lower()
     return (
         "?" in ask
-        and len(_QUANTITY.findall(ask)) >= 2
+        and len(_QUANTITY.findall(text)) >= 2
         and _WHY_OR_QUOTE.search(ask) is None
         and _VALUE_ASKED.search(ask) is not None
     )
@@ -1816,7 +1836,7 @@ def reread_ask(
     if not (material or pasted or instructed or tools or system_cues):
         if _EXPLANATION_OPENER.search(lower):
             return user_cues | {EXPLANATION_ASK}
-        if _calculation_asked(lower):
+        if _calculation_asked(user_text):
             return user_cues | {"math_task"}
     return user_cues
 
