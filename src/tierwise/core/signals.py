@@ -65,6 +65,13 @@ _NOT_FOR_A_PURPOSE = (
     r"(?: \w+(?:er|ir|ar|re))? (?:pour|contre|para|contra|per|contro|gegen|für|bei)\b)"
 )
 
+# The formats data is converted to (format_conversion).
+_TARGET_FORMATS = (
+    r"(?:(?:a|an|valid|plain|proper) )*(?:json|csv|yaml|xml|markdown|a table|a markdown table"
+    r"|html|toml|snake_?case|camel_?case|title case|lower ?case|upper ?case|iso[- ]?8601"
+    r"|bullet points|\w+ format)"
+)
+
 # Task-type cues: name -> pattern. Matched case-insensitively over the last user turn and the
 # system prompt. Compiled once at import; this table is data, not state.
 _CUE_SOURCE: dict[str, str] = {
@@ -131,13 +138,15 @@ _CUE_SOURCE: dict[str, str] = {
         r"|name (?:for|ideas)"
     ),
     "format_conversion": (
-        # "encode/serialise ... as TOML" too (round 16: once "'debug': true" in the data was
-        # no debugging cue, nothing else read the ask)
-        r"(?:convert|transform|turn|reformat|rewrite|encode|seriali[sz]e)"
+        r"(?:convert|transform|turn|reformat|rewrite)"
         r" (?:this|the following|these|it|them)?"
-        r"\s*(?:[\w-]+\s){0,3}(?:to|into|as) (?:(?:a|an|valid|plain|proper) )*(?:json|csv|yaml"
-        r"|xml|markdown|a table|a markdown table|html|toml|snake_?case|camel_?case|title case"
-        r"|lower ?case|upper ?case|iso[- ]?8601|bullet points|\w+ format)|reformat"
+        r"\s*(?:[\w-]+\s){0,3}(?:to|into|as) " + _TARGET_FORMATS + r"|reformat"
+        # "encode/serialise ... as TOML" too (round 16: once "'debug': true" in the data was
+        # no debugging cue, nothing else read the ask), but only of data given: "this", "these"
+        # or "it" and the format ending the ask or opening the data ("... as TOML: {...}");
+        # "how do I serialize a dataclass as JSON in Python?" asks how to write code.
+        r"|(?:encode|seriali[sz]e) (?:this|the following|these|it|them)\b\s*(?:[\w-]+\s){0,3}"
+        r"(?:to|into|as) " + _TARGET_FORMATS + r"(?=\s*(?:[:.!]|\n|$))"
         # Round 14: the same conversion asked as "flatten this nested JSON", "snake_case these
         # column names", "al formato internacional" (values put in a format; not "return it
         # as JSON", "au format JSON", which only say how to give the answer).
