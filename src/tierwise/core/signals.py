@@ -1243,7 +1243,7 @@ _NOT_A_FAULT = re.compile(
     r"|^[ \t-]*[\"']?[\w.-]*[\"']?[ \t]*[=:][ \t]*[\"']?debug\w*[\"']?,?[ \t]*$"
     r"|^[ \t-]*[\"']?debug\w*[\"']?[ \t]*[=:][ \t]*[\"']?[\w.-]*[\"']?,?[ \t]*$"
     r"|[\"']debug\w*[\"'][ \t]*:|:[ \t]*[\"']debug\w*[\"']",
-    re.MULTILINE,
+    re.MULTILINE | re.IGNORECASE,
 )
 # What runs, and what is done to it, in the sentence of a crash ("the app crashes when I
 # upload", "it crashed on login", "the build crashes").
@@ -1253,9 +1253,11 @@ _SOFTWARE = re.compile(
     r"|iphone|ipad|android|ios|device|database|query|page|website|site|api|deploy\w*"
     r"|release|version|update|upgrade|startup|login|log in|tab|editor|ide|compiler|plugin"
     r"|extension|worker|thread|job|node|python|java|excel|windows|macos|linux|firmware"
-    r"|desktop|\w*error|\w*exception|log|logs|stack|click\w*|tap\w*|open\w*|upload\w*"
-    r"|sav(?:e|es|ed|ing)"
-    r"|load\w*|run\w*|launch\w*|boot\w*|install\w*|segfault|memory|null|undefined"
+    # "IndexError", not "terror"; a program run, opened, loaded or clicked, not "running late"
+    r"|desktop|(?!terror\b)\w*error|\w*exception|log|logs|stack|tap\w*|upload\w*"
+    r"|sav(?:e|es|ed|ing)|(?:click|open|load|run)(?:s|ed|ing|ning)? (?:it|this|that|the|my|a"
+    r"|an|our|any|some)|on (?:click|open|load|run)"
+    r"|reload\w*|launch\w*|boot\w*|install\w*|segfault|memory|null|undefined"
     r"|mac|macbook|chrome|firefox|safari"
     # a crash that recurs, or follows what a user does, is a program's ("Chrome keeps
     # crashing", "Zoom crashes whenever I share my screen"), whatever the program is called
@@ -1263,18 +1265,31 @@ _SOFTWARE = re.compile(
     r"|(?:whenever|every time|each time|as soon as|when) (?:i|we|you|they|users?|someone)))\b"
 )
 _SENTENCE_END = re.compile(r"[.!?\n]+")
+# A thing called by its name, with no article, that crashes by itself ("Blender crashed twice
+# while rendering", "Photoshop crashed and I lost my work", "Outlook crashes every morning"):
+# an app, whatever it is called; a vehicle is "the car", and a person crashes into something
+# or crashes the car.
+_NAMED_CRASH = re.compile(
+    r"(?<![\w'])(?<!\b[Tt]he )(?<!\b[Aa] )(?<!\b[Aa]n )(?<!\b[Mm]y )(?<!\b[Oo]ur )"
+    r"(?!(?:I|We|They|He|She|You|Mom|Mum|Dad)\b)"
+    r"[A-Z][a-z]*[A-Z0-9]?\w* (?:(?:just|also|again|always|still|often) )?crash(?:es|ed)\b"
+    r"(?! (?:into|in to|the|a|an|my|his|her|their|our|your|its|through|on the)\b)"
+)
 
 
 def _debugging_in_other_senses(found: frozenset[str], window: str) -> frozenset[str]:
     """``found`` without ``debugging`` when only words of debugging in other senses made it
-    (``window`` in lower case): see _NOT_A_FAULT and _SOFTWARE."""
+    (``window`` as written): see _NOT_A_FAULT, _SOFTWARE and _NAMED_CRASH."""
     if "debugging" not in found:
         return found
-    kept = _NOT_A_FAULT.sub(" ", window)
+    written = _NOT_A_FAULT.sub(" ", window)
+    kept = written.lower()
     if _CRASH.search(kept) and not any(map(_CODE_START.match, kept.splitlines())):
         kept = " . ".join(
-            part if _SOFTWARE.search(part) else _CRASH.sub(" ", part)
-            for part in _SENTENCE_END.split(kept)
+            part.lower()
+            if _SOFTWARE.search(part.lower()) or _NAMED_CRASH.search(part)
+            else _CRASH.sub(" ", part.lower())
+            for part in _SENTENCE_END.split(written)
         )
     if _DEBUGGING_RX.search(kept):
         return found
@@ -1291,7 +1306,7 @@ def _scan(text: str) -> frozenset[str]:
 def _window_cues(window: str) -> frozenset[str]:
     lower = window.lower()
     found = _reply_language_only(_quantity_without_numbers(_SCANNER.find(lower), lower), lower)
-    return _debugging_in_other_senses(found, lower) | _cjk_cues(window)
+    return _debugging_in_other_senses(found, window) | _cjk_cues(window)
 
 
 # A system prompt longer than this holds material besides its instructions: a RAG service's
