@@ -163,3 +163,88 @@ def test_debugging_words_count_only_for_software(text: str, debugging: bool) -> 
 )
 def test_encode_as_a_format_is_a_conversion(text: str) -> None:
     assert "format_conversion" in _cues(text)
+
+
+# --- round 16 review: what the rules above took too far --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "debugging"),
+    [
+        # an exception raised, debugging told in prose, a debug flag that is the problem
+        ("My function throws an exception for empty lists, how do I fix it?", True),
+        ("Spark job throws an exception for every null row", True),
+        ("The service threw an exception to the caller, how to log it?", True),
+        ("My parser raises an exception for dates before 1900", True),
+        ("Debug: my loop never terminates", True),
+        ("debugger: breakpoints are skipped in VS Code", True),
+        ("My Flask app ignores DEBUG=1, why?", True),
+        ("Debugging: the worker hangs after the second request", True),
+        # still no fault: an exception granted or to the rule, a debug level in settings
+        ("Could you grant an exception for this customer's late fee?", False),
+        ("Is Iceland the exception to the rule on Nordic taxes?", False),
+        ("Rewrite as YAML:\nlog_level: debug\nworkers: 4", False),
+        ("Convert to TOML:\nDEBUG=true\nHOST=example.org", False),
+    ],
+)
+def test_raised_exceptions_and_debugging_in_prose_are_faults(text: str, debugging: bool) -> None:
+    assert ("debugging" in _cues(text)) is debugging
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have $500 and 3 days in Paris, what's the best area to stay?",
+        "Our team grew 20% and revenue 15%, what's the right change to make in our org chart?",
+        "I have $10,000 and 5 years to invest, what's the best return I can expect?",
+        "We pay $120 a night plus 12% tax, which hotel rate is reasonable?",
+        "Is 4G or 5G better for gaming, which speed matters?",
+        "My rent is €900 and I earn €2,400, what's a sensible share to save?",
+        "With 3 kids and 2 weeks off, what's the ideal distance to drive in a day?",
+    ],
+)
+def test_advice_over_numbers_is_no_calculation(text: str) -> None:
+    assert "math_task" not in _cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A £1,800 loan at 6% over 2 years, what's the monthly payment?",
+        "I earn $4,200 a month and 30% goes to tax: what's my net salary?",
+        "Add 5g of salt per 250 g of flour, how much for 1.2 kg?",
+    ],
+)
+def test_values_asked_of_quantities_stay_calculations(text: str) -> None:
+    assert "math_task" in _cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I serialize a dataclass as JSON in Python?",
+        "Serialize the user object as JSON in Go",
+        "How can I encode this struct as JSON in Rust with serde?",
+        "What's the fastest way to serialise it as YAML in Java?",
+    ],
+)
+def test_a_how_to_about_serialising_is_no_conversion(text: str) -> None:
+    assert "format_conversion" not in _cues(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "debugging"),
+    [
+        ("The car crashed while I was running late, what do I tell insurance?", False),
+        ("Our van crashed on the way to the terror drill, who pays?", False),
+        ("Dad crashed the car on the way home, is that covered?", False),
+        ("Tom crashed into a lamp post while running for the bus.", False),
+        # an app crashing, by its name: software whatever it is called
+        ("Blender crashed twice while rendering, what can I do?", True),
+        ("Photoshop crashed and I lost my work", True),
+        ("Outlook crashes every morning at 9", True),
+        ("Audacity crashed again halfway through the export.", True),
+    ],
+)
+def test_crashes_of_vehicles_and_of_named_apps(text: str, debugging: bool) -> None:
+    assert ("debugging" in _cues(text)) is debugging
