@@ -185,6 +185,7 @@ def test_encode_as_a_format_is_a_conversion(text: str) -> None:
         ("Is Iceland the exception to the rule on Nordic taxes?", False),
         ("Rewrite as YAML:\nlog_level: debug\nworkers: 4", False),
         ("Convert to TOML:\nDEBUG=true\nHOST=example.org", False),
+        ("Sort these pairs by key: port=8080 debug=false name=shop", False),
     ],
 )
 def test_raised_exceptions_and_debugging_in_prose_are_faults(text: str, debugging: bool) -> None:
@@ -213,6 +214,8 @@ def test_advice_over_numbers_is_no_calculation(text: str) -> None:
         "A £1,800 loan at 6% over 2 years, what's the monthly payment?",
         "I earn $4,200 a month and 30% goes to tax: what's my net salary?",
         "Add 5g of salt per 250 g of flour, how much for 1.2 kg?",
+        "A €240,000 mortgage at 3.9% over 25 years: what's the monthly payment?",
+        "A lamp cost $36 after a 25% discount. What was the original price?",
     ],
 )
 def test_values_asked_of_quantities_stay_calculations(text: str) -> None:

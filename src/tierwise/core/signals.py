@@ -1242,7 +1242,10 @@ _NOT_A_FAULT = re.compile(
     r"|\b(?:an|the) exception (?:to|that proves) the rule\b"
     r"|^[ \t-]*[\"']?[\w.-]*[\"']?[ \t]*[=:][ \t]*[\"']?debug\w*[\"']?,?[ \t]*$"
     r"|^[ \t-]*[\"']?debug\w*[\"']?[ \t]*[=:][ \t]*[\"']?[\w.-]*[\"']?,?[ \t]*$"
-    r"|[\"']debug\w*[\"'][ \t]*:|:[ \t]*[\"']debug\w*[\"']",
+    r"|[\"']debug\w*[\"'][ \t]*:|:[ \t]*[\"']debug\w*[\"']"
+    # or one of several pairs on a line ("port=8080 debug=false name=shop")
+    r"|(?:\b[\w.]+=[^\s=]*[ \t,;&]+)+(?:debug\w*=[^\s=]*|[\w.]+=debug\w*)"
+    r"|(?:debug\w*=[^\s=]*|\b[\w.]+=debug\w*)(?:[ \t,;&]+[\w.]+=[^\s=]*)+",
     re.MULTILINE | re.IGNORECASE,
 )
 # What runs, and what is done to it, in the sentence of a crash ("the app crashes when I
@@ -1778,7 +1781,7 @@ _VALUE_ASKED = re.compile(
     r"|what(?:'s| is| was| will be| would be| are)? (?:that|this|it) in"
     r"|by (?:what|how much)|what (?:percentage|percent|fraction|share)"
     rf"|what(?:'s| is| was| will be| would be| are)? (?:the |my |our |his |her"
-    rf" |their |each )?(?:{_VALUE_KINDS} )?(?:{_VALUES})s?\b"
+    rf" |their |each )?(?:(?:{_VALUE_KINDS}) )?(?:{_VALUES})s?\b"
     rf"|(?:{_VALUES})s?\s*\?"
     r"|combien|à quelle heure|quel(?:le)? (?:est|sera) (?:le|la) (?:prix|total|montant|coût"
     r"|somme|salaire|mensualité|différence)"
