@@ -1731,8 +1731,9 @@ _EXPLANATION_OPENER = re.compile(
 
 # A calculation asked in no maths word (round 16): two or more quantities given (an amount
 # of money, a percentage, a measure, a duration or a time of day; a year or a bare count is
-# no quantity, nor is a network's "4G" or "5G", grams being "g") and a value asked of them (_VALUE_ASKED: "20% off a £84 jacket, then 10% more:
-# what do I pay?", "Ça fait combien TTC ?", "Was habe ich nach 6 Jahren?").
+# no quantity, nor is a network's "4G" or "5G", grams being "g") and a value asked of them
+# (_VALUE_ASKED: "20% off a £84 jacket, then 10% more: what do I pay?", "Ça fait combien
+# TTC ?", "Was habe ich nach 6 Jahren?").
 _QUANTITY = re.compile(
     r"(?:[$€£¥]|r\$)\s?\d|\d(?:[\d.,]|\s(?=\d{3}\b))*\s?(?:%|°|€|£|\$"
     r"|(?:eur|euros?|usd|dollars?|gbp|pounds?|chf|yen|reais|pesos|percent|per cent|prozent"
