@@ -43,6 +43,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tierwise.router.class_round3 import _text
+from tierwise.router.corpus_shapes import shaped
 
 __all__ = ["EXTRACT_MATERIALS", "HELP_CENTRES", "round14_rows"]
 
@@ -386,16 +387,7 @@ def _transform_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
 def _qa_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
     for i, question in enumerate(QA_ASKS):
         for shape in rng.sample(["bare", "persona", "earlier"], 2):
-            request: Request = {"messages": [_text("user", question)]}
-            if shape == "persona":
-                request["system"] = [{"text": rng.choice(_PERSONAS)}]
-            elif shape == "earlier":
-                said, answered = rng.choice(_EARLIER)
-                request["messages"] = [
-                    _text("user", said),
-                    _text("assistant", answered),
-                    _text("user", question),
-                ]
+            request = shaped(question, shape, rng, _PERSONAS, _EARLIER)
             yield {
                 "class": "general_qa",
                 "template": f"r14-qa-{i}",

@@ -49,6 +49,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tierwise.router.class_round3 import _text
+from tierwise.router.corpus_shapes import shaped
 
 __all__ = ["CONVERSION_INPUTS", "round15_rows"]
 
@@ -68,17 +69,7 @@ _EARLIER = [
 
 
 def _shaped(text: str, shape: str, rng: random.Random) -> Request:
-    request: Request = {"messages": [_text("user", text)]}
-    if shape == "persona":
-        request["system"] = [{"text": rng.choice(_PERSONAS)}]
-    elif shape == "earlier":
-        said, answered = rng.choice(_EARLIER)
-        request["messages"] = [
-            _text("user", said),
-            _text("assistant", answered),
-            _text("user", text),
-        ]
-    return request
+    return shaped(text, shape, rng, _PERSONAS, _EARLIER)
 
 
 # --- open questions with numbers; calculations on the same kind of numbers -------------------
