@@ -68,6 +68,28 @@ def test_plan_reads_logs_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert json.loads(result.stdout)["requests"] == 40
 
 
+def test_plan_reads_gzip_from_stdin_and_stdin_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gzip piped in was decoded as text (a UnicodeDecodeError traceback); `plan - -` read
+    standard input once and counted its requests twice."""
+    monkeypatch.chdir(tmp_path)
+    gen = generator()
+    gen.generate(tmp_path / "logs", 40, seed=3, days=1)
+    text = "".join(
+        gzip.decompress(p.read_bytes()).decode() if p.suffix == ".gz" else p.read_text()
+        for p in sorted((tmp_path / "logs").rglob("*.json*"))
+    )
+    options = ["--app-profile", f"{gen.APP_PROFILE}={gen.SONNET}", "--json", "--no-progress",
+               "--rules-only"]  # fmt: skip
+    piped = CliRunner().invoke(app, ["plan", "-", *options], input=gzip.compress(text.encode()))
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["requests"] == 40
+    twice = _invoke(["plan", "-", "-", *options], text)
+    assert twice.exit_code == 1
+    assert "`-` given 2 times" in str(getattr(twice.exception, "message", twice.exception))
+
+
 @pytest.mark.parametrize(
     "command",
     [["converse"], ["route"], ["batch", "submit"], ["plan"], ["evaluate"], ["router", "train"],

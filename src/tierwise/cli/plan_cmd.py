@@ -305,11 +305,16 @@ def plan(
             markup=False,
         )
         sources = [found if s == BEDROCK_LOGS else s for s in sources]
+    if workers < 0:
+        raise InvalidRequestError(f"--workers {workers}", hint="use 0 (one per CPU) or more")
+    if sources.count("-") > 1:
+        raise InvalidRequestError(
+            f"`-` given {sources.count('-')} times",
+            hint="standard input is read once: name it once",
+        )
     if "-" in sources:
         piped = str(stdin_file(ctx, Path("-")))
         sources = [piped if s == "-" else s for s in sources]
-    if workers < 0:
-        raise InvalidRequestError(f"--workers {workers}", hint="use 0 (one per CPU) or more")
     config = _config(
         settings,
         batch_classes=frozenset(c.strip() for c in batch_classes.split(",") if c.strip()),

@@ -27,6 +27,10 @@ def stdin_file(ctx: typer.Context, path: Path | None) -> Path | None:
         return path
     folder = Path(tempfile.mkdtemp(prefix="tierwise-"))
     ctx.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
-    target = folder / "stdin.jsonl"  # the suffix: readers that pick files by it take it
-    target.write_text(sys.stdin.read(), "utf-8")
+    data = sys.stdin.buffer.read()
+    # The suffix: readers that pick files by it take it; gzip piped in (`zcat` forgotten, or
+    # `cat logs.json.gz | tierwise plan -`) keeps ".gz", which they decompress by.
+    name = "stdin.jsonl.gz" if data[:2] == b"\x1f\x8b" else "stdin.jsonl"
+    target = folder / name
+    target.write_bytes(data)
     return target
