@@ -442,8 +442,8 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
                     "send text in the message (an empty message part can be left out)",
                 )
             reasoning = block.get("reasoningContent")
-            thought = reasoning.get("reasoningText") if isinstance(reasoning, Mapping) else None
-            if isinstance(thought, Mapping) and not thought.get("signature"):
+            thought = reasoning.get("reasoningText") if is_mapping(reasoning) else None
+            if is_mapping(thought) and not thought.get("signature"):
                 # Claude refuses it ("messages.N.content.M.thinking.signature: Field
                 # required") after a round trip and an error row: clients that keep the
                 # thinking text often drop its signature.
