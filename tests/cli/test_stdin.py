@@ -53,16 +53,23 @@ def test_batch_submit_reads_records_from_stdin(tmp_path: Path) -> None:
     assert message.endswith("/stdin.jsonl:1: not JSON (Expecting value)"), result
 
 
-def test_plan_reads_logs_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+def _plan_logs(tmp_path: Path) -> tuple[str, list[str]]:
+    """40 generated invocation-log records as one text, and the `plan` options that read
+    them (the app profile to Sonnet, JSON out, rules only)."""
     gen = generator()
     gen.generate(tmp_path / "logs", 40, seed=3, days=1)
-    lines = "".join(
+    text = "".join(
         gzip.decompress(p.read_bytes()).decode() if p.suffix == ".gz" else p.read_text()
         for p in sorted((tmp_path / "logs").rglob("*.json*"))
     )
-    app_profile = ["--app-profile", f"{gen.APP_PROFILE}={gen.SONNET}"]
-    options = [*app_profile, "--json", "--no-progress", "--rules-only"]
+    options = ["--app-profile", f"{gen.APP_PROFILE}={gen.SONNET}", "--json", "--no-progress",
+               "--rules-only"]  # fmt: skip
+    return text, options
+
+
+def test_plan_reads_logs_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    lines, options = _plan_logs(tmp_path)
     result = _invoke(["plan", "-", *options], lines)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["requests"] == 40
@@ -74,14 +81,7 @@ def test_plan_reads_gzip_from_stdin_and_stdin_once(
     """Gzip piped in was decoded as text (a UnicodeDecodeError traceback); `plan - -` read
     standard input once and counted its requests twice."""
     monkeypatch.chdir(tmp_path)
-    gen = generator()
-    gen.generate(tmp_path / "logs", 40, seed=3, days=1)
-    text = "".join(
-        gzip.decompress(p.read_bytes()).decode() if p.suffix == ".gz" else p.read_text()
-        for p in sorted((tmp_path / "logs").rglob("*.json*"))
-    )
-    options = ["--app-profile", f"{gen.APP_PROFILE}={gen.SONNET}", "--json", "--no-progress",
-               "--rules-only"]  # fmt: skip
+    text, options = _plan_logs(tmp_path)
     piped = CliRunner().invoke(app, ["plan", "-", *options], input=gzip.compress(text.encode()))
     assert piped.exit_code == 0, piped.output
     assert json.loads(piped.stdout)["requests"] == 40
