@@ -180,25 +180,17 @@ DEBUG_ASKS: list[str] = [
 ]
 
 
-def _qa_number_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
-    for i, question in enumerate(QA_NUMBERS):
+def _asked_rows(
+    texts: list[str], cls: str, template: str, rng: random.Random
+) -> Iterator[dict[str, Any]]:
+    """Each of ``texts`` asked in two of the three shapes, as rows of ``cls``."""
+    for i, text in enumerate(texts):
         for shape in rng.sample(["bare", "persona", "earlier"], 2):
             yield {
-                "class": "general_qa",
-                "template": f"r16-qa-num-{i}",
+                "class": cls,
+                "template": f"{template}-{i}",
                 "source": "team-templates",
-                "request": _shaped(question, shape, rng),
-            }
-
-
-def _math_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
-    for i, question in enumerate(MATH_PLAIN):
-        for shape in rng.sample(["bare", "persona", "earlier"], 2):
-            yield {
-                "class": "math",
-                "template": f"r16-math-plain-{i}",
-                "source": "team-templates",
-                "request": _shaped(question, shape, rng),
+                "request": _shaped(text, shape, rng),
             }
 
 
@@ -247,8 +239,8 @@ def _debug_rows(rng: random.Random) -> Iterator[dict[str, Any]]:
 def round16_rows(seed: int = 1616) -> Iterator[dict[str, Any]]:
     """All round-16 rows (deterministic)."""
     rng = random.Random(seed)
-    yield from _qa_number_rows(rng)
-    yield from _math_rows(rng)
+    yield from _asked_rows(QA_NUMBERS, "general_qa", "r16-qa-num", rng)
+    yield from _asked_rows(MATH_PLAIN, "math", "r16-math-plain", rng)
     yield from _crash_rows(rng)
     yield from _settings_rows(rng)
     yield from _debug_rows(rng)
