@@ -53,6 +53,29 @@ def test_bad_anthropic_list_parameters_are_a_400(
     assert param in r.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("limit", ["0", "1001", "ten", "²", "-5"])
+def test_a_bad_limit_is_the_same_400_on_every_list_that_pages(gateway: Any, limit: str) -> None:
+    # The model list (Anthropic's paging) and /v1/captures read limit through one check: the
+    # same message and param (captures said only "limit='0'" and named no param).
+    _, admin = gateway.keys.create(f"ops-limit-{limit}", admin=True)
+    headers = {"anthropic-version": "2023-06-01", "authorization": f"Bearer {admin}"}
+    for path in ("/v1/models", "/v1/captures"):
+        r = httpx.get(gateway.url + path, params={"limit": limit}, headers=headers)
+        assert r.status_code == 400, (path, r.text)
+        # Both doors' error shapes carry the message; the OpenAI shape carries param too.
+        error = r.json()["error"]
+        assert error["type"] == "invalid_request_error", (path, error)
+        assert error["message"].startswith(
+            f"limit: {limit!r} is not a whole number from 1 to 1000"
+        ), (path, error)
+    r = httpx.get(
+        gateway.url + "/v1/captures",
+        params={"limit": limit},
+        headers={"authorization": f"Bearer {admin}"},
+    )
+    assert r.json()["error"]["param"] == "limit", r.text
+
+
 @pytest.mark.parametrize(
     ("path", "query", "takes"),
     [

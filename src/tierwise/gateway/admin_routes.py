@@ -24,6 +24,7 @@ from tierwise.errors import AuthenticationError, InvalidRequestError
 from tierwise.gateway.auth import presented_key
 from tierwise.gateway.errors import Dialect
 from tierwise.gateway.openai_routes import failure
+from tierwise.gateway.query import page_limit
 from tierwise.gateway.service import Gateway
 from tierwise.reports import daily_spend, parse_since, runway_dict, spend_rows
 from tierwise.store import LedgerRow
@@ -115,9 +116,7 @@ async def captures(request: Request) -> Response:
         ledger = gw.tierwise.ledger
         if not isinstance(ledger, SQLLedger):
             raise InvalidRequestError("captures live in a SQL ledger; this one is not")
-        raw_limit = request.query_params.get("limit", "100")
-        if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 1000:
-            raise InvalidRequestError(f"limit={raw_limit!r}", hint="a whole number from 1 to 1000")
+        limit = page_limit(request.query_params, default=100)
         since = parse_since(
             request.query_params.get("since", "30d"), datetime.now(UTC), option="since"
         )
@@ -128,7 +127,7 @@ async def captures(request: Request) -> Response:
         )
     except Exception as exc:
         return failure(exc, Dialect.OPENAI, gw)
-    data = [r.to_dict() for r in rows[-int(raw_limit) :]]
+    data = [r.to_dict() for r in rows[-limit:]]
     return JSONResponse({"object": "list", "data": data})
 
 

@@ -18,6 +18,7 @@ from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError, ModelNotAvailableError
 from tierwise.gateway.errors import Dialect
 from tierwise.gateway.openai_routes import failure
+from tierwise.gateway.query import page_limit
 from tierwise.gateway.service import Gateway
 
 __all__ = ["LIST_QUERY", "get_model", "list_models"]
@@ -83,13 +84,7 @@ def _page(ids: list[str], query: Mapping[str, str]) -> tuple[list[str], bool]:
     ``after_id`` or ``before_id``, as its SDK's pagination sends them) and whether more
     lie beyond it. Without ``limit`` the page is every model (Anthropic's default is 20; one
     page is what a client that does not paginate expects, and has_more says it is all)."""
-    raw = query.get("limit")
-    # ASCII digits only: str.isdigit() takes '²', which int() refuses (a 500).
-    if raw is not None and not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 1000):
-        raise InvalidRequestError(
-            f"limit: {raw!r} is not a whole number from 1 to 1000", param="limit"
-        )
-    limit = int(raw) if raw is not None else len(ids)
+    limit = page_limit(query, default=len(ids))
     after, before = query.get("after_id"), query.get("before_id")
     if after is not None and before is not None:
         raise InvalidRequestError("send after_id or before_id, not both", param="before_id")
