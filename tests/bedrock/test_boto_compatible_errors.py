@@ -68,8 +68,12 @@ def _same_as_boto(ours: ClientError, theirs: ClientError) -> None:
     ("kwargs", "tierwise_class"),
     [
         ({"modelId": "anthropic.no-such-model-v1:0"}, ModelNotAvailableError),
-        ({"modelId": "haiku", "inferenceConfig": {"temperature": 3.0}}, InvalidRequestError),
-        ({"modelId": "haiku", "inferenceConfig": {"topP": 2.0}}, InvalidRequestError),
+        # More stop sequences than Converse takes (2,500): botocore checks no maximum count,
+        # nor does tierwise, so Bedrock's own ValidationException answers it.
+        (
+            {"modelId": "haiku", "inferenceConfig": {"stopSequences": ["END"] * 2501}},
+            InvalidRequestError,
+        ),
     ],
 )
 def test_request_errors_are_client_errors_like_boto3(
@@ -219,18 +223,67 @@ def test_request_checks_are_client_errors_in_both_clients(
     )
 
 
-@pytest.mark.parametrize("model", ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "gpt-4o"])
+@pytest.mark.parametrize(
+    "model", ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "gpt-4o", "ultra", "Sonet"]
+)
 def test_a_model_id_refused_before_the_call_is_bedrocks_validation_error(
     tw: Tierwise, boto: Any, live_emulator: Any, model: str
 ) -> None:
-    # Another geography's profile from us-east-1, or an OpenAI name while those are off:
-    # Bedrock answers "The provided model identifier is invalid." (a ClientError); tierwise
-    # refuses it before the call, and raised a ModelNotAvailableError boto3 handlers missed.
+    # Another geography's profile from us-east-1, an OpenAI name while those are off, or a
+    # name that is no tier, alias or model ID (a mistyped tier): Bedrock answers "The
+    # provided model identifier is invalid." (a ClientError); tierwise refuses it before the
+    # call (the mistyped tier went to Bedrock), and raised a ModelNotAvailableError boto3
+    # handlers missed.
     before = live_emulator.stats["total"]
     ours = _raised(lambda: tw.converse(modelId=model, messages=MESSAGES))
     assert isinstance(ours, ModelNotAvailableError)
     assert live_emulator.stats["total"] == before
     theirs = _raised(lambda: boto.converse(modelId=model, messages=MESSAGES))
     assert ours.response["Error"]["Code"] == theirs.response["Error"]["Code"]
+    assert ours.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert ours.operation_name == theirs.operation_name == "Converse"
+
+
+def test_a_name_that_is_no_tier_alias_or_model_id_says_what_to_send(
+    tw: Tierwise, live_emulator: Any
+) -> None:
+    before = live_emulator.stats["total"]
+    err = _raised(lambda: tw.converse(modelId="ultra", messages=MESSAGES))
+    assert isinstance(err, ModelNotAvailableError)
+    assert err.message == "model 'ultra' is not a tier, an alias or a Bedrock model ID"
+    assert "haiku, sonnet or opus" in err.hint and "`tierwise models`" in err.hint
+    assert live_emulator.stats["total"] == before
+    assert tw.ledger.rows() == []  # no call, no error row
+
+
+@pytest.mark.parametrize(
+    ("inference", "param"),
+    [({"temperature": 2}, "inferenceConfig.temperature"), ({"topP": 1.5}, "inferenceConfig.topP")],
+)
+def test_a_sampling_value_bedrock_refuses_is_refused_before_the_call(
+    tw: Tierwise,
+    boto: Any,
+    live_emulator: Any,
+    emu_settings: Settings,
+    inference: dict[str, Any],
+    param: str,
+) -> None:
+    # Converse takes temperature and topP from 0 to 1; botocore checks no maximum, so it went
+    # to Bedrock, came back as its ValidationException and left an error row.
+    before = live_emulator.stats["total"]
+    ours = _raised(
+        lambda: tw.converse(modelId="haiku", messages=MESSAGES, inferenceConfig=inference)
+    )
+    assert isinstance(ours, BedrockWouldRefuseError) and ours.param == param
+    assert "from 0 to 1" in ours.hint
+    assert live_emulator.stats["total"] == before
+    assert tw.ledger.rows() == []  # no call, no error row
+    model = emu_settings.tier(Tier.HAIKU).model_id
+    theirs = _raised(
+        lambda: boto.converse(modelId=model, messages=MESSAGES, inferenceConfig=inference)
+    )
+    # Bedrock (the emulator, from the service model) refuses it the same way.
+    assert ours.response["Error"]["Code"] == theirs.response["Error"]["Code"]
+    assert "Member must have value less than or equal to 1" in theirs.response["Error"]["Message"]
     assert ours.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert ours.operation_name == theirs.operation_name == "Converse"

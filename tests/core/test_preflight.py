@@ -158,3 +158,30 @@ def test_a_thinking_budget_claude_refuses_is_refused_before_any_call(
         check_request(request)
     assert info.value.message.startswith(refused)
     assert info.value.param == "additionalModelRequestFields.thinking.budget_tokens"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "refused"),
+    [
+        ("temperature", 2, True), ("temperature", 1.0001, True), ("temperature", -0.1, True),
+        ("topP", 1.5, True), ("temperature", 1, False), ("temperature", 0, False),
+        ("topP", 0.9, False),
+    ],
+)  # fmt: skip
+def test_a_sampling_value_outside_0_to_1_is_refused_before_any_call(
+    field: str, value: float, refused: bool
+) -> None:
+    # Converse takes temperature and topP from 0 to 1 (its service model); botocore checks
+    # no maximum, so temperature=2 went to Bedrock and came back as its 400 and an error row.
+    request = {
+        "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+        "inferenceConfig": {field: value},
+    }
+    if not refused:
+        check_request(request)
+        return
+    with pytest.raises(BedrockWouldRefuseError) as info:
+        check_request(request)
+    assert info.value.param == f"inferenceConfig.{field}"
+    assert info.value.message.startswith(f"inferenceConfig.{field} {value!r} is outside 0 to 1")
+    assert f"send a {field} from 0 to 1" in info.value.hint

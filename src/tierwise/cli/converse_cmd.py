@@ -12,6 +12,7 @@ import typer
 from tierwise.cli.output import line, write_json, write_raw
 from tierwise.cli.state import CliState, state_of
 from tierwise.cli.stdin import STDIN_HELP, stdin_file, stdin_text
+from tierwise.core.regions import is_model_identifier
 from tierwise.core.tiers import Tier
 from tierwise.errors import InvalidRequestError
 
@@ -195,7 +196,7 @@ def check_tier(settings: Settings, tier: str) -> None:
         return
     if settings.names.resolve(name) is not None:
         return  # an alias or another API's model name: the gateway resolves it
-    if "." in name or name.startswith("arn:"):
+    if is_model_identifier(name):
         return  # a Bedrock model ID or profile (anthropic.claude-..., us.anthropic..., ARN)
     tiers = ", ".join(t.value for t in Tier.ordered() if t in settings.tiers)
     raise InvalidRequestError(

@@ -401,6 +401,30 @@ def _check_thinking(request: Mapping[str, Any]) -> None:
         )
 
 
+# Converse's InferenceConfiguration ranges (bedrock-runtime's service model: temperature and
+# topP 0-1). botocore checks no maximum on the client, so 2 went to Bedrock and came back as
+# its ValidationException, an error row each time.
+_UNIT_RANGE = ("temperature", "topP")
+
+
+def _check_sampling(request: Mapping[str, Any]) -> None:
+    inference = request.get("inferenceConfig")
+    if not is_mapping(inference):
+        return
+    for name in _UNIT_RANGE:
+        value = inference.get(name)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue  # absent, or botocore's parameter check names the type
+        if not 0 <= value <= 1:
+            raise _refuse(
+                f"inferenceConfig.{name} {value!r} is outside 0 to 1, the range Bedrock's "
+                "Converse takes",
+                f"inferenceConfig.{name}",
+                f"send a {name} from 0 to 1 (OpenAI's temperature goes to 2; Claude's does "
+                "not), or leave it out for the model's default",
+            )
+
+
 def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
     """Refuse what Bedrock would refuse in ``request`` (Converse shape), before any call.
     ``prompt``: the model ID is a Prompt management prompt, whose own messages come first
@@ -422,6 +446,7 @@ def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
         _check_tools(tool_config)
     _check_cache_ttls(request)
     _check_thinking(request)
+    _check_sampling(request)
     messages = request.get("messages")
     if not prompt:
         _check_turns(messages)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ModelRef", "parse_model_ref", "region_problem"]
+__all__ = ["ModelRef", "is_model_identifier", "parse_model_ref", "region_problem"]
 
 _ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d*):"
@@ -52,6 +52,17 @@ class ModelRef:
     resource_id: str  # the ID part (the identifier itself when it is no ARN)
     region: str | None  # the ARN's Region; None for a plain ID or a Region-less ARN
     account: str | None  # the ARN's account; None for a plain ID or an account-less ARN
+
+
+def is_model_identifier(identifier: str) -> bool:
+    """Whether ``identifier`` can be a Bedrock model identifier at all: an ARN, or an ID with
+    a dot. Base model IDs are ``provider.model`` (``anthropic.claude-...``; the service
+    model's foundation-model pattern), profile IDs put a geography before that, and
+    Converse's documentation names everything else (provisioned and custom models,
+    application profiles, prompts, prompt routers) by ARN. A name with neither (``ultra``,
+    ``sonet``) is a mistyped tier or alias, which Bedrock would answer with "The provided
+    model identifier is invalid." after a round trip."""
+    return identifier.startswith("arn:") or "." in identifier
 
 
 def parse_model_ref(identifier: str) -> ModelRef | None:

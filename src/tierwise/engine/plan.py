@@ -11,7 +11,7 @@ from tierwise.core.caching import SharedPlacement, place_cache_points
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.hints import Hints
 from tierwise.core.preflight import REFUSAL_MARGIN
-from tierwise.core.regions import region_problem
+from tierwise.core.regions import is_model_identifier, region_problem
 from tierwise.core.routing import ClassScorer, Decision, DifficultyScorer, decide
 from tierwise.core.sampling import (
     settle_adaptive_thinking,
@@ -224,6 +224,17 @@ class Planner:
                     f"model {raw!r} is an OpenAI model name, and OpenAI names are off",
                     hint=f"set [model_names] openai = true in tierwise.toml to serve it as "
                     f'{off}, or add an alias: [aliases] "{raw}" = "{off}"',
+                ) from None
+            if not is_model_identifier(raw):
+                # Bedrock would answer "The provided model identifier is invalid." after a
+                # round trip and an error row: a mistyped tier or alias, said as one.
+                raise ModelNotAvailableError(
+                    f"model {raw!r} is not a tier, an alias or a Bedrock model ID",
+                    hint="use auto (the router decides), haiku, sonnet or opus, an alias from "
+                    "[aliases], or a Bedrock model or inference profile ID (provider.model, "
+                    "e.g. global.anthropic.claude-sonnet-4-5-20250929-v1:0) or ARN; "
+                    "`tierwise models` lists them",
+                    model_id=raw,
                 ) from None
             region = self.settings.region
             problem = region_problem(raw, region)
