@@ -120,7 +120,8 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 class _GatewayApp(Starlette):
-    """Starlette, telling streamed responses where the server's own ``send`` is.
+    """Starlette, telling streamed responses where the server's own ``send`` is, and serving
+    a path with one trailing slash as the path without it.
 
     Its middleware (Starlette's error handling, the access log) only reads the
     ``http.response.start`` message: the body messages of a stream, one per event, may go
@@ -135,8 +136,18 @@ class _GatewayApp(Starlette):
         super().add_middleware(*args, **kwargs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.raw_send and scope["type"] == "http":
-            scope[RAW_SEND] = send
+        if scope["type"] == "http":
+            if self.raw_send:
+                scope[RAW_SEND] = send
+            path = scope["path"]
+            if len(path) > 1 and path[-1] == "/":
+                # /v1/chat/completions/ is served as /v1/chat/completions: Starlette answers
+                # it with a 307 to the path without the slash, which POST clients do not all
+                # follow (or follow as a GET). One slash only: "//" stays an unknown path.
+                scope["path"] = path[:-1]
+                raw = scope.get("raw_path")
+                if isinstance(raw, bytes) and raw.endswith(b"/"):
+                    scope["raw_path"] = raw[:-1]
         try:
             await super().__call__(scope, receive, send)
         except Exception:
@@ -249,6 +260,9 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
+    # Paths are served with or without a trailing slash (_GatewayApp), so there is nothing
+    # to redirect to: an unknown path is the 404 naming the endpoints served.
+    app.router.redirect_slashes = False
     app.state.gateway = gateway
     app.state.ledger_probe = probe
     return app
