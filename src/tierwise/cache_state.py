@@ -4,8 +4,10 @@ and what answers were seen to cost in output per (task class, tier) (the tallies
 
 In-process by default. With ``[cache_state] url = "redis://..."`` the state is shared by every
 gateway replica through Redis, expiry done by Redis TTLs; when Redis is unreachable the state
-falls back to this process's own memory (logged once) and Redis is tried again after a short
-pause, so an outage costs cache awareness, never a request.
+falls back to this process's own memory and Redis is tried again after a short pause, so an
+outage costs cache awareness, never a request. An outage is logged once as it starts (a
+WARNING) and once as it ends (an INFO), and :attr:`RedisCacheState.unreachable` says it is
+on (the gateway's ``tierwise_cache_state_unreachable`` gauge).
 """
 
 from __future__ import annotations
@@ -80,6 +82,11 @@ class CacheState(Protocol):
         ``window``)."""
         ...
 
+    @property
+    def unreachable(self) -> bool:
+        """Whether shared state is unreachable and this process routes on its own memory."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -152,6 +159,11 @@ class MemoryCacheState:
             for key in keys:
                 self._tallies[key] = self._tallies.get(key, Tally()).add(seen, window)
 
+    @property
+    def unreachable(self) -> bool:
+        """Never: the state is this process's own."""
+        return False
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -179,25 +191,53 @@ class RedisCacheState:
         self._retry_after = retry_after_s
         self._clock = clock
         self._down_until = 0.0
+        # When the outage under way began (None: Redis answers). Calls inside the pause
+        # (_down_until) do not try Redis; the outage ends at the first call that succeeds.
+        self._down_since: float | None = None
         self._lock = threading.Lock()
         self._observe = self._redis.register_script(_OBSERVE_LUA)
 
     @property
     def degraded(self) -> bool:
+        """Whether Redis is not to be tried now (the pause after a failure)."""
         return self._clock() < self._down_until
+
+    @property
+    def unreachable(self) -> bool:
+        return self._down_since is not None
 
     def _key(self, model_id: str, key: str) -> str:
         return f"{self._prefix}:{model_id}:{key}"
 
     def _failed(self, exc: BaseException) -> None:
+        now = self._clock()
         with self._lock:
-            first = not self.degraded
-            self._down_until = self._clock() + self._retry_after
+            first = self._down_since is None
+            if first:
+                self._down_since = now
+            self._down_until = now + self._retry_after
         if first:
+            # The class only: a Redis error's text can hold the URL (its password) or a key,
+            # which is a prompt's digest. Once per outage, not per failed retry.
             log.warning(
-                "cache state: Redis unreachable (%s); using this process's memory for %.0f s",
+                "cache state: Redis unreachable (%s); using this process's memory until it "
+                "answers again (tried every %.0f s)",
                 type(exc).__name__,
                 self._retry_after,
+            )
+
+    def _answered(self) -> None:
+        """A Redis call succeeded: the end of an outage, if one was on."""
+        # Unlocked first: on the hot path this is one attribute read. A call that was in
+        # flight when another failed answers inside the pause; it ends nothing.
+        if self._down_since is None or self.degraded:
+            return
+        with self._lock:
+            since, self._down_since = self._down_since, None
+        if since is not None:
+            log.info(
+                "cache state: Redis answers again after %.0f s; shared state resumed",
+                self._clock() - since,
             )
 
     def warm(self, model_id: str, keys: Sequence[str]) -> set[str]:
@@ -206,6 +246,7 @@ class RedisCacheState:
         if not self.degraded:
             try:
                 values = self._redis.mget([self._key(model_id, k) for k in keys])
+                self._answered()
                 return {k for k, v in zip(keys, values, strict=True) if v is not None}
             except self._errors as exc:
                 self._failed(exc)
@@ -222,11 +263,14 @@ class RedisCacheState:
             pipe.execute()
         except self._errors as exc:
             self._failed(exc)
+        else:
+            self._answered()
 
     def conversation_tier(self, key: str) -> str | None:
         if not self.degraded:
             try:
                 value = self._redis.get(f"{self._prefix}:conv:{key}")
+                self._answered()
                 return value.decode() if isinstance(value, bytes) else value
             except self._errors as exc:
                 self._failed(exc)
@@ -241,6 +285,7 @@ class RedisCacheState:
                 pipe.expire(name, ttl_s, nx=True)
                 pipe.pttl(name)
                 count, _, left_ms = pipe.execute()
+                self._answered()
                 age = ttl_s - int(left_ms) / 1000 if int(left_ms) >= 0 else 0.0
                 return int(count) - 1, max(age, 0.0)
             except self._errors as exc:
@@ -255,6 +300,8 @@ class RedisCacheState:
             self._redis.set(f"{self._prefix}:conv:{key}", tier, ex=CONVERSATION_TTL_S)
         except self._errors as exc:
             self._failed(exc)
+        else:
+            self._answered()
 
     def _out_key(self, key: str) -> str:
         return f"{self._prefix}:out:{key}"
@@ -270,6 +317,7 @@ class RedisCacheState:
         except self._errors as exc:
             self._failed(exc)
             return self._fallback.tallies(keys)
+        self._answered()
         return {k: Tally.from_fields(v) for k, v in zip(keys, found, strict=True) if v}
 
     def observe_output(self, keys: Sequence[str], seen: Observation, window: int) -> None:
@@ -286,6 +334,8 @@ class RedisCacheState:
             )
         except self._errors as exc:
             self._failed(exc)
+        else:
+            self._answered()
 
     def close(self) -> None:
         with contextlib.suppress(*self._errors):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from tierwise.core.pricing import Usage
+
+if TYPE_CHECKING:
+    from tierwise.cache_state import CacheState
 
 __all__ = ["Metrics"]
 
@@ -19,9 +22,17 @@ _OVERHEAD_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25)
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, cache_state: CacheState | None = None) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        if cache_state is not None:
+            # Read at scrape time: an outage begins and ends inside calls, not at requests.
+            Gauge(
+                "tierwise_cache_state_unreachable",
+                "1 while the shared cache state (Redis) is unreachable and this process "
+                "routes on its own memory",
+                registry=r,
+            ).set_function(lambda: float(cache_state.unreachable))
         self.requests = Counter(
             "tierwise_requests", "Requests answered", ["api", "tier"], registry=r
         )
