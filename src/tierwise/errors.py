@@ -1,4 +1,5 @@
-"""The errors tierwise raises, and nothing else.
+"""The errors tierwise raises, and nothing else (but :class:`Api`, the APIs whose terms a
+hint may be worded in).
 
 Every error is a :class:`TierwiseError`; callers never see a botocore, sqlite or pydantic
 exception. Library errors are translated at exactly one boundary per adapter
@@ -33,12 +34,14 @@ exception. Library errors are translated at exactly one boundary per adapter
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, ClassVar
 
 __all__ = [
     "AccessDeniedError",
     "AccessError",
     "AnswerRejectedError",
+    "Api",
     "AttemptCutError",
     "AuthenticationError",
     "BedrockWouldRefuseError",
@@ -124,6 +127,14 @@ class BedrockWouldRefuseError(InvalidRequestError):
     handling written for boto3 catches it as it caught Bedrock's; it stays this class."""
 
 
+class Api(Enum):
+    """The API a caller speaks, for wording what to do in its own terms."""
+
+    CONVERSE = "converse"  # the Python clients, the CLI, batch
+    ANTHROPIC = "anthropic"  # the gateway's Messages door
+    OPENAI = "openai"  # the gateway's Chat Completions and Responses doors
+
+
 class ContextWindowError(BedrockWouldRefuseError):
     """A prompt over the model's context window. ``long_context`` is the larger window the
     model takes with Anthropic's 1M-context beta when the prompt fits that one, else None.
@@ -131,9 +142,9 @@ class ContextWindowError(BedrockWouldRefuseError):
     the hint for it; ``hint`` is the Converse caller's (Python client, CLI, batch)."""
 
     # The Converse caller's words; the gateway's doors word it their own way (in_api).
-    _ASK_BETA: ClassVar[dict[str, str]] = {
-        "converse": "with additionalModelRequestFields.anthropic_beta",
-        "anthropic": "with the anthropic-beta header",
+    _ASK_BETA: ClassVar[dict[Api, str]] = {
+        Api.CONVERSE: "with additionalModelRequestFields.anthropic_beta",
+        Api.ANTHROPIC: "with the anthropic-beta header",
     }
 
     def __init__(
@@ -143,9 +154,9 @@ class ContextWindowError(BedrockWouldRefuseError):
         self.model = model
         self.long_context = long_context
         self.beta = beta
-        super().__init__(message, hint=self._hint("converse"), param="messages")
+        super().__init__(message, hint=self._hint(Api.CONVERSE), param="messages")
 
-    def _hint(self, api: str) -> str:
+    def _hint(self, api: Api) -> str:
         if self.long_context is None:
             return self.base_hint
         takes = f"{self.model} takes {self.long_context:,} with the {self.beta} beta"
@@ -158,9 +169,8 @@ class ContextWindowError(BedrockWouldRefuseError):
             )
         return f"{self.base_hint}; {takes} ({ask})"
 
-    def in_api(self, api: str) -> str:
-        """The error's text for a caller of ``api`` (``openai``, ``anthropic`` or
-        ``converse``)."""
+    def in_api(self, api: Api) -> str:
+        """The error's text for a caller of ``api``."""
         return f"{self.message} ({self._hint(api)})"
 
 

@@ -4,6 +4,7 @@ which left an error row), naming the window or the limit and the count."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import httpx
 import pytest
 
 from tierwise.cli.app import _run
-from tierwise.errors import InvalidRequestError
+from tierwise.errors import Api, ContextWindowError, InvalidRequestError
+from tierwise.gateway.errors import Dialect, error_reply
 
 # ~4 characters a token: 1,200,000 characters are about 300,000 tokens, over a 200k window
 # by more than the refusal's margin (a prompt within it is Bedrock's to refuse).
@@ -112,3 +114,24 @@ def test_each_door_says_how_its_own_api_asks_for_the_larger_window(gateway: Any)
     message = _post(gateway, "/v1/messages", sonnet["/v1/messages"]).json()["error"]["message"]
     assert "context-1m-2025-08-07 beta (with the anthropic-beta header)" in message, message
     assert "additionalModelRequestFields" not in message
+
+
+def test_the_larger_window_hint_is_keyed_by_the_api_type() -> None:
+    # in_api took a string ("openai", "anthropic", "converse"): any other string, a
+    # capitalised one included, silently got the OpenAI APIs' wording. It takes Api now,
+    # and each door passes its own.
+    err = ContextWindowError(
+        "the prompt is about 300,000 tokens, over Claude Sonnet 4.5's context window",
+        base_hint="shorten it",
+        model="Claude Sonnet 4.5",
+        long_context=1_000_000,
+        beta="context-1m-2025-08-07",
+    )
+    worded = {api: err.in_api(api) for api in Api}
+    assert worded[Api.CONVERSE].endswith("(with additionalModelRequestFields.anthropic_beta))")
+    assert worded[Api.ANTHROPIC].endswith("(with the anthropic-beta header))")
+    assert "only the Anthropic Messages API asks for" in worded[Api.OPENAI]
+    assert err.hint in worded[Api.CONVERSE]  # the Python client's own hint is Converse's
+    for dialect, api in ((Dialect.ANTHROPIC, Api.ANTHROPIC), (Dialect.OPENAI, Api.OPENAI)):
+        body = json.loads(error_reply(err, dialect).body)
+        assert body["error"]["message"].startswith(worded[api]), body

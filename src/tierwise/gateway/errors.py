@@ -21,6 +21,7 @@ from starlette.responses import Response
 from tierwise.errors import (
     AccessDeniedError,
     AnswerRejectedError,
+    Api,
     AuthenticationError,
     BudgetExceededError,
     ContextWindowError,
@@ -171,7 +172,7 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     kind = _kind(exc)
     message = str(exc) if kind.public and isinstance(exc, TierwiseError) else _INTERNAL_MESSAGE
     if isinstance(exc, ContextWindowError):  # how to ask for a larger window is per API
-        message = exc.in_api(dialect.value)
+        message = exc.in_api(Api.ANTHROPIC if dialect is Dialect.ANTHROPIC else Api.OPENAI)
     headers: dict[str, str] = {}
     request_id = getattr(exc, "request_id", None)
     if request_id:  # the failed calls' ledger rows carry it
