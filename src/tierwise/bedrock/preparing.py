@@ -12,7 +12,7 @@ encoded pairs appended to the request's headers, the same ``HeadersDict`` (same 
 order, same bytes), the same ``Content-Length``, the same ``AWSPreparedRequest``. Requests it
 does not handle the same way go to botocore's own method: a header value that is not plain
 ASCII text or bytes (the ``email`` policy could rewrite it), query parameters, a body that is
-not bytes, or a preparer that is not botocore's. tests/bedrock/test_preparing.py compares the
+not bytes, or a preparer that is not botocore's. tests/bedrock/test_botocore_fast.py compares the
 two on the requests the runtime client sends and on odd ones.
 
 :func:`use_fast_prepare` puts it under one client's endpoint.
@@ -24,12 +24,9 @@ from email.message import Message
 from email.policy import compat32
 from typing import Any
 
-from botocore.awsrequest import (
-    AWSPreparedRequest,
-    AWSRequestPreparer,
-    HeadersDict,
-    _HeaderKey,
-)
+from botocore.awsrequest import AWSPreparedRequest, AWSRequestPreparer, HeadersDict
+
+from tierwise.bedrock.header_keys import HeaderKey, header_table
 
 __all__ = ["fast_prepare_request", "use_fast_prepare"]
 
@@ -69,9 +66,9 @@ def fast_prepare_request(stock: Any, request: Any) -> Any:
     pairs.extend(encoded)
     # AWSRequestPreparer.prepare: HeadersDict(headers.items()), Content-Length.
     prepared = HeadersDict()
-    table: dict[Any, Any] = prepared._dict  # type: ignore[attr-defined]
+    table = header_table(prepared)
     for name, value in pairs:
-        table[_HeaderKey(name)] = value
+        table[HeaderKey(name)] = value
     body = None if data == b"" else data
     if (
         "Transfer-Encoding" not in prepared

@@ -47,6 +47,7 @@ from botocore.awsrequest import HeadersDict
 from botocore.history import HistoryRecorder, get_global_history_recorder
 from botocore.utils import lowercase_dict
 
+from tierwise.bedrock.header_keys import header_table
 from tierwise.bedrock.parsing import FastRestJSONParser
 
 __all__ = ["Answers"]
@@ -133,7 +134,7 @@ class Answers:
         headers = http.headers
         if type(headers) is HeadersDict:
             # lowercase_dict's: each name as HeadersDict's key holds it lower-cased
-            fields: dict[Any, Any] = vars(headers)["_dict"]
+            fields = header_table(headers)
             lowered = {key._lower: value for key, value in fields.items()}
         else:
             lowered = lowercase_dict(headers)

@@ -49,7 +49,7 @@ from typing import Any
 import botocore
 import botocore.auth
 from botocore.auth import SIGNED_HEADERS_BLACKLIST, SIGV4_TIMESTAMP, BearerAuth, SigV4Auth
-from botocore.awsrequest import AWSPreparedRequest, HeadersDict, _HeaderKey
+from botocore.awsrequest import AWSPreparedRequest
 from botocore.client import BaseClient
 from botocore.context import get_context, start_as_current_context
 from botocore.credentials import RefreshableCredentials
@@ -57,6 +57,7 @@ from botocore.history import get_global_history_recorder
 from botocore.hooks import EventAliaser
 from botocore.utils import get_token_from_environment
 
+from tierwise.bedrock.header_keys import HeaderKey, headers_from
 from tierwise.bedrock.responding import Answers
 from tierwise.bedrock.signing import FastSigV4Auth, canonical_url_parts, host_of, signing_key
 
@@ -133,12 +134,12 @@ _MISS = object()
 _BOTOCORE_AUTH: Any = botocore.auth
 _BASE_CLIENT: Any = BaseClient
 # The keys of the headers a templated call sets itself, in botocore's HeadersDict form.
-_DATE = _HeaderKey("X-Amz-Date")
-_TOKEN = _HeaderKey("X-Amz-Security-Token")
-_AUTHORIZATION = _HeaderKey("Authorization")
-_INVOCATION = _HeaderKey("amz-sdk-invocation-id")
-_SDK_REQUEST = _HeaderKey("amz-sdk-request")
-_LENGTH = _HeaderKey("Content-Length")
+_DATE = HeaderKey("X-Amz-Date")
+_TOKEN = HeaderKey("X-Amz-Security-Token")
+_AUTHORIZATION = HeaderKey("Authorization")
+_INVOCATION = HeaderKey("amz-sdk-invocation-id")
+_SDK_REQUEST = HeaderKey("amz-sdk-request")
+_LENGTH = HeaderKey("Content-Length")
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,7 @@ class RequestTemplates:
         if template.table:
             table = template.table.copy()
         else:
-            table = {_HeaderKey(name): value.encode("utf-8") for name, value in headers.items()}
+            table = {HeaderKey(name): value.encode("utf-8") for name, value in headers.items()}
         if type(auth) is BearerAuth:
             table[_AUTHORIZATION] = f"Bearer {identity[1]}".encode()
         else:
@@ -383,8 +384,8 @@ class RequestTemplates:
         table[_INVOCATION] = invocation.encode()
         table[_SDK_REQUEST] = f"attempt=1; max={template.max_attempts}".encode()
         table[_LENGTH] = str(len(body))  # type: ignore[assignment]  # (str, as botocore's)
-        headers_arg: Any = HeadersDict()
-        headers_arg._dict = table
+        # (botocore's stubs say HTTPHeaders; botocore passes a HeadersDict here)
+        headers_arg: Any = headers_from(table)
         prepared = AWSPreparedRequest(
             request_dict["method"],
             template.url,
@@ -517,7 +518,7 @@ class RequestTemplates:
             region=built.region,
             service=built.service,
             signed_headers="" if tail is None else tail.rsplit("\n", 2)[-2],
-            table={_HeaderKey(name): value.encode("utf-8") for name, value in headers},
+            table={HeaderKey(name): value.encode("utf-8") for name, value in headers},
         )
         final = self._build(
             operation_name,

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict, _HeaderKey
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict
 from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -48,6 +48,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
+
+from tierwise.bedrock.header_keys import HeaderKey, header_table
 
 if TYPE_CHECKING:
     from tierwise.core.deadline import Deadline
@@ -390,9 +392,9 @@ class LeanTransport:
         response = AWSResponse(url, status, {}, body)  # type: ignore[arg-type]
         # HeadersDict(headers) as AWSResponse makes it, its table filled directly (its
         # update() goes through MutableMapping: a __setitem__ call per header).
-        table: dict[Any, Any] = vars(response.headers)["_dict"]
+        table = header_table(response.headers)
         for name, value in headers.items():
-            table[_HeaderKey(name)] = value
+            table[HeaderKey(name)] = value
         if not stream:
             response.content  # noqa: B018 - read now, so the connection is free again
         return response
@@ -479,7 +481,7 @@ def _fields(headers: Any) -> list[_Field]:
     (each key holds the name and its lower-case form; its mapping layer would make a key
     object and hash it per lookup)."""
     if type(headers) is HeadersDict:
-        table: dict[Any, Any] = vars(headers)["_dict"]
+        table = header_table(headers)
         return [(key._key, key._lower, value) for key, value in table.items()]
     return [(str(name), str(name).lower(), value) for name, value in headers.items()]
 
