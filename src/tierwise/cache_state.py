@@ -277,6 +277,12 @@ class RedisCacheState:
         return self._fallback.conversation_tier(key)
 
     def seen(self, key: str, ttl_s: int) -> tuple[int, float]:
+        # Counted in this process's memory too, as ``mark`` is: while Redis is down the
+        # forecast then rests on the requests this replica saw. Without it, a short outage
+        # (one reply slower than the socket timeout under load) forecast no reuse for every
+        # prefix: an easy question read a dearer tier's warm copy instead of writing the
+        # cheaper tier's once for the many due after it.
+        local = self._fallback.seen(key, ttl_s)
         if not self.degraded:
             try:
                 name = f"{self._prefix}:seen:{key}"
@@ -290,7 +296,7 @@ class RedisCacheState:
                 return int(count) - 1, max(age, 0.0)
             except self._errors as exc:
                 self._failed(exc)
-        return self._fallback.seen(key, ttl_s)
+        return local
 
     def set_conversation_tier(self, key: str, tier: str) -> None:
         self._fallback.set_conversation_tier(key, tier)
