@@ -17,7 +17,8 @@ loudly on either, against the installed botocore.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from operator import attrgetter
 from typing import Any
 
 from botocore.awsrequest import HeadersDict
@@ -26,10 +27,10 @@ from botocore.awsrequest import _HeaderKey as HeaderKey
 __all__ = ["HeaderKey", "header_table", "headers_from"]
 
 
-def header_table(headers: HeadersDict) -> dict[Any, Any]:
-    """``headers``' own dict: :class:`HeaderKey` -> value, in the order they were set."""
-    table: dict[Any, Any] = vars(headers)["_dict"]
-    return table
+# ``headers``' own dict (HeaderKey -> value, in the order set). A C-level getter, not a
+# Python function: it runs on every call and response, where a Python call costs ~500
+# instructions more.
+header_table: Callable[[HeadersDict], dict[Any, Any]] = attrgetter("_dict")
 
 
 def headers_from(table: Mapping[Any, Any]) -> HeadersDict:
