@@ -166,6 +166,7 @@ def test_a_thinking_budget_claude_refuses_is_refused_before_any_call(
         ("temperature", 2, True), ("temperature", 1.0001, True), ("temperature", -0.1, True),
         ("topP", 1.5, True), ("temperature", 1, False), ("temperature", 0, False),
         ("topP", 0.9, False),
+        ("temperature", True, False),  # botocore's type check refuses it, naming the type
     ],
 )  # fmt: skip
 def test_a_sampling_value_outside_0_to_1_is_refused_before_any_call(

@@ -413,9 +413,8 @@ def _check_sampling(request: Mapping[str, Any]) -> None:
         return
     for name in _UNIT_RANGE:
         value = inference.get(name)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            continue  # absent, or botocore's parameter check names the type
-        if not 0 <= value <= 1:
+        # Numbers only (bool is neither type): botocore's parameter check names the others.
+        if (type(value) is float or type(value) is int) and not 0 <= value <= 1:
             raise _refuse(
                 f"inferenceConfig.{name} {value!r} is outside 0 to 1, the range Bedrock's "
                 "Converse takes",
