@@ -51,6 +51,7 @@ ROUNDS = (
     "r14-",
     "r15-",
     "r16-",
+    "r17-",
 )
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
@@ -204,6 +205,16 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r16 crash/exception in other senses": lambda t, g: g.startswith("r16-crash-"),
     "r16 settings with a debug level": lambda t, g: g.startswith("r16-settings-"),
     "r16 real debugging (code_debug)": lambda t, g: g.startswith("r16-debug-"),
+    "r17 all": lambda t, g: g.startswith("r17-"),
+    "r17 team structure, advice with numbers (general_qa)": lambda t, g: g.startswith("r17-org-"),
+    "r17 lookups over an org chart (extract)": lambda t, g: g.startswith("r17-orgchart-"),
+    "r17 advice with numbers (general_qa)": lambda t, g: g.startswith("r17-advice-"),
+    "r17 calculations on such numbers (math)": lambda t, g: g.startswith("r17-calc-"),
+    "r17 faults told in prose (code_debug)": lambda t, g: g.startswith("r17-fault-"),
+    "r17 how-tos naming a format (routine_code)": lambda t, g: g.startswith("r17-howto-"),
+    "r17 conversions of given data (transform)": lambda t, g: g.startswith("r17-convert-"),
+    "r17 JS/TS errors, no cue word (code_debug)": lambda t, g: g.startswith("r17-jserr-"),
+    "r17 every class": lambda t, g: g.startswith("r17-class-"),
 }
 
 
