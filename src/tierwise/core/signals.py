@@ -72,6 +72,16 @@ _TARGET_FORMATS = (
     r"|bullet points|\w+ format)"
 )
 
+# An app that quit by itself (round 17: "Illustrator shut down on its own", "Word closed out of
+# nowhere", "quits back to the desktop"). A door or a shop closes on its own too, so, as a
+# crash, it counts only in a sentence about software (_debugging_in_other_senses).
+_QUIT = (
+    r"(?:shut|shuts|shutting) (?:itself )?down (?:on its own|by itself|out of nowhere"
+    r"|unexpectedly|without warning)|(?:closed|closes|quit|quits|froze|freezes)"
+    r" (?:on its own|by itself|out of nowhere|unexpectedly|without warning)"
+    r"|(?:quits?|crash(?:es|ed)?|drops? me) (?:back )?to (?:the )?desktop"
+)
+
 # Task-type cues: name -> pattern. Matched case-insensitively over the last user turn and the
 # system prompt. Compiled once at import; this table is data, not state.
 _CUE_SOURCE: dict[str, str] = {
@@ -287,7 +297,7 @@ _CUE_SOURCE: dict[str, str] = {
         r"|which (?:option|one|way|approach|vendor|plan|path|offer|site|team|variant)s?"
         r" (?:should|would|do you|is (?:the )?best|makes (?:the )?most sense)"
         r"|(?:your|and a|with a|a clear) recommendations?|recommend (?:one|which|whether"
-        r"|an option|a course)|what would you (?:do|recommend|choose|pick)"
+        r"|an option|a course)|what would you (?:do(?! differently)|recommend|choose|pick)"
         r"|what would (?:change|make you change) your (?:mind|recommendation)"
         r"|go/no-go|go or no-go|is (?:it|this|that) (?:a good idea|worth (?:it|doing))"
         r"|(?:weigh|weighing) (?:up )?(?:the|these|them|both|all|it)"
@@ -553,6 +563,28 @@ _CUE_SOURCE["debugging"] += (
     r"|wo (?:ist|liegt) der fehler|où est (?:le bug|l'erreur)|dónde está el (?:error|fallo"
     r"|bug)|hay un bug|dov'è (?:il bug|l'errore)|onde está o (?:erro|bug)"
     r"|waar zit de (?:fout|bug)"
+    # Round 17: an error as a runtime or a compiler prints it, with no word of debugging
+    # around it: an error type and its message ("TypeError: cart.items is undefined", not
+    # "Terror:"), a TypeScript diagnostic ("error TS2322", "TS2339:"), a stack frame ("at
+    # render (cart.js:42:17)"), JavaScript's runtime messages ("x.map is not a function").
+    r"|\w*[a-su-z0-9_]error:|\w+exception:|error ts\d{4,5}|ts\d{4,5}:"
+    r"|at [\w.$<>]+ \([^()\s]+:\d+:\d+\)|[\w$]+(?:\.[\w$]+)+ is not a function"
+    r"|cannot read propert(?:y|ies) of (?:undefined|null)"
+    # A fault told in prose: something that runs and never ends ("my while loop keeps going
+    # forever", "the page just spins forever", "the function never returns"; not a party, a
+    # song or a meeting), a scheduled job that did not run, and an app that quit by itself
+    # (that one only in a sentence about software: see _QUIT).
+    r"|(?:loop|script|program|function|recursion|query|build|page|app|thread|worker"
+    r"|container|request)s? (?:\w+ ){0,3}?(?:never (?:stops|ends|terminates|finishes|returns"
+    r"|exits|completes|loads)|(?:runs|loops|spins|hangs|keeps going|keeps running"
+    r"|keeps looping|keeps spinning|goes on) forever|(?:doesn't|does not|won't|will not)"
+    r" (?:stop|end|terminate|exit|finish|return))"
+    r"|(?:cron|backup|batch|nightly|scheduled) jobs? (?:\w+ ){0,2}?(?:didn't|did not|never"
+    r"|doesn't|does not) (?:run|start|fire|trigger)"
+    r"|(?:bucle|ciclo|schleife|boucle|loop|lus) (?:\w+ ){0,2}?(?:nunca termina|no termina"
+    r"|non finisce mai|n[ãa]o termina|hört nie auf|endet nie|ne s'arrête jamais"
+    r"|ne se termine jamais|stopt nooit)|endlosschleife"
+    r"|" + _QUIT
 )
 _CUE_SOURCE["chit_chat"] += (
     r"|^(?:hallo|bonjour|salut|hola|olá|ciao|merci(?: beaucoup)?|danke(?: schön| sehr)?"
@@ -1230,7 +1262,7 @@ def _reply_language_only(found: frozenset[str], window: str) -> frozenset[str]:
 # of", "make an exception" are no exception raised; and "debug" as a setting's name or value
 # ("LOG_LEVEL=debug", "debug: true", "DEBUG=1") describes pasted settings, not a fault.
 _DEBUGGING_RX = CUE_PATTERNS["debugging"]
-_CRASH = re.compile(r"\bcrash(?:es|ed|ing)?\b(?! course)")
+_CRASH = re.compile(r"\bcrash(?:es|ed|ing)?\b(?! course)|" + whole_words(_QUIT))
 # A setting is a line of its own holding one key and one short value ("LOG_LEVEL=debug",
 # "  debug: true") or a quoted key or value ('"mode": "DEBUG"'); "Debug: my loop never ends",
 # "debugger: breakpoints are skipped" and "my app ignores DEBUG=1, why?" are faults told in
@@ -1275,7 +1307,10 @@ _SENTENCE_END = re.compile(r"[.!?\n]+")
 _NAMED_CRASH = re.compile(
     r"(?<![\w'])(?<!\b[Tt]he )(?<!\b[Aa] )(?<!\b[Aa]n )(?<!\b[Mm]y )(?<!\b[Oo]ur )"
     r"(?!(?:I|We|They|He|She|You|Mom|Mum|Dad)\b)"
-    r"[A-Z][a-z]*[A-Z0-9]?\w* (?:(?:just|also|again|always|still|often) )?crash(?:es|ed)\b"
+    r"[A-Z][a-z]*[A-Z0-9]?\w* (?:(?:just|also|again|always|still|often) )?(?:crash(?:es|ed)\b"
+    # or quits by itself ("Word closed out of nowhere", round 17)
+    r"|(?:shut|shuts) down\b|(?:closed|closes|quit|quits|froze|freezes)(?= (?:on its own"
+    r"|by itself|out of nowhere|unexpectedly|without warning)))"
     r"(?! (?:into|in to|the|a|an|my|his|her|their|our|your|its|through|on the)\b)"
 )
 
@@ -1681,6 +1716,20 @@ _DATA_BLOCK = re.compile(
     r"|^\|.*\|[ \t]*\n\|[ \t:|-]+\|",
     re.MULTILINE,
 )
+# A conversion asked as a how-to ("How do I turn a dataclass into a JSON string?", "Wie wandle
+# ich in Java ein Objekt in JSON um?", "Comment convertir une chaîne en entier ?") with no data
+# given and none pointed at asks how to write the code, not for data converted (round 17).
+_HOW_TO = re.compile(
+    whole_words(
+        r"how (?:do|can|should|would|could) (?:i|we|you|one)|how to|what(?:'s| is) the (?:best"
+        r"|easiest|cleanest|simplest|right|proper|fastest|idiomatic|recommended) way to"
+        r"|is there a (?:way|library|function|method) to|wie (?:kann|soll|wandle|konvertiere"
+        r"|mache|formatiere) (?:ich|man)|wie wandelt man|wie konvertiert man|cómo (?:convierto"
+        r"|paso|puedo|se puede|hago|transformo)|comment (?:convertir|puis-je|peut-on|faire"
+        r"|transformer)|como (?:converto|faço|posso)|come (?:converto|posso|si fa)"
+        r"|hoe (?:kan ik|zet ik|converteer ik)"
+    )
+)
 # "ok. now as yaml", "and in TOML?": the whole turn names the format (a few words besides
 # it), the data came before.
 _TERSE_ASK_WORDS = 3
@@ -1850,6 +1899,15 @@ def reread_ask(
         and _SUMMARY_BESIDES_BROADLY.search(lower) is None
     ):
         user_cues = user_cues - {"summarization"}
+    if (
+        "format_conversion" in user_cues
+        and not material
+        and _HOW_TO.search(lower) is not None
+        and _POINTS_AT_MATERIAL.search(lower) is None
+        and _DATA_BLOCK.search(user_text) is None
+        and user_text.count("\n") < _PASTED_LINES
+    ):
+        user_cues = user_cues - {"format_conversion"}
     if user_cues & _CUE_NAMES:
         return user_cues
     ask = _ends(user_text, _ASK_CHARS, _ASK_CHARS, whole_up_to=3 * _ASK_CHARS).lower()
