@@ -574,11 +574,14 @@ _CUE_SOURCE["debugging"] += (
     # forever", "the page just spins forever", "the function never returns"; not a party, a
     # song or a meeting), a scheduled job that did not run, and an app that quit by itself
     # (that one only in a sentence about software: see _QUIT).
-    r"|(?:loop|script|program|function|recursion|query|build|page|app|thread|worker"
-    r"|container|request)s? (?:\w+ ){0,3}?(?:never (?:stops|ends|terminates|finishes|returns"
-    r"|exits|completes|loads)|(?:runs|loops|spins|hangs|keeps going|keeps running"
-    r"|keeps looping|keeps spinning|goes on) forever|(?:doesn't|does not|won't|will not)"
-    r" (?:stop|end|terminate|exit|finish|return))"
+    r"|(?:loop|script|program|function|recursion|query|build|thread|worker|container"
+    r"|request)s? (?:\w+ ){0,3}?(?:never (?:stops|ends|terminates|finishes|returns|exits"
+    r"|completes)|(?:runs|loops|spins|hangs|keeps going|keeps running|keeps looping"
+    r"|goes on) forever|(?:doesn't|does not|won't|will not) (?:stop|end|terminate|exit"
+    r"|finish|return))"
+    # a page or an app that never loads (a novel's page that "never ends" is no fault)
+    r"|(?:page|app|site|screen)s? (?:\w+ ){0,3}?(?:never (?:loads|finishes loading)"
+    r"|(?:spins|hangs|loads|keeps loading|keeps spinning) forever)"
     r"|(?:cron|backup|batch|nightly|scheduled) jobs? (?:\w+ ){0,2}?(?:didn't|did not|never"
     r"|doesn't|does not) (?:run|start|fire|trigger)"
     r"|(?:bucle|ciclo|schleife|boucle|loop|lus) (?:\w+ ){0,2}?(?:nunca termina|no termina"
@@ -1308,8 +1311,9 @@ _NAMED_CRASH = re.compile(
     r"(?<![\w'])(?<!\b[Tt]he )(?<!\b[Aa] )(?<!\b[Aa]n )(?<!\b[Mm]y )(?<!\b[Oo]ur )"
     r"(?!(?:I|We|They|He|She|You|Mom|Mum|Dad)\b)"
     r"[A-Z][a-z]*[A-Z0-9]?\w* (?:(?:just|also|again|always|still|often) )?(?:crash(?:es|ed)\b"
-    # or quits by itself ("Word closed out of nowhere", round 17)
-    r"|(?:shut|shuts) down\b|(?:closed|closes|quit|quits|froze|freezes)(?= (?:on its own"
+    # or quits by itself (round 17)
+    # ("Skype quit unexpectedly"; not "closed": "Tesco closed unexpectedly" is a shop)
+    r"|(?:shut|shuts) down\b|(?:quit|quits|froze|freezes)(?= (?:on its own"
     r"|by itself|out of nowhere|unexpectedly|without warning)))"
     r"(?! (?:into|in to|the|a|an|my|his|her|their|our|your|its|through|on the)\b)"
 )
