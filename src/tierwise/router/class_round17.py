@@ -158,7 +158,7 @@ CONVERSIONS: list[str] = [
     "Turn this into JSON: name=Ana Silva, role=nurse, shift=night, ward=4B",
     "Put these dates in ISO format: 3/14/2025, 11/2/2024, 7/30/2025",
     'Convierte a CSV:\n[{"sku": "A-12", "qty": 4}, {"sku": "B-07", "qty": 11}]',
-    "Convert to YAML please:\n{\"retries\": 3, \"backoff\": \"exponential\", \"hosts\": [\"a1\", \"a2\"]}",
+    'Convert to YAML please:\n{"retries": 3, "backoff": "exponential", "hosts": ["a1", "a2"]}',
 ]
 
 # --- JavaScript and TypeScript errors with no cue word ----------------------------------------
@@ -182,7 +182,7 @@ LOG_LABELS: list[str] = [
 ]
 
 TRANSLATE_ERRORS: list[str] = [
-    "Translate these UI error messages into German, keep the placeholders:\n- \"Your session has expired. Please sign in again.\"\n- \"{count} files could not be uploaded.\"",
+    'Translate these UI error messages into German, keep the placeholders:\n- "Your session has expired. Please sign in again."\n- "{count} files could not be uploaded."',
 ]
 
 # --- every class: one or two full requests each ------------------------------------------------
@@ -228,7 +228,9 @@ EVERY_CLASS: list[tuple[str, Request]] = [
                     "text": "You label incoming messages for a veterinary clinic. Labels: appointment, prescription, billing, emergency, other. Reply with the label only."
                 }
             ],
-            "messages": [_text("user", "My cat hasn't eaten in two days and is hiding under the bed.")],
+            "messages": [
+                _text("user", "My cat hasn't eaten in two days and is hiding under the bed.")
+            ],
         },
     ),
     (
@@ -308,7 +310,9 @@ EVERY_CLASS: list[tuple[str, Request]] = [
     (
         "short_form",
         {
-            "system": [{"text": "You write push notifications for a meditation app. Max 60 characters."}],
+            "system": [
+                {"text": "You write push notifications for a meditation app. Max 60 characters."}
+            ],
             "messages": [_text("user", "One for people who haven't opened the app in 7 days.")],
         },
     ),
@@ -436,7 +440,9 @@ EVERY_CLASS: list[tuple[str, Request]] = [
         {
             "system": [{"text": _BAKERY_SYSTEM}],
             "toolConfig": _tool_config(_BAKERY_TOOLS),
-            "messages": [_text("user", "Which pre-orders are still waiting to be picked up today?")],
+            "messages": [
+                _text("user", "Which pre-orders are still waiting to be picked up today?")
+            ],
         },
     ),
     (
@@ -449,13 +455,24 @@ EVERY_CLASS: list[tuple[str, Request]] = [
                 {
                     "role": "assistant",
                     "content": [
-                        {"toolUse": {"toolUseId": "t1", "name": "get_stock", "input": {"sku": "SD-800"}}}
+                        {
+                            "toolUse": {
+                                "toolUseId": "t1",
+                                "name": "get_stock",
+                                "input": {"sku": "SD-800"},
+                            }
+                        }
                     ],
                 },
                 {
                     "role": "user",
                     "content": [
-                        {"toolResult": {"toolUseId": "t1", "content": [{"json": {"sku": "SD-800", "in_stock": 7}}]}}
+                        {
+                            "toolResult": {
+                                "toolUseId": "t1",
+                                "content": [{"json": {"sku": "SD-800", "in_stock": 7}}],
+                            }
+                        }
                     ],
                 },
             ],
@@ -487,7 +504,9 @@ EVERY_CLASS: list[tuple[str, Request]] = [
         "complex_analysis",
         {
             "system": [
-                {"text": "You advise the board of a regional credit union. Weigh options explicitly."}
+                {
+                    "text": "You advise the board of a regional credit union. Weigh options explicitly."
+                }
             ],
             "messages": [
                 _text(
@@ -532,7 +551,13 @@ EVERY_CLASS: list[tuple[str, Request]] = [
                 {
                     "role": "assistant",
                     "content": [
-                        {"toolUse": {"toolUseId": "t1", "name": "list_orders", "input": {"id": 5512}}}
+                        {
+                            "toolUse": {
+                                "toolUseId": "t1",
+                                "name": "list_orders",
+                                "input": {"id": 5512},
+                            }
+                        }
                     ],
                 },
                 {
@@ -542,13 +567,22 @@ EVERY_CLASS: list[tuple[str, Request]] = [
                             "toolResult": {
                                 "toolUseId": "t1",
                                 "content": [
-                                    {"json": {"id": 5512, "item": "wedding cake", "status": "waiting", "paid": 180}}
+                                    {
+                                        "json": {
+                                            "id": 5512,
+                                            "item": "wedding cake",
+                                            "status": "waiting",
+                                            "paid": 180,
+                                        }
+                                    }
                                 ],
                             }
                         }
                     ],
                 },
-                _text("user", "The couple called it off. Cancel it and give them their money back."),
+                _text(
+                    "user", "The couple called it off. Cancel it and give them their money back."
+                ),
             ],
         },
     ),
