@@ -776,7 +776,7 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
     rows.extend(round14_rows())  # extract, transform, open questions; support replies over docs
     rows.extend(round15_rows())  # numbers, 'broadly', conversions as follow-ups, advice; copy, code
     rows.extend(round16_rows())  # numbers in questions, plain calculations, 'crash', debug settings
-    rows.extend(round17_rows())  # org charts, advice with numbers, faults in prose, how-tos, JS errors
+    rows.extend(round17_rows())  # org charts, advice with numbers, faults in prose, JS errors
     return rows
 
 
