@@ -135,3 +135,31 @@ def test_a_how_to_conversion_with_no_data_asks_for_code(text: str, conversion: b
 )
 def test_what_would_you_do_differently_is_advice(text: str, decision: bool) -> None:
     assert ("decision" in _cues(text)) is decision
+
+
+# --- printed errors given as material to label, route, translate or mine ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "debugging"),
+    [
+        # the errors are what is to be labelled, routed, translated or pulled out
+        (
+            "Tag each log line as error, warn or info:\nRangeError: Invalid array length\n"
+            "GET /health 200\nTS2304: Cannot find name 'jest'",
+            False,
+        ),
+        ("Translate into Spanish for our help page: TypeError: input is not iterable", False),
+        (
+            "Which queue should get this, frontend or backend?\n"
+            "at loadCart (cart.ts:14:9)\nCannot read properties of null (reading 'id')",
+            False,
+        ),
+        ("Extract the error type from: SyntaxError: Unexpected token '<' in JSON", False),
+        # a fault still asked about beside them, or the error alone
+        ("Label it and tell me why my build crashes: TypeError: foo is undefined", True),
+        ("TypeError: foo is undefined when I click Save", True),
+    ],
+)
+def test_printed_errors_given_as_material(text: str, debugging: bool) -> None:
+    assert ("debugging" in _cues(text)) is debugging

@@ -82,6 +82,16 @@ _QUIT = (
     r"|(?:quits?|crash(?:es|ed)?|drops? me) (?:back )?to (?:the )?desktop"
 )
 
+# Round 17: an error as a runtime or a compiler prints it, with no word of debugging around it
+# (the debugging cue): an error type and its message ("TypeError: cart.items is undefined", not
+# "Terror:"), a TypeScript diagnostic ("error TS2322", "TS2339:"), a stack frame ("at render
+# (cart.js:42:17)"), JavaScript's runtime messages ("x.map is not a function").
+_PRINTED_ERROR = (
+    r"\w*[a-su-z0-9_]error:|\w+exception:|error ts\d{4,5}|ts\d{4,5}:"
+    r"|at [\w.$<>]+ \([^()\s]+:\d+:\d+\)|[\w$]+(?:\.[\w$]+)+ is not a function"
+    r"|cannot read propert(?:y|ies) of (?:undefined|null)"
+)
+
 # Task-type cues: name -> pattern. Matched case-insensitively over the last user turn and the
 # system prompt. Compiled once at import; this table is data, not state.
 _CUE_SOURCE: dict[str, str] = {
@@ -563,13 +573,6 @@ _CUE_SOURCE["debugging"] += (
     r"|wo (?:ist|liegt) der fehler|où est (?:le bug|l'erreur)|dónde está el (?:error|fallo"
     r"|bug)|hay un bug|dov'è (?:il bug|l'errore)|onde está o (?:erro|bug)"
     r"|waar zit de (?:fout|bug)"
-    # Round 17: an error as a runtime or a compiler prints it, with no word of debugging
-    # around it: an error type and its message ("TypeError: cart.items is undefined", not
-    # "Terror:"), a TypeScript diagnostic ("error TS2322", "TS2339:"), a stack frame ("at
-    # render (cart.js:42:17)"), JavaScript's runtime messages ("x.map is not a function").
-    r"|\w*[a-su-z0-9_]error:|\w+exception:|error ts\d{4,5}|ts\d{4,5}:"
-    r"|at [\w.$<>]+ \([^()\s]+:\d+:\d+\)|[\w$]+(?:\.[\w$]+)+ is not a function"
-    r"|cannot read propert(?:y|ies) of (?:undefined|null)"
     # A fault told in prose: something that runs and never ends ("my while loop keeps going
     # forever", "the page just spins forever", "the function never returns"; not a party, a
     # song or a meeting), a scheduled job that did not run, and an app that quit by itself
@@ -587,7 +590,7 @@ _CUE_SOURCE["debugging"] += (
     r"|(?:bucle|ciclo|schleife|boucle|loop|lus) (?:\w+ ){0,2}?(?:nunca termina|no termina"
     r"|non finisce mai|n[ãa]o termina|hört nie auf|endet nie|ne s'arrête jamais"
     r"|ne se termine jamais|stopt nooit)|endlosschleife"
-    r"|" + _QUIT
+    r"|" + _QUIT + "|" + _PRINTED_ERROR
 )
 _CUE_SOURCE["chit_chat"] += (
     r"|^(?:hallo|bonjour|salut|hola|olá|ciao|merci(?: beaucoup)?|danke(?: schön| sehr)?"
@@ -1303,6 +1306,11 @@ _SOFTWARE = re.compile(
     r"|(?:whenever|every time|each time|as soon as|when) (?:i|we|you|they|users?|someone)))\b"
 )
 _SENTENCE_END = re.compile(r"[.!?\n]+")
+# Log lines or error messages given to be labelled, routed, translated or mined ("Label each
+# line as error, warning or info: TypeError: ..."): the printed errors are the material, not a
+# fault to find (round 17).
+_ASKS_OF_MATERIAL = frozenset({"classification", "triage", "translation", "extraction"})
+_PRINTED_ERROR_RX = re.compile(whole_words(_PRINTED_ERROR))
 # A thing called by its name, with no article, that crashes by itself ("Blender crashed twice
 # while rendering", "Photoshop crashed and I lost my work", "Outlook crashes every morning"):
 # an app, whatever it is called; a vehicle is "the car", and a person crashes into something
@@ -1321,7 +1329,9 @@ _NAMED_CRASH = re.compile(
 
 def _debugging_in_other_senses(found: frozenset[str], window: str) -> frozenset[str]:
     """``found`` without ``debugging`` when only words of debugging in other senses made it
-    (``window`` as written): see _NOT_A_FAULT, _SOFTWARE and _NAMED_CRASH."""
+    (``window`` as written): see _NOT_A_FAULT, _SOFTWARE and _NAMED_CRASH; nor when only
+    printed errors made it in a text asked to be labelled, routed, translated or mined
+    (_ASKS_OF_MATERIAL)."""
     if "debugging" not in found:
         return found
     written = _NOT_A_FAULT.sub(" ", window)
@@ -1333,6 +1343,8 @@ def _debugging_in_other_senses(found: frozenset[str], window: str) -> frozenset[
             else _CRASH.sub(" ", part.lower())
             for part in _SENTENCE_END.split(written)
         )
+    if found & _ASKS_OF_MATERIAL:
+        kept = _PRINTED_ERROR_RX.sub(" ", kept)
     if _DEBUGGING_RX.search(kept):
         return found
     return found - {"debugging"}
