@@ -13,11 +13,12 @@ on (the gateway's ``tierwise_cache_state_unreachable`` gauge).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from tierwise.core.cache_aware import TTL_SECONDS, Prefix
 from tierwise.core.output_learning import Observation, Tally
@@ -30,6 +31,9 @@ CONVERSATION_TTL_S = 3600
 # Output tallies in Redis are dropped after this long without an answer (a class or tier
 # no longer served); in process they last as long as the process.
 OUTPUT_TTL_S = 30 * 86400
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 # One answer added to each of KEYS (an output tally: n/out answers and their tokens, tn/ts
 # thinking answers and their budget shares), each count held at the window by scaling its
@@ -52,6 +56,26 @@ for _, key in ipairs(KEYS) do
 end
 return 1
 """
+
+
+def _expiry(until: float) -> float:
+    return until
+
+
+def _second(entry: tuple[Any, float]) -> float:
+    return entry[1]
+
+
+def _pruned(
+    entries: dict[_K, _V], now: float, expiry: Callable[[_V], float], keep: int
+) -> dict[_K, _V]:
+    """``entries`` without the expired ones, then without the oldest inserted beyond
+    ``keep`` (all still live: the map is full of current keys)."""
+    live = {k: v for k, v in entries.items() if expiry(v) > now}
+    excess = len(live) - keep
+    if excess > 0:
+        live = dict(itertools.islice(live.items(), excess, None))
+    return live
 
 
 class CacheState(Protocol):
@@ -98,6 +122,7 @@ class MemoryCacheState:
     ) -> None:
         self._clock = clock
         self._max = max_entries
+        self._keep = max_entries * 9 // 10
         self._lock = threading.Lock()
         self._warm: dict[tuple[str, str], float] = {}
         self._conversations: dict[str, tuple[str, float]] = {}
@@ -106,14 +131,15 @@ class MemoryCacheState:
         self._tallies: dict[str, Tally] = {}
 
     def _trim(self, now: float) -> None:
+        # Over the cap, one pass brings a map down to 90% of it: the pass then comes once
+        # per tenth of the cap in new keys. Trimming only to the cap made every call past it
+        # copy the whole map.
         if len(self._warm) > self._max:
-            self._warm = {k: t for k, t in self._warm.items() if t > now}
-            while len(self._warm) > self._max:  # still full of live entries: drop the oldest
-                self._warm.pop(next(iter(self._warm)))
+            self._warm = _pruned(self._warm, now, _expiry, self._keep)
         if len(self._conversations) > self._max:
-            self._conversations = {k: v for k, v in self._conversations.items() if v[1] > now}
+            self._conversations = _pruned(self._conversations, now, _second, self._keep)
         if len(self._seen) > self._max:
-            self._seen = {k: v for k, v in self._seen.items() if v[1] > now}
+            self._seen = _pruned(self._seen, now, _second, self._keep)
 
     def warm(self, model_id: str, keys: Sequence[str]) -> set[str]:
         now = self._clock()
@@ -124,6 +150,9 @@ class MemoryCacheState:
         now = self._clock()
         with self._lock:
             for p in prefixes:
+                # Re-inserted, not updated in place: insertion order stays close to expiry
+                # order, which is what a trim drops by when every entry is still live.
+                self._warm.pop((model_id, p.key), None)
                 self._warm[(model_id, p.key)] = now + TTL_SECONDS.get(p.ttl, 300)
             self._trim(now)
 
@@ -137,6 +166,7 @@ class MemoryCacheState:
     def set_conversation_tier(self, key: str, tier: str) -> None:
         now = self._clock()
         with self._lock:
+            self._conversations.pop(key, None)  # to the end: see mark
             self._conversations[key] = (tier, now + CONVERSATION_TTL_S)
             self._trim(now)
 
@@ -146,6 +176,7 @@ class MemoryCacheState:
             count, until = self._seen.get(key, (0, 0.0))
             if until <= now:
                 count, until = 0, now + ttl_s
+                self._seen.pop(key, None)  # a new window: to the end, see mark
             self._seen[key] = (count + 1, until)
             self._trim(now)
             return count, max(now - (until - ttl_s), 0.0)
