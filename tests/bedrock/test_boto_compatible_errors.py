@@ -224,7 +224,18 @@ def test_request_checks_are_client_errors_in_both_clients(
 
 
 @pytest.mark.parametrize(
-    "model", ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "gpt-4o", "ultra", "Sonet"]
+    "model",
+    [
+        "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "gpt-4o",
+        "ultra",
+        "Sonet",
+        # A dot alone made these model IDs: they went to Bedrock and left an error row.
+        "claude-3.5-sonnet",
+        "sonnet-4.5",
+        "haiku4.5",
+        "sonnet 4.5",
+    ],
 )
 def test_a_model_id_refused_before_the_call_is_bedrocks_validation_error(
     tw: Tierwise, boto: Any, live_emulator: Any, model: str

@@ -30,6 +30,10 @@ _ARN = re.compile(
     r"(?P<kind>foundation-model|inference-profile|application-inference-profile)/(?P<id>.+)$"
 )
 _GEO = re.compile(r"^(?P<geo>global|us-gov|us|eu|apac|jp|au|ca)\.[a-z]")
+# A plain model or profile ID: the provider is one word (anthropic, amazon, meta, ai21, ...),
+# the model's name starts with a letter. Dotted names people type for a model ("sonnet-4.5",
+# "claude-3.5-sonnet", "haiku4.5") fail on one or the other.
+_MODEL_ID = re.compile(r"^(?:us-gov\.)?[a-z0-9]+\.[a-z][a-z0-9.:-]*$")
 # Each geography's source Regions, by name: a prefix ("eu-") or whole names.
 _GEO_REGIONS: dict[str, tuple[str, ...]] = {
     "us": ("us-east-", "us-west-"),
@@ -55,14 +59,15 @@ class ModelRef:
 
 
 def is_model_identifier(identifier: str) -> bool:
-    """Whether ``identifier`` can be a Bedrock model identifier at all: an ARN, or an ID with
-    a dot. Base model IDs are ``provider.model`` (``anthropic.claude-...``; the service
-    model's foundation-model pattern), profile IDs put a geography before that, and
-    Converse's documentation names everything else (provisioned and custom models,
-    application profiles, prompts, prompt routers) by ARN. A name with neither (``ultra``,
-    ``sonet``) is a mistyped tier or alias, which Bedrock would answer with "The provided
-    model identifier is invalid." after a round trip."""
-    return identifier.startswith("arn:") or "." in identifier
+    """Whether ``identifier`` has the shape of a Bedrock model identifier: an ARN, or an ID
+    ``provider.model`` (``anthropic.claude-...``, ``amazon.nova-...``; the service model's
+    foundation-model pattern, lowercase letters, digits, hyphens and ``.``/``:``), optionally
+    behind a geography (``us.``, ``global.``, ``us-gov.``). Converse's documentation names
+    everything else (provisioned and custom models, application profiles, prompts, prompt
+    routers) by ARN. Anything else (``ultra``, ``sonet``, ``claude-3.5-sonnet``,
+    ``sonnet 4.5``, ``haiku4.5``) is a mistyped tier or alias, which Bedrock would answer with
+    "The provided model identifier is invalid." after a round trip."""
+    return identifier.startswith("arn:") or _MODEL_ID.match(identifier) is not None
 
 
 def parse_model_ref(identifier: str) -> ModelRef | None:
