@@ -12,7 +12,7 @@ warm-ups and the gaps between pieces. Pieces:
 ``isinstance(value, Mapping)`` and ``is_mapping(value)`` for None and a dict; on uvloop, an
 awaited step alone, the step with the gateway's disconnect watcher around it (a task, not
 changed), and the step as a task awaited by ``asyncio.wait({task}, timeout=...)`` and by
-``drivers._within``; the gateway's metrics for one answered call (not changed); the
+``drivers._within``; the gateway's metrics for one answered call; the
 engine's ``cancel`` made as a threading.Event and as the gateway's HungUp flag. Figures
 only; no thresholds.
 """
