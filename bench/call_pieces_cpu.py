@@ -10,11 +10,11 @@ Each piece runs N times between two ``time.sleep(0)`` markers, so each is a part
 (``callgrind.out.<pid>.<part>``): the parts printed at the end; the others are start-up,
 warm-ups and the gaps between pieces. Pieces:
 ``isinstance(value, Mapping)`` and ``is_mapping(value)`` for None and a dict; on uvloop, an
-awaited step alone, the step with the gateway's disconnect watcher around it (a task, not
-changed), and the step as a task awaited by ``asyncio.wait({task}, timeout=...)`` and by
-``drivers._within``; the gateway's metrics for one answered call; the
-engine's ``cancel`` made as a threading.Event and as the gateway's HungUp flag. Figures
-only; no thresholds.
+awaited step alone, the step with what the gateway does for its client's hang-up (a watcher
+task until section 23, now a flag looked at only before a fallback), and the step as a task
+awaited by ``asyncio.wait({task}, timeout=...)`` and by ``drivers._within``; the gateway's
+metrics for one answered call; the engine's ``cancel`` made as a threading.Event and as the
+gateway's HungUp flag. Figures only; no thresholds.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import uvloop
 from tierwise.core.mappings import is_mapping
 from tierwise.engine.drivers import _within
 from tierwise.gateway.metrics import Metrics
-from tierwise.gateway.service import Call, HungUp, _watch_disconnect
+from tierwise.gateway.service import HungUp
 
 PIECES = [
     "isinstance(None, Mapping)",
@@ -39,7 +39,7 @@ PIECES = [
     "isinstance(dict, Mapping)",
     "is_mapping(dict)",
     "an awaited step",
-    "the step, watched for a disconnect",
+    "the step, with the gateway's hang-up flag",
     "the step as a task, asyncio.wait",
     "the step as a task, drivers._within",
     "Metrics.observe of one answer",
@@ -82,15 +82,11 @@ async def waits(n: int) -> None:
         await asyncio.sleep(0)
         return 1
 
-    call = Call(None, 0.0, receive)
-
     async def watched() -> int:
-        watcher = _watch_disconnect(call, HungUp())
-        try:
-            return await step()
-        finally:
-            if watcher is not None:
-                watcher.cancel()
+        # What the gateway does around a call for its client's hang-up: since section 23 a
+        # flag looked at only before a fallback or an escalation (none here), no task.
+        HungUp(receive)
+        return await step()
 
     async def waited() -> int:
         task = asyncio.ensure_future(step())

@@ -23,7 +23,9 @@ from tierwise.engine.machine import (
     AttemptHooks,
     BeforeAttempt,
     Effect,
+    Heed,
     Invoke,
+    Lookout,
     Observe,
     Record,
     Release,
@@ -367,6 +369,10 @@ class SyncDriver:
     def perform(self, effect: Effect) -> Any:
         if isinstance(effect, Invoke):
             return self._invoke(effect)
+        if isinstance(effect, Heed):
+            # A blocking caller's cancel is set from another thread (a threading.Event):
+            # there is nothing to look at on its behalf.
+            return None
         return self.books.perform(self.hooks, effect)
 
     def close(self) -> None:
@@ -496,6 +502,10 @@ class AsyncDriver:
             return await self._record(effect)
         if isinstance(effect, Reserve | Release):
             return await self._money(effect)
+        if isinstance(effect, Heed):
+            if isinstance(effect.cancel, Lookout):
+                await effect.cancel.look()
+            return None
         return await self.blocking(self.books.perform, self.hooks, effect)
 
     async def _money(self, effect: Reserve | Record | Release) -> Any:

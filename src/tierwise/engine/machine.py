@@ -57,7 +57,9 @@ __all__ = [
     "Cancel",
     "Effect",
     "Engine",
+    "Heed",
     "Invoke",
+    "Lookout",
     "Observe",
     "Opened",
     "Record",
@@ -79,6 +81,23 @@ class Cancel(Protocol):
     """Set when the caller has gone (``threading.Event`` fits)."""
 
     def is_set(self) -> bool: ...
+
+
+class Lookout:
+    """A :class:`Cancel` the async engine brings up to date just before it reads it (a
+    :class:`Heed`), instead of one something keeps current all along: the gateway's
+    hang-up flag looks at whether its client has gone only when a fallback or an
+    escalation would follow, where a task watching for the hang-up cost every call ~41 k
+    instructions (bench/results/request_cpu.txt, section 23)."""
+
+    __slots__ = ()
+
+    async def look(self) -> None:
+        """Update what :meth:`is_set` says; it must not raise."""
+        raise NotImplementedError
+
+    def is_set(self) -> bool:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +218,14 @@ class AfterAttempt:
     settlement: Settlement
 
 
+@dataclass(frozen=True, slots=True)
+class Heed:
+    """The machine is about to read ``cancel`` (to decide on a fallback or an escalation):
+    a :class:`Lookout` is brought up to date first. Answered with None."""
+
+    cancel: Cancel
+
+
 @dataclass(frozen=True)
 class Observe:
     """An answer has settled: what cache-aware routing learns from it (the prefixes it left
@@ -216,7 +243,7 @@ class Observe:
     complete: bool = True
 
 
-Effect = Invoke | Record | Reserve | Release | BeforeAttempt | AfterAttempt | Observe
+Effect = Invoke | Record | Reserve | Release | BeforeAttempt | AfterAttempt | Observe | Heed
 
 
 class AttemptHooks(Protocol):
@@ -608,6 +635,8 @@ class Engine:
                 row = yield from self._settle_failed(attempt, settled, exc, hold)
                 self._add(number, "answer", row, "error", type(exc).__name__)
                 fallback = self._fallback(tier, exc)
+                if fallback is not None and number < self.max_attempts:
+                    yield from self._heed()
                 if fallback is None or number >= self.max_attempts or self._cancelled():
                     if failed_over:
                         # The error is the last tier's: without this, a request pinned to
@@ -642,6 +671,8 @@ class Engine:
             )  # fmt: skip
             outcome = "rejected" if rejected else "accepted"
             reason = verdict.reason if verdict is not None else "no validators"
+            if rejected:
+                yield from self._heed()
             nxt = self._next_up(tier) if rejected and not self._cancelled() else None
             if rejected and (nxt is None or number >= self.max_attempts):
                 reason += f"; not escalated: {self._why_not(tier, number)}"
@@ -862,6 +893,12 @@ class Engine:
 
     def _cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
+
+    def _heed(self) -> Generator[Effect, Any, None]:
+        """Before :meth:`_cancelled` is read: only where it is, so that a call without a
+        fallback or a rejection asks nothing."""
+        if self.cancel is not None:
+            yield Heed(self.cancel)
 
     def _why_not(self, tier: Tier | None, attempt: int) -> str:
         if self._cancelled():
