@@ -55,6 +55,13 @@ from botocore.context import get_context, start_as_current_context
 from botocore.credentials import RefreshableCredentials
 from botocore.history import get_global_history_recorder
 from botocore.hooks import EventAliaser
+from botocore.retries.standard import (
+    MaxAttemptsChecker,
+    RetryEventAdapter,
+    RetryHandler,
+    RetryPolicy,
+    StandardRetryConditions,
+)
 from botocore.utils import get_token_from_environment
 
 from tierwise.bedrock.header_keys import HeaderKey, headers_from
@@ -85,6 +92,9 @@ _STATIC = frozenset(
     )
 )
 _PER_CALL = frozenset(("retries", "timestamp", "read_timeout"))
+# What botocore's standard retry handler logs at DEBUG while it decides (a call with it on
+# emits needs-retry, so the log is kept).
+_RETRY_LOG = logging.getLogger("botocore.retries.standard")
 # The handlers botocore itself registers on the events a templated call does not emit; their
 # effect is in the template (and checked when it is made): anything else refuses it.
 _DEFAULTS = {
@@ -157,6 +167,9 @@ class _Template:
     features: frozenset[str]  # botocore's context features once signer and keys are known
     stream_output: bool
     max_attempts: Any
+    # needs-retry's only handler is botocore's standard retry handler allowing one attempt,
+    # whose answer to a 2xx response is known (see RequestTemplates._no_retry).
+    no_retry_known: bool
     # SigV4: the canonical request around its timestamp, scope parts; None for bearer.
     canonical_head: str | None
     canonical_tail: str | None
@@ -238,9 +251,11 @@ class RequestTemplates:
                 "params": api_params,
             },
         )
-        return self._send(operation_name, operation_model, built)
+        return self._send(operation_name, operation_model, built, template.no_retry_known)
 
-    def _send(self, operation_name: str, operation_model: Any, built: _Built) -> Any:
+    def _send(
+        self, operation_name: str, operation_model: Any, built: _Built, no_retry_known: bool
+    ) -> Any:
         """``_make_request`` and the rest of ``_make_api_call``, as botocore runs them."""
         context = built.context
         endpoint = self._endpoint
@@ -249,7 +264,14 @@ class RequestTemplates:
             success, exception = self._answers.get_response(
                 built.prepared, operation_model, context
             )
-            if endpoint._needs_retry(1, operation_model, built.request_dict, success, exception):
+            if (
+                no_retry_known
+                and success is not None
+                and success[0].status_code < 300
+                and not _RETRY_LOG.isEnabledFor(logging.DEBUG)
+            ):
+                _no_retry(built.request_dict, success[1])
+            elif endpoint._needs_retry(1, operation_model, built.request_dict, success, exception):
                 # Not reached with the single attempt use_request_templates requires.
                 raise RuntimeError("a templated call was to be retried by botocore")
             if success is not None and "ResponseMetadata" in success[1]:
@@ -483,6 +505,7 @@ class RequestTemplates:
             features=frozenset(),
             stream_output=stream_output,
             max_attempts=context["retries"].get("max"),
+            no_retry_known=self._standard_retry_only(operation_name, cache),
             canonical_head="",
             canonical_tail="\n\nnone\n",
             region="",
@@ -546,12 +569,48 @@ class RequestTemplates:
                 return False
         return operation_model is not None
 
+    def _standard_retry_only(self, operation_name: str, cache: Any) -> bool:
+        """Whether this operation's needs-retry has one handler, botocore's standard
+        RetryHandler.needs_retry as botocore builds it for one attempt (checked with the
+        template; a handler registered or unregistered since makes the template's check
+        again)."""
+        name = f"needs-retry.{self._service_id}.{operation_name}"
+        handlers = cache.get(self._events._alias_event_name(name))
+        if handlers is None or len(handlers) != 1:
+            return False
+        (handler,) = handlers
+        owner = getattr(handler, "__self__", None)
+        if type(owner) is not RetryHandler or handler.__func__ is not RetryHandler.needs_retry:
+            return False
+        policy = getattr(owner, "_retry_policy", None)
+        checker = getattr(policy, "_retry_checker", None)
+        attempts = getattr(checker, "_max_attempts_checker", None)
+        return (
+            type(policy) is RetryPolicy
+            and type(checker) is StandardRetryConditions
+            and type(attempts) is MaxAttemptsChecker
+            and getattr(attempts, "_max_attempts", None) == 1
+            and type(getattr(owner, "_retry_event_adapter", None)) is RetryEventAdapter
+        )
+
     def recording(self, request: Any, context: dict[str, Any]) -> None:
         """Keep what botocore sends while a call is recorded (from ``_get_response``)."""
         recorded = _RECORDING.get()
         if recorded is not None:
             retries = dict(context.get("retries", {}))
             recorded.append((request, dict(context, retries=retries)))
+
+
+def _no_retry(request_dict: dict[str, Any], parsed: dict[str, Any]) -> None:
+    """What botocore's standard retry handler does with a first attempt's 2xx answer when
+    one attempt is allowed (its needs_retry, worked out: ~40 k instructions a call as an
+    event): the retry context's ``max`` kept at least 1, the answer marked
+    ``MaxAttemptsReached``, no retry (its other checks are not reached, and its quota is
+    neither taken nor given back)."""
+    retries = request_dict["context"].get("retries")
+    if retries:
+        retries["max"] = max(retries.get("max", 0), 1)
+    parsed.setdefault("ResponseMetadata", {}).update({"MaxAttemptsReached": True})
 
 
 def _replace(template: _Template, **changes: Any) -> _Template:
