@@ -65,6 +65,21 @@ def _serve(stream: OpenStream, relay: Relay, raw: bool) -> list[tuple[Any, Any, 
     return sent
 
 
+def _run(stream: OpenStream, relay: Relay, send: Any) -> None:
+    """Serve the response with ``send`` as the server's raw send; the client stays."""
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def main() -> None:
+        await EventStreamResponse(relay, stream, {})(
+            {"type": "http", RAW_SEND: send}, receive, send
+        )
+
+    asyncio.run(main())
+
+
 @pytest.mark.parametrize("raw", [True, False])
 def test_the_chunks_go_out_in_order_and_the_last_ends_the_response(raw: bool) -> None:
     done: list[str] = []
@@ -99,60 +114,6 @@ def test_an_upstream_error_becomes_the_error_chunk_after_the_chunks_before_it() 
         (b"data: 2\n\n", True),
         (b"data: error upstream cut\n\n", False),
     ]
-    assert done == ["done"]
-    assert events.closed == 1
-
-
-def test_a_failing_send_is_not_turned_into_an_error_chunk() -> None:
-    done: list[str] = []
-    attempts: list[bytes] = []
-    stream = OpenStream({}, _Events([[1], [2], [3]]))  # type: ignore[arg-type]
-    relay = _relay(done)
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "http.response.body":
-            attempts.append(message["body"])
-            if len(attempts) == 2:
-                raise OSError("client gone")
-
-    async def main() -> None:
-        async def receive() -> dict[str, Any]:
-            await asyncio.sleep(3600)
-            return {"type": "http.disconnect"}
-
-        await EventStreamResponse(relay, stream, {})(
-            {"type": "http", RAW_SEND: send}, receive, send
-        )
-
-    with pytest.raises(OSError, match="client gone"):
-        asyncio.run(main())
-    assert attempts == [b"data: 1\n\n", b"data: 2\n\n"]
-    assert done == ["done"]
-
-
-def test_abandoning_stops_at_the_batch_boundary_and_still_closes() -> None:
-    done: list[str] = []
-    events = _Events([[n] for n in range(100)])
-    stream = OpenStream({}, events)  # type: ignore[arg-type]
-    sent: list[bytes] = []
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "http.response.body":
-            sent.append(message["body"])
-            if len(sent) == 3:
-                stream.abandon()
-
-    async def main() -> None:
-        async def receive() -> dict[str, Any]:
-            await asyncio.sleep(3600)
-            return {"type": "http.disconnect"}
-
-        await EventStreamResponse(_relay(done), stream, {})(
-            {"type": "http", RAW_SEND: send}, receive, send
-        )
-
-    asyncio.run(main())
-    assert sent == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n", b"data: [DONE]\n\n"]
     assert done == ["done"]
     assert events.closed == 1
 
@@ -259,32 +220,6 @@ def test_a_pushed_send_that_must_wait_is_finished_by_the_relay_before_the_next()
     assert log == [(what, body) for body in bodies for what in ("begun", "ended")]
 
 
-def test_a_pushed_send_that_fails_is_not_turned_into_an_error_chunk() -> None:
-    done: list[str] = []
-    attempts: list[bytes] = []
-    stream = OpenStream({}, _Pushing([[1], [2], [3]]))  # type: ignore[arg-type]
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "http.response.body":
-            attempts.append(message["body"])
-            if len(attempts) == 2:
-                raise OSError("client gone")
-
-    async def main() -> None:
-        async def receive() -> dict[str, Any]:
-            await asyncio.sleep(3600)
-            return {"type": "http.disconnect"}
-
-        await EventStreamResponse(_relay(done), stream, {})(
-            {"type": "http", RAW_SEND: send}, receive, send
-        )
-
-    with pytest.raises(OSError, match="client gone"):
-        asyncio.run(main())
-    assert attempts == [b"data: 1\n\n", b"data: 2\n\n"]
-    assert done == ["done"]
-
-
 def test_a_pushed_batch_that_cannot_be_encoded_becomes_the_error_chunk() -> None:
     def encode(events: list[int]) -> bytes:
         if 3 in events:
@@ -307,8 +242,33 @@ def test_a_pushed_batch_that_cannot_be_encoded_becomes_the_error_chunk() -> None
     assert events.closed == 1
 
 
-def test_abandoning_while_events_are_pushed_stops_at_the_batch_boundary() -> None:
-    events = _Pushing([[n] for n in range(100)])
+# -- either way: events read by the relay's task, or pushed --------------------------------
+
+
+@pytest.mark.parametrize("events_type", [_Events, _Pushing])
+def test_a_failing_send_is_not_turned_into_an_error_chunk(events_type: type[_Events]) -> None:
+    done: list[str] = []
+    attempts: list[bytes] = []
+    stream = OpenStream({}, events_type([[1], [2], [3]]))  # type: ignore[arg-type]
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            attempts.append(message["body"])
+            if len(attempts) == 2:
+                raise OSError("client gone")
+
+    with pytest.raises(OSError, match="client gone"):
+        _run(stream, _relay(done), send)
+    assert attempts == [b"data: 1\n\n", b"data: 2\n\n"]
+    assert done == ["done"]
+
+
+@pytest.mark.parametrize("events_type", [_Events, _Pushing])
+def test_abandoning_stops_at_the_batch_boundary_and_still_closes(
+    events_type: type[_Events],
+) -> None:
+    done: list[str] = []
+    events = events_type([[n] for n in range(100)])
     stream = OpenStream({}, events)  # type: ignore[arg-type]
     sent: list[bytes] = []
 
@@ -318,15 +278,9 @@ def test_abandoning_while_events_are_pushed_stops_at_the_batch_boundary() -> Non
             if len(sent) == 3:
                 stream.abandon()
 
-    async def main() -> None:
-        async def receive() -> dict[str, Any]:
-            await asyncio.sleep(3600)
-            return {"type": "http.disconnect"}
-
-        await EventStreamResponse(_relay([]), stream, {})(
-            {"type": "http", RAW_SEND: send}, receive, send
-        )
-
-    asyncio.run(main())
+    _run(stream, _relay(done), send)
     assert sent == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n", b"data: [DONE]\n\n"]
-    assert events.pushed == 2 and events.closed == 1
+    assert done == ["done"]
+    assert events.closed == 1
+    if isinstance(events, _Pushing):  # the two batches after the first were handed over
+        assert events.pushed == 2
