@@ -8,22 +8,13 @@ import json
 from typing import Any
 
 import pytest
+from gateway_testdata import TEXTS as BASE_TEXTS
+from gateway_testdata import written_in_batches
 
 from tierwise.core.convert.anthropic import AnthropicStreamTranslator
 from tierwise.gateway.streaming import AnthropicEventWriter, sse_event
 
-TEXTS = [
-    "Hello",
-    "",
-    " two words",
-    'quotes " and \\ backslash / slash',
-    "line\nbreak\ttab\r\x00\x1f\x7f control",
-    "é ü ß ✓ 中文 日本語 한국어",
-    "emoji 🚀👍🏽 and \u2028\u2029 separators",
-    "</script><b>html</b> & ampersand",
-    '"type":"text_delta","text":""',
-    '{"json": [1, 2]}',
-]
+TEXTS = [*BASE_TEXTS, '"type":"text_delta","text":""']  # the text-delta template's own shape
 
 
 def _before(name: str, payload: Any) -> bytes:
@@ -98,13 +89,9 @@ def test_the_writer_writes_the_translators_events_byte_for_byte(
     events = _events()
     before = _translator(single_tool_call)
     writer = AnthropicEventWriter(_translator(single_tool_call))
-    written = []
-    for start in range(0, len(events), batch):
-        chunk = events[start : start + batch]
-        expected = b"".join(_before(n, d) for e in chunk for n, d in before.feed(e))
-        assert writer(chunk) == expected
-        written.append(expected)
-    body = b"".join(written)
+    body = written_in_batches(
+        writer, lambda e: b"".join(_before(n, d) for n, d in before.feed(e)), events, batch
+    )
     assert body.count(b"text_delta") >= len(TEXTS)
     assert "中文".encode() in body  # not escaped: ensure_ascii is off
     assert sse_event("e", {"a": "é", "b": [1, None]}) == _before("e", {"a": "é", "b": [1, None]})

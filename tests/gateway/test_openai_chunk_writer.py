@@ -6,22 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from gateway_testdata import TEXTS as BASE_TEXTS
+from gateway_testdata import written_in_batches
 
 from tierwise.core.convert.openai import OpenAIStreamTranslator
 from tierwise.gateway.streaming import OpenAIChunkWriter, sse_data
 
-TEXTS = [
-    "Hello",
-    "",
-    " two words",
-    'quotes " and \\ backslash / slash',
-    "line\nbreak\ttab\r\x00\x1f\x7f control",
-    "é ü ß ✓ 中文 日本語 한국어",
-    "emoji 🚀👍🏽 and \u2028\u2029 separators",
-    "</script><b>html</b> & ampersand",
-    '"content":""',
-    '{"json": [1, 2]}',
-]
+TEXTS = [*BASE_TEXTS, '"content":""']  # the text-delta template's own shape
 
 
 def _events() -> list[dict[str, Any]]:
@@ -79,13 +70,9 @@ def test_the_writer_writes_the_translators_chunks_byte_for_byte(
     events = _events()
     before = _translator(model, single_tool_call)
     writer = OpenAIChunkWriter(_translator(model, single_tool_call))
-    written = []
-    for start in range(0, len(events), batch):
-        chunk = events[start : start + batch]
-        expected = b"".join(sse_data(c) for e in chunk for c in before.feed(e))
-        assert writer(chunk) == expected
-        written.append(expected)
-    body = b"".join(written)
+    body = written_in_batches(
+        writer, lambda e: b"".join(sse_data(c) for c in before.feed(e)), events, batch
+    )
     assert body.count(b"data: ") >= len(TEXTS)
     assert "中文".encode() in body  # not escaped: ensure_ascii is off
 
