@@ -40,6 +40,7 @@ from tierwise.core.credits import CreditPool
 from tierwise.core.names import ModelNames
 from tierwise.core.preflight import check_fits
 from tierwise.core.pricing import Band, ProfileKind, Rates, ServiceTier
+from tierwise.core.regions import is_model_identifier
 from tierwise.core.rules import RoutingPolicy
 from tierwise.core.taxonomy import ClassRule
 from tierwise.core.tiers import Tier
@@ -239,12 +240,18 @@ class StructuredOutputSettings(_Model):
     mode: Literal["tool", "native", "auto"] = "tool"
 
 
-_ALIAS_TARGET = re.compile(r"^[a-zA-Z0-9_.\-/:]+$")
+def _is_alias_target(target: str) -> bool:
+    # What a request may name itself: a target of another shape ("haiku-4-5") would make
+    # every request for the alias a refusal naming the target, not the alias sent.
+    name = target.strip()
+    if name.lower() in (*(t.value for t in Tier), "auto"):
+        return True
+    return is_model_identifier(name)
 
 
 def _check_alias_targets(table: dict[str, str]) -> dict[str, str]:
     for name, target in table.items():
-        if not name.strip() or not _ALIAS_TARGET.match(target.strip()):
+        if not name.strip() or not _is_alias_target(target):
             raise ValueError(
                 f"{name!r} = {target!r}: a target is a tier name (haiku, sonnet, opus), auto "
                 "or a Bedrock model ID"

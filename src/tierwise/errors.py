@@ -222,6 +222,29 @@ class ModelNotAvailableError(UpstreamError):
     )
 
 
+class UnknownModelError(ModelNotAvailableError):
+    """A model name that is no tier, alias or Bedrock model ID. Where the names served are
+    listed depends on the caller, so :meth:`in_api` words the hint for it; ``hint`` is the
+    Converse caller's (Python client, CLI, batch)."""
+
+    _LISTED: ClassVar[dict[Api, str]] = {
+        Api.CONVERSE: "`tierwise models` lists them",
+        Api.ANTHROPIC: "GET /v1/models lists them",
+        Api.OPENAI: "GET /v1/models lists them",
+    }
+
+    def __init__(self, message: str, *, base_hint: str = "", model_id: str | None = None) -> None:
+        self.base_hint = base_hint
+        super().__init__(message, hint=self._hint(Api.CONVERSE), model_id=model_id)
+
+    def _hint(self, api: Api) -> str:
+        return f"{self.base_hint}; {self._LISTED[api]}"
+
+    def in_api(self, api: Api) -> str:
+        """The error's text for a caller of ``api``."""
+        return f"{self.message} ({self._hint(api)})"
+
+
 class AccessDeniedError(UpstreamError):
     default_hint = (
         "check AWS credentials (environment, profile, SSO, role or AWS_BEARER_TOKEN_BEDROCK) "

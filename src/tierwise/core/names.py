@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-__all__ = ["ModelNames"]
+__all__ = ["ModelNames", "SwitchedOff"]
 
 # Anthropic's own API names: "claude-" + family + version, or the 3.x "claude-3-5-haiku-..."
 # spelling; not Bedrock IDs ("anthropic.claude-...") and not other families.
@@ -30,6 +30,16 @@ _ANTHROPIC_NAME = re.compile(
     r"(?:-\d{8}|-latest)?$"
 )
 _OPENAI_DATE = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchedOff:
+    """Another API's model name while its table is off: whose (``api``, for the message),
+    the ``[model_names]`` key that turns it on, and the target it would have."""
+
+    api: str
+    switch: str
+    target: str
 
 
 @dataclass(frozen=True)
@@ -59,14 +69,24 @@ class ModelNames:
                 return openai_names[undated]
         return None
 
-    def switched_off(self, name: str) -> str | None:
-        """The target ``name`` would have in the OpenAI names table while that table is off
-        (``gpt-4o-mini`` -> ``haiku``), else None: such a name is no Bedrock model ID."""
-        if self.openai:
-            return None
+    def switched_off(self, name: str) -> SwitchedOff | None:
+        """What ``name`` would stand for in another API's names while ``[model_names]``
+        turns that API off (``gpt-4o-mini`` -> haiku, ``claude-sonnet-4-5`` -> sonnet), else
+        None: such a name is no Bedrock model ID."""
         key = name.strip().lower()
-        table = self._lower(self.openai_names)
-        return table.get(key) or table.get(_OPENAI_DATE.sub("", key))
+        if not self.anthropic:
+            target = self._lower(self.anthropic_names).get(key)
+            match = _ANTHROPIC_NAME.match(key)
+            if target is None and match is not None:
+                target = match.group("a") or match.group("b")
+            if target is not None:
+                return SwitchedOff("Anthropic", "anthropic", target)
+        if not self.openai:
+            table = self._lower(self.openai_names)
+            target = table.get(key) or table.get(_OPENAI_DATE.sub("", key))
+            if target is not None:
+                return SwitchedOff("OpenAI", "openai", target)
+        return None
 
     def listed(self) -> dict[str, str]:
         """Every name a request may use besides tiers and model IDs, with its target

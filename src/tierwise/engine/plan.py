@@ -21,7 +21,7 @@ from tierwise.core.sampling import (
 from tierwise.core.thinking import DEFAULT_ANSWER_TOKENS, apply_thinking
 from tierwise.core.tiers import Tier
 from tierwise.core.tokens import count_request
-from tierwise.errors import InvalidRequestError, ModelNotAvailableError
+from tierwise.errors import InvalidRequestError, ModelNotAvailableError, UnknownModelError
 
 if TYPE_CHECKING:
     from tierwise.cache_router import CacheRouter
@@ -221,19 +221,21 @@ class Planner:
             if off is not None:
                 # Not a Bedrock model ID: say how to serve it instead of asking Bedrock.
                 raise ModelNotAvailableError(
-                    f"model {raw!r} is an OpenAI model name, and OpenAI names are off",
-                    hint=f"set [model_names] openai = true in tierwise.toml to serve it as "
-                    f'{off}, or add an alias: [aliases] "{raw}" = "{off}"',
+                    f"model {raw!r} is an {off.api} model name, and {off.api} names are off",
+                    hint=f"set [model_names] {off.switch} = true in tierwise.toml to serve it "
+                    f'as {off.target}, or add an alias: [aliases] "{raw}" = "{off.target}"',
                 ) from None
             if not is_model_identifier(raw):
                 # Bedrock would answer "The provided model identifier is invalid." after a
-                # round trip and an error row: a mistyped tier or alias, said as one.
-                raise ModelNotAvailableError(
+                # round trip and an error row: a mistyped tier or alias, said as one. (An
+                # alias's target always has a valid shape: settings refuse others.)
+                *first, last = [t.value for t in Tier.ordered() if t in self.settings.tiers]
+                tiers = f"{', '.join(first)} or {last}" if first else last
+                raise UnknownModelError(
                     f"model {raw!r} is not a tier, an alias or a Bedrock model ID",
-                    hint="use auto (the router decides), haiku, sonnet or opus, an alias from "
+                    base_hint=f"use auto (the router decides), {tiers}, an alias from "
                     "[aliases], or a Bedrock model or inference profile ID (provider.model, "
-                    "e.g. global.anthropic.claude-sonnet-4-5-20250929-v1:0) or ARN; "
-                    "`tierwise models` lists them",
+                    "e.g. global.anthropic.claude-sonnet-4-5-20250929-v1:0) or ARN",
                     model_id=raw,
                 ) from None
             region = self.settings.region
@@ -242,7 +244,8 @@ class Planner:
                 # Bedrock would answer "The provided model identifier is invalid.": said
                 # here, with why, without a call or an error row.
                 raise ModelNotAvailableError(
-                    f"Bedrock in {region} (this client's Region) refuses model {raw!r}: {problem}",
+                    f"Bedrock in {region} (this client's Region) refuses model {raw!r}{via}: "
+                    f"{problem}",
                     hint=f"use a global. profile, a profile of {region}'s geography or an ARN "
                     f"in {region}, or set `region` to the profile's Region",
                     model_id=raw,

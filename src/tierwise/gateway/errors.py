@@ -37,6 +37,7 @@ from tierwise.errors import (
     ThrottledError,
     TierwiseError,
     UnavailableError,
+    UnknownModelError,
     UpstreamError,
 )
 
@@ -171,7 +172,8 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     """The status, native body and headers for ``exc``."""
     kind = _kind(exc)
     message = str(exc) if kind.public and isinstance(exc, TierwiseError) else _INTERNAL_MESSAGE
-    if isinstance(exc, ContextWindowError):  # how to ask for a larger window is per API
+    # How to ask for a larger window, or where the names served are listed, is per API.
+    if isinstance(exc, ContextWindowError | UnknownModelError):
         message = exc.in_api(Api.ANTHROPIC if dialect is Dialect.ANTHROPIC else Api.OPENAI)
     headers: dict[str, str] = {}
     request_id = getattr(exc, "request_id", None)
