@@ -23,9 +23,7 @@ MESSAGES = [{"role": "user", "content": [{"text": "hi"}]}]
 
 
 @pytest.mark.parametrize("target", ["haiku-4-5", "sonnet 4.5", "claude-3.5-sonnet"])
-def test_an_alias_to_no_model_is_refused_where_it_is_written(
-    tmp_path: Path, target: str
-) -> None:
+def test_an_alias_to_no_model_is_refused_where_it_is_written(tmp_path: Path, target: str) -> None:
     cfg = tmp_path / "tierwise.toml"
     cfg.write_text(f'[aliases]\nfast = "{target}"\n')
     with pytest.raises(ConfigError) as refused:
@@ -65,9 +63,7 @@ def test_an_anthropic_name_while_they_are_off_says_how_to_turn_them_on(
     assert live_emulator.stats["total"] == before, "Bedrock was not asked"
 
 
-def test_gateway_clients_are_told_get_v1_models(
-    default_settings: Settings, tmp_path: Path
-) -> None:
+def test_gateway_clients_are_told_get_v1_models(default_settings: Settings, tmp_path: Path) -> None:
     from live_server import emulated_gateway
 
     with emulated_gateway(default_settings, tmp_path / "l.db", {}) as gw:
