@@ -15,6 +15,7 @@ exception. Library errors are translated at exactly one boundary per adapter
     ├── UpstreamError               Bedrock failed or refused
     │   ├── ThrottledError          429 ThrottlingException / ServiceQuotaExceeded
     │   ├── ModelNotAvailableError  unknown model, needs an inference profile, not ready
+    │   │   └── UnknownModelError   no tier, alias or model ID: refused before the call
     │   ├── AccessDeniedError       credentials or IAM permissions
     │   ├── UnavailableError        503 / 500 / timeouts / connection errors
     │   ├── ModelOutputError        the model errored or its stream broke
@@ -65,6 +66,7 @@ __all__ = [
     "TierwiseError",
     "TooManyCachePointsError",
     "UnavailableError",
+    "UnknownModelError",
     "UpstreamError",
 ]
 
