@@ -19,3 +19,12 @@ def tool_config(*specs: tuple[str, str]) -> dict[str, Any]:
 def user_turn(text: str) -> dict[str, Any]:
     """One user message with one text block."""
     return {"role": "user", "content": [{"text": text}]}
+
+
+def user_request(text: str, system: str = "", **extra: Any) -> dict[str, Any]:
+    """A request of one user turn (``extra``: its other fields), with ``system`` as its
+    system prompt when given."""
+    request: dict[str, Any] = {"messages": [user_turn(text)], **extra}
+    if system:
+        request["system"] = [{"text": system}]
+    return request

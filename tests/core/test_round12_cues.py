@@ -7,11 +7,9 @@ Each group holds the cases the change is for and the look-alikes it must leave a
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from converse_shapes import tool_config, user_turn
+from converse_shapes import tool_config, user_request, user_turn
 from tierwise.core.classes import class_features
 from tierwise.core.signals import extract_signals
 
@@ -101,10 +99,6 @@ THREAD = (
 )
 
 
-def _user(text: str, **extra: Any) -> dict[str, Any]:
-    return {"messages": [user_turn(text)], **extra}
-
-
 # --- documentation pasted beside a question ----------------------------------------------
 
 
@@ -120,7 +114,7 @@ def _user(text: str, **extra: Any) -> dict[str, Any]:
 def test_an_open_question_over_pasted_documentation_is_a_question_to_answer_from_it(
     text: str,
 ) -> None:
-    s = extract_signals(_user(text))
+    s = extract_signals(user_request(text))
     assert "rag" in s.cues
     # the examples in the docs are material, not code to work on
     assert s.code_lines == 0
@@ -139,26 +133,28 @@ def test_an_open_question_over_pasted_documentation_is_a_question_to_answer_from
     ],
 )
 def test_other_asks_over_pasted_documentation_keep_their_own_cue(text: str, cue: str) -> None:
-    s = extract_signals(_user(text))
+    s = extract_signals(user_request(text))
     assert cue in s.cues
     assert "rag" not in s.cues
 
 
 def test_a_small_answer_over_pasted_documentation_is_no_open_question() -> None:
-    s = extract_signals(_user(f"What is the default ttl? Just the number.\n\n{README}"))
+    s = extract_signals(user_request(f"What is the default ttl? Just the number.\n\n{README}"))
     assert "rag" not in s.cues
     assert s.small_answer
 
 
 def test_code_in_documentation_counts_when_the_ask_is_about_code() -> None:
-    s = extract_signals(_user(f"Fix the bug in this code, the cache never evicts.\n\n{README}"))
+    s = extract_signals(
+        user_request(f"Fix the bug in this code, the cache never evicts.\n\n{README}")
+    )
     assert "rag" not in s.cues
     assert s.code_lines > 0
 
 
 def test_a_pasted_program_is_code_not_documentation() -> None:
     # its comments look like headings: "# read the file"
-    s = extract_signals(_user(f"Why is this slow?\n\n{SCRIPT}"))
+    s = extract_signals(user_request(f"Why is this slow?\n\n{SCRIPT}"))
     assert "rag" not in s.cues
     assert s.code_lines > 0
 
@@ -174,7 +170,7 @@ def test_no_documentation_is_read_where_there_is_none(text: str) -> None:
     from tierwise.core.pasted_docs import documentation_ask  # new in round 12
 
     assert documentation_ask(text) is None
-    assert "rag" not in extract_signals(_user(text)).cues
+    assert "rag" not in extract_signals(user_request(text)).cues
 
 
 def test_the_ask_is_found_before_or_after_the_documentation() -> None:
@@ -215,7 +211,7 @@ def test_the_ask_is_found_before_or_after_the_documentation() -> None:
     ],
 )
 def test_a_small_answer_asked_in_other_languages(text: str, small: bool) -> None:
-    assert extract_signals(_user(text)).small_answer is small
+    assert extract_signals(user_request(text)).small_answer is small
 
 
 # --- plans proposed to an agent ---------------------------------------------------------
@@ -305,7 +301,7 @@ def test_particles_short_verbs_and_re_verbs(text: str, asked: bool) -> None:
     ],
 )
 def test_memos_and_notes_in_other_words_are_writing(text: str) -> None:
-    assert "draft" in extract_signals(_user(text)).cues
+    assert "draft" in extract_signals(user_request(text)).cues
 
 
 @pytest.mark.parametrize(
@@ -316,7 +312,7 @@ def test_memos_and_notes_in_other_words_are_writing(text: str) -> None:
     ],
 )
 def test_a_memo_that_must_decide_names_the_decision(text: str) -> None:
-    assert "decision" in extract_signals(_user(text)).cues
+    assert "decision" in extract_signals(user_request(text)).cues
 
 
 @pytest.mark.parametrize(
@@ -327,7 +323,7 @@ def test_a_memo_that_must_decide_names_the_decision(text: str) -> None:
     ],
 )
 def test_note_is_a_writing_cue_only_as_what_is_written(text: str) -> None:
-    assert "draft" not in extract_signals(_user(text)).cues
+    assert "draft" not in extract_signals(user_request(text)).cues
 
 
 # --- look-alikes of the round 12 cues ---------------------------------------------------
@@ -355,7 +351,7 @@ def test_note_is_a_writing_cue_only_as_what_is_written(text: str) -> None:
     ],
 )
 def test_round12_cues_leave_their_look_alikes_alone(text: str, cue: str) -> None:
-    assert cue not in extract_signals(_user(text)).cues, text
+    assert cue not in extract_signals(user_request(text)).cues, text
 
 
 @pytest.mark.parametrize(
@@ -369,7 +365,7 @@ def test_round12_cues_leave_their_look_alikes_alone(text: str, cue: str) -> None
     ],
 )
 def test_round12_cues_still_fire_where_meant(text: str, cue: str) -> None:
-    assert cue in extract_signals(_user(text)).cues, text
+    assert cue in extract_signals(user_request(text)).cues, text
 
 
 CHAT = "\n\n".join(
@@ -389,4 +385,4 @@ def test_a_pasted_chat_is_no_documentation() -> None:
 
     text = f"What did they agree on?\n\n{CHAT}"
     assert documentation_ask(text) is None
-    assert "rag" not in extract_signals(_user(text)).cues
+    assert "rag" not in extract_signals(user_request(text)).cues

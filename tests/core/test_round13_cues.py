@@ -8,11 +8,9 @@ wordings are not those of the round-13 corpus rows (router/class_round13.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from converse_shapes import tool_config, user_turn
+from converse_shapes import tool_config, user_request, user_turn
 from tierwise.core.pasted_docs import documentation_ask
 from tierwise.core.signals import extract_signals
 
@@ -73,10 +71,6 @@ def upload(path, host, key):
 ```'''
 
 
-def _user(text: str, **extra: Any) -> dict[str, Any]:
-    return {"messages": [user_turn(text)], **extra}
-
-
 # --- documentation in other languages ------------------------------------------------------
 
 
@@ -91,7 +85,7 @@ def _user(text: str, **extra: Any) -> dict[str, Any]:
 def test_an_open_question_over_documentation_in_other_languages_is_answered_from_it(
     text: str,
 ) -> None:
-    assert "rag" in extract_signals(_user(text)).cues
+    assert "rag" in extract_signals(user_request(text)).cues
 
 
 def test_a_manual_in_title_lines_is_material_and_the_last_paragraph_the_ask() -> None:
@@ -122,7 +116,7 @@ def test_a_semicolon_in_the_ask_is_prose_and_in_code_is_code() -> None:
     ],
 )
 def test_according_to_the_text_is_answering_from_it(text: str, rag: bool) -> None:
-    assert ("rag" in extract_signals(_user(text)).cues) is rag
+    assert ("rag" in extract_signals(user_request(text)).cues) is rag
 
 
 @pytest.mark.parametrize(
@@ -137,7 +131,7 @@ def test_according_to_the_text_is_answering_from_it(text: str, rag: bool) -> Non
     ],
 )
 def test_eigen_is_maths_only_as_eigenvalues_and_eigenvectors(text: str, math: bool) -> None:
-    assert ("math" in extract_signals(_user(text)).cues) is math
+    assert ("math" in extract_signals(user_request(text)).cues) is math
 
 
 @pytest.mark.parametrize(
@@ -154,7 +148,7 @@ def test_eigen_is_maths_only_as_eigenvalues_and_eigenvectors(text: str, math: bo
     ],
 )
 def test_an_overview_asked_in_other_words_is_a_summary(text: str, summary: bool) -> None:
-    assert ("summarization" in extract_signals(_user(text)).cues) is summary
+    assert ("summarization" in extract_signals(user_request(text)).cues) is summary
 
 
 @pytest.mark.parametrize(
@@ -166,7 +160,7 @@ def test_an_overview_asked_in_other_words_is_a_summary(text: str, summary: bool)
     ],
 )
 def test_json_with_given_keys_in_other_languages(text: str) -> None:
-    assert "json_keys" in extract_signals(_user(text)).cues
+    assert "json_keys" in extract_signals(user_request(text)).cues
 
 
 @pytest.mark.parametrize(
@@ -180,7 +174,7 @@ def test_json_with_given_keys_in_other_languages(text: str) -> None:
     ],
 )
 def test_where_the_fault_is(text: str, debugging: bool) -> None:
-    assert ("debugging" in extract_signals(_user(text)).cues) is debugging
+    assert ("debugging" in extract_signals(user_request(text)).cues) is debugging
 
 
 # --- overviews of pasted code --------------------------------------------------------------
@@ -196,7 +190,7 @@ def test_where_the_fault_is(text: str, debugging: bool) -> None:
     ],
 )
 def test_an_overview_of_pasted_code_reads_the_code_as_material(ask: str) -> None:
-    s = extract_signals(_user(f"{ask}\n\n{MODULE}"))
+    s = extract_signals(user_request(f"{ask}\n\n{MODULE}"))
     assert "summarization" in s.cues
     assert s.code_lines == 0
 
@@ -209,7 +203,7 @@ def test_an_overview_of_pasted_code_reads_the_code_as_material(ask: str) -> None
     ],
 )
 def test_work_on_pasted_code_still_counts_its_code(ask: str) -> None:
-    assert extract_signals(_user(f"{ask}\n\n{MODULE}")).code_lines > 0
+    assert extract_signals(user_request(f"{ask}\n\n{MODULE}")).code_lines > 0
 
 
 # --- open asks: "was" and "que" ------------------------------------------------------------
@@ -228,7 +222,7 @@ def test_work_on_pasted_code_still_counts_its_code(ask: str) -> None:
     ],
 )
 def test_was_and_que_open_a_question_only_as_question_words(ask: str, rag: bool) -> None:
-    assert ("rag" in extract_signals(_user(f"{ask}\n\n{DOCS_ES}")).cues) is rag
+    assert ("rag" in extract_signals(user_request(f"{ask}\n\n{DOCS_ES}")).cues) is rag
 
 
 @pytest.mark.parametrize(
@@ -241,7 +235,7 @@ def test_was_and_que_open_a_question_only_as_question_words(ask: str, rag: bool)
     ],
 )
 def test_monte_is_planning_only_as_setting_up_a_plan(text: str, planning: bool) -> None:
-    assert ("planning" in extract_signals(_user(text)).cues) is planning
+    assert ("planning" in extract_signals(user_request(text)).cues) is planning
 
 
 # --- verbs on no list ----------------------------------------------------------------------

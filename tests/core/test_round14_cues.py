@@ -7,20 +7,14 @@ wordings are not those of the round-14 corpus rows (router/class_round14.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from converse_shapes import user_turn
+from converse_shapes import user_request
 from tierwise.core.signals import extract_signals
 
 
-def _user(text: str, **extra: Any) -> dict[str, Any]:
-    return {"messages": [user_turn(text)], **extra}
-
-
 def _cues(text: str) -> frozenset[str]:
-    return extract_signals(_user(text)).cues
+    return extract_signals(user_request(text)).cues
 
 
 @pytest.mark.parametrize(
@@ -88,7 +82,7 @@ DOCS = (
 def test_a_documentation_service_asked_for_a_reply_writes_a_support_reply(
     ask: str, rag: bool
 ) -> None:
-    signals = extract_signals(_user(ask, system=[{"text": DOCS}]))
+    signals = extract_signals(user_request(ask, DOCS))
     assert ("rag" in signals.cues) is rag
     assert "rag" in signals.system_cues
 
@@ -154,5 +148,5 @@ def test_a_conversion_asked_in_other_words(text: str, conversion: bool) -> None:
     ],
 )
 def test_nothing_else_after_the_material_is_no_small_answer(system: str, small: bool) -> None:
-    request = _user("Why was I charged twice this month?", system=[{"text": system}])
+    request = user_request("Why was I charged twice this month?", system)
     assert extract_signals(request).small_answer is small

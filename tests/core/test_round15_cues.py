@@ -7,26 +7,17 @@ wordings are not those of the round-15 corpus rows (router/class_round15.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from converse_shapes import user_turn
+from converse_shapes import user_request
 from tierwise.core.class_model import BlendedClassifier
 from tierwise.core.classes import class_features
 from tierwise.core.signals import extract_signals
 from tierwise.router.class_weights import load_class_model
 
 
-def _user(text: str, system: str = "", **extra: Any) -> dict[str, Any]:
-    request: dict[str, Any] = {"messages": [user_turn(text)], **extra}
-    if system:
-        request["system"] = [{"text": system}]
-    return request
-
-
 def _cues(text: str, system: str = "") -> frozenset[str]:
-    return extract_signals(_user(text, system)).cues
+    return extract_signals(user_request(text, system)).cues
 
 
 # --- open questions about the world ---------------------------------------------------------
@@ -68,7 +59,7 @@ def test_no_explanation_is_asked_of_material_tools_or_a_task_prompt() -> None:
     task = "In this task you are given a question. Rewrite it so that it is unambiguous. " * 3
     assert "explanation_ask" not in _cues(question, system=task)
     tools = {"toolConfig": {"tools": [{"toolSpec": {"name": "search_archive"}}]}}
-    assert "explanation_ask" not in extract_signals(_user(question, **tools)).cues
+    assert "explanation_ask" not in extract_signals(user_request(question, **tools)).cues
     passages = question + "\n\n" + "The bridge was built in 1931 and repaired twice. " * 8
     assert "explanation_ask" not in _cues(passages)
 
@@ -83,7 +74,7 @@ def test_years_and_counts_in_an_open_question_are_not_maths() -> None:
         "Who were the 3 most influential painters of the 1600s in Holland, and why?",
         "What changed for shipping in the 5 years after 1869?",
     ):
-        signals = extract_signals(_user(text, system="You are a helpful assistant."))
+        signals = extract_signals(user_request(text, system="You are a helpful assistant."))
         probs = scorer.probabilities(class_features(signals), signals.system_text, text)
         assert max(probs, key=probs.__getitem__) == "general_qa", text
 

@@ -8,32 +8,23 @@ wordings are not those of the corpus rows (router/class_round15.py, class_round1
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from converse_shapes import user_turn
+from converse_shapes import user_request
 from tierwise.core.class_model import BlendedClassifier
 from tierwise.core.classes import class_features
 from tierwise.core.signals import extract_signals
 from tierwise.router.class_weights import load_class_model
 
 
-def _user(text: str, system: str = "") -> dict[str, Any]:
-    request: dict[str, Any] = {"messages": [user_turn(text)]}
-    if system:
-        request["system"] = [{"text": system}]
-    return request
-
-
 def _cues(text: str, system: str = "") -> frozenset[str]:
-    return extract_signals(_user(text, system)).cues
+    return extract_signals(user_request(text, system)).cues
 
 
 def _top_class(text: str, system: str = "") -> str:
     model = load_class_model()
     assert model is not None
-    signals = extract_signals(_user(text, system))
+    signals = extract_signals(user_request(text, system))
     probs = BlendedClassifier(model).probabilities(
         class_features(signals), signals.system_text, signals.user_text
     )

@@ -7,23 +7,14 @@ wordings are not those of the corpus rows (router/class_round17.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from converse_shapes import user_turn
+from converse_shapes import user_request
 from tierwise.core.signals import extract_signals
 
 
-def _user(text: str, system: str = "") -> dict[str, Any]:
-    request: dict[str, Any] = {"messages": [user_turn(text)]}
-    if system:
-        request["system"] = [{"text": system}]
-    return request
-
-
 def _cues(text: str, system: str = "") -> frozenset[str]:
-    return extract_signals(_user(text, system)).cues
+    return extract_signals(user_request(text, system)).cues
 
 
 # --- errors as a runtime or a compiler prints them ---------------------------------------------
