@@ -97,7 +97,7 @@ def test_the_end_of_an_outage_is_one_info(caplog: pytest.LogCaptureFixture) -> N
 def test_the_gateway_gauge_says_while_redis_is_unreachable() -> None:
     now = [1000.0]
     state = RedisCacheState(DEAD, retry_after_s=5, clock=lambda: now[0])
-    metrics = Metrics(state)
+    metrics = Metrics(lambda: state)
 
     def gauge() -> float | None:
         return metrics.registry.get_sample_value("tierwise_cache_state_unreachable")
@@ -111,7 +111,7 @@ def test_the_gateway_gauge_says_while_redis_is_unreachable() -> None:
     finally:
         state.close()
     assert (
-        Metrics(MemoryCacheState()).registry.get_sample_value("tierwise_cache_state_unreachable")
+        Metrics(MemoryCacheState).registry.get_sample_value("tierwise_cache_state_unreachable")
         == 0.0
     )
 
@@ -136,3 +136,68 @@ def test_the_gateway_scrape_carries_the_gauge(default_settings: Any, tmp_path: A
             "tierwise_cache_state_unreachable 1.0" in client.get("/metrics", headers=headers).text
         )
     tw.close()
+
+
+class _FailsFirst:
+    """The state's lock, with another call's failure slipped in just before it is taken
+    (once): the interleaving of a failure between ``_answered``'s unlocked check and its
+    lock, forced rather than waited for."""
+
+    def __init__(self, state: RedisCacheState) -> None:
+        self._state = state
+        self._real = state._lock
+        self._pending = True
+
+    def __enter__(self) -> None:
+        if self._pending:
+            self._pending = False
+            self._state._failed(ConnectionError("again"))  # takes the lock itself
+        self._real.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._real.release()
+
+
+class _Client:
+    def register_script(self, script: str) -> object:
+        return object()
+
+
+def test_a_failure_just_before_an_answer_is_counted_keeps_the_outage_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [1000.0]
+    state = RedisCacheState(
+        "redis://unused", retry_after_s=5, client=_Client(), clock=lambda: now[0]
+    )
+    state._failed(ConnectionError("down"))
+    now[0] += 6  # the pause is over: a call tries Redis and it answers ...
+    state._lock = _FailsFirst(state)  # type: ignore[assignment]
+    caplog.set_level(logging.DEBUG, logger="tierwise.cache_state")
+    caplog.clear()  # the outage's opening WARNING
+    state._answered()  # ... while another call's failure begins a fresh pause
+    assert state.unreachable and state.degraded
+    assert _records(caplog) == []  # no "answers again" during the fresh pause
+    gauge = Metrics(lambda: state).registry.get_sample_value("tierwise_cache_state_unreachable")
+    assert gauge == 1.0
+
+
+def test_the_gauge_reads_the_state_in_use_at_scrape_time(
+    default_settings: Any, tmp_path: Any
+) -> None:
+    # It read the state the gateway was built with: one replaced afterwards (a router given
+    # shared state later) never showed its outage.
+    from starlette.testclient import TestClient
+
+    from tierwise.client import Tierwise
+    from tierwise.gateway import create_app
+
+    settings = default_settings.with_overrides({"gateway.metrics_token": "scrape-me-0123456789"})
+    tw = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'm.db'}")
+    headers = {"authorization": "Bearer scrape-me-0123456789"}
+    with TestClient(create_app(settings, tierwise=tw, auth=True)) as client:
+        tw.cache_router.state = RedisCacheState(DEAD, retry_after_s=5)
+        tw.cache_router.state.warm("m", ["k"])
+        scrape = client.get("/metrics", headers=headers).text
+    tw.close()
+    assert "tierwise_cache_state_unreachable 1.0" in scrape

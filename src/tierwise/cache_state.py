@@ -264,12 +264,15 @@ class RedisCacheState:
         if self._down_since is None or self.degraded:
             return
         with self._lock:
+            # Checked again: a call that failed between the check above and this lock has
+            # begun a new pause, and the outage goes on.
+            if self._down_since is None or self._clock() < self._down_until:
+                return
             since, self._down_since = self._down_since, None
-        if since is not None:
-            log.info(
-                "cache state: Redis answers again after %.0f s; shared state resumed",
-                self._clock() - since,
-            )
+        log.info(
+            "cache state: Redis answers again after %.0f s; shared state resumed",
+            self._clock() - since,
+        )
 
     def warm(self, model_id: str, keys: Sequence[str]) -> set[str]:
         if not keys:

@@ -149,7 +149,8 @@ def replay(
     """Each implementation's /metrics after each observation (and before any)."""
     clock = Clock()
     monkeypatch.setattr(time, "time", clock)
-    old, new = Reference(cache_state), Metrics(cache_state)
+    old = Reference(cache_state)
+    new = Metrics(None if cache_state is None else lambda: cache_state)
     before, after = [old.render()], [new.render()]
     for i, (method, args) in enumerate(observations):
         clock.now = 1_700_000_001.0 + i

@@ -56,3 +56,18 @@ def test_an_unknown_path_with_a_slash_is_the_404_not_a_redirect(gateway: Any) ->
         )
         assert r.status_code == 404, (path, r.status_code, r.headers)
         assert "this gateway serves POST /v1/chat/completions" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("POST", "/v1/embeddings/", 404), ("GET", "/v1/chat/completions/", 405)],
+)
+def test_a_404_or_405_quotes_the_path_as_sent(
+    gateway: Any, method: str, path: str, status: int
+) -> None:
+    # It quoted the path with the slash taken off, which the caller never sent.
+    r = httpx.request(
+        method, gateway.url + path, headers={"authorization": f"Bearer {gateway.key}"}
+    )
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.json()["error"]["message"].startswith(f"{method} {path}: ")

@@ -87,10 +87,15 @@ _SERVED = (
 )
 
 
+# The scope key of a path as sent when _GatewayApp served it without its trailing slash.
+_SENT_PATH = "tierwise.sent_path"
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Unknown paths and wrong methods, in the caller's API format."""
     status = getattr(exc, "status_code", 404)
-    message = f"{request.method} {request.url.path}: {getattr(exc, 'detail', 'not found')}"
+    path = request.scope.get(_SENT_PATH, request.url.path)
+    message = f"{request.method} {path}: {getattr(exc, 'detail', 'not found')}"
     if status == 404:
         message += f" ({_SERVED})"
     if _dialect(request) is Dialect.ANTHROPIC:
@@ -145,6 +150,7 @@ class _GatewayApp(Starlette):
                 # it with a 307 to the path without the slash, which POST clients do not all
                 # follow (or follow as a GET). One slash only: "//" stays an unknown path.
                 scope["path"] = path[:-1]
+                scope[_SENT_PATH] = path  # what a 404 or 405 quotes: the path as sent
                 raw = scope.get("raw_path")
                 if isinstance(raw, bytes) and raw.endswith(b"/"):
                     scope["raw_path"] = raw[:-1]

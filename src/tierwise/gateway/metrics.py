@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +65,9 @@ class _Histogram:
 
 
 class Metrics:
-    def __init__(self, cache_state: CacheState | None = None) -> None:
+    def __init__(self, cache_state: Callable[[], CacheState] | None = None) -> None:
+        """``cache_state`` gives the cache state in use when /metrics is read (the router's
+        state may be replaced after the gateway is built)."""
         self.registry = CollectorRegistry()
         if cache_state is not None:
             # Read at scrape time: an outage begins and ends inside calls, not at requests.
@@ -74,7 +76,7 @@ class Metrics:
                 "1 while the shared cache state (Redis) is unreachable and this process "
                 "routes on its own memory",
                 registry=self.registry,
-            ).set_function(lambda: float(cache_state.unreachable))
+            ).set_function(lambda: float(cache_state().unreachable))
         # Counters by label values (as in the old metric objects' label order).
         self._requests: dict[tuple[str, str], Series] = {}  # api, tier
         self._attempts: dict[tuple[str, str], Series] = {}  # tier, outcome

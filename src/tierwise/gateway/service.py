@@ -126,7 +126,7 @@ class Gateway:
         if limits is None:
             limits = StoreRateLimits(keys) if keys is not None else InMemoryRateLimits()
         self.limits = limits
-        self.metrics = Metrics(tierwise.cache_router.state)
+        self.metrics = Metrics(lambda: tierwise.cache_router.state)
         # Threads start lazily, on the first call: building the app does no I/O.
         self.executor = ThreadPoolExecutor(
             settings.gateway.threads, thread_name_prefix="tierwise-gateway"
