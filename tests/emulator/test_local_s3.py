@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from emulator_clients import emulator_client
 from live_server import free_port
 from tierwise.batch.runner import s3_endpoint
+from tierwise.bedrock.session import is_loopback
 from tierwise.config import Settings
 from tierwise.emulator import Emulator
 
@@ -82,6 +83,25 @@ def test_batch_s3_follows_a_local_emulator(default_settings: Settings) -> None:
     assert s3_endpoint(chosen) == "http://127.0.0.1:9000"
     remote = default_settings.with_overrides({"endpoint_url": "https://bedrock.example.com"})
     assert s3_endpoint(remote) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.2:4566", True),
+        ("http://127.5.5.5", True),
+        ("http://[::1]:4566", True),
+        ("http://localhost.example.com:1", False),
+    ],
+)
+def test_batch_s3_takes_this_machine_as_the_bedrock_client_does(
+    default_settings: Settings, url: str, local: bool
+) -> None:
+    """The Bedrock client (``is_loopback``) took any 127/8 address for this machine, batch
+    only 127.0.0.1: an emulator on 127.0.0.2 had its batch data sent to AWS's S3."""
+    assert is_loopback(url) is local
+    settings = default_settings.with_overrides({"endpoint_url": url})
+    assert s3_endpoint(settings) == (url if local else None)
 
 
 def test_an_emulator_without_s3_config_uses_no_network(default_settings: Settings) -> None:

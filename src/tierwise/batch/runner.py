@@ -27,9 +27,9 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from tierwise.bedrock.errors import parameter_problem
+from tierwise.bedrock.session import is_loopback
 from tierwise.client import Plan, Tierwise
 from tierwise.config import Settings
 from tierwise.core.convert.anthropic import (
@@ -185,18 +185,13 @@ def _s3_uri(bucket: str, *parts: str) -> str:
     return "s3://" + "/".join([bucket, *[p.strip("/") for p in parts if p.strip("/")]])
 
 
-def _is_loopback_url(url: str | None) -> bool:
-    host = (urlsplit(url).hostname or "") if url else ""
-    return host in ("127.0.0.1", "localhost", "::1")
-
-
 def s3_endpoint(settings: Settings) -> str | None:
     """Where batch data goes: ``[batch] s3_endpoint_url``; else, when Bedrock is an emulator
     on this machine (a loopback ``endpoint_url``), that emulator's own S3, which is where it
     reads batch input; else AWS (None)."""
     if settings.batch.s3_endpoint_url:
         return settings.batch.s3_endpoint_url
-    if _is_loopback_url(settings.endpoint_url):
+    if settings.endpoint_url and is_loopback(settings.endpoint_url):
         return settings.endpoint_url
     return None
 
@@ -267,7 +262,7 @@ class BatchRunner:
             from botocore.config import Config
 
             endpoint = s3_endpoint(self.settings)
-            local = _is_loopback_url(endpoint)
+            local = endpoint is not None and is_loopback(endpoint)
             # A local S3 (an emulator's, MinIO) takes any credentials; AWS gets the chain.
             dummy = "local" if local else None
             self._s3 = _Translated(

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_bedrock.client import BedrockClient as ControlPlaneClient
     from mypy_boto3_bedrock_runtime.client import BedrockRuntimeClient
 
-__all__ = ["AwsAuth", "control_client", "is_loopback", "runtime_client"]
+__all__ = ["AwsAuth", "control_client", "is_loopback", "is_loopback_host", "runtime_client"]
 
 BEARER_ENV = "AWS_BEARER_TOKEN_BEDROCK"
 # Enough sockets for the async wrapper's thread pool and the gateway's concurrency; botocore's
@@ -47,7 +47,11 @@ class AwsAuth:
 
 def is_loopback(url: str) -> bool:
     """Whether ``url`` points at this machine (the built-in emulator, never AWS)."""
-    host = urlsplit(url).hostname or ""
+    return is_loopback_host(urlsplit(url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or an address, no port) is this machine."""
     if host == "localhost":
         return True
     try:

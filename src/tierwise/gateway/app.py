@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import ipaddress
 import logging
 import os
 import traceback
@@ -23,6 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from tierwise.bedrock.session import is_loopback_host as is_loopback
 from tierwise.client import Tierwise
 from tierwise.config import Settings, load_settings
 from tierwise.errors import ConfigError
@@ -47,15 +47,6 @@ from tierwise.store.sql import SQLLedger
 __all__ = ["app_from_environment", "create_app", "is_loopback"]
 
 _log = logging.getLogger("tierwise.gateway")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _key_store(tierwise: Tierwise) -> KeyStore | None:
