@@ -351,7 +351,8 @@ class EmulatorSettings(_Model):
     """``[emulator]``: the built-in emulator's timing (``tierwise emulator``)."""
 
     # Time to first token and tokens per second, per tier: "ttft_ms=400,tps=80" or
-    # "haiku:ttft_ms=250,tps=150;ttft_ms=400,tps=80" (tierwise.emulator.pacing).
+    # "haiku:ttft_ms=250,tps=150;ttft_ms=400,tps=80"; ",jitter=0.2" varies each answer's time
+    # by that coefficient of variation (tierwise.emulator.pacing).
     pacing: str = ""
 
 

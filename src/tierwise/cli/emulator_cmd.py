@@ -41,7 +41,10 @@ def emulator(
         str | None,
         typer.Option(
             help="Time to first token and tokens/s, per tier: "
-            "'haiku:ttft_ms=250,tps=150;ttft_ms=600,tps=70' (default: [emulator] pacing)."
+            "'haiku:ttft_ms=250,tps=150;ttft_ms=600,tps=70' (default: [emulator] pacing). "
+            "Add jitter=CV (e.g. ttft_ms=2000,tps=0,jitter=0.2) to vary each answer's time: a "
+            "lognormal factor per request with that coefficient of variation and mean 1, "
+            "drawn from --seed."
         ),
     ] = None,
     server: Annotated[
@@ -60,7 +63,10 @@ def emulator(
     try:
         paced = Pacing.parse(settings.emulator.pacing if pacing is None else pacing)
     except ValueError as exc:
-        raise ConfigError(str(exc), hint="see `tierwise emulator --help` for the syntax") from None
+        source = "[emulator] pacing" if pacing is None else "--pacing"
+        raise ConfigError(
+            f"{source}: {exc}", hint="see `tierwise emulator --help` for the syntax"
+        ) from None
     if server not in ("async", "threads"):
         raise ConfigError(f"--server {server!r}: use async or threads")
     try:

@@ -1,7 +1,8 @@
 """Fault injection: random rates, queued one-shot faults, and per-request test controls.
 
-All randomness comes from the ``random.Random`` the owning :class:`FaultPlan` holds, seeded
-from :attr:`Faults.seed`, so a run with the same seed and request order fails the same way.
+All randomness comes from the ``random.Random`` generators the owning :class:`FaultPlan`
+holds, seeded from :attr:`Faults.seed`, so a run with the same seed and request order fails
+(and, with pacing jitter, is paced) the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from tierwise.emulator.apierror import ApiError
-from tierwise.emulator.pacing import Pacing
+from tierwise.emulator.pacing import Pace, Pacing
 
 __all__ = ["FAULT_KINDS", "STREAM_ERRORS", "FaultPlan", "Faults", "fault_error", "stream_error"]
 
@@ -126,6 +127,8 @@ class FaultPlan:
     def __init__(self, faults: Faults) -> None:
         self.faults = faults
         self._rng = random.Random(faults.seed)
+        # Its own generator: turning jitter on must not change which calls fail.
+        self._pace_rng = random.Random(f"pacing:{faults.seed}")
         self._queue: deque[_Queued] = deque()
         self._cuts: deque[tuple[_Queued, int]] = deque()
         self._stalls: deque[tuple[_Queued, int, float]] = deque()
@@ -190,6 +193,14 @@ class FaultPlan:
         if self.faults.cut_stream_after is None:
             return None
         return self.faults.cut_stream_after, self.faults.stream_error
+
+    def pace_factor(self, pace: Pace) -> float:
+        """This answer's share of ``pace``'s configured time (:meth:`Pace.factor`), drawn in
+        request order from the seeded pacing generator."""
+        if pace.jitter == 0:  # the common case: no lock taken per request
+            return 1.0
+        with self._lock:
+            return pace.factor(self._pace_rng)
 
     def next_fault(self, model_id: str) -> str | None:
         """The fault kind this invocation of ``model_id`` must fail with, if any."""

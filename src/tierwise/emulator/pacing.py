@@ -9,28 +9,59 @@ header, all in one syntax::
 
     ttft_ms=400,tps=80                          # every tier
     haiku:ttft_ms=250,tps=150;opus:ttft_ms=900,tps=40;ttft_ms=400,tps=80
+    ttft_ms=2000,tps=0,jitter=0.2               # answer times vary by 20% around 2 s
+
+Real answer times vary from call to call (output length, queueing); with ``jitter`` each
+answer's TTFT and generation time are scaled by one factor drawn per request (see
+:meth:`Pace.factor`), so clients started together drift apart as they would against Bedrock.
 """
 
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass, field
 
-__all__ = ["Pace", "Pacing"]
+__all__ = ["MAX_JITTER", "Pace", "Pacing"]
 
 _TIERS = ("haiku", "sonnet", "opus")
+_FIELDS = ("ttft_ms", "tps", "jitter")
+# A coefficient of variation above this is no latency profile; "jitter=20" most likely means
+# 20%, so it is refused rather than drawn.
+MAX_JITTER = 2.0
 
 
 @dataclass(frozen=True, slots=True)
 class Pace:
     """``ttft_ms`` before the first token, then ``tps`` output tokens per second (0: the
-    whole answer at once)."""
+    whole answer at once); ``jitter``: the coefficient of variation of each answer's time
+    (0: every answer takes exactly the configured time)."""
 
     ttft_ms: float = 0.0
     tps: float = 0.0
+    jitter: float = 0.0
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.ttft_ms) and math.isfinite(self.tps)):
+            raise ValueError("pacing ttft_ms and tps must be finite numbers")
         if self.ttft_ms < 0 or self.tps < 0:
             raise ValueError("pacing ttft_ms and tps must be >= 0")
+        if not 0 <= self.jitter <= MAX_JITTER:  # also refuses nan
+            raise ValueError(
+                f"pacing jitter must be between 0 and {MAX_JITTER:g} (a coefficient of "
+                f"variation: 0.2 is 20%), got {self.jitter:g}"
+            )
+
+    def factor(self, rng: random.Random) -> float:
+        """This answer's time over the configured one: 1.0 without jitter (drawing nothing,
+        so a seeded run without jitter consumes no randomness), else a lognormal draw with
+        mean 1 and coefficient of variation ``jitter``, the usual shape of service latencies
+        (positive, right-skewed). The mean stays the configured time: for
+        ln X ~ N(mu, s^2), E[X] = exp(mu + s^2/2) = 1 and CV^2 = exp(s^2) - 1."""
+        if self.jitter == 0:
+            return 1.0
+        variance = math.log1p(self.jitter * self.jitter)
+        return rng.lognormvariate(-variance / 2, math.sqrt(variance))
 
     @property
     def first_s(self) -> float:
@@ -44,8 +75,11 @@ class Pace:
         values: dict[str, float] = {}
         for part in text.split(","):
             name, sep, value = part.strip().partition("=")
-            if not sep or name.strip() not in ("ttft_ms", "tps"):
-                raise ValueError(f"pacing {text!r}: use ttft_ms=<ms>,tps=<tokens per second>")
+            if not sep or name.strip() not in _FIELDS:
+                raise ValueError(
+                    f"pacing {text!r}: use ttft_ms=<ms>,tps=<tokens per second>"
+                    "[,jitter=<coefficient of variation>]"
+                )
             try:
                 values[name.strip()] = float(value)
             except ValueError:
@@ -62,7 +96,10 @@ class Pacing:
 
     @property
     def instant(self) -> bool:
-        return self.default == Pace() and all(p == Pace() for _, p in self.tiers)
+        # Jitter scales the configured time, so with none configured it changes nothing.
+        return all(
+            p.ttft_ms == 0 and p.tps == 0 for p in (self.default, *dict(self.tiers).values())
+        )
 
     def for_model(self, model_id: str) -> Pace:
         lowered = model_id.lower()
@@ -73,7 +110,7 @@ class Pacing:
 
     @classmethod
     def parse(cls, text: str) -> Pacing:
-        """``[tier:]ttft_ms=..,tps=..`` items separated by ``;`` (see the module doc)."""
+        """``[tier:]ttft_ms=..,tps=..[,jitter=..]`` items separated by ``;`` (module doc)."""
         default = Pace()
         tiers: dict[str, Pace] = {}
         for item in (i.strip() for i in text.split(";")):

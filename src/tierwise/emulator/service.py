@@ -259,9 +259,11 @@ class Service:
         added = controls.latency_ms
         delay_ms: float = self.plan.faults.latency_ms if added is None else added
         pace = controls.pace or self.plan.faults.pacing.for_model(target.model.model_id)
-        generation_s = pace.generation_s(result.output_tokens)
+        # One factor for the whole answer: a slow call is slow to start and to generate.
+        scale = self.plan.pace_factor(pace)
+        generation_s = pace.generation_s(result.output_tokens) * scale
         streamed = operation in ("converse-stream", "invoke-with-response-stream")
-        delay_ms += pace.ttft_ms + (0 if streamed else generation_s * 1000)
+        delay_ms += pace.ttft_ms * scale + (0 if streamed else generation_s * 1000)
         latency = max(1, int((time.monotonic() - started) * 1000 + delay_ms))
         delay = delay_ms / 1000
         model_id = target.model.model_id
