@@ -1,8 +1,8 @@
 """Concurrency with real call durations: many slow calls in flight at once, as in production.
 
 Run: python bench/concurrency.py [--clients 400 2000] [--seconds 20] [--stream-s 5]
-     [--arrivals lockstep|staggered] [--same-prompt] [--no-pin] [--litellm PATH_TO_litellm]
-     [--bare] [--stall-probe]
+     [--arrivals lockstep|staggered] [--jitter CV] [--same-prompt] [--no-pin]
+     [--litellm PATH_TO_litellm] [--bare] [--stall-probe]
 
 Starts ``tierwise emulator`` (the asyncio server, paced: non-stream answers arrive after 2 s;
 streams send their first event after 100 ms, then deltas spread over ~5 s) and
@@ -37,6 +37,12 @@ independent users; the offered load is the same. Each gateway row is followed by
 state: the TTFB overhead of the requests started after the first call period (for the gateway
 and the direct baseline alike), which leaves out lockstep's opening burst of N connections
 and N requests at once; later periods keep whatever spacing the gateway gave the first.
+
+Jitter: ``--jitter CV`` (default 0) makes the emulator vary each answer's time as real calls'
+times vary (pacing ``jitter=CV``: TTFT and generation scaled by a lognormal factor per
+request, mean 1, that coefficient of variation, from the emulator's seed), so a lockstep start
+desynchronises within a few periods instead of bursting forever. One emulator serves the
+direct and the gateway runs alike, so the comparison stays fair.
 
 ``--stall-probe`` runs the gateway under bench/stall_probe.py and prints, per gateway run,
 its event loop's lag (how late a 2 ms timer wakes) and its GC passes by generation (thread
@@ -78,6 +84,26 @@ REF_SUFFIX = " (ref #########)"
 NON_STREAM_PACING = "ttft_ms=2000,tps=0"
 TTFT_MS = 100
 LITELLM_MODEL = "bench-sonnet"
+
+
+def jitter_cv(text: str) -> float:
+    """``--jitter``'s value, refused here (not by the emulator after the stack is up) when the
+    emulator's pacing would refuse it."""
+    from tierwise.emulator.pacing import Pace
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    try:
+        return Pace(jitter=value).jitter
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def with_jitter(pacing: str, jitter: float) -> str:
+    """The emulator's ``--pacing`` for ``pacing`` with ``jitter`` (unchanged without)."""
+    return f"{pacing},jitter={jitter:g}" if jitter else pacing
 
 
 def free_port() -> int:
@@ -418,6 +444,14 @@ def main() -> None:
         default="lockstep",
         help="clients start together (lockstep) or spread over one call period (staggered)",
     )
+    parser.add_argument(
+        "--jitter",
+        type=jitter_cv,
+        default=0.0,
+        metavar="CV",
+        help="vary each answer's time around the paced one with this coefficient of variation "
+        "(lognormal, seeded; 0: every answer takes exactly the paced time)",
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
     parser.add_argument(
         "--same-prompt",
@@ -453,6 +487,9 @@ def main() -> None:
     print("# pinning: " + ("gateway on CPU 0; load generator and emulator on CPU 1 (taskset)"
           if pin else "none (scheduler decides)"))  # fmt: skip
     print(f"# arrivals: {args.arrivals}")
+    print("# jitter: " + (f"CV {args.jitter:g}: each answer's time scaled by a lognormal factor "
+          "drawn per request (mean 1; the emulator's seed 0), direct and gateway alike"
+          if args.jitter else "none: every answer takes exactly the paced time"))  # fmt: skip
     print("# prompts: " + ("the same text every request" if args.same_prompt
           else "each request's text is new (its own reference number)"))  # fmt: skip
     print("# the machine is shared with other jobs: compare columns within this run")
@@ -465,22 +502,24 @@ def main() -> None:
               f"{'ttfb+ p50':>9} {'ttfb+ p99':>9}  (ms)")  # fmt: skip
     for mode in args.modes:
         stream = mode == "stream"
-        pacing = NON_STREAM_PACING
+        pacing = with_jitter(NON_STREAM_PACING, args.jitter)
         probe_out = os.path.join(workdir, f"stalls-{mode}.json") if args.stall_probe else None
         procs, emu_port, gw_port, ll_port, bare_port = start_stack(
             pacing, env, pin, None, workdir, args.gateway_src, probe_out, args.bare
         )
         windows: dict[int, tuple[float, float]] = {}
-        note = "non-stream answers after 2 s (pacing ttft_ms=2000)"
+        on_average = f" on average (jitter CV {args.jitter:g})" if args.jitter else ""
+        note = f"non-stream answers after 2 s{on_average} (pacing ttft_ms=2000)"
         if stream:
             tokens, events = probe_stream_pacing(emu_port)
             stop_all(procs)
             tps = tokens / (args.stream_s - TTFT_MS / 1000)
-            pacing = f"ttft_ms={TTFT_MS},tps={tps:.1f}"
+            pacing = with_jitter(f"ttft_ms={TTFT_MS},tps={tps:.1f}", args.jitter)
             gap_ms = (args.stream_s * 1000 - TTFT_MS) / max(1, events - 1)
             note = (
                 f"streams: {events} events, first after {TTFT_MS} ms, then one every "
                 f"{gap_ms:.0f} ms ({tokens} tokens at {tps:.0f}/s, ~{args.stream_s:g} s)"
+                f"{on_average}"
             )
         if stream or args.litellm:
             stop_all(procs)
