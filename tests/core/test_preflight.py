@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -186,3 +188,49 @@ def test_a_sampling_value_outside_0_to_1_is_refused_before_any_call(
     assert info.value.param == f"inferenceConfig.{field}"
     assert info.value.message.startswith(f"inferenceConfig.{field} {value!r} is outside 0 to 1")
     assert f"send a {field} from 0 to 1" in info.value.hint
+
+
+@pytest.mark.parametrize("value", [Decimal("2"), Decimal("-0.1"), Fraction(3, 2)])
+def test_a_decimal_sampling_value_is_checked_too(value: Any) -> None:
+    # botocore takes a Decimal for a float: Decimal("2") went to Bedrock as 2 and came back
+    # as its 400 and an error row.
+    request = {
+        "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+        "inferenceConfig": {"temperature": value},
+    }
+    with pytest.raises(BedrockWouldRefuseError) as info:
+        check_request(request)
+    assert info.value.param == "inferenceConfig.temperature"
+    check_request({**request, "inferenceConfig": {"temperature": Decimal("0.5")}})
+
+
+@pytest.mark.parametrize(
+    ("thinking", "temperature", "refused"),
+    [
+        ({"type": "enabled", "budget_tokens": 2048}, 0.5, True),
+        ({"type": "adaptive"}, Decimal("0"), True),
+        ({"type": "enabled", "budget_tokens": 2048}, 1, False),
+        ({"type": "enabled", "budget_tokens": 2048}, None, False),
+        ({"type": "disabled"}, 0.5, False),
+    ],
+)
+def test_thinking_with_another_temperature_is_refused_as_the_emulator_does(
+    thinking: dict[str, Any], temperature: Any, refused: bool
+) -> None:
+    # The emulator (as Claude) refuses it; check_request passed it to a call and an error row.
+    inference: dict[str, Any] = {"maxTokens": 4096}
+    if temperature is not None:
+        inference["temperature"] = temperature
+    request = {
+        "messages": [{"role": "user", "content": [{"text": "think"}]}],
+        "inferenceConfig": inference,
+        "additionalModelRequestFields": {"thinking": thinking},
+    }
+    if not refused:
+        check_request(request)
+        return
+    with pytest.raises(BedrockWouldRefuseError) as info:
+        check_request(request)
+    assert info.value.param == "inferenceConfig.temperature"
+    assert "with thinking on" in info.value.message
+    assert "docs.claude.com/en/docs/build-with-claude/extended-thinking" in info.value.hint

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import numbers
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from tierwise.core.mappings import is_mapping
@@ -407,14 +409,31 @@ def _check_thinking(request: Mapping[str, Any]) -> None:
 _UNIT_RANGE = ("temperature", "topP")
 
 
+def _number(value: object) -> float | None:
+    """``value`` as a float when it is a number botocore takes for a float (Decimal too);
+    None otherwise (bool is no number here: botocore's parameter check names the others)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
+        return None
+    return float(value)
+
+
+# Claude refuses a temperature other than 1 with thinking on, enabled or adaptive:
+# "`temperature` may only be set to 1 when thinking is enabled" (Anthropic's extended-thinking
+# guide, as the emulator words it: emulator/validation.py).
+_THINKING_GUIDE = (
+    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+    "#important-considerations-when-using-extended-thinking"
+)
+
+
 def _check_sampling(request: Mapping[str, Any]) -> None:
     inference = request.get("inferenceConfig")
     if not is_mapping(inference):
         return
     for name in _UNIT_RANGE:
         value = inference.get(name)
-        # Numbers only (bool is neither type): botocore's parameter check names the others.
-        if (type(value) is float or type(value) is int) and not 0 <= value <= 1:
+        number = _number(value)
+        if number is not None and not 0 <= number <= 1:
             raise _refuse(
                 f"inferenceConfig.{name} {value!r} is outside 0 to 1, the range Bedrock's "
                 "Converse takes",
@@ -422,6 +441,22 @@ def _check_sampling(request: Mapping[str, Any]) -> None:
                 f"send a {name} from 0 to 1 (OpenAI's temperature goes to 2; Claude's does "
                 "not), or leave it out for the model's default",
             )
+    extra = request.get("additionalModelRequestFields")
+    thinking = extra.get("thinking") if is_mapping(extra) else None
+    temperature = _number(inference.get("temperature"))
+    if (
+        is_mapping(thinking)
+        and thinking.get("type") in ("enabled", "adaptive")
+        and temperature is not None
+        and temperature != 1
+    ):
+        raise _refuse(
+            f"inferenceConfig.temperature {inference.get('temperature')!r} is not 1: Claude "
+            "takes no other temperature with thinking on",
+            "inferenceConfig.temperature",
+            f"leave temperature out (or send 1) with thinking, or leave thinking out; see "
+            f"{_THINKING_GUIDE}",
+        )
 
 
 def check_request(request: Mapping[str, Any], *, prompt: bool = False) -> None:
