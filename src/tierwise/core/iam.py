@@ -165,31 +165,25 @@ def model_target(
         return _bare(ident, region, partition)
     base = _GEO.sub(r"\2", ident)
     profile_arn = f"arn:{partition}:bedrock:{region}:{account_id}:inference-profile/{ident}"
-    if geo == "global":
-        return ModelTarget(
-            identifier,
-            "inference-profile",
-            base,
-            profile_arn,
-            _model_arns(partition, (region,), base),
-            regionless=True,
-            partition=partition,
-        )
-    regions = tuple(destinations.get(ident, ()) or destinations.get(identifier, ()))
-    if not regions:
-        raise ConfigError(
-            f"no destination Regions known for inference profile {ident}",
-            hint=f"run without --offline, or pass --destinations {geo}=REGION,REGION",
-        )
-    if region not in regions:
-        regions = (region, *regions)
+    regionless = geo == "global"
+    if regionless:
+        regions = (region,)
+    else:
+        regions = tuple(destinations.get(ident, ()) or destinations.get(identifier, ()))
+        if not regions:
+            raise ConfigError(
+                f"no destination Regions known for inference profile {ident}",
+                hint=f"run without --offline, or pass --destinations {geo}=REGION,REGION",
+            )
+        if region not in regions:
+            regions = (region, *regions)
     return ModelTarget(
         identifier,
         "inference-profile",
         base,
         profile_arn,
         _model_arns(partition, regions, base),
-        regionless=False,
+        regionless=regionless,
         partition=partition,
     )
 
