@@ -137,6 +137,15 @@ class Api(Enum):
     OPENAI = "openai"  # the gateway's Chat Completions and Responses doors
 
 
+# Where the models served are listed, in the caller's terms: the CLI's command for the
+# Converse callers (Python client, CLI, batch), the endpoint for the gateway's doors.
+_MODELS_LISTED: dict[Api, str] = {
+    Api.CONVERSE: "`tierwise models` lists them",
+    Api.ANTHROPIC: "GET /v1/models lists them",
+    Api.OPENAI: "GET /v1/models lists them",
+}
+
+
 class ContextWindowError(BedrockWouldRefuseError):
     """A prompt over the model's context window. ``long_context`` is the larger window the
     model takes with Anthropic's 1M-context beta when the prompt fits that one, else None.
@@ -159,17 +168,19 @@ class ContextWindowError(BedrockWouldRefuseError):
         super().__init__(message, hint=self._hint(Api.CONVERSE), param="messages")
 
     def _hint(self, api: Api) -> str:
+        # A model with a larger window: where they are listed depends on the caller.
+        base = f"{self.base_hint} ({_MODELS_LISTED[api]})"
         if self.long_context is None:
-            return self.base_hint
+            return base
         takes = f"{self.model} takes {self.long_context:,} with the {self.beta} beta"
         ask = self._ASK_BETA.get(api)
         if ask is None:
             # The OpenAI APIs have no field for an Anthropic beta: only Anthropic's API asks.
             return (
-                f"{self.base_hint}; {takes}, which only the Anthropic Messages API asks for "
+                f"{base}; {takes}, which only the Anthropic Messages API asks for "
                 "(POST /v1/messages on this gateway); the OpenAI APIs cannot"
             )
-        return f"{self.base_hint}; {takes} ({ask})"
+        return f"{base}; {takes} ({ask})"
 
     def in_api(self, api: Api) -> str:
         """The error's text for a caller of ``api``."""
@@ -229,18 +240,12 @@ class UnknownModelError(ModelNotAvailableError):
     listed depends on the caller, so :meth:`in_api` words the hint for it; ``hint`` is the
     Converse caller's (Python client, CLI, batch)."""
 
-    _LISTED: ClassVar[dict[Api, str]] = {
-        Api.CONVERSE: "`tierwise models` lists them",
-        Api.ANTHROPIC: "GET /v1/models lists them",
-        Api.OPENAI: "GET /v1/models lists them",
-    }
-
     def __init__(self, message: str, *, base_hint: str = "", model_id: str | None = None) -> None:
         self.base_hint = base_hint
         super().__init__(message, hint=self._hint(Api.CONVERSE), model_id=model_id)
 
     def _hint(self, api: Api) -> str:
-        return f"{self.base_hint}; {self._LISTED[api]}"
+        return f"{self.base_hint}; {_MODELS_LISTED[api]}"
 
     def in_api(self, api: Api) -> str:
         """The error's text for a caller of ``api``."""

@@ -135,3 +135,15 @@ def test_the_larger_window_hint_is_keyed_by_the_api_type() -> None:
     for dialect, api in ((Dialect.ANTHROPIC, Api.ANTHROPIC), (Dialect.OPENAI, Api.OPENAI)):
         body = json.loads(error_reply(err, dialect).body)
         assert body["error"]["message"].startswith(worded[api]), body
+
+
+@pytest.mark.parametrize(("path", "body"), DOORS)
+def test_a_door_points_to_get_v1_models_for_a_larger_window(
+    gateway: Any, path: str, body: Any
+) -> None:
+    # Gateway clients were told to run the CLI's `tierwise models`, which they may not have.
+    message = _post(gateway, path, body(LONG, 100)).json()["error"]["message"]
+    assert "a model with a larger window (GET /v1/models lists them)" in message, message
+    assert "tierwise models" not in message
+    hint = ContextWindowError("x", base_hint="y", model="m", long_context=None, beta="b").hint
+    assert hint == "y (`tierwise models` lists them)"  # the Python client's and the CLI's

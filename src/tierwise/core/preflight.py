@@ -667,7 +667,7 @@ def check_fits(
             f"the prompt is about {tokens:,} tokens, over {model}'s context window of "
             f"{window:,} tokens",
             base_hint="shorten the conversation or its documents, or send it to a model with a "
-            "larger window (`tierwise models` lists them)",
+            "larger window",
             model=model,
             long_context=long_context_window if larger else None,
             beta=LONG_CONTEXT_BETA,
