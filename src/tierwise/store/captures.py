@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tierwise.store.sql import SQLLedger, iso
+from tierwise.store.sql import SQLLedger, iso, json_column
 
 __all__ = ["Capture", "CaptureStore"]
 
@@ -85,11 +85,8 @@ class CaptureStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     iso(capture.ts), capture.request_id, capture.api_key_id, capture.task_class,
-                    capture.tier, capture.model_id,
-                    json.dumps(capture.route, sort_keys=True, default=str)
-                    if capture.route is not None else None,
-                    json.dumps(capture.request, sort_keys=True, default=str),
-                    json.dumps(capture.answer, sort_keys=True, default=str),
+                    capture.tier, capture.model_id, json_column(capture.route),
+                    json_column(capture.request), json_column(capture.answer),
                     capture.redactions, int(capture.truncated), str(capture.cost_usd),
                 ),
             )  # fmt: skip

@@ -42,7 +42,8 @@ class Tx(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
 
 
-def _dumps(value: dict[str, Any] | None) -> str | None:
+def json_column(value: dict[str, Any] | None) -> str | None:
+    """A JSON column's text (the ledger's and the captures'): keys sorted, odd values as str."""
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
 
 
@@ -86,8 +87,8 @@ def values(row: LedgerRow) -> tuple[Any, ...]:
         iso(row.ts), row.request_id, row.attempt, row.tier, row.model_id,
         row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_5m_tokens,
         row.cache_write_1h_tokens, str(row.cost_usd), row.latency_ms, row.status,
-        row.error_class, row.stop_reason, int(row.batch), row.api_key_id, _dumps(row.route),
-        row.rejection_reason, _dumps(row.metadata),
+        row.error_class, row.stop_reason, int(row.batch), row.api_key_id, json_column(row.route),
+        row.rejection_reason, json_column(row.metadata),
     )  # fmt: skip
 
 
