@@ -278,3 +278,20 @@ def test_a_word_document_is_sent_as_converse_takes_it() -> None:
     content = [{"type": "document", "source": source}, {"type": "text", "text": "Summarise."}]
     request = from_messages(body(messages=[{"role": "user", "content": content}])).request
     assert request["messages"][0]["content"][0]["document"]["format"] == "docx"
+
+
+@pytest.mark.parametrize(
+    "thinking", [{"type": "enabled", "budget_tokens": 1024}, {"type": "adaptive"}]
+)
+def test_thinking_with_another_temperature_names_the_messages_field(
+    thinking: dict[str, Any],
+) -> None:
+    # Refused as Anthropic's API refuses it, naming `temperature`: preflight named
+    # Converse's inferenceConfig.temperature, which a Messages caller never sent.
+    with pytest.raises(InvalidRequestError) as refused:
+        from_messages(body(max_tokens=4096, thinking=thinking, temperature=0.2))
+    assert refused.value.param == "temperature"
+    assert refused.value.message == "`temperature` may only be set to 1 when thinking is enabled"
+    for allowed in (1, None):
+        extra = {} if allowed is None else {"temperature": allowed}
+        from_messages(body(max_tokens=4096, thinking=thinking, **extra))

@@ -452,6 +452,13 @@ def from_messages(body: Any, *, max_images: int = 20, betas: Sequence[str] = ())
             "thinking",
         )
         extra["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    # Anthropic's API words it so (its extended-thinking guide); preflight's refusal would
+    # name Converse's inferenceConfig.temperature, a field this caller never sent.
+    require(
+        "thinking" not in extra or inference.get("temperature") in (None, 1),
+        "`temperature` may only be set to 1 when thinking is enabled",
+        "temperature",
+    )
     if body.get("top_k") is not None:
         top_k = body["top_k"]
         require(is_int(top_k) and top_k >= 0, "top_k must be a non-negative integer", "top_k")
