@@ -189,7 +189,7 @@ def test_empty_or_bad_sources_are_one_line_errors(tmp_path: Path, config: Path) 
     assert result.exit_code != 0
     assert "no invocation records found" in str(result.exception)
     result = CliRunner().invoke(app, ["plan", str(empty), "--ttl", "2h", "--no-progress"])
-    assert "--ttl" in str(result.exception)
+    assert "--ttl '2h' is not a cache TTL" in str(result.exception)
 
 
 def test_html_report_renders_in_chromium(logs: Path, config: Path, tmp_path: Path) -> None:

@@ -114,6 +114,13 @@ def test_a_schema_file_that_holds_no_object_names_the_file(
         # "Since now" gave an empty report, read as no spend.
         (["spend", "--since", "0d"], "error: --since '0d' is an empty window",
          "hint: e.g. 1d or 30d"),
+        # The error was the value alone (`--format 'xml'`).
+        (["spend", "--format", "xml"], "error: --format 'xml' is not a format",
+         "hint: use table, csv or json"),
+        (["evaluate", "--tiers", "foo"], "error: --tiers 'foo' is not a list of tiers",
+         "hint: a comma-separated list of haiku, sonnet, opus"),
+        (["router", "train", "--holdout", "x"], "error: --holdout 'x' is not a holdout",
+         "hint: use class or time"),
     ],
 )  # fmt: skip
 def test_bad_values_say_what_is_wrong_and_what_to_do(

@@ -86,7 +86,8 @@ def _tiers(value: str) -> list[Tier]:
         return [Tier(part.strip().lower()) for part in value.split(",") if part.strip()]
     except ValueError:
         raise InvalidRequestError(
-            f"--tiers {value!r}", hint="a comma-separated list of haiku, sonnet, opus"
+            f"--tiers {value!r} is not a list of tiers",
+            hint="a comma-separated list of haiku, sonnet, opus",
         ) from None
 
 

@@ -288,7 +288,7 @@ def plan(
         raise InvalidRequestError(f"--batch-tag {batch_tag!r} is not KEY=VALUE")
     chosen_ttl = ttl or settings.caching.ttl
     if chosen_ttl not in ("5m", "1h"):
-        raise InvalidRequestError(f"--ttl {ttl!r}", hint="use 5m or 1h")
+        raise InvalidRequestError(f"--ttl {ttl!r} is not a cache TTL", hint="use 5m or 1h")
     apps: dict[str, str] = {}
     for item in app_profile or []:
         arn, sep, model = item.partition("=")

@@ -94,7 +94,9 @@ def spend(
             f"--by {by!r} is not a grouping", hint="use tier, day, key or model"
         )
     if fmt not in ("table", "csv", "json"):
-        raise InvalidRequestError(f"--format {fmt!r}", hint="use table, csv or json")
+        raise InvalidRequestError(
+            f"--format {fmt!r} is not a format", hint="use table, csv or json"
+        )
     state = state_of(ctx)
     start = parse_since(since, datetime.now(UTC))
     if shadow:

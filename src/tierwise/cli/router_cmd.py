@@ -148,7 +148,7 @@ def train_cmd(
     from tierwise.refit_report import HOLDOUTS
 
     if holdout is not None and holdout not in HOLDOUTS:
-        raise ConfigError(f"--holdout {holdout!r}", hint="class or time")
+        raise ConfigError(f"--holdout {holdout!r} is not a holdout", hint="use class or time")
     if data is None and from_scratch:
         raise ConfigError("--from-scratch needs --data", hint="pass your outcomes JSONL")
     if data is not None and _refit_classes(state, data, class_out, from_scratch):
