@@ -369,3 +369,32 @@ def test_a_record_a_door_refuses_is_named_by_line_and_custom_id(
     with pytest.raises(InvalidRequestError, match=says) as info:
         parse_records(path)
     assert info.value.message.startswith(f"{path}:3 (custom_id 't-17'): ")
+
+
+_R = '{{"custom_id": "{}", "converse": {{"messages": [{{"role": "user", "content": [{{"text": "hi"}}]}}]}}}}'
+
+
+@pytest.mark.parametrize(
+    ("lines", "error", "hint"),
+    [
+        # The hint was the API's "correct the request; retrying it unchanged will fail".
+        (["not json"], "r.jsonl:1: not JSON (Expecting value)", "per line"),
+        ([], "r.jsonl has no records", "per line"),
+        # "custom_id missing or duplicated" said neither which nor where the other one is.
+        (['{"converse": {}}'], "r.jsonl:1: the record has no custom_id", "unique in the file"),
+        (
+            [_R.format("a"), _R.format("b"), _R.format("a")],
+            "r.jsonl:3: custom_id 'a' is line 1's too",
+            "unique in the file",
+        ),
+    ],
+)
+def test_a_bad_file_says_where_and_what_to_do(
+    tmp_path: Path, lines: list[str], error: str, hint: str
+) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(line + "\n" for line in lines))
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_records(path)
+    assert refused.value.message == f"{tmp_path}/{error}"
+    assert hint in refused.value.hint

@@ -139,9 +139,12 @@ def _json_kind(value: object) -> str:
     return "a number or boolean"
 
 
+_ONE_PER_LINE = 'one {"custom_id": ..., "converse"|"openai"|"anthropic": {...}} per line'
+
+
 def parse_records(path: Path) -> list[ParsedRecord]:
     out: list[ParsedRecord] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # custom_id -> its line
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
@@ -156,16 +159,28 @@ def parse_records(path: Path) -> list[ParsedRecord]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InvalidRequestError(f"{path}:{number}: not JSON ({exc.msg})") from None
+            raise InvalidRequestError(
+                f"{path}:{number}: not JSON ({exc.msg})", hint=_ONE_PER_LINE
+            ) from None
         if not isinstance(record, dict):
             raise InvalidRequestError(
                 f"{path}:{number}: a record must be a JSON object, not {_json_kind(record)}",
-                hint='one {"custom_id": ..., "converse"|"openai"|"anthropic": {...}} per line',
+                hint=_ONE_PER_LINE,
             )
         custom_id = str(record.get("custom_id") or "")
-        if not custom_id or custom_id in seen:
-            raise InvalidRequestError(f"{path}:{number}: custom_id missing or duplicated")
-        seen.add(custom_id)
+        if not custom_id:
+            raise InvalidRequestError(
+                f"{path}:{number}: the record has no custom_id",
+                hint="give each record a custom_id, unique in the file: results are joined "
+                "back to records by it",
+            )
+        if custom_id in seen:
+            raise InvalidRequestError(
+                f"{path}:{number}: custom_id {custom_id!r} is line {seen[custom_id]}'s too",
+                hint="give each record a custom_id, unique in the file: results are joined "
+                "back to records by it",
+            )
+        seen[custom_id] = number
         try:
             model, request, _, refuse = _one(record)
         except InvalidRequestError as exc:
@@ -177,7 +192,7 @@ def parse_records(path: Path) -> list[ParsedRecord]:
         # only in jobs of the Converse invocation type (batch-inference user guide).
         out.append(ParsedRecord(len(out), custom_id, request, model, refuse))
     if not out:
-        raise InvalidRequestError(f"{path} has no records")
+        raise InvalidRequestError(f"{path} has no records", hint=_ONE_PER_LINE)
     return out
 
 
