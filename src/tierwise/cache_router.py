@@ -364,7 +364,11 @@ class CacheRouter:
                 else _with_thinking(shared, thinking_budget)
             )
             points = prefixes(prepared, self._min_tokens(tier))
-            self.state.mark(model_id, learned_prefixes(points, read, written))
+            # Bedrock's tokenizer is not our estimate: its reported boundaries are matched
+            # to the points through the call's own ratio, reported prompt over estimated.
+            estimated = count_request(prepared)
+            scale = usage.prompt_total / estimated if estimated > 0 else 1.0
+            self.state.mark(model_id, learned_prefixes(points, read, written, scale))
         conversation = conversation_key(request)
         if conversation is not None:
             # With the thinking budget it was sent with: its history is cached under it.

@@ -49,6 +49,7 @@ from tierwise.core.tokens import canonical_json, count_request
 
 __all__ = [
     "BELOW_PREFERRED",
+    "LEARN_TOLERANCE",
     "TTL_SECONDS",
     "CacheChoice",
     "Prefix",
@@ -110,22 +111,85 @@ def warm_read(points: Sequence[Prefix], warm: Iterable[str]) -> int:
     return max((t for _, t, _ in read_hits(points, keys.__contains__)), default=0)
 
 
-def learned_prefixes(points: Sequence[Prefix], read: int, written: int) -> list[Prefix]:
-    """The prefixes a call left warm, from what Bedrock reported it read and wrote: every
-    cacheable prefix up to ``read + written`` tokens, and the entry it read (a hit also
-    refreshes its TTL), which a read through a point's lookback window may have found at a
-    position with no point of this request (the previous turn's end). Nothing is assumed
-    when the call reported no cache activity."""
-    if read <= 0 and written <= 0:
-        return []
+# How far a reported cache boundary may sit from a prefix's scaled estimate and still be
+# taken as that prefix: a factor of 1.5 either way. The estimate (chars / 4; documents by
+# bytes / 4) is off Bedrock's tokenizer by about 10-30% depending on the content (more for
+# code, non-English text, PDFs). Scaling by the call's own ratio (reported total over
+# estimated total) cancels the bias the prefix shares with the rest of the prompt; what is
+# left is how far the prefix's content differs from the rest, within that 30% for a prefix
+# that is most of the prompt (as a cached one is). Past 1.5x, the numbers describe a
+# prompt laid out differently from ours, and nothing is marked on them.
+LEARN_TOLERANCE = 1.5
+
+
+def _nearest(candidates: Iterable[tuple[int, str, str]], scale: float, reported: int) -> (
+    tuple[int, str, str] | None
+):
+    """Of (estimated tokens, digest, ttl) ``candidates``, the one whose size times ``scale``
+    is nearest ``reported`` (by ratio), if within :data:`LEARN_TOLERANCE`; the shorter on a
+    tie."""
+    best: tuple[float, int, str, str] | None = None
+    for tokens, key, ttl in candidates:
+        if tokens <= 0:
+            continue
+        ratio = tokens * scale / reported
+        off = max(ratio, 1 / ratio)
+        if off <= LEARN_TOLERANCE and (best is None or (off, tokens) < best[:2]):
+            best = (off, tokens, key, ttl)
+    return None if best is None else best[1:]
+
+
+def learned_prefixes(
+    points: Sequence[Prefix], read: int, written: int, scale: float = 1.0
+) -> list[Prefix]:
+    """The prefixes a call left warm, from what Bedrock reported it read and wrote, each
+    with its token count in Bedrock's terms (scaled from the estimate to the reported
+    boundaries).
+
+    Bedrock reports ``read`` as the prefix up to the longest entry found and ``written`` as
+    the tokens from there to the last point that caches; ``points`` carry our estimate of
+    each prefix, which Bedrock's tokenizer does not match, so a boundary is matched, not
+    compared: ``scale`` is the call's reported prompt over the estimated prompt (see
+    :data:`LEARN_TOLERANCE`). The end of what was cached (``read + written``) is the point
+    nearest it once scaled (with no write, the entry read); the entry read is the position
+    nearest ``read`` before that end, scaled by the cached part's own ratio (a read through
+    a point's lookback window may find the previous turn's end, a position with no point of
+    this request). Every cacheable prefix up to the end is warm, and the entry read (a hit
+    refreshes its TTL). Nothing is assumed when the call reported no cache activity or its
+    numbers match no prefix: read 0 is no read, written 0 no write."""
+    read, written = max(read, 0), max(written, 0)
     reach = read + written
-    out = [p for p in points if p.tokens <= reach]
-    if read > 0 and all(p.tokens != read for p in out):
-        hit = next(
-            (Prefix(t, p.ttl, k) for p in points for t, k in p.positions() if t == read), None
-        )
-        if hit is not None:
-            out = sorted([*out, hit], key=lambda p: p.tokens)
+    if reach <= 0 or not points or scale <= 0:
+        return []
+    own = [(p.tokens, p.key, p.ttl) for p in points]
+    every = [(t, k, p.ttl) for p in points for t, k in p.positions()]
+    # With a write, Bedrock wrote at every point past the read: the end is a point's own
+    # position. With none, the end is the entry read, which may be any window position.
+    end = _nearest(own if written else every, scale, reach)
+    if end is None:
+        return []
+    end_tokens = end[0]
+    hit: tuple[int, str, str] | None = None
+    if read and not written:
+        hit = end
+    elif read:
+        before = [c for c in every if c[0] < end_tokens]
+        hit = _nearest(before, reach / end_tokens, read)
+        if hit is None:
+            return []
+
+    def real(tokens: int) -> int:
+        # Piecewise linear through (0, 0), (hit, read) and (end, read + written): exact at
+        # the boundaries Bedrock reported, scaled in between.
+        if hit is None:
+            return round(tokens * reach / end_tokens)
+        if tokens <= hit[0]:
+            return round(tokens * read / hit[0])
+        return round(read + (tokens - hit[0]) * written / (end_tokens - hit[0]))
+
+    out = [replace(p, tokens=real(p.tokens)) for p in points if p.tokens <= end_tokens]
+    if hit is not None and all(p.key != hit[1] for p in out):
+        out = sorted([*out, Prefix(read, hit[2], hit[1])], key=lambda p: p.tokens)
     return out
 
 
