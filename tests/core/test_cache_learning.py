@@ -132,4 +132,3 @@ def test_zero_counts_and_counts_no_prefix_explains_mark_nothing() -> None:
     assert bedrock.learn(read=500, written=last - 500) == {}
     # read 0 is no read: a write alone marks what it wrote, no entry as read
     assert bedrock.learn(read=0, written=last).keys() == bedrock.real.keys()
-

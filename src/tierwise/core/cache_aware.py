@@ -122,9 +122,9 @@ def warm_read(points: Sequence[Prefix], warm: Iterable[str]) -> int:
 LEARN_TOLERANCE = 1.5
 
 
-def _nearest(candidates: Iterable[tuple[int, str, str]], scale: float, reported: int) -> (
-    tuple[int, str, str] | None
-):
+def _nearest(
+    candidates: Iterable[tuple[int, str, str]], scale: float, reported: int
+) -> tuple[int, str, str] | None:
     """Of (estimated tokens, digest, ttl) ``candidates``, the one whose size times ``scale``
     is nearest ``reported`` (by ratio), if within :data:`LEARN_TOLERANCE`; the shorter on a
     tie."""
