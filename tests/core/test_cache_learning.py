@@ -132,3 +132,14 @@ def test_zero_counts_and_counts_no_prefix_explains_mark_nothing() -> None:
     assert bedrock.learn(read=500, written=last - 500) == {}
     # read 0 is no read: a write alone marks what it wrote, no entry as read
     assert bedrock.learn(read=0, written=last).keys() == bedrock.real.keys()
+
+
+def test_a_read_alone_is_the_points_own_entry_not_a_block_beside_it() -> None:
+    # The turn's end and the block before it are 3 estimated tokens apart: the scaled
+    # estimate cannot tell them apart, and with nothing written the entry read is the
+    # point's own (no point past it caches).
+    end = Prefix(40_000, "5m", "turn", ((40_000, "turn"), (39_997, "answer")))
+    for scale in (0.9999, 1.0001, 0.9, 1.2):
+        read = round(40_000 * scale)
+        learned = learned_prefixes([end], read=read, written=0, scale=scale)
+        assert [(p.key, p.tokens) for p in learned] == [("turn", read)]

@@ -164,8 +164,13 @@ def learned_prefixes(
     own = [(p.tokens, p.key, p.ttl) for p in points]
     every = [(t, k, p.ttl) for p in points for t, k in p.positions()]
     # With a write, Bedrock wrote at every point past the read: the end is a point's own
-    # position. With none, the end is the entry read, which may be any window position.
-    end = _nearest(own if written else every, scale, reach)
+    # position. With none, the end is the entry read: no point past it caches, so it is the
+    # last point's own position, unless Bedrock's count left that point short of the
+    # minimum; only then another window position (one block apart, they are too close for
+    # the scaled estimate to tell apart).
+    end = _nearest(own, scale, reach)
+    if not written and end is None:
+        end = _nearest(every, scale, reach)
     if end is None:
         return []
     end_tokens = end[0]
