@@ -28,7 +28,10 @@ def test_status_of_a_batch_without_jobs_says_where_its_records_went(
     runner = CliRunner()
     submitted = runner.invoke(app, ["batch", "submit", str(source), "--name", "small"])
     assert submitted.exit_code == 0, submitted.output
-    batch_id = submitted.stdout.strip().splitlines()[-1]
+    # The id alone on stdout (the summary table goes to stderr): `id=$(... batch submit ...)`.
+    batch_id = submitted.stdout.strip()
+    assert submitted.stdout == batch_id + "\n" and len(batch_id.split()) == 1, submitted.stdout
+    assert "on-demand" in submitted.stderr
     status = runner.invoke(app, ["batch", "status", batch_id])
     assert status.exit_code == 0, status.output
     assert status.stdout.strip() == (

@@ -64,11 +64,12 @@ def submit(
         n = sum(1 for r in records if r.mode == mode)
         if n:
             table.add_row(*cells(mode, n))
-    state.out.print(table)
+    # The summary goes to stderr, as converse's tier and cost do: stdout is the id alone,
+    # so `id=$(tierwise batch submit ...)` is the id (it also held the table).
+    state.err.print(table)
     for r in records:
         if r.mode in ("refused", "waiting"):
             state.err.print(line((r.mode, "yellow"), f" {r.custom_id}: {r.reason}"))
-    # The id alone on stdout's last line: `id=$(tierwise batch submit ... | tail -1)`.
     write_raw(batch_id)
 
 
