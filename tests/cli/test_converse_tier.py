@@ -51,3 +51,21 @@ def test_names_that_are_nothing_are_refused(name: str) -> None:
     with pytest.raises(InvalidRequestError, match="unknown tier") as info:
         check_tier(load_settings().settings, name)
     assert info.value.param == "tier"
+
+
+@pytest.mark.parametrize(
+    ("table", "name", "said"),
+    [
+        ("anthropic", "claude-sonnet-4-5", "an Anthropic model name"),
+        ("openai", "gpt-4o", "an OpenAI model name"),
+    ],
+)
+def test_a_name_whose_table_is_off_says_which_setting_turns_it_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, name: str, said: str
+) -> None:
+    # It was "unknown tier 'claude-sonnet-4-5'", as if the name meant nothing.
+    (tmp_path / "tierwise.toml").write_text(f"[model_names]\n{table} = false\n")
+    assert _run(["converse", "hi", "--tier", name]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith(f"error: model {name!r} is {said}, and"), err
+    assert f"set [model_names] {table} = true in tierwise.toml" in err[1], err

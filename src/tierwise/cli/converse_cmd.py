@@ -196,6 +196,8 @@ def check_tier(settings: Settings, tier: str) -> None:
         return
     if settings.names.resolve(name) is not None:
         return  # an alias or another API's model name: the gateway resolves it
+    if settings.names.switched_off(name) is not None:
+        return  # another API's name while [model_names] has it off: planning says which
     if is_model_identifier(name):
         return  # a Bedrock model ID or profile (anthropic.claude-..., us.anthropic..., ARN)
     tiers = ", ".join(t.value for t in Tier.ordered() if t in settings.tiers)
