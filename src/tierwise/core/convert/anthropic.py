@@ -393,7 +393,7 @@ def from_messages(body: Any, *, max_images: int = 20, betas: Sequence[str] = ())
         if value is not None:
             require(
                 is_number(value) and 0 <= value <= 1,
-                f"{wire} must be between 0 and 1",
+                f"{wire} must be a number between 0 and 1",
                 wire,
             )
             inference[name] = value

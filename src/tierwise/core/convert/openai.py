@@ -482,7 +482,7 @@ def from_chat_completions(
     if temperature is not None:
         require(
             is_number(temperature) and 0 <= temperature <= 1,
-            "temperature must be between 0 and 1 for Claude",
+            "temperature must be a number between 0 and 1 for Claude",
             "temperature",
         )
         inference["temperature"] = temperature
@@ -490,7 +490,7 @@ def from_chat_completions(
     if top_p is not None:
         require(
             is_number(top_p) and 0 <= top_p <= 1,
-            "top_p must be between 0 and 1",
+            "top_p must be a number between 0 and 1",
             "top_p",
         )
         inference["topP"] = top_p

@@ -236,7 +236,7 @@ def from_responses(
         if value is not None:
             require(
                 is_number(value) and 0 <= value <= 1,
-                f"{wire} must be between 0 and 1 for Claude",
+                f"{wire} must be a number between 0 and 1 for Claude",
                 wire,
             )
             inference[name] = value
