@@ -1,8 +1,8 @@
 """Issue 13's async transport candidates, measured against the one tierwise built.
 
 Run: nice python bench/async_candidates.py [--quick] [--repeats 3] [--calls 50 400]
-     [--streams 400] [--hold 2000] [--stream-s 5] [--aiobotocore-python /tmp/aiobc-venv/bin/python]
-     [--no-pin]
+     [--streams 400] [--hold 2000] [--hold-candidates tierwise aiobotocore] [--stream-s 5]
+     [--aiobotocore-python /tmp/aiobc-venv/bin/python] [--no-pin]
 
 Issue 13 named two candidates for an async Bedrock path, "aiobotocore, or httpx with
 botocore's own signer and event-stream parser; choose by measurement". tierwise built a third
@@ -27,7 +27,8 @@ service model and parsers), then one measured round of N concurrent requests to 
 model (Sonnet), which opens its N connections: calls answer after 2 s; streams send their
 first event after 100 ms, then 250 tokens' deltas over ~``--stream-s`` s. ``--calls`` and
 ``--streams`` rows run ``--repeats`` times; the ``--hold`` row (2,000 streams) once, after
-them, as it is the slowest. Reported per row:
+them, as it is the slowest, and without httpx unless ``--hold-candidates`` names it (over a
+minute alone: httpcore's pool scans every connection per request). Reported per row:
 completed/s and that relative to the emulator's ideal (N / the paced answer time), errors,
 the worker's own CPU time (getrusage: other jobs on the machine do not inflate it) per
 request over the measured round, and, for streams, its RSS growth from after the warm-up to
@@ -91,6 +92,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         default=2000,
         help="streams held at once, run once after the repeats (0: skip)",
+    )
+    # httpx's pool (httpcore) scans every connection and queued request for each request it
+    # places: at 2,000 its row alone takes over a minute, so a full run leaves it out unless
+    # asked (its 400 rows show the trend).
+    parser.add_argument(
+        "--hold-candidates",
+        nargs="*",
+        choices=CANDIDATES,
+        default=["tierwise", "aiobotocore"],
+        help="the candidates of the --hold row",
     )
     parser.add_argument("--stream-s", type=float, default=5.0)
     parser.add_argument("--candidates", nargs="*", choices=CANDIDATES, default=list(CANDIDATES))
@@ -572,6 +583,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 else ""
             )
         )
+        if args.hold:
+            print(
+                f"# the {args.hold}-stream row: once, after the repeats, for "
+                f"{' '.join(c for c in candidates if c in args.hold_candidates)}"
+            )
         plan = [("call", n) for n in args.calls] + [("stream", n) for n in args.streams]
         rows: list[Row] = []
         print(HEADER + f"{'repeat':>8}")
@@ -581,6 +597,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for repeat, kind, n in runs:
             ideal = CALL_ANSWER_S if kind == "call" else args.stream_s
             for candidate in order(candidates, repeat):
+                if repeat == args.repeats and candidate not in args.hold_candidates:
+                    continue
                 row = run_worker(
                     pythons[candidate], candidate, kind, n, ports[kind], ideal, pin, src
                 )
