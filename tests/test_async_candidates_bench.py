@@ -33,6 +33,7 @@ def payload(candidate: str, kind: str, n: int, done: int, cpu_s: float) -> dict[
 def test_quick_is_one_short_repeat_without_the_hold_row(bench: ModuleType) -> None:
     full = bench.parse_args([])
     assert (full.repeats, full.calls, full.streams, full.hold) == (3, [50, 400], [400], 2000)
+    assert full.hold_candidates == ["tierwise", "aiobotocore"]
     quick = bench.parse_args(["--quick"])
     assert (quick.repeats, quick.calls, quick.streams, quick.hold) == (1, [50], [400], 0)
 
