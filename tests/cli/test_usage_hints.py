@@ -121,6 +121,11 @@ def test_a_schema_file_that_holds_no_object_names_the_file(
          "hint: a comma-separated list of haiku, sonnet, opus"),
         (["router", "train", "--holdout", "x"], "error: --holdout 'x' is not a holdout",
          "hint: use class or time"),
+        # These had the API's "retrying it unchanged will fail the same way".
+        (["evaluate", "--sample", "0"], "error: --sample must be at least 1",
+         "hint: e.g. --sample 400"),
+        (["plan", "logs", "--batch-tag", "x"], "error: --batch-tag 'x' is not KEY=VALUE",
+         "hint: e.g. --batch-tag tierwise-batch=true"),
     ],
 )  # fmt: skip
 def test_bad_values_say_what_is_wrong_and_what_to_do(

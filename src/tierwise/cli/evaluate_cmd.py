@@ -201,7 +201,10 @@ def _items(
     if only is not None:
         items = [i for i in items if i.task_class == only]
         if not items:
-            raise InvalidRequestError(f"no requests of class {only!r} to evaluate")
+            raise InvalidRequestError(
+                f"no requests of class {only!r} to evaluate",
+                hint="leave --class out, or pick a class the requests have",
+            )
     return items
 
 
@@ -249,7 +252,7 @@ def evaluate(
     if not 0 < quality <= 1:
         raise InvalidRequestError("--quality must be in (0, 1]", hint="e.g. 0.9")
     if sample < 1:
-        raise InvalidRequestError("--sample must be at least 1")
+        raise InvalidRequestError("--sample must be at least 1", hint="e.g. --sample 400")
     _check_class(task_class)
     state = state_of(ctx)
     loaded = state.loaded()
@@ -268,7 +271,10 @@ def evaluate(
         items = _items(state, tw, stdin_file(ctx, source), start, task_class)
         picked = stratified_sample(items, key=lambda i: i.task_class, n=sample, seed=seed)
         if batch_min_records is not None and batch_min_records < 0:
-            raise InvalidRequestError("--batch-min-records must be 0 or more")
+            raise InvalidRequestError(
+                "--batch-min-records must be 0 or more",
+                hint="e.g. --batch-min-records 100 (Bedrock's usual minimum per job)",
+            )
         evaluator = Evaluator(
             tw,
             tiers=chosen_tiers,

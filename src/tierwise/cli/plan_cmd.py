@@ -285,7 +285,10 @@ def plan(
     settings = state.loaded().settings
     key, sep, value = batch_tag.partition("=")
     if not sep or not key:
-        raise InvalidRequestError(f"--batch-tag {batch_tag!r} is not KEY=VALUE")
+        raise InvalidRequestError(
+            f"--batch-tag {batch_tag!r} is not KEY=VALUE",
+            hint="e.g. --batch-tag tierwise-batch=true",
+        )
     chosen_ttl = ttl or settings.caching.ttl
     if chosen_ttl not in ("5m", "1h"):
         raise InvalidRequestError(f"--ttl {ttl!r} is not a cache TTL", hint="use 5m or 1h")
@@ -293,7 +296,11 @@ def plan(
     for item in app_profile or []:
         arn, sep, model = item.partition("=")
         if not sep or not arn.startswith("arn:") or not model:
-            raise InvalidRequestError(f"--app-profile {item!r} is not ARN=MODEL_ID")
+            raise InvalidRequestError(
+                f"--app-profile {item!r} is not ARN=MODEL_ID",
+                hint="e.g. --app-profile arn:aws:bedrock:us-east-1:123456789012:"
+                "application-inference-profile/abc=anthropic.claude-sonnet-4-5-20250929-v1:0",
+            )
         apps[arn] = model
     if BEDROCK_LOGS in sources:
         from tierwise.bedrock import BedrockClient
