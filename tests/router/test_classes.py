@@ -139,8 +139,14 @@ def test_labelled_jsonl_reads_requests_and_prompts_and_refuses_bad_rows(tmp_path
     with pytest.raises(InvalidRequestError, match="unknown task class 'labelling'"):
         load_labelled_jsonl(bad)
     bad.write_text("{not json\n")
-    with pytest.raises(InvalidRequestError, match="not JSON"):
+    with pytest.raises(InvalidRequestError, match="not JSON") as info:
         load_labelled_jsonl(bad)
+    # The hint was the API's "retrying it unchanged will fail the same way".
+    assert info.value.hint.startswith("one JSON object per line")
+    bad.write_text(json.dumps({"class": "math"}) + "\n")
+    with pytest.raises(InvalidRequestError, match="needs a 'request' object") as info:
+        load_labelled_jsonl(bad)
+    assert '{"prompt": "...", "class": "math"}' in info.value.hint
 
 
 def test_corpus_covers_every_class_with_several_templates() -> None:

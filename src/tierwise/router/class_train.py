@@ -81,7 +81,10 @@ def load_labelled_jsonl(path: Path) -> list[dict[str, Any]]:
             try:
                 row = json.loads(line)
             except ValueError as exc:
-                raise InvalidRequestError(f"{path}:{n}: not JSON ({exc})") from None
+                raise InvalidRequestError(
+                    f"{path}:{n}: not JSON ({exc})",
+                    hint='one JSON object per line, e.g. {"prompt": "...", "class": "math"}',
+                ) from None
             cls = row.get("class") if isinstance(row, dict) else None
             if cls is None:
                 continue  # an outcome-only row: the difficulty stage's business
@@ -94,7 +97,11 @@ def load_labelled_jsonl(path: Path) -> list[dict[str, Any]]:
             if request is None and isinstance(row.get("prompt"), str):
                 request = {"messages": [{"role": "user", "content": row["prompt"]}]}
             if not isinstance(request, dict):
-                raise InvalidRequestError(f"{path}:{n}: needs a 'request' object or a 'prompt'")
+                raise InvalidRequestError(
+                    f"{path}:{n}: needs a 'request' object or a 'prompt'",
+                    hint='e.g. {"prompt": "...", "class": "math"} or {"request": {"messages": '
+                    '[...]}, "class": "math"}',
+                )
             rows.append(
                 {"class": cls, "template": f"user-{n}", "source": "user", "request": request}
             )
