@@ -34,6 +34,10 @@ def _error(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> 
          "unable to parse string as an integer", "fix `gateway.port` in {path}"),
         ("[tiers.haiku\n", "config file {path} is not valid TOML: ",
          "fix the TOML syntax of {path} at that line"),
+        # A table checked as a whole said "set by default", with the generic hint.
+        ('[routing.classes.mathh]\ntier = "opus"\n',
+         "config key `routing` (set by file:{path}): Value error, config key "
+         "`routing.classes`: unknown task class(es) mathh", "fix `routing` in {path}"),
     ],
 )  # fmt: skip
 def test_a_file_error_says_where_to_fix_it(

@@ -964,9 +964,12 @@ def _validate(
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "(root)"
-        # An unknown table's own key is not a leaf: its leaves say where it was written.
+        # An unknown table's own key, or a table a validator checks as a whole, is not a
+        # leaf: its leaves say where it was written, the user's own (file, variable, flag)
+        # before the defaults' (a misspelt [routing.classes.mathh] said "set by default").
+        under = [o for k, o in sources.items() if k.startswith(key + ".")]
         origin = sources.get(key) or next(
-            (o for k, o in sources.items() if k.startswith(key + ".")), None
+            (o for o in under if o != "default"), under[0] if under else None
         )
         where = f" (set by {origin})" if origin else ""
         flag = flags.get(key) if origin == "cli" else None
