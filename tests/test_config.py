@@ -85,6 +85,9 @@ def test_overrides_travel_through_the_environment_unchanged() -> None:
         ("region = [\n", {}, "not valid TOML"),
         ("", {"TIERWISE_BOGUS": "1"}, "unknown key `bogus`"),
         ("[tiers.haiku]\nmodel_id = 'has space'\n", {}, "tiers.haiku.model_id"),
+        # Both loaded, and every request routed to the tier failed at Bedrock.
+        ("[tiers.haiku]\nmodel_id = 'haiku-4.5'\n", {}, "'haiku-4.5' is not a Bedrock model ID"),
+        ("[tiers.haiku]\nalternates = ['Haiku']\n", {}, "tiers.haiku.alternates"),
     ],
 )
 def test_bad_values_are_one_clear_line(

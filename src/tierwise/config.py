@@ -187,6 +187,20 @@ class TierSettings(_Model):
     # Bedrock's native structured output (outputConfig.textFormat); see [structured_output].
     supports_structured_output: bool = False
 
+    @field_validator("model_id", "alternates")
+    @classmethod
+    def _bedrock_ids(cls, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        # Each call of the tier goes to these: one Bedrock cannot take ("haiku-4.5") would
+        # fail every request routed there, after a round trip and an error row each.
+        for model_id in (value,) if isinstance(value, str) else value:
+            if not is_model_identifier(model_id):
+                raise ValueError(
+                    f"{model_id!r} is not a Bedrock model ID: use a model or inference profile "
+                    "ID (provider.model, e.g. global.anthropic.claude-haiku-4-5-20251001-v1:0) "
+                    "or an ARN; `tierwise models` lists them"
+                )
+        return value
+
 
 class RetrySettings(_Model):
     max_attempts: int = Field(default=4, ge=1, le=20)
