@@ -105,6 +105,16 @@ def test_emulator_fault_options_out_of_range_name_the_flag(
     assert hint == "hint: see `tierwise emulator --help` for each fault option"
 
 
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_an_emulator_port_out_of_range_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    # 99999 reached bind(): "unexpected OverflowError ... this is a bug in tierwise".
+    err, hint = _fails(["emulator", "--port", port], capsys)
+    assert err.startswith("error: Invalid value for '--port'"), err
+    assert hint == "hint: see `tierwise emulator --help`"
+
+
 @pytest.mark.parametrize("command", [["router", "train"], ["router", "calibrate"]])
 def test_router_data_that_is_not_a_file_names_the_data_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]

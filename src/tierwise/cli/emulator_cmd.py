@@ -17,7 +17,7 @@ __all__ = ["emulator"]
 def emulator(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 4566,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 picks a free one).")] = 4566,
     throttle_rate: Annotated[float, typer.Option(help="Share of calls throttled (0-1).")] = 0.0,
     error_rate: Annotated[float, typer.Option(help="Share of calls failing with 5xx.")] = 0.0,
     latency_ms: Annotated[int, typer.Option(help="Latency added to every call.")] = 0,
