@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import resource
@@ -107,6 +108,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--candidates", nargs="*", choices=CANDIDATES, default=list(CANDIDATES))
     parser.add_argument("--aiobotocore-python", default=DEFAULT_AIOBC)
     parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
+    parser.add_argument(
+        "--httpx-pool",
+        type=int,
+        default=0,
+        help="httpx: connections per AsyncClient, requests spread over N / this many clients "
+        "(0: one client; its pool's cost per request grows with its connections)",
+    )
     # A worker: one candidate, one kind, one N, against a running emulator; prints a JSON line.
     parser.add_argument("--worker", choices=CANDIDATES, help=argparse.SUPPRESS)
     parser.add_argument("--kind", choices=KINDS, default="call", help=argparse.SUPPRESS)
@@ -115,8 +123,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.repeats, args.calls, args.streams, args.hold = 1, [50], [400], 0
-    if args.repeats < 1 or args.hold < 0 or any(n < 1 for n in [*args.calls, *args.streams]):
-        parser.error("--repeats and every N must be >= 1, --hold >= 0")
+    if (
+        args.repeats < 1
+        or min(args.hold, args.httpx_pool) < 0
+        or any(n < 1 for n in [*args.calls, *args.streams])
+    ):
+        parser.error("--repeats and every N must be >= 1, --hold and --httpx-pool >= 0")
     return args
 
 
@@ -201,7 +213,11 @@ async def aiobotocore_client(base: str, kind: str, n: int) -> Client:
 class HttpxBedrock:
     """The httpx candidate: httpx for the I/O, botocore for SigV4 and the event stream."""
 
-    def __init__(self, base: str, n: int) -> None:
+    def __init__(self, base: str, n: int, pool: int = 0) -> None:
+        """``pool``: connections per httpx client, requests spread over ``n / pool`` clients
+        in turn (0: one client for all ``n``)."""
+        import itertools
+
         import botocore.session
         import httpx
         from botocore.auth import SigV4Auth
@@ -210,8 +226,16 @@ class HttpxBedrock:
         assert credentials is not None, "no AWS credentials in the chain"
         self._signer = SigV4Auth(credentials, "bedrock", REGION)
         self._base = base
-        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-        self.http = httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(120.0))
+        size = pool or n
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        self.pools = [
+            httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(120.0))
+            for _ in range(-(-n // size))
+        ]
+        self._next = itertools.cycle(self.pools)
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(p.aclose() for p in self.pools))
 
     def _signed(
         self, model: str, op: str, body: dict[str, Any]
@@ -226,7 +250,7 @@ class HttpxBedrock:
 
     async def converse(self, model: str, body: dict[str, Any]) -> dict[str, Any]:
         url, data, headers = self._signed(model, "converse", body)
-        response = await self.http.post(url, content=data, headers=headers)
+        response = await next(self._next).post(url, content=data, headers=headers)
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}")
         parsed: dict[str, Any] = response.json()
@@ -238,7 +262,8 @@ class HttpxBedrock:
         from botocore.eventstream import EventStreamBuffer
 
         url, data, headers = self._signed(model, "converse-stream", body)
-        async with self.http.stream("POST", url, content=data, headers=headers) as response:
+        http = next(self._next)
+        async with http.stream("POST", url, content=data, headers=headers) as response:
             if response.status_code != 200:
                 raise RuntimeError(f"HTTP {response.status_code}")
             buffer = EventStreamBuffer()
@@ -252,8 +277,8 @@ class HttpxBedrock:
                     yield {head[":event-type"]: json.loads(message.payload)}
 
 
-async def httpx_client(base: str, kind: str, n: int) -> Client:
-    client = HttpxBedrock(base, n)
+async def httpx_client(base: str, kind: str, n: int, pool: int = 0) -> Client:
+    client = HttpxBedrock(base, n, pool)
     body = request(kind)
 
     async def call(model: str) -> None:
@@ -263,7 +288,7 @@ async def httpx_client(base: str, kind: str, n: int) -> Client:
         async for _ in client.converse_stream(model, body):
             pass
 
-    return (stream if kind == "stream" else call), client.http.aclose
+    return (stream if kind == "stream" else call), client.aclose
 
 
 BUILDERS = {"tierwise": tierwise_client, "aiobotocore": aiobotocore_client, "httpx": httpx_client}
@@ -284,9 +309,15 @@ async def one_round(call: Call, model: str, n: int) -> tuple[int, dict[str, int]
     return done, errors
 
 
-async def work(candidate: str, kind: str, n: int, port: int, answer_s: float) -> dict[str, Any]:
+async def work(
+    candidate: str, kind: str, n: int, port: int, answer_s: float, httpx_pool: int = 0
+) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
-    call, close = await BUILDERS[candidate](base, kind, n)
+    builders: dict[str, Callable[[str, str, int], Awaitable[Client]]] = {
+        **BUILDERS,
+        "httpx": functools.partial(httpx_client, pool=httpx_pool),
+    }
+    call, close = await builders[candidate](base, kind, n)
     # One request to the instant model first: the lazy loading (service model, parsers) is
     # not what N in flight cost. The measured round opens its N connections itself.
     _, warm_errors = await one_round(call, INSTANT, 1)
@@ -443,7 +474,15 @@ def worker_env() -> dict[str, str]:
 
 
 def run_worker(
-    python: str, candidate: str, kind: str, n: int, port: int, ideal_s: float, pin: bool, src: str
+    python: str,
+    candidate: str,
+    kind: str,
+    n: int,
+    port: int,
+    ideal_s: float,
+    pin: bool,
+    src: str,
+    httpx_pool: int = 0,
 ) -> Row:
     argv = [
         python,
@@ -456,6 +495,8 @@ def run_worker(
         str(n),
         "--port",
         str(port),
+        "--httpx-pool",
+        str(httpx_pool),
     ]
     env = worker_env()
     if candidate == "tierwise":
@@ -478,7 +519,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     if args.worker:
         ideal = CALL_ANSWER_S if args.kind == "call" else args.stream_s
-        print(json.dumps(asyncio.run(work(args.worker, args.kind, args.n, args.port, ideal))))
+        done = work(args.worker, args.kind, args.n, args.port, ideal, args.httpx_pool)
+        print(json.dumps(asyncio.run(done)))
         return
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
@@ -583,6 +625,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 else ""
             )
         )
+        pools = f"one AsyncClient per {args.httpx_pool} connections" if args.httpx_pool else ""
+        print(f"# httpx: {pools or 'one AsyncClient (one connection pool) for all N'}")
         if args.hold:
             print(
                 f"# the {args.hold}-stream row: once, after the repeats, for "
@@ -600,7 +644,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                 if repeat == args.repeats and candidate not in args.hold_candidates:
                     continue
                 row = run_worker(
-                    pythons[candidate], candidate, kind, n, ports[kind], ideal, pin, src
+                    pythons[candidate],
+                    candidate,
+                    kind,
+                    n,
+                    ports[kind],
+                    ideal,
+                    pin,
+                    src,
+                    args.httpx_pool,
                 )
                 rows.append(row)
                 label = "once" if repeat == args.repeats else str(repeat + 1)
