@@ -3,6 +3,7 @@ repeats, and how a worker's figures become rows and the summary."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import sys
 from pathlib import Path
@@ -38,7 +39,10 @@ def test_quick_is_one_short_repeat_without_the_hold_row(bench: ModuleType) -> No
     assert (quick.repeats, quick.calls, quick.streams, quick.hold) == (1, [50], [400], 0)
 
 
-@pytest.mark.parametrize("argv", [["--repeats", "0"], ["--calls", "0"], ["--hold", "-1"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["--repeats", "0"], ["--calls", "0"], ["--hold", "-1"], ["--httpx-pool", "-1"]],
+)
 def test_nonsense_counts_are_refused(bench: ModuleType, argv: list[str]) -> None:
     with pytest.raises(SystemExit):
         bench.parse_args(argv)
@@ -89,3 +93,19 @@ def test_summary_takes_medians_sums_errors_and_compares_cpu_within_a_repeat(
     assert httpx[5] == "3"
     assert httpx[6] == f"{0.10 * 1000 / 49:.2f}"
     assert httpx[-1] == f"{(0.10 / 48) / (0.05 / 50):.2f}"
+
+
+@pytest.mark.parametrize(("n", "pool", "clients"), [(120, 0, 1), (120, 50, 3), (100, 50, 2)])
+def test_httpx_candidate_spreads_over_pools(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch, n: int, pool: int, clients: int
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    client = bench.HttpxBedrock("http://127.0.0.1:9", n, pool)
+    try:
+        assert len(client.pools) == clients
+        # requests are dealt to the clients in turn
+        dealt = [next(client._next) for _ in range(2 * clients)]
+        assert dealt == client.pools * 2
+    finally:
+        asyncio.run(client.aclose())
