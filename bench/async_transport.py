@@ -11,8 +11,9 @@ model does) and drives it from this process with ``--clients`` concurrent caller
   greenlet bridge and the asyncio transport: no thread per call);
 
 and reports completed calls/s, CPU seconds per 1,000 calls (this process) and the peak
-thread count. aiobotocore was not measured: it pins exact botocore versions (it would
-replace the botocore tierwise runs on) and is not installed here. Figures only.
+thread count. aiobotocore and httpx are measured against the greenlet path by
+bench/async_candidates.py (each in its own process; aiobotocore from its own venv, as it pins
+botocore). Figures only.
 """
 
 from __future__ import annotations
