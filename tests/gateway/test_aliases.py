@@ -95,10 +95,16 @@ def test_models_lists_aliases_within_the_key_cap(named: Any) -> None:
     assert client.models.retrieve("claude-haiku-4-5").id == "claude-haiku-4-5"
     with pytest.raises(openai.NotFoundError):
         client.models.retrieve("claude-opus-4-1")
-    with pytest.raises(openai.BadRequestError, match="up to haiku"):
+    # The refusal names the model sent with its tier (it said only "not opus").
+    with pytest.raises(
+        openai.BadRequestError, match=r"up to haiku, not opus \(model 'claude-opus-4-1' is opus\)"
+    ):
         client.chat.completions.create(
             model="claude-opus-4-1", messages=[{"role": "user", "content": "hi"}]
         )
+    with pytest.raises(openai.BadRequestError) as pinned:
+        client.chat.completions.create(model="Opus", messages=[{"role": "user", "content": "hi"}])
+    assert "up to haiku, not opus (use model" in pinned.value.message, pinned.value.message
     everyone = openai.OpenAI(base_url=url + "/v1", api_key=keys.create("all")[1], max_retries=0)
     assert "claude-opus-4-1" in {m.id for m in everyone.models.list()}
 

@@ -435,8 +435,13 @@ class Gateway:
                 "config",
             )
         if key.max_tier is not None and tier.rank > key.max_tier.rank:
+            # An alias or a model ID is named with its tier: "claude-opus-4-1" alone did
+            # not say why "not opus" applied to it.
+            sent = (
+                "" if model.strip().lower() == tier.value else f" (model {model!r} is {tier.value})"
+            )
             raise InvalidRequestError(
-                f"this key may use tiers up to {key.max_tier.value}, not {tier.value}",
+                f"this key may use tiers up to {key.max_tier.value}, not {tier.value}{sent}",
                 hint="use model 'auto' or a lower tier",
             )
 
