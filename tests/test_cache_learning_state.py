@@ -116,3 +116,27 @@ def test_redis_keeps_bedrocks_count_and_expires_the_entry_itself(
     client.pexpire(key, 1)
     time.sleep(0.05)
     assert warm(router, default_settings) == set()
+
+
+def test_a_turns_read_through_its_window_refreshes_the_entry_that_was_warm(
+    default_settings: Settings,
+) -> None:
+    # A log dump (Bedrock counts it 1.3x our estimate), then a short prose follow-up (1.0x):
+    # the follow-up's one point reads the first turn's entry through its lookback window,
+    # and, scaled by the call's ratio, a block the call never wrote sits nearer the read.
+    first = {"messages": [{"role": "user", "content": [{"text": "log line " * 3000}]}]}
+    follow = [{"text": f"tool output {i} " + "z" * 40} for i in range(3)]
+    second = {"messages": [*first["messages"],
+                           {"role": "assistant", "content": [{"text": "Noted."}]},
+                           {"role": "user", "content": follow}]}  # fmt: skip
+    policy, model = default_settings.cache_policy(Tier.HAIKU), "haiku-model"
+    minimum = default_settings.tier(Tier.HAIKU).cache_min_tokens
+    (entry,) = prefixes(place_cache_points(first, policy).request, minimum)
+    (turn,) = prefixes(place_cache_points(second, policy).request, minimum)
+    assert entry.key in dict(turn.positions()).values()
+    router = CacheRouter(default_settings, MemoryCacheState())
+    read = round(entry.tokens * 1.3)
+    router.learn(first, Tier.HAIKU, model, Usage(cache_write_5m=read, output=20))
+    written = turn.tokens - entry.tokens
+    router.learn(second, Tier.HAIKU, model, Usage(cache_read=read, cache_write_5m=written))
+    assert router.state.warm(model, lookup_keys([turn])) == {entry.key, turn.key}

@@ -368,7 +368,11 @@ class CacheRouter:
             # to the points through the call's own ratio, reported prompt over estimated.
             estimated = count_request(prepared)
             scale = usage.prompt_total / estimated if estimated > 0 else 1.0
-            self.state.mark(model_id, learned_prefixes(points, read, written, scale))
+            # A read with a write is matched among the entries that existed: asked before
+            # this call's are marked (only then, a lookup per call that read and wrote).
+            warm = self.state.warm(model_id, lookup_keys(points)) if read and written else set()
+            learned = learned_prefixes(points, read, written, scale, warm)
+            self.state.mark(model_id, learned)
         conversation = conversation_key(request)
         if conversation is not None:
             # With the thinking budget it was sent with: its history is cached under it.

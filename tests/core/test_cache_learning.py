@@ -103,7 +103,7 @@ def test_a_read_of_the_previous_turns_end_between_two_points_is_learned(ratio: f
     bedrock = Bedrock.of([points[0], Prefix(39_500, "5m", "prev"), end], ratio)
     read, last = bedrock.real["prev"], bedrock.real["turn"]
     scale = bedrock.total / bedrock.estimated
-    learned = learned_prefixes(points, read, last - read, scale)
+    learned = learned_prefixes(points, read, last - read, scale, warm={"prev"})
     assert [(p.key, p.tokens) for p in learned] == [
         ("system", pytest.approx(bedrock.real["system"], rel=BETWEEN)),
         ("prev", read),
@@ -140,6 +140,42 @@ def test_a_read_alone_is_the_points_own_entry_not_a_block_beside_it() -> None:
     # point's own (no point past it caches).
     end = Prefix(40_000, "5m", "turn", ((40_000, "turn"), (39_997, "answer")))
     for scale in (0.9999, 1.0001, 0.9, 1.2):
-        read = round(40_000 * scale)
-        learned = learned_prefixes([end], read=read, written=0, scale=scale)
-        assert [(p.key, p.tokens) for p in learned] == [("turn", read)]
+        for read in (round(40_000 * scale), round(39_997 * scale)):
+            learned = learned_prefixes([end], read=read, written=0, scale=scale)
+            assert [(p.key, p.tokens) for p in learned] == [("turn", read)]
+
+
+def _turns(n: int) -> Prefix:
+    # A conversation's one point at 8,000 estimated tokens, its lookback window at 500 apart
+    return Prefix(8_000, "5m", "B", tuple((8_000 - 500 * i, "B" if i == 0 else f"b{i}")
+                                          for i in range(n)))  # fmt: skip
+
+
+def test_the_entry_read_is_one_that_was_warm_not_a_block_nearer_the_scaled_read() -> None:
+    # The cached prefix is code (Bedrock counts it ~1.3x our estimate), the new turn prose
+    # (~1.0x): A's 4,000 estimated tokens are read as 5,200, and b7 (4,500 estimated, never
+    # written) sits nearer that once scaled by the call's ratio than A does.
+    a = Prefix(4_000, "5m", "A", ((4_000, "A"), (3_900, "a1")))
+    points = [a, _turns(8)]
+    learned = learned_prefixes(points, 5_200, 4_000, 9_200 / 8_000, warm={"A"})
+    assert [(p.key, p.tokens) for p in learned] == [("A", 5_200), ("B", 9_200)]
+    # the previous turn's end, warm, is read rather than A, though A is within 1.5x
+    a = Prefix(4_500, "5m", "A", ((4_500, "A"),))
+    learned = learned_prefixes([a, _turns(8)], 6_600, 2_200, 1.1, warm={"A", "b4"})
+    assert [(p.key, p.tokens) for p in learned] == [("A", 4_950), ("b4", 6_600), ("B", 8_800)]
+    # nothing known warm (the state lost): only an own point, no window position, is taken
+    learned = learned_prefixes(points, 5_200, 4_000, 9_200 / 8_000)
+    assert [(p.key, p.tokens) for p in learned] == [("A", 5_200), ("B", 9_200)]
+
+
+def test_a_read_an_ill_estimated_document_puts_off_scale_is_still_learned() -> None:
+    # A 5,000-token system prompt, then a PDF estimated at 50,000 (bytes / 4) that Bedrock
+    # counts as 10,000: the call's ratio (15,000 / 55,000) puts the system prompt's read
+    # 3.7x off, and only an exact count, or the entry known warm, names it.
+    s, t = Prefix(5_000, "5m", "S"), Prefix(55_000, "5m", "T")
+    for warm in (set(), {"S"}):
+        learned = learned_prefixes([s, t], 5_000, 10_000, 15_000 / 55_000, warm=warm)
+        assert [(p.key, p.tokens) for p in learned] == [("S", 5_000), ("T", 15_000)]
+    # off by a few tokens, only the known-warm entry names it
+    learned = learned_prefixes([s, t], 5_100, 10_000, 15_100 / 55_000, warm={"S"})
+    assert [(p.key, p.tokens) for p in learned] == [("S", 5_100), ("T", 15_100)]

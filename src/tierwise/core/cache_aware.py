@@ -35,7 +35,7 @@ Pure: the caller supplies which prefixes are warm (learned from Bedrock's report
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -122,6 +122,12 @@ def warm_read(points: Sequence[Prefix], warm: Iterable[str]) -> int:
 LEARN_TOLERANCE = 1.5
 
 
+def _off(estimate: float, reported: int) -> float:
+    """How far a scaled ``estimate`` is from a ``reported`` count: a factor, 1 or more."""
+    ratio = estimate / reported
+    return max(ratio, 1 / ratio)
+
+
 def _nearest(
     candidates: Iterable[tuple[int, str, str]], scale: float, reported: int
 ) -> tuple[int, str, str] | None:
@@ -132,15 +138,48 @@ def _nearest(
     for tokens, key, ttl in candidates:
         if tokens <= 0:
             continue
-        ratio = tokens * scale / reported
-        off = max(ratio, 1 / ratio)
+        off = _off(tokens * scale, reported)
         if off <= LEARN_TOLERANCE and (best is None or (off, tokens) < best[:2]):
             best = (off, tokens, key, ttl)
     return None if best is None else best[1:]
 
 
+def _read_entry(
+    before: Sequence[tuple[int, str, str]],
+    own: Sequence[tuple[int, str, str]],
+    read: int,
+    scale: float,
+    warm: Collection[str],
+) -> tuple[int, str, str] | None:
+    """Of the (estimated tokens, digest, ttl) positions ``before`` the end of what a call
+    cached, the entry it read (``read`` tokens by Bedrock's count); ``own``: the request's
+    points, ``scale``: the cached part's ratio, ``warm``: the digests warm before the call."""
+    # Bedrock reads only an entry that exists, and the scaled estimate cannot tell positions
+    # apart: the cached prefix's ratio (code ~1.3x) is not the new turn's (prose ~1.0x), so
+    # a lookback block the call never wrote can sit nearer the read than the entry that was
+    # there. The known-warm positions are the candidates; the nearest only chooses among
+    # them, with no tolerance, as a document estimated by bytes can be many times off the
+    # ratio the whole prompt has (an exact count is then the way to tell).
+    known = [c for c in before if c[1] in warm]
+    if known:
+        exact = next((c for c in known if c[0] == read), None)
+        return exact or min(known, key=lambda c: (_off(c[0] * scale, read), c[0]))
+    # None known (another process wrote it, or the state was lost): an estimate equal to
+    # Bedrock's count (the emulator's, or the read's own part counted alike) identifies any
+    # position; else only one of the request's own points, within the tolerance, as no
+    # window position is taken on a scaled estimate alone.
+    exact = next((c for c in before if c[0] == read), None)
+    if exact is not None:
+        return exact
+    return _nearest([c for c in own if c in before], scale, read)
+
+
 def learned_prefixes(
-    points: Sequence[Prefix], read: int, written: int, scale: float = 1.0
+    points: Sequence[Prefix],
+    read: int,
+    written: int,
+    scale: float = 1.0,
+    warm: Collection[str] = frozenset(),
 ) -> list[Prefix]:
     """The prefixes a call left warm, from what Bedrock reported it read and wrote, each
     with its token count in Bedrock's terms (scaled from the estimate to the reported
@@ -151,12 +190,14 @@ def learned_prefixes(
     each prefix, which Bedrock's tokenizer does not match, so a boundary is matched, not
     compared: ``scale`` is the call's reported prompt over the estimated prompt (see
     :data:`LEARN_TOLERANCE`). The end of what was cached (``read + written``) is the point
-    nearest it once scaled (with no write, the entry read); the entry read is the position
-    nearest ``read`` before that end, scaled by the cached part's own ratio (a read through
-    a point's lookback window may find the previous turn's end, a position with no point of
-    this request). Every cacheable prefix up to the end is warm, and the entry read (a hit
-    refreshes its TTL). Nothing is assumed when the call reported no cache activity or its
-    numbers match no prefix: read 0 is no read, written 0 no write."""
+    nearest it once scaled (with no write, the entry read). The entry read, with a write
+    too, is one that existed: of the positions before the end that were ``warm`` before the
+    call (digests; a read through a point's lookback window may find the previous turn's
+    end, a position with no point of this request), the one of exactly ``read`` estimated
+    tokens, else the nearest by the cached part's own ratio (see :func:`_read_entry`). Every
+    cacheable prefix up to the end is warm, and the entry read (a hit refreshes its TTL).
+    Nothing is assumed when the call reported no cache activity or its numbers match no
+    prefix: read 0 is no read, written 0 no write."""
     read, written = max(read, 0), max(written, 0)
     reach = read + written
     if reach <= 0 or not points or scale <= 0:
@@ -179,7 +220,7 @@ def learned_prefixes(
         hit = end
     elif read:
         before = [c for c in every if c[0] < end_tokens]
-        hit = _nearest(before, reach / end_tokens, read)
+        hit = _read_entry(before, own, read, reach / end_tokens, warm)
         if hit is None:
             return []
 
