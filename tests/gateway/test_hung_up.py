@@ -129,6 +129,11 @@ def test_without_a_receive_nothing_is_looked_at() -> None:
     assert not flag.is_set()
 
 
+def test_only_a_look_sets_the_flag() -> None:
+    # The engine only reads a cancel; a setter nothing calls would be a second way in.
+    assert not hasattr(HungUp(), "set")
+
+
 # -- the async engine: a look before its fallback and its escalation ---------------------
 
 SCHEMA = {"type": "object", "properties": {"label": {"type": "string"}}, "required": ["label"]}

@@ -80,9 +80,6 @@ class HungUp(Lookout):
         self._receive = receive
         self._set = False
 
-    def set(self) -> None:
-        self._set = True
-
     def is_set(self) -> bool:
         return self._set
 
