@@ -94,7 +94,7 @@ def test_keys_list_json_amounts_are_plain_decimals(
             ["--throttle-rate", "0.6", "--error-rate", "0.6"],
             "error: --throttle-rate + --error-rate must not exceed 1",
         ),
-        (["--latency-ms", "-1"], "error: --latency-ms must be >= 0"),
+        (["--latency-ms", "-1"], "error: --latency-ms must be between 0 and 3600000, got -1"),
     ],
 )
 def test_emulator_fault_options_out_of_range_name_the_flag(

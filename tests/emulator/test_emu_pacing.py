@@ -284,3 +284,28 @@ def test_a_bad_jitter_flag_or_setting_names_where_it_came_from(
     result = _run()
     assert result.exit_code != 0 and not started
     assert str(result.exception).startswith("[emulator] pacing: pacing jitter must be")
+
+
+def test_a_ttft_past_an_hour_is_refused_by_flag_setting_and_header(
+    started: dict[str, Any], tmp_path: Path, default_settings: Settings
+) -> None:
+    # ttft_ms=1e20 passed (finite) and overflowed time.sleep or stalled every call for good.
+    why = "pacing ttft_ms must be between 0 and 3600000, got 1e+20"
+    result = _run("--pacing", "ttft_ms=1e20")
+    assert result.exit_code != 0 and not started
+    assert str(result.exception).startswith(f"--pacing: {why}")
+    (tmp_path / "tierwise.toml").write_text('[emulator]\npacing = "ttft_ms=1e20"\n')
+    result = _run()
+    assert result.exit_code != 0 and not started
+    assert str(result.exception).startswith(f"[emulator] pacing: {why}")
+    headers = {"authorization": "Bearer x", "x-tierwise-emulator-pacing": "ttft_ms=1e20"}
+    refused = _route(_service(default_settings), headers)
+    assert refused.status == 400 and why.encode() in refused.body
+
+
+def test_a_latency_flag_past_an_hour_is_refused_naming_the_flag(started: dict[str, Any]) -> None:
+    # 10**20 ms was accepted: the emulator served, each call overflowing time.sleep or stalled.
+    result = _run("--latency-ms", str(10**20))
+    assert result.exit_code != 0 and not started
+    why = f"--latency-ms must be between 0 and 3600000, got {10**20}"
+    assert str(result.exception).startswith(why)

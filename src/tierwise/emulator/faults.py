@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from tierwise.emulator.apierror import ApiError
-from tierwise.emulator.pacing import Pace, Pacing
+from tierwise.emulator.pacing import MAX_DELAY_MS, Pace, Pacing
 
 __all__ = ["FAULT_KINDS", "STREAM_ERRORS", "FaultPlan", "Faults", "fault_error", "stream_error"]
 
@@ -39,8 +39,10 @@ class Faults:
                 raise ValueError(f"Faults.{name} must be between 0 and 1, got {value}")
         if self.throttle_rate + self.error_rate > 1.0:
             raise ValueError("Faults.throttle_rate + Faults.error_rate must not exceed 1")
-        if self.latency_ms < 0:
-            raise ValueError("Faults.latency_ms must be >= 0")
+        if not 0 <= self.latency_ms <= MAX_DELAY_MS:
+            raise ValueError(
+                f"Faults.latency_ms must be between 0 and {MAX_DELAY_MS}, got {self.latency_ms}"
+            )
         if self.cut_stream_after is not None and self.cut_stream_after < 0:
             raise ValueError("Faults.cut_stream_after must be >= 0 or None")
         stream_error(self.stream_error, 0)  # validates the kind

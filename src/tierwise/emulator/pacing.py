@@ -22,13 +22,16 @@ import math
 import random
 from dataclasses import dataclass, field
 
-__all__ = ["MAX_JITTER", "Pace", "Pacing"]
+__all__ = ["MAX_DELAY_MS", "MAX_JITTER", "Pace", "Pacing"]
 
 _TIERS = ("haiku", "sonnet", "opus")
 _FIELDS = ("ttft_ms", "tps", "jitter")
 # A coefficient of variation above this is no latency profile; "jitter=20" most likely means
 # 20%, so it is refused rather than drawn.
 MAX_JITTER = 2.0
+# An hour: far past any client's read timeout, so a larger delay is a typo; a huge one
+# (1e20 ms) overflowed time.sleep in the threaded server or stalled the call for good.
+MAX_DELAY_MS = 3_600_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,10 @@ class Pace:
             raise ValueError("pacing ttft_ms and tps must be finite numbers")
         if self.ttft_ms < 0 or self.tps < 0:
             raise ValueError("pacing ttft_ms and tps must be >= 0")
+        if self.ttft_ms > MAX_DELAY_MS:
+            raise ValueError(
+                f"pacing ttft_ms must be between 0 and {MAX_DELAY_MS}, got {self.ttft_ms:g}"
+            )
         if not 0 <= self.jitter <= MAX_JITTER:  # also refuses nan
             raise ValueError(
                 f"pacing jitter must be between 0 and {MAX_JITTER:g} (a coefficient of "
