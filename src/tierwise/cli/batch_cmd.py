@@ -143,4 +143,9 @@ def cancel(ctx: typer.Context, batch: Annotated[str, typer.Argument(help="Batch 
     """Stop the batch's unfinished jobs."""
     state = state_of(ctx)
     stopped = _runner(state).cancel(batch)
+    if not stopped:
+        # A no-op, not a failure: a batch whose jobs all ended, or that ran none (every record
+        # on demand), is already where cancel would take it.
+        state.out.print(plain(f"nothing to stop: batch {batch} has no unfinished job"))
+        return
     state.out.print(f"stopping {len(stopped)} job(s)")
