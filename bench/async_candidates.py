@@ -525,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
     from concurrency import STREAM_PROMPT as CONC_PROMPT
-    from concurrency import free_port, probe_stream_pacing, wait_for
+    from concurrency import free_port, probe_stream_pacing, stop_all, wait_for
 
     # probe_stream_pacing asks concurrency.py's stream prompt: the same as ours.
     assert CONC_PROMPT == STREAM_PROMPT
@@ -544,45 +544,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     procs: list[subprocess.Popen[bytes]] = []
     emu_env = {**os.environ, "PYTHONPATH": src}
     try:
-        ports = {"call": free_port()}
-        procs.append(
-            subprocess.Popen(
-                pinned(
-                    "1" if pin else None,
-                    [
-                        *tw,
-                        "--port",
-                        str(ports["call"]),
-                        "--pacing",
-                        f"sonnet:ttft_ms={CALL_ANSWER_S * 1000:.0f},tps=0",
-                    ],
-                ),
-                env=emu_env,
-                stderr=subprocess.DEVNULL,
+
+        def emulator(pacing: str) -> int:
+            """A paced emulator on CPU 1 (with pinning), up; its port."""
+            port = free_port()
+            argv = [*tw, "--port", str(port), "--pacing", pacing]
+            procs.append(
+                subprocess.Popen(
+                    pinned("1" if pin else None, argv), env=emu_env, stderr=subprocess.DEVNULL
+                )
             )
-        )
-        wait_for(ports["call"])
+            wait_for(port)
+            return port
+
+        ports = {"call": emulator(f"sonnet:ttft_ms={CALL_ANSWER_S * 1000:.0f},tps=0")}
         # The stream's tokens (asked with an unpaced header) set the pace that spreads them.
         tokens, events = probe_stream_pacing(ports["call"])
         tps = tokens / (args.stream_s - STREAM_TTFT_MS / 1000)
-        ports["stream"] = free_port()
-        procs.append(
-            subprocess.Popen(
-                pinned(
-                    "1" if pin else None,
-                    [
-                        *tw,
-                        "--port",
-                        str(ports["stream"]),
-                        "--pacing",
-                        f"sonnet:ttft_ms={STREAM_TTFT_MS},tps={tps:.1f}",
-                    ],
-                ),
-                env=emu_env,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        wait_for(ports["stream"])
+        ports["stream"] = emulator(f"sonnet:ttft_ms={STREAM_TTFT_MS},tps={tps:.1f}")
         versions = (
             subprocess.run(
                 [
@@ -673,13 +652,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "from after the warm-up to that peak per 1,000 streams in flight)"
         )
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_all(procs)
 
 
 if __name__ == "__main__":
