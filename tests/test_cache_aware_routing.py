@@ -4,13 +4,13 @@ writes as Bedrock does), with in-process and Redis-shared state."""
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from redis_namespace import RedisNamespace, redis_namespace
 from tierwise.cache_state import MemoryCacheState, RedisCacheState
 from tierwise.client import Tierwise
 from tierwise.config import Settings
@@ -110,35 +110,17 @@ def test_a_conversation_stays_where_its_cache_is(tw: Tierwise) -> None:
     assert second["usage"]["cacheReadInputTokens"] > 10_000  # the conversation's cache, read
 
 
-def _redis_url() -> str | None:
-    url = os.environ.get("TIERWISE_TEST_REDIS", "redis://127.0.0.1:6379/15")
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return url
-    except OSError:
-        if os.environ.get("TIERWISE_CI"):
-            raise
-        return None
-
-
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    url = _redis_url()
-    if url is None:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (set TIERWISE_TEST_REDIS)")
-    import redis
-
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
+def redis_ns() -> Iterator[RedisNamespace]:
+    """A namespace of the test's own on the shared test database (TIERWISE_TEST_REDIS)."""
+    with redis_namespace(os.environ.get("TIERWISE_TEST_REDIS", "redis://127.0.0.1:6379/15")) as ns:
+        yield ns
 
 
 def test_two_gateways_share_warm_state_through_redis(
-    emu_settings: Settings, tmp_path: Any, redis_url: str
+    emu_settings: Settings, tmp_path: Any, redis_ns: RedisNamespace
 ) -> None:
-    settings = emu_settings.with_overrides({"cache_state.url": redis_url})
+    settings = emu_settings.with_overrides(redis_ns.overrides)
     a = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'a.db'}")
     b = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'b.db'}")
     try:
@@ -154,6 +136,41 @@ def test_two_gateways_share_warm_state_through_redis(
         b.close()
 
 
+def test_deployments_with_their_own_key_prefix_share_one_redis_but_not_its_state(
+    emu_settings: Settings, tmp_path: Any, redis_ns: RedisNamespace
+) -> None:
+    # staging warms Sonnet's cache; production, on the same Redis under its own prefix, has
+    # seen nothing of it and routes the ticket to Haiku, as a replica on its own memory would
+    with redis_namespace(redis_ns.url) as other:
+        staging = emu_settings.with_overrides(redis_ns.overrides)
+        production = emu_settings.with_overrides(other.overrides)
+        with Tierwise.from_settings(staging, ledger_url=f"sqlite:///{tmp_path / 's.db'}") as tw:
+            tw.converse(modelId="sonnet", **ticket("Ticket: my invoice is wrong."))
+            tw.converse(modelId="sonnet", **ticket("Ticket: please refund me."))
+        assert redis_ns.keys() and not other.keys()
+        ledger = f"sqlite:///{tmp_path / 'p.db'}"
+        with Tierwise.from_settings(production, ledger_url=ledger) as tw:
+            assert (
+                tw.converse(**ticket("Ticket: the app won't start."))["tierwise"]["tier"] == "haiku"
+            )
+        assert other.keys()
+        # a second staging replica, same prefix, does read it
+        ledger = f"sqlite:///{tmp_path / 's2.db'}"
+        with Tierwise.from_settings(staging, ledger_url=ledger) as tw:
+            assert (
+                tw.converse(**ticket("Ticket: the app won't start."))["tierwise"]["tier"]
+                == "sonnet"
+            )
+
+
+@pytest.mark.parametrize("bad", ["", "two words", "x" * 201])
+def test_a_key_prefix_with_spaces_or_none_at_all_is_refused(
+    emu_settings: Settings, bad: str
+) -> None:
+    with pytest.raises(ConfigError, match=r"key_prefix.*without spaces"):
+        emu_settings.with_overrides({"cache_state.key_prefix": bad})
+
+
 def test_the_request_window_and_its_age_drive_the_forecast() -> None:
     now = [100.0]
     state = MemoryCacheState(clock=lambda: now[0])
@@ -164,8 +181,8 @@ def test_the_request_window_and_its_age_drive_the_forecast() -> None:
     assert state.seen("p", 300) == (0, 0.0)
 
 
-def test_redis_counts_a_prefixs_requests_and_its_window_age(redis_url: str) -> None:
-    state = RedisCacheState(redis_url)
+def test_redis_counts_a_prefixs_requests_and_its_window_age(redis_ns: RedisNamespace) -> None:
+    state = RedisCacheState(redis_ns.url, prefix=redis_ns.key_prefix)
     try:
         assert state.seen("p", 300) == (0, 0.0)
         count, age = state.seen("p", 300)
@@ -228,7 +245,7 @@ class _LateOnce:
 
 @pytest.mark.parametrize(("gap_s", "second"), [(1.0, "haiku"), (250.0, "sonnet")])
 def test_a_late_redis_reply_keeps_the_reuse_forecast(
-    emu_settings: Settings, tmp_path: Any, redis_url: str, gap_s: float, second: str
+    emu_settings: Settings, tmp_path: Any, redis_ns: RedisNamespace, gap_s: float, second: str
 ) -> None:
     # bench/cache_aware.py's back-to-back RAG run under load: one Redis reply later than the
     # 0.25 s socket timeout puts a replica on its own memory for 5 s, where the prefix's
@@ -238,18 +255,20 @@ def test_a_late_redis_reply_keeps_the_reuse_forecast(
     # reply; and a second question long after the first (reuse unlikely) still reads Sonnet.
     import redis
 
-    settings = emu_settings.with_overrides({"cache_state.url": redis_url})
+    settings = emu_settings.with_overrides(redis_ns.overrides)
     chosen: dict[bool, list[str]] = {}
     now = [0.0]
     for late in (False, True):
-        redis.Redis.from_url(redis_url).flushdb()
+        redis_ns.clear()
         now[0] = 0.0
-        flaky = _LateOnce(redis.Redis.from_url(redis_url))
+        flaky = _LateOnce(redis.Redis.from_url(redis_ns.url))
         with Tierwise.from_settings(
             settings, ledger_url=f"sqlite:///{tmp_path / f'{late}.db'}"
         ) as tw:
             tw.cache_router.state.close()
-            state = RedisCacheState(redis_url, client=flaky, clock=lambda: now[0])
+            state = RedisCacheState(
+                redis_ns.url, prefix=redis_ns.key_prefix, client=flaky, clock=lambda: now[0]
+            )
             tw.cache_router.state = state
             tw.converse(modelId="sonnet", **ticket("Ticket: my invoice is wrong."))
             tiers = [tw.converse(**ticket("Ticket: the app will not start."))["tierwise"]]
@@ -634,24 +653,16 @@ def test_with_output_learning_off_the_configured_values_price_every_option(
 
 
 @pytest.fixture
-def learning_redis() -> Iterator[str]:
-    """Its own Redis database (12), emptied before and after."""
-    if _redis_url() is None:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI runs it)")
-    import redis
-
-    url = "redis://127.0.0.1:6379/12"
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
+def learning_redis() -> Iterator[RedisNamespace]:
+    """A namespace of the test's own on Redis database 12."""
+    with redis_namespace("redis://127.0.0.1:6379/12") as ns:
+        yield ns
 
 
 def test_two_gateways_share_what_answers_cost_through_redis(
-    emu_settings: Settings, tmp_path: Any, learning_redis: str
+    emu_settings: Settings, tmp_path: Any, learning_redis: RedisNamespace
 ) -> None:
-    settings = emu_settings.with_overrides({"cache_state.url": learning_redis})
+    settings = emu_settings.with_overrides(learning_redis.overrides)
     a = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'a.db'}")
     b = Tierwise.from_settings(settings, ledger_url=f"sqlite:///{tmp_path / 'b.db'}")
     try:

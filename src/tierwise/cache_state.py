@@ -382,12 +382,13 @@ class RedisCacheState:
             self._redis.close()
 
 
-def open_cache_state(url: str) -> CacheState:
-    """The cache state for ``[cache_state] url``: "" is in-process, ``redis://`` is shared."""
+def open_cache_state(url: str, key_prefix: str = "tierwise:cache") -> CacheState:
+    """The cache state for ``[cache_state] url``: "" is in-process, ``redis://`` is shared
+    (every key under ``key_prefix``)."""
     if not url:
         return MemoryCacheState()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisCacheState(url)
+        return RedisCacheState(url, prefix=key_prefix)
     from tierwise.errors import ConfigError
 
     raise ConfigError(

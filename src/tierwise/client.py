@@ -166,7 +166,8 @@ class _Client:
         if cache_router is None:
             from tierwise.cache_state import open_cache_state
 
-            cache_router = CacheRouter(settings, open_cache_state(settings.cache_state.url))
+            state = open_cache_state(settings.cache_state.url, settings.cache_state.key_prefix)
+            cache_router = CacheRouter(settings, state)
         #: What each model's prompt cache holds (cache-aware routing).
         self.cache_router = cache_router
         self.planner = Planner(settings, scorer, class_scorer, cache_router)

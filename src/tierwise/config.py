@@ -409,6 +409,9 @@ class CacheStateSettings(_Model):
 
     enabled: bool = True
     url: str = ""  # "" = in-process; "redis://host:6379/0" shares it across replicas
+    # Every Redis key starts with this: deployments that must not share warm state (staging
+    # and production, two teams) can share one Redis by giving each its own prefix.
+    key_prefix: str = "tierwise:cache"
     margin: float = Field(default=0.2, ge=0, le=1)
     confidence: float = Field(default=0.6, ge=0, le=1)
     output_tokens: int = Field(default=400, ge=1)
@@ -440,6 +443,13 @@ class CacheStateSettings(_Model):
     def _url(cls, value: str) -> str:
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError('must be "" (in-process) or a redis:// URL')
+        return value
+
+    @field_validator("key_prefix")
+    @classmethod
+    def _key_prefix(cls, value: str) -> str:
+        if not value or len(value) > 200 or any(c.isspace() for c in value):
+            raise ValueError("must be 1-200 characters without spaces, e.g. tierwise:staging")
         return value
 
     @model_validator(mode="after")

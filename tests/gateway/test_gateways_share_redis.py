@@ -4,8 +4,6 @@ routes on; a replica with in-process state, having seen none of it, does not."""
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -15,11 +13,12 @@ import httpx
 import pytest
 
 from live_server import run_server
+from redis_namespace import RedisNamespace, redis_namespace
 from tierwise.client import Tierwise
 from tierwise.config import Settings
 from tierwise.gateway import create_app
 
-# A DB of its own (tests use 8-15), emptied before and after.
+# Tests use DBs 8-15; this one's keys live under a prefix of the test's own, deleted after.
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 DOC = (
@@ -33,21 +32,9 @@ SYSTEM = (
 
 
 @pytest.fixture
-def redis_db() -> Iterator[str]:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            pass
-    except OSError:
-        if os.environ.get("TIERWISE_CI"):
-            raise
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI runs it)")
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
+def redis_db() -> Iterator[RedisNamespace]:
+    with redis_namespace(REDIS_URL) as ns:
+        yield ns
 
 
 @contextmanager
@@ -76,9 +63,9 @@ def _ticket(url: str, model: str, text: str) -> httpx.Response:
 
 
 def test_a_second_gateway_routes_on_the_cache_the_first_one_warmed(
-    emu_settings: Settings, tmp_path: Path, redis_db: str
+    emu_settings: Settings, tmp_path: Path, redis_db: RedisNamespace
 ) -> None:
-    shared = emu_settings.with_overrides({"cache_state.url": redis_db})
+    shared = emu_settings.with_overrides(redis_db.overrides)
     with ExitStack() as stack:
         a = stack.enter_context(_replica(shared, tmp_path / "a.db"))
         b = stack.enter_context(_replica(shared, tmp_path / "b.db"))
