@@ -52,6 +52,7 @@ ROUNDS = (
     "r15-",
     "r16-",
     "r17-",
+    "r18-",
 )
 OPUS = ("complex_analysis", "research_synthesis", "high_stakes_agent")
 HAIKU_ASKS = ("extract", "short_form", "triage", "classify")
@@ -215,6 +216,23 @@ SLICES: dict[str, Callable[[str, str], bool]] = {
     "r17 conversions of given data (transform)": lambda t, g: g.startswith("r17-convert-"),
     "r17 JS/TS errors, no cue word (code_debug)": lambda t, g: g.startswith("r17-jserr-"),
     "r17 every class": lambda t, g: g.startswith("r17-class-"),
+    "r18 all": lambda t, g: g.startswith("r18-"),
+    "r18 software faults to route (triage)": lambda t, g: g.startswith("r18-bugtriage-"),
+    "r18 software faults to fix (code_debug)": lambda t, g: g.startswith("r18-bugfix-"),
+    "r18 mechanical rewrites (transform)": lambda t, g: g.startswith("r18-rewrite-"),
+    "r18 pieces written from notes (content_writing)": lambda t, g: g.startswith("r18-writeup-"),
+    "r18 customer messages to translate": lambda t, g: g.startswith("r18-msgtranslate-"),
+    "r18 short text about code (short_form)": lambda t, g: g.startswith("r18-codeshort-"),
+    "r18 small talk (chit_chat)": lambda t, g: g.startswith("r18-chat-"),
+    "r18 labels over numbers (classify)": lambda t, g: g.startswith("r18-numlabel-"),
+    "r18 agents told in a need (high_stakes_agent)": lambda t, g: g.startswith("r18-agentneed-"),
+    "r18 the same agents asked to look (agent_step)": lambda t, g: g.startswith("r18-agentlook-"),
+    "r18 decisions over a table (complex_analysis)": lambda t, g: g.startswith("r18-tabledecide-"),
+    "r18 values from a table (extract)": lambda t, g: g.startswith("r18-tablelookup-"),
+    "r18 maths in words of software (math)": lambda t, g: g.startswith("r18-matherr-"),
+    "r18 short advice about a team (general_qa)": lambda t, g: g.startswith("r18-advice-"),
+    "r18 restructurings to weigh (complex_analysis)": lambda t, g: g.startswith("r18-plan-"),
+    "r18 small answers over hard material": lambda t, g: g.startswith("r18-smallans-"),
 }
 
 

@@ -42,6 +42,7 @@ from tierwise.router.class_round14 import round14_rows
 from tierwise.router.class_round15 import round15_rows
 from tierwise.router.class_round16 import round16_rows
 from tierwise.router.class_round17 import round17_rows
+from tierwise.router.class_round18 import round18_rows
 from tierwise.router.sni_corpus import load_sni_rows
 
 __all__ = ["BANKS", "TEMPLATES", "bank_rows", "build_corpus", "public_rows", "template_rows"]
@@ -777,6 +778,7 @@ def build_corpus(data_root: Path | None = None) -> list[dict[str, Any]]:
     rows.extend(round15_rows())  # numbers, 'broadly', conversions as follow-ups, advice; copy, code
     rows.extend(round16_rows())  # numbers in questions, plain calculations, 'crash', debug settings
     rows.extend(round17_rows())  # org charts, advice with numbers, faults in prose, JS errors
+    rows.extend(round18_rows())  # bug tickets to route, rewrites, message translation, code titles
     return rows
 
 
