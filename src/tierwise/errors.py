@@ -228,11 +228,29 @@ class ThrottledError(UpstreamError):
     )
 
 
+_CHECK_MODEL_ID: dict[Api, str] = {
+    Api.CONVERSE: "check the model ID with `tierwise models`",
+    Api.ANTHROPIC: "check the model name: GET /v1/models lists the models served",
+    Api.OPENAI: "check the model name: GET /v1/models lists the models served",
+}
+_NEEDS_PROFILE_ID = (
+    "; newer Claude models need an inference profile ID such as "
+    "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+)
+
+
 class ModelNotAvailableError(UpstreamError):
-    default_hint = (
-        "check the model ID with `tierwise models`; newer Claude models need an inference "
-        "profile ID such as global.anthropic.claude-sonnet-4-5-20250929-v1:0"
-    )
+    """The model asked for is not served. Its default hint says where the models served are
+    listed, which depends on the caller: :meth:`in_api` words it for the gateway's doors;
+    ``hint`` is the Converse caller's (Python client, CLI, batch)."""
+
+    default_hint = _CHECK_MODEL_ID[Api.CONVERSE] + _NEEDS_PROFILE_ID
+
+    def in_api(self, api: Api) -> str:
+        """The error's text for a caller of ``api``."""
+        if self.hint != self.default_hint:  # a hint of its own says what to change
+            return str(self)
+        return f"{self.message} ({_CHECK_MODEL_ID[api]}{_NEEDS_PROFILE_ID})"
 
 
 class UnknownModelError(ModelNotAvailableError):

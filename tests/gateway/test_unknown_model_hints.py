@@ -81,3 +81,31 @@ def test_gateway_clients_are_told_get_v1_models(default_settings: Settings, tmp_
     for message in (by_openai.value.message, by_anthropic.value.message):
         assert "model 'sonnet-4.5' is not a tier" in message
         assert "GET /v1/models lists them" in message and "tierwise models" not in message
+
+
+def test_a_model_bedrock_does_not_know_tells_gateway_clients_get_v1_models(
+    default_settings: Settings, tmp_path: Path
+) -> None:
+    # Bedrock's own "not found" (a well-formed ID no model has) carried the Converse callers'
+    # hint, "check the model ID with `tierwise models`", to HTTP clients too
+    from live_server import emulated_gateway
+
+    missing = "global.anthropic.claude-nonesuch-v1:0"
+    with emulated_gateway(default_settings, tmp_path / "l.db", {}) as gw:
+        key = gw.keys.create("a")[1]
+        chat = openai.OpenAI(base_url=gw.url + "/v1", api_key=key, max_retries=0)
+        with pytest.raises(openai.NotFoundError) as by_openai:
+            chat.chat.completions.create(
+                model=missing, messages=[{"role": "user", "content": "hi"}]
+            )
+        claude = anthropic.Anthropic(base_url=gw.url, api_key=key, max_retries=0)
+        with pytest.raises(anthropic.NotFoundError) as by_anthropic:
+            claude.messages.create(
+                model=missing, max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+            )
+        with pytest.raises(ModelNotAvailableError) as by_python:
+            gw.tierwise.converse(modelId=missing, messages=MESSAGES)
+    for message in (by_openai.value.message, by_anthropic.value.message):
+        assert missing in message
+        assert "GET /v1/models" in message and "tierwise models" not in message
+    assert "`tierwise models`" in str(by_python.value)  # the Python client's caller has the CLI

@@ -37,7 +37,6 @@ from tierwise.errors import (
     ThrottledError,
     TierwiseError,
     UnavailableError,
-    UnknownModelError,
     UpstreamError,
 )
 
@@ -173,7 +172,7 @@ def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     kind = _kind(exc)
     message = str(exc) if kind.public and isinstance(exc, TierwiseError) else _INTERNAL_MESSAGE
     # How to ask for a larger window, or where the names served are listed, is per API.
-    if isinstance(exc, ContextWindowError | UnknownModelError):
+    if isinstance(exc, ContextWindowError | ModelNotAvailableError):
         message = exc.in_api(Api.ANTHROPIC if dialect is Dialect.ANTHROPIC else Api.OPENAI)
     headers: dict[str, str] = {}
     request_id = getattr(exc, "request_id", None)
