@@ -303,6 +303,20 @@ def test_a_ttft_past_an_hour_is_refused_by_flag_setting_and_header(
     assert refused.status == 400 and why.encode() in refused.body
 
 
+@pytest.mark.parametrize("latency", [str(10**20), "3600001"])
+def test_a_latency_header_past_an_hour_is_a_400_naming_the_header(
+    default_settings: Settings, latency: str
+) -> None:
+    # the flag and ttft_ms were capped; the header took 10**20 and stalled or overflowed
+    headers = {"authorization": "Bearer x", "x-tierwise-emulator-latency-ms": latency}
+    refused = _route(_service(default_settings), headers)
+    why = f"x-tierwise-emulator-latency-ms must be between 0 and 3600000, got {latency}"
+    assert refused.status == 400 and why.encode() in refused.body
+    headers["x-tierwise-emulator-latency-ms"] = "3600000"  # an hour itself is served
+    served = _route(_service(default_settings), headers)
+    assert served.status == 200 and served.delay_s == 3600.0
+
+
 def test_a_latency_flag_past_an_hour_is_refused_naming_the_flag(started: dict[str, Any]) -> None:
     # 10**20 ms was accepted: the emulator served, each call overflowing time.sleep or stalled.
     result = _run("--latency-ms", str(10**20))

@@ -26,7 +26,7 @@ from tierwise.core.tiers import Tier
 from tierwise.emulator.apierror import ApiError
 from tierwise.emulator.faults import FAULT_KINDS, STREAM_ERRORS, Faults
 from tierwise.emulator.guardrails import DEFAULT_MESSAGE, GuardrailSpec
-from tierwise.emulator.pacing import Pace
+from tierwise.emulator.pacing import MAX_DELAY_MS, Pace
 from tierwise.emulator.s3 import is_s3_request
 from tierwise.emulator.service import RUNTIME_OPERATIONS, Controls, Reply, Service, error_reply
 from tierwise.emulator.service import json_reply as _json_reply
@@ -262,18 +262,27 @@ def _controls(headers: HeaderMap) -> Controls:
     try:
         latency = headers.get(_HEADER_LATENCY)
         cut = headers.get(_HEADER_CUT)
-        return Controls(
-            service_tier=headers.get("X-Amzn-Bedrock-Service-Tier"),
-            stream_error=kind,
-            fault=fault,
-            latency_ms=max(0, int(latency)) if latency is not None else None,
-            cut_stream_after=max(0, int(cut)) if cut is not None else None,
-            pace=pace,
-        )
+        latency_ms = max(0, int(latency)) if latency is not None else None
+        cut_after = max(0, int(cut)) if cut is not None else None
     except ValueError:
         raise ApiError(
             "ValidationException", f"{_HEADER_LATENCY} and {_HEADER_CUT} must be integers"
         ) from None
+    # Capped as --latency-ms and pacing ttft_ms are: a larger delay overflowed time.sleep
+    # or stalled the call for good.
+    if latency_ms is not None and latency_ms > MAX_DELAY_MS:
+        raise ApiError(
+            "ValidationException",
+            f"{_HEADER_LATENCY} must be between 0 and {MAX_DELAY_MS}, got {latency_ms}",
+        )
+    return Controls(
+        service_tier=headers.get("X-Amzn-Bedrock-Service-Tier"),
+        stream_error=kind,
+        fault=fault,
+        latency_ms=latency_ms,
+        cut_stream_after=cut_after,
+        pace=pace,
+    )
 
 
 def _authorized(headers: HeaderMap) -> bool:
