@@ -23,7 +23,10 @@ def user_turn(text: str) -> dict[str, Any]:
 
 def user_request(text: str, system: str = "", **extra: Any) -> dict[str, Any]:
     """A request of one user turn (``extra``: its other fields), with ``system`` as its
-    system prompt when given."""
+    system prompt when given (a string: a list passed here, as a request's own ``system``
+    is written, would nest a list in a text block, which the signals then skip unread)."""
+    if not isinstance(system, str):
+        raise TypeError(f"system must be the prompt's text, not {type(system).__name__}")
     request: dict[str, Any] = {"messages": [user_turn(text)], **extra}
     if system:
         request["system"] = [{"text": system}]

@@ -83,6 +83,7 @@ def test_a_documentation_service_asked_for_a_reply_writes_a_support_reply(
     ask: str, rag: bool
 ) -> None:
     signals = extract_signals(user_request(ask, DOCS))
+    assert signals.system_text == DOCS  # read as the system prompt, not skipped as malformed
     assert ("rag" in signals.cues) is rag
     assert "rag" in signals.system_cues
 
@@ -148,5 +149,7 @@ def test_a_conversion_asked_in_other_words(text: str, conversion: bool) -> None:
     ],
 )
 def test_nothing_else_after_the_material_is_no_small_answer(system: str, small: bool) -> None:
-    request = user_request("Why was I charged twice this month?", system)
-    assert extract_signals(request).small_answer is small
+    signals = extract_signals(user_request("Why was I charged twice this month?", system))
+    # read as the system prompt: a malformed one, skipped, would pass the False rows unread
+    assert signals.system_text == system
+    assert signals.small_answer is small

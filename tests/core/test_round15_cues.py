@@ -7,6 +7,8 @@ wordings are not those of the round-15 corpus rows (router/class_round15.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from converse_shapes import user_request
@@ -58,7 +60,7 @@ def test_no_explanation_is_asked_of_material_tools_or_a_task_prompt() -> None:
     assert "explanation_ask" in _cues(question, system="You are a helpful assistant.")
     task = "In this task you are given a question. Rewrite it so that it is unambiguous. " * 3
     assert "explanation_ask" not in _cues(question, system=task)
-    tools = {"toolConfig": {"tools": [{"toolSpec": {"name": "search_archive"}}]}}
+    tools: dict[str, Any] = {"toolConfig": {"tools": [{"toolSpec": {"name": "search_archive"}}]}}
     assert "explanation_ask" not in extract_signals(user_request(question, **tools)).cues
     passages = question + "\n\n" + "The bridge was built in 1931 and repaired twice. " * 8
     assert "explanation_ask" not in _cues(passages)
