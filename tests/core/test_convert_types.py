@@ -191,3 +191,43 @@ def test_an_image_in_a_responses_system_message_is_refused_naming_the_part() -> 
     with pytest.raises(InvalidRequestError) as info:
         from_responses(body)
     assert info.value.param == "input[0].content[0]"
+
+
+@pytest.mark.parametrize(
+    ("door", "field", "value", "kind"),
+    [
+        ("openai", "user", 5, "a string"),
+        ("openai", "metadata", "x", "an object"),
+        ("openai", "safety_identifier", ["a"], "a string"),
+        ("openai", "prompt_cache_key", {}, "a string"),
+        ("responses", "metadata", "x", "an object"),
+        ("responses", "user", 5, "a string"),
+        ("responses", "prompt_cache_retention", 24, "a string"),
+        ("responses", "stream_options", "yes", "an object"),
+        ("anthropic", "metadata", "x", "an object"),
+        ("anthropic", "cache_control", "ephemeral", "an object"),
+    ],
+)
+def test_a_field_accepted_without_effect_is_still_of_its_type(
+    door: str, field: str, value: Any, kind: str
+) -> None:
+    # they passed whatever they held: OpenAI's and Anthropic's APIs answer a 400, and the
+    # Responses door echoed `metadata: "x"` back in a body the SDK could not read
+    from tierwise.core.convert.responses import from_responses
+
+    convert, body = {
+        "openai": (from_chat_completions, OPENAI),
+        "responses": (from_responses, {"model": "auto", "input": "hi"}),
+        "anthropic": (from_messages, ANTHROPIC),
+    }[door]
+    with pytest.raises(InvalidRequestError) as info:
+        convert({**body, field: value})
+    assert str(info.value).startswith(f"{field} must be {kind}")
+    assert info.value.param == field
+    convert({**body, field: None})  # null: the default, as for every field
+
+
+def test_include_usage_must_be_a_boolean() -> None:
+    body = {**OPENAI, "stream": True, "stream_options": {"include_usage": "yes"}}
+    with pytest.raises(InvalidRequestError, match=r"stream_options.include_usage must be a bool"):
+        from_chat_completions(body)

@@ -71,12 +71,12 @@ MESSAGES_FIELDS = _fields(
     Field("stop_sequences", {"type": "array", "items": _STR}, "Custom stop sequences; the "
           "matched one is reported in stop_sequence."),
     Field("stream", {"type": "boolean"}, "Server-sent events in Anthropic's format."),
-    Field("metadata", _OBJ, "Accepted (user_id); not forwarded."),
+    Field("metadata", _OBJ, "Accepted (user_id); not forwarded.", typed=True),
     Field("service_tier", _STR, "Only auto or standard_only.",
           honours=lambda v: v in (None, "auto", "standard_only"),
           refusal="only auto or standard_only are supported"),
     Field("cache_control", _OBJ, "Accepted: tierwise places cache points itself "
-          "([caching])."),
+          "([caching]).", typed=True),
     Field("container", _ANY, "Refused.", honours=unset,
           refusal="containers (code execution) are not available through Bedrock"),
     Field("mcp_servers", _ARR, "Refused.", honours=unset,

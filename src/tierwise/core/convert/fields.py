@@ -37,6 +37,9 @@ class Field:
     # converter checks it in detail).
     honours: Callable[[Any], bool] | None = None
     refusal: str = ""
+    # No converter reads the value (accepted, no effect): its JSON type is checked here, as
+    # the APIs themselves check it, so ``"metadata": "x"`` is a 400, not passed on or echoed.
+    typed: bool = False
 
     def openapi(self) -> dict[str, Any]:
         schema = dict(self.schema)
@@ -82,3 +85,16 @@ def check_keys(
             )
         if spec.honours is not None and not spec.honours(value):
             raise invalid(f"{path}: {spec.refusal}", path)
+        if spec.typed and value is not None:
+            expected = _JSON_TYPES.get(spec.schema.get("type"))
+            if expected is not None and not isinstance(value, expected[0]):
+                raise invalid(f"{path} must be {expected[1]}", path)
+
+
+# A schema's JSON type: the Python values that are of it, and its name in an error.
+_JSON_TYPES: dict[Any, tuple[tuple[type, ...], str]] = {
+    "string": ((str,), "a string"),
+    "object": ((Mapping,), "an object"),
+    "array": ((list,), "an array"),
+    "boolean": ((bool,), "a boolean"),
+}

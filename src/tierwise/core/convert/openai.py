@@ -554,6 +554,9 @@ def from_chat_completions(
         require(is_mapping(options), "stream_options must be an object", "stream_options")
         require(flag(body, "stream"), "stream_options is only allowed when stream is true",
                 "stream_options")  # fmt: skip
+        usage = options.get("include_usage")
+        require(usage is None or isinstance(usage, bool),
+                "stream_options.include_usage must be a boolean", "stream_options")  # fmt: skip
     options = options or {}
     return Converted(
         model=model,

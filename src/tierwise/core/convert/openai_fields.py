@@ -55,11 +55,11 @@ CHAT_FIELDS = _fields(
     Field("n", {"type": "integer", "enum": [1]}, "Number of choices.",
           honours=lambda v: v in (None, 1), refusal="only n = 1 is supported (Bedrock returns "
           "one answer per call); send separate requests"),
-    Field("user", _STR, "Accepted; not forwarded (Bedrock has no end-user field)."),
-    Field("metadata", _OBJ, "Accepted; not forwarded."),
+    Field("user", _STR, "Accepted; not forwarded (Bedrock has no end-user field).", typed=True),
+    Field("metadata", _OBJ, "Accepted; not forwarded.", typed=True),
     Field("prompt_cache_key", _STR, "Accepted; tierwise places cache points itself "
-          "([caching])."),
-    Field("safety_identifier", _STR, "Accepted; not forwarded."),
+          "([caching]).", typed=True),
+    Field("safety_identifier", _STR, "Accepted; not forwarded.", typed=True),
     Field("store", _BOOL, "Only false: tierwise stores no completions.", honours=unset,
           refusal="tierwise does not store completions; send store: false or leave it out"),
     Field("parallel_tool_calls", _BOOL, "false: at most one tool call per turn (the model is "

@@ -35,7 +35,7 @@ RESPONSES_FIELDS = _fields(
     Field("top_p", _NUM01, "Nucleus sampling."),
     Field("stream", {"type": "boolean"}, "Server-sent response.* events."),
     Field("stream_options", _OBJ, "Accepted; not needed (usage is always in "
-          "response.completed)."),
+          "response.completed).", typed=True),
     Field("tools", _ARR, "Function tools; built-in tools (web search, file search, computer, "
           "code interpreter, MCP, ...) are refused."),
     Field("tool_choice", {"oneOf": [_STR, _OBJ]}, "auto, none, required or a function."),
@@ -47,11 +47,12 @@ RESPONSES_FIELDS = _fields(
           "extended-thinking budget; summary is accepted."),
     Field("parallel_tool_calls", {"type": "boolean"}, "false: at most one tool call per "
           "turn (the model is asked for one; any further call is dropped from the answer)."),
-    Field("metadata", _OBJ, "Accepted; not forwarded."),
-    Field("user", _STR, "Accepted; not forwarded."),
-    Field("safety_identifier", _STR, "Accepted; not forwarded."),
-    Field("prompt_cache_key", _STR, "Accepted; tierwise places cache points itself."),
-    Field("prompt_cache_retention", _STR, "Accepted; tierwise places cache points itself."),
+    Field("metadata", _OBJ, "Accepted; not forwarded.", typed=True),
+    Field("user", _STR, "Accepted; not forwarded.", typed=True),
+    Field("safety_identifier", _STR, "Accepted; not forwarded.", typed=True),
+    Field("prompt_cache_key", _STR, "Accepted; tierwise places cache points itself.", typed=True),
+    Field("prompt_cache_retention", _STR, "Accepted; tierwise places cache points itself.",
+          typed=True),
     Field("include", {"type": "array", "items": _STR}, "Only reasoning.encrypted_content "
           "(thinking signatures always come with reasoning items).",
           honours=lambda v: v is None or (isinstance(v, list) and all(
