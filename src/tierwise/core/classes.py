@@ -257,6 +257,37 @@ _CUE_WEIGHTS: dict[str, dict[str, float]] = {
 }
 
 
+# Round 18 (issue 12, part 4: small-answer cues count as much as difficulty cues): a small
+# answer asked for (one word, yes/no, one line, JSON with given keys) gives the Haiku classes as
+# much as the strongest cue of Opus-class work in the same request gives its class, so "Is this
+# proof by induction, contradiction or construction? One word." is no more a proof than a
+# label; the label, JSON-key and one-word cues then decide among the Haiku classes. Not the
+# high-stakes cue: a one-word confirmation of an irreversible step is still that step.
+_DIFFICULTY_CUES = (
+    "cue:proof",
+    "cue:reconcile",
+    "cue:research",
+    "cue:architecture",
+    "cue:decision",
+    "cue:planning",
+    "cue:codebase",
+)
+_SMALL_ANSWER_CLASSES = tuple(_CUE_WEIGHTS["small_answer"])
+_SMALL_ANSWER_WEIGHT = max(_CUE_WEIGHTS["small_answer"].values())
+
+
+def _small_answer_top_up(features: Mapping[str, float]) -> float:
+    """What the Haiku classes get besides ``small_answer``'s own weight: the strongest
+    difficulty cue's weight beyond it (0 with no small answer or no such cue)."""
+    if not features.get("small_answer"):
+        return 0.0
+    hard = max(
+        (max(_CUE_WEIGHTS[name].values()) for name in _DIFFICULTY_CUES if features.get(name)),
+        default=0.0,
+    )
+    return max(0.0, hard - _SMALL_ANSWER_WEIGHT)
+
+
 class CueClassifier:
     """Task classes from hand-set cue weights: the classifier used without a trained model.
 
@@ -278,4 +309,8 @@ class CueClassifier:
         for name, value in features.items():
             for cls, weight in _CUE_WEIGHTS.get(name, {}).items():
                 logits[cls] += weight * value
+        top_up = _small_answer_top_up(features)
+        if top_up:
+            for cls in _SMALL_ANSWER_CLASSES:
+                logits[cls] += top_up
         return softmax(logits)

@@ -184,6 +184,15 @@ _CUE_SOURCE: dict[str, str] = {
         r"translat(?:e|es|ed|ing|ion)|(?:in|into|to) (?:english|french|german|spanish|italian"
         r"|portuguese|dutch|japanese|chinese|korean|polish|arabic|hindi|russian|turkish"
         r"|swedish)(?: please)?[.:!?]?$|auf deutsch|en français|en español"
+        # Round 18: a text put or read into another language, not only at the turn's end
+        # ("Can you put my reply into German before I send it?", "What does this review say
+        # in English?", "English please: '...'"); not "into plain English" (a rewrite)
+        r"|(?:put|turn|render) (?:\S+ ){0,4}?into (?:english|french|german|spanish|italian"
+        r"|portuguese|dutch|japanese|chinese|korean|polish)(?=[.,:;!?'\"]|$| (?:before|for|so"
+        r"|and|please|first|too|as well|with|for)\b)"
+        r"|what (?:does|do) (?:\S+ ){0,4}?(?:say|mean) in (?:english|french|german|spanish"
+        r"|italian|portuguese|dutch)|^(?:in )?(?:english|french|german|spanish|italian"
+        r"|portuguese|dutch),? please\b"
     ),
     "chit_chat": (
         r"^(?:hi|hey|hello|thanks|thank you|thx|ty|cheers|good (?:morning|night|evening)"
@@ -342,7 +351,8 @@ _CUE_SOURCE: dict[str, str] = {
     ),
     "reconcile": (
         # Not "contradicted" alone: "supported, contradicted or not mentioned" is a label set.
-        r"reconcil\w*|conflicting|contradict(?:s|ing|ions?|ory|orily)?|contradicted by"
+        # nor a proof "by contradiction" (round 18)
+        r"reconcil\w*|conflicting|(?<!by )contradict(?:s|ing|ions?|ory|orily)?|contradicted by"
         r"|inconsisten\w*|disagree(?:s|ment|ments)?"
         r"|synthesi[sz]\w* (?:across|the|these|all|findings|information)"
         r"|across (?:all )?(?:these|the|\d+|several|multiple) (?:sources|documents|reports"
@@ -672,6 +682,9 @@ _SMALL_ANSWER_ALTERNATIVES = (
     r"|(?:these|the following|the) (?:\d|two|three|four|five|six|seven) (?:fields|values|items)"
     r"|(?:fields|keys)\s*:\s*[\w ]+(?:\s*,\s*[\w ]+){1,}"
     r"|yes or no|yes/no|true or false|true/false|one of\s*[:\[({]|pick a label"
+    # two answers given in quotes ("Answer 'ours' or 'theirs'."; round 18)
+    r"|(?:answer|reply|respond|say)(?: with)?(?: just| only)? [\"'‘“][^\"'’”\n]{1,20}[\"'’”]"
+    r" or [\"'‘“][^\"'’”\n]{1,20}[\"'’”]"
     # a closed set of options in a question: "billing, technical, sales or legal?"
     # at the start of a sentence or after a colon, so "should we lease, buy or rent?" and
     # "which is better for us, X or Y?" (decisions) are not one
@@ -1241,14 +1254,21 @@ def _quantity_without_numbers(found: frozenset[str], window: str) -> frozenset[s
 # "Antworte auf Deutsch", "Réponds en français", "Always reply in English." say which language
 # to answer in, not that something is to be translated: such a phrase is no translation cue
 # (another translation cue in the same window still is).
+# "into" after the verb, not after a reply or an answer named as the text to translate ("put
+# my reply into German", round 18).
+_NAMED_REPLY_INTO = "".join(
+    f"(?<!{d} {n} into)"
+    for d in ("my", "our", "the", "this", "your", "that")
+    for n in ("reply", "answer")
+)
 _REPLY_LANGUAGE = re.compile(
     r"\b(?:answer|reply|respond|write|speak|talk|antwort\w*|schreib\w*|réponds|répondez"
     r"|répondre|écris|responde|responda|responder|contesta|escribe|rispondi|rispondete"
     r"|rispondere|scrivi|antwoord)(?: (?:always|only|immer|nur|bitte|toujours|uniquement"
     r"|siempre|solo|sempre|altijd|to (?:the |each )?\w+|au client|al cliente))*"
-    r" (?:(?:in|into) (?:english|french|german|spanish|italian|portuguese|dutch)\b"
-    r"|auf deutsch|en (?:français|español|inglés|anglais|francés|alemán|allemand)"
-    r"|in (?:italiano|inglese)|in het (?:nederlands|engels))"
+    r" (?:(?:in|into" + _NAMED_REPLY_INTO + r") (?:english|french|german|spanish|italian"
+    r"|portuguese|dutch)\b|auf deutsch|en (?:français|español|inglés|anglais|francés|alemán"
+    r"|allemand)|in (?:italiano|inglese)|in het (?:nederlands|engels))"
 )
 _TRANSLATION_RX = CUE_PATTERNS["translation"]
 
@@ -1327,14 +1347,50 @@ _NAMED_CRASH = re.compile(
 )
 
 
+# Round 18: "Error: the limit is undefined at x = 0", "the ratio test fails with ...", "Newton's
+# method crashes at x0 = 0": in a sentence of mathematics (a limit, a series, a derivative, a
+# variable set to a value, sin(x)) that names no program, an error, a failure or a crash is
+# the mathematics', not a fault of software to find. "ZeroDivisionError: ..." (a runtime's
+# error type), code lines, "my code", "in Python", "my function" still are one.
+_MATHS_SENTENCE = re.compile(
+    # maths' own terms and notation; not "limit", "domain" or "series" alone ("requests over
+    # the limit fail with error 413" is an API's limit)
+    r"\b(?:derivatives?|integrals?|converges?|convergent|diverges?|divergent|asymptotes?"
+    r"|taylor|polynomials?|theorem|ratio test|(?:sin|cos|tan|log|ln|sqrt|exp)\s*\("
+    r"|f\s*\(\s*x\s*\)|[a-z]0?\s*(?:=|->|→)\s*-?(?:\d|pi\b|π|∞|infinity)|[a-z]\^\d|\d\s*/\s*[a-z]\b"
+    r"|(?:standard|relative|absolute|rounding|round-off|truncation|sampling|mean|squared) error"
+    r"|margin of error|type (?:i|ii|1|2) error|error (?:bound|term|estimate))",
+    re.IGNORECASE,
+)
+_RUNS_CODE = re.compile(
+    r"\b(?:code|script|program|python|numpy|scipy|pandas|matlab|javascript|java|excel|sql"
+    r"|compiler|console|terminal|notebook|app|my (?:function|method|loop|implementation)"
+    r"|traceback|stack ?trace|line \d+|throws?|raised?|segfault)\b"
+    r"|\w[a-su-z0-9_]error:|\w+exception:|```",
+    re.IGNORECASE,
+)
+
+
+# Sentences end at a stop before a space or the end, not inside "x = 0.5".
+_STATEMENT_END = re.compile(r"[.!?]+(?=\s|$)|\n+")
+
+
+def _not_a_maths_sentence(part: str) -> bool:
+    return _MATHS_SENTENCE.search(part) is None or _RUNS_CODE.search(part) is not None
+
+
 def _debugging_in_other_senses(found: frozenset[str], window: str) -> frozenset[str]:
     """``found`` without ``debugging`` when only words of debugging in other senses made it
-    (``window`` as written): see _NOT_A_FAULT, _SOFTWARE and _NAMED_CRASH; nor when only
-    printed errors made it in a text asked to be labelled, routed, translated or mined
-    (_ASKS_OF_MATERIAL)."""
+    (``window`` as written): see _NOT_A_FAULT, _SOFTWARE, _NAMED_CRASH and _MATHS_SENTENCE;
+    nor when only printed errors made it in a text asked to be labelled, routed, translated
+    or mined (_ASKS_OF_MATERIAL)."""
     if "debugging" not in found:
         return found
     written = _NOT_A_FAULT.sub(" ", window)
+    if _MATHS_SENTENCE.search(written) and not any(map(_CODE_START.match, written.splitlines())):
+        written = " . ".join(
+            part if _not_a_maths_sentence(part) else " " for part in _STATEMENT_END.split(written)
+        )
     kept = written.lower()
     if _CRASH.search(kept) and not any(map(_CODE_START.match, kept.splitlines())):
         kept = " . ".join(
@@ -1874,6 +1930,33 @@ def _calculation_asked(text: str) -> bool:
     )
 
 
+# Round 18: "Should we add a layer of team leads now, or wait?", "¿Conviene rotar las guardias
+# cada semana o cada mes?", "Vale a pena tirar tudo de uma vez?": a short question asking what
+# to do, with nothing to weigh, asks for advice (an open question, ``general_qa``), not for the
+# analysis of a decision. The decision stays one when the turn gives figures (three or more
+# quantities) or asks for what an analysis gives: options, costs, risks, trade-offs, a
+# comparison, a timeline, a memo, a recommendation (those are mostly cues of their own).
+_ANALYSIS_ASKED = re.compile(
+    whole_words(
+        r"options?|alternatives|costs?|risks?|trade-?offs?|pros and cons|pros/cons|scenarios?"
+        r"|compare|comparison|criteria|timeline|memo|brief|assumptions|impact|budget"
+        r"|recommendations?|analy[sz]\w*|weigh\w*|optionen|kosten|risiken|vor- und nachteile"
+        r"|opciones|costes|costos|riesgos|ventajas|options|coûts|risques|avantages|opções"
+        r"|custos|riscos|vantagens|opzioni|costi|rischi|vantaggi"
+    )
+)
+
+
+def _advice_asked(user_text: str) -> bool:
+    """Whether a short turn with no material is a question asking what to do, with nothing
+    to weigh (see _ANALYSIS_ASKED)."""
+    return (
+        user_text.rstrip().endswith("?")
+        and len(_QUANTITY.findall(user_text)) < 3
+        and _ANALYSIS_ASKED.search(user_text.lower()) is None
+    )
+
+
 def reread_ask(
     user_cues: frozenset[str],
     user_text: str,
@@ -1924,6 +2007,11 @@ def reread_ask(
         and user_text.count("\n") < _PASTED_LINES
     ):
         user_cues = user_cues - {"format_conversion"}
+    pasted = "```" in user_text or user_text.count("\n") >= _PASTED_LINES
+    instructed = len(system_text) > _PERSONA_CHARS
+    bare = not (material or pasted or instructed or tools or system_cues)
+    if bare and user_cues & _CUE_NAMES == {"decision"} and _advice_asked(user_text):
+        return user_cues - {"decision"} | {EXPLANATION_ASK}
     if user_cues & _CUE_NAMES:
         return user_cues
     ask = _ends(user_text, _ASK_CHARS, _ASK_CHARS, whole_up_to=3 * _ASK_CHARS).lower()
@@ -1933,9 +2021,7 @@ def reread_ask(
         and (_terse_format_ask(ask) or _DATA_BLOCK.search(user_text))
     ):
         return user_cues | {"format_conversion"}
-    pasted = "```" in user_text or user_text.count("\n") >= _PASTED_LINES
-    instructed = len(system_text) > _PERSONA_CHARS
-    if not (material or pasted or instructed or tools or system_cues):
+    if bare:
         if _EXPLANATION_OPENER.search(lower):
             return user_cues | {EXPLANATION_ASK}
         if _calculation_asked(user_text):
