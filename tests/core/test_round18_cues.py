@@ -65,6 +65,8 @@ def test_errors_in_a_sentence_of_maths_are_no_fault(text: str, debugging: bool) 
         ("Should we build or buy our billing platform? Give me costs, risks and a pick.", True),
         ("Should we add a layer of managers? Compare the options for a 40-person team.", True),
         ("Which option should we pick, A or B? Weigh the trade-offs.", True),
+        # a choice among options given (round 17's reading)
+        ("Should we open in Lyon or in Porto? What would you pick?", True),
     ],
 )
 def test_a_short_should_we_question_is_advice(text: str, decision: bool) -> None:

@@ -1947,13 +1947,26 @@ _ANALYSIS_ASKED = re.compile(
 )
 
 
+# The questions that ask whether to do something; "what would you do / choose?" after options
+# given is a choice among them, and stays a decision (round 17).
+_ADVICE_QUESTION = re.compile(
+    whole_words(
+        r"should (?:we|the company|the team|the board|management)|conviene|vale a pena"
+        r"|lohnt (?:sich|es sich)|is (?:it|this|that) (?:a good idea|worth (?:it|doing))"
+    )
+)
+
+
 def _advice_asked(user_text: str) -> bool:
-    """Whether a short turn with no material is a question asking what to do, with nothing
-    to weigh (see _ANALYSIS_ASKED)."""
+    """Whether a short turn with no material is a question asking whether to do something,
+    with nothing to weigh (see _ANALYSIS_ASKED) and no other words of a decision."""
+    lower = user_text.lower()
     return (
-        user_text.rstrip().endswith("?")
+        lower.rstrip().endswith("?")
+        and _ADVICE_QUESTION.search(lower) is not None
+        and CUE_PATTERNS["decision"].search(_ADVICE_QUESTION.sub(" ", lower)) is None
         and len(_QUANTITY.findall(user_text)) < 3
-        and _ANALYSIS_ASKED.search(user_text.lower()) is None
+        and _ANALYSIS_ASKED.search(lower) is None
     )
 
 
