@@ -126,6 +126,19 @@ def test_a_schema_file_that_holds_no_object_names_the_file(
          "hint: e.g. --sample 400"),
         (["plan", "logs", "--batch-tag", "x"], "error: --batch-tag 'x' is not KEY=VALUE",
          "hint: e.g. --batch-tag tierwise-batch=true"),
+        # The hint was the API's "retrying it unchanged will fail the same way".
+        (["keys", "create", "--name", "x", "--validate", "{bad"],
+         "error: --validate is not JSON: Expecting property name enclosed in double quotes",
+         """hint: e.g. --validate '{"refusal": true, "stop_reasons": true}'"""),
+        (["keys", "create", "--name", "x", "--validate", '{"json_schema": 5}'],
+         "error: json_schema must be a JSON Schema object",
+         """hint: e.g. {"json_schema": {"type": "object", "required": ["label"]}}"""),
+        # It pointed at itself (`see tierwise batch status`), and cancel said "nothing to
+        # stop" (exit 0) for a batch that does not exist.
+        (["batch", "status", "nope"], "error: no batch nope",
+         "hint: `tierwise batch status` with no id lists the batches"),
+        (["batch", "cancel", "nope"], "error: no batch nope",
+         "hint: `tierwise batch status` with no id lists the batches"),
     ],
 )  # fmt: skip
 def test_bad_values_say_what_is_wrong_and_what_to_do(
@@ -133,3 +146,15 @@ def test_bad_values_say_what_is_wrong_and_what_to_do(
 ) -> None:
     assert _run(["--db", f"sqlite:///{tmp_path / 'l.db'}", *args]) == 1
     assert capsys.readouterr().err.splitlines() == [error, hint]
+
+
+def test_a_routing_example_without_outcomes_says_what_it_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said "not a routing example (KeyError: 'weak')", a key the hint never mentions.
+    data = tmp_path / "outcomes.jsonl"
+    data.write_text('{"prompt": "hi", "tier": "haiku"}\n')
+    assert _run(["router", "train", "--data", str(data), "--out", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f'error: {data}:1: not a routing example: no "outcomes" (nor "weak")'
+    assert err[1].startswith('hint: each line needs "prompt" and "outcomes" per tier')

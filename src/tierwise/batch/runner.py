@@ -499,10 +499,15 @@ class BatchRunner:
 
     # -- status ----------------------------------------------------------------------
 
+    def _known(self, batch_id: str) -> None:
+        if self.store.batch(batch_id) is None:
+            raise InvalidRequestError(
+                f"no batch {batch_id}", hint="`tierwise batch status` with no id lists the batches"
+            )
+
     def status(self, batch_id: str) -> list[JobRow]:
         """Poll every unfinished job once and store what Bedrock says."""
-        if self.store.batch(batch_id) is None:
-            raise InvalidRequestError(f"no batch {batch_id}", hint="see `tierwise batch status`")
+        self._known(batch_id)
         for job in self.store.jobs(batch_id):
             if job.status in FINAL_STATUSES:
                 continue
@@ -529,6 +534,7 @@ class BatchRunner:
         return self.store.jobs(batch_id)
 
     def cancel(self, batch_id: str) -> list[str]:
+        self._known(batch_id)  # else an unknown id was "nothing to stop"
         stopped = []
         for job in self.store.jobs(batch_id):
             if job.status not in FINAL_STATUSES:

@@ -68,7 +68,10 @@ def create(
         try:
             policy["validate"] = json.loads(validate)
         except json.JSONDecodeError as exc:
-            raise InvalidRequestError(f"--validate is not JSON: {exc.msg}") from None
+            raise InvalidRequestError(
+                f"--validate is not JSON: {exc.msg}",
+                hint="""e.g. --validate '{"refusal": true, "stop_reasons": true}'""",
+            ) from None
         if not isinstance(policy["validate"], dict):
             raise InvalidRequestError(
                 "--validate must be a JSON object of validators",

@@ -271,7 +271,10 @@ def validators_from_spec(spec: Mapping[str, Any]) -> list[Validator]:
     schema = spec.get("json_schema")
     if schema is not None:
         if not isinstance(schema, Mapping):
-            raise InvalidRequestError("json_schema must be a JSON Schema object")
+            raise InvalidRequestError(
+                "json_schema must be a JSON Schema object",
+                hint='e.g. {"json_schema": {"type": "object", "required": ["label"]}}',
+            )
         _check_schema(schema)
         out.append(JsonSchemaValidator(schema))
     tool_calls = spec.get("tool_calls")

@@ -330,6 +330,12 @@ def _score(value: object, where: str) -> float:
     return float(value)
 
 
+_LINE = (
+    'each line needs "prompt" and "outcomes" per tier, e.g. '
+    '{"prompt": "...", "outcomes": {"haiku": 0, "sonnet": 1}}'
+)
+
+
 def load_user_jsonl(
     path: Path, *, weak_tier: Tier | None = None, strong_tier: Tier | None = None
 ) -> list[Example]:
@@ -358,6 +364,10 @@ def load_user_jsonl(
                 continue  # a class label only: the class stage's row (router.class_train)
             prompt = str(record["prompt"])
             per_tier = record.get("outcomes", record.get("scores"))
+            if per_tier is None and "weak" not in record:
+                raise InvalidRequestError(
+                    f'{where}: not a routing example: no "outcomes" (nor "weak")', hint=_LINE
+                )
             if per_tier is not None:
                 tiers = {Tier(str(k).lower()): _score(v, where) for k, v in per_tier.items()}
                 ranked = sorted(tiers, key=lambda t: t.rank)
@@ -372,9 +382,7 @@ def load_user_jsonl(
             raise
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, IndexError) as exc:
             raise InvalidRequestError(
-                f"{where}: not a routing example ({type(exc).__name__}: {exc})",
-                hint='each line needs "prompt" and "outcomes" per tier, e.g. '
-                '{"prompt": "...", "outcomes": {"haiku": 0, "sonnet": 1}}',
+                f"{where}: not a routing example ({type(exc).__name__}: {exc})", hint=_LINE
             ) from None
         out.append(Example(prompt, weak, strong, str(record.get("source", "user"))))
     if not out:
