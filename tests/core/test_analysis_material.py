@@ -36,7 +36,9 @@ def _signals(text: str) -> Any:
     "text",
     [
         "Which option should we take? Weigh the risks against the cost.",
-        "Should we refinance the loan now or wait a year?",
+        # with figures to weigh; "Should we refinance the loan now or wait a year?" alone asks
+        # for advice (round 18: an open question, test_round18_cues.py)
+        "Should we refinance the 2.4M loan now at 5.1% or wait a year for 4.6%?",
         "Draft a decision memo for the board: build or buy our billing system.",
         "Is it worth it to move the warehouse, given these numbers?",
         "What would you do, and what would change your mind?",

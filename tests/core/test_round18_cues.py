@@ -54,6 +54,8 @@ def test_errors_in_a_sentence_of_maths_are_no_fault(text: str, debugging: bool) 
     [
         ("Should we add a layer of managers, or is that too early?", False),
         ("Should we hire a second recruiter this year?", False),
+        ("Should we refinance the loan now or wait a year?", False),
+        ("Is it worth it to move the office, given these numbers?", True),
         ("¿Conviene cambiar de proveedor de nóminas ahora o esperar?", False),
         ("Lohnt sich für uns ein eigenes Büro in Hamburg?", False),
         ("Vale a pena contratar um designer fixo?", False),

@@ -1934,8 +1934,9 @@ def _calculation_asked(text: str) -> bool:
 # cada semana o cada mes?", "Vale a pena tirar tudo de uma vez?": a short question asking what
 # to do, with nothing to weigh, asks for advice (an open question, ``general_qa``), not for the
 # analysis of a decision. The decision stays one when the turn gives figures (three or more
-# quantities) or asks for what an analysis gives: options, costs, risks, trade-offs, a
-# comparison, a timeline, a memo, a recommendation (those are mostly cues of their own).
+# quantities), points at material ("given these numbers") or asks for what an analysis gives:
+# options, costs, risks, trade-offs, a comparison, a timeline, a memo, a recommendation (those
+# are mostly cues of their own).
 _ANALYSIS_ASKED = re.compile(
     whole_words(
         r"options?|alternatives|costs?|risks?|trade-?offs?|pros and cons|pros/cons|scenarios?"
@@ -1947,6 +1948,14 @@ _ANALYSIS_ASKED = re.compile(
 )
 
 
+# Words that point at figures or options given elsewhere ("given these numbers", "the options
+# below"); not "that" or "this" ("is that too early?", "this year").
+_POINTS_AT_GIVEN = re.compile(
+    whole_words(
+        r"these|those|the following|below|above|attached|given (?:the|this)|diese[ns]?|estos"
+        r"|estas|ces|questi|queste|estes|deze"
+    )
+)
 # The questions that ask whether to do something; "what would you do / choose?" after options
 # given is a choice among them, and stays a decision (round 17).
 _ADVICE_QUESTION = re.compile(
@@ -1965,6 +1974,7 @@ def _advice_asked(user_text: str) -> bool:
         lower.rstrip().endswith("?")
         and _ADVICE_QUESTION.search(lower) is not None
         and CUE_PATTERNS["decision"].search(_ADVICE_QUESTION.sub(" ", lower)) is None
+        and _POINTS_AT_GIVEN.search(lower) is None
         and len(_QUANTITY.findall(user_text)) < 3
         and _ANALYSIS_ASKED.search(lower) is None
     )
