@@ -168,6 +168,28 @@ def test_capture_purge_names_its_own_option(
     assert hint == "hint: use 30d, 12h, 2w or 2026-11-01"
 
 
+@pytest.mark.parametrize("answer", ["", "n\n"])
+def test_capture_purge_not_confirmed_says_so_and_how_to_skip_the_question(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+) -> None:
+    # A closed stdin exited 130 and a "n" exited 1, neither saying anything but the
+    # question, which went to stdout.
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(answer))
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert _run(["--db", db, "capture", "purge"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-2:] == [
+        "error: nothing deleted: the deletion was not confirmed",
+        "hint: answer y, or pass --yes to delete without asking",
+    ]
+
+
 @pytest.mark.parametrize("prompt", ["", "  \n"])
 def test_an_empty_prompt_is_refused_before_any_call(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], prompt: str

@@ -139,6 +139,9 @@ def test_a_schema_file_that_holds_no_object_names_the_file(
          "hint: `tierwise batch status` with no id lists the batches"),
         (["batch", "cancel", "nope"], "error: no batch nope",
          "hint: `tierwise batch status` with no id lists the batches"),
+        # The hint was the generic "fix the value in tierwise.toml, the TIERWISE_* ...".
+        (["emulator", "--server", "bogus"], "error: --server 'bogus' is not a server",
+         "hint: use async (the default) or threads"),
     ],
 )  # fmt: skip
 def test_bad_values_say_what_is_wrong_and_what_to_do(

@@ -68,7 +68,9 @@ def emulator(
             f"{source}: {exc}", hint="see `tierwise emulator --help` for the syntax"
         ) from None
     if server not in ("async", "threads"):
-        raise ConfigError(f"--server {server!r}: use async or threads")
+        raise ConfigError(
+            f"--server {server!r} is not a server", hint="use async (the default) or threads"
+        )
     try:
         faults = Faults(
             throttle_rate=throttle_rate,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -409,12 +410,20 @@ def capture_purge(
     before = (
         parse_since(older_than, datetime.now(UTC), option="--older-than") if older_than else None
     )
-    if not yes and not typer.confirm(
-        "delete "
-        + ("all captures" if before is None else f"captures before {before:%Y-%m-%d}")
-        + "?"
-    ):
-        raise typer.Exit(1)
+    if not yes:
+        what = "all captures" if before is None else f"captures before {before:%Y-%m-%d}"
+        # Asked on stderr (stdout carries the result alone; click's prompt writes a space
+        # to stdout even with err=True); a closed stdin is no answer.
+        sys.stderr.write(f"delete {what}? [y/N]: ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline()
+        if not sys.stdin.isatty():  # no echoed Enter ends the question's line
+            sys.stderr.write("\n")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise InvalidRequestError(
+                "nothing deleted: the deletion was not confirmed",
+                hint="answer y, or pass --yes to delete without asking",
+            )
     with _CaptureSession(ctx) as store:
         removed = store.purge(before=before)
     state_of(ctx).out.print(f"deleted {removed} capture(s)")
