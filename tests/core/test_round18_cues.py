@@ -169,3 +169,60 @@ def test_a_proof_by_contradiction_is_no_conflict_to_reconcile(text: str, reconci
 )
 def test_a_text_put_into_another_language_is_a_translation(text: str, translation: bool) -> None:
     assert ("translation" in _cues(text)) is translation
+
+
+# --- an agent told the state the user wants ---------------------------------------------------
+
+_ADMIN = "You administer staff accounts and company laptops for Pell & Co."
+_ADMIN_TOOLS = {
+    "toolConfig": {
+        "tools": [
+            {"toolSpec": {"name": "list_users", "description": "List staff accounts."}},
+            {
+                "toolSpec": {
+                    "name": "disable_user",
+                    "description": "Disable an account and revoke all its sessions.",
+                }
+            },
+            {
+                "toolSpec": {
+                    "name": "wipe_laptop",
+                    "description": "Remotely erase a managed laptop. Irreversible.",
+                }
+            },
+        ]
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "acts"),
+    [
+        ("Marta left this morning. I need her out of everything by noon.", True),
+        ("The contractor's laptop was lost. I don't want anything readable on it.", True),
+        ("We want the interns' accounts gone before Monday.", True),
+        ("Those three test accounts are still active. They shouldn't be.", True),
+        ("The Okafors were charged twice for March. They should get that money back.", True),
+        # a question about a state, a look, or the state asked about
+        ("We don't want any surprises - is Marta's account still active?", False),
+        ("I need to know which accounts haven't signed in for 90 days.", False),
+        ("I want to see every laptop that hasn't checked in this month.", False),
+        ("Which accounts shouldn't be active any more?", False),
+    ],
+)
+def test_the_state_a_user_wants_is_an_action_asked_of_an_agent(text: str, acts: bool) -> None:
+    assert extract_signals(user_request(text, _ADMIN, **_ADMIN_TOOLS)).action_requested is acts
+
+
+def test_a_wanted_state_with_destructive_tools_is_a_high_stakes_step() -> None:
+    """With the packaged model these went to agent_step (Sonnet): no verb named the action."""
+    model = load_class_model()
+    assert model is not None
+    scorer = BlendedClassifier(model)
+    for text in (
+        "Jonas is leaving on bad terms today. I need him out of every system before 5pm.",
+        "The two old laptops in the storeroom still have client files. I don't want them readable.",
+    ):
+        signals = extract_signals(user_request(text, _ADMIN, **_ADMIN_TOOLS))
+        probs = scorer.probabilities(class_features(signals), signals.system_text, text)
+        assert max(probs, key=probs.__getitem__) == "high_stakes_agent", text

@@ -1042,6 +1042,33 @@ _IMPERATIVE_QUESTION = re.compile(
 )
 
 
+# Round 18: to an agent, the state the user wants things left in is what it is asked to bring
+# about, though no verb names the action: "I need her out of every system before 5pm", "I want
+# it off our books", "I don't want anything readable on it", "I don't want to keep paying for
+# it", "They shouldn't be [running].", "They should get that back." Read in statements only (a
+# question asks about a state: "We don't want downtime - is the deploy safe?"), and not "I need
+# to know / see / check ...", which asks to look.
+_WANTED_STATE = re.compile(
+    r"\b(?:i|we) (?:need|want|'d like|would like)(?! to (?:know|see|check|understand|find"
+    r"|look|learn|confirm|review|hear|ask))(?: \S+){1,6}? (?:out of|off|gone|removed"
+    r"|deleted|cancell?ed|closed|disabled|wiped|back)\b"
+    r"|\b(?:i|we) (?:don't|do not) want (?:to keep|anything|any more|anymore|it|them|this|that"
+    r"|those|these)\b"
+    r"|\b(?:they|it|he|she|this|that|these|those) (?:shouldn't|should not) (?:be|exist|have"
+    r"|still)\b"
+    r"|\bshould (?:get|have) (?:\S+ ){1,3}?back\b",
+)
+
+
+def _wants_a_state(window: str) -> bool:
+    """Whether a statement (no question) of the user's words says the state they want."""
+    return any(
+        _WANTED_STATE.search(sentence) is not None
+        for sentence in re.split(r"(?<=[.!])\s+|\n+", window[:1500].lower())
+        if sentence.strip() and not sentence.rstrip().endswith("?")
+    )
+
+
 def _read_only_ask(text: str) -> bool:
     """Whether the user's words open with a question or a read-only verb ("show me...",
     "how many...", "check whether..."), or are a question that is not a polite request and
@@ -2106,7 +2133,8 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         # To an agent, an instruction whose verb neither looks, makes or edits something, nor
         # asks about a state changes something, whether or not a list holds the verb
         # ("Promote build 5521 to production?", "Yank 4.2.0?"): core/instruction_verbs.
-        asked = asks_unlisted_change(window, _READ_LEAD)
+        # So does a state the user wants things left in (round 18, _WANTED_STATE).
+        asked = asks_unlisted_change(window, _READ_LEAD) or _wants_a_state(window)
     if asked:
         # A command line or a raw HTTP tool can do what is asked: risky when an action is.
         risky += tuple(
