@@ -36,7 +36,7 @@ def _error(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> 
          "fix the TOML syntax of {path} at that line"),
         # A table checked as a whole said "set by default", with the generic hint.
         ('[routing.classes.mathh]\ntier = "opus"\n',
-         "config key `routing` (set by file:{path}): Value error, config key "
+         "config key `routing` (set by file:{path}): config key "
          "`routing.classes`: unknown task class(es) mathh", "fix `routing` in {path}"),
     ],
 )  # fmt: skip

@@ -998,6 +998,9 @@ def _validate(
         where = f" (set by {origin})" if origin else ""
         flag = flags.get(key) if origin == "cli" else None
         msg = err["msg"]
+        if err["type"] == "value_error":
+            # The validator's own words, without pydantic's "Value error, " before them.
+            msg = str(err.get("ctx", {}).get("error", msg))
         if err["type"] == "extra_forbidden":
             msg = "unknown key" + _did_you_mean(err["loc"])
         if flag:  # an option the user typed, not a config key

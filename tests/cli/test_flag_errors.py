@@ -24,7 +24,7 @@ from tierwise.cli.app import _run
          "Input should be 'text' or 'json'"),
         (["serve", "--host", ""], "error: Invalid value for --host: give an address to bind"),
         (["--endpoint-url", "localhost:4566", "models"], "error: Invalid value for "
-         "--endpoint-url: Value error, must start with http:// or https://"),
+         "--endpoint-url: must start with http:// or https://"),
         (["--region", "US East", "models"], "error: Invalid value for --region: "),
     ],
 )  # fmt: skip
