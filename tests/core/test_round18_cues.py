@@ -77,6 +77,20 @@ def test_a_short_should_we_question_is_advice(text: str, decision: bool) -> None
     assert ("explanation_ask" in cues) is not decision
 
 
+@pytest.mark.parametrize(
+    ("text", "decision"),
+    [
+        ("Two sites, one must close. Weigh cost against access for patients.", True),
+        ("Weigh speed and price against risk, then pick a courier.", True),
+        ("Weighing privacy against convenience, which login method would you keep?", True),
+        ("Weigh each parcel against the scale limit and list the heavy ones.", False),
+        ("Does a litre of oil weigh less than a litre of water?", False),
+    ],
+)
+def test_weighing_one_thing_against_another_is_a_decision(text: str, decision: bool) -> None:
+    assert ("decision" in _cues(text)) is decision
+
+
 def test_should_we_with_material_or_tools_stays_a_decision() -> None:
     question = "Should we move the warehouse to Leeds or stay in Sheffield?"
     memo = question + "\n\n" + "Rent in Leeds is higher but the motorway is closer. " * 8

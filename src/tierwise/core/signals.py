@@ -320,6 +320,10 @@ _CUE_SOURCE: dict[str, str] = {
         r"|what would (?:change|make you change) your (?:mind|recommendation)"
         r"|go/no-go|go or no-go|is (?:it|this|that) (?:a good idea|worth (?:it|doing))"
         r"|(?:weigh|weighing) (?:up )?(?:the|these|them|both|all|it)"
+        # "weigh cost against access", "weigh speed and price against risk" (round 18); a
+        # thing weighed has an article ("weigh each parcel against the limit")
+        r"|(?:weigh|weighing) (?!(?:the|a|an|each|every|this|that|my|your|our|it)\b)[\w-]+"
+        r"(?: and [\w-]+)? against\b"
         r"|lay out the (?:options|trade-?offs|scenarios)|decision memo|business case"
         r"|build (?:or|vs\.?|versus) buy|second-order|scenario analysis|(?:best|worst)[- ]case"
         r"|in (?:each|every|both|all) (?:the )?scenarios?|what should we do"
