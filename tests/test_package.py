@@ -164,3 +164,57 @@ def test_no_docstring_says_its_opening_twice() -> None:
             if len(opening) == 4 and any(p[:4] == opening for p in paragraphs[1:]):
                 repeated.append(f"{path.relative_to(SRC)}: {getattr(node, 'name', '<module>')}")
     assert repeated == []
+
+
+def _installed_with(requirements: list[str]) -> set[str]:
+    """The distributions ``requirements`` install (theirs too, extras followed), by
+    normalised name, as found in this environment."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[tuple[str, str]] = set()  # (distribution, extra) already followed
+    todo = [(Requirement(r), "") for r in requirements]
+    while todo:
+        req, extra = todo.pop()
+        if req.marker is not None and not req.marker.evaluate({"extra": extra}):
+            continue
+        for wanted in ("", *sorted(req.extras)):
+            if (canonicalize_name(req.name), wanted) in seen:
+                continue
+            seen.add((canonicalize_name(req.name), wanted))
+            try:
+                needs = metadata.requires(req.name) or []
+            except metadata.PackageNotFoundError:
+                needs = []
+            todo.extend((Requirement(r), wanted) for r in needs)
+    return {name for name, _ in seen}
+
+
+def test_every_import_run_on_load_is_a_dependency_of_the_plain_install() -> None:
+    # `pip install .` then `tierwise serve --emulate` failed with "unexpected
+    # ModuleNotFoundError: No module named 'httpx'": the gateway imported httpx (for
+    # remote images) on load, and only the dev extra installed it.
+    import tomllib
+    from importlib import metadata
+
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    installed = _installed_with(project["project"]["dependencies"])
+    owners = metadata.packages_distributions()
+    missing: dict[str, list[str]] = {}
+    for path in (SRC / "tierwise").rglob("*.py"):
+        for node in _run_time_imports(ast.parse(path.read_text(encoding="utf-8")).body):
+            if isinstance(node, ast.ImportFrom) and (node.level or node.module is None):
+                continue
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            for name in names:
+                top = str(name).partition(".")[0]
+                if top in sys.stdlib_module_names or top in ("tierwise", "__future__"):
+                    continue
+                dists = {canonicalize_name(d) for d in owners.get(top, [top])}
+                if not dists & installed:
+                    missing.setdefault(top, []).append(str(path.relative_to(SRC)))
+    assert missing == {}
