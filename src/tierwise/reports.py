@@ -28,9 +28,12 @@ def rate_usd(value: Decimal) -> str:
 _SINCE = re.compile(r"^(\d+)([dhw])$")
 
 
-def parse_since(value: str, now: datetime, *, option: str = "--since") -> datetime:
+def parse_since(
+    value: str, now: datetime, *, option: str = "--since", window: bool = True
+) -> datetime:
     """``30d``, ``12h``, ``2w`` or an ISO date; errors name ``option`` (the flag or query
-    parameter the value came from)."""
+    parameter the value came from). ``window``: the start of a window up to ``now``, so a
+    date to come (an empty window) is refused; else a cut-off (``--older-than``)."""
     match = _SINCE.match(value.strip())
     if match:
         digits, unit = match.group(1), match.group(2)
@@ -55,7 +58,14 @@ def parse_since(value: str, now: datetime, *, option: str = "--since") -> dateti
             f"{option} {value!r} is not a duration or a date",
             hint="use 30d, 12h, 2w or 2026-11-01",
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if window and parsed > now:
+        # As "0d": an empty report, read as "no spend".
+        raise InvalidRequestError(
+            f"{option} {value!r} is in the future: an empty window",
+            hint="use a date before today, or a duration such as 30d",
+        )
+    return parsed
 
 
 def spend_rows(rows: list[LedgerRow]) -> list[SpendRow]:

@@ -158,6 +158,15 @@ def test_an_output_path_that_cannot_be_written_is_the_users_to_fix(
     assert err == f"error: {taken / 'sub'}: Not a directory"
 
 
+def test_capture_purge_older_than_a_date_to_come_is_every_capture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --since refuses a date to come (an empty window); older than one is every capture
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert _run(["--db", db, "capture", "purge", "--older-than", "2999-01-01", "--yes"]) == 0
+    assert capsys.readouterr().out == "deleted 0 capture(s)\n"
+
+
 def test_capture_purge_names_its_own_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

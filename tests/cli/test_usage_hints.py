@@ -114,6 +114,10 @@ def test_a_schema_file_that_holds_no_object_names_the_file(
         # "Since now" gave an empty report, read as no spend.
         (["spend", "--since", "0d"], "error: --since '0d' is an empty window",
          "hint: e.g. 1d or 30d"),
+        # A date to come gave the same empty report, read as "no spend".
+        (["spend", "--since", "2999-01-01"],
+         "error: --since '2999-01-01' is in the future: an empty window",
+         "hint: use a date before today, or a duration such as 30d"),
         # The error was the value alone (`--format 'xml'`).
         (["spend", "--format", "xml"], "error: --format 'xml' is not a format",
          "hint: use table, csv or json"),

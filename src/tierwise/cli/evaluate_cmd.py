@@ -408,7 +408,9 @@ def capture_purge(
 ) -> None:
     """Delete captured requests (all, or those older than --older-than)."""
     before = (
-        parse_since(older_than, datetime.now(UTC), option="--older-than") if older_than else None
+        parse_since(older_than, datetime.now(UTC), option="--older-than", window=False)
+        if older_than
+        else None
     )
     if not yes:
         what = "all captures" if before is None else f"captures before {before:%Y-%m-%d}"
