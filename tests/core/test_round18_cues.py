@@ -240,3 +240,48 @@ def test_a_wanted_state_with_destructive_tools_is_a_high_stakes_step() -> None:
         signals = extract_signals(user_request(text, _ADMIN, **_ADMIN_TOOLS))
         probs = scorer.probabilities(class_features(signals), signals.system_text, text)
         assert max(probs, key=probs.__getitem__) == "high_stakes_agent", text
+
+
+# --- mechanical rewrites of given text --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "conversion"),
+    [
+        ("Rewrite this in the present tense: 'We walked to the station and waited.'", True),
+        ("Change it from third person to first person: 'She leads the lab.'", True),
+        ("Expand all the abbreviations in this: 'appt w/ Dr. K re: BP meds asap'", True),
+        ("Turn this list into a numbered list:\n- eggs\n- flour\n- milk", True),
+        ("List them as 'Last name, First name': Ada Lovelace, Alan Turing", True),
+        # how to give an answer, or writing about tenses
+        ("Give me the steps to reset my router as a numbered list.", False),
+        ("Explain when to use the past tense in Spanish.", False),
+        ("Write a story in the first person about a lighthouse keeper.", False),
+    ],
+)
+def test_a_mechanical_rewrite_is_a_conversion(text: str, conversion: bool) -> None:
+    assert ("format_conversion" in _cues(text)) is conversion
+
+
+# --- small talk with no greeting word ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "chat"),
+    [
+        ("guess what, we got the flat!!", True),
+        ("happy monday! did you have a good weekend?", True),
+        ("You've been a big help today, honestly", True),
+        ("ok you win, see you tomorrow", True),
+        ("Bonne journée à toi !", True),
+        ("Schönen Feierabend, bis morgen!", True),
+        # a question, a piece of writing or an explanation about such words
+        ("Guess what the tallest mountain in Africa is?", False),
+        ("Ideas for a happy new year card for my team?", False),
+        ("Write a happy birthday message for my sister.", False),
+        ('Is "see you later" too casual for a client email?', False),
+        ("Happy Friday! " + "Our Q3 numbers are attached below for review. " * 4, False),
+    ],
+)
+def test_small_talk_without_a_greeting_word(text: str, chat: bool) -> None:
+    assert ("chit_chat" in _cues(text)) is chat

@@ -174,6 +174,17 @@ _CUE_SOURCE: dict[str, str] = {
         r"|dict|object|structure|list)|(?:snake|camel|kebab|pascal)[_ -]?case (?:these|this"
         r"|the|them|it|all)\b|(?:al|au|para o|no) format[oa]? (?:internacional|international"
         r"|iso|e\.?164|24)"
+        # Round 18: mechanical rewrites of given text that keep its content: tense, grammatical
+        # person, abbreviations spelt out, a list renumbered, names reordered ("Put this
+        # paragraph in the past tense", "Change these from first person to third person",
+        # "Spell out every abbreviation in this note", "Turn these bullets into a numbered
+        # list"); not "give me the steps as a numbered list" (how to give an answer)
+        r"|(?:put|rewrite|change|turn|convert|switch) (?:\S+ ){0,4}?(?:in|into|to) (?:the )?"
+        r"(?:past|present|future) tense|(?:first|second|third)[- ]person (?:to|into) (?:the )?"
+        r"(?:first|second|third)[- ]person|(?:spell|write) out (?:every|all|the|each) (?:\S+ )?"
+        r"abbreviations?|expand (?:every|all|the|each) (?:\S+ )?abbreviations?"
+        r"|(?:turn|convert|change|make) (?:this|these|it|them|the \w+) (?:\S+ )?into a (?:numbered"
+        r"|bulleted) list|(?:surname|last name), (?:given|first) name"
     ),
     "bulk": (
         r"for each (?:of the following|row|item|record|line|entry)|in bulk|batch of"
@@ -1961,6 +1972,51 @@ def _calculation_asked(text: str) -> bool:
     )
 
 
+# Round 18: small talk in a sentence with no greeting word to open or close it ("guess what, I
+# finally got the job!!", "happy friday!! any plans for the weekend?", "you've been really
+# helpful this week", "lol ok you win that one", "Bonne soirée, à demain !", "Na, wie läuft's
+# bei dir so?"), in a short turn with no material, tools, instruction or other cue; the phrase
+# opens the turn or the turn asks nothing ("Ideas for a happy new year card?" asks for ideas).
+_SMALL_TALK_CHARS = 120
+_SMALL_TALK = re.compile(
+    whole_words(
+        r"guess what(?=\s*(?:[,!.:?]|$))|happy (?:friday|monday|weekend|holidays|new year"
+        r"|birthday|easter|christmas)"
+        r"|you(?:'ve| have) been (?:\w+ )?(?:helpful|great|amazing|a star|a big help)"
+        r"|you(?:'re| are) (?:a star|the best|amazing|awesome|a lifesaver)|you win"
+        r"|(?:made|make|making) my day|see you (?:tomorrow|later|soon|monday)"
+        r"|have a (?:good|great|nice|lovely) (?:day|evening|weekend|one)"
+        r"|bonne (?:soirée|journée|nuit|semaine)|à (?:demain|plus|bientôt)"
+        r"|bis (?:morgen|später|bald)|wie läuft'?s|schönen (?:abend|tag|feierabend)"
+        r"|me alegraste el día|buen(?:as noches|os días|as tardes)|hasta (?:mañana|luego)"
+        r"|qué bueno|buona (?:serata|giornata|notte)|a domani|boa (?:noite|tarde)|até amanhã"
+    )
+)
+
+
+# A turn that quotes the phrase or asks for something written or explained about it ("Write a
+# happy birthday message", "Ideas for a happy new year card?", "Is 'see you later' rude?").
+_ABOUT_THE_PHRASE = re.compile(
+    whole_words(
+        r"write|draft|ideas?|suggest\w*|explain|meaning|means?|idiom|phrase|card|message|post"
+        r"|email|e-mail|caption|poem|song|rude|polite|formal|translate|reply|answer|respond"
+    )
+    + r"|[\"“”«»„]"
+)
+
+
+def _small_talk(user_text: str) -> bool:
+    if len(user_text) > _SMALL_TALK_CHARS:
+        return False
+    lower = user_text.lower()
+    found = _SMALL_TALK.search(lower)
+    return (
+        found is not None
+        and (found.start() <= 15 or "?" not in lower)
+        and _ABOUT_THE_PHRASE.search(lower) is None
+    )
+
+
 # Round 18: "Should we add a layer of team leads now, or wait?", "¿Conviene rotar las guardias
 # cada semana o cada mes?", "Vale a pena tirar tudo de uma vez?": a short question asking what
 # to do, with nothing to weigh, asks for advice (an open question, ``general_qa``), not for the
@@ -2075,6 +2131,8 @@ def reread_ask(
         and (_terse_format_ask(ask) or _DATA_BLOCK.search(user_text))
     ):
         return user_cues | {"format_conversion"}
+    if bare and _small_talk(user_text):
+        return user_cues | {"chit_chat"}
     if bare:
         if _EXPLANATION_OPENER.search(lower):
             return user_cues | {EXPLANATION_ASK}
