@@ -97,6 +97,16 @@ class TierwiseError(Exception):
             return f"{self.message} ({self.hint})"
         return self.message
 
+    def hint_in(self, api: Api) -> str:
+        """``hint`` in the terms of a caller of ``api``: the same for every caller unless
+        what to do depends on the door (where models are listed, how to ask for a beta)."""
+        return self.hint
+
+    def in_api(self, api: Api) -> str:
+        """The error's text for a caller of ``api``."""
+        hint = self.hint_in(api)
+        return f"{self.message} ({hint})" if hint else self.message
+
 
 class ConfigError(TierwiseError):
     default_hint = "fix the value in tierwise.toml, the TIERWISE_* variable or the CLI flag"
@@ -165,9 +175,9 @@ class ContextWindowError(BedrockWouldRefuseError):
         self.model = model
         self.long_context = long_context
         self.beta = beta
-        super().__init__(message, hint=self._hint(Api.CONVERSE), param="messages")
+        super().__init__(message, hint=self.hint_in(Api.CONVERSE), param="messages")
 
-    def _hint(self, api: Api) -> str:
+    def hint_in(self, api: Api) -> str:
         # A model with a larger window: where they are listed depends on the caller.
         base = f"{self.base_hint} ({_MODELS_LISTED[api]})"
         if self.long_context is None:
@@ -181,10 +191,6 @@ class ContextWindowError(BedrockWouldRefuseError):
                 "(POST /v1/messages on this gateway); the OpenAI APIs cannot"
             )
         return f"{base}; {takes} ({ask})"
-
-    def in_api(self, api: Api) -> str:
-        """The error's text for a caller of ``api``."""
-        return f"{self.message} ({self._hint(api)})"
 
 
 class TooManyCachePointsError(InvalidRequestError):
@@ -246,11 +252,10 @@ class ModelNotAvailableError(UpstreamError):
 
     default_hint = _CHECK_MODEL_ID[Api.CONVERSE] + _NEEDS_PROFILE_ID
 
-    def in_api(self, api: Api) -> str:
-        """The error's text for a caller of ``api``."""
+    def hint_in(self, api: Api) -> str:
         if self.hint != self.default_hint:  # a hint of its own says what to change
-            return str(self)
-        return f"{self.message} ({_CHECK_MODEL_ID[api]}{_NEEDS_PROFILE_ID})"
+            return self.hint
+        return _CHECK_MODEL_ID[api] + _NEEDS_PROFILE_ID
 
 
 class UnknownModelError(ModelNotAvailableError):
@@ -260,14 +265,10 @@ class UnknownModelError(ModelNotAvailableError):
 
     def __init__(self, message: str, *, base_hint: str = "", model_id: str | None = None) -> None:
         self.base_hint = base_hint
-        super().__init__(message, hint=self._hint(Api.CONVERSE), model_id=model_id)
+        super().__init__(message, hint=self.hint_in(Api.CONVERSE), model_id=model_id)
 
-    def _hint(self, api: Api) -> str:
+    def hint_in(self, api: Api) -> str:
         return f"{self.base_hint}; {_MODELS_LISTED[api]}"
-
-    def in_api(self, api: Api) -> str:
-        """The error's text for a caller of ``api``."""
-        return f"{self.message} ({self._hint(api)})"
 
 
 class AccessDeniedError(UpstreamError):
@@ -336,6 +337,12 @@ class ExhaustedError(UpstreamError):
         # The typed error of the last attempt, so callers decide by its class rather than by
         # an AWS error code (only the Bedrock adapter reads those).
         self.last = last
+
+    def hint_in(self, api: Api) -> str:
+        # The last attempt's hint, carried over: in that error's terms for the caller.
+        if self.last is not None and self.hint == self.last.hint:
+            return self.last.hint_in(api)
+        return self.hint
 
 
 class AnswerRejectedError(TierwiseError):

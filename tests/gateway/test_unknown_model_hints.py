@@ -109,3 +109,30 @@ def test_a_model_bedrock_does_not_know_tells_gateway_clients_get_v1_models(
         assert missing in message
         assert "GET /v1/models" in message and "tierwise models" not in message
     assert "`tierwise models`" in str(by_python.value)  # the Python client's caller has the CLI
+
+
+def test_a_tier_whose_profiles_bedrock_does_not_know_tells_gateway_clients_their_words(
+    default_settings: Settings, tmp_path: Path
+) -> None:
+    # Every profile failed, so the error was an ExhaustedError carrying the last one's hint:
+    # "check the model ID with `tierwise models`" reached HTTP clients through it.
+    import httpx
+
+    from live_server import emulated_gateway
+
+    broken = {
+        "tiers.haiku.model_id": "global.anthropic.claude-nonesuch-v1:0",
+        "tiers.haiku.alternates": ["us.anthropic.claude-nonesuch-v1:0"],
+    }
+    with emulated_gateway(default_settings, tmp_path / "l.db", broken) as gw:
+        key = gw.keys.create("a")[1]
+        body = {"model": "haiku", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
+        headers = {"authorization": f"Bearer {key}"}
+        replies = [
+            httpx.post(f"{gw.url}{path}", json=body, headers=headers, timeout=30)
+            for path in ("/v1/chat/completions", "/v1/messages")
+        ]
+    for reply in replies:
+        message = reply.json()["error"]["message"]
+        assert "every profile failed" in message and "nonesuch" in message, message
+        assert "GET /v1/models" in message and "tierwise models" not in message, message

@@ -24,7 +24,6 @@ from tierwise.errors import (
     Api,
     AuthenticationError,
     BudgetExceededError,
-    ContextWindowError,
     DeadlineExceededError,
     ExhaustedError,
     InvalidRequestError,
@@ -170,10 +169,11 @@ def _kind(exc: BaseException) -> _Kind:
 def error_reply(exc: BaseException, dialect: Dialect) -> ErrorReply:
     """The status, native body and headers for ``exc``."""
     kind = _kind(exc)
-    message = str(exc) if kind.public and isinstance(exc, TierwiseError) else _INTERNAL_MESSAGE
-    # How to ask for a larger window, or where the names served are listed, is per API.
-    if isinstance(exc, ContextWindowError | ModelNotAvailableError):
-        message = exc.in_api(Api.ANTHROPIC if dialect is Dialect.ANTHROPIC else Api.OPENAI)
+    # In the door's terms: how to ask for a larger window, where the models are listed.
+    api = Api.ANTHROPIC if dialect is Dialect.ANTHROPIC else Api.OPENAI
+    message = _INTERNAL_MESSAGE
+    if kind.public and isinstance(exc, TierwiseError):
+        message = exc.in_api(api)
     headers: dict[str, str] = {}
     request_id = getattr(exc, "request_id", None)
     if request_id:  # the failed calls' ledger rows carry it
