@@ -285,3 +285,27 @@ def test_a_mechanical_rewrite_is_a_conversion(text: str, conversion: bool) -> No
 )
 def test_small_talk_without_a_greeting_word(text: str, chat: bool) -> None:
     assert ("chit_chat" in _cues(text)) is chat
+
+
+# --- titles and urgency labels in other languages ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "found"),
+    [
+        ("Titre court pour cette demande : export CSV des factures.", "short_form", True),
+        ("Kurzer Titel für das Ticket: Login schlägt mit SSO fehl.", "short_form", True),
+        ("Titolo breve per questa issue: il carrello si svuota.", "short_form", True),
+        ("Le titre court du film est quoi ?", "short_form", False),
+        (
+            "Ordne zu: Team (Netz, Server, Client) und Dringlichkeit (hoch/mittel/niedrig).",
+            "triage",
+            True,
+        ),
+        ("Indica el equipo y la urgencia: (alta/media/baja).", "triage", True),
+        ("En caso de urgencia, ¿a quién llamo?", "triage", False),
+        ("Was bedeutet Dringlichkeit im Eisenhower-Prinzip?", "triage", False),
+    ],
+)
+def test_titles_and_urgency_labels_in_other_languages(text: str, cue: str, found: bool) -> None:
+    assert (cue in _cues(text)) is found

@@ -451,6 +451,10 @@ _OTHER_LANGUAGES: dict[str, str] = {
     "short_form": (
         r"betreffzeile|überschrift|un titre|titre accrocheur|un título|título corto"
         r"|um título|título curto|un titolo|etiquetas separadas|werbeslogan|eslogan"
+        # Round 18: "Titre court pour ce ticket", "Kurzer Titel für den Merge Request"
+        # (a title asked for something, not "le titre court du film est quoi ?")
+        r"|(?:titre court|court titre|kurze[nr]? titel|titolo breve|breve titolo)"
+        r"(?= (?:pour|für|per)\b|\s*:)"
     ),
     "format_conversion": (
         r"umwandeln|wandle|konvertier\w*|convertis(?:sez)?|conviert[ae]|converta|convertire"
@@ -469,6 +473,9 @@ _OTHER_LANGUAGES: dict[str, str] = {
     "triage": (
         r"priorität|priorité|prioridad|prioridade|priorità|welches team|quelle équipe"
         r"|qué equipo|que equipe|zuordnen|ordne"
+        # Round 18: "Team (Netz, Server, ...) und Dringlichkeit (hoch/mittel/niedrig)"
+        # (a label set given, not "en caso de urgencia")
+        r"|(?:dringlichkeit|urgence|urgencia|urgência|urgenza)(?=\s*[:(])"
     ),
     # Writing a memo, a note, a letter or an announcement.
     "draft": (
