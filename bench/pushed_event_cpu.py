@@ -15,6 +15,9 @@ Pieces (each fed the same recorded ``contentBlockDelta`` frame, as Bedrock pads 
 - ``anthropic``: the Messages door's SSE event of it, in an open text block (its
   ``AnthropicEventWriter``, or in a checkout without one the door's encoder before it:
   ``sse_event`` of each pair ``AnthropicStreamTranslator.feed`` returns);
+- ``responses``: the Responses door's SSE event of it, to an open message item (its
+  ``ResponsesEventWriter``, or in a checkout without one the door's encoder before it:
+  ``sse_event`` of each pair ``ResponsesStreamTranslator.feed`` returns);
 - ``relay``: ``Relay._pushed`` of the event (the chunk, then the send driven in place);
 - ``take``: ``EventBatches._take`` of the frame with the gateway's handler chain (decode,
   the meter as ``AsyncEvents.push`` meters, ``Relay._pushed``): a pushed event but for the
@@ -35,6 +38,7 @@ from botocore.parsers import RestJSONParser
 from tierwise.bedrock.eventstream import EventBatches, FrameDecoder, _Events
 from tierwise.core.convert.anthropic import AnthropicStreamTranslator
 from tierwise.core.convert.openai import OpenAIStreamTranslator
+from tierwise.core.convert.responses import ResponsesStreamTranslator
 from tierwise.core.metering import StreamMeter
 from tierwise.emulator.eventstream import event_frame
 from tierwise.gateway import streaming
@@ -84,7 +88,8 @@ async def _send(message: Any) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "piece", choices=["frames", "event", "writer", "anthropic", "relay", "take"]
+        "piece",
+        choices=["frames", "event", "writer", "anthropic", "responses", "relay", "take"],
     )
     parser.add_argument("count", type=int)
     args = parser.parse_args()
@@ -126,6 +131,22 @@ def main() -> None:
             )
 
     anthropic([event])  # the text block opens with its first delta
+    items = ResponsesStreamTranslator(echo={}, model="m", request_id="r" * 32, created=1)
+    responses_writer = getattr(streaming, "ResponsesEventWriter", None)
+    if responses_writer is not None:
+        responses = responses_writer(items)
+    else:
+
+        def responses(events: list[dict[str, Any]]) -> bytes:
+            return b"".join(
+                streaming.sse_event(name, data) for e in events for name, data in items.feed(e)
+            )
+
+    responses([event])  # the message item opens with its first delta
+    # The item's text, emptied before each event: it grows by a copy per delta, which
+    # over thousands of deltas would be most of what is counted (an answer's few hundred
+    # deltas copy little).
+    part = items.response["output"][0]["content"][0]
 
     async def run() -> None:
         if args.piece == "frames":
@@ -140,6 +161,10 @@ def main() -> None:
         elif args.piece == "anthropic":
             for _ in range(count):
                 anthropic([event])
+        elif args.piece == "responses":
+            for _ in range(count):
+                part["text"] = ""
+                responses([event])
         elif args.piece == "relay":
             for _ in range(count):
                 relay._pushed([event])

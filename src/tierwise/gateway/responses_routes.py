@@ -18,7 +18,7 @@ from tierwise.core.convert.responses import (
 from tierwise.gateway.errors import Dialect, error_reply
 from tierwise.gateway.openai_routes import serve_call
 from tierwise.gateway.service import Call, Gateway
-from tierwise.gateway.streaming import OpenStream, sse_event, trailer
+from tierwise.gateway.streaming import OpenStream, ResponsesEventWriter, sse_event, trailer
 
 __all__ = ["responses"]
 
@@ -55,9 +55,7 @@ def _stream(gw: Gateway, call: Call, stream: OpenStream, converted: Converted) -
         "openai",
         call,
         stream,
-        encode=lambda events: b"".join(
-            sse_event(name, data) for e in events for name, data in translator.feed(e)
-        ),
+        encode=ResponsesEventWriter(translator),
         closing=lambda: trailer(info),
         error_frame=_error_event,
     )

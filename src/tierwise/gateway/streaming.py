@@ -21,6 +21,7 @@ from starlette.types import Receive, Send
 if TYPE_CHECKING:
     from tierwise.core.convert.anthropic import AnthropicStreamTranslator
     from tierwise.core.convert.openai import OpenAIStreamTranslator
+    from tierwise.core.convert.responses import ResponsesStreamTranslator
 
 __all__ = [
     "RAW_SEND",
@@ -30,6 +31,7 @@ __all__ = [
     "OpenAIChunkWriter",
     "OpenStream",
     "Relay",
+    "ResponsesEventWriter",
     "disconnected",
     "sse_comment",
     "sse_data",
@@ -119,6 +121,43 @@ class AnthropicEventWriter:
                     (
                         'event: content_block_delta\ndata: {"type":"content_block_delta",'
                         f'"index":{index},"delta":{{"type":"text_delta","text":{text}}}}}\n\n'
+                    ).encode()
+                )
+                continue
+            out.extend(sse_event(name, data) for name, data in self._translator.feed(event))
+        return b"".join(out)
+
+
+class ResponsesEventWriter:
+    """The SSE bytes of a batch of Converse events as the Responses API's events: what
+    ``sse_event`` writes of each pair ``translator.feed`` returns, byte for byte.
+
+    A text delta to an open message item (most events of an answer) is written from a
+    template with only its item id and text JSON-encoded (as ``json.dumps(...,
+    ensure_ascii=False)`` encodes a string), its sequence number and output index; the
+    translator's state (the item's text, the sequence number) is kept as ``feed`` keeps it.
+    Every other event goes through the translator."""
+
+    __slots__ = ("_delta_of", "_translator")
+
+    def __init__(self, translator: ResponsesStreamTranslator) -> None:
+        self._translator = translator
+        self._delta_of = translator.text_delta
+
+    def __call__(self, events: list[Any]) -> bytes:
+        out: list[bytes] = []
+        delta_of = self._delta_of
+        for event in events:
+            found = delta_of(event)
+            if found is not None:
+                sequence, item_id, output_index, text = found
+                out.append(
+                    (
+                        "event: response.output_text.delta\n"
+                        'data: {"type":"response.output_text.delta",'
+                        f'"sequence_number":{sequence},"item_id":{encode_basestring(item_id)},'
+                        f'"output_index":{output_index},"content_index":0,'
+                        f'"delta":{encode_basestring(text)},"logprobs":[]}}\n\n'
                     ).encode()
                 )
                 continue

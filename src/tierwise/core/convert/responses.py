@@ -498,6 +498,29 @@ class ResponsesStreamTranslator:
         )
         return events
 
+    def text_delta(self, event: Mapping[str, Any]) -> tuple[int, str, int, str] | None:
+        """When ``event`` is a text delta to an open message item (most events of an
+        answer), what :meth:`feed` does with it, done: the item's text added to and the
+        sequence number taken. Returns the ``response.output_text.delta`` event's sequence
+        number, item id, output index and delta, so a writer can encode it from a template.
+        None (nothing changed) for any other event: ``feed`` it."""
+        if len(event) != 1:
+            return None
+        block = event.get("contentBlockDelta")
+        if type(block) is not dict:
+            return None
+        index = block.get("contentBlockIndex")
+        delta = block.get("delta")
+        if type(index) is not int or type(delta) is not dict:
+            return None
+        text = delta.get("text")
+        item = self._open.get(index)
+        if type(text) is not str or item is None or item["type"] != "message":
+            return None
+        item["content"][0]["text"] += text
+        self._seq += 1
+        return self._seq, item["id"], item["_n"], text
+
     def feed(self, event: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         if "messageStart" in event:
             snap = self._snapshot()
