@@ -1,7 +1,8 @@
 """The gateway's own CPU per request: before the first byte, and per streamed event.
 
 Run: python bench/request_cpu.py [--streams 300] [--calls 300] [--stream-ms 150] [--repeats 3]
-     [--distinct] [--long TOKENS] [--door openai|anthropic] [--loop uvloop|asyncio] [--profile FILE]
+     [--distinct] [--long TOKENS] [--door openai|anthropic|responses] [--loop uvloop|asyncio]
+     [--profile FILE]
 
 Why CPU and not latency: on a shared machine wall time measures the neighbours; the CPU a
 request costs the gateway's event loop is what queues other requests' first bytes behind it
@@ -87,15 +88,26 @@ def document(tokens: int) -> str:
     return "Weekly depot report:\n" + "\n".join(lines)
 
 
-# The doors the requests may go through (--door): Chat Completions, or the Messages API (its
-# system prompt at the top level).
-DOORS = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
+# The doors the requests may go through (--door): Chat Completions, the Messages API (its
+# system prompt at the top level) or the Responses API (the prompt as its input, a system
+# prompt as its instructions).
+DOORS = {
+    "openai": "/v1/chat/completions",
+    "anthropic": "/v1/messages",
+    "responses": "/v1/responses",
+}
 
 
 def body(stream: bool, number: int | None = None, long: int = 0, door: str = "openai") -> bytes:
     prompt, max_tokens = (STREAM_PROMPT, STREAM_MAX_TOKENS) if stream else (CALL_PROMPT, 60)
     if number is not None:
         prompt += f" (request {number})"
+    if door == "responses":
+        request: dict[str, Any] = {"model": "auto", "input": prompt,
+                                   "max_output_tokens": max_tokens, "stream": stream}  # fmt: skip
+        if long:
+            request["instructions"] = document(long)
+        return json.dumps(request).encode()
     messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
     fields: dict[str, Any] = {}
     if long and door == "anthropic":
@@ -278,7 +290,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--door", choices=sorted(DOORS), default="openai",
-        help="the API the requests use: Chat Completions or Anthropic's Messages",
+        help="the API the requests use: Chat Completions, Anthropic's Messages or Responses",
     )  # fmt: skip
     parser.add_argument(
         "--loop", choices=["uvloop", "asyncio"], default="uvloop",
