@@ -100,3 +100,32 @@ def test_the_help_says_dash_reads_stdin(command: list[str]) -> None:
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
     assert "`-` reads" in text and "standard input" in text, text
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["batch", "submit", "-"], "error: standard input has no records"),
+        (["plan", "-", "--no-progress"], "error: no invocation records found in standard input"),
+        (["router", "train", "--data", "-"], "error: standard input:1: not a routing example"),
+    ],
+)
+def test_an_error_in_piped_input_names_standard_input(
+    args: list[str],
+    error: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # It named the temporary file standard input is copied to
+    # (`/tmp/tierwise-wa231eis/stdin.jsonl has no records`), which the user never made.
+    import io
+
+    from tierwise.cli.app import _run
+
+    piped = b'{"prompt": "hi"}\n' if "router" in args else b""
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(piped)))
+    assert _run(["--db", f"sqlite:///{tmp_path / 'l.db'}", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(error), err
+    assert "tierwise-" not in err and "stdin.jsonl" not in err, err

@@ -29,6 +29,7 @@ from tierwise.cli import (
 )
 from tierwise.cli.output import console, line
 from tierwise.cli.state import CliState
+from tierwise.cli.stdin import as_typed
 from tierwise.errors import TierwiseError
 
 __all__ = ["app", "main"]
@@ -142,7 +143,7 @@ def _run(args: list[str] | None = None) -> int:
     try:
         code = app(args=args, prog_name="tierwise", standalone_mode=False)
     except TierwiseError as exc:
-        fail(exc.message, exc.hint)
+        fail(as_typed(exc.message), as_typed(exc.hint) if exc.hint else None)
         return 1
     except click.NoArgsIsHelpError as exc:  # a group with no command: its help, not an error
         help_text = exc.format_message()

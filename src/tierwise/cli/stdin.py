@@ -9,9 +9,20 @@ from pathlib import Path
 
 import typer
 
-__all__ = ["STDIN_HELP", "stdin_file", "stdin_text"]
+__all__ = ["STDIN_HELP", "as_typed", "stdin_file", "stdin_text"]
 
 STDIN_HELP = " `-` reads standard input."
+
+# The files standard input was copied to in this process: an error naming one names what
+# the user gave, standard input, not a temporary file they never made.
+_COPIES: list[str] = []
+
+
+def as_typed(text: str) -> str:
+    """``text`` with each copy of standard input called "standard input"."""
+    for copy in _COPIES:
+        text = text.replace(copy, "standard input")
+    return text
 
 
 def stdin_text(value: str) -> str:
@@ -33,4 +44,5 @@ def stdin_file(ctx: typer.Context, path: Path | None) -> Path | None:
     name = "stdin.jsonl.gz" if data[:2] == b"\x1f\x8b" else "stdin.jsonl"
     target = folder / name
     target.write_bytes(data)
+    _COPIES.append(str(target))
     return target
