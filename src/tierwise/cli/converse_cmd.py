@@ -217,7 +217,8 @@ def converse(
     ] = "auto",
     stream: Annotated[bool, typer.Option("--stream", help="Stream the answer.")] = False,
     image: Annotated[
-        list[Path] | None, typer.Option("--image", help="Attach an image (repeatable).")
+        list[Path] | None,
+        typer.Option("--image", metavar="<path>", help="Attach an image (repeatable)."),
     ] = None,
     system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
     max_tokens: Annotated[int | None, typer.Option(min=1, help="Cap on output tokens.")] = None,

@@ -35,7 +35,10 @@ def emulator(
     seed: Annotated[int, typer.Option(help="Seed for injected faults.")] = 0,
     guardrail: Annotated[
         list[str] | None,
-        typer.Option(help="ID:VERSION=word,word: a guardrail blocking those words (repeatable)."),
+        typer.Option(
+            metavar="<str>",
+            help="ID:VERSION=word,word: a guardrail blocking those words (repeatable).",
+        ),
     ] = None,
     pacing: Annotated[
         str | None,

@@ -124,7 +124,10 @@ def iam_policy(
     ] = False,
     destinations: Annotated[
         list[str] | None,
-        typer.Option(help="GEO=REGION,... or PROFILE=REGION,... (repeatable), for --offline."),
+        typer.Option(
+            metavar="<str>",
+            help="GEO=REGION,... or PROFILE=REGION,... (repeatable), for --offline.",
+        ),
     ] = None,
     document: Annotated[
         str, typer.Option(help="Which document to print (see --out-dir for all).")
@@ -138,6 +141,7 @@ def iam_policy(
     plan_logs: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="<str>",
             help="s3://bucket/prefix of invocation logs (repeatable): add tierwise-plan-reader, "
             "what `tierwise plan` needs to read them."
         ),

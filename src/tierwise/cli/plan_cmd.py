@@ -242,6 +242,7 @@ def plan(
     app_profile: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="<str>",
             help="APPLICATION_PROFILE_ARN=MODEL_ID (repeatable), for logs that name them."
         ),
     ] = None,

@@ -28,6 +28,7 @@ DataOption = Annotated[
     list[Path] | None,
     typer.Option(
         "--data-dir",
+        metavar="<path>",
         help="Directory holding routellm-evals/, mmlu-pro-outcomes/ (alpaca-eval/, "
         "arena-hard/ optional); repeatable. Default: $TIERWISE_EVAL_DATA, then shared/data "
         "beside the checkout.",
