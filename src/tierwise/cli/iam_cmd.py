@@ -143,7 +143,7 @@ def iam_policy(
         typer.Option(
             metavar="<str>",
             help="s3://bucket/prefix of invocation logs (repeatable): add tierwise-plan-reader, "
-            "what `tierwise plan` needs to read them."
+            "what `tierwise plan` needs to read them.",
         ),
     ] = None,
     catalog: Annotated[

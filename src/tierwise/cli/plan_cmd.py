@@ -243,7 +243,7 @@ def plan(
         list[str] | None,
         typer.Option(
             metavar="<str>",
-            help="APPLICATION_PROFILE_ARN=MODEL_ID (repeatable), for logs that name them."
+            help="APPLICATION_PROFILE_ARN=MODEL_ID (repeatable), for logs that name them.",
         ),
     ] = None,
     ask_bedrock: Annotated[
