@@ -73,3 +73,11 @@ def test_spend_reaching_the_card_today_says_today() -> None:
     # While a pool covers today, the forecast says when the card is reached.
     covered = runway([ACTIVATE], {date(2026, 11, 24): Decimal("10")}, date(2026, 11, 24))
     assert covered.card_spend_so_far == 0 and covered.card_from != date(2026, 11, 24)
+
+
+def test_warnings_write_amounts_as_the_table_does() -> None:
+    # The table said $24,999.98 and the warning beside it "$24999.91 unused".
+    today = date(2026, 12, 8)
+    poc = CreditPool("Bedrock POC", Decimal("25000"), date(2026, 9, 1), date(2026, 12, 31))
+    result = runway([poc], {today: Decimal("7")}, today, warn_days=30)
+    assert "Bedrock POC expires on 2026-12-31 with about $24,970.00 unused" in result.warnings

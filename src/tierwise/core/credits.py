@@ -122,12 +122,12 @@ def runway(
         ):
             result.warnings.append(
                 f"{pool.name} runs out on {state.runs_out.isoformat()} "
-                f"(within {warn_days} days at ${burn7:.2f}/day)"
+                f"(within {warn_days} days at ${burn7:,.2f}/day)"
             )
         if state.expires_unused > 0 and pool.expires <= as_of + timedelta(days=warn_days):
             result.warnings.append(
                 f"{pool.name} expires on {pool.expires.isoformat()} with about "
-                f"${state.expires_unused:.2f} unused"
+                f"${state.expires_unused:,.2f} unused"
             )
     if card_from is not None and card_from <= as_of + timedelta(days=warn_days):
         result.warnings.append(f"spend reaches the card from {card_from.isoformat()}")
