@@ -231,3 +231,14 @@ def test_include_usage_must_be_a_boolean() -> None:
     body = {**OPENAI, "stream": True, "stream_options": {"include_usage": "yes"}}
     with pytest.raises(InvalidRequestError, match=r"stream_options.include_usage must be a bool"):
         from_chat_completions(body)
+
+
+def test_anthropic_metadata_takes_a_user_id_string_only() -> None:
+    # As Anthropic's API: `metadata.user_id: 5` and other keys passed, unread.
+    with pytest.raises(InvalidRequestError, match=r"^metadata.user_id must be a string") as bad:
+        from_messages({**ANTHROPIC, "metadata": {"user_id": 5}})
+    assert bad.value.param == "metadata.user_id"
+    with pytest.raises(InvalidRequestError, match=r"^metadata.tenant: unknown or unsupported"):
+        from_messages({**ANTHROPIC, "metadata": {"tenant": "a"}})
+    for fine in ({"user_id": "u-1"}, {"user_id": None}, {}):
+        from_messages({**ANTHROPIC, "metadata": fine})

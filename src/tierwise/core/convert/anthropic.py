@@ -19,6 +19,7 @@ from tierwise.core.convert.anthropic_fields import (
     COUNT_TOKENS_FIELDS,
     MESSAGE_FIELDS,
     MESSAGES_FIELDS,
+    METADATA_FIELDS,
     SERVER_TOOL_PREFIXES,
     TOOL_CHOICE_FIELDS,
     TOOL_FIELDS,
@@ -383,6 +384,9 @@ def from_messages(body: Any, *, max_images: int = 20, betas: Sequence[str] = ())
     if not isinstance(body, Mapping):
         raise invalid("the request body must be a JSON object")
     check_fields(body, MESSAGES_FIELDS, "Messages")
+    metadata = body.get("metadata")
+    if isinstance(metadata, Mapping):
+        check_keys(metadata, METADATA_FIELDS, "metadata", "metadata field")
     model = model_of(body)
     max_tokens = body.get("max_tokens")
     if not is_int(max_tokens) or max_tokens < 1:

@@ -11,6 +11,7 @@ __all__ = [
     "COUNT_TOKENS_FIELDS",
     "MESSAGES_FIELDS",
     "MESSAGE_FIELDS",
+    "METADATA_FIELDS",
     "SERVER_TOOL_PREFIXES",
     "TOOL_CHOICE_FIELDS",
     "TOOL_FIELDS",
@@ -97,6 +98,11 @@ COUNT_TOKENS_FIELDS = _fields(*_COMMON)
 
 # Fields inside the request: every message, content block and tool is checked as the top
 # level is (tierwise.core.convert.fields.check_keys).
+# `metadata`'s keys (Anthropic's API takes user_id alone).
+METADATA_FIELDS = _fields(
+    Field("user_id", _STR, "Accepted; not forwarded (Bedrock has no end-user field).", typed=True),
+)
+
 _TYPE = Field("type", _STR, "The block's type.")
 _CACHE = Field("cache_control", _OBJ, "A cache point after this block (ttl 5m or 1h).")
 _CITATIONS_OUT = Field(
