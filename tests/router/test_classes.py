@@ -105,6 +105,40 @@ def test_prior_pulls_a_refit_toward_the_packaged_weights() -> None:
     assert predict_class(probe, loose).name == "translate"
 
 
+def test_row_weights_move_weight_within_a_class_and_keep_its_total() -> None:
+    rows = toy_rows()
+    ask = "Which bucket does ticket {} go in"
+    rows += [{"class": "classify", "template": f"q{i % 3}", "source": "sni",
+              "request": user(ask.format(i))} for i in range(12)]  # fmt: skip
+    plain = fit(rows, bits=12)
+    # Scaling every row alike changes nothing: each class keeps its total weight.
+    same = fit(rows, bits=12, row_weights=[3.0] * len(rows))
+    assert list(same.weights) == pytest.approx(list(plain.weights), abs=1e-4)
+    # Within classify, the "which bucket" rows give up their share to the "label" rows.
+    light = [1e-6 if r["source"] == "sni" else 1.0 for r in rows]
+    thinned = fit(rows, bits=12, row_weights=light)
+    probe = extract_signals(user(ask.format(99)))
+    assert (
+        predict_class(probe, thinned).probs["classify"]
+        < predict_class(probe, plain).probs["classify"]
+    )
+
+
+def test_balance_power_below_one_lets_a_larger_class_weigh_more() -> None:
+    rows = toy_rows()
+    rows += [dict(r, template=f"{r['template']}x{n}") for n in range(2) for r in rows
+             if r["class"] == "classify"]  # fmt: skip
+    k = TASK_CLASSES.index("classify")
+    balanced = fit(rows, bits=12)
+    plain = fit(rows, bits=12, balance_power=0.0)
+    others = [TASK_CLASSES.index(c) for c in ("proof", "translate")]
+
+    def lead(model: ClassModel) -> float:
+        return model.bias[k] - max(model.bias[i] for i in others)
+
+    assert lead(plain) > lead(balanced)
+
+
 def test_grouped_eval_never_tests_on_a_template_it_trained_on() -> None:
     rows = toy_rows()
     result = grouped_eval(rows, folds=3, bits=10)

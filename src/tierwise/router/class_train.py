@@ -139,11 +139,15 @@ def fit(
     version: str = "classes-v2",
     features: Sequence[dict[int, float]] | None = None,
     dense: Any = None,
+    row_weights: Sequence[float] | None = None,
+    balance_power: float = 1.0,
 ) -> ClassModel:
     """Fit the class model on ``rows`` (each with ``class`` and ``request``).
 
     ``dense`` (rows x dims, from :func:`tierwise.router.class_embed.embed_pairs`) adds dense
-    weights; a ``prior`` with dense weights embeds the rows itself."""
+    weights; a ``prior`` with dense weights embeds the rows itself. A class's rows weigh
+    ``n ** -balance_power`` each (n its row count; 1.0, the packaged fit's, balances the
+    classes); ``row_weights`` (one per row) reshare each class's total among its rows."""
     import numpy as np
     from scipy import sparse
     from scipy.optimize import minimize
@@ -169,8 +173,19 @@ def fit(
         x = sparse.hstack([x, sparse.csr_matrix(np.asarray(dense, dtype=np.float64))]).tocsr()
     y = np.array([classes.index(r["class"]) for r in rows])
     counts = np.bincount(y, minlength=k).astype(float)
-    # Class-balanced: each class present weighs as much in total, whatever its row count.
+    # Class-balanced: each class present weighs as much in total, whatever its row count
+    # (balance_power 1). Below 1 a class's total grows with its rows, so rows added to a class
+    # no longer thin out the rows it had (docs/router/classes.md, "Why rounds 14-17 cost MMLU").
     sample_w = (len(y) / (np.count_nonzero(counts) * counts[y])).astype(float)
+    if balance_power != 1.0:
+        sample_w = counts[y] ** -balance_power
+        sample_w *= len(y) / sample_w.sum()
+    if row_weights is not None:
+        # Shares within a class only: the class totals above stay as they are.
+        rel = np.asarray(row_weights, dtype=float)
+        class_total = np.bincount(y, weights=sample_w, minlength=k)
+        class_sum = np.bincount(y, weights=rel, minlength=k)
+        sample_w = rel * class_total[y] / class_sum[y]
     n_cols = len(used) + dims
     w0 = np.zeros((n_cols, k))
     b0 = np.zeros(k)
