@@ -33,13 +33,15 @@ def parse_since(
 ) -> datetime:
     """``30d``, ``12h``, ``2w`` or an ISO date; errors name ``option`` (the flag or query
     parameter the value came from). ``window``: the start of a window up to ``now``, so a
-    date to come (an empty window) is refused; else a cut-off (``--older-than``)."""
+    date to come or ``0d`` (an empty window) is refused; else a cut-off (``--older-than``),
+    where either is every row up to now."""
     match = _SINCE.match(value.strip())
     if match:
         digits, unit = match.group(1), match.group(2)
         hours = {"h": 1, "d": 24, "w": 24 * 7}[unit]
-        if not digits.strip("0"):
-            # "Since now" holds nothing: an empty report, read as "no spend".
+        if window and not digits.strip("0"):
+            # "Since now" holds nothing: an empty report, read as "no spend". Older than
+            # now is everything, as older than a date to come is.
             raise InvalidRequestError(
                 f"{option} {value!r} is an empty window", hint=f"e.g. 1{unit} or 30d"
             )

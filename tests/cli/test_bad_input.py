@@ -158,12 +158,41 @@ def test_an_output_path_that_cannot_be_written_is_the_users_to_fix(
     assert err == f"error: {taken / 'sub'}: Not a directory"
 
 
-def test_capture_purge_older_than_a_date_to_come_is_every_capture(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def _store_a_capture(db: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tierwise.store import open_ledger
+    from tierwise.store.captures import Capture, CaptureStore
+    from tierwise.store.sql import SQLLedger
+
+    ledger = open_ledger(db)
+    assert isinstance(ledger, SQLLedger)
+    try:
+        CaptureStore(ledger).add(
+            Capture(
+                id=None, ts=datetime.now(UTC) - timedelta(minutes=1), request_id="r1",
+                api_key_id=None, task_class="chit_chat", tier="haiku",
+                model_id="global.anthropic.claude-haiku-4-5-20251001-v1:0", route=None,
+                request={"messages": [{"role": "user", "content": [{"text": "hi"}]}]},
+                answer={"content": [{"text": "hello"}]}, redactions=0, truncated=False,
+                cost_usd=Decimal("0.0001"),
+            )
+        )  # fmt: skip
+    finally:
+        ledger.close()
+
+
+@pytest.mark.parametrize("cut_off", ["2999-01-01", "0d", "0h"])
+def test_capture_purge_older_than_now_or_a_date_to_come_is_every_capture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cut_off: str
 ) -> None:
-    # --since refuses a date to come (an empty window); older than one is every capture
+    # --since refuses a date to come or 0d (an empty window); older than either is every
+    # capture (0d was refused as "an empty window", though a cut-off is no window)
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
-    assert _run(["--db", db, "capture", "purge", "--older-than", "2999-01-01", "--yes"]) == 0
+    _store_a_capture(db)
+    assert _run(["--db", db, "capture", "purge", "--older-than", cut_off, "--yes"]) == 0
+    assert capsys.readouterr().out == "deleted 1 capture(s)\n"
+    assert _run(["--db", db, "capture", "purge", "--yes"]) == 0
     assert capsys.readouterr().out == "deleted 0 capture(s)\n"
 
 
