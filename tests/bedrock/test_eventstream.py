@@ -14,7 +14,7 @@ import pytest
 from botocore.eventstream import EventStream
 from botocore.parsers import RestJSONParser
 
-from tierwise.bedrock.eventstream import FrameDecoder, stream_events
+from tierwise.bedrock.eventstream import EventBatches, FrameDecoder, stream_events
 from tierwise.emulator.eventstream import encode_frame, event_frame, exception_frame
 
 _OUTPUT: Any = (
@@ -232,3 +232,46 @@ def test_frames_in_one_call_stop_at_a_bad_frame_with_its_error(bad: bytes) -> No
         list(FrameDecoder().feed(ANSWER[0])),
         None,
     )
+
+
+class _PushBody:
+    """A body that takes a push handler, as LoopBody does (nothing to read here)."""
+
+    def push(self, take: Any) -> bool:
+        return take is not None
+
+    async def read(self, fresh: bool = True) -> bytes | None:
+        return b""
+
+    def limit(self, idle_s: float, deadline: Any) -> None:
+        """Not waited on here."""
+
+
+class _MessyParser:
+    """botocore's parser, then the response's headers emptied, as a parser may use them."""
+
+    def __init__(self, parser: Any) -> None:
+        self._parser = parser
+
+    def parse(self, response: Any, shape: Any) -> Any:
+        parsed = self._parser.parse(response, shape)
+        response["headers"].clear()
+        return parsed
+
+
+def test_pushed_frames_decode_as_botocore_and_leave_the_shared_header_blocks_alone() -> None:
+    """EventBatches._take hands a frame's shared header block to the decode uncopied: the
+    events are botocore's, and a parser that changes the headers it is given changes no
+    later frame's (it gets a copy)."""
+    frames = [f for f in ANSWER if f not in ANSWER[7:10]] * 2  # reasoning: botocore's too
+    data = b"".join(frames)
+    expected = _run(iter(_botocore_stream(data, len(data))))
+    assert expected[1] is None
+    stream = _botocore_stream(data, len(data))
+    stream._parser = _MessyParser(stream._parser)  # type: ignore[attr-defined]
+    batches = EventBatches(stream, _PushBody())
+    seen: list[str] = []
+    batches.push(lambda batch: seen.extend(repr(e) for e in batch) or True)
+    for frame in frames:
+        assert batches._take(frame) is True
+    assert (seen, None) == expected

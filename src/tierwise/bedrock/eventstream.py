@@ -190,17 +190,19 @@ def stream_events(stream: Any) -> Iterator[dict[str, Any]]:
 class _Events:
     """Event dicts from decoded frames, as botocore's EventStream builds them."""
 
-    __slots__ = ("_delta_order", "_fast_deltas", "_operation", "_parser", "_shape")
+    __slots__ = ("_delta_order", "_fast_deltas", "_literal", "_operation", "_parser", "_shape")
 
     def __init__(self, stream: Any) -> None:
         self._parser: Any = stream._parser
         self._shape: Any = stream._output_shape
         self._operation: str = stream._operation_name
         self._delta_order, self._fast_deltas = _delta_members(self._shape)
+        self._literal = self._delta_order == _BEDROCK_ORDER
 
     def event(self, headers: dict[str, Any], payload: bytes) -> dict[str, Any] | None:
         """The frame's event (None for a frame botocore yields nothing for); raises what
-        botocore raises for an error or exception frame."""
+        botocore raises for an error or exception frame. ``headers`` is only read (botocore's
+        parser gets a copy), so a decoder's shared header block may be passed as it is."""
         if (
             self._fast_deltas
             and headers.get(":event-type") == "contentBlockDelta"
@@ -217,22 +219,23 @@ class _Events:
             if type(body) is dict and end == len(raw) and body.keys() <= _DELTA_KEYS:
                 delta = body.get("delta")
                 index = body.get("contentBlockIndex")
-                if type(delta) is dict and len(delta) == 1 and type(index) is int:
-                    text = delta.get("text")
-                    if type(text) is str:
-                        order = self._delta_order
-                        if order == _BEDROCK_ORDER:  # a literal: no comprehension call
-                            return {
-                                "contentBlockDelta": {
-                                    "delta": {"text": text},
-                                    "contentBlockIndex": index,
-                                }
-                            }
-                        fields = {"delta": {"text": text}, "contentBlockIndex": index}
-                        return {"contentBlockDelta": {name: fields[name] for name in order}}
+                # The scan's own delta, returned as it is: a new dict whose one key is "text".
+                if (
+                    type(delta) is dict
+                    and len(delta) == 1
+                    and type(index) is int
+                    and type(delta.get("text")) is str
+                ):
+                    if self._literal:  # a literal: no comprehension call
+                        return {"contentBlockDelta": {"delta": delta, "contentBlockIndex": index}}
+                    fields = {"delta": delta, "contentBlockIndex": index}
+                    order = self._delta_order
+                    return {"contentBlockDelta": {name: fields[name] for name in order}}
         message_type = headers.get(":message-type")
         failed = message_type in _FAILED
-        response = {"status_code": 400 if failed else 200, "headers": headers, "body": payload}
+        response = {
+            "status_code": 400 if failed else 200, "headers": dict(headers), "body": payload,
+        }  # fmt: skip
         parsed = self._parser.parse(response, self._shape)
         if failed:
             raise EventStreamError(parsed, self._operation)
@@ -335,8 +338,8 @@ class EventBatches:
             ):
                 headers_end = _PRELUDE + headers_len
                 known = _KNOWN_HEADERS.get(data[_PRELUDE:headers_end])
-                if known is not None:  # a copy: callers may change theirs
-                    frames = [(dict(known), data[headers_end : total - 4])]
+                if known is not None:  # not a copy: only _Events.event reads it, below
+                    frames = [(known, data[headers_end : total - 4])]
         if frames is None:
             frames, failure = decoder.frames(data)
             if failure is not None or decoder._pos != len(decoder._buf):
