@@ -323,9 +323,9 @@ class EventBatches:
             return None
         # A paced event is one whole frame: when its checksums are good, its lengths within
         # botocore's limits and its header block one seen before, it is what frames() would
-        # return, taken here (no list, loop and decoder state for one frame); else frames().
+        # return, decoded here (no list, loop and decoder state for one frame); else frames().
         size = len(data)
-        frames: list[tuple[dict[str, Any], bytes]] | None = None
+        out: list[dict[str, Any]] | None = None
         if size >= 16:
             total, headers_len, prelude_crc = _unpack_prelude(data, 0)
             if (
@@ -338,31 +338,43 @@ class EventBatches:
             ):
                 headers_end = _PRELUDE + headers_len
                 known = _KNOWN_HEADERS.get(data[_PRELUDE:headers_end])
-                if known is not None:  # not a copy: only _Events.event reads it, below
-                    frames = [(known, data[headers_end : total - 4])]
-        if frames is None:
+                if known is not None:  # not a copy: _Events.event only reads it
+                    try:
+                        event = self._events.event(known, data[headers_end : total - 4])
+                    except Exception:  # an error frame: raised by the iterator, in its place
+                        return None
+                    if event is None:  # the decoder is as it was: nothing to put back
+                        return None
+                    out = [event]
+        if out is None:
             frames, failure = decoder.frames(data)
-            if failure is not None or decoder._pos != len(decoder._buf):
+            if failure is None and decoder._pos == len(decoder._buf):
+                out = self._all_events(frames)
+            if out is None:
                 decoder._buf, decoder._pos, decoder._checked = before
                 return None
+        try:
+            return handler(out)
+        except Exception as exc:
+            self._error = exc
+            return False
+
+    def _all_events(
+        self, frames: list[tuple[dict[str, Any], bytes]]
+    ) -> list[dict[str, Any]] | None:
+        """The events of ``frames``; None when one of them is none (an error or exception
+        frame, or one botocore yields nothing for): the iterator reads those itself."""
         out: list[dict[str, Any]] = []
         event_of = self._events.event
         try:
             for headers, payload in frames:
                 event = event_of(headers, payload)
                 if event is None:
-                    break
+                    return None
                 out.append(event)
-            else:
-                try:
-                    return handler(out)
-                except Exception as exc:
-                    self._error = exc
-                    return False
-        except Exception:  # an error frame: raised by the iterator, in its place
-            pass
-        decoder._buf, decoder._pos, decoder._checked = before
-        return None
+        except Exception:
+            return None
+        return out
 
     def own(self, close: Callable[[], None], translate: Callable[[Exception], Exception]) -> None:
         """From now on, as an async iterator: an error is raised as ``translate`` makes it,
