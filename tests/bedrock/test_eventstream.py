@@ -275,3 +275,26 @@ def test_pushed_frames_decode_as_botocore_and_leave_the_shared_header_blocks_alo
     for frame in frames:
         assert batches._take(frame) is True
     assert (seen, None) == expected
+
+
+@pytest.mark.parametrize("bad", [*ENDINGS, *CORRUPTED])
+def test_a_pushed_frame_that_is_no_plain_event_is_left_to_the_iterator(bad: bytes) -> None:
+    """An error or exception frame, or a corrupted one, is not taken (None), before or
+    after a frame of its kind has been seen, and the decoder is left as it was; a
+    handler's error makes the wait end (False)."""
+    batches = EventBatches(_botocore_stream(b"", 1), _PushBody())
+    seen: list[dict[str, Any]] = []
+    batches.push(lambda batch: seen.extend(batch) or True)
+    for _ in range(2):
+        assert batches._take(ANSWER[1]) is True
+        assert batches._take(bad) is None
+        decoder = batches._decoder
+        assert (decoder._pos, decoder._checked) == (len(decoder._buf), False)
+    assert len(seen) == 2
+
+    def failing(batch: list[dict[str, Any]]) -> bool:
+        raise RuntimeError("the handler's")
+
+    batches.push(failing)
+    assert batches._take(ANSWER[1]) is False
+    assert isinstance(batches._error, RuntimeError)
