@@ -2,7 +2,7 @@
 (docs/router/difficulty.md, round 8).
 
     python bench/difficulty_screen.py VARIANT [VARIANT ...] [--data-dir DIR ...]
-        [--cache screen.npz] [--folds S,S] [--extra outcomes.jsonl ...]
+        [--cache screen.npz] [--folds S,S] [--extra outcomes.jsonl ...] [--paired N]
 
 Folds as `tierwise router eval`: each training source held out in turn, near-duplicates of its
 questions dropped from the other sources, sources weighted by the square root of their size,
@@ -10,8 +10,9 @@ and each fold's n-gram penalty the one eval.md's nested choice gave it (MMLU 3, 
 MT-Bench 10, MMLU-Pro 3; 10 for an ``--extra`` source held out). AlpacaEval not used. An
 ``--extra`` file (one JSON object a line: ``prompt``, ``weak``, ``strong``, ``source``; for
 example ``bench/zeroeval_outcomes.py``'s) adds sources that are held out in ``--folds`` and
-trained on only with ``+extra``. No bootstrap: a screen; an adopted change gets
-`tierwise router eval`.
+trained on only with ``+extra``. ``--paired N``: each fold's gain over the stronger length
+baseline with a 95% paired bootstrap interval (N resamples of the held-out prompts). A screen,
+at fixed penalties: an adopted change gets `tierwise router eval`.
 
 VARIANTS (each a change that means the same on every source):
 
@@ -159,7 +160,21 @@ def fit(
     return t[:nh], t[nh : nh + len(signs)], float(t[-1])
 
 
-def run(d: dict[str, Any], name: str, folds: list[str]) -> dict[str, float]:
+def paired(labels: Any, ours: Any, other: Any, resamples: int) -> tuple[float, float]:
+    """95% bootstrap interval of AUROC(ours) - AUROC(other), resampling prompts (seed 0)."""
+    rng = np.random.default_rng(0)
+    diffs = []
+    for _ in range(resamples):
+        pick = rng.integers(0, len(labels), len(labels))
+        if 0 < labels[pick].sum() < len(pick):
+            diffs.append(
+                roc_auc_score(labels[pick], ours[pick]) - roc_auc_score(labels[pick], other[pick])
+            )
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def run(d: dict[str, Any], name: str, folds: list[str], resamples: int) -> dict[str, float]:
     base, *mods = name.split("+")
     dense, signs = design(d, base)
     if "nodensity" in mods:  # ratios that fall as a word problem grows: held at 0
@@ -219,6 +234,13 @@ def run(d: dict[str, Any], name: str, folds: list[str]) -> dict[str, float]:
             f"({time.monotonic() - start:.0f} s)",
             flush=True,
         )
+        if resamples:
+            labels = d["hard"][held_rows]
+            lengths = {"prompt": d["chars"][held_rows], "stem": d["stem_chars"][held_rows]}
+            best = max(lengths, key=lambda k: roc_auc_score(labels, lengths[k]))
+            gain = out[held] - float(roc_auc_score(labels, lengths[best]))
+            low, high = paired(labels, z, lengths[best], resamples)
+            print(f"  {name} {held}: vs {best} length {gain:+.3f} [{low:+.3f}, {high:+.3f}]")
     return out
 
 
@@ -229,6 +251,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/difficulty_screen.npz"))
     parser.add_argument("--folds", default=",".join(FOLD_PENALTY))
     parser.add_argument("--extra", type=Path, action="append", default=[])
+    parser.add_argument("--paired", type=int, default=0, metavar="RESAMPLES")
     args = parser.parse_args()
     from threadpoolctl import threadpool_limits
 
@@ -242,7 +265,7 @@ def main() -> None:
         )
     with threadpool_limits(limits=1):
         for name in args.variants:
-            result = run(d, name, folds)
+            result = run(d, name, folds, args.paired)
             print(name, " | ".join(f"{s} {v:.3f}" for s, v in result.items()), flush=True)
 
 
