@@ -222,6 +222,10 @@ _ADMIN_TOOLS = {
         ("I need to know which accounts haven't signed in for 90 days.", False),
         ("I want to see every laptop that hasn't checked in this month.", False),
         ("Which accounts shouldn't be active any more?", False),
+        # a look asked, with how or when the answer should come
+        ("List the accounts created this year. I don't want it as a table, just the names.", False),
+        ("Show me which laptops checked in today. I need the list back within the hour.", False),
+        ("Summarize last week's sign-in failures. It shouldn't be longer than five lines.", False),
     ],
 )
 def test_the_state_a_user_wants_is_an_action_asked_of_an_agent(text: str, acts: bool) -> None:
@@ -240,6 +244,21 @@ def test_a_wanted_state_with_destructive_tools_is_a_high_stakes_step() -> None:
         signals = extract_signals(user_request(text, _ADMIN, **_ADMIN_TOOLS))
         probs = scorer.probabilities(class_features(signals), signals.system_text, text)
         assert max(probs, key=probs.__getitem__) == "high_stakes_agent", text
+
+
+def test_a_look_asked_with_a_wanted_format_is_no_high_stakes_step() -> None:
+    """They went to high_stakes_agent (Opus): the format or deadline read as a wanted state."""
+    model = load_class_model()
+    assert model is not None
+    scorer = BlendedClassifier(model)
+    for text in (
+        "List the accounts created this year. I don't want it as a table, just the names.",
+        "Show me which laptops checked in today. I need the list back within the hour.",
+        "Summarize last week's sign-in failures. It shouldn't be longer than five lines.",
+    ):
+        signals = extract_signals(user_request(text, _ADMIN, **_ADMIN_TOOLS))
+        probs = scorer.probabilities(class_features(signals), signals.system_text, text)
+        assert max(probs, key=probs.__getitem__) != "high_stakes_agent", text
 
 
 # --- mechanical rewrites of given text --------------------------------------------------------

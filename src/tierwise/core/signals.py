@@ -2202,8 +2202,12 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         # To an agent, an instruction whose verb neither looks, makes or edits something, nor
         # asks about a state changes something, whether or not a list holds the verb
         # ("Promote build 5521 to production?", "Yank 4.2.0?"): core/instruction_verbs.
-        # So does a state the user wants things left in (round 18, _WANTED_STATE).
-        asked = asks_unlisted_change(window, _READ_LEAD) or _wants_a_state(window)
+        # So does a state the user wants things left in (round 18, _WANTED_STATE), unless
+        # the turn asks to look: then the state is the answer's ("List the accounts... I
+        # don't want it as a table", "Show me... I need the list back within the hour").
+        asked = asks_unlisted_change(window, _READ_LEAD) or (
+            _wants_a_state(window) and not _read_only_ask(user_text)
+        )
     if asked:
         # A command line or a raw HTTP tool can do what is asked: risky when an action is.
         risky += tuple(
