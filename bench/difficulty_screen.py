@@ -11,8 +11,9 @@ MT-Bench 10, MMLU-Pro 3; 10 for an ``--extra`` source held out). AlpacaEval not 
 ``--extra`` file (one JSON object a line: ``prompt``, ``weak``, ``strong``, ``source``; for
 example ``bench/zeroeval_outcomes.py``'s) adds sources that are held out in ``--folds`` and
 trained on only with ``+extra``. ``--paired N``: each fold's gain over the stronger length
-baseline with a 95% paired bootstrap interval (N resamples of the held-out prompts). A screen,
-at fixed penalties: an adopted change gets `tierwise router eval`.
+baseline with a 95% paired bootstrap interval (N resamples of the held-out prompts);
+``--versus V`` (V among the variants): each other variant's gain over V, paired the same
+way. A screen, at fixed penalties: an adopted change gets `tierwise router eval`.
 
 VARIANTS (each a change that means the same on every source):
 
@@ -174,7 +175,10 @@ def paired(labels: Any, ours: Any, other: Any, resamples: int) -> tuple[float, f
     return float(low), float(high)
 
 
-def run(d: dict[str, Any], name: str, folds: list[str], resamples: int) -> dict[str, float]:
+def run(
+    d: dict[str, Any], name: str, folds: list[str], resamples: int
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Held-out AUROC and held-out logits of each fold."""
     base, *mods = name.split("+")
     dense, signs = design(d, base)
     if "nodensity" in mods:  # ratios that fall as a word problem grows: held at 0
@@ -183,6 +187,7 @@ def run(d: dict[str, Any], name: str, folds: list[str], resamples: int) -> dict[
             dense[:, DENSE_FEATURES.index(feature)] = 0.0
     source, keys = d["source"], d["keys"]
     out: dict[str, float] = {}
+    logits: dict[str, Any] = {}
     for held in folds:
         start = time.monotonic()
         held_rows = np.flatnonzero(source == held)
@@ -225,6 +230,7 @@ def run(d: dict[str, Any], name: str, folds: list[str], resamples: int) -> dict[
         wh, wd, b = fit(d["hashed"][rows], x, d["fails"][rows], w, fsigns, l2, free)
         z = d["hashed"][held_rows] @ wh + full[held_rows] @ wd + b
         out[held] = float(roc_auc_score(d["hard"][held_rows], z))
+        logits[held] = z
         # For the record: the score's rank averaged with the stem length's rank (no weight
         # fitted; the stronger length baseline on the multiple-choice sources).
         mean_rank = rankdata(z) + rankdata(d["stem_chars"][held_rows])
@@ -241,7 +247,7 @@ def run(d: dict[str, Any], name: str, folds: list[str], resamples: int) -> dict[
             gain = out[held] - float(roc_auc_score(labels, lengths[best]))
             low, high = paired(labels, z, lengths[best], resamples)
             print(f"  {name} {held}: vs {best} length {gain:+.3f} [{low:+.3f}, {high:+.3f}]")
-    return out
+    return out, logits
 
 
 def main() -> None:
@@ -252,6 +258,7 @@ def main() -> None:
     parser.add_argument("--folds", default=",".join(FOLD_PENALTY))
     parser.add_argument("--extra", type=Path, action="append", default=[])
     parser.add_argument("--paired", type=int, default=0, metavar="RESAMPLES")
+    parser.add_argument("--versus", default=None, metavar="VARIANT")
     args = parser.parse_args()
     from threadpoolctl import threadpool_limits
 
@@ -264,9 +271,20 @@ def main() -> None:
             f"stem length {roc_auc_score(d['hard'][rows], d['stem_chars'][rows]):.3f}"
         )
     with threadpool_limits(limits=1):
+        every = {}
         for name in args.variants:
-            result = run(d, name, folds, args.paired)
+            result, every[name] = run(d, name, folds, args.paired)
             print(name, " | ".join(f"{s} {v:.3f}" for s, v in result.items()), flush=True)
+    if args.versus is not None:
+        for name in args.variants:
+            for held in folds:
+                if name == args.versus:
+                    continue
+                labels = d["hard"][d["source"] == held]
+                ours, base = every[name][held], every[args.versus][held]
+                gain = float(roc_auc_score(labels, ours) - roc_auc_score(labels, base))
+                low, high = paired(labels, ours, base, args.paired or 200)
+                print(f"{name} vs {args.versus} {held}: {gain:+.3f} [{low:+.3f}, {high:+.3f}]")
 
 
 if __name__ == "__main__":
