@@ -8,7 +8,7 @@ v1 (tests/router/data/heldout_requests.jsonl; tier agreement, class accuracy, Ha
 crossings). No team-template folds: the held-out-template figure needs the full
 ``python bench/class_refit.py`` run.
 
-Run: python bench/class_weighting.py [NAME,...]   (default: all; needs the ``train`` extra;
+Run: python bench/class_weighting.py [NAME,...]   (names as in WEIGHTINGS; default: all; needs the ``train`` extra;
      5 fits of ~1 minute each per weighting)
 """
 
@@ -61,13 +61,13 @@ def within_class(
 # name -> (balance_power, row weights within a class)
 WEIGHTINGS: dict[str, tuple[float, Callable[[Rows], list[float]] | None]] = {
     "class-balanced (as shipped)": (1.0, None),
-    "by source, sqrt": (1.0, within_class(_source, 0.5)),
-    "by source, equal": (1.0, within_class(_source, 1.0)),
-    "by round, sqrt": (1.0, within_class(_round, 0.5)),
+    "by source sqrt": (1.0, within_class(_source, 0.5)),
+    "by source equal": (1.0, within_class(_source, 1.0)),
+    "by round sqrt": (1.0, within_class(_round, 0.5)),
     "classes n^-0.5": (0.5, None),
-    "classes n^-0.5, by source sqrt": (0.5, within_class(_source, 0.5)),
+    "classes n^-0.5 + by source sqrt": (0.5, within_class(_source, 0.5)),
     "classes n^-0.75": (0.75, None),
-    "classes n^-0.75, by source sqrt": (0.75, within_class(_source, 0.5)),
+    "classes n^-0.75 + by source sqrt": (0.75, within_class(_source, 0.5)),
 }
 
 
