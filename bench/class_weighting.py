@@ -8,8 +8,8 @@ v1 (tests/router/data/heldout_requests.jsonl; tier agreement, class accuracy, Ha
 crossings). No team-template folds: the held-out-template figure needs the full
 ``python bench/class_refit.py`` run.
 
-Run: python bench/class_weighting.py [NAME,...]   (names as in WEIGHTINGS; default: all; needs the ``train`` extra;
-     5 fits of ~1 minute each per weighting)
+Run: python bench/class_weighting.py [NAME,...]   (names as in WEIGHTINGS; default: all;
+     needs the ``train`` extra; 5 fits of ~1 minute each per weighting)
 """
 
 from __future__ import annotations
