@@ -294,12 +294,21 @@ def test_a_mechanical_rewrite_is_a_conversion(text: str, conversion: bool) -> No
         ("ok you win, see you tomorrow", True),
         ("Bonne journée à toi !", True),
         ("Schönen Feierabend, bis morgen!", True),
+        ("Na, wie läuft's bei dir so?", True),
+        ("ok you win. Rematch tomorrow?", True),
         # a question, a piece of writing or an explanation about such words
         ("Guess what the tallest mountain in Africa is?", False),
         ("Ideas for a happy new year card for my team?", False),
         ("Write a happy birthday message for my sister.", False),
         ('Is "see you later" too casual for a client email?', False),
         ("Happy Friday! " + "Our Q3 numbers are attached below for review. " * 4, False),
+        # a question whose first words hold such a phrase
+        ("Can you win an appeal after pleading guilty in a magistrates' court?", False),
+        ("Why do you win at Nim by keeping the XOR of the piles at zero?", False),
+        ("See you later alligator - where does that saying come from?", False),
+        ("Happy birthday paradox: why is 23 people enough for a 50% chance?", False),
+        ("How do I have a good day at work when I slept badly?", False),
+        ("Why do you win?", False),
     ],
 )
 def test_small_talk_without_a_greeting_word(text: str, chat: bool) -> None:

@@ -1984,6 +1984,10 @@ def _calculation_asked(text: str) -> bool:
 # helpful this week", "lol ok you win that one", "Bonne soirée, à demain !", "Na, wie läuft's
 # bei dir so?"), in a short turn with no material, tools, instruction or other cue; the phrase
 # opens the turn or the turn asks nothing ("Ideas for a happy new year card?" asks for ideas).
+# In a turn that asks, the phrase must stand as a sentence of its own (punctuation after it)
+# with no asking word before it, or be a question itself ("wie läuft's"): else the words are
+# part of the question ("Can you win an appeal...?", "Happy birthday paradox: why...?", "See
+# you later alligator - where does that saying come from?", "How do I have a good day at...?").
 _SMALL_TALK_CHARS = 120
 _SMALL_TALK = re.compile(
     whole_words(
@@ -2012,15 +2016,29 @@ _ABOUT_THE_PHRASE = re.compile(
 )
 
 
+_ASKING_WORD = re.compile(
+    whole_words(r"can|could|do|does|did|how|why|what|when|where|will|would|should|is|are")
+)
+_SENTENCE_ENDS = re.compile(r"\s*(?:[!.,;:…]|$)")
+_A_QUESTION_ITSELF = re.compile(r"wie läuft")
+
+
 def _small_talk(user_text: str) -> bool:
     if len(user_text) > _SMALL_TALK_CHARS:
         return False
     lower = user_text.lower()
     found = _SMALL_TALK.search(lower)
+    if found is None or _ABOUT_THE_PHRASE.search(lower) is not None:
+        return False
+    if "?" not in lower:
+        return True
     return (
-        found is not None
-        and (found.start() <= 15 or "?" not in lower)
-        and _ABOUT_THE_PHRASE.search(lower) is None
+        found.start() <= 15
+        and _ASKING_WORD.search(lower, 0, found.start()) is None
+        and (
+            _A_QUESTION_ITSELF.match(found.group()) is not None
+            or _SENTENCE_ENDS.match(lower, found.end()) is not None
+        )
     )
 
 
