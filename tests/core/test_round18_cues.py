@@ -54,7 +54,9 @@ def test_errors_in_a_sentence_of_maths_are_no_fault(text: str, debugging: bool) 
     [
         ("Should we add a layer of managers, or is that too early?", False),
         ("Should we hire a second recruiter this year?", False),
+        # two options named, nothing given to weigh: advice (the lead's reading)
         ("Should we refinance the loan now or wait a year?", False),
+        ("Should we lease or buy the delivery vans?", False),
         ("Is it worth it to move the office, given these numbers?", True),
         ("¿Conviene cambiar de proveedor de nóminas ahora o esperar?", False),
         ("Lohnt sich für uns ein eigenes Büro in Hamburg?", False),
@@ -108,6 +110,8 @@ def test_a_short_should_we_question_reads_as_an_open_question() -> None:
     for text in (
         "Should we add a layer of team leads now, or is that too early for us?",
         "¿Conviene rotar al jefe de turno cada semana o cada mes?",
+        "Should we lease or buy the delivery vans?",
+        "Should we refinance the loan now or wait a year?",
     ):
         signals = extract_signals(user_request(text))
         probs = scorer.probabilities(class_features(signals), signals.system_text, text)

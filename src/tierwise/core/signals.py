@@ -708,8 +708,9 @@ _SMALL_ANSWER_ALTERNATIVES = (
     r"|(?:answer|reply|respond|say)(?: with)?(?: just| only)? [\"'‘“][^\"'’”\n]{1,20}[\"'’”]"
     r" or [\"'‘“][^\"'’”\n]{1,20}[\"'’”]"
     # a closed set of options in a question: "billing, technical, sales or legal?"
-    # at the start of a sentence or after a colon, so "should we lease, buy or rent?" and
-    # "which is better for us, X or Y?" (decisions) are not one
+    # at the start of a sentence or after a colon, so "should we lease, buy or rent?" (advice
+    # when nothing is given to weigh, a decision with figures or material: _ANALYSIS_ASKED) and
+    # "which is better for us, X or Y?" are not one
     r"|(?:(?<=^)|(?<=[:?.!\n] )|(?<=[:?.!\n]))(?:\w+ )?"
     r"[\w-]+(?:\s*,\s*[\w-]+){1,8},?\s+(?:or|oder|ou|o|of|или)\s+[\w-]+\s*\?"
     # other languages: "ein Wort", "nur die Liste", "solo con el nombre", "une seule
@@ -2042,13 +2043,15 @@ def _small_talk(user_text: str) -> bool:
     )
 
 
-# Round 18: "Should we add a layer of team leads now, or wait?", "¿Conviene rotar las guardias
-# cada semana o cada mes?", "Vale a pena tirar tudo de uma vez?": a short question asking what
-# to do, with nothing to weigh, asks for advice (an open question, ``general_qa``), not for the
-# analysis of a decision. The decision stays one when the turn gives figures (three or more
-# quantities), points at material ("given these numbers") or asks for what an analysis gives:
-# options, costs, risks, trade-offs, a comparison, a timeline, a memo, a recommendation (those
-# are mostly cues of their own).
+# Round 18 (the lead's reading): a short question whether to do X, or X or Y, with no figures
+# and no material ("Should we lease or buy the delivery vans?", "Should we refinance the loan
+# now or wait a year?", "¿Conviene rotar las guardias cada semana o cada mes?") asks for advice
+# (an open question, ``general_qa``, Sonnet), not for the analysis of a decision: a one-line
+# question with nothing given to weigh does not need Opus. Naming two options does not make it
+# a decision. It stays one when the turn gives figures (three or more quantities), points at
+# given material ("given these numbers"), asks for what an analysis gives (options, costs,
+# risks, trade-offs, a comparison, a timeline, a memo, a recommendation), or asks "what would
+# you do / choose?" after listing options (round 17; the decision cue's own words).
 _ANALYSIS_ASKED = re.compile(
     whole_words(
         r"options?|alternatives|costs?|risks?|trade-?offs?|pros and cons|pros/cons|scenarios?"
