@@ -215,3 +215,21 @@ def test_the_null_device_is_an_empty_config_and_other_non_files_are_named(
     with pytest.raises(ConfigError) as refused:
         load_settings("/dev/zero", environ={})
     assert refused.value.message == "config file /dev/zero is a device, not a regular file"
+
+
+def test_the_cache_key_prefix_default_is_written_once() -> None:
+    # It was written in config.py, open_cache_state and RedisCacheState (and the packaged
+    # defaults.toml): a change to one would split replicas' warm state across two prefixes.
+    import inspect
+    import tomllib
+    from importlib import resources
+
+    from tierwise.cache_state import KEY_PREFIX, RedisCacheState, open_cache_state
+    from tierwise.config import CacheStateSettings
+
+    packaged = tomllib.loads(resources.files("tierwise").joinpath("defaults.toml").read_text())
+    assert packaged["cache_state"]["key_prefix"] == KEY_PREFIX
+    assert CacheStateSettings().key_prefix == KEY_PREFIX
+    assert inspect.signature(open_cache_state).parameters["key_prefix"].default == KEY_PREFIX
+    assert inspect.signature(RedisCacheState).parameters["prefix"].default == KEY_PREFIX
+    assert load_settings(environ={}).settings.cache_state.key_prefix == KEY_PREFIX

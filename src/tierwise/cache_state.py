@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 from tierwise.core.cache_aware import TTL_SECONDS, Prefix
 from tierwise.core.output_learning import Observation, Tally
 
-__all__ = ["CacheState", "MemoryCacheState", "RedisCacheState", "open_cache_state"]
+__all__ = ["KEY_PREFIX", "CacheState", "MemoryCacheState", "RedisCacheState", "open_cache_state"]
 
 log = logging.getLogger("tierwise.cache_state")
 # Conversations remember their tier this long after their last turn.
@@ -199,6 +199,10 @@ class MemoryCacheState:
         """Nothing to release."""
 
 
+KEY_PREFIX = "tierwise:cache"
+"""Every Redis key's default start (``[cache_state] key_prefix``)."""
+
+
 class RedisCacheState:
     """Warm prefixes in Redis (shared by replicas), with a local fallback during outages."""
 
@@ -206,7 +210,7 @@ class RedisCacheState:
         self,
         url: str,
         *,
-        prefix: str = "tierwise:cache",
+        prefix: str = KEY_PREFIX,
         retry_after_s: float = 5.0,
         client: Any = None,
         clock: Callable[[], float] = time.monotonic,
@@ -382,7 +386,7 @@ class RedisCacheState:
             self._redis.close()
 
 
-def open_cache_state(url: str, key_prefix: str = "tierwise:cache") -> CacheState:
+def open_cache_state(url: str, key_prefix: str = KEY_PREFIX) -> CacheState:
     """The cache state for ``[cache_state] url``: "" is in-process, ``redis://`` is shared
     (every key under ``key_prefix``)."""
     if not url:

@@ -34,6 +34,7 @@ from pydantic import (
     model_validator,
 )
 
+from tierwise.cache_state import KEY_PREFIX
 from tierwise.core.caching import CachePolicy
 from tierwise.core.catalog import foundation_model_id
 from tierwise.core.credits import CreditPool
@@ -411,7 +412,7 @@ class CacheStateSettings(_Model):
     url: str = ""  # "" = in-process; "redis://host:6379/0" shares it across replicas
     # Every Redis key starts with this: deployments that must not share warm state (staging
     # and production, two teams) can share one Redis by giving each its own prefix.
-    key_prefix: str = "tierwise:cache"
+    key_prefix: str = KEY_PREFIX
     margin: float = Field(default=0.2, ge=0, le=1)
     confidence: float = Field(default=0.6, ge=0, le=1)
     output_tokens: int = Field(default=400, ge=1)

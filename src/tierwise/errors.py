@@ -149,10 +149,11 @@ class Api(Enum):
 
 # Where the models served are listed, in the caller's terms: the CLI's command for the
 # Converse callers (Python client, CLI, batch), the endpoint for the gateway's doors.
+_MODELS_ENDPOINT = "GET /v1/models"
 _MODELS_LISTED: dict[Api, str] = {
     Api.CONVERSE: "`tierwise models` lists them",
-    Api.ANTHROPIC: "GET /v1/models lists them",
-    Api.OPENAI: "GET /v1/models lists them",
+    Api.ANTHROPIC: f"{_MODELS_ENDPOINT} lists them",
+    Api.OPENAI: f"{_MODELS_ENDPOINT} lists them",
 }
 
 
@@ -236,8 +237,8 @@ class ThrottledError(UpstreamError):
 
 _CHECK_MODEL_ID: dict[Api, str] = {
     Api.CONVERSE: "check the model ID with `tierwise models`",
-    Api.ANTHROPIC: "check the model name: GET /v1/models lists the models served",
-    Api.OPENAI: "check the model name: GET /v1/models lists the models served",
+    Api.ANTHROPIC: f"check the model name: {_MODELS_ENDPOINT} lists the models served",
+    Api.OPENAI: f"check the model name: {_MODELS_ENDPOINT} lists the models served",
 }
 _NEEDS_PROFILE_ID = (
     "; newer Claude models need an inference profile ID such as "
