@@ -230,6 +230,11 @@ _ADMIN_TOOLS = {
         ("List the accounts created this year. I don't want it as a table, just the names.", False),
         ("Show me which laptops checked in today. I need the list back within the hour.", False),
         ("Summarize last week's sign-in failures. It shouldn't be longer than five lines.", False),
+        # a look asked, then the state wanted of a person: still an action
+        ("Is Marta still active? I need her out of everything by noon.", True),
+        ("Show me Jonas's accounts. We want him locked out before he leaves.", True),
+        ("Show me the interns' accounts. I need them removed from the VPN group.", True),
+        ("Show me which laptops checked in. I need them back as a CSV.", False),
     ],
 )
 def test_the_state_a_user_wants_is_an_action_asked_of_an_agent(text: str, acts: bool) -> None:

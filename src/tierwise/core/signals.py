@@ -1083,10 +1083,21 @@ _WANTED_STATE = re.compile(
 )
 
 
-def _wants_a_state(window: str) -> bool:
-    """Whether a statement (no question) of the user's words says the state they want."""
+# After a look asked ("Is Marta still active? I need her out of everything by noon."), the
+# state wanted of a person is still an action; "I don't want it as a table", "I need the list
+# back within the hour" say how the answer should come, and are not (round 18's review).
+_PERSON_WANTED_GONE = re.compile(
+    r"\b(?:i|we) (?:need|want|'d like|would like) (?:her|him|them)(?: \S+){0,4}? (?:out of|off"
+    r"|gone|removed|deleted|disabled|locked out)\b"
+)
+
+
+def _wants_a_state(window: str, *, looking: bool = False) -> bool:
+    """Whether a statement (no question) of the user's words says the state they want;
+    ``looking`` (a look is asked): only a state wanted of a person counts."""
+    wanted = _PERSON_WANTED_GONE if looking else _WANTED_STATE
     return any(
-        _WANTED_STATE.search(sentence) is not None
+        wanted.search(sentence) is not None
         for sentence in re.split(r"(?<=[.!])\s+|\n+", window[:1500].lower())
         if sentence.strip() and not sentence.rstrip().endswith("?")
     )
@@ -2223,11 +2234,12 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
         # To an agent, an instruction whose verb neither looks, makes or edits something, nor
         # asks about a state changes something, whether or not a list holds the verb
         # ("Promote build 5521 to production?", "Yank 4.2.0?"): core/instruction_verbs.
-        # So does a state the user wants things left in (round 18, _WANTED_STATE), unless
-        # the turn asks to look: then the state is the answer's ("List the accounts... I
-        # don't want it as a table", "Show me... I need the list back within the hour").
-        asked = asks_unlisted_change(window, _READ_LEAD) or (
-            _wants_a_state(window) and not _read_only_ask(user_text)
+        # So does a state the user wants things left in (round 18, _WANTED_STATE); when the
+        # turn asks to look, the state is mostly the answer's ("List the accounts... I don't
+        # want it as a table", "Show me... I need the list back within the hour"), and only
+        # one wanted of a person counts (_PERSON_WANTED_GONE).
+        asked = asks_unlisted_change(window, _READ_LEAD) or _wants_a_state(
+            window, looking=_read_only_ask(user_text)
         )
     if asked:
         # A command line or a raw HTTP tool can do what is asked: risky when an action is.
