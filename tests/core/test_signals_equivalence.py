@@ -145,7 +145,13 @@ def reference_signals(request: dict[str, Any]) -> Signals:
     # A long system prompt's cues are read in its instruction alone (not a scanner matter).
     system_cues = old_cues(sig.system_instruction(system))
     # The ask read against the material it has or lacks (round 15): a rule over the findings.
-    user_cues = sig.reread_ask(user_cues, user, system, system_cues, fast.tool_count > 0)
+    attached = (
+        bool(fast.documents or search_results or fast.tool_results or fast.images)
+        or fast.message_count > 1
+    )
+    user_cues = sig.reread_ask(
+        user_cues, user, system, system_cues, fast.tool_count > 0, attached=attached
+    )
     return replace(
         fast,
         passages=search_results + max(old_passages(user), old_passages(system)),

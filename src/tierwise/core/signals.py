@@ -2106,12 +2106,90 @@ def _advice_asked(user_text: str) -> bool:
     )
 
 
+# Material an extraction works over, in the user turn: words pointing at given text ("from this
+# email", "the text below", "the attached", "the following", "ci-dessous", "este correo"; in
+# English "this"/"these"/"that" only before a word for a text, since "extract the rules of this
+# system" points at nothing given), a colon followed by what to mine, or quoted text.
+_TEXT_NOUNS = (
+    r"(?:[\w-]+ )?(?:texts?|e-?mails?|mails?|messages?|letters?|documents?|docs?|files?|pdfs?"
+    r"|pages?|articles?|passages?|excerpts?|paragraphs?|tables?|spreadsheets?|csv|json|xml"
+    r"|html|logs?|log lines?|transcripts?|reports?|invoices?|receipts?|contracts?|forms?"
+    r"|snippets?|notes?|posts?|reviews?|threads?|chats?|records?|dataset|responses?|payloads?"
+    r"|resumes?|cvs?|statements?|markdown|screenshots?|images?|attachments?|listings?"
+    r"|tickets?|memos?|filings?|abstracts?|papers?|menus?|brochures?|manuals?|labels?"
+    # in the other languages of the cues
+    r"|textos?|texte|correos?|courriels?|facturas?|factures?|fatturas?|fatture|rechnung(?:en)?"
+    r"|documentos?|dokument(?:e|s)?|schreiben|briefe?|nachrichten?|mensajes?|lettres?|cartas?"
+    r"|lettera|vertrag|verträge|contrat|contrato|contratto|informe|rapport|bericht|tabelle"
+    r"|tabla|tableau|tabella|página|seite|artículo|artikel|articolo|protokoll|verslag|tekst)"
+)
+# Words that a text was given, pointed at with a demonstrative: "these lines", "this data".
+_GIVEN_PARTS = r"(?:[\w-]+ )?(?:lines?|rows?|columns?|entries|data|output|content|one|ones|list)"
+_POINTS_AT_TEXT = re.compile(
+    whole_words(
+        r"(?:this|these|that|those|the|my|our|his|her|their|your) (?:[\w-]+ )?"
+        r"(?:following|attached|above|below|given|provided|pasted|enclosed|included)"
+        r"|(?:this|these|that|those) "
+        + _GIVEN_PARTS
+        + r"|(?:this|these|that|those|the|my|our|your|his|her|their|its|a|an|la|le|les|l'|el|los"
+        r"|las|del|du|des|der|die|das|dem|den|il|lo|gli|della|dello|o|os|as|do|da|dos|das|het"
+        r"|de|een|un|une|uno|una|ein|eine|einem|einer|diesem) "
+        + _TEXT_NOUNS
+        + r"|the following|below|above|attached|enclosed|here(?:'s| is| are)"
+        r"|(?:named|mentioned|listed) here|(?:in|from|out of) (?:it|them)"
+        # the other languages' pointers, as _POINTS_AT_MATERIAL's
+        r"|este|esta|estos|estas|ese|esa|dieser|diese|dieses|diesen|diesem|ce(?! que| qui"
+        r"| dont)|cette|ces|ci-dessous|siguiente|suivant|folgenden|seguente|seguinte|questo"
+        r"|questa|questi|queste|esse|essa|deze|dit"
+    ),
+    re.IGNORECASE,
+)
+# The bare verb, in the cue's languages: the word that asks to "extract the rules" or "the key
+# lessons" of something never given; the cue's other phrases name what a text holds.
+_EXTRACT_VERB = re.compile(
+    r"extract(?:s|ed|ing|ion)?|extrahier\w*|extrai[rs]|extraire|extrayez|extraia|extrae[rn]?"
+    r"|estrai\w*"
+)
+_COLON_THEN_TEXT = re.compile(r":\s*\S.{19,}|[\"“«'‘][^\"”»'’\n]{20,}[\"”»'’]", re.DOTALL)
+_EXTRACTION_RX = CUE_PATTERNS["extraction"]
+_TEXT_BEFORE_ASK_CHARS = 120
+_SENTENCE_OPENS = re.compile(r"[.!?]\s+(?:please\s+|now\s+|then\s+)?$", re.IGNORECASE)
+
+
+def _extraction_without_material(user_text: str, attached: bool) -> bool:
+    """Whether the user turn asks to extract with nothing to extract from (round 19): no
+    pasted lines, code or data, no text pointed at, after a colon or quoted, none before the
+    ask and no document, search result or tool result (``attached``) in the request. "Extract
+    the key lessons from the 2008 crisis", "extract the rules for phasing the cutover of our
+    billing system" ask to work something out, not to pull it out of given material."""
+    if attached or "```" in user_text or user_text.count("\n") >= _PASTED_LINES:
+        return False
+    if _DATA_BLOCK.search(user_text) or _POINTS_AT_TEXT.search(user_text):
+        return False
+    if _COLON_THEN_TEXT.search(user_text):
+        return False
+    found = list(_EXTRACTION_RX.finditer(user_text.lower()))
+    if not found or not all(_EXTRACT_VERB.fullmatch(m.group(0)) for m in found):
+        return False
+    first = found[0]
+    # A text pasted before the ask ends on an earlier line ("<an email>\n\nExtract the name
+    # and phone as JSON.") or is a paragraph the ask follows as a sentence of its own ("<a
+    # note>. Extract the people and dates."); a paragraph that tells of a system and then
+    # asks to "propose how to extract the rules" gives no text to extract from.
+    before = user_text[: first.start()]
+    return "\n" not in before and not (
+        len(before) >= _TEXT_BEFORE_ASK_CHARS and _SENTENCE_OPENS.search(before) is not None
+    )
+
+
 def reread_ask(
     user_cues: frozenset[str],
     user_text: str,
     system_text: str,
     system_cues: frozenset[str],
     tools: bool,
+    *,
+    attached: bool = False,
 ) -> frozenset[str]:
     """The user turn's cues once its ask is read against the material it has, or lacks
     (round 15):
@@ -2156,6 +2234,13 @@ def reread_ask(
         and user_text.count("\n") < _PASTED_LINES
     ):
         user_cues = user_cues - {"format_conversion"}
+    if (
+        "extraction" in user_cues
+        and "extraction" not in system_cues
+        and len(system_text) <= _PERSONA_CHARS
+        and _extraction_without_material(user_text, attached)
+    ):
+        user_cues = user_cues - {"extraction"}
     pasted = "```" in user_text or user_text.count("\n") >= _PASTED_LINES
     instructed = len(system_text) > _PERSONA_CHARS
     bare = not (material or pasted or instructed or tools or system_cues)
@@ -2225,7 +2310,11 @@ def extract_signals(request: Mapping[str, Any]) -> Signals:
     in_user = _window_cues(window) if user_text else frozenset()
     in_user, (blocks, code_lines) = read_over_documentation(in_user, user_text, _code_stats)
     system_cues = in_system & _CUE_NAMES
-    in_user = reread_ask(in_user, user_text, system_text, system_cues, bool(names))
+    # Material may come in blocks or earlier turns rather than in the user turn's text.
+    attached = bool(documents or search_results or tool_results or images) or len(messages) > 1
+    in_user = reread_ask(
+        in_user, user_text, system_text, system_cues, bool(names), attached=attached
+    )
     passages = max(_count_passages(user_text), _count_passages(system_text)) + search_results
     confirmed = _confirms_proposal(messages, user_text)
     asked = (_ACT in in_user and _asks_action(window.lower())) or confirmed is _Confirms.ACT
