@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tierwise.client import load_class_scorer
@@ -76,8 +76,12 @@ _OLD_FILE_PATH = re.compile(
 )
 
 
+def _written(texts: tuple[str, ...]) -> str:
+    return "\n".join(sig._cue_window(t) for t in texts if t)
+
+
 def _window(texts: tuple[str, ...]) -> str:
-    return "\n".join(sig._cue_window(t) for t in texts if t).lower()
+    return _written(texts).lower()
 
 
 def old_cues(*texts: str) -> frozenset[str]:
@@ -90,7 +94,9 @@ def old_cues(*texts: str) -> frozenset[str]:
     # Nor is "answer in German" a translation (round 10; also a rule over the findings),
     # nor a market crash or "LOG_LEVEL=debug" debugging (round 16; the same).
     found = sig._reply_language_only(sig._quantity_without_numbers(found, window), window)
-    return sig._debugging_in_other_senses(found, window) | cjk
+    # The senses are read in the window as written (a crashing app is named with a capital;
+    # lower() changes the length and word characters of some letters: "İ" -> "i" + U+0307).
+    return sig._debugging_in_other_senses(found, _written(texts)) | cjk
 
 
 def old_output_length(*texts: str) -> str:
@@ -341,6 +347,10 @@ _FRAGMENTS = sorted(
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=60), st.booleans())
+# Found by Hypothesis: the setting rule ("=debug...") read the lowered window in the
+# reference, where "İ" lowers to "i" and a combining dot that is no word character.
+@example(["=", "debug", "İ"], False)
+@example(["=", "debug", "İ"], True)
 def test_signals_equal_the_plain_extraction_on_generated_text(
     parts: list[str], as_system: bool
 ) -> None:
