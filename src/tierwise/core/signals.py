@@ -2157,7 +2157,7 @@ _SENTENCE_OPENS = re.compile(r"[.!?]\s+(?:please\s+|now\s+|then\s+)?$", re.IGNOR
 
 
 def _extraction_without_material(user_text: str, attached: bool) -> bool:
-    """Whether the user turn asks to extract with nothing to extract from (round 19): no
+    """Whether the user turn asks to extract with nothing to extract from (round 18): no
     pasted lines, code or data, no text pointed at, after a colon or quoted, none before the
     ask and no document, search result or tool result (``attached``) in the request. "Extract
     the key lessons from the 2008 crisis", "extract the rules for phasing the cutover of our
